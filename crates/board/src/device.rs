@@ -1,0 +1,41 @@
+//! FPGA device facts the planner and the toolchain need (see shared FPGA-FACTS §7.1).
+
+use serde::{Deserialize, Serialize};
+
+/// FPGA family: selects the synthesis and place-and-route flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// Lattice iCE40 (Yosys synth_ice40, nextpnr-ice40, icepack).
+    Ice40,
+    /// Lattice ECP5 (Yosys synth_ecp5, nextpnr-ecp5, ecppack).
+    Ecp5,
+}
+
+/// Resources of one FPGA device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Device {
+    /// Family.
+    pub family: Family,
+    /// Device name as the vendor spells it (e.g. `iCE40UP5K`, `LFE5U-25F`).
+    pub name: String,
+    /// nextpnr device flag without dashes (e.g. `up5k`, `25k`).
+    pub nextpnr_device: String,
+    /// nextpnr package (e.g. `sg48`, `CABGA381`).
+    pub package: String,
+    /// Speed grade (ECP5 only; 6, 7 or 8).
+    pub speed: Option<u32>,
+    /// 4-input LUTs.
+    pub luts: u32,
+    /// Flip-flops.
+    pub ffs: u32,
+    /// Number of block RAMs (iCE40 SB_RAM40_4K / ECP5 DP16KD).
+    pub bram_count: u32,
+    /// Bits per block RAM (4096 on iCE40, 18432 on ECP5).
+    pub bram_bits: u32,
+    /// iCE40 UP SPRAM blocks (16K x 16 each; not bitstream-initialisable).
+    pub spram_count: u32,
+    /// Hard multipliers (SB_MAC16 / MULT18X18D).
+    pub dsp_count: u32,
+}

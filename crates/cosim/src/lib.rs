@@ -1,0 +1,1 @@
+//! spikeloom-cosim (placeholder: filled by its stage).

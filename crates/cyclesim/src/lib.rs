@@ -1,0 +1,1 @@
+//! spikeloom-cyclesim (placeholder: filled by its stage).

@@ -1,0 +1,1 @@
+//! spikeloom-npy (placeholder: filled by its stage).

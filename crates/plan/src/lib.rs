@@ -1,0 +1,1 @@
+//! spikeloom-plan (placeholder: filled by its stage).

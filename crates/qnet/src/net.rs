@@ -1,0 +1,162 @@
+//! The integer network: the contract between software and hardware.
+//!
+//! Everything here is an integer and every operation is specified exactly; the golden
+//! evaluator (`eval`), the cycle model and the RTL must all compute the same bits.
+//!
+//! # Arithmetic of one time step (layers in order; all intermediate values exact in i64)
+//!
+//! ```text
+//! acc[o]  = Σ_projections Σ_{i: s_src[i] = 1} W[o][i]        (delayed projections read step t-1, 0 at t=0)
+//! X[o]    = (acc[o] << weight_shift) + bias[o]
+//! dec(v,d)= round_shift(d * v, decay_shift)                  (d unsigned, 0 ..= 2^decay_shift)
+//! round_shift(x,k) = x >> k            (Rounding::Floor, arithmetic shift)
+//!                  = (x + 2^(k-1)) >> k (Rounding::HalfUp; k = 0 means x)
+//! sat_b(x) = clamp(x, -2^(b-1), 2^(b-1) - 1)
+//!
+//! Lif:    r = U[t-1] > theta
+//!         Subtract:   U = dec(U[t-1], beta) + X - r*theta
+//!         Zero/Keep:  U = dec(r ? v_reset : U[t-1], beta) + X
+//!         Zero/Drop:  U = r ? v_reset : dec(U[t-1], beta) + X
+//!         None:       U = dec(U[t-1], beta) + X
+//!         U = sat_state(U);  S = U > theta
+//!         if !reset_delay: d = S - r
+//!             Subtract: U = sat_state(U - d*theta)
+//!             Zero:     U = sat_state(U - d*(U - v_reset))
+//! CubaLif: r = U[t-1] > theta
+//!         I = sat_current(dec(I[t-1], alpha) + X)
+//!         Un = dec(U[t-1], beta) + I
+//!         Subtract: U = Un - r*theta;  Zero: U = r ? v_reset : Un;  None: U = Un
+//!         U = sat_state(U); S = U > theta; immediate reset as Lif
+//! Li:     U = sat_state(dec(U[t-1], beta) + X); S = 0
+//! ```
+//! States start at 0. Spikes are 0/1. A saturation is counted, never silent.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a projection reads spikes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum QSource {
+    /// The network input (binary spikes, `input_size` wide).
+    Input,
+    /// Spikes of layer `i`.
+    Layer(usize),
+}
+
+/// A dense integer projection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QProjection {
+    /// Spike source.
+    pub source: QSource,
+    /// Columns of `weight`.
+    pub source_size: usize,
+    /// Row-major `(layer.size, source_size)` signed weights, each within `weight_bits`.
+    pub weight: Vec<i32>,
+    /// Back edge: reads the source's spikes of the previous step.
+    pub delayed: bool,
+    /// NIR node name (for messages).
+    pub origin: String,
+}
+
+/// Rounding of the decay product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Rounding {
+    /// Arithmetic shift right (towards -inf).
+    Floor,
+    /// Add half an LSB, then arithmetic shift right.
+    HalfUp,
+}
+
+/// Reset rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum QReset {
+    /// Subtract the threshold.
+    Subtract,
+    /// Set to `v_reset`, keeping this step's input (snnTorch Leaky).
+    ZeroKeepInput,
+    /// Set to `v_reset`, dropping this step's input (Synaptic, RLeaky, RSynaptic).
+    ZeroDropInput,
+    /// No reset.
+    None,
+}
+
+/// Neuron model with integer parameters (per neuron, `layer.size` long).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum QNeuron {
+    /// Leaky integrate-and-fire.
+    Lif {
+        /// Membrane decay numerator (`/ 2^decay_shift`).
+        beta: Vec<u32>,
+        /// Threshold in state LSBs (strict `>`).
+        threshold: Vec<i64>,
+        /// Reset value in state LSBs.
+        v_reset: Vec<i64>,
+        /// Reset rule.
+        reset: QReset,
+        /// snnTorch reset_delay.
+        reset_delay: bool,
+    },
+    /// Current-based LIF.
+    CubaLif {
+        /// Current decay numerator.
+        alpha: Vec<u32>,
+        /// Membrane decay numerator.
+        beta: Vec<u32>,
+        /// Threshold in state LSBs.
+        threshold: Vec<i64>,
+        /// Reset value in state LSBs.
+        v_reset: Vec<i64>,
+        /// Reset rule (ZeroKeepInput is not used for CubaLif).
+        reset: QReset,
+        /// snnTorch reset_delay.
+        reset_delay: bool,
+        /// Width of the synaptic current register.
+        current_bits: u32,
+    },
+    /// Leaky integrator read-out.
+    Li {
+        /// Membrane decay numerator.
+        beta: Vec<u32>,
+    },
+}
+
+/// One integer layer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QLayer {
+    /// NIR name of the neuron node.
+    pub name: String,
+    /// Neurons.
+    pub size: usize,
+    /// Weighted inputs.
+    pub inputs: Vec<QProjection>,
+    /// Signed width of every weight.
+    pub weight_bits: u32,
+    /// Left shift from weight units to state units.
+    pub weight_shift: u32,
+    /// Constant drive per neuron in state LSBs.
+    pub bias: Vec<i64>,
+    /// Neuron model.
+    pub neuron: QNeuron,
+    /// Signed width of the membrane register.
+    pub state_bits: u32,
+    /// Fraction bits of decay factors.
+    pub decay_shift: u32,
+    /// Rounding of decay products.
+    pub rounding: Rounding,
+    /// Value of one state LSB in float units (report only; never used in arithmetic).
+    pub state_lsb: f64,
+}
+
+/// The integer network.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QNet {
+    /// Format version of this file.
+    pub format: u32,
+    /// Input features per step (binary spikes).
+    pub input_size: usize,
+    /// Layers in evaluation order (a non-delayed projection reads an earlier layer).
+    pub layers: Vec<QLayer>,
+    /// Layer whose spikes and membrane are the output.
+    pub output_layer: usize,
+    /// Free-form provenance: source model hash, semantics, quantization settings.
+    pub provenance: Vec<(String, String)>,
+}

@@ -1,0 +1,1 @@
+//! spikeloom-quant (placeholder: filled by its stage).

@@ -1,0 +1,1 @@
+//! spikeloom-verilog (placeholder: filled by its stage).
