@@ -1,1 +1,10 @@
-//! spikeloom-npy (placeholder: filled by its stage).
+//! spikeloom-npy: NumPy `.npy` reading and writing, and `.npz` (uncompressed zip) writing.
+//!
+//! Only what spikeloom's users exchange with Python: little-endian (or byte-order-free) numeric
+//! arrays in C order. Everything else is rejected with a message that says what was found.
+
+mod npy;
+mod npz;
+
+pub use npy::{read_npy, read_npy_bytes, write_npy_bytes, NpyArray, NpyData, NpyError};
+pub use npz::{read_npz, write_npz};
