@@ -1,1 +1,54 @@
-fn main() {}
+//! `spikeloom`: trained SNN (NIR) -> verified Verilog -> FPGA bitstream.
+//!
+//! The only crate that talks to the user: it parses arguments, orchestrates the library crates,
+//! prints results and maps failures to exit codes (2 = bad input, 1 = failure or mismatch).
+
+mod args;
+mod cmd_inspect;
+mod cmd_simulate;
+mod input;
+mod model;
+mod output;
+
+use clap::Parser;
+
+/// Exit code for invalid input (unreadable or unsupported model, bad data, bad options).
+const EXIT_BAD_INPUT: i32 = 2;
+/// Exit code for a failed step (mismatch in verification, tool failure).
+const EXIT_FAILURE: i32 = 1;
+
+/// An error with the exit code it maps to.
+#[derive(Debug)]
+pub struct CliError {
+    code: i32,
+    error: anyhow::Error,
+}
+
+impl CliError {
+    /// Invalid input: exit code 2.
+    pub fn input(error: impl Into<anyhow::Error>) -> Self {
+        CliError { code: EXIT_BAD_INPUT, error: error.into() }
+    }
+    /// A failed step: exit code 1.
+    pub fn failure(error: impl Into<anyhow::Error>) -> Self {
+        CliError { code: EXIT_FAILURE, error: error.into() }
+    }
+}
+
+impl From<anyhow::Error> for CliError {
+    fn from(error: anyhow::Error) -> Self {
+        CliError::input(error)
+    }
+}
+
+fn main() {
+    let cli = args::Cli::parse();
+    let result = match cli.command {
+        args::Command::Inspect(a) => cmd_inspect::run(&a),
+        args::Command::Simulate(a) => cmd_simulate::run(&a),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {:#}", e.error);
+        std::process::exit(e.code);
+    }
+}

@@ -1,0 +1,106 @@
+//! Command-line arguments (clap derive). Raw arguments only: validation happens in `model.rs`
+//! and the command modules.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// spikeloom: trained spiking networks (NIR) to verified Verilog and FPGA bitstreams.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what a model contains, its shapes, sizes, semantics and what is supported.
+    ///
+    /// Example: spikeloom inspect model.nir --json
+    Inspect(InspectArgs),
+    /// Run a model on input spikes with one engine and write the output spikes/membranes.
+    ///
+    /// Example: spikeloom simulate model.nir --input x.npy --engine fixed --labels y.npy --out o.npz
+    Simulate(SimulateArgs),
+}
+
+/// How the model file is read: semantics of the exporting library.
+#[derive(Debug, Clone, Args)]
+pub struct ModelArgs {
+    /// The model: a `.nir` file, or a quantized `.q.json` from `spikeloom quantize`.
+    pub model: PathBuf,
+    /// Discretization convention of the exporting library [default: file metadata, else snntorch].
+    #[arg(long, value_enum)]
+    pub semantics: Option<SemanticsArg>,
+    /// Reset mechanism (not stored in NIR files) [default: file metadata, else subtract].
+    #[arg(long, value_enum)]
+    pub reset: Option<ResetArg>,
+    /// snnTorch reset_delay (not stored in NIR files) [default: file metadata, else true].
+    #[arg(long)]
+    pub reset_delay: Option<bool>,
+    /// Time step in seconds used to map tau to decay factors [default: metadata, else 1e-4].
+    #[arg(long)]
+    pub dt: Option<f64>,
+}
+
+/// Discretization conventions.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SemanticsArg {
+    /// snnTorch Leaky/Synaptic/RLeaky/RSynaptic (beta = 1 - dt/tau).
+    Snntorch,
+    /// Forward Euler of the NIR equations, immediate reset to v_reset.
+    NirEuler,
+}
+
+/// Reset mechanisms.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ResetArg {
+    /// Subtract the threshold.
+    Subtract,
+    /// Reset to v_reset (zero).
+    Zero,
+    /// No reset.
+    None,
+}
+
+/// `inspect` arguments.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Model and semantics.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Simulation engines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Engine {
+    /// Float reference (reproduces the training library).
+    Float,
+    /// Bit-exact integer golden model.
+    Fixed,
+}
+
+/// `simulate` arguments.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Model and semantics.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Input spikes `.npy`, time-major `[T, N, F]` or `[T, F]`, uint8/bool.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Engine.
+    #[arg(long, value_enum, default_value = "float")]
+    pub engine: Engine,
+    /// Class labels `.npy` `[N]`: print accuracy (spike-count argmax of the output layer).
+    #[arg(long)]
+    pub labels: Option<PathBuf>,
+    /// Write `spikes` `[T, N, O]` uint8 and `v` `[T, N, O]` to this `.npz`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}

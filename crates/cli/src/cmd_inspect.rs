@@ -1,0 +1,202 @@
+//! `spikeloom inspect`: graph, shapes, sizes, parameter summary, semantics assumed, support.
+
+use crate::args::InspectArgs;
+use crate::model::{load_nir, lower};
+use crate::CliError;
+use serde_json::{json, Value};
+use spikeloom_float::{FloatNet, Neuron, SettingSource};
+use spikeloom_nir::{Node, Tensor};
+
+/// Run the command.
+pub fn run(args: &InspectArgs) -> Result<(), CliError> {
+    let loaded = load_nir(&args.model)?;
+    let shapes = spikeloom_nir::infer_shapes(&loaded.flat).map_err(|e| {
+        CliError::input(anyhow::anyhow!("{}: {e}", args.model.model.display()))
+    })?;
+    let nodes: Vec<Value> = loaded
+        .flat
+        .nodes
+        .iter()
+        .map(|(name, node)| {
+            let s = shapes.get(name);
+            json!({
+                "name": name,
+                "type": node_type(node),
+                "input_shape": s.map(|s| s.input.clone()),
+                "output_shape": s.map(|s| s.output.clone()),
+                "parameters": params(node),
+            })
+        })
+        .collect();
+    let edges: Vec<Value> = loaded.flat.edges.iter().map(|(a, b)| json!([a, b])).collect();
+    let lowered = lower(&loaded, &args.model);
+    let support = match &lowered {
+        Ok(net) => json!({ "float": "supported", "summary": net_summary(net) }),
+        Err(e) => json!({ "float": format!("unsupported: {:#}", e.error) }),
+    };
+    let report = json!({
+        "file": args.model.model.display().to_string(),
+        "sha256": loaded.sha256,
+        "nir_version": loaded.file.version,
+        "nodes": nodes,
+        "edges": edges,
+        "neurons": lowered.as_ref().map(|n| n.layers.iter().map(|l| l.size).sum::<usize>()).ok(),
+        "synapses": lowered.as_ref().map(synapse_count).ok(),
+        "semantics": lowered.as_ref().map(semantics_json).ok(),
+        "support": support,
+    });
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+    } else {
+        print_text(&report);
+    }
+    Ok(())
+}
+
+fn print_text(r: &Value) {
+    println!("model   {} (nir {}, sha256 {})", r["file"].as_str().unwrap_or(""), r["nir_version"].as_str().unwrap_or("?"), &r["sha256"].as_str().unwrap_or("")[..12]);
+    println!("nodes");
+    for n in r["nodes"].as_array().into_iter().flatten() {
+        println!(
+            "  {:<20} {:<10} in {:<14} out {:<14} {}",
+            n["name"].as_str().unwrap_or(""),
+            n["type"].as_str().unwrap_or(""),
+            n["input_shape"].to_string(),
+            n["output_shape"].to_string(),
+            n["parameters"].as_str().unwrap_or("")
+        );
+    }
+    let edges: Vec<String> = r["edges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| format!("{} -> {}", e[0].as_str().unwrap_or(""), e[1].as_str().unwrap_or("")))
+        .collect();
+    println!("edges   {}", edges.join(", "));
+    if let Some(n) = r["neurons"].as_u64() {
+        println!("size    {n} neurons, {} synapses", r["synapses"]);
+    }
+    if let Some(s) = r["semantics"].as_object() {
+        println!("semantics (NIR files do not record these; check them):");
+        for (k, v) in s {
+            println!("  {k:<12} {}", v["value"].to_string().trim_matches('"'));
+            if v["source"] == "default" {
+                println!("  {:<12}   ^ assumed default; override with --{}", "", k.replace('_', "-"));
+            }
+        }
+    }
+    println!("support");
+    for (k, v) in r["support"].as_object().into_iter().flatten() {
+        if k != "summary" {
+            println!("  {k:<12} {}", v.as_str().unwrap_or(""));
+        }
+    }
+    for l in r["support"]["summary"].as_array().into_iter().flatten() {
+        println!("  layer {}", l.as_str().unwrap_or(""));
+    }
+}
+
+fn node_type(node: &Node) -> &'static str {
+    match node {
+        Node::Input { .. } => "Input",
+        Node::Output { .. } => "Output",
+        Node::Affine { .. } => "Affine",
+        Node::Linear { .. } => "Linear",
+        Node::Conv1d { .. } => "Conv1d",
+        Node::Conv2d { .. } => "Conv2d",
+        Node::SumPool2d { .. } => "SumPool2d",
+        Node::AvgPool2d { .. } => "AvgPool2d",
+        Node::Flatten { .. } => "Flatten",
+        Node::Scale { .. } => "Scale",
+        Node::Threshold { .. } => "Threshold",
+        Node::Delay { .. } => "Delay",
+        Node::Lif { .. } => "LIF",
+        Node::CubaLif { .. } => "CubaLIF",
+        Node::CubaLi { .. } => "CubaLI",
+        Node::If { .. } => "IF",
+        Node::Li { .. } => "LI",
+        Node::Integrator { .. } => "I",
+        Node::Graph(_) => "NIRGraph",
+    }
+}
+
+fn summary(name: &str, t: &Tensor) -> String {
+    let finite: Vec<f64> = t.data.iter().copied().filter(|v| v.is_finite()).collect();
+    let min = finite.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if t.data.is_empty() {
+        format!("{name}=[]")
+    } else if finite.is_empty() {
+        format!("{name}=inf")
+    } else if (max - min).abs() <= f64::EPSILON * max.abs().max(1.0) {
+        format!("{name}={min:.6}")
+    } else {
+        format!("{name}=[{min:.4}..{max:.4}]")
+    }
+}
+
+fn params(node: &Node) -> String {
+    let list: Vec<String> = match node {
+        Node::Affine { weight, bias } => vec![summary("weight", weight), summary("bias", bias)],
+        Node::Linear { weight } => vec![summary("weight", weight)],
+        Node::Lif { tau, r, v_leak, v_threshold, v_reset } => vec![
+            summary("tau", tau),
+            summary("r", r),
+            summary("v_leak", v_leak),
+            summary("v_threshold", v_threshold),
+            summary("v_reset", v_reset),
+        ],
+        Node::CubaLif { tau_syn, tau_mem, r, v_threshold, w_in, .. } => vec![
+            summary("tau_syn", tau_syn),
+            summary("tau_mem", tau_mem),
+            summary("r", r),
+            summary("v_threshold", v_threshold),
+            summary("w_in", w_in),
+        ],
+        Node::If { r, v_threshold, .. } => vec![summary("r", r), summary("v_threshold", v_threshold)],
+        Node::Li { tau, r, .. } => vec![summary("tau", tau), summary("r", r)],
+        Node::Scale { scale } => vec![summary("scale", scale)],
+        _ => Vec::new(),
+    };
+    list.join(" ")
+}
+
+fn synapse_count(net: &FloatNet) -> usize {
+    net.layers.iter().flat_map(|l| &l.inputs).map(|p| p.weight.len()).sum()
+}
+
+fn semantics_json(net: &FloatNet) -> Value {
+    let s = &net.semantics;
+    let source = |key: &str| {
+        s.provenance.iter().find(|(k, _)| k == key).map(|(_, src)| match src {
+            SettingSource::User => "user",
+            SettingSource::Metadata => "metadata",
+            SettingSource::Default => "default",
+        })
+    };
+    json!({
+        "semantics": { "value": s.convention.name(), "source": source("convention") },
+        "dt": { "value": s.dt, "source": source("dt") },
+        "reset": { "value": s.reset.name(), "source": source("reset") },
+        "reset_delay": { "value": s.reset_delay, "source": source("reset_delay") },
+    })
+}
+
+fn net_summary(net: &FloatNet) -> Value {
+    net.layers
+        .iter()
+        .map(|l| {
+            let kind = match &l.neuron {
+                Neuron::Lif { .. } => "LIF",
+                Neuron::CubaLif { .. } => "CubaLIF",
+                Neuron::Li { .. } => "LI",
+            };
+            let inputs: Vec<String> = l
+                .inputs
+                .iter()
+                .map(|p| format!("{}{}x{}", if p.delayed { "rec " } else { "" }, l.size, p.source_size))
+                .collect();
+            Value::String(format!("{} {kind} {} neurons <- {}", l.name, l.size, inputs.join(" + ")))
+        })
+        .collect()
+}
