@@ -1,4 +1,20 @@
 //! spikeloom-board: FPGA devices and declarative board definitions (boards/*.toml), constraints.
+//!
+//! Boards are data: `boards/*.toml` are embedded at compile time ([`Board::builtin`], [`list`]);
+//! user boards are read with [`Board::load`]. Every board is validated before use, and
+//! [`constraints`] renders a PCF (iCE40) or LPF (ECP5) for exactly the ports a design uses.
 
+mod board;
+mod builtin;
+mod constraints;
 mod device;
+mod error;
+mod top;
+mod validate;
+
+pub use board::*;
+pub use builtin::{fragment, list};
+pub use constraints::{constraints, Port};
 pub use device::*;
+pub use error::BoardError;
+pub use top::{board_wrapper, io_sources, TopParams, WRAPPER_TOP};

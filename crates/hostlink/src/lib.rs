@@ -1,1 +1,13 @@
-//! spikeloom-hostlink (placeholder).
+//! spikeloom-hostlink: the host side of the board protocol (PROTOCOL.md beside this crate).
+//!
+//! [`frame`] encodes commands and decodes device frames (resynchronizing on garbage);
+//! [`Link`] runs commands over any `Read + Write` byte stream (a serial port from
+//! [`open_serial`], a simulation's byte file, a test double).
+
+pub mod frame;
+mod link;
+mod serial;
+
+pub use frame::{crc8, Command, DecodeError, Decoder, DeviceErrorCode, Frame, Reply, Status};
+pub use link::{Link, LinkError};
+pub use serial::open_serial;

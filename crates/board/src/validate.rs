@@ -1,0 +1,176 @@
+//! Board validation: every inconsistency is collected, so one run reports all of them.
+
+use std::collections::BTreeMap;
+
+use crate::{builtin::fragment, Board, BoardError, Family, HostLinkKind};
+
+/// nextpnr-ice40 device flags (without dashes).
+const ICE40_DEVICES: &[&str] = &[
+    "lp384", "lp1k", "lp4k", "lp8k", "hx1k", "hx4k", "hx8k", "up3k", "up5k", "u1k", "u2k", "u4k",
+];
+/// nextpnr-ecp5 device flags (without dashes).
+const ECP5_DEVICES: &[&str] = &[
+    "12k", "25k", "45k", "85k", "um-25k", "um-45k", "um-85k", "um5g-25k", "um5g-45k", "um5g-85k",
+];
+/// Fewest clock cycles per UART bit the receiver's mid-bit sampling tolerates.
+pub const MIN_CLOCKS_PER_BIT: u64 = 4;
+
+/// Check a parsed board; `Err(Invalid)` lists every problem found.
+pub fn validate(board: &Board) -> Result<(), BoardError> {
+    let mut problems = Vec::new();
+    check_device(board, &mut problems);
+    check_clocks(board, &mut problems);
+    check_host_link(board, &mut problems);
+    check_pins(board, &mut problems);
+    for name in &board.constraint_fragments {
+        if fragment(name).is_none() {
+            problems.push(format!(
+                "constraint_fragments: `{name}` is not a file in constraints/"
+            ));
+        }
+    }
+    if let Some(p) = &board.programmer {
+        if p.command.is_empty() {
+            problems.push("programmer.command is empty".to_string());
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(BoardError::Invalid {
+            board: board.name.clone(),
+            problems,
+        })
+    }
+}
+
+fn check_device(board: &Board, problems: &mut Vec<String>) {
+    let d = &board.device;
+    let (known, speed_ok) = match d.family {
+        Family::Ice40 => (ICE40_DEVICES, d.speed.is_none()),
+        Family::Ecp5 => (ECP5_DEVICES, matches!(d.speed, Some(6..=8))),
+    };
+    if !known.contains(&d.nextpnr_device.as_str()) {
+        problems.push(format!(
+            "device.nextpnr_device `{}` is not a {:?} device nextpnr knows (one of {})",
+            d.nextpnr_device,
+            d.family,
+            known.join(", ")
+        ));
+    }
+    if !speed_ok {
+        problems.push(match d.family {
+            Family::Ice40 => "device.speed must be omitted for iCE40".to_string(),
+            Family::Ecp5 => "device.speed must be 6, 7 or 8 for ECP5".to_string(),
+        });
+    }
+    if d.package.is_empty() {
+        problems.push("device.package is empty".to_string());
+    }
+    if d.luts == 0 || d.ffs == 0 || d.bram_bits == 0 {
+        problems.push("device.luts, device.ffs and device.bram_bits must be > 0".to_string());
+    }
+}
+
+fn check_clocks(board: &Board, problems: &mut Vec<String>) {
+    let valid = |f: f64| f.is_finite() && f > 0.0 && f <= 1000.0;
+    if !valid(board.clock.freq_mhz) {
+        problems.push(format!(
+            "clock.freq_mhz = {} is not a frequency in (0, 1000] MHz",
+            board.clock.freq_mhz
+        ));
+    }
+    if !valid(board.design.freq_mhz) {
+        problems.push(format!(
+            "design.freq_mhz = {} is not a frequency in (0, 1000] MHz",
+            board.design.freq_mhz
+        ));
+    }
+    // No PLL is generated yet: the design runs on the board clock, so promising more is a lie.
+    if board.design.freq_mhz != board.clock.freq_mhz {
+        problems.push(format!(
+            "design.freq_mhz ({}) differs from clock.freq_mhz ({}): spikeloom does not generate a PLL yet, set them equal",
+            board.design.freq_mhz, board.clock.freq_mhz
+        ));
+    }
+}
+
+fn check_host_link(board: &Board, problems: &mut Vec<String>) {
+    let link = &board.host_link;
+    if link.kind == HostLinkKind::None {
+        if link.rx.is_some() || link.tx.is_some() {
+            problems.push("host_link.kind = \"none\" but rx/tx pins are given".to_string());
+        }
+        return;
+    }
+    if link.rx.is_none() || link.tx.is_none() {
+        problems.push("host_link: a UART link needs both `rx` and `tx` pins".to_string());
+    }
+    match (link.max_baud, link.default_baud) {
+        (Some(max), Some(default)) => {
+            if default == 0 || default > max {
+                problems.push(format!(
+                    "host_link.default_baud {default} must be in 1..=max_baud ({max})"
+                ));
+            }
+            let clocks_per_bit = board.design_clock_hz() / u64::from(default.max(1));
+            if clocks_per_bit < MIN_CLOCKS_PER_BIT {
+                problems.push(format!(
+                    "host_link.default_baud {default} leaves {clocks_per_bit} clock cycles per bit at {} MHz; need >= {MIN_CLOCKS_PER_BIT}",
+                    board.design.freq_mhz
+                ));
+            }
+        }
+        _ => {
+            problems.push("host_link: a UART link needs `max_baud` and `default_baud`".to_string())
+        }
+    }
+}
+
+fn check_pins(board: &Board, problems: &mut Vec<String>) {
+    let mut uses: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    uses.entry(board.clock.pin.as_str())
+        .or_default()
+        .push("clock".to_string());
+    if let Some(rx) = &board.host_link.rx {
+        uses.entry(rx).or_default().push("host_link.rx".to_string());
+    }
+    if let Some(tx) = &board.host_link.tx {
+        uses.entry(tx).or_default().push("host_link.tx".to_string());
+    }
+    for led in &board.leds {
+        uses.entry(&led.pin)
+            .or_default()
+            .push(format!("led `{}`", led.name));
+    }
+    for button in &board.buttons {
+        uses.entry(&button.pin)
+            .or_default()
+            .push(format!("button `{}`", button.name));
+    }
+    for (pin, users) in &uses {
+        if !pin_name_ok(board.device.family, pin) {
+            problems.push(format!(
+                "pin `{pin}` ({}) is not a package pin name (iCE40: `35` or `B2`; ECP5: `G2`)",
+                users.join(", ")
+            ));
+        }
+        if users.len() > 1 {
+            problems.push(format!(
+                "pin `{pin}` is used twice: {}",
+                users.join(" and ")
+            ));
+        }
+    }
+}
+
+/// iCE40 packages name pins by number (QFN/TQFP) or ball (BGA); ECP5 packages only by ball.
+fn pin_name_ok(family: Family, pin: &str) -> bool {
+    let letters = pin.chars().take_while(|c| c.is_ascii_uppercase()).count();
+    let digits = &pin[letters..];
+    let digits_ok = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit());
+    match family {
+        Family::Ice40 => digits_ok && letters <= 2,
+        Family::Ecp5 => digits_ok && (1..=2).contains(&letters),
+    }
+}

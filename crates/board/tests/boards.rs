@@ -1,0 +1,158 @@
+//! Built-in boards parse and validate; constraints render exactly the used ports; bad boards
+//! are rejected with messages naming the problem.
+
+use spikeloom_board::{constraints, list, Board, BoardError, Family, Port};
+
+#[test]
+fn every_builtin_board_is_valid_and_named_after_its_file() {
+    let boards = list().expect("built-in boards validate");
+    let names: Vec<&str> = boards.iter().map(|b| b.name.as_str()).collect();
+    assert_eq!(names, Board::builtin_names());
+    for required in [
+        "icebreaker",
+        "upduino-v3",
+        "icestick",
+        "tinyfpga-bx",
+        "ulx3s-12f",
+        "ulx3s-25f",
+        "ulx3s-45f",
+        "ulx3s-85f",
+        "orangecrab-25f",
+        "orangecrab-85f",
+        "colorlight-i5",
+    ] {
+        assert!(names.contains(&required), "missing board {required}");
+    }
+}
+
+#[test]
+fn builtin_files_on_disk_match_the_embedded_copies() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../boards");
+    for name in Board::builtin_names() {
+        let path = std::path::PathBuf::from(dir).join(format!("{name}.toml"));
+        assert_eq!(Board::load(&path).unwrap(), Board::builtin(name).unwrap());
+    }
+}
+
+#[test]
+fn icebreaker_pcf_has_only_used_ports() {
+    let b = Board::builtin("icebreaker").unwrap();
+    let pcf = constraints(&b, &[Port::UartTx, Port::Clock, Port::UartRx, Port::Led(0)]).unwrap();
+    let expected = "# spikeloom constraints for board `icebreaker` (iCE40UP5K sg48); only the ports the design uses.\n\
+set_io clk 35\n\
+set_io -pullup yes uart_rx 6\n\
+set_io uart_tx 9\n\
+set_io led[0] 11\n";
+    assert_eq!(pcf, expected);
+}
+
+#[test]
+fn ulx3s_lpf_has_sites_iotypes_clock_frequency_and_fragment() {
+    let b = Board::builtin("ulx3s-25f").unwrap();
+    assert_eq!(b.device.family, Family::Ecp5);
+    let lpf = constraints(&b, &b.top_ports()).unwrap();
+    assert!(lpf.contains("LOCATE COMP \"clk\" SITE \"G2\";\nIOBUF PORT \"clk\" IO_TYPE=LVCMOS33;\nFREQUENCY PORT \"clk\" 25 MHZ;\n"), "{lpf}");
+    assert!(lpf.contains("LOCATE COMP \"uart_rx\" SITE \"M1\";\nIOBUF PORT \"uart_rx\" IO_TYPE=LVCMOS33 PULLMODE=UP;"));
+    assert!(lpf.contains("LOCATE COMP \"led[2]\" SITE \"C1\";"));
+    assert!(!lpf.contains("led[3]"), "only the 3 status LEDs are used");
+    assert!(lpf.contains("SYSCONFIG CONFIG_IOVOLTAGE=3.3"));
+}
+
+#[test]
+fn missing_port_is_an_error_naming_the_board() {
+    let b = Board::builtin("colorlight-i5").unwrap();
+    let err = constraints(&b, &[Port::Led(4)]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "board `colorlight-i5` has no LED 4; it has 1 LEDs"
+    );
+}
+
+#[test]
+fn unknown_board_lists_known_ones() {
+    let err = Board::builtin("icebraker").unwrap_err().to_string();
+    assert!(
+        err.starts_with("unknown board `icebraker`; built-in boards: colorlight-i5, icebreaker,"),
+        "{err}"
+    );
+}
+
+fn icebreaker_text() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../boards/icebreaker.toml"
+    ))
+    .unwrap()
+}
+
+#[test]
+fn unknown_keys_are_rejected() {
+    let text = icebreaker_text().replace("[clock]\n", "[clock]\nfrequency = 3\n");
+    let err = Board::parse(&text, "x.toml").unwrap_err().to_string();
+    assert!(
+        err.starts_with("board file x.toml:") && err.contains("unknown field `frequency`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let text = icebreaker_text()
+        .replace("nextpnr_device = \"up5k\"", "nextpnr_device = \"up9k\"")
+        .replace("pin = \"37\"", "pin = \"35\"")
+        .replace("default_baud = 115200", "default_baud = 6000000")
+        .replace("[design]\nfreq_mhz = 12.0", "[design]\nfreq_mhz = 30.0");
+    let err = Board::parse(&text, "x.toml").unwrap_err();
+    let BoardError::Invalid { board, problems } = err else {
+        panic!("{err}")
+    };
+    assert_eq!(board, "icebreaker");
+    assert_eq!(problems.len(), 4, "{problems:#?}");
+    assert!(problems[0].contains("`up9k`"));
+    assert!(problems[1].contains("design.freq_mhz (30) differs"));
+    assert!(problems[2].contains("default_baud 6000000 must be in 1..=max_baud"));
+    assert!(
+        problems[3].contains("pin `35` is used twice: clock and led `green`"),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn programmer_command_substitutes_the_bitstream() {
+    let b = Board::builtin("icebreaker").unwrap();
+    assert_eq!(
+        b.program_command("out/x.bin").unwrap(),
+        ["iceprog", "out/x.bin"]
+    );
+}
+
+#[test]
+fn wrapper_fixes_board_parameters() {
+    use spikeloom_board::{board_wrapper, TopParams};
+    let b = Board::builtin("icebreaker").unwrap();
+    let p = TopParams {
+        input_size: 784,
+        output_size: 10,
+        in_w: 10,
+        out_w: 4,
+        baud: None,
+    };
+    let v = board_wrapper(&b, &p).unwrap();
+    assert!(v.contains("module spikeloom_board (\n  input  wire clk,\n  input  wire uart_rx,\n  output wire uart_tx,\n  output wire [1:0] led\n);"), "{v}");
+    assert!(v.contains(".CLK_HZ(12000000), .BAUD(115200),"), "{v}");
+    assert!(v.contains(".IN_SIZE(784), .OUT_SIZE(10), .IN_W(10), .OUT_W(4),"));
+    assert!(v.contains(".N_LEDS(2), .LED_INVERT(2'b11)"));
+    let err = board_wrapper(
+        &b,
+        &TopParams {
+            baud: Some(6_000_000),
+            out_w: 17,
+            ..p
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "board `icebreaker` is invalid:\n  - index widths in 10 / out 17 must be in 1..=16\n  - baud rate 6000000 exceeds the link's max_baud 3000000\n  - baud rate 6000000 is too fast for the 12 MHz design clock (need >= 4 clocks per bit)"
+    );
+}

@@ -1,0 +1,291 @@
+//! Frames of the host protocol: `A5 TYPE LENlo LENhi payload CRC8`, CRC-8 with polynomial 0x07
+//! and initial value 0 over TYPE..payload (the SYNC byte is not covered).
+
+/// First byte of every frame.
+pub const SYNC: u8 = 0xA5;
+/// Longest payload the decoder accepts (a device never sends more than 2 x 65535 counts).
+pub const MAX_PAYLOAD: usize = 2 * 65535;
+
+/// CRC-8, polynomial x^8 + x^2 + x + 1 (0x07), initial value 0, no reflection, no final xor.
+pub fn crc8(bytes: &[u8]) -> u8 {
+    bytes.iter().fold(0u8, |crc, &b| {
+        (0..8).fold(crc ^ b, |c, _| {
+            if c & 0x80 != 0 {
+                (c << 1) ^ 0x07
+            } else {
+                c << 1
+            }
+        })
+    })
+}
+
+/// A command from the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Reset the network state and the output counts.
+    Reset,
+    /// Run one time step with these input features spiking (indices < `input_size`).
+    Step {
+        /// Number of input features of the design.
+        input_size: usize,
+        /// Indices of the features that spike this step (any order, duplicates ignored).
+        events: Vec<u32>,
+    },
+    /// Read the per-output spike counts since the last reset.
+    Counts,
+    /// Read the device status.
+    Status,
+}
+
+impl Command {
+    /// The command byte.
+    pub fn code(&self) -> u8 {
+        match self {
+            Command::Reset => 0x01,
+            Command::Step { .. } => 0x02,
+            Command::Counts => 0x03,
+            Command::Status => 0x04,
+        }
+    }
+
+    /// The payload: for a step, the input bitmap (feature i = bit i%8 of byte i/8).
+    pub fn payload(&self) -> Result<Vec<u8>, String> {
+        match self {
+            Command::Step { input_size, events } => {
+                let mut bitmap = vec![0u8; input_size.div_ceil(8)];
+                for &e in events {
+                    let i = e as usize;
+                    if i >= *input_size {
+                        return Err(format!(
+                            "input event {e} is out of range (input size {input_size})"
+                        ));
+                    }
+                    bitmap[i / 8] |= 1 << (i % 8);
+                }
+                Ok(bitmap)
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// The whole frame.
+    pub fn encode(&self) -> Result<Vec<u8>, String> {
+        Ok(encode_frame(self.code(), &self.payload()?))
+    }
+}
+
+/// `A5 TYPE LEN payload CRC` for any type byte and payload (also used by tests to forge frames).
+pub fn encode_frame(kind: u8, payload: &[u8]) -> Vec<u8> {
+    let len = payload.len() as u16;
+    let mut body = vec![kind, len as u8, (len >> 8) as u8];
+    body.extend_from_slice(payload);
+    let crc = crc8(&body);
+    let mut out = vec![SYNC];
+    out.extend(body);
+    out.push(crc);
+    out
+}
+
+/// A frame from the device with a correct checksum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    /// Type byte.
+    pub kind: u8,
+    /// Payload.
+    pub payload: Vec<u8>,
+}
+
+/// Device status (reply to [`Command::Status`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Status {
+    /// Protocol version.
+    pub version: u8,
+    /// An error frame was sent since power-up.
+    pub error_seen: bool,
+    /// More output events arrived in one step than the design has outputs.
+    pub overflow: bool,
+    /// Input features of the design.
+    pub input_size: u16,
+    /// Output neurons of the design.
+    pub output_size: u16,
+    /// Steps run since the last reset (saturating).
+    pub steps: u16,
+    /// Frames dropped for a bad checksum (saturating).
+    pub crc_errors: u8,
+    /// Other protocol errors (saturating).
+    pub other_errors: u8,
+}
+
+/// What the device reported as wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceErrorCode {
+    /// A frame's checksum did not match.
+    BadCrc,
+    /// Unknown command byte.
+    UnknownCommand,
+    /// Wrong payload length for the command.
+    BadLength,
+    /// A frame stopped arriving mid-way.
+    Timeout,
+    /// A command arrived while another was still running.
+    Busy,
+    /// An unknown code.
+    Other(u8),
+}
+
+impl DeviceErrorCode {
+    fn from_byte(b: u8) -> Self {
+        match b {
+            1 => Self::BadCrc,
+            2 => Self::UnknownCommand,
+            3 => Self::BadLength,
+            4 => Self::Timeout,
+            6 => Self::Busy,
+            other => Self::Other(other),
+        }
+    }
+}
+
+/// A decoded device frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// A command (by code) completed.
+    Ack(u8),
+    /// Output neuron indices that spiked in the step, ascending.
+    StepOut(Vec<u32>),
+    /// Spike count per output neuron since the last reset.
+    Counts(Vec<u16>),
+    /// Device status.
+    Status(Status),
+    /// The device rejected something; `detail` is the command byte concerned (or parser state).
+    Error {
+        /// What went wrong.
+        code: DeviceErrorCode,
+        /// Command byte (or parser state for a timeout).
+        detail: u8,
+    },
+}
+
+impl Reply {
+    /// Interpret a checked frame.
+    pub fn from_frame(frame: &Frame) -> Result<Reply, DecodeError> {
+        let p = &frame.payload;
+        let bad = |what: &str| DecodeError::Malformed {
+            kind: frame.kind,
+            what: what.to_string(),
+        };
+        let words = || p.chunks_exact(2).map(|w| u16::from_le_bytes([w[0], w[1]]));
+        match frame.kind {
+            0x81 if p.len() == 1 => Ok(Reply::Ack(p[0])),
+            0x82 if p.len() % 2 == 0 => Ok(Reply::StepOut(words().map(u32::from).collect())),
+            0x83 if p.len() % 2 == 0 => Ok(Reply::Counts(words().collect())),
+            0x84 if p.len() == 10 => Ok(Reply::Status(Status {
+                version: p[0],
+                error_seen: p[1] & 1 != 0,
+                overflow: p[1] & 2 != 0,
+                input_size: u16::from_le_bytes([p[2], p[3]]),
+                output_size: u16::from_le_bytes([p[4], p[5]]),
+                steps: u16::from_le_bytes([p[6], p[7]]),
+                crc_errors: p[8],
+                other_errors: p[9],
+            })),
+            0xEE if p.len() == 2 => Ok(Reply::Error {
+                code: DeviceErrorCode::from_byte(p[0]),
+                detail: p[1],
+            }),
+            0x81..=0x84 | 0xEE => Err(bad(&format!("payload of {} bytes", p.len()))),
+            _ => Err(bad("unknown frame type")),
+        }
+    }
+}
+
+/// A problem in the device's byte stream.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// A frame's checksum was wrong; the decoder skipped to the next SYNC.
+    #[error("device frame type {kind:#04x}: checksum {got:#04x} != computed {want:#04x}")]
+    BadCrc {
+        /// Type byte.
+        kind: u8,
+        /// Received CRC.
+        got: u8,
+        /// Computed CRC.
+        want: u8,
+    },
+    /// A frame had a correct checksum but an unexpected shape.
+    #[error("device frame type {kind:#04x}: {what}")]
+    Malformed {
+        /// Type byte.
+        kind: u8,
+        /// What was wrong.
+        what: String,
+    },
+}
+
+/// Streaming decoder: push bytes as they arrive, take frames out. Bytes outside frames are
+/// skipped (and counted); a bad checksum restarts the search just after that frame's SYNC.
+#[derive(Debug, Default)]
+pub struct Decoder {
+    buf: Vec<u8>,
+    skipped: usize,
+}
+
+impl Decoder {
+    /// An empty decoder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Bytes skipped so far because they were not part of a frame.
+    pub fn skipped(&self) -> usize {
+        self.skipped
+    }
+
+    /// Add received bytes.
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// The next complete frame, an error for a corrupt one, or `None` when more bytes are needed.
+    pub fn next_frame(&mut self) -> Option<Result<Frame, DecodeError>> {
+        loop {
+            let start = self.buf.iter().position(|&b| b == SYNC);
+            let Some(start) = start else {
+                self.skipped += self.buf.len();
+                self.buf.clear();
+                return None;
+            };
+            self.skipped += start;
+            self.buf.drain(..start);
+            if self.buf.len() < 4 {
+                return None;
+            }
+            let len = usize::from(u16::from_le_bytes([self.buf[2], self.buf[3]]));
+            if len > MAX_PAYLOAD {
+                self.skip_one();
+                continue;
+            }
+            if self.buf.len() < 5 + len {
+                return None;
+            }
+            let want = crc8(&self.buf[1..4 + len]);
+            let got = self.buf[4 + len];
+            if got != want {
+                let kind = self.buf[1];
+                self.skip_one();
+                return Some(Err(DecodeError::BadCrc { kind, got, want }));
+            }
+            let frame = Frame {
+                kind: self.buf[1],
+                payload: self.buf[4..4 + len].to_vec(),
+            };
+            self.buf.drain(..5 + len);
+            return Some(Ok(frame));
+        }
+    }
+
+    fn skip_one(&mut self) {
+        self.buf.remove(0);
+        self.skipped += 1;
+    }
+}

@@ -1,0 +1,91 @@
+// spikeloom rtl-templates/io/board_top.v: the board top level around the generated spikeloom_top.
+// Power-on reset, UART (8N1) host link speaking the framed protocol of crates/hostlink/PROTOCOL.md,
+// and status LEDs: led[0] heartbeat (~1 Hz), led[1] busy, led[2] error (lit ~0.25 s per error).
+// Parameters come from the generated wrapper (spikeloom_board.v): sizes and widths from the plan's
+// TopInterface, CLK_HZ/BAUD from the board, LED_INVERT bit i = LED i is active low.
+module spikeloom_board_top #(
+  parameter integer CLK_HZ = 12000000,
+  parameter integer BAUD = 115200,
+  parameter integer IN_SIZE = 8,
+  parameter integer OUT_SIZE = 8,
+  parameter integer IN_W = 3,
+  parameter integer OUT_W = 3,
+  parameter integer N_LEDS = 3,
+  parameter [N_LEDS-1:0] LED_INVERT = 0,
+  parameter integer TIMEOUT = CLK_HZ / 50
+) (
+  input  wire              clk,
+  input  wire              uart_rx,
+  output wire              uart_tx,
+  output wire [N_LEDS-1:0] led
+);
+  localparam integer CLKS_PER_BIT = (CLK_HZ + BAUD / 2) / BAUD;
+
+  // Power-on reset: FPGA flops start at their init value (0), so count up and release.
+  reg [4:0] por = 0;
+  wire rst = ~&por;
+  always @(posedge clk) if (rst) por <= por + 1'b1;
+
+  wire [7:0] rx_data;
+  wire rx_valid, rx_frame_error;
+  spikeloom_uart_rx #(.CLKS_PER_BIT(CLKS_PER_BIT)) u_rx (
+    .clk(clk), .rst(rst), .rx(uart_rx),
+    .data(rx_data), .valid(rx_valid), .frame_error(rx_frame_error)
+  );
+
+  wire [7:0] tx_data;
+  wire tx_valid, tx_ready;
+  spikeloom_uart_tx #(.CLKS_PER_BIT(CLKS_PER_BIT)) u_tx (
+    .clk(clk), .rst(rst), .data(tx_data), .valid(tx_valid), .ready(tx_ready), .tx(uart_tx)
+  );
+
+  wire core_rst, in_valid, in_ready, in_eos, out_valid, out_ready, out_eos, busy, error_pulse;
+  wire [IN_W-1:0] in_index;
+  wire [OUT_W-1:0] out_index;
+  spikeloom_host_bridge #(
+    .IN_SIZE(IN_SIZE), .OUT_SIZE(OUT_SIZE), .IN_W(IN_W), .OUT_W(OUT_W), .TIMEOUT(TIMEOUT)
+  ) u_bridge (
+    .clk(clk), .rst(rst),
+    .rx_data(rx_data), .rx_valid(rx_valid),
+    .tx_data(tx_data), .tx_valid(tx_valid), .tx_ready(tx_ready),
+    .core_rst(core_rst),
+    .in_valid(in_valid), .in_ready(in_ready), .in_eos(in_eos), .in_index(in_index),
+    .out_valid(out_valid), .out_ready(out_ready), .out_eos(out_eos), .out_index(out_index),
+    .busy(busy), .error_pulse(error_pulse)
+  );
+
+  // The trace outputs stay unconnected: synthesis removes the trace logic.
+  spikeloom_top u_core (
+    .clk(clk), .rst(core_rst),
+    .in_valid(in_valid), .in_ready(in_ready), .in_eos(in_eos), .in_index(in_index),
+    .out_valid(out_valid), .out_ready(out_ready), .out_eos(out_eos), .out_index(out_index)
+  );
+
+  localparam integer BW = $clog2(CLK_HZ + 1);
+  reg [BW-1:0] beat = 0;
+  reg heartbeat = 0;
+  always @(posedge clk) begin
+    if (beat >= CLK_HZ / 2 - 1) begin
+      beat <= 0;
+      heartbeat <= ~heartbeat;
+    end else beat <= beat + 1'b1;
+  end
+
+  reg [BW-1:0] err_timer = 0;
+  always @(posedge clk) begin
+    if (error_pulse || rx_frame_error) err_timer <= CLK_HZ / 4;
+    else if (err_timer != 0) err_timer <= err_timer - 1'b1;
+  end
+
+  wire [2:0] status = {err_timer != 0, busy, heartbeat};
+  genvar i;
+  generate
+    for (i = 0; i < N_LEDS; i = i + 1) begin : g_led
+      if (i < 3) begin : g_status
+        assign led[i] = status[i] ^ LED_INVERT[i];
+      end else begin : g_off
+        assign led[i] = LED_INVERT[i];
+      end
+    end
+  endgenerate
+endmodule
