@@ -33,6 +33,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The `format` value this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
 /// Where a projection reads spikes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum QSource {

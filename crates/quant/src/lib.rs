@@ -1,1 +1,24 @@
-//! spikeloom-quant (placeholder: filled by its stage).
+//! spikeloom-quant: float network -> integer network (the hardware contract), with calibration,
+//! a report of what quantization cost, and a sweep over bit widths.
+//!
+//! Invariant: floats stop here. Everything downstream of `quantize` reads the `QNet` only.
+
+mod calib;
+mod config;
+mod error;
+mod measure;
+mod quantize;
+mod ranges;
+mod readout;
+mod report;
+mod scale;
+mod sweep;
+
+pub use calib::Calibration;
+pub use config::{LayerPrecision, OpKind, Precision, QuantConfig, RoundingName};
+pub use error::{ConfigProblem, QuantError};
+pub use quantize::quantize;
+pub use readout::{accuracy, predict};
+pub use report::{LayerReport, QuantReport};
+pub use scale::{choose_weight_shift, min_state_lsb, quantize_value, weight_lsb, RangeNeeds};
+pub use sweep::{sweep, SweepRow};

@@ -1,0 +1,374 @@
+//! `QNet::validate`: every structural and range rule of the contract, all problems at once.
+
+use crate::arith::{signed_max, signed_min};
+use crate::net::{QLayer, QNet, QNeuron, QReset, QSource, FORMAT_VERSION};
+
+/// Allowed signed weight widths.
+pub const WEIGHT_BITS: (u32, u32) = (2, 16);
+/// Allowed signed state / current widths.
+pub const STATE_BITS: (u32, u32) = (4, 32);
+/// Allowed decay fraction bits.
+pub const DECAY_SHIFT: (u32, u32) = (0, 16);
+/// Largest weight shift (`X` must stay far inside i64).
+pub const MAX_WEIGHT_SHIFT: u32 = 32;
+
+/// A problem with the network as a whole or with one layer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QnetError {
+    /// The file was written by an incompatible version.
+    #[error("unsupported qnet format {found} (this build reads format {supported}); re-run `spikeloom quantize` to regenerate the file")]
+    FormatVersion {
+        /// Format in the file.
+        found: u32,
+        /// Format this build understands.
+        supported: u32,
+    },
+    /// No layers.
+    #[error("the network has no layers")]
+    NoLayers,
+    /// `input_size` is zero.
+    #[error("input_size is 0: the network needs at least one input feature")]
+    ZeroInputSize,
+    /// `output_layer` does not exist.
+    #[error("output_layer {index} does not exist (the network has {count} layers)")]
+    OutputLayer {
+        /// Given index.
+        index: usize,
+        /// Number of layers.
+        count: usize,
+    },
+    /// A problem inside one layer.
+    #[error("layer {index} `{layer}`: {problem}")]
+    Layer {
+        /// Layer index.
+        index: usize,
+        /// Layer (NIR node) name.
+        layer: String,
+        /// What is wrong.
+        problem: LayerProblem,
+    },
+}
+
+/// What is wrong inside a layer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LayerProblem {
+    /// Zero neurons.
+    #[error("size is 0")]
+    ZeroSize,
+    /// A bit width is outside what the hardware supports.
+    #[error("{what} = {value} is outside the supported range {min}..={max}")]
+    BitWidth {
+        /// Which width.
+        what: &'static str,
+        /// Given value.
+        value: u32,
+        /// Smallest allowed.
+        min: u32,
+        /// Largest allowed.
+        max: u32,
+    },
+    /// A parameter vector has the wrong length.
+    #[error("{what} has {got} entries, expected {expected}")]
+    Length {
+        /// Which vector.
+        what: String,
+        /// Required length.
+        expected: usize,
+        /// Actual length.
+        got: usize,
+    },
+    /// Values outside their register range.
+    #[error("{what}: {count} value(s) outside {min}..={max}, first at index {index} = {value}")]
+    OutOfRange {
+        /// Which vector.
+        what: String,
+        /// Number of offending entries.
+        count: usize,
+        /// First offending index.
+        index: usize,
+        /// First offending value.
+        value: i64,
+        /// Lower bound.
+        min: i64,
+        /// Upper bound.
+        max: i64,
+    },
+    /// A projection reads a layer that does not exist.
+    #[error("projection `{projection}` reads layer {source_index}, which does not exist")]
+    MissingSource {
+        /// Projection origin.
+        projection: String,
+        /// Referenced layer.
+        source_index: usize,
+    },
+    /// A non-delayed projection reads this layer or a later one.
+    #[error("projection `{projection}` reads layer {source_index} in the same step but that layer is not evaluated earlier; mark it delayed (recurrent) or reorder the layers")]
+    ForwardEdge {
+        /// Projection origin.
+        projection: String,
+        /// Referenced layer.
+        source_index: usize,
+    },
+    /// `source_size` disagrees with the source.
+    #[error(
+        "projection `{projection}` says its source has {got} neurons but the source has {expected}"
+    )]
+    SourceSize {
+        /// Projection origin.
+        projection: String,
+        /// Source width.
+        expected: usize,
+        /// Declared width.
+        got: usize,
+    },
+    /// CubaLif with the Leaky-only reset rule.
+    #[error("CubaLif layers cannot use ZeroKeepInput (snnTorch Synaptic drops the input on a zero reset); use ZeroDropInput")]
+    CubaKeepInput,
+    /// `(fan-in * max|w|) << weight_shift` could leave the exact i64 range.
+    #[error("fan-in {fan_in} x {weight_bits}-bit weights << weight_shift {weight_shift} can reach 2^61; lower weight_shift or split the layer")]
+    AccumulatorOverflow {
+        /// Sum of source sizes.
+        fan_in: usize,
+        /// Weight width.
+        weight_bits: u32,
+        /// Weight shift.
+        weight_shift: u32,
+    },
+}
+
+impl QNet {
+    /// Checks every rule of the contract; returns all problems found.
+    pub fn validate(&self) -> Result<(), Vec<QnetError>> {
+        let mut errs = Vec::new();
+        if self.format != FORMAT_VERSION {
+            errs.push(QnetError::FormatVersion {
+                found: self.format,
+                supported: FORMAT_VERSION,
+            });
+        }
+        if self.layers.is_empty() {
+            errs.push(QnetError::NoLayers);
+        } else if self.output_layer >= self.layers.len() {
+            errs.push(QnetError::OutputLayer {
+                index: self.output_layer,
+                count: self.layers.len(),
+            });
+        }
+        if self.input_size == 0 {
+            errs.push(QnetError::ZeroInputSize);
+        }
+        for (index, layer) in self.layers.iter().enumerate() {
+            let mut problems = Vec::new();
+            check_layer(self, index, layer, &mut problems);
+            errs.extend(problems.into_iter().map(|problem| QnetError::Layer {
+                index,
+                layer: layer.name.clone(),
+                problem,
+            }));
+        }
+        if errs.is_empty() {
+            Ok(())
+        } else {
+            Err(errs)
+        }
+    }
+}
+
+fn check_width(
+    what: &'static str,
+    value: u32,
+    (min, max): (u32, u32),
+    out: &mut Vec<LayerProblem>,
+) -> bool {
+    let ok = (min..=max).contains(&value);
+    if !ok {
+        out.push(LayerProblem::BitWidth {
+            what,
+            value,
+            min,
+            max,
+        });
+    }
+    ok
+}
+
+fn check_len(what: &str, got: usize, expected: usize, out: &mut Vec<LayerProblem>) -> bool {
+    let ok = got == expected;
+    if !ok {
+        out.push(LayerProblem::Length {
+            what: what.to_string(),
+            expected,
+            got,
+        });
+    }
+    ok
+}
+
+fn check_range(
+    what: &str,
+    values: impl Iterator<Item = i64>,
+    min: i64,
+    max: i64,
+    out: &mut Vec<LayerProblem>,
+) {
+    let mut first = None;
+    let mut count = 0;
+    for (i, v) in values.enumerate() {
+        if v < min || v > max {
+            count += 1;
+            first.get_or_insert((i, v));
+        }
+    }
+    if let Some((index, value)) = first {
+        out.push(LayerProblem::OutOfRange {
+            what: what.to_string(),
+            count,
+            index,
+            value,
+            min,
+            max,
+        });
+    }
+}
+
+fn check_layer(net: &QNet, index: usize, layer: &QLayer, out: &mut Vec<LayerProblem>) {
+    let size = layer.size;
+    if size == 0 {
+        out.push(LayerProblem::ZeroSize);
+    }
+    let wb_ok = check_width("weight_bits", layer.weight_bits, WEIGHT_BITS, out);
+    let sb_ok = check_width("state_bits", layer.state_bits, STATE_BITS, out);
+    let ds_ok = check_width("decay_shift", layer.decay_shift, DECAY_SHIFT, out);
+    let ws_ok = check_width(
+        "weight_shift",
+        layer.weight_shift,
+        (0, MAX_WEIGHT_SHIFT),
+        out,
+    );
+    let mut fan_in = 0usize;
+    for p in &layer.inputs {
+        check_projection(net, index, layer, p, wb_ok, out);
+        fan_in = fan_in.saturating_add(p.source_size);
+    }
+    if wb_ok && ws_ok {
+        // |X| <= fan_in * 2^(wb-1) * 2^ws + |bias|; below 2^61 every later sum stays exact in i64.
+        let bound = (fan_in as u128) << (layer.weight_bits - 1 + layer.weight_shift);
+        if bound >= 1u128 << 61 {
+            out.push(LayerProblem::AccumulatorOverflow {
+                fan_in,
+                weight_bits: layer.weight_bits,
+                weight_shift: layer.weight_shift,
+            });
+        }
+    }
+    let (smin, smax) = if sb_ok {
+        (signed_min(layer.state_bits), signed_max(layer.state_bits))
+    } else {
+        (i64::MIN, i64::MAX)
+    };
+    if check_len("bias", layer.bias.len(), size, out) && sb_ok {
+        check_range("bias", layer.bias.iter().copied(), smin, smax, out);
+    }
+    let decay_max = if ds_ok {
+        1u32 << layer.decay_shift
+    } else {
+        u32::MAX
+    };
+    let decays = |what: &str, d: &[u32], out: &mut Vec<LayerProblem>| {
+        if check_len(what, d.len(), size, out) {
+            check_range(
+                what,
+                d.iter().map(|&x| i64::from(x)),
+                0,
+                i64::from(decay_max),
+                out,
+            );
+        }
+    };
+    let state_vec = |what: &str, v: &[i64], out: &mut Vec<LayerProblem>| {
+        if check_len(what, v.len(), size, out) && sb_ok {
+            check_range(what, v.iter().copied(), smin, smax, out);
+        }
+    };
+    match &layer.neuron {
+        QNeuron::Lif {
+            beta,
+            threshold,
+            v_reset,
+            ..
+        } => {
+            decays("beta", beta, out);
+            state_vec("threshold", threshold, out);
+            state_vec("v_reset", v_reset, out);
+        }
+        QNeuron::CubaLif {
+            alpha,
+            beta,
+            threshold,
+            v_reset,
+            reset,
+            current_bits,
+            ..
+        } => {
+            decays("alpha", alpha, out);
+            decays("beta", beta, out);
+            state_vec("threshold", threshold, out);
+            state_vec("v_reset", v_reset, out);
+            check_width("current_bits", *current_bits, STATE_BITS, out);
+            if *reset == QReset::ZeroKeepInput {
+                out.push(LayerProblem::CubaKeepInput);
+            }
+        }
+        QNeuron::Li { beta } => decays("beta", beta, out),
+    }
+}
+
+fn check_projection(
+    net: &QNet,
+    index: usize,
+    layer: &QLayer,
+    p: &crate::net::QProjection,
+    wb_ok: bool,
+    out: &mut Vec<LayerProblem>,
+) {
+    let source_width = match p.source {
+        QSource::Input => Some(net.input_size),
+        QSource::Layer(j) => {
+            if j >= net.layers.len() {
+                out.push(LayerProblem::MissingSource {
+                    projection: p.origin.clone(),
+                    source_index: j,
+                });
+                None
+            } else {
+                if !p.delayed && j >= index {
+                    out.push(LayerProblem::ForwardEdge {
+                        projection: p.origin.clone(),
+                        source_index: j,
+                    });
+                }
+                Some(net.layers[j].size)
+            }
+        }
+    };
+    if let Some(expected) = source_width {
+        if expected != p.source_size {
+            out.push(LayerProblem::SourceSize {
+                projection: p.origin.clone(),
+                expected,
+                got: p.source_size,
+            });
+        }
+    }
+    let what = format!("weight of projection `{}`", p.origin);
+    let expected = layer.size.saturating_mul(p.source_size);
+    if check_len(&what, p.weight.len(), expected, out) && wb_ok {
+        check_range(
+            &what,
+            p.weight.iter().map(|&w| i64::from(w)),
+            signed_min(layer.weight_bits),
+            signed_max(layer.weight_bits),
+            out,
+        );
+    }
+}

@@ -1,0 +1,189 @@
+//! Validation messages, JSON round trip and version check, and the text dump.
+
+use spikeloom_qnet::{LoadError, QLayer, QNet, QNeuron, QProjection, QReset, QSource, Rounding};
+
+fn sample() -> QNet {
+    let hidden = QLayer {
+        name: "lif1".into(),
+        size: 2,
+        inputs: vec![QProjection {
+            source: QSource::Input,
+            source_size: 3,
+            weight: vec![1, -2, 3, 0, 127, -128],
+            delayed: false,
+            origin: "fc1".into(),
+        }],
+        weight_bits: 8,
+        weight_shift: 4,
+        bias: vec![0, 0],
+        neuron: QNeuron::Lif {
+            beta: vec![3686, 3686],
+            threshold: vec![4000, 4100],
+            v_reset: vec![0, 0],
+            reset: QReset::Subtract,
+            reset_delay: true,
+        },
+        state_bits: 16,
+        decay_shift: 12,
+        rounding: Rounding::HalfUp,
+        state_lsb: 0.0005,
+    };
+    let out = QLayer {
+        name: "li2".into(),
+        size: 1,
+        inputs: vec![QProjection {
+            source: QSource::Layer(0),
+            source_size: 2,
+            weight: vec![5, -5],
+            delayed: false,
+            origin: "fc2".into(),
+        }],
+        weight_bits: 8,
+        weight_shift: 0,
+        bias: vec![-3],
+        neuron: QNeuron::Li { beta: vec![4096] },
+        state_bits: 16,
+        decay_shift: 12,
+        rounding: Rounding::Floor,
+        state_lsb: 0.25,
+    };
+    QNet {
+        format: 1,
+        input_size: 3,
+        layers: vec![hidden, out],
+        output_layer: 1,
+        provenance: vec![("source".into(), "test".into())],
+    }
+}
+
+#[test]
+fn sample_is_valid_and_round_trips_through_json() {
+    let net = sample();
+    net.validate().unwrap();
+    let text = net.to_json_string();
+    assert_eq!(QNet::from_json_str(&text).unwrap(), net);
+}
+
+#[test]
+fn wrong_format_version_is_rejected_before_parsing_the_body() {
+    let err = QNet::from_json_str(r#"{"format": 7, "whatever": true}"#).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LoadError::FormatVersion {
+                found: 7,
+                supported: 1
+            }
+        ),
+        "{err}"
+    );
+    assert!(matches!(
+        QNet::from_json_str("{}").unwrap_err(),
+        LoadError::MissingFormat
+    ));
+    assert!(matches!(
+        QNet::from_json_str("not json").unwrap_err(),
+        LoadError::Json(_)
+    ));
+}
+
+#[test]
+fn loading_validates() {
+    let mut net = sample();
+    net.layers[1].inputs[0].weight[0] = 300;
+    let err = QNet::from_json_str(&net.to_json_string()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the qnet file breaks 1 rule(s): layer 1 `li2`: weight of projection `fc2`: 1 value(s) outside -128..=127, first at index 0 = 300"
+    );
+}
+
+#[test]
+fn every_rule_is_reported_with_its_layer() {
+    let mut net = sample();
+    net.output_layer = 5;
+    let l0 = &mut net.layers[0];
+    l0.weight_bits = 17;
+    l0.state_bits = 12;
+    l0.bias = vec![0];
+    l0.neuron = QNeuron::Lif {
+        beta: vec![5000, 1],
+        threshold: vec![4000, 2048],
+        v_reset: vec![-2049, 0],
+        reset: QReset::Subtract,
+        reset_delay: true,
+    };
+    l0.inputs.push(QProjection {
+        source: QSource::Layer(1),
+        source_size: 2,
+        weight: vec![0; 4],
+        delayed: false,
+        origin: "fwd".into(),
+    });
+    l0.inputs.push(QProjection {
+        source: QSource::Layer(9),
+        source_size: 1,
+        weight: vec![0, 0],
+        delayed: true,
+        origin: "ghost".into(),
+    });
+    net.layers[1].neuron = QNeuron::CubaLif {
+        alpha: vec![1],
+        beta: vec![1],
+        threshold: vec![1],
+        v_reset: vec![0],
+        reset: QReset::ZeroKeepInput,
+        reset_delay: true,
+        current_bits: 40,
+    };
+    net.layers[1].decay_shift = 17;
+    let msgs: Vec<String> = net
+        .validate()
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let expected = [
+        "output_layer 5 does not exist (the network has 2 layers)",
+        "layer 0 `lif1`: weight_bits = 17 is outside the supported range 2..=16",
+        "layer 0 `lif1`: projection `fwd` reads layer 1 in the same step but that layer is not evaluated earlier; mark it delayed (recurrent) or reorder the layers",
+        "layer 0 `lif1`: projection `fwd` says its source has 2 neurons but the source has 1",
+        "layer 0 `lif1`: projection `ghost` reads layer 9, which does not exist",
+        "layer 0 `lif1`: bias has 1 entries, expected 2",
+        "layer 0 `lif1`: beta: 1 value(s) outside 0..=4096, first at index 0 = 5000",
+        "layer 0 `lif1`: threshold: 2 value(s) outside -2048..=2047, first at index 0 = 4000",
+        "layer 0 `lif1`: v_reset: 1 value(s) outside -2048..=2047, first at index 0 = -2049",
+        "layer 1 `li2`: decay_shift = 17 is outside the supported range 0..=16",
+        "layer 1 `li2`: current_bits = 40 is outside the supported range 4..=32",
+        "layer 1 `li2`: CubaLif layers cannot use ZeroKeepInput (snnTorch Synaptic drops the input on a zero reset); use ZeroDropInput",
+    ];
+    assert_eq!(msgs, expected);
+}
+
+#[test]
+fn text_dump_is_readable_and_complete() {
+    let expected = "qnet format 1
+input_size 3
+output_layer 1 `li2`
+provenance source = test
+
+layer 0 `lif1` lif size 2
+  weight_bits 8 weight_shift 4 state_bits 16 decay_shift 12 rounding HalfUp state_lsb 5e-4
+  reset Subtract reset_delay true
+  beta all 2: 3686
+  threshold [4000, 4100]
+  v_reset all 2: 0
+  bias all 2: 0
+  projection `fc1` from input (3 wide)
+    w[0] [1, -2, 3]
+    w[1] [0, 127, -128]
+
+layer 1 `li2` li size 1
+  weight_bits 8 weight_shift 0 state_bits 16 decay_shift 12 rounding Floor state_lsb 2.5e-1
+  beta [4096]
+  bias [-3]
+  projection `fc2` from layer 0 (2 wide)
+    w[0] [5, -5]
+";
+    assert_eq!(sample().to_string(), expected);
+}
