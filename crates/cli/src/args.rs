@@ -24,6 +24,10 @@ pub enum Command {
     ///
     /// Example: spikeloom simulate model.nir --input x.npy --engine fixed --labels y.npy --out o.npz
     Simulate(SimulateArgs),
+    /// Quantize a model to the integer network (the hardware contract) and report the cost.
+    ///
+    /// Example: spikeloom quantize model.nir --calibrate x.npy --labels y.npy -o model.q.json
+    Quantize(QuantizeArgs),
 }
 
 /// How the model file is read: semantics of the exporting library.
@@ -85,6 +89,52 @@ pub enum Engine {
     Fixed,
 }
 
+/// Quantization settings, shared by every command that turns a `.nir` into integers.
+#[derive(Debug, Clone, Args)]
+pub struct QuantArgs {
+    /// Signed weight width in bits (model default; the config file's overrides win).
+    #[arg(long)]
+    pub weight_bits: Option<u32>,
+    /// Signed membrane (state) width in bits.
+    #[arg(long)]
+    pub state_bits: Option<u32>,
+    /// Fraction bits of the decay factors.
+    #[arg(long)]
+    pub decay_shift: Option<u32>,
+    /// TOML quantization config: [default], [op.lif|cubalif|li], [layer.NAME] tables.
+    #[arg(long)]
+    pub quant_config: Option<PathBuf>,
+    /// Calibration spikes `.npy` ([T, N, F]) used to measure membrane ranges.
+    #[arg(long)]
+    pub calibrate: Option<PathBuf>,
+}
+
+/// `quantize` arguments.
+#[derive(Debug, Args)]
+pub struct QuantizeArgs {
+    /// Model and semantics.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Quantization settings.
+    #[command(flatten)]
+    pub quant: QuantArgs,
+    /// Labels `[N]` of the calibration samples: report float vs fixed accuracy.
+    #[arg(long)]
+    pub labels: Option<PathBuf>,
+    /// Sweep weight bits (comma-separated, e.g. 4,6,8) and print accuracy and memory per setting.
+    #[arg(long, value_delimiter = ',')]
+    pub sweep_weight_bits: Vec<u32>,
+    /// Sweep state bits (comma-separated) together with --sweep-weight-bits.
+    #[arg(long, value_delimiter = ',')]
+    pub sweep_state_bits: Vec<u32>,
+    /// Write the quantized network here (JSON; any command accepts it as MODEL).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `simulate` arguments.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
@@ -97,6 +147,9 @@ pub struct SimulateArgs {
     /// Engine.
     #[arg(long, value_enum, default_value = "float")]
     pub engine: Engine,
+    /// Quantization settings (integer engines with a `.nir` model).
+    #[command(flatten)]
+    pub quant: QuantArgs,
     /// Class labels `.npy` `[N]`: print accuracy (spike-count argmax of the output layer).
     #[arg(long)]
     pub labels: Option<PathBuf>,

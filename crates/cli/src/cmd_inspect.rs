@@ -10,9 +10,8 @@ use spikeloom_nir::{Node, Tensor};
 /// Run the command.
 pub fn run(args: &InspectArgs) -> Result<(), CliError> {
     let loaded = load_nir(&args.model)?;
-    let shapes = spikeloom_nir::infer_shapes(&loaded.flat).map_err(|e| {
-        CliError::input(anyhow::anyhow!("{}: {e}", args.model.model.display()))
-    })?;
+    let shapes = spikeloom_nir::infer_shapes(&loaded.flat)
+        .map_err(|e| CliError::input(anyhow::anyhow!("{}: {e}", args.model.model.display())))?;
     let nodes: Vec<Value> = loaded
         .flat
         .nodes
@@ -28,7 +27,12 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
             })
         })
         .collect();
-    let edges: Vec<Value> = loaded.flat.edges.iter().map(|(a, b)| json!([a, b])).collect();
+    let edges: Vec<Value> = loaded
+        .flat
+        .edges
+        .iter()
+        .map(|(a, b)| json!([a, b]))
+        .collect();
     let lowered = lower(&loaded, &args.model);
     let support = match &lowered {
         Ok(net) => json!({ "float": "supported", "summary": net_summary(net) }),
@@ -46,7 +50,10 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
         "support": support,
     });
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
     } else {
         print_text(&report);
     }
@@ -54,7 +61,12 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
 }
 
 fn print_text(r: &Value) {
-    println!("model   {} (nir {}, sha256 {})", r["file"].as_str().unwrap_or(""), r["nir_version"].as_str().unwrap_or("?"), &r["sha256"].as_str().unwrap_or("")[..12]);
+    println!(
+        "model   {} (nir {}, sha256 {})",
+        r["file"].as_str().unwrap_or(""),
+        r["nir_version"].as_str().unwrap_or("?"),
+        &r["sha256"].as_str().unwrap_or("")[..12]
+    );
     println!("nodes");
     for n in r["nodes"].as_array().into_iter().flatten() {
         println!(
@@ -70,7 +82,13 @@ fn print_text(r: &Value) {
         .as_array()
         .into_iter()
         .flatten()
-        .map(|e| format!("{} -> {}", e[0].as_str().unwrap_or(""), e[1].as_str().unwrap_or("")))
+        .map(|e| {
+            format!(
+                "{} -> {}",
+                e[0].as_str().unwrap_or(""),
+                e[1].as_str().unwrap_or("")
+            )
+        })
         .collect();
     println!("edges   {}", edges.join(", "));
     if let Some(n) = r["neurons"].as_u64() {
@@ -81,7 +99,11 @@ fn print_text(r: &Value) {
         for (k, v) in s {
             println!("  {k:<12} {}", v["value"].to_string().trim_matches('"'));
             if v["source"] == "default" {
-                println!("  {:<12}   ^ assumed default; override with --{}", "", k.replace('_', "-"));
+                println!(
+                    "  {:<12}   ^ assumed default; override with --{}",
+                    "",
+                    k.replace('_', "-")
+                );
             }
         }
     }
@@ -139,21 +161,36 @@ fn params(node: &Node) -> String {
     let list: Vec<String> = match node {
         Node::Affine { weight, bias } => vec![summary("weight", weight), summary("bias", bias)],
         Node::Linear { weight } => vec![summary("weight", weight)],
-        Node::Lif { tau, r, v_leak, v_threshold, v_reset } => vec![
+        Node::Lif {
+            tau,
+            r,
+            v_leak,
+            v_threshold,
+            v_reset,
+        } => vec![
             summary("tau", tau),
             summary("r", r),
             summary("v_leak", v_leak),
             summary("v_threshold", v_threshold),
             summary("v_reset", v_reset),
         ],
-        Node::CubaLif { tau_syn, tau_mem, r, v_threshold, w_in, .. } => vec![
+        Node::CubaLif {
+            tau_syn,
+            tau_mem,
+            r,
+            v_threshold,
+            w_in,
+            ..
+        } => vec![
             summary("tau_syn", tau_syn),
             summary("tau_mem", tau_mem),
             summary("r", r),
             summary("v_threshold", v_threshold),
             summary("w_in", w_in),
         ],
-        Node::If { r, v_threshold, .. } => vec![summary("r", r), summary("v_threshold", v_threshold)],
+        Node::If { r, v_threshold, .. } => {
+            vec![summary("r", r), summary("v_threshold", v_threshold)]
+        }
         Node::Li { tau, r, .. } => vec![summary("tau", tau), summary("r", r)],
         Node::Scale { scale } => vec![summary("scale", scale)],
         _ => Vec::new(),
@@ -162,17 +199,24 @@ fn params(node: &Node) -> String {
 }
 
 fn synapse_count(net: &FloatNet) -> usize {
-    net.layers.iter().flat_map(|l| &l.inputs).map(|p| p.weight.len()).sum()
+    net.layers
+        .iter()
+        .flat_map(|l| &l.inputs)
+        .map(|p| p.weight.len())
+        .sum()
 }
 
 fn semantics_json(net: &FloatNet) -> Value {
     let s = &net.semantics;
     let source = |key: &str| {
-        s.provenance.iter().find(|(k, _)| k == key).map(|(_, src)| match src {
-            SettingSource::User => "user",
-            SettingSource::Metadata => "metadata",
-            SettingSource::Default => "default",
-        })
+        s.provenance
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, src)| match src {
+                SettingSource::User => "user",
+                SettingSource::Metadata => "metadata",
+                SettingSource::Default => "default",
+            })
     };
     json!({
         "semantics": { "value": s.convention.name(), "source": source("convention") },
@@ -194,9 +238,21 @@ fn net_summary(net: &FloatNet) -> Value {
             let inputs: Vec<String> = l
                 .inputs
                 .iter()
-                .map(|p| format!("{}{}x{}", if p.delayed { "rec " } else { "" }, l.size, p.source_size))
+                .map(|p| {
+                    format!(
+                        "{}{}x{}",
+                        if p.delayed { "rec " } else { "" },
+                        l.size,
+                        p.source_size
+                    )
+                })
                 .collect();
-            Value::String(format!("{} {kind} {} neurons <- {}", l.name, l.size, inputs.join(" + ")))
+            Value::String(format!(
+                "{} {kind} {} neurons <- {}",
+                l.name,
+                l.size,
+                inputs.join(" + ")
+            ))
         })
         .collect()
 }

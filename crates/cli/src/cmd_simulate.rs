@@ -2,31 +2,89 @@
 
 use crate::args::{Engine, SimulateArgs};
 use crate::input::{accuracy, load_labels, load_spikes, Spikes};
-use crate::model::{load_nir, lower};
+use crate::model::{is_qnet_file, load_nir, load_qnet_calibrated, lower};
 use crate::output::{EngineOutput, Membrane};
 use crate::CliError;
 use anyhow::anyhow;
 use spikeloom_float::{FloatNet, SpikeInput};
+use spikeloom_qnet::{QNet, SpikeSteps};
 
 /// Run the command.
 pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
+    let out = match args.engine {
+        Engine::Float => {
+            if is_qnet_file(&args.model.model) {
+                return Err(CliError::input(anyhow!(
+                    "{} is a quantized network: the float engine needs the .nir model",
+                    args.model.model.display()
+                )));
+            }
+            let loaded = load_nir(&args.model)?;
+            let net = lower(&loaded, &args.model)?;
+            let input = load_spikes(&args.input, net.input_size)?;
+            let labels = load_opt_labels(args, input.n)?;
+            return report(&run_float(&net, &input)?, labels.as_deref(), args);
+        }
+        Engine::Fixed => {
+            let (model, input) = load_integer_model(args)?;
+            run_fixed(&model.qnet, &input)?
+        }
+    };
+    let labels = load_opt_labels(args, out.n)?;
+    report(&out, labels.as_deref(), args)
+}
+
+fn load_opt_labels(args: &SimulateArgs, n: usize) -> Result<Option<Vec<i64>>, CliError> {
+    Ok(args
+        .labels
+        .as_ref()
+        .map(|p| load_labels(p, n))
+        .transpose()?)
+}
+
+/// The integer network and the input: a `.nir` is quantized with calibration on `--calibrate`,
+/// else on the input itself (said on stderr).
+pub fn load_integer_model(
+    args: &SimulateArgs,
+) -> Result<(crate::model::LoadedModel, Spikes), CliError> {
+    if is_qnet_file(&args.model.model) {
+        let model = load_qnet_calibrated(&args.model, &args.quant, None, None)?;
+        let input = load_spikes(&args.input, model.qnet.input_size)?;
+        return Ok((model, input));
+    }
     let loaded = load_nir(&args.model)?;
     let net = lower(&loaded, &args.model)?;
     let input = load_spikes(&args.input, net.input_size)?;
-    let labels = args.labels.as_ref().map(|p| load_labels(p, input.n)).transpose()?;
-    let out = match args.engine {
-        Engine::Float => run_float(&net, &input)?,
-        Engine::Fixed => {
-            return Err(CliError::input(anyhow!("engine `fixed` is not wired yet")));
-        }
-    };
-    report(&out, labels.as_deref(), args)
+    if args.quant.calibrate.is_none() {
+        eprintln!("note: no --calibrate given; membrane ranges are calibrated on --input");
+    }
+    let model = load_qnet_calibrated(&args.model, &args.quant, Some(&input), None)?;
+    Ok((model, input))
+}
+
+/// Golden integer model on the output layer.
+pub fn run_fixed(q: &QNet, input: &Spikes) -> Result<EngineOutput, CliError> {
+    let steps =
+        SpikeSteps::new(input.t, input.n, input.f, input.data.clone()).map_err(CliError::input)?;
+    let trace = spikeloom_qnet::eval(q, &steps).map_err(CliError::input)?;
+    let layer = &trace.layers[q.output_layer];
+    Ok(EngineOutput {
+        t: input.t,
+        n: input.n,
+        o: layer.size,
+        spikes: layer.spikes.clone(),
+        v: Membrane::Fixed {
+            raw: layer.membrane.clone(),
+            scale: q.layers[q.output_layer].state_lsb,
+        },
+        extra: Vec::new(),
+    })
 }
 
 /// Float engine on the output layer.
 pub fn run_float(net: &FloatNet, input: &Spikes) -> Result<EngineOutput, CliError> {
-    let si = SpikeInput::new(input.t, input.n, input.f, input.data.clone())
-        .map_err(CliError::input)?;
+    let si =
+        SpikeInput::new(input.t, input.n, input.f, input.data.clone()).map_err(CliError::input)?;
     let trace = spikeloom_float::simulate(net, &si).map_err(CliError::input)?;
     let layer = &trace.layers[net.output_layer];
     Ok(EngineOutput {
@@ -46,7 +104,11 @@ fn report(out: &EngineOutput, labels: Option<&[i64]>, args: &SimulateArgs) -> Re
         args.engine, out.t, out.n, out.o
     );
     if let Some(labels) = labels {
-        println!("accuracy {:.2}% (spike-count argmax, {} samples)", 100.0 * accuracy(&out.counts(), labels), out.n);
+        println!(
+            "accuracy {:.2}% (spike-count argmax, {} samples)",
+            100.0 * accuracy(&out.counts(), labels),
+            out.n
+        );
     }
     if let Some(path) = &args.out {
         out.write(path).map_err(CliError::failure)?;

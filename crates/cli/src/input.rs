@@ -33,7 +33,12 @@ impl Spikes {
                 data.extend_from_slice(self.step(t, s));
             }
         }
-        Spikes { t: self.t, n, f: self.f, data }
+        Spikes {
+            t: self.t,
+            n,
+            f: self.f,
+            data,
+        }
     }
 }
 
@@ -75,7 +80,11 @@ pub fn load_spikes(path: &Path, expected_features: usize) -> Result<Spikes> {
         );
     }
     if t == 0 || n == 0 {
-        bail!("{}: input is empty (shape {:?})", path.display(), array.shape);
+        bail!(
+            "{}: input is empty (shape {:?})",
+            path.display(),
+            array.shape
+        );
     }
     Ok(Spikes { t, n, f, data })
 }
@@ -103,10 +112,11 @@ pub fn accuracy(counts: &[Vec<u32>], labels: &[i64]) -> f64 {
         .iter()
         .zip(labels)
         .filter(|(c, &l)| {
-            let best = c
-                .iter()
-                .enumerate()
-                .fold((0usize, 0u32), |acc, (i, &v)| if v > acc.1 { (i, v) } else { acc });
+            let best =
+                c.iter().enumerate().fold(
+                    (0usize, 0u32),
+                    |acc, (i, &v)| if v > acc.1 { (i, v) } else { acc },
+                );
             i64::try_from(best.0).ok() == Some(l)
         })
         .count();

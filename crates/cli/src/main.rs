@@ -5,6 +5,7 @@
 
 mod args;
 mod cmd_inspect;
+mod cmd_quantize;
 mod cmd_simulate;
 mod input;
 mod model;
@@ -27,11 +28,17 @@ pub struct CliError {
 impl CliError {
     /// Invalid input: exit code 2.
     pub fn input(error: impl Into<anyhow::Error>) -> Self {
-        CliError { code: EXIT_BAD_INPUT, error: error.into() }
+        CliError {
+            code: EXIT_BAD_INPUT,
+            error: error.into(),
+        }
     }
     /// A failed step: exit code 1.
     pub fn failure(error: impl Into<anyhow::Error>) -> Self {
-        CliError { code: EXIT_FAILURE, error: error.into() }
+        CliError {
+            code: EXIT_FAILURE,
+            error: error.into(),
+        }
     }
 }
 
@@ -46,6 +53,7 @@ fn main() {
     let result = match cli.command {
         args::Command::Inspect(a) => cmd_inspect::run(&a),
         args::Command::Simulate(a) => cmd_simulate::run(&a),
+        args::Command::Quantize(a) => cmd_quantize::run(&a),
     };
     if let Err(e) = result {
         eprintln!("error: {:#}", e.error);

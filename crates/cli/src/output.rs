@@ -51,17 +51,35 @@ impl EngineOutput {
     /// Write the `.npz`.
     pub fn write(&self, path: &Path) -> Result<()> {
         let shape = vec![self.t, self.n, self.o];
-        let spikes = NpyArray { shape: shape.clone(), data: NpyData::U8(self.spikes.clone()) };
+        let spikes = NpyArray {
+            shape: shape.clone(),
+            data: NpyData::U8(self.spikes.clone()),
+        };
         let mut arrays: Vec<(String, NpyArray)> = vec![("spikes".into(), spikes)];
         match &self.v {
             Membrane::Float(v) => {
-                arrays.push(("v".into(), NpyArray { shape, data: NpyData::F32(v.clone()) }));
+                arrays.push((
+                    "v".into(),
+                    NpyArray {
+                        shape,
+                        data: NpyData::F32(v.clone()),
+                    },
+                ));
             }
             Membrane::Fixed { raw, scale } => {
-                arrays.push(("v".into(), NpyArray { shape, data: NpyData::I32(raw.clone()) }));
+                arrays.push((
+                    "v".into(),
+                    NpyArray {
+                        shape,
+                        data: NpyData::I32(raw.clone()),
+                    },
+                ));
                 arrays.push((
                     "v_scale".into(),
-                    NpyArray { shape: vec![], data: NpyData::F64(vec![*scale]) },
+                    NpyArray {
+                        shape: vec![],
+                        data: NpyData::F64(vec![*scale]),
+                    },
                 ));
             }
         }

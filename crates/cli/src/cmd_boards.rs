@@ -1,0 +1,149 @@
+//! `spikeloom boards`: the built-in boards with their device, clock, host link and resources.
+
+use crate::CliError;
+use clap::Args;
+use serde::Serialize;
+use spikeloom_board::{Board, Family, HostLinkKind};
+
+/// `boards` arguments.
+#[derive(Debug, Args)]
+pub struct BoardsArgs {
+    /// Print a JSON array instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One row of the listing (also the JSON schema of `boards --json`).
+#[derive(Debug, Serialize)]
+pub struct BoardRow {
+    /// Name for `--board`.
+    pub name: String,
+    /// One-line description.
+    pub description: String,
+    /// `ice40` or `ecp5`.
+    pub family: String,
+    /// Vendor device name.
+    pub device: String,
+    /// Package.
+    pub package: String,
+    /// Board oscillator, MHz.
+    pub clock_mhz: f64,
+    /// Clock the design is built for, MHz.
+    pub design_clock_mhz: f64,
+    /// `uart-bridge`, `uart-pins` or `none`, with the bridge chip when known.
+    pub host_link: String,
+    /// Default baud rate of the host link.
+    pub default_baud: Option<u32>,
+    /// 4-input LUTs.
+    pub luts: u32,
+    /// Flip-flops.
+    pub ffs: u32,
+    /// Block RAMs.
+    pub bram: u32,
+    /// Bits per block RAM.
+    pub bram_bits: u32,
+    /// SPRAM blocks.
+    pub spram: u32,
+    /// Hard multipliers.
+    pub dsp: u32,
+}
+
+impl BoardRow {
+    /// The row of one board.
+    pub fn of(b: &Board) -> BoardRow {
+        let d = &b.device;
+        let link = match b.host_link.kind {
+            HostLinkKind::UartBridge => "uart-bridge",
+            HostLinkKind::UartPins => "uart-pins",
+            HostLinkKind::None => "none",
+        };
+        BoardRow {
+            name: b.name.clone(),
+            description: b.description.clone(),
+            family: family_name(d.family).into(),
+            device: d.name.clone(),
+            package: d.package.clone(),
+            clock_mhz: b.clock.freq_mhz,
+            design_clock_mhz: b.design.freq_mhz,
+            host_link: match &b.host_link.bridge {
+                Some(chip) => format!("{link} ({chip})"),
+                None => link.into(),
+            },
+            default_baud: b.default_baud(),
+            luts: d.luts,
+            ffs: d.ffs,
+            bram: d.bram_count,
+            bram_bits: d.bram_bits,
+            spram: d.spram_count,
+            dsp: d.dsp_count,
+        }
+    }
+}
+
+/// `ice40` / `ecp5`.
+pub fn family_name(f: Family) -> &'static str {
+    match f {
+        Family::Ice40 => "ice40",
+        Family::Ecp5 => "ecp5",
+    }
+}
+
+/// Run the command.
+pub fn run(args: &BoardsArgs) -> Result<(), CliError> {
+    // A broken built-in board is a bug in this build of spikeloom, not user input.
+    let boards = spikeloom_board::list().map_err(CliError::failure)?;
+    let rows: Vec<BoardRow> = boards.iter().map(BoardRow::of).collect();
+    if args.json {
+        let text = serde_json::to_string_pretty(&rows).map_err(CliError::failure)?;
+        println!("{text}");
+    } else {
+        print!("{}", table(&rows));
+    }
+    Ok(())
+}
+
+/// The human-readable table.
+fn table(rows: &[BoardRow]) -> String {
+    let header = [
+        "board", "family", "device", "clock", "host link", "LUT", "FF", "BRAM", "SPRAM", "DSP",
+    ];
+    let cells: Vec<[String; 10]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.name.clone(),
+                r.family.clone(),
+                format!("{} {}", r.device, r.package),
+                format!("{} MHz", r.design_clock_mhz),
+                r.host_link.clone(),
+                r.luts.to_string(),
+                r.ffs.to_string(),
+                format!("{} x {}b", r.bram, r.bram_bits),
+                r.spram.to_string(),
+                r.dsp.to_string(),
+            ]
+        })
+        .collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.len());
+        }
+    }
+    let line = |items: Vec<&str>| {
+        let mut s: String = items
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}  "))
+            .collect();
+        s.truncate(s.trim_end().len());
+        s.push('\n');
+        s
+    };
+    let mut out = line(header.to_vec());
+    for row in &cells {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out.push_str("Pass a board name to --board, or a path to your own board .toml file.\n");
+    out
+}

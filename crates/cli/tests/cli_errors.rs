@@ -1,0 +1,153 @@
+//! The CLI's contract for bad input: a clear message naming what and where, exit code 2, no panic.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn spikeloom(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_spikeloom"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("the spikeloom binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// (case file, substrings the error message must contain)
+const BAD_MODELS: &[(&str, &[&str])] = &[
+    ("bad_truncated", &["corrupt or truncated HDF5"]),
+    ("bad_random_bytes", &["not an HDF5 file"]),
+    ("bad_not_hdf5", &["not an HDF5 file"]),
+    (
+        "bad_unknown_type",
+        &["node 'lif'", "unknown node type 'MaxPool2d'"],
+    ),
+    ("bad_missing_param", &["node 'lif'", "missing field 'tau'"]),
+    ("bad_nan_param", &["node 'lif'", "'v_threshold'", "NaN"]),
+    ("bad_inf_threshold", &["node 'lif'", "infinite"]),
+    (
+        "bad_edge_shape",
+        &["edge ('fc', 'lif')", "outputs shape [4]"],
+    ),
+    ("bad_dangling_edge", &["node 'outptu' does not exist"]),
+    (
+        "bad_param_shapes",
+        &["node 'lif'", "parameter 'r' has shape [4]"],
+    ),
+    ("bad_cycle_no_neuron", &["contains no neuron"]),
+    ("bad_szip", &["szip", "cannot decode"]),
+    ("bad_no_node", &["'/node'"]),
+    ("bad_wrong_kind", &["field 'tau'"]),
+];
+
+#[test]
+fn bad_models_exit_2_with_a_named_error() {
+    for (case, needles) in BAD_MODELS {
+        let path = format!("tests/fixtures/nir-cases/{case}.nir");
+        for cmd in ["inspect", "simulate"] {
+            let mut args = vec![cmd, path.as_str()];
+            if cmd == "simulate" {
+                args.extend(["--input", "tests/fixtures/models/mlp_subtract/input.npy"]);
+            }
+            let (code, _, err) = spikeloom(&args);
+            assert_eq!(code, 2, "{cmd} {case}: exit code {code}, stderr: {err}");
+            assert!(!err.contains("panicked"), "{cmd} {case} panicked: {err}");
+            for needle in *needles {
+                assert!(
+                    err.contains(needle),
+                    "{cmd} {case}: missing `{needle}` in: {err}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn unsupported_node_is_named_by_simulate() {
+    let (code, _, err) = spikeloom(&[
+        "simulate",
+        "tests/fixtures/nir-cases/cnn.nir",
+        "--input",
+        "tests/fixtures/models/mlp_subtract/input.npy",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("node `conv` (Conv2d) is not supported"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_inputs_are_explained() {
+    let model = "tests/fixtures/models/mlp_subtract/model.nir";
+    // labels.npy is int64 [N]: wrong rank and dtype for spikes.
+    let (code, _, err) = spikeloom(&[
+        "simulate",
+        model,
+        "--input",
+        "tests/fixtures/models/mlp_subtract/labels.npy",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("time-major [T, N, F]"), "{err}");
+    // lif_single's input has 1 feature; the MLP wants 64.
+    let (code, _, err) = spikeloom(&[
+        "simulate",
+        model,
+        "--input",
+        "tests/fixtures/models/lif_single/input.npy",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("has 1 features per step but the model's input layer has 64"),
+        "{err}"
+    );
+    // Labels of another length.
+    let (code, _, err) = spikeloom(&[
+        "simulate",
+        model,
+        "--input",
+        "tests/fixtures/models/mlp_subtract/input.npy",
+        "--labels",
+        "tests/fixtures/models/lif_single/labels.npy",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("labels must have shape"), "{err}");
+    // A missing file.
+    let (code, _, err) = spikeloom(&["inspect", "no/such/model.nir"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cannot read no/such/model.nir"), "{err}");
+    // A non-physical dt.
+    let (code, _, err) = spikeloom(&[
+        "simulate",
+        model,
+        "--input",
+        "tests/fixtures/models/mlp_subtract/input.npy",
+        "--dt=-1",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("dt"), "{err}");
+}
+
+#[test]
+fn inspect_json_lists_nodes_with_shapes_and_assumed_semantics() {
+    let (code, out, err) = spikeloom(&[
+        "inspect",
+        "tests/fixtures/models/rleaky/model.nir",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("inspect --json prints JSON");
+    let nodes = v["nodes"].as_array().expect("nodes array");
+    assert!(nodes
+        .iter()
+        .any(|n| n["type"] == "LIF" && n["output_shape"].is_array()));
+    assert_eq!(v["semantics"]["reset"]["source"], "default");
+    assert!(v["synapses"].as_u64().unwrap_or(0) > 0);
+}
