@@ -1,1 +1,21 @@
-//! spikeloom-cyclesim (placeholder: filled by its stage).
+//! spikeloom-cyclesim: the cycle-accurate Rust model of a [`spikeloom_plan::Plan`].
+//!
+//! One Rust twin per RTL module of rtl-templates/ (same registers, same state machines, same
+//! one-cycle memory read latency): `ctrl::Ctrl` = sl_ctrl, `core::Core` = sl_core (+ sl_param,
+//! sl_rom, sl_ram), `neuron::update` = sl_neuron, `evbuf::EvBuf` = sl_evbuf. [`CycleSim`] wires
+//! them like the generated spikeloom_top and plays the co-simulation harness's part, so it
+//! produces the same log (lines and cycle numbers) as the RTL for the same stimulus.
+
+mod core;
+mod ctrl;
+mod error;
+mod evbuf;
+pub mod neuron;
+mod protocol;
+mod sim;
+mod trace;
+
+pub use error::SimError;
+pub use protocol::{parse_log, parse_stimulus, LogLine, ProtocolError, StimCmd};
+pub use sim::CycleSim;
+pub use trace::{simulate, stimulus_for, CycleTrace};

@@ -1,4 +1,23 @@
-//! spikeloom-float: lowering of a NIR graph to a discrete-time layered network, and the float engine.
+//! spikeloom-float: lowering of a NIR graph to a discrete-time layered network, and the float
+//! engine that simulates it with the exporting library's exact per-step arithmetic.
 
+mod dump;
+mod engine;
+#[cfg(test)]
+mod engine_tests;
+mod error;
+mod graph;
+mod linmap;
+mod lower;
+#[cfg(test)]
+mod lower_tests;
 mod net;
+mod params;
+mod semantics;
+mod step;
+
+pub use engine::{simulate, FloatTrace, LayerTrace, SimError, SpikeInput};
+pub use error::LowerError;
+pub use lower::lower;
 pub use net::*;
+pub use semantics::{SemanticsOptions, SNNTORCH_DT};

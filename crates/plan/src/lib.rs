@@ -1,1 +1,31 @@
-//! spikeloom-plan (placeholder: filled by its stage).
+//! spikeloom-plan: maps an integer network (`QNet`) onto hardware cores and checks it fits a device.
+//!
+//! Architecture (v1, read by both `spikeloom-verilog` and `spikeloom-cyclesim`):
+//! - one core per layer; inside a time step the layers run one after another (sequential layer
+//!   schedule, a time-step barrier keeps the contract's semantics exactly);
+//! - a core has P lanes; it walks its neurons in blocks of P ("output-block stationary"): for each
+//!   block it streams the event list of every projection and accumulates one packed weight word
+//!   (P weights) per event, then updates the P neurons at once and writes their state back;
+//! - weights live in one ROM per core, block-major: word `offset[j] + block * src_size[j] + event`;
+//! - spikes of every layer go to an event buffer with two banks (ping-pong by step parity) when a
+//!   delayed projection reads it, so recurrent edges see the previous step.
+
+mod build;
+mod config;
+mod cycles;
+mod display;
+mod error;
+mod interface;
+mod resources;
+mod types;
+mod widths;
+
+pub use build::plan;
+pub use config::PlanConfig;
+pub use cycles::StepActivity;
+pub use error::PlanError;
+pub use interface::TopInterface;
+pub use resources::{FitReport, Resources};
+pub mod testing;
+pub use types::*;
+pub use widths::bits_for_range;

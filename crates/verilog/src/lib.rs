@@ -1,1 +1,78 @@
-//! spikeloom-verilog (placeholder: filled by its stage).
+//! spikeloom-verilog: emits a [`spikeloom_plan::Plan`] as Verilog-2005.
+//!
+//! Only the wiring (`spikeloom_top.v`) and the memory images (`.hex`) are generated; every module
+//! comes verbatim from the hand-written templates in `rtl-templates/`. Output is byte-for-byte
+//! deterministic (no timestamps; names and order come from the plan).
+
+mod hex;
+mod templates;
+mod top;
+
+pub use hex::pack_words;
+
+use spikeloom_plan::Plan;
+
+/// Options of [`generate`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GenOptions {
+    /// Prefix of the `$readmemh` paths (empty: the `.hex` files sit beside the sources and the
+    /// tools run in that directory).
+    pub mem_prefix: String,
+}
+
+/// One generated or copied file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// Path relative to the bundle directory.
+    pub path: String,
+    /// Full contents.
+    pub contents: String,
+}
+
+/// The design: every file needed to simulate or synthesise it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bundle {
+    /// Files in a fixed order: top, templates, memory images.
+    pub files: Vec<SourceFile>,
+    /// Top module name (`spikeloom_top`).
+    pub top: String,
+}
+
+impl Bundle {
+    /// Paths of the Verilog sources (top first).
+    pub fn verilog_paths(&self) -> Vec<&str> {
+        self.files
+            .iter()
+            .map(|f| f.path.as_str())
+            .filter(|p| p.ends_with(".v"))
+            .collect()
+    }
+
+    /// Write every file under `dir` (created if missing).
+    pub fn write_to(&self, dir: &std::path::Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        for f in &self.files {
+            std::fs::write(dir.join(&f.path), &f.contents)?;
+        }
+        Ok(())
+    }
+}
+
+/// Generate the design for `plan`.
+pub fn generate(plan: &Plan, opts: &GenOptions) -> Bundle {
+    let mut files = vec![SourceFile {
+        path: "spikeloom_top.v".into(),
+        contents: top::emit(plan, opts),
+    }];
+    for (name, text) in templates::TEMPLATES {
+        files.push(SourceFile {
+            path: (*name).into(),
+            contents: (*text).into(),
+        });
+    }
+    files.extend(hex::memory_files(plan));
+    Bundle {
+        files,
+        top: "spikeloom_top".into(),
+    }
+}

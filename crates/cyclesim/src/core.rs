@@ -1,0 +1,231 @@
+//! Twin of rtl-templates/core/sl_core.v (with its sl_rom weight ROM, sl_ram state memories and
+//! sl_param parameters). Registers and state names follow the RTL.
+
+use crate::evbuf::EvBuf;
+use crate::neuron::{update, LaneParams};
+use spikeloom_plan::{CorePlan, NeuronKind};
+
+/// States of sl_core.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum St {
+    Idle,
+    Acc,
+    Wait,
+    Upd,
+    Spk,
+    Done,
+}
+
+/// Combinational outputs of a core in the current cycle.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct CoreOut {
+    pub issue: bool,
+    pub raddr: u32,
+    pub rprev: bool,
+    pub push: Option<u32>,
+    pub done: bool,
+    pub upd: bool,
+}
+
+pub(crate) struct Core {
+    pub plan: CorePlan,
+    params: Vec<LaneParams>,
+    pub st: St,
+    blk: usize,
+    pub nbase: usize,
+    j: usize,
+    e: u32,
+    v1: bool,
+    j1: usize,
+    v2: bool,
+    mask: u64,
+    rowbase: Vec<usize>,
+    acc: Vec<i64>,
+    w_rdata: Vec<i64>,
+    mem_u: Vec<i64>,
+    mem_i: Vec<i64>,
+    u_rdata: Vec<i64>,
+    i_rdata: Vec<i64>,
+    /// Lane results of the UPD cycle (valid while `st == Upd`).
+    pub u_next: Vec<i64>,
+    i_next: Vec<i64>,
+    pub spikes: u64,
+}
+
+impl Core {
+    pub fn new(plan: &CorePlan) -> Self {
+        let p = plan.lanes;
+        let slots = plan.blocks * p;
+        Self {
+            params: (0..slots).map(|n| LaneParams::of(plan, n)).collect(),
+            st: St::Idle,
+            blk: 0,
+            nbase: 0,
+            j: 0,
+            e: 0,
+            v1: false,
+            j1: 0,
+            v2: false,
+            mask: 0,
+            rowbase: vec![0; plan.projections.len()],
+            acc: vec![0; p],
+            w_rdata: vec![0; p],
+            mem_u: vec![0; slots],
+            mem_i: vec![0; slots],
+            u_rdata: vec![0; p],
+            i_rdata: vec![0; p],
+            u_next: vec![0; p],
+            i_next: vec![0; p],
+            spikes: 0,
+            plan: plan.clone(),
+        }
+    }
+
+    /// Synchronous reset (memories keep their contents, like the RTL).
+    pub fn reset(&mut self) {
+        self.st = St::Idle;
+        self.blk = 0;
+        self.nbase = 0;
+        self.j = 0;
+        self.e = 0;
+        self.v1 = false;
+        self.j1 = 0;
+        self.v2 = false;
+        self.mask = 0;
+        self.rowbase.fill(0);
+        self.acc.fill(0);
+    }
+
+    /// True when lane `k` holds a real neuron.
+    pub fn lane_valid(&self, k: usize) -> bool {
+        self.nbase + k < self.plan.size
+    }
+
+    /// Combinational outputs; in UPD also computes the lane updates (`u_next`, `spikes`).
+    pub fn comb(&mut self, bufs: &[EvBuf], parity: bool) -> CoreOut {
+        let mut o = CoreOut::default();
+        match self.st {
+            St::Acc => {
+                let pr = &self.plan.projections[self.j];
+                if self.e < bufs[pr.buffer].count(parity, pr.delayed) {
+                    o.issue = true;
+                    o.raddr = self.e;
+                    o.rprev = pr.delayed;
+                }
+            }
+            St::Upd => {
+                o.upd = true;
+                self.lanes();
+            }
+            St::Spk if self.mask != 0 => {
+                o.push = Some((self.nbase + self.mask.trailing_zeros() as usize) as u32);
+            }
+            St::Done => o.done = true,
+            _ => {}
+        }
+        o
+    }
+
+    fn lanes(&mut self) {
+        let p = self.plan.lanes;
+        let cuba = self.plan.kind == NeuronKind::CubaLif;
+        self.spikes = 0;
+        for k in 0..p {
+            let par = &self.params[self.blk * p + k];
+            let i = if cuba { self.i_rdata[k] } else { 0 };
+            let (u, i, s) = update(&self.plan, self.acc[k], self.u_rdata[k], i, par);
+            self.u_next[k] = u;
+            self.i_next[k] = i;
+            if s && self.lane_valid(k) {
+                self.spikes |= 1 << k;
+            }
+        }
+    }
+
+    /// Clock edge. `o` are this cycle's outputs from [`Core::comb`].
+    pub fn clock(&mut self, o: &CoreOut, start: bool, clr: Option<usize>, bufs: &[EvBuf]) {
+        let p = self.plan.lanes;
+        // lane accumulators (use the weight word registered at the previous edge)
+        if self.st == St::Upd || (self.st == St::Idle && start) {
+            self.acc.fill(0);
+        } else if self.v2 {
+            for (a, w) in self.acc.iter_mut().zip(&self.w_rdata) {
+                *a += *w;
+            }
+        }
+        // weight ROM read (only a word that will be consumed is modelled)
+        if self.v1 {
+            let pr = &self.plan.projections[self.j1];
+            let addr = self.rowbase[self.j1] + bufs[pr.buffer].rdata as usize;
+            for (k, w) in self.w_rdata.iter_mut().enumerate() {
+                *w = i64::from(self.plan.weights[addr * p + k]);
+            }
+        }
+        // state memories: registered read of the block, then the write
+        let base = self.blk * p;
+        self.u_rdata.copy_from_slice(&self.mem_u[base..base + p]);
+        self.i_rdata.copy_from_slice(&self.mem_i[base..base + p]);
+        if let Some(a) = clr {
+            if a < self.plan.blocks {
+                self.mem_u[a * p..a * p + p].fill(0);
+                self.mem_i[a * p..a * p + p].fill(0);
+            }
+        } else if self.st == St::Upd {
+            self.mem_u[base..base + p].copy_from_slice(&self.u_next);
+            self.mem_i[base..base + p].copy_from_slice(&self.i_next);
+        }
+        self.v2 = self.v1;
+        self.v1 = o.issue;
+        self.j1 = self.j;
+        self.fsm(o, start);
+    }
+
+    fn fsm(&mut self, o: &CoreOut, start: bool) {
+        match self.st {
+            St::Idle => {
+                if start {
+                    self.st = St::Acc;
+                    self.blk = 0;
+                    self.nbase = 0;
+                    self.j = 0;
+                    self.e = 0;
+                    for (r, pr) in self.rowbase.iter_mut().zip(&self.plan.projections) {
+                        *r = pr.word_offset;
+                    }
+                }
+            }
+            St::Acc => {
+                if o.issue {
+                    self.e += 1;
+                } else if self.j + 1 == self.plan.projections.len() {
+                    self.st = St::Wait;
+                } else {
+                    self.j += 1;
+                    self.e = 0;
+                }
+            }
+            St::Wait => self.st = St::Upd,
+            St::Upd => {
+                self.mask = self.spikes;
+                self.st = St::Spk;
+            }
+            St::Spk => {
+                if self.mask != 0 {
+                    self.mask &= self.mask - 1;
+                } else if self.blk + 1 == self.plan.blocks {
+                    self.st = St::Done;
+                } else {
+                    self.st = St::Acc;
+                    self.blk += 1;
+                    self.nbase += self.plan.lanes;
+                    self.j = 0;
+                    self.e = 0;
+                    for (r, pr) in self.rowbase.iter_mut().zip(&self.plan.projections) {
+                        *r += pr.src_size;
+                    }
+                }
+            }
+            St::Done => self.st = St::Idle,
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! Cycle-model errors.
+
+/// Why a simulation could not run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SimError {
+    /// The design stopped making progress (a bug: it would hang the RTL too).
+    #[error("cycle model: no progress for {cycles} cycles at cycle {at} (waiting for {waiting}); this is a design bug, please report it with the stimulus")]
+    Stalled {
+        /// Cycles without progress.
+        cycles: u64,
+        /// Cycle number.
+        at: u64,
+        /// What was awaited.
+        waiting: String,
+    },
+    /// Input of the wrong shape.
+    #[error("input has {got} features per step but the network takes {expected}")]
+    InputWidth {
+        /// Features given.
+        got: usize,
+        /// Features expected.
+        expected: usize,
+    },
+}

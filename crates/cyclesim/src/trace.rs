@@ -1,0 +1,95 @@
+//! [`simulate`]: run samples through the cycle model and collect spikes, membranes and cycles.
+
+use crate::error::SimError;
+use crate::protocol::{LogLine, StimCmd};
+use crate::sim::CycleSim;
+use spikeloom_plan::Plan;
+use spikeloom_qnet::SpikeSteps;
+
+/// What the cycle model observed, arrays row-major `[T][N][size]` like `spikeloom_qnet::QTrace`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CycleTrace {
+    /// Steps.
+    pub steps: usize,
+    /// Samples.
+    pub samples: usize,
+    /// Per layer spikes.
+    pub spikes: Vec<Vec<u8>>,
+    /// Per layer membranes after each step's update.
+    pub membranes: Vec<Vec<i32>>,
+    /// `[N][T]` cycles of each step, from the cycle after the previous output eos (for step 0:
+    /// after the post-reset clear) through the step's output eos; equals `Plan::step_cycles`.
+    pub cycles_per_step: Vec<Vec<u64>>,
+    /// Output layer events as the output stream delivered them, `[T][N]` lists.
+    pub outputs: Vec<Vec<u32>>,
+}
+
+/// The stimulus of one sample: a reset, then per step its events (ascending) and an eos.
+pub fn stimulus_for(input: &SpikeSteps, sample: usize) -> Vec<StimCmd> {
+    let mut stim = vec![StimCmd::Reset];
+    for t in 0..input.steps() {
+        for (i, &s) in input.row(t, sample).iter().enumerate() {
+            if s != 0 {
+                stim.push(StimCmd::Event(i as u32));
+            }
+        }
+        stim.push(StimCmd::Eos);
+    }
+    stim
+}
+
+/// Run every sample of `input` (reset before each) and collect the trace.
+pub fn simulate(plan: &Plan, input: &SpikeSteps) -> Result<CycleTrace, SimError> {
+    if input.width() != plan.input_size {
+        return Err(SimError::InputWidth {
+            got: input.width(),
+            expected: plan.input_size,
+        });
+    }
+    let (steps, samples) = (input.steps(), input.samples());
+    let sizes: Vec<usize> = plan.cores.iter().map(|c| c.size).collect();
+    let mut tr = CycleTrace {
+        steps,
+        samples,
+        spikes: sizes
+            .iter()
+            .map(|&s| vec![0; steps * samples * s])
+            .collect(),
+        membranes: sizes
+            .iter()
+            .map(|&s| vec![0; steps * samples * s])
+            .collect(),
+        cycles_per_step: vec![Vec::with_capacity(steps); samples],
+        outputs: vec![Vec::new(); steps * samples],
+    };
+    let mut sim = CycleSim::new(plan);
+    let mut log = Vec::new();
+    for n in 0..samples {
+        log.clear();
+        sim.run_into(&stimulus_for(input, n), &mut log)?;
+        let (mut t, mut last_eos) = (0usize, plan.clear_cycles as u64);
+        for line in &log {
+            match *line {
+                LogLine::Trace {
+                    layer,
+                    neuron,
+                    v,
+                    spike,
+                    ..
+                } => {
+                    let at = (t * samples + n) * sizes[layer as usize] + neuron as usize;
+                    tr.spikes[layer as usize][at] = u8::from(spike);
+                    tr.membranes[layer as usize][at] = v;
+                }
+                LogLine::Out { index, .. } => tr.outputs[t * samples + n].push(index),
+                LogLine::OutEos { cycle } => {
+                    tr.cycles_per_step[n].push(cycle + 1 - last_eos);
+                    last_eos = cycle + 1;
+                    t += 1;
+                }
+                LogLine::Reset => {}
+            }
+        }
+    }
+    Ok(tr)
+}

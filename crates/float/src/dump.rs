@@ -1,0 +1,103 @@
+//! Readable text dump of a `FloatNet` (for `spikeloom inspect`, test snapshots and bug
+//! reports): semantics with their provenance, then one block per layer. Per-neuron vectors are
+//! summarized as one value when uniform, else as `min..max`.
+
+use std::fmt;
+
+use crate::net::{FloatNet, Neuron, SettingSource, Source};
+
+fn summary(v: &[f64]) -> String {
+    match v.first() {
+        None => "[]".into(),
+        Some(first) if v.iter().all(|x| x == first) => format!("{first}"),
+        Some(_) => {
+            let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+            let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            format!("{min}..{max}")
+        }
+    }
+}
+
+fn source_name(net: &FloatNet, s: Source) -> String {
+    match s {
+        Source::Input => "input".into(),
+        Source::Layer(i) => net
+            .layers
+            .get(i)
+            .map_or_else(|| format!("layer {i}"), |l| l.name.clone()),
+    }
+}
+
+impl fmt::Display for FloatNet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.semantics;
+        let src = |key: &str| match s.provenance.iter().find(|(k, _)| k == key).map(|(_, v)| *v) {
+            Some(SettingSource::User) => "user",
+            Some(SettingSource::Metadata) => "metadata",
+            Some(SettingSource::Default) => "default",
+            None => "?",
+        };
+        writeln!(
+            f,
+            "convention {} ({})",
+            s.convention.name(),
+            src("convention")
+        )?;
+        writeln!(f, "dt {} ({})", s.dt, src("dt"))?;
+        writeln!(
+            f,
+            "reset {} ({}), reset_delay {} ({})",
+            s.reset.name(),
+            src("reset"),
+            s.reset_delay,
+            src("reset_delay")
+        )?;
+        writeln!(f, "input {}", self.input_size)?;
+        for (i, l) in self.layers.iter().enumerate() {
+            let out = if i == self.output_layer {
+                " [output]"
+            } else {
+                ""
+            };
+            writeln!(
+                f,
+                "layer {i} `{}` size {} shape {:?}{out}",
+                l.name, l.size, l.shape
+            )?;
+            match &l.neuron {
+                Neuron::Lif { beta, threshold, v_reset, reset, reset_delay, zero_input } => writeln!(
+                    f,
+                    "  LIF beta {} threshold {} v_reset {} reset {} delay {reset_delay} zero-reset input {zero_input:?}",
+                    summary(beta),
+                    summary(threshold),
+                    summary(v_reset),
+                    reset.name()
+                )?,
+                Neuron::CubaLif { alpha, beta, threshold, v_reset, reset, reset_delay } => writeln!(
+                    f,
+                    "  CubaLIF alpha {} beta {} threshold {} v_reset {} reset {} delay {reset_delay}",
+                    summary(alpha),
+                    summary(beta),
+                    summary(threshold),
+                    summary(v_reset),
+                    reset.name()
+                )?,
+                Neuron::Li { beta } => writeln!(f, "  LI beta {}", summary(beta))?,
+            }
+            for p in &l.inputs {
+                let delayed = if p.delayed { " delayed (t-1)" } else { "" };
+                writeln!(
+                    f,
+                    "  <- {} via `{}` {}x{} weights {}{delayed}",
+                    source_name(self, p.source),
+                    p.origin,
+                    l.size,
+                    p.source_size,
+                    summary(&p.weight)
+                )?;
+            }
+            writeln!(f, "  bias {}", summary(&l.bias))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,405 @@
+//! The float engine: runs a `FloatNet` over time-major inputs and records every layer's spikes,
+//! membrane (and synaptic current) at every step.
+//!
+//! Arithmetic follows snnTorch's float32 run: a layer's drive is `X = W·s + b`, the dot
+//! product summed in f32 in ascending input order (what torch's CPU kernel does for most layer
+//! shapes; its order is kernel- and batch-size dependent, so X can differ from torch by an ulp),
+//! then the f32 bias is added; delayed (recurrent) projections form a separate `R` added after
+//! `beta*U + X`, as snnTorch's RLeaky/RSynaptic do; the neuron update is `step.rs`.
+//! Work per step is proportional to the number of active inputs: each non-zero input adds one
+//! contiguous weight column (stored transposed) to the accumulator.
+
+use thiserror::Error;
+
+use crate::net::{FloatNet, Layer, Neuron, Source};
+use crate::step::{self, Cell, ResetRule};
+
+/// Time-major input values `[T][N][F]` (binary spikes or small counts).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpikeInput {
+    /// Time steps T.
+    pub steps: usize,
+    /// Samples N.
+    pub samples: usize,
+    /// Features per step F.
+    pub features: usize,
+    /// `T*N*F` values, row-major.
+    pub data: Vec<u8>,
+}
+
+impl SpikeInput {
+    /// Checks that `data` holds `steps*samples*features` values.
+    pub fn new(
+        steps: usize,
+        samples: usize,
+        features: usize,
+        data: Vec<u8>,
+    ) -> Result<Self, SimError> {
+        let expected = steps * samples * features;
+        if data.len() != expected {
+            return Err(SimError::InputLength {
+                expected,
+                found: data.len(),
+            });
+        }
+        Ok(SpikeInput {
+            steps,
+            samples,
+            features,
+            data,
+        })
+    }
+
+    fn row(&self, t: usize, n: usize) -> &[u8] {
+        let start = (t * self.samples + n) * self.features;
+        &self.data[start..start + self.features]
+    }
+}
+
+/// Traces of one layer, each `[T][N][size]` row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerTrace {
+    /// Layer (NIR neuron node) name.
+    pub name: String,
+    /// Neurons in the layer.
+    pub size: usize,
+    /// Spikes (0/1); all zero for non-spiking read-outs.
+    pub spikes: Vec<u8>,
+    /// Membrane after the step's reset, as snnTorch returns it.
+    pub membrane: Vec<f32>,
+    /// Synaptic current (CubaLIF layers only).
+    pub current: Option<Vec<f32>>,
+}
+
+impl LayerTrace {
+    fn new(layer: &Layer, rows: usize, cuba: bool) -> Self {
+        let len = rows * layer.size;
+        LayerTrace {
+            name: layer.name.clone(),
+            size: layer.size,
+            spikes: vec![0; len],
+            membrane: vec![0.0; len],
+            current: cuba.then(|| vec![0.0; len]),
+        }
+    }
+}
+
+/// Traces of every layer, in `FloatNet::layers` order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FloatTrace {
+    /// Time steps T.
+    pub steps: usize,
+    /// Samples N.
+    pub samples: usize,
+    /// One entry per layer.
+    pub layers: Vec<LayerTrace>,
+}
+
+/// Why a simulation could not run.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SimError {
+    /// `SpikeInput::data` has the wrong length.
+    #[error("input holds {found} values, expected steps*samples*features = {expected}")]
+    InputLength {
+        /// `steps*samples*features`.
+        expected: usize,
+        /// `data.len()`.
+        found: usize,
+    },
+    /// The input's feature count differs from the network's.
+    #[error("input has {found} features per step, the network expects {expected}")]
+    InputFeatures {
+        /// `FloatNet::input_size`.
+        expected: usize,
+        /// `SpikeInput::features`.
+        found: usize,
+    },
+    /// The network is inconsistent (only possible for hand-built nets).
+    #[error("layer `{layer}`: {detail}")]
+    Net {
+        /// Layer name.
+        layer: String,
+        /// What is inconsistent.
+        detail: String,
+    },
+}
+
+/// A projection ready for column-wise accumulation.
+struct Compiled {
+    source: Source,
+    /// Transposed f32 weights `[source_size][size]`.
+    columns: Vec<f32>,
+}
+
+struct Prepared {
+    forward: Vec<Compiled>,
+    recurrent: Vec<Compiled>,
+    bias: Vec<f32>,
+}
+
+/// Simulates `net` on `input`. Every sample starts from zero state.
+pub fn simulate(net: &FloatNet, input: &SpikeInput) -> Result<FloatTrace, SimError> {
+    if input.features != net.input_size {
+        return Err(SimError::InputFeatures {
+            expected: net.input_size,
+            found: input.features,
+        });
+    }
+    if input.data.len() != input.steps * input.samples * input.features {
+        return Err(SimError::InputLength {
+            expected: input.steps * input.samples * input.features,
+            found: input.data.len(),
+        });
+    }
+    let prepared: Vec<Prepared> = net
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| prepare(net, i, l))
+        .collect::<Result<_, _>>()?;
+    let rows = input.steps * input.samples;
+    let mut traces: Vec<LayerTrace> = net
+        .layers
+        .iter()
+        .map(|l| LayerTrace::new(l, rows, matches!(l.neuron, Neuron::CubaLif { .. })))
+        .collect();
+    let max_size = net.layers.iter().map(|l| l.size).max().unwrap_or(0);
+    let mut acc = vec![0.0f32; max_size];
+    for n in 0..input.samples {
+        for t in 0..input.steps {
+            for (li, layer) in net.layers.iter().enumerate() {
+                step_layer(
+                    layer,
+                    &prepared[li],
+                    li,
+                    &mut traces,
+                    input,
+                    (t, n),
+                    &mut acc,
+                );
+            }
+        }
+    }
+    Ok(FloatTrace {
+        steps: input.steps,
+        samples: input.samples,
+        layers: traces,
+    })
+}
+
+fn prepare(net: &FloatNet, index: usize, layer: &Layer) -> Result<Prepared, SimError> {
+    let err = |detail: String| SimError::Net {
+        layer: layer.name.clone(),
+        detail,
+    };
+    let mut forward = Vec::new();
+    let mut recurrent = Vec::new();
+    for p in &layer.inputs {
+        let expected_cols = match p.source {
+            Source::Input => net.input_size,
+            Source::Layer(j) if j < net.layers.len() && (p.delayed || j < index) => net.layers[j].size,
+            Source::Layer(j) => {
+                return Err(err(format!(
+                    "projection `{}` reads layer {j}, which is not an earlier layer (and the projection is not delayed)",
+                    p.origin
+                )))
+            }
+        };
+        if p.source_size != expected_cols || p.weight.len() != layer.size * expected_cols {
+            return Err(err(format!(
+                "projection `{}` has {} weights for {} x {} (source size {})",
+                p.origin,
+                p.weight.len(),
+                layer.size,
+                expected_cols,
+                p.source_size
+            )));
+        }
+        let mut columns = vec![0.0; p.weight.len()];
+        for (r, row) in p.weight.chunks(expected_cols.max(1)).enumerate() {
+            for (c, w) in row.iter().enumerate() {
+                // Weights are f32 in the exporting library.
+                columns[c * layer.size + r] = *w as f32;
+            }
+        }
+        let compiled = Compiled {
+            source: p.source,
+            columns,
+        };
+        if p.delayed {
+            recurrent.push(compiled)
+        } else {
+            forward.push(compiled)
+        }
+    }
+    check_params(layer).map_err(err)?;
+    if layer.bias.len() != layer.size {
+        return Err(err(format!(
+            "bias has {} values for {} neurons",
+            layer.bias.len(),
+            layer.size
+        )));
+    }
+    Ok(Prepared {
+        forward,
+        recurrent,
+        bias: layer.bias.iter().map(|b| *b as f32).collect(),
+    })
+}
+
+fn check_params(layer: &Layer) -> Result<(), String> {
+    let vectors: Vec<(&str, usize)> = match &layer.neuron {
+        Neuron::Lif {
+            beta,
+            threshold,
+            v_reset,
+            ..
+        } => {
+            vec![
+                ("beta", beta.len()),
+                ("threshold", threshold.len()),
+                ("v_reset", v_reset.len()),
+            ]
+        }
+        Neuron::CubaLif {
+            alpha,
+            beta,
+            threshold,
+            v_reset,
+            ..
+        } => vec![
+            ("alpha", alpha.len()),
+            ("beta", beta.len()),
+            ("threshold", threshold.len()),
+            ("v_reset", v_reset.len()),
+        ],
+        Neuron::Li { beta } => vec![("beta", beta.len())],
+    };
+    match vectors.iter().find(|(_, n)| *n != layer.size) {
+        Some((name, n)) => Err(format!("{name} has {n} values for {} neurons", layer.size)),
+        None => Ok(()),
+    }
+}
+
+/// Adds the weighted active inputs of `projs` at step `t` into `acc`.
+fn accumulate(
+    projs: &[Compiled],
+    traces: &[LayerTrace],
+    input: &SpikeInput,
+    t: usize,
+    n: usize,
+    acc: &mut [f32],
+) {
+    let size = acc.len();
+    for p in projs {
+        let spikes: &[u8] = match p.source {
+            Source::Input => input.row(t, n),
+            Source::Layer(j) => {
+                let tr = &traces[j];
+                let start = (t * input.samples + n) * tr.size;
+                &tr.spikes[start..start + tr.size]
+            }
+        };
+        for (c, &s) in spikes.iter().enumerate() {
+            if s == 0 {
+                continue;
+            }
+            let col = &p.columns[c * size..(c + 1) * size];
+            if s == 1 {
+                acc.iter_mut().zip(col).for_each(|(a, w)| *a += w);
+            } else {
+                let k = f32::from(s);
+                acc.iter_mut().zip(col).for_each(|(a, w)| *a += k * w);
+            }
+        }
+    }
+}
+
+fn step_layer(
+    layer: &Layer,
+    prep: &Prepared,
+    li: usize,
+    traces: &mut [LayerTrace],
+    input: &SpikeInput,
+    (t, n): (usize, usize),
+    acc: &mut [f32],
+) {
+    let size = layer.size;
+    let acc = &mut acc[..size];
+    acc.fill(0.0);
+    accumulate(&prep.forward, traces, input, t, n, acc);
+    let x: Vec<f32> = acc.iter().zip(&prep.bias).map(|(a, b)| *a + b).collect();
+    let rec: Option<Vec<f32>> = (!prep.recurrent.is_empty()).then(|| {
+        acc.fill(0.0);
+        if t > 0 {
+            accumulate(&prep.recurrent, traces, input, t - 1, n, acc);
+        }
+        acc.to_vec()
+    });
+    let row = (t * input.samples + n) * size;
+    let prev_row = (t > 0).then(|| ((t - 1) * input.samples + n) * size);
+    let tr = &mut traces[li];
+    let prev = |v: &[f32], i: usize| prev_row.map_or(0.0, |p| v[p + i]);
+    for i in 0..size {
+        let r = rec.as_ref().map(|r| r[i]);
+        match &layer.neuron {
+            Neuron::Lif {
+                beta,
+                threshold,
+                v_reset,
+                reset,
+                reset_delay,
+                zero_input,
+            } => {
+                let rule = ResetRule {
+                    mode: *reset,
+                    delay: *reset_delay,
+                    zero_input: *zero_input,
+                };
+                let cell = Cell {
+                    beta: beta[i] as f32,
+                    threshold: threshold[i] as f32,
+                    v_reset: v_reset[i] as f32,
+                };
+                let (u, s) = step::lif(rule, cell, prev(&tr.membrane, i), x[i], r);
+                tr.membrane[row + i] = u;
+                tr.spikes[row + i] = u8::from(s);
+            }
+            Neuron::CubaLif {
+                alpha,
+                beta,
+                threshold,
+                v_reset,
+                reset,
+                reset_delay,
+            } => {
+                let rule = ResetRule {
+                    mode: *reset,
+                    delay: *reset_delay,
+                    zero_input: crate::net::ZeroResetInput::Drop,
+                };
+                let cell = Cell {
+                    beta: beta[i] as f32,
+                    threshold: threshold[i] as f32,
+                    v_reset: v_reset[i] as f32,
+                };
+                let cur = tr.current.as_mut().expect("CubaLIF traces have a current");
+                let i_prev = prev_row.map_or(0.0, |p| cur[p + i]);
+                let (c, u, s) = step::cuba(
+                    rule,
+                    alpha[i] as f32,
+                    cell,
+                    (i_prev, prev(&tr.membrane, i)),
+                    x[i],
+                    r,
+                );
+                cur[row + i] = c;
+                tr.membrane[row + i] = u;
+                tr.spikes[row + i] = u8::from(s);
+            }
+            Neuron::Li { beta } => {
+                tr.membrane[row + i] = step::li(beta[i] as f32, prev(&tr.membrane, i), x[i], r);
+            }
+        }
+    }
+}

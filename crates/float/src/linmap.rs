@@ -1,0 +1,304 @@
+//! Linear maps and affine expressions used while lowering: the value of every synapse node
+//! (Affine, Linear, Scale, Flatten, and sums of edges) is an affine function of spike sources
+//! (the graph input and neuron nodes). Identity and diagonal maps stay compact until the end so
+//! Flatten/Scale chains do not build dense `n x n` matrices.
+
+use std::collections::BTreeMap;
+
+/// A linear map from a source vector (`cols`) to a node's vector (`rows`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Map {
+    /// `y = x`.
+    Identity(usize),
+    /// `y = d ⊙ x`.
+    Diag(Vec<f64>),
+    /// Row-major `(rows, cols)`.
+    Dense {
+        rows: usize,
+        cols: usize,
+        data: Vec<f64>,
+    },
+}
+
+impl Map {
+    pub(crate) fn rows(&self) -> usize {
+        match self {
+            Map::Identity(n) => *n,
+            Map::Diag(d) => d.len(),
+            Map::Dense { rows, .. } => *rows,
+        }
+    }
+
+    pub(crate) fn cols(&self) -> usize {
+        match self {
+            Map::Identity(n) => *n,
+            Map::Diag(d) => d.len(),
+            Map::Dense { cols, .. } => *cols,
+        }
+    }
+
+    /// `outer ∘ self`. Caller guarantees `outer.cols() == self.rows()`.
+    pub(crate) fn then(&self, outer: &Map) -> Map {
+        match (outer, self) {
+            (Map::Identity(_), inner) => inner.clone(),
+            (outer, Map::Identity(_)) => outer.clone(),
+            (Map::Diag(a), Map::Diag(b)) => {
+                Map::Diag(a.iter().zip(b).map(|(x, y)| x * y).collect())
+            }
+            (Map::Diag(a), Map::Dense { rows, cols, data }) => {
+                let mut out = data.clone();
+                for (r, row) in out.chunks_mut(*cols).enumerate() {
+                    row.iter_mut().for_each(|w| *w *= a[r]);
+                }
+                Map::Dense {
+                    rows: *rows,
+                    cols: *cols,
+                    data: out,
+                }
+            }
+            (Map::Dense { rows, cols, data }, Map::Diag(b)) => {
+                let mut out = data.clone();
+                for row in out.chunks_mut(*cols) {
+                    row.iter_mut().zip(b).for_each(|(w, s)| *w *= s);
+                }
+                Map::Dense {
+                    rows: *rows,
+                    cols: *cols,
+                    data: out,
+                }
+            }
+            (
+                Map::Dense {
+                    rows,
+                    cols: mid,
+                    data: a,
+                },
+                Map::Dense { cols, data: b, .. },
+            ) => {
+                let mut out = vec![0.0; rows * cols];
+                for r in 0..*rows {
+                    let out_row = &mut out[r * cols..(r + 1) * cols];
+                    for k in 0..*mid {
+                        let w = a[r * mid + k];
+                        if w != 0.0 {
+                            let b_row = &b[k * cols..(k + 1) * cols];
+                            out_row.iter_mut().zip(b_row).for_each(|(o, x)| *o += w * x);
+                        }
+                    }
+                }
+                Map::Dense {
+                    rows: *rows,
+                    cols: *cols,
+                    data: out,
+                }
+            }
+        }
+    }
+
+    /// Element-wise sum of two maps of the same shape.
+    pub(crate) fn add(&self, other: &Map) -> Map {
+        match (self, other) {
+            (
+                Map::Dense {
+                    rows,
+                    cols,
+                    data: a,
+                },
+                Map::Dense { data: b, .. },
+            ) => Map::Dense {
+                rows: *rows,
+                cols: *cols,
+                data: a.iter().zip(b).map(|(x, y)| x + y).collect(),
+            },
+            (a, b) if a.is_diagonal() && b.is_diagonal() => Map::Diag(
+                a.diagonal()
+                    .iter()
+                    .zip(b.diagonal())
+                    .map(|(x, y)| x + y)
+                    .collect(),
+            ),
+            (a, b) => Map::Dense {
+                rows: a.rows(),
+                cols: a.cols(),
+                data: add_dense(&a.to_dense(), &b.to_dense()),
+            },
+        }
+    }
+
+    fn is_diagonal(&self) -> bool {
+        !matches!(self, Map::Dense { .. })
+    }
+
+    fn diagonal(&self) -> Vec<f64> {
+        match self {
+            Map::Identity(n) => vec![1.0; *n],
+            Map::Diag(d) => d.clone(),
+            Map::Dense { .. } => unreachable!("diagonal() is only called on diagonal maps"),
+        }
+    }
+
+    /// Row-major dense matrix.
+    pub(crate) fn to_dense(&self) -> Vec<f64> {
+        match self {
+            Map::Dense { data, .. } => data.clone(),
+            diag => {
+                let d = diag.diagonal();
+                let n = d.len();
+                let mut out = vec![0.0; n * n];
+                for (i, v) in d.iter().enumerate() {
+                    out[i * n + i] = *v;
+                }
+                out
+            }
+        }
+    }
+
+    /// `y = A x` for a dense vector.
+    pub(crate) fn apply(&self, x: &[f64]) -> Vec<f64> {
+        match self {
+            Map::Identity(_) => x.to_vec(),
+            Map::Diag(d) => d.iter().zip(x).map(|(a, b)| a * b).collect(),
+            Map::Dense { cols, data, .. } => data
+                .chunks(*cols)
+                .map(|row| row.iter().zip(x).map(|(a, b)| a * b).sum())
+                .collect(),
+        }
+    }
+}
+
+fn add_dense(a: &[f64], b: &[f64]) -> Vec<f64> {
+    a.iter().zip(b).map(|(x, y)| x + y).collect()
+}
+
+/// One source's contribution to an expression.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Term {
+    /// Map from the source's spikes to the expression's vector.
+    pub(crate) map: Map,
+    /// Synapse node names the contribution passed through (for `Projection::origin`).
+    pub(crate) origins: Vec<String>,
+}
+
+/// `y = Σ_src map_src · s_src + bias`, sources keyed by NIR node name.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Expr {
+    pub(crate) size: usize,
+    pub(crate) terms: BTreeMap<String, Term>,
+    pub(crate) bias: Vec<f64>,
+}
+
+impl Expr {
+    /// The spikes of one source, unweighted.
+    pub(crate) fn source(name: &str, size: usize) -> Expr {
+        let term = Term {
+            map: Map::Identity(size),
+            origins: Vec::new(),
+        };
+        Expr {
+            size,
+            terms: BTreeMap::from([(name.to_string(), term)]),
+            bias: vec![0.0; size],
+        }
+    }
+
+    /// An expression with no contribution yet.
+    pub(crate) fn zero(size: usize) -> Expr {
+        Expr {
+            size,
+            terms: BTreeMap::new(),
+            bias: vec![0.0; size],
+        }
+    }
+
+    /// Adds `other` (same size) into `self`; contributions of the same source are summed.
+    pub(crate) fn add(&mut self, other: &Expr) {
+        for (src, term) in &other.terms {
+            match self.terms.get_mut(src) {
+                Some(mine) => {
+                    mine.map = mine.map.add(&term.map);
+                    for o in &term.origins {
+                        if !mine.origins.contains(o) {
+                            mine.origins.push(o.clone());
+                        }
+                    }
+                }
+                None => {
+                    self.terms.insert(src.clone(), term.clone());
+                }
+            }
+        }
+        self.bias
+            .iter_mut()
+            .zip(&other.bias)
+            .for_each(|(a, b)| *a += b);
+    }
+
+    /// `outer · self + bias`, recording `node` as an origin of every term.
+    pub(crate) fn transform(&self, outer: &Map, bias: Option<&[f64]>, node: &str) -> Expr {
+        let terms = self
+            .terms
+            .iter()
+            .map(|(src, term)| {
+                let mut origins = term.origins.clone();
+                origins.push(node.to_string());
+                (
+                    src.clone(),
+                    Term {
+                        map: term.map.then(outer),
+                        origins,
+                    },
+                )
+            })
+            .collect();
+        let mut new_bias = outer.apply(&self.bias);
+        if let Some(b) = bias {
+            new_bias.iter_mut().zip(b).for_each(|(a, c)| *a += c);
+        }
+        Expr {
+            size: outer.rows(),
+            terms,
+            bias: new_bias,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dense(rows: usize, cols: usize, data: &[f64]) -> Map {
+        Map::Dense {
+            rows,
+            cols,
+            data: data.to_vec(),
+        }
+    }
+
+    #[test]
+    fn composition_matches_matrix_product() {
+        // [[1,2],[3,4]] · [[5],[6]] = [[17],[39]]
+        let inner = dense(2, 1, &[5.0, 6.0]);
+        let outer = dense(2, 2, &[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(inner.then(&outer), dense(2, 1, &[17.0, 39.0]));
+        let d = Map::Diag(vec![2.0, -1.0]);
+        assert_eq!(inner.then(&d), dense(2, 1, &[10.0, -6.0]));
+        assert_eq!(d.then(&outer), dense(2, 2, &[2.0, -2.0, 6.0, -4.0]));
+        assert_eq!(Map::Identity(2).then(&d), d);
+    }
+
+    #[test]
+    fn sums_merge_per_source_and_densify_only_when_needed() {
+        let mut a = Expr::source("x", 2);
+        a.add(&Expr::source("x", 2));
+        assert_eq!(a.terms["x"].map, Map::Diag(vec![2.0, 2.0]));
+        let b = Expr::source("x", 2).transform(
+            &dense(2, 2, &[0.0, 1.0, 1.0, 0.0]),
+            Some(&[1.0, 2.0]),
+            "w",
+        );
+        a.add(&b);
+        assert_eq!(a.terms["x"].map, dense(2, 2, &[2.0, 1.0, 1.0, 2.0]));
+        assert_eq!(a.terms["x"].origins, vec!["w".to_string()]);
+        assert_eq!(a.bias, vec![1.0, 2.0]);
+    }
+}

@@ -1,0 +1,434 @@
+//! Lowering of a typed NIR graph to a `FloatNet`: every synapse chain becomes dense projections,
+//! every neuron node a layer, recurrent edges become delayed projections.
+//!
+//! Evaluation order is a depth-first search from the Input over the neuron-level graph (an edge
+//! S -> L when spikes of S reach L through synapse nodes); edges that close a cycle (back edges
+//! of that search) read the previous step's spikes, all others the current step's. Layers are in
+//! reverse post-order of the search, so every non-delayed projection reads an earlier layer.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use spikeloom_nir::{Graph, Node};
+
+use crate::error::LowerError;
+use crate::graph::{kind, matrix_dims, role, Role, Sizes, Topology};
+use crate::linmap::{Expr, Map};
+use crate::net::{FloatNet, Layer, Neuron, Projection, Source, ZeroResetInput};
+use crate::params::{lower_neuron, Lowered};
+use crate::semantics::{resolve, SemanticsOptions};
+
+/// Lowers a NIR graph to the layered float network. Nested `NIRGraph` nodes are inlined first
+/// (`spikeloom_nir::flatten_subgraphs`); semantics come from `opts`, else the top-level
+/// metadata, else snnTorch's defaults (see `semantics`).
+pub fn lower(graph: &Graph, opts: &SemanticsOptions) -> Result<FloatNet, LowerError> {
+    if graph.nodes.values().any(|n| matches!(n, Node::Graph(_))) {
+        let flat = spikeloom_nir::flatten_subgraphs(graph).map_err(|e| LowerError::Structure {
+            detail: format!("cannot inline nested graphs: {e}"),
+        })?;
+        let mut flat = flat;
+        // The semantics keys live in the outer graph's metadata.
+        for (k, v) in &graph.metadata {
+            flat.metadata.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        return lower_flat(&flat, opts);
+    }
+    lower_flat(graph, opts)
+}
+
+fn lower_flat(graph: &Graph, opts: &SemanticsOptions) -> Result<FloatNet, LowerError> {
+    let semantics = resolve(opts, &graph.metadata)?;
+    let topo = Topology::new(graph)?;
+    let input = single_input(&topo)?;
+    let output = output_neuron(&topo)?;
+
+    let mut builder = ExprBuilder {
+        topo: &topo,
+        sizes: Sizes::new(&topo),
+        memo: BTreeMap::new(),
+        stack: Vec::new(),
+    };
+    let input_size = builder.sizes.of(input)?;
+    let mut neurons: BTreeMap<&str, (Expr, Lowered)> = BTreeMap::new();
+    for (name, node) in &graph.nodes {
+        if role(node) != Role::Neuron {
+            continue;
+        }
+        check_readout_position(&topo, name, node)?;
+        let expr = builder.neuron_input(name)?;
+        let lowered = lower_neuron(name, node, expr.size, &semantics)?;
+        if lowered.size != expr.size {
+            return Err(LowerError::Shape {
+                node: name.clone(),
+                detail: format!(
+                    "has {} neurons but its input has {} values",
+                    lowered.size, expr.size
+                ),
+            });
+        }
+        neurons.insert(name.as_str(), (expr, lowered));
+    }
+
+    let (order, back_edges) = evaluation_order(input, &neurons);
+    let index: BTreeMap<&str, usize> = order.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let layers = order
+        .iter()
+        .map(|name| {
+            let (expr, lowered) = neurons.remove(name).expect("ordered neurons exist");
+            build_layer(name, expr, lowered, input, &index, &back_edges)
+        })
+        .collect();
+    Ok(FloatNet {
+        input_size,
+        layers,
+        output_layer: index[output],
+        semantics,
+    })
+}
+
+fn single_input<'g>(topo: &Topology<'g>) -> Result<&'g str, LowerError> {
+    let inputs: Vec<&str> = topo
+        .graph
+        .nodes
+        .iter()
+        .filter(|(_, n)| role(n) == Role::Input)
+        .map(|(k, _)| k.as_str())
+        .collect();
+    match inputs.as_slice() {
+        [one] if topo.preds(one).is_empty() => Ok(one),
+        [one] => Err(LowerError::Structure {
+            detail: format!("the Input node `{one}` has incoming edges"),
+        }),
+        [] => Err(LowerError::Structure {
+            detail: "the graph has no Input node".into(),
+        }),
+        many => Err(LowerError::Structure {
+            detail: format!(
+                "the graph has {} Input nodes ({many:?}); only one input is supported",
+                many.len()
+            ),
+        }),
+    }
+}
+
+/// The neuron node whose spikes are the network output (through Flatten nodes, if any).
+fn output_neuron<'g>(topo: &Topology<'g>) -> Result<&'g str, LowerError> {
+    let outputs: Vec<&str> = topo
+        .graph
+        .nodes
+        .iter()
+        .filter(|(_, n)| role(n) == Role::Output)
+        .map(|(k, _)| k.as_str())
+        .collect();
+    let out = match outputs.as_slice() {
+        [one] => *one,
+        [] => {
+            return Err(LowerError::Structure {
+                detail: "the graph has no Output node".into(),
+            })
+        }
+        many => {
+            return Err(LowerError::Structure {
+                detail: format!(
+                    "the graph has {} Output nodes ({many:?}); only one output is supported",
+                    many.len()
+                ),
+            })
+        }
+    };
+    let mut current = out;
+    loop {
+        let preds = topo.preds(current);
+        let [pred] = preds else {
+            return Err(LowerError::Structure {
+                detail: format!("the Output node `{out}` must be fed by exactly one neuron node, found {preds:?}"),
+            });
+        };
+        let node = topo.node(pred);
+        match (role(node), node) {
+            (Role::Neuron, _) => return Ok(pred),
+            (_, Node::Flatten { .. }) => current = pred,
+            (Role::Unsupported(hint), _) => return Err(topo.unsupported(pred, hint)),
+            _ => {
+                return Err(topo.unsupported(
+                    pred,
+                    "the Output node must be driven by a neuron layer; a synapse or input as network output is not supported",
+                ))
+            }
+        }
+    }
+}
+
+/// LI and I nodes emit a membrane, not spikes: they may only feed the Output node.
+fn check_readout_position(topo: &Topology<'_>, name: &str, node: &Node) -> Result<(), LowerError> {
+    if !matches!(node, Node::Li { .. } | Node::Integrator { .. }) {
+        return Ok(());
+    }
+    match topo.succs(name).iter().find(|s| role(topo.node(s)) != Role::Output) {
+        None => Ok(()),
+        Some(next) => Err(topo.unsupported(
+            name,
+            &format!(
+                "a non-spiking integrator ({}) is only supported as the read-out layer feeding the Output node, but it feeds `{next}`",
+                kind(node)
+            ),
+        )),
+    }
+}
+
+/// Memoized affine expressions of synapse nodes in terms of spike sources.
+struct ExprBuilder<'t, 'g> {
+    topo: &'t Topology<'g>,
+    sizes: Sizes<'t, 'g>,
+    memo: BTreeMap<&'g str, Expr>,
+    stack: Vec<&'g str>,
+}
+
+impl<'g> ExprBuilder<'_, 'g> {
+    /// The X of a neuron node: the sum of everything its incoming edges carry.
+    fn neuron_input(&mut self, name: &'g str) -> Result<Expr, LowerError> {
+        if self.topo.preds(name).is_empty() {
+            return Err(LowerError::Structure {
+                detail: format!(
+                    "neuron node `{name}` has no incoming edge; connect it or remove it"
+                ),
+            });
+        }
+        let size = self.sizes.of(name)?;
+        self.sum_of_preds(name, size)
+    }
+
+    fn sum_of_preds(&mut self, name: &'g str, size: usize) -> Result<Expr, LowerError> {
+        let mut sum = Expr::zero(size);
+        for pred in self.topo.preds(name).to_vec() {
+            let value = self.value(pred)?;
+            if value.size != size {
+                return Err(LowerError::Shape {
+                    node: name.to_string(),
+                    detail: format!(
+                        "expects {size} input values but `{pred}` delivers {}",
+                        value.size
+                    ),
+                });
+            }
+            sum.add(&value);
+        }
+        Ok(sum)
+    }
+
+    /// The output of a node as an affine expression of spike sources.
+    fn value(&mut self, name: &'g str) -> Result<Expr, LowerError> {
+        let node = self.topo.node(name);
+        match role(node) {
+            Role::Input | Role::Neuron => return Ok(Expr::source(name, self.sizes.of(name)?)),
+            Role::Unsupported(hint) => return Err(self.topo.unsupported(name, hint)),
+            Role::Output => {
+                return Err(self
+                    .topo
+                    .unsupported(name, "an Output node cannot feed other nodes"))
+            }
+            Role::Synapse => {}
+        }
+        if let Some(e) = self.memo.get(name) {
+            return Ok(e.clone());
+        }
+        if let Some(pos) = self.stack.iter().position(|n| *n == name) {
+            return Err(LowerError::AlgebraicLoop {
+                nodes: self.stack[pos..].iter().map(|s| s.to_string()).collect(),
+            });
+        }
+        self.stack.push(name);
+        let result = self.synapse_value(name, node);
+        self.stack.pop();
+        let expr = result?;
+        self.memo.insert(name, expr.clone());
+        Ok(expr)
+    }
+
+    fn synapse_value(&mut self, name: &'g str, node: &Node) -> Result<Expr, LowerError> {
+        match node {
+            Node::Affine { weight, bias } => {
+                let (rows, cols) = matrix_dims(name, weight)?;
+                if bias.len() != rows {
+                    return Err(LowerError::Shape {
+                        node: name.to_string(),
+                        detail: format!("bias has {} values, weight has {rows} rows", bias.len()),
+                    });
+                }
+                let input = self.sum_of_preds(name, cols)?;
+                let map = Map::Dense {
+                    rows,
+                    cols,
+                    data: weight.data.clone(),
+                };
+                Ok(input.transform(&map, Some(&bias.data), name))
+            }
+            Node::Linear { weight } => {
+                let (rows, cols) = matrix_dims(name, weight)?;
+                let input = self.sum_of_preds(name, cols)?;
+                Ok(input.transform(
+                    &Map::Dense {
+                        rows,
+                        cols,
+                        data: weight.data.clone(),
+                    },
+                    None,
+                    name,
+                ))
+            }
+            Node::Scale { scale } => {
+                let size = self.sizes.of(name)?;
+                let input = self.sum_of_preds(name, size)?;
+                let diag = if scale.len() == 1 {
+                    vec![scale.data[0]; size]
+                } else {
+                    scale.data.clone()
+                };
+                Ok(input.transform(&Map::Diag(diag), None, name))
+            }
+            Node::Flatten { input_type, .. } => {
+                let size = self.sizes.of(name)?;
+                if let Some(shape) = input_type {
+                    let n: usize = shape.iter().product();
+                    if n != size {
+                        return Err(LowerError::Shape {
+                            node: name.to_string(),
+                            detail: format!(
+                                "input_type {shape:?} has {n} values, its input has {size}"
+                            ),
+                        });
+                    }
+                }
+                // C-order reshape of dense data: the values do not move.
+                self.sum_of_preds(name, size)
+            }
+            _ => unreachable!("only synapse roles reach synapse_value"),
+        }
+    }
+}
+
+type BackEdges<'g> = BTreeSet<(&'g str, &'g str)>;
+
+/// Depth-first search from the input over the neuron graph: layer order and delayed edges.
+fn evaluation_order<'g>(
+    input: &'g str,
+    neurons: &BTreeMap<&'g str, (Expr, Lowered)>,
+) -> (Vec<&'g str>, BackEdges<'g>) {
+    let mut succ: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (name, (expr, _)) in neurons {
+        for src in expr.terms.keys() {
+            let src = neurons
+                .get_key_value(src.as_str())
+                .map(|(k, _)| *k)
+                .unwrap_or(input);
+            succ.entry(src).or_default().push(name);
+        }
+    }
+    let mut search = Dfs {
+        succ: &succ,
+        on_stack: BTreeSet::new(),
+        done: BTreeSet::new(),
+        post: Vec::new(),
+        back: BTreeSet::new(),
+    };
+    search.visit(input);
+    for name in neurons.keys() {
+        if !search.done.contains(name) {
+            search.visit(name);
+        }
+    }
+    let order = search
+        .post
+        .iter()
+        .rev()
+        .copied()
+        .filter(|n| *n != input)
+        .collect();
+    (order, search.back)
+}
+
+struct Dfs<'s, 'g> {
+    succ: &'s BTreeMap<&'g str, Vec<&'g str>>,
+    on_stack: BTreeSet<&'g str>,
+    done: BTreeSet<&'g str>,
+    post: Vec<&'g str>,
+    back: BackEdges<'g>,
+}
+
+impl<'g> Dfs<'_, 'g> {
+    fn visit(&mut self, v: &'g str) {
+        self.on_stack.insert(v);
+        for &w in self.succ.get(v).map(|s| s.as_slice()).unwrap_or_default() {
+            if self.on_stack.contains(w) {
+                self.back.insert((v, w));
+            } else if !self.done.contains(w) {
+                self.visit(w);
+            }
+        }
+        self.on_stack.remove(v);
+        self.done.insert(v);
+        self.post.push(v);
+    }
+}
+
+fn build_layer(
+    name: &str,
+    expr: Expr,
+    lowered: Lowered,
+    input: &str,
+    index: &BTreeMap<&str, usize>,
+    back_edges: &BackEdges<'_>,
+) -> Layer {
+    let gain = &lowered.gain;
+    let inputs: Vec<Projection> = expr
+        .terms
+        .into_iter()
+        .map(|(src, term)| {
+            let source_size = term.map.cols();
+            let mut weight = term.map.to_dense();
+            for (row, g) in weight.chunks_mut(source_size.max(1)).zip(gain) {
+                if *g != 1.0 {
+                    row.iter_mut().for_each(|w| *w *= g);
+                }
+            }
+            let source = if src == input {
+                Source::Input
+            } else {
+                Source::Layer(index[src.as_str()])
+            };
+            let origin = if term.origins.is_empty() {
+                src.clone()
+            } else {
+                term.origins.join(" + ")
+            };
+            Projection {
+                source,
+                weight,
+                source_size,
+                delayed: back_edges.contains(&(src.as_str(), name)),
+                origin,
+            }
+        })
+        .collect();
+    let bias = expr
+        .bias
+        .iter()
+        .zip(gain)
+        .zip(&lowered.leak_bias)
+        .map(|((b, g), l)| b * g + l)
+        .collect();
+    let mut neuron = lowered.neuron;
+    if let Neuron::Lif { zero_input, .. } = &mut neuron {
+        // snnTorch's RLeaky drops the step's input on a zero reset, Leaky keeps it.
+        if inputs.iter().any(|p| p.delayed) {
+            *zero_input = ZeroResetInput::Drop;
+        }
+    }
+    Layer {
+        name: name.to_string(),
+        size: lowered.size,
+        shape: lowered.shape,
+        inputs,
+        bias,
+        neuron,
+    }
+}

@@ -1,0 +1,466 @@
+//! `plan()`: validate the QNet, lay out memories and event buffers, derive widths, check the fit.
+
+use crate::config::PlanConfig;
+use crate::error::PlanError;
+use crate::interface::ubits;
+use crate::resources;
+use crate::types::*;
+use crate::widths::{analyse, WidthInput};
+use sha2::{Digest, Sha256};
+use spikeloom_board::Device;
+use spikeloom_qnet::{QLayer, QNet, QNeuron};
+
+/// Map `net` onto cores for `device`.
+pub fn plan(net: &QNet, cfg: &PlanConfig, device: &Device) -> Result<Plan, PlanError> {
+    if cfg.max_lanes == 0 || cfg.lanes == Some(0) {
+        return Err(PlanError::Config("lanes must be at least 1".into()));
+    }
+    validate(net)?;
+    let mut lanes_cap = cfg.lanes.unwrap_or(cfg.max_lanes);
+    loop {
+        let p = build(net, cfg, device, lanes_cap)?;
+        // Automatic choice: halve the lanes while logic does not fit.
+        let logic_over = p.resources.luts > device.luts || p.resources.ffs > device.ffs;
+        if logic_over && cfg.lanes.is_none() && lanes_cap > 1 {
+            lanes_cap /= 2;
+            continue;
+        }
+        if cfg.require_fit && !p.fit.fits {
+            return Err(PlanError::DoesNotFit {
+                device: device.name.clone(),
+                report: p.fit.problems.join("\n"),
+            });
+        }
+        return Ok(p);
+    }
+}
+
+fn invalid(layer: &QLayer, what: String) -> PlanError {
+    PlanError::InvalidNet {
+        layer: layer.name.clone(),
+        what,
+    }
+}
+
+fn validate(net: &QNet) -> Result<(), PlanError> {
+    if net.layers.is_empty() {
+        return Err(PlanError::Empty);
+    }
+    if net.input_size == 0 {
+        return Err(PlanError::InvalidNet {
+            layer: "input".into(),
+            what: "input_size is 0".into(),
+        });
+    }
+    if net.output_layer >= net.layers.len() {
+        return Err(PlanError::InvalidNet {
+            layer: "output".into(),
+            what: format!(
+                "output_layer {} but only {} layers",
+                net.output_layer,
+                net.layers.len()
+            ),
+        });
+    }
+    for (li, l) in net.layers.iter().enumerate() {
+        validate_layer(net, li, l)?;
+    }
+    Ok(())
+}
+
+fn validate_layer(net: &QNet, li: usize, l: &QLayer) -> Result<(), PlanError> {
+    if l.size == 0 {
+        return Err(invalid(l, "size is 0".into()));
+    }
+    if l.inputs.is_empty() {
+        return Err(invalid(
+            l,
+            "has no weighted input (a core needs at least one projection)".into(),
+        ));
+    }
+    if !(2..=32).contains(&l.state_bits) {
+        return Err(PlanError::StateTooWide {
+            layer: l.name.clone(),
+            bits: l.state_bits,
+        });
+    }
+    if !(1..=32).contains(&l.weight_bits) || l.decay_shift > 30 || l.weight_shift > 32 {
+        return Err(invalid(l, format!(
+            "weight_bits {} / decay_shift {} / weight_shift {} out of range (1..=32 / 0..=30 / 0..=32)",
+            l.weight_bits, l.decay_shift, l.weight_shift
+        )));
+    }
+    if l.bias.len() != l.size {
+        return Err(invalid(
+            l,
+            format!("bias has {} values for {} neurons", l.bias.len(), l.size),
+        ));
+    }
+    for p in &l.inputs {
+        let src = match p.source {
+            spikeloom_qnet::QSource::Input => net.input_size,
+            spikeloom_qnet::QSource::Layer(s) => {
+                if s >= net.layers.len() || (!p.delayed && s >= li) {
+                    return Err(invalid(l, format!(
+                        "projection `{}` reads layer {s}, which is not an earlier layer (only delayed edges may point back)",
+                        p.origin
+                    )));
+                }
+                net.layers[s].size
+            }
+        };
+        if p.source_size != src || p.weight.len() != l.size * src {
+            return Err(invalid(
+                l,
+                format!(
+                    "projection `{}`: source_size {} / {} weights, expected {src} / {}",
+                    p.origin,
+                    p.source_size,
+                    p.weight.len(),
+                    l.size * src
+                ),
+            ));
+        }
+        let lim = 1i64 << (l.weight_bits - 1);
+        if let Some(w) = p
+            .weight
+            .iter()
+            .find(|&&w| i64::from(w) < -lim || i64::from(w) >= lim)
+        {
+            return Err(invalid(
+                l,
+                format!(
+                    "projection `{}`: weight {w} does not fit {} bits",
+                    p.origin, l.weight_bits
+                ),
+            ));
+        }
+    }
+    let one = 1u64 << l.decay_shift;
+    let check_decay = |name: &str, d: &[u32]| -> Result<(), PlanError> {
+        if d.len() != l.size {
+            return Err(invalid(
+                l,
+                format!("{name} has {} values for {} neurons", d.len(), l.size),
+            ));
+        }
+        match d.iter().find(|&&x| u64::from(x) > one) {
+            Some(x) => Err(invalid(
+                l,
+                format!("{name} = {x} exceeds 2^decay_shift = {one}"),
+            )),
+            None => Ok(()),
+        }
+    };
+    let check_len = |name: &str, v: &[i64]| -> Result<(), PlanError> {
+        if v.len() != l.size {
+            return Err(invalid(
+                l,
+                format!("{name} has {} values for {} neurons", v.len(), l.size),
+            ));
+        }
+        Ok(())
+    };
+    match &l.neuron {
+        QNeuron::Lif {
+            beta,
+            threshold,
+            v_reset,
+            ..
+        } => {
+            check_decay("beta", beta)?;
+            check_len("threshold", threshold)?;
+            check_len("v_reset", v_reset)?;
+        }
+        QNeuron::CubaLif {
+            alpha,
+            beta,
+            threshold,
+            v_reset,
+            current_bits,
+            ..
+        } => {
+            check_decay("alpha", alpha)?;
+            check_decay("beta", beta)?;
+            check_len("threshold", threshold)?;
+            check_len("v_reset", v_reset)?;
+            if !(2..=48).contains(current_bits) {
+                return Err(invalid(
+                    l,
+                    format!("current_bits {current_bits} out of range 2..=48"),
+                ));
+            }
+        }
+        QNeuron::Li { beta } => check_decay("beta", beta)?,
+    }
+    Ok(())
+}
+
+/// Constant when uniform, else a ROM image padded to `blocks * lanes`.
+fn param(values: &[i64], slots: usize) -> Param {
+    match values.first() {
+        Some(&v0) if values.iter().all(|&v| v == v0) => Param::Const(v0),
+        _ => {
+            let mut v = values.to_vec();
+            v.resize(slots, 0);
+            Param::Rom(v)
+        }
+    }
+}
+
+fn decay_param(values: &[u32], slots: usize) -> Param {
+    param(
+        &values.iter().map(|&v| i64::from(v)).collect::<Vec<_>>(),
+        slots,
+    )
+}
+
+fn leak(p: &Param, max_terms: u32) -> Leak {
+    match p {
+        Param::Const(d) if d.count_ones() <= max_terms => Leak::ShiftAdd {
+            terms: d.count_ones(),
+        },
+        _ => Leak::Multiply,
+    }
+}
+
+/// Verilog identifier from a NIR name: `[a-z0-9_]`, prefixed, unique.
+fn ident(name: &str, index: usize, used: &mut Vec<String>) -> String {
+    let mut s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    s.truncate(40);
+    let mut id = format!("l{index}_{s}");
+    while used.contains(&id) {
+        id.push('_');
+    }
+    used.push(id.clone());
+    id
+}
+
+fn model_hash(net: &QNet) -> String {
+    let json = serde_json::to_vec(net).unwrap_or_default();
+    let digest = Sha256::digest(&json);
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+fn buffers(net: &QNet) -> (Vec<BufferPlan>, Vec<Option<usize>>) {
+    let delayed_reader = |src: QSource| {
+        net.layers
+            .iter()
+            .flat_map(|l| &l.inputs)
+            .any(|p| p.source == src && p.delayed)
+    };
+    let banks = |src: QSource| if delayed_reader(src) { 2 } else { 1 };
+    let mut bufs = vec![BufferPlan {
+        source: QSource::Input,
+        name: "input".into(),
+        depth: net.input_size,
+        banks: banks(QSource::Input),
+    }];
+    let mut of_layer = Vec::new();
+    for (li, l) in net.layers.iter().enumerate() {
+        let src = QSource::Layer(li);
+        let read = net
+            .layers
+            .iter()
+            .flat_map(|x| &x.inputs)
+            .any(|p| p.source == src);
+        if read || li == net.output_layer {
+            of_layer.push(Some(bufs.len()));
+            bufs.push(BufferPlan {
+                source: src,
+                name: l.name.clone(),
+                depth: l.size,
+                banks: banks(src),
+            });
+        } else {
+            of_layer.push(None);
+        }
+    }
+    (bufs, of_layer)
+}
+
+fn build(
+    net: &QNet,
+    cfg: &PlanConfig,
+    device: &Device,
+    lanes_cap: usize,
+) -> Result<Plan, PlanError> {
+    let (buffers, of_layer) = buffers(net);
+    let mut used = Vec::new();
+    let mut cores = Vec::new();
+    for (li, l) in net.layers.iter().enumerate() {
+        cores.push(core(l, li, lanes_cap, cfg, &of_layer, &mut used)?);
+    }
+    let max_depth = buffers.iter().map(|b| b.depth).max().unwrap_or(1);
+    let max_size = net.layers.iter().map(|l| l.size).max().unwrap_or(1);
+    let mut plan = Plan {
+        input_size: net.input_size,
+        output_layer: net.output_layer,
+        model_hash: model_hash(net),
+        provenance: net.provenance.clone(),
+        clear_cycles: cores.iter().map(|c| c.blocks).max().unwrap_or(1),
+        output_buffer: of_layer[net.output_layer].unwrap_or(0),
+        ev_bits: ubits(max_depth.max(max_size)),
+        cores,
+        buffers,
+        device: device.name.clone(),
+        resources: Default::default(),
+        fit: Default::default(),
+    };
+    plan.resources = resources::estimate(&plan, device);
+    plan.fit = resources::check(&plan, &plan.resources, device);
+    Ok(plan)
+}
+
+fn core(
+    l: &QLayer,
+    li: usize,
+    lanes_cap: usize,
+    cfg: &PlanConfig,
+    of_layer: &[Option<usize>],
+    used: &mut Vec<String>,
+) -> Result<CorePlan, PlanError> {
+    let lanes = lanes_cap.min(l.size).max(1);
+    let blocks = l.size.div_ceil(lanes);
+    let slots = blocks * lanes;
+    let mut projections = Vec::new();
+    let mut weights = Vec::new();
+    for p in &l.inputs {
+        let buffer = match p.source {
+            QSource::Input => 0,
+            QSource::Layer(s) => of_layer[s].unwrap_or(0),
+        };
+        let word_offset = weights.len() / lanes;
+        for b in 0..blocks {
+            for e in 0..p.source_size {
+                for k in 0..lanes {
+                    let o = b * lanes + k;
+                    weights.push(if o < l.size {
+                        p.weight[o * p.source_size + e]
+                    } else {
+                        0
+                    });
+                }
+            }
+        }
+        projections.push(ProjPlan {
+            origin: p.origin.clone(),
+            source: p.source,
+            buffer,
+            delayed: p.delayed,
+            src_size: p.source_size,
+            word_offset,
+        });
+    }
+    let (kind, reset, reset_delay, theta, v_reset, beta, alpha, current_bits) = match &l.neuron {
+        QNeuron::Lif {
+            beta,
+            threshold,
+            v_reset,
+            reset,
+            reset_delay,
+        } => (
+            NeuronKind::Lif,
+            *reset,
+            *reset_delay,
+            threshold.clone(),
+            v_reset.clone(),
+            beta.clone(),
+            vec![0; l.size],
+            0,
+        ),
+        QNeuron::CubaLif {
+            alpha,
+            beta,
+            threshold,
+            v_reset,
+            reset,
+            reset_delay,
+            current_bits,
+        } => (
+            NeuronKind::CubaLif,
+            *reset,
+            *reset_delay,
+            threshold.clone(),
+            v_reset.clone(),
+            beta.clone(),
+            alpha.clone(),
+            *current_bits,
+        ),
+        QNeuron::Li { beta } => (
+            NeuronKind::Li,
+            QReset::None,
+            true,
+            vec![0; l.size],
+            vec![0; l.size],
+            beta.clone(),
+            vec![0; l.size],
+            0,
+        ),
+    };
+    let bias = param(&l.bias, slots);
+    let theta = param(&theta, slots);
+    let v_reset = param(&v_reset, slots);
+    let beta = decay_param(&beta, slots);
+    let alpha = decay_param(&alpha, slots);
+    let fan_in = l.inputs.iter().map(|p| p.source_size).sum();
+    let w = analyse(&WidthInput {
+        kind,
+        reset,
+        fan_in,
+        weight_bits: l.weight_bits,
+        weight_shift: l.weight_shift,
+        state_bits: l.state_bits,
+        current_bits,
+        decay_shift: l.decay_shift,
+        bias: &bias,
+        theta: &theta,
+        v_reset: &v_reset,
+        beta: &beta,
+        alpha: &alpha,
+    });
+    if w.work_bits > 64 {
+        return Err(PlanError::TooWide {
+            layer: l.name.clone(),
+            bits: w.work_bits,
+        });
+    }
+    Ok(CorePlan {
+        ident: ident(&l.name, li, used),
+        name: l.name.clone(),
+        size: l.size,
+        lanes,
+        blocks,
+        kind,
+        reset,
+        reset_delay,
+        projections,
+        weight_bits: l.weight_bits,
+        weight_shift: l.weight_shift,
+        weights,
+        beta_leak: leak(&beta, cfg.shift_add_max_terms),
+        alpha_leak: leak(&alpha, cfg.shift_add_max_terms),
+        bias,
+        theta,
+        v_reset,
+        beta,
+        alpha,
+        state_bits: l.state_bits,
+        current_bits,
+        decay_shift: l.decay_shift,
+        rounding: l.rounding,
+        acc_bits: w.acc_bits,
+        work_bits: w.work_bits,
+        param_bits: w.param_bits,
+        out_buffer: of_layer[li],
+    })
+}

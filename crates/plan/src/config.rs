@@ -1,0 +1,26 @@
+//! Planner settings (one small typed config; the CLI fills it).
+
+/// How to map a network onto hardware.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanConfig {
+    /// Lanes per core for every layer; `None` = choose (at most `max_lanes`, fewer if it does not fit).
+    pub lanes: Option<usize>,
+    /// Upper bound for the automatic lane choice.
+    pub max_lanes: usize,
+    /// Fail with [`crate::PlanError::DoesNotFit`] when the estimate exceeds the device.
+    /// Off for pure simulation, where the device only feeds the report.
+    pub require_fit: bool,
+    /// Use shift-and-add leak when a uniform decay constant has at most this many set bits.
+    pub shift_add_max_terms: u32,
+}
+
+impl Default for PlanConfig {
+    fn default() -> Self {
+        Self {
+            lanes: None,
+            max_lanes: 8,
+            require_fit: true,
+            shift_add_max_terms: 3,
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! Cycles per time step of the v1 architecture, as a formula of the step's activity.
+//!
+//! The formula mirrors the controller and core state machines (rtl-templates/core/sl_ctrl.v,
+//! sl_core.v); `spikeloom-cyclesim` tests check it against the cycle model exactly.
+//!
+//! ```text
+//! step = 1 (BEGIN) + in_events + 1 (eos beat)
+//!      + Σ_layers [ 1 (START) + Σ_blocks ( Σ_proj (events_of_source + 1) + 3 + spikes_in_block ) + 1 (DONE) ]
+//!      + 2 * out_events + 1 + 1 (OUT end check, out eos beat)
+//! ```
+//! assuming the input beats arrive back to back and `out_ready` stays high.
+
+use crate::types::{Plan, QSource};
+
+/// What happened in one step (spike counts), the inputs of the cycle formula.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepActivity {
+    /// Input events of the step.
+    pub input_events: usize,
+    /// Input events of the previous step (read by delayed input projections; 0 at step 0).
+    pub prev_input_events: usize,
+    /// Per layer: spikes of this step per block of its core.
+    pub block_spikes: Vec<Vec<usize>>,
+    /// Per layer: spikes of the previous step (read by delayed projections).
+    pub prev_spikes: Vec<usize>,
+}
+
+impl Plan {
+    /// Exact cycles of one step given its activity (see the module doc).
+    pub fn step_cycles(&self, a: &StepActivity) -> u64 {
+        let spikes = |l: usize| a.block_spikes[l].iter().sum::<usize>();
+        let mut total = 1 + a.input_events + 1;
+        for (l, core) in self.cores.iter().enumerate() {
+            let events: usize = core
+                .projections
+                .iter()
+                .map(|p| match (p.source, p.delayed) {
+                    (QSource::Input, false) => a.input_events + 1,
+                    (QSource::Input, true) => a.prev_input_events + 1,
+                    (QSource::Layer(s), false) => spikes(s) + 1,
+                    (QSource::Layer(s), true) => a.prev_spikes[s] + 1,
+                })
+                .sum();
+            total += 1 + core.blocks * (events + 3) + spikes(l) + 1;
+        }
+        total += 2 * spikes(self.output_layer) + 2;
+        total as u64
+    }
+
+    /// Cycles of a step with no spikes at all (the floor of any step).
+    pub fn idle_step_cycles(&self) -> u64 {
+        self.step_cycles(&StepActivity {
+            input_events: 0,
+            prev_input_events: 0,
+            block_spikes: self.cores.iter().map(|c| vec![0; c.blocks]).collect(),
+            prev_spikes: vec![0; self.cores.len()],
+        })
+    }
+}

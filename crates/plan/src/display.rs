@@ -1,0 +1,135 @@
+//! Readable text dump of a plan (`impl Display`), stable for snapshot tests.
+
+use crate::types::{CorePlan, Leak, Param, Plan, QSource};
+use std::fmt;
+
+fn param(p: &Param) -> String {
+    match p {
+        Param::Const(v) => format!("{v}"),
+        Param::Rom(v) => format!("ROM[{}]", v.len()),
+    }
+}
+
+fn leak(l: Leak) -> String {
+    match l {
+        Leak::Multiply => "multiply".into(),
+        Leak::ShiftAdd { terms } => format!("shift-add ({terms} terms)"),
+    }
+}
+
+fn source(s: QSource) -> String {
+    match s {
+        QSource::Input => "input".into(),
+        QSource::Layer(l) => format!("layer {l}"),
+    }
+}
+
+fn core(f: &mut fmt::Formatter<'_>, i: usize, c: &CorePlan) -> fmt::Result {
+    writeln!(
+        f,
+        "core {i} `{}` ({}): {:?}, {} neurons, {} lanes x {} blocks",
+        c.name, c.ident, c.kind, c.size, c.lanes, c.blocks
+    )?;
+    writeln!(
+        f,
+        "  reset {:?}, reset_delay {}, rounding {:?}",
+        c.reset, c.reset_delay, c.rounding
+    )?;
+    for p in &c.projections {
+        writeln!(
+            f,
+            "  projection `{}`: from {}{} ({} events max), buffer {}, weight words {}..{}",
+            p.origin,
+            source(p.source),
+            if p.delayed { " (previous step)" } else { "" },
+            p.src_size,
+            p.buffer,
+            p.word_offset,
+            p.word_offset + p.src_size * c.blocks
+        )?;
+    }
+    writeln!(
+        f,
+        "  weight ROM: {} words x {} bits ({} lanes x {} bits), weight_shift {}",
+        c.weight_depth(),
+        c.lanes as u32 * c.weight_bits,
+        c.lanes,
+        c.weight_bits,
+        c.weight_shift
+    )?;
+    writeln!(
+        f,
+        "  state RAM: {} words x {} bits (membrane {} + current {} per lane)",
+        c.blocks,
+        c.lanes as u32 * (c.state_bits + c.current_bits),
+        c.state_bits,
+        c.current_bits
+    )?;
+    writeln!(
+        f,
+        "  bias {}, threshold {}, v_reset {}, beta {} ({}), alpha {} ({}), decay_shift {}",
+        param(&c.bias),
+        param(&c.theta),
+        param(&c.v_reset),
+        param(&c.beta),
+        leak(c.beta_leak),
+        param(&c.alpha),
+        leak(c.alpha_leak),
+        c.decay_shift
+    )?;
+    writeln!(
+        f,
+        "  widths: accumulator {}, datapath {}, parameters {}",
+        c.acc_bits, c.work_bits, c.param_bits
+    )?;
+    match c.out_buffer {
+        Some(b) => writeln!(f, "  spikes -> buffer {b}"),
+        None => writeln!(f, "  spikes -> (unused)"),
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "plan for {} (model {}), sequential layer schedule",
+            self.device, self.model_hash
+        )?;
+        writeln!(
+            f,
+            "input: {} features; output: layer {} via buffer {}",
+            self.input_size, self.output_layer, self.output_buffer
+        )?;
+        for (i, c) in self.cores.iter().enumerate() {
+            core(f, i, c)?;
+        }
+        for (i, b) in self.buffers.iter().enumerate() {
+            writeln!(
+                f,
+                "buffer {i} `{}`: {} events x {} bank(s)",
+                b.name, b.depth, b.banks
+            )?;
+        }
+        writeln!(
+            f,
+            "reset clear: {} cycles; idle step: {} cycles",
+            self.clear_cycles,
+            self.idle_step_cycles()
+        )?;
+        let r = &self.resources;
+        writeln!(
+            f,
+            "estimate: ~{} LUT, ~{} FF, {} BRAM, {} DSP, {} ROM bits",
+            r.luts, r.ffs, r.brams, r.dsps, r.rom_bits
+        )?;
+        if self.fit.fits {
+            writeln!(f, "fit: yes")
+        } else {
+            writeln!(f, "fit: NO")?;
+            for p in &self.fit.problems {
+                writeln!(f, "  - {p}")?;
+            }
+            Ok(())
+        }
+    }
+}

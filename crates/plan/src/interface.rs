@@ -1,0 +1,65 @@
+//! The generated top level's port widths (shared spec with co-simulation and board top levels).
+
+use crate::types::Plan;
+use crate::widths::bits_for_range;
+
+/// Widths and sizes of `spikeloom_top`'s ports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopInterface {
+    /// Width of `in_index`.
+    pub in_w: u32,
+    /// Width of `out_index`.
+    pub out_w: u32,
+    /// Width of `trace_layer`.
+    pub layer_w: u32,
+    /// Width of `trace_base`.
+    pub neuron_w: u32,
+    /// Lanes of the trace bus.
+    pub trace_lanes: usize,
+    /// Input features.
+    pub input_size: usize,
+    /// Output neurons.
+    pub output_size: usize,
+    /// (layer name, size) in QNet order.
+    pub layers: Vec<(String, usize)>,
+}
+
+/// Unsigned bits to hold `0..=max` (at least 1).
+pub(crate) fn ubits(max: usize) -> u32 {
+    bits_for_range(0, max as i128).saturating_sub(1).max(1)
+}
+
+impl Plan {
+    /// Port widths of the generated `spikeloom_top`.
+    pub fn top_interface(&self) -> TopInterface {
+        // One index width everywhere keeps the wiring free of width adapters.
+        TopInterface {
+            in_w: self.ev_bits,
+            out_w: self.ev_bits,
+            layer_w: ubits(self.cores.len().saturating_sub(1)),
+            neuron_w: self.ev_bits,
+            trace_lanes: self.trace_lanes(),
+            input_size: self.input_size,
+            output_size: self.cores[self.output_layer].size,
+            layers: self
+                .cores
+                .iter()
+                .map(|c| (c.name.clone(), c.size))
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ubits;
+
+    #[test]
+    fn unsigned_widths() {
+        assert_eq!(ubits(0), 1);
+        assert_eq!(ubits(1), 1);
+        assert_eq!(ubits(2), 2);
+        assert_eq!(ubits(255), 8);
+        assert_eq!(ubits(256), 9);
+    }
+}

@@ -1,0 +1,202 @@
+//! Deterministic random integer networks for the property tests of the plan, Verilog and cycle
+//! model crates (a seeded generator, so a failing case is reproduced from its seed).
+
+use spikeloom_qnet::{QLayer, QNet, QNeuron, QProjection, QReset, QSource, Rounding};
+
+/// SplitMix64: tiny, seedable, good enough for test data.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// Generator from a seed.
+    pub fn new(seed: u64) -> Self {
+        Self(seed ^ 0x9e37_79b9_7f4a_7c15)
+    }
+    /// Next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `lo..=hi`.
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        let span = (hi - lo) as u64 + 1;
+        lo + (self.next_u64() % span) as i64
+    }
+    /// True with probability `p_percent` / 100.
+    pub fn chance(&mut self, p_percent: u64) -> bool {
+        self.next_u64() % 100 < p_percent
+    }
+}
+
+/// Random spike input `[T][input_size]` with the given density in percent.
+pub fn random_input(rng: &mut Rng, steps: usize, width: usize, density: u64) -> Vec<Vec<u8>> {
+    (0..steps)
+        .map(|_| (0..width).map(|_| u8::from(rng.chance(density))).collect())
+        .collect()
+}
+
+fn decay(rng: &mut Rng, shift: u32) -> u32 {
+    let one = 1i64 << shift;
+    match rng.range(0, 3) {
+        0 => one as u32,
+        1 => (one - (one >> 2)) as u32,
+        _ => rng.range(0, one) as u32,
+    }
+}
+
+fn reset(rng: &mut Rng, cuba: bool) -> QReset {
+    match rng.range(0, 3) {
+        0 => QReset::Subtract,
+        1 if !cuba => QReset::ZeroKeepInput,
+        1 | 2 => QReset::ZeroDropInput,
+        _ => QReset::None,
+    }
+}
+
+fn per_neuron(rng: &mut Rng, size: usize, lo: i64, hi: i64, uniform: bool) -> Vec<i64> {
+    let v0 = rng.range(lo, hi);
+    (0..size)
+        .map(|_| if uniform { v0 } else { rng.range(lo, hi) })
+        .collect()
+}
+
+/// A random network: 1-3 layers of random kinds, sizes, bit widths, sparsity, reset rules,
+/// delayed (recurrent) projections and per-neuron or uniform parameters.
+pub fn random_qnet(seed: u64) -> QNet {
+    let mut rng = Rng::new(seed);
+    let input_size = rng.range(1, 12) as usize;
+    let n_layers = rng.range(1, 3) as usize;
+    let mut layers: Vec<QLayer> = Vec::new();
+    for li in 0..n_layers {
+        let size = rng.range(1, 11) as usize;
+        let last = li + 1 == n_layers;
+        let kind = if last && rng.chance(25) {
+            2
+        } else if rng.chance(30) {
+            1
+        } else {
+            0
+        };
+        let weight_bits = rng.range(2, 8) as u32;
+        let state_bits = rng.range(6, 16) as u32;
+        let decay_shift = rng.range(0, 8) as u32;
+        let sources: Vec<(QSource, usize)> = if li == 0 {
+            vec![(QSource::Input, input_size)]
+        } else {
+            vec![(QSource::Layer(li - 1), layers[li - 1].size)]
+        };
+        let mut srcs: Vec<(QSource, usize, bool)> =
+            sources.into_iter().map(|(s, n)| (s, n, false)).collect();
+        if rng.chance(40) {
+            srcs.push((QSource::Layer(li), size, true)); // recurrence
+        }
+        if li > 0 && rng.chance(20) {
+            srcs.push((QSource::Input, input_size, rng.chance(50)));
+        }
+        let wmax = (1i64 << (weight_bits - 1)) - 1;
+        let density = rng.range(20, 100) as u64;
+        let inputs = srcs
+            .iter()
+            .enumerate()
+            .map(|(k, &(source, n, delayed))| QProjection {
+                source,
+                source_size: n,
+                weight: (0..size * n)
+                    .map(|_| {
+                        if rng.chance(density) {
+                            rng.range(-wmax - 1, wmax) as i32
+                        } else {
+                            0
+                        }
+                    })
+                    .collect(),
+                delayed,
+                origin: format!("proj{li}_{k}"),
+            })
+            .collect();
+        let smax = 1i64 << (state_bits - 2);
+        let uniform = rng.chance(50);
+        let theta = per_neuron(&mut rng, size, 1, smax, uniform);
+        let vr_uniform = !rng.chance(20);
+        let v_reset = per_neuron(&mut rng, size, -4, 4, vr_uniform);
+        let beta: Vec<u32> = {
+            let b0 = decay(&mut rng, decay_shift);
+            (0..size)
+                .map(|_| {
+                    if uniform {
+                        b0
+                    } else {
+                        decay(&mut rng, decay_shift)
+                    }
+                })
+                .collect()
+        };
+        let neuron = match kind {
+            0 => QNeuron::Lif {
+                beta,
+                threshold: theta,
+                v_reset,
+                reset: reset(&mut rng, false),
+                reset_delay: rng.chance(50),
+            },
+            1 => {
+                let a0 = decay(&mut rng, decay_shift);
+                QNeuron::CubaLif {
+                    alpha: vec![a0; size],
+                    beta,
+                    threshold: theta,
+                    v_reset,
+                    reset: reset(&mut rng, true),
+                    reset_delay: rng.chance(50),
+                    current_bits: rng.range(state_bits as i64 - 2, state_bits as i64 + 2) as u32,
+                }
+            }
+            _ => QNeuron::Li { beta },
+        };
+        let bias_uniform = rng.chance(40);
+        layers.push(QLayer {
+            name: format!("layer{li}"),
+            size,
+            inputs,
+            weight_bits,
+            weight_shift: rng.range(0, 3) as u32,
+            bias: per_neuron(&mut rng, size, -(smax >> 3), smax >> 3, bias_uniform),
+            neuron,
+            state_bits,
+            decay_shift,
+            rounding: if rng.chance(50) {
+                Rounding::Floor
+            } else {
+                Rounding::HalfUp
+            },
+            state_lsb: 1.0,
+        });
+    }
+    QNet {
+        format: 1,
+        input_size,
+        output_layer: n_layers - 1,
+        layers,
+        provenance: vec![("seed".into(), seed.to_string())],
+    }
+}
+
+/// A device large enough for every random test network.
+pub fn big_device() -> spikeloom_board::Device {
+    spikeloom_board::Device {
+        family: spikeloom_board::Family::Ecp5,
+        name: "LFE5U-85F".into(),
+        nextpnr_device: "85k".into(),
+        package: "CABGA381".into(),
+        speed: Some(6),
+        luts: 84_000,
+        ffs: 84_000,
+        bram_count: 208,
+        bram_bits: 18_432,
+        spram_count: 0,
+        dsp_count: 156,
+    }
+}

@@ -1,0 +1,223 @@
+//! The hardware plan: plain data read by the Verilog emitter and the cycle model alike.
+
+pub use spikeloom_qnet::{QReset, QSource, Rounding};
+
+use crate::resources::{FitReport, Resources};
+
+/// Neuron model implemented by a core.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NeuronKind {
+    /// Leaky integrate-and-fire.
+    Lif,
+    /// Current-based LIF (adds a synaptic current state).
+    CubaLif,
+    /// Leaky integrator (never spikes).
+    Li,
+}
+
+impl NeuronKind {
+    /// Code of the `KIND` parameter of `sl_neuron`.
+    pub fn code(self) -> u32 {
+        match self {
+            Self::Lif => 0,
+            Self::CubaLif => 1,
+            Self::Li => 2,
+        }
+    }
+}
+
+/// Code of the `RESET` parameter of `sl_neuron`.
+pub fn reset_code(reset: QReset) -> u32 {
+    match reset {
+        QReset::Subtract => 0,
+        QReset::ZeroKeepInput => 1,
+        QReset::ZeroDropInput => 2,
+        QReset::None => 3,
+    }
+}
+
+/// A per-neuron parameter: a constant when uniform across the layer, else a small ROM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Param {
+    /// Same value for every neuron of the layer (a Verilog parameter).
+    Const(i64),
+    /// One value per neuron, `blocks * lanes` long (padding lanes hold 0), in a ROM addressed by block.
+    Rom(Vec<i64>),
+}
+
+impl Param {
+    /// Value for neuron slot `n` (block * lanes + lane).
+    pub fn at(&self, n: usize) -> i64 {
+        match self {
+            Self::Const(v) => *v,
+            Self::Rom(v) => v[n],
+        }
+    }
+    /// Smallest and largest value.
+    pub fn range(&self) -> (i64, i64) {
+        match self {
+            Self::Const(v) => (*v, *v),
+            Self::Rom(v) => {
+                let lo = v.iter().copied().min().unwrap_or(0);
+                let hi = v.iter().copied().max().unwrap_or(0);
+                (lo, hi)
+            }
+        }
+    }
+    /// True when stored in a ROM.
+    pub fn is_rom(&self) -> bool {
+        matches!(self, Self::Rom(_))
+    }
+}
+
+/// How the decay product `d * v` is built (both give the same integer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leak {
+    /// A multiplier (DSP where the device has one).
+    Multiply,
+    /// Sum of shifted copies of `v`, one per set bit of the constant decay.
+    ShiftAdd {
+        /// Number of set bits (adders).
+        terms: u32,
+    },
+}
+
+/// One weighted input of a core.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjPlan {
+    /// NIR node name of the projection.
+    pub origin: String,
+    /// Spike source.
+    pub source: QSource,
+    /// Index into [`Plan::buffers`] of the event buffer it reads.
+    pub buffer: usize,
+    /// Reads the previous step's events (other bank).
+    pub delayed: bool,
+    /// Number of source neurons (rows of the weight image per block).
+    pub src_size: usize,
+    /// First weight word of this projection in the core's ROM.
+    pub word_offset: usize,
+}
+
+/// One layer mapped onto one core.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CorePlan {
+    /// NIR name of the layer.
+    pub name: String,
+    /// Verilog identifier derived from the name (unique in the design).
+    pub ident: String,
+    /// Neurons.
+    pub size: usize,
+    /// Parallel lanes P (neurons updated per cycle, weights read per cycle).
+    pub lanes: usize,
+    /// ceil(size / lanes).
+    pub blocks: usize,
+    /// Neuron model.
+    pub kind: NeuronKind,
+    /// Reset rule.
+    pub reset: QReset,
+    /// snnTorch reset_delay.
+    pub reset_delay: bool,
+    /// Weighted inputs, in the QNet order.
+    pub projections: Vec<ProjPlan>,
+    /// Signed width of one weight.
+    pub weight_bits: u32,
+    /// Left shift of the accumulated sum.
+    pub weight_shift: u32,
+    /// Weight ROM words; word `w`, lane `k` is `weights[w * lanes + k]` (0 for padding lanes).
+    pub weights: Vec<i32>,
+    /// Bias in state LSBs.
+    pub bias: Param,
+    /// Threshold (strict `>`).
+    pub theta: Param,
+    /// Reset value.
+    pub v_reset: Param,
+    /// Membrane decay numerator.
+    pub beta: Param,
+    /// Current decay numerator (CubaLif only; `Const(0)` otherwise).
+    pub alpha: Param,
+    /// Leak circuit of the membrane decay.
+    pub beta_leak: Leak,
+    /// Leak circuit of the current decay.
+    pub alpha_leak: Leak,
+    /// Signed membrane width.
+    pub state_bits: u32,
+    /// Signed current width (CubaLif; 0 otherwise).
+    pub current_bits: u32,
+    /// Fraction bits of decays.
+    pub decay_shift: u32,
+    /// Rounding of decay products.
+    pub rounding: Rounding,
+    /// Signed width of a lane accumulator (holds any sum of `fan_in` weights).
+    pub acc_bits: u32,
+    /// Signed width of every intermediate of the neuron update (no overflow possible).
+    pub work_bits: u32,
+    /// Signed width of the bias/threshold/reset-value ports.
+    pub param_bits: u32,
+    /// Event buffer this layer's spikes are written to, if anyone reads them.
+    pub out_buffer: Option<usize>,
+}
+
+impl CorePlan {
+    /// Number of weight ROM words.
+    pub fn weight_depth(&self) -> usize {
+        self.weights.len() / self.lanes
+    }
+    /// Total fan-in (sum of source sizes).
+    pub fn fan_in(&self) -> usize {
+        self.projections.iter().map(|p| p.src_size).sum()
+    }
+    /// Width of the decay ports (unsigned, holds 2^decay_shift).
+    pub fn decay_bits(&self) -> u32 {
+        self.decay_shift + 1
+    }
+}
+
+/// An event buffer: a list of spike indices of one source per step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BufferPlan {
+    /// Source of the events.
+    pub source: QSource,
+    /// Name for comments (layer name or `input`).
+    pub name: String,
+    /// Events per bank (the source size: each index at most once per step).
+    pub depth: usize,
+    /// 2 when a delayed projection reads it (ping-pong by step parity), else 1.
+    pub banks: usize,
+}
+
+/// The complete hardware plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// Input features.
+    pub input_size: usize,
+    /// Index of the output layer.
+    pub output_layer: usize,
+    /// Short hash of the QNet (hex), written into generated files.
+    pub model_hash: String,
+    /// Provenance copied from the QNet.
+    pub provenance: Vec<(String, String)>,
+    /// One core per layer, in QNet order.
+    pub cores: Vec<CorePlan>,
+    /// Event buffers; `buffers[0]` is the input buffer.
+    pub buffers: Vec<BufferPlan>,
+    /// Index into `buffers` of the output layer's buffer.
+    pub output_buffer: usize,
+    /// Width of every event index, count and address bus (and of the top's index ports).
+    pub ev_bits: u32,
+    /// Cycles spent clearing state memories after reset (largest block count).
+    pub clear_cycles: usize,
+    /// Device name the plan was checked against.
+    pub device: String,
+    /// Resource estimate.
+    pub resources: Resources,
+    /// Fit check.
+    pub fit: FitReport,
+}
+
+impl Plan {
+    /// Maximum lane count (trace width).
+    pub fn trace_lanes(&self) -> usize {
+        self.cores.iter().map(|c| c.lanes).max().unwrap_or(1)
+    }
+}

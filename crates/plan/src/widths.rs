@@ -1,0 +1,143 @@
+//! Datapath widths by interval arithmetic: every intermediate of the neuron update gets a range,
+//! and the work width covers all of them, so no register or wire of the datapath can overflow.
+
+use crate::types::{NeuronKind, Param};
+use spikeloom_qnet::QReset;
+
+/// Signed bits needed to hold every value in `lo..=hi`.
+pub fn bits_for_range(lo: i128, hi: i128) -> u32 {
+    let mut bits = 1;
+    while !(lo >= -(1i128 << (bits - 1)) && hi < (1i128 << (bits - 1))) {
+        bits += 1;
+    }
+    bits
+}
+
+/// Closed integer interval.
+#[derive(Debug, Clone, Copy)]
+struct Iv(i128, i128);
+
+impl Iv {
+    fn add(self, o: Iv) -> Iv {
+        Iv(self.0 + o.0, self.1 + o.1)
+    }
+    fn sub(self, o: Iv) -> Iv {
+        Iv(self.0 - o.1, self.1 - o.0)
+    }
+    fn hull(self, o: Iv) -> Iv {
+        Iv(self.0.min(o.0), self.1.max(o.1))
+    }
+    fn signed(bits: u32) -> Iv {
+        Iv(-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+    }
+    fn of(p: &Param) -> Iv {
+        let (lo, hi) = p.range();
+        Iv(lo.into(), hi.into())
+    }
+    /// Product with an unsigned factor in `0..=dmax`.
+    fn scale(self, dmax: i128) -> Iv {
+        Iv((self.0 * dmax).min(0), (self.1 * dmax).max(0))
+    }
+    fn shr(self, k: u32) -> Iv {
+        Iv(self.0 >> k, self.1 >> k)
+    }
+}
+
+/// Inputs of the width analysis of one layer.
+pub(crate) struct WidthInput<'a> {
+    pub kind: NeuronKind,
+    pub reset: QReset,
+    pub fan_in: usize,
+    pub weight_bits: u32,
+    pub weight_shift: u32,
+    pub state_bits: u32,
+    pub current_bits: u32,
+    pub decay_shift: u32,
+    pub bias: &'a Param,
+    pub theta: &'a Param,
+    pub v_reset: &'a Param,
+    pub beta: &'a Param,
+    pub alpha: &'a Param,
+}
+
+/// Result: accumulator, work and parameter widths.
+pub(crate) struct Widths {
+    pub acc_bits: u32,
+    pub work_bits: u32,
+    pub param_bits: u32,
+}
+
+/// Ranges of a decay `dec(v, d)`: the product (before rounding) and the result.
+fn decay(v: Iv, d: &Param, shift: u32) -> (Iv, Iv) {
+    let dmax = i128::from(d.range().1.max(0));
+    let prod = v.scale(dmax);
+    let half = if shift == 0 { 0 } else { 1i128 << (shift - 1) };
+    let rounded = Iv(prod.0, prod.1 + half);
+    (rounded, rounded.shr(shift))
+}
+
+pub(crate) fn analyse(w: &WidthInput<'_>) -> Widths {
+    // Any multiset of at most fan_in weights (the event buffers hold at most one list per source).
+    let fan = w.fan_in.max(1) as i128;
+    let wmax = 1i128 << (w.weight_bits - 1);
+    let acc = Iv(-fan * wmax, fan * (wmax - 1));
+    let x = Iv(acc.0 << w.weight_shift, acc.1 << w.weight_shift).add(Iv::of(w.bias));
+    let u = Iv::signed(w.state_bits);
+    let theta = Iv::of(w.theta).hull(Iv(0, 0));
+    let vr = Iv::of(w.v_reset);
+    let mut seen = vec![acc, x, u, theta, vr, Iv::of(w.bias)];
+    let (prod_u, dec_u) = decay(u.hull(vr), w.beta, w.decay_shift);
+    seen.extend([prod_u, dec_u]);
+    let drive = match w.kind {
+        NeuronKind::CubaLif => {
+            let i = Iv::signed(w.current_bits);
+            let (prod_i, dec_i) = decay(i, w.alpha, w.decay_shift);
+            seen.extend([i, prod_i, dec_i, dec_i.add(x)]);
+            i
+        }
+        _ => x,
+    };
+    let un = dec_u.add(drive);
+    let pre = match w.reset {
+        QReset::Subtract => un.sub(theta).hull(un),
+        _ => un.hull(vr),
+    };
+    seen.extend([un, pre]);
+    // Immediate reset (reset_delay = false): U - d*theta or U - d*(U - v_reset), d in {-1, 0, 1}.
+    let imm_sub = u.add(theta).hull(u.sub(theta));
+    let diff = u.sub(vr);
+    let imm_zero = u.sub(diff).hull(u.add(diff));
+    seen.extend([diff, imm_sub, imm_zero]);
+    let all = seen.iter().fold(Iv(0, 0), |a, b| a.hull(*b));
+    let params = Iv::of(w.bias).hull(Iv::of(w.theta)).hull(vr);
+    let acc_bits = bits_for_range(acc.0, acc.1).max(w.weight_bits + 1);
+    let param_bits = bits_for_range(params.0, params.1);
+    // +1: comparisons and subtractions of two in-range values stay exact; the RTL also needs the
+    // work width strictly wider than every input port and the decay multiplier operand.
+    let work_bits = (bits_for_range(all.0, all.1) + 1)
+        .max(acc_bits + 1)
+        .max(w.state_bits + 1)
+        .max(w.current_bits + 1)
+        .max(param_bits + 1)
+        .max(w.decay_shift + 3);
+    Widths {
+        acc_bits,
+        work_bits,
+        param_bits,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bits_for_range_edges() {
+        assert_eq!(bits_for_range(0, 0), 1);
+        assert_eq!(bits_for_range(-1, 0), 1);
+        assert_eq!(bits_for_range(0, 1), 2);
+        assert_eq!(bits_for_range(-128, 127), 8);
+        assert_eq!(bits_for_range(-129, 127), 9);
+        assert_eq!(bits_for_range(-128, 128), 9);
+    }
+}

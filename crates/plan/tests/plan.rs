@@ -1,0 +1,140 @@
+//! Planner behaviour: fit check, errors naming the layer, widths, text dump.
+
+use spikeloom_board::{Device, Family};
+use spikeloom_plan::{plan, testing, Leak, Param, PlanConfig, PlanError};
+use spikeloom_qnet::{QLayer, QNet, QNeuron, QProjection, QReset, QSource, Rounding};
+
+fn up5k() -> Device {
+    Device {
+        family: Family::Ice40,
+        name: "iCE40UP5K".into(),
+        nextpnr_device: "up5k".into(),
+        package: "sg48".into(),
+        speed: None,
+        luts: 5280,
+        ffs: 5280,
+        bram_count: 30,
+        bram_bits: 4096,
+        spram_count: 4,
+        dsp_count: 8,
+    }
+}
+
+fn dense(name: &str, inputs: usize, size: usize, w: i32) -> QNet {
+    QNet {
+        format: 1,
+        input_size: inputs,
+        layers: vec![QLayer {
+            name: name.into(),
+            size,
+            inputs: vec![QProjection {
+                source: QSource::Input,
+                source_size: inputs,
+                weight: vec![w; inputs * size],
+                delayed: false,
+                origin: "fc1".into(),
+            }],
+            weight_bits: 8,
+            weight_shift: 0,
+            bias: vec![0; size],
+            neuron: QNeuron::Lif {
+                beta: vec![230; size],
+                threshold: vec![100; size],
+                v_reset: vec![0; size],
+                reset: QReset::Subtract,
+                reset_delay: true,
+            },
+            state_bits: 16,
+            decay_shift: 8,
+            rounding: Rounding::Floor,
+            state_lsb: 1.0,
+        }],
+        output_layer: 0,
+        provenance: vec![],
+    }
+}
+
+#[test]
+fn mnist_sized_layer_does_not_fit_up5k_ebr_and_says_why() {
+    let net = dense("lif1", 784, 128, 1);
+    let err = plan(&net, &PlanConfig::default(), &up5k()).unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, PlanError::DoesNotFit { .. }), "{text}");
+    assert!(
+        text.contains("block RAM") && text.contains("SPRAM"),
+        "{text}"
+    );
+    // the same net fits the big ECP5
+    assert!(plan(&net, &PlanConfig::default(), &testing::big_device()).is_ok());
+}
+
+#[test]
+fn small_layer_fits_up5k_with_constants_and_multiplier_leak() {
+    let net = dense("lif1", 64, 10, -3);
+    let p = plan(&net, &PlanConfig::default(), &up5k()).expect("fits");
+    let c = &p.cores[0];
+    assert_eq!((c.lanes, c.blocks), (8, 2));
+    assert_eq!(c.theta, Param::Const(100));
+    // 230 = 0b11100110 has 5 set bits > 3: multiplier
+    assert_eq!(c.beta_leak, Leak::Multiply);
+    // acc holds 64 * -128 = -2^13 .. 64 * 127: 14 signed bits
+    assert_eq!(c.acc_bits, 14);
+    assert!(
+        c.work_bits > c.state_bits + 8,
+        "product of a 16-bit state and a 9-bit decay"
+    );
+    let text = p.to_string();
+    assert!(
+        text.contains("core 0 `lif1`") && text.contains("fit: yes"),
+        "{text}"
+    );
+    assert_eq!(p.top_interface().layers, vec![("lif1".to_string(), 10)]);
+}
+
+#[test]
+fn errors_name_the_layer() {
+    let mut net = dense("hidden", 4, 3, 1);
+    net.layers[0].bias.pop();
+    let e = plan(&net, &PlanConfig::default(), &up5k())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("`hidden`") && e.contains("bias has 2 values for 3 neurons"),
+        "{e}"
+    );
+    let mut net = dense("hidden", 4, 3, 1);
+    net.layers[0].inputs[0].weight[0] = 500;
+    let e = plan(&net, &PlanConfig::default(), &up5k())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("`hidden`") && e.contains("500"), "{e}");
+    let mut net = dense("hidden", 4, 3, 1);
+    net.layers[0].state_bits = 40;
+    let e = plan(&net, &PlanConfig::default(), &up5k())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("state_bits = 40"), "{e}");
+}
+
+#[test]
+fn random_nets_plan_and_widths_cover_state() {
+    for seed in 0..200 {
+        let net = testing::random_qnet(seed);
+        let p = plan(
+            &net,
+            &PlanConfig {
+                require_fit: false,
+                ..PlanConfig::default()
+            },
+            &testing::big_device(),
+        )
+        .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        for c in &p.cores {
+            assert!(
+                c.work_bits > c.state_bits && c.work_bits > c.acc_bits && c.work_bits <= 64,
+                "seed {seed}"
+            );
+            assert_eq!(c.weights.len(), c.weight_depth() * c.lanes);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! Memory images for `$readmemh`: P lanes packed per word, lane k in bits [k*w, k*w + w).
+
+use crate::SourceFile;
+use spikeloom_plan::{CorePlan, Param, Plan};
+
+/// Pack `values` (two's complement, `bits` each) `lanes` per word; one hex word per line, MSB first.
+pub fn pack_words(values: &[i64], lanes: usize, bits: u32) -> String {
+    let word_bits = lanes * bits as usize;
+    let digits = word_bits.div_ceil(4);
+    let mut out = String::with_capacity(values.len() / lanes.max(1) * (digits + 1));
+    let mask: u128 = if bits >= 64 {
+        u128::from(u64::MAX)
+    } else {
+        (1u128 << bits) - 1
+    };
+    for word in values.chunks(lanes) {
+        let mut limbs = vec![0u64; word_bits.div_ceil(64) + 1];
+        for (k, &v) in word.iter().enumerate() {
+            let field = (v as i128 as u128) & mask;
+            let pos = k * bits as usize;
+            let (limb, off) = (pos / 64, pos % 64);
+            let wide = field << off;
+            limbs[limb] |= wide as u64;
+            limbs[limb + 1] |= (wide >> 64) as u64;
+        }
+        for d in (0..digits).rev() {
+            let nibble = (limbs[d * 4 / 64] >> ((d * 4) % 64)) & 0xf;
+            out.push(char::from_digit(nibble as u32, 16).unwrap_or('0'));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// File name of a core's memory image.
+pub(crate) fn mem_name(core: &CorePlan, what: &str) -> String {
+    format!("{}_{what}.hex", core.ident)
+}
+
+pub(crate) fn memory_files(plan: &Plan) -> Vec<SourceFile> {
+    let mut files = Vec::new();
+    for core in &plan.cores {
+        let w: Vec<i64> = core.weights.iter().map(|&x| i64::from(x)).collect();
+        files.push(SourceFile {
+            path: mem_name(core, "weights"),
+            contents: pack_words(&w, core.lanes, core.weight_bits),
+        });
+        let params = [
+            ("bias", &core.bias, core.param_bits),
+            ("theta", &core.theta, core.param_bits),
+            ("vreset", &core.v_reset, core.param_bits),
+            ("beta", &core.beta, core.decay_bits()),
+            ("alpha", &core.alpha, core.decay_bits()),
+        ];
+        for (what, p, bits) in params {
+            if let Param::Rom(v) = p {
+                files.push(SourceFile {
+                    path: mem_name(core, what),
+                    contents: pack_words(v, core.lanes, bits),
+                });
+            }
+        }
+    }
+    files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pack_words;
+
+    #[test]
+    fn packs_lanes_lsb_first_twos_complement() {
+        // lane 0 = -1 (0xf), lane 1 = 2 (0x2) in 4-bit fields -> 0x2f
+        assert_eq!(pack_words(&[-1, 2], 2, 4), "2f\n");
+        // 3 lanes x 3 bits = 9 bits -> 3 hex digits: 1 | 2<<3 | 7<<6 = 0x1d1
+        assert_eq!(pack_words(&[1, 2, -1], 3, 3), "1d1\n");
+        // 64-bit fields crossing limbs
+        assert_eq!(
+            pack_words(&[-1, 1], 2, 64),
+            "0000000000000001ffffffffffffffff\n"
+        );
+    }
+}

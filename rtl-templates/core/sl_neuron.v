@@ -1,0 +1,122 @@
+// sl_neuron: the neuron update of one lane (combinational), exactly the integer contract of
+// spikeloom-qnet (crates/qnet/src/net.rs module doc). Every intermediate is W bits wide; the
+// planner derives W by interval arithmetic so nothing can overflow.
+// Rust twin: spikeloom-cyclesim `neuron::update`.
+`default_nettype none
+
+module sl_neuron #(
+    parameter integer KIND = 0,         // 0 Lif, 1 CubaLif, 2 Li
+    parameter integer RESET = 0,        // 0 subtract, 1 zero keeping input, 2 zero dropping input, 3 none
+    parameter integer RESET_DELAY = 1,  // 0: immediate reset after the spike (snnTorch reset_delay=False)
+    parameter integer ROUND = 0,        // 0 floor, 1 half up
+    parameter integer ACC_W = 16,       // accumulator width (< W)
+    parameter integer SB = 16,          // membrane width (< W)
+    parameter integer CB = 2,           // current width (< W)
+    parameter integer PW = 16,          // bias/threshold/reset-value width (< W)
+    parameter integer DS = 8,           // decay fraction bits (DS + 2 <= W)
+    parameter integer WS = 0,           // weight shift
+    parameter integer W = 32,           // work width
+    parameter integer BETA_SA = 0,      // 1: beta is the constant BETA_K, built by shift-and-add
+    parameter integer ALPHA_SA = 0,     // 1: alpha is the constant ALPHA_K, built by shift-and-add
+    parameter [DS:0] BETA_K = 0,
+    parameter [DS:0] ALPHA_K = 0
+) (
+    /* verilator lint_off UNUSEDSIGNAL */
+    // Which inputs matter depends on KIND/RESET/*_SA; the rest are tied off by the core.
+    input  wire signed [ACC_W-1:0] acc,
+    input  wire signed [SB-1:0]    u,
+    input  wire signed [CB-1:0]    i_cur,
+    input  wire signed [PW-1:0]    bias,
+    input  wire signed [PW-1:0]    theta,
+    input  wire signed [PW-1:0]    v_reset,
+    input  wire        [DS:0]      beta,
+    input  wire        [DS:0]      alpha,
+    /* verilator lint_on UNUSEDSIGNAL */
+    output wire signed [SB-1:0]    u_next,
+    output wire signed [CB-1:0]    i_next,
+    output wire                    spike
+);
+    localparam [W-1:0] ONE = 1;
+    localparam [W-1:0] HALF = (ONE << DS) >> 1;         // 2^(DS-1), 0 when DS = 0
+    localparam signed [W-1:0] ZERO = 0;
+    localparam signed [W-1:0] SMAX = (ONE << (SB - 1)) - ONE;
+    localparam signed [W-1:0] SMIN = ~SMAX;
+    localparam signed [W-1:0] CMAX = (ONE << (CB - 1)) - ONE;
+    localparam signed [W-1:0] CMIN = ~CMAX;
+
+    // round_shift(d * v, DS); `sa` selects the constant shift-and-add form (same integer).
+    function automatic signed [W-1:0] dec;
+        input signed [W-1:0] v;
+        input [DS:0] d;
+        input sa;
+        input [DS:0] k;
+        reg signed [W-1:0] p;
+        integer b;
+        begin
+            if (sa) begin
+                p = ZERO;
+                for (b = 0; b <= DS; b = b + 1)
+                    if (k[b]) p = p + (v <<< b);
+            end else begin
+                p = v * $signed({{(W - DS - 1){1'b0}}, d});
+            end
+            if (ROUND == 1) p = p + $signed(HALF);
+            dec = p >>> DS;
+        end
+    endfunction
+
+    function automatic signed [W-1:0] sat;
+        input signed [W-1:0] x;
+        input signed [W-1:0] lo;
+        input signed [W-1:0] hi;
+        begin
+            sat = (x > hi) ? hi : ((x < lo) ? lo : x);
+        end
+    endfunction
+
+    wire signed [W-1:0] acc_x = {{(W - ACC_W){acc[ACC_W-1]}}, acc};
+    wire signed [W-1:0] u_x   = {{(W - SB){u[SB-1]}}, u};
+    wire signed [W-1:0] i_x   = {{(W - CB){i_cur[CB-1]}}, i_cur};
+    wire signed [W-1:0] b_x   = {{(W - PW){bias[PW-1]}}, bias};
+    wire signed [W-1:0] th_x  = {{(W - PW){theta[PW-1]}}, theta};
+    wire signed [W-1:0] vr_x  = {{(W - PW){v_reset[PW-1]}}, v_reset};
+
+    wire signed [W-1:0] x = (acc_x <<< WS) + b_x;   // X = (acc << weight_shift) + bias
+    wire r = u_x > th_x;                             // spiked at the previous step
+
+    // Synaptic current (CubaLif): I = sat_current(dec(I, alpha) + X).
+    /* verilator lint_off UNUSEDSIGNAL */
+    // Saturated values: the bits above the register width are sign copies.
+    wire signed [W-1:0] i_new = sat(dec(i_x, alpha, ALPHA_SA != 0, ALPHA_K) + x, CMIN, CMAX);
+    wire signed [W-1:0] drive = (KIND == 1) ? i_new : x;
+    wire signed [W-1:0] dec_u = dec(u_x, beta, BETA_SA != 0, BETA_K);
+    wire signed [W-1:0] dec_vr = dec(vr_x, beta, BETA_SA != 0, BETA_K);
+    wire signed [W-1:0] un = dec_u + drive;
+
+    reg signed [W-1:0] pre;
+    always @* begin
+        if (KIND == 2 || RESET == 3) pre = un;
+        else if (RESET == 0) pre = un - (r ? th_x : ZERO);
+        else if (RESET == 1 && KIND == 0) pre = (r ? dec_vr : dec_u) + x;
+        else pre = r ? vr_x : un;
+    end
+
+    wire signed [W-1:0] u1 = sat(pre, SMIN, SMAX);
+    wire s = (KIND != 2) && (u1 > th_x);
+
+    // Immediate reset (reset_delay = False): d = S - r in {-1, 0, 1}.
+    reg signed [W-1:0] u2;
+    always @* begin
+        if (RESET_DELAY != 0 || KIND == 2 || RESET == 3 || s == r) u2 = u1;
+        else if (RESET == 0) u2 = s ? (u1 - th_x) : (u1 + th_x);
+        else u2 = s ? vr_x : (u1 + (u1 - vr_x));
+    end
+
+    wire signed [W-1:0] u_fin = sat(u2, SMIN, SMAX);
+    /* verilator lint_on UNUSEDSIGNAL */
+    assign u_next = u_fin[SB-1:0];
+    assign i_next = (KIND == 1) ? i_new[CB-1:0] : {CB{1'b0}};
+    assign spike = s;
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,31 @@
+// sl_ram: simple dual-port RAM, one write port, registered read (1 cycle latency).
+// Written so Yosys infers block RAM on iCE40 (SB_RAM40_4K) and ECP5 (DP16KD).
+// Read-during-write of the same address returns the old word (the design never relies on it).
+// Rust twin: spikeloom-cyclesim `mem::LaneRam`.
+`default_nettype none
+
+module sl_ram #(
+    parameter integer W = 16,      // word width
+    parameter integer DEPTH = 16,  // words
+    parameter integer AW = 4       // address width
+) (
+    input  wire          clk,
+    input  wire          we,
+    /* verilator lint_off UNUSEDSIGNAL */
+    // Address bits above clog2(DEPTH) are ignored: callers pass their (wider) counters.
+    input  wire [AW-1:0] waddr,
+    input  wire [AW-1:0] raddr,
+    /* verilator lint_on UNUSEDSIGNAL */
+    input  wire [W-1:0]  wdata,
+    output reg  [W-1:0]  rdata
+);
+    localparam integer IW = (DEPTH > 1) ? $clog2(DEPTH) : 1;
+    reg [W-1:0] mem [0:DEPTH-1];
+
+    always @(posedge clk) begin
+        if (we) mem[waddr[IW-1:0]] <= wdata;
+        rdata <= mem[raddr[IW-1:0]];
+    end
+endmodule
+
+`default_nettype wire
