@@ -36,14 +36,6 @@ fn check_seed(seed: u64) {
     let tr = simulate(&p, &input).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
     let golden =
         spikeloom_qnet::eval(&net, &input).unwrap_or_else(|e| panic!("seed {seed}: eval: {e}"));
-    // spikeloom_qnet::eval reads the *current* input for a delayed Input projection, while the
-    // contract (net.rs doc) says delayed projections read step t-1: compare with it only when the
-    // net has no such projection (reported to the qnet owner).
-    let eval_comparable = !net
-        .layers
-        .iter()
-        .flat_map(|l| &l.inputs)
-        .any(|p| p.delayed && p.source == spikeloom_qnet::QSource::Input);
     for (n, sample) in samples.iter().enumerate() {
         let r = common::reference(&net, sample);
         for (li, layer) in net.layers.iter().enumerate() {
@@ -61,9 +53,6 @@ fn check_seed(seed: u64) {
                     "spikes vs reference, {ctx}"
                 );
                 let g = &golden.layers[li];
-                if !eval_comparable {
-                    continue;
-                }
                 assert_eq!(
                     &tr.spikes[li][at..at + layer.size],
                     &g.spikes[at..at + layer.size],

@@ -49,12 +49,14 @@ struct Events {
     cur: Vec<Vec<u32>>,
     prev: Vec<Vec<u32>>,
     input: Vec<u32>,
+    prev_input: Vec<u32>,
 }
 
 impl Events {
     fn source(&self, source: QSource, delayed: bool) -> &[u32] {
         match (source, delayed) {
-            (QSource::Input, _) => &self.input,
+            (QSource::Input, false) => &self.input,
+            (QSource::Input, true) => &self.prev_input,
             (QSource::Layer(j), false) => &self.cur[j],
             (QSource::Layer(j), true) => &self.prev[j],
         }
@@ -99,9 +101,11 @@ impl<'a> Evaluator<'a> {
                 cur: vec![Vec::new(); net.layers.len()],
                 prev: vec![Vec::new(); net.layers.len()],
                 input: Vec::new(),
+                prev_input: Vec::new(),
             };
             for t in 0..steps {
                 std::mem::swap(&mut ev.cur, &mut ev.prev);
+                std::mem::swap(&mut ev.input, &mut ev.prev_input);
                 ev.input.clear();
                 ev.input.extend(
                     input

@@ -73,6 +73,9 @@ fn random_net(rng: &mut Rng) -> QNet {
         if l == 0 || rng.chance(50) {
             add_proj(rng, QSource::Input, input_size, false);
         }
+        if rng.chance(15) {
+            add_proj(rng, QSource::Input, input_size, true);
+        }
         for (j, &w) in sizes.iter().enumerate().take(l) {
             if j + 1 == l || rng.chance(30) {
                 add_proj(rng, QSource::Layer(j), w, false);
@@ -213,7 +216,14 @@ fn reference(net: &QNet, steps: usize, samples: usize, input: &[Vec<Vec<u8>>]) -
                     for p in &layer.inputs {
                         for i in 0..p.source_size {
                             let s = match (p.source, p.delayed) {
-                                (QSource::Input, _) => input[t][n][i],
+                                (QSource::Input, false) => input[t][n][i],
+                                (QSource::Input, true) => {
+                                    if t == 0 {
+                                        0
+                                    } else {
+                                        input[t - 1][n][i]
+                                    }
+                                }
                                 (QSource::Layer(j), false) => out.spikes[j][t][n][i],
                                 (QSource::Layer(j), true) => {
                                     if t == 0 {
