@@ -28,6 +28,18 @@ pub enum Command {
     ///
     /// Example: spikeloom quantize model.nir --calibrate x.npy --labels y.npy -o model.q.json
     Quantize(QuantizeArgs),
+    /// List the supported boards: family, device, clock, host link and resources.
+    ///
+    /// Example: spikeloom boards --json
+    Boards(crate::cmd_boards::BoardsArgs),
+    /// Plan a model for a board (fit check) and write its Verilog, board wrapper and constraints.
+    ///
+    /// Example: spikeloom generate model.nir --board icebreaker -o out/
+    Generate(crate::cmd_generate::GenerateArgs),
+    /// Generate, verify on a sample, synthesise, place and route and pack a bitstream, with a report.
+    ///
+    /// Example: spikeloom build model.nir --board icebreaker -o out/ --sample x.npy
+    Build(crate::cmd_build::BuildArgs),
 }
 
 /// How the model file is read: semantics of the exporting library.
@@ -87,6 +99,8 @@ pub enum Engine {
     Float,
     /// Bit-exact integer golden model.
     Fixed,
+    /// Cycle-accurate model of the generated hardware (also reports cycles per step).
+    Cycle,
 }
 
 /// Quantization settings, shared by every command that turns a `.nir` into integers.
@@ -156,4 +170,10 @@ pub struct SimulateArgs {
     /// Write `spikes` `[T, N, O]` uint8 and `v` `[T, N, O]` to this `.npz`.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Board (name or TOML path) whose device the hardware plan targets (cycle engine).
+    #[arg(long, default_value = "icebreaker")]
+    pub board: String,
+    /// Parallel lanes per core (cycle engine) [default: the planner's choice].
+    #[arg(long)]
+    pub lanes: Option<usize>,
 }

@@ -7,6 +7,7 @@ use crate::output::{EngineOutput, Membrane};
 use crate::CliError;
 use anyhow::anyhow;
 use spikeloom_float::{FloatNet, SpikeInput};
+use spikeloom_plan::{Plan, PlanConfig};
 use spikeloom_qnet::{QNet, SpikeSteps};
 
 /// Run the command.
@@ -29,9 +30,55 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
             let (model, input) = load_integer_model(args)?;
             run_fixed(&model.qnet, &input)?
         }
+        Engine::Cycle => {
+            let (model, input) = load_integer_model(args)?;
+            let plan = hardware_plan(&model.qnet, &args.board, args.lanes, false)?;
+            run_cycle(&plan, &input, model.qnet.layers[model.qnet.output_layer].state_lsb)?
+        }
     };
     let labels = load_opt_labels(args, out.n)?;
     report(&out, labels.as_deref(), args)
+}
+
+/// Plan the integer network for a board's device. With `require_fit = false` the plan is made
+/// even when it would not fit (simulation only); the fit report is still available.
+pub fn hardware_plan(
+    q: &QNet,
+    board: &str,
+    lanes: Option<usize>,
+    require_fit: bool,
+) -> Result<Plan, CliError> {
+    let board = spikeloom_board::Board::resolve(board).map_err(CliError::input)?;
+    let cfg = PlanConfig { lanes, require_fit, ..PlanConfig::default() };
+    spikeloom_plan::plan(q, &cfg, &board.device).map_err(CliError::input)
+}
+
+/// Cycle-accurate model on the output layer, with cycles per step.
+pub fn run_cycle(plan: &Plan, input: &Spikes, v_scale: f64) -> Result<EngineOutput, CliError> {
+    let steps = SpikeSteps::new(input.t, input.n, input.f, input.data.clone())
+        .map_err(CliError::input)?;
+    let trace = spikeloom_cyclesim::simulate(plan, &steps).map_err(CliError::failure)?;
+    let out = plan.output_layer;
+    let cycles: Vec<u64> = trace.cycles_per_step.iter().flatten().copied().collect();
+    let (min, max) = (cycles.iter().min().copied().unwrap_or(0), cycles.iter().max().copied().unwrap_or(0));
+    let mean = cycles.iter().sum::<u64>() as f64 / cycles.len().max(1) as f64;
+    eprintln!("cycles per step: mean {mean:.1}, min {min}, max {max}");
+    Ok(EngineOutput {
+        t: input.t,
+        n: input.n,
+        o: plan.cores[out].size,
+        spikes: trace.spikes[out].clone(),
+        v: Membrane::Fixed { raw: trace.membranes[out].clone(), scale: v_scale },
+        extra: vec![(
+            "cycles".to_string(),
+            spikeloom_npy::NpyArray {
+                shape: vec![input.n, input.t],
+                data: spikeloom_npy::NpyData::U32(
+                    cycles.iter().map(|&c| u32::try_from(c).unwrap_or(u32::MAX)).collect(),
+                ),
+            },
+        )],
+    })
 }
 
 fn load_opt_labels(args: &SimulateArgs, n: usize) -> Result<Option<Vec<i64>>, CliError> {

@@ -4,12 +4,17 @@
 //! prints results and maps failures to exit codes (2 = bad input, 1 = failure or mismatch).
 
 mod args;
+mod build_verify;
+mod cmd_boards;
+mod cmd_build;
+mod cmd_generate;
 mod cmd_inspect;
 mod cmd_quantize;
 mod cmd_simulate;
 mod input;
 mod model;
 mod output;
+mod report;
 
 use clap::Parser;
 
@@ -54,6 +59,9 @@ fn main() {
         args::Command::Inspect(a) => cmd_inspect::run(&a),
         args::Command::Simulate(a) => cmd_simulate::run(&a),
         args::Command::Quantize(a) => cmd_quantize::run(&a),
+        args::Command::Boards(a) => cmd_boards::run(&a),
+        args::Command::Generate(a) => cmd_generate::run(&a),
+        args::Command::Build(a) => cmd_build::run(&a),
     };
     if let Err(e) = result {
         eprintln!("error: {:#}", e.error);

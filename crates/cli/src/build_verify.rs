@@ -1,0 +1,169 @@
+//! `build`'s verification on a small sample: golden integer model == cycle model (every layer's
+//! spikes and membranes, every step), and RTL (Icarus) == cycle model (the whole co-simulation
+//! log: same lines at the same cycle numbers), plus the activity figures the report needs.
+
+use crate::input::load_spikes;
+use crate::CliError;
+use anyhow::anyhow;
+use spikeloom_cosim::{check_tools, compare_logs, run_rtl, Simulator};
+use spikeloom_cyclesim::{stimulus_for, CycleSim, CycleTrace};
+use spikeloom_plan::{Plan, QSource};
+use spikeloom_qnet::{QNet, QTrace, SpikeSteps};
+use std::path::{Path, PathBuf};
+
+/// Steps of the generated sample when none is given.
+const RANDOM_STEPS: usize = 20;
+/// Samples of the generated sample.
+const RANDOM_SAMPLES: usize = 2;
+/// Spike probability of the generated sample, percent.
+const RANDOM_DENSITY: u64 = 20;
+
+/// The verification input and where it came from.
+pub struct Sample {
+    /// Binary spikes `[T][N][F]`.
+    pub spikes: SpikeSteps,
+    /// For the report: the file, or how it was generated.
+    pub origin: String,
+}
+
+/// The first `samples` samples of `path`, or deterministic pseudo-random spikes.
+pub fn sample(path: Option<&PathBuf>, samples: usize, input_size: usize) -> Result<Sample, CliError> {
+    let samples = samples.max(1);
+    match path {
+        Some(p) => {
+            let s = load_spikes(p, input_size)?.take_samples(samples);
+            let spikes = SpikeSteps::new(s.t, s.n, s.f, s.data).map_err(CliError::input)?;
+            let origin = format!("{} (first {} of its samples, {} steps)", p.display(), s.n, s.t);
+            Ok(Sample { spikes, origin })
+        }
+        None => {
+            let mut state = 0x5EED_u64;
+            let data = (0..RANDOM_STEPS * samples * input_size)
+                .map(|_| {
+                    // 64-bit LCG (Knuth's MMIX constants); the high bits are the random ones.
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    u8::from((state >> 33) % 100 < RANDOM_DENSITY)
+                })
+                .collect();
+            let spikes =
+                SpikeSteps::new(RANDOM_STEPS, samples, input_size, data).map_err(CliError::failure)?;
+            let origin = format!(
+                "pseudo-random spikes ({samples} samples x {RANDOM_STEPS} steps, {RANDOM_DENSITY}% density); \
+                 pass --sample X.npy for real data"
+            );
+            Ok(Sample { spikes, origin })
+        }
+    }
+}
+
+/// Run the cycle model on the sample (needed for the report even without verification).
+pub fn cycle_trace(plan: &Plan, input: &SpikeSteps) -> Result<CycleTrace, CliError> {
+    spikeloom_cyclesim::simulate(plan, input).map_err(CliError::failure)
+}
+
+/// Golden model vs cycle model: `Ok(summary)` when every spike and membrane agrees.
+pub fn golden_vs_cycle(net: &QNet, input: &SpikeSteps, cycle: &CycleTrace) -> Result<String, CliError> {
+    let golden = spikeloom_qnet::eval(net, input).map_err(CliError::failure)?;
+    if let Some(m) = first_difference(net, &golden, cycle) {
+        return Err(CliError::failure(anyhow!(
+            "verification failed: the cycle model differs from the integer golden model at {m}; \
+             this is a spikeloom bug, please report it with the model"
+        )));
+    }
+    let values: usize = golden.layers.iter().map(|l| l.spikes.len()).sum();
+    Ok(format!("{values} neuron-steps, spikes and membranes identical"))
+}
+
+/// The first (layer, step, sample, neuron) where the traces differ, described.
+fn first_difference(net: &QNet, golden: &QTrace, cycle: &CycleTrace) -> Option<String> {
+    if (golden.steps, golden.samples) != (cycle.steps, cycle.samples) {
+        return Some("the trace shape".into());
+    }
+    for (l, (g, layer)) in golden.layers.iter().zip(&net.layers).enumerate() {
+        let spike = first_index(&g.spikes, &cycle.spikes[l]).map(|i| {
+            (i, "spike", i64::from(g.spikes[i]), cycle.spikes[l].get(i).map(|&s| i64::from(s)))
+        });
+        let membrane = || {
+            first_index(&g.membrane, &cycle.membranes[l]).map(|i| {
+                (i, "membrane", i64::from(g.membrane[i]), cycle.membranes[l].get(i).map(|&v| i64::from(v)))
+            })
+        };
+        if let Some((i, what, want, got)) = spike.or_else(membrane) {
+            let size = g.size.max(1);
+            let (row, neuron) = (i / size, i % size);
+            let got = got.map_or("nothing".to_string(), |v| v.to_string());
+            return Some(format!(
+                "layer `{}` neuron {neuron} step {} sample {}: {what} golden {want}, cycle model {got}",
+                layer.name,
+                row / golden.samples.max(1),
+                row % golden.samples.max(1),
+            ));
+        }
+    }
+    None
+}
+
+/// First index where `got` differs from (or is shorter than) `want`.
+fn first_index<T: PartialEq>(want: &[T], got: &[T]) -> Option<usize> {
+    (0..want.len()).find(|&i| got.get(i) != Some(&want[i]))
+}
+
+/// RTL co-simulation in Icarus vs the cycle model. `Ok(Err(reason))` when Icarus is missing.
+pub fn rtl_vs_cycle(
+    plan: &Plan,
+    rtl_dir: &Path,
+    work_dir: &Path,
+    input: &SpikeSteps,
+) -> Result<Result<String, String>, CliError> {
+    if let Err(e) = check_tools(Simulator::Icarus) {
+        return Ok(Err(e.to_string()));
+    }
+    let stim: Vec<_> = (0..input.samples()).flat_map(|n| stimulus_for(input, n)).collect();
+    let model = CycleSim::new(plan).run_stimulus(&stim).map_err(CliError::failure)?;
+    let rtl = run_rtl(rtl_dir, &plan.top_interface(), &stim, Simulator::Icarus, work_dir)
+        .map_err(|e| CliError::failure(anyhow!("RTL co-simulation: {e}")))?;
+    if let Some(m) = compare_logs(&model, &rtl) {
+        return Err(CliError::failure(anyhow!(
+            "verification failed: the RTL (Icarus) differs from the cycle model at {m}; \
+             files in {}",
+            work_dir.display()
+        )));
+    }
+    Ok(Ok(format!("{} log lines identical, cycle for cycle (Icarus)", rtl.len())))
+}
+
+/// Synaptic operations (weight accumulations) of each step `[N][T]`: every event of a source
+/// adds one weight to every neuron of each layer it projects to.
+pub fn synaptic_ops(plan: &Plan, input: &SpikeSteps, cycle: &CycleTrace) -> Vec<Vec<u64>> {
+    let (steps, samples) = (input.steps(), input.samples());
+    let events = |src: QSource, t: usize, n: usize| -> u64 {
+        let row: &[u8] = match src {
+            QSource::Input => input.row(t, n),
+            QSource::Layer(l) => {
+                let size = plan.cores[l].size;
+                &cycle.spikes[l][(t * samples + n) * size..][..size]
+            }
+        };
+        row.iter().map(|&s| u64::from(s)).sum()
+    };
+    (0..samples)
+        .map(|n| {
+            (0..steps)
+                .map(|t| {
+                    let mut ops = 0;
+                    for core in &plan.cores {
+                        for p in &core.projections {
+                            let e = match (p.delayed, t) {
+                                (true, 0) => 0,
+                                (true, _) => events(p.source, t - 1, n),
+                                (false, _) => events(p.source, t, n),
+                            };
+                            ops += e * core.size as u64;
+                        }
+                    }
+                    ops
+                })
+                .collect()
+        })
+        .collect()
+}

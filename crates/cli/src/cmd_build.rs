@@ -1,0 +1,220 @@
+//! `spikeloom build`: generate, verify on a small sample, synthesise, place and route, pack, and
+//! report. Progress goes to stderr one line per step; tool logs stay in `DIR/build/`.
+
+use crate::args::{ModelArgs, QuantArgs};
+use crate::build_verify::{cycle_trace, golden_vs_cycle, rtl_vs_cycle, sample, synaptic_ops};
+use crate::cmd_generate::{self, Design, HwArgs, RTL_DIR};
+use crate::report::{fmax, render, resource_rows, BuildReport, Performance};
+use crate::CliError;
+use anyhow::anyhow;
+use clap::Args;
+use spikeloom_toolchain::{execute, prepare, BuildOptions, Progress, ToolEnv, ToolPaths, ToolchainError};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Subdirectory where the tools run and keep their logs.
+const BUILD_DIR: &str = "build";
+/// Subdirectory of the RTL co-simulation.
+const VERIFY_DIR: &str = "verify";
+
+/// `build` arguments.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Model and semantics.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Quantization settings (for a `.nir` model).
+    #[command(flatten)]
+    pub quant: QuantArgs,
+    /// Board, output directory, lanes.
+    #[command(flatten)]
+    pub hw: HwArgs,
+    /// Skip verification (golden vs cycle model vs RTL); the cycle model still runs for the report.
+    #[arg(long)]
+    pub no_verify: bool,
+    /// Write the bitstream even when the design misses the board clock.
+    #[arg(long)]
+    pub allow_timing_failure: bool,
+    /// Spikes `.npy` ([T, N, F]) for verification and the performance figures
+    /// [default: pseudo-random spikes].
+    #[arg(long)]
+    pub sample: Option<PathBuf>,
+    /// How many samples of the sample file to verify with.
+    #[arg(long, default_value_t = 2)]
+    pub verify_samples: usize,
+    /// nextpnr placement seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u32,
+}
+
+/// Step counter for the progress lines.
+struct Steps {
+    total: usize,
+    done: usize,
+    times: Vec<(String, f64)>,
+}
+
+impl Steps {
+    fn start(&mut self, name: &str) -> Instant {
+        self.done += 1;
+        eprintln!("[{}/{}] {name}...", self.done, self.total);
+        Instant::now()
+    }
+    fn finish(&mut self, name: &str, started: Instant, note: &str) {
+        self.record(name, started.elapsed(), note);
+    }
+    fn record(&mut self, name: &str, took: Duration, note: &str) {
+        let secs = took.as_secs_f64();
+        eprintln!("      {name} done in {secs:.1} s{}", if note.is_empty() { String::new() } else { format!(": {note}") });
+        self.times.push((name.to_string(), secs));
+    }
+}
+
+/// Run the command.
+pub fn run(args: &BuildArgs) -> Result<(), CliError> {
+    let dir = &args.hw.out;
+    let mut steps = Steps { total: 5, done: 0, times: Vec::new() };
+
+    let t = steps.start("plan + generate");
+    let design = cmd_generate::prepare(&args.model, &args.quant, &args.hw)?;
+    cmd_generate::write(&design, dir)?;
+    steps.finish("generate", t, &format!("{} cores, lanes {:?}", design.plan.cores.len(), design.manifest.lanes));
+
+    let t = steps.start("verify (golden model, cycle model, RTL co-simulation)");
+    let (perf_input, verify_cycle, verify_rtl) = verify(args, &design, dir)?;
+    steps.finish("verify", t, &verify_rtl);
+
+    let tools = ToolPaths::discover(&ToolEnv::from_process(&tool_dirs()));
+    let opts = BuildOptions {
+        allow_timing_failure: args.allow_timing_failure,
+        seed: args.seed,
+        ..BuildOptions::default()
+    };
+    let plan = prepare(&design.board, &design.synthesis_sources(), spikeloom_board::WRAPPER_TOP, &opts)
+        .map_err(CliError::input)?;
+    let build_dir = dir.join(BUILD_DIR);
+    let mut progress = |p: Progress| match p {
+        Progress::Started { step, .. } => {
+            steps.start(&step);
+        }
+        Progress::Finished { step, elapsed, .. } => steps.record(&step, elapsed, ""),
+    };
+    // The three tool steps are counted by the toolchain's progress, on top of our two.
+    let result = execute(&plan, &build_dir, &tools, &mut progress).map_err(|e| tool_error(e, &build_dir))?;
+
+    let bitstream_name = plan.bitstream.display().to_string();
+    let bitstream = dir.join(&bitstream_name);
+    std::fs::copy(&result.bitstream, &bitstream)
+        .map_err(|e| CliError::failure(anyhow!("cannot copy the bitstream to {}: {e}", bitstream.display())))?;
+
+    let fmax = fmax(&result.report);
+    let perf = perf_input.into_performance(&design, fmax);
+    let report = BuildReport {
+        generator: design.manifest.generator.clone(),
+        board: design.board.name.clone(),
+        device: design.board.device.name.clone(),
+        bitstream: bitstream_name,
+        model_sha256: design.manifest.model_sha256.clone(),
+        lanes: design.manifest.lanes.clone(),
+        fits: true,
+        target_mhz: plan.freq_mhz,
+        fmax_mhz: fmax,
+        timing_met: result.timing_failures.is_empty() && fmax.is_some_and(|f| f >= plan.freq_mhz),
+        timing_failures: result.timing_failures.clone(),
+        resources: resource_rows(&design.board, &design.plan.resources, &result.report),
+        performance: perf,
+        verify_cycle_model: verify_cycle,
+        verify_rtl,
+        utilization: result.report.utilization.clone(),
+        synth_cells: result.report.synth_cells.clone(),
+        step_seconds: steps.times.clone(),
+    };
+    write_reports(&report, dir)?;
+    print!("{}", render(&report));
+    println!("\nwrote {} and report.json / report.txt to {}", bitstream.display(), dir.display());
+    if !report.timing_met {
+        eprintln!("warning: timing not met; the bitstream may not work at {} MHz", plan.freq_mhz);
+    }
+    Ok(())
+}
+
+/// What the performance figures need from verification.
+struct PerfInput {
+    origin: String,
+    cycles: Vec<Vec<u64>>,
+    ops: Vec<Vec<u64>>,
+}
+
+impl PerfInput {
+    fn into_performance(self, d: &Design, fmax: Option<f64>) -> Performance {
+        Performance::new(
+            self.origin,
+            &self.cycles,
+            &self.ops,
+            d.plan.clear_cycles as u64,
+            d.plan.idle_step_cycles(),
+            d.board.design.freq_mhz,
+            fmax,
+        )
+    }
+}
+
+/// Cycle model on the sample (always), golden comparison and RTL co-simulation (unless
+/// --no-verify). Returns the performance inputs and the two verification verdicts.
+fn verify(args: &BuildArgs, d: &Design, dir: &Path) -> Result<(PerfInput, String, String), CliError> {
+    let s = sample(args.sample.as_ref(), args.verify_samples, d.plan.input_size)?;
+    let trace = cycle_trace(&d.plan, &s.spikes)?;
+    let perf = PerfInput {
+        ops: synaptic_ops(&d.plan, &s.spikes, &trace),
+        cycles: trace.cycles_per_step.clone(),
+        origin: s.origin.clone(),
+    };
+    if args.no_verify {
+        let skipped = "skipped (--no-verify)".to_string();
+        return Ok((perf, skipped.clone(), skipped));
+    }
+    let cycle = golden_vs_cycle(&d.model.qnet, &s.spikes, &trace)?;
+    let rtl = match rtl_vs_cycle(&d.plan, &dir.join(RTL_DIR), &dir.join(VERIFY_DIR), &s.spikes)? {
+        Ok(summary) => summary,
+        Err(reason) => {
+            eprintln!("warning: RTL co-simulation skipped: {reason}");
+            format!("skipped: {reason}")
+        }
+    };
+    Ok((perf, format!("passed on {}: {cycle}", s.origin), rtl))
+}
+
+/// Directories searched for the tools after PATH: the project-local `.tools/venv/bin` (where
+/// scripts/install-tools.sh puts the YoWASP tools) above the working directory or the binary.
+fn tool_dirs() -> Vec<PathBuf> {
+    let mut starts: Vec<PathBuf> = std::env::current_dir().into_iter().collect();
+    starts.extend(std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)));
+    let mut dirs = Vec::new();
+    for start in starts {
+        for dir in start.ancestors() {
+            let candidate = dir.join(".tools/venv/bin");
+            if candidate.is_dir() && !dirs.contains(&candidate) {
+                dirs.push(candidate);
+            }
+        }
+    }
+    dirs
+}
+
+/// A toolchain failure: exit 1 with the step, the tool's last lines and where the logs are.
+fn tool_error(e: ToolchainError, build_dir: &Path) -> CliError {
+    match e {
+        ToolchainError::MissingTools(_) => CliError::failure(anyhow!("{e}")),
+        e => CliError::failure(anyhow!("{e}\n(logs of every step are in {})", build_dir.display())),
+    }
+}
+
+fn write_reports(report: &BuildReport, dir: &Path) -> Result<(), CliError> {
+    let json = serde_json::to_string_pretty(report).map_err(CliError::failure)? + "\n";
+    for (name, text) in [("report.json", json), ("report.txt", render(report))] {
+        let path = dir.join(name);
+        std::fs::write(&path, text)
+            .map_err(|e| CliError::failure(anyhow!("cannot write {}: {e}", path.display())))?;
+    }
+    Ok(())
+}

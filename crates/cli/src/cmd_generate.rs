@@ -1,0 +1,296 @@
+//! `spikeloom generate`: model -> hardware plan (fit-checked against a board) -> Verilog bundle,
+//! board wrapper and constraints in a directory. Also the first half of `build`.
+//!
+//! Directory layout (deterministic: the same inputs give byte-identical files):
+//! ```text
+//! DIR/plan.txt          the plan's text dump (cores, lanes, memories, resource estimate)
+//! DIR/model.q.json      the integer network the design implements (`run` checks the board with it)
+//! DIR/spikeloom.json    manifest: board, baud, sizes, hashes (read by `run`)
+//! DIR/rtl/              board-independent core: spikeloom_top.v, templates, memory images
+//! DIR/board/            spikeloom_board.v wrapper, UART/bridge sources, constraints (used ports only)
+//! ```
+
+use crate::args::{ModelArgs, QuantArgs};
+use crate::cmd_boards::family_name;
+use crate::model::{load_qnet, LoadedModel};
+use crate::CliError;
+use anyhow::{anyhow, Context};
+use clap::Args;
+use serde::{Deserialize, Serialize};
+use spikeloom_board::{board_wrapper, constraints, io_sources, Board, Device, Family, TopParams};
+use spikeloom_qnet::QNet;
+use spikeloom_plan::{Plan, PlanConfig, PlanError};
+use spikeloom_verilog::{Bundle, GenOptions};
+use std::path::{Path, PathBuf};
+
+/// Name of the manifest file in a design directory.
+pub const MANIFEST: &str = "spikeloom.json";
+/// Subdirectory of the board-independent core bundle.
+pub const RTL_DIR: &str = "rtl";
+/// Subdirectory of the board-level sources and constraints.
+pub const BOARD_DIR: &str = "board";
+/// The integer network of the design.
+pub const QNET_FILE: &str = "model.q.json";
+
+/// Hardware choices shared by `generate` and `build`.
+#[derive(Debug, Clone, Args)]
+pub struct HwArgs {
+    /// Target board: a built-in name (see `spikeloom boards`) or a path to a board .toml.
+    #[arg(long)]
+    pub board: String,
+    /// Output directory (created if missing).
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
+    /// Parallel lanes per core [default: the most of 8, 4, 2, 1 that fits the board].
+    #[arg(long)]
+    pub lanes: Option<usize>,
+    /// UART baud rate of the board's host link [default: the board's].
+    #[arg(long)]
+    pub baud: Option<u32>,
+}
+
+/// `generate` arguments.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Model and semantics.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Quantization settings (for a `.nir` model).
+    #[command(flatten)]
+    pub quant: QuantArgs,
+    /// Board, output directory, lanes.
+    #[command(flatten)]
+    pub hw: HwArgs,
+}
+
+/// What `run` needs to know about a generated design.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// spikeloom version that generated the design.
+    pub generator: String,
+    /// Board name.
+    pub board: String,
+    /// FPGA family (`ice40` / `ecp5`).
+    pub family: String,
+    /// Device name.
+    pub device: String,
+    /// Design clock, Hz.
+    pub clock_hz: u64,
+    /// UART baud rate the design was built for.
+    pub baud: u32,
+    /// Input features per step.
+    pub input_size: usize,
+    /// Output neurons.
+    pub output_size: usize,
+    /// (layer name, neurons) in network order.
+    pub layers: Vec<(String, usize)>,
+    /// Lanes per core.
+    pub lanes: Vec<usize>,
+    /// SHA-256 of the model file.
+    pub model_sha256: String,
+    /// Short hash of the integer network (also in the Verilog headers).
+    pub qnet_hash: String,
+}
+
+/// A generated design, in memory.
+pub struct Design {
+    /// The board.
+    pub board: Board,
+    /// The model and its integer network.
+    pub model: LoadedModel,
+    /// The hardware plan.
+    pub plan: Plan,
+    /// The core bundle (board-independent).
+    pub bundle: Bundle,
+    /// Board-level files: (name, contents), wrapper first, constraints last.
+    pub board_files: Vec<(String, String)>,
+    /// The manifest.
+    pub manifest: Manifest,
+}
+
+impl Design {
+    /// Every synthesis source (core + board Verilog, memory images) as plain file names.
+    pub fn synthesis_sources(&self) -> Vec<spikeloom_toolchain::SourceFile> {
+        let core = self.bundle.files.iter().map(|f| (f.path.clone(), f.contents.clone()));
+        let board = self
+            .board_files
+            .iter()
+            .filter(|(name, _)| name.ends_with(".v"))
+            .cloned();
+        core.chain(board)
+            .map(|(name, contents)| spikeloom_toolchain::SourceFile { name, contents })
+            .collect()
+    }
+}
+
+/// Run the command.
+pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
+    let design = prepare(&args.model, &args.quant, &args.hw)?;
+    let written = write(&design, &args.hw.out)?;
+    summary(&design);
+    println!("wrote {} files to {}", written, args.hw.out.display());
+    Ok(())
+}
+
+/// Print the short summary shared with `build`.
+pub fn summary(d: &Design) {
+    let r = &d.plan.resources;
+    let dev = &d.board.device;
+    println!(
+        "design for {} ({}): {} cores, lanes {:?}, ~{} of {} LUTs, {} of {} BRAMs, {} of {} DSPs (estimate)",
+        d.board.name,
+        dev.name,
+        d.plan.cores.len(),
+        d.manifest.lanes,
+        r.luts,
+        dev.luts,
+        r.brams,
+        dev.bram_count,
+        r.dsps,
+        dev.dsp_count
+    );
+}
+
+/// Load, quantize and plan the model for the board, and generate every file in memory.
+pub fn prepare(model: &ModelArgs, quant: &QuantArgs, hw: &HwArgs) -> Result<Design, CliError> {
+    let board = Board::resolve(&hw.board).map_err(CliError::input)?;
+    let loaded = load_qnet(model, quant)?;
+    let plan = match plan_for(&loaded.qnet, &board.device, hw.lanes) {
+        Ok(p) => p,
+        Err(PlanError::DoesNotFit { report, .. }) => {
+            return Err(CliError::failure(does_not_fit(&loaded, hw.lanes, &board, &report)));
+        }
+        Err(e) => return Err(CliError::input(anyhow!("{}: {e}", model.model.display()))),
+    };
+    let bundle = spikeloom_verilog::generate(&plan, &GenOptions::default());
+    let iface = plan.top_interface();
+    let params = TopParams {
+        input_size: iface.input_size,
+        output_size: iface.output_size,
+        in_w: iface.in_w,
+        out_w: iface.out_w,
+        baud: hw.baud,
+    };
+    let wrapper = board_wrapper(&board, &params).map_err(CliError::input)?;
+    let mut board_files = vec![(format!("{}.v", spikeloom_board::WRAPPER_TOP), wrapper)];
+    board_files.extend(io_sources().into_iter().map(|(n, t)| (n.to_string(), t.to_string())));
+    let cons = constraints(&board, &board.top_ports()).map_err(CliError::input)?;
+    board_files.push((constraints_name(board.device.family).into(), cons));
+    let manifest = Manifest {
+        generator: format!("spikeloom {}", env!("CARGO_PKG_VERSION")),
+        board: board.name.clone(),
+        family: family_name(board.device.family).into(),
+        device: board.device.name.clone(),
+        clock_hz: board.design_clock_hz(),
+        baud: hw.baud.or(board.default_baud()).unwrap_or(115_200),
+        input_size: iface.input_size,
+        output_size: iface.output_size,
+        layers: iface.layers.clone(),
+        lanes: plan.cores.iter().map(|c| c.lanes).collect(),
+        model_sha256: loaded.source_sha256.clone(),
+        qnet_hash: plan.model_hash.clone(),
+    };
+    Ok(Design { board, model: loaded, plan, bundle, board_files, manifest })
+}
+
+/// Constraint file name of a family (the toolchain writes the same name).
+pub fn constraints_name(family: Family) -> &'static str {
+    match family {
+        Family::Ice40 => "constraints.pcf",
+        Family::Ecp5 => "constraints.lpf",
+    }
+}
+
+/// Lanes tried by the automatic choice, most parallel first.
+const AUTO_LANES: [usize; 4] = [8, 4, 2, 1];
+
+/// Plan `net` for `device` with `lanes` per core, or else with the most lanes that fit: the
+/// planner itself only backs off for logic, while memories and multipliers also grow with lanes.
+fn plan_for(net: &QNet, device: &Device, lanes: Option<usize>) -> Result<Plan, PlanError> {
+    if lanes.is_some() {
+        return spikeloom_plan::plan(net, &PlanConfig { lanes, ..PlanConfig::default() }, device);
+    }
+    let mut last = None;
+    for max_lanes in AUTO_LANES {
+        let cfg = PlanConfig { max_lanes, ..PlanConfig::default() };
+        match spikeloom_plan::plan(net, &cfg, device) {
+            Err(e @ PlanError::DoesNotFit { .. }) => last = Some(e),
+            other => return other,
+        }
+    }
+    Err(last.unwrap_or(PlanError::Config("no lane count to try".into())))
+}
+
+/// The fit failure: what does not fit, and which built-in boards the same design fits.
+fn does_not_fit(m: &LoadedModel, lanes: Option<usize>, board: &Board, report: &str) -> anyhow::Error {
+    let fits_on: Vec<String> = spikeloom_board::list()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|b| b.name != board.name)
+        .filter(|b| plan_for(&m.qnet, &b.device, lanes).is_ok())
+        .map(|b| b.name)
+        .collect();
+    let auto = lanes.is_some() && plan_for(&m.qnet, &board.device, None).is_ok();
+    let hint = if auto {
+        format!("it fits `{}` with fewer lanes: omit --lanes to choose automatically", board.name)
+    } else if fits_on.is_empty() {
+        "it fits none of the built-in boards: shrink the model or quantize with fewer bits \
+         (--weight-bits, --state-bits)"
+            .to_string()
+    } else {
+        format!("it fits these built-in boards: {}", fits_on.join(", "))
+    };
+    anyhow!(
+        "the design does not fit board `{}` ({}):\n  - {}\n{hint}",
+        board.name,
+        board.device.name,
+        report.lines().collect::<Vec<_>>().join("\n  - ")
+    )
+}
+
+/// Write the design under `dir`; returns the number of files written.
+pub fn write(d: &Design, dir: &Path) -> Result<usize, CliError> {
+    let io = |e: std::io::Error, what: &Path| {
+        CliError::failure(anyhow!("cannot write {}: {e}", what.display()))
+    };
+    let rtl = dir.join(RTL_DIR);
+    let board = dir.join(BOARD_DIR);
+    for sub in [&rtl, &board] {
+        std::fs::create_dir_all(sub).map_err(|e| io(e, sub))?;
+        remove_generated(sub).map_err(|e| io(e, sub))?;
+    }
+    d.bundle.write_to(&rtl).map_err(|e| io(e, &rtl))?;
+    for (name, text) in &d.board_files {
+        let path = board.join(name);
+        std::fs::write(&path, text).map_err(|e| io(e, &path))?;
+    }
+    let manifest = serde_json::to_string_pretty(&d.manifest)
+        .context("serializing the manifest")
+        .map_err(CliError::failure)?;
+    let top_files = [
+        ("plan.txt", d.plan.to_string()),
+        (QNET_FILE, d.model.qnet.to_json_string()),
+        (MANIFEST, manifest + "\n"),
+    ];
+    for (name, text) in &top_files {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| io(e, &path))?;
+    }
+    Ok(d.bundle.files.len() + d.board_files.len() + top_files.len())
+}
+
+/// Remove the generated files (sources, memory images, constraints) a previous run left in
+/// `dir`, so a stale module or image can never be compiled with the new design.
+fn remove_generated(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let generated = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "v" | "sv" | "hex" | "pcf" | "lpf"));
+        if generated && path.is_file() {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
+}

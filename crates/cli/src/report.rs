@@ -1,0 +1,252 @@
+//! The build report: resources used vs available and vs the plan's estimate, Fmax vs target,
+//! cycles and time per inference, synaptic operations per second. Written as `report.json`
+//! (data) and `report.txt` (the same facts for people).
+
+use serde::Serialize;
+use spikeloom_board::{Board, Family};
+use spikeloom_plan::Resources;
+use spikeloom_toolchain::{ToolReport, Usage};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// One resource: the plan's estimate, what place-and-route used, what the device has.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResourceRow {
+    /// `LUT`, `FF`, `BRAM`, `DSP`.
+    pub name: String,
+    /// Planner estimate.
+    pub estimate: u64,
+    /// After synthesis / place-and-route (`None` when the tools did not report it).
+    pub used: Option<u64>,
+    /// On the device.
+    pub available: u64,
+}
+
+/// Speed figures, from the cycle model on the verification sample.
+#[derive(Debug, Clone, Serialize)]
+pub struct Performance {
+    /// Where the sample came from.
+    pub sample: String,
+    /// Steps per inference (T of the sample).
+    pub steps: usize,
+    /// Samples simulated.
+    pub samples: usize,
+    /// Cycles of the fastest, mean and slowest step.
+    pub cycles_per_step_min: u64,
+    /// Mean cycles per step.
+    pub cycles_per_step_mean: f64,
+    /// Slowest step.
+    pub cycles_per_step_max: u64,
+    /// Cycles of a step without any spike (the floor).
+    pub idle_step_cycles: u64,
+    /// Mean cycles of one inference: reset clear + all steps (host link transfer excluded).
+    pub cycles_per_inference: f64,
+    /// Mean synaptic operations (weight accumulations) per inference.
+    pub synaptic_ops_per_inference: f64,
+    /// Synaptic operations per cycle (mean over the sample).
+    pub synaptic_ops_per_cycle: f64,
+    /// Board design clock, MHz.
+    pub clock_mhz: f64,
+    /// Microseconds per inference at the board clock.
+    pub time_per_inference_us_at_clock: f64,
+    /// Synaptic operations per second at the board clock.
+    pub synaptic_ops_per_second_at_clock: f64,
+    /// Microseconds per inference at Fmax (if known).
+    pub time_per_inference_us_at_fmax: Option<f64>,
+    /// Synaptic operations per second at Fmax (if known).
+    pub synaptic_ops_per_second_at_fmax: Option<f64>,
+}
+
+impl Performance {
+    /// Figures from per-step cycles and synaptic ops (`[N][T]` each).
+    pub fn new(
+        sample: String,
+        cycles: &[Vec<u64>],
+        ops: &[Vec<u64>],
+        clear_cycles: u64,
+        idle_step_cycles: u64,
+        clock_mhz: f64,
+        fmax_mhz: Option<f64>,
+    ) -> Performance {
+        let all: Vec<u64> = cycles.iter().flatten().copied().collect();
+        let samples = cycles.len().max(1) as f64;
+        let total_cycles: u64 = all.iter().sum();
+        let total_ops: u64 = ops.iter().flatten().sum();
+        let per_inf = (total_cycles as f64 / samples) + clear_cycles as f64;
+        let ops_per_inf = total_ops as f64 / samples;
+        let at = |mhz: f64| per_inf / mhz;
+        let ops_per_s = |mhz: f64| ops_per_inf / (per_inf / (mhz * 1e6));
+        Performance {
+            sample,
+            steps: cycles.first().map_or(0, Vec::len),
+            samples: cycles.len(),
+            cycles_per_step_min: all.iter().copied().min().unwrap_or(0),
+            cycles_per_step_mean: total_cycles as f64 / all.len().max(1) as f64,
+            cycles_per_step_max: all.iter().copied().max().unwrap_or(0),
+            idle_step_cycles,
+            cycles_per_inference: per_inf,
+            synaptic_ops_per_inference: ops_per_inf,
+            synaptic_ops_per_cycle: ops_per_inf / per_inf.max(1.0),
+            clock_mhz,
+            time_per_inference_us_at_clock: at(clock_mhz),
+            synaptic_ops_per_second_at_clock: ops_per_s(clock_mhz),
+            time_per_inference_us_at_fmax: fmax_mhz.map(at),
+            synaptic_ops_per_second_at_fmax: fmax_mhz.map(ops_per_s),
+        }
+    }
+}
+
+/// The whole report (`report.json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildReport {
+    /// Generator version.
+    pub generator: String,
+    /// Board name.
+    pub board: String,
+    /// Device name.
+    pub device: String,
+    /// Bitstream file (relative to the output directory).
+    pub bitstream: String,
+    /// SHA-256 of the model file.
+    pub model_sha256: String,
+    /// Lanes per core.
+    pub lanes: Vec<usize>,
+    /// True when every resource fits the device (place-and-route succeeded).
+    pub fits: bool,
+    /// Target (board design clock), MHz.
+    pub target_mhz: f64,
+    /// Lowest Fmax over the design's clocks, MHz.
+    pub fmax_mhz: Option<f64>,
+    /// True when Fmax >= target.
+    pub timing_met: bool,
+    /// Clocks that missed the target (only with --allow-timing-failure).
+    pub timing_failures: Vec<String>,
+    /// LUT/FF/BRAM/DSP estimate vs used vs available.
+    pub resources: Vec<ResourceRow>,
+    /// Speed figures.
+    pub performance: Performance,
+    /// Golden vs cycle model result (`skipped: ...` with --no-verify).
+    pub verify_cycle_model: String,
+    /// RTL vs cycle model result.
+    pub verify_rtl: String,
+    /// nextpnr utilization per cell type.
+    pub utilization: BTreeMap<String, Usage>,
+    /// Yosys cell counts.
+    pub synth_cells: BTreeMap<String, u64>,
+    /// Wall time of each step, seconds.
+    pub step_seconds: Vec<(String, f64)>,
+}
+
+/// Lowest achieved Fmax over all clocks.
+pub fn fmax(tools: &ToolReport) -> Option<f64> {
+    tools.fmax.values().map(|c| c.achieved).reduce(f64::min)
+}
+
+/// LUT/FF/BRAM/DSP rows: estimate vs the tools' numbers vs the device.
+pub fn resource_rows(board: &Board, estimate: &Resources, tools: &ToolReport) -> Vec<ResourceRow> {
+    let d = &board.device;
+    let util = |k: &str| tools.utilization.get(k).map(|u| u.used);
+    let cells = |pred: &dyn Fn(&str) -> bool| -> Option<u64> {
+        let n: u64 = tools.synth_cells.iter().filter(|(k, _)| pred(k)).map(|(_, v)| v).sum();
+        (!tools.synth_cells.is_empty()).then_some(n)
+    };
+    // LUTs and FFs are counted from synthesis (nextpnr packs them into shared logic cells on
+    // iCE40); block RAM and multipliers from place-and-route.
+    let (luts, ffs, bram, dsp) = match d.family {
+        Family::Ice40 => (
+            cells(&|k| k == "SB_LUT4"),
+            cells(&|k| k.starts_with("SB_DFF")),
+            util("ICESTORM_RAM"),
+            util("ICESTORM_DSP"),
+        ),
+        Family::Ecp5 => (
+            util("TRELLIS_COMB").or_else(|| cells(&|k| k == "LUT4")),
+            util("TRELLIS_FF").or_else(|| cells(&|k| k == "TRELLIS_FF")),
+            util("DP16KD"),
+            util("MULT18X18D"),
+        ),
+    };
+    let row = |name: &str, est: u32, used: Option<u64>, avail: u32| ResourceRow {
+        name: name.into(),
+        estimate: u64::from(est),
+        used,
+        available: u64::from(avail),
+    };
+    // A resource nextpnr lists nothing of is unused.
+    vec![
+        row("LUT", estimate.luts, luts, d.luts),
+        row("FF", estimate.ffs, ffs, d.ffs),
+        row("BRAM", estimate.brams, bram.or(Some(0)), d.bram_count),
+        row("DSP", estimate.dsps, dsp.or(Some(0)), d.dsp_count),
+    ]
+}
+
+/// `report.txt`.
+pub fn render(r: &BuildReport) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "spikeloom build report ({})", r.generator);
+    let _ = writeln!(s, "board {} ({}), bitstream {}", r.board, r.device, r.bitstream);
+    let _ = writeln!(s, "model sha256 {}", r.model_sha256);
+    let _ = writeln!(s, "lanes per core {:?}\n", r.lanes);
+    let _ = writeln!(s, "resources     used  available  (estimate)");
+    for row in &r.resources {
+        let used = row.used.map_or("?".to_string(), |u| u.to_string());
+        let pct = row
+            .used
+            .filter(|_| row.available > 0)
+            .map_or(String::new(), |u| format!(" {:>3.0}%", 100.0 * u as f64 / row.available as f64));
+        let _ = writeln!(
+            s,
+            "  {:<6} {used:>8} {:>10}{pct}  ({})",
+            row.name, row.available, row.estimate
+        );
+    }
+    let fmax = r.fmax_mhz.map_or("unknown".to_string(), |f| format!("{f:.2} MHz"));
+    let verdict = if r.timing_met { "met" } else { "NOT MET" };
+    let _ = writeln!(s, "\ntiming: Fmax {fmax}, target {} MHz: {verdict}", r.target_mhz);
+    for f in &r.timing_failures {
+        let _ = writeln!(s, "  {f}");
+    }
+    let p = &r.performance;
+    let _ = writeln!(s, "\nperformance (cycle model on {}):", p.sample);
+    let _ = writeln!(
+        s,
+        "  cycles per step: min {}, mean {:.1}, max {} (idle step {})",
+        p.cycles_per_step_min, p.cycles_per_step_mean, p.cycles_per_step_max, p.idle_step_cycles
+    );
+    let _ = writeln!(
+        s,
+        "  per inference ({} steps): {:.0} cycles, {:.0} synaptic ops ({:.2} per cycle)",
+        p.steps, p.cycles_per_inference, p.synaptic_ops_per_inference, p.synaptic_ops_per_cycle
+    );
+    let _ = writeln!(
+        s,
+        "  at the board clock {} MHz: {:.1} us per inference, {} synaptic ops/s",
+        p.clock_mhz,
+        p.time_per_inference_us_at_clock,
+        si(p.synaptic_ops_per_second_at_clock)
+    );
+    if let (Some(t), Some(ops), Some(f)) =
+        (p.time_per_inference_us_at_fmax, p.synaptic_ops_per_second_at_fmax, r.fmax_mhz)
+    {
+        let _ = writeln!(s, "  at Fmax {f:.2} MHz: {t:.1} us per inference, {} synaptic ops/s", si(ops));
+    }
+    let _ = writeln!(s, "  (compute only: the UART transfer of inputs and outputs is not included)");
+    let _ = writeln!(s, "\nverification:\n  golden model == cycle model: {}", r.verify_cycle_model);
+    let _ = writeln!(s, "  RTL == cycle model: {}", r.verify_rtl);
+    let _ = writeln!(s, "\nsteps:");
+    for (name, secs) in &r.step_seconds {
+        let _ = writeln!(s, "  {name:<16} {secs:>7.1} s");
+    }
+    s
+}
+
+/// `12.3 M` style numbers.
+fn si(x: f64) -> String {
+    match x {
+        x if x >= 1e9 => format!("{:.2} G", x / 1e9),
+        x if x >= 1e6 => format!("{:.2} M", x / 1e6),
+        x if x >= 1e3 => format!("{:.2} k", x / 1e3),
+        x => format!("{x:.0}"),
+    }
+}
