@@ -1,1 +1,39 @@
-//! spikeloom-cosim (placeholder: filled by its stage).
+//! spikeloom-cosim: RTL co-simulation of a generated `spikeloom_top` with Verilator or Icarus.
+//!
+//! Owns the co-simulation protocol on the Rust side (sim/README.md is the reference): turning
+//! input spikes into a stimulus ([`stimulus_from_spikes`]), building and running the HDL
+//! harnesses of `sim/` ([`run_rtl`]), reading their logs ([`parse_log`]), decoding a log into
+//! per-layer traces and cycle counts ([`decode_log`]) and finding the first difference between
+//! two logs ([`compare_logs`]); and the post-synthesis check ([`run_netlist`]: Yosys netlist +
+//! cell models in Icarus). The cycle model must write the identical log for the same
+//! stimulus; that equality is the project's bit- and cycle-exactness check.
+
+mod compare;
+mod contract;
+mod decode;
+mod error;
+mod harness;
+mod netlist;
+mod protocol;
+mod run;
+mod stimulus;
+
+pub use compare::{compare_logs, FirstMismatch};
+pub use contract::{compare_with_contract, ContractMismatch};
+pub use decode::{decode_log, LayerTrace, RtlTrace};
+pub use error::CosimError;
+pub use harness::{icarus_params, verilator_params};
+pub use netlist::{run_netlist, NetlistTarget};
+pub use protocol::{format_log, format_stimulus, parse_log};
+pub use run::{check_tools, run_rtl, Simulator};
+pub use spikeloom_cyclesim::{LogLine, StimCmd};
+pub use spikeloom_plan::TopInterface;
+pub use stimulus::stimulus_from_spikes;
+
+/// Cycles the harness keeps logging after the last expected end-of-step beat of a stimulus
+/// segment (before the next `R` or the end of the run). A correct design is silent then, so the
+/// log equals the cycle model's (which stops at the last `OS`); a late or extra beat shows up.
+pub const DRAIN_CYCLES: u64 = 16;
+
+/// Watchdog passed to the harnesses: a run fails after this many cycles without any beat.
+pub const TIMEOUT_CYCLES: u64 = 1_000_000;

@@ -1,0 +1,84 @@
+//! Input spikes -> stimulus commands.
+
+use crate::{CosimError, StimCmd};
+
+/// The stimulus for binary input spikes `spikes`, time-major `[T][N][F]` (flat, C order) with
+/// `shape = [T, N, F]`: per sample one `R`, then per step the events of that step (ascending
+/// feature index) and one `S`.
+pub fn stimulus_from_spikes(spikes: &[u8], shape: [usize; 3]) -> Result<Vec<StimCmd>, CosimError> {
+    let [t_len, n_len, f_len] = shape;
+    let expected = t_len.checked_mul(n_len).and_then(|x| x.checked_mul(f_len));
+    if expected != Some(spikes.len()) {
+        return Err(CosimError::Stimulus(format!(
+            "shape [{t_len}, {n_len}, {f_len}] does not match {} values",
+            spikes.len()
+        )));
+    }
+    if u32::try_from(f_len).is_err() {
+        return Err(CosimError::Stimulus(format!(
+            "{f_len} input features do not fit an event index"
+        )));
+    }
+    let mut cmds = Vec::new();
+    for n in 0..n_len {
+        cmds.push(StimCmd::Reset);
+        for t in 0..t_len {
+            let row = &spikes[(t * n_len + n) * f_len..][..f_len];
+            for (f, &value) in row.iter().enumerate() {
+                match value {
+                    0 => {}
+                    // The cast cannot truncate: f_len fits u32 (checked above).
+                    1 => cmds.push(StimCmd::Event(f as u32)),
+                    other => {
+                        return Err(CosimError::Stimulus(format!(
+                            "value {other} at [t={t}, n={n}, f={f}] is not a binary spike (0/1); \
+                             the event interface carries binary inputs only"
+                        )))
+                    }
+                }
+            }
+            cmds.push(StimCmd::Eos);
+        }
+    }
+    Ok(cmds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use StimCmd::{Eos, Event, Reset};
+
+    #[test]
+    fn samples_steps_and_events_in_order() {
+        // T=2, N=2, F=3; element [t][n][f].
+        let spikes = [
+            0, 1, 1, /* t0 n0 */ 1, 0, 0, /* t0 n1 */
+            0, 0, 0, /* t1 n0 */ 0, 0, 1, /* t1 n1 */
+        ];
+        let cmds = stimulus_from_spikes(&spikes, [2, 2, 3]).unwrap();
+        assert_eq!(
+            cmds,
+            vec![
+                Reset,
+                Event(1),
+                Event(2),
+                Eos,
+                Eos,
+                Reset,
+                Event(0),
+                Eos,
+                Event(2),
+                Eos
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_shape_and_graded_values_are_errors() {
+        assert!(stimulus_from_spikes(&[0; 5], [2, 1, 3]).is_err());
+        let err = stimulus_from_spikes(&[0, 2, 0], [1, 1, 3])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("t=0, n=0, f=1"), "{err}");
+    }
+}
