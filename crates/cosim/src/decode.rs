@@ -2,10 +2,10 @@
 //!
 //! Cycle count of a step (the one definition, shared with the cycle model's reports):
 //! `cycles[n][t] = OS(t) - OS(t-1)` where `OS(t)` is the cycle of sample `n`'s end-of-step
-//! output beat of step `t`, and `OS(-1) = -1` (the last reset cycle). So a sample's steps sum
-//! to `OS(T-1) + 1`: every cycle from reset release up to and including its last output beat,
-//! reset-time memory clearing and input transfer included. (Input beats are not in the log, so
-//! the start of step 0 is taken at reset release.)
+//! output beat of step `t`, and `OS(-1) = clear_cycles - 1` (`TopInterface::clear_cycles`: the
+//! cycles after reset release that clear the state memories). So a sample's steps sum to
+//! `OS(T-1) + 1 - clear_cycles`: input transfer and computation, without the one-time clear. This is
+//! the same definition as `spikeloom_cyclesim::CycleTrace::cycles_per_step`.
 
 use crate::{CosimError, LogLine, TopInterface};
 
@@ -123,7 +123,7 @@ fn decode_sample(
         .map(|(_, size)| vec![0; *size])
         .collect();
     let mut step = 0usize;
-    let mut prev_os: i128 = -1;
+    let mut prev_os: i128 = i128::from(iface.clear_cycles) - 1;
     for line in segment {
         match *line {
             LogLine::Reset => unreachable!("segments are split at R lines"),
@@ -226,6 +226,7 @@ mod tests {
             input_size: 3,
             output_size: 2,
             layers: vec![("hidden".into(), 2), ("out".into(), 2)],
+            clear_cycles: 0,
         }
     }
 

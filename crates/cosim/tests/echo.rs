@@ -23,6 +23,7 @@ fn iface() -> TopInterface {
         input_size: SIZE,
         output_size: SIZE,
         layers: vec![("echo".into(), SIZE), ("count".into(), 1)],
+        clear_cycles: CLEAR,
     }
 }
 
@@ -150,13 +151,9 @@ fn check_simulator(sim: Simulator) {
                 "t={ti} n={ni}"
             );
             let count = row.iter().filter(|&&s| s == 1).count() as u64;
-            // Step 0 counts CLEAR cycles, the beats (events + S), 3 trace cycles, the output
-            // events and the OS cycle; later steps start the cycle after the previous OS.
-            let expect_cycles = if ti == 0 {
-                CLEAR + 5 + 2 * count
-            } else {
-                5 + 2 * count
-            };
+            // Every step (step 0 after the CLEAR cycles, later ones the cycle after the previous
+            // OS) counts the beats (events + S), 3 trace cycles, the output events and the OS.
+            let expect_cycles = 5 + 2 * count;
             assert_eq!(
                 trace.cycles_per_step[ni][ti], expect_cycles,
                 "t={ti} n={ni}"

@@ -22,6 +22,9 @@ pub struct TopInterface {
     pub output_size: usize,
     /// (layer name, size) in QNet order.
     pub layers: Vec<(String, usize)>,
+    /// Cycles after reset release spent clearing state memories (in_ready low); step 0's cycle
+    /// count starts after them, in the cycle model and in decoded RTL logs alike.
+    pub clear_cycles: u64,
 }
 
 /// Unsigned bits to hold `0..=max` (at least 1).
@@ -46,6 +49,7 @@ impl Plan {
                 .iter()
                 .map(|c| (c.name.clone(), c.size))
                 .collect(),
+            clear_cycles: self.clear_cycles as u64,
         }
     }
 }
