@@ -28,6 +28,11 @@ pub enum Command {
     ///
     /// Example: spikeloom quantize model.nir --calibrate x.npy --labels y.npy -o model.q.json
     Quantize(QuantizeArgs),
+    /// Prove the chain: float vs fixed (reported), fixed == cycle model == RTL (Verilator and
+    /// Icarus), bit for bit and cycle for cycle; exit 1 and leave a reproducer on any mismatch.
+    ///
+    /// Example: spikeloom verify model.nir --input x.npy --labels y.npy --board icebreaker
+    Verify(VerifyArgs),
     /// List the supported boards: family, device, clock, host link and resources.
     ///
     /// Example: spikeloom boards --json
@@ -40,6 +45,10 @@ pub enum Command {
     ///
     /// Example: spikeloom build model.nir --board icebreaker -o out/ --sample x.npy
     Build(crate::cmd_build::BuildArgs),
+    /// Stream input spikes through a programmed board over its UART and check its outputs.
+    ///
+    /// Example: spikeloom run out/ --port /dev/ttyUSB1 --input x.npy --labels y.npy
+    Run(crate::cmd_run::RunArgs),
 }
 
 /// How the model file is read: semantics of the exporting library.
@@ -68,6 +77,12 @@ pub enum SemanticsArg {
     Snntorch,
     /// Forward Euler of the NIR equations, immediate reset to v_reset.
     NirEuler,
+    /// Norse LIFBox (tau as exported by Norse 1.1, r ignored).
+    Norse,
+    /// Sinabs (tau in steps, exp decay, multi-spike, subtract reset, IF clamp).
+    Sinabs,
+    /// Rockpool (exp decays, multi-spike, dt recovered from r).
+    Rockpool,
 }
 
 /// Reset mechanisms.
@@ -176,4 +191,50 @@ pub struct SimulateArgs {
     /// Parallel lanes per core (cycle engine) [default: the planner's choice].
     #[arg(long)]
     pub lanes: Option<usize>,
+}
+
+/// Which RTL simulators `verify` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SimulatorArg {
+    /// Verilator and Icarus.
+    Both,
+    /// Verilator only.
+    Verilator,
+    /// Icarus Verilog only.
+    Icarus,
+    /// No RTL simulation (fixed == cycle model only).
+    None,
+}
+
+/// `verify` arguments.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Model and semantics.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Quantization settings (calibrated on --calibrate, else on --input).
+    #[command(flatten)]
+    pub quant: QuantArgs,
+    /// Input spikes `.npy` `[T, N, F]`.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Labels `[N]`: report float and fixed accuracy.
+    #[arg(long)]
+    pub labels: Option<PathBuf>,
+    /// Use only the first N samples.
+    #[arg(long)]
+    pub samples: Option<usize>,
+    /// Board (name or TOML path) whose device the hardware plan targets.
+    #[arg(long, default_value = "icebreaker")]
+    pub board: String,
+    /// Parallel lanes per core [default: the planner's choice].
+    #[arg(long)]
+    pub lanes: Option<usize>,
+    /// RTL simulators to run.
+    #[arg(long, value_enum, default_value = "both")]
+    pub simulator: SimulatorArg,
+    /// Directory for the generated RTL, simulator builds, logs and reproducers
+    /// [default: a folder in the system temp dir named after the model hash].
+    #[arg(long)]
+    pub work: Option<PathBuf>,
 }

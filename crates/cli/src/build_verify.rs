@@ -13,8 +13,6 @@ use std::path::{Path, PathBuf};
 
 /// Steps of the generated sample when none is given.
 const RANDOM_STEPS: usize = 20;
-/// Samples of the generated sample.
-const RANDOM_SAMPLES: usize = 2;
 /// Spike probability of the generated sample, percent.
 const RANDOM_DENSITY: u64 = 20;
 
@@ -27,13 +25,22 @@ pub struct Sample {
 }
 
 /// The first `samples` samples of `path`, or deterministic pseudo-random spikes.
-pub fn sample(path: Option<&PathBuf>, samples: usize, input_size: usize) -> Result<Sample, CliError> {
+pub fn sample(
+    path: Option<&PathBuf>,
+    samples: usize,
+    input_size: usize,
+) -> Result<Sample, CliError> {
     let samples = samples.max(1);
     match path {
         Some(p) => {
             let s = load_spikes(p, input_size)?.take_samples(samples);
             let spikes = SpikeSteps::new(s.t, s.n, s.f, s.data).map_err(CliError::input)?;
-            let origin = format!("{} (first {} of its samples, {} steps)", p.display(), s.n, s.t);
+            let origin = format!(
+                "{} (first {} of its samples, {} steps)",
+                p.display(),
+                s.n,
+                s.t
+            );
             Ok(Sample { spikes, origin })
         }
         None => {
@@ -41,12 +48,14 @@ pub fn sample(path: Option<&PathBuf>, samples: usize, input_size: usize) -> Resu
             let data = (0..RANDOM_STEPS * samples * input_size)
                 .map(|_| {
                     // 64-bit LCG (Knuth's MMIX constants); the high bits are the random ones.
-                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     u8::from((state >> 33) % 100 < RANDOM_DENSITY)
                 })
                 .collect();
-            let spikes =
-                SpikeSteps::new(RANDOM_STEPS, samples, input_size, data).map_err(CliError::failure)?;
+            let spikes = SpikeSteps::new(RANDOM_STEPS, samples, input_size, data)
+                .map_err(CliError::failure)?;
             let origin = format!(
                 "pseudo-random spikes ({samples} samples x {RANDOM_STEPS} steps, {RANDOM_DENSITY}% density); \
                  pass --sample X.npy for real data"
@@ -62,7 +71,11 @@ pub fn cycle_trace(plan: &Plan, input: &SpikeSteps) -> Result<CycleTrace, CliErr
 }
 
 /// Golden model vs cycle model: `Ok(summary)` when every spike and membrane agrees.
-pub fn golden_vs_cycle(net: &QNet, input: &SpikeSteps, cycle: &CycleTrace) -> Result<String, CliError> {
+pub fn golden_vs_cycle(
+    net: &QNet,
+    input: &SpikeSteps,
+    cycle: &CycleTrace,
+) -> Result<String, CliError> {
     let golden = spikeloom_qnet::eval(net, input).map_err(CliError::failure)?;
     if let Some(m) = first_difference(net, &golden, cycle) {
         return Err(CliError::failure(anyhow!(
@@ -71,7 +84,9 @@ pub fn golden_vs_cycle(net: &QNet, input: &SpikeSteps, cycle: &CycleTrace) -> Re
         )));
     }
     let values: usize = golden.layers.iter().map(|l| l.spikes.len()).sum();
-    Ok(format!("{values} neuron-steps, spikes and membranes identical"))
+    Ok(format!(
+        "{values} neuron-steps, spikes and membranes identical"
+    ))
 }
 
 /// The first (layer, step, sample, neuron) where the traces differ, described.
@@ -81,11 +96,21 @@ fn first_difference(net: &QNet, golden: &QTrace, cycle: &CycleTrace) -> Option<S
     }
     for (l, (g, layer)) in golden.layers.iter().zip(&net.layers).enumerate() {
         let spike = first_index(&g.spikes, &cycle.spikes[l]).map(|i| {
-            (i, "spike", i64::from(g.spikes[i]), cycle.spikes[l].get(i).map(|&s| i64::from(s)))
+            (
+                i,
+                "spike",
+                i64::from(g.spikes[i]),
+                cycle.spikes[l].get(i).map(|&s| i64::from(s)),
+            )
         });
         let membrane = || {
             first_index(&g.membrane, &cycle.membranes[l]).map(|i| {
-                (i, "membrane", i64::from(g.membrane[i]), cycle.membranes[l].get(i).map(|&v| i64::from(v)))
+                (
+                    i,
+                    "membrane",
+                    i64::from(g.membrane[i]),
+                    cycle.membranes[l].get(i).map(|&v| i64::from(v)),
+                )
             })
         };
         if let Some((i, what, want, got)) = spike.or_else(membrane) {
@@ -118,10 +143,20 @@ pub fn rtl_vs_cycle(
     if let Err(e) = check_tools(Simulator::Icarus) {
         return Ok(Err(e.to_string()));
     }
-    let stim: Vec<_> = (0..input.samples()).flat_map(|n| stimulus_for(input, n)).collect();
-    let model = CycleSim::new(plan).run_stimulus(&stim).map_err(CliError::failure)?;
-    let rtl = run_rtl(rtl_dir, &plan.top_interface(), &stim, Simulator::Icarus, work_dir)
-        .map_err(|e| CliError::failure(anyhow!("RTL co-simulation: {e}")))?;
+    let stim: Vec<_> = (0..input.samples())
+        .flat_map(|n| stimulus_for(input, n))
+        .collect();
+    let model = CycleSim::new(plan)
+        .run_stimulus(&stim)
+        .map_err(CliError::failure)?;
+    let rtl = run_rtl(
+        rtl_dir,
+        &plan.top_interface(),
+        &stim,
+        Simulator::Icarus,
+        work_dir,
+    )
+    .map_err(|e| CliError::failure(anyhow!("RTL co-simulation: {e}")))?;
     if let Some(m) = compare_logs(&model, &rtl) {
         return Err(CliError::failure(anyhow!(
             "verification failed: the RTL (Icarus) differs from the cycle model at {m}; \
@@ -129,7 +164,10 @@ pub fn rtl_vs_cycle(
             work_dir.display()
         )));
     }
-    Ok(Ok(format!("{} log lines identical, cycle for cycle (Icarus)", rtl.len())))
+    Ok(Ok(format!(
+        "{} log lines identical, cycle for cycle (Icarus)",
+        rtl.len()
+    )))
 }
 
 /// Synaptic operations (weight accumulations) of each step `[N][T]`: every event of a source

@@ -105,7 +105,16 @@ pub fn run(args: &BoardsArgs) -> Result<(), CliError> {
 /// The human-readable table.
 fn table(rows: &[BoardRow]) -> String {
     let header = [
-        "board", "family", "device", "clock", "host link", "LUT", "FF", "BRAM", "SPRAM", "DSP",
+        "board",
+        "family",
+        "device",
+        "clock",
+        "host link",
+        "LUT",
+        "FF",
+        "BRAM",
+        "SPRAM",
+        "DSP",
     ];
     let cells: Vec<[String; 10]> = rows
         .iter()

@@ -8,7 +8,9 @@ use crate::report::{fmax, render, resource_rows, BuildReport, Performance};
 use crate::CliError;
 use anyhow::anyhow;
 use clap::Args;
-use spikeloom_toolchain::{execute, prepare, BuildOptions, Progress, ToolEnv, ToolPaths, ToolchainError};
+use spikeloom_toolchain::{
+    execute, prepare, BuildOptions, Progress, ToolEnv, ToolPaths, ToolchainError,
+};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -65,7 +67,14 @@ impl Steps {
     }
     fn record(&mut self, name: &str, took: Duration, note: &str) {
         let secs = took.as_secs_f64();
-        eprintln!("      {name} done in {secs:.1} s{}", if note.is_empty() { String::new() } else { format!(": {note}") });
+        eprintln!(
+            "      {name} done in {secs:.1} s{}",
+            if note.is_empty() {
+                String::new()
+            } else {
+                format!(": {note}")
+            }
+        );
         self.times.push((name.to_string(), secs));
     }
 }
@@ -73,12 +82,24 @@ impl Steps {
 /// Run the command.
 pub fn run(args: &BuildArgs) -> Result<(), CliError> {
     let dir = &args.hw.out;
-    let mut steps = Steps { total: 5, done: 0, times: Vec::new() };
+    let mut steps = Steps {
+        total: 5,
+        done: 0,
+        times: Vec::new(),
+    };
 
     let t = steps.start("plan + generate");
     let design = cmd_generate::prepare(&args.model, &args.quant, &args.hw)?;
     cmd_generate::write(&design, dir)?;
-    steps.finish("generate", t, &format!("{} cores, lanes {:?}", design.plan.cores.len(), design.manifest.lanes));
+    steps.finish(
+        "generate",
+        t,
+        &format!(
+            "{} cores, lanes {:?}",
+            design.plan.cores.len(),
+            design.manifest.lanes
+        ),
+    );
 
     let t = steps.start("verify (golden model, cycle model, RTL co-simulation)");
     let (perf_input, verify_cycle, verify_rtl) = verify(args, &design, dir)?;
@@ -90,8 +111,13 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
         seed: args.seed,
         ..BuildOptions::default()
     };
-    let plan = prepare(&design.board, &design.synthesis_sources(), spikeloom_board::WRAPPER_TOP, &opts)
-        .map_err(CliError::input)?;
+    let plan = prepare(
+        &design.board,
+        &design.synthesis_sources(),
+        spikeloom_board::WRAPPER_TOP,
+        &opts,
+    )
+    .map_err(CliError::input)?;
     let build_dir = dir.join(BUILD_DIR);
     let mut progress = |p: Progress| match p {
         Progress::Started { step, .. } => {
@@ -100,15 +126,21 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
         Progress::Finished { step, elapsed, .. } => steps.record(&step, elapsed, ""),
     };
     // The three tool steps are counted by the toolchain's progress, on top of our two.
-    let result = execute(&plan, &build_dir, &tools, &mut progress).map_err(|e| tool_error(e, &build_dir))?;
+    let result =
+        execute(&plan, &build_dir, &tools, &mut progress).map_err(|e| tool_error(e, &build_dir))?;
 
     let bitstream_name = plan.bitstream.display().to_string();
     let bitstream = dir.join(&bitstream_name);
-    std::fs::copy(&result.bitstream, &bitstream)
-        .map_err(|e| CliError::failure(anyhow!("cannot copy the bitstream to {}: {e}", bitstream.display())))?;
+    std::fs::copy(&result.bitstream, &bitstream).map_err(|e| {
+        CliError::failure(anyhow!(
+            "cannot copy the bitstream to {}: {e}",
+            bitstream.display()
+        ))
+    })?;
 
     let fmax = fmax(&result.report);
     let perf = perf_input.into_performance(&design, fmax);
+    let resources = resource_rows(&design.board, &design.plan.resources, &result.report);
     let report = BuildReport {
         generator: design.manifest.generator.clone(),
         board: design.board.name.clone(),
@@ -116,12 +148,14 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
         bitstream: bitstream_name,
         model_sha256: design.manifest.model_sha256.clone(),
         lanes: design.manifest.lanes.clone(),
-        fits: true,
+        fits: resources
+            .iter()
+            .all(|r| r.used.is_none_or(|u| u <= r.available)),
         target_mhz: plan.freq_mhz,
         fmax_mhz: fmax,
         timing_met: result.timing_failures.is_empty() && fmax.is_some_and(|f| f >= plan.freq_mhz),
         timing_failures: result.timing_failures.clone(),
-        resources: resource_rows(&design.board, &design.plan.resources, &result.report),
+        resources,
         performance: perf,
         verify_cycle_model: verify_cycle,
         verify_rtl,
@@ -131,9 +165,16 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
     };
     write_reports(&report, dir)?;
     print!("{}", render(&report));
-    println!("\nwrote {} and report.json / report.txt to {}", bitstream.display(), dir.display());
+    println!(
+        "\nwrote {} and report.json / report.txt to {}",
+        bitstream.display(),
+        dir.display()
+    );
     if !report.timing_met {
-        eprintln!("warning: timing not met; the bitstream may not work at {} MHz", plan.freq_mhz);
+        eprintln!(
+            "warning: timing not met; the bitstream may not work at {} MHz",
+            plan.freq_mhz
+        );
     }
     Ok(())
 }
@@ -161,7 +202,11 @@ impl PerfInput {
 
 /// Cycle model on the sample (always), golden comparison and RTL co-simulation (unless
 /// --no-verify). Returns the performance inputs and the two verification verdicts.
-fn verify(args: &BuildArgs, d: &Design, dir: &Path) -> Result<(PerfInput, String, String), CliError> {
+fn verify(
+    args: &BuildArgs,
+    d: &Design,
+    dir: &Path,
+) -> Result<(PerfInput, String, String), CliError> {
     let s = sample(args.sample.as_ref(), args.verify_samples, d.plan.input_size)?;
     let trace = cycle_trace(&d.plan, &s.spikes)?;
     let perf = PerfInput {
@@ -174,7 +219,12 @@ fn verify(args: &BuildArgs, d: &Design, dir: &Path) -> Result<(PerfInput, String
         return Ok((perf, skipped.clone(), skipped));
     }
     let cycle = golden_vs_cycle(&d.model.qnet, &s.spikes, &trace)?;
-    let rtl = match rtl_vs_cycle(&d.plan, &dir.join(RTL_DIR), &dir.join(VERIFY_DIR), &s.spikes)? {
+    let rtl = match rtl_vs_cycle(
+        &d.plan,
+        &dir.join(RTL_DIR),
+        &dir.join(VERIFY_DIR),
+        &s.spikes,
+    )? {
         Ok(summary) => summary,
         Err(reason) => {
             eprintln!("warning: RTL co-simulation skipped: {reason}");
@@ -188,7 +238,11 @@ fn verify(args: &BuildArgs, d: &Design, dir: &Path) -> Result<(PerfInput, String
 /// scripts/install-tools.sh puts the YoWASP tools) above the working directory or the binary.
 fn tool_dirs() -> Vec<PathBuf> {
     let mut starts: Vec<PathBuf> = std::env::current_dir().into_iter().collect();
-    starts.extend(std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)));
+    starts.extend(
+        std::env::current_exe()
+            .ok()
+            .and_then(|e| e.parent().map(Path::to_path_buf)),
+    );
     let mut dirs = Vec::new();
     for start in starts {
         for dir in start.ancestors() {
@@ -205,7 +259,10 @@ fn tool_dirs() -> Vec<PathBuf> {
 fn tool_error(e: ToolchainError, build_dir: &Path) -> CliError {
     match e {
         ToolchainError::MissingTools(_) => CliError::failure(anyhow!("{e}")),
-        e => CliError::failure(anyhow!("{e}\n(logs of every step are in {})", build_dir.display())),
+        e => CliError::failure(anyhow!(
+            "{e}\n(logs of every step are in {})",
+            build_dir.display()
+        )),
     }
 }
 

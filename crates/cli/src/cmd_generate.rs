@@ -18,8 +18,8 @@ use anyhow::{anyhow, Context};
 use clap::Args;
 use serde::{Deserialize, Serialize};
 use spikeloom_board::{board_wrapper, constraints, io_sources, Board, Device, Family, TopParams};
-use spikeloom_qnet::QNet;
 use spikeloom_plan::{Plan, PlanConfig, PlanError};
+use spikeloom_qnet::QNet;
 use spikeloom_verilog::{Bundle, GenOptions};
 use std::path::{Path, PathBuf};
 
@@ -111,7 +111,11 @@ pub struct Design {
 impl Design {
     /// Every synthesis source (core + board Verilog, memory images) as plain file names.
     pub fn synthesis_sources(&self) -> Vec<spikeloom_toolchain::SourceFile> {
-        let core = self.bundle.files.iter().map(|f| (f.path.clone(), f.contents.clone()));
+        let core = self
+            .bundle
+            .files
+            .iter()
+            .map(|f| (f.path.clone(), f.contents.clone()));
         let board = self
             .board_files
             .iter()
@@ -158,7 +162,9 @@ pub fn prepare(model: &ModelArgs, quant: &QuantArgs, hw: &HwArgs) -> Result<Desi
     let plan = match plan_for(&loaded.qnet, &board.device, hw.lanes) {
         Ok(p) => p,
         Err(PlanError::DoesNotFit { report, .. }) => {
-            return Err(CliError::failure(does_not_fit(&loaded, hw.lanes, &board, &report)));
+            return Err(CliError::failure(does_not_fit(
+                &loaded, hw.lanes, &board, &report,
+            )));
         }
         Err(e) => return Err(CliError::input(anyhow!("{}: {e}", model.model.display()))),
     };
@@ -173,7 +179,11 @@ pub fn prepare(model: &ModelArgs, quant: &QuantArgs, hw: &HwArgs) -> Result<Desi
     };
     let wrapper = board_wrapper(&board, &params).map_err(CliError::input)?;
     let mut board_files = vec![(format!("{}.v", spikeloom_board::WRAPPER_TOP), wrapper)];
-    board_files.extend(io_sources().into_iter().map(|(n, t)| (n.to_string(), t.to_string())));
+    board_files.extend(
+        io_sources()
+            .into_iter()
+            .map(|(n, t)| (n.to_string(), t.to_string())),
+    );
     let cons = constraints(&board, &board.top_ports()).map_err(CliError::input)?;
     board_files.push((constraints_name(board.device.family).into(), cons));
     let manifest = Manifest {
@@ -190,7 +200,14 @@ pub fn prepare(model: &ModelArgs, quant: &QuantArgs, hw: &HwArgs) -> Result<Desi
         model_sha256: loaded.source_sha256.clone(),
         qnet_hash: plan.model_hash.clone(),
     };
-    Ok(Design { board, model: loaded, plan, bundle, board_files, manifest })
+    Ok(Design {
+        board,
+        model: loaded,
+        plan,
+        bundle,
+        board_files,
+        manifest,
+    })
 }
 
 /// Constraint file name of a family (the toolchain writes the same name).
@@ -208,11 +225,21 @@ const AUTO_LANES: [usize; 4] = [8, 4, 2, 1];
 /// planner itself only backs off for logic, while memories and multipliers also grow with lanes.
 fn plan_for(net: &QNet, device: &Device, lanes: Option<usize>) -> Result<Plan, PlanError> {
     if lanes.is_some() {
-        return spikeloom_plan::plan(net, &PlanConfig { lanes, ..PlanConfig::default() }, device);
+        return spikeloom_plan::plan(
+            net,
+            &PlanConfig {
+                lanes,
+                ..PlanConfig::default()
+            },
+            device,
+        );
     }
     let mut last = None;
     for max_lanes in AUTO_LANES {
-        let cfg = PlanConfig { max_lanes, ..PlanConfig::default() };
+        let cfg = PlanConfig {
+            max_lanes,
+            ..PlanConfig::default()
+        };
         match spikeloom_plan::plan(net, &cfg, device) {
             Err(e @ PlanError::DoesNotFit { .. }) => last = Some(e),
             other => return other,
@@ -222,7 +249,12 @@ fn plan_for(net: &QNet, device: &Device, lanes: Option<usize>) -> Result<Plan, P
 }
 
 /// The fit failure: what does not fit, and which built-in boards the same design fits.
-fn does_not_fit(m: &LoadedModel, lanes: Option<usize>, board: &Board, report: &str) -> anyhow::Error {
+fn does_not_fit(
+    m: &LoadedModel,
+    lanes: Option<usize>,
+    board: &Board,
+    report: &str,
+) -> anyhow::Error {
     let fits_on: Vec<String> = spikeloom_board::list()
         .unwrap_or_default()
         .into_iter()
@@ -232,7 +264,10 @@ fn does_not_fit(m: &LoadedModel, lanes: Option<usize>, board: &Board, report: &s
         .collect();
     let auto = lanes.is_some() && plan_for(&m.qnet, &board.device, None).is_ok();
     let hint = if auto {
-        format!("it fits `{}` with fewer lanes: omit --lanes to choose automatically", board.name)
+        format!(
+            "it fits `{}` with fewer lanes: omit --lanes to choose automatically",
+            board.name
+        )
     } else if fits_on.is_empty() {
         "it fits none of the built-in boards: shrink the model or quantize with fewer bits \
          (--weight-bits, --state-bits)"

@@ -10,7 +10,9 @@ mod cmd_build;
 mod cmd_generate;
 mod cmd_inspect;
 mod cmd_quantize;
+mod cmd_run;
 mod cmd_simulate;
+mod cmd_verify;
 mod input;
 mod model;
 mod output;
@@ -59,9 +61,11 @@ fn main() {
         args::Command::Inspect(a) => cmd_inspect::run(&a),
         args::Command::Simulate(a) => cmd_simulate::run(&a),
         args::Command::Quantize(a) => cmd_quantize::run(&a),
+        args::Command::Verify(a) => cmd_verify::run(&a),
         args::Command::Boards(a) => cmd_boards::run(&a),
         args::Command::Generate(a) => cmd_generate::run(&a),
         args::Command::Build(a) => cmd_build::run(&a),
+        args::Command::Run(a) => cmd_run::run(&a),
     };
     if let Err(e) = result {
         eprintln!("error: {:#}", e.error);

@@ -26,6 +26,9 @@ pub fn semantics_options(args: &ModelArgs) -> SemanticsOptions {
         convention: args.semantics.map(|s| match s {
             SemanticsArg::Snntorch => Convention::Snntorch,
             SemanticsArg::NirEuler => Convention::NirEuler,
+            SemanticsArg::Norse => Convention::Norse,
+            SemanticsArg::Sinabs => Convention::Sinabs,
+            SemanticsArg::Rockpool => Convention::Rockpool,
         }),
         dt: args.dt,
         reset: args.reset.map(|r| match r {

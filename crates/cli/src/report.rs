@@ -14,8 +14,8 @@ use std::fmt::Write as _;
 pub struct ResourceRow {
     /// `LUT`, `FF`, `BRAM`, `DSP`.
     pub name: String,
-    /// Planner estimate.
-    pub estimate: u64,
+    /// Planner estimate (`None` for resources the planner does not estimate).
+    pub estimate: Option<u64>,
     /// After synthesis / place-and-route (`None` when the tools did not report it).
     pub used: Option<u64>,
     /// On the device.
@@ -147,7 +147,12 @@ pub fn resource_rows(board: &Board, estimate: &Resources, tools: &ToolReport) ->
     let d = &board.device;
     let util = |k: &str| tools.utilization.get(k).map(|u| u.used);
     let cells = |pred: &dyn Fn(&str) -> bool| -> Option<u64> {
-        let n: u64 = tools.synth_cells.iter().filter(|(k, _)| pred(k)).map(|(_, v)| v).sum();
+        let n: u64 = tools
+            .synth_cells
+            .iter()
+            .filter(|(k, _)| pred(k))
+            .map(|(_, v)| v)
+            .sum();
         (!tools.synth_cells.is_empty()).then_some(n)
     };
     // LUTs and FFs are counted from synthesis (nextpnr packs them into shared logic cells on
@@ -166,44 +171,63 @@ pub fn resource_rows(board: &Board, estimate: &Resources, tools: &ToolReport) ->
             util("MULT18X18D"),
         ),
     };
-    let row = |name: &str, est: u32, used: Option<u64>, avail: u32| ResourceRow {
+    let row = |name: &str, est: Option<u32>, used: Option<u64>, avail: u32| ResourceRow {
         name: name.into(),
-        estimate: u64::from(est),
+        estimate: est.map(u64::from),
         used,
         available: u64::from(avail),
     };
     // A resource nextpnr lists nothing of is unused.
-    vec![
-        row("LUT", estimate.luts, luts, d.luts),
-        row("FF", estimate.ffs, ffs, d.ffs),
-        row("BRAM", estimate.brams, bram.or(Some(0)), d.bram_count),
-        row("DSP", estimate.dsps, dsp.or(Some(0)), d.dsp_count),
-    ]
+    let mut rows = vec![
+        row("LUT", Some(estimate.luts), luts, d.luts),
+        row("FF", Some(estimate.ffs), ffs, d.ffs),
+        row("BRAM", Some(estimate.brams), bram.or(Some(0)), d.bram_count),
+        row("DSP", Some(estimate.dsps), dsp.or(Some(0)), d.dsp_count),
+    ];
+    // iCE40 logic cells hold one LUT and one FF; a LUT and a FF that cannot share a cell take
+    // two, so the cell count is what decides whether logic fits.
+    if d.family == Family::Ice40 {
+        rows.insert(2, row("LC", None, util("ICESTORM_LC"), d.luts));
+    }
+    rows
 }
 
 /// `report.txt`.
 pub fn render(r: &BuildReport) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "spikeloom build report ({})", r.generator);
-    let _ = writeln!(s, "board {} ({}), bitstream {}", r.board, r.device, r.bitstream);
+    let _ = writeln!(
+        s,
+        "board {} ({}), bitstream {}",
+        r.board, r.device, r.bitstream
+    );
     let _ = writeln!(s, "model sha256 {}", r.model_sha256);
     let _ = writeln!(s, "lanes per core {:?}\n", r.lanes);
-    let _ = writeln!(s, "resources     used  available  (estimate)");
+    let _ = writeln!(s, "resources     used  available       (estimate)");
     for row in &r.resources {
         let used = row.used.map_or("?".to_string(), |u| u.to_string());
         let pct = row
             .used
             .filter(|_| row.available > 0)
-            .map_or(String::new(), |u| format!(" {:>3.0}%", 100.0 * u as f64 / row.available as f64));
+            .map_or(String::new(), |u| {
+                format!(" {:>3.0}%", 100.0 * u as f64 / row.available as f64)
+            });
+        let est = row.estimate.map_or(String::new(), |e| format!("  ({e})"));
         let _ = writeln!(
             s,
-            "  {:<6} {used:>8} {:>10}{pct}  ({})",
-            row.name, row.available, row.estimate
+            "  {:<6} {used:>8} {:>10}{pct:<5}{est}",
+            row.name, row.available
         );
     }
-    let fmax = r.fmax_mhz.map_or("unknown".to_string(), |f| format!("{f:.2} MHz"));
+    let fmax = r
+        .fmax_mhz
+        .map_or("unknown".to_string(), |f| format!("{f:.2} MHz"));
     let verdict = if r.timing_met { "met" } else { "NOT MET" };
-    let _ = writeln!(s, "\ntiming: Fmax {fmax}, target {} MHz: {verdict}", r.target_mhz);
+    let _ = writeln!(
+        s,
+        "\ntiming: Fmax {fmax}, target {} MHz: {verdict}",
+        r.target_mhz
+    );
     for f in &r.timing_failures {
         let _ = writeln!(s, "  {f}");
     }
@@ -226,13 +250,26 @@ pub fn render(r: &BuildReport) -> String {
         p.time_per_inference_us_at_clock,
         si(p.synaptic_ops_per_second_at_clock)
     );
-    if let (Some(t), Some(ops), Some(f)) =
-        (p.time_per_inference_us_at_fmax, p.synaptic_ops_per_second_at_fmax, r.fmax_mhz)
-    {
-        let _ = writeln!(s, "  at Fmax {f:.2} MHz: {t:.1} us per inference, {} synaptic ops/s", si(ops));
+    if let (Some(t), Some(ops), Some(f)) = (
+        p.time_per_inference_us_at_fmax,
+        p.synaptic_ops_per_second_at_fmax,
+        r.fmax_mhz,
+    ) {
+        let _ = writeln!(
+            s,
+            "  at Fmax {f:.2} MHz: {t:.1} us per inference, {} synaptic ops/s",
+            si(ops)
+        );
     }
-    let _ = writeln!(s, "  (compute only: the UART transfer of inputs and outputs is not included)");
-    let _ = writeln!(s, "\nverification:\n  golden model == cycle model: {}", r.verify_cycle_model);
+    let _ = writeln!(
+        s,
+        "  (compute only: the UART transfer of inputs and outputs is not included)"
+    );
+    let _ = writeln!(
+        s,
+        "\nverification:\n  golden model == cycle model: {}",
+        r.verify_cycle_model
+    );
     let _ = writeln!(s, "  RTL == cycle model: {}", r.verify_rtl);
     let _ = writeln!(s, "\nsteps:");
     for (name, secs) in &r.step_seconds {

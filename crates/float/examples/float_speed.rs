@@ -35,6 +35,7 @@ fn layer(name: &str, rng: &mut Rng, size: usize, src: Source, src_size: usize) -
             source_size: src_size,
             delayed: false,
             origin: name.into(),
+            conv: None,
         }],
         bias: vec![0.0; size],
         neuron: Neuron::Lif {

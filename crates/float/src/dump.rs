@@ -95,6 +95,13 @@ impl fmt::Display for FloatNet {
                     p.source_size,
                     summary(&p.weight)
                 )?;
+                if let Some(c) = &p.conv {
+                    writeln!(
+                        f,
+                        "     conv {:?} -> {:?} kernel {:?} stride {:?} padding {:?} dilation {:?} groups {} ({} shared weights)",
+                        c.input, c.output, c.kernel, c.stride, c.padding, c.dilation, c.groups, p.weight.len()
+                    )?;
+                }
             }
             writeln!(f, "  bias {}", summary(&l.bias))?;
         }

@@ -7,11 +7,13 @@
 //! then the f32 bias is added; delayed (recurrent) projections form a separate `R` added after
 //! `beta*U + X`, as snnTorch's RLeaky/RSynaptic do; the neuron update is `step.rs`.
 //! Work per step is proportional to the number of active inputs: each non-zero input adds one
-//! contiguous weight column (stored transposed) to the accumulator.
+//! contiguous weight column (stored transposed) to the accumulator, or for a convolution its
+//! kernel footprint (contributions to an output still arrive in ascending input order, the
+//! order a dense column sweep gives).
 
 use thiserror::Error;
 
-use crate::net::{FloatNet, Layer, Neuron, Source};
+use crate::net::{ConvGeometry, FloatNet, Layer, Neuron, Source};
 use crate::step::{self, Cell, ResetRule};
 
 /// Time-major input values `[T][N][F]` (binary spikes or small counts).
@@ -63,7 +65,8 @@ pub struct LayerTrace {
     pub name: String,
     /// Neurons in the layer.
     pub size: usize,
-    /// Spikes (0/1); all zero for non-spiking read-outs.
+    /// Spikes per step: 0/1, or a count under the multi-spike Sinabs/Rockpool conventions
+    /// (saturating at 255); all zero for non-spiking read-outs.
     pub spikes: Vec<u8>,
     /// Membrane after the step's reset, as snnTorch returns it.
     pub membrane: Vec<f32>,
@@ -124,17 +127,21 @@ pub enum SimError {
     },
 }
 
-/// A projection ready for column-wise accumulation.
+/// A projection ready for event-wise accumulation.
 struct Compiled {
     source: Source,
-    /// Transposed f32 weights `[source_size][size]`.
+    /// Dense: transposed f32 weights `[source_size][size]`. Conv: the f32 kernel.
     columns: Vec<f32>,
+    /// Convolution geometry: each event adds its kernel footprint instead of a column.
+    conv: Option<ConvGeometry>,
 }
 
 struct Prepared {
     forward: Vec<Compiled>,
     recurrent: Vec<Compiled>,
     bias: Vec<f32>,
+    /// Norse/Sinabs/Rockpool: the neuron update is `exporters::step`.
+    exporter: Option<crate::net::Convention>,
 }
 
 /// Simulates `net` on `input`. Every sample starts from zero state.
@@ -205,6 +212,15 @@ fn prepare(net: &FloatNet, index: usize, layer: &Layer) -> Result<Prepared, SimE
                 )))
             }
         };
+        if let Some(conv) = &p.conv {
+            forward_or_recurrent(
+                &mut forward,
+                &mut recurrent,
+                p.delayed,
+                compile_conv(layer, p, conv, expected_cols).map_err(err)?,
+            );
+            continue;
+        }
         if p.source_size != expected_cols || p.weight.len() != layer.size * expected_cols {
             return Err(err(format!(
                 "projection `{}` has {} weights for {} x {} (source size {})",
@@ -225,12 +241,9 @@ fn prepare(net: &FloatNet, index: usize, layer: &Layer) -> Result<Prepared, SimE
         let compiled = Compiled {
             source: p.source,
             columns,
+            conv: None,
         };
-        if p.delayed {
-            recurrent.push(compiled)
-        } else {
-            forward.push(compiled)
-        }
+        forward_or_recurrent(&mut forward, &mut recurrent, p.delayed, compiled);
     }
     check_params(layer).map_err(err)?;
     if layer.bias.len() != layer.size {
@@ -244,6 +257,51 @@ fn prepare(net: &FloatNet, index: usize, layer: &Layer) -> Result<Prepared, SimE
         forward,
         recurrent,
         bias: layer.bias.iter().map(|b| *b as f32).collect(),
+        exporter: crate::exporters::is_exporter(net.semantics.convention)
+            .then_some(net.semantics.convention),
+    })
+}
+
+fn forward_or_recurrent(
+    forward: &mut Vec<Compiled>,
+    recurrent: &mut Vec<Compiled>,
+    delayed: bool,
+    c: Compiled,
+) {
+    if delayed {
+        recurrent.push(c)
+    } else {
+        forward.push(c)
+    }
+}
+
+fn compile_conv(
+    layer: &Layer,
+    p: &crate::net::Projection,
+    conv: &ConvGeometry,
+    source_size: usize,
+) -> Result<Compiled, String> {
+    let fits = conv.groups > 0
+        && conv.input[0].is_multiple_of(conv.groups)
+        && conv.output[0].is_multiple_of(conv.groups)
+        && !conv.stride.contains(&0)
+        && !conv.dilation.contains(&0);
+    if !fits
+        || conv.source_size() != source_size
+        || p.source_size != source_size
+        || conv.target_size() != layer.size
+        || p.weight.len() != conv.weight_len()
+    {
+        return Err(format!(
+            "convolution `{}` ({:?} -> {:?}, {} weights, groups {}) does not fit its source of {source_size} and the layer of {} neurons",
+            p.origin, conv.input, conv.output, p.weight.len(), conv.groups, layer.size
+        ));
+    }
+    Ok(Compiled {
+        source: p.source,
+        // Weights are f32 in the exporting library.
+        columns: p.weight.iter().map(|w| *w as f32).collect(),
+        conv: Some(conv.clone()),
     })
 }
 
@@ -304,6 +362,17 @@ fn accumulate(
             if s == 0 {
                 continue;
             }
+            if let Some(conv) = &p.conv {
+                let k = f32::from(s);
+                conv.for_each_target(c, |o, w| {
+                    acc[o] += if s == 1 {
+                        p.columns[w]
+                    } else {
+                        k * p.columns[w]
+                    }
+                });
+                continue;
+            }
             let col = &p.columns[c * size..(c + 1) * size];
             if s == 1 {
                 acc.iter_mut().zip(col).for_each(|(a, w)| *a += w);
@@ -342,6 +411,17 @@ fn step_layer(
     let prev = |v: &[f32], i: usize| prev_row.map_or(0.0, |p| v[p + i]);
     for i in 0..size {
         let r = rec.as_ref().map(|r| r[i]);
+        if let Some(convention) = prep.exporter {
+            let i_prev = tr.current.as_ref().map_or(0.0, |c| prev(c, i));
+            let state = (prev(&tr.membrane, i), i_prev);
+            let (u, c, s) = crate::exporters::step(convention, &layer.neuron, i, state, x[i], r);
+            tr.membrane[row + i] = u;
+            tr.spikes[row + i] = s;
+            if let Some(cur) = tr.current.as_mut() {
+                cur[row + i] = c;
+            }
+            continue;
+        }
         match &layer.neuron {
             Neuron::Lif {
                 beta,

@@ -24,6 +24,7 @@ fn one_neuron(neuron: Neuron, w: &[f64], recurrent: Option<f64>) -> FloatNet {
         source_size: w.len(),
         delayed: false,
         origin: "fc".into(),
+        conv: None,
     }];
     if let Some(v) = recurrent {
         inputs.push(Projection {
@@ -32,6 +33,7 @@ fn one_neuron(neuron: Neuron, w: &[f64], recurrent: Option<f64>) -> FloatNet {
             source_size: 1,
             delayed: true,
             origin: "w_rec".into(),
+            conv: None,
         });
     }
     let layer = Layer {

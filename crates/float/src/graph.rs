@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use spikeloom_nir::{Graph, Node};
+use spikeloom_nir::{Graph, Node, NodeShapes};
 
 use crate::error::LowerError;
 
@@ -14,7 +14,8 @@ pub(crate) enum Role {
     Output,
     /// Stateful node with its own layer (LIF, CubaLIF, IF, LI, I).
     Neuron,
-    /// Stateless linear node folded into projections (Affine, Linear, Scale, Flatten).
+    /// Stateless linear node folded into projections (Affine, Linear, Scale, Flatten, Conv,
+    /// pooling).
     Synapse,
     /// Anything the float reference does not lower yet; the hint says why.
     Unsupported(&'static str),
@@ -52,13 +53,14 @@ pub(crate) fn role(node: &Node) -> Role {
         Node::Lif { .. } | Node::CubaLif { .. } | Node::If { .. } | Node::Li { .. } | Node::Integrator { .. } => {
             Role::Neuron
         }
-        Node::Affine { .. } | Node::Linear { .. } | Node::Scale { .. } | Node::Flatten { .. } => Role::Synapse,
-        Node::Conv1d { .. } | Node::Conv2d { .. } => {
-            Role::Unsupported("convolutions are not lowered by the float reference yet; use dense (Affine/Linear) layers")
-        }
-        Node::SumPool2d { .. } | Node::AvgPool2d { .. } => {
-            Role::Unsupported("pooling is not lowered by the float reference yet")
-        }
+        Node::Affine { .. }
+        | Node::Linear { .. }
+        | Node::Scale { .. }
+        | Node::Flatten { .. }
+        | Node::Conv1d { .. }
+        | Node::Conv2d { .. }
+        | Node::SumPool2d { .. }
+        | Node::AvgPool2d { .. } => Role::Synapse,
         Node::Delay { .. } => Role::Unsupported(
             "explicit Delay nodes are not supported; only the implicit one-step delay of recurrent edges is",
         ),
@@ -192,14 +194,18 @@ pub(crate) struct Sizes<'t, 'g> {
     topo: &'t Topology<'g>,
     memo: BTreeMap<&'g str, usize>,
     visiting: Vec<&'g str>,
+    /// Inferred node shapes (`spikeloom_nir::infer_shapes`); only filled for graphs with
+    /// convolution or pooling nodes, whose sizes depend on spatial shapes.
+    shapes: &'t BTreeMap<String, NodeShapes>,
 }
 
 impl<'t, 'g> Sizes<'t, 'g> {
-    pub(crate) fn new(topo: &'t Topology<'g>) -> Self {
+    pub(crate) fn new(topo: &'t Topology<'g>, shapes: &'t BTreeMap<String, NodeShapes>) -> Self {
         Sizes {
             topo,
             memo: BTreeMap::new(),
             visiting: Vec::new(),
+            shapes,
         }
     }
 
@@ -236,6 +242,18 @@ impl<'t, 'g> Sizes<'t, 'g> {
             }
             Node::Scale { scale } if scale.len() > 1 => Some(scale.len()),
             Node::Scale { .. } | Node::Flatten { .. } | Node::Output { .. } => None,
+            Node::Conv1d { .. }
+            | Node::Conv2d { .. }
+            | Node::SumPool2d { .. }
+            | Node::AvgPool2d { .. } => {
+                let shape = self.shapes.get(name).ok_or_else(|| LowerError::Shape {
+                    node: name.to_string(),
+                    detail:
+                        "output shape cannot be inferred; give the Input node its (C, H, W) shape"
+                            .into(),
+                })?;
+                Some(shape.output.iter().product())
+            }
             _ if role(node) == Role::Neuron => Some(neuron_param_len(node)).filter(|n| *n > 1),
             _ => return Err(unsupported_role(self.topo, name)),
         };

@@ -1,11 +1,13 @@
 //! spikeloom-float: lowering of a NIR graph to a discrete-time layered network, and the float
 //! engine that simulates it with the exporting library's exact per-step arithmetic.
 
+mod conv;
 mod dump;
 mod engine;
 #[cfg(test)]
 mod engine_tests;
 mod error;
+mod exporters;
 mod graph;
 mod linmap;
 mod lower;

@@ -1,9 +1,13 @@
 //! Linear maps and affine expressions used while lowering: the value of every synapse node
-//! (Affine, Linear, Scale, Flatten, and sums of edges) is an affine function of spike sources
-//! (the graph input and neuron nodes). Identity and diagonal maps stay compact until the end so
-//! Flatten/Scale chains do not build dense `n x n` matrices.
+//! (Affine, Linear, Scale, Flatten, Conv, pooling, and sums of edges) is an affine function of
+//! spike sources (the graph input and neuron nodes). Identity and diagonal maps stay compact
+//! until the end so Flatten/Scale chains do not build dense `n x n` matrices; a convolution of a
+//! source stays a shared kernel (`Map::Conv`) unless it is composed with something that is not
+//! a per-channel scale, then it is unrolled.
 
 use std::collections::BTreeMap;
+
+use crate::conv::ConvGeometry;
 
 /// A linear map from a source vector (`cols`) to a node's vector (`rows`).
 #[derive(Debug, Clone, PartialEq)]
@@ -18,6 +22,8 @@ pub(crate) enum Map {
         cols: usize,
         data: Vec<f64>,
     },
+    /// A convolution with its kernel (`rows = target_size`, `cols = source_size`).
+    Conv(ConvGeometry, Vec<f64>),
 }
 
 impl Map {
@@ -26,6 +32,7 @@ impl Map {
             Map::Identity(n) => *n,
             Map::Diag(d) => d.len(),
             Map::Dense { rows, .. } => *rows,
+            Map::Conv(g, _) => g.target_size(),
         }
     }
 
@@ -34,6 +41,7 @@ impl Map {
             Map::Identity(n) => *n,
             Map::Diag(d) => d.len(),
             Map::Dense { cols, .. } => *cols,
+            Map::Conv(g, _) => g.source_size(),
         }
     }
 
@@ -42,6 +50,15 @@ impl Map {
         match (outer, self) {
             (Map::Identity(_), inner) => inner.clone(),
             (outer, Map::Identity(_)) => outer.clone(),
+            (Map::Diag(d), Map::Conv(g, k)) => match channel_scales(g, d) {
+                Some(scales) => Map::Conv(g.clone(), scale_kernel(g, k, &scales)),
+                None => self.densified().then(outer),
+            },
+            (Map::Conv(g, k), Map::Diag(d)) if d.iter().all(|v| *v == d[0]) => {
+                Map::Conv(g.clone(), k.iter().map(|w| w * d[0]).collect())
+            }
+            (outer @ Map::Conv(..), inner) => inner.then(&outer.densified()),
+            (outer, inner @ Map::Conv(..)) => inner.densified().then(outer),
             (Map::Diag(a), Map::Diag(b)) => {
                 Map::Diag(a.iter().zip(b).map(|(x, y)| x * y).collect())
             }
@@ -95,9 +112,33 @@ impl Map {
         }
     }
 
+    /// A convolution unrolled to a dense matrix; other maps unchanged.
+    pub(crate) fn densified(&self) -> Map {
+        match self {
+            Map::Conv(g, k) => Map::Dense {
+                rows: g.target_size(),
+                cols: g.source_size(),
+                data: g.to_dense(k),
+            },
+            other => other.clone(),
+        }
+    }
+
+    /// Scales row `r` by `gain[r]`, keeping a convolution when the gain is uniform per channel.
+    pub(crate) fn scale_rows(&self, gain: &[f64]) -> Map {
+        if gain.iter().all(|g| *g == 1.0) {
+            return self.clone();
+        }
+        self.then(&Map::Diag(gain.to_vec()))
+    }
+
     /// Element-wise sum of two maps of the same shape.
     pub(crate) fn add(&self, other: &Map) -> Map {
         match (self, other) {
+            (Map::Conv(g, a), Map::Conv(h, b)) if g == h => {
+                Map::Conv(g.clone(), a.iter().zip(b).map(|(x, y)| x + y).collect())
+            }
+            (a @ Map::Conv(..), b) | (a, b @ Map::Conv(..)) => a.densified().add(&b.densified()),
             (
                 Map::Dense {
                     rows,
@@ -126,14 +167,16 @@ impl Map {
     }
 
     fn is_diagonal(&self) -> bool {
-        !matches!(self, Map::Dense { .. })
+        matches!(self, Map::Identity(_) | Map::Diag(_))
     }
 
     fn diagonal(&self) -> Vec<f64> {
         match self {
             Map::Identity(n) => vec![1.0; *n],
             Map::Diag(d) => d.clone(),
-            Map::Dense { .. } => unreachable!("diagonal() is only called on diagonal maps"),
+            Map::Dense { .. } | Map::Conv(..) => {
+                unreachable!("diagonal() is only called on diagonal maps")
+            }
         }
     }
 
@@ -141,6 +184,7 @@ impl Map {
     pub(crate) fn to_dense(&self) -> Vec<f64> {
         match self {
             Map::Dense { data, .. } => data.clone(),
+            Map::Conv(g, k) => g.to_dense(k),
             diag => {
                 let d = diag.diagonal();
                 let n = d.len();
@@ -162,8 +206,25 @@ impl Map {
                 .chunks(*cols)
                 .map(|row| row.iter().zip(x).map(|(a, b)| a * b).sum())
                 .collect(),
+            Map::Conv(g, k) => g.apply(k, x),
         }
     }
+}
+
+/// The per-output-channel factors of `d`, if `d` is constant over each channel's plane.
+fn channel_scales(g: &ConvGeometry, d: &[f64]) -> Option<Vec<f64>> {
+    let plane = g.plane().max(1);
+    d.chunks(plane)
+        .map(|c| c.iter().all(|v| *v == c[0]).then_some(c[0]))
+        .collect()
+}
+
+fn scale_kernel(g: &ConvGeometry, kernel: &[f64], scales: &[f64]) -> Vec<f64> {
+    kernel
+        .chunks(g.per_channel().max(1))
+        .zip(scales)
+        .flat_map(|(k, s)| k.iter().map(move |w| w * s))
+        .collect()
 }
 
 fn add_dense(a: &[f64], b: &[f64]) -> Vec<f64> {

@@ -8,8 +8,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use spikeloom_nir::{Graph, Node};
+use spikeloom_nir::{Graph, Node, NodeShapes};
 
+use crate::conv::{pool_matrix, ConvSpec};
 use crate::error::LowerError;
 use crate::graph::{kind, matrix_dims, role, Role, Sizes, Topology};
 use crate::linmap::{Expr, Map};
@@ -40,10 +41,12 @@ fn lower_flat(graph: &Graph, opts: &SemanticsOptions) -> Result<FloatNet, LowerE
     let topo = Topology::new(graph)?;
     let input = single_input(&topo)?;
     let output = output_neuron(&topo)?;
+    let shapes = spatial_shapes(graph)?;
 
     let mut builder = ExprBuilder {
         topo: &topo,
-        sizes: Sizes::new(&topo),
+        shapes: &shapes,
+        sizes: Sizes::new(&topo, &shapes),
         memo: BTreeMap::new(),
         stack: Vec::new(),
     };
@@ -82,6 +85,26 @@ fn lower_flat(graph: &Graph, opts: &SemanticsOptions) -> Result<FloatNet, LowerE
         layers,
         output_layer: index[output],
         semantics,
+    })
+}
+
+/// Node shapes when the graph has convolution or pooling nodes (their sizes and geometry depend
+/// on spatial shapes); empty otherwise, so dense graphs do not depend on shape inference.
+fn spatial_shapes(graph: &Graph) -> Result<BTreeMap<String, NodeShapes>, LowerError> {
+    let spatial = graph.nodes.values().any(|n| {
+        matches!(
+            n,
+            Node::Conv1d { .. }
+                | Node::Conv2d { .. }
+                | Node::SumPool2d { .. }
+                | Node::AvgPool2d { .. }
+        )
+    });
+    if !spatial {
+        return Ok(BTreeMap::new());
+    }
+    spikeloom_nir::infer_shapes(graph).map_err(|d| LowerError::Structure {
+        detail: format!("cannot infer the shapes of the convolution/pooling nodes: {d}"),
     })
 }
 
@@ -178,6 +201,7 @@ fn check_readout_position(topo: &Topology<'_>, name: &str, node: &Node) -> Resul
 /// Memoized affine expressions of synapse nodes in terms of spike sources.
 struct ExprBuilder<'t, 'g> {
     topo: &'t Topology<'g>,
+    shapes: &'t BTreeMap<String, NodeShapes>,
     sizes: Sizes<'t, 'g>,
     memo: BTreeMap<&'g str, Expr>,
     stack: Vec<&'g str>,
@@ -301,8 +325,134 @@ impl<'g> ExprBuilder<'_, 'g> {
                 // C-order reshape of dense data: the values do not move.
                 self.sum_of_preds(name, size)
             }
+            Node::Conv2d {
+                weight,
+                bias,
+                stride,
+                padding,
+                dilation,
+                groups,
+                ..
+            } => {
+                let spec = ConvSpec {
+                    node: name,
+                    weight_shape: &weight.shape,
+                    stride: *stride,
+                    padding,
+                    dilation: *dilation,
+                    groups: *groups,
+                    input: self.spatial_input(name, 3)?,
+                };
+                self.conv(name, spec, &weight.data, &bias.data)
+            }
+            Node::Conv1d {
+                weight,
+                bias,
+                stride,
+                padding,
+                dilation,
+                groups,
+                ..
+            } => {
+                let spec = ConvSpec {
+                    node: name,
+                    weight_shape: &weight.shape,
+                    stride: [1, *stride],
+                    padding,
+                    dilation: [1, *dilation],
+                    groups: *groups,
+                    input: self.spatial_input(name, 2)?,
+                };
+                self.conv(name, spec, &weight.data, &bias.data)
+            }
+            Node::SumPool2d {
+                kernel_size,
+                stride,
+                padding,
+            } => self.pool(name, *kernel_size, *stride, *padding, 1.0),
+            Node::AvgPool2d {
+                kernel_size,
+                stride,
+                padding,
+            } => {
+                // Average = sum / (kH*kW), padding counted (PyTorch's count_include_pad default).
+                let scale = 1.0 / (kernel_size[0] * kernel_size[1]).max(1) as f64;
+                self.pool(name, *kernel_size, *stride, *padding, scale)
+            }
             _ => unreachable!("only synapse roles reach synapse_value"),
         }
+    }
+}
+
+impl<'g> ExprBuilder<'_, 'g> {
+    /// The `(C, H, W)` input shape of a conv/pool node (`rank` 2 = Conv1d's `(C, L)` as `H = 1`).
+    fn spatial_input(&self, name: &str, rank: usize) -> Result<[usize; 3], LowerError> {
+        let shape = self.shapes.get(name).map(|s| s.input.as_slice());
+        match (rank, shape) {
+            (3, Some(&[c, h, w])) => Ok([c, h, w]),
+            (2, Some(&[c, l])) => Ok([c, 1, l]),
+            (_, found) => Err(LowerError::Shape {
+                node: name.to_string(),
+                detail: format!(
+                    "needs a {rank}-D input (channels first), its input shape is {found:?}; check the Input node's shape"
+                ),
+            }),
+        }
+    }
+
+    fn conv(
+        &mut self,
+        name: &'g str,
+        spec: ConvSpec<'_>,
+        kernel: &[f64],
+        bias: &[f64],
+    ) -> Result<Expr, LowerError> {
+        let geometry = spec.geometry()?;
+        let inferred: usize = self.shapes[name].output.iter().product();
+        let c_out = geometry.output[0];
+        if geometry.target_size() != inferred || kernel.len() != geometry.weight_len() {
+            return Err(LowerError::Shape {
+                node: name.to_string(),
+                detail: format!(
+                    "convolution output {:?} ({} values, {} weights) disagrees with the inferred output shape {:?}",
+                    geometry.output,
+                    geometry.target_size(),
+                    kernel.len(),
+                    self.shapes[name].output
+                ),
+            });
+        }
+        let bias = match bias.len() {
+            0 => vec![0.0; c_out],
+            n if n == c_out => bias.to_vec(),
+            n => {
+                return Err(LowerError::Shape {
+                    node: name.to_string(),
+                    detail: format!("bias has {n} values for {c_out} output channels"),
+                })
+            }
+        };
+        let per_neuron: Vec<f64> = bias
+            .iter()
+            .flat_map(|b| std::iter::repeat_n(*b, geometry.plane()))
+            .collect();
+        let input = self.sum_of_preds(name, geometry.source_size())?;
+        let map = Map::Conv(geometry, kernel.to_vec());
+        Ok(input.transform(&map, Some(&per_neuron), name))
+    }
+
+    fn pool(
+        &mut self,
+        name: &'g str,
+        kernel: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+        scale: f64,
+    ) -> Result<Expr, LowerError> {
+        let shape = self.spatial_input(name, 3)?;
+        let (rows, cols, data) = pool_matrix(name, shape, kernel, stride, padding, scale)?;
+        let input = self.sum_of_preds(name, cols)?;
+        Ok(input.transform(&Map::Dense { rows, cols, data }, None, name))
     }
 }
 
@@ -384,12 +534,10 @@ fn build_layer(
         .into_iter()
         .map(|(src, term)| {
             let source_size = term.map.cols();
-            let mut weight = term.map.to_dense();
-            for (row, g) in weight.chunks_mut(source_size.max(1)).zip(gain) {
-                if *g != 1.0 {
-                    row.iter_mut().for_each(|w| *w *= g);
-                }
-            }
+            let (weight, conv) = match term.map.scale_rows(gain) {
+                Map::Conv(geometry, kernel) => (kernel, Some(geometry)),
+                other => (other.to_dense(), None),
+            };
             let source = if src == input {
                 Source::Input
             } else {
@@ -406,6 +554,7 @@ fn build_layer(
                 source_size,
                 delayed: back_edges.contains(&(src.as_str(), name)),
                 origin,
+                conv,
             }
         })
         .collect();

@@ -480,11 +480,9 @@ fn unsupported_nodes_are_named() {
     g.edges.retain(|(a, _)| a != "fc1");
     g.edges.push(("fc1".into(), "pool".into()));
     g.edges.push(("pool".into(), "lif1".into()));
-    let err = err_of(&g);
-    assert!(
-        matches!(&err, LowerError::Unsupported { node, kind, .. } if node == "pool" && kind == "SumPool2d"),
-        "{err}"
-    );
+    // Pooling is supported, but not of a flat vector: the error names the node and the shape.
+    let err = err_of(&g).to_string();
+    assert!(err.contains("pool") && err.contains("(C, H, W)"), "{err}");
 }
 
 #[test]

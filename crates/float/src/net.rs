@@ -14,12 +14,14 @@ pub enum Source {
     Layer(usize),
 }
 
-/// A dense weighted connection into a layer.
+/// A weighted connection into a layer: dense (`conv: None`) or a convolution whose kernel is
+/// stored once (pooling, flattening and following Linear layers are composed into dense ones).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Projection {
     /// Where the spikes come from.
     pub source: Source,
-    /// Row-major `(layer.size, source size)` weights.
+    /// Dense: row-major `(layer.size, source size)` weights. Conv: the kernel
+    /// `[C_out][C_in/groups][kH][kW]` (`ConvGeometry::weight_len` values).
     pub weight: Vec<f64>,
     /// Number of source neurons (columns of `weight`).
     pub source_size: usize,
@@ -27,7 +29,11 @@ pub struct Projection {
     pub delayed: bool,
     /// NIR node name this projection came from (for messages and reports).
     pub origin: String,
+    /// Convolution geometry; `None` for a dense projection.
+    pub conv: Option<ConvGeometry>,
 }
+
+pub use crate::conv::ConvGeometry;
 
 /// How a spike resets the membrane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +135,15 @@ pub enum Convention {
     Snntorch,
     /// Forward Euler of the NIR equations with immediate reset to `v_reset`.
     NirEuler,
+    /// Norse <= 1.1 `LIFBoxCell`/`IAFCell`/`LIBoxCell` (see `exporters`): Euler, `r` ignored,
+    /// the file's tau is `dt * tau` (Norse #411), strict `>`, immediate reset.
+    Norse,
+    /// Sinabs `LIF`/`IAF`/`ExpLeak`: `exp(-dt/tau)` with tau in steps (dt = 1), multi-spike
+    /// `(v > 0)·trunc(v/θ)`, subtractive reset, IF membrane clamped at `-θ`.
+    Sinabs,
+    /// Rockpool `LIFTorch`/`LIFNeuronTorch`/`ExpSynTorch`: `exp(-dt/tau)` with dt recovered from
+    /// `r`, current `I = β(I + X)`, multi-spike `(v >= θ)·floor(v/θ)`, subtractive reset.
+    Rockpool,
 }
 
 /// Where a semantic setting came from.

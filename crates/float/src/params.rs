@@ -93,7 +93,8 @@ impl Ctx<'_> {
             // snnTorch clamps beta to [0, 1] every step and computes in f32.
             Convention::Snntorch => Ok(beta.clamp(0.0, 1.0) as f32 as f64),
             Convention::NirEuler if (0.0..=1.0).contains(&beta) => Ok(beta),
-            Convention::NirEuler => Err(self.err(
+            // Norse/Sinabs/Rockpool never get here (`exporters::lower_neuron`).
+            _ => Err(self.err(
                 param,
                 format!(
                     "tau = {tau} with dt = {} gives decay {beta} outside [0, 1]; use a smaller dt",
@@ -205,6 +206,9 @@ pub(crate) fn lower_neuron(
         _ => unreachable!("lower_neuron is only called on neuron nodes"),
     };
     let (size, shape) = size_of(&tensors, input_size);
+    if let Some(lowered) = crate::exporters::lower_neuron(node_name, node, size, shape.clone(), sem)? {
+        return Ok(lowered);
+    }
     let cx = Ctx {
         node: node_name,
         size,

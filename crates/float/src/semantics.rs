@@ -8,10 +8,17 @@
 //!
 //! | key | accepted values |
 //! | --- | --- |
-//! | `convention` | `"snntorch"`, `"nir-euler"` (also `"nir_euler"`, `"euler"`) |
+//! | `convention` or `library` | `"snntorch"`, `"nir-euler"` (also `"nir_euler"`, `"euler"`), `"norse"`, `"sinabs"`, `"rockpool"` |
 //! | `dt` | positive number (float, int, or numeric string), seconds |
 //! | `reset_mechanism` or `reset` | `"subtract"`, `"zero"`, `"none"` (snnTorch's names) |
 //! | `reset_delay` | bool/int (0/1) or `"true"`/`"false"` |
+//!
+//! No exporter writes any of these keys (snnTorch, Norse 1.1, Sinabs 3.1 and Rockpool 3.1 write
+//! no metadata at all), so for their files the convention is the user's `--semantics` choice.
+//! Defaults per convention: dt 1e-4 s (snntorch, nir-euler), 1e-3 s (norse, rockpool when `r`
+//! does not give it), 1 (sinabs: tau counts steps); reset subtract with delay (snntorch), zero
+//! without delay (nir-euler, norse), subtract without delay (sinabs, rockpool, the only ones
+//! they have).
 
 use std::collections::BTreeMap;
 
@@ -58,11 +65,14 @@ impl ResetMode {
 }
 
 impl Convention {
-    /// Parses `snntorch` / `nir-euler`.
+    /// Parses `snntorch` / `nir-euler` / `norse` / `sinabs` / `rockpool`.
     pub fn parse(text: &str) -> Option<Convention> {
         match text.trim().to_ascii_lowercase().as_str() {
             "snntorch" => Some(Convention::Snntorch),
             "nir-euler" | "nir_euler" | "euler" => Some(Convention::NirEuler),
+            "norse" => Some(Convention::Norse),
+            "sinabs" => Some(Convention::Sinabs),
+            "rockpool" => Some(Convention::Rockpool),
             _ => None,
         }
     }
@@ -72,7 +82,24 @@ impl Convention {
         match self {
             Convention::Snntorch => "snntorch",
             Convention::NirEuler => "nir-euler",
+            Convention::Norse => "norse",
+            Convention::Sinabs => "sinabs",
+            Convention::Rockpool => "rockpool",
         }
+    }
+
+    /// Default time step in seconds (Sinabs: 1, its tau counts steps).
+    pub fn default_dt(self) -> f64 {
+        match self {
+            Convention::Snntorch | Convention::NirEuler => SNNTORCH_DT,
+            Convention::Norse | Convention::Rockpool => 1e-3,
+            Convention::Sinabs => 1.0,
+        }
+    }
+
+    /// True when a neuron can emit several spikes in one step (spike counts, not bits).
+    pub fn multi_spike(self) -> bool {
+        matches!(self, Convention::Sinabs | Convention::Rockpool)
     }
 }
 
@@ -90,7 +117,7 @@ pub fn resolve(
     );
     provenance.push(("convention".to_string(), src));
 
-    let (dt, src) = pick(opts.dt, meta_dt(metadata)?, SNNTORCH_DT);
+    let (dt, src) = pick(opts.dt, meta_dt(metadata)?, convention.default_dt());
     if !(dt.is_finite() && dt > 0.0) {
         return Err(LowerError::Option {
             option: "dt".into(),
@@ -100,8 +127,8 @@ pub fn resolve(
     provenance.push(("dt".to_string(), src));
 
     let default_reset = match convention {
-        Convention::Snntorch => ResetMode::Subtract,
-        Convention::NirEuler => ResetMode::Zero,
+        Convention::Snntorch | Convention::Sinabs | Convention::Rockpool => ResetMode::Subtract,
+        Convention::NirEuler | Convention::Norse => ResetMode::Zero,
     };
     let (reset, src) = pick(opts.reset, meta_reset(metadata)?, default_reset);
     provenance.push(("reset".to_string(), src));
@@ -109,6 +136,7 @@ pub fn resolve(
     let default_delay = convention == Convention::Snntorch;
     let (reset_delay, src) = pick(opts.reset_delay, meta_reset_delay(metadata)?, default_delay);
     provenance.push(("reset_delay".to_string(), src));
+    crate::exporters::check_settings(convention, reset, reset_delay)?;
 
     Ok(Semantics {
         convention,
@@ -137,19 +165,18 @@ fn meta_error(key: &str, found: &MetaValue, accepted: &str) -> LowerError {
 }
 
 fn meta_convention(meta: &BTreeMap<String, MetaValue>) -> Result<Option<Convention>, LowerError> {
-    let Some(value) = meta.get("convention") else {
-        return Ok(None);
-    };
-    match value {
-        MetaValue::Str(s) => Convention::parse(s)
-            .map(Some)
-            .ok_or_else(|| meta_error("convention", value, "\"snntorch\" or \"nir-euler\"")),
-        _ => Err(meta_error(
-            "convention",
-            value,
-            "\"snntorch\" or \"nir-euler\"",
-        )),
+    const ACCEPTED: &str = "\"snntorch\", \"nir-euler\", \"norse\", \"sinabs\" or \"rockpool\"";
+    for key in ["convention", "library"] {
+        if let Some(value) = meta.get(key) {
+            return match value {
+                MetaValue::Str(s) => Convention::parse(s)
+                    .map(Some)
+                    .ok_or_else(|| meta_error(key, value, ACCEPTED)),
+                _ => Err(meta_error(key, value, ACCEPTED)),
+            };
+        }
     }
+    Ok(None)
 }
 
 fn meta_dt(meta: &BTreeMap<String, MetaValue>) -> Result<Option<f64>, LowerError> {

@@ -56,6 +56,16 @@ pub enum QuantError {
         /// What is wrong and what to do.
         problem: String,
     },
+    /// The network's semantics have no integer contract yet.
+    #[error(
+        "the {convention} convention (multi-spike outputs, exponential decays or membrane \
+         clamps) has no fixed-point model yet; only snntorch and nir-euler networks can be \
+         quantized and built (the float engine simulates {convention} models)"
+    )]
+    Convention {
+        /// Convention name.
+        convention: String,
+    },
     /// Calibration data does not match the network.
     #[error("calibration data: {0}")]
     Calibration(String),

@@ -2,7 +2,7 @@
 //! data) a fixed-point run to measure saturation, spike agreement and accuracy.
 
 use spikeloom_float::{FloatNet, Layer, Neuron, ResetMode, Source, ZeroResetInput};
-use spikeloom_qnet::{QLayer, QNet, QNeuron, QProjection, QReset, QSource, FORMAT_VERSION};
+use spikeloom_qnet::{QConv, QLayer, QNet, QNeuron, QProjection, QReset, QSource, FORMAT_VERSION};
 
 use crate::calib::Calibration;
 use crate::config::{LayerPrecision, OpKind, QuantConfig};
@@ -21,6 +21,12 @@ pub fn quantize(
     calib: Option<&Calibration>,
     cfg: &QuantConfig,
 ) -> Result<(QNet, QuantReport), QuantError> {
+    use spikeloom_float::Convention;
+    if !matches!(net.semantics.convention, Convention::Snntorch | Convention::NirEuler) {
+        return Err(QuantError::Convention {
+            convention: net.semantics.convention.name().to_string(),
+        });
+    }
     let precisions = cfg.resolve(net)?;
     for layer in &net.layers {
         check_finite(layer)?;
@@ -226,7 +232,12 @@ fn quantize_layer(
         .iter()
         .flat_map(|q| &q.weight)
         .fold(0.0f64, |m, w| m.max(w.abs()));
-    let fan_in: usize = layer.inputs.iter().map(|q| q.source_size).sum();
+    // Weights summed into one neuron (a conv output sees one kernel window).
+    let fan_in: usize = layer
+        .inputs
+        .iter()
+        .map(|q| q.conv.as_ref().map_or(q.source_size, |g| g.per_channel()))
+        .sum();
     // Keep fan_in << (weight_bits - 1 + shift) below 2^61 (the contract's exactness bound).
     let max_shift = MAX_WEIGHT_SHIFT.min(60u32.saturating_sub(p.weight_bits - 1 + bits_of(fan_in)));
     let (w_lsb, shift, fits) = match weight_lsb(max_w, p.weight_bits) {
@@ -272,6 +283,7 @@ fn quantize_layer(
                 .collect(),
             delayed: q.delayed,
             origin: q.origin.clone(),
+            conv: q.conv.as_ref().map(qconv),
         })
         .collect();
     let (mut th, mut bias_t, mut clip, mut dec) = (
@@ -364,5 +376,18 @@ fn map_reset(reset: ResetMode, zero: ZeroResetInput) -> QReset {
         (ResetMode::Zero, ZeroResetInput::Keep) => QReset::ZeroKeepInput,
         (ResetMode::Zero, ZeroResetInput::Drop) => QReset::ZeroDropInput,
         (ResetMode::None, _) => QReset::None,
+    }
+}
+
+/// The contract's copy of a float convolution geometry.
+fn qconv(g: &spikeloom_float::ConvGeometry) -> QConv {
+    QConv {
+        input: g.input,
+        output: g.output,
+        kernel: g.kernel,
+        stride: g.stride,
+        padding: g.padding,
+        dilation: g.dilation,
+        groups: g.groups,
     }
 }

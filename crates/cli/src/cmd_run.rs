@@ -1,0 +1,504 @@
+//! `spikeloom run`: stream input samples through a programmed board over its UART host link,
+//! print the same summary as `simulate`, and check every output spike against the integer
+//! model the design was generated from (`DIR/model.q.json`).
+
+use crate::cmd_generate::{Manifest, MANIFEST, QNET_FILE};
+use crate::input::{accuracy, load_labels, load_spikes, Spikes};
+use crate::CliError;
+use anyhow::anyhow;
+use clap::Args;
+use spikeloom_hostlink::{open_serial, Link};
+use spikeloom_npy::{write_npz, NpyArray, NpyData};
+use spikeloom_qnet::{QNet, SpikeSteps};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// `run` arguments.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Directory written by `spikeloom build` (or `generate`) for the programmed bitstream.
+    pub dir: PathBuf,
+    /// Serial port of the board's host link (e.g. /dev/ttyUSB1).
+    #[arg(long)]
+    pub port: String,
+    /// Input spikes `.npy`, time-major `[T, N, F]` or `[T, F]`, uint8/bool.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Class labels `.npy` `[N]`: print accuracy (spike-count argmax of the output layer).
+    #[arg(long)]
+    pub labels: Option<PathBuf>,
+    /// Baud rate [default: the one the design was built for].
+    #[arg(long)]
+    pub baud: Option<u32>,
+    /// How long to wait for each reply, milliseconds.
+    #[arg(long, default_value_t = 2000)]
+    pub timeout_ms: u64,
+    /// Write `spikes` `[T, N, O]` uint8 (the board's output spikes) to this `.npz`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Output spikes the board produced, `[T][N][O]` row-major.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoardRun {
+    /// Steps.
+    pub t: usize,
+    /// Samples.
+    pub n: usize,
+    /// Output neurons.
+    pub o: usize,
+    /// 0/1 spikes.
+    pub spikes: Vec<u8>,
+}
+
+impl BoardRun {
+    /// Spike count per output neuron for each sample.
+    pub fn counts(&self) -> Vec<Vec<u32>> {
+        let mut counts = vec![vec![0u32; self.o]; self.n];
+        for (i, &s) in self.spikes.iter().enumerate() {
+            counts[(i / self.o) % self.n][i % self.o] += u32::from(s);
+        }
+        counts
+    }
+}
+
+/// Run the command.
+pub fn run(args: &RunArgs) -> Result<(), CliError> {
+    let (manifest, qnet) = load_design(&args.dir)?;
+    let input = load_spikes(&args.input, manifest.input_size)?;
+    let labels = args
+        .labels
+        .as_ref()
+        .map(|p| load_labels(p, input.n))
+        .transpose()?;
+    let baud = args.baud.unwrap_or(manifest.baud);
+    let port = open_serial(&args.port, baud, Duration::from_millis(args.timeout_ms)).map_err(|e| {
+        CliError::input(anyhow!(
+            "cannot open serial port {}: {e}; check the device name (ls /dev/ttyUSB* /dev/ttyACM*) and permissions",
+            args.port
+        ))
+    })?;
+    let mut link = Link::new(port);
+    let started = Instant::now();
+    let mut last = Instant::now();
+    let mut progress = |done: usize| {
+        if last.elapsed() >= Duration::from_secs(2) || done == input.n {
+            eprintln!(
+                "  {done}/{} samples ({:.0} s)",
+                input.n,
+                started.elapsed().as_secs_f64()
+            );
+            last = Instant::now();
+        }
+    };
+    let out = run_on_link(&mut link, &manifest, &input, &mut progress)?;
+    for note in link.notes() {
+        eprintln!("warning: host link: {note}");
+    }
+    summary(&out, labels.as_deref(), started.elapsed());
+    if let Some(path) = &args.out {
+        write_spikes(&out, path)?;
+        println!("wrote {}", path.display());
+    }
+    check_against_model(&qnet, &input, &out)
+}
+
+/// Read the manifest and the integer network of a design directory.
+pub fn load_design(dir: &Path) -> Result<(Manifest, QNet), CliError> {
+    let read = |name: &str| {
+        let path = dir.join(name);
+        std::fs::read_to_string(&path).map_err(|e| {
+            CliError::input(anyhow!(
+                "cannot read {}: {e}; pass the directory written by `spikeloom build`",
+                path.display()
+            ))
+        })
+    };
+    let manifest: Manifest = serde_json::from_str(&read(MANIFEST)?)
+        .map_err(|e| CliError::input(anyhow!("{}: {e}", dir.join(MANIFEST).display())))?;
+    let qnet = QNet::from_json_str(&read(QNET_FILE)?)
+        .map_err(|e| CliError::input(anyhow!("{}: {e}", dir.join(QNET_FILE).display())))?;
+    Ok((manifest, qnet))
+}
+
+/// Check the device runs this design, then stream every sample (reset, steps, counts).
+pub fn run_on_link<T: Read + Write>(
+    link: &mut Link<T>,
+    m: &Manifest,
+    input: &Spikes,
+    progress: &mut dyn FnMut(usize),
+) -> Result<BoardRun, CliError> {
+    let fail =
+        |e: spikeloom_hostlink::LinkError| CliError::failure(anyhow!("board `{}`: {e}", m.board));
+    let status = link.status().map_err(fail)?;
+    if (
+        usize::from(status.input_size),
+        usize::from(status.output_size),
+    ) != (m.input_size, m.output_size)
+    {
+        return Err(CliError::failure(anyhow!(
+            "the board runs a design with {} inputs and {} outputs, but {} was built for {} and {}; \
+             program the board with this directory's bitstream",
+            status.input_size, status.output_size, MANIFEST, m.input_size, m.output_size
+        )));
+    }
+    let mut spikes = vec![0u8; input.t * input.n * m.output_size];
+    for n in 0..input.n {
+        let steps: Vec<Vec<u32>> = (0..input.t)
+            .map(|t| {
+                let row = &input.data[(t * input.n + n) * input.f..][..input.f];
+                (0u32..)
+                    .zip(row)
+                    .filter(|(_, &s)| s != 0)
+                    .map(|(i, _)| i)
+                    .collect()
+            })
+            .collect();
+        let outputs = link.run_sample(m.input_size, &steps).map_err(fail)?;
+        let mut expected_counts = vec![0u32; m.output_size];
+        for (t, events) in outputs.iter().enumerate() {
+            for &o in events {
+                let o = o as usize;
+                if o >= m.output_size {
+                    return Err(CliError::failure(anyhow!(
+                        "board sent output event {o} at sample {n} step {t}, but the design has {} outputs",
+                        m.output_size
+                    )));
+                }
+                spikes[(t * input.n + n) * m.output_size + o] = 1;
+                expected_counts[o] += 1;
+            }
+        }
+        // The device counts on its own: a mismatch means step replies were lost or corrupted.
+        let counts: Vec<u32> = link
+            .counts()
+            .map_err(fail)?
+            .into_iter()
+            .map(u32::from)
+            .collect();
+        if counts != expected_counts {
+            return Err(CliError::failure(anyhow!(
+                "sample {n}: the board's spike counts {counts:?} differ from its step replies {expected_counts:?}"
+            )));
+        }
+        progress(n + 1);
+    }
+    Ok(BoardRun {
+        t: input.t,
+        n: input.n,
+        o: m.output_size,
+        spikes,
+    })
+}
+
+/// The output layer's spikes of the integer model, `[T][N][O]`.
+pub fn model_outputs(qnet: &QNet, input: &Spikes) -> Result<Vec<u8>, CliError> {
+    let steps =
+        SpikeSteps::new(input.t, input.n, input.f, input.data.clone()).map_err(CliError::input)?;
+    let trace = spikeloom_qnet::eval(qnet, &steps).map_err(CliError::failure)?;
+    Ok(trace.layers[qnet.output_layer].spikes.clone())
+}
+
+/// Exit 1 when the board's spikes differ from the integer model's.
+fn check_against_model(qnet: &QNet, input: &Spikes, out: &BoardRun) -> Result<(), CliError> {
+    let want = model_outputs(qnet, input)?;
+    match (0..want.len()).find(|&i| out.spikes.get(i) != Some(&want[i])) {
+        None => {
+            println!(
+                "board == integer model: all {} output spikes identical",
+                want.len()
+            );
+            Ok(())
+        }
+        Some(i) => {
+            let row = i / out.o.max(1);
+            Err(CliError::failure(anyhow!(
+                "the board's output differs from the integer model at sample {} step {} neuron {}: \
+                 board {}, model {}",
+                row % out.n.max(1),
+                row / out.n.max(1),
+                i % out.o.max(1),
+                out.spikes.get(i).copied().unwrap_or(0),
+                want[i]
+            )))
+        }
+    }
+}
+
+/// The `simulate`-style summary.
+fn summary(out: &BoardRun, labels: Option<&[i64]>, took: Duration) {
+    let total: u64 = out.spikes.iter().map(|&s| u64::from(s)).sum();
+    println!(
+        "engine board: {} steps x {} samples, {} output neurons, {total} output spikes ({:.1} s)",
+        out.t,
+        out.n,
+        out.o,
+        took.as_secs_f64()
+    );
+    if let Some(labels) = labels {
+        println!(
+            "accuracy {:.2}% (spike-count argmax, {} samples)",
+            100.0 * accuracy(&out.counts(), labels),
+            out.n
+        );
+    }
+}
+
+fn write_spikes(out: &BoardRun, path: &Path) -> Result<(), CliError> {
+    let spikes = NpyArray {
+        shape: vec![out.t, out.n, out.o],
+        data: NpyData::U8(out.spikes.clone()),
+    };
+    write_npz(path, &[("spikes", &spikes)])
+        .map_err(|e| CliError::failure(anyhow!("writing {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    //! `run_on_link` against the generated design inside the real board top (UART, framing,
+    //! bridge) simulated in Icarus with a bit-level UART testbench: the device bytes are
+    //! recorded, then replayed to the host code. Skipped without iverilog unless
+    //! SPIKELOOM_REQUIRE_TOOLS=1.
+
+    use super::*;
+    use crate::args::{Cli, Command as CliCommand};
+    use crate::cmd_generate::{prepare, write, BOARD_DIR, RTL_DIR};
+    use clap::Parser;
+    use spikeloom_hostlink::Command;
+    use spikeloom_toolchain::process::{find_program, run, ToolCommand};
+    use std::fmt::Write as _;
+
+    const CLK_HZ: u32 = 8_000_000;
+    const BAUD: u32 = 1_000_000;
+
+    /// Bit-level UART testbench around `spikeloom_board_top` (script: `B xx` send a byte,
+    /// `Q k` wait for k device frames); every device byte is written as a hex line.
+    fn testbench(m: &Manifest, in_w: u32, out_w: u32) -> String {
+        format!(
+            r#"module tb_run;
+  localparam integer BIT = {bit};
+  reg clk = 0;
+  always #5 clk = ~clk;
+  reg rx = 1'b1;
+  wire tx;
+  wire [2:0] led;
+  spikeloom_board_top #(.CLK_HZ({CLK_HZ}), .BAUD({BAUD}), .IN_SIZE({ins}), .OUT_SIZE({outs}),
+    .IN_W({in_w}), .OUT_W({out_w}), .N_LEDS(3), .LED_INVERT(3'b000), .TIMEOUT(100000))
+    dut (.clk(clk), .uart_rx(rx), .uart_tx(tx), .led(led));
+  integer script, out, r, i, j, n, frames = 0, state = 0, left = 0;
+  reg [8*4-1:0] op;
+  reg [31:0] arg;
+  reg [7:0] b;
+  task send(input [7:0] v);
+    begin
+      rx = 0; repeat (BIT) @(posedge clk);
+      for (i = 0; i < 8; i = i + 1) begin rx = v[i]; repeat (BIT) @(posedge clk); end
+      rx = 1; repeat (BIT) @(posedge clk);
+    end
+  endtask
+  initial forever begin
+    @(negedge tx);
+    repeat (BIT / 2) @(posedge clk);
+    for (j = 0; j < 8; j = j + 1) begin repeat (BIT) @(posedge clk); b[j] = tx; end
+    repeat (BIT) @(posedge clk);
+    $fdisplay(out, "%02x", b);
+    case (state)
+      0: if (b == 8'hA5) state = 1;
+      1: state = 2;
+      2: begin left = b; state = 3; end
+      3: begin left = left + 256 * b; state = (left == 0) ? 5 : 4; end
+      4: begin left = left - 1; if (left == 0) state = 5; end
+      default: begin frames = frames + 1; state = 0; end
+    endcase
+  end
+  initial begin
+    script = $fopen("script.txt", "r");
+    out = $fopen("device.hex", "w");
+    repeat (64) @(posedge clk);
+    while (!$feof(script)) begin
+      r = $fscanf(script, "%s %h\n", op, arg);
+      if (r == 2 && op == "B") send(arg[7:0]);
+      if (r == 2 && op == "Q") begin
+        n = 0;
+        while (frames < arg && n < 1000000) begin @(posedge clk); n = n + 1; end
+        if (frames < arg) begin $display("tb_run: timeout"); $fclose(out); $finish; end
+      end
+    end
+    repeat (20 * BIT) @(posedge clk);
+    $fclose(out);
+    $finish;
+  end
+endmodule
+"#,
+            bit = CLK_HZ / BAUD,
+            ins = m.input_size,
+            outs = m.output_size,
+        )
+    }
+
+    /// What `run_on_link` sends, one command per expected reply frame.
+    fn commands(input: &Spikes, input_size: usize) -> Vec<Command> {
+        let mut cmds = vec![Command::Status];
+        for n in 0..input.n {
+            cmds.push(Command::Reset);
+            for t in 0..input.t {
+                let row = &input.data[(t * input.n + n) * input.f..][..input.f];
+                let events = (0u32..)
+                    .zip(row)
+                    .filter(|(_, &s)| s != 0)
+                    .map(|(i, _)| i)
+                    .collect();
+                cmds.push(Command::Step { input_size, events });
+            }
+            cmds.push(Command::Counts);
+        }
+        cmds
+    }
+
+    /// Device bytes in, host bytes out, one byte per read like a slow serial port.
+    struct Replay {
+        device: std::io::Cursor<Vec<u8>>,
+        sent: Vec<u8>,
+    }
+
+    impl Read for Replay {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(1);
+            self.device.read(&mut buf[..n])
+        }
+    }
+
+    impl Write for Replay {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.sent.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn sources(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "v"))
+            .map(|p| p.display().to_string())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn run_streams_samples_through_the_simulated_board() {
+        let (Some(iverilog), Some(vvp)) = (
+            find_program(Path::new("iverilog")),
+            find_program(Path::new("vvp")),
+        ) else {
+            assert!(
+                std::env::var("SPIKELOOM_REQUIRE_TOOLS").as_deref() != Ok("1"),
+                "iverilog/vvp required"
+            );
+            println!("skipped: iverilog not installed");
+            return;
+        };
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let fixture = root.join("tests/fixtures/models/mlp_subtract");
+        let dir = std::env::temp_dir().join(format!("spikeloom-cli-run-{}", std::process::id()));
+        let model = fixture.join("model.nir").display().to_string();
+        let out = dir.display().to_string();
+        let cli = Cli::parse_from([
+            "spikeloom",
+            "generate",
+            &model,
+            "--board",
+            "icebreaker",
+            "-o",
+            &out,
+        ]);
+        let CliCommand::Generate(g) = cli.command else {
+            unreachable!()
+        };
+        let design = prepare(&g.model, &g.quant, &g.hw).unwrap();
+        write(&design, &dir).unwrap();
+        let iface = design.plan.top_interface();
+
+        // Two samples of the fixture, 6 steps each, keep the simulation short.
+        let full = load_spikes(&fixture.join("input.npy"), design.manifest.input_size)
+            .unwrap()
+            .take_samples(2);
+        let t = 6;
+        let input = Spikes {
+            t,
+            n: full.n,
+            f: full.f,
+            data: full.data[..t * full.n * full.f].to_vec(),
+        };
+
+        let cmds = commands(&input, design.manifest.input_size);
+        let mut script = String::new();
+        let mut host_bytes = Vec::new();
+        for (k, c) in cmds.iter().enumerate() {
+            let frame = c.encode().unwrap();
+            for b in &frame {
+                let _ = writeln!(script, "B {b:02x}");
+            }
+            let _ = writeln!(script, "Q {:x}", k + 1);
+            host_bytes.extend(frame);
+        }
+        let sim = dir.join("sim");
+        std::fs::create_dir_all(&sim).unwrap();
+        std::fs::write(dir.join(RTL_DIR).join("script.txt"), &script).unwrap();
+        std::fs::write(
+            sim.join("tb_run.v"),
+            testbench(&design.manifest, iface.in_w, iface.out_w),
+        )
+        .unwrap();
+        let mut args: Vec<String> = ["-g2005", "-o", "tb.vvp", "-s", "tb_run", "tb_run.v"]
+            .map(String::from)
+            .to_vec();
+        args.extend(sources(&dir.join(RTL_DIR)));
+        args.extend(sources(&dir.join(BOARD_DIR)));
+        let cmd = |program: PathBuf, args: Vec<String>, cwd: PathBuf| ToolCommand {
+            step: "icarus".into(),
+            program,
+            args,
+            cwd,
+            log: None,
+        };
+        run(&cmd(iverilog, args, sim.clone())).unwrap();
+        // The memory images are read relative to the working directory: run in rtl/.
+        let vvp_args = vec!["-n".into(), sim.join("tb.vvp").display().to_string()];
+        let log = run(&cmd(vvp, vvp_args, dir.join(RTL_DIR))).unwrap();
+        assert!(!log.stdout.contains("tb_run:"), "{}", log.stdout);
+        let hex = std::fs::read_to_string(dir.join(RTL_DIR).join("device.hex")).unwrap();
+        let device: Vec<u8> = hex
+            .lines()
+            .map(|l| u8::from_str_radix(l.trim(), 16).unwrap())
+            .collect();
+
+        let mut link = Link::new(Replay {
+            device: std::io::Cursor::new(device),
+            sent: Vec::new(),
+        });
+        let mut done = Vec::new();
+        let got = run_on_link(&mut link, &design.manifest, &input, &mut |n| done.push(n)).unwrap();
+        assert!(link.notes().is_empty(), "{:?}", link.notes());
+        assert_eq!(done, (1..=input.n).collect::<Vec<_>>());
+        assert_eq!(
+            link.into_inner().sent,
+            host_bytes,
+            "the host sends exactly the scripted commands"
+        );
+        // The board's spikes are the integer model's, computed independently by the golden model.
+        let want = model_outputs(&design.model.qnet, &input).unwrap();
+        assert_eq!(got.spikes, want);
+        assert!(
+            want.contains(&1),
+            "the check is meaningful only if something spikes"
+        );
+        check_against_model(&design.model.qnet, &input, &got).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

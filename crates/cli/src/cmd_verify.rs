@@ -1,0 +1,225 @@
+//! `spikeloom verify`: float vs fixed (reported), fixed == cycle model == RTL (Verilator and
+//! Icarus), bit for bit and cycle for cycle. Exits 1 on any mismatch and leaves a reproducer.
+
+use crate::args::{SimulatorArg, VerifyArgs};
+use crate::cmd_simulate::hardware_plan;
+use crate::input::{accuracy, load_labels, load_spikes, Spikes};
+use crate::model::{calibration, load_nir, lower, quant_config};
+use crate::CliError;
+use anyhow::anyhow;
+use spikeloom_cosim::{compare_logs, decode_log, stimulus_from_spikes, Simulator};
+use spikeloom_float::FloatTrace;
+use spikeloom_plan::Plan;
+use spikeloom_qnet::{QNet, QTrace, SpikeSteps};
+use std::path::{Path, PathBuf};
+
+/// Mismatch count and first difference of one layer between two integer traces.
+struct LayerDiff {
+    mismatches: usize,
+    first: Option<(usize, usize, usize)>,
+}
+
+/// Run the command.
+pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
+    let loaded = load_nir(&args.model)?;
+    let net = lower(&loaded, &args.model)?;
+    let all = load_spikes(&args.input, net.input_size)?;
+    let input = all.take_samples(args.samples.unwrap_or(all.n));
+    let labels = match &args.labels {
+        Some(p) => Some(load_labels(p, all.n)?[..input.n].to_vec()),
+        None => None,
+    };
+    let calib_spikes = match &args.quant.calibrate {
+        Some(p) => load_spikes(p, net.input_size)?,
+        None => input.clone(),
+    };
+    let calib = calibration(&net, &calib_spikes, None)?;
+    let (mut q, _) = spikeloom_quant::quantize(&net, Some(&calib), &quant_config(&args.quant)?)
+        .map_err(|e| CliError::input(anyhow!("{}: {e}", args.model.model.display())))?;
+    q.provenance.insert(0, ("source_sha256".into(), loaded.sha256.clone()));
+    let steps = SpikeSteps::new(input.t, input.n, input.f, input.data.clone())
+        .map_err(CliError::input)?;
+    let float = calibration(&net, &input, None)?.float;
+    let fixed = spikeloom_qnet::eval(&q, &steps).map_err(CliError::failure)?;
+    let plan = hardware_plan(&q, &args.board, args.lanes, false)?;
+    eprintln!(
+        "verify: {} samples x {} steps, {} layers, board {} ({} lanes max)",
+        input.n,
+        input.t,
+        q.layers.len(),
+        args.board,
+        plan.cores.iter().map(|c| c.lanes).max().unwrap_or(1)
+    );
+
+    println!("float vs fixed (quantization; reported, not required to be equal)");
+    print_float_vs_fixed(&q, &float, &fixed);
+    if let Some(labels) = &labels {
+        let acc = |spikes: &[u8]| accuracy(&counts(spikes, input.t, input.n, q.layers[q.output_layer].size), labels);
+        println!(
+            "  accuracy: float {:.2}%  fixed {:.2}%",
+            100.0 * acc(&float.layers[q.output_layer].spikes),
+            100.0 * acc(&fixed.layers[q.output_layer].spikes)
+        );
+    }
+
+    let mut failed = false;
+    println!("\nfixed == cycle model == RTL (every layer, step, neuron: spikes and membranes)");
+    println!("  {:<10} {:<14} {:>10} {:>10}  first difference (step, sample, neuron)", "engine", "layer", "spikes", "membranes");
+    let cycle = spikeloom_cyclesim::simulate(&plan, &steps).map_err(CliError::failure)?;
+    for (l, layer) in q.layers.iter().enumerate() {
+        let d = diff(&fixed, l, &cycle.spikes[l], &cycle.membranes[l].iter().map(|&v| i64::from(v)).collect::<Vec<_>>(), &input);
+        failed |= print_diff("cycle", &layer.name, &d);
+    }
+    let stim = stimulus_from_spikes(&input.data, [input.t, input.n, input.f]).map_err(CliError::failure)?;
+    let cycle_log = spikeloom_cyclesim::CycleSim::new(&plan).run_stimulus(&stim).map_err(CliError::failure)?;
+    let work = work_dir(args, &plan);
+    let bundle_dir = work.join("rtl");
+    spikeloom_verilog::generate(&plan, &spikeloom_verilog::GenOptions::default())
+        .write_to(&bundle_dir)
+        .map_err(|e| CliError::failure(anyhow!("cannot write {}: {e}", bundle_dir.display())))?;
+    let iface = plan.top_interface();
+    let mut cycle_rows = vec![("cycle".to_string(), cycle.cycles_per_step.clone())];
+    for sim in simulators(args.simulator) {
+        eprintln!("verify: running {sim} on {} ...", bundle_dir.display());
+        let log = spikeloom_cosim::run_rtl(&bundle_dir, &iface, &stim, sim, &work.join(sim.to_string()))
+            .map_err(CliError::failure)?;
+        let name = sim.to_string();
+        if let Some(m) = compare_logs(&cycle_log, &log) {
+            println!("  {name:<10} log differs from the cycle model: {m}");
+            failed = true;
+            write_reproducer(&work, &q, &input, &stim, &cycle_log, &log, &name)?;
+        }
+        let rtl = decode_log(&log, &iface, input.t, input.n).map_err(CliError::failure)?;
+        for (l, layer) in q.layers.iter().enumerate() {
+            let d = diff(&fixed, l, &rtl.layers[l].spikes, &rtl.layers[l].membranes, &input);
+            failed |= print_diff(&name, &layer.name, &d);
+        }
+        cycle_rows.push((name, rtl.cycles_per_step));
+    }
+
+    println!("\ncycles per step (mean / min / max over every step of every sample)");
+    let reference = cycle_rows[0].1.clone();
+    for (name, rows) in &cycle_rows {
+        let all: Vec<u64> = rows.iter().flatten().copied().collect();
+        let mean = all.iter().sum::<u64>() as f64 / all.len().max(1) as f64;
+        let same = *rows == reference;
+        failed |= !same;
+        println!(
+            "  {name:<10} {mean:>9.1} {:>6} {:>6}  {}",
+            all.iter().min().unwrap_or(&0),
+            all.iter().max().unwrap_or(&0),
+            if same { "equal to the cycle model" } else { "DIFFERS from the cycle model" }
+        );
+    }
+    if failed {
+        return Err(CliError::failure(anyhow!(
+            "verification FAILED; reproducer and logs in {}",
+            work.display()
+        )));
+    }
+    println!("\nverify: PASS (0 mismatches; work files in {})", work.display());
+    Ok(())
+}
+
+fn simulators(arg: SimulatorArg) -> Vec<Simulator> {
+    match arg {
+        SimulatorArg::Both => vec![Simulator::Verilator, Simulator::Icarus],
+        SimulatorArg::Verilator => vec![Simulator::Verilator],
+        SimulatorArg::Icarus => vec![Simulator::Icarus],
+        SimulatorArg::None => vec![],
+    }
+}
+
+fn work_dir(args: &VerifyArgs, plan: &Plan) -> PathBuf {
+    args.work.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("spikeloom-verify-{}", &plan.model_hash[..plan.model_hash.len().min(12)]))
+    })
+}
+
+fn counts(spikes: &[u8], t: usize, n: usize, o: usize) -> Vec<Vec<u32>> {
+    let mut c = vec![vec![0u32; o]; n];
+    for step in 0..t {
+        for (s, row) in c.iter_mut().enumerate() {
+            for (k, v) in row.iter_mut().enumerate() {
+                *v += u32::from(spikes[(step * n + s) * o + k]);
+            }
+        }
+    }
+    c
+}
+
+fn print_float_vs_fixed(q: &QNet, float: &FloatTrace, fixed: &QTrace) {
+    for (l, layer) in q.layers.iter().enumerate() {
+        let (f, x) = (&float.layers[l].spikes, &fixed.layers[l].spikes);
+        let agree = f.iter().zip(x).filter(|(a, b)| a == b).count();
+        let (fs, xs): (u64, u64) = (f.iter().map(|&v| u64::from(v)).sum(), x.iter().map(|&v| u64::from(v)).sum());
+        println!(
+            "  {:<14} spike agreement {:>7.3}%  spikes float {fs} fixed {xs}  saturations {}",
+            layer.name,
+            100.0 * agree as f64 / f.len().max(1) as f64,
+            fixed.layers[l].saturations.total()
+        );
+    }
+}
+
+fn diff(fixed: &QTrace, l: usize, spikes: &[u8], membranes: &[i64], input: &Spikes) -> LayerDiff {
+    let g = &fixed.layers[l];
+    let size = g.size;
+    let mut d = LayerDiff { mismatches: 0, first: None };
+    for (i, ((&gs, &gv), (&s, &v))) in g.spikes.iter().zip(&g.membrane).zip(spikes.iter().zip(membranes)).enumerate() {
+        if gs != s || i64::from(gv) != v {
+            d.mismatches += 1;
+            if d.first.is_none() {
+                let row = i / size;
+                d.first = Some((row / input.n, row % input.n, i % size));
+            }
+        }
+    }
+    if spikes.len() != g.spikes.len() || membranes.len() != g.membrane.len() {
+        d.mismatches += 1;
+    }
+    d
+}
+
+fn print_diff(engine: &str, layer: &str, d: &LayerDiff) -> bool {
+    let first = d.first.map_or("-".to_string(), |(t, n, k)| format!("({t}, {n}, {k})"));
+    println!("  {engine:<10} {layer:<14} {:>10} {:>10}  {first}", d.mismatches, d.mismatches);
+    d.mismatches > 0
+}
+
+fn write_reproducer(
+    work: &Path,
+    q: &QNet,
+    input: &Spikes,
+    stim: &[spikeloom_cosim::StimCmd],
+    expected: &[spikeloom_cosim::LogLine],
+    got: &[spikeloom_cosim::LogLine],
+    sim: &str,
+) -> Result<(), CliError> {
+    let dir = work.join(format!("reproducer-{sim}"));
+    let write = |name: &str, text: String| {
+        std::fs::write(dir.join(name), text)
+            .map_err(|e| CliError::failure(anyhow!("cannot write {}: {e}", dir.join(name).display())))
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| CliError::failure(anyhow!("{}: {e}", dir.display())))?;
+    write("model.q.json", q.to_json_string())?;
+    write("stimulus.txt", spikeloom_cosim::format_stimulus(stim))?;
+    write("expected.log", spikeloom_cosim::format_log(expected))?;
+    write(&format!("{sim}.log"), spikeloom_cosim::format_log(got))?;
+    let array = spikeloom_npy::NpyArray {
+        shape: vec![input.t, input.n, input.f],
+        data: spikeloom_npy::NpyData::U8(input.data.clone()),
+    };
+    write(
+        "README.txt",
+        format!(
+            "Reproduce: spikeloom simulate model.q.json --input input.npy --engine cycle; \
+             the RTL ({sim}) log differs from expected.log (the cycle model's). Rerun the RTL with \
+             sim/README.md's instructions on stimulus.txt.\n"
+        ),
+    )?;
+    std::fs::write(dir.join("input.npy"), spikeloom_npy::write_npy_bytes(&array))
+        .map_err(|e| CliError::failure(anyhow!("{}: {e}", dir.display())))?;
+    eprintln!("reproducer written to {}", dir.display());
+    Ok(())
+}
