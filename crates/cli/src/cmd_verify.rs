@@ -4,7 +4,7 @@
 use crate::args::{SimulatorArg, VerifyArgs};
 use crate::cmd_simulate::hardware_plan;
 use crate::input::{accuracy, load_labels, load_spikes, Spikes};
-use crate::model::{calibration, load_nir, lower, quant_config};
+use crate::model::{calibration, is_qnet_file, load_nir, load_qnet, lower, quant_config};
 use crate::CliError;
 use anyhow::anyhow;
 use spikeloom_cosim::{compare_logs, decode_log, stimulus_from_spikes, Simulator};
@@ -21,25 +21,13 @@ struct LayerDiff {
 
 /// Run the command.
 pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
-    let loaded = load_nir(&args.model)?;
-    let net = lower(&loaded, &args.model)?;
-    let all = load_spikes(&args.input, net.input_size)?;
-    let input = all.take_samples(args.samples.unwrap_or(all.n));
+    let (q, float, input) = integer_model(args)?;
     let labels = match &args.labels {
-        Some(p) => Some(load_labels(p, all.n)?[..input.n].to_vec()),
+        Some(p) => Some(load_labels(p, load_spikes(&args.input, q.input_size)?.n)?[..input.n].to_vec()),
         None => None,
     };
-    let calib_spikes = match &args.quant.calibrate {
-        Some(p) => load_spikes(p, net.input_size)?,
-        None => input.clone(),
-    };
-    let calib = calibration(&net, &calib_spikes, None)?;
-    let (mut q, _) = spikeloom_quant::quantize(&net, Some(&calib), &quant_config(&args.quant)?)
-        .map_err(|e| CliError::input(anyhow!("{}: {e}", args.model.model.display())))?;
-    q.provenance.insert(0, ("source_sha256".into(), loaded.sha256.clone()));
     let steps = SpikeSteps::new(input.t, input.n, input.f, input.data.clone())
         .map_err(CliError::input)?;
-    let float = calibration(&net, &input, None)?.float;
     let fixed = spikeloom_qnet::eval(&q, &steps).map_err(CliError::failure)?;
     let plan = hardware_plan(&q, &args.board, args.lanes, false)?;
     eprintln!(
@@ -51,15 +39,27 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
         plan.cores.iter().map(|c| c.lanes).max().unwrap_or(1)
     );
 
-    println!("float vs fixed (quantization; reported, not required to be equal)");
-    print_float_vs_fixed(&q, &float, &fixed);
-    if let Some(labels) = &labels {
-        let acc = |spikes: &[u8]| accuracy(&counts(spikes, input.t, input.n, q.layers[q.output_layer].size), labels);
-        println!(
-            "  accuracy: float {:.2}%  fixed {:.2}%",
-            100.0 * acc(&float.layers[q.output_layer].spikes),
-            100.0 * acc(&fixed.layers[q.output_layer].spikes)
-        );
+    let acc = |spikes: &[u8], labels: &[i64]| {
+        accuracy(&counts(spikes, input.t, input.n, q.layers[q.output_layer].size), labels)
+    };
+    match &float {
+        Some(float) => {
+            println!("float vs fixed (quantization; reported, not required to be equal)");
+            print_float_vs_fixed(&q, float, &fixed);
+            if let Some(labels) = &labels {
+                println!(
+                    "  accuracy: float {:.2}%  fixed {:.2}%",
+                    100.0 * acc(&float.layers[q.output_layer].spikes, labels),
+                    100.0 * acc(&fixed.layers[q.output_layer].spikes, labels)
+                );
+            }
+        }
+        None => {
+            println!("float vs fixed: skipped (the model is a quantized .q.json)");
+            if let Some(labels) = &labels {
+                println!("  accuracy: fixed {:.2}%", 100.0 * acc(&fixed.layers[q.output_layer].spikes, labels));
+            }
+        }
     }
 
     let mut failed = false;
@@ -119,6 +119,30 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     }
     println!("\nverify: PASS (0 mismatches; work files in {})", work.display());
     Ok(())
+}
+
+/// The integer network, the float trace of the input (for a `.nir`) and the input samples.
+fn integer_model(args: &VerifyArgs) -> Result<(QNet, Option<FloatTrace>, Spikes), CliError> {
+    if is_qnet_file(&args.model.model) {
+        let model = load_qnet(&args.model, &args.quant)?;
+        let all = load_spikes(&args.input, model.qnet.input_size)?;
+        let input = all.take_samples(args.samples.unwrap_or(all.n));
+        return Ok((model.qnet, None, input));
+    }
+    let loaded = load_nir(&args.model)?;
+    let net = lower(&loaded, &args.model)?;
+    let all = load_spikes(&args.input, net.input_size)?;
+    let input = all.take_samples(args.samples.unwrap_or(all.n));
+    let calib_spikes = match &args.quant.calibrate {
+        Some(p) => load_spikes(p, net.input_size)?,
+        None => input.clone(),
+    };
+    let calib = calibration(&net, &calib_spikes, None)?;
+    let (mut q, _) = spikeloom_quant::quantize(&net, Some(&calib), &quant_config(&args.quant)?)
+        .map_err(|e| CliError::input(anyhow!("{}: {e}", args.model.model.display())))?;
+    q.provenance.insert(0, ("source_sha256".into(), loaded.sha256.clone()));
+    let float = calibration(&net, &input, None)?.float;
+    Ok((q, Some(float), input))
 }
 
 fn simulators(arg: SimulatorArg) -> Vec<Simulator> {

@@ -76,8 +76,6 @@ fn sha256_hex(bytes: &[u8]) -> String {
 pub struct LoadedModel {
     /// The integer network.
     pub qnet: QNet,
-    /// The float network (absent when the model was a `.q.json`).
-    pub float: Option<FloatNet>,
     /// SHA-256 of the model file.
     pub source_sha256: String,
     /// The quantization report (absent for a `.q.json`).
@@ -106,7 +104,6 @@ pub fn load_qnet_calibrated(
             .map_err(|e| CliError::input(anyhow!("{}: {e}", path.display())))?;
         return Ok(LoadedModel {
             qnet,
-            float: None,
             source_sha256: sha256_hex(&bytes),
             report: None,
         });
@@ -132,7 +129,6 @@ pub fn load_qnet_calibrated(
         .insert(0, ("source_sha256".into(), loaded.sha256.clone()));
     Ok(LoadedModel {
         qnet,
-        float: Some(net),
         source_sha256: loaded.sha256,
         report: Some(report),
     })
