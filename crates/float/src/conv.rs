@@ -278,7 +278,7 @@ mod tests {
                             for kx in 0..3 {
                                 let iy = (oy * 2 + ky) as isize - 1;
                                 let ix = ox + kx;
-                                if iy < 0 || iy >= 5 || ix >= 4 {
+                                if !(0..5).contains(&iy) || ix >= 4 {
                                     continue;
                                 }
                                 let o = (co * 3 + oy) * 2 + ox;

@@ -109,6 +109,13 @@ fn validate_layer(net: &QNet, li: usize, l: &QLayer) -> Result<(), PlanError> {
                 net.layers[s].size
             }
         };
+        if let Some(c) = &p.conv {
+            // The contract has convolution projections (qnet format 2); no core maps them yet.
+            return Err(invalid(l, format!(
+                "projection `{}` is a convolution ({:?} -> {:?}, kernel {:?}), which the hardware plan cannot map yet (no convolution core); only dense projections are supported",
+                p.origin, c.input, c.output, c.kernel
+            )));
+        }
         if p.source_size != src || p.weight.len() != l.size * src {
             return Err(invalid(
                 l,

@@ -1,7 +1,9 @@
 //! Resource estimate (LUT/FF/BRAM/DSP) and the fit check against a device.
 //!
-//! Estimates, not synthesis results: block RAM counts follow the device's RAM geometries exactly,
-//! logic counts are per-bit rules of thumb (an adder bit = 1 LUT4, a register bit = 1 FF).
+//! Estimates, not synthesis results. Memories are placed the way Yosys 0.23 places them (its
+//! cost model, see [`map_memory`]), so block RAM and multiplier counts match `synth_ice40 -dsp` /
+//! `synth_ecp5` (checked by crates/verilog/tests/resources.rs); logic counts are per-bit rules of
+//! thumb (an adder bit = 1 LUT4, a register bit = 1 FF), within about 30% of Yosys' `stat`.
 
 use crate::interface::ubits;
 use crate::types::{CorePlan, Leak, NeuronKind, Plan};
@@ -31,8 +33,19 @@ pub struct FitReport {
     pub problems: Vec<String>,
 }
 
+/// Where Yosys puts one memory of the design.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MemMap {
+    /// Block RAM (SB_RAM40_4K / DP16KD), this many blocks.
+    Bram(u32),
+    /// ECP5 distributed RAM (TRELLIS_DPR16X4), this many 16x4 cells.
+    LutRam(u32),
+    /// Flip-flops and LUTs.
+    Logic,
+}
+
 /// Block RAMs for a `depth x width` memory on `device` (best of the device's aspect ratios).
-pub fn bram_blocks(device: &Device, depth: usize, width: u32) -> u32 {
+fn bram_blocks(device: &Device, depth: usize, width: u32) -> u32 {
     if depth == 0 || width == 0 {
         return 0;
     }
@@ -54,60 +67,142 @@ pub fn bram_blocks(device: &Device, depth: usize, width: u32) -> u32 {
         .unwrap_or(0)
 }
 
-fn leak_cost(leak: Leak, bits: u32, decay_bits: u32, dsp: bool) -> (u32, u32) {
+/// The mapping Yosys' `memory_libmap` chooses for a memory with one registered read port: the
+/// cheapest of block RAM (cost 64 per SB_RAM40_4K, 128 per DP16KD), ECP5 distributed RAM (4 per
+/// 16x4 cell) and soft logic (1 per RAM bit, 1/16 per ROM bit); those are Yosys 0.23's library
+/// costs and default logic costs (`-logic-cost-ram`/`-logic-cost-rom`).
+pub(crate) fn map_memory(device: &Device, depth: usize, width: u32, rom: bool) -> MemMap {
+    let bits = (depth as f64) * f64::from(width);
+    let logic = if rom { bits / 16.0 } else { bits };
+    let blocks = bram_blocks(device, depth, width);
+    let (block_cost, lutram) = match device.family {
+        Family::Ice40 => (64.0, None),
+        Family::Ecp5 => (128.0, Some((depth.div_ceil(16) as u32) * width.div_ceil(4))),
+    };
+    let mut best = (logic, MemMap::Logic);
+    if blocks > 0 && device.bram_count > 0 && f64::from(blocks) * block_cost < best.0 {
+        best = (f64::from(blocks) * block_cost, MemMap::Bram(blocks));
+    }
+    if let Some(cells) = lutram {
+        if f64::from(cells) * 4.0 < best.0 {
+            best = (f64::from(cells) * 4.0, MemMap::LutRam(cells));
+        }
+    }
+    best.1
+}
+
+/// Add a memory with a registered read of `width` bits to `r`.
+fn add_memory(r: &mut Resources, device: &Device, depth: usize, width: u32, rom: bool) {
+    match map_memory(device, depth, width, rom) {
+        MemMap::Bram(n) => r.brams += n,
+        MemMap::LutRam(cells) => {
+            // a 16x4 cell occupies two LUT4 sites; the read register is fabric FFs
+            r.luts += 2 * cells;
+            r.ffs += width;
+        }
+        MemMap::Logic => {
+            let bits = (depth as u32) * width;
+            if rom {
+                // constant tables: about one LUT4 per 16 bits (wider for deep ROMs), plus the
+                // read register
+                r.luts += bits.div_ceil(16) + width * (depth as u32).div_ceil(16).saturating_sub(1);
+            } else {
+                // one FF per bit, a write-enable/read mux LUT per bit
+                r.ffs += bits;
+                r.luts += bits;
+            }
+            r.ffs += width;
+        }
+    }
+}
+
+/// Hard multipliers for one `a x b`-bit product on `device` (0 without DSPs).
+fn dsp_tiles(device: &Device, a: u32, b: u32) -> u32 {
+    let side = match device.family {
+        Family::Ice40 => 16,
+        Family::Ecp5 => 18,
+    };
+    if device.dsp_count == 0 {
+        0
+    } else {
+        a.div_ceil(side) * b.div_ceil(side)
+    }
+}
+
+/// (LUTs, DSPs) of one decay product of a `bits`-wide operand.
+fn leak_cost(leak: Leak, bits: u32, decay_bits: u32, device: &Device) -> (u32, u32) {
     match leak {
-        Leak::ShiftAdd { terms } => (terms.max(1) * bits, 0),
-        Leak::Multiply if dsp => (0, 1),
+        Leak::ShiftAdd { terms } => (terms.saturating_sub(1) * bits, 0),
+        Leak::Multiply if device.dsp_count > 0 => (0, dsp_tiles(device, bits, decay_bits)),
         Leak::Multiply => (bits * decay_bits, 0),
     }
 }
 
 fn core_resources(core: &CorePlan, device: &Device) -> Resources {
     let p = core.lanes as u32;
-    let dsp = device.dsp_count > 0;
-    let (bl, bd) = leak_cost(core.beta_leak, core.work_bits, core.decay_bits(), dsp);
+    let db = core.decay_bits();
+    // The multiplier operands are the stored widths (state/current), sign-extended.
+    let (bl, bd) = leak_cost(core.beta_leak, core.state_bits, db, device);
     let (al, ad) = if core.kind == NeuronKind::CubaLif {
-        leak_cost(core.alpha_leak, core.work_bits, core.decay_bits(), dsp)
+        leak_cost(core.alpha_leak, core.current_bits, db, device)
     } else {
         (0, 0)
     };
-    // Per lane: accumulator adder, X/reset/saturation arithmetic (~6 work-width operations), leak.
-    let lane_luts = core.acc_bits + 6 * core.work_bits + bl + al;
-    let state_w = core.state_bits + core.current_bits;
-    let mut brams = bram_blocks(device, core.weight_depth(), p * core.weight_bits)
-        + bram_blocks(device, core.blocks, p * state_w);
-    let mut rom_bits = (core.weights.len() as u64) * u64::from(core.weight_bits);
-    for param in [
-        &core.bias,
-        &core.theta,
-        &core.v_reset,
-        &core.beta,
-        &core.alpha,
+    // zero-keeping-input reset of a LIF also decays v_reset (a constant product unless a ROM)
+    let vr_decay = core.kind == NeuronKind::Lif
+        && core.reset == spikeloom_qnet::QReset::ZeroKeepInput
+        && (core.v_reset.is_rom() || core.beta.is_rom());
+    let (vl, vd) = if vr_decay {
+        leak_cost(core.beta_leak, core.param_bits, db, device)
+    } else {
+        (0, 0)
+    };
+    // Per lane: accumulator adder, X/reset/saturation/compare arithmetic (~4 work-width
+    // operations after constant folding), the leak.
+    let lane_luts = core.acc_bits + 4 * core.work_bits + bl + al + vl;
+    let addr = ubits(core.weight_depth());
+    let j = core.projections.len() as u32;
+    let ev = ubits(core.size.max(core.fan_in()));
+    let mut r = Resources {
+        luts: p * lane_luts + 40 + 3 * addr * j,
+        // accumulators, FSM, counters (blk, nbase, e), pipeline flags, spike mask, row bases
+        ffs: p * (core.acc_bits + 1) + 3 * ev + 8 + addr * j,
+        dsps: p * (bd + ad + vd),
+        rom_bits: (core.weights.len() as u64) * u64::from(core.weight_bits),
+        ..Resources::default()
+    };
+    add_memory(&mut r, device, core.weight_depth(), p * core.weight_bits, true);
+    let state_w = core.state_bits
+        + if core.kind == NeuronKind::CubaLif {
+            core.current_bits
+        } else {
+            0
+        };
+    add_memory(&mut r, device, core.blocks, p * core.state_bits, false);
+    if state_w > core.state_bits {
+        add_memory(&mut r, device, core.blocks, p * core.current_bits, false);
+    }
+    for (param, bits) in [
+        (&core.bias, core.param_bits),
+        (&core.theta, core.param_bits),
+        (&core.v_reset, core.param_bits),
+        (&core.beta, db),
+        (&core.alpha, db),
     ] {
         if param.is_rom() {
-            brams += bram_blocks(
-                device,
-                core.blocks,
-                p * core.param_bits.max(core.decay_bits()),
-            );
-            rom_bits += (core.blocks as u64) * u64::from(p * core.param_bits);
+            add_memory(&mut r, device, core.blocks, p * bits, true);
+            r.rom_bits += (core.blocks as u64) * u64::from(p * bits);
         }
     }
-    let addr = ubits(core.weight_depth());
-    Resources {
-        luts: p * lane_luts + 120 + 3 * addr * core.projections.len() as u32,
-        ffs: p * (core.acc_bits + 1) + 60 + addr * core.projections.len() as u32,
-        brams,
-        dsps: p * (bd + ad),
-        rom_bits,
-    }
+    r
 }
 
 /// Estimate the plan's resources on `device`.
 pub(crate) fn estimate(plan: &Plan, device: &Device) -> Resources {
+    // controller and shared buses
     let mut total = Resources {
-        luts: 150,
-        ffs: 60,
+        luts: 60 + 10 * plan.ev_bits,
+        ffs: 8 + 3 * plan.ev_bits,
         ..Resources::default()
     };
     for core in &plan.cores {
@@ -119,10 +214,9 @@ pub(crate) fn estimate(plan: &Plan, device: &Device) -> Resources {
         total.rom_bits += r.rom_bits;
     }
     for buf in &plan.buffers {
-        let idx = ubits(buf.depth.saturating_sub(1));
-        total.brams += bram_blocks(device, buf.depth * buf.banks, idx);
-        total.luts += 4 * idx + 20;
-        total.ffs += 2 * ubits(buf.depth) + idx;
+        total.luts += 3 * plan.ev_bits + 4;
+        total.ffs += 2 * plan.ev_bits;
+        add_memory(&mut total, device, buf.depth * buf.banks, plan.ev_bits, false);
     }
     total
 }

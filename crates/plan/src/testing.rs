@@ -115,6 +115,7 @@ pub fn random_qnet(seed: u64) -> QNet {
                     .collect(),
                 delayed,
                 origin: format!("proj{li}_{k}"),
+                conv: None,
             })
             .collect();
         let smax = 1i64 << (state_bits - 2);

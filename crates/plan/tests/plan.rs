@@ -33,6 +33,7 @@ fn dense(name: &str, inputs: usize, size: usize, w: i32) -> QNet {
                 weight: vec![w; inputs * size],
                 delayed: false,
                 origin: "fc1".into(),
+                conv: None,
             }],
             weight_bits: 8,
             weight_shift: 0,

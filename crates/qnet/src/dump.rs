@@ -81,8 +81,23 @@ fn write_layer(f: &mut Formatter<'_>, index: usize, l: &QLayer) -> fmt::Result {
             "  projection `{}` from {src} ({} wide){delayed}",
             p.origin, p.source_size
         )?;
-        for (o, row) in p.weight.chunks(p.source_size.max(1)).enumerate() {
-            writeln!(f, "    w[{o}] {}", Row(row))?;
+        match &p.conv {
+            None => {
+                for (o, row) in p.weight.chunks(p.source_size.max(1)).enumerate() {
+                    writeln!(f, "    w[{o}] {}", Row(row))?;
+                }
+            }
+            Some(c) => {
+                writeln!(
+                    f,
+                    "    conv input {:?} output {:?} kernel {:?} stride {:?} padding {:?} dilation {:?} groups {}",
+                    c.input, c.output, c.kernel, c.stride, c.padding, c.dilation, c.groups
+                )?;
+                let per_out = c.fan_in().max(1);
+                for (co, k) in p.weight.chunks(per_out).enumerate() {
+                    writeln!(f, "    k[{co}] {}", Row(k))?;
+                }
+            }
         }
     }
     Ok(())

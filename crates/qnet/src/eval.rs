@@ -1,11 +1,11 @@
 //! The golden evaluator: computes the contract of `net` (module doc) exactly, event-driven.
 //!
-//! Weights are stored transposed (one row of `layer.size` per source neuron), so a step costs
-//! one row addition per active input spike plus one update per neuron — the same work split
-//! the hardware uses.
+//! Dense weights are stored transposed (one row of `layer.size` per source neuron) and conv
+//! kernels once, so a step costs one row (dense) or one kernel footprint (conv) addition per
+//! active input spike plus one update per neuron — the same work split the hardware uses.
 
 use crate::arith::{decay, saturate};
-use crate::net::{QLayer, QNet, QNeuron, QReset, QSource};
+use crate::net::{QConv, QLayer, QNet, QNeuron, QReset, QSource};
 use crate::spikes::SpikeSteps;
 use crate::trace::{LayerTrace, QTrace, Saturations};
 use crate::validate::QnetError;
@@ -26,11 +26,36 @@ pub enum EvalError {
     },
 }
 
-/// A transposed projection: `rows[i * size .. (i + 1) * size]` are the weights from source `i`.
+/// A projection prepared for event-driven accumulation.
 struct Transposed {
     source: QSource,
     delayed: bool,
-    rows: Vec<i32>,
+    kind: Kind,
+}
+
+enum Kind {
+    /// `rows[i * size .. (i + 1) * size]` are the weights from source `i`.
+    Dense(Vec<i32>),
+    /// Shared kernel; each event adds its footprint (`QConv::for_each_target`).
+    Conv(QConv, Vec<i32>),
+}
+
+impl Transposed {
+    /// Adds the weights reached by the event from source neuron `i` into `acc`.
+    #[inline]
+    fn add_event(&self, i: usize, acc: &mut [i64]) {
+        match &self.kind {
+            Kind::Dense(rows) => {
+                let size = acc.len();
+                for (a, &w) in acc.iter_mut().zip(&rows[i * size..(i + 1) * size]) {
+                    *a += i64::from(w);
+                }
+            }
+            Kind::Conv(conv, kernel) => {
+                conv.for_each_target(i, |o, k| acc[o] += i64::from(kernel[k]));
+            }
+        }
+    }
 }
 
 /// A validated network prepared for repeated runs.
@@ -120,11 +145,7 @@ impl<'a> Evaluator<'a> {
                     acc.resize(layer.size, 0);
                     for p in &self.projections[l] {
                         for &i in ev.source(p.source, p.delayed) {
-                            let row =
-                                &p.rows[i as usize * layer.size..(i as usize + 1) * layer.size];
-                            for (a, &w) in acc.iter_mut().zip(row) {
-                                *a += i64::from(w);
-                            }
+                            p.add_event(i as usize, &mut acc);
                         }
                     }
                     let offset = (t * samples + n) * layer.size;
@@ -151,6 +172,13 @@ impl<'a> Evaluator<'a> {
 }
 
 fn transpose(size: usize, p: &crate::net::QProjection) -> Transposed {
+    if let Some(conv) = &p.conv {
+        return Transposed {
+            source: p.source,
+            delayed: p.delayed,
+            kind: Kind::Conv(conv.clone(), p.weight.clone()),
+        };
+    }
     let mut rows = vec![0i32; p.weight.len()];
     for o in 0..size {
         for i in 0..p.source_size {
@@ -160,7 +188,7 @@ fn transpose(size: usize, p: &crate::net::QProjection) -> Transposed {
     Transposed {
         source: p.source,
         delayed: p.delayed,
-        rows,
+        kind: Kind::Dense(rows),
     }
 }
 

@@ -1,6 +1,6 @@
 //! JSON load/save of a `QNet`, with a format version check before the body is interpreted.
 
-use crate::net::{QNet, FORMAT_VERSION};
+use crate::net::{QNet, FORMAT_VERSION, MIN_FORMAT_VERSION};
 use crate::validate::QnetError;
 
 /// Why a qnet JSON file could not be loaded.
@@ -13,11 +13,11 @@ pub enum LoadError {
     #[error("not a qnet file: the top-level `format` field is missing (files from `spikeloom quantize` have it)")]
     MissingFormat,
     /// Written by another format version.
-    #[error("unsupported qnet format {found} (this build reads format {supported}); re-run `spikeloom quantize` to regenerate the file")]
+    #[error("unsupported qnet format {found} (this build reads formats {MIN_FORMAT_VERSION} to {supported}); re-run `spikeloom quantize` to regenerate the file")]
     FormatVersion {
         /// Format in the file.
         found: u64,
-        /// Format this build understands.
+        /// Newest format this build understands.
         supported: u32,
     },
     /// Parsed but breaks the contract.
@@ -40,7 +40,7 @@ impl QNet {
             .get("format")
             .and_then(serde_json::Value::as_u64)
             .ok_or(LoadError::MissingFormat)?;
-        if found != u64::from(FORMAT_VERSION) {
+        if !(u64::from(MIN_FORMAT_VERSION)..=u64::from(FORMAT_VERSION)).contains(&found) {
             return Err(LoadError::FormatVersion {
                 found,
                 supported: FORMAT_VERSION,

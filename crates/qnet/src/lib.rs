@@ -5,6 +5,7 @@
 #![deny(clippy::float_arithmetic)]
 
 pub mod arith;
+mod conv;
 mod dump;
 mod eval;
 mod json;

@@ -7,6 +7,10 @@
 //!
 //! ```text
 //! acc[o]  = Σ_projections Σ_{i: s_src[i] = 1} W[o][i]        (delayed projections read step t-1, 0 at t=0)
+//!           dense projection: W[o][i] = weight[o*source_size + i]
+//!           conv projection:  W[o][i] = weight[widx] if input i lies in output o's window at
+//!                             kernel tap widx, else 0 (`QConv`: the kernel is stored once and
+//!                             each input event adds its footprint; same integer sums)
 //! X[o]    = (acc[o] << weight_shift) + bias[o]
 //! dec(v,d)= round_shift(d * v, decay_shift)                  (d unsigned, 0 ..= 2^decay_shift)
 //! round_shift(x,k) = x >> k            (Rounding::Floor, arithmetic shift)
@@ -33,8 +37,14 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The `format` value this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The `format` value this build writes. Format 2 added convolution projections
+/// (`QProjection::conv`); format 1 files (dense only) are still read.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The oldest `format` value this build reads.
+pub const MIN_FORMAT_VERSION: u32 = 1;
+
+pub use crate::conv::QConv;
 
 /// Where a projection reads spikes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -45,15 +55,19 @@ pub enum QSource {
     Layer(usize),
 }
 
-/// A dense integer projection.
+/// An integer projection: dense (`conv: None`) or a convolution with shared weights.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QProjection {
     /// Spike source.
     pub source: QSource,
-    /// Columns of `weight`.
+    /// Neurons of the source (dense: columns of `weight`).
     pub source_size: usize,
-    /// Row-major `(layer.size, source_size)` signed weights, each within `weight_bits`.
+    /// Signed weights, each within `weight_bits`. Dense: row-major `(layer.size, source_size)`.
+    /// Conv: the kernel `[C_out][C_in/groups][kH][kW]`, `conv.weight_len()` values.
     pub weight: Vec<i32>,
+    /// Convolution geometry; `None` for a dense projection. Format 2 and later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conv: Option<QConv>,
     /// Back edge: reads the source's spikes of the previous step.
     pub delayed: bool,
     /// NIR node name (for messages).

@@ -1,7 +1,7 @@
 //! `QNet::validate`: every structural and range rule of the contract, all problems at once.
 
 use crate::arith::{signed_max, signed_min};
-use crate::net::{QLayer, QNet, QNeuron, QReset, QSource, FORMAT_VERSION};
+use crate::net::{QLayer, QNet, QNeuron, QReset, QSource, FORMAT_VERSION, MIN_FORMAT_VERSION};
 
 /// Allowed signed weight widths.
 pub const WEIGHT_BITS: (u32, u32) = (2, 16);
@@ -16,11 +16,11 @@ pub const MAX_WEIGHT_SHIFT: u32 = 32;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QnetError {
     /// The file was written by an incompatible version.
-    #[error("unsupported qnet format {found} (this build reads format {supported}); re-run `spikeloom quantize` to regenerate the file")]
+    #[error("unsupported qnet format {found} (this build reads formats {MIN_FORMAT_VERSION} to {supported}); re-run `spikeloom quantize` to regenerate the file")]
     FormatVersion {
         /// Format in the file.
         found: u32,
-        /// Format this build understands.
+        /// Newest format this build understands.
         supported: u32,
     },
     /// No layers.
@@ -124,10 +124,26 @@ pub enum LayerProblem {
     /// CubaLif with the Leaky-only reset rule.
     #[error("CubaLif layers cannot use ZeroKeepInput (snnTorch Synaptic drops the input on a zero reset); use ZeroDropInput")]
     CubaKeepInput,
+    /// A convolution projection whose geometry is unusable or disagrees with its ends.
+    #[error("convolution projection `{projection}`: {detail}")]
+    Conv {
+        /// Projection origin.
+        projection: String,
+        /// What is wrong and what it should be.
+        detail: String,
+    },
+    /// A convolution projection in a file whose format predates them.
+    #[error("projection `{projection}` is a convolution, which needs qnet format 2 or later (the file says {format})")]
+    ConvNeedsFormat {
+        /// Projection origin.
+        projection: String,
+        /// Format of the network.
+        format: u32,
+    },
     /// `(fan-in * max|w|) << weight_shift` could leave the exact i64 range.
     #[error("fan-in {fan_in} x {weight_bits}-bit weights << weight_shift {weight_shift} can reach 2^61; lower weight_shift or split the layer")]
     AccumulatorOverflow {
-        /// Sum of source sizes.
+        /// Weights summed into one neuron (dense: source size; conv: `C_in/groups*kH*kW`).
         fan_in: usize,
         /// Weight width.
         weight_bits: u32,
@@ -140,7 +156,7 @@ impl QNet {
     /// Checks every rule of the contract; returns all problems found.
     pub fn validate(&self) -> Result<(), Vec<QnetError>> {
         let mut errs = Vec::new();
-        if self.format != FORMAT_VERSION {
+        if !(MIN_FORMAT_VERSION..=FORMAT_VERSION).contains(&self.format) {
             errs.push(QnetError::FormatVersion {
                 found: self.format,
                 supported: FORMAT_VERSION,
@@ -248,7 +264,8 @@ fn check_layer(net: &QNet, index: usize, layer: &QLayer, out: &mut Vec<LayerProb
     let mut fan_in = 0usize;
     for p in &layer.inputs {
         check_projection(net, index, layer, p, wb_ok, out);
-        fan_in = fan_in.saturating_add(p.source_size);
+        let fan = p.conv.as_ref().map_or(p.source_size, |c| c.fan_in());
+        fan_in = fan_in.saturating_add(fan);
     }
     if wb_ok && ws_ok {
         // |X| <= fan_in * 2^(wb-1) * 2^ws + |bias|; below 2^61 every later sum stays exact in i64.
@@ -361,7 +378,17 @@ fn check_projection(
         }
     }
     let what = format!("weight of projection `{}`", p.origin);
-    let expected = layer.size.saturating_mul(p.source_size);
+    let expected = match &p.conv {
+        None => layer.size.saturating_mul(p.source_size),
+        Some(conv) => {
+            check_conv(net.format, layer, p, conv, out);
+            if !conv.problems().is_empty() {
+                // The kernel length is undefined for a broken geometry; its problems are reported.
+                return;
+            }
+            conv.weight_len()
+        }
+    };
     if check_len(&what, p.weight.len(), expected, out) && wb_ok {
         check_range(
             &what,
@@ -370,5 +397,42 @@ fn check_projection(
             signed_max(layer.weight_bits),
             out,
         );
+    }
+}
+
+/// Geometry rules of a convolution projection and its agreement with both ends.
+fn check_conv(
+    format: u32,
+    layer: &QLayer,
+    p: &crate::net::QProjection,
+    conv: &crate::net::QConv,
+    out: &mut Vec<LayerProblem>,
+) {
+    let problem = |detail: String| LayerProblem::Conv {
+        projection: p.origin.clone(),
+        detail,
+    };
+    if format < 2 {
+        out.push(LayerProblem::ConvNeedsFormat {
+            projection: p.origin.clone(),
+            format,
+        });
+    }
+    out.extend(conv.problems().into_iter().map(problem));
+    if conv.source_size() != p.source_size {
+        out.push(problem(format!(
+            "input shape {:?} has {} neurons but source_size is {}",
+            conv.input,
+            conv.source_size(),
+            p.source_size
+        )));
+    }
+    if conv.target_size() != layer.size {
+        out.push(problem(format!(
+            "output shape {:?} has {} neurons but the layer has {}",
+            conv.output,
+            conv.target_size(),
+            layer.size
+        )));
     }
 }

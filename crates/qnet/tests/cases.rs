@@ -12,6 +12,7 @@ fn proj(source: QSource, weight: Vec<i32>, delayed: bool) -> QProjection {
         weight,
         delayed,
         origin: "fc".into(),
+        conv: None,
     }
 }
 
@@ -253,6 +254,7 @@ fn delayed_and_same_step_edges() {
         weight: vec![-30],
         delayed: true,
         origin: "rec".into(),
+        conv: None,
     });
     let mut l1 = layer("l1", 0, QNeuron::Li { beta: vec![0] });
     l1.inputs = vec![

@@ -1,6 +1,8 @@
 //! Validation messages, JSON round trip and version check, and the text dump.
 
-use spikeloom_qnet::{LoadError, QLayer, QNet, QNeuron, QProjection, QReset, QSource, Rounding};
+use spikeloom_qnet::{
+    LoadError, QConv, QLayer, QNet, QNeuron, QProjection, QReset, QSource, Rounding,
+};
 
 fn sample() -> QNet {
     let hidden = QLayer {
@@ -12,6 +14,7 @@ fn sample() -> QNet {
             weight: vec![1, -2, 3, 0, 127, -128],
             delayed: false,
             origin: "fc1".into(),
+            conv: None,
         }],
         weight_bits: 8,
         weight_shift: 4,
@@ -37,6 +40,7 @@ fn sample() -> QNet {
             weight: vec![5, -5],
             delayed: false,
             origin: "fc2".into(),
+            conv: None,
         }],
         weight_bits: 8,
         weight_shift: 0,
@@ -72,7 +76,7 @@ fn wrong_format_version_is_rejected_before_parsing_the_body() {
             err,
             LoadError::FormatVersion {
                 found: 7,
-                supported: 1
+                supported: 2
             }
         ),
         "{err}"
@@ -119,6 +123,7 @@ fn every_rule_is_reported_with_its_layer() {
         weight: vec![0; 4],
         delayed: false,
         origin: "fwd".into(),
+        conv: None,
     });
     l0.inputs.push(QProjection {
         source: QSource::Layer(9),
@@ -126,6 +131,7 @@ fn every_rule_is_reported_with_its_layer() {
         weight: vec![0, 0],
         delayed: true,
         origin: "ghost".into(),
+        conv: None,
     });
     net.layers[1].neuron = QNeuron::CubaLif {
         alpha: vec![1],
@@ -186,4 +192,78 @@ layer 1 `li2` li size 1
     w[0] [5, -5]
 ";
     assert_eq!(sample().to_string(), expected);
+}
+
+/// `sample()` with its first layer fed by a 2x2 convolution of a (1, 2, 2) input instead:
+/// two output channels of one 1x1 window each (a (2, 1, 1) map for the 2 neurons).
+fn conv_sample() -> QNet {
+    let mut net = sample();
+    net.format = 2;
+    net.input_size = 4;
+    net.layers[0].inputs[0] = QProjection {
+        source: QSource::Input,
+        source_size: 4,
+        weight: vec![1, 2, 3, 4, -1, -2, -3, -4],
+        delayed: false,
+        origin: "conv1".into(),
+        conv: Some(QConv {
+            input: [1, 2, 2],
+            output: [2, 1, 1],
+            kernel: [2, 2],
+            stride: [1, 1],
+            padding: [0, 0],
+            dilation: [1, 1],
+            groups: 1,
+        }),
+    };
+    net
+}
+
+#[test]
+fn conv_projection_round_trips_and_needs_format_2() {
+    let net = conv_sample();
+    net.validate().unwrap();
+    let text = net.to_json_string();
+    assert!(text.contains("\"conv\": {"), "{text}");
+    assert_eq!(QNet::from_json_str(&text).unwrap(), net);
+    // Dense projections are written without a `conv` key (format 1 files stay readable).
+    assert!(!sample().to_json_string().contains("conv"));
+    let dump = net.to_string();
+    assert!(
+        dump.contains("  projection `conv1` from input (4 wide)\n    conv input [1, 2, 2] output [2, 1, 1] kernel [2, 2] stride [1, 1] padding [0, 0] dilation [1, 1] groups 1\n    k[0] [1, 2, 3, 4]\n    k[1] [-1, -2, -3, -4]\n"),
+        "{dump}"
+    );
+
+    let mut old = conv_sample();
+    old.format = 1;
+    let mut bad = conv_sample();
+    bad.layers[0].inputs[0].weight.pop();
+    if let Some(c) = bad.layers[0].inputs[0].conv.as_mut() {
+        c.groups = 2;
+        c.output = [2, 2, 1];
+    }
+    let msgs = |n: &QNet| -> Vec<String> {
+        n.validate()
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    };
+    assert_eq!(
+        msgs(&old),
+        ["layer 0 `lif1`: projection `conv1` is a convolution, which needs qnet format 2 or later (the file says 1)"]
+    );
+    assert_eq!(
+        msgs(&bad),
+        [
+            "layer 0 `lif1`: convolution projection `conv1`: groups 2 must be >= 1 and divide both C_in 1 and C_out 2",
+            "layer 0 `lif1`: convolution projection `conv1`: output shape [2, 2, 1] has 4 neurons but the layer has 2",
+        ]
+    );
+    let mut short = conv_sample();
+    short.layers[0].inputs[0].weight.pop();
+    assert_eq!(
+        msgs(&short),
+        ["layer 0 `lif1`: weight of projection `conv1` has 7 entries, expected 8"]
+    );
 }

@@ -1,12 +1,16 @@
 //! Property test: `eval` equals an independent, deliberately naive implementation of the module
-//! doc of `spikeloom_qnet::net` (dense loops, i128, no shared code) on random small networks.
+//! doc of `spikeloom_qnet::net` (dense loops, i128, no shared code) on random small networks,
+//! a third of them spatial with convolution projections (strides, padding, dilation, groups,
+//! cropped outputs, recurrent "same" convolutions). The reference computes a convolution in
+//! gather form (each output reads its window), `eval` in event form (each input spike adds its
+//! kernel footprint).
 
 // Index loops are the point of the reference: it must read like the spec, not like `eval`.
 #![allow(clippy::needless_range_loop)]
 
 use proptest::prelude::*;
 use spikeloom_qnet::{
-    eval, QLayer, QNet, QNeuron, QProjection, QReset, QSource, Rounding, SpikeSteps,
+    eval, QConv, QLayer, QNet, QNeuron, QProjection, QReset, QSource, Rounding, SpikeSteps,
 };
 
 /// Tiny deterministic generator so one proptest `u64` describes a whole network.
@@ -38,10 +42,82 @@ fn pick_bits(rng: &mut Rng, lo: i64, hi: i64, small: i64) -> u32 {
     }
 }
 
+fn shape3(rng: &mut Rng) -> [usize; 3] {
+    [1, 2, 3].map(|_| rng.range(1, 4) as usize)
+}
+
+/// A random convolution reading a `src` map: any groups/kernel/stride/dilation/padding, the
+/// output extent usually PyTorch's formula, sometimes any extent the contract allows.
+fn random_conv(rng: &mut Rng, src: [usize; 3]) -> QConv {
+    let divisors: Vec<usize> = (1..=src[0]).filter(|g| src[0].is_multiple_of(*g)).collect();
+    let groups = divisors[rng.range(0, divisors.len() as i64 - 1) as usize];
+    let kernel = [rng.range(1, 3) as usize, rng.range(1, 3) as usize];
+    let stride = [rng.range(1, 2) as usize, rng.range(1, 2) as usize];
+    let dilation = [rng.range(1, 2) as usize, rng.range(1, 2) as usize];
+    let mut padding = [0; 2];
+    let mut output = [groups * rng.range(1, 2) as usize, 0, 0];
+    for a in 0..2 {
+        let extent = dilation[a] * (kernel[a] - 1) + 1;
+        padding[a] = rng.range(0, (extent as i64 - 1).min(2)) as usize;
+        let n = src[a + 1];
+        let max_out = (n + padding[a] - 1) / stride[a] + 1;
+        output[a + 1] = if n + 2 * padding[a] >= extent && rng.chance(70) {
+            (n + 2 * padding[a] - extent) / stride[a] + 1
+        } else {
+            rng.range(1, max_out as i64) as usize
+        };
+    }
+    QConv {
+        input: src,
+        output,
+        kernel,
+        stride,
+        padding,
+        dilation,
+        groups,
+    }
+}
+
+/// A shape-preserving ("same", stride 1) convolution of a `c x h x w` map onto itself.
+fn same_conv(rng: &mut Rng, shape: [usize; 3]) -> QConv {
+    let divisors: Vec<usize> = (1..=shape[0])
+        .filter(|g| shape[0].is_multiple_of(*g))
+        .collect();
+    let k = [1, 3][rng.range(0, 1) as usize];
+    let d = rng.range(1, 2) as usize;
+    QConv {
+        input: shape,
+        output: shape,
+        kernel: [k, k],
+        stride: [1, 1],
+        padding: [d * (k - 1) / 2; 2],
+        dilation: [d, d],
+        groups: divisors[rng.range(0, divisors.len() as i64 - 1) as usize],
+    }
+}
+
 fn random_net(rng: &mut Rng) -> QNet {
-    let input_size = rng.range(1, 6) as usize;
+    let spatial = rng.chance(33);
+    let flat = |rng: &mut Rng| [1, 1, rng.range(1, 6) as usize];
+    let input_shape = if spatial { shape3(rng) } else { flat(rng) };
+    let input_size: usize = input_shape.iter().product();
     let n_layers = rng.range(1, 4) as usize;
-    let sizes: Vec<usize> = (0..n_layers).map(|_| rng.range(1, 6) as usize).collect();
+    // First pass: layer shapes; a spatial layer is usually the output of a convolution of the
+    // previous layer (or the input).
+    let mut shapes: Vec<[usize; 3]> = Vec::new();
+    let mut first_conv: Vec<Option<QConv>> = Vec::new();
+    for l in 0..n_layers {
+        let src = if l == 0 { input_shape } else { shapes[l - 1] };
+        if spatial && rng.chance(70) {
+            let g = random_conv(rng, src);
+            shapes.push(g.output);
+            first_conv.push(Some(g));
+        } else {
+            shapes.push(if spatial { shape3(rng) } else { flat(rng) });
+            first_conv.push(None);
+        }
+    }
+    let sizes: Vec<usize> = shapes.iter().map(|s| s.iter().product()).collect();
     let mut layers = Vec::new();
     for (l, &size) in sizes.iter().enumerate() {
         let weight_bits = pick_bits(rng, 2, 16, 5);
@@ -52,38 +128,54 @@ fn random_net(rng: &mut Rng) -> QNet {
         let smax = (1i64 << (state_bits - 1)) - 1;
         let density = rng.range(10, 100) as u64;
         let mut inputs = Vec::new();
-        let mut add_proj = |rng: &mut Rng, source: QSource, width: usize, delayed: bool| {
-            let weight = (0..size * width)
-                .map(|_| {
-                    if rng.chance(density) {
-                        rng.range(-wmax - 1, wmax) as i32
-                    } else {
-                        0
-                    }
-                })
-                .collect();
-            inputs.push(QProjection {
-                source,
-                source_size: width,
-                weight,
-                delayed,
-                origin: format!("p{l}_{}", rng.next() % 1000),
-            });
-        };
+        let mut add_proj =
+            |rng: &mut Rng, source: QSource, width: usize, delayed: bool, conv: Option<QConv>| {
+                let len = conv.as_ref().map_or(size * width, QConv::weight_len);
+                let weight = (0..len)
+                    .map(|_| {
+                        if rng.chance(density) {
+                            rng.range(-wmax - 1, wmax) as i32
+                        } else {
+                            0
+                        }
+                    })
+                    .collect();
+                inputs.push(QProjection {
+                    source,
+                    source_size: width,
+                    weight,
+                    delayed,
+                    origin: format!("p{l}_{}", rng.next() % 1000),
+                    conv,
+                });
+            };
+        if let Some(g) = first_conv[l].clone() {
+            let source = if l == 0 {
+                QSource::Input
+            } else {
+                QSource::Layer(l - 1)
+            };
+            let width = if l == 0 { input_size } else { sizes[l - 1] };
+            add_proj(rng, source, width, false, Some(g));
+        }
+        if spatial && rng.chance(25) {
+            let g = same_conv(rng, shapes[l]);
+            add_proj(rng, QSource::Layer(l), size, true, Some(g));
+        }
         if l == 0 || rng.chance(50) {
-            add_proj(rng, QSource::Input, input_size, false);
+            add_proj(rng, QSource::Input, input_size, false, None);
         }
         if rng.chance(15) {
-            add_proj(rng, QSource::Input, input_size, true);
+            add_proj(rng, QSource::Input, input_size, true, None);
         }
         for (j, &w) in sizes.iter().enumerate().take(l) {
             if j + 1 == l || rng.chance(30) {
-                add_proj(rng, QSource::Layer(j), w, false);
+                add_proj(rng, QSource::Layer(j), w, false, None);
             }
         }
         for (j, &w) in sizes.iter().enumerate() {
             if rng.chance(20) {
-                add_proj(rng, QSource::Layer(j), w, true);
+                add_proj(rng, QSource::Layer(j), w, true, None);
             }
         }
         let small = smax.min((4 * wmax) << weight_shift);
@@ -152,8 +244,12 @@ fn random_net(rng: &mut Rng) -> QNet {
             state_lsb: 1.0,
         });
     }
+    let has_conv = layers
+        .iter()
+        .any(|l: &QLayer| l.inputs.iter().any(|p| p.conv.is_some()));
     QNet {
-        format: 1,
+        // Dense-only nets keep exercising format 1 files.
+        format: if has_conv { 2 } else { 1 },
         input_size,
         layers,
         output_layer: n_layers - 1,
@@ -197,6 +293,53 @@ struct RefOut {
     sat_cur: Vec<u64>,
 }
 
+/// The spike of source neuron `i` a projection sees at step `t` (module doc: delayed reads t-1).
+fn source_spike(
+    out: &RefOut,
+    input: &[Vec<Vec<u8>>],
+    p: &QProjection,
+    t: usize,
+    n: usize,
+    i: usize,
+) -> u8 {
+    if p.delayed && t == 0 {
+        return 0;
+    }
+    let step = if p.delayed { t - 1 } else { t };
+    match p.source {
+        QSource::Input => input[step][n][i],
+        QSource::Layer(j) => out.spikes[j][step][n][i],
+    }
+}
+
+/// Output `o` of a convolution, gathered from its window: `iy = oy*s - p + ky*d`, zero outside.
+fn conv_gather(g: &QConv, weight: &[i32], o: usize, spike: impl Fn(usize) -> u8) -> i128 {
+    let [cin, hin, win] = g.input;
+    let [cout, hout, wout] = g.output;
+    let (co, oy, ox) = (o / (hout * wout), (o / wout) % hout, o % wout);
+    let cig = cin / g.groups;
+    let group = co / (cout / g.groups);
+    let mut acc = 0i128;
+    for c in 0..cig {
+        let ci = group * cig + c;
+        for ky in 0..g.kernel[0] {
+            for kx in 0..g.kernel[1] {
+                let iy = (oy * g.stride[0] + ky * g.dilation[0]) as i64 - g.padding[0] as i64;
+                let ix = (ox * g.stride[1] + kx * g.dilation[1]) as i64 - g.padding[1] as i64;
+                if iy < 0 || ix < 0 || iy >= hin as i64 || ix >= win as i64 {
+                    continue;
+                }
+                let i = (ci * hin + iy as usize) * win + ix as usize;
+                if spike(i) == 1 {
+                    let k = ((co * cig + c) * g.kernel[0] + ky) * g.kernel[1] + kx;
+                    acc += i128::from(weight[k]);
+                }
+            }
+        }
+    }
+    acc
+}
+
 fn reference(net: &QNet, steps: usize, samples: usize, input: &[Vec<Vec<u8>>]) -> RefOut {
     let nl = net.layers.len();
     let z8 = |l: usize| vec![vec![vec![0u8; net.layers[l].size]; samples]; steps];
@@ -214,6 +357,11 @@ fn reference(net: &QNet, steps: usize, samples: usize, input: &[Vec<Vec<u8>>]) -
                 for o in 0..layer.size {
                     let mut acc: i128 = 0;
                     for p in &layer.inputs {
+                        if let Some(g) = &p.conv {
+                            let spikes = |i: usize| source_spike(&out, input, p, t, n, i);
+                            acc += conv_gather(g, &p.weight, o, spikes);
+                            continue;
+                        }
                         for i in 0..p.source_size {
                             let s = match (p.source, p.delayed) {
                                 (QSource::Input, false) => input[t][n][i],
@@ -422,9 +570,34 @@ proptest! {
 #[test]
 fn generator_covers_the_interesting_cases() {
     let (mut sat, mut cur_sat, mut spikes, mut kinds) = (0u64, 0u64, 0u64, [0u32; 3]);
+    // conv projections: all, delayed, grouped, strided, dilated, padded, cropped output.
+    let mut conv = [0u32; 7];
+    let mut conv_spikes = 0u64;
     for seed in 0..400 {
         let mut rng = Rng(seed);
         let net = random_net(&mut rng);
+        for p in net.layers.iter().flat_map(|l| &l.inputs) {
+            if let Some(g) = &p.conv {
+                let standard = (0..2).all(|a| {
+                    let extent = g.dilation[a] * (g.kernel[a] - 1) + 1;
+                    g.input[a + 1] + 2 * g.padding[a] >= extent
+                        && g.output[a + 1]
+                            == (g.input[a + 1] + 2 * g.padding[a] - extent) / g.stride[a] + 1
+                });
+                let flags = [
+                    true,
+                    p.delayed,
+                    g.groups > 1,
+                    g.stride != [1, 1],
+                    g.dilation != [1, 1],
+                    g.padding != [0, 0],
+                    !standard,
+                ];
+                for (c, f) in conv.iter_mut().zip(flags) {
+                    *c += u32::from(f);
+                }
+            }
+        }
         for l in &net.layers {
             kinds[match l.neuron {
                 QNeuron::Lif { .. } => 0,
@@ -441,7 +614,10 @@ fn generator_covers_the_interesting_cases() {
             &SpikeSteps::new(steps, 1, net.input_size, data).unwrap(),
         )
         .unwrap();
-        for lt in &tr.layers {
+        for (lt, l) in tr.layers.iter().zip(&net.layers) {
+            if l.inputs.iter().any(|p| p.conv.is_some()) {
+                conv_spikes += lt.spikes.iter().map(|&s| u64::from(s)).sum::<u64>();
+            }
             sat += lt.saturations.state;
             cur_sat += lt.saturations.current;
             spikes += lt.spikes.iter().map(|&s| u64::from(s)).sum::<u64>();
@@ -452,4 +628,6 @@ fn generator_covers_the_interesting_cases() {
         "sat {sat} cur_sat {cur_sat} spikes {spikes}"
     );
     assert!(kinds.iter().all(|&k| k > 50), "{kinds:?}");
+    assert!(conv.iter().all(|&c| c > 10), "conv coverage {conv:?}");
+    assert!(conv_spikes > 200, "conv layers spiked {conv_spikes} times");
 }

@@ -61,9 +61,20 @@ pub fn estimated(layer: &Layer) -> RangeNeeds {
     let mut pos = layer.bias.clone();
     let mut neg = layer.bias.clone();
     for p in &layer.inputs {
-        for (o, row) in p.weight.chunks(p.source_size.max(1)).enumerate() {
-            pos[o] += row.iter().filter(|w| **w > 0.0).sum::<f64>();
-            neg[o] += row.iter().filter(|w| **w < 0.0).sum::<f64>();
+        // A conv output sums (at most) its channel's kernel; a dense one its row.
+        let (rows, per_row) = match &p.conv {
+            None => (p.weight.chunks(p.source_size.max(1)), 1),
+            Some(g) => (p.weight.chunks(g.per_channel().max(1)), g.plane().max(1)),
+        };
+        for (r, row) in rows.enumerate() {
+            let (up, down) = (
+                row.iter().filter(|w| **w > 0.0).sum::<f64>(),
+                row.iter().filter(|w| **w < 0.0).sum::<f64>(),
+            );
+            for o in r * per_row..(r + 1) * per_row {
+                pos[o] += up;
+                neg[o] += down;
+            }
         }
     }
     let drive = |o: usize| pos[o].max(0.0).max(-neg[o].min(0.0));

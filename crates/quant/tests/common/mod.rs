@@ -65,6 +65,7 @@ pub fn layer(
             source_size,
             delayed: false,
             origin: format!("{name}_fc"),
+            conv: None,
         }],
         bias: vec![0.0; size],
         neuron,
