@@ -73,15 +73,12 @@ fn bad_models_exit_2_with_a_named_error() {
 fn unsupported_node_is_named_by_simulate() {
     let (code, _, err) = spikeloom(&[
         "simulate",
-        "tests/fixtures/nir-cases/cnn.nir",
+        "tests/fixtures/nir-cases/node_delay.nir",
         "--input",
         "tests/fixtures/models/mlp_subtract/input.npy",
     ]);
     assert_eq!(code, 2, "{err}");
-    assert!(
-        err.contains("node `conv` (Conv2d) is not supported"),
-        "{err}"
-    );
+    assert!(err.contains("node `node` (Delay) is not supported"), "{err}");
 }
 
 #[test]
