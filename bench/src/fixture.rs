@@ -1,0 +1,54 @@
+//! Loading a model (NIR file + optional input/labels) through the real pipeline.
+
+use std::path::{Path, PathBuf};
+
+use spikeloom_float::{FloatNet, SemanticsOptions, SpikeInput};
+use spikeloom_npy::{read_npy, NpyData};
+use spikeloom_qnet::SpikeSteps;
+
+/// Error text of the bench (a binary helper; messages say which file).
+pub type BenchError = String;
+
+/// The repository root (the bench crate sits in `bench/`).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Folder of a trained fixture.
+pub fn fixture_dir(name: &str) -> PathBuf {
+    repo_root().join("tests/fixtures/models").join(name)
+}
+
+/// Read + validate + flatten + lower a NIR file with snnTorch's default semantics.
+pub fn load_float(path: &Path) -> Result<FloatNet, BenchError> {
+    let file = spikeloom_nir::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    spikeloom_nir::validate(&file.graph).map_err(|e| format!("{}: {e}", path.display()))?;
+    let flat = spikeloom_nir::flatten_subgraphs(&file.graph)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    spikeloom_float::lower(&flat, &SemanticsOptions::default())
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Input spikes `[T][N][F]` and labels of a fixture folder.
+pub fn load_input(dir: &Path) -> Result<(SpikeSteps, SpikeInput, Vec<usize>), BenchError> {
+    let p = dir.join("input.npy");
+    let x = read_npy(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+    let NpyData::U8(data) = x.data else {
+        return Err(format!("{}: expected uint8 spikes", p.display()));
+    };
+    let [t, n, f] = x.shape[..] else {
+        return Err(format!("{}: expected shape [T, N, F]", p.display()));
+    };
+    let steps = SpikeSteps::new(t, n, f, data.clone()).map_err(|e| e.to_string())?;
+    let fin = SpikeInput::new(t, n, f, data).map_err(|e| e.to_string())?;
+    let p = dir.join("labels.npy");
+    let y = read_npy(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+    let labels = y
+        .data
+        .to_i64()
+        .ok_or(format!("{}: labels are not integers", p.display()))?
+        .into_iter()
+        .map(|v| v as usize)
+        .collect();
+    Ok((steps, fin, labels))
+}

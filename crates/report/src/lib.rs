@@ -1,0 +1,26 @@
+//! spikeloom-report: the static `report.html` of a build (pure function of [`ReportData`]:
+//! inline CSS and SVG, no script, no network) and the design-space exploration behind
+//! `spikeloom explore` ([`explore`], [`pareto`]).
+//!
+//! ```no_run
+//! # let data = spikeloom_report::ReportData::default();
+//! let html = spikeloom_report::render(&data);
+//! std::fs::write("report.html", html)?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+mod collect;
+mod data;
+mod error;
+mod explore;
+mod html;
+pub mod svg;
+
+pub use collect::{
+    all_step_cycles, cell_name, cycle_accuracy, estimated_resources, fmax_mhz, layer_traces,
+    network_summary, pnr_resources, quant_rows,
+};
+pub use data::*;
+pub use error::ReportError;
+pub use explore::{explore, pareto, ExploreModel, Metrics, Point, Settings, Space};
+pub use html::render;

@@ -1,0 +1,165 @@
+//! `explore` on a trained fixture: accuracy from the cycle model equals the quantizer's own
+//! fixed-point accuracy (measured with the golden evaluator, an independent implementation),
+//! lanes trade LUTs for cycles, and a fixed model gives the same figures as its float origin.
+
+mod common;
+
+use spikeloom_board::Board;
+use spikeloom_quant::{Calibration, Precision, QuantConfig};
+use spikeloom_report::{explore, pareto, ExploreModel, Space};
+
+#[test]
+fn explore_measures_the_hardware_and_keeps_the_trade_offs() {
+    let r = common::run("mlp_subtract", 8);
+    let board = Board::builtin("ulx3s-25f").unwrap();
+    let space = Space {
+        lanes: vec![1, 4],
+        weight_bits: vec![4, 8],
+        state_bits: vec![16],
+    };
+    let base = QuantConfig::default();
+    let model = ExploreModel::Float {
+        net: &r.float,
+        calib: &r.calib,
+        base: &base,
+    };
+    let points = explore(model, &board.device, &space, &r.input, Some(&r.labels)).unwrap();
+    assert_eq!(points.len(), 4);
+    for p in &points {
+        let m = p.outcome.as_ref().unwrap();
+        let cfg = QuantConfig {
+            default: Precision {
+                weight_bits: p.settings.weight_bits,
+                state_bits: p.settings.state_bits,
+                ..Precision::default()
+            },
+            ..QuantConfig::default()
+        };
+        let (_, report) = spikeloom_quant::quantize(&r.float, Some(&r.calib), &cfg).unwrap();
+        assert_eq!(m.accuracy, report.fixed_accuracy, "{:?}", p.settings);
+        assert_eq!(m.spike_agreement, report.spike_agreement);
+    }
+    // Same widths: 4 lanes cost more LUTs and take fewer cycles than 1 lane.
+    let (one, four) = (
+        points[2].outcome.as_ref().unwrap(),
+        points[3].outcome.as_ref().unwrap(),
+    );
+    assert!(four.luts > one.luts && four.cycles_per_step < one.cycles_per_step);
+    // The front holds only non-dominated points: re-check dominance by brute force.
+    let front = pareto(&points);
+    assert!(!front.is_empty());
+    for f in &front {
+        let fm = f.fitting().unwrap();
+        for p in points.iter().filter_map(|p| p.fitting()) {
+            let q = |m: &spikeloom_report::Metrics| m.accuracy.unwrap();
+            let dominated = q(p) >= q(fm)
+                && p.luts <= fm.luts
+                && p.cycles_per_step <= fm.cycles_per_step
+                && (q(p) > q(fm) || p.luts < fm.luts || p.cycles_per_step < fm.cycles_per_step);
+            assert!(!dominated, "{:?} is dominated", f.settings);
+        }
+    }
+}
+
+#[test]
+fn a_fixed_model_varies_lanes_only_with_the_same_figures() {
+    let r = common::run("mlp_subtract", 4);
+    let board = Board::builtin("ulx3s-25f").unwrap();
+    let space = Space {
+        lanes: vec![2],
+        weight_bits: vec![8],
+        state_bits: vec![16],
+    };
+    let base = QuantConfig::default();
+    let from_float = explore(
+        ExploreModel::Float {
+            net: &r.float,
+            calib: &r.calib,
+            base: &base,
+        },
+        &board.device,
+        &space,
+        &r.input,
+        Some(&r.labels),
+    )
+    .unwrap();
+    let calib = Calibration::new(
+        &r.float,
+        r.input.clone(),
+        r.float_trace.clone(),
+        Some(r.labels.clone()),
+    )
+    .unwrap();
+    let (q, _) = spikeloom_quant::quantize(&r.float, Some(&calib), &base).unwrap();
+    let fixed = explore(
+        ExploreModel::Fixed(&q),
+        &board.device,
+        &space,
+        &r.input,
+        Some(&r.labels),
+    )
+    .unwrap();
+    assert_eq!(fixed.len(), 1);
+    assert_eq!(fixed[0].settings.weight_bits, None);
+    let (a, b) = (
+        from_float[0].outcome.as_ref().unwrap(),
+        fixed[0].outcome.as_ref().unwrap(),
+    );
+    assert_eq!(
+        (a.luts, a.brams, a.cycles_per_step, a.accuracy),
+        (b.luts, b.brams, b.cycles_per_step, b.accuracy)
+    );
+}
+
+#[test]
+fn bad_settings_are_errors_not_panics() {
+    let r = common::run("mlp_subtract", 2);
+    let board = Board::builtin("ulx3s-25f").unwrap();
+    let bad = Space {
+        lanes: vec![0],
+        ..Space::default()
+    };
+    let e = explore(
+        ExploreModel::Fixed(&r.qnet),
+        &board.device,
+        &bad,
+        &r.input,
+        None,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("lanes"));
+    let e = explore(
+        ExploreModel::Fixed(&r.qnet),
+        &board.device,
+        &Space::default(),
+        &r.input,
+        Some(&[1]),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("1 labels for 2 samples"));
+    // A width too small to quantize is a failed point, not an error of the whole run.
+    let tiny = Space {
+        lanes: vec![1],
+        weight_bits: vec![1],
+        state_bits: vec![16],
+    };
+    let base = QuantConfig::default();
+    let pts = explore(
+        ExploreModel::Float {
+            net: &r.float,
+            calib: &r.calib,
+            base: &base,
+        },
+        &board.device,
+        &tiny,
+        &r.input,
+        None,
+    )
+    .unwrap();
+    assert!(pts[0]
+        .outcome
+        .as_ref()
+        .unwrap_err()
+        .contains("quantization failed"));
+    assert!(pareto(&pts).is_empty());
+}
