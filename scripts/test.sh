@@ -8,4 +8,4 @@ bash scripts/install-tools.sh
 # shellcheck disable=SC1091
 source scripts/tool-env.sh
 export SPIKELOOM_REQUIRE_TOOLS=1
-cargo test --workspace --all-targets
+cargo test --workspace --all-targets --no-fail-fast
