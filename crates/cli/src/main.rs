@@ -4,6 +4,7 @@
 //! prints results and maps failures to exit codes (2 = bad input, 1 = failure or mismatch).
 
 mod args;
+mod build_html;
 mod build_verify;
 mod cmd_boards;
 mod cmd_build;

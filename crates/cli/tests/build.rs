@@ -305,6 +305,10 @@ fn build(board: &str, bitstream: &str) -> Option<serde_json::Value> {
         text.contains("Fmax") && text.contains("synaptic ops/s"),
         "{text}"
     );
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    for section in ["Spike rasters", "Membrane traces", "Resources", "<svg"] {
+        assert!(html.contains(section), "report.html lacks {section}");
+    }
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
     Some(report)

@@ -1,0 +1,65 @@
+//! `DIR/report.html` of a build: fills `spikeloom_report::ReportData` from the pipeline (float,
+//! fixed and cycle-model traces of the verification sample, quantization, plan, place and route).
+
+use crate::build_verify::Sample;
+use crate::cmd_generate::Design;
+use crate::input::Spikes;
+use crate::model::{calibration, is_qnet_file, load_nir, lower};
+use crate::report::BuildReport;
+use crate::CliError;
+use spikeloom_report::{
+    all_step_cycles, estimated_resources, layer_traces, network_summary, pnr_resources, quant_rows,
+    render, ReportData, Target, Timing,
+};
+use spikeloom_toolchain::ToolReport;
+use std::path::Path;
+
+/// Write `dir/report.html` for a finished build.
+pub fn write(
+    args_model: &crate::args::ModelArgs,
+    design: &Design,
+    sample: &Sample,
+    build: &BuildReport,
+    tools: &ToolReport,
+    dir: &Path,
+) -> Result<(), CliError> {
+    let s = &sample.spikes;
+    let fixed = spikeloom_qnet::eval(&design.model.qnet, s).map_err(CliError::failure)?;
+    let cycle = spikeloom_cyclesim::simulate(&design.plan, s).map_err(CliError::failure)?;
+    // The float trace needs the NIR model; a pinned .q.json has none.
+    let float = if is_qnet_file(&args_model.model) {
+        None
+    } else {
+        let loaded = load_nir(args_model)?;
+        let net = lower(&loaded, args_model)?;
+        let spikes = Spikes { t: s.steps(), n: s.samples(), f: s.width(), data: s.data().to_vec() };
+        Some(calibration(&net, &spikes, None)?.float)
+    };
+    let mut resources = estimated_resources(&design.plan, &design.board.device);
+    resources.extend(pnr_resources(tools));
+    let data = ReportData {
+        title: args_model.model.display().to_string(),
+        generator: build.generator.clone(),
+        target: Target { board: design.board.name.clone(), device: design.board.device.name.clone() },
+        network: network_summary(&design.plan),
+        quantization: design.model.report.as_ref().map(quant_rows).unwrap_or_default(),
+        accuracy: None,
+        verification: vec![
+            format!("golden model vs cycle model: {}", build.verify_cycle_model),
+            format!("RTL co-simulation: {}", build.verify_rtl),
+            format!("verification sample: {}", sample.origin),
+        ],
+        traces: layer_traces(&design.model.qnet, float.as_ref(), &fixed, Some(&cycle), 0),
+        resources,
+        timing: Timing {
+            target_mhz: Some(build.target_mhz),
+            fmax_mhz: build.fmax_mhz,
+            idle_step_cycles: Some(design.plan.idle_step_cycles()),
+        },
+        cycles_per_step: all_step_cycles(&cycle),
+        notes: build.timing_failures.clone(),
+    };
+    let path = dir.join("report.html");
+    std::fs::write(&path, render(&data))
+        .map_err(|e| CliError::failure(anyhow::anyhow!("cannot write {}: {e}", path.display())))
+}
