@@ -33,6 +33,10 @@ pub enum Command {
     ///
     /// Example: spikeloom verify model.nir --input x.npy --labels y.npy --board icebreaker
     Verify(VerifyArgs),
+    /// Sweep lanes and bit widths; print accuracy, LUTs and cycles per step and the Pareto front.
+    ///
+    /// Example: spikeloom explore model.nir --board icebreaker --input x.npy --labels y.npy
+    Explore(crate::cmd_explore::ExploreArgs),
     /// List the supported boards: family, device, clock, host link and resources.
     ///
     /// Example: spikeloom boards --json
@@ -237,4 +241,16 @@ pub struct VerifyArgs {
     /// [default: a folder in the system temp dir named after the model hash].
     #[arg(long)]
     pub work: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_subcommand_is_well_formed() {
+        // Catches clashing flag names across flattened argument groups at test time.
+        Cli::command().debug_assert();
+    }
 }

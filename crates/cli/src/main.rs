@@ -8,6 +8,7 @@ mod build_html;
 mod build_verify;
 mod cmd_boards;
 mod cmd_build;
+mod cmd_explore;
 mod cmd_generate;
 mod cmd_inspect;
 mod cmd_quantize;
@@ -63,6 +64,7 @@ fn main() {
         args::Command::Simulate(a) => cmd_simulate::run(&a),
         args::Command::Quantize(a) => cmd_quantize::run(&a),
         args::Command::Verify(a) => cmd_verify::run(&a),
+        args::Command::Explore(a) => cmd_explore::run(&a),
         args::Command::Boards(a) => cmd_boards::run(&a),
         args::Command::Generate(a) => cmd_generate::run(&a),
         args::Command::Build(a) => cmd_build::run(&a),

@@ -1,0 +1,140 @@
+//! `spikeloom explore`: sweep lanes and bit widths with the plan's estimates and the cycle model,
+//! and print the Pareto front of accuracy vs LUTs vs latency.
+
+use crate::args::{ModelArgs, QuantArgs};
+use crate::input::{load_labels, load_spikes};
+use crate::model::{calibration, is_qnet_file, load_nir, load_qnet, lower, quant_config};
+use crate::CliError;
+use anyhow::anyhow;
+use clap::Args;
+use spikeloom_qnet::SpikeSteps;
+use spikeloom_report::{explore, pareto, ExploreModel, Point, Space};
+use std::path::PathBuf;
+
+/// `explore` arguments.
+#[derive(Debug, Args)]
+pub struct ExploreArgs {
+    /// Model and semantics.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Quantization settings the swept widths are applied to.
+    #[command(flatten)]
+    pub quant: QuantArgs,
+    /// Board (name or TOML path) whose device the estimates are checked against.
+    #[arg(long, default_value = "icebreaker")]
+    pub board: String,
+    /// Sample spikes `.npy` `[T, N, F]` run through the cycle model at every point.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Labels `[N]` of the sample: accuracy per point.
+    #[arg(long)]
+    pub labels: Option<PathBuf>,
+    /// Use only the first N samples.
+    #[arg(long, default_value_t = 16)]
+    pub samples: usize,
+    /// Lanes to try (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "1,2,4,8")]
+    pub lanes: Vec<usize>,
+    /// Weight widths to try.
+    #[arg(long, value_delimiter = ',', default_value = "4,6,8")]
+    pub sweep_weight_bits: Vec<u32>,
+    /// Membrane widths to try.
+    #[arg(long, value_delimiter = ',', default_value = "12,16")]
+    pub sweep_state_bits: Vec<u32>,
+    /// Print every point as JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Run the command.
+pub fn run(args: &ExploreArgs) -> Result<(), CliError> {
+    let board = spikeloom_board::Board::resolve(&args.board).map_err(CliError::input)?;
+    let space = Space {
+        lanes: args.lanes.clone(),
+        weight_bits: args.sweep_weight_bits.clone(),
+        state_bits: args.sweep_state_bits.clone(),
+    };
+    let points = if is_qnet_file(&args.model.model) {
+        let model = load_qnet(&args.model, &args.quant)?;
+        let (sample, labels) = sample(args, model.qnet.input_size)?;
+        explore(ExploreModel::Fixed(&model.qnet), &board.device, &space, &sample, labels.as_deref())
+    } else {
+        let loaded = load_nir(&args.model)?;
+        let net = lower(&loaded, &args.model)?;
+        let (sample, labels) = sample(args, net.input_size)?;
+        let spikes = crate::input::Spikes {
+            t: sample.steps(),
+            n: sample.samples(),
+            f: sample.width(),
+            data: sample.data().to_vec(),
+        };
+        let labels_i64: Option<Vec<i64>> =
+            labels.as_ref().map(|l| l.iter().map(|&v| v as i64).collect());
+        let calib = calibration(&net, &spikes, labels_i64.as_deref())?;
+        let base = quant_config(&args.quant)?;
+        explore(
+            ExploreModel::Float { net: &net, calib: &calib, base: &base },
+            &board.device,
+            &space,
+            &sample,
+            labels.as_deref(),
+        )
+    }
+    .map_err(CliError::input)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&points).unwrap_or_default());
+        return Ok(());
+    }
+    println!("all points on {} ({}):", board.name, board.device.name);
+    print_table(&points);
+    println!("\nPareto front (higher accuracy, fewer LUTs, fewer cycles per step; fitting points only):");
+    print_table(&pareto(&points));
+    Ok(())
+}
+
+fn sample(args: &ExploreArgs, f: usize) -> Result<(SpikeSteps, Option<Vec<usize>>), CliError> {
+    let all = load_spikes(&args.input, f)?;
+    let s = all.take_samples(args.samples);
+    let labels = match &args.labels {
+        Some(p) => {
+            let l = load_labels(p, all.n)?;
+            Some(l[..s.n].iter().map(|&v| usize::try_from(v).unwrap_or(usize::MAX)).collect())
+        }
+        None => None,
+    };
+    let steps = SpikeSteps::new(s.t, s.n, s.f, s.data).map_err(CliError::input)?;
+    if steps.samples() == 0 {
+        return Err(CliError::input(anyhow!("the sample is empty")));
+    }
+    Ok((steps, labels))
+}
+
+fn print_table(points: &[Point]) {
+    println!(
+        "  {:>5} {:>6} {:>6}  {:>9} {:>10} {:>6} {:>5} {:>4} {:>5} {:>12}",
+        "lanes", "w_bits", "s_bits", "accuracy", "agreement", "LUTs", "BRAM", "DSP", "fits", "cycles/step"
+    );
+    for p in points {
+        let s = &p.settings;
+        let opt = |v: Option<u32>| v.map_or("-".to_string(), |b| b.to_string());
+        match &p.outcome {
+            Ok(m) => {
+                let pct = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{:.2}%", 100.0 * x));
+                println!(
+                    "  {:>5} {:>6} {:>6}  {:>9} {:>10} {:>6} {:>5} {:>4} {:>5} {:>12.1}",
+                    s.lanes,
+                    opt(s.weight_bits),
+                    opt(s.state_bits),
+                    pct(m.accuracy),
+                    pct(m.spike_agreement),
+                    m.luts,
+                    m.brams,
+                    m.dsps,
+                    if m.fits { "yes" } else { "no" },
+                    m.cycles_per_step
+                );
+            }
+            Err(why) => println!("  {:>5} {:>6} {:>6}  failed: {why}", s.lanes, opt(s.weight_bits), opt(s.state_bits)),
+        }
+    }
+}
