@@ -177,8 +177,8 @@ impl Reply {
         let words = || p.chunks_exact(2).map(|w| u16::from_le_bytes([w[0], w[1]]));
         match frame.kind {
             0x81 if p.len() == 1 => Ok(Reply::Ack(p[0])),
-            0x82 if p.len() % 2 == 0 => Ok(Reply::StepOut(words().map(u32::from).collect())),
-            0x83 if p.len() % 2 == 0 => Ok(Reply::Counts(words().collect())),
+            0x82 if p.len().is_multiple_of(2) => Ok(Reply::StepOut(words().map(u32::from).collect())),
+            0x83 if p.len().is_multiple_of(2) => Ok(Reply::Counts(words().collect())),
             0x84 if p.len() == 10 => Ok(Reply::Status(Status {
                 version: p[0],
                 error_seen: p[1] & 1 != 0,
