@@ -16,6 +16,13 @@ pub(crate) enum St {
     Done,
 }
 
+impl St {
+    /// Encoding of the RTL's `st` register (`S_IDLE` = 0 ... `S_DONE` = 5).
+    pub fn code(self) -> u64 {
+        self as u64
+    }
+}
+
 /// Combinational outputs of a core in the current cycle.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct CoreOut {
@@ -94,6 +101,96 @@ impl Core {
         self.mask = 0;
         self.rowbase.fill(0);
         self.acc.fill(0);
+    }
+
+    /// (blk, j, e) registers, for waveforms.
+    pub fn regs(&self) -> (usize, usize, u32) {
+        (self.blk, self.j, self.e)
+    }
+
+    /// Events still to issue in the current ACC projection (0 outside ACC). While this is
+    /// positive the core issues one event read per cycle and nothing observable happens.
+    pub fn pending_issues(&self, bufs: &[EvBuf], parity: bool) -> u32 {
+        if self.st != St::Acc {
+            return 0;
+        }
+        let pr = &self.plan.projections[self.j];
+        bufs[pr.buffer]
+            .count(parity, pr.delayed)
+            .saturating_sub(self.e)
+    }
+
+    /// `n` consecutive issuing ACC cycles at once (n <= [`Core::pending_issues`]), with the
+    /// same register and memory effects as `n` calls of comb + clock, the event buffers' read
+    /// registers included. Only the last read of each buffer is visible afterwards, so it is
+    /// the only one written back.
+    pub fn burst(&mut self, bufs: &mut [EvBuf], parity: bool, n: u32) {
+        if n == 0 {
+            return;
+        }
+        let p = self.plan.lanes;
+        let j = self.j;
+        let (buffer, delayed) = {
+            let pr = &self.plan.projections[j];
+            (pr.buffer, pr.delayed)
+        };
+        let weights = &self.plan.weights;
+        // read data of the event read issued in the previous cycle (for projection j1)
+        let mut rd = bufs[self.plan.projections[self.j1].buffer].rdata;
+        let src = &bufs[buffer];
+        for _ in 0..n {
+            if self.v2 {
+                for (a, w) in self.acc.iter_mut().zip(&self.w_rdata) {
+                    *a += *w;
+                }
+            }
+            if self.v1 {
+                let addr = (self.rowbase[self.j1] + rd as usize) * p;
+                for (w, &x) in self.w_rdata.iter_mut().zip(&weights[addr..addr + p]) {
+                    *w = i64::from(x);
+                }
+            }
+            rd = src.read(parity, delayed, self.e);
+            self.v2 = self.v1;
+            self.v1 = true;
+            self.j1 = j;
+            self.e += 1;
+        }
+        let base = self.blk * p;
+        self.u_rdata.copy_from_slice(&self.mem_u[base..base + p]);
+        self.i_rdata.copy_from_slice(&self.mem_i[base..base + p]);
+        let last = self.e - 1;
+        for b in bufs.iter_mut() {
+            b.clock(parity, false, None, delayed, last);
+        }
+    }
+
+    /// Spikes still to push in SPK (0 outside SPK): while positive, each cycle pushes one
+    /// event and nothing is logged.
+    pub fn pending_pushes(&self) -> u32 {
+        if self.st == St::Spk {
+            self.mask.count_ones()
+        } else {
+            0
+        }
+    }
+
+    /// `n` pushing SPK cycles at once (n <= [`Core::pending_pushes`]); `push` receives each
+    /// pushed index in order. The caller clocks the event buffers.
+    pub fn spk_burst(&mut self, n: u32, mut push: impl FnMut(u32)) {
+        for _ in 0..n {
+            push((self.nbase + self.mask.trailing_zeros() as usize) as u32);
+            self.mask &= self.mask - 1;
+        }
+        // what `clock` does besides the FSM in these cycles (no issue, no accumulation)
+        let base = self.blk * self.plan.lanes;
+        self.u_rdata
+            .copy_from_slice(&self.mem_u[base..base + self.plan.lanes]);
+        self.i_rdata
+            .copy_from_slice(&self.mem_i[base..base + self.plan.lanes]);
+        // the read pipeline drained in WAIT/UPD, so v1 = v2 = 0 throughout SPK
+        debug_assert!(!self.v1 && !self.v2);
+        self.j1 = self.j;
     }
 
     /// True when lane `k` holds a real neuron.

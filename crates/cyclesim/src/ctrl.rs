@@ -12,6 +12,13 @@ pub(crate) enum St {
     Oeos,
 }
 
+impl St {
+    /// Encoding of the RTL's `st` register (`C_CLR` = 0 ... `C_OEOS` = 6).
+    pub fn code(self) -> u64 {
+        self as u64
+    }
+}
+
 /// Combinational outputs of the controller.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct CtrlOut {
@@ -47,6 +54,16 @@ impl Ctrl {
             primed: false,
             parity: false,
         }
+    }
+
+    /// (layer, out_i) registers, for waveforms.
+    pub fn regs(&self) -> (usize, u32) {
+        (self.layer, self.out_i)
+    }
+
+    /// Layer whose core runs while the controller waits for its done.
+    pub fn waiting_on(&self) -> Option<usize> {
+        (self.st == St::Wait).then_some(self.layer)
     }
 
     pub fn reset(&mut self) {

@@ -21,4 +21,15 @@ pub enum SimError {
         /// Features expected.
         expected: usize,
     },
+    /// The waveform file could not be written.
+    #[error("cannot write the VCD waveform: {0}")]
+    Vcd(String),
+    /// A sample index beyond the input.
+    #[error("sample {sample} requested but the input has {samples} samples")]
+    NoSuchSample {
+        /// Requested sample.
+        sample: usize,
+        /// Samples in the input.
+        samples: usize,
+    },
 }

@@ -42,13 +42,20 @@ impl EvBuf {
         }
     }
 
+    /// The word at `raddr` of the bank a reader sees (what [`EvBuf::clock`] registers).
+    pub fn read(&self, parity: bool, rd_prev: bool, raddr: u32) -> u32 {
+        let rbank = usize::from(self.two_banks && (parity ^ rd_prev));
+        self.mem
+            .get(raddr as usize + rbank * self.depth)
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// Clock edge: clear or push into the write bank, read `raddr` of the selected bank.
     pub fn clock(&mut self, parity: bool, clr: bool, push: Option<u32>, rd_prev: bool, raddr: u32) {
         let w = self.wbank(parity);
-        let rbank = usize::from(self.two_banks && (parity ^ rd_prev));
-        let ra = raddr as usize + rbank * self.depth;
         // Out-of-range reads give garbage in the RTL; nobody consumes them.
-        self.rdata = self.mem.get(ra).copied().unwrap_or(0);
+        self.rdata = self.read(parity, rd_prev, raddr);
         if clr {
             self.cnt[w] = 0;
         } else if let Some(idx) = push {

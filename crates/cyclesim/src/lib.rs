@@ -5,17 +5,21 @@
 //! sl_rom, sl_ram), `neuron::update` = sl_neuron, `evbuf::EvBuf` = sl_evbuf. [`CycleSim`] wires
 //! them like the generated spikeloom_top and plays the co-simulation harness's part, so it
 //! produces the same log (lines and cycle numbers) as the RTL for the same stimulus.
+//! [`VcdWriter`] records its waveforms under the RTL's signal names.
 
 mod core;
 mod ctrl;
 mod error;
 mod evbuf;
 pub mod neuron;
+mod probe;
 mod protocol;
 mod sim;
 mod trace;
+mod vcd;
 
 pub use error::SimError;
 pub use protocol::{parse_log, parse_stimulus, LogLine, ProtocolError, StimCmd};
 pub use sim::CycleSim;
-pub use trace::{simulate, stimulus_for, CycleTrace};
+pub use trace::{simulate, simulate_with_vcd, stimulus_for, CycleTrace};
+pub use vcd::VcdWriter;

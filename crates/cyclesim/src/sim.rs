@@ -1,12 +1,26 @@
 //! [`CycleSim`]: the twins wired like the generated spikeloom_top, driven by the harness rules
 //! of [`crate::protocol`].
+//!
+//! Speed ("burst" fast path): three kinds of cycle have no observable effect besides memory
+//! writes and counters, and come in runs whose length is known in advance: input event beats
+//! accepted back to back, ACC cycles issuing an event read (accumulate one weight word), and
+//! SPK cycles pushing one spike. All but the last cycle of such a run are executed in one tight
+//! loop ([`Core::burst`], [`Core::spk_burst`], `input_burst`) with identical state, logs and
+//! cycle numbers; the last goes through `step`, because the state after it depends on it.
+//! Waveform recording turns bursts off, since every cycle is then written.
 
 use crate::core::{Core, CoreOut, St as CoreSt};
-use crate::ctrl::Ctrl;
+use crate::ctrl::{Ctrl, St as CtrlSt};
 use crate::error::SimError;
 use crate::evbuf::EvBuf;
+use crate::probe::{CoreRegs, Inputs, Probe};
 use crate::protocol::{LogLine, StimCmd};
+use crate::vcd::VcdWriter;
 use spikeloom_plan::{Plan, QSource};
+use std::io::Write;
+
+/// An input beat presented to `in_*` in one cycle: `Some(index)` = event, `None` = end of step.
+type Beat = Option<u32>;
 
 /// The cycle-accurate model of one plan.
 pub struct CycleSim {
@@ -18,6 +32,14 @@ pub struct CycleSim {
     idx_mask: u32,
     cycle: u64,
     stall_limit: u64,
+    bursts: bool,
+}
+
+/// Optional waveform recording of [`CycleSim::run_into_rec`].
+struct Rec<'a, W: Write> {
+    vcd: &'a mut VcdWriter<W>,
+    probe: Probe,
+    in_index: u32,
 }
 
 impl CycleSim {
@@ -41,6 +63,7 @@ impl CycleSim {
             },
             cycle: 0,
             stall_limit: 1000 + 4 * (worst + plan.input_size + plan.clear_cycles) as u64,
+            bursts: true,
             plan: plan.clone(),
         }
     }
@@ -50,6 +73,11 @@ impl CycleSim {
         &self.plan
     }
 
+    /// Turn the burst fast path on (default) or off; results are identical either way.
+    pub fn set_bursts(&mut self, on: bool) {
+        self.bursts = on;
+    }
+
     fn reset(&mut self) {
         self.ctrl.reset();
         self.cores.iter_mut().for_each(Core::reset);
@@ -57,11 +85,106 @@ impl CycleSim {
         self.cycle = 0;
     }
 
-    /// One clock cycle with input beat `beat` (`Some(index)` = event, `None` inside = eos) pending.
-    /// Appends this cycle's log lines; returns (beat transferred, output eos seen).
-    fn step(&mut self, beat: Option<Option<u32>>, log: &mut Vec<LogLine>) -> (bool, bool) {
+    /// Cycles of the running core that can go at once: issuing ACC cycles ([`Core::burst`]) or
+    /// pushing SPK cycles ([`Core::spk_burst`]). The last such cycle is left to `step`, whose
+    /// successor state depends on it. Adds the skipped cycles to `idle` (nothing is logged).
+    fn core_burst(&mut self, idle: &mut u64) {
+        let Some(l) = self.ctrl.waiting_on() else {
+            return;
+        };
+        let parity = self.ctrl.parity;
+        let issues = self.cores[l].pending_issues(&self.bufs, parity);
+        let n = if issues > 1 {
+            self.cores[l].burst(&mut self.bufs, parity, issues - 1);
+            issues - 1
+        } else {
+            let pushes = self.cores[l].pending_pushes();
+            if pushes < 2 {
+                return;
+            }
+            let n = pushes - 1;
+            let ob = self.plan.cores[l].out_buffer;
+            let bufs = &mut self.bufs;
+            self.cores[l].spk_burst(n, |idx| {
+                if let Some(b) = ob {
+                    bufs[b].clock(parity, false, Some(idx), false, 0);
+                }
+            });
+            for (b, buf) in self.bufs.iter_mut().enumerate() {
+                if Some(b) != ob {
+                    buf.clock(parity, false, None, false, 0);
+                }
+            }
+            n
+        };
+        self.cycle += u64::from(n);
+        *idle += u64::from(n);
+    }
+
+    /// Input event beats transferred back to back while the controller accepts input (cores
+    /// idle): one push per cycle into the input buffer, nothing logged.
+    fn input_burst(&mut self, beats: &[StimCmd]) {
+        let parity = self.ctrl.parity;
+        for cmd in beats {
+            if let StimCmd::Event(i) = *cmd {
+                let i = i & self.idx_mask;
+                let push = ((i as usize) < self.plan.input_size).then_some(i);
+                self.bufs[0].clock(parity, false, push, false, 0);
+            }
+        }
+        for buf in &mut self.bufs[1..] {
+            buf.clock(parity, false, None, false, 0);
+        }
+        self.cycle += beats.len() as u64;
+    }
+
+    /// Registers and outputs that are not computed by `step` (everything but the trace bus
+    /// and the output stream), into `p`.
+    fn fill_regs(&self, p: &mut Probe) {
+        let c = self.ctrl.comb();
+        let (layer, out_i) = self.ctrl.regs();
+        p.in_ready = c.in_ready;
+        p.out_valid = c.out_valid;
+        p.out_eos = c.out_eos;
+        p.out_index = if c.out_valid && !c.out_eos {
+            self.bufs[self.plan.output_buffer].rdata
+        } else {
+            0
+        };
+        p.ctrl_st = self.ctrl.st.code();
+        p.ctrl_layer = layer as u64;
+        p.ctrl_out_i = u64::from(out_i);
+        p.parity = self.ctrl.parity;
+        for (r, core) in p.cores.iter_mut().zip(&self.cores) {
+            let (blk, j, e) = core.regs();
+            *r = CoreRegs {
+                st: core.st.code(),
+                blk: blk as u64,
+                j: j as u64,
+                e: u64::from(e),
+            };
+        }
+    }
+
+    /// One clock cycle with `beat` pending (`None`: no beat). Appends this cycle's log lines and
+    /// fills `probe` when given; returns (beat transferred, output eos seen).
+    fn step(
+        &mut self,
+        beat: Option<Beat>,
+        log: &mut Vec<LogLine>,
+        mut probe: Option<&mut Probe>,
+    ) -> (bool, bool) {
         let parity = self.ctrl.parity;
         let c = self.ctrl.comb();
+        if let Some(p) = probe.as_deref_mut() {
+            self.fill_regs(p);
+            p.trace_valid = false;
+            p.trace_layer = 0;
+            p.trace_base = 0;
+            p.trace_lane_valid = 0;
+            p.trace_spike = 0;
+            p.trace_v.fill(0);
+        }
         let (mut raddr, mut rprev, mut done_any) = (c.raddr, false, false);
         for (l, core) in self.cores.iter_mut().enumerate() {
             let o = if core.st == CoreSt::Idle {
@@ -82,6 +205,17 @@ impl CycleSim {
                             v: core.u_next[k] as i32,
                             spike: core.spikes >> k & 1 == 1,
                         });
+                    }
+                }
+                if let Some(p) = probe.as_deref_mut() {
+                    p.trace_valid = true;
+                    p.trace_layer = l as u32;
+                    p.trace_base = core.nbase as u32;
+                    p.trace_spike = core.spikes;
+                    for k in 0..core.plan.lanes {
+                        p.trace_lane_valid |= u64::from(core.lane_valid(k)) << k;
+                        // the RTL sign-extends the lane's state-width result to 32 bits
+                        p.trace_v[k] = i64::from(core.u_next[k] as i32);
                     }
                 }
             }
@@ -137,6 +271,63 @@ impl CycleSim {
 
     /// As [`CycleSim::run_stimulus`], appending to `log`.
     pub fn run_into(&mut self, stim: &[StimCmd], log: &mut Vec<LogLine>) -> Result<(), SimError> {
+        self.run_into_rec::<std::io::Sink>(stim, log, None)
+    }
+
+    /// As [`CycleSim::run_into`], recording every cycle (resets included) into `vcd`.
+    pub fn run_with_vcd<W: Write>(
+        &mut self,
+        stim: &[StimCmd],
+        log: &mut Vec<LogLine>,
+        vcd: &mut VcdWriter<W>,
+    ) -> Result<(), SimError> {
+        let n = self.plan.cores.len();
+        let rec = Rec {
+            vcd,
+            probe: Probe::default_for(n, self.plan.trace_lanes()),
+            in_index: 0,
+        };
+        self.run_into_rec(stim, log, Some(rec))
+    }
+
+    /// Probe of the current state when no core is running (only then can a reset come: every
+    /// step's output eos has been seen), so the trace bus is idle.
+    fn quiet_probe(&self, p: &mut Probe) {
+        self.fill_regs(p);
+        p.trace_valid = false;
+        p.trace_lane_valid = 0;
+        p.trace_spike = 0;
+        p.trace_layer = 0;
+        p.trace_base = 0;
+        p.trace_v.fill(0);
+    }
+
+    /// Reset as the harness does it: `rst` high for two cycles.
+    fn reset_rec<W: Write>(&mut self, rec: Option<&mut Rec<'_, W>>) -> Result<(), SimError> {
+        let Some(r) = rec else {
+            self.reset();
+            return Ok(());
+        };
+        let inp = Inputs {
+            rst: true,
+            in_valid: false,
+            in_eos: false,
+            in_index: r.in_index,
+        };
+        // first cycle with rst high: the outputs of the state before the reset edge
+        self.quiet_probe(&mut r.probe);
+        r.vcd.cycle(Some(&r.probe), &inp)?;
+        self.reset();
+        self.quiet_probe(&mut r.probe);
+        r.vcd.cycle(Some(&r.probe), &inp)
+    }
+
+    fn run_into_rec<W: Write>(
+        &mut self,
+        stim: &[StimCmd],
+        log: &mut Vec<LogLine>,
+        mut rec: Option<Rec<'_, W>>,
+    ) -> Result<(), SimError> {
         let mut pos = 0;
         let mut outstanding = 0u64;
         let mut idle = 0u64;
@@ -150,7 +341,7 @@ impl CycleSim {
                         let Some(StimCmd::Reset) = next else {
                             return Ok(());
                         };
-                        self.reset();
+                        self.reset_rec(rec.as_mut())?;
                         log.push(LogLine::Reset);
                         pos += 1;
                         continue;
@@ -158,8 +349,41 @@ impl CycleSim {
                     None
                 }
             };
+            if rec.is_none() && self.bursts {
+                if self.ctrl.st == CtrlSt::In {
+                    let events = stim[pos..]
+                        .iter()
+                        .take_while(|c| matches!(c, StimCmd::Event(_)))
+                        .count();
+                    if events > 1 {
+                        self.input_burst(&stim[pos..pos + events - 1]);
+                        pos += events - 1;
+                        idle = 0;
+                        continue;
+                    }
+                }
+                self.core_burst(&mut idle);
+            }
             let before = log.len();
-            let (taken, eos) = self.step(beat, log);
+            let (taken, eos) = match rec.as_mut() {
+                None => self.step(beat, log, None),
+                Some(r) => {
+                    if let Some(Some(i)) = beat {
+                        r.in_index = i;
+                    } else if beat == Some(None) {
+                        r.in_index = 0;
+                    }
+                    let inp = Inputs {
+                        rst: false,
+                        in_valid: beat.is_some(),
+                        in_eos: beat == Some(None),
+                        in_index: r.in_index,
+                    };
+                    let res = self.step(beat, log, Some(&mut r.probe));
+                    r.vcd.cycle(Some(&r.probe), &inp)?;
+                    res
+                }
+            };
             if taken {
                 pos += 1;
                 if beat == Some(None) {

@@ -3,8 +3,10 @@
 use crate::error::SimError;
 use crate::protocol::{LogLine, StimCmd};
 use crate::sim::CycleSim;
+use crate::vcd::VcdWriter;
 use spikeloom_plan::Plan;
 use spikeloom_qnet::SpikeSteps;
+use std::io::Write;
 
 /// What the cycle model observed, arrays row-major `[T][N][size]` like `spikeloom_qnet::QTrace`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,4 +94,30 @@ pub fn simulate(plan: &Plan, input: &SpikeSteps) -> Result<CycleTrace, SimError>
         }
     }
     Ok(tr)
+}
+
+/// Run sample `sample` of `input` (after a reset) while writing its waveforms to `w` as VCD
+/// (see [`VcdWriter`]); returns the log and the sink.
+pub fn simulate_with_vcd<W: Write>(
+    plan: &Plan,
+    input: &SpikeSteps,
+    sample: usize,
+    w: W,
+) -> Result<(Vec<LogLine>, W), SimError> {
+    if input.width() != plan.input_size {
+        return Err(SimError::InputWidth {
+            got: input.width(),
+            expected: plan.input_size,
+        });
+    }
+    if sample >= input.samples() {
+        return Err(SimError::NoSuchSample {
+            sample,
+            samples: input.samples(),
+        });
+    }
+    let mut vcd = VcdWriter::new(plan, w)?;
+    let mut log = Vec::new();
+    CycleSim::new(plan).run_with_vcd(&stimulus_for(input, sample), &mut log, &mut vcd)?;
+    Ok((log, vcd.finish()?))
 }

@@ -19,9 +19,13 @@ pub fn plan(net: &QNet, cfg: &PlanConfig, device: &Device) -> Result<Plan, PlanE
     let mut lanes_cap = cfg.lanes.unwrap_or(cfg.max_lanes);
     loop {
         let p = build(net, cfg, device, lanes_cap)?;
-        // Automatic choice: halve the lanes while logic does not fit.
-        let logic_over = p.resources.luts > device.luts || p.resources.ffs > device.ffs;
-        if logic_over && cfg.lanes.is_none() && lanes_cap > 1 {
+        // Automatic choice: halve the lanes while logic or multipliers do not fit (both scale
+        // with the lanes; block RAM mostly does not).
+        let r = &p.resources;
+        let over = r.luts > device.luts
+            || r.ffs > device.ffs
+            || (device.dsp_count > 0 && r.dsps > device.dsp_count);
+        if over && cfg.lanes.is_none() && lanes_cap > 1 {
             lanes_cap /= 2;
             continue;
         }

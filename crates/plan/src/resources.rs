@@ -70,18 +70,22 @@ fn bram_blocks(device: &Device, depth: usize, width: u32) -> u32 {
 /// The mapping Yosys' `memory_libmap` chooses for a memory with one registered read port: the
 /// cheapest of block RAM (cost 64 per SB_RAM40_4K, 128 per DP16KD), ECP5 distributed RAM (4 per
 /// 16x4 cell) and soft logic (1 per RAM bit, 1/16 per ROM bit); those are Yosys 0.23's library
-/// costs and default logic costs (`-logic-cost-ram`/`-logic-cost-rom`).
+/// costs and default logic costs (`-logic-cost-ram`/`-logic-cost-rom`). A writable block RAM
+/// also pays for emulating sl_ram's read-first behaviour, modelled as 1 per data bit (fitted to
+/// Yosys' choices on the generated designs).
 pub(crate) fn map_memory(device: &Device, depth: usize, width: u32, rom: bool) -> MemMap {
     let bits = (depth as f64) * f64::from(width);
     let logic = if rom { bits / 16.0 } else { bits };
     let blocks = bram_blocks(device, depth, width);
+    let emu = if rom { 0.0 } else { f64::from(width) };
     let (block_cost, lutram) = match device.family {
         Family::Ice40 => (64.0, None),
         Family::Ecp5 => (128.0, Some((depth.div_ceil(16) as u32) * width.div_ceil(4))),
     };
     let mut best = (logic, MemMap::Logic);
-    if blocks > 0 && device.bram_count > 0 && f64::from(blocks) * block_cost < best.0 {
-        best = (f64::from(blocks) * block_cost, MemMap::Bram(blocks));
+    let bram_cost = f64::from(blocks) * block_cost + emu;
+    if blocks > 0 && device.bram_count > 0 && bram_cost < best.0 {
+        best = (bram_cost, MemMap::Bram(blocks));
     }
     if let Some(cells) = lutram {
         if f64::from(cells) * 4.0 < best.0 {
@@ -157,9 +161,9 @@ fn core_resources(core: &CorePlan, device: &Device) -> Resources {
     } else {
         (0, 0)
     };
-    // Per lane: accumulator adder, X/reset/saturation/compare arithmetic (~4 work-width
-    // operations after constant folding), the leak.
-    let lane_luts = core.acc_bits + 4 * core.work_bits + bl + al + vl;
+    // Per lane: accumulator adder, X/reset/saturation/compare arithmetic (~6 work-width
+    // operations), the leak.
+    let lane_luts = core.acc_bits + 6 * core.work_bits + bl + al + vl;
     let addr = ubits(core.weight_depth());
     let j = core.projections.len() as u32;
     let ev = ubits(core.size.max(core.fan_in()));
@@ -171,7 +175,13 @@ fn core_resources(core: &CorePlan, device: &Device) -> Resources {
         rom_bits: (core.weights.len() as u64) * u64::from(core.weight_bits),
         ..Resources::default()
     };
-    add_memory(&mut r, device, core.weight_depth(), p * core.weight_bits, true);
+    add_memory(
+        &mut r,
+        device,
+        core.weight_depth(),
+        p * core.weight_bits,
+        true,
+    );
     let state_w = core.state_bits
         + if core.kind == NeuronKind::CubaLif {
             core.current_bits
@@ -216,7 +226,13 @@ pub(crate) fn estimate(plan: &Plan, device: &Device) -> Resources {
     for buf in &plan.buffers {
         total.luts += 3 * plan.ev_bits + 4;
         total.ffs += 2 * plan.ev_bits;
-        add_memory(&mut total, device, buf.depth * buf.banks, plan.ev_bits, false);
+        add_memory(
+            &mut total,
+            device,
+            buf.depth * buf.banks,
+            plan.ev_bits,
+            false,
+        );
     }
     total
 }

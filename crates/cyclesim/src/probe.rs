@@ -1,0 +1,42 @@
+//! [`Probe`]: the values of the top-level ports and of the controller/core state registers in
+//! one cycle, as the RTL has them (same names, widths and state encodings), for waveforms.
+
+/// Inputs the harness drives in one cycle.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Inputs {
+    pub rst: bool,
+    pub in_valid: bool,
+    pub in_eos: bool,
+    /// Kept from the last event beat while no beat is presented (like the RTL testbench).
+    pub in_index: u32,
+}
+
+/// Registers of one core.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct CoreRegs {
+    pub st: u64,
+    pub blk: u64,
+    pub j: u64,
+    pub e: u64,
+}
+
+/// Everything a waveform shows besides the inputs, for one cycle.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Probe {
+    pub in_ready: bool,
+    pub out_valid: bool,
+    pub out_eos: bool,
+    pub out_index: u32,
+    pub trace_valid: bool,
+    pub trace_layer: u32,
+    pub trace_base: u32,
+    pub trace_lane_valid: u64,
+    pub trace_spike: u64,
+    /// Membrane of every lane of the trace bus (zero while `trace_valid` is low).
+    pub trace_v: Vec<i64>,
+    pub ctrl_st: u64,
+    pub ctrl_layer: u64,
+    pub ctrl_out_i: u64,
+    pub parity: bool,
+    pub cores: Vec<CoreRegs>,
+}

@@ -1,0 +1,249 @@
+//! [`VcdWriter`]: waveforms of the cycle model as an IEEE 1364 value change dump.
+//!
+//! Signals carry the RTL's names: the ports of `spikeloom_top` (clk, rst, in_*, out_*, trace_*)
+//! and, in sub-scopes, the controller's `u_ctrl.{st, layer, out_i, parity}` and each core's
+//! `u_<ident>.{st, blk, j, e}` with the RTL state encodings. Timescale 1 ns, clock period 10:
+//! cycle `n` (counted from the first recorded cycle, across resets) starts at `10n` with the
+//! falling edge, where the harness changes the inputs; registers and outputs change at the rising
+//! edge `10n + 5`, like the RTL testbench. Only changes are written; output is deterministic
+//! (no date).
+
+use crate::error::SimError;
+use crate::probe::{Inputs, Probe};
+use spikeloom_plan::Plan;
+use std::io::Write;
+
+/// One declared variable.
+struct Var {
+    id: String,
+    width: u32,
+    last: Option<String>,
+}
+
+/// Writes a VCD file for one plan; feed it with [`crate::CycleSim::run_with_vcd`].
+pub struct VcdWriter<W: Write> {
+    out: W,
+    vars: Vec<Var>,
+    cores: usize,
+    lanes: usize,
+    tick: u64,
+}
+
+/// Short printable identifier number `n` (characters `!`..`~`).
+fn id_code(mut n: usize) -> String {
+    let mut s = String::new();
+    loop {
+        s.push(char::from(b'!' + (n % 94) as u8));
+        n /= 94;
+        if n == 0 {
+            return s;
+        }
+        n -= 1;
+    }
+}
+
+fn bits_of(max: usize) -> u32 {
+    (usize::BITS - max.leading_zeros()).max(1)
+}
+
+fn io(e: std::io::Error) -> SimError {
+    SimError::Vcd(e.to_string())
+}
+
+impl<W: Write> VcdWriter<W> {
+    /// Writes the header (declarations) for `plan` to `out`.
+    pub fn new(plan: &Plan, mut out: W) -> Result<Self, SimError> {
+        let iface = plan.top_interface();
+        let (ev, lw, tl) = (plan.ev_bits, iface.layer_w, iface.trace_lanes as u32);
+        let mut vars = Vec::new();
+        let mut text = format!(
+            "$version spikeloom-cyclesim {} $end\n$comment model {} $end\n$timescale 1ns $end\n$scope module spikeloom_top $end\n",
+            env!("CARGO_PKG_VERSION"),
+            plan.model_hash
+        );
+        let mut decl = |text: &mut String, kind: &str, width: u32, name: &str| {
+            let id = id_code(vars.len());
+            let range = if width > 1 {
+                format!(" [{}:0]", width - 1)
+            } else {
+                String::new()
+            };
+            text.push_str(&format!("$var {kind} {width} {id} {name}{range} $end\n"));
+            vars.push(Var {
+                id,
+                width,
+                last: None,
+            });
+        };
+        let top: [(&str, u32); 16] = [
+            ("clk", 1),
+            ("rst", 1),
+            ("in_valid", 1),
+            ("in_ready", 1),
+            ("in_eos", 1),
+            ("in_index", ev),
+            ("out_valid", 1),
+            ("out_ready", 1),
+            ("out_eos", 1),
+            ("out_index", ev),
+            ("trace_valid", 1),
+            ("trace_layer", lw),
+            ("trace_base", ev),
+            ("trace_lane_valid", tl),
+            ("trace_v", tl * 32),
+            ("trace_spike", tl),
+        ];
+        for (name, w) in top {
+            decl(&mut text, "wire", w, name);
+        }
+        text.push_str("$scope module u_ctrl $end\n");
+        for (name, w) in [("st", 3), ("layer", lw), ("out_i", ev), ("parity", 1)] {
+            decl(&mut text, "reg", w, name);
+        }
+        text.push_str("$upscope $end\n");
+        for c in &plan.cores {
+            text.push_str(&format!("$scope module u_{} $end\n", c.ident));
+            let jw = bits_of(c.projections.len().saturating_sub(1));
+            for (name, w) in [("st", 3), ("blk", ev), ("j", jw), ("e", ev)] {
+                decl(&mut text, "reg", w, name);
+            }
+            text.push_str("$upscope $end\n");
+        }
+        text.push_str("$upscope $end\n$enddefinitions $end\n");
+        out.write_all(text.as_bytes()).map_err(io)?;
+        Ok(Self {
+            out,
+            vars,
+            cores: plan.cores.len(),
+            lanes: iface.trace_lanes,
+            tick: 0,
+        })
+    }
+
+    /// Binary text of the low `width` bits of `v` (two's complement).
+    fn bin(v: u64, width: u32) -> String {
+        (0..width)
+            .rev()
+            .map(|b| if b < 64 && v >> b & 1 == 1 { '1' } else { '0' })
+            .collect()
+    }
+
+    /// Queue `value` for variable `i` if it changed.
+    fn set(&mut self, buf: &mut String, i: usize, value: String) {
+        let var = &mut self.vars[i];
+        if var.last.as_deref() == Some(value.as_str()) {
+            return;
+        }
+        if var.width == 1 {
+            buf.push_str(&format!("{value}{}\n", var.id));
+        } else {
+            buf.push_str(&format!("b{value} {}\n", var.id));
+        }
+        var.last = Some(value);
+    }
+
+    fn set_u(&mut self, buf: &mut String, i: usize, v: u64) {
+        let w = self.vars[i].width;
+        self.set(buf, i, Self::bin(v, w));
+    }
+
+    fn outputs(&mut self, buf: &mut String, p: &Probe) {
+        let b = u64::from;
+        self.set_u(buf, 3, b(p.in_ready));
+        self.set_u(buf, 6, b(p.out_valid));
+        self.set_u(buf, 7, 1);
+        self.set_u(buf, 8, b(p.out_eos));
+        self.set_u(buf, 9, u64::from(p.out_index));
+        self.set_u(buf, 10, b(p.trace_valid));
+        self.set_u(buf, 11, u64::from(p.trace_layer));
+        self.set_u(buf, 12, u64::from(p.trace_base));
+        self.set_u(buf, 13, p.trace_lane_valid);
+        let v: String = (0..self.lanes)
+            .rev()
+            .map(|k| Self::bin(p.trace_v.get(k).copied().unwrap_or(0) as u64, 32))
+            .collect();
+        self.set(buf, 14, v);
+        self.set_u(buf, 15, p.trace_spike);
+        self.set_u(buf, 16, p.ctrl_st);
+        self.set_u(buf, 17, p.ctrl_layer);
+        self.set_u(buf, 18, p.ctrl_out_i);
+        self.set_u(buf, 19, b(p.parity));
+        for c in 0..self.cores {
+            let r = p.cores[c];
+            for (k, v) in [r.st, r.blk, r.j, r.e].into_iter().enumerate() {
+                self.set_u(buf, 20 + 4 * c + k, v);
+            }
+        }
+    }
+
+    /// Record one cycle: `probe` = outputs and registers during the cycle (`None`: unchanged
+    /// from the previous cycle), `inp` = what the harness drives.
+    pub(crate) fn cycle(&mut self, probe: Option<&Probe>, inp: &Inputs) -> Result<(), SimError> {
+        let mut buf = String::new();
+        let first = self.tick == 0;
+        if first {
+            buf.push_str("#0\n$dumpvars\n");
+        } else {
+            buf.push_str(&format!("#{}\n", 10 * self.tick - 5));
+            self.set_u(&mut buf, 0, 1);
+        }
+        if let Some(p) = probe {
+            self.outputs(&mut buf, p);
+        }
+        if first {
+            if probe.is_none() {
+                self.outputs(&mut buf, &Probe::default_for(self.cores, self.lanes));
+            }
+        } else {
+            buf.push_str(&format!("#{}\n", 10 * self.tick));
+        }
+        self.set_u(&mut buf, 0, 0);
+        self.set_u(&mut buf, 1, u64::from(inp.rst));
+        self.set_u(&mut buf, 2, u64::from(inp.in_valid));
+        self.set_u(&mut buf, 4, u64::from(inp.in_eos));
+        self.set_u(&mut buf, 5, u64::from(inp.in_index));
+        if first {
+            buf.push_str("$end\n");
+        }
+        self.tick += 1;
+        self.out.write_all(buf.as_bytes()).map_err(io)
+    }
+
+    /// Write the last rising edge and flush; returns the sink.
+    pub fn finish(mut self) -> Result<W, SimError> {
+        if self.tick > 0 {
+            let text = format!("#{}\n1{}\n", 10 * self.tick - 5, self.vars[0].id);
+            self.out.write_all(text.as_bytes()).map_err(io)?;
+        }
+        self.out.flush().map_err(io)?;
+        Ok(self.out)
+    }
+}
+
+impl Probe {
+    /// All-zero probe of `cores` cores and `lanes` trace lanes.
+    pub(crate) fn default_for(cores: usize, lanes: usize) -> Self {
+        Self {
+            trace_v: vec![0; lanes],
+            cores: vec![Default::default(); cores],
+            ..Self::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::id_code;
+
+    #[test]
+    fn id_codes_are_unique_and_printable() {
+        let ids: Vec<String> = (0..10_000).map(id_code).collect();
+        let set: std::collections::BTreeSet<&String> = ids.iter().collect();
+        assert_eq!(set.len(), ids.len());
+        assert!(ids
+            .iter()
+            .all(|s| s.bytes().all(|b| (b'!'..=b'~').contains(&b))));
+        assert_eq!(ids[0], "!");
+        assert_eq!(ids[94], "!!");
+    }
+}
