@@ -172,7 +172,7 @@ fn a_network_too_large_for_the_icestick_is_a_fit_error() {
     for needle in [
         "does not fit board `icestick`",
         "iCE40HX1K",
-        "LUTs of 1280",
+        "logic cells of 1280",
         "it fits these built-in boards",
         "icebreaker",
     ] {

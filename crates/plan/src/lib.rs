@@ -25,7 +25,7 @@ pub use config::PlanConfig;
 pub use cycles::StepActivity;
 pub use error::PlanError;
 pub use interface::TopInterface;
-pub use resources::{FitReport, Resources};
+pub use resources::{logic_cells, FitReport, Resources};
 pub mod testing;
 pub use types::*;
 pub use widths::bits_for_range;
