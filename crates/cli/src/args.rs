@@ -120,6 +120,8 @@ pub enum Engine {
     Fixed,
     /// Cycle-accurate model of the generated hardware (also reports cycles per step).
     Cycle,
+    /// The generated Verilog under an RTL simulator (see --simulator).
+    Rtl,
 }
 
 /// Quantization settings, shared by every command that turns a `.nir` into integers.
@@ -195,6 +197,25 @@ pub struct SimulateArgs {
     /// Parallel lanes per core (cycle engine) [default: the planner's choice].
     #[arg(long)]
     pub lanes: Option<usize>,
+    /// Cycle engine: write a waveform (VCD) of the top-level and controller signals for the
+    /// sample chosen with --vcd-sample.
+    #[arg(long)]
+    pub vcd: Option<PathBuf>,
+    /// Sample recorded by --vcd.
+    #[arg(long, default_value_t = 0)]
+    pub vcd_sample: usize,
+    /// RTL engine: the simulator.
+    #[arg(long, value_enum, default_value = "verilator")]
+    pub simulator: RtlSimulator,
+}
+
+/// RTL simulators for `simulate --engine rtl`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RtlSimulator {
+    /// Verilator (compiled; fast once built).
+    Verilator,
+    /// Icarus Verilog (event-driven; quick to start).
+    Icarus,
 }
 
 /// Which RTL simulators `verify` runs.

@@ -33,7 +33,15 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
         Engine::Cycle => {
             let (model, input) = load_integer_model(args)?;
             let plan = hardware_plan(&model.qnet, &args.board, args.lanes, false)?;
+            if let Some(path) = &args.vcd {
+                write_vcd(&plan, &input, args.vcd_sample, path)?;
+            }
             run_cycle(&plan, &input, model.qnet.layers[model.qnet.output_layer].state_lsb)?
+        }
+        Engine::Rtl => {
+            let (model, input) = load_integer_model(args)?;
+            let plan = hardware_plan(&model.qnet, &args.board, args.lanes, false)?;
+            run_rtl(&plan, &input, args, model.qnet.layers[model.qnet.output_layer].state_lsb)?
         }
     };
     let labels = load_opt_labels(args, out.n)?;
@@ -79,6 +87,66 @@ pub fn run_cycle(plan: &Plan, input: &Spikes, v_scale: f64) -> Result<EngineOutp
             },
         )],
     })
+}
+
+fn write_vcd(plan: &Plan, input: &Spikes, sample: usize, path: &std::path::Path) -> Result<(), CliError> {
+    let steps = SpikeSteps::new(input.t, input.n, input.f, input.data.clone())
+        .map_err(CliError::input)?;
+    let file = std::fs::File::create(path)
+        .map_err(|e| CliError::failure(anyhow!("cannot create {}: {e}", path.display())))?;
+    spikeloom_cyclesim::simulate_with_vcd(plan, &steps, sample, std::io::BufWriter::new(file))
+        .map_err(CliError::input)?;
+    eprintln!("wrote waveform of sample {sample} to {}", path.display());
+    Ok(())
+}
+
+/// The generated Verilog under Verilator or Icarus, decoded like the other engines.
+fn run_rtl(plan: &Plan, input: &Spikes, args: &SimulateArgs, v_scale: f64) -> Result<EngineOutput, CliError> {
+    use crate::args::RtlSimulator;
+    let sim = match args.simulator {
+        RtlSimulator::Verilator => spikeloom_cosim::Simulator::Verilator,
+        RtlSimulator::Icarus => spikeloom_cosim::Simulator::Icarus,
+    };
+    let work = std::env::temp_dir().join(format!(
+        "spikeloom-rtl-{}",
+        &plan.model_hash[..plan.model_hash.len().min(12)]
+    ));
+    let bundle_dir = work.join("rtl");
+    spikeloom_verilog::generate(plan, &spikeloom_verilog::GenOptions::default())
+        .write_to(&bundle_dir)
+        .map_err(|e| CliError::failure(anyhow!("cannot write {}: {e}", bundle_dir.display())))?;
+    let stim = spikeloom_cosim::stimulus_from_spikes(&input.data, [input.t, input.n, input.f])
+        .map_err(CliError::failure)?;
+    let iface = plan.top_interface();
+    eprintln!("running {sim} on {} ...", bundle_dir.display());
+    let log = spikeloom_cosim::run_rtl(&bundle_dir, &iface, &stim, sim, &work.join(sim.to_string()))
+        .map_err(CliError::failure)?;
+    let rtl = spikeloom_cosim::decode_log(&log, &iface, input.t, input.n).map_err(CliError::failure)?;
+    let out = plan.output_layer;
+    let cycles: Vec<u64> = rtl.cycles_per_step.iter().flatten().copied().collect();
+    Ok(EngineOutput {
+        t: input.t,
+        n: input.n,
+        o: plan.cores[out].size,
+        spikes: rtl.layers[out].spikes.clone(),
+        v: Membrane::Fixed {
+            raw: rtl.layers[out].membranes.iter().map(|&v| i32::try_from(v).unwrap_or(i32::MAX)).collect(),
+            scale: v_scale,
+        },
+        extra: vec![cycles_array(input, &cycles)],
+    })
+}
+
+fn cycles_array(input: &Spikes, cycles: &[u64]) -> (String, spikeloom_npy::NpyArray) {
+    (
+        "cycles".to_string(),
+        spikeloom_npy::NpyArray {
+            shape: vec![input.n, input.t],
+            data: spikeloom_npy::NpyData::U32(
+                cycles.iter().map(|&c| u32::try_from(c).unwrap_or(u32::MAX)).collect(),
+            ),
+        },
+    )
 }
 
 fn load_opt_labels(args: &SimulateArgs, n: usize) -> Result<Option<Vec<i64>>, CliError> {
