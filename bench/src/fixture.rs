@@ -19,14 +19,33 @@ pub fn fixture_dir(name: &str) -> PathBuf {
     repo_root().join("tests/fixtures/models").join(name)
 }
 
-/// Read + validate + flatten + lower a NIR file with snnTorch's default semantics.
+/// Read + validate + flatten + lower a NIR file. NIR does not store snnTorch's reset settings:
+/// for a fixture they come from the `meta.json` beside the model (as the exporter used them),
+/// otherwise snnTorch's defaults apply.
 pub fn load_float(path: &Path) -> Result<FloatNet, BenchError> {
     let file = spikeloom_nir::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     spikeloom_nir::validate(&file.graph).map_err(|e| format!("{}: {e}", path.display()))?;
     let flat = spikeloom_nir::flatten_subgraphs(&file.graph)
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    spikeloom_float::lower(&flat, &SemanticsOptions::default())
+    spikeloom_float::lower(&flat, &fixture_semantics(path))
         .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The reset settings a fixture's `meta.json` records (first layer), or the defaults.
+fn fixture_semantics(model: &Path) -> SemanticsOptions {
+    let meta = model.with_file_name("meta.json");
+    let Some(v) = std::fs::read_to_string(&meta)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+    else {
+        return SemanticsOptions::default();
+    };
+    let layer = &v["layers"][0];
+    SemanticsOptions {
+        reset: layer["reset_mechanism"].as_str().and_then(spikeloom_float::ResetMode::parse),
+        reset_delay: layer["reset_delay"].as_bool(),
+        ..SemanticsOptions::default()
+    }
 }
 
 /// Input spikes `[T][N][F]` and labels of a fixture folder.
