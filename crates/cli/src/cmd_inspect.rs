@@ -20,7 +20,7 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
             let s = shapes.get(name);
             json!({
                 "name": name,
-                "type": node_type(node),
+                "type": node.type_name(),
                 "input_shape": s.map(|s| s.input.clone()),
                 "output_shape": s.map(|s| s.output.clone()),
                 "parameters": params(node),
@@ -115,30 +115,6 @@ fn print_text(r: &Value) {
     }
     for l in r["support"]["summary"].as_array().into_iter().flatten() {
         println!("  layer {}", l.as_str().unwrap_or(""));
-    }
-}
-
-fn node_type(node: &Node) -> &'static str {
-    match node {
-        Node::Input { .. } => "Input",
-        Node::Output { .. } => "Output",
-        Node::Affine { .. } => "Affine",
-        Node::Linear { .. } => "Linear",
-        Node::Conv1d { .. } => "Conv1d",
-        Node::Conv2d { .. } => "Conv2d",
-        Node::SumPool2d { .. } => "SumPool2d",
-        Node::AvgPool2d { .. } => "AvgPool2d",
-        Node::Flatten { .. } => "Flatten",
-        Node::Scale { .. } => "Scale",
-        Node::Threshold { .. } => "Threshold",
-        Node::Delay { .. } => "Delay",
-        Node::Lif { .. } => "LIF",
-        Node::CubaLif { .. } => "CubaLIF",
-        Node::CubaLi { .. } => "CubaLI",
-        Node::If { .. } => "IF",
-        Node::Li { .. } => "LI",
-        Node::Integrator { .. } => "I",
-        Node::Graph(_) => "NIRGraph",
     }
 }
 

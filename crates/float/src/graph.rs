@@ -23,27 +23,7 @@ pub(crate) enum Role {
 
 /// NIR's type name of a node.
 pub(crate) fn kind(node: &Node) -> &'static str {
-    match node {
-        Node::Input { .. } => "Input",
-        Node::Output { .. } => "Output",
-        Node::Affine { .. } => "Affine",
-        Node::Linear { .. } => "Linear",
-        Node::Conv1d { .. } => "Conv1d",
-        Node::Conv2d { .. } => "Conv2d",
-        Node::SumPool2d { .. } => "SumPool2d",
-        Node::AvgPool2d { .. } => "AvgPool2d",
-        Node::Flatten { .. } => "Flatten",
-        Node::Scale { .. } => "Scale",
-        Node::Threshold { .. } => "Threshold",
-        Node::Delay { .. } => "Delay",
-        Node::Lif { .. } => "LIF",
-        Node::CubaLif { .. } => "CubaLIF",
-        Node::CubaLi { .. } => "CubaLI",
-        Node::If { .. } => "IF",
-        Node::Li { .. } => "LI",
-        Node::Integrator { .. } => "I",
-        Node::Graph(_) => "NIRGraph",
-    }
+    node.type_name()
 }
 
 pub(crate) fn role(node: &Node) -> Role {

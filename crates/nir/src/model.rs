@@ -128,6 +128,33 @@ pub enum Node {
     Graph(Box<Graph>),
 }
 
+impl Node {
+    /// The NIR type string of this node (`"LIF"`, `"Affine"`, `"I"`, `"NIRGraph"`, ...).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Node::Input { .. } => "Input",
+            Node::Output { .. } => "Output",
+            Node::Affine { .. } => "Affine",
+            Node::Linear { .. } => "Linear",
+            Node::Conv1d { .. } => "Conv1d",
+            Node::Conv2d { .. } => "Conv2d",
+            Node::SumPool2d { .. } => "SumPool2d",
+            Node::AvgPool2d { .. } => "AvgPool2d",
+            Node::Flatten { .. } => "Flatten",
+            Node::Scale { .. } => "Scale",
+            Node::Threshold { .. } => "Threshold",
+            Node::Delay { .. } => "Delay",
+            Node::Lif { .. } => "LIF",
+            Node::CubaLif { .. } => "CubaLIF",
+            Node::CubaLi { .. } => "CubaLI",
+            Node::If { .. } => "IF",
+            Node::Li { .. } => "LI",
+            Node::Integrator { .. } => "I",
+            Node::Graph(_) => "NIRGraph",
+        }
+    }
+}
+
 /// A NIR graph: named nodes and directed edges `(source, target)`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Graph {
