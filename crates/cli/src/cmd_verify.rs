@@ -73,10 +73,16 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     let stim = stimulus_from_spikes(&input.data, [input.t, input.n, input.f]).map_err(CliError::failure)?;
     let cycle_log = spikeloom_cyclesim::CycleSim::new(&plan).run_stimulus(&stim).map_err(CliError::failure)?;
     let work = work_dir(args, &plan);
-    let bundle_dir = work.join("rtl");
-    spikeloom_verilog::generate(&plan, &spikeloom_verilog::GenOptions::default())
-        .write_to(&bundle_dir)
-        .map_err(|e| CliError::failure(anyhow!("cannot write {}: {e}", bundle_dir.display())))?;
+    let bundle_dir = match &args.rtl {
+        Some(dir) => dir.clone(),
+        None => {
+            let dir = work.join("rtl");
+            spikeloom_verilog::generate(&plan, &spikeloom_verilog::GenOptions::default())
+                .write_to(&dir)
+                .map_err(|e| CliError::failure(anyhow!("cannot write {}: {e}", dir.display())))?;
+            dir
+        }
+    };
     let iface = plan.top_interface();
     let mut cycle_rows = vec![("cycle".to_string(), cycle.cycles_per_step.clone())];
     for sim in simulators(args.simulator) {
@@ -88,6 +94,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
             println!("  {name:<10} log differs from the cycle model: {m}");
             failed = true;
             write_reproducer(&work, &q, &input, &stim, &cycle_log, &log, &name)?;
+            write_mismatch_vcd(&work, &plan, &steps, m.sample, &name)?;
         }
         let rtl = decode_log(&log, &iface, input.t, input.n).map_err(CliError::failure)?;
         for (l, layer) in q.layers.iter().enumerate() {
@@ -209,6 +216,23 @@ fn print_diff(engine: &str, layer: &str, d: &LayerDiff) -> bool {
     let first = d.first.map_or("-".to_string(), |(t, n, k)| format!("({t}, {n}, {k})"));
     println!("  {engine:<10} {layer:<14} {:>10} {:>10}  {first}", d.mismatches, d.mismatches);
     d.mismatches > 0
+}
+
+/// The cycle model's waveform of the first mismatching sample, to compare with the RTL's.
+fn write_mismatch_vcd(
+    work: &Path,
+    plan: &Plan,
+    steps: &SpikeSteps,
+    sample: usize,
+    sim: &str,
+) -> Result<(), CliError> {
+    let path = work.join(format!("reproducer-{sim}")).join(format!("cycle-model-sample{sample}.vcd"));
+    let file = std::fs::File::create(&path)
+        .map_err(|e| CliError::failure(anyhow!("cannot create {}: {e}", path.display())))?;
+    spikeloom_cyclesim::simulate_with_vcd(plan, steps, sample.min(steps.samples() - 1), std::io::BufWriter::new(file))
+        .map_err(CliError::failure)?;
+    eprintln!("cycle-model waveform of sample {sample}: {}", path.display());
+    Ok(())
 }
 
 fn write_reproducer(
