@@ -6,6 +6,9 @@
 //   02 STEP  (len ceil(IN/8))   -> input bitmap sent as ascending events + eos; reply STEP_OUT
 //   03 COUNTS (len 0)           -> per-output spike counts since RESET (u16, saturating)
 //   04 STATUS (len 0)           -> version, flags, sizes, steps, error counters
+//   05 RUN_PIXELS (len 5+IN)    -> flags, seed u16, T u16, IN pixel bytes: reset, then T steps whose
+//                                  spikes the on-chip LFSR rate encoder generates; optional STEP_OUT
+//                                  per step (flags bit 0), then RUN_OUT 85 = counts
 // Device -> host: A5 TYPE LENlo LENhi payload CRC8; TYPE = CMD|0x80 for replies, EE for errors.
 // Garbage is skipped until the next A5; a bad CRC, unknown command, wrong length or a stalled
 // frame (TIMEOUT cycles without a byte) sends an error frame and resynchronizes.
@@ -36,8 +39,10 @@ module spikeloom_host_bridge #(
   output reg              error_pulse
 );
   localparam integer NBYTES = (IN_SIZE + 7) / 8;
-  localparam [7:0] SYNC = 8'hA5, VERSION = 8'd1;
+  localparam [7:0] SYNC = 8'hA5, VERSION = 8'd2;
   localparam [7:0] C_RESET = 8'h01, C_STEP = 8'h02, C_COUNTS = 8'h03, C_STATUS = 8'h04;
+  localparam [7:0] C_PIX = 8'h05;
+  localparam [15:0] PIX_LEN = IN_SIZE + 5;
   localparam [7:0] T_ERROR = 8'hEE;
   localparam [7:0] E_CRC = 8'd1, E_CMD = 8'd2, E_LEN = 8'd3, E_TIMEOUT = 8'd4, E_BUSY = 8'd6;
 
@@ -52,7 +57,20 @@ module spikeloom_host_bridge #(
   endfunction
 
   localparam [3:0] G_IDLE = 4'd0, G_RST = 4'd1, G_CLR = 4'd2, G_LOAD = 4'd3, G_BITS = 4'd4,
-                   G_EOS = 4'd5, G_WAIT = 4'd6, G_TX = 4'd7;
+                   G_EOS = 4'd5, G_WAIT = 4'd6, G_TX = 4'd7, G_PNEXT = 4'd8, G_PLOAD = 4'd9,
+                   G_PX = 4'd10, G_PFIN = 4'd11;
+
+  // The rate encoder's LFSR (PROTOCOL.md, crates/hostlink/src/encode.rs): 16-bit Galois, shifting
+  // right, toggle mask 0xB400; 8 shifts per feature, spike = low byte < pixel.
+  function [15:0] lfsr8(input [15:0] s);
+    integer i;
+    reg [15:0] v;
+    begin
+      v = s;
+      for (i = 0; i < 8; i = i + 1) v = v[0] ? ((v >> 1) ^ 16'hB400) : (v >> 1);
+      lfsr8 = v;
+    end
+  endfunction
   reg [3:0] gst = G_IDLE;
   reg [2:0] bitk = 0;
   reg [15:0] clr = 0;
@@ -70,8 +88,18 @@ module spikeloom_host_bridge #(
   reg [15:0] scan_byte = 0;
   reg [15:0] tx_word = 0;
   reg [15:0] ocount = 0;
-  // The bitmap is read while a step scans it; payload bytes may only be written otherwise.
-  wire scanning = (gst == G_LOAD) || (gst == G_BITS) || (gst == G_EOS);
+  // RUN_PIXELS state: the whole sample reads the pixel memory and header.
+  reg pix_run = 0;
+  reg ptrace = 0;
+  reg [15:0] pleft = 0;      // steps still to run
+  reg [15:0] pfeat = 0;      // feature being encoded
+  reg [15:0] lfsr = 0;
+  reg [3:0] after_tx = 0;    // engine state after a frame of a pixel run is sent
+  reg [7:0] ph_flags = 0;
+  reg [15:0] ph_seed = 0, ph_steps = 0;
+  // The bitmap is read while a step scans it (the pixels for a whole RUN_PIXELS sample);
+  // payload bytes may only be written otherwise.
+  wire scanning = (gst == G_LOAD) || (gst == G_BITS) || (gst == G_EOS) || pix_run;
 
   // ---------------------------------------------------------------- frame parser (host -> device)
   localparam [2:0] P_HUNT = 3'd0, P_CMD = 3'd1, P_LENL = 3'd2, P_LENH = 3'd3, P_PAY = 3'd4, P_CRC = 3'd5;
@@ -91,6 +119,8 @@ module spikeloom_host_bridge #(
   reg bm_we;
   reg [15:0] bm_waddr;
   reg [7:0] bm_wdata;
+  reg px_we;
+  wire [15:0] px_waddr_now = pidx - 16'd5;
 
   task raise(input [7:0] code, input [7:0] detail);
     begin
@@ -103,11 +133,14 @@ module spikeloom_host_bridge #(
     end
   endtask
 
-  wire [15:0] want_len = (pcmd == C_STEP) ? NBYTES[15:0] : 16'd0;
-  wire known_cmd = (pcmd == C_RESET) || (pcmd == C_STEP) || (pcmd == C_COUNTS) || (pcmd == C_STATUS);
+  wire [15:0] want_len = (pcmd == C_STEP) ? NBYTES[15:0] : (pcmd == C_PIX) ? PIX_LEN : 16'd0;
+  wire known_cmd = (pcmd == C_RESET) || (pcmd == C_STEP) || (pcmd == C_COUNTS) ||
+                   (pcmd == C_STATUS) || (pcmd == C_PIX);
+  wire pay_ok = !(scanning || cmd_pend);
 
   always @(posedge clk) begin
     bm_we <= 1'b0;
+    px_we <= 1'b0;
     if (cmd_take) cmd_pend <= 1'b0;
     if (rst) begin
       pst <= P_HUNT;
@@ -156,9 +189,19 @@ module spikeloom_host_bridge #(
           end
           P_PAY: begin
             pcrc <= crc8(pcrc, rx_data);
-            bm_we <= !(scanning || cmd_pend);
-            if (scanning || cmd_pend) p_reject <= 1'b1;
-            bm_waddr <= pidx;
+            if (!pay_ok) p_reject <= 1'b1;
+            if (pcmd == C_PIX) begin
+              // Header (flags, seed, steps) then one pixel byte per feature.
+              if (pay_ok) case (pidx)
+                16'd0: ph_flags <= rx_data;
+                16'd1: ph_seed[7:0] <= rx_data;
+                16'd2: ph_seed[15:8] <= rx_data;
+                16'd3: ph_steps[7:0] <= rx_data;
+                16'd4: ph_steps[15:8] <= rx_data;
+                default: px_we <= 1'b1;
+              endcase
+            end else bm_we <= pay_ok;
+            bm_waddr <= (pcmd == C_PIX) ? px_waddr_now : pidx;
             bm_wdata <= rx_data;
             pidx <= pidx + 1'b1;
             if (pidx + 1'b1 == plen) pst <= P_CRC;
@@ -184,6 +227,19 @@ module spikeloom_host_bridge #(
   always @(posedge clk) begin
     if (bm_we) bm[bm_waddr] <= bm_wdata;
     bm_q <= bm[scan_byte];
+  end
+
+  // Pixel memory: written by a RUN_PIXELS payload, read one feature per cycle while encoding
+  // (the read address runs one ahead when the current feature is done).
+  reg [7:0] px [0:IN_SIZE-1];
+  reg [7:0] px_q;
+  wire [15:0] lfsr_next = lfsr8(lfsr);
+  wire pspike = lfsr_next[7:0] < px_q;
+  wire padv = (gst == G_PX) && (!pspike || in_ready);
+  wire [15:0] px_raddr = (padv && pfeat != IN_SIZE - 1) ? pfeat + 1'b1 : pfeat;
+  always @(posedge clk) begin
+    if (px_we) px[bm_waddr] <= bm_wdata;
+    px_q <= px[px_raddr];
   end
 
   reg [OUT_W-1:0] obuf [0:OUT_SIZE-1];
@@ -213,9 +269,9 @@ module spikeloom_host_bridge #(
 
   wire [15:0] scan_idx = {scan_byte[12:0], bitk};
   wire bit_set = bm_q[bitk] && (scan_idx < IN_SIZE);
-  assign in_valid = (gst == G_BITS && bit_set) || (gst == G_EOS);
+  assign in_valid = (gst == G_BITS && bit_set) || (gst == G_PX && pspike) || (gst == G_EOS);
   assign in_eos = (gst == G_EOS);
-  assign in_index = scan_idx[IN_W-1:0];
+  assign in_index = (gst == G_PX) ? pfeat[IN_W-1:0] : scan_idx[IN_W-1:0];
   assign out_ready = 1'b1;
 
   always @(posedge clk) begin
@@ -244,6 +300,7 @@ module spikeloom_host_bridge #(
       ocount <= 0;
       scan_byte <= 0;
       ack_after_clear <= 1'b0;
+      pix_run <= 1'b0;
     end else begin
       case (gst)
         G_IDLE: begin
@@ -272,6 +329,16 @@ module spikeloom_host_bridge #(
                 scan_byte <= 0;
                 bitk <= 0;
                 ocount <= 0;
+              end
+              C_PIX: begin
+                // A RESET, then the steps (G_CLR continues with the first one).
+                gst <= G_RST;
+                core_rst <= 1'b1;
+                clr <= 0;
+                pix_run <= 1'b1;
+                ptrace <= ph_flags[0];
+                pleft <= ph_steps;
+                lfsr <= (ph_seed == 16'd0) ? 16'hACE1 : ph_seed;
               end
               C_COUNTS: begin
                 ttype <= 8'h83;
@@ -309,7 +376,7 @@ module spikeloom_host_bridge #(
             tlen <= 16'd1;
             tstart <= ack_after_clear;
             ack_after_clear <= 1'b0;
-            gst <= ack_after_clear ? G_TX : G_IDLE;
+            gst <= pix_run ? ((pleft == 0) ? G_PFIN : G_PNEXT) : ack_after_clear ? G_TX : G_IDLE;
           end
         end
         // bm_q follows bm[scan_byte] one cycle after scan_byte changes.
@@ -326,10 +393,34 @@ module spikeloom_host_bridge #(
           if (steps != 16'hFFFF) steps <= steps + 1'b1;
           ttype <= 8'h82;
           tlen <= ocount << 1;
+          pleft <= pleft - 1'b1;
+          after_tx <= (pleft == 1) ? G_PFIN : G_PNEXT;
+          if (!pix_run || ptrace) begin
+            tstart <= 1'b1;
+            gst <= G_TX;
+          end else gst <= (pleft == 1) ? G_PFIN : G_PNEXT;
+        end
+        // RUN_PIXELS: one step = encode every feature (G_PX, one per cycle unless the core stalls
+        // a spike), then the end-of-step beat (G_EOS) and the outputs (G_WAIT).
+        G_PNEXT: begin
+          pfeat <= 0;
+          ocount <= 0;
+          gst <= G_PLOAD;
+        end
+        G_PLOAD: gst <= G_PX;  // px_q <= px[0]
+        G_PX: if (padv) begin
+          lfsr <= lfsr_next;
+          if (pfeat == IN_SIZE - 1) gst <= G_EOS;
+          else pfeat <= pfeat + 1'b1;
+        end
+        G_PFIN: begin
+          ttype <= 8'h85;
+          tlen <= 2 * OUT_SIZE;
           tstart <= 1'b1;
+          pix_run <= 1'b0;
           gst <= G_TX;
         end
-        G_TX: if (tdone) gst <= G_IDLE;
+        G_TX: if (tdone) gst <= pix_run ? after_tx : G_IDLE;
         default: gst <= G_IDLE;
       endcase
     end
@@ -348,7 +439,7 @@ module spikeloom_host_bridge #(
     case (ttype)
       8'h81: pay_byte = tx_code;
       8'h82: pay_byte = spay[0] ? obuf16[15:8] : obuf16[7:0];
-      8'h83: pay_byte = spay[0] ? cnt_q[15:8] : cnt_q[7:0];
+      8'h83, 8'h85: pay_byte = spay[0] ? cnt_q[15:8] : cnt_q[7:0];
       8'h84: case (spay[3:0])
         4'd0: pay_byte = VERSION;
         4'd1: pay_byte = {6'd0, overflow, (crc_errors != 0) || (other_errors != 0)};

@@ -17,4 +17,4 @@ pub use builtin::{fragment, list};
 pub use constraints::{constraints, Port};
 pub use device::*;
 pub use error::BoardError;
-pub use top::{board_wrapper, io_sources, TopParams, WRAPPER_TOP};
+pub use top::{board_wrapper, io_sources, TopParams, UartRate, MAX_BAUD_ERROR, WRAPPER_TOP};

@@ -30,6 +30,66 @@ pub fn io_sources() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
+/// Largest relative baud-rate error the UART divider may leave (8N1 tolerates ~4-5 % in total
+/// for both ends; half of it is left to the host's bridge).
+pub const MAX_BAUD_ERROR: f64 = 0.02;
+
+/// What the board top's UART divider makes of a requested baud rate: the divider is an integer
+/// number of design-clock cycles per bit, rounded to nearest like `board_top.v`'s `CLKS_PER_BIT`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UartRate {
+    /// Requested baud rate.
+    pub baud: u32,
+    /// Design clock cycles per bit (the divider).
+    pub clocks_per_bit: u64,
+    /// The rate the divider really produces, bits/s.
+    pub actual: f64,
+    /// `|actual - baud| / baud`.
+    pub error: f64,
+}
+
+impl UartRate {
+    /// The divider for `baud` at `clock_hz` (same rounding as the Verilog).
+    pub fn new(clock_hz: u64, baud: u32) -> Self {
+        let b = u64::from(baud.max(1));
+        let clocks_per_bit = ((clock_hz + b / 2) / b).max(1);
+        let actual = clock_hz as f64 / clocks_per_bit as f64;
+        UartRate {
+            baud,
+            clocks_per_bit,
+            actual,
+            error: (actual - f64::from(baud)).abs() / f64::from(baud.max(1)),
+        }
+    }
+
+    /// Why this rate cannot be used (too few clocks per bit or more than [`MAX_BAUD_ERROR`]).
+    pub fn problem(&self, clock_mhz: f64) -> Option<String> {
+        if self.clocks_per_bit < MIN_CLOCKS_PER_BIT {
+            Some(format!(
+                "baud rate {} is too fast for the {clock_mhz} MHz design clock (need >= {MIN_CLOCKS_PER_BIT} clocks per bit)",
+                self.baud
+            ))
+        } else if self.error > MAX_BAUD_ERROR {
+            Some(format!(
+                "baud rate {} is not reachable from the {clock_mhz} MHz design clock: the nearest integer divider ({} clocks per bit) gives {:.0} baud, {:.2} % off (max {:.0} %); use a rate near design clock / N, e.g. {:.0}",
+                self.baud,
+                self.clocks_per_bit,
+                self.actual,
+                100.0 * self.error,
+                100.0 * MAX_BAUD_ERROR,
+                self.actual,
+            ))
+        } else {
+            None
+        }
+    }
+
+    /// Seconds to send `bytes` bytes of 8N1 (10 bits each) at the real rate.
+    pub fn seconds_for(&self, bytes: usize) -> f64 {
+        bytes as f64 * 10.0 / self.actual
+    }
+}
+
 /// The design facts the board top needs (from the plan's `TopInterface`) and the link speed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TopParams {
@@ -68,11 +128,10 @@ pub fn board_wrapper(board: &Board, p: &TopParams) -> Result<String, BoardError>
             ));
         }
     }
-    if board.design_clock_hz() / u64::from(baud.max(1)) < MIN_CLOCKS_PER_BIT {
-        problems.push(format!(
-            "baud rate {baud} is too fast for the {} MHz design clock (need >= {MIN_CLOCKS_PER_BIT} clocks per bit)",
-            board.design.freq_mhz
-        ));
+    if let Some(problem) =
+        UartRate::new(board.design_clock_hz(), baud).problem(board.design.freq_mhz)
+    {
+        problems.push(problem);
     }
     if board.leds.is_empty() {
         problems.push("the board top needs at least one LED".to_string());

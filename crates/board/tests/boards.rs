@@ -100,7 +100,7 @@ fn every_problem_is_reported_at_once() {
     let text = icebreaker_text()
         .replace("nextpnr_device = \"up5k\"", "nextpnr_device = \"up9k\"")
         .replace("pin = \"37\"", "pin = \"35\"")
-        .replace("default_baud = 115200", "default_baud = 6000000")
+        .replace("default_baud = 3000000", "default_baud = 6000000")
         .replace("[design]\nfreq_mhz = 12.0", "[design]\nfreq_mhz = 30.0");
     let err = Board::parse(&text, "x.toml").unwrap_err();
     let BoardError::Invalid { board, problems } = err else {
@@ -139,7 +139,7 @@ fn wrapper_fixes_board_parameters() {
     };
     let v = board_wrapper(&b, &p).unwrap();
     assert!(v.contains("module spikeloom_board (\n  input  wire clk,\n  input  wire uart_rx,\n  output wire uart_tx,\n  output wire [1:0] led\n);"), "{v}");
-    assert!(v.contains(".CLK_HZ(12000000), .BAUD(115200),"), "{v}");
+    assert!(v.contains(".CLK_HZ(12000000), .BAUD(3000000),"), "{v}");
     assert!(v.contains(".IN_SIZE(784), .OUT_SIZE(10), .IN_W(10), .OUT_W(4),"));
     assert!(v.contains(".N_LEDS(2), .LED_INVERT(2'b11)"));
     let err = board_wrapper(

@@ -1,6 +1,9 @@
 //! `spikeloom run`: stream input samples through a programmed board over its UART host link,
 //! print the same summary as `simulate`, and check every output spike against the integer
 //! model the design was generated from (`DIR/model.q.json`).
+//!
+//! With `--pixels` the host sends pixel values instead (RUN_PIXELS): the board rate-encodes them
+//! on chip and the golden model runs on `spikeloom_hostlink::rate_encode` of the same pixels.
 
 use crate::cmd_generate::{Manifest, MANIFEST, QNET_FILE};
 use crate::input::{accuracy, load_labels, load_spikes, Spikes};
@@ -23,12 +26,27 @@ pub struct RunArgs {
     #[arg(long)]
     pub port: String,
     /// Input spikes `.npy`, time-major `[T, N, F]` or `[T, F]`, uint8/bool.
+    #[arg(long, required_unless_present = "pixels", conflicts_with = "pixels")]
+    pub input: Option<PathBuf>,
+    /// Pixel values `.npy` uint8 `[N, F]` (or `[F]`): the board rate-encodes them on chip
+    /// (spike = LFSR byte < pixel, PROTOCOL.md), so only F bytes per sample cross the link.
     #[arg(long)]
-    pub input: PathBuf,
+    pub pixels: Option<PathBuf>,
+    /// Time steps per sample with --pixels [default: 25].
+    #[arg(long, requires = "pixels")]
+    pub steps: Option<u16>,
+    /// LFSR seed of the first sample with --pixels; sample n uses seed + n (mod 65536)
+    /// [default: 1].
+    #[arg(long, requires = "pixels")]
+    pub seed: Option<u16>,
+    /// With --pixels: also return every step's outputs (checked spike by spike; more traffic).
+    #[arg(long, requires = "pixels")]
+    pub per_step: bool,
     /// Class labels `.npy` `[N]`: print accuracy (spike-count argmax of the output layer).
     #[arg(long)]
     pub labels: Option<PathBuf>,
-    /// Baud rate [default: the one the design was built for].
+    /// Baud rate [default: the one the design was built for, i.e. the board's max_baud unless
+    /// `build --baud` chose another]; must match the bitstream's UART divider.
     #[arg(long)]
     pub baud: Option<u32>,
     /// How long to wait for each reply, milliseconds.
@@ -65,14 +83,37 @@ impl BoardRun {
 
 /// Run the command.
 pub fn run(args: &RunArgs) -> Result<(), CliError> {
+    if args.pixels.is_none() && (args.steps.is_some() || args.seed.is_some() || args.per_step) {
+        return Err(CliError::input(anyhow!(
+            "--steps, --seed and --per-step apply to --pixels only (--input spikes carry their own steps)"
+        )));
+    }
     let (manifest, qnet) = load_design(&args.dir)?;
-    let input = load_spikes(&args.input, manifest.input_size)?;
+    let pixels = args
+        .pixels
+        .as_ref()
+        .map(|p| load_pixels(p, manifest.input_size))
+        .transpose()?;
+    let (steps, seed) = (args.steps.unwrap_or(25), args.seed.unwrap_or(1));
+    let input = match (&args.input, &pixels) {
+        (_, Some(px)) => pixel_spikes(px, usize::from(steps), seed),
+        (Some(path), None) => load_spikes(path, manifest.input_size)?,
+        (None, None) => return Err(CliError::input(anyhow!("pass --input or --pixels"))),
+    };
     let labels = args
         .labels
         .as_ref()
         .map(|p| load_labels(p, input.n))
         .transpose()?;
     let baud = args.baud.unwrap_or(manifest.baud);
+    if baud != manifest.baud {
+        return Err(CliError::input(anyhow!(
+            "--baud {baud} differs from the {} baud the bitstream in {} was built for (its UART \
+             divider is fixed); rebuild with `--baud {baud}` or drop --baud",
+            manifest.baud,
+            args.dir.display()
+        )));
+    }
     let port = open_serial(&args.port, baud, Duration::from_millis(args.timeout_ms)).map_err(|e| {
         CliError::input(anyhow!(
             "cannot open serial port {}: {e}; check the device name (ls /dev/ttyUSB* /dev/ttyACM*) and permissions",
@@ -92,6 +133,54 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             last = Instant::now();
         }
     };
+    if let Some(px) = &pixels {
+        let opts = PixelOptions {
+            steps,
+            seed,
+            per_step: args.per_step,
+        };
+        let got = run_pixels_on_link(&mut link, &manifest, px, &opts, &mut progress)?;
+        for note in link.notes() {
+            eprintln!("warning: host link: {note}");
+        }
+        let (up, down) = pixel_frame_bytes(&manifest);
+        println!(
+            "host link: {up} bytes up + {down} bytes down per sample ({:.2} ms at {baud} baud)",
+            (up + down) as f64 * 10e3 / f64::from(baud)
+        );
+        return match got.spikes {
+            Some(out) => {
+                summary(&out, labels.as_deref(), started.elapsed());
+                if let Some(path) = &args.out {
+                    write_spikes(&out, path)?;
+                    println!("wrote {}", path.display());
+                }
+                check_against_model(&qnet, &input, &out)
+            }
+            None => {
+                if args.out.is_some() {
+                    return Err(CliError::input(anyhow!(
+                        "--out needs per-step outputs with --pixels: add --per-step"
+                    )));
+                }
+                println!(
+                    "engine board (on-chip rate encoder): {} steps x {} samples, {} output neurons ({:.1} s)",
+                    input.t,
+                    input.n,
+                    manifest.output_size,
+                    started.elapsed().as_secs_f64()
+                );
+                if let Some(labels) = labels.as_deref() {
+                    println!(
+                        "accuracy {:.2}% (spike-count argmax, {} samples)",
+                        100.0 * accuracy(&got.counts, labels),
+                        input.n
+                    );
+                }
+                check_counts_against_model(&qnet, &input, &got.counts)
+            }
+        };
+    }
     let out = run_on_link(&mut link, &manifest, &input, &mut progress)?;
     for note in link.notes() {
         eprintln!("warning: host link: {note}");
@@ -102,6 +191,219 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         println!("wrote {}", path.display());
     }
     check_against_model(&qnet, &input, &out)
+}
+
+/// Pixel samples `[N][F]` row-major.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pixels {
+    /// Samples.
+    pub n: usize,
+    /// Features.
+    pub f: usize,
+    /// One byte per feature.
+    pub data: Vec<u8>,
+}
+
+/// How RUN_PIXELS samples are run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PixelOptions {
+    /// Time steps per sample.
+    pub steps: u16,
+    /// Seed of sample 0 (sample n: `seed + n`, wrapping).
+    pub seed: u16,
+    /// Ask for every step's outputs.
+    pub per_step: bool,
+}
+
+/// The LFSR seed of sample `n`.
+pub fn sample_seed(seed: u16, n: usize) -> u16 {
+    seed.wrapping_add((n % 65536) as u16)
+}
+
+/// Read uint8 pixels `[N, F]` or `[F]`.
+pub fn load_pixels(path: &Path, features: usize) -> Result<Pixels, CliError> {
+    let bad = |what: String| CliError::input(anyhow!("{}: {what}", path.display()));
+    let array = spikeloom_npy::read_npy(path).map_err(|e| bad(e.to_string()))?;
+    let (n, f) = match array.shape.as_slice() {
+        [n, f] => (*n, *f),
+        [f] => (1, *f),
+        other => {
+            return Err(bad(format!(
+                "pixels must be [N, F] or [F], got shape {other:?}"
+            )))
+        }
+    };
+    let NpyData::U8(data) = array.data else {
+        return Err(bad(format!(
+            "pixels must be uint8 (0..255), got dtype {}; scale and convert with \
+             (x * 255 / x.max()).astype(np.uint8)",
+            array.data.descr()
+        )));
+    };
+    if f != features {
+        return Err(bad(format!(
+            "{f} pixels per sample, but the design has {features} inputs"
+        )));
+    }
+    if n == 0 {
+        return Err(bad("no samples".to_string()));
+    }
+    Ok(Pixels { n, f, data })
+}
+
+/// The spikes the board's encoder generates, time-major `[T][N][F]` like `--input`.
+pub fn pixel_spikes(px: &Pixels, steps: usize, seed: u16) -> Spikes {
+    let mut data = vec![0u8; steps * px.n * px.f];
+    for n in 0..px.n {
+        let row = &px.data[n * px.f..][..px.f];
+        let spikes = spikeloom_hostlink::rate_encode(row, steps, sample_seed(seed, n));
+        for t in 0..steps {
+            data[(t * px.n + n) * px.f..][..px.f].copy_from_slice(&spikes[t * px.f..][..px.f]);
+        }
+    }
+    Spikes {
+        t: steps,
+        n: px.n,
+        f: px.f,
+        data,
+    }
+}
+
+/// Bytes host -> device and device -> host for one RUN_PIXELS sample (without per-step frames).
+pub fn pixel_frame_bytes(m: &Manifest) -> (usize, usize) {
+    (5 + 5 + m.input_size, 5 + 2 * m.output_size)
+}
+
+/// What the board returned for pixel samples.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PixelBoardRun {
+    /// Spike counts per sample and output neuron.
+    pub counts: Vec<Vec<u32>>,
+    /// Per-step outputs (with `per_step`).
+    pub spikes: Option<BoardRun>,
+}
+
+/// Check the device, then run every pixel sample with RUN_PIXELS.
+pub fn run_pixels_on_link<T: Read + Write>(
+    link: &mut Link<T>,
+    m: &Manifest,
+    px: &Pixels,
+    opts: &PixelOptions,
+    progress: &mut dyn FnMut(usize),
+) -> Result<PixelBoardRun, CliError> {
+    let fail =
+        |e: spikeloom_hostlink::LinkError| CliError::failure(anyhow!("board `{}`: {e}", m.board));
+    let status = link.status().map_err(fail)?;
+    check_status(&status, m)?;
+    if status.version < 2 {
+        return Err(CliError::failure(anyhow!(
+            "the board speaks host protocol version {}, which has no on-chip encoder (RUN_PIXELS \
+             needs version 2); rebuild and reprogram the bitstream, or send spikes with --input",
+            status.version
+        )));
+    }
+    if opts.steps == 0 {
+        return Err(CliError::input(anyhow!("--steps must be at least 1")));
+    }
+    let t = usize::from(opts.steps);
+    let mut counts = Vec::with_capacity(px.n);
+    let mut spikes = vec![0u8; t * px.n * m.output_size];
+    for n in 0..px.n {
+        let row = &px.data[n * px.f..][..px.f];
+        let got = link
+            .run_pixels(row, opts.steps, sample_seed(opts.seed, n), opts.per_step)
+            .map_err(fail)?;
+        if got.counts.len() != m.output_size {
+            return Err(CliError::failure(anyhow!(
+                "sample {n}: the board sent {} counts for {} outputs",
+                got.counts.len(),
+                m.output_size
+            )));
+        }
+        let c: Vec<u32> = got.counts.iter().map(|&c| u32::from(c)).collect();
+        if let Some(outputs) = &got.outputs {
+            let mut from_steps = vec![0u32; m.output_size];
+            for (step, events) in outputs.iter().enumerate() {
+                for &o in events {
+                    let o = o as usize;
+                    if o >= m.output_size {
+                        return Err(CliError::failure(anyhow!(
+                            "board sent output event {o} at sample {n} step {step}, but the design has {} outputs",
+                            m.output_size
+                        )));
+                    }
+                    spikes[(step * px.n + n) * m.output_size + o] = 1;
+                    from_steps[o] += 1;
+                }
+            }
+            if from_steps != c {
+                return Err(CliError::failure(anyhow!(
+                    "sample {n}: the board's spike counts {c:?} differ from its step replies {from_steps:?}"
+                )));
+            }
+        }
+        counts.push(c);
+        progress(n + 1);
+    }
+    Ok(PixelBoardRun {
+        counts,
+        spikes: opts.per_step.then_some(BoardRun {
+            t,
+            n: px.n,
+            o: m.output_size,
+            spikes,
+        }),
+    })
+}
+
+fn check_status(status: &spikeloom_hostlink::Status, m: &Manifest) -> Result<(), CliError> {
+    if (
+        usize::from(status.input_size),
+        usize::from(status.output_size),
+    ) != (m.input_size, m.output_size)
+    {
+        return Err(CliError::failure(anyhow!(
+            "the board runs a design with {} inputs and {} outputs, but {} was built for {} and {}; \
+             program the board with this directory's bitstream",
+            status.input_size, status.output_size, MANIFEST, m.input_size, m.output_size
+        )));
+    }
+    Ok(())
+}
+
+/// Exit 1 when the board's per-sample spike counts differ from the integer model's.
+fn check_counts_against_model(
+    qnet: &QNet,
+    input: &Spikes,
+    counts: &[Vec<u32>],
+) -> Result<(), CliError> {
+    let want = model_counts(qnet, input)?;
+    match (0..want.len()).find(|&n| counts.get(n) != Some(&want[n])) {
+        None => {
+            println!(
+                "board == integer model: spike counts of all {} samples identical",
+                want.len()
+            );
+            Ok(())
+        }
+        Some(n) => Err(CliError::failure(anyhow!(
+            "the board's spike counts differ from the integer model at sample {n}: board {:?}, model {:?}",
+            counts.get(n),
+            want[n]
+        ))),
+    }
+}
+
+/// The integer model's output spike counts per sample (saturating at 65535 like the device).
+pub fn model_counts(qnet: &QNet, input: &Spikes) -> Result<Vec<Vec<u32>>, CliError> {
+    let spikes = model_outputs(qnet, input)?;
+    let o = spikes.len() / (input.t * input.n).max(1);
+    let mut counts = vec![vec![0u32; o]; input.n];
+    for (i, &s) in spikes.iter().enumerate() {
+        let c = &mut counts[(i / o) % input.n][i % o];
+        *c = (*c + u32::from(s)).min(65535);
+    }
+    Ok(counts)
 }
 
 /// Read the manifest and the integer network of a design directory.
@@ -132,17 +434,7 @@ pub fn run_on_link<T: Read + Write>(
     let fail =
         |e: spikeloom_hostlink::LinkError| CliError::failure(anyhow!("board `{}`: {e}", m.board));
     let status = link.status().map_err(fail)?;
-    if (
-        usize::from(status.input_size),
-        usize::from(status.output_size),
-    ) != (m.input_size, m.output_size)
-    {
-        return Err(CliError::failure(anyhow!(
-            "the board runs a design with {} inputs and {} outputs, but {} was built for {} and {}; \
-             program the board with this directory's bitstream",
-            status.input_size, status.output_size, MANIFEST, m.input_size, m.output_size
-        )));
-    }
+    check_status(&status, m)?;
     let mut spikes = vec![0u8; input.t * input.n * m.output_size];
     for n in 0..input.n {
         let steps: Vec<Vec<u32>> = (0..input.t)
@@ -286,7 +578,9 @@ mod tests {
   spikeloom_board_top #(.CLK_HZ({CLK_HZ}), .BAUD({BAUD}), .IN_SIZE({ins}), .OUT_SIZE({outs}),
     .IN_W({in_w}), .OUT_W({out_w}), .N_LEDS(3), .LED_INVERT(3'b000), .TIMEOUT(100000))
     dut (.clk(clk), .uart_rx(rx), .uart_tx(tx), .led(led));
-  integer script, out, r, i, j, n, frames = 0, state = 0, left = 0;
+  integer script, out, cyc_log, r, i, j, n, frames = 0, state = 0, left = 0;
+  integer cycle = 0;
+  always @(posedge clk) cycle = cycle + 1;
   reg [8*4-1:0] op;
   reg [31:0] arg;
   reg [7:0] b;
@@ -309,17 +603,19 @@ mod tests {
       2: begin left = b; state = 3; end
       3: begin left = left + 256 * b; state = (left == 0) ? 5 : 4; end
       4: begin left = left - 1; if (left == 0) state = 5; end
-      default: begin frames = frames + 1; state = 0; end
+      default: begin frames = frames + 1; state = 0; $fdisplay(cyc_log, "F %0d", cycle); end
     endcase
   end
   initial begin
     script = $fopen("script.txt", "r");
     out = $fopen("device.hex", "w");
+    cyc_log = $fopen("cycles.txt", "w");
     repeat (64) @(posedge clk);
     while (!$feof(script)) begin
       r = $fscanf(script, "%s %h\n", op, arg);
       if (r == 2 && op == "B") send(arg[7:0]);
       if (r == 2 && op == "Q") begin
+        $fdisplay(cyc_log, "S %0d", cycle);
         n = 0;
         while (frames < arg && n < 1000000) begin @(posedge clk); n = n + 1; end
         if (frames < arg) begin $display("tb_run: timeout"); $fclose(out); $finish; end
@@ -327,6 +623,7 @@ mod tests {
     end
     repeat (20 * BIT) @(posedge clk);
     $fclose(out);
+    $fclose(cyc_log);
     $finish;
   end
 endmodule
@@ -388,6 +685,192 @@ endmodule
             .collect();
         v.sort();
         v
+    }
+
+    /// Simulate the board top around the design in `dir` on a script; returns the device bytes
+    /// and the cycle log (`S c`: host done sending before a wait, `F c`: device frame done).
+    fn simulate_board(
+        dir: &Path,
+        design: &crate::cmd_generate::Design,
+        script: &str,
+        iverilog: PathBuf,
+        vvp: PathBuf,
+    ) -> (Vec<u8>, String) {
+        let iface = design.plan.top_interface();
+        let sim = dir.join("sim");
+        std::fs::create_dir_all(&sim).unwrap();
+        std::fs::write(dir.join(RTL_DIR).join("script.txt"), script).unwrap();
+        std::fs::write(
+            sim.join("tb_run.v"),
+            testbench(&design.manifest, iface.in_w, iface.out_w),
+        )
+        .unwrap();
+        let mut args: Vec<String> = ["-g2005", "-o", "tb.vvp", "-s", "tb_run", "tb_run.v"]
+            .map(String::from)
+            .to_vec();
+        args.extend(sources(&dir.join(RTL_DIR)));
+        args.extend(sources(&dir.join(BOARD_DIR)));
+        let cmd = |program: PathBuf, args: Vec<String>, cwd: PathBuf| ToolCommand {
+            step: "icarus".into(),
+            program,
+            args,
+            cwd,
+            log: None,
+        };
+        run(&cmd(iverilog, args, sim.clone())).unwrap();
+        let vvp_args = vec!["-n".into(), sim.join("tb.vvp").display().to_string()];
+        let log = run(&cmd(vvp, vvp_args, dir.join(RTL_DIR))).unwrap();
+        assert!(!log.stdout.contains("tb_run:"), "{}", log.stdout);
+        let hex = std::fs::read_to_string(dir.join(RTL_DIR).join("device.hex")).unwrap();
+        let device = hex
+            .lines()
+            .map(|l| u8::from_str_radix(l.trim(), 16).unwrap())
+            .collect();
+        let cycles = std::fs::read_to_string(dir.join(RTL_DIR).join("cycles.txt")).unwrap();
+        (device, cycles)
+    }
+
+    /// Generate the digits MLP fixture for the iCEBreaker into `dir`.
+    fn digits_design(dir: &Path) -> crate::cmd_generate::Design {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let model = root.join("tests/fixtures/models/mlp_subtract/model.nir");
+        let model = model.display().to_string();
+        let out = dir.display().to_string();
+        let cli = Cli::parse_from([
+            "spikeloom",
+            "generate",
+            &model,
+            "--board",
+            "icebreaker",
+            "-o",
+            &out,
+        ]);
+        let CliCommand::Generate(g) = cli.command else {
+            unreachable!()
+        };
+        let design = prepare(&g.model, &g.quant, &g.hw).unwrap();
+        write(&design, dir).unwrap();
+        design
+    }
+
+    #[test]
+    fn run_pixels_encodes_on_chip_like_rate_encode() {
+        let (Some(iverilog), Some(vvp)) = (
+            find_program(Path::new("iverilog")),
+            find_program(Path::new("vvp")),
+        ) else {
+            assert!(
+                std::env::var("SPIKELOOM_REQUIRE_TOOLS").as_deref() != Ok("1"),
+                "iverilog/vvp required"
+            );
+            println!("skipped: iverilog not installed");
+            return;
+        };
+        let dir = std::env::temp_dir().join(format!("spikeloom-cli-runpx-{}", std::process::id()));
+        let design = digits_design(&dir);
+        let m = &design.manifest;
+        // Pixels from the fixture's rate-coded digits: firing rate x 256 (the fixture was coded
+        // with rate pixel/16), 3 samples.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let full = load_spikes(
+            &root.join("tests/fixtures/models/mlp_subtract/input.npy"),
+            m.input_size,
+        )
+        .unwrap();
+        let n = 3;
+        let mut data = vec![0u8; n * full.f];
+        for s in 0..n {
+            for i in 0..full.f {
+                let c: usize = (0..full.t)
+                    .map(|t| usize::from(full.data[(t * full.n + s) * full.f + i]))
+                    .sum();
+                data[s * full.f + i] = (c * 256 / full.t).min(255) as u8;
+            }
+        }
+        let px = Pixels { n, f: full.f, data };
+        let steps = 25u16;
+        let seed = 40_000;
+
+        // Run twice on the same board: per-step outputs, then counts only (the fast mode).
+        let mut script = String::new();
+        let mut frames = 0;
+        let mut push = |c: &Command, replies: usize, script: &mut String| {
+            for b in c.encode().unwrap() {
+                let _ = writeln!(script, "B {b:02x}");
+            }
+            frames += replies;
+            let _ = writeln!(script, "Q {frames:x}");
+        };
+        for per_step in [true, false] {
+            push(&Command::Status, 1, &mut script);
+            for s in 0..n {
+                let c = Command::RunPixels {
+                    pixels: px.data[s * px.f..][..px.f].to_vec(),
+                    steps,
+                    seed: sample_seed(seed, s),
+                    per_step,
+                };
+                push(
+                    &c,
+                    if per_step { usize::from(steps) + 1 } else { 1 },
+                    &mut script,
+                );
+            }
+        }
+        let (device, cycles) = simulate_board(&dir, &design, &script, iverilog, vvp);
+
+        let mut link = Link::new(Replay {
+            device: std::io::Cursor::new(device),
+            sent: Vec::new(),
+        });
+        let input = pixel_spikes(&px, usize::from(steps), seed);
+        let want_spikes = model_outputs(&design.model.qnet, &input).unwrap();
+        let want_counts = model_counts(&design.model.qnet, &input).unwrap();
+        assert!(want_spikes.contains(&1), "something must spike");
+        for per_step in [true, false] {
+            let opts = PixelOptions {
+                steps,
+                seed,
+                per_step,
+            };
+            let got = run_pixels_on_link(&mut link, m, &px, &opts, &mut |_| {}).unwrap();
+            assert_eq!(got.counts, want_counts, "per_step {per_step}");
+            if per_step {
+                let out = got.spikes.unwrap();
+                assert_eq!(out.spikes, want_spikes);
+                check_against_model(&design.model.qnet, &input, &out).unwrap();
+            } else {
+                assert!(got.spikes.is_none());
+                check_counts_against_model(&design.model.qnet, &input, &got.counts).unwrap();
+            }
+        }
+        assert!(link.notes().is_empty(), "{:?}", link.notes());
+        assert_eq!(
+            link.into_inner().sent,
+            script
+                .lines()
+                .filter_map(|l| l.strip_prefix("B "))
+                .map(|b| u8::from_str_radix(b, 16).unwrap())
+                .collect::<Vec<_>>()
+        );
+
+        // Device time of a counts-only sample: host done sending -> reply frame done, minus the
+        // reply's own UART time. Reported for the throughput comparison.
+        let log: Vec<(&str, u64)> = cycles
+            .lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(k, v)| (k, v.parse().unwrap()))
+            .collect();
+        let bit = u64::from(CLK_HZ / BAUD);
+        let (up, down) = pixel_frame_bytes(m);
+        let last_s = log.iter().rposition(|(k, _)| *k == "S").unwrap();
+        let compute = log[last_s + 1].1 - log[last_s].1 - down as u64 * 10 * bit;
+        println!(
+            "RUN_PIXELS: {up} B up, {down} B down, {compute} device cycles for {steps} steps \
+             ({} cycles/step incl. encoding)",
+            compute / u64::from(steps)
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -5,6 +5,8 @@
 pub const SYNC: u8 = 0xA5;
 /// Longest payload the decoder accepts (a device never sends more than 2 x 65535 counts).
 pub const MAX_PAYLOAD: usize = 2 * 65535;
+/// Most input features a RUN_PIXELS frame can carry (5 header bytes + pixels in a u16 length).
+pub const MAX_PIXELS: usize = 65535 - 5;
 
 /// CRC-8, polynomial x^8 + x^2 + x + 1 (0x07), initial value 0, no reflection, no final xor.
 pub fn crc8(bytes: &[u8]) -> u8 {
@@ -35,7 +37,22 @@ pub enum Command {
     Counts,
     /// Read the device status.
     Status,
+    /// Reset, then run `steps` time steps of one sample whose spikes the device generates from
+    /// `pixels` with the on-chip rate encoder ([`crate::rate_encode`] with `seed`).
+    RunPixels {
+        /// One 8-bit value per input feature (exactly the design's input size).
+        pixels: Vec<u8>,
+        /// Time steps, 1..=65535.
+        steps: u16,
+        /// LFSR seed of this sample (0 means 0xACE1).
+        seed: u16,
+        /// Also send a STEP_OUT frame after every step (slower; for bit-exact checks).
+        per_step: bool,
+    },
 }
+
+/// Command byte of RUN_PIXELS.
+pub const RUN_PIXELS: u8 = 0x05;
 
 impl Command {
     /// The command byte.
@@ -45,6 +62,7 @@ impl Command {
             Command::Step { .. } => 0x02,
             Command::Counts => 0x03,
             Command::Status => 0x04,
+            Command::RunPixels { .. } => RUN_PIXELS,
         }
     }
 
@@ -63,6 +81,27 @@ impl Command {
                     bitmap[i / 8] |= 1 << (i % 8);
                 }
                 Ok(bitmap)
+            }
+            Command::RunPixels {
+                pixels,
+                steps,
+                seed,
+                per_step,
+            } => {
+                if *steps == 0 {
+                    return Err("RUN_PIXELS needs at least one time step".to_string());
+                }
+                if pixels.is_empty() || pixels.len() > MAX_PIXELS {
+                    return Err(format!(
+                        "RUN_PIXELS carries 1..={MAX_PIXELS} pixels, got {}",
+                        pixels.len()
+                    ));
+                }
+                let mut p = vec![u8::from(*per_step)];
+                p.extend_from_slice(&seed.to_le_bytes());
+                p.extend_from_slice(&steps.to_le_bytes());
+                p.extend_from_slice(pixels);
+                Ok(p)
             }
             _ => Ok(Vec::new()),
         }
@@ -157,6 +196,8 @@ pub enum Reply {
     Counts(Vec<u16>),
     /// Device status.
     Status(Status),
+    /// End of a RUN_PIXELS sample: spike count per output neuron over its steps.
+    RunOut(Vec<u16>),
     /// The device rejected something; `detail` is the command byte concerned (or parser state).
     Error {
         /// What went wrong.
@@ -177,8 +218,11 @@ impl Reply {
         let words = || p.chunks_exact(2).map(|w| u16::from_le_bytes([w[0], w[1]]));
         match frame.kind {
             0x81 if p.len() == 1 => Ok(Reply::Ack(p[0])),
-            0x82 if p.len().is_multiple_of(2) => Ok(Reply::StepOut(words().map(u32::from).collect())),
+            0x82 if p.len().is_multiple_of(2) => {
+                Ok(Reply::StepOut(words().map(u32::from).collect()))
+            }
             0x83 if p.len().is_multiple_of(2) => Ok(Reply::Counts(words().collect())),
+            0x85 if p.len().is_multiple_of(2) => Ok(Reply::RunOut(words().collect())),
             0x84 if p.len() == 10 => Ok(Reply::Status(Status {
                 version: p[0],
                 error_seen: p[1] & 1 != 0,
@@ -193,7 +237,7 @@ impl Reply {
                 code: DeviceErrorCode::from_byte(p[0]),
                 detail: p[1],
             }),
-            0x81..=0x84 | 0xEE => Err(bad(&format!("payload of {} bytes", p.len()))),
+            0x81..=0x85 | 0xEE => Err(bad(&format!("payload of {} bytes", p.len()))),
             _ => Err(bad("unknown frame type")),
         }
     }

@@ -1,13 +1,16 @@
 //! spikeloom-hostlink: the host side of the board protocol (PROTOCOL.md beside this crate).
 //!
 //! [`frame`] encodes commands and decodes device frames (resynchronizing on garbage);
+//! [`encode`] is the on-chip rate encoder's software twin ([`rate_encode`]);
 //! [`Link`] runs commands over any `Read + Write` byte stream (a serial port from
 //! [`open_serial`], a simulation's byte file, a test double).
 
+pub mod encode;
 pub mod frame;
 mod link;
 mod serial;
 
+pub use encode::{rate_encode, Lfsr};
 pub use frame::{crc8, Command, DecodeError, Decoder, DeviceErrorCode, Frame, Reply, Status};
-pub use link::{Link, LinkError};
+pub use link::{Link, LinkError, PixelRun};
 pub use serial::open_serial;

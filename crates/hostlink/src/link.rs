@@ -3,7 +3,16 @@
 
 use std::io::{ErrorKind, Read, Write};
 
-use crate::frame::{Command, DecodeError, Decoder, DeviceErrorCode, Reply, Status};
+use crate::frame::{Command, DecodeError, Decoder, DeviceErrorCode, Reply, Status, RUN_PIXELS};
+
+/// What the device returned for one RUN_PIXELS sample.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PixelRun {
+    /// Output neurons that spiked at each step (only when asked for per-step outputs).
+    pub outputs: Option<Vec<Vec<u32>>>,
+    /// Spike count per output neuron over the sample (saturating at 65535).
+    pub counts: Vec<u16>,
+}
 
 /// Why a host-link operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -121,13 +130,56 @@ impl<T: Read + Write> Link<T> {
             .collect()
     }
 
+    /// One sample encoded on the device (RUN_PIXELS): the device resets, generates the spikes
+    /// of `pixels` with its rate encoder ([`crate::rate_encode`]`(pixels, steps, seed)`), runs
+    /// `steps` steps and returns the counts (and, with `per_step`, every step's outputs).
+    pub fn run_pixels(
+        &mut self,
+        pixels: &[u8],
+        steps: u16,
+        seed: u16,
+        per_step: bool,
+    ) -> Result<PixelRun, LinkError> {
+        let cmd = Command::RunPixels {
+            pixels: pixels.to_vec(),
+            steps,
+            seed,
+            per_step,
+        };
+        self.send(&cmd)?;
+        let mut outputs = Vec::new();
+        loop {
+            match self.receive(RUN_PIXELS)? {
+                Reply::StepOut(out) if per_step && outputs.len() < usize::from(steps) => {
+                    outputs.push(out)
+                }
+                Reply::RunOut(counts) if !per_step || outputs.len() == usize::from(steps) => {
+                    return Ok(PixelRun {
+                        outputs: per_step.then_some(outputs),
+                        counts,
+                    });
+                }
+                reply => return Err(unexpected(RUN_PIXELS, reply)),
+            }
+        }
+    }
+
     /// Send one command and wait for its reply (`cmd | 0x80`); device errors naming this command
     /// fail it, other errors are kept in [`Link::notes`].
     pub fn transact(&mut self, cmd: &Command) -> Result<Reply, LinkError> {
+        self.send(cmd)?;
+        self.receive(cmd.code())
+    }
+
+    fn send(&mut self, cmd: &Command) -> Result<(), LinkError> {
         let frame = cmd.encode().map_err(LinkError::Encode)?;
         self.io.write_all(&frame)?;
         self.io.flush()?;
-        let code = cmd.code();
+        Ok(())
+    }
+
+    /// The next reply frame for command `code` (errors naming it fail it).
+    fn receive(&mut self, code: u8) -> Result<Reply, LinkError> {
         loop {
             while let Some(next) = self.decoder.next_frame() {
                 let reply = match next.and_then(|f| Reply::from_frame(&f)) {

@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use spikeloom_hostlink::frame::encode_frame;
-use spikeloom_hostlink::{Command, Decoder, DeviceErrorCode, Link, Reply, Status};
+use spikeloom_hostlink::{
+    rate_encode, Command, Decoder, DeviceErrorCode, Link, PixelRun, Reply, Status,
+};
 use spikeloom_toolchain::process::{find_program, run, ToolCommand};
 
 const IN: usize = 20;
@@ -211,7 +213,7 @@ fn board_top_speaks_the_protocol_and_recovers_from_garbage() {
     s.cmd(&Command::Status);
     s.expect(1);
     want.push(Reply::Status(Status {
-        version: 1,
+        version: 2,
         error_seen: true,
         overflow: false,
         input_size: IN as u16,
@@ -295,4 +297,86 @@ fn link_runs_a_sample_against_the_simulated_board() {
     let err = link.status().unwrap_err().to_string();
     assert!(err.contains("stream ended"), "{err}");
     assert_eq!(link.into_inner().sent[..s.bytes.len()], s.bytes[..]);
+}
+
+/// What the stand-in core answers to a RUN_PIXELS sample: the encoder's spikes below OUT.
+fn standin_pixels(pixels: &[u8], steps: u16, seed: u16) -> (Vec<Vec<u32>>, Vec<u16>) {
+    let spikes = rate_encode(pixels, usize::from(steps), seed);
+    let outputs: Vec<Vec<u32>> = spikes
+        .chunks(pixels.len())
+        .map(|row| {
+            let events: Vec<u32> = (0u32..)
+                .zip(row)
+                .filter(|(_, &s)| s != 0)
+                .map(|(i, _)| i)
+                .collect();
+            standin(&events)
+        })
+        .collect();
+    let mut counts = vec![0u16; OUT as usize];
+    for o in outputs.iter().flatten() {
+        counts[*o as usize] += 1;
+    }
+    (outputs, counts)
+}
+
+#[test]
+fn board_top_encodes_pixels_on_chip_like_rate_encode() {
+    let pixels: Vec<u8> = (0..IN as u32).map(|i| (i * 53 % 256) as u8).collect();
+    let runs: [(u16, u16, bool); 3] = [(7, 0x1234, true), (5, 0, false), (1, 0xFFFF, true)];
+    let mut s = Script::new();
+    let mut want = Vec::new();
+    for &(steps, seed, per_step) in &runs {
+        s.cmd(&Command::RunPixels {
+            pixels: pixels.clone(),
+            steps,
+            seed,
+            per_step,
+        });
+        let (outputs, counts) = standin_pixels(&pixels, steps, seed);
+        if per_step {
+            s.expect(u32::from(steps));
+            want.extend(outputs.into_iter().map(Reply::StepOut));
+        }
+        s.expect(1);
+        want.push(Reply::RunOut(counts));
+    }
+    // A RUN_PIXELS frame of the wrong length, then spike-input commands still work.
+    s.raw(&encode_frame(0x05, &[0, 1, 0, 1, 0]));
+    s.expect(1);
+    want.push(Reply::Error {
+        code: DeviceErrorCode::BadLength,
+        detail: 0x05,
+    });
+    s.cmd(&Command::Reset);
+    s.cmd(&step(&[2, 3]));
+    s.expect(2);
+    want.push(Reply::Ack(0x01));
+    want.push(Reply::StepOut(vec![2, 3]));
+    let Some(device) = simulate(&s, "board-pixels") else {
+        return;
+    };
+    assert_eq!(decode_all(&device), want);
+    assert!(
+        want.iter()
+            .any(|r| matches!(r, Reply::StepOut(v) if v.len() > 1)),
+        "the check is meaningful only if something spikes"
+    );
+
+    // The same bytes through `Link::run_pixels`.
+    let mut link = Link::new(Replay {
+        device: std::io::Cursor::new(device),
+        sent: Vec::new(),
+    });
+    for &(steps, seed, per_step) in &runs {
+        let (outputs, counts) = standin_pixels(&pixels, steps, seed);
+        let got = link.run_pixels(&pixels, steps, seed, per_step).unwrap();
+        assert_eq!(
+            got,
+            PixelRun {
+                outputs: per_step.then_some(outputs),
+                counts
+            }
+        );
+    }
 }
