@@ -30,9 +30,12 @@ pub(crate) fn role(node: &Node) -> Role {
     match node {
         Node::Input { .. } => Role::Input,
         Node::Output { .. } => Role::Output,
-        Node::Lif { .. } | Node::CubaLif { .. } | Node::If { .. } | Node::Li { .. } | Node::Integrator { .. } => {
-            Role::Neuron
-        }
+        Node::Lif { .. }
+        | Node::CubaLif { .. }
+        | Node::If { .. }
+        | Node::Li { .. }
+        | Node::Integrator { .. }
+        | Node::Threshold { .. } => Role::Neuron,
         Node::Affine { .. }
         | Node::Linear { .. }
         | Node::Scale { .. }
@@ -44,9 +47,6 @@ pub(crate) fn role(node: &Node) -> Role {
         Node::Delay { .. } => Role::Unsupported(
             "explicit Delay nodes are not supported; only the implicit one-step delay of recurrent edges is",
         ),
-        Node::Threshold { .. } => {
-            Role::Unsupported("stand-alone Threshold nodes are not supported; use a LIF or IF neuron layer")
-        }
         Node::CubaLi { .. } => Role::Unsupported(
             "CubaLI read-outs are not supported yet; export the read-out as LI, or as CubaLIF and read its membrane",
         ),
@@ -162,6 +162,7 @@ fn neuron_param_len(node: &Node) -> usize {
         } => vec![r.len(), v_threshold.len(), v_reset.len()],
         Node::Li { tau, r, v_leak } => vec![tau.len(), r.len(), v_leak.len()],
         Node::Integrator { r } => vec![r.len()],
+        Node::Threshold { threshold } => vec![threshold.len()],
         _ => vec![0],
     };
     lens.into_iter().max().unwrap_or(0)

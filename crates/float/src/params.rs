@@ -15,7 +15,7 @@
 use spikeloom_nir::{FloatDtype, Node, Tensor};
 
 use crate::error::LowerError;
-use crate::net::{Convention, Neuron, Semantics, ZeroResetInput};
+use crate::net::{Convention, Neuron, ResetMode, Semantics, ZeroResetInput};
 
 /// A lowered neuron node, before its inputs are attached.
 #[derive(Debug, Clone, PartialEq)]
@@ -203,6 +203,7 @@ pub(crate) fn lower_neuron(
         } => vec![r, v_threshold, v_reset],
         Node::Li { tau, r, v_leak } => vec![tau, r, v_leak],
         Node::Integrator { r } => vec![r],
+        Node::Threshold { threshold } => vec![threshold],
         _ => unreachable!("lower_neuron is only called on neuron nodes"),
     };
     let (size, shape) = size_of(&tensors, input_size);
@@ -258,6 +259,20 @@ pub(crate) fn lower_neuron(
                 beta: vec![1.0; size],
             },
             cx.vals("r", r, false)?.into_iter().map(snap).collect(),
+            vec![0.0; size],
+        ),
+        // NIR Threshold, z = x > threshold with no state: a LIF that forgets everything each
+        // step (beta = 0) and never resets, so U = X and S = X > threshold exactly.
+        Node::Threshold { threshold } => (
+            Neuron::Lif {
+                beta: vec![0.0; size],
+                threshold: cx.vals("threshold", threshold, false)?,
+                v_reset: vec![0.0; size],
+                reset: ResetMode::None,
+                reset_delay: true,
+                zero_input: ZeroResetInput::Keep,
+            },
+            vec![1.0; size],
             vec![0.0; size],
         ),
         Node::CubaLif {
