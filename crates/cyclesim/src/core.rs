@@ -1,11 +1,16 @@
 //! Twin of rtl-templates/core/sl_core.v (with its sl_rom weight ROM, sl_ram state memories and
-//! sl_param parameters). Registers and state names follow the RTL.
+//! sl_param parameters), and of sl_conv.v for a convolution core (its scatter phase lives in
+//! `conv.rs`). Registers and state names follow the RTL.
+
+#[path = "conv.rs"]
+mod conv;
 
 use crate::evbuf::EvBuf;
 use crate::neuron::{update, LaneParams};
 use spikeloom_plan::{CorePlan, NeuronKind};
 
-/// States of sl_core.
+/// States of sl_core (Idle, Acc, Wait, Upd, Spk, Done) and sl_conv (Idle, Fetch, Dec, Tap,
+/// Drain, Rd, Upd, Spk, Done).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum St {
     Idle,
@@ -14,12 +19,33 @@ pub(crate) enum St {
     Upd,
     Spk,
     Done,
+    Fetch,
+    Dec,
+    Tap,
+    Drain,
+    Rd,
 }
 
 impl St {
-    /// Encoding of the RTL's `st` register (`S_IDLE` = 0 ... `S_DONE` = 5).
-    pub fn code(self) -> u64 {
-        self as u64
+    /// Encoding of the RTL's `st` register: sl_core `S_IDLE` = 0 ... `S_DONE` = 5; sl_conv
+    /// `S_IDLE` = 0, `S_FETCH` = 1 ... `S_DONE` = 8.
+    pub fn code(self, conv: bool) -> u64 {
+        if !conv {
+            return self as u64;
+        }
+        match self {
+            Self::Idle => 0,
+            Self::Fetch => 1,
+            Self::Dec => 2,
+            Self::Tap => 3,
+            Self::Drain => 4,
+            Self::Rd => 5,
+            Self::Upd => 6,
+            Self::Spk => 7,
+            Self::Done => 8,
+            // dense-only states never occur in a convolution core
+            Self::Acc | Self::Wait => 15,
+        }
     }
 }
 
@@ -57,6 +83,8 @@ pub(crate) struct Core {
     pub u_next: Vec<i64>,
     i_next: Vec<i64>,
     pub spikes: u64,
+    /// Scatter-phase registers and accumulator RAM of a convolution core.
+    pub(crate) conv: Option<conv::ConvRegs>,
 }
 
 impl Core {
@@ -84,6 +112,7 @@ impl Core {
             u_next: vec![0; p],
             i_next: vec![0; p],
             spikes: 0,
+            conv: plan.conv.as_ref().map(|_| conv::ConvRegs::new(slots)),
             plan: plan.clone(),
         }
     }
@@ -101,11 +130,19 @@ impl Core {
         self.mask = 0;
         self.rowbase.fill(0);
         self.acc.fill(0);
+        if let Some(c) = &mut self.conv {
+            c.reset();
+        }
     }
 
     /// (blk, j, e) registers, for waveforms.
     pub fn regs(&self) -> (usize, usize, u32) {
         (self.blk, self.j, self.e)
+    }
+
+    /// The RTL encoding of the current state.
+    pub fn st_code(&self) -> u64 {
+        self.st.code(self.conv.is_some())
     }
 
     /// Events still to issue in the current ACC projection (0 outside ACC). While this is
@@ -210,6 +247,14 @@ impl Core {
                     o.rprev = pr.delayed;
                 }
             }
+            St::Fetch => {
+                let pr = &self.plan.projections[0];
+                if self.e < bufs[pr.buffer].count(parity, pr.delayed) {
+                    o.issue = true;
+                    o.raddr = self.e;
+                    o.rprev = pr.delayed;
+                }
+            }
             St::Upd => {
                 o.upd = true;
                 self.lanes();
@@ -241,6 +286,10 @@ impl Core {
 
     /// Clock edge. `o` are this cycle's outputs from [`Core::comb`].
     pub fn clock(&mut self, o: &CoreOut, start: bool, clr: Option<usize>, bufs: &[EvBuf]) {
+        if self.conv.is_some() {
+            self.clock_conv(o, start, clr, bufs);
+            return;
+        }
         let p = self.plan.lanes;
         // lane accumulators (use the weight word registered at the previous edge)
         if self.st == St::Upd || (self.st == St::Idle && start) {
@@ -275,6 +324,24 @@ impl Core {
         self.v1 = o.issue;
         self.j1 = self.j;
         self.fsm(o, start);
+    }
+
+    /// State memories of both core kinds: registered read of the block, then the write (UPD or
+    /// the post-reset clear).
+    pub(crate) fn state_mems(&mut self, clr: Option<usize>) {
+        let p = self.plan.lanes;
+        let base = self.blk * p;
+        self.u_rdata.copy_from_slice(&self.mem_u[base..base + p]);
+        self.i_rdata.copy_from_slice(&self.mem_i[base..base + p]);
+        if let Some(a) = clr {
+            if a < self.plan.blocks {
+                self.mem_u[a * p..a * p + p].fill(0);
+                self.mem_i[a * p..a * p + p].fill(0);
+            }
+        } else if self.st == St::Upd {
+            self.mem_u[base..base + p].copy_from_slice(&self.u_next);
+            self.mem_i[base..base + p].copy_from_slice(&self.i_next);
+        }
     }
 
     fn fsm(&mut self, o: &CoreOut, start: bool) {
@@ -323,6 +390,8 @@ impl Core {
                 }
             }
             St::Done => self.st = St::Idle,
+            // convolution states never occur in a dense core
+            St::Fetch | St::Dec | St::Tap | St::Drain | St::Rd => self.st = St::Idle,
         }
     }
 }

@@ -48,7 +48,10 @@ impl CycleSim {
         let worst = plan
             .cores
             .iter()
-            .map(|c| c.fan_in() + c.projections.len() + c.lanes + 8)
+            .map(|c| {
+                // a convolution core's scatter phase logs nothing: (2 + taps) cycles per event
+                c.fan_in() * (2 + c.conv_taps()) + c.projections.len() + c.lanes + 3 * c.blocks + 8
+            })
             .max()
             .unwrap_or(0);
         Self {
@@ -158,7 +161,7 @@ impl CycleSim {
         for (r, core) in p.cores.iter_mut().zip(&self.cores) {
             let (blk, j, e) = core.regs();
             *r = CoreRegs {
-                st: core.st.code(),
+                st: core.st_code(),
                 blk: blk as u64,
                 j: j as u64,
                 e: u64::from(e),

@@ -24,7 +24,8 @@ struct Var {
 pub struct VcdWriter<W: Write> {
     out: W,
     vars: Vec<Var>,
-    cores: usize,
+    /// Per core: whether it has the `j` register (sl_core does, sl_conv does not).
+    core_j: Vec<bool>,
     lanes: usize,
     tick: u64,
 }
@@ -104,8 +105,14 @@ impl<W: Write> VcdWriter<W> {
         for c in &plan.cores {
             text.push_str(&format!("$scope module u_{} $end\n", c.ident));
             let jw = bits_of(c.projections.len().saturating_sub(1));
-            for (name, w) in [("st", 3), ("blk", ev), ("j", jw), ("e", ev)] {
-                decl(&mut text, "reg", w, name);
+            if c.conv.is_some() {
+                for (name, w) in [("st", 4), ("blk", ev), ("e", ev)] {
+                    decl(&mut text, "reg", w, name);
+                }
+            } else {
+                for (name, w) in [("st", 3), ("blk", ev), ("j", jw), ("e", ev)] {
+                    decl(&mut text, "reg", w, name);
+                }
             }
             text.push_str("$upscope $end\n");
         }
@@ -114,7 +121,7 @@ impl<W: Write> VcdWriter<W> {
         Ok(Self {
             out,
             vars,
-            cores: plan.cores.len(),
+            core_j: plan.cores.iter().map(|c| c.conv.is_none()).collect(),
             lanes: iface.trace_lanes,
             tick: 0,
         })
@@ -168,10 +175,17 @@ impl<W: Write> VcdWriter<W> {
         self.set_u(buf, 17, p.ctrl_layer);
         self.set_u(buf, 18, p.ctrl_out_i);
         self.set_u(buf, 19, b(p.parity));
-        for c in 0..self.cores {
+        let mut i = 20;
+        for c in 0..self.core_j.len() {
             let r = p.cores[c];
-            for (k, v) in [r.st, r.blk, r.j, r.e].into_iter().enumerate() {
-                self.set_u(buf, 20 + 4 * c + k, v);
+            let regs = if self.core_j[c] {
+                vec![r.st, r.blk, r.j, r.e]
+            } else {
+                vec![r.st, r.blk, r.e]
+            };
+            for v in regs {
+                self.set_u(buf, i, v);
+                i += 1;
             }
         }
     }
@@ -192,7 +206,7 @@ impl<W: Write> VcdWriter<W> {
         }
         if first {
             if probe.is_none() {
-                self.outputs(&mut buf, &Probe::default_for(self.cores, self.lanes));
+                self.outputs(&mut buf, &Probe::default_for(self.core_j.len(), self.lanes));
             }
         } else {
             buf.push_str(&format!("#{}\n", 10 * self.tick));

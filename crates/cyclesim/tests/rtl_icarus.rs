@@ -127,7 +127,10 @@ fn stimulus(rng: &mut testing::Rng, input_size: usize) -> Vec<StimCmd> {
 }
 
 fn check_seed(seed: u64, iverilog: &Path, vvp: &Path, with_vcd: bool) {
-    let net = testing::random_qnet(seed);
+    check_net(seed, &testing::random_qnet(seed), iverilog, vvp, with_vcd);
+}
+
+fn check_net(seed: u64, net: &spikeloom_qnet::QNet, iverilog: &Path, vvp: &Path, with_vcd: bool) {
     let lanes = match seed % 4 {
         0 => None,
         k => Some(k as usize),
@@ -137,9 +140,13 @@ fn check_seed(seed: u64, iverilog: &Path, vvp: &Path, with_vcd: bool) {
         require_fit: false,
         ..PlanConfig::default()
     };
-    let p = plan(&net, &cfg, &testing::big_device()).expect("plan");
+    let p = plan(net, &cfg, &testing::big_device()).expect("plan");
     let bundle = spikeloom_verilog::generate(&p, &Default::default());
-    let dir = std::env::temp_dir().join(format!("spikeloom-rtl-{}-{seed}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "spikeloom-rtl-{}-{seed}-{}",
+        std::process::id(),
+        net.layers[0].inputs[0].conv.is_some()
+    ));
     bundle.write_to(&dir).expect("write bundle");
     let iface = p.top_interface();
     let tb = TB
@@ -249,5 +256,27 @@ fn rtl_matches_cycle_model_on_random_nets() {
         .unwrap_or(24);
     for seed in 0..count {
         check_seed(seed, &iverilog, &vvp, seed < 8);
+    }
+}
+
+/// The same check on random convolution networks (sl_conv cores: strides, padding, dilation,
+/// groups, Conv1d, delayed convolutions, conv -> conv and conv -> dense).
+#[test]
+fn rtl_matches_cycle_model_on_random_conv_nets() {
+    let Some((iverilog, vvp)) = tools() else {
+        return;
+    };
+    let count: u64 = std::env::var("SPIKELOOM_RTL_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(24);
+    for seed in 0..count {
+        check_net(
+            seed,
+            &testing::random_conv_qnet(seed),
+            &iverilog,
+            &vvp,
+            seed < 8,
+        );
     }
 }

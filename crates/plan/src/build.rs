@@ -114,13 +114,8 @@ fn validate_layer(net: &QNet, li: usize, l: &QLayer) -> Result<(), PlanError> {
             }
         };
         if let Some(c) = &p.conv {
-            // The contract has convolution projections (qnet format 2); no core maps them yet.
-            return Err(invalid(l, format!(
-                "projection `{}` is a convolution ({:?} -> {:?}, kernel {:?}), which the hardware plan cannot map yet (no convolution core); only dense projections are supported",
-                p.origin, c.input, c.output, c.kernel
-            )));
-        }
-        if p.source_size != src || p.weight.len() != l.size * src {
+            validate_conv(l, p, c, src)?;
+        } else if p.source_size != src || p.weight.len() != l.size * src {
             return Err(invalid(
                 l,
                 format!(
@@ -203,6 +198,52 @@ fn validate_layer(net: &QNet, li: usize, l: &QLayer) -> Result<(), PlanError> {
             }
         }
         QNeuron::Li { beta } => check_decay("beta", beta)?,
+    }
+    Ok(())
+}
+
+/// A convolution projection: a consistent geometry, and alone in its layer (the convolution core
+/// has exactly one projection).
+fn validate_conv(
+    l: &QLayer,
+    p: &spikeloom_qnet::QProjection,
+    c: &spikeloom_qnet::QConv,
+    src: usize,
+) -> Result<(), PlanError> {
+    let problems = c.problems();
+    if !problems.is_empty() {
+        return Err(invalid(
+            l,
+            format!(
+                "convolution `{}` has an unusable geometry: {}",
+                p.origin,
+                problems.join("; ")
+            ),
+        ));
+    }
+    if c.source_size() != src || p.source_size != src || c.target_size() != l.size {
+        return Err(invalid(l, format!(
+            "convolution `{}`: input {:?} ({} neurons) / output {:?} ({} neurons) do not match the source ({src} neurons) and the layer ({} neurons)",
+            p.origin, c.input, c.source_size(), c.output, c.target_size(), l.size
+        )));
+    }
+    if p.weight.len() != c.weight_len() {
+        return Err(invalid(
+            l,
+            format!(
+                "convolution `{}`: {} kernel weights, expected C_out*C_in/groups*kH*kW = {}",
+                p.origin,
+                p.weight.len(),
+                c.weight_len()
+            ),
+        ));
+    }
+    if l.inputs.len() != 1 {
+        return Err(invalid(l, format!(
+            "convolution `{}` shares its layer with {} other projection(s); a convolution core takes exactly one projection (no recurrent or skip inputs on a convolution layer)",
+            p.origin,
+            l.inputs.len() - 1
+        )));
     }
     Ok(())
 }
@@ -340,7 +381,13 @@ fn core(
     of_layer: &[Option<usize>],
     used: &mut Vec<String>,
 ) -> Result<CorePlan, PlanError> {
-    let lanes = lanes_cap.min(l.size).max(1);
+    let conv = l.inputs.iter().find_map(|p| p.conv.clone());
+    let mut lanes = lanes_cap.min(l.size).max(1);
+    if conv.is_some() {
+        // The convolution core addresses its accumulator lanes with the low bits of the neuron
+        // index, so its lane count is a power of two.
+        lanes = 1 << (usize::BITS - 1 - lanes.leading_zeros());
+    }
     let blocks = l.size.div_ceil(lanes);
     let slots = blocks * lanes;
     let mut projections = Vec::new();
@@ -350,16 +397,25 @@ fn core(
             QSource::Input => 0,
             QSource::Layer(s) => of_layer[s].unwrap_or(0),
         };
-        let word_offset = weights.len() / lanes;
-        for b in 0..blocks {
-            for e in 0..p.source_size {
-                for k in 0..lanes {
-                    let o = b * lanes + k;
-                    weights.push(if o < l.size {
-                        p.weight[o * p.source_size + e]
-                    } else {
-                        0
-                    });
+        let word_offset = if conv.is_some() {
+            weights.len()
+        } else {
+            weights.len() / lanes
+        };
+        if p.conv.is_some() {
+            // the shared kernel, stored once (one weight per word)
+            weights.extend_from_slice(&p.weight);
+        } else {
+            for b in 0..blocks {
+                for e in 0..p.source_size {
+                    for k in 0..lanes {
+                        let o = b * lanes + k;
+                        weights.push(if o < l.size {
+                            p.weight[o * p.source_size + e]
+                        } else {
+                            0
+                        });
+                    }
                 }
             }
         }
@@ -423,7 +479,11 @@ fn core(
     let v_reset = param(&v_reset, slots);
     let beta = decay_param(&beta, slots);
     let alpha = decay_param(&alpha, slots);
-    let fan_in = l.inputs.iter().map(|p| p.source_size).sum();
+    // A convolution output sums at most its window (C_in/groups * kH * kW weights).
+    let fan_in = match &conv {
+        Some(c) => c.fan_in(),
+        None => l.inputs.iter().map(|p| p.source_size).sum(),
+    };
     let w = analyse(&WidthInput {
         kind,
         reset,
@@ -458,6 +518,7 @@ fn core(
         weight_bits: l.weight_bits,
         weight_shift: l.weight_shift,
         weights,
+        conv,
         beta_leak: leak(&beta, cfg.shift_add_max_terms),
         alpha_leak: leak(&alpha, cfg.shift_add_max_terms),
         bias,

@@ -8,7 +8,13 @@
 //!      + Σ_layers [ 1 (START) + Σ_blocks ( Σ_proj (events_of_source + 1) + 3 + spikes_in_block ) + 1 (DONE) ]
 //!      + 2 * out_events + 1 + 1 (OUT end check, out eos beat)
 //! ```
-//! assuming the input beats arrive back to back and `out_ready` stays high.
+//! assuming the input beats arrive back to back and `out_ready` stays high. A convolution core
+//! (rtl-templates/core/sl_conv.v) replaces its layer's term by
+//!
+//! ```text
+//!   1 (START) + events * (2 + taps) + 2 (end check, drain) + Σ_blocks (3 + spikes_in_block) + 1 (DONE)
+//! ```
+//! with `taps = C_out/groups * kH * kW` cycles per input event (FETCH, DEC, one cycle per tap).
 
 use crate::types::{Plan, QSource};
 
@@ -41,7 +47,13 @@ impl Plan {
                     (QSource::Layer(s), true) => a.prev_spikes[s] + 1,
                 })
                 .sum();
-            total += 1 + core.blocks * (events + 3) + spikes(l) + 1;
+            if core.conv.is_some() {
+                // `events` counted the end-of-list check once per projection (one projection)
+                let ev = events - 1;
+                total += 1 + ev * (2 + core.conv_taps()) + 2 + core.blocks * 3 + spikes(l) + 1;
+            } else {
+                total += 1 + core.blocks * (events + 3) + spikes(l) + 1;
+            }
         }
         total += 2 * spikes(self.output_layer) + 2;
         total as u64

@@ -7,6 +7,11 @@
 //!   block it streams the event list of every projection and accumulates one packed weight word
 //!   (P weights) per event, then updates the P neurons at once and writes their state back;
 //! - weights live in one ROM per core, block-major: word `offset[j] + block * src_size[j] + event`;
+//! - a layer whose (single) projection is a convolution gets a convolution core instead
+//!   (rtl-templates/core/sl_conv.v): the kernel is stored once (one weight per word); each input
+//!   event is scattered over its kernel footprint, one tap per cycle, into an accumulator RAM
+//!   (one entry per neuron, P lanes, P a power of two), then the neurons are updated in blocks
+//!   of P as above; a convolution mixed with other projections in one layer is rejected;
 //! - spikes of every layer go to an event buffer with two banks (ping-pong by step parity) when a
 //!   delayed projection reads it, so recurrent edges see the previous step.
 

@@ -179,9 +179,19 @@ fn core_resources(core: &CorePlan, device: &Device) -> Resources {
         &mut r,
         device,
         core.weight_depth(),
-        p * core.weight_bits,
+        core.weight_word_bits(),
         true,
     );
+    if core.conv.is_some() {
+        // sl_conv: one accumulator RAM per lane (NB x ACC_W) replaces the lane accumulators;
+        // the scatter pipeline (tap counters, target address arithmetic, read-modify-write, no
+        // hazard logic needed) is about 12 event-width operations plus one accumulator adder.
+        for _ in 0..p {
+            add_memory(&mut r, device, core.blocks, core.acc_bits, false);
+        }
+        r.luts += 12 * ev + 2 * core.acc_bits;
+        r.ffs += 10 * ev + 2 * core.acc_bits;
+    }
     let state_w = core.state_bits
         + if core.kind == NeuronKind::CubaLif {
             core.current_bits

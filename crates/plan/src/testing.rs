@@ -118,63 +118,16 @@ pub fn random_qnet(seed: u64) -> QNet {
                 conv: None,
             })
             .collect();
-        let smax = 1i64 << (state_bits - 2);
-        let uniform = rng.chance(50);
-        let theta = per_neuron(&mut rng, size, 1, smax, uniform);
-        let vr_uniform = !rng.chance(20);
-        let v_reset = per_neuron(&mut rng, size, -4, 4, vr_uniform);
-        let beta: Vec<u32> = {
-            let b0 = decay(&mut rng, decay_shift);
-            (0..size)
-                .map(|_| {
-                    if uniform {
-                        b0
-                    } else {
-                        decay(&mut rng, decay_shift)
-                    }
-                })
-                .collect()
-        };
-        let neuron = match kind {
-            0 => QNeuron::Lif {
-                beta,
-                threshold: theta,
-                v_reset,
-                reset: reset(&mut rng, false),
-                reset_delay: rng.chance(50),
-            },
-            1 => {
-                let a0 = decay(&mut rng, decay_shift);
-                QNeuron::CubaLif {
-                    alpha: vec![a0; size],
-                    beta,
-                    threshold: theta,
-                    v_reset,
-                    reset: reset(&mut rng, true),
-                    reset_delay: rng.chance(50),
-                    current_bits: rng.range(state_bits as i64 - 2, state_bits as i64 + 2) as u32,
-                }
-            }
-            _ => QNeuron::Li { beta },
-        };
-        let bias_uniform = rng.chance(40);
-        layers.push(QLayer {
-            name: format!("layer{li}"),
+        layers.push(finish_layer(
+            &mut rng,
+            li,
             size,
-            inputs,
+            kind,
             weight_bits,
-            weight_shift: rng.range(0, 3) as u32,
-            bias: per_neuron(&mut rng, size, -(smax >> 3), smax >> 3, bias_uniform),
-            neuron,
             state_bits,
             decay_shift,
-            rounding: if rng.chance(50) {
-                Rounding::Floor
-            } else {
-                Rounding::HalfUp
-            },
-            state_lsb: 1.0,
-        });
+            inputs,
+        ));
     }
     QNet {
         format: 1,
@@ -182,6 +135,72 @@ pub fn random_qnet(seed: u64) -> QNet {
         output_layer: n_layers - 1,
         layers,
         provenance: vec![("seed".into(), seed.to_string())],
+    }
+}
+
+/// Neuron model and parameters of a random layer (shared by the dense and convolution
+/// generators; the draw order keeps `random_qnet`'s seeds stable).
+#[allow(clippy::too_many_arguments)]
+fn finish_layer(
+    rng: &mut Rng,
+    li: usize,
+    size: usize,
+    kind: u32,
+    weight_bits: u32,
+    state_bits: u32,
+    decay_shift: u32,
+    inputs: Vec<QProjection>,
+) -> QLayer {
+    let smax = 1i64 << (state_bits - 2);
+    let uniform = rng.chance(50);
+    let theta = per_neuron(rng, size, 1, smax, uniform);
+    let vr_uniform = !rng.chance(20);
+    let v_reset = per_neuron(rng, size, -4, 4, vr_uniform);
+    let beta: Vec<u32> = {
+        let b0 = decay(rng, decay_shift);
+        (0..size)
+            .map(|_| if uniform { b0 } else { decay(rng, decay_shift) })
+            .collect()
+    };
+    let neuron = match kind {
+        0 => QNeuron::Lif {
+            beta,
+            threshold: theta,
+            v_reset,
+            reset: reset(rng, false),
+            reset_delay: rng.chance(50),
+        },
+        1 => {
+            let a0 = decay(rng, decay_shift);
+            QNeuron::CubaLif {
+                alpha: vec![a0; size],
+                beta,
+                threshold: theta,
+                v_reset,
+                reset: reset(rng, true),
+                reset_delay: rng.chance(50),
+                current_bits: rng.range(state_bits as i64 - 2, state_bits as i64 + 2) as u32,
+            }
+        }
+        _ => QNeuron::Li { beta },
+    };
+    let bias_uniform = rng.chance(40);
+    QLayer {
+        name: format!("layer{li}"),
+        size,
+        inputs,
+        weight_bits,
+        weight_shift: rng.range(0, 3) as u32,
+        bias: per_neuron(rng, size, -(smax >> 3), smax >> 3, bias_uniform),
+        neuron,
+        state_bits,
+        decay_shift,
+        rounding: if rng.chance(50) {
+            Rounding::Floor
+        } else {
+            Rounding::HalfUp
+        },
+        state_lsb: 1.0,
     }
 }
 
@@ -199,5 +218,168 @@ pub fn big_device() -> spikeloom_board::Device {
         bram_bits: 18_432,
         spram_count: 0,
         dsp_count: 156,
+    }
+}
+
+/// A random valid convolution geometry on a small input (Conv1d when `H = kH = 1`): channels,
+/// groups, kernel, stride, padding (below the dilated extent) and dilation all vary.
+pub fn random_conv(rng: &mut Rng) -> spikeloom_qnet::QConv {
+    loop {
+        let groups = rng.range(1, 2) as usize;
+        let c_in = groups * rng.range(1, 2) as usize;
+        let c_out = groups * rng.range(1, 3) as usize;
+        let conv1d = rng.chance(25);
+        let h = if conv1d { 1 } else { rng.range(1, 6) as usize };
+        let w = rng.range(1, 7) as usize;
+        let kernel = [
+            if conv1d { 1 } else { rng.range(1, 3) as usize },
+            rng.range(1, 3) as usize,
+        ];
+        let stride = [rng.range(1, 2) as usize, rng.range(1, 3) as usize];
+        let dilation = [rng.range(1, 2) as usize, rng.range(1, 2) as usize];
+        let ext = |a: usize| dilation[a] * (kernel[a] - 1) + 1;
+        let padding = [
+            rng.range(0, ext(0) as i64 - 1) as usize,
+            rng.range(0, ext(1) as i64 - 1) as usize,
+        ];
+        let out = |a: usize, n: usize| {
+            (n + 2 * padding[a])
+                .checked_sub(ext(a))
+                .map(|t| t / stride[a] + 1)
+        };
+        let (Some(ho), Some(wo)) = (out(0, h), out(1, w)) else {
+            continue;
+        };
+        let g = spikeloom_qnet::QConv {
+            input: [c_in, h, w],
+            output: [c_out, ho, wo],
+            kernel,
+            stride,
+            padding,
+            dilation,
+            groups,
+        };
+        if g.problems().is_empty() {
+            return g;
+        }
+    }
+}
+
+/// A random network whose first layer is a convolution of the input (sometimes delayed: it then
+/// reads the previous step's input), optionally followed by a dense layer or a second
+/// convolution of the first layer's spike map.
+pub fn random_conv_qnet(seed: u64) -> QNet {
+    let mut rng = Rng::new(seed ^ 0xc0417);
+    let g0 = random_conv(&mut rng);
+    let input_size = g0.source_size();
+    let mut layers = Vec::new();
+    let n_layers = rng.range(1, 2) as usize;
+    let mut src_shape = [0usize; 3];
+    for li in 0..n_layers {
+        let last = li + 1 == n_layers;
+        let kind = if last && rng.chance(20) {
+            2
+        } else if rng.chance(25) {
+            1
+        } else {
+            0
+        };
+        let weight_bits = rng.range(2, 8) as u32;
+        let state_bits = rng.range(6, 16) as u32;
+        let decay_shift = rng.range(0, 8) as u32;
+        let wmax = (1i64 << (weight_bits - 1)) - 1;
+        let wgen = |n: usize, rng: &mut Rng| -> Vec<i32> {
+            (0..n).map(|_| rng.range(-wmax - 1, wmax) as i32).collect()
+        };
+        let (size, proj) = if li == 0 {
+            let w = wgen(g0.weight_len(), &mut rng);
+            let delayed = rng.chance(25);
+            src_shape = g0.output;
+            (
+                g0.target_size(),
+                QProjection {
+                    source: QSource::Input,
+                    source_size: input_size,
+                    weight: w,
+                    conv: Some(g0.clone()),
+                    delayed,
+                    origin: "conv0".into(),
+                },
+            )
+        } else if rng.chance(50) {
+            // a second convolution over the first layer's spike map
+            let mut g = random_conv(&mut rng);
+            let [c, h, w] = src_shape;
+            // rebuild the geometry for this input shape (keep kernel/stride/... when valid)
+            g.input = [c, h, w];
+            if c % g.groups != 0 {
+                g.groups = 1;
+            }
+            let ext = |a: usize| g.dilation[a] * (g.kernel[a] - 1) + 1;
+            let dims = [h, w];
+            let mut ok = true;
+            for (a, &dim) in dims.iter().enumerate() {
+                g.padding[a] = g.padding[a].min(ext(a) - 1);
+                match (dim + 2 * g.padding[a]).checked_sub(ext(a)) {
+                    Some(t) => g.output[a + 1] = t / g.stride[a] + 1,
+                    None => ok = false,
+                }
+            }
+            g.output[0] = g.groups * rng.range(1, 2) as usize;
+            if !ok || !g.problems().is_empty() {
+                g = spikeloom_qnet::QConv {
+                    input: [c, h, w],
+                    output: [c, h, w],
+                    kernel: [1, 1],
+                    stride: [1, 1],
+                    padding: [0, 0],
+                    dilation: [1, 1],
+                    groups: c,
+                };
+            }
+            let wts = wgen(g.weight_len(), &mut rng);
+            (
+                g.target_size(),
+                QProjection {
+                    source: QSource::Layer(0),
+                    source_size: g.source_size(),
+                    weight: wts,
+                    conv: Some(g),
+                    delayed: rng.chance(20),
+                    origin: "conv1".into(),
+                },
+            )
+        } else {
+            let size = rng.range(1, 9) as usize;
+            let src = layers.iter().map(|l: &QLayer| l.size).next().unwrap_or(1);
+            (
+                size,
+                QProjection {
+                    source: QSource::Layer(0),
+                    source_size: src,
+                    weight: wgen(size * src, &mut rng),
+                    conv: None,
+                    delayed: false,
+                    origin: "fc1".into(),
+                },
+            )
+        };
+        layers.push(finish_layer(
+            &mut rng,
+            li,
+            size,
+            kind,
+            weight_bits,
+            state_bits,
+            decay_shift,
+            vec![proj],
+        ));
+    }
+    QNet {
+        format: spikeloom_qnet::FORMAT_VERSION,
+        input_size,
+        output_layer: n_layers - 1,
+        layers,
+        provenance: vec![("conv seed".into(), seed.to_string())],
     }
 }

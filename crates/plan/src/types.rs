@@ -1,6 +1,6 @@
 //! The hardware plan: plain data read by the Verilog emitter and the cycle model alike.
 
-pub use spikeloom_qnet::{QReset, QSource, Rounding};
+pub use spikeloom_qnet::{QConv, QReset, QSource, Rounding};
 
 use crate::resources::{FitReport, Resources};
 
@@ -124,8 +124,14 @@ pub struct CorePlan {
     pub weight_bits: u32,
     /// Left shift of the accumulated sum.
     pub weight_shift: u32,
-    /// Weight ROM words; word `w`, lane `k` is `weights[w * lanes + k]` (0 for padding lanes).
+    /// Weight ROM words. Dense core: word `w`, lane `k` is `weights[w * lanes + k]` (0 for
+    /// padding lanes). Convolution core: the shared kernel, stored once, one weight per word
+    /// (`QConv` weight order).
     pub weights: Vec<i32>,
+    /// `Some` for a convolution core (sl_conv): its single projection is this convolution; the
+    /// core scatters each input event over its kernel footprint into an accumulator RAM, then
+    /// sweeps the neurons in blocks of `lanes` (a power of two). `None` for a dense core.
+    pub conv: Option<QConv>,
     /// Bias in state LSBs.
     pub bias: Param,
     /// Threshold (strict `>`).
@@ -161,7 +167,26 @@ pub struct CorePlan {
 impl CorePlan {
     /// Number of weight ROM words.
     pub fn weight_depth(&self) -> usize {
-        self.weights.len() / self.lanes
+        if self.conv.is_some() {
+            self.weights.len()
+        } else {
+            self.weights.len() / self.lanes
+        }
+    }
+    /// Width of one weight ROM word (P weights for a dense core, one for a convolution core).
+    pub fn weight_word_bits(&self) -> u32 {
+        if self.conv.is_some() {
+            self.weight_bits
+        } else {
+            self.lanes as u32 * self.weight_bits
+        }
+    }
+    /// Footprint taps visited per input event by a convolution core, `C_out/groups * kH * kW`
+    /// (one cycle each, valid or clipped by the border); 0 for a dense core.
+    pub fn conv_taps(&self) -> usize {
+        self.conv
+            .as_ref()
+            .map_or(0, |c| c.out_per_group() * c.kernel[0] * c.kernel[1])
     }
     /// Total fan-in (sum of source sizes).
     pub fn fan_in(&self) -> usize {

@@ -139,3 +139,60 @@ fn random_nets_plan_and_widths_cover_state() {
         }
     }
 }
+
+/// A convolution layer maps to a convolution core: kernel stored once, power-of-two lanes,
+/// accumulator width from the window fan-in; invalid uses are rejected naming layer and node.
+#[test]
+fn conv_layers_map_to_conv_cores_and_bad_ones_are_rejected() {
+    for seed in 0..50 {
+        let net = testing::random_conv_qnet(seed);
+        let cfg = PlanConfig {
+            lanes: Some(3),
+            require_fit: false,
+            ..PlanConfig::default()
+        };
+        let p = plan(&net, &cfg, &testing::big_device()).expect("plan");
+        let c = &p.cores[0];
+        let g = net.layers[0].inputs[0].conv.as_ref().expect("conv");
+        assert_eq!(c.conv.as_ref(), Some(g));
+        assert_eq!(
+            c.weights, net.layers[0].inputs[0].weight,
+            "kernel stored once"
+        );
+        assert_eq!(c.weight_depth(), g.weight_len());
+        assert!(c.lanes.is_power_of_two() && c.lanes <= 2);
+        let wmax = 1i64 << (net.layers[0].weight_bits - 1);
+        assert!((g.fan_in() as i64 * wmax) <= 1i64 << (c.acc_bits - 1));
+        // idle step: the conv core sweeps every block even without events
+        assert!(p.idle_step_cycles() >= (3 * c.blocks) as u64);
+    }
+    // a conv layer with a second (recurrent) projection
+    let mut net = testing::random_conv_qnet(3);
+    let size = net.layers[0].size;
+    net.layers[0].inputs.push(QProjection {
+        source: QSource::Layer(0),
+        source_size: size,
+        weight: vec![0; size * size],
+        conv: None,
+        delayed: true,
+        origin: "rec0".into(),
+    });
+    let err = plan(&net, &PlanConfig::default(), &testing::big_device()).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("layer0") && msg.contains("conv0") && msg.contains("exactly one projection"),
+        "{msg}"
+    );
+    // an unusable geometry
+    let mut net = testing::random_conv_qnet(4);
+    if let Some(g) = net.layers[0].inputs[0].conv.as_mut() {
+        g.stride = [0, 1];
+    }
+    let msg = plan(&net, &PlanConfig::default(), &testing::big_device())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("conv0") && msg.contains("unusable geometry") && msg.contains("stride"),
+        "{msg}"
+    );
+}

@@ -43,7 +43,12 @@ pub(crate) fn memory_files(plan: &Plan) -> Vec<SourceFile> {
         let w: Vec<i64> = core.weights.iter().map(|&x| i64::from(x)).collect();
         files.push(SourceFile {
             path: mem_name(core, "weights"),
-            contents: pack_words(&w, core.lanes, core.weight_bits),
+            // a convolution kernel is stored once, one weight per word
+            contents: pack_words(
+                &w,
+                if core.conv.is_some() { 1 } else { core.lanes },
+                core.weight_bits,
+            ),
         });
         let params = [
             ("bias", &core.bias, core.param_bits),

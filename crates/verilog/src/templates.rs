@@ -27,6 +27,10 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../rtl-templates/core/sl_core.v"),
     ),
     (
+        "sl_conv.v",
+        include_str!("../../../rtl-templates/core/sl_conv.v"),
+    ),
+    (
         "sl_ctrl.v",
         include_str!("../../../rtl-templates/core/sl_ctrl.v"),
     ),

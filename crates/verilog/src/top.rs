@@ -32,7 +32,7 @@ fn header(plan: &Plan) -> String {
         let clean = |t: &str| t.replace(['\n', '\r'], " ");
         let _ = writeln!(s, "// provenance: {} = {}", clean(k), clean(v));
     }
-    let _ = writeln!(s, "// Modules: rtl-templates/ (sl_ctrl, sl_evbuf, sl_core, sl_neuron, sl_param, sl_rom, sl_ram).");
+    let _ = writeln!(s, "// Modules: rtl-templates/ (sl_ctrl, sl_evbuf, sl_core, sl_conv, sl_neuron, sl_param, sl_rom, sl_ram).");
     s
 }
 
@@ -231,6 +231,81 @@ fn core_params(core: &CorePlan, ev: u32, opts: &GenOptions) -> String {
     )
 }
 
+/// Unsigned bits holding `0..=max`.
+fn ubits(max: usize) -> u32 {
+    (usize::BITS - max.leading_zeros()).max(1)
+}
+
+/// Parameters of an sl_conv instance: the sl_core neuron parameters (the dense-only ones
+/// dropped) plus the geometry, all geometry values `CW` bits wide.
+fn conv_params(core: &CorePlan, g: &spikeloom_plan::QConv, ev: u32, opts: &GenOptions) -> String {
+    let [ci, hi, wi] = g.input;
+    let [_, ho, wo] = g.output;
+    let [kh, kw] = g.kernel;
+    let (cig, cog) = (g.in_per_group(), g.out_per_group());
+    let kk = kh * kw;
+    let co_step = (cig - 1) * kk + 1;
+    let ext = |a: usize| g.dilation[a] * (g.kernel[a] - 1) + 1;
+    // every coordinate, neuron and kernel address the datapath holds, with margin for the
+    // counters' last increments
+    let big = [
+        hi + g.padding[0] + ext(0),
+        wi + g.padding[1] + ext(1),
+        ci * hi * wi,
+        core.size,
+        core.weights.len() + co_step + kk,
+        cog * ho * wo * g.groups + ho * wo,
+    ]
+    .into_iter()
+    .max()
+    .unwrap_or(1);
+    let cw = ubits(big).max(ev) + 1;
+    let l = |v: usize| lit(cw, v as i64);
+    let dense = core_params(core, ev, opts);
+    // keep the neuron part of the sl_core list (from KIND on)
+    let neuron = dense
+        .find(".KIND(")
+        .map(|i| dense[i..].to_string())
+        .unwrap_or_default();
+    format!(
+        "        .P({p}), .LG({lg}), .NB({nb}), .EV_W({ev}), .SIZE({size}), .CW({cw}), .WDEPTH({wd}),
+        .DELAYED({del}), .WEIGHT_FILE(\"{prefix}{wf}\"), .WB({wb}), .ACC_W({acc}),
+        .HWI({hwi}), .WI({wi_}), .CIG({cig_}), .COG({cog_}), .HWO({hwo}), .HO({ho_}), .WO({wo_}),
+        .KH({kh_}), .KW({kw_}), .SH({sh}), .SW({sw}), .PH({ph}), .PX({px}), .DH({dh}), .DW({dw}),
+        .GRP_O({grp_o}), .GRP_W({grp_w}), .KK({kk_}), .CO_STEP({co_step_}),
+        {neuron}",
+        p = core.lanes,
+        lg = core.lanes.trailing_zeros(),
+        nb = core.blocks,
+        size = lit(ev, core.size as i64),
+        wd = core.weight_depth(),
+        del = u8::from(core.projections[0].delayed),
+        prefix = opts.mem_prefix,
+        wf = mem_name(core, "weights"),
+        wb = core.weight_bits,
+        acc = core.acc_bits,
+        hwi = l(hi * wi),
+        wi_ = l(wi),
+        cig_ = l(cig),
+        cog_ = l(cog),
+        hwo = l(ho * wo),
+        ho_ = l(ho),
+        wo_ = l(wo),
+        kh_ = l(kh),
+        kw_ = l(kw),
+        sh = l(g.stride[0]),
+        sw = l(g.stride[1]),
+        ph = l(g.padding[0]),
+        px = l(g.padding[1]),
+        dh = l(g.dilation[0]),
+        dw = l(g.dilation[1]),
+        grp_o = l(cog * ho * wo),
+        grp_w = l(cog * cig * kk),
+        kk_ = l(kk),
+        co_step_ = l(co_step),
+    )
+}
+
 fn core(plan: &Plan, l: usize, ev: u32, opts: &GenOptions) -> String {
     let c = &plan.cores[l];
     let id = &c.ident;
@@ -261,9 +336,13 @@ fn core(plan: &Plan, l: usize, ev: u32, opts: &GenOptions) -> String {
             if pr.delayed { " (previous step)" } else { "" }
         );
     }
+    let (module, params) = match &c.conv {
+        Some(g) => ("sl_conv", conv_params(c, g, ev, opts)),
+        None => ("sl_core", core_params(c, ev, opts)),
+    };
     let _ = write!(
         s,
-        "    sl_core #(\n{params}\n    ) u_{id} (
+        "    {module} #(\n{params}\n    ) u_{id} (
         .clk(clk), .rst(rst), .start(start[{l}]), .done({id}_done),
         .clr_en(clr_en), .clr_addr(clr_addr),
         .ev_cnt({cnt}), .ev_rdata({rdata}), .ev_raddr({id}_raddr), .ev_rprev({id}_rprev),
@@ -271,8 +350,7 @@ fn core(plan: &Plan, l: usize, ev: u32, opts: &GenOptions) -> String {
         .trace_valid({id}_tv), .trace_base({id}_tbase), .trace_lane_valid({id}_tlv),
         .trace_v({id}_tvv), .trace_spike({id}_tsp)
     );
-",
-        params = core_params(c, ev, opts)
+"
     );
     s
 }

@@ -19,8 +19,15 @@ fn tool(name: &str) -> Option<PathBuf> {
     found
 }
 
+/// Seeds >= CONV draw a convolution network (`testing::random_conv_qnet(seed - CONV)`).
+const CONV: u64 = 1000;
+
 fn design(seed: u64, lanes: Option<usize>) -> (Plan, Bundle) {
-    let net = testing::random_qnet(seed);
+    let net = if seed >= CONV {
+        testing::random_conv_qnet(seed - CONV)
+    } else {
+        testing::random_qnet(seed)
+    };
     let cfg = PlanConfig {
         lanes,
         require_fit: false,
@@ -52,7 +59,7 @@ fn verilator_lint_is_clean() {
     let Some(verilator) = tool("verilator") else {
         return;
     };
-    for seed in 0..16u64 {
+    for seed in (0..16u64).chain(CONV..CONV + 16) {
         let (_, b) = design(
             seed,
             [None, Some(1), Some(3), Some(4)]
@@ -105,6 +112,12 @@ fn yosys_synth_ice40() {
 #[test]
 fn yosys_synth_ecp5() {
     synth("ecp5", 3);
+}
+
+#[test]
+fn yosys_synth_conv_ice40_and_ecp5() {
+    synth("ice40", CONV + 1);
+    synth("ecp5", CONV + 5);
 }
 
 #[test]

@@ -1,0 +1,171 @@
+//! Twin of rtl-templates/core/sl_conv.v: the convolution core's state machine (event fetch,
+//! decode, one cycle per kernel tap, drain, then the block sweep shared with sl_core).
+//!
+//! The tap arithmetic below mirrors the RTL's counters (it does not call
+//! `QConv::for_each_target`, which `qnet::eval` uses), so the equality tests compare two
+//! independent derivations of the footprint. The RTL's three-stage scatter pipeline (target,
+//! RAM read, add and write) only delays when a sum lands in the accumulator RAM; it
+//! always lands before the sweep reads it (DRAIN), so the model adds at the tap.
+
+use super::{Core, CoreOut, St};
+use crate::evbuf::EvBuf;
+
+/// Registers of the scatter phase and the accumulator RAM (neuron `o` = lane `o % P`,
+/// address `o / P`, i.e. natural order).
+pub(crate) struct ConvRegs {
+    iy: usize,
+    ix: usize,
+    co_n: usize,
+    ky: usize,
+    kx: usize,
+    co_base: usize,
+    widx: usize,
+    acc_mem: Vec<i64>,
+}
+
+impl ConvRegs {
+    pub fn new(slots: usize) -> Self {
+        Self {
+            iy: 0,
+            ix: 0,
+            co_n: 0,
+            ky: 0,
+            kx: 0,
+            co_base: 0,
+            widx: 0,
+            acc_mem: vec![0; slots],
+        }
+    }
+
+    /// Synchronous reset: the RTL resets only the FSM and pipeline valid bits; memories and
+    /// datapath registers keep their contents (and are rewritten before use).
+    pub fn reset(&mut self) {}
+}
+
+/// Output coordinate of tap offset `koff` (= k * dilation) for input coordinate `i`, if the tap
+/// lands inside the output: `o * s = i + p - koff`.
+fn out_coord(i: usize, p: usize, koff: usize, s: usize, n: usize) -> Option<usize> {
+    let t = (i + p).checked_sub(koff)?;
+    (t % s == 0 && t / s < n).then_some(t / s)
+}
+
+impl Core {
+    /// Clock edge of a convolution core (see the module doc of sl_conv.v).
+    pub(crate) fn clock_conv(
+        &mut self,
+        o: &CoreOut,
+        start: bool,
+        clr: Option<usize>,
+        bufs: &[EvBuf],
+    ) {
+        let p = self.plan.lanes;
+        self.state_mems(clr);
+        let (Some(g), Some(c)) = (self.plan.conv.as_ref(), self.conv.as_mut()) else {
+            return;
+        };
+        if let Some(a) = clr {
+            if a < self.plan.blocks {
+                c.acc_mem[a * p..a * p + p].fill(0);
+            }
+        }
+        let [kh, kw] = g.kernel;
+        let (cig, cog) = (g.in_per_group(), g.out_per_group());
+        let hwo = g.output[1] * g.output[2];
+        match self.st {
+            St::Idle => {
+                if start {
+                    self.st = St::Fetch;
+                    self.e = 0;
+                    self.blk = 0;
+                    self.nbase = 0;
+                }
+            }
+            St::Fetch => {
+                if o.issue {
+                    self.e += 1;
+                    self.st = St::Dec;
+                } else {
+                    self.st = St::Drain;
+                }
+            }
+            St::Dec => {
+                let i = bufs[self.plan.projections[0].buffer].rdata as usize;
+                let hwi = g.input[1] * g.input[2];
+                let (ci, rem) = (i / hwi, i % hwi);
+                let (grp, cim) = (ci / cig, ci % cig);
+                c.iy = rem / g.input[2];
+                c.ix = rem % g.input[2];
+                c.co_n = 0;
+                c.ky = 0;
+                c.kx = 0;
+                c.co_base = grp * cog * hwo;
+                c.widx = grp * cog * cig * kh * kw + cim * kh * kw;
+                self.st = St::Tap;
+            }
+            St::Tap => {
+                let oy = out_coord(
+                    c.iy,
+                    g.padding[0],
+                    c.ky * g.dilation[0],
+                    g.stride[0],
+                    g.output[1],
+                );
+                let ox = out_coord(
+                    c.ix,
+                    g.padding[1],
+                    c.kx * g.dilation[1],
+                    g.stride[1],
+                    g.output[2],
+                );
+                if let (Some(oy), Some(ox)) = (oy, ox) {
+                    let target = c.co_base + oy * g.output[2] + ox;
+                    c.acc_mem[target] += i64::from(self.plan.weights[c.widx]);
+                }
+                if c.kx + 1 < kw {
+                    c.kx += 1;
+                    c.widx += 1;
+                } else if c.ky + 1 < kh {
+                    c.kx = 0;
+                    c.ky += 1;
+                    c.widx += 1;
+                } else {
+                    c.kx = 0;
+                    c.ky = 0;
+                    if c.co_n + 1 == cog {
+                        self.st = St::Fetch;
+                    }
+                    c.co_n += 1;
+                    c.co_base += hwo;
+                    c.widx += (cig - 1) * kh * kw + 1;
+                }
+            }
+            St::Drain => self.st = St::Rd,
+            St::Rd => {
+                // registered read of the block's accumulator lanes
+                let base = self.blk * p;
+                self.acc.copy_from_slice(&c.acc_mem[base..base + p]);
+                self.st = St::Upd;
+            }
+            St::Upd => {
+                // the block was just read: clear it for the next step
+                let base = self.blk * p;
+                c.acc_mem[base..base + p].fill(0);
+                self.mask = self.spikes;
+                self.st = St::Spk;
+            }
+            St::Spk => {
+                if self.mask != 0 {
+                    self.mask &= self.mask - 1;
+                } else if self.blk + 1 == self.plan.blocks {
+                    self.st = St::Done;
+                } else {
+                    self.st = St::Rd;
+                    self.blk += 1;
+                    self.nbase += p;
+                }
+            }
+            St::Done => self.st = St::Idle,
+            St::Acc | St::Wait => self.st = St::Idle,
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! Property test for convolution cores: on random convolution networks (strides, padding,
+//! dilation, groups, Conv1d, delayed convolutions, conv -> dense and conv -> conv), the cycle
+//! model == `qnet::eval` == an independent reference (each convolution expanded into a dense
+//! matrix by the direct window formula, run through tests/common), and the cycles per step ==
+//! `Plan::step_cycles`.
+
+mod common;
+
+use spikeloom_cyclesim::simulate;
+use spikeloom_plan::{plan, testing, PlanConfig, StepActivity};
+use spikeloom_qnet::{QConv, QNet, SpikeSteps};
+
+const STEPS: usize = 5;
+const SAMPLES: usize = 2;
+
+/// Dense weights `W[o][i]` of a convolution by the gather formula: output `(co, oy, ox)` reads
+/// `(ci, oy*s - p + ky*d, ox*s - p + kx*d)` for the input channels of its group.
+fn dense_of(g: &QConv, kernel: &[i32]) -> Vec<i32> {
+    let [ci_n, h, w] = g.input;
+    let [co_n, ho, wo] = g.output;
+    let (cig, cog) = (ci_n / g.groups, co_n / g.groups);
+    let n_in = ci_n * h * w;
+    let mut m = vec![0; co_n * ho * wo * n_in];
+    for co in 0..co_n {
+        for oy in 0..ho {
+            for ox in 0..wo {
+                let o = (co * ho + oy) * wo + ox;
+                for c in 0..cig {
+                    let ci = (co / cog) * cig + c;
+                    for ky in 0..g.kernel[0] {
+                        for kx in 0..g.kernel[1] {
+                            let iy = (oy * g.stride[0] + ky * g.dilation[0]) as isize
+                                - g.padding[0] as isize;
+                            let ix = (ox * g.stride[1] + kx * g.dilation[1]) as isize
+                                - g.padding[1] as isize;
+                            if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
+                                continue;
+                            }
+                            let i = (ci * h + iy as usize) * w + ix as usize;
+                            let k = ((co * cig + c) * g.kernel[0] + ky) * g.kernel[1] + kx;
+                            m[o * n_in + i] = kernel[k];
+                        }
+                    }
+                }
+            }
+        }
+    }
+    m
+}
+
+fn densified(net: &QNet) -> QNet {
+    let mut d = net.clone();
+    for l in &mut d.layers {
+        for p in &mut l.inputs {
+            if let Some(g) = p.conv.take() {
+                p.weight = dense_of(&g, &p.weight);
+            }
+        }
+    }
+    d
+}
+
+fn check_seed(seed: u64) {
+    let net = testing::random_conv_qnet(seed);
+    let dense = densified(&net);
+    let mut rng = testing::Rng::new(seed ^ 0x5eed);
+    let lanes = match seed % 4 {
+        0 => None,
+        k => Some(k as usize + 1), // 2, 3 (planned as 2), 4
+    };
+    let cfg = PlanConfig {
+        lanes,
+        require_fit: false,
+        ..PlanConfig::default()
+    };
+    let p = plan(&net, &cfg, &testing::big_device()).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    assert!(
+        p.cores[0].conv.is_some(),
+        "seed {seed}: layer 0 is a conv core"
+    );
+    let samples: Vec<Vec<Vec<u8>>> = (0..SAMPLES)
+        .map(|_| testing::random_input(&mut rng, STEPS, net.input_size, 45))
+        .collect();
+    let mut flat = Vec::new();
+    for t in 0..STEPS {
+        for s in &samples {
+            flat.extend_from_slice(&s[t]);
+        }
+    }
+    let input = SpikeSteps::new(STEPS, SAMPLES, net.input_size, flat).expect("input");
+    let tr = simulate(&p, &input).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    let golden =
+        spikeloom_qnet::eval(&net, &input).unwrap_or_else(|e| panic!("seed {seed}: eval: {e}"));
+    for (n, sample) in samples.iter().enumerate() {
+        let r = common::reference(&dense, sample);
+        for (li, layer) in net.layers.iter().enumerate() {
+            for t in 0..STEPS {
+                let at = (t * SAMPLES + n) * layer.size;
+                let ctx = format!("seed {seed} sample {n} layer {li} step {t}\n{p}");
+                let mem: Vec<i64> = tr.membranes[li][at..at + layer.size]
+                    .iter()
+                    .map(|&v| i64::from(v))
+                    .collect();
+                assert_eq!(mem, r.membranes[li][t], "membrane vs reference, {ctx}");
+                let g = &golden.layers[li];
+                assert_eq!(
+                    &tr.spikes[li][at..at + layer.size],
+                    &g.spikes[at..at + layer.size],
+                    "spikes vs qnet::eval, {ctx}"
+                );
+                assert_eq!(
+                    &tr.membranes[li][at..at + layer.size],
+                    &g.membrane[at..at + layer.size],
+                    "membrane vs qnet::eval, {ctx}"
+                );
+            }
+        }
+        for t in 0..STEPS {
+            let count = |v: &[u8]| v.iter().filter(|&&s| s == 1).count();
+            let act = StepActivity {
+                input_events: count(&sample[t]),
+                prev_input_events: if t == 0 { 0 } else { count(&sample[t - 1]) },
+                block_spikes: p
+                    .cores
+                    .iter()
+                    .enumerate()
+                    .map(|(li, c)| r.spikes[li][t].chunks(c.lanes).map(count).collect())
+                    .collect(),
+                prev_spikes: (0..net.layers.len())
+                    .map(|li| {
+                        if t == 0 {
+                            0
+                        } else {
+                            count(&r.spikes[li][t - 1])
+                        }
+                    })
+                    .collect(),
+            };
+            assert_eq!(
+                tr.cycles_per_step[n][t],
+                p.step_cycles(&act),
+                "seed {seed} sample {n} step {t}: cycles"
+            );
+        }
+    }
+}
+
+#[test]
+fn conv_cycle_model_matches_contract_on_random_nets() {
+    let count: u64 = std::env::var("SPIKELOOM_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    for seed in 0..count {
+        check_seed(seed);
+    }
+}
+
+/// The generator covers the geometry features the core must handle.
+#[test]
+fn generator_covers_the_geometry_features() {
+    let (mut stride, mut pad, mut dil, mut groups, mut delayed, mut conv1d, mut two) =
+        (false, false, false, false, false, false, false);
+    for seed in 0..300 {
+        let net = testing::random_conv_qnet(seed);
+        for l in &net.layers {
+            for p in &l.inputs {
+                if let Some(g) = &p.conv {
+                    stride |= g.stride.iter().any(|&s| s > 1);
+                    pad |= g.padding.iter().any(|&s| s > 0);
+                    dil |= g.dilation.iter().any(|&s| s > 1);
+                    groups |= g.groups > 1;
+                    delayed |= p.delayed;
+                    conv1d |= g.input[1] == 1 && g.kernel[0] == 1;
+                    two |= p.source != spikeloom_qnet::QSource::Input;
+                }
+            }
+        }
+    }
+    assert!(stride && pad && dil && groups && delayed && conv1d && two);
+}

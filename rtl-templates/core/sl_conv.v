@@ -1,0 +1,349 @@
+// sl_conv: one layer whose single projection is a convolution (event-driven, weights shared).
+// Phase 1 (scatter): for each input event, decode (ci, iy, ix) and visit its kernel footprint,
+// one tap (co, ky, kx) per cycle (taps clipped by the border or the stride cost their cycle
+// too, so the count is fixed); a valid tap adds kernel[widx] to the accumulator RAM entry of
+// its output neuron. The kernel is stored once (one weight per ROM word).
+// Phase 2 (sweep): for each block of P consecutive neurons read the P accumulator lanes, update
+// the neurons in one cycle (UPD, the trace beat; the accumulators are cleared in the same
+// cycle), then push the block's spikes one per cycle (SPK), as sl_core does.
+// State machine (cycles: events * (2 + COG*KH*KW) + 2 + NB * 3 + spikes, plus DONE):
+//   IDLE -start-> FETCH: issue the read of event e, or (no event left) -> DRAIN
+//   FETCH -> DEC (decode the event index) -> TAP x (COG*KH*KW) -> FETCH
+//   DRAIN (the last tap's write lands) -> RD (read block) -> UPD -> SPK -> RD (next block) | DONE
+// Scatter pipeline: TAP (target address) -> A (accumulator RAM + kernel ROM read) -> B (add,
+// write). No read-after-write hazard: the taps of one event reach distinct neurons, and FETCH +
+// DEC separate the last tap of an event from the first of the next, so every read is issued
+// after the previous write to that neuron has landed.
+// Accumulator lane k holds neurons o with o % P == k at address o / P (P is a power of two).
+// Rust twin: spikeloom-cyclesim `conv::ConvCore`.
+`default_nettype none
+
+module sl_conv #(
+    parameter integer P = 1,          // lanes (power of two)
+    parameter integer LG = 0,         // log2(P)
+    parameter integer NB = 1,         // blocks
+    parameter integer EV_W = 8,       // event index/count/address width (also block counter)
+    parameter [EV_W-1:0] SIZE = 1,    // neurons
+    parameter integer CW = 9,         // coordinate/weight address width (> EV_W)
+    parameter integer WDEPTH = 1,     // kernel words
+    parameter integer DELAYED = 0,    // reads the previous step's events
+    parameter WEIGHT_FILE = "",
+    parameter integer WB = 8,         // weight bits
+    parameter integer ACC_W = 16,
+    // geometry (QConv)
+    parameter [CW-1:0] HWI = 1,       // H_in * W_in
+    parameter [CW-1:0] WI = 1,        // W_in
+    parameter [CW-1:0] CIG = 1,       // input channels per group
+    parameter [CW-1:0] COG = 1,       // output channels per group
+    parameter [CW-1:0] HWO = 1,       // H_out * W_out
+    parameter [CW-1:0] HO = 1,
+    parameter [CW-1:0] WO = 1,
+    parameter [CW-1:0] KH = 1,
+    parameter [CW-1:0] KW = 1,
+    parameter [CW-1:0] SH = 1,
+    parameter [CW-1:0] SW = 1,
+    parameter [CW-1:0] PH = 0,
+    parameter [CW-1:0] PX = 0,
+    parameter [CW-1:0] DH = 1,
+    parameter [CW-1:0] DW = 1,
+    parameter [CW-1:0] GRP_O = 1,     // COG * HWO: first neuron of the next group
+    parameter [CW-1:0] GRP_W = 1,     // COG * CIG * KH * KW: first weight of the next group
+    parameter [CW-1:0] KK = 1,        // KH * KW
+    parameter [CW-1:0] CO_STEP = 1,   // (CIG - 1) * KH * KW + 1: weight step to the next channel
+    // neuron datapath (see sl_neuron)
+    parameter integer KIND = 0,
+    parameter integer RESET = 0,
+    parameter integer RESET_DELAY = 1,
+    parameter integer ROUND = 0,
+    parameter integer SB = 16,
+    parameter integer CB = 2,
+    parameter integer PW = 16,
+    parameter integer DS = 8,
+    parameter integer WS = 0,
+    parameter integer W = 32,
+    parameter integer BETA_SA = 0,
+    parameter integer ALPHA_SA = 0,
+    parameter signed [PW-1:0] BIAS_K = 0,
+    parameter signed [PW-1:0] THETA_K = 0,
+    parameter signed [PW-1:0] VRESET_K = 0,
+    parameter [DS:0] BETA_K = 0,
+    parameter [DS:0] ALPHA_K = 0,
+    parameter integer BIAS_ROM = 0,
+    parameter integer THETA_ROM = 0,
+    parameter integer VRESET_ROM = 0,
+    parameter integer BETA_ROM = 0,
+    parameter integer ALPHA_ROM = 0,
+    parameter BIAS_FILE = "",
+    parameter THETA_FILE = "",
+    parameter VRESET_FILE = "",
+    parameter BETA_FILE = "",
+    parameter ALPHA_FILE = ""
+) (
+    input  wire              clk,
+    input  wire              rst,
+    input  wire              start,
+    output wire              done,
+    input  wire              clr_en,
+    input  wire [EV_W-1:0]   clr_addr,
+    input  wire [EV_W-1:0]   ev_cnt,
+    input  wire [EV_W-1:0]   ev_rdata,
+    output wire [EV_W-1:0]   ev_raddr,
+    output wire              ev_rprev,
+    output wire              push,
+    output wire [EV_W-1:0]   push_idx,
+    output wire              trace_valid,
+    output wire [EV_W-1:0]   trace_base,
+    output wire [P-1:0]      trace_lane_valid,
+    output wire [P*32-1:0]   trace_v,
+    output wire [P-1:0]      trace_spike
+);
+    localparam [3:0] S_IDLE = 4'd0, S_FETCH = 4'd1, S_DEC = 4'd2, S_TAP = 4'd3, S_DRAIN = 4'd4,
+                     S_RD = 4'd5, S_UPD = 4'd6, S_SPK = 4'd7, S_DONE = 4'd8;
+    localparam integer NB_LAST_I = NB - 1;
+    localparam integer NB_I = NB;
+    localparam integer P_I = P;
+    localparam [EV_W-1:0] NB_LAST = NB_LAST_I[EV_W-1:0];
+    localparam [EV_W-1:0] NB_V = NB_I[EV_W-1:0];
+    localparam [EV_W-1:0] P_V = P_I[EV_W-1:0];
+    localparam [CW-1:0] ONE = 1;
+    localparam [CW-1:0] KH_LAST = KH - ONE;
+    localparam [CW-1:0] KW_LAST = KW - ONE;
+    localparam [CW-1:0] COG_LAST = COG - ONE;
+    localparam [CW-EV_W-1:0] ZX = 0;  // zero extension EV_W -> CW
+    localparam [CW-1:0] LMASK = P_I[CW-1:0] - ONE;
+
+    reg [3:0]      st;
+    reg [EV_W-1:0] e;       // next event to read
+    reg [EV_W-1:0] blk;     // sweep block
+    reg [EV_W-1:0] nbase;   // blk * P
+    reg [P-1:0]    mask;    // spikes of the block not yet pushed
+    // decoded event and tap counters
+    reg [CW-1:0]   iy, ix;
+    reg [CW-1:0]   co_n, ky, kx;      // channel within the group, kernel row/column
+    reg [CW-1:0]   kyoff, kxoff;      // ky * DH, kx * DW
+    reg [CW-1:0]   co_base;           // first neuron of output channel co
+    reg [CW-1:0]   widx;              // kernel word of the tap
+    // scatter pipeline
+    reg            t_v, a_v;
+    reg [CW-1:0]   t_o, a_o, t_w;
+
+    // ---- event fetch and decode ----
+    wire issue = (st == S_FETCH) && (e < ev_cnt);
+    assign ev_raddr = issue ? e : {EV_W{1'b0}};
+    assign ev_rprev = issue && (DELAYED != 0);
+    wire [CW-1:0] ev_i = {ZX, ev_rdata};
+    wire [CW-1:0] d_ci = ev_i / HWI;
+    wire [CW-1:0] d_rem = ev_i % HWI;
+    wire [CW-1:0] d_grp = d_ci / CIG;
+    wire [CW-1:0] d_cim = d_ci % CIG;
+
+    // ---- tap target: o*s - p + k*d = i on both axes ----
+    wire [CW-1:0] ty = iy + PH - kyoff;
+    wire [CW-1:0] tx = ix + PX - kxoff;
+    wire [CW-1:0] oy = ty / SH;
+    wire [CW-1:0] ox = tx / SW;
+    wire tap_ok = (iy + PH >= kyoff) && (ty % SH == {CW{1'b0}}) && (oy < HO)
+               && (ix + PX >= kxoff) && (tx % SW == {CW{1'b0}}) && (ox < WO);
+    wire [CW-1:0] tap_o = co_base + oy * WO + ox;
+    wire last_kx = kx == KW_LAST;
+    wire last_ky = ky == KH_LAST;
+    wire last_tap = last_kx && last_ky && (co_n == COG_LAST);
+
+    // ---- kernel ROM (stage A read) ----
+    wire [WB-1:0] w_word;
+    sl_rom #(.W(WB), .DEPTH(WDEPTH), .AW(CW), .INIT_FILE(WEIGHT_FILE)) u_weights (
+        .clk(clk), .addr(t_w), .rdata(w_word)
+    );
+    wire signed [WB-1:0] w_s = w_word;
+
+    // ---- accumulator lanes ----
+    wire sweep = (st == S_RD) || (st == S_UPD);
+    wire [CW-1:0] blk_c = {ZX, blk};
+    wire [CW-1:0] acc_raddr = sweep ? blk_c : (t_o >> LG);
+    wire [CW-1:0] acc_waddr = clr_en ? {ZX, clr_addr} : (st == S_UPD) ? blk_c : (a_o >> LG);
+    wire clr_w = clr_en && clr_addr < NB_V;
+    wire [P*ACC_W-1:0] acc_word;
+    reg signed [ACC_W-1:0] b_old;
+    integer k;
+    wire [CW-1:0] a_lane = a_o & LMASK;
+    always @* begin
+        b_old = acc_word[ACC_W-1:0];
+        for (k = 1; k < P; k = k + 1)
+            if (a_lane == k[CW-1:0]) b_old = acc_word[k*ACC_W +: ACC_W];
+    end
+    wire signed [ACC_W-1:0] b_sum = b_old + {{(ACC_W - WB){w_s[WB-1]}}, w_s};
+
+    // state memories, addressed by block; cleared after reset
+    wire            st_we = (st == S_UPD) || clr_w;
+    wire [EV_W-1:0] st_waddr = clr_en ? clr_addr : blk;
+    wire [P*SB-1:0] u_word;
+    wire [P*SB-1:0] u_next_word;
+    sl_ram #(.W(P * SB), .DEPTH(NB), .AW(EV_W)) u_state (
+        .clk(clk), .we(st_we), .waddr(st_waddr), .wdata(clr_en ? {(P * SB){1'b0}} : u_next_word),
+        .raddr(blk), .rdata(u_word)
+    );
+    wire [P*CB-1:0] i_word;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [P*CB-1:0] i_next_word;  // only stored by CubaLif cores
+    /* verilator lint_on UNUSEDSIGNAL */
+    generate
+        if (KIND == 1) begin : g_current
+            sl_ram #(.W(P * CB), .DEPTH(NB), .AW(EV_W)) u_current (
+                .clk(clk), .we(st_we), .waddr(st_waddr), .wdata(clr_en ? {(P * CB){1'b0}} : i_next_word),
+                .raddr(blk), .rdata(i_word)
+            );
+        end else begin : g_no_current
+            assign i_word = {(P * CB){1'b0}};
+        end
+    endgenerate
+
+    wire [P*PW-1:0] bias_word;
+    wire [P*PW-1:0] theta_word;
+    wire [P*PW-1:0] vreset_word;
+    wire [P*(DS+1)-1:0] beta_word;
+    wire [P*(DS+1)-1:0] alpha_word;
+    sl_param #(.P(P), .PW(PW), .NB(NB), .AW(EV_W), .ROM(BIAS_ROM), .K(BIAS_K), .INIT_FILE(BIAS_FILE))
+        u_bias (.clk(clk), .addr(blk), .word(bias_word));
+    sl_param #(.P(P), .PW(PW), .NB(NB), .AW(EV_W), .ROM(THETA_ROM), .K(THETA_K), .INIT_FILE(THETA_FILE))
+        u_theta (.clk(clk), .addr(blk), .word(theta_word));
+    sl_param #(.P(P), .PW(PW), .NB(NB), .AW(EV_W), .ROM(VRESET_ROM), .K(VRESET_K), .INIT_FILE(VRESET_FILE))
+        u_vreset (.clk(clk), .addr(blk), .word(vreset_word));
+    sl_param #(.P(P), .PW(DS + 1), .NB(NB), .AW(EV_W), .ROM(BETA_ROM), .K(BETA_K), .INIT_FILE(BETA_FILE))
+        u_beta (.clk(clk), .addr(blk), .word(beta_word));
+    sl_param #(.P(P), .PW(DS + 1), .NB(NB), .AW(EV_W), .ROM(ALPHA_ROM), .K(ALPHA_K), .INIT_FILE(ALPHA_FILE))
+        u_alpha (.clk(clk), .addr(blk), .word(alpha_word));
+
+    wire [P-1:0] lane_valid;
+    wire [P-1:0] lane_spike;
+    genvar g;
+    generate
+        for (g = 0; g < P; g = g + 1) begin : g_lane
+            localparam [EV_W:0] LANE = g;
+            localparam [CW-1:0] LANE_C = g;
+            // this lane's accumulator RAM: written by stage B when the tap's neuron is in it,
+            // zeroed by UPD (the block was just read) and by the post-reset clear
+            wire a_we = clr_w || (st == S_UPD) || (a_v && (a_lane == LANE_C));
+            sl_ram #(.W(ACC_W), .DEPTH(NB), .AW(CW)) u_acc (
+                .clk(clk), .we(a_we), .waddr(acc_waddr),
+                .wdata((clr_en || st == S_UPD) ? {ACC_W{1'b0}} : b_sum),
+                .raddr(acc_raddr), .rdata(acc_word[g*ACC_W +: ACC_W])
+            );
+            wire signed [SB-1:0] u_new;
+            sl_neuron #(
+                .KIND(KIND), .RESET(RESET), .RESET_DELAY(RESET_DELAY), .ROUND(ROUND), .ACC_W(ACC_W),
+                .SB(SB), .CB(CB), .PW(PW), .DS(DS), .WS(WS), .W(W), .BETA_SA(BETA_SA), .ALPHA_SA(ALPHA_SA),
+                .BETA_K(BETA_K), .ALPHA_K(ALPHA_K)
+            ) u_neuron (
+                .acc(acc_word[g*ACC_W +: ACC_W]), .u(u_word[g*SB +: SB]), .i_cur(i_word[g*CB +: CB]),
+                .bias(bias_word[g*PW +: PW]), .theta(theta_word[g*PW +: PW]),
+                .v_reset(vreset_word[g*PW +: PW]), .beta(beta_word[g*(DS+1) +: DS+1]),
+                .alpha(alpha_word[g*(DS+1) +: DS+1]),
+                .u_next(u_new), .i_next(i_next_word[g*CB +: CB]), .spike(lane_spike[g])
+            );
+            assign u_next_word[g*SB +: SB] = u_new;
+            assign lane_valid[g] = ({1'b0, nbase} + LANE) < {1'b0, SIZE};
+            if (SB < 32) begin : g_ext
+                assign trace_v[g*32 +: 32] = trace_valid ? {{(32 - SB){u_new[SB-1]}}, u_new} : 32'd0;
+            end else begin : g_full
+                assign trace_v[g*32 +: 32] = trace_valid ? u_new : 32'd0;
+            end
+        end
+    endgenerate
+
+    assign trace_valid = st == S_UPD;
+    assign trace_base = trace_valid ? nbase : {EV_W{1'b0}};
+    assign trace_lane_valid = trace_valid ? lane_valid : {P{1'b0}};
+    assign trace_spike = trace_valid ? (lane_spike & lane_valid) : {P{1'b0}};
+
+    reg [EV_W-1:0] low;
+    integer q;
+    always @* begin
+        low = {EV_W{1'b0}};
+        for (q = P - 1; q >= 0; q = q - 1)
+            if (mask[q]) low = q[EV_W-1:0];
+    end
+    assign push = (st == S_SPK) && (mask != {P{1'b0}});
+    assign push_idx = push ? nbase + low : {EV_W{1'b0}};
+    assign done = st == S_DONE;
+
+    always @(posedge clk) begin
+        if (rst) begin
+            st <= S_IDLE;
+            e <= {EV_W{1'b0}};
+            blk <= {EV_W{1'b0}};
+            nbase <= {EV_W{1'b0}};
+            mask <= {P{1'b0}};
+            t_v <= 1'b0;
+            a_v <= 1'b0;
+        end else begin
+            // scatter pipeline
+            t_v <= (st == S_TAP) && tap_ok;
+            t_o <= tap_o;
+            t_w <= widx;
+            a_v <= t_v;
+            a_o <= t_o;
+            case (st)
+                S_IDLE: if (start) begin
+                    st <= S_FETCH;
+                    e <= {EV_W{1'b0}};
+                    blk <= {EV_W{1'b0}};
+                    nbase <= {EV_W{1'b0}};
+                end
+                S_FETCH: if (issue) begin
+                    st <= S_DEC;
+                    e <= e + 1'b1;
+                end else st <= S_DRAIN;
+                S_DEC: begin
+                    st <= S_TAP;
+                    iy <= d_rem / WI;
+                    ix <= d_rem % WI;
+                    co_n <= {CW{1'b0}};
+                    ky <= {CW{1'b0}};
+                    kx <= {CW{1'b0}};
+                    kyoff <= {CW{1'b0}};
+                    kxoff <= {CW{1'b0}};
+                    co_base <= d_grp * GRP_O;
+                    widx <= d_grp * GRP_W + d_cim * KK;
+                end
+                S_TAP: begin
+                    if (last_tap) st <= S_FETCH;
+                    if (!last_kx) begin
+                        kx <= kx + ONE;
+                        kxoff <= kxoff + DW;
+                        widx <= widx + ONE;
+                    end else begin
+                        kx <= {CW{1'b0}};
+                        kxoff <= {CW{1'b0}};
+                        if (!last_ky) begin
+                            ky <= ky + ONE;
+                            kyoff <= kyoff + DH;
+                            widx <= widx + ONE;
+                        end else begin
+                            ky <= {CW{1'b0}};
+                            kyoff <= {CW{1'b0}};
+                            co_n <= co_n + ONE;
+                            co_base <= co_base + HWO;
+                            widx <= widx + CO_STEP;
+                        end
+                    end
+                end
+                S_DRAIN: st <= S_RD;
+                S_RD: st <= S_UPD;
+                S_UPD: begin
+                    mask <= lane_spike & lane_valid;
+                    st <= S_SPK;
+                end
+                S_SPK: if (mask != {P{1'b0}}) mask <= mask & (mask - 1'b1);
+                    else if (blk == NB_LAST) st <= S_DONE;
+                    else begin
+                        st <= S_RD;
+                        blk <= blk + 1'b1;
+                        nbase <= nbase + P_V;
+                    end
+                default: st <= S_IDLE;  // S_DONE
+            endcase
+        end
+    end
+endmodule
+
+`default_nettype wire
