@@ -7,8 +7,15 @@ use spikeloom_qnet::SpikeSteps;
 use std::path::{Path, PathBuf};
 
 /// The trained fixture folders.
-pub const MODELS: &[&str] =
-    &["lif_single", "mlp_subtract", "mlp_zero", "mlp_subtract_nodelay", "rleaky", "synaptic"];
+pub const MODELS: &[&str] = &[
+    "lif_single",
+    "mlp_subtract",
+    "mlp_zero",
+    "mlp_subtract_nodelay",
+    "rleaky",
+    "synaptic",
+    "cnn",
+];
 
 /// Repository root.
 pub fn root() -> PathBuf {
