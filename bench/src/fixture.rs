@@ -42,7 +42,9 @@ fn fixture_semantics(model: &Path) -> SemanticsOptions {
     };
     let layer = &v["layers"][0];
     SemanticsOptions {
-        reset: layer["reset_mechanism"].as_str().and_then(spikeloom_float::ResetMode::parse),
+        reset: layer["reset_mechanism"]
+            .as_str()
+            .and_then(spikeloom_float::ResetMode::parse),
         reset_delay: layer["reset_delay"].as_bool(),
         ..SemanticsOptions::default()
     }

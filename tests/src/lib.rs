@@ -53,7 +53,9 @@ impl Fixture {
         let input = spikeloom_npy::read_npy(&dir.join("input.npy")).expect("input.npy");
         let (t, n, f) = (input.shape[0], input.shape[1], input.shape[2]);
         let keep = samples.min(n);
-        let NpyData::U8(data) = input.data else { panic!("input.npy is uint8") };
+        let NpyData::U8(data) = input.data else {
+            panic!("input.npy is uint8")
+        };
         let mut kept = Vec::with_capacity(t * keep * f);
         for step in 0..t {
             kept.extend_from_slice(&data[step * n * f..(step * n + keep) * f]);

@@ -8,7 +8,9 @@ use spikeloom_tests::{Fixture, MODELS};
 
 #[test]
 fn fixed_equals_cycle_model_on_every_fixture() {
-    let device = spikeloom_board::Board::builtin("ulx3s-25f").expect("board").device;
+    let device = spikeloom_board::Board::builtin("ulx3s-25f")
+        .expect("board")
+        .device;
     for name in MODELS {
         let fx = Fixture::load(name, 16);
         let float = fx.float_trace();
@@ -18,12 +20,22 @@ fn fixed_equals_cycle_model_on_every_fixture() {
             .expect("quantize");
         let golden = spikeloom_qnet::eval(&q, &fx.input).expect("eval");
         for lanes in [None, Some(1), Some(3)] {
-            let cfg = PlanConfig { lanes, require_fit: false, ..PlanConfig::default() };
+            let cfg = PlanConfig {
+                lanes,
+                require_fit: false,
+                ..PlanConfig::default()
+            };
             let plan = spikeloom_plan::plan(&q, &cfg, &device).expect("plan");
             let cyc = spikeloom_cyclesim::simulate(&plan, &fx.input).expect("cycle model");
             for (l, g) in golden.layers.iter().enumerate() {
-                assert_eq!(cyc.spikes[l], g.spikes, "{name} lanes {lanes:?} layer {l}: spikes");
-                assert_eq!(cyc.membranes[l], g.membrane, "{name} lanes {lanes:?} layer {l}: v");
+                assert_eq!(
+                    cyc.spikes[l], g.spikes,
+                    "{name} lanes {lanes:?} layer {l}: spikes"
+                );
+                assert_eq!(
+                    cyc.membranes[l], g.membrane,
+                    "{name} lanes {lanes:?} layer {l}: v"
+                );
             }
             let total: u64 = cyc.cycles_per_step.iter().flatten().sum();
             assert!(total > 0, "{name}: cycles are counted");
@@ -40,7 +52,10 @@ fn fixed_point_keeps_float_accuracy_at_8_bit_weights() {
             .expect("calibration");
         let (_, report) = spikeloom_quant::quantize(&fx.net, Some(&calib), &QuantConfig::default())
             .expect("quantize");
-        let (f, q) = (report.float_accuracy.expect("float acc"), report.fixed_accuracy.expect("acc"));
+        let (f, q) = (
+            report.float_accuracy.expect("float acc"),
+            report.fixed_accuracy.expect("acc"),
+        );
         eprintln!("{name}: float {:.2}% fixed {:.2}%", 100.0 * f, 100.0 * q);
         // 64 samples: one sample is 1.56 points, so "within 1 point" means no sample lost.
         assert!(q >= f - 0.01, "{name}: fixed {q} vs float {f}");

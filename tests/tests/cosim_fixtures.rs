@@ -24,23 +24,31 @@ fn available(sim: Simulator) -> bool {
 
 #[test]
 fn every_fixture_rtl_equals_cycle_model_and_golden_model() {
-    let sims: Vec<Simulator> =
-        [Simulator::Icarus, Simulator::Verilator].into_iter().filter(|s| available(*s)).collect();
+    let sims: Vec<Simulator> = [Simulator::Icarus, Simulator::Verilator]
+        .into_iter()
+        .filter(|s| available(*s))
+        .collect();
     if sims.is_empty() {
         return;
     }
     let board = spikeloom_board::Board::builtin("icebreaker").expect("board");
-    let root = std::env::temp_dir().join(format!("spikeloom-cosim-fixtures-{}", std::process::id()));
+    let root =
+        std::env::temp_dir().join(format!("spikeloom-cosim-fixtures-{}", std::process::id()));
     for name in MODELS {
         let fx = Fixture::load(name, SAMPLES);
-        let calib = Calibration::new(&fx.net, fx.input.clone(), fx.float_trace(), None).expect("calib");
-        let (q, _) = spikeloom_quant::quantize(&fx.net, Some(&calib), &QuantConfig::default()).expect("q");
+        let calib =
+            Calibration::new(&fx.net, fx.input.clone(), fx.float_trace(), None).expect("calib");
+        let (q, _) =
+            spikeloom_quant::quantize(&fx.net, Some(&calib), &QuantConfig::default()).expect("q");
         // The plan the board gets: automatic lanes, must fit the iCEBreaker.
         let plan = spikeloom_plan::plan(&q, &PlanConfig::default(), &board.device)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let i = &fx.input;
-        let stim = stimulus_from_spikes(i.data(), [i.steps(), i.samples(), i.width()]).expect("stim");
-        let expected = spikeloom_cyclesim::CycleSim::new(&plan).run_stimulus(&stim).expect("cycle");
+        let stim =
+            stimulus_from_spikes(i.data(), [i.steps(), i.samples(), i.width()]).expect("stim");
+        let expected = spikeloom_cyclesim::CycleSim::new(&plan)
+            .run_stimulus(&stim)
+            .expect("cycle");
         let golden = spikeloom_qnet::eval(&q, i).expect("eval");
         let dir = root.join(name);
         spikeloom_verilog::generate(&plan, &spikeloom_verilog::GenOptions::default())
@@ -48,8 +56,14 @@ fn every_fixture_rtl_equals_cycle_model_and_golden_model() {
             .expect("write bundle");
         let iface = plan.top_interface();
         for sim in &sims {
-            let log = run_rtl(&dir.join("rtl"), &iface, &stim, *sim, &dir.join(sim.to_string()))
-                .unwrap_or_else(|e| panic!("{name} {sim}: {e}"));
+            let log = run_rtl(
+                &dir.join("rtl"),
+                &iface,
+                &stim,
+                *sim,
+                &dir.join(sim.to_string()),
+            )
+            .unwrap_or_else(|e| panic!("{name} {sim}: {e}"));
             if let Some(m) = compare_logs(&expected, &log) {
                 panic!("{name}: {sim} log differs from the cycle model: {m}");
             }
@@ -57,7 +71,10 @@ fn every_fixture_rtl_equals_cycle_model_and_golden_model() {
             if let Some(m) = compare_with_contract(&rtl, &golden, q.output_layer) {
                 panic!("{name}: {sim} differs from the golden model: {m}");
             }
-            eprintln!("{name}: {sim} == cycle model == golden ({} log lines)", log.len());
+            eprintln!(
+                "{name}: {sim} == cycle model == golden ({} log lines)",
+                log.len()
+            );
         }
     }
     let _ = std::fs::remove_dir_all(&root);

@@ -14,8 +14,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("spikeloom-quant", &["spikeloom-float", "spikeloom-qnet"]),
     ("spikeloom-plan", &["spikeloom-qnet", "spikeloom-board"]),
     ("spikeloom-toolchain", &["spikeloom-board"]),
-    ("spikeloom-verilog", &["spikeloom-plan", "spikeloom-qnet", "spikeloom-board"]),
-    ("spikeloom-cyclesim", &["spikeloom-plan", "spikeloom-qnet", "spikeloom-board"]),
+    (
+        "spikeloom-verilog",
+        &["spikeloom-plan", "spikeloom-qnet", "spikeloom-board"],
+    ),
+    (
+        "spikeloom-cyclesim",
+        &["spikeloom-plan", "spikeloom-qnet", "spikeloom-board"],
+    ),
     (
         "spikeloom-cosim",
         &[
@@ -46,11 +52,21 @@ const ALLOWED: &[(&str, &[&str])] = &[
 #[test]
 fn crate_dependencies_point_one_way() {
     let out = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(spikeloom_tests::root())
         .output()
         .expect("cargo metadata runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
     let mut actual: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for pkg in meta["packages"].as_array().expect("packages") {
@@ -68,14 +84,20 @@ fn crate_dependencies_point_one_way() {
     }
     let allowed: BTreeMap<&str, &[&str]> = ALLOWED.iter().copied().collect();
     for (name, deps) in &actual {
-        if matches!(name.as_str(), "spikeloom" | "spikeloom-tests" | "spikeloom-bench") {
+        if matches!(
+            name.as_str(),
+            "spikeloom" | "spikeloom-tests" | "spikeloom-bench"
+        ) {
             continue; // the CLI, the integration tests and the benchmark may use everything
         }
-        let ok = allowed
-            .get(name.as_str())
-            .unwrap_or_else(|| panic!("crate {name} is not in the layering table; add it here and in ARCHITECTURE.md"));
+        let ok = allowed.get(name.as_str()).unwrap_or_else(|| {
+            panic!("crate {name} is not in the layering table; add it here and in ARCHITECTURE.md")
+        });
         for d in deps {
-            assert!(ok.contains(&d.as_str()), "{name} must not depend on {d} (ARCHITECTURE.md layering)");
+            assert!(
+                ok.contains(&d.as_str()),
+                "{name} must not depend on {d} (ARCHITECTURE.md layering)"
+            );
         }
     }
 }

@@ -9,9 +9,24 @@ use spikeloom_tests::Fixture;
 
 /// (what, file, original text, mutated text)
 const MUTATIONS: &[(&str, &str, &str, &str)] = &[
-    ("threshold >= instead of >", "sl_neuron.v", "(u1 > th_x)", "(u1 >= th_x)"),
-    ("reset flag ignored", "sl_neuron.v", "wire r = u_x > th_x;", "wire r = 1'b0;"),
-    ("weight shift lost", "sl_neuron.v", "(acc_x <<< WS) + b_x", "acc_x + b_x"),
+    (
+        "threshold >= instead of >",
+        "sl_neuron.v",
+        "(u1 > th_x)",
+        "(u1 >= th_x)",
+    ),
+    (
+        "reset flag ignored",
+        "sl_neuron.v",
+        "wire r = u_x > th_x;",
+        "wire r = 1'b0;",
+    ),
+    (
+        "weight shift lost",
+        "sl_neuron.v",
+        "(acc_x <<< WS) + b_x",
+        "acc_x + b_x",
+    ),
 ];
 
 fn tools_present() -> bool {
@@ -32,31 +47,59 @@ fn broken_templates_are_caught_and_the_real_one_passes() {
     }
     let fx = Fixture::load("mlp_subtract", 2);
     let calib = Calibration::new(&fx.net, fx.input.clone(), fx.float_trace(), None).expect("calib");
-    let (q, _) = spikeloom_quant::quantize(&fx.net, Some(&calib), &QuantConfig::default()).expect("q");
-    let device = spikeloom_board::Board::builtin("ulx3s-25f").expect("board").device;
-    let cfg = PlanConfig { lanes: Some(4), require_fit: false, ..PlanConfig::default() };
+    let (q, _) =
+        spikeloom_quant::quantize(&fx.net, Some(&calib), &QuantConfig::default()).expect("q");
+    let device = spikeloom_board::Board::builtin("ulx3s-25f")
+        .expect("board")
+        .device;
+    let cfg = PlanConfig {
+        lanes: Some(4),
+        require_fit: false,
+        ..PlanConfig::default()
+    };
     let plan = spikeloom_plan::plan(&q, &cfg, &device).expect("plan");
     let i = &fx.input;
     let stim = stimulus_from_spikes(i.data(), [i.steps(), i.samples(), i.width()]).expect("stim");
-    let expected = spikeloom_cyclesim::CycleSim::new(&plan).run_stimulus(&stim).expect("cycle");
+    let expected = spikeloom_cyclesim::CycleSim::new(&plan)
+        .run_stimulus(&stim)
+        .expect("cycle");
     let bundle = spikeloom_verilog::generate(&plan, &spikeloom_verilog::GenOptions::default());
     let root = std::env::temp_dir().join(format!("spikeloom-mutation-{}", std::process::id()));
 
     let clean = root.join("clean");
     bundle.write_to(&clean).expect("write bundle");
-    let log = run_rtl(&clean, &plan.top_interface(), &stim, Simulator::Icarus, &root.join("w0"))
-        .expect("icarus runs");
-    assert_eq!(compare_logs(&expected, &log), None, "the unmutated design must match");
+    let log = run_rtl(
+        &clean,
+        &plan.top_interface(),
+        &stim,
+        Simulator::Icarus,
+        &root.join("w0"),
+    )
+    .expect("icarus runs");
+    assert_eq!(
+        compare_logs(&expected, &log),
+        None,
+        "the unmutated design must match"
+    );
 
     for (k, (what, file, from, to)) in MUTATIONS.iter().enumerate() {
         let dir = root.join(format!("m{k}"));
         bundle.write_to(&dir).expect("write bundle");
         let path = dir.join(file);
         let text = std::fs::read_to_string(&path).expect("template copy");
-        assert!(text.contains(from), "mutation `{what}`: `{from}` not found in {file}");
+        assert!(
+            text.contains(from),
+            "mutation `{what}`: `{from}` not found in {file}"
+        );
         std::fs::write(&path, text.replacen(from, to, 1)).expect("mutate");
-        let log = run_rtl(&dir, &plan.top_interface(), &stim, Simulator::Icarus, &root.join(format!("w{}", k + 1)))
-            .expect("icarus runs");
+        let log = run_rtl(
+            &dir,
+            &plan.top_interface(),
+            &stim,
+            Simulator::Icarus,
+            &root.join(format!("w{}", k + 1)),
+        )
+        .expect("icarus runs");
         let m = compare_logs(&expected, &log);
         assert!(m.is_some(), "mutation `{what}` was NOT caught");
         eprintln!("mutation `{what}` caught: {}", m.expect("mismatch"));

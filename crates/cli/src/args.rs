@@ -261,7 +261,8 @@ pub struct VerifyArgs {
     /// Directory for the generated RTL, simulator builds, logs and reproducers
     /// [default: a folder in the system temp dir named after the model hash].
     #[arg(long)]
-    pub work: Option<PathBuf>,    /// Verify this RTL directory (e.g. `generate`'s `DIR/rtl`, possibly edited by hand) instead
+    pub work: Option<PathBuf>,
+    /// Verify this RTL directory (e.g. `generate`'s `DIR/rtl`, possibly edited by hand) instead
     /// of generating the Verilog afresh; it must come from the same model and settings.
     #[arg(long)]
     pub rtl: Option<PathBuf>,

@@ -32,7 +32,12 @@ pub fn write(
     } else {
         let loaded = load_nir(args_model)?;
         let net = lower(&loaded, args_model)?;
-        let spikes = Spikes { t: s.steps(), n: s.samples(), f: s.width(), data: s.data().to_vec() };
+        let spikes = Spikes {
+            t: s.steps(),
+            n: s.samples(),
+            f: s.width(),
+            data: s.data().to_vec(),
+        };
         Some(calibration(&net, &spikes, None)?.float)
     };
     let mut resources = estimated_resources(&design.plan, &design.board.device);
@@ -40,9 +45,17 @@ pub fn write(
     let data = ReportData {
         title: args_model.model.display().to_string(),
         generator: build.generator.clone(),
-        target: Target { board: design.board.name.clone(), device: design.board.device.name.clone() },
+        target: Target {
+            board: design.board.name.clone(),
+            device: design.board.device.name.clone(),
+        },
         network: network_summary(&design.plan),
-        quantization: design.model.report.as_ref().map(quant_rows).unwrap_or_default(),
+        quantization: design
+            .model
+            .report
+            .as_ref()
+            .map(quant_rows)
+            .unwrap_or_default(),
         accuracy: None,
         verification: vec![
             format!("golden model vs cycle model: {}", build.verify_cycle_model),

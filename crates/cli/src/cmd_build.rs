@@ -164,7 +164,11 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
         step_seconds: steps.times.clone(),
     };
     write_reports(&report, dir)?;
-    let s = crate::build_verify::sample(args.sample.as_ref(), args.verify_samples, design.plan.input_size)?;
+    let s = crate::build_verify::sample(
+        args.sample.as_ref(),
+        args.verify_samples,
+        design.plan.input_size,
+    )?;
     crate::build_html::write(&args.model, &design, &s, &report, &result.report, dir)?;
     print!("{}", render(&report));
     println!(

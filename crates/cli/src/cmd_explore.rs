@@ -57,7 +57,13 @@ pub fn run(args: &ExploreArgs) -> Result<(), CliError> {
     let points = if is_qnet_file(&args.model.model) {
         let model = load_qnet(&args.model, &args.quant)?;
         let (sample, labels) = sample(args, model.qnet.input_size)?;
-        explore(ExploreModel::Fixed(&model.qnet), &board.device, &space, &sample, labels.as_deref())
+        explore(
+            ExploreModel::Fixed(&model.qnet),
+            &board.device,
+            &space,
+            &sample,
+            labels.as_deref(),
+        )
     } else {
         let loaded = load_nir(&args.model)?;
         let net = lower(&loaded, &args.model)?;
@@ -68,12 +74,17 @@ pub fn run(args: &ExploreArgs) -> Result<(), CliError> {
             f: sample.width(),
             data: sample.data().to_vec(),
         };
-        let labels_i64: Option<Vec<i64>> =
-            labels.as_ref().map(|l| l.iter().map(|&v| v as i64).collect());
+        let labels_i64: Option<Vec<i64>> = labels
+            .as_ref()
+            .map(|l| l.iter().map(|&v| v as i64).collect());
         let calib = calibration(&net, &spikes, labels_i64.as_deref())?;
         let base = quant_config(&args.quant)?;
         explore(
-            ExploreModel::Float { net: &net, calib: &calib, base: &base },
+            ExploreModel::Float {
+                net: &net,
+                calib: &calib,
+                base: &base,
+            },
             &board.device,
             &space,
             &sample,
@@ -82,12 +93,17 @@ pub fn run(args: &ExploreArgs) -> Result<(), CliError> {
     }
     .map_err(CliError::input)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&points).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&points).unwrap_or_default()
+        );
         return Ok(());
     }
     println!("all points on {} ({}):", board.name, board.device.name);
     print_table(&points);
-    println!("\nPareto front (higher accuracy, fewer LUTs, fewer cycles per step; fitting points only):");
+    println!(
+        "\nPareto front (higher accuracy, fewer LUTs, fewer cycles per step; fitting points only):"
+    );
     print_table(&pareto(&points));
     Ok(())
 }
@@ -98,7 +114,12 @@ fn sample(args: &ExploreArgs, f: usize) -> Result<(SpikeSteps, Option<Vec<usize>
     let labels = match &args.labels {
         Some(p) => {
             let l = load_labels(p, all.n)?;
-            Some(l[..s.n].iter().map(|&v| usize::try_from(v).unwrap_or(usize::MAX)).collect())
+            Some(
+                l[..s.n]
+                    .iter()
+                    .map(|&v| usize::try_from(v).unwrap_or(usize::MAX))
+                    .collect(),
+            )
         }
         None => None,
     };
@@ -112,14 +133,24 @@ fn sample(args: &ExploreArgs, f: usize) -> Result<(SpikeSteps, Option<Vec<usize>
 fn print_table(points: &[Point]) {
     println!(
         "  {:>5} {:>6} {:>6}  {:>9} {:>10} {:>6} {:>5} {:>4} {:>5} {:>12}",
-        "lanes", "w_bits", "s_bits", "accuracy", "agreement", "LUTs", "BRAM", "DSP", "fits", "cycles/step"
+        "lanes",
+        "w_bits",
+        "s_bits",
+        "accuracy",
+        "agreement",
+        "LUTs",
+        "BRAM",
+        "DSP",
+        "fits",
+        "cycles/step"
     );
     for p in points {
         let s = &p.settings;
         let opt = |v: Option<u32>| v.map_or("-".to_string(), |b| b.to_string());
         match &p.outcome {
             Ok(m) => {
-                let pct = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{:.2}%", 100.0 * x));
+                let pct =
+                    |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{:.2}%", 100.0 * x));
                 println!(
                     "  {:>5} {:>6} {:>6}  {:>9} {:>10} {:>6} {:>5} {:>4} {:>5} {:>12.1}",
                     s.lanes,
@@ -134,7 +165,12 @@ fn print_table(points: &[Point]) {
                     m.cycles_per_step
                 );
             }
-            Err(why) => println!("  {:>5} {:>6} {:>6}  failed: {why}", s.lanes, opt(s.weight_bits), opt(s.state_bits)),
+            Err(why) => println!(
+                "  {:>5} {:>6} {:>6}  failed: {why}",
+                s.lanes,
+                opt(s.weight_bits),
+                opt(s.state_bits)
+            ),
         }
     }
 }

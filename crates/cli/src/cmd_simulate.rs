@@ -36,12 +36,21 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
             if let Some(path) = &args.vcd {
                 write_vcd(&plan, &input, args.vcd_sample, path)?;
             }
-            run_cycle(&plan, &input, model.qnet.layers[model.qnet.output_layer].state_lsb)?
+            run_cycle(
+                &plan,
+                &input,
+                model.qnet.layers[model.qnet.output_layer].state_lsb,
+            )?
         }
         Engine::Rtl => {
             let (model, input) = load_integer_model(args)?;
             let plan = hardware_plan(&model.qnet, &args.board, args.lanes, false)?;
-            run_rtl(&plan, &input, args, model.qnet.layers[model.qnet.output_layer].state_lsb)?
+            run_rtl(
+                &plan,
+                &input,
+                args,
+                model.qnet.layers[model.qnet.output_layer].state_lsb,
+            )?
         }
     };
     let labels = load_opt_labels(args, out.n)?;
@@ -57,18 +66,25 @@ pub fn hardware_plan(
     require_fit: bool,
 ) -> Result<Plan, CliError> {
     let board = spikeloom_board::Board::resolve(board).map_err(CliError::input)?;
-    let cfg = PlanConfig { lanes, require_fit, ..PlanConfig::default() };
+    let cfg = PlanConfig {
+        lanes,
+        require_fit,
+        ..PlanConfig::default()
+    };
     spikeloom_plan::plan(q, &cfg, &board.device).map_err(CliError::input)
 }
 
 /// Cycle-accurate model on the output layer, with cycles per step.
 pub fn run_cycle(plan: &Plan, input: &Spikes, v_scale: f64) -> Result<EngineOutput, CliError> {
-    let steps = SpikeSteps::new(input.t, input.n, input.f, input.data.clone())
-        .map_err(CliError::input)?;
+    let steps =
+        SpikeSteps::new(input.t, input.n, input.f, input.data.clone()).map_err(CliError::input)?;
     let trace = spikeloom_cyclesim::simulate(plan, &steps).map_err(CliError::failure)?;
     let out = plan.output_layer;
     let cycles: Vec<u64> = trace.cycles_per_step.iter().flatten().copied().collect();
-    let (min, max) = (cycles.iter().min().copied().unwrap_or(0), cycles.iter().max().copied().unwrap_or(0));
+    let (min, max) = (
+        cycles.iter().min().copied().unwrap_or(0),
+        cycles.iter().max().copied().unwrap_or(0),
+    );
     let mean = cycles.iter().sum::<u64>() as f64 / cycles.len().max(1) as f64;
     eprintln!("cycles per step: mean {mean:.1}, min {min}, max {max}");
     Ok(EngineOutput {
@@ -76,22 +92,33 @@ pub fn run_cycle(plan: &Plan, input: &Spikes, v_scale: f64) -> Result<EngineOutp
         n: input.n,
         o: plan.cores[out].size,
         spikes: trace.spikes[out].clone(),
-        v: Membrane::Fixed { raw: trace.membranes[out].clone(), scale: v_scale },
+        v: Membrane::Fixed {
+            raw: trace.membranes[out].clone(),
+            scale: v_scale,
+        },
         extra: vec![(
             "cycles".to_string(),
             spikeloom_npy::NpyArray {
                 shape: vec![input.n, input.t],
                 data: spikeloom_npy::NpyData::U32(
-                    cycles.iter().map(|&c| u32::try_from(c).unwrap_or(u32::MAX)).collect(),
+                    cycles
+                        .iter()
+                        .map(|&c| u32::try_from(c).unwrap_or(u32::MAX))
+                        .collect(),
                 ),
             },
         )],
     })
 }
 
-fn write_vcd(plan: &Plan, input: &Spikes, sample: usize, path: &std::path::Path) -> Result<(), CliError> {
-    let steps = SpikeSteps::new(input.t, input.n, input.f, input.data.clone())
-        .map_err(CliError::input)?;
+fn write_vcd(
+    plan: &Plan,
+    input: &Spikes,
+    sample: usize,
+    path: &std::path::Path,
+) -> Result<(), CliError> {
+    let steps =
+        SpikeSteps::new(input.t, input.n, input.f, input.data.clone()).map_err(CliError::input)?;
     let file = std::fs::File::create(path)
         .map_err(|e| CliError::failure(anyhow!("cannot create {}: {e}", path.display())))?;
     spikeloom_cyclesim::simulate_with_vcd(plan, &steps, sample, std::io::BufWriter::new(file))
@@ -101,7 +128,12 @@ fn write_vcd(plan: &Plan, input: &Spikes, sample: usize, path: &std::path::Path)
 }
 
 /// The generated Verilog under Verilator or Icarus, decoded like the other engines.
-fn run_rtl(plan: &Plan, input: &Spikes, args: &SimulateArgs, v_scale: f64) -> Result<EngineOutput, CliError> {
+fn run_rtl(
+    plan: &Plan,
+    input: &Spikes,
+    args: &SimulateArgs,
+    v_scale: f64,
+) -> Result<EngineOutput, CliError> {
     use crate::args::RtlSimulator;
     let sim = match args.simulator {
         RtlSimulator::Verilator => spikeloom_cosim::Simulator::Verilator,
@@ -119,9 +151,11 @@ fn run_rtl(plan: &Plan, input: &Spikes, args: &SimulateArgs, v_scale: f64) -> Re
         .map_err(CliError::failure)?;
     let iface = plan.top_interface();
     eprintln!("running {sim} on {} ...", bundle_dir.display());
-    let log = spikeloom_cosim::run_rtl(&bundle_dir, &iface, &stim, sim, &work.join(sim.to_string()))
-        .map_err(CliError::failure)?;
-    let rtl = spikeloom_cosim::decode_log(&log, &iface, input.t, input.n).map_err(CliError::failure)?;
+    let log =
+        spikeloom_cosim::run_rtl(&bundle_dir, &iface, &stim, sim, &work.join(sim.to_string()))
+            .map_err(CliError::failure)?;
+    let rtl =
+        spikeloom_cosim::decode_log(&log, &iface, input.t, input.n).map_err(CliError::failure)?;
     let out = plan.output_layer;
     let cycles: Vec<u64> = rtl.cycles_per_step.iter().flatten().copied().collect();
     Ok(EngineOutput {
@@ -130,7 +164,11 @@ fn run_rtl(plan: &Plan, input: &Spikes, args: &SimulateArgs, v_scale: f64) -> Re
         o: plan.cores[out].size,
         spikes: rtl.layers[out].spikes.clone(),
         v: Membrane::Fixed {
-            raw: rtl.layers[out].membranes.iter().map(|&v| i32::try_from(v).unwrap_or(i32::MAX)).collect(),
+            raw: rtl.layers[out]
+                .membranes
+                .iter()
+                .map(|&v| i32::try_from(v).unwrap_or(i32::MAX))
+                .collect(),
             scale: v_scale,
         },
         extra: vec![cycles_array(input, &cycles)],
@@ -143,7 +181,10 @@ fn cycles_array(input: &Spikes, cycles: &[u64]) -> (String, spikeloom_npy::NpyAr
         spikeloom_npy::NpyArray {
             shape: vec![input.n, input.t],
             data: spikeloom_npy::NpyData::U32(
-                cycles.iter().map(|&c| u32::try_from(c).unwrap_or(u32::MAX)).collect(),
+                cycles
+                    .iter()
+                    .map(|&c| u32::try_from(c).unwrap_or(u32::MAX))
+                    .collect(),
             ),
         },
     )

@@ -23,11 +23,13 @@ struct LayerDiff {
 pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     let (q, float, input) = integer_model(args)?;
     let labels = match &args.labels {
-        Some(p) => Some(load_labels(p, load_spikes(&args.input, q.input_size)?.n)?[..input.n].to_vec()),
+        Some(p) => {
+            Some(load_labels(p, load_spikes(&args.input, q.input_size)?.n)?[..input.n].to_vec())
+        }
         None => None,
     };
-    let steps = SpikeSteps::new(input.t, input.n, input.f, input.data.clone())
-        .map_err(CliError::input)?;
+    let steps =
+        SpikeSteps::new(input.t, input.n, input.f, input.data.clone()).map_err(CliError::input)?;
     let fixed = spikeloom_qnet::eval(&q, &steps).map_err(CliError::failure)?;
     let plan = hardware_plan(&q, &args.board, args.lanes, false)?;
     eprintln!(
@@ -40,7 +42,10 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     );
 
     let acc = |spikes: &[u8], labels: &[i64]| {
-        accuracy(&counts(spikes, input.t, input.n, q.layers[q.output_layer].size), labels)
+        accuracy(
+            &counts(spikes, input.t, input.n, q.layers[q.output_layer].size),
+            labels,
+        )
     };
     match &float {
         Some(float) => {
@@ -57,21 +62,39 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
         None => {
             println!("float vs fixed: skipped (the model is a quantized .q.json)");
             if let Some(labels) = &labels {
-                println!("  accuracy: fixed {:.2}%", 100.0 * acc(&fixed.layers[q.output_layer].spikes, labels));
+                println!(
+                    "  accuracy: fixed {:.2}%",
+                    100.0 * acc(&fixed.layers[q.output_layer].spikes, labels)
+                );
             }
         }
     }
 
     let mut failed = false;
     println!("\nfixed == cycle model == RTL (every layer, step, neuron: spikes and membranes)");
-    println!("  {:<10} {:<14} {:>10} {:>10}  first difference (step, sample, neuron)", "engine", "layer", "spikes", "membranes");
+    println!(
+        "  {:<10} {:<14} {:>10} {:>10}  first difference (step, sample, neuron)",
+        "engine", "layer", "spikes", "membranes"
+    );
     let cycle = spikeloom_cyclesim::simulate(&plan, &steps).map_err(CliError::failure)?;
     for (l, layer) in q.layers.iter().enumerate() {
-        let d = diff(&fixed, l, &cycle.spikes[l], &cycle.membranes[l].iter().map(|&v| i64::from(v)).collect::<Vec<_>>(), &input);
+        let d = diff(
+            &fixed,
+            l,
+            &cycle.spikes[l],
+            &cycle.membranes[l]
+                .iter()
+                .map(|&v| i64::from(v))
+                .collect::<Vec<_>>(),
+            &input,
+        );
         failed |= print_diff("cycle", &layer.name, &d);
     }
-    let stim = stimulus_from_spikes(&input.data, [input.t, input.n, input.f]).map_err(CliError::failure)?;
-    let cycle_log = spikeloom_cyclesim::CycleSim::new(&plan).run_stimulus(&stim).map_err(CliError::failure)?;
+    let stim = stimulus_from_spikes(&input.data, [input.t, input.n, input.f])
+        .map_err(CliError::failure)?;
+    let cycle_log = spikeloom_cyclesim::CycleSim::new(&plan)
+        .run_stimulus(&stim)
+        .map_err(CliError::failure)?;
     let work = work_dir(args, &plan);
     let bundle_dir = match &args.rtl {
         Some(dir) => dir.clone(),
@@ -87,8 +110,9 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     let mut cycle_rows = vec![("cycle".to_string(), cycle.cycles_per_step.clone())];
     for sim in simulators(args.simulator) {
         eprintln!("verify: running {sim} on {} ...", bundle_dir.display());
-        let log = spikeloom_cosim::run_rtl(&bundle_dir, &iface, &stim, sim, &work.join(sim.to_string()))
-            .map_err(CliError::failure)?;
+        let log =
+            spikeloom_cosim::run_rtl(&bundle_dir, &iface, &stim, sim, &work.join(sim.to_string()))
+                .map_err(CliError::failure)?;
         let name = sim.to_string();
         if let Some(m) = compare_logs(&cycle_log, &log) {
             println!("  {name:<10} log differs from the cycle model: {m}");
@@ -98,7 +122,13 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
         }
         let rtl = decode_log(&log, &iface, input.t, input.n).map_err(CliError::failure)?;
         for (l, layer) in q.layers.iter().enumerate() {
-            let d = diff(&fixed, l, &rtl.layers[l].spikes, &rtl.layers[l].membranes, &input);
+            let d = diff(
+                &fixed,
+                l,
+                &rtl.layers[l].spikes,
+                &rtl.layers[l].membranes,
+                &input,
+            );
             failed |= print_diff(&name, &layer.name, &d);
         }
         cycle_rows.push((name, rtl.cycles_per_step));
@@ -115,7 +145,11 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
             "  {name:<10} {mean:>9.1} {:>6} {:>6}  {}",
             all.iter().min().unwrap_or(&0),
             all.iter().max().unwrap_or(&0),
-            if same { "equal to the cycle model" } else { "DIFFERS from the cycle model" }
+            if same {
+                "equal to the cycle model"
+            } else {
+                "DIFFERS from the cycle model"
+            }
         );
     }
     if failed {
@@ -124,7 +158,10 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
             work.display()
         )));
     }
-    println!("\nverify: PASS (0 mismatches; work files in {})", work.display());
+    println!(
+        "\nverify: PASS (0 mismatches; work files in {})",
+        work.display()
+    );
     Ok(())
 }
 
@@ -147,7 +184,8 @@ fn integer_model(args: &VerifyArgs) -> Result<(QNet, Option<FloatTrace>, Spikes)
     let calib = calibration(&net, &calib_spikes, None)?;
     let (mut q, _) = spikeloom_quant::quantize(&net, Some(&calib), &quant_config(&args.quant)?)
         .map_err(|e| CliError::input(anyhow!("{}: {e}", args.model.model.display())))?;
-    q.provenance.insert(0, ("source_sha256".into(), loaded.sha256.clone()));
+    q.provenance
+        .insert(0, ("source_sha256".into(), loaded.sha256.clone()));
     let float = calibration(&net, &input, None)?.float;
     Ok((q, Some(float), input))
 }
@@ -163,7 +201,10 @@ fn simulators(arg: SimulatorArg) -> Vec<Simulator> {
 
 fn work_dir(args: &VerifyArgs, plan: &Plan) -> PathBuf {
     args.work.clone().unwrap_or_else(|| {
-        std::env::temp_dir().join(format!("spikeloom-verify-{}", &plan.model_hash[..plan.model_hash.len().min(12)]))
+        std::env::temp_dir().join(format!(
+            "spikeloom-verify-{}",
+            &plan.model_hash[..plan.model_hash.len().min(12)]
+        ))
     })
 }
 
@@ -183,7 +224,10 @@ fn print_float_vs_fixed(q: &QNet, float: &FloatTrace, fixed: &QTrace) {
     for (l, layer) in q.layers.iter().enumerate() {
         let (f, x) = (&float.layers[l].spikes, &fixed.layers[l].spikes);
         let agree = f.iter().zip(x).filter(|(a, b)| a == b).count();
-        let (fs, xs): (u64, u64) = (f.iter().map(|&v| u64::from(v)).sum(), x.iter().map(|&v| u64::from(v)).sum());
+        let (fs, xs): (u64, u64) = (
+            f.iter().map(|&v| u64::from(v)).sum(),
+            x.iter().map(|&v| u64::from(v)).sum(),
+        );
         println!(
             "  {:<14} spike agreement {:>7.3}%  spikes float {fs} fixed {xs}  saturations {}",
             layer.name,
@@ -196,8 +240,17 @@ fn print_float_vs_fixed(q: &QNet, float: &FloatTrace, fixed: &QTrace) {
 fn diff(fixed: &QTrace, l: usize, spikes: &[u8], membranes: &[i64], input: &Spikes) -> LayerDiff {
     let g = &fixed.layers[l];
     let size = g.size;
-    let mut d = LayerDiff { mismatches: 0, first: None };
-    for (i, ((&gs, &gv), (&s, &v))) in g.spikes.iter().zip(&g.membrane).zip(spikes.iter().zip(membranes)).enumerate() {
+    let mut d = LayerDiff {
+        mismatches: 0,
+        first: None,
+    };
+    for (i, ((&gs, &gv), (&s, &v))) in g
+        .spikes
+        .iter()
+        .zip(&g.membrane)
+        .zip(spikes.iter().zip(membranes))
+        .enumerate()
+    {
         if gs != s || i64::from(gv) != v {
             d.mismatches += 1;
             if d.first.is_none() {
@@ -213,8 +266,13 @@ fn diff(fixed: &QTrace, l: usize, spikes: &[u8], membranes: &[i64], input: &Spik
 }
 
 fn print_diff(engine: &str, layer: &str, d: &LayerDiff) -> bool {
-    let first = d.first.map_or("-".to_string(), |(t, n, k)| format!("({t}, {n}, {k})"));
-    println!("  {engine:<10} {layer:<14} {:>10} {:>10}  {first}", d.mismatches, d.mismatches);
+    let first = d
+        .first
+        .map_or("-".to_string(), |(t, n, k)| format!("({t}, {n}, {k})"));
+    println!(
+        "  {engine:<10} {layer:<14} {:>10} {:>10}  {first}",
+        d.mismatches, d.mismatches
+    );
     d.mismatches > 0
 }
 
@@ -226,12 +284,22 @@ fn write_mismatch_vcd(
     sample: usize,
     sim: &str,
 ) -> Result<(), CliError> {
-    let path = work.join(format!("reproducer-{sim}")).join(format!("cycle-model-sample{sample}.vcd"));
+    let path = work
+        .join(format!("reproducer-{sim}"))
+        .join(format!("cycle-model-sample{sample}.vcd"));
     let file = std::fs::File::create(&path)
         .map_err(|e| CliError::failure(anyhow!("cannot create {}: {e}", path.display())))?;
-    spikeloom_cyclesim::simulate_with_vcd(plan, steps, sample.min(steps.samples() - 1), std::io::BufWriter::new(file))
-        .map_err(CliError::failure)?;
-    eprintln!("cycle-model waveform of sample {sample}: {}", path.display());
+    spikeloom_cyclesim::simulate_with_vcd(
+        plan,
+        steps,
+        sample.min(steps.samples() - 1),
+        std::io::BufWriter::new(file),
+    )
+    .map_err(CliError::failure)?;
+    eprintln!(
+        "cycle-model waveform of sample {sample}: {}",
+        path.display()
+    );
     Ok(())
 }
 
@@ -246,10 +314,12 @@ fn write_reproducer(
 ) -> Result<(), CliError> {
     let dir = work.join(format!("reproducer-{sim}"));
     let write = |name: &str, text: String| {
-        std::fs::write(dir.join(name), text)
-            .map_err(|e| CliError::failure(anyhow!("cannot write {}: {e}", dir.join(name).display())))
+        std::fs::write(dir.join(name), text).map_err(|e| {
+            CliError::failure(anyhow!("cannot write {}: {e}", dir.join(name).display()))
+        })
     };
-    std::fs::create_dir_all(&dir).map_err(|e| CliError::failure(anyhow!("{}: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| CliError::failure(anyhow!("{}: {e}", dir.display())))?;
     write("model.q.json", q.to_json_string())?;
     write("stimulus.txt", spikeloom_cosim::format_stimulus(stim))?;
     write("expected.log", spikeloom_cosim::format_log(expected))?;
@@ -266,8 +336,11 @@ fn write_reproducer(
              sim/README.md's instructions on stimulus.txt.\n"
         ),
     )?;
-    std::fs::write(dir.join("input.npy"), spikeloom_npy::write_npy_bytes(&array))
-        .map_err(|e| CliError::failure(anyhow!("{}: {e}", dir.display())))?;
+    std::fs::write(
+        dir.join("input.npy"),
+        spikeloom_npy::write_npy_bytes(&array),
+    )
+    .map_err(|e| CliError::failure(anyhow!("{}: {e}", dir.display())))?;
     eprintln!("reproducer written to {}", dir.display());
     Ok(())
 }

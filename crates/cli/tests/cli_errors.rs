@@ -78,7 +78,10 @@ fn unsupported_node_is_named_by_simulate() {
         "tests/fixtures/models/mlp_subtract/input.npy",
     ]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("node `node` (Delay) is not supported"), "{err}");
+    assert!(
+        err.contains("node `node` (Delay) is not supported"),
+        "{err}"
+    );
 }
 
 #[test]

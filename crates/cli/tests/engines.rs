@@ -31,7 +31,8 @@ fn icarus_present() -> bool {
 
 #[test]
 fn integer_engines_write_identical_outputs() {
-    let dir: PathBuf = std::env::temp_dir().join(format!("spikeloom-engines-{}", std::process::id()));
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("spikeloom-engines-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let m = "tests/fixtures/models/synaptic";
     let (model, input) = (format!("{m}/model.nir"), format!("{m}/input.npy"));
@@ -45,17 +46,38 @@ fn integer_engines_write_identical_outputs() {
     for engine in &engines {
         let out = dir.join(format!("{engine}.npz"));
         let o = out.to_str().expect("utf-8 path");
-        run(&["simulate", &model, "--input", &input, "--engine", engine, "--simulator", "icarus", "--out", o]);
+        run(&[
+            "simulate",
+            &model,
+            "--input",
+            &input,
+            "--engine",
+            engine,
+            "--simulator",
+            "icarus",
+            "--out",
+            o,
+        ]);
         outputs.push(load(&out));
     }
     let strip = |v: &Vec<(String, spikeloom_npy::NpyArray)>| {
-        v.iter().filter(|(k, _)| k != "cycles").cloned().collect::<Vec<_>>()
+        v.iter()
+            .filter(|(k, _)| k != "cycles")
+            .cloned()
+            .collect::<Vec<_>>()
     };
     for (engine, out) in engines.iter().zip(&outputs).skip(1) {
-        assert_eq!(strip(out), strip(&outputs[0]), "{engine} differs from fixed");
+        assert_eq!(
+            strip(out),
+            strip(&outputs[0]),
+            "{engine} differs from fixed"
+        );
     }
     if engines.len() == 3 {
-        assert_eq!(outputs[1], outputs[2], "cycle and rtl differ (cycles per step included)");
+        assert_eq!(
+            outputs[1], outputs[2],
+            "cycle and rtl differ (cycles per step included)"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -8,9 +8,27 @@ fn explore_prints_a_pareto_front_of_fitting_points() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let m = "tests/fixtures/models/mlp_subtract";
     let out = Command::new(env!("CARGO_BIN_EXE_spikeloom"))
-        .args(["explore", &format!("{m}/model.nir"), "--input", &format!("{m}/input.npy")])
-        .args(["--labels", &format!("{m}/labels.npy"), "--samples", "4", "--json"])
-        .args(["--lanes", "1,8", "--sweep-weight-bits", "4,8", "--sweep-state-bits", "16"])
+        .args([
+            "explore",
+            &format!("{m}/model.nir"),
+            "--input",
+            &format!("{m}/input.npy"),
+        ])
+        .args([
+            "--labels",
+            &format!("{m}/labels.npy"),
+            "--samples",
+            "4",
+            "--json",
+        ])
+        .args([
+            "--lanes",
+            "1,8",
+            "--sweep-weight-bits",
+            "4,8",
+            "--sweep-state-bits",
+            "16",
+        ])
         .current_dir(root)
         .output()
         .expect("spikeloom runs");
@@ -26,5 +44,8 @@ fn explore_prints_a_pareto_front_of_fitting_points() {
             .and_then(|p| p["outcome"]["Ok"]["cycles_per_step"].as_f64())
             .expect("measured point")
     };
-    assert!(cycles(8) < cycles(1), "more lanes must take fewer cycles per step");
+    assert!(
+        cycles(8) < cycles(1),
+        "more lanes must take fewer cycles per step"
+    );
 }

@@ -38,22 +38,50 @@ fn verify_passes_on_generated_rtl_and_catches_a_mutated_template() {
     if !icarus_present() {
         return;
     }
-    let dir: PathBuf = std::env::temp_dir().join(format!("spikeloom-verify-cli-{}", std::process::id()));
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("spikeloom-verify-cli-{}", std::process::id()));
     let gen = dir.join("gen");
     let (model, input) = (format!("{M}/model.nir"), format!("{M}/input.npy"));
     let calib = ["--calibrate", &input];
-    let (code, _, err) = spikeloom(&[
-        &["generate", &model, "--board", "icebreaker", "--lanes", "4", "-o", gen.to_str().unwrap()][..],
-        &calib[..],
-    ]
-    .concat());
+    let (code, _, err) = spikeloom(
+        &[
+            &[
+                "generate",
+                &model,
+                "--board",
+                "icebreaker",
+                "--lanes",
+                "4",
+                "-o",
+                gen.to_str().unwrap(),
+            ][..],
+            &calib[..],
+        ]
+        .concat(),
+    );
     assert_eq!(code, 0, "{err}");
     let rtl = gen.join("rtl");
     let verify = |work: &str| {
         let w = dir.join(work);
         let args = [
-            &["verify", &model, "--input", &input, "--samples", "3", "--lanes", "4"][..],
-            &["--simulator", "icarus", "--rtl", rtl.to_str().unwrap(), "--work", w.to_str().unwrap()][..],
+            &[
+                "verify",
+                &model,
+                "--input",
+                &input,
+                "--samples",
+                "3",
+                "--lanes",
+                "4",
+            ][..],
+            &[
+                "--simulator",
+                "icarus",
+                "--rtl",
+                rtl.to_str().unwrap(),
+                "--work",
+                w.to_str().unwrap(),
+            ][..],
             &calib[..],
         ]
         .concat();
@@ -69,11 +97,20 @@ fn verify_passes_on_generated_rtl_and_catches_a_mutated_template() {
     assert!(text.contains("(u1 > th_x)"));
     std::fs::write(&neuron, text.replacen("(u1 > th_x)", "(u1 >= th_x)", 1)).expect("mutate");
     let (code, out, err, work) = verify("w-broken");
-    assert_eq!(code, 1, "a mutated threshold compare must fail verification: {out}{err}");
+    assert_eq!(
+        code, 1,
+        "a mutated threshold compare must fail verification: {out}{err}"
+    );
     assert!(err.contains("verification FAILED"), "{err}");
     assert!(out.contains("log differs from the cycle model"), "{out}");
     let repro = work.join("reproducer-icarus");
-    for f in ["model.q.json", "input.npy", "stimulus.txt", "expected.log", "icarus.log"] {
+    for f in [
+        "model.q.json",
+        "input.npy",
+        "stimulus.txt",
+        "expected.log",
+        "icarus.log",
+    ] {
         assert!(repro.join(f).is_file(), "reproducer lacks {f}");
     }
     let vcd = std::fs::read_dir(&repro)

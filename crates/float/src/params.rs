@@ -207,7 +207,9 @@ pub(crate) fn lower_neuron(
         _ => unreachable!("lower_neuron is only called on neuron nodes"),
     };
     let (size, shape) = size_of(&tensors, input_size);
-    if let Some(lowered) = crate::exporters::lower_neuron(node_name, node, size, shape.clone(), sem)? {
+    if let Some(lowered) =
+        crate::exporters::lower_neuron(node_name, node, size, shape.clone(), sem)?
+    {
         return Ok(lowered);
     }
     let cx = Ctx {

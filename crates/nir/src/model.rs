@@ -93,11 +93,23 @@ pub enum Node {
         input_shape: Option<[usize; 2]>,
     },
     /// Sum over each window.
-    SumPool2d { kernel_size: [usize; 2], stride: [usize; 2], padding: [usize; 2] },
+    SumPool2d {
+        kernel_size: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+    },
     /// Sum over each window divided by `kH*kW`.
-    AvgPool2d { kernel_size: [usize; 2], stride: [usize; 2], padding: [usize; 2] },
+    AvgPool2d {
+        kernel_size: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+    },
     /// C-order reshape of dims `start_dim..=end_dim` (batch-less indices, may be negative).
-    Flatten { input_type: Option<Vec<usize>>, start_dim: i64, end_dim: i64 },
+    Flatten {
+        input_type: Option<Vec<usize>>,
+        start_dim: i64,
+        end_dim: i64,
+    },
     /// `y = x * s` element-wise.
     Scale { scale: Tensor },
     /// `z = 1 if x > threshold`.
@@ -105,7 +117,13 @@ pub enum Node {
     /// `y(t) = x(t - delay)`, delay in seconds.
     Delay { delay: Tensor },
     /// Leaky integrate-and-fire.
-    Lif { tau: Tensor, r: Tensor, v_leak: Tensor, v_threshold: Tensor, v_reset: Tensor },
+    Lif {
+        tau: Tensor,
+        r: Tensor,
+        v_leak: Tensor,
+        v_threshold: Tensor,
+        v_reset: Tensor,
+    },
     /// Current-based LIF (synaptic current + membrane).
     CubaLif {
         tau_syn: Tensor,
@@ -117,11 +135,25 @@ pub enum Node {
         w_in: Tensor,
     },
     /// Current-based leaky integrator (no threshold).
-    CubaLi { tau_syn: Tensor, tau_mem: Tensor, r: Tensor, v_leak: Tensor, w_in: Tensor },
+    CubaLi {
+        tau_syn: Tensor,
+        tau_mem: Tensor,
+        r: Tensor,
+        v_leak: Tensor,
+        w_in: Tensor,
+    },
     /// Integrate-and-fire.
-    If { r: Tensor, v_threshold: Tensor, v_reset: Tensor },
+    If {
+        r: Tensor,
+        v_threshold: Tensor,
+        v_reset: Tensor,
+    },
     /// Leaky integrator (no threshold).
-    Li { tau: Tensor, r: Tensor, v_leak: Tensor },
+    Li {
+        tau: Tensor,
+        r: Tensor,
+        v_leak: Tensor,
+    },
     /// Integrator `dv/dt = R I` (NIR type string `"I"`).
     Integrator { r: Tensor },
     /// Nested graph.

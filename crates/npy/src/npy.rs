@@ -358,7 +358,9 @@ mod tests {
             data: NpyData::F64(vec![0.0; 10]),
         };
         let bytes = write_npy_bytes(&a);
-        let err = read_npy_bytes(&bytes[..bytes.len() - 8]).unwrap_err().to_string();
+        let err = read_npy_bytes(&bytes[..bytes.len() - 8])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("truncated"), "{err}");
         let mut swapped = bytes.clone();
         let at = swapped.windows(3).position(|w| w == b"<f8").unwrap();

@@ -154,7 +154,10 @@ mod tests {
         };
         write_npz(&path, &[("spikes", &a), ("scale", &b)]).unwrap();
         let back = read_npz(&path).unwrap();
-        assert_eq!(back, vec![("spikes".to_string(), a), ("scale".to_string(), b)]);
+        assert_eq!(
+            back,
+            vec![("spikes".to_string(), a), ("scale".to_string(), b)]
+        );
         std::fs::write(&path, b"PK\x03\x04").unwrap();
         assert!(read_npz(&path).is_err());
     }

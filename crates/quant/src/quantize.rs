@@ -22,7 +22,10 @@ pub fn quantize(
     cfg: &QuantConfig,
 ) -> Result<(QNet, QuantReport), QuantError> {
     use spikeloom_float::Convention;
-    if !matches!(net.semantics.convention, Convention::Snntorch | Convention::NirEuler) {
+    if !matches!(
+        net.semantics.convention,
+        Convention::Snntorch | Convention::NirEuler
+    ) {
         return Err(QuantError::Convention {
             convention: net.semantics.convention.name().to_string(),
         });
