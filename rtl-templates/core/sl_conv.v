@@ -234,7 +234,7 @@ module sl_conv #(
                 .SB(SB), .CB(CB), .PW(PW), .DS(DS), .WS(WS), .W(W), .BETA_SA(BETA_SA), .ALPHA_SA(ALPHA_SA),
                 .BETA_K(BETA_K), .ALPHA_K(ALPHA_K)
             ) u_neuron (
-                .acc(acc_word[g*ACC_W +: ACC_W]), .u(u_word[g*SB +: SB]), .i_cur(i_word[g*CB +: CB]),
+                .clk(clk), .ld(1'b0), .acc(acc_word[g*ACC_W +: ACC_W]), .u(u_word[g*SB +: SB]), .i_cur(i_word[g*CB +: CB]),
                 .bias(bias_word[g*PW +: PW]), .theta(theta_word[g*PW +: PW]),
                 .v_reset(vreset_word[g*PW +: PW]), .beta(beta_word[g*(DS+1) +: DS+1]),
                 .alpha(alpha_word[g*(DS+1) +: DS+1]),

@@ -7,6 +7,10 @@
 //   ACC -> WAIT (1 cycle: the last weight word is accumulated) -> UPD -> SPK -> ACC (next block) | DONE
 //   DONE (done = 1 for one cycle) -> IDLE
 // Pipeline: event read (buffer, 1 cycle) -> weight ROM read (1 cycle) -> accumulate.
+// Neuron update in two stages (sl_neuron PIPE = 1): stage 1 in WAIT on the accumulator's final
+// sum (the last weight word added combinationally), stage 2 in UPD. State RAM and parameter
+// reads are addressed by blk, which is constant from the first ACC cycle of the block, so they
+// are already valid in WAIT (ACC lasts at least one cycle).
 // Rust twin: spikeloom-cyclesim `core::Core`.
 `default_nettype none
 
@@ -175,17 +179,21 @@ module sl_core #(
             localparam [EV_W:0] LANE = g;
             reg signed [ACC_W-1:0] acc;
             wire signed [WB-1:0] w = w_word[g*WB +: WB];
+            // acc_d: the accumulator's next value. In S_WAIT it is the final sum the update sees
+            // in S_UPD (no weight word arrives in S_UPD), so the neuron's stage 1 runs in S_WAIT
+            // on acc_d and S_UPD only does stage 2: a timing split with the same cycle schedule.
+            wire signed [ACC_W-1:0] acc_d = v2 ? acc + {{(ACC_W - WB){w[WB-1]}}, w} : acc;
             always @(posedge clk) begin
                 if (rst || st == S_UPD || (st == S_IDLE && start)) acc <= {ACC_W{1'b0}};
-                else if (v2) acc <= acc + {{(ACC_W - WB){w[WB-1]}}, w};
+                else acc <= acc_d;
             end
             wire signed [SB-1:0] u_new;
             sl_neuron #(
                 .KIND(KIND), .RESET(RESET), .RESET_DELAY(RESET_DELAY), .ROUND(ROUND), .ACC_W(ACC_W),
                 .SB(SB), .CB(CB), .PW(PW), .DS(DS), .WS(WS), .W(W), .BETA_SA(BETA_SA), .ALPHA_SA(ALPHA_SA),
-                .BETA_K(BETA_K), .ALPHA_K(ALPHA_K)
+                .BETA_K(BETA_K), .ALPHA_K(ALPHA_K), .PIPE(1)
             ) u_neuron (
-                .acc(acc), .u(u_word[g*SB +: SB]), .i_cur(i_word[g*CB +: CB]),
+                .clk(clk), .ld(st == S_WAIT), .acc(acc_d), .u(u_word[g*SB +: SB]), .i_cur(i_word[g*CB +: CB]),
                 .bias(bias_word[g*PW +: PW]), .theta(theta_word[g*PW +: PW]),
                 .v_reset(vreset_word[g*PW +: PW]), .beta(beta_word[g*(DS+1) +: DS+1]),
                 .alpha(alpha_word[g*(DS+1) +: DS+1]),

@@ -1,6 +1,12 @@
-// sl_neuron: the neuron update of one lane (combinational), exactly the integer contract of
-// spikeloom-qnet (crates/qnet/src/net.rs module doc). Every intermediate is W bits wide; the
-// planner derives W by interval arithmetic so nothing can overflow.
+// sl_neuron: the neuron update of one lane, exactly the integer contract of spikeloom-qnet
+// (crates/qnet/src/net.rs module doc). Every intermediate is W bits wide; the planner derives W
+// by interval arithmetic so nothing can overflow.
+// PIPE = 0: purely combinational (clk/ld unused). PIPE = 1: timing split in two stages. Stage 1
+// (X, the synaptic current, leak plus drive, the reset `pre`) is computed from the inputs in
+// the cycle where `ld` = 1 and registered; stage 2 (reset, saturation, threshold) uses those
+// registers and the live u/theta/v_reset/beta, which the caller must hold stable until the
+// cycle after `ld`. The caller drives `acc` in the `ld` cycle with the value the accumulator
+// will hold in the update cycle, so the result is the same integer and no cycle is added.
 // Rust twin: spikeloom-cyclesim `neuron::update`.
 `default_nettype none
 
@@ -16,12 +22,15 @@ module sl_neuron #(
     parameter integer DS = 8,           // decay fraction bits (DS + 2 <= W)
     parameter integer WS = 0,           // weight shift
     parameter integer W = 32,           // work width
+    parameter integer PIPE = 0,         // 1: register stage 1 on `ld` (see header)
     parameter integer BETA_SA = 0,      // 1: beta is the constant BETA_K, built by shift-and-add
     parameter integer ALPHA_SA = 0,     // 1: alpha is the constant ALPHA_K, built by shift-and-add
     parameter [DS:0] BETA_K = 0,
     parameter [DS:0] ALPHA_K = 0
 ) (
     /* verilator lint_off UNUSEDSIGNAL */
+    input  wire                    clk,  // PIPE = 1 only
+    input  wire                    ld,   // PIPE = 1 only: capture stage 1 this cycle
     // Which inputs matter depends on KIND/RESET/*_SA; the rest are tied off by the core.
     input  wire signed [ACC_W-1:0] acc,
     input  wire signed [SB-1:0]    u,
@@ -81,33 +90,61 @@ module sl_neuron #(
     wire signed [W-1:0] th_x  = {{(W - PW){theta[PW-1]}}, theta};
     wire signed [W-1:0] vr_x  = {{(W - PW){v_reset[PW-1]}}, v_reset};
 
-    wire signed [W-1:0] x = (acc_x <<< WS) + b_x;   // X = (acc << weight_shift) + bias
+    // ---- stage 1: X, synaptic current, leak plus drive, reset ----
+    wire signed [W-1:0] x1 = (acc_x <<< WS) + b_x;   // X = (acc << weight_shift) + bias
     wire r = u_x > th_x;                             // spiked at the previous step
 
     // Synaptic current (CubaLif): I = sat_current(dec(I, alpha) + X).
     /* verilator lint_off UNUSEDSIGNAL */
     // Saturated values: the bits above the register width are sign copies.
-    wire signed [W-1:0] i_new = sat(dec(i_x, alpha, ALPHA_SA != 0, ALPHA_K) + x, CMIN, CMAX);
-    wire signed [W-1:0] drive = (KIND == 1) ? i_new : x;
+    wire signed [W-1:0] i_new1 = sat(dec(i_x, alpha, ALPHA_SA != 0, ALPHA_K) + x1, CMIN, CMAX);
+    wire signed [W-1:0] drive = (KIND == 1) ? i_new1 : x1;
     wire signed [W-1:0] dec_u = dec(u_x, beta, BETA_SA != 0, BETA_K);
     wire signed [W-1:0] dec_vr = dec(vr_x, beta, BETA_SA != 0, BETA_K);
-    wire signed [W-1:0] un = dec_u + drive;
+    wire signed [W-1:0] un1 = dec_u + drive;
 
-    reg signed [W-1:0] pre;
+    // Reset before saturation: subtract theta, or v_reset, per RESET (r is the previous spike).
+    reg signed [W-1:0] pre1;
     always @* begin
-        if (KIND == 2 || RESET == 3) pre = un;
-        else if (RESET == 0) pre = un - (r ? th_x : ZERO);
-        else if (RESET == 1 && KIND == 0) pre = (r ? dec_vr : dec_u) + x;
-        else pre = r ? vr_x : un;
+        if (KIND == 2 || RESET == 3) pre1 = un1;
+        else if (RESET == 0) pre1 = un1 - (r ? th_x : ZERO);
+        else if (RESET == 1 && KIND == 0) pre1 = (r ? dec_vr : dec_u) + x1;
+        else pre1 = r ? vr_x : un1;
     end
 
+    // ---- stage boundary: wires (PIPE = 0) or registers loaded on `ld` (PIPE = 1) ----
+    wire signed [W-1:0] pre;
+    wire signed [W-1:0] i_new;
+    wire               r2;  // r, for the immediate reset
+    generate
+        if (PIPE != 0) begin : g_pipe
+            reg signed [W-1:0] pre_q, i_q;
+            reg                r_q;
+            always @(posedge clk) begin
+                if (ld) begin
+                    pre_q <= pre1;
+                    i_q <= i_new1;
+                    r_q <= r;
+                end
+            end
+            assign pre = pre_q;
+            assign i_new = i_q;
+            assign r2 = r_q;
+        end else begin : g_comb
+            assign pre = pre1;
+            assign i_new = i_new1;
+            assign r2 = r;
+        end
+    endgenerate
+
+    // ---- stage 2: saturation, threshold, immediate reset ----
     wire signed [W-1:0] u1 = sat(pre, SMIN, SMAX);
     wire s = (KIND != 2) && (u1 > th_x);
 
     // Immediate reset (reset_delay = False): d = S - r in {-1, 0, 1}.
     reg signed [W-1:0] u2;
     always @* begin
-        if (RESET_DELAY != 0 || KIND == 2 || RESET == 3 || s == r) u2 = u1;
+        if (RESET_DELAY != 0 || KIND == 2 || RESET == 3 || s == r2) u2 = u1;
         else if (RESET == 0) u2 = s ? (u1 - th_x) : (u1 + th_x);
         else u2 = s ? vr_x : (u1 + (u1 - vr_x));
     end

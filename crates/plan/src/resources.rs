@@ -182,6 +182,13 @@ fn core_resources(core: &CorePlan, device: &Device) -> Resources {
         core.weight_word_bits(),
         true,
     );
+    if core.conv.is_none() {
+        // sl_core's two-stage neuron update (sl_neuron PIPE = 1): `pre`, r, and the current
+        r.ffs += p * (core.work_bits + 1);
+        if core.kind == NeuronKind::CubaLif {
+            r.ffs += p * core.current_bits;
+        }
+    }
     if core.conv.is_some() {
         // sl_conv: one accumulator RAM per lane (NB x ACC_W) replaces the lane accumulators;
         // the scatter pipeline (tap counters, target address arithmetic, read-modify-write, no
