@@ -257,19 +257,35 @@ fn make_executable(path: &Path) {
 #[cfg(not(unix))]
 fn make_executable(_: &Path) {}
 
-/// Build for `board`; `None` (skipped) when tools are missing and not required.
+/// Build the digits MLP for `board`; `None` (skipped) when tools are missing and not required.
 fn build(board: &str, bitstream: &str) -> Option<serde_json::Value> {
-    let dir = tmp(&format!("full-{board}"));
+    build_model(MODEL, SAMPLE, board, bitstream)
+}
+
+/// Build `model` for `board`, verifying on the first sample of `sample`.
+fn build_model(
+    model: &str,
+    sample: &str,
+    board: &str,
+    bitstream: &str,
+) -> Option<serde_json::Value> {
+    let name = Path::new(model)
+        .parent()
+        .and_then(|p| p.file_name())
+        .unwrap_or_default();
+    let dir = tmp(&format!("full-{board}-{}", name.to_string_lossy()));
     let d = dir.to_str().unwrap();
     let (code, out, err) = spikeloom(&[
         "build",
-        MODEL,
+        model,
+        "--calibrate",
+        sample,
         "--board",
         board,
         "-o",
         d,
         "--sample",
-        SAMPLE,
+        sample,
         "--verify-samples",
         "1",
     ]);
@@ -352,5 +368,20 @@ fn build_for_icebreaker_gives_a_bin_that_fits_and_meets_the_clock() {
 fn build_for_ulx3s_25f_gives_a_bit_that_fits_and_meets_the_clock() {
     if let Some(r) = build("ulx3s-25f", "design.bit") {
         check_report(&r, 25.0);
+    }
+}
+
+#[test]
+fn recurrent_and_convolutional_models_build_for_icebreaker() {
+    for m in ["rleaky", "cnn"] {
+        let model = format!("tests/fixtures/models/{m}/model.nir");
+        let sample = format!("tests/fixtures/models/{m}/input.npy");
+        if let Some(r) = build_model(&model, &sample, "icebreaker", "design.bin") {
+            check_report(&r, 12.0);
+            assert!(
+                r["verify_rtl"].as_str().unwrap_or("").contains("identical"),
+                "{m}: RTL verified in the build: {r}"
+            );
+        }
     }
 }
