@@ -905,7 +905,6 @@ endmodule
         };
         let design = prepare(&g.model, &g.quant, &g.hw).unwrap();
         write(&design, &dir).unwrap();
-        let iface = design.plan.top_interface();
 
         // Two samples of the fixture, 6 steps each, keep the simulation short.
         let full = load_spikes(&fixture.join("input.npy"), design.manifest.input_size)
@@ -930,36 +929,7 @@ endmodule
             let _ = writeln!(script, "Q {:x}", k + 1);
             host_bytes.extend(frame);
         }
-        let sim = dir.join("sim");
-        std::fs::create_dir_all(&sim).unwrap();
-        std::fs::write(dir.join(RTL_DIR).join("script.txt"), &script).unwrap();
-        std::fs::write(
-            sim.join("tb_run.v"),
-            testbench(&design.manifest, iface.in_w, iface.out_w),
-        )
-        .unwrap();
-        let mut args: Vec<String> = ["-g2005", "-o", "tb.vvp", "-s", "tb_run", "tb_run.v"]
-            .map(String::from)
-            .to_vec();
-        args.extend(sources(&dir.join(RTL_DIR)));
-        args.extend(sources(&dir.join(BOARD_DIR)));
-        let cmd = |program: PathBuf, args: Vec<String>, cwd: PathBuf| ToolCommand {
-            step: "icarus".into(),
-            program,
-            args,
-            cwd,
-            log: None,
-        };
-        run(&cmd(iverilog, args, sim.clone())).unwrap();
-        // The memory images are read relative to the working directory: run in rtl/.
-        let vvp_args = vec!["-n".into(), sim.join("tb.vvp").display().to_string()];
-        let log = run(&cmd(vvp, vvp_args, dir.join(RTL_DIR))).unwrap();
-        assert!(!log.stdout.contains("tb_run:"), "{}", log.stdout);
-        let hex = std::fs::read_to_string(dir.join(RTL_DIR).join("device.hex")).unwrap();
-        let device: Vec<u8> = hex
-            .lines()
-            .map(|l| u8::from_str_radix(l.trim(), 16).unwrap())
-            .collect();
+        let (device, _) = simulate_board(&dir, &design, &script, iverilog, vvp);
 
         let mut link = Link::new(Replay {
             device: std::io::Cursor::new(device),
