@@ -7,6 +7,8 @@
 //! produces the same log (lines and cycle numbers) as the RTL for the same stimulus.
 //! [`VcdWriter`] records its waveforms under the RTL's signal names.
 
+#![deny(clippy::float_arithmetic)]
+
 mod core;
 mod ctrl;
 mod error;

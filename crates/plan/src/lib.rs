@@ -15,12 +15,16 @@
 //! - spikes of every layer go to an event buffer with two banks (ping-pong by step parity) when a
 //!   delayed projection reads it, so recurrent edges see the previous step.
 
+#![deny(clippy::float_arithmetic)]
+
 mod build;
 mod config;
 mod cycles;
 mod display;
 mod error;
 mod interface;
+// The resource cost model compares estimated costs in f64; no model value is computed here.
+#[allow(clippy::float_arithmetic)]
 mod resources;
 mod types;
 mod widths;

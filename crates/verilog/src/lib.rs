@@ -4,6 +4,8 @@
 //! comes verbatim from the hand-written templates in `rtl-templates/`. Output is byte-for-byte
 //! deterministic (no timestamps; names and order come from the plan).
 
+#![deny(clippy::float_arithmetic)]
+
 mod hex;
 mod templates;
 mod top;
