@@ -81,21 +81,3 @@ fn quantized_cnn_is_within_one_point_of_float() {
     assert_eq!(report.fixed_accuracy, Some(qa));
     assert_eq!(report.layers[0].state_saturations, Some(0), "{report}");
 }
-
-/// No hardware core maps a convolution yet: the plan must refuse it by layer name instead of
-/// misreading the shared kernel as a dense matrix.
-#[test]
-fn hardware_plan_rejects_the_conv_layer_by_name() {
-    let (net, input, _) = load();
-    let calib = Calibration::simulate(&net, input, None).unwrap();
-    let (q, _) = quantize(&net, Some(&calib), &QuantConfig::default()).unwrap();
-    let err = spikeloom_plan::plan(
-        &q,
-        &spikeloom_plan::PlanConfig::default(),
-        &spikeloom_plan::testing::big_device(),
-    )
-    .unwrap_err()
-    .to_string();
-    assert!(err.starts_with("layer `lif1`:"), "{err}");
-    assert!(err.contains("projection `conv1` is a convolution"), "{err}");
-}
