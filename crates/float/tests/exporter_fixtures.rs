@@ -5,11 +5,13 @@
 //! meta.json (`semantics_option`, what a user passes as `--semantics`); spikes must agree 100 %,
 //! membranes (and Rockpool's synaptic currents) within float rounding.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
+use common::npy;
 use serde_json::Value;
 use spikeloom_float::{lower, simulate, Convention, FloatTrace, SemanticsOptions, SpikeInput};
-use spikeloom_npy::{read_npy, NpyArray};
 
 /// `|got - want| <= REL * |want| + SCALE * max|want over the layer|`: the libraries apply the
 /// input gain and decay in their own operation order (Norse: `v + k*(x - v)`), and torch's
@@ -19,10 +21,6 @@ const SCALE: f64 = 2e-6;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/exporters")
-}
-
-fn npy(dir: &Path, file: &str) -> NpyArray {
-    read_npy(&dir.join(file)).unwrap_or_else(|e| panic!("{}/{file}: {e}", dir.display()))
 }
 
 fn meta(dir: &Path) -> Value {
@@ -70,11 +68,16 @@ fn compare_layers(dir: &Path, trace: &FloatTrace) -> Vec<(String, usize, f64, us
             .zip(&want_spk)
             .filter(|(a, b)| f64::from(**a) != **b)
             .count();
-        let (mut bad, mut max) = within(&got.membrane, &want_mem);
+        let (mut bad, mut max) = common::compare(&got.membrane, &want_mem, REL, SCALE);
         let syn = dir.join(format!("expected_syn_{stem}.npy"));
         if syn.exists() {
             let want = npy(dir, &format!("expected_syn_{stem}.npy")).data.to_f64();
-            let (b, m) = within(got.current.as_deref().expect("current trace"), &want);
+            let (b, m) = common::compare(
+                got.current.as_deref().expect("current trace"),
+                &want,
+                REL,
+                SCALE,
+            );
             bad += b;
             max = max.max(m);
         }
@@ -87,21 +90,6 @@ fn compare_layers(dir: &Path, trace: &FloatTrace) -> Vec<(String, usize, f64, us
         ));
     }
     out
-}
-
-fn within(got: &[f32], want: &[f64]) -> (usize, f64) {
-    assert_eq!(got.len(), want.len());
-    let scale = want.iter().fold(0.0f64, |m, w| m.max(w.abs()));
-    let mut bad = 0;
-    let mut max = 0.0f64;
-    for (g, w) in got.iter().zip(want) {
-        let d = (f64::from(*g) - w).abs();
-        max = max.max(d);
-        if d > REL * w.abs() + SCALE * scale {
-            bad += 1;
-        }
-    }
-    (bad, max)
 }
 
 fn convention_of(dir: &Path) -> Convention {

@@ -4,11 +4,13 @@
 //! fixture's reset settings and require 100 % spike agreement and membranes within float
 //! rounding, for every layer, sample and step.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
+use common::npy;
 use serde_json::Value;
 use spikeloom_float::{lower, simulate, ResetMode, SemanticsOptions, SpikeInput};
-use spikeloom_npy::{read_npy, NpyArray};
 
 /// State tolerance: `|got - want| <= REL * |want| + SCALE * max|want over the layer|`. The
 /// second term covers values that are small after cancellation (U = βU + X − θ): torch's matmul
@@ -19,10 +21,6 @@ const SCALE: f64 = 1e-6;
 
 fn models_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/models")
-}
-
-fn npy(dir: &Path, file: &str) -> NpyArray {
-    read_npy(&dir.join(file)).unwrap_or_else(|e| panic!("{}/{file}: {e}", dir.display()))
 }
 
 /// Settings shared by every layer of the model (the exporter does not store them).
@@ -88,7 +86,7 @@ fn check_model(dir: &Path) -> String {
             .zip(&want_spk)
             .filter(|(a, b)| f64::from(**a) != **b)
             .count();
-        let (mem_bad, mem_max) = compare(&got.membrane, &want_mem);
+        let (mem_bad, mem_max) = common::compare(&got.membrane, &want_mem, REL, SCALE);
         let mut line = format!(
             " {node}: spikes {}/{} agree ({} spikes), membrane max |diff| {mem_max:.3e}",
             want_spk.len() - spike_mismatch,
@@ -99,7 +97,12 @@ fn check_model(dir: &Path) -> String {
         let mut syn_bad = 0;
         if syn_file.exists() {
             let want_syn = npy(dir, &format!("expected_syn_{stem}.npy")).data.to_f64();
-            let (bad, max) = compare(got.current.as_deref().expect("current trace"), &want_syn);
+            let (bad, max) = common::compare(
+                got.current.as_deref().expect("current trace"),
+                &want_syn,
+                REL,
+                SCALE,
+            );
             syn_bad = bad;
             line += &format!(", current max |diff| {max:.3e}");
         }
@@ -109,21 +112,6 @@ fn check_model(dir: &Path) -> String {
         assert_eq!(syn_bad, 0, "{report}: current outside tolerance");
     }
     report
-}
-
-fn compare(got: &[f32], want: &[f64]) -> (usize, f64) {
-    assert_eq!(got.len(), want.len());
-    let scale = want.iter().fold(0.0f64, |m, w| m.max(w.abs()));
-    let mut bad = 0;
-    let mut max = 0.0f64;
-    for (g, w) in got.iter().zip(want) {
-        let d = (f64::from(*g) - w).abs();
-        max = max.max(d);
-        if d > REL * w.abs() + SCALE * scale {
-            bad += 1;
-        }
-    }
-    (bad, max)
 }
 
 /// Checks every case folder under `root`; returns how many there were.
