@@ -5,7 +5,6 @@ mod common;
 
 use spikeloom_cyclesim::simulate;
 use spikeloom_plan::{plan, testing, PlanConfig, StepActivity};
-use spikeloom_qnet::SpikeSteps;
 
 const STEPS: usize = 7;
 const SAMPLES: usize = 2;
@@ -23,16 +22,7 @@ fn check_seed(seed: u64) {
         ..PlanConfig::default()
     };
     let p = plan(&net, &cfg, &testing::big_device()).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
-    let samples: Vec<Vec<Vec<u8>>> = (0..SAMPLES)
-        .map(|_| testing::random_input(&mut rng, STEPS, net.input_size, 40))
-        .collect();
-    let mut flat = Vec::new();
-    for t in 0..STEPS {
-        for s in &samples {
-            flat.extend_from_slice(&s[t]);
-        }
-    }
-    let input = SpikeSteps::new(STEPS, SAMPLES, net.input_size, flat).expect("input");
+    let (samples, input) = common::random_samples(&mut rng, STEPS, SAMPLES, net.input_size, 40);
     let tr = simulate(&p, &input).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
     let golden =
         spikeloom_qnet::eval(&net, &input).unwrap_or_else(|e| panic!("seed {seed}: eval: {e}"));

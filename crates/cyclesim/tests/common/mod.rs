@@ -141,3 +141,25 @@ fn immediate(
     };
     (sat(v, sb), s)
 }
+
+/// `samples` random inputs of `steps` x `width` spikes (`density` percent), per sample and as
+/// one time-major `SpikeSteps`.
+pub fn random_samples(
+    rng: &mut spikeloom_plan::testing::Rng,
+    steps: usize,
+    samples: usize,
+    width: usize,
+    density: u64,
+) -> (Vec<Vec<Vec<u8>>>, spikeloom_qnet::SpikeSteps) {
+    let per: Vec<Vec<Vec<u8>>> = (0..samples)
+        .map(|_| spikeloom_plan::testing::random_input(rng, steps, width, density))
+        .collect();
+    let mut flat = Vec::new();
+    for t in 0..steps {
+        for s in &per {
+            flat.extend_from_slice(&s[t]);
+        }
+    }
+    let input = spikeloom_qnet::SpikeSteps::new(steps, samples, width, flat).expect("input");
+    (per, input)
+}
