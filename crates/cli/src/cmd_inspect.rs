@@ -210,6 +210,7 @@ fn net_summary(net: &FloatNet) -> Value {
                 Neuron::Lif { .. } => "LIF",
                 Neuron::CubaLif { .. } => "CubaLIF",
                 Neuron::Li { .. } => "LI",
+                Neuron::CubaLi { .. } => "CubaLI",
             };
             let inputs: Vec<String> = l
                 .inputs

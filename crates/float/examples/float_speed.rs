@@ -30,6 +30,7 @@ fn layer(name: &str, rng: &mut Rng, size: usize, src: Source, src_size: usize) -
         size,
         shape: vec![size],
         inputs: vec![Projection {
+            source_delay: Vec::new(),
             source: src,
             weight,
             source_size: src_size,

@@ -83,6 +83,12 @@ impl fmt::Display for FloatNet {
                     reset.name()
                 )?,
                 Neuron::Li { beta } => writeln!(f, "  LI beta {}", summary(beta))?,
+                Neuron::CubaLi { alpha, beta } => writeln!(
+                    f,
+                    "  CubaLI alpha {} beta {}",
+                    summary(alpha),
+                    summary(beta)
+                )?,
             }
             for p in &l.inputs {
                 let delayed = if p.delayed { " delayed (t-1)" } else { "" };

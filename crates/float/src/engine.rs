@@ -168,7 +168,10 @@ pub fn simulate(net: &FloatNet, input: &SpikeInput) -> Result<FloatTrace, SimErr
     let mut traces: Vec<LayerTrace> = net
         .layers
         .iter()
-        .map(|l| LayerTrace::new(l, rows, matches!(l.neuron, Neuron::CubaLif { .. })))
+        .map(|l| {
+            let cuba = matches!(l.neuron, Neuron::CubaLif { .. } | Neuron::CubaLi { .. });
+            LayerTrace::new(l, rows, cuba)
+        })
         .collect();
     let max_size = net.layers.iter().map(|l| l.size).max().unwrap_or(0);
     let mut acc = vec![0.0f32; max_size];
@@ -332,6 +335,7 @@ fn check_params(layer: &Layer) -> Result<(), String> {
             ("v_reset", v_reset.len()),
         ],
         Neuron::Li { beta } => vec![("beta", beta.len())],
+        Neuron::CubaLi { alpha, beta } => vec![("alpha", alpha.len()), ("beta", beta.len())],
     };
     match vectors.iter().find(|(_, n)| *n != layer.size) {
         Some((name, n)) => Err(format!("{name} has {n} values for {} neurons", layer.size)),
@@ -479,6 +483,13 @@ fn step_layer(
             }
             Neuron::Li { beta } => {
                 tr.membrane[row + i] = step::li(beta[i] as f32, prev(&tr.membrane, i), x[i], r);
+            }
+            Neuron::CubaLi { alpha, beta } => {
+                let cur = tr.current.as_mut().expect("CubaLI traces have a current");
+                let i_prev = prev_row.map_or(0.0, |p| cur[p + i]);
+                let c = step::li(alpha[i] as f32, i_prev, x[i], r);
+                cur[row + i] = c;
+                tr.membrane[row + i] = beta[i] as f32 * prev(&tr.membrane, i) + c;
             }
         }
     }

@@ -19,6 +19,7 @@ fn semantics() -> Semantics {
 /// One input feature with weight `w` into one neuron.
 fn one_neuron(neuron: Neuron, w: &[f64], recurrent: Option<f64>) -> FloatNet {
     let mut inputs = vec![Projection {
+        source_delay: Vec::new(),
         source: Source::Input,
         weight: w.to_vec(),
         source_size: w.len(),
@@ -28,6 +29,7 @@ fn one_neuron(neuron: Neuron, w: &[f64], recurrent: Option<f64>) -> FloatNet {
     }];
     if let Some(v) = recurrent {
         inputs.push(Projection {
+            source_delay: Vec::new(),
             source: Source::Layer(0),
             weight: vec![v],
             source_size: 1,

@@ -78,6 +78,12 @@ pub(crate) fn lower_neuron(
         Convention::Norse => cx.norse(node)?,
         Convention::Sinabs => cx.sinabs(node)?,
         Convention::Rockpool => cx.rockpool(node)?,
+        Convention::Spyx => {
+            return Err(LowerError::Option {
+                option: "semantics".into(),
+                detail: "the spyx convention is not implemented yet".into(),
+            })
+        }
     };
     let (neuron, gain) = parts;
     Ok(Some(Lowered {
@@ -432,6 +438,14 @@ pub(crate) fn step(
                 v_reset[i] as f32,
             );
             (u, cur, n)
+        }
+        Neuron::CubaLi { alpha, beta } => {
+            let (a, b) = (alpha[i] as f32, beta[i] as f32);
+            let cur = match convention {
+                Convention::Rockpool => a * (i_prev + x),
+                _ => a * i_prev + x,
+            };
+            (b * u_prev + cur, cur, 0)
         }
         Neuron::Li { beta } => {
             let b = beta[i] as f32;

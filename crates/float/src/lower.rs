@@ -553,6 +553,7 @@ fn build_layer(
                 weight,
                 source_size,
                 delayed: back_edges.contains(&(src.as_str(), name)),
+                source_delay: Vec::new(),
                 origin,
                 conv,
             }

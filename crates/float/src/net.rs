@@ -27,6 +27,9 @@ pub struct Projection {
     pub source_size: usize,
     /// True for a back edge (recurrence): it reads the source's spikes of step `t-1` (zero at t=0).
     pub delayed: bool,
+    /// Extra delay in steps per source neuron from a NIR `Delay` node on the path (source `i`
+    /// is read at `t - delayed - source_delay[i]`, zero before step 0); empty when none.
+    pub source_delay: Vec<usize>,
     /// NIR node name this projection came from (for messages and reports).
     pub origin: String,
     /// Convolution geometry; `None` for a dense projection.
@@ -94,6 +97,14 @@ pub enum Neuron {
         /// Membrane decay per step.
         beta: Vec<f64>,
     },
+    /// Current-based leaky integrator read-out (NIR `CubaLI`): `I[t] = alpha*I[t-1] + X[t]`,
+    /// `U[t] = beta*U[t-1] + I[t]`, never spikes.
+    CubaLi {
+        /// Synaptic current decay per step.
+        alpha: Vec<f64>,
+        /// Membrane decay per step.
+        beta: Vec<f64>,
+    },
 }
 
 /// One layer: its neurons and everything that drives them.
@@ -144,6 +155,9 @@ pub enum Convention {
     /// Rockpool `LIFTorch`/`LIFNeuronTorch`/`ExpSynTorch`: `exp(-dt/tau)` with dt recovered from
     /// `r`, current `I = β(I + X)`, multi-spike `(v >= θ)·floor(v/θ)`, subtractive reset.
     Rockpool,
+    /// Spyx (JAX): Euler decays `beta = 1 - dt/tau`, `alpha = 1 - dt/tau_syn`, `r` and `w_in`
+    /// ignored, dt default 1 (`spyx.nir`).
+    Spyx,
 }
 
 /// Where a semantic setting came from.

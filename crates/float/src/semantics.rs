@@ -73,6 +73,7 @@ impl Convention {
             "norse" => Some(Convention::Norse),
             "sinabs" => Some(Convention::Sinabs),
             "rockpool" => Some(Convention::Rockpool),
+            "spyx" => Some(Convention::Spyx),
             _ => None,
         }
     }
@@ -85,6 +86,7 @@ impl Convention {
             Convention::Norse => "norse",
             Convention::Sinabs => "sinabs",
             Convention::Rockpool => "rockpool",
+            Convention::Spyx => "spyx",
         }
     }
 
@@ -93,7 +95,7 @@ impl Convention {
         match self {
             Convention::Snntorch | Convention::NirEuler => SNNTORCH_DT,
             Convention::Norse | Convention::Rockpool => 1e-3,
-            Convention::Sinabs => 1.0,
+            Convention::Sinabs | Convention::Spyx => 1.0,
         }
     }
 
@@ -129,6 +131,7 @@ pub fn resolve(
     let default_reset = match convention {
         Convention::Snntorch | Convention::Sinabs | Convention::Rockpool => ResetMode::Subtract,
         Convention::NirEuler | Convention::Norse => ResetMode::Zero,
+        Convention::Spyx => ResetMode::Subtract,
     };
     let (reset, src) = pick(opts.reset, meta_reset(metadata)?, default_reset);
     provenance.push(("reset".to_string(), src));

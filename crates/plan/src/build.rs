@@ -94,6 +94,7 @@ fn validate_layer(net: &QNet, li: usize, l: &QLayer) -> Result<(), PlanError> {
             l.weight_bits, l.decay_shift, l.weight_shift
         )));
     }
+    unsupported_features(net, l)?;
     if l.bias.len() != l.size {
         return Err(invalid(
             l,
@@ -198,6 +199,49 @@ fn validate_layer(net: &QNet, li: usize, l: &QLayer) -> Result<(), PlanError> {
             }
         }
         QNeuron::Li { beta } => check_decay("beta", beta)?,
+        QNeuron::CubaLi { .. } => {}
+    }
+    Ok(())
+}
+
+/// Contract features (format 3) that the cores do not implement yet.
+fn unsupported_features(net: &QNet, l: &QLayer) -> Result<(), PlanError> {
+    let unsupported = |layer: &str, what: &str, hint: &str| PlanError::Unsupported {
+        layer: layer.to_string(),
+        what: what.to_string(),
+        hint: hint.to_string(),
+    };
+    if net.input_bits > 1
+        && l.inputs
+            .iter()
+            .any(|p| p.source == spikeloom_qnet::QSource::Input)
+    {
+        return Err(unsupported(
+            &l.name,
+            &format!("graded {}-bit input", net.input_bits),
+            "quantize with binary (spike) input",
+        ));
+    }
+    if let Some(p) = l.inputs.iter().find(|p| !p.source_delay.is_empty()) {
+        return Err(unsupported(
+            &p.origin,
+            "a NIR Delay (per-neuron delay line)",
+            "remove the Delay node or simulate with --engine fixed",
+        ));
+    }
+    if !l.fire.is_single() {
+        return Err(unsupported(
+            &l.name,
+            "multi-spike firing (spike counts per step)",
+            "simulate with --engine fixed",
+        ));
+    }
+    if matches!(l.neuron, QNeuron::CubaLi { .. }) {
+        return Err(unsupported(
+            &l.name,
+            "a CubaLI read-out",
+            "simulate with --engine fixed",
+        ));
     }
     Ok(())
 }
@@ -463,6 +507,7 @@ fn core(
             alpha.clone(),
             *current_bits,
         ),
+        QNeuron::CubaLi { .. } => unreachable!("rejected by unsupported_features"),
         QNeuron::Li { beta } => (
             NeuronKind::Li,
             QReset::None,

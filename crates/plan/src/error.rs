@@ -11,6 +11,16 @@ pub enum PlanError {
         /// What is wrong.
         what: String,
     },
+    /// The network uses a contract feature the hardware does not implement.
+    #[error("layer `{layer}`: {what} is supported by the float and fixed engines but not by the hardware; {hint}")]
+    Unsupported {
+        /// Layer (or projection origin) name.
+        layer: String,
+        /// The feature.
+        what: String,
+        /// What to do instead.
+        hint: String,
+    },
     /// The network has no layers.
     #[error("the network has no layers: nothing to build")]
     Empty,

@@ -102,6 +102,7 @@ pub fn random_qnet(seed: u64) -> QNet {
             .iter()
             .enumerate()
             .map(|(k, &(source, n, delayed))| QProjection {
+                source_delay: Vec::new(),
                 source,
                 source_size: n,
                 weight: (0..size * n)
@@ -130,6 +131,7 @@ pub fn random_qnet(seed: u64) -> QNet {
         ));
     }
     QNet {
+        input_bits: 1,
         format: 1,
         input_size,
         output_layer: n_layers - 1,
@@ -186,6 +188,7 @@ fn finish_layer(
     };
     let bias_uniform = rng.chance(40);
     QLayer {
+        fire: Default::default(),
         name: format!("layer{li}"),
         size,
         inputs,
@@ -298,6 +301,7 @@ pub fn random_conv_qnet(seed: u64) -> QNet {
             (
                 g0.target_size(),
                 QProjection {
+                    source_delay: Vec::new(),
                     source: QSource::Input,
                     source_size: input_size,
                     weight: w,
@@ -341,6 +345,7 @@ pub fn random_conv_qnet(seed: u64) -> QNet {
             (
                 g.target_size(),
                 QProjection {
+                    source_delay: Vec::new(),
                     source: QSource::Layer(0),
                     source_size: g.source_size(),
                     weight: wts,
@@ -355,6 +360,7 @@ pub fn random_conv_qnet(seed: u64) -> QNet {
             (
                 size,
                 QProjection {
+                    source_delay: Vec::new(),
                     source: QSource::Layer(0),
                     source_size: src,
                     weight: wgen(size * src, &mut rng),
@@ -376,6 +382,7 @@ pub fn random_conv_qnet(seed: u64) -> QNet {
         ));
     }
     QNet {
+        input_bits: 1,
         format: spikeloom_qnet::FORMAT_VERSION,
         input_size,
         output_layer: n_layers - 1,

@@ -22,12 +22,15 @@ fn up5k() -> Device {
 
 fn dense(name: &str, inputs: usize, size: usize, w: i32) -> QNet {
     QNet {
+        input_bits: 1,
         format: 1,
         input_size: inputs,
         layers: vec![QLayer {
+            fire: Default::default(),
             name: name.into(),
             size,
             inputs: vec![QProjection {
+                source_delay: Vec::new(),
                 source: QSource::Input,
                 source_size: inputs,
                 weight: vec![w; inputs * size],
@@ -170,6 +173,7 @@ fn conv_layers_map_to_conv_cores_and_bad_ones_are_rejected() {
     let mut net = testing::random_conv_qnet(3);
     let size = net.layers[0].size;
     net.layers[0].inputs.push(QProjection {
+        source_delay: Vec::new(),
         source: QSource::Layer(0),
         source_size: size,
         weight: vec![0; size * size],

@@ -29,6 +29,7 @@ fn write_layer(f: &mut Formatter<'_>, index: usize, l: &QLayer) -> fmt::Result {
         QNeuron::Lif { .. } => "lif",
         QNeuron::CubaLif { .. } => "cubalif",
         QNeuron::Li { .. } => "li",
+        QNeuron::CubaLi { .. } => "cubali",
     };
     writeln!(f, "\nlayer {index} `{}` {kind} size {}", l.name, l.size)?;
     writeln!(
@@ -68,6 +69,15 @@ fn write_layer(f: &mut Formatter<'_>, index: usize, l: &QLayer) -> fmt::Result {
             writeln!(f, "  v_reset {}", Vector(v_reset))?;
         }
         QNeuron::Li { beta } => writeln!(f, "  beta {}", Vector(beta))?,
+        QNeuron::CubaLi {
+            alpha,
+            beta,
+            current_bits,
+        } => {
+            writeln!(f, "  current_bits {current_bits}")?;
+            writeln!(f, "  alpha {}", Vector(alpha))?;
+            writeln!(f, "  beta {}", Vector(beta))?;
+        }
     }
     writeln!(f, "  bias {}", Vector(&l.bias))?;
     for p in &l.inputs {

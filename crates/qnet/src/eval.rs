@@ -2,10 +2,12 @@
 //!
 //! Dense weights are stored transposed (one row of `layer.size` per source neuron) and conv
 //! kernels once, so a step costs one row (dense) or one kernel footprint (conv) addition per
-//! active input spike plus one update per neuron — the same work split the hardware uses.
+//! event plus one update per neuron — the same work split the hardware uses. An event is a
+//! `(source neuron, value)` pair: the value is 1 for a binary spike, the input value for graded
+//! input, the spike count of a `QFire::Count` layer; it multiplies every weight it adds.
 
 use crate::arith::{decay, saturate};
-use crate::net::{QConv, QLayer, QNet, QNeuron, QReset, QSource};
+use crate::net::{QConv, QFire, QLayer, QNet, QNeuron, QReset, QSource};
 use crate::spikes::SpikeSteps;
 use crate::trace::{LayerTrace, QTrace, Saturations};
 use crate::validate::QnetError;
@@ -24,12 +26,33 @@ pub enum EvalError {
         /// Width of the spikes given.
         got: usize,
     },
+    /// An input value does not fit `QNet::input_bits`.
+    #[error("input value {value} at step {step}, sample {sample}, feature {feature} does not fit the network's {bits}-bit input (largest {max}){hint}", hint = if *.bits == 1 { "; this network takes binary spikes (quantize with graded input to feed values)" } else { "" })]
+    InputValue {
+        /// Step.
+        step: usize,
+        /// Sample.
+        sample: usize,
+        /// Feature.
+        feature: usize,
+        /// The value.
+        value: u8,
+        /// `QNet::input_bits`.
+        bits: u32,
+        /// `2^bits - 1`.
+        max: u32,
+    },
 }
+
+/// One event: source neuron and the value it carries (>= 1).
+type Event = (u32, u32);
 
 /// A projection prepared for event-driven accumulation.
 struct Transposed {
     source: QSource,
     delayed: bool,
+    /// Per-source extra delay (`QProjection::source_delay`), empty when none.
+    source_delay: Vec<u32>,
     kind: Kind,
 }
 
@@ -41,18 +64,19 @@ enum Kind {
 }
 
 impl Transposed {
-    /// Adds the weights reached by the event from source neuron `i` into `acc`.
+    /// Adds `value` times the weights reached by an event from source neuron `i` into `acc`.
     #[inline]
-    fn add_event(&self, i: usize, acc: &mut [i64]) {
+    fn add_event(&self, i: usize, value: u32, acc: &mut [i64]) {
+        let v = i64::from(value);
         match &self.kind {
             Kind::Dense(rows) => {
                 let size = acc.len();
                 for (a, &w) in acc.iter_mut().zip(&rows[i * size..(i + 1) * size]) {
-                    *a += i64::from(w);
+                    *a += v * i64::from(w);
                 }
             }
             Kind::Conv(conv, kernel) => {
-                conv.for_each_target(i, |o, k| acc[o] += i64::from(kernel[k]));
+                conv.for_each_target(i, |o, k| acc[o] += v * i64::from(kernel[k]));
             }
         }
     }
@@ -69,22 +93,44 @@ pub fn eval(net: &QNet, input: &SpikeSteps) -> Result<QTrace, EvalError> {
     Evaluator::new(net)?.run(input)
 }
 
-/// Spike index lists of every layer for the current and the previous step.
+/// Event lists of every source (slot 0: the input, slot `1 + j`: layer `j`) for the last
+/// `depth` steps: `hist[age][slot]`, age 0 being the current step.
 struct Events {
-    cur: Vec<Vec<u32>>,
-    prev: Vec<Vec<u32>>,
-    input: Vec<u32>,
-    prev_input: Vec<u32>,
+    hist: Vec<Vec<Vec<Event>>>,
 }
 
 impl Events {
-    fn source(&self, source: QSource, delayed: bool) -> &[u32] {
-        match (source, delayed) {
-            (QSource::Input, false) => &self.input,
-            (QSource::Input, true) => &self.prev_input,
-            (QSource::Layer(j), false) => &self.cur[j],
-            (QSource::Layer(j), true) => &self.prev[j],
+    fn new(depth: usize, layers: usize) -> Self {
+        Self {
+            hist: vec![vec![Vec::new(); layers + 1]; depth],
         }
+    }
+
+    fn slot(source: QSource) -> usize {
+        match source {
+            QSource::Input => 0,
+            QSource::Layer(j) => 1 + j,
+        }
+    }
+
+    /// Starts a step: the oldest lists become the (cleared) current ones.
+    fn advance(&mut self) {
+        self.hist.rotate_right(1);
+        for list in &mut self.hist[0] {
+            list.clear();
+        }
+    }
+
+    /// Events of `source` from `age` steps ago (empty before step 0: the lists start empty).
+    fn at(&self, source: QSource, age: usize) -> &[Event] {
+        &self.hist[age][Self::slot(source)]
+    }
+
+    /// Value source neuron `i` sent `age` steps ago (0: none); the lists are sorted by neuron.
+    fn value(&self, source: QSource, age: usize, i: u32) -> u32 {
+        let list = self.at(source, age);
+        list.binary_search_by_key(&i, |e| e.0)
+            .map_or(0, |k| list[k].1)
     }
 }
 
@@ -115,6 +161,28 @@ impl<'a> Evaluator<'a> {
             .iter()
             .map(|l| empty_trace(l, steps * samples))
             .collect();
+        let max_input = (1u32 << net.input_bits.clamp(1, 8)) - 1;
+        if let Some(pos) = input.data().iter().position(|&v| u32::from(v) > max_input) {
+            let width = net.input_size.max(1);
+            return Err(EvalError::InputValue {
+                step: pos / (width * samples),
+                sample: (pos / width) % samples,
+                feature: pos % width,
+                value: input.data()[pos],
+                bits: net.input_bits,
+                max: max_input,
+            });
+        }
+        // History depth: the current step plus the longest delay any projection reads.
+        let depth = 1 + self
+            .projections
+            .iter()
+            .flatten()
+            .map(|p| {
+                usize::from(p.delayed) + p.source_delay.iter().max().map_or(0, |&d| d as usize)
+            })
+            .max()
+            .unwrap_or(0);
         let mut acc: Vec<i64> = Vec::new();
         for n in 0..samples {
             let mut state: Vec<NeuronState> = net
@@ -122,44 +190,46 @@ impl<'a> Evaluator<'a> {
                 .iter()
                 .map(|l| NeuronState::new(l.size))
                 .collect();
-            let mut ev = Events {
-                cur: vec![Vec::new(); net.layers.len()],
-                prev: vec![Vec::new(); net.layers.len()],
-                input: Vec::new(),
-                prev_input: Vec::new(),
-            };
+            let mut ev = Events::new(depth, net.layers.len());
             for t in 0..steps {
-                std::mem::swap(&mut ev.cur, &mut ev.prev);
-                std::mem::swap(&mut ev.input, &mut ev.prev_input);
-                ev.input.clear();
-                ev.input.extend(
+                ev.advance();
+                ev.hist[0][0].extend(
                     input
                         .row(t, n)
                         .iter()
                         .enumerate()
                         .filter(|(_, &s)| s != 0)
-                        .map(|(i, _)| i as u32),
+                        .map(|(i, &s)| (i as u32, u32::from(s))),
                 );
                 for (l, layer) in net.layers.iter().enumerate() {
                     acc.clear();
                     acc.resize(layer.size, 0);
                     for p in &self.projections[l] {
-                        for &i in ev.source(p.source, p.delayed) {
-                            p.add_event(i as usize, &mut acc);
+                        let base = usize::from(p.delayed);
+                        if p.source_delay.is_empty() {
+                            for &(i, v) in ev.at(p.source, base) {
+                                p.add_event(i as usize, v, &mut acc);
+                            }
+                        } else {
+                            for (i, &d) in p.source_delay.iter().enumerate() {
+                                let v = ev.value(p.source, base + d as usize, i as u32);
+                                if v != 0 {
+                                    p.add_event(i, v, &mut acc);
+                                }
+                            }
                         }
                     }
                     let offset = (t * samples + n) * layer.size;
-                    let mut spikes = std::mem::take(&mut ev.cur[l]);
-                    spikes.clear();
+                    let mut fired = std::mem::take(&mut ev.hist[0][1 + l]);
                     step_layer(
                         layer,
                         &acc,
                         &mut state[l],
                         &mut traces[l],
                         offset,
-                        &mut spikes,
+                        &mut fired,
                     );
-                    ev.cur[l] = spikes;
+                    ev.hist[0][1 + l] = fired;
                 }
             }
         }
@@ -176,6 +246,7 @@ fn transpose(size: usize, p: &crate::net::QProjection) -> Transposed {
         return Transposed {
             source: p.source,
             delayed: p.delayed,
+            source_delay: p.source_delay.clone(),
             kind: Kind::Conv(conv.clone(), p.weight.clone()),
         };
     }
@@ -188,6 +259,7 @@ fn transpose(size: usize, p: &crate::net::QProjection) -> Transposed {
     Transposed {
         source: p.source,
         delayed: p.delayed,
+        source_delay: p.source_delay.clone(),
         kind: Kind::Dense(rows),
     }
 }
@@ -198,7 +270,8 @@ fn empty_trace(l: &QLayer, rows: usize) -> LayerTrace {
         size: l.size,
         spikes: vec![0; len],
         membrane: vec![0; len],
-        current: matches!(l.neuron, QNeuron::CubaLif { .. }).then(|| vec![0; len]),
+        current: matches!(l.neuron, QNeuron::CubaLif { .. } | QNeuron::CubaLi { .. })
+            .then(|| vec![0; len]),
         saturations: Saturations::default(),
     }
 }
@@ -238,19 +311,43 @@ fn immediate_reset(u: i64, s: bool, r: bool, th: i64, vr: i64, reset: QReset) ->
     }
 }
 
-/// One time step of one layer: `acc` holds the weighted spike sums; writes the trace row at
-/// `offset` and the indices of the neurons that fired.
+/// `QFire::Count`: the spike count of membrane `u` (clamped to `max`, counting the clamp) and
+/// the membrane after subtracting `n * th` (and Sinabs' floor at `-th`).
+#[inline]
+fn count_fire(u: i64, th: i64, spike_bits: u32, floor: bool, sat: &mut u64) -> (i64, u32) {
+    let max = (1i64 << spike_bits) - 1;
+    // th > 0 (validated); floor division, negative membranes give no spike.
+    let raw = u.div_euclid(th).max(0);
+    let n = raw.min(max);
+    *sat += u64::from(raw > max);
+    let mut u = u - n * th;
+    if floor {
+        u = u.max(-th);
+    }
+    (u, n as u32)
+}
+
+/// One time step of one layer: `acc` holds the weighted event sums; writes the trace row at
+/// `offset` and the events the layer sends (neuron, value) in ascending neuron order.
 fn step_layer(
     layer: &QLayer,
     acc: &[i64],
     st: &mut NeuronState,
     tr: &mut LayerTrace,
     offset: usize,
-    fired: &mut Vec<u32>,
+    fired: &mut Vec<Event>,
 ) {
+    fired.clear();
     let (ds, rnd, sb) = (layer.decay_shift, layer.rounding, layer.state_bits);
     let x = |o: usize| (acc[o] << layer.weight_shift) + layer.bias[o];
     let mut sat = tr.saturations;
+    let count = match layer.fire {
+        QFire::Single => None,
+        QFire::Count {
+            spike_bits,
+            floor_at_minus_threshold,
+        } => Some((spike_bits, floor_at_minus_threshold)),
+    };
     match &layer.neuron {
         QNeuron::Lif {
             beta,
@@ -261,6 +358,12 @@ fn step_layer(
         } => {
             for o in 0..layer.size {
                 let (up, th, vr, b) = (st.u[o], threshold[o], v_reset[o], beta[o]);
+                if let Some((bits, floor)) = count {
+                    let u = sat_state(decay(up, b, ds, rnd) + x(o), sb, &mut sat.state);
+                    let (u, n) = count_fire(u, th, bits, floor, &mut sat.count);
+                    finish(st, tr, offset, o, u, n, fired);
+                    continue;
+                }
                 let r = up > th;
                 let u = match reset {
                     QReset::Subtract => decay(up, b, ds, rnd) + x(o) - i64::from(r) * th,
@@ -275,7 +378,7 @@ fn step_layer(
                         u = sat_state(v, sb, &mut sat.state);
                     }
                 }
-                finish(st, tr, offset, o, u, s, fired);
+                finish(st, tr, offset, o, u, u32::from(s), fired);
             }
         }
         QNeuron::CubaLif {
@@ -290,15 +393,24 @@ fn step_layer(
             for o in 0..layer.size {
                 let (up, th, vr) = (st.u[o], threshold[o], v_reset[o]);
                 let r = up > th;
-                let (i, clamped) =
-                    saturate(decay(st.i[o], alpha[o], ds, rnd) + x(o), *current_bits);
-                sat.current += u64::from(clamped);
-                st.i[o] = i;
-                if let Some(c) = tr.current.as_mut() {
-                    // current_bits <= 32 (validated).
-                    c[offset + o] = i as i32;
-                }
+                let i = step_current(
+                    st,
+                    tr,
+                    offset,
+                    o,
+                    alpha[o],
+                    x(o),
+                    *current_bits,
+                    layer,
+                    &mut sat,
+                );
                 let un = decay(up, beta[o], ds, rnd) + i;
+                if let Some((bits, floor)) = count {
+                    let u = sat_state(un, sb, &mut sat.state);
+                    let (u, n) = count_fire(u, th, bits, floor, &mut sat.count);
+                    finish(st, tr, offset, o, u, n, fired);
+                    continue;
+                }
                 let u = match reset {
                     QReset::Subtract => un - i64::from(r) * th,
                     QReset::ZeroKeepInput | QReset::ZeroDropInput if r => vr,
@@ -311,17 +423,65 @@ fn step_layer(
                         u = sat_state(v, sb, &mut sat.state);
                     }
                 }
-                finish(st, tr, offset, o, u, s, fired);
+                finish(st, tr, offset, o, u, u32::from(s), fired);
             }
         }
         QNeuron::Li { beta } => {
             for (o, &b) in beta.iter().enumerate() {
                 let u = sat_state(decay(st.u[o], b, ds, rnd) + x(o), sb, &mut sat.state);
-                finish(st, tr, offset, o, u, false, fired);
+                finish(st, tr, offset, o, u, 0, fired);
+            }
+        }
+        QNeuron::CubaLi {
+            alpha,
+            beta,
+            current_bits,
+        } => {
+            for o in 0..layer.size {
+                let i = step_current(
+                    st,
+                    tr,
+                    offset,
+                    o,
+                    alpha[o],
+                    x(o),
+                    *current_bits,
+                    layer,
+                    &mut sat,
+                );
+                let u = sat_state(decay(st.u[o], beta[o], ds, rnd) + i, sb, &mut sat.state);
+                finish(st, tr, offset, o, u, 0, fired);
             }
         }
     }
     tr.saturations = sat;
+}
+
+/// `I = sat_current(dec(I[t-1], alpha) + X)`, stored and recorded; returns the new current.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn step_current(
+    st: &mut NeuronState,
+    tr: &mut LayerTrace,
+    offset: usize,
+    o: usize,
+    alpha: u32,
+    x: i64,
+    current_bits: u32,
+    layer: &QLayer,
+    sat: &mut Saturations,
+) -> i64 {
+    let (i, clamped) = saturate(
+        decay(st.i[o], alpha, layer.decay_shift, layer.rounding) + x,
+        current_bits,
+    );
+    sat.current += u64::from(clamped);
+    st.i[o] = i;
+    if let Some(c) = tr.current.as_mut() {
+        // current_bits <= 32 (validated).
+        c[offset + o] = i as i32;
+    }
+    i
 }
 
 #[inline]
@@ -331,14 +491,15 @@ fn finish(
     offset: usize,
     o: usize,
     u: i64,
-    s: bool,
-    fired: &mut Vec<u32>,
+    n: u32,
+    fired: &mut Vec<Event>,
 ) {
     st.u[o] = u;
     // state_bits <= 32 (validated), so the saturated membrane fits i32.
     tr.membrane[offset + o] = u as i32;
-    if s {
-        tr.spikes[offset + o] = 1;
-        fired.push(o as u32);
+    if n != 0 {
+        // n < 2^8 (spike_bits <= 8, validated).
+        tr.spikes[offset + o] = n as u8;
+        fired.push((o as u32, n));
     }
 }

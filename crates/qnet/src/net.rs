@@ -38,13 +38,19 @@
 use serde::{Deserialize, Serialize};
 
 /// The `format` value this build writes. Format 2 added convolution projections
-/// (`QProjection::conv`); format 1 files (dense only) are still read.
-pub const FORMAT_VERSION: u32 = 2;
+/// (`QProjection::conv`); format 3 added graded input (`QNet::input_bits`), spike counts
+/// (`QLayer::fire`), per-source delays (`QProjection::source_delay`) and `QNeuron::CubaLi`.
+/// Older files (whose new fields take their defaults) are still read.
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The oldest `format` value this build reads.
 pub const MIN_FORMAT_VERSION: u32 = 1;
 
 pub use crate::conv::QConv;
+
+fn one_bit() -> u32 {
+    1
+}
 
 /// Where a projection reads spikes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -70,6 +76,10 @@ pub struct QProjection {
     pub conv: Option<QConv>,
     /// Back edge: reads the source's spikes of the previous step.
     pub delayed: bool,
+    /// Extra delay in steps per source neuron (NIR `Delay`): source `i` is read from step
+    /// `t - delayed - source_delay[i]` (zero before the first step). Empty: no extra delay.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub source_delay: Vec<u32>,
     /// NIR node name (for messages).
     pub origin: String,
 }
@@ -134,6 +144,47 @@ pub enum QNeuron {
         /// Membrane decay numerator.
         beta: Vec<u32>,
     },
+    /// Current-based leaky integrator read-out (NIR `CubaLI`): CubaLif without firing.
+    CubaLi {
+        /// Current decay numerator.
+        alpha: Vec<u32>,
+        /// Membrane decay numerator.
+        beta: Vec<u32>,
+        /// Width of the synaptic current register.
+        current_bits: u32,
+    },
+}
+
+/// How a spiking layer turns its membrane into output events.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum QFire {
+    /// One binary spike when `U > theta` (snnTorch, NIR, Norse); the reset rule is `QReset`.
+    #[default]
+    Single,
+    /// `n = min(max(floor(U / theta), 0), 2^spike_bits - 1)` spikes in one step (Sinabs
+    /// `MultiSpike`, Rockpool), then `U -= n * theta`; requires `QReset::Subtract`, no reset
+    /// delay and `theta > 0`. An event then carries the count `n` (downstream adds `n * W`).
+    Count {
+        /// Width of the spike count (1 ..= 8).
+        spike_bits: u32,
+        /// Sinabs IAF: after the reset, `U = max(U, -theta)`.
+        floor_at_minus_threshold: bool,
+    },
+}
+
+impl QFire {
+    /// True for the binary default (serde skips it).
+    pub fn is_single(&self) -> bool {
+        matches!(self, QFire::Single)
+    }
+
+    /// Width of the value one event carries: 1 for binary spikes.
+    pub fn event_bits(&self) -> u32 {
+        match self {
+            QFire::Single => 1,
+            QFire::Count { spike_bits, .. } => *spike_bits,
+        }
+    }
 }
 
 /// One integer layer.
@@ -153,6 +204,9 @@ pub struct QLayer {
     pub bias: Vec<i64>,
     /// Neuron model.
     pub neuron: QNeuron,
+    /// Spike rule of `Lif`/`CubaLif` layers (`Single` for read-outs).
+    #[serde(default, skip_serializing_if = "QFire::is_single")]
+    pub fire: QFire,
     /// Signed width of the membrane register.
     pub state_bits: u32,
     /// Fraction bits of decay factors.
@@ -168,8 +222,12 @@ pub struct QLayer {
 pub struct QNet {
     /// Format version of this file.
     pub format: u32,
-    /// Input features per step (binary spikes).
+    /// Input features per step.
     pub input_size: usize,
+    /// Width of one input value: 1 for binary spikes, up to 8 for graded (multi-bit) input
+    /// events carrying `0 ..= 2^input_bits - 1` (a first layer adds `value * W`).
+    #[serde(default = "one_bit")]
+    pub input_bits: u32,
     /// Layers in evaluation order (a non-delayed projection reads an earlier layer).
     pub layers: Vec<QLayer>,
     /// Layer whose spikes and membrane are the output.

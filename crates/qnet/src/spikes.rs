@@ -1,4 +1,5 @@
-//! Binary input spikes, time-major like snnTorch: `[T steps][N samples][width]`.
+//! Input events, time-major like snnTorch: `[T steps][N samples][width]`: binary spikes, or
+//! graded values (`SpikeSteps::graded`) for a network with `input_bits > 1`.
 
 /// Why spike data was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,9 +20,9 @@ pub enum SpikeStepsError {
         /// Actual length.
         got: usize,
     },
-    /// A value is neither 0 nor 1.
-    #[error("spike value {value} at step {step}, sample {sample}, feature {feature} is not 0 or 1; inputs must be binary spikes")]
-    NotBinary {
+    /// A value is wider than the input allows (binary: 0 or 1).
+    #[error("input value {value} at step {step}, sample {sample}, feature {feature} exceeds {max}, the largest {bits}-bit input value{hint}", hint = if *.bits == 1 { " (inputs must be binary spikes)" } else { "" })]
+    ValueTooWide {
         /// Step.
         step: usize,
         /// Sample.
@@ -30,15 +31,20 @@ pub enum SpikeStepsError {
         feature: usize,
         /// The offending value.
         value: u8,
+        /// Largest value allowed.
+        max: u8,
+        /// Input width in bits.
+        bits: u32,
     },
 }
 
-/// Binary spikes `[T][N][width]`, row-major, every value 0 or 1.
+/// Input values `[T][N][width]`, row-major, every value below `2^bits`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpikeSteps {
     steps: usize,
     samples: usize,
     width: usize,
+    bits: u32,
     data: Vec<u8>,
 }
 
@@ -50,6 +56,19 @@ impl SpikeSteps {
         width: usize,
         data: Vec<u8>,
     ) -> Result<Self, SpikeStepsError> {
+        Self::graded(steps, samples, width, data, 1)
+    }
+
+    /// Like `new` for graded input: every value must fit `bits` (1 ..= 8) unsigned bits.
+    pub fn graded(
+        steps: usize,
+        samples: usize,
+        width: usize,
+        data: Vec<u8>,
+        bits: u32,
+    ) -> Result<Self, SpikeStepsError> {
+        let bits = bits.clamp(1, 8);
+        let max = ((1u32 << bits) - 1) as u8;
         let expected = steps
             .checked_mul(samples)
             .and_then(|x| x.checked_mul(width))
@@ -63,21 +82,24 @@ impl SpikeSteps {
                 got: data.len(),
             });
         }
-        if let Some(pos) = data.iter().position(|&v| v > 1) {
+        if let Some(pos) = data.iter().position(|&v| v > max) {
             let feature = pos % width;
             let sample = (pos / width) % samples;
             let step = pos / (width * samples);
-            return Err(SpikeStepsError::NotBinary {
+            return Err(SpikeStepsError::ValueTooWide {
                 step,
                 sample,
                 feature,
                 value: data[pos],
+                max,
+                bits,
             });
         }
         Ok(Self {
             steps,
             samples,
             width,
+            bits,
             data,
         })
     }
@@ -88,6 +110,7 @@ impl SpikeSteps {
             steps,
             samples,
             width,
+            bits: 1,
             data: vec![0; steps * samples * width],
         }
     }
@@ -105,6 +128,11 @@ impl SpikeSteps {
     /// Features per sample and step.
     pub fn width(&self) -> usize {
         self.width
+    }
+
+    /// Width of one value in bits (1: binary spikes).
+    pub fn bits(&self) -> u32 {
+        self.bits
     }
 
     /// The row-major data.
@@ -130,7 +158,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rejects_wrong_length_and_non_binary() {
+    fn rejects_wrong_length_and_too_wide_values() {
         assert!(matches!(
             SpikeSteps::new(2, 1, 3, vec![0; 5]),
             Err(SpikeStepsError::Length {
@@ -142,11 +170,13 @@ mod tests {
         let err = SpikeSteps::new(2, 2, 3, vec![0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0]).unwrap_err();
         assert_eq!(
             err,
-            SpikeStepsError::NotBinary {
+            SpikeStepsError::ValueTooWide {
                 step: 1,
                 sample: 1,
                 feature: 1,
-                value: 2
+                value: 2,
+                max: 1,
+                bits: 1
             }
         );
     }

@@ -7,14 +7,16 @@
 pub struct Saturations {
     /// Clamps of the membrane register (`sat_state`).
     pub state: u64,
-    /// Clamps of the synaptic current register (`sat_current`, CubaLif only).
+    /// Clamps of the synaptic current register (`sat_current`, CubaLif/CubaLi only).
     pub current: u64,
+    /// Spike counts clamped to `2^spike_bits - 1` (`QFire::Count` layers only).
+    pub count: u64,
 }
 
 impl Saturations {
     /// Sum of both counters.
     pub fn total(&self) -> u64 {
-        self.state + self.current
+        self.state + self.current + self.count
     }
 }
 
@@ -23,12 +25,12 @@ impl Saturations {
 pub struct LayerTrace {
     /// Neurons of the layer.
     pub size: usize,
-    /// Spikes (0/1) at the end of each step.
+    /// Spikes at the end of each step: 0/1, or the count of a `QFire::Count` layer.
     pub spikes: Vec<u8>,
     /// Membrane at the end of each step (after any immediate reset), in state LSBs.
     /// `i32` holds every value because `state_bits <= 32`.
     pub membrane: Vec<i32>,
-    /// Synaptic current at the end of each step, CubaLif layers only.
+    /// Synaptic current at the end of each step, CubaLif and CubaLi layers only.
     pub current: Option<Vec<i32>>,
     /// Saturation counters over the whole run.
     pub saturations: Saturations,

@@ -337,6 +337,15 @@ fn check_layer(net: &QNet, index: usize, layer: &QLayer, out: &mut Vec<LayerProb
             }
         }
         QNeuron::Li { beta } => decays("beta", beta, out),
+        QNeuron::CubaLi {
+            alpha,
+            beta,
+            current_bits,
+        } => {
+            decays("alpha", alpha, out);
+            decays("beta", beta, out);
+            check_width("current_bits", *current_bits, STATE_BITS, out);
+        }
     }
 }
 

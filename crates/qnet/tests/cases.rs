@@ -7,6 +7,7 @@ use spikeloom_qnet::{
 
 fn proj(source: QSource, weight: Vec<i32>, delayed: bool) -> QProjection {
     QProjection {
+        source_delay: Vec::new(),
         source,
         source_size: 1,
         weight,
@@ -18,6 +19,7 @@ fn proj(source: QSource, weight: Vec<i32>, delayed: bool) -> QProjection {
 
 fn layer(name: &str, w: i32, neuron: QNeuron) -> QLayer {
     QLayer {
+        fire: Default::default(),
         name: name.into(),
         size: 1,
         inputs: vec![proj(QSource::Input, vec![w], false)],
@@ -45,6 +47,7 @@ fn lif(beta: u32, th: i64, vr: i64, reset: QReset, reset_delay: bool) -> QNeuron
 fn net(layers: Vec<QLayer>) -> QNet {
     let output_layer = layers.len() - 1;
     QNet {
+        input_bits: 1,
         format: 1,
         input_size: 1,
         layers,
@@ -249,6 +252,7 @@ fn delayed_and_same_step_edges() {
     // layer 1 (Li, beta 0): 3 * S0[t] + 5 * S0[t-1] -> 3, 5, 3, 5
     let mut l0 = layer("l0", 20, lif(0, 15, 0, QReset::None, true));
     l0.inputs.push(QProjection {
+        source_delay: Vec::new(),
         source: QSource::Layer(0),
         source_size: 1,
         weight: vec![-30],

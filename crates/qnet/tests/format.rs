@@ -6,9 +6,11 @@ use spikeloom_qnet::{
 
 fn sample() -> QNet {
     let hidden = QLayer {
+        fire: Default::default(),
         name: "lif1".into(),
         size: 2,
         inputs: vec![QProjection {
+            source_delay: Vec::new(),
             source: QSource::Input,
             source_size: 3,
             weight: vec![1, -2, 3, 0, 127, -128],
@@ -32,9 +34,11 @@ fn sample() -> QNet {
         state_lsb: 0.0005,
     };
     let out = QLayer {
+        fire: Default::default(),
         name: "li2".into(),
         size: 1,
         inputs: vec![QProjection {
+            source_delay: Vec::new(),
             source: QSource::Layer(0),
             source_size: 2,
             weight: vec![5, -5],
@@ -52,6 +56,7 @@ fn sample() -> QNet {
         state_lsb: 0.25,
     };
     QNet {
+        input_bits: 1,
         format: 1,
         input_size: 3,
         layers: vec![hidden, out],
@@ -76,7 +81,7 @@ fn wrong_format_version_is_rejected_before_parsing_the_body() {
             err,
             LoadError::FormatVersion {
                 found: 7,
-                supported: 2
+                supported: 3
             }
         ),
         "{err}"
@@ -118,6 +123,7 @@ fn every_rule_is_reported_with_its_layer() {
         reset_delay: true,
     };
     l0.inputs.push(QProjection {
+        source_delay: Vec::new(),
         source: QSource::Layer(1),
         source_size: 2,
         weight: vec![0; 4],
@@ -126,6 +132,7 @@ fn every_rule_is_reported_with_its_layer() {
         conv: None,
     });
     l0.inputs.push(QProjection {
+        source_delay: Vec::new(),
         source: QSource::Layer(9),
         source_size: 1,
         weight: vec![0, 0],
@@ -201,6 +208,7 @@ fn conv_sample() -> QNet {
     net.format = 2;
     net.input_size = 4;
     net.layers[0].inputs[0] = QProjection {
+        source_delay: Vec::new(),
         source: QSource::Input,
         source_size: 4,
         weight: vec![1, 2, 3, 4, -1, -2, -3, -4],

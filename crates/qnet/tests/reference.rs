@@ -141,6 +141,7 @@ fn random_net(rng: &mut Rng) -> QNet {
                     })
                     .collect();
                 inputs.push(QProjection {
+                    source_delay: Vec::new(),
                     source,
                     source_size: width,
                     weight,
@@ -227,6 +228,7 @@ fn random_net(rng: &mut Rng) -> QNet {
             },
         };
         layers.push(QLayer {
+            fire: Default::default(),
             name: format!("layer{l}"),
             size,
             inputs,
@@ -248,6 +250,7 @@ fn random_net(rng: &mut Rng) -> QNet {
         .iter()
         .any(|l: &QLayer| l.inputs.iter().any(|p| p.conv.is_some()));
     QNet {
+        input_bits: 1,
         // Dense-only nets keep exercising format 1 files.
         format: if has_conv { 2 } else { 1 },
         input_size,
@@ -395,6 +398,7 @@ fn reference(net: &QNet, steps: usize, samples: usize, input: &[Vec<Vec<u8>>]) -
                         QNeuron::Li { beta } => {
                             (clamp(dec(uprev, beta[o], k, rnd) + x, sb, &mut ss), 0u8, 0)
                         }
+                        QNeuron::CubaLi { .. } => todo!("reference for CubaLi"),
                         QNeuron::Lif {
                             beta,
                             threshold,
@@ -602,7 +606,7 @@ fn generator_covers_the_interesting_cases() {
             kinds[match l.neuron {
                 QNeuron::Lif { .. } => 0,
                 QNeuron::CubaLif { .. } => 1,
-                QNeuron::Li { .. } => 2,
+                QNeuron::Li { .. } | QNeuron::CubaLi { .. } => 2,
             }] += 1;
         }
         let steps = 8;

@@ -58,6 +58,8 @@ pub enum OpKind {
     Cubalif,
     /// Leaky integrator.
     Li,
+    /// Current-based leaky integrator.
+    Cubali,
 }
 
 impl OpKind {
@@ -67,6 +69,7 @@ impl OpKind {
             Neuron::Lif { .. } => OpKind::Lif,
             Neuron::CubaLif { .. } => OpKind::Cubalif,
             Neuron::Li { .. } => OpKind::Li,
+            Neuron::CubaLi { .. } => OpKind::Cubali,
         }
     }
 
@@ -76,6 +79,7 @@ impl OpKind {
             OpKind::Lif => "lif",
             OpKind::Cubalif => "cubalif",
             OpKind::Li => "li",
+            OpKind::Cubali => "cubali",
         }
     }
 }

@@ -50,6 +50,7 @@ pub fn quantize(
         reports.push(r);
     }
     let qnet = QNet {
+        input_bits: 1,
         format: FORMAT_VERSION,
         input_size: net.input_size,
         layers,
@@ -166,6 +167,7 @@ fn check_finite(layer: &Layer) -> Result<(), QuantError> {
             ]
         }
         Neuron::Li { beta } => vec![("beta", beta)],
+        Neuron::CubaLi { alpha, beta } => vec![("alpha", alpha), ("beta", beta)],
     };
     match vectors
         .iter()
@@ -273,6 +275,7 @@ fn quantize_layer(
         .inputs
         .iter()
         .map(|q| QProjection {
+            source_delay: Vec::new(),
             source: match q.source {
                 Source::Input => QSource::Input,
                 Source::Layer(j) => QSource::Layer(j),
@@ -332,8 +335,14 @@ fn quantize_layer(
         Neuron::Li { beta } => QNeuron::Li {
             beta: dec.decays(beta, p.decay_shift),
         },
+        Neuron::CubaLi { alpha, beta } => QNeuron::CubaLi {
+            alpha: dec.decays(alpha, p.decay_shift),
+            beta: dec.decays(beta, p.decay_shift),
+            current_bits: p.current_bits,
+        },
     };
     let qlayer = QLayer {
+        fire: Default::default(),
         name: layer.name.clone(),
         size: layer.size,
         inputs,

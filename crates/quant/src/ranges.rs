@@ -30,7 +30,7 @@ fn params(layer: &Layer) -> f64 {
         | Neuron::CubaLif {
             threshold, v_reset, ..
         } => max_abs(threshold).max(max_abs(v_reset)),
-        Neuron::Li { .. } => 0.0,
+        Neuron::Li { .. } | Neuron::CubaLi { .. } => 0.0,
     };
     p.max(max_abs(&layer.bias))
 }
@@ -38,7 +38,7 @@ fn params(layer: &Layer) -> f64 {
 fn threshold_of(layer: &Layer) -> f64 {
     match &layer.neuron {
         Neuron::Lif { threshold, .. } | Neuron::CubaLif { threshold, .. } => max_abs(threshold),
-        Neuron::Li { .. } => 0.0,
+        Neuron::Li { .. } | Neuron::CubaLi { .. } => 0.0,
     }
 }
 
@@ -93,6 +93,11 @@ pub fn estimated(layer: &Layer) -> RangeNeeds {
                 state = state.max(th + i).max(i * gain(beta[o]));
             }
             Neuron::Li { beta } => state = state.max(drive(o) * gain(beta[o])),
+            Neuron::CubaLi { alpha, beta } => {
+                let i = drive(o) * gain(alpha[o]);
+                current = current.max(i);
+                state = state.max(i * gain(beta[o]));
+            }
         }
     }
     RangeNeeds {

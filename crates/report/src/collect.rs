@@ -149,7 +149,7 @@ fn threshold(net: &QNet, l: usize) -> Option<f64> {
     let layer = &net.layers[l];
     let th = match &layer.neuron {
         QNeuron::Lif { threshold, .. } | QNeuron::CubaLif { threshold, .. } => threshold,
-        QNeuron::Li { .. } => return None,
+        QNeuron::Li { .. } | QNeuron::CubaLi { .. } => return None,
     };
     let first = *th.first()?;
     th.iter()

@@ -15,9 +15,11 @@ use std::path::Path;
 
 fn layer(rng: &mut Rng, name: &str, source: QSource, inputs: usize, size: usize) -> QLayer {
     QLayer {
+        fire: Default::default(),
         name: name.into(),
         size,
         inputs: vec![QProjection {
+            source_delay: Vec::new(),
             source,
             source_size: inputs,
             weight: (0..inputs * size)
@@ -47,6 +49,7 @@ fn layer(rng: &mut Rng, name: &str, source: QSource, inputs: usize, size: usize)
 fn mlp() -> QNet {
     let mut rng = Rng::new(42);
     QNet {
+        input_bits: 1,
         format: 1,
         input_size: 64,
         layers: vec![

@@ -58,6 +58,7 @@ pub fn reference(net: &QNet, input: &[Vec<u8>]) -> RefOut {
                 let u0 = u[li][o];
                 let (nu, s) = match &l.neuron {
                     QNeuron::Li { beta } => (sat(dec(u0, beta[o]) + x, sb), false),
+                    QNeuron::CubaLi { .. } => todo!("CubaLi"),
                     QNeuron::Lif {
                         beta,
                         threshold,

@@ -60,6 +60,7 @@ pub fn layer(
         size,
         shape: vec![size],
         inputs: vec![Projection {
+            source_delay: Vec::new(),
             source,
             weight,
             source_size,
