@@ -32,10 +32,11 @@ impl fmt::Display for FloatNet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = &self.semantics;
         let src = |key: &str| match s.provenance.iter().find(|(k, _)| k == key).map(|(_, v)| *v) {
-            Some(SettingSource::User) => "user",
-            Some(SettingSource::Metadata) => "metadata",
-            Some(SettingSource::Default) => "default",
-            None => "?",
+            Some(SettingSource::User) => "user".to_string(),
+            Some(SettingSource::Metadata) => "metadata".to_string(),
+            Some(SettingSource::Default) => "default".to_string(),
+            Some(SettingSource::Guessed(why)) => format!("guessed from {why}"),
+            None => "?".to_string(),
         };
         writeln!(
             f,
@@ -92,9 +93,15 @@ impl fmt::Display for FloatNet {
             }
             for p in &l.inputs {
                 let delayed = if p.delayed { " delayed (t-1)" } else { "" };
+                let source_delay = match (p.source_delay.iter().min(), p.source_delay.iter().max())
+                {
+                    (Some(lo), Some(hi)) if lo == hi => format!(" source delay {lo} steps"),
+                    (Some(lo), Some(hi)) => format!(" source delays {lo}..{hi} steps"),
+                    _ => String::new(),
+                };
                 writeln!(
                     f,
-                    "  <- {} via `{}` {}x{} weights {}{delayed}",
+                    "  <- {} via `{}` {}x{} weights {}{delayed}{source_delay}",
                     source_name(self, p.source),
                     p.origin,
                     l.size,

@@ -9,7 +9,9 @@
 //! Work per step is proportional to the number of active inputs: each non-zero input adds one
 //! contiguous weight column (stored transposed) to the accumulator, or for a convolution its
 //! kernel footprint (contributions to an output still arrive in ascending input order, the
-//! order a dense column sweep gives).
+//! order a dense column sweep gives). A projection with `source_delay` reads source `i` at
+//! step `t - delayed - source_delay[i]` (nothing before step 0) from the recorded history, in
+//! the same ascending order, at the same cost per source.
 
 use thiserror::Error;
 
@@ -70,7 +72,8 @@ pub struct LayerTrace {
     pub spikes: Vec<u8>,
     /// Membrane after the step's reset, as snnTorch returns it.
     pub membrane: Vec<f32>,
-    /// Synaptic current (CubaLIF layers only).
+    /// Synaptic current (CubaLIF and CubaLI layers; for a CubaLI under nir-euler, whose input
+    /// is fed one step late, the Euler current of the previous step).
     pub current: Option<Vec<f32>>,
 }
 
@@ -134,6 +137,8 @@ struct Compiled {
     columns: Vec<f32>,
     /// Convolution geometry: each event adds its kernel footprint instead of a column.
     conv: Option<ConvGeometry>,
+    /// Extra delay in steps per source element (`Projection::source_delay`; empty: none).
+    delay: Vec<usize>,
 }
 
 struct Prepared {
@@ -215,6 +220,13 @@ fn prepare(net: &FloatNet, index: usize, layer: &Layer) -> Result<Prepared, SimE
                 )))
             }
         };
+        if !p.source_delay.is_empty() && p.source_delay.len() != expected_cols {
+            return Err(err(format!(
+                "projection `{}` has {} source delays for a source of {expected_cols}",
+                p.origin,
+                p.source_delay.len()
+            )));
+        }
         if let Some(conv) = &p.conv {
             forward_or_recurrent(
                 &mut forward,
@@ -245,6 +257,7 @@ fn prepare(net: &FloatNet, index: usize, layer: &Layer) -> Result<Prepared, SimE
             source: p.source,
             columns,
             conv: None,
+            delay: p.source_delay.clone(),
         };
         forward_or_recurrent(&mut forward, &mut recurrent, p.delayed, compiled);
     }
@@ -305,6 +318,7 @@ fn compile_conv(
         // Weights are f32 in the exporting library.
         columns: p.weight.iter().map(|w| *w as f32).collect(),
         conv: Some(conv.clone()),
+        delay: p.source_delay.clone(),
     })
 }
 
@@ -343,7 +357,8 @@ fn check_params(layer: &Layer) -> Result<(), String> {
     }
 }
 
-/// Adds the weighted active inputs of `projs` at step `t` into `acc`.
+/// Adds the weighted active inputs of `projs` at step `t` into `acc` (a delayed source element
+/// at its own earlier step).
 fn accumulate(
     projs: &[Compiled],
     traces: &[LayerTrace],
@@ -352,39 +367,67 @@ fn accumulate(
     n: usize,
     acc: &mut [f32],
 ) {
-    let size = acc.len();
     for p in projs {
-        let spikes: &[u8] = match p.source {
-            Source::Input => input.row(t, n),
-            Source::Layer(j) => {
-                let tr = &traces[j];
-                let start = (t * input.samples + n) * tr.size;
-                &tr.spikes[start..start + tr.size]
+        if p.delay.is_empty() {
+            let spikes = source_row(p.source, traces, input, t, n);
+            for (c, &s) in spikes.iter().enumerate() {
+                if s != 0 {
+                    add_event(p, c, s, acc);
+                }
             }
-        };
-        for (c, &s) in spikes.iter().enumerate() {
-            if s == 0 {
+            continue;
+        }
+        for (c, &d) in p.delay.iter().enumerate() {
+            let Some(at) = t.checked_sub(d) else {
                 continue;
-            }
-            if let Some(conv) = &p.conv {
-                let k = f32::from(s);
-                conv.for_each_target(c, |o, w| {
-                    acc[o] += if s == 1 {
-                        p.columns[w]
-                    } else {
-                        k * p.columns[w]
-                    }
-                });
-                continue;
-            }
-            let col = &p.columns[c * size..(c + 1) * size];
-            if s == 1 {
-                acc.iter_mut().zip(col).for_each(|(a, w)| *a += w);
-            } else {
-                let k = f32::from(s);
-                acc.iter_mut().zip(col).for_each(|(a, w)| *a += k * w);
+            };
+            let s = source_row(p.source, traces, input, at, n)[c];
+            if s != 0 {
+                add_event(p, c, s, acc);
             }
         }
+    }
+}
+
+/// The values a source emitted at step `t` for sample `n`.
+fn source_row<'a>(
+    source: Source,
+    traces: &'a [LayerTrace],
+    input: &'a SpikeInput,
+    t: usize,
+    n: usize,
+) -> &'a [u8] {
+    match source {
+        Source::Input => input.row(t, n),
+        Source::Layer(j) => {
+            let tr = &traces[j];
+            let start = (t * input.samples + n) * tr.size;
+            &tr.spikes[start..start + tr.size]
+        }
+    }
+}
+
+/// Adds source element `c`'s event of value `s` (its weight column or kernel footprint).
+#[inline]
+fn add_event(p: &Compiled, c: usize, s: u8, acc: &mut [f32]) {
+    if let Some(conv) = &p.conv {
+        let k = f32::from(s);
+        conv.for_each_target(c, |o, w| {
+            acc[o] += if s == 1 {
+                p.columns[w]
+            } else {
+                k * p.columns[w]
+            }
+        });
+        return;
+    }
+    let size = acc.len();
+    let col = &p.columns[c * size..(c + 1) * size];
+    if s == 1 {
+        acc.iter_mut().zip(col).for_each(|(a, w)| *a += w);
+    } else {
+        let k = f32::from(s);
+        acc.iter_mut().zip(col).for_each(|(a, w)| *a += k * w);
     }
 }
 

@@ -1,30 +1,42 @@
-//! Discrete-time conventions of the exporters other than snnTorch: Norse, Sinabs and Rockpool.
-//! Owns how their NIR parameters become per-step decays and gains (`lower_neuron`) and their
-//! neuron update (`step`); checked spike for spike against each library's own simulation by
-//! `tests/exporter_fixtures.rs` (fixtures in `tests/fixtures/exporters/`).
+//! Discrete-time conventions of the exporters other than snnTorch: Norse, Sinabs, Rockpool and
+//! Spyx. Owns how their NIR parameters become per-step decays and gains (`lower_neuron`), what
+//! each can express (`check_settings`, `check_layer`) and their neuron update (`step`); checked
+//! spike for spike against each library's own simulation by `tests/exporter_fixtures.rs`
+//! (fixtures in `tests/fixtures/exporters/`).
 //!
 //! None of these libraries writes metadata naming itself, so the convention is chosen by the
-//! user (`SemanticsOptions::convention`) unless the file's metadata has a `convention` key.
+//! user (`SemanticsOptions::convention`) unless the file's metadata has a `convention` key
+//! (see `semantics` for why it is not guessed from the parameters).
 //!
-//! | | Norse 1.1 | Sinabs 3.1 | Rockpool 3.1 |
-//! | --- | --- | --- | --- |
-//! | decay | `1 - dt²/tau` (file tau is `dt·tau`, Norse #411) | `exp(-dt/tau)`, dt = 1 step | `exp(-dt/tau)`, dt from `r` |
-//! | input gain | `dt²/tau` (`r` ignored) | 1 (`r` ignored) | 1 (`r` only encodes dt) |
-//! | fire | `v > θ`, one spike | `(v > 0)·trunc(v/θ)` spikes | `(v >= θ)·floor(v/θ)` spikes |
-//! | reset | to `v_reset` (or subtract) | `v -= n·θ` | `v -= n·θ` |
-//! | other | | IF: `v = relu(v + θ) - θ` | current `I = β·(I + X)` |
+//! | | Norse 1.1 | Sinabs 3.1 | Rockpool 3.1 | Spyx 1.0 |
+//! | --- | --- | --- | --- | --- |
+//! | decay | `1 - dt²/tau` (file tau is `dt·tau`, Norse #411) | `exp(-dt/tau)`, dt = 1 step | `exp(-dt/tau)`, dt from `r` | `1 - dt/tau` in the file's dtype, clipped to [0, 1], dt = 1 |
+//! | input gain | `dt²/tau` (`r` ignored) | 1 (`r` ignored) | 1 (`r` only encodes dt) | 1 (`r`, `w_in` ignored) |
+//! | fire | `v > θ`, one spike | `(v > 0)·trunc(v/θ)` spikes | `(v >= θ)·floor(v/θ)` spikes | `v[t-1] > θ`, one spike |
+//! | reset | to `v_reset` (or subtract) | `v -= n·θ` | `v -= n·θ` | `v -= s·θ` |
+//! | other | | IF: `v = relu(v + θ) - θ` | current `I = β·(I + X)` | CubaLIF: `v = β·(v - s·θ) + I` |
+//!
+//! Spyx (`spyx/nn.py`, `spyx/nir.py` of spyx 1.0.0) fires on the membrane stored by the
+//! previous step: `s = H(V - θ); V = β·V + x - s·θ` (LIF; IF with β = 1), and for CuBaLIF
+//! `s = H(V - θ); V = V - s·θ; I = α·I + x; V = β·V + I`. Its spike train is therefore
+//! snnTorch's subtract / `reset_delay=True` spike train one step later, per layer. Spyx's
+//! recurrent layers feed back this step's spike (computed from `V[t-1]`) and its export wires the
+//! subgraph input through the recurrent weights, so recurrence is rejected; its import drops
+//! NIR `Delay` nodes and accepts `LI` only as half of a `PSU_LIF`, so those are rejected too.
 
 use spikeloom_nir::{Node, Tensor};
 
 use crate::error::LowerError;
-use crate::net::{Convention, Neuron, ResetMode, Semantics, SettingSource, ZeroResetInput};
+use spikeloom_nir::FloatDtype;
+
+use crate::net::{Convention, Layer, Neuron, ResetMode, Semantics, SettingSource, ZeroResetInput};
 use crate::params::Lowered;
 
 /// True for the conventions whose neuron update is `step` below.
 pub(crate) fn is_exporter(convention: Convention) -> bool {
     matches!(
         convention,
-        Convention::Norse | Convention::Sinabs | Convention::Rockpool
+        Convention::Norse | Convention::Sinabs | Convention::Rockpool | Convention::Spyx
     )
 }
 
@@ -49,15 +61,57 @@ pub(crate) fn check_settings(
                 convention.name()
             ),
         ),
-        Convention::Sinabs | Convention::Rockpool if reset != ResetMode::Subtract => bad(
-            "reset",
-            format!(
-                "{} always resets by subtracting the threshold per spike",
-                convention.name()
-            ),
-        ),
+        Convention::Sinabs | Convention::Rockpool | Convention::Spyx
+            if reset != ResetMode::Subtract =>
+        {
+            bad(
+                "reset",
+                format!(
+                    "{} always resets by subtracting the threshold per spike",
+                    convention.name()
+                ),
+            )
+        }
         _ => Ok(()),
     }
+}
+
+/// Rejects layer structure a convention's library does not simulate the way the float engine
+/// would (called on every lowered layer).
+pub(crate) fn check_layer(sem: &Semantics, layer: &Layer) -> Result<(), LowerError> {
+    if sem.convention != Convention::Spyx {
+        return Ok(());
+    }
+    let unsupported = |kind: &str, hint: String| {
+        Err(LowerError::Unsupported {
+            node: layer.name.clone(),
+            kind: kind.into(),
+            hint,
+        })
+    };
+    if let Some(p) = layer.inputs.iter().find(|p| p.delayed) {
+        return unsupported(
+            "recurrent edge",
+            format!(
+                "under --semantics spyx (`{}` closes a cycle): Spyx's RLIF/RCuBaLIF feed back the \
+                 spike of the same step (fired from the previous membrane), which a delayed edge \
+                 does not model, and Spyx's export wires the subgraph input through the recurrent \
+                 weights",
+                p.origin
+            ),
+        );
+    }
+    if let Some(p) = layer.inputs.iter().find(|p| !p.source_delay.is_empty()) {
+        return unsupported(
+            "Delay",
+            format!(
+                "under --semantics spyx (on the path through `{}`): Spyx's NIR import drops Delay \
+                 nodes",
+                p.origin
+            ),
+        );
+    }
+    Ok(())
 }
 
 /// Lowers one neuron node under an exporter convention; `None` for snntorch / nir-euler.
@@ -78,12 +132,7 @@ pub(crate) fn lower_neuron(
         Convention::Norse => cx.norse(node)?,
         Convention::Sinabs => cx.sinabs(node)?,
         Convention::Rockpool => cx.rockpool(node)?,
-        Convention::Spyx => {
-            return Err(LowerError::Option {
-                option: "semantics".into(),
-                detail: "the spyx convention is not implemented yet".into(),
-            })
-        }
+        Convention::Spyx => cx.spyx(node)?,
     };
     let (neuron, gain) = parts;
     Ok(Some(Lowered {
@@ -313,6 +362,85 @@ impl Cx<'_> {
         }
     }
 
+    /// Spyx (`spyx.nir.from_nir`): `beta = 1 - dt/tau`, `alpha = 1 - dt/tau_syn`, unit gain.
+    fn spyx(&self, node: &Node) -> Result<(Neuron, Vec<f64>), LowerError> {
+        let one = vec![1.0; self.size];
+        let no_leak = |v_leak: &Tensor| {
+            self.require("v_leak", v_leak, 0.0, "ignores it on import (and writes 0)")
+        };
+        match node {
+            Node::Lif {
+                tau,
+                v_leak,
+                v_threshold,
+                v_reset,
+                ..
+            } => {
+                no_leak(v_leak)?;
+                let beta = self.spyx_decays("tau", tau)?;
+                Ok((self.spiking(beta, v_threshold, v_reset)?, one))
+            }
+            Node::If {
+                v_threshold,
+                v_reset,
+                ..
+            } => Ok((self.spiking(one.clone(), v_threshold, v_reset)?, one)),
+            Node::CubaLif {
+                tau_syn,
+                tau_mem,
+                v_leak,
+                v_threshold,
+                v_reset,
+                ..
+            } => {
+                no_leak(v_leak)?;
+                let neuron = Neuron::CubaLif {
+                    alpha: self.spyx_decays("tau_syn", tau_syn)?,
+                    beta: self.spyx_decays("tau_mem", tau_mem)?,
+                    threshold: self.vals("v_threshold", v_threshold)?,
+                    v_reset: self.vals("v_reset", v_reset)?,
+                    reset: self.sem.reset,
+                    reset_delay: false,
+                };
+                Ok((neuron, one))
+            }
+            other => Err(self.unsupported(
+                crate::graph::kind(other),
+                "with --semantics spyx only LIF, IF and CubaLIF are supported (Spyx imports LI only \
+                 as the reset-free PSU_LIF, LI followed by Threshold)"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Spyx's import: `1 - dt/tau` computed by numpy in the stored dtype (f32 files in f32), made
+    /// f32 by JAX, clipped to [0, 1] every step (tau = inf gives 1, tau = 0 gives 0).
+    fn spyx_decays(&self, param: &str, tau: &Tensor) -> Result<Vec<f64>, LowerError> {
+        let dt = self.sem.dt;
+        let taus = match tau.len() {
+            n if n == self.size => tau.data.clone(),
+            1 => vec![tau.data[0]; self.size],
+            n => {
+                return Err(self.err(
+                    param,
+                    format!("has {n} values, the node has {} neurons", self.size),
+                ))
+            }
+        };
+        taus.iter()
+            .map(|t| {
+                let decay = match tau.dtype {
+                    FloatDtype::F32 => 1.0f32 - dt as f32 / *t as f32,
+                    FloatDtype::F64 => (1.0 - dt / t) as f32,
+                };
+                if decay.is_nan() {
+                    return Err(self.err(param, format!("time constant {t} gives no decay")));
+                }
+                Ok(f64::from(decay.clamp(0.0, 1.0)))
+            })
+            .collect()
+    }
+
     /// The step the model used: the user's/metadata's dt, else recovered from Rockpool's
     /// `r = tau·exp(-dt/tau)/dt` (`a = dt/tau` solves `a·e^a = 1/r`), consistent over neurons.
     fn rockpool_dt(&self, tau: &Tensor, r: &Tensor) -> Result<f64, LowerError> {
@@ -362,7 +490,7 @@ fn dt_given(sem: &Semantics) -> bool {
 }
 
 /// Principal branch of Lambert W for `x > 0` (`w·e^w = x`), by Newton's method.
-fn lambert_w0(x: f64) -> f64 {
+pub(crate) fn lambert_w0(x: f64) -> f64 {
     let mut w = if x < 1.0 {
         x
     } else {
@@ -396,6 +524,9 @@ pub(crate) fn step(
     rec: Option<f32>,
 ) -> (f32, f32, u8) {
     let x = rec.map_or(x, |r| x + r);
+    if convention == Convention::Spyx {
+        return spyx_step(neuron, i, (u_prev, i_prev), x);
+    }
     match neuron {
         Neuron::Lif {
             beta,
@@ -455,6 +586,42 @@ pub(crate) fn step(
                 _ => b * u_prev + x,
             };
             (u, 0.0, 0)
+        }
+    }
+}
+
+/// Spyx's neuron step (`spyx.nn.LIF`/`IF`/`CuBaLIF.__call__`): the spike comes from the
+/// membrane stored by the previous step, `H(V - θ)`, and is subtracted in this step, in Spyx's
+/// f32 operation order. Recurrence never reaches here (`check_layer`).
+fn spyx_step(neuron: &Neuron, i: usize, (u_prev, i_prev): (f32, f32), x: f32) -> (f32, f32, u8) {
+    match neuron {
+        Neuron::Lif {
+            beta, threshold, ..
+        } => {
+            let (b, th) = (beta[i] as f32, threshold[i] as f32);
+            let s = u_prev - th > 0.0;
+            // V = beta*V + x - s*thr (IF: beta = 1, and 1*V == V exactly).
+            let u = b * u_prev + x - if s { th } else { 0.0 };
+            (u, 0.0, u8::from(s))
+        }
+        Neuron::CubaLif {
+            alpha,
+            beta,
+            threshold,
+            ..
+        } => {
+            let (a, b, th) = (alpha[i] as f32, beta[i] as f32, threshold[i] as f32);
+            let s = u_prev - th > 0.0;
+            // The reset comes before the leak: V = beta*(V - s*thr) + (alpha*I + x).
+            let v = u_prev - if s { th } else { 0.0 };
+            let cur = a * i_prev + x;
+            (b * v + cur, cur, u8::from(s))
+        }
+        // `Cx::spyx` lowers no read-outs; keep them total: a leaky integrator.
+        Neuron::Li { beta } => (beta[i] as f32 * u_prev + x, 0.0, 0),
+        Neuron::CubaLi { alpha, beta } => {
+            let cur = alpha[i] as f32 * i_prev + x;
+            (beta[i] as f32 * u_prev + cur, cur, 0)
         }
     }
 }
@@ -545,6 +712,135 @@ mod tests {
             step(Convention::Norse, &n, 0, (0.5, 0.0), -5.0, None).0,
             -4.5
         );
+    }
+
+    fn spyx_lif(beta: f64, threshold: f64) -> Neuron {
+        Neuron::Lif {
+            beta: vec![beta],
+            threshold: vec![threshold],
+            v_reset: vec![0.0],
+            reset: ResetMode::Subtract,
+            reset_delay: false,
+            zero_input: ZeroResetInput::Keep,
+        }
+    }
+
+    #[test]
+    fn spyx_fires_on_the_previous_membrane() {
+        // Dyadic values: every f32 operation below is exact.
+        let n = spyx_lif(0.5, 1.0);
+        // U = 0.5*0.5 + 2 = 2.25 is above threshold, but the spike waits for the next step.
+        assert_eq!(
+            step(Convention::Spyx, &n, 0, (0.5, 0.0), 2.0, None),
+            (2.25, 0.0, 0)
+        );
+        // Next step: spike from 2.25 > 1, and V = 0.5*2.25 + 0.25 - 1 = 0.375.
+        assert_eq!(
+            step(Convention::Spyx, &n, 0, (2.25, 0.0), 0.25, None),
+            (0.375, 0.0, 1)
+        );
+        // Exactly at threshold: H(0) = 0.
+        assert_eq!(
+            step(Convention::Spyx, &n, 0, (1.0, 0.0), 0.0, None),
+            (0.5, 0.0, 0)
+        );
+    }
+
+    #[test]
+    fn spyx_cubalif_resets_before_the_leak() {
+        let n = Neuron::CubaLif {
+            alpha: vec![0.5],
+            beta: vec![0.5],
+            threshold: vec![1.0],
+            v_reset: vec![0.0],
+            reset: ResetMode::Subtract,
+            reset_delay: false,
+        };
+        // s = H(1.5 - 1) = 1; V = 1.5 - 1 = 0.5; I = 0.5*0.5 + 0.25 = 0.5; V = 0.5*0.5 + 0.5.
+        // (snnTorch's order, beta*V + I - thr, would give 0.25.)
+        assert_eq!(
+            step(Convention::Spyx, &n, 0, (1.5, 0.5), 0.25, None),
+            (0.75, 0.5, 1)
+        );
+    }
+
+    #[test]
+    fn spyx_decays_follow_its_import() {
+        let sem = Semantics {
+            convention: Convention::Spyx,
+            dt: 1.0,
+            reset: ResetMode::Subtract,
+            reset_delay: false,
+            provenance: Vec::new(),
+        };
+        let cx = Cx {
+            node: "lif",
+            size: 4,
+            sem: &sem,
+        };
+        let tau = Tensor {
+            shape: vec![4],
+            data: vec![4.0, f64::INFINITY, 0.5, 1.0],
+            dtype: FloatDtype::F32,
+        };
+        // 1 - 1/4, 1 - 0, clip(1 - 2) = 0, 1 - 1.
+        assert_eq!(
+            cx.spyx_decays("tau", &tau).unwrap(),
+            vec![0.75, 1.0, 0.0, 0.0]
+        );
+        // f32 tau: computed in f32; numpy: float(1 - 1/np.float32([3.0]))[0] = 0.6666666269302368.
+        let third = Tensor {
+            shape: vec![1],
+            data: vec![3.0],
+            dtype: FloatDtype::F32,
+        };
+        let got = Cx { size: 1, ..cx }.spyx_decays("tau", &third).unwrap();
+        assert_eq!(got, vec![0.666_666_626_930_236_8]);
+        let nan = Tensor {
+            shape: vec![1],
+            data: vec![f64::NAN],
+            dtype: FloatDtype::F64,
+        };
+        assert!(Cx { size: 1, ..cx }.spyx_decays("tau", &nan).is_err());
+    }
+
+    #[test]
+    fn spyx_rejects_recurrence_and_delays() {
+        let sem = Semantics {
+            convention: Convention::Spyx,
+            dt: 1.0,
+            reset: ResetMode::Subtract,
+            reset_delay: false,
+            provenance: Vec::new(),
+        };
+        let projection = |delayed: bool, source_delay: Vec<usize>| crate::net::Projection {
+            source: crate::net::Source::Layer(0),
+            weight: vec![1.0],
+            source_size: 1,
+            delayed,
+            source_delay,
+            origin: "w".into(),
+            conv: None,
+        };
+        let layer = |p| Layer {
+            name: "lif".into(),
+            size: 1,
+            shape: vec![1],
+            inputs: vec![p],
+            bias: vec![0.0],
+            neuron: spyx_lif(0.5, 1.0),
+        };
+        let err = check_layer(&sem, &layer(projection(true, Vec::new()))).unwrap_err();
+        assert!(err.to_string().contains("closes a cycle"), "{err}");
+        let err = check_layer(&sem, &layer(projection(false, vec![2]))).unwrap_err();
+        assert!(err.to_string().contains("Delay"), "{err}");
+        assert!(check_layer(&sem, &layer(projection(false, Vec::new()))).is_ok());
+        let snn = Semantics {
+            convention: Convention::Snntorch,
+            ..sem
+        };
+        assert!(check_layer(&snn, &layer(projection(true, Vec::new()))).is_ok());
+        assert!(check_settings(Convention::Spyx, ResetMode::Zero, false).is_err());
     }
 
     #[test]

@@ -12,10 +12,10 @@ use crate::error::LowerError;
 pub(crate) enum Role {
     Input,
     Output,
-    /// Stateful node with its own layer (LIF, CubaLIF, IF, LI, I).
+    /// Stateful node with its own layer (LIF, CubaLIF, IF, LI, CubaLI, I, Threshold).
     Neuron,
-    /// Stateless linear node folded into projections (Affine, Linear, Scale, Flatten, Conv,
-    /// pooling).
+    /// Linear node folded into projections (Affine, Linear, Scale, Flatten, Conv, pooling, and
+    /// Delay, which becomes the per-source delays of the projections through it).
     Synapse,
     /// Anything the float reference does not lower yet; the hint says why.
     Unsupported(&'static str),
@@ -32,6 +32,7 @@ pub(crate) fn role(node: &Node) -> Role {
         Node::Output { .. } => Role::Output,
         Node::Lif { .. }
         | Node::CubaLif { .. }
+        | Node::CubaLi { .. }
         | Node::If { .. }
         | Node::Li { .. }
         | Node::Integrator { .. }
@@ -43,13 +44,8 @@ pub(crate) fn role(node: &Node) -> Role {
         | Node::Conv1d { .. }
         | Node::Conv2d { .. }
         | Node::SumPool2d { .. }
-        | Node::AvgPool2d { .. } => Role::Synapse,
-        Node::Delay { .. } => Role::Unsupported(
-            "explicit Delay nodes are not supported; only the implicit one-step delay of recurrent edges is",
-        ),
-        Node::CubaLi { .. } => Role::Unsupported(
-            "CubaLI read-outs are not supported yet; export the read-out as LI, or as CubaLIF and read its membrane",
-        ),
+        | Node::AvgPool2d { .. }
+        | Node::Delay { .. } => Role::Synapse,
         Node::Graph(_) => Role::Unsupported(
             "nested graphs must be flattened first (spikeloom_nir::flatten_subgraphs)",
         ),
@@ -160,6 +156,19 @@ fn neuron_param_len(node: &Node) -> usize {
             v_threshold,
             v_reset,
         } => vec![r.len(), v_threshold.len(), v_reset.len()],
+        Node::CubaLi {
+            tau_syn,
+            tau_mem,
+            r,
+            v_leak,
+            w_in,
+        } => vec![
+            tau_syn.len(),
+            tau_mem.len(),
+            r.len(),
+            v_leak.len(),
+            w_in.len(),
+        ],
         Node::Li { tau, r, v_leak } => vec![tau.len(), r.len(), v_leak.len()],
         Node::Integrator { r } => vec![r.len()],
         Node::Threshold { threshold } => vec![threshold.len()],
@@ -222,7 +231,11 @@ impl<'t, 'g> Sizes<'t, 'g> {
                 Some(matrix_dims(name, weight)?.0)
             }
             Node::Scale { scale } if scale.len() > 1 => Some(scale.len()),
-            Node::Scale { .. } | Node::Flatten { .. } | Node::Output { .. } => None,
+            Node::Delay { delay } if delay.len() > 1 => Some(delay.len()),
+            Node::Scale { .. }
+            | Node::Delay { .. }
+            | Node::Flatten { .. }
+            | Node::Output { .. } => None,
             Node::Conv1d { .. }
             | Node::Conv2d { .. }
             | Node::SumPool2d { .. }

@@ -4,6 +4,12 @@
 //! until the end so Flatten/Scale chains do not build dense `n x n` matrices; a convolution of a
 //! source stays a shared kernel (`Map::Conv`) unless it is composed with something that is not
 //! a per-channel scale, then it is unrolled.
+//!
+//! A NIR `Delay` does not change a map: it moves the term to a key with per-source-element
+//! delays (`TermKey::delay`), which the following linear nodes leave alone. That is exact when
+//! every source element reaches the Delay's elements through non-zero weights only at one
+//! delay (always true right after a source, or after Flatten/Scale/non-overlapping pooling, or
+//! for a uniform delay); other placements are rejected by `Expr::delayed`.
 
 use std::collections::BTreeMap;
 
@@ -227,6 +233,37 @@ fn scale_kernel(g: &ConvGeometry, kernel: &[f64], scales: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// The delay of every source element (column) of `map`, given the delay of every target
+/// element (row): the common delay of the rows it reaches with a non-zero weight (0 when it
+/// reaches none). `Err((column, delay, other delay))` when the rows disagree.
+fn source_delays(map: &Map, steps: &[usize]) -> Result<Vec<usize>, (usize, usize, usize)> {
+    let cols = map.cols();
+    if let Some(first) = steps.first() {
+        if steps.iter().all(|d| d == first) {
+            return Ok(vec![*first; cols]);
+        }
+    }
+    match map {
+        Map::Identity(_) | Map::Diag(_) => Ok(steps.to_vec()),
+        _ => {
+            let dense = map.to_dense();
+            let mut out: Vec<Option<usize>> = vec![None; cols];
+            for (r, row) in dense.chunks(cols.max(1)).enumerate() {
+                for (c, w) in row.iter().enumerate() {
+                    if *w == 0.0 {
+                        continue;
+                    }
+                    match out[c] {
+                        Some(d) if d != steps[r] => return Err((c, d, steps[r])),
+                        _ => out[c] = Some(steps[r]),
+                    }
+                }
+            }
+            Ok(out.into_iter().map(|d| d.unwrap_or(0)).collect())
+        }
+    }
+}
+
 fn add_dense(a: &[f64], b: &[f64]) -> Vec<f64> {
     a.iter().zip(b).map(|(x, y)| x + y).collect()
 }
@@ -240,11 +277,28 @@ pub(crate) struct Term {
     pub(crate) origins: Vec<String>,
 }
 
-/// `y = Σ_src map_src · s_src + bias`, sources keyed by NIR node name.
+/// Which spikes a term reads: a source (NIR node name) and the delay in steps of each source
+/// element (empty: no delay). Contributions of one source at different delays stay apart.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct TermKey {
+    pub(crate) source: String,
+    pub(crate) delay: Vec<usize>,
+}
+
+impl TermKey {
+    fn plain(source: &str) -> TermKey {
+        TermKey {
+            source: source.to_string(),
+            delay: Vec::new(),
+        }
+    }
+}
+
+/// `y = Σ_src map_src · s_src(t - delay_src) + bias`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Expr {
     pub(crate) size: usize,
-    pub(crate) terms: BTreeMap<String, Term>,
+    pub(crate) terms: BTreeMap<TermKey, Term>,
     pub(crate) bias: Vec<f64>,
 }
 
@@ -257,7 +311,7 @@ impl Expr {
         };
         Expr {
             size,
-            terms: BTreeMap::from([(name.to_string(), term)]),
+            terms: BTreeMap::from([(TermKey::plain(name), term)]),
             bias: vec![0.0; size],
         }
     }
@@ -271,22 +325,11 @@ impl Expr {
         }
     }
 
-    /// Adds `other` (same size) into `self`; contributions of the same source are summed.
+    /// Adds `other` (same size) into `self`; contributions of the same source at the same
+    /// delays are summed.
     pub(crate) fn add(&mut self, other: &Expr) {
-        for (src, term) in &other.terms {
-            match self.terms.get_mut(src) {
-                Some(mine) => {
-                    mine.map = mine.map.add(&term.map);
-                    for o in &term.origins {
-                        if !mine.origins.contains(o) {
-                            mine.origins.push(o.clone());
-                        }
-                    }
-                }
-                None => {
-                    self.terms.insert(src.clone(), term.clone());
-                }
-            }
+        for (key, term) in &other.terms {
+            self.add_term(key, term);
         }
         self.bias
             .iter_mut()
@@ -294,16 +337,86 @@ impl Expr {
             .for_each(|(a, b)| *a += b);
     }
 
+    fn add_term(&mut self, key: &TermKey, term: &Term) {
+        match self.terms.get_mut(key) {
+            Some(mine) => {
+                mine.map = mine.map.add(&term.map);
+                for o in &term.origins {
+                    if !mine.origins.contains(o) {
+                        mine.origins.push(o.clone());
+                    }
+                }
+            }
+            None => {
+                self.terms.insert(key.clone(), term.clone());
+            }
+        }
+    }
+
+    /// The expression seen through a NIR `Delay` of `steps[k]` steps on element `k`: each
+    /// term's source elements get the delay of the elements they reach. Errors (with the
+    /// reason) when a source element reaches elements of different delays, or a biased
+    /// element is delayed (a delayed constant would be missing for its first steps).
+    pub(crate) fn delayed(&self, steps: &[usize], node: &str) -> Result<Expr, String> {
+        debug_assert_eq!(steps.len(), self.size);
+        if let Some(k) = (0..self.size).find(|&k| steps[k] > 0 && self.bias[k] != 0.0) {
+            return Err(format!(
+                "element {k} carries a constant bias ({}) from an Affine or convolution before the \
+                 Delay; a delayed constant is zero for its first {} steps, which a bias cannot \
+                 express; place the Delay before the biased node",
+                self.bias[k], steps[k]
+            ));
+        }
+        let mut out = Expr::zero(self.size);
+        out.bias = self.bias.clone();
+        for (key, term) in &self.terms {
+            let per_source = source_delays(&term.map, steps).map_err(|(j, a, b)| {
+                format!(
+                    "element {j} of source `{}` reaches Delay elements with different delays \
+                     ({a} and {b} steps) through `{}`; per-source delays cannot express that; \
+                     place the Delay directly after the source (or use one delay value)",
+                    key.source,
+                    if term.origins.is_empty() {
+                        key.source.clone()
+                    } else {
+                        term.origins.join(" -> ")
+                    }
+                )
+            })?;
+            let delay: Vec<usize> = if key.delay.is_empty() {
+                per_source
+            } else {
+                key.delay
+                    .iter()
+                    .zip(&per_source)
+                    .map(|(a, b)| a + b)
+                    .collect()
+            };
+            let key = TermKey {
+                source: key.source.clone(),
+                delay: if delay.iter().all(|d| *d == 0) {
+                    Vec::new()
+                } else {
+                    delay
+                },
+            };
+            let mut term = term.clone();
+            term.origins.push(node.to_string());
+            out.add_term(&key, &term);
+        }
+        Ok(out)
+    }
+
     /// `outer · self + bias`, recording `node` as an origin of every term.
     pub(crate) fn transform(&self, outer: &Map, bias: Option<&[f64]>, node: &str) -> Expr {
         let terms = self
             .terms
             .iter()
-            .map(|(src, term)| {
+            .map(|(key, term)| {
                 let mut origins = term.origins.clone();
                 origins.push(node.to_string());
                 (
-                    src.clone(),
+                    key.clone(),
                     Term {
                         map: term.map.then(outer),
                         origins,
@@ -351,15 +464,16 @@ mod tests {
     fn sums_merge_per_source_and_densify_only_when_needed() {
         let mut a = Expr::source("x", 2);
         a.add(&Expr::source("x", 2));
-        assert_eq!(a.terms["x"].map, Map::Diag(vec![2.0, 2.0]));
+        let x = TermKey::plain("x");
+        assert_eq!(a.terms[&x].map, Map::Diag(vec![2.0, 2.0]));
         let b = Expr::source("x", 2).transform(
             &dense(2, 2, &[0.0, 1.0, 1.0, 0.0]),
             Some(&[1.0, 2.0]),
             "w",
         );
         a.add(&b);
-        assert_eq!(a.terms["x"].map, dense(2, 2, &[2.0, 1.0, 1.0, 2.0]));
-        assert_eq!(a.terms["x"].origins, vec!["w".to_string()]);
+        assert_eq!(a.terms[&x].map, dense(2, 2, &[2.0, 1.0, 1.0, 2.0]));
+        assert_eq!(a.terms[&x].origins, vec!["w".to_string()]);
         assert_eq!(a.bias, vec![1.0, 2.0]);
     }
 }

@@ -5,6 +5,11 @@
 //! S -> L when spikes of S reach L through synapse nodes); edges that close a cycle (back edges
 //! of that search) read the previous step's spikes, all others the current step's. Layers are in
 //! reverse post-order of the search, so every non-delayed projection reads an earlier layer.
+//!
+//! A NIR `Delay` (`y(t) = x(t - delay)`, seconds) becomes `Projection::source_delay` of every
+//! projection whose path passes through it: `delay / dt` must be a whole number of steps
+//! (relative tolerance 1e-6), and each source element must reach the Delay at one delay (see
+//! `linmap`), else the node is rejected with the reason.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,8 +20,8 @@ use crate::error::LowerError;
 use crate::graph::{kind, matrix_dims, role, Role, Sizes, Topology};
 use crate::linmap::{Expr, Map};
 use crate::net::{FloatNet, Layer, Neuron, Projection, Source, ZeroResetInput};
-use crate::params::{lower_neuron, Lowered};
-use crate::semantics::{resolve, SemanticsOptions};
+use crate::params::{current_lag, lower_neuron, Lowered};
+use crate::semantics::{resolve_for_graph, SemanticsOptions};
 
 /// Lowers a NIR graph to the layered float network. Nested `NIRGraph` nodes are inlined first
 /// (`spikeloom_nir::flatten_subgraphs`); semantics come from `opts`, else the top-level
@@ -37,7 +42,7 @@ pub fn lower(graph: &Graph, opts: &SemanticsOptions) -> Result<FloatNet, LowerEr
 }
 
 fn lower_flat(graph: &Graph, opts: &SemanticsOptions) -> Result<FloatNet, LowerError> {
-    let semantics = resolve(opts, &graph.metadata)?;
+    let semantics = resolve_for_graph(opts, graph)?;
     let topo = Topology::new(graph)?;
     let input = single_input(&topo)?;
     let output = output_neuron(&topo)?;
@@ -49,6 +54,7 @@ fn lower_flat(graph: &Graph, opts: &SemanticsOptions) -> Result<FloatNet, LowerE
         sizes: Sizes::new(&topo, &shapes),
         memo: BTreeMap::new(),
         stack: Vec::new(),
+        dt: semantics.dt,
     };
     let input_size = builder.sizes.of(input)?;
     let mut neurons: BTreeMap<&str, (Expr, Lowered)> = BTreeMap::new();
@@ -77,9 +83,11 @@ fn lower_flat(graph: &Graph, opts: &SemanticsOptions) -> Result<FloatNet, LowerE
         .iter()
         .map(|name| {
             let (expr, lowered) = neurons.remove(name).expect("ordered neurons exist");
-            build_layer(name, expr, lowered, input, &index, &back_edges)
+            let lag = current_lag(&lowered.neuron, &semantics);
+            build_layer(name, expr, lowered, lag, input, &index, &back_edges)
+                .and_then(|layer| crate::exporters::check_layer(&semantics, &layer).map(|()| layer))
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     Ok(FloatNet {
         input_size,
         layers,
@@ -181,9 +189,12 @@ fn output_neuron<'g>(topo: &Topology<'g>) -> Result<&'g str, LowerError> {
     }
 }
 
-/// LI and I nodes emit a membrane, not spikes: they may only feed the Output node.
+/// LI, CubaLI and I nodes emit a membrane, not spikes: they may only feed the Output node.
 fn check_readout_position(topo: &Topology<'_>, name: &str, node: &Node) -> Result<(), LowerError> {
-    if !matches!(node, Node::Li { .. } | Node::Integrator { .. }) {
+    if !matches!(
+        node,
+        Node::Li { .. } | Node::CubaLi { .. } | Node::Integrator { .. }
+    ) {
         return Ok(());
     }
     match topo.succs(name).iter().find(|s| role(topo.node(s)) != Role::Output) {
@@ -205,6 +216,8 @@ struct ExprBuilder<'t, 'g> {
     sizes: Sizes<'t, 'g>,
     memo: BTreeMap<&'g str, Expr>,
     stack: Vec<&'g str>,
+    /// Time step in seconds (NIR `Delay` values are seconds).
+    dt: f64,
 }
 
 impl<'g> ExprBuilder<'_, 'g> {
@@ -365,6 +378,18 @@ impl<'g> ExprBuilder<'_, 'g> {
                 };
                 self.conv(name, spec, &weight.data, &bias.data)
             }
+            Node::Delay { delay } => {
+                let size = self.sizes.of(name)?;
+                let steps = delay_steps(name, delay, size, self.dt)?;
+                let input = self.sum_of_preds(name, size)?;
+                input
+                    .delayed(&steps, name)
+                    .map_err(|hint| LowerError::Unsupported {
+                        node: name.to_string(),
+                        kind: "Delay".into(),
+                        hint,
+                    })
+            }
             Node::SumPool2d {
                 kernel_size,
                 stride,
@@ -456,6 +481,58 @@ impl<'g> ExprBuilder<'_, 'g> {
     }
 }
 
+/// Relative tolerance of a delay's whole number of steps (f32 delays like 0.001 s with
+/// dt = 1e-4 give 10.0000005).
+const DELAY_STEP_TOLERANCE: f64 = 1e-6;
+
+/// A `Delay` node's delays in steps, one per element (a single value broadcasts).
+fn delay_steps(
+    name: &str,
+    delay: &spikeloom_nir::Tensor,
+    size: usize,
+    dt: f64,
+) -> Result<Vec<usize>, LowerError> {
+    let values = match delay.len() {
+        n if n == size => delay.data.clone(),
+        1 => vec![delay.data[0]; size],
+        n => {
+            return Err(LowerError::Shape {
+                node: name.to_string(),
+                detail: format!("delay has {n} values for {size} elements"),
+            })
+        }
+    };
+    let err = |detail: String| LowerError::Parameter {
+        node: name.to_string(),
+        param: "delay".into(),
+        detail,
+    };
+    values
+        .iter()
+        .map(|&seconds| {
+            if !seconds.is_finite() || seconds < 0.0 {
+                return Err(err(format!(
+                    "{seconds} s is not a non-negative finite time"
+                )));
+            }
+            let steps = seconds / dt;
+            let whole = steps.round();
+            if (steps - whole).abs() > DELAY_STEP_TOLERANCE * whole.max(1.0) {
+                return Err(err(format!(
+                    "{seconds} s is {steps} steps of dt = {dt} s, not a whole number of steps; \
+                     set --dt to a step that divides every delay"
+                )));
+            }
+            if whole > f64::from(u32::MAX) {
+                return Err(err(format!(
+                    "{seconds} s is {whole} steps of dt = {dt} s, more than the 2^32-1 supported"
+                )));
+            }
+            Ok(whole as usize)
+        })
+        .collect()
+}
+
 type BackEdges<'g> = BTreeSet<(&'g str, &'g str)>;
 
 /// Depth-first search from the input over the neuron graph: layer order and delayed edges.
@@ -465,9 +542,9 @@ fn evaluation_order<'g>(
 ) -> (Vec<&'g str>, BackEdges<'g>) {
     let mut succ: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (name, (expr, _)) in neurons {
-        for src in expr.terms.keys() {
+        for key in expr.terms.keys() {
             let src = neurons
-                .get_key_value(src.as_str())
+                .get_key_value(key.source.as_str())
                 .map(|(k, _)| *k)
                 .unwrap_or(input);
             succ.entry(src).or_default().push(name);
@@ -520,19 +597,23 @@ impl<'g> Dfs<'_, 'g> {
     }
 }
 
+/// One layer from its neuron and input expression. `lag` delays every input by that many
+/// steps (CubaLI under nir-euler), which is exact only without a constant drive.
 fn build_layer(
     name: &str,
     expr: Expr,
     lowered: Lowered,
+    lag: usize,
     input: &str,
     index: &BTreeMap<&str, usize>,
     back_edges: &BackEdges<'_>,
-) -> Layer {
+) -> Result<Layer, LowerError> {
     let gain = &lowered.gain;
     let inputs: Vec<Projection> = expr
         .terms
         .into_iter()
-        .map(|(src, term)| {
+        .map(|(key, term)| {
+            let src = key.source;
             let source_size = term.map.cols();
             let (weight, conv) = match term.map.scale_rows(gain) {
                 Map::Conv(geometry, kernel) => (kernel, Some(geometry)),
@@ -548,24 +629,40 @@ fn build_layer(
             } else {
                 term.origins.join(" + ")
             };
+            let source_delay = match (key.delay.is_empty(), lag) {
+                (true, 0) => Vec::new(),
+                (true, lag) => vec![lag; source_size],
+                (false, lag) => key.delay.iter().map(|d| d + lag).collect(),
+            };
             Projection {
                 source,
                 weight,
                 source_size,
                 delayed: back_edges.contains(&(src.as_str(), name)),
-                source_delay: Vec::new(),
+                source_delay,
                 origin,
                 conv,
             }
         })
         .collect();
-    let bias = expr
+    let bias: Vec<f64> = expr
         .bias
         .iter()
         .zip(gain)
         .zip(&lowered.leak_bias)
         .map(|((b, g), l)| b * g + l)
         .collect();
+    if lag > 0 && bias.iter().any(|b| *b != 0.0) {
+        return Err(LowerError::Unsupported {
+            node: name.to_string(),
+            kind: "CubaLI".into(),
+            hint: "under nir-euler the membrane integrates the previous step's current, which is \
+                   expressed by feeding the neuron one step late; a constant input (an Affine or \
+                   convolution bias) cannot be delayed that way; use a Linear, or --semantics \
+                   snntorch"
+                .into(),
+        });
+    }
     let mut neuron = lowered.neuron;
     if let Neuron::Lif { zero_input, .. } = &mut neuron {
         // snnTorch's RLeaky drops the step's input on a zero reset, Leaky keeps it.
@@ -573,12 +670,12 @@ fn build_layer(
             *zero_input = ZeroResetInput::Drop;
         }
     }
-    Layer {
+    Ok(Layer {
         name: name.to_string(),
         size: lowered.size,
         shape: lowered.shape,
         inputs,
         bias,
         neuron,
-    }
+    })
 }

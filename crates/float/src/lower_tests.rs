@@ -438,19 +438,6 @@ fn err_of(g: &Graph) -> LowerError {
 
 #[test]
 fn unsupported_nodes_are_named() {
-    let mut g = two_layer();
-    g.nodes.insert(
-        "fc2".into(),
-        Node::Delay {
-            delay: vec64(&[1e-3]),
-        },
-    );
-    let err = err_of(&g);
-    assert!(
-        matches!(&err, LowerError::Unsupported { node, kind, .. } if node == "fc2" && kind == "Delay"),
-        "{err}"
-    );
-
     // An LI in the middle of the net.
     let mut g = two_layer();
     g.nodes.insert(
@@ -632,4 +619,246 @@ fn nir_euler_keeps_f64_decay_and_resets_to_v_reset_immediately() {
         },
     );
     assert!(matches!(lower(&g, &opts), Err(LowerError::Parameter { param, .. }) if param == "tau"));
+}
+
+/// `two_layer` with a Delay node `d` of `delay` seconds spliced in between `from` and `to`.
+fn with_delay(from: &str, to: &str, delay: &[f64]) -> Graph {
+    let mut g = two_layer();
+    g.nodes.insert(
+        "d".into(),
+        Node::Delay {
+            delay: vec64(delay),
+        },
+    );
+    g.edges.retain(|(a, b)| !(a == from && b == to));
+    g.edges.push((from.into(), "d".into()));
+    g.edges.push(("d".into(), to.into()));
+    g
+}
+
+#[test]
+fn delays_become_per_source_delays_of_the_projection() {
+    // Right after a neuron layer: per element = per source neuron (f32-ish seconds round).
+    let g = with_delay("lif1", "fc2", &[1e-4, 0.0, 3.0000001e-4]);
+    let net = lower(&g, &SemanticsOptions::default()).unwrap();
+    let p = &net.layers[1].inputs[0];
+    assert_eq!(
+        (p.source, p.source_delay.clone()),
+        (Source::Layer(0), vec![1, 0, 3])
+    );
+    assert_eq!(
+        p.weight,
+        vec![1., -1., 2.],
+        "a Delay does not change weights"
+    );
+    assert!(net.layers[0].inputs[0].source_delay.is_empty());
+    // After the Input: the first layer's projection; a scalar delay broadcasts.
+    let g = with_delay("input", "fc1", &[2e-4]);
+    let net = lower(&g, &SemanticsOptions::default()).unwrap();
+    assert_eq!(net.layers[0].inputs[0].source_delay, vec![2, 2]);
+    // After a Linear with one delay value: every source gets it. After an Affine: the bias
+    // would be delayed too, which a projection cannot express.
+    let g = with_delay("fc2", "lif2", &[5e-4]);
+    let net = lower(&g, &SemanticsOptions::default()).unwrap();
+    assert_eq!(net.layers[1].inputs[0].source_delay, vec![5, 5, 5]);
+    let err = lower(
+        &with_delay("fc1", "lif1", &[1e-4]),
+        &SemanticsOptions::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, LowerError::Unsupported { node, kind, hint } if node == "d" && kind == "Delay" && hint.contains("bias")),
+        "{err}"
+    );
+    // A zero delay after an Affine is harmless.
+    let net = lower(
+        &with_delay("fc1", "lif1", &[0.0]),
+        &SemanticsOptions::default(),
+    )
+    .unwrap();
+    assert!(net.layers[0].inputs[0].source_delay.is_empty());
+}
+
+#[test]
+fn delays_that_cannot_be_mapped_are_rejected_with_the_value() {
+    // Not a whole number of steps: names the node, the value and dt.
+    let err = lower(
+        &with_delay("lif1", "fc2", &[1.5e-4]),
+        &SemanticsOptions::default(),
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(&err, LowerError::Parameter { node, param, .. } if node == "d" && param == "delay"),
+        "{err}"
+    );
+    assert!(
+        text.contains("0.00015") && text.contains("0.0001"),
+        "{text}"
+    );
+    // With a dt that divides it, it lowers.
+    let opts = SemanticsOptions {
+        dt: Some(5e-5),
+        ..Default::default()
+    };
+    let net = lower(&with_delay("lif1", "fc2", &[1.5e-4]), &opts).unwrap();
+    assert_eq!(net.layers[1].inputs[0].source_delay, vec![3, 3, 3]);
+    for bad in [-1e-4, f64::INFINITY, f64::NAN] {
+        let err = lower(
+            &with_delay("lif1", "fc2", &[bad]),
+            &SemanticsOptions::default(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, LowerError::Parameter { node, param, .. } if node == "d" && param == "delay"),
+            "{bad}: {err}"
+        );
+    }
+    // After a dense Linear, per-element delays mix: source 0 reaches output 0 only through a
+    // non-zero weight, but a 2x3 map sends every source to both outputs at different delays.
+    let mut g = two_layer();
+    g.nodes.insert(
+        "fc2".into(),
+        Node::Linear {
+            weight: t64(&[2, 3], &[1., 0., 2., 0., 1., 1.]),
+        },
+    );
+    g.nodes.insert("lif2".into(), snn_lif(&[0.75, 0.5], 2.0));
+    g.nodes.insert("output".into(), output(2));
+    g.nodes.insert(
+        "d".into(),
+        Node::Delay {
+            delay: vec64(&[1e-4, 2e-4]),
+        },
+    );
+    g.edges.retain(|(a, _)| a != "fc2");
+    g.edges.push(("fc2".into(), "d".into()));
+    g.edges.push(("d".into(), "lif2".into()));
+    let err = err_of(&g);
+    assert!(
+        matches!(&err, LowerError::Unsupported { node, hint, .. } if node == "d" && hint.contains("element 2 of source `lif1`")),
+        "{err}"
+    );
+    // Where each source reaches one delay only, the per-element delays map exactly.
+    g.nodes.insert(
+        "fc2".into(),
+        Node::Linear {
+            weight: t64(&[2, 3], &[1., 0., 2., 0., 1., 0.]),
+        },
+    );
+    let net = lower(&g, &SemanticsOptions::default()).unwrap();
+    assert_eq!(net.layers[1].inputs[0].source_delay, vec![1, 2, 1]);
+}
+
+#[test]
+fn two_paths_at_different_delays_stay_two_projections() {
+    // lif1 reaches lif2 directly and through a 1-step Delay: two projections, summed.
+    let mut g = with_delay("lif1", "fc2", &[1e-4]);
+    g.edges.push(("lif1".into(), "fc2".into()));
+    let net = lower(&g, &SemanticsOptions::default()).unwrap();
+    let delays: Vec<Vec<usize>> = net.layers[1]
+        .inputs
+        .iter()
+        .map(|p| p.source_delay.clone())
+        .collect();
+    assert_eq!(delays, vec![vec![], vec![1, 1, 1]]);
+}
+
+fn cubali(tau_syn: f64, tau_mem: f64, r: f64, w_in: f64, v_leak: f64) -> Node {
+    Node::CubaLi {
+        tau_syn: vec64(&[tau_syn]),
+        tau_mem: vec64(&[tau_mem]),
+        r: vec64(&[r]),
+        v_leak: vec64(&[v_leak]),
+        w_in: vec64(&[w_in]),
+    }
+}
+
+/// Input(1) -> fc (weight 1, bias `b`) -> CubaLI -> Output.
+fn cubali_graph(node: Node, b: f64) -> Graph {
+    graph(
+        vec![
+            ("input", input(1)),
+            ("fc", affine(1, 1, &[1.], &[b])),
+            ("li", node),
+            ("output", output(1)),
+        ],
+        &[("input", "fc"), ("fc", "li"), ("li", "output")],
+    )
+}
+
+#[test]
+fn cubali_lowers_like_cubalif_and_lags_its_input_under_euler() {
+    // alpha 0.5, beta 0.75; gains w_in·dt/tau_syn = 3·1e-4/2e-4 = 1.5, r·dt/tau_mem = 2·1e-4/4e-4 = 0.5.
+    let g = cubali_graph(cubali(2e-4, 4e-4, 2.0, 3.0, 0.0), 0.0);
+    let net = lower(&g, &SemanticsOptions::default()).unwrap();
+    let l = &net.layers[0];
+    assert_eq!(
+        l.neuron,
+        Neuron::CubaLi {
+            alpha: vec![0.5],
+            beta: vec![0.75]
+        }
+    );
+    assert!((l.inputs[0].weight[0] - 0.75).abs() < 1e-12);
+    assert!(l.inputs[0].source_delay.is_empty());
+    let euler = SemanticsOptions {
+        convention: Some(Convention::NirEuler),
+        ..Default::default()
+    };
+    let net = lower(&g, &euler).unwrap();
+    assert_eq!(net.layers[0].inputs[0].source_delay, vec![1]);
+    // Under Euler a constant drive cannot be lagged with the spikes.
+    let err = lower(
+        &cubali_graph(cubali(2e-4, 4e-4, 2.0, 3.0, 0.0), 0.5),
+        &euler,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, LowerError::Unsupported { node, kind, .. } if node == "li" && kind == "CubaLI"),
+        "{err}"
+    );
+    // v_leak drives the membrane: not foldable, named.
+    let err = lower(
+        &cubali_graph(cubali(2e-4, 4e-4, 2.0, 3.0, 0.1), 0.0),
+        &SemanticsOptions::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, LowerError::Unsupported { node, hint, .. } if node == "li" && hint.contains("v_leak")),
+        "{err}"
+    );
+}
+
+#[test]
+fn cubali_is_a_read_out_and_other_conventions_name_it() {
+    let mut g = two_layer();
+    g.nodes.insert(
+        "lif1".into(),
+        Node::CubaLi {
+            tau_syn: vec64(&[2e-4; 3]),
+            tau_mem: vec64(&[4e-4; 3]),
+            r: vec64(&[4.0; 3]),
+            v_leak: vec64(&[0.0; 3]),
+            w_in: vec64(&[2.0; 3]),
+        },
+    );
+    let err = err_of(&g);
+    assert!(
+        matches!(&err, LowerError::Unsupported { node, kind, hint } if node == "lif1" && kind == "CubaLI" && hint.contains("read-out")),
+        "{err}"
+    );
+    let g = cubali_graph(cubali(2e-4, 4e-4, 2.0, 2.0, 0.0), 0.0);
+    for convention in [Convention::Norse, Convention::Sinabs, Convention::Rockpool] {
+        let opts = SemanticsOptions {
+            convention: Some(convention),
+            reset_delay: Some(false),
+            ..Default::default()
+        };
+        let err = lower(&g, &opts).unwrap_err();
+        assert!(
+            matches!(&err, LowerError::Unsupported { node, kind, hint } if node == "li" && kind == "CubaLI" && hint.contains(convention.name())),
+            "{convention:?}: {err}"
+        );
+    }
 }

@@ -169,6 +169,9 @@ pub enum SettingSource {
     Metadata,
     /// Assumed default.
     Default,
+    /// Guessed from the file's parameters (only the convention, only when neither the user nor
+    /// the metadata chose one; see `semantics::guess_convention`); the text says from what.
+    Guessed(&'static str),
 }
 
 /// The whole discrete-time float network. Layers are in evaluation order: a non-delayed

@@ -8,9 +8,14 @@
 //! f64 dt only betas above ~0.63 come back exactly). f64 tau (RLeaky/RSynaptic exports) is
 //! recovered exactly with the f64 dt.
 //!
-//! Gains: LIF/LI `g = r·dt/tau`, CubaLIF `w_in·dt/tau_syn` (current) times `r·dt/tau_mem`
-//! (membrane), IF/I `g = r`. A gain within 1e-6 of 1 is taken as exactly 1, so snnTorch files
-//! (whose `r = tau/dt` makes g = 1 up to rounding) are not perturbed.
+//! Gains: LIF/LI `g = r·dt/tau`, CubaLIF and CubaLI `w_in·dt/tau_syn` (current) times
+//! `r·dt/tau_mem` (membrane), IF/I `g = r`. A gain within 1e-6 of 1 is taken as exactly 1, so
+//! snnTorch files (whose `r = tau/dt` makes g = 1 up to rounding) are not perturbed.
+//!
+//! CubaLI (a CubaLIF without threshold) lowers like CubaLIF: under snntorch the membrane
+//! integrates the step's new current (`Synaptic` order); under nir-euler it integrates the
+//! previous step's current (textbook forward Euler, NIR's `nir_reference_impl.py`), which
+//! `lower` expresses exactly as the same neuron fed one step later (`current_lag`).
 
 use spikeloom_nir::{FloatDtype, Node, Tensor};
 
@@ -201,6 +206,13 @@ pub(crate) fn lower_neuron(
             v_threshold,
             v_reset,
         } => vec![r, v_threshold, v_reset],
+        Node::CubaLi {
+            tau_syn,
+            tau_mem,
+            r,
+            v_leak,
+            w_in,
+        } => vec![tau_syn, tau_mem, r, v_leak, w_in],
         Node::Li { tau, r, v_leak } => vec![tau, r, v_leak],
         Node::Integrator { r } => vec![r],
         Node::Threshold { threshold } => vec![threshold],
@@ -290,6 +302,13 @@ pub(crate) fn lower_neuron(
             node_name,
             [tau_syn, tau_mem, r, v_leak, v_threshold, v_reset, w_in],
         )?,
+        Node::CubaLi {
+            tau_syn,
+            tau_mem,
+            r,
+            v_leak,
+            w_in,
+        } => lower_cuba_li(&cx, node_name, [tau_syn, tau_mem, r, v_leak, w_in])?,
         _ => unreachable!("checked above"),
     };
     Ok(Lowered {
@@ -338,4 +357,38 @@ fn lower_cuba(cx: &Ctx<'_>, node_name: &str, t: [&Tensor; 7]) -> Result<Parts, L
     // Scaling the current by g_mem is exact: U sees g_mem·I, and I is linear in X.
     let gain = g_syn.iter().zip(&g_mem).map(|(a, b)| a * b).collect();
     Ok((neuron, gain, vec![0.0; cx.size]))
+}
+
+/// CubaLI: CubaLIF's decays and gains, no threshold. Under nir-euler the membrane reads the
+/// previous step's current; `lower` delays the layer's input by `current_lag` steps for that.
+fn lower_cuba_li(cx: &Ctx<'_>, node_name: &str, t: [&Tensor; 5]) -> Result<Parts, LowerError> {
+    let [tau_syn, tau_mem, r, v_leak, w_in] = t;
+    if cx.vals("v_leak", v_leak, false)?.iter().any(|v| *v != 0.0) {
+        return Err(LowerError::Unsupported {
+            node: node_name.to_string(),
+            kind: "CubaLI".into(),
+            hint: "a non-zero v_leak drives the membrane, not the current, and cannot be folded \
+                   into the input bias; only v_leak = 0 is supported"
+                .into(),
+        });
+    }
+    let g_syn = cx.euler_gain("w_in", w_in, "tau_syn", tau_syn)?;
+    let g_mem = cx.euler_gain("r", r, "tau_mem", tau_mem)?;
+    let neuron = Neuron::CubaLi {
+        alpha: cx.decay("tau_syn", tau_syn)?,
+        beta: cx.decay("tau_mem", tau_mem)?,
+    };
+    // As for CubaLIF: U sees g_mem·I and I is linear in X, so both gains fold into X.
+    let gain = g_syn.iter().zip(&g_mem).map(|(a, b)| a * b).collect();
+    Ok((neuron, gain, vec![0.0; cx.size]))
+}
+
+/// Steps by which a layer's whole input is delayed to express its convention exactly: 1 for a
+/// CubaLI under nir-euler (`U[t] = beta·U[t-1] + I[t-1]` is the new-current neuron fed with
+/// `X[t-1]`: its current at `t` is Euler's `I[t-1]`), else 0.
+pub(crate) fn current_lag(neuron: &Neuron, sem: &Semantics) -> usize {
+    match (neuron, sem.convention) {
+        (Neuron::CubaLi { .. }, Convention::NirEuler) => 1,
+        _ => 0,
+    }
 }

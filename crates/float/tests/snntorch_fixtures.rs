@@ -1,5 +1,6 @@
 //! The float engine against snnTorch itself: for every trained-model fixture in
-//! `tests/fixtures/models/<name>/` (model.nir exported by snnTorch, input.npy, and the spikes,
+//! `tests/fixtures/models/<name>/` (model.nir exported by snnTorch, input.npy — 0/1 spikes, or
+//! pixel values 0..16 for the graded-input model `graded` — and the spikes,
 //! membranes and currents recorded from the snnTorch run), lower the NIR file with the
 //! fixture's reset settings and require 100 % spike agreement and membranes within float
 //! rounding, for every layer, sample and step.
@@ -10,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use common::npy;
 use serde_json::Value;
-use spikeloom_float::{lower, simulate, ResetMode, SemanticsOptions, SpikeInput};
+use spikeloom_float::{
+    lower, simulate, Convention, ResetMode, SemanticsOptions, SettingSource, SpikeInput,
+};
 
 /// State tolerance: `|got - want| <= REL * |want| + SCALE * max|want over the layer|`. The
 /// second term covers values that are small after cancellation (U = βU + X − θ): torch's matmul
@@ -53,6 +56,12 @@ fn check_model(dir: &Path) -> String {
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     let net =
         lower(&file.graph, &options(&meta)).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    // snnTorch's parameters (r = tau/1e-4) are the default convention: no guess, no change.
+    assert_eq!(net.semantics.convention, Convention::Snntorch);
+    assert!(net
+        .semantics
+        .provenance
+        .contains(&("convention".to_string(), SettingSource::Default)));
     let input = npy(dir, "input.npy");
     let [t, n, f] = input.shape[..] else {
         panic!("input.npy must be [T, N, F], got {:?}", input.shape)
@@ -135,6 +144,22 @@ fn check_all(root: &Path) -> usize {
 #[test]
 fn every_fixture_model_matches_snntorch() {
     check_all(&models_dir());
+}
+
+/// The graded-input fixture (`graded`): input events carry the pixel value 0..16 as the input
+/// current, so the first layer adds `value * W` per event instead of `W`.
+#[test]
+fn graded_input_fixture_matches_snntorch() {
+    let dir = models_dir().join("graded");
+    let input = npy(&dir, "input.npy");
+    let values = input.data.to_i64().expect("integer input");
+    let max = values.iter().copied().max().unwrap_or(0);
+    assert_eq!(max, 16, "graded/input.npy must hold raw pixel values 0..16");
+    assert!(
+        values.iter().any(|v| *v > 1 && *v < 16),
+        "graded/input.npy has no intermediate values"
+    );
+    eprintln!("{}", check_model(&dir));
 }
 
 /// This crate's own small snnTorch cases: every reset mode x reset delay for Leaky, Synaptic,
