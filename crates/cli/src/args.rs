@@ -60,7 +60,8 @@ pub enum Command {
 pub struct ModelArgs {
     /// The model: a `.nir` file, or a quantized `.q.json` from `spikeloom quantize`.
     pub model: PathBuf,
-    /// Discretization convention of the exporting library [default: file metadata, else snntorch].
+    /// Discretization convention of the exporting library [default: file metadata, else guessed
+    /// from the parameters (spyx, rockpool), else snntorch].
     #[arg(long, value_enum)]
     pub semantics: Option<SemanticsArg>,
     /// Reset mechanism (not stored in NIR files) [default: file metadata, else subtract].
@@ -87,6 +88,8 @@ pub enum SemanticsArg {
     Sinabs,
     /// Rockpool (exp decays, multi-spike, dt recovered from r).
     Rockpool,
+    /// Spyx (beta = 1 - dt/tau, dt = 1, spike from the previous step's membrane).
+    Spyx,
 }
 
 /// Reset mechanisms.
@@ -136,10 +139,19 @@ pub struct QuantArgs {
     /// Fraction bits of the decay factors.
     #[arg(long)]
     pub decay_shift: Option<u32>,
-    /// TOML quantization config: [default], [op.lif|cubalif|li], [layer.NAME] tables.
+    /// Spike-count width (1-8) of multi-spike (Sinabs/Rockpool) layers [default: from the
+    /// calibration's largest count, else 3].
+    #[arg(long)]
+    pub spike_bits: Option<u32>,
+    /// Width (1-8) of one graded input value [default: from the largest calibration input
+    /// value, else 1 = binary spikes]; calibration values above it are an error.
+    #[arg(long)]
+    pub input_bits: Option<u32>,
+    /// TOML quantization config: input_bits, [default], [op.lif|cubalif|li|cubali], [layer.NAME].
     #[arg(long)]
     pub quant_config: Option<PathBuf>,
-    /// Calibration spikes `.npy` ([T, N, F]) used to measure membrane ranges.
+    /// Calibration input `.npy` ([T, N, F], uint8 spikes or graded values) used to measure
+    /// membrane ranges and pick `input_bits`.
     #[arg(long)]
     pub calibrate: Option<PathBuf>,
 }

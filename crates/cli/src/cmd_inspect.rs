@@ -98,6 +98,13 @@ fn print_text(r: &Value) {
         println!("semantics (NIR files do not record these; check them):");
         for (k, v) in s {
             println!("  {k:<12} {}", v["value"].to_string().trim_matches('"'));
+            if let Some(guess) = v["source"].as_str().filter(|s| s.starts_with("guessed")) {
+                println!(
+                    "  {:<12}   ^ {guess}; override with --{}",
+                    "",
+                    k.replace('_', "-")
+                );
+            }
             if v["source"] == "default" {
                 println!(
                     "  {:<12}   ^ assumed default; override with --{}",
@@ -168,6 +175,20 @@ fn params(node: &Node) -> String {
             vec![summary("r", r), summary("v_threshold", v_threshold)]
         }
         Node::Li { tau, r, .. } => vec![summary("tau", tau), summary("r", r)],
+        Node::CubaLi {
+            tau_syn,
+            tau_mem,
+            r,
+            v_leak,
+            w_in,
+        } => vec![
+            summary("tau_syn", tau_syn),
+            summary("tau_mem", tau_mem),
+            summary("r", r),
+            summary("v_leak", v_leak),
+            summary("w_in", w_in),
+        ],
+        Node::Delay { delay } => vec![summary("delay", delay)],
         Node::Scale { scale } => vec![summary("scale", scale)],
         _ => Vec::new(),
     };
@@ -189,9 +210,10 @@ fn semantics_json(net: &FloatNet) -> Value {
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, src)| match src {
-                SettingSource::User => "user",
-                SettingSource::Metadata => "metadata",
-                SettingSource::Default => "default",
+                SettingSource::User => "user".to_string(),
+                SettingSource::Metadata => "metadata".to_string(),
+                SettingSource::Default => "default".to_string(),
+                SettingSource::Guessed(why) => format!("guessed from {why}"),
             })
     };
     json!({
@@ -216,8 +238,14 @@ fn net_summary(net: &FloatNet) -> Value {
                 .inputs
                 .iter()
                 .map(|p| {
+                    let delay = match p.source_delay.iter().max() {
+                        Some(hi) => {
+                            format!(" delay {}..{hi}", p.source_delay.iter().min().unwrap_or(hi))
+                        }
+                        None => String::new(),
+                    };
                     format!(
-                        "{}{}x{}",
+                        "{}{}x{}{delay}",
                         if p.delayed { "rec " } else { "" },
                         l.size,
                         p.source_size

@@ -1,7 +1,7 @@
 //! `spikeloom quantize`: float network -> integer network, with the report and an optional sweep.
 
 use crate::args::QuantizeArgs;
-use crate::input::{load_labels, load_spikes};
+use crate::input::{load_graded, load_labels};
 use crate::model::{
     calibration, is_qnet_file, load_nir, load_qnet_calibrated, lower, quant_config,
 };
@@ -22,7 +22,7 @@ pub fn run(args: &QuantizeArgs) -> Result<(), CliError> {
         .quant
         .calibrate
         .as_ref()
-        .map(|p| load_spikes(p, net.input_size))
+        .map(|p| load_graded(p, net.input_size))
         .transpose()?;
     let labels = match (&args.labels, &calib_spikes) {
         (Some(p), Some(s)) => Some(load_labels(p, s.n)?),

@@ -1,7 +1,7 @@
 //! `spikeloom simulate`: run one engine on input spikes, print accuracy, write `.npz`.
 
 use crate::args::{Engine, SimulateArgs};
-use crate::input::{accuracy, load_labels, load_spikes, Spikes};
+use crate::input::{accuracy, load_graded, load_labels, Spikes};
 use crate::model::{is_qnet_file, load_nir, load_qnet_calibrated, lower};
 use crate::output::{EngineOutput, Membrane};
 use crate::CliError;
@@ -22,7 +22,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
             }
             let loaded = load_nir(&args.model)?;
             let net = lower(&loaded, &args.model)?;
-            let input = load_spikes(&args.input, net.input_size)?;
+            let input = load_graded(&args.input, net.input_size)?;
             let labels = load_opt_labels(args, input.n)?;
             return report(&run_float(&net, &input)?, labels.as_deref(), args);
         }
@@ -205,12 +205,12 @@ pub fn load_integer_model(
 ) -> Result<(crate::model::LoadedModel, Spikes), CliError> {
     if is_qnet_file(&args.model.model) {
         let model = load_qnet_calibrated(&args.model, &args.quant, None, None)?;
-        let input = load_spikes(&args.input, model.qnet.input_size)?;
+        let input = load_graded(&args.input, model.qnet.input_size)?;
         return Ok((model, input));
     }
     let loaded = load_nir(&args.model)?;
     let net = lower(&loaded, &args.model)?;
-    let input = load_spikes(&args.input, net.input_size)?;
+    let input = load_graded(&args.input, net.input_size)?;
     if args.quant.calibrate.is_none() {
         eprintln!("note: no --calibrate given; membrane ranges are calibrated on --input");
     }
@@ -220,8 +220,8 @@ pub fn load_integer_model(
 
 /// Golden integer model on the output layer.
 pub fn run_fixed(q: &QNet, input: &Spikes) -> Result<EngineOutput, CliError> {
-    let steps =
-        SpikeSteps::new(input.t, input.n, input.f, input.data.clone()).map_err(CliError::input)?;
+    let steps = SpikeSteps::graded(input.t, input.n, input.f, input.data.clone(), q.input_bits)
+        .map_err(CliError::input)?;
     let trace = spikeloom_qnet::eval(q, &steps).map_err(CliError::input)?;
     let layer = &trace.layers[q.output_layer];
     Ok(EngineOutput {

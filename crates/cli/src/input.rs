@@ -44,6 +44,16 @@ impl Spikes {
 
 /// Read `[T, N, F]` or `[T, F]` uint8/bool spikes and check they are binary and `F` matches.
 pub fn load_spikes(path: &Path, expected_features: usize) -> Result<Spikes> {
+    load_input(path, expected_features, false)
+}
+
+/// Like `load_spikes` but accepts graded input values (any uint8: event counts or intensities);
+/// the engines check them against the network's `input_bits`.
+pub fn load_graded(path: &Path, expected_features: usize) -> Result<Spikes> {
+    load_input(path, expected_features, true)
+}
+
+fn load_input(path: &Path, expected_features: usize, graded: bool) -> Result<Spikes> {
     let array = read_npy(path)?;
     let (t, n, f) = match array.shape.as_slice() {
         [t, n, f] => (*t, *n, *f),
@@ -56,17 +66,17 @@ pub fn load_spikes(path: &Path, expected_features: usize) -> Result<Spikes> {
     let data = match array.data {
         NpyData::U8(v) | NpyData::Bool(v) => v,
         other => bail!(
-            "{}: input dtype is {} but spikes must be uint8 or bool (0/1); convert with \
-             x.astype(np.uint8). Graded (multi-bit) inputs are not supported yet",
+            "{}: input dtype is {} but spikes must be uint8 or bool (0/1, or 0..255 graded \
+             values where the command takes them); convert with x.astype(np.uint8)",
             path.display(),
             other.descr()
         ),
     };
-    if let Some(pos) = data.iter().position(|&v| v > 1) {
+    if let Some(pos) = data.iter().position(|&v| v > 1 && !graded) {
         let (step, rest) = (pos / (n * f), pos % (n * f));
         bail!(
             "{}: value {} at step {step}, sample {}, feature {} is not a spike (0/1); \
-             rate-code or threshold the data first",
+             rate-code or threshold the data first (quantize and simulate take graded values)",
             path.display(),
             data[pos],
             rest / f,

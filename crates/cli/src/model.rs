@@ -1,7 +1,7 @@
 //! Loading a model: NIR file -> validated flat graph -> float network with the chosen semantics.
 
 use crate::args::{ModelArgs, QuantArgs, ResetArg, SemanticsArg};
-use crate::input::{load_spikes, Spikes};
+use crate::input::{load_graded, Spikes};
 use crate::CliError;
 use anyhow::anyhow;
 use spikeloom_float::{Convention, FloatNet, ResetMode, SemanticsOptions, SpikeInput};
@@ -29,6 +29,7 @@ pub fn semantics_options(args: &ModelArgs) -> SemanticsOptions {
             SemanticsArg::Norse => Convention::Norse,
             SemanticsArg::Sinabs => Convention::Sinabs,
             SemanticsArg::Rockpool => Convention::Rockpool,
+            SemanticsArg::Spyx => Convention::Spyx,
         }),
         dt: args.dt,
         reset: args.reset.map(|r| match r {
@@ -114,7 +115,7 @@ pub fn load_qnet_calibrated(
     let owned;
     let calib_spikes = match &quant.calibrate {
         Some(p) => {
-            owned = load_spikes(p, net.input_size)?;
+            owned = load_graded(p, net.input_size)?;
             Some(&owned)
         }
         None => default_calib,
@@ -159,6 +160,12 @@ pub fn quant_config(quant: &QuantArgs) -> Result<QuantConfig, CliError> {
     if quant.decay_shift.is_some() {
         cfg.default.decay_shift = quant.decay_shift;
     }
+    if quant.spike_bits.is_some() {
+        cfg.default.spike_bits = quant.spike_bits;
+    }
+    if quant.input_bits.is_some() {
+        cfg.input_bits = quant.input_bits;
+    }
     Ok(cfg)
 }
 
@@ -168,7 +175,8 @@ pub fn calibration(
     spikes: &Spikes,
     labels: Option<&[i64]>,
 ) -> Result<Calibration, CliError> {
-    let input = SpikeSteps::new(spikes.t, spikes.n, spikes.f, spikes.data.clone())
+    // Any u8 value: the quantizer derives QNet::input_bits from the data (or checks it).
+    let input = SpikeSteps::graded(spikes.t, spikes.n, spikes.f, spikes.data.clone(), 8)
         .map_err(CliError::input)?;
     let fi = SpikeInput::new(spikes.t, spikes.n, spikes.f, spikes.data.clone())
         .map_err(CliError::input)?;

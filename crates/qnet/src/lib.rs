@@ -19,4 +19,4 @@ pub use json::LoadError;
 pub use net::*;
 pub use spikes::{SpikeSteps, SpikeStepsError};
 pub use trace::{LayerTrace, QTrace, Saturations};
-pub use validate::{LayerProblem, QnetError};
+pub use validate::{LayerProblem, QnetError, FORMAT_3, INPUT_BITS, MAX_SOURCE_DELAY, SPIKE_BITS};

@@ -5,8 +5,14 @@
 //!
 //! # Arithmetic of one time step (layers in order; all intermediate values exact in i64)
 //!
+//! Events. Every source (the input, each layer) emits per step a value `s_src[i] >= 0` per
+//! neuron: the input value (`0 ..= 2^input_bits - 1`; 0/1 when `input_bits = 1`), a `Single`
+//! layer's spike (0/1), a `Count` layer's spike count `n` (`0 ..= 2^spike_bits - 1`), 0 for a
+//! read-out. A projection reads `s_src[i]` of step `t - delayed - source_delay[i]`
+//! (`source_delay` empty = all 0); a read before step 0 gives 0.
+//!
 //! ```text
-//! acc[o]  = Σ_projections Σ_{i: s_src[i] = 1} W[o][i]        (delayed projections read step t-1, 0 at t=0)
+//! acc[o]  = Σ_projections Σ_i s_src[i] * W[o][i]       (only i with s_src[i] != 0 cost work)
 //!           dense projection: W[o][i] = weight[o*source_size + i]
 //!           conv projection:  W[o][i] = weight[widx] if input i lies in output o's window at
 //!                             kernel tap widx, else 0 (`QConv`: the kernel is stored once and
@@ -17,7 +23,8 @@
 //!                  = (x + 2^(k-1)) >> k (Rounding::HalfUp; k = 0 means x)
 //! sat_b(x) = clamp(x, -2^(b-1), 2^(b-1) - 1)
 //!
-//! Lif:    r = U[t-1] > theta
+//! Lif, fire Single:
+//!         r = U[t-1] > theta
 //!         Subtract:   U = dec(U[t-1], beta) + X - r*theta
 //!         Zero/Keep:  U = dec(r ? v_reset : U[t-1], beta) + X
 //!         Zero/Drop:  U = r ? v_reset : dec(U[t-1], beta) + X
@@ -26,14 +33,28 @@
 //!         if !reset_delay: d = S - r
 //!             Subtract: U = sat_state(U - d*theta)
 //!             Zero:     U = sat_state(U - d*(U - v_reset))
-//! CubaLif: r = U[t-1] > theta
+//! CubaLif, fire Single:
+//!         r = U[t-1] > theta
 //!         I = sat_current(dec(I[t-1], alpha) + X)
 //!         Un = dec(U[t-1], beta) + I
 //!         Subtract: U = Un - r*theta;  Zero: U = r ? v_reset : Un;  None: U = Un
 //!         U = sat_state(U); S = U > theta; immediate reset as Lif
+//! Lif / CubaLif, fire Count { spike_bits, floor_at_minus_threshold }
+//!         (reset Subtract, reset_delay false, theta > 0: enforced by validation)
+//!         Lif:     U = sat_state(dec(U[t-1], beta) + X)
+//!         CubaLif: I = sat_current(dec(I[t-1], alpha) + X); U = sat_state(dec(U[t-1], beta) + I)
+//!         q = floor(U / theta)                     (rounds towards -inf; theta > 0)
+//!         S = min(max(q, 0), 2^spike_bits - 1)     (q > 2^spike_bits - 1 counts a saturation)
+//!         U = U - S*theta                          (stays in the state range: 0 <= U - S*theta
+//!                                                   when S > 0)
+//!         if floor_at_minus_threshold: U = max(U, -theta)
 //! Li:     U = sat_state(dec(U[t-1], beta) + X); S = 0
+//! CubaLi: I = sat_current(dec(I[t-1], alpha) + X); U = sat_state(dec(U[t-1], beta) + I); S = 0
 //! ```
-//! States start at 0. Spikes are 0/1. A saturation is counted, never silent.
+//! States (U, I) start at 0. Spike values are 0/1 for `Single`, the count `S` for `Count`.
+//! A saturation (state, current, count) is counted, never silent. Validation bounds
+//! `Σ fan_in * max event value * 2^(weight_bits-1) << weight_shift` below 2^61, so every
+//! intermediate above is exact in i64.
 
 use serde::{Deserialize, Serialize};
 
@@ -55,9 +76,9 @@ fn one_bit() -> u32 {
 /// Where a projection reads spikes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum QSource {
-    /// The network input (binary spikes, `input_size` wide).
+    /// The network input (`input_size` values per step, `input_bits` wide each).
     Input,
-    /// Spikes of layer `i`.
+    /// Spikes (or spike counts) of layer `i`.
     Layer(usize),
 }
 

@@ -1,7 +1,9 @@
 //! `QNet::validate`: every structural and range rule of the contract, all problems at once.
 
 use crate::arith::{signed_max, signed_min};
-use crate::net::{QLayer, QNet, QNeuron, QReset, QSource, FORMAT_VERSION, MIN_FORMAT_VERSION};
+use crate::net::{
+    QFire, QLayer, QNet, QNeuron, QReset, QSource, FORMAT_VERSION, MIN_FORMAT_VERSION,
+};
 
 /// Allowed signed weight widths.
 pub const WEIGHT_BITS: (u32, u32) = (2, 16);
@@ -11,6 +13,14 @@ pub const STATE_BITS: (u32, u32) = (4, 32);
 pub const DECAY_SHIFT: (u32, u32) = (0, 16);
 /// Largest weight shift (`X` must stay far inside i64).
 pub const MAX_WEIGHT_SHIFT: u32 = 32;
+/// Allowed widths of one input value (`QNet::input_bits`).
+pub const INPUT_BITS: (u32, u32) = (1, 8);
+/// Allowed widths of a spike count (`QFire::Count::spike_bits`).
+pub const SPIKE_BITS: (u32, u32) = (1, 8);
+/// Largest per-source delay in steps (`QProjection::source_delay`).
+pub const MAX_SOURCE_DELAY: u32 = 4096;
+/// The first format with graded input, spike counts, source delays and `CubaLi`.
+pub const FORMAT_3: u32 = 3;
 
 /// A problem with the network as a whole or with one layer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,6 +39,22 @@ pub enum QnetError {
     /// `input_size` is zero.
     #[error("input_size is 0: the network needs at least one input feature")]
     ZeroInputSize,
+    /// `input_bits` outside `1 ..= 8`.
+    #[error("input_bits = {value} is outside the supported range 1..=8 (1: binary spikes, up to 8: graded input values)")]
+    InputBits {
+        /// Given value.
+        value: u32,
+    },
+    /// Graded input in a file whose format predates it.
+    #[error(
+        "input_bits = {value} (graded input) needs qnet format 3 or later (the file says {format})"
+    )]
+    InputBitsNeedsFormat {
+        /// Given `input_bits`.
+        value: u32,
+        /// Format of the network.
+        format: u32,
+    },
     /// `output_layer` does not exist.
     #[error("output_layer {index} does not exist (the network has {count} layers)")]
     OutputLayer {
@@ -140,15 +166,67 @@ pub enum LayerProblem {
         /// Format of the network.
         format: u32,
     },
-    /// `(fan-in * max|w|) << weight_shift` could leave the exact i64 range.
-    #[error("fan-in {fan_in} x {weight_bits}-bit weights << weight_shift {weight_shift} can reach 2^61; lower weight_shift or split the layer")]
+    /// `(fan-in * max event value * max|w|) << weight_shift` could leave the exact i64 range.
+    #[error("fan-in {fan_in} x {weight_bits}-bit weights (x event values up to {max_event}) << weight_shift {weight_shift} can reach 2^61; lower weight_shift or split the layer")]
     AccumulatorOverflow {
         /// Weights summed into one neuron (dense: source size; conv: `C_in/groups*kH*kW`).
         fan_in: usize,
+        /// Largest value one event of any source carries (1: binary spikes).
+        max_event: u32,
         /// Weight width.
         weight_bits: u32,
         /// Weight shift.
         weight_shift: u32,
+    },
+    /// `QFire::Count` on a read-out, which never fires.
+    #[error("QFire::Count on a non-spiking {kind} layer; spike counts need a Lif or CubaLif layer (use QFire::Single)")]
+    CountOnReadout {
+        /// `Li` or `CubaLi`.
+        kind: &'static str,
+    },
+    /// `QFire::Count` with a reset rule other than one immediate subtraction.
+    #[error("QFire::Count needs reset Subtract with reset_delay false (it subtracts n*threshold in the step it fires), not {detail}")]
+    CountReset {
+        /// What the layer has instead.
+        detail: String,
+    },
+    /// A threshold that is zero or negative where the rule divides by it.
+    #[error("threshold[{index}] = {value}: QFire::Count divides the membrane by the threshold, so every threshold must be > 0")]
+    CountThreshold {
+        /// First offending neuron.
+        index: usize,
+        /// Its threshold.
+        value: i64,
+    },
+    /// `source_delay` is neither empty nor one entry per source neuron.
+    #[error("projection `{projection}`: source_delay has {got} entries; it must be empty or have one per source neuron ({expected})")]
+    SourceDelayLength {
+        /// Projection origin.
+        projection: String,
+        /// `source_size`.
+        expected: usize,
+        /// Actual length.
+        got: usize,
+    },
+    /// A per-source delay longer than the hardware's history.
+    #[error("projection `{projection}`: source_delay[{index}] = {delay} steps exceeds the supported {max}")]
+    SourceDelayTooLong {
+        /// Projection origin.
+        projection: String,
+        /// First offending source neuron.
+        index: usize,
+        /// Its delay.
+        delay: u32,
+        /// `MAX_SOURCE_DELAY`.
+        max: u32,
+    },
+    /// A format-3 feature in an older file.
+    #[error("{feature} needs qnet format 3 or later (the file says {format})")]
+    NeedsFormat3 {
+        /// Which feature.
+        feature: String,
+        /// Format of the network.
+        format: u32,
     },
 }
 
@@ -172,6 +250,16 @@ impl QNet {
         }
         if self.input_size == 0 {
             errs.push(QnetError::ZeroInputSize);
+        }
+        if !(INPUT_BITS.0..=INPUT_BITS.1).contains(&self.input_bits) {
+            errs.push(QnetError::InputBits {
+                value: self.input_bits,
+            });
+        } else if self.input_bits > 1 && self.format < FORMAT_3 {
+            errs.push(QnetError::InputBitsNeedsFormat {
+                value: self.input_bits,
+                format: self.format,
+            });
         }
         for (index, layer) in self.layers.iter().enumerate() {
             let mut problems = Vec::new();
@@ -262,22 +350,31 @@ fn check_layer(net: &QNet, index: usize, layer: &QLayer, out: &mut Vec<LayerProb
         out,
     );
     let mut fan_in = 0usize;
+    let mut max_event = 1u32;
+    // Sum over projections of fan-in x largest event value (each at most 2^8 - 1).
+    let mut weighted_fan_in = 0u128;
     for p in &layer.inputs {
         check_projection(net, index, layer, p, wb_ok, out);
         let fan = p.conv.as_ref().map_or(p.source_size, |c| c.fan_in());
         fan_in = fan_in.saturating_add(fan);
+        let event = event_max(net, p.source);
+        max_event = max_event.max(event);
+        weighted_fan_in += fan as u128 * u128::from(event);
     }
     if wb_ok && ws_ok {
-        // |X| <= fan_in * 2^(wb-1) * 2^ws + |bias|; below 2^61 every later sum stays exact in i64.
-        let bound = (fan_in as u128) << (layer.weight_bits - 1 + layer.weight_shift);
+        // |X| <= sum(fan * max_event) * 2^(wb-1) * 2^ws + |bias|; below 2^61 every later sum
+        // stays exact in i64.
+        let bound = weighted_fan_in << (layer.weight_bits - 1 + layer.weight_shift);
         if bound >= 1u128 << 61 {
             out.push(LayerProblem::AccumulatorOverflow {
                 fan_in,
+                max_event,
                 weight_bits: layer.weight_bits,
                 weight_shift: layer.weight_shift,
             });
         }
     }
+    check_fire(net, layer, out);
     let (smin, smax) = if sb_ok {
         (signed_min(layer.state_bits), signed_max(layer.state_bits))
     } else {
@@ -349,6 +446,71 @@ fn check_layer(net: &QNet, index: usize, layer: &QLayer, out: &mut Vec<LayerProb
     }
 }
 
+/// Largest value one event of `source` can carry (`2^bits - 1`; widths clamped to the valid
+/// range, an invalid width being reported where it is set).
+fn event_max(net: &QNet, source: QSource) -> u32 {
+    let bits = match source {
+        QSource::Input => net.input_bits,
+        QSource::Layer(j) => net.layers.get(j).map_or(1, |l| l.fire.event_bits()),
+    };
+    (1u32 << bits.clamp(1, 8)) - 1
+}
+
+/// Rules of `QLayer::fire` and of format-3 neuron models.
+fn check_fire(net: &QNet, layer: &QLayer, out: &mut Vec<LayerProblem>) {
+    if matches!(layer.neuron, QNeuron::CubaLi { .. }) && net.format < FORMAT_3 {
+        out.push(LayerProblem::NeedsFormat3 {
+            feature: "a CubaLi layer".into(),
+            format: net.format,
+        });
+    }
+    let QFire::Count { spike_bits, .. } = layer.fire else {
+        return;
+    };
+    if net.format < FORMAT_3 {
+        out.push(LayerProblem::NeedsFormat3 {
+            feature: "QFire::Count".into(),
+            format: net.format,
+        });
+    }
+    check_width("spike_bits", spike_bits, SPIKE_BITS, out);
+    let (threshold, reset, reset_delay) = match &layer.neuron {
+        QNeuron::Lif {
+            threshold,
+            reset,
+            reset_delay,
+            ..
+        }
+        | QNeuron::CubaLif {
+            threshold,
+            reset,
+            reset_delay,
+            ..
+        } => (threshold, *reset, *reset_delay),
+        QNeuron::Li { .. } => {
+            out.push(LayerProblem::CountOnReadout { kind: "Li" });
+            return;
+        }
+        QNeuron::CubaLi { .. } => {
+            out.push(LayerProblem::CountOnReadout { kind: "CubaLi" });
+            return;
+        }
+    };
+    if reset != QReset::Subtract {
+        out.push(LayerProblem::CountReset {
+            detail: format!("reset {reset:?}"),
+        });
+    }
+    if reset_delay {
+        out.push(LayerProblem::CountReset {
+            detail: "reset_delay true".into(),
+        });
+    }
+    if let Some((index, &value)) = threshold.iter().enumerate().find(|(_, &t)| t <= 0) {
+        out.push(LayerProblem::CountThreshold { index, value });
+    }
+}
+
 fn check_projection(
     net: &QNet,
     index: usize,
@@ -386,6 +548,7 @@ fn check_projection(
             });
         }
     }
+    check_source_delay(net.format, p, out);
     let what = format!("weight of projection `{}`", p.origin);
     let expected = match &p.conv {
         None => layer.size.saturating_mul(p.source_size),
@@ -406,6 +569,39 @@ fn check_projection(
             signed_max(layer.weight_bits),
             out,
         );
+    }
+}
+
+/// `source_delay`: empty, or one delay per source neuron, each at most `MAX_SOURCE_DELAY`.
+fn check_source_delay(format: u32, p: &crate::net::QProjection, out: &mut Vec<LayerProblem>) {
+    if p.source_delay.is_empty() {
+        return;
+    }
+    if format < FORMAT_3 {
+        out.push(LayerProblem::NeedsFormat3 {
+            feature: format!("source_delay of projection `{}`", p.origin),
+            format,
+        });
+    }
+    if p.source_delay.len() != p.source_size {
+        out.push(LayerProblem::SourceDelayLength {
+            projection: p.origin.clone(),
+            expected: p.source_size,
+            got: p.source_delay.len(),
+        });
+    }
+    if let Some((index, &delay)) = p
+        .source_delay
+        .iter()
+        .enumerate()
+        .find(|(_, &d)| d > MAX_SOURCE_DELAY)
+    {
+        out.push(LayerProblem::SourceDelayTooLong {
+            projection: p.origin.clone(),
+            index,
+            delay,
+            max: MAX_SOURCE_DELAY,
+        });
     }
 }
 

@@ -2,7 +2,8 @@
 //! two neurons, with the expected numbers worked out by hand in the comments.
 
 use spikeloom_qnet::{
-    eval, QLayer, QNet, QNeuron, QProjection, QReset, QSource, QTrace, Rounding, SpikeSteps,
+    eval, EvalError, LayerProblem, QFire, QLayer, QNet, QNeuron, QProjection, QReset, QSource,
+    QTrace, QnetError, Rounding, SpikeSteps,
 };
 
 fn proj(source: QSource, weight: Vec<i32>, delayed: bool) -> QProjection {
@@ -299,5 +300,340 @@ fn input_width_mismatch_is_an_error() {
     assert_eq!(
         err.to_string(),
         "input has 3 features per step but the network expects 1"
+    );
+}
+
+// ---- format 3: graded input, spike counts, source delays, CubaLi ----
+
+fn net3(layers: Vec<QLayer>, input_bits: u32) -> QNet {
+    QNet {
+        format: 3,
+        input_bits,
+        ..net(layers)
+    }
+}
+
+fn run_graded(net: &QNet, input: &[u8]) -> QTrace {
+    eval(
+        net,
+        &SpikeSteps::graded(input.len(), 1, 1, input.to_vec(), net.input_bits).unwrap(),
+    )
+    .unwrap()
+}
+
+fn count(spike_bits: u32, floor: bool) -> QFire {
+    QFire::Count {
+        spike_bits,
+        floor_at_minus_threshold: floor,
+    }
+}
+
+#[test]
+fn graded_input_and_spike_counts_carry_their_values_downstream() {
+    // layer a: IF (beta 4/4), theta 10, W 10, 3-bit input, 2-bit counts (max 3).
+    //   t0 U 30 -> floor(30/10) = 3 spikes, U 0 ; t1 U 50 -> 5 clamps to 3 (1 count
+    //   saturation), U 20 ; t2 U 20 -> 2 spikes, U 0.
+    // layer b: Li beta 0, W 2: U = 2 * count = 6, 6, 4.
+    let mut a = layer("a", 10, lif(4, 10, 0, QReset::Subtract, false));
+    a.fire = count(2, false);
+    let mut b = layer("b", 0, QNeuron::Li { beta: vec![0] });
+    b.inputs = vec![proj(QSource::Layer(0), vec![2], false)];
+    let tr = run_graded(&net3(vec![a, b], 3), &[3, 5, 0]);
+    assert_eq!(spk(&tr, 0), [3, 3, 2]);
+    assert_eq!(mem(&tr, 0), [0, 20, 0]);
+    assert_eq!(tr.layers[0].saturations.count, 1);
+    assert_eq!(mem(&tr, 1), [6, 6, 4]);
+}
+
+#[test]
+fn count_floor_clamps_at_minus_threshold() {
+    // IF, theta 10, W -25, input 1,1,0.
+    //   no floor: U -25 (floor(-2.5) = -3 -> 0 spikes), -50, -50
+    //   floor:    U max(-25, -10) = -10, max(-35, -10) = -10, -10
+    for (floor, want) in [(false, [-25, -50, -50]), (true, [-10, -10, -10])] {
+        let mut a = layer("a", -25, lif(4, 10, 0, QReset::Subtract, false));
+        a.fire = count(8, floor);
+        let tr = run_graded(&net3(vec![a], 1), &[1, 1, 0]);
+        assert_eq!(mem(&tr, 0), want, "floor {floor}");
+        assert_eq!(spk(&tr, 0), [0, 0, 0]);
+    }
+}
+
+#[test]
+fn cubalif_counts_use_the_new_current() {
+    // alpha 0, beta 0, theta 4, W 9: I = 9, U = 9 -> 2 spikes, U 1 (floor keeps positive U).
+    let neuron = QNeuron::CubaLif {
+        alpha: vec![0],
+        beta: vec![0],
+        threshold: vec![4],
+        v_reset: vec![0],
+        reset: QReset::Subtract,
+        reset_delay: false,
+        current_bits: 16,
+    };
+    let mut a = layer("a", 9, neuron);
+    a.fire = count(3, true);
+    let tr = run_graded(&net3(vec![a], 1), &[1, 0]);
+    assert_eq!(spk(&tr, 0), [2, 0]);
+    assert_eq!(mem(&tr, 0), [1, 0]);
+    assert_eq!(tr.layers[0].current.clone().unwrap(), [9, 0]);
+}
+
+#[test]
+fn source_delays_add_to_the_delayed_flag() {
+    // Li beta 0, W 7 reading input[t - 2] (source_delay 2), and W 100 reading input[t - 1 - 1]
+    // (delayed + source_delay 1): input 1,0,1,1 -> U = 107 * in[t-2] = 0, 0, 107, 0.
+    let mut a = layer("a", 0, QNeuron::Li { beta: vec![0] });
+    let mut p = proj(QSource::Input, vec![7], false);
+    p.source_delay = vec![2];
+    let mut q = proj(QSource::Input, vec![100], true);
+    q.source_delay = vec![1];
+    a.inputs = vec![p, q];
+    let tr = run_graded(&net3(vec![a], 1), &[1, 0, 1, 1]);
+    assert_eq!(mem(&tr, 0), [0, 0, 107, 0]);
+}
+
+#[test]
+fn cubali_integrates_a_decaying_current() {
+    // alpha 2/4, beta 4/4, HalfUp, W 8, input 1,0,0:
+    // I 8, round(4) = 4, round(2) = 2 ; U 8, 12, 14 ; never spikes.
+    let neuron = QNeuron::CubaLi {
+        alpha: vec![2],
+        beta: vec![4],
+        current_bits: 16,
+    };
+    let tr = run_graded(&net3(vec![layer("a", 8, neuron)], 1), &[1, 0, 0]);
+    assert_eq!(mem(&tr, 0), [8, 12, 14]);
+    assert_eq!(tr.layers[0].current.clone().unwrap(), [8, 4, 2]);
+    assert_eq!(spk(&tr, 0), [0, 0, 0]);
+}
+
+#[test]
+fn input_values_wider_than_input_bits_are_an_error() {
+    let n = net3(vec![layer("a", 1, QNeuron::Li { beta: vec![0] })], 2);
+    let input = SpikeSteps::graded(2, 1, 1, vec![3, 5], 3).unwrap();
+    let err = eval(&n, &input).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            EvalError::InputValue {
+                step: 1,
+                value: 5,
+                bits: 2,
+                max: 3,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+/// The problems `validate` reports for layer 0 (network-level ones are returned separately).
+fn problems(n: &QNet) -> (Vec<QnetError>, Vec<LayerProblem>) {
+    let errs = n.validate().err().unwrap_or_default();
+    let mut net_level = Vec::new();
+    let mut layer_level = Vec::new();
+    for e in errs {
+        match e {
+            QnetError::Layer { problem, .. } => layer_level.push(problem),
+            other => net_level.push(other),
+        }
+    }
+    (net_level, layer_level)
+}
+
+#[test]
+fn input_bits_must_be_1_to_8_and_graded_needs_format_3() {
+    let li = || layer("a", 1, QNeuron::Li { beta: vec![0] });
+    for bits in [0, 9] {
+        let (n, _) = problems(&net3(vec![li()], bits));
+        assert_eq!(n, [QnetError::InputBits { value: bits }]);
+    }
+    let mut old = net3(vec![li()], 4);
+    old.format = 2;
+    let (n, _) = problems(&old);
+    assert_eq!(
+        n,
+        [QnetError::InputBitsNeedsFormat {
+            value: 4,
+            format: 2
+        }]
+    );
+    assert!(problems(&net3(vec![li()], 8)).0.is_empty());
+}
+
+#[test]
+fn count_rules_are_validated() {
+    // On a read-out.
+    let mut a = layer("a", 1, QNeuron::Li { beta: vec![0] });
+    a.fire = count(2, false);
+    assert_eq!(
+        problems(&net3(vec![a], 1)).1,
+        [LayerProblem::CountOnReadout { kind: "Li" }]
+    );
+    let mut a = layer(
+        "a",
+        1,
+        QNeuron::CubaLi {
+            alpha: vec![0],
+            beta: vec![0],
+            current_bits: 16,
+        },
+    );
+    a.fire = count(2, false);
+    assert_eq!(
+        problems(&net3(vec![a], 1)).1,
+        [LayerProblem::CountOnReadout { kind: "CubaLi" }]
+    );
+    // spike_bits outside 1..=8.
+    for bits in [0, 9] {
+        let mut a = layer("a", 1, lif(4, 10, 0, QReset::Subtract, false));
+        a.fire = count(bits, false);
+        assert_eq!(
+            problems(&net3(vec![a], 1)).1,
+            [LayerProblem::BitWidth {
+                what: "spike_bits",
+                value: bits,
+                min: 1,
+                max: 8
+            }]
+        );
+    }
+    // Reset rule and reset delay.
+    let mut a = layer("a", 1, lif(4, 10, 0, QReset::ZeroKeepInput, true));
+    a.fire = count(2, false);
+    let p = problems(&net3(vec![a], 1)).1;
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert!(p
+        .iter()
+        .all(|x| matches!(x, LayerProblem::CountReset { .. })));
+    // A zero threshold is an error, never a division by zero.
+    let mut a = layer("a", 1, lif(4, 0, 0, QReset::Subtract, false));
+    a.fire = count(2, false);
+    let n = net3(vec![a], 1);
+    assert_eq!(
+        problems(&n).1,
+        [LayerProblem::CountThreshold { index: 0, value: 0 }]
+    );
+    let err = eval(&n, &SpikeSteps::new(1, 1, 1, vec![1]).unwrap()).unwrap_err();
+    assert!(matches!(err, EvalError::Invalid(_)), "{err}");
+    assert!(err.to_string().contains("threshold[0] = 0"), "{err}");
+    // Count in an old file.
+    let mut a = layer("a", 1, lif(4, 10, 0, QReset::Subtract, false));
+    a.fire = count(2, false);
+    let mut old = net3(vec![a], 1);
+    old.format = 2;
+    assert!(matches!(
+        &problems(&old).1[..],
+        [LayerProblem::NeedsFormat3 { format: 2, .. }]
+    ));
+}
+
+#[test]
+fn source_delay_length_and_range_are_validated() {
+    let with_delay = |delay: Vec<u32>| {
+        let mut a = layer("a", 1, QNeuron::Li { beta: vec![0] });
+        a.inputs[0].source_delay = delay;
+        net3(vec![a], 1)
+    };
+    assert_eq!(
+        problems(&with_delay(vec![1, 2])).1,
+        [LayerProblem::SourceDelayLength {
+            projection: "fc".into(),
+            expected: 1,
+            got: 2
+        }]
+    );
+    assert_eq!(
+        problems(&with_delay(vec![4097])).1,
+        [LayerProblem::SourceDelayTooLong {
+            projection: "fc".into(),
+            index: 0,
+            delay: 4097,
+            max: 4096
+        }]
+    );
+    assert!(problems(&with_delay(vec![4096])).1.is_empty());
+    let mut old = with_delay(vec![1]);
+    old.format = 1;
+    assert!(matches!(
+        &problems(&old).1[..],
+        [LayerProblem::NeedsFormat3 { format: 1, .. }]
+    ));
+}
+
+#[test]
+fn cubali_vectors_decays_and_current_bits_are_validated() {
+    let neuron = QNeuron::CubaLi {
+        alpha: vec![0, 0],
+        beta: vec![5],
+        current_bits: 3,
+    };
+    let p = problems(&net3(vec![layer("a", 1, neuron)], 1)).1;
+    assert_eq!(
+        p,
+        [
+            LayerProblem::Length {
+                what: "alpha".into(),
+                expected: 1,
+                got: 2
+            },
+            LayerProblem::OutOfRange {
+                what: "beta".into(),
+                count: 1,
+                index: 0,
+                value: 5,
+                min: 0,
+                max: 4
+            },
+            LayerProblem::BitWidth {
+                what: "current_bits",
+                value: 3,
+                min: 4,
+                max: 32
+            }
+        ]
+    );
+    let mut old = net3(
+        vec![layer(
+            "a",
+            1,
+            QNeuron::CubaLi {
+                alpha: vec![0],
+                beta: vec![0],
+                current_bits: 8,
+            },
+        )],
+        1,
+    );
+    old.format = 2;
+    assert!(matches!(
+        &problems(&old).1[..],
+        [LayerProblem::NeedsFormat3 { format: 2, .. }]
+    ));
+}
+
+#[test]
+fn accumulator_bound_counts_event_values() {
+    // 8192 inputs x 16-bit weights << 32 = 2^60: fine for binary input; 2-bit input values
+    // (up to 3) reach 3 * 2^60 >= 2^61.
+    let mut a = layer("a", 1, QNeuron::Li { beta: vec![0] });
+    a.weight_bits = 16;
+    a.weight_shift = 32;
+    a.state_bits = 32;
+    a.inputs[0].source_size = 8192;
+    a.inputs[0].weight = vec![1; 8192];
+    let mut n = net3(vec![a], 1);
+    n.input_size = 8192;
+    assert!(problems(&n).1.is_empty(), "{:?}", problems(&n));
+    n.input_bits = 2;
+    assert_eq!(
+        problems(&n).1,
+        [LayerProblem::AccumulatorOverflow {
+            fan_in: 8192,
+            max_event: 3,
+            weight_bits: 16,
+            weight_shift: 32
+        }]
     );
 }

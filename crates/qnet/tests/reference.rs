@@ -3,14 +3,16 @@
 //! a third of them spatial with convolution projections (strides, padding, dilation, groups,
 //! cropped outputs, recurrent "same" convolutions). The reference computes a convolution in
 //! gather form (each output reads its window), `eval` in event form (each input spike adds its
-//! kernel footprint).
+//! kernel footprint). Format 3 features are drawn too: graded input values (`input_bits` up to
+//! 8), spike-count layers (`QFire::Count`, with and without the floor at `-theta`), per-source
+//! delays and `CubaLi` read-outs; every event value multiplies its weights.
 
 // Index loops are the point of the reference: it must read like the spec, not like `eval`.
 #![allow(clippy::needless_range_loop)]
 
 use proptest::prelude::*;
 use spikeloom_qnet::{
-    eval, QConv, QLayer, QNet, QNeuron, QProjection, QReset, QSource, Rounding, SpikeSteps,
+    eval, QConv, QFire, QLayer, QNet, QNeuron, QProjection, QReset, QSource, Rounding, SpikeSteps,
 };
 
 /// Tiny deterministic generator so one proptest `u64` describes a whole network.
@@ -118,6 +120,12 @@ fn random_net(rng: &mut Rng) -> QNet {
         }
     }
     let sizes: Vec<usize> = shapes.iter().map(|s| s.iter().product()).collect();
+    // Half the nets take graded input values.
+    let input_bits = if rng.chance(50) {
+        1
+    } else {
+        rng.range(2, 8) as u32
+    };
     let mut layers = Vec::new();
     for (l, &size) in sizes.iter().enumerate() {
         let weight_bits = pick_bits(rng, 2, 16, 5);
@@ -140,8 +148,14 @@ fn random_net(rng: &mut Rng) -> QNet {
                         }
                     })
                     .collect();
+                // Some projections read each source neuron with its own extra delay.
+                let source_delay = if rng.chance(20) {
+                    (0..width).map(|_| rng.range(0, 5) as u32).collect()
+                } else {
+                    Vec::new()
+                };
                 inputs.push(QProjection {
-                    source_delay: Vec::new(),
+                    source_delay,
                     source,
                     source_size: width,
                     weight,
@@ -202,10 +216,35 @@ fn random_net(rng: &mut Rng) -> QNet {
             _ => QReset::None,
         };
         let reset_delay = rng.chance(50);
-        let neuron = match rng.range(0, 2) {
+        // A third of the spiking layers emit spike counts (reset Subtract, no delay, theta > 0).
+        let fire = if rng.chance(33) {
+            QFire::Count {
+                spike_bits: rng.range(1, 8) as u32,
+                floor_at_minus_threshold: rng.chance(50),
+            }
+        } else {
+            QFire::Single
+        };
+        let counting = fire != QFire::Single;
+        let (reset, reset_delay) = if counting {
+            (QReset::Subtract, false)
+        } else {
+            (reset, reset_delay)
+        };
+        let threshold = |rng: &mut Rng| {
+            if counting {
+                // Small thresholds make large counts (and count saturation) common.
+                let hi = if rng.chance(50) { small } else { small / 8 };
+                vec_state(rng, 1, hi.max(1))
+            } else {
+                vec_state(rng, -small / 4, small)
+            }
+        };
+        let kind = rng.range(0, 3);
+        let neuron = match kind {
             0 => QNeuron::Lif {
                 beta: vec_decay(rng),
-                threshold: vec_state(rng, -small / 4, small),
+                threshold: threshold(rng),
                 v_reset: vec_state(rng, -small / 4, small / 4),
                 reset,
                 reset_delay,
@@ -213,7 +252,7 @@ fn random_net(rng: &mut Rng) -> QNet {
             1 => QNeuron::CubaLif {
                 alpha: vec_decay(rng),
                 beta: vec_decay(rng),
-                threshold: vec_state(rng, -small / 4, small),
+                threshold: threshold(rng),
                 v_reset: vec_state(rng, -small / 4, small / 4),
                 reset: if reset == QReset::ZeroKeepInput {
                     QReset::ZeroDropInput
@@ -223,12 +262,17 @@ fn random_net(rng: &mut Rng) -> QNet {
                 reset_delay,
                 current_bits: pick_bits(rng, 4, 32, 10),
             },
-            _ => QNeuron::Li {
+            2 => QNeuron::Li {
                 beta: vec_decay(rng),
+            },
+            _ => QNeuron::CubaLi {
+                alpha: vec_decay(rng),
+                beta: vec_decay(rng),
+                current_bits: pick_bits(rng, 4, 32, 10),
             },
         };
         layers.push(QLayer {
-            fire: Default::default(),
+            fire: if kind < 2 { fire } else { QFire::Single },
             name: format!("layer{l}"),
             size,
             inputs,
@@ -249,10 +293,22 @@ fn random_net(rng: &mut Rng) -> QNet {
     let has_conv = layers
         .iter()
         .any(|l: &QLayer| l.inputs.iter().any(|p| p.conv.is_some()));
+    let format3 = input_bits > 1
+        || layers.iter().any(|l: &QLayer| {
+            l.fire != QFire::Single
+                || matches!(l.neuron, QNeuron::CubaLi { .. })
+                || l.inputs.iter().any(|p| !p.source_delay.is_empty())
+        });
     QNet {
-        input_bits: 1,
-        // Dense-only nets keep exercising format 1 files.
-        format: if has_conv { 2 } else { 1 },
+        input_bits,
+        // Nets without format-3 features keep exercising format 1 (dense) and 2 (conv) files.
+        format: if format3 {
+            3
+        } else if has_conv {
+            2
+        } else {
+            1
+        },
         input_size,
         layers,
         output_layer: n_layers - 1,
@@ -294,29 +350,37 @@ struct RefOut {
     cur: Vec<Vec<Vec<Vec<i128>>>>,
     sat_state: Vec<u64>,
     sat_cur: Vec<u64>,
+    sat_count: Vec<u64>,
 }
 
-/// The spike of source neuron `i` a projection sees at step `t` (module doc: delayed reads t-1).
-fn source_spike(
+/// The value source neuron `i` sends that a projection sees at step `t` (module doc: it reads
+/// step `t - delayed - source_delay[i]`, 0 before step 0): input value, spike or spike count.
+fn source_value(
     out: &RefOut,
     input: &[Vec<Vec<u8>>],
     p: &QProjection,
     t: usize,
     n: usize,
     i: usize,
-) -> u8 {
-    if p.delayed && t == 0 {
+) -> i128 {
+    let extra = if p.source_delay.is_empty() {
+        0
+    } else {
+        p.source_delay[i] as usize
+    };
+    let delay = usize::from(p.delayed) + extra;
+    if t < delay {
         return 0;
     }
-    let step = if p.delayed { t - 1 } else { t };
-    match p.source {
+    let step = t - delay;
+    i128::from(match p.source {
         QSource::Input => input[step][n][i],
         QSource::Layer(j) => out.spikes[j][step][n][i],
-    }
+    })
 }
 
 /// Output `o` of a convolution, gathered from its window: `iy = oy*s - p + ky*d`, zero outside.
-fn conv_gather(g: &QConv, weight: &[i32], o: usize, spike: impl Fn(usize) -> u8) -> i128 {
+fn conv_gather(g: &QConv, weight: &[i32], o: usize, value: impl Fn(usize) -> i128) -> i128 {
     let [cin, hin, win] = g.input;
     let [cout, hout, wout] = g.output;
     let (co, oy, ox) = (o / (hout * wout), (o / wout) % hout, o % wout);
@@ -333,14 +397,32 @@ fn conv_gather(g: &QConv, weight: &[i32], o: usize, spike: impl Fn(usize) -> u8)
                     continue;
                 }
                 let i = (ci * hin + iy as usize) * win + ix as usize;
-                if spike(i) == 1 {
-                    let k = ((co * cig + c) * g.kernel[0] + ky) * g.kernel[1] + kx;
-                    acc += i128::from(weight[k]);
-                }
+                let k = ((co * cig + c) * g.kernel[0] + ky) * g.kernel[1] + kx;
+                acc += value(i) * i128::from(weight[k]);
             }
         }
     }
     acc
+}
+
+/// `QFire::Count` from the module doc: `S = min(max(floor(U/theta), 0), 2^bits - 1)` (a clamp
+/// of a larger quotient counts), `U -= S*theta`, then optionally `U = max(U, -theta)`.
+fn count(u: i128, th: i128, (bits, floor): (u32, bool), sat: &mut u64) -> (i128, u8) {
+    // Floor division written out: truncate, then step down for a negative inexact quotient.
+    let mut q = u / th;
+    if u % th != 0 && u < 0 {
+        q -= 1;
+    }
+    let max = (1i128 << bits) - 1;
+    let s = q.clamp(0, max);
+    if q > max {
+        *sat += 1;
+    }
+    let mut u = u - s * th;
+    if floor && u < -th {
+        u = -th;
+    }
+    (u, s as u8)
 }
 
 fn reference(net: &QNet, steps: usize, samples: usize, input: &[Vec<Vec<u8>>]) -> RefOut {
@@ -353,6 +435,7 @@ fn reference(net: &QNet, steps: usize, samples: usize, input: &[Vec<Vec<u8>>]) -
         cur: (0..nl).map(z128).collect(),
         sat_state: vec![0; nl],
         sat_cur: vec![0; nl],
+        sat_count: vec![0; nl],
     };
     for n in 0..samples {
         for t in 0..steps {
@@ -361,32 +444,13 @@ fn reference(net: &QNet, steps: usize, samples: usize, input: &[Vec<Vec<u8>>]) -
                     let mut acc: i128 = 0;
                     for p in &layer.inputs {
                         if let Some(g) = &p.conv {
-                            let spikes = |i: usize| source_spike(&out, input, p, t, n, i);
-                            acc += conv_gather(g, &p.weight, o, spikes);
+                            let values = |i: usize| source_value(&out, input, p, t, n, i);
+                            acc += conv_gather(g, &p.weight, o, values);
                             continue;
                         }
                         for i in 0..p.source_size {
-                            let s = match (p.source, p.delayed) {
-                                (QSource::Input, false) => input[t][n][i],
-                                (QSource::Input, true) => {
-                                    if t == 0 {
-                                        0
-                                    } else {
-                                        input[t - 1][n][i]
-                                    }
-                                }
-                                (QSource::Layer(j), false) => out.spikes[j][t][n][i],
-                                (QSource::Layer(j), true) => {
-                                    if t == 0 {
-                                        0
-                                    } else {
-                                        out.spikes[j][t - 1][n][i]
-                                    }
-                                }
-                            };
-                            if s == 1 {
-                                acc += i128::from(p.weight[o * p.source_size + i]);
-                            }
+                            let s = source_value(&out, input, p, t, n, i);
+                            acc += s * i128::from(p.weight[o * p.source_size + i]);
                         }
                     }
                     let x = acc * (1i128 << layer.weight_shift) + i128::from(layer.bias[o]);
@@ -394,11 +458,55 @@ fn reference(net: &QNet, steps: usize, samples: usize, input: &[Vec<Vec<u8>>]) -
                     let iprev = if t == 0 { 0 } else { out.cur[l][t - 1][n][o] };
                     let (k, rnd, sb) = (layer.decay_shift, layer.rounding, layer.state_bits);
                     let mut ss = out.sat_state[l];
+                    let counting = match layer.fire {
+                        QFire::Single => None,
+                        QFire::Count {
+                            spike_bits,
+                            floor_at_minus_threshold,
+                        } => Some((spike_bits, floor_at_minus_threshold)),
+                    };
                     let (u, s, i) = match &layer.neuron {
                         QNeuron::Li { beta } => {
                             (clamp(dec(uprev, beta[o], k, rnd) + x, sb, &mut ss), 0u8, 0)
                         }
-                        QNeuron::CubaLi { .. } => todo!("reference for CubaLi"),
+                        QNeuron::CubaLi {
+                            alpha,
+                            beta,
+                            current_bits,
+                        } => {
+                            let i = clamp(
+                                dec(iprev, alpha[o], k, rnd) + x,
+                                *current_bits,
+                                &mut out.sat_cur[l],
+                            );
+                            let u = clamp(dec(uprev, beta[o], k, rnd) + i, sb, &mut ss);
+                            (u, 0u8, i)
+                        }
+                        QNeuron::Lif {
+                            beta, threshold, ..
+                        } if counting.is_some() => {
+                            let u = clamp(dec(uprev, beta[o], k, rnd) + x, sb, &mut ss);
+                            let th = i128::from(threshold[o]);
+                            let (u, s) = count(u, th, counting.unwrap(), &mut out.sat_count[l]);
+                            (u, s, 0)
+                        }
+                        QNeuron::CubaLif {
+                            alpha,
+                            beta,
+                            threshold,
+                            current_bits,
+                            ..
+                        } if counting.is_some() => {
+                            let i = clamp(
+                                dec(iprev, alpha[o], k, rnd) + x,
+                                *current_bits,
+                                &mut out.sat_cur[l],
+                            );
+                            let u = clamp(dec(uprev, beta[o], k, rnd) + i, sb, &mut ss);
+                            let th = i128::from(threshold[o]);
+                            let (u, s) = count(u, th, counting.unwrap(), &mut out.sat_count[l]);
+                            (u, s, i)
+                        }
                         QNeuron::Lif {
                             beta,
                             threshold,
@@ -503,19 +611,26 @@ fn check(seed: u64) -> Result<(), TestCaseError> {
     let steps = rng.range(1, 12) as usize;
     let samples = rng.range(1, 3) as usize;
     let density = rng.range(0, 100) as u64;
+    let max_value = (1i64 << net.input_bits) - 1;
     let input: Vec<Vec<Vec<u8>>> = (0..steps)
         .map(|_| {
             (0..samples)
                 .map(|_| {
                     (0..net.input_size)
-                        .map(|_| u8::from(rng.chance(density)))
+                        .map(|_| {
+                            if rng.chance(density) {
+                                rng.range(1, max_value) as u8
+                            } else {
+                                0
+                            }
+                        })
                         .collect()
                 })
                 .collect()
         })
         .collect();
     let flat: Vec<u8> = input.iter().flatten().flatten().copied().collect();
-    let spikes = SpikeSteps::new(steps, samples, net.input_size, flat).unwrap();
+    let spikes = SpikeSteps::graded(steps, samples, net.input_size, flat, net.input_bits).unwrap();
     let got = eval(&net, &spikes).unwrap();
     let want = reference(&net, steps, samples, &input);
     for (l, lt) in got.layers.iter().enumerate() {
@@ -557,6 +672,13 @@ fn check(seed: u64) -> Result<(), TestCaseError> {
             l,
             seed
         );
+        prop_assert_eq!(
+            lt.saturations.count,
+            want.sat_count[l],
+            "count saturations layer {} seed {}",
+            l,
+            seed
+        );
     }
     Ok(())
 }
@@ -573,7 +695,11 @@ proptest! {
 /// property above would pass vacuously.
 #[test]
 fn generator_covers_the_interesting_cases() {
-    let (mut sat, mut cur_sat, mut spikes, mut kinds) = (0u64, 0u64, 0u64, [0u32; 3]);
+    let (mut sat, mut cur_sat, mut spikes, mut kinds) = (0u64, 0u64, 0u64, [0u32; 4]);
+    // Format 3: count layers (with floor), multi-spike events, count saturations, graded
+    // inputs, projections with source delays.
+    let (mut count_layers, mut floors, mut multi, mut count_sat) = (0u32, 0u32, 0u64, 0u64);
+    let (mut graded, mut delayed_sources) = (0u32, 0u32);
     // conv projections: all, delayed, grouped, strided, dilated, padded, cropped output.
     let mut conv = [0u32; 7];
     let mut conv_spikes = 0u64;
@@ -606,16 +732,38 @@ fn generator_covers_the_interesting_cases() {
             kinds[match l.neuron {
                 QNeuron::Lif { .. } => 0,
                 QNeuron::CubaLif { .. } => 1,
-                QNeuron::Li { .. } | QNeuron::CubaLi { .. } => 2,
+                QNeuron::Li { .. } => 2,
+                QNeuron::CubaLi { .. } => 3,
             }] += 1;
+            if let QFire::Count {
+                floor_at_minus_threshold,
+                ..
+            } = l.fire
+            {
+                count_layers += 1;
+                floors += u32::from(floor_at_minus_threshold);
+            }
+            delayed_sources += l
+                .inputs
+                .iter()
+                .filter(|p| !p.source_delay.is_empty())
+                .count() as u32;
         }
+        graded += u32::from(net.input_bits > 1);
         let steps = 8;
+        let max_value = (1i64 << net.input_bits) - 1;
         let data: Vec<u8> = (0..steps * net.input_size)
-            .map(|_| u8::from(rng.chance(50)))
+            .map(|_| {
+                if rng.chance(50) {
+                    rng.range(1, max_value) as u8
+                } else {
+                    0
+                }
+            })
             .collect();
         let tr = eval(
             &net,
-            &SpikeSteps::new(steps, 1, net.input_size, data).unwrap(),
+            &SpikeSteps::graded(steps, 1, net.input_size, data, net.input_bits).unwrap(),
         )
         .unwrap();
         for (lt, l) in tr.layers.iter().zip(&net.layers) {
@@ -624,6 +772,8 @@ fn generator_covers_the_interesting_cases() {
             }
             sat += lt.saturations.state;
             cur_sat += lt.saturations.current;
+            count_sat += lt.saturations.count;
+            multi += lt.spikes.iter().filter(|&&s| s > 1).count() as u64;
             spikes += lt.spikes.iter().map(|&s| u64::from(s)).sum::<u64>();
         }
     }
@@ -632,6 +782,14 @@ fn generator_covers_the_interesting_cases() {
         "sat {sat} cur_sat {cur_sat} spikes {spikes}"
     );
     assert!(kinds.iter().all(|&k| k > 50), "{kinds:?}");
+    assert!(
+        count_layers > 50 && floors > 20 && multi > 200 && count_sat > 20,
+        "count layers {count_layers} with floor {floors}, multi-spike events {multi}, count saturations {count_sat}"
+    );
+    assert!(
+        graded > 100 && delayed_sources > 50,
+        "graded-input nets {graded}, projections with source delays {delayed_sources}"
+    );
     assert!(conv.iter().all(|&c| c > 10), "conv coverage {conv:?}");
     assert!(conv_spikes > 200, "conv layers spiked {conv_spikes} times");
 }

@@ -8,7 +8,8 @@ use crate::error::QuantError;
 /// Sample inputs with their float trace; ranges, saturations and agreement are measured on it.
 #[derive(Debug, Clone)]
 pub struct Calibration {
-    /// Binary input spikes `[T][N][input_size]`.
+    /// Input values `[T][N][input_size]`: binary spikes or graded values (build it with
+    /// `SpikeSteps::graded(.., 8)` to accept any u8; the quantizer picks `input_bits` from it).
     pub input: SpikeSteps,
     /// The float engine's trace of `input` (every layer).
     pub float: FloatTrace,

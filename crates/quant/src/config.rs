@@ -1,10 +1,13 @@
 //! `QuantConfig`: bit widths and rounding, with per-layer overrides resolved in the order
-//! layer name -> op type (`lif`, `cubalif`, `li`) -> default -> built-in default.
+//! layer name -> op type (`lif`, `cubalif`, `li`, `cubali`) -> default -> built-in default.
+//! `input_bits` (width of one graded input value) is network-wide, so it is a top-level key.
 //!
 //! ```toml
+//! input_bits = 4          # optional; default: from the calibration input (1 without)
 //! [default]
 //! weight_bits = 8
 //! state_bits = 16
+//! spike_bits = 3          # multi-spike (Sinabs/Rockpool) layers; default: from calibration
 //! [op.li]
 //! state_bits = 24
 //! [layer.lif1]
@@ -28,6 +31,9 @@ pub const DEFAULT_STATE_BITS: u32 = 16;
 pub const DEFAULT_DECAY_SHIFT: u32 = 12;
 /// Built-in headroom: the calibrated (or estimated) range is doubled.
 pub const DEFAULT_HEADROOM_BITS: u32 = 1;
+/// Spike-count width of a multi-spike layer when neither the config nor a calibration run
+/// gives one: up to 7 spikes per step.
+pub const DEFAULT_SPIKE_BITS: u32 = 3;
 
 /// Rounding of decay products, as written in TOML.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,12 +106,19 @@ pub struct Precision {
     pub rounding: Option<RoundingName>,
     /// Extra range bits above the calibrated/estimated range (0..=8).
     pub headroom_bits: Option<u32>,
+    /// Spike-count width of multi-spike (Sinabs/Rockpool) layers (1..=8; default: bits of the
+    /// largest count in the calibration trace, else `DEFAULT_SPIKE_BITS`). Ignored elsewhere.
+    pub spike_bits: Option<u32>,
 }
 
 /// The whole configuration.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuantConfig {
+    /// Width of one input value (1..=8; 1 = binary spikes). Default: bits of the largest
+    /// calibration input value, 1 without calibration. Calibration data above it is an error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_bits: Option<u32>,
     /// Model-wide defaults.
     #[serde(default)]
     pub default: Precision,
@@ -132,6 +145,10 @@ pub struct LayerPrecision {
     pub rounding: RoundingName,
     /// Headroom bits.
     pub headroom_bits: u32,
+    /// Spike-count width when set in the config (multi-spike layers only); `None` lets the
+    /// calibration decide.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spike_bits: Option<u32>,
 }
 
 impl QuantConfig {
@@ -143,6 +160,15 @@ impl QuantConfig {
     /// Resolves every layer's settings, checking every scope first; all problems at once.
     pub fn resolve(&self, net: &FloatNet) -> Result<Vec<LayerPrecision>, QuantError> {
         let mut problems = Vec::new();
+        if let Some(value) = self.input_bits.filter(|v| !(1..=8).contains(v)) {
+            problems.push(ConfigProblem::Width {
+                scope: "top level".into(),
+                what: "input_bits",
+                value,
+                min: 1,
+                max: 8,
+            });
+        }
         check_scope("default", &self.default, &mut problems);
         for (op, p) in &self.op {
             check_scope(&format!("op.{}", op.name()), p, &mut problems);
@@ -207,17 +233,19 @@ impl QuantConfig {
                 .find_map(|p| p.rounding)
                 .unwrap_or(RoundingName::HalfUp),
             headroom_bits: pick(|p| p.headroom_bits, DEFAULT_HEADROOM_BITS),
+            spike_bits: scopes.iter().flatten().find_map(|p| p.spike_bits),
         }
     }
 }
 
 fn check_scope(scope: &str, p: &Precision, out: &mut Vec<ConfigProblem>) {
-    let checks: [(&'static str, Option<u32>, u32, u32); 5] = [
+    let checks: [(&'static str, Option<u32>, u32, u32); 6] = [
         ("weight_bits", p.weight_bits, 2, 16),
         ("state_bits", p.state_bits, 4, 32),
         ("current_bits", p.current_bits, 4, 32),
         ("decay_shift", p.decay_shift, 0, 16),
         ("headroom_bits", p.headroom_bits, 0, 8),
+        ("spike_bits", p.spike_bits, 1, 8),
     ];
     for (what, value, min, max) in checks {
         if let Some(value) = value.filter(|v| !(min..=max).contains(v)) {

@@ -56,15 +56,13 @@ pub enum QuantError {
         /// What is wrong and what to do.
         problem: String,
     },
-    /// The network's semantics have no integer contract yet.
-    #[error(
-        "the {convention} convention (multi-spike outputs, exponential decays or membrane \
-         clamps) has no fixed-point model yet; only snntorch and nir-euler networks can be \
-         quantized and built (the float engine simulates {convention} models)"
-    )]
+    /// The convention's neuron rule has no integer counterpart yet.
+    #[error("--semantics {convention}: {why}")]
     Convention {
         /// Convention name.
         convention: String,
+        /// Why, and what to do.
+        why: String,
     },
     /// Calibration data does not match the network.
     #[error("calibration data: {0}")]

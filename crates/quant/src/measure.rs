@@ -27,9 +27,11 @@ pub fn measure(
     {
         lr.state_saturations = Some(qt.saturations.state);
         lr.current_saturations = qt.current.as_ref().map(|_| qt.saturations.current);
-        if matches!(ql.neuron, QNeuron::Li { .. }) {
+        lr.count_saturations = lr.spike_bits.map(|_| qt.saturations.count);
+        if matches!(ql.neuron, QNeuron::Li { .. } | QNeuron::CubaLi { .. }) {
             continue;
         }
+        // Spike values are 0/1, or counts for a multi-spike layer: equal counts agree.
         let same = ft
             .spikes
             .iter()
@@ -48,7 +50,10 @@ pub fn measure(
         let o = qnet.output_layer;
         let size = qnet.layers[o].size;
         let (ft, qt) = (&calib.float.layers[o], &fixed.layers[o]);
-        let (pf, pq) = if matches!(qnet.layers[o].neuron, QNeuron::Li { .. }) {
+        let (pf, pq) = if matches!(
+            qnet.layers[o].neuron,
+            QNeuron::Li { .. } | QNeuron::CubaLi { .. }
+        ) {
             (
                 predict(steps, samples, size, |i| f64::from(ft.membrane[i])),
                 predict(steps, samples, size, |i| f64::from(qt.membrane[i])),

@@ -1,11 +1,28 @@
 //! `quantize`: float network -> integer network, one layer at a time, then (with calibration
 //! data) a fixed-point run to measure saturation, spike agreement and accuracy.
+//!
+//! How each exporter convention (crates/float/src/exporters.rs) maps onto the contract:
+//!
+//! | convention | spike rule | notes |
+//! | --- | --- | --- |
+//! | snntorch, nir-euler | `QFire::Single`, the float reset rule and reset delay | exact rules |
+//! | spyx | rejected | Spyx emits the previous step's threshold crossing `H(V[t-1] - θ)` (snnTorch's subtract/delayed-reset spike train one step later per layer) and resets CubaLIF before the leak; the contract has neither rule yet |
+//! | norse | `QFire::Single`, immediate reset (`reset_delay = false`) | the contract's `r = U[t-1] > theta` is 0 after a reset to `v_reset <= theta` (a larger `v_reset` is rejected), so the rules coincide; with `--reset subtract` they differ only after a membrane above `2 theta` |
+//! | sinabs | `QFire::Count`, `floor_at_minus_threshold` for IAF (`beta == 1`) | `(v > 0)·trunc(v/θ) = max(floor(v/θ), 0)` for θ > 0 |
+//! | rockpool | `QFire::Count` | `(v >= θ)·floor(v/θ)`; the current `I = α(I + X)` (CubaLIF, CubaLI) and the read-out `U = β(U + X)` (LI) become `I = αI + (αX)`: the factor is folded into that layer's weight rows and bias before quantizing |
+//!
+//! `spike_bits` of a count layer: the config's `spike_bits`, else the bits of the largest count
+//! in the calibration trace, else `DEFAULT_SPIKE_BITS`. `QNet::input_bits`: the config's
+//! `input_bits`, else the bits of the largest calibration input value, else 1.
 
-use spikeloom_float::{FloatNet, Layer, Neuron, ResetMode, Source, ZeroResetInput};
-use spikeloom_qnet::{QConv, QLayer, QNet, QNeuron, QProjection, QReset, QSource, FORMAT_VERSION};
+use spikeloom_float::{Convention, FloatNet, Layer, Neuron, ResetMode, Source, ZeroResetInput};
+use spikeloom_qnet::{
+    QConv, QFire, QLayer, QNet, QNeuron, QProjection, QReset, QSource, FORMAT_VERSION,
+    MAX_SOURCE_DELAY,
+};
 
 use crate::calib::Calibration;
-use crate::config::{LayerPrecision, OpKind, QuantConfig};
+use crate::config::{LayerPrecision, OpKind, QuantConfig, DEFAULT_SPIKE_BITS};
 use crate::error::QuantError;
 use crate::measure::measure;
 use crate::ranges;
@@ -21,13 +38,10 @@ pub fn quantize(
     calib: Option<&Calibration>,
     cfg: &QuantConfig,
 ) -> Result<(QNet, QuantReport), QuantError> {
-    use spikeloom_float::Convention;
-    if !matches!(
-        net.semantics.convention,
-        Convention::Snntorch | Convention::NirEuler
-    ) {
+    if net.semantics.convention == Convention::Spyx {
         return Err(QuantError::Convention {
-            convention: net.semantics.convention.name().to_string(),
+            convention: "spyx".into(),
+            why: "Spyx emits the previous step's threshold crossing H(V[t-1] - threshold) and resets CubaLIF before the leak; the fixed-point contract has no such rules yet, so Spyx models run in the float engine only (simulate --engine float)".into(),
         });
     }
     let precisions = cfg.resolve(net)?;
@@ -38,19 +52,25 @@ pub fn quantize(
         // Re-check: the calibration may have been built for another network.
         Calibration::new(net, c.input.clone(), c.float.clone(), c.labels.clone())?;
     }
+    let input_bits = choose_input_bits(calib, cfg)?;
+    let convention = net.semantics.convention;
     let mut layers = Vec::with_capacity(net.layers.len());
     let mut reports = Vec::with_capacity(net.layers.len());
     for (i, (layer, prec)) in net.layers.iter().zip(&precisions).enumerate() {
+        let layer = fold_input_factor(convention, layer)?;
+        let layer = &layer;
+        let fire = fire_rule(convention, layer, prec, calib.map(|c| &c.float.layers[i]))?;
         let (needs, source) = match calib {
             Some(c) => (ranges::measured(layer, i, c), "calibration"),
             None => (ranges::estimated(layer), "estimate"),
         };
-        let (q, r) = quantize_layer(layer, prec, needs, source);
+        let (q, r) = quantize_layer(layer, prec, needs, source, fire)?;
+        check_single_reset(convention, &q)?;
         layers.push(q);
         reports.push(r);
     }
     let qnet = QNet {
-        input_bits: 1,
+        input_bits,
         format: FORMAT_VERSION,
         input_size: net.input_size,
         layers,
@@ -59,6 +79,7 @@ pub fn quantize(
     };
     qnet.validate().map_err(QuantError::Invalid)?;
     let mut report = QuantReport {
+        input_bits,
         layers: reports,
         calibration_steps: 0,
         calibration_samples: 0,
@@ -72,6 +93,172 @@ pub fn quantize(
     }
     add_notes(&mut report);
     Ok((qnet, report))
+}
+
+/// `QNet::input_bits`: the config's value (the calibration input must fit it), else the bits of
+/// the largest calibration input value, else 1 (binary spikes).
+fn choose_input_bits(calib: Option<&Calibration>, cfg: &QuantConfig) -> Result<u32, QuantError> {
+    let largest = calib.map(|c| c.input.data().iter().copied().max().unwrap_or(0));
+    match (cfg.input_bits, largest) {
+        (Some(bits), Some(v)) if u32::from(v) >= 1u32 << bits.min(8) => {
+            Err(QuantError::Calibration(format!(
+                "input value {v} does not fit input_bits = {bits} (largest {}); raise input_bits or leave it unset to take it from the data",
+                (1u32 << bits) - 1
+            )))
+        }
+        (Some(bits), _) => Ok(bits),
+        (None, Some(v)) => Ok(bits_of(usize::from(v)).max(1)),
+        (None, None) => Ok(1),
+    }
+}
+
+/// Rockpool's `I = α(I + X)` (CubaLIF, CubaLI) and `U = β(U + X)` (LI) as the contract's
+/// `I = αI + X'`: every weight row and bias entry of neuron `o` is multiplied by its factor.
+/// A convolution shares its kernel over a channel, so the factor must be uniform per channel.
+fn fold_input_factor(convention: Convention, layer: &Layer) -> Result<Layer, QuantError> {
+    let factor = match (&layer.neuron, convention) {
+        (Neuron::CubaLif { alpha, .. } | Neuron::CubaLi { alpha, .. }, Convention::Rockpool) => {
+            alpha
+        }
+        (Neuron::Li { beta }, Convention::Rockpool) => beta,
+        _ => return Ok(layer.clone()),
+    };
+    let mut out = layer.clone();
+    for (b, f) in out.bias.iter_mut().zip(factor) {
+        *b *= f;
+    }
+    for p in &mut out.inputs {
+        match &p.conv {
+            None => {
+                let cols = p.source_size.max(1);
+                for (row, f) in p.weight.chunks_mut(cols).zip(factor) {
+                    row.iter_mut().for_each(|w| *w *= f);
+                }
+            }
+            Some(g) => {
+                let (plane, per_channel) = (g.plane().max(1), g.per_channel().max(1));
+                for (c, kernel) in p.weight.chunks_mut(per_channel).enumerate() {
+                    let fs = &factor[c * plane..((c + 1) * plane).min(factor.len())];
+                    if fs.iter().any(|f| *f != fs[0]) {
+                        return Err(QuantError::Layer {
+                            layer: layer.name.clone(),
+                            problem: format!(
+                                "the Rockpool input factor (alpha/beta) differs between neurons of output channel {c} of convolution `{}`, whose kernel they share; use one time constant per channel",
+                                p.origin
+                            ),
+                        });
+                    }
+                    kernel.iter_mut().for_each(|w| *w *= fs[0]);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The spike rule of a layer: counts for the multi-spike conventions (Sinabs, Rockpool), one
+/// binary spike otherwise. `trace` is the layer's float calibration trace.
+fn fire_rule(
+    convention: Convention,
+    layer: &Layer,
+    prec: &LayerPrecision,
+    trace: Option<&spikeloom_float::LayerTrace>,
+) -> Result<QFire, QuantError> {
+    if !matches!(convention, Convention::Sinabs | Convention::Rockpool) {
+        return Ok(QFire::Single);
+    }
+    let bad = |problem: String| QuantError::Layer {
+        layer: layer.name.clone(),
+        problem,
+    };
+    let (beta, threshold, reset, reset_delay) = match &layer.neuron {
+        Neuron::Lif {
+            beta,
+            threshold,
+            reset,
+            reset_delay,
+            ..
+        }
+        | Neuron::CubaLif {
+            beta,
+            threshold,
+            reset,
+            reset_delay,
+            ..
+        } => (beta, threshold, *reset, *reset_delay),
+        Neuron::Li { .. } | Neuron::CubaLi { .. } => return Ok(QFire::Single),
+    };
+    if reset != ResetMode::Subtract || reset_delay {
+        return Err(bad(format!(
+            "{} fires several spikes per step and subtracts n*threshold at once; reset {reset:?} with reset_delay {reset_delay} has no fixed-point model (use --reset subtract without reset delay)",
+            convention.name()
+        )));
+    }
+    if let Some(t) = threshold.iter().find(|t| **t <= 0.0) {
+        return Err(bad(format!(
+            "threshold {t} <= 0: a multi-spike layer divides the membrane by its threshold, which must be positive"
+        )));
+    }
+    // Sinabs' IAF clamps the membrane at -threshold (float `step`: beta == 1 under sinabs).
+    let floor = convention == Convention::Sinabs
+        && matches!(layer.neuron, Neuron::Lif { .. })
+        && {
+            let ones = beta.iter().filter(|b| **b == 1.0).count();
+            if ones != 0 && ones != beta.len() {
+                return Err(bad(
+                "mixes IAF neurons (beta = 1, membrane clamped at -threshold) with leaky ones; split the layer".into(),
+            ));
+            }
+            ones != 0
+        };
+    let spike_bits = match (prec.spike_bits, trace) {
+        (Some(bits), _) => bits,
+        (None, Some(t)) => {
+            let largest = t.spikes.iter().copied().max().unwrap_or(0);
+            bits_of(usize::from(largest)).clamp(1, 8)
+        }
+        (None, None) => DEFAULT_SPIKE_BITS,
+    };
+    Ok(QFire::Count {
+        spike_bits,
+        floor_at_minus_threshold: floor,
+    })
+}
+
+/// Norse resets immediately to `v_reset` without the contract's `r = U[t-1] > theta`
+/// term; both agree as long as the reset value is not above the threshold.
+fn check_single_reset(convention: Convention, q: &QLayer) -> Result<(), QuantError> {
+    if convention != Convention::Norse {
+        return Ok(());
+    }
+    let (threshold, v_reset, reset) = match &q.neuron {
+        QNeuron::Lif {
+            threshold,
+            v_reset,
+            reset,
+            ..
+        }
+        | QNeuron::CubaLif {
+            threshold,
+            v_reset,
+            reset,
+            ..
+        } => (threshold, v_reset, *reset),
+        QNeuron::Li { .. } | QNeuron::CubaLi { .. } => return Ok(()),
+    };
+    if !matches!(reset, QReset::ZeroKeepInput | QReset::ZeroDropInput) {
+        return Ok(());
+    }
+    match threshold.iter().zip(v_reset).position(|(t, v)| v > t) {
+        Some(o) => Err(QuantError::Layer {
+            layer: q.name.clone(),
+            problem: format!(
+                "neuron {o}: v_reset is above the threshold; {} would fire again from the reset value, which the fixed-point reset rule does not model",
+                convention.name()
+            ),
+        }),
+        None => Ok(()),
+    }
 }
 
 fn provenance(
@@ -117,6 +304,11 @@ fn add_notes(report: &mut QuantReport) {
         let sats = l.state_saturations.unwrap_or(0) + l.current_saturations.unwrap_or(0);
         if sats > 0 {
             report.notes.push(format!("layer `{}`: {sats} saturation(s) on the calibration input; consider more headroom_bits or state_bits", l.name));
+        }
+        if let (Some(n), Some(bits)) = (l.count_saturations, l.spike_bits) {
+            if n > 0 {
+                report.notes.push(format!("layer `{}`: {n} spike count(s) clamped to {} ({bits} spike_bits) on the calibration input; raise spike_bits", l.name, (1u32 << bits) - 1));
+            }
         }
         if l.clipped_params > 0 {
             report.notes.push(format!(
@@ -221,8 +413,9 @@ fn quantize_layer(
     p: &LayerPrecision,
     needs: RangeNeeds,
     source: &str,
-) -> (QLayer, LayerReport) {
-    let is_cuba = matches!(layer.neuron, Neuron::CubaLif { .. });
+    fire: QFire,
+) -> Result<(QLayer, LayerReport), QuantError> {
+    let is_cuba = matches!(layer.neuron, Neuron::CubaLif { .. } | Neuron::CubaLi { .. });
     let needs = RangeNeeds {
         current: if is_cuba { needs.current } else { 0.0 },
         ..needs
@@ -271,11 +464,17 @@ fn quantize_layer(
     };
     let state_lsb = w_lsb / 2f64.powi(shift as i32);
     let mut wt = Tally::default();
+    let source_delays = layer
+        .inputs
+        .iter()
+        .map(|q| source_delay(layer, q))
+        .collect::<Result<Vec<_>, _>>()?;
     let inputs = layer
         .inputs
         .iter()
-        .map(|q| QProjection {
-            source_delay: Vec::new(),
+        .zip(source_delays)
+        .map(|(q, source_delay)| QProjection {
+            source_delay,
             source: match q.source {
                 Source::Input => QSource::Input,
                 Source::Layer(j) => QSource::Layer(j),
@@ -341,8 +540,27 @@ fn quantize_layer(
             current_bits: p.current_bits,
         },
     };
+    if let (
+        QFire::Count { .. },
+        QNeuron::Lif { threshold, .. } | QNeuron::CubaLif { threshold, .. },
+    ) = (fire, &neuron)
+    {
+        if let Some(o) = threshold.iter().position(|t| *t <= 0) {
+            return Err(QuantError::Layer {
+                layer: layer.name.clone(),
+                problem: format!(
+                    "neuron {o}: the threshold rounds to {} state LSBs ({state_lsb:.3e}), but a multi-spike layer divides by it; raise state_bits or lower headroom_bits",
+                    threshold[o]
+                ),
+            });
+        }
+    }
+    let spike_bits = match fire {
+        QFire::Count { spike_bits, .. } => Some(spike_bits),
+        QFire::Single => None,
+    };
     let qlayer = QLayer {
-        fire: Default::default(),
+        fire,
         name: layer.name.clone(),
         size: layer.size,
         inputs,
@@ -375,11 +593,33 @@ fn quantize_layer(
         clamped_decays: dec.clipped,
         state_saturations: None,
         current_saturations: None,
+        spike_bits,
+        count_saturations: None,
         spike_agreement: None,
         float_spikes: None,
         fixed_spikes: None,
     };
-    (qlayer, report)
+    Ok((qlayer, report))
+}
+
+/// The contract's copy of a projection's per-source delays (at most `MAX_SOURCE_DELAY`).
+fn source_delay(layer: &Layer, q: &spikeloom_float::Projection) -> Result<Vec<u32>, QuantError> {
+    q.source_delay
+        .iter()
+        .enumerate()
+        .map(|(i, &d)| {
+            u32::try_from(d)
+                .ok()
+                .filter(|d| *d <= MAX_SOURCE_DELAY)
+                .ok_or_else(|| QuantError::Layer {
+                    layer: layer.name.clone(),
+                    problem: format!(
+                        "projection `{}`: source {i} is delayed {d} steps, more than the supported {MAX_SOURCE_DELAY}",
+                        q.origin
+                    ),
+                })
+        })
+        .collect()
 }
 
 fn map_reset(reset: ResetMode, zero: ZeroResetInput) -> QReset {

@@ -42,12 +42,20 @@ fn threshold_of(layer: &Layer) -> f64 {
     }
 }
 
-/// Measured needs: largest |membrane| plus one threshold for spiking layers (the value before an
-/// immediate reset is up to one threshold above what the trace shows), largest |current|.
+/// Measured needs: largest |membrane| plus one threshold per spike for spiking layers (the
+/// value before an immediate reset is up to one threshold (a multi-spike layer: `n`
+/// thresholds) above what the trace shows), largest |current|.
 pub fn measured(layer: &Layer, index: usize, calib: &Calibration) -> RangeNeeds {
     let t = &calib.float.layers[index];
     let peak = |v: &[f32]| v.iter().fold(0.0f64, |m, &x| m.max(f64::from(x).abs()));
-    let state = peak(&t.membrane) + threshold_of(layer);
+    let th = threshold_of(layer);
+    let state = t
+        .membrane
+        .iter()
+        .zip(&t.spikes)
+        .fold(0.0f64, |m, (&u, &s)| {
+            m.max(f64::from(u).abs() + f64::from(s.max(1)) * th)
+        });
     let current = t.current.as_deref().map_or(0.0, peak);
     RangeNeeds {
         state: state.max(params(layer)),

@@ -46,11 +46,18 @@ pub struct LayerReport {
     pub clamped_decays: usize,
     /// Membrane saturations on the calibration input.
     pub state_saturations: Option<u64>,
-    /// Current saturations on the calibration input (CubaLif).
+    /// Current saturations on the calibration input (CubaLif, CubaLi).
     pub current_saturations: Option<u64>,
-    /// Fraction of (step, sample, neuron) where fixed and float spikes agree (spiking layers).
+    /// Spike-count width of a multi-spike (`QFire::Count`) layer; `None` for binary spikes.
+    #[serde(default)]
+    pub spike_bits: Option<u32>,
+    /// Spike counts clamped to `2^spike_bits - 1` on the calibration input (count layers).
+    #[serde(default)]
+    pub count_saturations: Option<u64>,
+    /// Fraction of (step, sample, neuron) where fixed and float spikes agree (spiking layers;
+    /// for a multi-spike layer the counts must be equal).
     pub spike_agreement: Option<f64>,
-    /// Float spikes on the calibration input.
+    /// Float spikes on the calibration input (sum of counts).
     pub float_spikes: Option<u64>,
     /// Fixed-point spikes on the calibration input.
     pub fixed_spikes: Option<u64>,
@@ -59,6 +66,9 @@ pub struct LayerReport {
 /// The whole report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuantReport {
+    /// Width of one input value chosen for the network (1 = binary spikes).
+    #[serde(default = "one")]
+    pub input_bits: u32,
     /// Per layer, in network order.
     pub layers: Vec<LayerReport>,
     /// Calibration steps (0 without calibration).
@@ -75,6 +85,10 @@ pub struct QuantReport {
     pub notes: Vec<String>,
 }
 
+fn one() -> u32 {
+    1
+}
+
 fn opt<T: Display>(v: Option<T>) -> String {
     v.map_or_else(|| "-".to_string(), |v| v.to_string())
 }
@@ -87,12 +101,27 @@ impl Display for QuantReport {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "quantization report ({} calibration samples x {} steps)",
-            self.calibration_samples, self.calibration_steps
+            "quantization report ({} calibration samples x {} steps, {}-bit input{})",
+            self.calibration_samples,
+            self.calibration_steps,
+            self.input_bits,
+            if self.input_bits == 1 {
+                " spikes"
+            } else {
+                " values"
+            }
         )?;
         for l in &self.layers {
             let p = &l.precision;
-            writeln!(f, "layer `{}` ({})", l.name, l.kind.name())?;
+            match l.spike_bits {
+                Some(bits) => writeln!(
+                    f,
+                    "layer `{}` ({}, spike counts of {bits} bits)",
+                    l.name,
+                    l.kind.name()
+                )?,
+                None => writeln!(f, "layer `{}` ({})", l.name, l.kind.name())?,
+            }
             writeln!(
                 f,
                 "  w{} s{} c{} decay_shift {} {:?} headroom {}  weight_shift {}  w_lsb {:.4e} state_lsb {:.4e}",
@@ -119,8 +148,8 @@ impl Display for QuantReport {
             if l.state_saturations.is_some() {
                 writeln!(
                     f,
-                    "  calibration: saturations state {} current {}  spikes float {} fixed {}  agreement {}",
-                    opt(l.state_saturations), opt(l.current_saturations), opt(l.float_spikes), opt(l.fixed_spikes),
+                    "  calibration: saturations state {} current {} count {}  spikes float {} fixed {}  agreement {}",
+                    opt(l.state_saturations), opt(l.current_saturations), opt(l.count_saturations), opt(l.float_spikes), opt(l.fixed_spikes),
                     pct(l.spike_agreement)
                 )?;
             }

@@ -146,3 +146,61 @@ fn scales_without_calibration() {
         report
     );
 }
+
+#[test]
+fn spike_and_input_bits_layer_and_are_range_checked() {
+    let cfg = QuantConfig::from_toml_str(
+        r#"
+        input_bits = 4
+        [default]
+        spike_bits = 2
+        [layer.hidden]
+        spike_bits = 5
+        "#,
+    )
+    .unwrap();
+    let p = cfg.resolve(&two_layer()).unwrap();
+    assert_eq!((p[0].spike_bits, p[1].spike_bits), (Some(5), Some(2)));
+    // snnTorch layers stay binary; input_bits is taken as configured (no calibration).
+    let (q, report) = quantize(&two_layer(), None, &cfg).unwrap();
+    assert_eq!(q.input_bits, 4);
+    assert_eq!(report.input_bits, 4);
+    assert!(q.layers.iter().all(|l| l.fire.event_bits() == 1));
+    let bad = QuantConfig::from_toml_str("input_bits = 9\n[op.lif]\nspike_bits = 0\n").unwrap();
+    let err = quantize(&two_layer(), None, &bad).unwrap_err().to_string();
+    assert!(
+        err.contains("input_bits = 9") && err.contains("[op.lif] spike_bits = 0"),
+        "{err}"
+    );
+}
+
+#[test]
+fn multi_spike_conventions_get_counts_and_source_delays_carry_over() {
+    let mut net = two_layer();
+    net.semantics.convention = spikeloom_float::Convention::Sinabs;
+    net.semantics.reset_delay = false;
+    if let Neuron::Lif { reset_delay, .. } = &mut net.layers[0].neuron {
+        *reset_delay = false;
+    }
+    net.layers[1].inputs[0].source_delay = vec![3, 0];
+    let (q, _) = quantize(&net, None, &QuantConfig::default()).unwrap();
+    // No calibration: the default spike width (3).
+    assert_eq!(
+        q.layers[0].fire,
+        spikeloom_qnet::QFire::Count {
+            spike_bits: 3,
+            floor_at_minus_threshold: false
+        }
+    );
+    assert_eq!(q.layers[1].inputs[0].source_delay, [3, 0]);
+    assert_eq!(q.format, 3);
+    // Too long a delay is an error naming the layer and projection.
+    net.layers[1].inputs[0].source_delay = vec![5000, 0];
+    let err = quantize(&net, None, &QuantConfig::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("readout") && err.contains("readout_fc") && err.contains("5000"),
+        "{err}"
+    );
+}
