@@ -15,6 +15,9 @@
 // DEC separate the last tap of an event from the first of the next, so every read is issued
 // after the previous write to that neuron has landed.
 // Accumulator lane k holds neurons o with o % P == k at address o / P (P is a power of two).
+// Event values (VB > 1): the event's value is registered in DEC and every tap adds
+// value * weight (VMUL as in sl_core); the last tap's write (stage B) lands before the next DEC,
+// so it still sees its own event's value. Spike counts (CNT > 0): as sl_core.
 // Rust twin: spikeloom-cyclesim `conv::ConvCore`.
 `default_nettype none
 
@@ -30,7 +33,8 @@ module sl_conv #(
     parameter WEIGHT_FILE = "",
     parameter integer WB = 8,         // weight bits
     parameter integer ACC_W = 16,
-    // geometry (QConv)
+    parameter integer VB = 1,         // event value width (1: binary spikes)
+    parameter integer VMUL = 0,       // VB > 1: 0 shift-add product, 1 `*` operator
     parameter [CW-1:0] HWI = 1,       // H_in * W_in
     parameter [CW-1:0] WI = 1,        // W_in
     parameter [CW-1:0] CIG = 1,       // input channels per group
@@ -52,6 +56,9 @@ module sl_conv #(
     parameter [CW-1:0] CO_STEP = 1,   // (CIG - 1) * KH * KW + 1: weight step to the next channel
     // neuron datapath (see sl_neuron)
     parameter integer KIND = 0,
+    parameter integer CNT = 0,        // spike count bits (0: binary spikes)
+    parameter integer FLOOR = 0,
+    parameter integer SPW = 1,        // spike width: CNT, or 1
     parameter integer RESET = 0,
     parameter integer RESET_DELAY = 1,
     parameter integer ROUND = 0,
@@ -87,15 +94,19 @@ module sl_conv #(
     input  wire [EV_W-1:0]   clr_addr,
     input  wire [EV_W-1:0]   ev_cnt,
     input  wire [EV_W-1:0]   ev_rdata,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [VB-1:0]     ev_rval,
+    /* verilator lint_on UNUSEDSIGNAL */
     output wire [EV_W-1:0]   ev_raddr,
     output wire              ev_rprev,
     output wire              push,
     output wire [EV_W-1:0]   push_idx,
+    output wire [SPW-1:0]     push_val,
     output wire              trace_valid,
     output wire [EV_W-1:0]   trace_base,
     output wire [P-1:0]      trace_lane_valid,
     output wire [P*32-1:0]   trace_v,
-    output wire [P-1:0]      trace_spike
+    output wire [P*SPW-1:0]   trace_spike
 );
     localparam [3:0] S_IDLE = 4'd0, S_FETCH = 4'd1, S_DEC = 4'd2, S_TAP = 4'd3, S_DRAIN = 4'd4,
                      S_RD = 4'd5, S_UPD = 4'd6, S_SPK = 4'd7, S_DONE = 4'd8;
@@ -171,7 +182,30 @@ module sl_conv #(
         for (k = 1; k < P; k = k + 1)
             if (a_lane == k[CW-1:0]) b_old = acc_word[k*ACC_W +: ACC_W];
     end
-    wire signed [ACC_W-1:0] b_sum = b_old + {{(ACC_W - WB){w_s[WB-1]}}, w_s};
+    // value of the event being scattered (registered in DEC)
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [VB-1:0] ev_val;
+    /* verilator lint_on UNUSEDSIGNAL */
+    always @(posedge clk) if (st == S_DEC) ev_val <= ev_rval;
+    wire signed [ACC_W-1:0] w_x = {{(ACC_W - WB){w_s[WB-1]}}, w_s};
+    wire signed [ACC_W-1:0] term;
+    generate
+        if (VB == 1) begin : g_bin
+            assign term = w_x;
+        end else if (VMUL != 0) begin : g_mul
+            assign term = w_x * $signed({{(ACC_W - VB){1'b0}}, ev_val});
+        end else begin : g_sa
+            reg signed [ACC_W-1:0] t;
+            integer b;
+            always @* begin
+                t = {ACC_W{1'b0}};
+                for (b = 0; b < VB; b = b + 1)
+                    if (ev_val[b]) t = t + (w_x <<< b);
+            end
+            assign term = t;
+        end
+    endgenerate
+    wire signed [ACC_W-1:0] b_sum = b_old + term;
 
     // state memories, addressed by block; cleared after reset
     wire            st_we = (st == S_UPD) || clr_w;
@@ -184,10 +218,10 @@ module sl_conv #(
     );
     wire [P*CB-1:0] i_word;
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [P*CB-1:0] i_next_word;  // only stored by CubaLif cores
+    wire [P*CB-1:0] i_next_word;  // only stored by CubaLif and CubaLi cores
     /* verilator lint_on UNUSEDSIGNAL */
     generate
-        if (KIND == 1) begin : g_current
+        if (KIND == 1 || KIND == 3) begin : g_current
             sl_ram #(.W(P * CB), .DEPTH(NB), .AW(EV_W)) u_current (
                 .clk(clk), .we(st_we), .waddr(st_waddr), .wdata(clr_en ? {(P * CB){1'b0}} : i_next_word),
                 .raddr(blk), .rdata(i_word)
@@ -215,6 +249,7 @@ module sl_conv #(
 
     wire [P-1:0] lane_valid;
     wire [P-1:0] lane_spike;
+    wire [P*SPW-1:0] lane_cnt;
     genvar g;
     generate
         for (g = 0; g < P; g = g + 1) begin : g_lane
@@ -232,14 +267,16 @@ module sl_conv #(
             sl_neuron #(
                 .KIND(KIND), .RESET(RESET), .RESET_DELAY(RESET_DELAY), .ROUND(ROUND), .ACC_W(ACC_W),
                 .SB(SB), .CB(CB), .PW(PW), .DS(DS), .WS(WS), .W(W), .BETA_SA(BETA_SA), .ALPHA_SA(ALPHA_SA),
-                .BETA_K(BETA_K), .ALPHA_K(ALPHA_K)
+                .BETA_K(BETA_K), .ALPHA_K(ALPHA_K), .CNT(CNT), .FLOOR(FLOOR), .SPW(SPW)
             ) u_neuron (
                 .clk(clk), .ld(1'b0), .acc(acc_word[g*ACC_W +: ACC_W]), .u(u_word[g*SB +: SB]), .i_cur(i_word[g*CB +: CB]),
                 .bias(bias_word[g*PW +: PW]), .theta(theta_word[g*PW +: PW]),
                 .v_reset(vreset_word[g*PW +: PW]), .beta(beta_word[g*(DS+1) +: DS+1]),
                 .alpha(alpha_word[g*(DS+1) +: DS+1]),
-                .u_next(u_new), .i_next(i_next_word[g*CB +: CB]), .spike(lane_spike[g])
+                .u_next(u_new), .i_next(i_next_word[g*CB +: CB]), .spike(lane_cnt[g*SPW +: SPW])
             );
+            assign lane_spike[g] = |lane_cnt[g*SPW +: SPW];
+            assign trace_spike[g*SPW +: SPW] = (trace_valid && lane_valid[g]) ? lane_cnt[g*SPW +: SPW] : {SPW{1'b0}};
             assign u_next_word[g*SB +: SB] = u_new;
             assign lane_valid[g] = ({1'b0, nbase} + LANE) < {1'b0, SIZE};
             if (SB < 32) begin : g_ext
@@ -253,17 +290,29 @@ module sl_conv #(
     assign trace_valid = st == S_UPD;
     assign trace_base = trace_valid ? nbase : {EV_W{1'b0}};
     assign trace_lane_valid = trace_valid ? lane_valid : {P{1'b0}};
-    assign trace_spike = trace_valid ? (lane_spike & lane_valid) : {P{1'b0}};
+
+    // spike counts of the block, registered in UPD for the pushes
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [P*SPW-1:0] cnt_q;
+    /* verilator lint_on UNUSEDSIGNAL */
+    always @(posedge clk) if (CNT > 0 && st == S_UPD) cnt_q <= lane_cnt;
 
     reg [EV_W-1:0] low;
+    reg [SPW-1:0]   low_val;
     integer q;
     always @* begin
         low = {EV_W{1'b0}};
+        low_val = {SPW{1'b0}};
         for (q = P - 1; q >= 0; q = q - 1)
-            if (mask[q]) low = q[EV_W-1:0];
+            if (mask[q]) begin
+                low = q[EV_W-1:0];
+                low_val = cnt_q[q*SPW +: SPW];
+            end
     end
+    localparam [SPW-1:0] ONE_SW = 1;
     assign push = (st == S_SPK) && (mask != {P{1'b0}});
     assign push_idx = push ? nbase + low : {EV_W{1'b0}};
+    assign push_val = !push ? {SPW{1'b0}} : (CNT > 0) ? low_val : ONE_SW;
     assign done = st == S_DONE;
 
     always @(posedge clk) begin

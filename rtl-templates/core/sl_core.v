@@ -11,6 +11,11 @@
 // sum (the last weight word added combinationally), stage 2 in UPD. State RAM and parameter
 // reads are addressed by blk, which is constant from the first ACC cycle of the block, so they
 // are already valid in WAIT (ACC lasts at least one cycle).
+// Event values (VB > 1: graded input or spike counts of the sources): the value read with the
+// event index is registered beside the weight ROM read (val2), and the lanes add value * weight
+// (VMUL = 0: shift-add over the VB value bits, VMUL = 1: the `*` operator, a DSP when mapped);
+// VB = 1 adds the plain weight, no multiplier. Spike counts (CNT > 0): the UPD cycle also
+// registers every lane's count, and each SPK push carries its lane's count (push_val).
 // Rust twin: spikeloom-cyclesim `core::Core`.
 `default_nettype none
 
@@ -28,8 +33,13 @@ module sl_core #(
     parameter WEIGHT_FILE = "",
     parameter integer WB = 8,         // weight bits
     parameter integer ACC_W = 16,
+    parameter integer VB = 1,         // event value width (1: binary spikes, ev_rval unused)
+    parameter integer VMUL = 0,       // VB > 1: 0 shift-add product, 1 `*` operator
     // neuron datapath (see sl_neuron)
     parameter integer KIND = 0,
+    parameter integer CNT = 0,        // spike count bits (0: binary spikes)
+    parameter integer FLOOR = 0,      // CNT > 0: clamp at -theta after the count
+    parameter integer SPW = 1,         // spike width: CNT, or 1 for binary spikes
     parameter integer RESET = 0,
     parameter integer RESET_DELAY = 1,
     parameter integer ROUND = 0,
@@ -68,17 +78,21 @@ module sl_core #(
     // event buffers of the J projections' sources (count of the bank each projection reads)
     input  wire [J*EV_W-1:0] ev_cnt,
     input  wire [J*EV_W-1:0] ev_rdata,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [J*VB-1:0]   ev_rval,   // values of the events on ev_rdata (VB > 1 only)
+    /* verilator lint_on UNUSEDSIGNAL */
     output wire [EV_W-1:0]   ev_raddr,
     output wire              ev_rprev,
-    // this layer's spikes
+    // this layer's spikes (push_val: the count, 1 for binary spikes)
     output wire              push,
     output wire [EV_W-1:0]   push_idx,
+    output wire [SPW-1:0]     push_val,
     // verification trace (all zero unless trace_valid)
     output wire              trace_valid,
     output wire [EV_W-1:0]   trace_base,
     output wire [P-1:0]      trace_lane_valid,
     output wire [P*32-1:0]   trace_v,
-    output wire [P-1:0]      trace_spike
+    output wire [P*SPW-1:0]   trace_spike
 );
     localparam [2:0] S_IDLE = 3'd0, S_ACC = 3'd1, S_WAIT = 3'd2, S_UPD = 3'd3, S_SPK = 3'd4, S_DONE = 3'd5;
     localparam integer JW = (J > 1) ? $clog2(J) : 1;
@@ -104,13 +118,20 @@ module sl_core #(
 
     wire [EV_W-1:0] cnt_sel [0:J-1];
     wire [EV_W-1:0] rd_sel [0:J-1];
+    wire [VB-1:0]   rv_sel [0:J-1];
     genvar g;
     generate
         for (g = 0; g < J; g = g + 1) begin : g_proj
             assign cnt_sel[g] = ev_cnt[g*EV_W +: EV_W];
             assign rd_sel[g] = ev_rdata[g*EV_W +: EV_W];
+            assign rv_sel[g] = ev_rval[g*VB +: VB];
         end
     endgenerate
+    // value of the event whose weight word arrives next cycle (registered with the ROM read)
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [VB-1:0] val2;
+    /* verilator lint_on UNUSEDSIGNAL */
+    always @(posedge clk) val2 <= rv_sel[j1];
 
     wire issue = (st == S_ACC) && (e < cnt_sel[j]);
     assign ev_raddr = issue ? e : {EV_W{1'b0}};
@@ -141,10 +162,10 @@ module sl_core #(
     );
     wire [P*CB-1:0] i_word;
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [P*CB-1:0] i_next_word;  // only stored by CubaLif cores
+    wire [P*CB-1:0] i_next_word;  // only stored by CubaLif and CubaLi cores
     /* verilator lint_on UNUSEDSIGNAL */
     generate
-        if (KIND == 1) begin : g_current
+        if (KIND == 1 || KIND == 3) begin : g_current
             sl_ram #(.W(P * CB), .DEPTH(NB), .AW(EV_W)) u_current (
                 .clk(clk), .we(st_we), .waddr(st_waddr), .wdata(clr_en ? {(P * CB){1'b0}} : i_next_word),
                 .raddr(blk), .rdata(i_word)
@@ -173,16 +194,34 @@ module sl_core #(
 
     // lanes: accumulator + neuron update
     wire [P-1:0] lane_valid;
-    wire [P-1:0] lane_spike;
+    wire [P-1:0] lane_spike;          // lane fired (count != 0)
+    wire [P*SPW-1:0] lane_cnt;         // spike or count per lane
     generate
         for (g = 0; g < P; g = g + 1) begin : g_lane
             localparam [EV_W:0] LANE = g;
             reg signed [ACC_W-1:0] acc;
             wire signed [WB-1:0] w = w_word[g*WB +: WB];
+            wire signed [ACC_W-1:0] w_x = {{(ACC_W - WB){w[WB-1]}}, w};
+            // the term one event adds: the weight, or value * weight
+            wire signed [ACC_W-1:0] term;
+            if (VB == 1) begin : g_bin
+                assign term = w_x;
+            end else if (VMUL != 0) begin : g_mul
+                assign term = w_x * $signed({{(ACC_W - VB){1'b0}}, val2});
+            end else begin : g_sa
+                reg signed [ACC_W-1:0] t;
+                integer b;
+                always @* begin
+                    t = {ACC_W{1'b0}};
+                    for (b = 0; b < VB; b = b + 1)
+                        if (val2[b]) t = t + (w_x <<< b);
+                end
+                assign term = t;
+            end
             // acc_d: the accumulator's next value. In S_WAIT it is the final sum the update sees
             // in S_UPD (no weight word arrives in S_UPD), so the neuron's stage 1 runs in S_WAIT
             // on acc_d and S_UPD only does stage 2: a timing split with the same cycle schedule.
-            wire signed [ACC_W-1:0] acc_d = v2 ? acc + {{(ACC_W - WB){w[WB-1]}}, w} : acc;
+            wire signed [ACC_W-1:0] acc_d = v2 ? acc + term : acc;
             always @(posedge clk) begin
                 if (rst || st == S_UPD || (st == S_IDLE && start)) acc <= {ACC_W{1'b0}};
                 else acc <= acc_d;
@@ -191,14 +230,15 @@ module sl_core #(
             sl_neuron #(
                 .KIND(KIND), .RESET(RESET), .RESET_DELAY(RESET_DELAY), .ROUND(ROUND), .ACC_W(ACC_W),
                 .SB(SB), .CB(CB), .PW(PW), .DS(DS), .WS(WS), .W(W), .BETA_SA(BETA_SA), .ALPHA_SA(ALPHA_SA),
-                .BETA_K(BETA_K), .ALPHA_K(ALPHA_K), .PIPE(1)
+                .BETA_K(BETA_K), .ALPHA_K(ALPHA_K), .PIPE(1), .CNT(CNT), .FLOOR(FLOOR), .SPW(SPW)
             ) u_neuron (
                 .clk(clk), .ld(st == S_WAIT), .acc(acc_d), .u(u_word[g*SB +: SB]), .i_cur(i_word[g*CB +: CB]),
                 .bias(bias_word[g*PW +: PW]), .theta(theta_word[g*PW +: PW]),
                 .v_reset(vreset_word[g*PW +: PW]), .beta(beta_word[g*(DS+1) +: DS+1]),
                 .alpha(alpha_word[g*(DS+1) +: DS+1]),
-                .u_next(u_new), .i_next(i_next_word[g*CB +: CB]), .spike(lane_spike[g])
+                .u_next(u_new), .i_next(i_next_word[g*CB +: CB]), .spike(lane_cnt[g*SPW +: SPW])
             );
+            assign lane_spike[g] = |lane_cnt[g*SPW +: SPW];
             assign u_next_word[g*SB +: SB] = u_new;
             assign lane_valid[g] = ({1'b0, nbase} + LANE) < {1'b0, SIZE};
             if (SB < 32) begin : g_ext
@@ -212,18 +252,35 @@ module sl_core #(
     assign trace_valid = st == S_UPD;
     assign trace_base = trace_valid ? nbase : {EV_W{1'b0}};
     assign trace_lane_valid = trace_valid ? lane_valid : {P{1'b0}};
-    assign trace_spike = trace_valid ? (lane_spike & lane_valid) : {P{1'b0}};
+    generate
+        for (g = 0; g < P; g = g + 1) begin : g_tspk
+            assign trace_spike[g*SPW +: SPW] = (trace_valid && lane_valid[g]) ? lane_cnt[g*SPW +: SPW] : {SPW{1'b0}};
+        end
+    endgenerate
 
-    // lowest pending spike
+    // spike counts of the block, registered in UPD for the pushes
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [P*SPW-1:0] cnt_q;
+    /* verilator lint_on UNUSEDSIGNAL */
+    always @(posedge clk) if (CNT > 0 && st == S_UPD) cnt_q <= lane_cnt;
+
+    // lowest pending spike (and its count)
     reg [EV_W-1:0] low;
+    reg [SPW-1:0]   low_val;
     integer k;
     always @* begin
         low = {EV_W{1'b0}};
+        low_val = {SPW{1'b0}};
         for (k = P - 1; k >= 0; k = k - 1)
-            if (mask[k]) low = k[EV_W-1:0];
+            if (mask[k]) begin
+                low = k[EV_W-1:0];
+                low_val = cnt_q[k*SPW +: SPW];
+            end
     end
     assign push = (st == S_SPK) && (mask != {P{1'b0}});
     assign push_idx = push ? nbase + low : {EV_W{1'b0}};
+    localparam [SPW-1:0] ONE_SW = 1;
+    assign push_val = !push ? {SPW{1'b0}} : (CNT > 0) ? low_val : ONE_SW;
     assign done = st == S_DONE;
 
     integer q;

@@ -2,13 +2,16 @@
 // BANKS = 2 when a delayed (recurrent) projection reads it: bank `parity` is written during the
 // step, bank `!parity` still holds the previous step (ping-pong by step parity).
 // Pushes beyond DEPTH are dropped (each index occurs at most once per step in the contract).
+// VB > 1: each event also carries a value (graded input, spike count), stored beside the index
+// and read with it; VB = 1 (binary spikes) stores nothing and reads the value 1.
 // Rust twin: spikeloom-cyclesim `evbuf::EvBuf`.
 `default_nettype none
 
 module sl_evbuf #(
     parameter integer EV_W = 8,    // width of indices, counts and addresses
     parameter integer DEPTH = 4,   // events per bank (the source size)
-    parameter integer BANKS = 1
+    parameter integer BANKS = 1,
+    parameter integer VB = 1       // value width (1: binary spikes)
 ) (
     input  wire            clk,
     input  wire            rst,
@@ -19,8 +22,12 @@ module sl_evbuf #(
     input  wire            clr,      // empty the write bank (start of the source's step)
     input  wire            push,
     input  wire [EV_W-1:0] push_idx,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [VB-1:0]   push_val,  // unused when VB = 1
+    /* verilator lint_on UNUSEDSIGNAL */
     input  wire [EV_W-1:0] rd_addr,
     output wire [EV_W-1:0] rd_data,
+    output wire [VB-1:0]   rd_val,
     output wire [EV_W-1:0] cnt_cur,  // events in the write bank
     output wire [EV_W-1:0] cnt_prev  // events in the other bank
 );
@@ -63,9 +70,22 @@ module sl_evbuf #(
         end
     end
 
-    sl_ram #(.W(EV_W), .DEPTH(BANKS * DEPTH), .AW(EV_W + 1)) u_mem (
-        .clk(clk), .we(we), .waddr(waddr), .wdata(push_idx), .raddr(raddr), .rdata(rd_data)
-    );
+    generate
+        if (VB > 1) begin : g_val
+            wire [EV_W+VB-1:0] word;
+            sl_ram #(.W(EV_W + VB), .DEPTH(BANKS * DEPTH), .AW(EV_W + 1)) u_mem (
+                .clk(clk), .we(we), .waddr(waddr), .wdata({push_val, push_idx}), .raddr(raddr),
+                .rdata(word)
+            );
+            assign rd_data = word[EV_W-1:0];
+            assign rd_val = word[EV_W+VB-1:EV_W];
+        end else begin : g_bin
+            sl_ram #(.W(EV_W), .DEPTH(BANKS * DEPTH), .AW(EV_W + 1)) u_mem (
+                .clk(clk), .we(we), .waddr(waddr), .wdata(push_idx), .raddr(raddr), .rdata(rd_data)
+            );
+            assign rd_val = 1'b1;
+        end
+    endgenerate
 endmodule
 
 `default_nettype wire

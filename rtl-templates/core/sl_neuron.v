@@ -7,11 +7,15 @@
 // registers and the live u/theta/v_reset/beta, which the caller must hold stable until the
 // cycle after `ld`. The caller drives `acc` in the `ld` cycle with the value the accumulator
 // will hold in the update cycle, so the result is the same integer and no cycle is added.
+// Spike counts (CNT > 0, QFire::Count): U = sat(dec(U, beta) + drive), then a restoring division
+// over CNT stages gives n = min(max(floor(U / theta), 0), 2^CNT - 1) and U - n * theta in one
+// pass (theta > 0: a negative U never passes a stage; a U beyond the range sets every bit,
+// which is the saturated count); FLOOR = 1 then clamps U at -theta. The division sits in stage 2.
 // Rust twin: spikeloom-cyclesim `neuron::update`.
 `default_nettype none
 
 module sl_neuron #(
-    parameter integer KIND = 0,         // 0 Lif, 1 CubaLif, 2 Li
+    parameter integer KIND = 0,         // 0 Lif, 1 CubaLif, 2 Li, 3 CubaLi
     parameter integer RESET = 0,        // 0 subtract, 1 zero keeping input, 2 zero dropping input, 3 none
     parameter integer RESET_DELAY = 1,  // 0: immediate reset after the spike (snnTorch reset_delay=False)
     parameter integer ROUND = 0,        // 0 floor, 1 half up
@@ -23,6 +27,9 @@ module sl_neuron #(
     parameter integer WS = 0,           // weight shift
     parameter integer W = 32,           // work width
     parameter integer PIPE = 0,         // 1: register stage 1 on `ld` (see header)
+    parameter integer CNT = 0,          // spike count bits (0: one binary spike, U > theta)
+    parameter integer FLOOR = 0,        // CNT > 0: clamp U at -theta after the division
+    parameter integer SPW = 1,           // width of `spike`: CNT, or 1 for binary spikes
     parameter integer BETA_SA = 0,      // 1: beta is the constant BETA_K, built by shift-and-add
     parameter integer ALPHA_SA = 0,     // 1: alpha is the constant ALPHA_K, built by shift-and-add
     parameter [DS:0] BETA_K = 0,
@@ -43,7 +50,7 @@ module sl_neuron #(
     /* verilator lint_on UNUSEDSIGNAL */
     output wire signed [SB-1:0]    u_next,
     output wire signed [CB-1:0]    i_next,
-    output wire                    spike
+    output wire        [SPW-1:0]    spike   // binary spike, or the spike count (CNT > 0)
 );
     localparam [W-1:0] ONE = 1;
     localparam [W-1:0] HALF = (ONE << DS) >> 1;         // 2^(DS-1), 0 when DS = 0
@@ -98,7 +105,9 @@ module sl_neuron #(
     /* verilator lint_off UNUSEDSIGNAL */
     // Saturated values: the bits above the register width are sign copies.
     wire signed [W-1:0] i_new1 = sat(dec(i_x, alpha, ALPHA_SA != 0, ALPHA_K) + x1, CMIN, CMAX);
-    wire signed [W-1:0] drive = (KIND == 1) ? i_new1 : x1;
+    localparam integer CUR = (KIND == 1 || KIND == 3) ? 1 : 0;  // has a synaptic current
+    localparam integer FIRES = (KIND == 0 || KIND == 1) ? 1 : 0;
+    wire signed [W-1:0] drive = (CUR != 0) ? i_new1 : x1;
     wire signed [W-1:0] dec_u = dec(u_x, beta, BETA_SA != 0, BETA_K);
     wire signed [W-1:0] dec_vr = dec(vr_x, beta, BETA_SA != 0, BETA_K);
     wire signed [W-1:0] un1 = dec_u + drive;
@@ -106,7 +115,7 @@ module sl_neuron #(
     // Reset before saturation: subtract theta, or v_reset, per RESET (r is the previous spike).
     reg signed [W-1:0] pre1;
     always @* begin
-        if (KIND == 2 || RESET == 3) pre1 = un1;
+        if (FIRES == 0 || RESET == 3 || CNT > 0) pre1 = un1;
         else if (RESET == 0) pre1 = un1 - (r ? th_x : ZERO);
         else if (RESET == 1 && KIND == 0) pre1 = (r ? dec_vr : dec_u) + x1;
         else pre1 = r ? vr_x : un1;
@@ -139,21 +148,44 @@ module sl_neuron #(
 
     // ---- stage 2: saturation, threshold, immediate reset ----
     wire signed [W-1:0] u1 = sat(pre, SMIN, SMAX);
-    wire s = (KIND != 2) && (u1 > th_x);
+    wire s = (FIRES != 0) && (u1 > th_x);
 
     // Immediate reset (reset_delay = False): d = S - r in {-1, 0, 1}.
     reg signed [W-1:0] u2;
     always @* begin
-        if (RESET_DELAY != 0 || KIND == 2 || RESET == 3 || s == r2) u2 = u1;
+        if (RESET_DELAY != 0 || FIRES == 0 || RESET == 3 || s == r2) u2 = u1;
         else if (RESET == 0) u2 = s ? (u1 - th_x) : (u1 + th_x);
         else u2 = s ? vr_x : (u1 + (u1 - vr_x));
     end
 
-    wire signed [W-1:0] u_fin = sat(u2, SMIN, SMAX);
+    wire signed [W-1:0] u_fin;
+    generate
+        if (CNT > 0) begin : g_count
+            // restoring division of u1 by theta, most significant count bit first
+            reg signed [W-1:0] rem;
+            reg [SPW-1:0] n;
+            integer b;
+            always @* begin
+                rem = u1;
+                n = {SPW{1'b0}};
+                for (b = CNT - 1; b >= 0; b = b - 1) begin
+                    if (rem >= (th_x <<< b)) begin
+                        rem = rem - (th_x <<< b);
+                        n[b] = 1'b1;
+                    end
+                end
+                if (FLOOR != 0 && rem < -th_x) rem = -th_x;
+            end
+            assign u_fin = rem;
+            assign spike = n;
+        end else begin : g_single
+            assign u_fin = sat(u2, SMIN, SMAX);
+            assign spike = s;
+        end
+    endgenerate
     /* verilator lint_on UNUSEDSIGNAL */
     assign u_next = u_fin[SB-1:0];
-    assign i_next = (KIND == 1) ? i_new[CB-1:0] : {CB{1'b0}};
-    assign spike = s;
+    assign i_next = (CUR != 0) ? i_new[CB-1:0] : {CB{1'b0}};
 endmodule
 
 `default_nettype wire

@@ -109,7 +109,7 @@ mod tests {
                 layer: 1,
                 neuron: 4,
                 v: 7,
-                spike: false,
+                spike: 0,
             },
             OutEos { cycle: 4 },
             Trace {
@@ -117,9 +117,13 @@ mod tests {
                 layer: 1,
                 neuron: 4,
                 v: 9,
-                spike: true,
+                spike: 1,
             },
-            Out { cycle: 7, index: 0 },
+            Out {
+                cycle: 7,
+                index: 0,
+                value: 1,
+            },
             OutEos { cycle: 8 },
         ]
     }
@@ -137,7 +141,7 @@ mod tests {
             layer: 1,
             neuron: 4,
             v: 8,
-            spike: true,
+            spike: 1,
         };
         let m = compare_logs(&log(), &got).unwrap();
         assert_eq!(
@@ -157,7 +161,11 @@ mod tests {
     #[test]
     fn cycle_and_length_mismatches() {
         let mut got = log();
-        got[6] = Out { cycle: 8, index: 0 };
+        got[6] = Out {
+            cycle: 8,
+            index: 0,
+            value: 1,
+        };
         let m = compare_logs(&log(), &got).unwrap();
         assert_eq!((m.line, m.sample, m.step, m.neuron), (6, 1, 1, None));
         let short = &log()[..7];

@@ -17,7 +17,7 @@ pub struct LayerTrace {
     pub name: String,
     /// Neurons of the layer.
     pub size: usize,
-    /// Spikes (0/1) of each step.
+    /// Spikes of each step: 0/1, or the count of a multi-spike layer.
     pub spikes: Vec<u8>,
     /// Membranes after each step's update.
     pub membranes: Vec<i64>,
@@ -32,7 +32,8 @@ pub struct RtlTrace {
     pub samples: usize,
     /// Output layer neurons.
     pub output_size: usize,
-    /// Output events `[T][N][output_size]` row-major (from `O` lines).
+    /// Output events `[T][N][output_size]` row-major (from `O` lines): the value each carried
+    /// (1 for a binary spike, the count of a multi-spike layer), 0 for no event.
     pub output_spikes: Vec<u8>,
     /// Per layer, QNet order.
     pub layers: Vec<LayerTrace>,
@@ -127,7 +128,11 @@ fn decode_sample(
     for line in segment {
         match *line {
             LogLine::Reset => unreachable!("segments are split at R lines"),
-            LogLine::Out { cycle, index } => {
+            LogLine::Out {
+                cycle,
+                index,
+                value,
+            } => {
                 if step >= steps {
                     return Err(extra_output(n, steps, cycle));
                 }
@@ -138,7 +143,9 @@ fn decode_sample(
                     )));
                 }
                 let row = trace.row(step, n);
-                trace.output_spikes[row * iface.output_size + index as usize] = 1;
+                // the event's value: 1 for a binary spike, else the spike count (<= 8 bits)
+                trace.output_spikes[row * iface.output_size + index as usize] =
+                    u8::try_from(value).unwrap_or(u8::MAX);
             }
             LogLine::OutEos { cycle } => {
                 if step >= steps {
@@ -185,7 +192,7 @@ fn decode_sample(
                 *count += 1;
                 let at = trace.row(t, n) * size + neuron as usize;
                 let layer_trace = &mut trace.layers[layer as usize];
-                layer_trace.spikes[at] = u8::from(spike);
+                layer_trace.spikes[at] = u8::try_from(spike).unwrap_or(u8::MAX);
                 layer_trace.membranes[at] = i64::from(v);
             }
         }
@@ -223,6 +230,9 @@ mod tests {
             layer_w: 1,
             neuron_w: 1,
             trace_lanes: 2,
+            in_value_w: 1,
+            out_value_w: 1,
+            spike_w: 1,
             input_size: 3,
             output_size: 2,
             layers: vec![("hidden".into(), 2), ("out".into(), 2)],
@@ -236,7 +246,7 @@ mod tests {
             layer,
             neuron,
             v,
-            spike,
+            spike: u32::from(spike),
         }
     }
 
@@ -251,13 +261,18 @@ mod tests {
             tr(5, 0, 1, -2, false),
             tr(6, 1, 0, 1, false),
             tr(6, 1, 1, 7, true),
-            LogLine::Out { cycle: 7, index: 1 },
+            LogLine::Out {
+                cycle: 7,
+                index: 1,
+                value: 1,
+            },
             OutEos { cycle: 8 },
             tr(9, 1, 0, 2, true),
             tr(9, 1, 1, 0, false),
             LogLine::Out {
                 cycle: 10,
                 index: 0,
+                value: 3,
             },
             OutEos { cycle: 11 },
         ];
@@ -265,8 +280,8 @@ mod tests {
         assert_eq!(d.layers[0].membranes, vec![5, 9, 6, -2]);
         assert_eq!(d.layers[0].spikes, vec![0, 1, 0, 0]);
         assert_eq!(d.layers[1].spikes, vec![0, 1, 1, 0]);
-        assert_eq!(d.output_spikes, vec![0, 1, 1, 0]);
-        assert_eq!(d.outputs_at(1, 0), &[1, 0]);
+        assert_eq!(d.output_spikes, vec![0, 1, 3, 0]);
+        assert_eq!(d.outputs_at(1, 0), &[3, 0]);
         assert_eq!(d.cycles_per_step, vec![vec![9, 3]]);
     }
 

@@ -28,7 +28,7 @@ pub use protocol::{format_log, format_stimulus, parse_log};
 pub use run::{check_tools, run_rtl, Simulator};
 pub use spikeloom_cyclesim::{LogLine, StimCmd};
 pub use spikeloom_plan::TopInterface;
-pub use stimulus::stimulus_from_spikes;
+pub use stimulus::{stimulus_from_spikes, stimulus_from_values};
 
 /// Cycles the harness keeps logging after the last expected end-of-step beat of a stimulus
 /// segment (before the next `R` or the end of the run). A correct design is silent then, so the

@@ -62,10 +62,14 @@ fn parse_line(text: &str) -> Result<LogLine, String> {
     match fields[0] {
         "R" => want(1).map(|()| LogLine::Reset),
         "O" => {
-            want(3)?;
+            // `O cycle index` (value 1) or `O cycle index value` (a spike count above 1)
+            if fields.len() != 4 {
+                want(3)?;
+            }
             Ok(LogLine::Out {
                 cycle: num(fields[1])?,
                 index: num(fields[2])?,
+                value: fields.get(3).map_or(Ok(1), |f| num(f))?,
             })
         }
         "OS" => {
@@ -76,11 +80,8 @@ fn parse_line(text: &str) -> Result<LogLine, String> {
         }
         "T" => {
             want(6)?;
-            let spike = match fields[5] {
-                "0" => false,
-                "1" => true,
-                other => return Err(bad_value(other)),
-            };
+            // 0/1, or the spike count of a multi-spike layer
+            let spike = num(fields[5])?;
             Ok(LogLine::Trace {
                 cycle: num(fields[1])?,
                 layer: num(fields[2])?,
@@ -118,13 +119,32 @@ mod tests {
                 layer: 1,
                 neuron: 7,
                 v: -12,
-                spike: true,
+                spike: 1,
             },
-            LogLine::Out { cycle: 5, index: 3 },
-            LogLine::OutEos { cycle: 6 },
+            LogLine::Trace {
+                cycle: 4,
+                layer: 1,
+                neuron: 8,
+                v: 3,
+                spike: 5,
+            },
+            LogLine::Out {
+                cycle: 5,
+                index: 3,
+                value: 1,
+            },
+            LogLine::Out {
+                cycle: 6,
+                index: 4,
+                value: 7,
+            },
+            LogLine::OutEos { cycle: 7 },
         ];
         let text = format_log(&lines);
-        assert_eq!(text, "R\nT 4 1 7 -12 1\nO 5 3\nOS 6\n");
+        assert_eq!(
+            text,
+            "R\nT 4 1 7 -12 1\nT 4 1 8 3 5\nO 5 3\nO 6 4 7\nOS 7\n"
+        );
         assert_eq!(parse_log(&text, "test").unwrap(), lines);
     }
 
@@ -148,14 +168,27 @@ mod tests {
 
     #[test]
     fn malformed_lines_are_rejected() {
-        for bad in ["O 1", "OS", "T 1 2 3 4 5", "Q 1", "O -1 2"] {
+        for bad in [
+            "O 1",
+            "OS",
+            "T 1 2 3 4",
+            "Q 1",
+            "O -1 2",
+            "O 1 2 3 4",
+            "T 1 2 3 4 -1",
+        ] {
             assert!(parse_log(bad, "t").is_err(), "{bad}");
         }
     }
 
     #[test]
     fn stimulus_text() {
-        let text = format_stimulus(&[StimCmd::Reset, StimCmd::Event(3), StimCmd::Eos]);
-        assert_eq!(text, "R\nE 3\nS\n");
+        let text = format_stimulus(&[
+            StimCmd::Reset,
+            StimCmd::Event(3),
+            StimCmd::Graded(4, 9),
+            StimCmd::Eos,
+        ]);
+        assert_eq!(text, "R\nE 3\nE 4 9\nS\n");
     }
 }

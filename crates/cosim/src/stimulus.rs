@@ -43,6 +43,59 @@ pub fn stimulus_from_spikes(spikes: &[u8], shape: [usize; 3]) -> Result<Vec<Stim
     Ok(cmds)
 }
 
+/// The stimulus for graded input values `values` `[T][N][F]` of `bits` bits each (1 ..= 8):
+/// like [`stimulus_from_spikes`], with one `E <index> <value>` beat per non-zero value (`bits =
+/// 1` gives the binary `E <index>` beats).
+pub fn stimulus_from_values(
+    values: &[u8],
+    shape: [usize; 3],
+    bits: u32,
+) -> Result<Vec<StimCmd>, CosimError> {
+    if bits <= 1 {
+        return stimulus_from_spikes(values, shape);
+    }
+    if bits > 8 {
+        return Err(CosimError::Stimulus(format!(
+            "{bits}-bit input values: the event interface carries at most 8 bits"
+        )));
+    }
+    let [t_len, n_len, f_len] = shape;
+    let expected = t_len.checked_mul(n_len).and_then(|x| x.checked_mul(f_len));
+    if expected != Some(values.len()) {
+        return Err(CosimError::Stimulus(format!(
+            "shape [{t_len}, {n_len}, {f_len}] does not match {} values",
+            values.len()
+        )));
+    }
+    if u32::try_from(f_len).is_err() {
+        return Err(CosimError::Stimulus(format!(
+            "{f_len} input features do not fit an event index"
+        )));
+    }
+    let max = (1u32 << bits) - 1;
+    let mut cmds = Vec::new();
+    for n in 0..n_len {
+        cmds.push(StimCmd::Reset);
+        for t in 0..t_len {
+            let row = &values[(t * n_len + n) * f_len..][..f_len];
+            for (f, &value) in row.iter().enumerate() {
+                let v = u32::from(value);
+                if v > max {
+                    return Err(CosimError::Stimulus(format!(
+                        "value {v} at [t={t}, n={n}, f={f}] does not fit the {bits}-bit input (max {max})"
+                    )));
+                }
+                if v != 0 {
+                    // The cast cannot truncate: f_len fits u32 (checked above).
+                    cmds.push(StimCmd::Graded(f as u32, v));
+                }
+            }
+            cmds.push(StimCmd::Eos);
+        }
+    }
+    Ok(cmds)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,6 +123,25 @@ mod tests {
                 Event(2),
                 Eos
             ]
+        );
+    }
+
+    #[test]
+    fn graded_values_become_valued_beats() {
+        use StimCmd::Graded;
+        // T=2, N=1, F=3, 3-bit values
+        let cmds = stimulus_from_values(&[0, 5, 7, 1, 0, 0], [2, 1, 3], 3).unwrap();
+        assert_eq!(
+            cmds,
+            vec![Reset, Graded(1, 5), Graded(2, 7), Eos, Graded(0, 1), Eos]
+        );
+        let err = stimulus_from_values(&[8], [1, 1, 1], 3)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("3-bit"), "{err}");
+        assert_eq!(
+            stimulus_from_values(&[1, 0], [1, 1, 2], 1).unwrap(),
+            vec![Reset, Event(0), Eos]
         );
     }
 

@@ -20,6 +20,9 @@ fn iface() -> TopInterface {
         layer_w: 1,
         neuron_w: 3,
         trace_lanes: LANES,
+        in_value_w: 1,
+        out_value_w: 1,
+        spike_w: 1,
         input_size: SIZE,
         output_size: SIZE,
         layers: vec![("echo".into(), SIZE), ("count".into(), 1)],
@@ -74,7 +77,8 @@ fn predict(stim: &[StimCmd]) -> Vec<LogLine> {
                 step = 0;
                 events.clear();
             }
-            StimCmd::Event(i) => {
+            // the echo design has no in_value port: a value is ignored
+            StimCmd::Event(i) | StimCmd::Graded(i, _) => {
                 events.push(i);
                 next += 1;
             }
@@ -87,7 +91,7 @@ fn predict(stim: &[StimCmd]) -> Vec<LogLine> {
                             layer: 0,
                             neuron: neuron as u32,
                             v: 10 * step - neuron as i32 - 3,
-                            spike: events.contains(&(neuron as u32)),
+                            spike: u32::from(events.contains(&(neuron as u32))),
                         });
                     }
                 }
@@ -96,6 +100,7 @@ fn predict(stim: &[StimCmd]) -> Vec<LogLine> {
                     log.push(LogLine::Out {
                         cycle: out_start + k as u64,
                         index,
+                        value: 1,
                     });
                 }
                 let os = out_start + events.len() as u64;
@@ -104,7 +109,7 @@ fn predict(stim: &[StimCmd]) -> Vec<LogLine> {
                     layer: 1,
                     neuron: 0,
                     v: step - 3 * events.len() as i32,
-                    spike: !events.is_empty(),
+                    spike: u32::from(!events.is_empty()),
                 });
                 log.push(LogLine::OutEos { cycle: os });
                 next = os + 1;

@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 
 use spikeloom_cosim::{
     check_tools, compare_logs, compare_with_contract, decode_log, run_netlist, run_rtl,
-    stimulus_from_spikes, NetlistTarget, Simulator,
+    stimulus_from_spikes, stimulus_from_values, NetlistTarget, Simulator,
 };
 use spikeloom_cyclesim::{simulate, CycleSim};
-use spikeloom_plan::testing::{big_device, random_qnet, Rng};
+use spikeloom_plan::testing::{big_device, random_format3_qnet, random_qnet, Rng};
 use spikeloom_plan::{plan, PlanConfig};
 use spikeloom_qnet::{eval, SpikeSteps};
 use spikeloom_verilog::{generate, GenOptions};
@@ -46,13 +46,26 @@ fn work(name: &str) -> PathBuf {
 
 /// Everything wrong with one seed's design, or `Ok`.
 fn check_seed(seed: u64, sim: Simulator) -> Result<(), String> {
-    let net = random_qnet(seed);
+    check_net(seed, &random_qnet(seed), sim, "")
+}
+
+/// Format-3 networks (graded input, spike counts, CubaLi): everything wrong, or `Ok`.
+fn check_format3_seed(seed: u64, sim: Simulator) -> Result<(), String> {
+    check_net(seed, &random_format3_qnet(seed), sim, "f3-")
+}
+
+fn check_net(
+    seed: u64,
+    net: &spikeloom_qnet::QNet,
+    sim: Simulator,
+    tag: &str,
+) -> Result<(), String> {
     let cfg = PlanConfig {
         require_fit: false,
         ..PlanConfig::default()
     };
-    let plan = plan(&net, &cfg, &big_device()).map_err(|e| format!("plan: {e}"))?;
-    let bundle_dir = work(&format!("{sim}-bundle-{seed}"));
+    let plan = plan(net, &cfg, &big_device()).map_err(|e| format!("plan: {e}"))?;
+    let bundle_dir = work(&format!("{sim}-{tag}bundle-{seed}"));
     let _ = std::fs::remove_dir_all(&bundle_dir);
     generate(&plan, &GenOptions::default())
         .write_to(&bundle_dir)
@@ -60,13 +73,21 @@ fn check_seed(seed: u64, sim: Simulator) -> Result<(), String> {
 
     let mut rng = Rng::new(seed.wrapping_mul(31).wrapping_add(7));
     let density = rng.range(10, 60) as u64;
+    let bits = net.input_bits;
+    let max = (1i64 << bits) - 1;
     let data: Vec<u8> = (0..STEPS * SAMPLES * net.input_size)
-        .map(|_| u8::from(rng.chance(density)))
+        .map(|_| {
+            if rng.chance(density) {
+                rng.range(1, max) as u8
+            } else {
+                0
+            }
+        })
         .collect();
-    let input =
-        SpikeSteps::new(STEPS, SAMPLES, net.input_size, data.clone()).map_err(|e| e.to_string())?;
-    let stim =
-        stimulus_from_spikes(&data, [STEPS, SAMPLES, net.input_size]).map_err(|e| e.to_string())?;
+    let input = SpikeSteps::graded(STEPS, SAMPLES, net.input_size, data.clone(), bits)
+        .map_err(|e| e.to_string())?;
+    let stim = stimulus_from_values(&data, [STEPS, SAMPLES, net.input_size], bits)
+        .map_err(|e| e.to_string())?;
 
     let model_log = CycleSim::new(&plan)
         .run_stimulus(&stim)
@@ -86,7 +107,7 @@ fn check_seed(seed: u64, sim: Simulator) -> Result<(), String> {
 
     // fixed == RTL, independently of the cycle model.
     let decoded = decode_log(&rtl_log, &iface, STEPS, SAMPLES).map_err(|e| e.to_string())?;
-    let golden = eval(&net, &input).map_err(|e| format!("golden model: {e}"))?;
+    let golden = eval(net, &input).map_err(|e| format!("golden model: {e}"))?;
     if let Some(m) = compare_with_contract(&decoded, &golden, net.output_layer) {
         return Err(format!("{sim} differs from the integer contract: {m}"));
     }
@@ -107,12 +128,12 @@ fn check_seed(seed: u64, sim: Simulator) -> Result<(), String> {
 
 /// Check `count` seeds, then fail listing every failing one.
 fn check_seeds(count: u64, sim: Simulator) {
+    check_seeds_with(count, sim, check_seed);
+}
+
+fn check_seeds_with(count: u64, sim: Simulator, check: fn(u64, Simulator) -> Result<(), String>) {
     let failures: Vec<String> = (0..count)
-        .filter_map(|seed| {
-            check_seed(seed, sim)
-                .err()
-                .map(|e| format!("seed {seed}: {e}"))
-        })
+        .filter_map(|seed| check(seed, sim).err().map(|e| format!("seed {seed}: {e}")))
         .collect();
     assert!(
         failures.is_empty(),
@@ -136,6 +157,28 @@ fn verilator_equals_cycle_model_on_random_networks() {
         return;
     }
     check_seeds(seeds(3), Simulator::Verilator);
+}
+
+/// Graded input values, spike-count layers and CubaLi read-outs (dense and convolution cores):
+/// Icarus log == cycle model log, decoded RTL == `qnet::eval`. Seeds: `SPIKELOOM_COSIM_SEEDS`
+/// (default 24).
+#[test]
+fn icarus_equals_cycle_model_on_format3_networks() {
+    if !available(Simulator::Icarus) {
+        return;
+    }
+    check_seeds_with(seeds(24), Simulator::Icarus, check_format3_seed);
+}
+
+/// As above under Verilator (default 3 seeds: 3 = a convolution net, see
+/// `random_format3_qnet`).
+#[test]
+fn verilator_equals_cycle_model_on_format3_networks() {
+    if !available(Simulator::Verilator) {
+        return;
+    }
+    let n = seeds(4);
+    check_seeds_with(n, Simulator::Verilator, check_format3_seed);
 }
 
 /// Post-synthesis: the Yosys netlist of a generated design (with the family's cell models)

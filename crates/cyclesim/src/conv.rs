@@ -20,6 +20,8 @@ pub(crate) struct ConvRegs {
     kx: usize,
     co_base: usize,
     widx: usize,
+    /// Value of the event being scattered (`ev_val`, registered in DEC).
+    val: i64,
     acc_mem: Vec<i64>,
 }
 
@@ -33,6 +35,7 @@ impl ConvRegs {
             kx: 0,
             co_base: 0,
             widx: 0,
+            val: 1,
             acc_mem: vec![0; slots],
         }
     }
@@ -89,7 +92,9 @@ impl Core {
                 }
             }
             St::Dec => {
-                let i = bufs[self.plan.projections[0].buffer].rdata as usize;
+                let b = &bufs[self.plan.projections[0].buffer];
+                let i = b.rdata as usize;
+                c.val = i64::from(b.rval);
                 let hwi = g.input[1] * g.input[2];
                 let (ci, rem) = (i / hwi, i % hwi);
                 let (grp, cim) = (ci / cig, ci % cig);
@@ -119,7 +124,7 @@ impl Core {
                 );
                 if let (Some(oy), Some(ox)) = (oy, ox) {
                     let target = c.co_base + oy * g.output[2] + ox;
-                    c.acc_mem[target] += i64::from(self.plan.weights[c.widx]);
+                    c.acc_mem[target] += c.val * i64::from(self.plan.weights[c.widx]);
                 }
                 if c.kx + 1 < kw {
                     c.kx += 1;
@@ -150,7 +155,7 @@ impl Core {
                 // the block was just read: clear it for the next step
                 let base = self.blk * p;
                 c.acc_mem[base..base + p].fill(0);
-                self.mask = self.spikes;
+                self.register_spikes();
                 self.st = St::Spk;
             }
             St::Spk => {

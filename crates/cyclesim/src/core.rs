@@ -7,7 +7,7 @@ mod conv;
 
 use crate::evbuf::EvBuf;
 use crate::neuron::{update, LaneParams};
-use spikeloom_plan::{CorePlan, NeuronKind};
+use spikeloom_plan::CorePlan;
 
 /// States of sl_core (Idle, Acc, Wait, Upd, Spk, Done) and sl_conv (Idle, Fetch, Dec, Tap,
 /// Drain, Rd, Upd, Spk, Done).
@@ -55,7 +55,8 @@ pub(crate) struct CoreOut {
     pub issue: bool,
     pub raddr: u32,
     pub rprev: bool,
-    pub push: Option<u32>,
+    /// Pushed event: (index, value).
+    pub push: Option<(u32, u32)>,
     pub done: bool,
     pub upd: bool,
 }
@@ -82,7 +83,12 @@ pub(crate) struct Core {
     /// Lane results of the UPD cycle (valid while `st == Upd`).
     pub u_next: Vec<i64>,
     i_next: Vec<i64>,
+    /// Lanes that fired in the UPD cycle (count != 0, padding lanes excluded).
     pub spikes: u64,
+    /// Spike (0/1) or count of every lane in the UPD cycle.
+    pub counts: Vec<u32>,
+    /// Counts registered in UPD for the SPK pushes (`cnt_q`; 1 per lane for binary spikes).
+    cnt_q: Vec<u32>,
     /// Scatter-phase registers and accumulator RAM of a convolution core.
     pub(crate) conv: Option<conv::ConvRegs>,
 }
@@ -112,6 +118,8 @@ impl Core {
             u_next: vec![0; p],
             i_next: vec![0; p],
             spikes: 0,
+            counts: vec![0; p],
+            cnt_q: vec![1; p],
             conv: plan.conv.as_ref().map(|_| conv::ConvRegs::new(slots)),
             plan: plan.clone(),
         }
@@ -173,7 +181,8 @@ impl Core {
         };
         let weights = &self.plan.weights;
         // read data of the event read issued in the previous cycle (for projection j1)
-        let mut rd = bufs[self.plan.projections[self.j1].buffer].rdata;
+        let b1 = &bufs[self.plan.projections[self.j1].buffer];
+        let mut rd = (b1.rdata, b1.rval);
         let src = &bufs[buffer];
         for _ in 0..n {
             if self.v2 {
@@ -182,9 +191,11 @@ impl Core {
                 }
             }
             if self.v1 {
-                let addr = (self.rowbase[self.j1] + rd as usize) * p;
+                // the weight word and the event value (val2) arrive together: one term each
+                let addr = (self.rowbase[self.j1] + rd.0 as usize) * p;
+                let v = i64::from(rd.1);
                 for (w, &x) in self.w_rdata.iter_mut().zip(&weights[addr..addr + p]) {
-                    *w = i64::from(x);
+                    *w = v * i64::from(x);
                 }
             }
             rd = src.read(parity, delayed, self.e);
@@ -213,10 +224,10 @@ impl Core {
     }
 
     /// `n` pushing SPK cycles at once (n <= [`Core::pending_pushes`]); `push` receives each
-    /// pushed index in order. The caller clocks the event buffers.
-    pub fn spk_burst(&mut self, n: u32, mut push: impl FnMut(u32)) {
+    /// pushed (index, value) in order. The caller clocks the event buffers.
+    pub fn spk_burst(&mut self, n: u32, mut push: impl FnMut((u32, u32))) {
         for _ in 0..n {
-            push((self.nbase + self.mask.trailing_zeros() as usize) as u32);
+            push(self.next_push());
             self.mask &= self.mask - 1;
         }
         // what `clock` does besides the FSM in these cycles (no issue, no accumulation)
@@ -228,6 +239,12 @@ impl Core {
         // the read pipeline drained in WAIT/UPD, so v1 = v2 = 0 throughout SPK
         debug_assert!(!self.v1 && !self.v2);
         self.j1 = self.j;
+    }
+
+    /// The event SPK pushes this cycle: the lowest pending lane and its count.
+    fn next_push(&self) -> (u32, u32) {
+        let k = self.mask.trailing_zeros() as usize;
+        ((self.nbase + k) as u32, self.cnt_q[k])
     }
 
     /// True when lane `k` holds a real neuron.
@@ -260,7 +277,7 @@ impl Core {
                 self.lanes();
             }
             St::Spk if self.mask != 0 => {
-                o.push = Some((self.nbase + self.mask.trailing_zeros() as usize) as u32);
+                o.push = Some(self.next_push());
             }
             St::Done => o.done = true,
             _ => {}
@@ -270,17 +287,27 @@ impl Core {
 
     fn lanes(&mut self) {
         let p = self.plan.lanes;
-        let cuba = self.plan.kind == NeuronKind::CubaLif;
+        let cuba = self.plan.kind.has_current();
         self.spikes = 0;
         for k in 0..p {
             let par = &self.params[self.blk * p + k];
             let i = if cuba { self.i_rdata[k] } else { 0 };
-            let (u, i, s) = update(&self.plan, self.acc[k], self.u_rdata[k], i, par);
+            let (u, i, n) = update(&self.plan, self.acc[k], self.u_rdata[k], i, par);
             self.u_next[k] = u;
             self.i_next[k] = i;
-            if s && self.lane_valid(k) {
+            let valid = self.lane_valid(k);
+            self.counts[k] = if valid { n } else { 0 };
+            if n != 0 && valid {
                 self.spikes |= 1 << k;
             }
+        }
+    }
+
+    /// The UPD edge: the spike mask and (count cores) the lane counts are registered.
+    fn register_spikes(&mut self) {
+        self.mask = self.spikes;
+        if self.plan.count_bits() > 0 {
+            self.cnt_q.copy_from_slice(&self.counts);
         }
     }
 
@@ -301,10 +328,11 @@ impl Core {
         }
         // weight ROM read (only a word that will be consumed is modelled)
         if self.v1 {
-            let pr = &self.plan.projections[self.j1];
-            let addr = self.rowbase[self.j1] + bufs[pr.buffer].rdata as usize;
+            let b = &bufs[self.plan.projections[self.j1].buffer];
+            let addr = self.rowbase[self.j1] + b.rdata as usize;
+            let v = i64::from(b.rval);
             for (k, w) in self.w_rdata.iter_mut().enumerate() {
-                *w = i64::from(self.plan.weights[addr * p + k]);
+                *w = v * i64::from(self.plan.weights[addr * p + k]);
             }
         }
         // state memories: registered read of the block, then the write
@@ -370,7 +398,7 @@ impl Core {
             }
             St::Wait => self.st = St::Upd,
             St::Upd => {
-                self.mask = self.spikes;
+                self.register_spikes();
                 self.st = St::Spk;
             }
             St::Spk => {

@@ -21,6 +21,18 @@ pub enum SimError {
         /// Features expected.
         expected: usize,
     },
+    /// An input value the network's input width cannot carry.
+    #[error("input value {value} (feature {feature}) exceeds {max}, the largest value of the network's {bits}-bit input{hint}", hint = if *.bits == 1 { " (it takes binary spikes)" } else { "" })]
+    InputValue {
+        /// Feature index.
+        feature: usize,
+        /// The value.
+        value: u8,
+        /// Largest value the input carries.
+        max: u32,
+        /// `Plan::input_bits`.
+        bits: u32,
+    },
     /// The waveform file could not be written.
     #[error("cannot write the VCD waveform: {0}")]
     Vcd(String),

@@ -1,4 +1,5 @@
-//! Twin of rtl-templates/core/sl_evbuf.v (event list, 1 or 2 banks, registered read).
+//! Twin of rtl-templates/core/sl_evbuf.v (event list, 1 or 2 banks, registered read). An event
+//! is an (index, value) pair; binary buffers store value 1.
 
 use spikeloom_plan::BufferPlan;
 
@@ -7,10 +8,12 @@ use spikeloom_plan::BufferPlan;
 pub(crate) struct EvBuf {
     depth: usize,
     two_banks: bool,
-    mem: Vec<u32>,
+    mem: Vec<(u32, u32)>,
     cnt: [u32; 2],
-    /// Registered read data.
+    /// Registered read data (index).
     pub rdata: u32,
+    /// Registered read value (1 for binary spikes).
+    pub rval: u32,
 }
 
 impl EvBuf {
@@ -18,9 +21,10 @@ impl EvBuf {
         Self {
             depth: p.depth,
             two_banks: p.banks == 2,
-            mem: vec![0; p.depth * p.banks],
+            mem: vec![(0, 1); p.depth * p.banks],
             cnt: [0; 2],
             rdata: 0,
+            rval: 1,
         }
     }
 
@@ -42,20 +46,28 @@ impl EvBuf {
         }
     }
 
-    /// The word at `raddr` of the bank a reader sees (what [`EvBuf::clock`] registers).
-    pub fn read(&self, parity: bool, rd_prev: bool, raddr: u32) -> u32 {
+    /// The (index, value) at `raddr` of the bank a reader sees (what [`EvBuf::clock`] registers).
+    pub fn read(&self, parity: bool, rd_prev: bool, raddr: u32) -> (u32, u32) {
         let rbank = usize::from(self.two_banks && (parity ^ rd_prev));
         self.mem
             .get(raddr as usize + rbank * self.depth)
             .copied()
-            .unwrap_or(0)
+            .unwrap_or((0, 1))
     }
 
-    /// Clock edge: clear or push into the write bank, read `raddr` of the selected bank.
-    pub fn clock(&mut self, parity: bool, clr: bool, push: Option<u32>, rd_prev: bool, raddr: u32) {
+    /// Clock edge: clear or push (index, value) into the write bank, read `raddr` of the
+    /// selected bank.
+    pub fn clock(
+        &mut self,
+        parity: bool,
+        clr: bool,
+        push: Option<(u32, u32)>,
+        rd_prev: bool,
+        raddr: u32,
+    ) {
         let w = self.wbank(parity);
         // Out-of-range reads give garbage in the RTL; nobody consumes them.
-        self.rdata = self.read(parity, rd_prev, raddr);
+        (self.rdata, self.rval) = self.read(parity, rd_prev, raddr);
         if clr {
             self.cnt[w] = 0;
         } else if let Some(idx) = push {

@@ -1,7 +1,7 @@
 //! Twin of rtl-templates/core/sl_neuron.v: one lane's update in exact integer arithmetic.
 //! The plan sized the RTL's work width so that this i64 arithmetic and the RTL agree bit for bit.
 
-use spikeloom_plan::{CorePlan, NeuronKind, QReset, Rounding};
+use spikeloom_plan::{CorePlan, NeuronKind, QFire, QReset, Rounding};
 
 /// Per-lane parameters of one neuron.
 #[derive(Debug, Clone, Copy)]
@@ -45,20 +45,43 @@ fn sat(x: i64, bits: u32) -> i64 {
     x.clamp(-hi - 1, hi)
 }
 
-/// New membrane, new current and spike of one lane.
-pub fn update(core: &CorePlan, acc: i64, u: i64, i: i64, p: &LaneParams) -> (i64, i64, bool) {
+/// Restoring division of `u` by `theta > 0` over `bits` stages, most significant first (the
+/// RTL's loop): the count `n` (saturated at `2^bits - 1`: an out-of-range `u` passes every
+/// stage) and the remainder `u - n * theta`; a negative `u` passes none.
+fn divide(u: i64, theta: i64, bits: u32) -> (i64, u32) {
+    let (mut rem, mut n) = (u, 0u32);
+    for b in (0..bits).rev() {
+        if rem >= theta << b {
+            rem -= theta << b;
+            n |= 1 << b;
+        }
+    }
+    (rem, n)
+}
+
+/// New membrane, new current and spike (0/1, or the count of a `QFire::Count` core) of one lane.
+pub fn update(core: &CorePlan, acc: i64, u: i64, i: i64, p: &LaneParams) -> (i64, i64, u32) {
     let (ds, rnd) = (core.decay_shift, core.rounding);
     let x = (acc << core.weight_shift) + p.bias;
     let r = u > p.theta;
+    let cur = core.kind.has_current();
     let i_new = sat(dec(i, p.alpha, ds, rnd) + x, core.current_bits.max(2));
-    let drive = if core.kind == NeuronKind::CubaLif {
-        i_new
-    } else {
-        x
-    };
+    let drive = if cur { i_new } else { x };
+    let i_out = if cur { i_new } else { 0 };
     let un = dec(u, p.beta, ds, rnd) + drive;
+    if let QFire::Count {
+        spike_bits,
+        floor_at_minus_threshold,
+    } = core.fire
+    {
+        let (mut rem, n) = divide(sat(un, core.state_bits), p.theta, spike_bits);
+        if floor_at_minus_threshold {
+            rem = rem.max(-p.theta);
+        }
+        return (rem, i_out, n);
+    }
     let pre = match (core.kind, core.reset) {
-        (NeuronKind::Li, _) | (_, QReset::None) => un,
+        (NeuronKind::Li | NeuronKind::CubaLi, _) | (_, QReset::None) => un,
         (_, QReset::Subtract) => un - if r { p.theta } else { 0 },
         (NeuronKind::Lif, QReset::ZeroKeepInput) => {
             dec(if r { p.v_reset } else { u }, p.beta, ds, rnd) + x
@@ -72,12 +95,8 @@ pub fn update(core: &CorePlan, acc: i64, u: i64, i: i64, p: &LaneParams) -> (i64
         }
     };
     let u1 = sat(pre, core.state_bits);
-    let s = core.kind != NeuronKind::Li && u1 > p.theta;
-    let u2 = if core.reset_delay
-        || core.kind == NeuronKind::Li
-        || core.reset == QReset::None
-        || s == r
-    {
+    let s = core.kind.fires() && u1 > p.theta;
+    let u2 = if core.reset_delay || !core.kind.fires() || core.reset == QReset::None || s == r {
         u1
     } else if core.reset == QReset::Subtract {
         if s {
@@ -90,10 +109,5 @@ pub fn update(core: &CorePlan, acc: i64, u: i64, i: i64, p: &LaneParams) -> (i64
     } else {
         u1 + (u1 - p.v_reset)
     };
-    let i_out = if core.kind == NeuronKind::CubaLif {
-        i_new
-    } else {
-        0
-    };
-    (sat(u2, core.state_bits), i_out, s)
+    (sat(u2, core.state_bits), i_out, u32::from(s))
 }

@@ -9,6 +9,8 @@ pub(crate) struct Inputs {
     pub in_eos: bool,
     /// Kept from the last event beat while no beat is presented (like the RTL testbench).
     pub in_index: u32,
+    /// `in_value` (graded input only), kept like `in_index`.
+    pub in_value: u32,
 }
 
 /// Registers of one core.
@@ -27,11 +29,13 @@ pub(crate) struct Probe {
     pub out_valid: bool,
     pub out_eos: bool,
     pub out_index: u32,
+    pub out_value: u32,
     pub trace_valid: bool,
     pub trace_layer: u32,
     pub trace_base: u32,
     pub trace_lane_valid: u64,
-    pub trace_spike: u64,
+    /// Spike (0/1) or count of every lane of the trace bus (`spike_w` bits each in the RTL).
+    pub trace_spike: Vec<u32>,
     /// Membrane of every lane of the trace bus (zero while `trace_valid` is low).
     pub trace_v: Vec<i64>,
     pub ctrl_st: u64,

@@ -1,9 +1,11 @@
 //! The co-simulation text protocol: stimulus commands and log lines, with `Display` and parsing.
 //!
-//! Stimulus, one command per line: `R` (reset), `E <index>` (input event beat), `S` (end of step).
-//! Log, one line per observed beat: `R`, `O <cycle> <index>`, `OS <cycle>`,
-//! `T <cycle> <layer> <neuron> <v> <spike>`. Within one cycle, `T` lines come first (ascending
-//! neuron), then `O`/`OS`.
+//! Stimulus, one command per line: `R` (reset), `E <index>` (binary input event beat),
+//! `E <index> <value>` (graded input event beat, `in_value = value`), `S` (end of step).
+//! Log, one line per observed beat: `R`, `O <cycle> <index>` (an output event of value 1: a
+//! binary spike or a count of 1) or `O <cycle> <index> <value>` (a spike count above 1),
+//! `OS <cycle>`, `T <cycle> <layer> <neuron> <v> <spike>` (`spike`: 0/1, or the count of a
+//! multi-spike layer). Within one cycle, `T` lines come first (ascending neuron), then `O`/`OS`.
 //!
 //! Harness rules (the RTL harness and [`crate::CycleSim`] follow the same ones):
 //! - beats are presented in order, `in_valid` high while a beat is pending; a beat transfers at
@@ -21,8 +23,10 @@ use std::str::FromStr;
 pub enum StimCmd {
     /// Reset.
     Reset,
-    /// Input event of feature `index`.
+    /// Binary input event of feature `index`.
     Event(u32),
+    /// Graded input event: feature `.0` with value `.1` (`E <index> <value>`).
+    Graded(u32, u32),
     /// End of step.
     Eos,
 }
@@ -38,6 +42,8 @@ pub enum LogLine {
         cycle: u64,
         /// Neuron index.
         index: u32,
+        /// Value the event carries (1 for binary spikes; the count of a multi-spike layer).
+        value: u32,
     },
     /// Output end of step.
     OutEos {
@@ -54,8 +60,8 @@ pub enum LogLine {
         neuron: u32,
         /// Membrane after the update.
         v: i32,
-        /// Spike.
-        spike: bool,
+        /// Spike: 0/1, or the spike count of a multi-spike layer.
+        spike: u32,
     },
 }
 
@@ -76,6 +82,7 @@ impl fmt::Display for StimCmd {
         match self {
             Self::Reset => write!(f, "R"),
             Self::Event(i) => write!(f, "E {i}"),
+            Self::Graded(i, v) => write!(f, "E {i} {v}"),
             Self::Eos => write!(f, "S"),
         }
     }
@@ -85,7 +92,16 @@ impl fmt::Display for LogLine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Reset => write!(f, "R"),
-            Self::Out { cycle, index } => write!(f, "O {cycle} {index}"),
+            Self::Out {
+                cycle,
+                index,
+                value: 1,
+            } => write!(f, "O {cycle} {index}"),
+            Self::Out {
+                cycle,
+                index,
+                value,
+            } => write!(f, "O {cycle} {index} {value}"),
             Self::OutEos { cycle } => write!(f, "OS {cycle}"),
             Self::Trace {
                 cycle,
@@ -94,7 +110,7 @@ impl fmt::Display for LogLine {
                 v,
                 spike,
             } => {
-                write!(f, "T {cycle} {layer} {neuron} {v} {}", u8::from(*spike))
+                write!(f, "T {cycle} {layer} {neuron} {v} {spike}")
             }
         }
     }
@@ -108,11 +124,15 @@ impl FromStr for StimCmd {
     type Err = &'static str;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let parts: Vec<&str> = s.split_whitespace().collect();
-        const WHAT: &str = "`R`, `E <index>` or `S`";
+        const WHAT: &str = "`R`, `E <index>`, `E <index> <value>` or `S`";
         match parts.as_slice() {
             ["R"] => Ok(Self::Reset),
             ["S"] => Ok(Self::Eos),
             ["E", i] => i.parse().map(Self::Event).map_err(|_| WHAT),
+            ["E", i, v] => match (i.parse(), v.parse()) {
+                (Ok(i), Ok(v)) => Ok(Self::Graded(i, v)),
+                _ => Err(WHAT),
+            },
             _ => Err(WHAT),
         }
     }
@@ -122,27 +142,27 @@ impl FromStr for LogLine {
     type Err = &'static str;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         const WHAT: &str =
-            "`R`, `O <cycle> <index>`, `OS <cycle>` or `T <cycle> <layer> <neuron> <v> <spike>`";
+            "`R`, `O <cycle> <index> [<value>]`, `OS <cycle>` or `T <cycle> <layer> <neuron> <v> <spike>`";
         let parts: Vec<&str> = s.split_whitespace().collect();
         let (head, rest) = parts.split_first().ok_or(WHAT)?;
         match (*head, rest.len()) {
             ("R", 0) => Ok(Self::Reset),
-            ("O", 2) => {
+            ("O", 2 | 3) => {
                 let n: Vec<u64> = nums(rest).ok_or(WHAT)?;
                 Ok(Self::Out {
                     cycle: n[0],
                     index: u32::try_from(n[1]).map_err(|_| WHAT)?,
+                    value: match n.get(2) {
+                        None => 1,
+                        Some(&v) => u32::try_from(v).map_err(|_| WHAT)?,
+                    },
                 })
             }
             ("OS", 1) => Ok(Self::OutEos {
                 cycle: rest[0].parse().map_err(|_| WHAT)?,
             }),
             ("T", 5) => {
-                let spike = match rest[4] {
-                    "0" => false,
-                    "1" => true,
-                    _ => return Err(WHAT),
-                };
+                let spike = rest[4].parse().map_err(|_| WHAT)?;
                 Ok(Self::Trace {
                     cycle: rest[0].parse().map_err(|_| WHAT)?,
                     layer: rest[1].parse().map_err(|_| WHAT)?,
@@ -186,12 +206,20 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let log = "R\nT 12 0 3 -5 1\nO 40 2\nOS 43\n";
+        let log = "R\nT 12 0 3 -5 1\nT 12 0 4 7 3\nO 40 2\nO 41 4 3\nOS 43\n";
         let lines = parse_log(log).unwrap();
         let back: String = lines.iter().map(|l| format!("{l}\n")).collect();
         assert_eq!(back, log);
-        let stim = parse_stimulus("R\nE 3\n\nS\n").unwrap();
-        assert_eq!(stim, vec![StimCmd::Reset, StimCmd::Event(3), StimCmd::Eos]);
+        let stim = parse_stimulus("R\nE 3\n\nE 4 5\nS\n").unwrap();
+        assert_eq!(
+            stim,
+            vec![
+                StimCmd::Reset,
+                StimCmd::Event(3),
+                StimCmd::Graded(4, 5),
+                StimCmd::Eos
+            ]
+        );
         let err = parse_stimulus("R\nX 1\n").unwrap_err();
         assert_eq!(err.line, 2);
     }

@@ -19,8 +19,9 @@ use crate::vcd::VcdWriter;
 use spikeloom_plan::{Plan, QSource};
 use std::io::Write;
 
-/// An input beat presented to `in_*` in one cycle: `Some(index)` = event, `None` = end of step.
-type Beat = Option<u32>;
+/// An input beat presented to `in_*` in one cycle: `Some((index, value))` = event, `None` = end
+/// of step.
+type Beat = Option<(u32, u32)>;
 
 /// The cycle-accurate model of one plan.
 pub struct CycleSim {
@@ -30,6 +31,8 @@ pub struct CycleSim {
     bufs: Vec<EvBuf>,
     outs: Vec<CoreOut>,
     idx_mask: u32,
+    /// `in_value` mask (0 when the design has no `in_value` port: every input event is 1).
+    val_mask: u32,
     cycle: u64,
     stall_limit: u64,
     bursts: bool,
@@ -40,6 +43,7 @@ struct Rec<'a, W: Write> {
     vcd: &'a mut VcdWriter<W>,
     probe: Probe,
     in_index: u32,
+    in_value: u32,
 }
 
 impl CycleSim {
@@ -63,6 +67,11 @@ impl CycleSim {
                 u32::MAX
             } else {
                 (1u32 << plan.ev_bits) - 1
+            },
+            val_mask: if plan.input_bits > 1 {
+                (1u32 << plan.input_bits.min(31)) - 1
+            } else {
+                0
             },
             cycle: 0,
             stall_limit: 1000 + 4 * (worst + plan.input_size + plan.clear_cycles) as u64,
@@ -108,9 +117,9 @@ impl CycleSim {
             let n = pushes - 1;
             let ob = self.plan.cores[l].out_buffer;
             let bufs = &mut self.bufs;
-            self.cores[l].spk_burst(n, |idx| {
+            self.cores[l].spk_burst(n, |ev| {
                 if let Some(b) = ob {
-                    bufs[b].clock(parity, false, Some(idx), false, 0);
+                    bufs[b].clock(parity, false, Some(ev), false, 0);
                 }
             });
             for (b, buf) in self.bufs.iter_mut().enumerate() {
@@ -129,9 +138,8 @@ impl CycleSim {
     fn input_burst(&mut self, beats: &[StimCmd]) {
         let parity = self.ctrl.parity;
         for cmd in beats {
-            if let StimCmd::Event(i) = *cmd {
-                let i = i & self.idx_mask;
-                let push = ((i as usize) < self.plan.input_size).then_some(i);
+            if let Some(Some((i, v))) = self.beat_of(*cmd) {
+                let push = ((i as usize) < self.plan.input_size).then_some((i, v));
                 self.bufs[0].clock(parity, false, push, false, 0);
             }
         }
@@ -139,6 +147,24 @@ impl CycleSim {
             buf.clock(parity, false, None, false, 0);
         }
         self.cycle += beats.len() as u64;
+    }
+
+    /// The beat a stimulus command presents (`None`: not a beat), index and value cut to the
+    /// port widths like the harness drives them; without an `in_value` port every event is 1.
+    fn beat_of(&self, cmd: StimCmd) -> Option<Beat> {
+        let value = |v: u32| {
+            if self.val_mask == 0 {
+                1
+            } else {
+                v & self.val_mask
+            }
+        };
+        match cmd {
+            StimCmd::Event(i) => Some(Some((i & self.idx_mask, value(1)))),
+            StimCmd::Graded(i, v) => Some(Some((i & self.idx_mask, value(v)))),
+            StimCmd::Eos => Some(None),
+            StimCmd::Reset => None,
+        }
     }
 
     /// Registers and outputs that are not computed by `step` (everything but the trace bus
@@ -149,10 +175,11 @@ impl CycleSim {
         p.in_ready = c.in_ready;
         p.out_valid = c.out_valid;
         p.out_eos = c.out_eos;
-        p.out_index = if c.out_valid && !c.out_eos {
-            self.bufs[self.plan.output_buffer].rdata
+        let ob = &self.bufs[self.plan.output_buffer];
+        (p.out_index, p.out_value) = if c.out_valid && !c.out_eos {
+            (ob.rdata, ob.rval)
         } else {
-            0
+            (0, 0)
         };
         p.ctrl_st = self.ctrl.st.code();
         p.ctrl_layer = layer as u64;
@@ -185,7 +212,7 @@ impl CycleSim {
             p.trace_layer = 0;
             p.trace_base = 0;
             p.trace_lane_valid = 0;
-            p.trace_spike = 0;
+            p.trace_spike.fill(0);
             p.trace_v.fill(0);
         }
         let (mut raddr, mut rprev, mut done_any) = (c.raddr, false, false);
@@ -206,7 +233,7 @@ impl CycleSim {
                             layer: l as u32,
                             neuron: (core.nbase + k) as u32,
                             v: core.u_next[k] as i32,
-                            spike: core.spikes >> k & 1 == 1,
+                            spike: core.counts[k],
                         });
                     }
                 }
@@ -214,8 +241,8 @@ impl CycleSim {
                     p.trace_valid = true;
                     p.trace_layer = l as u32;
                     p.trace_base = core.nbase as u32;
-                    p.trace_spike = core.spikes;
                     for k in 0..core.plan.lanes {
+                        p.trace_spike[k] = core.counts[k];
                         p.trace_lane_valid |= u64::from(core.lane_valid(k)) << k;
                         // the RTL sign-extends the lane's state-width result to 32 bits
                         p.trace_v[k] = i64::from(core.u_next[k] as i32);
@@ -232,6 +259,7 @@ impl CycleSim {
                 LogLine::Out {
                     cycle: self.cycle,
                     index: self.bufs[ob].rdata,
+                    value: self.bufs[ob].rval,
                 }
             });
         }
@@ -245,7 +273,7 @@ impl CycleSim {
         }
         let transferred = c.in_ready && beat.is_some();
         let push_in = match beat {
-            Some(Some(i)) if c.in_ready && (i as usize) < self.plan.input_size => Some(i),
+            Some(Some((i, v))) if c.in_ready && (i as usize) < self.plan.input_size => Some((i, v)),
             _ => None,
         };
         for (b, buf) in self.bufs.iter_mut().enumerate() {
@@ -289,6 +317,7 @@ impl CycleSim {
             vcd,
             probe: Probe::default_for(n, self.plan.trace_lanes()),
             in_index: 0,
+            in_value: 0,
         };
         self.run_into_rec(stim, log, Some(rec))
     }
@@ -299,7 +328,7 @@ impl CycleSim {
         self.fill_regs(p);
         p.trace_valid = false;
         p.trace_lane_valid = 0;
-        p.trace_spike = 0;
+        p.trace_spike.fill(0);
         p.trace_layer = 0;
         p.trace_base = 0;
         p.trace_v.fill(0);
@@ -316,6 +345,7 @@ impl CycleSim {
             in_valid: false,
             in_eos: false,
             in_index: r.in_index,
+            in_value: r.in_value,
         };
         // first cycle with rst high: the outputs of the state before the reset edge
         self.quiet_probe(&mut r.probe);
@@ -336,10 +366,9 @@ impl CycleSim {
         let mut idle = 0u64;
         loop {
             let next = stim.get(pos).copied();
-            let beat = match next {
-                Some(StimCmd::Event(i)) => Some(Some(i & self.idx_mask)),
-                Some(StimCmd::Eos) => Some(None),
-                Some(StimCmd::Reset) | None => {
+            let beat = match next.and_then(|c| self.beat_of(c)) {
+                Some(b) => Some(b),
+                None => {
                     if outstanding == 0 {
                         let Some(StimCmd::Reset) = next else {
                             return Ok(());
@@ -356,7 +385,7 @@ impl CycleSim {
                 if self.ctrl.st == CtrlSt::In {
                     let events = stim[pos..]
                         .iter()
-                        .take_while(|c| matches!(c, StimCmd::Event(_)))
+                        .take_while(|c| matches!(c, StimCmd::Event(_) | StimCmd::Graded(..)))
                         .count();
                     if events > 1 {
                         self.input_burst(&stim[pos..pos + events - 1]);
@@ -371,16 +400,19 @@ impl CycleSim {
             let (taken, eos) = match rec.as_mut() {
                 None => self.step(beat, log, None),
                 Some(r) => {
-                    if let Some(Some(i)) = beat {
+                    if let Some(Some((i, v))) = beat {
                         r.in_index = i;
+                        r.in_value = v;
                     } else if beat == Some(None) {
                         r.in_index = 0;
+                        r.in_value = 0;
                     }
                     let inp = Inputs {
                         rst: false,
                         in_valid: beat.is_some(),
                         in_eos: beat == Some(None),
                         in_index: r.in_index,
+                        in_value: r.in_value,
                     };
                     let res = self.step(beat, log, Some(&mut r.probe));
                     r.vcd.cycle(Some(&r.probe), &inp)?;

@@ -27,17 +27,37 @@ pub struct CycleTrace {
 }
 
 /// The stimulus of one sample: a reset, then per step its events (ascending) and an eos.
+/// Binary input (`input.bits() == 1`) gives `E i` beats, graded input `E i v` beats.
 pub fn stimulus_for(input: &SpikeSteps, sample: usize) -> Vec<StimCmd> {
     let mut stim = vec![StimCmd::Reset];
     for t in 0..input.steps() {
         for (i, &s) in input.row(t, sample).iter().enumerate() {
             if s != 0 {
-                stim.push(StimCmd::Event(i as u32));
+                stim.push(if input.bits() > 1 {
+                    StimCmd::Graded(i as u32, u32::from(s))
+                } else {
+                    StimCmd::Event(i as u32)
+                });
             }
         }
         stim.push(StimCmd::Eos);
     }
     stim
+}
+
+/// Every input value must fit the plan's input width (binary: 0/1).
+fn check_values(plan: &Plan, input: &SpikeSteps) -> Result<(), SimError> {
+    let bits = plan.input_bits.clamp(1, 8);
+    let max = (1u32 << bits) - 1;
+    match input.data().iter().position(|&v| u32::from(v) > max) {
+        Some(pos) => Err(SimError::InputValue {
+            feature: pos % input.width().max(1),
+            value: input.data()[pos],
+            max,
+            bits,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Run every sample of `input` (reset before each) and collect the trace.
@@ -48,6 +68,7 @@ pub fn simulate(plan: &Plan, input: &SpikeSteps) -> Result<CycleTrace, SimError>
             expected: plan.input_size,
         });
     }
+    check_values(plan, input)?;
     let (steps, samples) = (input.steps(), input.samples());
     let sizes: Vec<usize> = plan.cores.iter().map(|c| c.size).collect();
     let mut tr = CycleTrace {
@@ -80,7 +101,8 @@ pub fn simulate(plan: &Plan, input: &SpikeSteps) -> Result<CycleTrace, SimError>
                     ..
                 } => {
                     let at = (t * samples + n) * sizes[layer as usize] + neuron as usize;
-                    tr.spikes[layer as usize][at] = u8::from(spike);
+                    // counts are at most 8 bits wide (spike_bits <= 8)
+                    tr.spikes[layer as usize][at] = spike as u8;
                     tr.membranes[layer as usize][at] = v;
                 }
                 LogLine::Out { index, .. } => tr.outputs[t * samples + n].push(index),
@@ -116,6 +138,7 @@ pub fn simulate_with_vcd<W: Write>(
             samples: input.samples(),
         });
     }
+    check_values(plan, input)?;
     let mut vcd = VcdWriter::new(plan, w)?;
     let mut log = Vec::new();
     CycleSim::new(plan).run_with_vcd(&stimulus_for(input, sample), &mut log, &mut vcd)?;

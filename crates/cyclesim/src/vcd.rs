@@ -27,6 +27,10 @@ pub struct VcdWriter<W: Write> {
     /// Per core: whether it has the `j` register (sl_core does, sl_conv does not).
     core_j: Vec<bool>,
     lanes: usize,
+    /// Bits per lane of `trace_spike`.
+    spike_w: u32,
+    /// Variable numbers of `in_value` / `out_value` when the design has them.
+    value_ports: (Option<usize>, Option<usize>),
     tick: u64,
 }
 
@@ -75,6 +79,7 @@ impl<W: Write> VcdWriter<W> {
                 width,
                 last: None,
             });
+            vars.len() - 1
         };
         let top: [(&str, u32); 16] = [
             ("clk", 1),
@@ -92,7 +97,7 @@ impl<W: Write> VcdWriter<W> {
             ("trace_base", ev),
             ("trace_lane_valid", tl),
             ("trace_v", tl * 32),
-            ("trace_spike", tl),
+            ("trace_spike", tl * iface.spike_w),
         ];
         for (name, w) in top {
             decl(&mut text, "wire", w, name);
@@ -116,6 +121,14 @@ impl<W: Write> VcdWriter<W> {
             }
             text.push_str("$upscope $end\n");
         }
+        // value ports of graded input / spike-count output (only when the design has them)
+        let mut value_ports = (None, None);
+        if iface.in_value_w > 1 {
+            value_ports.0 = Some(decl(&mut text, "wire", iface.in_value_w, "in_value"));
+        }
+        if iface.out_value_w > 1 {
+            value_ports.1 = Some(decl(&mut text, "wire", iface.out_value_w, "out_value"));
+        }
         text.push_str("$upscope $end\n$enddefinitions $end\n");
         out.write_all(text.as_bytes()).map_err(io)?;
         Ok(Self {
@@ -123,6 +136,8 @@ impl<W: Write> VcdWriter<W> {
             vars,
             core_j: plan.cores.iter().map(|c| c.conv.is_none()).collect(),
             lanes: iface.trace_lanes,
+            spike_w: iface.spike_w,
+            value_ports,
             tick: 0,
         })
     }
@@ -170,7 +185,19 @@ impl<W: Write> VcdWriter<W> {
             .map(|k| Self::bin(p.trace_v.get(k).copied().unwrap_or(0) as u64, 32))
             .collect();
         self.set(buf, 14, v);
-        self.set_u(buf, 15, p.trace_spike);
+        let sp: String = (0..self.lanes)
+            .rev()
+            .map(|k| {
+                Self::bin(
+                    u64::from(p.trace_spike.get(k).copied().unwrap_or(0)),
+                    self.spike_w,
+                )
+            })
+            .collect();
+        self.set(buf, 15, sp);
+        if let Some(i) = self.value_ports.1 {
+            self.set_u(buf, i, u64::from(p.out_value));
+        }
         self.set_u(buf, 16, p.ctrl_st);
         self.set_u(buf, 17, p.ctrl_layer);
         self.set_u(buf, 18, p.ctrl_out_i);
@@ -216,6 +243,9 @@ impl<W: Write> VcdWriter<W> {
         self.set_u(&mut buf, 2, u64::from(inp.in_valid));
         self.set_u(&mut buf, 4, u64::from(inp.in_eos));
         self.set_u(&mut buf, 5, u64::from(inp.in_index));
+        if let Some(i) = self.value_ports.0 {
+            self.set_u(&mut buf, i, u64::from(inp.in_value));
+        }
         if first {
             buf.push_str("$end\n");
         }
@@ -239,6 +269,7 @@ impl Probe {
     pub(crate) fn default_for(cores: usize, lanes: usize) -> Self {
         Self {
             trace_v: vec![0; lanes],
+            trace_spike: vec![0; lanes],
             cores: vec![Default::default(); cores],
             ..Self::default()
         }

@@ -8,61 +8,13 @@ mod common;
 
 use spikeloom_cyclesim::simulate;
 use spikeloom_plan::{plan, testing, PlanConfig, StepActivity};
-use spikeloom_qnet::{QConv, QNet};
 
 const STEPS: usize = 5;
 const SAMPLES: usize = 2;
 
-/// Dense weights `W[o][i]` of a convolution by the gather formula: output `(co, oy, ox)` reads
-/// `(ci, oy*s - p + ky*d, ox*s - p + kx*d)` for the input channels of its group.
-fn dense_of(g: &QConv, kernel: &[i32]) -> Vec<i32> {
-    let [ci_n, h, w] = g.input;
-    let [co_n, ho, wo] = g.output;
-    let (cig, cog) = (ci_n / g.groups, co_n / g.groups);
-    let n_in = ci_n * h * w;
-    let mut m = vec![0; co_n * ho * wo * n_in];
-    for co in 0..co_n {
-        for oy in 0..ho {
-            for ox in 0..wo {
-                let o = (co * ho + oy) * wo + ox;
-                for c in 0..cig {
-                    let ci = (co / cog) * cig + c;
-                    for ky in 0..g.kernel[0] {
-                        for kx in 0..g.kernel[1] {
-                            let iy = (oy * g.stride[0] + ky * g.dilation[0]) as isize
-                                - g.padding[0] as isize;
-                            let ix = (ox * g.stride[1] + kx * g.dilation[1]) as isize
-                                - g.padding[1] as isize;
-                            if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
-                                continue;
-                            }
-                            let i = (ci * h + iy as usize) * w + ix as usize;
-                            let k = ((co * cig + c) * g.kernel[0] + ky) * g.kernel[1] + kx;
-                            m[o * n_in + i] = kernel[k];
-                        }
-                    }
-                }
-            }
-        }
-    }
-    m
-}
-
-fn densified(net: &QNet) -> QNet {
-    let mut d = net.clone();
-    for l in &mut d.layers {
-        for p in &mut l.inputs {
-            if let Some(g) = p.conv.take() {
-                p.weight = dense_of(&g, &p.weight);
-            }
-        }
-    }
-    d
-}
-
 fn check_seed(seed: u64) {
     let net = testing::random_conv_qnet(seed);
-    let dense = densified(&net);
+    let dense = common::densified(&net);
     let mut rng = testing::Rng::new(seed ^ 0x5eed);
     let lanes = match seed % 4 {
         0 => None,

@@ -104,7 +104,8 @@ fn stim_hex(stim: &[StimCmd]) -> String {
     stim.iter()
         .map(|c| match c {
             StimCmd::Reset => "00000000\n".to_string(),
-            StimCmd::Event(i) => format!("{:08x}\n", (1u32 << 30) | i),
+            // binary designs only here (no in_value port): a value is not encoded
+            StimCmd::Event(i) | StimCmd::Graded(i, _) => format!("{:08x}\n", (1u32 << 30) | i),
             StimCmd::Eos => format!("{:08x}\n", 2u32 << 30),
         })
         .collect()

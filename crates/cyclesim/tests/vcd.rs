@@ -39,7 +39,8 @@ fn log_from_wave(samples: &[wave::Sample]) -> Vec<LogLine> {
                         layer: num("trace_layer") as u32,
                         neuron: (num("trace_base") + k as u64) as u32,
                         v: u32::from_str_radix(v, 2).expect("v") as i32,
-                        spike: bitk("trace_spike"),
+                        // binary networks: one trace_spike bit per lane
+                        spike: u32::from(bitk("trace_spike")),
                     });
                 }
             }
@@ -51,6 +52,7 @@ fn log_from_wave(samples: &[wave::Sample]) -> Vec<LogLine> {
                 LogLine::Out {
                     cycle,
                     index: num("out_index") as u32,
+                    value: 1,
                 }
             });
         }

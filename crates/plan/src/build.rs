@@ -8,7 +8,7 @@ use crate::types::*;
 use crate::widths::{analyse, WidthInput};
 use sha2::{Digest, Sha256};
 use spikeloom_board::Device;
-use spikeloom_qnet::{QLayer, QNet, QNeuron};
+use spikeloom_qnet::{QFire, QLayer, QNet, QNeuron};
 
 /// Map `net` onto cores for `device`.
 pub fn plan(net: &QNet, cfg: &PlanConfig, device: &Device) -> Result<Plan, PlanError> {
@@ -49,6 +49,12 @@ fn invalid(layer: &QLayer, what: String) -> PlanError {
 fn validate(net: &QNet) -> Result<(), PlanError> {
     if net.layers.is_empty() {
         return Err(PlanError::Empty);
+    }
+    if !(1..=8).contains(&net.input_bits) {
+        return Err(PlanError::InvalidNet {
+            layer: "input".into(),
+            what: format!("input_bits {} out of range 1..=8", net.input_bits),
+        });
     }
     if net.input_size == 0 {
         return Err(PlanError::InvalidNet {
@@ -94,7 +100,8 @@ fn validate_layer(net: &QNet, li: usize, l: &QLayer) -> Result<(), PlanError> {
             l.weight_bits, l.decay_shift, l.weight_shift
         )));
     }
-    unsupported_features(net, l)?;
+    unsupported_features(l)?;
+    validate_fire(l)?;
     if l.bias.len() != l.size {
         return Err(invalid(
             l,
@@ -199,48 +206,80 @@ fn validate_layer(net: &QNet, li: usize, l: &QLayer) -> Result<(), PlanError> {
             }
         }
         QNeuron::Li { beta } => check_decay("beta", beta)?,
-        QNeuron::CubaLi { .. } => {}
+        QNeuron::CubaLi {
+            alpha,
+            beta,
+            current_bits,
+        } => {
+            check_decay("alpha", alpha)?;
+            check_decay("beta", beta)?;
+            if !(2..=48).contains(current_bits) {
+                return Err(invalid(
+                    l,
+                    format!("current_bits {current_bits} out of range 2..=48"),
+                ));
+            }
+        }
     }
     Ok(())
 }
 
-/// Contract features (format 3) that the cores do not implement yet.
-fn unsupported_features(net: &QNet, l: &QLayer) -> Result<(), PlanError> {
-    let unsupported = |layer: &str, what: &str, hint: &str| PlanError::Unsupported {
-        layer: layer.to_string(),
-        what: what.to_string(),
-        hint: hint.to_string(),
-    };
-    if net.input_bits > 1
-        && l.inputs
-            .iter()
-            .any(|p| p.source == spikeloom_qnet::QSource::Input)
-    {
-        return Err(unsupported(
-            &l.name,
-            &format!("graded {}-bit input", net.input_bits),
-            "quantize with binary (spike) input",
-        ));
-    }
+/// Contract features (format 3) that the cores do not implement yet: per-source delays
+/// (NIR `Delay`). Graded input, spike counts and CubaLi read-outs are mapped.
+fn unsupported_features(l: &QLayer) -> Result<(), PlanError> {
     if let Some(p) = l.inputs.iter().find(|p| !p.source_delay.is_empty()) {
-        return Err(unsupported(
-            &p.origin,
-            "a NIR Delay (per-neuron delay line)",
-            "remove the Delay node or simulate with --engine fixed",
+        return Err(PlanError::Unsupported {
+            layer: p.origin.clone(),
+            what: "a NIR Delay (per-neuron delay line)".into(),
+            hint: "remove the Delay node or simulate with --engine fixed".into(),
+        });
+    }
+    Ok(())
+}
+
+/// The spike rule: a count needs a spiking neuron, subtract reset without reset delay, theta > 0
+/// and at most 8 bits (what `QNet::validate` also requires; checked here so the cores can rely
+/// on it).
+fn validate_fire(l: &QLayer) -> Result<(), PlanError> {
+    let QFire::Count { spike_bits, .. } = l.fire else {
+        return Ok(());
+    };
+    let (threshold, reset, reset_delay) = match &l.neuron {
+        QNeuron::Lif {
+            threshold,
+            reset,
+            reset_delay,
+            ..
+        }
+        | QNeuron::CubaLif {
+            threshold,
+            reset,
+            reset_delay,
+            ..
+        } => (threshold, *reset, *reset_delay),
+        _ => {
+            return Err(invalid(
+                l,
+                "multi-spike firing (QFire::Count) on a read-out layer that never fires".into(),
+            ))
+        }
+    };
+    if !(1..=8).contains(&spike_bits) {
+        return Err(invalid(
+            l,
+            format!("spike_bits {spike_bits} out of range 1..=8"),
         ));
     }
-    if !l.fire.is_single() {
-        return Err(unsupported(
-            &l.name,
-            "multi-spike firing (spike counts per step)",
-            "simulate with --engine fixed",
+    if reset != QReset::Subtract || reset_delay {
+        return Err(invalid(
+            l,
+            "multi-spike firing needs the subtract reset without reset delay".into(),
         ));
     }
-    if matches!(l.neuron, QNeuron::CubaLi { .. }) {
-        return Err(unsupported(
-            &l.name,
-            "a CubaLI read-out",
-            "simulate with --engine fixed",
+    if let Some(t) = threshold.iter().find(|&&t| t <= 0) {
+        return Err(invalid(
+            l,
+            format!("multi-spike firing needs thresholds > 0 (found {t})"),
         ));
     }
     Ok(())
@@ -360,6 +399,7 @@ fn buffers(net: &QNet) -> (Vec<BufferPlan>, Vec<Option<usize>>) {
         name: "input".into(),
         depth: net.input_size,
         banks: banks(QSource::Input),
+        value_bits: net.input_bits,
     }];
     let mut of_layer = Vec::new();
     for (li, l) in net.layers.iter().enumerate() {
@@ -376,6 +416,7 @@ fn buffers(net: &QNet) -> (Vec<BufferPlan>, Vec<Option<usize>>) {
                 name: l.name.clone(),
                 depth: l.size,
                 banks: banks(src),
+                value_bits: l.fire.event_bits(),
             });
         } else {
             of_layer.push(None);
@@ -394,12 +435,13 @@ fn build(
     let mut used = Vec::new();
     let mut cores = Vec::new();
     for (li, l) in net.layers.iter().enumerate() {
-        cores.push(core(l, li, lanes_cap, cfg, &of_layer, &mut used)?);
+        cores.push(core(net, l, li, lanes_cap, cfg, &of_layer, &mut used)?);
     }
     let max_depth = buffers.iter().map(|b| b.depth).max().unwrap_or(1);
     let max_size = net.layers.iter().map(|l| l.size).max().unwrap_or(1);
     let mut plan = Plan {
         input_size: net.input_size,
+        input_bits: net.input_bits,
         output_layer: net.output_layer,
         model_hash: model_hash(net),
         provenance: net.provenance.clone(),
@@ -418,6 +460,7 @@ fn build(
 }
 
 fn core(
+    net: &QNet,
     l: &QLayer,
     li: usize,
     lanes_cap: usize,
@@ -470,6 +513,10 @@ fn core(
             delayed: p.delayed,
             src_size: p.source_size,
             word_offset,
+            value_bits: match p.source {
+                QSource::Input => net.input_bits,
+                QSource::Layer(s) => net.layers[s].fire.event_bits(),
+            },
         });
     }
     let (kind, reset, reset_delay, theta, v_reset, beta, alpha, current_bits) = match &l.neuron {
@@ -507,7 +554,20 @@ fn core(
             alpha.clone(),
             *current_bits,
         ),
-        QNeuron::CubaLi { .. } => unreachable!("rejected by unsupported_features"),
+        QNeuron::CubaLi {
+            alpha,
+            beta,
+            current_bits,
+        } => (
+            NeuronKind::CubaLi,
+            QReset::None,
+            true,
+            vec![0; l.size],
+            vec![0; l.size],
+            beta.clone(),
+            alpha.clone(),
+            *current_bits,
+        ),
         QNeuron::Li { beta } => (
             NeuronKind::Li,
             QReset::None,
@@ -524,14 +584,24 @@ fn core(
     let v_reset = param(&v_reset, slots);
     let beta = decay_param(&beta, slots);
     let alpha = decay_param(&alpha, slots);
-    // A convolution output sums at most its window (C_in/groups * kH * kW weights).
-    let fan_in = match &conv {
-        Some(c) => c.fan_in(),
-        None => l.inputs.iter().map(|p| p.source_size).sum(),
+    // A convolution output sums at most its window (C_in/groups * kH * kW weights); each event
+    // adds at most (2^value_bits - 1) times a weight.
+    let vmax = |bits: u32| (1u64 << bits) - 1;
+    let fan_in: u64 = match &conv {
+        Some(c) => c.fan_in() as u64 * vmax(projections[0].value_bits),
+        None => projections
+            .iter()
+            .map(|p| p.src_size as u64 * vmax(p.value_bits))
+            .sum(),
     };
+    let value_bits = projections.iter().map(|p| p.value_bits).max().unwrap_or(1);
     let w = analyse(&WidthInput {
         kind,
         reset,
+        count_bits: match l.fire {
+            QFire::Single => 0,
+            QFire::Count { spike_bits, .. } => spike_bits,
+        },
         fan_in,
         weight_bits: l.weight_bits,
         weight_shift: l.weight_shift,
@@ -559,6 +629,8 @@ fn core(
         kind,
         reset,
         reset_delay,
+        fire: l.fire,
+        value_bits,
         projections,
         weight_bits: l.weight_bits,
         weight_shift: l.weight_shift,

@@ -16,6 +16,13 @@ pub struct TopInterface {
     pub neuron_w: u32,
     /// Lanes of the trace bus.
     pub trace_lanes: usize,
+    /// Width of `in_value` (graded input); 1 means binary input and no `in_value` port.
+    pub in_value_w: u32,
+    /// Width of `out_value` (spike counts of the output layer); 1 means binary output events
+    /// and no `out_value` port.
+    pub out_value_w: u32,
+    /// Bits per lane of `trace_spike` (the widest spike count; 1 when all spikes are binary).
+    pub spike_w: u32,
     /// Input features.
     pub input_size: usize,
     /// Output neurons.
@@ -42,6 +49,9 @@ impl Plan {
             layer_w: ubits(self.cores.len().saturating_sub(1)),
             neuron_w: self.ev_bits,
             trace_lanes: self.trace_lanes(),
+            in_value_w: self.input_bits.max(1),
+            out_value_w: self.output_value_bits().max(1),
+            spike_w: self.trace_spike_bits(),
             input_size: self.input_size,
             output_size: self.cores[self.output_layer].size,
             layers: self

@@ -147,7 +147,7 @@ fn core_resources(core: &CorePlan, device: &Device) -> Resources {
     let db = core.decay_bits();
     // The multiplier operands are the stored widths (state/current), sign-extended.
     let (bl, bd) = leak_cost(core.beta_leak, core.state_bits, db, device);
-    let (al, ad) = if core.kind == NeuronKind::CubaLif {
+    let (al, ad) = if core.kind.has_current() {
         leak_cost(core.alpha_leak, core.current_bits, db, device)
     } else {
         (0, 0)
@@ -163,7 +163,7 @@ fn core_resources(core: &CorePlan, device: &Device) -> Resources {
     };
     // Per lane: accumulator adder, X/reset/saturation/compare arithmetic (~6 work-width
     // operations), the leak.
-    let lane_luts = core.acc_bits + 6 * core.work_bits + bl + al + vl;
+    let lane_luts = core.acc_bits + 6 * core.work_bits + bl + al + vl + event_value_luts(core);
     let addr = ubits(core.weight_depth());
     let j = core.projections.len() as u32;
     let ev = ubits(core.size.max(core.fan_in()));
@@ -185,9 +185,16 @@ fn core_resources(core: &CorePlan, device: &Device) -> Resources {
     if core.conv.is_none() {
         // sl_core's two-stage neuron update (sl_neuron PIPE = 1): `pre`, r, and the current
         r.ffs += p * (core.work_bits + 1);
-        if core.kind == NeuronKind::CubaLif {
+        if core.kind.has_current() {
             r.ffs += p * core.current_bits;
         }
+    }
+    // spike counts held for the pushes (SPK), and the value registers of the event pipeline
+    if core.count_bits() > 0 {
+        r.ffs += p * core.count_bits();
+    }
+    if core.value_bits > 1 {
+        r.ffs += core.value_bits;
     }
     if core.conv.is_some() {
         // sl_conv: one accumulator RAM per lane (NB x ACC_W) replaces the lane accumulators;
@@ -200,7 +207,7 @@ fn core_resources(core: &CorePlan, device: &Device) -> Resources {
         r.ffs += 10 * ev + 2 * core.acc_bits;
     }
     let state_w = core.state_bits
-        + if core.kind == NeuronKind::CubaLif {
+        + if core.kind.has_current() {
             core.current_bits
         } else {
             0
@@ -224,6 +231,16 @@ fn core_resources(core: &CorePlan, device: &Device) -> Resources {
     r
 }
 
+/// LUTs per lane for graded events and spike counts (0 for binary spikes): the shift-add
+/// product `value * weight` (one accumulator-wide adder per value bit beyond the first) and the
+/// restoring division of a count layer (a work-width compare and subtract per count bit).
+/// Measured with yosys `synth_ice40 -dsp` on the digits MLP (4 lanes, 8-bit weights): 4-bit
+/// graded input +292 LUT4s (estimate +216), 8-bit +996 (estimate +504); a 3-bit count hidden
+/// layer +653 (estimate +456).
+fn event_value_luts(core: &CorePlan) -> u32 {
+    core.value_bits.saturating_sub(1) * core.acc_bits + 2 * core.count_bits() * core.work_bits
+}
+
 /// Estimate the plan's resources on `device`.
 pub(crate) fn estimate(plan: &Plan, device: &Device) -> Resources {
     // controller and shared buses
@@ -243,11 +260,17 @@ pub(crate) fn estimate(plan: &Plan, device: &Device) -> Resources {
     for buf in &plan.buffers {
         total.luts += 3 * plan.ev_bits + 4;
         total.ffs += 2 * plan.ev_bits;
+        // graded values / spike counts are stored beside the index
+        let value = if buf.value_bits > 1 {
+            buf.value_bits
+        } else {
+            0
+        };
         add_memory(
             &mut total,
             device,
             buf.depth * buf.banks,
-            plan.ev_bits,
+            plan.ev_bits + value,
             false,
         );
     }

@@ -390,3 +390,91 @@ pub fn random_conv_qnet(seed: u64) -> QNet {
         provenance: vec![("conv seed".into(), seed.to_string())],
     }
 }
+
+/// Format-3 variant of [`random_qnet`] (and, for every fourth seed, of [`random_conv_qnet`]):
+/// graded input (2..=8 bits in three of four networks), spike-count layers (`QFire::Count`
+/// with 1..=8 bits, floor at -theta or not, on about 60% of the spiking layers, which then use
+/// the subtract reset without delay) and CubaLi read-outs (about 60% of the Li layers).
+pub fn random_format3_qnet(seed: u64) -> QNet {
+    let mut net = if seed % 4 == 3 {
+        random_conv_qnet(seed)
+    } else {
+        random_qnet(seed)
+    };
+    let mut rng = Rng::new(seed ^ 0xf3f3_0003);
+    net.format = spikeloom_qnet::FORMAT_VERSION;
+    net.input_bits = if rng.chance(75) {
+        rng.range(2, 8) as u32
+    } else {
+        1
+    };
+    for l in &mut net.layers {
+        let shift = l.decay_shift;
+        let state_bits = l.state_bits;
+        let size = l.size;
+        match &mut l.neuron {
+            QNeuron::Lif {
+                reset, reset_delay, ..
+            }
+            | QNeuron::CubaLif {
+                reset, reset_delay, ..
+            } => {
+                if rng.chance(60) {
+                    // thresholds are already >= 1 (finish_layer)
+                    *reset = QReset::Subtract;
+                    *reset_delay = false;
+                    l.fire = spikeloom_qnet::QFire::Count {
+                        spike_bits: rng.range(1, 8) as u32,
+                        floor_at_minus_threshold: rng.chance(50),
+                    };
+                }
+            }
+            QNeuron::Li { beta } => {
+                if rng.chance(60) {
+                    let a0 = decay(&mut rng, shift);
+                    l.neuron = QNeuron::CubaLi {
+                        alpha: (0..size)
+                            .map(|_| {
+                                if rng.chance(70) {
+                                    a0
+                                } else {
+                                    decay(&mut rng, shift)
+                                }
+                            })
+                            .collect(),
+                        beta: std::mem::take(beta),
+                        current_bits: rng.range(state_bits as i64 - 2, state_bits as i64 + 2)
+                            as u32,
+                    };
+                }
+            }
+            QNeuron::CubaLi { .. } => {}
+        }
+    }
+    net
+}
+
+/// Random input values `[T][width]` below `2^bits`: each feature is an event with probability
+/// `density` percent, of a uniform value in `1..2^bits` (1 for `bits = 1`: binary spikes).
+pub fn random_values(
+    rng: &mut Rng,
+    steps: usize,
+    width: usize,
+    density: u64,
+    bits: u32,
+) -> Vec<Vec<u8>> {
+    let max = (1i64 << bits.clamp(1, 8)) - 1;
+    (0..steps)
+        .map(|_| {
+            (0..width)
+                .map(|_| {
+                    if rng.chance(density) {
+                        rng.range(1, max) as u8
+                    } else {
+                        0
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}

@@ -1,6 +1,6 @@
 //! The hardware plan: plain data read by the Verilog emitter and the cycle model alike.
 
-pub use spikeloom_qnet::{QConv, QReset, QSource, Rounding};
+pub use spikeloom_qnet::{QConv, QFire, QReset, QSource, Rounding};
 
 use crate::resources::{FitReport, Resources};
 
@@ -13,6 +13,8 @@ pub enum NeuronKind {
     CubaLif,
     /// Leaky integrator (never spikes).
     Li,
+    /// Current-based leaky integrator (CubaLif without firing).
+    CubaLi,
 }
 
 impl NeuronKind {
@@ -22,7 +24,18 @@ impl NeuronKind {
             Self::Lif => 0,
             Self::CubaLif => 1,
             Self::Li => 2,
+            Self::CubaLi => 3,
         }
+    }
+
+    /// True for the kinds with a synaptic current register (CubaLif, CubaLi).
+    pub fn has_current(self) -> bool {
+        matches!(self, Self::CubaLif | Self::CubaLi)
+    }
+
+    /// True for the kinds that spike (Lif, CubaLif).
+    pub fn fires(self) -> bool {
+        matches!(self, Self::Lif | Self::CubaLif)
     }
 }
 
@@ -97,6 +110,9 @@ pub struct ProjPlan {
     pub src_size: usize,
     /// First weight word of this projection in the core's ROM.
     pub word_offset: usize,
+    /// Width of the value its events carry (1: binary spikes, each adds `W`; more: graded
+    /// input or spike counts, each event adds `value * W`).
+    pub value_bits: u32,
 }
 
 /// One layer mapped onto one core.
@@ -118,6 +134,12 @@ pub struct CorePlan {
     pub reset: QReset,
     /// snnTorch reset_delay.
     pub reset_delay: bool,
+    /// Spike rule: one binary spike (`Single`) or a spike count per step (`Count`: restoring
+    /// division of the membrane by theta over `spike_bits` stages; events carry the count).
+    pub fire: QFire,
+    /// Widest event value among the projections (1 when every input is binary: the
+    /// accumulators add plain weights, no multiplier).
+    pub value_bits: u32,
     /// Weighted inputs, in the QNet order.
     pub projections: Vec<ProjPlan>,
     /// Signed width of one weight.
@@ -140,7 +162,7 @@ pub struct CorePlan {
     pub v_reset: Param,
     /// Membrane decay numerator.
     pub beta: Param,
-    /// Current decay numerator (CubaLif only; `Const(0)` otherwise).
+    /// Current decay numerator (CubaLif and CubaLi; `Const(0)` otherwise).
     pub alpha: Param,
     /// Leak circuit of the membrane decay.
     pub beta_leak: Leak,
@@ -148,7 +170,7 @@ pub struct CorePlan {
     pub alpha_leak: Leak,
     /// Signed membrane width.
     pub state_bits: u32,
-    /// Signed current width (CubaLif; 0 otherwise).
+    /// Signed current width (CubaLif and CubaLi; 0 otherwise).
     pub current_bits: u32,
     /// Fraction bits of decays.
     pub decay_shift: u32,
@@ -196,6 +218,18 @@ impl CorePlan {
     pub fn decay_bits(&self) -> u32 {
         self.decay_shift + 1
     }
+    /// Width of the value this core's events carry (and of its trace spike lanes): 1 for binary
+    /// spikes, `spike_bits` for a `QFire::Count` layer.
+    pub fn spike_bits(&self) -> u32 {
+        self.fire.event_bits()
+    }
+    /// `spike_bits` of a `QFire::Count` layer, 0 for binary spikes (the `CNT` parameter).
+    pub fn count_bits(&self) -> u32 {
+        match self.fire {
+            QFire::Single => 0,
+            QFire::Count { spike_bits, .. } => spike_bits,
+        }
+    }
 }
 
 /// An event buffer: a list of spike indices of one source per step.
@@ -209,6 +243,9 @@ pub struct BufferPlan {
     pub depth: usize,
     /// 2 when a delayed projection reads it (ping-pong by step parity), else 1.
     pub banks: usize,
+    /// Width of the value stored with each index (1: binary spikes, nothing stored; more:
+    /// graded input values or spike counts, stored beside the index).
+    pub value_bits: u32,
 }
 
 /// The complete hardware plan.
@@ -216,6 +253,9 @@ pub struct BufferPlan {
 pub struct Plan {
     /// Input features.
     pub input_size: usize,
+    /// Width of one input value (`QNet::input_bits`): 1 for binary spikes, more for graded
+    /// input (the top then has an `in_value` port).
+    pub input_bits: u32,
     /// Index of the output layer.
     pub output_layer: usize,
     /// Short hash of the QNet (hex), written into generated files.
@@ -244,5 +284,15 @@ impl Plan {
     /// Maximum lane count (trace width).
     pub fn trace_lanes(&self) -> usize {
         self.cores.iter().map(|c| c.lanes).max().unwrap_or(1)
+    }
+    /// Width of one lane of the trace spike bus: the widest spike count (1 when every layer
+    /// fires binary spikes).
+    pub fn trace_spike_bits(&self) -> u32 {
+        self.cores.iter().map(|c| c.spike_bits()).max().unwrap_or(1)
+    }
+    /// Width of the output value port (`out_value`, present when > 1): the output layer's
+    /// spike width.
+    pub fn output_value_bits(&self) -> u32 {
+        self.buffers[self.output_buffer].value_bits
     }
 }

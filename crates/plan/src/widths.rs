@@ -47,7 +47,10 @@ impl Iv {
 pub(crate) struct WidthInput<'a> {
     pub kind: NeuronKind,
     pub reset: QReset,
-    pub fan_in: usize,
+    /// `spike_bits` of a spike-count layer, 0 for binary spikes.
+    pub count_bits: u32,
+    /// Weights one step can add at most: the sum over sources of `size * max event value`.
+    pub fan_in: u64,
     pub weight_bits: u32,
     pub weight_shift: u32,
     pub state_bits: u32,
@@ -77,7 +80,8 @@ fn decay(v: Iv, d: &Param, shift: u32) -> (Iv, Iv) {
 }
 
 pub(crate) fn analyse(w: &WidthInput<'_>) -> Widths {
-    // Any multiset of at most fan_in weights (the event buffers hold at most one list per source).
+    // Any multiset of at most fan_in weights (the event buffers hold at most one list per source,
+    // an event of value v adds v copies of a weight).
     let fan = w.fan_in.max(1) as i128;
     let wmax = 1i128 << (w.weight_bits - 1);
     let acc = Iv(-fan * wmax, fan * (wmax - 1));
@@ -89,7 +93,7 @@ pub(crate) fn analyse(w: &WidthInput<'_>) -> Widths {
     let (prod_u, dec_u) = decay(u.hull(vr), w.beta, w.decay_shift);
     seen.extend([prod_u, dec_u]);
     let drive = match w.kind {
-        NeuronKind::CubaLif => {
+        NeuronKind::CubaLif | NeuronKind::CubaLi => {
             let i = Iv::signed(w.current_bits);
             let (prod_i, dec_i) = decay(i, w.alpha, w.decay_shift);
             seen.extend([i, prod_i, dec_i, dec_i.add(x)]);
@@ -108,6 +112,12 @@ pub(crate) fn analyse(w: &WidthInput<'_>) -> Widths {
     let diff = u.sub(vr);
     let imm_zero = u.sub(diff).hull(u.add(diff));
     seen.extend([diff, imm_sub, imm_zero]);
+    // Spike count: restoring division compares the remainder (0 ..= U) with theta << k,
+    // k < count_bits; the result U - n*theta lies in [-theta, U] (or U itself when negative).
+    if w.count_bits > 0 {
+        let th_hi = theta.1 << w.count_bits;
+        seen.extend([Iv(0, th_hi), Iv(-theta.1, 0)]);
+    }
     let all = seen.iter().fold(Iv(0, 0), |a, b| a.hull(*b));
     let params = Iv::of(w.bias).hull(Iv::of(w.theta)).hull(vr);
     let acc_bits = bits_for_range(acc.0, acc.1).max(w.weight_bits + 1);

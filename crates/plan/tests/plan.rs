@@ -200,3 +200,73 @@ fn conv_layers_map_to_conv_cores_and_bad_ones_are_rejected() {
         "{msg}"
     );
 }
+
+#[test]
+fn format3_features_map_and_delays_are_rejected_by_name() {
+    let cfg = PlanConfig {
+        require_fit: false,
+        ..PlanConfig::default()
+    };
+    // graded input: the input buffer stores 5-bit values, the first core multiplies, and the
+    // accumulator holds fan_in * 31 * |w| (8 inputs x 31 x 3 = 744 -> 11 bits)
+    let mut net = dense("g", 8, 4, 3);
+    net.input_bits = 5;
+    let p = plan(&net, &cfg, &up5k()).expect("graded input plans");
+    assert_eq!(p.buffers[0].value_bits, 5);
+    assert_eq!(p.cores[0].value_bits, 5);
+    assert_eq!(p.top_interface().in_value_w, 5);
+    assert!(
+        p.cores[0].acc_bits >= 11,
+        "acc_bits {}",
+        p.cores[0].acc_bits
+    );
+    // binary input: nothing extra
+    let b = plan(&dense("b", 8, 4, 3), &cfg, &up5k()).expect("plan");
+    assert_eq!(
+        (b.cores[0].value_bits, b.top_interface().in_value_w),
+        (1, 1)
+    );
+    assert_eq!(b.top_interface().spike_w, 1);
+
+    // spike counts on the output layer: out_value and trace spike widths follow spike_bits
+    let mut c = dense("c", 8, 4, 3);
+    c.layers[0].fire = spikeloom_qnet::QFire::Count {
+        spike_bits: 3,
+        floor_at_minus_threshold: true,
+    };
+    if let QNeuron::Lif { reset_delay, .. } = &mut c.layers[0].neuron {
+        *reset_delay = false;
+    }
+    let p = plan(&c, &cfg, &up5k()).expect("count layer plans");
+    assert_eq!(p.cores[0].count_bits(), 3);
+    let i = p.top_interface();
+    assert_eq!((i.out_value_w, i.spike_w), (3, 3));
+    // a count with the reset delay is not something the core computes
+    if let QNeuron::Lif { reset_delay, .. } = &mut c.layers[0].neuron {
+        *reset_delay = true;
+    }
+    let err = plan(&c, &cfg, &up5k()).unwrap_err().to_string();
+    assert!(err.contains("`c`") && err.contains("reset delay"), "{err}");
+
+    // CubaLi read-out
+    let mut li = dense("ro", 8, 4, 3);
+    li.layers[0].neuron = QNeuron::CubaLi {
+        alpha: vec![128; 4],
+        beta: vec![200; 4],
+        current_bits: 12,
+    };
+    let p = plan(&li, &cfg, &up5k()).expect("CubaLi plans");
+    assert_eq!(p.cores[0].kind, spikeloom_plan::NeuronKind::CubaLi);
+    assert_eq!(p.cores[0].current_bits, 12);
+
+    // NIR Delay: rejected, naming the projection
+    let mut d = dense("d", 8, 4, 3);
+    d.layers[0].inputs[0].source_delay = vec![1; 8];
+    let err = plan(&d, &cfg, &up5k()).unwrap_err();
+    assert!(matches!(err, PlanError::Unsupported { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains(&d.layers[0].inputs[0].origin) && text.contains("Delay"),
+        "{text}"
+    );
+}

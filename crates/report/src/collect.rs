@@ -42,6 +42,7 @@ pub fn network_summary(plan: &Plan) -> NetworkSummary {
                     NeuronKind::Lif => "LIF",
                     NeuronKind::CubaLif => "CubaLIF",
                     NeuronKind::Li => "LI",
+                    NeuronKind::CubaLi => "CubaLI",
                 }
                 .into(),
                 size: c.size,

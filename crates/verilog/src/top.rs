@@ -3,7 +3,12 @@
 
 use crate::hex::mem_name;
 use crate::GenOptions;
-use spikeloom_plan::{reset_code, CorePlan, Leak, Param, Plan, Rounding};
+use spikeloom_plan::{reset_code, CorePlan, Leak, Param, Plan, QFire, Rounding};
+
+/// Product of an event value and a weight in the lanes (`VMUL` of sl_core/sl_conv): 0 builds it
+/// by shift-and-add over the value bits, 1 uses the `*` operator (SB_MAC16 with `synth_ice40
+/// -dsp`). Only cores whose events carry values (`value_bits > 1`) build either.
+const VMUL: u32 = 0;
 use std::fmt::Write;
 
 /// `w'hXX` literal of the low `w` bits of `v` (two's complement).
@@ -38,6 +43,23 @@ fn header(plan: &Plan) -> String {
 
 fn ports(plan: &Plan) -> String {
     let i = plan.top_interface();
+    // graded input values / output spike counts: ports only when events carry values
+    let in_value = if i.in_value_w > 1 {
+        format!(
+            "    input  wire [{}:0]              in_value,\n",
+            i.in_value_w - 1
+        )
+    } else {
+        String::new()
+    };
+    let out_value = if i.out_value_w > 1 {
+        format!(
+            "    output wire [{}:0]              out_value,\n",
+            i.out_value_w - 1
+        )
+    } else {
+        String::new()
+    };
     format!(
         "module spikeloom_top (
     input  wire                     clk,
@@ -46,16 +68,16 @@ fn ports(plan: &Plan) -> String {
     output wire                     in_ready,
     input  wire                     in_eos,
     input  wire [{iw}:0]              in_index,
-    output wire                     out_valid,
+{in_value}    output wire                     out_valid,
     input  wire                     out_ready,
     output wire                     out_eos,
     output wire [{ow}:0]              out_index,
-    output wire                     trace_valid,
+{out_value}    output wire                     trace_valid,
     output wire [{lw}:0]              trace_layer,
     output wire [{nw}:0]              trace_base,
     output wire [{tl}:0]              trace_lane_valid,
     output wire [{tv}:0]            trace_v,
-    output wire [{tl}:0]              trace_spike
+    output wire [{ts}:0]              trace_spike
 );
 ",
         iw = i.in_w - 1,
@@ -64,6 +86,7 @@ fn ports(plan: &Plan) -> String {
         nw = i.neuron_w - 1,
         tl = i.trace_lanes - 1,
         tv = i.trace_lanes * 32 - 1,
+        ts = i.trace_lanes * i.spike_w as usize - 1,
     )
 }
 
@@ -112,8 +135,8 @@ fn buffer_decl(plan: &Plan, ev: u32) -> String {
     let mut s = String::from(
         "\n    // ---- event buffer outputs (a source read only delayed, or only current, leaves one count unread) ----\n    /* verilator lint_off UNUSEDSIGNAL */\n",
     );
-    for b in 0..plan.buffers.len() {
-        let _ = writeln!(s, "    wire [{e1}:0] b{b}_rdata;\n    wire [{e1}:0] b{b}_cnt_cur;\n    wire [{e1}:0] b{b}_cnt_prev;", e1 = ev - 1);
+    for (b, buf) in plan.buffers.iter().enumerate() {
+        let _ = writeln!(s, "    wire [{e1}:0] b{b}_rdata;\n    wire [{v1}:0] b{b}_rval;\n    wire [{e1}:0] b{b}_cnt_cur;\n    wire [{e1}:0] b{b}_cnt_prev;", e1 = ev - 1, v1 = buf.value_bits.max(1) - 1);
     }
     s.push_str("    /* verilator lint_on UNUSEDSIGNAL */\n");
     s
@@ -122,11 +145,13 @@ fn buffer_decl(plan: &Plan, ev: u32) -> String {
 fn buffers(plan: &Plan, ev: u32) -> String {
     let mut s = String::from("\n    // ---- event buffers (one per spike source; 2 banks when read by a delayed projection) ----\n");
     for (b, buf) in plan.buffers.iter().enumerate() {
-        let (push, idx, clr) = match buf.source {
+        let vb = buf.value_bits.max(1);
+        let (push, idx, clr, val) = match buf.source {
             spikeloom_plan::QSource::Input => (
                 "in_push".to_string(),
                 "in_index".to_string(),
                 "in_clr".to_string(),
+                if vb > 1 { "in_value" } else { "1'b1" }.to_string(),
             ),
             spikeloom_plan::QSource::Layer(l) => {
                 let id = &plan.cores[l].ident;
@@ -134,16 +159,17 @@ fn buffers(plan: &Plan, ev: u32) -> String {
                     format!("{id}_push"),
                     format!("{id}_push_idx"),
                     format!("start[{l}]"),
+                    format!("{id}_push_val"),
                 )
             }
         };
         let _ = write!(
             s,
             "    // buffer {b}: spikes of `{name}` ({depth} x {banks} bank(s))
-    sl_evbuf #(.EV_W({ev}), .DEPTH({depth}), .BANKS({banks})) u_buf{b} (
+    sl_evbuf #(.EV_W({ev}), .DEPTH({depth}), .BANKS({banks}), .VB({vb})) u_buf{b} (
         .clk(clk), .rst(rst), .parity(parity), .rd_prev(ev_rprev), .clr({clr}),
-        .push({push}), .push_idx({idx}), .rd_addr(ev_raddr), .rd_data(b{b}_rdata),
-        .cnt_cur(b{b}_cnt_cur), .cnt_prev(b{b}_cnt_prev)
+        .push({push}), .push_idx({idx}), .push_val({val}), .rd_addr(ev_raddr), .rd_data(b{b}_rdata),
+        .rd_val(b{b}_rval), .cnt_cur(b{b}_cnt_cur), .cnt_prev(b{b}_cnt_prev)
     );
 ",
             name = buf.name,
@@ -198,8 +224,9 @@ fn core_params(core: &CorePlan, ev: u32, opts: &GenOptions) -> String {
     format!(
         "        .P({p}), .NB({nb}), .EV_W({ev}), .SIZE({size}), .J({j}), .WA({wa}), .WDEPTH({wd}),
         .PROJ_OFF({off}), .PROJ_SRC({src}), .PROJ_DELAYED({del}),
-        .WEIGHT_FILE({wf}), .WB({wb}), .ACC_W({acc}),
-        .KIND({kind}), .RESET({reset}), .RESET_DELAY({rd}), .ROUND({round}),
+        .WEIGHT_FILE({wf}), .WB({wb}), .ACC_W({acc}), .VB({vb}), .VMUL({vmul}),
+        .KIND({kind}), .CNT({cnt}), .FLOOR({floor}), .SPW({spw}),
+        .RESET({reset}), .RESET_DELAY({rd}), .ROUND({round}),
         .SB({sb}), .CB({cb}), .PW({pw}), .DS({dsh}), .WS({ws}), .W({w}),
         .BETA_SA({bsa}), .ALPHA_SA({asa}),
         .BIAS_K({bias_k}), .THETA_K({theta_k}), .VRESET_K({vr_k}), .BETA_K({beta_k}), .ALPHA_K({alpha_k}),
@@ -213,7 +240,18 @@ fn core_params(core: &CorePlan, ev: u32, opts: &GenOptions) -> String {
         wf = file("weights"),
         wb = core.weight_bits,
         acc = core.acc_bits,
+        vb = core.value_bits.max(1),
+        vmul = VMUL,
         kind = core.kind.code(),
+        cnt = core.count_bits(),
+        floor = u8::from(matches!(
+            core.fire,
+            QFire::Count {
+                floor_at_minus_threshold: true,
+                ..
+            }
+        )),
+        spw = core.spike_bits(),
         reset = reset_code(core.reset),
         rd = u8::from(core.reset_delay),
         sb = core.state_bits,
@@ -269,7 +307,7 @@ fn conv_params(core: &CorePlan, g: &spikeloom_plan::QConv, ev: u32, opts: &GenOp
         .unwrap_or_default();
     format!(
         "        .P({p}), .LG({lg}), .NB({nb}), .EV_W({ev}), .SIZE({size}), .CW({cw}), .WDEPTH({wd}),
-        .DELAYED({del}), .WEIGHT_FILE(\"{prefix}{wf}\"), .WB({wb}), .ACC_W({acc}),
+        .DELAYED({del}), .WEIGHT_FILE(\"{prefix}{wf}\"), .WB({wb}), .ACC_W({acc}), .VB({vb}), .VMUL({vmul}),
         .HWI({hwi}), .WI({wi_}), .CIG({cig_}), .COG({cog_}), .HWO({hwo}), .HO({ho_}), .WO({wo_}),
         .KH({kh_}), .KW({kw_}), .SH({sh}), .SW({sw}), .PH({ph}), .PX({px}), .DH({dh}), .DW({dw}),
         .GRP_O({grp_o}), .GRP_W({grp_w}), .KK({kk_}), .CO_STEP({co_step_}),
@@ -284,6 +322,8 @@ fn conv_params(core: &CorePlan, g: &spikeloom_plan::QConv, ev: u32, opts: &GenOp
         wf = mem_name(core, "weights"),
         wb = core.weight_bits,
         acc = core.acc_bits,
+        vb = core.value_bits.max(1),
+        vmul = VMUL,
         hwi = l(hi * wi),
         wi_ = l(wi),
         cig_ = l(cig),
@@ -317,6 +357,12 @@ fn core(plan: &Plan, l: usize, ev: u32, opts: &GenOptions) -> String {
         )
     }));
     let rdata = packed(c.projections.iter().map(|p| format!("b{}_rdata", p.buffer)));
+    // event values, each zero-extended to the core's value width
+    let vb = c.value_bits.max(1) as usize;
+    let rval = packed(c.projections.iter().map(|p| {
+        let w = plan.buffers[p.buffer].value_bits.max(1) as usize;
+        widen(&format!("b{}_rval", p.buffer), w, vb)
+    }));
     let mut s = format!(
         "
     // ---- core {l}: layer `{name}` ({kind:?}, {size} neurons, {p} lanes x {nb} blocks) ----
@@ -345,8 +391,8 @@ fn core(plan: &Plan, l: usize, ev: u32, opts: &GenOptions) -> String {
         "    {module} #(\n{params}\n    ) u_{id} (
         .clk(clk), .rst(rst), .start(start[{l}]), .done({id}_done),
         .clr_en(clr_en), .clr_addr(clr_addr),
-        .ev_cnt({cnt}), .ev_rdata({rdata}), .ev_raddr({id}_raddr), .ev_rprev({id}_rprev),
-        .push({id}_push), .push_idx({id}_push_idx),
+        .ev_cnt({cnt}), .ev_rdata({rdata}), .ev_rval({rval}), .ev_raddr({id}_raddr), .ev_rprev({id}_rprev),
+        .push({id}_push), .push_idx({id}_push_idx), .push_val({id}_push_val),
         .trace_valid({id}_tv), .trace_base({id}_tbase), .trace_lane_valid({id}_tlv),
         .trace_v({id}_tvv), .trace_spike({id}_tsp)
     );
@@ -374,13 +420,16 @@ fn core_decl(c: &CorePlan, ev: u32) -> String {
     wire        {id}_rprev;
 {unused}    wire        {id}_push;
     wire [{e1}:0] {id}_push_idx;
+    wire [{s1}:0] {id}_push_val;
 {unused_end}    wire        {id}_tv;
     wire [{e1}:0] {id}_tbase;
     wire [{p1}:0] {id}_tlv;
     wire [{v1}:0] {id}_tvv;
-    wire [{p1}:0] {id}_tsp;
+    wire [{t1}:0] {id}_tsp;
 ",
         name = c.name,
+        s1 = c.spike_bits() - 1,
+        t1 = c.lanes * c.spike_bits() as usize - 1,
         p1 = c.lanes - 1,
         v1 = c.lanes * 32 - 1,
     )
@@ -450,11 +499,40 @@ fn combine(plan: &Plan) -> String {
         "    assign trace_v = {};",
         or(&|l, id| widen(&format!("{id}_tvv"), lanes(l) * 32, tl * 32))
     );
+    // trace_spike: `spike_w` bits per lane; a core with narrower counts is repacked lane by lane
+    let sw = plan.trace_spike_bits() as usize;
     let _ = writeln!(
         s,
         "    assign trace_spike = {};",
-        or(&|l, id| widen(&format!("{id}_tsp"), lanes(l), tl))
+        or(&|l, id| {
+            let cw = plan.cores[l].spike_bits() as usize;
+            let sig = format!("{id}_tsp");
+            if cw == sw {
+                widen(&sig, lanes(l) * sw, tl * sw)
+            } else {
+                let lanes_v: Vec<String> = (0..lanes(l))
+                    .rev()
+                    .map(|k| widen(&format!("{sig}[{}:{}]", k * cw + cw - 1, k * cw), cw, sw))
+                    .collect();
+                widen(
+                    &format!("{{{}}}", lanes_v.join(", ")),
+                    lanes(l) * sw,
+                    tl * sw,
+                )
+            }
+        })
     );
+    let ov = plan.output_value_bits();
+    if ov > 1 {
+        // the count of the output event on out_index (out_valid && !out_eos: the controller's
+        // OUT state with the buffer word primed)
+        let _ = writeln!(
+            s,
+            "    assign out_value = (out_valid && !out_eos) ? b{}_rval : {};",
+            plan.output_buffer,
+            lit(ov, 0)
+        );
+    }
     s
 }
 

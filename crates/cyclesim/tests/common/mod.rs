@@ -1,8 +1,10 @@
 //! Shared test helpers: an independent reference of the QNet arithmetic, written from the
-//! contract in crates/qnet/src/net.rs (not from the cycle model or the RTL).
+//! contract in crates/qnet/src/net.rs (not from the cycle model or the RTL): dense weights read
+//! row-major per target (the golden evaluator transposes them), i128 everywhere, the spike
+//! count by floor division (the cycle model and RTL divide by restoring shifts).
 #![allow(dead_code)]
 
-use spikeloom_qnet::{QNet, QNeuron, QReset, QSource, Rounding};
+use spikeloom_qnet::{QConv, QFire, QNet, QNeuron, QReset, QSource, Rounding};
 
 fn round_shift(x: i128, k: u32, r: Rounding) -> i128 {
     match r {
@@ -45,10 +47,9 @@ pub fn reference(net: &QNet, input: &[Vec<u8>]) -> RefOut {
                         (QSource::Layer(s), false) => &now_s[s],
                         (QSource::Layer(s), true) => &prev_s[s],
                     };
+                    // an event of value s (binary 1, graded value, spike count) adds s * W
                     for (i, &s) in src.iter().enumerate() {
-                        if s == 1 {
-                            acc += i128::from(p.weight[o * p.source_size + i]);
-                        }
+                        acc += i128::from(s) * i128::from(p.weight[o * p.source_size + i]);
                     }
                 }
                 let x = (acc << l.weight_shift) + i128::from(l.bias[o]);
@@ -56,9 +57,44 @@ pub fn reference(net: &QNet, input: &[Vec<u8>]) -> RefOut {
                     |v: i128, d: u32| round_shift(i128::from(d) * v, l.decay_shift, l.rounding);
                 let sb = l.state_bits;
                 let u0 = u[li][o];
+                let count = match l.fire {
+                    QFire::Single => None,
+                    QFire::Count {
+                        spike_bits,
+                        floor_at_minus_threshold,
+                    } => Some((spike_bits, floor_at_minus_threshold)),
+                };
                 let (nu, s) = match &l.neuron {
-                    QNeuron::Li { beta } => (sat(dec(u0, beta[o]) + x, sb), false),
-                    QNeuron::CubaLi { .. } => todo!("CubaLi"),
+                    QNeuron::Li { beta } => (sat(dec(u0, beta[o]) + x, sb), 0),
+                    QNeuron::CubaLi {
+                        alpha,
+                        beta,
+                        current_bits,
+                    } => {
+                        let i = sat(dec(cur[li][o], alpha[o]) + x, *current_bits);
+                        cur[li][o] = i;
+                        (sat(dec(u0, beta[o]) + i, sb), 0)
+                    }
+                    QNeuron::Lif {
+                        beta, threshold, ..
+                    } if count.is_some() => {
+                        let (bits, floor) = count.unwrap_or_default();
+                        let th = i128::from(threshold[o]);
+                        counted(sat(dec(u0, beta[o]) + x, sb), th, bits, floor)
+                    }
+                    QNeuron::CubaLif {
+                        alpha,
+                        beta,
+                        threshold,
+                        current_bits,
+                        ..
+                    } if count.is_some() => {
+                        let (bits, floor) = count.unwrap_or_default();
+                        let th = i128::from(threshold[o]);
+                        let i = sat(dec(cur[li][o], alpha[o]) + x, *current_bits);
+                        cur[li][o] = i;
+                        counted(sat(dec(u0, beta[o]) + i, sb), th, bits, floor)
+                    }
                     QNeuron::Lif {
                         beta,
                         threshold,
@@ -80,7 +116,8 @@ pub fn reference(net: &QNet, input: &[Vec<u8>]) -> RefOut {
                             }
                             QReset::None => dec(u0, beta[o]) + x,
                         };
-                        immediate(sat(pre, sb), r, th, vr, *reset, *reset_delay, sb)
+                        let (u, s) = immediate(sat(pre, sb), r, th, vr, *reset, *reset_delay, sb);
+                        (u, u8::from(s))
                     }
                     QNeuron::CubaLif {
                         alpha,
@@ -107,11 +144,12 @@ pub fn reference(net: &QNet, input: &[Vec<u8>]) -> RefOut {
                                 }
                             }
                         };
-                        immediate(sat(pre, sb), r, th, vr, *reset, *reset_delay, sb)
+                        let (u, s) = immediate(sat(pre, sb), r, th, vr, *reset, *reset_delay, sb);
+                        (u, u8::from(s))
                     }
                 };
                 u[li][o] = nu;
-                now_s[li][o] = u8::from(s);
+                now_s[li][o] = s;
             }
             out.spikes[li].push(now_s[li].clone());
             out.membranes[li].push(u[li].iter().map(|&v| v as i64).collect());
@@ -120,6 +158,17 @@ pub fn reference(net: &QNet, input: &[Vec<u8>]) -> RefOut {
         prev_in = x_in.clone();
     }
     out
+}
+
+/// `QFire::Count`: n = min(max(floor(U / theta), 0), 2^bits - 1), U -= n * theta, optional
+/// floor at -theta.
+fn counted(u: i128, th: i128, bits: u32, floor: bool) -> (i128, u8) {
+    let n = u.div_euclid(th).clamp(0, (1i128 << bits) - 1);
+    let mut v = u - n * th;
+    if floor && v < -th {
+        v = -th;
+    }
+    (v, n as u8)
 }
 
 fn immediate(
@@ -155,12 +204,86 @@ pub fn random_samples(
     let per: Vec<Vec<Vec<u8>>> = (0..samples)
         .map(|_| spikeloom_plan::testing::random_input(rng, steps, width, density))
         .collect();
+    flatten(per, steps, samples, width, 1)
+}
+
+/// As [`random_samples`] for `bits`-wide graded input values (binary spikes when `bits = 1`).
+pub fn random_value_samples(
+    rng: &mut spikeloom_plan::testing::Rng,
+    steps: usize,
+    samples: usize,
+    width: usize,
+    density: u64,
+    bits: u32,
+) -> (Vec<Vec<Vec<u8>>>, spikeloom_qnet::SpikeSteps) {
+    let per: Vec<Vec<Vec<u8>>> = (0..samples)
+        .map(|_| spikeloom_plan::testing::random_values(rng, steps, width, density, bits))
+        .collect();
+    flatten(per, steps, samples, width, bits)
+}
+
+fn flatten(
+    per: Vec<Vec<Vec<u8>>>,
+    steps: usize,
+    samples: usize,
+    width: usize,
+    bits: u32,
+) -> (Vec<Vec<Vec<u8>>>, spikeloom_qnet::SpikeSteps) {
     let mut flat = Vec::new();
     for t in 0..steps {
         for s in &per {
             flat.extend_from_slice(&s[t]);
         }
     }
-    let input = spikeloom_qnet::SpikeSteps::new(steps, samples, width, flat).expect("input");
+    let input =
+        spikeloom_qnet::SpikeSteps::graded(steps, samples, width, flat, bits).expect("input");
     (per, input)
+}
+
+/// Dense weights `W[o][i]` of a convolution by the gather formula: output `(co, oy, ox)` reads
+/// `(ci, oy*s - p + ky*d, ox*s - p + kx*d)` for the input channels of its group.
+fn dense_of(g: &QConv, kernel: &[i32]) -> Vec<i32> {
+    let [ci_n, h, w] = g.input;
+    let [co_n, ho, wo] = g.output;
+    let (cig, cog) = (ci_n / g.groups, co_n / g.groups);
+    let n_in = ci_n * h * w;
+    let mut m = vec![0; co_n * ho * wo * n_in];
+    for co in 0..co_n {
+        for oy in 0..ho {
+            for ox in 0..wo {
+                let o = (co * ho + oy) * wo + ox;
+                for c in 0..cig {
+                    let ci = (co / cog) * cig + c;
+                    for ky in 0..g.kernel[0] {
+                        for kx in 0..g.kernel[1] {
+                            let iy = (oy * g.stride[0] + ky * g.dilation[0]) as isize
+                                - g.padding[0] as isize;
+                            let ix = (ox * g.stride[1] + kx * g.dilation[1]) as isize
+                                - g.padding[1] as isize;
+                            if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
+                                continue;
+                            }
+                            let i = (ci * h + iy as usize) * w + ix as usize;
+                            let k = ((co * cig + c) * g.kernel[0] + ky) * g.kernel[1] + kx;
+                            m[o * n_in + i] = kernel[k];
+                        }
+                    }
+                }
+            }
+        }
+    }
+    m
+}
+
+/// `net` with every convolution expanded into its dense weight matrix (same integers).
+pub fn densified(net: &QNet) -> QNet {
+    let mut d = net.clone();
+    for l in &mut d.layers {
+        for p in &mut l.inputs {
+            if let Some(g) = p.conv.take() {
+                p.weight = dense_of(&g, &p.weight);
+            }
+        }
+    }
+    d
 }

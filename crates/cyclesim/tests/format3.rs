@@ -1,0 +1,200 @@
+//! Property test for the format-3 hardware features: graded input values, spike-count layers
+//! (`QFire::Count`) and CubaLi read-outs. Cycle model == independent reference (tests/common)
+//! == `spikeloom_qnet::eval` on random networks (dense and convolution), every layer and step;
+//! the output stream carries the counts' neurons; cycles per step == `Plan::step_cycles`.
+
+mod common;
+
+use spikeloom_cyclesim::{simulate, CycleSim, LogLine};
+use spikeloom_plan::{plan, testing, NeuronKind, PlanConfig, StepActivity};
+use spikeloom_qnet::QFire;
+
+const STEPS: usize = 6;
+const SAMPLES: usize = 2;
+
+/// What the seeds exercised, so the test fails if the generator stops producing a feature.
+#[derive(Default)]
+struct Seen {
+    graded: usize,
+    counts_above_one: usize,
+    cubali: usize,
+    conv_graded: usize,
+}
+
+fn check_seed(seed: u64, seen: &mut Seen) {
+    let net = testing::random_format3_qnet(seed);
+    net.validate()
+        .unwrap_or_else(|e| panic!("seed {seed}: generator made an invalid net: {e:?}"));
+    let mut rng = testing::Rng::new(seed ^ 0x3f3f);
+    let lanes = match seed % 5 {
+        0 => None,
+        k => Some(k as usize),
+    };
+    let cfg = PlanConfig {
+        lanes,
+        require_fit: false,
+        ..PlanConfig::default()
+    };
+    let p = plan(&net, &cfg, &testing::big_device()).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    let (samples, input) =
+        common::random_value_samples(&mut rng, STEPS, SAMPLES, net.input_size, 45, net.input_bits);
+    let tr = simulate(&p, &input).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    let golden =
+        spikeloom_qnet::eval(&net, &input).unwrap_or_else(|e| panic!("seed {seed}: eval: {e}"));
+    seen.graded += usize::from(net.input_bits > 1);
+    seen.conv_graded += usize::from(net.input_bits > 1 && p.cores.iter().any(|c| c.conv.is_some()));
+    seen.cubali += p
+        .cores
+        .iter()
+        .filter(|c| c.kind == NeuronKind::CubaLi)
+        .count();
+    for (n, sample) in samples.iter().enumerate() {
+        let r = common::reference(&common::densified(&net), sample);
+        for (li, layer) in net.layers.iter().enumerate() {
+            for t in 0..STEPS {
+                let at = (t * SAMPLES + n) * layer.size;
+                let ctx = format!("seed {seed} sample {n} layer {li} step {t}\n{p}");
+                let mem: Vec<i64> = tr.membranes[li][at..at + layer.size]
+                    .iter()
+                    .map(|&v| i64::from(v))
+                    .collect();
+                assert_eq!(mem, r.membranes[li][t], "membrane vs reference, {ctx}");
+                assert_eq!(
+                    &tr.spikes[li][at..at + layer.size],
+                    &r.spikes[li][t][..],
+                    "spikes vs reference, {ctx}"
+                );
+                let g = &golden.layers[li];
+                assert_eq!(
+                    &tr.spikes[li][at..at + layer.size],
+                    &g.spikes[at..at + layer.size],
+                    "spikes vs qnet::eval, {ctx}"
+                );
+                assert_eq!(
+                    &tr.membranes[li][at..at + layer.size],
+                    &g.membrane[at..at + layer.size],
+                    "membrane vs qnet::eval, {ctx}"
+                );
+                if !layer.fire.is_single() {
+                    seen.counts_above_one += r.spikes[li][t].iter().filter(|&&s| s > 1).count();
+                }
+            }
+        }
+        let ol = net.output_layer;
+        for t in 0..STEPS {
+            let want: Vec<u32> = r.spikes[ol][t]
+                .iter()
+                .enumerate()
+                .filter(|(_, &s)| s != 0)
+                .map(|(i, _)| i as u32)
+                .collect();
+            assert_eq!(
+                tr.outputs[t * SAMPLES + n],
+                want,
+                "seed {seed} output stream step {t}"
+            );
+        }
+        let nz = |v: &[u8]| v.iter().filter(|&&s| s != 0).count();
+        for t in 0..STEPS {
+            let act = StepActivity {
+                input_events: nz(&sample[t]),
+                prev_input_events: if t == 0 { 0 } else { nz(&sample[t - 1]) },
+                block_spikes: p
+                    .cores
+                    .iter()
+                    .enumerate()
+                    .map(|(li, c)| r.spikes[li][t].chunks(c.lanes).map(nz).collect())
+                    .collect(),
+                prev_spikes: (0..net.layers.len())
+                    .map(|li| if t == 0 { 0 } else { nz(&r.spikes[li][t - 1]) })
+                    .collect(),
+            };
+            assert_eq!(
+                tr.cycles_per_step[n][t],
+                p.step_cycles(&act),
+                "seed {seed} sample {n} step {t}: cycles"
+            );
+        }
+    }
+}
+
+#[test]
+fn graded_input_counts_and_cubali_match_the_contract() {
+    let count: u64 = std::env::var("SPIKELOOM_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    let mut seen = Seen::default();
+    for seed in 0..count {
+        check_seed(seed, &mut seen);
+    }
+    if count >= 100 {
+        assert!(
+            seen.graded > count as usize / 2,
+            "graded nets: {}",
+            seen.graded
+        );
+        assert!(
+            seen.conv_graded > 5,
+            "graded conv nets: {}",
+            seen.conv_graded
+        );
+        assert!(seen.cubali > 5, "CubaLi layers: {}", seen.cubali);
+        assert!(
+            seen.counts_above_one > 100,
+            "spike counts above 1: {}",
+            seen.counts_above_one
+        );
+    }
+}
+
+/// The output stream of a count layer carries each neuron's count (`O cycle index value`), and
+/// a graded network's stimulus beats carry their values (`E index value`).
+#[test]
+fn output_events_carry_counts() {
+    let mut checked = 0;
+    for seed in 0..200u64 {
+        let net = testing::random_format3_qnet(seed);
+        let ol = &net.layers[net.output_layer];
+        if ol.fire.is_single() {
+            continue;
+        }
+        let p = plan(&net, &PlanConfig::default(), &testing::big_device()).expect("plan");
+        let mut rng = testing::Rng::new(seed);
+        let (_, input) =
+            common::random_value_samples(&mut rng, STEPS, 1, net.input_size, 60, net.input_bits);
+        let golden = spikeloom_qnet::eval(&net, &input).expect("eval");
+        let stim = spikeloom_cyclesim::stimulus_for(&input, 0);
+        if net.input_bits > 1 {
+            assert!(stim
+                .iter()
+                .all(|c| !matches!(c, spikeloom_cyclesim::StimCmd::Event(_))));
+        }
+        let log = CycleSim::new(&p).run_stimulus(&stim).expect("run");
+        let mut t = 0;
+        let mut got = vec![0u8; ol.size];
+        for line in &log {
+            match *line {
+                LogLine::Out { index, value, .. } => got[index as usize] = value as u8,
+                LogLine::OutEos { .. } => {
+                    let g = &golden.layers[net.output_layer];
+                    assert_eq!(
+                        got,
+                        &g.spikes[t * ol.size..(t + 1) * ol.size],
+                        "seed {seed} step {t}"
+                    );
+                    got.fill(0);
+                    t += 1;
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(t, STEPS);
+        assert!(matches!(ol.fire, QFire::Count { .. }));
+        checked += 1;
+    }
+    assert!(
+        checked > 10,
+        "only {checked} nets with a count output layer"
+    );
+}
