@@ -1,4 +1,5 @@
-//! The bit-exact chain on every trained fixture: quantized golden model (`qnet::eval`) ==
+//! The bit-exact chain on every trained fixture and every exporter fixture (Norse, Sinabs,
+//! Rockpool): quantized golden model (`qnet::eval`) ==
 //! cycle-accurate hardware model (`cyclesim`), every layer, every step, spikes and membranes;
 //! and the fixed-point model keeps the float model's accuracy.
 
@@ -11,10 +12,10 @@ fn fixed_equals_cycle_model_on_every_fixture() {
     let device = spikeloom_board::Board::builtin("ulx3s-25f")
         .expect("board")
         .device;
-    for name in MODELS {
-        let fx = Fixture::load(name, 16);
+    for fx in Fixture::all(16) {
+        let name = &fx.name;
         let float = fx.float_trace();
-        let calib = Calibration::new(&fx.net, fx.input.clone(), float, Some(fx.labels.clone()))
+        let calib = Calibration::new(&fx.net, fx.input.clone(), float, fx.label_option())
             .expect("calibration");
         let (q, _) = spikeloom_quant::quantize(&fx.net, Some(&calib), &QuantConfig::default())
             .expect("quantize");

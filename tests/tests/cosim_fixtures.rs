@@ -1,9 +1,10 @@
-//! The RTL of every trained fixture under Verilator and Icarus: the log equals the cycle model's
+//! The RTL of every trained fixture (snnTorch, incl. graded input) and every exporter fixture
+//! (Norse; Sinabs and Rockpool with spike counts) under Verilator and Icarus: the log equals the cycle model's
 //! (every trace line and cycle stamp), and the decoded membranes/spikes equal the integer golden
 //! model. Required in CI (SPIKELOOM_REQUIRE_TOOLS=1); skipped with a message elsewhere.
 
 use spikeloom_cosim::{
-    compare_logs, compare_with_contract, decode_log, run_rtl, stimulus_from_spikes, Simulator,
+    compare_logs, compare_with_contract, decode_log, run_rtl, stimulus_from_values, Simulator,
 };
 use spikeloom_plan::PlanConfig;
 use spikeloom_quant::{Calibration, QuantConfig};
@@ -31,21 +32,33 @@ fn every_fixture_rtl_equals_cycle_model_and_golden_model() {
     if sims.is_empty() {
         return;
     }
-    let board = spikeloom_board::Board::builtin("icebreaker").expect("board");
+    let icebreaker = spikeloom_board::Board::builtin("icebreaker").expect("board");
+    // The untrained exporter networks spike densely with 16-bit state: ~5.5k logic cells at 4
+    // lanes, just over the UP5K; they are planned for the ULX3S-25F.
+    let ulx3s = spikeloom_board::Board::builtin("ulx3s-25f").expect("board");
     let root =
         std::env::temp_dir().join(format!("spikeloom-cosim-fixtures-{}", std::process::id()));
-    for name in MODELS {
-        let fx = Fixture::load(name, SAMPLES);
+    for fx in Fixture::all(SAMPLES) {
+        let name = &fx.name;
         let calib =
             Calibration::new(&fx.net, fx.input.clone(), fx.float_trace(), None).expect("calib");
         let (q, _) =
             spikeloom_quant::quantize(&fx.net, Some(&calib), &QuantConfig::default()).expect("q");
-        // The plan the board gets: automatic lanes, must fit the iCEBreaker.
+        // The plan the board gets: automatic lanes, must fit the board.
+        let board = if MODELS.contains(&name.as_str()) {
+            &icebreaker
+        } else {
+            &ulx3s
+        };
         let plan = spikeloom_plan::plan(&q, &PlanConfig::default(), &board.device)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let i = &fx.input;
-        let stim =
-            stimulus_from_spikes(i.data(), [i.steps(), i.samples(), i.width()]).expect("stim");
+        let stim = stimulus_from_values(
+            i.data(),
+            [i.steps(), i.samples(), i.width()],
+            q.input_bits,
+        )
+        .expect("stim");
         let expected = spikeloom_cyclesim::CycleSim::new(&plan)
             .run_stimulus(&stim)
             .expect("cycle");
