@@ -45,6 +45,8 @@ pub fn build(model: &str, plan: &Plan, board: &Board, work: &Path) -> Result<Pnr
         output_size: iface.output_size,
         in_w: iface.in_w,
         out_w: iface.out_w,
+        in_value_w: iface.in_value_w,
+        out_value_w: iface.out_value_w,
         baud: None,
     };
     let mut sources: Vec<SourceFile> = spikeloom_verilog::generate(plan, &GenOptions::default())

@@ -3,6 +3,8 @@
 // and status LEDs: led[0] heartbeat (~1 Hz), led[1] busy, led[2] error (lit ~0.25 s per error).
 // Parameters come from the generated wrapper (spikeloom_board.v): sizes and widths from the plan's
 // TopInterface, CLK_HZ/BAUD from the board, LED_INVERT bit i = LED i is active low.
+// IN_VALUE_W > 1: the core has an `in_value` port (graded input); OUT_VALUE_W > 1: it has an
+// `out_value` port (the output layer's spike counts). 1 = no such port (binary events).
 module spikeloom_board_top #(
   parameter integer CLK_HZ = 12000000,
   parameter integer BAUD = 115200,
@@ -10,6 +12,8 @@ module spikeloom_board_top #(
   parameter integer OUT_SIZE = 8,
   parameter integer IN_W = 3,
   parameter integer OUT_W = 3,
+  parameter integer IN_VALUE_W = 1,
+  parameter integer OUT_VALUE_W = 1,
   parameter integer N_LEDS = 3,
   parameter [N_LEDS-1:0] LED_INVERT = 0,
   parameter integer TIMEOUT = CLK_HZ / 50
@@ -42,24 +46,58 @@ module spikeloom_board_top #(
   wire core_rst, in_valid, in_ready, in_eos, out_valid, out_ready, out_eos, busy, error_pulse;
   wire [IN_W-1:0] in_index;
   wire [OUT_W-1:0] out_index;
+  wire [IN_VALUE_W-1:0] in_value;
+  wire [OUT_VALUE_W-1:0] out_value;
   spikeloom_host_bridge #(
-    .IN_SIZE(IN_SIZE), .OUT_SIZE(OUT_SIZE), .IN_W(IN_W), .OUT_W(OUT_W), .TIMEOUT(TIMEOUT)
+    .IN_SIZE(IN_SIZE), .OUT_SIZE(OUT_SIZE), .IN_W(IN_W), .OUT_W(OUT_W),
+    .IN_VALUE_W(IN_VALUE_W), .OUT_VALUE_W(OUT_VALUE_W), .TIMEOUT(TIMEOUT)
   ) u_bridge (
     .clk(clk), .rst(rst),
     .rx_data(rx_data), .rx_valid(rx_valid),
     .tx_data(tx_data), .tx_valid(tx_valid), .tx_ready(tx_ready),
     .core_rst(core_rst),
     .in_valid(in_valid), .in_ready(in_ready), .in_eos(in_eos), .in_index(in_index),
+    .in_value(in_value),
     .out_valid(out_valid), .out_ready(out_ready), .out_eos(out_eos), .out_index(out_index),
+    .out_value(out_value),
     .busy(busy), .error_pulse(error_pulse)
   );
 
-  // The trace outputs stay unconnected: synthesis removes the trace logic.
-  spikeloom_top u_core (
-    .clk(clk), .rst(core_rst),
-    .in_valid(in_valid), .in_ready(in_ready), .in_eos(in_eos), .in_index(in_index),
-    .out_valid(out_valid), .out_ready(out_ready), .out_eos(out_eos), .out_index(out_index)
-  );
+  // The trace outputs stay unconnected: synthesis removes the trace logic. The value ports exist
+  // only when events carry values, hence one instance per combination.
+  generate
+    if (IN_VALUE_W > 1 && OUT_VALUE_W > 1) begin : g_core_iv_ov
+      spikeloom_top u_core (
+        .clk(clk), .rst(core_rst),
+        .in_valid(in_valid), .in_ready(in_ready), .in_eos(in_eos), .in_index(in_index),
+        .in_value(in_value),
+        .out_valid(out_valid), .out_ready(out_ready), .out_eos(out_eos), .out_index(out_index),
+        .out_value(out_value)
+      );
+    end else if (IN_VALUE_W > 1) begin : g_core_iv
+      spikeloom_top u_core (
+        .clk(clk), .rst(core_rst),
+        .in_valid(in_valid), .in_ready(in_ready), .in_eos(in_eos), .in_index(in_index),
+        .in_value(in_value),
+        .out_valid(out_valid), .out_ready(out_ready), .out_eos(out_eos), .out_index(out_index)
+      );
+      assign out_value = 1'b1;
+    end else if (OUT_VALUE_W > 1) begin : g_core_ov
+      spikeloom_top u_core (
+        .clk(clk), .rst(core_rst),
+        .in_valid(in_valid), .in_ready(in_ready), .in_eos(in_eos), .in_index(in_index),
+        .out_valid(out_valid), .out_ready(out_ready), .out_eos(out_eos), .out_index(out_index),
+        .out_value(out_value)
+      );
+    end else begin : g_core
+      spikeloom_top u_core (
+        .clk(clk), .rst(core_rst),
+        .in_valid(in_valid), .in_ready(in_ready), .in_eos(in_eos), .in_index(in_index),
+        .out_valid(out_valid), .out_ready(out_ready), .out_eos(out_eos), .out_index(out_index)
+      );
+      assign out_value = 1'b1;
+    end
+  endgenerate
 
   localparam integer BW = $clog2(CLK_HZ + 1);
   reg [BW-1:0] beat = 0;

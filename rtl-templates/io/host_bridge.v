@@ -4,11 +4,20 @@
 // Host -> device: A5 CMD LENlo LENhi payload CRC8; CRC-8 (poly 0x07, init 0) over CMD..payload.
 //   01 RESET (len 0)            -> core reset, counts cleared, ACK
 //   02 STEP  (len ceil(IN/8))   -> input bitmap sent as ascending events + eos; reply STEP_OUT
+//         graded (IN_VALUE_W > 1): len IN, one value byte per feature; the non-zero ones are
+//         sent as ascending events with their value on in_value
 //   03 COUNTS (len 0)           -> per-output spike counts since RESET (u16, saturating)
-//   04 STATUS (len 0)           -> version, flags, sizes, steps, error counters
+//   04 STATUS (len 0)           -> version, flags, sizes, steps, error counters, value widths
 //   05 RUN_PIXELS (len 5+IN)    -> flags, seed u16, T u16, IN pixel bytes: reset, then T steps whose
 //                                  spikes the on-chip LFSR rate encoder generates; optional STEP_OUT
 //                                  per step (flags bit 0), then RUN_OUT 85 = counts
+//   06 RUN_VALUES (len 3+IN)    -> flags, T u16, IN value bytes: reset, then T steps each fed the
+//                                  same values (as a graded STEP); optional STEP_OUT per step, then
+//                                  VALUES_OUT 86 = counts
+// A value byte that does not fit IN_VALUE_W bits fails the command (error 5) before it runs.
+// Output counts (OUT_VALUE_W > 1): STEP_OUT entries are u16 index + u8 count, the counts add the
+// count (saturating u16). IN_VALUE_W = OUT_VALUE_W = 1 is protocol version 2 byte for byte (but
+// STATUS, which reports version 3 and the widths).
 // Device -> host: A5 TYPE LENlo LENhi payload CRC8; TYPE = CMD|0x80 for replies, EE for errors.
 // Garbage is skipped until the next A5; a bad CRC, unknown command, wrong length or a stalled
 // frame (TIMEOUT cycles without a byte) sends an error frame and resynchronizes.
@@ -17,6 +26,8 @@ module spikeloom_host_bridge #(
   parameter integer OUT_SIZE = 8,
   parameter integer IN_W = 3,
   parameter integer OUT_W = 3,
+  parameter integer IN_VALUE_W = 1,   // bits of an input value (1 = binary spikes, bitmap STEP)
+  parameter integer OUT_VALUE_W = 1,  // bits of an output spike count (1 = binary, index-only)
   parameter integer TIMEOUT = 100000
 ) (
   input  wire             clk,
@@ -31,20 +42,27 @@ module spikeloom_host_bridge #(
   input  wire             in_ready,
   output wire             in_eos,
   output wire [IN_W-1:0]  in_index,
+  output wire [IN_VALUE_W-1:0] in_value,
   input  wire             out_valid,
   output wire             out_ready,
   input  wire             out_eos,
   input  wire [OUT_W-1:0] out_index,
+  input  wire [OUT_VALUE_W-1:0] out_value,  // tie to 1 for a binary output layer
   output wire             busy,
   output reg              error_pulse
 );
   localparam integer NBYTES = (IN_SIZE + 7) / 8;
-  localparam [7:0] SYNC = 8'hA5, VERSION = 8'd2;
+  localparam [7:0] SYNC = 8'hA5, VERSION = 8'd3;
   localparam [7:0] C_RESET = 8'h01, C_STEP = 8'h02, C_COUNTS = 8'h03, C_STATUS = 8'h04;
-  localparam [7:0] C_PIX = 8'h05;
+  localparam [7:0] C_PIX = 8'h05, C_VAL = 8'h06;
+  localparam GRADED = IN_VALUE_W > 1;   // STEP carries one value byte per feature
+  localparam OCNT = OUT_VALUE_W > 1;    // STEP_OUT entries carry a count byte
   localparam [15:0] PIX_LEN = IN_SIZE + 5;
+  localparam [15:0] VAL_LEN = IN_SIZE + 3;
+  localparam [15:0] STEP_LEN = GRADED ? IN_SIZE : NBYTES;
   localparam [7:0] T_ERROR = 8'hEE;
-  localparam [7:0] E_CRC = 8'd1, E_CMD = 8'd2, E_LEN = 8'd3, E_TIMEOUT = 8'd4, E_BUSY = 8'd6;
+  localparam [7:0] E_CRC = 8'd1, E_CMD = 8'd2, E_LEN = 8'd3, E_TIMEOUT = 8'd4, E_VALUE = 8'd5,
+                   E_BUSY = 8'd6;
 
   function [7:0] crc8(input [7:0] crc, input [7:0] b);
     integer i;
@@ -87,6 +105,7 @@ module spikeloom_host_bridge #(
   reg [7:0] tx_code = 0, tx_detail = 0;
   reg [15:0] scan_byte = 0;
   reg [15:0] tx_word = 0;
+  reg [1:0] tsub = 0;        // byte within a 3-byte STEP_OUT entry
   reg [15:0] ocount = 0;
   // RUN_PIXELS state: the whole sample reads the pixel memory and header.
   reg pix_run = 0;
@@ -97,9 +116,13 @@ module spikeloom_host_bridge #(
   reg [3:0] after_tx = 0;    // engine state after a frame of a pixel run is sent
   reg [7:0] ph_flags = 0;
   reg [15:0] ph_seed = 0, ph_steps = 0;
-  // The bitmap is read while a step scans it (the pixels for a whole RUN_PIXELS sample);
+  // vscan: the feature scan (G_PNEXT..G_PX) sends the stored values (graded STEP, RUN_VALUES)
+  // instead of rate-encoding them (RUN_PIXELS).
+  reg vscan = 0;
+  // The bitmap is read while a step scans it (the pixels/values for a whole RUN_* sample);
   // payload bytes may only be written otherwise.
-  wire scanning = (gst == G_LOAD) || (gst == G_BITS) || (gst == G_EOS) || pix_run;
+  wire scanning = (gst == G_LOAD) || (gst == G_BITS) || (gst == G_EOS) || (gst == G_PNEXT) ||
+                  (gst == G_PLOAD) || (gst == G_PX) || pix_run;
 
   // ---------------------------------------------------------------- frame parser (host -> device)
   localparam [2:0] P_HUNT = 3'd0, P_CMD = 3'd1, P_LENL = 3'd2, P_LENH = 3'd3, P_PAY = 3'd4, P_CRC = 3'd5;
@@ -111,6 +134,7 @@ module spikeloom_host_bridge #(
   reg cmd_pend = 0;          // a checked command frame waits for the engine
   reg [7:0] cmd_code = 0;
   reg p_reject = 0;          // payload arrived while the bitmap was in use
+  reg p_badval = 0;          // a value byte does not fit IN_VALUE_W bits
   wire [15:0] len_now = {rx_data, plen_lo};
   reg err_pend = 0;
   reg [7:0] err_code = 0, err_detail = 0;
@@ -120,7 +144,10 @@ module spikeloom_host_bridge #(
   reg [15:0] bm_waddr;
   reg [7:0] bm_wdata;
   reg px_we;
-  wire [15:0] px_waddr_now = pidx - 16'd5;
+  wire [15:0] px_waddr_now = (pcmd == C_PIX) ? pidx - 16'd5 : (pcmd == C_VAL) ? pidx - 16'd3 : pidx;
+  // value bytes: graded STEP payload, RUN_VALUES after its 3 header bytes
+  wire is_value = (pcmd == C_STEP && GRADED) || (pcmd == C_VAL && pidx >= 16'd3);
+  wire value_wide = (rx_data >> IN_VALUE_W) != 8'd0;
 
   task raise(input [7:0] code, input [7:0] detail);
     begin
@@ -133,9 +160,10 @@ module spikeloom_host_bridge #(
     end
   endtask
 
-  wire [15:0] want_len = (pcmd == C_STEP) ? NBYTES[15:0] : (pcmd == C_PIX) ? PIX_LEN : 16'd0;
+  wire [15:0] want_len = (pcmd == C_STEP) ? STEP_LEN : (pcmd == C_PIX) ? PIX_LEN :
+                         (pcmd == C_VAL) ? VAL_LEN : 16'd0;
   wire known_cmd = (pcmd == C_RESET) || (pcmd == C_STEP) || (pcmd == C_COUNTS) ||
-                   (pcmd == C_STATUS) || (pcmd == C_PIX);
+                   (pcmd == C_STATUS) || (pcmd == C_PIX) || (pcmd == C_VAL);
   wire pay_ok = !(scanning || cmd_pend);
 
   always @(posedge clk) begin
@@ -177,6 +205,7 @@ module spikeloom_host_bridge #(
             pcrc <= crc8(pcrc, rx_data);
             pidx <= 0;
             p_reject <= 1'b0;
+            p_badval <= 1'b0;
             if (!known_cmd) begin
               raise(E_CMD, pcmd);
               pst <= P_HUNT;
@@ -190,6 +219,7 @@ module spikeloom_host_bridge #(
           P_PAY: begin
             pcrc <= crc8(pcrc, rx_data);
             if (!pay_ok) p_reject <= 1'b1;
+            if (is_value && value_wide) p_badval <= 1'b1;
             if (pcmd == C_PIX) begin
               // Header (flags, seed, steps) then one pixel byte per feature.
               if (pay_ok) case (pidx)
@@ -200,8 +230,17 @@ module spikeloom_host_bridge #(
                 16'd4: ph_steps[15:8] <= rx_data;
                 default: px_we <= 1'b1;
               endcase
-            end else bm_we <= pay_ok;
-            bm_waddr <= (pcmd == C_PIX) ? px_waddr_now : pidx;
+            end else if (pcmd == C_VAL) begin
+              // Header (flags, steps) then one value byte per feature.
+              if (pay_ok) case (pidx)
+                16'd0: ph_flags <= rx_data;
+                16'd1: ph_steps[7:0] <= rx_data;
+                16'd2: ph_steps[15:8] <= rx_data;
+                default: px_we <= 1'b1;
+              endcase
+            end else if (GRADED) px_we <= pay_ok;
+            else bm_we <= pay_ok;
+            bm_waddr <= px_waddr_now;
             bm_wdata <= rx_data;
             pidx <= pidx + 1'b1;
             if (pidx + 1'b1 == plen) pst <= P_CRC;
@@ -209,6 +248,7 @@ module spikeloom_host_bridge #(
           P_CRC: begin
             pst <= P_HUNT;
             if (rx_data != pcrc) raise(E_CRC, pcmd);
+            else if (p_badval) raise(E_VALUE, pcmd);
             else if (p_reject || (cmd_pend && !cmd_take)) raise(E_BUSY, pcmd);
             else begin
               cmd_pend <= 1'b1;
@@ -229,12 +269,13 @@ module spikeloom_host_bridge #(
     bm_q <= bm[scan_byte];
   end
 
-  // Pixel memory: written by a RUN_PIXELS payload, read one feature per cycle while encoding
-  // (the read address runs one ahead when the current feature is done).
+  // Pixel/value memory: written by a RUN_PIXELS / RUN_VALUES / graded STEP payload, read one
+  // feature per cycle while scanning (the read address runs one ahead when the current feature
+  // is done).
   reg [7:0] px [0:IN_SIZE-1];
   reg [7:0] px_q;
   wire [15:0] lfsr_next = lfsr8(lfsr);
-  wire pspike = lfsr_next[7:0] < px_q;
+  wire pspike = vscan ? (px_q != 8'd0) : (lfsr_next[7:0] < px_q);
   wire padv = (gst == G_PX) && (!pspike || in_ready);
   wire [15:0] px_raddr = (padv && pfeat != IN_SIZE - 1) ? pfeat + 1'b1 : pfeat;
   always @(posedge clk) begin
@@ -242,11 +283,23 @@ module spikeloom_host_bridge #(
     px_q <= px[px_raddr];
   end
 
-  reg [OUT_W-1:0] obuf [0:OUT_SIZE-1];
-  reg [OUT_W-1:0] obuf_q;
+  // Output events of the step being replied: {count, index} (the count only when OCNT).
+  localparam integer OB_W = OUT_W + (OCNT ? OUT_VALUE_W : 0);
+  reg [OB_W-1:0] obuf [0:OUT_SIZE-1];
+  reg [OB_W-1:0] obuf_q;
   wire out_ev = out_valid && !out_eos;
+  localparam [OUT_VALUE_W-1:0] ONE_OV = 1;
+  wire [OUT_VALUE_W-1:0] ev_val = OCNT ? out_value : ONE_OV;
+  wire [OB_W-1:0] ob_word;
+  generate
+    if (OCNT) begin : g_ob_cnt
+      assign ob_word = {out_value, out_index};
+    end else begin : g_ob_idx
+      assign ob_word = out_index;
+    end
+  endgenerate
   always @(posedge clk) begin
-    if (out_ev && ocount < OUT_SIZE) obuf[ocount] <= out_index;
+    if (out_ev && ocount < OUT_SIZE) obuf[ocount] <= ob_word;
     obuf_q <= obuf[tx_word];
   end
 
@@ -258,6 +311,8 @@ module spikeloom_host_bridge #(
   reg [15:0] cnt_waddr, cnt_wdata;
   reg inc_d;
   reg [OUT_W-1:0] inc_idx;
+  reg [OUT_VALUE_W-1:0] inc_val;
+  wire [16:0] cnt_sum = {1'b0, cnt_q} + {{(17 - OUT_VALUE_W){1'b0}}, inc_val};
   wire [15:0] cnt_raddr = transmitting ? tx_word : {{(16 - OUT_W){1'b0}}, out_index};
   always @(posedge clk) begin
     if (cnt_we) cnt_mem[cnt_waddr] <= cnt_wdata;
@@ -272,6 +327,9 @@ module spikeloom_host_bridge #(
   assign in_valid = (gst == G_BITS && bit_set) || (gst == G_PX && pspike) || (gst == G_EOS);
   assign in_eos = (gst == G_EOS);
   assign in_index = (gst == G_PX) ? pfeat[IN_W-1:0] : scan_idx[IN_W-1:0];
+  // the stored value while scanning values, else 1 (a binary spike)
+  localparam [IN_VALUE_W-1:0] ONE_IV = 1;
+  assign in_value = (gst == G_PX && vscan) ? px_q[IN_VALUE_W-1:0] : ONE_IV;
   assign out_ready = 1'b1;
 
   always @(posedge clk) begin
@@ -282,10 +340,11 @@ module spikeloom_host_bridge #(
     error_pulse <= 1'b0;
     inc_d <= out_ev;
     inc_idx <= out_index;
+    inc_val <= ev_val;
     if (inc_d) begin
       cnt_we <= 1'b1;
       cnt_waddr <= {{(16 - OUT_W){1'b0}}, inc_idx};
-      cnt_wdata <= (cnt_q == 16'hFFFF) ? cnt_q : cnt_q + 1'b1;
+      cnt_wdata <= cnt_sum[16] ? 16'hFFFF : cnt_sum[15:0];
     end
     if (out_ev) begin
       if (ocount < OUT_SIZE) ocount <= ocount + 1'b1;
@@ -301,6 +360,7 @@ module spikeloom_host_bridge #(
       scan_byte <= 0;
       ack_after_clear <= 1'b0;
       pix_run <= 1'b0;
+      vscan <= 1'b0;
     end else begin
       case (gst)
         G_IDLE: begin
@@ -325,7 +385,8 @@ module spikeloom_host_bridge #(
                 ack_after_clear <= 1'b1;
               end
               C_STEP: begin
-                gst <= G_LOAD;
+                gst <= GRADED ? G_PNEXT : G_LOAD;
+                vscan <= 1'b1;
                 scan_byte <= 0;
                 bitk <= 0;
                 ocount <= 0;
@@ -336,9 +397,19 @@ module spikeloom_host_bridge #(
                 core_rst <= 1'b1;
                 clr <= 0;
                 pix_run <= 1'b1;
+                vscan <= 1'b0;
                 ptrace <= ph_flags[0];
                 pleft <= ph_steps;
                 lfsr <= (ph_seed == 16'd0) ? 16'hACE1 : ph_seed;
+              end
+              C_VAL: begin
+                gst <= G_RST;
+                core_rst <= 1'b1;
+                clr <= 0;
+                pix_run <= 1'b1;
+                vscan <= 1'b1;
+                ptrace <= ph_flags[0];
+                pleft <= ph_steps;
               end
               C_COUNTS: begin
                 ttype <= 8'h83;
@@ -348,7 +419,7 @@ module spikeloom_host_bridge #(
               end
               default: begin
                 ttype <= 8'h84;
-                tlen <= 16'd10;
+                tlen <= 16'd12;
                 tstart <= 1'b1;
                 gst <= G_TX;
               end
@@ -392,7 +463,7 @@ module spikeloom_host_bridge #(
         G_WAIT: if (out_valid && out_eos) begin
           if (steps != 16'hFFFF) steps <= steps + 1'b1;
           ttype <= 8'h82;
-          tlen <= ocount << 1;
+          tlen <= OCNT ? ocount + (ocount << 1) : ocount << 1;
           pleft <= pleft - 1'b1;
           after_tx <= (pleft == 1) ? G_PFIN : G_PNEXT;
           if (!pix_run || ptrace) begin
@@ -409,12 +480,12 @@ module spikeloom_host_bridge #(
         end
         G_PLOAD: gst <= G_PX;  // px_q <= px[0]
         G_PX: if (padv) begin
-          lfsr <= lfsr_next;
+          if (!vscan) lfsr <= lfsr_next;
           if (pfeat == IN_SIZE - 1) gst <= G_EOS;
           else pfeat <= pfeat + 1'b1;
         end
         G_PFIN: begin
-          ttype <= 8'h85;
+          ttype <= vscan ? 8'h86 : 8'h85;
           tlen <= 2 * OUT_SIZE;
           tstart <= 1'b1;
           pix_run <= 1'b0;
@@ -434,12 +505,22 @@ module spikeloom_host_bridge #(
   reg [15:0] spay = 0;
 
   reg [7:0] pay_byte;
-  wire [15:0] obuf16 = {{(16 - OUT_W){1'b0}}, obuf_q};
+  wire [15:0] obuf16 = {{(16 - OUT_W){1'b0}}, obuf_q[OUT_W-1:0]};
+  wire [7:0] obuf_cnt;  // the count byte of a STEP_OUT entry (OUT_VALUE_W <= 8)
+  generate
+    if (OCNT) begin : g_cnt_byte
+      wire [15:0] cnt16 = {{(16 - OUT_VALUE_W){1'b0}}, obuf_q[OB_W-1:OUT_W]};
+      assign obuf_cnt = cnt16[7:0];
+    end else begin : g_no_cnt
+      assign obuf_cnt = 8'd1;
+    end
+  endgenerate
   always @(*) begin
     case (ttype)
       8'h81: pay_byte = tx_code;
-      8'h82: pay_byte = spay[0] ? obuf16[15:8] : obuf16[7:0];
-      8'h83, 8'h85: pay_byte = spay[0] ? cnt_q[15:8] : cnt_q[7:0];
+      8'h82: if (OCNT) pay_byte = (tsub == 2'd0) ? obuf16[7:0] : (tsub == 2'd1) ? obuf16[15:8] : obuf_cnt;
+             else pay_byte = spay[0] ? obuf16[15:8] : obuf16[7:0];
+      8'h83, 8'h85, 8'h86: pay_byte = spay[0] ? cnt_q[15:8] : cnt_q[7:0];
       8'h84: case (spay[3:0])
         4'd0: pay_byte = VERSION;
         4'd1: pay_byte = {6'd0, overflow, (crc_errors != 0) || (other_errors != 0)};
@@ -450,7 +531,9 @@ module spikeloom_host_bridge #(
         4'd6: pay_byte = steps[7:0];
         4'd7: pay_byte = steps[15:8];
         4'd8: pay_byte = crc_errors;
-        default: pay_byte = other_errors;
+        4'd9: pay_byte = other_errors;
+        4'd10: pay_byte = IN_VALUE_W[7:0];
+        default: pay_byte = OUT_VALUE_W[7:0];
       endcase
       default: pay_byte = spay[0] ? tx_detail : tx_code;
     endcase
@@ -477,6 +560,7 @@ module spikeloom_host_bridge #(
           transmitting <= 1'b1;
           spay <= 0;
           tx_word <= 0;
+          tsub <= 0;
         end
         S_SYNC: if (sent) begin
           scrc <= 8'd0;
@@ -489,7 +573,11 @@ module spikeloom_host_bridge #(
         S_FETCH: sst <= S_PAY;
         S_PAY: if (sent) begin
           spay <= spay + 1'b1;
-          tx_word <= (spay + 1'b1) >> 1;
+          if (ttype == 8'h82 && OCNT) begin
+            // 3-byte entries: index lo, index hi, count
+            tsub <= (tsub == 2'd2) ? 2'd0 : tsub + 1'b1;
+            if (tsub == 2'd2) tx_word <= tx_word + 1'b1;
+          end else tx_word <= (spay + 1'b1) >> 1;
           sst <= (spay + 1'b1 == tlen) ? S_CRC : S_FETCH;
         end
         S_CRC: if (sent) begin

@@ -1,9 +1,7 @@
 //! Shared helpers of the workspace-level integration tests (`tests/tests/*.rs`): loading the
 //! trained fixtures of `tests/fixtures/models/` through the whole software chain.
 
-use spikeloom_float::{
-    Convention, FloatNet, FloatTrace, ResetMode, SemanticsOptions, SpikeInput,
-};
+use spikeloom_float::{Convention, FloatNet, FloatTrace, ResetMode, SemanticsOptions, SpikeInput};
 use spikeloom_npy::NpyData;
 use spikeloom_qnet::SpikeSteps;
 use std::path::{Path, PathBuf};

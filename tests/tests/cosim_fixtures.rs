@@ -53,12 +53,9 @@ fn every_fixture_rtl_equals_cycle_model_and_golden_model() {
         let plan = spikeloom_plan::plan(&q, &PlanConfig::default(), &board.device)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let i = &fx.input;
-        let stim = stimulus_from_values(
-            i.data(),
-            [i.steps(), i.samples(), i.width()],
-            q.input_bits,
-        )
-        .expect("stim");
+        let stim =
+            stimulus_from_values(i.data(), [i.steps(), i.samples(), i.width()], q.input_bits)
+                .expect("stim");
         let expected = spikeloom_cyclesim::CycleSim::new(&plan)
             .run_stimulus(&stim)
             .expect("cycle");

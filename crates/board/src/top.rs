@@ -101,6 +101,12 @@ pub struct TopParams {
     pub in_w: u32,
     /// Width of `out_index`.
     pub out_w: u32,
+    /// Width of the core's `in_value` port (`TopInterface::in_value_w`): 1 = binary input and no
+    /// port (bitmap STEP), 2..=8 = graded input (STEP carries a value byte per feature).
+    pub in_value_w: u32,
+    /// Width of the core's `out_value` port (`TopInterface::out_value_w`): 1 = binary output and
+    /// no port, 2..=8 = spike counts (STEP_OUT entries carry a count byte).
+    pub out_value_w: u32,
     /// UART baud rate (`None`: the board's default).
     pub baud: Option<u32>,
 }
@@ -118,6 +124,19 @@ pub fn board_wrapper(board: &Board, p: &TopParams) -> Result<String, BoardError>
         problems.push(format!(
             "index widths in {} / out {} must be in 1..=16",
             p.in_w, p.out_w
+        ));
+    }
+    if !(1..=8).contains(&p.in_value_w) || !(1..=8).contains(&p.out_value_w) {
+        problems.push(format!(
+            "value widths in {} / out {} must be in 1..=8 for the host protocol (one byte per value)",
+            p.in_value_w, p.out_value_w
+        ));
+    }
+    if p.out_value_w > 1 && p.output_size > 65535 / 3 {
+        problems.push(format!(
+            "output size {} is too large for spike-count replies (3 bytes per output event, at most {} outputs)",
+            p.output_size,
+            65535 / 3
         ));
     }
     let baud = p.baud.or(board.default_baud()).unwrap_or(115_200);
@@ -165,12 +184,67 @@ pub fn board_wrapper(board: &Board, p: &TopParams) -> Result<String, BoardError>
     }
     let _ = writeln!(
         v,
-        "  spikeloom_board_top #(\n    .CLK_HZ({}), .BAUD({baud}),\n    .IN_SIZE({}), .OUT_SIZE({}), .IN_W({}), .OUT_W({}),\n    .N_LEDS({n_leds}), .LED_INVERT({n_leds}'b{invert})\n  ) u_board (.clk(clk), .uart_rx(uart_rx), .uart_tx(uart_tx), .led(led));\nendmodule",
+        "  spikeloom_board_top #(\n    .CLK_HZ({}), .BAUD({baud}),\n    .IN_SIZE({}), .OUT_SIZE({}), .IN_W({}), .OUT_W({}),\n    .IN_VALUE_W({}), .OUT_VALUE_W({}),\n    .N_LEDS({n_leds}), .LED_INVERT({n_leds}'b{invert})\n  ) u_board (.clk(clk), .uart_rx(uart_rx), .uart_tx(uart_tx), .led(led));\nendmodule",
         board.design_clock_hz(),
         p.input_size,
         p.output_size,
         p.in_w,
-        p.out_w
+        p.out_w,
+        p.in_value_w,
+        p.out_value_w
     );
     Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params() -> TopParams {
+        TopParams {
+            input_size: 64,
+            output_size: 10,
+            in_w: 6,
+            out_w: 4,
+            in_value_w: 5,
+            out_value_w: 3,
+            baud: None,
+        }
+    }
+
+    #[test]
+    fn wrapper_passes_the_value_widths() {
+        let b = Board::builtin("icebreaker").unwrap();
+        let v = board_wrapper(&b, &params()).unwrap();
+        assert!(v.contains("    .IN_VALUE_W(5), .OUT_VALUE_W(3),\n"), "{v}");
+    }
+
+    #[test]
+    fn wrapper_rejects_values_wider_than_a_byte_and_too_many_counted_outputs() {
+        let b = Board::builtin("icebreaker").unwrap();
+        let err = board_wrapper(
+            &b,
+            &TopParams {
+                in_value_w: 9,
+                output_size: 30_000,
+                ..params()
+            },
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "board `icebreaker` is invalid:\n  - value widths in 9 / out 3 must be in 1..=8 for the host protocol (one byte per value)\n  - output size 30000 is too large for spike-count replies (3 bytes per output event, at most 21845 outputs)"
+        );
+        // Binary outputs keep 2-byte entries: 30000 outputs are fine.
+        assert!(board_wrapper(
+            &b,
+            &TopParams {
+                out_value_w: 1,
+                output_size: 30_000,
+                ..params()
+            }
+        )
+        .is_ok());
+    }
 }

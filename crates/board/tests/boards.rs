@@ -135,6 +135,8 @@ fn wrapper_fixes_board_parameters() {
         output_size: 10,
         in_w: 10,
         out_w: 4,
+        in_value_w: 1,
+        out_value_w: 1,
         baud: None,
     };
     let v = board_wrapper(&b, &p).unwrap();

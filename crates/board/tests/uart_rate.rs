@@ -54,6 +54,8 @@ fn wrapper_rejects_a_rate_the_divider_cannot_make() {
         output_size: 10,
         in_w: 6,
         out_w: 4,
+        in_value_w: 1,
+        out_value_w: 1,
         baud: None,
     };
     assert!(board_wrapper(&b, &p).unwrap().contains(".BAUD(1000000)"));

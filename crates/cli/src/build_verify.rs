@@ -2,7 +2,7 @@
 //! spikes and membranes, every step), and RTL (Icarus) == cycle model (the whole co-simulation
 //! log: same lines at the same cycle numbers), plus the activity figures the report needs.
 
-use crate::input::load_spikes;
+use crate::input::load_graded;
 use crate::CliError;
 use anyhow::anyhow;
 use spikeloom_cosim::{check_tools, compare_logs, run_rtl, Simulator};
@@ -33,8 +33,9 @@ pub fn sample(
     let samples = samples.max(1);
     match path {
         Some(p) => {
-            let s = load_spikes(p, input_size)?.take_samples(samples);
-            let spikes = SpikeSteps::new(s.t, s.n, s.f, s.data).map_err(CliError::input)?;
+            // Graded values are checked against the network's input_bits by the engines.
+            let s = load_graded(p, input_size)?.take_samples(samples);
+            let spikes = SpikeSteps::graded(s.t, s.n, s.f, s.data, 8).map_err(CliError::input)?;
             let origin = format!(
                 "{} (first {} of its samples, {} steps)",
                 p.display(),

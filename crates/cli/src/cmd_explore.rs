@@ -2,7 +2,7 @@
 //! and print the Pareto front of accuracy vs LUTs vs latency.
 
 use crate::args::{ModelArgs, QuantArgs};
-use crate::input::{load_labels, load_spikes};
+use crate::input::{load_graded, load_labels};
 use crate::model::{calibration, is_qnet_file, load_nir, load_qnet, lower, quant_config};
 use crate::CliError;
 use anyhow::anyhow;
@@ -109,7 +109,7 @@ pub fn run(args: &ExploreArgs) -> Result<(), CliError> {
 }
 
 fn sample(args: &ExploreArgs, f: usize) -> Result<(SpikeSteps, Option<Vec<usize>>), CliError> {
-    let all = load_spikes(&args.input, f)?;
+    let all = load_graded(&args.input, f)?;
     let s = all.take_samples(args.samples);
     let labels = match &args.labels {
         Some(p) => {
@@ -123,7 +123,8 @@ fn sample(args: &ExploreArgs, f: usize) -> Result<(SpikeSteps, Option<Vec<usize>
         }
         None => None,
     };
-    let steps = SpikeSteps::new(s.t, s.n, s.f, s.data).map_err(CliError::input)?;
+    // Graded values are checked against each candidate's input_bits by the engines.
+    let steps = SpikeSteps::graded(s.t, s.n, s.f, s.data, 8).map_err(CliError::input)?;
     if steps.samples() == 0 {
         return Err(CliError::input(anyhow!("the sample is empty")));
     }

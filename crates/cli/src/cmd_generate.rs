@@ -175,6 +175,8 @@ pub fn prepare(model: &ModelArgs, quant: &QuantArgs, hw: &HwArgs) -> Result<Desi
         output_size: iface.output_size,
         in_w: iface.in_w,
         out_w: iface.out_w,
+        in_value_w: iface.in_value_w,
+        out_value_w: iface.out_value_w,
         baud: hw.baud,
     };
     let wrapper = board_wrapper(&board, &params).map_err(CliError::input)?;

@@ -2,15 +2,20 @@
 //! print the same summary as `simulate`, and check every output spike against the integer
 //! model the design was generated from (`DIR/model.q.json`).
 //!
-//! With `--pixels` the host sends pixel values instead (RUN_PIXELS): the board rate-encodes them
-//! on chip and the golden model runs on `spikeloom_hostlink::rate_encode` of the same pixels.
+//! Inputs: `--input` sends every step (spike bitmaps, or one value byte per feature for a
+//! graded-input design: `QNet::input_bits` > 1); `--pixels` sends pixel values once per sample
+//! (RUN_PIXELS): the board rate-encodes them on chip and the golden model runs on
+//! `spikeloom_hostlink::rate_encode` of the same pixels; `--values` sends input values once per
+//! sample (RUN_VALUES): the board feeds them at every one of `--steps` steps (a "direct current"
+//! input, as the graded fixture's). Spike-count outputs (`QFire::Count`) come back as counts and
+//! are compared as counts.
 
 use crate::cmd_generate::{Manifest, MANIFEST, QNET_FILE};
-use crate::input::{accuracy, load_labels, load_spikes, Spikes};
+use crate::input::{accuracy, load_graded, load_labels, load_spikes, Spikes};
 use crate::CliError;
 use anyhow::anyhow;
 use clap::Args;
-use spikeloom_hostlink::{open_serial, Link};
+use spikeloom_hostlink::{open_serial, Link, LinkError, OutEvent, SampleRun};
 use spikeloom_npy::{write_npz, NpyArray, NpyData};
 use spikeloom_qnet::{QNet, SpikeSteps};
 use std::io::{Read, Write};
@@ -25,22 +30,28 @@ pub struct RunArgs {
     /// Serial port of the board's host link (e.g. /dev/ttyUSB1).
     #[arg(long)]
     pub port: String,
-    /// Input spikes `.npy`, time-major `[T, N, F]` or `[T, F]`, uint8/bool.
-    #[arg(long, required_unless_present = "pixels", conflicts_with = "pixels")]
+    /// Input `.npy`, time-major `[T, N, F]` or `[T, F]`, uint8/bool: 0/1 spikes, or for a
+    /// graded-input design values 0..2^input_bits-1 (sent every step).
+    #[arg(long, required_unless_present_any = ["pixels", "values"], conflicts_with_all = ["pixels", "values"])]
     pub input: Option<PathBuf>,
     /// Pixel values `.npy` uint8 `[N, F]` (or `[F]`): the board rate-encodes them on chip
     /// (spike = LFSR byte < pixel, PROTOCOL.md), so only F bytes per sample cross the link.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "values")]
     pub pixels: Option<PathBuf>,
-    /// Time steps per sample with --pixels [default: 25].
-    #[arg(long, requires = "pixels")]
+    /// Input values `.npy` uint8 `[N, F]` (or `[F]`), 0..2^input_bits-1: the board feeds the same
+    /// values at every one of --steps steps (RUN_VALUES; graded "direct current" input).
+    #[arg(long)]
+    pub values: Option<PathBuf>,
+    /// Time steps per sample with --pixels or --values [default: 25].
+    #[arg(long)]
     pub steps: Option<u16>,
     /// LFSR seed of the first sample with --pixels; sample n uses seed + n (mod 65536)
     /// [default: 1].
     #[arg(long, requires = "pixels")]
     pub seed: Option<u16>,
-    /// With --pixels: also return every step's outputs (checked spike by spike; more traffic).
-    #[arg(long, requires = "pixels")]
+    /// With --pixels or --values: also return every step's outputs (checked spike by spike;
+    /// more traffic).
+    #[arg(long)]
     pub per_step: bool,
     /// Class labels `.npy` `[N]`: print accuracy (spike-count argmax of the output layer).
     #[arg(long)]
@@ -52,7 +63,8 @@ pub struct RunArgs {
     /// How long to wait for each reply, milliseconds.
     #[arg(long, default_value_t = 2000)]
     pub timeout_ms: u64,
-    /// Write `spikes` `[T, N, O]` uint8 (the board's output spikes) to this `.npz`.
+    /// Write `spikes` `[T, N, O]` uint8 (the board's output spikes; spike counts for a
+    /// spike-count output layer) to this `.npz`.
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
@@ -66,7 +78,7 @@ pub struct BoardRun {
     pub n: usize,
     /// Output neurons.
     pub o: usize,
-    /// 0/1 spikes.
+    /// Spikes per step: 0/1, or the spike count of a count output layer.
     pub spikes: Vec<u8>,
 }
 
@@ -81,24 +93,48 @@ impl BoardRun {
     }
 }
 
+/// Which command carries a sample's input once (the board generates the steps).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnChip {
+    /// RUN_PIXELS: rate-coded binary spikes from pixel values.
+    Pixels,
+    /// RUN_VALUES: the same graded values at every step.
+    Values,
+}
+
 /// Run the command.
 pub fn run(args: &RunArgs) -> Result<(), CliError> {
-    if args.pixels.is_none() && (args.steps.is_some() || args.seed.is_some() || args.per_step) {
+    let on_chip = match (&args.pixels, &args.values) {
+        (Some(_), _) => Some(OnChip::Pixels),
+        (None, Some(_)) => Some(OnChip::Values),
+        (None, None) => None,
+    };
+    if on_chip.is_none() && (args.steps.is_some() || args.per_step) {
         return Err(CliError::input(anyhow!(
-            "--steps, --seed and --per-step apply to --pixels only (--input spikes carry their own steps)"
+            "--steps and --per-step apply to --pixels and --values only (--input carries its own steps)"
+        )));
+    }
+    if args.seed.is_some() && args.pixels.is_none() {
+        return Err(CliError::input(anyhow!(
+            "--seed applies to --pixels only (the on-chip rate encoder's LFSR)"
         )));
     }
     let (manifest, qnet) = load_design(&args.dir)?;
-    let pixels = args
-        .pixels
-        .as_ref()
-        .map(|p| load_pixels(p, manifest.input_size))
-        .transpose()?;
+    let rows = match (&args.pixels, &args.values) {
+        (Some(p), _) => Some(load_pixels(p, manifest.input_size)?),
+        (None, Some(p)) => Some(load_values(p, manifest.input_size, qnet.input_bits)?),
+        (None, None) => None,
+    };
     let (steps, seed) = (args.steps.unwrap_or(25), args.seed.unwrap_or(1));
-    let input = match (&args.input, &pixels) {
-        (_, Some(px)) => pixel_spikes(px, usize::from(steps), seed),
-        (Some(path), None) => load_spikes(path, manifest.input_size)?,
-        (None, None) => return Err(CliError::input(anyhow!("pass --input or --pixels"))),
+    let input = match (&args.input, &rows, on_chip) {
+        (_, Some(px), Some(OnChip::Pixels)) => pixel_spikes(px, usize::from(steps), seed),
+        (_, Some(v), _) => value_spikes(v, usize::from(steps)),
+        (Some(path), None, _) => load_input(path, manifest.input_size, qnet.input_bits)?,
+        (None, None, _) => {
+            return Err(CliError::input(anyhow!(
+                "pass --input, --pixels or --values"
+            )))
+        }
     };
     let labels = args
         .labels
@@ -133,17 +169,27 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             last = Instant::now();
         }
     };
-    if let Some(px) = &pixels {
+    if let (Some(rows), Some(mode)) = (&rows, on_chip) {
         let opts = PixelOptions {
             steps,
             seed,
             per_step: args.per_step,
         };
-        let got = run_pixels_on_link(&mut link, &manifest, px, &opts, &mut progress)?;
+        let got = match mode {
+            OnChip::Pixels => {
+                run_pixels_on_link(&mut link, &manifest, &qnet, rows, &opts, &mut progress)?
+            }
+            OnChip::Values => {
+                run_values_on_link(&mut link, &manifest, &qnet, rows, &opts, &mut progress)?
+            }
+        };
         for note in link.notes() {
             eprintln!("warning: host link: {note}");
         }
-        let (up, down) = pixel_frame_bytes(&manifest);
+        let (up, down) = match mode {
+            OnChip::Pixels => pixel_frame_bytes(&manifest),
+            OnChip::Values => values_frame_bytes(&manifest),
+        };
         println!(
             "host link: {up} bytes up + {down} bytes down per sample ({:.2} ms at {baud} baud)",
             (up + down) as f64 * 10e3 / f64::from(baud)
@@ -160,11 +206,15 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             None => {
                 if args.out.is_some() {
                     return Err(CliError::input(anyhow!(
-                        "--out needs per-step outputs with --pixels: add --per-step"
+                        "--out needs per-step outputs with --pixels/--values: add --per-step"
                     )));
                 }
                 println!(
-                    "engine board (on-chip rate encoder): {} steps x {} samples, {} output neurons ({:.1} s)",
+                    "engine board ({}): {} steps x {} samples, {} output neurons ({:.1} s)",
+                    match mode {
+                        OnChip::Pixels => "on-chip rate encoder",
+                        OnChip::Values => "on-chip constant values",
+                    },
                     input.t,
                     input.n,
                     manifest.output_size,
@@ -181,7 +231,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             }
         };
     }
-    let out = run_on_link(&mut link, &manifest, &input, &mut progress)?;
+    let out = run_on_link(&mut link, &manifest, &qnet, &input, &mut progress)?;
     for note in link.notes() {
         eprintln!("warning: host link: {note}");
     }
@@ -193,7 +243,58 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     check_against_model(&qnet, &input, &out)
 }
 
-/// Pixel samples `[N][F]` row-major.
+/// Read `--input` for a design whose inputs have `input_bits` bits: 0/1 spikes for a binary
+/// design, values that fit `input_bits` for a graded one (clear error naming the first misfit).
+pub fn load_input(path: &Path, features: usize, input_bits: u32) -> Result<Spikes, CliError> {
+    if input_bits <= 1 {
+        return load_spikes(path, features).map_err(|e| {
+            CliError::input(anyhow!(
+                "{e} (this design takes binary spikes: its input is 1 bit)"
+            ))
+        });
+    }
+    let input = load_graded(path, features).map_err(CliError::input)?;
+    check_fits(path, &input.data, input.n, input.f, input_bits, true)?;
+    Ok(input)
+}
+
+/// The first value of `data` (`[.., N, F]` or `[N, F]` row-major) above `2^bits - 1`, as an error.
+fn check_fits(
+    path: &Path,
+    data: &[u8],
+    n: usize,
+    f: usize,
+    bits: u32,
+    has_steps: bool,
+) -> Result<(), CliError> {
+    let max = ((1u32 << bits.clamp(1, 8)) - 1) as u8;
+    let Some(pos) = data.iter().position(|&v| v > max) else {
+        return Ok(());
+    };
+    let at = if has_steps {
+        format!(
+            "step {}, sample {}, feature {}",
+            pos / (n * f),
+            (pos / f) % n,
+            pos % f
+        )
+    } else {
+        format!("sample {}, feature {}", pos / f, pos % f)
+    };
+    let kind = if bits <= 1 {
+        "binary spikes (0/1)".to_string()
+    } else {
+        format!("{bits}-bit graded input values (0..={max})")
+    };
+    Err(CliError::input(anyhow!(
+        "{}: value {} at {at} does not fit: the design takes {kind}; scale the data, or \
+         re-quantize with a larger --input-bits (and rebuild)",
+        path.display(),
+        data[pos]
+    )))
+}
+
+/// Pixel samples `[N][F]` row-major (also the value rows of `--values`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pixels {
     /// Samples.
@@ -204,12 +305,12 @@ pub struct Pixels {
     pub data: Vec<u8>,
 }
 
-/// How RUN_PIXELS samples are run.
+/// How RUN_PIXELS / RUN_VALUES samples are run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PixelOptions {
     /// Time steps per sample.
     pub steps: u16,
-    /// Seed of sample 0 (sample n: `seed + n`, wrapping).
+    /// Seed of sample 0 (sample n: `seed + n`, wrapping; RUN_PIXELS only).
     pub seed: u16,
     /// Ask for every step's outputs.
     pub per_step: bool,
@@ -222,27 +323,38 @@ pub fn sample_seed(seed: u16, n: usize) -> u16 {
 
 /// Read uint8 pixels `[N, F]` or `[F]`.
 pub fn load_pixels(path: &Path, features: usize) -> Result<Pixels, CliError> {
-    let bad = |what: String| CliError::input(anyhow!("{}: {what}", path.display()));
-    let array = spikeloom_npy::read_npy(path).map_err(|e| bad(e.to_string()))?;
+    load_rows(path, features, "pixels")
+}
+
+/// Read uint8 input values `[N, F]` or `[F]` for RUN_VALUES and check they fit `input_bits`.
+pub fn load_values(path: &Path, features: usize, input_bits: u32) -> Result<Pixels, CliError> {
+    let v = load_rows(path, features, "values")?;
+    check_fits(path, &v.data, v.n, v.f, input_bits, false)?;
+    Ok(v)
+}
+
+fn load_rows(path: &Path, features: usize, what: &str) -> Result<Pixels, CliError> {
+    let bad = |msg: String| CliError::input(anyhow!("{}: {msg}", path.display()));
+    let array = spikeloom_npy::read_npy(path).map_err(CliError::input)?;
     let (n, f) = match array.shape.as_slice() {
         [n, f] => (*n, *f),
         [f] => (1, *f),
         other => {
             return Err(bad(format!(
-                "pixels must be [N, F] or [F], got shape {other:?}"
+                "{what} must be [N, F] or [F], got shape {other:?}"
             )))
         }
     };
     let NpyData::U8(data) = array.data else {
         return Err(bad(format!(
-            "pixels must be uint8 (0..255), got dtype {}; scale and convert with \
+            "{what} must be uint8 (0..255), got dtype {}; scale and convert with \
              (x * 255 / x.max()).astype(np.uint8)",
             array.data.descr()
         )));
     };
     if f != features {
         return Err(bad(format!(
-            "{f} pixels per sample, but the design has {features} inputs"
+            "{f} {what} per sample, but the design has {features} inputs"
         )));
     }
     if n == 0 {
@@ -269,12 +381,27 @@ pub fn pixel_spikes(px: &Pixels, steps: usize, seed: u16) -> Spikes {
     }
 }
 
+/// The input RUN_VALUES feeds: every sample's values at each of `steps` steps, `[T][N][F]`.
+pub fn value_spikes(v: &Pixels, steps: usize) -> Spikes {
+    Spikes {
+        t: steps,
+        n: v.n,
+        f: v.f,
+        data: v.data.repeat(steps),
+    }
+}
+
 /// Bytes host -> device and device -> host for one RUN_PIXELS sample (without per-step frames).
 pub fn pixel_frame_bytes(m: &Manifest) -> (usize, usize) {
     (5 + 5 + m.input_size, 5 + 2 * m.output_size)
 }
 
-/// What the board returned for pixel samples.
+/// Bytes host -> device and device -> host for one RUN_VALUES sample (without per-step frames).
+pub fn values_frame_bytes(m: &Manifest) -> (usize, usize) {
+    (5 + 3 + m.input_size, 5 + 2 * m.output_size)
+}
+
+/// What the board returned for pixel (or value) samples.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PixelBoardRun {
     /// Spike counts per sample and output neuron.
@@ -283,18 +410,27 @@ pub struct PixelBoardRun {
     pub spikes: Option<BoardRun>,
 }
 
+fn link_failure(m: &Manifest) -> impl Fn(LinkError) -> CliError + '_ {
+    move |e| match e {
+        LinkError::ValueTooWide { .. } | LinkError::Encode(_) => {
+            CliError::input(anyhow!("board `{}`: {e}", m.board))
+        }
+        e => CliError::failure(anyhow!("board `{}`: {e}", m.board)),
+    }
+}
+
 /// Check the device, then run every pixel sample with RUN_PIXELS.
 pub fn run_pixels_on_link<T: Read + Write>(
     link: &mut Link<T>,
     m: &Manifest,
+    qnet: &QNet,
     px: &Pixels,
     opts: &PixelOptions,
     progress: &mut dyn FnMut(usize),
 ) -> Result<PixelBoardRun, CliError> {
-    let fail =
-        |e: spikeloom_hostlink::LinkError| CliError::failure(anyhow!("board `{}`: {e}", m.board));
-    let status = link.status().map_err(fail)?;
-    check_status(&status, m)?;
+    let fail = link_failure(m);
+    let status = link.status().map_err(&fail)?;
+    check_status(&status, m, qnet)?;
     if status.version < 2 {
         return Err(CliError::failure(anyhow!(
             "the board speaks host protocol version {}, which has no on-chip encoder (RUN_PIXELS \
@@ -302,6 +438,46 @@ pub fn run_pixels_on_link<T: Read + Write>(
             status.version
         )));
     }
+    run_on_chip(m, px, opts, progress, |n, row| {
+        link.run_pixels(row, opts.steps, sample_seed(opts.seed, n), opts.per_step)
+            .map_err(&fail)
+    })
+}
+
+/// Check the device, then run every value sample with RUN_VALUES (`opts.seed` is unused).
+pub fn run_values_on_link<T: Read + Write>(
+    link: &mut Link<T>,
+    m: &Manifest,
+    qnet: &QNet,
+    values: &Pixels,
+    opts: &PixelOptions,
+    progress: &mut dyn FnMut(usize),
+) -> Result<PixelBoardRun, CliError> {
+    let fail = link_failure(m);
+    let status = link.status().map_err(&fail)?;
+    check_status(&status, m, qnet)?;
+    if status.version < 3 {
+        return Err(CliError::failure(anyhow!(
+            "the board speaks host protocol version {}, which has no RUN_VALUES (needs version \
+             3); rebuild and reprogram the bitstream, or send every step with --input",
+            status.version
+        )));
+    }
+    run_on_chip(m, values, opts, progress, |_, row| {
+        link.run_values(row, opts.steps, opts.per_step)
+            .map_err(&fail)
+    })
+}
+
+/// Run every row with `one(sample, row)` and check each sample's per-step outputs (if any)
+/// against its counts.
+fn run_on_chip(
+    m: &Manifest,
+    px: &Pixels,
+    opts: &PixelOptions,
+    progress: &mut dyn FnMut(usize),
+    mut one: impl FnMut(usize, &[u8]) -> Result<SampleRun, CliError>,
+) -> Result<PixelBoardRun, CliError> {
     if opts.steps == 0 {
         return Err(CliError::input(anyhow!("--steps must be at least 1")));
     }
@@ -310,9 +486,7 @@ pub fn run_pixels_on_link<T: Read + Write>(
     let mut spikes = vec![0u8; t * px.n * m.output_size];
     for n in 0..px.n {
         let row = &px.data[n * px.f..][..px.f];
-        let got = link
-            .run_pixels(row, opts.steps, sample_seed(opts.seed, n), opts.per_step)
-            .map_err(fail)?;
+        let got = one(n, row)?;
         if got.counts.len() != m.output_size {
             return Err(CliError::failure(anyhow!(
                 "sample {n}: the board sent {} counts for {} outputs",
@@ -322,20 +496,7 @@ pub fn run_pixels_on_link<T: Read + Write>(
         }
         let c: Vec<u32> = got.counts.iter().map(|&c| u32::from(c)).collect();
         if let Some(outputs) = &got.outputs {
-            let mut from_steps = vec![0u32; m.output_size];
-            for (step, events) in outputs.iter().enumerate() {
-                for &o in events {
-                    let o = o as usize;
-                    if o >= m.output_size {
-                        return Err(CliError::failure(anyhow!(
-                            "board sent output event {o} at sample {n} step {step}, but the design has {} outputs",
-                            m.output_size
-                        )));
-                    }
-                    spikes[(step * px.n + n) * m.output_size + o] = 1;
-                    from_steps[o] += 1;
-                }
-            }
+            let from_steps = place_events(m, outputs, n, px.n, &mut spikes)?;
             if from_steps != c {
                 return Err(CliError::failure(anyhow!(
                     "sample {n}: the board's spike counts {c:?} differ from its step replies {from_steps:?}"
@@ -356,7 +517,38 @@ pub fn run_pixels_on_link<T: Read + Write>(
     })
 }
 
-fn check_status(status: &spikeloom_hostlink::Status, m: &Manifest) -> Result<(), CliError> {
+/// Write sample `n`'s per-step output events into `spikes` `[T][N][O]`; returns the counts they
+/// add up to (saturating at 65535 like the device).
+fn place_events(
+    m: &Manifest,
+    outputs: &[Vec<OutEvent>],
+    n: usize,
+    samples: usize,
+    spikes: &mut [u8],
+) -> Result<Vec<u32>, CliError> {
+    let mut counts = vec![0u32; m.output_size];
+    for (step, events) in outputs.iter().enumerate() {
+        for e in events {
+            let o = e.index as usize;
+            if o >= m.output_size {
+                return Err(CliError::failure(anyhow!(
+                    "board sent output event {o} at sample {n} step {step}, but the design has {} outputs",
+                    m.output_size
+                )));
+            }
+            spikes[(step * samples + n) * m.output_size + o] = e.count;
+            counts[o] = (counts[o] + u32::from(e.count)).min(65535);
+        }
+    }
+    Ok(counts)
+}
+
+/// The board must run this design: sizes, and (protocol version 3) input/output value widths.
+fn check_status(
+    status: &spikeloom_hostlink::Status,
+    m: &Manifest,
+    qnet: &QNet,
+) -> Result<(), CliError> {
     if (
         usize::from(status.input_size),
         usize::from(status.output_size),
@@ -366,6 +558,41 @@ fn check_status(status: &spikeloom_hostlink::Status, m: &Manifest) -> Result<(),
             "the board runs a design with {} inputs and {} outputs, but {} was built for {} and {}; \
              program the board with this directory's bitstream",
             status.input_size, status.output_size, MANIFEST, m.input_size, m.output_size
+        )));
+    }
+    let want_in = qnet.input_bits.max(1);
+    let want_out = qnet
+        .layers
+        .get(qnet.output_layer)
+        .map_or(1, |l| l.fire.event_bits().max(1));
+    let kind = |bits: u32, what: &str| {
+        if bits <= 1 {
+            format!("binary {what}")
+        } else {
+            format!("{bits}-bit {what}")
+        }
+    };
+    let got = (
+        u32::from(status.in_value_bits),
+        u32::from(status.out_value_bits),
+    );
+    if got != (want_in, want_out) {
+        let old = if status.version < 3 {
+            format!(
+                " (it speaks host protocol version {}, which carries binary spikes only)",
+                status.version
+            )
+        } else {
+            String::new()
+        };
+        return Err(CliError::failure(anyhow!(
+            "the board's bitstream takes {} and sends {}{old}, but {} was built for {} and {}; \
+             program the board with this directory's bitstream",
+            kind(got.0, "input spikes"),
+            kind(got.1, "output spikes"),
+            MANIFEST,
+            kind(want_in, "input values"),
+            kind(want_out, "output spike counts"),
         )));
     }
     Ok(())
@@ -424,48 +651,27 @@ pub fn load_design(dir: &Path) -> Result<(Manifest, QNet), CliError> {
     Ok((manifest, qnet))
 }
 
-/// Check the device runs this design, then stream every sample (reset, steps, counts).
+/// Check the device runs this design, then stream every sample (reset, steps, counts): spike
+/// bitmaps for a binary-input design, one value byte per feature for a graded one.
 pub fn run_on_link<T: Read + Write>(
     link: &mut Link<T>,
     m: &Manifest,
+    qnet: &QNet,
     input: &Spikes,
     progress: &mut dyn FnMut(usize),
 ) -> Result<BoardRun, CliError> {
-    let fail =
-        |e: spikeloom_hostlink::LinkError| CliError::failure(anyhow!("board `{}`: {e}", m.board));
-    let status = link.status().map_err(fail)?;
-    check_status(&status, m)?;
+    let fail = link_failure(m);
+    let status = link.status().map_err(&fail)?;
+    check_status(&status, m, qnet)?;
     let mut spikes = vec![0u8; input.t * input.n * m.output_size];
     for n in 0..input.n {
-        let steps: Vec<Vec<u32>> = (0..input.t)
-            .map(|t| {
-                let row = &input.data[(t * input.n + n) * input.f..][..input.f];
-                (0u32..)
-                    .zip(row)
-                    .filter(|(_, &s)| s != 0)
-                    .map(|(i, _)| i)
-                    .collect()
-            })
-            .collect();
-        let outputs = link.run_sample(m.input_size, &steps).map_err(fail)?;
-        let mut expected_counts = vec![0u32; m.output_size];
-        for (t, events) in outputs.iter().enumerate() {
-            for &o in events {
-                let o = o as usize;
-                if o >= m.output_size {
-                    return Err(CliError::failure(anyhow!(
-                        "board sent output event {o} at sample {n} step {t}, but the design has {} outputs",
-                        m.output_size
-                    )));
-                }
-                spikes[(t * input.n + n) * m.output_size + o] = 1;
-                expected_counts[o] += 1;
-            }
-        }
+        let steps: Vec<Vec<u8>> = (0..input.t).map(|t| input.step(t, n).to_vec()).collect();
+        let outputs = link.run_sample_values(&steps).map_err(&fail)?;
+        let expected_counts = place_events(m, &outputs, n, input.n, &mut spikes)?;
         // The device counts on its own: a mismatch means step replies were lost or corrupted.
         let counts: Vec<u32> = link
             .counts()
-            .map_err(fail)?
+            .map_err(&fail)?
             .into_iter()
             .map(u32::from)
             .collect();
@@ -484,10 +690,17 @@ pub fn run_on_link<T: Read + Write>(
     })
 }
 
-/// The output layer's spikes of the integer model, `[T][N][O]`.
+/// The output layer's spikes (counts for a spike-count layer) of the integer model,
+/// `[T][N][O]`; the input is graded when the network's `input_bits` > 1.
 pub fn model_outputs(qnet: &QNet, input: &Spikes) -> Result<Vec<u8>, CliError> {
-    let steps =
-        SpikeSteps::new(input.t, input.n, input.f, input.data.clone()).map_err(CliError::input)?;
+    let steps = SpikeSteps::graded(
+        input.t,
+        input.n,
+        input.f,
+        input.data.clone(),
+        qnet.input_bits.max(1),
+    )
+    .map_err(CliError::input)?;
     let trace = spikeloom_qnet::eval(qnet, &steps).map_err(CliError::failure)?;
     Ok(trace.layers[qnet.output_layer].spikes.clone())
 }
@@ -566,7 +779,7 @@ mod tests {
 
     /// Bit-level UART testbench around `spikeloom_board_top` (script: `B xx` send a byte,
     /// `Q k` wait for k device frames); every device byte is written as a hex line.
-    fn testbench(m: &Manifest, in_w: u32, out_w: u32) -> String {
+    fn testbench(m: &Manifest, iface: &spikeloom_plan::TopInterface) -> String {
         format!(
             r#"module tb_run;
   localparam integer BIT = {bit};
@@ -576,7 +789,8 @@ mod tests {
   wire tx;
   wire [2:0] led;
   spikeloom_board_top #(.CLK_HZ({CLK_HZ}), .BAUD({BAUD}), .IN_SIZE({ins}), .OUT_SIZE({outs}),
-    .IN_W({in_w}), .OUT_W({out_w}), .N_LEDS(3), .LED_INVERT(3'b000), .TIMEOUT(100000))
+    .IN_W({in_w}), .OUT_W({out_w}), .IN_VALUE_W({ivw}), .OUT_VALUE_W({ovw}), .N_LEDS(3),
+    .LED_INVERT(3'b000), .TIMEOUT(100000))
     dut (.clk(clk), .uart_rx(rx), .uart_tx(tx), .led(led));
   integer script, out, cyc_log, r, i, j, n, frames = 0, state = 0, left = 0;
   integer cycle = 0;
@@ -631,16 +845,27 @@ endmodule
             bit = CLK_HZ / BAUD,
             ins = m.input_size,
             outs = m.output_size,
+            in_w = iface.in_w,
+            out_w = iface.out_w,
+            ivw = iface.in_value_w,
+            ovw = iface.out_value_w,
         )
     }
 
-    /// What `run_on_link` sends, one command per expected reply frame.
-    fn commands(input: &Spikes, input_size: usize) -> Vec<Command> {
+    /// What `run_on_link` sends, one command per expected reply frame: bitmap STEPs, or for a
+    /// `graded` design value STEPs.
+    fn commands(input: &Spikes, input_size: usize, graded: bool) -> Vec<Command> {
         let mut cmds = vec![Command::Status];
         for n in 0..input.n {
             cmds.push(Command::Reset);
             for t in 0..input.t {
-                let row = &input.data[(t * input.n + n) * input.f..][..input.f];
+                let row = input.step(t, n);
+                if graded {
+                    cmds.push(Command::StepValues {
+                        values: row.to_vec(),
+                    });
+                    continue;
+                }
                 let events = (0u32..)
                     .zip(row)
                     .filter(|(_, &s)| s != 0)
@@ -651,6 +876,43 @@ endmodule
             cmds.push(Command::Counts);
         }
         cmds
+    }
+
+    /// Script lines sending `c` and waiting for `replies` more device frames (`frames` counts
+    /// them all).
+    fn push_command(script: &mut String, frames: &mut usize, c: &Command, replies: usize) {
+        for b in c.encode().unwrap() {
+            let _ = writeln!(script, "B {b:02x}");
+        }
+        *frames += replies;
+        let _ = writeln!(script, "Q {frames:x}");
+    }
+
+    /// The host bytes of a script.
+    fn script_bytes(script: &str) -> Vec<u8> {
+        script
+            .lines()
+            .filter_map(|l| l.strip_prefix("B "))
+            .map(|b| u8::from_str_radix(b, 16).unwrap())
+            .collect()
+    }
+
+    /// iverilog and vvp, or `None` (skip) when not installed and not required.
+    fn icarus() -> Option<(PathBuf, PathBuf)> {
+        match (
+            find_program(Path::new("iverilog")),
+            find_program(Path::new("vvp")),
+        ) {
+            (Some(a), Some(b)) => Some((a, b)),
+            _ => {
+                assert!(
+                    std::env::var("SPIKELOOM_REQUIRE_TOOLS").as_deref() != Ok("1"),
+                    "iverilog/vvp required"
+                );
+                println!("skipped: iverilog not installed");
+                None
+            }
+        }
     }
 
     /// Device bytes in, host bytes out, one byte per read like a slow serial port.
@@ -700,11 +962,7 @@ endmodule
         let sim = dir.join("sim");
         std::fs::create_dir_all(&sim).unwrap();
         std::fs::write(dir.join(RTL_DIR).join("script.txt"), script).unwrap();
-        std::fs::write(
-            sim.join("tb_run.v"),
-            testbench(&design.manifest, iface.in_w, iface.out_w),
-        )
-        .unwrap();
+        std::fs::write(sim.join("tb_run.v"), testbench(&design.manifest, &iface)).unwrap();
         let mut args: Vec<String> = ["-g2005", "-o", "tb.vvp", "-s", "tb_run", "tb_run.v"]
             .map(String::from)
             .to_vec();
@@ -732,19 +990,19 @@ endmodule
 
     /// Generate the digits MLP fixture for the iCEBreaker into `dir`.
     fn digits_design(dir: &Path) -> crate::cmd_generate::Design {
+        generated(dir, "tests/fixtures/models/mlp_subtract/model.nir", &[])
+    }
+
+    /// `spikeloom generate MODEL --board icebreaker EXTRA.. -o dir` (model relative to the
+    /// workspace root), in memory and written to `dir`.
+    fn generated(dir: &Path, model: &str, extra: &[&str]) -> crate::cmd_generate::Design {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let model = root.join("tests/fixtures/models/mlp_subtract/model.nir");
-        let model = model.display().to_string();
+        let model = root.join(model).display().to_string();
         let out = dir.display().to_string();
-        let cli = Cli::parse_from([
-            "spikeloom",
-            "generate",
-            &model,
-            "--board",
-            "icebreaker",
-            "-o",
-            &out,
-        ]);
+        let mut argv = vec!["spikeloom", "generate", &model, "--board", "icebreaker"];
+        argv.extend_from_slice(extra);
+        argv.extend_from_slice(&["-o", &out]);
+        let cli = Cli::parse_from(argv);
         let CliCommand::Generate(g) = cli.command else {
             unreachable!()
         };
@@ -833,7 +1091,8 @@ endmodule
                 seed,
                 per_step,
             };
-            let got = run_pixels_on_link(&mut link, m, &px, &opts, &mut |_| {}).unwrap();
+            let got = run_pixels_on_link(&mut link, m, &design.model.qnet, &px, &opts, &mut |_| {})
+                .unwrap();
             assert_eq!(got.counts, want_counts, "per_step {per_step}");
             if per_step {
                 let out = got.spikes.unwrap();
@@ -918,7 +1177,7 @@ endmodule
             data: full.data[..t * full.n * full.f].to_vec(),
         };
 
-        let cmds = commands(&input, design.manifest.input_size);
+        let cmds = commands(&input, design.manifest.input_size, false);
         let mut script = String::new();
         let mut host_bytes = Vec::new();
         for (k, c) in cmds.iter().enumerate() {
@@ -936,7 +1195,14 @@ endmodule
             sent: Vec::new(),
         });
         let mut done = Vec::new();
-        let got = run_on_link(&mut link, &design.manifest, &input, &mut |n| done.push(n)).unwrap();
+        let got = run_on_link(
+            &mut link,
+            &design.manifest,
+            &design.model.qnet,
+            &input,
+            &mut |n| done.push(n),
+        )
+        .unwrap();
         assert!(link.notes().is_empty(), "{:?}", link.notes());
         assert_eq!(done, (1..=input.n).collect::<Vec<_>>());
         assert_eq!(
@@ -952,6 +1218,293 @@ endmodule
             "the check is meaningful only if something spikes"
         );
         check_against_model(&design.model.qnet, &input, &got).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Deterministic graded values `0..2^bits` (about a third non-zero) for `len` features.
+    fn lcg_values(len: usize, bits: u32, seed: u64) -> Vec<u8> {
+        let mut x = seed;
+        (0..len)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let r = x >> 33;
+                if r.is_multiple_of(3) {
+                    (1 + (r / 3) % ((1 << bits) - 1)) as u8
+                } else {
+                    0
+                }
+            })
+            .collect()
+    }
+
+    /// A Sinabs multi-spike MLP quantized with 3-bit graded input: the board takes value STEPs
+    /// and RUN_VALUES and answers with spike counts; everything equals the golden evaluator.
+    #[test]
+    fn graded_values_and_spike_counts_through_the_simulated_board() {
+        let Some((iverilog, vvp)) = icarus() else {
+            return;
+        };
+        let dir =
+            std::env::temp_dir().join(format!("spikeloom-cli-run-graded-{}", std::process::id()));
+        let design = generated(
+            &dir,
+            "tests/fixtures/exporters/sinabs_lif/model.nir",
+            &["--semantics", "sinabs", "--input-bits", "3"],
+        );
+        let iface = design.plan.top_interface();
+        assert_eq!((iface.in_value_w, iface.out_value_w), (3, 3));
+        let m = &design.manifest;
+        let qnet = &design.model.qnet;
+        let f = m.input_size;
+        // Per-step values: 2 samples x 5 steps.
+        let (t, n) = (5, 2);
+        let input = Spikes {
+            t,
+            n,
+            f,
+            data: lcg_values(t * n * f, 3, 7),
+        };
+        // RUN_VALUES: 2 samples x 6 steps.
+        let vals = Pixels {
+            n: 2,
+            f,
+            data: lcg_values(2 * f, 3, 11),
+        };
+        let steps = 6u16;
+
+        let mut script = String::new();
+        let mut frames = 0;
+        for c in commands(&input, f, true) {
+            push_command(&mut script, &mut frames, &c, 1);
+        }
+        for per_step in [true, false] {
+            push_command(&mut script, &mut frames, &Command::Status, 1);
+            for s in 0..vals.n {
+                let c = Command::RunValues {
+                    values: vals.data[s * f..][..f].to_vec(),
+                    steps,
+                    per_step,
+                };
+                let replies = if per_step { usize::from(steps) + 1 } else { 1 };
+                push_command(&mut script, &mut frames, &c, replies);
+            }
+        }
+        let (device, cycles) = simulate_board(&dir, &design, &script, iverilog, vvp);
+
+        let mut link = Link::new(Replay {
+            device: std::io::Cursor::new(device),
+            sent: Vec::new(),
+        });
+        let got = run_on_link(&mut link, m, qnet, &input, &mut |_| {}).unwrap();
+        let want = model_outputs(qnet, &input).unwrap();
+        assert_eq!(got.spikes, want);
+        assert!(
+            want.iter().any(|&c| c > 1),
+            "the check is meaningful only if some output sends several spikes in one step"
+        );
+        check_against_model(qnet, &input, &got).unwrap();
+
+        let vinput = value_spikes(&vals, usize::from(steps));
+        let want_spikes = model_outputs(qnet, &vinput).unwrap();
+        let want_counts = model_counts(qnet, &vinput).unwrap();
+        assert!(want_spikes.iter().any(|&c| c > 1));
+        for per_step in [true, false] {
+            let opts = PixelOptions {
+                steps,
+                seed: 0,
+                per_step,
+            };
+            let got = run_values_on_link(&mut link, m, qnet, &vals, &opts, &mut |_| {}).unwrap();
+            assert_eq!(got.counts, want_counts, "per_step {per_step}");
+            match got.spikes {
+                Some(out) => {
+                    assert!(per_step);
+                    assert_eq!(out.spikes, want_spikes);
+                    check_against_model(qnet, &vinput, &out).unwrap();
+                }
+                None => check_counts_against_model(qnet, &vinput, &got.counts).unwrap(),
+            }
+        }
+        assert!(link.notes().is_empty(), "{:?}", link.notes());
+        assert_eq!(link.into_inner().sent, script_bytes(&script));
+
+        // Device time of a counts-only RUN_VALUES sample (host done sending -> reply done,
+        // minus the reply's UART time), for the throughput notes in PROTOCOL.md.
+        let log: Vec<(&str, u64)> = cycles
+            .lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(k, v)| (k, v.parse().unwrap()))
+            .collect();
+        let bit = u64::from(CLK_HZ / BAUD);
+        let (up, down) = values_frame_bytes(m);
+        let last_s = log.iter().rposition(|(k, _)| *k == "S").unwrap();
+        let compute = log[last_s + 1].1 - log[last_s].1 - down as u64 * 10 * bit;
+        println!("RUN_VALUES: {up} B up, {down} B down, {compute} device cycles for {steps} steps");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The graded snnTorch fixture (pixel values 0..16 as the input current at every step) run
+    /// with RUN_VALUES: one frame of 64 values per sample instead of 16 value STEPs.
+    #[test]
+    fn run_values_feeds_the_graded_fixture() {
+        let Some((iverilog, vvp)) = icarus() else {
+            return;
+        };
+        let dir =
+            std::env::temp_dir().join(format!("spikeloom-cli-run-values-{}", std::process::id()));
+        let design = generated(
+            &dir,
+            "tests/fixtures/models/graded/model.nir",
+            &["--input-bits", "5"],
+        );
+        let m = &design.manifest;
+        let qnet = &design.model.qnet;
+        assert_eq!(qnet.input_bits, 5);
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let full = load_input(
+            &root.join("tests/fixtures/models/graded/input.npy"),
+            m.input_size,
+            qnet.input_bits,
+        )
+        .unwrap();
+        // The fixture feeds the same pixels at every step: step 0 of 3 samples.
+        let n = 3;
+        let vals = Pixels {
+            n,
+            f: full.f,
+            data: full.data[..n * full.f].to_vec(),
+        };
+        assert!(vals.data.iter().any(|&v| v > 1));
+        let steps = full.t as u16;
+        let mut script = String::new();
+        let mut frames = 0;
+        for per_step in [false, true] {
+            push_command(&mut script, &mut frames, &Command::Status, 1);
+            for s in 0..n {
+                let c = Command::RunValues {
+                    values: vals.data[s * vals.f..][..vals.f].to_vec(),
+                    steps,
+                    per_step,
+                };
+                let replies = if per_step { usize::from(steps) + 1 } else { 1 };
+                push_command(&mut script, &mut frames, &c, replies);
+            }
+        }
+        let (device, _) = simulate_board(&dir, &design, &script, iverilog, vvp);
+        let mut link = Link::new(Replay {
+            device: std::io::Cursor::new(device),
+            sent: Vec::new(),
+        });
+        let vinput = value_spikes(&vals, usize::from(steps));
+        // The fixture's own input is the same as RUN_VALUES' repetition.
+        assert_eq!(vinput.data, full.take_samples(n).data);
+        let want_counts = model_counts(qnet, &vinput).unwrap();
+        assert!(want_counts.iter().flatten().any(|&c| c > 0));
+        for per_step in [false, true] {
+            let opts = PixelOptions {
+                steps,
+                seed: 0,
+                per_step,
+            };
+            let got = run_values_on_link(&mut link, m, qnet, &vals, &opts, &mut |_| {}).unwrap();
+            assert_eq!(got.counts, want_counts);
+            if let Some(out) = got.spikes {
+                assert_eq!(out.spikes, model_outputs(qnet, &vinput).unwrap());
+            }
+        }
+        assert!(link.notes().is_empty(), "{:?}", link.notes());
+        assert_eq!(link.into_inner().sent, script_bytes(&script));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn msg(e: CliError) -> String {
+        format!("{:#}", e.error)
+    }
+
+    fn manifest(input_size: usize, output_size: usize) -> Manifest {
+        Manifest {
+            generator: "test".into(),
+            board: "icebreaker".into(),
+            family: "ice40".into(),
+            device: "up5k".into(),
+            clock_hz: 12_000_000,
+            baud: 115_200,
+            input_size,
+            output_size,
+            layers: vec![],
+            lanes: vec![],
+            model_sha256: String::new(),
+            qnet_hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn wrong_bitstream_and_misfit_values_are_refused_with_the_reason() {
+        let mut qnet = spikeloom_plan::testing::random_qnet(3);
+        qnet.input_bits = 4;
+        let m = manifest(qnet.input_size, qnet.layers[qnet.output_layer].size);
+        let status = spikeloom_hostlink::Status {
+            version: 2,
+            error_seen: false,
+            overflow: false,
+            input_size: m.input_size as u16,
+            output_size: m.output_size as u16,
+            steps: 0,
+            crc_errors: 0,
+            other_errors: 0,
+            in_value_bits: 1,
+            out_value_bits: 1,
+        };
+        let err = msg(check_status(&status, &m, &qnet).unwrap_err());
+        assert!(
+            err.contains("takes binary input spikes and sends binary output spikes (it speaks host protocol version 2")
+                && err.contains("built for 4-bit input values"),
+            "{err}"
+        );
+        qnet.input_bits = 1;
+        check_status(&status, &m, &qnet).unwrap();
+
+        let dir =
+            std::env::temp_dir().join(format!("spikeloom-cli-run-npy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("x.npy");
+        let array = NpyArray {
+            shape: vec![2, 1, 3],
+            data: NpyData::U8(vec![0, 15, 3, 1, 16, 0]),
+        };
+        std::fs::write(&path, spikeloom_npy::write_npy_bytes(&array)).unwrap();
+        let err = msg(load_input(&path, 3, 4).unwrap_err());
+        assert!(
+            err.ends_with(
+                "x.npy: value 16 at step 1, sample 0, feature 1 does not fit: the design takes \
+                 4-bit graded input values (0..=15); scale the data, or re-quantize with a \
+                 larger --input-bits (and rebuild)"
+            ),
+            "{err}"
+        );
+        assert_eq!(load_input(&path, 3, 5).unwrap().data[4], 16);
+        let err = msg(load_input(&path, 3, 1).unwrap_err());
+        assert!(
+            err.contains("is not a spike (0/1)") && err.contains("this design takes binary spikes"),
+            "{err}"
+        );
+        let rows = NpyArray {
+            shape: vec![2, 3],
+            data: NpyData::U8(vec![0, 1, 2, 3, 4, 5]),
+        };
+        std::fs::write(&path, spikeloom_npy::write_npy_bytes(&rows)).unwrap();
+        let err = msg(load_values(&path, 3, 2).unwrap_err());
+        assert!(
+            err.contains("value 4 at sample 1, feature 1 does not fit: the design takes 2-bit graded input values (0..=3)"),
+            "{err}"
+        );
+        let v = load_values(&path, 3, 3).unwrap();
+        assert_eq!(
+            value_spikes(&v, 2).data,
+            [0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5]
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -76,8 +76,14 @@ pub fn hardware_plan(
 
 /// Cycle-accurate model on the output layer, with cycles per step.
 pub fn run_cycle(plan: &Plan, input: &Spikes, v_scale: f64) -> Result<EngineOutput, CliError> {
-    let steps =
-        SpikeSteps::new(input.t, input.n, input.f, input.data.clone()).map_err(CliError::input)?;
+    let steps = SpikeSteps::graded(
+        input.t,
+        input.n,
+        input.f,
+        input.data.clone(),
+        plan.input_bits,
+    )
+    .map_err(CliError::input)?;
     let trace = spikeloom_cyclesim::simulate(plan, &steps).map_err(CliError::failure)?;
     let out = plan.output_layer;
     let cycles: Vec<u64> = trace.cycles_per_step.iter().flatten().copied().collect();
@@ -117,8 +123,14 @@ fn write_vcd(
     sample: usize,
     path: &std::path::Path,
 ) -> Result<(), CliError> {
-    let steps =
-        SpikeSteps::new(input.t, input.n, input.f, input.data.clone()).map_err(CliError::input)?;
+    let steps = SpikeSteps::graded(
+        input.t,
+        input.n,
+        input.f,
+        input.data.clone(),
+        plan.input_bits,
+    )
+    .map_err(CliError::input)?;
     let file = std::fs::File::create(path)
         .map_err(|e| CliError::failure(anyhow!("cannot create {}: {e}", path.display())))?;
     spikeloom_cyclesim::simulate_with_vcd(plan, &steps, sample, std::io::BufWriter::new(file))
@@ -147,8 +159,12 @@ fn run_rtl(
     spikeloom_verilog::generate(plan, &spikeloom_verilog::GenOptions::default())
         .write_to(&bundle_dir)
         .map_err(|e| CliError::failure(anyhow!("cannot write {}: {e}", bundle_dir.display())))?;
-    let stim = spikeloom_cosim::stimulus_from_spikes(&input.data, [input.t, input.n, input.f])
-        .map_err(CliError::failure)?;
+    let stim = spikeloom_cosim::stimulus_from_values(
+        &input.data,
+        [input.t, input.n, input.f],
+        plan.input_bits,
+    )
+    .map_err(CliError::input)?;
     let iface = plan.top_interface();
     eprintln!("running {sim} on {} ...", bundle_dir.display());
     let log =

@@ -3,11 +3,11 @@
 
 use crate::args::{SimulatorArg, VerifyArgs};
 use crate::cmd_simulate::hardware_plan;
-use crate::input::{accuracy, load_labels, load_spikes, Spikes};
+use crate::input::{accuracy, load_graded, load_labels, Spikes};
 use crate::model::{calibration, is_qnet_file, load_nir, load_qnet, lower, quant_config};
 use crate::CliError;
 use anyhow::anyhow;
-use spikeloom_cosim::{compare_logs, decode_log, stimulus_from_spikes, Simulator};
+use spikeloom_cosim::{compare_logs, decode_log, stimulus_from_values, Simulator};
 use spikeloom_float::FloatTrace;
 use spikeloom_plan::Plan;
 use spikeloom_qnet::{QNet, QTrace, SpikeSteps};
@@ -24,12 +24,12 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     let (q, float, input) = integer_model(args)?;
     let labels = match &args.labels {
         Some(p) => {
-            Some(load_labels(p, load_spikes(&args.input, q.input_size)?.n)?[..input.n].to_vec())
+            Some(load_labels(p, load_graded(&args.input, q.input_size)?.n)?[..input.n].to_vec())
         }
         None => None,
     };
-    let steps =
-        SpikeSteps::new(input.t, input.n, input.f, input.data.clone()).map_err(CliError::input)?;
+    let steps = SpikeSteps::graded(input.t, input.n, input.f, input.data.clone(), q.input_bits)
+        .map_err(CliError::input)?;
     let fixed = spikeloom_qnet::eval(&q, &steps).map_err(CliError::failure)?;
     let plan = hardware_plan(&q, &args.board, args.lanes, false)?;
     eprintln!(
@@ -90,8 +90,8 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
         );
         failed |= print_diff("cycle", &layer.name, &d);
     }
-    let stim = stimulus_from_spikes(&input.data, [input.t, input.n, input.f])
-        .map_err(CliError::failure)?;
+    let stim = stimulus_from_values(&input.data, [input.t, input.n, input.f], q.input_bits)
+        .map_err(CliError::input)?;
     let cycle_log = spikeloom_cyclesim::CycleSim::new(&plan)
         .run_stimulus(&stim)
         .map_err(CliError::failure)?;
@@ -169,16 +169,16 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
 fn integer_model(args: &VerifyArgs) -> Result<(QNet, Option<FloatTrace>, Spikes), CliError> {
     if is_qnet_file(&args.model.model) {
         let model = load_qnet(&args.model, &args.quant)?;
-        let all = load_spikes(&args.input, model.qnet.input_size)?;
+        let all = load_graded(&args.input, model.qnet.input_size)?;
         let input = all.take_samples(args.samples.unwrap_or(all.n));
         return Ok((model.qnet, None, input));
     }
     let loaded = load_nir(&args.model)?;
     let net = lower(&loaded, &args.model)?;
-    let all = load_spikes(&args.input, net.input_size)?;
+    let all = load_graded(&args.input, net.input_size)?;
     let input = all.take_samples(args.samples.unwrap_or(all.n));
     let calib_spikes = match &args.quant.calibrate {
-        Some(p) => load_spikes(p, net.input_size)?,
+        Some(p) => load_graded(p, net.input_size)?,
         None => input.clone(),
     };
     let calib = calibration(&net, &calib_spikes, None)?;

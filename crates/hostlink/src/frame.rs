@@ -7,6 +7,10 @@ pub const SYNC: u8 = 0xA5;
 pub const MAX_PAYLOAD: usize = 2 * 65535;
 /// Most input features a RUN_PIXELS frame can carry (5 header bytes + pixels in a u16 length).
 pub const MAX_PIXELS: usize = 65535 - 5;
+/// Most input features a RUN_VALUES frame can carry (3 header bytes + values in a u16 length).
+pub const MAX_VALUES: usize = 65535 - 3;
+/// Protocol version of this crate (STATUS reports the device's).
+pub const VERSION: u8 = 3;
 
 /// CRC-8, polynomial x^8 + x^2 + x + 1 (0x07), initial value 0, no reflection, no final xor.
 pub fn crc8(bytes: &[u8]) -> u8 {
@@ -26,12 +30,19 @@ pub fn crc8(bytes: &[u8]) -> u8 {
 pub enum Command {
     /// Reset the network state and the output counts.
     Reset,
-    /// Run one time step with these input features spiking (indices < `input_size`).
+    /// Run one time step with these input features spiking (indices < `input_size`): the
+    /// bitmap STEP of a binary-input bitstream.
     Step {
         /// Number of input features of the design.
         input_size: usize,
         /// Indices of the features that spike this step (any order, duplicates ignored).
         events: Vec<u32>,
+    },
+    /// Run one time step of a graded-input bitstream (STATUS `in_value_bits` > 1): one value per
+    /// input feature (exactly the design's input size); the non-zero ones are input events.
+    StepValues {
+        /// One value per feature, each below `2^in_value_bits`.
+        values: Vec<u8>,
     },
     /// Read the per-output spike counts since the last reset.
     Counts,
@@ -49,24 +60,40 @@ pub enum Command {
         /// Also send a STEP_OUT frame after every step (slower; for bit-exact checks).
         per_step: bool,
     },
+    /// Reset, then run `steps` time steps that all get the same input `values` (graded STEP
+    /// semantics: non-zero values are events carrying them): a "direct current" input.
+    RunValues {
+        /// One value per input feature (exactly the design's input size).
+        values: Vec<u8>,
+        /// Time steps, 1..=65535.
+        steps: u16,
+        /// Also send a STEP_OUT frame after every step.
+        per_step: bool,
+    },
 }
 
+/// Command byte of STEP.
+pub const STEP: u8 = 0x02;
 /// Command byte of RUN_PIXELS.
 pub const RUN_PIXELS: u8 = 0x05;
+/// Command byte of RUN_VALUES.
+pub const RUN_VALUES: u8 = 0x06;
 
 impl Command {
     /// The command byte.
     pub fn code(&self) -> u8 {
         match self {
             Command::Reset => 0x01,
-            Command::Step { .. } => 0x02,
+            Command::Step { .. } | Command::StepValues { .. } => STEP,
             Command::Counts => 0x03,
             Command::Status => 0x04,
             Command::RunPixels { .. } => RUN_PIXELS,
+            Command::RunValues { .. } => RUN_VALUES,
         }
     }
 
-    /// The payload: for a step, the input bitmap (feature i = bit i%8 of byte i/8).
+    /// The payload: for a step, the input bitmap (feature i = bit i%8 of byte i/8); for a graded
+    /// step, the value bytes.
     pub fn payload(&self) -> Result<Vec<u8>, String> {
         match self {
             Command::Step { input_size, events } => {
@@ -103,6 +130,34 @@ impl Command {
                 p.extend_from_slice(pixels);
                 Ok(p)
             }
+            Command::StepValues { values } => {
+                if values.is_empty() || values.len() > 65535 {
+                    return Err(format!(
+                        "a graded STEP carries 1..=65535 values, got {}",
+                        values.len()
+                    ));
+                }
+                Ok(values.clone())
+            }
+            Command::RunValues {
+                values,
+                steps,
+                per_step,
+            } => {
+                if *steps == 0 {
+                    return Err("RUN_VALUES needs at least one time step".to_string());
+                }
+                if values.is_empty() || values.len() > MAX_VALUES {
+                    return Err(format!(
+                        "RUN_VALUES carries 1..={MAX_VALUES} values, got {}",
+                        values.len()
+                    ));
+                }
+                let mut p = vec![u8::from(*per_step)];
+                p.extend_from_slice(&steps.to_le_bytes());
+                p.extend_from_slice(values);
+                Ok(p)
+            }
             _ => Ok(Vec::new()),
         }
     }
@@ -137,7 +192,7 @@ pub struct Frame {
 /// Device status (reply to [`Command::Status`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Status {
-    /// Protocol version.
+    /// Protocol version (3; 2 = no RUN_VALUES and no value widths, 1 = no RUN_PIXELS either).
     pub version: u8,
     /// An error frame was sent since power-up.
     pub error_seen: bool,
@@ -153,6 +208,46 @@ pub struct Status {
     pub crc_errors: u8,
     /// Other protocol errors (saturating).
     pub other_errors: u8,
+    /// Bits of an input value: 1 = binary spikes (bitmap STEP), more = graded STEP of one value
+    /// byte per feature (version 3; 1 for older devices).
+    pub in_value_bits: u8,
+    /// Bits of an output spike count: 1 = binary output events, more = STEP_OUT entries carry
+    /// a count byte (version 3; 1 for older devices).
+    pub out_value_bits: u8,
+}
+
+impl Status {
+    /// Whether the bitstream takes graded input values.
+    pub fn graded_input(&self) -> bool {
+        self.in_value_bits > 1
+    }
+
+    /// Whether the output events carry spike counts.
+    pub fn counted_output(&self) -> bool {
+        self.out_value_bits > 1
+    }
+
+    /// Largest input value the bitstream accepts (1 for binary spikes).
+    pub fn max_input_value(&self) -> u8 {
+        ((1u16 << self.in_value_bits.clamp(1, 8)) - 1) as u8
+    }
+}
+
+/// One output event of a step: the output neuron and its spike count (1 for a binary output
+/// layer; 1..=255 for a spike-count layer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OutEvent {
+    /// Output neuron.
+    pub index: u32,
+    /// Spikes it sent in the step.
+    pub count: u8,
+}
+
+impl OutEvent {
+    /// A binary spike of output `index`.
+    pub fn spike(index: u32) -> Self {
+        OutEvent { index, count: 1 }
+    }
 }
 
 /// What the device reported as wrong.
@@ -166,6 +261,8 @@ pub enum DeviceErrorCode {
     BadLength,
     /// A frame stopped arriving mid-way.
     Timeout,
+    /// An input value does not fit the bitstream's input width (the command did not run).
+    ValueTooWide,
     /// A command arrived while another was still running.
     Busy,
     /// An unknown code.
@@ -179,8 +276,31 @@ impl DeviceErrorCode {
             2 => Self::UnknownCommand,
             3 => Self::BadLength,
             4 => Self::Timeout,
+            5 => Self::ValueTooWide,
             6 => Self::Busy,
             other => Self::Other(other),
+        }
+    }
+}
+
+impl std::fmt::Display for DeviceErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::BadCrc => write!(f, "bad checksum (frame corrupted on the line)"),
+            Self::UnknownCommand => write!(
+                f,
+                "unknown command (the bitstream speaks an older protocol; rebuild and reprogram it)"
+            ),
+            Self::BadLength => write!(
+                f,
+                "wrong payload length (the bitstream has another input size or input kind)"
+            ),
+            Self::Timeout => write!(f, "frame stalled mid-way"),
+            Self::ValueTooWide => {
+                write!(f, "an input value does not fit the bitstream's input width")
+            }
+            Self::Busy => write!(f, "busy (another command was still running)"),
+            Self::Other(c) => write!(f, "error code {c}"),
         }
     }
 }
@@ -190,14 +310,16 @@ impl DeviceErrorCode {
 pub enum Reply {
     /// A command (by code) completed.
     Ack(u8),
-    /// Output neuron indices that spiked in the step, ascending.
-    StepOut(Vec<u32>),
+    /// Output events of the step, ascending by neuron (count 1 each for a binary output).
+    StepOut(Vec<OutEvent>),
     /// Spike count per output neuron since the last reset.
     Counts(Vec<u16>),
     /// Device status.
     Status(Status),
     /// End of a RUN_PIXELS sample: spike count per output neuron over its steps.
     RunOut(Vec<u16>),
+    /// End of a RUN_VALUES sample: spike count per output neuron over its steps.
+    ValuesOut(Vec<u16>),
     /// The device rejected something; `detail` is the command byte concerned (or parser state).
     Error {
         /// What went wrong.
@@ -208,8 +330,15 @@ pub enum Reply {
 }
 
 impl Reply {
-    /// Interpret a checked frame.
+    /// Interpret a checked frame of a bitstream with binary outputs (STEP_OUT entries are u16
+    /// indices); see [`Reply::from_frame_counted`].
     pub fn from_frame(frame: &Frame) -> Result<Reply, DecodeError> {
+        Self::from_frame_counted(frame, false)
+    }
+
+    /// Interpret a checked frame; `counted`: the device's STEP_OUT entries are u16 index + u8
+    /// count (STATUS `out_value_bits` > 1).
+    pub fn from_frame_counted(frame: &Frame, counted: bool) -> Result<Reply, DecodeError> {
         let p = &frame.payload;
         let bad = |what: &str| DecodeError::Malformed {
             kind: frame.kind,
@@ -218,12 +347,21 @@ impl Reply {
         let words = || p.chunks_exact(2).map(|w| u16::from_le_bytes([w[0], w[1]]));
         match frame.kind {
             0x81 if p.len() == 1 => Ok(Reply::Ack(p[0])),
-            0x82 if p.len().is_multiple_of(2) => {
-                Ok(Reply::StepOut(words().map(u32::from).collect()))
-            }
+            0x82 if counted && p.len().is_multiple_of(3) => Ok(Reply::StepOut(
+                p.chunks_exact(3)
+                    .map(|e| OutEvent {
+                        index: u32::from(u16::from_le_bytes([e[0], e[1]])),
+                        count: e[2],
+                    })
+                    .collect(),
+            )),
+            0x82 if !counted && p.len().is_multiple_of(2) => Ok(Reply::StepOut(
+                words().map(|i| OutEvent::spike(u32::from(i))).collect(),
+            )),
             0x83 if p.len().is_multiple_of(2) => Ok(Reply::Counts(words().collect())),
             0x85 if p.len().is_multiple_of(2) => Ok(Reply::RunOut(words().collect())),
-            0x84 if p.len() == 10 => Ok(Reply::Status(Status {
+            0x86 if p.len().is_multiple_of(2) => Ok(Reply::ValuesOut(words().collect())),
+            0x84 if p.len() == 10 || p.len() == 12 => Ok(Reply::Status(Status {
                 version: p[0],
                 error_seen: p[1] & 1 != 0,
                 overflow: p[1] & 2 != 0,
@@ -232,12 +370,14 @@ impl Reply {
                 steps: u16::from_le_bytes([p[6], p[7]]),
                 crc_errors: p[8],
                 other_errors: p[9],
+                in_value_bits: p.get(10).copied().unwrap_or(1),
+                out_value_bits: p.get(11).copied().unwrap_or(1),
             })),
             0xEE if p.len() == 2 => Ok(Reply::Error {
                 code: DeviceErrorCode::from_byte(p[0]),
                 detail: p[1],
             }),
-            0x81..=0x85 | 0xEE => Err(bad(&format!("payload of {} bytes", p.len()))),
+            0x81..=0x86 | 0xEE => Err(bad(&format!("payload of {} bytes", p.len()))),
             _ => Err(bad("unknown frame type")),
         }
     }

@@ -3,7 +3,9 @@
 //! [`frame`] encodes commands and decodes device frames (resynchronizing on garbage);
 //! [`encode`] is the on-chip rate encoder's software twin ([`rate_encode`]);
 //! [`Link`] runs commands over any `Read + Write` byte stream (a serial port from
-//! [`open_serial`], a simulation's byte file, a test double).
+//! [`open_serial`], a simulation's byte file, a test double), encoding inputs for the bitstream
+//! the device reports (binary spike bitmaps or graded input values, [`OutEvent`] outputs with
+//! spike counts).
 
 pub mod encode;
 pub mod frame;
@@ -11,6 +13,8 @@ mod link;
 mod serial;
 
 pub use encode::{rate_encode, Lfsr};
-pub use frame::{crc8, Command, DecodeError, Decoder, DeviceErrorCode, Frame, Reply, Status};
-pub use link::{Link, LinkError, PixelRun};
+pub use frame::{
+    crc8, Command, DecodeError, Decoder, DeviceErrorCode, Frame, OutEvent, Reply, Status,
+};
+pub use link::{Link, LinkError, PixelRun, SampleRun};
 pub use serial::open_serial;

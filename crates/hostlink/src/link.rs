@@ -1,18 +1,27 @@
 //! A command/reply session with a device over any byte stream. One command is in flight at a
 //! time (the device queues at most one): send, then read frames until its reply arrives.
+//!
+//! The first command of a session that depends on the bitstream (every one but
+//! [`Link::status`] and [`Link::transact`]) asks the device's STATUS once: its input size and
+//! value widths decide how steps are encoded (bitmap or value bytes) and how STEP_OUT entries
+//! are decoded (indices or index + count), and let the host refuse input the bitstream cannot
+//! take before sending it.
 
 use std::io::{ErrorKind, Read, Write};
 
-use crate::frame::{Command, DecodeError, Decoder, DeviceErrorCode, Reply, Status, RUN_PIXELS};
+use crate::frame::{Command, DecodeError, Decoder, DeviceErrorCode, OutEvent, Reply, Status, STEP};
 
-/// What the device returned for one RUN_PIXELS sample.
+/// What the device returned for one RUN_PIXELS or RUN_VALUES sample.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PixelRun {
-    /// Output neurons that spiked at each step (only when asked for per-step outputs).
-    pub outputs: Option<Vec<Vec<u32>>>,
+pub struct SampleRun {
+    /// Output events of each step (only when asked for per-step outputs).
+    pub outputs: Option<Vec<Vec<OutEvent>>>,
     /// Spike count per output neuron over the sample (saturating at 65535).
     pub counts: Vec<u16>,
 }
+
+/// The result of a RUN_PIXELS sample (same shape as a RUN_VALUES one).
+pub type PixelRun = SampleRun;
 
 /// Why a host-link operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +29,19 @@ pub enum LinkError {
     /// The command could not be encoded (e.g. an input index out of range).
     #[error("cannot encode command: {0}")]
     Encode(String),
+    /// The input does not suit the bitstream the device runs (sizes, value widths, version).
+    #[error("{0}")]
+    Mismatch(String),
+    /// An input value is larger than the bitstream's input width allows.
+    #[error("input value {value} of feature {feature} does not fit the bitstream's {bits}-bit input (max {max}){hint}", max = (1u16 << bits) - 1, hint = if *bits == 1 { "; this bitstream takes binary spikes (0/1): rebuild from a model quantized with graded input (--input-bits) to send values" } else { "" })]
+    ValueTooWide {
+        /// Input feature.
+        feature: usize,
+        /// Its value.
+        value: u8,
+        /// The bitstream's input value width.
+        bits: u8,
+    },
     /// Reading or writing the port failed.
     #[error("host link I/O: {0}")]
     Io(#[from] std::io::Error),
@@ -36,7 +58,7 @@ pub enum LinkError {
         cmd: u8,
     },
     /// The device rejected the command.
-    #[error("device rejected command {cmd:#04x}: {code:?}")]
+    #[error("device rejected command {cmd:#04x}: {code}")]
     Rejected {
         /// Command byte.
         cmd: u8,
@@ -59,6 +81,8 @@ pub struct Link<T: Read + Write> {
     decoder: Decoder,
     /// Device errors and corrupt frames seen while waiting for replies, oldest first.
     notes: Vec<String>,
+    /// The device's last STATUS (sizes and value widths of its bitstream).
+    device: Option<Status>,
 }
 
 impl<T: Read + Write> Link<T> {
@@ -68,6 +92,7 @@ impl<T: Read + Write> Link<T> {
             io,
             decoder: Decoder::new(),
             notes: Vec::new(),
+            device: None,
         }
     }
 
@@ -81,53 +106,118 @@ impl<T: Read + Write> Link<T> {
         &self.notes
     }
 
+    /// The device's STATUS, asked once per session (cached; [`Link::status`] refreshes it).
+    pub fn device(&mut self) -> Result<Status, LinkError> {
+        match self.device {
+            Some(s) => Ok(s),
+            None => self.status(),
+        }
+    }
+
     /// Reset the network and the counts.
     pub fn reset(&mut self) -> Result<(), LinkError> {
+        self.device()?;
         match self.transact(&Command::Reset)? {
             Reply::Ack(0x01) => Ok(()),
             reply => Err(unexpected(0x01, reply)),
         }
     }
 
-    /// Run one step; returns the output neurons that spiked, ascending.
-    pub fn step(&mut self, input_size: usize, events: &[u32]) -> Result<Vec<u32>, LinkError> {
-        let cmd = Command::Step {
+    /// Run one step with binary input spikes (feature indices); returns the output events,
+    /// ascending. On a graded-input bitstream the spikes are sent as values 1.
+    pub fn step(&mut self, input_size: usize, events: &[u32]) -> Result<Vec<OutEvent>, LinkError> {
+        let dev = self.device()?;
+        check_input_size(&dev, input_size)?;
+        if dev.graded_input() {
+            let mut values = vec![0u8; input_size];
+            for &e in events {
+                let slot = values.get_mut(e as usize).ok_or_else(|| {
+                    LinkError::Encode(format!(
+                        "input event {e} is out of range (input size {input_size})"
+                    ))
+                })?;
+                *slot = 1;
+            }
+            return self.step_command(&Command::StepValues { values });
+        }
+        self.step_command(&Command::Step {
             input_size,
             events: events.to_vec(),
-        };
-        match self.transact(&cmd)? {
+        })
+    }
+
+    /// Run one step with one input value per feature (graded input: a non-zero value is an event
+    /// carrying it); returns the output events, ascending. Values must fit the bitstream's input
+    /// width (checked here, and again by the device); on a binary-input bitstream only 0/1 fit.
+    pub fn step_values(&mut self, values: &[u8]) -> Result<Vec<OutEvent>, LinkError> {
+        let dev = self.device()?;
+        check_values(&dev, values)?;
+        if dev.graded_input() {
+            self.step_command(&Command::StepValues {
+                values: values.to_vec(),
+            })
+        } else {
+            let events = (0u32..).zip(values).filter(|(_, &v)| v != 0);
+            self.step_command(&Command::Step {
+                input_size: values.len(),
+                events: events.map(|(i, _)| i).collect(),
+            })
+        }
+    }
+
+    fn step_command(&mut self, cmd: &Command) -> Result<Vec<OutEvent>, LinkError> {
+        match self.transact(cmd)? {
             Reply::StepOut(out) => Ok(out),
-            reply => Err(unexpected(0x02, reply)),
+            reply => Err(unexpected(STEP, reply)),
         }
     }
 
     /// Spike counts per output neuron since the last reset.
     pub fn counts(&mut self) -> Result<Vec<u16>, LinkError> {
+        self.device()?;
         match self.transact(&Command::Counts)? {
             Reply::Counts(c) => Ok(c),
             reply => Err(unexpected(0x03, reply)),
         }
     }
 
-    /// Device status.
+    /// Device status (also remembered: it decides how later commands are encoded).
     pub fn status(&mut self) -> Result<Status, LinkError> {
         match self.transact(&Command::Status)? {
-            Reply::Status(s) => Ok(s),
+            Reply::Status(s) => {
+                self.device = Some(s);
+                Ok(s)
+            }
             reply => Err(unexpected(0x04, reply)),
         }
     }
 
-    /// Reset, then run every step of one sample; returns the output spikes per step.
+    /// Reset, then run every step of one sample of binary spikes; returns the output events per
+    /// step.
     pub fn run_sample(
         &mut self,
         input_size: usize,
         steps: &[Vec<u32>],
-    ) -> Result<Vec<Vec<u32>>, LinkError> {
+    ) -> Result<Vec<Vec<OutEvent>>, LinkError> {
         self.reset()?;
         steps
             .iter()
             .map(|events| self.step(input_size, events))
             .collect()
+    }
+
+    /// Reset, then run every step of one sample of input values (one row of values per step,
+    /// see [`Link::step_values`]); returns the output events per step.
+    pub fn run_sample_values(
+        &mut self,
+        steps: &[Vec<u8>],
+    ) -> Result<Vec<Vec<OutEvent>>, LinkError> {
+        let dev = self.device()?;
+        for row in steps {
+            check_values(&dev, row)?;
+        }
+        self.reset()?;
+        steps.iter().map(|row| self.step_values(row)).collect()
     }
 
     /// One sample encoded on the device (RUN_PIXELS): the device resets, generates the spikes
@@ -139,27 +229,70 @@ impl<T: Read + Write> Link<T> {
         steps: u16,
         seed: u16,
         per_step: bool,
-    ) -> Result<PixelRun, LinkError> {
+    ) -> Result<SampleRun, LinkError> {
+        let dev = self.device()?;
+        check_input_size(&dev, pixels.len())?;
+        if dev.version < 2 {
+            return Err(LinkError::Mismatch(format!(
+                "the board speaks host protocol version {}, which has no on-chip encoder \
+                 (RUN_PIXELS needs version 2); rebuild and reprogram the bitstream, or send spikes",
+                dev.version
+            )));
+        }
         let cmd = Command::RunPixels {
             pixels: pixels.to_vec(),
             steps,
             seed,
             per_step,
         };
-        self.send(&cmd)?;
+        self.run(&cmd, steps, per_step)
+    }
+
+    /// One sample of constant input values (RUN_VALUES): the device resets and runs `steps`
+    /// steps that each get `values` (as [`Link::step_values`]), then returns the counts (and,
+    /// with `per_step`, every step's outputs).
+    pub fn run_values(
+        &mut self,
+        values: &[u8],
+        steps: u16,
+        per_step: bool,
+    ) -> Result<SampleRun, LinkError> {
+        let dev = self.device()?;
+        if dev.version < 3 {
+            return Err(LinkError::Mismatch(format!(
+                "the board speaks host protocol version {}, which has no RUN_VALUES (needs \
+                 version 3); rebuild and reprogram the bitstream, or send every step",
+                dev.version
+            )));
+        }
+        check_values(&dev, values)?;
+        let cmd = Command::RunValues {
+            values: values.to_vec(),
+            steps,
+            per_step,
+        };
+        self.run(&cmd, steps, per_step)
+    }
+
+    /// Send a RUN_* command and collect its per-step frames and final counts.
+    fn run(&mut self, cmd: &Command, steps: u16, per_step: bool) -> Result<SampleRun, LinkError> {
+        let code = cmd.code();
+        self.send(cmd)?;
         let mut outputs = Vec::new();
         loop {
-            match self.receive(RUN_PIXELS)? {
+            match self.receive(code)? {
                 Reply::StepOut(out) if per_step && outputs.len() < usize::from(steps) => {
                     outputs.push(out)
                 }
-                Reply::RunOut(counts) if !per_step || outputs.len() == usize::from(steps) => {
-                    return Ok(PixelRun {
+                Reply::RunOut(counts) | Reply::ValuesOut(counts)
+                    if !per_step || outputs.len() == usize::from(steps) =>
+                {
+                    return Ok(SampleRun {
                         outputs: per_step.then_some(outputs),
                         counts,
                     });
                 }
-                reply => return Err(unexpected(RUN_PIXELS, reply)),
+                reply => return Err(unexpected(code, reply)),
             }
         }
     }
@@ -182,7 +315,8 @@ impl<T: Read + Write> Link<T> {
     fn receive(&mut self, code: u8) -> Result<Reply, LinkError> {
         loop {
             while let Some(next) = self.decoder.next_frame() {
-                let reply = match next.and_then(|f| Reply::from_frame(&f)) {
+                let counted = self.device.is_some_and(|d| d.counted_output());
+                let reply = match next.and_then(|f| Reply::from_frame_counted(&f, counted)) {
                     Ok(reply) => reply,
                     Err(e) => {
                         self.note(&e);
@@ -223,6 +357,32 @@ impl<T: Read + Write> Link<T> {
 
     fn note(&mut self, e: &DecodeError) {
         self.notes.push(e.to_string());
+    }
+}
+
+/// The input size the host wants to send must be the bitstream's.
+fn check_input_size(dev: &Status, input_size: usize) -> Result<(), LinkError> {
+    if input_size != usize::from(dev.input_size) {
+        return Err(LinkError::Mismatch(format!(
+            "the board's bitstream has {} inputs, but the host sends {input_size} per step; \
+             program the board with the bitstream of this design",
+            dev.input_size
+        )));
+    }
+    Ok(())
+}
+
+/// Input values must match the input size and fit the bitstream's input value width.
+fn check_values(dev: &Status, values: &[u8]) -> Result<(), LinkError> {
+    check_input_size(dev, values.len())?;
+    let max = dev.max_input_value();
+    match values.iter().position(|&v| v > max) {
+        Some(feature) => Err(LinkError::ValueTooWide {
+            feature,
+            value: values[feature],
+            bits: dev.in_value_bits.clamp(1, 8),
+        }),
+        None => Ok(()),
     }
 }
 

@@ -1,7 +1,9 @@
 //! Frame encoding/decoding on the host side.
 
 use spikeloom_hostlink::frame::encode_frame;
-use spikeloom_hostlink::{crc8, Command, DecodeError, Decoder, DeviceErrorCode, Reply};
+use spikeloom_hostlink::{
+    crc8, Command, DecodeError, Decoder, DeviceErrorCode, Frame, OutEvent, Reply, Status,
+};
 
 #[test]
 fn crc8_matches_the_catalogued_check_value() {
@@ -53,7 +55,7 @@ fn decoder_skips_garbage_and_resyncs_after_a_bad_crc() {
     let frame = got[1].clone().unwrap();
     assert_eq!(
         Reply::from_frame(&frame).unwrap(),
-        Reply::StepOut(vec![3, 257])
+        Reply::StepOut(vec![OutEvent::spike(3), OutEvent::spike(257)])
     );
     // 2 garbage bytes + the corrupt frame's 6 bytes (after its SYNC is rejected, the rest is skipped).
     assert_eq!(d.skipped(), 2 + bad.len());
@@ -80,6 +82,136 @@ fn replies_are_checked_for_shape() {
         Reply::Error {
             code: DeviceErrorCode::Busy,
             detail: 2
+        }
+    );
+}
+
+#[test]
+fn graded_step_and_run_values_frames() {
+    // Graded STEP: the value bytes themselves, command 0x02.
+    let f = Command::StepValues {
+        values: vec![0, 5, 15],
+    }
+    .encode()
+    .unwrap();
+    assert_eq!(&f[..7], &[0xA5, 0x02, 0x03, 0x00, 0, 5, 15]);
+    assert_eq!(f[7], crc8(&f[1..7]));
+    // RUN_VALUES: flags, T u16 little-endian, values; command 0x06.
+    let f = Command::RunValues {
+        values: vec![7, 0],
+        steps: 0x0102,
+        per_step: true,
+    }
+    .encode()
+    .unwrap();
+    assert_eq!(&f[..9], &[0xA5, 0x06, 0x05, 0x00, 0x01, 0x02, 0x01, 7, 0]);
+    assert_eq!(f[9], crc8(&f[1..9]));
+    let err = Command::RunValues {
+        values: vec![1],
+        steps: 0,
+        per_step: false,
+    }
+    .encode()
+    .unwrap_err();
+    assert_eq!(err, "RUN_VALUES needs at least one time step");
+    let err = Command::StepValues { values: vec![] }.encode().unwrap_err();
+    assert_eq!(err, "a graded STEP carries 1..=65535 values, got 0");
+}
+
+#[test]
+fn step_out_entries_carry_counts_on_a_counting_bitstream() {
+    let frame = Frame {
+        kind: 0x82,
+        payload: vec![3, 0, 5, 0x01, 0x01, 1],
+    };
+    // index 3 count 5, index 257 count 1
+    assert_eq!(
+        Reply::from_frame_counted(&frame, true).unwrap(),
+        Reply::StepOut(vec![
+            OutEvent { index: 3, count: 5 },
+            OutEvent {
+                index: 257,
+                count: 1
+            }
+        ])
+    );
+    // The same 6 bytes from a binary bitstream are three indices.
+    assert_eq!(
+        Reply::from_frame(&frame).unwrap(),
+        Reply::StepOut(vec![
+            OutEvent::spike(3),
+            OutEvent::spike(0x0105),
+            OutEvent::spike(0x0101)
+        ])
+    );
+    let bad = Frame {
+        kind: 0x82,
+        payload: vec![3, 0, 5, 1],
+    };
+    assert_eq!(
+        Reply::from_frame_counted(&bad, true)
+            .unwrap_err()
+            .to_string(),
+        "device frame type 0x82: payload of 4 bytes"
+    );
+    let out = Frame {
+        kind: 0x86,
+        payload: vec![0xFF, 0xFF, 2, 0],
+    };
+    assert_eq!(
+        Reply::from_frame(&out).unwrap(),
+        Reply::ValuesOut(vec![65535, 2])
+    );
+}
+
+#[test]
+fn status_v3_reports_value_widths_and_v2_means_binary() {
+    let v3 = Frame {
+        kind: 0x84,
+        payload: vec![3, 1, 64, 0, 10, 0, 7, 0, 0, 2, 5, 3],
+    };
+    let s = match Reply::from_frame(&v3).unwrap() {
+        Reply::Status(s) => s,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        s,
+        Status {
+            version: 3,
+            error_seen: true,
+            overflow: false,
+            input_size: 64,
+            output_size: 10,
+            steps: 7,
+            crc_errors: 0,
+            other_errors: 2,
+            in_value_bits: 5,
+            out_value_bits: 3,
+        }
+    );
+    assert!(s.graded_input() && s.counted_output());
+    assert_eq!(s.max_input_value(), 31);
+    let v2 = Frame {
+        kind: 0x84,
+        payload: vec![2, 0, 64, 0, 10, 0, 7, 0, 0, 0],
+    };
+    let Reply::Status(s) = Reply::from_frame(&v2).unwrap() else {
+        panic!()
+    };
+    assert_eq!((s.version, s.in_value_bits, s.out_value_bits), (2, 1, 1));
+    assert!(!s.graded_input() && !s.counted_output());
+    assert_eq!(s.max_input_value(), 1);
+    // Error code 5: a value too wide for the input.
+    let e = Reply::from_frame(&Frame {
+        kind: 0xEE,
+        payload: vec![5, 6],
+    })
+    .unwrap();
+    assert_eq!(
+        e,
+        Reply::Error {
+            code: DeviceErrorCode::ValueTooWide,
+            detail: 6
         }
     );
 }

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use spikeloom_hostlink::frame::encode_frame;
 use spikeloom_hostlink::{
-    rate_encode, Command, Decoder, DeviceErrorCode, Link, PixelRun, Reply, Status,
+    rate_encode, Command, Decoder, DeviceErrorCode, Link, LinkError, OutEvent, Reply, SampleRun,
+    Status,
 };
 use spikeloom_toolchain::process::{find_program, run, ToolCommand};
 
@@ -16,11 +17,44 @@ const IN: usize = 20;
 const OUT: u32 = 12;
 
 /// The stand-in core echoes inputs below OUT, ascending (the bridge scans the bitmap in order).
-fn standin(events: &[u32]) -> Vec<u32> {
+fn standin(events: &[u32]) -> Vec<OutEvent> {
     let mut v: Vec<u32> = events.iter().copied().filter(|&e| e < OUT).collect();
     v.sort_unstable();
     v.dedup();
-    v
+    v.into_iter().map(OutEvent::spike).collect()
+}
+
+/// The graded stand-in (standin_graded_top.v) echoes non-zero values below OUT with count
+/// min(value, 7).
+fn standin_graded(values: &[u8]) -> Vec<OutEvent> {
+    (0u32..OUT)
+        .zip(values)
+        .filter(|(_, &v)| v != 0)
+        .map(|(index, &v)| OutEvent {
+            index,
+            count: v.min(7),
+        })
+        .collect()
+}
+
+fn spikes(indices: &[u32]) -> Vec<OutEvent> {
+    indices.iter().copied().map(OutEvent::spike).collect()
+}
+
+/// The STATUS a fresh binary stand-in board sends.
+fn fresh_status(graded: bool) -> Status {
+    Status {
+        version: 3,
+        error_seen: false,
+        overflow: false,
+        input_size: IN as u16,
+        output_size: OUT as u16,
+        steps: 0,
+        crc_errors: 0,
+        other_errors: 0,
+        in_value_bits: if graded { 4 } else { 1 },
+        out_value_bits: if graded { 3 } else { 1 },
+    }
 }
 
 struct Script {
@@ -63,7 +97,9 @@ fn step(events: &[u32]) -> Command {
     }
 }
 
-fn simulate(script: &Script, name: &str) -> Option<Vec<u8>> {
+/// Simulate the board top around the binary stand-in core, or with `graded` around the graded
+/// one (4-bit input values, 3-bit output counts).
+fn simulate(script: &Script, name: &str, graded: bool) -> Option<Vec<u8>> {
     let (Some(iverilog), Some(vvp)) = (
         find_program(Path::new("iverilog")),
         find_program(Path::new("vvp")),
@@ -83,6 +119,7 @@ fn simulate(script: &Script, name: &str) -> Option<Vec<u8>> {
     let mut args: Vec<String> = vec![
         "-g2005".into(),
         "-Wall".into(),
+        if graded { "-DGRADED" } else { "-DBINARY" }.into(),
         "-o".into(),
         "tb.vvp".into(),
         "-s".into(),
@@ -90,7 +127,11 @@ fn simulate(script: &Script, name: &str) -> Option<Vec<u8>> {
     ];
     for f in [
         here.join("tests/data/tb_board.v"),
-        here.join("tests/data/standin_top.v"),
+        here.join(if graded {
+            "tests/data/standin_graded_top.v"
+        } else {
+            "tests/data/standin_top.v"
+        }),
     ] {
         args.push(f.display().to_string());
     }
@@ -133,12 +174,12 @@ fn simulate(script: &Script, name: &str) -> Option<Vec<u8>> {
     )
 }
 
-fn decode_all(bytes: &[u8]) -> Vec<Reply> {
+fn decode_all(bytes: &[u8], counted: bool) -> Vec<Reply> {
     let mut d = Decoder::new();
     d.push(bytes);
     let mut replies = Vec::new();
     while let Some(f) = d.next_frame() {
-        replies.push(Reply::from_frame(&f.unwrap()).unwrap());
+        replies.push(Reply::from_frame_counted(&f.unwrap(), counted).unwrap());
     }
     assert_eq!(d.skipped(), 0, "the device sends nothing outside frames");
     replies
@@ -204,7 +245,7 @@ fn board_top_speaks_the_protocol_and_recovers_from_garbage() {
     let mut counts = vec![0u16; OUT as usize];
     for ev in samples {
         for o in standin(ev) {
-            counts[o as usize] += 1;
+            counts[o.index as usize] += 1;
         }
     }
     s.cmd(&Command::Counts);
@@ -213,31 +254,28 @@ fn board_top_speaks_the_protocol_and_recovers_from_garbage() {
     s.cmd(&Command::Status);
     s.expect(1);
     want.push(Reply::Status(Status {
-        version: 2,
         error_seen: true,
-        overflow: false,
-        input_size: IN as u16,
-        output_size: OUT as u16,
         steps: 4,
         crc_errors: 1,
         other_errors: 3,
+        ..fresh_status(false)
     }));
     // Two commands back to back: the second is queued while the first replies.
     s.cmd(&step(&[7]));
     s.cmd(&step(&[8, 9]));
     s.expect(2);
-    want.push(Reply::StepOut(vec![7]));
-    want.push(Reply::StepOut(vec![8, 9]));
+    want.push(Reply::StepOut(spikes(&[7])));
+    want.push(Reply::StepOut(spikes(&[8, 9])));
     s.cmd(&Command::Reset);
     s.cmd(&Command::Counts);
     s.expect(2);
     want.push(Reply::Ack(0x01));
     want.push(Reply::Counts(vec![0; OUT as usize]));
 
-    let Some(device) = simulate(&s, "board-protocol") else {
+    let Some(device) = simulate(&s, "board-protocol", false) else {
         return;
     };
-    assert_eq!(decode_all(&device), want);
+    assert_eq!(decode_all(&device, false), want);
 }
 
 /// Replays recorded device bytes to a `Link` and checks what it sends and returns.
@@ -268,6 +306,9 @@ impl std::io::Write for Replay {
 fn link_runs_a_sample_against_the_simulated_board() {
     let sample: Vec<Vec<u32>> = vec![vec![0, 5, 19], vec![], vec![11, 12, 3], vec![3]];
     let mut s = Script::new();
+    // The link asks STATUS once before the first command that depends on the bitstream.
+    s.cmd(&Command::Status);
+    s.expect(1);
     s.cmd(&Command::Reset);
     s.expect(1);
     for ev in &sample {
@@ -276,7 +317,7 @@ fn link_runs_a_sample_against_the_simulated_board() {
     }
     s.cmd(&Command::Counts);
     s.expect(1);
-    let Some(device) = simulate(&s, "board-link") else {
+    let Some(device) = simulate(&s, "board-link", false) else {
         return;
     };
 
@@ -285,7 +326,7 @@ fn link_runs_a_sample_against_the_simulated_board() {
         sent: Vec::new(),
     });
     let outputs = link.run_sample(IN, &sample).unwrap();
-    let expected: Vec<Vec<u32>> = sample.iter().map(|e| standin(e)).collect();
+    let expected: Vec<Vec<OutEvent>> = sample.iter().map(|e| standin(e)).collect();
     assert_eq!(outputs, expected);
     let counts = link.counts().unwrap();
     assert_eq!(counts[3], 2);
@@ -300,9 +341,9 @@ fn link_runs_a_sample_against_the_simulated_board() {
 }
 
 /// What the stand-in core answers to a RUN_PIXELS sample: the encoder's spikes below OUT.
-fn standin_pixels(pixels: &[u8], steps: u16, seed: u16) -> (Vec<Vec<u32>>, Vec<u16>) {
+fn standin_pixels(pixels: &[u8], steps: u16, seed: u16) -> (Vec<Vec<OutEvent>>, Vec<u16>) {
     let spikes = rate_encode(pixels, usize::from(steps), seed);
-    let outputs: Vec<Vec<u32>> = spikes
+    let outputs: Vec<Vec<OutEvent>> = spikes
         .chunks(pixels.len())
         .map(|row| {
             let events: Vec<u32> = (0u32..)
@@ -315,7 +356,7 @@ fn standin_pixels(pixels: &[u8], steps: u16, seed: u16) -> (Vec<Vec<u32>>, Vec<u
         .collect();
     let mut counts = vec![0u16; OUT as usize];
     for o in outputs.iter().flatten() {
-        counts[*o as usize] += 1;
+        counts[o.index as usize] += 1;
     }
     (outputs, counts)
 }
@@ -326,6 +367,9 @@ fn board_top_encodes_pixels_on_chip_like_rate_encode() {
     let runs: [(u16, u16, bool); 3] = [(7, 0x1234, true), (5, 0, false), (1, 0xFFFF, true)];
     let mut s = Script::new();
     let mut want = Vec::new();
+    s.cmd(&Command::Status);
+    s.expect(1);
+    want.push(Reply::Status(fresh_status(false)));
     for &(steps, seed, per_step) in &runs {
         s.cmd(&Command::RunPixels {
             pixels: pixels.clone(),
@@ -352,11 +396,11 @@ fn board_top_encodes_pixels_on_chip_like_rate_encode() {
     s.cmd(&step(&[2, 3]));
     s.expect(2);
     want.push(Reply::Ack(0x01));
-    want.push(Reply::StepOut(vec![2, 3]));
-    let Some(device) = simulate(&s, "board-pixels") else {
+    want.push(Reply::StepOut(spikes(&[2, 3])));
+    let Some(device) = simulate(&s, "board-pixels", false) else {
         return;
     };
-    assert_eq!(decode_all(&device), want);
+    assert_eq!(decode_all(&device, false), want);
     assert!(
         want.iter()
             .any(|r| matches!(r, Reply::StepOut(v) if v.len() > 1)),
@@ -368,15 +412,224 @@ fn board_top_encodes_pixels_on_chip_like_rate_encode() {
         device: std::io::Cursor::new(device),
         sent: Vec::new(),
     });
+    assert_eq!(link.status().unwrap(), fresh_status(false));
     for &(steps, seed, per_step) in &runs {
         let (outputs, counts) = standin_pixels(&pixels, steps, seed);
         let got = link.run_pixels(&pixels, steps, seed, per_step).unwrap();
         assert_eq!(
             got,
-            PixelRun {
+            SampleRun {
                 outputs: per_step.then_some(outputs),
                 counts
             }
         );
     }
+}
+
+/// A graded-input, spike-count board (4-bit input values, 3-bit output counts): graded STEP,
+/// RUN_VALUES with and without per-step replies, RUN_PIXELS (spikes carry value 1), COUNTS
+/// adding counts and saturating, and the device rejecting values that do not fit.
+#[test]
+fn graded_board_takes_values_and_returns_counts() {
+    let v1: Vec<u8> = (0..IN as u32).map(|i| ((i * 7 + 3) % 17) as u8).collect(); // 0..=16
+    let v1: Vec<u8> = v1.iter().map(|&v| v.min(15)).collect();
+    let v2: Vec<u8> = (0..IN).map(|i| u8::from(i % 3 == 0) * 9).collect();
+    // Saturation: output 0 gets 7 per step, output 1 gets 3, output 2 gets 1.
+    let sat: Vec<u8> = (0..IN)
+        .map(|i| [15, 3, 1].get(i).copied().unwrap_or(0))
+        .collect();
+    let sat_steps: u16 = 9400; // 7 x 9400 = 65800 > 65535
+    let mut s = Script::new();
+    let mut want = Vec::new();
+    s.cmd(&Command::Status);
+    s.expect(1);
+    want.push(Reply::Status(fresh_status(true)));
+    s.cmd(&Command::Reset);
+    s.expect(1);
+    want.push(Reply::Ack(0x01));
+    for v in [&v1, &v2] {
+        s.cmd(&Command::StepValues { values: v.clone() });
+        s.expect(1);
+        want.push(Reply::StepOut(standin_graded(v)));
+    }
+    let mut counts = vec![0u16; OUT as usize];
+    for v in [&v1, &v2] {
+        for e in standin_graded(v) {
+            counts[e.index as usize] += u16::from(e.count);
+        }
+    }
+    s.cmd(&Command::Counts);
+    s.expect(1);
+    want.push(Reply::Counts(counts));
+    // 16 does not fit 4 bits: rejected before the step runs (the steps counter stays at 2).
+    let mut wide = v1.clone();
+    wide[13] = 16;
+    s.cmd(&Command::StepValues {
+        values: wide.clone(),
+    });
+    s.expect(1);
+    want.push(Reply::Error {
+        code: DeviceErrorCode::ValueTooWide,
+        detail: 0x02,
+    });
+    s.cmd(&Command::RunValues {
+        values: wide,
+        steps: 2,
+        per_step: false,
+    });
+    s.expect(1);
+    want.push(Reply::Error {
+        code: DeviceErrorCode::ValueTooWide,
+        detail: 0x06,
+    });
+    // A bitmap STEP has the wrong length for a graded bitstream.
+    s.cmd(&Command::Step {
+        input_size: IN,
+        events: vec![1],
+    });
+    s.expect(1);
+    want.push(Reply::Error {
+        code: DeviceErrorCode::BadLength,
+        detail: 0x02,
+    });
+    s.cmd(&Command::Status);
+    s.expect(1);
+    want.push(Reply::Status(Status {
+        error_seen: true,
+        steps: 2,
+        other_errors: 3,
+        ..fresh_status(true)
+    }));
+    // RUN_VALUES: the same values every step.
+    let run_counts = |v: &[u8], steps: u16| {
+        let mut c = vec![0u16; OUT as usize];
+        for e in standin_graded(v) {
+            c[e.index as usize] = (u32::from(e.count) * u32::from(steps)).min(65535) as u16;
+        }
+        c
+    };
+    s.cmd(&Command::RunValues {
+        values: v1.clone(),
+        steps: 3,
+        per_step: true,
+    });
+    s.expect(4);
+    for _ in 0..3 {
+        want.push(Reply::StepOut(standin_graded(&v1)));
+    }
+    want.push(Reply::ValuesOut(run_counts(&v1, 3)));
+    s.cmd(&Command::RunValues {
+        values: sat.clone(),
+        steps: sat_steps,
+        per_step: false,
+    });
+    s.expect(1);
+    let sat_counts = run_counts(&sat, sat_steps);
+    assert_eq!(sat_counts[..3], [65535, 3 * 9400, 9400]);
+    want.push(Reply::ValuesOut(sat_counts.clone()));
+    s.cmd(&Command::Counts);
+    s.expect(1);
+    want.push(Reply::Counts(sat_counts));
+    // RUN_PIXELS on a graded bitstream: the encoder's spikes arrive with value 1.
+    let pixels: Vec<u8> = (0..IN as u32).map(|i| (i * 53 % 256) as u8).collect();
+    s.cmd(&Command::RunPixels {
+        pixels: pixels.clone(),
+        steps: 4,
+        seed: 99,
+        per_step: true,
+    });
+    s.expect(5);
+    let (outputs, counts) = standin_pixels(&pixels, 4, 99);
+    want.extend(outputs.into_iter().map(Reply::StepOut));
+    want.push(Reply::RunOut(counts));
+
+    let Some(device) = simulate(&s, "board-graded", true) else {
+        return;
+    };
+    assert_eq!(decode_all(&device, true), want);
+    assert!(
+        want.iter()
+            .any(|r| matches!(r, Reply::StepOut(v) if v.iter().any(|e| e.count > 1))),
+        "the check is meaningful only if counts above 1 come back"
+    );
+
+    // The host side of the same session: `Link` encodes values for this bitstream (it asked
+    // STATUS first) and refuses what does not fit before sending it.
+    let mut link = Link::new(Replay {
+        device: std::io::Cursor::new(device),
+        sent: Vec::new(),
+    });
+    assert_eq!(link.status().unwrap(), fresh_status(true));
+    let err = link.step_values(&[16; IN]).unwrap_err();
+    assert!(matches!(
+        err,
+        LinkError::ValueTooWide {
+            feature: 0,
+            value: 16,
+            bits: 4
+        }
+    ));
+    assert_eq!(
+        err.to_string(),
+        "input value 16 of feature 0 does not fit the bitstream's 4-bit input (max 15)"
+    );
+    let err = link.step_values(&[1; 3]).unwrap_err().to_string();
+    assert!(err.contains("has 20 inputs, but the host sends 3"), "{err}");
+    let outs = link.run_sample_values(&[v1.clone(), v2.clone()]).unwrap();
+    assert_eq!(outs, vec![standin_graded(&v1), standin_graded(&v2)]);
+    assert!(link.counts().is_ok());
+    // The forged commands (wide values, bitmap STEP) fail with the device's error.
+    let mut wide = v1.clone();
+    wide[13] = 16;
+    let rejected = |r: Result<Reply, LinkError>| match r {
+        Err(LinkError::Rejected { cmd, code }) => (cmd, code),
+        other => panic!("{other:?}"),
+    };
+    let r = link.transact(&Command::StepValues {
+        values: wide.clone(),
+    });
+    assert_eq!(rejected(r), (0x02, DeviceErrorCode::ValueTooWide));
+    let r = link.transact(&Command::RunValues {
+        values: wide,
+        steps: 2,
+        per_step: false,
+    });
+    let err = LinkError::Rejected {
+        cmd: 0x06,
+        code: DeviceErrorCode::ValueTooWide,
+    };
+    assert_eq!(
+        err.to_string(),
+        "device rejected command 0x06: an input value does not fit the bitstream's input width"
+    );
+    assert_eq!(rejected(r), (0x06, DeviceErrorCode::ValueTooWide));
+    let r = link.transact(&Command::Step {
+        input_size: IN,
+        events: vec![1],
+    });
+    assert_eq!(rejected(r), (0x02, DeviceErrorCode::BadLength));
+    assert_eq!(link.status().unwrap().other_errors, 3);
+    let got = link.run_values(&v1, 3, true).unwrap();
+    assert_eq!(
+        got,
+        SampleRun {
+            outputs: Some(vec![standin_graded(&v1); 3]),
+            counts: run_counts(&v1, 3)
+        }
+    );
+    let got = link.run_values(&sat, sat_steps, false).unwrap();
+    assert_eq!(got.outputs, None);
+    assert_eq!(got.counts[0], 65535);
+    assert_eq!(link.counts().unwrap(), got.counts);
+    let (outputs, counts) = standin_pixels(&pixels, 4, 99);
+    let got = link.run_pixels(&pixels, 4, 99, true).unwrap();
+    assert_eq!(
+        got,
+        SampleRun {
+            outputs: Some(outputs),
+            counts
+        }
+    );
+    assert!(link.notes().is_empty(), "{:?}", link.notes());
+    assert_eq!(link.into_inner().sent, s.bytes);
 }

@@ -222,6 +222,8 @@ fn board_top_builds(board_name: &str) {
         output_size: 12,
         in_w: 5,
         out_w: 4,
+        in_value_w: 1,
+        out_value_w: 1,
         baud: None,
     };
     let mut sources: Vec<SourceFile> = io_sources()
