@@ -372,8 +372,8 @@ fn build_for_ulx3s_25f_gives_a_bit_that_fits_and_meets_the_clock() {
 }
 
 #[test]
-fn recurrent_and_convolutional_models_build_for_icebreaker() {
-    for m in ["rleaky", "cnn"] {
+fn recurrent_convolutional_and_graded_input_models_build_for_icebreaker() {
+    for m in ["rleaky", "cnn", "graded"] {
         let model = format!("tests/fixtures/models/{m}/model.nir");
         let sample = format!("tests/fixtures/models/{m}/input.npy");
         if let Some(r) = build_model(&model, &sample, "icebreaker", "design.bin") {
