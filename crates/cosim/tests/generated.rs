@@ -14,7 +14,9 @@ use spikeloom_cosim::{
     stimulus_from_spikes, stimulus_from_values, NetlistTarget, Simulator,
 };
 use spikeloom_cyclesim::{simulate, CycleSim};
-use spikeloom_plan::testing::{big_device, random_format3_qnet, random_qnet, Rng};
+use spikeloom_plan::testing::{
+    big_device, random_delay_qnet, random_format3_qnet, random_qnet, Rng,
+};
 use spikeloom_plan::{plan, PlanConfig};
 use spikeloom_qnet::{eval, SpikeSteps};
 use spikeloom_verilog::{generate, GenOptions};
@@ -46,12 +48,18 @@ fn work(name: &str) -> PathBuf {
 
 /// Everything wrong with one seed's design, or `Ok`.
 fn check_seed(seed: u64, sim: Simulator) -> Result<(), String> {
-    check_net(seed, &random_qnet(seed), sim, "")
+    check_net(seed, &random_qnet(seed), sim, "", STEPS)
 }
 
 /// Format-3 networks (graded input, spike counts, CubaLi): everything wrong, or `Ok`.
 fn check_format3_seed(seed: u64, sim: Simulator) -> Result<(), String> {
-    check_net(seed, &random_format3_qnet(seed), sim, "f3-")
+    check_net(seed, &random_format3_qnet(seed), sim, "f3-", STEPS)
+}
+
+/// Networks with NIR Delays (delay lines, on top of format 3), over enough steps for the
+/// delays to show: everything wrong, or `Ok`.
+fn check_delay_seed(seed: u64, sim: Simulator) -> Result<(), String> {
+    check_net(seed, &random_delay_qnet(seed), sim, "dl-", 10)
 }
 
 fn check_net(
@@ -59,6 +67,7 @@ fn check_net(
     net: &spikeloom_qnet::QNet,
     sim: Simulator,
     tag: &str,
+    steps: usize,
 ) -> Result<(), String> {
     let cfg = PlanConfig {
         require_fit: false,
@@ -75,7 +84,7 @@ fn check_net(
     let density = rng.range(10, 60) as u64;
     let bits = net.input_bits;
     let max = (1i64 << bits) - 1;
-    let data: Vec<u8> = (0..STEPS * SAMPLES * net.input_size)
+    let data: Vec<u8> = (0..steps * SAMPLES * net.input_size)
         .map(|_| {
             if rng.chance(density) {
                 rng.range(1, max) as u8
@@ -84,9 +93,9 @@ fn check_net(
             }
         })
         .collect();
-    let input = SpikeSteps::graded(STEPS, SAMPLES, net.input_size, data.clone(), bits)
+    let input = SpikeSteps::graded(steps, SAMPLES, net.input_size, data.clone(), bits)
         .map_err(|e| e.to_string())?;
-    let stim = stimulus_from_values(&data, [STEPS, SAMPLES, net.input_size], bits)
+    let stim = stimulus_from_values(&data, [steps, SAMPLES, net.input_size], bits)
         .map_err(|e| e.to_string())?;
 
     let model_log = CycleSim::new(&plan)
@@ -106,7 +115,7 @@ fn check_net(
     }
 
     // fixed == RTL, independently of the cycle model.
-    let decoded = decode_log(&rtl_log, &iface, STEPS, SAMPLES).map_err(|e| e.to_string())?;
+    let decoded = decode_log(&rtl_log, &iface, steps, SAMPLES).map_err(|e| e.to_string())?;
     let golden = eval(net, &input).map_err(|e| format!("golden model: {e}"))?;
     if let Some(m) = compare_with_contract(&decoded, &golden, net.output_layer) {
         return Err(format!("{sim} differs from the integer contract: {m}"));
@@ -179,6 +188,26 @@ fn verilator_equals_cycle_model_on_format3_networks() {
     }
     let n = seeds(4);
     check_seeds_with(n, Simulator::Verilator, check_format3_seed);
+}
+
+/// NIR Delay (per-source delay lines, uniform and per-neuron delays, on dense and convolution
+/// cores): Icarus log == cycle model log, decoded RTL == `qnet::eval`. Seeds:
+/// `SPIKELOOM_COSIM_SEEDS` (default 16).
+#[test]
+fn icarus_equals_cycle_model_on_delay_networks() {
+    if !available(Simulator::Icarus) {
+        return;
+    }
+    check_seeds_with(seeds(16), Simulator::Icarus, check_delay_seed);
+}
+
+/// As above under Verilator (default 3 seeds; seed 3 is a convolution net).
+#[test]
+fn verilator_equals_cycle_model_on_delay_networks() {
+    if !available(Simulator::Verilator) {
+        return;
+    }
+    check_seeds_with(seeds(4), Simulator::Verilator, check_delay_seed);
 }
 
 /// Post-synthesis: the Yosys netlist of a generated design (with the family's cell models)

@@ -115,17 +115,21 @@ impl CycleSim {
                 return;
             }
             let n = pushes - 1;
-            let ob = self.plan.cores[l].out_buffer;
+            // the layer's buffer and every delay line of it take the pushes
+            let fed: Vec<bool> = self
+                .plan
+                .buffers
+                .iter()
+                .map(|b| b.source == QSource::Layer(l))
+                .collect();
             let bufs = &mut self.bufs;
             self.cores[l].spk_burst(n, |ev| {
-                if let Some(b) = ob {
-                    bufs[b].clock(parity, false, Some(ev), false, 0);
+                for (buf, _) in bufs.iter_mut().zip(&fed).filter(|(_, &f)| f) {
+                    buf.clock(parity, false, Some(ev), false, 0);
                 }
             });
-            for (b, buf) in self.bufs.iter_mut().enumerate() {
-                if Some(b) != ob {
-                    buf.clock(parity, false, None, false, 0);
-                }
+            for (buf, _) in self.bufs.iter_mut().zip(&fed).filter(|(_, &f)| !f) {
+                buf.clock(parity, false, None, false, 0);
             }
             n
         };
@@ -137,13 +141,22 @@ impl CycleSim {
     /// idle): one push per cycle into the input buffer, nothing logged.
     fn input_burst(&mut self, beats: &[StimCmd]) {
         let parity = self.ctrl.parity;
+        // the input buffer and the input's delay lines take the pushes
+        let fed: Vec<bool> = self
+            .plan
+            .buffers
+            .iter()
+            .map(|b| b.source == QSource::Input)
+            .collect();
         for cmd in beats {
             if let Some(Some((i, v))) = self.beat_of(*cmd) {
                 let push = ((i as usize) < self.plan.input_size).then_some((i, v));
-                self.bufs[0].clock(parity, false, push, false, 0);
+                for (buf, _) in self.bufs.iter_mut().zip(&fed).filter(|(_, &f)| f) {
+                    buf.clock(parity, false, push, false, 0);
+                }
             }
         }
-        for buf in &mut self.bufs[1..] {
+        for (buf, _) in self.bufs.iter_mut().zip(&fed).filter(|(_, &f)| !f) {
             buf.clock(parity, false, None, false, 0);
         }
         self.cycle += beats.len() as u64;
@@ -281,6 +294,8 @@ impl CycleSim {
                 QSource::Input => (c.in_clr, push_in),
                 QSource::Layer(l) => (c.start == Some(l), self.outs[l].push),
             };
+            // a delay line advances on the controller's step beat
+            let clr = if buf.is_line() { c.in_clr } else { clr };
             buf.clock(parity, clr, push, rprev, raddr);
         }
         let in_beat = if transferred {

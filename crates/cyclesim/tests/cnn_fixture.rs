@@ -77,6 +77,7 @@ fn cnn_fixture_fits_and_cycle_model_equals_eval() {
                             }
                         })
                         .collect(),
+                    line_events: Vec::new(),
                 };
                 assert_eq!(
                     tr.cycles_per_step[n][t],

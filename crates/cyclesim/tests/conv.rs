@@ -78,6 +78,7 @@ fn check_seed(seed: u64) {
                         }
                     })
                     .collect(),
+                line_events: Vec::new(),
             };
             assert_eq!(
                 tr.cycles_per_step[n][t],

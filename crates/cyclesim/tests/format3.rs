@@ -108,6 +108,7 @@ fn check_seed(seed: u64, seen: &mut Seen) {
                 prev_spikes: (0..net.layers.len())
                     .map(|li| if t == 0 { 0 } else { nz(&r.spikes[li][t - 1]) })
                     .collect(),
+                line_events: Vec::new(),
             };
             assert_eq!(
                 tr.cycles_per_step[n][t],

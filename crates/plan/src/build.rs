@@ -100,7 +100,7 @@ fn validate_layer(net: &QNet, li: usize, l: &QLayer) -> Result<(), PlanError> {
             l.weight_bits, l.decay_shift, l.weight_shift
         )));
     }
-    unsupported_features(l)?;
+    validate_delays(l)?;
     validate_fire(l)?;
     if l.bias.len() != l.size {
         return Err(invalid(
@@ -224,15 +224,36 @@ fn validate_layer(net: &QNet, li: usize, l: &QLayer) -> Result<(), PlanError> {
     Ok(())
 }
 
-/// Contract features (format 3) that the cores do not implement yet: per-source delays
-/// (NIR `Delay`). Graded input, spike counts and CubaLi read-outs are mapped.
-fn unsupported_features(l: &QLayer) -> Result<(), PlanError> {
-    if let Some(p) = l.inputs.iter().find(|p| !p.source_delay.is_empty()) {
-        return Err(PlanError::Unsupported {
-            layer: p.origin.clone(),
-            what: "a NIR Delay (per-neuron delay line)".into(),
-            hint: "remove the Delay node or simulate with --engine fixed".into(),
-        });
+/// Largest ring of a delay line (`slots x source size` events) the planner lays out; longer
+/// delays are rejected before any memory is sized (the fit check rejects most before this).
+const MAX_DELAY_EVENTS: usize = 1 << 22;
+
+/// Per-source delays (NIR `Delay`): one per source neuron, and a ring the planner can size.
+fn validate_delays(l: &QLayer) -> Result<(), PlanError> {
+    for p in l.inputs.iter().filter(|p| !p.source_delay.is_empty()) {
+        if p.source_delay.len() != p.source_size {
+            return Err(invalid(
+                l,
+                format!(
+                    "projection `{}`: {} source delays for {} source neurons",
+                    p.origin,
+                    p.source_delay.len(),
+                    p.source_size
+                ),
+            ));
+        }
+        let max = p.source_delay.iter().copied().max().unwrap_or(0) as usize;
+        let slots = max + 1 + usize::from(p.delayed);
+        if slots.saturating_mul(p.source_size.max(1)) > MAX_DELAY_EVENTS {
+            return Err(PlanError::Unsupported {
+                layer: p.origin.clone(),
+                what: format!(
+                    "a delay of {max} steps over {} source neurons ({slots} x {} events of delay line)",
+                    p.source_size, p.source_size
+                ),
+                hint: "shorten the NIR Delay or simulate with --engine fixed".into(),
+            });
+        }
     }
     Ok(())
 }
@@ -386,13 +407,23 @@ fn model_hash(net: &QNet) -> String {
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
-fn buffers(net: &QNet) -> (Vec<BufferPlan>, Vec<Option<usize>>) {
-    let delayed_reader = |src: QSource| {
+/// True when projection `p` needs a delay line (some source neuron has an extra delay).
+fn has_line(p: &spikeloom_qnet::QProjection) -> bool {
+    p.source_delay.iter().any(|&d| d > 0)
+}
+
+/// Event buffers (input, then every layer read by a projection without delay line or being the
+/// output, then one delay line per projection with per-source delays), the buffer of every
+/// layer, and the delay line of every (layer, projection).
+#[allow(clippy::type_complexity)]
+fn buffers(net: &QNet) -> (Vec<BufferPlan>, Vec<Option<usize>>, Vec<Vec<Option<usize>>>) {
+    let readers = || {
         net.layers
             .iter()
             .flat_map(|l| &l.inputs)
-            .any(|p| p.source == src && p.delayed)
+            .filter(|p| !has_line(p))
     };
+    let delayed_reader = |src: QSource| readers().any(|p| p.source == src && p.delayed);
     let banks = |src: QSource| if delayed_reader(src) { 2 } else { 1 };
     let mut bufs = vec![BufferPlan {
         source: QSource::Input,
@@ -400,15 +431,12 @@ fn buffers(net: &QNet) -> (Vec<BufferPlan>, Vec<Option<usize>>) {
         depth: net.input_size,
         banks: banks(QSource::Input),
         value_bits: net.input_bits,
+        delay: None,
     }];
     let mut of_layer = Vec::new();
     for (li, l) in net.layers.iter().enumerate() {
         let src = QSource::Layer(li);
-        let read = net
-            .layers
-            .iter()
-            .flat_map(|x| &x.inputs)
-            .any(|p| p.source == src);
+        let read = readers().any(|p| p.source == src);
         if read || li == net.output_layer {
             of_layer.push(Some(bufs.len()));
             bufs.push(BufferPlan {
@@ -417,12 +445,47 @@ fn buffers(net: &QNet) -> (Vec<BufferPlan>, Vec<Option<usize>>) {
                 depth: l.size,
                 banks: banks(src),
                 value_bits: l.fire.event_bits(),
+                delay: None,
             });
         } else {
             of_layer.push(None);
         }
     }
-    (bufs, of_layer)
+    let mut lines = Vec::new();
+    for l in &net.layers {
+        let mut of_proj = Vec::new();
+        for p in &l.inputs {
+            if !has_line(p) {
+                of_proj.push(None);
+                continue;
+            }
+            let delays: Vec<u32> = p
+                .source_delay
+                .iter()
+                .map(|&d| d + u32::from(p.delayed))
+                .collect();
+            let slots = delays.iter().copied().max().unwrap_or(0) as usize + 1;
+            let (name, value_bits) = match p.source {
+                QSource::Input => ("input".to_string(), net.input_bits),
+                QSource::Layer(s) => (net.layers[s].name.clone(), net.layers[s].fire.event_bits()),
+            };
+            of_proj.push(Some(bufs.len()));
+            bufs.push(BufferPlan {
+                source: p.source,
+                name: format!("{name} delayed for `{}`", p.origin),
+                depth: p.source_size,
+                banks: slots,
+                value_bits,
+                delay: Some(DelayLine {
+                    origin: p.origin.clone(),
+                    slots,
+                    delays,
+                }),
+            });
+        }
+        lines.push(of_proj);
+    }
+    (bufs, of_layer, lines)
 }
 
 fn build(
@@ -431,11 +494,15 @@ fn build(
     device: &Device,
     lanes_cap: usize,
 ) -> Result<Plan, PlanError> {
-    let (buffers, of_layer) = buffers(net);
+    let (buffers, of_layer, lines) = buffers(net);
     let mut used = Vec::new();
     let mut cores = Vec::new();
     for (li, l) in net.layers.iter().enumerate() {
-        cores.push(core(net, l, li, lanes_cap, cfg, &of_layer, &mut used)?);
+        let ctx = BufferMap {
+            of_layer: &of_layer,
+            lines: &lines[li],
+        };
+        cores.push(core(net, l, li, lanes_cap, cfg, &ctx, &mut used)?);
     }
     let max_depth = buffers.iter().map(|b| b.depth).max().unwrap_or(1);
     let max_size = net.layers.iter().map(|l| l.size).max().unwrap_or(1);
@@ -459,15 +526,23 @@ fn build(
     Ok(plan)
 }
 
+/// Where a core's inputs and outputs go: the buffer of every layer, the delay line (if any) of
+/// every projection of this layer.
+struct BufferMap<'a> {
+    of_layer: &'a [Option<usize>],
+    lines: &'a [Option<usize>],
+}
+
 fn core(
     net: &QNet,
     l: &QLayer,
     li: usize,
     lanes_cap: usize,
     cfg: &PlanConfig,
-    of_layer: &[Option<usize>],
+    bm: &BufferMap<'_>,
     used: &mut Vec<String>,
 ) -> Result<CorePlan, PlanError> {
+    let of_layer = bm.of_layer;
     let conv = l.inputs.iter().find_map(|p| p.conv.clone());
     let mut lanes = lanes_cap.min(l.size).max(1);
     if conv.is_some() {
@@ -479,10 +554,11 @@ fn core(
     let slots = blocks * lanes;
     let mut projections = Vec::new();
     let mut weights = Vec::new();
-    for p in &l.inputs {
-        let buffer = match p.source {
-            QSource::Input => 0,
-            QSource::Layer(s) => of_layer[s].unwrap_or(0),
+    for (pi, p) in l.inputs.iter().enumerate() {
+        let buffer = match (bm.lines[pi], p.source) {
+            (Some(line), _) => line,
+            (None, QSource::Input) => 0,
+            (None, QSource::Layer(s)) => of_layer[s].unwrap_or(0),
         };
         let word_offset = if conv.is_some() {
             weights.len()

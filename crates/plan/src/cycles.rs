@@ -15,6 +15,9 @@
 //!   1 (START) + events * (2 + taps) + 2 (end check, drain) + Σ_blocks (3 + spikes_in_block) + 1 (DONE)
 //! ```
 //! with `taps = C_out/groups * kH * kW` cycles per input event (FETCH, DEC, one cycle per tap).
+//! A projection with per-source delays (NIR `Delay`) reads its delay line: its
+//! `events_of_source` is the number of events the line holds for the step
+//! (`StepActivity::line_events`).
 
 use crate::types::{Plan, QSource};
 
@@ -29,6 +32,10 @@ pub struct StepActivity {
     pub block_spikes: Vec<Vec<usize>>,
     /// Per layer: spikes of the previous step (read by delayed projections).
     pub prev_spikes: Vec<usize>,
+    /// Events each delay line holds for this step (a projection with per-source delays
+    /// reads these), indexed like [`Plan::buffers`]; other entries are ignored, an empty
+    /// vector means no delay line.
+    pub line_events: Vec<usize>,
 }
 
 impl Plan {
@@ -41,6 +48,9 @@ impl Plan {
                 .projections
                 .iter()
                 .map(|p| match (p.source, p.delayed) {
+                    _ if self.buffers[p.buffer].delay.is_some() => {
+                        a.line_events.get(p.buffer).copied().unwrap_or(0) + 1
+                    }
                     (QSource::Input, false) => a.input_events + 1,
                     (QSource::Input, true) => a.prev_input_events + 1,
                     (QSource::Layer(s), false) => spikes(s) + 1,
@@ -66,6 +76,7 @@ impl Plan {
             prev_input_events: 0,
             block_spikes: self.cores.iter().map(|c| vec![0; c.blocks]).collect(),
             prev_spikes: vec![0; self.cores.len()],
+            line_events: Vec::new(),
         })
     }
 }

@@ -104,11 +104,24 @@ impl fmt::Display for Plan {
             core(f, i, c)?;
         }
         for (i, b) in self.buffers.iter().enumerate() {
-            writeln!(
-                f,
-                "buffer {i} `{}`: {} events x {} bank(s)",
-                b.name, b.depth, b.banks
-            )?;
+            match &b.delay {
+                None => writeln!(
+                    f,
+                    "buffer {i} `{}`: {} events x {} bank(s)",
+                    b.name, b.depth, b.banks
+                )?,
+                Some(d) => writeln!(
+                    f,
+                    "buffer {i} `{}`: delay line, {} events x {} step slots (delays {})",
+                    b.name,
+                    b.depth,
+                    d.slots,
+                    match d.uniform() {
+                        Some(u) => format!("{u} steps"),
+                        None => "per neuron, ROM".into(),
+                    }
+                )?,
+            }
         }
         writeln!(
             f,

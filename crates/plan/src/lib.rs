@@ -13,7 +13,10 @@
 //!   (one entry per neuron, P lanes, P a power of two), then the neurons are updated in blocks
 //!   of P as above; a convolution mixed with other projections in one layer is rejected;
 //! - spikes of every layer go to an event buffer with two banks (ping-pong by step parity) when a
-//!   delayed projection reads it, so recurrent edges see the previous step.
+//!   delayed projection reads it, so recurrent edges see the previous step;
+//! - a projection with per-source delays (NIR `Delay`) reads a delay line instead
+//!   (`DelayLine`, rtl-templates/core/sl_delay.v): a ring of per-step event lists its source
+//!   writes ahead into.
 
 #![deny(clippy::float_arithmetic)]
 

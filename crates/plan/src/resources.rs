@@ -6,7 +6,7 @@
 //! thumb (an adder bit = 1 LUT4, a register bit = 1 FF), within about 30% of Yosys' `stat`.
 
 use crate::interface::ubits;
-use crate::types::{CorePlan, Leak, NeuronKind, Plan};
+use crate::types::{BufferPlan, CorePlan, Leak, NeuronKind, Plan};
 use spikeloom_board::{Device, Family};
 
 /// Estimated resources of a plan.
@@ -258,6 +258,14 @@ pub(crate) fn estimate(plan: &Plan, device: &Device) -> Resources {
         total.rom_bits += r.rom_bits;
     }
     for buf in &plan.buffers {
+        if buf.delay.is_some() {
+            let r = delay_line_resources(buf, plan.ev_bits, device);
+            total.luts += r.luts;
+            total.ffs += r.ffs;
+            total.brams += r.brams;
+            total.rom_bits += r.rom_bits;
+            continue;
+        }
         total.luts += 3 * plan.ev_bits + 4;
         total.ffs += 2 * plan.ev_bits;
         // graded values / spike counts are stored beside the index
@@ -275,6 +283,48 @@ pub(crate) fn estimate(plan: &Plan, device: &Device) -> Resources {
         );
     }
     total
+}
+
+/// A delay line (sl_delay.v): `slots x depth` events (index and value) in RAM, one event count
+/// per slot in flip-flops with a write and a read multiplexer over the slots, the pipelined
+/// write (slot = current + delay mod slots, address = slot x depth + count) and, for
+/// non-uniform delays, a ROM of one delay per source neuron.
+fn delay_line_resources(buf: &BufferPlan, ev_bits: u32, device: &Device) -> Resources {
+    let mut r = Resources::default();
+    let Some(d) = &buf.delay else {
+        return r;
+    };
+    let slots = u32::try_from(d.slots).unwrap_or(u32::MAX);
+    let sw = d.slot_bits();
+    let aw = ubits(d.slots.saturating_mul(buf.depth.max(1)));
+    let value = if buf.value_bits > 1 {
+        buf.value_bits
+    } else {
+        0
+    };
+    // counts: one register per slot, cleared/incremented (a LUT per bit), read twice through
+    // a slot multiplexer (about one LUT4 per 3 inputs per bit)
+    r.ffs = r
+        .ffs
+        .saturating_add(slots.saturating_mul(ev_bits))
+        .saturating_add(2 * aw + sw + ev_bits + value + 1);
+    r.luts = r
+        .luts
+        .saturating_add(slots.saturating_mul(ev_bits))
+        .saturating_add(2 * slots.saturating_sub(1).div_ceil(2).saturating_mul(ev_bits))
+        .saturating_add(4 * aw + 3 * sw + 8);
+    add_memory(
+        &mut r,
+        device,
+        d.slots.saturating_mul(buf.depth),
+        ev_bits + value,
+        false,
+    );
+    if d.uniform().is_none() {
+        r.rom_bits += buf.depth as u64 * u64::from(sw);
+        add_memory(&mut r, device, buf.depth, sw, true);
+    }
+    r
 }
 
 /// Logic cells that `luts` estimated LUT4s occupy after packing. The LUT4 estimate counts the
@@ -323,6 +373,23 @@ pub(crate) fn check(plan: &Plan, r: &Resources, device: &Device) -> FitReport {
             "multipliers: need {} of {}; use fewer lanes or power-of-two-friendly decays (shift-add leak)",
             r.dsps, device.dsp_count
         ));
+    }
+    if !problems.is_empty() {
+        // name the delay lines, the memories a long NIR Delay adds
+        for b in &plan.buffers {
+            if let Some(d) = &b.delay {
+                let lr = delay_line_resources(b, plan.ev_bits, device);
+                problems.push(format!(
+                    "delay line of projection `{}` ({} steps x {} events): {} BRAM, ~{} LUT4, ~{} FF of the above; shorten the NIR Delay",
+                    d.origin,
+                    d.slots,
+                    b.depth,
+                    lr.brams,
+                    lr.luts,
+                    lr.ffs
+                ));
+            }
+        }
     }
     FitReport {
         fits: problems.is_empty(),

@@ -478,3 +478,40 @@ pub fn random_values(
         })
         .collect()
 }
+
+/// [`random_format3_qnet`] with NIR `Delay`s: about 60% of the projections (at least one per
+/// network) get per-source delays of 0..=`max` steps (`max` 1..=5), uniform over the sources in
+/// half of them, on top of their `delayed` flag.
+pub fn random_delay_qnet(seed: u64) -> QNet {
+    let mut net = random_format3_qnet(seed);
+    let mut rng = Rng::new(seed ^ 0xde1a_0003);
+    let n: usize = net.layers.iter().map(|l| l.inputs.len()).sum();
+    let forced = rng.range(0, n as i64 - 1) as usize;
+    let mut k = 0;
+    for l in &mut net.layers {
+        for p in &mut l.inputs {
+            if k == forced || rng.chance(60) {
+                let max = rng.range(1, 5);
+                let uniform = rng.chance(50);
+                let d0 = rng.range(1, max) as u32;
+                p.source_delay = (0..p.source_size)
+                    .map(|_| {
+                        if uniform {
+                            d0
+                        } else {
+                            rng.range(0, max) as u32
+                        }
+                    })
+                    .collect();
+                if !uniform {
+                    // at least one source really delayed
+                    let i = rng.range(0, p.source_size as i64 - 1) as usize;
+                    p.source_delay[i] = d0;
+                }
+            }
+            k += 1;
+        }
+    }
+    net.provenance.push(("delay seed".into(), seed.to_string()));
+    net
+}

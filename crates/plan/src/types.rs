@@ -102,9 +102,10 @@ pub struct ProjPlan {
     pub origin: String,
     /// Spike source.
     pub source: QSource,
-    /// Index into [`Plan::buffers`] of the event buffer it reads.
+    /// Index into [`Plan::buffers`] of the event buffer it reads (its delay line when it has
+    /// per-source delays).
     pub buffer: usize,
-    /// Reads the previous step's events (other bank).
+    /// Reads the previous step's events (other bank; for a delay line, part of its delays).
     pub delayed: bool,
     /// Number of source neurons (rows of the weight image per block).
     pub src_size: usize,
@@ -232,7 +233,36 @@ impl CorePlan {
     }
 }
 
-/// An event buffer: a list of spike indices of one source per step.
+/// A delay line (NIR `Delay`, `QProjection::source_delay`): a ring of `slots` per-step event
+/// lists of one source (sl_delay.v). When the source emits event (i, v) in step t it is written
+/// into the list of step `t + delays[i]`; in step t the consuming core reads the list of step t
+/// through the event-buffer interface, and the list is emptied at the start of step t + 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DelayLine {
+    /// NIR name of the projection whose delays it implements (for messages).
+    pub origin: String,
+    /// Lists in the ring: the largest delay + 1.
+    pub slots: usize,
+    /// Effective delay of every source index in steps: `delayed` (0 or 1) + `source_delay[i]`,
+    /// each below `slots`.
+    pub delays: Vec<u32>,
+}
+
+impl DelayLine {
+    /// The delay shared by every source index, if uniform (then no delay ROM is built).
+    pub fn uniform(&self) -> Option<u32> {
+        match self.delays.first() {
+            Some(&d) if self.delays.iter().all(|&x| x == d) => Some(d),
+            _ => None,
+        }
+    }
+    /// Width of a slot index (and of one delay ROM word).
+    pub fn slot_bits(&self) -> u32 {
+        crate::interface::ubits(self.slots.saturating_sub(1))
+    }
+}
+
+/// An event buffer: a list of spike indices of one source per step, or a delay line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BufferPlan {
     /// Source of the events.
@@ -241,11 +271,15 @@ pub struct BufferPlan {
     pub name: String,
     /// Events per bank (the source size: each index at most once per step).
     pub depth: usize,
-    /// 2 when a delayed projection reads it (ping-pong by step parity), else 1.
+    /// 2 when a delayed projection reads it (ping-pong by step parity), else 1; for a delay
+    /// line the number of slots.
     pub banks: usize,
     /// Width of the value stored with each index (1: binary spikes, nothing stored; more:
     /// graded input values or spike counts, stored beside the index).
     pub value_bits: u32,
+    /// `Some` for a delay line of one projection (its `banks` is then the slot count and
+    /// the projection reads it as the current step's list); `None` for a plain buffer.
+    pub delay: Option<DelayLine>,
 }
 
 /// The complete hardware plan.
@@ -264,7 +298,8 @@ pub struct Plan {
     pub provenance: Vec<(String, String)>,
     /// One core per layer, in QNet order.
     pub cores: Vec<CorePlan>,
-    /// Event buffers; `buffers[0]` is the input buffer.
+    /// Event buffers; `buffers[0]` is the input buffer; delay lines come after the layers'
+    /// buffers.
     pub buffers: Vec<BufferPlan>,
     /// Index into `buffers` of the output layer's buffer.
     pub output_buffer: usize,

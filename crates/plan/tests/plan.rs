@@ -202,7 +202,7 @@ fn conv_layers_map_to_conv_cores_and_bad_ones_are_rejected() {
 }
 
 #[test]
-fn format3_features_map_and_delays_are_rejected_by_name() {
+fn format3_features_and_delays_map_by_name() {
     let cfg = PlanConfig {
         require_fit: false,
         ..PlanConfig::default()
@@ -259,14 +259,40 @@ fn format3_features_map_and_delays_are_rejected_by_name() {
     assert_eq!(p.cores[0].kind, spikeloom_plan::NeuronKind::CubaLi);
     assert_eq!(p.cores[0].current_bits, 12);
 
-    // NIR Delay: rejected, naming the projection
+    // NIR Delay: a delay line of 1 + max delay slots that the projection reads
     let mut d = dense("d", 8, 4, 3);
-    d.layers[0].inputs[0].source_delay = vec![1; 8];
-    let err = plan(&d, &cfg, &up5k()).unwrap_err();
-    assert!(matches!(err, PlanError::Unsupported { .. }), "{err:?}");
+    d.layers[0].inputs[0].source_delay = vec![0, 1, 2, 0, 0, 0, 0, 0];
+    let p = plan(&d, &cfg, &up5k()).expect("Delay plans");
+    let line = p.cores[0].projections[0].buffer;
+    let dl = p.buffers[line].delay.as_ref().expect("a delay line");
+    assert_eq!((dl.slots, dl.uniform()), (3, None));
+    assert_eq!(dl.delays, [0, 1, 2, 0, 0, 0, 0, 0]);
+    assert_eq!(p.buffers[line].depth, 8);
+    // all-zero delays need no line
+    d.layers[0].inputs[0].source_delay = vec![0; 8];
+    let p = plan(&d, &cfg, &up5k()).expect("zero delays plan");
+    assert!(p.buffers.iter().all(|b| b.delay.is_none()));
+    // a delay too long for the device: the fit check names the projection
+    d.layers[0].inputs[0].source_delay = vec![4000; 8];
+    let fit = PlanConfig {
+        require_fit: true,
+        ..cfg.clone()
+    };
+    let err = plan(&d, &fit, &up5k()).unwrap_err();
+    assert!(matches!(err, PlanError::DoesNotFit { .. }), "{err:?}");
     let text = err.to_string();
     assert!(
-        text.contains(&d.layers[0].inputs[0].origin) && text.contains("Delay"),
+        text.contains(&format!(
+            "delay line of projection `{}`",
+            d.layers[0].inputs[0].origin
+        )),
         "{text}"
+    );
+    // a wrong number of delays is an invalid net, naming the projection
+    d.layers[0].inputs[0].source_delay = vec![1; 3];
+    let err = plan(&d, &cfg, &up5k()).unwrap_err().to_string();
+    assert!(
+        err.contains("3 source delays for 8 source neurons"),
+        "{err}"
     );
 }

@@ -37,8 +37,22 @@ pub(crate) fn mem_name(core: &CorePlan, what: &str) -> String {
     format!("{}_{what}.hex", core.ident)
 }
 
+/// File name of a delay line's per-source delay ROM (buffer `b`).
+pub(crate) fn delay_mem_name(b: usize) -> String {
+    format!("b{b}_delays.hex")
+}
+
 pub(crate) fn memory_files(plan: &Plan) -> Vec<SourceFile> {
     let mut files = Vec::new();
+    for (b, buf) in plan.buffers.iter().enumerate() {
+        if let Some(d) = buf.delay.as_ref().filter(|d| d.uniform().is_none()) {
+            let v: Vec<i64> = d.delays.iter().map(|&x| i64::from(x)).collect();
+            files.push(SourceFile {
+                path: delay_mem_name(b),
+                contents: pack_words(&v, 1, d.slot_bits()),
+            });
+        }
+    }
     for core in &plan.cores {
         let w: Vec<i64> = core.weights.iter().map(|&x| i64::from(x)).collect();
         files.push(SourceFile {

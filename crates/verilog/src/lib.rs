@@ -66,7 +66,12 @@ pub fn generate(plan: &Plan, opts: &GenOptions) -> Bundle {
         path: "spikeloom_top.v".into(),
         contents: top::emit(plan, opts),
     }];
+    let delay_lines = plan.buffers.iter().any(|b| b.delay.is_some());
     for (name, text) in templates::TEMPLATES {
+        if *name == "sl_delay.v" && !delay_lines {
+            // only designs with a NIR Delay use it (others stay byte-identical)
+            continue;
+        }
         files.push(SourceFile {
             path: (*name).into(),
             contents: (*text).into(),

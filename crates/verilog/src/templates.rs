@@ -15,6 +15,10 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../rtl-templates/core/sl_evbuf.v"),
     ),
     (
+        "sl_delay.v",
+        include_str!("../../../rtl-templates/core/sl_delay.v"),
+    ),
+    (
         "sl_param.v",
         include_str!("../../../rtl-templates/core/sl_param.v"),
     ),

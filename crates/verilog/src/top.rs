@@ -1,7 +1,7 @@
 //! Emits `spikeloom_top.v`: the controller, one event buffer per spike source and one core per
 //! layer, wired by name. Readable by design: one banner comment per block.
 
-use crate::hex::mem_name;
+use crate::hex::{delay_mem_name, mem_name};
 use crate::GenOptions;
 use spikeloom_plan::{reset_code, CorePlan, Leak, Param, Plan, QFire, Rounding};
 
@@ -37,7 +37,12 @@ fn header(plan: &Plan) -> String {
         let clean = |t: &str| t.replace(['\n', '\r'], " ");
         let _ = writeln!(s, "// provenance: {} = {}", clean(k), clean(v));
     }
-    let _ = writeln!(s, "// Modules: rtl-templates/ (sl_ctrl, sl_evbuf, sl_core, sl_conv, sl_neuron, sl_param, sl_rom, sl_ram).");
+    let delay = if plan.buffers.iter().any(|b| b.delay.is_some()) {
+        ", sl_delay"
+    } else {
+        ""
+    };
+    let _ = writeln!(s, "// Modules: rtl-templates/ (sl_ctrl, sl_evbuf{delay}, sl_core, sl_conv, sl_neuron, sl_param, sl_rom, sl_ram).");
     s
 }
 
@@ -142,11 +147,11 @@ fn buffer_decl(plan: &Plan, ev: u32) -> String {
     s
 }
 
-fn buffers(plan: &Plan, ev: u32) -> String {
+fn buffers(plan: &Plan, ev: u32, opts: &GenOptions) -> String {
     let mut s = String::from("\n    // ---- event buffers (one per spike source; 2 banks when read by a delayed projection) ----\n");
     for (b, buf) in plan.buffers.iter().enumerate() {
         let vb = buf.value_bits.max(1);
-        let (push, idx, clr, val) = match buf.source {
+        let (push, idx, mut clr, val) = match buf.source {
             spikeloom_plan::QSource::Input => (
                 "in_push".to_string(),
                 "in_index".to_string(),
@@ -163,6 +168,38 @@ fn buffers(plan: &Plan, ev: u32) -> String {
                 )
             }
         };
+        if let Some(d) = &buf.delay {
+            // a delay line advances with the controller's step beat (BEGIN)
+            clr = "in_clr".into();
+            let sw = d.slot_bits();
+            let aw = ubits((d.slots - 1) * buf.depth + (1usize << ev))
+                .max(sw + 1)
+                .max(ev + 1);
+            let (rom, k, file) = match d.uniform() {
+                Some(u) => (0, lit(sw, i64::from(u)), String::new()),
+                None => (
+                    1,
+                    lit(sw, 0),
+                    format!("{}{}", opts.mem_prefix, delay_mem_name(b)),
+                ),
+            };
+            let _ = write!(
+                s,
+                "    // buffer {b}: delay line of projection `{origin}`: spikes of `{name}`, {depth} x {slots} step slots
+    sl_delay #(.EV_W({ev}), .DEPTH({depth}), .SLOTS({slots}), .SW({sw}), .AW({aw}), .VB({vb}),
+        .D_ROM({rom}), .D_K({k}), .D_FILE(\"{file}\")) u_buf{b} (
+        .clk(clk), .rst(rst), .step({clr}),
+        .push({push}), .push_idx({idx}), .push_val({val}), .rd_addr(ev_raddr), .rd_data(b{b}_rdata),
+        .rd_val(b{b}_rval), .cnt_cur(b{b}_cnt_cur), .cnt_prev(b{b}_cnt_prev)
+    );
+",
+                origin = d.origin,
+                name = buf.name,
+                depth = buf.depth,
+                slots = d.slots,
+            );
+            continue;
+        }
         let _ = write!(
             s,
             "    // buffer {b}: spikes of `{name}` ({depth} x {banks} bank(s))
@@ -548,7 +585,7 @@ pub(crate) fn emit(plan: &Plan, opts: &GenOptions) -> String {
         s.push_str(&core_decl(c, ev));
     }
     s.push_str(&ctrl(plan, ev));
-    s.push_str(&buffers(plan, ev));
+    s.push_str(&buffers(plan, ev, opts));
     for l in 0..plan.cores.len() {
         s.push_str(&core(plan, l, ev, opts));
     }

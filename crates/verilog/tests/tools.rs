@@ -21,9 +21,13 @@ fn tool(name: &str) -> Option<PathBuf> {
 
 /// Seeds >= CONV draw a convolution network (`testing::random_conv_qnet(seed - CONV)`).
 const CONV: u64 = 1000;
+/// Seeds >= DELAY draw a network with NIR Delays (`testing::random_delay_qnet(seed - DELAY)`).
+const DELAY: u64 = 2000;
 
 fn design(seed: u64, lanes: Option<usize>) -> (Plan, Bundle) {
-    let net = if seed >= CONV {
+    let net = if seed >= DELAY {
+        testing::random_delay_qnet(seed - DELAY)
+    } else if seed >= CONV {
         testing::random_conv_qnet(seed - CONV)
     } else {
         testing::random_qnet(seed)
@@ -59,7 +63,7 @@ fn verilator_lint_is_clean() {
     let Some(verilator) = tool("verilator") else {
         return;
     };
-    for seed in (0..16u64).chain(CONV..CONV + 16) {
+    for seed in (0..16u64).chain(CONV..CONV + 16).chain(DELAY..DELAY + 16) {
         let (_, b) = design(
             seed,
             [None, Some(1), Some(3), Some(4)]
@@ -118,6 +122,11 @@ fn yosys_synth_ecp5() {
 fn yosys_synth_conv_ice40_and_ecp5() {
     synth("ice40", CONV + 1);
     synth("ecp5", CONV + 5);
+}
+
+#[test]
+fn yosys_synth_delay_lines_ice40() {
+    synth("ice40", DELAY + 1);
 }
 
 #[test]
