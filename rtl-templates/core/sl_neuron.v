@@ -8,9 +8,11 @@
 // cycle after `ld`. The caller drives `acc` in the `ld` cycle with the value the accumulator
 // will hold in the update cycle, so the result is the same integer and no cycle is added.
 // Spike counts (CNT > 0, QFire::Count): U = sat(dec(U, beta) + drive), then a restoring division
-// over CNT stages gives n = min(max(floor(U / theta), 0), 2^CNT - 1) and U - n * theta in one
-// pass (theta > 0: a negative U never passes a stage; a U beyond the range sets every bit,
-// which is the saturated count); FLOOR = 1 then clamps U at -theta. The division sits in stage 2.
+// in radix 8 (ceil(CNT / 3) subtraction levels, all multiples of theta compared at once) gives
+// n = min(max(floor(U / theta), 0), 2^CNT - 1) and U - n * theta in one pass (theta > 0: a
+// negative U passes nothing; a U beyond the range passes everything, the saturated count);
+// FLOOR = 1 then clamps U at -theta. The division sits in stage 2, no extra cycle: a 3-bit count
+// core closes at ~19 MHz on the UP5K (one subtraction level after `sat`).
 // Rust twin: spikeloom-cyclesim `neuron::update`.
 `default_nettype none
 
@@ -158,33 +160,74 @@ module sl_neuron #(
         else u2 = s ? vr_x : (u1 + (u1 - vr_x));
     end
 
-    wire signed [W-1:0] u_fin;
+    wire signed [SB-1:0] u_out;
     generate
         if (CNT > 0) begin : g_count
-            // restoring division of u1 by theta, most significant count bit first
-            reg signed [W-1:0] rem;
-            reg [SPW-1:0] n;
-            integer b;
-            always @* begin
-                rem = u1;
-                n = {SPW{1'b0}};
-                for (b = CNT - 1; b >= 0; b = b - 1) begin
-                    if (rem >= (th_x <<< b)) begin
-                        rem = rem - (th_x <<< b);
-                        n[b] = 1'b1;
-                    end
-                end
-                if (FLOOR != 0 && rem < -th_x) rem = -th_x;
+            // Restoring division of U = u1 by theta in radix 8: the count bits are taken in
+            // groups of up to 3 (the top group holds CNT - 3 * (NG - 1) bits), and each group
+            // compares the remainder with all its multiples k * theta << lo (k = 1 .. 2^gw - 1)
+            // at once: one subtraction deep instead of one per bit. theta > 0 makes the passing
+            // multiples a thermometer code, so the group digit is its largest passing k and the
+            // new remainder that difference: the same greedy digits, count and remainder as the
+            // bit-serial restoring division (`neuron::divide` in the Rust twin).
+            // Widths: U fits SB bits, k * theta << lo < 2^(PW - 1 + CNT), so DW bits hold every
+            // difference; the multiples of theta are built from the parameter, beside `sat`.
+            localparam integer DW = ((SB > PW + CNT) ? SB : PW + CNT) + 1;
+            localparam integer NG = (CNT + 2) / 3;
+            wire signed [DW-1:0] uu = {{(DW - SB){u1[SB-1]}}, u1[SB-1:0]};
+            wire signed [DW-1:0] th_d = {{(DW - PW){theta[PW-1]}}, theta};
+            // theta * k for k = 0 .. 7 (word k at k * DW), by shift and add
+            wire [8*DW-1:0] mul;
+            genvar gk;
+            for (gk = 0; gk < 8; gk = gk + 1) begin : g_mul
+                localparam [2:0] KB = gk;
+                assign mul[gk*DW +: DW] = (KB[0] ? th_d : {DW{1'b0}})
+                    + (KB[1] ? (th_d <<< 1) : {DW{1'b0}}) + (KB[2] ? (th_d <<< 2) : {DW{1'b0}});
             end
-            assign u_fin = rem;
+            reg signed [DW-1:0] rem, sel, d;
+            reg [7:0] pass;  // pass[k]: rem >= k * theta << lo (pass[0] = 1)
+            reg [8*DW-1:0] dk;  // rem - k * theta << lo at k * DW
+            reg [SPW-1:0] n;
+            integer gi, lo, gw, k;
+            always @* begin
+                rem = uu;
+                n = {SPW{1'b0}};
+                for (gi = NG - 1; gi >= 0; gi = gi - 1) begin
+                    lo = 3 * gi;
+                    gw = (gi == NG - 1) ? CNT - 3 * gi : 3;
+                    pass = 8'd1;
+                    dk = {(8 * DW){1'b0}};
+                    for (k = 1; k < 8; k = k + 1) begin
+                        d = rem - ($signed(mul[k*DW +: DW]) <<< lo);
+                        dk[k*DW +: DW] = d;
+                        pass[k] = (k < (1 << gw)) && !d[DW-1];
+                    end
+                    // one-hot pick of the largest passing k (pass is a thermometer code)
+                    sel = pass[1] ? {DW{1'b0}} : rem;
+                    for (k = 1; k < 8; k = k + 1)
+                        if (pass[k] && (k == 7 || !pass[(k + 1) % 8])) begin
+                            sel = sel | dk[k*DW +: DW];
+                            if (gw > 0) n[lo] = n[lo] | k[0];
+                            if (gw > 1) n[lo + 1] = n[lo + 1] | k[1];
+                            if (gw > 2) n[lo + 2] = n[lo + 2] | k[2];
+                        end
+                    rem = sel;
+                end
+            end
+            // Sinabs' floor: the remainder drops below -theta only with no spike (n > 0 leaves
+            // it >= 0), i.e. when U < -theta, decided on U beside the division.
+            wire signed [DW-1:0] u_th = uu + th_d;
+            wire signed [DW-1:0] rem_fin = (FLOOR != 0 && u_th[DW-1]) ? -th_d : rem;
+            assign u_out = rem_fin[SB-1:0];
             assign spike = n;
         end else begin : g_single
-            assign u_fin = sat(u2, SMIN, SMAX);
+            wire signed [W-1:0] u_fin = sat(u2, SMIN, SMAX);
+            assign u_out = u_fin[SB-1:0];
             assign spike = s;
         end
     endgenerate
     /* verilator lint_on UNUSEDSIGNAL */
-    assign u_next = u_fin[SB-1:0];
+    assign u_next = u_out;
     assign i_next = (CUR != 0) ? i_new[CB-1:0] : {CB{1'b0}};
 endmodule
 

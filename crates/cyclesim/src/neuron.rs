@@ -45,15 +45,26 @@ fn sat(x: i64, bits: u32) -> i64 {
     x.clamp(-hi - 1, hi)
 }
 
-/// Restoring division of `u` by `theta > 0` over `bits` stages, most significant first (the
-/// RTL's loop): the count `n` (saturated at `2^bits - 1`: an out-of-range `u` passes every
-/// stage) and the remainder `u - n * theta`; a negative `u` passes none.
+/// Restoring division of `u` by `theta > 0` for a `bits`-bit count, in the RTL's radix-8 form:
+/// the count bits are taken in groups of up to 3 from the top (the top group holds
+/// `bits - 3 * (groups - 1)`), and each group takes the largest digit `k < 2^width` with
+/// `k * theta << lo <= rem` (the RTL compares all multiples at once). Returns the count `n`
+/// (saturated at `2^bits - 1`: an out-of-range `u` passes every group) and the remainder
+/// `u - n * theta`; a negative `u` passes nothing. The same digits as the bit-serial restoring
+/// division, i.e. `min(max(floor(u / theta), 0), 2^bits - 1)` (checked in the tests below).
 fn divide(u: i64, theta: i64, bits: u32) -> (i64, u32) {
     let (mut rem, mut n) = (u, 0u32);
-    for b in (0..bits).rev() {
-        if rem >= theta << b {
-            rem -= theta << b;
-            n |= 1 << b;
+    let groups = bits.div_ceil(3);
+    for g in (0..groups).rev() {
+        let lo = 3 * g;
+        let width = if g + 1 == groups { bits - lo } else { 3 };
+        // largest passing multiple (the passes form a thermometer code since theta > 0)
+        if let Some(k) = (1..1i64 << width)
+            .rev()
+            .find(|k| rem - ((k * theta) << lo) >= 0)
+        {
+            rem -= (k * theta) << lo;
+            n |= (k as u32) << lo;
         }
     }
     (rem, n)
@@ -110,4 +121,45 @@ pub fn update(core: &CorePlan, acc: i64, u: i64, i: i64, p: &LaneParams) -> (i64
         u1 + (u1 - p.v_reset)
     };
     (sat(u2, core.state_bits), i_out, u32::from(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::divide;
+
+    /// Independent reference: floor division clamped to the count range (the contract's
+    /// `count_fire`), in i128.
+    fn reference(u: i64, theta: i64, bits: u32) -> (i64, u32) {
+        let max = (1i128 << bits) - 1;
+        let n = i128::from(u).div_euclid(i128::from(theta)).clamp(0, max);
+        ((i128::from(u) - n * i128::from(theta)) as i64, n as u32)
+    }
+
+    #[test]
+    fn radix8_division_is_the_clamped_floor_division() {
+        for bits in 1..=8 {
+            for theta in [1i64, 2, 3, 5, 7, 13, 100, 544, 1023] {
+                let top = (1i64 << bits) * theta + 3 * theta;
+                for u in
+                    (-3 * theta - 5..=top).step_by(usize::try_from((theta / 7).max(1)).unwrap())
+                {
+                    assert_eq!(
+                        divide(u, theta, bits),
+                        reference(u, theta, bits),
+                        "u {u} theta {theta} bits {bits}"
+                    );
+                }
+                // every digit boundary k * theta (+-1) and the extremes of a 16-bit membrane
+                let edges = (-2..=(1i64 << bits) + 1)
+                    .flat_map(|k| [k * theta - 1, k * theta, k * theta + 1]);
+                for u in edges.chain([-32768, -1, 0, 32767]) {
+                    assert_eq!(
+                        divide(u, theta, bits),
+                        reference(u, theta, bits),
+                        "u {u} theta {theta} bits {bits}"
+                    );
+                }
+            }
+        }
+    }
 }
