@@ -4,7 +4,7 @@
 mod common;
 
 use spikeloom_cyclesim::simulate;
-use spikeloom_plan::{plan, testing, PlanConfig, StepActivity};
+use spikeloom_plan::{plan, testing, PlanConfig};
 
 const STEPS: usize = 7;
 const SAMPLES: usize = 2;
@@ -30,29 +30,15 @@ fn check_seed(seed: u64) {
         let r = common::reference(&net, sample);
         for (li, layer) in net.layers.iter().enumerate() {
             for t in 0..STEPS {
-                let at = (t * SAMPLES + n) * layer.size;
                 let ctx = format!("seed {seed} sample {n} layer {li} step {t}\n{p}");
-                let mem: Vec<i64> = tr.membranes[li][at..at + layer.size]
-                    .iter()
-                    .map(|&v| i64::from(v))
-                    .collect();
-                assert_eq!(mem, r.membranes[li][t], "membrane vs reference, {ctx}");
-                assert_eq!(
-                    &tr.spikes[li][at..at + layer.size],
-                    &r.spikes[li][t][..],
-                    "spikes vs reference, {ctx}"
-                );
-                let g = &golden.layers[li];
-                assert_eq!(
-                    &tr.spikes[li][at..at + layer.size],
-                    &g.spikes[at..at + layer.size],
-                    "spikes vs qnet::eval, {ctx}"
-                );
-                assert_eq!(
-                    &tr.membranes[li][at..at + layer.size],
-                    &g.membrane[at..at + layer.size],
-                    "membrane vs qnet::eval, {ctx}"
-                );
+                let row = common::Row {
+                    layer: li,
+                    step: t,
+                    at: (t * SAMPLES + n) * layer.size,
+                    size: layer.size,
+                    ctx: &ctx,
+                };
+                common::assert_row(&tr, &golden, Some(&r), &row);
             }
         }
         // output stream == output layer spikes (ascending)
@@ -72,35 +58,7 @@ fn check_seed(seed: u64) {
         }
         // cycle formula
         for t in 0..STEPS {
-            let act = StepActivity {
-                input_events: sample[t].iter().filter(|&&s| s == 1).count(),
-                prev_input_events: if t == 0 {
-                    0
-                } else {
-                    sample[t - 1].iter().filter(|&&s| s == 1).count()
-                },
-                block_spikes: p
-                    .cores
-                    .iter()
-                    .enumerate()
-                    .map(|(li, c)| {
-                        r.spikes[li][t]
-                            .chunks(c.lanes)
-                            .map(|b| b.iter().filter(|&&s| s == 1).count())
-                            .collect()
-                    })
-                    .collect(),
-                prev_spikes: (0..net.layers.len())
-                    .map(|li| {
-                        if t == 0 {
-                            0
-                        } else {
-                            r.spikes[li][t - 1].iter().filter(|&&s| s == 1).count()
-                        }
-                    })
-                    .collect(),
-                line_events: Vec::new(),
-            };
+            let act = common::activity(&p, sample, |li, t| &r.spikes[li][t][..], t, Vec::new());
             assert_eq!(
                 tr.cycles_per_step[n][t],
                 p.step_cycles(&act),
@@ -112,10 +70,7 @@ fn check_seed(seed: u64) {
 
 #[test]
 fn cycle_model_matches_contract_on_random_nets() {
-    let count: u64 = std::env::var("SPIKELOOM_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(400);
+    let count = common::cases(400);
     for seed in 0..count {
         check_seed(seed);
     }

@@ -7,7 +7,7 @@
 mod common;
 
 use spikeloom_cyclesim::{simulate, CycleSim};
-use spikeloom_plan::{plan, testing, PlanConfig, QSource, StepActivity};
+use spikeloom_plan::{plan, testing, PlanConfig, QSource};
 
 const STEPS: usize = 9;
 const SAMPLES: usize = 2;
@@ -68,7 +68,6 @@ fn check_seed(seed: u64, lines_seen: &mut usize, nonuniform: &mut usize) {
         );
     }
     // cycles per step
-    let nz = |v: &[u8]| v.iter().filter(|&&s| s != 0).count();
     for (n, sample) in samples.iter().enumerate() {
         let spikes = |li: usize, t: usize| {
             let size = net.layers[li].size;
@@ -94,20 +93,7 @@ fn check_seed(seed: u64, lines_seen: &mut usize, nonuniform: &mut usize) {
                     })
                     .count();
             }
-            let act = StepActivity {
-                input_events: nz(&sample[t]),
-                prev_input_events: if t == 0 { 0 } else { nz(&sample[t - 1]) },
-                block_spikes: p
-                    .cores
-                    .iter()
-                    .enumerate()
-                    .map(|(li, c)| spikes(li, t).chunks(c.lanes).map(nz).collect())
-                    .collect(),
-                prev_spikes: (0..net.layers.len())
-                    .map(|li| if t == 0 { 0 } else { nz(spikes(li, t - 1)) })
-                    .collect(),
-                line_events,
-            };
+            let act = common::activity(&p, sample, spikes, t, line_events);
             assert_eq!(
                 tr.cycles_per_step[n][t],
                 p.step_cycles(&act),
@@ -119,10 +105,7 @@ fn check_seed(seed: u64, lines_seen: &mut usize, nonuniform: &mut usize) {
 
 #[test]
 fn delay_lines_match_the_contract() {
-    let count: u64 = std::env::var("SPIKELOOM_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
+    let count = common::cases(200);
     let (mut lines, mut nonuniform) = (0, 0);
     for seed in 0..count {
         check_seed(seed, &mut lines, &mut nonuniform);

@@ -6,7 +6,7 @@
 mod common;
 
 use spikeloom_cyclesim::{simulate, CycleSim, LogLine};
-use spikeloom_plan::{plan, testing, NeuronKind, PlanConfig, StepActivity};
+use spikeloom_plan::{plan, testing, NeuronKind, PlanConfig};
 use spikeloom_qnet::QFire;
 
 const STEPS: usize = 6;
@@ -52,29 +52,15 @@ fn check_seed(seed: u64, seen: &mut Seen) {
         let r = common::reference(&common::densified(&net), sample);
         for (li, layer) in net.layers.iter().enumerate() {
             for t in 0..STEPS {
-                let at = (t * SAMPLES + n) * layer.size;
                 let ctx = format!("seed {seed} sample {n} layer {li} step {t}\n{p}");
-                let mem: Vec<i64> = tr.membranes[li][at..at + layer.size]
-                    .iter()
-                    .map(|&v| i64::from(v))
-                    .collect();
-                assert_eq!(mem, r.membranes[li][t], "membrane vs reference, {ctx}");
-                assert_eq!(
-                    &tr.spikes[li][at..at + layer.size],
-                    &r.spikes[li][t][..],
-                    "spikes vs reference, {ctx}"
-                );
-                let g = &golden.layers[li];
-                assert_eq!(
-                    &tr.spikes[li][at..at + layer.size],
-                    &g.spikes[at..at + layer.size],
-                    "spikes vs qnet::eval, {ctx}"
-                );
-                assert_eq!(
-                    &tr.membranes[li][at..at + layer.size],
-                    &g.membrane[at..at + layer.size],
-                    "membrane vs qnet::eval, {ctx}"
-                );
+                let row = common::Row {
+                    layer: li,
+                    step: t,
+                    at: (t * SAMPLES + n) * layer.size,
+                    size: layer.size,
+                    ctx: &ctx,
+                };
+                common::assert_row(&tr, &golden, Some(&r), &row);
                 if !layer.fire.is_single() {
                     seen.counts_above_one += r.spikes[li][t].iter().filter(|&&s| s > 1).count();
                 }
@@ -94,22 +80,8 @@ fn check_seed(seed: u64, seen: &mut Seen) {
                 "seed {seed} output stream step {t}"
             );
         }
-        let nz = |v: &[u8]| v.iter().filter(|&&s| s != 0).count();
         for t in 0..STEPS {
-            let act = StepActivity {
-                input_events: nz(&sample[t]),
-                prev_input_events: if t == 0 { 0 } else { nz(&sample[t - 1]) },
-                block_spikes: p
-                    .cores
-                    .iter()
-                    .enumerate()
-                    .map(|(li, c)| r.spikes[li][t].chunks(c.lanes).map(nz).collect())
-                    .collect(),
-                prev_spikes: (0..net.layers.len())
-                    .map(|li| if t == 0 { 0 } else { nz(&r.spikes[li][t - 1]) })
-                    .collect(),
-                line_events: Vec::new(),
-            };
+            let act = common::activity(&p, sample, |li, t| &r.spikes[li][t][..], t, Vec::new());
             assert_eq!(
                 tr.cycles_per_step[n][t],
                 p.step_cycles(&act),
@@ -121,10 +93,7 @@ fn check_seed(seed: u64, seen: &mut Seen) {
 
 #[test]
 fn graded_input_counts_and_cubali_match_the_contract() {
-    let count: u64 = std::env::var("SPIKELOOM_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
+    let count = common::cases(300);
     let mut seen = Seen::default();
     for seed in 0..count {
         check_seed(seed, &mut seen);

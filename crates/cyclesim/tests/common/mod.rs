@@ -287,3 +287,85 @@ pub fn densified(net: &QNet) -> QNet {
     }
     d
 }
+
+/// Number of random cases: `SPIKELOOM_PROPTEST_CASES`, else `default`.
+pub fn cases(default: u64) -> u64 {
+    std::env::var("SPIKELOOM_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Where one (sample, layer, step) row sits in the `[T][N][size]` traces.
+pub struct Row<'a> {
+    /// Layer index.
+    pub layer: usize,
+    /// Step.
+    pub step: usize,
+    /// Offset of the row.
+    pub at: usize,
+    /// Neurons in the layer.
+    pub size: usize,
+    /// Message prefix naming seed, sample, layer and step.
+    pub ctx: &'a str,
+}
+
+/// The cycle model's row equals the golden evaluator's and, if given, the reference's.
+pub fn assert_row(
+    tr: &spikeloom_cyclesim::CycleTrace,
+    golden: &spikeloom_qnet::QTrace,
+    reference: Option<&RefOut>,
+    row: &Row<'_>,
+) {
+    let (li, t, span) = (row.layer, row.step, row.at..row.at + row.size);
+    let ctx = row.ctx;
+    if let Some(r) = reference {
+        let mem: Vec<i64> = tr.membranes[li][span.clone()]
+            .iter()
+            .map(|&v| i64::from(v))
+            .collect();
+        assert_eq!(mem, r.membranes[li][t], "membrane vs reference, {ctx}");
+        assert_eq!(
+            &tr.spikes[li][span.clone()],
+            &r.spikes[li][t][..],
+            "spikes vs reference, {ctx}"
+        );
+    }
+    let g = &golden.layers[li];
+    assert_eq!(
+        &tr.spikes[li][span.clone()],
+        &g.spikes[span.clone()],
+        "spikes vs qnet::eval, {ctx}"
+    );
+    assert_eq!(
+        &tr.membranes[li][span.clone()],
+        &g.membrane[span],
+        "membrane vs qnet::eval, {ctx}"
+    );
+}
+
+/// The activity `Plan::step_cycles` needs for step `t`: events are non-zero values of the
+/// sample (`[T][F]`) and of `spikes(layer, step)`; `line_events` per buffer (delay lines).
+pub fn activity<'s>(
+    p: &spikeloom_plan::Plan,
+    sample: &[Vec<u8>],
+    spikes: impl Fn(usize, usize) -> &'s [u8],
+    t: usize,
+    line_events: Vec<usize>,
+) -> spikeloom_plan::StepActivity {
+    let nz = |v: &[u8]| v.iter().filter(|&&s| s != 0).count();
+    spikeloom_plan::StepActivity {
+        input_events: nz(&sample[t]),
+        prev_input_events: if t == 0 { 0 } else { nz(&sample[t - 1]) },
+        block_spikes: p
+            .cores
+            .iter()
+            .enumerate()
+            .map(|(li, c)| spikes(li, t).chunks(c.lanes).map(nz).collect())
+            .collect(),
+        prev_spikes: (0..p.cores.len())
+            .map(|li| if t == 0 { 0 } else { nz(spikes(li, t - 1)) })
+            .collect(),
+        line_events,
+    }
+}
