@@ -419,6 +419,26 @@ fn link_failure(m: &Manifest) -> impl Fn(LinkError) -> CliError + '_ {
     }
 }
 
+/// Checks the device against the design and that it speaks at least protocol `version`;
+/// `missing` says what an older device lacks and what to do.
+fn require_protocol<T: Read + Write>(
+    link: &mut Link<T>,
+    m: &Manifest,
+    qnet: &QNet,
+    version: u8,
+    missing: &str,
+) -> Result<(), CliError> {
+    let status = link.status().map_err(link_failure(m))?;
+    check_status(&status, m, qnet)?;
+    if status.version < version {
+        return Err(CliError::failure(anyhow!(
+            "the board speaks host protocol version {}, which has {missing}",
+            status.version
+        )));
+    }
+    Ok(())
+}
+
 /// Check the device, then run every pixel sample with RUN_PIXELS.
 pub fn run_pixels_on_link<T: Read + Write>(
     link: &mut Link<T>,
@@ -429,15 +449,7 @@ pub fn run_pixels_on_link<T: Read + Write>(
     progress: &mut dyn FnMut(usize),
 ) -> Result<PixelBoardRun, CliError> {
     let fail = link_failure(m);
-    let status = link.status().map_err(&fail)?;
-    check_status(&status, m, qnet)?;
-    if status.version < 2 {
-        return Err(CliError::failure(anyhow!(
-            "the board speaks host protocol version {}, which has no on-chip encoder (RUN_PIXELS \
-             needs version 2); rebuild and reprogram the bitstream, or send spikes with --input",
-            status.version
-        )));
-    }
+    require_protocol(link, m, qnet, 2, "no on-chip encoder (RUN_PIXELS needs version 2); rebuild and reprogram the bitstream, or send spikes with --input")?;
     run_on_chip(m, px, opts, progress, |n, row| {
         link.run_pixels(row, opts.steps, sample_seed(opts.seed, n), opts.per_step)
             .map_err(&fail)
@@ -454,15 +466,7 @@ pub fn run_values_on_link<T: Read + Write>(
     progress: &mut dyn FnMut(usize),
 ) -> Result<PixelBoardRun, CliError> {
     let fail = link_failure(m);
-    let status = link.status().map_err(&fail)?;
-    check_status(&status, m, qnet)?;
-    if status.version < 3 {
-        return Err(CliError::failure(anyhow!(
-            "the board speaks host protocol version {}, which has no RUN_VALUES (needs version \
-             3); rebuild and reprogram the bitstream, or send every step with --input",
-            status.version
-        )));
-    }
+    require_protocol(link, m, qnet, 3, "no RUN_VALUES (needs version 3); rebuild and reprogram the bitstream, or send every step with --input")?;
     run_on_chip(m, values, opts, progress, |_, row| {
         link.run_values(row, opts.steps, opts.per_step)
             .map_err(&fail)
