@@ -515,3 +515,50 @@ pub fn random_delay_qnet(seed: u64) -> QNet {
     net.provenance.push(("delay seed".into(), seed.to_string()));
     net
 }
+
+/// The digits-shaped MLP (64 -> 48 -> 10 LIF, 8-bit weights, 16-bit state, per-neuron bias, a
+/// decay needing a multiplier) with seeded random weights, binary input: the fixed design the
+/// resource tests and the cost measurements (`verilog/examples/graded_bundle.rs`) synthesize.
+pub fn digits_mlp() -> QNet {
+    let mut rng = Rng::new(42);
+    let mut layer = |name: &str, source: QSource, inputs: usize, size: usize| QLayer {
+        fire: Default::default(),
+        name: name.into(),
+        size,
+        inputs: vec![QProjection {
+            source_delay: Vec::new(),
+            source,
+            source_size: inputs,
+            weight: (0..inputs * size)
+                .map(|_| rng.range(-128, 127) as i32)
+                .collect(),
+            delayed: false,
+            origin: format!("fc_{name}"),
+            conv: None,
+        }],
+        weight_bits: 8,
+        weight_shift: 1,
+        bias: (0..size).map(|_| rng.range(-300, 300)).collect(),
+        neuron: QNeuron::Lif {
+            beta: vec![3686; size],
+            threshold: vec![544; size],
+            v_reset: vec![0; size],
+            reset: QReset::Subtract,
+            reset_delay: true,
+        },
+        state_bits: 16,
+        decay_shift: 12,
+        rounding: Rounding::HalfUp,
+        state_lsb: 1.0,
+    };
+    let hidden = layer("lif1", QSource::Input, 64, 48);
+    let out = layer("lif2", QSource::Layer(0), 48, 10);
+    QNet {
+        input_bits: 1,
+        format: spikeloom_qnet::FORMAT_VERSION,
+        input_size: 64,
+        layers: vec![hidden, out],
+        output_layer: 1,
+        provenance: vec![],
+    }
+}

@@ -6,59 +6,15 @@
 //! Needs yosys: a missing tool skips unless SPIKELOOM_REQUIRE_TOOLS=1.
 
 use spikeloom_board::Board;
-use spikeloom_plan::{plan, testing::Rng, Plan, PlanConfig};
-use spikeloom_qnet::{QLayer, QNet, QNeuron, QProjection, QReset, QSource, Rounding};
+use spikeloom_plan::{plan, Plan, PlanConfig};
+use spikeloom_qnet::QNet;
 use spikeloom_toolchain::process::{find_program, run, ToolCommand};
 use spikeloom_verilog::{generate, GenOptions};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-fn layer(rng: &mut Rng, name: &str, source: QSource, inputs: usize, size: usize) -> QLayer {
-    QLayer {
-        fire: Default::default(),
-        name: name.into(),
-        size,
-        inputs: vec![QProjection {
-            source_delay: Vec::new(),
-            source,
-            source_size: inputs,
-            weight: (0..inputs * size)
-                .map(|_| rng.range(-128, 127) as i32)
-                .collect(),
-            delayed: false,
-            origin: format!("fc_{name}"),
-            conv: None,
-        }],
-        weight_bits: 8,
-        weight_shift: 1,
-        bias: (0..size).map(|_| rng.range(-300, 300)).collect(),
-        neuron: QNeuron::Lif {
-            beta: vec![3686; size],
-            threshold: vec![544; size],
-            v_reset: vec![0; size],
-            reset: QReset::Subtract,
-            reset_delay: true,
-        },
-        state_bits: 16,
-        decay_shift: 12,
-        rounding: Rounding::HalfUp,
-        state_lsb: 1.0,
-    }
-}
-
 fn mlp() -> QNet {
-    let mut rng = Rng::new(42);
-    QNet {
-        input_bits: 1,
-        format: 1,
-        input_size: 64,
-        layers: vec![
-            layer(&mut rng, "lif1", QSource::Input, 64, 48),
-            layer(&mut rng, "lif2", QSource::Layer(0), 48, 10),
-        ],
-        output_layer: 1,
-        provenance: vec![],
-    }
+    spikeloom_plan::testing::digits_mlp()
 }
 
 /// Cell counts from Yosys' `stat` text.
