@@ -8,7 +8,10 @@
 // spikeloom-cosim, or written by hand -- see sim/README.md), which must define the localparams
 // IN_W, OUT_W, LAYER_W, NEURON_W, TRACE_LANES, IN_VW, OUT_VW, SPIKE_W, and the macros
 // TB_IN_VALUE / TB_OUT_VALUE when the design has the `in_value` / `out_value` ports (graded
-// input / spike-count output; IN_VW / OUT_VW are then their widths, else 1).
+// input / spike-count output; IN_VW / OUT_VW are then their widths, else 1), and TB_WLOAD with
+// the localparam WLOAD_N when the design has a weight store loaded at start-up (the `wl_*`
+// port): before the first command, with rst held, the testbench writes the WLOAD_N granules of
+// `weights_image.hex` (in the working directory) one per edge, then raises wl_ready.
 //
 // Plusargs: +stim=FILE (required) +log=FILE (required) +drain=N (default 16)
 //           +timeout=N (default 1000000 idle cycles)
@@ -47,10 +50,25 @@ module tb_spikeloom;
   wire [TRACE_LANES-1:0] trace_lane_valid;
   wire [TRACE_LANES*32-1:0] trace_v;
   wire [TRACE_LANES*SPIKE_W-1:0] trace_spike;
+`ifdef TB_WLOAD
+  reg wl_we = 1'b0;
+  reg [15:0] wl_addr = 16'd0;
+  reg [15:0] wl_data = 16'd0;
+  reg wl_ready = 1'b0;
+  reg [15:0] wimg [0:WLOAD_N-1];
+  integer wl_i = 0;
+  initial $readmemh("weights_image.hex", wimg);
+`endif
 
   spikeloom_top dut (
       .clk(clk),
       .rst(rst),
+`ifdef TB_WLOAD
+      .wl_we(wl_we),
+      .wl_addr(wl_addr),
+      .wl_data(wl_data),
+      .wl_ready(wl_ready),
+`endif
       .in_valid(in_valid),
       .in_ready(in_ready),
       .in_eos(in_eos),
@@ -233,9 +251,22 @@ module tb_spikeloom;
     // ---- driver ----
     case (phase)
       P_START: begin
+`ifdef TB_WLOAD
+        if (wl_i < WLOAD_N) begin
+          wl_we <= 1'b1;
+          wl_addr <= wl_i[15:0];
+          wl_data <= wimg[wl_i];
+          wl_i = wl_i + 1;
+        end else begin
+          wl_we <= 1'b0;
+          wl_ready <= 1'b1;
+`endif
         read_cmd;
         if (nitems < 1 || word != "R") fail("stimulus must start with R");
         else start_reset;
+`ifdef TB_WLOAD
+        end
+`endif
       end
       P_RESET: begin
         rst_left = rst_left - 1;

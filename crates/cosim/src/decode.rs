@@ -237,6 +237,7 @@ mod tests {
             output_size: 2,
             layers: vec![("hidden".into(), 2), ("out".into(), 2)],
             clear_cycles: 0,
+            weight_granules: 0,
         }
     }
 

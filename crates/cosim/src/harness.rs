@@ -2,6 +2,7 @@
 //! per-design parameter files they include.
 
 use crate::TopInterface;
+use spikeloom_plan::WEIGHT_IMAGE_HEX;
 
 /// sim/icarus/tb_spikeloom.v.
 pub(crate) const ICARUS_TB: &str = include_str!("../../../sim/icarus/tb_spikeloom.v");
@@ -20,7 +21,7 @@ pub fn icarus_params(iface: &TopInterface) -> String {
          localparam TRACE_LANES = {};\n\
          localparam IN_VW = {};\n\
          localparam OUT_VW = {};\n\
-         localparam SPIKE_W = {};\n{}{}",
+         localparam SPIKE_W = {};\n{}{}{}",
         iface.in_w,
         iface.out_w,
         iface.layer_w,
@@ -39,6 +40,17 @@ pub fn icarus_params(iface: &TopInterface) -> String {
         } else {
             ""
         },
+        wload_vh(iface),
+    )
+}
+
+fn wload_vh(iface: &TopInterface) -> String {
+    if iface.weight_granules == 0 {
+        return String::new();
+    }
+    format!(
+        "`define TB_WLOAD\nlocalparam WLOAD_N = {};\n",
+        iface.weight_granules
     )
 }
 
@@ -50,7 +62,19 @@ pub fn verilator_params(iface: &TopInterface) -> String {
          #define TB_TRACE_LANES {}\n\
          #define TB_IN_VW {}\n\
          #define TB_OUT_VW {}\n\
-         #define TB_SPIKE_W {}\n",
-        iface.in_w, iface.trace_lanes, iface.in_value_w, iface.out_value_w, iface.spike_w
+         #define TB_SPIKE_W {}\n{}",
+        iface.in_w,
+        iface.trace_lanes,
+        iface.in_value_w,
+        iface.out_value_w,
+        iface.spike_w,
+        if iface.weight_granules > 0 {
+            format!(
+                "#define TB_WLOAD_N {}\n#define TB_WLOAD_FILE \"{WEIGHT_IMAGE_HEX}\"\n",
+                iface.weight_granules
+            )
+        } else {
+            String::new()
+        }
     )
 }

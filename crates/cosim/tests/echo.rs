@@ -27,6 +27,7 @@ fn iface() -> TopInterface {
         output_size: SIZE,
         layers: vec![("echo".into(), SIZE), ("count".into(), 1)],
         clear_cycles: CLEAR,
+        weight_granules: 0,
     }
 }
 

@@ -32,7 +32,15 @@ pub struct TopInterface {
     /// Cycles after reset release spent clearing state memories (in_ready low); step 0's cycle
     /// count starts after them, in the cycle model and in decoded RTL logs alike.
     pub clear_cycles: u64,
+    /// 16-bit granules of a weight store loaded at start-up through the `wl_*` port (SPRAM);
+    /// 0 when the weights are in bitstream-initialised ROM and the top has no `wl_*` port.
+    pub weight_granules: usize,
 }
+
+/// File of a generated bundle holding the start-up weight image of a loaded (SPRAM) store: one
+/// 16-bit granule of [`crate::Plan::weight_image`] per line, hex. The co-simulation harnesses
+/// write it through the `wl_*` port before the first command.
+pub const WEIGHT_IMAGE_HEX: &str = "weights_image.hex";
 
 /// Unsigned bits to hold `0..=max` (at least 1).
 pub(crate) fn ubits(max: usize) -> u32 {
@@ -60,6 +68,11 @@ impl Plan {
                 .map(|c| (c.name.clone(), c.size))
                 .collect(),
             clear_cycles: self.clear_cycles as u64,
+            weight_granules: if self.weight_store.is_loaded() {
+                self.weight_store.depth * self.weight_store.granules_per_word()
+            } else {
+                0
+            },
         }
     }
 }

@@ -36,7 +36,7 @@ pub use build::plan;
 pub use config::PlanConfig;
 pub use cycles::StepActivity;
 pub use error::PlanError;
-pub use interface::TopInterface;
+pub use interface::{TopInterface, WEIGHT_IMAGE_HEX};
 pub use resources::{logic_cells, FitReport, Resources};
 pub mod testing;
 pub use types::*;
