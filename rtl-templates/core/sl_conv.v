@@ -5,7 +5,7 @@
 // its output neuron. The kernel is stored once (one weight per ROM word).
 // Phase 2 (sweep): for each block of P consecutive neurons read the P accumulator lanes, update
 // the neurons in one cycle (UPD, the trace beat; the accumulators are cleared in the same
-// cycle), then push the block's spikes one per cycle (SPK), as sl_core does.
+// cycle), then push the block's spikes one per cycle (SPK).
 // State machine (cycles: events * (2 + COG*KH*KW) + 2 + NB * 3 + spikes, plus DONE):
 //   IDLE -start-> FETCH: issue the read of event e, or (no event left) -> DRAIN
 //   FETCH -> DEC (decode the event index) -> TAP x (COG*KH*KW) -> FETCH
@@ -16,9 +16,10 @@
 // after the previous write to that neuron has landed.
 // Accumulator lane k holds neurons o with o % P == k at address o / P (P is a power of two).
 // Event values (VB > 1): the event's value is registered in DEC and every tap adds
-// value * weight (VMUL as in sl_core); the last tap's write (stage B) lands before the next DEC,
-// so it still sees its own event's value. Spike counts (CNT > 0): as sl_core.
-// Rust twin: spikeloom-cyclesim `conv::ConvCore`.
+// value * weight (VMUL as in sl_acc); the last tap's write (stage B) lands before the next DEC,
+// so it still sees its own event's value. Spike counts (CNT > 0): the counts are registered in
+// UPD and each SPK push carries its lane's count (push_val).
+// Rust twin: spikeloom-cyclesim `core::Core` (scatter phase in conv.rs).
 `default_nettype none
 
 module sl_conv #(

@@ -7,6 +7,9 @@
 // registers and the live u/theta/v_reset/beta, which the caller must hold stable until the
 // cycle after `ld`. The caller drives `acc` in the `ld` cycle with the value the accumulator
 // will hold in the update cycle, so the result is the same integer and no cycle is added.
+// PIPE = 2: streaming, one neuron per cycle: as PIPE = 1, but theta and v_reset are registered
+// with stage 1 too, so every input may change in the cycle after `ld` (the engine's unit,
+// sl_unit.v, feeds a new neuron every cycle).
 // Spike counts (CNT > 0, QFire::Count): U = sat(dec(U, beta) + drive), then a restoring division
 // in radix 8 (ceil(CNT / 3) subtraction levels, all multiples of theta compared at once) gives
 // n = min(max(floor(U / theta), 0), 2^CNT - 1) and U - n * theta in one pass (theta > 0: a
@@ -28,7 +31,7 @@ module sl_neuron #(
     parameter integer DS = 8,           // decay fraction bits (DS + 2 <= W)
     parameter integer WS = 0,           // weight shift
     parameter integer W = 32,           // work width
-    parameter integer PIPE = 0,         // 1: register stage 1 on `ld` (see header)
+    parameter integer PIPE = 0,         // 1: register stage 1 on `ld`; 2: also theta/v_reset (see header)
     parameter integer CNT = 0,          // spike count bits (0: one binary spike, U > theta)
     parameter integer FLOOR = 0,        // CNT > 0: clamp U at -theta after the division
     parameter integer SPW = 1,           // width of `spike`: CNT, or 1 for binary spikes
@@ -127,7 +130,27 @@ module sl_neuron #(
     wire signed [W-1:0] pre;
     wire signed [W-1:0] i_new;
     wire               r2;  // r, for the immediate reset
+    // theta and v_reset as stage 2 sees them (registered with stage 1 when streaming)
+    wire signed [W-1:0] th2;
+    wire signed [W-1:0] vr2;
+    wire signed [PW-1:0] theta2;
     generate
+        if (PIPE == 2) begin : g_stream
+            reg signed [PW-1:0] th_q, vr_q;
+            always @(posedge clk) begin
+                if (ld) begin
+                    th_q <= theta;
+                    vr_q <= v_reset;
+                end
+            end
+            assign theta2 = th_q;
+            assign th2 = {{(W - PW){th_q[PW-1]}}, th_q};
+            assign vr2 = {{(W - PW){vr_q[PW-1]}}, vr_q};
+        end else begin : g_live
+            assign theta2 = theta;
+            assign th2 = th_x;
+            assign vr2 = vr_x;
+        end
         if (PIPE != 0) begin : g_pipe
             reg signed [W-1:0] pre_q, i_q;
             reg                r_q;
@@ -150,14 +173,14 @@ module sl_neuron #(
 
     // ---- stage 2: saturation, threshold, immediate reset ----
     wire signed [W-1:0] u1 = sat(pre, SMIN, SMAX);
-    wire s = (FIRES != 0) && (u1 > th_x);
+    wire s = (FIRES != 0) && (u1 > th2);
 
     // Immediate reset (reset_delay = False): d = S - r in {-1, 0, 1}.
     reg signed [W-1:0] u2;
     always @* begin
         if (RESET_DELAY != 0 || FIRES == 0 || RESET == 3 || s == r2) u2 = u1;
-        else if (RESET == 0) u2 = s ? (u1 - th_x) : (u1 + th_x);
-        else u2 = s ? vr_x : (u1 + (u1 - vr_x));
+        else if (RESET == 0) u2 = s ? (u1 - th2) : (u1 + th2);
+        else u2 = s ? vr2 : (u1 + (u1 - vr2));
     end
 
     wire signed [SB-1:0] u_out;
@@ -175,7 +198,7 @@ module sl_neuron #(
             localparam integer DW = ((SB > PW + CNT) ? SB : PW + CNT) + 1;
             localparam integer NG = (CNT + 2) / 3;
             wire signed [DW-1:0] uu = {{(DW - SB){u1[SB-1]}}, u1[SB-1:0]};
-            wire signed [DW-1:0] th_d = {{(DW - PW){theta[PW-1]}}, theta};
+            wire signed [DW-1:0] th_d = {{(DW - PW){theta2[PW-1]}}, theta2};
             // theta * k for k = 0 .. 7 (word k at k * DW), by shift and add
             wire [8*DW-1:0] mul;
             genvar gk;

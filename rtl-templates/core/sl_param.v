@@ -1,6 +1,7 @@
 // sl_param: a per-neuron parameter for the P lanes of the current block: the constant K on every
 // lane (ROM = 0), or a ROM word of P lanes addressed by block (ROM = 1, registered read).
-// Rust twin: spikeloom-cyclesim `core::Core` (parameters are read through `Param::at`).
+// Rust twin: spikeloom-cyclesim `engine::Unit`, `core::Core` (parameters are read through
+// `Param::at`).
 `default_nettype none
 
 module sl_param #(

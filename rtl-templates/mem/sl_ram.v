@@ -1,7 +1,8 @@
 // sl_ram: simple dual-port RAM, one write port, registered read (1 cycle latency).
 // Written so Yosys infers block RAM on iCE40 (SB_RAM40_4K) and ECP5 (DP16KD).
 // Read-during-write of the same address returns the old word (the design never relies on it).
-// Rust twin: spikeloom-cyclesim `mem::LaneRam`.
+// Rust twin: spikeloom-cyclesim `engine::Unit`, `core::Core` (their state memories: registered
+// read, read-first).
 `default_nettype none
 
 module sl_ram #(

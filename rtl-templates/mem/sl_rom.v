@@ -1,7 +1,8 @@
 // sl_rom: ROM initialised from a $readmemh file, registered read (1 cycle latency).
 // Yosys maps it to initialised block RAM (EBR on iCE40/ECP5); iCE40 SPRAM is never used
 // because it cannot be initialised from the bitstream.
-// Rust twin: spikeloom-cyclesim `mem::LaneRom`.
+// Rust twin: spikeloom-cyclesim `engine::Acc` (the weight store's read), `core::Core` (kernel and
+// parameter ROMs).
 `default_nettype none
 
 module sl_rom #(

@@ -6,8 +6,8 @@
 // overlap (the cores run only once the load is complete), and a column reads only when it is
 // not written: Yosys maps each 16K x 16 array to one SB_SPRAM256KA only for that "no change"
 // behaviour (with synth_ice40 -spram or the ram_style attribute below).
-// Rust twin: the cycle model reads the same words (`Plan::weight_image`, crates/cyclesim
-// `core::Core`'s weight rows).
+// Rust twin: spikeloom-cyclesim `engine::Acc` (it reads the same words as its cores' rows).
+// The words are Plan::weight_image; the load through the write port is the harness's.
 `default_nettype none
 
 module sl_wspram #(

@@ -144,7 +144,7 @@ fn check_net_in(
         &iface,
         &stim,
         sim,
-        &work(&format!("{sim}-work")),
+        &work(&format!("{sim}-{tag}work")),
     )
     .map_err(|e| format!("{sim}: {e}"))?;
     if let Some(m) = compare_logs(&model_log, &rtl_log) {

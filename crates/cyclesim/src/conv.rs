@@ -1,5 +1,5 @@
 //! Twin of rtl-templates/core/sl_conv.v: the convolution core's state machine (event fetch,
-//! decode, one cycle per kernel tap, drain, then the block sweep shared with sl_core).
+//! decode, one cycle per kernel tap, drain, then the block sweep).
 //!
 //! The tap arithmetic below mirrors the RTL's counters (it does not call
 //! `QConv::for_each_target`, which `qnet::eval` uses), so the equality tests compare two
@@ -170,7 +170,6 @@ impl Core {
                 }
             }
             St::Done => self.st = St::Idle,
-            St::Acc | St::Wait => self.st = St::Idle,
         }
     }
 }

@@ -1,6 +1,7 @@
-//! Twin of rtl-templates/core/sl_core.v (with its sl_rom weight ROM, sl_ram state memories and
-//! sl_param parameters), and of sl_conv.v for a convolution core (its scatter phase lives in
-//! `conv.rs`). Registers and state names follow the RTL.
+//! Twin of rtl-templates/core/sl_conv.v, the convolution core (with its sl_rom kernel ROM, sl_ram
+//! state memories and sl_param parameters): the block sweep here, the scatter phase in
+//! `conv.rs`. Registers and state names follow the RTL. Dense layers run on the engine
+//! (`engine.rs`).
 
 #[path = "conv.rs"]
 mod conv;
@@ -9,13 +10,10 @@ use crate::evbuf::EvBuf;
 use crate::neuron::{update, LaneParams};
 use spikeloom_plan::CorePlan;
 
-/// States of sl_core (Idle, Acc, Wait, Upd, Spk, Done) and sl_conv (Idle, Fetch, Dec, Tap,
-/// Drain, Rd, Upd, Spk, Done).
+/// States of sl_conv (Idle, Fetch, Dec, Tap, Drain, Rd, Upd, Spk, Done).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum St {
     Idle,
-    Acc,
-    Wait,
     Upd,
     Spk,
     Done,
@@ -27,12 +25,8 @@ pub(crate) enum St {
 }
 
 impl St {
-    /// Encoding of the RTL's `st` register: sl_core `S_IDLE` = 0 ... `S_DONE` = 5; sl_conv
-    /// `S_IDLE` = 0, `S_FETCH` = 1 ... `S_DONE` = 8.
-    pub fn code(self, conv: bool) -> u64 {
-        if !conv {
-            return self as u64;
-        }
+    /// Encoding of the RTL's `st` register: `S_IDLE` = 0, `S_FETCH` = 1 ... `S_DONE` = 8.
+    pub fn code(self) -> u64 {
         match self {
             Self::Idle => 0,
             Self::Fetch => 1,
@@ -43,8 +37,6 @@ impl St {
             Self::Upd => 6,
             Self::Spk => 7,
             Self::Done => 8,
-            // dense-only states never occur in a convolution core
-            Self::Acc | Self::Wait => 15,
         }
     }
 }
@@ -65,17 +57,11 @@ pub(crate) struct Core {
     pub plan: CorePlan,
     params: Vec<LaneParams>,
     pub st: St,
-    blk: usize,
+    pub(crate) blk: usize,
     pub nbase: usize,
-    j: usize,
-    e: u32,
-    v1: bool,
-    j1: usize,
-    v2: bool,
-    mask: u64,
-    rowbase: Vec<usize>,
-    acc: Vec<i64>,
-    w_rdata: Vec<i64>,
+    pub(crate) e: u32,
+    pub(crate) mask: u64,
+    pub(crate) acc: Vec<i64>,
     mem_u: Vec<i64>,
     mem_i: Vec<i64>,
     u_rdata: Vec<i64>,
@@ -89,7 +75,7 @@ pub(crate) struct Core {
     pub counts: Vec<u32>,
     /// Counts registered in UPD for the SPK pushes (`cnt_q`; 1 per lane for binary spikes).
     cnt_q: Vec<u32>,
-    /// Scatter-phase registers and accumulator RAM of a convolution core.
+    /// Scatter-phase registers and accumulator RAM.
     pub(crate) conv: Option<conv::ConvRegs>,
 }
 
@@ -102,15 +88,9 @@ impl Core {
             st: St::Idle,
             blk: 0,
             nbase: 0,
-            j: 0,
             e: 0,
-            v1: false,
-            j1: 0,
-            v2: false,
             mask: 0,
-            rowbase: vec![0; plan.projections.len()],
             acc: vec![0; p],
-            w_rdata: vec![0; p],
             mem_u: vec![0; slots],
             mem_i: vec![0; slots],
             u_rdata: vec![0; p],
@@ -130,87 +110,22 @@ impl Core {
         self.st = St::Idle;
         self.blk = 0;
         self.nbase = 0;
-        self.j = 0;
         self.e = 0;
-        self.v1 = false;
-        self.j1 = 0;
-        self.v2 = false;
         self.mask = 0;
-        self.rowbase.fill(0);
         self.acc.fill(0);
         if let Some(c) = &mut self.conv {
             c.reset();
         }
     }
 
-    /// (blk, j, e) registers, for waveforms.
-    pub fn regs(&self) -> (usize, usize, u32) {
-        (self.blk, self.j, self.e)
+    /// (blk, e) registers, for waveforms.
+    pub fn regs(&self) -> (usize, u32) {
+        (self.blk, self.e)
     }
 
     /// The RTL encoding of the current state.
     pub fn st_code(&self) -> u64 {
-        self.st.code(self.conv.is_some())
-    }
-
-    /// Events still to issue in the current ACC projection (0 outside ACC). While this is
-    /// positive the core issues one event read per cycle and nothing observable happens.
-    pub fn pending_issues(&self, bufs: &[EvBuf], parity: bool) -> u32 {
-        if self.st != St::Acc {
-            return 0;
-        }
-        let pr = &self.plan.projections[self.j];
-        bufs[pr.buffer]
-            .count(parity, pr.delayed)
-            .saturating_sub(self.e)
-    }
-
-    /// `n` consecutive issuing ACC cycles at once (n <= [`Core::pending_issues`]), with the
-    /// same register and memory effects as `n` calls of comb + clock, the event buffers' read
-    /// registers included. Only the last read of each buffer is visible afterwards, so it is
-    /// the only one written back.
-    pub fn burst(&mut self, bufs: &mut [EvBuf], parity: bool, n: u32) {
-        if n == 0 {
-            return;
-        }
-        let p = self.plan.lanes;
-        let j = self.j;
-        let (buffer, delayed) = {
-            let pr = &self.plan.projections[j];
-            (pr.buffer, pr.delayed)
-        };
-        let weights = &self.plan.weights;
-        // read data of the event read issued in the previous cycle (for projection j1)
-        let b1 = &bufs[self.plan.projections[self.j1].buffer];
-        let mut rd = (b1.rdata, b1.rval);
-        let src = &bufs[buffer];
-        for _ in 0..n {
-            if self.v2 {
-                for (a, w) in self.acc.iter_mut().zip(&self.w_rdata) {
-                    *a += *w;
-                }
-            }
-            if self.v1 {
-                // the weight word and the event value (val2) arrive together: one term each
-                let addr = (self.rowbase[self.j1] + rd.0 as usize) * p;
-                let v = i64::from(rd.1);
-                for (w, &x) in self.w_rdata.iter_mut().zip(&weights[addr..addr + p]) {
-                    *w = v * i64::from(x);
-                }
-            }
-            rd = src.read(parity, delayed, self.e);
-            self.v2 = self.v1;
-            self.v1 = true;
-            self.j1 = j;
-            self.e += 1;
-        }
-        let base = self.blk * p;
-        self.u_rdata.copy_from_slice(&self.mem_u[base..base + p]);
-        self.i_rdata.copy_from_slice(&self.mem_i[base..base + p]);
-        let last = self.e - 1;
-        for b in bufs.iter_mut() {
-            b.clock(parity, false, None, delayed, last);
-        }
+        self.st.code()
     }
 
     /// Spikes still to push in SPK (0 outside SPK): while positive, each cycle pushes one
@@ -230,15 +145,12 @@ impl Core {
             push(self.next_push());
             self.mask &= self.mask - 1;
         }
-        // what `clock` does besides the FSM in these cycles (no issue, no accumulation)
+        // what `clock` does besides the FSM in these cycles
         let base = self.blk * self.plan.lanes;
         self.u_rdata
             .copy_from_slice(&self.mem_u[base..base + self.plan.lanes]);
         self.i_rdata
             .copy_from_slice(&self.mem_i[base..base + self.plan.lanes]);
-        // the read pipeline drained in WAIT/UPD, so v1 = v2 = 0 throughout SPK
-        debug_assert!(!self.v1 && !self.v2);
-        self.j1 = self.j;
     }
 
     /// The event SPK pushes this cycle: the lowest pending lane and its count.
@@ -256,14 +168,6 @@ impl Core {
     pub fn comb(&mut self, bufs: &[EvBuf], parity: bool) -> CoreOut {
         let mut o = CoreOut::default();
         match self.st {
-            St::Acc => {
-                let pr = &self.plan.projections[self.j];
-                if self.e < bufs[pr.buffer].count(parity, pr.delayed) {
-                    o.issue = true;
-                    o.raddr = self.e;
-                    o.rprev = pr.delayed;
-                }
-            }
             St::Fetch => {
                 let pr = &self.plan.projections[0];
                 if self.e < bufs[pr.buffer].count(parity, pr.delayed) {
@@ -304,7 +208,7 @@ impl Core {
     }
 
     /// The UPD edge: the spike mask and (count cores) the lane counts are registered.
-    fn register_spikes(&mut self) {
+    pub(crate) fn register_spikes(&mut self) {
         self.mask = self.spikes;
         if self.plan.count_bits() > 0 {
             self.cnt_q.copy_from_slice(&self.counts);
@@ -313,49 +217,11 @@ impl Core {
 
     /// Clock edge. `o` are this cycle's outputs from [`Core::comb`].
     pub fn clock(&mut self, o: &CoreOut, start: bool, clr: Option<usize>, bufs: &[EvBuf]) {
-        if self.conv.is_some() {
-            self.clock_conv(o, start, clr, bufs);
-            return;
-        }
-        let p = self.plan.lanes;
-        // lane accumulators (use the weight word registered at the previous edge)
-        if self.st == St::Upd || (self.st == St::Idle && start) {
-            self.acc.fill(0);
-        } else if self.v2 {
-            for (a, w) in self.acc.iter_mut().zip(&self.w_rdata) {
-                *a += *w;
-            }
-        }
-        // weight ROM read (only a word that will be consumed is modelled)
-        if self.v1 {
-            let b = &bufs[self.plan.projections[self.j1].buffer];
-            let addr = self.rowbase[self.j1] + b.rdata as usize;
-            let v = i64::from(b.rval);
-            for (k, w) in self.w_rdata.iter_mut().enumerate() {
-                *w = v * i64::from(self.plan.weights[addr * p + k]);
-            }
-        }
-        // state memories: registered read of the block, then the write
-        let base = self.blk * p;
-        self.u_rdata.copy_from_slice(&self.mem_u[base..base + p]);
-        self.i_rdata.copy_from_slice(&self.mem_i[base..base + p]);
-        if let Some(a) = clr {
-            if a < self.plan.blocks {
-                self.mem_u[a * p..a * p + p].fill(0);
-                self.mem_i[a * p..a * p + p].fill(0);
-            }
-        } else if self.st == St::Upd {
-            self.mem_u[base..base + p].copy_from_slice(&self.u_next);
-            self.mem_i[base..base + p].copy_from_slice(&self.i_next);
-        }
-        self.v2 = self.v1;
-        self.v1 = o.issue;
-        self.j1 = self.j;
-        self.fsm(o, start);
+        self.clock_conv(o, start, clr, bufs);
     }
 
-    /// State memories of both core kinds: registered read of the block, then the write (UPD or
-    /// the post-reset clear).
+    /// State memories: registered read of the block, then the write (UPD or the post-reset
+    /// clear).
     pub(crate) fn state_mems(&mut self, clr: Option<usize>) {
         let p = self.plan.lanes;
         let base = self.blk * p;
@@ -369,57 +235,6 @@ impl Core {
         } else if self.st == St::Upd {
             self.mem_u[base..base + p].copy_from_slice(&self.u_next);
             self.mem_i[base..base + p].copy_from_slice(&self.i_next);
-        }
-    }
-
-    fn fsm(&mut self, o: &CoreOut, start: bool) {
-        match self.st {
-            St::Idle => {
-                if start {
-                    self.st = St::Acc;
-                    self.blk = 0;
-                    self.nbase = 0;
-                    self.j = 0;
-                    self.e = 0;
-                    for (r, pr) in self.rowbase.iter_mut().zip(&self.plan.projections) {
-                        *r = pr.word_offset;
-                    }
-                }
-            }
-            St::Acc => {
-                if o.issue {
-                    self.e += 1;
-                } else if self.j + 1 == self.plan.projections.len() {
-                    self.st = St::Wait;
-                } else {
-                    self.j += 1;
-                    self.e = 0;
-                }
-            }
-            St::Wait => self.st = St::Upd,
-            St::Upd => {
-                self.register_spikes();
-                self.st = St::Spk;
-            }
-            St::Spk => {
-                if self.mask != 0 {
-                    self.mask &= self.mask - 1;
-                } else if self.blk + 1 == self.plan.blocks {
-                    self.st = St::Done;
-                } else {
-                    self.st = St::Acc;
-                    self.blk += 1;
-                    self.nbase += self.plan.lanes;
-                    self.j = 0;
-                    self.e = 0;
-                    for (r, pr) in self.rowbase.iter_mut().zip(&self.plan.projections) {
-                        *r += pr.src_size;
-                    }
-                }
-            }
-            St::Done => self.st = St::Idle,
-            // convolution states never occur in a dense core
-            St::Fetch | St::Dec | St::Tap | St::Drain | St::Rd => self.st = St::Idle,
         }
     }
 }

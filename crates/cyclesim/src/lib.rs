@@ -1,8 +1,10 @@
 //! spikeloom-cyclesim: the cycle-accurate Rust model of a [`spikeloom_plan::Plan`].
 //!
 //! One Rust twin per RTL module of rtl-templates/ (same registers, same state machines, same
-//! one-cycle memory read latency): `ctrl::Ctrl` = sl_ctrl, `core::Core` = sl_core (+ sl_param,
-//! sl_rom, sl_ram), `neuron::update` = sl_neuron, `evbuf::EvBuf` = sl_evbuf. [`CycleSim`] wires
+//! one-cycle memory read latency): `ctrl::Ctrl` = sl_ctrl, `engine::Acc` = sl_acc (+ the weight
+//! store's read), `engine::Unit` = sl_unit (+ sl_param, sl_ram), `core::Core` = sl_conv (+
+//! sl_param, sl_rom, sl_ram), `neuron::update` = sl_neuron, `evbuf::EvBuf` = sl_evbuf and
+//! sl_delay. [`CycleSim`] wires
 //! them like the generated spikeloom_top and plays the co-simulation harness's part, so it
 //! produces the same log (lines and cycle numbers) as the RTL for the same stimulus.
 //! [`VcdWriter`] records its waveforms under the RTL's signal names.
@@ -11,6 +13,7 @@
 
 mod core;
 mod ctrl;
+mod engine;
 mod error;
 mod evbuf;
 pub mod neuron;

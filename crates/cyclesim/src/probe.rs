@@ -1,4 +1,4 @@
-//! [`Probe`]: the values of the top-level ports and of the controller/core state registers in
+//! [`Probe`]: the values of the top-level ports and of the controller/core/engine registers in
 //! one cycle, as the RTL has them (same names, widths and state encodings), for waveforms.
 
 /// Inputs the harness drives in one cycle.
@@ -11,15 +11,6 @@ pub(crate) struct Inputs {
     pub in_index: u32,
     /// `in_value` (graded input only), kept like `in_index`.
     pub in_value: u32,
-}
-
-/// Registers of one core.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct CoreRegs {
-    pub st: u64,
-    pub blk: u64,
-    pub j: u64,
-    pub e: u64,
 }
 
 /// Everything a waveform shows besides the inputs, for one cycle.
@@ -42,5 +33,7 @@ pub(crate) struct Probe {
     pub ctrl_layer: u64,
     pub ctrl_out_i: u64,
     pub parity: bool,
-    pub cores: Vec<CoreRegs>,
+    /// Register values of every module scope the VCD declares besides the controller, in its
+    /// order ([`crate::vcd`]: convolution cores, the engine's `u_acc`, its units).
+    pub scopes: Vec<Vec<u64>>,
 }

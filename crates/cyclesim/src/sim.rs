@@ -11,9 +11,10 @@
 
 use crate::core::{Core, CoreOut, St as CoreSt};
 use crate::ctrl::{Ctrl, St as CtrlSt};
+use crate::engine::{Acc, AccOut, AccSt, Unit};
 use crate::error::SimError;
 use crate::evbuf::EvBuf;
-use crate::probe::{CoreRegs, Inputs, Probe};
+use crate::probe::{Inputs, Probe};
 use crate::protocol::{LogLine, StimCmd};
 use crate::vcd::VcdWriter;
 use spikeloom_plan::{Plan, QSource};
@@ -27,7 +28,13 @@ type Beat = Option<(u32, u32)>;
 pub struct CycleSim {
     plan: Plan,
     ctrl: Ctrl,
-    cores: Vec<Core>,
+    /// The convolution cores (`None` for a dense layer, which the engine runs).
+    cores: Vec<Option<Core>>,
+    /// The engine's accumulators and units (units in engine order).
+    acc: Option<Acc>,
+    units: Vec<Unit>,
+    /// Engine index of every layer (`None`: a convolution core).
+    unit_of: Vec<Option<usize>>,
     bufs: Vec<EvBuf>,
     outs: Vec<CoreOut>,
     idx_mask: u32,
@@ -58,9 +65,23 @@ impl CycleSim {
             })
             .max()
             .unwrap_or(0);
+        let unit_of: Vec<Option<usize>> = (0..plan.cores.len())
+            .map(|l| plan.engine.as_ref().and_then(|e| e.index_of(l)))
+            .collect();
         Self {
             ctrl: Ctrl::new(plan.cores.len(), plan.clear_cycles),
-            cores: plan.cores.iter().map(Core::new).collect(),
+            cores: plan
+                .cores
+                .iter()
+                .map(|c| c.conv.is_some().then(|| Core::new(c)))
+                .collect(),
+            acc: plan.engine.as_ref().map(|e| Acc::new(plan, e)),
+            units: plan
+                .engine
+                .iter()
+                .flat_map(|e| e.layers.iter().map(|&l| Unit::new(&plan.cores[l])))
+                .collect(),
+            unit_of,
             bufs: plan.buffers.iter().map(EvBuf::new).collect(),
             outs: vec![CoreOut::default(); plan.cores.len()],
             idx_mask: if plan.ev_bits >= 32 {
@@ -92,7 +113,11 @@ impl CycleSim {
 
     fn reset(&mut self) {
         self.ctrl.reset();
-        self.cores.iter_mut().for_each(Core::reset);
+        self.cores.iter_mut().flatten().for_each(Core::reset);
+        if let Some(a) = &mut self.acc {
+            a.reset();
+        }
+        self.units.iter_mut().for_each(Unit::reset);
         self.bufs.iter_mut().for_each(EvBuf::reset);
         self.cycle = 0;
     }
@@ -105,12 +130,31 @@ impl CycleSim {
             return;
         };
         let parity = self.ctrl.parity;
-        let issues = self.cores[l].pending_issues(&self.bufs, parity);
-        let n = if issues > 1 {
-            self.cores[l].burst(&mut self.bufs, parity, issues - 1);
+        let n = if self.unit_of[l].is_some() {
+            // the engine: issuing ACC cycles while no unit is active (nothing is logged)
+            let Some(acc) = self.acc.as_mut() else {
+                return;
+            };
+            if self.units.iter().any(Unit::active) {
+                return;
+            }
+            let issues = acc.pending_issues(&self.bufs, parity);
+            if issues < 2 {
+                return;
+            }
+            let cores: Vec<&spikeloom_plan::CorePlan> = self
+                .plan
+                .engine
+                .iter()
+                .flat_map(|e| e.layers.iter().map(|&c| &self.plan.cores[c]))
+                .collect();
+            acc.burst(&mut self.bufs, parity, issues - 1, &cores);
             issues - 1
         } else {
-            let pushes = self.cores[l].pending_pushes();
+            let Some(core) = self.cores[l].as_mut() else {
+                return;
+            };
+            let pushes = core.pending_pushes();
             if pushes < 2 {
                 return;
             }
@@ -123,7 +167,7 @@ impl CycleSim {
                 .map(|b| b.source == QSource::Layer(l))
                 .collect();
             let bufs = &mut self.bufs;
-            self.cores[l].spk_burst(n, |ev| {
+            core.spk_burst(n, |ev| {
                 for (buf, _) in bufs.iter_mut().zip(&fed).filter(|(_, &f)| f) {
                     buf.clock(parity, false, Some(ev), false, 0);
                 }
@@ -198,14 +242,20 @@ impl CycleSim {
         p.ctrl_layer = layer as u64;
         p.ctrl_out_i = u64::from(out_i);
         p.parity = self.ctrl.parity;
-        for (r, core) in p.cores.iter_mut().zip(&self.cores) {
-            let (blk, j, e) = core.regs();
-            *r = CoreRegs {
-                st: core.st_code(),
-                blk: blk as u64,
-                j: j as u64,
-                e: u64::from(e),
-            };
+        p.scopes.clear();
+        // in the VCD's scope order: convolution cores, the accumulators, the units
+        for core in self.cores.iter().flatten() {
+            let (blk, e) = core.regs();
+            p.scopes
+                .push(vec![core.st_code(), blk as u64, u64::from(e)]);
+        }
+        if let Some(a) = &self.acc {
+            p.scopes
+                .push(vec![a.st as u64, a.blk as u64, a.j as u64, u64::from(a.e)]);
+        }
+        for u in &self.units {
+            p.scopes
+                .push(vec![u64::from(u.run), u.k as u64, u.n0 as u64]);
         }
     }
 
@@ -229,7 +279,10 @@ impl CycleSim {
             p.trace_v.fill(0);
         }
         let (mut raddr, mut rprev, mut done_any) = (c.raddr, false, false);
-        for (l, core) in self.cores.iter_mut().enumerate() {
+        for (l, slot) in self.cores.iter_mut().enumerate() {
+            let Some(core) = slot.as_mut() else {
+                continue;
+            };
             let o = if core.st == CoreSt::Idle {
                 CoreOut::default()
             } else {
@@ -264,6 +317,36 @@ impl CycleSim {
             }
             self.outs[l] = o;
         }
+        // the engine: accumulators, then each unit's stage-2 neuron (one per cycle)
+        let u_free = !self.units.iter().any(Unit::busy);
+        let ao = match &self.acc {
+            Some(a) => a.comb(&self.bufs, parity, u_free),
+            None => AccOut::default(),
+        };
+        raddr |= ao.raddr;
+        rprev |= ao.rprev;
+        done_any |= ao.done;
+        let layers = self.plan.engine.as_ref().map_or(&[][..], |e| &e.layers[..]);
+        for (u, &l) in self.units.iter().zip(layers) {
+            if let Some((n, v, spike)) = u.out() {
+                log.push(LogLine::Trace {
+                    cycle: self.cycle,
+                    layer: l as u32,
+                    neuron: n as u32,
+                    v: v as i32,
+                    spike,
+                });
+                if let Some(p) = probe.as_deref_mut() {
+                    p.trace_valid = true;
+                    p.trace_layer = l as u32;
+                    p.trace_base = n as u32;
+                    p.trace_lane_valid = 1;
+                    p.trace_spike[0] = spike;
+                    p.trace_v[0] = i64::from(v as i32);
+                }
+            }
+            self.outs[l].push = u.push();
+        }
         let ob = self.plan.output_buffer;
         if c.out_valid {
             log.push(if c.out_eos {
@@ -278,10 +361,30 @@ impl CycleSim {
         }
         // ---- clock edge ----
         let out_cnt = self.bufs[ob].count(parity, false);
-        for (l, core) in self.cores.iter_mut().enumerate() {
+        for (l, slot) in self.cores.iter_mut().enumerate() {
+            let Some(core) = slot.as_mut() else {
+                continue;
+            };
             let start = c.start == Some(l);
             if core.st != CoreSt::Idle || start || c.clr.is_some() {
                 core.clock(&self.outs[l], start, c.clr, &self.bufs);
+            }
+        }
+        if let Some(acc) = self.acc.as_mut() {
+            let u_idle = !self.units.iter().any(Unit::active);
+            let cur = acc.cur;
+            let base = acc.ho_base();
+            for (i, u) in self.units.iter_mut().enumerate() {
+                let ho = (ao.ho && cur == i).then_some(base);
+                if u.active() || ho.is_some() || c.clr.is_some() {
+                    u.clock(ho, acc.hs(), c.clr);
+                }
+            }
+            let start = c.start.and_then(|l| self.unit_of[l]);
+            let cores: Vec<&spikeloom_plan::CorePlan> =
+                layers.iter().map(|&l| &self.plan.cores[l]).collect();
+            if acc.st != AccSt::Idle || start.is_some() {
+                acc.clock(&ao, start, &self.bufs, &cores, u_idle);
             }
         }
         let transferred = c.in_ready && beat.is_some();
@@ -327,10 +430,9 @@ impl CycleSim {
         log: &mut Vec<LogLine>,
         vcd: &mut VcdWriter<W>,
     ) -> Result<(), SimError> {
-        let n = self.plan.cores.len();
         let rec = Rec {
             vcd,
-            probe: Probe::default_for(n, self.plan.trace_lanes()),
+            probe: Probe::default_for(&self.plan),
             in_index: 0,
             in_value: 0,
         };

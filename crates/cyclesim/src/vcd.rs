@@ -1,8 +1,9 @@
 //! [`VcdWriter`]: waveforms of the cycle model as an IEEE 1364 value change dump.
 //!
 //! Signals carry the RTL's names: the ports of `spikeloom_top` (clk, rst, in_*, out_*, trace_*)
-//! and, in sub-scopes, the controller's `u_ctrl.{st, layer, out_i, parity}` and each core's
-//! `u_<ident>.{st, blk, j, e}` with the RTL state encodings. Timescale 1 ns, clock period 10:
+//! and, in sub-scopes, the controller's `u_ctrl.{st, layer, out_i, parity}`, each convolution
+//! core's `u_<ident>.{st, blk, e}`, the engine's accumulators `u_acc.{st, blk, j, e}` and each
+//! dense layer's unit `u_<ident>.{run, k, n0}`, with the RTL state encodings. Timescale 1 ns, clock period 10:
 //! cycle `n` (counted from the first recorded cycle, across resets) starts at `10n` with the
 //! falling edge, where the harness changes the inputs; registers and outputs change at the rising
 //! edge `10n + 5`, like the RTL testbench. Only changes are written; output is deterministic
@@ -24,8 +25,8 @@ struct Var {
 pub struct VcdWriter<W: Write> {
     out: W,
     vars: Vec<Var>,
-    /// Per core: whether it has the `j` register (sl_core does, sl_conv does not).
-    core_j: Vec<bool>,
+    /// Register widths of every scope after the controller's ([`scopes`] order).
+    scopes: Vec<Vec<u32>>,
     lanes: usize,
     /// Bits per lane of `trace_spike`.
     spike_w: u32,
@@ -49,6 +50,43 @@ fn id_code(mut n: usize) -> String {
 
 fn bits_of(max: usize) -> u32 {
     (usize::BITS - max.leading_zeros()).max(1)
+}
+
+/// The module scopes recorded besides the controller, with their registers (name, width), in
+/// the order of [`Probe::scopes`]: convolution cores, the engine's accumulators, its units.
+fn scopes(plan: &Plan) -> Vec<(String, Vec<(&'static str, u32)>)> {
+    let ev = plan.ev_bits;
+    let mut out = Vec::new();
+    for c in plan.cores.iter().filter(|c| c.conv.is_some()) {
+        out.push((
+            format!("u_{}", c.ident),
+            vec![("st", 4), ("blk", ev), ("e", ev)],
+        ));
+    }
+    if let Some(e) = &plan.engine {
+        let jt: usize = e
+            .layers
+            .iter()
+            .map(|&l| plan.cores[l].projections.len())
+            .sum();
+        out.push((
+            "u_acc".into(),
+            vec![
+                ("st", 3),
+                ("blk", ev),
+                ("j", bits_of(jt.saturating_sub(1))),
+                ("e", ev),
+            ],
+        ));
+        let kw = bits_of(e.lanes.saturating_sub(1));
+        for &l in &e.layers {
+            out.push((
+                format!("u_{}", plan.cores[l].ident),
+                vec![("run", 1), ("k", kw), ("n0", ev)],
+            ));
+        }
+    }
+    out
 }
 
 fn io(e: std::io::Error) -> SimError {
@@ -107,17 +145,11 @@ impl<W: Write> VcdWriter<W> {
             decl(&mut text, "reg", w, name);
         }
         text.push_str("$upscope $end\n");
-        for c in &plan.cores {
-            text.push_str(&format!("$scope module u_{} $end\n", c.ident));
-            let jw = bits_of(c.projections.len().saturating_sub(1));
-            if c.conv.is_some() {
-                for (name, w) in [("st", 4), ("blk", ev), ("e", ev)] {
-                    decl(&mut text, "reg", w, name);
-                }
-            } else {
-                for (name, w) in [("st", 3), ("blk", ev), ("j", jw), ("e", ev)] {
-                    decl(&mut text, "reg", w, name);
-                }
+        let scopes = scopes(plan);
+        for (name, regs) in &scopes {
+            text.push_str(&format!("$scope module {name} $end\n"));
+            for (r, w) in regs {
+                decl(&mut text, "reg", *w, r);
             }
             text.push_str("$upscope $end\n");
         }
@@ -134,7 +166,10 @@ impl<W: Write> VcdWriter<W> {
         Ok(Self {
             out,
             vars,
-            core_j: plan.cores.iter().map(|c| c.conv.is_none()).collect(),
+            scopes: scopes
+                .iter()
+                .map(|(_, r)| r.iter().map(|(_, w)| *w).collect())
+                .collect(),
             lanes: iface.trace_lanes,
             spike_w: iface.spike_w,
             value_ports,
@@ -203,14 +238,9 @@ impl<W: Write> VcdWriter<W> {
         self.set_u(buf, 18, p.ctrl_out_i);
         self.set_u(buf, 19, b(p.parity));
         let mut i = 20;
-        for c in 0..self.core_j.len() {
-            let r = p.cores[c];
-            let regs = if self.core_j[c] {
-                vec![r.st, r.blk, r.j, r.e]
-            } else {
-                vec![r.st, r.blk, r.e]
-            };
-            for v in regs {
+        for s in 0..self.scopes.len() {
+            for r in 0..self.scopes[s].len() {
+                let v = p.scopes.get(s).and_then(|x| x.get(r)).copied().unwrap_or(0);
                 self.set_u(buf, i, v);
                 i += 1;
             }
@@ -233,7 +263,12 @@ impl<W: Write> VcdWriter<W> {
         }
         if first {
             if probe.is_none() {
-                self.outputs(&mut buf, &Probe::default_for(self.core_j.len(), self.lanes));
+                let blank = Probe {
+                    trace_v: vec![0; self.lanes],
+                    trace_spike: vec![0; self.lanes],
+                    ..Probe::default()
+                };
+                self.outputs(&mut buf, &blank);
             }
         } else {
             buf.push_str(&format!("#{}\n", 10 * self.tick));
@@ -265,12 +300,13 @@ impl<W: Write> VcdWriter<W> {
 }
 
 impl Probe {
-    /// All-zero probe of `cores` cores and `lanes` trace lanes.
-    pub(crate) fn default_for(cores: usize, lanes: usize) -> Self {
+    /// All-zero probe of `plan`'s trace lanes and scopes.
+    pub(crate) fn default_for(plan: &Plan) -> Self {
+        let lanes = plan.trace_lanes();
         Self {
             trace_v: vec![0; lanes],
             trace_spike: vec![0; lanes],
-            cores: vec![Default::default(); cores],
+            scopes: scopes(plan).iter().map(|(_, r)| vec![0; r.len()]).collect(),
             ..Self::default()
         }
     }

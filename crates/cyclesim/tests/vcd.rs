@@ -77,9 +77,14 @@ fn check_seed(seed: u64) {
     let text = String::from_utf8(bytes).expect("VCD is ASCII");
     let samples = wave::negedge_samples(&text, "spikeloom_top");
     assert_eq!(log_from_wave(&samples), log, "seed {seed}: waveform vs log");
-    // state registers are declared per core with the RTL names
+    // state registers are declared with the RTL names: a convolution core's state, the
+    // engine's accumulators, a dense layer's unit
     for c in &p.cores {
-        assert!(samples[0].contains_key(&format!("u_{}.st", c.ident)));
+        let reg = if c.conv.is_some() { "st" } else { "run" };
+        assert!(samples[0].contains_key(&format!("u_{}.{reg}", c.ident)));
+    }
+    if p.engine.is_some() {
+        assert!(samples[0].contains_key("u_acc.st") && samples[0].contains_key("u_acc.j"));
     }
     // deterministic output
     let (_, again) = simulate_with_vcd(&p, &input, 0, Vec::new()).expect("simulate");

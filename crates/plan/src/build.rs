@@ -515,6 +515,27 @@ fn buffers(net: &QNet) -> (Vec<BufferPlan>, Vec<Option<usize>>, Vec<Vec<Option<u
     (bufs, of_layer, lines)
 }
 
+/// The engine of the dense cores: `lanes` lanes, as wide as the widest layer's accumulator and
+/// event values.
+fn engine(cores: &[CorePlan], lanes: usize) -> Option<EnginePlan> {
+    let dense: Vec<usize> = (0..cores.len())
+        .filter(|&l| cores[l].conv.is_none())
+        .collect();
+    if dense.is_empty() {
+        return None;
+    }
+    Some(EnginePlan {
+        lanes: lanes.max(1),
+        acc_bits: dense.iter().map(|&l| cores[l].acc_bits).max().unwrap_or(2),
+        value_bits: dense
+            .iter()
+            .map(|&l| cores[l].value_bits)
+            .max()
+            .unwrap_or(1),
+        layers: dense,
+    })
+}
+
 /// Lay the dense cores' rows out in one store, in core order, and choose its memory.
 fn weight_store(cores: &mut [CorePlan], mem: WeightMemChoice) -> WeightStore {
     let mut depth = 0;
@@ -564,6 +585,7 @@ fn build(
         cores.push(core(net, l, li, lanes_cap, cfg, &ctx, &mut used)?);
     }
     let weight_store = weight_store(&mut cores, mem);
+    let engine = engine(&cores, lanes_cap);
     let max_depth = buffers.iter().map(|b| b.depth).max().unwrap_or(1);
     let max_size = net.layers.iter().map(|l| l.size).max().unwrap_or(1);
     let mut plan = Plan {
@@ -572,12 +594,18 @@ fn build(
         output_layer: net.output_layer,
         model_hash: model_hash(net),
         provenance: net.provenance.clone(),
-        clear_cycles: cores.iter().map(|c| c.blocks).max().unwrap_or(1),
+        // convolution cores clear by block (P lanes per word), the units by neuron
+        clear_cycles: cores
+            .iter()
+            .map(|c| if c.conv.is_some() { c.blocks } else { c.size })
+            .max()
+            .unwrap_or(1),
         output_buffer: of_layer[net.output_layer].unwrap_or(0),
         ev_bits: ubits(max_depth.max(max_size)),
         cores,
         buffers,
         weight_store,
+        engine,
         device: device.name.clone(),
         resources: Default::default(),
         fit: Default::default(),
@@ -605,8 +633,11 @@ fn core(
 ) -> Result<CorePlan, PlanError> {
     let of_layer = bm.of_layer;
     let conv = l.inputs.iter().find_map(|p| p.conv.clone());
-    let mut lanes = lanes_cap.min(l.size).max(1);
+    // dense layers share the engine's lanes; a convolution core needs no more lanes than
+    // neurons
+    let mut lanes = lanes_cap.max(1);
     if conv.is_some() {
+        lanes = lanes.min(l.size);
         // The convolution core addresses its accumulator lanes with the low bits of the neuron
         // index, so its lane count is a power of two.
         lanes = 1 << (usize::BITS - 1 - lanes.leading_zeros());

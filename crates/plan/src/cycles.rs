@@ -1,14 +1,23 @@
-//! Cycles per time step of the v1 architecture, as a formula of the step's activity.
+//! Cycles per time step, as a formula of the step's activity.
 //!
-//! The formula mirrors the controller and core state machines (rtl-templates/core/sl_ctrl.v,
-//! sl_core.v); `spikeloom-cyclesim` tests check it against the cycle model exactly.
+//! The formula mirrors the controller, engine and core state machines (rtl-templates/core/
+//! sl_ctrl.v, sl_acc.v, sl_unit.v, sl_conv.v); `spikeloom-cyclesim` tests check it against the
+//! cycle model exactly.
 //!
 //! ```text
-//! step = 1 (BEGIN) + in_events + 1 (eos beat)
-//!      + Σ_layers [ 1 (START) + Σ_blocks ( Σ_proj (events_of_source + 1) + 3 + spikes_in_block ) + 1 (DONE) ]
-//!      + 2 * out_events + 1 + 1 (OUT end check, out eos beat)
+//! step = 1 (BEGIN) + in_events + 1 (eos beat) + Σ_layers layer + 2 * out_events + 1 + 1
 //! ```
-//! assuming the input beats arrive back to back and `out_ready` stays high. A convolution core
+//! (the last two: OUT end check, out eos beat), assuming the input beats arrive back to back and
+//! `out_ready` stays high. A dense layer runs on the engine: with `A = Σ_proj (events_of_source
+//! + 1)` accumulation cycles per block (one read per event, one bubble per projection), `B`
+//! blocks of `P` lanes and `n_last` neurons in the last block,
+//!
+//! ```text
+//!   layer = 1 (START) + A + 1 (WAIT) + (B - 1) * max(A + 1, P) + n_last + 4 (drain, FIN, DONE)
+//! ```
+//! because block b + 1 is handed over when both its sums are complete (A + 1 cycles after the
+//! previous hand-off) and the unit has issued block b's P neurons (one per cycle); the unit's
+//! three stages then drain. A convolution core
 //! (rtl-templates/core/sl_conv.v) replaces its layer's term by
 //!
 //! ```text
@@ -62,7 +71,9 @@ impl Plan {
                 let ev = events - 1;
                 total += 1 + ev * (2 + core.conv_taps()) + 2 + core.blocks * 3 + spikes(l) + 1;
             } else {
-                total += 1 + core.blocks * (events + 3) + spikes(l) + 1;
+                let last = core.size - (core.blocks - 1) * core.lanes;
+                total +=
+                    1 + events + 1 + (core.blocks - 1) * (events + 1).max(core.lanes) + last + 4;
             }
         }
         total += 2 * spikes(self.output_layer) + 2;

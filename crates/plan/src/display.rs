@@ -67,11 +67,15 @@ fn core(f: &mut fmt::Formatter<'_>, i: usize, c: &CorePlan) -> fmt::Result {
             c.weight_shift
         )?;
     }
+    let (words, lanes) = if c.conv.is_some() {
+        (c.blocks, c.lanes as u32)
+    } else {
+        (c.size, 1)
+    };
     writeln!(
         f,
-        "  state RAM: {} words x {} bits (membrane {} + current {} per lane)",
-        c.blocks,
-        c.lanes as u32 * (c.state_bits + c.current_bits),
+        "  state RAM: {words} words x {} bits (membrane {} + current {} per neuron)",
+        lanes * (c.state_bits + c.current_bits),
         c.state_bits,
         c.current_bits
     )?;
@@ -124,6 +128,13 @@ impl fmt::Display for Plan {
                 ws.word_bits,
                 ws.depth * ws.granules_per_word()
             )?,
+        }
+        if let Some(e) = &self.engine {
+            writeln!(
+                f,
+                "engine: {} accumulator lanes x {} bits, event values {} bits, one neuron unit per dense layer (cores {:?})",
+                e.lanes, e.acc_bits, e.value_bits, e.layers
+            )?;
         }
         for (i, c) in self.cores.iter().enumerate() {
             core(f, i, c)?;

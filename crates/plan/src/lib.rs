@@ -1,17 +1,21 @@
 //! spikeloom-plan: maps an integer network (`QNet`) onto hardware cores and checks it fits a device.
 //!
-//! Architecture (v1, read by both `spikeloom-verilog` and `spikeloom-cyclesim`):
-//! - one core per layer; inside a time step the layers run one after another (sequential layer
-//!   schedule, a time-step barrier keeps the contract's semantics exactly);
-//! - a core has P lanes; it walks its neurons in blocks of P ("output-block stationary"): for each
-//!   block it streams the event list of every projection and accumulates one packed weight word
-//!   (P weights) per event, then updates the P neurons at once and writes their state back;
-//! - weights live in one ROM per core, block-major: word `offset[j] + block * src_size[j] + event`;
+//! Architecture (read by both `spikeloom-verilog` and `spikeloom-cyclesim`):
+//! - inside a time step the layers run one after another (sequential layer schedule, a
+//!   time-step barrier keeps the contract's semantics exactly);
+//! - dense layers run on the engine ([`EnginePlan`]): P shared accumulator lanes walk a layer's
+//!   neurons in blocks of P ("output-block stationary"), streaming the event list of every
+//!   projection and adding one weight word (P weights) per event; each finished block is handed
+//!   to the layer's neuron unit, which updates one neuron per cycle while the lanes accumulate
+//!   the next block;
+//! - the dense weights live in one [`WeightStore`], block-major per core: word
+//!   `weight_base + offset[j] + block * src_size[j] + event` (block RAM ROM, or iCE40 SPRAM
+//!   loaded at start-up);
 //! - a layer whose (single) projection is a convolution gets a convolution core instead
 //!   (rtl-templates/core/sl_conv.v): the kernel is stored once (one weight per word); each input
 //!   event is scattered over its kernel footprint, one tap per cycle, into an accumulator RAM
 //!   (one entry per neuron, P lanes, P a power of two), then the neurons are updated in blocks
-//!   of P as above; a convolution mixed with other projections in one layer is rejected;
+//!   of P; a convolution mixed with other projections in one layer is rejected;
 //! - spikes of every layer go to an event buffer with two banks (ping-pong by step parity) when a
 //!   delayed projection reads it, so recurrent edges see the previous step;
 //! - a projection with per-source delays (NIR `Delay`) reads a delay line instead

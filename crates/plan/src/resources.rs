@@ -144,8 +144,9 @@ fn leak_cost(leak: Leak, bits: u32, decay_bits: u32, device: &Device) -> (u32, u
     }
 }
 
-fn core_resources(core: &CorePlan, device: &Device) -> Resources {
-    let p = core.lanes as u32;
+/// (LUTs, DSPs) of one neuron datapath (sl_neuron) of `core`: X/reset/saturation/compare
+/// arithmetic (~6 work-width operations), the leaks, the count division.
+fn neuron_cost(core: &CorePlan, device: &Device) -> (u32, u32) {
     let db = core.decay_bits();
     // The multiplier operands are the stored widths (state/current), sign-extended.
     let (bl, bd) = leak_cost(core.beta_leak, core.state_bits, db, device);
@@ -163,67 +164,17 @@ fn core_resources(core: &CorePlan, device: &Device) -> Resources {
     } else {
         (0, 0)
     };
-    // Per lane: accumulator adder, X/reset/saturation/compare arithmetic (~6 work-width
-    // operations), the leak.
-    let lane_luts = core.acc_bits + 6 * core.work_bits + bl + al + vl + event_value_luts(core);
-    let addr = ubits(core.weight_depth());
-    let j = core.projections.len() as u32;
-    let ev = ubits(core.size.max(core.fan_in()));
-    let mut r = Resources {
-        luts: p * lane_luts + 40 + 3 * addr * j,
-        // accumulators, FSM, counters (blk, nbase, e), pipeline flags, spike mask, row bases
-        ffs: p * (core.acc_bits + 1) + 3 * ev + 8 + addr * j,
-        dsps: p * (bd + ad + vd),
-        ..Resources::default()
-    };
-    if core.conv.is_some() {
-        r.rom_bits = (core.weights.len() as u64) * u64::from(core.weight_bits);
-        // the kernel ROM of a convolution core (dense rows live in the shared store)
-        add_memory(
-            &mut r,
-            device,
-            core.weight_depth(),
-            core.weight_word_bits(),
-            true,
-        );
-    } else {
-        // the read address onto the store's shared bus (gated by the read-valid flag)
-        r.luts += addr;
+    let count = 2 * core.count_bits() * core.work_bits;
+    (6 * core.work_bits + bl + al + vl + count, bd + ad + vd)
+}
+
+/// State memories (`depth` words of `lanes` membranes, and currents) and parameter ROMs.
+fn state_and_params(r: &mut Resources, core: &CorePlan, device: &Device, depth: usize, lanes: u32) {
+    add_memory(r, device, depth, lanes * core.state_bits, false);
+    if core.kind.has_current() {
+        add_memory(r, device, depth, lanes * core.current_bits, false);
     }
-    if core.conv.is_none() {
-        // sl_core's two-stage neuron update (sl_neuron PIPE = 1): `pre`, r, and the current
-        r.ffs += p * (core.work_bits + 1);
-        if core.kind.has_current() {
-            r.ffs += p * core.current_bits;
-        }
-    }
-    // spike counts held for the pushes (SPK), and the value registers of the event pipeline
-    if core.count_bits() > 0 {
-        r.ffs += p * core.count_bits();
-    }
-    if core.value_bits > 1 {
-        r.ffs += core.value_bits;
-    }
-    if core.conv.is_some() {
-        // sl_conv: one accumulator RAM per lane (NB x ACC_W) replaces the lane accumulators;
-        // the scatter pipeline (tap counters, target address arithmetic, read-modify-write, no
-        // hazard logic needed) is about 12 event-width operations plus one accumulator adder.
-        for _ in 0..p {
-            add_memory(&mut r, device, core.blocks, core.acc_bits, false);
-        }
-        r.luts += 12 * ev + 2 * core.acc_bits;
-        r.ffs += 10 * ev + 2 * core.acc_bits;
-    }
-    let state_w = core.state_bits
-        + if core.kind.has_current() {
-            core.current_bits
-        } else {
-            0
-        };
-    add_memory(&mut r, device, core.blocks, p * core.state_bits, false);
-    if state_w > core.state_bits {
-        add_memory(&mut r, device, core.blocks, p * core.current_bits, false);
-    }
+    let db = core.decay_bits();
     for (param, bits) in [
         (&core.bias, core.param_bits),
         (&core.theta, core.param_bits),
@@ -232,21 +183,112 @@ fn core_resources(core: &CorePlan, device: &Device) -> Resources {
         (&core.alpha, db),
     ] {
         if param.is_rom() {
-            add_memory(&mut r, device, core.blocks, p * bits, true);
-            r.rom_bits += (core.blocks as u64) * u64::from(p * bits);
+            add_memory(r, device, depth, lanes * bits, true);
+            r.rom_bits += depth as u64 * u64::from(lanes * bits);
         }
     }
+}
+
+/// A dense layer's neuron unit (sl_unit): one neuron datapath streaming one neuron per cycle,
+/// its lane multiplexer over the P hand-off sums, state RAM and parameter ROMs by neuron.
+fn unit_resources(core: &CorePlan, device: &Device) -> Resources {
+    let (nl, nd) = neuron_cost(core, device);
+    let ev = ubits(core.size);
+    let p = core.lanes as u32;
+    let mut r = Resources {
+        // datapath, lane multiplexer (a P:1 mux per sum bit), counters and compare
+        luts: nl + core.acc_bits * p.saturating_sub(1).div_ceil(3) + 4 * ev + 16,
+        // sum, stage-1 registers (pre, current, theta, v_reset), counters n0/n1/n2, k, lastk
+        ffs: core.acc_bits
+            + core.work_bits
+            + 2 * core.param_bits
+            + if core.kind.has_current() {
+                core.work_bits
+            } else {
+                0
+            }
+            + 3 * ev
+            + 2 * ubits(core.lanes)
+            + 4,
+        dsps: nd,
+        ..Resources::default()
+    };
+    state_and_params(&mut r, core, device, core.size, 1);
     r
 }
 
-/// LUTs per lane for graded events and spike counts (0 for binary spikes): the shift-add
-/// product `value * weight` (one accumulator-wide adder per value bit beyond the first) and the
-/// restoring division of a count layer (a work-width compare and subtract per count bit).
-/// Measured with yosys `synth_ice40 -dsp` on the digits MLP (4 lanes, 8-bit weights): 4-bit
-/// graded input +292 LUT4s (estimate +216), 8-bit +996 (estimate +504); a 3-bit count hidden
-/// layer +653 (estimate +456).
+/// The shared accumulators (sl_acc): P lanes of accumulator adders (shift-add products for
+/// event values), accumulator and hand-off registers, one sign-extension multiplexer per lane
+/// when the dense layers' weight widths differ, the event/row-base pipeline per projection.
+fn engine_resources(plan: &Plan) -> Resources {
+    let Some(e) = &plan.engine else {
+        return Resources::default();
+    };
+    let p = e.lanes as u32;
+    let dense: Vec<&CorePlan> = e.layers.iter().map(|&l| &plan.cores[l]).collect();
+    let mut widths: Vec<u32> = dense.iter().map(|c| c.weight_bits).collect();
+    widths.sort_unstable();
+    widths.dedup();
+    let extract = if widths.len() > 1 {
+        e.acc_bits * (widths.len() as u32 - 1)
+    } else {
+        0
+    };
+    let value = e.value_bits.saturating_sub(1) * e.acc_bits;
+    let j: u32 = dense.iter().map(|c| c.projections.len() as u32).sum();
+    let aw = plan.weight_store.addr_bits().max(plan.ev_bits);
+    Resources {
+        luts: p * (e.acc_bits + value + extract) + 3 * aw * j + 60,
+        ffs: p * (2 * e.acc_bits + 1) + aw * j + 4 * plan.ev_bits + e.value_bits + 12,
+        ..Resources::default()
+    }
+}
+
+fn core_resources(core: &CorePlan, device: &Device) -> Resources {
+    if core.conv.is_none() {
+        return unit_resources(core, device);
+    }
+    let p = core.lanes as u32;
+    let (nl, nd) = neuron_cost(core, device);
+    let ev = ubits(core.size.max(core.fan_in()));
+    // sl_conv: P neuron datapaths; one accumulator RAM per lane (NB x ACC_W); the scatter
+    // pipeline (tap counters, target address arithmetic, read-modify-write, no hazard logic
+    // needed) is about 12 event-width operations plus one accumulator adder; the kernel ROM.
+    let mut r = Resources {
+        luts: p * (nl + core.acc_bits + event_value_luts(core)) + 40 + 12 * ev + 2 * core.acc_bits,
+        ffs: p * (core.acc_bits + 1) + 3 * ev + 8 + 10 * ev + 2 * core.acc_bits,
+        dsps: p * nd,
+        rom_bits: (core.weights.len() as u64) * u64::from(core.weight_bits),
+        ..Resources::default()
+    };
+    add_memory(
+        &mut r,
+        device,
+        core.weight_depth(),
+        core.weight_word_bits(),
+        true,
+    );
+    // spike counts held for the pushes (SPK), and the value registers of the event pipeline
+    if core.count_bits() > 0 {
+        r.ffs += p * core.count_bits();
+    }
+    if core.value_bits > 1 {
+        r.ffs += core.value_bits;
+    }
+    for _ in 0..p {
+        add_memory(&mut r, device, core.blocks, core.acc_bits, false);
+    }
+    state_and_params(&mut r, core, device, core.blocks, p);
+    r
+}
+
+/// LUTs per convolution lane for graded events and spike counts (0 for binary spikes): the
+/// shift-add product `value * weight` (one accumulator-wide adder per value bit beyond the
+/// first; the count division is in [`neuron_cost`]). Measured with yosys `synth_ice40 -dsp` on
+/// the v1 digits MLP (4 lanes, 8-bit weights): 4-bit graded input +292 LUT4s (estimate +216),
+/// 8-bit +996 (estimate +504); a 3-bit count hidden layer +653 (estimate +456).
 fn event_value_luts(core: &CorePlan) -> u32 {
-    core.value_bits.saturating_sub(1) * core.acc_bits + 2 * core.count_bits() * core.work_bits
+    core.value_bits.saturating_sub(1) * core.acc_bits
 }
 
 /// The weight store: a block RAM ROM, or SPRAMs with their address multiplexers (read
@@ -289,6 +331,9 @@ pub(crate) fn estimate(plan: &Plan, device: &Device) -> Resources {
     total.brams += st.brams;
     total.sprams += st.sprams;
     total.rom_bits += st.rom_bits;
+    let en = engine_resources(plan);
+    total.luts += en.luts;
+    total.ffs += en.ffs;
     for core in &plan.cores {
         let r = core_resources(core, device);
         total.luts += r.luts;

@@ -125,7 +125,8 @@ pub struct CorePlan {
     pub ident: String,
     /// Neurons.
     pub size: usize,
-    /// Parallel lanes P (neurons updated per cycle, weights read per cycle).
+    /// Parallel lanes P: weights read per cycle (dense: the engine's lanes; convolution:
+    /// neurons updated per cycle in its sweep).
     pub lanes: usize,
     /// ceil(size / lanes).
     pub blocks: usize,
@@ -349,6 +350,30 @@ impl WeightStore {
     }
 }
 
+/// The dense engine: one set of `lanes` accumulator lanes (sl_acc) shared by every dense layer,
+/// fed by the weight store, and one neuron unit per dense layer (sl_unit) that updates one
+/// neuron per cycle while the lanes accumulate the next block. Every dense core has `lanes`
+/// lanes (blocks of `lanes` neurons, rows of `lanes` weights).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnginePlan {
+    /// Accumulator lanes P.
+    pub lanes: usize,
+    /// Signed width of the shared accumulators (the widest dense layer's `acc_bits`).
+    pub acc_bits: u32,
+    /// Widest event value any dense projection carries (1: binary spikes only, no multiplier).
+    pub value_bits: u32,
+    /// Cores (QNet layer indices) run by the engine, in order; a layer's position here is its
+    /// engine index (`layer` port of sl_acc).
+    pub layers: Vec<usize>,
+}
+
+impl EnginePlan {
+    /// Engine index of core `l`, if the engine runs it.
+    pub fn index_of(&self, l: usize) -> Option<usize> {
+        self.layers.iter().position(|&x| x == l)
+    }
+}
+
 /// The complete hardware plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
@@ -376,6 +401,8 @@ pub struct Plan {
     pub clear_cycles: usize,
     /// The dense cores' weights: one memory, one read port.
     pub weight_store: WeightStore,
+    /// The engine running the dense cores (`None` when every layer is a convolution).
+    pub engine: Option<EnginePlan>,
     /// Device name the plan was checked against.
     pub device: String,
     /// Resource estimate.
@@ -385,9 +412,14 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Maximum lane count (trace width).
+    /// Lanes of the trace bus: a convolution core traces its P lanes at once, the engine's
+    /// units one neuron per cycle.
     pub fn trace_lanes(&self) -> usize {
-        self.cores.iter().map(|c| c.lanes).max().unwrap_or(1)
+        self.cores
+            .iter()
+            .map(|c| if c.conv.is_some() { c.lanes } else { 1 })
+            .max()
+            .unwrap_or(1)
     }
     /// Width of one lane of the trace spike bus: the widest spike count (1 when every layer
     /// fires binary spikes).

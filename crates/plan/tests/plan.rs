@@ -386,14 +386,25 @@ fn weight_image_packs_every_row_lane_by_lane() {
                         if v >> (wb - 1) & 1 == 1 {
                             v -= 1 << wb; // sign
                         }
-                        assert_eq!(v, i64::from(x), "seed {seed} core `{}` row {r} lane {k}", c.name);
+                        assert_eq!(
+                            v,
+                            i64::from(x),
+                            "seed {seed} core `{}` row {r} lane {k}",
+                            c.name
+                        );
                     }
                     for b in c.lanes * wb..gpw * 16 {
-                        assert!(!image_bit(&image, gpw, w, b), "seed {seed}: padding bit set");
+                        assert!(
+                            !image_bit(&image, gpw, w, b),
+                            "seed {seed}: padding bit set"
+                        );
                     }
                 }
             }
-            assert!(owned.iter().all(|&o| o), "seed {seed}: every word belongs to a core");
+            assert!(
+                owned.iter().all(|&o| o),
+                "seed {seed}: every word belongs to a core"
+            );
         }
     }
 }

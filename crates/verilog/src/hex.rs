@@ -107,9 +107,15 @@ pub(crate) fn memory_files(plan: &Plan) -> Vec<SourceFile> {
         ];
         for (what, p, bits) in params {
             if let Param::Rom(v) = p {
+                // a convolution core reads P lanes per block, an engine unit one neuron
+                let contents = if core.conv.is_some() {
+                    pack_words(v, core.lanes, bits)
+                } else {
+                    pack_words(&v[..core.size], 1, bits)
+                };
                 files.push(SourceFile {
                     path: mem_name(core, what),
-                    contents: pack_words(v, core.lanes, bits),
+                    contents,
                 });
             }
         }

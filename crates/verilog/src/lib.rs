@@ -6,6 +6,7 @@
 
 #![deny(clippy::float_arithmetic)]
 
+mod engine;
 mod hex;
 mod templates;
 mod top;

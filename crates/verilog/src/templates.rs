@@ -31,8 +31,12 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../rtl-templates/core/sl_neuron.v"),
     ),
     (
-        "sl_core.v",
-        include_str!("../../../rtl-templates/core/sl_core.v"),
+        "sl_acc.v",
+        include_str!("../../../rtl-templates/core/sl_acc.v"),
+    ),
+    (
+        "sl_unit.v",
+        include_str!("../../../rtl-templates/core/sl_unit.v"),
     ),
     (
         "sl_conv.v",

@@ -3,16 +3,18 @@
 
 use crate::hex::{delay_mem_name, mem_name};
 use crate::GenOptions;
-use spikeloom_plan::{reset_code, CorePlan, Leak, Param, Plan, QFire, Rounding, WeightMem};
+use spikeloom_plan::{
+    reset_code, CorePlan, Leak, Param, Plan, ProjPlan, QFire, Rounding, WeightMem,
+};
 
-/// Product of an event value and a weight in the lanes (`VMUL` of sl_core/sl_conv): 0 builds it
+/// Product of an event value and a weight in the lanes (`VMUL` of sl_acc/sl_conv): 0 builds it
 /// by shift-and-add over the value bits, 1 uses the `*` operator (SB_MAC16 with `synth_ice40
 /// -dsp`). Only cores whose events carry values (`value_bits > 1`) build either.
-const VMUL: u32 = 0;
+pub(crate) const VMUL: u32 = 0;
 use std::fmt::Write;
 
 /// `w'hXX` literal of the low `w` bits of `v` (two's complement).
-fn lit(w: u32, v: i64) -> String {
+pub(crate) fn lit(w: u32, v: i64) -> String {
     let masked = if w >= 64 {
         v as u64
     } else {
@@ -47,7 +49,7 @@ fn header(plan: &Plan) -> String {
     } else {
         ""
     };
-    let _ = writeln!(s, "// Modules: rtl-templates/ (sl_ctrl, sl_evbuf{delay}, sl_core, sl_conv, sl_neuron, sl_param, sl_rom, sl_ram{spram}).");
+    let _ = writeln!(s, "// Modules: rtl-templates/ (sl_ctrl, sl_evbuf{delay}, sl_acc, sl_unit, sl_conv, sl_neuron, sl_param, sl_rom, sl_ram{spram}).");
     s
 }
 
@@ -158,34 +160,28 @@ fn ctrl(plan: &Plan, ev: u32) -> String {
 
 /// Width of the weight store's word address (also every dense core's `WA`): at least the
 /// event width, which the cores add to their row bases.
-fn store_aw(plan: &Plan, ev: u32) -> u32 {
+pub(crate) fn store_aw(plan: &Plan, ev: u32) -> u32 {
     plan.weight_store.addr_bits().max(ev)
 }
 
-/// The weight store: one memory, one read port shared by the dense cores (one runs at a time;
-/// an idle core drives address 0, so the addresses are ORed).
+/// The weight store: one memory, one read port, read by the engine's accumulators.
 fn store(plan: &Plan, ev: u32) -> String {
     let ws = &plan.weight_store;
     if ws.depth == 0 {
         return String::new();
     }
     let aw = store_aw(plan, ev);
-    let dense: Vec<&CorePlan> = plan.cores.iter().filter(|c| c.conv.is_none()).collect();
-    let or: Vec<String> = dense.iter().map(|c| format!("{}_waddr", c.ident)).collect();
     let mut s = format!(
         "
-    // ---- weight store: {depth} words x {wb} bits, the dense cores' rows ----
+    // ---- weight store: {depth} words x {wb} bits, the dense layers' rows, read by the engine ----
     wire [{a1}:0] wm_raddr;
-    /* verilator lint_off UNUSEDSIGNAL */  // cores with narrower rows read the low bits
     wire [{w1}:0] wm_rdata;
-    /* verilator lint_on UNUSEDSIGNAL */
-    assign wm_raddr = {or};
+    assign wm_raddr = eng_waddr;
 ",
         depth = ws.depth,
         wb = ws.word_bits,
         a1 = aw - 1,
         w1 = ws.word_bits - 1,
-        or = or.join(" | "),
     );
     match ws.mem {
         WeightMem::Rom => {
@@ -295,8 +291,7 @@ fn buffers(plan: &Plan, ev: u32, opts: &GenOptions) -> String {
     s
 }
 
-
-fn packed(values: impl Iterator<Item = String>) -> String {
+pub(crate) fn packed(values: impl Iterator<Item = String>) -> String {
     let mut v: Vec<String> = values.collect();
     v.reverse(); // projection 0 in the least significant bits
     format!("{{{}}}", v.join(", "))
@@ -309,18 +304,9 @@ fn param_k(p: &Param, w: u32) -> (u32, String) {
     }
 }
 
-fn core_params(core: &CorePlan, wa: u32, ev: u32, opts: &GenOptions) -> String {
-    let off = packed(
-        core.projections
-            .iter()
-            .map(|p| lit(wa, (core.weight_base + p.word_offset) as i64)),
-    );
-    let src = packed(core.projections.iter().map(|p| lit(wa, p.src_size as i64)));
-    let del = packed(
-        core.projections
-            .iter()
-            .map(|p| format!("1'b{}", u8::from(p.delayed))),
-    );
+/// The neuron datapath's parameters (sl_neuron's, plus the per-neuron constants or ROM files),
+/// shared by sl_unit and sl_conv instances.
+pub(crate) fn neuron_params(core: &CorePlan, opts: &GenOptions) -> String {
     let ds = core.decay_bits();
     let pw = core.param_bits;
     let file = |what: &str| format!("\"{}{}\"", opts.mem_prefix, mem_name(core, what));
@@ -332,24 +318,13 @@ fn core_params(core: &CorePlan, wa: u32, ev: u32, opts: &GenOptions) -> String {
     let sa = |l: Leak| u8::from(matches!(l, Leak::ShiftAdd { .. }));
     let round = u8::from(core.rounding == Rounding::HalfUp);
     format!(
-        "        .P({p}), .NB({nb}), .EV_W({ev}), .SIZE({size}), .J({j}), .WA({wa}),
-        .PROJ_OFF({off}), .PROJ_SRC({src}), .PROJ_DELAYED({del}),
-        .WB({wb}), .ACC_W({acc}), .VB({vb}), .VMUL({vmul}),
-        .KIND({kind}), .CNT({cnt}), .FLOOR({floor}), .SPW({spw}),
+        "        .KIND({kind}), .CNT({cnt}), .FLOOR({floor}), .SPW({spw}),
         .RESET({reset}), .RESET_DELAY({rd}), .ROUND({round}),
         .SB({sb}), .CB({cb}), .PW({pw}), .DS({dsh}), .WS({ws}), .W({w}),
         .BETA_SA({bsa}), .ALPHA_SA({asa}),
         .BIAS_K({bias_k}), .THETA_K({theta_k}), .VRESET_K({vr_k}), .BETA_K({beta_k}), .ALPHA_K({alpha_k}),
         .BIAS_ROM({bias_rom}), .THETA_ROM({theta_rom}), .VRESET_ROM({vr_rom}), .BETA_ROM({beta_rom}), .ALPHA_ROM({alpha_rom}),
         .BIAS_FILE({bf}), .THETA_FILE({tf}), .VRESET_FILE({vf}), .BETA_FILE({btf}), .ALPHA_FILE({af})",
-        p = core.lanes,
-        nb = core.blocks,
-        size = lit(ev, core.size as i64),
-        j = core.projections.len(),
-        wb = core.weight_bits,
-        acc = core.acc_bits,
-        vb = core.value_bits.max(1),
-        vmul = VMUL,
         kind = core.kind.code(),
         cnt = core.count_bits(),
         floor = u8::from(matches!(
@@ -378,12 +353,11 @@ fn core_params(core: &CorePlan, wa: u32, ev: u32, opts: &GenOptions) -> String {
 }
 
 /// Unsigned bits holding `0..=max`.
-fn ubits(max: usize) -> u32 {
+pub(crate) fn ubits(max: usize) -> u32 {
     (usize::BITS - max.leading_zeros()).max(1)
 }
 
-/// Parameters of an sl_conv instance: the sl_core neuron parameters (the dense-only ones
-/// dropped) plus the geometry, all geometry values `CW` bits wide.
+/// Parameters of an sl_conv instance: the neuron parameters plus the geometry, all geometry values `CW` bits wide.
 fn conv_params(core: &CorePlan, g: &spikeloom_plan::QConv, ev: u32, opts: &GenOptions) -> String {
     let [ci, hi, wi] = g.input;
     let [_, ho, wo] = g.output;
@@ -407,12 +381,7 @@ fn conv_params(core: &CorePlan, g: &spikeloom_plan::QConv, ev: u32, opts: &GenOp
     .unwrap_or(1);
     let cw = ubits(big).max(ev) + 1;
     let l = |v: usize| lit(cw, v as i64);
-    let dense = core_params(core, ev, ev, opts);
-    // keep the neuron part of the sl_core list (from KIND on)
-    let neuron = dense
-        .find(".KIND(")
-        .map(|i| dense[i..].to_string())
-        .unwrap_or_default();
+    let neuron = neuron_params(core, opts);
     format!(
         "        .P({p}), .LG({lg}), .NB({nb}), .EV_W({ev}), .SIZE({size}), .CW({cw}), .WDEPTH({wd}),
         .DELAYED({del}), .WEIGHT_FILE(\"{prefix}{wf}\"), .WB({wb}), .ACC_W({acc}), .VB({vb}), .VMUL({vmul}),
@@ -454,32 +423,37 @@ fn conv_params(core: &CorePlan, g: &spikeloom_plan::QConv, ev: u32, opts: &GenOp
     )
 }
 
-fn core(plan: &Plan, l: usize, ev: u32, opts: &GenOptions) -> String {
-    let c = &plan.cores[l];
-    let id = &c.ident;
-    let cnt = packed(c.projections.iter().map(|p| {
+/// The event-buffer wires of `projections`, packed (projection 0 in the LSBs): counts (of the
+/// bank each reads), read data, and values zero-extended to `vb` bits.
+pub(crate) fn proj_wires<'a>(
+    plan: &Plan,
+    projections: impl Iterator<Item = &'a ProjPlan> + Clone,
+    vb: usize,
+) -> (String, String, String) {
+    let cnt = packed(projections.clone().map(|p| {
         format!(
             "b{}_cnt_{}",
             p.buffer,
             if p.delayed { "prev" } else { "cur" }
         )
     }));
-    let rdata = packed(c.projections.iter().map(|p| format!("b{}_rdata", p.buffer)));
-    // event values, each zero-extended to the core's value width
-    let vb = c.value_bits.max(1) as usize;
-    let rval = packed(c.projections.iter().map(|p| {
+    let rdata = packed(projections.clone().map(|p| format!("b{}_rdata", p.buffer)));
+    let rval = packed(projections.map(|p| {
         let w = plan.buffers[p.buffer].value_bits.max(1) as usize;
         widen(&format!("b{}_rval", p.buffer), w, vb)
     }));
+    (cnt, rdata, rval)
+}
+
+/// Banner of core `l` and its inputs.
+pub(crate) fn core_banner(c: &CorePlan, l: usize, what: &str) -> String {
     let mut s = format!(
         "
-    // ---- core {l}: layer `{name}` ({kind:?}, {size} neurons, {p} lanes x {nb} blocks) ----
+    // ---- core {l}: layer `{name}` ({kind:?}, {size} neurons, {what}) ----
 ",
         name = c.name,
         kind = c.kind,
         size = c.size,
-        p = c.lanes,
-        nb = c.blocks
     );
     for pr in &c.projections {
         let _ = writeln!(
@@ -490,25 +464,29 @@ fn core(plan: &Plan, l: usize, ev: u32, opts: &GenOptions) -> String {
             if pr.delayed { " (previous step)" } else { "" }
         );
     }
-    let (module, params) = match &c.conv {
-        Some(g) => ("sl_conv", conv_params(c, g, ev, opts)),
-        None => ("sl_core", core_params(c, store_aw(plan, ev), ev, opts)),
+    s
+}
+
+/// A convolution core (sl_conv).
+fn conv_core(plan: &Plan, l: usize, ev: u32, opts: &GenOptions) -> String {
+    let c = &plan.cores[l];
+    let Some(g) = &c.conv else {
+        return String::new();
     };
-    // dense cores read the shared weight store
-    let wport = if c.conv.is_some() {
-        String::new()
-    } else {
-        format!(
-            "\n        .w_addr({id}_waddr), .w_word(wm_rdata[{}:0]),",
-            c.lanes as u32 * c.weight_bits - 1
-        )
-    };
+    let id = &c.ident;
+    let (cnt, rdata, rval) = proj_wires(plan, c.projections.iter(), c.value_bits.max(1) as usize);
+    let mut s = core_banner(
+        c,
+        l,
+        &format!("convolution core, {} lanes x {} blocks", c.lanes, c.blocks),
+    );
+    let params = conv_params(c, g, ev, opts);
     let _ = write!(
         s,
-        "    {module} #(\n{params}\n    ) u_{id} (
+        "    sl_conv #(\n{params}\n    ) u_{id} (
         .clk(clk), .rst(rst), .start(start[{l}]), .done({id}_done),
         .clr_en(clr_en), .clr_addr(clr_addr),
-        .ev_cnt({cnt}), .ev_rdata({rdata}), .ev_rval({rval}), .ev_raddr({id}_raddr), .ev_rprev({id}_rprev),{wport}
+        .ev_cnt({cnt}), .ev_rdata({rdata}), .ev_rval({rval}), .ev_raddr({id}_raddr), .ev_rprev({id}_rprev),
         .push({id}_push), .push_idx({id}_push_idx), .push_val({id}_push_val),
         .trace_valid({id}_tv), .trace_base({id}_tbase), .trace_lane_valid({id}_tlv),
         .trace_v({id}_tvv), .trace_spike({id}_tsp)
@@ -518,7 +496,16 @@ fn core(plan: &Plan, l: usize, ev: u32, opts: &GenOptions) -> String {
     s
 }
 
-fn core_decl(c: &CorePlan, ev: u32, wa: u32) -> String {
+/// Lanes of a core's trace bus: P for a convolution core, 1 for an engine unit.
+fn tlanes(c: &CorePlan) -> usize {
+    if c.conv.is_some() {
+        c.lanes
+    } else {
+        1
+    }
+}
+
+fn core_decl(c: &CorePlan, ev: u32) -> String {
     let id = &c.ident;
     let e1 = ev - 1;
     let unused = if c.out_buffer.is_none() {
@@ -531,16 +518,16 @@ fn core_decl(c: &CorePlan, ev: u32, wa: u32) -> String {
     } else {
         ""
     };
-    let waddr = if c.conv.is_none() {
-        format!("    wire [{}:0] {id}_waddr;\n", wa - 1)
+    // a convolution core reads its own event buffers; a unit is run by the engine
+    let ctl = if c.conv.is_some() {
+        format!("    wire        {id}_done;\n    wire [{e1}:0] {id}_raddr;\n    wire        {id}_rprev;\n")
     } else {
-        String::new()
+        format!("    wire        {id}_busy;\n    wire        {id}_active;\n")
     };
+    let tl = tlanes(c);
     format!(
-        "    // core `{name}`\n    wire        {id}_done;
-{waddr}    wire [{e1}:0] {id}_raddr;
-    wire        {id}_rprev;
-{unused}    wire        {id}_push;
+        "    // core `{name}`
+{ctl}{unused}    wire        {id}_push;
     wire [{e1}:0] {id}_push_idx;
     wire [{s1}:0] {id}_push_val;
 {unused_end}    wire        {id}_tv;
@@ -551,14 +538,14 @@ fn core_decl(c: &CorePlan, ev: u32, wa: u32) -> String {
 ",
         name = c.name,
         s1 = c.spike_bits() - 1,
-        t1 = c.lanes * c.spike_bits() as usize - 1,
-        p1 = c.lanes - 1,
-        v1 = c.lanes * 32 - 1,
+        t1 = tl * c.spike_bits() as usize - 1,
+        p1 = tl - 1,
+        v1 = tl * 32 - 1,
     )
 }
 
 /// Zero-extend `sig` (`w` bits) to `to` bits.
-fn widen(sig: &str, w: usize, to: usize) -> String {
+pub(crate) fn widen(sig: &str, w: usize, to: usize) -> String {
     if w == to {
         sig.to_string()
     } else {
@@ -580,21 +567,26 @@ fn combine(plan: &Plan) -> String {
     let mut s = String::from(
         "\n    // ---- shared buses: only the active core drives non-zero values ----\n",
     );
-    let _ = writeln!(
-        s,
-        "    assign ev_raddr = ctrl_raddr | {};",
-        or(&|_, id| format!("{id}_raddr"))
-    );
-    let _ = writeln!(
-        s,
-        "    assign ev_rprev = {};",
-        or(&|_, id| format!("{id}_rprev"))
-    );
-    let _ = writeln!(
-        s,
-        "    assign done_any = {};",
-        or(&|_, id| format!("{id}_done"))
-    );
+    // event reads and done: the engine and the convolution cores
+    let mut readers: Vec<&str> = plan
+        .cores
+        .iter()
+        .filter(|c| c.conv.is_some())
+        .map(|c| c.ident.as_str())
+        .collect();
+    if plan.engine.is_some() {
+        readers.push("eng");
+    }
+    let any = |suffix: &str| {
+        readers
+            .iter()
+            .map(|id| format!("{id}_{suffix}"))
+            .collect::<Vec<_>>()
+            .join("\n        | ")
+    };
+    let _ = writeln!(s, "    assign ev_raddr = ctrl_raddr | {};", any("raddr"));
+    let _ = writeln!(s, "    assign ev_rprev = {};", any("rprev"));
+    let _ = writeln!(s, "    assign done_any = {};", any("done"));
     let _ = writeln!(
         s,
         "    assign trace_valid = {};",
@@ -610,7 +602,7 @@ fn combine(plan: &Plan) -> String {
         "    assign trace_base = {};",
         or(&|_, id| format!("{id}_tbase"))
     );
-    let lanes = |l: usize| plan.cores[l].lanes;
+    let lanes = |l: usize| tlanes(&plan.cores[l]);
     let _ = writeln!(
         s,
         "    assign trace_lane_valid = {};",
@@ -667,13 +659,15 @@ pub(crate) fn emit(plan: &Plan, opts: &GenOptions) -> String {
     s.push_str(&buffer_decl(plan, ev));
     s.push_str("\n    // ---- core outputs ----\n");
     for c in &plan.cores {
-        s.push_str(&core_decl(c, ev, store_aw(plan, ev)));
+        s.push_str(&core_decl(c, ev));
     }
+    s.push_str(&crate::engine::decl(plan, ev, store_aw(plan, ev)));
     s.push_str(&ctrl(plan, ev));
     s.push_str(&store(plan, ev));
     s.push_str(&buffers(plan, ev, opts));
+    s.push_str(&crate::engine::emit(plan, ev, store_aw(plan, ev), opts));
     for l in 0..plan.cores.len() {
-        s.push_str(&core(plan, l, ev, opts));
+        s.push_str(&conv_core(plan, l, ev, opts));
     }
     s.push_str(&combine(plan));
     s.push_str("endmodule\n\n`default_nettype wire\n");

@@ -1,0 +1,419 @@
+//! Twin of the dense engine: `Acc` = rtl-templates/core/sl_acc.v (the shared accumulators, with
+//! the weight store's registered read), `Unit` = sl_unit.v (one neuron unit per dense layer,
+//! with its sl_ram state memories, sl_param parameters and sl_neuron). Registers and state names
+//! follow the RTL. The weight store holds `Plan::weight_image`, the same words the cores' rows
+//! are: a row is read here from its core's `weights`.
+
+use crate::evbuf::EvBuf;
+use crate::neuron::{update, LaneParams};
+use spikeloom_plan::{CorePlan, EnginePlan, Plan};
+
+/// States of sl_acc (`S_IDLE` = 0 ... `S_DONE` = 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AccSt {
+    Idle = 0,
+    Acc = 1,
+    Wait = 2,
+    Fin = 3,
+    Done = 4,
+}
+
+/// One projection of the engine's table (every dense layer's, in order).
+#[derive(Debug, Clone)]
+struct EProj {
+    /// Engine index of its layer.
+    layer: usize,
+    buffer: usize,
+    delayed: bool,
+    /// First row of the projection in its core's rows.
+    word_offset: usize,
+    src_size: usize,
+}
+
+/// Combinational outputs of the accumulators in one cycle.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct AccOut {
+    pub issue: bool,
+    pub raddr: u32,
+    pub rprev: bool,
+    /// Hand-off to the current layer's unit at this edge.
+    pub ho: bool,
+    pub done: bool,
+}
+
+/// sl_acc.
+pub(crate) struct Acc {
+    lanes: usize,
+    projs: Vec<EProj>,
+    /// Per engine layer: first and last projection, blocks.
+    j0: Vec<usize>,
+    jn: Vec<usize>,
+    nb: Vec<usize>,
+    pub st: AccSt,
+    pub cur: usize,
+    pub blk: usize,
+    nbase: usize,
+    pub j: usize,
+    pub e: u32,
+    v1: bool,
+    j1: usize,
+    v2: bool,
+    /// Per projection: row of the current block (core-relative; the RTL adds the core's
+    /// `weight_base`).
+    rowbase: Vec<usize>,
+    acc: Vec<i64>,
+    /// Hand-off registers (`hs`).
+    hreg: Vec<i64>,
+    /// Terms of the store word read last cycle (value x weight per lane).
+    w_rdata: Vec<i64>,
+}
+
+impl Acc {
+    pub fn new(plan: &Plan, e: &EnginePlan) -> Self {
+        let mut projs = Vec::new();
+        let (mut j0, mut jn, mut nb) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, &l) in e.layers.iter().enumerate() {
+            let c = &plan.cores[l];
+            j0.push(projs.len());
+            for p in &c.projections {
+                projs.push(EProj {
+                    layer: i,
+                    buffer: p.buffer,
+                    delayed: p.delayed,
+                    word_offset: p.word_offset,
+                    src_size: p.src_size,
+                });
+            }
+            jn.push(projs.len() - 1);
+            nb.push(c.blocks);
+        }
+        let n = projs.len();
+        Self {
+            lanes: e.lanes,
+            projs,
+            j0,
+            jn,
+            nb,
+            st: AccSt::Idle,
+            cur: 0,
+            blk: 0,
+            nbase: 0,
+            j: 0,
+            e: 0,
+            v1: false,
+            j1: 0,
+            v2: false,
+            rowbase: vec![0; n],
+            acc: vec![0; e.lanes],
+            hreg: vec![0; e.lanes],
+            w_rdata: vec![0; e.lanes],
+        }
+    }
+
+    /// Synchronous reset (the hand-off registers keep their contents, like the RTL).
+    pub fn reset(&mut self) {
+        self.st = AccSt::Idle;
+        self.cur = 0;
+        self.blk = 0;
+        self.nbase = 0;
+        self.j = 0;
+        self.e = 0;
+        self.v1 = false;
+        self.j1 = 0;
+        self.v2 = false;
+        self.rowbase.fill(0);
+        self.acc.fill(0);
+    }
+
+    /// First neuron of the block being handed over (`ho_base`).
+    pub fn ho_base(&self) -> usize {
+        self.nbase
+    }
+
+    /// The hand-off registers.
+    pub fn hs(&self) -> &[i64] {
+        &self.hreg
+    }
+
+    fn count(&self, bufs: &[EvBuf], parity: bool) -> u32 {
+        let pr = &self.projs[self.j];
+        bufs[pr.buffer].count(parity, pr.delayed)
+    }
+
+    /// Combinational outputs; `u_free`: no unit needs its hand-off registers after this cycle.
+    pub fn comb(&self, bufs: &[EvBuf], parity: bool, u_free: bool) -> AccOut {
+        let mut o = AccOut::default();
+        match self.st {
+            AccSt::Acc if self.e < self.count(bufs, parity) => {
+                o.issue = true;
+                o.raddr = self.e;
+                o.rprev = self.projs[self.j].delayed;
+            }
+            AccSt::Wait => o.ho = u_free,
+            AccSt::Done => o.done = true,
+            _ => {}
+        }
+        o
+    }
+
+    /// The store read of the event read issued last cycle: value x weight of every lane.
+    fn read_word(&mut self, bufs: &[EvBuf], cores: &[&CorePlan]) {
+        let pr = &self.projs[self.j1];
+        let b = &bufs[pr.buffer];
+        let row = self.rowbase[self.j1] + b.rdata as usize;
+        let v = i64::from(b.rval);
+        let w = &cores[pr.layer].weights;
+        let p = self.lanes;
+        for (k, t) in self.w_rdata.iter_mut().enumerate() {
+            *t = v * i64::from(w.get(row * p + k).copied().unwrap_or(0));
+        }
+    }
+
+    /// Clock edge. `start`: the engine layer the controller starts; `u_idle`: every unit idle
+    /// with its pipeline empty (before this edge).
+    pub fn clock(
+        &mut self,
+        o: &AccOut,
+        start: Option<usize>,
+        bufs: &[EvBuf],
+        cores: &[&CorePlan],
+        u_idle: bool,
+    ) {
+        for k in 0..self.lanes {
+            let acc_d = if self.v2 {
+                self.acc[k] + self.w_rdata[k]
+            } else {
+                self.acc[k]
+            };
+            if o.ho {
+                self.hreg[k] = acc_d;
+            }
+            self.acc[k] = if o.ho || (self.st == AccSt::Idle && start.is_some()) {
+                0
+            } else {
+                acc_d
+            };
+        }
+        if self.v1 {
+            self.read_word(bufs, cores);
+        }
+        self.v2 = self.v1;
+        self.v1 = o.issue;
+        self.j1 = self.j;
+        self.fsm(o, start, u_idle);
+    }
+
+    fn fsm(&mut self, o: &AccOut, start: Option<usize>, u_idle: bool) {
+        match self.st {
+            AccSt::Idle => {
+                if let Some(l) = start {
+                    self.st = AccSt::Acc;
+                    self.cur = l;
+                    self.blk = 0;
+                    self.nbase = 0;
+                    self.j = self.j0[l];
+                    self.e = 0;
+                    for (r, p) in self.rowbase.iter_mut().zip(&self.projs) {
+                        *r = p.word_offset;
+                    }
+                }
+            }
+            AccSt::Acc => {
+                if o.issue {
+                    self.e += 1;
+                } else if self.j == self.jn[self.cur] {
+                    self.st = AccSt::Wait;
+                } else {
+                    self.j += 1;
+                    self.e = 0;
+                }
+            }
+            AccSt::Wait => {
+                if o.ho {
+                    if self.blk + 1 == self.nb[self.cur] {
+                        self.st = AccSt::Fin;
+                    } else {
+                        self.st = AccSt::Acc;
+                        self.blk += 1;
+                        self.nbase += self.lanes;
+                        self.j = self.j0[self.cur];
+                        self.e = 0;
+                        for (r, p) in self.rowbase.iter_mut().zip(&self.projs) {
+                            *r += p.src_size;
+                        }
+                    }
+                }
+            }
+            AccSt::Fin => {
+                if u_idle {
+                    self.st = AccSt::Done;
+                }
+            }
+            AccSt::Done => self.st = AccSt::Idle,
+        }
+    }
+
+    /// Events still to issue in the current projection (0 outside ACC): while positive, each
+    /// cycle issues one read and nothing observable happens (when no unit is active).
+    pub fn pending_issues(&self, bufs: &[EvBuf], parity: bool) -> u32 {
+        if self.st != AccSt::Acc {
+            return 0;
+        }
+        self.count(bufs, parity).saturating_sub(self.e)
+    }
+
+    /// `n` consecutive issuing ACC cycles at once (n <= [`Acc::pending_issues`], no unit
+    /// active), with the same register and memory effects as `n` calls of comb + clock, the
+    /// event buffers' read registers included.
+    pub fn burst(&mut self, bufs: &mut [EvBuf], parity: bool, n: u32, cores: &[&CorePlan]) {
+        if n == 0 {
+            return;
+        }
+        let (buffer, delayed) = {
+            let pr = &self.projs[self.j];
+            (pr.buffer, pr.delayed)
+        };
+        for _ in 0..n {
+            if self.v2 {
+                for (a, w) in self.acc.iter_mut().zip(&self.w_rdata) {
+                    *a += *w;
+                }
+            }
+            if self.v1 {
+                self.read_word(bufs, cores);
+            }
+            // this cycle's event read, registered by the buffer
+            let b = &mut bufs[buffer];
+            (b.rdata, b.rval) = b.read(parity, delayed, self.e);
+            self.v2 = self.v1;
+            self.v1 = true;
+            self.j1 = self.j;
+            self.e += 1;
+        }
+        let last = self.e - 1;
+        for b in bufs.iter_mut() {
+            b.clock(parity, false, None, delayed, last);
+        }
+    }
+}
+
+/// sl_unit: one dense layer's neuron unit.
+pub(crate) struct Unit {
+    pub plan: CorePlan,
+    params: Vec<LaneParams>,
+    pub run: bool,
+    pub k: usize,
+    lastk: usize,
+    pub n0: usize,
+    p1: bool,
+    n1: usize,
+    p2: bool,
+    n2: usize,
+    sum_q: i64,
+    mem_u: Vec<i64>,
+    mem_i: Vec<i64>,
+    u_rd: i64,
+    i_rd: i64,
+    /// Stage-2 results (membrane, current, spike or count) of neuron `n2`.
+    s2: (i64, i64, u32),
+}
+
+impl Unit {
+    pub fn new(plan: &CorePlan) -> Self {
+        Self {
+            params: (0..plan.size).map(|n| LaneParams::of(plan, n)).collect(),
+            run: false,
+            k: 0,
+            lastk: 0,
+            n0: 0,
+            p1: false,
+            n1: 0,
+            p2: false,
+            n2: 0,
+            sum_q: 0,
+            mem_u: vec![0; plan.size],
+            mem_i: vec![0; plan.size],
+            u_rd: 0,
+            i_rd: 0,
+            s2: (0, 0, 0),
+            plan: plan.clone(),
+        }
+    }
+
+    /// Synchronous reset (memories keep their contents, like the RTL).
+    pub fn reset(&mut self) {
+        self.run = false;
+        self.k = 0;
+        self.lastk = 0;
+        self.n0 = 0;
+        self.p1 = false;
+        self.p2 = false;
+        self.n1 = 0;
+        self.n2 = 0;
+    }
+
+    /// Still needs the hand-off registers after this cycle.
+    pub fn busy(&self) -> bool {
+        self.run && self.k != self.lastk
+    }
+
+    /// Anything in flight.
+    pub fn active(&self) -> bool {
+        self.run || self.p1 || self.p2
+    }
+
+    /// This cycle's stage-2 neuron: (index, membrane, spike or count).
+    pub fn out(&self) -> Option<(usize, i64, u32)> {
+        self.p2.then_some((self.n2, self.s2.0, self.s2.2))
+    }
+
+    /// This cycle's spike push: (index, count).
+    pub fn push(&self) -> Option<(u32, u32)> {
+        (self.p2 && self.s2.2 != 0).then_some((self.n2 as u32, self.s2.2))
+    }
+
+    /// Clock edge. `ho`: the block handed over at this edge (first neuron, before the hand-off
+    /// registers change); `hs`: the hand-off registers before this edge; `clr`: the
+    /// controller's clear address.
+    pub fn clock(&mut self, ho: Option<usize>, hs: &[i64], clr: Option<usize>) {
+        // registered reads of neuron n0 (read-first: before this edge's write)
+        let (u_rd, i_rd) = (
+            self.mem_u.get(self.n0).copied().unwrap_or(0),
+            self.mem_i.get(self.n0).copied().unwrap_or(0),
+        );
+        if let Some(a) = clr {
+            if a < self.plan.size {
+                self.mem_u[a] = 0;
+                self.mem_i[a] = 0;
+            }
+        } else if self.p2 {
+            self.mem_u[self.n2] = self.s2.0;
+            self.mem_i[self.n2] = self.s2.1;
+        }
+        if self.p1 {
+            let cuba = self.plan.kind.has_current();
+            let i = if cuba { self.i_rd } else { 0 };
+            self.s2 = update(&self.plan, self.sum_q, self.u_rd, i, &self.params[self.n1]);
+        }
+        (self.u_rd, self.i_rd) = (u_rd, i_rd);
+        self.p2 = self.p1;
+        self.n2 = self.n1;
+        self.p1 = self.run;
+        self.n1 = self.n0;
+        if self.run {
+            self.sum_q = hs[self.k];
+        }
+        if let Some(base) = ho {
+            self.run = true;
+            self.k = 0;
+            self.lastk = (self.plan.size - base).min(self.plan.lanes) - 1;
+            self.n0 = base;
+        } else if self.run {
+            if self.k == self.lastk {
+                self.run = false;
+            }
+            self.k += 1;
+            self.n0 += 1;
+        }
+    }
+}

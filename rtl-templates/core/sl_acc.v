@@ -1,0 +1,231 @@
+// sl_acc: the shared accumulator front end of the dense engine. One set of P accumulator lanes
+// (adders only) serves every dense layer in turn; each layer has its own neuron unit (sl_unit)
+// that updates the neurons one per cycle while the lanes already accumulate the next block.
+// For each block of P neurons of layer `cur`: stream the events of every projection of the layer
+// (one event read per cycle, one bubble per projection), read one store word of P weights per
+// event from the shared weight store and add each lane's weight (or value x weight) to its
+// accumulator; then hand the P sums over to the layer's unit (HAND: `ho`, as soon as the unit
+// has issued the previous block's last neuron) and start the next block at once.
+// State machine:
+//   IDLE -start-> ACC: issue one event read per cycle; one bubble cycle per projection switch
+//   ACC -> WAIT (the last weight word is accumulated: acc_d is the final sum) -> hand-off
+//   (ho, when the unit is free) -> ACC (next block) | FIN (last block: wait for the unit to
+//   drain) -> DONE (done = 1 for one cycle) -> IDLE
+// Pipeline: event read (buffer, 1 cycle) -> weight store read (1 cycle) -> accumulate.
+// Per-projection tables (packed, projection 0 in the LSBs) cover every dense layer's
+// projections; layer l owns projections L_J0[l] .. L_JN[l] and has L_NB[l] blocks.
+// Rust twin: spikeloom-cyclesim `engine::Acc`.
+`default_nettype none
+
+module sl_acc #(
+    parameter integer P = 1,          // lanes
+    parameter integer EV_W = 8,       // event index/count/address width (also block counter)
+    parameter integer NL = 1,         // dense layers
+    parameter integer LW = 1,         // dense layer index width
+    parameter integer JT = 1,         // projections of all dense layers
+    parameter integer JW = 1,         // projection index width
+    parameter integer WA = 8,         // weight store address width
+    parameter integer WM = 8,         // weight store word width
+    parameter integer ACC_W = 16,     // accumulator width (the widest layer's)
+    parameter integer VB = 1,         // event value width (1: binary spikes, ev_rval unused)
+    parameter integer VMUL = 0,       // VB > 1: 0 shift-add product, 1 `*` operator
+    parameter [NL*EV_W-1:0] L_NB = 0,   // blocks of layer l
+    parameter [NL*JW-1:0] L_J0 = 0,     // first projection of layer l
+    parameter [NL*JW-1:0] L_JN = 0,     // last projection of layer l
+    parameter [NL*6-1:0] L_WB = 0,      // weight bits of layer l (1..32)
+    parameter [JT*WA-1:0] PROJ_OFF = 0, // store word of projection j's row 0
+    parameter [JT*WA-1:0] PROJ_SRC = 0, // source size of projection j (rows per block)
+    parameter [JT-1:0] PROJ_DELAYED = 0
+) (
+    input  wire              clk,
+    input  wire              rst,
+    input  wire              start,
+    input  wire [LW-1:0]     layer,     // dense layer to run (with start)
+    output wire              done,
+    output reg  [LW-1:0]     cur,       // the layer being run
+    // event buffers of the JT projections' sources (count of the bank each projection reads)
+    input  wire [JT*EV_W-1:0] ev_cnt,
+    input  wire [JT*EV_W-1:0] ev_rdata,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [JT*VB-1:0]   ev_rval,  // values of the events on ev_rdata (VB > 1 only)
+    input  wire [WM-1:0]      w_word,   // the store word read last cycle (its low P * WB bits)
+    /* verilator lint_on UNUSEDSIGNAL */
+    output wire [EV_W-1:0]   ev_raddr,
+    output wire              ev_rprev,
+    output wire [WA-1:0]     w_addr,
+    // hand-off to the units: at the edge where ho = 1 the unit of `cur` takes the block's first
+    // neuron (ho_base) and the hs registers take the block's P sums
+    output wire              ho,
+    output wire [EV_W-1:0]   ho_base,
+    output wire [P*ACC_W-1:0] hs,
+    input  wire              u_free,    // the current layer's unit issues its last neuron, or idles
+    input  wire              u_idle     // every unit idle with its pipeline empty
+);
+    localparam [2:0] S_IDLE = 3'd0, S_ACC = 3'd1, S_WAIT = 3'd2, S_FIN = 3'd3, S_DONE = 3'd4;
+    localparam integer P_I = P;
+    localparam [EV_W-1:0] P_V = P_I[EV_W-1:0];
+
+    reg [2:0]      st;
+    reg [EV_W-1:0] blk;     // current block
+    reg [EV_W-1:0] nbase;   // blk * P
+    reg [JW-1:0]   j;       // current projection
+    reg [EV_W-1:0] e;       // next event to read
+    reg            v1;      // event read issued last cycle
+    reg [JW-1:0]   j1;      // its projection
+    reg            v2;      // weight word arrives this cycle
+    reg [WA-1:0]   rowbase [0:JT-1];  // PROJ_OFF[j] + blk * PROJ_SRC[j]
+
+    wire [EV_W-1:0] cnt_sel [0:JT-1];
+    wire [EV_W-1:0] rd_sel [0:JT-1];
+    wire [VB-1:0]   rv_sel [0:JT-1];
+    wire [JW-1:0]   l_j0 [0:NL-1];
+    wire [JW-1:0]   l_jn [0:NL-1];
+    wire [EV_W-1:0] l_nb [0:NL-1];
+    genvar g;
+    generate
+        for (g = 0; g < JT; g = g + 1) begin : g_proj
+            assign cnt_sel[g] = ev_cnt[g*EV_W +: EV_W];
+            assign rd_sel[g] = ev_rdata[g*EV_W +: EV_W];
+            assign rv_sel[g] = ev_rval[g*VB +: VB];
+        end
+        for (g = 0; g < NL; g = g + 1) begin : g_layer
+            assign l_j0[g] = L_J0[g*JW +: JW];
+            assign l_jn[g] = L_JN[g*JW +: JW];
+            assign l_nb[g] = L_NB[g*EV_W +: EV_W];
+        end
+    endgenerate
+    // value of the event whose weight word arrives next cycle (registered with the store read)
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [VB-1:0] val2;
+    /* verilator lint_on UNUSEDSIGNAL */
+    always @(posedge clk) val2 <= rv_sel[j1];
+
+    wire issue = (st == S_ACC) && (e < cnt_sel[j]);
+    assign ev_raddr = issue ? e : {EV_W{1'b0}};
+    assign ev_rprev = issue && PROJ_DELAYED[j];
+
+    // weight store read: word rowbase[j1] + event index, driven only while the read is valid
+    wire [WA-1:0] w_row;
+    generate
+        if (WA > EV_W) begin : g_wa_wide
+            assign w_row = rowbase[j1] + {{(WA - EV_W){1'b0}}, rd_sel[j1]};
+        end else begin : g_wa_same
+            assign w_row = rowbase[j1] + rd_sel[j1];
+        end
+    endgenerate
+    assign w_addr = v1 ? w_row : {WA{1'b0}};
+
+    assign ho = (st == S_WAIT) && u_free;
+    assign ho_base = nbase;
+    assign done = st == S_DONE;
+
+    // lanes: accumulators; lane k of layer l's row is w_word[k*WB_l +: WB_l]
+    generate
+        for (g = 0; g < P; g = g + 1) begin : g_lane
+            reg signed [ACC_W-1:0] acc;
+            reg signed [ACC_W-1:0] hreg;
+            // the lane's weight, sign-extended, for the current layer's weight width
+            reg signed [ACC_W-1:0] w_x;
+            integer l;
+            always @* begin
+                w_x = {ACC_W{1'b0}};
+                for (l = 0; l < NL; l = l + 1)
+                    if (cur == l[LW-1:0]) w_x = lane_weight(w_word, g, L_WB[l*6 +: 6]);
+            end
+            // the term one event adds: the weight, or value * weight
+            wire signed [ACC_W-1:0] term;
+            if (VB == 1) begin : g_bin
+                assign term = w_x;
+            end else if (VMUL != 0) begin : g_mul
+                assign term = w_x * $signed({{(ACC_W - VB){1'b0}}, val2});
+            end else begin : g_sa
+                reg signed [ACC_W-1:0] t;
+                integer b;
+                always @* begin
+                    t = {ACC_W{1'b0}};
+                    for (b = 0; b < VB; b = b + 1)
+                        if (val2[b]) t = t + (w_x <<< b);
+                end
+                assign term = t;
+            end
+            // acc_d: the accumulator's next value; in WAIT it is the block's final sum
+            wire signed [ACC_W-1:0] acc_d = v2 ? acc + term : acc;
+            always @(posedge clk) begin
+                if (rst || ho || (st == S_IDLE && start)) acc <= {ACC_W{1'b0}};
+                else acc <= acc_d;
+                if (ho) hreg <= acc_d;
+            end
+            assign hs[g*ACC_W +: ACC_W] = hreg;
+        end
+    endgenerate
+
+    // Sign-extended field `k` of width `wb` (1..32, at most ACC_W) of a store word.
+    function automatic signed [ACC_W-1:0] lane_weight;
+        input [WM-1:0] word;
+        input integer k;
+        input [5:0] wb;
+        integer b;
+        reg [ACC_W-1:0] f;
+        begin
+            f = {ACC_W{1'b0}};
+            for (b = 0; b < ACC_W; b = b + 1)
+                if (b < wb) f[b] = (k * wb + b < WM) ? word[k*wb + b] : 1'b0;
+                else f[b] = f[wb - 1];
+            lane_weight = f;
+        end
+    endfunction
+
+    integer q;
+    always @(posedge clk) begin
+        if (rst) begin
+            st <= S_IDLE;
+            cur <= {LW{1'b0}};
+            blk <= {EV_W{1'b0}};
+            nbase <= {EV_W{1'b0}};
+            j <= {JW{1'b0}};
+            e <= {EV_W{1'b0}};
+            v1 <= 1'b0;
+            j1 <= {JW{1'b0}};
+            v2 <= 1'b0;
+            for (q = 0; q < JT; q = q + 1) rowbase[q] <= {WA{1'b0}};
+        end else begin
+            v1 <= issue;
+            j1 <= j;
+            v2 <= v1;
+            case (st)
+                S_IDLE: if (start) begin
+                    st <= S_ACC;
+                    cur <= layer;
+                    blk <= {EV_W{1'b0}};
+                    nbase <= {EV_W{1'b0}};
+                    j <= l_j0[layer];
+                    e <= {EV_W{1'b0}};
+                    for (q = 0; q < JT; q = q + 1) rowbase[q] <= PROJ_OFF[q*WA +: WA];
+                end
+                S_ACC: if (issue) e <= e + 1'b1;
+                    else if (j == l_jn[cur]) st <= S_WAIT;
+                    else begin
+                        j <= j + 1'b1;
+                        e <= {EV_W{1'b0}};
+                    end
+                S_WAIT: if (ho) begin
+                    // the unit took the block (ho_base, hs); go on with the next one
+                    if (blk == l_nb[cur] - 1'b1) st <= S_FIN;
+                    else begin
+                        st <= S_ACC;
+                        blk <= blk + 1'b1;
+                        nbase <= nbase + P_V;
+                        j <= l_j0[cur];
+                        e <= {EV_W{1'b0}};
+                        for (q = 0; q < JT; q = q + 1) rowbase[q] <= rowbase[q] + PROJ_SRC[q*WA +: WA];
+                    end
+                end
+                S_FIN: if (u_idle) st <= S_DONE;
+                S_DONE: st <= S_IDLE;
+                default: st <= S_IDLE;
+            endcase
+        end
+    end
+endmodule
+
+`default_nettype wire
