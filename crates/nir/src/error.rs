@@ -182,6 +182,41 @@ pub enum Diagnostic {
         /// The nodes of the cycle (a strongly connected component), sorted.
         nodes: Vec<String>,
     },
+    /// A parameter value outside what it can mean (a time constant <= 0, a negative `r` or
+    /// delay): accepted silently it would be clamped or inverted somewhere later.
+    #[error(
+        "node '{node}': parameter '{field}' has {count} {what} value(s) (first {value} at flat \
+         index {first}); {meaning}"
+    )]
+    InvalidValue {
+        /// Node name.
+        node: String,
+        /// Parameter name.
+        field: String,
+        /// "negative" or "zero".
+        what: String,
+        /// How many elements are affected.
+        count: usize,
+        /// Row-major index of the first one.
+        first: usize,
+        /// The first one, as stored (f32 values printed as f32).
+        value: String,
+        /// What the value would mean, and what to do.
+        meaning: String,
+    },
+    /// A node with no elements: an empty layer, projection, input or output.
+    #[error(
+        "node '{node}': {what} has no elements, so the node computes nothing and its edges carry \
+         no values; {fix}"
+    )]
+    Empty {
+        /// Node name.
+        node: String,
+        /// What is empty (`shape [0]`, `parameter 'tau' (shape [0])`).
+        what: String,
+        /// What to do.
+        fix: String,
+    },
     /// A node's shape cannot be derived, or its parameters imply an impossible shape.
     #[error("node '{node}': {message}")]
     Shape {

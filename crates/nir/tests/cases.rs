@@ -455,6 +455,8 @@ fn diag_kind(d: &Diagnostic) -> &'static str {
         Diagnostic::EdgeShapeMismatch { .. } => "EdgeShapeMismatch",
         Diagnostic::CycleWithoutNeuron { .. } => "CycleWithoutNeuron",
         Diagnostic::Shape { .. } => "Shape",
+        Diagnostic::InvalidValue { .. } => "InvalidValue",
+        Diagnostic::Empty { .. } => "Empty",
     }
 }
 
