@@ -73,6 +73,10 @@ pub struct ModelArgs {
     /// Time step in seconds used to map tau to decay factors [default: metadata, else 1e-4].
     #[arg(long)]
     pub dt: Option<f64>,
+    /// Largest dataset (weight or parameter array) the NIR reader loads, in MiB; it bounds the
+    /// memory a file can take [default: SPIKELOOM_MAX_DATASET_MIB, else 512].
+    #[arg(long, value_name = "MIB")]
+    pub max_dataset_mib: Option<u64>,
 }
 
 /// Discretization conventions.

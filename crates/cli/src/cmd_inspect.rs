@@ -1,7 +1,7 @@
 //! `spikeloom inspect`: graph, shapes, sizes, parameter summary, semantics assumed, support.
 
 use crate::args::InspectArgs;
-use crate::model::{load_nir, lower};
+use crate::model::{load_nir, output_node, LoadedNir};
 use crate::CliError;
 use serde_json::{json, Value};
 use spikeloom_float::{FloatNet, Neuron, SettingSource};
@@ -33,10 +33,11 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
         .iter()
         .map(|(a, b)| json!([a, b]))
         .collect();
-    let lowered = lower(&loaded, &args.model);
+    let lowered =
+        spikeloom_float::lower(&loaded.flat, &crate::model::semantics_options(&args.model));
     let support = match &lowered {
         Ok(net) => json!({ "float": "supported", "summary": net_summary(net) }),
-        Err(e) => json!({ "float": format!("unsupported: {:#}", e.error) }),
+        Err(e) => json!({ "float": format!("unsupported: {e}") }),
     };
     let report = json!({
         "file": args.model.model.display().to_string(),
@@ -46,6 +47,7 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
         "edges": edges,
         "neurons": lowered.as_ref().map(|n| n.layers.iter().map(|l| l.size).sum::<usize>()).ok(),
         "synapses": lowered.as_ref().map(synapse_count).ok(),
+        "output": lowered.as_ref().ok().and_then(|net| output_json(&loaded, net)),
         "semantics": lowered.as_ref().map(semantics_json).ok(),
         "support": support,
     });
@@ -58,6 +60,17 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
         print_text(&report);
     }
     Ok(())
+}
+
+/// The layer taken as the network's output and the Output node it feeds.
+fn output_json(loaded: &LoadedNir, net: &FloatNet) -> Option<Value> {
+    let o = output_node(loaded, net)?;
+    Some(json!({
+        "layer": o.layer,
+        "output_node": o.output,
+        "added_by_nir": o.added_by_nir.is_some(),
+        "note": o.added_by_nir,
+    }))
 }
 
 fn print_text(r: &Value) {
@@ -93,6 +106,15 @@ fn print_text(r: &Value) {
     println!("edges   {}", edges.join(", "));
     if let Some(n) = r["neurons"].as_u64() {
         println!("size    {n} neurons, {} synapses", r["synapses"]);
+    }
+    if let Some(o) = r["output"].as_object() {
+        println!(
+            "output  layer {} (feeds Output node {})",
+            o["layer"], o["output_node"]
+        );
+        if let Some(note) = o["note"].as_str() {
+            println!("          ^ {note}");
+        }
     }
     if let Some(s) = r["semantics"].as_object() {
         println!("semantics (NIR files do not record these; check them):");

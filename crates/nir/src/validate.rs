@@ -212,7 +212,7 @@ fn check_domain(node: &Node, name: &str, diags: &mut Vec<Diagnostic>) {
                     &zero,
                     &format!(
                         "a time constant must be positive: {field} = 0 divides by zero (dt/{field}), \
-                         so the decay is undefined; use +inf for a neuron that does not leak"
+                         so the decay is undefined; use +inf for no decay"
                     ),
                 );
             }

@@ -2,6 +2,8 @@
 //! mutate the seed corpus (fuzz/corpus/read_nir) with a seeded RNG — bit flips, byte sets,
 //! interesting values, truncations, splices of two files — and require that reading and then
 //! validating never panics. `SPIKELOOM_FUZZ_ITERS` raises the iteration count (default 20000).
+//! The seeds (written by tests/fixtures/gen/nir_cases.py) are valid files of every storage
+//! layout and the adversarial `bad_*` cases, which must fail with a named error unmutated.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
@@ -21,14 +23,25 @@ impl Rng {
     }
 }
 
-fn corpus() -> Vec<Vec<u8>> {
+/// (file name, bytes) of every seed, sorted by name.
+fn seeds() -> Vec<(String, Vec<u8>)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/read_nir");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("seed corpus")
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
-    files.iter().map(|p| std::fs::read(p).unwrap()).collect()
+    files
+        .iter()
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(p).unwrap())
+        })
+        .collect()
+}
+
+fn corpus() -> Vec<Vec<u8>> {
+    seeds().into_iter().map(|(_, bytes)| bytes).collect()
 }
 
 fn mutate(rng: &mut Rng, corpus: &[Vec<u8>]) -> Vec<u8> {
@@ -109,8 +122,21 @@ fn mutated_files_never_panic() {
 
 #[test]
 fn unmutated_seeds_read_and_validate() {
-    for (i, bytes) in corpus().iter().enumerate() {
-        let file = spikeloom_nir::read_bytes(bytes).unwrap_or_else(|e| panic!("seed {i}: {e}"));
-        spikeloom_nir::validate(&file.graph).unwrap_or_else(|d| panic!("seed {i}: {d}"));
+    let seeds = seeds();
+    let bad = seeds.iter().filter(|(n, _)| n.starts_with("bad_")).count();
+    assert!(bad >= 6, "expected the adversarial seeds, found {bad}");
+    for (name, bytes) in &seeds {
+        let outcome = spikeloom_nir::read_bytes(bytes)
+            .map_err(|e| e.to_string())
+            .and_then(|f| spikeloom_nir::validate(&f.graph).map_err(|d| d.to_string()));
+        match (name.starts_with("bad_"), outcome) {
+            (false, Err(e)) => panic!("seed {name}: {e}"),
+            (true, Ok(())) => panic!("seed {name} is meant to be refused but reads and validates"),
+            (true, Err(e)) => assert!(
+                e.contains("node '") || e.contains("dataset '"),
+                "{name}: {e}"
+            ),
+            (false, Ok(())) => {}
+        }
     }
 }
