@@ -4,7 +4,9 @@ use crate::args::{ModelArgs, QuantArgs, ResetArg, SemanticsArg};
 use crate::input::{load_graded, Spikes};
 use crate::CliError;
 use anyhow::anyhow;
-use spikeloom_float::{Convention, FloatNet, ResetMode, SemanticsOptions, SpikeInput};
+use spikeloom_float::{
+    Convention, FloatNet, NirVersion, NorseVersion, ResetMode, SemanticsOptions, SpikeInput,
+};
 use spikeloom_nir::{Graph, NirError, NirFile, ReadOptions};
 use spikeloom_qnet::{QNet, SpikeSteps};
 use spikeloom_quant::{Calibration, QuantConfig, QuantReport};
@@ -20,17 +22,30 @@ pub struct LoadedNir {
     pub sha256: String,
 }
 
-/// The semantic options the user gave.
-pub fn semantics_options(args: &ModelArgs) -> SemanticsOptions {
+/// The semantic options the user gave, and the file's nir version (evidence for the Norse
+/// version).
+pub fn semantics_options(args: &ModelArgs, loaded: &LoadedNir) -> SemanticsOptions {
+    let (convention, norse) = match args.semantics {
+        None => (None, None),
+        Some(s) => {
+            let (c, v) = match s {
+                SemanticsArg::Snntorch => (Convention::Snntorch, None),
+                SemanticsArg::NirEuler => (Convention::NirEuler, None),
+                SemanticsArg::Norse => (Convention::Norse, None),
+                SemanticsArg::NorseBefore11 => (Convention::Norse, Some(NorseVersion::Before1_1)),
+                SemanticsArg::Norse11 => (Convention::Norse, Some(NorseVersion::V1_1)),
+                SemanticsArg::NorseAfter11 => (Convention::Norse, Some(NorseVersion::After1_1)),
+                SemanticsArg::Sinabs => (Convention::Sinabs, None),
+                SemanticsArg::Rockpool => (Convention::Rockpool, None),
+                SemanticsArg::Spyx => (Convention::Spyx, None),
+            };
+            (Some(c), v)
+        }
+    };
     SemanticsOptions {
-        convention: args.semantics.map(|s| match s {
-            SemanticsArg::Snntorch => Convention::Snntorch,
-            SemanticsArg::NirEuler => Convention::NirEuler,
-            SemanticsArg::Norse => Convention::Norse,
-            SemanticsArg::Sinabs => Convention::Sinabs,
-            SemanticsArg::Rockpool => Convention::Rockpool,
-            SemanticsArg::Spyx => Convention::Spyx,
-        }),
+        convention,
+        norse,
+        nir_version: NirVersion::parse(&loaded.file.version),
         dt: args.dt,
         reset: args.reset.map(|r| match r {
             ResetArg::Subtract => ResetMode::Subtract,
@@ -113,7 +128,7 @@ pub fn load_nir(args: &ModelArgs) -> Result<LoadedNir, CliError> {
 /// Lower a loaded graph to the float network. When the Output node is one the `nir` package
 /// added itself, says so on stderr (the file never named its output; see [`output_node`]).
 pub fn lower(loaded: &LoadedNir, args: &ModelArgs) -> Result<FloatNet, CliError> {
-    let net = spikeloom_float::lower(&loaded.flat, &semantics_options(args))
+    let net = spikeloom_float::lower(&loaded.flat, &semantics_options(args, loaded))
         .map_err(|e| CliError::input(anyhow!("{}: {e}", args.model.display())))?;
     if let Some(note) = output_node(loaded, &net).and_then(|o| o.added_by_nir) {
         eprintln!("note: {note}");

@@ -199,17 +199,20 @@ fn the_convention_is_guessed_only_where_the_parameters_identify_the_exporter() {
             .provenance
             .iter()
             .find(|(k, _)| k == "convention")
-            .map(|(_, s)| *s)
+            .map(|(_, s)| s.clone())
             .unwrap();
         match want {
             Some(c) => {
                 assert_eq!(net.semantics.convention, c, "{name}");
                 assert!(
-                    matches!(source, SettingSource::Guessed(_)),
+                    matches!(source, SettingSource::Fingerprint(_)),
                     "{name}: {source:?}"
                 );
                 let text = net.to_string();
-                assert!(text.contains("(guessed from r = "), "{name}: {text}");
+                assert!(
+                    text.contains("(fingerprint: ") && text.contains("r = "),
+                    "{name}: {text}"
+                );
             }
             None => {
                 assert_eq!(net.semantics.convention, Convention::Snntorch, "{name}");
