@@ -341,9 +341,15 @@ fn norse_version(nir: Option<NirVersion>, graph: &Graph, dt: f64) -> (NorseVersi
     )
 }
 
-/// A value for a message, to float32 precision (`0.0025`, not `0.0024999999441206455`).
+/// A value for a message, to float32 precision (`0.0025`, not `0.0024999999441206455`;
+/// `4.77527e-6`, not `0.00000477527`).
 pub(crate) fn f32_text(v: f64) -> String {
-    format!("{}", v as f32)
+    let f = v as f32;
+    if f != 0.0 && (f.abs() < 1e-4 || f.abs() >= 1e7) {
+        format!("{f:e}")
+    } else {
+        format!("{f}")
+    }
 }
 
 /// The exporter whose parameter signature every LIF / CubaLIF node of `graph` carries, with the
