@@ -133,7 +133,27 @@ pub fn lower(loaded: &LoadedNir, args: &ModelArgs) -> Result<FloatNet, CliError>
     if let Some(note) = output_node(loaded, &net).and_then(|o| o.added_by_nir) {
         eprintln!("note: {note}");
     }
+    if let Some(note) = guessed_convention(&net) {
+        eprintln!("note: {note}");
+    }
     Ok(net)
+}
+
+/// A note when the convention applied is a guess that departs from the snnTorch default (a
+/// Rockpool or Spyx fingerprint, an inferred Norse version): every guess is reported.
+fn guessed_convention(net: &FloatNet) -> Option<String> {
+    let s = &net.semantics;
+    let source = spikeloom_float::convention_source(s);
+    let why = source.evidence()?;
+    if s.convention == Convention::Snntorch {
+        return None;
+    }
+    Some(format!(
+        "semantics {} is a guess ({}: {why}); pass --semantics to override, `spikeloom inspect` \
+         lists what else the file fits",
+        s.convention_name(),
+        source.name()
+    ))
 }
 
 /// Which node is the network's output, as `inspect` and the commands report it.

@@ -45,20 +45,55 @@ const BAD_MODELS: &[(&str, &[&str])] = &[
     ("bad_szip", &["szip", "cannot decode"]),
     ("bad_no_node", &["'/node'"]),
     ("bad_wrong_kind", &["field 'tau'"]),
+    // Issue 20's hand-made adversarial graphs (full texts in crates/nir/tests/messages.rs).
+    (
+        "bad_negative_tau",
+        &["node 'lif': parameter 'tau' has 3 negative"],
+    ),
+    (
+        "bad_negative_r",
+        &["node 'lif': parameter 'r' has 1 negative"],
+    ),
+    (
+        "bad_zero_tau_syn",
+        &["node 'lif': parameter 'tau_syn' has 2 zero"],
+    ),
+    (
+        "bad_empty_layer",
+        &["node 'lif': parameter 'tau' (shape [0]) has no elements"],
+    ),
+    (
+        "bad_empty_input",
+        &["node 'input': its shape [0] has no elements"],
+    ),
+    (
+        "bad_large_layer",
+        &["more than the reader's limit of 512.0 MiB"],
+    ),
+    ("bad_unwritten_dataset", &["which no compression reaches"]),
 ];
 
+/// Every malformed or adversarial graph gets a named error with exit code 2 from every command
+/// that reads a model, never a panic or an "internal error" (issue 20: the 0-neuron layer used
+/// to pass `simulate` and reach one in `quantize`).
 #[test]
 fn bad_models_exit_2_with_a_named_error() {
+    let input = "tests/fixtures/models/mlp_subtract/input.npy";
     for (case, needles) in BAD_MODELS {
         let path = format!("tests/fixtures/nir-cases/{case}.nir");
-        for cmd in ["inspect", "simulate"] {
+        for cmd in ["inspect", "simulate", "quantize"] {
             let mut args = vec![cmd, path.as_str()];
-            if cmd == "simulate" {
-                args.extend(["--input", "tests/fixtures/models/mlp_subtract/input.npy"]);
+            match cmd {
+                "simulate" => args.extend(["--input", input]),
+                "quantize" => args.extend(["--calibrate", input]),
+                _ => {}
             }
             let (code, _, err) = spikeloom(&args);
             assert_eq!(code, 2, "{cmd} {case}: exit code {code}, stderr: {err}");
-            assert!(!err.contains("panicked"), "{cmd} {case} panicked: {err}");
+            assert!(
+                !err.contains("panicked") && !err.contains("internal error"),
+                "{cmd} {case}: {err}"
+            );
             for needle in *needles {
                 assert!(
                     err.contains(needle),
@@ -164,56 +199,6 @@ fn on_case(cmd: &str, case: &str, extra: &[&str]) -> (i32, String, String) {
     }
     args.extend(extra);
     spikeloom(&args)
-}
-
-/// Issue 20: every hand-made adversarial graph gets a named error with exit code 2 from every
-/// command, never a panic or an "internal error" (the 0-neuron layer used to reach one in
-/// `quantize`). The full texts are snapshot-tested in crates/nir/tests/messages.rs.
-#[test]
-fn adversarial_graphs_exit_2_from_every_command() {
-    let cases: &[(&str, &[&str])] = &[
-        (
-            "bad_negative_tau",
-            &["node 'lif': parameter 'tau' has 3 negative"],
-        ),
-        (
-            "bad_negative_r",
-            &["node 'lif': parameter 'r' has 1 negative"],
-        ),
-        (
-            "bad_zero_tau_syn",
-            &["node 'lif': parameter 'tau_syn' has 2 zero"],
-        ),
-        (
-            "bad_empty_layer",
-            &["node 'lif': parameter 'tau' (shape [0]) has no elements"],
-        ),
-        (
-            "bad_empty_input",
-            &["node 'input': its shape [0] has no elements"],
-        ),
-        (
-            "bad_large_layer",
-            &["more than the reader's limit of 512.0 MiB"],
-        ),
-        ("bad_unwritten_dataset", &["which no compression reaches"]),
-    ];
-    for (case, needles) in cases {
-        for cmd in ["inspect", "simulate", "quantize"] {
-            let (code, _, err) = on_case(cmd, case, &[]);
-            assert_eq!(code, 2, "{cmd} {case}: exit code {code}, stderr: {err}");
-            assert!(
-                !err.contains("panicked") && !err.contains("internal error"),
-                "{cmd} {case}: {err}"
-            );
-            for needle in *needles {
-                assert!(
-                    err.contains(needle),
-                    "{cmd} {case}: no `{needle}` in: {err}"
-                );
-            }
-        }
-    }
 }
 
 #[test]

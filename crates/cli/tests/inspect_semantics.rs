@@ -120,3 +120,34 @@ fn without_a_signature_the_default_is_said_with_what_the_file_fits() {
     assert_eq!(v["semantics"]["convention"]["source"], "fingerprint");
     assert_eq!(v["semantics"]["convention"]["value"], "snntorch");
 }
+
+/// The commands that run a model say so when its convention is a guess.
+#[test]
+fn simulate_reports_a_guessed_convention() {
+    let run = |model: &str, extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_spikeloom"))
+            .args(["simulate", model, "--input"])
+            .arg("tests/fixtures/nir-paper/01_lif/input.npy")
+            .args(extra)
+            .current_dir(root())
+            .output()
+            .expect("spikeloom runs");
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = run(PAPER_ROCKPOOL, &[]);
+    assert!(
+        err.starts_with("note: semantics rockpool is a guess (fingerprint: "),
+        "{err}"
+    );
+    let err = run(PAPER_NORSE, &["--semantics", "norse", "--dt", "1e-4"]);
+    assert!(
+        err.starts_with("note: semantics norse@<1.1 is a guess (version: "),
+        "{err}"
+    );
+    // Chosen by the flag: nothing to report.
+    assert_eq!(
+        run(PAPER_NORSE, &["--semantics", "norse@<1.1", "--dt", "1e-4"]),
+        ""
+    );
+}

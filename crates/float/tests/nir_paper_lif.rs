@@ -53,16 +53,9 @@ fn steps(spikes: &[f64]) -> Vec<usize> {
 }
 
 fn input() -> SpikeInput {
-    let a = common::npy(&dir(), "input.npy");
-    assert_eq!(a.shape, vec![1000, 1, 1]);
-    let data: Vec<u8> = a
-        .data
-        .to_i64()
-        .unwrap()
-        .into_iter()
-        .map(|v| v as u8)
-        .collect();
-    SpikeInput::new(1000, 1, 1, data).unwrap()
+    let x = common::spike_input(&dir(), "input.npy");
+    assert_eq!((x.steps, x.samples, x.features), (1000, 1, 1));
+    x
 }
 
 /// Reads `file`, lowers it with `opts` (plus the file's nir version, as the CLI passes it).
@@ -82,6 +75,21 @@ fn run(net: &FloatNet) -> (Vec<usize>, Vec<f32>) {
     let layer = &trace.layers[net.output_layer];
     let spikes: Vec<f64> = layer.spikes.iter().map(|&s| f64::from(s)).collect();
     (steps(&spikes), layer.membrane.clone())
+}
+
+/// Runs `net` and requires `lif_<platform>.csv`'s spikes exactly and its membrane within
+/// float rounding; returns the spike steps.
+fn reproduces(net: &FloatNet, platform: &str) -> Vec<usize> {
+    let (spikes, mem) = run(net);
+    let (_, want_mem, want_spk) = csv(platform);
+    assert_eq!(spikes, steps(&want_spk), "spikes of lif_{platform}.csv");
+    let (bad, max) = common::compare(&mem, &want_mem, REL, SCALE);
+    eprintln!(
+        "{} vs lif_{platform}.csv: spikes {spikes:?}, max |dv| {max:e}",
+        net.semantics.convention_name()
+    );
+    assert_eq!(bad, 0, "membrane off lif_{platform}.csv by up to {max}");
+    spikes
 }
 
 fn source(net: &FloatNet, key: &str) -> SettingSource {
@@ -119,13 +127,7 @@ fn norse_export_under_norse_reproduces_norse() {
     assert_eq!(net.semantics.norse, Some(NorseVersion::Before1_1));
     assert_eq!(source(&net, "norse_version").name(), "version");
     assert_eq!(net.semantics.convention_name(), "norse@<1.1");
-    let (spikes, mem) = run(&net);
-    let (_, want_mem, want_spk) = csv("norse");
-    assert_eq!(spikes, steps(&want_spk));
-    assert_eq!(spikes, vec![460, 510, 710, 760]);
-    let (bad, max) = common::compare(&mem, &want_mem, REL, SCALE);
-    eprintln!("norse@<1.1 vs lif_norse.csv: spikes {spikes:?}, max |dv| {max:e}");
-    assert_eq!(bad, 0, "membrane off lif_norse.csv by up to {max}");
+    assert_eq!(reproduces(&net, "norse"), vec![460, 510, 710, 760]);
     // The Norse 1.1 reading of the same file (tau = dt·tau) never reaches the threshold.
     let v11 = net_with_version(NorseVersion::V1_1);
     assert!(run(&v11).0.is_empty());
@@ -154,13 +156,7 @@ fn rockpool_export_is_recognised_and_reproduces_rockpool() {
         SettingSource::Fingerprint(why) if why.contains("dt = 0.0001 s, a round time step")
     ));
     assert_eq!(net.semantics.dt, PAPER_DT);
-    let (spikes, mem) = run(&net);
-    let (_, want_mem, want_spk) = csv("rockpool");
-    assert_eq!(spikes, steps(&want_spk));
-    assert_eq!(spikes, vec![450, 500, 710, 760]);
-    let (bad, max) = common::compare(&mem, &want_mem, REL, SCALE);
-    eprintln!("rockpool vs lif_rockpool.csv: spikes {spikes:?}, max |dv| {max:e}");
-    assert_eq!(bad, 0, "membrane off lif_rockpool.csv by up to {max}");
+    assert_eq!(reproduces(&net, "rockpool"), vec![450, 500, 710, 760]);
 }
 
 /// The NIR equations with forward Euler (`nir-euler`, reset by subtraction as the exact
