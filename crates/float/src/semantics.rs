@@ -209,7 +209,10 @@ pub fn resolve_for_graph(opts: &SemanticsOptions, graph: &Graph) -> Result<Seman
             (Some(v), _) if opts.convention == Some(Convention::Norse) => {
                 Some((v, SettingSource::User))
             }
-            (_, Some((Convention::Norse, Some(v)))) if opts.convention.is_none() => {
+            // The metadata's version also completes a bare `--semantics norse`.
+            (None, Some((Convention::Norse, Some(v))))
+                if matches!(opts.convention, None | Some(Convention::Norse)) =>
+            {
                 Some((v, SettingSource::Metadata))
             }
             _ => None,
@@ -723,6 +726,10 @@ mod tests {
             .insert("convention".into(), MetaValue::Str("norse@1.1".into()));
         assert_eq!(
             version(&SemanticsOptions::default(), &paper),
+            (NorseVersion::V1_1, "metadata", "norse@1.1")
+        );
+        assert_eq!(
+            version(&norse(None), &paper),
             (NorseVersion::V1_1, "metadata", "norse@1.1")
         );
         assert_eq!(
