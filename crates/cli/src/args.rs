@@ -60,8 +60,9 @@ pub enum Command {
 pub struct ModelArgs {
     /// The model: a `.nir` file, or a quantized `.q.json` from `spikeloom quantize`.
     pub model: PathBuf,
-    /// Discretization convention of the exporting library [default: file metadata, else guessed
-    /// from the parameters (spyx, rockpool), else snntorch].
+    /// Discretization convention of the exporting library, with its version where the
+    /// exporter's rules changed (norse) [default: file metadata, else guessed from the
+    /// parameters (snntorch, spyx, rockpool), else snntorch; `inspect` says which and why].
     #[arg(long, value_enum)]
     pub semantics: Option<SemanticsArg>,
     /// Reset mechanism (not stored in NIR files) [default: file metadata, else subtract].
@@ -73,6 +74,10 @@ pub struct ModelArgs {
     /// Time step in seconds used to map tau to decay factors [default: metadata, else 1e-4].
     #[arg(long)]
     pub dt: Option<f64>,
+    /// Largest dataset (weight or parameter array) the NIR reader loads, in MiB; it bounds the
+    /// memory a file can take [default: SPIKELOOM_MAX_DATASET_MIB, else 512].
+    #[arg(long, value_name = "MIB")]
+    pub max_dataset_mib: Option<u64>,
 }
 
 /// Discretization conventions.
@@ -82,8 +87,18 @@ pub enum SemanticsArg {
     Snntorch,
     /// Forward Euler of the NIR equations, immediate reset to v_reset.
     NirEuler,
-    /// Norse LIFBox (tau as exported by Norse 1.1, r ignored).
+    /// Norse LIFBox (r ignored); the version is taken from the file (nir version, taus).
     Norse,
+    /// Norse before 1.1 (git 2023-07 to 2024-01, e.g. the NIR paper's lif_norse.nir): tau in
+    /// seconds.
+    #[value(name = "norse@<1.1")]
+    NorseBefore11,
+    /// Norse 1.1.0 (PyPI): the file's tau is dt·tau.
+    #[value(name = "norse@1.1")]
+    Norse11,
+    /// Norse git main since 2025-05-23 (#413): tau in seconds again.
+    #[value(name = "norse@>1.1")]
+    NorseAfter11,
     /// Sinabs (tau in steps, exp decay, multi-spike, subtract reset, IF clamp).
     Sinabs,
     /// Rockpool (exp decays, multi-spike, dt recovered from r).

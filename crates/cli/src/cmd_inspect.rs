@@ -1,10 +1,12 @@
 //! `spikeloom inspect`: graph, shapes, sizes, parameter summary, semantics assumed, support.
 
 use crate::args::InspectArgs;
-use crate::model::{load_nir, lower};
+use crate::model::{load_nir, output_node, semantics_options, LoadedNir};
 use crate::CliError;
 use serde_json::{json, Value};
-use spikeloom_float::{FloatNet, Neuron, SettingSource};
+use spikeloom_float::{
+    alternatives, convention_source, FloatNet, Neuron, SemanticsOptions, SettingSource,
+};
 use spikeloom_nir::{Node, Tensor};
 
 /// Run the command.
@@ -33,10 +35,11 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
         .iter()
         .map(|(a, b)| json!([a, b]))
         .collect();
-    let lowered = lower(&loaded, &args.model);
+    let opts = semantics_options(&args.model, &loaded);
+    let lowered = spikeloom_float::lower(&loaded.flat, &opts);
     let support = match &lowered {
         Ok(net) => json!({ "float": "supported", "summary": net_summary(net) }),
-        Err(e) => json!({ "float": format!("unsupported: {:#}", e.error) }),
+        Err(e) => json!({ "float": format!("unsupported: {e}") }),
     };
     let report = json!({
         "file": args.model.model.display().to_string(),
@@ -46,7 +49,8 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
         "edges": edges,
         "neurons": lowered.as_ref().map(|n| n.layers.iter().map(|l| l.size).sum::<usize>()).ok(),
         "synapses": lowered.as_ref().map(synapse_count).ok(),
-        "semantics": lowered.as_ref().map(semantics_json).ok(),
+        "output": lowered.as_ref().ok().and_then(|net| output_json(&loaded, net)),
+        "semantics": lowered.as_ref().ok().map(|net| semantics_json(net, &loaded, &opts)),
         "support": support,
     });
     if args.json {
@@ -58,6 +62,17 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
         print_text(&report);
     }
     Ok(())
+}
+
+/// The layer taken as the network's output and the Output node it feeds.
+fn output_json(loaded: &LoadedNir, net: &FloatNet) -> Option<Value> {
+    let o = output_node(loaded, net)?;
+    Some(json!({
+        "layer": o.layer,
+        "output_node": o.output,
+        "added_by_nir": o.added_by_nir.is_some(),
+        "note": o.added_by_nir,
+    }))
 }
 
 fn print_text(r: &Value) {
@@ -94,23 +109,56 @@ fn print_text(r: &Value) {
     if let Some(n) = r["neurons"].as_u64() {
         println!("size    {n} neurons, {} synapses", r["synapses"]);
     }
+    if let Some(o) = r["output"].as_object() {
+        println!(
+            "output  layer `{}` (feeds Output node `{}`)",
+            o["layer"].as_str().unwrap_or(""),
+            o["output_node"].as_str().unwrap_or("")
+        );
+        if let Some(note) = o["note"].as_str() {
+            println!("          ^ {note}");
+        }
+    }
     if let Some(s) = r["semantics"].as_object() {
         println!("semantics (NIR files do not record these; check them):");
         for (k, v) in s {
+            let flag = match k.as_str() {
+                "convention" => "semantics".to_string(),
+                other => other.replace('_', "-"),
+            };
             println!("  {k:<12} {}", v["value"].to_string().trim_matches('"'));
-            if let Some(guess) = v["source"].as_str().filter(|s| s.starts_with("guessed")) {
-                println!(
-                    "  {:<12}   ^ {guess}; override with --{}",
-                    "",
-                    k.replace('_', "-")
-                );
+            let evidence: Vec<&str> = match &v["evidence"] {
+                Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+                Value::String(e) => vec![e.as_str()],
+                _ => Vec::new(),
+            };
+            match v["source"].as_str() {
+                Some("default") => {
+                    println!("  {:<12}   ^ assumed default; override with --{flag}", "")
+                }
+                Some(src @ ("version" | "fingerprint")) => {
+                    println!("  {:<12}   ^ a guess ({src}); override with --{flag}", "");
+                }
+                Some(src) => println!("  {:<12}   ^ from the {src}", ""),
+                None => {}
             }
-            if v["source"] == "default" {
+            for e in evidence {
+                println!("  {:<12}     {e}", "");
+            }
+            for a in v["alternatives"].as_array().into_iter().flatten() {
                 println!(
-                    "  {:<12}   ^ assumed default; override with --{}",
+                    "  {:<12}   the file also fits {} ({}); it would change:",
                     "",
-                    k.replace('_', "-")
+                    a["name"].as_str().unwrap_or(""),
+                    a["fits"].as_str().unwrap_or("")
                 );
+                let differs = a["differs"].as_array().cloned().unwrap_or_default();
+                if differs.is_empty() {
+                    println!("  {:<12}     nothing (the same network)", "");
+                }
+                for d in differs {
+                    println!("  {:<12}     {}", "", d.as_str().unwrap_or(""));
+                }
             }
         }
     }
@@ -203,24 +251,46 @@ fn synapse_count(net: &FloatNet) -> usize {
         .sum()
 }
 
-fn semantics_json(net: &FloatNet) -> Value {
+/// Each setting with its value and source; the convention also with the evidence of an
+/// inference and the alternatives the file fits (what would differ under each).
+fn semantics_json(net: &FloatNet, loaded: &LoadedNir, opts: &SemanticsOptions) -> Value {
     let s = &net.semantics;
-    let source = |key: &str| {
-        s.provenance
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, src)| match src {
-                SettingSource::User => "user".to_string(),
-                SettingSource::Metadata => "metadata".to_string(),
-                SettingSource::Default => "default".to_string(),
-                SettingSource::Guessed(why) => format!("guessed from {why}"),
-            })
+    let setting = |key: &str, value: Value| {
+        let src = s.provenance.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+        json!({
+            "value": value,
+            "source": src.map(SettingSource::name),
+            "evidence": src.and_then(SettingSource::evidence),
+        })
     };
+    let source = convention_source(s);
+    let family = s
+        .provenance
+        .iter()
+        .find(|(k, _)| k == "convention")
+        .map(|(_, v)| v);
+    let alternatives: Vec<Value> = alternatives(&loaded.flat, opts, net)
+        .into_iter()
+        .map(|a| json!({ "name": a.name, "fits": a.fits, "differs": a.differs }))
+        .collect();
+    let mut evidence: Vec<&str> = family
+        .and_then(SettingSource::evidence)
+        .into_iter()
+        .collect();
+    if s.norse.is_some() {
+        evidence.extend(source.evidence());
+    }
     json!({
-        "semantics": { "value": s.convention.name(), "source": source("convention") },
-        "dt": { "value": s.dt, "source": source("dt") },
-        "reset": { "value": s.reset.name(), "source": source("reset") },
-        "reset_delay": { "value": s.reset_delay, "source": source("reset_delay") },
+        "convention": {
+            "value": s.convention_name(),
+            "source": source.name(),
+            "guess": source.is_guess() || source == SettingSource::Default,
+            "evidence": evidence,
+            "alternatives": alternatives,
+        },
+        "dt": setting("dt", json!(s.dt)),
+        "reset": setting("reset", json!(s.reset.name())),
+        "reset_delay": setting("reset_delay", json!(s.reset_delay)),
     })
 }
 

@@ -4,8 +4,10 @@ use crate::args::{ModelArgs, QuantArgs, ResetArg, SemanticsArg};
 use crate::input::{load_graded, Spikes};
 use crate::CliError;
 use anyhow::anyhow;
-use spikeloom_float::{Convention, FloatNet, ResetMode, SemanticsOptions, SpikeInput};
-use spikeloom_nir::{Graph, NirFile};
+use spikeloom_float::{
+    Convention, FloatNet, NirVersion, NorseVersion, ResetMode, SemanticsOptions, SpikeInput,
+};
+use spikeloom_nir::{Graph, NirError, NirFile, ReadOptions};
 use spikeloom_qnet::{QNet, SpikeSteps};
 use spikeloom_quant::{Calibration, QuantConfig, QuantReport};
 use std::path::Path;
@@ -20,17 +22,30 @@ pub struct LoadedNir {
     pub sha256: String,
 }
 
-/// The semantic options the user gave.
-pub fn semantics_options(args: &ModelArgs) -> SemanticsOptions {
+/// The semantic options the user gave, and the file's nir version (evidence for the Norse
+/// version).
+pub fn semantics_options(args: &ModelArgs, loaded: &LoadedNir) -> SemanticsOptions {
+    let (convention, norse) = match args.semantics {
+        None => (None, None),
+        Some(s) => {
+            let (c, v) = match s {
+                SemanticsArg::Snntorch => (Convention::Snntorch, None),
+                SemanticsArg::NirEuler => (Convention::NirEuler, None),
+                SemanticsArg::Norse => (Convention::Norse, None),
+                SemanticsArg::NorseBefore11 => (Convention::Norse, Some(NorseVersion::Before1_1)),
+                SemanticsArg::Norse11 => (Convention::Norse, Some(NorseVersion::V1_1)),
+                SemanticsArg::NorseAfter11 => (Convention::Norse, Some(NorseVersion::After1_1)),
+                SemanticsArg::Sinabs => (Convention::Sinabs, None),
+                SemanticsArg::Rockpool => (Convention::Rockpool, None),
+                SemanticsArg::Spyx => (Convention::Spyx, None),
+            };
+            (Some(c), v)
+        }
+    };
     SemanticsOptions {
-        convention: args.semantics.map(|s| match s {
-            SemanticsArg::Snntorch => Convention::Snntorch,
-            SemanticsArg::NirEuler => Convention::NirEuler,
-            SemanticsArg::Norse => Convention::Norse,
-            SemanticsArg::Sinabs => Convention::Sinabs,
-            SemanticsArg::Rockpool => Convention::Rockpool,
-            SemanticsArg::Spyx => Convention::Spyx,
-        }),
+        convention,
+        norse,
+        nir_version: NirVersion::parse(&loaded.file.version),
         dt: args.dt,
         reset: args.reset.map(|r| match r {
             ResetArg::Subtract => ResetMode::Subtract,
@@ -41,13 +56,64 @@ pub fn semantics_options(args: &ModelArgs) -> SemanticsOptions {
     }
 }
 
+/// Environment variable with the reader's dataset limit in MiB (`--max-dataset-mib` wins).
+pub const MAX_DATASET_ENV: &str = "SPIKELOOM_MAX_DATASET_MIB";
+
+/// The NIR reader's options: `--max-dataset-mib`, else `SPIKELOOM_MAX_DATASET_MIB`, else the
+/// library default.
+pub fn read_options(args: &ModelArgs) -> Result<ReadOptions, CliError> {
+    let mib = match (args.max_dataset_mib, std::env::var(MAX_DATASET_ENV)) {
+        (Some(m), _) => Some(m),
+        (None, Ok(text)) => Some(text.trim().parse::<u64>().map_err(|_| {
+            CliError::input(anyhow!(
+                "{MAX_DATASET_ENV}={text:?} is not a whole number of MiB (for example 2048)"
+            ))
+        })?),
+        (None, Err(_)) => None,
+    };
+    Ok(match mib {
+        Some(0) => {
+            return Err(CliError::input(anyhow!(
+                "the dataset limit must be at least 1 MiB (--max-dataset-mib / {MAX_DATASET_ENV})"
+            )))
+        }
+        Some(m) => ReadOptions {
+            max_dataset_bytes: m.saturating_mul(1 << 20),
+        },
+        None => ReadOptions::default(),
+    })
+}
+
+/// The largest block RAM of any built-in board in bytes, for the "too large" message.
+fn largest_board_memory() -> Option<(String, u64)> {
+    spikeloom_board::list()
+        .ok()?
+        .into_iter()
+        .map(|b| {
+            let d = &b.device;
+            let bits = u64::from(d.bram_count) * u64::from(d.bram_bits);
+            (format!("{}, {}", b.name, d.name), bits / 8)
+        })
+        .max_by_key(|(_, bytes)| *bytes)
+}
+
 /// Read, validate and flatten a `.nir` file. Every problem is reported at once (exit code 2).
 pub fn load_nir(args: &ModelArgs) -> Result<LoadedNir, CliError> {
     let path = &args.model;
+    let opts = read_options(args)?;
     let bytes = std::fs::read(path)
         .map_err(|e| CliError::input(anyhow!("cannot read {}: {e}", path.display())))?;
-    let file = spikeloom_nir::read_bytes(&bytes)
-        .map_err(|e| CliError::input(anyhow!("{}: {e}", path.display())))?;
+    let file = spikeloom_nir::read_bytes_with(&bytes, &opts).map_err(|e| {
+        let fpga = match (&e, largest_board_memory()) {
+            (NirError::DatasetOverLimit { .. }, Some((board, bytes))) => format!(
+                ". No FPGA target holds a layer this size: the largest block RAM of the \
+                 supported boards is {} KiB ({board})",
+                bytes / 1024
+            ),
+            _ => String::new(),
+        };
+        CliError::input(anyhow!("{}: {e}{fpga}", path.display()))
+    })?;
     spikeloom_nir::validate(&file.graph)
         .map_err(|e| CliError::input(anyhow!("{}: {e}", path.display())))?;
     let flat = spikeloom_nir::flatten_subgraphs(&file.graph)
@@ -59,10 +125,75 @@ pub fn load_nir(args: &ModelArgs) -> Result<LoadedNir, CliError> {
     })
 }
 
-/// Lower a loaded graph to the float network.
+/// Lower a loaded graph to the float network. When the Output node is one the `nir` package
+/// added itself, says so on stderr (the file never named its output; see [`output_node`]).
 pub fn lower(loaded: &LoadedNir, args: &ModelArgs) -> Result<FloatNet, CliError> {
-    spikeloom_float::lower(&loaded.flat, &semantics_options(args))
-        .map_err(|e| CliError::input(anyhow!("{}: {e}", args.model.display())))
+    let net = spikeloom_float::lower(&loaded.flat, &semantics_options(args, loaded))
+        .map_err(|e| CliError::input(anyhow!("{}: {e}", args.model.display())))?;
+    if let Some(note) = output_node(loaded, &net).and_then(|o| o.added_by_nir) {
+        eprintln!("note: {note}");
+    }
+    if let Some(note) = guessed_convention(&net) {
+        eprintln!("note: {note}");
+    }
+    Ok(net)
+}
+
+/// A note when the convention applied is a guess that departs from the snnTorch default (a
+/// Rockpool or Spyx fingerprint, an inferred Norse version): every guess is reported.
+fn guessed_convention(net: &FloatNet) -> Option<String> {
+    let s = &net.semantics;
+    let source = spikeloom_float::convention_source(s);
+    let why = source.evidence()?;
+    if s.convention == Convention::Snntorch {
+        return None;
+    }
+    Some(format!(
+        "semantics {} is a guess ({}: {why}); pass --semantics to override, `spikeloom inspect` \
+         lists what else the file fits",
+        s.convention_name(),
+        source.name()
+    ))
+}
+
+/// Which node is the network's output, as `inspect` and the commands report it.
+pub struct OutputNode {
+    /// The layer whose spikes are the output.
+    pub layer: String,
+    /// The Output node it feeds.
+    pub output: String,
+    /// Set when the Output node has the name nir 1.0.8's type check gives the Output it appends
+    /// to a graph written without one (`output_<layer>`): the text says so.
+    pub added_by_nir: Option<String>,
+}
+
+/// The output layer of `net` and the Output node of the file it feeds.
+pub fn output_node(loaded: &LoadedNir, net: &FloatNet) -> Option<OutputNode> {
+    let layer = net.layers.get(net.output_layer)?.name.clone();
+    let output = loaded
+        .flat
+        .nodes
+        .iter()
+        .find(|(_, n)| matches!(n, spikeloom_nir::Node::Output { .. }))?
+        .0
+        .clone();
+    let generated = format!("output_{layer}");
+    let added_by_nir = (output == generated
+        || output
+            .strip_prefix(&format!("{generated}_"))
+            .is_some_and(|n| n.parse::<u32>().is_ok()))
+    .then(|| {
+        format!(
+            "the network's output is layer `{layer}`, through the Output node `{output}`: that \
+             is the name the nir package gives the Output node it appends when a graph is \
+             written without one, so the file itself never said which layer is the output"
+        )
+    });
+    Some(OutputNode {
+        layer,
+        output,
+        added_by_nir,
+    })
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

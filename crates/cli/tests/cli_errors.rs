@@ -45,20 +45,55 @@ const BAD_MODELS: &[(&str, &[&str])] = &[
     ("bad_szip", &["szip", "cannot decode"]),
     ("bad_no_node", &["'/node'"]),
     ("bad_wrong_kind", &["field 'tau'"]),
+    // Issue 20's hand-made adversarial graphs (full texts in crates/nir/tests/messages.rs).
+    (
+        "bad_negative_tau",
+        &["node 'lif': parameter 'tau' has 3 negative"],
+    ),
+    (
+        "bad_negative_r",
+        &["node 'lif': parameter 'r' has 1 negative"],
+    ),
+    (
+        "bad_zero_tau_syn",
+        &["node 'lif': parameter 'tau_syn' has 2 zero"],
+    ),
+    (
+        "bad_empty_layer",
+        &["node 'lif': parameter 'tau' (shape [0]) has no elements"],
+    ),
+    (
+        "bad_empty_input",
+        &["node 'input': its shape [0] has no elements"],
+    ),
+    (
+        "bad_large_layer",
+        &["more than the reader's limit of 512.0 MiB"],
+    ),
+    ("bad_unwritten_dataset", &["which no compression reaches"]),
 ];
 
+/// Every malformed or adversarial graph gets a named error with exit code 2 from every command
+/// that reads a model, never a panic or an "internal error" (issue 20: the 0-neuron layer used
+/// to pass `simulate` and reach one in `quantize`).
 #[test]
 fn bad_models_exit_2_with_a_named_error() {
+    let input = "tests/fixtures/models/mlp_subtract/input.npy";
     for (case, needles) in BAD_MODELS {
         let path = format!("tests/fixtures/nir-cases/{case}.nir");
-        for cmd in ["inspect", "simulate"] {
+        for cmd in ["inspect", "simulate", "quantize"] {
             let mut args = vec![cmd, path.as_str()];
-            if cmd == "simulate" {
-                args.extend(["--input", "tests/fixtures/models/mlp_subtract/input.npy"]);
+            match cmd {
+                "simulate" => args.extend(["--input", input]),
+                "quantize" => args.extend(["--calibrate", input]),
+                _ => {}
             }
             let (code, _, err) = spikeloom(&args);
             assert_eq!(code, 2, "{cmd} {case}: exit code {code}, stderr: {err}");
-            assert!(!err.contains("panicked"), "{cmd} {case} panicked: {err}");
+            assert!(
+                !err.contains("panicked") && !err.contains("internal error"),
+                "{cmd} {case}: {err}"
+            );
             for needle in *needles {
                 assert!(
                     err.contains(needle),
@@ -150,4 +185,116 @@ fn inspect_json_lists_nodes_with_shapes_and_assumed_semantics() {
         .any(|n| n["type"] == "LIF" && n["output_shape"].is_array()));
     assert_eq!(v["semantics"]["reset"]["source"], "default");
     assert!(v["synapses"].as_u64().unwrap_or(0) > 0);
+}
+
+/// Runs `cmd` (inspect, simulate, quantize) on a nir-cases file with the 2-input case input.
+fn on_case(cmd: &str, case: &str, extra: &[&str]) -> (i32, String, String) {
+    let path = format!("tests/fixtures/nir-cases/{case}.nir");
+    let input = "tests/fixtures/nir-cases/adversarial.input.npy";
+    let mut args = vec![cmd, path.as_str()];
+    match cmd {
+        "simulate" => args.extend(["--input", input]),
+        "quantize" => args.extend(["--calibrate", input]),
+        _ => {}
+    }
+    args.extend(extra);
+    spikeloom(&args)
+}
+
+#[test]
+fn a_layer_too_large_to_load_says_the_limit_why_how_to_raise_it_and_that_no_fpga_holds_it() {
+    let (code, _, err) = on_case("inspect", "bad_large_layer", &[]);
+    assert_eq!(code, 2, "{err}");
+    // The largest block RAM of the built-in boards: ULX3S-85F, LFE5U-85F, 208 DP16KD x 18432
+    // bits = 479,232 bytes = 468 KiB (Lattice ECP5 family data sheet).
+    assert_eq!(
+        err,
+        "error: tests/fixtures/nir-cases/bad_large_layer.nir: dataset '/node/nodes/fc/weight' \
+         holds 12000 x 12000 float32 values (549.3 MiB), more than the reader's limit of 512.0 \
+         MiB per dataset. The limit exists to bound memory: the reader allocates a whole dataset \
+         and keeps every value as a 64-bit float (1.1 GiB for this one). The file is not \
+         necessarily corrupt; if this machine has the memory, raise the limit to at least 550 \
+         MiB with --max-dataset-mib 550 or SPIKELOOM_MAX_DATASET_MIB=550. No FPGA target holds \
+         a layer this size: the largest block RAM of the supported boards is 468 KiB \
+         (ulx3s-85f, LFE5U-85F)\n"
+    );
+}
+
+#[test]
+fn the_dataset_limit_comes_from_the_option_else_the_environment() {
+    let run = |flag: Option<&str>, env: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_spikeloom"));
+        cmd.args(["inspect", "tests/fixtures/nir-cases/bad_large_layer.nir"])
+            .current_dir(root())
+            .env_remove("SPIKELOOM_MAX_DATASET_MIB");
+        if let Some(f) = flag {
+            cmd.args(["--max-dataset-mib", f]);
+        }
+        if let Some(e) = env {
+            cmd.env("SPIKELOOM_MAX_DATASET_MIB", e);
+        }
+        let out = cmd.output().expect("spikeloom runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(None, Some("2"));
+    assert_eq!(code, 2);
+    assert!(err.contains("the reader's limit of 2.0 MiB"), "{err}");
+    let (_, err) = run(Some("1"), Some("2"));
+    assert!(err.contains("the reader's limit of 1.0 MiB"), "{err}");
+    let (code, err) = run(None, Some("lots"));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("SPIKELOOM_MAX_DATASET_MIB=\"lots\" is not a whole number of MiB"),
+        "{err}"
+    );
+    let (code, err) = run(Some("0"), None);
+    assert_eq!(code, 2);
+    assert!(err.contains("at least 1 MiB"), "{err}");
+}
+
+/// Issue 20, case 4: a graph without an Output node is refused (exit 2) with the candidates;
+/// an Output node the nir package appended itself is used, and the commands say so.
+#[test]
+fn the_output_layer_is_never_guessed_silently() {
+    for cmd in ["simulate", "quantize"] {
+        let (code, _, err) = on_case(cmd, "no_output", &[]);
+        assert_eq!(code, 2, "{cmd}: {err}");
+        assert_eq!(
+            err,
+            "error: tests/fixtures/nir-cases/no_output.nir: graph structure: the graph has no \
+             Output node, so it does not say which layer's spikes are the network's output, and \
+             spikeloom does not guess one; add an Output node (`nir.Output`) fed by the read-out \
+             layer (neuron nodes no other node reads: `lif`)\n",
+            "{cmd}"
+        );
+    }
+    let (code, out, err) = on_case("inspect", "no_output", &["--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["output"].is_null(), "{v}");
+    assert!(
+        v["support"]["float"]
+            .as_str()
+            .unwrap()
+            .contains("the graph has no Output node"),
+        "{v}"
+    );
+    let note = "note: the network's output is layer `lif`, through the Output node \
+                `output_lif`: that is the name the nir package gives the Output node it appends \
+                when a graph is written without one, so the file itself never said which layer \
+                is the output\n";
+    for cmd in ["simulate", "quantize"] {
+        let (code, _, err) = on_case(cmd, "output_added_by_nir", &[]);
+        assert_eq!(code, 0, "{cmd}: {err}");
+        assert!(err.starts_with(note), "{cmd}: {err}");
+    }
+    let (code, out, _) = on_case("inspect", "output_added_by_nir", &["--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["output"]["layer"], "lif");
+    assert_eq!(v["output"]["output_node"], "output_lif");
+    assert_eq!(v["output"]["added_by_nir"], true);
 }

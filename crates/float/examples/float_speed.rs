@@ -65,6 +65,7 @@ fn main() {
         .collect();
     let semantics = Semantics {
         convention: Convention::Snntorch,
+        norse: None,
         dt: 1e-4,
         reset: ResetMode::Subtract,
         reset_delay: true,

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::net::{FloatNet, Neuron, SettingSource, Source};
+use crate::net::{FloatNet, Neuron, Source};
 
 fn summary(v: &[f64]) -> String {
     match v.first() {
@@ -31,17 +31,21 @@ fn source_name(net: &FloatNet, s: Source) -> String {
 impl fmt::Display for FloatNet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = &self.semantics;
-        let src = |key: &str| match s.provenance.iter().find(|(k, _)| k == key).map(|(_, v)| *v) {
-            Some(SettingSource::User) => "user".to_string(),
-            Some(SettingSource::Metadata) => "metadata".to_string(),
-            Some(SettingSource::Default) => "default".to_string(),
-            Some(SettingSource::Guessed(why)) => format!("guessed from {why}"),
+        let src = |key: &str| match s.provenance.iter().find(|(k, _)| k == key).map(|(_, v)| v) {
+            Some(v) => match v.evidence() {
+                Some(why) => format!("{}: {why}", v.name()),
+                None => v.name().to_string(),
+            },
             None => "?".to_string(),
+        };
+        let version = match s.norse {
+            Some(_) => format!(", version {}", src("norse_version")),
+            None => String::new(),
         };
         writeln!(
             f,
-            "convention {} ({})",
-            s.convention.name(),
+            "convention {} ({}{version})",
+            s.convention_name(),
             src("convention")
         )?;
         writeln!(f, "dt {} ({})", s.dt, src("dt"))?;

@@ -9,6 +9,7 @@ use crate::{
 fn semantics() -> Semantics {
     Semantics {
         convention: Convention::Snntorch,
+        norse: None,
         dt: 1e-4,
         reset: ResetMode::Subtract,
         reset_delay: true,

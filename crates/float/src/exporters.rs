@@ -5,13 +5,14 @@
 //! (fixtures in `tests/fixtures/exporters/`).
 //!
 //! None of these libraries writes metadata naming itself, so the convention is chosen by the
-//! user (`SemanticsOptions::convention`) unless the file's metadata has a `convention` key
-//! (see `semantics` for why it is not guessed from the parameters).
+//! user (`SemanticsOptions::convention`) unless the file's metadata has a `convention` key or
+//! its parameters carry a fingerprint (Spyx, Rockpool; see `semantics` for why Norse and Sinabs
+//! cannot be told apart, and how the Norse version is chosen).
 //!
-//! | | Norse 1.1 | Sinabs 3.1 | Rockpool 3.1 | Spyx 1.0 |
+//! | | Norse | Sinabs 3.1 | Rockpool 3.1 | Spyx 1.0 |
 //! | --- | --- | --- | --- | --- |
-//! | decay | `1 - dt²/tau` (file tau is `dt·tau`, Norse #411) | `exp(-dt/tau)`, dt = 1 step | `exp(-dt/tau)`, dt from `r` | `1 - dt/tau` in the file's dtype, clipped to [0, 1], dt = 1 |
-//! | input gain | `dt²/tau` (`r` ignored) | 1 (`r` ignored) | 1 (`r` only encodes dt) | 1 (`r`, `w_in` ignored) |
+//! | decay | `1 - dt/tau` (`norse@<1.1`, `norse@>1.1`), `1 - dt²/tau` (`norse@1.1`: file tau is `dt·tau`, Norse #411) | `exp(-dt/tau)`, dt = 1 step | `exp(-dt/tau)`, dt from `r` | `1 - dt/tau` in the file's dtype, clipped to [0, 1], dt = 1 |
+//! | input gain | `dt/tau` or `dt²/tau` (`r` ignored) | 1 (`r` ignored) | 1 (`r` only encodes dt) | 1 (`r`, `w_in` ignored) |
 //! | fire | `v > θ`, one spike | `(v > 0)·trunc(v/θ)` spikes | `(v >= θ)·floor(v/θ)` spikes | `v[t-1] > θ`, one spike |
 //! | reset | to `v_reset` (or subtract) | `v -= n·θ` | `v -= n·θ` | `v -= s·θ` |
 //! | other | | IF: `v = relu(v + θ) - θ` | current `I = β·(I + X)` | CubaLIF: `v = β·(v - s·θ) + I` |
@@ -29,7 +30,9 @@ use spikeloom_nir::{Node, Tensor};
 use crate::error::LowerError;
 use spikeloom_nir::FloatDtype;
 
-use crate::net::{Convention, Layer, Neuron, ResetMode, Semantics, SettingSource, ZeroResetInput};
+use crate::net::{
+    Convention, Layer, Neuron, NorseVersion, ResetMode, Semantics, SettingSource, ZeroResetInput,
+};
 use crate::params::Lowered;
 
 /// True for the conventions whose neuron update is `step` below.
@@ -224,19 +227,37 @@ impl Cx<'_> {
         })
     }
 
-    /// Norse: Euler factor `k = dt/tau_true = dt²/tau_file`, decay `1 - k`, gain `k`.
+    /// Norse: Euler factor `k = dt·tau_mem_inv = dt/tau_true`, decay `1 - k`, gain `k`; the
+    /// file's tau is `tau_true` (`norse@<1.1`, `norse@>1.1`) or `dt·tau_true` (`norse@1.1`).
     fn norse(&self, node: &Node) -> Result<(Neuron, Vec<f64>), LowerError> {
         let dt = self.sem.dt;
+        let version = self.sem.norse.unwrap_or(NorseVersion::V1_1);
         let factor = |param: &str, tau: &Tensor| -> Result<Vec<f64>, LowerError> {
             let k: Vec<f64> = self
                 .positive(param, tau)?
                 .iter()
-                .map(|t| dt * dt / t)
+                .map(|t| {
+                    if version.tau_times_dt() {
+                        dt * dt / t
+                    } else {
+                        dt / t
+                    }
+                })
                 .collect();
+            let (rule, other) = if version.tau_times_dt() {
+                ("dt²/tau (Norse 1.1 writes tau = dt·tau_true)", "norse@>1.1")
+            } else {
+                ("dt/tau (tau read in seconds)", "norse@1.1")
+            };
             match k.iter().find(|k| !(0.0..=1.0).contains(*k)) {
-                Some(bad) => Err(self.err(param, format!(
-                    "gives the per-step factor dt²/tau = {bad} outside [0, 1] (Norse writes tau = dt·tau_true); check --dt (now {dt})"
-                ))),
+                Some(bad) => Err(self.err(
+                    param,
+                    format!(
+                    "gives the per-step factor {rule} = {bad} outside [0, 1] under --semantics {}; \
+                     check --dt (now {dt}) or try --semantics {other}",
+                    version.name()
+                ),
+                )),
                 None => Ok(k),
             }
         };
@@ -508,7 +529,7 @@ pub(crate) fn lambert_w0(x: f64) -> f64 {
 }
 
 /// Rounds to `digits` significant decimal digits (undoes the f32 round trip of a chosen dt).
-fn round_significant(x: f64, digits: i32) -> f64 {
+pub(crate) fn round_significant(x: f64, digits: i32) -> f64 {
     let scale = 10f64.powi(digits - 1 - x.abs().log10().floor() as i32);
     (x * scale).round() / scale
 }
@@ -768,6 +789,7 @@ mod tests {
     fn spyx_decays_follow_its_import() {
         let sem = Semantics {
             convention: Convention::Spyx,
+            norse: None,
             dt: 1.0,
             reset: ResetMode::Subtract,
             reset_delay: false,
@@ -808,6 +830,7 @@ mod tests {
     fn spyx_rejects_recurrence_and_delays() {
         let sem = Semantics {
             convention: Convention::Spyx,
+            norse: None,
             dt: 1.0,
             reset: ResetMode::Subtract,
             reset_delay: false,

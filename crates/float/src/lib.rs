@@ -1,6 +1,7 @@
 //! spikeloom-float: lowering of a NIR graph to a discrete-time layered network, and the float
 //! engine that simulates it with the exporting library's exact per-step arithmetic.
 
+mod choice;
 mod conv;
 mod dump;
 mod engine;
@@ -18,8 +19,9 @@ mod params;
 mod semantics;
 mod step;
 
+pub use choice::{alternatives, convention_source, Alternative};
 pub use engine::{simulate, FloatTrace, LayerTrace, SimError, SpikeInput};
 pub use error::LowerError;
 pub use lower::lower;
 pub use net::*;
-pub use semantics::{SemanticsOptions, SNNTORCH_DT};
+pub use semantics::{parse_convention, NirVersion, SemanticsOptions, SNNTORCH_DT};

@@ -57,6 +57,15 @@ fn lower_flat(graph: &Graph, opts: &SemanticsOptions) -> Result<FloatNet, LowerE
         dt: semantics.dt,
     };
     let input_size = builder.sizes.of(input)?;
+    // `spikeloom_nir::validate` reports empty nodes; these keep an unvalidated graph from
+    // reaching arithmetic on empty matrices.
+    if input_size == 0 {
+        return Err(LowerError::Shape {
+            node: input.to_string(),
+            detail: "the Input node has no elements; the network needs at least one input value"
+                .into(),
+        });
+    }
     let mut neurons: BTreeMap<&str, (Expr, Lowered)> = BTreeMap::new();
     for (name, node) in &graph.nodes {
         if role(node) != Role::Neuron {
@@ -64,6 +73,12 @@ fn lower_flat(graph: &Graph, opts: &SemanticsOptions) -> Result<FloatNet, LowerE
         }
         check_readout_position(&topo, name, node)?;
         let expr = builder.neuron_input(name)?;
+        if expr.size == 0 {
+            return Err(LowerError::Shape {
+                node: name.clone(),
+                detail: "the layer has no neurons (its input has no elements)".into(),
+            });
+        }
         let lowered = lower_neuron(name, node, expr.size, &semantics)?;
         if lowered.size != expr.size {
             return Err(LowerError::Shape {
@@ -153,9 +168,25 @@ fn output_neuron<'g>(topo: &Topology<'g>) -> Result<&'g str, LowerError> {
     let out = match outputs.as_slice() {
         [one] => *one,
         [] => {
+            // Refuse rather than pick a layer: a silent choice would prove the wrong output.
+            let sinks: Vec<String> = topo
+                .graph
+                .nodes
+                .iter()
+                .filter(|(k, n)| role(n) == Role::Neuron && topo.succs(k).is_empty())
+                .map(|(k, _)| format!("`{k}`"))
+                .collect();
+            let candidates = match sinks.as_slice() {
+                [] => String::new(),
+                s => format!(" (neuron nodes no other node reads: {})", s.join(", ")),
+            };
             return Err(LowerError::Structure {
-                detail: "the graph has no Output node".into(),
-            })
+                detail: format!(
+                    "the graph has no Output node, so it does not say which layer's spikes are \
+                     the network's output, and spikeloom does not guess one; add an Output node \
+                     (`nir.Output`) fed by the read-out layer{candidates}"
+                ),
+            });
         }
         many => {
             return Err(LowerError::Structure {

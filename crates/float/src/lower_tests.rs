@@ -550,9 +550,9 @@ fn text_dump_names_layers_sources_and_provenance() {
     };
     let text = lower(&g, &opts).unwrap().to_string();
     let expected = "\
-convention snntorch (default)
+convention snntorch (fingerprint: r = tau/1e-4 in every LIF/CubaLIF, what snnTorch's export writes (dt = 1e-4))
 dt 0.0001 (default)
-reset zero (user), reset_delay true (default)
+reset zero (flag), reset_delay true (default)
 input 1
 layer 0 `rnn.lif` size 1 shape [1] [output]
   LIF beta 0.5 threshold 1 v_reset 0 reset zero delay true zero-reset input Drop

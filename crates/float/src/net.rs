@@ -129,6 +129,9 @@ pub struct Layer {
 pub struct Semantics {
     /// Which convention was applied.
     pub convention: Convention,
+    /// Which Norse version's export rule was applied; `Some` exactly when `convention` is
+    /// `Norse`.
+    pub norse: Option<NorseVersion>,
     /// Time step in seconds.
     pub dt: f64,
     /// Reset rule applied to every spiking layer.
@@ -146,8 +149,9 @@ pub enum Convention {
     Snntorch,
     /// Forward Euler of the NIR equations with immediate reset to `v_reset`.
     NirEuler,
-    /// Norse <= 1.1 `LIFBoxCell`/`IAFCell`/`LIBoxCell` (see `exporters`): Euler, `r` ignored,
-    /// the file's tau is `dt * tau` (Norse #411), strict `>`, immediate reset.
+    /// Norse `LIFBoxCell`/`IAFCell`/`LIBoxCell` (see `exporters`): Euler, `r` ignored, strict
+    /// `>`, immediate reset; how the file's tau relates to the neuron's depends on the Norse
+    /// version that wrote it (`NorseVersion`).
     Norse,
     /// Sinabs `LIF`/`IAF`/`ExpLeak`: `exp(-dt/tau)` with tau in steps (dt = 1), multi-spike
     /// `(v > 0)·trunc(v/θ)`, subtractive reset, IF membrane clamped at `-θ`.
@@ -160,18 +164,79 @@ pub enum Convention {
     Spyx,
 }
 
-/// Where a semantic setting came from.
+/// How Norse's NIR export wrote `tau`, by version (Norse's git history of
+/// `norse/torch/utils/export_nir.py`; see `semantics` for the evidence and how one is chosen).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NorseVersion {
+    /// `norse@<1.1`: git main from the first NIR export (2023-07-14, #371) to 2024-01-15 (#379),
+    /// before the 1.1.0 release; `tau = 1/tau_mem_inv`, the time constant in seconds. The NIR
+    /// paper's `lif_norse.nir` (written by nir 0.1.1) is one.
+    Before1_1,
+    /// `norse@1.1`: Norse 1.1.0 (PyPI, 2024-03-18; git main 2024-01-15 to 2025-05-23):
+    /// `tau = dt/tau_mem_inv = dt·tau` with `to_nir`'s dt (default 1e-3), Norse issue #411.
+    V1_1,
+    /// `norse@>1.1`: git main since 2025-05-23 (#413, unreleased): `tau =
+    /// time_scaling_factor/tau_mem_inv` with the factor 1 by default, the time constant in
+    /// seconds again; the same rule as `Before1_1`.
+    After1_1,
+}
+
+impl NorseVersion {
+    /// True when the file's tau is `dt·tau` (only 1.1).
+    pub fn tau_times_dt(self) -> bool {
+        self == NorseVersion::V1_1
+    }
+
+    /// The `--semantics` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            NorseVersion::Before1_1 => "norse@<1.1",
+            NorseVersion::V1_1 => "norse@1.1",
+            NorseVersion::After1_1 => "norse@>1.1",
+        }
+    }
+}
+
+/// Where a semantic setting came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SettingSource {
-    /// Given on the command line / in the config.
+    /// Given by the caller (the CLI's flags).
     User,
     /// Read from the file's metadata.
     Metadata,
+    /// Inferred from the file's `version` (the nir package that wrote it); the text says how.
+    Version(String),
+    /// Guessed from the file's parameters, which carry an exporter's signature; the text says
+    /// which (see `semantics`).
+    Fingerprint(String),
     /// Assumed default.
     Default,
-    /// Guessed from the file's parameters (only the convention, only when neither the user nor
-    /// the metadata chose one; see `semantics::guess_convention`); the text says from what.
-    Guessed(&'static str),
+}
+
+impl SettingSource {
+    /// `flag`, `metadata`, `version`, `fingerprint` or `default`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SettingSource::User => "flag",
+            SettingSource::Metadata => "metadata",
+            SettingSource::Version(_) => "version",
+            SettingSource::Fingerprint(_) => "fingerprint",
+            SettingSource::Default => "default",
+        }
+    }
+
+    /// The evidence behind a version or fingerprint inference.
+    pub fn evidence(&self) -> Option<&str> {
+        match self {
+            SettingSource::Version(why) | SettingSource::Fingerprint(why) => Some(why),
+            _ => None,
+        }
+    }
+
+    /// True for inferences (version, fingerprint), which `inspect` reports as guesses.
+    pub fn is_guess(&self) -> bool {
+        self.evidence().is_some()
+    }
 }
 
 /// The whole discrete-time float network. Layers are in evaluation order: a non-delayed

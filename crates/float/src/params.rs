@@ -86,8 +86,9 @@ impl Ctx<'_> {
     }
 
     fn one_decay(&self, param: &str, tau: f64, dt: f64) -> Result<f64, LowerError> {
-        if tau == 0.0 || tau == f64::NEG_INFINITY {
-            return Err(self.err(param, format!("time constant {tau} has no discrete decay")));
+        // `spikeloom_nir::validate` reports these with their meaning; unvalidated graphs stop here.
+        if tau <= 0.0 {
+            return Err(self.err(param, format!("time constant {tau} must be positive")));
         }
         let beta = if tau == f64::INFINITY {
             1.0
@@ -118,6 +119,12 @@ impl Ctx<'_> {
         tau: &Tensor,
     ) -> Result<Vec<f64>, LowerError> {
         let g = self.vals(param, gain, true)?;
+        if let Some(bad) = g.iter().find(|g| **g < 0.0) {
+            return Err(self.err(
+                param,
+                format!("{bad} is negative: it would invert the input"),
+            ));
+        }
         let tau = self.vals(tau_param, tau, true)?;
         g.iter()
             .zip(&tau)

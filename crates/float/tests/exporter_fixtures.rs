@@ -11,9 +11,7 @@ use std::path::{Path, PathBuf};
 
 use common::npy;
 use serde_json::Value;
-use spikeloom_float::{
-    lower, simulate, Convention, FloatTrace, SemanticsOptions, SettingSource, SpikeInput,
-};
+use spikeloom_float::{lower, simulate, Convention, FloatTrace, SemanticsOptions, SettingSource};
 
 /// `|got - want| <= REL * |want| + SCALE * max|want over the layer|`: the libraries apply the
 /// input gain and decay in their own operation order (Norse: `v + k*(x - v)`), and torch's
@@ -38,13 +36,7 @@ fn run(dir: &Path, convention: Convention) -> FloatTrace {
         ..Default::default()
     };
     let net = lower(&file.graph, &opts).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    let input = npy(dir, "input.npy");
-    let [t, n, f] = input.shape[..] else {
-        panic!("input.npy must be [T, N, F], got {:?}", input.shape)
-    };
-    let data = input.data.to_i64().expect("integer input");
-    let data = data.into_iter().map(|v| v as u8).collect();
-    simulate(&net, &SpikeInput::new(t, n, f, data).unwrap()).unwrap()
+    simulate(&net, &common::spike_input(dir, "input.npy")).unwrap()
 }
 
 /// Per layer: (node, spike mismatches, spike total, membrane values outside tolerance, max diff).
@@ -159,18 +151,7 @@ fn the_snntorch_convention_does_not_reproduce_other_libraries() {
         let Ok(net) = lower(&file.graph, &snntorch) else {
             continue; // refusing the file is also "not reproducing" it
         };
-        let input = npy(&dir, "input.npy");
-        let data = input
-            .data
-            .to_i64()
-            .unwrap()
-            .into_iter()
-            .map(|v| v as u8)
-            .collect();
-        let [t, n, f] = input.shape[..] else {
-            unreachable!()
-        };
-        let trace = simulate(&net, &SpikeInput::new(t, n, f, data).unwrap()).unwrap();
+        let trace = simulate(&net, &common::spike_input(&dir, "input.npy")).unwrap();
         let mismatches: usize = compare_layers(&dir, &trace).iter().map(|l| l.1).sum();
         assert!(
             mismatches > 0,
@@ -199,17 +180,20 @@ fn the_convention_is_guessed_only_where_the_parameters_identify_the_exporter() {
             .provenance
             .iter()
             .find(|(k, _)| k == "convention")
-            .map(|(_, s)| *s)
+            .map(|(_, s)| s.clone())
             .unwrap();
         match want {
             Some(c) => {
                 assert_eq!(net.semantics.convention, c, "{name}");
                 assert!(
-                    matches!(source, SettingSource::Guessed(_)),
+                    matches!(source, SettingSource::Fingerprint(_)),
                     "{name}: {source:?}"
                 );
                 let text = net.to_string();
-                assert!(text.contains("(guessed from r = "), "{name}: {text}");
+                assert!(
+                    text.contains("(fingerprint: ") && text.contains("r = "),
+                    "{name}: {text}"
+                );
             }
             None => {
                 assert_eq!(net.semantics.convention, Convention::Snntorch, "{name}");
@@ -222,12 +206,7 @@ fn the_convention_is_guessed_only_where_the_parameters_identify_the_exporter() {
         let dir = root().join(name);
         let file = spikeloom_nir::read(dir.join("model.nir")).unwrap();
         let net = lower(&file.graph, &SemanticsOptions::default()).unwrap();
-        let input = npy(&dir, "input.npy");
-        let [t, n, f] = input.shape[..] else {
-            unreachable!()
-        };
-        let data = input.data.to_i64().unwrap().into_iter().map(|v| v as u8);
-        let trace = simulate(&net, &SpikeInput::new(t, n, f, data.collect()).unwrap()).unwrap();
+        let trace = simulate(&net, &common::spike_input(&dir, "input.npy")).unwrap();
         let mismatches: usize = compare_layers(&dir, &trace).iter().map(|l| l.1).sum();
         assert_eq!(mismatches, 0, "{name} with the guessed convention");
     }

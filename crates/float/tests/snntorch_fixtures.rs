@@ -56,12 +56,15 @@ fn check_model(dir: &Path) -> String {
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     let net =
         lower(&file.graph, &options(&meta)).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    // snnTorch's parameters (r = tau/1e-4) are the default convention: no guess, no change.
+    // snnTorch's parameters (r = tau/1e-4) are recognised as its fingerprint.
     assert_eq!(net.semantics.convention, Convention::Snntorch);
-    assert!(net
-        .semantics
-        .provenance
-        .contains(&("convention".to_string(), SettingSource::Default)));
+    let source = &net.semantics.provenance[0];
+    assert!(
+        source.0 == "convention"
+            && matches!(&source.1, SettingSource::Fingerprint(why) if why.starts_with("r = tau/1e-4")),
+        "{} {source:?}",
+        dir.display()
+    );
     let input = npy(dir, "input.npy");
     let [t, n, f] = input.shape[..] else {
         panic!("input.npy must be [T, N, F], got {:?}", input.shape)

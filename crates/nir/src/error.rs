@@ -40,12 +40,33 @@ pub enum NirError {
         /// Filter name and id.
         filter: String,
     },
-    /// A dataset declares more data than the file could hold.
-    #[error("dataset '{path}' declares more than {limit} bytes of data; the file is corrupt")]
-    TooLarge {
+    /// A dataset declares more data than any compression could have stored in the file.
+    #[error(
+        "dataset '{path}' declares {bytes} bytes of data, more than {} times the file's \
+         {file_bytes} bytes, which no compression reaches: the file is corrupt, or leaves the \
+         data unwritten (HDF5 fill values), which `nir.write` never does",
+        crate::h5::MAX_EXPANSION
+    )]
+    ImplausibleSize {
         /// HDF5 dataset path.
         path: String,
-        /// The limit applied (depends on the file size).
+        /// Declared decoded size (`u64::MAX` when it overflows).
+        bytes: u64,
+        /// Size of the file.
+        file_bytes: u64,
+    },
+    /// A plausible dataset larger than the reader's limit (`ReadOptions::max_dataset_bytes`).
+    #[error("{}", over_limit(.path, .dims, .dtype, *.element_bytes, *.limit))]
+    DatasetOverLimit {
+        /// HDF5 dataset path.
+        path: String,
+        /// Its dimensions.
+        dims: Vec<u64>,
+        /// Its element type (`float32`).
+        dtype: String,
+        /// Bytes per element as stored.
+        element_bytes: u64,
+        /// The limit applied, in bytes.
         limit: u64,
     },
     /// A required group or dataset is absent.
@@ -103,6 +124,34 @@ pub enum NirError {
         /// The clashing dotted name.
         name: String,
     },
+}
+
+/// Bytes as MiB/GiB with one decimal (`1.5 GiB`).
+pub(crate) fn fmt_bytes(bytes: u128) -> String {
+    let mib = bytes as f64 / (1u64 << 20) as f64;
+    if mib >= 1024.0 {
+        format!("{:.1} GiB", mib / 1024.0)
+    } else {
+        format!("{mib:.1} MiB")
+    }
+}
+
+fn over_limit(path: &str, dims: &[u64], dtype: &str, element_bytes: u64, limit: u64) -> String {
+    let count: u128 = dims.iter().map(|&d| u128::from(d)).product();
+    let bytes_per = u128::from(element_bytes);
+    let shape: Vec<String> = dims.iter().map(|d| d.to_string()).collect();
+    let needed_mib = (count * bytes_per).div_ceil(1 << 20);
+    format!(
+        "dataset '{path}' holds {} {dtype} values ({}), more than the reader's limit of {} \
+         per dataset. The limit exists to bound memory: the reader allocates a whole dataset and \
+         keeps every value as a 64-bit float ({} for this one). The file is not necessarily \
+         corrupt; if this machine has the memory, raise the limit to at least {needed_mib} MiB \
+         with --max-dataset-mib {needed_mib} or SPIKELOOM_MAX_DATASET_MIB={needed_mib}",
+        shape.join(" x "),
+        fmt_bytes(count * bytes_per),
+        fmt_bytes(u128::from(limit)),
+        fmt_bytes(count * 8),
+    )
 }
 
 fn hint_suffix(hint: &Option<String>) -> String {
@@ -181,6 +230,41 @@ pub enum Diagnostic {
     CycleWithoutNeuron {
         /// The nodes of the cycle (a strongly connected component), sorted.
         nodes: Vec<String>,
+    },
+    /// A parameter value outside what it can mean (a time constant <= 0, a negative `r` or
+    /// delay): accepted silently it would be clamped or inverted somewhere later.
+    #[error(
+        "node '{node}': parameter '{field}' has {count} {what} value(s) (first {value} at flat \
+         index {first}); {meaning}"
+    )]
+    InvalidValue {
+        /// Node name.
+        node: String,
+        /// Parameter name.
+        field: String,
+        /// "negative" or "zero".
+        what: String,
+        /// How many elements are affected.
+        count: usize,
+        /// Row-major index of the first one.
+        first: usize,
+        /// The first one, as stored (f32 values printed as f32).
+        value: String,
+        /// What the value would mean, and what to do.
+        meaning: String,
+    },
+    /// A node with no elements: an empty layer, projection, input or output.
+    #[error(
+        "node '{node}': {what} has no elements, so the node computes nothing and its edges carry \
+         no values; {fix}"
+    )]
+    Empty {
+        /// Node name.
+        node: String,
+        /// What is empty (`shape [0]`, `parameter 'tau' (shape [0])`).
+        what: String,
+        /// What to do.
+        fix: String,
     },
     /// A node's shape cannot be derived, or its parameters imply an impossible shape.
     #[error("node '{node}': {message}")]

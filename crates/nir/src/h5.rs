@@ -15,10 +15,10 @@ use crate::model::FloatDtype;
 const MAX_DEPTH: usize = 64;
 /// Most objects (groups + datasets) in one file; guards against group-link loops.
 const MAX_OBJECTS: usize = 200_000;
-/// Absolute cap on one dataset's decoded size.
-const MAX_DATASET_BYTES: u64 = 512 << 20;
 /// Deflate can expand ~1032x; no honest dataset decodes to more than this times the file size.
-const MAX_EXPANSION: u64 = 1100;
+pub(crate) const MAX_EXPANSION: u64 = 1100;
+/// Files smaller than this may still hold datasets up to it (tiny files, fill values).
+const MIN_EXPANSION_ALLOWANCE: u64 = 1 << 20;
 
 /// Values of one dataset, flattened in row-major order.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,21 +49,34 @@ pub(crate) enum H5Node {
     Data(H5Data),
 }
 
-/// Parse `bytes` as HDF5 and load every group and dataset.
-pub(crate) fn load(bytes: &[u8]) -> Result<BTreeMap<String, H5Node>, NirError> {
+/// Parse `bytes` as HDF5 and load every group and dataset; a dataset may decode to at most
+/// `max_dataset_bytes`.
+pub(crate) fn load(
+    bytes: &[u8],
+    max_dataset_bytes: u64,
+) -> Result<BTreeMap<String, H5Node>, NirError> {
     if !hdf5_pure::is_hdf5_bytes(bytes) {
         return Err(NirError::NotHdf5);
     }
     let file = File::from_bytes(bytes.to_vec()).map_err(|e| h5_error("/", e))?;
-    let limit = (bytes.len() as u64)
-        .saturating_mul(MAX_EXPANSION)
-        .clamp(1 << 20, MAX_DATASET_BYTES);
-    let mut loader = Loader { limit, objects: 0 };
+    let file_bytes = bytes.len() as u64;
+    let mut loader = Loader {
+        limit: max_dataset_bytes,
+        plausible: file_bytes
+            .saturating_mul(MAX_EXPANSION)
+            .max(MIN_EXPANSION_ALLOWANCE),
+        file_bytes,
+        objects: 0,
+    };
     loader.group(&file.root(), "", 0)
 }
 
 struct Loader {
+    /// The caller's limit on one dataset (`ReadOptions::max_dataset_bytes`).
     limit: u64,
+    /// The most one dataset of this file can decode to unless the file is corrupt.
+    plausible: u64,
+    file_bytes: u64,
     objects: usize,
 }
 
@@ -109,21 +122,39 @@ impl Loader {
         let ds = group.dataset(name).map_err(err)?;
         let dims = ds.shape().map_err(err)?;
         let elem = ds.element_size().map_err(err)?;
+        let dtype = ds.dtype().map_err(err)?;
         // Check the declared size before reading: the library allocates (and fill-initialises)
         // the whole extent up front, so a corrupt extent would otherwise abort the process.
         let count = dims.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d));
         let bytes = count.and_then(|n| n.checked_mul(elem));
         match bytes {
-            Some(b) if b <= self.limit => {}
-            _ => {
-                return Err(NirError::TooLarge {
+            Some(b) if b > self.plausible => {
+                return Err(NirError::ImplausibleSize {
                     path: path.to_string(),
+                    bytes: b,
+                    file_bytes: self.file_bytes,
+                })
+            }
+            Some(b) if b > self.limit => {
+                return Err(NirError::DatasetOverLimit {
+                    path: path.to_string(),
+                    dims: dims.clone(),
+                    dtype: dtype_name(&dtype, elem),
+                    element_bytes: elem,
                     limit: self.limit,
-                });
+                })
+            }
+            Some(_) => {}
+            None => {
+                return Err(NirError::ImplausibleSize {
+                    path: path.to_string(),
+                    bytes: u64::MAX,
+                    file_bytes: self.file_bytes,
+                })
             }
         }
         let shape = dims.iter().map(|&d| d as usize).collect();
-        let values = match ds.dtype().map_err(err)? {
+        let values = match dtype {
             DType::F32 => H5Values::Float(
                 ds.read_f32()
                     .map_err(err)?
@@ -148,6 +179,16 @@ impl Loader {
             other => H5Values::Other(other.to_string()),
         };
         Ok(H5Data { shape, values })
+    }
+}
+
+/// NumPy's name of an element type (`float32`), else the library's description.
+fn dtype_name(dtype: &DType, bytes: u64) -> String {
+    match dtype {
+        DType::F32 | DType::F64 => format!("float{}", bytes * 8),
+        DType::I8 | DType::I16 | DType::I32 | DType::I64 => format!("int{}", bytes * 8),
+        DType::U8 | DType::U16 | DType::U32 | DType::U64 => format!("uint{}", bytes * 8),
+        other => format!("{other} ({bytes}-byte)"),
     }
 }
 

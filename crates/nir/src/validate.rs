@@ -1,11 +1,12 @@
 //! Graph validation: collects every problem at once (dangling edges, parameter shapes within a
-//! node, NaN/inf, cycles that do not pass through a stateful node, shape inference and edge
-//! shape mismatches), recursing into subgraphs with dotted names.
+//! node, NaN/inf, values outside their meaning (time constants <= 0, negative `r` or delay),
+//! empty nodes, cycles that do not pass through a stateful node, shape inference and edge shape
+//! mismatches), recursing into subgraphs with dotted names.
 
 use std::collections::BTreeMap;
 
-use crate::error::{Diagnostic, Diagnostics};
-use crate::model::{Graph, Node, Tensor};
+use crate::error::{fmt_shape, Diagnostic, Diagnostics};
+use crate::model::{FloatDtype, Graph, Node, Tensor};
 use crate::shapes::{infer_partial, params};
 
 /// Check `graph`; `Err` lists every problem found, in a deterministic order.
@@ -35,6 +36,8 @@ fn validate_into(graph: &Graph, prefix: &str, diags: &mut Vec<Diagnostic>) {
         let full = format!("{prefix}{name}");
         check_param_shapes(node, &full, diags);
         check_finite(node, &full, diags);
+        check_domain(node, &full, diags);
+        check_empty(node, &full, diags);
         if let Node::Graph(inner) = node {
             validate_into(inner, &format!("{full}."), diags);
         }
@@ -145,6 +148,143 @@ fn check_finite(node: &Node, name: &str, diags: &mut Vec<Diagnostic>) {
                     count: idx.len(),
                     first,
                 });
+            }
+        }
+    }
+}
+
+/// Why a value of one parameter is outside its meaning, per kind of parameter.
+enum Domain {
+    /// A time constant: must be > 0 (+inf is beta = 1).
+    TimeConstant,
+    /// An input resistance / gain: must be >= 0.
+    Gain,
+    /// A delay in seconds: must be >= 0.
+    Delay,
+}
+
+fn domain(field: &str) -> Option<Domain> {
+    match field {
+        "tau" | "tau_mem" | "tau_syn" => Some(Domain::TimeConstant),
+        "r" => Some(Domain::Gain),
+        "delay" => Some(Domain::Delay),
+        _ => None,
+    }
+}
+
+/// Time constants <= 0, negative `r` and negative delays: NaN/inf are `check_finite`'s.
+fn check_domain(node: &Node, name: &str, diags: &mut Vec<Diagnostic>) {
+    for (field, t) in tensors(node) {
+        let Some(kind) = domain(field) else {
+            continue;
+        };
+        let negative = |v: f64| v.is_finite() && v < 0.0;
+        let zero = |v: f64| v == 0.0;
+        let mut report = |what: &str, hit: &dyn Fn(f64) -> bool, meaning: &str| {
+            let idx: Vec<usize> = (0..t.len()).filter(|&i| hit(t.data[i])).collect();
+            if let Some(&first) = idx.first() {
+                diags.push(Diagnostic::InvalidValue {
+                    node: name.to_string(),
+                    field: field.to_string(),
+                    what: what.to_string(),
+                    count: idx.len(),
+                    first,
+                    value: stored(t, first),
+                    meaning: meaning.to_string(),
+                });
+            }
+        };
+        match kind {
+            Domain::TimeConstant => {
+                report(
+                    "negative",
+                    &negative,
+                    &format!(
+                        "a time constant must be positive: with {field} < 0 the per-step factor \
+                         1 - dt/{field} exceeds 1, so the state would grow every step instead of \
+                         decaying (snnTorch exports {field} = dt/(1 - beta): a learned beta above \
+                         1, which snnTorch clamps to 1 when it runs, exports a negative \
+                         {field}; clamp beta to [0, 1] before exporting)"
+                    ),
+                );
+                report(
+                    "zero",
+                    &zero,
+                    &format!(
+                        "a time constant must be positive: {field} = 0 divides by zero (dt/{field}), \
+                         so the decay is undefined; use +inf for no decay"
+                    ),
+                );
+            }
+            Domain::Gain => report(
+                "negative",
+                &negative,
+                "r scales every input of the neuron (dv/dt = (v_leak - v + r*I)/tau): a negative \
+                 r would turn excitatory weights inhibitory and inhibitory ones excitatory; \
+                 re-export the model (snnTorch writes r = tau/dt, so a negative tau gives a \
+                 negative r too)",
+            ),
+            Domain::Delay => report(
+                "negative",
+                &negative,
+                "a negative delay would deliver a spike before it was sent; delays are seconds >= 0",
+            ),
+        }
+    }
+}
+
+/// A value as stored: f32 data printed as f32 (`-0.001`, not `-0.0010000000474974513`).
+fn stored(t: &Tensor, i: usize) -> String {
+    match t.dtype {
+        FloatDtype::F32 => format!("{}", t.data[i] as f32),
+        FloatDtype::F64 => format!("{}", t.data[i]),
+    }
+}
+
+/// Nodes whose stored data has no elements: an Input/Output shape with a 0 dimension, an empty
+/// weight or neuron parameter. (A node that is empty only because its input is, e.g. a scalar-
+/// parameter neuron after an empty projection, traces back to one of these, which is reported.)
+fn check_empty(node: &Node, name: &str, diags: &mut Vec<Diagnostic>) {
+    let mut empty = |what: String, fix: &str| {
+        diags.push(Diagnostic::Empty {
+            node: name.to_string(),
+            what,
+            fix: fix.to_string(),
+        })
+    };
+    let first_empty = || tensors(node).into_iter().find(|(_, t)| t.is_empty());
+    match node {
+        Node::Input { shape } if shape.contains(&0) => empty(
+            format!("its shape {}", fmt_shape(shape)),
+            "the network needs at least one input value per time step: re-export it with the \
+             real input shape",
+        ),
+        Node::Output { shape } if shape.contains(&0) => empty(
+            format!("its shape {}", fmt_shape(shape)),
+            "the network must output at least one value: re-export it with the shape of the \
+             layer that feeds the Output node",
+        ),
+        Node::Affine { .. } | Node::Linear { .. } | Node::Conv1d { .. } | Node::Conv2d { .. } => {
+            if let Some((field, t)) = first_empty() {
+                empty(
+                    format!("parameter '{field}' (shape {})", fmt_shape(&t.shape)),
+                    "a projection needs at least one input and one output: remove the node or \
+                     re-export it with its weights",
+                );
+            }
+        }
+        _ => {
+            if let Some((field, t)) = first_empty() {
+                let fix = if is_stateful(node) || matches!(node, Node::Threshold { .. }) {
+                    "a layer needs at least one neuron: remove the node or re-export it with its \
+                     neurons"
+                } else {
+                    "remove the node or re-export it with one value per element"
+                };
+                empty(
+                    format!("parameter '{field}' (shape {})", fmt_shape(&t.shape)),
+                    fix,
+                );
             }
         }
     }

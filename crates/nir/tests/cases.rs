@@ -438,7 +438,8 @@ fn read_error_kind(e: &NirError) -> &'static str {
         NirError::NotHdf5 => "NotHdf5",
         NirError::Hdf5 { .. } => "Hdf5",
         NirError::UnsupportedFilter { .. } => "UnsupportedFilter",
-        NirError::TooLarge { .. } => "TooLarge",
+        NirError::ImplausibleSize { .. } => "ImplausibleSize",
+        NirError::DatasetOverLimit { .. } => "DatasetOverLimit",
         NirError::MissingField { .. } => "MissingField",
         NirError::UnknownNodeType { .. } => "UnknownNodeType",
         NirError::WrongKind { .. } => "WrongKind",
@@ -455,6 +456,8 @@ fn diag_kind(d: &Diagnostic) -> &'static str {
         Diagnostic::EdgeShapeMismatch { .. } => "EdgeShapeMismatch",
         Diagnostic::CycleWithoutNeuron { .. } => "CycleWithoutNeuron",
         Diagnostic::Shape { .. } => "Shape",
+        Diagnostic::InvalidValue { .. } => "InvalidValue",
+        Diagnostic::Empty { .. } => "Empty",
     }
 }
 

@@ -66,6 +66,8 @@ fn kinds(g: &Graph) -> Vec<&'static str> {
                     Diagnostic::EdgeShapeMismatch { .. } => "EdgeShapeMismatch",
                     Diagnostic::CycleWithoutNeuron { .. } => "CycleWithoutNeuron",
                     Diagnostic::Shape { .. } => "Shape",
+                    Diagnostic::InvalidValue { .. } => "InvalidValue",
+                    Diagnostic::Empty { .. } => "Empty",
                 })
                 .collect()
         }
@@ -252,6 +254,143 @@ fn inf_is_allowed_only_as_tau_and_r_together() {
             first: 1
         }]
     );
+}
+
+fn chain(node: Node, n_in: usize) -> Graph {
+    graph(
+        vec![("input", Node::Input { shape: vec![n_in] }), ("n", node)],
+        &[("input", "n")],
+    )
+}
+
+/// (field, what, count, first, value) of every InvalidValue diagnostic.
+fn invalid(g: &Graph) -> Vec<(String, String, usize, usize, String)> {
+    validate(g)
+        .err()
+        .into_iter()
+        .flat_map(|d| d.0)
+        .filter_map(|d| match d {
+            Diagnostic::InvalidValue {
+                field,
+                what,
+                count,
+                first,
+                value,
+                ..
+            } => Some((field, what, count, first, value)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn time_constants_must_be_positive_and_r_and_delays_not_negative() {
+    let row = |f: &str, w: &str, c, i, v: &str| (f.to_string(), w.to_string(), c, i, v.to_string());
+    let mut node = lif(3);
+    if let Node::Lif { tau, r, .. } = &mut node {
+        tau.data = vec![0.01, -0.001, 0.0];
+        r.data = vec![1.0, -2.0, -3.0];
+    }
+    assert_eq!(
+        invalid(&chain(node, 3)),
+        vec![
+            row("tau", "negative", 1, 1, "-0.001"),
+            row("tau", "zero", 1, 2, "0"),
+            row("r", "negative", 2, 1, "-2"),
+        ]
+    );
+    // tau = +inf is beta = 1 (with r = inf), and -inf is a NonFinite, not reported twice.
+    let mut node = lif(2);
+    if let Node::Lif { tau, r, .. } = &mut node {
+        tau.data = vec![f64::INFINITY, f64::NEG_INFINITY];
+        r.data = vec![f64::INFINITY, 1.0];
+    }
+    assert_eq!(kinds(&chain(node, 2)), vec!["NonFinite"]);
+    let cuba = Node::CubaLif {
+        tau_syn: t(&[2], -1e-3),
+        tau_mem: t(&[2], 0.0),
+        r: t(&[2], 1.0),
+        v_leak: t(&[2], 0.0),
+        v_threshold: t(&[2], 1.0),
+        v_reset: t(&[2], 0.0),
+        w_in: t(&[2], 1.0),
+    };
+    assert_eq!(
+        invalid(&chain(cuba, 2)),
+        vec![
+            row("tau_syn", "negative", 2, 0, "-0.001"),
+            row("tau_mem", "zero", 2, 0, "0"),
+        ]
+    );
+    let li = Node::Li {
+        tau: t(&[1], -1.0),
+        r: t(&[1], 1.0),
+        v_leak: t(&[1], 0.0),
+    };
+    assert_eq!(kinds(&chain(li, 1)), vec!["InvalidValue"]);
+    let delay = Node::Delay {
+        delay: t(&[2], -1e-4),
+    };
+    assert_eq!(
+        invalid(&chain(delay, 2)),
+        vec![row("delay", "negative", 2, 0, "-0.0001")]
+    );
+    assert_eq!(
+        kinds(&chain(Node::Integrator { r: t(&[2], -1.0) }, 2)),
+        vec!["InvalidValue"]
+    );
+}
+
+#[test]
+fn empty_nodes_are_reported_once_at_their_source() {
+    // A 0-neuron LIF: its parameters are empty; the Output it feeds declares [0] too.
+    let g = graph(
+        vec![
+            ("input", Node::Input { shape: vec![3] }),
+            (
+                "fc",
+                Node::Linear {
+                    weight: t(&[0, 3], 1.0),
+                },
+            ),
+            ("lif", lif(0)),
+            ("output", Node::Output { shape: vec![0] }),
+        ],
+        &[("input", "fc"), ("fc", "lif"), ("lif", "output")],
+    );
+    let err = validate(&g).unwrap_err();
+    let what: Vec<(String, String)> = err
+        .0
+        .iter()
+        .map(|d| match d {
+            Diagnostic::Empty { node, what, .. } => (node.clone(), what.clone()),
+            other => panic!("unexpected {other}"),
+        })
+        .collect();
+    assert_eq!(
+        what,
+        vec![
+            ("fc".into(), "parameter 'weight' (shape [0, 3])".into()),
+            ("lif".into(), "parameter 'tau' (shape [0])".into()),
+            ("output".into(), "its shape [0]".into()),
+        ]
+    );
+    // An empty Input: the scalar-parameter LIF after it is empty only through its input.
+    let scalar = Node::Lif {
+        tau: t(&[], 0.01),
+        r: t(&[], 1.0),
+        v_leak: t(&[], 0.0),
+        v_threshold: t(&[], 1.0),
+        v_reset: t(&[], 0.0),
+    };
+    let g = graph(
+        vec![
+            ("input", Node::Input { shape: vec![2, 0] }),
+            ("lif", scalar),
+        ],
+        &[("input", "lif")],
+    );
+    assert_eq!(kinds(&g), vec!["Empty"]);
 }
 
 #[test]

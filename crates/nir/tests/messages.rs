@@ -94,3 +94,111 @@ fn validation_diagnostics() {
          IF, LI, I, Delay)\n  - edge ('fc2', 'fc'): 'fc2' outputs shape [3] but 'fc' expects [2]"
     );
 }
+
+/// The adversarial graphs of issue 20 (nir_cases.py `adversarial_cases`).
+#[test]
+fn values_outside_their_meaning_and_empty_nodes() {
+    let one = |d: &str| format!("1 problem(s) in the NIR graph:\n  - {d}");
+    // tau = -1 ms on all three neurons of `lif`.
+    assert_eq!(
+        message("bad_negative_tau"),
+        one(
+            "node 'lif': parameter 'tau' has 3 negative value(s) (first -0.001 at flat index 0); \
+             a time constant must be positive: with tau < 0 the per-step factor 1 - dt/tau \
+             exceeds 1, so the state would grow every step instead of decaying (snnTorch exports \
+             tau = dt/(1 - beta): a learned beta above 1, which snnTorch clamps to 1 when it \
+             runs, exports a negative tau; clamp beta to [0, 1] before exporting)"
+        )
+    );
+    // r = [10, -10, 10].
+    assert_eq!(
+        message("bad_negative_r"),
+        one(
+            "node 'lif': parameter 'r' has 1 negative value(s) (first -10 at flat index 1); r \
+             scales every input of the neuron (dv/dt = (v_leak - v + r*I)/tau): a negative r \
+             would turn excitatory weights inhibitory and inhibitory ones excitatory; re-export \
+             the model (snnTorch writes r = tau/dt, so a negative tau gives a negative r too)"
+        )
+    );
+    // CubaLIF tau_syn = [5 ms, 0, 0].
+    assert_eq!(
+        message("bad_zero_tau_syn"),
+        one(
+            "node 'lif': parameter 'tau_syn' has 2 zero value(s) (first 0 at flat index 1); a \
+             time constant must be positive: tau_syn = 0 divides by zero (dt/tau_syn), so the \
+             decay is undefined; use +inf for no decay"
+        )
+    );
+    let empty = "has no elements, so the node computes nothing and its edges carry no values";
+    // Linear (0, 2) -> LIF with 0 neurons -> Output [0].
+    assert_eq!(
+        message("bad_empty_layer"),
+        format!(
+            "3 problem(s) in the NIR graph:\n  - node 'fc': parameter 'weight' (shape [0, 2]) \
+             {empty}; a projection needs at least one input and one output: remove the node or \
+             re-export it with its weights\n  - node 'lif': parameter 'tau' (shape [0]) {empty}; \
+             a layer needs at least one neuron: remove the node or re-export it with its \
+             neurons\n  - node 'output': its shape [0] {empty}; the network must output at least \
+             one value: re-export it with the shape of the layer that feeds the Output node"
+        )
+    );
+    // Input [0] -> Linear (3, 0) -> LIF(3).
+    assert_eq!(
+        message("bad_empty_input"),
+        format!(
+            "2 problem(s) in the NIR graph:\n  - node 'fc': parameter 'weight' (shape [3, 0]) \
+             {empty}; a projection needs at least one input and one output: remove the node or \
+             re-export it with its weights\n  - node 'input': its shape [0] {empty}; the network \
+             needs at least one input value per time step: re-export it with the real input shape"
+        )
+    );
+}
+
+#[test]
+fn dataset_size_limits() {
+    // 12000 x 12000 float32 = 576,000,000 bytes = 549.3 MiB > 512 MiB; as f64 1.1 GiB.
+    assert_eq!(
+        message("bad_large_layer"),
+        "dataset '/node/nodes/fc/weight' holds 12000 x 12000 float32 values (549.3 MiB), more \
+         than the reader's limit of 512.0 MiB per dataset. The limit exists to bound memory: the \
+         reader allocates a whole dataset and keeps every value as a 64-bit float (1.1 GiB for \
+         this one). The file is not necessarily corrupt; if this machine has the memory, raise \
+         the limit to at least 550 MiB with --max-dataset-mib 550 or \
+         SPIKELOOM_MAX_DATASET_MIB=550"
+    );
+    // 100000 x 100000 float32 declared, nothing written: 4e10 bytes in a small file.
+    let m = message("bad_unwritten_dataset");
+    assert!(
+        m.starts_with(
+            "dataset '/node/nodes/fc/weight' declares 40000000000 bytes of data, more than 1100 \
+             times the file's "
+        ) && m.ends_with(
+            " bytes, which no compression reaches: the file is corrupt, or leaves the data \
+             unwritten (HDF5 fill values), which `nir.write` never does"
+        ),
+        "{m}"
+    );
+}
+
+#[test]
+fn the_dataset_limit_is_the_callers_option() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/nir-cases/chain_plain_f64.nir");
+    // Its datasets are a few dozen bytes each (3 float64 neuron values, a 3 x 2 weight, the
+    // edge list): 16 bytes refuses the first one read, 1 KiB holds them all.
+    let tight = spikeloom_nir::ReadOptions {
+        max_dataset_bytes: 16,
+    };
+    match spikeloom_nir::read_with(&path, &tight) {
+        Err(spikeloom_nir::NirError::DatasetOverLimit { limit, .. }) => assert_eq!(limit, 16),
+        other => panic!("expected DatasetOverLimit, got {other:?}"),
+    }
+    let roomy = spikeloom_nir::ReadOptions {
+        max_dataset_bytes: 1024,
+    };
+    spikeloom_nir::read_with(&path, &roomy).expect("1 KiB holds every dataset of the file");
+    assert_eq!(
+        spikeloom_nir::ReadOptions::default().max_dataset_bytes,
+        512 << 20
+    );
+}

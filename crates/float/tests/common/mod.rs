@@ -1,11 +1,27 @@
 //! Helpers shared by the fixture tests: reading expected arrays and the membrane tolerance check.
 
+use spikeloom_float::SpikeInput;
 use spikeloom_npy::{read_npy, NpyArray};
 use std::path::Path;
 
 /// Read `dir/file`, panicking with the path on error.
 pub fn npy(dir: &Path, file: &str) -> NpyArray {
     read_npy(&dir.join(file)).unwrap_or_else(|e| panic!("{}/{file}: {e}", dir.display()))
+}
+
+/// `dir/file`, an integer `[T, N, F]` `.npy`, as the float engine's input.
+#[allow(dead_code)] // not every test file that shares this module uses it
+pub fn spike_input(dir: &Path, file: &str) -> SpikeInput {
+    let a = npy(dir, file);
+    let [t, n, f] = a.shape[..] else {
+        panic!(
+            "{}/{file} must be [T, N, F], got {:?}",
+            dir.display(),
+            a.shape
+        )
+    };
+    let data = a.data.to_i64().expect("integer input");
+    SpikeInput::new(t, n, f, data.into_iter().map(|v| v as u8).collect()).unwrap()
 }
 
 /// How many values of `got` lie outside `rel * |want| + scale * max|want|`, and the largest

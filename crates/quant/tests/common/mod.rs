@@ -28,6 +28,7 @@ impl Rng {
 pub fn semantics() -> Semantics {
     Semantics {
         convention: Convention::Snntorch,
+        norse: None,
         dt: 1e-3,
         reset: ResetMode::Subtract,
         reset_delay: true,
