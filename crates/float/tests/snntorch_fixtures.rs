@@ -149,8 +149,8 @@ fn every_fixture_model_matches_snntorch() {
 
 /// The fixture folders of tests/fixtures/models: the digits models of make_models.py and
 /// make_cnn.py, and the anchor-scale models of make_scale.py (braille: the NIR paper's Braille
-/// RSynaptic network, 2,166 synapses).
-const FIXTURES: [&str; 9] = [
+/// RSynaptic network, 2,166 synapses; mnist_mlp: 784-128-10, 101,632 synapses).
+const FIXTURES: [&str; 10] = [
     "braille",
     "cnn",
     "graded",
@@ -158,6 +158,7 @@ const FIXTURES: [&str; 9] = [
     "mlp_subtract",
     "mlp_subtract_nodelay",
     "mlp_zero",
+    "mnist_mlp",
     "rleaky",
     "synaptic",
 ];
