@@ -149,8 +149,9 @@ fn every_fixture_model_matches_snntorch() {
 
 /// The fixture folders of tests/fixtures/models: the digits models of make_models.py and
 /// make_cnn.py, and the anchor-scale models of make_scale.py (braille: the NIR paper's Braille
-/// RSynaptic network, 2,166 synapses; mnist_mlp: 784-128-10, 101,632 synapses).
-const FIXTURES: [&str; 10] = [
+/// RSynaptic network, 2,166 synapses; mnist_mlp: 784-128-10, 101,632 synapses; shd_rleaky:
+/// 700-RLeaky(128)-20, 108,544 synapses).
+const FIXTURES: [&str; 11] = [
     "braille",
     "cnn",
     "graded",
@@ -160,6 +161,7 @@ const FIXTURES: [&str; 10] = [
     "mlp_zero",
     "mnist_mlp",
     "rleaky",
+    "shd_rleaky",
     "synaptic",
 ];
 
