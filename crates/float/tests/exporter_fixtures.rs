@@ -310,14 +310,8 @@ fn the_convention_is_guessed_only_where_the_parameters_identify_the_exporter() {
 /// Every fixture folder has a test above.
 #[test]
 fn every_fixture_folder_is_checked() {
-    let mut names: Vec<String> = std::fs::read_dir(root())
-        .expect("tests/fixtures/exporters")
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| root().join(n).join("meta.json").exists())
-        .collect();
-    names.sort();
     assert_eq!(
-        names,
+        common::fixture_folders(&root()),
         [
             "nmnist_cnn",
             "norse_lifbox",

@@ -169,13 +169,7 @@ const FIXTURES: [&str; 11] = [
 /// with fewer cases.
 #[test]
 fn every_expected_fixture_folder_is_present() {
-    let mut names: Vec<String> = std::fs::read_dir(models_dir())
-        .expect("tests/fixtures/models")
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| models_dir().join(n).join("meta.json").exists())
-        .collect();
-    names.sort();
-    assert_eq!(names, FIXTURES);
+    assert_eq!(common::fixture_folders(&models_dir()), FIXTURES);
 }
 
 /// The graded-input fixture (`graded`): input events carry the pixel value 0..16 as the input

@@ -1,4 +1,8 @@
-//! Helpers shared by the fixture tests: reading expected arrays and the membrane tolerance check.
+//! Helpers shared by the fixture tests: reading expected arrays, the membrane tolerance check and
+//! the list of fixture folders.
+
+// Each test binary that includes this module uses a subset of it.
+#![allow(dead_code)]
 
 use spikeloom_npy::{read_npy, NpyArray};
 use std::path::Path;
@@ -24,4 +28,15 @@ pub fn compare(got: &[f32], want: &[f64], rel: f64, scale: f64) -> (usize, f64) 
         }
     }
     (bad, max)
+}
+
+/// The sorted names of the folders under `root` that hold a meta.json (one fixture each).
+pub fn fixture_folders(root: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| root.join(n).join("meta.json").exists())
+        .collect();
+    names.sort();
+    names
 }
