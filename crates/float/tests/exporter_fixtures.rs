@@ -19,6 +19,17 @@ use spikeloom_float::{lower, simulate, Convention, FloatTrace, SemanticsOptions,
 const REL: f64 = 1e-5;
 const SCALE: f64 = 2e-6;
 
+/// The scale term for `nmnist_cnn`, whose IF layers have no leak: each step's input carries a
+/// float32 summation-order rounding (torch's convolution sums its products in another order than
+/// our projection, which composes SumPool + Conv into one; an ulp of an input up to 3.4 is
+/// 2.4e-7), and without a decay these roundings add up over the 60 steps instead of fading.
+/// Measured on sample 0 against a float64 IAF of the same spikes and weights: Sinabs's own
+/// float32 membranes are off by up to 3.5e-6 (iaf2) and 2.7e-6 (iaf3); ours differ from
+/// Sinabs's by up to 4.1e-6 (iaf2, 55 of 245,760 values above 2e-6) and 7.5e-6 (iaf3); a float32
+/// IAF fed torch's convolution output reproduces Sinabs's iaf2 membranes exactly, so the update
+/// rule is the same and only the input's rounding differs. Every spike agrees.
+const SCALE_UNLEAKY: f64 = 1e-5;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/exporters")
 }
@@ -28,7 +39,8 @@ fn meta(dir: &Path) -> Value {
     serde_json::from_str(&text).expect("meta.json is JSON")
 }
 
-fn run(dir: &Path, convention: Convention) -> FloatTrace {
+/// Simulates the first `keep` samples of input.npy (all of them when it holds fewer).
+fn run(dir: &Path, convention: Convention, keep: usize) -> FloatTrace {
     let file = spikeloom_nir::read(dir.join("model.nir"))
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     let opts = SemanticsOptions {
@@ -36,11 +48,37 @@ fn run(dir: &Path, convention: Convention) -> FloatTrace {
         ..Default::default()
     };
     let net = lower(&file.graph, &opts).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    simulate(&net, &common::spike_input(dir, "input.npy")).unwrap()
+    simulate(&net, &common::spike_input_first(dir, "input.npy", keep)).unwrap()
+}
+
+/// The first `keep` of `n` samples of a time-major `[t, n, width]` array.
+fn first_samples<V: Copy>(values: &[V], t: usize, n: usize, width: usize, keep: usize) -> Vec<V> {
+    assert_eq!(
+        values.len(),
+        t * n * width,
+        "array is not [{t}, {n}, {width}]"
+    );
+    (0..t)
+        .flat_map(|step| &values[step * n * width..][..keep * width])
+        .copied()
+        .collect()
+}
+
+/// Samples covered by a `[T, N, size]` expected-trace file.
+fn trace_samples(dir: &Path, file: &str) -> usize {
+    let shape = npy(dir, file).shape;
+    assert_eq!(shape.len(), 3, "{file} must be [T, N, size], got {shape:?}");
+    shape[1]
 }
 
 /// Per layer: (node, spike mismatches, spike total, membrane values outside tolerance, max diff).
-fn compare_layers(dir: &Path, trace: &FloatTrace) -> Vec<(String, usize, f64, usize, f64)> {
+/// An expected file may cover fewer samples than the trace (the first ones): `nmnist_cnn` keeps
+/// spike counts of a few samples and membranes of fewer, to stay small.
+fn compare_layers(
+    dir: &Path,
+    trace: &FloatTrace,
+    scale: f64,
+) -> Vec<(String, usize, f64, usize, f64)> {
     let meta = meta(dir);
     let mut out = Vec::new();
     for layer in meta["layers"].as_array().expect("meta.layers") {
@@ -51,26 +89,37 @@ fn compare_layers(dir: &Path, trace: &FloatTrace) -> Vec<(String, usize, f64, us
             .iter()
             .find(|l| l.name == node)
             .unwrap_or_else(|| panic!("{}: no layer {node}", dir.display()));
-        let want_spk = npy(dir, &format!("expected_spikes_{stem}.npy"))
-            .data
-            .to_f64();
-        let want_mem = npy(dir, &format!("expected_mem_{stem}.npy")).data.to_f64();
-        assert_eq!(want_spk.len(), got.spikes.len(), "{node}: trace size");
-        let mismatches = got
-            .spikes
+        let (t, n, size) = (trace.steps, trace.samples, got.size);
+        let spk_file = format!("expected_spikes_{stem}.npy");
+        let mem_file = format!("expected_mem_{stem}.npy");
+        let want_spk = npy(dir, &spk_file).data.to_f64();
+        let want_mem = npy(dir, &mem_file).data.to_f64();
+        let keep = trace_samples(dir, &spk_file);
+        assert!(
+            keep <= n,
+            "{node}: {spk_file} covers {keep} samples, simulated {n}"
+        );
+        let got_spk = first_samples(&got.spikes, t, n, size, keep);
+        assert_eq!(want_spk.len(), got_spk.len(), "{node}: trace size");
+        let mismatches = got_spk
             .iter()
             .zip(&want_spk)
             .filter(|(a, b)| f64::from(**a) != **b)
             .count();
-        let (mut bad, mut max) = common::compare(&got.membrane, &want_mem, REL, SCALE);
+        let keep_mem = trace_samples(dir, &mem_file);
+        let got_mem = first_samples(&got.membrane, t, n, size, keep_mem);
+        let (mut bad, mut max) = common::compare(&got_mem, &want_mem, REL, scale);
         let syn = dir.join(format!("expected_syn_{stem}.npy"));
         if syn.exists() {
-            let want = npy(dir, &format!("expected_syn_{stem}.npy")).data.to_f64();
+            let syn_file = format!("expected_syn_{stem}.npy");
+            let want = npy(dir, &syn_file).data.to_f64();
+            let current = got.current.as_deref().expect("current trace");
+            let keep_syn = trace_samples(dir, &syn_file);
             let (b, m) = common::compare(
-                got.current.as_deref().expect("current trace"),
+                &first_samples(current, t, n, size, keep_syn),
                 &want,
                 REL,
-                SCALE,
+                scale,
             );
             bad += b;
             max = max.max(m);
@@ -92,10 +141,21 @@ fn convention_of(dir: &Path) -> Convention {
     Convention::parse(name).unwrap_or_else(|| panic!("unknown convention {name}"))
 }
 
+/// Samples the expected traces cover (those of the first layer's spike file).
+fn traced_samples(dir: &Path) -> usize {
+    let meta = meta(dir);
+    let stem = meta["layers"][0]["file_name"].as_str().expect("file_name");
+    trace_samples(dir, &format!("expected_spikes_{stem}.npy"))
+}
+
 fn check(name: &str) {
+    check_with(name, SCALE);
+}
+
+fn check_with(name: &str, scale: f64) {
     let dir = root().join(name);
-    let trace = run(&dir, convention_of(&dir));
-    for (node, mismatches, total, bad, max) in compare_layers(&dir, &trace) {
+    let trace = run(&dir, convention_of(&dir), traced_samples(&dir));
+    for (node, mismatches, total, bad, max) in compare_layers(&dir, &trace, scale) {
         eprintln!("{name} {node}: {mismatches} spike mismatches ({total} spikes), membrane max |diff| {max:.3e}");
         assert_eq!(mismatches, 0, "{name} {node}: spike counts differ");
         assert_eq!(
@@ -130,6 +190,12 @@ fn spyx_mlp_matches_spyx() {
     check("spyx_mlp");
 }
 
+/// The NIR paper's N-MNIST CNN shape (Conv/IAF, SumPool, Flatten, Affine/IAF), trained by Sinabs.
+#[test]
+fn nmnist_cnn_matches_sinabs() {
+    check_with("nmnist_cnn", SCALE_UNLEAKY);
+}
+
 /// The conventions matter: simulating each fixture with snnTorch's semantics (what a file
 /// without metadata gets by default when its parameters identify no exporter) does not
 /// reproduce the library.
@@ -141,6 +207,7 @@ fn the_snntorch_convention_does_not_reproduce_other_libraries() {
         "sinabs_iaf",
         "rockpool_lif",
         "spyx_mlp",
+        "nmnist_cnn",
     ] {
         let dir = root().join(name);
         let file = spikeloom_nir::read(dir.join("model.nir")).unwrap();
@@ -151,8 +218,12 @@ fn the_snntorch_convention_does_not_reproduce_other_libraries() {
         let Ok(net) = lower(&file.graph, &snntorch) else {
             continue; // refusing the file is also "not reproducing" it
         };
-        let trace = simulate(&net, &common::spike_input(&dir, "input.npy")).unwrap();
-        let mismatches: usize = compare_layers(&dir, &trace).iter().map(|l| l.1).sum();
+        let input = common::spike_input_first(&dir, "input.npy", traced_samples(&dir));
+        let trace = simulate(&net, &input).unwrap();
+        let mismatches: usize = compare_layers(&dir, &trace, SCALE)
+            .iter()
+            .map(|l| l.1)
+            .sum();
         assert!(
             mismatches > 0,
             "{name}: the snntorch convention reproduced it"
@@ -169,6 +240,7 @@ fn the_convention_is_guessed_only_where_the_parameters_identify_the_exporter() {
         ("norse_lifbox", None),
         ("sinabs_lif", None),
         ("sinabs_iaf", None),
+        ("nmnist_cnn", None),
         ("rockpool_lif", Some(Convention::Rockpool)),
         ("spyx_mlp", Some(Convention::Spyx)),
     ] {
@@ -207,7 +279,10 @@ fn the_convention_is_guessed_only_where_the_parameters_identify_the_exporter() {
         let file = spikeloom_nir::read(dir.join("model.nir")).unwrap();
         let net = lower(&file.graph, &SemanticsOptions::default()).unwrap();
         let trace = simulate(&net, &common::spike_input(&dir, "input.npy")).unwrap();
-        let mismatches: usize = compare_layers(&dir, &trace).iter().map(|l| l.1).sum();
+        let mismatches: usize = compare_layers(&dir, &trace, SCALE)
+            .iter()
+            .map(|l| l.1)
+            .sum();
         assert_eq!(mismatches, 0, "{name} with the guessed convention");
     }
 }
@@ -215,15 +290,10 @@ fn the_convention_is_guessed_only_where_the_parameters_identify_the_exporter() {
 /// Every fixture folder has a test above.
 #[test]
 fn every_fixture_folder_is_checked() {
-    let mut names: Vec<String> = std::fs::read_dir(root())
-        .expect("tests/fixtures/exporters")
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| root().join(n).join("meta.json").exists())
-        .collect();
-    names.sort();
     assert_eq!(
-        names,
+        common::fixture_folders(&root()),
         [
+            "nmnist_cnn",
             "norse_lifbox",
             "rockpool_lif",
             "sinabs_iaf",

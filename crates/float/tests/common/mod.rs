@@ -1,4 +1,8 @@
-//! Helpers shared by the fixture tests: reading expected arrays and the membrane tolerance check.
+//! Helpers shared by the fixture tests: reading expected arrays, the membrane tolerance check and
+//! the list of fixture folders.
+
+// Each test binary that includes this module uses a subset of it.
+#![allow(dead_code)]
 
 use spikeloom_float::SpikeInput;
 use spikeloom_npy::{read_npy, NpyArray};
@@ -12,6 +16,12 @@ pub fn npy(dir: &Path, file: &str) -> NpyArray {
 /// `dir/file`, an integer `[T, N, F]` `.npy`, as the float engine's input.
 #[allow(dead_code)] // not every test file that shares this module uses it
 pub fn spike_input(dir: &Path, file: &str) -> SpikeInput {
+    spike_input_first(dir, file, usize::MAX)
+}
+
+/// The first `keep` samples (all when the file holds fewer) of a time-major `[T, N, F]` spike
+/// file.
+pub fn spike_input_first(dir: &Path, file: &str, keep: usize) -> SpikeInput {
     let a = npy(dir, file);
     let [t, n, f] = a.shape[..] else {
         panic!(
@@ -21,7 +31,12 @@ pub fn spike_input(dir: &Path, file: &str) -> SpikeInput {
         )
     };
     let data = a.data.to_i64().expect("integer input");
-    SpikeInput::new(t, n, f, data.into_iter().map(|v| v as u8).collect()).unwrap()
+    let keep = keep.min(n);
+    let data = (0..t)
+        .flat_map(|step| &data[step * n * f..][..keep * f])
+        .map(|&v| v as u8)
+        .collect();
+    SpikeInput::new(t, keep, f, data).unwrap()
 }
 
 /// How many values of `got` lie outside `rel * |want| + scale * max|want|`, and the largest
@@ -40,4 +55,15 @@ pub fn compare(got: &[f32], want: &[f64], rel: f64, scale: f64) -> (usize, f64) 
         }
     }
     (bad, max)
+}
+
+/// The sorted names of the folders under `root` that hold a meta.json (one fixture each).
+pub fn fixture_folders(root: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| root.join(n).join("meta.json").exists())
+        .collect();
+    names.sort();
+    names
 }
