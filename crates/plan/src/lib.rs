@@ -25,6 +25,7 @@ mod config;
 mod cycles;
 mod display;
 mod error;
+mod image;
 mod interface;
 // The resource cost model compares estimated costs in f64; no model value is computed here.
 #[allow(clippy::float_arithmetic)]
@@ -36,6 +37,7 @@ pub use build::plan;
 pub use config::PlanConfig;
 pub use cycles::StepActivity;
 pub use error::PlanError;
+pub use image::{crc32, ImageError, WeightImage, IMAGE_HEADER_BYTES, IMAGE_MAGIC, MAX_GRANULES};
 pub use interface::TopInterface;
 pub use resources::{logic_cells, FitReport, Resources};
 pub mod testing;
