@@ -2,7 +2,8 @@
 //!
 //! One Rust twin per RTL module of rtl-templates/ (same registers, same state machines, same
 //! one-cycle memory read latency): `ctrl::Ctrl` = sl_ctrl, `core::Core` = sl_core (+ sl_param,
-//! sl_rom, sl_ram), `neuron::update` = sl_neuron, `evbuf::EvBuf` = sl_evbuf. [`CycleSim`] wires
+//! sl_rom, sl_ram), `neuron::update` = sl_neuron, `evbuf::EvBuf` = sl_evbuf, [`wload::Loader`] = sl_wload
+//! (with [`wload::Flash`], the twin of the co-simulation's SPI flash model). [`CycleSim`] wires
 //! them like the generated spikeloom_top and plays the co-simulation harness's part, so it
 //! produces the same log (lines and cycle numbers) as the RTL for the same stimulus.
 //! [`VcdWriter`] records its waveforms under the RTL's signal names.
@@ -19,6 +20,7 @@ mod protocol;
 mod sim;
 mod trace;
 mod vcd;
+pub mod wload;
 
 pub use error::SimError;
 pub use protocol::{parse_log, parse_stimulus, LogLine, ProtocolError, StimCmd};

@@ -158,6 +158,102 @@ impl fmt::Display for WeightImage {
     }
 }
 
+/// What the weight loader is doing or why it stopped (sl_wload's `wl_state`, the host protocol's
+/// STATUS load state and the co-simulation log's `L` line carry its [`LoadState::code`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LoadState {
+    /// Reading the image from the SPI flash (after power-on).
+    Flash = 0,
+    /// Receiving the image over the host link.
+    Host = 1,
+    /// The store holds the design's weights: the core may run.
+    Ready = 2,
+    /// The magic read as 0xFF bytes: an erased flash, or no flash answering.
+    Blank = 3,
+    /// The data does not start with the magic.
+    Magic = 4,
+    /// The image has another granule count than the design's store.
+    Count = 5,
+    /// The image's header CRC is not the design's: other weights.
+    Hash = 6,
+    /// The payload does not match the header's CRC: corrupt.
+    Crc = 7,
+    /// The host ended the load before the whole image arrived.
+    Incomplete = 8,
+    /// A host load stopped sending.
+    Timeout = 9,
+}
+
+impl LoadState {
+    /// Every state, by code.
+    pub const ALL: [LoadState; 10] = [
+        LoadState::Flash,
+        LoadState::Host,
+        LoadState::Ready,
+        LoadState::Blank,
+        LoadState::Magic,
+        LoadState::Count,
+        LoadState::Hash,
+        LoadState::Crc,
+        LoadState::Incomplete,
+        LoadState::Timeout,
+    ];
+
+    /// The RTL's encoding.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The state of an encoding (`None` for codes the loader never reports).
+    pub fn from_code(code: u8) -> Option<Self> {
+        Self::ALL.get(usize::from(code)).copied()
+    }
+
+    /// Still loading (neither ready nor failed).
+    pub fn is_busy(self) -> bool {
+        matches!(self, LoadState::Flash | LoadState::Host)
+    }
+
+    /// What it means for the user.
+    pub fn describe(self) -> &'static str {
+        match self {
+            LoadState::Flash => "reading the weight image from the SPI flash",
+            LoadState::Host => "receiving the weight image over the host link",
+            LoadState::Ready => "weights loaded and checked",
+            LoadState::Blank => {
+                "no weight image: the flash reads all 0xFF at the image offset (erased, or no flash answering)"
+            }
+            LoadState::Magic => "the data at the image offset is not a weight image (no \"SLWI\" magic)",
+            LoadState::Count => {
+                "the weight image has another size than this bitstream's weight store (an image of another design)"
+            }
+            LoadState::Hash => {
+                "the weight image holds other weights than this bitstream (its CRC-32 differs: another design or an older build)"
+            }
+            LoadState::Crc => "the weight image is corrupt (its payload does not match its CRC-32)",
+            LoadState::Incomplete => "the host ended the load before the whole image arrived",
+            LoadState::Timeout => "the host load stopped sending (the loader's timeout ran out)",
+        }
+    }
+}
+
+impl fmt::Display for LoadState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LoadState::Flash => "flash",
+            LoadState::Host => "host",
+            LoadState::Ready => "ready",
+            LoadState::Blank => "blank",
+            LoadState::Magic => "magic",
+            LoadState::Count => "count",
+            LoadState::Hash => "hash",
+            LoadState::Crc => "crc",
+            LoadState::Incomplete => "incomplete",
+            LoadState::Timeout => "timeout",
+        })
+    }
+}
+
 fn payload_bytes(granules: &[u16]) -> Vec<u8> {
     granules.iter().flat_map(|g| g.to_le_bytes()).collect()
 }
@@ -173,6 +269,15 @@ mod tests {
         assert_eq!(crc32(b""), 0);
         // python3 -c 'import zlib; print(hex(zlib.crc32(bytes(range(256)))))'
         assert_eq!(crc32(&(0..=255u8).collect::<Vec<_>>()), 0x2905_8C73);
+    }
+
+    #[test]
+    fn load_state_codes_round_trip() {
+        for s in LoadState::ALL {
+            assert_eq!(LoadState::from_code(s.code()), Some(s));
+        }
+        assert_eq!(LoadState::from_code(10), None);
+        assert_eq!(LoadState::Ready.code(), 2);
     }
 
     #[test]

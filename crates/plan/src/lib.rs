@@ -37,7 +37,9 @@ pub use build::plan;
 pub use config::PlanConfig;
 pub use cycles::StepActivity;
 pub use error::PlanError;
-pub use image::{crc32, ImageError, WeightImage, IMAGE_HEADER_BYTES, IMAGE_MAGIC, MAX_GRANULES};
+pub use image::{
+    crc32, ImageError, LoadState, WeightImage, IMAGE_HEADER_BYTES, IMAGE_MAGIC, MAX_GRANULES,
+};
 pub use interface::TopInterface;
 pub use resources::{logic_cells, FitReport, Resources};
 pub mod testing;
