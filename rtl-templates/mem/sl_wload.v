@@ -82,8 +82,11 @@ module sl_wload #(
     localparam [PW-1:0] HDR_END = 12;
     localparam [31:0] N32 = N_GRAN;
     localparam [31:0] POLY = 32'hEDB88320;
-    localparam [7:0] RD_CMD = (FAST_READ != 0) ? 8'h0B : 8'h03;
     localparam [5:0] RD_BITS = (FAST_READ != 0) ? 6'd40 : 6'd32;
+    // the read instruction, sent from bit RD_BITS - 1 down to bit 0
+    localparam [39:0] RD_WORD = (FAST_READ != 0) ? {8'h0B, FLASH_OFFSET, 8'h00} :
+                                                   {8'h00, 8'h03, FLASH_OFFSET};
+    localparam [39:0] WAKE_WORD = 40'hAB;
     localparam integer TW = $clog2(TRES_CYCLES + 1);
     localparam integer HW = $clog2(HOST_TIMEOUT + 1);
     localparam [HW-1:0] HTO = HOST_TIMEOUT[HW-1:0];
@@ -249,12 +252,13 @@ module sl_wload #(
                      F_END = 3'd5, F_OFF = 3'd6;
     reg [2:0]    fst;
     reg          rd;       // the transaction being shifted out is the read (else the wake-up)
-    reg [39:0]   osr;      // bits still to send, MSB first
     reg [5:0]    obits;    // bits still to send, the one on flash_mosi included
     reg [6:0]    isr;      // bits of the byte being received
     reg [2:0]    ibits;
     reg [TW-1:0] wait_n;
     wire         stop = st != S_FLASH || pos == TOTAL_P;
+    wire [39:0]  oword = rd ? RD_WORD : WAKE_WORD;
+    wire [5:0]   onext = obits - 6'd2;                     // index of the next bit to send
 
     always @(posedge clk) begin
         fb_valid <= 1'b0;
@@ -264,7 +268,6 @@ module sl_wload #(
             flash_sck <= 1'b0;
             flash_mosi <= 1'b0;
             rd <= 1'b0;
-            osr <= {8'hAB, 32'h0};
             obits <= 6'd0;
             isr <= 7'h0;
             ibits <= 3'd0;
@@ -279,8 +282,7 @@ module sl_wload #(
             case (fst)
                 F_WAKE: begin
                     flash_csn <= 1'b0;
-                    flash_mosi <= osr[39];
-                    osr <= osr << 1;
+                    flash_mosi <= WAKE_WORD[7];
                     obits <= 6'd8;
                     fst <= F_OUT;
                 end
@@ -289,23 +291,20 @@ module sl_wload #(
                         flash_sck <= 1'b0;
                         if (obits == 6'd1) fst <= rd ? F_IN : F_WEND;
                         else begin
-                            flash_mosi <= osr[39];
-                            osr <= osr << 1;
+                            flash_mosi <= oword[onext];
                             obits <= obits - 1'b1;
                         end
                     end
                 F_WEND: begin
                     flash_csn <= 1'b1;
                     flash_mosi <= 1'b0;
-                    osr <= {RD_CMD, FLASH_OFFSET, 8'h00};
                     wait_n <= TRES_CYCLES[TW-1:0];
                     fst <= F_WAIT;
                 end
                 F_WAIT: if (wait_n != {TW{1'b0}}) wait_n <= wait_n - 1'b1;
                     else begin
                         flash_csn <= 1'b0;
-                        flash_mosi <= osr[39];
-                        osr <= osr << 1;
+                        flash_mosi <= RD_WORD[RD_BITS - 1];
                         obits <= RD_BITS;
                         rd <= 1'b1;
                         fst <= F_OUT;

@@ -53,7 +53,8 @@ enum Fst {
 }
 
 const POLY: u32 = 0xEDB8_8320;
-const MASK40: u64 = (1 << 40) - 1;
+/// The wake-up instruction (release from deep power-down), sent from bit 7.
+const WAKE: u64 = 0xAB;
 const HDR: u32 = IMAGE_HEADER_BYTES as u32;
 
 /// sl_wload, register for register.
@@ -90,7 +91,6 @@ pub struct Loader {
     // SPI reader
     fst: Fst,
     rd: bool,
-    osr: u64,
     obits: u8,
     isr: u8,
     ibits: u8,
@@ -133,7 +133,6 @@ impl Loader {
             data: 0,
             fst: Fst::Wake,
             rd: false,
-            osr: 0,
             obits: 0,
             isr: 0,
             ibits: 0,
@@ -179,7 +178,6 @@ impl Loader {
         self.sck = false;
         self.mosi = false;
         self.rd = false;
-        self.osr = 0xAB << 32;
         self.obits = 0;
         self.isr = 0;
         self.ibits = 0;
@@ -334,6 +332,16 @@ impl Loader {
         }
     }
 
+    /// The read instruction, sent from bit 31 (0x03) or 39 (0x0B) down to bit 0 (`RD_WORD`).
+    fn read_word(&self) -> u64 {
+        let addr = u64::from(self.p.flash_offset & 0xFF_FFFF);
+        if self.p.fast_read {
+            (0x0B << 32) | (addr << 8)
+        } else {
+            (0x03 << 24) | addr
+        }
+    }
+
     /// The SPI flash reader (the second always block).
     fn spi(&mut self, o: &Loader, miso: bool, start: bool) {
         self.fb_valid = false;
@@ -344,14 +352,11 @@ impl Loader {
             self.mosi = false;
             return;
         }
-        let shift_out = |l: &mut Loader| {
-            l.mosi = (o.osr >> 39) & 1 != 0;
-            l.osr = (o.osr << 1) & MASK40;
-        };
+        let rd_bits = if self.p.fast_read { 40 } else { 32 };
         match o.fst {
             Fst::Wake => {
                 self.csn = false;
-                shift_out(self);
+                self.mosi = WAKE & 0x80 != 0;
                 self.obits = 8;
                 self.fst = Fst::Out;
             }
@@ -363,7 +368,8 @@ impl Loader {
                     if o.obits == 1 {
                         self.fst = if o.rd { Fst::In } else { Fst::Wend };
                     } else {
-                        shift_out(self);
+                        let word = if o.rd { self.read_word() } else { WAKE };
+                        self.mosi = (word >> (o.obits - 2)) & 1 != 0;
                         self.obits = o.obits - 1;
                     }
                 }
@@ -371,8 +377,6 @@ impl Loader {
             Fst::Wend => {
                 self.csn = true;
                 self.mosi = false;
-                let cmd: u64 = if self.p.fast_read { 0x0B } else { 0x03 };
-                self.osr = (cmd << 32) | (u64::from(self.p.flash_offset & 0xFF_FFFF) << 8);
                 self.wait_n = self.p.tres_cycles;
                 self.fst = Fst::Wait;
             }
@@ -381,8 +385,8 @@ impl Loader {
                     self.wait_n = o.wait_n - 1;
                 } else {
                     self.csn = false;
-                    shift_out(self);
-                    self.obits = if self.p.fast_read { 40 } else { 32 };
+                    self.mosi = (self.read_word() >> (rd_bits - 1)) & 1 != 0;
+                    self.obits = rd_bits;
                     self.rd = true;
                     self.fst = Fst::Out;
                 }
