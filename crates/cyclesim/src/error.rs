@@ -44,4 +44,7 @@ pub enum SimError {
         /// Samples in the input.
         samples: usize,
     },
+    /// A power-on (`P`) for a design without a weight loader.
+    #[error("stimulus command P (power-on and weight load) needs a design whose weights are loaded at start-up (SPRAM store); this design's weights are in the bitstream: start its stimulus with R")]
+    NoLoader,
 }

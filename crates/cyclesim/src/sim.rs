@@ -176,7 +176,7 @@ impl CycleSim {
             StimCmd::Event(i) => Some(Some((i & self.idx_mask, value(1)))),
             StimCmd::Graded(i, v) => Some(Some((i & self.idx_mask, value(v)))),
             StimCmd::Eos => Some(None),
-            StimCmd::Reset => None,
+            StimCmd::Reset | StimCmd::PowerOn => None,
         }
     }
 
@@ -385,6 +385,9 @@ impl CycleSim {
                 Some(b) => Some(b),
                 None => {
                     if outstanding == 0 {
+                        if next == Some(StimCmd::PowerOn) {
+                            return Err(SimError::NoLoader);
+                        }
                         let Some(StimCmd::Reset) = next else {
                             return Ok(());
                         };

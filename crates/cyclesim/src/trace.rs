@@ -111,7 +111,7 @@ pub fn simulate(plan: &Plan, input: &SpikeSteps) -> Result<CycleTrace, SimError>
                     last_eos = cycle + 1;
                     t += 1;
                 }
-                LogLine::Reset => {}
+                LogLine::Reset | LogLine::Load { .. } => {}
             }
         }
     }

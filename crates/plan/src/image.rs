@@ -19,6 +19,9 @@ use std::fmt;
 pub const IMAGE_MAGIC: [u8; 4] = *b"SLWI";
 /// Bytes before the payload.
 pub const IMAGE_HEADER_BYTES: usize = 12;
+/// File of a design bundle holding the weight image for the co-simulation's flash model (one
+/// byte per line, `$readmemh`).
+pub const FLASH_HEX: &str = "flash_image.hex";
 /// Most granules a loader can address (its write address is 16 bits: 4 SPRAMs of 16K x 16).
 pub const MAX_GRANULES: usize = 1 << 16;
 
@@ -252,6 +255,15 @@ impl fmt::Display for LoadState {
             LoadState::Timeout => "timeout",
         })
     }
+}
+
+/// The flash model's memory file of `bytes` (one hex byte per line).
+pub fn flash_hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 3);
+    for b in bytes {
+        s.push_str(&format!("{b:02x}\n"));
+    }
+    s
 }
 
 fn payload_bytes(granules: &[u16]) -> Vec<u8> {

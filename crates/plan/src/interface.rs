@@ -32,6 +32,23 @@ pub struct TopInterface {
     /// Cycles after reset release spent clearing state memories (in_ready low); step 0's cycle
     /// count starts after them, in the cycle model and in decoded RTL logs alike.
     pub clear_cycles: u64,
+    /// The weight loader's ports (`wl_rst`, `flash_*`, `hl_*`, `wl_state`, `wl_crc`, `wl_pos`)
+    /// when the design loads its weights at start-up; `None` when the bitstream holds them.
+    pub loader: Option<LoaderPorts>,
+}
+
+/// What a harness or board top needs to know about a design's weight loader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoaderPorts {
+    /// Byte address of the weight image in the SPI flash.
+    pub flash_offset: u32,
+    /// Bytes of the weight image (header included).
+    pub image_bytes: usize,
+    /// CRC-32 of the design's weight image (what STATUS reports as the bitstream's image).
+    pub image_crc: u32,
+    /// Sampled cycles of CS# high the flash needs after its wake-up command before it takes the
+    /// next one (tRES1 = 3 us at the design clock, rounded up).
+    pub tres_cycles: u32,
 }
 
 /// Unsigned bits to hold `0..=max` (at least 1).
@@ -60,6 +77,7 @@ impl Plan {
                 .map(|c| (c.name.clone(), c.size))
                 .collect(),
             clear_cycles: self.clear_cycles as u64,
+            loader: None,
         }
     }
 }

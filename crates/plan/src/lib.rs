@@ -38,9 +38,10 @@ pub use config::PlanConfig;
 pub use cycles::StepActivity;
 pub use error::PlanError;
 pub use image::{
-    crc32, ImageError, LoadState, WeightImage, IMAGE_HEADER_BYTES, IMAGE_MAGIC, MAX_GRANULES,
+    crc32, flash_hex, ImageError, LoadState, WeightImage, FLASH_HEX, IMAGE_HEADER_BYTES,
+    IMAGE_MAGIC, MAX_GRANULES,
 };
-pub use interface::TopInterface;
+pub use interface::{LoaderPorts, TopInterface};
 pub use resources::{logic_cells, FitReport, Resources};
 pub mod testing;
 pub use types::*;
