@@ -6,7 +6,11 @@
 //   IDLE -start-> ACC: issue one event read per cycle; one bubble cycle per projection switch
 //   ACC -> WAIT (1 cycle: the last weight word is accumulated) -> UPD -> SPK -> ACC (next block) | DONE
 //   DONE (done = 1 for one cycle) -> IDLE
-// Pipeline: event read (buffer, 1 cycle) -> weight ROM read (1 cycle) -> accumulate.
+// Pipeline: event read (buffer, 1 cycle) -> weight store read (1 cycle) -> accumulate.
+// Weights: the core's rows live in the design's shared weight store (sl_rom or sl_wspram in
+// spikeloom_top, one read port: one core runs at a time); the core drives the word address on
+// w_addr while its read is valid (0 otherwise, so the cores' addresses can be ORed) and takes
+// the registered word on w_word one cycle later (its P * WB low bits are the row).
 // Neuron update in two stages (sl_neuron PIPE = 1): stage 1 in WAIT on the accumulator's final
 // sum (the last weight word added combinationally), stage 2 in UPD. State RAM and parameter
 // reads are addressed by blk, which is constant from the first ACC cycle of the block, so they
@@ -25,12 +29,10 @@ module sl_core #(
     parameter integer EV_W = 8,       // event index/count/address width (also block counter)
     parameter [EV_W-1:0] SIZE = 1,    // neurons
     parameter integer J = 1,          // projections
-    parameter integer WA = 8,         // weight ROM address width
-    parameter integer WDEPTH = 1,     // weight ROM words
-    parameter [J*WA-1:0] PROJ_OFF = 0,  // first word of projection j (packed, j = 0 in the LSBs)
+    parameter integer WA = 8,         // weight store address width
+    parameter [J*WA-1:0] PROJ_OFF = 0,  // store word of projection j's row 0 (packed, j = 0 in the LSBs)
     parameter [J*WA-1:0] PROJ_SRC = 0,  // source size of projection j
     parameter [J-1:0] PROJ_DELAYED = 0,
-    parameter WEIGHT_FILE = "",
     parameter integer WB = 8,         // weight bits
     parameter integer ACC_W = 16,
     parameter integer VB = 1,         // event value width (1: binary spikes, ev_rval unused)
@@ -83,6 +85,9 @@ module sl_core #(
     /* verilator lint_on UNUSEDSIGNAL */
     output wire [EV_W-1:0]   ev_raddr,
     output wire              ev_rprev,
+    // the shared weight store's read port
+    output wire [WA-1:0]     w_addr,
+    input  wire [P*WB-1:0]   w_word,
     // this layer's spikes (push_val: the count, 1 for binary spikes)
     output wire              push,
     output wire [EV_W-1:0]   push_idx,
@@ -137,19 +142,16 @@ module sl_core #(
     assign ev_raddr = issue ? e : {EV_W{1'b0}};
     assign ev_rprev = issue && PROJ_DELAYED[j];
 
-    // weight ROM: word rowbase[j1] + event index
-    wire [WA-1:0] w_addr;
+    // weight store read: word rowbase[j1] + event index, driven only while the read is valid
+    wire [WA-1:0] w_row;
     generate
         if (WA > EV_W) begin : g_wa_wide
-            assign w_addr = rowbase[j1] + {{(WA - EV_W){1'b0}}, rd_sel[j1]};
+            assign w_row = rowbase[j1] + {{(WA - EV_W){1'b0}}, rd_sel[j1]};
         end else begin : g_wa_same
-            assign w_addr = rowbase[j1] + rd_sel[j1];
+            assign w_row = rowbase[j1] + rd_sel[j1];
         end
     endgenerate
-    wire [P*WB-1:0] w_word;
-    sl_rom #(.W(P * WB), .DEPTH(WDEPTH), .AW(WA), .INIT_FILE(WEIGHT_FILE)) u_weights (
-        .clk(clk), .addr(w_addr), .rdata(w_word)
-    );
+    assign w_addr = v1 ? w_row : {WA{1'b0}};
 
     // state memories, addressed by block; cleared after reset
     wire            st_we = (st == S_UPD) || (clr_en && clr_addr < NB_V);

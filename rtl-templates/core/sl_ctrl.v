@@ -1,5 +1,7 @@
 // sl_ctrl: the time-step controller.
-// After reset it clears the state memories (CLR_N cycles, in_ready low), then per step:
+// After reset it clears the state memories (CLR_N cycles, in_ready low; longer while the weight
+// store is not ready: a store loaded at start-up raises w_ready when its load is complete), then
+// per step:
 //   BEGIN (empty the input bank) -> IN (accept events until the eos beat)
 //   -> for each layer: START (start pulse, 1 cycle) -> WAIT (until the core's done)
 //   -> OUT (stream the output layer's spikes: 2 cycles per event, then 1) -> OEOS (eos beat)
@@ -16,6 +18,7 @@ module sl_ctrl #(
 ) (
     input  wire            clk,
     input  wire            rst,
+    input  wire            w_ready,
     input  wire            in_valid,
     output wire            in_ready,
     input  wire            in_eos,
@@ -67,7 +70,9 @@ module sl_ctrl #(
             clr_addr <= {EV_W{1'b0}};
         end else begin
             case (st)
-                C_CLR: if (clr_addr == CLR_LAST) st <= C_BEGIN;
+                C_CLR: if (clr_addr == CLR_LAST) begin
+                    if (w_ready) st <= C_BEGIN;
+                end
                     else clr_addr <= clr_addr + 1'b1;
                 C_BEGIN: st <= C_IN;
                 C_IN: if (in_valid && in_eos) begin

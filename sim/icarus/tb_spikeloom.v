@@ -11,7 +11,8 @@
 // input / spike-count output; IN_VW / OUT_VW are then their widths, else 1), and TB_WLOAD when it
 // has a weight loader (then also FLASH_BASE, FLASH_SIZE, FLASH_TRES for the flash model
 // sim/sl_spi_flash.v, which must be compiled in: the `P` command powers the design on and waits
-// for the load; its host-load inputs are tied off).
+// for the load, and a stimulus starting with R gets a power-on first; the host-load inputs are
+// tied off).
 //
 // Plusargs: +stim=FILE (required) +log=FILE (required) +drain=N (default 16)
 //           +timeout=N (default 1000000 idle cycles) +flash=FILE (the flash model's image)
@@ -130,6 +131,7 @@ module tb_spikeloom;
   reg power = 1'b0;  // the reset being done is a power-on (P)
   integer load_cycles = 0;
   reg load_done = 1'b0;  // the load ended at this edge (L logged)
+  reg implicit_r = 1'b0;  // the power-on came before the stimulus's first command, an R
   reg active;
   integer k;
   integer code;
@@ -322,8 +324,12 @@ module tb_spikeloom;
       P_START: begin
         read_cmd;
 `ifdef TB_WLOAD
-        if (nitems < 1 || word != "P") fail("stimulus must start with P (the design loads its weights)");
-        else start_power;
+        // a design with a weight loader is powered on first: by P, or before its first R
+        if (nitems >= 1 && word == "P") start_power;
+        else if (nitems >= 1 && word == "R") begin
+          implicit_r = 1'b1;
+          start_power;
+        end else fail("stimulus must start with R or P");
 `else
         if (nitems < 1 || word != "R") fail("stimulus must start with R");
         else start_reset;
@@ -363,7 +369,12 @@ module tb_spikeloom;
     end
     if (phase == P_LOAD && load_done) begin
       load_done = 1'b0;
-      read_cmd;
+      if (implicit_r) begin
+        // the first command was R: it follows the power-on
+        implicit_r = 1'b0;
+        nitems = 1;
+        word = "R";
+      end else read_cmd;
       if (nitems < 1) pending = N_END;
       else if (word == "R") pending = N_RESET;
       else if (word == "P") pending = N_POWER;

@@ -139,10 +139,15 @@ class Harness {
                 long idx = 0;
                 long val = 0;
 #ifdef TB_WLOAD
-                if (read_cmd(word, &idx, &val) < 1 || std::strcmp(word, "P") != 0) {
-                    fail("stimulus must start with P (the design loads its weights)");
-                } else {
+                // a design with a weight loader is powered on first: by P, or before its first R
+                const int n = read_cmd(word, &idx, &val);
+                if (n >= 1 && std::strcmp(word, "P") == 0) {
                     start_power();
+                } else if (n >= 1 && std::strcmp(word, "R") == 0) {
+                    implicit_r_ = true;
+                    start_power();
+                } else {
+                    fail("stimulus must start with R or P");
                 }
 #else
                 if (read_cmd(word, &idx, &val) < 1 || std::strcmp(word, "R") != 0) {
@@ -190,7 +195,14 @@ class Harness {
             char word[64];
             long idx = 0;
             long val = 0;
-            const int n = read_cmd(word, &idx, &val);
+            int n = 1;
+            if (implicit_r_) {
+                // the first command was R: it follows the power-on
+                implicit_r_ = false;
+                std::strcpy(word, "R");
+            } else {
+                n = read_cmd(word, &idx, &val);
+            }
             if (n < 1) {
                 pending_ = Next::End;
             } else if (std::strcmp(word, "R") == 0) {
@@ -339,6 +351,7 @@ class Harness {
     bool rst_ = true, next_rst_ = true;
     bool next_wl_rst_ = true;
     bool power_ = false;    // the reset being done is a power-on (P)
+    bool implicit_r_ = false;  // the power-on came before the stimulus's first command, an R
     long load_cycles_ = 0;
     bool in_valid_ = false, next_valid_ = false;
     bool in_eos_ = false, next_eos_ = false;

@@ -168,6 +168,19 @@ pub fn prepare(model: &ModelArgs, quant: &QuantArgs, hw: &HwArgs) -> Result<Desi
         }
         Err(e) => return Err(CliError::input(anyhow!("{}: {e}", model.model.display()))),
     };
+    if plan.weight_store.is_loaded() {
+        // SPRAM cannot be initialised by the bitstream: the board top must fill it at start-up
+        return Err(CliError::failure(anyhow!(
+            "the weights of `{}` ({} words x {} bits) do not fit the block RAM of board `{}` and \
+             need its SPRAM, which the bitstream cannot initialise; this version has no start-up \
+             weight loader for the board top yet, so the bitstream would never run. Use a board \
+             with more block RAM (e.g. ulx3s-25f) or a smaller model (fewer --weight-bits)",
+            model.model.display(),
+            plan.weight_store.depth,
+            plan.weight_store.word_bits,
+            board.name
+        )));
+    }
     let bundle = spikeloom_verilog::generate(&plan, &GenOptions::default());
     let iface = plan.top_interface();
     let params = TopParams {

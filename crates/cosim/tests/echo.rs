@@ -490,16 +490,21 @@ fn check_loaded(sim: Simulator) {
         assert_eq!(load.1, want, "{name}");
         assert_eq!(got, predict_loaded(&stim, Some(load)), "{sim} {name}");
     }
-    // a loader design's stimulus must start with P; P needs a loader
-    let err = run_rtl(
+    // a stimulus starting with R gets a power-on first
+    let dir = wl_bundle(&format!("{sim}-implicit"), &img, Some(&good));
+    let stim = [StimCmd::Reset, StimCmd::Eos];
+    let got = run_rtl(
         &dir,
         &wl_iface(&img),
-        &[StimCmd::Reset],
+        &stim,
         sim,
-        &work("wl-err"),
+        &work(&format!("wl-{sim}")),
     )
-    .unwrap_err();
-    assert!(err.to_string().contains("must start with P"), "{err}");
+    .unwrap();
+    let mut want = predict_loaded(&[StimCmd::PowerOn], Some(load));
+    want.extend(predict(&stim));
+    assert_eq!(got, want, "{sim} implicit power-on");
+    // P needs a loader
     expect_harness_error(
         sim,
         &[StimCmd::Reset, StimCmd::PowerOn],

@@ -17,7 +17,7 @@ use spikeloom_cyclesim::{simulate, CycleSim};
 use spikeloom_plan::testing::{
     big_device, random_delay_qnet, random_format3_qnet, random_qnet, Rng,
 };
-use spikeloom_plan::{plan, PlanConfig};
+use spikeloom_plan::{plan, PlanConfig, WeightMemChoice};
 use spikeloom_qnet::{eval, SpikeSteps};
 use spikeloom_verilog::{generate, GenOptions};
 
@@ -51,6 +51,29 @@ fn check_seed(seed: u64, sim: Simulator) -> Result<(), String> {
     check_net(seed, &random_qnet(seed), sim, "", STEPS)
 }
 
+/// The same networks with their weights in an SPRAM store (filled by the design's weight loader
+/// from the harness's flash model at the implicit power-on before the first command): everything
+/// wrong, or `Ok`.
+fn check_spram_seed(seed: u64, sim: Simulator) -> Result<(), String> {
+    check_net_in(
+        seed,
+        &random_format3_qnet(seed),
+        sim,
+        "sp-",
+        STEPS,
+        WeightMemChoice::Spram,
+    )
+}
+
+/// `big_device`, with the iCE40 UP5K's four SPRAMs when `mem` asks for SPRAM.
+fn device(mem: WeightMemChoice) -> spikeloom_board::Device {
+    let mut d = big_device();
+    if mem == WeightMemChoice::Spram {
+        d.spram_count = 4;
+    }
+    d
+}
+
 /// Format-3 networks (graded input, spike counts, CubaLi): everything wrong, or `Ok`.
 fn check_format3_seed(seed: u64, sim: Simulator) -> Result<(), String> {
     check_net(seed, &random_format3_qnet(seed), sim, "f3-", STEPS)
@@ -69,11 +92,26 @@ fn check_net(
     tag: &str,
     steps: usize,
 ) -> Result<(), String> {
+    check_net_in(seed, net, sim, tag, steps, WeightMemChoice::Bram)
+}
+
+fn check_net_in(
+    seed: u64,
+    net: &spikeloom_qnet::QNet,
+    sim: Simulator,
+    tag: &str,
+    steps: usize,
+    mem: WeightMemChoice,
+) -> Result<(), String> {
     let cfg = PlanConfig {
         require_fit: false,
+        weight_memory: mem,
         ..PlanConfig::default()
     };
-    let plan = plan(net, &cfg, &big_device()).map_err(|e| format!("plan: {e}"))?;
+    let plan = plan(net, &cfg, &device(mem)).map_err(|e| format!("plan: {e}"))?;
+    if mem == WeightMemChoice::Spram && plan.weight_store.depth > 0 {
+        assert!(plan.weight_store.is_loaded(), "seed {seed}: SPRAM store");
+    }
     let bundle_dir = work(&format!("{sim}-{tag}bundle-{seed}"));
     let _ = std::fs::remove_dir_all(&bundle_dir);
     generate(&plan, &GenOptions::default())
@@ -210,15 +248,43 @@ fn verilator_equals_cycle_model_on_delay_networks() {
     check_seeds_with(seeds(4), Simulator::Verilator, check_delay_seed);
 }
 
+/// Weights in SPRAM (iCE40 UP5K store, `rtl-templates/mem/sl_wspram.v`), loaded by the
+/// design's sl_wload from the flash model (the `L` line must match too): Icarus log == cycle model log, decoded RTL == `qnet::eval`, on format-3
+/// networks (dense and convolution cores, graded events). Seeds: `SPIKELOOM_COSIM_SEEDS`
+/// (default 8).
+#[test]
+fn icarus_equals_cycle_model_with_spram_weights() {
+    if !available(Simulator::Icarus) {
+        return;
+    }
+    check_seeds_with(seeds(8), Simulator::Icarus, check_spram_seed);
+}
+
+/// As above under Verilator (default 2 seeds).
+#[test]
+fn verilator_equals_cycle_model_with_spram_weights() {
+    if !available(Simulator::Verilator) {
+        return;
+    }
+    check_seeds_with(seeds(2), Simulator::Verilator, check_spram_seed);
+}
+
 /// Post-synthesis: the Yosys netlist of a generated design (with the family's cell models)
-/// writes the cycle model's log.
+/// writes the cycle model's log. iCE40 netlists have their weights in SPRAM (SB_SPRAM256KA's
+/// cell model, loaded by the synthesised sl_wload from the flash model), ECP5 netlists in a
+/// block RAM ROM.
 fn check_netlist_seed(seed: u64, target: NetlistTarget) -> Result<(), String> {
     let net = random_qnet(seed);
+    let mem = match target {
+        NetlistTarget::Ice40 => WeightMemChoice::Spram,
+        NetlistTarget::Ecp5 => WeightMemChoice::Bram,
+    };
     let cfg = PlanConfig {
         require_fit: false,
+        weight_memory: mem,
         ..PlanConfig::default()
     };
-    let plan = plan(&net, &cfg, &big_device()).map_err(|e| format!("plan: {e}"))?;
+    let plan = plan(&net, &cfg, &device(mem)).map_err(|e| format!("plan: {e}"))?;
     let bundle_dir = work(&format!("{target}-netlist-bundle-{seed}"));
     let _ = std::fs::remove_dir_all(&bundle_dir);
     generate(&plan, &GenOptions::default())

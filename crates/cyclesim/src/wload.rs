@@ -5,7 +5,7 @@
 //! next value from the current ones and the inputs of the cycle (nonblocking semantics), so the
 //! outputs read after a call are the values the RTL's registers hold after that edge.
 
-use spikeloom_plan::{LoadState, IMAGE_HEADER_BYTES};
+use spikeloom_plan::{LoadState, LoaderPlan, IMAGE_HEADER_BYTES};
 
 /// The loader's parameters (sl_wload's Verilog parameters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +22,21 @@ pub struct LoaderParams {
     pub fast_read: bool,
     /// Idle cycles after which a host load fails (`HOST_TIMEOUT`).
     pub host_timeout: u32,
+}
+
+impl LoaderParams {
+    /// The parameters the generated top gives sl_wload for `plan` (crates/verilog emits the
+    /// same values).
+    pub fn of(plan: &LoaderPlan) -> Self {
+        LoaderParams {
+            granules: plan.granules,
+            crc: plan.image_crc,
+            flash_offset: plan.flash_offset,
+            tres_cycles: plan.tres_cycles(),
+            fast_read: plan.fast_read(),
+            host_timeout: plan.host_timeout_cycles(),
+        }
+    }
 }
 
 /// The host byte stream's inputs in one cycle (one-cycle pulses, see sl_wload.v).

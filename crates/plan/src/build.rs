@@ -2,7 +2,9 @@
 
 use crate::config::PlanConfig;
 use crate::error::PlanError;
+use crate::image::WeightImage;
 use crate::interface::ubits;
+use crate::loader::LoaderPlan;
 use crate::resources;
 use crate::types::*;
 use crate::widths::{analyse, WidthInput};
@@ -16,15 +18,34 @@ pub fn plan(net: &QNet, cfg: &PlanConfig, device: &Device) -> Result<Plan, PlanE
         return Err(PlanError::Config("lanes must be at least 1".into()));
     }
     validate(net)?;
+    if cfg.weight_memory == WeightMemChoice::Spram && device.spram_count == 0 {
+        return Err(PlanError::Config(format!(
+            "weights in SPRAM were asked for, but {} has no SPRAM (only the iCE40 UP5K has it); use block RAM",
+            device.name
+        )));
+    }
     let mut lanes_cap = cfg.lanes.unwrap_or(cfg.max_lanes);
     loop {
-        let p = build(net, cfg, device, lanes_cap)?;
-        // Automatic choice: halve the lanes while logic or multipliers do not fit (both scale
-        // with the lanes; block RAM mostly does not).
+        let mut p = build(net, cfg, device, lanes_cap, WeightMemChoice::Bram)?;
+        // Automatic memory choice: SPRAM when the weights do not fit block RAM and the device
+        // has SPRAM (or when asked for).
+        let spram = match cfg.weight_memory {
+            WeightMemChoice::Spram => true,
+            WeightMemChoice::Bram => false,
+            WeightMemChoice::Auto => {
+                device.spram_count > 0 && p.resources.brams > device.bram_count
+            }
+        };
+        if spram {
+            p = build(net, cfg, device, lanes_cap, WeightMemChoice::Spram)?;
+        }
+        // Automatic choice: halve the lanes while logic, multipliers or the SPRAM word width do
+        // not fit (they scale with the lanes; block RAM mostly does not).
         let r = &p.resources;
         let over = r.luts > device.luts
             || r.ffs > device.ffs
-            || (device.dsp_count > 0 && r.dsps > device.dsp_count);
+            || (device.dsp_count > 0 && r.dsps > device.dsp_count)
+            || spram_columns_over(&p, device);
         if over && cfg.lanes.is_none() && lanes_cap > 1 {
             lanes_cap /= 2;
             continue;
@@ -35,7 +56,21 @@ pub fn plan(net: &QNet, cfg: &PlanConfig, device: &Device) -> Result<Plan, PlanE
                 report: p.fit.problems.join("\n"),
             });
         }
+        if p.weight_store.is_loaded() {
+            let image = WeightImage::new(p.weight_image()).map_err(|e| {
+                PlanError::Config(format!("the SPRAM weight store cannot be loaded: {e}"))
+            })?;
+            p.loader = Some(LoaderPlan::new(&image, &cfg.loader));
+        }
         return Ok(p);
+    }
+}
+
+/// True when one SPRAM weight word needs more SPRAMs side by side than the device has.
+fn spram_columns_over(p: &Plan, device: &Device) -> bool {
+    match p.weight_store.mem {
+        WeightMem::Spram { columns, .. } => columns > device.spram_count,
+        WeightMem::Rom => false,
     }
 }
 
@@ -488,11 +523,43 @@ fn buffers(net: &QNet) -> (Vec<BufferPlan>, Vec<Option<usize>>, Vec<Vec<Option<u
     (bufs, of_layer, lines)
 }
 
+/// Lay the dense cores' rows out in one store, in core order, and choose its memory.
+fn weight_store(cores: &mut [CorePlan], mem: WeightMemChoice) -> WeightStore {
+    let mut depth = 0;
+    let mut word_bits = 1;
+    for c in cores.iter_mut().filter(|c| c.conv.is_none()) {
+        c.weight_base = depth;
+        depth += c.weight_depth();
+        word_bits = word_bits.max(c.lanes as u32 * c.weight_bits);
+    }
+    let mem = match mem {
+        // nothing to load: a design without dense cores has an empty store
+        WeightMemChoice::Spram if depth == 0 => WeightMem::Rom,
+        WeightMemChoice::Spram => {
+            // SPRAM columns are 16 bits; the write port addresses granules with a shift, so
+            // the column count is a power of two
+            let columns = word_bits.div_ceil(16).next_power_of_two();
+            word_bits = columns * 16;
+            WeightMem::Spram {
+                columns,
+                groups: u32::try_from(depth.div_ceil(SPRAM_WORDS).max(1)).unwrap_or(u32::MAX),
+            }
+        }
+        WeightMemChoice::Auto | WeightMemChoice::Bram => WeightMem::Rom,
+    };
+    WeightStore {
+        mem,
+        word_bits,
+        depth,
+    }
+}
+
 fn build(
     net: &QNet,
     cfg: &PlanConfig,
     device: &Device,
     lanes_cap: usize,
+    mem: WeightMemChoice,
 ) -> Result<Plan, PlanError> {
     let (buffers, of_layer, lines) = buffers(net);
     let mut used = Vec::new();
@@ -504,6 +571,7 @@ fn build(
         };
         cores.push(core(net, l, li, lanes_cap, cfg, &ctx, &mut used)?);
     }
+    let weight_store = weight_store(&mut cores, mem);
     let max_depth = buffers.iter().map(|b| b.depth).max().unwrap_or(1);
     let max_size = net.layers.iter().map(|l| l.size).max().unwrap_or(1);
     let mut plan = Plan {
@@ -517,6 +585,8 @@ fn build(
         ev_bits: ubits(max_depth.max(max_size)),
         cores,
         buffers,
+        weight_store,
+        loader: None,
         device: device.name.clone(),
         resources: Default::default(),
         fit: Default::default(),
@@ -711,6 +781,7 @@ fn core(
         weight_bits: l.weight_bits,
         weight_shift: l.weight_shift,
         weights,
+        weight_base: 0,
         conv,
         beta_leak: leak(&beta, cfg.shift_add_max_terms),
         alpha_leak: leak(&alpha, cfg.shift_add_max_terms),

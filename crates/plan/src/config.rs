@@ -1,5 +1,8 @@
 //! Planner settings (one small typed config; the CLI fills it).
 
+use crate::loader::LoaderConfig;
+use crate::types::WeightMemChoice;
+
 /// How to map a network onto hardware.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanConfig {
@@ -12,6 +15,11 @@ pub struct PlanConfig {
     pub require_fit: bool,
     /// Use shift-and-add leak when a uniform decay constant has at most this many set bits.
     pub shift_add_max_terms: u32,
+    /// Memory of the dense weights (block RAM ROM or, on the iCE40 UP5K, SPRAM loaded at
+    /// start-up).
+    pub weight_memory: WeightMemChoice,
+    /// The start-up weight loader's clock and flash offset (for a store loaded at start-up).
+    pub loader: LoaderConfig,
 }
 
 impl Default for PlanConfig {
@@ -21,6 +29,8 @@ impl Default for PlanConfig {
             max_lanes: 8,
             require_fit: true,
             shift_add_max_terms: 3,
+            weight_memory: WeightMemChoice::Auto,
+            loader: LoaderConfig::default(),
         }
     }
 }

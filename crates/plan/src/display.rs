@@ -1,6 +1,6 @@
 //! Readable text dump of a plan (`impl Display`), stable for snapshot tests.
 
-use crate::types::{CorePlan, Leak, Param, Plan, QSource};
+use crate::types::{CorePlan, Leak, Param, Plan, QSource, WeightMem};
 use std::fmt;
 
 fn param(p: &Param) -> String {
@@ -48,15 +48,25 @@ fn core(f: &mut fmt::Formatter<'_>, i: usize, c: &CorePlan) -> fmt::Result {
             p.word_offset + p.src_size * c.blocks
         )?;
     }
-    writeln!(
-        f,
-        "  weight ROM: {} words x {} bits ({} lanes x {} bits), weight_shift {}",
-        c.weight_depth(),
-        c.lanes as u32 * c.weight_bits,
-        c.lanes,
-        c.weight_bits,
-        c.weight_shift
-    )?;
+    if c.conv.is_some() {
+        writeln!(
+            f,
+            "  kernel ROM: {} words x {} bits, weight_shift {}",
+            c.weight_depth(),
+            c.weight_bits,
+            c.weight_shift
+        )?;
+    } else {
+        writeln!(
+            f,
+            "  weights: store words {}..{} ({} lanes x {} bits per word), weight_shift {}",
+            c.weight_base,
+            c.weight_base + c.weight_depth(),
+            c.lanes,
+            c.weight_bits,
+            c.weight_shift
+        )?;
+    }
     writeln!(
         f,
         "  state RAM: {} words x {} bits (membrane {} + current {} per lane)",
@@ -100,6 +110,21 @@ impl fmt::Display for Plan {
             "input: {} features; output: layer {} via buffer {}",
             self.input_size, self.output_layer, self.output_buffer
         )?;
+        let ws = &self.weight_store;
+        match ws.mem {
+            WeightMem::Rom => writeln!(
+                f,
+                "weight store: block RAM ROM, {} words x {} bits",
+                ws.depth, ws.word_bits
+            )?,
+            WeightMem::Spram { columns, groups } => writeln!(
+                f,
+                "weight store: SPRAM {columns} wide x {groups} deep, {} words x {} bits, loaded at start-up ({} granules of 16 bits)",
+                ws.depth,
+                ws.word_bits,
+                ws.depth * ws.granules_per_word()
+            )?,
+        }
         for (i, c) in self.cores.iter().enumerate() {
             core(f, i, c)?;
         }
@@ -132,8 +157,8 @@ impl fmt::Display for Plan {
         let r = &self.resources;
         writeln!(
             f,
-            "estimate: ~{} LUT, ~{} FF, {} BRAM, {} DSP, {} ROM bits",
-            r.luts, r.ffs, r.brams, r.dsps, r.rom_bits
+            "estimate: ~{} LUT, ~{} FF, {} BRAM, {} SPRAM, {} DSP, {} ROM bits",
+            r.luts, r.ffs, r.brams, r.sprams, r.dsps, r.rom_bits
         )?;
         if self.fit.fits {
             writeln!(f, "fit: yes")

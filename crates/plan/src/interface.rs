@@ -77,7 +77,12 @@ impl Plan {
                 .map(|c| (c.name.clone(), c.size))
                 .collect(),
             clear_cycles: self.clear_cycles as u64,
-            loader: None,
+            loader: self.loader.map(|l| LoaderPorts {
+                flash_offset: l.flash_offset,
+                image_bytes: l.image_bytes(),
+                image_crc: l.image_crc,
+                tres_cycles: l.tres_cycles(),
+            }),
         }
     }
 }

@@ -27,6 +27,7 @@ mod display;
 mod error;
 mod image;
 mod interface;
+mod loader;
 // The resource cost model compares estimated costs in f64; no model value is computed here.
 #[allow(clippy::float_arithmetic)]
 mod resources;
@@ -42,6 +43,7 @@ pub use image::{
     IMAGE_MAGIC, MAX_GRANULES,
 };
 pub use interface::{LoaderPorts, TopInterface};
+pub use loader::{LoaderConfig, LoaderPlan, DEFAULT_FLASH_OFFSET, READ_03_MAX_SCK_HZ, TRES1_NS};
 pub use resources::{logic_cells, FitReport, Resources};
 pub mod testing;
 pub use types::*;

@@ -6,7 +6,7 @@
 //! thumb (an adder bit = 1 LUT4, a register bit = 1 FF), within about 30% of Yosys' `stat`.
 
 use crate::interface::ubits;
-use crate::types::{BufferPlan, CorePlan, Leak, NeuronKind, Plan};
+use crate::types::{BufferPlan, CorePlan, Leak, NeuronKind, Plan, WeightMem, WeightStore};
 use spikeloom_board::{Device, Family};
 
 /// Estimated resources of a plan.
@@ -20,6 +20,8 @@ pub struct Resources {
     pub brams: u32,
     /// Hard multipliers.
     pub dsps: u32,
+    /// iCE40 UP5K SPRAMs (SB_SPRAM256KA).
+    pub sprams: u32,
     /// Bits of initialised ROM (weights and per-neuron parameters).
     pub rom_bits: u64,
 }
@@ -172,16 +174,22 @@ fn core_resources(core: &CorePlan, device: &Device) -> Resources {
         // accumulators, FSM, counters (blk, nbase, e), pipeline flags, spike mask, row bases
         ffs: p * (core.acc_bits + 1) + 3 * ev + 8 + addr * j,
         dsps: p * (bd + ad + vd),
-        rom_bits: (core.weights.len() as u64) * u64::from(core.weight_bits),
         ..Resources::default()
     };
-    add_memory(
-        &mut r,
-        device,
-        core.weight_depth(),
-        core.weight_word_bits(),
-        true,
-    );
+    if core.conv.is_some() {
+        r.rom_bits = (core.weights.len() as u64) * u64::from(core.weight_bits);
+        // the kernel ROM of a convolution core (dense rows live in the shared store)
+        add_memory(
+            &mut r,
+            device,
+            core.weight_depth(),
+            core.weight_word_bits(),
+            true,
+        );
+    } else {
+        // the read address onto the store's shared bus (gated by the read-valid flag)
+        r.luts += addr;
+    }
     if core.conv.is_none() {
         // sl_core's two-stage neuron update (sl_neuron PIPE = 1): `pre`, r, and the current
         r.ffs += p * (core.work_bits + 1);
@@ -241,6 +249,31 @@ fn event_value_luts(core: &CorePlan) -> u32 {
     core.value_bits.saturating_sub(1) * core.acc_bits + 2 * core.count_bits() * core.work_bits
 }
 
+/// The weight store: a block RAM ROM, or SPRAMs with their address multiplexers (read
+/// address or granule write address per column), the write-column decode and, with more than
+/// one depth group, the registered group select and the read data multiplexer.
+fn store_resources(store: &WeightStore, device: &Device, cores: usize) -> Resources {
+    let mut r = Resources::default();
+    if store.depth == 0 {
+        return r;
+    }
+    let aw = store.addr_bits();
+    // the cores' read addresses are ORed onto one bus
+    r.luts += aw * (cores.saturating_sub(1) as u32).div_ceil(3);
+    match store.mem {
+        WeightMem::Rom => {
+            r.rom_bits = store.depth as u64 * u64::from(store.word_bits);
+            add_memory(&mut r, device, store.depth, store.word_bits, true);
+        }
+        WeightMem::Spram { columns, groups } => {
+            r.sprams = columns * groups;
+            r.luts += columns * groups * (14 + 2) + store.word_bits * groups.saturating_sub(1);
+            r.ffs += crate::interface::ubits(groups.saturating_sub(1) as usize);
+        }
+    }
+    r
+}
+
 /// Estimate the plan's resources on `device`.
 pub(crate) fn estimate(plan: &Plan, device: &Device) -> Resources {
     // controller and shared buses
@@ -249,6 +282,13 @@ pub(crate) fn estimate(plan: &Plan, device: &Device) -> Resources {
         ffs: 8 + 3 * plan.ev_bits,
         ..Resources::default()
     };
+    let dense = plan.cores.iter().filter(|c| c.conv.is_none()).count();
+    let st = store_resources(&plan.weight_store, device, dense);
+    total.luts += st.luts;
+    total.ffs += st.ffs;
+    total.brams += st.brams;
+    total.sprams += st.sprams;
+    total.rom_bits += st.rom_bits;
     for core in &plan.cores {
         let r = core_resources(core, device);
         total.luts += r.luts;
@@ -343,10 +383,12 @@ pub fn logic_cells(luts: u32, device: &Device) -> u32 {
 pub(crate) fn check(plan: &Plan, r: &Resources, device: &Device) -> FitReport {
     let mut problems = Vec::new();
     if r.brams > device.bram_count {
-        let note = if device.spram_count > 0 {
-            " (SPRAM is not used: it cannot be initialised from the bitstream; a weight loader would free EBR)"
-        } else {
-            ""
+        let note = match plan.weight_store.mem {
+            WeightMem::Rom if device.spram_count > 0 => {
+                " (the weights are in block RAM: on this device they can go to SPRAM, loaded at start-up; drop --weight-memory bram)"
+            }
+            WeightMem::Spram { .. } => " (the weights are already in SPRAM: this is state, parameters and event buffers)",
+            WeightMem::Rom => "",
         };
         problems.push(format!(
             "block RAM: need {} of {} ({} ROM bits of weights/parameters){note}; use fewer weight bits, a smaller model, or a bigger device",
@@ -361,6 +403,19 @@ pub(crate) fn check(plan: &Plan, r: &Resources, device: &Device) -> FitReport {
              separately); use fewer lanes (now up to {lanes}), fewer state bits, or a bigger device",
             device.luts, r.luts
         ));
+    }
+    if let WeightMem::Spram { columns, groups } = plan.weight_store.mem {
+        if r.sprams > device.spram_count {
+            let bits = plan.weight_store.depth as u64 * u64::from(plan.weight_store.word_bits);
+            problems.push(format!(
+                "SPRAM: need {} of {} ({columns} side by side for a {}-bit weight word x {groups} deep for {} words, {bits} bits); \
+                 use fewer weight bits, fewer lanes (a narrower word), or a smaller model",
+                r.sprams,
+                device.spram_count,
+                plan.weight_store.word_bits,
+                plan.weight_store.depth
+            ));
+        }
     }
     if r.ffs > device.ffs {
         problems.push(format!(

@@ -147,10 +147,14 @@ pub struct CorePlan {
     pub weight_bits: u32,
     /// Left shift of the accumulated sum.
     pub weight_shift: u32,
-    /// Weight ROM words. Dense core: word `w`, lane `k` is `weights[w * lanes + k]` (0 for
-    /// padding lanes). Convolution core: the shared kernel, stored once, one weight per word
-    /// (`QConv` weight order).
+    /// Weight rows. Dense core: row `w`, lane `k` is `weights[w * lanes + k]` (0 for padding
+    /// lanes); the rows live in the design's shared [`WeightStore`] from word `weight_base` on.
+    /// Convolution core: the shared kernel, stored once in the core's own ROM, one weight per
+    /// word (`QConv` weight order).
     pub weights: Vec<i32>,
+    /// Dense core: store word of its row 0 (projection `j`'s rows start at `weight_base +
+    /// word_offset`); 0 for a convolution core.
+    pub weight_base: usize,
     /// `Some` for a convolution core (sl_conv): its single projection is this convolution; the
     /// core scatters each input event over its kernel footprint into an accumulator RAM, then
     /// sweeps the neurons in blocks of `lanes` (a power of two). `None` for a dense core.
@@ -188,7 +192,7 @@ pub struct CorePlan {
 }
 
 impl CorePlan {
-    /// Number of weight ROM words.
+    /// Number of weight rows (dense core: store words it owns; convolution core: kernel ROM words).
     pub fn weight_depth(&self) -> usize {
         if self.conv.is_some() {
             self.weights.len()
@@ -282,6 +286,69 @@ pub struct BufferPlan {
     pub delay: Option<DelayLine>,
 }
 
+/// Words of one iCE40 UP5K SPRAM (SB_SPRAM256KA is 16K x 16).
+pub const SPRAM_WORDS: usize = 16384;
+
+/// Physical memory of the [`WeightStore`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WeightMem {
+    /// Block RAM ROM initialised by the bitstream (`weights.hex`, sl_rom).
+    Rom,
+    /// iCE40 UP5K SPRAM (sl_wspram.v): `columns` SB_SPRAM256KA side by side make one word (16
+    /// bits each), `groups` such rows of SPRAMs are stacked in depth. SPRAM cannot be
+    /// initialised by the bitstream: the weight loader ([`Plan::loader`], sl_wload.v) fills
+    /// it at start-up through its write port (`wl_*`), 16-bit granule by granule
+    /// ([`Plan::weight_image`]), and the controller stays in its clear state until `wl_ready`.
+    Spram {
+        /// SPRAMs per word: 1, 2 or 4.
+        columns: u32,
+        /// SPRAMs stacked in depth (`columns * groups` <= the device's SPRAM count).
+        groups: u32,
+    },
+}
+
+/// Where the memory of the [`WeightStore`] goes (a [`crate::PlanConfig`] setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WeightMemChoice {
+    /// Block RAM when the design fits there, else SPRAM where the device has it.
+    #[default]
+    Auto,
+    /// Always block RAM ROM.
+    Bram,
+    /// Always SPRAM (iCE40 UP5K only).
+    Spram,
+}
+
+/// The weights of every dense core in one memory with one read port: the layers run one after
+/// another, so one core reads at a time. Core `c`'s row `r` is word `c.weight_base + r`; a word
+/// holds the row's `lanes` weights packed at `weight_bits` each, lane 0 in the low bits, padded
+/// with zeros to `word_bits`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeightStore {
+    /// Physical memory.
+    pub mem: WeightMem,
+    /// Bits of one word: the widest dense row (`lanes * weight_bits`), a whole number of
+    /// SPRAM columns for [`WeightMem::Spram`].
+    pub word_bits: u32,
+    /// Words (all dense cores' rows).
+    pub depth: usize,
+}
+
+impl WeightStore {
+    /// 16-bit granules per word (the unit of [`Plan::weight_image`]).
+    pub fn granules_per_word(&self) -> usize {
+        self.word_bits.div_ceil(16) as usize
+    }
+    /// Width of a word address (at least 1).
+    pub fn addr_bits(&self) -> u32 {
+        crate::interface::ubits(self.depth.saturating_sub(1))
+    }
+    /// True when the store is filled at start-up (SPRAM) rather than by the bitstream.
+    pub fn is_loaded(&self) -> bool {
+        matches!(self.mem, WeightMem::Spram { .. })
+    }
+}
+
 /// The complete hardware plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
@@ -307,6 +374,10 @@ pub struct Plan {
     pub ev_bits: u32,
     /// Cycles spent clearing state memories after reset (largest block count).
     pub clear_cycles: usize,
+    /// The dense cores' weights: one memory, one read port.
+    pub weight_store: WeightStore,
+    /// The weight loader that fills a store loaded at start-up (`None` for a ROM store).
+    pub loader: Option<crate::loader::LoaderPlan>,
     /// Device name the plan was checked against.
     pub device: String,
     /// Resource estimate.
@@ -329,5 +400,39 @@ impl Plan {
     /// spike width.
     pub fn output_value_bits(&self) -> u32 {
         self.buffers[self.output_buffer].value_bits
+    }
+
+    /// The weight store's contents as 16-bit granules, word by word (granule `g` is bits
+    /// `[16c + 15 : 16c]` of word `g / granules_per_word`, `c = g % granules_per_word`): the
+    /// one source of the ROM image, the start-up load and the cycle model's weights.
+    pub fn weight_image(&self) -> Vec<u16> {
+        let store = &self.weight_store;
+        let gpw = store.granules_per_word();
+        let mut image = vec![0u16; store.depth * gpw];
+        for c in self.cores.iter().filter(|c| c.conv.is_none()) {
+            let wb = c.weight_bits as usize;
+            let mask = if wb >= 32 { u32::MAX } else { (1u32 << wb) - 1 };
+            for (r, row) in c.weights.chunks(c.lanes).enumerate() {
+                let word = &mut image[(c.weight_base + r) * gpw..(c.weight_base + r + 1) * gpw];
+                for (k, &w) in row.iter().enumerate() {
+                    let field = u64::from(w as u32 & mask);
+                    let pos = k * wb;
+                    for (i, g) in word.iter_mut().enumerate().skip(pos / 16) {
+                        let lo = i * 16;
+                        if lo >= pos + wb {
+                            break;
+                        }
+                        // bits of the field that land in granule i
+                        let part = if lo >= pos {
+                            field >> (lo - pos)
+                        } else {
+                            field << (pos - lo)
+                        };
+                        *g |= (part & 0xffff) as u16;
+                    }
+                }
+            }
+        }
+        image
     }
 }

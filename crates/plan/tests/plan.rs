@@ -1,7 +1,9 @@
 //! Planner behaviour: fit check, errors naming the layer, widths, text dump.
 
 use spikeloom_board::{Device, Family};
-use spikeloom_plan::{plan, testing, Leak, Param, PlanConfig, PlanError};
+use spikeloom_plan::{
+    plan, testing, Leak, Param, PlanConfig, PlanError, WeightMem, WeightMemChoice,
+};
 use spikeloom_qnet::{QLayer, QNet, QNeuron, QProjection, QReset, QSource, Rounding};
 
 fn up5k() -> Device {
@@ -59,17 +61,64 @@ fn dense(name: &str, inputs: usize, size: usize, w: i32) -> QNet {
 }
 
 #[test]
-fn mnist_sized_layer_does_not_fit_up5k_ebr_and_says_why() {
+fn mnist_sized_layer_goes_to_spram_on_the_up5k() {
     let net = dense("lif1", 784, 128, 1);
+    let p = plan(&net, &PlanConfig::default(), &up5k()).expect("fits with SPRAM weights");
+    let ws = &p.weight_store;
+    assert!(
+        matches!(ws.mem, WeightMem::Spram { .. }),
+        "{:?}\n{p}",
+        ws.mem
+    );
+    assert!(p.resources.sprams <= 4 && p.resources.brams <= 30, "{p}");
+    assert_eq!(ws.word_bits % 16, 0);
+    assert_eq!(
+        p.weight_image().len(),
+        ws.depth * ws.granules_per_word(),
+        "one granule per 16 bits of every word"
+    );
+    assert!(p.to_string().contains("weight store: SPRAM"), "{p}");
+    // forced into block RAM it does not fit, and the message points to SPRAM
+    let bram = PlanConfig {
+        weight_memory: WeightMemChoice::Bram,
+        ..PlanConfig::default()
+    };
+    let err = plan(&net, &bram, &up5k()).unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, PlanError::DoesNotFit { .. }), "{text}");
+    assert!(
+        text.contains("block RAM: need") && text.contains("can go to SPRAM"),
+        "{text}"
+    );
+    // the same net fits the big ECP5 in block RAM
+    let big = plan(&net, &PlanConfig::default(), &testing::big_device()).expect("fits");
+    assert_eq!(big.weight_store.mem, WeightMem::Rom);
+}
+
+#[test]
+fn too_big_for_spram_says_how_much_it_needs() {
+    // 1600 x 128 8-bit weights = 1.6 Mbit > the UP5K's 4 x 256 kbit SPRAM
+    let net = dense("lif1", 1600, 128, 1);
     let err = plan(&net, &PlanConfig::default(), &up5k()).unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, PlanError::DoesNotFit { .. }), "{text}");
     assert!(
-        text.contains("block RAM") && text.contains("SPRAM"),
+        text.contains("SPRAM: need") && text.contains("of 4"),
         "{text}"
     );
-    // the same net fits the big ECP5
-    assert!(plan(&net, &PlanConfig::default(), &testing::big_device()).is_ok());
+}
+
+#[test]
+fn spram_on_a_device_without_it_is_a_config_error() {
+    let net = dense("lif1", 8, 4, 1);
+    let cfg = PlanConfig {
+        weight_memory: WeightMemChoice::Spram,
+        ..PlanConfig::default()
+    };
+    let e = plan(&net, &cfg, &testing::big_device())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("has no SPRAM"), "{e}");
 }
 
 #[test]
@@ -295,4 +344,67 @@ fn format3_features_and_delays_map_by_name() {
         err.contains("3 source delays for 8 source neurons"),
         "{err}"
     );
+}
+
+/// Bit `b` of store word `w`, read back from the granule image.
+fn image_bit(image: &[u16], gpw: usize, w: usize, b: usize) -> bool {
+    image[w * gpw + b / 16] >> (b % 16) & 1 == 1
+}
+
+#[test]
+fn weight_image_packs_every_row_lane_by_lane() {
+    // random networks of every shape the generator makes (1..=16-bit weights, 1..8 lanes), in
+    // block RAM and in SPRAM: each dense weight must come back from its bits, sign included,
+    // and every bit beyond a core's row must be 0
+    for seed in 0..40 {
+        let net = testing::random_qnet(seed);
+        for mem in [WeightMemChoice::Bram, WeightMemChoice::Spram] {
+            let cfg = PlanConfig {
+                require_fit: false,
+                weight_memory: mem,
+                ..PlanConfig::default()
+            };
+            let p = plan(&net, &cfg, &up5k()).expect("plans");
+            let ws = &p.weight_store;
+            let gpw = ws.granules_per_word();
+            let image = p.weight_image();
+            assert_eq!(image.len(), ws.depth * gpw);
+            let mut owned = vec![false; ws.depth];
+            for c in p.cores.iter().filter(|c| c.conv.is_none()) {
+                let wb = c.weight_bits as usize;
+                for (r, row) in c.weights.chunks(c.lanes).enumerate() {
+                    let w = c.weight_base + r;
+                    assert!(!owned[w], "seed {seed}: word {w} has two owners");
+                    owned[w] = true;
+                    for (k, &x) in row.iter().enumerate() {
+                        let mut v: i64 = 0;
+                        for b in 0..wb {
+                            if image_bit(&image, gpw, w, k * wb + b) {
+                                v |= 1 << b;
+                            }
+                        }
+                        if v >> (wb - 1) & 1 == 1 {
+                            v -= 1 << wb; // sign
+                        }
+                        assert_eq!(
+                            v,
+                            i64::from(x),
+                            "seed {seed} core `{}` row {r} lane {k}",
+                            c.name
+                        );
+                    }
+                    for b in c.lanes * wb..gpw * 16 {
+                        assert!(
+                            !image_bit(&image, gpw, w, b),
+                            "seed {seed}: padding bit set"
+                        );
+                    }
+                }
+            }
+            assert!(
+                owned.iter().all(|&o| o),
+                "seed {seed}: every word belongs to a core"
+            );
+        }
+    }
 }

@@ -42,8 +42,43 @@ pub(crate) fn delay_mem_name(b: usize) -> String {
     format!("b{b}_delays.hex")
 }
 
+/// File name of the weight store's ROM image.
+pub(crate) const WEIGHTS_HEX: &str = "weights.hex";
+
+/// The weight store's ROM image: one word per line, MSB first, from [`Plan::weight_image`].
+fn store_hex(plan: &Plan) -> String {
+    let store = &plan.weight_store;
+    let gpw = store.granules_per_word();
+    let digits = store.word_bits.div_ceil(4) as usize;
+    let mut out = String::with_capacity(store.depth * (digits + 1));
+    for word in plan.weight_image().chunks(gpw) {
+        let full: String = word.iter().rev().map(|g| format!("{g:04x}")).collect();
+        // the top granule may be wider than the word: drop its unused leading digits
+        out.push_str(&full[full.len() - digits..]);
+        out.push('\n');
+    }
+    out
+}
+
 pub(crate) fn memory_files(plan: &Plan) -> Vec<SourceFile> {
     let mut files = Vec::new();
+    if plan.weight_store.depth > 0 {
+        if plan.weight_store.is_loaded() {
+            // the weight image the co-simulation's flash model serves to the loader (the
+            // planner made the loader only for an image of a valid size)
+            if let Ok(image) = spikeloom_plan::WeightImage::new(plan.weight_image()) {
+                files.push(SourceFile {
+                    path: spikeloom_plan::FLASH_HEX.into(),
+                    contents: spikeloom_plan::flash_hex(&image.to_bytes()),
+                });
+            }
+        } else {
+            files.push(SourceFile {
+                path: WEIGHTS_HEX.into(),
+                contents: store_hex(plan),
+            });
+        }
+    }
     for (b, buf) in plan.buffers.iter().enumerate() {
         if let Some(d) = buf.delay.as_ref().filter(|d| d.uniform().is_none()) {
             let v: Vec<i64> = d.delays.iter().map(|&x| i64::from(x)).collect();
@@ -54,16 +89,14 @@ pub(crate) fn memory_files(plan: &Plan) -> Vec<SourceFile> {
         }
     }
     for core in &plan.cores {
-        let w: Vec<i64> = core.weights.iter().map(|&x| i64::from(x)).collect();
-        files.push(SourceFile {
-            path: mem_name(core, "weights"),
-            // a convolution kernel is stored once, one weight per word
-            contents: pack_words(
-                &w,
-                if core.conv.is_some() { 1 } else { core.lanes },
-                core.weight_bits,
-            ),
-        });
+        if core.conv.is_some() {
+            // a convolution kernel is stored once in the core, one weight per word
+            let w: Vec<i64> = core.weights.iter().map(|&x| i64::from(x)).collect();
+            files.push(SourceFile {
+                path: mem_name(core, "weights"),
+                contents: pack_words(&w, 1, core.weight_bits),
+            });
+        }
         let params = [
             ("bias", &core.bias, core.param_bits),
             ("theta", &core.theta, core.param_bits),

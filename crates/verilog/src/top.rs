@@ -3,7 +3,7 @@
 
 use crate::hex::{delay_mem_name, mem_name};
 use crate::GenOptions;
-use spikeloom_plan::{reset_code, CorePlan, Leak, Param, Plan, QFire, Rounding};
+use spikeloom_plan::{reset_code, CorePlan, Leak, Param, Plan, QFire, Rounding, WeightMem};
 
 /// Product of an event value and a weight in the lanes (`VMUL` of sl_core/sl_conv): 0 builds it
 /// by shift-and-add over the value bits, 1 uses the `*` operator (SB_MAC16 with `synth_ice40
@@ -42,7 +42,12 @@ fn header(plan: &Plan) -> String {
     } else {
         ""
     };
-    let _ = writeln!(s, "// Modules: rtl-templates/ (sl_ctrl, sl_evbuf{delay}, sl_core, sl_conv, sl_neuron, sl_param, sl_rom, sl_ram).");
+    let spram = if plan.weight_store.is_loaded() {
+        ", sl_wspram, sl_wload"
+    } else {
+        ""
+    };
+    let _ = writeln!(s, "// Modules: rtl-templates/ (sl_ctrl, sl_evbuf{delay}, sl_core, sl_conv, sl_neuron, sl_param, sl_rom, sl_ram{spram}).");
     s
 }
 
@@ -65,11 +70,32 @@ fn ports(plan: &Plan) -> String {
     } else {
         String::new()
     };
+    // a store loaded at start-up (SPRAM) is filled by the weight loader (sl_wload) from the SPI
+    // flash after wl_rst, or from the host bridge's LOAD stream (hl_*)
+    let wload = if plan.weight_store.is_loaded() {
+        "    input  wire                     wl_rst,
+    output wire                     flash_csn,
+    output wire                     flash_sck,
+    output wire                     flash_mosi,
+    input  wire                     flash_miso,
+    input  wire                     hl_start,
+    input  wire                     hl_valid,
+    input  wire [7:0]               hl_data,
+    input  wire                     hl_keep,
+    input  wire                     hl_drop,
+    input  wire                     hl_end,
+    output wire [3:0]               wl_state,
+    output wire [31:0]              wl_crc,
+    output wire [23:0]              wl_pos,
+"
+    } else {
+        ""
+    };
     format!(
         "module spikeloom_top (
     input  wire                     clk,
     input  wire                     rst,
-    input  wire                     in_valid,
+{wload}    input  wire                     in_valid,
     output wire                     in_ready,
     input  wire                     in_eos,
     input  wire [{iw}:0]              in_index,
@@ -123,7 +149,7 @@ fn ctrl(plan: &Plan, ev: u32) -> String {
         "
     // ---- time-step controller ----
     sl_ctrl #(.EV_W({ev}), .NL({nl}), .LW({lw}), .CLR_N({clr}), .IN_SIZE({ins})) u_ctrl (
-        .clk(clk), .rst(rst),
+        .clk(clk), .rst(rst), .w_ready({ready}),
         .in_valid(in_valid), .in_ready(in_ready), .in_eos(in_eos), .in_index(in_index),
         .out_valid(out_valid), .out_ready(out_ready), .out_eos(out_eos), .out_index(out_index),
         .parity(parity), .clr_en(clr_en), .clr_addr(clr_addr), .in_clr(in_clr), .in_push(in_push),
@@ -133,7 +159,102 @@ fn ctrl(plan: &Plan, ev: u32) -> String {
 ",
         clr = lit(ev, plan.clear_cycles as i64),
         ins = lit(ev, plan.input_size as i64),
+        ready = if plan.weight_store.is_loaded() {
+            "wl_ready"
+        } else {
+            "1'b1"
+        },
     )
+}
+
+/// The weight loader of a store loaded at start-up: it writes the store's granules through
+/// wl_we/wl_addr/wl_data and raises wl_ready (the controller's w_ready) for a checked image.
+fn loader(plan: &Plan) -> String {
+    let Some(l) = plan.loader else {
+        return String::new();
+    };
+    format!(
+        "
+    // ---- weight loader: {granules} granules from the SPI flash at 0x{off:06x} or the host ----
+    wire            wl_we;
+    wire [15:0]     wl_addr;
+    wire [15:0]     wl_data;
+    wire            wl_ready;
+    sl_wload #(.N_GRAN({granules}), .CRC(32'h{crc:08x}), .FLASH_OFFSET(24'h{off:06x}),
+        .TRES_CYCLES({tres}), .FAST_READ({fast}), .HOST_TIMEOUT({hto})) u_wload (
+        .clk(clk), .rst(wl_rst),
+        .flash_csn(flash_csn), .flash_sck(flash_sck), .flash_mosi(flash_mosi), .flash_miso(flash_miso),
+        .hl_start(hl_start), .hl_valid(hl_valid), .hl_data(hl_data), .hl_keep(hl_keep),
+        .hl_drop(hl_drop), .hl_end(hl_end),
+        .wl_we(wl_we), .wl_addr(wl_addr), .wl_data(wl_data), .wl_ready(wl_ready),
+        .wl_state(wl_state), .wl_crc(wl_crc), .wl_pos(wl_pos)
+    );
+",
+        granules = l.granules,
+        crc = l.image_crc,
+        off = l.flash_offset,
+        tres = l.tres_cycles(),
+        fast = u8::from(l.fast_read()),
+        hto = l.host_timeout_cycles(),
+    )
+}
+
+/// Width of the weight store's word address (also every dense core's `WA`): at least the
+/// event width, which the cores add to their row bases.
+fn store_aw(plan: &Plan, ev: u32) -> u32 {
+    plan.weight_store.addr_bits().max(ev)
+}
+
+/// The weight store: one memory, one read port shared by the dense cores (one runs at a time;
+/// an idle core drives address 0, so the addresses are ORed).
+fn store(plan: &Plan, ev: u32) -> String {
+    let ws = &plan.weight_store;
+    if ws.depth == 0 {
+        return String::new();
+    }
+    let aw = store_aw(plan, ev);
+    let dense: Vec<&CorePlan> = plan.cores.iter().filter(|c| c.conv.is_none()).collect();
+    let or: Vec<String> = dense.iter().map(|c| format!("{}_waddr", c.ident)).collect();
+    let mut s = format!(
+        "
+    // ---- weight store: {depth} words x {wb} bits, the dense cores' rows ----
+    wire [{a1}:0] wm_raddr;
+    /* verilator lint_off UNUSEDSIGNAL */  // cores with narrower rows read the low bits
+    wire [{w1}:0] wm_rdata;
+    /* verilator lint_on UNUSEDSIGNAL */
+    assign wm_raddr = {or};
+",
+        depth = ws.depth,
+        wb = ws.word_bits,
+        a1 = aw - 1,
+        w1 = ws.word_bits - 1,
+        or = or.join(" | "),
+    );
+    match ws.mem {
+        WeightMem::Rom => {
+            let _ = write!(
+                s,
+                "    sl_rom #(.W({wb}), .DEPTH({depth}), .AW({aw}), .INIT_FILE(\"{file}\")) u_weights (
+        .clk(clk), .addr(wm_raddr), .rdata(wm_rdata)
+    );
+",
+                wb = ws.word_bits,
+                depth = ws.depth,
+                file = crate::hex::WEIGHTS_HEX,
+            );
+        }
+        WeightMem::Spram { columns, groups } => {
+            let _ = write!(
+                s,
+                "    // SPRAM: {columns} wide x {groups} deep, filled by u_wload through wl_* before the first step
+    sl_wspram #(.NC({columns}), .NG({groups}), .AW({aw})) u_weights (
+        .clk(clk), .raddr(wm_raddr), .rdata(wm_rdata), .we(wl_we), .waddr(wl_addr), .wdata(wl_data)
+    );
+"
+            );
+        }
+    }
+    s
 }
 
 fn buffer_decl(plan: &Plan, ev: u32) -> String {
@@ -217,11 +338,6 @@ fn buffers(plan: &Plan, ev: u32, opts: &GenOptions) -> String {
     s
 }
 
-fn wa_bits(core: &CorePlan, ev: u32) -> u32 {
-    let depth = core.weight_depth().max(2) - 1;
-    (usize::BITS - depth.leading_zeros()).max(ev)
-}
-
 fn packed(values: impl Iterator<Item = String>) -> String {
     let mut v: Vec<String> = values.collect();
     v.reverse(); // projection 0 in the least significant bits
@@ -235,12 +351,11 @@ fn param_k(p: &Param, w: u32) -> (u32, String) {
     }
 }
 
-fn core_params(core: &CorePlan, ev: u32, opts: &GenOptions) -> String {
-    let wa = wa_bits(core, ev);
+fn core_params(core: &CorePlan, wa: u32, ev: u32, opts: &GenOptions) -> String {
     let off = packed(
         core.projections
             .iter()
-            .map(|p| lit(wa, p.word_offset as i64)),
+            .map(|p| lit(wa, (core.weight_base + p.word_offset) as i64)),
     );
     let src = packed(core.projections.iter().map(|p| lit(wa, p.src_size as i64)));
     let del = packed(
@@ -259,9 +374,9 @@ fn core_params(core: &CorePlan, ev: u32, opts: &GenOptions) -> String {
     let sa = |l: Leak| u8::from(matches!(l, Leak::ShiftAdd { .. }));
     let round = u8::from(core.rounding == Rounding::HalfUp);
     format!(
-        "        .P({p}), .NB({nb}), .EV_W({ev}), .SIZE({size}), .J({j}), .WA({wa}), .WDEPTH({wd}),
+        "        .P({p}), .NB({nb}), .EV_W({ev}), .SIZE({size}), .J({j}), .WA({wa}),
         .PROJ_OFF({off}), .PROJ_SRC({src}), .PROJ_DELAYED({del}),
-        .WEIGHT_FILE({wf}), .WB({wb}), .ACC_W({acc}), .VB({vb}), .VMUL({vmul}),
+        .WB({wb}), .ACC_W({acc}), .VB({vb}), .VMUL({vmul}),
         .KIND({kind}), .CNT({cnt}), .FLOOR({floor}), .SPW({spw}),
         .RESET({reset}), .RESET_DELAY({rd}), .ROUND({round}),
         .SB({sb}), .CB({cb}), .PW({pw}), .DS({dsh}), .WS({ws}), .W({w}),
@@ -273,8 +388,6 @@ fn core_params(core: &CorePlan, ev: u32, opts: &GenOptions) -> String {
         nb = core.blocks,
         size = lit(ev, core.size as i64),
         j = core.projections.len(),
-        wd = core.weight_depth(),
-        wf = file("weights"),
         wb = core.weight_bits,
         acc = core.acc_bits,
         vb = core.value_bits.max(1),
@@ -336,7 +449,7 @@ fn conv_params(core: &CorePlan, g: &spikeloom_plan::QConv, ev: u32, opts: &GenOp
     .unwrap_or(1);
     let cw = ubits(big).max(ev) + 1;
     let l = |v: usize| lit(cw, v as i64);
-    let dense = core_params(core, ev, opts);
+    let dense = core_params(core, ev, ev, opts);
     // keep the neuron part of the sl_core list (from KIND on)
     let neuron = dense
         .find(".KIND(")
@@ -421,14 +534,23 @@ fn core(plan: &Plan, l: usize, ev: u32, opts: &GenOptions) -> String {
     }
     let (module, params) = match &c.conv {
         Some(g) => ("sl_conv", conv_params(c, g, ev, opts)),
-        None => ("sl_core", core_params(c, ev, opts)),
+        None => ("sl_core", core_params(c, store_aw(plan, ev), ev, opts)),
+    };
+    // dense cores read the shared weight store
+    let wport = if c.conv.is_some() {
+        String::new()
+    } else {
+        format!(
+            "\n        .w_addr({id}_waddr), .w_word(wm_rdata[{}:0]),",
+            c.lanes as u32 * c.weight_bits - 1
+        )
     };
     let _ = write!(
         s,
         "    {module} #(\n{params}\n    ) u_{id} (
         .clk(clk), .rst(rst), .start(start[{l}]), .done({id}_done),
         .clr_en(clr_en), .clr_addr(clr_addr),
-        .ev_cnt({cnt}), .ev_rdata({rdata}), .ev_rval({rval}), .ev_raddr({id}_raddr), .ev_rprev({id}_rprev),
+        .ev_cnt({cnt}), .ev_rdata({rdata}), .ev_rval({rval}), .ev_raddr({id}_raddr), .ev_rprev({id}_rprev),{wport}
         .push({id}_push), .push_idx({id}_push_idx), .push_val({id}_push_val),
         .trace_valid({id}_tv), .trace_base({id}_tbase), .trace_lane_valid({id}_tlv),
         .trace_v({id}_tvv), .trace_spike({id}_tsp)
@@ -438,7 +560,7 @@ fn core(plan: &Plan, l: usize, ev: u32, opts: &GenOptions) -> String {
     s
 }
 
-fn core_decl(c: &CorePlan, ev: u32) -> String {
+fn core_decl(c: &CorePlan, ev: u32, wa: u32) -> String {
     let id = &c.ident;
     let e1 = ev - 1;
     let unused = if c.out_buffer.is_none() {
@@ -451,9 +573,14 @@ fn core_decl(c: &CorePlan, ev: u32) -> String {
     } else {
         ""
     };
+    let waddr = if c.conv.is_none() {
+        format!("    wire [{}:0] {id}_waddr;\n", wa - 1)
+    } else {
+        String::new()
+    };
     format!(
         "    // core `{name}`\n    wire        {id}_done;
-    wire [{e1}:0] {id}_raddr;
+{waddr}    wire [{e1}:0] {id}_raddr;
     wire        {id}_rprev;
 {unused}    wire        {id}_push;
     wire [{e1}:0] {id}_push_idx;
@@ -582,9 +709,11 @@ pub(crate) fn emit(plan: &Plan, opts: &GenOptions) -> String {
     s.push_str(&buffer_decl(plan, ev));
     s.push_str("\n    // ---- core outputs ----\n");
     for c in &plan.cores {
-        s.push_str(&core_decl(c, ev));
+        s.push_str(&core_decl(c, ev, store_aw(plan, ev)));
     }
+    s.push_str(&loader(plan));
     s.push_str(&ctrl(plan, ev));
+    s.push_str(&store(plan, ev));
     s.push_str(&buffers(plan, ev, opts));
     for l in 0..plan.cores.len() {
         s.push_str(&core(plan, l, ev, opts));
