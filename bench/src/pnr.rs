@@ -48,6 +48,7 @@ pub fn build(model: &str, plan: &Plan, board: &Board, work: &Path) -> Result<Pnr
         in_value_w: iface.in_value_w,
         out_value_w: iface.out_value_w,
         baud: None,
+        image_crc: iface.loader.map(|l| l.image_crc),
     };
     let mut sources: Vec<SourceFile> = spikeloom_verilog::generate(plan, &GenOptions::default())
         .files
