@@ -17,9 +17,10 @@
 //   07 LOAD (len 5..65535)      -> offset u32, then image bytes for the weight loader (HAS_LOADER):
 //                                  offset 0 starts a load, any other must equal the bytes the loader
 //                                  has taken; a frame with a bad CRC is rolled back (hl_drop), a
-//                                  good one kept (hl_keep); reply 87 = load state u8, position u32
+//                                  good one kept (hl_keep); reply 87 = load state u8, CRC-32 of the
+//                                  payload taken u32, position u32
 //   08 LOAD_END (len 0)         -> the image is complete (hl_end: an unfinished load fails); reply
-//                                  88 = load state u8, CRC-32 of the payload loaded u32, position u32
+//                                  88 = the same 9 bytes
 // With a weight loader, STEP / RUN_* are refused (error 9) until the weights are loaded, and the
 // core stays in reset meanwhile (board top).
 // A value byte that does not fit IN_VALUE_W bits fails the command (error 5) before it runs.
@@ -261,7 +262,7 @@ module spikeloom_host_bridge #(
             pcrc <= crc8(pcrc, rx_data);
             if (!pay_ok && pcmd != C_LOAD) p_reject <= 1'b1;
             if (is_value && value_wide) p_badval <= 1'b1;
-            if (pcmd == C_LOAD) begin
+            if (LOADER && pcmd == C_LOAD) begin
               // Offset (u32), then image bytes straight to the loader. The offset is checked
               // at its last byte: 0 starts a load, anything else must be the loader's position.
               case (pidx)
@@ -480,13 +481,13 @@ module spikeloom_host_bridge #(
                 tstart <= 1'b1;
                 gst <= G_TX;
               end
-              C_LOAD: begin
+              C_LOAD: if (LOADER) begin
                 ttype <= 8'h87;
-                tlen <= 16'd5;
+                tlen <= 16'd9;
                 tstart <= 1'b1;
                 gst <= G_TX;
               end
-              C_LEND: begin
+              C_LEND: if (LOADER) begin
                 hl_end <= 1'b1;
                 ttype <= 8'h88;
                 tlen <= 16'd9;
@@ -591,21 +592,17 @@ module spikeloom_host_bridge #(
       assign obuf_cnt = 8'd1;
     end
   endgenerate
-  // the loader's state as STATUS reports it: 0xFF without a loader
+  // The loader's 9 bytes (LOADED, LOAD_END, STATUS bytes 12..20): state (0xFF without a
+  // loader), CRC-32 of the payload taken, position; byte k of the reply's payload (STATUS: k - 12).
   wire [7:0] load_state = LOADER ? {4'd0, wl_state} : 8'hFF;
-  wire [31:0] load_pos = {8'd0, wl_pos};
+  wire [71:0] load_info = {8'd0, wl_pos, wl_crc, load_state};
+  wire [3:0] load_k = (ttype == 8'h84) ? spay[3:0] - 4'd12 : spay[3:0];
+  wire [7:0] load_byte = load_info[{load_k, 3'b000} +: 8];
   always @(*) begin
     case (ttype)
       8'h81: pay_byte = tx_code;
-      8'h87: case (spay[2:0])
-        3'd0: pay_byte = load_state;
-        default: pay_byte = load_pos[{spay[1:0] - 2'd1, 3'b000} +: 8];
-      endcase
-      8'h88: case (spay[3:0])
-        4'd0: pay_byte = load_state;
-        4'd1, 4'd2, 4'd3, 4'd4: pay_byte = wl_crc[{spay[1:0] - 2'd1, 3'b000} +: 8];
-        default: pay_byte = load_pos[{spay[1:0] - 2'd1, 3'b000} +: 8];
-      endcase
+      // LOADED / LOAD_END (only with a loader): the loader's 9 bytes
+      8'h87, 8'h88: pay_byte = LOADER ? load_byte : 8'h00;
       8'h82: if (OCNT) pay_byte = (tsub == 2'd0) ? obuf16[7:0] : (tsub == 2'd1) ? obuf16[15:8] : obuf_cnt;
              else pay_byte = spay[0] ? obuf16[15:8] : obuf16[7:0];
       8'h83, 8'h85, 8'h86: pay_byte = spay[0] ? cnt_q[15:8] : cnt_q[7:0];
@@ -622,19 +619,11 @@ module spikeloom_host_bridge #(
         5'd9: pay_byte = other_errors;
         5'd10: pay_byte = IN_VALUE_W[7:0];
         5'd11: pay_byte = OUT_VALUE_W[7:0];
-        5'd12: pay_byte = load_state;
-        5'd13: pay_byte = IMAGE_CRC[7:0];
-        5'd14: pay_byte = IMAGE_CRC[15:8];
-        5'd15: pay_byte = IMAGE_CRC[23:16];
-        5'd16: pay_byte = IMAGE_CRC[31:24];
-        5'd17: pay_byte = wl_crc[7:0];
-        5'd18: pay_byte = wl_crc[15:8];
-        5'd19: pay_byte = wl_crc[23:16];
-        5'd20: pay_byte = wl_crc[31:24];
-        5'd21: pay_byte = load_pos[7:0];
-        5'd22: pay_byte = load_pos[15:8];
-        5'd23: pay_byte = load_pos[23:16];
-        default: pay_byte = load_pos[31:24];
+        5'd12, 5'd13, 5'd14, 5'd15, 5'd16, 5'd17, 5'd18, 5'd19, 5'd20: pay_byte = load_byte;
+        5'd21: pay_byte = IMAGE_CRC[7:0];
+        5'd22: pay_byte = IMAGE_CRC[15:8];
+        5'd23: pay_byte = IMAGE_CRC[23:16];
+        default: pay_byte = IMAGE_CRC[31:24];
       endcase
       default: pay_byte = spay[0] ? tx_detail : tx_code;
     endcase

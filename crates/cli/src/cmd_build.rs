@@ -110,6 +110,8 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
     let opts = BuildOptions {
         allow_timing_failure: args.allow_timing_failure,
         seed: args.seed,
+        // the design's ports: the board's, and the SPI flash's with a weight loader
+        ports: Some(design.ports.clone()),
         ..BuildOptions::default()
     };
     let plan = prepare(

@@ -189,6 +189,8 @@ pub struct Design {
     pub manifest: Manifest,
     /// The weight image of a design whose weights are loaded at start-up.
     pub weight_image: Option<WeightImage>,
+    /// The board top's ports the design uses (the SPI flash's with a weight loader).
+    pub ports: Vec<spikeloom_board::Port>,
 }
 
 impl Design {
@@ -334,6 +336,7 @@ pub fn prepare(model: &ModelArgs, quant: &QuantArgs, hw: &HwArgs) -> Result<Desi
         board_files,
         manifest,
         weight_image,
+        ports,
     })
 }
 

@@ -399,10 +399,12 @@ pub enum Reply {
     RunOut(Vec<u16>),
     /// End of a RUN_VALUES sample: spike count per output neuron over its steps.
     ValuesOut(Vec<u16>),
-    /// A LOAD frame was taken: the loader's state and position after it.
+    /// A LOAD frame was taken: the loader's state, CRC and position after it.
     Loaded {
         /// Loader state (`LoadStatus::state`).
         state: u8,
+        /// CRC-32 of the payload taken so far.
+        crc: u32,
         /// Image bytes taken.
         pos: u32,
     },
@@ -457,9 +459,10 @@ impl Reply {
             0x83 if p.len().is_multiple_of(2) => Ok(Reply::Counts(words().collect())),
             0x85 if p.len().is_multiple_of(2) => Ok(Reply::RunOut(words().collect())),
             0x86 if p.len().is_multiple_of(2) => Ok(Reply::ValuesOut(words().collect())),
-            0x87 if p.len() == 5 => Ok(Reply::Loaded {
+            0x87 if p.len() == 9 => Ok(Reply::Loaded {
                 state: p[0],
-                pos: word(1),
+                crc: word(1),
+                pos: word(5),
             }),
             0x88 if p.len() == 9 => Ok(Reply::LoadEnded {
                 state: p[0],
@@ -479,9 +482,9 @@ impl Reply {
                 out_value_bits: p.get(11).copied().unwrap_or(1),
                 load: (p.len() == 25 && p[12] != NO_LOADER).then(|| LoadStatus {
                     state: p[12],
-                    image_crc: word(13),
-                    loaded_crc: word(17),
-                    pos: word(21),
+                    loaded_crc: word(13),
+                    pos: word(17),
+                    image_crc: word(21),
                 }),
             })),
             0xEE if p.len() == 2 => Ok(Reply::Error {

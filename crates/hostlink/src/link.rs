@@ -358,12 +358,12 @@ impl<T: Read + Write> Link<T> {
                 data: image[offset..end].to_vec(),
             };
             match self.transact(&cmd).map_err(timeout(offset)) {
-                Ok(Reply::Loaded { state, pos }) => {
+                Ok(Reply::Loaded { state, crc, pos }) => {
                     if state > LOAD_READY {
                         return Err(LinkError::LoadFailed { state, pos });
                     }
                     if pos as usize != end {
-                        return Err(unexpected(LOAD, Reply::Loaded { state, pos }));
+                        return Err(unexpected(LOAD, Reply::Loaded { state, crc, pos }));
                     }
                     report.frames += 1;
                     offset = end;

@@ -242,9 +242,10 @@ fn load_frames_and_status_v4() {
     );
     let reply = |kind, payload: Vec<u8>| Reply::from_frame(&Frame { kind, payload }).unwrap();
     assert_eq!(
-        reply(0x87, vec![1, 0x10, 0x20, 0, 0]),
+        reply(0x87, vec![1, 0x78, 0x56, 0x34, 0x12, 0x10, 0x20, 0, 0]),
         Reply::Loaded {
             state: 1,
+            crc: 0x1234_5678,
             pos: 0x2010
         }
     );
@@ -256,12 +257,12 @@ fn load_frames_and_status_v4() {
             pos: 52
         }
     );
-    // STATUS v4: 25 bytes, the loader's state, the bitstream's image CRC, the loaded CRC, the
-    // position; state 0xFF = no loader
+    // STATUS v4: 25 bytes, the loader's state, the loaded CRC, the position, the bitstream's
+    // image CRC; state 0xFF = no loader
     let mut v4 = vec![4, 0, 64, 0, 10, 0, 0, 0, 0, 0, 1, 1, 2];
     v4.extend(0xCAFE_F00Du32.to_le_bytes());
-    v4.extend(0xCAFE_F00Du32.to_le_bytes());
     v4.extend(52u32.to_le_bytes());
+    v4.extend(0xCAFE_F00Du32.to_le_bytes());
     let Reply::Status(s) = reply(0x84, v4.clone()) else {
         panic!()
     };

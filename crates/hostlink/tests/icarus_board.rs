@@ -11,7 +11,7 @@ use spikeloom_hostlink::{
     rate_encode, Command, Decoder, DeviceErrorCode, Link, LinkError, LoadStatus, OutEvent, Reply,
     SampleRun, Status,
 };
-use spikeloom_plan::{flash_hex, LoadState, WeightImage};
+use spikeloom_plan::{crc32, flash_hex, LoadState, WeightImage};
 use spikeloom_toolchain::process::{find_program, run, ToolCommand};
 
 const IN: usize = 20;
@@ -743,6 +743,7 @@ fn board_loads_its_weights_over_the_link_then_runs() {
     s.expect(1);
     want.push(Reply::Loaded {
         state: LoadState::Host.code(),
+        crc: crc32(&bytes[12..16]),
         pos: 16,
     });
     let mut bad = load(16, &bytes[16..32]).encode().unwrap();
@@ -757,6 +758,7 @@ fn board_loads_its_weights_over_the_link_then_runs() {
     s.expect(1);
     want.push(Reply::Loaded {
         state: LoadState::Host.code(),
+        crc: crc32(&bytes[12..32]),
         pos: 32,
     });
     // a chunk at the wrong offset changes nothing
@@ -770,6 +772,7 @@ fn board_loads_its_weights_over_the_link_then_runs() {
     s.expect(1);
     want.push(Reply::Loaded {
         state: LoadState::Ready.code(),
+        crc: img.crc(),
         pos: n,
     });
     s.cmd(&Command::LoadEnd);
@@ -865,11 +868,12 @@ fn board_load_fails_when_the_host_ends_early_or_stalls() {
     s.expect(2);
     want.push(Reply::Loaded {
         state: LoadState::Host.code(),
+        crc: crc32(&bytes[12..20]),
         pos: 20,
     });
     want.push(Reply::LoadEnded {
         state: LoadState::Incomplete.code(),
-        crc: wl_payload_crc(&bytes[12..20]),
+        crc: crc32(&bytes[12..20]),
         pos: 20,
     });
     // a load that stops sending: the loader's timeout (2000 cycles here) fails it
@@ -877,6 +881,7 @@ fn board_load_fails_when_the_host_ends_early_or_stalls() {
     s.expect(1);
     want.push(Reply::Loaded {
         state: LoadState::Host.code(),
+        crc: crc32(&bytes[12..20]),
         pos: 20,
     });
     s.idle(0x400);
@@ -896,11 +901,6 @@ fn board_load_fails_when_the_host_ends_early_or_stalls() {
         panic!("{got:?}");
     };
     assert_eq!(status.load.unwrap().state, LoadState::Timeout.code());
-}
-
-/// CRC-32 of a partial payload, as the loader reports it mid-image.
-fn wl_payload_crc(bytes: &[u8]) -> u32 {
-    spikeloom_plan::crc32(bytes)
 }
 
 #[test]
