@@ -279,11 +279,10 @@ fn missing_bundle_is_a_clear_error() {
     );
 }
 
-/// Post-synthesis: the Yosys netlist of the echo design, with the family's cell models, writes
-/// the same log as the predicted RTL behaviour.
-fn check_netlist(target: NetlistTarget) {
+/// Icarus and Yosys are there (else skipped, unless tools are required).
+fn netlist_tools() -> bool {
     if !available(Simulator::Icarus) {
-        return;
+        return false;
     }
     if spikeloom_toolchain::process::find_program(Path::new("yosys")).is_none() {
         assert_ne!(
@@ -292,6 +291,15 @@ fn check_netlist(target: NetlistTarget) {
             "yosys not found"
         );
         println!("skipped: yosys not found");
+        return false;
+    }
+    true
+}
+
+/// Post-synthesis: the Yosys netlist of the echo design, with the family's cell models, writes
+/// the same log as the predicted RTL behaviour.
+fn check_netlist(target: NetlistTarget) {
+    if !netlist_tools() {
         return;
     }
     let input = spikes(3, 2, SIZE, 11);
@@ -524,16 +532,7 @@ fn verilator_loads_the_echo_from_the_flash_model() {
 
 #[test]
 fn ice40_netlist_loads_the_echo_from_the_flash_model() {
-    if !available(Simulator::Icarus) {
-        return;
-    }
-    if spikeloom_toolchain::process::find_program(Path::new("yosys")).is_none() {
-        assert_ne!(
-            std::env::var("SPIKELOOM_REQUIRE_TOOLS").as_deref(),
-            Ok("1"),
-            "yosys not found"
-        );
-        println!("skipped: yosys not found");
+    if !netlist_tools() {
         return;
     }
     let img = wl_image(6);

@@ -6,57 +6,12 @@
 //! `cargo run --release -p spikeloom-cyclesim --example load_cycles`
 
 use spikeloom_cyclesim::{CycleSim, LogLine, StimCmd};
-use spikeloom_plan::testing::Rng;
+use spikeloom_plan::testing::mlp_qnet;
 use spikeloom_plan::{plan, PlanConfig, WeightMemChoice};
-use spikeloom_qnet::{QLayer, QNet, QNeuron, QProjection, QReset, QSource, Rounding};
 use std::time::Instant;
 
-fn layer(rng: &mut Rng, name: &str, source: QSource, inputs: usize, size: usize) -> QLayer {
-    QLayer {
-        fire: Default::default(),
-        name: name.into(),
-        size,
-        inputs: vec![QProjection {
-            source_delay: Vec::new(),
-            source,
-            source_size: inputs,
-            weight: (0..inputs * size)
-                .map(|_| rng.range(-128, 127) as i32)
-                .collect(),
-            delayed: false,
-            origin: format!("fc_{name}"),
-            conv: None,
-        }],
-        weight_bits: 8,
-        weight_shift: 1,
-        bias: vec![0; size],
-        neuron: QNeuron::Lif {
-            beta: vec![3686; size],
-            threshold: vec![544; size],
-            v_reset: vec![0; size],
-            reset: QReset::Subtract,
-            reset_delay: true,
-        },
-        state_bits: 16,
-        decay_shift: 12,
-        rounding: Rounding::HalfUp,
-        state_lsb: 1.0,
-    }
-}
-
 fn main() {
-    let mut rng = Rng::new(7);
-    let net = QNet {
-        input_bits: 1,
-        format: spikeloom_qnet::FORMAT_VERSION,
-        input_size: 784,
-        layers: vec![
-            layer(&mut rng, "lif1", QSource::Input, 784, 128),
-            layer(&mut rng, "lif2", QSource::Layer(0), 128, 10),
-        ],
-        output_layer: 1,
-        provenance: vec![],
-    };
+    let net = mlp_qnet(784, 128, 10, 7);
     let board = spikeloom_board::Board::builtin("icebreaker").expect("board");
     for lanes in [1, 2, 4, 8] {
         let cfg = PlanConfig {

@@ -105,7 +105,7 @@ fn simulate(script: &Script, name: &str, graded: bool) -> Option<Vec<u8>> {
     simulate_core(script, name, graded, None)
 }
 
-/// The stand-in with a weight loader (standin_wload_top.v): the image it was built for, its
+/// The stand-in with a weight loader (standin_top.v with LOADER): the image it was built for, its
 /// host timeout in cycles, and what the flash model holds at 0x20000 (`None`: erased).
 struct Loader<'a> {
     image: &'a WeightImage,
@@ -148,10 +148,11 @@ fn simulate_core(
         "-s".into(),
         "tb_board".into(),
     ];
-    let core = match (graded, loader) {
-        (_, Some(_)) => "tests/data/standin_wload_top.v",
-        (true, None) => "tests/data/standin_graded_top.v",
-        (false, None) => "tests/data/standin_top.v",
+    // the binary stand-in is also the loader's (-DLOADER)
+    let core = if graded {
+        "tests/data/standin_graded_top.v"
+    } else {
+        "tests/data/standin_top.v"
     };
     for f in [here.join("tests/data/tb_board.v"), here.join(core)] {
         args.push(f.display().to_string());

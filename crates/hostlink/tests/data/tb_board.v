@@ -2,7 +2,7 @@
 // (+script=): `B xx` send a byte, `W n` idle n bit times, `Q k` wait until k device frames have
 // arrived; writes every byte the device sends as hex lines (+out=). With -DGRADED the board top
 // has 4-bit input values and 3-bit output counts (for standin_graded_top.v). With -DLOADER the
-// core loads its weights (standin_wload_top.v, whose image CRC standin_wload.vh gives) from the
+// core loads its weights (standin_top.v, whose image CRC standin_wload.vh gives) from the
 // SPI flash model sim/sl_spi_flash.v (+flash=FILE, else erased) or over the link.
 module tb_board;
   localparam integer CLK_HZ = 8000000, BAUD = 1000000, BIT = CLK_HZ / BAUD;
