@@ -213,9 +213,9 @@ fn weights_report(
     let bitstream_bytes = std::fs::metadata(bitstream)
         .map_err(|e| CliError::failure(anyhow!("cannot read {}: {e}", bitstream.display())))?
         .len();
-    if let Some(flash) = &d.board.flash {
+    if let (Some(flash), Some(offset)) = (&d.board.flash, w.flash_offset) {
         flash
-            .check_bitstream(bitstream_bytes, w.flash_offset)
+            .check_bitstream(bitstream_bytes, offset)
             .map_err(|e| CliError::failure(anyhow!("board `{}`: {e}", d.board.name)))?;
     }
     match load {
@@ -231,13 +231,14 @@ fn weights_report(
         .board
         .flash
         .as_ref()
-        .and_then(|f| f.program_command(w.flash_offset, &w.file))
+        .zip(w.flash_offset)
+        .and_then(|(f, offset)| f.program_command(offset, &w.file))
         .map(|c| c.join(" "));
     Ok(Some(WeightsReport {
         file: w.file.clone(),
         bytes: w.bytes,
         crc32: format!("{:#010x}", w.crc32),
-        flash_offset: format!("{:#x}", w.flash_offset),
+        flash_offset: w.flash_offset.map(|o| format!("{o:#x}")),
         bitstream_bytes,
         program,
         load_cycles: w.load_cycles,

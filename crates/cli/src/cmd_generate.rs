@@ -167,8 +167,9 @@ pub struct WeightsInfo {
     pub bytes: usize,
     /// CRC-32 of its payload: the image the bitstream expects (STATUS reports it).
     pub crc32: u32,
-    /// Byte offset in the board's SPI flash where the bitstream's loader reads it.
-    pub flash_offset: u32,
+    /// Byte offset in the board's SPI flash where the bitstream's loader reads it (`None`: the
+    /// board file names no flash; the image comes over the host link only).
+    pub flash_offset: Option<u32>,
     /// Cycles of the start-up load from the flash (from the release of the power-on reset).
     pub load_cycles: u64,
 }
@@ -239,14 +240,20 @@ pub fn summary(d: &Design) {
         dev.dsp_count
     );
     if let Some(w) = &d.manifest.weights {
+        let from = match w.flash_offset {
+            Some(offset) => format!(
+                "from SPI flash offset {offset:#x} in {} cycles ({:.1} ms), or over the host link",
+                w.load_cycles,
+                w.load_cycles as f64 / (d.board.design.freq_mhz * 1e3)
+            ),
+            None => format!(
+                "over the host link only (board `{}` names no SPI flash)",
+                d.board.name
+            ),
+        };
         println!(
-            "weights in SPRAM, loaded at start-up: {} ({} bytes, CRC-32 {:#010x}) from SPI flash offset {:#x} in {} cycles ({:.1} ms), or over the host link",
-            w.file,
-            w.bytes,
-            w.crc32,
-            w.flash_offset,
-            w.load_cycles,
-            w.load_cycles as f64 / (d.board.design.freq_mhz * 1e3)
+            "weights in SPRAM, loaded at start-up: {} ({} bytes, CRC-32 {:#010x}) {from}",
+            w.file, w.bytes, w.crc32
         );
     }
 }
@@ -324,7 +331,7 @@ pub fn prepare(model: &ModelArgs, quant: &QuantArgs, hw: &HwArgs) -> Result<Desi
                 file: WEIGHTS_FILE.into(),
                 bytes: img.len_bytes(),
                 crc32: img.crc(),
-                flash_offset: l.flash_offset,
+                flash_offset: board.flash.as_ref().map(|_| l.flash_offset),
                 load_cycles: l.flash_load_cycles(),
             }),
     };

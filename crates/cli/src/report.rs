@@ -105,8 +105,9 @@ pub struct WeightsReport {
     pub bytes: usize,
     /// CRC-32 of its payload (hex): the image the bitstream expects.
     pub crc32: String,
-    /// Byte offset in the SPI flash (hex), after the bitstream's erase blocks.
-    pub flash_offset: String,
+    /// Byte offset in the SPI flash (hex), after the bitstream's erase blocks (`None`: the board
+    /// names no flash; the image comes over the host link only).
+    pub flash_offset: Option<String>,
     /// Bytes of the built bitstream (it must end before `flash_offset`).
     pub bitstream_bytes: u64,
     /// How to program the image (`None`: the board file names no programmer, or no flash).
@@ -290,16 +291,27 @@ pub fn render(r: &BuildReport) -> String {
         "  (compute only: the UART transfer of inputs and outputs is not included)"
     );
     if let Some(w) = &r.weights {
-        let _ = writeln!(
-            s,
-            "\nweights: {} ({} bytes, CRC-32 {}) loaded at start-up from SPI flash offset {} (bitstream {} bytes)",
-            w.file, w.bytes, w.crc32, w.flash_offset, w.bitstream_bytes
+        let from = w.flash_offset.as_ref().map_or_else(
+            || "over the host link (the board file names no SPI flash)".to_string(),
+            |o| {
+                format!(
+                    "from SPI flash offset {o} (bitstream {} bytes)",
+                    w.bitstream_bytes
+                )
+            },
         );
         let _ = writeln!(
             s,
-            "  load from the flash: {} cycles = {:.1} ms at {} MHz, once after power-on (not part of an inference)",
-            w.load_cycles, w.load_ms_at_clock, p.clock_mhz
+            "\nweights: {} ({} bytes, CRC-32 {}) loaded at start-up {from}",
+            w.file, w.bytes, w.crc32
         );
+        if w.flash_offset.is_some() {
+            let _ = writeln!(
+                s,
+                "  load from the flash: {} cycles = {:.1} ms at {} MHz, once after power-on (not part of an inference)",
+                w.load_cycles, w.load_ms_at_clock, p.clock_mhz
+            );
+        }
         match &w.program {
             Some(cmd) => {
                 let _ = writeln!(

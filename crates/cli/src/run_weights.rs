@@ -147,14 +147,15 @@ pub fn ensure_weights<T: Read + Write>(
     let report = link
         .load_image(&bytes, LOAD_CHUNK, &mut progress)
         .map_err(|e| load_failure(e, m))?;
+    let hint = w.flash_offset.map_or(String::new(), |o| {
+        format!("; program {} into the flash at {o:#x} to skip this", w.file)
+    });
     println!(
-        "weights: loaded {} bytes over the host link in {:.2} s ({} frames, {} sent again); program {} into the flash at {:#x} to skip this",
+        "weights: loaded {} bytes over the host link in {:.2} s ({} frames, {} sent again){hint}",
         report.bytes,
         started.elapsed().as_secs_f64(),
         report.frames,
         report.resent,
-        w.file,
-        w.flash_offset
     );
     Ok(())
 }
@@ -195,7 +196,7 @@ mod tests {
                 file: "weights.bin".into(),
                 bytes: 52,
                 crc32: crc,
-                flash_offset: 0x20000,
+                flash_offset: Some(0x20000),
                 load_cycles: 1000,
             }),
         }

@@ -208,6 +208,24 @@ fn bad_flash_offsets_are_explained() {
         let image = std::fs::read(format!("{out}/weights.bin")).unwrap();
         assert_eq!(&image[..4], b"SLWI");
     }
+    // a board whose file names no SPI flash: the image comes over the host link only
+    let upduino = |extra: &[&str]| {
+        let mut args = vec!["generate", model, "--board", "upduino-v3", "-o", &out];
+        args.extend_from_slice(extra);
+        spikeloom(&args)
+    };
+    let (code, stdout, err) = upduino(&["--weight-memory", "spram"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        stdout.contains("over the host link only (board `upduino-v3` names no SPI flash)"),
+        "{stdout}"
+    );
+    let (code, _, err) = upduino(&["--weight-memory", "spram", "--flash-offset", "128k"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--flash-offset: board `upduino-v3` names no SPI flash (no [flash] section in its board file); its weights can only be loaded over the host link (`spikeloom run` does it)"),
+        "{err}"
+    );
     // a design in block RAM leaves no stale image behind
     let (code, _, err) = gen(&[]);
     assert_eq!(code, 0, "{err}");
