@@ -48,6 +48,7 @@ pub fn build(model: &str, plan: &Plan, board: &Board, work: &Path) -> Result<Pnr
         in_value_w: iface.in_value_w,
         out_value_w: iface.out_value_w,
         baud: None,
+        image_crc: iface.loader.map(|l| l.image_crc),
     };
     let mut sources: Vec<SourceFile> = spikeloom_verilog::generate(plan, &GenOptions::default())
         .files
@@ -58,6 +59,10 @@ pub fn build(model: &str, plan: &Plan, board: &Board, work: &Path) -> Result<Pnr
         })
         .collect();
     let wrapper = board_wrapper(board, &params).map_err(|e| e.to_string())?;
+    let mut ports = board.top_ports();
+    if iface.loader.is_some() && board.flash.is_some() {
+        ports.extend(spikeloom_board::FLASH_PORTS);
+    }
     sources.push(SourceFile {
         name: format!("{WRAPPER_TOP}.v"),
         contents: wrapper,
@@ -72,6 +77,8 @@ pub fn build(model: &str, plan: &Plan, board: &Board, work: &Path) -> Result<Pnr
         WRAPPER_TOP,
         &BuildOptions {
             allow_timing_failure: true,
+            // a design with a weight loader reads the board's SPI flash
+            ports: Some(ports),
             ..BuildOptions::default()
         },
     )

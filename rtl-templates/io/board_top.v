@@ -5,6 +5,11 @@
 // TopInterface, CLK_HZ/BAUD from the board, LED_INVERT bit i = LED i is active low.
 // IN_VALUE_W > 1: the core has an `in_value` port (graded input); OUT_VALUE_W > 1: it has an
 // `out_value` port (the output layer's spike counts). 1 = no such port (binary events).
+// HAS_LOADER = 1: the core loads its weights at start-up (sl_wload inside spikeloom_top): its
+// loader is reset by the power-on reset only, reads the SPI configuration flash on the flash_*
+// pins or takes the host bridge's LOAD stream, and the core is held in reset until the weights
+// are loaded (led[1] lit while loading, led[2] lit while a load has failed). Without a loader
+// the flash pins idle (CS# high).
 module spikeloom_board_top #(
   parameter integer CLK_HZ = 12000000,
   parameter integer BAUD = 115200,
@@ -16,12 +21,18 @@ module spikeloom_board_top #(
   parameter integer OUT_VALUE_W = 1,
   parameter integer N_LEDS = 3,
   parameter [N_LEDS-1:0] LED_INVERT = 0,
-  parameter integer TIMEOUT = CLK_HZ / 50
+  parameter integer TIMEOUT = CLK_HZ / 50,
+  parameter integer HAS_LOADER = 0,
+  parameter [31:0] IMAGE_CRC = 32'h0
 ) (
   input  wire              clk,
   input  wire              uart_rx,
   output wire              uart_tx,
-  output wire [N_LEDS-1:0] led
+  output wire [N_LEDS-1:0] led,
+  output wire              flash_csn,
+  output wire              flash_sck,
+  output wire              flash_mosi,
+  input  wire              flash_miso
 );
   localparam integer CLKS_PER_BIT = (CLK_HZ + BAUD / 2) / BAUD;
 
@@ -44,13 +55,23 @@ module spikeloom_board_top #(
   );
 
   wire core_rst, in_valid, in_ready, in_eos, out_valid, out_ready, out_eos, busy, error_pulse;
+  wire hl_start, hl_valid, hl_keep, hl_drop, hl_end;
+  wire [7:0] hl_data;
+  wire [3:0] wl_state;
+  wire [31:0] wl_crc;
+  wire [23:0] wl_pos;
+  // the core runs only on loaded weights (sl_wload's state 2 = ready)
+  wire loaded = (HAS_LOADER == 0) || (wl_state == 4'd2);
+  wire load_failed = (HAS_LOADER != 0) && (wl_state > 4'd2);
+  wire run_rst = core_rst || !loaded;
   wire [IN_W-1:0] in_index;
   wire [OUT_W-1:0] out_index;
   wire [IN_VALUE_W-1:0] in_value;
   wire [OUT_VALUE_W-1:0] out_value;
   spikeloom_host_bridge #(
     .IN_SIZE(IN_SIZE), .OUT_SIZE(OUT_SIZE), .IN_W(IN_W), .OUT_W(OUT_W),
-    .IN_VALUE_W(IN_VALUE_W), .OUT_VALUE_W(OUT_VALUE_W), .TIMEOUT(TIMEOUT)
+    .IN_VALUE_W(IN_VALUE_W), .OUT_VALUE_W(OUT_VALUE_W), .TIMEOUT(TIMEOUT),
+    .HAS_LOADER(HAS_LOADER), .IMAGE_CRC(IMAGE_CRC)
   ) u_bridge (
     .clk(clk), .rst(rst),
     .rx_data(rx_data), .rx_valid(rx_valid),
@@ -60,44 +81,56 @@ module spikeloom_board_top #(
     .in_value(in_value),
     .out_valid(out_valid), .out_ready(out_ready), .out_eos(out_eos), .out_index(out_index),
     .out_value(out_value),
-    .busy(busy), .error_pulse(error_pulse)
+    .busy(busy), .error_pulse(error_pulse),
+    .hl_start(hl_start), .hl_valid(hl_valid), .hl_data(hl_data), .hl_keep(hl_keep),
+    .hl_drop(hl_drop), .hl_end(hl_end), .wl_state(wl_state), .wl_crc(wl_crc), .wl_pos(wl_pos)
   );
 
   // The trace outputs stay unconnected: synthesis removes the trace logic. The value ports exist
-  // only when events carry values, hence one instance per combination.
+  // only when events carry values, the loader's only with a loader: one instance per combination.
+`define SL_CORE_IO .clk(clk), .rst(run_rst), \
+        .in_valid(in_valid), .in_ready(in_ready), .in_eos(in_eos), .in_index(in_index), \
+        .out_valid(out_valid), .out_ready(out_ready), .out_eos(out_eos), .out_index(out_index)
+`define SL_LOADER_IO .wl_rst(rst), .flash_csn(flash_csn), .flash_sck(flash_sck), \
+        .flash_mosi(flash_mosi), .flash_miso(flash_miso), .hl_start(hl_start), \
+        .hl_valid(hl_valid), .hl_data(hl_data), .hl_keep(hl_keep), .hl_drop(hl_drop), \
+        .hl_end(hl_end), .wl_state(wl_state), .wl_crc(wl_crc), .wl_pos(wl_pos)
   generate
-    if (IN_VALUE_W > 1 && OUT_VALUE_W > 1) begin : g_core_iv_ov
-      spikeloom_top u_core (
-        .clk(clk), .rst(core_rst),
-        .in_valid(in_valid), .in_ready(in_ready), .in_eos(in_eos), .in_index(in_index),
-        .in_value(in_value),
-        .out_valid(out_valid), .out_ready(out_ready), .out_eos(out_eos), .out_index(out_index),
-        .out_value(out_value)
-      );
-    end else if (IN_VALUE_W > 1) begin : g_core_iv
-      spikeloom_top u_core (
-        .clk(clk), .rst(core_rst),
-        .in_valid(in_valid), .in_ready(in_ready), .in_eos(in_eos), .in_index(in_index),
-        .in_value(in_value),
-        .out_valid(out_valid), .out_ready(out_ready), .out_eos(out_eos), .out_index(out_index)
-      );
-      assign out_value = 1'b1;
-    end else if (OUT_VALUE_W > 1) begin : g_core_ov
-      spikeloom_top u_core (
-        .clk(clk), .rst(core_rst),
-        .in_valid(in_valid), .in_ready(in_ready), .in_eos(in_eos), .in_index(in_index),
-        .out_valid(out_valid), .out_ready(out_ready), .out_eos(out_eos), .out_index(out_index),
-        .out_value(out_value)
-      );
-    end else begin : g_core
-      spikeloom_top u_core (
-        .clk(clk), .rst(core_rst),
-        .in_valid(in_valid), .in_ready(in_ready), .in_eos(in_eos), .in_index(in_index),
-        .out_valid(out_valid), .out_ready(out_ready), .out_eos(out_eos), .out_index(out_index)
-      );
-      assign out_value = 1'b1;
+    if (HAS_LOADER != 0) begin : g_load
+      if (IN_VALUE_W > 1 && OUT_VALUE_W > 1) begin : g_core_iv_ov
+        spikeloom_top u_core (`SL_CORE_IO, .in_value(in_value), .out_value(out_value), `SL_LOADER_IO);
+      end else if (IN_VALUE_W > 1) begin : g_core_iv
+        spikeloom_top u_core (`SL_CORE_IO, .in_value(in_value), `SL_LOADER_IO);
+        assign out_value = 1'b1;
+      end else if (OUT_VALUE_W > 1) begin : g_core_ov
+        spikeloom_top u_core (`SL_CORE_IO, .out_value(out_value), `SL_LOADER_IO);
+      end else begin : g_core
+        spikeloom_top u_core (`SL_CORE_IO, `SL_LOADER_IO);
+        assign out_value = 1'b1;
+      end
+    end else begin : g_rom
+      // no loader: the flash is not used, and the bridge sees no loader state
+      assign flash_csn = 1'b1;
+      assign flash_sck = 1'b0;
+      assign flash_mosi = 1'b0;
+      assign wl_state = 4'd0;
+      assign wl_crc = 32'd0;
+      assign wl_pos = 24'd0;
+      if (IN_VALUE_W > 1 && OUT_VALUE_W > 1) begin : g_core_iv_ov
+        spikeloom_top u_core (`SL_CORE_IO, .in_value(in_value), .out_value(out_value));
+      end else if (IN_VALUE_W > 1) begin : g_core_iv
+        spikeloom_top u_core (`SL_CORE_IO, .in_value(in_value));
+        assign out_value = 1'b1;
+      end else if (OUT_VALUE_W > 1) begin : g_core_ov
+        spikeloom_top u_core (`SL_CORE_IO, .out_value(out_value));
+      end else begin : g_core
+        spikeloom_top u_core (`SL_CORE_IO);
+        assign out_value = 1'b1;
+      end
     end
   endgenerate
+`undef SL_CORE_IO
+`undef SL_LOADER_IO
 
   localparam integer BW = $clog2(CLK_HZ + 1);
   reg [BW-1:0] beat = 0;
@@ -111,11 +144,11 @@ module spikeloom_board_top #(
 
   reg [BW-1:0] err_timer = 0;
   always @(posedge clk) begin
-    if (error_pulse || rx_frame_error) err_timer <= CLK_HZ / 4;
+    if (error_pulse || rx_frame_error || load_failed) err_timer <= CLK_HZ / 4;
     else if (err_timer != 0) err_timer <= err_timer - 1'b1;
   end
 
-  wire [2:0] status = {err_timer != 0, busy, heartbeat};
+  wire [2:0] status = {err_timer != 0, busy || !loaded, heartbeat};
   genvar i;
   generate
     for (i = 0; i < N_LEDS; i = i + 1) begin : g_led

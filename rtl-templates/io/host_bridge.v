@@ -14,6 +14,15 @@
 //   06 RUN_VALUES (len 3+IN)    -> flags, T u16, IN value bytes: reset, then T steps each fed the
 //                                  same values (as a graded STEP); optional STEP_OUT per step, then
 //                                  VALUES_OUT 86 = counts
+//   07 LOAD (len 5..65535)      -> offset u32, then image bytes for the weight loader (HAS_LOADER):
+//                                  offset 0 starts a load, any other must equal the bytes the loader
+//                                  has taken; a frame with a bad CRC is rolled back (hl_drop), a
+//                                  good one kept (hl_keep); reply 87 = load state u8, CRC-32 of the
+//                                  payload taken u32, position u32
+//   08 LOAD_END (len 0)         -> the image is complete (hl_end: an unfinished load fails); reply
+//                                  88 = the same 9 bytes
+// With a weight loader, STEP / RUN_* are refused (error 9) until the weights are loaded, and the
+// core stays in reset meanwhile (board top).
 // A value byte that does not fit IN_VALUE_W bits fails the command (error 5) before it runs.
 // Output counts (OUT_VALUE_W > 1): STEP_OUT entries are u16 index + u8 count, the counts add the
 // count (saturating u16). IN_VALUE_W = OUT_VALUE_W = 1 is protocol version 2 byte for byte (but
@@ -28,7 +37,9 @@ module spikeloom_host_bridge #(
   parameter integer OUT_W = 3,
   parameter integer IN_VALUE_W = 1,   // bits of an input value (1 = binary spikes, bitmap STEP)
   parameter integer OUT_VALUE_W = 1,  // bits of an output spike count (1 = binary, index-only)
-  parameter integer TIMEOUT = 100000
+  parameter integer TIMEOUT = 100000,
+  parameter integer HAS_LOADER = 0,   // 1: the core loads its weights (sl_wload's hl_* / wl_*)
+  parameter [31:0] IMAGE_CRC = 32'h0  // CRC-32 of the design's weight image (STATUS)
 ) (
   input  wire             clk,
   input  wire             rst,
@@ -49,12 +60,24 @@ module spikeloom_host_bridge #(
   input  wire [OUT_W-1:0] out_index,
   input  wire [OUT_VALUE_W-1:0] out_value,  // tie to 1 for a binary output layer
   output wire             busy,
-  output reg              error_pulse
+  output reg              error_pulse,
+  // the weight loader's host stream and state (HAS_LOADER; see rtl-templates/mem/sl_wload.v)
+  output reg              hl_start,
+  output reg              hl_valid,
+  output reg  [7:0]       hl_data,
+  output reg              hl_keep,
+  output reg              hl_drop,
+  output reg              hl_end,
+  input  wire [3:0]       wl_state,
+  input  wire [31:0]      wl_crc,
+  input  wire [23:0]      wl_pos
 );
   localparam integer NBYTES = (IN_SIZE + 7) / 8;
-  localparam [7:0] SYNC = 8'hA5, VERSION = 8'd3;
+  localparam [7:0] SYNC = 8'hA5, VERSION = 8'd4;
   localparam [7:0] C_RESET = 8'h01, C_STEP = 8'h02, C_COUNTS = 8'h03, C_STATUS = 8'h04;
-  localparam [7:0] C_PIX = 8'h05, C_VAL = 8'h06;
+  localparam [7:0] C_PIX = 8'h05, C_VAL = 8'h06, C_LOAD = 8'h07, C_LEND = 8'h08;
+  localparam LOADER = HAS_LOADER != 0;
+  localparam [3:0] W_READY = 4'd2;  // sl_wload's ready state
   localparam GRADED = IN_VALUE_W > 1;   // STEP carries one value byte per feature
   localparam OCNT = OUT_VALUE_W > 1;    // STEP_OUT entries carry a count byte
   localparam [15:0] PIX_LEN = IN_SIZE + 5;
@@ -62,7 +85,7 @@ module spikeloom_host_bridge #(
   localparam [15:0] STEP_LEN = GRADED ? IN_SIZE : NBYTES;
   localparam [7:0] T_ERROR = 8'hEE;
   localparam [7:0] E_CRC = 8'd1, E_CMD = 8'd2, E_LEN = 8'd3, E_TIMEOUT = 8'd4, E_VALUE = 8'd5,
-                   E_BUSY = 8'd6;
+                   E_BUSY = 8'd6, E_NOLOAD = 8'd7, E_SEQ = 8'd8, E_NOTREADY = 8'd9;
 
   function [7:0] crc8(input [7:0] crc, input [7:0] b);
     integer i;
@@ -135,6 +158,8 @@ module spikeloom_host_bridge #(
   reg [7:0] cmd_code = 0;
   reg p_reject = 0;          // payload arrived while the bitmap was in use
   reg p_badval = 0;          // a value byte does not fit IN_VALUE_W bits
+  reg p_seq = 0;             // a LOAD frame's offset is not the loader's position
+  reg [23:0] loff = 0;       // low bytes of a LOAD frame's offset
   wire [15:0] len_now = {rx_data, plen_lo};
   reg err_pend = 0;
   reg [7:0] err_code = 0, err_detail = 0;
@@ -162,13 +187,24 @@ module spikeloom_host_bridge #(
 
   wire [15:0] want_len = (pcmd == C_STEP) ? STEP_LEN : (pcmd == C_PIX) ? PIX_LEN :
                          (pcmd == C_VAL) ? VAL_LEN : 16'd0;
+  wire load_cmd = (pcmd == C_LOAD) || (pcmd == C_LEND);
   wire known_cmd = (pcmd == C_RESET) || (pcmd == C_STEP) || (pcmd == C_COUNTS) ||
-                   (pcmd == C_STATUS) || (pcmd == C_PIX) || (pcmd == C_VAL);
+                   (pcmd == C_STATUS) || (pcmd == C_PIX) || (pcmd == C_VAL) || load_cmd;
+  // LOAD carries an offset and 1 or more bytes
+  wire len_ok = (pcmd == C_LOAD) ? (len_now >= 16'd5) : (len_now == want_len);
   wire pay_ok = !(scanning || cmd_pend);
+  // a load may start or go on only while no step runs or waits (it resets the core)
+  wire load_ok = pay_ok && (gst == G_IDLE || gst == G_TX) && !pix_run;
+  // commands that run the core need its weights
+  wire needs_weights = (pcmd == C_STEP) || (pcmd == C_PIX) || (pcmd == C_VAL);
 
   always @(posedge clk) begin
     bm_we <= 1'b0;
     px_we <= 1'b0;
+    hl_start <= 1'b0;
+    hl_valid <= 1'b0;
+    hl_keep <= 1'b0;
+    hl_drop <= 1'b0;
     if (cmd_take) cmd_pend <= 1'b0;
     if (rst) begin
       pst <= P_HUNT;
@@ -183,6 +219,8 @@ module spikeloom_host_bridge #(
       else if (pst != P_HUNT) idle_cycles <= idle_cycles + 1'b1;
       if (!rx_valid && pst != P_HUNT && idle_cycles >= TIMEOUT) begin
         raise(E_TIMEOUT, {5'd0, pst});
+        // a LOAD frame cut short: forget the bytes it gave the loader
+        hl_drop <= LOADER && pcmd == C_LOAD && (pst == P_PAY || pst == P_CRC);
         pst <= P_HUNT;
       end else if (rx_valid) begin
         case (pst)
@@ -206,10 +244,14 @@ module spikeloom_host_bridge #(
             pidx <= 0;
             p_reject <= 1'b0;
             p_badval <= 1'b0;
+            p_seq <= 1'b0;
             if (!known_cmd) begin
               raise(E_CMD, pcmd);
               pst <= P_HUNT;
-            end else if (len_now != want_len) begin
+            end else if (load_cmd && !LOADER) begin
+              raise(E_NOLOAD, pcmd);
+              pst <= P_HUNT;
+            end else if (!len_ok) begin
               raise(E_LEN, pcmd);
               pst <= P_HUNT;
             end else begin
@@ -218,9 +260,24 @@ module spikeloom_host_bridge #(
           end
           P_PAY: begin
             pcrc <= crc8(pcrc, rx_data);
-            if (!pay_ok) p_reject <= 1'b1;
+            if (!pay_ok && pcmd != C_LOAD) p_reject <= 1'b1;
             if (is_value && value_wide) p_badval <= 1'b1;
-            if (pcmd == C_PIX) begin
+            if (LOADER && pcmd == C_LOAD) begin
+              // Offset (u32), then image bytes straight to the loader. The offset is checked
+              // at its last byte: 0 starts a load, anything else must be the loader's position.
+              case (pidx)
+                16'd0: loff[7:0] <= rx_data;
+                16'd1: loff[15:8] <= rx_data;
+                16'd2: loff[23:16] <= rx_data;
+                16'd3: if (!load_ok) p_reject <= 1'b1;
+                  else if ({rx_data, loff} == 32'd0) hl_start <= 1'b1;
+                  else if ({rx_data, loff} != {8'd0, wl_pos}) p_seq <= 1'b1;
+                default: if (!p_reject && !p_seq) begin
+                  hl_valid <= 1'b1;
+                  hl_data <= rx_data;
+                end
+              endcase
+            end else if (pcmd == C_PIX) begin
               // Header (flags, seed, steps) then one pixel byte per feature.
               if (pay_ok) case (pidx)
                 16'd0: ph_flags <= rx_data;
@@ -247,10 +304,16 @@ module spikeloom_host_bridge #(
           end
           P_CRC: begin
             pst <= P_HUNT;
-            if (rx_data != pcrc) raise(E_CRC, pcmd);
-            else if (p_badval) raise(E_VALUE, pcmd);
-            else if (p_reject || (cmd_pend && !cmd_take)) raise(E_BUSY, pcmd);
+            if (rx_data != pcrc || p_reject || (cmd_pend && !cmd_take)) begin
+              // the loader forgets the bytes of a LOAD frame that is not taken
+              hl_drop <= LOADER && pcmd == C_LOAD;
+              if (rx_data != pcrc) raise(E_CRC, pcmd);
+              else raise(E_BUSY, pcmd);
+            end else if (p_badval) raise(E_VALUE, pcmd);
+            else if (p_seq) raise(E_SEQ, pcmd);
+            else if (LOADER && needs_weights && wl_state != W_READY) raise(E_NOTREADY, pcmd);
             else begin
+              hl_keep <= LOADER && pcmd == C_LOAD;
               cmd_pend <= 1'b1;
               cmd_code <= pcmd;
             end
@@ -336,6 +399,7 @@ module spikeloom_host_bridge #(
     err_clear <= 1'b0;
     cmd_take <= 1'b0;
     tstart <= 1'b0;
+    hl_end <= 1'b0;
     cnt_we <= 1'b0;
     error_pulse <= 1'b0;
     inc_d <= out_ev;
@@ -417,9 +481,22 @@ module spikeloom_host_bridge #(
                 tstart <= 1'b1;
                 gst <= G_TX;
               end
+              C_LOAD: if (LOADER) begin
+                ttype <= 8'h87;
+                tlen <= 16'd9;
+                tstart <= 1'b1;
+                gst <= G_TX;
+              end
+              C_LEND: if (LOADER) begin
+                hl_end <= 1'b1;
+                ttype <= 8'h88;
+                tlen <= 16'd9;
+                tstart <= 1'b1;
+                gst <= G_TX;
+              end
               default: begin
                 ttype <= 8'h84;
-                tlen <= 16'd12;
+                tlen <= 16'd25;
                 tstart <= 1'b1;
                 gst <= G_TX;
               end
@@ -515,25 +592,38 @@ module spikeloom_host_bridge #(
       assign obuf_cnt = 8'd1;
     end
   endgenerate
+  // The loader's 9 bytes (LOADED, LOAD_END, STATUS bytes 12..20): state (0xFF without a
+  // loader), CRC-32 of the payload taken, position; byte k of the reply's payload (STATUS: k - 12).
+  wire [7:0] load_state = LOADER ? {4'd0, wl_state} : 8'hFF;
+  wire [71:0] load_info = {8'd0, wl_pos, wl_crc, load_state};
+  wire [3:0] load_k = (ttype == 8'h84) ? spay[3:0] - 4'd12 : spay[3:0];
+  wire [7:0] load_byte = load_info[{load_k, 3'b000} +: 8];
   always @(*) begin
     case (ttype)
       8'h81: pay_byte = tx_code;
+      // LOADED / LOAD_END (only with a loader): the loader's 9 bytes
+      8'h87, 8'h88: pay_byte = LOADER ? load_byte : 8'h00;
       8'h82: if (OCNT) pay_byte = (tsub == 2'd0) ? obuf16[7:0] : (tsub == 2'd1) ? obuf16[15:8] : obuf_cnt;
              else pay_byte = spay[0] ? obuf16[15:8] : obuf16[7:0];
       8'h83, 8'h85, 8'h86: pay_byte = spay[0] ? cnt_q[15:8] : cnt_q[7:0];
-      8'h84: case (spay[3:0])
-        4'd0: pay_byte = VERSION;
-        4'd1: pay_byte = {6'd0, overflow, (crc_errors != 0) || (other_errors != 0)};
-        4'd2: pay_byte = IN_SIZE[7:0];
-        4'd3: pay_byte = IN_SIZE[15:8];
-        4'd4: pay_byte = OUT_SIZE[7:0];
-        4'd5: pay_byte = OUT_SIZE[15:8];
-        4'd6: pay_byte = steps[7:0];
-        4'd7: pay_byte = steps[15:8];
-        4'd8: pay_byte = crc_errors;
-        4'd9: pay_byte = other_errors;
-        4'd10: pay_byte = IN_VALUE_W[7:0];
-        default: pay_byte = OUT_VALUE_W[7:0];
+      8'h84: case (spay[4:0])
+        5'd0: pay_byte = VERSION;
+        5'd1: pay_byte = {6'd0, overflow, (crc_errors != 0) || (other_errors != 0)};
+        5'd2: pay_byte = IN_SIZE[7:0];
+        5'd3: pay_byte = IN_SIZE[15:8];
+        5'd4: pay_byte = OUT_SIZE[7:0];
+        5'd5: pay_byte = OUT_SIZE[15:8];
+        5'd6: pay_byte = steps[7:0];
+        5'd7: pay_byte = steps[15:8];
+        5'd8: pay_byte = crc_errors;
+        5'd9: pay_byte = other_errors;
+        5'd10: pay_byte = IN_VALUE_W[7:0];
+        5'd11: pay_byte = OUT_VALUE_W[7:0];
+        5'd12, 5'd13, 5'd14, 5'd15, 5'd16, 5'd17, 5'd18, 5'd19, 5'd20: pay_byte = load_byte;
+        5'd21: pay_byte = IMAGE_CRC[7:0];
+        5'd22: pay_byte = IMAGE_CRC[15:8];
+        5'd23: pay_byte = IMAGE_CRC[23:16];
+        default: pay_byte = IMAGE_CRC[31:24];
       endcase
       default: pay_byte = spay[0] ? tx_detail : tx_code;
     endcase

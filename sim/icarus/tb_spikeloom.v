@@ -8,13 +8,14 @@
 // spikeloom-cosim, or written by hand -- see sim/README.md), which must define the localparams
 // IN_W, OUT_W, LAYER_W, NEURON_W, TRACE_LANES, IN_VW, OUT_VW, SPIKE_W, and the macros
 // TB_IN_VALUE / TB_OUT_VALUE when the design has the `in_value` / `out_value` ports (graded
-// input / spike-count output; IN_VW / OUT_VW are then their widths, else 1), and TB_WLOAD with
-// the localparam WLOAD_N when the design has a weight store loaded at start-up (the `wl_*`
-// port): before the first command, with rst held, the testbench writes the WLOAD_N granules of
-// `weights_image.hex` (in the working directory) one per edge, then raises wl_ready.
+// input / spike-count output; IN_VW / OUT_VW are then their widths, else 1), and TB_WLOAD when it
+// has a weight loader (then also FLASH_BASE, FLASH_SIZE, FLASH_TRES for the flash model
+// sim/sl_spi_flash.v, which must be compiled in: the `P` command powers the design on and waits
+// for the load, and a stimulus starting with R gets a power-on first; the host-load inputs are
+// tied off).
 //
 // Plusargs: +stim=FILE (required) +log=FILE (required) +drain=N (default 16)
-//           +timeout=N (default 1000000 idle cycles)
+//           +timeout=N (default 1000000 idle cycles) +flash=FILE (the flash model's image)
 //
 // Everything happens in ONE clocked always block (monitor first, then driver) so that the order
 // of reads and writes within a clock edge is fixed and matches the C++ harness exactly.
@@ -28,6 +29,9 @@ module tb_spikeloom;
   localparam P_WAIT  = 3'd3;  // stimulus segment sent, waiting for its OS beats
   localparam P_DRAIN = 3'd4;  // all OS seen, logging DRAIN more cycles
   localparam P_DONE  = 3'd5;
+  localparam P_LOAD  = 3'd6;  // after a power-on: waiting for the weight load to end
+  // what ended a stimulus segment
+  localparam N_END = 2'd0, N_RESET = 2'd1, N_POWER = 2'd2;
 
   reg clk = 1'b0;
   reg rst = 1'b1;
@@ -50,25 +54,10 @@ module tb_spikeloom;
   wire [TRACE_LANES-1:0] trace_lane_valid;
   wire [TRACE_LANES*32-1:0] trace_v;
   wire [TRACE_LANES*SPIKE_W-1:0] trace_spike;
-`ifdef TB_WLOAD
-  reg wl_we = 1'b0;
-  reg [15:0] wl_addr = 16'd0;
-  reg [15:0] wl_data = 16'd0;
-  reg wl_ready = 1'b0;
-  reg [15:0] wimg [0:WLOAD_N-1];
-  integer wl_i = 0;
-  initial $readmemh("weights_image.hex", wimg);
-`endif
 
   spikeloom_top dut (
       .clk(clk),
       .rst(rst),
-`ifdef TB_WLOAD
-      .wl_we(wl_we),
-      .wl_addr(wl_addr),
-      .wl_data(wl_data),
-      .wl_ready(wl_ready),
-`endif
       .in_valid(in_valid),
       .in_ready(in_ready),
       .in_eos(in_eos),
@@ -89,7 +78,38 @@ module tb_spikeloom;
       .trace_lane_valid(trace_lane_valid),
       .trace_v(trace_v),
       .trace_spike(trace_spike)
+`ifdef TB_WLOAD
+      ,
+      .wl_rst(wl_rst),
+      .flash_csn(flash_csn),
+      .flash_sck(flash_sck),
+      .flash_mosi(flash_mosi),
+      .flash_miso(flash_miso),
+      .hl_start(1'b0),
+      .hl_valid(1'b0),
+      .hl_data(8'h00),
+      .hl_keep(1'b0),
+      .hl_drop(1'b0),
+      .hl_end(1'b0),
+      .wl_state(wl_state),
+      .wl_crc(wl_crc),
+      .wl_pos(wl_pos)
+`endif
   );
+
+`ifdef TB_WLOAD
+  reg wl_rst = 1'b1;
+  wire flash_csn, flash_sck, flash_mosi, flash_miso;
+  wire [3:0] wl_state;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] wl_crc;
+  wire [23:0] wl_pos;
+  /* verilator lint_on UNUSEDSIGNAL */
+  sl_spi_flash #(.BASE(FLASH_BASE), .SIZE(FLASH_SIZE), .TRES_CYCLES(FLASH_TRES)) flash (
+      .clk(clk), .csn(flash_csn), .sck(flash_sck), .mosi(flash_mosi), .miso(flash_miso));
+  // a load from the flash ends within 16 cycles per byte plus the wake-up
+  localparam integer LOAD_LIMIT = 64 * FLASH_SIZE + 100000;
+`endif
 
   always #5 clk = ~clk;
 
@@ -107,7 +127,11 @@ module tb_spikeloom;
   integer idle = 0;  // edges since the last beat of any kind
   integer os_seen = 0;  // OS beats since the last R
   integer s_sent = 0;  // S beats transferred since the last R
-  reg reset_pending = 1'b0;  // the segment ended at an R (else at end of file)
+  reg [1:0] pending = N_END;  // what ended the segment: R, P or the end of the file
+  reg power = 1'b0;  // the reset being done is a power-on (P)
+  integer load_cycles = 0;
+  reg load_done = 1'b0;  // the load ended at this edge (L logged)
+  reg implicit_r = 1'b0;  // the power-on came before the stimulus's first command, an R
   reg active;
   integer k;
   integer code;
@@ -168,17 +192,21 @@ module tb_spikeloom;
     end
   endtask
 
-  // Read the next command and present it, or end the segment (R or end of file).
+  // Read the next command and present it, or end the segment (R, P or end of file).
   task fetch;
     begin
       read_cmd;
       if (nitems < 1) begin
         in_valid <= 1'b0;
-        reset_pending = 1'b0;
+        pending = N_END;
         phase = P_WAIT;
       end else if (word == "R") begin
         in_valid <= 1'b0;
-        reset_pending = 1'b1;
+        pending = N_RESET;
+        phase = P_WAIT;
+      end else if (word == "P") begin
+        in_valid <= 1'b0;
+        pending = N_POWER;
         phase = P_WAIT;
       end else if (word == "S") begin
         in_valid <= 1'b1;
@@ -209,7 +237,39 @@ module tb_spikeloom;
       os_seen = 0;
       s_sent = 0;
       idle = 0;
+      power = 1'b0;
       phase = P_RESET;
+    end
+  endtask
+
+  // P: assert rst and the loader's wl_rst for two edges, then wait for the load.
+  task start_power;
+    begin
+`ifdef TB_WLOAD
+      rst <= 1'b1;
+      wl_rst <= 1'b1;
+      rst_left = 2;
+      os_seen = 0;
+      s_sent = 0;
+      idle = 0;
+      power = 1'b1;
+      phase = P_RESET;
+`else
+      fail("P needs a design with a weight loader");
+`endif
+    end
+  endtask
+
+  // End of a segment: execute what ended it.
+  task next_segment;
+    begin
+      if (pending == N_RESET) start_reset;
+      else if (pending == N_POWER) start_power;
+      else begin
+        phase = P_DONE;
+        $fclose(logf);
+        $finish;
+      end
     end
   endtask
 
@@ -218,6 +278,17 @@ module tb_spikeloom;
     active = 1'b0;
     if (phase == P_DONE) begin
       // finished or failed: the log is closed
+    end else if (phase == P_LOAD) begin
+`ifdef TB_WLOAD
+      // the load ends when the loader is neither reading the flash (0) nor the host (1)
+      if (wl_state > 4'd1) begin
+        $fwrite(logf, "L %0d %0d\n", cyc, wl_state);
+        load_done = 1'b1;
+      end else begin
+        load_cycles = load_cycles + 1;
+        if (load_cycles > LOAD_LIMIT) fail("timeout: the weight load did not end");
+      end
+`endif
     end else if (rst) begin
       cyc = 64'd0;
     end else begin
@@ -251,29 +322,33 @@ module tb_spikeloom;
     // ---- driver ----
     case (phase)
       P_START: begin
-`ifdef TB_WLOAD
-        if (wl_i < WLOAD_N) begin
-          wl_we <= 1'b1;
-          wl_addr <= wl_i[15:0];
-          wl_data <= wimg[wl_i];
-          wl_i = wl_i + 1;
-        end else begin
-          wl_we <= 1'b0;
-          wl_ready <= 1'b1;
-`endif
         read_cmd;
+`ifdef TB_WLOAD
+        // a design with a weight loader is powered on first: by P, or before its first R
+        if (nitems >= 1 && word == "P") start_power;
+        else if (nitems >= 1 && word == "R") begin
+          implicit_r = 1'b1;
+          start_power;
+        end else fail("stimulus must start with R or P");
+`else
         if (nitems < 1 || word != "R") fail("stimulus must start with R");
         else start_reset;
-`ifdef TB_WLOAD
-        end
 `endif
       end
       P_RESET: begin
         rst_left = rst_left - 1;
         if (rst_left == 0) begin
           rst <= 1'b0;
-          phase = P_RUN;
-          fetch;
+          if (power) begin
+`ifdef TB_WLOAD
+            wl_rst <= 1'b0;
+`endif
+            load_cycles = 0;
+            phase = P_LOAD;
+          end else begin
+            phase = P_RUN;
+            fetch;
+          end
         end
       end
       P_RUN: begin
@@ -289,18 +364,26 @@ module tb_spikeloom;
       drain_left = drain_cycles;
     end
     if (phase == P_DRAIN) begin
-      if (drain_left == 0) begin
-        if (reset_pending) start_reset;
-        else begin
-          phase = P_DONE;
-          $fclose(logf);
-          $finish;
-        end
-      end else drain_left = drain_left - 1;
+      if (drain_left == 0) next_segment;
+      else drain_left = drain_left - 1;
+    end
+    if (phase == P_LOAD && load_done) begin
+      load_done = 1'b0;
+      if (implicit_r) begin
+        // the first command was R: it follows the power-on
+        implicit_r = 1'b0;
+        nitems = 1;
+        word = "R";
+      end else read_cmd;
+      if (nitems < 1) pending = N_END;
+      else if (word == "R") pending = N_RESET;
+      else if (word == "P") pending = N_POWER;
+      else fail("P must be followed by R, P or the end of the stimulus");
+      if (phase != P_DONE) next_segment;
     end
 
-    // ---- watchdog (not during reset) ----
-    if (!rst && phase != P_RESET && phase != P_DONE) begin
+    // ---- watchdog (not during reset; a load has its own limit) ----
+    if (!rst && phase != P_RESET && phase != P_DONE && phase != P_LOAD) begin
       if (active) idle = 0;
       else idle = idle + 1;
       if (idle > timeout_cycles) fail("timeout: no beat for +timeout cycles");

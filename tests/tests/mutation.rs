@@ -126,3 +126,72 @@ fn broken_templates_are_caught_and_the_real_one_passes() {
     }
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// (what, original text, mutated text) in sl_wload.v, the weight loader.
+const LOADER_MUTATIONS: &[(&str, &str, &str)] = &[
+    ("CRC shifts 9 bits per byte", "nb <= 4'd8;", "nb <= 4'd9;"),
+    (
+        "tRES1 wait two cycles short (the flash ignores the read)",
+        "wait_n <= TRES_CYCLES[TW-1:0];",
+        "wait_n <= TRES_CYCLES[TW-1:0] - 2'd2;",
+    ),
+];
+
+/// The same for the weight loader of an SPRAM design: a broken sl_wload must change the power-on
+/// load's `L` line (state or cycle), and the unbroken one must load in the planned cycles.
+#[test]
+fn a_broken_weight_loader_is_caught() {
+    if !tools_present() {
+        return;
+    }
+    let fx = Fixture::load("mlp_subtract", 1);
+    let calib = Calibration::new(&fx.net, fx.input.clone(), fx.float_trace(), None).expect("calib");
+    let (q, _) =
+        spikeloom_quant::quantize(&fx.net, Some(&calib), &QuantConfig::default()).expect("q");
+    let device = spikeloom_board::Board::builtin("icebreaker")
+        .expect("board")
+        .device;
+    let cfg = PlanConfig {
+        lanes: Some(2),
+        require_fit: false,
+        weight_memory: spikeloom_plan::WeightMemChoice::Spram,
+        ..PlanConfig::default()
+    };
+    let plan = spikeloom_plan::plan(&q, &cfg, &device).expect("plan");
+    let stim = [spikeloom_cosim::StimCmd::PowerOn];
+    let expected = spikeloom_cyclesim::CycleSim::new(&plan)
+        .run_stimulus(&stim)
+        .expect("cycle");
+    let bundle = spikeloom_verilog::generate(&plan, &spikeloom_verilog::GenOptions::default());
+    let root = std::env::temp_dir().join(format!("spikeloom-wmutation-{}", std::process::id()));
+    let run = |dir: &std::path::Path, work: &str| {
+        run_rtl(
+            dir,
+            &plan.top_interface(),
+            &stim,
+            Simulator::Icarus,
+            &root.join(work),
+        )
+        .expect("icarus runs")
+    };
+    let clean = root.join("clean");
+    bundle.write_to(&clean).expect("write bundle");
+    assert_eq!(
+        run(&clean, "w0"),
+        expected,
+        "the unmutated loader must match"
+    );
+    for (k, (what, from, to)) in LOADER_MUTATIONS.iter().enumerate() {
+        let dir = root.join(format!("m{k}"));
+        bundle.write_to(&dir).expect("write bundle");
+        let path = dir.join("sl_wload.v");
+        let text = std::fs::read_to_string(&path).expect("template copy");
+        assert!(text.contains(from), "mutation `{what}`: `{from}` not found");
+        std::fs::write(&path, text.replacen(from, to, 1)).expect("mutate");
+        let log = run(&dir, &format!("w{}", k + 1));
+        let m = compare_logs(&expected, &log);
+        assert!(m.is_some(), "mutation `{what}` was NOT caught");
+        eprintln!("mutation `{what}` caught: {}", m.expect("mismatch"));
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}

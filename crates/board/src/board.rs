@@ -38,6 +38,104 @@ pub struct Board {
     /// How to load a bitstream.
     #[serde(default)]
     pub programmer: Option<Programmer>,
+    /// The SPI configuration flash, when user logic can read it (the weight loader does).
+    #[serde(default)]
+    pub flash: Option<Flash>,
+}
+
+/// The board's SPI configuration flash: the FPGA boots from it, and after configuration user
+/// logic may read it on the same pins (the weight loader reads the weight image there).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Flash {
+    /// Part name, for messages.
+    #[serde(default)]
+    pub part: Option<String>,
+    /// Bytes of flash.
+    pub size: u32,
+    /// Erase block the programmer erases (bytes, a power of two): data must not share one with
+    /// the bitstream.
+    pub erase_block: u32,
+    /// Bytes of the device's bitstream as the packer writes it (the largest it can be).
+    pub bitstream_bytes: u32,
+    /// Package pin of SCK.
+    pub sck: String,
+    /// Package pin of CS# (active low).
+    pub csn: String,
+    /// Package pin the FPGA drives into the flash's DI (IO0).
+    pub mosi: String,
+    /// Package pin of the flash's DO (IO1) into the FPGA.
+    pub miso: String,
+    /// The command that writes a data file at an offset: `{offset}` (hex) and `{file}` are
+    /// replaced (empty: the board has no known programmer).
+    #[serde(default)]
+    pub program: Vec<String>,
+}
+
+impl Flash {
+    /// The first offset after the bitstream that starts an erase block: the lowest place for
+    /// data that programming the bitstream never erases, and whose programming never erases
+    /// the bitstream.
+    pub fn first_free_offset(&self) -> u32 {
+        self.bitstream_bytes.div_ceil(self.erase_block.max(1)) * self.erase_block.max(1)
+    }
+
+    /// The command that programs `file` at `offset`, if the board declares one.
+    pub fn program_command(&self, offset: u32, file: &str) -> Option<Vec<String>> {
+        (!self.program.is_empty()).then(|| {
+            self.program
+                .iter()
+                .map(|a| {
+                    a.replace("{offset}", &format!("{offset:#x}"))
+                        .replace("{file}", file)
+                })
+                .collect()
+        })
+    }
+
+    /// Why a built bitstream of `bitstream_len` bytes collides with data at `offset` (it reaches
+    /// into the erase block the data starts in, or beyond).
+    pub fn check_bitstream(&self, bitstream_len: u64, offset: u32) -> Result<(), String> {
+        let block = u64::from(self.erase_block.max(1));
+        let end = bitstream_len.div_ceil(block) * block;
+        if end > u64::from(offset) {
+            return Err(format!(
+                "the bitstream is {bitstream_len} bytes and its erase blocks reach {end:#x}, past the weight image's flash offset {offset:#x} \
+                 (programming one would erase the other); rebuild with --flash-offset {end:#x} or more, and fix `flash.bitstream_bytes` in the board file"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Why `image_bytes` of data cannot go at `offset` (overlapping the bitstream's erase blocks,
+    /// not on an erase block boundary, or past the end of the flash), naming what would fit.
+    pub fn check_data(&self, offset: u32, image_bytes: u64) -> Result<(), String> {
+        let first = self.first_free_offset();
+        let block = u64::from(self.erase_block.max(1));
+        let end = u64::from(offset) + image_bytes;
+        if offset < first {
+            return Err(format!(
+                "flash offset {offset:#x} overlaps the bitstream: it takes bytes 0..{:#x} ({} bytes), \
+                 which the programmer erases in {}-byte blocks up to {first:#x}; use an offset of {first:#x} or more",
+                self.bitstream_bytes, self.bitstream_bytes, self.erase_block
+            ));
+        }
+        if u64::from(offset) % block != 0 {
+            let up = u64::from(offset).div_ceil(block) * block;
+            return Err(format!(
+                "flash offset {offset:#x} is not on a {}-byte erase block boundary (programming it would erase the data before it in its block); use {up:#x}",
+                self.erase_block
+            ));
+        }
+        if end > u64::from(self.size) {
+            return Err(format!(
+                "the weight image ({image_bytes} bytes) at flash offset {offset:#x} ends at {end:#x}, past the end of the {}-byte flash; use an offset of at most {:#x}",
+                self.size,
+                (u64::from(self.size).saturating_sub(image_bytes)) / block * block
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The board oscillator.

@@ -21,7 +21,23 @@ pub enum Port {
     Led(usize),
     /// `btn[i]`: the board's i-th button.
     Button(usize),
+    /// `flash_csn`: the SPI flash's chip select (weight loader).
+    FlashCsn,
+    /// `flash_sck`: the SPI flash's clock.
+    FlashSck,
+    /// `flash_mosi`: into the flash's DI (IO0).
+    FlashMosi,
+    /// `flash_miso`: from the flash's DO (IO1).
+    FlashMiso,
 }
+
+/// The ports of the SPI flash a design with a weight loader uses.
+pub const FLASH_PORTS: [Port; 4] = [
+    Port::FlashCsn,
+    Port::FlashSck,
+    Port::FlashMosi,
+    Port::FlashMiso,
+];
 
 impl Port {
     /// The port's name in Verilog (bus bits as `led[0]`).
@@ -32,6 +48,10 @@ impl Port {
             Port::UartTx => "uart_tx".to_string(),
             Port::Led(i) => format!("led[{i}]"),
             Port::Button(i) => format!("btn[{i}]"),
+            Port::FlashCsn => "flash_csn".to_string(),
+            Port::FlashSck => "flash_sck".to_string(),
+            Port::FlashMosi => "flash_mosi".to_string(),
+            Port::FlashMiso => "flash_miso".to_string(),
         }
     }
 }
@@ -104,6 +124,21 @@ impl Board {
                     )
                 })?;
                 (b.pin.clone(), b.io_standard.clone(), false)
+            }
+            Port::FlashCsn | Port::FlashSck | Port::FlashMosi | Port::FlashMiso => {
+                let f = self.flash.as_ref().ok_or_else(|| {
+                    missing(
+                        "SPI flash readable by the design (no [flash] section)",
+                        "its weights can only be loaded over the host link",
+                    )
+                })?;
+                let pin = match port {
+                    Port::FlashCsn => &f.csn,
+                    Port::FlashSck => &f.sck,
+                    Port::FlashMosi => &f.mosi,
+                    _ => &f.miso,
+                };
+                (pin.clone(), None, false)
             }
         };
         Ok(Assignment {

@@ -14,7 +14,7 @@ mod validate;
 
 pub use board::*;
 pub use builtin::{fragment, list};
-pub use constraints::{constraints, Port};
+pub use constraints::{constraints, Port, FLASH_PORTS};
 pub use device::*;
 pub use error::BoardError;
 pub use top::{board_wrapper, io_sources, TopParams, UartRate, MAX_BAUD_ERROR, WRAPPER_TOP};

@@ -109,6 +109,9 @@ pub struct TopParams {
     pub out_value_w: u32,
     /// UART baud rate (`None`: the board's default).
     pub baud: Option<u32>,
+    /// CRC-32 of the weight image of a design that loads its weights at start-up (its core has
+    /// the weight loader's ports); `None` when the bitstream holds the weights.
+    pub image_crc: Option<u32>,
 }
 
 /// Verilog of `spikeloom_board`: the board's pins around `spikeloom_board_top`.
@@ -174,17 +177,40 @@ pub fn board_wrapper(board: &Board, p: &TopParams) -> Result<String, BoardError>
         board.name, board.device.name
     );
     let uart = board.has_uart();
+    // the SPI flash's pins, for a design with a weight loader on a board that says where they are
+    let flash = p.image_crc.is_some() && board.flash.is_some();
     let _ = writeln!(v, "module {WRAPPER_TOP} (\n  input  wire clk,");
     if uart {
         let _ = writeln!(v, "  input  wire uart_rx,\n  output wire uart_tx,");
+    }
+    if flash {
+        let _ = writeln!(
+            v,
+            "  output wire flash_csn,\n  output wire flash_sck,\n  output wire flash_mosi,\n  input  wire flash_miso,"
+        );
     }
     let _ = writeln!(v, "  output wire [{}:0] led\n);", n_leds - 1);
     if !uart {
         let _ = writeln!(v, "  // No host link on this board: the receiver idles.\n  wire uart_rx = 1'b1;\n  wire uart_tx;");
     }
+    if !flash {
+        let note = if p.image_crc.is_some() {
+            "  // The board file names no SPI flash pins: the weights come over the host link only."
+        } else {
+            "  // The weights are in the bitstream: the flash is not used."
+        };
+        let _ = writeln!(
+            v,
+            "{note}\n  wire flash_csn, flash_sck, flash_mosi;\n  wire flash_miso = 1'b1;"
+        );
+    }
+    let loader = match p.image_crc {
+        Some(crc) => format!(",\n    .HAS_LOADER(1), .IMAGE_CRC(32'h{crc:08x})"),
+        None => String::new(),
+    };
     let _ = writeln!(
         v,
-        "  spikeloom_board_top #(\n    .CLK_HZ({}), .BAUD({baud}),\n    .IN_SIZE({}), .OUT_SIZE({}), .IN_W({}), .OUT_W({}),\n    .IN_VALUE_W({}), .OUT_VALUE_W({}),\n    .N_LEDS({n_leds}), .LED_INVERT({n_leds}'b{invert})\n  ) u_board (.clk(clk), .uart_rx(uart_rx), .uart_tx(uart_tx), .led(led));\nendmodule",
+        "  spikeloom_board_top #(\n    .CLK_HZ({}), .BAUD({baud}),\n    .IN_SIZE({}), .OUT_SIZE({}), .IN_W({}), .OUT_W({}),\n    .IN_VALUE_W({}), .OUT_VALUE_W({}),\n    .N_LEDS({n_leds}), .LED_INVERT({n_leds}'b{invert}){loader}\n  ) u_board (.clk(clk), .uart_rx(uart_rx), .uart_tx(uart_tx), .led(led),\n    .flash_csn(flash_csn), .flash_sck(flash_sck), .flash_mosi(flash_mosi), .flash_miso(flash_miso));\nendmodule",
         board.design_clock_hz(),
         p.input_size,
         p.output_size,
@@ -209,6 +235,7 @@ mod tests {
             in_value_w: 5,
             out_value_w: 3,
             baud: None,
+            image_crc: None,
         }
     }
 

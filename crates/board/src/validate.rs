@@ -22,6 +22,7 @@ pub fn validate(board: &Board) -> Result<(), BoardError> {
     check_clocks(board, &mut problems);
     check_host_link(board, &mut problems);
     check_pins(board, &mut problems);
+    check_flash(board, &mut problems);
     for name in &board.constraint_fragments {
         if fragment(name).is_none() {
             problems.push(format!(
@@ -148,6 +149,16 @@ fn check_pins(board: &Board, problems: &mut Vec<String>) {
             .or_default()
             .push(format!("button `{}`", button.name));
     }
+    if let Some(f) = &board.flash {
+        for (pin, what) in [
+            (&f.sck, "flash.sck"),
+            (&f.csn, "flash.csn"),
+            (&f.mosi, "flash.mosi"),
+            (&f.miso, "flash.miso"),
+        ] {
+            uses.entry(pin).or_default().push(what.to_string());
+        }
+    }
     for (pin, users) in &uses {
         if !pin_name_ok(board.device.family, pin) {
             problems.push(format!(
@@ -161,6 +172,30 @@ fn check_pins(board: &Board, problems: &mut Vec<String>) {
                 users.join(" and ")
             ));
         }
+    }
+}
+
+fn check_flash(board: &Board, problems: &mut Vec<String>) {
+    let Some(f) = &board.flash else {
+        return;
+    };
+    if !f.erase_block.is_power_of_two() {
+        problems.push(format!(
+            "flash.erase_block {} is not a power of two",
+            f.erase_block
+        ));
+    }
+    if f.bitstream_bytes == 0 || u64::from(f.first_free_offset()) >= u64::from(f.size) {
+        problems.push(format!(
+            "flash.bitstream_bytes {} must be > 0 and leave room in the {}-byte flash",
+            f.bitstream_bytes, f.size
+        ));
+    }
+    if f.size > 1 << 24 {
+        problems.push(format!(
+            "flash.size {} exceeds the 16 MB a 24-bit SPI address reaches",
+            f.size
+        ));
     }
 }
 

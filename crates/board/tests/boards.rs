@@ -138,6 +138,7 @@ fn wrapper_fixes_board_parameters() {
         in_value_w: 1,
         out_value_w: 1,
         baud: None,
+        image_crc: None,
     };
     let v = board_wrapper(&b, &p).unwrap();
     assert!(v.contains("module spikeloom_board (\n  input  wire clk,\n  input  wire uart_rx,\n  output wire uart_tx,\n  output wire [1:0] led\n);"), "{v}");
@@ -148,6 +149,7 @@ fn wrapper_fixes_board_parameters() {
         &b,
         &TopParams {
             baud: Some(6_000_000),
+            image_crc: None,
             out_w: 17,
             ..p
         },
@@ -157,4 +159,65 @@ fn wrapper_fixes_board_parameters() {
         err.to_string(),
         "board `icebreaker` is invalid:\n  - index widths in 10 / out 17 must be in 1..=16\n  - baud rate 6000000 exceeds the link's max_baud 3000000\n  - baud rate 6000000 is too fast for the 12 MHz design clock (need >= 4 clocks per bit)"
     );
+}
+
+#[test]
+fn weight_image_places_in_the_flash() {
+    let b = Board::builtin("icebreaker").unwrap();
+    let f = b
+        .flash
+        .as_ref()
+        .expect("the iCEBreaker's flash is declared");
+    assert_eq!(
+        (f.size, f.erase_block, f.first_free_offset()),
+        (1 << 24, 1 << 16, 0x2_0000)
+    );
+    assert_eq!(
+        (
+            f.sck.as_str(),
+            f.csn.as_str(),
+            f.mosi.as_str(),
+            f.miso.as_str()
+        ),
+        ("15", "16", "14", "17")
+    );
+    assert!(f.check_data(0x2_0000, 200_000).is_ok());
+    assert_eq!(
+        f.check_data(0xFF_0000, 100_000).unwrap_err(),
+        "the weight image (100000 bytes) at flash offset 0xff0000 ends at 0x10086a0, past the end of the 16777216-byte flash; use an offset of at most 0xfe0000"
+    );
+    // a built bitstream longer than the board file says reaches the image's erase block
+    assert!(f.check_bitstream(104_090, 0x2_0000).is_ok());
+    assert_eq!(
+        f.check_bitstream(140_000, 0x2_0000).unwrap_err(),
+        "the bitstream is 140000 bytes and its erase blocks reach 0x30000, past the weight image's flash offset 0x20000 (programming one would erase the other); rebuild with --flash-offset 0x30000 or more, and fix `flash.bitstream_bytes` in the board file"
+    );
+    assert_eq!(
+        f.program_command(0x2_0000, "weights.bin").unwrap(),
+        ["iceprog", "-o", "0x20000", "weights.bin"]
+    );
+}
+
+#[test]
+fn flash_pins_are_constrained_only_when_asked_for() {
+    let b = Board::builtin("icebreaker").unwrap();
+    let mut ports = b.top_ports();
+    let plain = constraints(&b, &ports).unwrap();
+    assert!(!plain.contains("flash"), "{plain}");
+    ports.extend(spikeloom_board::FLASH_PORTS);
+    let pcf = constraints(&b, &ports).unwrap();
+    for line in [
+        "set_io flash_csn 16",
+        "set_io flash_sck 15",
+        "set_io flash_mosi 14",
+        "set_io flash_miso 17",
+    ] {
+        assert!(pcf.contains(line), "{pcf}");
+    }
+    // a board without a [flash] section cannot place them
+    let ulx3s = Board::builtin("ulx3s-25f").unwrap();
+    let err = constraints(&ulx3s, &spikeloom_board::FLASH_PORTS)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no SPI flash readable by the design"), "{err}");
 }

@@ -57,12 +57,14 @@ fn wrapper_rejects_a_rate_the_divider_cannot_make() {
         in_value_w: 1,
         out_value_w: 1,
         baud: None,
+        image_crc: None,
     };
     assert!(board_wrapper(&b, &p).unwrap().contains(".BAUD(1000000)"));
     let err = board_wrapper(
         &b,
         &TopParams {
             baud: Some(1_500_000),
+            image_crc: None,
             ..p
         },
     )
@@ -72,6 +74,7 @@ fn wrapper_rejects_a_rate_the_divider_cannot_make() {
     let b = Board::builtin("orangecrab-25f").unwrap();
     let with = |baud| TopParams {
         baud: Some(baud),
+        image_crc: None,
         ..p
     };
     // 48e6 / 2.5e6 = 19.2 -> 19 cycles = 2526316 baud, 1.05 %: accepted.

@@ -4,7 +4,7 @@
 use crate::args::{ModelArgs, QuantArgs};
 use crate::build_verify::{cycle_trace, golden_vs_cycle, rtl_vs_cycle, sample, synaptic_ops};
 use crate::cmd_generate::{self, Design, HwArgs, RTL_DIR};
-use crate::report::{fmax, render, resource_rows, BuildReport, Performance};
+use crate::report::{fmax, render, resource_rows, BuildReport, Performance, WeightsReport};
 use crate::CliError;
 use anyhow::anyhow;
 use clap::Args;
@@ -103,12 +103,15 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
 
     let t = steps.start("verify (golden model, cycle model, RTL co-simulation)");
     let (perf_input, verify_cycle, verify_rtl) = verify(args, &design, dir)?;
+    let verify_load = perf_input.load;
     steps.finish("verify", t, &verify_rtl);
 
     let tools = ToolPaths::discover(&ToolEnv::from_process(&tool_dirs()));
     let opts = BuildOptions {
         allow_timing_failure: args.allow_timing_failure,
         seed: args.seed,
+        // the design's ports: the board's, and the SPI flash's with a weight loader
+        ports: Some(design.ports.clone()),
         ..BuildOptions::default()
     };
     let plan = prepare(
@@ -138,6 +141,7 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
         ))
     })?;
 
+    let weights = weights_report(&design, &bitstream, &verify_load)?;
     let fmax = fmax(&result.report);
     let perf = perf_input.into_performance(&design, fmax);
     let resources = resource_rows(&design.board, &design.plan.resources, &result.report);
@@ -162,6 +166,7 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
         utilization: result.report.utilization.clone(),
         synth_cells: result.report.synth_cells.clone(),
         step_seconds: steps.times.clone(),
+        weights,
     };
     write_reports(&report, dir)?;
     let s = crate::build_verify::sample(
@@ -190,6 +195,55 @@ struct PerfInput {
     origin: String,
     cycles: Vec<Vec<u64>>,
     ops: Vec<Vec<u64>>,
+    /// The cycle model's start-up weight load (cycles, outcome), if the design has one.
+    load: Option<(u64, spikeloom_plan::LoadState)>,
+}
+
+/// The weight image's report: the built bitstream must end before the image's flash offset
+/// (the board file's `bitstream_bytes` promised it), and the cycle model's load must have
+/// succeeded in the planned number of cycles.
+fn weights_report(
+    d: &Design,
+    bitstream: &Path,
+    load: &Option<(u64, spikeloom_plan::LoadState)>,
+) -> Result<Option<WeightsReport>, CliError> {
+    let Some(w) = &d.manifest.weights else {
+        return Ok(None);
+    };
+    let bitstream_bytes = std::fs::metadata(bitstream)
+        .map_err(|e| CliError::failure(anyhow!("cannot read {}: {e}", bitstream.display())))?
+        .len();
+    if let (Some(flash), Some(offset)) = (&d.board.flash, w.flash_offset) {
+        flash
+            .check_bitstream(bitstream_bytes, offset)
+            .map_err(|e| CliError::failure(anyhow!("board `{}`: {e}", d.board.name)))?;
+    }
+    match load {
+        Some((cycles, spikeloom_plan::LoadState::Ready)) if *cycles == w.load_cycles => {}
+        other => {
+            return Err(CliError::failure(anyhow!(
+                "the cycle model's start-up weight load ended as {other:?}, but the plan expects it ready after {} cycles; this is a bug, please report it",
+                w.load_cycles
+            )))
+        }
+    }
+    let program = d
+        .board
+        .flash
+        .as_ref()
+        .zip(w.flash_offset)
+        .and_then(|(f, offset)| f.program_command(offset, &w.file))
+        .map(|c| c.join(" "));
+    Ok(Some(WeightsReport {
+        file: w.file.clone(),
+        bytes: w.bytes,
+        crc32: format!("{:#010x}", w.crc32),
+        flash_offset: w.flash_offset.map(|o| format!("{o:#x}")),
+        bitstream_bytes,
+        program,
+        load_cycles: w.load_cycles,
+        load_ms_at_clock: w.load_cycles as f64 / (d.board.design.freq_mhz * 1e3),
+    }))
 }
 
 impl PerfInput {
@@ -219,6 +273,7 @@ fn verify(
         ops: synaptic_ops(&d.plan, &s.spikes, &trace),
         cycles: trace.cycles_per_step.clone(),
         origin: s.origin.clone(),
+        load: trace.load,
     };
     if args.no_verify {
         let skipped = "skipped (--no-verify)".to_string();

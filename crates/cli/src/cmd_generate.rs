@@ -8,6 +8,8 @@
 //! DIR/spikeloom.json    manifest: board, baud, sizes, hashes (read by `run`)
 //! DIR/rtl/              board-independent core: spikeloom_top.v, templates, memory images
 //! DIR/board/            spikeloom_board.v wrapper, UART/bridge sources, constraints (used ports only)
+//! DIR/weights.bin       the weight image, for a design whose weights are loaded at start-up (SPRAM):
+//!                       program it into the board's SPI flash at the manifest's offset
 //! ```
 
 use crate::args::{ModelArgs, QuantArgs};
@@ -15,10 +17,14 @@ use crate::cmd_boards::family_name;
 use crate::model::{load_qnet, LoadedModel};
 use crate::CliError;
 use anyhow::{anyhow, Context};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
-use spikeloom_board::{board_wrapper, constraints, io_sources, Board, Device, Family, TopParams};
-use spikeloom_plan::{Plan, PlanConfig, PlanError};
+use spikeloom_board::{
+    board_wrapper, constraints, io_sources, Board, Device, Family, TopParams, FLASH_PORTS,
+};
+use spikeloom_plan::{
+    LoaderConfig, Plan, PlanConfig, PlanError, WeightImage, WeightMemChoice, DEFAULT_FLASH_OFFSET,
+};
 use spikeloom_qnet::QNet;
 use spikeloom_verilog::{Bundle, GenOptions};
 use std::path::{Path, PathBuf};
@@ -31,6 +37,55 @@ pub const RTL_DIR: &str = "rtl";
 pub const BOARD_DIR: &str = "board";
 /// The integer network of the design.
 pub const QNET_FILE: &str = "model.q.json";
+/// The weight image of a design whose weights are loaded at start-up.
+pub const WEIGHTS_FILE: &str = "weights.bin";
+
+/// Where the dense weights go (`--weight-memory`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WeightMemArg {
+    /// Block RAM initialised by the bitstream when the weights fit, else the device's SPRAM
+    /// (iCE40 UP5K), loaded at start-up from the SPI flash or over the host link.
+    Auto,
+    /// Always block RAM.
+    Bram,
+    /// Always SPRAM, loaded at start-up (iCE40 UP5K only).
+    Spram,
+}
+
+impl From<WeightMemArg> for WeightMemChoice {
+    fn from(a: WeightMemArg) -> Self {
+        match a {
+            WeightMemArg::Auto => WeightMemChoice::Auto,
+            WeightMemArg::Bram => WeightMemChoice::Bram,
+            WeightMemArg::Spram => WeightMemChoice::Spram,
+        }
+    }
+}
+
+/// `--flash-offset`: bytes, as `131072`, `0x20000`, `128k` or `1M` (iceprog's suffixes).
+pub fn parse_offset(text: &str) -> Result<u32, String> {
+    let t = text.trim();
+    let (digits, scale) = match t.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&t[..i], 1024u64),
+        Some((i, 'M')) => (&t[..i], 1024 * 1024),
+        _ => (t, 1),
+    };
+    let value = match digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => digits.parse::<u64>(),
+    }
+    .map_err(|_| format!("`{text}` is not a byte offset (e.g. 131072, 0x20000, 128k, 1M)"))?;
+    value
+        .checked_mul(scale)
+        .filter(|v| *v < 1 << 24)
+        .map(|v| v as u32)
+        .ok_or_else(|| {
+            format!("flash offset `{text}` is beyond the 16 MB a 24-bit SPI address reaches")
+        })
+}
 
 /// Hardware choices shared by `generate` and `build`.
 #[derive(Debug, Clone, Args)]
@@ -47,6 +102,14 @@ pub struct HwArgs {
     /// UART baud rate of the board's host link [default: the board's].
     #[arg(long)]
     pub baud: Option<u32>,
+    /// Where the dense weights go.
+    #[arg(long, value_enum, default_value_t = WeightMemArg::Auto)]
+    pub weight_memory: WeightMemArg,
+    /// Byte offset of the weight image in the board's SPI flash, for a design whose weights are
+    /// loaded at start-up (e.g. 0x20000, 128k) [default: the first 64 kB block after the
+    /// bitstream].
+    #[arg(long, value_parser = parse_offset)]
+    pub flash_offset: Option<u32>,
 }
 
 /// `generate` arguments.
@@ -90,6 +153,25 @@ pub struct Manifest {
     pub model_sha256: String,
     /// Short hash of the integer network (also in the Verilog headers).
     pub qnet_hash: String,
+    /// The weight image of a design whose weights are loaded at start-up (SPRAM).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<WeightsInfo>,
+}
+
+/// The weight image file of a design whose weights are loaded at start-up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeightsInfo {
+    /// File name in the design directory.
+    pub file: String,
+    /// Bytes of the image.
+    pub bytes: usize,
+    /// CRC-32 of its payload: the image the bitstream expects (STATUS reports it).
+    pub crc32: u32,
+    /// Byte offset in the board's SPI flash where the bitstream's loader reads it (`None`: the
+    /// board file names no flash; the image comes over the host link only).
+    pub flash_offset: Option<u32>,
+    /// Cycles of the start-up load from the flash (from the release of the power-on reset).
+    pub load_cycles: u64,
 }
 
 /// A generated design, in memory.
@@ -106,6 +188,10 @@ pub struct Design {
     pub board_files: Vec<(String, String)>,
     /// The manifest.
     pub manifest: Manifest,
+    /// The weight image of a design whose weights are loaded at start-up.
+    pub weight_image: Option<WeightImage>,
+    /// The board top's ports the design uses (the SPI flash's with a weight loader).
+    pub ports: Vec<spikeloom_board::Port>,
 }
 
 impl Design {
@@ -153,34 +239,52 @@ pub fn summary(d: &Design) {
         r.dsps,
         dev.dsp_count
     );
+    if let Some(w) = &d.manifest.weights {
+        let from = match w.flash_offset {
+            Some(offset) => format!(
+                "from SPI flash offset {offset:#x} in {} cycles ({:.1} ms), or over the host link",
+                w.load_cycles,
+                w.load_cycles as f64 / (d.board.design.freq_mhz * 1e3)
+            ),
+            None => format!(
+                "over the host link only (board `{}` names no SPI flash)",
+                d.board.name
+            ),
+        };
+        println!(
+            "weights in SPRAM, loaded at start-up: {} ({} bytes, CRC-32 {:#010x}) {from}",
+            w.file, w.bytes, w.crc32
+        );
+    }
 }
 
 /// Load, quantize and plan the model for the board, and generate every file in memory.
 pub fn prepare(model: &ModelArgs, quant: &QuantArgs, hw: &HwArgs) -> Result<Design, CliError> {
     let board = Board::resolve(&hw.board).map_err(CliError::input)?;
     let loaded = load_qnet(model, quant)?;
-    let plan = match plan_for(&loaded.qnet, &board.device, hw.lanes) {
+    let base = PlanConfig {
+        weight_memory: hw.weight_memory.into(),
+        loader: LoaderConfig {
+            clock_hz: board.design_clock_hz(),
+            flash_offset: hw.flash_offset.unwrap_or_else(|| {
+                board
+                    .flash
+                    .as_ref()
+                    .map_or(DEFAULT_FLASH_OFFSET, |f| f.first_free_offset())
+            }),
+        },
+        ..PlanConfig::default()
+    };
+    let plan = match plan_for(&loaded.qnet, &board.device, hw.lanes, &base) {
         Ok(p) => p,
         Err(PlanError::DoesNotFit { report, .. }) => {
             return Err(CliError::failure(does_not_fit(
-                &loaded, hw.lanes, &board, &report,
+                &loaded, hw.lanes, &board, &report, &base,
             )));
         }
         Err(e) => return Err(CliError::input(anyhow!("{}: {e}", model.model.display()))),
     };
-    if plan.weight_store.is_loaded() {
-        // SPRAM cannot be initialised by the bitstream: the board top must fill it at start-up
-        return Err(CliError::failure(anyhow!(
-            "the weights of `{}` ({} words x {} bits) do not fit the block RAM of board `{}` and \
-             need its SPRAM, which the bitstream cannot initialise; this version has no start-up \
-             weight loader for the board top yet, so the bitstream would never run. Use a board \
-             with more block RAM (e.g. ulx3s-25f) or a smaller model (fewer --weight-bits)",
-            model.model.display(),
-            plan.weight_store.depth,
-            plan.weight_store.word_bits,
-            board.name
-        )));
-    }
+    let weight_image = weight_image(&plan, &board, hw.flash_offset)?;
     let bundle = spikeloom_verilog::generate(&plan, &GenOptions::default());
     let iface = plan.top_interface();
     let params = TopParams {
@@ -191,7 +295,13 @@ pub fn prepare(model: &ModelArgs, quant: &QuantArgs, hw: &HwArgs) -> Result<Desi
         in_value_w: iface.in_value_w,
         out_value_w: iface.out_value_w,
         baud: hw.baud,
+        image_crc: iface.loader.map(|l| l.image_crc),
     };
+    // a design with a weight loader reads the board's flash when the board says where it is
+    let mut ports = board.top_ports();
+    if iface.loader.is_some() && board.flash.is_some() {
+        ports.extend(FLASH_PORTS);
+    }
     let wrapper = board_wrapper(&board, &params).map_err(CliError::input)?;
     let mut board_files = vec![(format!("{}.v", spikeloom_board::WRAPPER_TOP), wrapper)];
     board_files.extend(
@@ -199,7 +309,7 @@ pub fn prepare(model: &ModelArgs, quant: &QuantArgs, hw: &HwArgs) -> Result<Desi
             .into_iter()
             .map(|(n, t)| (n.to_string(), t.to_string())),
     );
-    let cons = constraints(&board, &board.top_ports()).map_err(CliError::input)?;
+    let cons = constraints(&board, &ports).map_err(CliError::input)?;
     board_files.push((constraints_name(board.device.family).into(), cons));
     let manifest = Manifest {
         generator: format!("spikeloom {}", env!("CARGO_PKG_VERSION")),
@@ -214,6 +324,16 @@ pub fn prepare(model: &ModelArgs, quant: &QuantArgs, hw: &HwArgs) -> Result<Desi
         lanes: plan.cores.iter().map(|c| c.lanes).collect(),
         model_sha256: loaded.source_sha256.clone(),
         qnet_hash: plan.model_hash.clone(),
+        weights: plan
+            .loader
+            .zip(weight_image.as_ref())
+            .map(|(l, img)| WeightsInfo {
+                file: WEIGHTS_FILE.into(),
+                bytes: img.len_bytes(),
+                crc32: img.crc(),
+                flash_offset: board.flash.as_ref().map(|_| l.flash_offset),
+                load_cycles: l.flash_load_cycles(),
+            }),
     };
     Ok(Design {
         board,
@@ -222,7 +342,44 @@ pub fn prepare(model: &ModelArgs, quant: &QuantArgs, hw: &HwArgs) -> Result<Desi
         bundle,
         board_files,
         manifest,
+        weight_image,
+        ports,
     })
+}
+
+/// The weight image of a design whose weights are loaded at start-up, checked against the
+/// board's flash (it must not overlap the bitstream nor pass the end of the flash);
+/// `--flash-offset` for a design without a loader, or a board without a flash, is an error.
+fn weight_image(
+    plan: &Plan,
+    board: &Board,
+    offset: Option<u32>,
+) -> Result<Option<WeightImage>, CliError> {
+    let Some(loader) = plan.loader else {
+        return match offset {
+            Some(o) => Err(CliError::input(anyhow!(
+                "--flash-offset {o:#x}: this design's weights fit block RAM and are in the bitstream; \
+                 there is no weight image to place (use --weight-memory spram to load them from the flash)"
+            ))),
+            None => Ok(None),
+        };
+    };
+    let image =
+        WeightImage::new(plan.weight_image()).map_err(|e| CliError::failure(anyhow!("{e}")))?;
+    match &board.flash {
+        Some(flash) => flash
+            .check_data(loader.flash_offset, image.len_bytes() as u64)
+            .map_err(|e| CliError::input(anyhow!("board `{}`: {e}", board.name)))?,
+        None if offset.is_some() => {
+            return Err(CliError::input(anyhow!(
+                "--flash-offset: board `{}` names no SPI flash (no [flash] section in its board file); \
+                 its weights can only be loaded over the host link (`spikeloom run` does it)",
+                board.name
+            )))
+        }
+        None => {}
+    }
+    Ok(Some(image))
 }
 
 /// Constraint file name of a family (the toolchain writes the same name).
@@ -238,13 +395,19 @@ const AUTO_LANES: [usize; 4] = [8, 4, 2, 1];
 
 /// Plan `net` for `device` with `lanes` per core, or else with the most lanes that fit: the
 /// planner itself only backs off for logic, while memories and multipliers also grow with lanes.
-fn plan_for(net: &QNet, device: &Device, lanes: Option<usize>) -> Result<Plan, PlanError> {
+/// `base` gives the other settings (weight memory, loader).
+fn plan_for(
+    net: &QNet,
+    device: &Device,
+    lanes: Option<usize>,
+    base: &PlanConfig,
+) -> Result<Plan, PlanError> {
     if lanes.is_some() {
         return spikeloom_plan::plan(
             net,
             &PlanConfig {
                 lanes,
-                ..PlanConfig::default()
+                ..base.clone()
             },
             device,
         );
@@ -253,7 +416,7 @@ fn plan_for(net: &QNet, device: &Device, lanes: Option<usize>) -> Result<Plan, P
     for max_lanes in AUTO_LANES {
         let cfg = PlanConfig {
             max_lanes,
-            ..PlanConfig::default()
+            ..base.clone()
         };
         match spikeloom_plan::plan(net, &cfg, device) {
             Err(e @ PlanError::DoesNotFit { .. }) => last = Some(e),
@@ -269,15 +432,21 @@ fn does_not_fit(
     lanes: Option<usize>,
     board: &Board,
     report: &str,
+    base: &PlanConfig,
 ) -> anyhow::Error {
+    // other boards: the automatic weight memory (a forced SPRAM does not carry over)
+    let other = PlanConfig {
+        weight_memory: WeightMemChoice::Auto,
+        ..base.clone()
+    };
     let fits_on: Vec<String> = spikeloom_board::list()
         .unwrap_or_default()
         .into_iter()
         .filter(|b| b.name != board.name)
-        .filter(|b| plan_for(&m.qnet, &b.device, lanes).is_ok())
+        .filter(|b| plan_for(&m.qnet, &b.device, lanes, &other).is_ok())
         .map(|b| b.name)
         .collect();
-    let auto = lanes.is_some() && plan_for(&m.qnet, &board.device, None).is_ok();
+    let auto = lanes.is_some() && plan_for(&m.qnet, &board.device, None, base).is_ok();
     let hint = if auto {
         format!(
             "it fits `{}` with fewer lanes: omit --lanes to choose automatically",
@@ -326,7 +495,21 @@ pub fn write(d: &Design, dir: &Path) -> Result<usize, CliError> {
         let path = dir.join(name);
         std::fs::write(&path, text).map_err(|e| io(e, &path))?;
     }
-    Ok(d.bundle.files.len() + d.board_files.len() + top_files.len())
+    // a stale image must never be programmed with a design that has none
+    let weights = dir.join(WEIGHTS_FILE);
+    let images = match &d.weight_image {
+        Some(img) => {
+            std::fs::write(&weights, img.to_bytes()).map_err(|e| io(e, &weights))?;
+            1
+        }
+        None => {
+            if weights.is_file() {
+                std::fs::remove_file(&weights).map_err(|e| io(e, &weights))?;
+            }
+            0
+        }
+    };
+    Ok(d.bundle.files.len() + d.board_files.len() + top_files.len() + images)
 }
 
 /// Remove the generated files (sources, memory images, constraints) a previous run left in

@@ -120,6 +120,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         )));
     }
     let (manifest, qnet) = load_design(&args.dir)?;
+    let weights = crate::run_weights::load_weights_file(&args.dir, &manifest)?;
     let rows = match (&args.pixels, &args.values) {
         (Some(p), _) => Some(load_pixels(p, manifest.input_size)?),
         (None, Some(p)) => Some(load_values(p, manifest.input_size, qnet.input_bits)?),
@@ -157,6 +158,8 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         ))
     })?;
     let mut link = Link::new(port);
+    // a design whose weights are loaded at start-up: the board must hold this image first
+    crate::run_weights::ensure_weights(&mut link, &manifest, weights.as_ref())?;
     let started = Instant::now();
     let mut last = Instant::now();
     let mut progress = |done: usize| {
@@ -775,6 +778,7 @@ mod tests {
     use crate::cmd_generate::{prepare, write, BOARD_DIR, RTL_DIR};
     use clap::Parser;
     use spikeloom_hostlink::Command;
+    use spikeloom_plan::{LoadState, WeightImage};
     use spikeloom_toolchain::process::{find_program, run, ToolCommand};
     use std::fmt::Write as _;
 
@@ -782,8 +786,19 @@ mod tests {
     const BAUD: u32 = 1_000_000;
 
     /// Bit-level UART testbench around `spikeloom_board_top` (script: `B xx` send a byte,
-    /// `Q k` wait for k device frames); every device byte is written as a hex line.
+    /// `Q k` wait for k device frames, `W n` idle n cycles); every device byte is written as a
+    /// hex line. A design with a weight loader gets the SPI flash model (`+flash=` its image).
     fn testbench(m: &Manifest, iface: &spikeloom_plan::TopInterface) -> String {
+        let (loader, flash) = match iface.loader {
+            Some(l) => (
+                format!(", .HAS_LOADER(1), .IMAGE_CRC(32'h{:08x})", l.image_crc),
+                format!(
+                    "  sl_spi_flash #(.BASE(24'h{:06x}), .SIZE({}), .TRES_CYCLES({})) flash (\n    .clk(clk), .csn(csn), .sck(sck), .mosi(mosi), .miso(miso));\n",
+                    l.flash_offset, l.image_bytes, l.tres_cycles
+                ),
+            ),
+            None => (String::new(), "  assign miso = 1'b1;\n".to_string()),
+        };
         format!(
             r#"module tb_run;
   localparam integer BIT = {bit};
@@ -792,10 +807,12 @@ mod tests {
   reg rx = 1'b1;
   wire tx;
   wire [2:0] led;
-  spikeloom_board_top #(.CLK_HZ({CLK_HZ}), .BAUD({BAUD}), .IN_SIZE({ins}), .OUT_SIZE({outs}),
+  wire csn, sck, mosi, miso;
+{flash}  spikeloom_board_top #(.CLK_HZ({CLK_HZ}), .BAUD({BAUD}), .IN_SIZE({ins}), .OUT_SIZE({outs}),
     .IN_W({in_w}), .OUT_W({out_w}), .IN_VALUE_W({ivw}), .OUT_VALUE_W({ovw}), .N_LEDS(3),
-    .LED_INVERT(3'b000), .TIMEOUT(100000))
-    dut (.clk(clk), .uart_rx(rx), .uart_tx(tx), .led(led));
+    .LED_INVERT(3'b000), .TIMEOUT(100000){loader})
+    dut (.clk(clk), .uart_rx(rx), .uart_tx(tx), .led(led), .flash_csn(csn), .flash_sck(sck),
+    .flash_mosi(mosi), .flash_miso(miso));
   integer script, out, cyc_log, r, i, j, n, frames = 0, state = 0, left = 0;
   integer cycle = 0;
   always @(posedge clk) cycle = cycle + 1;
@@ -832,6 +849,7 @@ mod tests {
     while (!$feof(script)) begin
       r = $fscanf(script, "%s %h\n", op, arg);
       if (r == 2 && op == "B") send(arg[7:0]);
+      if (r == 2 && op == "W") repeat (arg) @(posedge clk);
       if (r == 2 && op == "Q") begin
         $fdisplay(cyc_log, "S %0d", cycle);
         n = 0;
@@ -962,6 +980,18 @@ endmodule
         iverilog: PathBuf,
         vvp: PathBuf,
     ) -> (Vec<u8>, String) {
+        simulate_board_flash(dir, design, script, iverilog, vvp, None)
+    }
+
+    /// As [`simulate_board`]; a design with a weight loader reads `flash` (`None`: erased).
+    fn simulate_board_flash(
+        dir: &Path,
+        design: &crate::cmd_generate::Design,
+        script: &str,
+        iverilog: PathBuf,
+        vvp: PathBuf,
+        flash: Option<&[u8]>,
+    ) -> (Vec<u8>, String) {
         let iface = design.plan.top_interface();
         let sim = dir.join("sim");
         std::fs::create_dir_all(&sim).unwrap();
@@ -972,6 +1002,8 @@ endmodule
             .to_vec();
         args.extend(sources(&dir.join(RTL_DIR)));
         args.extend(sources(&dir.join(BOARD_DIR)));
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        args.push(root.join("sim/sl_spi_flash.v").display().to_string());
         let cmd = |program: PathBuf, args: Vec<String>, cwd: PathBuf| ToolCommand {
             step: "icarus".into(),
             program,
@@ -980,7 +1012,12 @@ endmodule
             log: None,
         };
         run(&cmd(iverilog, args, sim.clone())).unwrap();
-        let vvp_args = vec!["-n".into(), sim.join("tb.vvp").display().to_string()];
+        let mut vvp_args = vec!["-n".into(), sim.join("tb.vvp").display().to_string()];
+        if let Some(bytes) = flash {
+            let hex = sim.join("flash.hex");
+            std::fs::write(&hex, spikeloom_plan::flash_hex(bytes)).unwrap();
+            vvp_args.push(format!("+flash={}", hex.display()));
+        }
         let log = run(&cmd(vvp, vvp_args, dir.join(RTL_DIR))).unwrap();
         assert!(!log.stdout.contains("tb_run:"), "{}", log.stdout);
         let hex = std::fs::read_to_string(dir.join(RTL_DIR).join("device.hex")).unwrap();
@@ -1225,6 +1262,140 @@ endmodule
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// The digits MLP with its weights in SPRAM (loaded at start-up) for the iCEBreaker, and
+    /// one sample of 4 steps of the fixture's spikes.
+    fn loaded_digits(dir: &Path) -> (crate::cmd_generate::Design, WeightImage, Spikes) {
+        let design = generated(
+            dir,
+            "tests/fixtures/models/mlp_subtract/model.nir",
+            &["--weight-memory", "spram"],
+        );
+        let image = crate::run_weights::load_weights_file(dir, &design.manifest)
+            .unwrap()
+            .expect("an SPRAM design has a weight image");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let full = load_spikes(
+            &root.join("tests/fixtures/models/mlp_subtract/input.npy"),
+            design.manifest.input_size,
+        )
+        .unwrap()
+        .take_samples(1);
+        let t = 4;
+        let input = Spikes {
+            t,
+            n: 1,
+            f: full.f,
+            data: full.data[..t * full.f].to_vec(),
+        };
+        (design, image, input)
+    }
+
+    /// Replay `device` to `ensure_weights` then `run_on_link`; the board's spikes must be the
+    /// integer model's and the host must have sent exactly `host`.
+    fn replay_loaded_run(
+        design: &crate::cmd_generate::Design,
+        image: &WeightImage,
+        input: &Spikes,
+        device: Vec<u8>,
+        host: &[u8],
+    ) {
+        let mut link = Link::new(Replay {
+            device: std::io::Cursor::new(device),
+            sent: Vec::new(),
+        });
+        crate::run_weights::ensure_weights(&mut link, &design.manifest, Some(image)).unwrap();
+        let got = run_on_link(
+            &mut link,
+            &design.manifest,
+            &design.model.qnet,
+            input,
+            &mut |_| {},
+        )
+        .unwrap();
+        assert!(link.notes().is_empty(), "{:?}", link.notes());
+        assert_eq!(
+            link.into_inner().sent,
+            host,
+            "the host sends the scripted commands"
+        );
+        let want = model_outputs(&design.model.qnet, input).unwrap();
+        assert_eq!(got.spikes, want);
+        assert!(want.contains(&1), "something must spike");
+    }
+
+    #[test]
+    fn run_loads_the_weights_over_the_link_when_the_flash_has_none() {
+        let Some((iverilog, vvp)) = icarus() else {
+            return;
+        };
+        let dir =
+            std::env::temp_dir().join(format!("spikeloom-cli-runload-{}", std::process::id()));
+        let (design, image, input) = loaded_digits(&dir);
+        let w = design.manifest.weights.clone().unwrap();
+        // the erased flash fails the power-on load at once (4 bytes of 0xFF); then the host
+        // sends the image and the samples
+        let mut cmds = vec![Command::Status];
+        let bytes = image.to_bytes();
+        for (k, part) in bytes.chunks(crate::run_weights::LOAD_CHUNK).enumerate() {
+            cmds.push(Command::Load {
+                offset: (k * crate::run_weights::LOAD_CHUNK) as u32,
+                data: part.to_vec(),
+            });
+        }
+        cmds.push(Command::LoadEnd);
+        cmds.extend(commands(&input, design.manifest.input_size, false));
+        let (mut script, mut frames) = (String::from("W 800\n"), 0);
+        for c in &cmds {
+            push_command(&mut script, &mut frames, c, 1);
+        }
+        let (device, _) = simulate_board_flash(&dir, &design, &script, iverilog, vvp, None);
+        assert!(w.bytes == bytes.len() && w.crc32 == image.crc());
+        replay_loaded_run(&design, &image, &input, device, &script_bytes(&script));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn run_uses_the_weights_from_the_flash_after_the_board_read_them() {
+        let Some((iverilog, vvp)) = icarus() else {
+            return;
+        };
+        let dir =
+            std::env::temp_dir().join(format!("spikeloom-cli-runflash-{}", std::process::id()));
+        let (design, image, input) = loaded_digits(&dir);
+        let w = design.manifest.weights.clone().unwrap();
+        // STATUS while the board still reads its flash (state 0): the host asks again later
+        let (mut script, mut frames) = (String::new(), 0);
+        push_command(&mut script, &mut frames, &Command::Status, 1);
+        let _ = writeln!(script, "W {:x}", w.load_cycles + 1000);
+        push_command(&mut script, &mut frames, &Command::Status, 1);
+        for c in commands(&input, design.manifest.input_size, false) {
+            push_command(&mut script, &mut frames, &c, 1);
+        }
+        let (device, _) = simulate_board_flash(
+            &dir,
+            &design,
+            &script,
+            iverilog,
+            vvp,
+            Some(&image.to_bytes()),
+        );
+        // the first STATUS says the flash is being read, the second that the image is loaded
+        let mut d = spikeloom_hostlink::Decoder::new();
+        d.push(&device);
+        let states: Vec<u8> = std::iter::from_fn(|| d.next_frame())
+            .take(2)
+            .map(
+                |f| match spikeloom_hostlink::Reply::from_frame(&f.unwrap()).unwrap() {
+                    spikeloom_hostlink::Reply::Status(s) => s.load.unwrap().state,
+                    other => panic!("{other:?}"),
+                },
+            )
+            .collect();
+        assert_eq!(states, [LoadState::Flash.code(), LoadState::Ready.code()]);
+        replay_loaded_run(&design, &image, &input, device, &script_bytes(&script));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     /// Deterministic graded values `0..2^bits` (about a third non-zero) for `len` features.
     fn lcg_values(len: usize, bits: u32, seed: u64) -> Vec<u8> {
         let mut x = seed;
@@ -1441,6 +1612,7 @@ endmodule
             lanes: vec![],
             model_sha256: String::new(),
             qnet_hash: String::new(),
+            weights: None,
         }
     }
 
@@ -1460,6 +1632,7 @@ endmodule
             other_errors: 0,
             in_value_bits: 1,
             out_value_bits: 1,
+            load: None,
         };
         let err = msg(check_status(&status, &m, &qnet).unwrap_err());
         assert!(

@@ -19,6 +19,7 @@ mod input;
 mod model;
 mod output;
 mod report;
+mod run_weights;
 
 use clap::Parser;
 

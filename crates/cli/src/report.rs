@@ -96,6 +96,28 @@ impl Performance {
     }
 }
 
+/// The weight image of a design whose weights are loaded at start-up (SPRAM), and its load.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeightsReport {
+    /// Image file (relative to the output directory).
+    pub file: String,
+    /// Bytes of the image.
+    pub bytes: usize,
+    /// CRC-32 of its payload (hex): the image the bitstream expects.
+    pub crc32: String,
+    /// Byte offset in the SPI flash (hex), after the bitstream's erase blocks (`None`: the board
+    /// names no flash; the image comes over the host link only).
+    pub flash_offset: Option<String>,
+    /// Bytes of the built bitstream (it must end before `flash_offset`).
+    pub bitstream_bytes: u64,
+    /// How to program the image (`None`: the board file names no programmer, or no flash).
+    pub program: Option<String>,
+    /// Cycles of the load from the flash after power-on (cycle model), apart from inference.
+    pub load_cycles: u64,
+    /// The same in milliseconds at the board clock.
+    pub load_ms_at_clock: f64,
+}
+
 /// The whole report (`report.json`).
 #[derive(Debug, Clone, Serialize)]
 pub struct BuildReport {
@@ -135,6 +157,9 @@ pub struct BuildReport {
     pub synth_cells: BTreeMap<String, u64>,
     /// Wall time of each step, seconds.
     pub step_seconds: Vec<(String, f64)>,
+    /// The weight image and its start-up load (a design whose weights are loaded at start-up).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weights: Option<WeightsReport>,
 }
 
 /// Lowest achieved Fmax over all clocks.
@@ -265,6 +290,43 @@ pub fn render(r: &BuildReport) -> String {
         s,
         "  (compute only: the UART transfer of inputs and outputs is not included)"
     );
+    if let Some(w) = &r.weights {
+        let from = w.flash_offset.as_ref().map_or_else(
+            || "over the host link (the board file names no SPI flash)".to_string(),
+            |o| {
+                format!(
+                    "from SPI flash offset {o} (bitstream {} bytes)",
+                    w.bitstream_bytes
+                )
+            },
+        );
+        let _ = writeln!(
+            s,
+            "\nweights: {} ({} bytes, CRC-32 {}) loaded at start-up {from}",
+            w.file, w.bytes, w.crc32
+        );
+        if w.flash_offset.is_some() {
+            let _ = writeln!(
+                s,
+                "  load from the flash: {} cycles = {:.1} ms at {} MHz, once after power-on (not part of an inference)",
+                w.load_cycles, w.load_ms_at_clock, p.clock_mhz
+            );
+        }
+        match &w.program {
+            Some(cmd) => {
+                let _ = writeln!(
+                    s,
+                    "  program it once: {cmd}  (or let `spikeloom run` load it over the host link)"
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    s,
+                    "  `spikeloom run` loads it over the host link (the board file names no flash programmer)"
+                );
+            }
+        }
+    }
     let _ = writeln!(
         s,
         "\nverification:\n  golden model == cycle model: {}",

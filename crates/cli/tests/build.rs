@@ -259,15 +259,16 @@ fn make_executable(_: &Path) {}
 
 /// Build the digits MLP for `board`; `None` (skipped) when tools are missing and not required.
 fn build(board: &str, bitstream: &str) -> Option<serde_json::Value> {
-    build_model(MODEL, SAMPLE, board, bitstream)
+    build_model(MODEL, SAMPLE, board, bitstream, &[])
 }
 
-/// Build `model` for `board`, verifying on the first sample of `sample`.
+/// Build `model` for `board` (with `extra` options), verifying on the first sample of `sample`.
 fn build_model(
     model: &str,
     sample: &str,
     board: &str,
     bitstream: &str,
+    extra: &[&str],
 ) -> Option<serde_json::Value> {
     let name = Path::new(model)
         .parent()
@@ -275,7 +276,7 @@ fn build_model(
         .unwrap_or_default();
     let dir = tmp(&format!("full-{board}-{}", name.to_string_lossy()));
     let d = dir.to_str().unwrap();
-    let (code, out, err) = spikeloom(&[
+    let mut args = vec![
         "build",
         model,
         "--calibrate",
@@ -288,7 +289,9 @@ fn build_model(
         sample,
         "--verify-samples",
         "1",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let (code, out, err) = spikeloom(&args);
     if code != 0 && err.contains("missing tools") {
         assert!(
             std::env::var("SPIKELOOM_REQUIRE_TOOLS").as_deref() != Ok("1"),
@@ -327,6 +330,14 @@ fn build_model(
     }
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    // a design whose weights are loaded at start-up: the image next to the bitstream
+    if let Some(w) = report.get("weights") {
+        let image = std::fs::read(dir.join(w["file"].as_str().unwrap())).unwrap();
+        assert_eq!(image.len() as u64, w["bytes"].as_u64().unwrap(), "{w}");
+        assert_eq!(&image[..4], b"SLWI");
+        assert_eq!(w["bitstream_bytes"].as_u64(), Some(bits), "{w}");
+        assert!(text.contains("program it once: iceprog -o "), "{text}");
+    }
     Some(report)
 }
 
@@ -371,17 +382,33 @@ fn build_for_ulx3s_25f_gives_a_bit_that_fits_and_meets_the_clock() {
     }
 }
 
+/// The recurrent model is built with its weights in SPRAM (the start-up weight loader, its
+/// flash pins and image), the others in block RAM.
 #[test]
 fn recurrent_convolutional_and_graded_input_models_build_for_icebreaker() {
     for m in ["rleaky", "cnn", "graded"] {
         let model = format!("tests/fixtures/models/{m}/model.nir");
         let sample = format!("tests/fixtures/models/{m}/input.npy");
-        if let Some(r) = build_model(&model, &sample, "icebreaker", "design.bin") {
+        let extra: &[&str] = if m == "rleaky" {
+            &["--weight-memory", "spram", "--lanes", "2"]
+        } else {
+            &[]
+        };
+        if let Some(r) = build_model(&model, &sample, "icebreaker", "design.bin", extra) {
             check_report(&r, 12.0);
             assert!(
                 r["verify_rtl"].as_str().unwrap_or("").contains("identical"),
                 "{m}: RTL verified in the build: {r}"
             );
+            if m == "rleaky" {
+                let w = &r["weights"];
+                assert_eq!(w["flash_offset"], "0x20000", "{r}");
+                // 16 cycles per image byte from the flash, plus the wake-up and the command
+                let bytes = w["bytes"].as_u64().unwrap();
+                assert!(w["load_cycles"].as_u64().unwrap() > 16 * bytes, "{w}");
+                let spram = r["utilization"]["ICESTORM_SPRAM"]["used"].as_u64();
+                assert!(spram.is_some_and(|n| n >= 1), "{r}");
+            }
         }
     }
 }

@@ -298,3 +298,84 @@ fn the_output_layer_is_never_guessed_silently() {
     assert_eq!(v["output"]["output_node"], "output_lif");
     assert_eq!(v["output"]["added_by_nir"], true);
 }
+
+/// The weight image's place in the SPI flash: it may not overlap the bitstream's erase blocks or
+/// straddle a block boundary (past the end of the flash: crates/board/tests/boards.rs); an
+/// offset for a design without a weight image is refused too. Each error says what would fit.
+#[test]
+fn bad_flash_offsets_are_explained() {
+    let out = std::env::temp_dir().join(format!("spikeloom-flashoff-{}", std::process::id()));
+    let out = out.display().to_string();
+    let model = "tests/fixtures/models/mlp_subtract/model.nir";
+    let gen = |extra: &[&str]| {
+        let mut args = vec!["generate", model, "--board", "icebreaker", "-o", &out];
+        args.extend_from_slice(extra);
+        spikeloom(&args)
+    };
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--weight-memory", "spram", "--flash-offset", "64k"],
+            "board `icebreaker`: flash offset 0x10000 overlaps the bitstream: it takes bytes 0..0x1969a (104090 bytes), which the programmer erases in 65536-byte blocks up to 0x20000; use an offset of 0x20000 or more",
+        ),
+        (
+            &["--weight-memory", "spram", "--flash-offset", "0x21000"],
+            "board `icebreaker`: flash offset 0x21000 is not on a 65536-byte erase block boundary (programming it would erase the data before it in its block); use 0x30000",
+        ),
+        (
+            &["--flash-offset", "0x20000"],
+            "--flash-offset 0x20000: this design's weights fit block RAM and are in the bitstream; there is no weight image to place (use --weight-memory spram to load them from the flash)",
+        ),
+        (
+            &["--weight-memory", "spram", "--flash-offset", "17M"],
+            "flash offset `17M` is beyond the 16 MB a 24-bit SPI address reaches",
+        ),
+    ];
+    for (extra, want) in cases {
+        let (code, _, err) = gen(extra);
+        assert_eq!(code, 2, "{extra:?}: {err}");
+        assert!(err.contains(want), "{extra:?}:\n{err}");
+    }
+    // the default offset and an explicit aligned one work, and the image goes next to the design
+    for extra in [
+        &["--weight-memory", "spram"][..],
+        &["--weight-memory", "spram", "--flash-offset", "1M"],
+    ] {
+        let (code, stdout, err) = gen(extra);
+        assert_eq!(code, 0, "{extra:?}: {err}");
+        assert!(
+            stdout.contains("weights in SPRAM, loaded at start-up: weights.bin"),
+            "{stdout}"
+        );
+        let manifest = std::fs::read_to_string(format!("{out}/spikeloom.json")).unwrap();
+        let offset = if extra.len() == 2 { 0x20000 } else { 0x100000 };
+        assert!(
+            manifest.contains(&format!("\"flash_offset\": {offset}")),
+            "{manifest}"
+        );
+        let image = std::fs::read(format!("{out}/weights.bin")).unwrap();
+        assert_eq!(&image[..4], b"SLWI");
+    }
+    // a board whose file names no SPI flash: the image comes over the host link only
+    let upduino = |extra: &[&str]| {
+        let mut args = vec!["generate", model, "--board", "upduino-v3", "-o", &out];
+        args.extend_from_slice(extra);
+        spikeloom(&args)
+    };
+    let (code, stdout, err) = upduino(&["--weight-memory", "spram"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        stdout.contains("over the host link only (board `upduino-v3` names no SPI flash)"),
+        "{stdout}"
+    );
+    let (code, _, err) = upduino(&["--weight-memory", "spram", "--flash-offset", "128k"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--flash-offset: board `upduino-v3` names no SPI flash (no [flash] section in its board file); its weights can only be loaded over the host link (`spikeloom run` does it)"),
+        "{err}"
+    );
+    // a design in block RAM leaves no stale image behind
+    let (code, _, err) = gen(&[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!Path::new(&format!("{out}/weights.bin")).exists());
+    let _ = std::fs::remove_dir_all(&out);
+}

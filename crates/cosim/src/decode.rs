@@ -95,8 +95,12 @@ pub fn decode_log(
 }
 
 fn split_samples(lines: &[LogLine]) -> Result<Vec<&[LogLine]>, CosimError> {
-    if lines.first().is_some_and(|l| *l != LogLine::Reset) {
-        return Err(CosimError::Decode("log does not start with R".into()));
+    // a power-on's weight load may come first
+    let first = lines.iter().find(|l| !matches!(l, LogLine::Load { .. }));
+    if first.is_some_and(|l| *l != LogLine::Reset) {
+        return Err(CosimError::Decode(
+            "log does not start with R (after the weight load's L lines)".into(),
+        ));
     }
     let starts: Vec<usize> = lines
         .iter()
@@ -128,6 +132,8 @@ fn decode_sample(
     for line in segment {
         match *line {
             LogLine::Reset => unreachable!("segments are split at R lines"),
+            // a weight load (after a power-on) belongs to no step
+            LogLine::Load { .. } => {}
             LogLine::Out {
                 cycle,
                 index,
@@ -237,7 +243,7 @@ mod tests {
             output_size: 2,
             layers: vec![("hidden".into(), 2), ("out".into(), 2)],
             clear_cycles: 0,
-            weight_granules: 0,
+            loader: None,
         }
     }
 

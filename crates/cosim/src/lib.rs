@@ -6,7 +6,10 @@
 //! per-layer traces and cycle counts ([`decode_log`]) and finding the first difference between
 //! two logs ([`compare_logs`]); and the post-synthesis check ([`run_netlist`]: Yosys netlist +
 //! cell models in Icarus). The cycle model must write the identical log for the same
-//! stimulus; that equality is the project's bit- and cycle-exactness check.
+//! stimulus; that equality is the project's bit- and cycle-exactness check. A design whose
+//! weights are loaded at start-up (`TopInterface::loader`) is simulated with the SPI flash model
+//! (sim/sl_spi_flash.v) serving its bundle's flash image: the stimulus command `P` (implicit
+//! before its first `R`) powers it on, and the log's `L <cycle> <state>` line ends the load.
 
 mod compare;
 mod contract;

@@ -72,6 +72,13 @@ fn parse_line(text: &str) -> Result<LogLine, String> {
                 value: fields.get(3).map_or(Ok(1), |f| num(f))?,
             })
         }
+        "L" => {
+            want(3)?;
+            Ok(LogLine::Load {
+                cycle: num(fields[1])?,
+                state: num(fields[2])?,
+            })
+        }
         "OS" => {
             want(2)?;
             Ok(LogLine::OutEos {
@@ -139,11 +146,15 @@ mod tests {
                 value: 7,
             },
             LogLine::OutEos { cycle: 7 },
+            LogLine::Load {
+                cycle: 1234,
+                state: 2,
+            },
         ];
         let text = format_log(&lines);
         assert_eq!(
             text,
-            "R\nT 4 1 7 -12 1\nT 4 1 8 3 5\nO 5 3\nO 6 4 7\nOS 7\n"
+            "R\nT 4 1 7 -12 1\nT 4 1 8 3 5\nO 5 3\nO 6 4 7\nOS 7\nL 1234 2\n"
         );
         assert_eq!(parse_log(&text, "test").unwrap(), lines);
     }
@@ -176,6 +187,8 @@ mod tests {
             "O -1 2",
             "O 1 2 3 4",
             "T 1 2 3 4 -1",
+            "L 5",
+            "L 5 2 1",
         ] {
             assert!(parse_log(bad, "t").is_err(), "{bad}");
         }
@@ -188,7 +201,8 @@ mod tests {
             StimCmd::Event(3),
             StimCmd::Graded(4, 9),
             StimCmd::Eos,
+            StimCmd::PowerOn,
         ]);
-        assert_eq!(text, "R\nE 3\nE 4 9\nS\n");
+        assert_eq!(text, "R\nE 3\nE 4 9\nS\nP\n");
     }
 }

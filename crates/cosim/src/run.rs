@@ -9,11 +9,14 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 use spikeloom_toolchain::process::{find_program, run, ToolCommand};
 
-use crate::harness::{icarus_params, verilator_params, ICARUS_TB, VERILATOR_HARNESS};
+use crate::harness::{
+    icarus_params, verilator_params, FLASH_MODEL, ICARUS_TB, VERILATOR_HARNESS, VERILATOR_WLOAD_TOP,
+};
 use crate::{
     format_stimulus, parse_log, CosimError, LogLine, StimCmd, TopInterface, DRAIN_CYCLES,
     TIMEOUT_CYCLES,
 };
+use spikeloom_plan::FLASH_HEX;
 
 /// Which HDL simulator to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +89,7 @@ pub fn run_rtl(
             let exe = build_verilator(&sources, iface, &work_dir)?;
             run_harness(
                 exe,
-                Vec::new(),
+                flash_args(iface, bundle_dir),
                 stim,
                 &work_dir.join("verilator"),
                 bundle_dir,
@@ -133,6 +136,10 @@ pub(crate) fn run_icarus(
             .map(|d| format!("-I{}", d.display())),
     );
     args.push("tb_spikeloom.v".into());
+    if iface.loader.is_some() {
+        write(&dir.join("sl_spi_flash.v"), FLASH_MODEL, "cannot write")?;
+        args.push("sl_spi_flash.v".into());
+    }
     args.extend(design.sources.iter().map(|p| p.display().to_string()));
     run(&ToolCommand {
         step: "icarus-build".into(),
@@ -141,7 +148,8 @@ pub(crate) fn run_icarus(
         cwd: dir.to_path_buf(),
         log: Some("build.log".into()),
     })?;
-    let vvp_args = vec!["-n".to_string(), dir.join("sim.vvp").display().to_string()];
+    let mut vvp_args = vec!["-n".to_string(), dir.join("sim.vvp").display().to_string()];
+    vvp_args.extend(flash_args(iface, run_cwd));
     run_harness(
         PathBuf::from("vvp"),
         vvp_args,
@@ -186,13 +194,32 @@ fn run_harness(
     parse_log(&text, &sim.to_string())
 }
 
+/// The flash model's image of a design with a weight loader: `+flash=` the bundle's
+/// [`FLASH_HEX`] when it has one (without it the model is an erased flash).
+fn flash_args(iface: &TopInterface, bundle_dir: &Path) -> Vec<String> {
+    let hex = bundle_dir.join(FLASH_HEX);
+    if iface.loader.is_some() && hex.is_file() {
+        vec![format!("+flash={}", hex.display())]
+    } else {
+        Vec::new()
+    }
+}
+
 fn build_verilator(
     sources: &[PathBuf],
     iface: &TopInterface,
     work_dir: &Path,
 ) -> Result<PathBuf, CosimError> {
-    let params = verilator_params(iface);
-    let flags: Vec<String> = [
+    let mut params = verilator_params(iface);
+    // a design with a weight loader is built inside wload_top.v, which includes tb_params.vh
+    let wload = iface.loader.is_some();
+    let top = if wload {
+        params.push_str(&icarus_params(iface));
+        "spikeloom_sim_top"
+    } else {
+        "spikeloom_top"
+    };
+    let mut flags: Vec<String> = [
         "--cc",
         "--exe",
         "--build",
@@ -200,7 +227,7 @@ fn build_verilator(
         "-j",
         "2",
         "--top-module",
-        "spikeloom_top",
+        top,
         "-Wno-fatal",
         "-Wno-lint",
         "-Wno-style",
@@ -215,6 +242,19 @@ fn build_verilator(
     .iter()
     .map(|s| s.to_string())
     .collect();
+    if wload {
+        // the harness's class keeps its name: Vspikeloom_top
+        flags.extend(
+            [
+                "--prefix",
+                "Vspikeloom_top",
+                "-I.",
+                "wload_top.v",
+                "sl_spi_flash.v",
+            ]
+            .map(String::from),
+        );
+    }
     let key = build_key(sources, &params, &flags)?;
     let dir = work_dir.join(format!("verilator-{key}"));
     let exe = dir.join("obj/Vsim");
@@ -222,8 +262,25 @@ fn build_verilator(
         return Ok(exe);
     }
     create_dir(&dir)?;
-    write(&dir.join("tb_params.h"), &params, "cannot write")?;
+    write(
+        &dir.join("tb_params.h"),
+        &verilator_params(iface),
+        "cannot write",
+    )?;
     write(&dir.join("harness.cpp"), VERILATOR_HARNESS, "cannot write")?;
+    if wload {
+        write(
+            &dir.join("tb_params.vh"),
+            &icarus_params(iface),
+            "cannot write",
+        )?;
+        write(
+            &dir.join("wload_top.v"),
+            VERILATOR_WLOAD_TOP,
+            "cannot write",
+        )?;
+        write(&dir.join("sl_spi_flash.v"), FLASH_MODEL, "cannot write")?;
+    }
     let mut args = flags;
     args.extend(sources.iter().map(|p| p.display().to_string()));
     run(&ToolCommand {
@@ -239,7 +296,7 @@ fn build_verilator(
 /// Hash of everything that determines the Verilator executable.
 fn build_key(sources: &[PathBuf], params: &str, flags: &[String]) -> Result<String, CosimError> {
     let mut hasher = Sha256::new();
-    for part in [VERILATOR_HARNESS, params] {
+    for part in [VERILATOR_HARNESS, VERILATOR_WLOAD_TOP, FLASH_MODEL, params] {
         hasher.update((part.len() as u64).to_le_bytes());
         hasher.update(part.as_bytes());
     }

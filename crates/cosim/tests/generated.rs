@@ -11,13 +11,15 @@ use std::path::{Path, PathBuf};
 
 use spikeloom_cosim::{
     check_tools, compare_logs, compare_with_contract, decode_log, run_netlist, run_rtl,
-    stimulus_from_spikes, stimulus_from_values, NetlistTarget, Simulator,
+    stimulus_from_spikes, stimulus_from_values, LogLine, NetlistTarget, Simulator, StimCmd,
 };
 use spikeloom_cyclesim::{simulate, CycleSim};
 use spikeloom_plan::testing::{
     big_device, random_delay_qnet, random_format3_qnet, random_qnet, Rng,
 };
-use spikeloom_plan::{plan, PlanConfig, WeightMemChoice};
+use spikeloom_plan::{
+    flash_hex, plan, LoadState, PlanConfig, WeightImage, WeightMemChoice, FLASH_HEX,
+};
 use spikeloom_qnet::{eval, SpikeSteps};
 use spikeloom_verilog::{generate, GenOptions};
 
@@ -51,8 +53,9 @@ fn check_seed(seed: u64, sim: Simulator) -> Result<(), String> {
     check_net(seed, &random_qnet(seed), sim, "", STEPS)
 }
 
-/// The same networks with their weights in an SPRAM store (written through `wl_*` by the
-/// harness before the first command): everything wrong, or `Ok`.
+/// The same networks with their weights in an SPRAM store (filled by the design's weight loader
+/// from the harness's flash model at the implicit power-on before the first command): everything
+/// wrong, or `Ok`.
 fn check_spram_seed(seed: u64, sim: Simulator) -> Result<(), String> {
     check_net_in(
         seed,
@@ -138,6 +141,19 @@ fn check_net_in(
     let model_log = CycleSim::new(&plan)
         .run_stimulus(&stim)
         .map_err(|e| format!("cycle model: {e}"))?;
+    // a loaded store: the log starts with the power-on load, ready after the planned cycles
+    if let Some(l) = plan.loader {
+        let want = LogLine::Load {
+            cycle: l.flash_load_cycles(),
+            state: LoadState::Ready.code(),
+        };
+        if model_log.first() != Some(&want) {
+            return Err(format!(
+                "cycle model: the log starts with {:?}, not the planned load {want:?}",
+                model_log.first()
+            ));
+        }
+    }
     let iface = plan.top_interface();
     let rtl_log = run_rtl(
         &bundle_dir,
@@ -160,6 +176,15 @@ fn check_net_in(
 
     // Step cycle counts: one definition (decode.rs) for RTL logs and the cycle model.
     let cycle_trace = simulate(&plan, &input).map_err(|e| format!("cycle model: {e}"))?;
+    let load = plan
+        .loader
+        .map(|l| (l.flash_load_cycles(), LoadState::Ready));
+    if cycle_trace.load != load {
+        return Err(format!(
+            "cycle model trace: load {:?}, planned {load:?}",
+            cycle_trace.load
+        ));
+    }
     for n in 0..SAMPLES {
         let rtl_cycles = &decoded.cycles_per_step[n];
         if *rtl_cycles != cycle_trace.cycles_per_step[n] {
@@ -247,8 +272,8 @@ fn verilator_equals_cycle_model_on_delay_networks() {
     check_seeds_with(seeds(4), Simulator::Verilator, check_delay_seed);
 }
 
-/// Weights in SPRAM (iCE40 UP5K store, `rtl-templates/mem/sl_wspram.v`), loaded by the harness
-/// through `wl_*`: Icarus log == cycle model log, decoded RTL == `qnet::eval`, on format-3
+/// Weights in SPRAM (iCE40 UP5K store, `rtl-templates/mem/sl_wspram.v`), loaded by the
+/// design's sl_wload from the flash model (the `L` line must match too): Icarus log == cycle model log, decoded RTL == `qnet::eval`, on format-3
 /// networks (dense and convolution cores, graded events). Seeds: `SPIKELOOM_COSIM_SEEDS`
 /// (default 8).
 #[test]
@@ -268,9 +293,66 @@ fn verilator_equals_cycle_model_with_spram_weights() {
     check_seeds_with(seeds(2), Simulator::Verilator, check_spram_seed);
 }
 
+/// A corrupt image in the flash: RTL (flash model + sl_wload) and cycle model (set_flash) stop
+/// the load with the same verdict at the same cycle, every power-on.
+fn check_corrupt_flash(sim: Simulator) {
+    if !available(sim) {
+        return;
+    }
+    let cfg = PlanConfig {
+        require_fit: false,
+        weight_memory: WeightMemChoice::Spram,
+        ..PlanConfig::default()
+    };
+    // the first random network with dense weights (a store to load)
+    let plan = (0..20)
+        .map(|seed| plan(&random_qnet(seed), &cfg, &device(WeightMemChoice::Spram)).unwrap())
+        .find(|p| p.loader.is_some())
+        .expect("a random network with dense weights");
+    let l = plan.loader.unwrap();
+    let bundle_dir = work(&format!("{sim}-corrupt-flash"));
+    let _ = std::fs::remove_dir_all(&bundle_dir);
+    generate(&plan, &GenOptions::default())
+        .write_to(&bundle_dir)
+        .unwrap();
+    let mut bytes = WeightImage::new(plan.weight_image()).unwrap().to_bytes();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x80;
+    std::fs::write(bundle_dir.join(FLASH_HEX), flash_hex(&bytes)).unwrap();
+    let stim = [StimCmd::PowerOn, StimCmd::PowerOn];
+    let mut model = CycleSim::new(&plan);
+    model.set_flash(bytes);
+    let model_log = model.run_stimulus(&stim).unwrap();
+    let want = LogLine::Load {
+        cycle: l.flash_load_cycles(),
+        state: LoadState::Crc.code(),
+    };
+    assert_eq!(model_log, vec![want, want]);
+    let rtl_log = run_rtl(
+        &bundle_dir,
+        &plan.top_interface(),
+        &stim,
+        sim,
+        &work(&format!("{sim}-work")),
+    )
+    .unwrap();
+    assert_eq!(rtl_log, model_log, "{sim}");
+}
+
+#[test]
+fn icarus_and_cycle_model_refuse_a_corrupt_flash_image_alike() {
+    check_corrupt_flash(Simulator::Icarus);
+}
+
+#[test]
+fn verilator_and_cycle_model_refuse_a_corrupt_flash_image_alike() {
+    check_corrupt_flash(Simulator::Verilator);
+}
+
 /// Post-synthesis: the Yosys netlist of a generated design (with the family's cell models)
 /// writes the cycle model's log. iCE40 netlists have their weights in SPRAM (SB_SPRAM256KA's
-/// cell model, loaded through `wl_*`), ECP5 netlists in a block RAM ROM.
+/// cell model, loaded by the synthesised sl_wload from the flash model), ECP5 netlists in a
+/// block RAM ROM.
 fn check_netlist_seed(seed: u64, target: NetlistTarget) -> Result<(), String> {
     let net = random_qnet(seed);
     let mem = match target {

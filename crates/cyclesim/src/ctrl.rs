@@ -40,6 +40,9 @@ pub(crate) struct Ctrl {
     out_i: u32,
     primed: bool,
     pub parity: bool,
+    /// `w_ready`: the weight store is complete (always for a ROM store; a loaded store's
+    /// loader sets it). The controller leaves its clear state only then.
+    pub w_ready: bool,
 }
 
 impl Ctrl {
@@ -53,6 +56,7 @@ impl Ctrl {
             out_i: 0,
             primed: false,
             parity: false,
+            w_ready: true,
         }
     }
 
@@ -66,8 +70,11 @@ impl Ctrl {
         (self.st == St::Wait).then_some(self.layer)
     }
 
+    /// `rst`: every register but `w_ready` (an input, kept by the loader).
     pub fn reset(&mut self) {
+        let w_ready = self.w_ready;
         *self = Self::new(self.layers, self.clear_cycles);
+        self.w_ready = w_ready;
     }
 
     pub fn comb(&self) -> CtrlOut {
@@ -88,7 +95,9 @@ impl Ctrl {
         match self.st {
             St::Clr => {
                 if self.clr_addr + 1 == self.clear_cycles {
-                    self.st = St::Begin;
+                    if self.w_ready {
+                        self.st = St::Begin;
+                    }
                 } else {
                     self.clr_addr += 1;
                 }

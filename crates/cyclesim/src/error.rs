@@ -44,4 +44,18 @@ pub enum SimError {
         /// Samples in the input.
         samples: usize,
     },
+    /// A power-on (`P`) for a design without a weight loader.
+    #[error("stimulus command P (power-on and weight load) needs a design whose weights are loaded at start-up (SPRAM store); this design's weights are in the bitstream: start its stimulus with R")]
+    NoLoader,
+    /// A stimulus command after a power-on that the harnesses refuse too.
+    #[error(
+        "stimulus: P (power-on) must be followed by R, P or the end of the stimulus, not `{0}`"
+    )]
+    AfterPowerOn(String),
+    /// A load that passed its CRC check wrote other weights than the plan's (a CRC collision).
+    #[error("the weight load passed its CRC check but wrote other weights than the plan's (granule {granule}); use another flash image")]
+    LoadMismatch {
+        /// First granule that differs.
+        granule: usize,
+    },
 }

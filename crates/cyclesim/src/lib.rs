@@ -4,7 +4,8 @@
 //! one-cycle memory read latency): `ctrl::Ctrl` = sl_ctrl, `engine::Acc` = sl_acc (+ the weight
 //! store's read), `engine::Unit` = sl_unit (+ sl_param, sl_ram), `core::Core` = sl_conv (+
 //! sl_param, sl_rom, sl_ram), `neuron::update` = sl_neuron, `evbuf::EvBuf` = sl_evbuf and
-//! sl_delay. [`CycleSim`] wires
+//! sl_delay, [`wload::Loader`] = sl_wload (with [`wload::Flash`], the twin of the
+//! co-simulation's SPI flash model). [`CycleSim`] wires
 //! them like the generated spikeloom_top and plays the co-simulation harness's part, so it
 //! produces the same log (lines and cycle numbers) as the RTL for the same stimulus.
 //! [`VcdWriter`] records its waveforms under the RTL's signal names.
@@ -22,6 +23,7 @@ mod protocol;
 mod sim;
 mod trace;
 mod vcd;
+pub mod wload;
 
 pub use error::SimError;
 pub use protocol::{parse_log, parse_stimulus, LogLine, ProtocolError, StimCmd};

@@ -1,11 +1,14 @@
 //! The co-simulation text protocol: stimulus commands and log lines, with `Display` and parsing.
 //!
 //! Stimulus, one command per line: `R` (reset), `E <index>` (binary input event beat),
-//! `E <index> <value>` (graded input event beat, `in_value = value`), `S` (end of step).
+//! `E <index> <value>` (graded input event beat, `in_value = value`), `S` (end of step), `P`
+//! (power-on of a design with a weight loader: the loader reads the flash, then `R` follows).
 //! Log, one line per observed beat: `R`, `O <cycle> <index>` (an output event of value 1: a
 //! binary spike or a count of 1) or `O <cycle> <index> <value>` (a spike count above 1),
 //! `OS <cycle>`, `T <cycle> <layer> <neuron> <v> <spike>` (`spike`: 0/1, or the count of a
-//! multi-spike layer). Within one cycle, `T` lines come first (ascending neuron), then `O`/`OS`.
+//! multi-spike layer), `L <cycle> <state>` (the weight load after `P` ended at `cycle`, counted
+//! from the power-on reset's release, in `state`: `spikeloom_plan::LoadState::code`).
+//! Within one cycle, `T` lines come first (ascending neuron), then `O`/`OS`.
 //!
 //! Harness rules (the RTL harness and [`crate::CycleSim`] follow the same ones):
 //! - beats are presented in order, `in_valid` high while a beat is pending; a beat transfers at
@@ -29,6 +32,8 @@ pub enum StimCmd {
     Graded(u32, u32),
     /// End of step.
     Eos,
+    /// Power-on: both resets (the core's and the weight loader's), then the load (`P`).
+    PowerOn,
 }
 
 /// One log line.
@@ -63,6 +68,14 @@ pub enum LogLine {
         /// Spike: 0/1, or the spike count of a multi-spike layer.
         spike: u32,
     },
+    /// The weight load after a power-on ended (`L <cycle> <state>`).
+    Load {
+        /// Cycle at which the loader was first seen ready or failed (0 = first edge after the
+        /// power-on reset).
+        cycle: u64,
+        /// The loader's state code (`spikeloom_plan::LoadState`).
+        state: u8,
+    },
 }
 
 /// A malformed protocol line.
@@ -84,6 +97,7 @@ impl fmt::Display for StimCmd {
             Self::Event(i) => write!(f, "E {i}"),
             Self::Graded(i, v) => write!(f, "E {i} {v}"),
             Self::Eos => write!(f, "S"),
+            Self::PowerOn => write!(f, "P"),
         }
     }
 }
@@ -112,6 +126,7 @@ impl fmt::Display for LogLine {
             } => {
                 write!(f, "T {cycle} {layer} {neuron} {v} {spike}")
             }
+            Self::Load { cycle, state } => write!(f, "L {cycle} {state}"),
         }
     }
 }
@@ -124,9 +139,10 @@ impl FromStr for StimCmd {
     type Err = &'static str;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let parts: Vec<&str> = s.split_whitespace().collect();
-        const WHAT: &str = "`R`, `E <index>`, `E <index> <value>` or `S`";
+        const WHAT: &str = "`R`, `P`, `E <index>`, `E <index> <value>` or `S`";
         match parts.as_slice() {
             ["R"] => Ok(Self::Reset),
+            ["P"] => Ok(Self::PowerOn),
             ["S"] => Ok(Self::Eos),
             ["E", i] => i.parse().map(Self::Event).map_err(|_| WHAT),
             ["E", i, v] => match (i.parse(), v.parse()) {
@@ -142,7 +158,7 @@ impl FromStr for LogLine {
     type Err = &'static str;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         const WHAT: &str =
-            "`R`, `O <cycle> <index> [<value>]`, `OS <cycle>` or `T <cycle> <layer> <neuron> <v> <spike>`";
+            "`R`, `O <cycle> <index> [<value>]`, `OS <cycle>`, `T <cycle> <layer> <neuron> <v> <spike>` or `L <cycle> <state>`";
         let parts: Vec<&str> = s.split_whitespace().collect();
         let (head, rest) = parts.split_first().ok_or(WHAT)?;
         match (*head, rest.len()) {
@@ -158,6 +174,10 @@ impl FromStr for LogLine {
                     },
                 })
             }
+            ("L", 2) => Ok(Self::Load {
+                cycle: rest[0].parse().map_err(|_| WHAT)?,
+                state: rest[1].parse().map_err(|_| WHAT)?,
+            }),
             ("OS", 1) => Ok(Self::OutEos {
                 cycle: rest[0].parse().map_err(|_| WHAT)?,
             }),
@@ -206,14 +226,15 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let log = "R\nT 12 0 3 -5 1\nT 12 0 4 7 3\nO 40 2\nO 41 4 3\nOS 43\n";
+        let log = "L 1300 2\nR\nT 12 0 3 -5 1\nT 12 0 4 7 3\nO 40 2\nO 41 4 3\nOS 43\n";
         let lines = parse_log(log).unwrap();
         let back: String = lines.iter().map(|l| format!("{l}\n")).collect();
         assert_eq!(back, log);
-        let stim = parse_stimulus("R\nE 3\n\nE 4 5\nS\n").unwrap();
+        let stim = parse_stimulus("P\nR\nE 3\n\nE 4 5\nS\n").unwrap();
         assert_eq!(
             stim,
             vec![
+                StimCmd::PowerOn,
                 StimCmd::Reset,
                 StimCmd::Event(3),
                 StimCmd::Graded(4, 5),

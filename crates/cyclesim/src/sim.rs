@@ -17,12 +17,22 @@ use crate::evbuf::EvBuf;
 use crate::probe::{Inputs, Probe};
 use crate::protocol::{LogLine, StimCmd};
 use crate::vcd::VcdWriter;
-use spikeloom_plan::{Plan, QSource};
+use crate::wload::{Flash, HostIn, LoadBench, LoaderParams};
+use spikeloom_plan::{LoadState, Plan, QSource, WeightImage};
 use std::io::Write;
 
 /// An input beat presented to `in_*` in one cycle: `Some((index, value))` = event, `None` = end
 /// of step.
 type Beat = Option<(u32, u32)>;
+
+/// The weight loader of a store loaded at start-up and the flash it reads after a power-on.
+struct Loading {
+    params: LoaderParams,
+    /// The flash's bytes at the image offset (the plan's image unless replaced).
+    flash: Vec<u8>,
+    /// The plan's granules: what a store the loader calls ready must hold.
+    image: Vec<u16>,
+}
 
 /// The cycle-accurate model of one plan.
 pub struct CycleSim {
@@ -43,6 +53,9 @@ pub struct CycleSim {
     cycle: u64,
     stall_limit: u64,
     bursts: bool,
+    loading: Option<Loading>,
+    /// A power-on happened (a design with a loader gets one before its first reset).
+    powered: bool,
 }
 
 /// Optional waveform recording of [`CycleSim::run_into_rec`].
@@ -65,11 +78,24 @@ impl CycleSim {
             })
             .max()
             .unwrap_or(0);
+        let loading = plan.loader.map(|l| {
+            let image = plan.weight_image();
+            Loading {
+                params: LoaderParams::of(&l),
+                flash: WeightImage::new(image.clone())
+                    .map(|i| i.to_bytes())
+                    .unwrap_or_default(),
+                image,
+            }
+        });
+        let mut ctrl = Ctrl::new(plan.cores.len(), plan.clear_cycles);
+        // a loaded store is not ready before its load
+        ctrl.w_ready = loading.is_none();
         let unit_of: Vec<Option<usize>> = (0..plan.cores.len())
             .map(|l| plan.engine.as_ref().and_then(|e| e.index_of(l)))
             .collect();
         Self {
-            ctrl: Ctrl::new(plan.cores.len(), plan.clear_cycles),
+            ctrl,
             cores: plan
                 .cores
                 .iter()
@@ -97,8 +123,62 @@ impl CycleSim {
             cycle: 0,
             stall_limit: 1000 + 4 * (worst + plan.input_size + plan.clear_cycles) as u64,
             bursts: true,
+            loading,
+            powered: false,
             plan: plan.clone(),
         }
+    }
+
+    /// Replace what the flash holds at the image offset (a design with a weight loader; by
+    /// default the plan's image): the next power-on reads these bytes.
+    pub fn set_flash(&mut self, bytes: Vec<u8>) {
+        if let Some(l) = &mut self.loading {
+            l.flash = bytes;
+        }
+    }
+
+    /// `P`: both resets, then the weight load from the flash model (sl_wload + sl_spi_flash
+    /// twins) until the loader is ready or fails; logs `L <cycle> <state>`. Cycles are counted
+    /// from the power-on reset's release and restart at the next `R`.
+    fn power_on(&mut self, log: &mut Vec<LogLine>) -> Result<(), SimError> {
+        let Some((p, flash)) = self.loading.as_ref().map(|l| (l.params, l.flash.clone())) else {
+            return Err(SimError::NoLoader);
+        };
+        let mut bench = LoadBench::new(p, Flash::new(p.flash_offset, flash, p.tres_cycles));
+        let mut store = vec![0u16; p.granules];
+        // a load from the flash takes 16 cycles per byte; the margin is the harnesses'
+        let limit = 64 * (12 + 2 * p.granules as u64) + 100_000;
+        self.reset();
+        while bench.loader.state().is_busy() {
+            bench.clock(HostIn::default());
+            self.cycle += 1;
+            let w = &bench.loader;
+            if w.we {
+                if let Some(g) = store.get_mut(usize::from(w.addr)) {
+                    *g = w.data;
+                }
+            }
+            if self.cycle > limit {
+                return Err(SimError::Stalled {
+                    cycles: self.cycle,
+                    at: self.cycle,
+                    waiting: "the weight load".into(),
+                });
+            }
+        }
+        let state = bench.loader.state();
+        log.push(LogLine::Load {
+            cycle: self.cycle,
+            state: state.code(),
+        });
+        if let (LoadState::Ready, Some(l)) = (state, &self.loading) {
+            if let Some(granule) = (0..store.len()).find(|&g| l.image.get(g) != Some(&store[g])) {
+                return Err(SimError::LoadMismatch { granule });
+            }
+        }
+        self.ctrl.w_ready = state == LoadState::Ready;
+        self.powered = true;
+        Ok(())
     }
 
     /// The plan being modelled.
@@ -220,7 +300,7 @@ impl CycleSim {
             StimCmd::Event(i) => Some(Some((i & self.idx_mask, value(1)))),
             StimCmd::Graded(i, v) => Some(Some((i & self.idx_mask, value(v)))),
             StimCmd::Eos => Some(None),
-            StimCmd::Reset => None,
+            StimCmd::Reset | StimCmd::PowerOn => None,
         }
     }
 
@@ -487,6 +567,19 @@ impl CycleSim {
                 Some(b) => Some(b),
                 None => {
                     if outstanding == 0 {
+                        // a design with a loader is powered on before its first reset
+                        let implicit =
+                            next == Some(StimCmd::Reset) && self.loading.is_some() && !self.powered;
+                        if next == Some(StimCmd::PowerOn) || implicit {
+                            self.power_on(log)?;
+                            pos += usize::from(!implicit);
+                            if let Some(c) = stim.get(pos) {
+                                if !matches!(c, StimCmd::Reset | StimCmd::PowerOn) {
+                                    return Err(SimError::AfterPowerOn(c.to_string()));
+                                }
+                            }
+                            continue;
+                        }
                         let Some(StimCmd::Reset) = next else {
                             return Ok(());
                         };

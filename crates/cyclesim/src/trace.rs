@@ -4,7 +4,7 @@ use crate::error::SimError;
 use crate::protocol::{LogLine, StimCmd};
 use crate::sim::CycleSim;
 use crate::vcd::VcdWriter;
-use spikeloom_plan::Plan;
+use spikeloom_plan::{LoadState, Plan};
 use spikeloom_qnet::SpikeSteps;
 use std::io::Write;
 
@@ -24,6 +24,10 @@ pub struct CycleTrace {
     pub cycles_per_step: Vec<Vec<u64>>,
     /// Output layer events as the output stream delivered them, `[T][N]` lists.
     pub outputs: Vec<Vec<u32>>,
+    /// The start-up weight load of a design whose store is loaded (SPRAM): its cycles (from
+    /// the power-on reset's release to the loader's verdict) and outcome; counted apart from
+    /// the steps. `None` when the bitstream holds the weights.
+    pub load: Option<(u64, LoadState)>,
 }
 
 /// The stimulus of one sample: a reset, then per step its events (ascending) and an eos.
@@ -84,6 +88,7 @@ pub fn simulate(plan: &Plan, input: &SpikeSteps) -> Result<CycleTrace, SimError>
             .collect(),
         cycles_per_step: vec![Vec::with_capacity(steps); samples],
         outputs: vec![Vec::new(); steps * samples],
+        load: None,
     };
     let mut sim = CycleSim::new(plan);
     let mut log = Vec::new();
@@ -110,6 +115,9 @@ pub fn simulate(plan: &Plan, input: &SpikeSteps) -> Result<CycleTrace, SimError>
                     tr.cycles_per_step[n].push(cycle + 1 - last_eos);
                     last_eos = cycle + 1;
                     t += 1;
+                }
+                LogLine::Load { cycle, state } => {
+                    tr.load = LoadState::from_code(state).map(|s| (cycle, s));
                 }
                 LogLine::Reset => {}
             }

@@ -107,6 +107,7 @@ fn stim_hex(stim: &[StimCmd]) -> String {
             // binary designs only here (no in_value port): a value is not encoded
             StimCmd::Event(i) | StimCmd::Graded(i, _) => format!("{:08x}\n", (1u32 << 30) | i),
             StimCmd::Eos => format!("{:08x}\n", 2u32 << 30),
+            StimCmd::PowerOn => unreachable!("these random designs have no weight loader"),
         })
         .collect()
 }

@@ -9,8 +9,14 @@ pub const MAX_PAYLOAD: usize = 2 * 65535;
 pub const MAX_PIXELS: usize = 65535 - 5;
 /// Most input features a RUN_VALUES frame can carry (3 header bytes + values in a u16 length).
 pub const MAX_VALUES: usize = 65535 - 3;
+/// Most image bytes one LOAD frame can carry (4 offset bytes + data in a u16 length).
+pub const MAX_LOAD_CHUNK: usize = 65535 - 4;
 /// Protocol version of this crate (STATUS reports the device's).
-pub const VERSION: u8 = 3;
+pub const VERSION: u8 = 4;
+/// STATUS's load state of a bitstream whose weights are in the bitstream (no loader).
+pub const NO_LOADER: u8 = 0xFF;
+/// The loader's ready state (sl_wload's `wl_state`, `spikeloom_plan::LoadState::Ready`).
+pub const LOAD_READY: u8 = 2;
 
 /// CRC-8, polynomial x^8 + x^2 + x + 1 (0x07), initial value 0, no reflection, no final xor.
 pub fn crc8(bytes: &[u8]) -> u8 {
@@ -60,6 +66,16 @@ pub enum Command {
         /// Also send a STEP_OUT frame after every step (slower; for bit-exact checks).
         per_step: bool,
     },
+    /// Bytes of a weight image for the device's loader, starting at byte `offset` of the image:
+    /// offset 0 starts a load, any other offset must equal the bytes the loader has taken.
+    Load {
+        /// Position of `data` in the image.
+        offset: u32,
+        /// 1..=[`MAX_LOAD_CHUNK`] image bytes.
+        data: Vec<u8>,
+    },
+    /// The whole image was sent: the loader must now hold a complete, checked image.
+    LoadEnd,
     /// Reset, then run `steps` time steps that all get the same input `values` (graded STEP
     /// semantics: non-zero values are events carrying them): a "direct current" input.
     RunValues {
@@ -78,6 +94,10 @@ pub const STEP: u8 = 0x02;
 pub const RUN_PIXELS: u8 = 0x05;
 /// Command byte of RUN_VALUES.
 pub const RUN_VALUES: u8 = 0x06;
+/// Command byte of LOAD.
+pub const LOAD: u8 = 0x07;
+/// Command byte of LOAD_END.
+pub const LOAD_END: u8 = 0x08;
 
 impl Command {
     /// The command byte.
@@ -89,6 +109,8 @@ impl Command {
             Command::Status => 0x04,
             Command::RunPixels { .. } => RUN_PIXELS,
             Command::RunValues { .. } => RUN_VALUES,
+            Command::Load { .. } => LOAD,
+            Command::LoadEnd => LOAD_END,
         }
     }
 
@@ -158,6 +180,17 @@ impl Command {
                 p.extend_from_slice(values);
                 Ok(p)
             }
+            Command::Load { offset, data } => {
+                if data.is_empty() || data.len() > MAX_LOAD_CHUNK {
+                    return Err(format!(
+                        "a LOAD frame carries 1..={MAX_LOAD_CHUNK} image bytes, got {}",
+                        data.len()
+                    ));
+                }
+                let mut p = offset.to_le_bytes().to_vec();
+                p.extend_from_slice(data);
+                Ok(p)
+            }
             _ => Ok(Vec::new()),
         }
     }
@@ -192,7 +225,8 @@ pub struct Frame {
 /// Device status (reply to [`Command::Status`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Status {
-    /// Protocol version (3; 2 = no RUN_VALUES and no value widths, 1 = no RUN_PIXELS either).
+    /// Protocol version (4; 3 = no weight loading, 2 = no RUN_VALUES and no value widths either,
+    /// 1 = no RUN_PIXELS either).
     pub version: u8,
     /// An error frame was sent since power-up.
     pub error_seen: bool,
@@ -214,6 +248,30 @@ pub struct Status {
     /// Bits of an output spike count: 1 = binary output events, more = STEP_OUT entries carry
     /// a count byte (version 3; 1 for older devices).
     pub out_value_bits: u8,
+    /// The weight loader of a bitstream whose weights are loaded at start-up (version 4);
+    /// `None` when the bitstream holds its weights.
+    pub load: Option<LoadStatus>,
+}
+
+/// The weight loader's part of STATUS (protocol version 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadStatus {
+    /// The loader's state (`spikeloom_plan::LoadState` code: 0 reading the flash, 1 host load,
+    /// 2 ready, 3.. why it failed).
+    pub state: u8,
+    /// CRC-32 of the weight image the bitstream was built for.
+    pub image_crc: u32,
+    /// CRC-32 of the image payload the loader has taken (the loaded image's once ready).
+    pub loaded_crc: u32,
+    /// Image bytes the loader has taken.
+    pub pos: u32,
+}
+
+impl LoadStatus {
+    /// The device holds the weights of the image whose CRC-32 is `crc`.
+    pub fn holds(&self, crc: u32) -> bool {
+        self.state == LOAD_READY && self.loaded_crc == crc && self.image_crc == crc
+    }
 }
 
 impl Status {
@@ -265,6 +323,12 @@ pub enum DeviceErrorCode {
     ValueTooWide,
     /// A command arrived while another was still running.
     Busy,
+    /// LOAD / LOAD_END sent to a bitstream without a weight loader.
+    NoLoader,
+    /// A LOAD frame's offset is not where the loader is.
+    OutOfSequence,
+    /// STEP / RUN_* before the weights were loaded.
+    NotLoaded,
     /// An unknown code.
     Other(u8),
 }
@@ -278,6 +342,9 @@ impl DeviceErrorCode {
             4 => Self::Timeout,
             5 => Self::ValueTooWide,
             6 => Self::Busy,
+            7 => Self::NoLoader,
+            8 => Self::OutOfSequence,
+            9 => Self::NotLoaded,
             other => Self::Other(other),
         }
     }
@@ -300,6 +367,18 @@ impl std::fmt::Display for DeviceErrorCode {
                 write!(f, "an input value does not fit the bitstream's input width")
             }
             Self::Busy => write!(f, "busy (another command was still running)"),
+            Self::NoLoader => write!(
+                f,
+                "this bitstream has no weight loader (its weights are in the bitstream)"
+            ),
+            Self::OutOfSequence => write!(
+                f,
+                "weight image bytes out of sequence (the offset is not the loader's position)"
+            ),
+            Self::NotLoaded => write!(
+                f,
+                "the weights are not loaded (the core does not run until a weight image is loaded)"
+            ),
             Self::Other(c) => write!(f, "error code {c}"),
         }
     }
@@ -320,6 +399,24 @@ pub enum Reply {
     RunOut(Vec<u16>),
     /// End of a RUN_VALUES sample: spike count per output neuron over its steps.
     ValuesOut(Vec<u16>),
+    /// A LOAD frame was taken: the loader's state, CRC and position after it.
+    Loaded {
+        /// Loader state (`LoadStatus::state`).
+        state: u8,
+        /// CRC-32 of the payload taken so far.
+        crc: u32,
+        /// Image bytes taken.
+        pos: u32,
+    },
+    /// LOAD_END: the loader's verdict.
+    LoadEnded {
+        /// Loader state (2 = ready).
+        state: u8,
+        /// CRC-32 of the payload taken.
+        crc: u32,
+        /// Image bytes taken.
+        pos: u32,
+    },
     /// The device rejected something; `detail` is the command byte concerned (or parser state).
     Error {
         /// What went wrong.
@@ -345,6 +442,7 @@ impl Reply {
             what: what.to_string(),
         };
         let words = || p.chunks_exact(2).map(|w| u16::from_le_bytes([w[0], w[1]]));
+        let word = |at: usize| u32::from_le_bytes([p[at], p[at + 1], p[at + 2], p[at + 3]]);
         match frame.kind {
             0x81 if p.len() == 1 => Ok(Reply::Ack(p[0])),
             0x82 if counted && p.len().is_multiple_of(3) => Ok(Reply::StepOut(
@@ -361,7 +459,17 @@ impl Reply {
             0x83 if p.len().is_multiple_of(2) => Ok(Reply::Counts(words().collect())),
             0x85 if p.len().is_multiple_of(2) => Ok(Reply::RunOut(words().collect())),
             0x86 if p.len().is_multiple_of(2) => Ok(Reply::ValuesOut(words().collect())),
-            0x84 if p.len() == 10 || p.len() == 12 => Ok(Reply::Status(Status {
+            0x87 if p.len() == 9 => Ok(Reply::Loaded {
+                state: p[0],
+                crc: word(1),
+                pos: word(5),
+            }),
+            0x88 if p.len() == 9 => Ok(Reply::LoadEnded {
+                state: p[0],
+                crc: word(1),
+                pos: word(5),
+            }),
+            0x84 if matches!(p.len(), 10 | 12 | 25) => Ok(Reply::Status(Status {
                 version: p[0],
                 error_seen: p[1] & 1 != 0,
                 overflow: p[1] & 2 != 0,
@@ -372,12 +480,18 @@ impl Reply {
                 other_errors: p[9],
                 in_value_bits: p.get(10).copied().unwrap_or(1),
                 out_value_bits: p.get(11).copied().unwrap_or(1),
+                load: (p.len() == 25 && p[12] != NO_LOADER).then(|| LoadStatus {
+                    state: p[12],
+                    loaded_crc: word(13),
+                    pos: word(17),
+                    image_crc: word(21),
+                }),
             })),
             0xEE if p.len() == 2 => Ok(Reply::Error {
                 code: DeviceErrorCode::from_byte(p[0]),
                 detail: p[1],
             }),
-            0x81..=0x86 | 0xEE => Err(bad(&format!("payload of {} bytes", p.len()))),
+            0x81..=0x88 | 0xEE => Err(bad(&format!("payload of {} bytes", p.len()))),
             _ => Err(bad("unknown frame type")),
         }
     }

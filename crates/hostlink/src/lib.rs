@@ -5,7 +5,8 @@
 //! [`Link`] runs commands over any `Read + Write` byte stream (a serial port from
 //! [`open_serial`], a simulation's byte file, a test double), encoding inputs for the bitstream
 //! the device reports (binary spike bitmaps or graded input values, [`OutEvent`] outputs with
-//! spike counts).
+//! spike counts), and loading a weight image into a bitstream that loads its weights at start-up
+//! ([`Link::load_image`]).
 
 pub mod encode;
 pub mod frame;
@@ -14,7 +15,8 @@ mod serial;
 
 pub use encode::{rate_encode, Lfsr};
 pub use frame::{
-    crc8, Command, DecodeError, Decoder, DeviceErrorCode, Frame, OutEvent, Reply, Status,
+    crc8, Command, DecodeError, Decoder, DeviceErrorCode, Frame, LoadStatus, OutEvent, Reply,
+    Status, LOAD_READY, MAX_LOAD_CHUNK, NO_LOADER,
 };
-pub use link::{Link, LinkError, PixelRun, SampleRun};
+pub use link::{Link, LinkError, LoadReport, PixelRun, SampleRun};
 pub use serial::open_serial;

@@ -9,7 +9,10 @@
 
 use std::io::{ErrorKind, Read, Write};
 
-use crate::frame::{Command, DecodeError, Decoder, DeviceErrorCode, OutEvent, Reply, Status, STEP};
+use crate::frame::{
+    Command, DecodeError, Decoder, DeviceErrorCode, OutEvent, Reply, Status, LOAD, LOAD_END,
+    LOAD_READY, MAX_LOAD_CHUNK, STEP,
+};
 
 /// What the device returned for one RUN_PIXELS or RUN_VALUES sample.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +25,22 @@ pub struct SampleRun {
 
 /// The result of a RUN_PIXELS sample (same shape as a RUN_VALUES one).
 pub type PixelRun = SampleRun;
+
+/// What [`Link::load_image`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadReport {
+    /// Image bytes sent (once each, resends not counted).
+    pub bytes: usize,
+    /// LOAD frames the device took.
+    pub frames: usize,
+    /// Frames sent again after the device reported them corrupt.
+    pub resent: usize,
+    /// CRC-32 of the payload the device loaded.
+    pub crc: u32,
+}
+
+/// Resends of one LOAD frame before a load gives up.
+const LOAD_RETRIES: usize = 3;
 
 /// Why a host-link operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +83,23 @@ pub enum LinkError {
         cmd: u8,
         /// Device error code.
         code: DeviceErrorCode,
+    },
+    /// The device's weight loader refused the image or stopped (`state`: its load state code,
+    /// `spikeloom_plan::LoadState`).
+    #[error("the board's weight loader stopped in state {state} after {pos} image bytes")]
+    LoadFailed {
+        /// Loader state.
+        state: u8,
+        /// Image bytes it had taken.
+        pos: u32,
+    },
+    /// No reply during a weight load.
+    #[error("the weight load timed out: the board stopped answering after {sent} of {total} image bytes (is the board still connected, and the baud rate right?)")]
+    LoadTimeout {
+        /// Image bytes the device had confirmed.
+        sent: usize,
+        /// Image bytes.
+        total: usize,
     },
     /// A reply had the wrong shape for the command.
     #[error("unexpected reply to command {cmd:#04x}: {reply:?}")]
@@ -272,6 +308,97 @@ impl<T: Read + Write> Link<T> {
             per_step,
         };
         self.run(&cmd, steps, per_step)
+    }
+
+    /// Load a weight image (the image file's bytes) into the device's weight loader: LOAD frames
+    /// of at most `chunk` bytes from offset 0, then LOAD_END, which must leave the loader ready.
+    /// A frame the device reports corrupt (bad CRC) is sent again, up to 3 times; a device that
+    /// reports an offset out of sequence (a lost reply) gets the image again from offset 0,
+    /// once. `progress` gets the bytes confirmed so far. The device checks the image (size,
+    /// CRC-32 against the bitstream's) and a refusal is [`LinkError::LoadFailed`]; a device
+    /// that stops answering is [`LinkError::LoadTimeout`].
+    pub fn load_image(
+        &mut self,
+        image: &[u8],
+        chunk: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<LoadReport, LinkError> {
+        let dev = self.device()?;
+        if dev.load.is_none() {
+            return Err(LinkError::Mismatch(
+                "the board's bitstream has no weight loader: its weights are in the bitstream, \
+                 there is nothing to load"
+                    .into(),
+            ));
+        }
+        if image.is_empty() {
+            return Err(LinkError::Encode("the weight image is empty".into()));
+        }
+        let chunk = chunk.clamp(1, MAX_LOAD_CHUNK);
+        let timeout = |sent| {
+            move |e: LinkError| match e {
+                LinkError::Timeout { .. } | LinkError::Closed { .. } => LinkError::LoadTimeout {
+                    sent,
+                    total: image.len(),
+                },
+                e => e,
+            }
+        };
+        let mut report = LoadReport {
+            bytes: image.len(),
+            frames: 0,
+            resent: 0,
+            crc: 0,
+        };
+        let (mut offset, mut tries, mut restarted) = (0usize, 0usize, false);
+        while offset < image.len() {
+            let end = (offset + chunk).min(image.len());
+            let cmd = Command::Load {
+                offset: offset as u32,
+                data: image[offset..end].to_vec(),
+            };
+            match self.transact(&cmd).map_err(timeout(offset)) {
+                Ok(Reply::Loaded { state, crc, pos }) => {
+                    if state > LOAD_READY {
+                        return Err(LinkError::LoadFailed { state, pos });
+                    }
+                    if pos as usize != end {
+                        return Err(unexpected(LOAD, Reply::Loaded { state, crc, pos }));
+                    }
+                    report.frames += 1;
+                    offset = end;
+                    tries = 0;
+                    progress(offset);
+                }
+                Ok(reply) => return Err(unexpected(LOAD, reply)),
+                Err(LinkError::Rejected {
+                    code: DeviceErrorCode::BadCrc,
+                    ..
+                }) if tries < LOAD_RETRIES => {
+                    tries += 1;
+                    report.resent += 1;
+                }
+                Err(LinkError::Rejected {
+                    code: DeviceErrorCode::OutOfSequence,
+                    ..
+                }) if !restarted && offset > 0 => {
+                    restarted = true;
+                    offset = 0;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        match self
+            .transact(&Command::LoadEnd)
+            .map_err(timeout(image.len()))?
+        {
+            Reply::LoadEnded { state, crc, .. } if state == LOAD_READY => {
+                report.crc = crc;
+                Ok(report)
+            }
+            Reply::LoadEnded { state, pos, .. } => Err(LinkError::LoadFailed { state, pos }),
+            reply => Err(unexpected(LOAD_END, reply)),
+        }
     }
 
     /// Send a RUN_* command and collect its per-step frames and final counts.

@@ -2,7 +2,8 @@
 
 use spikeloom_hostlink::frame::encode_frame;
 use spikeloom_hostlink::{
-    crc8, Command, DecodeError, Decoder, DeviceErrorCode, Frame, OutEvent, Reply, Status,
+    crc8, Command, DecodeError, Decoder, DeviceErrorCode, Frame, LoadStatus, OutEvent, Reply,
+    Status,
 };
 
 #[test]
@@ -187,6 +188,7 @@ fn status_v3_reports_value_widths_and_v2_means_binary() {
             other_errors: 2,
             in_value_bits: 5,
             out_value_bits: 3,
+            load: None,
         }
     );
     assert!(s.graded_input() && s.counted_output());
@@ -213,5 +215,88 @@ fn status_v3_reports_value_widths_and_v2_means_binary() {
             code: DeviceErrorCode::ValueTooWide,
             detail: 6
         }
+    );
+}
+
+#[test]
+fn load_frames_and_status_v4() {
+    let frame = Command::Load {
+        offset: 0x0102_0304,
+        data: vec![0xAA, 0xBB],
+    }
+    .encode()
+    .unwrap();
+    assert_eq!(
+        frame[..10],
+        [0xA5, 0x07, 6, 0, 0x04, 0x03, 0x02, 0x01, 0xAA, 0xBB]
+    );
+    assert_eq!(frame[10], crc8(&frame[1..10]));
+    assert_eq!(Command::LoadEnd.encode().unwrap()[..4], [0xA5, 0x08, 0, 0]);
+    let empty = Command::Load {
+        offset: 0,
+        data: Vec::new(),
+    };
+    assert_eq!(
+        empty.encode().unwrap_err(),
+        "a LOAD frame carries 1..=65531 image bytes, got 0"
+    );
+    let reply = |kind, payload: Vec<u8>| Reply::from_frame(&Frame { kind, payload }).unwrap();
+    assert_eq!(
+        reply(0x87, vec![1, 0x78, 0x56, 0x34, 0x12, 0x10, 0x20, 0, 0]),
+        Reply::Loaded {
+            state: 1,
+            crc: 0x1234_5678,
+            pos: 0x2010
+        }
+    );
+    assert_eq!(
+        reply(0x88, vec![2, 0x78, 0x56, 0x34, 0x12, 52, 0, 0, 0]),
+        Reply::LoadEnded {
+            state: 2,
+            crc: 0x1234_5678,
+            pos: 52
+        }
+    );
+    // STATUS v4: 25 bytes, the loader's state, the loaded CRC, the position, the bitstream's
+    // image CRC; state 0xFF = no loader
+    let mut v4 = vec![4, 0, 64, 0, 10, 0, 0, 0, 0, 0, 1, 1, 2];
+    v4.extend(0xCAFE_F00Du32.to_le_bytes());
+    v4.extend(52u32.to_le_bytes());
+    v4.extend(0xCAFE_F00Du32.to_le_bytes());
+    let Reply::Status(s) = reply(0x84, v4.clone()) else {
+        panic!()
+    };
+    let load = s.load.unwrap();
+    assert_eq!(
+        load,
+        LoadStatus {
+            state: 2,
+            image_crc: 0xCAFE_F00D,
+            loaded_crc: 0xCAFE_F00D,
+            pos: 52
+        }
+    );
+    assert!(load.holds(0xCAFE_F00D) && !load.holds(1));
+    v4[12] = 0xFF;
+    let Reply::Status(s) = reply(0x84, v4) else {
+        panic!()
+    };
+    assert_eq!((s.version, s.load), (4, None));
+    for (code, want) in [
+        (7, DeviceErrorCode::NoLoader),
+        (8, DeviceErrorCode::OutOfSequence),
+        (9, DeviceErrorCode::NotLoaded),
+    ] {
+        assert_eq!(
+            reply(0xEE, vec![code, 2]),
+            Reply::Error {
+                code: want,
+                detail: 2
+            }
+        );
+    }
+    assert_eq!(
+        DeviceErrorCode::NotLoaded.to_string(),
+        "the weights are not loaded (the core does not run until a weight image is loaded)"
     );
 }

@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 
 use spikeloom_hostlink::frame::encode_frame;
 use spikeloom_hostlink::{
-    rate_encode, Command, Decoder, DeviceErrorCode, Link, LinkError, OutEvent, Reply, SampleRun,
-    Status,
+    rate_encode, Command, Decoder, DeviceErrorCode, Link, LinkError, LoadStatus, OutEvent, Reply,
+    SampleRun, Status,
 };
+use spikeloom_plan::{crc32, flash_hex, LoadState, WeightImage};
 use spikeloom_toolchain::process::{find_program, run, ToolCommand};
 
 const IN: usize = 20;
@@ -44,7 +45,7 @@ fn spikes(indices: &[u32]) -> Vec<OutEvent> {
 /// The STATUS a fresh binary stand-in board sends.
 fn fresh_status(graded: bool) -> Status {
     Status {
-        version: 3,
+        version: 4,
         error_seen: false,
         overflow: false,
         input_size: IN as u16,
@@ -54,6 +55,7 @@ fn fresh_status(graded: bool) -> Status {
         other_errors: 0,
         in_value_bits: if graded { 4 } else { 1 },
         out_value_bits: if graded { 3 } else { 1 },
+        load: None,
     }
 }
 
@@ -100,6 +102,27 @@ fn step(events: &[u32]) -> Command {
 /// Simulate the board top around the binary stand-in core, or with `graded` around the graded
 /// one (4-bit input values, 3-bit output counts).
 fn simulate(script: &Script, name: &str, graded: bool) -> Option<Vec<u8>> {
+    simulate_core(script, name, graded, None)
+}
+
+/// The stand-in with a weight loader (standin_top.v with LOADER): the image it was built for, its
+/// host timeout in cycles, and what the flash model holds at 0x20000 (`None`: erased).
+struct Loader<'a> {
+    image: &'a WeightImage,
+    host_timeout: u32,
+    flash: Option<&'a [u8]>,
+}
+
+fn simulate_loader(script: &Script, name: &str, loader: &Loader) -> Option<Vec<u8>> {
+    simulate_core(script, name, false, Some(loader))
+}
+
+fn simulate_core(
+    script: &Script,
+    name: &str,
+    graded: bool,
+    loader: Option<&Loader>,
+) -> Option<Vec<u8>> {
     let (Some(iverilog), Some(vvp)) = (
         find_program(Path::new("iverilog")),
         find_program(Path::new("vvp")),
@@ -125,18 +148,46 @@ fn simulate(script: &Script, name: &str, graded: bool) -> Option<Vec<u8>> {
         "-s".into(),
         "tb_board".into(),
     ];
-    for f in [
-        here.join("tests/data/tb_board.v"),
-        here.join(if graded {
-            "tests/data/standin_graded_top.v"
-        } else {
-            "tests/data/standin_top.v"
-        }),
-    ] {
+    // the binary stand-in is also the loader's (-DLOADER)
+    let core = if graded {
+        "tests/data/standin_graded_top.v"
+    } else {
+        "tests/data/standin_top.v"
+    };
+    for f in [here.join("tests/data/tb_board.v"), here.join(core)] {
         args.push(f.display().to_string());
     }
     for f in ["uart_rx.v", "uart_tx.v", "host_bridge.v", "board_top.v"] {
         args.push(io.join(f).display().to_string());
+    }
+    let mut run_args = vec![
+        "-n".into(),
+        "tb.vvp".into(),
+        "+script=script.txt".into(),
+        "+out=device.hex".into(),
+    ];
+    if let Some(l) = loader {
+        std::fs::write(
+            dir.join("standin_wload.vh"),
+            format!(
+                "localparam [31:0] IMAGE_CRC = 32'h{:08x};\nlocalparam integer HOST_TIMEOUT = {};\n",
+                l.image.crc(),
+                l.host_timeout
+            ),
+        )
+        .unwrap();
+        args.extend(["-DLOADER".into(), format!("-I{}", dir.display())]);
+        for f in [
+            "../../rtl-templates/mem/sl_wload.v",
+            "../../sim/sl_spi_flash.v",
+        ] {
+            args.push(here.join(f).display().to_string());
+        }
+        let _ = std::fs::remove_file(dir.join("flash.hex"));
+        if let Some(bytes) = l.flash {
+            std::fs::write(dir.join("flash.hex"), flash_hex(bytes)).unwrap();
+            run_args.push("+flash=flash.hex".into());
+        }
     }
     let compile = ToolCommand {
         step: "iverilog".into(),
@@ -155,12 +206,7 @@ fn simulate(script: &Script, name: &str, graded: bool) -> Option<Vec<u8>> {
     let sim = ToolCommand {
         step: "vvp".into(),
         program: vvp,
-        args: vec![
-            "-n".into(),
-            "tb.vvp".into(),
-            "+script=script.txt".into(),
-            "+out=device.hex".into(),
-        ],
+        args: run_args,
         cwd: dir.clone(),
         log: Some("vvp.log".into()),
     };
@@ -632,4 +678,277 @@ fn graded_board_takes_values_and_returns_counts() {
     );
     assert!(link.notes().is_empty(), "{:?}", link.notes());
     assert_eq!(link.into_inner().sent, s.bytes);
+}
+
+// ---------------------------------------------------------------- weight loading
+
+/// The stand-in loader's image: granule g's low 4 bits are the output its input g maps to.
+fn wl_image(seed: u16) -> WeightImage {
+    WeightImage::new(
+        (0..20u16)
+            .map(|g| ((g * 5 + 3) % 12) | ((g.wrapping_mul(37).wrapping_add(seed)) << 8))
+            .collect(),
+    )
+    .unwrap()
+}
+
+/// What the loaded stand-in answers to a step: granule i's low 4 bits for each event i < 20,
+/// in input order.
+fn wl_standin(img: &WeightImage, events: &[u32]) -> Vec<OutEvent> {
+    events
+        .iter()
+        .filter(|&&e| e < 20)
+        .map(|&e| OutEvent::spike(u32::from(img.granules()[e as usize] & 0xF)))
+        .collect()
+}
+
+fn wl_status(img: &WeightImage, state: LoadState, loaded_crc: u32, pos: u32) -> Status {
+    Status {
+        load: Some(LoadStatus {
+            state: state.code(),
+            image_crc: img.crc(),
+            loaded_crc,
+            pos,
+        }),
+        ..fresh_status(false)
+    }
+}
+
+fn load(offset: usize, bytes: &[u8]) -> Command {
+    Command::Load {
+        offset: offset as u32,
+        data: bytes.to_vec(),
+    }
+}
+
+#[test]
+fn board_loads_its_weights_over_the_link_then_runs() {
+    let img = wl_image(1);
+    let bytes = img.to_bytes();
+    let n = bytes.len() as u32;
+    let mut s = Script::new();
+    let mut want = Vec::new();
+    // an erased flash: the loader says so, and the core does not run
+    s.cmd(&Command::Status);
+    s.expect(1);
+    // 4 bytes of 0xFF read, no payload: CRC register untouched (CRC-32 of nothing = 0)
+    want.push(Reply::Status(wl_status(&img, LoadState::Blank, 0, 4)));
+    s.cmd(&step(&[1]));
+    s.expect(1);
+    want.push(Reply::Error {
+        code: DeviceErrorCode::NotLoaded,
+        detail: 0x02,
+    });
+    // chunk 0; chunk 1 corrupted on the line (rolled back), then sent again
+    s.cmd(&load(0, &bytes[..16]));
+    s.expect(1);
+    want.push(Reply::Loaded {
+        state: LoadState::Host.code(),
+        crc: crc32(&bytes[12..16]),
+        pos: 16,
+    });
+    let mut bad = load(16, &bytes[16..32]).encode().unwrap();
+    bad[12] ^= 0x10;
+    s.raw(&bad);
+    s.expect(1);
+    want.push(Reply::Error {
+        code: DeviceErrorCode::BadCrc,
+        detail: 0x07,
+    });
+    s.cmd(&load(16, &bytes[16..32]));
+    s.expect(1);
+    want.push(Reply::Loaded {
+        state: LoadState::Host.code(),
+        crc: crc32(&bytes[12..32]),
+        pos: 32,
+    });
+    // a chunk at the wrong offset changes nothing
+    s.cmd(&load(40, &bytes[40..]));
+    s.expect(1);
+    want.push(Reply::Error {
+        code: DeviceErrorCode::OutOfSequence,
+        detail: 0x07,
+    });
+    s.cmd(&load(32, &bytes[32..]));
+    s.expect(1);
+    want.push(Reply::Loaded {
+        state: LoadState::Ready.code(),
+        crc: img.crc(),
+        pos: n,
+    });
+    s.cmd(&Command::LoadEnd);
+    s.expect(1);
+    want.push(Reply::LoadEnded {
+        state: LoadState::Ready.code(),
+        crc: img.crc(),
+        pos: n,
+    });
+    s.cmd(&Command::Status);
+    s.expect(1);
+    want.push(Reply::Status(Status {
+        error_seen: true,
+        crc_errors: 1,
+        other_errors: 2,
+        ..wl_status(&img, LoadState::Ready, img.crc(), n)
+    }));
+    // the core now runs on the loaded weights
+    for ev in [&[0u32, 3, 7, 19][..], &[2, 18]] {
+        s.cmd(&step(ev));
+        s.expect(1);
+        want.push(Reply::StepOut(wl_standin(&img, ev)));
+    }
+    let loader = Loader {
+        image: &img,
+        host_timeout: 20_000,
+        flash: None,
+    };
+    let Some(device) = simulate_loader(&s, "board-load-link", &loader) else {
+        return;
+    };
+    assert_eq!(decode_all(&device, false), want);
+}
+
+#[test]
+fn board_reads_its_weights_from_the_flash_and_refuses_other_images() {
+    let img = wl_image(1);
+    let bytes = img.to_bytes();
+    let n = bytes.len() as u32;
+    let other = wl_image(2).to_bytes();
+    for (name, flash, state, loaded_crc, pos) in [
+        ("flash-good", &bytes, LoadState::Ready, img.crc(), n),
+        // another design's weights: the header's CRC differs, the load stops after the header
+        ("flash-other", &other, LoadState::Hash, 0, 12),
+    ] {
+        let mut s = Script::new();
+        s.cmd(&Command::Status);
+        s.expect(1);
+        s.cmd(&step(&[5, 6]));
+        s.expect(1);
+        let step_reply = if state == LoadState::Ready {
+            Reply::StepOut(wl_standin(&img, &[5, 6]))
+        } else {
+            Reply::Error {
+                code: DeviceErrorCode::NotLoaded,
+                detail: 0x02,
+            }
+        };
+        let loader = Loader {
+            image: &img,
+            host_timeout: 20_000,
+            flash: Some(flash),
+        };
+        let Some(device) = simulate_loader(&s, &format!("board-load-{name}"), &loader) else {
+            return;
+        };
+        let got = decode_all(&device, false);
+        let Reply::Status(status) = got[0] else {
+            panic!("{name}: {got:?}");
+        };
+        let load = status.load.unwrap();
+        assert_eq!(
+            (load.state, load.image_crc, load.pos),
+            (state.code(), img.crc(), pos),
+            "{name}"
+        );
+        if state == LoadState::Ready {
+            assert_eq!(load.loaded_crc, loaded_crc);
+        }
+        assert_eq!(got[1], step_reply, "{name}");
+    }
+}
+
+#[test]
+fn board_load_fails_when_the_host_ends_early_or_stalls() {
+    let img = wl_image(1);
+    let bytes = img.to_bytes();
+    let mut s = Script::new();
+    let mut want = Vec::new();
+    // LOAD_END before the whole image: the loader fails the load
+    s.cmd(&load(0, &bytes[..20]));
+    s.cmd(&Command::LoadEnd);
+    s.expect(2);
+    want.push(Reply::Loaded {
+        state: LoadState::Host.code(),
+        crc: crc32(&bytes[12..20]),
+        pos: 20,
+    });
+    want.push(Reply::LoadEnded {
+        state: LoadState::Incomplete.code(),
+        crc: crc32(&bytes[12..20]),
+        pos: 20,
+    });
+    // a load that stops sending: the loader's timeout (2000 cycles here) fails it
+    s.cmd(&load(0, &bytes[..20]));
+    s.expect(1);
+    want.push(Reply::Loaded {
+        state: LoadState::Host.code(),
+        crc: crc32(&bytes[12..20]),
+        pos: 20,
+    });
+    s.idle(0x400);
+    s.cmd(&Command::Status);
+    s.expect(1);
+    let loader = Loader {
+        image: &img,
+        host_timeout: 2_000,
+        flash: None,
+    };
+    let Some(device) = simulate_loader(&s, "board-load-stall", &loader) else {
+        return;
+    };
+    let got = decode_all(&device, false);
+    assert_eq!(got[..3], want[..]);
+    let Reply::Status(status) = got[3] else {
+        panic!("{got:?}");
+    };
+    assert_eq!(status.load.unwrap().state, LoadState::Timeout.code());
+}
+
+#[test]
+fn link_loads_an_image_against_the_simulated_board() {
+    let img = wl_image(3);
+    let bytes = img.to_bytes();
+    let chunk = 16;
+    // what load_image sends: STATUS, the chunks, LOAD_END; then a step
+    let mut s = Script::new();
+    s.cmd(&Command::Status);
+    s.expect(1);
+    for (k, part) in bytes.chunks(chunk).enumerate() {
+        s.cmd(&load(k * chunk, part));
+        s.expect(1);
+    }
+    s.cmd(&Command::LoadEnd);
+    s.expect(1);
+    s.cmd(&step(&[4, 9]));
+    s.expect(1);
+    let loader = Loader {
+        image: &img,
+        host_timeout: 20_000,
+        flash: None,
+    };
+    let Some(device) = simulate_loader(&s, "board-load-linklib", &loader) else {
+        return;
+    };
+    let mut link = Link::new(Replay {
+        device: std::io::Cursor::new(device),
+        sent: Vec::new(),
+    });
+    let mut confirmed = Vec::new();
+    let report = link
+        .load_image(&bytes, chunk, &mut |b| confirmed.push(b))
+        .unwrap();
+    assert_eq!(report.crc, img.crc());
+    assert_eq!(
+        (report.frames, report.resent),
+        (bytes.len().div_ceil(chunk), 0)
+    );
+    assert_eq!(confirmed.last(), Some(&bytes.len()));
+    assert_eq!(link.step(IN, &[4, 9]).unwrap(), wl_standin(&img, &[4, 9]));
+    // the replay then ends: a load now times out, naming how far it got
+    let err = link.load_image(&bytes, chunk, &mut |_| {}).unwrap_err();
+    assert!(
+        matches!(err, LinkError::LoadTimeout { sent: 0, total } if total == bytes.len()),
+        "{err}"
+    );
+    assert_eq!(link.into_inner().sent[..s.bytes.len()], s.bytes[..]);
 }

@@ -2,7 +2,9 @@
 
 use crate::config::PlanConfig;
 use crate::error::PlanError;
+use crate::image::WeightImage;
 use crate::interface::ubits;
+use crate::loader::LoaderPlan;
 use crate::resources;
 use crate::types::*;
 use crate::widths::{analyse, WidthInput};
@@ -53,6 +55,12 @@ pub fn plan(net: &QNet, cfg: &PlanConfig, device: &Device) -> Result<Plan, PlanE
                 device: device.name.clone(),
                 report: p.fit.problems.join("\n"),
             });
+        }
+        if p.weight_store.is_loaded() {
+            let image = WeightImage::new(p.weight_image()).map_err(|e| {
+                PlanError::Config(format!("the SPRAM weight store cannot be loaded: {e}"))
+            })?;
+            p.loader = Some(LoaderPlan::new(&image, &cfg.loader));
         }
         return Ok(p);
     }
@@ -606,6 +614,7 @@ fn build(
         buffers,
         weight_store,
         engine,
+        loader: None,
         device: device.name.clone(),
         resources: Default::default(),
         fit: Default::default(),

@@ -1,5 +1,6 @@
 //! Planner settings (one small typed config; the CLI fills it).
 
+use crate::loader::LoaderConfig;
 use crate::types::WeightMemChoice;
 
 /// How to map a network onto hardware.
@@ -17,6 +18,8 @@ pub struct PlanConfig {
     /// Memory of the dense weights (block RAM ROM or, on the iCE40 UP5K, SPRAM loaded at
     /// start-up).
     pub weight_memory: WeightMemChoice,
+    /// The start-up weight loader's clock and flash offset (for a store loaded at start-up).
+    pub loader: LoaderConfig,
 }
 
 impl Default for PlanConfig {
@@ -27,6 +30,7 @@ impl Default for PlanConfig {
             require_fit: true,
             shift_add_max_terms: 3,
             weight_memory: WeightMemChoice::Auto,
+            loader: LoaderConfig::default(),
         }
     }
 }

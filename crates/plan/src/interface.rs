@@ -32,15 +32,24 @@ pub struct TopInterface {
     /// Cycles after reset release spent clearing state memories (in_ready low); step 0's cycle
     /// count starts after them, in the cycle model and in decoded RTL logs alike.
     pub clear_cycles: u64,
-    /// 16-bit granules of a weight store loaded at start-up through the `wl_*` port (SPRAM);
-    /// 0 when the weights are in bitstream-initialised ROM and the top has no `wl_*` port.
-    pub weight_granules: usize,
+    /// The weight loader's ports (`wl_rst`, `flash_*`, `hl_*`, `wl_state`, `wl_crc`, `wl_pos`)
+    /// when the design loads its weights at start-up; `None` when the bitstream holds them.
+    pub loader: Option<LoaderPorts>,
 }
 
-/// File of a generated bundle holding the start-up weight image of a loaded (SPRAM) store: one
-/// 16-bit granule of [`crate::Plan::weight_image`] per line, hex. The co-simulation harnesses
-/// write it through the `wl_*` port before the first command.
-pub const WEIGHT_IMAGE_HEX: &str = "weights_image.hex";
+/// What a harness or board top needs to know about a design's weight loader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoaderPorts {
+    /// Byte address of the weight image in the SPI flash.
+    pub flash_offset: u32,
+    /// Bytes of the weight image (header included).
+    pub image_bytes: usize,
+    /// CRC-32 of the design's weight image (what STATUS reports as the bitstream's image).
+    pub image_crc: u32,
+    /// Sampled cycles of CS# high the flash needs after its wake-up command before it takes the
+    /// next one (tRES1 = 3 us at the design clock, rounded up).
+    pub tres_cycles: u32,
+}
 
 /// Unsigned bits to hold `0..=max` (at least 1).
 pub(crate) fn ubits(max: usize) -> u32 {
@@ -68,11 +77,12 @@ impl Plan {
                 .map(|c| (c.name.clone(), c.size))
                 .collect(),
             clear_cycles: self.clear_cycles as u64,
-            weight_granules: if self.weight_store.is_loaded() {
-                self.weight_store.depth * self.weight_store.granules_per_word()
-            } else {
-                0
-            },
+            loader: self.loader.map(|l| LoaderPorts {
+                flash_offset: l.flash_offset,
+                image_bytes: l.image_bytes(),
+                image_crc: l.image_crc,
+                tres_cycles: l.tres_cycles(),
+            }),
         }
     }
 }

@@ -29,7 +29,9 @@ mod config;
 mod cycles;
 mod display;
 mod error;
+mod image;
 mod interface;
+mod loader;
 // The resource cost model compares estimated costs in f64; no model value is computed here.
 #[allow(clippy::float_arithmetic)]
 mod resources;
@@ -40,7 +42,12 @@ pub use build::plan;
 pub use config::PlanConfig;
 pub use cycles::StepActivity;
 pub use error::PlanError;
-pub use interface::{TopInterface, WEIGHT_IMAGE_HEX};
+pub use image::{
+    crc32, flash_hex, ImageError, LoadState, WeightImage, FLASH_HEX, IMAGE_HEADER_BYTES,
+    IMAGE_MAGIC, MAX_GRANULES,
+};
+pub use interface::{LoaderPorts, TopInterface};
+pub use loader::{LoaderConfig, LoaderPlan, DEFAULT_FLASH_OFFSET, READ_03_MAX_SCK_HZ, TRES1_NS};
 pub use resources::{logic_cells, FitReport, Resources};
 pub mod testing;
 pub use types::*;

@@ -520,7 +520,13 @@ pub fn random_delay_qnet(seed: u64) -> QNet {
 /// decay needing a multiplier) with seeded random weights, binary input: the fixed design the
 /// resource tests and the cost measurements (`verilog/examples/graded_bundle.rs`) synthesize.
 pub fn digits_mlp() -> QNet {
-    let mut rng = Rng::new(42);
+    mlp_qnet(64, 48, 10, 42)
+}
+
+/// An MLP `inputs -> hidden -> outputs` of LIF layers like [`digits_mlp`] (its weights and
+/// biases drawn from `seed`), e.g. MNIST-shaped 784 -> 128 -> 10.
+pub fn mlp_qnet(inputs: usize, hidden: usize, outputs: usize, seed: u64) -> QNet {
+    let mut rng = Rng::new(seed);
     let mut layer = |name: &str, source: QSource, inputs: usize, size: usize| QLayer {
         fire: Default::default(),
         name: name.into(),
@@ -551,13 +557,13 @@ pub fn digits_mlp() -> QNet {
         rounding: Rounding::HalfUp,
         state_lsb: 1.0,
     };
-    let hidden = layer("lif1", QSource::Input, 64, 48);
-    let out = layer("lif2", QSource::Layer(0), 48, 10);
+    let first = layer("lif1", QSource::Input, inputs, hidden);
+    let out = layer("lif2", QSource::Layer(0), hidden, outputs);
     QNet {
         input_bits: 1,
         format: spikeloom_qnet::FORMAT_VERSION,
-        input_size: 64,
-        layers: vec![hidden, out],
+        input_size: inputs,
+        layers: vec![first, out],
         output_layer: 1,
         provenance: vec![],
     }

@@ -297,9 +297,9 @@ pub enum WeightMem {
     Rom,
     /// iCE40 UP5K SPRAM (sl_wspram.v): `columns` SB_SPRAM256KA side by side make one word (16
     /// bits each), `groups` such rows of SPRAMs are stacked in depth. SPRAM cannot be
-    /// initialised by the bitstream: it is filled at start-up through the top's write port
-    /// (`wl_*`), 16-bit granule by granule ([`Plan::weight_image`]), and the controller stays
-    /// in its clear state until `wl_ready`.
+    /// initialised by the bitstream: the weight loader ([`Plan::loader`], sl_wload.v) fills
+    /// it at start-up through its write port (`wl_*`), 16-bit granule by granule
+    /// ([`Plan::weight_image`]), and the controller stays in its clear state until `wl_ready`.
     Spram {
         /// SPRAMs per word: 1, 2 or 4.
         columns: u32,
@@ -403,6 +403,8 @@ pub struct Plan {
     pub weight_store: WeightStore,
     /// The engine running the dense cores (`None` when every layer is a convolution).
     pub engine: Option<EnginePlan>,
+    /// The weight loader that fills a store loaded at start-up (`None` for a ROM store).
+    pub loader: Option<crate::loader::LoaderPlan>,
     /// Device name the plan was checked against.
     pub device: String,
     /// Resource estimate.

@@ -225,6 +225,7 @@ fn board_top_builds(board_name: &str) {
         in_value_w: 1,
         out_value_w: 1,
         baud: None,
+        image_crc: None,
     };
     let mut sources: Vec<SourceFile> = io_sources()
         .into_iter()

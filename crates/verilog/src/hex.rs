@@ -64,15 +64,14 @@ pub(crate) fn memory_files(plan: &Plan) -> Vec<SourceFile> {
     let mut files = Vec::new();
     if plan.weight_store.depth > 0 {
         if plan.weight_store.is_loaded() {
-            // the start-up load image (the harnesses write it through wl_*)
-            let mut text = String::new();
-            for g in plan.weight_image() {
-                text.push_str(&format!("{g:04x}\n"));
+            // the weight image the co-simulation's flash model serves to the loader (the
+            // planner made the loader only for an image of a valid size)
+            if let Ok(image) = spikeloom_plan::WeightImage::new(plan.weight_image()) {
+                files.push(SourceFile {
+                    path: spikeloom_plan::FLASH_HEX.into(),
+                    contents: spikeloom_plan::flash_hex(&image.to_bytes()),
+                });
             }
-            files.push(SourceFile {
-                path: spikeloom_plan::WEIGHT_IMAGE_HEX.into(),
-                contents: text,
-            });
         } else {
             files.push(SourceFile {
                 path: WEIGHTS_HEX.into(),

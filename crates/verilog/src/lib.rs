@@ -73,8 +73,8 @@ pub fn generate(plan: &Plan, opts: &GenOptions) -> Bundle {
             // only designs with a NIR Delay use it (others stay byte-identical)
             continue;
         }
-        if *name == "sl_wspram.v" && !plan.weight_store.is_loaded() {
-            // only SPRAM weight stores use it
+        if (*name == "sl_wspram.v" || *name == "sl_wload.v") && !plan.weight_store.is_loaded() {
+            // only SPRAM weight stores (and their loader) use them
             continue;
         }
         files.push(SourceFile {

@@ -15,6 +15,10 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../rtl-templates/mem/sl_wspram.v"),
     ),
     (
+        "sl_wload.v",
+        include_str!("../../../rtl-templates/mem/sl_wload.v"),
+    ),
+    (
         "sl_evbuf.v",
         include_str!("../../../rtl-templates/core/sl_evbuf.v"),
     ),

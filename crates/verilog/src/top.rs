@@ -45,7 +45,7 @@ fn header(plan: &Plan) -> String {
         ""
     };
     let spram = if plan.weight_store.is_loaded() {
-        ", sl_wspram"
+        ", sl_wspram, sl_wload"
     } else {
         ""
     };
@@ -72,12 +72,23 @@ fn ports(plan: &Plan) -> String {
     } else {
         String::new()
     };
-    // a store loaded at start-up (SPRAM) takes its 16-bit granules through the wl_* port
+    // a store loaded at start-up (SPRAM) is filled by the weight loader (sl_wload) from the SPI
+    // flash after wl_rst, or from the host bridge's LOAD stream (hl_*)
     let wload = if plan.weight_store.is_loaded() {
-        "    input  wire                     wl_we,
-    input  wire [15:0]              wl_addr,
-    input  wire [15:0]              wl_data,
-    input  wire                     wl_ready,
+        "    input  wire                     wl_rst,
+    output wire                     flash_csn,
+    output wire                     flash_sck,
+    output wire                     flash_mosi,
+    input  wire                     flash_miso,
+    input  wire                     hl_start,
+    input  wire                     hl_valid,
+    input  wire [7:0]               hl_data,
+    input  wire                     hl_keep,
+    input  wire                     hl_drop,
+    input  wire                     hl_end,
+    output wire [3:0]               wl_state,
+    output wire [31:0]              wl_crc,
+    output wire [23:0]              wl_pos,
 "
     } else {
         ""
@@ -158,6 +169,38 @@ fn ctrl(plan: &Plan, ev: u32) -> String {
     )
 }
 
+/// The weight loader of a store loaded at start-up: it writes the store's granules through
+/// wl_we/wl_addr/wl_data and raises wl_ready (the controller's w_ready) for a checked image.
+fn loader(plan: &Plan) -> String {
+    let Some(l) = plan.loader else {
+        return String::new();
+    };
+    format!(
+        "
+    // ---- weight loader: {granules} granules from the SPI flash at 0x{off:06x} or the host ----
+    wire            wl_we;
+    wire [15:0]     wl_addr;
+    wire [15:0]     wl_data;
+    wire            wl_ready;
+    sl_wload #(.N_GRAN({granules}), .CRC(32'h{crc:08x}), .FLASH_OFFSET(24'h{off:06x}),
+        .TRES_CYCLES({tres}), .FAST_READ({fast}), .HOST_TIMEOUT({hto})) u_wload (
+        .clk(clk), .rst(wl_rst),
+        .flash_csn(flash_csn), .flash_sck(flash_sck), .flash_mosi(flash_mosi), .flash_miso(flash_miso),
+        .hl_start(hl_start), .hl_valid(hl_valid), .hl_data(hl_data), .hl_keep(hl_keep),
+        .hl_drop(hl_drop), .hl_end(hl_end),
+        .wl_we(wl_we), .wl_addr(wl_addr), .wl_data(wl_data), .wl_ready(wl_ready),
+        .wl_state(wl_state), .wl_crc(wl_crc), .wl_pos(wl_pos)
+    );
+",
+        granules = l.granules,
+        crc = l.image_crc,
+        off = l.flash_offset,
+        tres = l.tres_cycles(),
+        fast = u8::from(l.fast_read()),
+        hto = l.host_timeout_cycles(),
+    )
+}
+
 /// Width of the weight store's word address (also every dense core's `WA`): at least the
 /// event width, which the cores add to their row bases.
 pub(crate) fn store_aw(plan: &Plan, ev: u32) -> u32 {
@@ -199,7 +242,7 @@ fn store(plan: &Plan, ev: u32) -> String {
         WeightMem::Spram { columns, groups } => {
             let _ = write!(
                 s,
-                "    // SPRAM: {columns} wide x {groups} deep, filled through wl_* before the first step
+                "    // SPRAM: {columns} wide x {groups} deep, filled by u_wload through wl_* before the first step
     sl_wspram #(.NC({columns}), .NG({groups}), .AW({aw})) u_weights (
         .clk(clk), .raddr(wm_raddr), .rdata(wm_rdata), .we(wl_we), .waddr(wl_addr), .wdata(wl_data)
     );
@@ -662,6 +705,7 @@ pub(crate) fn emit(plan: &Plan, opts: &GenOptions) -> String {
         s.push_str(&core_decl(c, ev));
     }
     s.push_str(&crate::engine::decl(plan, ev, store_aw(plan, ev)));
+    s.push_str(&loader(plan));
     s.push_str(&ctrl(plan, ev));
     s.push_str(&store(plan, ev));
     s.push_str(&buffers(plan, ev, opts));

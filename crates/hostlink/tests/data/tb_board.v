@@ -1,7 +1,9 @@
 // Testbench: spikeloom_board_top with a bit-level UART model on both pins. Reads a script
 // (+script=): `B xx` send a byte, `W n` idle n bit times, `Q k` wait until k device frames have
 // arrived; writes every byte the device sends as hex lines (+out=). With -DGRADED the board top
-// has 4-bit input values and 3-bit output counts (for standin_graded_top.v).
+// has 4-bit input values and 3-bit output counts (for standin_graded_top.v). With -DLOADER the
+// core loads its weights (standin_top.v, whose image CRC standin_wload.vh gives) from the
+// SPI flash model sim/sl_spi_flash.v (+flash=FILE, else erased) or over the link.
 module tb_board;
   localparam integer CLK_HZ = 8000000, BAUD = 1000000, BIT = CLK_HZ / BAUD;
 `ifdef GRADED
@@ -10,15 +12,31 @@ module tb_board;
 `else
   localparam integer IVW = 1, OVW = 1;
 `endif
+`ifdef LOADER
+`include "standin_wload.vh"
+  localparam integer HAS_LOADER = 1;
+`else
+  localparam integer HAS_LOADER = 0;
+  localparam [31:0] IMAGE_CRC = 32'h0;
+`endif
   reg clk = 0;
   always #5 clk = ~clk;
   reg rx = 1'b1;
   wire tx;
   wire [2:0] led;
+  wire flash_csn, flash_sck, flash_mosi, flash_miso;
+`ifdef LOADER
+  sl_spi_flash #(.BASE(24'h020000), .SIZE(64), .TRES_CYCLES(24)) flash (
+    .clk(clk), .csn(flash_csn), .sck(flash_sck), .mosi(flash_mosi), .miso(flash_miso));
+`else
+  assign flash_miso = 1'b1;
+`endif
   spikeloom_board_top #(
     .CLK_HZ(CLK_HZ), .BAUD(BAUD), .IN_SIZE(20), .OUT_SIZE(12), .IN_W(5), .OUT_W(4),
-    .IN_VALUE_W(IVW), .OUT_VALUE_W(OVW), .N_LEDS(3), .LED_INVERT(3'b000), .TIMEOUT(2000)
-  ) dut (.clk(clk), .uart_rx(rx), .uart_tx(tx), .led(led));
+    .IN_VALUE_W(IVW), .OUT_VALUE_W(OVW), .N_LEDS(3), .LED_INVERT(3'b000), .TIMEOUT(2000),
+    .HAS_LOADER(HAS_LOADER), .IMAGE_CRC(IMAGE_CRC)
+  ) dut (.clk(clk), .uart_rx(rx), .uart_tx(tx), .led(led), .flash_csn(flash_csn),
+    .flash_sck(flash_sck), .flash_mosi(flash_mosi), .flash_miso(flash_miso));
 
   integer script, out, r, n, i, frames = 0;
   reg [8*4-1:0] op;
