@@ -189,7 +189,7 @@ fn a_network_too_large_for_the_icestick_is_a_fit_error() {
         "--board",
         "icebreaker",
         "--lanes",
-        "8",
+        "64",
         "-o",
         dir.to_str().unwrap(),
     ]);
