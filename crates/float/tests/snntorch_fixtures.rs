@@ -140,10 +140,39 @@ fn check_all(root: &Path) -> usize {
     dirs.len()
 }
 
-/// The trained-model fixtures shared by the whole project (may not be generated yet).
+/// The trained-model fixtures shared by the whole project: every folder with a meta.json.
 #[test]
 fn every_fixture_model_matches_snntorch() {
-    check_all(&models_dir());
+    let checked = check_all(&models_dir());
+    assert_eq!(checked, FIXTURES.len(), "{}", models_dir().display());
+}
+
+/// The fixture folders of tests/fixtures/models: the digits models of make_models.py and
+/// make_cnn.py, and the anchor-scale models of make_scale.py (braille: the NIR paper's Braille
+/// RSynaptic network, 2,166 synapses).
+const FIXTURES: [&str; 9] = [
+    "braille",
+    "cnn",
+    "graded",
+    "lif_single",
+    "mlp_subtract",
+    "mlp_subtract_nodelay",
+    "mlp_zero",
+    "rleaky",
+    "synaptic",
+];
+
+/// The folder list is what the project expects: a missing fixture fails instead of passing
+/// with fewer cases.
+#[test]
+fn every_expected_fixture_folder_is_present() {
+    let mut names: Vec<String> = std::fs::read_dir(models_dir())
+        .expect("tests/fixtures/models")
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| models_dir().join(n).join("meta.json").exists())
+        .collect();
+    names.sort();
+    assert_eq!(names, FIXTURES);
 }
 
 /// The graded-input fixture (`graded`): input events carry the pixel value 0..16 as the input
