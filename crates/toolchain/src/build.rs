@@ -65,11 +65,12 @@ pub struct TimeLimits {
 }
 
 impl TimeLimits {
-    /// Defaults sized per device: synthesis and place-and-route get 120 s plus 40 ms per logic
-    /// cell of the device (UP5K: 331 s, ECP5 25F: 1091 s, 85F: 3486 s), several times what the
-    /// largest designs that fit took on a loaded 2-core machine (README "Tools"); packing 120 s.
+    /// Defaults sized per device: synthesis and each place-and-route run get 300 s plus 120 ms
+    /// per LUT of the device (UP5K 934 s, ECP5 25F 3215 s, 85F 10337 s), about 3x the longest
+    /// run measured on a loaded 2-core machine (UP5K 328 s, ECP5 25F 703 s; README "Tools");
+    /// packing (under 2 s measured) 120 s.
     pub fn for_device(device: &Device) -> TimeLimits {
-        let sized = Duration::from_secs(120) + Duration::from_millis(40) * device.luts;
+        let sized = Duration::from_secs(300) + Duration::from_millis(120) * device.luts;
         TimeLimits {
             synth: sized,
             place_and_route: sized,

