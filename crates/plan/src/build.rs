@@ -19,10 +19,10 @@ pub fn plan(net: &QNet, cfg: &PlanConfig, device: &Device) -> Result<Plan, PlanE
     let mut lanes_cap = cfg.lanes.unwrap_or(cfg.max_lanes);
     loop {
         let p = build(net, cfg, device, lanes_cap)?;
-        // Automatic choice: halve the lanes while logic or multipliers do not fit (both scale
-        // with the lanes; block RAM mostly does not).
+        // Automatic choice: halve the lanes while logic (below the routable share of the
+        // device) or multipliers do not fit (both scale with the lanes; block RAM mostly does not).
         let r = &p.resources;
-        let over = r.luts > device.luts
+        let over = resources::logic_cells(r.luts, device) > device.routable_logic_cells()
             || r.ffs > device.ffs
             || (device.dsp_count > 0 && r.dsps > device.dsp_count);
         if over && cfg.lanes.is_none() && lanes_cap > 1 {

@@ -354,12 +354,12 @@ pub(crate) fn check(plan: &Plan, r: &Resources, device: &Device) -> FitReport {
         ));
     }
     let cells = logic_cells(r.luts, device);
-    if cells > device.luts {
+    if cells > device.routable_logic_cells() {
         let lanes = plan.trace_lanes();
         problems.push(format!(
             "logic: need ~{cells} logic cells of {} ({} LUT4s plus the carry chains nextpnr packs \
-             separately); use fewer lanes (now up to {lanes}), fewer state bits, or a bigger device",
-            device.luts, r.luts
+             separately), above the {}% that routes reliably; use fewer lanes (now up to {lanes}), fewer state bits, or a bigger device",
+            device.luts, r.luts, device.family.routable_logic_percent()
         ));
     }
     if r.ffs > device.ffs {
