@@ -9,9 +9,9 @@
 #    checks versions at start-up and uses a native tool only when it is at least as new as these
 #    (README "Tools"); YOSYS, NEXTPNR_ICE40, NEXTPNR_ECP5, ICEPACK, ECPPACK name another build,
 #    which must be at least the documented minimum.
-#    YoWASP compiles each tool's WebAssembly on first use (measured: Yosys ~110 s, nextpnr ~8-12 s,
-#    packers ~2 s on the 2-core development machine) and caches it in ~/.cache/YoWASP (or
-#    $YOWASP_CACHE_DIR); this script does it once, now, and prints how long it took.
+#    YoWASP compiles each tool's WebAssembly on first use (measured on the 2-core development
+#    machine: Yosys 61-108 s, nextpnr 3-12 s, packers 1-2 s, depending on load) and caches it in
+#    ~/.cache/YoWASP (or $YOWASP_CACHE_DIR); this script does it once, now, and prints the times.
 #  - apt: yosys 0.23 (the post-synthesis netlist simulation and the lint tests use its cell models
 #    under share/yosys), fpga-icestorm (iceprog, to program the iCEBreaker), verilator, iverilog,
 #    python3-venv, chromium (the HTML report test renders report.html headless).
