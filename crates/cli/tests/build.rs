@@ -400,6 +400,71 @@ fn a_place_and_route_step_over_its_time_limit_is_stopped_with_what_it_was_doing(
     );
 }
 
+/// Ctrl-C (SIGINT to spikeloom alone: the tools run in their own process groups) during
+/// place-and-route stops nextpnr and everything it started, and the build fails saying so.
+#[test]
+fn an_interrupt_during_place_and_route_stops_the_tool() {
+    use std::io::{BufRead, BufReader};
+    let dir = tmp("interrupt");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spikeloom"))
+        .args([
+            "build",
+            "tests/fixtures/models/lif_single/model.nir",
+            "--calibrate",
+            "tests/fixtures/models/lif_single/input.npy",
+            "--board",
+            "icebreaker",
+            "-o",
+            dir.to_str().unwrap(),
+            "--no-verify",
+        ])
+        .current_dir(root())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let started = line.contains("] place-and-route...");
+        seen.push(line);
+        if started {
+            break;
+        }
+    }
+    if !seen.iter().any(|l| l.contains("] place-and-route...")) {
+        let _ = child.wait();
+        let err = seen.join("\n");
+        assert!(
+            err.contains("missing tools")
+                && std::env::var("SPIKELOOM_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "{err}"
+        );
+        println!("skipped: needs the build tools:\n{err}");
+        return;
+    }
+    // Let nextpnr start, then interrupt spikeloom as a terminal's Ctrl-C would.
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let code = child.wait().unwrap().code();
+    let err = rest.join("\n");
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("error: interrupted during step `place-and-route` after ")
+            && err.contains("; the tool and everything it started were stopped"),
+        "{err}"
+    );
+    assert_eq!(processes_in(&dir), Vec::<String>::new());
+    for gone in ["design-seed1.asc", "report-seed1.json", "design.asc"] {
+        assert!(!dir.join("build").join(gone).exists(), "{gone} kept");
+    }
+}
+
 #[cfg(unix)]
 fn make_executable(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
