@@ -60,7 +60,9 @@ if [ "$do_pip" = 1 ]; then
   need=()
   for p in "${pip_packages[@]}"; do
     name="${p%%==*}"
-    have="$("$venv/bin/pip" show "$name" 2>/dev/null | sed -n 's/^Version: //p')"
+    # `pip show` fails for a package that is not installed yet; under pipefail that must not end
+    # the script (a fresh clone has an empty venv).
+    have="$({ "$venv/bin/pip" show "$name" 2>/dev/null || true; } | sed -n 's/^Version: //p')"
     [ "$name==$have" = "$p" ] || need+=("$p")
   done
   if [ "${#need[@]}" -gt 0 ]; then
