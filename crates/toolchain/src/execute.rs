@@ -98,6 +98,7 @@ pub fn execute(
                 let parsed = read_with(&dir.join(&plan.report), parse_nextpnr_report)?;
                 report.utilization = parsed.utilization;
                 report.fmax = parsed.fmax;
+                report.critical_paths = parsed.critical_paths;
                 timing_failures = report.timing_failures(plan.freq_mhz);
                 if !timing_failures.is_empty() && !plan.allow_timing_failure {
                     return Err(ToolchainError::Timing {

@@ -15,5 +15,8 @@ mod tools;
 pub use build::{prepare, BuildOptions, BuildPlan, BuildStep, PlanFile, SourceFile, StepKind};
 pub use error::ToolchainError;
 pub use execute::{execute, BuildResult, Progress};
-pub use report::{parse_nextpnr_report, parse_yosys_stat, ClockFmax, ToolReport, Usage};
+pub use report::{
+    parse_nextpnr_report, parse_yosys_stat, ClockFmax, CriticalPath, PathEnd, PathStep, ToolReport,
+    Usage, CONSTANT_CLOCK,
+};
 pub use tools::{Tool, ToolEnv, ToolPaths};
