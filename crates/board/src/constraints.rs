@@ -165,7 +165,7 @@ pub fn constraints(board: &Board, used: &[Port]) -> Result<String, BoardError> {
     );
     for a in &assignments {
         match board.device.family {
-            Family::Ice40 => render_pcf(&mut out, a),
+            Family::Ice40 => render_pcf(&mut out, a, board.clock.freq_mhz),
             Family::Ecp5 => render_lpf(&mut out, a, board.clock.freq_mhz),
         }
     }
@@ -177,9 +177,13 @@ pub fn constraints(board: &Board, used: &[Port]) -> Result<String, BoardError> {
     Ok(out)
 }
 
-fn render_pcf(out: &mut String, a: &Assignment) {
+fn render_pcf(out: &mut String, a: &Assignment, clock_mhz: f64) {
     let pullup = if a.pullup { "-pullup yes " } else { "" };
     let _ = writeln!(out, "set_io {pullup}{} {}", a.port.verilog_name(), a.pin);
+    // the oscillator's frequency: nextpnr derives the PLL output's constraint from it
+    if a.port == Port::Clock {
+        let _ = writeln!(out, "set_frequency {} {clock_mhz}", a.port.verilog_name());
+    }
 }
 
 fn render_lpf(out: &mut String, a: &Assignment, clock_mhz: f64) {

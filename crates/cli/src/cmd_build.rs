@@ -4,7 +4,9 @@
 use crate::args::{ModelArgs, QuantArgs};
 use crate::build_verify::{cycle_trace, golden_vs_cycle, rtl_vs_cycle, sample, synaptic_ops};
 use crate::cmd_generate::{self, Design, HwArgs, RTL_DIR};
-use crate::report::{fmax, render, resource_rows, BuildReport, Performance, WeightsReport};
+use crate::report::{
+    fmax, render, resource_rows, BuildReport, ClockReport, Performance, WeightsReport,
+};
 use crate::CliError;
 use anyhow::anyhow;
 use clap::Args;
@@ -34,7 +36,7 @@ pub struct BuildArgs {
     /// Skip verification (golden vs cycle model vs RTL); the cycle model still runs for the report.
     #[arg(long)]
     pub no_verify: bool,
-    /// Write the bitstream even when the design misses the board clock.
+    /// Write the bitstream even when the design misses the design clock.
     #[arg(long)]
     pub allow_timing_failure: bool,
     /// Spikes `.npy` ([T, N, F]) for verification and the performance figures
@@ -108,6 +110,9 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
 
     let tools = ToolPaths::discover(&ToolEnv::from_process(&tool_dirs()));
     let opts = BuildOptions {
+        // nextpnr times every clock at the design clock; the PLL output's constraint is also
+        // derived from the oscillator's (the constraint file's clock frequency)
+        freq_mhz: Some(design.clock.design.mhz()),
         allow_timing_failure: args.allow_timing_failure,
         seed: args.seed,
         // the design's ports: the board's, and the SPI flash's with a weight loader
@@ -129,8 +134,8 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
         Progress::Finished { step, elapsed, .. } => steps.record(&step, elapsed, ""),
     };
     // The three tool steps are counted by the toolchain's progress, on top of our two.
-    let result =
-        execute(&plan, &build_dir, &tools, &mut progress).map_err(|e| tool_error(e, &build_dir))?;
+    let result = execute(&plan, &build_dir, &tools, &mut progress)
+        .map_err(|e| tool_error(e, &build_dir, &design))?;
 
     let bitstream_name = plan.bitstream.display().to_string();
     let bitstream = dir.join(&bitstream_name);
@@ -156,7 +161,10 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
             .iter()
             .all(|r| r.used.is_none_or(|u| u <= r.available)),
         target_mhz: plan.freq_mhz,
+        clock: ClockReport::new(&design.clock),
         fmax_mhz: fmax,
+        critical_path: result.report.critical_path().cloned(),
+        untimed: untimed_note(&result.report),
         timing_met: result.timing_failures.is_empty() && fmax.is_some_and(|f| f >= plan.freq_mhz),
         timing_failures: result.timing_failures.clone(),
         resources,
@@ -183,8 +191,8 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
     );
     if !report.timing_met {
         eprintln!(
-            "warning: timing not met; the bitstream may not work at {} MHz",
-            plan.freq_mhz
+            "warning: timing not met; the bitstream may not work at the {} MHz design clock",
+            design.clock.design
         );
     }
     Ok(())
@@ -242,7 +250,7 @@ fn weights_report(
         bitstream_bytes,
         program,
         load_cycles: w.load_cycles,
-        load_ms_at_clock: w.load_cycles as f64 / (d.board.design.freq_mhz * 1e3),
+        load_ms_at_clock: w.load_cycles as f64 / (d.clock.design.mhz() * 1e3),
     }))
 }
 
@@ -254,7 +262,7 @@ impl PerfInput {
             &self.ops,
             d.plan.clear_cycles as u64,
             d.plan.idle_step_cycles(),
-            d.board.design.freq_mhz,
+            d.clock.design.mhz(),
             fmax,
         )
     }
@@ -316,15 +324,71 @@ fn tool_dirs() -> Vec<PathBuf> {
     dirs
 }
 
-/// A toolchain failure: exit 1 with the step, the tool's last lines and where the logs are.
-fn tool_error(e: ToolchainError, build_dir: &Path) -> CliError {
+/// A toolchain failure: exit 1 with the step, the tool's last lines and where the logs are; a
+/// timing failure with the critical path and what to try.
+fn tool_error(e: ToolchainError, build_dir: &Path, design: &Design) -> CliError {
     match e {
         ToolchainError::MissingTools(_) => CliError::failure(anyhow!("{e}")),
+        ToolchainError::Timing { board, details } => {
+            // the report nextpnr wrote says where the time goes
+            let path = std::fs::read_to_string(build_dir.join("report.json"))
+                .ok()
+                .and_then(|text| spikeloom_toolchain::parse_nextpnr_report(&text).ok())
+                .and_then(|r| r.critical_path().cloned())
+                .map_or(String::new(), |p| {
+                    format!("\ncritical path:\n{}", crate::report::path_text(&p))
+                });
+            let lanes = &design.manifest.lanes;
+            CliError::failure(anyhow!(
+                "timing failed on board `{board}`: {details} (design clock {}){path}\n\
+                 what to try: a lower design clock (--clock-mhz, e.g. {}), fewer lanes (--lanes; now {lanes:?}), \
+                 other placement seeds (--seed N), or --allow-timing-failure to get the bitstream anyway\n\
+                 (logs of every step are in {})",
+                design.clock.describe(),
+                suggest_clock(&details),
+                build_dir.display()
+            ))
+        }
         e => CliError::failure(anyhow!(
             "{e}\n(logs of every step are in {})",
             build_dir.display()
         )),
     }
+}
+
+/// A clock to suggest after a timing failure: the lowest achieved Fmax in `details`
+/// (`... reaches 16.29 MHz < target ...`), rounded down to a whole MHz.
+fn suggest_clock(details: &str) -> String {
+    details
+        .split("reaches ")
+        .skip(1)
+        .filter_map(|s| s.split(' ').next()?.parse::<f64>().ok())
+        .reduce(f64::min)
+        .map_or("a lower one".to_string(), |f| {
+            format!("{}", f.floor().max(1.0))
+        })
+}
+
+/// The note on paths nextpnr leaves out of Fmax: through a hard block on its constant clock
+/// (an iCE40 SB_MAC16 without registers).
+fn untimed_note(r: &spikeloom_toolchain::ToolReport) -> Option<String> {
+    let (into, out) = r.constant_clock_paths();
+    if into.is_none() && out.is_none() {
+        return None;
+    }
+    let ns = |p: Option<&spikeloom_toolchain::CriticalPath>| p.map_or(0.0, |p| p.delay_ns);
+    let block = into
+        .map(|p| p.to.signal.clone())
+        .or(out.map(|p| p.from.signal.clone()))
+        .unwrap_or_default();
+    Some(format!(
+        "nextpnr times a hard block without registers ({block}) as if it had them (its clock is `{}`): the longest path into it is {:.1} ns and out of it {:.1} ns, \
+         and a path through it takes both plus its own combinational delay, which is in neither; Fmax leaves such paths out \
+         (a registered multiplier removes the gap)",
+        spikeloom_toolchain::CONSTANT_CLOCK,
+        ns(into),
+        ns(out)
+    ))
 }
 
 fn write_reports(report: &BuildReport, dir: &Path) -> Result<(), CliError> {

@@ -210,7 +210,7 @@ fn missing_tools_are_reported_before_anything_runs() {
 
 /// The full board top (UART, host bridge, LEDs) around the hostlink test stand-in core.
 fn board_top_builds(board_name: &str) {
-    use spikeloom_board::{board_wrapper, io_sources, TopParams, WRAPPER_TOP};
+    use spikeloom_board::{board_wrapper, io_sources, ClockPlan, TopParams, WRAPPER_TOP};
     let board = Board::builtin(board_name).unwrap();
     let Some(tools) = have_tools(&board) else {
         return;
@@ -224,7 +224,7 @@ fn board_top_builds(board_name: &str) {
         out_w: 4,
         in_value_w: 1,
         out_value_w: 1,
-        baud: None,
+        clock: ClockPlan::new(&board, None, None).unwrap(),
         image_crc: None,
     };
     let mut sources: Vec<SourceFile> = io_sources()
@@ -254,6 +254,9 @@ fn board_top_builds(board_name: &str) {
     assert!(std::fs::metadata(&result.bitstream).unwrap().len() > 10_000);
 }
 
+// Every built-in board's top builds with its PLL at its default design clock (issue 13: "every
+// board builds with its PLL in CI"); tests/boards_have_flow_tests below keeps the list complete.
+
 #[test]
 fn board_top_builds_for_icebreaker() {
     board_top_builds("icebreaker");
@@ -262,4 +265,60 @@ fn board_top_builds_for_icebreaker() {
 #[test]
 fn board_top_builds_for_ulx3s_25f() {
     board_top_builds("ulx3s-25f");
+}
+
+#[test]
+fn board_top_builds_for_ulx3s_12f() {
+    board_top_builds("ulx3s-12f");
+}
+
+#[test]
+fn board_top_builds_for_ulx3s_45f() {
+    board_top_builds("ulx3s-45f");
+}
+
+#[test]
+fn board_top_builds_for_ulx3s_85f() {
+    board_top_builds("ulx3s-85f");
+}
+
+#[test]
+fn board_top_builds_for_upduino_v3() {
+    board_top_builds("upduino-v3");
+}
+
+#[test]
+fn board_top_builds_for_icestick() {
+    board_top_builds("icestick");
+}
+
+#[test]
+fn board_top_builds_for_tinyfpga_bx() {
+    board_top_builds("tinyfpga-bx");
+}
+
+#[test]
+fn board_top_builds_for_orangecrab_25f() {
+    board_top_builds("orangecrab-25f");
+}
+
+#[test]
+fn board_top_builds_for_orangecrab_85f() {
+    board_top_builds("orangecrab-85f");
+}
+
+#[test]
+fn board_top_builds_for_colorlight_i5() {
+    board_top_builds("colorlight-i5");
+}
+
+/// A board added to boards/ gets its own build test above.
+#[test]
+fn every_builtin_board_has_a_board_top_build_test() {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/flow.rs")).unwrap();
+    for name in Board::builtin_names() {
+        let test = format!("fn board_top_builds_for_{}()", name.replace('-', "_"));
+        assert!(text.contains(&test), "no `{test}` in tests/flow.rs");
+    }
 }
