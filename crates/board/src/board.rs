@@ -159,6 +159,20 @@ pub struct DesignClock {
     /// Requested frequency in MHz; the PLL makes the fastest clock not above it that also gives
     /// the host link an exact baud rate (see `ClockPlan`). Equal to `clock.freq_mhz`: no PLL.
     pub freq_mhz: f64,
+    /// The same for a design with a convolution core (`rtl-templates/core/sl_conv.v`, whose
+    /// neuron update is not pipelined like the engine's) [default: `freq_mhz`].
+    #[serde(default)]
+    pub conv_freq_mhz: Option<f64>,
+}
+
+impl DesignClock {
+    /// The default design clock request, MHz, for a design with (or without) a convolution core.
+    pub fn default_mhz(&self, has_conv: bool) -> f64 {
+        match (has_conv, self.conv_freq_mhz) {
+            (true, Some(f)) => f,
+            _ => self.freq_mhz,
+        }
+    }
 }
 
 /// What carries bytes between the host and the FPGA.

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::pll::{self, Freq, Pll, PllPrimitive, Target, ECP5_LIMITS, ICE40_LIMITS};
+use crate::pll::{self, Freq, Pll, PllPrimitive, ECP5_LIMITS, ICE40_LIMITS};
 use crate::validate::MIN_CLOCKS_PER_BIT;
 use crate::{Board, BoardError, HostLinkKind};
 
@@ -334,20 +334,32 @@ fn candidates(
         PllPrimitive::Ecp5 => ECP5_LIMITS.output_khz,
         _ => ICE40_LIMITS.output_khz,
     };
-    all.retain(|(_, f)| *f <= requested);
-    if all.is_empty() {
-        // nothing at or below: say what the PLL spans
-        let nearest = pll::search(primitive, oscillator, Target::Nearest(requested))
-            .map(|p| p.output(oscillator));
+    let slowest = all.iter().map(|(_, f)| *f).min();
+    let fastest = all.iter().map(|(_, f)| *f).max();
+    let (Some(slowest), Some(fastest)) = (slowest, fastest) else {
         return Err(format!(
-            "{} cannot make {requested} MHz or less from the {oscillator} MHz oscillator (outputs {}-{} MHz{}); \
+            "{} makes no clock from the {oscillator} MHz oscillator within its limits",
+            primitive.cell()
+        ));
+    };
+    // a request outside what the PLL makes: say its range and the nearest clock it makes
+    let outside = if requested < slowest {
+        Some(("or less", slowest))
+    } else if requested > fastest {
+        Some(("or more", fastest))
+    } else {
+        None
+    };
+    if let Some((side, nearest)) = outside {
+        return Err(format!(
+            "{} cannot make {requested} MHz {side} from the {oscillator} MHz oscillator (outputs {}-{} MHz, nearest {nearest}); \
              choose --clock-mhz in that range, or {oscillator} to run on the oscillator without a PLL",
             primitive.cell(),
             Freq::hz(lo * 1000),
             Freq::hz(hi * 1000),
-            nearest.map_or(String::new(), |f| format!(", nearest {f}"))
         ));
     }
+    all.retain(|(_, f)| *f <= requested);
     all.sort_by(|a, b| b.1.cmp(&a.1));
     all.dedup_by(|a, b| a.1 == b.1);
     Ok(all.into_iter().map(|(p, f)| (Some(p), f)).collect())

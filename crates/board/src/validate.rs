@@ -38,13 +38,14 @@ pub fn validate(board: &Board) -> Result<(), BoardError> {
     // the default design clock must be one the board makes (PLL, exact link rate); only
     // meaningful once the rest is consistent
     if problems.is_empty() {
-        if let Err(e) = crate::ClockPlan::new(board, None, None) {
-            problems.push(match e {
-                BoardError::Clock { problem, .. } => {
-                    format!("design.freq_mhz = {}: {problem}", board.design.freq_mhz)
-                }
-                other => other.to_string(),
-            });
+        let conv = board.design.conv_freq_mhz.map(|f| ("conv_freq_mhz", f));
+        for (key, mhz) in std::iter::once(("freq_mhz", board.design.freq_mhz)).chain(conv) {
+            if let Err(e) = crate::ClockPlan::new(board, Some(mhz), None) {
+                problems.push(match e {
+                    BoardError::Clock { problem, .. } => format!("design.{key} = {mhz}: {problem}"),
+                    other => other.to_string(),
+                });
+            }
         }
     }
     if problems.is_empty() {
@@ -97,6 +98,11 @@ fn check_clocks(board: &Board, problems: &mut Vec<String>) {
         problems.push(format!(
             "design.freq_mhz = {} is not a frequency in (0, 1000] MHz",
             board.design.freq_mhz
+        ));
+    }
+    if let Some(f) = board.design.conv_freq_mhz.filter(|f| !valid(*f)) {
+        problems.push(format!(
+            "design.conv_freq_mhz = {f} is not a frequency in (0, 1000] MHz"
         ));
     }
 }

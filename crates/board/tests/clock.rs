@@ -59,7 +59,8 @@ fn each_board_uses_the_pll_its_clock_pin_allows() {
         &text
             .replace("nextpnr_device = \"up5k\"", "nextpnr_device = \"lp384\"")
             .replace("package = \"sg48\"", "package = \"qn32\"")
-            .replace("[design]\nfreq_mhz = 18.0", "[design]\nfreq_mhz = 12.0"),
+            .replace("[design]\nfreq_mhz = 18.0", "[design]\nfreq_mhz = 12.0")
+            .replace("conv_freq_mhz = 16.5", "conv_freq_mhz = 12.0"),
         "x.toml",
     )
     .unwrap();
@@ -115,6 +116,11 @@ fn clocks_a_board_cannot_make_are_refused_with_what_it_can() {
         plan("icebreaker", Some(10.0), None).unwrap_err(),
         "board `icebreaker`: SB_PLL40_PAD cannot make 10 MHz or less from the 12 MHz oscillator (outputs 16-275 MHz, nearest 16.125); choose --clock-mhz in that range, or 12 to run on the oscillator without a PLL"
     );
+    // above the fastest output (ecppll's limit of 400 MHz, made as 25 x 16)
+    assert_eq!(
+        plan("ulx3s-25f", Some(450.0), None).unwrap_err(),
+        "board `ulx3s-25f`: EHXPLLL cannot make 450 MHz or more from the 25 MHz oscillator (outputs 10-400 MHz, nearest 400); choose --clock-mhz in that range, or 25 to run on the oscillator without a PLL"
+    );
     assert_eq!(
         plan("icebreaker", Some(-3.0), None).unwrap_err(),
         "board `icebreaker`: the design clock -3 MHz is not a positive frequency"
@@ -140,7 +146,10 @@ fn clocks_a_board_cannot_make_are_refused_with_what_it_can() {
     };
     assert_eq!(
         problems,
-        ["design.freq_mhz = 18: the 5 MHz board clock is outside the SB_PLL40_PAD input range 10-133 MHz"]
+        [
+            "design.freq_mhz = 18: the 5 MHz board clock is outside the SB_PLL40_PAD input range 10-133 MHz",
+            "design.conv_freq_mhz = 16.5: the 5 MHz board clock is outside the SB_PLL40_PAD input range 10-133 MHz"
+        ]
     );
 }
 
@@ -212,4 +221,29 @@ fn wrapper_instantiates_the_pll_and_feeds_its_lock_to_the_board_top() {
         v.contains("assign clk_design = clk;\n  assign pll_locked = 1'b1;") && !v.contains("u_pll"),
         "{v}"
     );
+}
+
+/// Every built-in board makes its default design clocks (the engine's and the convolution
+/// core's) with its PLL, at most 5% below the request (the window the link rate may take), and
+/// exactly the request where the PLL can (all but the OrangeCrab's 50 MHz from 48 MHz: the
+/// EHXPLLL's PFD floor of 3.125 MHz allows CLKI_DIV <= 15, so no ratio between 1 and 16/15).
+#[test]
+fn every_board_makes_its_default_clocks_with_its_pll() {
+    for name in Board::builtin_names() {
+        let b = board(name);
+        for conv in [false, true] {
+            let asked = b.design.default_mhz(conv);
+            let c = ClockPlan::new(&b, Some(asked), None)
+                .unwrap_or_else(|e| panic!("{name} at {asked} MHz: {e}"));
+            assert!(c.pll.is_some(), "{name}: {}", c.describe());
+            let req = Freq::from_mhz(asked).unwrap();
+            assert!(c.design <= req, "{name}: {}", c.describe());
+            assert!(c.design >= req.scale(95, 100), "{name}: {}", c.describe());
+            if !name.starts_with("orangecrab") {
+                assert_eq!(c.design, req, "{name}: {}", c.describe());
+            }
+        }
+    }
+    let c = plan("orangecrab-25f", None, None).unwrap();
+    assert_eq!(c.design, Freq::hz(48_000_000), "{}", c.describe());
 }

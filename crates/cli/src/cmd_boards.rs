@@ -30,6 +30,8 @@ pub struct BoardRow {
     pub clock_mhz: f64,
     /// Default design clock (what the PLL makes when `--clock-mhz` does not choose), MHz.
     pub design_clock_mhz: f64,
+    /// Default design clock of a design with a convolution core, MHz.
+    pub conv_design_clock_mhz: f64,
     /// How the design clock is made: the PLL primitive, or `none` (the oscillator).
     pub pll: String,
     /// `uart-bridge`, `uart-pins` or `none`, with the bridge chip when known.
@@ -69,6 +71,8 @@ impl BoardRow {
             package: d.package.clone(),
             clock_mhz: b.clock.freq_mhz,
             design_clock_mhz: clock.map_or(b.design.freq_mhz, |c| c.design.mhz()),
+            conv_design_clock_mhz: ClockPlan::new(b, Some(b.design.default_mhz(true)), None)
+                .map_or(b.design.default_mhz(true), |c| c.design.mhz()),
             pll: clock
                 .and_then(|c| c.pll)
                 .map_or("none".into(), |p| p.primitive().cell().into()),
@@ -130,7 +134,14 @@ fn table(rows: &[BoardRow]) -> String {
                 r.name.clone(),
                 r.family.clone(),
                 format!("{} {}", r.device, r.package),
-                format!("{} MHz ({})", r.design_clock_mhz, r.pll),
+                if r.conv_design_clock_mhz == r.design_clock_mhz {
+                    format!("{} MHz ({})", r.design_clock_mhz, r.pll)
+                } else {
+                    format!(
+                        "{} MHz, conv {} MHz ({})",
+                        r.design_clock_mhz, r.conv_design_clock_mhz, r.pll
+                    )
+                },
                 r.host_link.clone(),
                 r.luts.to_string(),
                 r.ffs.to_string(),

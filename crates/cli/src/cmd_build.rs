@@ -8,7 +8,8 @@ use crate::build_verify::{cycle_trace, golden_vs_cycle, rtl_vs_cycle, sample, sy
 use crate::cmd_generate::{self, Design, HwArgs, RTL_DIR};
 use crate::progress::Steps;
 use crate::report::{
-    fmax, render, resource_rows, BuildReport, ClockReport, Performance, TimeLimitsReport, WeightsReport,
+    fmax, render, resource_rows, BuildReport, ClockReport, Performance, TimeLimitsReport,
+    WeightsReport,
 };
 use crate::CliError;
 use anyhow::anyhow;

@@ -102,8 +102,8 @@ pub struct HwArgs {
     pub lanes: Option<usize>,
     /// Design clock in MHz: the PLL makes the fastest clock not above it (on a board with a
     /// known USB-UART bridge, among those within 5% below it, the one whose exact baud rate is
-    /// fastest); the board's oscillator frequency uses no PLL [default: the board's, see
-    /// `spikeloom boards`].
+    /// fastest); the board's oscillator frequency uses no PLL [default: the board's for the
+    /// design's cores (`spikeloom boards`: engine / convolution core)].
     #[arg(long, value_name = "MHZ")]
     pub clock_mhz: Option<f64>,
     /// UART baud rate of the board's host link [default: the fastest the link makes exactly at
@@ -285,8 +285,18 @@ pub fn clock_line(c: &ClockPlan) -> String {
 /// Load, quantize and plan the model for the board, and generate every file in memory.
 pub fn prepare(model: &ModelArgs, quant: &QuantArgs, hw: &HwArgs) -> Result<Design, CliError> {
     let board = Board::resolve(&hw.board).map_err(CliError::input)?;
-    let clock = ClockPlan::new(&board, hw.clock_mhz, hw.baud).map_err(CliError::input)?;
     let loaded = load_qnet(model, quant)?;
+    // the board's default clock for the cores this network gets (a layer with a convolution
+    // becomes a convolution core), unless --clock-mhz chooses
+    let has_conv = loaded
+        .qnet
+        .layers
+        .iter()
+        .any(|l| l.inputs.iter().any(|p| p.conv.is_some()));
+    let requested = hw
+        .clock_mhz
+        .unwrap_or_else(|| board.design.default_mhz(has_conv));
+    let clock = ClockPlan::new(&board, Some(requested), hw.baud).map_err(CliError::input)?;
     let base = PlanConfig {
         weight_memory: hw.weight_memory.into(),
         loader: LoaderConfig {

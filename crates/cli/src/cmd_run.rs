@@ -56,8 +56,9 @@ pub struct RunArgs {
     /// Class labels `.npy` `[N]`: print accuracy (spike-count argmax of the output layer).
     #[arg(long)]
     pub labels: Option<PathBuf>,
-    /// Baud rate [default: the one the design was built for, i.e. the board's max_baud unless
-    /// `build --baud` chose another]; must match the bitstream's UART divider.
+    /// Baud rate [default: the one the design was built for (`spikeloom.json`): the fastest the
+    /// board's bridge makes exactly at the design clock, unless `build --baud` chose another];
+    /// must match the bitstream's UART divider.
     #[arg(long)]
     pub baud: Option<u32>,
     /// How long to wait for each reply, milliseconds.
