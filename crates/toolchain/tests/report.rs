@@ -39,17 +39,17 @@ fn critical_path_of_real_nextpnr_reports() {
     for (file, from, to, levels, delay_ns) in [
         (
             "nextpnr-ice40.json",
-            ICE40_FROM,
-            ICE40_TO,
-            ICE40_LEVELS,
-            ICE40_DELAY_NS,
+            "u_board.g_rom.genblk1.genblk1.g_core.u_core.b1_cnt_cur",
+            "u_board.g_rom.genblk1.genblk1.g_core.u_core.u_buf0.g_bin.u_mem.mem.0.0_RDATA_2",
+            12,
+            30.835,
         ),
         (
             "nextpnr-ecp5.json",
-            ECP5_FROM,
-            ECP5_TO,
-            ECP5_LEVELS,
-            ECP5_DELAY_NS,
+            "u_board.g_rom.genblk1.genblk1.g_core.u_core.u_weights.mem.0.1",
+            "u_board.g_rom.genblk1.genblk1.g_core.u_core.u_acc.g_lane[6].acc",
+            12,
+            11.015,
         ),
     ] {
         let path = format!("{}/tests/data/{file}", env!("CARGO_MANIFEST_DIR"));
