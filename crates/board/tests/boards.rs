@@ -1,6 +1,8 @@
 //! Built-in boards parse and validate; constraints render exactly the used ports; bad boards
 //! are rejected with messages naming the problem.
 
+mod common;
+use common::*;
 use spikeloom_board::{constraints, list, Board, BoardError, Family, Port};
 
 #[test]
@@ -76,14 +78,6 @@ fn unknown_board_lists_known_ones() {
         err.starts_with("unknown board `icebraker`; built-in boards: colorlight-i5, icebreaker,"),
         "{err}"
     );
-}
-
-fn icebreaker_text() -> String {
-    std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../boards/icebreaker.toml"
-    ))
-    .unwrap()
 }
 
 #[test]

@@ -3,8 +3,10 @@
 //! Expected dividers are icepll's / ecppll's for the same request (see crates/toolchain/tests/pll.rs,
 //! which runs them).
 
+mod common;
+use common::*;
 use spikeloom_board::{
-    board_wrapper, Board, BoardError, ClockPlan, Freq, Pll, PllInput, PllPrimitive, TopParams,
+    board_wrapper, Board, BoardError, ClockPlan, Freq, Pll, PllInput, PllPrimitive,
 };
 
 fn board(name: &str) -> Board {
@@ -44,11 +46,7 @@ fn each_board_uses_the_pll_its_clock_pin_allows() {
         assert_eq!(b.pll_primitive(), Some(primitive), "{name}");
     }
     // the board file can say otherwise, and a device without a PLL has none
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../boards/icebreaker.toml"
-    ))
-    .unwrap();
+    let text = icebreaker_text();
     let core = Board::parse(
         &text.replace("freq_mhz = 12.0\n", "freq_mhz = 12.0\npll = \"core\"\n"),
         "x.toml",
@@ -131,11 +129,7 @@ fn clocks_a_board_cannot_make_are_refused_with_what_it_can() {
         "board `icebreaker`: no design clock from 17.1 to 18 MHz gives baud rate 4000000 that FT2232H channel B makes exactly with an integer divider (rates 12000000/d, d = 1, 1.5, 2, 2.125, ...; at least 4 clocks per bit); at 18 MHz the exact rates are: 3000000, 2000000, 1500000, 1200000, 1000000, 750000; choose another --clock-mhz or --baud"
     );
     // the oscillator is beyond the PLL's input range
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../boards/icebreaker.toml"
-    ))
-    .unwrap();
+    let text = icebreaker_text();
     let err = Board::parse(
         &text.replace("freq_mhz = 12.0\n", "freq_mhz = 5.0\n"),
         "x.toml",
@@ -173,19 +167,6 @@ fn ulx3s_clock_from_the_ehxplll() {
     let c = plan("ulx3s-25f", Some(100.0), None).unwrap();
     assert_eq!(c.design, Freq::hz(100_000_000));
     assert_eq!(c.uart.unwrap().baud, 2_000_000);
-}
-
-fn params(clock: ClockPlan) -> TopParams {
-    TopParams {
-        input_size: 64,
-        output_size: 10,
-        in_w: 6,
-        out_w: 4,
-        in_value_w: 1,
-        out_value_w: 1,
-        clock,
-        image_crc: None,
-    }
 }
 
 #[test]

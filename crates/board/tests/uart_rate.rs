@@ -1,9 +1,10 @@
 //! The UART divider: exact rates at a design clock (FTDI bridges), rates within the error bound
 //! on links whose rates are not known, and the rate every board gets at its default clock.
 
+mod common;
+use common::*;
 use spikeloom_board::{
-    board_wrapper, exact_rates, ftdi_makes, Board, ClockPlan, Freq, TopParams, UartRate,
-    MAX_BAUD_ERROR,
+    board_wrapper, exact_rates, ftdi_makes, Board, ClockPlan, Freq, UartRate, MAX_BAUD_ERROR,
 };
 
 fn mhz(x: f64) -> Freq {
@@ -108,19 +109,6 @@ fn every_board_gets_a_usable_rate_at_its_default_clock() {
             assert!(u.exact && r.error == 0.0, "{name}: {u:?}");
             assert!(ftdi_makes(base, u64::from(u.baud)), "{name}: {u:?}");
         }
-    }
-}
-
-fn params(clock: ClockPlan) -> TopParams {
-    TopParams {
-        input_size: 64,
-        output_size: 10,
-        in_w: 6,
-        out_w: 4,
-        in_value_w: 1,
-        out_value_w: 1,
-        clock,
-        image_crc: None,
     }
 }
 
