@@ -360,7 +360,7 @@ fn candidates(
         ));
     }
     all.retain(|(_, f)| *f <= requested);
-    all.sort_by(|a, b| b.1.cmp(&a.1));
+    all.sort_by_key(|x| std::cmp::Reverse(x.1));
     all.dedup_by(|a, b| a.1 == b.1);
     Ok(all.into_iter().map(|(p, f)| (Some(p), f)).collect())
 }

@@ -43,7 +43,7 @@ impl Freq {
     /// `mhz` megahertz rounded to the nearest hertz (`None` unless finite and positive).
     pub fn from_mhz(mhz: f64) -> Option<Freq> {
         let hz = (mhz * 1e6).round();
-        (mhz.is_finite() && hz >= 1.0 && hz < 1e15).then(|| Freq::hz(hz as u64))
+        (mhz.is_finite() && (1.0..1e15).contains(&hz)).then(|| Freq::hz(hz as u64))
     }
 
     /// Numerator (hertz times the denominator).
