@@ -248,9 +248,22 @@ impl ClockPlan {
                     Some(b) => format!("baud rate {b}"),
                     None => "any baud rate".to_string(),
                 };
+                let nearest: Vec<String> =
+                    nearest_exact(board, oscillator, requested, base, max, baud)
+                        .iter()
+                        .map(|(f, b)| format!("{f} MHz ({b} baud)"))
+                        .collect();
+                let nearest = if nearest.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; the nearest clocks with an exact rate, and the fastest rate within 20% below: {}",
+                        nearest.join(", ")
+                    )
+                };
                 Err(err(format!(
                     "no design clock from {floor} to {requested} MHz gives {what} that {bridge} makes exactly with an integer divider \
-                     (rates {base}/d, d = 1, 1.5, 2, 2.125, ...; at least {MIN_CLOCKS_PER_BIT} clocks per bit); at {fastest} MHz the exact rates are: {}; \
+                     (rates {base}/d, d = 1, 1.5, 2, 2.125, ...; at least {MIN_CLOCKS_PER_BIT} clocks per bit); at {fastest} MHz the exact rates are: {}{nearest}; \
                      choose another --clock-mhz{}",
                     if rates.is_empty() { "none".to_string() } else { rates.join(", ") },
                     if baud.is_some() { " or --baud" } else { "" }
@@ -363,4 +376,52 @@ fn candidates(
     all.sort_by_key(|x| std::cmp::Reverse(x.1));
     all.dedup_by(|a, b| a.1 == b.1);
     Ok(all.into_iter().map(|(p, f)| (Some(p), f)).collect())
+}
+
+/// The PLL outputs nearest `requested`, below and above it, at which the link has an exact rate
+/// (`baud` when given), with that rate: what to suggest when the request's window has none.
+fn nearest_exact(
+    board: &Board,
+    oscillator: Freq,
+    requested: Freq,
+    base: u32,
+    max: u32,
+    baud: Option<u32>,
+) -> Vec<(Freq, u32)> {
+    let Some(primitive) = board.pll_primitive() else {
+        return Vec::new();
+    };
+    let Ok(settings) = pll::settings(primitive, oscillator) else {
+        return Vec::new();
+    };
+    let mut outputs: Vec<Freq> = settings.into_iter().map(|(_, f)| f).collect();
+    outputs.sort();
+    outputs.dedup();
+    let rate = |f: Freq| match baud {
+        Some(b) => exact_rates(f, base, max, usize::MAX)
+            .into_iter()
+            .find(|(r, _)| *r == b)
+            .map(|(r, _)| r),
+        None => exact_rates(f, base, max, 1).first().map(|(r, _)| *r),
+    };
+    let below = outputs
+        .iter()
+        .rev()
+        .filter(|f| **f < requested)
+        .find_map(|&f| rate(f).map(|r| (f, r)));
+    let above = outputs
+        .iter()
+        .filter(|f| **f > requested)
+        .find_map(|&f| rate(f).map(|r| (f, r)));
+    // and the fastest link within 20% below the request (the nearest may be a slow one)
+    let fastest = outputs
+        .iter()
+        .filter(|f| **f < requested && **f >= requested.scale(80, 100))
+        .filter_map(|&f| rate(f).map(|r| (f, r)))
+        .max_by_key(|&(f, r)| (r, f));
+    let mut out: Vec<(Freq, u32)> = below.into_iter().chain(above).collect();
+    if let Some(x) = fastest.filter(|x| !out.contains(x)) {
+        out.push(x);
+    }
+    out
 }

@@ -123,10 +123,11 @@ fn clocks_a_board_cannot_make_are_refused_with_what_it_can() {
         plan("icebreaker", Some(-3.0), None).unwrap_err(),
         "board `icebreaker`: the design clock -3 MHz is not a positive frequency"
     );
-    // 4 Mbaud: not exact at 18 MHz (4.5 clocks per bit), nor at 17.625 or 17.25
+    // 4 Mbaud: not exact at 18 MHz (4.5 clocks per bit), nor at 17.625 or 17.25; it needs a
+    // multiple of 4 MHz of at least 16 (the PLL makes no 16 MHz from 12): 24 MHz, 6 clocks
     assert_eq!(
         plan("icebreaker", None, Some(4_000_000)).unwrap_err(),
-        "board `icebreaker`: no design clock from 17.1 to 18 MHz gives baud rate 4000000 that FT2232H channel B makes exactly with an integer divider (rates 12000000/d, d = 1, 1.5, 2, 2.125, ...; at least 4 clocks per bit); at 18 MHz the exact rates are: 3000000, 2000000, 1500000, 1200000, 1000000, 750000; choose another --clock-mhz or --baud"
+        "board `icebreaker`: no design clock from 17.1 to 18 MHz gives baud rate 4000000 that FT2232H channel B makes exactly with an integer divider (rates 12000000/d, d = 1, 1.5, 2, 2.125, ...; at least 4 clocks per bit); at 18 MHz the exact rates are: 3000000, 2000000, 1500000, 1200000, 1000000, 750000; the nearest clocks with an exact rate, and the fastest rate within 20% below: 24 MHz (4000000 baud); choose another --clock-mhz or --baud"
     );
     // the oscillator is beyond the PLL's input range
     let text = icebreaker_text();
@@ -227,4 +228,17 @@ fn every_board_makes_its_default_clocks_with_its_pll() {
     }
     let c = plan("orangecrab-25f", None, None).unwrap();
     assert_eq!(c.design, Freq::hz(48_000_000), "{}", c.describe());
+}
+
+/// A request whose window has no exact link rate names the nearest clocks that have one and the
+/// fastest rate a little below. ULX3S at 33 MHz, checked by hand: 31.25 MHz = 25 x 5 / 4 gives
+/// 250 kbaud (125 clocks; 24e6 / 250e3 = 96 eighths, d = 12), 34.375 MHz = 25 x 11 / 8 (PFD
+/// 3.125 MHz) 125 kbaud (275 clocks; d = 24), 30 MHz = 25 x 6 / 5 the FT231X's 3 Mbaud (10
+/// clocks).
+#[test]
+fn a_window_without_an_exact_rate_names_the_nearest_clocks_with_one() {
+    assert_eq!(
+        plan("ulx3s-25f", Some(33.0), None).unwrap_err(),
+        "board `ulx3s-25f`: no design clock from 31.35 to 33 MHz gives any baud rate that FT231X makes exactly with an integer divider (rates 3000000/d, d = 1, 1.5, 2, 2.125, ...; at least 4 clocks per bit); at 32.142857 MHz the exact rates are: none; the nearest clocks with an exact rate, and the fastest rate within 20% below: 31.25 MHz (250000 baud), 34.375 MHz (125000 baud), 30 MHz (3000000 baud); choose another --clock-mhz"
+    );
 }
