@@ -24,4 +24,4 @@ pub use constraints::{constraints, Port, FLASH_PORTS};
 pub use device::*;
 pub use error::BoardError;
 pub use pll::{Freq, Pll, PllInput, PllPrimitive};
-pub use top::{board_wrapper, io_sources, TopParams, WRAPPER_TOP};
+pub use top::{board_wrapper, clock_check, io_sources, TopParams, CLOCK_CHECK_TOP, WRAPPER_TOP};
