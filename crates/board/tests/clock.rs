@@ -48,7 +48,10 @@ fn each_board_uses_the_pll_its_clock_pin_allows() {
     // the board file can say otherwise, and a device without a PLL has none
     let text = icebreaker_text();
     let core = Board::parse(
-        &text.replace("freq_mhz = 12.0\n", "freq_mhz = 12.0\npll = \"core\"\n"),
+        &text.replace(
+            "pin = \"35\"\nfreq_mhz = 12.0\n",
+            "pin = \"35\"\nfreq_mhz = 12.0\npll = \"core\"\n",
+        ),
         "x.toml",
     )
     .unwrap();
@@ -57,8 +60,7 @@ fn each_board_uses_the_pll_its_clock_pin_allows() {
         &text
             .replace("nextpnr_device = \"up5k\"", "nextpnr_device = \"lp384\"")
             .replace("package = \"sg48\"", "package = \"qn32\"")
-            .replace("[design]\nfreq_mhz = 18.0", "[design]\nfreq_mhz = 12.0")
-            .replace("conv_freq_mhz = 16.5", "conv_freq_mhz = 12.0"),
+            .replace("[design]\nfreq_mhz = 18.0", "[design]\nfreq_mhz = 12.0"),
         "x.toml",
     )
     .unwrap();
@@ -132,7 +134,10 @@ fn clocks_a_board_cannot_make_are_refused_with_what_it_can() {
     // the oscillator is beyond the PLL's input range
     let text = icebreaker_text();
     let err = Board::parse(
-        &text.replace("freq_mhz = 12.0\n", "freq_mhz = 5.0\n"),
+        &text.replace(
+            "pin = \"35\"\nfreq_mhz = 12.0\n",
+            "pin = \"35\"\nfreq_mhz = 5.0\n",
+        ),
         "x.toml",
     )
     .unwrap_err();
@@ -143,7 +148,7 @@ fn clocks_a_board_cannot_make_are_refused_with_what_it_can() {
         problems,
         [
             "design.freq_mhz = 18: the 5 MHz board clock is outside the SB_PLL40_PAD input range 10-133 MHz",
-            "design.conv_freq_mhz = 16.5: the 5 MHz board clock is outside the SB_PLL40_PAD input range 10-133 MHz"
+            "design.conv_freq_mhz = 12: the 5 MHz board clock is outside the SB_PLL40_PAD input range 10-133 MHz"
         ]
     );
 }
@@ -206,9 +211,10 @@ fn wrapper_instantiates_the_pll_and_feeds_its_lock_to_the_board_top() {
 }
 
 /// Every built-in board makes its default design clocks (the engine's and the convolution
-/// core's) with its PLL, at most 5% below the request (the window the link rate may take), and
+/// core's): with its PLL, at most 5% below the request (the window the link rate may take), and
 /// exactly the request where the PLL can (all but the OrangeCrab's 50 MHz from 48 MHz: the
-/// EHXPLLL's PFD floor of 3.125 MHz allows CLKI_DIV <= 15, so no ratio between 1 and 16/15).
+/// EHXPLLL's PFD floor of 3.125 MHz allows CLKI_DIV <= 15, so no ratio between 1 and 16/15), or
+/// the oscillator itself where the default is its frequency (the iCE40 convolution core).
 #[test]
 fn every_board_makes_its_default_clocks_with_its_pll() {
     for name in Board::builtin_names() {
@@ -217,14 +223,27 @@ fn every_board_makes_its_default_clocks_with_its_pll() {
             let asked = b.design.default_mhz(conv);
             let c = ClockPlan::new(&b, Some(asked), None)
                 .unwrap_or_else(|e| panic!("{name} at {asked} MHz: {e}"));
-            assert!(c.pll.is_some(), "{name}: {}", c.describe());
             let req = Freq::from_mhz(asked).unwrap();
+            if asked == b.clock.freq_mhz {
+                assert!(
+                    c.pll.is_none() && c.design == req,
+                    "{name}: {}",
+                    c.describe()
+                );
+                continue;
+            }
+            assert!(c.pll.is_some(), "{name}: {}", c.describe());
             assert!(c.design <= req, "{name}: {}", c.describe());
             assert!(c.design >= req.scale(95, 100), "{name}: {}", c.describe());
             if !name.starts_with("orangecrab") {
                 assert_eq!(c.design, req, "{name}: {}", c.describe());
             }
         }
+        // the engine's default always uses the PLL
+        assert!(
+            ClockPlan::new(&b, None, None).unwrap().pll.is_some(),
+            "{name}"
+        );
     }
     let c = plan("orangecrab-25f", None, None).unwrap();
     assert_eq!(c.design, Freq::hz(48_000_000), "{}", c.describe());
