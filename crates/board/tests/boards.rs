@@ -39,14 +39,28 @@ fn builtin_files_on_disk_match_the_embedded_copies() {
 #[test]
 fn icebreaker_pcf_has_only_used_ports() {
     let b = Board::builtin("icebreaker").unwrap();
-    let pcf = constraints(&b, &[Port::UartTx, Port::Clock, Port::UartRx, Port::Led(0)]).unwrap();
+    let pcf = constraints(
+        &b,
+        &[
+            Port::UartTx,
+            Port::Clock,
+            Port::UartRx,
+            Port::Led(1),
+            Port::Led(0),
+        ],
+    )
+    .unwrap();
     let expected = "# spikeloom constraints for board `icebreaker` (iCE40UP5K sg48); only the ports the design uses.\n\
 set_io clk 35\n\
 set_frequency clk 12\n\
 set_io -pullup yes uart_rx 6\n\
 set_io uart_tx 9\n\
-set_io led[0] 11\n";
+set_io led[0] 11\n\
+set_io led[1] 37\n";
     assert_eq!(pcf, expected);
+    // a one-bit LED bus is named `led` in the netlist (Yosys), so the constraint says `led`
+    let pcf = constraints(&b, &[Port::Clock, Port::Led(0)]).unwrap();
+    assert!(pcf.ends_with("set_io led 11\n"), "{pcf}");
 }
 
 #[test]
