@@ -56,8 +56,9 @@ pub struct RunArgs {
     /// Class labels `.npy` `[N]`: print accuracy (spike-count argmax of the output layer).
     #[arg(long)]
     pub labels: Option<PathBuf>,
-    /// Baud rate [default: the one the design was built for, i.e. the board's max_baud unless
-    /// `build --baud` chose another]; must match the bitstream's UART divider.
+    /// Baud rate [default: the one the design was built for (`spikeloom.json`): the fastest the
+    /// board's bridge makes exactly at the design clock, unless `build --baud` chose another];
+    /// must match the bitstream's UART divider.
     #[arg(long)]
     pub baud: Option<u32>,
     /// How long to wait for each reply, milliseconds.
@@ -811,7 +812,7 @@ mod tests {
 {flash}  spikeloom_board_top #(.CLK_HZ({CLK_HZ}), .BAUD({BAUD}), .IN_SIZE({ins}), .OUT_SIZE({outs}),
     .IN_W({in_w}), .OUT_W({out_w}), .IN_VALUE_W({ivw}), .OUT_VALUE_W({ovw}), .N_LEDS(3),
     .LED_INVERT(3'b000), .TIMEOUT(100000){loader})
-    dut (.clk(clk), .uart_rx(rx), .uart_tx(tx), .led(led), .flash_csn(csn), .flash_sck(sck),
+    dut (.clk(clk), .locked(1'b1), .uart_rx(rx), .uart_tx(tx), .led(led), .flash_csn(csn), .flash_sck(sck),
     .flash_mosi(mosi), .flash_miso(miso));
   integer script, out, cyc_log, r, i, j, n, frames = 0, state = 0, left = 0;
   integer cycle = 0;
