@@ -165,7 +165,8 @@ pub struct QuantArgs {
     /// TOML quantization config: input_bits, [default], [op.lif|cubalif|li|cubali], [layer.NAME].
     #[arg(long)]
     pub quant_config: Option<PathBuf>,
-    /// Calibration input `.npy` ([T, N, F], uint8 spikes or graded values) used to measure
+    /// Calibration input (`.npy` or `x.npz:name`, time-major like --input; spikes or graded
+    /// integer values) used to measure
     /// membrane ranges and pick `input_bits`.
     #[arg(long)]
     pub calibrate: Option<PathBuf>,
@@ -203,7 +204,9 @@ pub struct SimulateArgs {
     /// Model and semantics.
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Input spikes `.npy`, time-major `[T, N, F]` or `[T, F]`, uint8/bool.
+    /// Input `.npy` (or `x.npz:name`), time-major: `[T, N, *shape]`, `[T, *shape]`, `[T, N, F]`
+    /// or `[T, F]` (shape the model's input, F its size); bool/int/float 0/1 spikes, or graded
+    /// integer values.
     #[arg(long)]
     pub input: PathBuf,
     /// Engine.
@@ -267,7 +270,7 @@ pub struct VerifyArgs {
     /// Quantization settings (calibrated on --calibrate, else on --input).
     #[command(flatten)]
     pub quant: QuantArgs,
-    /// Input spikes `.npy` `[T, N, F]`.
+    /// Input `.npy` (or `x.npz:name`), time-major, shapes and values as `simulate --input`.
     #[arg(long)]
     pub input: PathBuf,
     /// Labels `[N]`: report float and fixed accuracy.

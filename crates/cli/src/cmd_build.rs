@@ -174,7 +174,7 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
     let s = crate::build_verify::sample(
         args.sample.as_ref(),
         args.verify_samples,
-        design.plan.input_size,
+        &crate::model::qnet_input(&design.model.qnet),
     )?;
     crate::build_html::write(&args.model, &design, &s, &report, &result.report, dir)?;
     print!("{}", render(&report));
@@ -384,7 +384,8 @@ fn verify(
     d: &Design,
     dir: &Path,
 ) -> Result<(PerfInput, String, String), CliError> {
-    let s = sample(args.sample.as_ref(), args.verify_samples, d.plan.input_size)?;
+    let input = crate::model::qnet_input(&d.model.qnet);
+    let s = sample(args.sample.as_ref(), args.verify_samples, &input)?;
     let trace = cycle_trace(&d.plan, &s.spikes)?;
     let perf = PerfInput {
         ops: synaptic_ops(&d.plan, &s.spikes, &trace),

@@ -2,7 +2,7 @@
 //! and print the Pareto front of accuracy vs LUTs vs latency.
 
 use crate::args::{ModelArgs, QuantArgs};
-use crate::input::{load_graded, load_labels};
+use crate::input::{load_labels, load_steps, ModelInput};
 use crate::model::{calibration, is_qnet_file, load_nir, load_qnet, lower, quant_config};
 use crate::CliError;
 use anyhow::anyhow;
@@ -23,7 +23,7 @@ pub struct ExploreArgs {
     /// Board (name or TOML path) whose device the estimates are checked against.
     #[arg(long, default_value = "icebreaker")]
     pub board: String,
-    /// Sample spikes `.npy` `[T, N, F]` run through the cycle model at every point.
+    /// Sample input (`.npy` or `x.npz:name`, time-major as `simulate --input`) run through the cycle model at every point.
     #[arg(long)]
     pub input: PathBuf,
     /// Labels `[N]` of the sample: accuracy per point.
@@ -56,7 +56,7 @@ pub fn run(args: &ExploreArgs) -> Result<(), CliError> {
     };
     let points = if is_qnet_file(&args.model.model) {
         let model = load_qnet(&args.model, &args.quant)?;
-        let (sample, labels) = sample(args, model.qnet.input_size)?;
+        let (sample, labels) = sample(args, &crate::model::qnet_input(&model.qnet))?;
         explore(
             ExploreModel::Fixed(&model.qnet),
             &board.device,
@@ -67,7 +67,7 @@ pub fn run(args: &ExploreArgs) -> Result<(), CliError> {
     } else {
         let loaded = load_nir(&args.model)?;
         let net = lower(&loaded, &args.model)?;
-        let (sample, labels) = sample(args, net.input_size)?;
+        let (sample, labels) = sample(args, &crate::model::nir_input(&loaded, &net))?;
         let spikes = crate::input::Spikes {
             t: sample.steps(),
             n: sample.samples(),
@@ -108,8 +108,11 @@ pub fn run(args: &ExploreArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn sample(args: &ExploreArgs, f: usize) -> Result<(SpikeSteps, Option<Vec<usize>>), CliError> {
-    let all = load_graded(&args.input, f)?;
+fn sample(
+    args: &ExploreArgs,
+    input: &ModelInput,
+) -> Result<(SpikeSteps, Option<Vec<usize>>), CliError> {
+    let all = load_steps(&args.input, input)?;
     let s = all.take_samples(args.samples);
     let labels = match &args.labels {
         Some(p) => {

@@ -1,9 +1,9 @@
 //! `spikeloom quantize`: float network -> integer network, with the report and an optional sweep.
 
 use crate::args::QuantizeArgs;
-use crate::input::{load_graded, load_labels};
+use crate::input::{load_labels, load_steps};
 use crate::model::{
-    calibration, is_qnet_file, load_nir, load_qnet_calibrated, lower, quant_config,
+    calibration, is_qnet_file, load_nir, load_qnet_calibrated, lower, nir_input, quant_config,
 };
 use crate::CliError;
 use anyhow::anyhow;
@@ -22,7 +22,7 @@ pub fn run(args: &QuantizeArgs) -> Result<(), CliError> {
         .quant
         .calibrate
         .as_ref()
-        .map(|p| load_graded(p, net.input_size))
+        .map(|p| load_steps(p, &nir_input(&loaded, &net)))
         .transpose()?;
     let labels = match (&args.labels, &calib_spikes) {
         (Some(p), Some(s)) => Some(load_labels(p, s.n)?),
