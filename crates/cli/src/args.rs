@@ -53,6 +53,11 @@ pub enum Command {
     ///
     /// Example: spikeloom run out/ --port /dev/ttyUSB1 --input x.npy --labels y.npy
     Run(crate::cmd_run::RunArgs),
+    /// Put a built design on the board with the programmer its board file names: check the
+    /// attached board, write the weight image at its flash offset (if any), then the bitstream.
+    ///
+    /// Example: spikeloom program out/ --sram
+    Program(crate::cmd_program::ProgramArgs),
 }
 
 /// How the model file is read: semantics of the exporting library.

@@ -67,6 +67,9 @@ pub struct BuildArgs {
     /// [default: sized per device, see README "Tools"].
     #[arg(long, value_name = "[STEP=]TIME")]
     pub step_timeout: Vec<String>,
+    /// Program the attached board afterwards, as `spikeloom program DIR` does.
+    #[arg(long)]
+    pub program: bool,
 }
 
 /// Run the command.
@@ -188,6 +191,13 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
             "warning: timing not met; the bitstream may not work at {} MHz",
             plan.freq_mhz
         );
+    }
+    if args.program {
+        crate::cmd_program::program(
+            dir,
+            Some(&args.hw.board),
+            crate::cmd_program::Target::Default,
+        )?;
     }
     Ok(())
 }
