@@ -79,6 +79,11 @@ pub struct ModelArgs {
     /// Time step in seconds used to map tau to decay factors [default: metadata, else 1e-4].
     #[arg(long)]
     pub dt: Option<f64>,
+    /// Spikes per neuron and step (not stored in NIR files): `single` for a Sinabs model trained
+    /// with `SingleSpike` (or Rockpool's max_spikes_per_dt = 1) [default: file metadata
+    /// `spike_mode`, else multi under sinabs/rockpool, single otherwise].
+    #[arg(long, value_enum)]
+    pub spike_mode: Option<SpikeModeArg>,
     /// Largest dataset (weight or parameter array) the NIR reader loads, in MiB; it bounds the
     /// memory a file can take [default: SPIKELOOM_MAX_DATASET_MIB, else 512].
     #[arg(long, value_name = "MIB")]
@@ -110,6 +115,16 @@ pub enum SemanticsArg {
     Rockpool,
     /// Spyx (beta = 1 - dt/tau, dt = 1, spike from the previous step's membrane).
     Spyx,
+}
+
+/// Spikes per neuron and step.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SpikeModeArg {
+    /// At most one spike per step (Sinabs SingleSpike: fires when v >= threshold, subtracts it
+    /// once).
+    Single,
+    /// Spike counts (Sinabs MultiSpike, Rockpool): floor(v / threshold) spikes.
+    Multi,
 }
 
 /// Reset mechanisms.

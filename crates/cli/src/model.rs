@@ -1,11 +1,12 @@
 //! Loading a model: NIR file -> validated flat graph -> float network with the chosen semantics.
 
-use crate::args::{ModelArgs, QuantArgs, ResetArg, SemanticsArg};
+use crate::args::{ModelArgs, QuantArgs, ResetArg, SemanticsArg, SpikeModeArg};
 use crate::input::{load_steps, ModelInput, Spikes, Values};
 use crate::CliError;
 use anyhow::anyhow;
 use spikeloom_float::{
     Convention, FloatNet, NirVersion, NorseVersion, ResetMode, SemanticsOptions, SpikeInput,
+    SpikeMode,
 };
 use spikeloom_nir::{Graph, NirError, NirFile, ReadOptions};
 use spikeloom_qnet::{QNet, SpikeSteps};
@@ -53,6 +54,10 @@ pub fn semantics_options(args: &ModelArgs, loaded: &LoadedNir) -> SemanticsOptio
             ResetArg::None => ResetMode::None,
         }),
         reset_delay: args.reset_delay,
+        spike_mode: args.spike_mode.map(|m| match m {
+            SpikeModeArg::Single => SpikeMode::Single,
+            SpikeModeArg::Multi => SpikeMode::Multi,
+        }),
     }
 }
 
