@@ -98,6 +98,12 @@ pub fn quantize(
     };
     if let Some(c) = calib {
         measure(&qnet, c, &mut report)?;
+        if net.semantics.spike_mode == SpikeMode::Single {
+            // One spike per step is the rule under single mode, not a saturation.
+            for l in &mut report.layers {
+                l.count_saturations = None;
+            }
+        }
     }
     add_notes(&mut report);
     Ok((qnet, report))
@@ -295,11 +301,17 @@ fn provenance(
         (
             "semantics".into(),
             format!(
-                "{:?} dt={} reset={:?} reset_delay={}",
+                "{:?} dt={} reset={:?} reset_delay={}{}",
                 net.semantics.convention,
                 net.semantics.dt,
                 net.semantics.reset,
-                net.semantics.reset_delay
+                net.semantics.reset_delay,
+                // Only the multi-spike conventions have a choice (provenance elsewhere unchanged).
+                if net.semantics.convention.multi_spike() {
+                    format!(" spike_mode={}", net.semantics.spike_mode.name())
+                } else {
+                    String::new()
+                }
             ),
         ),
         (
