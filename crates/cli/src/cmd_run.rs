@@ -166,17 +166,8 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     // a design whose weights are loaded at start-up: the board must hold this image first
     crate::run_weights::ensure_weights(&mut link, &manifest, weights.as_ref())?;
     let started = Instant::now();
-    let mut last = Instant::now();
-    let mut progress = |done: usize| {
-        if last.elapsed() >= Duration::from_secs(2) || done == input.n {
-            eprintln!(
-                "  {done}/{} samples ({:.0} s)",
-                input.n,
-                started.elapsed().as_secs_f64()
-            );
-            last = Instant::now();
-        }
-    };
+    let mut counter = crate::progress::Counter::new("run", input.n as u64, "samples");
+    let mut progress = |done: usize| counter.set(done as u64);
     if let (Some(rows), Some(mode)) = (&rows, on_chip) {
         let opts = PixelOptions {
             steps,

@@ -8,6 +8,7 @@ use crate::model::{
     calibration, is_qnet_file, load_nir, load_qnet, lower, nir_input, qnet_input, quant_config,
     record_input_shape,
 };
+use crate::progress::Steps;
 use crate::CliError;
 use anyhow::anyhow;
 use spikeloom_cosim::{compare_logs, decode_log, stimulus_from_values, Simulator};
@@ -31,7 +32,13 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     };
     let steps = SpikeSteps::graded(input.t, input.n, input.f, input.data.clone(), q.input_bits)
         .map_err(CliError::input)?;
+    let sims = simulators(args.simulator);
+    // Progress on stderr: a live line with the elapsed time on a terminal, plain lines in logs.
+    let mut progress = Steps::new(3 + sims.len());
+    let samples = format!("{} samples x {} steps", input.n, input.t);
+    progress.start(&format!("fixed-point model ({samples})"));
     let fixed = spikeloom_qnet::eval(&q, &steps).map_err(CliError::failure)?;
+    progress.finish_since("fixed-point model", "");
     let plan = hardware_plan(&q, &args.board, args.lanes, false)?;
     eprintln!(
         "verify: {} samples x {} steps, {} layers, board {} ({} lanes max)",
@@ -77,6 +84,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
         "  {:<10} {:<14} {:>10} {:>10}  first difference (step, sample, neuron)",
         "engine", "layer", "spikes", "membranes"
     );
+    progress.start(&format!("cycle model ({samples})"));
     let cycle = spikeloom_cyclesim::simulate(&plan, &steps).map_err(CliError::failure)?;
     for (l, layer) in q.layers.iter().enumerate() {
         let d = diff(
@@ -96,7 +104,13 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     let cycle_log = spikeloom_cyclesim::CycleSim::new(&plan)
         .run_stimulus(&stim)
         .map_err(CliError::failure)?;
+    progress.finish_since("cycle model", "");
     let work = work_dir(args, &plan);
+    progress.start(if args.rtl.is_some() {
+        "RTL (given)"
+    } else {
+        "generate RTL"
+    });
     let bundle_dir = match &args.rtl {
         Some(dir) => dir.clone(),
         None => {
@@ -107,13 +121,15 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
             dir
         }
     };
+    progress.finish_since("RTL", &bundle_dir.display().to_string());
     let iface = plan.top_interface();
     let mut cycle_rows = vec![("cycle".to_string(), cycle.cycles_per_step.clone())];
-    for sim in simulators(args.simulator) {
-        eprintln!("verify: running {sim} on {} ...", bundle_dir.display());
+    for sim in sims {
+        progress.start(&format!("{sim} ({samples})"));
         let log =
             spikeloom_cosim::run_rtl(&bundle_dir, &iface, &stim, sim, &work.join(sim.to_string()))
                 .map_err(CliError::failure)?;
+        progress.finish_since(&sim.to_string(), "");
         let name = sim.to_string();
         if let Some(m) = compare_logs(&cycle_log, &log) {
             println!("  {name:<10} log differs from the cycle model: {m}");
