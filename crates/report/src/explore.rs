@@ -153,10 +153,7 @@ pub fn explore_with(
         )));
     }
     // One integer network per pair of widths (or the given one), then the points on them.
-    let (nets, widths): (
-        Vec<Result<(QNet, Option<f64>), String>>,
-        Vec<(Option<u32>, Option<u32>)>,
-    ) = match model {
+    let (nets, widths): (Vec<Quantized>, Vec<Widths>) = match model {
         ExploreModel::Fixed(net) => (vec![Ok((net.clone(), None))], vec![(None, None)]),
         ExploreModel::Float { net, calib, base } => {
             if space.weight_bits.is_empty() || space.state_bits.is_empty() {
@@ -203,6 +200,11 @@ pub fn explore_with(
     });
     Ok(points)
 }
+
+/// The integer network of one pair of widths with its spike agreement, or why it failed.
+type Quantized = Result<(QNet, Option<f64>), String>;
+/// (weight bits, state bits) of a network; `None` for a given integer network.
+type Widths = (Option<u32>, Option<u32>);
 
 /// `f` over `items` on up to `jobs` threads, results in the order of `items`.
 fn parallel_map<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
