@@ -210,6 +210,11 @@ pub struct QuantizeArgs {
     /// Sweep state bits (comma-separated) together with --sweep-weight-bits.
     #[arg(long, value_delimiter = ',')]
     pub sweep_state_bits: Vec<u32>,
+    /// Search per-layer weight and state widths (greedy) for the smallest memory whose fixed-point
+    /// accuracy on the labelled calibration samples is at most PCT points below the float
+    /// model's; writes the per-layer TOML config beside the -o file and prints the path taken.
+    #[arg(long, value_name = "PCT")]
+    pub max_accuracy_drop: Option<f64>,
     /// Write the quantized network here (JSON; any command accepts it as MODEL).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
