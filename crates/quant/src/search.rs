@@ -15,7 +15,7 @@ use spikeloom_float::FloatNet;
 use spikeloom_qnet::QNet;
 
 use crate::calib::Calibration;
-use crate::config::{Precision, QuantConfig};
+use crate::config::QuantConfig;
 use crate::error::QuantError;
 use crate::quantize::quantize;
 use crate::report::QuantReport;
@@ -98,10 +98,7 @@ pub fn search(
     let resolved = base.resolve(net)?;
     let mut config = base.clone();
     for (layer, p) in net.layers.iter().zip(&resolved) {
-        let entry = config
-            .layer
-            .entry(layer.name.clone())
-            .or_insert_with(Precision::default);
+        let entry = config.layer.entry(layer.name.clone()).or_default();
         entry.weight_bits = Some(p.weight_bits);
         entry.state_bits = Some(p.state_bits);
     }
