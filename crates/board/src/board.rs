@@ -232,12 +232,44 @@ pub struct Pin {
     pub io_standard: Option<String>,
 }
 
-/// The command that loads a bitstream; `{bitstream}` is replaced by the file path.
+/// How a bitstream gets onto the board (`spikeloom program`); in every command `{bitstream}` is
+/// replaced by the file path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Programmer {
+    /// The board's usual way: program and arguments.
+    pub command: Vec<String>,
+    /// Writes the configuration flash (kept at power-off), when the programmer can.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flash: Vec<String>,
+    /// Loads the FPGA's configuration memory directly (lost at power-off), when it can.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sram: Vec<String>,
+    /// How to tell, before programming, that the right board is attached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detect: Option<Detect>,
+}
+
+/// A command that identifies the attached board without programming it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Detect {
     /// Program and arguments.
     pub command: Vec<String>,
+    /// Text its output contains whenever some board answered (absent: no board attached).
+    pub present: String,
+    /// Texts of which one is in its output when it is this board (else: another board).
+    pub identity: Vec<String>,
+}
+
+impl Programmer {
+    /// `command` with `{bitstream}` replaced.
+    pub fn with_bitstream(command: &[String], bitstream: &str) -> Vec<String> {
+        command
+            .iter()
+            .map(|arg| arg.replace("{bitstream}", bitstream))
+            .collect()
+    }
 }
 
 impl Board {
@@ -248,11 +280,8 @@ impl Board {
 
     /// The programmer command for one bitstream file, if the board declares one.
     pub fn program_command(&self, bitstream: &str) -> Option<Vec<String>> {
-        self.programmer.as_ref().map(|p| {
-            p.command
-                .iter()
-                .map(|arg| arg.replace("{bitstream}", bitstream))
-                .collect()
-        })
+        self.programmer
+            .as_ref()
+            .map(|p| Programmer::with_bitstream(&p.command, bitstream))
     }
 }

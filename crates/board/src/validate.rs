@@ -34,6 +34,15 @@ pub fn validate(board: &Board) -> Result<(), BoardError> {
         if p.command.is_empty() {
             problems.push("programmer.command is empty".to_string());
         }
+        if let Some(d) = &p.detect {
+            if d.command.is_empty() || d.present.is_empty() || d.identity.is_empty() {
+                problems.push(
+                    "programmer.detect needs a command, the text `present` and at least one \
+                     `identity`"
+                        .to_string(),
+                );
+            }
+        }
     }
     // the default design clock must be one the board makes (PLL, exact link rate); only
     // meaningful once the rest is consistent

@@ -68,6 +68,9 @@ pub struct BuildArgs {
     /// [default: sized per device, see README "Tools"].
     #[arg(long, value_name = "[STEP=]TIME")]
     pub step_timeout: Vec<String>,
+    /// Program the attached board afterwards, as `spikeloom program DIR` does.
+    #[arg(long)]
+    pub program: bool,
 }
 
 /// Run the command.
@@ -181,7 +184,7 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
     let s = crate::build_verify::sample(
         args.sample.as_ref(),
         args.verify_samples,
-        design.plan.input_size,
+        &crate::model::qnet_input(&design.model.qnet),
     )?;
     crate::build_html::write(&args.model, &design, &s, &report, &result.report, dir)?;
     print!("{}", render(&report));
@@ -195,6 +198,13 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
             "warning: timing not met; the bitstream may not work at the {} MHz design clock",
             design.clock.design
         );
+    }
+    if args.program {
+        crate::cmd_program::program(
+            dir,
+            Some(&args.hw.board),
+            crate::cmd_program::Target::Default,
+        )?;
     }
     Ok(())
 }
@@ -391,7 +401,8 @@ fn verify(
     d: &Design,
     dir: &Path,
 ) -> Result<(PerfInput, String, String), CliError> {
-    let s = sample(args.sample.as_ref(), args.verify_samples, d.plan.input_size)?;
+    let input = crate::model::qnet_input(&d.model.qnet);
+    let s = sample(args.sample.as_ref(), args.verify_samples, &input)?;
     let trace = cycle_trace(&d.plan, &s.spikes)?;
     let perf = PerfInput {
         ops: synaptic_ops(&d.plan, &s.spikes, &trace),
