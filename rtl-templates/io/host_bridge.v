@@ -134,6 +134,7 @@ module spikeloom_host_bridge #(
                    G_TX = 4'd5, G_PNEXT = 4'd6, G_PFIN = 4'd7;
   reg [3:0] gst = G_IDLE;
   reg [15:0] clr = 0;
+  reg clr_done = 0;          // G_CLR wrote the last count
   reg [15:0] steps = 0;
   reg overflow = 0;
   reg err_clear = 0;
@@ -181,9 +182,10 @@ module spikeloom_host_bridge #(
   end
 
   // ---------------------------------------------------------------- frame parser (host -> device)
-  // States 0..5 are the parser states a timeout reports (error 4 detail); 6..8 take no byte.
+  // States 0..5 are the parser states a timeout reports (error 4 detail); 6..10 take no byte.
   localparam [3:0] P_HUNT = 4'd0, P_CMD = 4'd1, P_LENL = 4'd2, P_LENH = 4'd3, P_PAY = 4'd4,
-                   P_CRC = 4'd5, P_LEN1 = 4'd6, P_LEN2 = 4'd7, P_HI = 4'd8;
+                   P_CRC = 4'd5, P_LEN1 = 4'd6, P_LEN2 = 4'd7, P_LEN3 = 4'd8, P_HI = 4'd9,
+                   P_FIN = 4'd10;
   reg [3:0] pst = P_HUNT;
   reg [7:0] pcmd = 0, plen_lo = 0;
   reg [15:0] prem = 0;       // payload bytes still to come
@@ -194,10 +196,22 @@ module spikeloom_host_bridge #(
   reg c_reset = 0, c_step = 0, c_counts = 0, c_status = 0, c_pix = 0, c_val = 0, c_load = 0,
       c_lend = 0;
   reg e_step = 0, e_pix = 0, e_val = 0, e_zero = 0, e_ge5 = 0;  // length compares (P_LEN1)
+  reg known_r = 0, len_ok_r = 0;
+  // what the next payload byte does, decoded between bytes (the state changes only at a byte)
+  reg d_ok = 0;              // pay_ok
+  reg d_value = 0;           // a value byte (range-checked)
+  reg d_word = 0;            // a feature byte that completes a word (4th, or the payload's last)
+  reg d_feat = 0;            // any other feature byte
+  reg d_flags = 0, d_seed0 = 0, d_seed1 = 0, d_steps0 = 0, d_steps1 = 0;  // RUN_* header bytes
+  reg d_off0 = 0, d_off1 = 0, d_off2 = 0, d_off3 = 0, d_image = 0;      // LOAD bytes
+  reg d_bitmap = 0;          // a bitmap byte (binary STEP)
+  reg f_crc = 0, f_busy = 0, f_val = 0, f_seq = 0, f_noweights = 0;      // P_CRC's checks
+  reg f_ok = 0;              // ... all passed
   localparam integer TW = $clog2(TIMEOUT + 2);
   localparam [TW-1:0] TMO = TIMEOUT;
   reg [TW-1:0] tmo = 0;
   reg tmo_z = 0;             // tmo ran out: no byte for TIMEOUT cycles
+  reg tmo_fire = 0;          // ... in a state that waits for a byte, and none arrives now
   reg cmd_pend = 0;          // a checked command frame waits for the engine
   reg [7:0] cmd_code = 0;
   reg k_reset = 0, k_step = 0, k_counts = 0, k_pix = 0, k_val = 0, k_load = 0, k_lend = 0;
@@ -237,6 +251,7 @@ module spikeloom_host_bridge #(
   function [31:0] bits01(input [3:0] b);
     bits01 = {7'd0, b[3], 7'd0, b[2], 7'd0, b[1], 7'd0, b[0]};
   endfunction
+  wire pay = rv && pst == P_PAY;
 
   always @(posedge clk) begin
     px_we <= 1'b0;
@@ -248,6 +263,23 @@ module spikeloom_host_bridge #(
     ochk1 <= 1'b0;
     ochk2 <= ochk1;
     p_last <= prem == 16'd1;
+    // the next payload byte's actions: these inputs change only at a byte (>= 40 cycles apart)
+    // or, for pay_ok, only from true to false between frames
+    d_ok <= pay_ok;
+    d_value <= is_value;
+    d_word <= is_data && (wlane == 2'd3 || p_last);
+    d_feat <= is_data && !(wlane == 2'd3 || p_last);
+    d_flags <= (c_pix || c_val) && hpos == 3'd0;
+    d_seed0 <= c_pix && hpos == 3'd1;
+    d_seed1 <= c_pix && hpos == 3'd2;
+    d_steps0 <= (c_pix && hpos == 3'd3) || (c_val && hpos == 3'd1);
+    d_steps1 <= (c_pix && hpos == 3'd4) || (c_val && hpos == 3'd2);
+    d_off0 <= LOADER && c_load && hpos == 3'd0;
+    d_off1 <= LOADER && c_load && hpos == 3'd1;
+    d_off2 <= LOADER && c_load && hpos == 3'd2;
+    d_off3 <= LOADER && c_load && hpos == 3'd3;
+    d_image <= LOADER && c_load && hpos[2] && !p_reject && !p_seq;
+    d_bitmap <= c_step && !GRADED;
     if (rv || pst == P_HUNT) begin
       tmo <= TMO;
       tmo_z <= 1'b0;
@@ -255,6 +287,9 @@ module spikeloom_host_bridge #(
       tmo <= tmo - 1'b1;
       tmo_z <= tmo == 0;
     end
+    // rv follows rx_valid, so no byte in the next cycle either; a byte-waiting state (1..5)
+    // stays until a byte comes
+    tmo_fire <= tmo_z && !tmo_fire && !rx_valid && !rv && pst != P_HUNT && pst <= P_CRC;
     if (cmd_take) cmd_pend <= 1'b0;
     // LOAD offset, complete at its 4th byte: 0 starts a load, anything else must be the
     // loader's position (compared a cycle later, decided the cycle after).
@@ -267,10 +302,45 @@ module spikeloom_host_bridge #(
       else if (off_zero) hl_start <= 1'b1;
       else if (!off_pos) p_seq <= 1'b1;
     end
+    // payload bytes (P_PAY): each action is one decoded flag
+    if (pay) begin
+      pcrc <= crc8(pcrc, rb);
+      prem <= prem - 1'b1;
+      if (hpos != 3'd7) hpos <= hpos + 1'b1;
+      if (!d_ok && !c_load) p_reject <= 1'b1;
+      if (d_value && r_wide) p_badval <= 1'b1;
+      if (d_off0) loff[7:0] <= rb;
+      if (d_off1) loff[15:8] <= rb;
+      if (d_off2) loff[23:16] <= rb;
+      if (d_off3) begin
+        loff[31:24] <= rb;
+        ochk1 <= 1'b1;
+      end
+      if (d_image) begin
+        hl_valid <= 1'b1;
+        hl_data <= rb;
+      end
+      if (d_ok && d_flags) ph_flags <= rb;
+      if (d_ok && d_seed0) ph_seed[7:0] <= rb;
+      if (d_ok && d_seed1) ph_seed[15:8] <= rb;
+      if (d_ok && d_steps0) ph_steps[7:0] <= rb;
+      if (d_ok && d_steps1) ph_steps[15:8] <= rb;
+      if (d_ok && (d_word || d_feat)) wlane <= wlane + 1'b1;
+      if (d_ok && d_feat) wbuf <= wnext;
+      // a bitmap byte: features 8k..8k+3 here, 8k+4..8k+7 in P_HI
+      if (d_bitmap || (d_ok && d_word)) begin
+        px_we <= d_ok;
+        px_wa <= waddr;
+        px_wd <= d_bitmap ? bits01(rb[3:0]) : wnext;
+        waddr <= waddr + 1'b1;
+      end
+      if (d_ok && d_word) wbuf <= 0;
+      p_last_hi <= p_last;
+    end
     if (rst) begin
       pst <= P_HUNT;
       cmd_pend <= 1'b0;
-    end else if (tmo_z && !rv && pst != P_HUNT) begin
+    end else if (tmo_fire) begin
       rz <= 1'b1;
       rz_crc <= 1'b0;
       rz_code <= E_TIMEOUT;
@@ -299,6 +369,7 @@ module spikeloom_host_bridge #(
         end
         P_LENL: if (rv) begin
           plen_lo <= rb;
+          known_r <= known_cmd;
           pcrc <= crc8(pcrc, rb);
           pst <= P_LENH;
         end
@@ -323,9 +394,13 @@ module spikeloom_host_bridge #(
           pst <= P_LEN2;
         end
         P_LEN2: begin
+          len_ok_r <= len_ok;
+          pst <= P_LEN3;
+        end
+        P_LEN3: begin
           rz_crc <= 1'b0;
           rz_detail <= pcmd;
-          if (!known_cmd) begin
+          if (!known_r) begin
             rz <= 1'b1;
             rz_code <= E_CMD;
             pst <= P_HUNT;
@@ -333,7 +408,7 @@ module spikeloom_host_bridge #(
             rz <= 1'b1;
             rz_code <= E_NOLOAD;
             pst <= P_HUNT;
-          end else if (!len_ok) begin
+          end else if (!len_ok_r) begin
             rz <= 1'b1;
             rz_code <= E_LEN;
             pst <= P_HUNT;
@@ -341,91 +416,34 @@ module spikeloom_host_bridge #(
             pst <= e_zero ? P_CRC : P_PAY;
           end
         end
-        P_PAY: if (rv) begin
-          pcrc <= crc8(pcrc, rb);
-          prem <= prem - 1'b1;
-          if (hpos != 3'd7) hpos <= hpos + 1'b1;
-          if (!pay_ok && !c_load) p_reject <= 1'b1;
-          if (is_value && r_wide) p_badval <= 1'b1;
-          pst <= p_last ? P_CRC : P_PAY;
-          if (LOADER && c_load) begin
-            // Offset (u32), then image bytes straight to the loader.
-            case (hpos)
-              3'd0: loff[7:0] <= rb;
-              3'd1: loff[15:8] <= rb;
-              3'd2: loff[23:16] <= rb;
-              3'd3: begin
-                loff[31:24] <= rb;
-                ochk1 <= 1'b1;
-              end
-              default: if (!p_reject && !p_seq) begin
-                hl_valid <= 1'b1;
-                hl_data <= rb;
-              end
-            endcase
-          end else if (c_step && !GRADED) begin
-            // a bitmap byte: features 8k..8k+3 here, 8k+4..8k+7 in P_HI
-            px_we <= pay_ok;
-            px_wa <= waddr;
-            px_wd <= bits01(rb[3:0]);
-            waddr <= waddr + 1'b1;
-            p_last_hi <= p_last;
-            pst <= P_HI;
-          end else if (pay_ok) begin
-            // header bytes (flags, seed, steps), then one feature byte each
-            if (c_pix) case (hpos)
-              3'd0: ph_flags <= rb;
-              3'd1: ph_seed[7:0] <= rb;
-              3'd2: ph_seed[15:8] <= rb;
-              3'd3: ph_steps[7:0] <= rb;
-              3'd4: ph_steps[15:8] <= rb;
-              default: ;
-            endcase
-            if (c_val) case (hpos)
-              3'd0: ph_flags <= rb;
-              3'd1: ph_steps[7:0] <= rb;
-              3'd2: ph_steps[15:8] <= rb;
-              default: ;
-            endcase
-            if (is_data) begin
-              wlane <= wlane + 1'b1;
-              if (wlane == 2'd3 || p_last) begin
-                px_we <= 1'b1;
-                px_wa <= waddr;
-                px_wd <= wnext;
-                waddr <= waddr + 1'b1;
-                wbuf <= 0;
-              end else wbuf <= wnext;
-            end
-          end
-        end
+        P_PAY: if (rv) pst <= d_bitmap ? P_HI : p_last ? P_CRC : P_PAY;
         P_HI: begin
-          px_we <= pay_ok;
+          px_we <= d_ok;
           px_wa <= waddr;
           px_wd <= bits01(rb[7:4]);
           waddr <= waddr + 1'b1;
           pst <= p_last_hi ? P_CRC : P_PAY;
         end
         P_CRC: if (rv) begin
+          f_crc <= !r_crcok;
+          f_busy <= p_reject || (cmd_pend && !cmd_take);
+          f_val <= p_badval;
+          f_seq <= p_seq;
+          f_noweights <= LOADER && needs_weights && wl_state != W_READY;
+          f_ok <= r_crcok && !p_reject && !(cmd_pend && !cmd_take) && !p_badval && !p_seq &&
+                  !(LOADER && needs_weights && wl_state != W_READY);
+          pst <= P_FIN;
+        end
+        P_FIN: begin
           pst <= P_HUNT;
           rz_detail <= pcmd;
-          rz_crc <= !r_crcok;
-          if (!r_crcok || p_reject || (cmd_pend && !cmd_take)) begin
-            // the loader forgets the bytes of a LOAD frame that is not taken
-            hl_drop <= LOADER && c_load;
-            rz <= 1'b1;
-            rz_code <= r_crcok ? E_BUSY : E_CRC;
-          end else if (p_badval) begin
-            rz <= 1'b1;
-            rz_code <= E_VALUE;
-          end else if (p_seq) begin
-            rz <= 1'b1;
-            rz_code <= E_SEQ;
-          end else if (LOADER && needs_weights && wl_state != W_READY) begin
-            rz <= 1'b1;
-            rz_code <= E_NOTREADY;
-          end else begin
-            hl_keep <= LOADER && c_load;
+          rz_crc <= f_crc;
+          rz <= !f_ok;
+          rz_code <= f_crc ? E_CRC : f_busy ? E_BUSY : f_val ? E_VALUE : f_seq ? E_SEQ : E_NOTREADY;
+          // the loader forgets the bytes of a LOAD frame that is not taken
+          hl_drop <= LOADER && c_load && (f_crc || f_busy);
+          hl_keep <= LOADER && c_load && f_ok;
+          if (f_ok) begin
             cmd_pend <= 1'b1;
             cmd_code <= pcmd;
             k_reset <= c_reset;
@@ -706,23 +724,24 @@ module spikeloom_host_bridge #(
           if (clr == 1) begin
             core_rst <= 1'b0;
             clr <= 0;
+            clr_done <= 1'b0;
             gst <= G_CLR;
           end
         end
-        G_CLR: begin
+        G_CLR: if (!clr_done) begin
           cnt_we <= 1'b1;
           cnt_waddr <= clr;
           cnt_wdata <= 0;
           clr <= clr + 1'b1;
-          if (clr == OUT_SIZE - 1) begin
-            steps <= 0;
-            overflow <= 1'b0;
-            ttype <= 8'h81;
-            tlen <= 16'd1;
-            tstart <= ack_after_clear;
-            ack_after_clear <= 1'b0;
-            gst <= pix_run ? ((pleft == 0) ? G_PFIN : G_PNEXT) : ack_after_clear ? G_TX : G_IDLE;
-          end
+          clr_done <= clr == OUT_SIZE - 1;
+        end else begin
+          steps <= 0;
+          overflow <= 1'b0;
+          ttype <= 8'h81;
+          tlen <= 16'd1;
+          tstart <= ack_after_clear;
+          ack_after_clear <= 1'b0;
+          gst <= pix_run ? ((pleft == 0) ? G_PFIN : G_PNEXT) : ack_after_clear ? G_TX : G_IDLE;
         end
         // one step: scan the features (G_SCAN until the end-of-step beat is taken), then the
         // outputs (G_WAIT until the output end-of-step beat has come; both flags registered)
