@@ -117,6 +117,7 @@ pub fn random_qnet(seed: u64) -> QNet {
                 delayed,
                 origin: format!("proj{li}_{k}"),
                 conv: None,
+                pool: None,
             })
             .collect();
         layers.push(finish_layer(
@@ -306,6 +307,7 @@ pub fn random_conv_qnet(seed: u64) -> QNet {
                     source_size: input_size,
                     weight: w,
                     conv: Some(g0.clone()),
+                    pool: None,
                     delayed,
                     origin: "conv0".into(),
                 },
@@ -350,6 +352,7 @@ pub fn random_conv_qnet(seed: u64) -> QNet {
                     source_size: g.source_size(),
                     weight: wts,
                     conv: Some(g),
+                    pool: None,
                     delayed: rng.chance(20),
                     origin: "conv1".into(),
                 },
@@ -365,6 +368,7 @@ pub fn random_conv_qnet(seed: u64) -> QNet {
                     source_size: src,
                     weight: wgen(size * src, &mut rng),
                     conv: None,
+                    pool: None,
                     delayed: false,
                     origin: "fc1".into(),
                 },
@@ -541,6 +545,7 @@ pub fn mlp_qnet(inputs: usize, hidden: usize, outputs: usize, seed: u64) -> QNet
             delayed: false,
             origin: format!("fc_{name}"),
             conv: None,
+            pool: None,
         }],
         weight_bits: 8,
         weight_shift: 1,

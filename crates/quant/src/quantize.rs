@@ -489,6 +489,7 @@ fn quantize_layer(
             delayed: q.delayed,
             origin: q.origin.clone(),
             conv: q.conv.as_ref().map(qconv),
+            pool: None,
         })
         .collect();
     let (mut th, mut bias_t, mut clip, mut dec) = (
