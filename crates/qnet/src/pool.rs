@@ -66,6 +66,23 @@ impl QPool {
         Some((c * self.output[1] + py) * self.output[2] + px)
     }
 
+    /// True when some source element lies in no window (a gap between windows, or a cropped
+    /// remainder past the last one). Requires a geometry without `problems`.
+    pub fn drops(&self) -> bool {
+        (0..2).any(|a| {
+            (0..self.input[a + 1]).any(|y| {
+                along(
+                    y,
+                    self.padding[a],
+                    self.stride[a],
+                    self.kernel[a],
+                    self.output[a + 1],
+                )
+                .is_none()
+            })
+        })
+    }
+
     /// Everything wrong with the geometry itself (empty when it is usable).
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
