@@ -68,6 +68,7 @@ pub fn layer(
             delayed: false,
             origin: format!("{name}_fc"),
             conv: None,
+            pool: None,
         }],
         bias: vec![0.0; size],
         neuron,
