@@ -7,6 +7,7 @@ use std::time::Instant;
 use serde::Serialize;
 use spikeloom_board::{board_wrapper, io_sources, Board, TopParams, WRAPPER_TOP};
 use spikeloom_plan::Plan;
+use spikeloom_toolchain::process::Watch;
 use spikeloom_toolchain::{execute, prepare, BuildOptions, SourceFile, ToolEnv, ToolPaths};
 use spikeloom_verilog::GenOptions;
 
@@ -83,9 +84,13 @@ pub fn build(model: &str, plan: &Plan, board: &Board, work: &Path) -> Result<Pnr
         },
     )
     .map_err(|e| e.to_string())?;
-    let tools = ToolPaths::discover(&ToolEnv::from_process(&[
-        repo_root().join(".tools/venv/bin")
-    ]));
+    let tools = ToolPaths::select(
+        &ToolEnv::from_process(&[repo_root().join(".tools/venv/bin")]),
+        &bp.tools(),
+        &Watch::default(),
+        &mut |_, _| {},
+    )
+    .map_err(|e| e.to_string())?;
     let r = &plan.resources;
     let mut row = PnrRow {
         model: model.into(),
@@ -100,7 +105,7 @@ pub fn build(model: &str, plan: &Plan, board: &Board, work: &Path) -> Result<Pnr
         error: None,
     };
     let start = Instant::now();
-    match execute(&bp, work, &tools, &mut |_| {}) {
+    match execute(&bp, work, &tools, None, &mut |_| {}) {
         Ok(res) => {
             row.cells = res
                 .report

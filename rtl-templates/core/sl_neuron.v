@@ -7,9 +7,13 @@
 // registers and the live u/theta/v_reset/beta, which the caller must hold stable until the
 // cycle after `ld`. The caller drives `acc` in the `ld` cycle with the value the accumulator
 // will hold in the update cycle, so the result is the same integer and no cycle is added.
-// PIPE = 2: streaming, one neuron per cycle: as PIPE = 1, but theta and v_reset are registered
-// with stage 1 too, so every input may change in the cycle after `ld` (the engine's unit,
-// sl_unit.v, feeds a new neuron every cycle).
+// PIPE = 3: deep streaming for the engine's unit (sl_unit.v, a new neuron every cycle, `ld`
+// unused): the inputs are registered (S0), then S1 X, the previous spike and the raw decay
+// products (DSP), S2 the rounding shifts, S3 the current's sum and the leak with the subtract
+// reset folded in, S4 the current's saturation, the membrane sum and the zero reset, S5 the
+// membrane's saturation and the threshold compare; the outputs (immediate reset, final
+// saturation, count division) follow S5 combinationally: UNIT_LATENCY = 6 cycles from the
+// inputs to the outputs, at most about one carry chain per stage. Same integers in every mode.
 // Spike counts (CNT > 0, QFire::Count): U = sat(dec(U, beta) + drive), then a restoring division
 // in radix 8 (ceil(CNT / 3) subtraction levels, all multiples of theta compared at once) gives
 // n = min(max(floor(U / theta), 0), 2^CNT - 1) and U - n * theta in one pass (theta > 0: a
@@ -31,7 +35,7 @@ module sl_neuron #(
     parameter integer DS = 8,           // decay fraction bits (DS + 2 <= W)
     parameter integer WS = 0,           // weight shift
     parameter integer W = 32,           // work width
-    parameter integer PIPE = 0,         // 1: register stage 1 on `ld`; 2: also theta/v_reset (see header)
+    parameter integer PIPE = 0,         // 0: combinational; 1: stage 1 registered on `ld`; 3: deep streaming (see header)
     parameter integer CNT = 0,          // spike count bits (0: one binary spike, U > theta)
     parameter integer FLOOR = 0,        // CNT > 0: clamp U at -theta after the division
     parameter integer SPW = 1,           // width of `spike`: CNT, or 1 for binary spikes
@@ -60,38 +64,58 @@ module sl_neuron #(
     localparam [W-1:0] ONE = 1;
     localparam [W-1:0] HALF = (ONE << DS) >> 1;         // 2^(DS-1), 0 when DS = 0
     localparam signed [W-1:0] ZERO = 0;
-    localparam signed [W-1:0] SMAX = (ONE << (SB - 1)) - ONE;
-    localparam signed [W-1:0] SMIN = ~SMAX;
-    localparam signed [W-1:0] CMAX = (ONE << (CB - 1)) - ONE;
-    localparam signed [W-1:0] CMIN = ~CMAX;
+    // u > theta at the width both fit (the previous-spike compare)
+    localparam integer CW0 = ((SB > PW) ? SB : PW) + 1;
 
+    // Saturation to a signed B-bit range (B < W): x fits when its bits B-1 .. W-1 are all equal
+    // (a wide AND, no carry chain); else the bound of its sign.
+    function automatic signed [W-1:0] sat;
+        input signed [W-1:0] x;
+        input integer B;
+        reg fits;
+        integer k;
+        begin
+            fits = 1'b1;
+            for (k = B - 1; k < W; k = k + 1)
+                if (x[k] != x[W-1]) fits = 1'b0;
+            if (fits) sat = x;
+            else if (x[W-1]) sat = ~((ONE << (B - 1)) - ONE);
+            else sat = (ONE << (B - 1)) - ONE;
+        end
+    endfunction
+
+    // The raw decay product d * v (before the rounding shift) and its rounding shift.
+    function automatic signed [W-1:0] prod;
+        input signed [W-1:0] v;
+        input [DS:0] d;
+        input sa;
+        input [DS:0] k;
+        integer b;
+        begin
+            if (sa) begin
+                prod = ZERO;
+                for (b = 0; b <= DS; b = b + 1)
+                    if (k[b]) prod = prod + (v <<< b);
+            end else begin
+                prod = v * $signed({{(W - DS - 1){1'b0}}, d});
+            end
+        end
+    endfunction
+    function automatic signed [W-1:0] rnd;
+        input signed [W-1:0] p;
+        begin
+            if (ROUND == 1) rnd = (p + $signed(HALF)) >>> DS;
+            else rnd = p >>> DS;
+        end
+    endfunction
     // round_shift(d * v, DS); `sa` selects the constant shift-and-add form (same integer).
     function automatic signed [W-1:0] dec;
         input signed [W-1:0] v;
         input [DS:0] d;
         input sa;
         input [DS:0] k;
-        reg signed [W-1:0] p;
-        integer b;
         begin
-            if (sa) begin
-                p = ZERO;
-                for (b = 0; b <= DS; b = b + 1)
-                    if (k[b]) p = p + (v <<< b);
-            end else begin
-                p = v * $signed({{(W - DS - 1){1'b0}}, d});
-            end
-            if (ROUND == 1) p = p + $signed(HALF);
-            dec = p >>> DS;
-        end
-    endfunction
-
-    function automatic signed [W-1:0] sat;
-        input signed [W-1:0] x;
-        input signed [W-1:0] lo;
-        input signed [W-1:0] hi;
-        begin
-            sat = (x > hi) ? hi : ((x < lo) ? lo : x);
+            dec = rnd(prod(v, d, sa, k));
         end
     endfunction
 
@@ -104,12 +128,12 @@ module sl_neuron #(
 
     // ---- stage 1: X, synaptic current, leak plus drive, reset ----
     wire signed [W-1:0] x1 = (acc_x <<< WS) + b_x;   // X = (acc << weight_shift) + bias
-    wire r = u_x > th_x;                             // spiked at the previous step
+    wire r = $signed(u_x[CW0-1:0]) > $signed(th_x[CW0-1:0]);  // spiked at the previous step
 
     // Synaptic current (CubaLif): I = sat_current(dec(I, alpha) + X).
     /* verilator lint_off UNUSEDSIGNAL */
     // Saturated values: the bits above the register width are sign copies.
-    wire signed [W-1:0] i_new1 = sat(dec(i_x, alpha, ALPHA_SA != 0, ALPHA_K) + x1, CMIN, CMAX);
+    wire signed [W-1:0] i_new1 = sat(dec(i_x, alpha, ALPHA_SA != 0, ALPHA_K) + x1, CB);
     localparam integer CUR = (KIND == 1 || KIND == 3) ? 1 : 0;  // has a synaptic current
     localparam integer FIRES = (KIND == 0 || KIND == 1) ? 1 : 0;
     wire signed [W-1:0] drive = (CUR != 0) ? i_new1 : x1;
@@ -126,32 +150,88 @@ module sl_neuron #(
         else pre1 = r ? vr_x : un1;
     end
 
-    // ---- stage boundary: wires (PIPE = 0) or registers loaded on `ld` (PIPE = 1) ----
+    // ---- stage boundary: wires (PIPE = 0), registers loaded on `ld` (PIPE = 1), or the deep
+    // streaming front S0..S4 (PIPE = 3, below) ----
     wire signed [W-1:0] pre;
     wire signed [W-1:0] i_new;
     wire               r2;  // r, for the immediate reset
-    // theta and v_reset as stage 2 sees them (registered with stage 1 when streaming)
+    // theta and v_reset as stage 2 sees them (registered through the front when streaming)
     wire signed [W-1:0] th2;
     wire signed [W-1:0] vr2;
-    wire signed [PW-1:0] theta2;
     generate
-        if (PIPE == 2) begin : g_stream
-            reg signed [PW-1:0] th_q, vr_q;
+        if (PIPE == 3) begin : g_deep
+            // S0: the inputs, straight from the unit's memories, registered
+            reg signed [W-1:0] acc0, u0, i0, b0, th0, vr0;
+            reg [DS:0] be0, al0;
             always @(posedge clk) begin
-                if (ld) begin
-                    th_q <= theta;
-                    vr_q <= v_reset;
-                end
+                acc0 <= acc_x;
+                u0 <= u_x;
+                i0 <= i_x;
+                b0 <= b_x;
+                th0 <= th_x;
+                vr0 <= vr_x;
+                be0 <= beta;
+                al0 <= alpha;
             end
-            assign theta2 = th_q;
-            assign th2 = {{(W - PW){th_q[PW-1]}}, th_q};
-            assign vr2 = {{(W - PW){vr_q[PW-1]}}, vr_q};
-        end else begin : g_live
-            assign theta2 = theta;
-            assign th2 = th_x;
-            assign vr2 = vr_x;
-        end
-        if (PIPE != 0) begin : g_pipe
+            // S1: X, the previous spike, the raw decay products
+            reg signed [W-1:0] x_1, pu_1, pi_1, pvr_1, th_1, vr_1;
+            reg r_1;
+            always @(posedge clk) begin
+                x_1 <= (acc0 <<< WS) + b0;
+                r_1 <= $signed(u0[CW0-1:0]) > $signed(th0[CW0-1:0]);
+                pu_1 <= prod(u0, be0, BETA_SA != 0, BETA_K);
+                pi_1 <= prod(i0, al0, ALPHA_SA != 0, ALPHA_K);
+                pvr_1 <= prod(vr0, be0, BETA_SA != 0, BETA_K);
+                th_1 <= th0;
+                vr_1 <= vr0;
+            end
+            // S2: the rounding shifts
+            reg signed [W-1:0] x_2, du_2, di_2, dvr_2, th_2, vr_2;
+            reg r_2;
+            always @(posedge clk) begin
+                du_2 <= rnd(pu_1);
+                di_2 <= rnd(pi_1);
+                dvr_2 <= rnd(pvr_1);
+                x_2 <= x_1;
+                r_2 <= r_1;
+                th_2 <= th_1;
+                vr_2 <= vr_1;
+            end
+            // S3: the current's sum; the leak with the subtract reset folded in (or, for the
+            // zero reset keeping the input, the decayed reset value)
+            localparam integer SUB = (FIRES != 0 && RESET == 0 && CNT == 0) ? 1 : 0;
+            localparam integer KEEP = (FIRES != 0 && RESET == 1 && KIND == 0 && CNT == 0) ? 1 : 0;
+            localparam integer DROP = (FIRES != 0 && CNT == 0 && (RESET == 2 || (RESET == 1 && KIND != 0))) ? 1 : 0;
+            reg signed [W-1:0] isum_3, a_3, x_3, th_3, vr_3;
+            reg r_3;
+            always @(posedge clk) begin
+                isum_3 <= di_2 + x_2;
+                if (SUB != 0 && r_2) a_3 <= du_2 - th_2;
+                else if (KEEP != 0 && r_2) a_3 <= dvr_2;
+                else a_3 <= du_2;
+                x_3 <= x_2;
+                r_3 <= r_2;
+                th_3 <= th_2;
+                vr_3 <= vr_2;
+            end
+            // S4: the current's saturation, the membrane sum, the zero reset dropping the input
+            wire signed [W-1:0] inew_c = sat(isum_3, CB);
+            wire signed [W-1:0] un_c = a_3 + ((CUR != 0) ? inew_c : x_3);
+            reg signed [W-1:0] pre_4, inew_4, th_4, vr_4;
+            reg r_4;
+            always @(posedge clk) begin
+                pre_4 <= (DROP != 0 && r_3) ? vr_3 : un_c;
+                inew_4 <= inew_c;
+                r_4 <= r_3;
+                th_4 <= th_3;
+                vr_4 <= vr_3;
+            end
+            assign pre = pre_4;
+            assign i_new = inew_4;
+            assign r2 = r_4;
+            assign th2 = th_4;
+            assign vr2 = vr_4;
+        end else if (PIPE != 0) begin : g_pipe
             reg signed [W-1:0] pre_q, i_q;
             reg                r_q;
             always @(posedge clk) begin
@@ -164,23 +244,59 @@ module sl_neuron #(
             assign pre = pre_q;
             assign i_new = i_q;
             assign r2 = r_q;
+            assign th2 = th_x;
+            assign vr2 = vr_x;
         end else begin : g_comb
             assign pre = pre1;
             assign i_new = i_new1;
             assign r2 = r;
+            assign th2 = th_x;
+            assign vr2 = vr_x;
         end
     endgenerate
 
     // ---- stage 2: saturation, threshold, immediate reset ----
-    wire signed [W-1:0] u1 = sat(pre, SMIN, SMAX);
-    wire s = (FIRES != 0) && (u1 > th2);
+    // saturation and threshold (S5 registers them in deep streaming); both fit CW0 bits
+    wire signed [W-1:0] u1c = sat(pre, SB);
+    wire sc = (FIRES != 0) && ($signed(u1c[CW0-1:0]) > $signed(th2[CW0-1:0]));
+    wire signed [W-1:0] u1;
+    wire s;
+    wire signed [W-1:0] i_out5, th5, vr5;
+    wire r5;
+    generate
+        if (PIPE == 3) begin : g_s5
+            reg signed [W-1:0] u1_q, i_q5, th_q5, vr_q5;
+            reg s_q, r_q5;
+            always @(posedge clk) begin
+                u1_q <= u1c;
+                s_q <= sc;
+                i_q5 <= i_new;
+                r_q5 <= r2;
+                th_q5 <= th2;
+                vr_q5 <= vr2;
+            end
+            assign u1 = u1_q;
+            assign s = s_q;
+            assign i_out5 = i_q5;
+            assign r5 = r_q5;
+            assign th5 = th_q5;
+            assign vr5 = vr_q5;
+        end else begin : g_s5_comb
+            assign u1 = u1c;
+            assign s = sc;
+            assign i_out5 = i_new;
+            assign r5 = r2;
+            assign th5 = th2;
+            assign vr5 = vr2;
+        end
+    endgenerate
 
     // Immediate reset (reset_delay = False): d = S - r in {-1, 0, 1}.
     reg signed [W-1:0] u2;
     always @* begin
-        if (RESET_DELAY != 0 || FIRES == 0 || RESET == 3 || s == r2) u2 = u1;
-        else if (RESET == 0) u2 = s ? (u1 - th2) : (u1 + th2);
-        else u2 = s ? vr2 : (u1 + (u1 - vr2));
+        if (RESET_DELAY != 0 || FIRES == 0 || RESET == 3 || s == r5) u2 = u1;
+        else if (RESET == 0) u2 = s ? (u1 - th5) : (u1 + th5);
+        else u2 = s ? vr5 : (u1 + (u1 - vr5));
     end
 
     wire signed [SB-1:0] u_out;
@@ -198,7 +314,7 @@ module sl_neuron #(
             localparam integer DW = ((SB > PW + CNT) ? SB : PW + CNT) + 1;
             localparam integer NG = (CNT + 2) / 3;
             wire signed [DW-1:0] uu = {{(DW - SB){u1[SB-1]}}, u1[SB-1:0]};
-            wire signed [DW-1:0] th_d = {{(DW - PW){theta2[PW-1]}}, theta2};
+            wire signed [DW-1:0] th_d = th5[DW-1:0];
             // theta * k for k = 0 .. 7 (word k at k * DW), by shift and add
             wire [8*DW-1:0] mul;
             genvar gk;
@@ -244,14 +360,14 @@ module sl_neuron #(
             assign u_out = rem_fin[SB-1:0];
             assign spike = n;
         end else begin : g_single
-            wire signed [W-1:0] u_fin = sat(u2, SMIN, SMAX);
+            wire signed [W-1:0] u_fin = sat(u2, SB);
             assign u_out = u_fin[SB-1:0];
             assign spike = s;
         end
     endgenerate
     /* verilator lint_on UNUSEDSIGNAL */
     assign u_next = u_out;
-    assign i_next = (CUR != 0) ? i_new[CB-1:0] : {CB{1'b0}};
+    assign i_next = (CUR != 0) ? i_out5[CB-1:0] : {CB{1'b0}};
 endmodule
 
 `default_nettype wire

@@ -2,11 +2,12 @@
 // cycle from the block sums the shared accumulators (sl_acc) hand over, while the accumulators
 // already work on the next block.
 // At the hand-off edge (ho) the unit takes the block's first neuron; then it issues one neuron
-// per cycle (RUN, the block's valid lanes only: min(P, SIZE - base)), three stages deep:
-//   issue:  state RAM and parameter ROM reads of neuron n0, the lane's sum registered (sum_q)
-//   stage 1 (p1): sl_neuron's first half on the read data (ld), registered (PIPE = 2)
-//   stage 2 (p2): second half: the state written back, the spike pushed into the layer's event
-//                 buffer, the trace beat (one neuron per cycle)
+// per cycle (RUN, the block's valid lanes only: min(P, SIZE - base)), LAT = 7 cycles deep:
+//   issue (cycle 0): state RAM and parameter ROM reads of neuron n0, the lane's sum registered
+//   cycles 1..6: sl_neuron's deep streaming pipeline (PIPE = 3: inputs registered, X and the
+//                decay products, rounding, leak and reset, membrane sum, saturation/compare)
+//   cycle 7 (pv[LAT]): the state written back, the spike pushed into the layer's event buffer,
+//                the trace beat (one neuron per cycle)
 // `busy`: the unit still needs this block's hand-off registers after this cycle (RUN and not
 // the last lane), so the accumulators may hand over the next block in the last lane's cycle.
 // `active`: anything in flight (RUN or a stage busy).
@@ -86,14 +87,17 @@ module sl_unit #(
     reg [KW-1:0]   k;       // lane being issued
     reg [KW-1:0]   lastk;   // last valid lane of the block
     reg [EV_W-1:0] n0;      // neuron being issued
-    reg            p1, p2;  // stage 1 / stage 2 hold a neuron
-    reg [EV_W-1:0] n1, n2;
+    localparam integer LAT = 7;  // issue to write-back (plan::UNIT_LATENCY)
+    reg [LAT:1]    pv;      // pv[k]: the neuron issued k cycles ago is in flight
+    reg [EV_W-1:0] nv [1:LAT];
+    wire [EV_W-1:0] n_out = nv[LAT];
+    wire           p_out = pv[LAT];
     /* verilator lint_off UNUSEDSIGNAL */  // bits above LACC are sign copies
     reg signed [ACC_W-1:0] sum_q;
     /* verilator lint_on UNUSEDSIGNAL */
 
     assign busy = run && (k != lastk);
-    assign active = run || p1 || p2;
+    assign active = run || (pv != {LAT{1'b0}});
 
     // lanes of the block that hold real neurons: min(P, SIZE - base) - 1 (LEW bits hold both
     // the neuron count and the lane counter)
@@ -113,8 +117,8 @@ module sl_unit #(
     end
 
     // state memories, addressed by neuron; cleared after reset
-    wire            st_we = p2 || (clr_en && clr_addr < SIZE);
-    wire [EV_W-1:0] st_waddr = clr_en ? clr_addr : n2;
+    wire            st_we = p_out || (clr_en && clr_addr < SIZE);
+    wire [EV_W-1:0] st_waddr = clr_en ? clr_addr : n_out;
     wire [SB-1:0] u_rd;
     wire signed [SB-1:0] u_new;
     sl_ram #(.W(SB), .DEPTH(SIZE_I), .AW(EV_W)) u_state (
@@ -154,42 +158,40 @@ module sl_unit #(
     sl_neuron #(
         .KIND(KIND), .RESET(RESET), .RESET_DELAY(RESET_DELAY), .ROUND(ROUND), .ACC_W(LACC),
         .SB(SB), .CB(CB), .PW(PW), .DS(DS), .WS(WS), .W(W), .BETA_SA(BETA_SA), .ALPHA_SA(ALPHA_SA),
-        .BETA_K(BETA_K), .ALPHA_K(ALPHA_K), .PIPE(2), .CNT(CNT), .FLOOR(FLOOR), .SPW(SPW)
+        .BETA_K(BETA_K), .ALPHA_K(ALPHA_K), .PIPE(3), .CNT(CNT), .FLOOR(FLOOR), .SPW(SPW)
     ) u_neuron (
-        .clk(clk), .ld(p1), .acc(sum_q[LACC-1:0]), .u(u_rd), .i_cur(i_rd),
+        .clk(clk), .ld(1'b1), .acc(sum_q[LACC-1:0]), .u(u_rd), .i_cur(i_rd),
         .bias(bias_w), .theta(theta_w), .v_reset(vreset_w), .beta(beta_w), .alpha(alpha_w),
         .u_next(u_new), .i_next(i_new), .spike(cnt)
     );
 
-    assign push = p2 && (cnt != {SPW{1'b0}});
-    assign push_idx = push ? n2 : {EV_W{1'b0}};
+    assign push = p_out && (cnt != {SPW{1'b0}});
+    assign push_idx = push ? n_out : {EV_W{1'b0}};
     assign push_val = push ? cnt : {SPW{1'b0}};
-    assign trace_valid = p2;
-    assign trace_neuron = p2 ? n2 : {EV_W{1'b0}};
+    assign trace_valid = p_out;
+    assign trace_neuron = p_out ? n_out : {EV_W{1'b0}};
     generate
         if (SB < 32) begin : g_ext
-            assign trace_v = p2 ? {{(32 - SB){u_new[SB-1]}}, u_new} : 32'd0;
+            assign trace_v = p_out ? {{(32 - SB){u_new[SB-1]}}, u_new} : 32'd0;
         end else begin : g_full
-            assign trace_v = p2 ? u_new : 32'd0;
+            assign trace_v = p_out ? u_new : 32'd0;
         end
     endgenerate
-    assign trace_spike = p2 ? cnt : {SPW{1'b0}};
+    assign trace_spike = p_out ? cnt : {SPW{1'b0}};
 
+    integer t;
     always @(posedge clk) begin
         if (rst) begin
             run <= 1'b0;
             k <= {KW{1'b0}};
             lastk <= {KW{1'b0}};
             n0 <= {EV_W{1'b0}};
-            p1 <= 1'b0;
-            p2 <= 1'b0;
-            n1 <= {EV_W{1'b0}};
-            n2 <= {EV_W{1'b0}};
+            pv <= {LAT{1'b0}};
+            for (t = 1; t <= LAT; t = t + 1) nv[t] <= {EV_W{1'b0}};
         end else begin
-            p1 <= run;
-            n1 <= n0;
-            p2 <= p1;
-            n2 <= n1;
+            pv <= {pv[LAT-1:1], run};
+            nv[1] <= n0;
+            for (t = 2; t <= LAT; t = t + 1) nv[t] <= nv[t-1];
             if (run) sum_q <= lane_sum;
             if (ho) begin
                 run <= 1'b1;

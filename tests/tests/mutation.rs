@@ -12,8 +12,8 @@ const MUTATIONS: &[(&str, &str, &str, &str)] = &[
     (
         "threshold >= instead of >",
         "sl_neuron.v",
-        "(u1 > th2)",
-        "(u1 >= th2)",
+        "($signed(u1c[CW0-1:0]) > $signed(th2[CW0-1:0]))",
+        "($signed(u1c[CW0-1:0]) >= $signed(th2[CW0-1:0]))",
     ),
     (
         "accumulator hands over the sum without its last weight word",
@@ -30,20 +30,20 @@ const MUTATIONS: &[(&str, &str, &str, &str)] = &[
     (
         "neuron unit pushes the spike of the neuron behind",
         "sl_unit.v",
-        "assign push_idx = push ? n2 : {EV_W{1'b0}};",
-        "assign push_idx = push ? n1 : {EV_W{1'b0}};",
+        "assign push_idx = push ? n_out : {EV_W{1'b0}};",
+        "assign push_idx = push ? nv[LAT-1] : {EV_W{1'b0}};",
     ),
     (
         "reset flag ignored",
         "sl_neuron.v",
-        "wire r = u_x > th_x;",
-        "wire r = 1'b0;",
+        "r_1 <= $signed(u0[CW0-1:0]) > $signed(th0[CW0-1:0]);",
+        "r_1 <= 1'b0;",
     ),
     (
         "weight shift lost",
         "sl_neuron.v",
-        "(acc_x <<< WS) + b_x",
-        "acc_x + b_x",
+        "x_1 <= (acc0 <<< WS) + b0;",
+        "x_1 <= acc0 + b0;",
     ),
 ];
 

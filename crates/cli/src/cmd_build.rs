@@ -1,23 +1,34 @@
-//! `spikeloom build`: generate, verify on a small sample, synthesise, place and route, pack, and
-//! report. Progress goes to stderr one line per step; tool logs stay in `DIR/build/`.
+//! `spikeloom build`: choose and version-check the tools, generate, verify on a small sample,
+//! synthesise, place and route (one or more seeds), pack, and report. Every tool step has a time
+//! limit; progress (stage, elapsed time, the tool's own progress) goes to stderr; tool logs and
+//! `build.log` (tools, versions, exact command lines) stay in `DIR/build/`.
 
 use crate::args::{ModelArgs, QuantArgs};
 use crate::build_verify::{cycle_trace, golden_vs_cycle, rtl_vs_cycle, sample, synaptic_ops};
 use crate::cmd_generate::{self, Design, HwArgs, RTL_DIR};
-use crate::report::{fmax, render, resource_rows, BuildReport, Performance, WeightsReport};
+use crate::progress::Steps;
+use crate::report::{
+    fmax, render, resource_rows, BuildReport, Performance, TimeLimitsReport, WeightsReport,
+};
 use crate::CliError;
 use anyhow::anyhow;
 use clap::Args;
+use spikeloom_board::Board;
+use spikeloom_toolchain::process::{Event, Watch};
 use spikeloom_toolchain::{
-    execute, prepare, BuildOptions, Progress, ToolEnv, ToolPaths, ToolchainError,
+    execute, parse_activity, prepare, tools_for, BuildOptions, OutputKind, StepKind, TimeLimits,
+    ToolEnv, ToolPaths, ToolchainError,
 };
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 /// Subdirectory where the tools run and keep their logs.
 const BUILD_DIR: &str = "build";
 /// Subdirectory of the RTL co-simulation.
 const VERIFY_DIR: &str = "verify";
+/// Steps before the tool steps: tools, plan + generate, verify.
+const OWN_STEPS: usize = 3;
 
 /// `build` arguments.
 #[derive(Debug, Args)]
@@ -44,74 +55,63 @@ pub struct BuildArgs {
     /// How many samples of the sample file to verify with.
     #[arg(long, default_value_t = 2)]
     pub verify_samples: usize,
-    /// nextpnr placement seed.
+    /// First nextpnr placement seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u32,
-}
-
-/// Step counter for the progress lines.
-struct Steps {
-    total: usize,
-    done: usize,
-    times: Vec<(String, f64)>,
-}
-
-impl Steps {
-    fn start(&mut self, name: &str) -> Instant {
-        self.done += 1;
-        eprintln!("[{}/{}] {name}...", self.done, self.total);
-        Instant::now()
-    }
-    fn finish(&mut self, name: &str, started: Instant, note: &str) {
-        self.record(name, started.elapsed(), note);
-    }
-    fn record(&mut self, name: &str, took: Duration, note: &str) {
-        let secs = took.as_secs_f64();
-        eprintln!(
-            "      {name} done in {secs:.1} s{}",
-            if note.is_empty() {
-                String::new()
-            } else {
-                format!(": {note}")
-            }
-        );
-        self.times.push((name.to_string(), secs));
-    }
+    /// Place and route with this many seeds (seed, seed+1, ...) and keep the best Fmax; a seed
+    /// that fails to route or runs out of time falls back to the others.
+    #[arg(long, default_value_t = 1)]
+    pub seeds: u32,
+    /// Time limit of the tool steps, in seconds (`90`, `90s`, `5m`): for every step, or for one
+    /// as STEP=TIME with STEP synth, place-and-route (per seed) or pack. Repeatable
+    /// [default: sized per device, see README "Tools"].
+    #[arg(long, value_name = "[STEP=]TIME")]
+    pub step_timeout: Vec<String>,
 }
 
 /// Run the command.
 pub fn run(args: &BuildArgs) -> Result<(), CliError> {
     let dir = &args.hw.out;
-    let mut steps = Steps {
-        total: 5,
-        done: 0,
-        times: Vec::new(),
-    };
+    let board = Board::resolve(&args.hw.board).map_err(CliError::input)?;
+    let limits = time_limits(&board, &args.step_timeout).map_err(CliError::input)?;
+    if args.seeds == 0 {
+        return Err(CliError::input(anyhow!("--seeds must be at least 1")));
+    }
+    let cancel = crate::interrupt::flag();
+    let mut steps = Steps::new(OWN_STEPS + 2 + args.seeds as usize);
 
-    let t = steps.start("plan + generate");
+    steps.start("tools (choose, check versions)");
+    let tools = choose_tools(&board, &mut steps)?;
+    steps.finish_since("tools", "");
+    // Nothing from an earlier build may pass for this one's.
+    remove_previous(dir)?;
+
+    steps.start("plan + generate");
     let design = cmd_generate::prepare(&args.model, &args.quant, &args.hw)?;
     cmd_generate::write(&design, dir)?;
-    steps.finish(
+    steps.finish_since(
         "generate",
-        t,
         &format!(
             "{} cores, lanes {:?}",
             design.plan.cores.len(),
             design.manifest.lanes
         ),
     );
+    interrupted(cancel, "generate")?;
 
-    let t = steps.start("verify (golden model, cycle model, RTL co-simulation)");
+    steps.start("verify (golden model, cycle model, RTL co-simulation)");
     let (perf_input, verify_cycle, verify_rtl) = verify(args, &design, dir)?;
     let verify_load = perf_input.load;
-    steps.finish("verify", t, &verify_rtl);
+    steps.finish_since("verify", &verify_rtl);
+    interrupted(cancel, "verify")?;
 
-    let tools = ToolPaths::discover(&ToolEnv::from_process(&tool_dirs()));
     let opts = BuildOptions {
         allow_timing_failure: args.allow_timing_failure,
         seed: args.seed,
         // the design's ports: the board's, and the SPI flash's with a weight loader
         ports: Some(design.ports.clone()),
+        seeds: args.seeds,
+        time_limits: Some(limits),
         ..BuildOptions::default()
     };
     let plan = prepare(
@@ -122,15 +122,11 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
     )
     .map_err(CliError::input)?;
     let build_dir = dir.join(BUILD_DIR);
-    let mut progress = |p: Progress| match p {
-        Progress::Started { step, .. } => {
-            steps.start(&step);
-        }
-        Progress::Finished { step, elapsed, .. } => steps.record(&step, elapsed, ""),
-    };
-    // The three tool steps are counted by the toolchain's progress, on top of our two.
-    let result =
-        execute(&plan, &build_dir, &tools, &mut progress).map_err(|e| tool_error(e, &build_dir))?;
+    steps.set_total(OWN_STEPS + plan.steps.len());
+    let result = execute(&plan, &build_dir, &tools, Some(cancel), &mut |p| {
+        steps.toolchain(p);
+    })
+    .map_err(|e| tool_error(e, &build_dir, &design))?;
 
     let bitstream_name = plan.bitstream.display().to_string();
     let bitstream = dir.join(&bitstream_name);
@@ -167,7 +163,13 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
         synth_cells: result.report.synth_cells.clone(),
         step_seconds: steps.times.clone(),
         weights,
+        seed: result.seed,
+        seeds: result.seeds.clone(),
+        time_limits_seconds: TimeLimitsReport::from(&limits),
+        tools: result.tools.clone(),
+        commands: result.commands.clone(),
     };
+    drop(steps);
     write_reports(&report, dir)?;
     let s = crate::build_verify::sample(
         args.sample.as_ref(),
@@ -186,6 +188,121 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
             "warning: timing not met; the bitstream may not work at {} MHz",
             plan.freq_mhz
         );
+    }
+    Ok(())
+}
+
+/// Choose the tools for the board's family and check their versions (a first YoWASP use
+/// compiles its WebAssembly here, shown as progress). Prints each choice.
+fn choose_tools(board: &Board, steps: &mut Steps) -> Result<ToolPaths, CliError> {
+    let needed = tools_for(board.device.family);
+    let watch = Watch {
+        time_limit: None,
+        cancel: Some(crate::interrupt::flag()),
+    };
+    let start = std::time::Instant::now();
+    let tools = ToolPaths::select(
+        &ToolEnv::from_process(&tool_dirs()),
+        &needed,
+        &watch,
+        &mut |tool, event| match event {
+            Event::Line(line) => {
+                if let Some(a) = parse_activity(OutputKind::Other, line) {
+                    steps.note(&format!("{tool}: {a}"));
+                }
+            }
+            Event::Waiting(_) => steps.activity(start.elapsed(), None),
+        },
+    )
+    .map_err(|e| CliError::failure(anyhow!("{e}")))?;
+    tools
+        .check(&needed)
+        .map_err(|e| CliError::failure(anyhow!("{e}")))?;
+    for t in needed {
+        if let Some(info) = tools.info(t) {
+            steps.note(&format!("{}: {}", info.describe(), info.reason));
+        }
+    }
+    Ok(tools)
+}
+
+/// Fail when the user interrupted (the flag is polled by tool steps; between them, here).
+fn interrupted(cancel: &std::sync::atomic::AtomicBool, after: &str) -> Result<(), CliError> {
+    if cancel.load(Ordering::Relaxed) {
+        return Err(CliError::failure(anyhow!(
+            "interrupted after step `{after}`"
+        )));
+    }
+    Ok(())
+}
+
+/// The time limits: the device's defaults, then each `--step-timeout` in order.
+fn time_limits(board: &Board, specs: &[String]) -> anyhow::Result<TimeLimits> {
+    let mut limits = TimeLimits::for_device(&board.device);
+    for spec in specs {
+        let (step, time) = match spec.split_once('=') {
+            Some((step, time)) => (Some(step.trim()), time),
+            None => (None, spec.as_str()),
+        };
+        let d = parse_duration(time).ok_or_else(|| {
+            anyhow!("--step-timeout {spec}: `{time}` is not a time (e.g. 90, 90s, 5m)")
+        })?;
+        match step {
+            None => {
+                limits.synth = d;
+                limits.place_and_route = d;
+                limits.pack = d;
+            }
+            Some("synth") => limits.synth = d,
+            Some("place-and-route" | "pnr") => limits.place_and_route = d,
+            Some("pack") => limits.pack = d,
+            Some(other) => {
+                return Err(anyhow!(
+                    "--step-timeout {spec}: unknown step `{other}` (use synth, place-and-route or pack)"
+                ))
+            }
+        }
+    }
+    Ok(limits)
+}
+
+/// `90`, `90s`, `1.5m`, `2h` -> a positive duration.
+fn parse_duration(text: &str) -> Option<Duration> {
+    let t = text.trim();
+    let (num, unit) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let n: f64 = num.trim().parse().ok()?;
+    let secs = n * match unit {
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => return None,
+    };
+    (secs.is_finite() && secs > 0.0).then(|| Duration::from_secs_f64(secs))
+}
+
+/// Remove the outputs of an earlier build in `dir` (bitstreams, reports), so a failed build
+/// leaves none that could pass for its own.
+fn remove_previous(dir: &Path) -> Result<(), CliError> {
+    for name in [
+        "design.bin",
+        "design.bit",
+        "report.json",
+        "report.txt",
+        "report.html",
+    ] {
+        let path = dir.join(name);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(CliError::failure(anyhow!(
+                    "cannot remove {} of an earlier build: {e}",
+                    path.display()
+                )))
+            }
+            _ => {}
+        }
     }
     Ok(())
 }
@@ -316,10 +433,46 @@ fn tool_dirs() -> Vec<PathBuf> {
     dirs
 }
 
-/// A toolchain failure: exit 1 with the step, the tool's last lines and where the logs are.
-fn tool_error(e: ToolchainError, build_dir: &Path) -> CliError {
+/// A toolchain failure: exit 1 with the step, what the tool was doing or its last lines, what
+/// to try (with this command's flags) and where the logs are.
+fn tool_error(e: ToolchainError, build_dir: &Path, d: &Design) -> CliError {
     match e {
-        ToolchainError::MissingTools(_) => CliError::failure(anyhow!("{e}")),
+        ToolchainError::MissingTools(_)
+        | ToolchainError::UnusableTools(_)
+        | ToolchainError::Cancelled { .. } => CliError::failure(anyhow!("{e}")),
+        ToolchainError::TimeLimit { kind, limit, .. } => {
+            let longer = format!(
+                "a longer limit (--step-timeout {}={}s)",
+                kind.name(),
+                (limit.as_secs() * 2).max(1)
+            );
+            let max_lanes = d.manifest.lanes.iter().copied().max().unwrap_or(1);
+            let fewer = if max_lanes > 1 {
+                format!("fewer lanes (--lanes {})", max_lanes / 2)
+            } else {
+                "a smaller model (the design is at 1 lane)".to_string()
+            };
+            let tries = match kind {
+                StepKind::Synthesis => format!("{fewer} or {longer}"),
+                StepKind::PlaceAndRoute { seed } => format!(
+                    "{fewer}, other placement seeds (--seed {} or --seeds 3), a bigger device (--board, see `spikeloom boards`), or {longer}",
+                    seed.wrapping_add(1)
+                ),
+                StepKind::Pack => longer,
+            };
+            // The library's generic advice, said with this command's flags.
+            let msg = e.to_string().replace(
+                &format!(
+                    "What to try: {}.",
+                    spikeloom_toolchain::time_limit_hint(kind)
+                ),
+                &format!("What to try: {tries}."),
+            );
+            CliError::failure(anyhow!(
+                "{msg}\n(logs of every step are in {})",
+                build_dir.display()
+            ))
+        }
         e => CliError::failure(anyhow!(
             "{e}\n(logs of every step are in {})",
             build_dir.display()

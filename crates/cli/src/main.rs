@@ -16,8 +16,10 @@ mod cmd_run;
 mod cmd_simulate;
 mod cmd_verify;
 mod input;
+mod interrupt;
 mod model;
 mod output;
+mod progress;
 mod report;
 mod run_weights;
 

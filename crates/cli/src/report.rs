@@ -5,7 +5,8 @@
 use serde::Serialize;
 use spikeloom_board::{Board, Family};
 use spikeloom_plan::Resources;
-use spikeloom_toolchain::{ToolReport, Usage};
+use spikeloom_toolchain::process::seconds;
+use spikeloom_toolchain::{CommandRecord, SeedOutcome, TimeLimits, ToolInfo, ToolReport, Usage};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -160,6 +161,37 @@ pub struct BuildReport {
     /// The weight image and its start-up load (a design whose weights are loaded at start-up).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub weights: Option<WeightsReport>,
+    /// The placement seed whose result is the bitstream.
+    pub seed: u32,
+    /// Every seed tried (Fmax, or why it failed).
+    pub seeds: Vec<SeedOutcome>,
+    /// Time limit of each kind of tool step, seconds.
+    pub time_limits_seconds: TimeLimitsReport,
+    /// The tools that ran: path, origin (override, native, YoWASP), version, why chosen.
+    pub tools: Vec<ToolInfo>,
+    /// Every tool command, exactly as run, with its time and outcome.
+    pub commands: Vec<CommandRecord>,
+}
+
+/// Time limits in seconds.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimeLimitsReport {
+    /// Synthesis.
+    pub synth: f64,
+    /// Place and route, per seed.
+    pub place_and_route: f64,
+    /// Packing.
+    pub pack: f64,
+}
+
+impl From<&TimeLimits> for TimeLimitsReport {
+    fn from(l: &TimeLimits) -> Self {
+        TimeLimitsReport {
+            synth: l.synth.as_secs_f64(),
+            place_and_route: l.place_and_route.as_secs_f64(),
+            pack: l.pack.as_secs_f64(),
+        }
+    }
 }
 
 /// Lowest achieved Fmax over all clocks.
@@ -336,6 +368,36 @@ pub fn render(r: &BuildReport) -> String {
     let _ = writeln!(s, "\nsteps:");
     for (name, secs) in &r.step_seconds {
         let _ = writeln!(s, "  {name:<16} {secs:>7.1} s");
+    }
+    if r.seeds.len() > 1 {
+        let _ = writeln!(s, "\nplacement seeds (kept seed {}):", r.seed);
+        for seed in &r.seeds {
+            let outcome = match (&seed.error, seed.fmax_mhz) {
+                (Some(e), _) => format!("failed: {e}"),
+                (None, Some(f)) => format!("Fmax {f:.2} MHz"),
+                (None, None) => "routed, Fmax unknown".to_string(),
+            };
+            let _ = writeln!(
+                s,
+                "  seed {:<4} {:>7.1} s  {outcome}",
+                seed.seed, seed.seconds
+            );
+        }
+    }
+    let _ = writeln!(s, "\ntools:");
+    for t in &r.tools {
+        let _ = writeln!(s, "  {}: {}", t.describe(), t.reason);
+    }
+    let l = &r.time_limits_seconds;
+    let _ = writeln!(
+        s,
+        "\ncommands (time limits: synth {}, place-and-route {} per seed, pack {}):",
+        seconds(std::time::Duration::from_secs_f64(l.synth)),
+        seconds(std::time::Duration::from_secs_f64(l.place_and_route)),
+        seconds(std::time::Duration::from_secs_f64(l.pack))
+    );
+    for c in &r.commands {
+        let _ = writeln!(s, "  [{}] {}", c.step, c.command);
     }
     s
 }

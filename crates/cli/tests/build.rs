@@ -234,10 +234,11 @@ fn tool_problems_exit_1_naming_the_tool_or_step() {
         "{err}"
     );
     // A tool that fails: the step, the program and its last lines.
+    std::fs::create_dir_all(&dir).unwrap();
     let failing = dir.join("fake-yosys");
     std::fs::write(
         &failing,
-        "#!/bin/sh\necho 'ERROR: fake synthesis failure' >&2\nexit 3\n",
+        "#!/bin/sh\n[ \"$1\" = -V ] && { echo 'Yosys 0.70 (git sha1 fake)'; exit 0; }\necho 'ERROR: fake synthesis failure' >&2\nexit 3\n",
     )
     .unwrap();
     make_executable(&failing);
@@ -245,6 +246,222 @@ fn tool_problems_exit_1_naming_the_tool_or_step() {
     assert_eq!(code, 1, "{err}");
     for needle in ["step `synth`", "fake synthesis failure", "synth.log"] {
         assert!(err.contains(needle), "missing `{needle}` in: {err}");
+    }
+}
+
+#[test]
+fn a_too_old_tool_named_by_an_override_is_rejected_before_anything_runs() {
+    let dir = tmp("old-tool");
+    let fake = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-build-old-nextpnr");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho 'nextpnr-ice40 -- Next Generation Place and Route (Version 0.4-1+b1)' >&2\n[ \"$1\" = --version ] && exit 0\necho 'must not run a build' >&2\nexit 1\n",
+    )
+    .unwrap();
+    make_executable(&fake);
+    let (code, _, err) = spikeloom_env(
+        &[
+            "build",
+            MODEL,
+            "--board",
+            "icebreaker",
+            "-o",
+            dir.to_str().unwrap(),
+        ],
+        &[("NEXTPNR_ICE40", fake.to_str().unwrap())],
+    );
+    assert_eq!(code, 1, "{err}");
+    let (min, _) = spikeloom_toolchain::Tool::NextpnrIce40
+        .minimum_version()
+        .unwrap();
+    let p = fake.display();
+    let want = format!(
+        "error: unusable tools:\n  - nextpnr-ice40: NEXTPNR_ICE40={p}: {p} is version 0.4 (it printed `nextpnr-ice40 -- Next Generation Place and Route (Version 0.4-1+b1)`); spikeloom needs nextpnr-ice40 >= {min} ("
+    );
+    assert!(err.contains(&want), "{err}");
+    assert!(
+        err.contains("); unset NEXTPNR_ICE40 to use the YoWASP build from scripts/install-tools.sh, or point it to a newer nextpnr-ice40\n"),
+        "{err}"
+    );
+    assert!(!err.contains("must not run"), "{err}");
+    assert!(!dir.exists(), "nothing is generated with an unusable tool");
+}
+
+/// Processes whose working directory is under `dir` (what a tool run by the build would have).
+fn processes_in(dir: &Path) -> Vec<String> {
+    let dir = dir.canonicalize().unwrap();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let cwd = std::fs::read_link(e.path().join("cwd")).ok()?;
+            let cmd = std::fs::read_to_string(e.path().join("cmdline")).ok()?;
+            cwd.starts_with(&dir).then(|| {
+                format!(
+                    "{}: {}",
+                    e.file_name().to_string_lossy(),
+                    cmd.replace('\0', " ")
+                )
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn a_place_and_route_step_over_its_time_limit_is_stopped_with_what_it_was_doing() {
+    // The smallest real design (one LIF layer): its synthesis is quick, its place-and-route
+    // takes well over the limit (7.6 s on an idle 2-core machine, 20-30 s on a loaded one).
+    let dir = tmp("timeout");
+    let (code, out, err) = spikeloom(&[
+        "build",
+        "tests/fixtures/models/lif_single/model.nir",
+        "--calibrate",
+        "tests/fixtures/models/lif_single/input.npy",
+        "--board",
+        "icebreaker",
+        "-o",
+        dir.to_str().unwrap(),
+        "--no-verify",
+        "--step-timeout",
+        "place-and-route=3",
+    ]);
+    if code != 0 && err.contains("missing tools") {
+        assert!(
+            std::env::var("SPIKELOOM_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "tools required: {err}"
+        );
+        println!("skipped: needs the build tools:\n{err}");
+        return;
+    }
+    assert_eq!(code, 1, "{out}\n{err}");
+    let build = dir.join("build");
+    let msg = err
+        .lines()
+        .skip_while(|l| !l.starts_with("error: "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        msg.starts_with("error: step `place-and-route` (")
+            && msg.contains(") stopped at its time limit of 3 s; it was "),
+        "{msg}"
+    );
+    // What it was doing: the tool's own progress (packing, placer, router), else its last line.
+    let doing = msg
+        .lines()
+        .next()
+        .unwrap()
+        .split("; it was ")
+        .nth(1)
+        .unwrap();
+    assert!(
+        [
+            "at packing",
+            "at placing",
+            "at placer: ",
+            "at router: ",
+            "at routing",
+            "printing `Info: "
+        ]
+        .iter()
+        .any(|p| doing.starts_with(p)),
+        "{doing}"
+    );
+    for needle in [
+        "\nNothing it started is left running; its partial outputs were removed.\n",
+        "\nWhat to try: a smaller model (the design is at 1 lane), other placement seeds (--seed 2 or --seeds 3), a bigger device (--board, see `spikeloom boards`), or a longer limit (--step-timeout place-and-route=6s).\n",
+        &format!("(full log: {})", build.join("place-and-route.log").display()),
+    ] {
+        assert!(msg.contains(needle), "missing `{needle}` in:\n{msg}");
+    }
+    // The progress display showed the failure; the log kept what nextpnr printed.
+    assert!(err.contains("place-and-route failed after"), "{err}");
+    assert!(
+        std::fs::read_to_string(build.join("place-and-route.log"))
+            .unwrap()
+            .contains("Info: "),
+        "the log keeps nextpnr's output"
+    );
+    // No half-written or stale output, no bitstream, no report, nothing left running.
+    for gone in [
+        "design-seed1.asc",
+        "report-seed1.json",
+        "design.asc",
+        "report.json",
+        "design.bin",
+    ] {
+        assert!(!build.join(gone).exists(), "{gone} kept");
+    }
+    assert!(!dir.join("design.bin").exists() && !dir.join("report.json").exists());
+    assert_eq!(processes_in(&dir), Vec::<String>::new());
+    let log = std::fs::read_to_string(build.join("build.log")).unwrap();
+    assert!(
+        log.contains("[place-and-route] stopped at its time limit of 3 s; it was "),
+        "{log}"
+    );
+}
+
+/// Ctrl-C (SIGINT to spikeloom alone: the tools run in their own process groups) during
+/// place-and-route stops nextpnr and everything it started, and the build fails saying so.
+#[test]
+fn an_interrupt_during_place_and_route_stops_the_tool() {
+    use std::io::{BufRead, BufReader};
+    let dir = tmp("interrupt");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spikeloom"))
+        .args([
+            "build",
+            "tests/fixtures/models/lif_single/model.nir",
+            "--calibrate",
+            "tests/fixtures/models/lif_single/input.npy",
+            "--board",
+            "icebreaker",
+            "-o",
+            dir.to_str().unwrap(),
+            "--no-verify",
+        ])
+        .current_dir(root())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let started = line.contains("] place-and-route...");
+        seen.push(line);
+        if started {
+            break;
+        }
+    }
+    if !seen.iter().any(|l| l.contains("] place-and-route...")) {
+        let _ = child.wait();
+        let err = seen.join("\n");
+        assert!(
+            err.contains("missing tools")
+                && std::env::var("SPIKELOOM_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "{err}"
+        );
+        println!("skipped: needs the build tools:\n{err}");
+        return;
+    }
+    // Let nextpnr start, then interrupt spikeloom as a terminal's Ctrl-C would.
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let code = child.wait().unwrap().code();
+    let err = rest.join("\n");
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("error: interrupted during step `place-and-route` after ")
+            && err.contains("; the tool and everything it started were stopped"),
+        "{err}"
+    );
+    assert_eq!(processes_in(&dir), Vec::<String>::new());
+    for gone in ["design-seed1.asc", "report-seed1.json", "design.asc"] {
+        assert!(!dir.join("build").join(gone).exists(), "{gone} kept");
     }
 }
 
@@ -302,10 +519,11 @@ fn build_model(
     }
     assert_eq!(code, 0, "build for {board} failed:\n{out}\n{err}");
     for step in [
-        "[1/5] plan + generate",
-        "[3/5] synth",
-        "[4/5] place-and-route",
-        "[5/5] pack",
+        "[1/6] tools",
+        "[2/6] plan + generate",
+        "[4/6] synth",
+        "[5/6] place-and-route",
+        "[6/6] pack",
     ] {
         assert!(err.contains(step), "progress line `{step}` missing: {err}");
     }
@@ -316,7 +534,7 @@ fn build_model(
         bits > 1000,
         "{board}: bitstream {bitstream} missing or tiny ({bits} bytes)"
     );
-    for log in ["synth.log", "place-and-route.log"] {
+    for log in ["synth.log", "place-and-route.log", "build.log"] {
         assert!(dir.join("build").join(log).is_file(), "{log} kept");
     }
     let text = std::fs::read_to_string(dir.join("report.txt")).unwrap();
@@ -343,6 +561,40 @@ fn build_model(
 
 fn check_report(r: &serde_json::Value, target_mhz: f64) {
     assert_eq!(r["fits"], true, "{r}");
+    // The tools that ran, with versions at least the minimum, and every command line as run.
+    let tools = r["tools"].as_array().unwrap();
+    assert_eq!(tools.len(), 3, "{r}");
+    for t in &tools[..2] {
+        let v = &t["version"];
+        assert!(
+            v["major"].as_u64().unwrap() + v["minor"].as_u64().unwrap() > 0,
+            "{t}"
+        );
+        assert!(
+            t["version_line"].as_str().unwrap().contains("ersion")
+                || t["version_line"].as_str().unwrap().starts_with("Yosys"),
+            "{t}"
+        );
+    }
+    assert_eq!(tools[0]["tool"], "yosys");
+    let commands = r["commands"].as_array().unwrap();
+    assert_eq!(commands.len(), 3, "{r}");
+    for (c, t) in commands.iter().zip(tools) {
+        assert!(
+            c["command"]
+                .as_str()
+                .unwrap()
+                .starts_with(t["path"].as_str().unwrap()),
+            "{c} ran {t}"
+        );
+        assert_eq!(c["outcome"], "ok");
+        assert!(c["seconds"].as_f64().unwrap() <= c["time_limit_seconds"].as_f64().unwrap());
+    }
+    assert!(commands[1]["command"]
+        .as_str()
+        .unwrap()
+        .ends_with("--seed 1"));
+    assert_eq!(r["seed"], 1);
     assert_eq!(r["target_mhz"], target_mhz);
     assert_eq!(r["timing_met"], true, "{r}");
     assert!(r["fmax_mhz"].as_f64().unwrap() >= target_mhz, "{r}");
@@ -411,4 +663,36 @@ fn recurrent_convolutional_and_graded_input_models_build_for_icebreaker() {
             }
         }
     }
+}
+
+/// The NIR paper's Braille reading network, shaped and trained by snnTorch (CubaLIF recurrent
+/// 12 -> 38r -> 7, 2,166 synapses; tests/fixtures/models/braille): it builds for the iCEBreaker
+/// with at most 2 minutes of place-and-route (the limit stops it otherwise).
+#[test]
+fn the_braille_shaped_recurrent_net_builds_for_icebreaker_within_two_minutes_of_place_and_route() {
+    let dir = "tests/fixtures/models/braille";
+    assert!(
+        root().join(dir).join("model.nir").is_file(),
+        "the Braille-shaped fixture {dir} is missing (tests/fixtures/gen)"
+    );
+    let (model, sample) = (format!("{dir}/model.nir"), format!("{dir}/input.npy"));
+    let extra = ["--reset", "zero", "--step-timeout", "place-and-route=120"];
+    let Some(r) = build_model(&model, &sample, "icebreaker", "design.bin", &extra) else {
+        return;
+    };
+    check_report(&r, 12.0);
+    assert_eq!(r["time_limits_seconds"]["place_and_route"], 120.0);
+    let pnr = r["step_seconds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s[0] == "place-and-route")
+        .unwrap()[1]
+        .as_f64()
+        .unwrap();
+    assert!(pnr < 120.0, "{pnr} s");
+    assert!(
+        r["verify_rtl"].as_str().unwrap_or("").contains("identical"),
+        "RTL verified in the build: {r}"
+    );
 }

@@ -94,8 +94,16 @@ fn verify_passes_on_generated_rtl_and_catches_a_mutated_template() {
 
     let neuron = rtl.join("sl_neuron.v");
     let text = std::fs::read_to_string(&neuron).expect("template copy");
-    assert!(text.contains("(u1 > th2)"));
-    std::fs::write(&neuron, text.replacen("(u1 > th2)", "(u1 >= th2)", 1)).expect("mutate");
+    assert!(text.contains("($signed(u1c[CW0-1:0]) > $signed(th2[CW0-1:0]))"));
+    std::fs::write(
+        &neuron,
+        text.replacen(
+            "($signed(u1c[CW0-1:0]) > $signed(th2[CW0-1:0]))",
+            "($signed(u1c[CW0-1:0]) >= $signed(th2[CW0-1:0]))",
+            1,
+        ),
+    )
+    .expect("mutate");
     let (code, out, err, work) = verify("w-broken");
     assert_eq!(
         code, 1,

@@ -6,7 +6,10 @@
 
 use crate::evbuf::EvBuf;
 use crate::neuron::{update, LaneParams};
-use spikeloom_plan::{CorePlan, EnginePlan, Plan};
+use spikeloom_plan::{CorePlan, EnginePlan, Plan, UNIT_LATENCY};
+
+/// A neuron in a unit's pipeline: (index, result: membrane, current, spike or count).
+type InFlight = Option<(usize, (i64, i64, u32))>;
 
 /// States of sl_acc (`S_IDLE` = 0 ... `S_DONE` = 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -315,17 +318,17 @@ pub(crate) struct Unit {
     pub k: usize,
     lastk: usize,
     pub n0: usize,
-    p1: bool,
-    n1: usize,
-    p2: bool,
-    n2: usize,
+    /// The neuron issued last cycle (its reads and sum are valid this cycle).
+    p1: Option<usize>,
     sum_q: i64,
     mem_u: Vec<i64>,
     mem_i: Vec<i64>,
     u_rd: i64,
     i_rd: i64,
-    /// Stage-2 results (membrane, current, spike or count) of neuron `n2`.
-    s2: (i64, i64, u32),
+    /// The rest of the pipeline: `stages[k]` holds the neuron issued `k + 2` cycles ago, with
+    /// its result (the twin computes it whole; the RTL spreads it over sl_neuron's stages).
+    /// The last entry is the write-back stage.
+    stages: Vec<InFlight>,
 }
 
 impl Unit {
@@ -336,16 +339,13 @@ impl Unit {
             k: 0,
             lastk: 0,
             n0: 0,
-            p1: false,
-            n1: 0,
-            p2: false,
-            n2: 0,
+            p1: None,
             sum_q: 0,
             mem_u: vec![0; plan.size],
             mem_i: vec![0; plan.size],
             u_rd: 0,
             i_rd: 0,
-            s2: (0, 0, 0),
+            stages: vec![None; UNIT_LATENCY - 1],
             plan: plan.clone(),
         }
     }
@@ -356,10 +356,8 @@ impl Unit {
         self.k = 0;
         self.lastk = 0;
         self.n0 = 0;
-        self.p1 = false;
-        self.p2 = false;
-        self.n1 = 0;
-        self.n2 = 0;
+        self.p1 = None;
+        self.stages.fill(None);
     }
 
     /// Still needs the hand-off registers after this cycle.
@@ -369,17 +367,24 @@ impl Unit {
 
     /// Anything in flight.
     pub fn active(&self) -> bool {
-        self.run || self.p1 || self.p2
+        self.run || self.p1.is_some() || self.stages.iter().any(Option::is_some)
     }
 
-    /// This cycle's stage-2 neuron: (index, membrane, spike or count).
+    /// The write-back stage this cycle: (index, result).
+    fn last(&self) -> InFlight {
+        self.stages.last().copied().flatten()
+    }
+
+    /// This cycle's finished neuron: (index, membrane, spike or count).
     pub fn out(&self) -> Option<(usize, i64, u32)> {
-        self.p2.then_some((self.n2, self.s2.0, self.s2.2))
+        self.last().map(|(n, r)| (n, r.0, r.2))
     }
 
     /// This cycle's spike push: (index, count).
     pub fn push(&self) -> Option<(u32, u32)> {
-        (self.p2 && self.s2.2 != 0).then_some((self.n2 as u32, self.s2.2))
+        self.last()
+            .filter(|(_, r)| r.2 != 0)
+            .map(|(n, r)| (n as u32, r.2))
     }
 
     /// Clock edge. `ho`: the block handed over at this edge (first neuron, before the hand-off
@@ -396,20 +401,23 @@ impl Unit {
                 self.mem_u[a] = 0;
                 self.mem_i[a] = 0;
             }
-        } else if self.p2 {
-            self.mem_u[self.n2] = self.s2.0;
-            self.mem_i[self.n2] = self.s2.1;
+        } else if let Some((n, r)) = self.last() {
+            self.mem_u[n] = r.0;
+            self.mem_i[n] = r.1;
         }
-        if self.p1 {
+        // the neuron whose reads arrived this cycle enters the datapath
+        let entered = self.p1.map(|n| {
             let cuba = self.plan.kind.has_current();
             let i = if cuba { self.i_rd } else { 0 };
-            self.s2 = update(&self.plan, self.sum_q, self.u_rd, i, &self.params[self.n1]);
-        }
+            (
+                n,
+                update(&self.plan, self.sum_q, self.u_rd, i, &self.params[n]),
+            )
+        });
+        self.stages.rotate_right(1);
+        self.stages[0] = entered;
         (self.u_rd, self.i_rd) = (u_rd, i_rd);
-        self.p2 = self.p1;
-        self.n2 = self.n1;
-        self.p1 = self.run;
-        self.n1 = self.n0;
+        self.p1 = self.run.then_some(self.n0);
         if self.run {
             self.sum_q = hs[self.k];
         }

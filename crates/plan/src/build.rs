@@ -39,10 +39,11 @@ pub fn plan(net: &QNet, cfg: &PlanConfig, device: &Device) -> Result<Plan, PlanE
         if spram {
             p = build(net, cfg, device, lanes_cap, WeightMemChoice::Spram)?;
         }
-        // Automatic choice: halve the lanes while logic, multipliers or the SPRAM word width do
-        // not fit (they scale with the lanes; block RAM mostly does not).
+        // Automatic choice: halve the lanes while logic (below the routable share of the
+        // device), multipliers or the SPRAM word width do not fit (they scale with the lanes;
+        // block RAM mostly does not).
         let r = &p.resources;
-        let over = r.luts > device.luts
+        let over = resources::logic_cells(r.luts, device) > device.routable_logic_cells()
             || r.ffs > device.ffs
             || (device.dsp_count > 0 && r.dsps > device.dsp_count)
             || spram_columns_over(&p, device);

@@ -13,11 +13,12 @@
 //! blocks of `P` lanes and `n_last` neurons in the last block,
 //!
 //! ```text
-//!   layer = 1 (START) + A + 1 (WAIT) + (B - 1) * max(A + 1, P) + n_last + 4 (drain, FIN, DONE)
+//!   layer = 1 (START) + A + 1 (WAIT) + (B - 1) * max(A + 1, P) + n_last + UNIT_LATENCY + 2
 //! ```
 //! because block b + 1 is handed over when both its sums are complete (A + 1 cycles after the
 //! previous hand-off) and the unit has issued block b's P neurons (one per cycle); the unit's
-//! three stages then drain. A convolution core
+//! pipeline then drains (`UNIT_LATENCY` cycles from the last issue to its write-back), then the
+//! accumulators see it idle (FIN) and finish (DONE). A convolution core
 //! (rtl-templates/core/sl_conv.v) replaces its layer's term by
 //!
 //! ```text
@@ -29,6 +30,10 @@
 //! (`StepActivity::line_events`).
 
 use crate::types::{Plan, QSource};
+
+/// Cycles of an engine unit (sl_unit.v `LAT`) from a neuron's issue to its write-back, spike
+/// push and trace beat.
+pub const UNIT_LATENCY: usize = 7;
 
 /// What happened in one step (spike counts), the inputs of the cycle formula.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,8 +77,13 @@ impl Plan {
                 total += 1 + ev * (2 + core.conv_taps()) + 2 + core.blocks * 3 + spikes(l) + 1;
             } else {
                 let last = core.size - (core.blocks - 1) * core.lanes;
-                total +=
-                    1 + events + 1 + (core.blocks - 1) * (events + 1).max(core.lanes) + last + 4;
+                total += 1
+                    + events
+                    + 1
+                    + (core.blocks - 1) * (events + 1).max(core.lanes)
+                    + last
+                    + UNIT_LATENCY
+                    + 2;
             }
         }
         total += 2 * spikes(self.output_layer) + 2;

@@ -441,12 +441,12 @@ pub(crate) fn check(plan: &Plan, r: &Resources, device: &Device) -> FitReport {
         ));
     }
     let cells = logic_cells(r.luts, device);
-    if cells > device.luts {
-        let lanes = plan.trace_lanes();
+    if cells > device.routable_logic_cells() {
+        let lanes = plan.cores.iter().map(|c| c.lanes).max().unwrap_or(1);
         problems.push(format!(
             "logic: need ~{cells} logic cells of {} ({} LUT4s plus the carry chains nextpnr packs \
-             separately); use fewer lanes (now up to {lanes}), fewer state bits, or a bigger device",
-            device.luts, r.luts
+             separately), above the {}% that routes reliably; use fewer lanes (now up to {lanes}), fewer state bits, or a bigger device",
+            device.luts, r.luts, device.family.routable_logic_percent()
         ));
     }
     if let WeightMem::Spram { columns, groups } = plan.weight_store.mem {

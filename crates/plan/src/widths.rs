@@ -102,6 +102,9 @@ pub(crate) fn analyse(w: &WidthInput<'_>) -> Widths {
         _ => x,
     };
     let un = dec_u.add(drive);
+    // the streaming unit (sl_neuron PIPE = 3) subtracts theta from the leak before it adds the
+    // drive
+    seen.push(dec_u.sub(theta));
     let pre = match w.reset {
         QReset::Subtract => un.sub(theta).hull(un),
         _ => un.hull(vr),

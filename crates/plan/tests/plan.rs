@@ -410,3 +410,51 @@ fn weight_image_packs_every_row_lane_by_lane() {
         }
     }
 }
+
+/// The fit check keeps estimated logic below the routable share of the device
+/// (`Family::routable_logic_percent`): a plan estimated at 95% of the logic cells is refused
+/// when its lanes are forced, and the automatic choice takes fewer lanes instead.
+#[test]
+fn logic_above_the_routable_share_does_not_fit_and_the_lane_choice_backs_off() {
+    let net = testing::digits_mlp();
+    let roomy = Device {
+        luts: 1_000_000,
+        ffs: 1_000_000,
+        bram_count: 1000,
+        dsp_count: 1000,
+        ..up5k()
+    };
+    let four = PlanConfig {
+        lanes: Some(4),
+        ..PlanConfig::default()
+    };
+    let cells =
+        spikeloom_plan::logic_cells(plan(&net, &four, &roomy).unwrap().resources.luts, &roomy);
+    let pct = Family::Ice40.routable_logic_percent();
+    assert_eq!(pct, 90);
+    // The device's cells such that the 4-lane estimate is 95% (above the share) or 85% of them.
+    let sized = |share: u32| Device {
+        luts: cells * 100 / share,
+        ..roomy.clone()
+    };
+    let err = plan(&net, &four, &sized(95)).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!(
+            "logic: need ~{cells} logic cells of {} (",
+            cells * 100 / 95
+        )) && err.contains("), above the 90% that routes reliably; use fewer lanes (now up to 4)"),
+        "{err}"
+    );
+    assert!(plan(&net, &four, &sized(85)).unwrap().fit.fits);
+    let auto = plan(&net, &PlanConfig::default(), &sized(95)).unwrap();
+    // the engine's logic grows slowly with the lanes: the choice halves them until it fits
+    let lanes = auto.engine.as_ref().map_or(0, |e| e.lanes);
+    assert!(
+        (1..4).contains(&lanes),
+        "the automatic choice backs off below 4 lanes, got {lanes}"
+    );
+    assert!(
+        spikeloom_plan::logic_cells(auto.resources.luts, &roomy)
+            <= sized(95).routable_logic_cells()
+    );
+}

@@ -3,8 +3,9 @@
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use spikeloom_board::{constraints, Board, Family, Port};
+use spikeloom_board::{constraints, Board, Device, Family, Port};
 
 use crate::process::ToolCommand;
 use crate::{Tool, ToolchainError};
@@ -25,12 +26,17 @@ pub struct BuildOptions {
     pub freq_mhz: Option<f64>,
     /// Ports of the top module to constrain; defaults to [`Board::top_ports`].
     pub ports: Option<Vec<Port>>,
-    /// nextpnr placement seed.
+    /// First nextpnr placement seed.
     pub seed: u32,
+    /// How many seeds to place and route (`seed`, `seed + 1`, ...): the best Fmax is kept, and a
+    /// seed that fails to route (or runs out of time) falls back to the others.
+    pub seeds: u32,
     /// Keep going (and pack a bitstream) when the design misses the target frequency.
     pub allow_timing_failure: bool,
     /// Extra flags for `synth_ice40` / `synth_ecp5` (e.g. `-abc9`).
     pub synth_flags: Vec<String>,
+    /// Time limit of each step; defaults to [`TimeLimits::for_device`].
+    pub time_limits: Option<TimeLimits>,
 }
 
 impl Default for BuildOptions {
@@ -39,8 +45,45 @@ impl Default for BuildOptions {
             freq_mhz: None,
             ports: None,
             seed: 1,
+            seeds: 1,
             allow_timing_failure: false,
             synth_flags: Vec::new(),
+            time_limits: None,
+        }
+    }
+}
+
+/// How long each kind of step may run before it is stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeLimits {
+    /// Yosys.
+    pub synth: Duration,
+    /// One nextpnr run (per seed).
+    pub place_and_route: Duration,
+    /// icepack / ecppack.
+    pub pack: Duration,
+}
+
+impl TimeLimits {
+    /// Defaults sized per device: synthesis and each place-and-route run get 300 s plus 120 ms
+    /// per LUT of the device (UP5K 934 s, ECP5 25F 3215 s, 85F 10337 s), about 3x the longest
+    /// run measured on a loaded 2-core machine (UP5K 328 s, ECP5 25F 703 s; README "Tools");
+    /// packing (under 2 s measured) 120 s.
+    pub fn for_device(device: &Device) -> TimeLimits {
+        let sized = Duration::from_secs(300) + Duration::from_millis(120) * device.luts;
+        TimeLimits {
+            synth: sized,
+            place_and_route: sized,
+            pack: Duration::from_secs(120),
+        }
+    }
+
+    /// The limit of a step of `kind`.
+    pub fn of(&self, kind: StepKind) -> Duration {
+        match kind {
+            StepKind::Synthesis => self.synth,
+            StepKind::PlaceAndRoute { .. } => self.place_and_route,
+            StepKind::Pack => self.pack,
         }
     }
 }
@@ -59,10 +102,25 @@ pub struct PlanFile {
 pub enum StepKind {
     /// Yosys synthesis.
     Synthesis,
-    /// nextpnr.
-    PlaceAndRoute,
+    /// nextpnr with one placement seed. Its outputs have per-seed names; the executor renames
+    /// the best seed's to the names the pack step reads.
+    PlaceAndRoute {
+        /// Placement seed.
+        seed: u32,
+    },
     /// icepack / ecppack.
     Pack,
+}
+
+impl StepKind {
+    /// `synth`, `place-and-route`, `pack`: the names `--step-timeout` and messages use.
+    pub fn name(self) -> &'static str {
+        match self {
+            StepKind::Synthesis => "synth",
+            StepKind::PlaceAndRoute { .. } => "place-and-route",
+            StepKind::Pack => "pack",
+        }
+    }
 }
 
 /// One command of the plan; `command.program` is the tool's native name until executed.
@@ -74,6 +132,11 @@ pub struct BuildStep {
     pub kind: StepKind,
     /// The command, with `cwd` relative to the build directory.
     pub command: ToolCommand,
+    /// Stopped (with everything it started) after this long.
+    pub time_limit: Duration,
+    /// Files it writes (relative to the build directory): removed before it runs and when it
+    /// fails, so no half-written output survives.
+    pub outputs: Vec<PathBuf>,
 }
 
 /// Files plus commands: everything a build does, before it is done.
@@ -91,8 +154,10 @@ pub struct BuildPlan {
     pub steps: Vec<BuildStep>,
     /// The bitstream the last step writes (relative path).
     pub bitstream: PathBuf,
-    /// nextpnr's JSON report (relative path).
+    /// nextpnr's JSON report of the kept seed (relative path).
     pub report: PathBuf,
+    /// nextpnr's placed design of the kept seed, which the pack step reads (relative path).
+    pub placed: PathBuf,
     /// Yosys' `stat -json` output (relative path).
     pub stat: PathBuf,
 }
@@ -111,6 +176,14 @@ pub fn prepare(
             "target frequency {freq_mhz} MHz is not positive"
         )));
     }
+    if opts.seeds == 0 {
+        return Err(ToolchainError::Inputs(
+            "the number of seeds must be at least 1".into(),
+        ));
+    }
+    let limits = opts
+        .time_limits
+        .unwrap_or_else(|| TimeLimits::for_device(&board.device));
     let ports = opts.ports.clone().unwrap_or_else(|| board.top_ports());
     let family = board.device.family;
     let constraints_name = match family {
@@ -132,30 +205,42 @@ pub fn prepare(
         path: PathBuf::from("synth.ys"),
         contents: yosys_script(board, sources, top, &opts.synth_flags),
     });
-    let bitstream = match family {
-        Family::Ice40 => "design.bin",
-        Family::Ecp5 => "design.bit",
+    let (bitstream, placed) = match family {
+        Family::Ice40 => ("design.bin", "design.asc"),
+        Family::Ecp5 => ("design.bit", "design.config"),
     };
-    let steps = vec![
-        step(
-            Tool::Yosys,
-            StepKind::Synthesis,
-            "synth",
-            vec!["-s".into(), "synth.ys".into()],
-        ),
-        step(
+    let mut steps = vec![step(
+        Tool::Yosys,
+        StepKind::Synthesis,
+        "synth".into(),
+        vec!["-s".into(), "synth.ys".into()],
+        &limits,
+        &["design.json", "stat.json"],
+    )];
+    for seed in (0..opts.seeds).map(|i| opts.seed.wrapping_add(i)) {
+        let name = if opts.seeds == 1 {
+            "place-and-route".to_string()
+        } else {
+            format!("place-and-route-seed{seed}")
+        };
+        let out = seed_outputs(placed, seed);
+        steps.push(step(
             pnr_tool(family),
-            StepKind::PlaceAndRoute,
-            "place-and-route",
-            nextpnr_args(board, constraints_name, freq_mhz, opts.seed),
-        ),
-        step(
-            pack_tool(family),
-            StepKind::Pack,
-            "pack",
-            pack_args(family, bitstream),
-        ),
-    ];
+            StepKind::PlaceAndRoute { seed },
+            name,
+            nextpnr_args(board, constraints_name, freq_mhz, seed, &out),
+            &limits,
+            &[out[0].as_str(), out[1].as_str()],
+        ));
+    }
+    steps.push(step(
+        pack_tool(family),
+        StepKind::Pack,
+        "pack".into(),
+        pack_args(family, placed, bitstream),
+        &limits,
+        &[bitstream],
+    ));
     Ok(BuildPlan {
         board: board.name.clone(),
         freq_mhz,
@@ -164,8 +249,19 @@ pub fn prepare(
         steps,
         bitstream: PathBuf::from(bitstream),
         report: PathBuf::from("report.json"),
+        placed: PathBuf::from(placed),
         stat: PathBuf::from("stat.json"),
     })
+}
+
+/// The per-seed names nextpnr writes: placed design, then report (`design.asc` ->
+/// `design-seed1.asc`, `report-seed1.json`).
+pub(crate) fn seed_outputs(placed: &str, seed: u32) -> [String; 2] {
+    let (stem, ext) = placed.rsplit_once('.').unwrap_or((placed, ""));
+    [
+        format!("{stem}-seed{seed}.{ext}"),
+        format!("report-seed{seed}.json"),
+    ]
 }
 
 impl BuildPlan {
@@ -199,10 +295,10 @@ impl BuildPlan {
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "  [{}] {} {}{log}",
+                "  [{}] {}{log} (limit {})",
                 c.step,
-                c.program.display(),
-                c.args.join(" ")
+                c.command_line(),
+                crate::process::seconds(s.time_limit)
             );
         }
         out
@@ -221,6 +317,7 @@ fn check_inputs(sources: &[SourceFile], top: &str) -> Result<(), ToolchainError>
         "design.json",
         "report.json",
         "stat.json",
+        "build.log",
     ];
     let mut seen = std::collections::BTreeSet::new();
     for s in sources {
@@ -287,7 +384,13 @@ fn yosys_script(board: &Board, sources: &[SourceFile], top: &str, flags: &[Strin
     script
 }
 
-fn nextpnr_args(board: &Board, constraints: &str, freq_mhz: f64, seed: u32) -> Vec<String> {
+fn nextpnr_args(
+    board: &Board,
+    constraints: &str,
+    freq_mhz: f64,
+    seed: u32,
+    out: &[String; 2],
+) -> Vec<String> {
     let d = &board.device;
     let mut args = vec![
         format!("--{}", d.nextpnr_device),
@@ -303,13 +406,13 @@ fn nextpnr_args(board: &Board, constraints: &str, freq_mhz: f64, seed: u32) -> V
             "--pcf".into(),
             constraints.into(),
             "--asc".into(),
-            "design.asc".into(),
+            out[0].clone(),
         ]),
         Family::Ecp5 => args.extend([
             "--lpf".into(),
             constraints.into(),
             "--textcfg".into(),
-            "design.config".into(),
+            out[0].clone(),
         ]),
     }
     // Always the real target (nextpnr defaults to 12 MHz, making "PASS" meaningless); timing is
@@ -319,22 +422,23 @@ fn nextpnr_args(board: &Board, constraints: &str, freq_mhz: f64, seed: u32) -> V
         freq_mhz.to_string(),
         "--timing-allow-fail".into(),
         "--report".into(),
-        "report.json".into(),
+        out[1].clone(),
         "--seed".into(),
         seed.to_string(),
     ]);
     args
 }
 
-fn pack_args(family: Family, bitstream: &str) -> Vec<String> {
+fn pack_args(family: Family, placed: &str, bitstream: &str) -> Vec<String> {
     match family {
-        Family::Ice40 => vec!["design.asc".into(), bitstream.into()],
-        Family::Ecp5 => vec![
-            "--compress".into(),
-            "design.config".into(),
-            bitstream.into(),
-        ],
+        Family::Ice40 => vec![placed.into(), bitstream.into()],
+        Family::Ecp5 => vec!["--compress".into(), placed.into(), bitstream.into()],
     }
+}
+
+/// The tools a build for `family` runs: Yosys, its nextpnr, its packer.
+pub fn tools_for(family: Family) -> [Tool; 3] {
+    [Tool::Yosys, pnr_tool(family), pack_tool(family)]
 }
 
 fn pnr_tool(family: Family) -> Tool {
@@ -351,16 +455,25 @@ fn pack_tool(family: Family) -> Tool {
     }
 }
 
-fn step(tool: Tool, kind: StepKind, name: &str, args: Vec<String>) -> BuildStep {
+fn step(
+    tool: Tool,
+    kind: StepKind,
+    name: String,
+    args: Vec<String>,
+    limits: &TimeLimits,
+    outputs: &[&str],
+) -> BuildStep {
     BuildStep {
         tool,
         kind,
         command: ToolCommand {
-            step: name.to_string(),
+            log: Some(PathBuf::from(format!("{name}.log"))),
+            step: name,
             program: PathBuf::from(tool.program()),
             args,
             cwd: PathBuf::from("."),
-            log: Some(PathBuf::from(format!("{name}.log"))),
         },
+        time_limit: limits.of(kind),
+        outputs: outputs.iter().map(PathBuf::from).collect(),
     }
 }

@@ -1,17 +1,26 @@
-//! Real builds with the installed tools (Yosys + nextpnr + packer) of a small design on an iCE40
-//! and an ECP5 board. A missing tool skips the test, unless SPIKELOOM_REQUIRE_TOOLS=1 (CI), where
-//! it fails.
+//! Real builds with the installed tools (Yosys + nextpnr + packer, chosen and version-checked as
+//! `spikeloom build` does) of a small design on an iCE40 and an ECP5 board. A missing tool skips
+//! the test, unless SPIKELOOM_REQUIRE_TOOLS=1 (CI), where it fails.
 
 use std::path::{Path, PathBuf};
 
 use spikeloom_board::{Board, Port};
+use spikeloom_toolchain::process::Watch;
 use spikeloom_toolchain::{
-    execute, prepare, BuildOptions, Progress, SourceFile, ToolEnv, ToolPaths, ToolchainError,
+    execute, prepare, Activity, BuildOptions, Progress, SourceFile, Tool, ToolEnv, ToolPaths,
+    ToolchainError,
 };
 
+fn venv() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/venv/bin")
+}
+
+fn tools_with(env: &ToolEnv) -> ToolPaths {
+    ToolPaths::select(env, &Tool::ALL, &Watch::default(), &mut |_, _| {}).unwrap()
+}
+
 fn tools() -> ToolPaths {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/venv/bin");
-    ToolPaths::discover(&ToolEnv::from_process(&[venv]))
+    tools_with(&ToolEnv::from_process(&[venv()]))
 }
 
 fn sources(verilog: &str) -> Vec<SourceFile> {
@@ -83,7 +92,7 @@ fn build_ok(board_name: &str, ram_cell: &str, dsp_cell: &str) {
     let plan = prepare(&board, &sources(&design()), "blinky_mac", &opts).unwrap();
     let mut events = Vec::new();
     let dir = out_dir(board_name);
-    let result = execute(&plan, &dir, &tools, &mut |p| events.push(p)).unwrap();
+    let result = execute(&plan, &dir, &tools, None, &mut |p| events.push(p)).unwrap();
     let bits = std::fs::metadata(&result.bitstream).unwrap().len();
     assert!(
         bits > 10_000,
@@ -112,7 +121,56 @@ fn build_ok(board_name: &str, ram_cell: &str, dsp_cell: &str) {
     assert!(
         matches!(&events[0], Progress::Started { index: 0, total: 3, step } if step == "synth")
     );
-    assert_eq!(events.len(), 6);
+    let names = |pick: fn(&Progress) -> Option<&String>| -> Vec<String> {
+        events.iter().filter_map(pick).cloned().collect()
+    };
+    let started = names(|p| match p {
+        Progress::Started { step, .. } => Some(step),
+        _ => None,
+    });
+    let finished = names(|p| match p {
+        Progress::Finished { step, .. } => Some(step),
+        _ => None,
+    });
+    assert_eq!(started, ["synth", "place-and-route", "pack"]);
+    assert_eq!(started, finished);
+    // The tools' own progress came through, parsed.
+    let activities: Vec<&Activity> = events
+        .iter()
+        .filter_map(|p| match p {
+            Progress::Running {
+                activity: Some(a), ..
+            } => Some(a),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        activities
+            .iter()
+            .any(|a| matches!(a, Activity::YosysPass(p) if p.starts_with("SYNTH_"))),
+        "{activities:?}"
+    );
+    assert!(
+        activities
+            .iter()
+            .any(|a| matches!(a, Activity::Phase("routing"))),
+        "{activities:?}"
+    );
+    // The kept seed's outputs have their final names; nothing per-seed is left.
+    assert_eq!(result.seed, 1);
+    assert!(dir.join("design.json").is_file());
+    assert!(dir.join("report.json").is_file());
+    assert!(!dir.join("report-seed1.json").exists());
+    // The build log names each tool with its version, and each command line as run.
+    let log = std::fs::read_to_string(dir.join("build.log")).unwrap();
+    for t in &result.tools {
+        assert!(log.contains(&t.describe()), "{log}");
+    }
+    for c in &result.commands {
+        assert!(log.contains(&c.command), "{log}");
+        assert_eq!(c.outcome, "ok");
+    }
+    assert_eq!(result.commands.len(), 3);
 }
 
 #[test]
@@ -137,7 +195,7 @@ fn missed_target_frequency_is_an_error_unless_allowed() {
         ..BuildOptions::default()
     };
     let plan = prepare(&board, &sources(&design()), "blinky_mac", &opts).unwrap();
-    let err = execute(&plan, &out_dir("timing-fail"), &tools, &mut |_| {}).unwrap_err();
+    let err = execute(&plan, &out_dir("timing-fail"), &tools, None, &mut |_| {}).unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, ToolchainError::Timing { .. }), "{msg}");
     assert!(
@@ -148,7 +206,7 @@ fn missed_target_frequency_is_an_error_unless_allowed() {
 
     opts.allow_timing_failure = true;
     let plan = prepare(&board, &sources(&design()), "blinky_mac", &opts).unwrap();
-    let result = execute(&plan, &out_dir("timing-allowed"), &tools, &mut |_| {}).unwrap();
+    let result = execute(&plan, &out_dir("timing-allowed"), &tools, None, &mut |_| {}).unwrap();
     assert_eq!(result.timing_failures.len(), 1);
     assert!(result.bitstream.exists());
 }
@@ -166,7 +224,7 @@ fn synthesis_error_names_the_step_and_shows_the_tools_last_lines() {
     };
     let plan = prepare(&board, &sources(&broken), "blinky_mac", &opts).unwrap();
     let dir = out_dir("synth-error");
-    let msg = execute(&plan, &dir, &tools, &mut |_| {})
+    let msg = execute(&plan, &dir, &tools, None, &mut |_| {})
         .unwrap_err()
         .to_string();
     assert!(msg.starts_with("step `synth`: `"), "{msg}");
@@ -175,10 +233,7 @@ fn synthesis_error_names_the_step_and_shows_the_tools_last_lines() {
         "{msg}"
     );
     assert!(
-        msg.ends_with(&format!(
-            "(full log: {})",
-            dir.join("./synth.log").display()
-        )),
+        msg.ends_with(&format!("(full log: {})", dir.join("synth.log").display())),
         "{msg}"
     );
 }
@@ -195,7 +250,7 @@ fn missing_tools_are_reported_before_anything_runs() {
     .unwrap();
     let none = ToolPaths::fixed([]);
     let dir = out_dir("no-tools");
-    let msg = execute(&plan, &dir, &none, &mut |_| {})
+    let msg = execute(&plan, &dir, &none, None, &mut |_| {})
         .unwrap_err()
         .to_string();
     assert!(
@@ -247,6 +302,7 @@ fn board_top_builds(board_name: &str) {
         &plan,
         &out_dir(&format!("board-top-{board_name}")),
         &tools,
+        None,
         &mut |_| {},
     )
     .unwrap();
@@ -262,4 +318,89 @@ fn board_top_builds_for_icebreaker() {
 #[test]
 fn board_top_builds_for_ulx3s_25f() {
     board_top_builds("ulx3s-25f");
+}
+
+/// A nextpnr that fails for seed 1 (a stand-in for a routing failure) and is the real one
+/// otherwise.
+fn nextpnr_failing_seed_1(dir: &Path, real: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join("nextpnr-ice40-seed1-fails");
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\ncase \"$*\" in *\"--seed 1\"*) echo 'ERROR: Failed to route design (stand-in)' >&2; exit 1;; esac\nexec '{}' \"$@\"\n",
+            real.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+#[test]
+fn seeds_keep_the_best_fmax_and_fall_back_when_one_fails() {
+    let board = Board::builtin("icebreaker").unwrap();
+    let Some(tools) = have_tools(&board) else {
+        return;
+    };
+    let opts = BuildOptions {
+        ports: Some(ports()),
+        seeds: 3,
+        ..BuildOptions::default()
+    };
+    let plan = prepare(&board, &sources(&design()), "blinky_mac", &opts).unwrap();
+    let dir = out_dir("seeds");
+    let wrapper = nextpnr_failing_seed_1(&dir.join("fake"), tools.get(Tool::NextpnrIce40).unwrap());
+    let mut env = ToolEnv::from_process(&[venv()]);
+    env.overrides
+        .insert("NEXTPNR_ICE40".into(), wrapper.into_os_string());
+    let tools = tools_with(&env);
+    let mut failed = Vec::new();
+    let result = execute(&plan, &dir, &tools, None, &mut |p| {
+        if let Progress::Failed { step, reason, .. } = p {
+            failed.push(format!("{step}: {reason}"));
+        }
+    })
+    .unwrap();
+    assert_eq!(
+        failed,
+        ["place-and-route-seed1: exit status: 1: ERROR: Failed to route design (stand-in)"]
+    );
+    assert_eq!(result.seeds.len(), 3);
+    assert_eq!(result.seeds[0].fmax_mhz, None);
+    let best = result.seeds[1..]
+        .iter()
+        .map(|s| s.fmax_mhz.unwrap())
+        .fold(f64::MIN, f64::max);
+    let kept = result.seeds.iter().find(|s| s.seed == result.seed).unwrap();
+    assert_eq!(kept.fmax_mhz, Some(best));
+    let fmax = result.report.fmax.values().next().unwrap().achieved;
+    assert_eq!(fmax, best, "the report is the kept seed's");
+    assert!(std::fs::metadata(&result.bitstream).unwrap().len() > 10_000);
+    for seed in 1..=3 {
+        assert!(!dir.join(format!("design-seed{seed}.asc")).exists());
+        assert!(dir
+            .join(format!("place-and-route-seed{seed}.log"))
+            .is_file());
+    }
+    let log = std::fs::read_to_string(dir.join("build.log")).unwrap();
+    assert!(
+        log.contains(&format!("kept seed {} (Fmax {best:.2} MHz) of 3 seed(s): seed 1: exit status: 1: ERROR: Failed to route design (stand-in); seed 2: ", result.seed)),
+        "{log}"
+    );
+
+    // With only the failing seed, its failure is the build's.
+    let opts = BuildOptions {
+        seed: 1,
+        seeds: 1,
+        ..opts
+    };
+    let plan = prepare(&board, &sources(&design()), "blinky_mac", &opts).unwrap();
+    let err = execute(&plan, &out_dir("seeds-fail"), &tools, None, &mut |_| {}).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("ERROR: Failed to route design (stand-in)"),
+        "{err}"
+    );
 }

@@ -1,7 +1,12 @@
 //! Build plans are data: snapshot their rendering and generated files without running any tool.
 
+use std::path::PathBuf;
+use std::time::Duration;
+
 use spikeloom_board::{Board, Port};
-use spikeloom_toolchain::{prepare, BuildOptions, SourceFile, ToolchainError};
+use spikeloom_toolchain::{
+    prepare, BuildOptions, SourceFile, StepKind, TimeLimits, ToolchainError,
+};
 
 fn sources() -> Vec<SourceFile> {
     vec![
@@ -22,7 +27,7 @@ fn icebreaker_plan_snapshot() {
     let plan = prepare(&board, &sources(), "top", &BuildOptions::default()).unwrap();
     assert_eq!(
         plan.render(),
-        "build for board `icebreaker` at 12 MHz\nfiles:\n  top.v (22 bytes)\n  w.hex (3 bytes)\n  constraints.pcf (191 bytes)\n  synth.ys (135 bytes)\nsteps:\n  [synth] yosys -s synth.ys > synth.log\n  [place-and-route] nextpnr-ice40 --up5k --package sg48 --json design.json --pcf constraints.pcf --asc design.asc --freq 12 --timing-allow-fail --report report.json --seed 1 > place-and-route.log\n  [pack] icepack design.asc design.bin > pack.log\n"
+        "build for board `icebreaker` at 12 MHz\nfiles:\n  top.v (22 bytes)\n  w.hex (3 bytes)\n  constraints.pcf (191 bytes)\n  synth.ys (135 bytes)\nsteps:\n  [synth] yosys -s synth.ys > synth.log (limit 934 s)\n  [place-and-route] nextpnr-ice40 --up5k --package sg48 --json design.json --pcf constraints.pcf --asc design-seed1.asc --freq 12 --timing-allow-fail --report report-seed1.json --seed 1 > place-and-route.log (limit 934 s)\n  [pack] icepack design.asc design.bin > pack.log (limit 120 s)\n"
     );
     let script = &plan
         .files
@@ -43,17 +48,40 @@ fn ulx3s_plan_snapshot_with_options() {
         freq_mhz: Some(50.0),
         ports: Some(vec![Port::Clock, Port::Led(0)]),
         seed: 7,
+        seeds: 2,
         allow_timing_failure: true,
         synth_flags: vec!["-abc9".into()],
+        time_limits: Some(TimeLimits {
+            synth: Duration::from_secs(60),
+            place_and_route: Duration::from_millis(90_500),
+            pack: Duration::from_secs(5),
+        }),
     };
     let plan = prepare(&board, &sources(), "top", &opts).unwrap();
     let steps: Vec<String> = plan.render().lines().skip(7).map(str::to_string).collect();
     assert_eq!(
         steps,
         [
-            "  [synth] yosys -s synth.ys > synth.log",
-            "  [place-and-route] nextpnr-ecp5 --25k --package CABGA381 --speed 6 --json design.json --lpf constraints.lpf --textcfg design.config --freq 50 --timing-allow-fail --report report.json --seed 7 > place-and-route.log",
-            "  [pack] ecppack --compress design.config design.bit > pack.log",
+            "  [synth] yosys -s synth.ys > synth.log (limit 60 s)",
+            "  [place-and-route-seed7] nextpnr-ecp5 --25k --package CABGA381 --speed 6 --json design.json --lpf constraints.lpf --textcfg design-seed7.config --freq 50 --timing-allow-fail --report report-seed7.json --seed 7 > place-and-route-seed7.log (limit 90.5 s)",
+            "  [place-and-route-seed8] nextpnr-ecp5 --25k --package CABGA381 --speed 6 --json design.json --lpf constraints.lpf --textcfg design-seed8.config --freq 50 --timing-allow-fail --report report-seed8.json --seed 8 > place-and-route-seed8.log (limit 90.5 s)",
+            "  [pack] ecppack --compress design.config design.bit > pack.log (limit 5 s)",
+        ]
+    );
+    assert_eq!(
+        plan.steps.iter().map(|s| s.kind).collect::<Vec<_>>(),
+        [
+            StepKind::Synthesis,
+            StepKind::PlaceAndRoute { seed: 7 },
+            StepKind::PlaceAndRoute { seed: 8 },
+            StepKind::Pack
+        ]
+    );
+    assert_eq!(
+        plan.steps[2].outputs,
+        [
+            PathBuf::from("design-seed8.config"),
+            PathBuf::from("report-seed8.json")
         ]
     );
     assert!(plan
@@ -105,5 +133,33 @@ fn port_the_board_lacks_is_an_error() {
     assert_eq!(
         err.to_string(),
         "board `colorlight-i5` has no LED 2; it has 1 LEDs"
+    );
+}
+
+#[test]
+fn default_time_limits_grow_with_the_device() {
+    let limit = |b: &str| {
+        let board = Board::builtin(b).unwrap();
+        TimeLimits::for_device(&board.device).place_and_route
+    };
+    assert_eq!(
+        limit("icebreaker"),
+        Duration::from_millis(300_000 + 120 * 5280)
+    );
+    assert_eq!(
+        limit("ulx3s-25f"),
+        Duration::from_millis(300_000 + 120 * 24288)
+    );
+    assert!(limit("ulx3s-85f") > limit("ulx3s-25f"));
+    let zero = BuildOptions {
+        seeds: 0,
+        ..BuildOptions::default()
+    };
+    let board = Board::builtin("icebreaker").unwrap();
+    assert_eq!(
+        prepare(&board, &sources(), "top", &zero)
+            .unwrap_err()
+            .to_string(),
+        "build inputs: the number of seeds must be at least 1"
     );
 }
