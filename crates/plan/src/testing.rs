@@ -314,35 +314,7 @@ pub fn random_conv_qnet(seed: u64) -> QNet {
             )
         } else if rng.chance(50) {
             // a second convolution over the first layer's spike map
-            let mut g = random_conv(&mut rng);
-            let [c, h, w] = src_shape;
-            // rebuild the geometry for this input shape (keep kernel/stride/... when valid)
-            g.input = [c, h, w];
-            if c % g.groups != 0 {
-                g.groups = 1;
-            }
-            let ext = |a: usize| g.dilation[a] * (g.kernel[a] - 1) + 1;
-            let dims = [h, w];
-            let mut ok = true;
-            for (a, &dim) in dims.iter().enumerate() {
-                g.padding[a] = g.padding[a].min(ext(a) - 1);
-                match (dim + 2 * g.padding[a]).checked_sub(ext(a)) {
-                    Some(t) => g.output[a + 1] = t / g.stride[a] + 1,
-                    None => ok = false,
-                }
-            }
-            g.output[0] = g.groups * rng.range(1, 2) as usize;
-            if !ok || !g.problems().is_empty() {
-                g = spikeloom_qnet::QConv {
-                    input: [c, h, w],
-                    output: [c, h, w],
-                    kernel: [1, 1],
-                    stride: [1, 1],
-                    padding: [0, 0],
-                    dilation: [1, 1],
-                    groups: c,
-                };
-            }
+            let g = random_conv_of(&mut rng, src_shape);
             let wts = wgen(g.weight_len(), &mut rng);
             (
                 g.target_size(),
