@@ -19,6 +19,8 @@
 // value * weight (VMUL as in sl_acc); the last tap's write (stage B) lands before the next DEC,
 // so it still sees its own event's value. Spike counts (CNT > 0): the counts are registered in
 // UPD and each SPK push carries its lane's count (push_val).
+// Pooled projection: the event index arrives through sl_pmap (the pooled element) with ev_rok,
+// registered in DEC; an event outside every window visits its taps but adds nothing.
 // Rust twin: spikeloom-cyclesim `core::Core` (scatter phase in conv.rs).
 `default_nettype none
 
@@ -95,6 +97,7 @@ module sl_conv #(
     input  wire [EV_W-1:0]   clr_addr,
     input  wire [EV_W-1:0]   ev_cnt,
     input  wire [EV_W-1:0]   ev_rdata,
+    input  wire              ev_rok,    // the event lies in a pooling window (1 unpooled)
     /* verilator lint_off UNUSEDSIGNAL */
     input  wire [VB-1:0]     ev_rval,
     /* verilator lint_on UNUSEDSIGNAL */
@@ -154,7 +157,8 @@ module sl_conv #(
     wire [CW-1:0] tx = ix + PX - kxoff;
     wire [CW-1:0] oy = ty / SH;
     wire [CW-1:0] ox = tx / SW;
-    wire tap_ok = (iy + PH >= kyoff) && (ty % SH == {CW{1'b0}}) && (oy < HO)
+    reg ev_ok;  // registered in DEC
+    wire tap_ok = ev_ok && (iy + PH >= kyoff) && (ty % SH == {CW{1'b0}}) && (oy < HO)
                && (ix + PX >= kxoff) && (tx % SW == {CW{1'b0}}) && (ox < WO);
     wire [CW-1:0] tap_o = co_base + oy * WO + ox;
     wire last_kx = kx == KW_LAST;
@@ -345,6 +349,7 @@ module sl_conv #(
                 end else st <= S_DRAIN;
                 S_DEC: begin
                     st <= S_TAP;
+                    ev_ok <= ev_rok;
                     iy <= d_rem / WI;
                     ix <= d_rem % WI;
                     co_n <= {CW{1'b0}};

@@ -171,19 +171,38 @@ pub fn rtl_vs_cycle(
     )))
 }
 
-/// Synaptic operations (weight accumulations) of each step `[N][T]`: every event of a source
-/// adds one weight to every neuron of each layer it projects to.
+/// Synaptic operations (weight accumulations) of each step `[N][T]`: an event of value `v`
+/// adds `v` times one weight to every neuron of a dense layer it projects to, and to every
+/// neuron of its kernel footprint in a convolution layer (through the pooling's index map
+/// when pooled: an element outside every window adds nothing).
 pub fn synaptic_ops(plan: &Plan, input: &SpikeSteps, cycle: &CycleTrace) -> Vec<Vec<u64>> {
     let (steps, samples) = (input.steps(), input.samples());
-    let events = |src: QSource, t: usize, n: usize| -> u64 {
-        let row: &[u8] = match src {
+    let row = |src: QSource, t: usize, n: usize| -> &[u8] {
+        match src {
             QSource::Input => input.row(t, n),
             QSource::Layer(l) => {
                 let size = plan.cores[l].size;
                 &cycle.spikes[l][(t * samples + n) * size..][..size]
             }
+        }
+    };
+    // weights one event of source element i adds
+    let fan_out = |core: &spikeloom_plan::CorePlan, p: &spikeloom_plan::ProjPlan, i: usize| {
+        let m = match &p.pool {
+            Some(g) => match g.map(i) {
+                Some(m) => m,
+                None => return 0,
+            },
+            None => i,
         };
-        row.iter().map(|&s| u64::from(s)).sum()
+        match &core.conv {
+            Some(g) => {
+                let mut n = 0u64;
+                g.for_each_target(m, |_, _| n += 1);
+                n
+            }
+            None => core.size as u64,
+        }
     };
     (0..samples)
         .map(|n| {
@@ -192,12 +211,16 @@ pub fn synaptic_ops(plan: &Plan, input: &SpikeSteps, cycle: &CycleTrace) -> Vec<
                     let mut ops = 0;
                     for core in &plan.cores {
                         for p in &core.projections {
-                            let e = match (p.delayed, t) {
-                                (true, 0) => 0,
-                                (true, _) => events(p.source, t - 1, n),
-                                (false, _) => events(p.source, t, n),
+                            let t_src = match (p.delayed, t) {
+                                (true, 0) => continue,
+                                (true, _) => t - 1,
+                                (false, _) => t,
                             };
-                            ops += e * core.size as u64;
+                            for (i, &v) in row(p.source, t_src, n).iter().enumerate() {
+                                if v > 0 {
+                                    ops += u64::from(v) * fan_out(core, p, i);
+                                }
+                            }
                         }
                     }
                     ops

@@ -315,8 +315,24 @@ fn net_summary(net: &FloatNet) -> Value {
                         }
                         None => String::new(),
                     };
+                    // what the weights are: a shared kernel and/or a pooling index map in front
+                    let shape = match (&p.conv, &p.pool) {
+                        (None, None) => String::new(),
+                        (Some(_), None) => format!(" conv ({} shared weights)", p.weight.len()),
+                        (None, Some(g)) => format!(
+                            " via pool {:?} ({} weights over {} pooled)",
+                            g.kernel,
+                            p.weight.len(),
+                            p.columns()
+                        ),
+                        (Some(_), Some(g)) => format!(
+                            " via pool {:?} conv ({} shared weights)",
+                            g.kernel,
+                            p.weight.len()
+                        ),
+                    };
                     format!(
-                        "{}{}x{}{delay}",
+                        "{}{}x{}{shape}{delay}",
                         if p.delayed { "rec " } else { "" },
                         l.size,
                         p.source_size

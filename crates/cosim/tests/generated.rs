@@ -15,7 +15,7 @@ use spikeloom_cosim::{
 };
 use spikeloom_cyclesim::{simulate, CycleSim};
 use spikeloom_plan::testing::{
-    big_device, random_delay_qnet, random_format3_qnet, random_qnet, Rng,
+    big_device, random_delay_qnet, random_format3_qnet, random_pool_qnet, random_qnet, Rng,
 };
 use spikeloom_plan::{
     flash_hex, plan, LoadState, PlanConfig, WeightImage, WeightMemChoice, FLASH_HEX,
@@ -83,6 +83,10 @@ fn check_format3_seed(seed: u64, sim: Simulator) -> Result<(), String> {
 
 /// Networks with NIR Delays (delay lines, on top of format 3), over enough steps for the
 /// delays to show: everything wrong, or `Ok`.
+fn check_pool_seed(seed: u64, sim: Simulator) -> Result<(), String> {
+    check_net(seed, &random_pool_qnet(seed), sim, "pool-", STEPS)
+}
+
 fn check_delay_seed(seed: u64, sim: Simulator) -> Result<(), String> {
     check_net(seed, &random_delay_qnet(seed), sim, "dl-", 10)
 }
@@ -250,6 +254,27 @@ fn verilator_equals_cycle_model_on_format3_networks() {
     }
     let n = seeds(4);
     check_seeds_with(n, Simulator::Verilator, check_format3_seed);
+}
+
+/// Conv/pool stacks (`random_pool_qnet`: poolings with gaps, padding and cropped remainders on
+/// odd maps, in front of convolution cores and of the engine's dense layers, through sl_pmap):
+/// Icarus log == cycle model log, decoded RTL == `qnet::eval`. Seeds: `SPIKELOOM_COSIM_SEEDS`
+/// (default 12; format-3 networks of seeds 1 mod 4 are pooled stacks too).
+#[test]
+fn icarus_equals_cycle_model_on_pooled_stacks() {
+    if !available(Simulator::Icarus) {
+        return;
+    }
+    check_seeds_with(seeds(12), Simulator::Icarus, check_pool_seed);
+}
+
+/// As above under Verilator (default 2 seeds).
+#[test]
+fn verilator_equals_cycle_model_on_pooled_stacks() {
+    if !available(Simulator::Verilator) {
+        return;
+    }
+    check_seeds_with(seeds(2), Simulator::Verilator, check_pool_seed);
 }
 
 /// NIR Delay (per-source delay lines, uniform and per-neuron delays, on dense and convolution

@@ -22,6 +22,8 @@ pub(crate) struct ConvRegs {
     widx: usize,
     /// Value of the event being scattered (`ev_val`, registered in DEC).
     val: i64,
+    /// The event lies in a pooling window (`ev_ok`, registered in DEC; always true unpooled).
+    ok: bool,
     acc_mem: Vec<i64>,
 }
 
@@ -36,6 +38,7 @@ impl ConvRegs {
             co_base: 0,
             widx: 0,
             val: 1,
+            ok: true,
             acc_mem: vec![0; slots],
         }
     }
@@ -93,7 +96,12 @@ impl Core {
             }
             St::Dec => {
                 let b = &bufs[self.plan.projections[0].buffer];
-                let i = b.rdata as usize;
+                // through the pooling index map (sl_pmap) when pooled
+                let (i, ok) = match &self.plan.projections[0].pool {
+                    Some(pool) => crate::pmap::pool_map(pool, b.rdata as usize, 0),
+                    None => (b.rdata as usize, true),
+                };
+                c.ok = ok;
                 c.val = i64::from(b.rval);
                 let hwi = g.input[1] * g.input[2];
                 let (ci, rem) = (i / hwi, i % hwi);
@@ -122,7 +130,7 @@ impl Core {
                     g.stride[1],
                     g.output[2],
                 );
-                if let (Some(oy), Some(ox)) = (oy, ox) {
+                if let (true, Some(oy), Some(ox)) = (c.ok, oy, ox) {
                     let target = c.co_base + oy * g.output[2] + ox;
                     c.acc_mem[target] += c.val * i64::from(self.plan.weights[c.widx]);
                 }

@@ -33,7 +33,10 @@ struct EProj {
     delayed: bool,
     /// First row of the projection in its core's rows.
     word_offset: usize,
-    src_size: usize,
+    /// Store rows per block (`ProjPlan::rows`).
+    rows: usize,
+    /// Pooling index map in front of the rows (sl_pmap).
+    pool: Option<spikeloom_plan::QPool>,
 }
 
 /// Combinational outputs of the accumulators in one cycle.
@@ -94,7 +97,8 @@ impl Acc {
                     buffer: p.buffer,
                     delayed: p.delayed,
                     word_offset: p.word_offset,
-                    src_size: p.src_size,
+                    rows: p.rows,
+                    pool: p.pool.clone(),
                 });
             }
             jn.push(projs.len() - 1);
@@ -180,7 +184,13 @@ impl Acc {
     fn read_word(&mut self, bufs: &[EvBuf], cores: &[&CorePlan]) {
         let pr = &self.projs[self.j1];
         let b = &bufs[pr.buffer];
-        let row = self.rowbase[self.j1] + b.rdata as usize;
+        // a pooled projection reads the row of the event's pooled element (the zero row, the
+        // last, for an element outside every window)
+        let idx = match &pr.pool {
+            Some(g) => crate::pmap::pool_map(g, b.rdata as usize, pr.rows - 1).0,
+            None => b.rdata as usize,
+        };
+        let row = self.rowbase[self.j1] + idx;
         let v = i64::from(b.rval);
         let w = &cores[pr.layer].weights;
         let p = self.lanes;
@@ -268,7 +278,7 @@ impl Acc {
                         self.j = self.j0[self.cur];
                         self.e = 0;
                         for (r, p) in self.rowbase.iter_mut().zip(&self.projs) {
-                            *r += p.src_size;
+                            *r += p.rows;
                         }
                     }
                 }

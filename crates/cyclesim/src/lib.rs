@@ -4,7 +4,7 @@
 //! one-cycle memory read latency): `ctrl::Ctrl` = sl_ctrl, `engine::Acc` = sl_acc (+ the weight
 //! store's read), `engine::Unit` = sl_unit (+ sl_param, sl_ram), `core::Core` = sl_conv (+
 //! sl_param, sl_rom, sl_ram), `neuron::update` = sl_neuron, `evbuf::EvBuf` = sl_evbuf and
-//! sl_delay, [`wload::Loader`] = sl_wload (with [`wload::Flash`], the twin of the
+//! sl_delay, `pmap::pool_map` = sl_pmap, [`wload::Loader`] = sl_wload (with [`wload::Flash`], the twin of the
 //! co-simulation's SPI flash model). [`CycleSim`] wires
 //! them like the generated spikeloom_top and plays the co-simulation harness's part, so it
 //! produces the same log (lines and cycle numbers) as the RTL for the same stimulus.
@@ -18,6 +18,7 @@ mod engine;
 mod error;
 mod evbuf;
 pub mod neuron;
+mod pmap;
 mod probe;
 mod protocol;
 mod sim;

@@ -13,7 +13,11 @@ const STEPS: usize = 5;
 const SAMPLES: usize = 2;
 
 fn check_seed(seed: u64) {
-    let net = testing::random_conv_qnet(seed);
+    check_net(seed, testing::random_conv_qnet(seed));
+}
+
+/// Checks one network; returns the golden spikes of its layers that read a pooled projection.
+fn check_net(seed: u64, net: spikeloom_qnet::QNet) -> u64 {
     let dense = common::densified(&net);
     let mut rng = testing::Rng::new(seed ^ 0x5eed);
     let lanes = match seed % 4 {
@@ -34,6 +38,14 @@ fn check_seed(seed: u64) {
     let tr = simulate(&p, &input).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
     let golden =
         spikeloom_qnet::eval(&net, &input).unwrap_or_else(|e| panic!("seed {seed}: eval: {e}"));
+    let pooled_spikes: u64 = net
+        .layers
+        .iter()
+        .zip(&golden.layers)
+        .filter(|(l, _)| l.inputs.iter().any(|p| p.pool.is_some()))
+        .flat_map(|(_, t)| &t.spikes)
+        .map(|&s| u64::from(s))
+        .sum();
     for (n, sample) in samples.iter().enumerate() {
         let r = common::reference(&dense, sample);
         for (li, layer) in net.layers.iter().enumerate() {
@@ -58,6 +70,30 @@ fn check_seed(seed: u64) {
             );
         }
     }
+    pooled_spikes
+}
+
+/// Random conv/pool stacks (`testing::random_pool_qnet`: poolings with gaps, padding and
+/// cropped remainders on odd maps, in front of convolutions and of dense read-outs).
+#[test]
+fn pooled_cycle_model_matches_contract_on_random_stacks() {
+    let (mut pooled_conv, mut pooled_dense, mut drops, mut spikes) = (0, 0, 0, 0);
+    for seed in 0..common::cases(300) {
+        let net = testing::random_pool_qnet(seed);
+        for p in net.layers.iter().flat_map(|l| &l.inputs) {
+            if let Some(g) = &p.pool {
+                pooled_conv += usize::from(p.conv.is_some());
+                pooled_dense += usize::from(p.conv.is_none());
+                drops += usize::from(g.drops());
+            }
+        }
+        spikes += check_net(seed, net);
+    }
+    eprintln!("{pooled_conv} pooled convolutions, {pooled_dense} pooled dense, {drops} dropping, {spikes} spikes behind poolings");
+    assert!(
+        pooled_conv > 100 && pooled_dense > 50 && drops > 50 && spikes > 1000,
+        "coverage: {pooled_conv} pooled convolutions, {pooled_dense} pooled dense, {drops} dropping, {spikes} spikes behind poolings"
+    );
 }
 
 #[test]

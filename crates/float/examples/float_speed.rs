@@ -37,6 +37,7 @@ fn layer(name: &str, rng: &mut Rng, size: usize, src: Source, src_size: usize) -
             delayed: false,
             origin: name.into(),
             conv: None,
+            pool: None,
         }],
         bias: vec![0.0; size],
         neuron: Neuron::Lif {

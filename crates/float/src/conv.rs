@@ -1,7 +1,9 @@
 //! Convolution and pooling geometry of the float network: `ConvGeometry` (a `Conv1d`/`Conv2d`
 //! NIR node as a 2-D cross-correlation over a flattened `(C, H, W)` map; Conv1d is `H = 1`),
-//! the event footprint both the engine and the lowering use, and the dense matrices of pooling
-//! nodes (which are composed with the following Linear layer, never simulated on their own).
+//! the event footprint both the engine and the lowering use; `PoolGeometry` (a pooling whose
+//! windows do not overlap: an index map from source to pooled elements, kept in front of the
+//! following projection's own weights), and the dense matrix of an overlapping pooling (which
+//! is composed with the following projection).
 //!
 //! Layouts are C-order like PyTorch: source `(ci*H_in + iy)*W_in + ix`, target
 //! `(co*H_out + oy)*W_out + ox`, kernel `[C_out][C_in/groups][kH][kW]`. Output `(co, oy, ox)`
@@ -197,6 +199,83 @@ impl ConvSpec<'_> {
     }
 }
 
+/// A pooling whose windows do not overlap (`stride >= kernel`): every source element lies in
+/// at most one window, so the pooling is an index map (`map`). Layouts as the module doc;
+/// window `(py, px)` covers rows `py*sH - pH .. py*sH - pH + kH` (columns alike).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolGeometry {
+    /// Source shape `(C, H, W)`.
+    pub input: [usize; 3],
+    /// Pooled shape `(C, H_out, W_out)`.
+    pub output: [usize; 3],
+    /// Window `(kH, kW)`.
+    pub kernel: [usize; 2],
+    /// Stride `(sH, sW)`, at least the window.
+    pub stride: [usize; 2],
+    /// Zero rows/columns before the first source row/column.
+    pub padding: [usize; 2],
+}
+
+impl PoolGeometry {
+    /// The geometry of a pooling node with PyTorch's output extent, if its windows do not
+    /// overlap (`None`: an overlapping pooling, which is not an index map).
+    pub(crate) fn non_overlapping(
+        input: [usize; 3],
+        kernel: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+    ) -> Option<PoolGeometry> {
+        let mut output = [input[0], 0, 0];
+        for a in 0..2 {
+            if stride[a] < kernel[a] || kernel[a] == 0 || padding[a] >= kernel[a] {
+                return None;
+            }
+            output[a + 1] = (input[a + 1] + 2 * padding[a]).checked_sub(kernel[a])? / stride[a] + 1;
+        }
+        Some(PoolGeometry {
+            input,
+            output,
+            kernel,
+            stride,
+            padding,
+        })
+    }
+
+    /// Source elements.
+    pub fn source_size(&self) -> usize {
+        self.input.iter().product()
+    }
+
+    /// Pooled elements.
+    pub fn target_size(&self) -> usize {
+        self.output.iter().product()
+    }
+
+    /// The pooled element source element `i` feeds, if any (`None`: a gap or the cropped
+    /// remainder past the last window).
+    pub fn map(&self, i: usize) -> Option<usize> {
+        let [_, h, w] = self.input;
+        let (c, y, x) = (i / (h * w), (i / w) % h, i % w);
+        let along = |v: usize, a: usize| {
+            let t = v + self.padding[a];
+            (t % self.stride[a] < self.kernel[a] && t / self.stride[a] < self.output[a + 1])
+                .then_some(t / self.stride[a])
+        };
+        Some((c * self.output[1] + along(y, 0)?) * self.output[2] + along(x, 1)?)
+    }
+
+    /// `y = scale * pool(x)`.
+    pub(crate) fn apply(&self, scale: f64, x: &[f64]) -> Vec<f64> {
+        let mut y = vec![0.0; self.target_size()];
+        for (i, v) in x.iter().enumerate() {
+            if let Some(m) = self.map(i) {
+                y[m] += scale * v;
+            }
+        }
+        y
+    }
+}
+
 /// Row-major `(C*H_out*W_out, C*H*W)` matrix of a sum pooling (`scale` = 1) or average pooling
 /// (`scale` = 1/(kH*kW), zero padding counted as NIR and PyTorch's default do).
 pub(crate) fn pool_matrix(
@@ -295,6 +374,26 @@ mod tests {
         // Valid kernel rows per output row: 2 (top padding), 3, 2 (past the bottom); 3 columns
         // for both output columns; per (co, ci) pair.
         assert_eq!(nonzero, 2 * 2 * (2 + 3 + 2) * 3 * 2);
+    }
+
+    /// The index map of a non-overlapping pooling is the transpose of its matrix, on an odd
+    /// map with padding and a cropped remainder, and with gaps (stride > kernel).
+    #[test]
+    fn pool_map_matches_the_pool_matrix() {
+        for (input, kernel, stride, padding) in [
+            ([2, 5, 7], [2, 2], [2, 2], [0, 1]),
+            ([1, 7, 6], [2, 3], [3, 3], [1, 0]),
+        ] {
+            let g = PoolGeometry::non_overlapping(input, kernel, stride, padding).unwrap();
+            let (rows, cols, m) = pool_matrix("p", input, kernel, stride, padding, 1.0).unwrap();
+            assert_eq!((rows, cols), (g.target_size(), g.source_size()));
+            for c in 0..cols {
+                let hits: Vec<usize> = (0..rows).filter(|&r| m[r * cols + c] != 0.0).collect();
+                assert_eq!(g.map(c), hits.first().copied(), "column {c}");
+                assert!(hits.len() <= 1);
+            }
+        }
+        assert!(PoolGeometry::non_overlapping([1, 4, 4], [3, 3], [2, 2], [0, 0]).is_none());
     }
 
     #[test]

@@ -109,9 +109,16 @@ impl fmt::Display for FloatNet {
                     source_name(self, p.source),
                     p.origin,
                     l.size,
-                    p.source_size,
+                    p.columns(),
                     summary(&p.weight)
                 )?;
+                if let Some(g) = &p.pool {
+                    writeln!(
+                        f,
+                        "     pool {:?} -> {:?} kernel {:?} stride {:?} padding {:?} (an index map: {} columns)",
+                        g.input, g.output, g.kernel, g.stride, g.padding, p.columns()
+                    )?;
+                }
                 if let Some(c) = &p.conv {
                     writeln!(
                         f,

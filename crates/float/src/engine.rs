@@ -9,13 +9,15 @@
 //! Work per step is proportional to the number of active inputs: each non-zero input adds one
 //! contiguous weight column (stored transposed) to the accumulator, or for a convolution its
 //! kernel footprint (contributions to an output still arrive in ascending input order, the
-//! order a dense column sweep gives). A projection with `source_delay` reads source `i` at
+//! order a dense column sweep gives); through a pooling, input `i` adds the column or
+//! footprint of its pooled element (the same products, in the same order, as the composed
+//! matrix of pooling and weights). A projection with `source_delay` reads source `i` at
 //! step `t - delayed - source_delay[i]` (nothing before step 0) from the recorded history, in
 //! the same ascending order, at the same cost per source.
 
 use thiserror::Error;
 
-use crate::net::{ConvGeometry, FloatNet, Layer, Neuron, Source};
+use crate::net::{ConvGeometry, FloatNet, Layer, Neuron, PoolGeometry, Source};
 use crate::step::{self, Cell, ResetRule};
 
 /// Time-major input values `[T][N][F]` (binary spikes or small counts).
@@ -137,6 +139,8 @@ struct Compiled {
     columns: Vec<f32>,
     /// Convolution geometry: each event adds its kernel footprint instead of a column.
     conv: Option<ConvGeometry>,
+    /// Pooling in front of the weights: event `i` acts as pooled element `pool.map(i)`.
+    pool: Option<PoolGeometry>,
     /// Extra delay in steps per source element (`Projection::source_delay`; empty: none).
     delay: Vec<usize>,
 }
@@ -227,27 +231,40 @@ fn prepare(net: &FloatNet, index: usize, layer: &Layer) -> Result<Prepared, SimE
                 p.source_delay.len()
             )));
         }
+        if let Some(pool) = &p.pool {
+            if pool.source_size() != expected_cols || !pool_fits(pool) {
+                return Err(err(format!(
+                    "projection `{}` pools {:?} -> {:?} (kernel {:?}, stride {:?}, padding {:?}), which does not fit its source of {expected_cols}",
+                    p.origin, pool.input, pool.output, pool.kernel, pool.stride, pool.padding
+                )));
+            }
+        }
+        // the elements the weights read: the source's, or the pooled ones
+        let cols = p
+            .pool
+            .as_ref()
+            .map_or(expected_cols, PoolGeometry::target_size);
         if let Some(conv) = &p.conv {
             forward_or_recurrent(
                 &mut forward,
                 &mut recurrent,
                 p.delayed,
-                compile_conv(layer, p, conv, expected_cols).map_err(err)?,
+                compile_conv(layer, p, conv, expected_cols, cols).map_err(err)?,
             );
             continue;
         }
-        if p.source_size != expected_cols || p.weight.len() != layer.size * expected_cols {
+        if p.source_size != expected_cols || p.weight.len() != layer.size * cols {
             return Err(err(format!(
                 "projection `{}` has {} weights for {} x {} (source size {})",
                 p.origin,
                 p.weight.len(),
                 layer.size,
-                expected_cols,
+                cols,
                 p.source_size
             )));
         }
         let mut columns = vec![0.0; p.weight.len()];
-        for (r, row) in p.weight.chunks(expected_cols.max(1)).enumerate() {
+        for (r, row) in p.weight.chunks(cols.max(1)).enumerate() {
             for (c, w) in row.iter().enumerate() {
                 // Weights are f32 in the exporting library.
                 columns[c * layer.size + r] = *w as f32;
@@ -257,6 +274,7 @@ fn prepare(net: &FloatNet, index: usize, layer: &Layer) -> Result<Prepared, SimE
             source: p.source,
             columns,
             conv: None,
+            pool: p.pool.clone(),
             delay: p.source_delay.clone(),
         };
         forward_or_recurrent(&mut forward, &mut recurrent, p.delayed, compiled);
@@ -291,11 +309,23 @@ fn forward_or_recurrent(
     }
 }
 
+/// A pooling whose index map is safe to evaluate: no zero extent, the channels kept, windows
+/// that do not overlap and padding below the window.
+fn pool_fits(g: &PoolGeometry) -> bool {
+    !g.input.contains(&0)
+        && !g.output.contains(&0)
+        && g.input[0] == g.output[0]
+        && (0..2)
+            .all(|a| g.kernel[a] > 0 && g.stride[a] >= g.kernel[a] && g.padding[a] < g.kernel[a])
+}
+
+/// `cols`: the elements the kernel reads (the source size, or the pooled size when pooled).
 fn compile_conv(
     layer: &Layer,
     p: &crate::net::Projection,
     conv: &ConvGeometry,
     source_size: usize,
+    cols: usize,
 ) -> Result<Compiled, String> {
     let fits = conv.groups > 0
         && conv.input[0].is_multiple_of(conv.groups)
@@ -303,7 +333,7 @@ fn compile_conv(
         && !conv.stride.contains(&0)
         && !conv.dilation.contains(&0);
     if !fits
-        || conv.source_size() != source_size
+        || conv.source_size() != cols
         || p.source_size != source_size
         || conv.target_size() != layer.size
         || p.weight.len() != conv.weight_len()
@@ -318,6 +348,7 @@ fn compile_conv(
         // Weights are f32 in the exporting library.
         columns: p.weight.iter().map(|w| *w as f32).collect(),
         conv: Some(conv.clone()),
+        pool: p.pool.clone(),
         delay: p.source_delay.clone(),
     })
 }
@@ -407,9 +438,17 @@ fn source_row<'a>(
     }
 }
 
-/// Adds source element `c`'s event of value `s` (its weight column or kernel footprint).
+/// Adds source element `c`'s event of value `s` (its weight column or kernel footprint, of its
+/// pooled element when pooled; nothing for an element outside every window).
 #[inline]
 fn add_event(p: &Compiled, c: usize, s: u8, acc: &mut [f32]) {
+    let c = match &p.pool {
+        Some(pool) => match pool.map(c) {
+            Some(m) => m,
+            None => return,
+        },
+        None => c,
+    };
     if let Some(conv) = &p.conv {
         let k = f32::from(s);
         conv.for_each_target(c, |o, w| {

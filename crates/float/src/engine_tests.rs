@@ -28,6 +28,7 @@ fn one_neuron(neuron: Neuron, w: &[f64], recurrent: Option<f64>) -> FloatNet {
         delayed: false,
         origin: "fc".into(),
         conv: None,
+        pool: None,
     }];
     if let Some(v) = recurrent {
         inputs.push(Projection {
@@ -38,6 +39,7 @@ fn one_neuron(neuron: Neuron, w: &[f64], recurrent: Option<f64>) -> FloatNet {
             delayed: true,
             origin: "w_rec".into(),
             conv: None,
+            pool: None,
         });
     }
     let layer = Layer {

@@ -943,6 +943,7 @@ mod tests {
             source_delay,
             origin: "w".into(),
             conv: None,
+            pool: None,
         };
         let layer = |p| Layer {
             name: "lif".into(),

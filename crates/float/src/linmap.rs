@@ -3,7 +3,10 @@
 //! spike sources (the graph input and neuron nodes). Identity and diagonal maps stay compact
 //! until the end so Flatten/Scale chains do not build dense `n x n` matrices; a convolution of a
 //! source stays a shared kernel (`Map::Conv`) unless it is composed with something that is not
-//! a per-channel scale, then it is unrolled.
+//! a per-channel scale, then it is unrolled. A non-overlapping pooling of a source (`Map::Pool`)
+//! stays an index map in front of whatever follows it (`Map::Pooled`: the following Conv keeps
+//! its kernel, the following Flatten + Affine its own matrix), so weights are never copied per
+//! pooled element; only a pooling behind another map (no neuron in between) is unrolled.
 //!
 //! A NIR `Delay` does not change a map: it moves the term to a key with per-source-element
 //! delays (`TermKey::delay`), which the following linear nodes leave alone. That is exact when
@@ -13,7 +16,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::conv::ConvGeometry;
+use crate::conv::{ConvGeometry, PoolGeometry};
 
 /// A linear map from a source vector (`cols`) to a node's vector (`rows`).
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +33,12 @@ pub(crate) enum Map {
     },
     /// A convolution with its kernel (`rows = target_size`, `cols = source_size`).
     Conv(ConvGeometry, Vec<f64>),
+    /// A non-overlapping sum pooling times a scale (AvgPool: `1/(kH*kW)`; `rows` = pooled
+    /// elements, `cols` = source elements).
+    Pool(PoolGeometry, f64),
+    /// `inner ∘ pool` with the pooling's scale folded into `inner` (`cols` = the pooling's
+    /// source elements, `rows` = `inner`'s rows).
+    Pooled(PoolGeometry, Box<Map>),
 }
 
 impl Map {
@@ -39,6 +48,8 @@ impl Map {
             Map::Diag(d) => d.len(),
             Map::Dense { rows, .. } => *rows,
             Map::Conv(g, _) => g.target_size(),
+            Map::Pool(g, _) => g.target_size(),
+            Map::Pooled(_, inner) => inner.rows(),
         }
     }
 
@@ -48,6 +59,26 @@ impl Map {
             Map::Diag(d) => d.len(),
             Map::Dense { cols, .. } => *cols,
             Map::Conv(g, _) => g.source_size(),
+            Map::Pool(g, _) | Map::Pooled(g, _) => g.source_size(),
+        }
+    }
+
+    /// Every weight times `s` (the map itself when `s` is 1).
+    fn scaled(&self, s: f64) -> Map {
+        if s == 1.0 {
+            return self.clone();
+        }
+        match self {
+            Map::Identity(n) => Map::Diag(vec![s; *n]),
+            Map::Diag(d) => Map::Diag(d.iter().map(|v| v * s).collect()),
+            Map::Dense { rows, cols, data } => Map::Dense {
+                rows: *rows,
+                cols: *cols,
+                data: data.iter().map(|v| v * s).collect(),
+            },
+            Map::Conv(g, k) => Map::Conv(g.clone(), k.iter().map(|v| v * s).collect()),
+            Map::Pool(g, t) => Map::Pool(g.clone(), t * s),
+            Map::Pooled(g, inner) => Map::Pooled(g.clone(), Box::new(inner.scaled(s))),
         }
     }
 
@@ -56,6 +87,10 @@ impl Map {
         match (outer, self) {
             (Map::Identity(_), inner) => inner.clone(),
             (outer, Map::Identity(_)) => outer.clone(),
+            // the pooling stays an index map; what follows it keeps its own weights
+            (outer, Map::Pool(g, s)) => Map::Pooled(g.clone(), Box::new(outer.scaled(*s))),
+            (outer, Map::Pooled(g, inner)) => Map::Pooled(g.clone(), Box::new(inner.then(outer))),
+            (outer @ (Map::Pool(..) | Map::Pooled(..)), inner) => inner.then(&outer.densified()),
             (Map::Diag(d), Map::Conv(g, k)) => match channel_scales(g, d) {
                 Some(scales) => Map::Conv(g.clone(), scale_kernel(g, k, &scales)),
                 None => self.densified().then(outer),
@@ -118,13 +153,13 @@ impl Map {
         }
     }
 
-    /// A convolution unrolled to a dense matrix; other maps unchanged.
+    /// A convolution or pooling unrolled to a dense matrix; other maps unchanged.
     pub(crate) fn densified(&self) -> Map {
         match self {
-            Map::Conv(g, k) => Map::Dense {
-                rows: g.target_size(),
-                cols: g.source_size(),
-                data: g.to_dense(k),
+            Map::Conv(..) | Map::Pool(..) | Map::Pooled(..) => Map::Dense {
+                rows: self.rows(),
+                cols: self.cols(),
+                data: self.to_dense(),
             },
             other => other.clone(),
         }
@@ -144,7 +179,13 @@ impl Map {
             (Map::Conv(g, a), Map::Conv(h, b)) if g == h => {
                 Map::Conv(g.clone(), a.iter().zip(b).map(|(x, y)| x + y).collect())
             }
-            (a @ Map::Conv(..), b) | (a, b @ Map::Conv(..)) => a.densified().add(&b.densified()),
+            (Map::Pooled(g, a), Map::Pooled(h, b)) if g == h => {
+                Map::Pooled(g.clone(), Box::new(a.add(b)))
+            }
+            (a @ (Map::Conv(..) | Map::Pool(..) | Map::Pooled(..)), b)
+            | (a, b @ (Map::Conv(..) | Map::Pool(..) | Map::Pooled(..))) => {
+                a.densified().add(&b.densified())
+            }
             (
                 Map::Dense {
                     rows,
@@ -180,7 +221,7 @@ impl Map {
         match self {
             Map::Identity(n) => vec![1.0; *n],
             Map::Diag(d) => d.clone(),
-            Map::Dense { .. } | Map::Conv(..) => {
+            Map::Dense { .. } | Map::Conv(..) | Map::Pool(..) | Map::Pooled(..) => {
                 unreachable!("diagonal() is only called on diagonal maps")
             }
         }
@@ -191,6 +232,29 @@ impl Map {
         match self {
             Map::Dense { data, .. } => data.clone(),
             Map::Conv(g, k) => g.to_dense(k),
+            Map::Pool(g, s) => {
+                let cols = g.source_size();
+                let mut out = vec![0.0; g.target_size() * cols];
+                for c in 0..cols {
+                    if let Some(m) = g.map(c) {
+                        out[m * cols + c] = *s;
+                    }
+                }
+                out
+            }
+            Map::Pooled(g, inner) => {
+                let (rows, cols, mid) = (inner.rows(), g.source_size(), g.target_size());
+                let dense = inner.to_dense();
+                let mut out = vec![0.0; rows * cols];
+                for c in 0..cols {
+                    if let Some(m) = g.map(c) {
+                        for r in 0..rows {
+                            out[r * cols + c] = dense[r * mid + m];
+                        }
+                    }
+                }
+                out
+            }
             diag => {
                 let d = diag.diagonal();
                 let n = d.len();
@@ -213,6 +277,8 @@ impl Map {
                 .map(|row| row.iter().zip(x).map(|(a, b)| a * b).sum())
                 .collect(),
             Map::Conv(g, k) => g.apply(k, x),
+            Map::Pool(g, s) => g.apply(*s, x),
+            Map::Pooled(g, inner) => inner.apply(&g.apply(1.0, x)),
         }
     }
 }
@@ -458,6 +524,29 @@ mod tests {
         assert_eq!(inner.then(&d), dense(2, 1, &[10.0, -6.0]));
         assert_eq!(d.then(&outer), dense(2, 2, &[2.0, -2.0, 6.0, -4.0]));
         assert_eq!(Map::Identity(2).then(&d), d);
+    }
+
+    /// Pool then Affine keeps the Affine's matrix behind the index map (no copies), and equals
+    /// the dense product of the two; an AvgPool's scale lands in the weights.
+    #[test]
+    fn pooling_stays_an_index_map_in_front_of_the_weights() {
+        let g = PoolGeometry::non_overlapping([1, 2, 4], [2, 2], [2, 2], [0, 0]).unwrap();
+        let affine = dense(3, 2, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        let pooled = Map::Pool(g.clone(), 0.25).then(&affine);
+        match &pooled {
+            Map::Pooled(h, inner) => {
+                assert_eq!(h, &g);
+                assert_eq!(**inner, affine.scaled(0.25));
+            }
+            other => panic!("not pooled: {other:?}"),
+        }
+        let pool_dense = Map::Pool(g.clone(), 0.25).densified();
+        assert_eq!(pooled.to_dense(), pool_dense.then(&affine).to_dense());
+        // a per-row gain (a neuron's input scale) stays behind the index map as well
+        let gained = pooled.scale_rows(&[2.0, 1.0, 1.0]);
+        assert!(matches!(gained, Map::Pooled(..)), "{gained:?}");
+        let x = [1.0, 0.0, 2.0, 3.0, 0.0, 1.0, 1.0, 1.0];
+        assert_eq!(pooled.apply(&x), pool_dense.then(&affine).apply(&x));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use spikeloom_nir::{Graph, Node, NodeShapes};
 
-use crate::conv::{pool_matrix, ConvSpec};
+use crate::conv::{pool_matrix, ConvSpec, PoolGeometry};
 use crate::error::LowerError;
 use crate::graph::{kind, matrix_dims, role, Role, Sizes, Topology};
 use crate::linmap::{Expr, Map};
@@ -506,9 +506,17 @@ impl<'g> ExprBuilder<'_, 'g> {
         scale: f64,
     ) -> Result<Expr, LowerError> {
         let shape = self.spatial_input(name, 3)?;
-        let (rows, cols, data) = pool_matrix(name, shape, kernel, stride, padding, scale)?;
-        let input = self.sum_of_preds(name, cols)?;
-        Ok(input.transform(&Map::Dense { rows, cols, data }, None, name))
+        // Windows that do not overlap are an index map kept in front of the next projection's
+        // weights; overlapping ones are composed as a matrix.
+        let map = match PoolGeometry::non_overlapping(shape, kernel, stride, padding) {
+            Some(g) => Map::Pool(g, scale),
+            None => {
+                let (rows, cols, data) = pool_matrix(name, shape, kernel, stride, padding, scale)?;
+                Map::Dense { rows, cols, data }
+            }
+        };
+        let input = self.sum_of_preds(name, map.cols())?;
+        Ok(input.transform(&map, None, name))
     }
 }
 
@@ -646,9 +654,13 @@ fn build_layer(
         .map(|(key, term)| {
             let src = key.source;
             let source_size = term.map.cols();
-            let (weight, conv) = match term.map.scale_rows(gain) {
-                Map::Conv(geometry, kernel) => (kernel, Some(geometry)),
-                other => (other.to_dense(), None),
+            let (weight, conv, pool) = match term.map.scale_rows(gain) {
+                Map::Conv(geometry, kernel) => (kernel, Some(geometry), None),
+                Map::Pooled(pool, inner) => match *inner {
+                    Map::Conv(geometry, kernel) => (kernel, Some(geometry), Some(pool)),
+                    other => (other.to_dense(), None, Some(pool)),
+                },
+                other => (other.to_dense(), None, None),
             };
             let source = if src == input {
                 Source::Input
@@ -673,6 +685,7 @@ fn build_layer(
                 source_delay,
                 origin,
                 conv,
+                pool,
             }
         })
         .collect();

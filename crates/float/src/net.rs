@@ -15,15 +15,18 @@ pub enum Source {
 }
 
 /// A weighted connection into a layer: dense (`conv: None`) or a convolution whose kernel is
-/// stored once (pooling, flattening and following Linear layers are composed into dense ones).
+/// stored once; either one may read its source through a pooling (`pool`: a non-overlapping
+/// SumPool/AvgPool as an index map, its AvgPool scale folded into `weight`). Flatten and
+/// Scale are folded into the weights; an overlapping pooling is composed into a dense matrix.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Projection {
     /// Where the spikes come from.
     pub source: Source,
-    /// Dense: row-major `(layer.size, source size)` weights. Conv: the kernel
-    /// `[C_out][C_in/groups][kH][kW]` (`ConvGeometry::weight_len` values).
+    /// Dense: row-major `(layer.size, columns)` weights, `columns` = the source size, or the
+    /// pooled size when pooled. Conv: the kernel `[C_out][C_in/groups][kH][kW]`
+    /// (`ConvGeometry::weight_len` values; its input shape is the pooled one when pooled).
     pub weight: Vec<f64>,
-    /// Number of source neurons (columns of `weight`).
+    /// Number of source neurons.
     pub source_size: usize,
     /// True for a back edge (recurrence): it reads the source's spikes of step `t-1` (zero at t=0).
     pub delayed: bool,
@@ -34,9 +37,20 @@ pub struct Projection {
     pub origin: String,
     /// Convolution geometry; `None` for a dense projection.
     pub conv: Option<ConvGeometry>,
+    /// Pooling of the source in front of the weights (event `i` feeds `pool.map(i)`).
+    pub pool: Option<PoolGeometry>,
 }
 
-pub use crate::conv::ConvGeometry;
+impl Projection {
+    /// Elements the weights read: the pooled size when pooled, else the source size.
+    pub fn columns(&self) -> usize {
+        self.pool
+            .as_ref()
+            .map_or(self.source_size, PoolGeometry::target_size)
+    }
+}
+
+pub use crate::conv::{ConvGeometry, PoolGeometry};
 
 /// How a spike resets the membrane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,15 +1,17 @@
 //! Lowering of the snnTorch digits CNN fixture (tests/fixtures/models/cnn): the Conv2d stays a
-//! shared-kernel projection with PyTorch's geometry, and AvgPool2d -> Flatten -> Linear is
-//! composed into one dense projection equal to `W_fc · P_avg` computed here independently
-//! from the NIR parameters. (Spike agreement with snnTorch is in snntorch_fixtures.rs.)
+//! shared-kernel projection with PyTorch's geometry, and AvgPool2d -> Flatten -> Linear becomes
+//! one dense projection that keeps the Linear's own 10 x 64 matrix (times the average's 1/4)
+//! behind the pooling's index map, whose composition equals `W_fc · P_avg` computed here
+//! independently from the NIR parameters. (Spike agreement with snnTorch is in
+//! snntorch_fixtures.rs.)
 
 use std::path::Path;
 
-use spikeloom_float::{lower, ConvGeometry, SemanticsOptions, Source};
+use spikeloom_float::{lower, ConvGeometry, PoolGeometry, SemanticsOptions, Source};
 use spikeloom_nir::Node;
 
 #[test]
-fn cnn_keeps_the_kernel_and_composes_pool_flatten_linear() {
+fn cnn_keeps_the_kernel_and_the_linear_behind_the_pool_map() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/models/cnn");
     let file = spikeloom_nir::read(dir.join("model.nir")).expect("cnn model.nir");
     let net = lower(&file.graph, &SemanticsOptions::default()).expect("lower");
@@ -49,11 +51,24 @@ fn cnn_keeps_the_kernel_and_composes_pool_flatten_linear() {
         (Source::Layer(0), true)
     );
     assert_eq!(dense.source_size, 256);
+    assert_eq!(
+        dense.pool,
+        Some(PoolGeometry {
+            input: [4, 8, 8],
+            output: [4, 4, 4],
+            kernel: [2, 2],
+            stride: [2, 2],
+            padding: [0, 0],
+        })
+    );
+    // The Linear's matrix, not one copy per pooled element.
+    assert_eq!(dense.weight.len(), 10 * 64);
     // Flatten moves no values and records no origin.
     assert_eq!(dense.origin, "pool1 + fc2");
     let Node::Affine { weight: fc, .. } = &file.graph.nodes["fc2"] else {
         panic!("fc2 is not an Affine")
     };
+    let pool = dense.pool.as_ref().unwrap();
     // Independent expectation: class k, spike (c, y, x) feeds pooled unit (c, y/2, x/2) / 4.
     for k in 0..10 {
         for c in 0..4 {
@@ -61,7 +76,10 @@ fn cnn_keeps_the_kernel_and_composes_pool_flatten_linear() {
                 for x in 0..8 {
                     let pooled = (c * 4 + y / 2) * 4 + x / 2;
                     let want = fc.data[k * 64 + pooled] / 4.0;
-                    let got = dense.weight[k * 256 + (c * 8 + y) * 8 + x];
+                    let m = pool
+                        .map((c * 8 + y) * 8 + x)
+                        .expect("every element is pooled");
+                    let got = dense.weight[k * 64 + m];
                     assert_eq!(got, want, "class {k} spike ({c},{y},{x})");
                 }
             }

@@ -157,9 +157,21 @@ fn validate_layer(net: &QNet, li: usize, l: &QLayer) -> Result<(), PlanError> {
                 net.layers[s].size
             }
         };
+        if let Some(g) = &p.pool {
+            let problems = g.problems();
+            if !problems.is_empty() || g.source_size() != src || p.source_size != src {
+                return Err(invalid(l, format!(
+                    "pooled projection `{}`: pooling {:?} -> {:?} does not fit its source of {src} neurons{}{}",
+                    p.origin, g.input, g.output,
+                    if problems.is_empty() { "" } else { ": " },
+                    problems.join("; ")
+                )));
+            }
+        }
+        let cols = p.columns();
         if let Some(c) = &p.conv {
-            validate_conv(l, p, c, src)?;
-        } else if p.source_size != src || p.weight.len() != l.size * src {
+            validate_conv(l, p, c, src, cols)?;
+        } else if p.source_size != src || p.weight.len() != l.size * cols {
             return Err(invalid(
                 l,
                 format!(
@@ -167,7 +179,7 @@ fn validate_layer(net: &QNet, li: usize, l: &QLayer) -> Result<(), PlanError> {
                     p.origin,
                     p.source_size,
                     p.weight.len(),
-                    l.size * src
+                    l.size * cols
                 ),
             ));
         }
@@ -349,6 +361,7 @@ fn validate_conv(
     p: &spikeloom_qnet::QProjection,
     c: &spikeloom_qnet::QConv,
     src: usize,
+    cols: usize,
 ) -> Result<(), PlanError> {
     let problems = c.problems();
     if !problems.is_empty() {
@@ -361,10 +374,11 @@ fn validate_conv(
             ),
         ));
     }
-    if c.source_size() != src || p.source_size != src || c.target_size() != l.size {
+    if c.source_size() != cols || p.source_size != src || c.target_size() != l.size {
         return Err(invalid(l, format!(
-            "convolution `{}`: input {:?} ({} neurons) / output {:?} ({} neurons) do not match the source ({src} neurons) and the layer ({} neurons)",
-            p.origin, c.input, c.source_size(), c.output, c.target_size(), l.size
+            "convolution `{}`: input {:?} ({} neurons) / output {:?} ({} neurons) do not match the source ({cols} {}) and the layer ({} neurons)",
+            p.origin, c.input, c.source_size(), c.output, c.target_size(),
+            if p.pool.is_some() { "pooled elements" } else { "neurons" }, l.size
         )));
     }
     if p.weight.len() != c.weight_len() {
@@ -667,16 +681,21 @@ fn core(
         } else {
             weights.len() / lanes
         };
+        // the weights read: source elements, or pooled ones (plus a zero row for the source
+        // elements a pooling drops)
+        let cols = p.columns();
+        let rows =
+            cols + usize::from(p.conv.is_none() && p.pool.as_ref().is_some_and(|g| g.drops()));
         if p.conv.is_some() {
             // the shared kernel, stored once (one weight per word)
             weights.extend_from_slice(&p.weight);
         } else {
             for b in 0..blocks {
-                for e in 0..p.source_size {
+                for e in 0..rows {
                     for k in 0..lanes {
                         let o = b * lanes + k;
-                        weights.push(if o < l.size {
-                            p.weight[o * p.source_size + e]
+                        weights.push(if o < l.size && e < cols {
+                            p.weight[o * cols + e]
                         } else {
                             0
                         });
@@ -690,6 +709,8 @@ fn core(
             buffer,
             delayed: p.delayed,
             src_size: p.source_size,
+            pool: p.pool.clone(),
+            rows,
             word_offset,
             value_bits: match p.source {
                 QSource::Input => net.input_bits,
@@ -762,11 +783,15 @@ fn core(
     let v_reset = param(&v_reset, slots);
     let beta = decay_param(&beta, slots);
     let alpha = decay_param(&alpha, slots);
-    // A convolution output sums at most its window (C_in/groups * kH * kW weights); each event
+    // A convolution output sums at most its window (C_in/groups * kH * kW weights, each reading
+    // a pooling window of source elements when pooled); each event
     // adds at most (2^value_bits - 1) times a weight.
     let vmax = |bits: u32| (1u64 << bits) - 1;
     let fan_in: u64 = match &conv {
-        Some(c) => c.fan_in() as u64 * vmax(projections[0].value_bits),
+        Some(c) => {
+            let window = projections[0].pool.as_ref().map_or(1, |g| g.window());
+            (c.fan_in() * window) as u64 * vmax(projections[0].value_bits)
+        }
         None => projections
             .iter()
             .map(|p| p.src_size as u64 * vmax(p.value_bits))

@@ -45,8 +45,20 @@ fn core(f: &mut fmt::Formatter<'_>, i: usize, c: &CorePlan) -> fmt::Result {
             p.src_size,
             p.buffer,
             p.word_offset,
-            p.word_offset + p.src_size * c.blocks
+            p.word_offset
+                + if c.conv.is_some() {
+                    c.weight_depth()
+                } else {
+                    p.rows * c.blocks
+                }
         )?;
+        if let Some(g) = &p.pool {
+            writeln!(
+                f,
+                "    pooled: {:?} -> {:?}, window {:?}, stride {:?}, padding {:?} (index map sl_pmap; {} rows per block)",
+                g.input, g.output, g.kernel, g.stride, g.padding, p.rows
+            )?;
+        }
     }
     if c.conv.is_some() {
         writeln!(

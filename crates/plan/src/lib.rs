@@ -9,13 +9,18 @@
 //!   to the layer's neuron unit, which updates one neuron per cycle while the lanes accumulate
 //!   the next block;
 //! - the dense weights live in one [`WeightStore`], block-major per core: word
-//!   `weight_base + offset[j] + block * src_size[j] + event` (block RAM ROM, or iCE40 SPRAM
+//!   `weight_base + offset[j] + block * rows[j] + event` (block RAM ROM, or iCE40 SPRAM
 //!   loaded at start-up);
 //! - a layer whose (single) projection is a convolution gets a convolution core instead
 //!   (rtl-templates/core/sl_conv.v): the kernel is stored once (one weight per word); each input
 //!   event is scattered over its kernel footprint, one tap per cycle, into an accumulator RAM
 //!   (one entry per neuron, P lanes, P a power of two), then the neurons are updated in blocks
 //!   of P; a convolution mixed with other projections in one layer is rejected;
+//! - a pooled projection (`QProjection::pool`, a SumPool/AvgPool whose windows do not overlap)
+//!   keeps its own weights: its event indices pass an index map (rtl-templates/core/sl_pmap.v)
+//!   to the pooled element before the store row (dense: `rows` per block, the pooled size plus
+//!   a zero row when the pooling drops source elements) or the kernel footprint (convolution:
+//!   an element outside every window adds nothing); no extra cycles;
 //! - spikes of every layer go to an event buffer with two banks (ping-pong by step parity) when a
 //!   delayed projection reads it, so recurrent edges see the previous step;
 //! - a projection with per-source delays (NIR `Delay`) reads a delay line instead

@@ -334,6 +334,23 @@ pub(crate) fn estimate(plan: &Plan, device: &Device) -> Resources {
     let en = engine_resources(plan);
     total.luts += en.luts;
     total.ffs += en.ffs;
+    // sl_pmap per pooled projection: constant divisions and the pooled index (wiring for
+    // power-of-two maps; a rough allowance of six event-width operations otherwise)
+    for p in plan.cores.iter().flat_map(|c| &c.projections) {
+        if let Some(g) = &p.pool {
+            let pow2 = [
+                g.input[1],
+                g.input[2],
+                g.output[1],
+                g.output[2],
+                g.stride[0],
+                g.stride[1],
+            ]
+            .iter()
+            .all(|v| v.is_power_of_two());
+            total.luts += if pow2 { plan.ev_bits } else { 6 * plan.ev_bits };
+        }
+    }
     for core in &plan.cores {
         let r = core_resources(core, device);
         total.luts += r.luts;

@@ -117,6 +117,7 @@ pub fn random_qnet(seed: u64) -> QNet {
                 delayed,
                 origin: format!("proj{li}_{k}"),
                 conv: None,
+                pool: None,
             })
             .collect();
         layers.push(finish_layer(
@@ -306,41 +307,14 @@ pub fn random_conv_qnet(seed: u64) -> QNet {
                     source_size: input_size,
                     weight: w,
                     conv: Some(g0.clone()),
+                    pool: None,
                     delayed,
                     origin: "conv0".into(),
                 },
             )
         } else if rng.chance(50) {
             // a second convolution over the first layer's spike map
-            let mut g = random_conv(&mut rng);
-            let [c, h, w] = src_shape;
-            // rebuild the geometry for this input shape (keep kernel/stride/... when valid)
-            g.input = [c, h, w];
-            if c % g.groups != 0 {
-                g.groups = 1;
-            }
-            let ext = |a: usize| g.dilation[a] * (g.kernel[a] - 1) + 1;
-            let dims = [h, w];
-            let mut ok = true;
-            for (a, &dim) in dims.iter().enumerate() {
-                g.padding[a] = g.padding[a].min(ext(a) - 1);
-                match (dim + 2 * g.padding[a]).checked_sub(ext(a)) {
-                    Some(t) => g.output[a + 1] = t / g.stride[a] + 1,
-                    None => ok = false,
-                }
-            }
-            g.output[0] = g.groups * rng.range(1, 2) as usize;
-            if !ok || !g.problems().is_empty() {
-                g = spikeloom_qnet::QConv {
-                    input: [c, h, w],
-                    output: [c, h, w],
-                    kernel: [1, 1],
-                    stride: [1, 1],
-                    padding: [0, 0],
-                    dilation: [1, 1],
-                    groups: c,
-                };
-            }
+            let g = random_conv_of(&mut rng, src_shape);
             let wts = wgen(g.weight_len(), &mut rng);
             (
                 g.target_size(),
@@ -350,6 +324,7 @@ pub fn random_conv_qnet(seed: u64) -> QNet {
                     source_size: g.source_size(),
                     weight: wts,
                     conv: Some(g),
+                    pool: None,
                     delayed: rng.chance(20),
                     origin: "conv1".into(),
                 },
@@ -365,6 +340,7 @@ pub fn random_conv_qnet(seed: u64) -> QNet {
                     source_size: src,
                     weight: wgen(size * src, &mut rng),
                     conv: None,
+                    pool: None,
                     delayed: false,
                     origin: "fc1".into(),
                 },
@@ -391,13 +367,153 @@ pub fn random_conv_qnet(seed: u64) -> QNet {
     }
 }
 
-/// Format-3 variant of [`random_qnet`] (and, for every fourth seed, of [`random_conv_qnet`]):
+/// A random pooling of a `(C, H, W)` map with windows that do not overlap: window 1..=3 (at
+/// most the extent), stride the window or one more (gaps), padding below the window, PyTorch's
+/// output extent (so a remainder past the last window may be cropped).
+pub fn random_pool(rng: &mut Rng, shape: [usize; 3]) -> spikeloom_qnet::QPool {
+    let (mut kernel, mut stride, mut padding) = ([1; 2], [1; 2], [0; 2]);
+    let mut output = [shape[0], 1, 1];
+    for a in 0..2 {
+        let n = shape[a + 1];
+        kernel[a] = rng.range(1, n.min(3) as i64) as usize;
+        stride[a] = kernel[a] + usize::from(rng.chance(25));
+        padding[a] = rng.range(0, kernel[a] as i64 - 1) as usize;
+        output[a + 1] = (n + 2 * padding[a] - kernel[a]) / stride[a] + 1;
+    }
+    spikeloom_qnet::QPool {
+        input: shape,
+        output,
+        kernel,
+        stride,
+        padding,
+    }
+}
+
+/// A random convolution of a `(C, H, W)` map (kernel 1..=3, stride 1..=2, padding, dilation,
+/// groups), falling back to a 1x1 depthwise one where the map is too small.
+fn random_conv_of(rng: &mut Rng, shape: [usize; 3]) -> spikeloom_qnet::QConv {
+    let mut g = random_conv(rng);
+    let [c, h, w] = shape;
+    g.input = shape;
+    if c % g.groups != 0 {
+        g.groups = 1;
+    }
+    let ext = |g: &spikeloom_qnet::QConv, a: usize| g.dilation[a] * (g.kernel[a] - 1) + 1;
+    let mut ok = true;
+    for (a, dim) in [h, w].into_iter().enumerate() {
+        g.padding[a] = g.padding[a].min(ext(&g, a) - 1);
+        match (dim + 2 * g.padding[a]).checked_sub(ext(&g, a)) {
+            Some(t) => g.output[a + 1] = t / g.stride[a] + 1,
+            None => ok = false,
+        }
+    }
+    g.output[0] = g.groups * rng.range(1, 2) as usize;
+    if !ok || !g.problems().is_empty() {
+        g = spikeloom_qnet::QConv {
+            input: shape,
+            output: shape,
+            kernel: [1, 1],
+            stride: [1, 1],
+            padding: [0, 0],
+            dilation: [1, 1],
+            groups: c,
+        };
+    }
+    g
+}
+
+/// A random conv/pool stack (format 4): a convolution of the input map, pooled first in half
+/// of the networks; then a pooled convolution of its spike map, or pooled Flatten + dense; after
+/// a second convolution, sometimes a pooled dense read-out. Poolings vary window, stride (gaps),
+/// padding and cropping on odd and even maps.
+pub fn random_pool_qnet(seed: u64) -> QNet {
+    let mut rng = Rng::new(seed ^ 0x9001_4a11);
+    let mut shape = [
+        rng.range(1, 3) as usize,
+        rng.range(2, 9) as usize,
+        rng.range(2, 9) as usize,
+    ];
+    let input_size: usize = shape.iter().product();
+    let mut layers: Vec<QLayer> = Vec::new();
+    let n_layers = rng.range(2, 3) as usize;
+    for li in 0..n_layers {
+        let last = li + 1 == n_layers;
+        let kind = if last && rng.chance(20) {
+            2
+        } else if rng.chance(20) {
+            1
+        } else {
+            0
+        };
+        let weight_bits = rng.range(2, 8) as u32;
+        let state_bits = rng.range(8, 16) as u32;
+        let decay_shift = rng.range(0, 8) as u32;
+        let wmax = (1i64 << (weight_bits - 1)) - 1;
+        let wgen = |n: usize, rng: &mut Rng| -> Vec<i32> {
+            (0..n).map(|_| rng.range(-wmax - 1, wmax) as i32).collect()
+        };
+        let src_size: usize = shape.iter().product();
+        let pool = (li > 0 || rng.chance(50)).then(|| random_pool(&mut rng, shape));
+        let pooled = pool.as_ref().map_or(shape, |g| g.output);
+        let dense = li == n_layers - 1 && (li == 2 || rng.chance(50));
+        let (size, conv, weight) = if dense {
+            let size = rng.range(1, 9) as usize;
+            let cols: usize = pooled.iter().product();
+            (size, None, wgen(size * cols, &mut rng))
+        } else {
+            let g = random_conv_of(&mut rng, pooled);
+            let w = wgen(g.weight_len(), &mut rng);
+            shape = g.output;
+            (g.target_size(), Some(g), w)
+        };
+        let proj = QProjection {
+            source_delay: Vec::new(),
+            source: if li == 0 {
+                QSource::Input
+            } else {
+                QSource::Layer(li - 1)
+            },
+            source_size: src_size,
+            weight,
+            conv,
+            pool,
+            delayed: rng.chance(15),
+            origin: format!("{}{li}", if dense { "fc" } else { "conv" }),
+        };
+        layers.push(finish_layer(
+            &mut rng,
+            li,
+            size,
+            kind,
+            weight_bits,
+            state_bits,
+            decay_shift,
+            vec![proj],
+        ));
+        if dense {
+            break;
+        }
+    }
+    QNet {
+        input_bits: 1,
+        format: spikeloom_qnet::FORMAT_VERSION,
+        input_size,
+        output_layer: layers.len() - 1,
+        layers,
+        provenance: vec![("pool seed".into(), seed.to_string())],
+    }
+}
+
+/// Format-3 variant of [`random_qnet`] (and, for every fourth seed, of [`random_conv_qnet`],
+/// for every fourth other seed of [`random_pool_qnet`]):
 /// graded input (2..=8 bits in three of four networks), spike-count layers (`QFire::Count`
 /// with 1..=8 bits, floor at -theta or not, on about 60% of the spiking layers, which then use
 /// the subtract reset without delay) and CubaLi read-outs (about 60% of the Li layers).
 pub fn random_format3_qnet(seed: u64) -> QNet {
     let mut net = if seed % 4 == 3 {
         random_conv_qnet(seed)
+    } else if seed % 4 == 1 {
+        random_pool_qnet(seed)
     } else {
         random_qnet(seed)
     };
@@ -541,6 +657,7 @@ pub fn mlp_qnet(inputs: usize, hidden: usize, outputs: usize, seed: u64) -> QNet
             delayed: false,
             origin: format!("fc_{name}"),
             conv: None,
+            pool: None,
         }],
         weight_bits: 8,
         weight_shift: 1,

@@ -1,6 +1,6 @@
 //! The hardware plan: plain data read by the Verilog emitter and the cycle model alike.
 
-pub use spikeloom_qnet::{QConv, QFire, QReset, QSource, Rounding};
+pub use spikeloom_qnet::{QConv, QFire, QPool, QReset, QSource, Rounding};
 
 use crate::resources::{FitReport, Resources};
 
@@ -107,8 +107,17 @@ pub struct ProjPlan {
     pub buffer: usize,
     /// Reads the previous step's events (other bank; for a delay line, part of its delays).
     pub delayed: bool,
-    /// Number of source neurons (rows of the weight image per block).
+    /// Number of source neurons (events per step at most).
     pub src_size: usize,
+    /// Pooling in front of the weights (`QProjection::pool`): each event index `i` is mapped
+    /// to its pooled element (`sl_pmap`, twin `pmap::pool_map`) before the store or kernel
+    /// address is formed; an index outside every window reads [`ProjPlan::rows`]' zero row
+    /// (dense) or adds nothing (convolution).
+    pub pool: Option<QPool>,
+    /// Dense: store rows per block, `src_size`, or when pooled the pooled size, plus one
+    /// all-zero row (the last) when the pooling drops source elements (gaps, cropped
+    /// remainder). Convolution: the kernel's input elements (the pooled size when pooled).
+    pub rows: usize,
     /// First weight word of this projection in the core's ROM.
     pub word_offset: usize,
     /// Width of the value its events carry (1: binary spikes, each adds `W`; more: graded

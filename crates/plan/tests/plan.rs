@@ -39,6 +39,7 @@ fn dense(name: &str, inputs: usize, size: usize, w: i32) -> QNet {
                 delayed: false,
                 origin: "fc1".into(),
                 conv: None,
+                pool: None,
             }],
             weight_bits: 8,
             weight_shift: 0,
@@ -227,6 +228,7 @@ fn conv_layers_map_to_conv_cores_and_bad_ones_are_rejected() {
         source_size: size,
         weight: vec![0; size * size],
         conv: None,
+        pool: None,
         delayed: true,
         origin: "rec0".into(),
     });

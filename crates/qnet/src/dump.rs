@@ -91,9 +91,16 @@ fn write_layer(f: &mut Formatter<'_>, index: usize, l: &QLayer) -> fmt::Result {
             "  projection `{}` from {src} ({} wide){delayed}",
             p.origin, p.source_size
         )?;
+        if let Some(g) = &p.pool {
+            writeln!(
+                f,
+                "    pool input {:?} output {:?} kernel {:?} stride {:?} padding {:?}",
+                g.input, g.output, g.kernel, g.stride, g.padding
+            )?;
+        }
         match &p.conv {
             None => {
-                for (o, row) in p.weight.chunks(p.source_size.max(1)).enumerate() {
+                for (o, row) in p.weight.chunks(p.columns().max(1)).enumerate() {
                     writeln!(f, "    w[{o}] {}", Row(row))?;
                 }
             }

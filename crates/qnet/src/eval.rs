@@ -1,13 +1,14 @@
 //! The golden evaluator: computes the contract of `net` (module doc) exactly, event-driven.
 //!
-//! Dense weights are stored transposed (one row of `layer.size` per source neuron) and conv
+//! Dense weights are stored transposed (one row of `layer.size` per source neuron, or per
+//! pooled element: a pooled projection maps each event through `QPool::map` first) and conv
 //! kernels once, so a step costs one row (dense) or one kernel footprint (conv) addition per
 //! event plus one update per neuron — the same work split the hardware uses. An event is a
 //! `(source neuron, value)` pair: the value is 1 for a binary spike, the input value for graded
 //! input, the spike count of a `QFire::Count` layer; it multiplies every weight it adds.
 
 use crate::arith::{decay, saturate};
-use crate::net::{QConv, QFire, QLayer, QNet, QNeuron, QReset, QSource};
+use crate::net::{QConv, QFire, QLayer, QNet, QNeuron, QPool, QReset, QSource};
 use crate::spikes::SpikeSteps;
 use crate::trace::{LayerTrace, QTrace, Saturations};
 use crate::validate::QnetError;
@@ -53,6 +54,8 @@ struct Transposed {
     delayed: bool,
     /// Per-source extra delay (`QProjection::source_delay`), empty when none.
     source_delay: Vec<u32>,
+    /// Pooling index map in front of the weights (`QProjection::pool`).
+    pool: Option<QPool>,
     kind: Kind,
 }
 
@@ -64,9 +67,17 @@ enum Kind {
 }
 
 impl Transposed {
-    /// Adds `value` times the weights reached by an event from source neuron `i` into `acc`.
+    /// Adds `value` times the weights reached by an event from source neuron `i` into `acc`
+    /// (through the pooling index map: an element outside every window adds nothing).
     #[inline]
     fn add_event(&self, i: usize, value: u32, acc: &mut [i64]) {
+        let i = match &self.pool {
+            Some(pool) => match pool.map(i) {
+                Some(m) => m,
+                None => return,
+            },
+            None => i,
+        };
         let v = i64::from(value);
         match &self.kind {
             Kind::Dense(rows) => {
@@ -247,19 +258,22 @@ fn transpose(size: usize, p: &crate::net::QProjection) -> Transposed {
             source: p.source,
             delayed: p.delayed,
             source_delay: p.source_delay.clone(),
+            pool: p.pool.clone(),
             kind: Kind::Conv(conv.clone(), p.weight.clone()),
         };
     }
+    let cols = p.columns();
     let mut rows = vec![0i32; p.weight.len()];
     for o in 0..size {
-        for i in 0..p.source_size {
-            rows[i * size + o] = p.weight[o * p.source_size + i];
+        for i in 0..cols {
+            rows[i * size + o] = p.weight[o * cols + i];
         }
     }
     Transposed {
         source: p.source,
         delayed: p.delayed,
         source_delay: p.source_delay.clone(),
+        pool: p.pool.clone(),
         kind: Kind::Dense(rows),
     }
 }

@@ -10,6 +10,7 @@ mod dump;
 mod eval;
 mod json;
 mod net;
+mod pool;
 mod spikes;
 mod trace;
 mod validate;
@@ -19,4 +20,6 @@ pub use json::LoadError;
 pub use net::*;
 pub use spikes::{SpikeSteps, SpikeStepsError};
 pub use trace::{LayerTrace, QTrace, Saturations};
-pub use validate::{LayerProblem, QnetError, FORMAT_3, INPUT_BITS, MAX_SOURCE_DELAY, SPIKE_BITS};
+pub use validate::{
+    LayerProblem, QnetError, FORMAT_3, FORMAT_4, INPUT_BITS, MAX_SOURCE_DELAY, SPIKE_BITS,
+};

@@ -17,6 +17,12 @@
 //!           conv projection:  W[o][i] = weight[widx] if input i lies in output o's window at
 //!                             kernel tap widx, else 0 (`QConv`: the kernel is stored once and
 //!                             each input event adds its footprint; same integer sums)
+//!           pooled projection (`pool: Some(QPool)`, format 4): the projection reads the pooled
+//!                             source p[m] = Σ_{i: pool.map(i) = m} s_src[i] instead of s_src
+//!                             (non-overlapping windows: each i feeds at most one m), i.e.
+//!                             acc[o] = Σ_i s_src[i] * W[o][pool.map(i)] over the i that map;
+//!                             dense: W[o][m] = weight[o*P + m], P = pool.target_size();
+//!                             conv: QConv.input is the pooled shape
 //! X[o]    = (acc[o] << weight_shift) + bias[o]
 //! dec(v,d)= round_shift(d * v, decay_shift)                  (d unsigned, 0 ..= 2^decay_shift)
 //! round_shift(x,k) = x >> k            (Rounding::Floor, arithmetic shift)
@@ -60,14 +66,16 @@ use serde::{Deserialize, Serialize};
 
 /// The `format` value this build writes. Format 2 added convolution projections
 /// (`QProjection::conv`); format 3 added graded input (`QNet::input_bits`), spike counts
-/// (`QLayer::fire`), per-source delays (`QProjection::source_delay`) and `QNeuron::CubaLi`.
-/// Older files (whose new fields take their defaults) are still read.
-pub const FORMAT_VERSION: u32 = 3;
+/// (`QLayer::fire`), per-source delays (`QProjection::source_delay`) and `QNeuron::CubaLi`;
+/// format 4 added pooled projections (`QProjection::pool`). Older files (whose new fields take
+/// their defaults) are still read.
+pub const FORMAT_VERSION: u32 = 4;
 
 /// The oldest `format` value this build reads.
 pub const MIN_FORMAT_VERSION: u32 = 1;
 
 pub use crate::conv::QConv;
+pub use crate::pool::QPool;
 
 fn one_bit() -> u32 {
     1
@@ -82,19 +90,24 @@ pub enum QSource {
     Layer(usize),
 }
 
-/// An integer projection: dense (`conv: None`) or a convolution with shared weights.
+/// An integer projection: dense (`conv: None`) or a convolution with shared weights, either
+/// one optionally reading its source through a pooling index map (`pool`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QProjection {
     /// Spike source.
     pub source: QSource,
-    /// Neurons of the source (dense: columns of `weight`).
+    /// Neurons of the source (dense without pooling: columns of `weight`).
     pub source_size: usize,
-    /// Signed weights, each within `weight_bits`. Dense: row-major `(layer.size, source_size)`.
-    /// Conv: the kernel `[C_out][C_in/groups][kH][kW]`, `conv.weight_len()` values.
+    /// Signed weights, each within `weight_bits`. Dense: row-major `(layer.size, columns)`,
+    /// `columns` = `source_size`, or `pool.target_size()` when pooled. Conv: the kernel
+    /// `[C_out][C_in/groups][kH][kW]`, `conv.weight_len()` values.
     pub weight: Vec<i32>,
     /// Convolution geometry; `None` for a dense projection. Format 2 and later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conv: Option<QConv>,
+    /// Pooling of the source before the weights (an index map; module doc). Format 4 and later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<QPool>,
     /// Back edge: reads the source's spikes of the previous step.
     pub delayed: bool,
     /// Extra delay in steps per source neuron (NIR `Delay`): source `i` is read from step
@@ -103,6 +116,25 @@ pub struct QProjection {
     pub source_delay: Vec<u32>,
     /// NIR node name (for messages).
     pub origin: String,
+}
+
+impl QProjection {
+    /// Elements the weights read: the pooled size when pooled, else the source size (dense:
+    /// the columns of `weight`; conv: `conv.source_size()`).
+    pub fn columns(&self) -> usize {
+        self.pool
+            .as_ref()
+            .map_or(self.source_size, QPool::target_size)
+    }
+
+    /// Weights summed into one neuron at most, counting each source element once: dense the
+    /// source size; conv its window `C_in/groups*kH*kW`, times the pooling window when pooled.
+    pub fn fan_in(&self) -> usize {
+        match &self.conv {
+            None => self.source_size,
+            Some(c) => c.fan_in() * self.pool.as_ref().map_or(1, QPool::window),
+        }
+    }
 }
 
 /// Rounding of the decay product.

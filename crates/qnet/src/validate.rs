@@ -21,6 +21,8 @@ pub const SPIKE_BITS: (u32, u32) = (1, 8);
 pub const MAX_SOURCE_DELAY: u32 = 4096;
 /// The first format with graded input, spike counts, source delays and `CubaLi`.
 pub const FORMAT_3: u32 = 3;
+/// The first format with pooled projections (`QProjection::pool`).
+pub const FORMAT_4: u32 = 4;
 
 /// A problem with the network as a whole or with one layer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -158,6 +160,14 @@ pub enum LayerProblem {
         /// What is wrong and what it should be.
         detail: String,
     },
+    /// A pooled projection whose pooling is unusable or disagrees with its source or weights.
+    #[error("pooled projection `{projection}`: {detail}")]
+    Pool {
+        /// Projection origin.
+        projection: String,
+        /// What is wrong and what it should be.
+        detail: String,
+    },
     /// A convolution projection in a file whose format predates them.
     #[error("projection `{projection}` is a convolution, which needs qnet format 2 or later (the file says {format})")]
     ConvNeedsFormat {
@@ -220,13 +230,15 @@ pub enum LayerProblem {
         /// `MAX_SOURCE_DELAY`.
         max: u32,
     },
-    /// A format-3 feature in an older file.
-    #[error("{feature} needs qnet format 3 or later (the file says {format})")]
-    NeedsFormat3 {
+    /// A feature in a file whose format predates it.
+    #[error("{feature} needs qnet format {needed} or later (the file says {format})")]
+    NeedsFormat {
         /// Which feature.
         feature: String,
         /// Format of the network.
         format: u32,
+        /// First format with the feature.
+        needed: u32,
     },
 }
 
@@ -355,7 +367,7 @@ fn check_layer(net: &QNet, index: usize, layer: &QLayer, out: &mut Vec<LayerProb
     let mut weighted_fan_in = 0u128;
     for p in &layer.inputs {
         check_projection(net, index, layer, p, wb_ok, out);
-        let fan = p.conv.as_ref().map_or(p.source_size, |c| c.fan_in());
+        let fan = p.fan_in();
         fan_in = fan_in.saturating_add(fan);
         let event = event_max(net, p.source);
         max_event = max_event.max(event);
@@ -459,18 +471,20 @@ fn event_max(net: &QNet, source: QSource) -> u32 {
 /// Rules of `QLayer::fire` and of format-3 neuron models.
 fn check_fire(net: &QNet, layer: &QLayer, out: &mut Vec<LayerProblem>) {
     if matches!(layer.neuron, QNeuron::CubaLi { .. }) && net.format < FORMAT_3 {
-        out.push(LayerProblem::NeedsFormat3 {
+        out.push(LayerProblem::NeedsFormat {
             feature: "a CubaLi layer".into(),
             format: net.format,
+            needed: FORMAT_3,
         });
     }
     let QFire::Count { spike_bits, .. } = layer.fire else {
         return;
     };
     if net.format < FORMAT_3 {
-        out.push(LayerProblem::NeedsFormat3 {
+        out.push(LayerProblem::NeedsFormat {
             feature: "QFire::Count".into(),
             format: net.format,
+            needed: FORMAT_3,
         });
     }
     check_width("spike_bits", spike_bits, SPIKE_BITS, out);
@@ -549,9 +563,14 @@ fn check_projection(
         }
     }
     check_source_delay(net.format, p, out);
+    if let Some(pool) = &p.pool {
+        if !check_pool(net.format, p, pool, out) {
+            return;
+        }
+    }
     let what = format!("weight of projection `{}`", p.origin);
     let expected = match &p.conv {
-        None => layer.size.saturating_mul(p.source_size),
+        None => layer.size.saturating_mul(p.columns()),
         Some(conv) => {
             check_conv(net.format, layer, p, conv, out);
             if !conv.problems().is_empty() {
@@ -578,9 +597,10 @@ fn check_source_delay(format: u32, p: &crate::net::QProjection, out: &mut Vec<La
         return;
     }
     if format < FORMAT_3 {
-        out.push(LayerProblem::NeedsFormat3 {
+        out.push(LayerProblem::NeedsFormat {
             feature: format!("source_delay of projection `{}`", p.origin),
             format,
+            needed: FORMAT_3,
         });
     }
     if p.source_delay.len() != p.source_size {
@@ -624,12 +644,17 @@ fn check_conv(
         });
     }
     out.extend(conv.problems().into_iter().map(problem));
-    if conv.source_size() != p.source_size {
+    if conv.source_size() != p.columns() {
         out.push(problem(format!(
-            "input shape {:?} has {} neurons but source_size is {}",
+            "input shape {:?} has {} neurons but the projection reads {} ({})",
             conv.input,
             conv.source_size(),
-            p.source_size
+            p.columns(),
+            if p.pool.is_some() {
+                "its pooled size"
+            } else {
+                "source_size"
+            }
         )));
     }
     if conv.target_size() != layer.size {
@@ -640,4 +665,37 @@ fn check_conv(
             layer.size
         )));
     }
+}
+
+/// A pooling's geometry and its agreement with the source; false when the geometry is unusable
+/// (then the weights' expected length is undefined and not checked).
+fn check_pool(
+    format: u32,
+    p: &crate::net::QProjection,
+    pool: &crate::net::QPool,
+    out: &mut Vec<LayerProblem>,
+) -> bool {
+    let problem = |detail: String| LayerProblem::Pool {
+        projection: p.origin.clone(),
+        detail,
+    };
+    if format < FORMAT_4 {
+        out.push(LayerProblem::NeedsFormat {
+            feature: format!("pooling in projection `{}`", p.origin),
+            format,
+            needed: FORMAT_4,
+        });
+    }
+    let problems = pool.problems();
+    let usable = problems.is_empty();
+    out.extend(problems.into_iter().map(problem));
+    if pool.source_size() != p.source_size {
+        out.push(problem(format!(
+            "pooling input {:?} has {} elements but source_size is {}",
+            pool.input,
+            pool.source_size(),
+            p.source_size
+        )));
+    }
+    usable
 }

@@ -15,6 +15,7 @@ fn proj(source: QSource, weight: Vec<i32>, delayed: bool) -> QProjection {
         delayed,
         origin: "fc".into(),
         conv: None,
+        pool: None,
     }
 }
 
@@ -260,6 +261,7 @@ fn delayed_and_same_step_edges() {
         delayed: true,
         origin: "rec".into(),
         conv: None,
+        pool: None,
     });
     let mut l1 = layer("l1", 0, QNeuron::Li { beta: vec![0] });
     l1.inputs = vec![
@@ -525,7 +527,11 @@ fn count_rules_are_validated() {
     old.format = 2;
     assert!(matches!(
         &problems(&old).1[..],
-        [LayerProblem::NeedsFormat3 { format: 2, .. }]
+        [LayerProblem::NeedsFormat {
+            format: 2,
+            needed: 3,
+            ..
+        }]
     ));
 }
 
@@ -558,7 +564,11 @@ fn source_delay_length_and_range_are_validated() {
     old.format = 1;
     assert!(matches!(
         &problems(&old).1[..],
-        [LayerProblem::NeedsFormat3 { format: 1, .. }]
+        [LayerProblem::NeedsFormat {
+            format: 1,
+            needed: 3,
+            ..
+        }]
     ));
 }
 
@@ -609,7 +619,11 @@ fn cubali_vectors_decays_and_current_bits_are_validated() {
     old.format = 2;
     assert!(matches!(
         &problems(&old).1[..],
-        [LayerProblem::NeedsFormat3 { format: 2, .. }]
+        [LayerProblem::NeedsFormat {
+            format: 2,
+            needed: 3,
+            ..
+        }]
     ));
 }
 

@@ -1,7 +1,7 @@
 //! Validation messages, JSON round trip and version check, and the text dump.
 
 use spikeloom_qnet::{
-    LoadError, QConv, QLayer, QNet, QNeuron, QProjection, QReset, QSource, Rounding,
+    LoadError, QConv, QLayer, QNet, QNeuron, QPool, QProjection, QReset, QSource, Rounding,
 };
 
 fn sample() -> QNet {
@@ -17,6 +17,7 @@ fn sample() -> QNet {
             delayed: false,
             origin: "fc1".into(),
             conv: None,
+            pool: None,
         }],
         weight_bits: 8,
         weight_shift: 4,
@@ -45,6 +46,7 @@ fn sample() -> QNet {
             delayed: false,
             origin: "fc2".into(),
             conv: None,
+            pool: None,
         }],
         weight_bits: 8,
         weight_shift: 0,
@@ -81,7 +83,7 @@ fn wrong_format_version_is_rejected_before_parsing_the_body() {
             err,
             LoadError::FormatVersion {
                 found: 7,
-                supported: 3
+                supported: 4
             }
         ),
         "{err}"
@@ -130,6 +132,7 @@ fn every_rule_is_reported_with_its_layer() {
         delayed: false,
         origin: "fwd".into(),
         conv: None,
+        pool: None,
     });
     l0.inputs.push(QProjection {
         source_delay: Vec::new(),
@@ -139,6 +142,7 @@ fn every_rule_is_reported_with_its_layer() {
         delayed: true,
         origin: "ghost".into(),
         conv: None,
+        pool: None,
     });
     net.layers[1].neuron = QNeuron::CubaLif {
         alpha: vec![1],
@@ -223,6 +227,7 @@ fn conv_sample() -> QNet {
             dilation: [1, 1],
             groups: 1,
         }),
+        pool: None,
     };
     net
 }
@@ -273,5 +278,77 @@ fn conv_projection_round_trips_and_needs_format_2() {
     assert_eq!(
         msgs(&short),
         ["layer 0 `lif1`: weight of projection `conv1` has 7 entries, expected 8"]
+    );
+}
+
+/// `sample()` with its first layer reading a (1, 4, 4) input through a 2x2 sum pooling (Pool +
+/// Flatten + Affine): 2 neurons x 4 pooled elements of weights, not 2 x 16.
+fn pool_sample() -> QNet {
+    let mut net = sample();
+    net.format = 4;
+    net.input_size = 16;
+    net.layers[0].inputs[0] = QProjection {
+        source_delay: Vec::new(),
+        source: QSource::Input,
+        source_size: 16,
+        weight: vec![1, 2, 3, 4, -1, -2, -3, -4],
+        delayed: false,
+        origin: "fc1".into(),
+        conv: None,
+        pool: Some(QPool {
+            input: [1, 4, 4],
+            output: [1, 2, 2],
+            kernel: [2, 2],
+            stride: [2, 2],
+            padding: [0, 0],
+        }),
+    };
+    net
+}
+
+#[test]
+fn pooled_projection_round_trips_and_needs_format_4() {
+    let net = pool_sample();
+    net.validate().unwrap();
+    let text = net.to_json_string();
+    assert!(text.contains("\"pool\": {"), "{text}");
+    assert_eq!(QNet::from_json_str(&text).unwrap(), net);
+    assert!(!sample().to_json_string().contains("pool"));
+    let dump = net.to_string();
+    assert!(
+        dump.contains("  projection `fc1` from input (16 wide)\n    pool input [1, 4, 4] output [1, 2, 2] kernel [2, 2] stride [2, 2] padding [0, 0]\n    w[0] [1, 2, 3, 4]\n    w[1] [-1, -2, -3, -4]\n"),
+        "{dump}"
+    );
+    let msgs = |n: &QNet| -> Vec<String> {
+        n.validate()
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    };
+    let mut old = pool_sample();
+    old.format = 3;
+    assert_eq!(
+        msgs(&old),
+        ["layer 0 `lif1`: pooling in projection `fc1` needs qnet format 4 or later (the file says 3)"]
+    );
+    let mut bad = pool_sample();
+    if let Some(p) = bad.layers[0].inputs[0].pool.as_mut() {
+        p.stride = [1, 2];
+        p.input = [1, 4, 2];
+    }
+    assert_eq!(
+        msgs(&bad),
+        [
+            "layer 0 `lif1`: pooled projection `fc1`: pooling stride 1 on axis 0 is smaller than its window 2: overlapping windows are not an index map",
+            "layer 0 `lif1`: pooled projection `fc1`: pooled extent 2 on axis 1 is too large for a source of 2 with stride 2 and padding 0",
+            "layer 0 `lif1`: pooled projection `fc1`: pooling input [1, 4, 2] has 8 elements but source_size is 16",
+        ]
+    );
+    let mut short = pool_sample();
+    short.layers[0].inputs[0].weight.pop();
+    assert_eq!(
+        msgs(&short),
+        ["layer 0 `lif1`: weight of projection `fc1` has 7 entries, expected 8"]
     );
 }

@@ -5,14 +5,18 @@
 //! gather form (each output reads its window), `eval` in event form (each input spike adds its
 //! kernel footprint). Format 3 features are drawn too: graded input values (`input_bits` up to
 //! 8), spike-count layers (`QFire::Count`, with and without the floor at `-theta`), per-source
-//! delays and `CubaLi` read-outs; every event value multiplies its weights.
+//! delays and `CubaLi` read-outs; every event value multiplies its weights. Format 4: pooled
+//! projections (`QPool`, sum pooling with windows that do not overlap, padding, gaps and cropped
+//! remainders on odd maps) in front of a convolution or a dense projection (Flatten + Affine);
+//! the reference pools in gather form (each window sums its elements), `eval` maps each event.
 
 // Index loops are the point of the reference: it must read like the spec, not like `eval`.
 #![allow(clippy::needless_range_loop)]
 
 use proptest::prelude::*;
 use spikeloom_qnet::{
-    eval, QConv, QFire, QLayer, QNet, QNeuron, QProjection, QReset, QSource, Rounding, SpikeSteps,
+    eval, QConv, QFire, QLayer, QNet, QNeuron, QPool, QProjection, QReset, QSource, Rounding,
+    SpikeSteps,
 };
 
 /// Tiny deterministic generator so one proptest `u64` describes a whole network.
@@ -80,6 +84,39 @@ fn random_conv(rng: &mut Rng, src: [usize; 3]) -> QConv {
     }
 }
 
+/// A random non-overlapping pooling of a `src` map: windows of 1..3, strides of the window or
+/// one more (gaps), padding below the window, the output extent usually PyTorch's formula
+/// (which drops a remainder on odd maps), sometimes smaller.
+fn random_pool(rng: &mut Rng, src: [usize; 3]) -> QPool {
+    let mut kernel = [0; 2];
+    let mut stride = [0; 2];
+    let mut padding = [0; 2];
+    let mut output = [src[0], 0, 0];
+    for a in 0..2 {
+        let n = src[a + 1];
+        kernel[a] = rng.range(1, 3.min(n as i64 + 1)) as usize;
+        stride[a] = kernel[a] + usize::from(rng.chance(25));
+        padding[a] = rng.range(0, kernel[a] as i64 - 1) as usize;
+        if n + 2 * padding[a] < kernel[a] {
+            padding[a] = 0;
+            kernel[a] = kernel[a].min(n);
+        }
+        let max_out = (n + padding[a] - 1) / stride[a] + 1;
+        output[a + 1] = if rng.chance(80) {
+            ((n + 2 * padding[a] - kernel[a]) / stride[a] + 1).min(max_out)
+        } else {
+            rng.range(1, max_out as i64) as usize
+        };
+    }
+    QPool {
+        input: src,
+        output,
+        kernel,
+        stride,
+        padding,
+    }
+}
+
 /// A shape-preserving ("same", stride 1) convolution of a `c x h x w` map onto itself.
 fn same_conv(rng: &mut Rng, shape: [usize; 3]) -> QConv {
     let divisors: Vec<usize> = (1..=shape[0])
@@ -107,13 +144,15 @@ fn random_net(rng: &mut Rng) -> QNet {
     // First pass: layer shapes; a spatial layer is usually the output of a convolution of the
     // previous layer (or the input).
     let mut shapes: Vec<[usize; 3]> = Vec::new();
-    let mut first_conv: Vec<Option<QConv>> = Vec::new();
+    let mut first_conv: Vec<Option<(Option<QPool>, QConv)>> = Vec::new();
     for l in 0..n_layers {
         let src = if l == 0 { input_shape } else { shapes[l - 1] };
         if spatial && rng.chance(70) {
-            let g = random_conv(rng, src);
+            // Pool + Conv: the convolution reads the pooled map.
+            let pool = rng.chance(35).then(|| random_pool(rng, src));
+            let g = random_conv(rng, pool.as_ref().map_or(src, |p| p.output));
             shapes.push(g.output);
-            first_conv.push(Some(g));
+            first_conv.push(Some((pool, g)));
         } else {
             shapes.push(if spatial { shape3(rng) } else { flat(rng) });
             first_conv.push(None);
@@ -136,61 +175,74 @@ fn random_net(rng: &mut Rng) -> QNet {
         let smax = (1i64 << (state_bits - 1)) - 1;
         let density = rng.range(10, 100) as u64;
         let mut inputs = Vec::new();
-        let mut add_proj =
-            |rng: &mut Rng, source: QSource, width: usize, delayed: bool, conv: Option<QConv>| {
-                let len = conv.as_ref().map_or(size * width, QConv::weight_len);
-                let weight = (0..len)
-                    .map(|_| {
-                        if rng.chance(density) {
-                            rng.range(-wmax - 1, wmax) as i32
-                        } else {
-                            0
-                        }
-                    })
-                    .collect();
-                // Some projections read each source neuron with its own extra delay.
-                let source_delay = if rng.chance(20) {
-                    (0..width).map(|_| rng.range(0, 5) as u32).collect()
-                } else {
-                    Vec::new()
-                };
-                inputs.push(QProjection {
-                    source_delay,
-                    source,
-                    source_size: width,
-                    weight,
-                    delayed,
-                    origin: format!("p{l}_{}", rng.next() % 1000),
-                    conv,
-                });
+        let mut add_proj = |rng: &mut Rng,
+                            source: QSource,
+                            width: usize,
+                            delayed: bool,
+                            conv: Option<QConv>,
+                            pool: Option<QPool>| {
+            let cols = pool.as_ref().map_or(width, QPool::target_size);
+            let len = conv.as_ref().map_or(size * cols, QConv::weight_len);
+            let weight = (0..len)
+                .map(|_| {
+                    if rng.chance(density) {
+                        rng.range(-wmax - 1, wmax) as i32
+                    } else {
+                        0
+                    }
+                })
+                .collect();
+            // Some projections read each source neuron with its own extra delay.
+            let source_delay = if rng.chance(20) {
+                (0..width).map(|_| rng.range(0, 5) as u32).collect()
+            } else {
+                Vec::new()
             };
-        if let Some(g) = first_conv[l].clone() {
+            inputs.push(QProjection {
+                source_delay,
+                source,
+                source_size: width,
+                weight,
+                delayed,
+                origin: format!("p{l}_{}", rng.next() % 1000),
+                conv,
+                pool,
+            });
+        };
+        if let Some((pool, g)) = first_conv[l].clone() {
             let source = if l == 0 {
                 QSource::Input
             } else {
                 QSource::Layer(l - 1)
             };
             let width = if l == 0 { input_size } else { sizes[l - 1] };
-            add_proj(rng, source, width, false, Some(g));
+            add_proj(rng, source, width, false, Some(g), pool);
         }
         if spatial && rng.chance(25) {
             let g = same_conv(rng, shapes[l]);
-            add_proj(rng, QSource::Layer(l), size, true, Some(g));
+            add_proj(rng, QSource::Layer(l), size, true, Some(g), None);
         }
+        // Pool + Flatten + Affine of a spatial source: dense rows over the pooled elements.
+        let dense_pool = |rng: &mut Rng, shape: [usize; 3]| {
+            (spatial && rng.chance(30)).then(|| random_pool(rng, shape))
+        };
         if l == 0 || rng.chance(50) {
-            add_proj(rng, QSource::Input, input_size, false, None);
+            let pool = dense_pool(rng, input_shape);
+            add_proj(rng, QSource::Input, input_size, false, None, pool);
         }
         if rng.chance(15) {
-            add_proj(rng, QSource::Input, input_size, true, None);
+            add_proj(rng, QSource::Input, input_size, true, None, None);
         }
         for (j, &w) in sizes.iter().enumerate().take(l) {
             if j + 1 == l || rng.chance(30) {
-                add_proj(rng, QSource::Layer(j), w, false, None);
+                let pool = dense_pool(rng, shapes[j]);
+                add_proj(rng, QSource::Layer(j), w, false, None, pool);
             }
         }
         for (j, &w) in sizes.iter().enumerate() {
             if rng.chance(20) {
-                add_proj(rng, QSource::Layer(j), w, true, None);
+                let pool = dense_pool(rng, shapes[j]);
+                add_proj(rng, QSource::Layer(j), w, true, None, pool);
             }
         }
         let small = smax.min((4 * wmax) << weight_shift);
@@ -293,6 +345,9 @@ fn random_net(rng: &mut Rng) -> QNet {
     let has_conv = layers
         .iter()
         .any(|l: &QLayer| l.inputs.iter().any(|p| p.conv.is_some()));
+    let has_pool = layers
+        .iter()
+        .any(|l: &QLayer| l.inputs.iter().any(|p| p.pool.is_some()));
     let format3 = input_bits > 1
         || layers.iter().any(|l: &QLayer| {
             l.fire != QFire::Single
@@ -302,7 +357,9 @@ fn random_net(rng: &mut Rng) -> QNet {
     QNet {
         input_bits,
         // Nets without format-3 features keep exercising format 1 (dense) and 2 (conv) files.
-        format: if format3 {
+        format: if has_pool {
+            4
+        } else if format3 {
             3
         } else if has_conv {
             2
@@ -405,6 +462,26 @@ fn conv_gather(g: &QConv, weight: &[i32], o: usize, value: impl Fn(usize) -> i12
     acc
 }
 
+/// Pooled element `m`: the sum of the source elements in its window (rows
+/// `py*s - p .. py*s - p + k`, columns alike), zero padding outside the map.
+fn pool_gather(g: &QPool, m: usize, value: impl Fn(usize) -> i128) -> i128 {
+    let [_, hin, win] = g.input;
+    let [_, hout, wout] = g.output;
+    let (c, py, px) = (m / (hout * wout), (m / wout) % hout, m % wout);
+    let mut sum = 0i128;
+    for a in 0..g.kernel[0] {
+        for b in 0..g.kernel[1] {
+            let y = (py * g.stride[0] + a) as i64 - g.padding[0] as i64;
+            let x = (px * g.stride[1] + b) as i64 - g.padding[1] as i64;
+            if y < 0 || x < 0 || y >= hin as i64 || x >= win as i64 {
+                continue;
+            }
+            sum += value((c * hin + y as usize) * win + x as usize);
+        }
+    }
+    sum
+}
+
 /// `QFire::Count` from the module doc: `S = min(max(floor(U/theta), 0), 2^bits - 1)` (a clamp
 /// of a larger quotient counts), `U -= S*theta`, then optionally `U = max(U, -theta)`.
 fn count(u: i128, th: i128, (bits, floor): (u32, bool), sat: &mut u64) -> (i128, u8) {
@@ -443,14 +520,18 @@ fn reference(net: &QNet, steps: usize, samples: usize, input: &[Vec<Vec<u8>>]) -
                 for o in 0..layer.size {
                     let mut acc: i128 = 0;
                     for p in &layer.inputs {
+                        // the values the weights read: the source's, or the pooled sums
+                        let values = |i: usize| match &p.pool {
+                            None => source_value(&out, input, p, t, n, i),
+                            Some(g) => pool_gather(g, i, |j| source_value(&out, input, p, t, n, j)),
+                        };
                         if let Some(g) = &p.conv {
-                            let values = |i: usize| source_value(&out, input, p, t, n, i);
                             acc += conv_gather(g, &p.weight, o, values);
                             continue;
                         }
-                        for i in 0..p.source_size {
-                            let s = source_value(&out, input, p, t, n, i);
-                            acc += s * i128::from(p.weight[o * p.source_size + i]);
+                        let cols = p.pool.as_ref().map_or(p.source_size, QPool::target_size);
+                        for i in 0..cols {
+                            acc += values(i) * i128::from(p.weight[o * cols + i]);
                         }
                     }
                     let x = acc * (1i128 << layer.weight_shift) + i128::from(layer.bias[o]);
@@ -703,10 +784,28 @@ fn generator_covers_the_interesting_cases() {
     // conv projections: all, delayed, grouped, strided, dilated, padded, cropped output.
     let mut conv = [0u32; 7];
     let mut conv_spikes = 0u64;
+    // pooled projections: conv, dense, gaps (stride > window), padding, a cropped remainder
+    let mut pools = [0u32; 5];
     for seed in 0..400 {
         let mut rng = Rng(seed);
         let net = random_net(&mut rng);
         for p in net.layers.iter().flat_map(|l| &l.inputs) {
+            if let Some(g) = &p.pool {
+                let cropped = (0..2).any(|a| {
+                    (g.output[a + 1] - 1) * g.stride[a] + g.kernel[a]
+                        < g.input[a + 1] + g.padding[a]
+                });
+                let flags = [
+                    p.conv.is_some(),
+                    p.conv.is_none(),
+                    g.stride != g.kernel,
+                    g.padding != [0, 0],
+                    cropped,
+                ];
+                for (c, f) in pools.iter_mut().zip(flags) {
+                    *c += u32::from(f);
+                }
+            }
             if let Some(g) = &p.conv {
                 let standard = (0..2).all(|a| {
                     let extent = g.dilation[a] * (g.kernel[a] - 1) + 1;
@@ -791,5 +890,6 @@ fn generator_covers_the_interesting_cases() {
         "graded-input nets {graded}, projections with source delays {delayed_sources}"
     );
     assert!(conv.iter().all(|&c| c > 10), "conv coverage {conv:?}");
+    assert!(pools.iter().all(|&c| c > 10), "pool coverage {pools:?}");
     assert!(conv_spikes > 200, "conv layers spiked {conv_spikes} times");
 }

@@ -20,7 +20,7 @@ use spikeloom_float::{
     Convention, FloatNet, Layer, Neuron, ResetMode, Source, SpikeMode, ZeroResetInput,
 };
 use spikeloom_qnet::{
-    QConv, QFire, QLayer, QNet, QNeuron, QProjection, QReset, QSource, FORMAT_VERSION,
+    QConv, QFire, QLayer, QNet, QNeuron, QPool, QProjection, QReset, QSource, FORMAT_VERSION,
     MAX_SOURCE_DELAY,
 };
 
@@ -144,7 +144,7 @@ fn fold_input_factor(convention: Convention, layer: &Layer) -> Result<Layer, Qua
     for p in &mut out.inputs {
         match &p.conv {
             None => {
-                let cols = p.source_size.max(1);
+                let cols = p.columns().max(1);
                 for (row, f) in p.weight.chunks_mut(cols).zip(factor) {
                     row.iter_mut().for_each(|w| *w *= f);
                 }
@@ -459,11 +459,17 @@ fn quantize_layer(
         .iter()
         .flat_map(|q| &q.weight)
         .fold(0.0f64, |m, w| m.max(w.abs()));
-    // Weights summed into one neuron (a conv output sees one kernel window).
+    // Source elements summed into one neuron, each through one weight (a conv output sees one
+    // kernel window, of pooled elements of `window` source elements each when pooled).
     let fan_in: usize = layer
         .inputs
         .iter()
-        .map(|q| q.conv.as_ref().map_or(q.source_size, |g| g.per_channel()))
+        .map(|q| {
+            let window = q.pool.as_ref().map_or(1, |g| g.kernel[0] * g.kernel[1]);
+            q.conv
+                .as_ref()
+                .map_or(q.source_size, |g| g.per_channel() * window)
+        })
         .sum();
     // Keep fan_in << (weight_bits - 1 + shift) below 2^61 (the contract's exactness bound).
     let max_shift = MAX_WEIGHT_SHIFT.min(60u32.saturating_sub(p.weight_bits - 1 + bits_of(fan_in)));
@@ -518,6 +524,7 @@ fn quantize_layer(
             delayed: q.delayed,
             origin: q.origin.clone(),
             conv: q.conv.as_ref().map(qconv),
+            pool: q.pool.as_ref().map(qpool),
         })
         .collect();
     let (mut th, mut bias_t, mut clip, mut dec) = (
@@ -657,6 +664,17 @@ fn map_reset(reset: ResetMode, zero: ZeroResetInput) -> QReset {
         (ResetMode::Zero, ZeroResetInput::Keep) => QReset::ZeroKeepInput,
         (ResetMode::Zero, ZeroResetInput::Drop) => QReset::ZeroDropInput,
         (ResetMode::None, _) => QReset::None,
+    }
+}
+
+/// The contract's copy of a float pooling geometry.
+fn qpool(g: &spikeloom_float::PoolGeometry) -> QPool {
+    QPool {
+        input: g.input,
+        output: g.output,
+        kernel: g.kernel,
+        stride: g.stride,
+        padding: g.padding,
     }
 }
 

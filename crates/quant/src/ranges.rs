@@ -69,15 +69,20 @@ pub fn estimated(layer: &Layer) -> RangeNeeds {
     let mut pos = layer.bias.clone();
     let mut neg = layer.bias.clone();
     for p in &layer.inputs {
-        // A conv output sums (at most) its channel's kernel; a dense one its row.
+        // A conv output sums (at most) its channel's kernel; a dense one its row; through a
+        // pooling each weight reads the sum of a window of source elements.
         let (rows, per_row) = match &p.conv {
-            None => (p.weight.chunks(p.source_size.max(1)), 1),
+            None => (p.weight.chunks(p.columns().max(1)), 1),
             Some(g) => (p.weight.chunks(g.per_channel().max(1)), g.plane().max(1)),
         };
+        let window = p
+            .pool
+            .as_ref()
+            .map_or(1.0, |g| (g.kernel[0] * g.kernel[1]) as f64);
         for (r, row) in rows.enumerate() {
             let (up, down) = (
-                row.iter().filter(|w| **w > 0.0).sum::<f64>(),
-                row.iter().filter(|w| **w < 0.0).sum::<f64>(),
+                window * row.iter().filter(|w| **w > 0.0).sum::<f64>(),
+                window * row.iter().filter(|w| **w < 0.0).sum::<f64>(),
             );
             for o in r * per_row..(r + 1) * per_row {
                 pos[o] += up;

@@ -194,7 +194,7 @@ fn multi_spike_conventions_get_counts_and_source_delays_carry_over() {
         }
     );
     assert_eq!(q.layers[1].inputs[0].source_delay, [3, 0]);
-    assert_eq!(q.format, 3);
+    assert_eq!(q.format, spikeloom_qnet::FORMAT_VERSION);
     // Too long a delay is an error naming the layer and projection.
     net.layers[1].inputs[0].source_delay = vec![5000, 0];
     let err = quantize(&net, None, &QuantConfig::default())

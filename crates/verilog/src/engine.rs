@@ -56,7 +56,16 @@ pub(crate) fn emit(plan: &Plan, ev: u32, wa: u32, opts: &GenOptions) -> String {
     let lw = lw(e);
     let vb = e.value_bits.max(1) as usize;
     let projs = cores.iter().flat_map(|c| c.projections.iter());
-    let (cnt, rdata, rval) = proj_wires(plan, projs.clone(), vb);
+    let (cnt, rdata, rval) = proj_wires(
+        plan,
+        cores.iter().flat_map(|&c| {
+            c.projections
+                .iter()
+                .enumerate()
+                .map(move |(j, p)| (c, j, p))
+        }),
+        vb,
+    );
     let mut first = 0;
     let (mut j0, mut jn) = (Vec::new(), Vec::new());
     for c in &cores {
@@ -69,7 +78,8 @@ pub(crate) fn emit(plan: &Plan, ev: u32, wa: u32, opts: &GenOptions) -> String {
             .iter()
             .map(|p| lit(wa, (c.weight_base + p.word_offset) as i64))
     });
-    let srcs = projs.clone().map(|p| lit(wa, p.src_size as i64));
+    // store rows per block (the pooled size, plus a zero row, when pooled)
+    let srcs = projs.clone().map(|p| lit(wa, p.rows as i64));
     let del = projs.map(|p| format!("1'b{}", u8::from(p.delayed)));
     let mut s = format!(
         "

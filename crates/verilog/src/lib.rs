@@ -8,6 +8,7 @@
 
 mod engine;
 mod hex;
+mod pool;
 mod templates;
 mod top;
 

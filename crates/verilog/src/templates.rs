@@ -35,6 +35,10 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../rtl-templates/core/sl_neuron.v"),
     ),
     (
+        "sl_pmap.v",
+        include_str!("../../../rtl-templates/core/sl_pmap.v"),
+    ),
+    (
         "sl_acc.v",
         include_str!("../../../rtl-templates/core/sl_acc.v"),
     ),

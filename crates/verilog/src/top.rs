@@ -49,7 +49,7 @@ fn header(plan: &Plan) -> String {
     } else {
         ""
     };
-    let _ = writeln!(s, "// Modules: rtl-templates/ (sl_ctrl, sl_evbuf{delay}, sl_acc, sl_unit, sl_conv, sl_neuron, sl_param, sl_rom, sl_ram{spram}).");
+    let _ = writeln!(s, "// Modules: rtl-templates/ (sl_ctrl, sl_evbuf{delay}, sl_pmap, sl_acc, sl_unit, sl_conv, sl_neuron, sl_param, sl_rom, sl_ram{spram}).");
     s
 }
 
@@ -470,9 +470,16 @@ fn conv_params(core: &CorePlan, g: &spikeloom_plan::QConv, ev: u32, opts: &GenOp
 /// bank each reads), read data, and values zero-extended to `vb` bits.
 pub(crate) fn proj_wires<'a>(
     plan: &Plan,
-    projections: impl Iterator<Item = &'a ProjPlan> + Clone,
+    projections: impl Iterator<Item = (&'a CorePlan, usize, &'a ProjPlan)> + Clone,
     vb: usize,
 ) -> (String, String, String) {
+    // a pooled projection reads through its index map
+    let rdata = packed(
+        projections
+            .clone()
+            .map(|(c, j, p)| crate::pool::rdata(c, j, p)),
+    );
+    let projections = projections.map(|(_, _, p)| p);
     let cnt = packed(projections.clone().map(|p| {
         format!(
             "b{}_cnt_{}",
@@ -480,7 +487,6 @@ pub(crate) fn proj_wires<'a>(
             if p.delayed { "prev" } else { "cur" }
         )
     }));
-    let rdata = packed(projections.clone().map(|p| format!("b{}_rdata", p.buffer)));
     let rval = packed(projections.map(|p| {
         let w = plan.buffers[p.buffer].value_bits.max(1) as usize;
         widen(&format!("b{}_rval", p.buffer), w, vb)
@@ -517,7 +523,12 @@ fn conv_core(plan: &Plan, l: usize, ev: u32, opts: &GenOptions) -> String {
         return String::new();
     };
     let id = &c.ident;
-    let (cnt, rdata, rval) = proj_wires(plan, c.projections.iter(), c.value_bits.max(1) as usize);
+    let (cnt, rdata, rval) = proj_wires(
+        plan,
+        c.projections.iter().enumerate().map(|(j, p)| (c, j, p)),
+        c.value_bits.max(1) as usize,
+    );
+    let rok = crate::pool::rok(c, 0, &c.projections[0]);
     let mut s = core_banner(
         c,
         l,
@@ -529,7 +540,7 @@ fn conv_core(plan: &Plan, l: usize, ev: u32, opts: &GenOptions) -> String {
         "    sl_conv #(\n{params}\n    ) u_{id} (
         .clk(clk), .rst(rst), .start(start[{l}]), .done({id}_done),
         .clr_en(clr_en), .clr_addr(clr_addr),
-        .ev_cnt({cnt}), .ev_rdata({rdata}), .ev_rval({rval}), .ev_raddr({id}_raddr), .ev_rprev({id}_rprev),
+        .ev_cnt({cnt}), .ev_rdata({rdata}), .ev_rok({rok}), .ev_rval({rval}), .ev_raddr({id}_raddr), .ev_rprev({id}_rprev),
         .push({id}_push), .push_idx({id}_push_idx), .push_val({id}_push_val),
         .trace_valid({id}_tv), .trace_base({id}_tbase), .trace_lane_valid({id}_tlv),
         .trace_v({id}_tvv), .trace_spike({id}_tsp)
@@ -709,6 +720,7 @@ pub(crate) fn emit(plan: &Plan, opts: &GenOptions) -> String {
     s.push_str(&ctrl(plan, ev));
     s.push_str(&store(plan, ev));
     s.push_str(&buffers(plan, ev, opts));
+    s.push_str(&crate::pool::emit(plan, ev));
     s.push_str(&crate::engine::emit(plan, ev, store_aw(plan, ev), opts));
     for l in 0..plan.cores.len() {
         s.push_str(&conv_core(plan, l, ev, opts));

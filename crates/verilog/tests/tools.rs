@@ -23,9 +23,13 @@ fn tool(name: &str) -> Option<PathBuf> {
 const CONV: u64 = 1000;
 /// Seeds >= DELAY draw a network with NIR Delays (`testing::random_delay_qnet(seed - DELAY)`).
 const DELAY: u64 = 2000;
+/// Seeds >= POOL draw a conv/pool stack (`testing::random_pool_qnet(seed - POOL)`).
+const POOL: u64 = 3000;
 
 fn design(seed: u64, lanes: Option<usize>) -> (Plan, Bundle) {
-    let net = if seed >= DELAY {
+    let net = if seed >= POOL {
+        testing::random_pool_qnet(seed - POOL)
+    } else if seed >= DELAY {
         testing::random_delay_qnet(seed - DELAY)
     } else if seed >= CONV {
         testing::random_conv_qnet(seed - CONV)
@@ -63,7 +67,11 @@ fn verilator_lint_is_clean() {
     let Some(verilator) = tool("verilator") else {
         return;
     };
-    for seed in (0..16u64).chain(CONV..CONV + 16).chain(DELAY..DELAY + 16) {
+    for seed in (0..16u64)
+        .chain(CONV..CONV + 16)
+        .chain(DELAY..DELAY + 16)
+        .chain(POOL..POOL + 16)
+    {
         let (_, b) = design(
             seed,
             [None, Some(1), Some(3), Some(4)]
@@ -122,6 +130,11 @@ fn yosys_synth_ecp5() {
 fn yosys_synth_conv_ice40_and_ecp5() {
     synth("ice40", CONV + 1);
     synth("ecp5", CONV + 5);
+}
+
+#[test]
+fn yosys_synth_pooled_ecp5() {
+    synth("ecp5", POOL + 2);
 }
 
 #[test]

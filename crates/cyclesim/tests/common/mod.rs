@@ -283,9 +283,43 @@ pub fn densified(net: &QNet) -> QNet {
             if let Some(g) = p.conv.take() {
                 p.weight = dense_of(&g, &p.weight);
             }
+            if let Some(g) = p.pool.take() {
+                p.weight = unpooled(&g, &p.weight);
+            }
         }
     }
     d
+}
+
+/// Dense weights `W[o][i]` over the source of a pooling in front of dense weights `V[o][m]`
+/// (pooled columns), by the window definition: source `(c, y, x)` feeds pooled `(c, py, px)`
+/// when window `(py, px)`, rows `py*s - p .. py*s - p + k` (columns alike), covers it.
+fn unpooled(g: &spikeloom_qnet::QPool, v: &[i32]) -> Vec<i32> {
+    let [c_n, h, w] = g.input;
+    let [_, ho, wo] = g.output;
+    let (n_in, cols) = (c_n * h * w, c_n * ho * wo);
+    let rows = v.len() / cols;
+    let covers = |p: usize, a: usize, y: usize| {
+        let lo = (p * g.stride[a]) as isize - g.padding[a] as isize;
+        (lo..lo + g.kernel[a] as isize).contains(&(y as isize))
+    };
+    let mut m = vec![0; rows * n_in];
+    for c in 0..c_n {
+        for py in 0..ho {
+            for px in 0..wo {
+                let col = (c * ho + py) * wo + px;
+                for y in (0..h).filter(|&y| covers(py, 0, y)) {
+                    for x in (0..w).filter(|&x| covers(px, 1, x)) {
+                        let i = (c * h + y) * w + x;
+                        for o in 0..rows {
+                            m[o * n_in + i] = v[o * cols + col];
+                        }
+                    }
+                }
+            }
+        }
+    }
+    m
 }
 
 /// Number of random cases: `SPIKELOOM_PROPTEST_CASES`, else `default`.

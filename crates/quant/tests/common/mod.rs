@@ -69,6 +69,7 @@ pub fn layer(
             delayed: false,
             origin: format!("{name}_fc"),
             conv: None,
+            pool: None,
         }],
         bias: vec![0.0; size],
         neuron,

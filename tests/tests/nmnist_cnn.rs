@@ -1,0 +1,64 @@
+//! The NIR paper's N-MNIST CNN shape trained by Sinabs (tests/fixtures/exporters/nmnist_cnn:
+//! Conv 2->16 5x5/2, Conv 16->16 3x3, SumPool 2, Conv 16->8 3x3, SumPool 2, Flatten, Affine
+//! 128->256, Affine 256->10, IAF): the poolings stay index maps, so the planned weight memory
+//! holds the graph's own parameters (counted here from the NIR tensors), the design fits the
+//! ULX3S-25F, and the cycle model equals the golden model on it.
+
+use spikeloom_nir::Node;
+use spikeloom_plan::PlanConfig;
+use spikeloom_quant::{Calibration, QuantConfig};
+use spikeloom_tests::{root, Fixture};
+
+#[test]
+fn nmnist_cnn_weight_memory_is_its_parameter_count_and_cycle_equals_fixed() {
+    let fx = Fixture::load_exporter("nmnist_cnn", 2);
+    // independent count: the weight tensors of the NIR graph
+    let file = spikeloom_nir::read(root().join("tests/fixtures/exporters/nmnist_cnn/model.nir"))
+        .expect("model.nir reads");
+    let params: usize = file
+        .graph
+        .nodes
+        .values()
+        .map(|n| match n {
+            Node::Conv2d { weight, .. } | Node::Affine { weight, .. } => weight.data.len(),
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(params, 39_584, "the fixture is the paper's shape");
+    let calib =
+        Calibration::new(&fx.net, fx.input.clone(), fx.float_trace(), None).expect("calibration");
+    let (q, _) = spikeloom_quant::quantize(&fx.net, Some(&calib), &QuantConfig::default())
+        .expect("quantize");
+    let device = spikeloom_board::Board::builtin("ulx3s-25f")
+        .expect("board")
+        .device;
+    // 2 lanes: what `generate` chooses for this board (block RAM does not fit 4)
+    let cfg = PlanConfig {
+        lanes: Some(2),
+        ..PlanConfig::default()
+    };
+    let plan = spikeloom_plan::plan(&q, &cfg, &device).expect("fits the 25F");
+    // weight slots in memory: the conv kernels (one per word) and the store's words x lanes
+    // (lane padding of the last block included)
+    let lanes = plan.engine.as_ref().map_or(1, |e| e.lanes);
+    let kernels: usize = plan
+        .cores
+        .iter()
+        .filter(|c| c.conv.is_some())
+        .map(|c| c.weights.len())
+        .sum();
+    let slots = kernels + plan.weight_store.depth * lanes;
+    assert!(
+        (params..=params + params / 20).contains(&slots),
+        "{slots} weight slots for {params} parameters\n{plan}"
+    );
+    let bits: u64 = plan.resources.rom_bits;
+    assert!(bits <= 8 * 1024 * 1024 / 2, "ROM bits {bits}");
+    let cyc = spikeloom_cyclesim::simulate(&plan, &fx.input).expect("cycle model");
+    let golden = spikeloom_qnet::eval(&q, &fx.input).expect("eval");
+    for (l, g) in golden.layers.iter().enumerate() {
+        assert_eq!(cyc.spikes[l], g.spikes, "layer {l}: spikes");
+        assert_eq!(cyc.membranes[l], g.membrane, "layer {l}: membranes");
+        assert!(g.spikes.iter().any(|&s| s > 0), "layer {l} spikes");
+    }
+}
