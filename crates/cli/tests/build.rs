@@ -331,7 +331,7 @@ fn a_place_and_route_step_over_its_time_limit_is_stopped_with_what_it_was_doing(
         dir.to_str().unwrap(),
         "--no-verify",
         "--step-timeout",
-        "place-and-route=3",
+        "place-and-route=5",
     ]);
     if code != 0 && err.contains("missing tools") {
         assert!(
@@ -350,7 +350,7 @@ fn a_place_and_route_step_over_its_time_limit_is_stopped_with_what_it_was_doing(
         .join("\n");
     assert!(
         msg.starts_with("error: step `place-and-route` (")
-            && msg.contains(") stopped at its time limit of 3 s; it was "),
+            && msg.contains(") stopped at its time limit of 5 s; it was "),
         "{msg}"
     );
     // What it was doing: the tool's own progress (packing, placer, router), else its last line.
@@ -368,7 +368,9 @@ fn a_place_and_route_step_over_its_time_limit_is_stopped_with_what_it_was_doing(
             "at placer: ",
             "at router: ",
             "at routing",
-            "printing `Info: "
+            "printing `Info: ",
+            // a heavily loaded machine may not have let nextpnr print its first line yet
+            "silent"
         ]
         .iter()
         .any(|p| doing.starts_with(p)),
@@ -376,7 +378,7 @@ fn a_place_and_route_step_over_its_time_limit_is_stopped_with_what_it_was_doing(
     );
     for needle in [
         "\nNothing it started is left running; its partial outputs were removed.\n",
-        "\nWhat to try: fewer lanes (--lanes 4), other placement seeds (--seed 2 or --seeds 3), a bigger device (--board, see `spikeloom boards`), or a longer limit (--step-timeout place-and-route=6s).\n",
+        "\nWhat to try: fewer lanes (--lanes 4), other placement seeds (--seed 2 or --seeds 3), a bigger device (--board, see `spikeloom boards`), or a longer limit (--step-timeout place-and-route=10s).\n",
         &format!("(full log: {})", build.join("place-and-route.log").display()),
     ] {
         assert!(msg.contains(needle), "missing `{needle}` in:\n{msg}");
@@ -403,7 +405,7 @@ fn a_place_and_route_step_over_its_time_limit_is_stopped_with_what_it_was_doing(
     assert_eq!(processes_in(&dir), Vec::<String>::new());
     let log = std::fs::read_to_string(build.join("build.log")).unwrap();
     assert!(
-        log.contains("[place-and-route] stopped at its time limit of 3 s; it was "),
+        log.contains("[place-and-route] stopped at its time limit of 5 s; it was "),
         "{log}"
     );
 }
