@@ -28,6 +28,9 @@ const DIGITS: [&str; 5] = [
     "synaptic",
 ];
 
+/// The anchors' scale (Spiker+ MNIST, NIR2FPGA SHD): tests/fixtures/models.
+const SCALE: [&str; 2] = ["mnist_mlp", "shd_rleaky"];
+
 struct Args {
     snntorch: Option<PathBuf>,
     nets: PathBuf,
@@ -72,8 +75,13 @@ fn args() -> Result<Args, BenchError> {
 
 /// The fixture planned for `board` with the most lanes (8, 4, 2, 1) that fit, as `build` does.
 fn fitting(name: &str, board: &Board) -> Result<Prepared, BenchError> {
+    fitting_from(name, board, &[8, 4, 2, 1])
+}
+
+/// The fixture planned for `board` with the first of `lanes` that fits.
+fn fitting_from(name: &str, board: &Board, lanes: &[usize]) -> Result<Prepared, BenchError> {
     let mut last = String::new();
-    for lanes in [8, 4, 2, 1] {
+    for &lanes in lanes {
         let p = prepare(&fixture_dir(name), &board.device, Some(lanes))?;
         if p.plan.fit.fits {
             return Ok(p);
@@ -167,8 +175,18 @@ fn run() -> Result<(), BenchError> {
     let mut acc = Vec::new();
     for name in DIGITS {
         let q = fitting(name, &ecp5)?;
-        eff.push(efficiency(name, &q)?);
+        eff.push(efficiency(name, &q, &ecp5)?);
         acc.push(accuracy(name, &q)?);
+    }
+    // the anchors' scale, on both boards, with the lanes the README's builds use
+    for name in SCALE {
+        for board in [&ice, &ecp5] {
+            let q = fitting_from(name, board, &[16, 8, 4, 2, 1])?;
+            eff.push(efficiency(name, &q, board)?);
+            if board.name == ecp5.name {
+                acc.push(accuracy(name, &q)?);
+            }
+        }
     }
 
     let mut pnr_rows = Vec::new();

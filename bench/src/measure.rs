@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use spikeloom_board::Device;
+use spikeloom_board::{Board, Device};
 use spikeloom_float::{FloatNet, SpikeInput};
 use spikeloom_plan::{Plan, PlanConfig, QSource};
 use spikeloom_qnet::{QNet, QNeuron, QTrace, SpikeSteps};
@@ -228,6 +228,8 @@ pub fn engines(p: &Prepared) -> Result<(Vec<Throughput>, u64), BenchError> {
 pub struct Efficiency {
     /// Model.
     pub model: String,
+    /// Board the plan is for.
+    pub board: String,
     /// Lanes per core.
     pub lanes: Vec<usize>,
     /// Synaptic events of the run.
@@ -240,14 +242,22 @@ pub struct Efficiency {
     pub port_bound: f64,
     /// `ops_per_cycle / port_bound`.
     pub fraction_of_bound: f64,
+    /// Widest weight of the plan, bits.
+    pub weight_bits: u32,
+    /// The chip's bound: weights of that width its memories deliver per cycle
+    /// (`Device::weight_bound`).
+    pub device_bound: f64,
+    /// `ops_per_cycle / device_bound`.
+    pub fraction_of_device: f64,
     /// Cycles the cores spend reading weight words (one per event per block) over all cycles.
     pub weight_read_cycles: u64,
     /// Events per weight-read cycle over P: lane utilisation while streaming weights.
     pub lane_utilisation: f64,
 }
 
-/// Synaptic ops per cycle of the cycle model vs the weight-port bound.
-pub fn efficiency(name: &str, p: &Prepared) -> Result<Efficiency, BenchError> {
+/// Synaptic ops per cycle of the cycle model vs the design's weight-port bound (P) and the
+/// chip's (every memory port of `board`'s device at the plan's weight width).
+pub fn efficiency(name: &str, p: &Prepared, board: &Board) -> Result<Efficiency, BenchError> {
     let golden = spikeloom_qnet::eval(&p.qnet, &p.input).map_err(|e| e.to_string())?;
     let events = synaptic_events(&p.qnet, &p.input, &golden);
     let trace = spikeloom_cyclesim::simulate(&p.plan, &p.input).map_err(|e| e.to_string())?;
@@ -261,14 +271,26 @@ pub fn efficiency(name: &str, p: &Prepared) -> Result<Efficiency, BenchError> {
     }
     let max_lanes = p.plan.cores.iter().map(|c| c.lanes).max().unwrap_or(1) as f64;
     let opc = events as f64 / cycles.max(1) as f64;
+    let weight_bits = p
+        .plan
+        .cores
+        .iter()
+        .map(|c| c.weight_bits)
+        .max()
+        .unwrap_or(8);
+    let device_bound = f64::from(board.device.weight_bound(weight_bits).max(1));
     Ok(Efficiency {
         model: name.into(),
+        board: board.name.clone(),
         lanes: p.plan.cores.iter().map(|c| c.lanes).collect(),
         synaptic_events: events,
         cycles,
         ops_per_cycle: opc,
         port_bound: max_lanes,
         fraction_of_bound: opc / max_lanes,
+        weight_bits,
+        device_bound,
+        fraction_of_device: opc / device_bound,
         weight_read_cycles: reads,
         lane_utilisation: events as f64 / (reads.max(1) as f64 * max_lanes),
     })

@@ -155,19 +155,23 @@ impl Results {
         let _ = writeln!(o, "\n### Hardware efficiency (cycle model)\n");
         let _ = writeln!(
             o,
-            "| model | lanes | synaptic ops | cycles | ops/cycle | port bound | of bound | lane use while reading weights |\n|---|---|---:|---:|---:|---:|---:|---:|"
+            "| model | board | lanes | synaptic ops | cycles | ops/cycle | lanes (P) | of P | chip bound (weights/cycle) | of chip | lane use while reading weights |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
         );
         for e in &self.efficiency {
             let _ = writeln!(
                 o,
-                "| {} | {:?} | {} | {} | {:.2} | {:.0} | {:.1} % | {:.1} % |",
+                "| {} | {} | {:?} | {} | {} | {:.2} | {:.0} | {:.1} % | {:.0} ({}-bit) | {:.1} % | {:.1} % |",
                 e.model,
+                e.board,
                 e.lanes,
                 e.synaptic_events,
                 e.cycles,
                 e.ops_per_cycle,
                 e.port_bound,
                 100.0 * e.fraction_of_bound,
+                e.device_bound,
+                e.weight_bits,
+                100.0 * e.fraction_of_device,
                 100.0 * e.lane_utilisation
             );
         }

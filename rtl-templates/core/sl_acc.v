@@ -8,10 +8,18 @@
 // has issued the previous block's last neuron) and start the next block at once.
 // State machine:
 //   IDLE -start-> ACC: issue one event read per cycle; one bubble cycle per projection switch
-//   ACC -> WAIT (the last weight word is accumulated: acc_d is the final sum) -> hand-off
+//   ACC -> DR1 -> DR2 (every event read issued; the pipeline drains) -> WAIT (the last word
+//   is in the accumulate stage: acc_d is the final sum) -> hand-off
 //   (ho, when the unit is free) -> ACC (next block) | FIN (last block: wait for the unit to
 //   drain) -> DONE (done = 1 for one cycle) -> IDLE
-// Pipeline: event read (buffer, 1 cycle) -> weight store read (1 cycle) -> accumulate.
+// Pipeline (every stage registered, so no path crosses two memories):
+//   t   event read issued (buffer)
+//   t+1 event index valid (v1): store word address rowbase[j1] + index, registered (wa_q)
+//   t+2 store read issued with the registered address (va)
+//   t+3 store word valid (vb), registered (w_q)
+//   t+4 accumulate (vq): acc + term(w_q)
+// After the last event read the accumulators drain for two cycles (DR1, DR2): in WAIT the last
+// word is in the accumulate stage, so `acc_d` is the block's final sum at `ho`.
 // Per-projection tables (packed, projection 0 in the LSBs) cover every dense layer's
 // projections; layer l owns projections L_J0[l] .. L_JN[l] and has L_NB[l] blocks.
 // Rust twin: spikeloom-cyclesim `engine::Acc`.
@@ -61,7 +69,8 @@ module sl_acc #(
     input  wire              u_free,    // the current layer's unit issues its last neuron, or idles
     input  wire              u_idle     // every unit idle with its pipeline empty
 );
-    localparam [2:0] S_IDLE = 3'd0, S_ACC = 3'd1, S_WAIT = 3'd2, S_FIN = 3'd3, S_DONE = 3'd4;
+    localparam [2:0] S_IDLE = 3'd0, S_ACC = 3'd1, S_WAIT = 3'd2, S_FIN = 3'd3, S_DONE = 3'd4,
+                     S_DR1 = 3'd5, S_DR2 = 3'd6;
     localparam integer P_I = P;
     localparam [EV_W-1:0] P_V = P_I[EV_W-1:0];
 
@@ -72,7 +81,6 @@ module sl_acc #(
     reg [EV_W-1:0] e;       // next event to read
     reg            v1;      // event read issued last cycle
     reg [JW-1:0]   j1;      // its projection
-    reg            v2;      // weight word arrives this cycle
     reg [WA-1:0]   rowbase [0:JT-1];  // PROJ_OFF[j] + blk * PROJ_SRC[j]
 
     wire [EV_W-1:0] cnt_sel [0:JT-1];
@@ -94,17 +102,22 @@ module sl_acc #(
             assign l_nb[g] = L_NB[g*EV_W +: EV_W];
         end
     endgenerate
-    // value of the event whose weight word arrives next cycle (registered with the store read)
+    // the event's value, delayed along with its weight word (stages a, b, q)
     /* verilator lint_off UNUSEDSIGNAL */
-    reg [VB-1:0] val2;
+    reg [VB-1:0] val_a, val_b, val_q;
     /* verilator lint_on UNUSEDSIGNAL */
-    always @(posedge clk) val2 <= rv_sel[j1];
+    always @(posedge clk) begin
+        val_a <= rv_sel[j1];
+        val_b <= val_a;
+        val_q <= val_b;
+    end
 
     wire issue = (st == S_ACC) && (e < cnt_sel[j]);
     assign ev_raddr = issue ? e : {EV_W{1'b0}};
     assign ev_rprev = issue && PROJ_DELAYED[j];
 
-    // weight store read: word rowbase[j1] + event index, driven only while the read is valid
+    // weight store read: word rowbase[j1] + event index, registered; zero unless a read is
+    // valid (the store's address bus is shared with the loader)
     wire [WA-1:0] w_row;
     generate
         if (WA > EV_W) begin : g_wa_wide
@@ -113,7 +126,15 @@ module sl_acc #(
             assign w_row = rowbase[j1] + rd_sel[j1];
         end
     endgenerate
-    assign w_addr = v1 ? w_row : {WA{1'b0}};
+    reg [WA-1:0] wa_q;
+    reg va, vb, vq;
+    always @(posedge clk) wa_q <= v1 ? w_row : {WA{1'b0}};
+    assign w_addr = wa_q;
+    // the store word of stage b, registered for the accumulate stage
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [WM-1:0] w_q;
+    /* verilator lint_on UNUSEDSIGNAL */
+    always @(posedge clk) w_q <= w_word;
 
     assign ho = (st == S_WAIT) && u_free;
     assign ho_base = nbase;
@@ -130,26 +151,26 @@ module sl_acc #(
             always @* begin
                 w_x = {ACC_W{1'b0}};
                 for (l = 0; l < NL; l = l + 1)
-                    if (cur == l[LW-1:0]) w_x = lane_weight(w_word, g, L_WB[l*6 +: 6]);
+                    if (cur == l[LW-1:0]) w_x = lane_weight(w_q, g, L_WB[l*6 +: 6]);
             end
             // the term one event adds: the weight, or value * weight
             wire signed [ACC_W-1:0] term;
             if (VB == 1) begin : g_bin
                 assign term = w_x;
             end else if (VMUL != 0) begin : g_mul
-                assign term = w_x * $signed({{(ACC_W - VB){1'b0}}, val2});
+                assign term = w_x * $signed({{(ACC_W - VB){1'b0}}, val_q});
             end else begin : g_sa
                 reg signed [ACC_W-1:0] t;
                 integer b;
                 always @* begin
                     t = {ACC_W{1'b0}};
                     for (b = 0; b < VB; b = b + 1)
-                        if (val2[b]) t = t + (w_x <<< b);
+                        if (val_q[b]) t = t + (w_x <<< b);
                 end
                 assign term = t;
             end
             // acc_d: the accumulator's next value; in WAIT it is the block's final sum
-            wire signed [ACC_W-1:0] acc_d = v2 ? acc + term : acc;
+            wire signed [ACC_W-1:0] acc_d = vq ? acc + term : acc;
             always @(posedge clk) begin
                 if (rst || ho || (st == S_IDLE && start)) acc <= {ACC_W{1'b0}};
                 else acc <= acc_d;
@@ -186,12 +207,16 @@ module sl_acc #(
             e <= {EV_W{1'b0}};
             v1 <= 1'b0;
             j1 <= {JW{1'b0}};
-            v2 <= 1'b0;
+            va <= 1'b0;
+            vb <= 1'b0;
+            vq <= 1'b0;
             for (q = 0; q < JT; q = q + 1) rowbase[q] <= {WA{1'b0}};
         end else begin
             v1 <= issue;
             j1 <= j;
-            v2 <= v1;
+            va <= v1;
+            vb <= va;
+            vq <= vb;
             case (st)
                 S_IDLE: if (start) begin
                     st <= S_ACC;
@@ -203,7 +228,7 @@ module sl_acc #(
                     for (q = 0; q < JT; q = q + 1) rowbase[q] <= PROJ_OFF[q*WA +: WA];
                 end
                 S_ACC: if (issue) e <= e + 1'b1;
-                    else if (j == l_jn[cur]) st <= S_WAIT;
+                    else if (j == l_jn[cur]) st <= S_DR1;
                     else begin
                         j <= j + 1'b1;
                         e <= {EV_W{1'b0}};
@@ -220,6 +245,8 @@ module sl_acc #(
                         for (q = 0; q < JT; q = q + 1) rowbase[q] <= rowbase[q] + PROJ_SRC[q*WA +: WA];
                     end
                 end
+                S_DR1: st <= S_DR2;
+                S_DR2: st <= S_WAIT;
                 S_FIN: if (u_idle) st <= S_DONE;
                 S_DONE: st <= S_IDLE;
                 default: st <= S_IDLE;

@@ -28,6 +28,12 @@ const MUTATIONS: &[(&str, &str, &str, &str)] = &[
         "rowbase[q] <= rowbase[q];",
     ),
     (
+        "accumulators hand over one drain cycle early (last word still in the pipeline)",
+        "sl_acc.v",
+        "S_DR1: st <= S_DR2;",
+        "S_DR1: st <= S_WAIT;",
+    ),
+    (
         "neuron unit pushes the spike of the neuron behind",
         "sl_unit.v",
         "assign push_idx = push ? n_out : {EV_W{1'b0}};",

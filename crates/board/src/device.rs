@@ -59,4 +59,20 @@ impl Device {
     pub fn routable_logic_cells(&self) -> u32 {
         self.luts * self.family.routable_logic_percent() / 100
     }
+
+    /// Weights of `weight_bits` (1..=32) the device's memories can deliver per cycle: every
+    /// block RAM and SPRAM read at its widest read port at once, each word holding as many whole
+    /// weights as fit (weights do not straddle memories). This is the chip's bound on synaptic
+    /// ops per cycle for a design whose weights live on chip, one weight per op (FPGA-FACTS
+    /// section 8, "width bound", over every memory rather than those a design leaves to
+    /// weights). iCE40: SB_RAM40_4K reads 16 bits, SB_SPRAM256KA 16 bits; ECP5: DP16KD reads
+    /// 36 bits in pseudo-dual-port mode.
+    pub fn weight_bound(&self, weight_bits: u32) -> u32 {
+        let wb = weight_bits.clamp(1, 32);
+        let (bram_port, spram_port) = match self.family {
+            Family::Ice40 => (16, 16),
+            Family::Ecp5 => (36, 0),
+        };
+        self.bram_count * (bram_port / wb) + self.spram_count * (spram_port / wb)
+    }
 }

@@ -221,3 +221,20 @@ fn flash_pins_are_constrained_only_when_asked_for() {
         .to_string();
     assert!(err.contains("no SPI flash readable by the design"), "{err}");
 }
+
+/// The chip's weight bandwidth, from the datasheets' port widths (FPGA-FACTS section 8): UP5K
+/// 30 EBR x 16 bits + 4 SPRAM x 16 bits; ECP5 25F 56 DP16KD x 36 bits (4 whole 8-bit weights,
+/// 9 whole 4-bit ones per word).
+#[test]
+fn weight_bound_counts_whole_weights_per_memory_port() {
+    let up5k = Board::builtin("icebreaker").unwrap().device;
+    assert_eq!(up5k.weight_bound(8), 30 * 2 + 4 * 2);
+    assert_eq!(up5k.weight_bound(4), 30 * 4 + 4 * 4);
+    assert_eq!(up5k.weight_bound(6), 30 * 2 + 4 * 2);
+    let ecp5 = Board::builtin("ulx3s-25f").unwrap().device;
+    assert_eq!(ecp5.weight_bound(8), 56 * 4);
+    assert_eq!(ecp5.weight_bound(4), 56 * 9);
+    assert_eq!(ecp5.weight_bound(9), 56 * 4);
+    // a weight wider than a port cannot be read whole from one memory
+    assert_eq!(up5k.weight_bound(17), 0);
+}

@@ -368,7 +368,7 @@ fn a_place_and_route_step_over_its_time_limit_is_stopped_with_what_it_was_doing(
     );
     for needle in [
         "\nNothing it started is left running; its partial outputs were removed.\n",
-        "\nWhat to try: a smaller model (the design is at 1 lane), other placement seeds (--seed 2 or --seeds 3), a bigger device (--board, see `spikeloom boards`), or a longer limit (--step-timeout place-and-route=6s).\n",
+        "\nWhat to try: fewer lanes (--lanes 4), other placement seeds (--seed 2 or --seeds 3), a bigger device (--board, see `spikeloom boards`), or a longer limit (--step-timeout place-and-route=6s).\n",
         &format!("(full log: {})", build.join("place-and-route.log").display()),
     ] {
         assert!(msg.contains(needle), "missing `{needle}` in:\n{msg}");
@@ -695,4 +695,73 @@ fn the_braille_shaped_recurrent_net_builds_for_icebreaker_within_two_minutes_of_
         r["verify_rtl"].as_str().unwrap_or("").contains("identical"),
         "RTL verified in the build: {r}"
     );
+}
+
+/// The anchors' scale (issue "Accelerator v2 (1/2)"): the MNIST-shaped 784-128-10 MLP (101,632
+/// synapses) and the SHD-shaped 700-RLeaky(128)-20 net (108,544 synapses), both trained by
+/// snnTorch (tests/fixtures/models/{mnist_mlp, shd_rleaky}), build into verified bitstreams:
+/// on the iCEBreaker with their weights in SPRAM, loaded at start-up from the SPI flash (the
+/// RTL co-simulation includes the load from the flash model), on the ULX3S-25F in block RAM.
+fn build_scale(model: &str, board: &str, bitstream: &str, extra: &[&str]) {
+    let dir = format!("tests/fixtures/models/{model}");
+    assert!(
+        root().join(&dir).join("model.nir").is_file(),
+        "the scale fixture {dir} is missing (tests/fixtures/gen/scale_fixtures.py)"
+    );
+    let (nir, sample) = (format!("{dir}/model.nir"), format!("{dir}/input.npy"));
+    let Some(r) = build_model(&nir, &sample, board, bitstream, extra) else {
+        return;
+    };
+    assert_eq!(r["fits"], true, "{r}");
+    assert_eq!(r["timing_met"], true, "{r}");
+    assert!(
+        r["verify_cycle_model"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("passed"),
+        "{model} on {board}: golden == cycle model: {r}"
+    );
+    assert!(
+        r["verify_rtl"].as_str().unwrap_or("").contains("identical"),
+        "{model} on {board}: RTL verified in the build: {r}"
+    );
+    let synapses: u64 = match model {
+        "mnist_mlp" => 784 * 128 + 128 * 10,
+        _ => 700 * 128 + 128 * 128 + 128 * 20,
+    };
+    let p = &r["performance"];
+    println!(
+        "{model} on {board}: {synapses} synapses, Fmax {} MHz, {} cycles per inference, {} ops/cycle",
+        r["fmax_mhz"], p["cycles_per_inference"], p["synaptic_ops_per_cycle"]
+    );
+    if board == "icebreaker" {
+        let w = &r["weights"];
+        assert_eq!(w["flash_offset"], "0x20000", "{r}");
+        // every weight stored once, packed at its width: the image holds the synapses' bytes
+        // (8-bit weights) plus the header and the per-word padding of the last block
+        let bytes = w["bytes"].as_u64().unwrap();
+        assert!(bytes >= synapses && bytes < synapses + synapses / 8, "{w}");
+        let spram = r["utilization"]["ICESTORM_SPRAM"]["used"].as_u64();
+        assert!(spram.is_some_and(|n| (1..=4).contains(&n)), "{r}");
+    }
+}
+
+#[test]
+fn the_mnist_shaped_mlp_builds_verified_for_icebreaker_with_spram_weights() {
+    build_scale("mnist_mlp", "icebreaker", "design.bin", &[]);
+}
+
+#[test]
+fn the_mnist_shaped_mlp_builds_verified_for_ulx3s_25f() {
+    build_scale("mnist_mlp", "ulx3s-25f", "design.bit", &["--lanes", "16"]);
+}
+
+#[test]
+fn the_shd_shaped_recurrent_net_builds_verified_for_icebreaker_with_spram_weights() {
+    build_scale("shd_rleaky", "icebreaker", "design.bin", &[]);
+}
+
+#[test]
+fn the_shd_shaped_recurrent_net_builds_verified_for_ulx3s_25f() {
+    build_scale("shd_rleaky", "ulx3s-25f", "design.bit", &[]);
 }

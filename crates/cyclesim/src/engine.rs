@@ -11,7 +11,7 @@ use spikeloom_plan::{CorePlan, EnginePlan, Plan, UNIT_LATENCY};
 /// A neuron in a unit's pipeline: (index, result: membrane, current, spike or count).
 type InFlight = Option<(usize, (i64, i64, u32))>;
 
-/// States of sl_acc (`S_IDLE` = 0 ... `S_DONE` = 4).
+/// States of sl_acc (`S_IDLE` = 0 ... `S_DR2` = 6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AccSt {
     Idle = 0,
@@ -19,6 +19,9 @@ pub(crate) enum AccSt {
     Wait = 2,
     Fin = 3,
     Done = 4,
+    /// The two drain cycles after a block's last event read.
+    Dr1 = 5,
+    Dr2 = 6,
 }
 
 /// One projection of the engine's table (every dense layer's, in order).
@@ -60,15 +63,22 @@ pub(crate) struct Acc {
     pub e: u32,
     v1: bool,
     j1: usize,
-    v2: bool,
+    /// Stages after the event read: `va` the registered store address, `vb` the store word,
+    /// `vq` the registered word being accumulated.
+    va: bool,
+    vb: bool,
+    vq: bool,
     /// Per projection: row of the current block (core-relative; the RTL adds the core's
     /// `weight_base`).
     rowbase: Vec<usize>,
     acc: Vec<i64>,
     /// Hand-off registers (`hs`).
     hreg: Vec<i64>,
-    /// Terms of the store word read last cycle (value x weight per lane).
-    w_rdata: Vec<i64>,
+    /// Terms (value x weight per lane) of the words in stages a, b and q (the twin reads the
+    /// store when the address is computed; its contents do not change during inference).
+    t_a: Vec<i64>,
+    t_b: Vec<i64>,
+    t_q: Vec<i64>,
 }
 
 impl Acc {
@@ -105,11 +115,15 @@ impl Acc {
             e: 0,
             v1: false,
             j1: 0,
-            v2: false,
+            va: false,
+            vb: false,
+            vq: false,
             rowbase: vec![0; n],
             acc: vec![0; e.lanes],
             hreg: vec![0; e.lanes],
-            w_rdata: vec![0; e.lanes],
+            t_a: vec![0; e.lanes],
+            t_b: vec![0; e.lanes],
+            t_q: vec![0; e.lanes],
         }
     }
 
@@ -123,7 +137,9 @@ impl Acc {
         self.e = 0;
         self.v1 = false;
         self.j1 = 0;
-        self.v2 = false;
+        self.va = false;
+        self.vb = false;
+        self.vq = false;
         self.rowbase.fill(0);
         self.acc.fill(0);
     }
@@ -159,7 +175,8 @@ impl Acc {
         o
     }
 
-    /// The store read of the event read issued last cycle: value x weight of every lane.
+    /// The store word of the event read issued last cycle, as value x weight of every lane,
+    /// into stage a.
     fn read_word(&mut self, bufs: &[EvBuf], cores: &[&CorePlan]) {
         let pr = &self.projs[self.j1];
         let b = &bufs[pr.buffer];
@@ -167,7 +184,7 @@ impl Acc {
         let v = i64::from(b.rval);
         let w = &cores[pr.layer].weights;
         let p = self.lanes;
-        for (k, t) in self.w_rdata.iter_mut().enumerate() {
+        for (k, t) in self.t_a.iter_mut().enumerate() {
             *t = v * i64::from(w.get(row * p + k).copied().unwrap_or(0));
         }
     }
@@ -183,8 +200,8 @@ impl Acc {
         u_idle: bool,
     ) {
         for k in 0..self.lanes {
-            let acc_d = if self.v2 {
-                self.acc[k] + self.w_rdata[k]
+            let acc_d = if self.vq {
+                self.acc[k] + self.t_q[k]
             } else {
                 self.acc[k]
             };
@@ -197,13 +214,22 @@ impl Acc {
                 acc_d
             };
         }
-        if self.v1 {
-            self.read_word(bufs, cores);
-        }
-        self.v2 = self.v1;
+        self.shift(bufs, cores);
         self.v1 = o.issue;
         self.j1 = self.j;
         self.fsm(o, start, u_idle);
+    }
+
+    /// Stages a -> b -> q, and the event read of last cycle into stage a.
+    fn shift(&mut self, bufs: &[EvBuf], cores: &[&CorePlan]) {
+        std::mem::swap(&mut self.t_q, &mut self.t_b);
+        std::mem::swap(&mut self.t_b, &mut self.t_a);
+        self.vq = self.vb;
+        self.vb = self.va;
+        self.va = self.v1;
+        if self.v1 {
+            self.read_word(bufs, cores);
+        }
     }
 
     fn fsm(&mut self, o: &AccOut, start: Option<usize>, u_idle: bool) {
@@ -225,7 +251,7 @@ impl Acc {
                 if o.issue {
                     self.e += 1;
                 } else if self.j == self.jn[self.cur] {
-                    self.st = AccSt::Wait;
+                    self.st = AccSt::Dr1;
                 } else {
                     self.j += 1;
                     self.e = 0;
@@ -247,6 +273,8 @@ impl Acc {
                     }
                 }
             }
+            AccSt::Dr1 => self.st = AccSt::Dr2,
+            AccSt::Dr2 => self.st = AccSt::Wait,
             AccSt::Fin => {
                 if u_idle {
                     self.st = AccSt::Done;
@@ -277,18 +305,15 @@ impl Acc {
             (pr.buffer, pr.delayed)
         };
         for _ in 0..n {
-            if self.v2 {
-                for (a, w) in self.acc.iter_mut().zip(&self.w_rdata) {
+            if self.vq {
+                for (a, w) in self.acc.iter_mut().zip(&self.t_q) {
                     *a += *w;
                 }
             }
-            if self.v1 {
-                self.read_word(bufs, cores);
-            }
+            self.shift(bufs, cores);
             // this cycle's event read, registered by the buffer
             let b = &mut bufs[buffer];
             (b.rdata, b.rval) = b.read(parity, delayed, self.e);
-            self.v2 = self.v1;
             self.v1 = true;
             self.j1 = self.j;
             self.e += 1;

@@ -13,10 +13,11 @@
 //! blocks of `P` lanes and `n_last` neurons in the last block,
 //!
 //! ```text
-//!   layer = 1 (START) + A + 1 (WAIT) + (B - 1) * max(A + 1, P) + n_last + UNIT_LATENCY + 2
+//!   layer = 1 (START) + A + 1 (WAIT) + ACC_LATENCY
+//!           + (B - 1) * max(A + 1 + ACC_LATENCY, P) + n_last + UNIT_LATENCY + 2
 //! ```
-//! because block b + 1 is handed over when both its sums are complete (A + 1 cycles after the
-//! previous hand-off) and the unit has issued block b's P neurons (one per cycle); the unit's
+//! because block b + 1 is handed over when both its sums are complete (A + 1 + ACC_LATENCY
+//! cycles after the previous hand-off: the store address and the store word are registered) and the unit has issued block b's P neurons (one per cycle); the unit's
 //! pipeline then drains (`UNIT_LATENCY` cycles from the last issue to its write-back), then the
 //! accumulators see it idle (FIN) and finish (DONE). A convolution core
 //! (rtl-templates/core/sl_conv.v) replaces its layer's term by
@@ -34,6 +35,11 @@ use crate::types::{Plan, QSource};
 /// Cycles of an engine unit (sl_unit.v `LAT`) from a neuron's issue to its write-back, spike
 /// push and trace beat.
 pub const UNIT_LATENCY: usize = 7;
+
+/// Cycles the engine's accumulators (sl_acc.v) add between the last event read of a block and
+/// its hand-off beyond the first design's one: the registered store address and the registered
+/// store word.
+pub const ACC_LATENCY: usize = 2;
 
 /// What happened in one step (spike counts), the inputs of the cycle formula.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +86,8 @@ impl Plan {
                 total += 1
                     + events
                     + 1
-                    + (core.blocks - 1) * (events + 1).max(core.lanes)
+                    + ACC_LATENCY
+                    + (core.blocks - 1) * (events + 1 + ACC_LATENCY).max(core.lanes)
                     + last
                     + UNIT_LATENCY
                     + 2;

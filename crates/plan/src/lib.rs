@@ -40,7 +40,7 @@ mod widths;
 
 pub use build::plan;
 pub use config::PlanConfig;
-pub use cycles::{StepActivity, UNIT_LATENCY};
+pub use cycles::{StepActivity, ACC_LATENCY, UNIT_LATENCY};
 pub use error::PlanError;
 pub use image::{
     crc32, flash_hex, ImageError, LoadState, WeightImage, FLASH_HEX, IMAGE_HEADER_BYTES,
