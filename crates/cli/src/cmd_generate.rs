@@ -23,7 +23,8 @@ use spikeloom_board::{
     board_wrapper, constraints, io_sources, Board, Device, Family, TopParams, FLASH_PORTS,
 };
 use spikeloom_plan::{
-    LoaderConfig, Plan, PlanConfig, PlanError, WeightImage, WeightMemChoice, DEFAULT_FLASH_OFFSET,
+    BoardTopConfig, LoaderConfig, Plan, PlanConfig, PlanError, WeightImage, WeightMemChoice,
+    DEFAULT_FLASH_OFFSET,
 };
 use spikeloom_qnet::QNet;
 use spikeloom_verilog::{Bundle, GenOptions};
@@ -227,13 +228,15 @@ pub fn summary(d: &Design) {
     let r = &d.plan.resources;
     let dev = &d.board.device;
     println!(
-        "design for {} ({}): {} cores, lanes {:?}, ~{} of {} LUTs, {} of {} BRAMs, {} of {} DSPs (estimate)",
+        "design for {} ({}): {} cores, lanes {:?}, ~{} of {} logic cells (~{} LUT4s, ~{} FFs), {} of {} BRAMs, {} of {} DSPs (estimate, board top included)",
         d.board.name,
         dev.name,
         d.plan.cores.len(),
         d.manifest.lanes,
-        r.luts,
+        r.logic_cells,
         dev.luts,
+        r.luts,
+        r.ffs,
         r.brams,
         dev.bram_count,
         r.dsps,
@@ -273,6 +276,8 @@ pub fn prepare(model: &ModelArgs, quant: &QuantArgs, hw: &HwArgs) -> Result<Desi
                     .map_or(DEFAULT_FLASH_OFFSET, |f| f.first_free_offset())
             }),
         },
+        // the estimate covers what `build` synthesizes: the core and this board's top
+        board_top: Some(board_top_config(&board, hw.baud)),
         ..PlanConfig::default()
     };
     let plan = match plan_for(&loaded.qnet, &board.device, hw.lanes, &base) {
@@ -382,6 +387,14 @@ fn weight_image(
     Ok(Some(image))
 }
 
+/// The board top the estimate counts for `board` (its design clock and UART rate).
+fn board_top_config(board: &Board, baud: Option<u32>) -> BoardTopConfig {
+    BoardTopConfig {
+        clock_hz: board.design_clock_hz(),
+        baud: baud.or(board.default_baud()).unwrap_or(115_200),
+    }
+}
+
 /// Constraint file name of a family (the toolchain writes the same name).
 pub fn constraints_name(family: Family) -> &'static str {
     match family {
@@ -443,7 +456,13 @@ fn does_not_fit(
         .unwrap_or_default()
         .into_iter()
         .filter(|b| b.name != board.name)
-        .filter(|b| plan_for(&m.qnet, &b.device, lanes, &other).is_ok())
+        .filter(|b| {
+            let cfg = PlanConfig {
+                board_top: Some(board_top_config(b, None)),
+                ..other.clone()
+            };
+            plan_for(&m.qnet, &b.device, lanes, &cfg).is_ok()
+        })
         .map(|b| b.name)
         .collect();
     let auto = lanes.is_some() && plan_for(&m.qnet, &board.device, None, base).is_ok();

@@ -69,8 +69,13 @@ pub(crate) enum MemMap {
 
 /// Block RAMs for a `depth x width` memory on `device` (best of the device's aspect ratios).
 fn bram_blocks(device: &Device, depth: usize, width: u32) -> u32 {
+    bram_shape(device, depth, width).0
+}
+
+/// (block RAMs, blocks in depth) of the cheapest aspect ratio for a `depth x width` memory.
+fn bram_shape(device: &Device, depth: usize, width: u32) -> (u32, u32) {
     if depth == 0 || width == 0 {
-        return 0;
+        return (0, 0);
     }
     let shapes: &[(usize, u32)] = match device.family {
         Family::Ice40 => &[(256, 16), (512, 8), (1024, 4), (2048, 2)],
@@ -85,9 +90,12 @@ fn bram_blocks(device: &Device, depth: usize, width: u32) -> u32 {
     };
     shapes
         .iter()
-        .map(|&(d, w)| (depth.div_ceil(d) as u32) * width.div_ceil(w))
+        .map(|&(d, w)| {
+            let deep = depth.div_ceil(d) as u32;
+            (deep * width.div_ceil(w), deep)
+        })
         .min()
-        .unwrap_or(0)
+        .unwrap_or((0, 0))
 }
 
 /// The mapping Yosys' `memory_libmap` chooses for a memory with one registered read port: the
@@ -129,6 +137,16 @@ fn add_memory(r: &mut Resources, device: &Device, depth: usize, width: u32, rom:
     match map_memory(device, depth, width, rom) {
         MemMap::Bram(n) => {
             r.brams += n;
+            // deeper than one block: the registered block select and a g:1 read multiplexer
+            // per bit (ECP5: PFUMX/L6MUX make one LUT4 per 4 inputs; iCE40 ~2 LUT4 per 3)
+            let g = bram_shape(device, depth, width).1;
+            if g > 1 {
+                r.ffs += ubits(g as usize - 1);
+                r.luts += match device.family {
+                    Family::Ice40 => width * (2 * (g - 1)).div_ceil(3),
+                    Family::Ecp5 => width * g.div_ceil(4),
+                };
+            }
             if !rom {
                 r.ffs += 2 * width + iw + 2;
                 r.luts += width + iw + 2;
@@ -178,11 +196,12 @@ fn leak_cost(leak: Leak, bits: u32, decay_bits: u32, device: &Device) -> (u32, u
     }
 }
 
-/// One neuron datapath (sl_neuron, PIPE=3: a 7-stage streaming pipeline at the work width W):
+/// One neuron datapath (sl_neuron; `pipelined`: PIPE=3, a 7-stage streaming pipeline at the work
+/// width W, else combinational):
 /// about NEURON_FF_W W-wide pipeline registers (inputs, X and decay products, rounding, leak,
 /// sums, saturation/compare; a current adds its own), NEURON_LUT_W W-wide operations, one carry
 /// chain per adder stage; the leaks (shift-add or DSP) and the spike-count division on top.
-fn neuron_cost(core: &CorePlan, device: &Device) -> Resources {
+fn neuron_cost(core: &CorePlan, device: &Device, pipelined: bool) -> Resources {
     let w = core.work_bits;
     let db = core.decay_bits();
     // The multiplier operands are the stored widths (state/current), sign-extended.
@@ -203,9 +222,10 @@ fn neuron_cost(core: &CorePlan, device: &Device) -> Resources {
     };
     let cur = u32::from(core.kind.has_current());
     let count = 2 * core.count_bits() * w;
+    let pipe = u32::from(pipelined);
     Resources {
         luts: (11 + 3 * cur) * w / 2 + bl + al + vl + count,
-        ffs: (17 + 6 * cur) * w / 2 + core.count_bits() * w / 2,
+        ffs: pipe * ((17 + 6 * cur) * w / 2 + core.count_bits() * w / 2),
         carries: (5 + 2 * cur) * w / 2 + count / 2,
         dsps: bd + ad + vd,
         ..Resources::default()
@@ -239,7 +259,7 @@ fn state_and_params(r: &mut Resources, core: &CorePlan, device: &Device, depth: 
 /// sum, the counters, the neuron index of each of the UNIT_LATENCY stages in flight; the state
 /// RAM and parameter ROMs by neuron.
 fn unit_resources(core: &CorePlan, device: &Device) -> Resources {
-    let mut r = neuron_cost(core, device);
+    let mut r = neuron_cost(core, device, true);
     let ev = ubits(core.size);
     let p = core.lanes as u32;
     let kw = ubits(core.lanes.saturating_sub(1));
@@ -254,7 +274,10 @@ fn unit_resources(core: &CorePlan, device: &Device) -> Resources {
 /// The shared accumulators (sl_acc): P lanes of accumulator adders (shift-add products for
 /// event values), accumulator and hand-off registers, one sign-extension multiplexer per lane
 /// when the dense layers' weight widths differ, the event/row-base pipeline per projection
-/// (a row base register and adder per projection, the event counter and compares).
+/// (a row base register and adder per projection, the event counter and compares), the
+/// registered store address and store word (WA + P x WB FFs). sl_acc alone (Yosys 0.70,
+/// iCE40): P=8, ACC_W=18, WA=14, 2 projections 268 LUT4 / 425 FF / 189 carries; P=2, ACC_W=14,
+/// WA=9: 121 / 123 / 55.
 fn engine_resources(plan: &Plan) -> Resources {
     let Some(e) = &plan.engine else {
         return Resources::default();
@@ -274,7 +297,11 @@ fn engine_resources(plan: &Plan) -> Resources {
     let aw = plan.weight_store.addr_bits().max(plan.ev_bits);
     Resources {
         luts: p * (e.acc_bits + value + extract) + 3 * aw * j + 40,
-        ffs: p * (2 * e.acc_bits + 1) + aw * j + 3 * plan.ev_bits + e.value_bits + 12,
+        ffs: p * (2 * e.acc_bits + widths.last().copied().unwrap_or(0))
+            + aw * (j + 1)
+            + 3 * plan.ev_bits
+            + e.value_bits
+            + 3,
         carries: p * (e.acc_bits + value) + aw * j + 2 * plan.ev_bits,
         ..Resources::default()
     }
@@ -285,7 +312,8 @@ fn core_resources(core: &CorePlan, device: &Device) -> Resources {
         return unit_resources(core, device);
     }
     let p = core.lanes as u32;
-    let n = neuron_cost(core, device);
+    // the convolution core's datapaths are combinational (sl_neuron PIPE=0)
+    let n = neuron_cost(core, device, false);
     let ev = ubits(core.size.max(core.fan_in()));
     // sl_conv: P neuron datapaths; one accumulator RAM per lane (NB x ACC_W); the scatter
     // pipeline (tap counters, target address arithmetic, read-modify-write, no hazard logic
@@ -295,9 +323,11 @@ fn core_resources(core: &CorePlan, device: &Device) -> Resources {
             + 40
             + 12 * ev
             + 2 * core.acc_bits,
-        ffs: p * (n.ffs + core.acc_bits + 1) + 3 * ev + 8 + 10 * ev + 2 * core.acc_bits,
+        ffs: p * (n.ffs + core.acc_bits + 1) + 8 + 8 * ev + 2 * core.acc_bits,
         carries: p * (n.carries + core.acc_bits) + 6 * ev,
-        dsps: p * n.dsps,
+        // synth_ecp5 maps the tap address product (`oy * WO`) to a MULT18X18D as well
+        // (measured: the CNN fixture with 4 lanes takes 6 on the ECP5, 5 on the UP5K)
+        dsps: p * n.dsps + u32::from(device.family == Family::Ecp5 && device.dsp_count > 0),
         rom_bits: (core.weights.len() as u64) * u64::from(core.weight_bits),
         ..Resources::default()
     };
@@ -436,6 +466,15 @@ fn board_top_resources(plan: &Plan, cfg: &BoardTopConfig, device: &Device) -> Re
     r
 }
 
+/// LUT4s of the flattened core against the sum of its parts, percent: synthesized as one
+/// design (as `build` does), the trace logic (unconnected by the board top) disappears and
+/// ABC maps across module boundaries. Measured on the calibration designs (ARCHITECTURE.md
+/// "Resource estimate"): the flat core is 68-83% (iCE40) of the per-module formulas above,
+/// which follow each module synthesized alone.
+const CORE_LUT_PERCENT_ICE40: u32 = 76;
+/// As [`CORE_LUT_PERCENT_ICE40`] for ECP5 (after the adder LUTs that CCU2C cells absorb).
+const CORE_LUT_PERCENT_ECP5: u32 = 100;
+
 /// Where the board top's size comes from (a [`crate::PlanConfig`] setting).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BoardTopConfig {
@@ -530,16 +569,30 @@ pub(crate) fn estimate(
         );
         parts.push((format!("event buffer `{}`", buf.name), r));
     }
-    let mut total = Resources::default();
-    for (_, r) in &parts {
-        total.add(r);
+    let core_luts = match device.family {
+        Family::Ice40 => CORE_LUT_PERCENT_ICE40,
+        Family::Ecp5 => CORE_LUT_PERCENT_ECP5,
+    };
+    for (name, r) in &mut parts {
+        if name.starts_with("board top") {
+            continue; // measured as synthesized, per family
+        }
+        if device.family == Family::Ecp5 {
+            // an ECP5 adder bit is half a CCU2C with its own LUT; on iCE40 it is a LUT4 and an
+            // SB_CARRY
+            r.luts = r.luts.saturating_sub(r.carries);
+        }
+        r.luts = (r.luts * core_luts).div_ceil(100);
     }
     if device.family == Family::Ecp5 {
         // CCU2C cells hold two carry bits
-        total.carries = total.carries.div_ceil(2);
         for (_, r) in &mut parts {
             r.carries = r.carries.div_ceil(2);
         }
+    }
+    let mut total = Resources::default();
+    for (_, r) in &parts {
+        total.add(r);
     }
     total.logic_cells = packed_cells(&total, device);
     (total, parts)
