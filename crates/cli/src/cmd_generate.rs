@@ -19,9 +19,7 @@ use crate::CliError;
 use anyhow::{anyhow, Context};
 use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
-use spikeloom_board::{
-    board_wrapper, constraints, io_sources, Board, Device, Family, TopParams, FLASH_PORTS,
-};
+use spikeloom_board::{board_wrapper, constraints, io_sources, Board, Device, Family, FLASH_PORTS};
 use spikeloom_plan::{
     BoardTopConfig, LoaderConfig, Plan, PlanConfig, PlanError, WeightImage, WeightMemChoice,
     DEFAULT_FLASH_OFFSET,
@@ -292,16 +290,7 @@ pub fn prepare(model: &ModelArgs, quant: &QuantArgs, hw: &HwArgs) -> Result<Desi
     let weight_image = weight_image(&plan, &board, hw.flash_offset)?;
     let bundle = spikeloom_verilog::generate(&plan, &GenOptions::default());
     let iface = plan.top_interface();
-    let params = TopParams {
-        input_size: iface.input_size,
-        output_size: iface.output_size,
-        in_w: iface.in_w,
-        out_w: iface.out_w,
-        in_value_w: iface.in_value_w,
-        out_value_w: iface.out_value_w,
-        baud: hw.baud,
-        image_crc: iface.loader.map(|l| l.image_crc),
-    };
+    let params = iface.top_params(hw.baud);
     // a design with a weight loader reads the board's flash when the board says where it is
     let mut ports = board.top_ports();
     if iface.loader.is_some() && board.flash.is_some() {
@@ -392,6 +381,7 @@ fn board_top_config(board: &Board, baud: Option<u32>) -> BoardTopConfig {
     BoardTopConfig {
         clock_hz: board.design_clock_hz(),
         baud: baud.or(board.default_baud()).unwrap_or(115_200),
+        settle_cycles: 0,
     }
 }
 

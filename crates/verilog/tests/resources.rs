@@ -10,7 +10,7 @@
 //! weights in block RAM and in SPRAM (the weight loader), and on the ULX3S-25F.
 //! Needs Yosys and nextpnr: missing tools skip unless SPIKELOOM_REQUIRE_TOOLS=1.
 
-use spikeloom_board::{board_wrapper, io_sources, Board, Family, TopParams};
+use spikeloom_board::{board_wrapper, io_sources, Board, Family};
 use spikeloom_plan::{plan, BoardTopConfig, LoaderConfig, PlanConfig, Resources, WeightMemChoice};
 use spikeloom_toolchain::process::{run, ToolCommand, Watch};
 use spikeloom_toolchain::{Tool, ToolEnv, ToolPaths};
@@ -69,6 +69,7 @@ fn measure(board: &Board, weights: WeightMemChoice, lanes: usize, tag: &str) -> 
         board_top: Some(BoardTopConfig {
             clock_hz: board.design_clock_hz(),
             baud: board.default_baud().unwrap_or(115_200),
+            settle_cycles: 0,
         }),
         ..PlanConfig::default()
     };
@@ -77,20 +78,7 @@ fn measure(board: &Board, weights: WeightMemChoice, lanes: usize, tag: &str) -> 
     let bundle = generate(&p, &GenOptions::default());
     bundle.write_to(&dir).expect("write bundle");
     let iface = p.top_interface();
-    let wrapper = board_wrapper(
-        board,
-        &TopParams {
-            input_size: iface.input_size,
-            output_size: iface.output_size,
-            in_w: iface.in_w,
-            out_w: iface.out_w,
-            in_value_w: iface.in_value_w,
-            out_value_w: iface.out_value_w,
-            baud: None,
-            image_crc: iface.loader.map(|l| l.image_crc),
-        },
-    )
-    .expect("board wrapper");
+    let wrapper = board_wrapper(board, &iface.top_params(None)).expect("board wrapper");
     let mut sources: Vec<String> = bundle
         .verilog_paths()
         .iter()
