@@ -77,12 +77,17 @@ pub(crate) enum MemMap {
     Logic,
 }
 
-/// Block RAMs for a `depth x width` memory on `device` (best of the device's aspect ratios).
+/// Block RAMs for a `depth x width` memory on `device`.
 fn bram_blocks(device: &Device, depth: usize, width: u32) -> u32 {
     bram_shape(device, depth, width).0
 }
 
-/// (block RAMs, blocks in depth) of the cheapest aspect ratio for a `depth x width` memory.
+/// (block RAMs, blocks in depth) of a `depth x width` memory, as Yosys 0.70 splits it: whole
+/// columns of one aspect ratio, the remaining bits in the widest narrower ratios that hold them
+/// (6400 x 128 -> 7 columns of 1024x18 and one of 8192x2 = 50 DP16KD; 13632 x 64 -> 3 of
+/// 1024x18, one 2048x9, one 16384x1 = 50, measured on sl_rom alone), the cheapest such split
+/// counting its depth multiplexer (which is why those two do not take 512x36 columns, 47 and 49
+/// blocks, while 480 x 64 does: 2).
 fn bram_shape(device: &Device, depth: usize, width: u32) -> (u32, u32) {
     if depth == 0 || width == 0 {
         return (0, 0);
@@ -98,14 +103,35 @@ fn bram_shape(device: &Device, depth: usize, width: u32) -> (u32, u32) {
             (16384, 1),
         ],
     };
+    let column = |d: usize| depth.div_ceil(d) as u32;
     shapes
         .iter()
-        .map(|&(d, w)| {
-            let deep = depth.div_ceil(d) as u32;
-            (deep * width.div_ceil(w), deep)
+        .enumerate()
+        .map(|(i, &(d, w))| {
+            let mut blocks = (width / w) * column(d);
+            let mut rest = width % w;
+            for &(d2, w2) in &shapes[i + 1..] {
+                if rest == 0 {
+                    break;
+                }
+                let n = rest / w2;
+                blocks += n * column(d2);
+                rest -= n * w2;
+            }
+            if rest > 0 {
+                // narrower than the narrowest ratio: one more column of it
+                let &(d2, _) = shapes.last().unwrap_or(&(d, w));
+                blocks += column(d2);
+            }
+            // or whole columns of this ratio only
+            let blocks = blocks.min(width.div_ceil(w) * column(d));
+            // the deeper split pays for its read multiplexer (about half a LUT per bit per
+            // extra block in depth, against 64 per block)
+            let g = column(d);
+            (64 * blocks + width * (g - 1) / 2, blocks, g)
         })
         .min()
-        .unwrap_or((0, 0))
+        .map_or((0, 0), |(_, blocks, g)| (blocks, g))
 }
 
 /// The mapping Yosys' `memory_libmap` chooses for a memory with one registered read port: the
@@ -148,13 +174,15 @@ fn add_memory(r: &mut Resources, device: &Device, depth: usize, width: u32, rom:
         MemMap::Bram(n) => {
             r.brams += n;
             // deeper than one block: the registered block select and a g:1 read multiplexer
-            // per bit (ECP5: PFUMX/L6MUX make one LUT4 per 4 inputs; iCE40 ~2 LUT4 per 3)
+            // per bit (iCE40 ~2 LUT4 per 3 inputs; ECP5 one LUT4 per extra block, at most 6
+            // per bit, PFUMX/L6MUX do the rest: sl_rom 13632 x 64 alone 384 LUT4s, 6400 x 128
+            // 768)
             let g = bram_shape(device, depth, width).1;
             if g > 1 {
                 r.ffs += ubits(g as usize - 1);
                 r.luts += match device.family {
                     Family::Ice40 => width * (2 * (g - 1)).div_ceil(3),
-                    Family::Ecp5 => width * g.div_ceil(4),
+                    Family::Ecp5 => width * (g - 1).min(6),
                 };
             }
             if !rom {
