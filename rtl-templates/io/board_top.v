@@ -1,8 +1,15 @@
 // spikeloom rtl-templates/io/board_top.v: the board top level around the generated spikeloom_top.
-// Power-on reset, UART (8N1) host link speaking the framed protocol of crates/hostlink/PROTOCOL.md,
-// and status LEDs: led[0] heartbeat (~1 Hz), led[1] busy, led[2] error (lit ~0.25 s per error).
+// Reset until the clock is good, UART (8N1) host link speaking the framed protocol of
+// crates/hostlink/PROTOCOL.md, and status LEDs: led[0] heartbeat (~1 Hz), led[1] busy, led[2]
+// error (lit ~0.25 s per error).
 // Parameters come from the generated wrapper (spikeloom_board.v): sizes and widths from the plan's
-// TopInterface, CLK_HZ/BAUD from the board, LED_INVERT bit i = LED i is active low.
+// TopInterface, CLK_HZ (the design clock, rounded to Hz), BAUD and CLKS_PER_BIT (the UART
+// divider, exact at the design clock on boards with a known bridge) from the clock plan,
+// LED_INVERT bit i = LED i is active low.
+// Reset: `locked` is the PLL's LOCK (1 without a PLL). While it is low, reset is asserted at once
+// (asynchronously); after it rises (two-flop synchronizer) reset stays asserted for SETTLE_CYCLES
+// more cycles, which the wrapper sizes to 15 us: iCE40 block RAM reads return 0 for a few
+// microseconds after configuration (FPGA-V2-FACTS.md section 3). A lock lost later resets again.
 // IN_VALUE_W > 1: the core has an `in_value` port (graded input); OUT_VALUE_W > 1: it has an
 // `out_value` port (the output layer's spike counts). 1 = no such port (binary events).
 // HAS_LOADER = 1: the core loads its weights at start-up (sl_wload inside spikeloom_top): its
@@ -13,6 +20,8 @@
 module spikeloom_board_top #(
   parameter integer CLK_HZ = 12000000,
   parameter integer BAUD = 115200,
+  parameter integer CLKS_PER_BIT = (CLK_HZ + BAUD / 2) / BAUD,
+  parameter integer SETTLE_CYCLES = 31,
   parameter integer IN_SIZE = 8,
   parameter integer OUT_SIZE = 8,
   parameter integer IN_W = 3,
@@ -26,6 +35,7 @@ module spikeloom_board_top #(
   parameter [31:0] IMAGE_CRC = 32'h0
 ) (
   input  wire              clk,
+  input  wire              locked,
   input  wire              uart_rx,
   output wire              uart_tx,
   output wire [N_LEDS-1:0] led,
@@ -34,12 +44,17 @@ module spikeloom_board_top #(
   output wire              flash_mosi,
   input  wire              flash_miso
 );
-  localparam integer CLKS_PER_BIT = (CLK_HZ + BAUD / 2) / BAUD;
-
-  // Power-on reset: FPGA flops start at their init value (0), so count up and release.
-  reg [4:0] por = 0;
-  wire rst = ~&por;
-  always @(posedge clk) if (rst) por <= por + 1'b1;
+  // Reset until locked, then SETTLE_CYCLES more. FPGA flops start at their init value (0).
+  localparam integer SW = $clog2(SETTLE_CYCLES + 1);
+  reg [1:0] lock_sync = 2'b00;
+  always @(posedge clk or negedge locked)
+    if (!locked) lock_sync <= 2'b00;
+    else lock_sync <= {lock_sync[0], 1'b1};
+  reg [SW-1:0] settle = 0;
+  wire rst = !lock_sync[1] || (settle != SETTLE_CYCLES);
+  always @(posedge clk)
+    if (!lock_sync[1]) settle <= 0;
+    else if (rst) settle <= settle + 1'b1;
 
   wire [7:0] rx_data;
   wire rx_valid, rx_frame_error;

@@ -26,10 +26,24 @@
 // A value byte that does not fit IN_VALUE_W bits fails the command (error 5) before it runs.
 // Output counts (OUT_VALUE_W > 1): STEP_OUT entries are u16 index + u8 count, the counts add the
 // count (saturating u16). IN_VALUE_W = OUT_VALUE_W = 1 is protocol version 2 byte for byte (but
-// STATUS, which reports version 3 and the widths).
+// STATUS, which reports version 4 and the widths).
 // Device -> host: A5 TYPE LENlo LENhi payload CRC8; TYPE = CMD|0x80 for replies, EE for errors.
 // Garbage is skipped until the next A5; a bad CRC, unknown command, wrong length or a stalled
 // frame (TIMEOUT cycles without a byte) sends an error frame and resynchronizes.
+//
+// Timing structure (every path is a few logic levels between registers):
+// - Received bytes are registered with their compares (SYNC, CRC match, value range) before the
+//   parser sees them. uart_rx delivers a byte at most every 10 x CLKS_PER_BIT >= 40 cycles, so the
+//   parser spends extra cycles where a check is wide (length, LOAD offset, final CRC decision) and
+//   error counting happens a cycle after the error.
+// - The input features live in the feature memory `px`, four bytes (features) per word: value or
+//   pixel bytes as received, a binary bitmap byte as two words of 0/1 bytes. A step scans the words
+//   through a pipeline (address, memory read, register, LFSR taps, spike mask) stalled by one
+//   enable; the mask emitter sends one event per cycle from a registered output (in_valid ..),
+//   so no path runs from in_ready or the memory data back to the memory address. A step costs
+//   ceil(IN/4) + 5 cycles plus one per extra event of a word (a word with k > 1 events: k cycles).
+// - The frame sender prepares each byte in registers (type decoded once per frame, memory fetch,
+//   candidate bytes, selection) while the UART sends the previous one.
 module spikeloom_host_bridge #(
   parameter integer IN_SIZE = 8,
   parameter integer OUT_SIZE = 8,
@@ -73,6 +87,12 @@ module spikeloom_host_bridge #(
   input  wire [23:0]      wl_pos
 );
   localparam integer NBYTES = (IN_SIZE + 7) / 8;
+  localparam integer PXW = (IN_SIZE + 3) / 4;           // feature words of a step
+  localparam integer PXD = (2 * NBYTES > PXW) ? 2 * NBYTES : PXW;  // words a bitmap writes
+  localparam integer AW = (PXD < 2) ? 1 : $clog2(PXD);
+  localparam integer LAST_N = IN_SIZE - 4 * (PXW - 1);  // features in the last word, 1..4
+  localparam [3:0] LAST_M = 4'b1111 >> (4 - LAST_N);
+  localparam [AW-1:0] LAST_A = PXW - 1;
   localparam [7:0] SYNC = 8'hA5, VERSION = 8'd4;
   localparam [7:0] C_RESET = 8'h01, C_STEP = 8'h02, C_COUNTS = 8'h03, C_STATUS = 8'h04;
   localparam [7:0] C_PIX = 8'h05, C_VAL = 8'h06, C_LOAD = 8'h07, C_LEND = 8'h08;
@@ -97,12 +117,9 @@ module spikeloom_host_bridge #(
     end
   endfunction
 
-  localparam [3:0] G_IDLE = 4'd0, G_RST = 4'd1, G_CLR = 4'd2, G_LOAD = 4'd3, G_BITS = 4'd4,
-                   G_EOS = 4'd5, G_WAIT = 4'd6, G_TX = 4'd7, G_PNEXT = 4'd8, G_PLOAD = 4'd9,
-                   G_PX = 4'd10, G_PFIN = 4'd11;
-
   // The rate encoder's LFSR (PROTOCOL.md, crates/hostlink/src/encode.rs): 16-bit Galois, shifting
-  // right, toggle mask 0xB400; 8 shifts per feature, spike = low byte < pixel.
+  // right, toggle mask 0xB400; 8 shifts per feature, spike = low byte < pixel. 8 to 32 shifts are a
+  // linear map of the state (each bit an XOR of at most 10 state bits).
   function [15:0] lfsr8(input [15:0] s);
     integer i;
     reg [15:0] v;
@@ -112,9 +129,12 @@ module spikeloom_host_bridge #(
       lfsr8 = v;
     end
   endfunction
+
+  localparam [3:0] G_IDLE = 4'd0, G_RST = 4'd1, G_CLR = 4'd2, G_SCAN = 4'd3, G_WAIT = 4'd4,
+                   G_TX = 4'd5, G_PNEXT = 4'd6, G_PFIN = 4'd7;
   reg [3:0] gst = G_IDLE;
-  reg [2:0] bitk = 0;
   reg [15:0] clr = 0;
+  reg clr_done = 0;          // G_CLR wrote the last count
   reg [15:0] steps = 0;
   reg overflow = 0;
   reg err_clear = 0;
@@ -126,224 +146,444 @@ module spikeloom_host_bridge #(
   reg transmitting = 0;
   reg tdone = 0;
   reg [7:0] tx_code = 0, tx_detail = 0;
-  reg [15:0] scan_byte = 0;
   reg [15:0] tx_word = 0;
   reg [1:0] tsub = 0;        // byte within a 3-byte STEP_OUT entry
   reg [15:0] ocount = 0;
-  // RUN_PIXELS state: the whole sample reads the pixel memory and header.
+  // RUN_* state: the whole sample reads the feature memory and header.
   reg pix_run = 0;
   reg ptrace = 0;
   reg [15:0] pleft = 0;      // steps still to run
-  reg [15:0] pfeat = 0;      // feature being encoded
-  reg [15:0] lfsr = 0;
   reg [3:0] after_tx = 0;    // engine state after a frame of a pixel run is sent
   reg [7:0] ph_flags = 0;
   reg [15:0] ph_seed = 0, ph_steps = 0;
-  // vscan: the feature scan (G_PNEXT..G_PX) sends the stored values (graded STEP, RUN_VALUES)
-  // instead of rate-encoding them (RUN_PIXELS).
+  // vscan: a step sends the stored values (STEP, RUN_VALUES) instead of rate-encoding them
+  // (RUN_PIXELS).
   reg vscan = 0;
-  // The bitmap is read while a step scans it (the pixels/values for a whole RUN_* sample);
-  // payload bytes may only be written otherwise.
-  wire scanning = (gst == G_LOAD) || (gst == G_BITS) || (gst == G_EOS) || (gst == G_PNEXT) ||
-                  (gst == G_PLOAD) || (gst == G_PX) || pix_run;
+  reg scan_go = 0;           // pulse: start a step's scan
+  reg eos_sent = 0;          // the core took this step's end-of-step beat
+  reg out_done = 0;          // the core sent this step's output end-of-step beat
+  // The feature memory is read while a step scans it (for a whole RUN_* sample); payload bytes
+  // may only be written otherwise.
+  wire scanning = (gst == G_PNEXT) || (gst == G_SCAN) || pix_run;
+
+  // ---------------------------------------------------------------- received bytes, registered
+  reg [7:0] pcrc = 0;
+  reg rv = 0;                // rb arrived (one cycle after uart_rx's valid)
+  reg [7:0] rb = 0;
+  reg r_sync = 0, r_crcok = 0, r_wide = 0;
+  always @(posedge clk) begin
+    rv <= rx_valid && !rst;
+    if (rx_valid) begin
+      rb <= rx_data;
+      r_sync <= rx_data == SYNC;
+      r_crcok <= rx_data == pcrc;
+      r_wide <= (rx_data >> IN_VALUE_W) != 8'd0;
+    end
+  end
 
   // ---------------------------------------------------------------- frame parser (host -> device)
-  localparam [2:0] P_HUNT = 3'd0, P_CMD = 3'd1, P_LENL = 3'd2, P_LENH = 3'd3, P_PAY = 3'd4, P_CRC = 3'd5;
-  reg [2:0] pst = P_HUNT;
-  reg [7:0] pcmd = 0, pcrc = 0, plen_lo = 0;
-  reg [15:0] plen = 0, pidx = 0;
+  // States 0..5 are the parser states a timeout reports (error 4 detail); 6..10 take no byte.
+  localparam [3:0] P_HUNT = 4'd0, P_CMD = 4'd1, P_LENL = 4'd2, P_LENH = 4'd3, P_PAY = 4'd4,
+                   P_CRC = 4'd5, P_LEN1 = 4'd6, P_LEN2 = 4'd7, P_LEN3 = 4'd8, P_HI = 4'd9,
+                   P_FIN = 4'd10;
+  reg [3:0] pst = P_HUNT;
+  reg [7:0] pcmd = 0, plen_lo = 0;
+  reg [15:0] prem = 0;       // payload bytes still to come
+  reg p_last = 0;            // prem == 1: the next payload byte is the last
+  reg p_last_hi = 0;         // the bitmap byte whose high half P_HI writes was the last
+  reg [2:0] hpos = 0;        // payload byte position, saturating at 7 (headers, LOAD offset)
+  // the command, decoded at its byte
+  reg c_reset = 0, c_step = 0, c_counts = 0, c_status = 0, c_pix = 0, c_val = 0, c_load = 0,
+      c_lend = 0;
+  reg e_step = 0, e_pix = 0, e_val = 0, e_zero = 0, e_ge5 = 0;  // length compares (P_LEN1)
+  reg known_r = 0, len_ok_r = 0;
+  // what the next payload byte does, decoded between bytes (the state changes only at a byte)
+  reg d_ok = 0;              // pay_ok
+  reg d_value = 0;           // a value byte (range-checked)
+  reg d_word = 0;            // a feature byte that completes a word (4th, or the payload's last)
+  reg d_feat = 0;            // any other feature byte
+  reg d_flags = 0, d_seed0 = 0, d_seed1 = 0, d_steps0 = 0, d_steps1 = 0;  // RUN_* header bytes
+  reg d_off0 = 0, d_off1 = 0, d_off2 = 0, d_off3 = 0, d_image = 0;      // LOAD bytes
+  reg d_bitmap = 0;          // a bitmap byte (binary STEP)
+  reg f_crc = 0, f_busy = 0, f_val = 0, f_seq = 0, f_noweights = 0;      // P_CRC's checks
+  reg f_ok = 0;              // ... all passed
   localparam integer TW = $clog2(TIMEOUT + 2);
-  reg [TW-1:0] idle_cycles = 0;
+  localparam [TW-1:0] TMO = TIMEOUT;
+  reg [TW-1:0] tmo = 0;
+  reg tmo_z = 0;             // tmo ran out: no byte for TIMEOUT cycles
+  reg tmo_fire = 0;          // ... in a state that waits for a byte, and none arrives now
   reg cmd_pend = 0;          // a checked command frame waits for the engine
   reg [7:0] cmd_code = 0;
-  reg p_reject = 0;          // payload arrived while the bitmap was in use
+  reg k_reset = 0, k_step = 0, k_counts = 0, k_pix = 0, k_val = 0, k_load = 0, k_lend = 0;
+  reg p_reject = 0;          // payload arrived while the feature memory was in use
   reg p_badval = 0;          // a value byte does not fit IN_VALUE_W bits
   reg p_seq = 0;             // a LOAD frame's offset is not the loader's position
-  reg [23:0] loff = 0;       // low bytes of a LOAD frame's offset
-  wire [15:0] len_now = {rx_data, plen_lo};
+  reg [31:0] loff = 0;       // a LOAD frame's offset
+  reg ochk1 = 0, ochk2 = 0;  // the offset's compares, then its decision
+  reg off_zero = 0, off_pos = 0;
   reg err_pend = 0;
   reg [7:0] err_code = 0, err_detail = 0;
   reg [7:0] crc_errors = 0, other_errors = 0;
+  // an error the parser raised, counted and queued the next cycle
+  reg rz = 0, rz_crc = 0;
+  reg [7:0] rz_code = 0, rz_detail = 0;
 
-  reg bm_we;
-  reg [15:0] bm_waddr;
-  reg [7:0] bm_wdata;
-  reg px_we;
-  wire [15:0] px_waddr_now = (pcmd == C_PIX) ? pidx - 16'd5 : (pcmd == C_VAL) ? pidx - 16'd3 : pidx;
-  // value bytes: graded STEP payload, RUN_VALUES after its 3 header bytes
-  wire is_value = (pcmd == C_STEP && GRADED) || (pcmd == C_VAL && pidx >= 16'd3);
-  wire value_wide = (rx_data >> IN_VALUE_W) != 8'd0;
-
-  task raise(input [7:0] code, input [7:0] detail);
-    begin
-      err_pend <= 1'b1;
-      err_code <= code;
-      err_detail <= detail;
-      if (code == E_CRC) begin
-        if (crc_errors != 8'hFF) crc_errors <= crc_errors + 1'b1;
-      end else if (other_errors != 8'hFF) other_errors <= other_errors + 1'b1;
-    end
-  endtask
-
-  wire [15:0] want_len = (pcmd == C_STEP) ? STEP_LEN : (pcmd == C_PIX) ? PIX_LEN :
-                         (pcmd == C_VAL) ? VAL_LEN : 16'd0;
-  wire load_cmd = (pcmd == C_LOAD) || (pcmd == C_LEND);
-  wire known_cmd = (pcmd == C_RESET) || (pcmd == C_STEP) || (pcmd == C_COUNTS) ||
-                   (pcmd == C_STATUS) || (pcmd == C_PIX) || (pcmd == C_VAL) || load_cmd;
-  // LOAD carries an offset and 1 or more bytes
-  wire len_ok = (pcmd == C_LOAD) ? (len_now >= 16'd5) : (len_now == want_len);
+  // feature memory writes: four bytes assembled in wbuf
+  reg px_we = 0;
+  reg [AW-1:0] px_wa = 0, waddr = 0;
+  reg [31:0] px_wd = 0, wbuf = 0;
+  reg [1:0] wlane = 0;
+  reg [31:0] wnext;
+  always @(*) begin
+    wnext = wbuf;
+    wnext[8 * wlane +: 8] = rb;
+  end
+  wire known_cmd = c_reset || c_step || c_counts || c_status || c_pix || c_val || c_load || c_lend;
+  wire load_cmd = c_load || c_lend;
+  wire needs_weights = c_step || c_pix || c_val;
+  // feature bytes: graded STEP payload, RUN_PIXELS after 5 header bytes, RUN_VALUES after 3
+  wire is_data = (c_step && GRADED) || (c_pix && hpos >= 3'd5) || (c_val && hpos >= 3'd3);
+  wire is_value = (c_step && GRADED) || (c_val && hpos >= 3'd3);
+  wire len_ok = c_load ? e_ge5 : c_step ? e_step : c_pix ? e_pix : c_val ? e_val : e_zero;
   wire pay_ok = !(scanning || cmd_pend);
   // a load may start or go on only while no step runs or waits (it resets the core)
   wire load_ok = pay_ok && (gst == G_IDLE || gst == G_TX) && !pix_run;
-  // commands that run the core need its weights
-  wire needs_weights = (pcmd == C_STEP) || (pcmd == C_PIX) || (pcmd == C_VAL);
+  function [31:0] bits01(input [3:0] b);
+    bits01 = {7'd0, b[3], 7'd0, b[2], 7'd0, b[1], 7'd0, b[0]};
+  endfunction
+  wire pay = rv && pst == P_PAY;
 
   always @(posedge clk) begin
-    bm_we <= 1'b0;
     px_we <= 1'b0;
     hl_start <= 1'b0;
     hl_valid <= 1'b0;
     hl_keep <= 1'b0;
     hl_drop <= 1'b0;
+    rz <= 1'b0;
+    ochk1 <= 1'b0;
+    ochk2 <= ochk1;
+    p_last <= prem == 16'd1;
+    // the next payload byte's actions: these inputs change only at a byte (>= 40 cycles apart)
+    // or, for pay_ok, only from true to false between frames
+    d_ok <= pay_ok;
+    d_value <= is_value;
+    d_word <= is_data && (wlane == 2'd3 || p_last);
+    d_feat <= is_data && !(wlane == 2'd3 || p_last);
+    d_flags <= (c_pix || c_val) && hpos == 3'd0;
+    d_seed0 <= c_pix && hpos == 3'd1;
+    d_seed1 <= c_pix && hpos == 3'd2;
+    d_steps0 <= (c_pix && hpos == 3'd3) || (c_val && hpos == 3'd1);
+    d_steps1 <= (c_pix && hpos == 3'd4) || (c_val && hpos == 3'd2);
+    d_off0 <= LOADER && c_load && hpos == 3'd0;
+    d_off1 <= LOADER && c_load && hpos == 3'd1;
+    d_off2 <= LOADER && c_load && hpos == 3'd2;
+    d_off3 <= LOADER && c_load && hpos == 3'd3;
+    d_image <= LOADER && c_load && hpos[2] && !p_reject && !p_seq;
+    d_bitmap <= c_step && !GRADED;
+    if (rv || pst == P_HUNT) begin
+      tmo <= TMO;
+      tmo_z <= 1'b0;
+    end else begin
+      tmo <= tmo - 1'b1;
+      tmo_z <= tmo == 0;
+    end
+    // rv follows rx_valid, so no byte in the next cycle either; a byte-waiting state (1..5)
+    // stays until a byte comes
+    tmo_fire <= tmo_z && !tmo_fire && !rx_valid && !rv && pst != P_HUNT && pst <= P_CRC;
     if (cmd_take) cmd_pend <= 1'b0;
+    // LOAD offset, complete at its 4th byte: 0 starts a load, anything else must be the
+    // loader's position (compared a cycle later, decided the cycle after).
+    if (ochk1) begin
+      off_zero <= loff == 32'd0;
+      off_pos <= loff == {8'd0, wl_pos};
+    end
+    if (ochk2) begin
+      if (!load_ok) p_reject <= 1'b1;
+      else if (off_zero) hl_start <= 1'b1;
+      else if (!off_pos) p_seq <= 1'b1;
+    end
+    // payload bytes (P_PAY): each action is one decoded flag
+    if (pay) begin
+      pcrc <= crc8(pcrc, rb);
+      prem <= prem - 1'b1;
+      if (hpos != 3'd7) hpos <= hpos + 1'b1;
+      if (!d_ok && !c_load) p_reject <= 1'b1;
+      if (d_value && r_wide) p_badval <= 1'b1;
+      if (d_off0) loff[7:0] <= rb;
+      if (d_off1) loff[15:8] <= rb;
+      if (d_off2) loff[23:16] <= rb;
+      if (d_off3) begin
+        loff[31:24] <= rb;
+        ochk1 <= 1'b1;
+      end
+      if (d_image) begin
+        hl_valid <= 1'b1;
+        hl_data <= rb;
+      end
+      if (d_ok && d_flags) ph_flags <= rb;
+      if (d_ok && d_seed0) ph_seed[7:0] <= rb;
+      if (d_ok && d_seed1) ph_seed[15:8] <= rb;
+      if (d_ok && d_steps0) ph_steps[7:0] <= rb;
+      if (d_ok && d_steps1) ph_steps[15:8] <= rb;
+      if (d_ok && (d_word || d_feat)) wlane <= wlane + 1'b1;
+      if (d_ok && d_feat) wbuf <= wnext;
+      // a bitmap byte: features 8k..8k+3 here, 8k+4..8k+7 in P_HI
+      if (d_bitmap || (d_ok && d_word)) begin
+        px_we <= d_ok;
+        px_wa <= waddr;
+        px_wd <= d_bitmap ? bits01(rb[3:0]) : wnext;
+        waddr <= waddr + 1'b1;
+      end
+      if (d_ok && d_word) wbuf <= 0;
+      p_last_hi <= p_last;
+    end
     if (rst) begin
       pst <= P_HUNT;
-      idle_cycles <= 0;
-      err_pend <= 1'b0;
       cmd_pend <= 1'b0;
+    end else if (tmo_fire) begin
+      rz <= 1'b1;
+      rz_crc <= 1'b0;
+      rz_code <= E_TIMEOUT;
+      rz_detail <= {4'd0, pst};
+      // a LOAD frame cut short: forget the bytes it gave the loader
+      hl_drop <= LOADER && c_load && (pst == P_PAY || pst == P_CRC);
+      pst <= P_HUNT;
+    end else begin
+      case (pst)
+        P_HUNT: if (rv && r_sync) begin
+          pst <= P_CMD;
+          pcrc <= 8'd0;
+        end
+        P_CMD: if (rv) begin
+          pcmd <= rb;
+          c_reset <= rb == C_RESET;
+          c_step <= rb == C_STEP;
+          c_counts <= rb == C_COUNTS;
+          c_status <= rb == C_STATUS;
+          c_pix <= rb == C_PIX;
+          c_val <= rb == C_VAL;
+          c_load <= rb == C_LOAD;
+          c_lend <= rb == C_LEND;
+          pcrc <= crc8(pcrc, rb);
+          pst <= P_LENL;
+        end
+        P_LENL: if (rv) begin
+          plen_lo <= rb;
+          known_r <= known_cmd;
+          pcrc <= crc8(pcrc, rb);
+          pst <= P_LENH;
+        end
+        P_LENH: if (rv) begin
+          prem <= {rb, plen_lo};
+          pcrc <= crc8(pcrc, rb);
+          hpos <= 0;
+          wlane <= 0;
+          waddr <= 0;
+          wbuf <= 0;
+          p_reject <= 1'b0;
+          p_badval <= 1'b0;
+          p_seq <= 1'b0;
+          pst <= P_LEN1;
+        end
+        P_LEN1: begin
+          e_step <= prem == STEP_LEN;
+          e_pix <= prem == PIX_LEN;
+          e_val <= prem == VAL_LEN;
+          e_zero <= prem == 16'd0;
+          e_ge5 <= prem >= 16'd5;
+          pst <= P_LEN2;
+        end
+        P_LEN2: begin
+          len_ok_r <= len_ok;
+          pst <= P_LEN3;
+        end
+        P_LEN3: begin
+          rz_crc <= 1'b0;
+          rz_detail <= pcmd;
+          if (!known_r) begin
+            rz <= 1'b1;
+            rz_code <= E_CMD;
+            pst <= P_HUNT;
+          end else if (load_cmd && !LOADER) begin
+            rz <= 1'b1;
+            rz_code <= E_NOLOAD;
+            pst <= P_HUNT;
+          end else if (!len_ok_r) begin
+            rz <= 1'b1;
+            rz_code <= E_LEN;
+            pst <= P_HUNT;
+          end else begin
+            pst <= e_zero ? P_CRC : P_PAY;
+          end
+        end
+        P_PAY: if (rv) pst <= d_bitmap ? P_HI : p_last ? P_CRC : P_PAY;
+        P_HI: begin
+          px_we <= d_ok;
+          px_wa <= waddr;
+          px_wd <= bits01(rb[7:4]);
+          waddr <= waddr + 1'b1;
+          pst <= p_last_hi ? P_CRC : P_PAY;
+        end
+        P_CRC: if (rv) begin
+          f_crc <= !r_crcok;
+          f_busy <= p_reject || (cmd_pend && !cmd_take);
+          f_val <= p_badval;
+          f_seq <= p_seq;
+          f_noweights <= LOADER && needs_weights && wl_state != W_READY;
+          f_ok <= r_crcok && !p_reject && !(cmd_pend && !cmd_take) && !p_badval && !p_seq &&
+                  !(LOADER && needs_weights && wl_state != W_READY);
+          pst <= P_FIN;
+        end
+        P_FIN: begin
+          pst <= P_HUNT;
+          rz_detail <= pcmd;
+          rz_crc <= f_crc;
+          rz <= !f_ok;
+          rz_code <= f_crc ? E_CRC : f_busy ? E_BUSY : f_val ? E_VALUE : f_seq ? E_SEQ : E_NOTREADY;
+          // the loader forgets the bytes of a LOAD frame that is not taken
+          hl_drop <= LOADER && c_load && (f_crc || f_busy);
+          hl_keep <= LOADER && c_load && f_ok;
+          if (f_ok) begin
+            cmd_pend <= 1'b1;
+            cmd_code <= pcmd;
+            k_reset <= c_reset;
+            k_step <= c_step;
+            k_counts <= c_counts;
+            k_pix <= c_pix;
+            k_val <= c_val;
+            k_load <= c_load;
+            k_lend <= c_lend;
+          end
+        end
+        default: pst <= P_HUNT;
+      endcase
+    end
+  end
+
+  // errors: queued for the engine, counted (saturating)
+  always @(posedge clk) begin
+    if (rst) begin
+      err_pend <= 1'b0;
       crc_errors <= 0;
       other_errors <= 0;
     end else begin
       if (err_clear) err_pend <= 1'b0;
-      if (rx_valid) idle_cycles <= 0;
-      else if (pst != P_HUNT) idle_cycles <= idle_cycles + 1'b1;
-      if (!rx_valid && pst != P_HUNT && idle_cycles >= TIMEOUT) begin
-        raise(E_TIMEOUT, {5'd0, pst});
-        // a LOAD frame cut short: forget the bytes it gave the loader
-        hl_drop <= LOADER && pcmd == C_LOAD && (pst == P_PAY || pst == P_CRC);
-        pst <= P_HUNT;
-      end else if (rx_valid) begin
-        case (pst)
-          P_HUNT: if (rx_data == SYNC) begin
-            pst <= P_CMD;
-            pcrc <= 8'd0;
-          end
-          P_CMD: begin
-            pcmd <= rx_data;
-            pcrc <= crc8(pcrc, rx_data);
-            pst <= P_LENL;
-          end
-          P_LENL: begin
-            plen_lo <= rx_data;
-            pcrc <= crc8(pcrc, rx_data);
-            pst <= P_LENH;
-          end
-          P_LENH: begin
-            plen <= len_now;
-            pcrc <= crc8(pcrc, rx_data);
-            pidx <= 0;
-            p_reject <= 1'b0;
-            p_badval <= 1'b0;
-            p_seq <= 1'b0;
-            if (!known_cmd) begin
-              raise(E_CMD, pcmd);
-              pst <= P_HUNT;
-            end else if (load_cmd && !LOADER) begin
-              raise(E_NOLOAD, pcmd);
-              pst <= P_HUNT;
-            end else if (!len_ok) begin
-              raise(E_LEN, pcmd);
-              pst <= P_HUNT;
-            end else begin
-              pst <= (len_now == 0) ? P_CRC : P_PAY;
-            end
-          end
-          P_PAY: begin
-            pcrc <= crc8(pcrc, rx_data);
-            if (!pay_ok && pcmd != C_LOAD) p_reject <= 1'b1;
-            if (is_value && value_wide) p_badval <= 1'b1;
-            if (LOADER && pcmd == C_LOAD) begin
-              // Offset (u32), then image bytes straight to the loader. The offset is checked
-              // at its last byte: 0 starts a load, anything else must be the loader's position.
-              case (pidx)
-                16'd0: loff[7:0] <= rx_data;
-                16'd1: loff[15:8] <= rx_data;
-                16'd2: loff[23:16] <= rx_data;
-                16'd3: if (!load_ok) p_reject <= 1'b1;
-                  else if ({rx_data, loff} == 32'd0) hl_start <= 1'b1;
-                  else if ({rx_data, loff} != {8'd0, wl_pos}) p_seq <= 1'b1;
-                default: if (!p_reject && !p_seq) begin
-                  hl_valid <= 1'b1;
-                  hl_data <= rx_data;
-                end
-              endcase
-            end else if (pcmd == C_PIX) begin
-              // Header (flags, seed, steps) then one pixel byte per feature.
-              if (pay_ok) case (pidx)
-                16'd0: ph_flags <= rx_data;
-                16'd1: ph_seed[7:0] <= rx_data;
-                16'd2: ph_seed[15:8] <= rx_data;
-                16'd3: ph_steps[7:0] <= rx_data;
-                16'd4: ph_steps[15:8] <= rx_data;
-                default: px_we <= 1'b1;
-              endcase
-            end else if (pcmd == C_VAL) begin
-              // Header (flags, steps) then one value byte per feature.
-              if (pay_ok) case (pidx)
-                16'd0: ph_flags <= rx_data;
-                16'd1: ph_steps[7:0] <= rx_data;
-                16'd2: ph_steps[15:8] <= rx_data;
-                default: px_we <= 1'b1;
-              endcase
-            end else if (GRADED) px_we <= pay_ok;
-            else bm_we <= pay_ok;
-            bm_waddr <= px_waddr_now;
-            bm_wdata <= rx_data;
-            pidx <= pidx + 1'b1;
-            if (pidx + 1'b1 == plen) pst <= P_CRC;
-          end
-          P_CRC: begin
-            pst <= P_HUNT;
-            if (rx_data != pcrc || p_reject || (cmd_pend && !cmd_take)) begin
-              // the loader forgets the bytes of a LOAD frame that is not taken
-              hl_drop <= LOADER && pcmd == C_LOAD;
-              if (rx_data != pcrc) raise(E_CRC, pcmd);
-              else raise(E_BUSY, pcmd);
-            end else if (p_badval) raise(E_VALUE, pcmd);
-            else if (p_seq) raise(E_SEQ, pcmd);
-            else if (LOADER && needs_weights && wl_state != W_READY) raise(E_NOTREADY, pcmd);
-            else begin
-              hl_keep <= LOADER && pcmd == C_LOAD;
-              cmd_pend <= 1'b1;
-              cmd_code <= pcmd;
-            end
-          end
-          default: pst <= P_HUNT;
-        endcase
+      if (rz) begin
+        err_pend <= 1'b1;
+        err_code <= rz_code;
+        err_detail <= rz_detail;
+        if (rz_crc) begin
+          if (crc_errors != 8'hFF) crc_errors <= crc_errors + 1'b1;
+        end else if (other_errors != 8'hFF) other_errors <= other_errors + 1'b1;
       end
     end
   end
 
-  // ---------------------------------------------------------------- memories
-  reg [7:0] bm [0:NBYTES-1];
-  reg [7:0] bm_q;
+  // ---------------------------------------------------------------- feature scan
+  // Pipeline, all stages moving on `adv`: ia (word address) -> pxq (memory read) -> pxr (s2) ->
+  // d2b + taps (s2b; the LFSR advances per word) -> m3 (spike mask + end-of-step bit) -> the
+  // output register (one event per cycle).
+  reg [31:0] px [0:PXD-1];
+  reg [31:0] pxq;
+  reg [31:0] pxr = 0, d2b = 0, d3 = 0, taps = 0;
+  reg iss = 0;
+  reg [AW-1:0] ia = 0, s1a = 0, s2a = 0, s2ba = 0, a3 = 0;
+  reg s1v = 0, s1l = 0, s2v = 0, s2l = 0, s2bv = 0, s2bl = 0;
+  reg [4:0] m3 = 0;          // lanes 0..3 to send, bit 4 = end of step after them
+  reg [15:0] lfsr = 0;
+  // the output register (in_valid ..) and its skid register: the emitter sees only !sv, so
+  // in_ready drives nothing but these two registers
+  reg ov = 0, oeos = 0, sv = 0, seos = 0;
+  reg [IN_W-1:0] oidx = 0, sidx = 0;
+  reg [IN_VALUE_W-1:0] oval = 0, sval = 0;
+  wire out_free = !ov || in_ready;
+  wire [4:0] m3_low = m3 & (~m3 + 1'b1);
+  wire m3_one = (m3 & (m3 - 1'b1)) == 5'd0;
+  wire emit = !sv && (m3 != 5'd0);
+  wire adv = (m3 == 5'd0) || (!sv && m3_one);
+  wire [1:0] lane = m3_low[1] ? 2'd1 : m3_low[2] ? 2'd2 : m3_low[3] ? 2'd3 : 2'd0;
+  wire [15:0] idx_wide = {{(16 - AW){1'b0}}, a3} * 16'd4 + {14'd0, lane};
+  wire [7:0] lane_byte = d3[8 * lane +: 8];
+  localparam [IN_VALUE_W-1:0] ONE_IV = 1;
+  wire [IN_W-1:0] emit_idx = idx_wide[IN_W-1:0];
+  wire [IN_VALUE_W-1:0] emit_val = vscan ? lane_byte[IN_VALUE_W-1:0] : ONE_IV;
+  reg [3:0] spk;
+  integer j;
+  always @(*) begin
+    for (j = 0; j < 4; j = j + 1)
+      spk[j] = vscan ? (d2b[8 * j +: 8] != 8'd0) : (taps[8 * j +: 8] < d2b[8 * j +: 8]);
+  end
+  // the states after the word's four features (a last word of LAST_N < 4 features: after those)
+  wire [15:0] l8 = lfsr8(lfsr), l16 = lfsr8(l8), l24 = lfsr8(l16), l32 = lfsr8(l24);
+  wire [15:0] l_last = (LAST_N == 1) ? l8 : (LAST_N == 2) ? l16 : (LAST_N == 3) ? l24 : l32;
+  wire [15:0] lfsr_next = s2l ? l_last : l32;
+  assign in_valid = ov;
+  assign in_eos = oeos;
+  assign in_index = oidx;
+  assign in_value = oval;
+
+  // A stalled pipeline reads the word it holds in s1 again, so the read needs no enable (the
+  // memory's data goes straight into pxr).
+  wire [AW-1:0] raddr = adv ? ia : s1a;
   always @(posedge clk) begin
-    if (bm_we) bm[bm_waddr] <= bm_wdata;
-    bm_q <= bm[scan_byte];
+    if (px_we) px[px_wa] <= px_wd;
+    pxq <= px[raddr];
   end
 
-  // Pixel/value memory: written by a RUN_PIXELS / RUN_VALUES / graded STEP payload, read one
-  // feature per cycle while scanning (the read address runs one ahead when the current feature
-  // is done).
-  reg [7:0] px [0:IN_SIZE-1];
-  reg [7:0] px_q;
-  wire [15:0] lfsr_next = lfsr8(lfsr);
-  wire pspike = vscan ? (px_q != 8'd0) : (lfsr_next[7:0] < px_q);
-  wire padv = (gst == G_PX) && (!pspike || in_ready);
-  wire [15:0] px_raddr = (padv && pfeat != IN_SIZE - 1) ? pfeat + 1'b1 : pfeat;
   always @(posedge clk) begin
-    if (px_we) px[bm_waddr] <= bm_wdata;
-    px_q <= px[px_raddr];
+    if (rst) begin
+      iss <= 1'b0;
+      s1v <= 1'b0;
+      s2v <= 1'b0;
+      s2bv <= 1'b0;
+      m3 <= 0;
+      ov <= 1'b0;
+      sv <= 1'b0;
+    end else begin
+      if (out_free) begin
+        if (sv) begin
+          ov <= 1'b1;
+          oeos <= seos;
+          oidx <= sidx;
+          oval <= sval;
+          sv <= 1'b0;
+        end else begin
+          ov <= emit;
+          oeos <= m3_low[4];
+          oidx <= emit_idx;
+          oval <= emit_val;
+        end
+      end else if (emit) begin
+        sv <= 1'b1;
+        seos <= m3_low[4];
+        sidx <= emit_idx;
+        sval <= emit_val;
+      end
+      if (scan_go) begin
+        iss <= 1'b1;
+        ia <= 0;
+      end else if (adv) begin
+        if (iss) begin
+          ia <= ia + 1'b1;
+          if (ia == LAST_A) iss <= 1'b0;
+        end
+        s1v <= iss;
+        s1l <= ia == LAST_A;
+        s1a <= ia;
+        pxr <= pxq;
+        s2v <= s1v;
+        s2l <= s1l;
+        s2a <= s1a;
+        d2b <= pxr;
+        taps <= {l32[7:0], l24[7:0], l16[7:0], l8[7:0]};
+        s2bv <= s2v;
+        s2bl <= s2l;
+        s2ba <= s2a;
+        d3 <= d2b;
+        a3 <= s2ba;
+        m3 <= s2bv ? {s2bl, spk & (s2bl ? LAST_M : 4'b1111)} : 5'd0;
+      end else if (emit) m3 <= m3 & ~m3_low;
+    end
   end
 
   // Output events of the step being replied: {count, index} (the count only when OCNT).
@@ -384,15 +624,6 @@ module spikeloom_host_bridge #(
 
   // ---------------------------------------------------------------- engine
   assign busy = (gst != G_IDLE) || (pst != P_HUNT);
-
-  wire [15:0] scan_idx = {scan_byte[12:0], bitk};
-  wire bit_set = bm_q[bitk] && (scan_idx < IN_SIZE);
-  assign in_valid = (gst == G_BITS && bit_set) || (gst == G_PX && pspike) || (gst == G_EOS);
-  assign in_eos = (gst == G_EOS);
-  assign in_index = (gst == G_PX) ? pfeat[IN_W-1:0] : scan_idx[IN_W-1:0];
-  // the stored value while scanning values, else 1 (a binary spike)
-  localparam [IN_VALUE_W-1:0] ONE_IV = 1;
-  assign in_value = (gst == G_PX && vscan) ? px_q[IN_VALUE_W-1:0] : ONE_IV;
   assign out_ready = 1'b1;
 
   always @(posedge clk) begin
@@ -402,6 +633,9 @@ module spikeloom_host_bridge #(
     hl_end <= 1'b0;
     cnt_we <= 1'b0;
     error_pulse <= 1'b0;
+    scan_go <= 1'b0;
+    if (ov && oeos && in_ready) eos_sent <= 1'b1;
+    if (out_valid && out_eos) out_done <= 1'b1;
     inc_d <= out_ev;
     inc_idx <= out_index;
     inc_val <= ev_val;
@@ -414,6 +648,8 @@ module spikeloom_host_bridge #(
       if (ocount < OUT_SIZE) ocount <= ocount + 1'b1;
       else overflow <= 1'b1;
     end
+    // the LFSR moves one word per word of the step scanned (RUN_PIXELS)
+    if (adv && s2v && !vscan) lfsr <= lfsr_next;
     if (rst) begin
       gst <= G_RST;
       clr <= 0;
@@ -421,7 +657,6 @@ module spikeloom_host_bridge #(
       steps <= 0;
       overflow <= 1'b0;
       ocount <= 0;
-      scan_byte <= 0;
       ack_after_clear <= 1'b0;
       pix_run <= 1'b0;
       vscan <= 1'b0;
@@ -441,66 +676,46 @@ module spikeloom_host_bridge #(
           end else if (cmd_pend && !cmd_take && !tstart) begin
             cmd_take <= 1'b1;
             tx_code <= cmd_code;
-            case (cmd_code)
-              C_RESET: begin
-                gst <= G_RST;
-                core_rst <= 1'b1;
-                clr <= 0;
-                ack_after_clear <= 1'b1;
-              end
-              C_STEP: begin
-                gst <= GRADED ? G_PNEXT : G_LOAD;
-                vscan <= 1'b1;
-                scan_byte <= 0;
-                bitk <= 0;
-                ocount <= 0;
-              end
-              C_PIX: begin
-                // A RESET, then the steps (G_CLR continues with the first one).
-                gst <= G_RST;
-                core_rst <= 1'b1;
-                clr <= 0;
-                pix_run <= 1'b1;
-                vscan <= 1'b0;
-                ptrace <= ph_flags[0];
-                pleft <= ph_steps;
-                lfsr <= (ph_seed == 16'd0) ? 16'hACE1 : ph_seed;
-              end
-              C_VAL: begin
-                gst <= G_RST;
-                core_rst <= 1'b1;
-                clr <= 0;
-                pix_run <= 1'b1;
-                vscan <= 1'b1;
-                ptrace <= ph_flags[0];
-                pleft <= ph_steps;
-              end
-              C_COUNTS: begin
-                ttype <= 8'h83;
-                tlen <= 2 * OUT_SIZE;
-                tstart <= 1'b1;
-                gst <= G_TX;
-              end
-              C_LOAD: if (LOADER) begin
-                ttype <= 8'h87;
-                tlen <= 16'd9;
-                tstart <= 1'b1;
-                gst <= G_TX;
-              end
-              C_LEND: if (LOADER) begin
-                hl_end <= 1'b1;
-                ttype <= 8'h88;
-                tlen <= 16'd9;
-                tstart <= 1'b1;
-                gst <= G_TX;
-              end
-              default: begin
-                ttype <= 8'h84;
-                tlen <= 16'd25;
-                tstart <= 1'b1;
-                gst <= G_TX;
-              end
-            endcase
+            if (k_reset) begin
+              gst <= G_RST;
+              core_rst <= 1'b1;
+              clr <= 0;
+              ack_after_clear <= 1'b1;
+            end else if (k_step) begin
+              gst <= G_PNEXT;
+              vscan <= 1'b1;
+            end else if (k_pix || k_val) begin
+              // A RESET, then the steps (G_CLR continues with the first one).
+              gst <= G_RST;
+              core_rst <= 1'b1;
+              clr <= 0;
+              pix_run <= 1'b1;
+              vscan <= k_val;
+              ptrace <= ph_flags[0];
+              pleft <= ph_steps;
+              if (k_pix) lfsr <= (ph_seed == 16'd0) ? 16'hACE1 : ph_seed;
+            end else if (k_counts) begin
+              ttype <= 8'h83;
+              tlen <= 2 * OUT_SIZE;
+              tstart <= 1'b1;
+              gst <= G_TX;
+            end else if (k_load) begin
+              ttype <= 8'h87;
+              tlen <= 16'd9;
+              tstart <= 1'b1;
+              gst <= G_TX;
+            end else if (k_lend) begin
+              hl_end <= 1'b1;
+              ttype <= 8'h88;
+              tlen <= 16'd9;
+              tstart <= 1'b1;
+              gst <= G_TX;
+            end else begin
+              ttype <= 8'h84;
+              tlen <= 16'd25;
+              tstart <= 1'b1;
+              gst <= G_TX;
+            end
           end
         end
         // Core reset for 2 cycles (the shared top-level contract), then clear the counts.
@@ -509,35 +724,36 @@ module spikeloom_host_bridge #(
           if (clr == 1) begin
             core_rst <= 1'b0;
             clr <= 0;
+            clr_done <= 1'b0;
             gst <= G_CLR;
           end
         end
-        G_CLR: begin
+        G_CLR: if (!clr_done) begin
           cnt_we <= 1'b1;
           cnt_waddr <= clr;
           cnt_wdata <= 0;
           clr <= clr + 1'b1;
-          if (clr == OUT_SIZE - 1) begin
-            steps <= 0;
-            overflow <= 1'b0;
-            ttype <= 8'h81;
-            tlen <= 16'd1;
-            tstart <= ack_after_clear;
-            ack_after_clear <= 1'b0;
-            gst <= pix_run ? ((pleft == 0) ? G_PFIN : G_PNEXT) : ack_after_clear ? G_TX : G_IDLE;
-          end
+          clr_done <= clr == OUT_SIZE - 1;
+        end else begin
+          steps <= 0;
+          overflow <= 1'b0;
+          ttype <= 8'h81;
+          tlen <= 16'd1;
+          tstart <= ack_after_clear;
+          ack_after_clear <= 1'b0;
+          gst <= pix_run ? ((pleft == 0) ? G_PFIN : G_PNEXT) : ack_after_clear ? G_TX : G_IDLE;
         end
-        // bm_q follows bm[scan_byte] one cycle after scan_byte changes.
-        G_LOAD: gst <= G_BITS;
-        G_BITS: if (!bit_set || in_ready) begin
-          bitk <= bitk + 1'b1;
-          if (bitk == 3'd7) begin
-            scan_byte <= scan_byte + 1'b1;
-            gst <= (scan_byte + 1 == NBYTES) ? G_EOS : G_LOAD;
-          end
+        // one step: scan the features (G_SCAN until the end-of-step beat is taken), then the
+        // outputs (G_WAIT until the output end-of-step beat has come; both flags registered)
+        G_PNEXT: begin
+          ocount <= 0;
+          scan_go <= 1'b1;
+          eos_sent <= 1'b0;
+          out_done <= 1'b0;
+          gst <= G_SCAN;
         end
-        G_EOS: if (in_ready) gst <= G_WAIT;
-        G_WAIT: if (out_valid && out_eos) begin
+        G_SCAN: if (eos_sent) gst <= G_WAIT;
+        G_WAIT: if (out_done) begin
           if (steps != 16'hFFFF) steps <= steps + 1'b1;
           ttype <= 8'h82;
           tlen <= OCNT ? ocount + (ocount << 1) : ocount << 1;
@@ -547,19 +763,6 @@ module spikeloom_host_bridge #(
             tstart <= 1'b1;
             gst <= G_TX;
           end else gst <= (pleft == 1) ? G_PFIN : G_PNEXT;
-        end
-        // RUN_PIXELS: one step = encode every feature (G_PX, one per cycle unless the core stalls
-        // a spike), then the end-of-step beat (G_EOS) and the outputs (G_WAIT).
-        G_PNEXT: begin
-          pfeat <= 0;
-          ocount <= 0;
-          gst <= G_PLOAD;
-        end
-        G_PLOAD: gst <= G_PX;  // px_q <= px[0]
-        G_PX: if (padv) begin
-          if (!vscan) lfsr <= lfsr_next;
-          if (pfeat == IN_SIZE - 1) gst <= G_EOS;
-          else pfeat <= pfeat + 1'b1;
         end
         G_PFIN: begin
           ttype <= vscan ? 8'h86 : 8'h85;
@@ -575,13 +778,22 @@ module spikeloom_host_bridge #(
   end
 
   // ---------------------------------------------------------------- frame sender (device -> host)
-  localparam [2:0] S_IDLE = 3'd0, S_SYNC = 3'd1, S_TYPE = 3'd2, S_LENL = 3'd3, S_LENH = 3'd4,
-                   S_FETCH = 3'd5, S_PAY = 3'd6, S_CRC = 3'd7;
+  // Per byte: S_FETCH (memories present tx_word), S_PREP (candidate bytes), S_SEL (the byte into
+  // tx_data), S_SEND (until the UART takes it; the CRC takes the byte).
+  localparam [2:0] S_IDLE = 3'd0, S_FETCH = 3'd1, S_PREP = 3'd2, S_SEL = 3'd3, S_SEND = 3'd4;
+  localparam [2:0] F_SYNC = 3'd0, F_TYPE = 3'd1, F_LENL = 3'd2, F_LENH = 3'd3, F_PAY = 3'd4,
+                   F_CRC = 3'd5;
   reg [2:0] sst = S_IDLE;
+  reg [2:0] fld = F_SYNC;
   reg [7:0] scrc = 0;
-  reg [15:0] spay = 0;
+  reg [15:0] spay = 0, srem = 0;
+  reg s_last = 0;
+  reg [7:0] txd = 0;
+  reg tv = 0;
+  // the frame's type, decoded at its start
+  reg t_ack = 0, t_step = 0, t_cnt = 0, t_stat = 0, t_load = 0;
+  reg [7:0] b_stat = 0, b_load = 0, b_cnt = 0, b_ob = 0, b_err = 0;
 
-  reg [7:0] pay_byte;
   wire [15:0] obuf16 = {{(16 - OUT_W){1'b0}}, obuf_q[OUT_W-1:0]};
   wire [7:0] obuf_cnt;  // the count byte of a STEP_OUT entry (OUT_VALUE_W <= 8)
   generate
@@ -596,84 +808,109 @@ module spikeloom_host_bridge #(
   // loader), CRC-32 of the payload taken, position; byte k of the reply's payload (STATUS: k - 12).
   wire [7:0] load_state = LOADER ? {4'd0, wl_state} : 8'hFF;
   wire [71:0] load_info = {8'd0, wl_pos, wl_crc, load_state};
-  wire [3:0] load_k = (ttype == 8'h84) ? spay[3:0] - 4'd12 : spay[3:0];
-  wire [7:0] load_byte = load_info[{load_k, 3'b000} +: 8];
+  wire [3:0] load_k = t_stat ? spay[3:0] - 4'd12 : spay[3:0];
+  reg [7:0] stat_byte;
   always @(*) begin
-    case (ttype)
-      8'h81: pay_byte = tx_code;
-      // LOADED / LOAD_END (only with a loader): the loader's 9 bytes
-      8'h87, 8'h88: pay_byte = LOADER ? load_byte : 8'h00;
-      8'h82: if (OCNT) pay_byte = (tsub == 2'd0) ? obuf16[7:0] : (tsub == 2'd1) ? obuf16[15:8] : obuf_cnt;
-             else pay_byte = spay[0] ? obuf16[15:8] : obuf16[7:0];
-      8'h83, 8'h85, 8'h86: pay_byte = spay[0] ? cnt_q[15:8] : cnt_q[7:0];
-      8'h84: case (spay[4:0])
-        5'd0: pay_byte = VERSION;
-        5'd1: pay_byte = {6'd0, overflow, (crc_errors != 0) || (other_errors != 0)};
-        5'd2: pay_byte = IN_SIZE[7:0];
-        5'd3: pay_byte = IN_SIZE[15:8];
-        5'd4: pay_byte = OUT_SIZE[7:0];
-        5'd5: pay_byte = OUT_SIZE[15:8];
-        5'd6: pay_byte = steps[7:0];
-        5'd7: pay_byte = steps[15:8];
-        5'd8: pay_byte = crc_errors;
-        5'd9: pay_byte = other_errors;
-        5'd10: pay_byte = IN_VALUE_W[7:0];
-        5'd11: pay_byte = OUT_VALUE_W[7:0];
-        5'd12, 5'd13, 5'd14, 5'd15, 5'd16, 5'd17, 5'd18, 5'd19, 5'd20: pay_byte = load_byte;
-        5'd21: pay_byte = IMAGE_CRC[7:0];
-        5'd22: pay_byte = IMAGE_CRC[15:8];
-        5'd23: pay_byte = IMAGE_CRC[23:16];
-        default: pay_byte = IMAGE_CRC[31:24];
-      endcase
-      default: pay_byte = spay[0] ? tx_detail : tx_code;
+    case (spay[4:0])
+      5'd0: stat_byte = VERSION;
+      5'd1: stat_byte = {6'd0, overflow, (crc_errors != 0) || (other_errors != 0)};
+      5'd2: stat_byte = IN_SIZE[7:0];
+      5'd3: stat_byte = IN_SIZE[15:8];
+      5'd4: stat_byte = OUT_SIZE[7:0];
+      5'd5: stat_byte = OUT_SIZE[15:8];
+      5'd6: stat_byte = steps[7:0];
+      5'd7: stat_byte = steps[15:8];
+      5'd8: stat_byte = crc_errors;
+      5'd9: stat_byte = other_errors;
+      5'd10: stat_byte = IN_VALUE_W[7:0];
+      5'd11: stat_byte = OUT_VALUE_W[7:0];
+      5'd21: stat_byte = IMAGE_CRC[7:0];
+      5'd22: stat_byte = IMAGE_CRC[15:8];
+      5'd23: stat_byte = IMAGE_CRC[23:16];
+      5'd24: stat_byte = IMAGE_CRC[31:24];
+      default: stat_byte = 8'h00;  // 12..20: the loader's bytes (b_load)
     endcase
   end
+  wire stat_load = spay[4:0] >= 5'd12 && spay[4:0] <= 5'd20;
 
-  assign tx_valid = (sst != S_IDLE) && (sst != S_FETCH);
-  assign tx_data = (sst == S_SYNC) ? SYNC :
-                   (sst == S_TYPE) ? ttype :
-                   (sst == S_LENL) ? tlen[7:0] :
-                   (sst == S_LENH) ? tlen[15:8] :
-                   (sst == S_PAY)  ? pay_byte : scrc;
-  wire sent = tx_valid && tx_ready;
+  assign tx_valid = tv;
+  assign tx_data = txd;
 
   always @(posedge clk) begin
     tdone <= 1'b0;
     if (rst) begin
       sst <= S_IDLE;
+      tv <= 1'b0;
       transmitting <= 1'b0;
     end else begin
-      if (sent && sst != S_SYNC) scrc <= crc8(scrc, tx_data);
       case (sst)
         S_IDLE: if (tstart) begin
-          sst <= S_SYNC;
+          sst <= S_PREP;
+          fld <= F_SYNC;
           transmitting <= 1'b1;
           spay <= 0;
+          srem <= tlen;
           tx_word <= 0;
           tsub <= 0;
+          t_ack <= ttype == 8'h81;
+          t_step <= ttype == 8'h82;
+          t_cnt <= ttype == 8'h83 || ttype == 8'h85 || ttype == 8'h86;
+          t_stat <= ttype == 8'h84;
+          t_load <= ttype == 8'h87 || ttype == 8'h88;
         end
-        S_SYNC: if (sent) begin
-          scrc <= 8'd0;
-          sst <= S_TYPE;
+        S_FETCH: sst <= S_PREP;
+        S_PREP: begin
+          s_last <= srem == 16'd1;
+          b_stat <= stat_load ? load_info[{load_k, 3'b000} +: 8] : stat_byte;
+          b_load <= LOADER ? load_info[{load_k, 3'b000} +: 8] : 8'h00;
+          b_cnt <= spay[0] ? cnt_q[15:8] : cnt_q[7:0];
+          if (OCNT) b_ob <= (tsub == 2'd0) ? obuf16[7:0] : (tsub == 2'd1) ? obuf16[15:8] : obuf_cnt;
+          else b_ob <= spay[0] ? obuf16[15:8] : obuf16[7:0];
+          b_err <= spay[0] ? tx_detail : tx_code;
+          sst <= S_SEL;
         end
-        S_TYPE: if (sent) sst <= S_LENL;
-        S_LENL: if (sent) sst <= S_LENH;
-        S_LENH: if (sent) sst <= (tlen == 0) ? S_CRC : S_FETCH;
-        // One cycle for the memories to present word tx_word.
-        S_FETCH: sst <= S_PAY;
-        S_PAY: if (sent) begin
-          spay <= spay + 1'b1;
-          if (ttype == 8'h82 && OCNT) begin
-            // 3-byte entries: index lo, index hi, count
-            tsub <= (tsub == 2'd2) ? 2'd0 : tsub + 1'b1;
-            if (tsub == 2'd2) tx_word <= tx_word + 1'b1;
-          end else tx_word <= (spay + 1'b1) >> 1;
-          sst <= (spay + 1'b1 == tlen) ? S_CRC : S_FETCH;
+        S_SEL: begin
+          case (fld)
+            F_SYNC: txd <= SYNC;
+            F_TYPE: txd <= ttype;
+            F_LENL: txd <= tlen[7:0];
+            F_LENH: txd <= tlen[15:8];
+            F_PAY: txd <= t_ack ? tx_code : t_load ? b_load : t_step ? b_ob : t_cnt ? b_cnt :
+                          t_stat ? b_stat : b_err;
+            default: txd <= scrc;
+          endcase
+          tv <= 1'b1;
+          sst <= S_SEND;
         end
-        S_CRC: if (sent) begin
-          sst <= S_IDLE;
-          transmitting <= 1'b0;
-          tdone <= 1'b1;
+        S_SEND: if (tx_ready) begin
+          tv <= 1'b0;
+          scrc <= (fld == F_SYNC) ? 8'd0 : crc8(scrc, txd);
+          case (fld)
+            F_SYNC, F_TYPE, F_LENL: begin
+              fld <= fld + 1'b1;
+              sst <= S_PREP;
+            end
+            F_LENH: begin
+              fld <= (srem == 0) ? F_CRC : F_PAY;
+              sst <= S_FETCH;
+            end
+            F_PAY: begin
+              spay <= spay + 1'b1;
+              srem <= srem - 1'b1;
+              if (t_step && OCNT) begin
+                // 3-byte entries: index lo, index hi, count
+                tsub <= (tsub == 2'd2) ? 2'd0 : tsub + 1'b1;
+                if (tsub == 2'd2) tx_word <= tx_word + 1'b1;
+              end else tx_word <= (spay + 1'b1) >> 1;
+              fld <= s_last ? F_CRC : F_PAY;
+              sst <= S_FETCH;
+            end
+            default: begin
+              sst <= S_IDLE;
+              transmitting <= 1'b0;
+              tdone <= 1'b1;
+            end
+          endcase
         end
         default: sst <= S_IDLE;
       endcase

@@ -1,7 +1,9 @@
 //! Shared helpers of the workspace-level integration tests (`tests/tests/*.rs`): loading the
 //! trained fixtures of `tests/fixtures/models/` through the whole software chain.
 
-use spikeloom_float::{Convention, FloatNet, FloatTrace, ResetMode, SemanticsOptions, SpikeInput};
+use spikeloom_float::{
+    Convention, FloatNet, FloatTrace, ResetMode, SemanticsOptions, SpikeInput, SpikeMode,
+};
 use spikeloom_npy::NpyData;
 use spikeloom_qnet::SpikeSteps;
 use std::path::{Path, PathBuf};
@@ -20,7 +22,13 @@ pub const MODELS: &[&str] = &[
 
 /// The fixtures of the other exporters (`tests/fixtures/exporters/`, simulated by each library)
 /// that have an integer contract; Spyx is refused by the quantizer (crates/quant/src/quantize.rs).
-pub const EXPORTERS: &[&str] = &["norse_lifbox", "sinabs_lif", "sinabs_iaf", "rockpool_lif"];
+pub const EXPORTERS: &[&str] = &[
+    "norse_lifbox",
+    "sinabs_lif",
+    "sinabs_iaf",
+    "sinabs_single",
+    "rockpool_lif",
+];
 
 /// Repository root.
 pub fn root() -> PathBuf {
@@ -114,8 +122,13 @@ impl Fixture {
             .as_str()
             .and_then(Convention::parse)
             .expect("meta.json names a convention");
+        // `--spike-mode` where the fixture needs one (sinabs_single: SingleSpike layers).
+        let spike_mode = meta["spike_mode_option"]
+            .as_str()
+            .map(|m| SpikeMode::parse(m).expect("meta.json names a spike mode"));
         let opts = SemanticsOptions {
             convention: Some(convention),
+            spike_mode,
             ..SemanticsOptions::default()
         };
         let file = spikeloom_nir::read(dir.join("model.nir")).expect("model.nir reads");

@@ -146,14 +146,33 @@ pub struct Clock {
     pub pin: String,
     /// Oscillator frequency in MHz.
     pub freq_mhz: f64,
+    /// How the clock reaches the PLL: `pad` (iCE40 `SB_PLL40_PAD`), `core` (`SB_PLL40_CORE`,
+    /// and ECP5), `none` (no PLL) [default: from the device and package, see `Board::pll_input`].
+    #[serde(default)]
+    pub pll: Option<crate::PllInput>,
 }
 
-/// The design clock: the frequency given to nextpnr (`--freq`) and used for UART timing.
+/// The default design clock: what the PLL makes when `--clock-mhz` does not choose.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DesignClock {
-    /// Target frequency in MHz. Equal to the board clock until a PLL is generated.
+    /// Requested frequency in MHz; the PLL makes the fastest clock not above it that also gives
+    /// the host link an exact baud rate (see `ClockPlan`). Equal to `clock.freq_mhz`: no PLL.
     pub freq_mhz: f64,
+    /// The same for a design with a convolution core (`rtl-templates/core/sl_conv.v`, whose
+    /// neuron update is not pipelined like the engine's) [default: `freq_mhz`].
+    #[serde(default)]
+    pub conv_freq_mhz: Option<f64>,
+}
+
+impl DesignClock {
+    /// The default design clock request, MHz, for a design with (or without) a convolution core.
+    pub fn default_mhz(&self, has_conv: bool) -> f64 {
+        match (has_conv, self.conv_freq_mhz) {
+            (true, Some(f)) => f,
+            _ => self.freq_mhz,
+        }
+    }
 }
 
 /// What carries bytes between the host and the FPGA.
@@ -186,9 +205,15 @@ pub struct HostLink {
     /// Highest baud rate the link supports.
     #[serde(default)]
     pub max_baud: Option<u32>,
-    /// Baud rate used when the user does not choose one.
+    /// Baud rate used when the user does not choose one, on a link whose rates are not known
+    /// (`baud_base` absent: a user's cable, a DAPLink).
     #[serde(default)]
     pub default_baud: Option<u32>,
+    /// The bridge's baud generator, for an FTDI bridge: it makes `baud_base / d` with d = 1, 1.5
+    /// or 2, 2.125, 2.25, ... (FTDI AN232B-05; FT231X 3 MHz, FT2232H 12 MHz). The link then runs
+    /// at the fastest of these rates that the design clock divides exactly.
+    #[serde(default)]
+    pub baud_base: Option<u32>,
 }
 
 /// A named single-pin resource (LED, button).
@@ -207,37 +232,56 @@ pub struct Pin {
     pub io_standard: Option<String>,
 }
 
-/// The command that loads a bitstream; `{bitstream}` is replaced by the file path.
+/// How a bitstream gets onto the board (`spikeloom program`); in every command `{bitstream}` is
+/// replaced by the file path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Programmer {
+    /// The board's usual way: program and arguments.
+    pub command: Vec<String>,
+    /// Writes the configuration flash (kept at power-off), when the programmer can.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flash: Vec<String>,
+    /// Loads the FPGA's configuration memory directly (lost at power-off), when it can.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sram: Vec<String>,
+    /// How to tell, before programming, that the right board is attached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detect: Option<Detect>,
+}
+
+/// A command that identifies the attached board without programming it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Detect {
     /// Program and arguments.
     pub command: Vec<String>,
+    /// Text its output contains whenever some board answered (absent: no board attached).
+    pub present: String,
+    /// Texts of which one is in its output when it is this board (else: another board).
+    pub identity: Vec<String>,
+}
+
+impl Programmer {
+    /// `command` with `{bitstream}` replaced.
+    pub fn with_bitstream(command: &[String], bitstream: &str) -> Vec<String> {
+        command
+            .iter()
+            .map(|arg| arg.replace("{bitstream}", bitstream))
+            .collect()
+    }
 }
 
 impl Board {
-    /// Design clock frequency in Hz, rounded to the nearest integer (for Verilog parameters).
-    pub fn design_clock_hz(&self) -> u64 {
-        (self.design.freq_mhz * 1e6).round() as u64
-    }
-
     /// True when the board has a UART to a host.
     pub fn has_uart(&self) -> bool {
         self.host_link.kind != HostLinkKind::None
     }
 
-    /// Baud rate to use when none is asked for.
-    pub fn default_baud(&self) -> Option<u32> {
-        self.host_link.default_baud
-    }
-
     /// The programmer command for one bitstream file, if the board declares one.
     pub fn program_command(&self, bitstream: &str) -> Option<Vec<String>> {
-        self.programmer.as_ref().map(|p| {
-            p.command
-                .iter()
-                .map(|arg| arg.replace("{bitstream}", bitstream))
-                .collect()
-        })
+        self.programmer
+            .as_ref()
+            .map(|p| Programmer::with_bitstream(&p.command, bitstream))
     }
 }

@@ -59,6 +59,9 @@ impl Port {
 /// One resolved pin assignment.
 struct Assignment {
     port: Port,
+    /// The port's name in the netlist: `led[0]`, or `led` when the bus has one bit (Yosys
+    /// names a one-bit vector port by the port's name alone).
+    name: String,
     pin: String,
     io_standard: Option<String>,
     pullup: bool,
@@ -143,6 +146,7 @@ impl Board {
         };
         Ok(Assignment {
             port,
+            name: port.verilog_name(),
             pin,
             io_standard: io_standard.or_else(|| self.io_standard.clone()),
             pullup,
@@ -155,17 +159,29 @@ pub fn constraints(board: &Board, used: &[Port]) -> Result<String, BoardError> {
     let mut ports = used.to_vec();
     ports.sort();
     ports.dedup();
-    let assignments = ports
+    let leds = ports.iter().filter(|p| matches!(p, Port::Led(_))).count();
+    let buttons = ports
+        .iter()
+        .filter(|p| matches!(p, Port::Button(_)))
+        .count();
+    let mut assignments = ports
         .into_iter()
         .map(|p| board.assignment(p))
         .collect::<Result<Vec<_>, _>>()?;
+    for a in &mut assignments {
+        match a.port {
+            Port::Led(0) if leds == 1 => a.name = "led".to_string(),
+            Port::Button(0) if buttons == 1 => a.name = "btn".to_string(),
+            _ => {}
+        }
+    }
     let mut out = format!(
         "# spikeloom constraints for board `{}` ({} {}); only the ports the design uses.\n",
         board.name, board.device.name, board.device.package
     );
     for a in &assignments {
         match board.device.family {
-            Family::Ice40 => render_pcf(&mut out, a),
+            Family::Ice40 => render_pcf(&mut out, a, board.clock.freq_mhz),
             Family::Ecp5 => render_lpf(&mut out, a, board.clock.freq_mhz),
         }
     }
@@ -177,13 +193,17 @@ pub fn constraints(board: &Board, used: &[Port]) -> Result<String, BoardError> {
     Ok(out)
 }
 
-fn render_pcf(out: &mut String, a: &Assignment) {
+fn render_pcf(out: &mut String, a: &Assignment, clock_mhz: f64) {
     let pullup = if a.pullup { "-pullup yes " } else { "" };
-    let _ = writeln!(out, "set_io {pullup}{} {}", a.port.verilog_name(), a.pin);
+    let _ = writeln!(out, "set_io {pullup}{} {}", a.name, a.pin);
+    // the oscillator's frequency: nextpnr derives the PLL output's constraint from it
+    if a.port == Port::Clock {
+        let _ = writeln!(out, "set_frequency {} {clock_mhz}", a.name);
+    }
 }
 
 fn render_lpf(out: &mut String, a: &Assignment, clock_mhz: f64) {
-    let name = a.port.verilog_name();
+    let name = &a.name;
     let _ = writeln!(out, "LOCATE COMP \"{name}\" SITE \"{}\";", a.pin);
     let mut iobuf = String::new();
     if let Some(std) = &a.io_standard {

@@ -35,6 +35,14 @@ pub enum BoardError {
         /// One line per problem.
         problems: Vec<String>,
     },
+    /// The design clock (or the link's baud rate at it) cannot be made on this board.
+    #[error("board `{board}`: {problem}")]
+    Clock {
+        /// Board name.
+        board: String,
+        /// What cannot be made, and what to choose instead.
+        problem: String,
+    },
     /// A design asked for a port the board does not have.
     #[error("board `{board}` has no {port}; {hint}")]
     MissingPort {

@@ -6,15 +6,22 @@
 
 mod board;
 mod builtin;
+mod clocking;
 mod constraints;
 mod device;
 mod error;
+pub mod pll;
 mod top;
 mod validate;
 
 pub use board::*;
 pub use builtin::{fragment, list};
+pub use clocking::{
+    dividers, exact_rates, ftdi_makes, ClockPlan, UartPlan, UartRate, CLOCK_WINDOW_PERCENT,
+    MAX_BAUD_ERROR, SETTLE_NS,
+};
 pub use constraints::{constraints, Port, FLASH_PORTS};
 pub use device::*;
 pub use error::BoardError;
-pub use top::{board_wrapper, io_sources, TopParams, UartRate, MAX_BAUD_ERROR, WRAPPER_TOP};
+pub use pll::{Freq, Pll, PllInput, PllPrimitive};
+pub use top::{board_wrapper, clock_check, io_sources, TopParams, CLOCK_CHECK_TOP, WRAPPER_TOP};

@@ -34,6 +34,28 @@ pub fn validate(board: &Board) -> Result<(), BoardError> {
         if p.command.is_empty() {
             problems.push("programmer.command is empty".to_string());
         }
+        if let Some(d) = &p.detect {
+            if d.command.is_empty() || d.present.is_empty() || d.identity.is_empty() {
+                problems.push(
+                    "programmer.detect needs a command, the text `present` and at least one \
+                     `identity`"
+                        .to_string(),
+                );
+            }
+        }
+    }
+    // the default design clock must be one the board makes (PLL, exact link rate); only
+    // meaningful once the rest is consistent
+    if problems.is_empty() {
+        let conv = board.design.conv_freq_mhz.map(|f| ("conv_freq_mhz", f));
+        for (key, mhz) in std::iter::once(("freq_mhz", board.design.freq_mhz)).chain(conv) {
+            if let Err(e) = crate::ClockPlan::new(board, Some(mhz), None) {
+                problems.push(match e {
+                    BoardError::Clock { problem, .. } => format!("design.{key} = {mhz}: {problem}"),
+                    other => other.to_string(),
+                });
+            }
+        }
     }
     if problems.is_empty() {
         Ok(())
@@ -87,11 +109,9 @@ fn check_clocks(board: &Board, problems: &mut Vec<String>) {
             board.design.freq_mhz
         ));
     }
-    // No PLL is generated yet: the design runs on the board clock, so promising more is a lie.
-    if board.design.freq_mhz != board.clock.freq_mhz {
+    if let Some(f) = board.design.conv_freq_mhz.filter(|f| !valid(*f)) {
         problems.push(format!(
-            "design.freq_mhz ({}) differs from clock.freq_mhz ({}): spikeloom does not generate a PLL yet, set them equal",
-            board.design.freq_mhz, board.clock.freq_mhz
+            "design.conv_freq_mhz = {f} is not a frequency in (0, 1000] MHz"
         ));
     }
 }
@@ -107,24 +127,33 @@ fn check_host_link(board: &Board, problems: &mut Vec<String>) {
     if link.rx.is_none() || link.tx.is_none() {
         problems.push("host_link: a UART link needs both `rx` and `tx` pins".to_string());
     }
-    match (link.max_baud, link.default_baud) {
-        (Some(max), Some(default)) => {
+    let Some(max) = link.max_baud else {
+        problems.push("host_link: a UART link needs `max_baud`".to_string());
+        return;
+    };
+    match (link.baud_base, link.default_baud) {
+        (Some(base), None) => {
+            if base == 0 || max > base {
+                problems.push(format!(
+                    "host_link.max_baud {max} exceeds the bridge's fastest rate baud_base {base}"
+                ));
+            }
+        }
+        (None, Some(default)) => {
             if default == 0 || default > max {
                 problems.push(format!(
                     "host_link.default_baud {default} must be in 1..=max_baud ({max})"
                 ));
             }
-            let clocks_per_bit = board.design_clock_hz() / u64::from(default.max(1));
-            if clocks_per_bit < MIN_CLOCKS_PER_BIT {
-                problems.push(format!(
-                    "host_link.default_baud {default} leaves {clocks_per_bit} clock cycles per bit at {} MHz; need >= {MIN_CLOCKS_PER_BIT}",
-                    board.design.freq_mhz
-                ));
-            }
         }
-        _ => {
-            problems.push("host_link: a UART link needs `max_baud` and `default_baud`".to_string())
-        }
+        (Some(_), Some(_)) => problems.push(
+            "host_link: give `baud_base` (a known bridge: the rate follows the design clock) or `default_baud`, not both"
+                .to_string(),
+        ),
+        (None, None) => problems.push(
+            "host_link: a UART link needs `baud_base` (a known bridge) or `default_baud`"
+                .to_string(),
+        ),
     }
 }
 

@@ -1,6 +1,8 @@
 //! Built-in boards parse and validate; constraints render exactly the used ports; bad boards
 //! are rejected with messages naming the problem.
 
+mod common;
+use common::*;
 use spikeloom_board::{constraints, list, Board, BoardError, Family, Port};
 
 #[test]
@@ -37,13 +39,28 @@ fn builtin_files_on_disk_match_the_embedded_copies() {
 #[test]
 fn icebreaker_pcf_has_only_used_ports() {
     let b = Board::builtin("icebreaker").unwrap();
-    let pcf = constraints(&b, &[Port::UartTx, Port::Clock, Port::UartRx, Port::Led(0)]).unwrap();
+    let pcf = constraints(
+        &b,
+        &[
+            Port::UartTx,
+            Port::Clock,
+            Port::UartRx,
+            Port::Led(1),
+            Port::Led(0),
+        ],
+    )
+    .unwrap();
     let expected = "# spikeloom constraints for board `icebreaker` (iCE40UP5K sg48); only the ports the design uses.\n\
 set_io clk 35\n\
+set_frequency clk 12\n\
 set_io -pullup yes uart_rx 6\n\
 set_io uart_tx 9\n\
-set_io led[0] 11\n";
+set_io led[0] 11\n\
+set_io led[1] 37\n";
     assert_eq!(pcf, expected);
+    // a one-bit LED bus is named `led` in the netlist (Yosys), so the constraint says `led`
+    let pcf = constraints(&b, &[Port::Clock, Port::Led(0)]).unwrap();
+    assert!(pcf.ends_with("set_io led 11\n"), "{pcf}");
 }
 
 #[test]
@@ -77,14 +94,6 @@ fn unknown_board_lists_known_ones() {
     );
 }
 
-fn icebreaker_text() -> String {
-    std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../boards/icebreaker.toml"
-    ))
-    .unwrap()
-}
-
 #[test]
 fn unknown_keys_are_rejected() {
     let text = icebreaker_text().replace("[clock]\n", "[clock]\nfrequency = 3\n");
@@ -100,8 +109,11 @@ fn every_problem_is_reported_at_once() {
     let text = icebreaker_text()
         .replace("nextpnr_device = \"up5k\"", "nextpnr_device = \"up9k\"")
         .replace("pin = \"37\"", "pin = \"35\"")
-        .replace("default_baud = 3000000", "default_baud = 6000000")
-        .replace("[design]\nfreq_mhz = 12.0", "[design]\nfreq_mhz = 30.0");
+        .replace(
+            "baud_base = 12000000",
+            "baud_base = 12000000\ndefault_baud = 6000000",
+        )
+        .replace("[design]\nfreq_mhz = 18.0", "[design]\nfreq_mhz = -30.0");
     let err = Board::parse(&text, "x.toml").unwrap_err();
     let BoardError::Invalid { board, problems } = err else {
         panic!("{err}")
@@ -109,8 +121,8 @@ fn every_problem_is_reported_at_once() {
     assert_eq!(board, "icebreaker");
     assert_eq!(problems.len(), 4, "{problems:#?}");
     assert!(problems[0].contains("`up9k`"));
-    assert!(problems[1].contains("design.freq_mhz (30) differs"));
-    assert!(problems[2].contains("default_baud 6000000 must be in 1..=max_baud"));
+    assert!(problems[1].contains("design.freq_mhz = -30 is not a frequency"));
+    assert!(problems[2].contains("give `baud_base`"), "{problems:#?}");
     assert!(
         problems[3].contains("pin `35` is used twice: clock and led `green`"),
         "{problems:#?}"
@@ -128,8 +140,9 @@ fn programmer_command_substitutes_the_bitstream() {
 
 #[test]
 fn wrapper_fixes_board_parameters() {
-    use spikeloom_board::{board_wrapper, TopParams};
+    use spikeloom_board::{board_wrapper, ClockPlan, TopParams};
     let b = Board::builtin("icebreaker").unwrap();
+    let clock = ClockPlan::new(&b, None, None).unwrap();
     let p = TopParams {
         input_size: 784,
         output_size: 10,
@@ -137,27 +150,27 @@ fn wrapper_fixes_board_parameters() {
         out_w: 4,
         in_value_w: 1,
         out_value_w: 1,
-        baud: None,
+        clock,
         image_crc: None,
     };
     let v = board_wrapper(&b, &p).unwrap();
     assert!(v.contains("module spikeloom_board (\n  input  wire clk,\n  input  wire uart_rx,\n  output wire uart_tx,\n  output wire [1:0] led\n);"), "{v}");
-    assert!(v.contains(".CLK_HZ(12000000), .BAUD(3000000),"), "{v}");
+    assert!(v.contains(".CLK_HZ(18000000), .BAUD(3000000),"), "{v}");
     assert!(v.contains(".IN_SIZE(784), .OUT_SIZE(10), .IN_W(10), .OUT_W(4),"));
     assert!(v.contains(".N_LEDS(2), .LED_INVERT(2'b11)"));
     let err = board_wrapper(
         &b,
         &TopParams {
-            baud: Some(6_000_000),
             image_crc: None,
             out_w: 17,
+            in_value_w: 9,
             ..p
         },
     )
     .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "board `icebreaker` is invalid:\n  - index widths in 10 / out 17 must be in 1..=16\n  - baud rate 6000000 exceeds the link's max_baud 3000000\n  - baud rate 6000000 is too fast for the 12 MHz design clock (need >= 4 clocks per bit)"
+        "board `icebreaker` is invalid:\n  - index widths in 10 / out 17 must be in 1..=16\n  - value widths in 9 / out 1 must be in 1..=8 for the host protocol (one byte per value)"
     );
 }
 

@@ -53,6 +53,11 @@ pub enum Command {
     ///
     /// Example: spikeloom run out/ --port /dev/ttyUSB1 --input x.npy --labels y.npy
     Run(crate::cmd_run::RunArgs),
+    /// Put a built design on the board with the programmer its board file names: check the
+    /// attached board, write the weight image at its flash offset (if any), then the bitstream.
+    ///
+    /// Example: spikeloom program out/ --sram
+    Program(crate::cmd_program::ProgramArgs),
 }
 
 /// How the model file is read: semantics of the exporting library.
@@ -74,6 +79,11 @@ pub struct ModelArgs {
     /// Time step in seconds used to map tau to decay factors [default: metadata, else 1e-4].
     #[arg(long)]
     pub dt: Option<f64>,
+    /// Spikes per neuron and step (not stored in NIR files): `single` for a Sinabs model trained
+    /// with `SingleSpike` (or Rockpool's max_spikes_per_dt = 1) [default: file metadata
+    /// `spike_mode`, else multi under sinabs/rockpool, single otherwise].
+    #[arg(long, value_enum)]
+    pub spike_mode: Option<SpikeModeArg>,
     /// Largest dataset (weight or parameter array) the NIR reader loads, in MiB; it bounds the
     /// memory a file can take [default: SPIKELOOM_MAX_DATASET_MIB, else 512].
     #[arg(long, value_name = "MIB")]
@@ -105,6 +115,16 @@ pub enum SemanticsArg {
     Rockpool,
     /// Spyx (beta = 1 - dt/tau, dt = 1, spike from the previous step's membrane).
     Spyx,
+}
+
+/// Spikes per neuron and step.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SpikeModeArg {
+    /// At most one spike per step (Sinabs SingleSpike: fires when v >= threshold, subtracts it
+    /// once).
+    Single,
+    /// Spike counts (Sinabs MultiSpike, Rockpool): floor(v / threshold) spikes.
+    Multi,
 }
 
 /// Reset mechanisms.
@@ -165,7 +185,8 @@ pub struct QuantArgs {
     /// TOML quantization config: input_bits, [default], [op.lif|cubalif|li|cubali], [layer.NAME].
     #[arg(long)]
     pub quant_config: Option<PathBuf>,
-    /// Calibration input `.npy` ([T, N, F], uint8 spikes or graded values) used to measure
+    /// Calibration input (`.npy` or `x.npz:name`, time-major like --input; spikes or graded
+    /// integer values) used to measure
     /// membrane ranges and pick `input_bits`.
     #[arg(long)]
     pub calibrate: Option<PathBuf>,
@@ -189,6 +210,11 @@ pub struct QuantizeArgs {
     /// Sweep state bits (comma-separated) together with --sweep-weight-bits.
     #[arg(long, value_delimiter = ',')]
     pub sweep_state_bits: Vec<u32>,
+    /// Search per-layer weight and state widths (greedy) for the smallest memory whose fixed-point
+    /// accuracy on the labelled calibration samples is at most PCT points below the float
+    /// model's; writes the per-layer TOML config beside the -o file and prints the path taken.
+    #[arg(long, value_name = "PCT")]
+    pub max_accuracy_drop: Option<f64>,
     /// Write the quantized network here (JSON; any command accepts it as MODEL).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
@@ -203,7 +229,9 @@ pub struct SimulateArgs {
     /// Model and semantics.
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Input spikes `.npy`, time-major `[T, N, F]` or `[T, F]`, uint8/bool.
+    /// Input `.npy` (or `x.npz:name`), time-major: `[T, N, *shape]`, `[T, *shape]`, `[T, N, F]`
+    /// or `[T, F]` (shape the model's input, F its size); bool/int/float 0/1 spikes, or graded
+    /// integer values.
     #[arg(long)]
     pub input: PathBuf,
     /// Engine.
@@ -267,7 +295,7 @@ pub struct VerifyArgs {
     /// Quantization settings (calibrated on --calibrate, else on --input).
     #[command(flatten)]
     pub quant: QuantArgs,
-    /// Input spikes `.npy` `[T, N, F]`.
+    /// Input `.npy` (or `x.npz:name`), time-major, shapes and values as `simulate --input`.
     #[arg(long)]
     pub input: PathBuf,
     /// Labels `[N]`: report float and fixed accuracy.

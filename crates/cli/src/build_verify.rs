@@ -2,7 +2,7 @@
 //! spikes and membranes, every step), and RTL (Icarus) == cycle model (the whole co-simulation
 //! log: same lines at the same cycle numbers), plus the activity figures the report needs.
 
-use crate::input::load_graded;
+use crate::input::{load_steps, ModelInput};
 use crate::CliError;
 use anyhow::anyhow;
 use spikeloom_cosim::{check_tools, compare_logs, run_rtl, Simulator};
@@ -28,13 +28,13 @@ pub struct Sample {
 pub fn sample(
     path: Option<&PathBuf>,
     samples: usize,
-    input_size: usize,
+    input: &ModelInput,
 ) -> Result<Sample, CliError> {
     let samples = samples.max(1);
+    let input_size = input.features();
     match path {
         Some(p) => {
-            // Graded values are checked against the network's input_bits by the engines.
-            let s = load_graded(p, input_size)?.take_samples(samples);
+            let s = load_steps(p, input)?.take_samples(samples);
             let spikes = SpikeSteps::graded(s.t, s.n, s.f, s.data, 8).map_err(CliError::input)?;
             let origin = format!(
                 "{} (first {} of its samples, {} steps)",

@@ -3,7 +3,7 @@
 use crate::CliError;
 use clap::Args;
 use serde::Serialize;
-use spikeloom_board::{Board, Family, HostLinkKind};
+use spikeloom_board::{Board, ClockPlan, Family, HostLinkKind};
 
 /// `boards` arguments.
 #[derive(Debug, Args)]
@@ -28,11 +28,15 @@ pub struct BoardRow {
     pub package: String,
     /// Board oscillator, MHz.
     pub clock_mhz: f64,
-    /// Clock the design is built for, MHz.
+    /// Default design clock (what the PLL makes when `--clock-mhz` does not choose), MHz.
     pub design_clock_mhz: f64,
+    /// Default design clock of a design with a convolution core, MHz.
+    pub conv_design_clock_mhz: f64,
+    /// How the design clock is made: the PLL primitive, or `none` (the oscillator).
+    pub pll: String,
     /// `uart-bridge`, `uart-pins` or `none`, with the bridge chip when known.
     pub host_link: String,
-    /// Default baud rate of the host link.
+    /// Baud rate of the host link at the default design clock.
     pub default_baud: Option<u32>,
     /// 4-input LUTs.
     pub luts: u32,
@@ -52,6 +56,8 @@ impl BoardRow {
     /// The row of one board.
     pub fn of(b: &Board) -> BoardRow {
         let d = &b.device;
+        // a built-in board's default clock plan exists (board validation checks it)
+        let clock = ClockPlan::new(b, None, None).ok();
         let link = match b.host_link.kind {
             HostLinkKind::UartBridge => "uart-bridge",
             HostLinkKind::UartPins => "uart-pins",
@@ -64,12 +70,17 @@ impl BoardRow {
             device: d.name.clone(),
             package: d.package.clone(),
             clock_mhz: b.clock.freq_mhz,
-            design_clock_mhz: b.design.freq_mhz,
+            design_clock_mhz: clock.map_or(b.design.freq_mhz, |c| c.design.mhz()),
+            conv_design_clock_mhz: ClockPlan::new(b, Some(b.design.default_mhz(true)), None)
+                .map_or(b.design.default_mhz(true), |c| c.design.mhz()),
+            pll: clock
+                .and_then(|c| c.pll)
+                .map_or("none".into(), |p| p.primitive().cell().into()),
             host_link: match &b.host_link.bridge {
                 Some(chip) => format!("{link} ({chip})"),
                 None => link.into(),
             },
-            default_baud: b.default_baud(),
+            default_baud: clock.and_then(|c| c.uart).map(|u| u.baud),
             luts: d.luts,
             ffs: d.ffs,
             bram: d.bram_count,
@@ -123,7 +134,14 @@ fn table(rows: &[BoardRow]) -> String {
                 r.name.clone(),
                 r.family.clone(),
                 format!("{} {}", r.device, r.package),
-                format!("{} MHz", r.design_clock_mhz),
+                if r.conv_design_clock_mhz == r.design_clock_mhz {
+                    format!("{} MHz ({})", r.design_clock_mhz, r.pll)
+                } else {
+                    format!(
+                        "{} MHz, conv {} MHz ({})",
+                        r.design_clock_mhz, r.conv_design_clock_mhz, r.pll
+                    )
+                },
                 r.host_link.clone(),
                 r.luts.to_string(),
                 r.ffs.to_string(),

@@ -8,7 +8,8 @@ use crate::build_verify::{cycle_trace, golden_vs_cycle, rtl_vs_cycle, sample, sy
 use crate::cmd_generate::{self, Design, HwArgs, RTL_DIR};
 use crate::progress::Steps;
 use crate::report::{
-    fmax, render, resource_rows, BuildReport, Performance, TimeLimitsReport, WeightsReport,
+    fmax, render, resource_rows, BuildReport, ClockReport, Performance, TimeLimitsReport,
+    WeightsReport,
 };
 use crate::CliError;
 use anyhow::anyhow;
@@ -45,7 +46,7 @@ pub struct BuildArgs {
     /// Skip verification (golden vs cycle model vs RTL); the cycle model still runs for the report.
     #[arg(long)]
     pub no_verify: bool,
-    /// Write the bitstream even when the design misses the board clock.
+    /// Write the bitstream even when the design misses the design clock.
     #[arg(long)]
     pub allow_timing_failure: bool,
     /// Spikes `.npy` ([T, N, F]) for verification and the performance figures
@@ -67,6 +68,9 @@ pub struct BuildArgs {
     /// [default: sized per device, see README "Tools"].
     #[arg(long, value_name = "[STEP=]TIME")]
     pub step_timeout: Vec<String>,
+    /// Program the attached board afterwards, as `spikeloom program DIR` does.
+    #[arg(long)]
+    pub program: bool,
 }
 
 /// Run the command.
@@ -106,6 +110,9 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
     interrupted(cancel, "verify")?;
 
     let opts = BuildOptions {
+        // nextpnr times every clock at the design clock; the PLL output's constraint is also
+        // derived from the oscillator's (the constraint file's clock frequency)
+        freq_mhz: Some(design.clock.design.mhz()),
         allow_timing_failure: args.allow_timing_failure,
         seed: args.seed,
         // the design's ports: the board's, and the SPI flash's with a weight loader
@@ -152,7 +159,10 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
             .iter()
             .all(|r| r.used.is_none_or(|u| u <= r.available)),
         target_mhz: plan.freq_mhz,
+        clock: ClockReport::new(&design.clock),
         fmax_mhz: fmax,
+        critical_path: result.report.critical_path().cloned(),
+        untimed: untimed_note(&result.report),
         timing_met: result.timing_failures.is_empty() && fmax.is_some_and(|f| f >= plan.freq_mhz),
         timing_failures: result.timing_failures.clone(),
         resources,
@@ -174,7 +184,7 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
     let s = crate::build_verify::sample(
         args.sample.as_ref(),
         args.verify_samples,
-        design.plan.input_size,
+        &crate::model::qnet_input(&design.model.qnet),
     )?;
     crate::build_html::write(&args.model, &design, &s, &report, &result.report, dir)?;
     print!("{}", render(&report));
@@ -185,9 +195,16 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
     );
     if !report.timing_met {
         eprintln!(
-            "warning: timing not met; the bitstream may not work at {} MHz",
-            plan.freq_mhz
+            "warning: timing not met; the bitstream may not work at the {} MHz design clock",
+            design.clock.design
         );
+    }
+    if args.program {
+        crate::cmd_program::program(
+            dir,
+            Some(&args.hw.board),
+            crate::cmd_program::Target::Default,
+        )?;
     }
     Ok(())
 }
@@ -359,7 +376,7 @@ fn weights_report(
         bitstream_bytes,
         program,
         load_cycles: w.load_cycles,
-        load_ms_at_clock: w.load_cycles as f64 / (d.board.design.freq_mhz * 1e3),
+        load_ms_at_clock: w.load_cycles as f64 / (d.clock.design.mhz() * 1e3),
     }))
 }
 
@@ -371,7 +388,7 @@ impl PerfInput {
             &self.ops,
             d.plan.clear_cycles as u64,
             d.plan.idle_step_cycles(),
-            d.board.design.freq_mhz,
+            d.clock.design.mhz(),
             fmax,
         )
     }
@@ -384,7 +401,8 @@ fn verify(
     d: &Design,
     dir: &Path,
 ) -> Result<(PerfInput, String, String), CliError> {
-    let s = sample(args.sample.as_ref(), args.verify_samples, d.plan.input_size)?;
+    let input = crate::model::qnet_input(&d.model.qnet);
+    let s = sample(args.sample.as_ref(), args.verify_samples, &input)?;
     let trace = cycle_trace(&d.plan, &s.spikes)?;
     let perf = PerfInput {
         ops: synaptic_ops(&d.plan, &s.spikes, &trace),
@@ -433,25 +451,48 @@ fn tool_dirs() -> Vec<PathBuf> {
     dirs
 }
 
-/// A toolchain failure: exit 1 with the step, what the tool was doing or its last lines, what
-/// to try (with this command's flags) and where the logs are.
+/// A toolchain failure: exit 1 with the step, what the tool was doing or its last lines (a
+/// timing failure: the critical path), what to try (with this command's flags) and where the
+/// logs are.
 fn tool_error(e: ToolchainError, build_dir: &Path, d: &Design) -> CliError {
     match e {
         ToolchainError::MissingTools(_)
         | ToolchainError::UnusableTools(_)
         | ToolchainError::Cancelled { .. } => CliError::failure(anyhow!("{e}")),
+        ToolchainError::Timing { board, details } => {
+            // the report nextpnr wrote says where the time goes and how fast the design is
+            let placed = std::fs::read_to_string(build_dir.join("report.json"))
+                .ok()
+                .and_then(|text| spikeloom_toolchain::parse_nextpnr_report(&text).ok());
+            let path = placed
+                .as_ref()
+                .and_then(|r| r.critical_path())
+                .map_or(String::new(), |p| {
+                    format!("\ncritical path:\n{}", crate::report::path_text(p))
+                });
+            let lower = placed
+                .as_ref()
+                .and_then(fmax)
+                .map_or("a lower one".to_string(), |f| {
+                    format!("{}", f.floor().max(1.0))
+                });
+            CliError::failure(anyhow!(
+                "timing failed on board `{board}`: {details} (design clock {}){path}\n\
+                 What to try: a lower design clock (--clock-mhz {lower}), {}, other placement seeds (--seeds 3), \
+                 or --allow-timing-failure to get the bitstream anyway.\n\
+                 (logs of every step are in {})",
+                d.clock.describe(),
+                fewer_lanes(d),
+                build_dir.display()
+            ))
+        }
         ToolchainError::TimeLimit { kind, limit, .. } => {
             let longer = format!(
                 "a longer limit (--step-timeout {}={}s)",
                 kind.name(),
                 (limit.as_secs() * 2).max(1)
             );
-            let max_lanes = d.manifest.lanes.iter().copied().max().unwrap_or(1);
-            let fewer = if max_lanes > 1 {
-                format!("fewer lanes (--lanes {})", max_lanes / 2)
-            } else {
-                "a smaller model (the design is at 1 lane)".to_string()
-            };
+            let fewer = fewer_lanes(d);
             let tries = match kind {
                 StepKind::Synthesis => format!("{fewer} or {longer}"),
                 StepKind::PlaceAndRoute { seed } => format!(
@@ -478,6 +519,38 @@ fn tool_error(e: ToolchainError, build_dir: &Path, d: &Design) -> CliError {
             build_dir.display()
         )),
     }
+}
+
+/// `fewer lanes (--lanes N)`, or a smaller model at 1 lane.
+fn fewer_lanes(d: &Design) -> String {
+    let max_lanes = d.manifest.lanes.iter().copied().max().unwrap_or(1);
+    if max_lanes > 1 {
+        format!("fewer lanes (--lanes {})", max_lanes / 2)
+    } else {
+        "a smaller model (the design is at 1 lane)".to_string()
+    }
+}
+
+/// The note on paths nextpnr leaves out of Fmax: through a hard block on its constant clock
+/// (an iCE40 SB_MAC16 without registers).
+fn untimed_note(r: &spikeloom_toolchain::ToolReport) -> Option<String> {
+    let (into, out) = r.constant_clock_paths();
+    if into.is_none() && out.is_none() {
+        return None;
+    }
+    let ns = |p: Option<&spikeloom_toolchain::CriticalPath>| p.map_or(0.0, |p| p.delay_ns);
+    let block = into
+        .map(|p| p.to.signal.clone())
+        .or(out.map(|p| p.from.signal.clone()))
+        .unwrap_or_default();
+    Some(format!(
+        "nextpnr times a hard block without registers ({block}) as if it had them (its clock is `{}`): the longest path into it is {:.1} ns and out of it {:.1} ns, \
+         and a path through it takes both plus its own combinational delay, which is in neither; Fmax leaves such paths out \
+         (a registered multiplier removes the gap)",
+        spikeloom_toolchain::CONSTANT_CLOCK,
+        ns(into),
+        ns(out)
+    ))
 }
 
 fn write_reports(report: &BuildReport, dir: &Path) -> Result<(), CliError> {

@@ -2,13 +2,13 @@
 //! and print the Pareto front of accuracy vs LUTs vs latency.
 
 use crate::args::{ModelArgs, QuantArgs};
-use crate::input::{load_graded, load_labels};
+use crate::input::{load_labels, load_steps, ModelInput};
 use crate::model::{calibration, is_qnet_file, load_nir, load_qnet, lower, quant_config};
 use crate::CliError;
 use anyhow::anyhow;
 use clap::Args;
 use spikeloom_qnet::SpikeSteps;
-use spikeloom_report::{explore, pareto, ExploreModel, Point, Space};
+use spikeloom_report::{explore_with, pareto, ExploreModel, Point, Space, Workers};
 use std::path::PathBuf;
 
 /// `explore` arguments.
@@ -23,7 +23,8 @@ pub struct ExploreArgs {
     /// Board (name or TOML path) whose device the estimates are checked against.
     #[arg(long, default_value = "icebreaker")]
     pub board: String,
-    /// Sample spikes `.npy` `[T, N, F]` run through the cycle model at every point.
+    /// Sample input (`.npy` or `x.npz:name`, time-major as `simulate --input`) run through the
+    /// cycle model at every point.
     #[arg(long)]
     pub input: PathBuf,
     /// Labels `[N]` of the sample: accuracy per point.
@@ -44,6 +45,9 @@ pub struct ExploreArgs {
     /// Print every point as JSON instead of tables.
     #[arg(long)]
     pub json: bool,
+    /// Points measured at once [default: one per core]; the output is the same for any value.
+    #[arg(long)]
+    pub jobs: Option<usize>,
 }
 
 /// Run the command.
@@ -54,20 +58,39 @@ pub fn run(args: &ExploreArgs) -> Result<(), CliError> {
         weight_bits: args.sweep_weight_bits.clone(),
         state_bits: args.sweep_state_bits.clone(),
     };
+    let jobs = match args.jobs {
+        Some(0) => return Err(CliError::input(anyhow!("--jobs must be at least 1"))),
+        Some(j) => j,
+        None => std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    let counter = std::sync::Mutex::new(None::<crate::progress::Counter>);
+    let on_point = |done: usize, total: usize| {
+        if let Ok(mut c) = counter.lock() {
+            c.get_or_insert_with(|| {
+                crate::progress::Counter::new("explore", total as u64, "points")
+            })
+            .set(done as u64);
+        }
+    };
+    let workers = Workers {
+        jobs,
+        on_point: Some(&on_point),
+    };
     let points = if is_qnet_file(&args.model.model) {
         let model = load_qnet(&args.model, &args.quant)?;
-        let (sample, labels) = sample(args, model.qnet.input_size)?;
-        explore(
+        let (sample, labels) = sample(args, &crate::model::qnet_input(&model.qnet))?;
+        explore_with(
             ExploreModel::Fixed(&model.qnet),
             &board.device,
             &space,
             &sample,
             labels.as_deref(),
+            workers,
         )
     } else {
         let loaded = load_nir(&args.model)?;
         let net = lower(&loaded, &args.model)?;
-        let (sample, labels) = sample(args, net.input_size)?;
+        let (sample, labels) = sample(args, &crate::model::nir_input(&loaded, &net))?;
         let spikes = crate::input::Spikes {
             t: sample.steps(),
             n: sample.samples(),
@@ -79,7 +102,7 @@ pub fn run(args: &ExploreArgs) -> Result<(), CliError> {
             .map(|l| l.iter().map(|&v| v as i64).collect());
         let calib = calibration(&net, &spikes, labels_i64.as_deref())?;
         let base = quant_config(&args.quant)?;
-        explore(
+        explore_with(
             ExploreModel::Float {
                 net: &net,
                 calib: &calib,
@@ -89,9 +112,11 @@ pub fn run(args: &ExploreArgs) -> Result<(), CliError> {
             &space,
             &sample,
             labels.as_deref(),
+            workers,
         )
     }
     .map_err(CliError::input)?;
+    drop(counter);
     if args.json {
         println!(
             "{}",
@@ -108,8 +133,11 @@ pub fn run(args: &ExploreArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn sample(args: &ExploreArgs, f: usize) -> Result<(SpikeSteps, Option<Vec<usize>>), CliError> {
-    let all = load_graded(&args.input, f)?;
+fn sample(
+    args: &ExploreArgs,
+    input: &ModelInput,
+) -> Result<(SpikeSteps, Option<Vec<usize>>), CliError> {
+    let all = load_steps(&args.input, input)?;
     let s = all.take_samples(args.samples);
     let labels = match &args.labels {
         Some(p) => {

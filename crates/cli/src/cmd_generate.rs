@@ -19,7 +19,9 @@ use crate::CliError;
 use anyhow::{anyhow, Context};
 use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
-use spikeloom_board::{board_wrapper, constraints, io_sources, Board, Device, Family, FLASH_PORTS};
+use spikeloom_board::{
+    board_wrapper, constraints, io_sources, Board, ClockPlan, Device, Family, FLASH_PORTS,
+};
 use spikeloom_plan::{
     BoardTopConfig, LoaderConfig, Plan, PlanConfig, PlanError, WeightImage, WeightMemChoice,
     DEFAULT_FLASH_OFFSET,
@@ -98,7 +100,14 @@ pub struct HwArgs {
     /// Parallel lanes per core [default: the most of 8, 4, 2, 1 that fits the board].
     #[arg(long)]
     pub lanes: Option<usize>,
-    /// UART baud rate of the board's host link [default: the board's].
+    /// Design clock in MHz: the PLL makes the fastest clock not above it (on a board with a
+    /// known USB-UART bridge, among those within 5% below it, the one whose exact baud rate is
+    /// fastest); the board's oscillator frequency uses no PLL [default: the board's for the
+    /// design's cores (`spikeloom boards`: engine / convolution core)].
+    #[arg(long, value_name = "MHZ")]
+    pub clock_mhz: Option<f64>,
+    /// UART baud rate of the board's host link [default: the fastest the link makes exactly at
+    /// the design clock, or the board's `default_baud` on a link whose rates are not known].
     #[arg(long)]
     pub baud: Option<u32>,
     /// Where the dense weights go.
@@ -191,6 +200,8 @@ pub struct Design {
     pub weight_image: Option<WeightImage>,
     /// The board top's ports the design uses (the SPI flash's with a weight loader).
     pub ports: Vec<spikeloom_board::Port>,
+    /// The design clock, its PLL and the host link's rate.
+    pub clock: ClockPlan,
 }
 
 impl Design {
@@ -240,12 +251,13 @@ pub fn summary(d: &Design) {
         r.dsps,
         dev.dsp_count
     );
+    println!("{}", clock_line(&d.clock));
     if let Some(w) = &d.manifest.weights {
         let from = match w.flash_offset {
             Some(offset) => format!(
                 "from SPI flash offset {offset:#x} in {} cycles ({:.1} ms), or over the host link",
                 w.load_cycles,
-                w.load_cycles as f64 / (d.board.design.freq_mhz * 1e3)
+                w.load_cycles as f64 / (d.clock.design.mhz() * 1e3)
             ),
             None => format!(
                 "over the host link only (board `{}` names no SPI flash)",
@@ -259,14 +271,38 @@ pub fn summary(d: &Design) {
     }
 }
 
+/// `design clock 18 MHz from ...; host link 3000000 baud (6 clocks per bit, exact)`.
+pub fn clock_line(c: &ClockPlan) -> String {
+    let link = c.uart.map_or(String::new(), |u| {
+        format!(
+            "; host link {} baud ({} clocks per bit{})",
+            u.baud,
+            u.clocks_per_bit,
+            if u.exact { ", exact" } else { "" }
+        )
+    });
+    format!("design clock {}{link}", c.describe())
+}
+
 /// Load, quantize and plan the model for the board, and generate every file in memory.
 pub fn prepare(model: &ModelArgs, quant: &QuantArgs, hw: &HwArgs) -> Result<Design, CliError> {
     let board = Board::resolve(&hw.board).map_err(CliError::input)?;
     let loaded = load_qnet(model, quant)?;
+    // the board's default clock for the cores this network gets (a layer with a convolution
+    // becomes a convolution core), unless --clock-mhz chooses
+    let has_conv = loaded
+        .qnet
+        .layers
+        .iter()
+        .any(|l| l.inputs.iter().any(|p| p.conv.is_some()));
+    let requested = hw
+        .clock_mhz
+        .unwrap_or_else(|| board.design.default_mhz(has_conv));
+    let clock = ClockPlan::new(&board, Some(requested), hw.baud).map_err(CliError::input)?;
     let base = PlanConfig {
         weight_memory: hw.weight_memory.into(),
         loader: LoaderConfig {
-            clock_hz: board.design_clock_hz(),
+            clock_hz: clock.design_hz_ceil(),
             flash_offset: hw.flash_offset.unwrap_or_else(|| {
                 board
                     .flash
@@ -275,7 +311,7 @@ pub fn prepare(model: &ModelArgs, quant: &QuantArgs, hw: &HwArgs) -> Result<Desi
             }),
         },
         // the estimate covers what `build` synthesizes: the core and this board's top
-        board_top: Some(board_top_config(&board, hw.baud)),
+        board_top: Some(board_top_config(&clock)),
         ..PlanConfig::default()
     };
     let plan = match plan_for(&loaded.qnet, &board.device, hw.lanes, &base) {
@@ -290,7 +326,7 @@ pub fn prepare(model: &ModelArgs, quant: &QuantArgs, hw: &HwArgs) -> Result<Desi
     let weight_image = weight_image(&plan, &board, hw.flash_offset)?;
     let bundle = spikeloom_verilog::generate(&plan, &GenOptions::default());
     let iface = plan.top_interface();
-    let params = iface.top_params(hw.baud);
+    let params = iface.top_params(clock);
     // a design with a weight loader reads the board's flash when the board says where it is
     let mut ports = board.top_ports();
     if iface.loader.is_some() && board.flash.is_some() {
@@ -310,8 +346,8 @@ pub fn prepare(model: &ModelArgs, quant: &QuantArgs, hw: &HwArgs) -> Result<Desi
         board: board.name.clone(),
         family: family_name(board.device.family).into(),
         device: board.device.name.clone(),
-        clock_hz: board.design_clock_hz(),
-        baud: hw.baud.or(board.default_baud()).unwrap_or(115_200),
+        clock_hz: clock.design.round_hz(),
+        baud: clock.uart.map_or(115_200, |u| u.baud),
         input_size: iface.input_size,
         output_size: iface.output_size,
         layers: iface.layers.clone(),
@@ -338,6 +374,7 @@ pub fn prepare(model: &ModelArgs, quant: &QuantArgs, hw: &HwArgs) -> Result<Desi
         manifest,
         weight_image,
         ports,
+        clock,
     })
 }
 
@@ -376,12 +413,12 @@ fn weight_image(
     Ok(Some(image))
 }
 
-/// The board top the estimate counts for `board` (its design clock and UART rate).
-fn board_top_config(board: &Board, baud: Option<u32>) -> BoardTopConfig {
+/// The board top the estimate counts for a clock plan (design clock, UART rate, reset settle).
+fn board_top_config(clock: &ClockPlan) -> BoardTopConfig {
     BoardTopConfig {
-        clock_hz: board.design_clock_hz(),
-        baud: baud.or(board.default_baud()).unwrap_or(115_200),
-        settle_cycles: 0,
+        clock_hz: clock.design_hz_ceil(),
+        baud: clock.uart.as_ref().map_or(115_200, |u| u.baud),
+        settle_cycles: clock.settle_cycles(),
     }
 }
 
@@ -447,8 +484,12 @@ fn does_not_fit(
         .into_iter()
         .filter(|b| b.name != board.name)
         .filter(|b| {
+            // that board's default clock (its board top differs only in a few counter bits)
+            let top = ClockPlan::new(b, None, None)
+                .map(|c| board_top_config(&c))
+                .ok();
             let cfg = PlanConfig {
-                board_top: Some(board_top_config(b, None)),
+                board_top: top.or(other.board_top),
                 ..other.clone()
             };
             plan_for(&m.qnet, &b.device, lanes, &cfg).is_ok()

@@ -291,6 +291,7 @@ fn semantics_json(net: &FloatNet, loaded: &LoadedNir, opts: &SemanticsOptions) -
         "dt": setting("dt", json!(s.dt)),
         "reset": setting("reset", json!(s.reset.name())),
         "reset_delay": setting("reset_delay", json!(s.reset_delay)),
+        "spike_mode": setting("spike_mode", json!(s.spike_mode.name())),
     })
 }
 

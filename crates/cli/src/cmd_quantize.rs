@@ -1,9 +1,10 @@
 //! `spikeloom quantize`: float network -> integer network, with the report and an optional sweep.
 
 use crate::args::QuantizeArgs;
-use crate::input::{load_graded, load_labels};
+use crate::input::{load_labels, load_steps};
 use crate::model::{
-    calibration, is_qnet_file, load_nir, load_qnet_calibrated, lower, quant_config,
+    calibration, is_qnet_file, load_nir, load_qnet_calibrated, lower, nir_input, quant_config,
+    record_input_shape,
 };
 use crate::CliError;
 use anyhow::anyhow;
@@ -22,7 +23,7 @@ pub fn run(args: &QuantizeArgs) -> Result<(), CliError> {
         .quant
         .calibrate
         .as_ref()
-        .map(|p| load_graded(p, net.input_size))
+        .map(|p| load_steps(p, &nir_input(&loaded, &net)))
         .transpose()?;
     let labels = match (&args.labels, &calib_spikes) {
         (Some(p), Some(s)) => Some(load_labels(p, s.n)?),
@@ -33,6 +34,16 @@ pub fn run(args: &QuantizeArgs) -> Result<(), CliError> {
         }
         _ => None,
     };
+    if let Some(pct) = args.max_accuracy_drop {
+        let (Some(spikes), Some(labels)) = (&calib_spikes, &labels) else {
+            return Err(CliError::input(anyhow!(
+                "--max-accuracy-drop needs --calibrate and --labels (the labelled samples the \
+                 accuracy is measured on)"
+            )));
+        };
+        let calib = calibration(&net, spikes, Some(labels))?;
+        return precision_search(args, &loaded, &net, &calib, pct);
+    }
     let model = load_qnet_calibrated(
         &args.model,
         &args.quant,
@@ -90,4 +101,95 @@ pub fn run(args: &QuantizeArgs) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// `--max-accuracy-drop`: search per-layer widths, print the report and the path taken, write
+/// the network (`-o`) and its per-layer TOML config beside it.
+fn precision_search(
+    args: &QuantizeArgs,
+    loaded: &crate::model::LoadedNir,
+    net: &spikeloom_float::FloatNet,
+    calib: &spikeloom_quant::Calibration,
+    pct: f64,
+) -> Result<(), CliError> {
+    let base = quant_config(&args.quant)?;
+    let found = spikeloom_quant::search(net, calib, &base, pct / 100.0)
+        .map_err(|e| CliError::input(anyhow!("{}: {e}", args.model.model.display())))?;
+    let mut qnet = found.qnet;
+    qnet.provenance
+        .insert(0, ("source_sha256".into(), loaded.sha256.clone()));
+    record_input_shape(&mut qnet, &nir_input(loaded, net).shape);
+    let toml = found.config.to_toml_string().map_err(CliError::failure)?;
+    if args.json {
+        let out = serde_json::json!({
+            "report": found.report,
+            "search": {
+                "float_accuracy": found.float_accuracy,
+                "floor": found.floor,
+                "start": { "memory_bits": found.start.0, "accuracy": found.start.1 },
+                "path": found.path,
+                "evaluations": found.evaluations,
+            },
+        });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    } else {
+        println!("{}", found.report);
+        println!(
+            "\nprecision search: float accuracy {:.2}%, keep fixed >= {:.2}% (drop <= {pct} points); \
+             {} quantizations",
+            100.0 * found.float_accuracy,
+            100.0 * found.floor,
+            found.evaluations
+        );
+        println!(
+            "  start        {:>10} bits  accuracy {:.2}%",
+            found.start.0,
+            100.0 * found.start.1
+        );
+        for s in &found.path {
+            println!(
+                "  {:<12} {:>10} bits  accuracy {:.2}%  ({} {} {} -> {})",
+                "",
+                s.memory_bits,
+                100.0 * s.accuracy,
+                s.layer,
+                s.width.key(),
+                s.from,
+                s.to
+            );
+        }
+        println!(
+            "  chosen: {} -> {} bits of weights + state ({} moves)",
+            found.start.0,
+            found.path.last().map_or(found.start.0, |s| s.memory_bits),
+            found.path.len()
+        );
+    }
+    match &args.output {
+        Some(out) => {
+            std::fs::write(out, qnet.to_json_string())
+                .map_err(|e| CliError::failure(anyhow!("cannot write {}: {e}", out.display())))?;
+            let config = config_path(out);
+            std::fs::write(&config, &toml).map_err(|e| {
+                CliError::failure(anyhow!("cannot write {}: {e}", config.display()))
+            })?;
+            eprintln!(
+                "wrote {} and its per-layer config {} (quantize again with --quant-config {})",
+                out.display(),
+                config.display(),
+                config.display()
+            );
+        }
+        None => println!("\nper-layer config (TOML; -o writes it beside the .q.json):\n{toml}"),
+    }
+    Ok(())
+}
+
+/// `model.q.json` -> `model.q.toml` (any other name: `.toml` appended).
+fn config_path(out: &std::path::Path) -> std::path::PathBuf {
+    let name = out.to_string_lossy();
+    match name.strip_suffix(".json") {
+        Some(stem) => std::path::PathBuf::from(format!("{stem}.toml")),
+        None => std::path::PathBuf::from(format!("{name}.toml")),
+    }
 }

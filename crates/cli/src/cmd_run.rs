@@ -11,7 +11,7 @@
 //! are compared as counts.
 
 use crate::cmd_generate::{Manifest, MANIFEST, QNET_FILE};
-use crate::input::{accuracy, load_graded, load_labels, load_spikes, Spikes};
+use crate::input::{accuracy, load_labels, load_steps, ModelInput, Spikes, Values};
 use crate::CliError;
 use anyhow::anyhow;
 use clap::Args;
@@ -30,16 +30,19 @@ pub struct RunArgs {
     /// Serial port of the board's host link (e.g. /dev/ttyUSB1).
     #[arg(long)]
     pub port: String,
-    /// Input `.npy`, time-major `[T, N, F]` or `[T, F]`, uint8/bool: 0/1 spikes, or for a
-    /// graded-input design values 0..2^input_bits-1 (sent every step).
+    /// Input `.npy` (or `x.npz:name`), time-major `[T, N, *shape]` / `[T, N, F]` (or without
+    /// N), any bool/int/float dtype: 0/1 spikes, or for a graded-input design values
+    /// 0..2^input_bits-1 (sent every step).
     #[arg(long, required_unless_present_any = ["pixels", "values"], conflicts_with_all = ["pixels", "values"])]
     pub input: Option<PathBuf>,
-    /// Pixel values `.npy` uint8 `[N, F]` (or `[F]`): the board rate-encodes them on chip
-    /// (spike = LFSR byte < pixel, PROTOCOL.md), so only F bytes per sample cross the link.
+    /// Pixel values `.npy` `[N, F]` / `[N, *shape]` (or one sample), integers 0..255: the board
+    /// rate-encodes them on chip (spike = LFSR byte < pixel, PROTOCOL.md), so only F bytes per
+    /// sample cross the link.
     #[arg(long, conflicts_with = "values")]
     pub pixels: Option<PathBuf>,
-    /// Input values `.npy` uint8 `[N, F]` (or `[F]`), 0..2^input_bits-1: the board feeds the same
-    /// values at every one of --steps steps (RUN_VALUES; graded "direct current" input).
+    /// Input values `.npy` `[N, F]` / `[N, *shape]` (or one sample), 0..2^input_bits-1: the
+    /// board feeds the same values at every one of --steps steps (RUN_VALUES; graded "direct
+    /// current" input).
     #[arg(long)]
     pub values: Option<PathBuf>,
     /// Time steps per sample with --pixels or --values [default: 25].
@@ -56,8 +59,9 @@ pub struct RunArgs {
     /// Class labels `.npy` `[N]`: print accuracy (spike-count argmax of the output layer).
     #[arg(long)]
     pub labels: Option<PathBuf>,
-    /// Baud rate [default: the one the design was built for, i.e. the board's max_baud unless
-    /// `build --baud` chose another]; must match the bitstream's UART divider.
+    /// Baud rate [default: the one the design was built for (`spikeloom.json`): the fastest the
+    /// board's bridge makes exactly at the design clock, unless `build --baud` chose another];
+    /// must match the bitstream's UART divider.
     #[arg(long)]
     pub baud: Option<u32>,
     /// How long to wait for each reply, milliseconds.
@@ -122,15 +126,17 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let (manifest, qnet) = load_design(&args.dir)?;
     let weights = crate::run_weights::load_weights_file(&args.dir, &manifest)?;
     let rows = match (&args.pixels, &args.values) {
-        (Some(p), _) => Some(load_pixels(p, manifest.input_size)?),
-        (None, Some(p)) => Some(load_values(p, manifest.input_size, qnet.input_bits)?),
+        (Some(p), _) => Some(load_pixels(p, &qnet)?),
+        (None, Some(p)) => Some(load_values(p, &qnet)?),
         (None, None) => None,
     };
     let (steps, seed) = (args.steps.unwrap_or(25), args.seed.unwrap_or(1));
     let input = match (&args.input, &rows, on_chip) {
         (_, Some(px), Some(OnChip::Pixels)) => pixel_spikes(px, usize::from(steps), seed),
         (_, Some(v), _) => value_spikes(v, usize::from(steps)),
-        (Some(path), None, _) => load_input(path, manifest.input_size, qnet.input_bits)?,
+        (Some(path), None, _) => {
+            load_steps(path, &crate::model::qnet_input(&qnet)).map_err(CliError::input)?
+        }
         (None, None, _) => {
             return Err(CliError::input(anyhow!(
                 "pass --input, --pixels or --values"
@@ -161,17 +167,8 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     // a design whose weights are loaded at start-up: the board must hold this image first
     crate::run_weights::ensure_weights(&mut link, &manifest, weights.as_ref())?;
     let started = Instant::now();
-    let mut last = Instant::now();
-    let mut progress = |done: usize| {
-        if last.elapsed() >= Duration::from_secs(2) || done == input.n {
-            eprintln!(
-                "  {done}/{} samples ({:.0} s)",
-                input.n,
-                started.elapsed().as_secs_f64()
-            );
-            last = Instant::now();
-        }
-    };
+    let mut counter = crate::progress::Counter::new("run", input.n as u64, "samples");
+    let mut progress = |done: usize| counter.set(done as u64);
     if let (Some(rows), Some(mode)) = (&rows, on_chip) {
         let opts = PixelOptions {
             steps,
@@ -246,67 +243,8 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     check_against_model(&qnet, &input, &out)
 }
 
-/// Read `--input` for a design whose inputs have `input_bits` bits: 0/1 spikes for a binary
-/// design, values that fit `input_bits` for a graded one (clear error naming the first misfit).
-pub fn load_input(path: &Path, features: usize, input_bits: u32) -> Result<Spikes, CliError> {
-    if input_bits <= 1 {
-        return load_spikes(path, features).map_err(|e| {
-            CliError::input(anyhow!(
-                "{e} (this design takes binary spikes: its input is 1 bit)"
-            ))
-        });
-    }
-    let input = load_graded(path, features).map_err(CliError::input)?;
-    check_fits(path, &input.data, input.n, input.f, input_bits, true)?;
-    Ok(input)
-}
-
-/// The first value of `data` (`[.., N, F]` or `[N, F]` row-major) above `2^bits - 1`, as an error.
-fn check_fits(
-    path: &Path,
-    data: &[u8],
-    n: usize,
-    f: usize,
-    bits: u32,
-    has_steps: bool,
-) -> Result<(), CliError> {
-    let max = ((1u32 << bits.clamp(1, 8)) - 1) as u8;
-    let Some(pos) = data.iter().position(|&v| v > max) else {
-        return Ok(());
-    };
-    let at = if has_steps {
-        format!(
-            "step {}, sample {}, feature {}",
-            pos / (n * f),
-            (pos / f) % n,
-            pos % f
-        )
-    } else {
-        format!("sample {}, feature {}", pos / f, pos % f)
-    };
-    let kind = if bits <= 1 {
-        "binary spikes (0/1)".to_string()
-    } else {
-        format!("{bits}-bit graded input values (0..={max})")
-    };
-    Err(CliError::input(anyhow!(
-        "{}: value {} at {at} does not fit: the design takes {kind}; scale the data, or \
-         re-quantize with a larger --input-bits (and rebuild)",
-        path.display(),
-        data[pos]
-    )))
-}
-
 /// Pixel samples `[N][F]` row-major (also the value rows of `--values`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pixels {
-    /// Samples.
-    pub n: usize,
-    /// Features.
-    pub f: usize,
-    /// One byte per feature.
-    pub data: Vec<u8>,
-}
+pub type Pixels = crate::input::Rows;
 
 /// How RUN_PIXELS / RUN_VALUES samples are run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -324,46 +262,22 @@ pub fn sample_seed(seed: u16, n: usize) -> u16 {
     seed.wrapping_add((n % 65536) as u16)
 }
 
-/// Read uint8 pixels `[N, F]` or `[F]`.
-pub fn load_pixels(path: &Path, features: usize) -> Result<Pixels, CliError> {
-    load_rows(path, features, "pixels")
+/// Read pixels (`[N, *shape]`, `[N, F]`, or one sample), integers 0..=255.
+pub fn load_pixels(path: &Path, qnet: &QNet) -> Result<Pixels, CliError> {
+    let shape = crate::model::qnet_input(qnet).shape;
+    crate::input::load_rows(
+        path,
+        &ModelInput {
+            shape,
+            values: Values::Any,
+        },
+    )
+    .map_err(CliError::input)
 }
 
-/// Read uint8 input values `[N, F]` or `[F]` for RUN_VALUES and check they fit `input_bits`.
-pub fn load_values(path: &Path, features: usize, input_bits: u32) -> Result<Pixels, CliError> {
-    let v = load_rows(path, features, "values")?;
-    check_fits(path, &v.data, v.n, v.f, input_bits, false)?;
-    Ok(v)
-}
-
-fn load_rows(path: &Path, features: usize, what: &str) -> Result<Pixels, CliError> {
-    let bad = |msg: String| CliError::input(anyhow!("{}: {msg}", path.display()));
-    let array = spikeloom_npy::read_npy(path).map_err(CliError::input)?;
-    let (n, f) = match array.shape.as_slice() {
-        [n, f] => (*n, *f),
-        [f] => (1, *f),
-        other => {
-            return Err(bad(format!(
-                "{what} must be [N, F] or [F], got shape {other:?}"
-            )))
-        }
-    };
-    let NpyData::U8(data) = array.data else {
-        return Err(bad(format!(
-            "{what} must be uint8 (0..255), got dtype {}; scale and convert with \
-             (x * 255 / x.max()).astype(np.uint8)",
-            array.data.descr()
-        )));
-    };
-    if f != features {
-        return Err(bad(format!(
-            "{f} {what} per sample, but the design has {features} inputs"
-        )));
-    }
-    if n == 0 {
-        return Err(bad("no samples".to_string()));
-    }
-    Ok(Pixels { n, f, data })
+/// Read RUN_VALUES input values (shapes as pixels) and check they fit the design's `input_bits`.
+pub fn load_values(path: &Path, qnet: &QNet) -> Result<Pixels, CliError> {
+    crate::input::load_rows(path, &crate::model::qnet_input(qnet)).map_err(CliError::input)
 }
 
 /// The spikes the board's encoder generates, time-major `[T][N][F]` like `--input`.
@@ -811,7 +725,7 @@ mod tests {
 {flash}  spikeloom_board_top #(.CLK_HZ({CLK_HZ}), .BAUD({BAUD}), .IN_SIZE({ins}), .OUT_SIZE({outs}),
     .IN_W({in_w}), .OUT_W({out_w}), .IN_VALUE_W({ivw}), .OUT_VALUE_W({ovw}), .N_LEDS(3),
     .LED_INVERT(3'b000), .TIMEOUT(100000){loader})
-    dut (.clk(clk), .uart_rx(rx), .uart_tx(tx), .led(led), .flash_csn(csn), .flash_sck(sck),
+    dut (.clk(clk), .locked(1'b1), .uart_rx(rx), .uart_tx(tx), .led(led), .flash_csn(csn), .flash_sck(sck),
     .flash_mosi(mosi), .flash_miso(miso));
   integer script, out, cyc_log, r, i, j, n, frames = 0, state = 0, left = 0;
   integer cycle = 0;
@@ -1071,9 +985,9 @@ endmodule
         // Pixels from the fixture's rate-coded digits: firing rate x 256 (the fixture was coded
         // with rate pixel/16), 3 samples.
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let full = load_spikes(
+        let full = load_steps(
             &root.join("tests/fixtures/models/mlp_subtract/input.npy"),
-            m.input_size,
+            &ModelInput::flat(m.input_size, Values::Binary),
         )
         .unwrap();
         let n = 3;
@@ -1207,7 +1121,8 @@ endmodule
         write(&design, &dir).unwrap();
 
         // Two samples of the fixture, 6 steps each, keep the simulation short.
-        let full = load_spikes(&fixture.join("input.npy"), design.manifest.input_size)
+        let binary = ModelInput::flat(design.manifest.input_size, Values::Binary);
+        let full = load_steps(&fixture.join("input.npy"), &binary)
             .unwrap()
             .take_samples(2);
         let t = 6;
@@ -1274,9 +1189,9 @@ endmodule
             .unwrap()
             .expect("an SPRAM design has a weight image");
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let full = load_spikes(
+        let full = load_steps(
             &root.join("tests/fixtures/models/mlp_subtract/input.npy"),
-            design.manifest.input_size,
+            &ModelInput::flat(design.manifest.input_size, Values::Binary),
         )
         .unwrap()
         .take_samples(1);
@@ -1538,10 +1453,9 @@ endmodule
         let qnet = &design.model.qnet;
         assert_eq!(qnet.input_bits, 5);
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let full = load_input(
+        let full = load_steps(
             &root.join("tests/fixtures/models/graded/input.npy"),
-            m.input_size,
-            qnet.input_bits,
+            &crate::model::qnet_input(qnet),
         )
         .unwrap();
         // The fixture feeds the same pixels at every step: step 0 of 3 samples.
@@ -1652,19 +1566,22 @@ endmodule
             data: NpyData::U8(vec![0, 15, 3, 1, 16, 0]),
         };
         std::fs::write(&path, spikeloom_npy::write_npy_bytes(&array)).unwrap();
-        let err = msg(load_input(&path, 3, 4).unwrap_err());
+        let steps = |bits| {
+            load_steps(&path, &ModelInput::flat(3, Values::for_bits(bits))).map_err(CliError::input)
+        };
+        let err = msg(steps(4).unwrap_err());
         assert!(
             err.ends_with(
-                "x.npy: value 16 at step 1, sample 0, feature 1 does not fit: the design takes \
-                 4-bit graded input values (0..=15); scale the data, or re-quantize with a \
-                 larger --input-bits (and rebuild)"
+                "x.npy: 1 value is not valid: this design takes 4-bit graded input values \
+                 (integers 0..=15); the first is 16 at index [1, 0, 1] (step 1, sample 0, feature \
+                 1). Scale the data, or re-quantize with a larger --input-bits (and rebuild)"
             ),
             "{err}"
         );
-        assert_eq!(load_input(&path, 3, 5).unwrap().data[4], 16);
-        let err = msg(load_input(&path, 3, 1).unwrap_err());
+        assert_eq!(steps(5).unwrap().data[4], 16);
+        let err = msg(steps(1).unwrap_err());
         assert!(
-            err.contains("is not a spike (0/1)") && err.contains("this design takes binary spikes"),
+            err.contains("3 values are not valid: this design takes binary spikes (0/1; its input is 1 bit); the first is 15 at index [0, 0, 1]"),
             "{err}"
         );
         let rows = NpyArray {
@@ -1672,12 +1589,16 @@ endmodule
             data: NpyData::U8(vec![0, 1, 2, 3, 4, 5]),
         };
         std::fs::write(&path, spikeloom_npy::write_npy_bytes(&rows)).unwrap();
-        let err = msg(load_values(&path, 3, 2).unwrap_err());
+        let rows = |bits| {
+            crate::input::load_rows(&path, &ModelInput::flat(3, Values::for_bits(bits)))
+                .map_err(CliError::input)
+        };
+        let err = msg(rows(2).unwrap_err());
         assert!(
-            err.contains("value 4 at sample 1, feature 1 does not fit: the design takes 2-bit graded input values (0..=3)"),
+            err.contains("2 values are not valid: this design takes 2-bit graded input values (integers 0..=3); the first is 4 at index [1, 1] (sample 1, feature 1)"),
             "{err}"
         );
-        let v = load_values(&path, 3, 3).unwrap();
+        let v = rows(3).unwrap();
         assert_eq!(
             value_spikes(&v, 2).data,
             [0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5]

@@ -1,8 +1,8 @@
 //! `spikeloom simulate`: run one engine on input spikes, print accuracy, write `.npz`.
 
 use crate::args::{Engine, SimulateArgs};
-use crate::input::{accuracy, load_graded, load_labels, Spikes};
-use crate::model::{is_qnet_file, load_nir, load_qnet_calibrated, lower};
+use crate::input::{accuracy, load_labels, load_steps, Spikes};
+use crate::model::{is_qnet_file, load_nir, load_qnet_calibrated, lower, nir_input, qnet_input};
 use crate::output::{EngineOutput, Membrane};
 use crate::CliError;
 use anyhow::anyhow;
@@ -22,7 +22,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
             }
             let loaded = load_nir(&args.model)?;
             let net = lower(&loaded, &args.model)?;
-            let input = load_graded(&args.input, net.input_size)?;
+            let input = load_steps(&args.input, &nir_input(&loaded, &net))?;
             let labels = load_opt_labels(args, input.n)?;
             return report(&run_float(&net, &input)?, labels.as_deref(), args);
         }
@@ -221,12 +221,12 @@ pub fn load_integer_model(
 ) -> Result<(crate::model::LoadedModel, Spikes), CliError> {
     if is_qnet_file(&args.model.model) {
         let model = load_qnet_calibrated(&args.model, &args.quant, None, None)?;
-        let input = load_graded(&args.input, model.qnet.input_size)?;
+        let input = load_steps(&args.input, &qnet_input(&model.qnet))?;
         return Ok((model, input));
     }
     let loaded = load_nir(&args.model)?;
     let net = lower(&loaded, &args.model)?;
-    let input = load_graded(&args.input, net.input_size)?;
+    let input = load_steps(&args.input, &nir_input(&loaded, &net))?;
     if args.quant.calibrate.is_none() {
         eprintln!("note: no --calibrate given; membrane ranges are calibrated on --input");
     }

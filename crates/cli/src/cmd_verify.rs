@@ -3,8 +3,12 @@
 
 use crate::args::{SimulatorArg, VerifyArgs};
 use crate::cmd_simulate::hardware_plan;
-use crate::input::{accuracy, load_graded, load_labels, Spikes};
-use crate::model::{calibration, is_qnet_file, load_nir, load_qnet, lower, quant_config};
+use crate::input::{accuracy, load_labels, Spikes};
+use crate::model::{
+    calibration, is_qnet_file, load_nir, load_qnet, lower, nir_input, qnet_input, quant_config,
+    record_input_shape,
+};
+use crate::progress::Steps;
 use crate::CliError;
 use anyhow::anyhow;
 use spikeloom_cosim::{compare_logs, decode_log, stimulus_from_values, Simulator};
@@ -21,16 +25,20 @@ struct LayerDiff {
 
 /// Run the command.
 pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
-    let (q, float, input) = integer_model(args)?;
+    let (q, float, input, all_samples) = integer_model(args)?;
     let labels = match &args.labels {
-        Some(p) => {
-            Some(load_labels(p, load_graded(&args.input, q.input_size)?.n)?[..input.n].to_vec())
-        }
+        Some(p) => Some(load_labels(p, all_samples)?[..input.n].to_vec()),
         None => None,
     };
     let steps = SpikeSteps::graded(input.t, input.n, input.f, input.data.clone(), q.input_bits)
         .map_err(CliError::input)?;
+    let sims = simulators(args.simulator);
+    // Progress on stderr: a live line with the elapsed time on a terminal, plain lines in logs.
+    let mut progress = Steps::new(3 + sims.len());
+    let samples = format!("{} samples x {} steps", input.n, input.t);
+    progress.start(&format!("fixed-point model ({samples})"));
     let fixed = spikeloom_qnet::eval(&q, &steps).map_err(CliError::failure)?;
+    progress.finish_since("fixed-point model", "");
     let plan = hardware_plan(&q, &args.board, args.lanes, false)?;
     eprintln!(
         "verify: {} samples x {} steps, {} layers, board {} ({} lanes max)",
@@ -76,6 +84,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
         "  {:<10} {:<14} {:>10} {:>10}  first difference (step, sample, neuron)",
         "engine", "layer", "spikes", "membranes"
     );
+    progress.start(&format!("cycle model ({samples})"));
     let cycle = spikeloom_cyclesim::simulate(&plan, &steps).map_err(CliError::failure)?;
     for (l, layer) in q.layers.iter().enumerate() {
         let d = diff(
@@ -95,7 +104,13 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     let cycle_log = spikeloom_cyclesim::CycleSim::new(&plan)
         .run_stimulus(&stim)
         .map_err(CliError::failure)?;
+    progress.finish_since("cycle model", "");
     let work = work_dir(args, &plan);
+    progress.start(if args.rtl.is_some() {
+        "RTL (given)"
+    } else {
+        "generate RTL"
+    });
     let bundle_dir = match &args.rtl {
         Some(dir) => dir.clone(),
         None => {
@@ -106,13 +121,15 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
             dir
         }
     };
+    progress.finish_since("RTL", &bundle_dir.display().to_string());
     let iface = plan.top_interface();
     let mut cycle_rows = vec![("cycle".to_string(), cycle.cycles_per_step.clone())];
-    for sim in simulators(args.simulator) {
-        eprintln!("verify: running {sim} on {} ...", bundle_dir.display());
+    for sim in sims {
+        progress.start(&format!("{sim} ({samples})"));
         let log =
             spikeloom_cosim::run_rtl(&bundle_dir, &iface, &stim, sim, &work.join(sim.to_string()))
                 .map_err(CliError::failure)?;
+        progress.finish_since(&sim.to_string(), "");
         let name = sim.to_string();
         if let Some(m) = compare_logs(&cycle_log, &log) {
             println!("  {name:<10} log differs from the cycle model: {m}");
@@ -165,20 +182,24 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The integer network, the float trace of the input (for a `.nir`) and the input samples.
-fn integer_model(args: &VerifyArgs) -> Result<(QNet, Option<FloatTrace>, Spikes), CliError> {
+/// The integer network, the float trace of the input (for a `.nir`), the input samples used
+/// and how many the file holds.
+type IntegerModel = (QNet, Option<FloatTrace>, Spikes, usize);
+
+fn integer_model(args: &VerifyArgs) -> Result<IntegerModel, CliError> {
     if is_qnet_file(&args.model.model) {
         let model = load_qnet(&args.model, &args.quant)?;
-        let all = load_graded(&args.input, model.qnet.input_size)?;
+        let all = crate::input::load_steps(&args.input, &qnet_input(&model.qnet))?;
         let input = all.take_samples(args.samples.unwrap_or(all.n));
-        return Ok((model.qnet, None, input));
+        return Ok((model.qnet, None, input, all.n));
     }
     let loaded = load_nir(&args.model)?;
     let net = lower(&loaded, &args.model)?;
-    let all = load_graded(&args.input, net.input_size)?;
+    let shape = nir_input(&loaded, &net);
+    let all = crate::input::load_steps(&args.input, &shape)?;
     let input = all.take_samples(args.samples.unwrap_or(all.n));
     let calib_spikes = match &args.quant.calibrate {
-        Some(p) => load_graded(p, net.input_size)?,
+        Some(p) => crate::input::load_steps(p, &shape)?,
         None => input.clone(),
     };
     let calib = calibration(&net, &calib_spikes, None)?;
@@ -186,8 +207,9 @@ fn integer_model(args: &VerifyArgs) -> Result<(QNet, Option<FloatTrace>, Spikes)
         .map_err(|e| CliError::input(anyhow!("{}: {e}", args.model.model.display())))?;
     q.provenance
         .insert(0, ("source_sha256".into(), loaded.sha256.clone()));
+    record_input_shape(&mut q, &shape.shape);
     let float = calibration(&net, &input, None)?.float;
-    Ok((q, Some(float), input))
+    Ok((q, Some(float), input, all.n))
 }
 
 fn simulators(arg: SimulatorArg) -> Vec<Simulator> {

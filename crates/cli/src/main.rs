@@ -11,6 +11,7 @@ mod cmd_build;
 mod cmd_explore;
 mod cmd_generate;
 mod cmd_inspect;
+mod cmd_program;
 mod cmd_quantize;
 mod cmd_run;
 mod cmd_simulate;
@@ -72,6 +73,7 @@ fn main() {
         args::Command::Generate(a) => cmd_generate::run(&a),
         args::Command::Build(a) => cmd_build::run(&a),
         args::Command::Run(a) => cmd_run::run(&a),
+        args::Command::Program(a) => cmd_program::run(&a),
     };
     if let Err(e) = result {
         eprintln!("error: {:#}", e.error);

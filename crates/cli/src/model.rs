@@ -1,11 +1,12 @@
 //! Loading a model: NIR file -> validated flat graph -> float network with the chosen semantics.
 
-use crate::args::{ModelArgs, QuantArgs, ResetArg, SemanticsArg};
-use crate::input::{load_graded, Spikes};
+use crate::args::{ModelArgs, QuantArgs, ResetArg, SemanticsArg, SpikeModeArg};
+use crate::input::{load_steps, ModelInput, Spikes, Values};
 use crate::CliError;
 use anyhow::anyhow;
 use spikeloom_float::{
     Convention, FloatNet, NirVersion, NorseVersion, ResetMode, SemanticsOptions, SpikeInput,
+    SpikeMode,
 };
 use spikeloom_nir::{Graph, NirError, NirFile, ReadOptions};
 use spikeloom_qnet::{QNet, SpikeSteps};
@@ -53,6 +54,10 @@ pub fn semantics_options(args: &ModelArgs, loaded: &LoadedNir) -> SemanticsOptio
             ResetArg::None => ResetMode::None,
         }),
         reset_delay: args.reset_delay,
+        spike_mode: args.spike_mode.map(|m| match m {
+            SpikeModeArg::Single => SpikeMode::Single,
+            SpikeModeArg::Multi => SpikeMode::Multi,
+        }),
     }
 }
 
@@ -196,6 +201,55 @@ pub fn output_node(loaded: &LoadedNir, net: &FloatNet) -> Option<OutputNode> {
     })
 }
 
+/// The input of a float model: the NIR Input node's shape (e.g. `[1, 8, 8]`) when the graph has
+/// one Input whose size is the network's; any spikes or graded values (quantization picks the
+/// width from them).
+pub fn nir_input(loaded: &LoadedNir, net: &FloatNet) -> ModelInput {
+    let mut inputs = loaded.flat.nodes.values().filter_map(|n| match n {
+        spikeloom_nir::Node::Input { shape } => Some(shape),
+        _ => None,
+    });
+    match (inputs.next(), inputs.next()) {
+        (Some(shape), None) if shape.iter().product::<usize>() == net.input_size => ModelInput {
+            shape: shape.clone(),
+            values: Values::Any,
+        },
+        _ => ModelInput::flat(net.input_size, Values::Any),
+    }
+}
+
+/// Provenance key of the model's per-step input shape (recorded when it has several
+/// dimensions, so a `.q.json` and a built design take the same arrays as the `.nir`).
+const INPUT_SHAPE_KEY: &str = "input_shape";
+
+/// Record the model's input shape in the integer network's provenance.
+pub fn record_input_shape(q: &mut QNet, shape: &[usize]) {
+    if shape.len() > 1 && q.provenance.iter().all(|(k, _)| k != INPUT_SHAPE_KEY) {
+        let text: Vec<String> = shape.iter().map(ToString::to_string).collect();
+        q.provenance.push((INPUT_SHAPE_KEY.into(), text.join("x")));
+    }
+}
+
+/// The input of an integer network: its recorded shape (else its size) and the values its
+/// `input_bits` allow.
+pub fn qnet_input(q: &QNet) -> ModelInput {
+    let values = Values::for_bits(q.input_bits);
+    let recorded = q
+        .provenance
+        .iter()
+        .find(|(k, _)| k == INPUT_SHAPE_KEY)
+        .and_then(|(_, v)| {
+            v.split('x')
+                .map(|d| d.parse().ok())
+                .collect::<Option<Vec<usize>>>()
+        })
+        .filter(|s| s.iter().product::<usize>() == q.input_size);
+    match recorded {
+        Some(shape) => ModelInput { shape, values },
+        None => ModelInput::flat(q.input_size, values),
+    }
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes)
@@ -246,7 +300,7 @@ pub fn load_qnet_calibrated(
     let owned;
     let calib_spikes = match &quant.calibrate {
         Some(p) => {
-            owned = load_graded(p, net.input_size)?;
+            owned = load_steps(p, &nir_input(&loaded, &net))?;
             Some(&owned)
         }
         None => default_calib,
@@ -259,6 +313,7 @@ pub fn load_qnet_calibrated(
         .map_err(|e| CliError::input(anyhow!("{}: {e}", path.display())))?;
     qnet.provenance
         .insert(0, ("source_sha256".into(), loaded.sha256.clone()));
+    record_input_shape(&mut qnet, &nir_input(&loaded, &net).shape);
     Ok(LoadedModel {
         qnet,
         source_sha256: loaded.sha256,

@@ -4,6 +4,8 @@
 //! tool's activity when it changes phase or every [`PLAIN_EVERY`], and the result. Either way
 //! each step ends with the same `done in` / `failed after` line. Fed by
 //! `spikeloom_toolchain::Progress` (builds) or by the command itself (`start`/`finish`).
+//! [`Counter`] shows work of a known size (explore's grid points, samples on a board, the bytes
+//! of a weight load) the same way: a bar on a terminal, plain lines otherwise.
 
 use std::io::IsTerminal as _;
 use std::mem::discriminant;
@@ -164,6 +166,78 @@ impl Steps {
 
     fn clear_bar(&mut self) {
         if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Progress through `total` units of work: on a terminal a bar with the count, elapsed time and
+/// an estimate of what is left; otherwise a plain line at most every [`PLAIN_COUNT_EVERY`] and
+/// one at the end.
+pub struct Counter {
+    what: String,
+    unit: &'static str,
+    total: u64,
+    started: Instant,
+    last_plain: Option<Instant>,
+    bar: Option<ProgressBar>,
+}
+
+/// In plain mode, the shortest time between two count lines.
+const PLAIN_COUNT_EVERY: Duration = Duration::from_secs(10);
+
+impl Counter {
+    /// `what` (e.g. `explore`) over `total` `unit`s (e.g. `points`).
+    pub fn new(what: &str, total: u64, unit: &'static str) -> Counter {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template(&format!(
+                "{what}: {{bar:30}} {{pos}}/{{len}} {unit} {{elapsed}} (about {{eta}} left)"
+            )) {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        Counter {
+            what: what.to_string(),
+            unit,
+            total,
+            started: Instant::now(),
+            last_plain: None,
+            bar,
+        }
+    }
+
+    /// `done` units are finished.
+    pub fn set(&mut self, done: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(done);
+            if done >= self.total {
+                // Keep the full bar as the record; later output goes below it.
+                bar.finish();
+            }
+            return;
+        }
+        let due = self
+            .last_plain
+            .is_none_or(|t| t.elapsed() >= PLAIN_COUNT_EVERY);
+        if due || done == self.total {
+            self.last_plain = Some(Instant::now());
+            eprintln!(
+                "{}: {done}/{} {} ({:.0} s)",
+                self.what,
+                self.total,
+                self.unit,
+                self.started.elapsed().as_secs_f64()
+            );
+        }
+    }
+}
+
+impl Drop for Counter {
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.take().filter(|b| !b.is_finished()) {
             bar.finish_and_clear();
         }
     }

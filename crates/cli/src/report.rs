@@ -3,10 +3,13 @@
 //! (data) and `report.txt` (the same facts for people).
 
 use serde::Serialize;
+use spikeloom_board::{dividers, ClockPlan};
 use spikeloom_board::{Board, Family};
 use spikeloom_plan::Resources;
 use spikeloom_toolchain::process::seconds;
-use spikeloom_toolchain::{CommandRecord, SeedOutcome, TimeLimits, ToolInfo, ToolReport, Usage};
+use spikeloom_toolchain::{
+    CommandRecord, CriticalPath, SeedOutcome, TimeLimits, ToolInfo, ToolReport, Usage,
+};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -46,11 +49,11 @@ pub struct Performance {
     pub synaptic_ops_per_inference: f64,
     /// Synaptic operations per cycle (mean over the sample).
     pub synaptic_ops_per_cycle: f64,
-    /// Board design clock, MHz.
+    /// Design clock, MHz.
     pub clock_mhz: f64,
-    /// Microseconds per inference at the board clock.
+    /// Microseconds per inference at the design clock.
     pub time_per_inference_us_at_clock: f64,
-    /// Synaptic operations per second at the board clock.
+    /// Synaptic operations per second at the design clock.
     pub synaptic_ops_per_second_at_clock: f64,
     /// Microseconds per inference at Fmax (if known).
     pub time_per_inference_us_at_fmax: Option<f64>,
@@ -115,7 +118,7 @@ pub struct WeightsReport {
     pub program: Option<String>,
     /// Cycles of the load from the flash after power-on (cycle model), apart from inference.
     pub load_cycles: u64,
-    /// The same in milliseconds at the board clock.
+    /// The same in milliseconds at the design clock.
     pub load_ms_at_clock: f64,
 }
 
@@ -136,10 +139,17 @@ pub struct BuildReport {
     pub lanes: Vec<usize>,
     /// True when every resource fits the device (place-and-route succeeded).
     pub fits: bool,
-    /// Target (board design clock), MHz.
+    /// Target: the design clock, MHz (nextpnr `--freq`).
     pub target_mhz: f64,
+    /// The design clock: oscillator, PLL, host link rate, reset settle time.
+    pub clock: ClockReport,
     /// Lowest Fmax over the design's clocks, MHz.
     pub fmax_mhz: Option<f64>,
+    /// nextpnr's critical path of the slowest clock: from, to, logic levels, delays.
+    pub critical_path: Option<CriticalPath>,
+    /// Paths nextpnr leaves out of Fmax, when there are any (see `untimed_note`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub untimed: Option<String>,
     /// True when Fmax >= target.
     pub timing_met: bool,
     /// Clocks that missed the target (only with --allow-timing-failure).
@@ -190,6 +200,52 @@ impl From<&TimeLimits> for TimeLimitsReport {
             synth: l.synth.as_secs_f64(),
             place_and_route: l.place_and_route.as_secs_f64(),
             pack: l.pack.as_secs_f64(),
+        }
+    }
+}
+
+/// The design clock as reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClockReport {
+    /// Board oscillator, MHz.
+    pub oscillator_mhz: f64,
+    /// Requested (`--clock-mhz` or the board's default), MHz.
+    pub requested_mhz: f64,
+    /// The design clock, MHz.
+    pub design_mhz: f64,
+    /// PLL primitive (`None`: the oscillator drives the design).
+    pub pll: Option<String>,
+    /// Its dividers (`DIVR 0, DIVF 47, DIVQ 5, FILTER_RANGE 1`).
+    pub pll_dividers: Option<String>,
+    /// Its VCO, MHz.
+    pub pll_vco_mhz: Option<f64>,
+    /// Host link baud rate.
+    pub baud: Option<u32>,
+    /// Design clock cycles per UART bit.
+    pub clocks_per_bit: Option<u64>,
+    /// True when the divider makes the baud rate exactly.
+    pub baud_exact: Option<bool>,
+    /// Cycles reset stays asserted after the PLL locks (block RAM start-up).
+    pub settle_cycles: u64,
+    /// One line describing all of it.
+    pub summary: String,
+}
+
+impl ClockReport {
+    /// From the build's clock plan.
+    pub fn new(c: &ClockPlan) -> ClockReport {
+        ClockReport {
+            oscillator_mhz: c.oscillator.mhz(),
+            requested_mhz: c.requested.mhz(),
+            design_mhz: c.design.mhz(),
+            pll: c.pll.map(|p| p.primitive().cell().to_string()),
+            pll_dividers: c.pll.as_ref().map(dividers),
+            pll_vco_mhz: c.pll.map(|p| p.vco(c.oscillator).mhz()),
+            baud: c.uart.map(|u| u.baud),
+            clocks_per_bit: c.uart.map(|u| u.clocks_per_bit),
+            baud_exact: c.uart.map(|u| u.exact),
+            settle_cycles: c.settle_cycles(),
+            summary: crate::cmd_generate::clock_line(c),
         }
     }
 }
@@ -290,13 +346,25 @@ pub fn render(r: &BuildReport) -> String {
         .fmax_mhz
         .map_or("unknown".to_string(), |f| format!("{f:.2} MHz"));
     let verdict = if r.timing_met { "met" } else { "NOT MET" };
+    let _ = writeln!(s, "\nclock: {}", r.clock.summary);
     let _ = writeln!(
         s,
-        "\ntiming: Fmax {fmax}, target {} MHz: {verdict}",
+        "  reset held {} cycles after the PLL locks (block RAM start-up)",
+        r.clock.settle_cycles
+    );
+    let _ = writeln!(
+        s,
+        "\ntiming: Fmax {fmax} at the {} MHz design clock: {verdict}",
         r.target_mhz
     );
     for f in &r.timing_failures {
         let _ = writeln!(s, "  {f}");
+    }
+    if let Some(p) = &r.critical_path {
+        let _ = writeln!(s, "  critical path:\n{}", path_text(p));
+    }
+    if let Some(note) = &r.untimed {
+        let _ = writeln!(s, "  note: {note}");
     }
     let p = &r.performance;
     let _ = writeln!(s, "\nperformance (cycle model on {}):", p.sample);
@@ -312,7 +380,7 @@ pub fn render(r: &BuildReport) -> String {
     );
     let _ = writeln!(
         s,
-        "  at the board clock {} MHz: {:.1} us per inference, {} synaptic ops/s",
+        "  at the design clock {} MHz: {:.1} us per inference, {} synaptic ops/s",
         p.clock_mhz,
         p.time_per_inference_us_at_clock,
         si(p.synaptic_ops_per_second_at_clock)
@@ -409,6 +477,28 @@ pub fn render(r: &BuildReport) -> String {
     for c in &r.commands {
         let _ = writeln!(s, "  [{}] {}", c.step, c.command);
     }
+    s
+}
+
+/// A critical path in a few indented lines: delay and breakdown, from, to, source lines.
+pub fn path_text(p: &CriticalPath) -> String {
+    let src = |v: &[String]| {
+        if v.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", v.join(", "))
+        }
+    };
+    let mut s = format!(
+        "    {:.2} ns, {} logic levels: logic {:.2} ns, routing {:.2} ns, clock-to-out {:.2} ns, setup {:.2} ns\n",
+        p.delay_ns, p.logic_levels, p.logic_ns, p.routing_ns, p.clock_to_out_ns, p.setup_ns
+    );
+    let _ = writeln!(s, "    from {}{}", p.from.signal, src(&p.from.sources));
+    let _ = writeln!(s, "    to   {}{}", p.to.signal, src(&p.to.sources));
+    if !p.through.is_empty() {
+        let _ = writeln!(s, "    through {}", p.through.join(", "));
+    }
+    s.truncate(s.trim_end().len());
     s
 }
 

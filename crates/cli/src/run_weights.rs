@@ -137,16 +137,12 @@ pub fn ensure_weights<T: Read + Write>(
     );
     let started = Instant::now();
     let bytes = image.to_bytes();
-    let mut last = Instant::now();
-    let mut progress = |done: usize| {
-        if last.elapsed().as_secs() >= 2 {
-            eprintln!("  {done}/{} bytes", bytes.len());
-            last = Instant::now();
-        }
-    };
+    let mut counter = crate::progress::Counter::new("weights", bytes.len() as u64, "bytes");
+    let mut progress = |done: usize| counter.set(done as u64);
     let report = link
         .load_image(&bytes, LOAD_CHUNK, &mut progress)
         .map_err(|e| load_failure(e, m))?;
+    drop(counter);
     let hint = w.flash_offset.map_or(String::new(), |o| {
         format!("; program {} into the flash at {o:#x} to skip this", w.file)
     });

@@ -76,6 +76,14 @@ fn boards_json_lists_the_builtin_boards_with_their_resources() {
         assert_eq!(row["dsp"], board.device.dsp_count);
         assert_eq!(row["spram"], board.device.spram_count);
         assert_eq!(row["design_clock_mhz"], board.design.freq_mhz);
+        assert_eq!(
+            row["conv_design_clock_mhz"],
+            board.design.conv_freq_mhz.unwrap()
+        );
+        assert!(
+            ["SB_PLL40_PAD", "EHXPLLL"].contains(&row["pll"].as_str().unwrap()),
+            "{row}"
+        );
         assert!(
             row["host_link"].as_str().unwrap().starts_with("uart"),
             "{row}"
@@ -88,9 +96,9 @@ fn boards_json_lists_the_builtin_boards_with_their_resources() {
     let (code, table, _) = spikeloom(&["boards"]);
     assert_eq!(code, 0);
     assert!(
-        table
-            .lines()
-            .any(|l| l.starts_with("icebreaker") && l.contains("iCE40UP5K")),
+        table.lines().any(|l| l.starts_with("icebreaker")
+            && l.contains("iCE40UP5K")
+            && l.contains("18 MHz, conv 12 MHz (SB_PLL40_PAD)")),
         "{table}"
     );
 }
@@ -542,8 +550,23 @@ fn build_model(
         text.contains("Fmax") && text.contains("synaptic ops/s"),
         "{text}"
     );
+    for part in [
+        "\nclock: ",
+        " MHz from the ",
+        "  critical path:\n",
+        " logic levels: ",
+    ] {
+        assert!(text.contains(part), "report.txt lacks `{part}`: {text}");
+    }
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
-    for section in ["Spike rasters", "Membrane traces", "Resources", "<svg"] {
+    for section in [
+        "Spike rasters",
+        "Membrane traces",
+        "Resources",
+        "<svg",
+        "clock source",
+        "critical path from",
+    ] {
         assert!(html.contains(section), "report.html lacks {section}");
     }
     let report: serde_json::Value =
@@ -620,17 +643,37 @@ fn check_report(r: &serde_json::Value, target_mhz: f64) {
     );
 }
 
+/// The clock plan and the critical path in the report: the board's PLL, the bridge's exact
+/// rate, nextpnr's critical path of the design clock (its delay is 1 / Fmax).
+fn check_clock(r: &serde_json::Value, pll: &str, baud: u64) {
+    let c = &r["clock"];
+    assert_eq!(c["pll"], pll, "{c}");
+    assert_eq!(c["baud"], baud, "{c}");
+    assert_eq!(c["baud_exact"], true, "{c}");
+    assert_eq!(c["design_mhz"], r["target_mhz"], "{c}");
+    let p = &r["critical_path"];
+    let delay = p["delay_ns"].as_f64().unwrap();
+    let fmax = r["fmax_mhz"].as_f64().unwrap();
+    assert!((1000.0 / delay - fmax).abs() < 0.01 * fmax, "{p}");
+    assert!(p["logic_levels"].as_u64().unwrap() > 0, "{p}");
+    for end in ["from", "to"] {
+        assert!(!p[end]["signal"].as_str().unwrap().is_empty(), "{p}");
+    }
+}
+
 #[test]
 fn build_for_icebreaker_gives_a_bin_that_fits_and_meets_the_clock() {
     if let Some(r) = build("icebreaker", "design.bin") {
-        check_report(&r, 12.0);
+        check_report(&r, 18.0);
+        check_clock(&r, "SB_PLL40_PAD", 3_000_000);
     }
 }
 
 #[test]
 fn build_for_ulx3s_25f_gives_a_bit_that_fits_and_meets_the_clock() {
     if let Some(r) = build("ulx3s-25f", "design.bit") {
-        check_report(&r, 25.0);
+        check_report(&r, 50.0);
+        check_clock(&r, "EHXPLLL", 2_000_000);
     }
 }
 
@@ -647,7 +690,8 @@ fn recurrent_convolutional_and_graded_input_models_build_for_icebreaker() {
             &[]
         };
         if let Some(r) = build_model(&model, &sample, "icebreaker", "design.bin", extra) {
-            check_report(&r, 12.0);
+            // the convolution core gets the board's slower default clock (the oscillator)
+            check_report(&r, if m == "cnn" { 12.0 } else { 18.0 });
             assert!(
                 r["verify_rtl"].as_str().unwrap_or("").contains("identical"),
                 "{m}: RTL verified in the build: {r}"
@@ -680,7 +724,7 @@ fn the_braille_shaped_recurrent_net_builds_for_icebreaker_within_two_minutes_of_
     let Some(r) = build_model(&model, &sample, "icebreaker", "design.bin", &extra) else {
         return;
     };
-    check_report(&r, 12.0);
+    check_report(&r, 18.0);
     assert_eq!(r["time_limits_seconds"]["place_and_route"], 120.0);
     let pnr = r["step_seconds"]
         .as_array()

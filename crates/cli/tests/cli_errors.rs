@@ -130,7 +130,13 @@ fn bad_inputs_are_explained() {
         "tests/fixtures/models/mlp_subtract/labels.npy",
     ]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("time-major [T, N, F]"), "{err}");
+    assert!(
+        err.contains(
+            "labels.npy: shape [64] does not fit the model's input [64] (64 features per step): \
+             a time-major input must be [T, N, 64] or [T, 64]"
+        ),
+        "{err}"
+    );
     // lif_single's input has 1 feature; the MLP wants 64.
     let (code, _, err) = spikeloom(&[
         "simulate",
@@ -140,7 +146,7 @@ fn bad_inputs_are_explained() {
     ]);
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("has 1 features per step but the model's input layer has 64"),
+        err.contains("input.npy: shape [200, 1, 1] does not fit the model's input [64]"),
         "{err}"
     );
     // Labels of another length.

@@ -34,6 +34,8 @@ fn explore_prints_a_pareto_front_of_fitting_points() {
         .expect("spikeloom runs");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
+    // Progress: stderr is not a terminal here, so plain count lines, the last one complete.
+    assert!(err.contains("explore: 4/4 points ("), "{err}");
     let points: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON points");
     let points = points.as_array().expect("array");
     assert_eq!(points.len(), 4, "2 lanes x 2 weight widths x 1 state width");

@@ -151,3 +151,58 @@ fn simulate_reports_a_guessed_convention() {
         ""
     );
 }
+
+const SINABS_SINGLE: &str = "tests/fixtures/exporters/sinabs_single/model.nir";
+
+/// The spike mode is an assumed setting like the others: a row with its source, multi by
+/// default under sinabs (the file cannot say SingleSpike), single when asked; `simulate` with
+/// `--spike-mode single` then reproduces Sinabs' SingleSpike run spike for spike
+/// (crates/float/tests/exporter_fixtures.rs has the comparison).
+#[test]
+fn the_spike_mode_is_an_assumed_setting_with_its_source() {
+    let v = inspect(SINABS_SINGLE, &["--semantics", "sinabs"]);
+    let m = &v["semantics"]["spike_mode"];
+    assert_eq!(m["value"], "multi");
+    assert_eq!(m["source"], "default");
+    let v = inspect(
+        SINABS_SINGLE,
+        &["--semantics", "sinabs", "--spike-mode", "single"],
+    );
+    let m = &v["semantics"]["spike_mode"];
+    assert_eq!(m["value"], "single");
+    assert_eq!(m["source"], "flag");
+    // The text form names the option to change it.
+    let out = Command::new(env!("CARGO_BIN_EXE_spikeloom"))
+        .args(["inspect", SINABS_SINGLE, "--semantics", "sinabs"])
+        .current_dir(root())
+        .output()
+        .expect("spikeloom runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "spike_mode   multi\n                 ^ assumed default; override with --spike-mode"
+        ),
+        "{text}"
+    );
+    // snnTorch has no multi-spike neurons.
+    let out = Command::new(env!("CARGO_BIN_EXE_spikeloom"))
+        .args([
+            "simulate",
+            SINABS_SINGLE,
+            "--spike-mode",
+            "multi",
+            "--input",
+            "tests/fixtures/exporters/sinabs_single/input.npy",
+        ])
+        .current_dir(root())
+        .output()
+        .expect("spikeloom runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "snntorch fires at most one spike per step; multi applies to sinabs and rockpool"
+        ),
+        "{err}"
+    );
+}

@@ -91,6 +91,15 @@ fn verify_passes_on_generated_rtl_and_catches_a_mutated_template() {
     let (code, out, err, _) = verify("w-clean");
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("verify: PASS"), "{out}");
+    // Progress (stderr is not a terminal here: plain lines, one per step, each timed).
+    for line in [
+        "[1/4] fixed-point model (3 samples x 25 steps)...",
+        "[3/4] RTL (given)...",
+        "[4/4] icarus (3 samples x 25 steps)...",
+        "      icarus done in ",
+    ] {
+        assert!(err.contains(line), "missing `{line}` in:\n{err}");
+    }
 
     let neuron = rtl.join("sl_neuron.v");
     let text = std::fs::read_to_string(&neuron).expect("template copy");

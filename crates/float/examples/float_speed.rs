@@ -69,6 +69,7 @@ fn main() {
         dt: 1e-4,
         reset: ResetMode::Subtract,
         reset_delay: true,
+        spike_mode: spikeloom_float::SpikeMode::Single,
         provenance: vec![],
     };
     let net = FloatNet {

@@ -5,7 +5,9 @@
 use spikeloom_nir::Graph;
 
 use crate::lower::lower;
-use crate::net::{Convention, FloatNet, Layer, Neuron, NorseVersion, ResetMode, SettingSource};
+use crate::net::{
+    Convention, FloatNet, Layer, Neuron, NorseVersion, ResetMode, SettingSource, SpikeMode,
+};
 use crate::semantics::{
     f32_text, rockpool_dt, signature_pairs, snntorch_signature, spyx_signature, SemanticsOptions,
 };
@@ -55,6 +57,10 @@ pub fn alternatives(graph: &Graph, opts: &SemanticsOptions, chosen: &FloatNet) -
             let alt_opts = SemanticsOptions {
                 convention: Some(c),
                 norse: v,
+                // A multi-spike choice means nothing to the single-spike conventions.
+                spike_mode: opts
+                    .spike_mode
+                    .filter(|m| *m == SpikeMode::Single || c.multi_spike()),
                 ..*opts
             };
             let net = lower(graph, &alt_opts).ok()?;
@@ -113,7 +119,10 @@ fn differences(a: &FloatNet, b: &FloatNet) -> Vec<String> {
     if sa.dt != sb.dt {
         out.push(format!("dt {} s -> {} s", sa.dt, sb.dt));
     }
-    let (fa, fb) = (fire_rule(sa.convention), fire_rule(sb.convention));
+    let (fa, fb) = (
+        fire_rule(sa.convention, sa.spike_mode),
+        fire_rule(sb.convention, sb.spike_mode),
+    );
     if fa != fb {
         out.push(format!("spikes: {fa} -> {fb}"));
     }
@@ -155,9 +164,12 @@ fn differences(a: &FloatNet, b: &FloatNet) -> Vec<String> {
     out
 }
 
-fn fire_rule(c: Convention) -> &'static str {
+fn fire_rule(c: Convention, mode: SpikeMode) -> &'static str {
     match c {
-        Convention::Sinabs | Convention::Rockpool => "spike counts (several per step)",
+        Convention::Sinabs | Convention::Rockpool if mode == SpikeMode::Multi => {
+            "spike counts (several per step)"
+        }
+        Convention::Sinabs | Convention::Rockpool => "one per step (v >= threshold)",
         Convention::Spyx => "one per step, fired from the previous step's membrane",
         _ => "one per step",
     }

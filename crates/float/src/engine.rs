@@ -146,7 +146,7 @@ struct Prepared {
     recurrent: Vec<Compiled>,
     bias: Vec<f32>,
     /// Norse/Sinabs/Rockpool: the neuron update is `exporters::step`.
-    exporter: Option<crate::net::Convention>,
+    exporter: Option<(crate::net::Convention, crate::net::SpikeMode)>,
 }
 
 /// Simulates `net` on `input`. Every sample starts from zero state.
@@ -274,7 +274,7 @@ fn prepare(net: &FloatNet, index: usize, layer: &Layer) -> Result<Prepared, SimE
         recurrent,
         bias: layer.bias.iter().map(|b| *b as f32).collect(),
         exporter: crate::exporters::is_exporter(net.semantics.convention)
-            .then_some(net.semantics.convention),
+            .then_some((net.semantics.convention, net.semantics.spike_mode)),
     })
 }
 
@@ -458,10 +458,10 @@ fn step_layer(
     let prev = |v: &[f32], i: usize| prev_row.map_or(0.0, |p| v[p + i]);
     for i in 0..size {
         let r = rec.as_ref().map(|r| r[i]);
-        if let Some(convention) = prep.exporter {
+        if let Some(rule) = prep.exporter {
             let i_prev = tr.current.as_ref().map_or(0.0, |c| prev(c, i));
             let state = (prev(&tr.membrane, i), i_prev);
-            let (u, c, s) = crate::exporters::step(convention, &layer.neuron, i, state, x[i], r);
+            let (u, c, s) = crate::exporters::step(rule, &layer.neuron, i, state, x[i], r);
             tr.membrane[row + i] = u;
             tr.spikes[row + i] = s;
             if let Some(cur) = tr.current.as_mut() {

@@ -13,6 +13,7 @@ fn semantics() -> Semantics {
         dt: 1e-4,
         reset: ResetMode::Subtract,
         reset_delay: true,
+        spike_mode: crate::net::SpikeMode::Single,
         provenance: vec![],
     }
 }

@@ -31,7 +31,8 @@ use crate::error::LowerError;
 use spikeloom_nir::FloatDtype;
 
 use crate::net::{
-    Convention, Layer, Neuron, NorseVersion, ResetMode, Semantics, SettingSource, ZeroResetInput,
+    Convention, Layer, Neuron, NorseVersion, ResetMode, Semantics, SettingSource, SpikeMode,
+    ZeroResetInput,
 };
 use crate::params::Lowered;
 
@@ -537,7 +538,7 @@ pub(crate) fn round_significant(x: f64, digits: i32) -> f64 {
 /// One neuron's update under an exporter convention: `(membrane, current, spike count)`.
 /// `x` is the step's drive (weights, gains and biases applied), `rec` the recurrent drive.
 pub(crate) fn step(
-    convention: Convention,
+    (convention, mode): (Convention, SpikeMode),
     neuron: &Neuron,
     i: usize,
     (u_prev, i_prev): (f32, f32),
@@ -558,7 +559,7 @@ pub(crate) fn step(
         } => {
             let (b, th) = (beta[i] as f32, threshold[i] as f32);
             let u = b * u_prev + x;
-            let (u, n) = fire(convention, *reset, u, th, v_reset[i] as f32);
+            let (u, n) = fire((convention, mode), *reset, u, th, v_reset[i] as f32);
             // Sinabs' IAF import clamps at -threshold: relu(v - min) + min, in its f32 order.
             let u = if convention == Convention::Sinabs && b == 1.0 {
                 (u + th).max(0.0) - th
@@ -583,7 +584,7 @@ pub(crate) fn step(
             };
             let u = b * u_prev + cur;
             let (u, n) = fire(
-                convention,
+                (convention, mode),
                 *reset,
                 u,
                 threshold[i] as f32,
@@ -648,11 +649,21 @@ fn spyx_step(neuron: &Neuron, i: usize, (u_prev, i_prev): (f32, f32), x: f32) ->
 }
 
 /// Spike count and reset. Counts above 255 saturate (the trace stores u8).
-fn fire(convention: Convention, reset: ResetMode, u: f32, th: f32, v_reset: f32) -> (f32, u8) {
-    let n: f32 = match convention {
-        Convention::Sinabs if u > 0.0 => (u / th).trunc(),
-        Convention::Rockpool if u >= th => (u / th).floor(),
-        Convention::Sinabs | Convention::Rockpool => 0.0,
+fn fire(
+    (convention, mode): (Convention, SpikeMode),
+    reset: ResetMode,
+    u: f32,
+    th: f32,
+    v_reset: f32,
+) -> (f32, u8) {
+    let n: f32 = match (convention, mode) {
+        // Sinabs `SingleSpike.forward`: `(v_mem - spike_threshold >= 0).float()`, in f32.
+        (Convention::Sinabs, SpikeMode::Single) => f32::from(u8::from(u - th >= 0.0)),
+        // Rockpool with max_spikes_per_dt = 1: its count, capped at one.
+        (Convention::Rockpool, SpikeMode::Single) => f32::from(u8::from(u >= th)),
+        (Convention::Sinabs, _) if u > 0.0 => (u / th).trunc(),
+        (Convention::Rockpool, _) if u >= th => (u / th).floor(),
+        (Convention::Sinabs | Convention::Rockpool, _) => 0.0,
         _ => f32::from(u8::from(u > th)),
     };
     if n == 0.0 {
@@ -684,28 +695,64 @@ mod tests {
     fn multi_spike_rules_differ_at_the_threshold() {
         // Sinabs and Rockpool fire at v == θ (trunc/floor of 1), Norse needs v > θ.
         assert_eq!(
-            fire(Convention::Sinabs, ResetMode::Subtract, 1.0, 1.0, 0.0),
+            fire(
+                (Convention::Sinabs, SpikeMode::Multi),
+                ResetMode::Subtract,
+                1.0,
+                1.0,
+                0.0
+            ),
             (0.0, 1)
         );
         assert_eq!(
-            fire(Convention::Rockpool, ResetMode::Subtract, 1.0, 1.0, 0.0),
+            fire(
+                (Convention::Rockpool, SpikeMode::Multi),
+                ResetMode::Subtract,
+                1.0,
+                1.0,
+                0.0
+            ),
             (0.0, 1)
         );
         assert_eq!(
-            fire(Convention::Norse, ResetMode::Zero, 1.0, 1.0, 0.0),
+            fire(
+                (Convention::Norse, SpikeMode::Multi),
+                ResetMode::Zero,
+                1.0,
+                1.0,
+                0.0
+            ),
             (1.0, 0)
         );
         assert_eq!(
-            fire(Convention::Sinabs, ResetMode::Subtract, 3.5, 1.0, 0.0),
+            fire(
+                (Convention::Sinabs, SpikeMode::Multi),
+                ResetMode::Subtract,
+                3.5,
+                1.0,
+                0.0
+            ),
             (0.5, 3)
         );
         // Sinabs truncates towards zero above 0, Rockpool floors above θ: both 0 below θ.
         assert_eq!(
-            fire(Convention::Sinabs, ResetMode::Subtract, -2.5, 1.0, 0.0),
+            fire(
+                (Convention::Sinabs, SpikeMode::Multi),
+                ResetMode::Subtract,
+                -2.5,
+                1.0,
+                0.0
+            ),
             (-2.5, 0)
         );
         assert_eq!(
-            fire(Convention::Rockpool, ResetMode::Subtract, 0.99, 1.0, 0.0),
+            fire(
+                (Convention::Rockpool, SpikeMode::Multi),
+                ResetMode::Subtract,
+                0.99,
+                1.0,
+                0.0
+            ),
             (0.99, 0)
         );
     }
@@ -721,16 +768,38 @@ mod tests {
             zero_input: ZeroResetInput::Keep,
         };
         assert_eq!(
-            step(Convention::Sinabs, &n, 0, (0.5, 0.0), -5.0, None),
+            step(
+                (Convention::Sinabs, SpikeMode::Multi),
+                &n,
+                0,
+                (0.5, 0.0),
+                -5.0,
+                None
+            ),
             (-2.0, 0.0, 0)
         );
         assert_eq!(
-            step(Convention::Sinabs, &n, 0, (0.5, 0.0), 4.0, None),
+            step(
+                (Convention::Sinabs, SpikeMode::Multi),
+                &n,
+                0,
+                (0.5, 0.0),
+                4.0,
+                None
+            ),
             (0.5, 0.0, 2)
         );
         // Norse has no clamp.
         assert_eq!(
-            step(Convention::Norse, &n, 0, (0.5, 0.0), -5.0, None).0,
+            step(
+                (Convention::Norse, SpikeMode::Single),
+                &n,
+                0,
+                (0.5, 0.0),
+                -5.0,
+                None
+            )
+            .0,
             -4.5
         );
     }
@@ -752,17 +821,38 @@ mod tests {
         let n = spyx_lif(0.5, 1.0);
         // U = 0.5*0.5 + 2 = 2.25 is above threshold, but the spike waits for the next step.
         assert_eq!(
-            step(Convention::Spyx, &n, 0, (0.5, 0.0), 2.0, None),
+            step(
+                (Convention::Spyx, SpikeMode::Single),
+                &n,
+                0,
+                (0.5, 0.0),
+                2.0,
+                None
+            ),
             (2.25, 0.0, 0)
         );
         // Next step: spike from 2.25 > 1, and V = 0.5*2.25 + 0.25 - 1 = 0.375.
         assert_eq!(
-            step(Convention::Spyx, &n, 0, (2.25, 0.0), 0.25, None),
+            step(
+                (Convention::Spyx, SpikeMode::Single),
+                &n,
+                0,
+                (2.25, 0.0),
+                0.25,
+                None
+            ),
             (0.375, 0.0, 1)
         );
         // Exactly at threshold: H(0) = 0.
         assert_eq!(
-            step(Convention::Spyx, &n, 0, (1.0, 0.0), 0.0, None),
+            step(
+                (Convention::Spyx, SpikeMode::Single),
+                &n,
+                0,
+                (1.0, 0.0),
+                0.0,
+                None
+            ),
             (0.5, 0.0, 0)
         );
     }
@@ -780,7 +870,14 @@ mod tests {
         // s = H(1.5 - 1) = 1; V = 1.5 - 1 = 0.5; I = 0.5*0.5 + 0.25 = 0.5; V = 0.5*0.5 + 0.5.
         // (snnTorch's order, beta*V + I - thr, would give 0.25.)
         assert_eq!(
-            step(Convention::Spyx, &n, 0, (1.5, 0.5), 0.25, None),
+            step(
+                (Convention::Spyx, SpikeMode::Single),
+                &n,
+                0,
+                (1.5, 0.5),
+                0.25,
+                None
+            ),
             (0.75, 0.5, 1)
         );
     }
@@ -793,6 +890,7 @@ mod tests {
             dt: 1.0,
             reset: ResetMode::Subtract,
             reset_delay: false,
+            spike_mode: SpikeMode::Single,
             provenance: Vec::new(),
         };
         let cx = Cx {
@@ -834,6 +932,7 @@ mod tests {
             dt: 1.0,
             reset: ResetMode::Subtract,
             reset_delay: false,
+            spike_mode: SpikeMode::Single,
             provenance: Vec::new(),
         };
         let projection = |delayed: bool, source_delay: Vec<usize>| crate::net::Projection {

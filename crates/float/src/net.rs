@@ -138,8 +138,41 @@ pub struct Semantics {
     pub reset: ResetMode,
     /// snnTorch `reset_delay`.
     pub reset_delay: bool,
+    /// How many spikes a neuron may emit in one step.
+    pub spike_mode: SpikeMode,
     /// For each field, whether it came from the user, the file's metadata, or a default.
     pub provenance: Vec<(String, SettingSource)>,
+}
+
+/// How many spikes a neuron may emit in one step. NIR files do not record it; Sinabs layers
+/// take it as `spike_fn` (`MultiSpike`, the default, or `SingleSpike`), Rockpool's as
+/// `max_spikes_per_dt`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpikeMode {
+    /// At most one spike per step: snnTorch, Norse, Spyx, nir-euler always; Sinabs
+    /// `SingleSpike` (`v - θ >= 0`, then `v -= θ`); Rockpool with `max_spikes_per_dt = 1`.
+    Single,
+    /// Spike counts: Sinabs `MultiSpike` (`(v > 0)·trunc(v/θ)`), Rockpool (`floor(v/θ)`).
+    Multi,
+}
+
+impl SpikeMode {
+    /// `single` / `multi`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SpikeMode::Single => "single",
+            SpikeMode::Multi => "multi",
+        }
+    }
+
+    /// Parses `single` / `multi`.
+    pub fn parse(text: &str) -> Option<SpikeMode> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "single" => Some(SpikeMode::Single),
+            "multi" => Some(SpikeMode::Multi),
+            _ => None,
+        }
+    }
 }
 
 /// Discretization conventions.

@@ -12,6 +12,7 @@
 //! | `dt` | positive number (float, int, or numeric string), seconds |
 //! | `reset_mechanism` or `reset` | `"subtract"`, `"zero"`, `"none"` (snnTorch's names) |
 //! | `reset_delay` | bool/int (0/1) or `"true"`/`"false"` |
+//! | `spike_mode` | `"single"` or `"multi"` (Sinabs `SingleSpike` / `MultiSpike`) |
 //!
 //! No exporter writes any of these keys (snnTorch, Norse 1.1, Sinabs 3.1, Rockpool 3.1 and Spyx
 //! 1.0 write no metadata at all), so for their files the convention is the user's `--semantics`
@@ -22,7 +23,9 @@
 //!
 //! 1. Convention family: the caller's option, else metadata, else a fingerprint of the
 //!    parameters (`guess_convention`), else snnTorch (`SettingSource::Default`).
-//! 2. dt, reset, reset_delay: option, else metadata, else the convention's default.
+//! 2. dt, reset, reset_delay, spike_mode: option, else metadata, else the convention's
+//!    default (spike_mode: multi for sinabs and rockpool, single for the others, which have no
+//!    other).
 //! 3. Norse only, the version (how `tau` was written; `NorseVersion`): a versioned name
 //!    (`norse@1.1`) from the option or the metadata, else the file's `version` (the nir package
 //!    that wrote it: before nir 1.0, released 2023-12-06, the file predates Norse's switch to
@@ -61,7 +64,7 @@ use std::collections::BTreeMap;
 use spikeloom_nir::{Graph, MetaValue, Node, Tensor};
 
 use crate::error::LowerError;
-use crate::net::{Convention, NorseVersion, ResetMode, Semantics, SettingSource};
+use crate::net::{Convention, NorseVersion, ResetMode, Semantics, SettingSource, SpikeMode};
 
 /// snnTorch's hard-coded export time step (`export_nir.py`), in seconds.
 pub const SNNTORCH_DT: f64 = 1e-4;
@@ -82,6 +85,8 @@ pub struct SemanticsOptions {
     pub reset: Option<ResetMode>,
     /// snnTorch `reset_delay` (default: true for snnTorch, false for nir-euler).
     pub reset_delay: Option<bool>,
+    /// Spikes per step (default: multi for Sinabs and Rockpool, else single).
+    pub spike_mode: Option<SpikeMode>,
 }
 
 impl ResetMode {
@@ -266,12 +271,30 @@ fn resolve(
     provenance.push(("reset_delay".to_string(), src));
     crate::exporters::check_settings(convention, reset, reset_delay)?;
 
+    let default_mode = if convention.multi_spike() {
+        SpikeMode::Multi
+    } else {
+        SpikeMode::Single
+    };
+    let (spike_mode, src) = pick(opts.spike_mode, meta_spike_mode(metadata)?, default_mode);
+    if spike_mode == SpikeMode::Multi && !convention.multi_spike() {
+        return Err(LowerError::Option {
+            option: "spike_mode".into(),
+            detail: format!(
+                "{} fires at most one spike per step; multi applies to sinabs and rockpool",
+                convention.name()
+            ),
+        });
+    }
+    provenance.push(("spike_mode".to_string(), src));
+
     Ok(Semantics {
         convention,
         norse: None,
         dt,
         reset,
         reset_delay,
+        spike_mode,
         provenance,
     })
 }
@@ -543,6 +566,17 @@ fn meta_reset(meta: &BTreeMap<String, MetaValue>) -> Result<Option<ResetMode>, L
     Ok(None)
 }
 
+fn meta_spike_mode(meta: &BTreeMap<String, MetaValue>) -> Result<Option<SpikeMode>, LowerError> {
+    let Some(value) = meta.get("spike_mode") else {
+        return Ok(None);
+    };
+    match value {
+        MetaValue::Str(s) => SpikeMode::parse(s).map(Some),
+        _ => None,
+    }
+    .ok_or_else(|| meta_error("spike_mode", value, "\"single\" or \"multi\""))
+}
+
 fn meta_reset_delay(meta: &BTreeMap<String, MetaValue>) -> Result<Option<bool>, LowerError> {
     let Some(value) = meta.get("reset_delay") else {
         return Ok(None);
@@ -585,7 +619,7 @@ mod tests {
             .provenance
             .iter()
             .all(|(_, src)| *src == SettingSource::Default));
-        assert_eq!(s.provenance.len(), 4);
+        assert_eq!(s.provenance.len(), 5);
     }
 
     #[test]
@@ -780,5 +814,45 @@ mod tests {
             ..Default::default()
         };
         assert!(resolve(&opts, &BTreeMap::new(), None).is_err());
+    }
+
+    #[test]
+    fn spike_mode_from_option_metadata_or_the_conventions_default() {
+        let sinabs = |pairs: &[(&str, MetaValue)], user: Option<SpikeMode>| {
+            let mut m = meta(pairs);
+            m.insert("convention".into(), MetaValue::Str("sinabs".into()));
+            let opts = SemanticsOptions {
+                spike_mode: user,
+                ..Default::default()
+            };
+            resolve(&opts, &m, None)
+        };
+        let s = sinabs(&[], None).unwrap();
+        assert_eq!(s.spike_mode, SpikeMode::Multi);
+        let single = [("spike_mode", MetaValue::Str("single".into()))];
+        let s = sinabs(&single, None).unwrap();
+        assert_eq!(s.spike_mode, SpikeMode::Single);
+        let src: BTreeMap<_, _> = s.provenance.into_iter().collect();
+        assert_eq!(src["spike_mode"], SettingSource::Metadata);
+        let s = sinabs(&single, Some(SpikeMode::Multi)).unwrap();
+        assert_eq!(s.spike_mode, SpikeMode::Multi);
+        let err = sinabs(&[("spike_mode", MetaValue::Str("twice".into()))], None).unwrap_err();
+        assert!(
+            matches!(&err, LowerError::Metadata { key, .. } if key == "spike_mode"),
+            "{err}"
+        );
+        // snnTorch: single, and multi is refused.
+        let s = resolve(&SemanticsOptions::default(), &BTreeMap::new(), None).unwrap();
+        assert_eq!(s.spike_mode, SpikeMode::Single);
+        let opts = SemanticsOptions {
+            spike_mode: Some(SpikeMode::Multi),
+            ..Default::default()
+        };
+        let err = resolve(&opts, &BTreeMap::new(), None).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("snntorch fires at most one spike per step"),
+            "{err}"
+        );
     }
 }

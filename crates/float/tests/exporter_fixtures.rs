@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use common::npy;
 use serde_json::Value;
-use spikeloom_float::{lower, simulate, Convention, FloatTrace, SemanticsOptions, SettingSource};
+use spikeloom_float::{
+    lower, simulate, Convention, FloatTrace, SemanticsOptions, SettingSource, SpikeMode,
+};
 
 /// `|got - want| <= REL * |want| + SCALE * max|want over the layer|`: the libraries apply the
 /// input gain and decay in their own operation order (Norse: `v + k*(x - v)`), and torch's
@@ -40,11 +42,16 @@ fn meta(dir: &Path) -> Value {
 }
 
 /// Simulates the first `keep` samples of input.npy (all of them when it holds fewer).
-fn run(dir: &Path, convention: Convention, keep: usize) -> FloatTrace {
+fn run(
+    dir: &Path,
+    (convention, spike_mode): (Convention, Option<SpikeMode>),
+    keep: usize,
+) -> FloatTrace {
     let file = spikeloom_nir::read(dir.join("model.nir"))
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     let opts = SemanticsOptions {
         convention: Some(convention),
+        spike_mode,
         ..Default::default()
     };
     let net = lower(&file.graph, &opts).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
@@ -135,10 +142,16 @@ fn compare_layers(
     out
 }
 
-fn convention_of(dir: &Path) -> Convention {
+/// The options a user passes for the fixture: `--semantics` (meta.json `semantics_option`) and
+/// `--spike-mode` (`spike_mode_option`, absent: the convention's default).
+fn convention_of(dir: &Path) -> (Convention, Option<SpikeMode>) {
     let meta = meta(dir);
     let name = meta["semantics_option"].as_str().expect("semantics_option");
-    Convention::parse(name).unwrap_or_else(|| panic!("unknown convention {name}"))
+    let convention = Convention::parse(name).unwrap_or_else(|| panic!("unknown convention {name}"));
+    let mode = meta["spike_mode_option"]
+        .as_str()
+        .map(|m| SpikeMode::parse(m).unwrap_or_else(|| panic!("unknown spike mode {m}")));
+    (convention, mode)
 }
 
 /// Samples the expected traces cover (those of the first layer's spike file).
@@ -180,6 +193,28 @@ fn sinabs_iaf_matches_sinabs() {
     check("sinabs_iaf");
 }
 
+/// Sinabs LIF layers with `spike_fn=SingleSpike`, under `--spike-mode single`.
+#[test]
+fn sinabs_single_matches_sinabs_under_spike_mode_single() {
+    check("sinabs_single");
+}
+
+/// The same file under the Sinabs default (multi-spike), which is all the file itself says,
+/// does not reproduce it: the spike function is not in NIR files.
+#[test]
+fn sinabs_single_differs_under_the_multi_spike_default() {
+    let dir = root().join("sinabs_single");
+    let trace = run(&dir, (Convention::Sinabs, None), traced_samples(&dir));
+    let layers = compare_layers(&dir, &trace, SCALE);
+    for (node, mismatches, total, _, _) in &layers {
+        eprintln!(
+            "sinabs_single {node} under multi-spike: {mismatches} (step, sample, neuron) counts \
+             differ; Sinabs fired {total} spikes"
+        );
+    }
+    assert!(layers.iter().all(|l| l.1 > 0));
+}
+
 #[test]
 fn rockpool_lif_matches_rockpool() {
     check("rockpool_lif");
@@ -205,6 +240,7 @@ fn the_snntorch_convention_does_not_reproduce_other_libraries() {
         "norse_lifbox",
         "sinabs_lif",
         "sinabs_iaf",
+        "sinabs_single",
         "rockpool_lif",
         "spyx_mlp",
         "nmnist_cnn",
@@ -240,6 +276,7 @@ fn the_convention_is_guessed_only_where_the_parameters_identify_the_exporter() {
         ("norse_lifbox", None),
         ("sinabs_lif", None),
         ("sinabs_iaf", None),
+        ("sinabs_single", None),
         ("nmnist_cnn", None),
         ("rockpool_lif", Some(Convention::Rockpool)),
         ("spyx_mlp", Some(Convention::Spyx)),
@@ -298,6 +335,7 @@ fn every_fixture_folder_is_checked() {
             "rockpool_lif",
             "sinabs_iaf",
             "sinabs_lif",
+            "sinabs_single",
             "spyx_mlp"
         ]
     );

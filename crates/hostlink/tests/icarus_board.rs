@@ -90,6 +90,10 @@ impl Script {
     fn cmd(&mut self, c: &Command) {
         self.raw(&c.encode().unwrap());
     }
+    /// Set the PLL's lock input.
+    fn lock(&mut self, locked: bool) {
+        let _ = writeln!(self.text, "L {}", u8::from(locked));
+    }
 }
 
 fn step(events: &[u32]) -> Command {
@@ -229,6 +233,46 @@ fn decode_all(bytes: &[u8], counted: bool) -> Vec<Reply> {
     }
     assert_eq!(d.skipped(), 0, "the device sends nothing outside frames");
     replies
+}
+
+/// Reset is held while the PLL is unlocked: a command sent then gets no reply, the board answers
+/// once the lock is back (and SETTLE_CYCLES have passed), and a lock lost later resets the
+/// bridge (its step count starts again).
+#[test]
+fn board_top_waits_for_the_pll_lock_and_resets_when_it_is_lost() {
+    let mut s = Script::new();
+    s.lock(false);
+    s.cmd(&Command::Status);
+    s.idle(40);
+    s.lock(true);
+    // the default SETTLE_CYCLES (31) plus the lock synchronizer: under 5 bits of 8 cycles
+    s.idle(5);
+    s.cmd(&step(&[1, 13]));
+    s.expect(1);
+    s.cmd(&Command::Status);
+    s.expect(1);
+    s.lock(false);
+    s.idle(2);
+    s.lock(true);
+    s.idle(5);
+    s.cmd(&Command::Status);
+    s.expect(1);
+    let Some(bytes) = simulate(&s, "lock", false) else {
+        return;
+    };
+    let replies = decode_all(&bytes, false);
+    let stepped = Status {
+        steps: 1,
+        ..fresh_status(false)
+    };
+    assert_eq!(
+        replies,
+        [
+            Reply::StepOut(spikes(&[1])),
+            Reply::Status(stepped),
+            Reply::Status(fresh_status(false)),
+        ]
+    );
 }
 
 #[test]

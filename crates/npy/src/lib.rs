@@ -1,4 +1,5 @@
-//! spikeloom-npy: NumPy `.npy` reading and writing, and `.npz` (uncompressed zip) writing.
+//! spikeloom-npy: NumPy `.npy` reading and writing, `.npz` writing (stored) and reading (stored or
+//! deflated, as `numpy.savez` and `numpy.savez_compressed` write them).
 //!
 //! Only what spikeloom's users exchange with Python: little-endian (or byte-order-free) numeric
 //! arrays in C order. Everything else is rejected with a message that says what was found.

@@ -21,6 +21,8 @@ pub enum NpyData {
     U16(Vec<u16>),
     /// `<u4`
     U32(Vec<u32>),
+    /// `<u8`
+    U64(Vec<u64>),
     /// `<f4`
     F32(Vec<f32>),
     /// `<f8`
@@ -77,6 +79,7 @@ impl NpyData {
             NpyData::I64(_) => "<i8",
             NpyData::U16(_) => "<u2",
             NpyData::U32(_) => "<u4",
+            NpyData::U64(_) => "<u8",
             NpyData::F32(_) => "<f4",
             NpyData::F64(_) => "<f8",
         }
@@ -92,6 +95,7 @@ impl NpyData {
             NpyData::I64(v) => v.len(),
             NpyData::U16(v) => v.len(),
             NpyData::U32(v) => v.len(),
+            NpyData::U64(v) => v.len(),
             NpyData::F32(v) => v.len(),
             NpyData::F64(v) => v.len(),
         }
@@ -113,6 +117,7 @@ impl NpyData {
             NpyData::I64(v) => v.iter().map(|&x| x as f64).collect(),
             NpyData::U16(v) => v.iter().map(|&x| f64::from(x)).collect(),
             NpyData::U32(v) => v.iter().map(|&x| f64::from(x)).collect(),
+            NpyData::U64(v) => v.iter().map(|&x| x as f64).collect(),
             NpyData::F32(v) => v.iter().map(|&x| f64::from(x)).collect(),
             NpyData::F64(v) => v.clone(),
         }
@@ -128,6 +133,11 @@ impl NpyData {
             NpyData::I64(v) => v.clone(),
             NpyData::U16(v) => v.iter().map(|&x| i64::from(x)).collect(),
             NpyData::U32(v) => v.iter().map(|&x| i64::from(x)).collect(),
+            // Values above i64::MAX saturate (no label or spike count comes near).
+            NpyData::U64(v) => v
+                .iter()
+                .map(|&x| i64::try_from(x).unwrap_or(i64::MAX))
+                .collect(),
             NpyData::F32(_) | NpyData::F64(_) => return None,
         })
     }
@@ -196,7 +206,7 @@ fn parse(bytes: &[u8], path: &str) -> Result<NpyArray, NpyError> {
             body.len()
         )),
         DecodeError::Dtype => unsupported(format!(
-            "dtype '{descr}' (use uint8/bool for spikes, integer types for labels, float32/64)"
+            "dtype '{descr}' (use bool, integer or float32/64 arrays)"
         )),
     })?;
     Ok(NpyArray { shape, data })
@@ -235,6 +245,7 @@ fn decode(descr: &str, body: &[u8], count: usize) -> Result<NpyData, DecodeError
         "<i8" => NpyData::I64(take::<8, i64>(body, count, i64::from_le_bytes)?),
         "<u2" => NpyData::U16(take::<2, u16>(body, count, u16::from_le_bytes)?),
         "<u4" => NpyData::U32(take::<4, u32>(body, count, u32::from_le_bytes)?),
+        "<u8" => NpyData::U64(take::<8, u64>(body, count, u64::from_le_bytes)?),
         "<f4" => NpyData::F32(take::<4, f32>(body, count, f32::from_le_bytes)?),
         "<f8" => NpyData::F64(take::<8, f64>(body, count, f64::from_le_bytes)?),
         _ => return Err(DecodeError::Dtype),
@@ -308,6 +319,7 @@ pub fn write_npy_bytes(array: &NpyArray) -> Vec<u8> {
         NpyData::I64(v) => out.extend(v.iter().flat_map(|x| x.to_le_bytes())),
         NpyData::U16(v) => out.extend(v.iter().flat_map(|x| x.to_le_bytes())),
         NpyData::U32(v) => out.extend(v.iter().flat_map(|x| x.to_le_bytes())),
+        NpyData::U64(v) => out.extend(v.iter().flat_map(|x| x.to_le_bytes())),
         NpyData::F32(v) => out.extend(v.iter().flat_map(|x| x.to_le_bytes())),
         NpyData::F64(v) => out.extend(v.iter().flat_map(|x| x.to_le_bytes())),
     }
@@ -325,6 +337,7 @@ mod tests {
             NpyData::Bool(vec![0, 1, 1, 0, 0, 1]),
             NpyData::I64(vec![-5, 0, 5, i64::MAX, i64::MIN, 3]),
             NpyData::I32(vec![-5, 0, 5, 1, 2, 3]),
+            NpyData::U64(vec![0, 1, u64::MAX, 7, 8, 9]),
             NpyData::F32(vec![0.5, -1.25, 3.0, 1e-7, 2.0, 9.5]),
             NpyData::F64(vec![0.5, -1.25, 3.0, 1e-300, 2.0, 9.5]),
         ];

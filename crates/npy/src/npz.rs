@@ -1,5 +1,5 @@
-//! `.npz` writing: a zip archive (method "stored", no compression) of `.npy` members, which
-//! `numpy.load` reads directly.
+//! `.npz` archives: writing (a zip of `.npy` members, method "stored", which `numpy.load`
+//! reads directly) and reading what `numpy.savez` / `numpy.savez_compressed` write.
 
 use crate::npy::{write_npy_bytes, NpyArray, NpyError};
 use std::path::Path;
@@ -68,8 +68,8 @@ pub fn write_npz(path: &Path, arrays: &[(&str, &NpyArray)]) -> Result<(), NpyErr
     })
 }
 
-/// Read every member of a `.npz` written with `numpy.savez` or [`write_npz`] (stored members;
-/// `savez_compressed` archives are rejected with a message).
+/// Read every member of a `.npz` written by `numpy.savez`, `numpy.savez_compressed` or
+/// [`write_npz`] (stored or deflated members, with or without zip64 sizes, as numpy writes them).
 pub fn read_npz(path: &Path) -> Result<Vec<(String, NpyArray)>, NpyError> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| NpyError::Io {
@@ -80,31 +80,35 @@ pub fn read_npz(path: &Path) -> Result<Vec<(String, NpyArray)>, NpyError> {
         path: name.clone(),
         reason: reason.to_string(),
     };
-    let u16_at = |at: usize| -> Result<usize, NpyError> {
-        bytes
-            .get(at..at + 2)
-            .map(|b| usize::from(u16::from_le_bytes([b[0], b[1]])))
-            .ok_or_else(|| bad("truncated zip header"))
-    };
-    let u32_at = |at: usize| -> Result<usize, NpyError> {
-        bytes
-            .get(at..at + 4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-            .ok_or_else(|| bad("truncated zip header"))
+    let field = |at: usize, len: usize| -> Result<u64, NpyError> {
+        let b = bytes
+            .get(at..at + len)
+            .ok_or_else(|| bad("truncated zip header"))?;
+        Ok(b.iter()
+            .rev()
+            .fold(0u64, |acc, &x| (acc << 8) | u64::from(x)))
     };
     let mut members = Vec::new();
     let mut at = 0usize;
     while bytes.get(at..at + 4) == Some(&[0x50, 0x4b, 0x03, 0x04]) {
-        let flags = u16_at(at + 6)?;
-        let method = u16_at(at + 8)?;
-        let size = u32_at(at + 18)?;
-        let name_len = u16_at(at + 26)?;
-        let extra_len = u16_at(at + 28)?;
-        if method != 0 {
-            return Err(NpyError::Unsupported {
-                path: name.clone(),
-                reason: "compressed member (np.savez_compressed); save with np.savez".into(),
-            });
+        let flags = field(at + 6, 2)?;
+        let method = field(at + 8, 2)?;
+        let name_len = field(at + 26, 2)? as usize;
+        let extra_len = field(at + 28, 2)? as usize;
+        let name_start = at + 30;
+        let member = bytes
+            .get(name_start..name_start + name_len)
+            .ok_or_else(|| bad("truncated member name"))?;
+        let member = String::from_utf8_lossy(member).into_owned();
+        let extra = bytes
+            .get(name_start + name_len..name_start + name_len + extra_len)
+            .ok_or_else(|| bad("truncated extra field"))?;
+        let (mut size, mut unpacked) = (field(at + 18, 4)?, field(at + 22, 4)?);
+        // numpy writes every member with zip64 sizes (force_zip64): 0xFFFFFFFF here, the real
+        // sizes in the zip64 extra field (id 1: uncompressed, then compressed, 8 bytes each).
+        if size == 0xFFFF_FFFF || unpacked == 0xFFFF_FFFF {
+            let (u, c) = zip64_sizes(extra).ok_or_else(|| bad("zip64 member without sizes"))?;
+            (size, unpacked) = (c, u);
         }
         if flags & 0x08 != 0 {
             return Err(NpyError::Unsupported {
@@ -112,26 +116,69 @@ pub fn read_npz(path: &Path) -> Result<Vec<(String, NpyArray)>, NpyError> {
                 reason: "streamed zip member (data descriptor); save with np.savez".into(),
             });
         }
-        let name_start = at + 30;
         let data_start = name_start + name_len + extra_len;
-        let member = bytes
-            .get(name_start..name_start + name_len)
-            .ok_or_else(|| bad("truncated member name"))?;
-        let member = String::from_utf8_lossy(member).into_owned();
-        let data = bytes
-            .get(data_start..data_start + size)
+        let data = usize::try_from(size)
+            .ok()
+            .and_then(|size| bytes.get(data_start..data_start.checked_add(size)?))
             .ok_or_else(|| bad("truncated member data"))?;
-        let array = crate::npy::read_npy_bytes(data).map_err(|e| NpyError::Format {
+        let inflated;
+        let npy = match method {
+            0 => data,
+            8 => {
+                inflated = inflate(data, unpacked)
+                    .ok_or_else(|| bad(&format!("member {member}: corrupt deflate data")))?;
+                &inflated[..]
+            }
+            m => {
+                return Err(NpyError::Unsupported {
+                    path: name.clone(),
+                    reason: format!(
+                        "member {member} uses zip method {m}; save with np.savez or \
+                         np.savez_compressed"
+                    ),
+                })
+            }
+        };
+        let array = crate::npy::read_npy_bytes(npy).map_err(|e| NpyError::Format {
             path: format!("{name}:{member}"),
             reason: e.to_string(),
         })?;
         members.push((member.trim_end_matches(".npy").to_string(), array));
-        at = data_start + size;
+        at = data_start + data.len();
     }
     if members.is_empty() {
         return Err(bad("not a zip archive of .npy members"));
     }
     Ok(members)
+}
+
+/// (uncompressed, compressed) sizes from a zip64 extended-information extra field.
+fn zip64_sizes(extra: &[u8]) -> Option<(u64, u64)> {
+    let mut rest = extra;
+    while rest.len() >= 4 {
+        let id = u16::from_le_bytes([rest[0], rest[1]]);
+        let len = usize::from(u16::from_le_bytes([rest[2], rest[3]]));
+        let body = rest.get(4..4 + len)?;
+        if id == 1 && body.len() >= 16 {
+            let u = u64::from_le_bytes(body[..8].try_into().ok()?);
+            let c = u64::from_le_bytes(body[8..16].try_into().ok()?);
+            return Some((u, c));
+        }
+        rest = &rest[4 + len..];
+    }
+    None
+}
+
+/// Inflate a raw deflate stream whose size the zip header declares (and no more: a corrupt
+/// header cannot make it allocate beyond what the stream really holds).
+fn inflate(data: &[u8], declared: u64) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::DeflateDecoder::new(data)
+        .take(declared)
+        .read_to_end(&mut out)
+        .ok()?;
+    (out.len() as u64 == declared).then_some(out)
 }
 
 #[cfg(test)]

@@ -36,11 +36,20 @@ fn main() {
             .filter_map(serde_json::Value::as_u64)
             .max()
             .expect("lanes") as usize;
+        // the design's clock and link as generate chose them
+        let mhz = manifest["clock_hz"].as_f64().expect("clock_hz") / 1e6;
+        let baud = manifest["baud"].as_u64().map(|b| b as u32);
+        let clock = spikeloom_board::ClockPlan::new(&board, Some(mhz), baud).expect("clock");
         let cfg = PlanConfig {
             lanes: Some(lanes),
             require_fit: false,
+            board_top: Some(spikeloom_plan::BoardTopConfig {
+                clock_hz: clock.design_hz_ceil(),
+                baud: clock.uart.as_ref().map_or(115_200, |u| u.baud),
+                settle_cycles: clock.settle_cycles(),
+            }),
             loader: spikeloom_plan::LoaderConfig {
-                clock_hz: board.design_clock_hz(),
+                clock_hz: clock.design_hz_ceil(),
                 flash_offset: board
                     .flash
                     .as_ref()

@@ -52,8 +52,8 @@ pub struct LoaderPorts {
 }
 
 impl TopInterface {
-    /// The board top's parameters for this interface (`baud`: `None` for the board's default).
-    pub fn top_params(&self, baud: Option<u32>) -> spikeloom_board::TopParams {
+    /// The board top's parameters for this interface under `clock`.
+    pub fn top_params(&self, clock: spikeloom_board::ClockPlan) -> spikeloom_board::TopParams {
         spikeloom_board::TopParams {
             input_size: self.input_size,
             output_size: self.output_size,
@@ -61,7 +61,7 @@ impl TopInterface {
             out_w: self.out_w,
             in_value_w: self.in_value_w,
             out_value_w: self.out_value_w,
-            baud,
+            clock,
             image_crc: self.loader.map(|l| l.image_crc),
         }
     }

@@ -445,13 +445,14 @@ fn loader_resources(store: &WeightStore) -> Resources {
 /// The board top `build` synthesizes around the core (rtl-templates/io): power-on reset,
 /// heartbeat and error-LED timers (two counters of log2(clock) bits), the UART receiver and
 /// transmitter (bit counters of log2(clock/baud) bits) and the host bridge. The bridge is
-/// mostly fixed: its frame parser/CRC-8, STEP/COUNTS/STATUS/RUN engines and the reply
-/// serializer are 16-bit wide whatever the model; what grows with the model is its four
-/// memories, placed like the core's: the input bitmap (IN/8 bytes), pixel/value bytes (IN
-/// bytes), the step's output events (OUT x index+count) and the 16-bit spike counters (OUT).
-/// The LOAD/LOAD_END path exists only with a loader. Measured on the bridge alone (Yosys
-/// 0.70) for 1/64/784/700/256 inputs, 1/10/20/128 outputs, graded input, spike counts, loader:
-/// iCE40 830..1064 LUT4s, 425..599 FFs.
+/// mostly fixed: its pipelined frame parser/CRC-8, STEP/COUNTS/STATUS/RUN engines and the
+/// reply serializer are 16-bit wide whatever the model; what grows with the model is its
+/// memories, placed like the core's: the step's features (four bytes a word), the step's output
+/// events (OUT x index+count) and the 16-bit spike counters (OUT). The LOAD/LOAD_END path exists
+/// only with a loader. Measured on the pipelined bridge alone (main d7df797, Yosys 0.70) for
+/// 1/64/784 inputs, 1/10 outputs, with and without a loader: iCE40 1187..1348 LUT4s, 757..910
+/// FFs; ECP5 1054..1217 LUT4s, 694..877 FFs (the unpipelined bridge was ~300 LUT4s and FFs
+/// smaller).
 fn board_top_resources(plan: &Plan, cfg: &BoardTopConfig, device: &Device) -> Resources {
     let bw = ubits(usize::try_from(cfg.clock_hz).unwrap_or(usize::MAX));
     let cpb = cfg.clock_hz.div_ceil(u64::from(cfg.baud.max(1))).max(2);
@@ -475,22 +476,22 @@ fn board_top_resources(plan: &Plan, cfg: &BoardTopConfig, device: &Device) -> Re
     let widths = 6 * (iface.in_w + iface.out_w);
     match device.family {
         Family::Ice40 => {
-            r.luts += 800 + widths + 70 * loader;
-            r.ffs += 365 + 40 * loader;
+            r.luts += 1100 + widths + 70 * loader;
+            r.ffs += 690 + 40 * loader;
             r.carries += 205 + 15 * loader;
         }
         Family::Ecp5 => {
             // the ECP5 bridge's small memories are distributed RAM read through LUT
-            // multiplexers; measured as a whole (800..1156 LUT4s), with the input byte buffer
-            // in block RAM from 128 features up
-            let wide = if iface.input_size > 128 { 180 } else { 0 };
-            r.luts += 810 + widths + wide + 46 * loader;
-            r.ffs += 390 + 40 * loader;
+            // multiplexers: measured as a whole (1054..1217 LUT4s), a little more from 128
+            // features up
+            let wide = if iface.input_size > 128 { 40 } else { 0 };
+            r.luts += 1040 + widths + wide + 46 * loader;
+            r.ffs += 680 + 40 * loader;
             r.carries += 116 + 10 * loader;
         }
     }
-    // the bridge's memories
-    let graded = iface.in_value_w > 1;
+    // the bridge's memories: the step's features in words of four bytes, the step's output
+    // events (OUT x index+count), the 16-bit spike counters (OUT)
     let ob_w = iface.out_w
         + if iface.out_value_w > 1 {
             iface.out_value_w
@@ -498,10 +499,7 @@ fn board_top_resources(plan: &Plan, cfg: &BoardTopConfig, device: &Device) -> Re
             0
         };
     let mut mems = Resources::default();
-    if !graded {
-        add_memory(&mut mems, device, iface.input_size.div_ceil(8), 8, false);
-    }
-    add_memory(&mut mems, device, iface.input_size, 8, false);
+    add_memory(&mut mems, device, iface.input_size.div_ceil(4), 32, false);
     add_memory(&mut mems, device, iface.output_size, ob_w, false);
     add_memory(&mut mems, device, iface.output_size, 16, false);
     if device.family == Family::Ecp5 {

@@ -157,6 +157,11 @@ impl QuantConfig {
         toml::from_str(text).map_err(|e| QuantError::Toml(e.to_string()))
     }
 
+    /// The configuration as TOML (what `from_toml_str` reads back).
+    pub fn to_toml_string(&self) -> Result<String, QuantError> {
+        toml::to_string(self).map_err(|e| QuantError::Toml(e.to_string()))
+    }
+
     /// Resolves every layer's settings, checking every scope first; all problems at once.
     pub fn resolve(&self, net: &FloatNet) -> Result<Vec<LayerPrecision>, QuantError> {
         let mut problems = Vec::new();

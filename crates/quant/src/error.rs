@@ -76,6 +76,9 @@ pub enum QuantError {
     /// The integer evaluation of the calibration input failed.
     #[error("fixed-point evaluation of the calibration input failed: {0}")]
     Eval(#[from] EvalError),
+    /// The precision search cannot run or cannot meet its bound.
+    #[error("precision search: {0}")]
+    Search(String),
 }
 
 fn join<T: ToString>(items: &[T]) -> String {

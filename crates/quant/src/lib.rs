@@ -1,5 +1,5 @@
 //! spikeloom-quant: float network -> integer network (the hardware contract), with calibration,
-//! a report of what quantization cost, and a sweep over bit widths.
+//! a report of what quantization cost, a sweep over bit widths and a per-layer precision search.
 //!
 //! Invariant: floats stop here. Everything downstream of `quantize` reads the `QNet` only.
 
@@ -12,6 +12,7 @@ mod ranges;
 mod readout;
 mod report;
 mod scale;
+mod search;
 mod sweep;
 
 pub use calib::Calibration;
@@ -21,4 +22,5 @@ pub use quantize::quantize;
 pub use readout::{accuracy, predict};
 pub use report::{LayerReport, QuantReport};
 pub use scale::{choose_weight_shift, min_state_lsb, quantize_value, weight_lsb, RangeNeeds};
-pub use sweep::{sweep, SweepRow};
+pub use search::{search, Search, SearchStep, Width};
+pub use sweep::{memory_bits, sweep, SweepRow};

@@ -9,13 +9,16 @@
 //! | spyx | rejected | Spyx emits the previous step's threshold crossing `H(V[t-1] - θ)` (snnTorch's subtract/delayed-reset spike train one step later per layer) and resets CubaLIF before the leak; the contract has neither rule yet |
 //! | norse | `QFire::Single`, immediate reset (`reset_delay = false`) | the contract's `r = U[t-1] > theta` is 0 after a reset to `v_reset <= theta` (a larger `v_reset` is rejected), so the rules coincide; with `--reset subtract` they differ only after a membrane above `2 theta` |
 //! | sinabs | `QFire::Count`, `floor_at_minus_threshold` for IAF (`beta == 1`) | `(v > 0)·trunc(v/θ) = max(floor(v/θ), 0)` for θ > 0 |
+//! | sinabs, rockpool with spike mode single | `QFire::Count` with `spike_bits = 1` | `min(floor(v/θ), 1) = (v >= θ)` = Sinabs `SingleSpike`'s `v - θ >= 0`; reset `v -= θ` |
 //! | rockpool | `QFire::Count` | `(v >= θ)·floor(v/θ)`; the current `I = α(I + X)` (CubaLIF, CubaLI) and the read-out `U = β(U + X)` (LI) become `I = αI + (αX)`: the factor is folded into that layer's weight rows and bias before quantizing |
 //!
 //! `spike_bits` of a count layer: the config's `spike_bits`, else the bits of the largest count
 //! in the calibration trace, else `DEFAULT_SPIKE_BITS`. `QNet::input_bits`: the config's
 //! `input_bits`, else the bits of the largest calibration input value, else 1.
 
-use spikeloom_float::{Convention, FloatNet, Layer, Neuron, ResetMode, Source, ZeroResetInput};
+use spikeloom_float::{
+    Convention, FloatNet, Layer, Neuron, ResetMode, Source, SpikeMode, ZeroResetInput,
+};
 use spikeloom_qnet::{
     QConv, QFire, QLayer, QNet, QNeuron, QProjection, QReset, QSource, FORMAT_VERSION,
     MAX_SOURCE_DELAY,
@@ -59,7 +62,12 @@ pub fn quantize(
     for (i, (layer, prec)) in net.layers.iter().zip(&precisions).enumerate() {
         let layer = fold_input_factor(convention, layer)?;
         let layer = &layer;
-        let fire = fire_rule(convention, layer, prec, calib.map(|c| &c.float.layers[i]))?;
+        let fire = fire_rule(
+            (convention, net.semantics.spike_mode),
+            layer,
+            prec,
+            calib.map(|c| &c.float.layers[i]),
+        )?;
         let (needs, source) = match calib {
             Some(c) => (ranges::measured(layer, i, c), "calibration"),
             None => (ranges::estimated(layer), "estimate"),
@@ -90,6 +98,12 @@ pub fn quantize(
     };
     if let Some(c) = calib {
         measure(&qnet, c, &mut report)?;
+        if net.semantics.spike_mode == SpikeMode::Single {
+            // One spike per step is the rule under single mode, not a saturation.
+            for l in &mut report.layers {
+                l.count_saturations = None;
+            }
+        }
     }
     add_notes(&mut report);
     Ok((qnet, report))
@@ -157,9 +171,11 @@ fn fold_input_factor(convention: Convention, layer: &Layer) -> Result<Layer, Qua
 }
 
 /// The spike rule of a layer: counts for the multi-spike conventions (Sinabs, Rockpool), one
-/// binary spike otherwise. `trace` is the layer's float calibration trace.
+/// binary spike otherwise. `trace` is the layer's float calibration trace. Under spike mode
+/// single a Sinabs/Rockpool layer is a count of one bit: `min(max(floor(U/θ), 0), 1)` is 1
+/// exactly when `U >= θ`, Sinabs `SingleSpike`'s `v - θ >= 0`, and the reset subtracts θ once.
 fn fire_rule(
-    convention: Convention,
+    (convention, mode): (Convention, SpikeMode),
     layer: &Layer,
     prec: &LayerPrecision,
     trace: Option<&spikeloom_float::LayerTrace>,
@@ -212,6 +228,13 @@ fn fire_rule(
             ones != 0
         };
     let spike_bits = match (prec.spike_bits, trace) {
+        (Some(bits), _) if mode == SpikeMode::Single && bits != 1 => {
+            return Err(bad(format!(
+                "spike_bits {bits} with spike mode single: a single-spike layer fires at most \
+                 one spike per step (1 bit); drop spike_bits or use --spike-mode multi"
+            )))
+        }
+        _ if mode == SpikeMode::Single => 1,
         (Some(bits), _) => bits,
         (None, Some(t)) => {
             let largest = t.spikes.iter().copied().max().unwrap_or(0);
@@ -278,11 +301,17 @@ fn provenance(
         (
             "semantics".into(),
             format!(
-                "{:?} dt={} reset={:?} reset_delay={}",
+                "{:?} dt={} reset={:?} reset_delay={}{}",
                 net.semantics.convention,
                 net.semantics.dt,
                 net.semantics.reset,
-                net.semantics.reset_delay
+                net.semantics.reset_delay,
+                // Only the multi-spike conventions have a choice (provenance elsewhere unchanged).
+                if net.semantics.convention.multi_spike() {
+                    format!(" spike_mode={}", net.semantics.spike_mode.name())
+                } else {
+                    String::new()
+                }
             ),
         ),
         (

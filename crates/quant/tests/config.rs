@@ -178,6 +178,7 @@ fn spike_and_input_bits_layer_and_are_range_checked() {
 fn multi_spike_conventions_get_counts_and_source_delays_carry_over() {
     let mut net = two_layer();
     net.semantics.convention = spikeloom_float::Convention::Sinabs;
+    net.semantics.spike_mode = spikeloom_float::SpikeMode::Multi;
     net.semantics.reset_delay = false;
     if let Neuron::Lif { reset_delay, .. } = &mut net.layers[0].neuron {
         *reset_delay = false;

@@ -12,11 +12,12 @@
 //!
 //! Measured when written (pooled, default / wide): norse_lifbox 0.9647 / 0.9994,
 //! sinabs_lif 0.9351 / 0.9990, sinabs_iaf 0.9319 / 0.9998, rockpool_lif 0.9336 / 0.9996,
+//! sinabs_single (`SpikeMode::Single`) 0.9829 / 0.9999,
 //! graded (snnTorch, 5-bit input) see its test output.
 
 use std::path::{Path, PathBuf};
 
-use spikeloom_float::{lower, Convention, SemanticsOptions};
+use spikeloom_float::{lower, Convention, SemanticsOptions, SpikeMode};
 use spikeloom_npy::read_npy;
 use spikeloom_qnet::{eval, QFire, QNeuron, SpikeSteps};
 use spikeloom_quant::{quantize, Calibration, QuantConfig, QuantReport};
@@ -48,12 +49,13 @@ fn input(dir: &Path) -> SpikeSteps {
 
 fn quantize_fixture(
     dir: &Path,
-    convention: Convention,
+    (convention, spike_mode): (Convention, Option<SpikeMode>),
     cfg: &QuantConfig,
 ) -> (spikeloom_qnet::QNet, QuantReport, Calibration) {
     let file = spikeloom_nir::read(dir.join("model.nir")).expect("model.nir");
     let opts = SemanticsOptions {
         convention: Some(convention),
+        spike_mode,
         ..Default::default()
     };
     let net = lower(&file.graph, &opts).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
@@ -65,6 +67,10 @@ fn quantize_fixture(
 
 /// Quantizes one exporter fixture, checks agreement and the fixed engine; returns the net.
 fn check(name: &str, convention: Convention) -> spikeloom_qnet::QNet {
+    check_mode(name, (convention, None))
+}
+
+fn check_mode(name: &str, convention: (Convention, Option<SpikeMode>)) -> spikeloom_qnet::QNet {
     let dir = root().join("exporters").join(name);
     let (_, report, _) = quantize_fixture(&dir, convention, &wide());
     let agreement = report.spike_agreement.expect("spiking layers");
@@ -121,6 +127,40 @@ fn sinabs_lif_quantizes_to_spike_counts() {
     }
 }
 
+/// Sinabs `SingleSpike` layers (`--spike-mode single`) become 1-bit counts: fire when
+/// `U >= theta`, subtract theta once.
+#[test]
+fn sinabs_single_quantizes_to_one_bit_counts() {
+    let q = check_mode(
+        "sinabs_single",
+        (Convention::Sinabs, Some(SpikeMode::Single)),
+    );
+    for f in fires(&q) {
+        assert_eq!(
+            f,
+            QFire::Count {
+                spike_bits: 1,
+                floor_at_minus_threshold: false
+            }
+        );
+    }
+    // A config asking for wider counts contradicts the mode.
+    let dir = root().join("exporters").join("sinabs_single");
+    let file = spikeloom_nir::read(dir.join("model.nir")).unwrap();
+    let opts = SemanticsOptions {
+        convention: Some(Convention::Sinabs),
+        spike_mode: Some(SpikeMode::Single),
+        ..Default::default()
+    };
+    let net = lower(&file.graph, &opts).unwrap();
+    let cfg = QuantConfig::from_toml_str("[default]\nspike_bits = 3\n").unwrap();
+    let err = quantize(&net, None, &cfg).unwrap_err().to_string();
+    assert!(
+        err.contains("spike_bits 3 with spike mode single: a single-spike layer fires at most one spike per step"),
+        "{err}"
+    );
+}
+
 #[test]
 fn sinabs_iaf_quantizes_to_spike_counts_with_the_floor() {
     let q = check("sinabs_iaf", Convention::Sinabs);
@@ -151,7 +191,8 @@ fn rockpool_cubalif_quantizes_with_the_current_factor_folded() {
 #[test]
 fn spike_bits_come_from_calibration_unless_configured() {
     let dir = root().join("exporters").join("sinabs_lif");
-    let (_, auto, calib) = quantize_fixture(&dir, Convention::Sinabs, &QuantConfig::default());
+    let (_, auto, calib) =
+        quantize_fixture(&dir, (Convention::Sinabs, None), &QuantConfig::default());
     // Largest float count per layer -> its bit width (independent of the quantizer).
     for (l, lr) in auto.layers.iter().enumerate() {
         let largest = calib.float.layers[l].spikes.iter().copied().max().unwrap();
@@ -161,7 +202,7 @@ fn spike_bits_come_from_calibration_unless_configured() {
     }
     // One spike per step at most: counts clamp, the report counts it.
     let cfg = QuantConfig::from_toml_str("[default]\nspike_bits = 1\n").unwrap();
-    let (q, one, _) = quantize_fixture(&dir, Convention::Sinabs, &cfg);
+    let (q, one, _) = quantize_fixture(&dir, (Convention::Sinabs, None), &cfg);
     assert!(q.layers.iter().all(|l| l.fire.event_bits() == 1));
     let clamped: u64 = one.layers.iter().filter_map(|l| l.count_saturations).sum();
     assert!(clamped > 0, "{one}");

@@ -198,4 +198,13 @@ pub struct Timing {
     pub fmax_mhz: Option<f64>,
     /// Cycles of a step without any spike (the floor of every step).
     pub idle_step_cycles: Option<u64>,
+    /// How the design clock is made (oscillator, PLL, host link rate).
+    #[serde(default)]
+    pub clock: Option<String>,
+    /// nextpnr's critical path of the design clock.
+    #[serde(default)]
+    pub critical_path: Option<spikeloom_toolchain::CriticalPath>,
+    /// Paths nextpnr leaves out of Fmax, if any.
+    #[serde(default)]
+    pub untimed: Option<String>,
 }

@@ -102,15 +102,43 @@ impl Point {
     }
 }
 
+/// How [`explore_with`] runs its points.
+#[derive(Clone, Copy)]
+pub struct Workers<'a> {
+    /// Worker threads (at least 1).
+    pub jobs: usize,
+    /// Called after each point with (points done, points in all), from any worker.
+    pub on_point: Option<&'a (dyn Fn(usize, usize) + Sync)>,
+}
+
 /// Measure every point of `space` for `model` on `device`, running the cycle model on
 /// `sample` (with `labels`, one per sample, for accuracy). Points are in grid order
-/// (weight bits, state bits, lanes).
+/// (weight bits, state bits, lanes). Runs on every core ([`explore_with`]).
 pub fn explore(
     model: ExploreModel<'_>,
     device: &Device,
     space: &Space,
     sample: &SpikeSteps,
     labels: Option<&[usize]>,
+) -> Result<Vec<Point>, ReportError> {
+    let jobs = std::thread::available_parallelism().map_or(1, usize::from);
+    let workers = Workers {
+        jobs,
+        on_point: None,
+    };
+    explore_with(model, device, space, sample, labels, workers)
+}
+
+/// [`explore`] on `workers.jobs` threads: each quantization (one per pair of widths) and each
+/// point is one unit of work taken by the next free worker; results keep grid order whatever
+/// the threads' timing, so the output is the same for any number of jobs.
+pub fn explore_with(
+    model: ExploreModel<'_>,
+    device: &Device,
+    space: &Space,
+    sample: &SpikeSteps,
+    labels: Option<&[usize]>,
+    workers: Workers<'_>,
 ) -> Result<Vec<Point>, ReportError> {
     if space.lanes.is_empty() || space.lanes.contains(&0) {
         return Err(ReportError::Explore(
@@ -124,48 +152,86 @@ pub fn explore(
             sample.samples()
         )));
     }
-    let mut points = Vec::new();
-    match model {
-        ExploreModel::Fixed(net) => {
-            for &lanes in &space.lanes {
-                let settings = Settings {
-                    lanes,
-                    weight_bits: None,
-                    state_bits: None,
-                };
-                let outcome = measure(net, None, lanes, device, sample, labels);
-                points.push(Point { settings, outcome });
-            }
-        }
+    // One integer network per pair of widths (or the given one), then the points on them.
+    let (nets, widths): (Vec<Quantized>, Vec<Widths>) = match model {
+        ExploreModel::Fixed(net) => (vec![Ok((net.clone(), None))], vec![(None, None)]),
         ExploreModel::Float { net, calib, base } => {
             if space.weight_bits.is_empty() || space.state_bits.is_empty() {
                 return Err(ReportError::Explore(
                     "weight_bits and state_bits must each list at least one width".into(),
                 ));
             }
-            for &wb in &space.weight_bits {
-                for &sb in &space.state_bits {
-                    let quantized =
-                        spikeloom_quant::quantize(net, Some(calib), &with_widths(base, wb, sb));
-                    for &lanes in &space.lanes {
-                        let settings = Settings {
-                            lanes,
-                            weight_bits: Some(wb),
-                            state_bits: Some(sb),
-                        };
-                        let outcome = match &quantized {
-                            Ok((q, report)) => {
-                                measure(q, report.spike_agreement, lanes, device, sample, labels)
-                            }
-                            Err(e) => Err(format!("quantization failed: {e}")),
-                        };
-                        points.push(Point { settings, outcome });
-                    }
-                }
-            }
+            let pairs: Vec<(u32, u32)> = space
+                .weight_bits
+                .iter()
+                .flat_map(|&wb| space.state_bits.iter().map(move |&sb| (wb, sb)))
+                .collect();
+            let nets = parallel_map(&pairs, workers.jobs, |&(wb, sb)| {
+                spikeloom_quant::quantize(net, Some(calib), &with_widths(base, wb, sb))
+                    .map(|(q, report)| (q, report.spike_agreement))
+                    .map_err(|e| format!("quantization failed: {e}"))
+            });
+            let widths = pairs.iter().map(|&(wb, sb)| (Some(wb), Some(sb))).collect();
+            (nets, widths)
         }
-    }
+    };
+    let grid: Vec<(usize, usize)> = (0..nets.len())
+        .flat_map(|n| space.lanes.iter().map(move |&lanes| (n, lanes)))
+        .collect();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let points = parallel_map(&grid, workers.jobs, |&(n, lanes)| {
+        let (weight_bits, state_bits) = widths[n];
+        let outcome = match &nets[n] {
+            Ok((q, agreement)) => measure(q, *agreement, lanes, device, sample, labels),
+            Err(e) => Err(e.clone()),
+        };
+        let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if let Some(f) = workers.on_point {
+            f(finished, grid.len());
+        }
+        Point {
+            settings: Settings {
+                lanes,
+                weight_bits,
+                state_bits,
+            },
+            outcome,
+        }
+    });
     Ok(points)
+}
+
+/// The integer network of one pair of widths with its spike agreement, or why it failed.
+type Quantized = Result<(QNet, Option<f64>), String>;
+/// (weight bits, state bits) of a network; `None` for a given integer network.
+type Widths = (Option<u32>, Option<u32>);
+
+/// `f` over `items` on up to `jobs` threads, results in the order of `items`.
+fn parallel_map<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<R>>> =
+        items.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, items.len().max(1)) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(item) = items.get(i) else { break };
+                let r = f(item);
+                if let Ok(mut slot) = results[i].lock() {
+                    *slot = Some(r);
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| unreachable!("every item was run by a worker"))
+        })
+        .collect()
 }
 
 /// `base` with the swept widths replacing the default and every per-op/per-layer override of

@@ -359,8 +359,39 @@ fn timing(o: &mut String, d: &ReportData) {
     o.push_str("<section id=\"timing\"><h2>Timing</h2>");
     header(o, &["quantity", "value"]);
     let mhz = |v: Option<f64>| v.map_or_else(|| "-".into(), |v| format!("{v:.2} MHz"));
-    row(o, &["target clock".into(), mhz(t.target_mhz)]);
+    row(o, &["design clock".into(), mhz(t.target_mhz)]);
+    if let Some(c) = &t.clock {
+        row(o, &["clock source".into(), c.clone()]);
+    }
     row(o, &["Fmax after place and route".into(), mhz(t.fmax_mhz)]);
+    if let Some(p) = &t.critical_path {
+        row(
+            o,
+            &[
+                "critical path".into(),
+                format!(
+                    "{:.2} ns, {} logic levels (logic {:.2} ns, routing {:.2} ns, clock-to-out {:.2} ns, setup {:.2} ns)",
+                    p.delay_ns, p.logic_levels, p.logic_ns, p.routing_ns, p.clock_to_out_ns, p.setup_ns
+                ),
+            ],
+        );
+        let end = |e: &spikeloom_toolchain::PathEnd| {
+            let src = if e.sources.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", e.sources.join(", "))
+            };
+            format!("{}{src}", e.signal)
+        };
+        row(o, &["critical path from".into(), end(&p.from)]);
+        row(o, &["critical path to".into(), end(&p.to)]);
+        if !p.through.is_empty() {
+            row(o, &["critical path through".into(), p.through.join(", ")]);
+        }
+    }
+    if let Some(u) = &t.untimed {
+        row(o, &["not in Fmax".into(), u.clone()]);
+    }
     if let Some(idle) = t.idle_step_cycles {
         row(
             o,
@@ -374,8 +405,8 @@ fn timing(o: &mut String, d: &ReportData) {
         row(o, &["simulated steps".into(), c.len().to_string()]);
         row(o, &["cycles per step (mean)".into(), format!("{mean:.1}")]);
         row(o, &["cycles per step (max)".into(), max.to_string()]);
-        // Latency at the clock the design really reaches (Fmax), else at the target clock.
-        if let Some(f) = t.fmax_mhz.or(t.target_mhz).filter(|f| *f > 0.0) {
+        // Latency at the clock the design runs at (the design clock), else at Fmax.
+        if let Some(f) = t.target_mhz.or(t.fmax_mhz).filter(|f| *f > 0.0) {
             row(
                 o,
                 &[

@@ -22,5 +22,7 @@ pub use collect::{
 };
 pub use data::*;
 pub use error::ReportError;
-pub use explore::{explore, pareto, ExploreModel, Metrics, Point, Settings, Space};
+pub use explore::{
+    explore, explore_with, pareto, ExploreModel, Metrics, Point, Settings, Space, Workers,
+};
 pub use html::render;

@@ -163,3 +163,62 @@ fn bad_settings_are_errors_not_panics() {
         .contains("quantization failed"));
     assert!(pareto(&pts).is_empty());
 }
+
+/// Points run on several threads come back in grid order with the same figures as on one, and
+/// the progress callback counts every point once.
+#[test]
+fn any_number_of_jobs_gives_the_same_points_in_grid_order() {
+    use spikeloom_report::{explore_with, Workers};
+    use std::sync::Mutex;
+    let r = common::run("mlp_subtract", 4);
+    let board = Board::builtin("icebreaker").unwrap();
+    let space = Space {
+        lanes: vec![1, 2, 4],
+        weight_bits: vec![4, 6, 8],
+        state_bits: vec![12, 16],
+    };
+    let base = QuantConfig::default();
+    let model = ExploreModel::Float {
+        net: &r.float,
+        calib: &r.calib,
+        base: &base,
+    };
+    let run = |jobs: usize| {
+        let seen = Mutex::new(Vec::new());
+        let on_point = |done: usize, total: usize| seen.lock().unwrap().push((done, total));
+        let points = explore_with(
+            model,
+            &board.device,
+            &space,
+            &r.input,
+            Some(&r.labels),
+            Workers {
+                jobs,
+                on_point: Some(&on_point),
+            },
+        )
+        .unwrap();
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort_unstable();
+        (points, seen)
+    };
+    let (one, seen_one) = run(1);
+    let (four, seen_four) = run(4);
+    assert_eq!(one, four);
+    let want: Vec<(usize, usize)> = (1..=18).map(|d| (d, 18)).collect();
+    assert_eq!(seen_one, want);
+    assert_eq!(seen_four, want);
+    let order: Vec<_> = one
+        .iter()
+        .map(|p| {
+            (
+                p.settings.weight_bits.unwrap(),
+                p.settings.state_bits.unwrap(),
+                p.settings.lanes,
+            )
+        })
+        .collect();
+    let mut sorted = order.clone();
+    sorted.sort_unstable();
+    assert_eq!(order, sorted, "grid order: weight bits, state bits, lanes");
+}

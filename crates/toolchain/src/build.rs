@@ -22,7 +22,8 @@ pub struct SourceFile {
 /// Knobs of one build.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BuildOptions {
-    /// Target frequency in MHz; defaults to the board's `design.freq_mhz`.
+    /// Target frequency in MHz; defaults to the design clock the board's PLL makes for its
+    /// `design.freq_mhz` (`ClockPlan`).
     pub freq_mhz: Option<f64>,
     /// Ports of the top module to constrain; defaults to [`Board::top_ports`].
     pub ports: Option<Vec<Port>>,
@@ -170,7 +171,12 @@ pub fn prepare(
     opts: &BuildOptions,
 ) -> Result<BuildPlan, ToolchainError> {
     check_inputs(sources, top)?;
-    let freq_mhz = opts.freq_mhz.unwrap_or(board.design.freq_mhz);
+    let freq_mhz = match opts.freq_mhz {
+        Some(f) => f,
+        None => spikeloom_board::ClockPlan::new(board, None, None)?
+            .design
+            .mhz(),
+    };
     if !(freq_mhz.is_finite() && freq_mhz > 0.0) {
         return Err(ToolchainError::Inputs(format!(
             "target frequency {freq_mhz} MHz is not positive"

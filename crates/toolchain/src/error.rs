@@ -73,7 +73,7 @@ pub enum ToolchainError {
         message: String,
     },
     /// The placed design is slower than the target frequency.
-    #[error("timing failed on board `{board}`: {details}; lower the target (board `design.freq_mhz`), simplify the design, or allow timing failure to get a bitstream anyway")]
+    #[error("timing failed on board `{board}`: {details}; lower the design clock, simplify the design, try other placement seeds, or allow timing failure to get a bitstream anyway")]
     Timing {
         /// Board name.
         board: String,

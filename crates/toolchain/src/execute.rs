@@ -275,6 +275,7 @@ pub fn execute(
                     kept = seed;
                     report.utilization = placed.utilization;
                     report.fmax = placed.fmax;
+                    report.critical_paths = placed.critical_paths;
                     timing_failures = report.timing_failures(plan.freq_mhz);
                     if !timing_failures.is_empty() && !plan.allow_timing_failure {
                         return Err(ToolchainError::Timing {

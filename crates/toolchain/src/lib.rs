@@ -23,5 +23,8 @@ pub use build::{
 };
 pub use error::{hint as time_limit_hint, ToolchainError};
 pub use execute::{execute, BuildResult, CommandRecord, Progress, SeedOutcome};
-pub use report::{parse_nextpnr_report, parse_yosys_stat, ClockFmax, ToolReport, Usage};
+pub use report::{
+    parse_nextpnr_report, parse_yosys_stat, ClockFmax, CriticalPath, PathEnd, PathStep, ToolReport,
+    Usage, CONSTANT_CLOCK,
+};
 pub use tools::{Origin, Tool, ToolEnv, ToolInfo, ToolPaths, Version, VERSION_QUERY_LIMIT};

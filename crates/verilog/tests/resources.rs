@@ -10,7 +10,7 @@
 //! weights in block RAM and in SPRAM (the weight loader), and on the ULX3S-25F.
 //! Needs Yosys and nextpnr: missing tools skip unless SPIKELOOM_REQUIRE_TOOLS=1.
 
-use spikeloom_board::{board_wrapper, io_sources, Board, Family};
+use spikeloom_board::{board_wrapper, io_sources, Board, ClockPlan, Family};
 use spikeloom_plan::{plan, BoardTopConfig, LoaderConfig, PlanConfig, Resources, WeightMemChoice};
 use spikeloom_toolchain::process::{run, ToolCommand, Watch};
 use spikeloom_toolchain::{Tool, ToolEnv, ToolPaths};
@@ -59,17 +59,18 @@ struct Measured {
 fn measure(board: &Board, weights: WeightMemChoice, lanes: usize, tag: &str) -> Option<()> {
     let family = board.device.family;
     let (yosys, nextpnr) = tools(family)?;
+    let clock = ClockPlan::new(board, None, None).expect("clock plan");
     let cfg = PlanConfig {
         lanes: Some(lanes),
         weight_memory: weights,
         loader: LoaderConfig {
-            clock_hz: board.design_clock_hz(),
+            clock_hz: clock.design_hz_ceil(),
             ..LoaderConfig::default()
         },
         board_top: Some(BoardTopConfig {
-            clock_hz: board.design_clock_hz(),
-            baud: board.default_baud().unwrap_or(115_200),
-            settle_cycles: 0,
+            clock_hz: clock.design_hz_ceil(),
+            baud: clock.uart.as_ref().map_or(115_200, |u| u.baud),
+            settle_cycles: clock.settle_cycles(),
         }),
         ..PlanConfig::default()
     };
@@ -78,7 +79,7 @@ fn measure(board: &Board, weights: WeightMemChoice, lanes: usize, tag: &str) -> 
     let bundle = generate(&p, &GenOptions::default());
     bundle.write_to(&dir).expect("write bundle");
     let iface = p.top_interface();
-    let wrapper = board_wrapper(board, &iface.top_params(None)).expect("board wrapper");
+    let wrapper = board_wrapper(board, &iface.top_params(clock)).expect("board wrapper");
     let mut sources: Vec<String> = bundle
         .verilog_paths()
         .iter()

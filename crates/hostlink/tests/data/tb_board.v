@@ -1,6 +1,7 @@
 // Testbench: spikeloom_board_top with a bit-level UART model on both pins. Reads a script
 // (+script=): `B xx` send a byte, `W n` idle n bit times, `Q k` wait until k device frames have
-// arrived; writes every byte the device sends as hex lines (+out=). With -DGRADED the board top
+// arrived, `L x` set the PLL's lock input to x (1 at power-on); writes every byte the device sends
+// as hex lines (+out=). With -DGRADED the board top
 // has 4-bit input values and 3-bit output counts (for standin_graded_top.v). With -DLOADER the
 // core loads its weights (standin_top.v, whose image CRC standin_wload.vh gives) from the
 // SPI flash model sim/sl_spi_flash.v (+flash=FILE, else erased) or over the link.
@@ -22,6 +23,7 @@ module tb_board;
   reg clk = 0;
   always #5 clk = ~clk;
   reg rx = 1'b1;
+  reg locked = 1'b1;
   wire tx;
   wire [2:0] led;
   wire flash_csn, flash_sck, flash_mosi, flash_miso;
@@ -35,7 +37,7 @@ module tb_board;
     .CLK_HZ(CLK_HZ), .BAUD(BAUD), .IN_SIZE(20), .OUT_SIZE(12), .IN_W(5), .OUT_W(4),
     .IN_VALUE_W(IVW), .OUT_VALUE_W(OVW), .N_LEDS(3), .LED_INVERT(3'b000), .TIMEOUT(2000),
     .HAS_LOADER(HAS_LOADER), .IMAGE_CRC(IMAGE_CRC)
-  ) dut (.clk(clk), .uart_rx(rx), .uart_tx(tx), .led(led), .flash_csn(flash_csn),
+  ) dut (.clk(clk), .locked(locked), .uart_rx(rx), .uart_tx(tx), .led(led), .flash_csn(flash_csn),
     .flash_sck(flash_sck), .flash_mosi(flash_mosi), .flash_miso(flash_miso));
 
   integer script, out, r, n, i, frames = 0;
@@ -97,6 +99,7 @@ module tb_board;
       if (r == 2) begin
         if (op == "B") send_byte(arg[7:0]);
         else if (op == "W") repeat (arg * BIT) @(posedge clk);
+        else if (op == "L") locked = arg[0];
         else if (op == "Q") begin
           n = 0;
           while (frames < arg && n < 5000000) begin

@@ -32,6 +32,7 @@ pub fn semantics() -> Semantics {
         dt: 1e-3,
         reset: ResetMode::Subtract,
         reset_delay: true,
+        spike_mode: spikeloom_float::SpikeMode::Single,
         provenance: vec![],
     }
 }

@@ -116,6 +116,7 @@ pub fn report(r: &Run) -> ReportData {
             target_mhz: Some(12.0),
             fmax_mhz: None,
             idle_step_cycles: Some(r.plan.idle_step_cycles()),
+            ..Default::default()
         },
         cycles_per_step: all_step_cycles(&r.cycle),
         notes: vec!["a note".into()],
