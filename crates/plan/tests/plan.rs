@@ -443,7 +443,7 @@ fn logic_above_the_routable_share_does_not_fit_and_the_lane_choice_backs_off() {
         "{err}"
     );
     assert!(plan(&net, &four, &sized(85)).unwrap().fit.fits);
-    // The engine's logic grows slowly with the lanes, and the board top (~1,900 cells on the
+    // The engine's logic grows slowly with the lanes, and the board top (~2,100 cells on the
     // UP5K) not at all: a device whose routable share lies between the 2- and the 4-lane
     // estimate makes the automatic choice halve the lanes once.
     let two = PlanConfig {

@@ -10,7 +10,9 @@
 //! weights in block RAM and in SPRAM (the weight loader), and on the ULX3S-25F.
 //! Needs Yosys and nextpnr: missing tools skip unless SPIKELOOM_REQUIRE_TOOLS=1.
 
-use spikeloom_board::{board_wrapper, io_sources, Board, ClockPlan, Family};
+use spikeloom_board::{
+    board_wrapper, constraints, io_sources, Board, ClockPlan, Family, FLASH_PORTS,
+};
 use spikeloom_plan::{plan, BoardTopConfig, LoaderConfig, PlanConfig, Resources, WeightMemChoice};
 use spikeloom_toolchain::process::{run, ToolCommand, Watch};
 use spikeloom_toolchain::{Tool, ToolEnv, ToolPaths};
@@ -119,6 +121,20 @@ fn measure(board: &Board, weights: WeightMemChoice, lanes: usize, tag: &str) -> 
         &std::fs::read_to_string(dir.join("stat.json")).expect("stat"),
     )
     .expect("stat json");
+    // the board's pin constraints (the iCE40 PLL's input must sit on its clock pin)
+    let mut ports = board.top_ports();
+    if iface.loader.is_some() && board.flash.is_some() {
+        ports.extend(FLASH_PORTS);
+    }
+    let (cons_name, cons_flag) = match family {
+        Family::Ice40 => ("constraints.pcf", "--pcf"),
+        Family::Ecp5 => ("constraints.lpf", "--lpf"),
+    };
+    std::fs::write(
+        dir.join(cons_name),
+        constraints(board, &ports).expect("constraints"),
+    )
+    .expect("constraints file");
     let d = &board.device;
     let pack = run(&ToolCommand {
         step: "nextpnr".into(),
@@ -129,6 +145,8 @@ fn measure(board: &Board, weights: WeightMemChoice, lanes: usize, tag: &str) -> 
             d.package.clone(),
             "--json".into(),
             "design.json".into(),
+            cons_flag.into(),
+            cons_name.into(),
             "--pack-only".into(),
         ],
         cwd: dir.clone(),
