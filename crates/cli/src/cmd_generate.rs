@@ -20,11 +20,11 @@ use anyhow::{anyhow, Context};
 use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
 use spikeloom_board::{
-    board_wrapper, constraints, io_sources, Board, ClockPlan, Device, Family, TopParams,
-    FLASH_PORTS,
+    board_wrapper, constraints, io_sources, Board, ClockPlan, Device, Family, FLASH_PORTS,
 };
 use spikeloom_plan::{
-    LoaderConfig, Plan, PlanConfig, PlanError, WeightImage, WeightMemChoice, DEFAULT_FLASH_OFFSET,
+    BoardTopConfig, LoaderConfig, Plan, PlanConfig, PlanError, WeightImage, WeightMemChoice,
+    DEFAULT_FLASH_OFFSET,
 };
 use spikeloom_qnet::QNet;
 use spikeloom_verilog::{Bundle, GenOptions};
@@ -237,13 +237,15 @@ pub fn summary(d: &Design) {
     let r = &d.plan.resources;
     let dev = &d.board.device;
     println!(
-        "design for {} ({}): {} cores, lanes {:?}, ~{} of {} LUTs, {} of {} BRAMs, {} of {} DSPs (estimate)",
+        "design for {} ({}): {} cores, lanes {:?}, ~{} of {} logic cells (~{} LUT4s, ~{} FFs), {} of {} BRAMs, {} of {} DSPs (estimate, board top included)",
         d.board.name,
         dev.name,
         d.plan.cores.len(),
         d.manifest.lanes,
-        r.luts,
+        r.logic_cells,
         dev.luts,
+        r.luts,
+        r.ffs,
         r.brams,
         dev.bram_count,
         r.dsps,
@@ -308,6 +310,8 @@ pub fn prepare(model: &ModelArgs, quant: &QuantArgs, hw: &HwArgs) -> Result<Desi
                     .map_or(DEFAULT_FLASH_OFFSET, |f| f.first_free_offset())
             }),
         },
+        // the estimate covers what `build` synthesizes: the core and this board's top
+        board_top: Some(board_top_config(&clock)),
         ..PlanConfig::default()
     };
     let plan = match plan_for(&loaded.qnet, &board.device, hw.lanes, &base) {
@@ -322,16 +326,7 @@ pub fn prepare(model: &ModelArgs, quant: &QuantArgs, hw: &HwArgs) -> Result<Desi
     let weight_image = weight_image(&plan, &board, hw.flash_offset)?;
     let bundle = spikeloom_verilog::generate(&plan, &GenOptions::default());
     let iface = plan.top_interface();
-    let params = TopParams {
-        input_size: iface.input_size,
-        output_size: iface.output_size,
-        in_w: iface.in_w,
-        out_w: iface.out_w,
-        in_value_w: iface.in_value_w,
-        out_value_w: iface.out_value_w,
-        clock,
-        image_crc: iface.loader.map(|l| l.image_crc),
-    };
+    let params = iface.top_params(clock);
     // a design with a weight loader reads the board's flash when the board says where it is
     let mut ports = board.top_ports();
     if iface.loader.is_some() && board.flash.is_some() {
@@ -418,6 +413,15 @@ fn weight_image(
     Ok(Some(image))
 }
 
+/// The board top the estimate counts for a clock plan (design clock, UART rate, reset settle).
+fn board_top_config(clock: &ClockPlan) -> BoardTopConfig {
+    BoardTopConfig {
+        clock_hz: clock.design_hz_ceil(),
+        baud: clock.uart.as_ref().map_or(115_200, |u| u.baud),
+        settle_cycles: clock.settle_cycles(),
+    }
+}
+
 /// Constraint file name of a family (the toolchain writes the same name).
 pub fn constraints_name(family: Family) -> &'static str {
     match family {
@@ -479,7 +483,17 @@ fn does_not_fit(
         .unwrap_or_default()
         .into_iter()
         .filter(|b| b.name != board.name)
-        .filter(|b| plan_for(&m.qnet, &b.device, lanes, &other).is_ok())
+        .filter(|b| {
+            // that board's default clock (its board top differs only in a few counter bits)
+            let top = ClockPlan::new(b, None, None)
+                .map(|c| board_top_config(&c))
+                .ok();
+            let cfg = PlanConfig {
+                board_top: top.or(other.board_top),
+                ..other.clone()
+            };
+            plan_for(&m.qnet, &b.device, lanes, &cfg).is_ok()
+        })
         .map(|b| b.name)
         .collect();
     let auto = lanes.is_some() && plan_for(&m.qnet, &board.device, None, base).is_ok();

@@ -255,7 +255,10 @@ pub fn fmax(tools: &ToolReport) -> Option<f64> {
     tools.fmax.values().map(|c| c.achieved).reduce(f64::min)
 }
 
-/// LUT/FF/BRAM/DSP rows: estimate vs the tools' numbers vs the device.
+/// LUT/FF/LC/BRAM/SPRAM/DSP rows: estimate (board top included) vs the tools' numbers vs the
+/// device. LUT4s and FFs are Yosys' counts, logic cells nextpnr's (`ICESTORM_LC`: a LUT4, a FF
+/// and a carry share one; `TRELLIS_COMB`: LUT4s, carry halves and distributed RAM), what
+/// decides whether logic fits.
 pub fn resource_rows(board: &Board, estimate: &Resources, tools: &ToolReport) -> Vec<ResourceRow> {
     let d = &board.device;
     let util = |k: &str| tools.utilization.get(k).map(|u| u.used);
@@ -268,18 +271,18 @@ pub fn resource_rows(board: &Board, estimate: &Resources, tools: &ToolReport) ->
             .sum();
         (!tools.synth_cells.is_empty()).then_some(n)
     };
-    // LUTs and FFs are counted from synthesis (nextpnr packs them into shared logic cells on
-    // iCE40); block RAM and multipliers from place-and-route.
-    let (luts, ffs, bram, dsp) = match d.family {
+    let (luts, ffs, lc, bram, dsp) = match d.family {
         Family::Ice40 => (
             cells(&|k| k == "SB_LUT4"),
             cells(&|k| k.starts_with("SB_DFF")),
+            util("ICESTORM_LC"),
             util("ICESTORM_RAM"),
             util("ICESTORM_DSP"),
         ),
         Family::Ecp5 => (
-            util("TRELLIS_COMB").or_else(|| cells(&|k| k == "LUT4")),
+            cells(&|k| k == "LUT4"),
             util("TRELLIS_FF").or_else(|| cells(&|k| k == "TRELLIS_FF")),
+            util("TRELLIS_COMB"),
             util("DP16KD"),
             util("MULT18X18D"),
         ),
@@ -294,13 +297,20 @@ pub fn resource_rows(board: &Board, estimate: &Resources, tools: &ToolReport) ->
     let mut rows = vec![
         row("LUT", Some(estimate.luts), luts, d.luts),
         row("FF", Some(estimate.ffs), ffs, d.ffs),
+        row("LC", Some(estimate.logic_cells), lc, d.luts),
         row("BRAM", Some(estimate.brams), bram.or(Some(0)), d.bram_count),
         row("DSP", Some(estimate.dsps), dsp.or(Some(0)), d.dsp_count),
     ];
-    // iCE40 logic cells hold one LUT and one FF; a LUT and a FF that cannot share a cell take
-    // two, so the cell count is what decides whether logic fits.
-    if d.family == Family::Ice40 {
-        rows.insert(2, row("LC", None, util("ICESTORM_LC"), d.luts));
+    if d.spram_count > 0 {
+        rows.insert(
+            4,
+            row(
+                "SPRAM",
+                Some(estimate.sprams),
+                util("ICESTORM_SPRAM").or(Some(0)),
+                d.spram_count,
+            ),
+        );
     }
     rows
 }

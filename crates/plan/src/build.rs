@@ -43,7 +43,7 @@ pub fn plan(net: &QNet, cfg: &PlanConfig, device: &Device) -> Result<Plan, PlanE
         // device), multipliers or the SPRAM word width do not fit (they scale with the lanes;
         // block RAM mostly does not).
         let r = &p.resources;
-        let over = resources::logic_cells(r.luts, device) > device.routable_logic_cells()
+        let over = r.logic_cells > device.routable_logic_cells()
             || r.ffs > device.ffs
             || (device.dsp_count > 0 && r.dsps > device.dsp_count)
             || spram_columns_over(&p, device);
@@ -632,9 +632,12 @@ fn build(
         loader: None,
         device: device.name.clone(),
         resources: Default::default(),
+        resource_parts: Vec::new(),
         fit: Default::default(),
     };
-    plan.resources = resources::estimate(&plan, device);
+    let (total, parts) = resources::estimate(&plan, device, cfg.board_top.as_ref());
+    plan.resources = total;
+    plan.resource_parts = parts;
     plan.fit = resources::check(&plan, &plan.resources, device);
     Ok(plan)
 }

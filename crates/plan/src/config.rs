@@ -1,6 +1,7 @@
 //! Planner settings (one small typed config; the CLI fills it).
 
 use crate::loader::LoaderConfig;
+use crate::resources::BoardTopConfig;
 use crate::types::WeightMemChoice;
 
 /// How to map a network onto hardware.
@@ -20,6 +21,9 @@ pub struct PlanConfig {
     pub weight_memory: WeightMemChoice,
     /// The start-up weight loader's clock and flash offset (for a store loaded at start-up).
     pub loader: LoaderConfig,
+    /// The board top `spikeloom build` puts around the core (host bridge, UART, reset, LEDs),
+    /// counted in the estimate and the fit check; `None` estimates the core alone.
+    pub board_top: Option<BoardTopConfig>,
 }
 
 impl Default for PlanConfig {
@@ -31,6 +35,7 @@ impl Default for PlanConfig {
             shift_add_max_terms: 3,
             weight_memory: WeightMemChoice::Auto,
             loader: LoaderConfig::default(),
+            board_top: Some(BoardTopConfig::default()),
         }
     }
 }

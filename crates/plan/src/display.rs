@@ -180,9 +180,16 @@ impl fmt::Display for Plan {
         let r = &self.resources;
         writeln!(
             f,
-            "estimate: ~{} LUT, ~{} FF, {} BRAM, {} SPRAM, {} DSP, {} ROM bits",
-            r.luts, r.ffs, r.brams, r.sprams, r.dsps, r.rom_bits
+            "estimate: ~{} LUT, ~{} FF, ~{} logic cells, {} BRAM, {} SPRAM, {} DSP, {} ROM bits",
+            r.luts, r.ffs, r.logic_cells, r.brams, r.sprams, r.dsps, r.rom_bits
         )?;
+        for (name, r) in &self.resource_parts {
+            writeln!(
+                f,
+                "  {name}: ~{} LUT, ~{} FF, {} BRAM, {} DSP",
+                r.luts, r.ffs, r.brams, r.dsps
+            )?;
+        }
         if self.fit.fits {
             writeln!(f, "fit: yes")
         } else {

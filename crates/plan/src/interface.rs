@@ -51,6 +51,22 @@ pub struct LoaderPorts {
     pub tres_cycles: u32,
 }
 
+impl TopInterface {
+    /// The board top's parameters for this interface under `clock`.
+    pub fn top_params(&self, clock: spikeloom_board::ClockPlan) -> spikeloom_board::TopParams {
+        spikeloom_board::TopParams {
+            input_size: self.input_size,
+            output_size: self.output_size,
+            in_w: self.in_w,
+            out_w: self.out_w,
+            in_value_w: self.in_value_w,
+            out_value_w: self.out_value_w,
+            clock,
+            image_crc: self.loader.map(|l| l.image_crc),
+        }
+    }
+}
+
 /// Unsigned bits to hold `0..=max` (at least 1).
 pub(crate) fn ubits(max: usize) -> u32 {
     bits_for_range(0, max as i128).saturating_sub(1).max(1)

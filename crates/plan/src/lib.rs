@@ -53,7 +53,7 @@ pub use image::{
 };
 pub use interface::{LoaderPorts, TopInterface};
 pub use loader::{LoaderConfig, LoaderPlan, DEFAULT_FLASH_OFFSET, READ_03_MAX_SCK_HZ, TRES1_NS};
-pub use resources::{logic_cells, FitReport, Resources};
+pub use resources::{logic_cells, BoardTopConfig, FitReport, Resources};
 pub mod testing;
 pub use types::*;
 pub use widths::bits_for_range;

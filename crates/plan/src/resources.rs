@@ -1,21 +1,39 @@
-//! Resource estimate (LUT/FF/BRAM/DSP) and the fit check against a device.
+//! Resource estimate (LUT4, FF, packed logic cells, block RAM, SPRAM, DSP) and the fit check
+//! against a device.
 //!
-//! Estimates, not synthesis results. Memories are placed the way Yosys 0.23 places them (its
-//! cost model, see [`map_memory`]), so block RAM and multiplier counts match `synth_ice40 -dsp` /
-//! `synth_ecp5` (checked by crates/verilog/tests/resources.rs); logic counts are per-bit rules of
-//! thumb (an adder bit = 1 LUT4, a register bit = 1 FF), within about 30% of Yosys' `stat`.
+//! An estimate of what `spikeloom build` synthesizes: the core and (with
+//! [`crate::PlanConfig::board_top`]) the board top around it, as a sum of named parts whose
+//! formulas say what they count (ARCHITECTURE.md "Resources and fit"). Memories are placed the
+//! way Yosys 0.70 places them ([`map_memory`]); the board-top parts were measured on each module
+//! synthesized alone, the core parts follow the modules alone scaled to the flattened design.
+//!
+//! How it was measured: `bench/estimate_calibration.py` synthesizes 17 designs (the committed
+//! fixtures digits MLP, Braille, RLeaky, Synaptic, CNN, graded input, mnist_mlp, shd_rleaky, 2-16
+//! lanes, iCEBreaker and ULX3S-25F) flat with the build's Yosys 0.70 command and packs them with
+//! nextpnr 0.11.1 `--pack-only`; `examples/estimate_vs_tools.rs` compares (bench/estimate.md).
+//! Worst error over them: LUT4 +13%, FF +13%, logic cells (ICESTORM_LC / TRELLIS_COMB) -10%,
+//! block RAM +9%, SPRAM and DSP exact; a single-neuron design is over by up to 19%.
+//! crates/verilog/tests/resources.rs checks three designs within 15% in CI.
 
 use crate::interface::ubits;
 use crate::types::{BufferPlan, CorePlan, Leak, NeuronKind, Plan, WeightMem, WeightStore};
 use spikeloom_board::{Device, Family};
 
-/// Estimated resources of a plan.
+/// Estimated resources of a plan (or of one of its parts).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Resources {
-    /// LUT4s.
+    /// LUT4s as Yosys counts them (`SB_LUT4` / `LUT4`).
     pub luts: u32,
     /// Flip-flops.
     pub ffs: u32,
+    /// Carry cells: iCE40 `SB_CARRY` (one per bit), ECP5 `CCU2C` (two bits each).
+    pub carries: u32,
+    /// ECP5 distributed RAM cells (`TRELLIS_DPR16X4`); 0 on iCE40.
+    pub lutrams: u32,
+    /// Logic cells after packing, what decides whether logic fits: iCE40 `ICESTORM_LC` (a LUT4,
+    /// a FF and a carry share one), ECP5 `TRELLIS_COMB` (LUT4s, carry halves, distributed RAM).
+    /// Filled for the whole plan ([`logic_cells`]); 0 in the per-part breakdown.
+    pub logic_cells: u32,
     /// Block RAMs.
     pub brams: u32,
     /// Hard multipliers.
@@ -24,6 +42,19 @@ pub struct Resources {
     pub sprams: u32,
     /// Bits of initialised ROM (weights and per-neuron parameters).
     pub rom_bits: u64,
+}
+
+impl Resources {
+    fn add(&mut self, o: &Resources) {
+        self.luts += o.luts;
+        self.ffs += o.ffs;
+        self.carries += o.carries;
+        self.lutrams += o.lutrams;
+        self.brams += o.brams;
+        self.dsps += o.dsps;
+        self.sprams += o.sprams;
+        self.rom_bits += o.rom_bits;
+    }
 }
 
 /// Outcome of the fit check.
@@ -46,10 +77,20 @@ pub(crate) enum MemMap {
     Logic,
 }
 
-/// Block RAMs for a `depth x width` memory on `device` (best of the device's aspect ratios).
+/// Block RAMs for a `depth x width` memory on `device`.
 fn bram_blocks(device: &Device, depth: usize, width: u32) -> u32 {
+    bram_shape(device, depth, width).0
+}
+
+/// (block RAMs, blocks in depth) of a `depth x width` memory, as Yosys 0.70 splits it: whole
+/// columns of one aspect ratio, the remaining bits in the widest narrower ratios that hold them
+/// (6400 x 128 -> 7 columns of 1024x18 and one of 8192x2 = 50 DP16KD; 13632 x 64 -> 3 of
+/// 1024x18, one 2048x9, one 16384x1 = 50, measured on sl_rom alone), the cheapest such split
+/// counting its depth multiplexer (which is why those two do not take 512x36 columns, 47 and 49
+/// blocks, while 480 x 64 does: 2).
+fn bram_shape(device: &Device, depth: usize, width: u32) -> (u32, u32) {
     if depth == 0 || width == 0 {
-        return 0;
+        return (0, 0);
     }
     let shapes: &[(usize, u32)] = match device.family {
         Family::Ice40 => &[(256, 16), (512, 8), (1024, 4), (2048, 2)],
@@ -62,19 +103,43 @@ fn bram_blocks(device: &Device, depth: usize, width: u32) -> u32 {
             (16384, 1),
         ],
     };
+    let column = |d: usize| depth.div_ceil(d) as u32;
     shapes
         .iter()
-        .map(|&(d, w)| (depth.div_ceil(d) as u32) * width.div_ceil(w))
+        .enumerate()
+        .map(|(i, &(d, w))| {
+            let mut blocks = (width / w) * column(d);
+            let mut rest = width % w;
+            for &(d2, w2) in &shapes[i + 1..] {
+                if rest == 0 {
+                    break;
+                }
+                let n = rest / w2;
+                blocks += n * column(d2);
+                rest -= n * w2;
+            }
+            if rest > 0 {
+                // narrower than the narrowest ratio: one more column of it
+                let &(d2, _) = shapes.last().unwrap_or(&(d, w));
+                blocks += column(d2);
+            }
+            // or whole columns of this ratio only
+            let blocks = blocks.min(width.div_ceil(w) * column(d));
+            // the deeper split pays for its read multiplexer (about half a LUT per bit per
+            // extra block in depth, against 64 per block)
+            let g = column(d);
+            (64 * blocks + width * (g - 1) / 2, blocks, g)
+        })
         .min()
-        .unwrap_or(0)
+        .map_or((0, 0), |(_, blocks, g)| (blocks, g))
 }
 
 /// The mapping Yosys' `memory_libmap` chooses for a memory with one registered read port: the
-/// cheapest of block RAM (cost 64 per SB_RAM40_4K, 128 per DP16KD), ECP5 distributed RAM (4 per
-/// 16x4 cell) and soft logic (1 per RAM bit, 1/16 per ROM bit); those are Yosys 0.23's library
-/// costs and default logic costs (`-logic-cost-ram`/`-logic-cost-rom`). A writable block RAM
-/// also pays for emulating sl_ram's read-first behaviour, modelled as 1 per data bit (fitted to
-/// Yosys' choices on the generated designs).
+/// cheapest of block RAM (cost 64 per SB_RAM40_4K, 128 per DP16KD), ECP5 distributed RAM and
+/// soft logic (1 per RAM bit, 1/16 per ROM bit). A writable block RAM also pays for emulating
+/// sl_ram's read-first behaviour, modelled as 1 per data bit. Distributed RAM costs 5 per 16x4
+/// cell: Yosys 0.70 puts 128x8, 160x8 and 96x16 RAMs in TRELLIS_DPR16X4 but 256x8 and 128x16 in
+/// a DP16KD (checked on sl_ram alone with `synth_ecp5`).
 pub(crate) fn map_memory(device: &Device, depth: usize, width: u32, rom: bool) -> MemMap {
     let bits = (depth as f64) * f64::from(width);
     let logic = if rom { bits / 16.0 } else { bits };
@@ -90,21 +155,46 @@ pub(crate) fn map_memory(device: &Device, depth: usize, width: u32, rom: bool) -
         best = (bram_cost, MemMap::Bram(blocks));
     }
     if let Some(cells) = lutram {
-        if f64::from(cells) * 4.0 < best.0 {
-            best = (f64::from(cells) * 4.0, MemMap::LutRam(cells));
+        if f64::from(cells) * 5.0 < best.0 {
+            best = (f64::from(cells) * 5.0, MemMap::LutRam(cells));
         }
     }
     best.1
 }
 
-/// Add a memory with a registered read of `width` bits to `r`.
+/// Add a memory with a registered read of `width` bits to `r`. Measured on sl_ram / sl_rom
+/// alone (Yosys 0.70, both families): a writable block RAM gets a read-first bypass (the
+/// written word, its address and a hit flag registered: 2W + AW + 2 FFs, a W-bit multiplexer
+/// and the address compare: W + AW + 2 LUTs); distributed RAM registers its W-bit read and
+/// multiplexes ceil(depth/16) cells per bit (about 1.5 LUT4 per extra cell); a RAM in logic is
+/// one FF and one LUT per bit.
 fn add_memory(r: &mut Resources, device: &Device, depth: usize, width: u32, rom: bool) {
+    let iw = ubits(depth.saturating_sub(1));
     match map_memory(device, depth, width, rom) {
-        MemMap::Bram(n) => r.brams += n,
+        MemMap::Bram(n) => {
+            r.brams += n;
+            // deeper than one block: the registered block select and a g:1 read multiplexer
+            // per bit (iCE40 ~2 LUT4 per 3 inputs; ECP5 one LUT4 per extra block, at most 6
+            // per bit, PFUMX/L6MUX do the rest: sl_rom 13632 x 64 alone 384 LUT4s, 6400 x 128
+            // 768)
+            let g = bram_shape(device, depth, width).1;
+            if g > 1 {
+                r.ffs += ubits(g as usize - 1);
+                r.luts += match device.family {
+                    Family::Ice40 => width * (2 * (g - 1)).div_ceil(3),
+                    Family::Ecp5 => width * (g - 1).min(6),
+                };
+            }
+            if !rom {
+                r.ffs += 2 * width + iw + 2;
+                r.luts += width + iw + 2;
+            }
+        }
         MemMap::LutRam(cells) => {
-            // a 16x4 cell occupies two LUT4 sites; the read register is fabric FFs
-            r.luts += 2 * cells;
+            r.lutrams += cells;
             r.ffs += width;
+            let d = depth.div_ceil(16) as u32;
+            r.luts += (3 * d.saturating_sub(1) * width).div_ceil(2);
         }
         MemMap::Logic => {
             let bits = (depth as u32) * width;
@@ -144,9 +234,13 @@ fn leak_cost(leak: Leak, bits: u32, decay_bits: u32, device: &Device) -> (u32, u
     }
 }
 
-/// (LUTs, DSPs) of one neuron datapath (sl_neuron) of `core`: X/reset/saturation/compare
-/// arithmetic (~6 work-width operations), the leaks, the count division.
-fn neuron_cost(core: &CorePlan, device: &Device) -> (u32, u32) {
+/// One neuron datapath (sl_neuron; `pipelined`: PIPE=3, a 7-stage streaming pipeline at the work
+/// width W, else combinational):
+/// about NEURON_FF_W W-wide pipeline registers (inputs, X and decay products, rounding, leak,
+/// sums, saturation/compare; a current adds its own), NEURON_LUT_W W-wide operations, one carry
+/// chain per adder stage; the leaks (shift-add or DSP) and the spike-count division on top.
+fn neuron_cost(core: &CorePlan, device: &Device, pipelined: bool) -> Resources {
+    let w = core.work_bits;
     let db = core.decay_bits();
     // The multiplier operands are the stored widths (state/current), sign-extended.
     let (bl, bd) = leak_cost(core.beta_leak, core.state_bits, db, device);
@@ -164,8 +258,16 @@ fn neuron_cost(core: &CorePlan, device: &Device) -> (u32, u32) {
     } else {
         (0, 0)
     };
-    let count = 2 * core.count_bits() * core.work_bits;
-    (6 * core.work_bits + bl + al + vl + count, bd + ad + vd)
+    let cur = u32::from(core.kind.has_current());
+    let count = 2 * core.count_bits() * w;
+    let pipe = u32::from(pipelined);
+    Resources {
+        luts: (11 + 3 * cur) * w / 2 + bl + al + vl + count,
+        ffs: pipe * ((17 + 6 * cur) * w / 2 + core.count_bits() * w / 2),
+        carries: (5 + 2 * cur) * w / 2 + count / 2,
+        dsps: bd + ad + vd,
+        ..Resources::default()
+    }
 }
 
 /// State memories (`depth` words of `lanes` membranes, and currents) and parameter ROMs.
@@ -189,37 +291,31 @@ fn state_and_params(r: &mut Resources, core: &CorePlan, device: &Device, depth: 
     }
 }
 
-/// A dense layer's neuron unit (sl_unit): one neuron datapath streaming one neuron per cycle,
-/// its lane multiplexer over the P hand-off sums, state RAM and parameter ROMs by neuron.
+/// A dense layer's neuron unit (sl_unit): one neuron datapath streaming one neuron per cycle;
+/// its lane multiplexer (a P:1 multiplexer per sum bit, ~one LUT4 per input beyond the first),
+/// the issue counters and block bookkeeping (~4 event-width operations); registers: the lane's
+/// sum, the counters, the neuron index of each of the UNIT_LATENCY stages in flight; the state
+/// RAM and parameter ROMs by neuron.
 fn unit_resources(core: &CorePlan, device: &Device) -> Resources {
-    let (nl, nd) = neuron_cost(core, device);
+    let mut r = neuron_cost(core, device, true);
     let ev = ubits(core.size);
     let p = core.lanes as u32;
-    let mut r = Resources {
-        // datapath, lane multiplexer (a P:1 mux per sum bit), counters and compare
-        luts: nl + core.acc_bits * p.saturating_sub(1).div_ceil(3) + 4 * ev + 16,
-        // sum, stage-1 registers (pre, current, theta, v_reset), counters n0/n1/n2, k, lastk
-        ffs: core.acc_bits
-            + core.work_bits
-            + 2 * core.param_bits
-            + if core.kind.has_current() {
-                core.work_bits
-            } else {
-                0
-            }
-            + 3 * ev
-            + 2 * ubits(core.lanes)
-            + 4,
-        dsps: nd,
-        ..Resources::default()
-    };
+    let kw = ubits(core.lanes.saturating_sub(1));
+    let lat = crate::cycles::UNIT_LATENCY as u32;
+    r.luts += core.acc_bits * p.saturating_sub(1) + 4 * ev + 40;
+    r.ffs += core.acc_bits + ev * (lat + 1) + 2 * kw + lat + 2;
+    r.carries += 2 * ev;
     state_and_params(&mut r, core, device, core.size, 1);
     r
 }
 
 /// The shared accumulators (sl_acc): P lanes of accumulator adders (shift-add products for
 /// event values), accumulator and hand-off registers, one sign-extension multiplexer per lane
-/// when the dense layers' weight widths differ, the event/row-base pipeline per projection.
+/// when the dense layers' weight widths differ, the event/row-base pipeline per projection
+/// (a row base register and adder per projection, the event counter and compares), the
+/// registered store address and store word (WA + P x WB FFs). sl_acc alone (Yosys 0.70,
+/// iCE40): P=8, ACC_W=18, WA=14, 2 projections 268 LUT4 / 425 FF / 189 carries; P=2, ACC_W=14,
+/// WA=9: 121 / 123 / 55.
 fn engine_resources(plan: &Plan) -> Resources {
     let Some(e) = &plan.engine else {
         return Resources::default();
@@ -238,8 +334,13 @@ fn engine_resources(plan: &Plan) -> Resources {
     let j: u32 = dense.iter().map(|c| c.projections.len() as u32).sum();
     let aw = plan.weight_store.addr_bits().max(plan.ev_bits);
     Resources {
-        luts: p * (e.acc_bits + value + extract) + 3 * aw * j + 60,
-        ffs: p * (2 * e.acc_bits + 1) + aw * j + 4 * plan.ev_bits + e.value_bits + 12,
+        luts: p * (e.acc_bits + value + extract) + 3 * aw * j + 40,
+        ffs: p * (2 * e.acc_bits + widths.last().copied().unwrap_or(0))
+            + aw * (j + 1)
+            + 3 * plan.ev_bits
+            + e.value_bits
+            + 3,
+        carries: p * (e.acc_bits + value) + aw * j + 2 * plan.ev_bits,
         ..Resources::default()
     }
 }
@@ -249,15 +350,22 @@ fn core_resources(core: &CorePlan, device: &Device) -> Resources {
         return unit_resources(core, device);
     }
     let p = core.lanes as u32;
-    let (nl, nd) = neuron_cost(core, device);
+    // the convolution core's datapaths are combinational (sl_neuron PIPE=0)
+    let n = neuron_cost(core, device, false);
     let ev = ubits(core.size.max(core.fan_in()));
     // sl_conv: P neuron datapaths; one accumulator RAM per lane (NB x ACC_W); the scatter
     // pipeline (tap counters, target address arithmetic, read-modify-write, no hazard logic
     // needed) is about 12 event-width operations plus one accumulator adder; the kernel ROM.
     let mut r = Resources {
-        luts: p * (nl + core.acc_bits + event_value_luts(core)) + 40 + 12 * ev + 2 * core.acc_bits,
-        ffs: p * (core.acc_bits + 1) + 3 * ev + 8 + 10 * ev + 2 * core.acc_bits,
-        dsps: p * nd,
+        luts: p * (n.luts + core.acc_bits + event_value_luts(core))
+            + 40
+            + 12 * ev
+            + 2 * core.acc_bits,
+        ffs: p * (n.ffs + core.acc_bits + 1) + 8 + 8 * ev + 2 * core.acc_bits,
+        carries: p * (n.carries + core.acc_bits) + 6 * ev,
+        // synth_ecp5 maps the tap address product (`oy * WO`) to a MULT18X18D as well
+        // (measured: the CNN fixture with 4 lanes takes 6 on the ECP5, 5 on the UP5K)
+        dsps: p * n.dsps + u32::from(device.family == Family::Ecp5 && device.dsp_count > 0),
         rom_bits: (core.weights.len() as u64) * u64::from(core.weight_bits),
         ..Resources::default()
     };
@@ -284,16 +392,15 @@ fn core_resources(core: &CorePlan, device: &Device) -> Resources {
 
 /// LUTs per convolution lane for graded events and spike counts (0 for binary spikes): the
 /// shift-add product `value * weight` (one accumulator-wide adder per value bit beyond the
-/// first; the count division is in [`neuron_cost`]). Measured with yosys `synth_ice40 -dsp` on
-/// the v1 digits MLP (4 lanes, 8-bit weights): 4-bit graded input +292 LUT4s (estimate +216),
-/// 8-bit +996 (estimate +504); a 3-bit count hidden layer +653 (estimate +456).
+/// first; the count division is in [`neuron_cost`]).
 fn event_value_luts(core: &CorePlan) -> u32 {
     core.value_bits.saturating_sub(1) * core.acc_bits
 }
 
 /// The weight store: a block RAM ROM, or SPRAMs with their address multiplexers (read
 /// address or granule write address per column), the write-column decode and, with more than
-/// one depth group, the registered group select and the read data multiplexer.
+/// one depth group, the registered group select and the read data multiplexer (sl_wspram alone:
+/// 4x1 62 LUT4s, 2x2 94, 1x4 109).
 fn store_resources(store: &WeightStore, device: &Device, cores: usize) -> Resources {
     let mut r = Resources::default();
     if store.depth == 0 {
@@ -316,24 +423,161 @@ fn store_resources(store: &WeightStore, device: &Device, cores: usize) -> Resour
     r
 }
 
-/// Estimate the plan's resources on `device`.
-pub(crate) fn estimate(plan: &Plan, device: &Device) -> Resources {
-    // controller and shared buses
-    let mut total = Resources {
-        luts: 60 + 10 * plan.ev_bits,
-        ffs: 8 + 3 * plan.ev_bits,
+/// The weight loader (sl_wload) of a store filled at start-up: SPI flash reader, host stream
+/// (LOAD frames with roll-back), CRC-32, header check, granule writer and timeouts, mostly
+/// fixed-width (24-bit flash address, 32-bit CRC and length); only the image position counter
+/// (PW bits, the image bytes) grows with the model. sl_wload alone (iCE40, Yosys 0.70):
+/// 2000 granules 354 LUT4 / 230 FF / 53 carries, 51200 granules 367 / 244 / 63.
+fn loader_resources(store: &WeightStore) -> Resources {
+    if !store.is_loaded() {
+        return Resources::default();
+    }
+    let granules = store.depth * store.granules_per_word();
+    let pw = ubits(crate::image::IMAGE_HEADER_BYTES + 2 * granules);
+    Resources {
+        luts: 325 + (5 * pw).div_ceil(2),
+        ffs: 200 + 3 * pw,
+        carries: 29 + 2 * pw,
+        ..Resources::default()
+    }
+}
+
+/// The board top `build` synthesizes around the core (rtl-templates/io): power-on reset,
+/// heartbeat and error-LED timers (two counters of log2(clock) bits), the UART receiver and
+/// transmitter (bit counters of log2(clock/baud) bits) and the host bridge. The bridge is
+/// mostly fixed: its pipelined frame parser/CRC-8, STEP/COUNTS/STATUS/RUN engines and the
+/// reply serializer are 16-bit wide whatever the model; what grows with the model is its
+/// memories, placed like the core's: the step's features (four bytes a word), the step's output
+/// events (OUT x index+count) and the 16-bit spike counters (OUT). The LOAD/LOAD_END path exists
+/// only with a loader. Measured on the pipelined bridge alone (main d7df797, Yosys 0.70) for
+/// 1/64/784 inputs, 1/10 outputs, with and without a loader: iCE40 1187..1348 LUT4s, 757..910
+/// FFs; ECP5 1054..1217 LUT4s, 694..877 FFs (the unpipelined bridge was ~300 LUT4s and FFs
+/// smaller).
+fn board_top_resources(plan: &Plan, cfg: &BoardTopConfig, device: &Device) -> Resources {
+    let bw = ubits(usize::try_from(cfg.clock_hz).unwrap_or(usize::MAX));
+    let cpb = cfg.clock_hz.div_ceil(u64::from(cfg.baud.max(1))).max(2);
+    let cw = ubits(usize::try_from(cpb).unwrap_or(usize::MAX));
+    let loader = u32::from(plan.weight_store.is_loaded());
+    let iface = plan.top_interface();
+    // board_top's own counters, the two UART halves
+    let mut r = Resources {
+        luts: bw + 10 + 39 + 4 * cw,
+        ffs: bw + 6 + 39 + 2 * cw,
+        carries: 2 * bw + 2 * cw,
         ..Resources::default()
     };
+    if cfg.settle_cycles > 0 {
+        let sw = ubits(usize::try_from(cfg.settle_cycles).unwrap_or(usize::MAX));
+        r.luts += sw + 2;
+        r.ffs += sw + 1;
+        r.carries += sw;
+    }
+    // the bridge's fixed logic; its index/count handling grows with the index widths
+    let widths = 6 * (iface.in_w + iface.out_w);
+    match device.family {
+        Family::Ice40 => {
+            r.luts += 1100 + widths + 70 * loader;
+            r.ffs += 690 + 40 * loader;
+            r.carries += 205 + 15 * loader;
+        }
+        Family::Ecp5 => {
+            // the ECP5 bridge's small memories are distributed RAM read through LUT
+            // multiplexers: measured as a whole (1054..1217 LUT4s), a little more from 128
+            // features up
+            let wide = if iface.input_size > 128 { 40 } else { 0 };
+            r.luts += 1040 + widths + wide + 46 * loader;
+            r.ffs += 680 + 40 * loader;
+            r.carries += 116 + 10 * loader;
+        }
+    }
+    // the bridge's memories: the step's features in words of four bytes, the step's output
+    // events (OUT x index+count), the 16-bit spike counters (OUT)
+    let ob_w = iface.out_w
+        + if iface.out_value_w > 1 {
+            iface.out_value_w
+        } else {
+            0
+        };
+    let mut mems = Resources::default();
+    add_memory(&mut mems, device, iface.input_size.div_ceil(4), 32, false);
+    add_memory(&mut mems, device, iface.output_size, ob_w, false);
+    add_memory(&mut mems, device, iface.output_size, 16, false);
+    if device.family == Family::Ecp5 {
+        // measured with the fixed logic above
+        mems.luts = 0;
+    }
+    r.add(&mems);
+    r
+}
+
+/// LUT4s of the flattened core against the sum of its parts, percent: synthesized as one
+/// design (as `build` does), the trace logic (unconnected by the board top) disappears and
+/// ABC maps across module boundaries. Measured on the calibration designs (ARCHITECTURE.md
+/// "Resource estimate"): the flat core is 68-83% (iCE40) of the per-module formulas above,
+/// which follow each module synthesized alone.
+const CORE_LUT_PERCENT_ICE40: u32 = 76;
+/// As [`CORE_LUT_PERCENT_ICE40`] for ECP5 (after the adder LUTs that CCU2C cells absorb).
+const CORE_LUT_PERCENT_ECP5: u32 = 100;
+
+/// Where the board top's size comes from (a [`crate::PlanConfig`] setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BoardTopConfig {
+    /// The design clock, Hz (heartbeat and timeout counters).
+    pub clock_hz: u64,
+    /// The UART baud rate (bit-timing counters).
+    pub baud: u32,
+    /// Cycles the board top waits after its PLL locks before releasing reset (0: no PLL).
+    /// Hook for the PLL board top: the PLL itself (SB_PLL40 / EHXPLLL) takes no logic, its
+    /// settle counter about one LUT4, FF and carry per bit; recalibrate once board_top.v has it.
+    pub settle_cycles: u64,
+}
+
+impl Default for BoardTopConfig {
+    fn default() -> Self {
+        Self {
+            clock_hz: 12_000_000,
+            baud: 115_200,
+            settle_cycles: 0,
+        }
+    }
+}
+
+/// Estimate the plan's resources on `device`: the total and its parts (name, resources).
+/// `board` adds the board top `spikeloom build` synthesizes around the core (host bridge, UART,
+/// reset and LEDs); `None` estimates the core alone.
+pub(crate) fn estimate(
+    plan: &Plan,
+    device: &Device,
+    board: Option<&BoardTopConfig>,
+) -> (Resources, Vec<(String, Resources)>) {
+    let mut parts: Vec<(String, Resources)> = Vec::new();
+    if let Some(cfg) = board {
+        parts.push((
+            "board top (host bridge, UART)".into(),
+            board_top_resources(plan, cfg, device),
+        ));
+    }
+    // controller (sl_ctrl) and the top's shared buses
+    parts.push((
+        "controller".into(),
+        Resources {
+            luts: 30 + 5 * plan.ev_bits,
+            ffs: 10 + 2 * plan.ev_bits,
+            carries: 2 * plan.ev_bits,
+            ..Resources::default()
+        },
+    ));
     let dense = plan.cores.iter().filter(|c| c.conv.is_none()).count();
-    let st = store_resources(&plan.weight_store, device, dense);
-    total.luts += st.luts;
-    total.ffs += st.ffs;
-    total.brams += st.brams;
-    total.sprams += st.sprams;
-    total.rom_bits += st.rom_bits;
-    let en = engine_resources(plan);
-    total.luts += en.luts;
-    total.ffs += en.ffs;
+    parts.push((
+        "weight store".into(),
+        store_resources(&plan.weight_store, device, dense),
+    ));
+    if plan.weight_store.is_loaded() {
+        parts.push(("weight loader".into(), loader_resources(&plan.weight_store)));
+    }
+    if plan.engine.is_some() {
+        parts.push(("accumulators".into(), engine_resources(plan)));
+    }
     // sl_pmap per pooled projection: constant divisions and the pooled index (wiring for
     // power-of-two maps; a rough allowance of six event-width operations otherwise)
     for p in plan.cores.iter().flat_map(|c| &c.projections) {
@@ -348,28 +592,40 @@ pub(crate) fn estimate(plan: &Plan, device: &Device) -> Resources {
             ]
             .iter()
             .all(|v| v.is_power_of_two());
-            total.luts += if pow2 { plan.ev_bits } else { 6 * plan.ev_bits };
+            parts.push((
+                format!("pooling index map of `{}`", p.origin),
+                Resources {
+                    luts: if pow2 { plan.ev_bits } else { 6 * plan.ev_bits },
+                    ..Resources::default()
+                },
+            ));
         }
     }
     for core in &plan.cores {
-        let r = core_resources(core, device);
-        total.luts += r.luts;
-        total.ffs += r.ffs;
-        total.brams += r.brams;
-        total.dsps += r.dsps;
-        total.rom_bits += r.rom_bits;
+        let what = if core.conv.is_some() {
+            "convolution core"
+        } else {
+            "neuron unit"
+        };
+        parts.push((
+            format!("{what} `{}`", core.name),
+            core_resources(core, device),
+        ));
     }
     for buf in &plan.buffers {
         if buf.delay.is_some() {
-            let r = delay_line_resources(buf, plan.ev_bits, device);
-            total.luts += r.luts;
-            total.ffs += r.ffs;
-            total.brams += r.brams;
-            total.rom_bits += r.rom_bits;
+            parts.push((
+                format!("delay line `{}`", buf.name),
+                delay_line_resources(buf, plan.ev_bits, device),
+            ));
             continue;
         }
-        total.luts += 3 * plan.ev_bits + 4;
-        total.ffs += 2 * plan.ev_bits;
+        let mut r = Resources {
+            luts: 3 * plan.ev_bits + 4,
+            ffs: 2 * plan.ev_bits,
+            carries: 2 * plan.ev_bits,
+            ..Resources::default()
+        };
         // graded values / spike counts are stored beside the index
         let value = if buf.value_bits > 1 {
             buf.value_bits
@@ -377,14 +633,41 @@ pub(crate) fn estimate(plan: &Plan, device: &Device) -> Resources {
             0
         };
         add_memory(
-            &mut total,
+            &mut r,
             device,
             buf.depth * buf.banks,
             plan.ev_bits + value,
             false,
         );
+        parts.push((format!("event buffer `{}`", buf.name), r));
     }
-    total
+    let core_luts = match device.family {
+        Family::Ice40 => CORE_LUT_PERCENT_ICE40,
+        Family::Ecp5 => CORE_LUT_PERCENT_ECP5,
+    };
+    for (name, r) in &mut parts {
+        if name.starts_with("board top") {
+            continue; // measured as synthesized, per family
+        }
+        if device.family == Family::Ecp5 {
+            // an ECP5 adder bit is half a CCU2C with its own LUT; on iCE40 it is a LUT4 and an
+            // SB_CARRY
+            r.luts = r.luts.saturating_sub(r.carries);
+        }
+        r.luts = (r.luts * core_luts).div_ceil(100);
+    }
+    if device.family == Family::Ecp5 {
+        // CCU2C cells hold two carry bits
+        for (_, r) in &mut parts {
+            r.carries = r.carries.div_ceil(2);
+        }
+    }
+    let mut total = Resources::default();
+    for (_, r) in &parts {
+        total.add(r);
+    }
+    total.logic_cells = packed_cells(&total, device);
+    (total, parts)
 }
 
 /// A delay line (sl_delay.v): `slots x depth` events (index and value) in RAM, one event count
@@ -415,6 +698,7 @@ fn delay_line_resources(buf: &BufferPlan, ev_bits: u32, device: &Device) -> Reso
         .saturating_add(slots.saturating_mul(ev_bits))
         .saturating_add(2 * slots.saturating_sub(1).div_ceil(2).saturating_mul(ev_bits))
         .saturating_add(4 * aw + 3 * sw + 8);
+    r.carries = 2 * aw + sw;
     add_memory(
         &mut r,
         device,
@@ -429,16 +713,21 @@ fn delay_line_resources(buf: &BufferPlan, ev_bits: u32, device: &Device) -> Reso
     r
 }
 
-/// Logic cells that `luts` estimated LUT4s occupy after packing. The LUT4 estimate counts the
-/// LUTs Yosys reports; nextpnr also places carry cells (iCE40 SB_CARRY shares cells only in
-/// part; ECP5 CCU2C and distributed-RAM logic are separate cells). Measured on the digits MLP:
-/// iCE40 UP5K 3350 logic cells for 2249 LUT4s (x1.49), ECP5 25F 8310 TRELLIS_COMB for 3545
-/// estimated LUT4s (x2.34). The fit check uses these ratios, rounded up.
-pub fn logic_cells(luts: u32, device: &Device) -> u32 {
+/// Logic cells nextpnr packs an estimate into (`ICESTORM_LC` / `TRELLIS_COMB`). iCE40: a cell
+/// holds a LUT4, a FF and a carry; FFs fed by another FF, a block RAM or a DSP (pipeline and
+/// bypass registers) and carries without a LUT of their own take a cell each: measured
+/// LC = LUT4 + 3/4 FF. ECP5: every LUT4 is a cell, a CCU2C two, a TRELLIS_DPR16X4 six (four
+/// RAM LUTs and two write-port cells), plus one feed-through cell per ~6 FFs.
+fn packed_cells(r: &Resources, device: &Device) -> u32 {
     match device.family {
-        spikeloom_board::Family::Ice40 => luts.saturating_mul(3).div_ceil(2),
-        spikeloom_board::Family::Ecp5 => luts.saturating_mul(5).div_ceil(2),
+        Family::Ice40 => r.luts + (3 * r.ffs).div_ceil(4),
+        Family::Ecp5 => r.luts + 2 * r.carries + 6 * r.lutrams + r.ffs.div_ceil(6),
     }
+}
+
+/// Logic cells of a plan's estimate (see [`Resources::logic_cells`]).
+pub fn logic_cells(r: &Resources, device: &Device) -> u32 {
+    packed_cells(r, device)
 }
 
 /// Compare an estimate with the device and say what would fit.
@@ -457,13 +746,13 @@ pub(crate) fn check(plan: &Plan, r: &Resources, device: &Device) -> FitReport {
             r.brams, device.bram_count, r.rom_bits
         ));
     }
-    let cells = logic_cells(r.luts, device);
+    let cells = r.logic_cells;
     if cells > device.routable_logic_cells() {
         let lanes = plan.cores.iter().map(|c| c.lanes).max().unwrap_or(1);
         problems.push(format!(
-            "logic: need ~{cells} logic cells of {} ({} LUT4s plus the carry chains nextpnr packs \
-             separately), above the {}% that routes reliably; use fewer lanes (now up to {lanes}), fewer state bits, or a bigger device",
-            device.luts, r.luts, device.family.routable_logic_percent()
+            "logic: need ~{cells} logic cells of {} ({} LUT4s and {} FFs as nextpnr packs them), \
+             above the {}% that routes reliably; use fewer lanes (now up to {lanes}), fewer state bits, or a bigger device",
+            device.luts, r.luts, r.ffs, device.family.routable_logic_percent()
         ));
     }
     if let WeightMem::Spram { columns, groups } = plan.weight_store.mem {

@@ -416,8 +416,11 @@ pub struct Plan {
     pub loader: Option<crate::loader::LoaderPlan>,
     /// Device name the plan was checked against.
     pub device: String,
-    /// Resource estimate.
+    /// Resource estimate (board top included when the config asked for it).
     pub resources: Resources,
+    /// The estimate by part (board top, controller, weight store, loader, accumulators, one
+    /// entry per core and buffer), in that order; they add up to `resources`.
+    pub resource_parts: Vec<(String, Resources)>,
     /// Fit check.
     pub fit: FitReport,
 }

@@ -428,8 +428,7 @@ fn logic_above_the_routable_share_does_not_fit_and_the_lane_choice_backs_off() {
         lanes: Some(4),
         ..PlanConfig::default()
     };
-    let cells =
-        spikeloom_plan::logic_cells(plan(&net, &four, &roomy).unwrap().resources.luts, &roomy);
+    let cells = plan(&net, &four, &roomy).unwrap().resources.logic_cells;
     let pct = Family::Ice40.routable_logic_percent();
     assert_eq!(pct, 90);
     // The device's cells such that the 4-lane estimate is 95% (above the share) or 85% of them.
@@ -446,15 +445,33 @@ fn logic_above_the_routable_share_does_not_fit_and_the_lane_choice_backs_off() {
         "{err}"
     );
     assert!(plan(&net, &four, &sized(85)).unwrap().fit.fits);
-    let auto = plan(&net, &PlanConfig::default(), &sized(95)).unwrap();
-    // the engine's logic grows slowly with the lanes: the choice halves them until it fits
+    // The engine's logic grows slowly with the lanes, and the board top (~2,100 cells on the
+    // UP5K) not at all: a device whose routable share lies between the 2- and the 4-lane
+    // estimate makes the automatic choice halve the lanes once.
+    let two = PlanConfig {
+        lanes: Some(2),
+        ..PlanConfig::default()
+    };
+    let cells2 = plan(&net, &two, &roomy).unwrap().resources.logic_cells;
+    assert!(
+        cells2 < cells,
+        "2 lanes {cells2} vs 4 lanes {cells} logic cells"
+    );
+    let between = Device {
+        luts: (cells + cells2) / 2 * 100 / pct,
+        ..roomy.clone()
+    };
+    assert!(cells > between.routable_logic_cells() && plan(&net, &four, &between).is_err());
+    let auto = plan(
+        &net,
+        &PlanConfig {
+            max_lanes: 4,
+            ..PlanConfig::default()
+        },
+        &between,
+    )
+    .unwrap();
     let lanes = auto.engine.as_ref().map_or(0, |e| e.lanes);
-    assert!(
-        (1..4).contains(&lanes),
-        "the automatic choice backs off below 4 lanes, got {lanes}"
-    );
-    assert!(
-        spikeloom_plan::logic_cells(auto.resources.luts, &roomy)
-            <= sized(95).routable_logic_cells()
-    );
+    assert_eq!(lanes, 2, "the automatic choice backs off from 4 to 2 lanes");
+    assert!(auto.resources.logic_cells <= between.routable_logic_cells());
 }

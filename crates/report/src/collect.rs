@@ -91,7 +91,8 @@ pub fn quant_rows(report: &QuantReport) -> Vec<QuantRow> {
         .collect()
 }
 
-/// The planner's resource estimate against `device`.
+/// The planner's resource estimate against `device` (board top included when the plan was made
+/// for a board; see `spikeloom_plan::PlanConfig::board_top`).
 pub fn estimated_resources(plan: &Plan, device: &Device) -> Vec<ResourceUse> {
     let r = &plan.resources;
     let bar = |name: &str, used: u32, available: u32| ResourceUse {
@@ -100,12 +101,17 @@ pub fn estimated_resources(plan: &Plan, device: &Device) -> Vec<ResourceUse> {
         available: u64::from(available),
         source: ResourceSource::Estimate,
     };
-    vec![
+    let mut bars = vec![
         bar("LUT4", r.luts, device.luts),
         bar("FF", r.ffs, device.ffs),
+        bar("logic cells", r.logic_cells, device.luts),
         bar("BRAM", r.brams, device.bram_count),
         bar("DSP", r.dsps, device.dsp_count),
-    ]
+    ];
+    if device.spram_count > 0 {
+        bars.insert(4, bar("SPRAM", r.sprams, device.spram_count));
+    }
+    bars
 }
 
 /// Readable name of a nextpnr cell type.

@@ -26,10 +26,11 @@ fn report_of_a_fixture_is_complete_and_well_formed() {
             "missing section {id}"
         );
     }
-    // Raster per layer and engine + 3 membrane plots per layer + 4 usage bars + 1 histogram.
+    // Raster per layer and engine + 3 membrane plots per layer + 6 usage bars (LUT4, FF,
+    // logic cells, BRAM, SPRAM, DSP of the UP5K estimate) + 1 histogram.
     let layers = r.qnet.layers.len();
     let svgs = names.iter().filter(|n| *n == "svg").count();
-    assert_eq!(svgs, layers * 3 + layers * 3 + 4 + 1);
+    assert_eq!(svgs, layers * 3 + layers * 3 + 6 + 1);
     // The title is escaped, never raw markup.
     assert!(html.contains("mlp_subtract &lt;test &amp; &quot;escape&quot;&gt;"));
     // Hardware == fixed (the cycle model is bit-exact), so every hardware caption says 0.
