@@ -7,36 +7,14 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+use common::{root, scratch, spikeloom, spikeloom_env};
+
 const MODEL: &str = "tests/fixtures/models/mlp_subtract/model.nir";
 const SAMPLE: &str = "tests/fixtures/models/mlp_subtract/input.npy";
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn tmp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-build-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-/// Run spikeloom in the repository root with extra environment variables.
-fn spikeloom_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_spikeloom"));
-    cmd.args(args).current_dir(root());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("the spikeloom binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn spikeloom(args: &[&str]) -> (i32, String, String) {
-    spikeloom_env(args, &[])
+    scratch("cli-build", name)
 }
 
 /// Every file under `dir` (relative path -> bytes).

@@ -1,21 +1,10 @@
 //! `quantize --max-accuracy-drop`: the chosen per-layer config is written beside the `.q.json`,
 //! the path taken is printed, and quantizing again with that config gives the same network.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
-fn spikeloom(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_spikeloom"))
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
-        .output()
-        .expect("spikeloom runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::spikeloom;
 
 const M: &str = "tests/fixtures/models/mlp_subtract";
 

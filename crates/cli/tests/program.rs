@@ -6,31 +6,14 @@
 //! test, where `build --program` programs a real bitstream.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::{scratch, spikeloom_env};
 
 fn tmp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-program-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = scratch("cli-program", name);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn spikeloom(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_spikeloom"));
-    cmd.args(args).current_dir(root());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("spikeloom runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// A stand-in programmer: logs `NAME ARGS` to $FAKE_LOG; with $FAKE_ABSENT prints what the
@@ -91,7 +74,7 @@ fn design(dir: &Path, board: &str, extra: &[&str], bitstream: &str) -> PathBuf {
         out.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    let (code, _, err) = spikeloom(&args, &[]);
+    let (code, _, err) = spikeloom_env(&args, &[]);
     assert_eq!(code, 0, "{err}");
     std::fs::write(out.join(bitstream), b"stand-in bitstream").unwrap();
     std::fs::write(
@@ -117,7 +100,7 @@ fn program(
         ("FAKE_LOG", log.to_str().unwrap()),
     ];
     vars.extend_from_slice(env);
-    let (code, out, err) = spikeloom(&args, &vars);
+    let (code, out, err) = spikeloom_env(&args, &vars);
     let calls = std::fs::read_to_string(log).unwrap_or_default();
     (code, out, err, calls)
 }
@@ -265,7 +248,7 @@ fn build_program_programs_the_built_bitstream() {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let (code, stdout, err) = spikeloom(
+    let (code, stdout, err) = spikeloom_env(
         &[
             "build",
             "tests/fixtures/models/lif_single/model.nir",

@@ -2,23 +2,12 @@
 //! passes; on the same RTL with one operator changed in a template it exits 1 and leaves a
 //! reproducer (quantized model, input, stimulus, both logs, the cycle model's waveform).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
+
+mod common;
+use common::spikeloom;
 
 const M: &str = "tests/fixtures/models/mlp_subtract";
-
-fn spikeloom(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_spikeloom"))
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
-        .output()
-        .expect("spikeloom runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn icarus_present() -> bool {
     let found = std::env::var_os("PATH")
