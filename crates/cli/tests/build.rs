@@ -530,9 +530,14 @@ fn build_model(
         text.contains("Fmax") && text.contains("synaptic ops/s"),
         "{text}"
     );
+    // the clock line names its source: a PLL, or the oscillator itself (the convolution
+    // core's default on the iCEBreaker)
+    assert!(
+        text.contains(" MHz from the ") || text.contains(" MHz, the oscillator itself (no PLL)"),
+        "report.txt names no clock source: {text}"
+    );
     for part in [
-        "\nclock: ",
-        " MHz from the ",
+        "\nclock: design clock ",
         "  critical path:\n",
         " logic levels: ",
     ] {
