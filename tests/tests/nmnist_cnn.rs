@@ -32,9 +32,11 @@ fn nmnist_cnn_weight_memory_is_its_parameter_count_and_cycle_equals_fixed() {
     let device = spikeloom_board::Board::builtin("ulx3s-25f")
         .expect("board")
         .device;
-    // 2 lanes: what `generate` chooses for this board (block RAM does not fit 4)
+    // 1 lane: what `generate` chooses for this board. The calibrated estimate puts 2 lanes at
+    // 57 of its 56 block RAMs; a build at 2 lanes (before that calibration) used exactly 56, so
+    // the estimate is one block over here.
     let cfg = PlanConfig {
-        lanes: Some(2),
+        lanes: Some(1),
         ..PlanConfig::default()
     };
     let plan = spikeloom_plan::plan(&q, &cfg, &device).expect("fits the 25F");

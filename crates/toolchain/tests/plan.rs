@@ -27,7 +27,7 @@ fn icebreaker_plan_snapshot() {
     let plan = prepare(&board, &sources(), "top", &BuildOptions::default()).unwrap();
     assert_eq!(
         plan.render(),
-        "build for board `icebreaker` at 12 MHz\nfiles:\n  top.v (22 bytes)\n  w.hex (3 bytes)\n  constraints.pcf (191 bytes)\n  synth.ys (135 bytes)\nsteps:\n  [synth] yosys -s synth.ys > synth.log (limit 934 s)\n  [place-and-route] nextpnr-ice40 --up5k --package sg48 --json design.json --pcf constraints.pcf --asc design-seed1.asc --freq 12 --timing-allow-fail --report report-seed1.json --seed 1 > place-and-route.log (limit 934 s)\n  [pack] icepack design.asc design.bin > pack.log (limit 120 s)\n"
+        "build for board `icebreaker` at 18 MHz\nfiles:\n  top.v (22 bytes)\n  w.hex (3 bytes)\n  constraints.pcf (212 bytes)\n  synth.ys (135 bytes)\nsteps:\n  [synth] yosys -s synth.ys > synth.log (limit 934 s)\n  [place-and-route] nextpnr-ice40 --up5k --package sg48 --json design.json --pcf constraints.pcf --asc design-seed1.asc --freq 18 --timing-allow-fail --report report-seed1.json --seed 1 > place-and-route.log (limit 934 s)\n  [pack] icepack design.asc design.bin > pack.log (limit 120 s)\n"
     );
     let script = &plan
         .files

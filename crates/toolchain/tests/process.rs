@@ -51,7 +51,8 @@ fn output_is_streamed_line_by_line_and_logged() {
     let dir = temp("stream");
     let cmd = script(
         &dir,
-        "echo one; echo two >&2; sleep 0.6; printf 'three\\r\\n'; echo four",
+        // stdout and stderr are two pipes: a pause between their lines orders them
+        "echo one; sleep 0.3; echo two >&2; sleep 0.6; printf 'three\\r\\n'; echo four",
     );
     let mut events = Vec::new();
     let out = run_watched(&cmd, &Watch::default(), &mut |e| {
@@ -127,18 +128,24 @@ fn sigint_comes_first_so_a_tool_can_clean_up() {
     let dir = temp("sigint");
     let cmd = script(
         &dir,
-        "trap 'echo cleaned > cleaned.txt; exit 130' INT; echo ready; while :; do sleep 0.05; done",
+        "trap 'echo cleaned > cleaned.txt; exit 130' INT; echo ready > ready.txt; while :; do sleep 0.05; done",
     );
+    // 2 s: a loaded machine may take a good part of a second to start the shell and set the
+    // trap (500 ms was seen to be too short under load)
     let err = run_watched(
         &cmd,
         &Watch {
-            time_limit: Some(Duration::from_millis(500)),
+            time_limit: Some(Duration::from_millis(2000)),
             cancel: None,
         },
         &mut |_| {},
     )
     .unwrap_err();
     assert!(matches!(err, ProcessError::TimedOut { .. }), "{err}");
+    assert!(
+        dir.join("ready.txt").is_file(),
+        "the script had not set its trap within the limit"
+    );
     assert_eq!(
         std::fs::read_to_string(dir.join("cleaned.txt")).unwrap(),
         "cleaned\n"
