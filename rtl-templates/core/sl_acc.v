@@ -8,18 +8,27 @@
 // has issued the previous block's last neuron) and start the next block at once.
 // State machine:
 //   IDLE -start-> ACC: issue one event read per cycle; one bubble cycle per projection switch
-//   ACC -> DR1 -> DR2 (every event read issued; the pipeline drains) -> WAIT (the last word
-//   is in the accumulate stage: acc_d is the final sum) -> hand-off
+//   ACC -> DRAIN (every event read issued; the pipeline drains for DRAIN_N cycles) -> WAIT
+//   (the last word is in the accumulate stage: acc_d is the final sum) -> hand-off
 //   (ho, when the unit is free) -> ACC (next block) | FIN (last block: wait for the unit to
 //   drain) -> DONE (done = 1 for one cycle) -> IDLE
 // Pipeline (every stage registered, so no path crosses two memories):
 //   t   event read issued (buffer)
-//   t+1 event index valid (v1): store word address rowbase[j1] + index, registered (wa_q)
-//   t+2 store read issued with the registered address (va)
-//   t+3 store word valid (vb), registered (w_q)
-//   t+4 accumulate (vq): acc + term(w_q)
-// After the last event read the accumulators drain for two cycles (DR1, DR2): in WAIT the last
-// word is in the accumulate stage, so `acc_d` is the block's final sum at `ho`.
+//   t+1 event index valid (v1), registered (ev_q: no path from the buffer's memory output
+//       through the address adder)
+//   t+2 (vr) store word address rowbase[j2] + ev_q, registered (wa_q)
+//   t+3 store read issued with the registered address (va)
+//   t+4 the store's memories have read (vb); the store registers each bank's output in fabric
+//   t+5 store word valid (vc: the bank multiplexer's output), registered (w_q)
+//   t+6 accumulate (vq): acc + term(w_q)
+// The store's read latency is 2 (sl_rom banks or SPRAM, then a fabric register per bank before
+// the depth multiplexer), so no path runs from a memory output through the multiplexer.
+// A paired projection (PROJ_PAIRED: its buffer keeps even and odd positions in two memories)
+// reads two events per cycle: e counts pairs, the second event (ev_rdata2) goes through the
+// same stages on a second path (ev_q2, wa2_q on the store's second read port, w2_q), and the
+// accumulate stage adds both weights (binary events only: a paired buffer carries no values).
+// After the last event read the accumulators drain for DRAIN_N = 4 cycles (plan::ACC_LATENCY):
+// in WAIT the last word is in the accumulate stage, so `acc_d` is the block's final sum at `ho`.
 // Per-projection tables (packed, projection 0 in the LSBs) cover every dense layer's
 // projections; layer l owns projections L_J0[l] .. L_JN[l] and has L_NB[l] blocks.
 // Rust twin: spikeloom-cyclesim `engine::Acc`.
@@ -43,7 +52,8 @@ module sl_acc #(
     parameter [NL*6-1:0] L_WB = 0,      // weight bits of layer l (1..32)
     parameter [JT*WA-1:0] PROJ_OFF = 0, // store word of projection j's row 0
     parameter [JT*WA-1:0] PROJ_SRC = 0, // source size of projection j (rows per block)
-    parameter [JT-1:0] PROJ_DELAYED = 0
+    parameter [JT-1:0] PROJ_DELAYED = 0,
+    parameter [JT-1:0] PROJ_PAIRED = 0  // projection j reads two events per cycle
 ) (
     input  wire              clk,
     input  wire              rst,
@@ -55,12 +65,17 @@ module sl_acc #(
     input  wire [JT*EV_W-1:0] ev_cnt,
     input  wire [JT*EV_W-1:0] ev_rdata,
     /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [JT*EV_W-1:0] ev_rdata2,  // second event of a pair (paired projections)
+    input  wire [WM-1:0]      w_word2,    // the store word of the second event
+    /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */
     input  wire [JT*VB-1:0]   ev_rval,  // values of the events on ev_rdata (VB > 1 only)
     input  wire [WM-1:0]      w_word,   // the store word read last cycle (its low P * WB bits)
     /* verilator lint_on UNUSEDSIGNAL */
     output wire [EV_W-1:0]   ev_raddr,
     output wire              ev_rprev,
     output wire [WA-1:0]     w_addr,
+    output wire [WA-1:0]     w_addr2,   // the store's second read port (0 without pairs)
     // hand-off to the units: at the edge where ho = 1 the unit of `cur` takes the block's first
     // neuron (ho_base) and the hs registers take the block's P sums
     output wire              ho,
@@ -70,7 +85,8 @@ module sl_acc #(
     input  wire              u_idle     // every unit idle with its pipeline empty
 );
     localparam [2:0] S_IDLE = 3'd0, S_ACC = 3'd1, S_WAIT = 3'd2, S_FIN = 3'd3, S_DONE = 3'd4,
-                     S_DR1 = 3'd5, S_DR2 = 3'd6;
+                     S_DRAIN = 3'd5;
+    localparam [1:0] DRAIN_LAST = 2'd3;  // DRAIN_N - 1: DRAIN lasts 4 cycles
     localparam integer P_I = P;
     localparam [EV_W-1:0] P_V = P_I[EV_W-1:0];
 
@@ -81,10 +97,18 @@ module sl_acc #(
     reg [EV_W-1:0] e;       // next event to read
     reg            v1;      // event read issued last cycle
     reg [JW-1:0]   j1;      // its projection
+    reg            vr;      // registered event index valid
+    reg [JW-1:0]   j2;      // its projection
+    reg [EV_W-1:0] ev_q;    // the event index read last cycle, registered
+    reg            v1b;     // the read of last cycle has a second event
+    reg            vrb;     // ... registered
+    reg [EV_W-1:0] ev_q2;   // the second event's index, registered
+    reg [1:0]      dr;      // drain cycle
     reg [WA-1:0]   rowbase [0:JT-1];  // PROJ_OFF[j] + blk * PROJ_SRC[j]
 
     wire [EV_W-1:0] cnt_sel [0:JT-1];
     wire [EV_W-1:0] rd_sel [0:JT-1];
+    wire [EV_W-1:0] rd2_sel [0:JT-1];
     wire [VB-1:0]   rv_sel [0:JT-1];
     wire [JW-1:0]   l_j0 [0:NL-1];
     wire [JW-1:0]   l_jn [0:NL-1];
@@ -94,6 +118,7 @@ module sl_acc #(
         for (g = 0; g < JT; g = g + 1) begin : g_proj
             assign cnt_sel[g] = ev_cnt[g*EV_W +: EV_W];
             assign rd_sel[g] = ev_rdata[g*EV_W +: EV_W];
+            assign rd2_sel[g] = ev_rdata2[g*EV_W +: EV_W];
             assign rv_sel[g] = ev_rval[g*VB +: VB];
         end
         for (g = 0; g < NL; g = g + 1) begin : g_layer
@@ -102,39 +127,75 @@ module sl_acc #(
             assign l_nb[g] = L_NB[g*EV_W +: EV_W];
         end
     endgenerate
-    // the event's value, delayed along with its weight word (stages a, b, q)
+    // the event's value, delayed along with its weight word (stages r, a, b, c, q)
     /* verilator lint_off UNUSEDSIGNAL */
-    reg [VB-1:0] val_a, val_b, val_q;
+    reg [VB-1:0] val_r, val_a, val_b, val_c, val_q;
     /* verilator lint_on UNUSEDSIGNAL */
     always @(posedge clk) begin
-        val_a <= rv_sel[j1];
+        ev_q <= rd_sel[j1];
+        ev_q2 <= rd2_sel[j1];
+        val_r <= rv_sel[j1];
+        val_a <= val_r;
         val_b <= val_a;
-        val_q <= val_b;
+        val_c <= val_b;
+        val_q <= val_c;
     end
 
-    wire issue = (st == S_ACC) && (e < cnt_sel[j]);
+    // Reads left in the current projection (`rem`, registered): loaded from the count of the
+    // projection being entered (the counts of the buffers a layer reads do not change while it
+    // runs), so no path runs from the counts through a compare into the buffers' addresses. A
+    // paired projection's e counts pairs (events 2e and 2e + 1): ceil(count / 2) reads, the
+    // last one with a single event when the count is odd (`odd`).
+    reg [EV_W-1:0] rem;
+    reg            odd;
+    wire paired = PROJ_PAIRED[j];
+    wire issue = (st == S_ACC) && (rem != {EV_W{1'b0}});
+    wire issue2 = issue && paired && !(rem == {{(EV_W - 1){1'b0}}, 1'b1} && odd);
+    // the projection entered at this edge (start, next projection, next block)
+    reg [JW-1:0] j_new;
+    always @* begin
+        if (st == S_IDLE) j_new = l_j0[layer];
+        else if (st == S_WAIT) j_new = l_j0[cur];
+        else j_new = j + 1'b1;
+    end
+    wire [EV_W-1:0] c_new = cnt_sel[j_new];
+    wire [EV_W-1:0] r_new = PROJ_PAIRED[j_new] ? (c_new >> 1) + {{(EV_W - 1){1'b0}}, c_new[0]}
+                                               : c_new;
     assign ev_raddr = issue ? e : {EV_W{1'b0}};
     assign ev_rprev = issue && PROJ_DELAYED[j];
 
-    // weight store read: word rowbase[j1] + event index, registered; zero unless a read is
+    // weight store read: word rowbase[j2] + event index, registered; zero unless a read is
     // valid (the store's address bus is shared with the loader)
     wire [WA-1:0] w_row;
+    wire [WA-1:0] w_row2;
     generate
         if (WA > EV_W) begin : g_wa_wide
-            assign w_row = rowbase[j1] + {{(WA - EV_W){1'b0}}, rd_sel[j1]};
+            assign w_row = rowbase[j2] + {{(WA - EV_W){1'b0}}, ev_q};
+            assign w_row2 = rowbase[j2] + {{(WA - EV_W){1'b0}}, ev_q2};
         end else begin : g_wa_same
-            assign w_row = rowbase[j1] + rd_sel[j1];
+            assign w_row = rowbase[j2] + ev_q;
+            assign w_row2 = rowbase[j2] + ev_q2;
         end
     endgenerate
     reg [WA-1:0] wa_q;
-    reg va, vb, vq;
-    always @(posedge clk) wa_q <= v1 ? w_row : {WA{1'b0}};
+    reg [WA-1:0] wa2_q;
+    reg va, vb, vc, vq;
+    reg va2, vb2, vc2, vq2;  // the second event of a pair, stage by stage
+    always @(posedge clk) begin
+        wa_q <= vr ? w_row : {WA{1'b0}};
+        wa2_q <= vrb ? w_row2 : {WA{1'b0}};
+    end
     assign w_addr = wa_q;
-    // the store word of stage b, registered for the accumulate stage
+    assign w_addr2 = wa2_q;
+    // the store word of stage c, registered for the accumulate stage
     /* verilator lint_off UNUSEDSIGNAL */
     reg [WM-1:0] w_q;
+    reg [WM-1:0] w2_q;
     /* verilator lint_on UNUSEDSIGNAL */
-    always @(posedge clk) w_q <= w_word;
+    always @(posedge clk) begin
+        w_q <= w_word;
+        w2_q <= w_word2;
+    end
 
     assign ho = (st == S_WAIT) && u_free;
     assign ho_base = nbase;
@@ -147,11 +208,16 @@ module sl_acc #(
             reg signed [ACC_W-1:0] hreg;
             // the lane's weight, sign-extended, for the current layer's weight width
             reg signed [ACC_W-1:0] w_x;
+            reg signed [ACC_W-1:0] w_x2;  // the second event's weight (0 unless valid)
             integer l;
             always @* begin
                 w_x = {ACC_W{1'b0}};
+                w_x2 = {ACC_W{1'b0}};
                 for (l = 0; l < NL; l = l + 1)
-                    if (cur == l[LW-1:0]) w_x = lane_weight(w_q, g, L_WB[l*6 +: 6]);
+                    if (cur == l[LW-1:0]) begin
+                        w_x = lane_weight(w_q, g, L_WB[l*6 +: 6]);
+                        if (vq2) w_x2 = lane_weight(w2_q, g, L_WB[l*6 +: 6]);
+                    end
             end
             // the term one event adds: the weight, or value * weight
             wire signed [ACC_W-1:0] term;
@@ -170,7 +236,7 @@ module sl_acc #(
                 assign term = t;
             end
             // acc_d: the accumulator's next value; in WAIT it is the block's final sum
-            wire signed [ACC_W-1:0] acc_d = vq ? acc + term : acc;
+            wire signed [ACC_W-1:0] acc_d = vq ? acc + term + w_x2 : acc;
             always @(posedge clk) begin
                 if (rst || ho || (st == S_IDLE && start)) acc <= {ACC_W{1'b0}};
                 else acc <= acc_d;
@@ -205,18 +271,39 @@ module sl_acc #(
             nbase <= {EV_W{1'b0}};
             j <= {JW{1'b0}};
             e <= {EV_W{1'b0}};
+            rem <= {EV_W{1'b0}};
+            odd <= 1'b0;
             v1 <= 1'b0;
+            v1b <= 1'b0;
+            vrb <= 1'b0;
+            va2 <= 1'b0;
+            vb2 <= 1'b0;
+            vc2 <= 1'b0;
+            vq2 <= 1'b0;
             j1 <= {JW{1'b0}};
+            vr <= 1'b0;
+            j2 <= {JW{1'b0}};
+            dr <= 2'd0;
             va <= 1'b0;
             vb <= 1'b0;
+            vc <= 1'b0;
             vq <= 1'b0;
             for (q = 0; q < JT; q = q + 1) rowbase[q] <= {WA{1'b0}};
         end else begin
             v1 <= issue;
+            v1b <= issue2;
+            vrb <= v1b;
+            va2 <= vrb;
+            vb2 <= va2;
+            vc2 <= vb2;
+            vq2 <= vc2;
             j1 <= j;
-            va <= v1;
+            vr <= v1;
+            j2 <= j1;
+            va <= vr;
             vb <= va;
-            vq <= vb;
+            vc <= vb;
+            vq <= vc;
             case (st)
                 S_IDLE: if (start) begin
                     st <= S_ACC;
@@ -225,13 +312,21 @@ module sl_acc #(
                     nbase <= {EV_W{1'b0}};
                     j <= l_j0[layer];
                     e <= {EV_W{1'b0}};
+                    rem <= r_new;
+                    odd <= c_new[0];
                     for (q = 0; q < JT; q = q + 1) rowbase[q] <= PROJ_OFF[q*WA +: WA];
                 end
-                S_ACC: if (issue) e <= e + 1'b1;
-                    else if (j == l_jn[cur]) st <= S_DR1;
-                    else begin
+                S_ACC: if (issue) begin
+                        e <= e + 1'b1;
+                        rem <= rem - 1'b1;
+                    end else if (j == l_jn[cur]) begin
+                        st <= S_DRAIN;
+                        dr <= 2'd0;
+                    end else begin
                         j <= j + 1'b1;
                         e <= {EV_W{1'b0}};
+                        rem <= r_new;
+                        odd <= c_new[0];
                     end
                 S_WAIT: if (ho) begin
                     // the unit took the block (ho_base, hs); go on with the next one
@@ -242,11 +337,13 @@ module sl_acc #(
                         nbase <= nbase + P_V;
                         j <= l_j0[cur];
                         e <= {EV_W{1'b0}};
+                        rem <= r_new;
+                        odd <= c_new[0];
                         for (q = 0; q < JT; q = q + 1) rowbase[q] <= rowbase[q] + PROJ_SRC[q*WA +: WA];
                     end
                 end
-                S_DR1: st <= S_DR2;
-                S_DR2: st <= S_WAIT;
+                S_DRAIN: if (dr == DRAIN_LAST) st <= S_WAIT;
+                    else dr <= dr + 1'b1;
                 S_FIN: if (u_idle) st <= S_DONE;
                 S_DONE: st <= S_IDLE;
                 default: st <= S_IDLE;

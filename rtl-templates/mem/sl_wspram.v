@@ -1,6 +1,8 @@
 // sl_wspram: the weight store in iCE40 UP5K SPRAM (SB_SPRAM256KA, 16K x 16 each).
 // NC SPRAMs side by side make one NC*16-bit word; NG such rows of SPRAMs are stacked in depth
-// (word w is in group w / 16384 at address w % 16384). Registered read (1 cycle), like sl_rom.
+// (word w is in group w / 16384 at address w % 16384). Read latency 2: the SPRAM's registered
+// read, then a fabric register per SPRAM before the group multiplexer (no path runs from an
+// SPRAM output through the multiplexer), like the banked ROM store.
 // SPRAM cannot be initialised by the bitstream, so the store has a write port of 16-bit
 // granules: granule g is bits [16c+15:16c] of word g / NC, c = g % NC. Reads and writes never
 // overlap (the cores run only once the load is complete), and a column reads only when it is
@@ -44,8 +46,12 @@ module sl_wspram #(
         end
     endgenerate
 
-    reg [GB-1:0] rgrp_q;  // group of the word being read, for the output multiplexer
-    always @(posedge clk) rgrp_q <= rgrp;
+    reg [GB-1:0] rgrp_q;   // group of the word being read
+    reg [GB-1:0] rgrp_q2;  // ... one cycle later, for the output multiplexer
+    always @(posedge clk) begin
+        rgrp_q <= rgrp;
+        rgrp_q2 <= rgrp_q;
+    end
 
     wire [NC*16-1:0] q [0:NG-1];
     genvar g, c;
@@ -55,6 +61,7 @@ module sl_wspram #(
                 localparam [GB-1:0] G = g;
                 (* ram_style = "huge" *) reg [15:0] mem [0:16383];
                 reg [15:0] rd;
+                reg [15:0] rd_q;  // the SPRAM's output, registered in fabric
                 wire wsel;
                 if (NC > 1) begin : g_wsel_c
                     localparam [LC-1:0] C = c;
@@ -67,11 +74,12 @@ module sl_wspram #(
                     if (wsel) mem[a] <= wdata;
                     else rd <= mem[a];
                 end
-                assign q[g][c*16 +: 16] = rd;
+                always @(posedge clk) rd_q <= rd;
+                assign q[g][c*16 +: 16] = rd_q;
             end
         end
     endgenerate
-    assign rdata = q[rgrp_q];
+    assign rdata = q[rgrp_q2];
 endmodule
 
 `default_nettype wire

@@ -30,8 +30,8 @@ const MUTATIONS: &[(&str, &str, &str, &str)] = &[
     (
         "accumulators hand over one drain cycle early (last word still in the pipeline)",
         "sl_acc.v",
-        "S_DR1: st <= S_DR2;",
-        "S_DR1: st <= S_WAIT;",
+        "S_DRAIN: if (dr == DRAIN_LAST) st <= S_WAIT;",
+        "S_DRAIN: if (dr == DRAIN_LAST - 2'd1) st <= S_WAIT;",
     ),
     (
         "neuron unit pushes the spike of the neuron behind",

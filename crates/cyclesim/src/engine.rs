@@ -1,17 +1,17 @@
 //! Twin of the dense engine: `Acc` = rtl-templates/core/sl_acc.v (the shared accumulators, with
-//! the weight store's registered read), `Unit` = sl_unit.v (one neuron unit per dense layer,
+//! the weight store's two-cycle read: sl_rom banks or sl_wspram, then a register per bank), `Unit` = sl_unit.v (one neuron unit per dense layer,
 //! with its sl_ram state memories, sl_param parameters and sl_neuron). Registers and state names
 //! follow the RTL. The weight store holds `Plan::weight_image`, the same words the cores' rows
 //! are: a row is read here from its core's `weights`.
 
 use crate::evbuf::EvBuf;
 use crate::neuron::{update, LaneParams};
-use spikeloom_plan::{CorePlan, EnginePlan, Plan, UNIT_LATENCY};
+use spikeloom_plan::{CorePlan, EnginePlan, Plan, ACC_LATENCY, UNIT_LATENCY};
 
 /// A neuron in a unit's pipeline: (index, result: membrane, current, spike or count).
 type InFlight = Option<(usize, (i64, i64, u32))>;
 
-/// States of sl_acc (`S_IDLE` = 0 ... `S_DR2` = 6).
+/// States of sl_acc (`S_IDLE` = 0 ... `S_DRAIN` = 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AccSt {
     Idle = 0,
@@ -19,9 +19,9 @@ pub(crate) enum AccSt {
     Wait = 2,
     Fin = 3,
     Done = 4,
-    /// The two drain cycles after a block's last event read.
-    Dr1 = 5,
-    Dr2 = 6,
+    /// The drain cycles after a block's last event read ([`ACC_LATENCY`] of them, counted by
+    /// `dr`).
+    Drain = 5,
 }
 
 /// One projection of the engine's table (every dense layer's, in order).
@@ -37,12 +37,16 @@ struct EProj {
     rows: usize,
     /// Pooling index map in front of the rows (sl_pmap).
     pool: Option<spikeloom_plan::QPool>,
+    /// Reads a paired buffer: two events per read (`PROJ_PAIRED`).
+    paired: bool,
 }
 
 /// Combinational outputs of the accumulators in one cycle.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct AccOut {
     pub issue: bool,
+    /// The read has a second event (paired projections).
+    pub issue2: bool,
     pub raddr: u32,
     pub rprev: bool,
     /// Hand-off to the current layer's unit at this edge.
@@ -66,10 +70,22 @@ pub(crate) struct Acc {
     pub e: u32,
     v1: bool,
     j1: usize,
-    /// Stages after the event read: `va` the registered store address, `vb` the store word,
-    /// `vq` the registered word being accumulated.
+    /// The registered event (`ev_q`: index and value as read, before the pooling map) and its
+    /// projection.
+    vr: bool,
+    j2: usize,
+    ev_q: (u32, u32),
+    /// The second event of a pair, through the same stages (`v1b`, then `ev_q2` when valid).
+    v1b: bool,
+    ev_q2: Option<u32>,
+    /// Drain cycle.
+    dr: usize,
+    /// Stages after the event read: `va` the registered store address, `vb` the memories'
+    /// read, `vc` the store word (each bank's registered output, multiplexed), `vq` the
+    /// registered word being accumulated.
     va: bool,
     vb: bool,
+    vc: bool,
     vq: bool,
     /// Per projection: row of the current block (core-relative; the RTL adds the core's
     /// `weight_base`).
@@ -77,10 +93,11 @@ pub(crate) struct Acc {
     acc: Vec<i64>,
     /// Hand-off registers (`hs`).
     hreg: Vec<i64>,
-    /// Terms (value x weight per lane) of the words in stages a, b and q (the twin reads the
-    /// store when the address is computed; its contents do not change during inference).
+    /// Terms (value x weight per lane) of the words in stages a, b, c and q (the twin reads
+    /// the store when the address is computed; its contents do not change during inference).
     t_a: Vec<i64>,
     t_b: Vec<i64>,
+    t_c: Vec<i64>,
     t_q: Vec<i64>,
 }
 
@@ -99,6 +116,7 @@ impl Acc {
                     word_offset: p.word_offset,
                     rows: p.rows,
                     pool: p.pool.clone(),
+                    paired: plan.buffers[p.buffer].paired,
                 });
             }
             jn.push(projs.len() - 1);
@@ -119,14 +137,22 @@ impl Acc {
             e: 0,
             v1: false,
             j1: 0,
+            vr: false,
+            j2: 0,
+            ev_q: (0, 0),
+            v1b: false,
+            ev_q2: None,
+            dr: 0,
             va: false,
             vb: false,
+            vc: false,
             vq: false,
             rowbase: vec![0; n],
             acc: vec![0; e.lanes],
             hreg: vec![0; e.lanes],
             t_a: vec![0; e.lanes],
             t_b: vec![0; e.lanes],
+            t_c: vec![0; e.lanes],
             t_q: vec![0; e.lanes],
         }
     }
@@ -141,8 +167,14 @@ impl Acc {
         self.e = 0;
         self.v1 = false;
         self.j1 = 0;
+        self.vr = false;
+        self.j2 = 0;
+        self.v1b = false;
+        self.ev_q2 = None;
+        self.dr = 0;
         self.va = false;
         self.vb = false;
+        self.vc = false;
         self.vq = false;
         self.rowbase.fill(0);
         self.acc.fill(0);
@@ -167,8 +199,9 @@ impl Acc {
     pub fn comb(&self, bufs: &[EvBuf], parity: bool, u_free: bool) -> AccOut {
         let mut o = AccOut::default();
         match self.st {
-            AccSt::Acc if self.e < self.count(bufs, parity) => {
+            AccSt::Acc if self.reads_left(bufs, parity) > 0 => {
                 o.issue = true;
+                o.issue2 = self.projs[self.j].paired && 2 * self.e + 1 < self.count(bufs, parity);
                 o.raddr = self.e;
                 o.rprev = self.projs[self.j].delayed;
             }
@@ -179,23 +212,37 @@ impl Acc {
         o
     }
 
-    /// The store word of the event read issued last cycle, as value x weight of every lane,
-    /// into stage a.
-    fn read_word(&mut self, bufs: &[EvBuf], cores: &[&CorePlan]) {
-        let pr = &self.projs[self.j1];
-        let b = &bufs[pr.buffer];
+    /// Reads of the current projection still to issue (pairs for a paired one).
+    fn reads_left(&self, bufs: &[EvBuf], parity: bool) -> u32 {
+        let n = self.count(bufs, parity);
+        let reads = if self.projs[self.j].paired {
+            n.div_ceil(2)
+        } else {
+            n
+        };
+        reads.saturating_sub(self.e)
+    }
+
+    /// The store words of the registered event (and of the second event of a pair), as value x
+    /// weight of every lane summed, into stage a.
+    fn read_word(&mut self, cores: &[&CorePlan]) {
+        let pr = &self.projs[self.j2];
+        let (rdata, rval) = self.ev_q;
         // a pooled projection reads the row of the event's pooled element (the zero row, the
         // last, for an element outside every window)
         let idx = match &pr.pool {
-            Some(g) => crate::pmap::pool_map(g, b.rdata as usize, pr.rows - 1).0,
-            None => b.rdata as usize,
+            Some(g) => crate::pmap::pool_map(g, rdata as usize, pr.rows - 1).0,
+            None => rdata as usize,
         };
-        let row = self.rowbase[self.j1] + idx;
-        let v = i64::from(b.rval);
+        let row = self.rowbase[self.j2] + idx;
+        let v = i64::from(rval);
         let w = &cores[pr.layer].weights;
         let p = self.lanes;
+        // the second event of a pair: a paired buffer is binary and never pooled
+        let row2 = self.ev_q2.map(|i| self.rowbase[self.j2] + i as usize);
         for (k, t) in self.t_a.iter_mut().enumerate() {
-            *t = v * i64::from(w.get(row * p + k).copied().unwrap_or(0));
+            let weight = |r: usize| i64::from(w.get(r * p + k).copied().unwrap_or(0));
+            *t = v * weight(row) + row2.map_or(0, weight);
         }
     }
 
@@ -226,19 +273,32 @@ impl Acc {
         }
         self.shift(bufs, cores);
         self.v1 = o.issue;
+        self.v1b = o.issue2;
         self.j1 = self.j;
         self.fsm(o, start, u_idle);
     }
 
-    /// Stages a -> b -> q, and the event read of last cycle into stage a.
+    /// Stages a -> b -> c -> q, the registered event into stage a, and the event read of last
+    /// cycle into the event register.
     fn shift(&mut self, bufs: &[EvBuf], cores: &[&CorePlan]) {
-        std::mem::swap(&mut self.t_q, &mut self.t_b);
+        std::mem::swap(&mut self.t_q, &mut self.t_c);
+        std::mem::swap(&mut self.t_c, &mut self.t_b);
         std::mem::swap(&mut self.t_b, &mut self.t_a);
-        self.vq = self.vb;
+        self.vq = self.vc;
+        self.vc = self.vb;
         self.vb = self.va;
-        self.va = self.v1;
+        self.va = self.vr;
+        if self.vr {
+            self.read_word(cores);
+        }
+        self.vr = self.v1;
+        self.j2 = self.j1;
         if self.v1 {
-            self.read_word(bufs, cores);
+            let b = &bufs[self.projs[self.j1].buffer];
+            self.ev_q = (b.rdata, b.rval);
+            self.ev_q2 = self.v1b.then_some(b.rdata2);
+        } else {
+            self.ev_q2 = None;
         }
     }
 
@@ -261,7 +321,8 @@ impl Acc {
                 if o.issue {
                     self.e += 1;
                 } else if self.j == self.jn[self.cur] {
-                    self.st = AccSt::Dr1;
+                    self.st = AccSt::Drain;
+                    self.dr = 0;
                 } else {
                     self.j += 1;
                     self.e = 0;
@@ -283,8 +344,13 @@ impl Acc {
                     }
                 }
             }
-            AccSt::Dr1 => self.st = AccSt::Dr2,
-            AccSt::Dr2 => self.st = AccSt::Wait,
+            AccSt::Drain => {
+                if self.dr + 1 == ACC_LATENCY {
+                    self.st = AccSt::Wait;
+                } else {
+                    self.dr += 1;
+                }
+            }
             AccSt::Fin => {
                 if u_idle {
                     self.st = AccSt::Done;
@@ -300,7 +366,7 @@ impl Acc {
         if self.st != AccSt::Acc {
             return 0;
         }
-        self.count(bufs, parity).saturating_sub(self.e)
+        self.reads_left(bufs, parity)
     }
 
     /// `n` consecutive issuing ACC cycles at once (n <= [`Acc::pending_issues`], no unit
@@ -310,10 +376,11 @@ impl Acc {
         if n == 0 {
             return;
         }
-        let (buffer, delayed) = {
+        let (buffer, delayed, paired) = {
             let pr = &self.projs[self.j];
-            (pr.buffer, pr.delayed)
+            (pr.buffer, pr.delayed, pr.paired)
         };
+        let cnt = self.count(bufs, parity);
         for _ in 0..n {
             if self.vq {
                 for (a, w) in self.acc.iter_mut().zip(&self.t_q) {
@@ -322,9 +389,9 @@ impl Acc {
             }
             self.shift(bufs, cores);
             // this cycle's event read, registered by the buffer
-            let b = &mut bufs[buffer];
-            (b.rdata, b.rval) = b.read(parity, delayed, self.e);
+            bufs[buffer].read_reg(parity, delayed, self.e);
             self.v1 = true;
+            self.v1b = paired && 2 * self.e + 1 < cnt;
             self.j1 = self.j;
             self.e += 1;
         }

@@ -31,6 +31,11 @@ pub(crate) struct EvBuf {
     pub rdata: u32,
     /// Registered read value (1 for binary spikes).
     pub rval: u32,
+    /// A paired buffer (sl_evbuf `PAIR`): the read address is a pair index, `rdata` is event
+    /// 2 * addr and `rdata2` event 2 * addr + 1.
+    paired: bool,
+    /// Registered second read data (paired buffers).
+    pub rdata2: u32,
 }
 
 impl EvBuf {
@@ -51,6 +56,8 @@ impl EvBuf {
             line,
             rdata: 0,
             rval: 1,
+            paired: p.paired,
+            rdata2: 0,
         }
     }
 
@@ -92,6 +99,16 @@ impl EvBuf {
             .unwrap_or((0, 1))
     }
 
+    /// The read registers after reading `raddr` (a pair index for a paired buffer).
+    pub fn read_reg(&mut self, parity: bool, rd_prev: bool, raddr: u32) {
+        if self.paired {
+            (self.rdata, self.rval) = self.read(parity, rd_prev, 2 * raddr);
+            self.rdata2 = self.read(parity, rd_prev, 2 * raddr + 1).0;
+        } else {
+            (self.rdata, self.rval) = self.read(parity, rd_prev, raddr);
+        }
+    }
+
     /// Clock edge: clear or push (index, value) into the write bank, read `raddr` of the
     /// selected bank. A delay line: `clr` is the controller's step beat (empty the previous
     /// step's list, advance the ring), the push is stored one cycle later.
@@ -104,7 +121,7 @@ impl EvBuf {
         raddr: u32,
     ) {
         // Out-of-range reads give garbage in the RTL; nobody consumes them.
-        (self.rdata, self.rval) = self.read(parity, rd_prev, raddr);
+        self.read_reg(parity, rd_prev, raddr);
         if let Some(l) = &mut self.line {
             if clr {
                 l.cnts[l.cur] = 0;

@@ -9,7 +9,7 @@ use crate::resources;
 use crate::types::*;
 use crate::widths::{analyse, WidthInput};
 use sha2::{Digest, Sha256};
-use spikeloom_board::Device;
+use spikeloom_board::{Device, Family};
 use spikeloom_qnet::{QFire, QLayer, QNet, QNeuron};
 
 /// Map `net` onto cores for `device`.
@@ -482,6 +482,7 @@ fn buffers(net: &QNet) -> (Vec<BufferPlan>, Vec<Option<usize>>, Vec<Vec<Option<u
         banks: banks(QSource::Input),
         value_bits: net.input_bits,
         delay: None,
+        paired: false,
     }];
     let mut of_layer = Vec::new();
     for (li, l) in net.layers.iter().enumerate() {
@@ -496,6 +497,7 @@ fn buffers(net: &QNet) -> (Vec<BufferPlan>, Vec<Option<usize>>, Vec<Vec<Option<u
                 banks: banks(src),
                 value_bits: l.fire.event_bits(),
                 delay: None,
+                paired: false,
             });
         } else {
             of_layer.push(None);
@@ -531,6 +533,7 @@ fn buffers(net: &QNet) -> (Vec<BufferPlan>, Vec<Option<usize>>, Vec<Vec<Option<u
                     slots,
                     delays,
                 }),
+                paired: false,
             });
         }
         lines.push(of_proj);
@@ -587,6 +590,7 @@ fn weight_store(cores: &mut [CorePlan], mem: WeightMemChoice) -> WeightStore {
         mem,
         word_bits,
         depth,
+        bank_words: STORE_BANK_WORDS,
     }
 }
 
@@ -635,11 +639,94 @@ fn build(
         resource_parts: Vec::new(),
         fit: Default::default(),
     };
-    let (total, parts) = resources::estimate(&plan, device, cfg.board_top.as_ref());
-    plan.resources = total;
-    plan.resource_parts = parts;
-    plan.fit = resources::check(&plan, &plan.resources, device);
+    let estimate = |plan: &mut Plan| {
+        let (total, parts) = resources::estimate(plan, device, cfg.board_top.as_ref());
+        plan.resources = total;
+        plan.resource_parts = parts;
+        plan.fit = resources::check(plan, &plan.resources, device);
+    };
+    // Preference: two events per cycle, then the shallowest store banks (fabric registers
+    // between the block RAMs and the bank multiplexer); the first choice that fits wins, else
+    // the unpaired one needing the fewest block RAMs (the fit check then says what is short).
+    let pairable = if cfg.pair_events {
+        pairable_buffers(&plan, device)
+    } else {
+        vec![false; plan.buffers.len()]
+    };
+    let mut choices = Vec::new();
+    for pair in [true, false] {
+        if pair && !pairable.contains(&true) {
+            continue;
+        }
+        let mut words = STORE_BANK_WORDS;
+        loop {
+            choices.push((pair, words));
+            if words >= plan.weight_store.depth || words >= 8 * STORE_BANK_WORDS {
+                break;
+            }
+            words *= 2;
+        }
+    }
+    let mut fallback: Option<(u32, usize)> = None;
+    let mut fitted = false;
+    for &(pair, words) in &choices {
+        set_choice(&mut plan, &pairable, pair, words);
+        estimate(&mut plan);
+        if plan.fit.fits {
+            fitted = true;
+            break;
+        }
+        if !pair && fallback.is_none_or(|(b, _)| plan.resources.brams < b) {
+            fallback = Some((plan.resources.brams, words));
+        }
+    }
+    if let (false, Some((_, words))) = (fitted, fallback) {
+        set_choice(&mut plan, &pairable, false, words);
+        estimate(&mut plan);
+    }
     Ok(plan)
+}
+
+/// Pair the buffers per `pairable` (or none) and bank the ROM store by `words`.
+fn set_choice(plan: &mut Plan, pairable: &[bool], pair: bool, words: usize) {
+    for (b, &p) in plan.buffers.iter_mut().zip(pairable) {
+        b.paired = pair && p;
+    }
+    plan.weight_store.bank_words = words;
+}
+
+/// The buffers whose event reads can be paired (see [`BufferPlan::paired`]): on devices with
+/// true dual-port block RAM (ECP5), for a ROM weight store, the buffers only the engine reads,
+/// with binary events and no pooling map in front of the rows, except the output layer's (the
+/// controller reads that one event by event).
+fn pairable_buffers(plan: &Plan, device: &Device) -> Vec<bool> {
+    let mut out = vec![false; plan.buffers.len()];
+    if device.family != Family::Ecp5
+        || plan.weight_store.is_loaded()
+        || plan.weight_store.depth == 0
+        || plan.ev_bits < 2
+    {
+        return out;
+    }
+    let Some(engine) = &plan.engine else {
+        return out;
+    };
+    for (b, buf) in plan.buffers.iter().enumerate() {
+        if buf.delay.is_some() || buf.value_bits > 1 || b == plan.output_buffer {
+            continue;
+        }
+        let mut readers = plan.cores.iter().enumerate().flat_map(|(l, c)| {
+            c.projections
+                .iter()
+                .filter(move |p| p.buffer == b)
+                .map(move |p| (l, p))
+        });
+        let ok = readers
+            .clone()
+            .all(|(l, p)| engine.index_of(l).is_some() && p.pool.is_none());
+        out[b] = ok && readers.next().is_some();
+    }
+    out
 }
 
 /// Where a core's inputs and outputs go: the buffer of every layer, the delay line (if any) of

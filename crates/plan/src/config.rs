@@ -24,6 +24,9 @@ pub struct PlanConfig {
     /// The board top `spikeloom build` puts around the core (host bridge, UART, reset, LEDs),
     /// counted in the estimate and the fit check; `None` estimates the core alone.
     pub board_top: Option<BoardTopConfig>,
+    /// Let the engine read two events per cycle where the device allows it
+    /// ([`crate::BufferPlan::paired`]).
+    pub pair_events: bool,
 }
 
 impl Default for PlanConfig {
@@ -36,6 +39,7 @@ impl Default for PlanConfig {
             weight_memory: WeightMemChoice::Auto,
             loader: LoaderConfig::default(),
             board_top: Some(BoardTopConfig::default()),
+            pair_events: true,
         }
     }
 }

@@ -8,8 +8,9 @@
 //! step = 1 (BEGIN) + in_events + 1 (eos beat) + Σ_layers layer + 2 * out_events + 1 + 1
 //! ```
 //! (the last two: OUT end check, out eos beat), assuming the input beats arrive back to back and
-//! `out_ready` stays high. A dense layer runs on the engine: with `A = Σ_proj (events_of_source
-//! + 1)` accumulation cycles per block (one read per event, one bubble per projection), `B`
+//! `out_ready` stays high. A dense layer runs on the engine: with `A = Σ_proj (reads + 1)`
+//! accumulation cycles per block (one read per event, or per pair of events from a paired
+//! buffer: `ceil(events_of_source / 2)`; one bubble per projection), `B`
 //! blocks of `P` lanes and `n_last` neurons in the last block,
 //!
 //! ```text
@@ -17,7 +18,8 @@
 //!           + (B - 1) * max(A + 1 + ACC_LATENCY, P) + n_last + UNIT_LATENCY + 2
 //! ```
 //! because block b + 1 is handed over when both its sums are complete (A + 1 + ACC_LATENCY
-//! cycles after the previous hand-off: the store address and the store word are registered) and the unit has issued block b's P neurons (one per cycle); the unit's
+//! cycles after the previous hand-off: the event index, the store address, each bank's output
+//! and the store word are registered) and the unit has issued block b's P neurons (one per cycle); the unit's
 //! pipeline then drains (`UNIT_LATENCY` cycles from the last issue to its write-back), then the
 //! accumulators see it idle (FIN) and finish (DONE). A convolution core
 //! (rtl-templates/core/sl_conv.v) replaces its layer's term by
@@ -37,9 +39,10 @@ use crate::types::{Plan, QSource};
 pub const UNIT_LATENCY: usize = 7;
 
 /// Cycles the engine's accumulators (sl_acc.v) add between the last event read of a block and
-/// its hand-off beyond the first design's one: the registered store address and the registered
-/// store word.
-pub const ACC_LATENCY: usize = 2;
+/// its hand-off beyond the first design's one (sl_acc's DRAIN cycles): the registered event
+/// index, the registered store address, the store's second read cycle (the fabric register per
+/// bank, [`crate::STORE_READ_LATENCY`]) and the registered store word.
+pub const ACC_LATENCY: usize = 2 + crate::types::STORE_READ_LATENCY;
 
 /// What happened in one step (spike counts), the inputs of the cycle formula.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,14 +70,22 @@ impl Plan {
             let events: usize = core
                 .projections
                 .iter()
-                .map(|p| match (p.source, p.delayed) {
-                    _ if self.buffers[p.buffer].delay.is_some() => {
-                        a.line_events.get(p.buffer).copied().unwrap_or(0) + 1
+                .map(|p| {
+                    let n = match (p.source, p.delayed) {
+                        _ if self.buffers[p.buffer].delay.is_some() => {
+                            a.line_events.get(p.buffer).copied().unwrap_or(0)
+                        }
+                        (QSource::Input, false) => a.input_events,
+                        (QSource::Input, true) => a.prev_input_events,
+                        (QSource::Layer(s), false) => spikes(s),
+                        (QSource::Layer(s), true) => a.prev_spikes[s],
+                    };
+                    // a paired buffer gives two events per read
+                    if self.buffers[p.buffer].paired {
+                        n.div_ceil(2) + 1
+                    } else {
+                        n + 1
                     }
-                    (QSource::Input, false) => a.input_events + 1,
-                    (QSource::Input, true) => a.prev_input_events + 1,
-                    (QSource::Layer(s), false) => spikes(s) + 1,
-                    (QSource::Layer(s), true) => a.prev_spikes[s] + 1,
                 })
                 .sum();
             if core.conv.is_some() {

@@ -89,6 +89,12 @@ fn bram_blocks(device: &Device, depth: usize, width: u32) -> u32 {
 /// counting its depth multiplexer (which is why those two do not take 512x36 columns, 47 and 49
 /// blocks, while 480 x 64 does: 2).
 fn bram_shape(device: &Device, depth: usize, width: u32) -> (u32, u32) {
+    bram_shape_ports(device, depth, width, false)
+}
+
+/// [`bram_shape`] of a memory with two read ports (`two`): an ECP5 DP16KD serves both in true
+/// dual-port mode, at most 18 bits wide (the 512 x 36 shape is the single-port PDPW16KD).
+fn bram_shape_ports(device: &Device, depth: usize, width: u32, two: bool) -> (u32, u32) {
     if depth == 0 || width == 0 {
         return (0, 0);
     }
@@ -102,6 +108,11 @@ fn bram_shape(device: &Device, depth: usize, width: u32) -> (u32, u32) {
             (8192, 2),
             (16384, 1),
         ],
+    };
+    let shapes = if two && device.family == Family::Ecp5 {
+        &shapes[1..]
+    } else {
+        shapes
     };
     let column = |d: usize| depth.div_ceil(d) as u32;
     shapes
@@ -333,16 +344,27 @@ fn engine_resources(plan: &Plan) -> Resources {
     let value = e.value_bits.saturating_sub(1) * e.acc_bits;
     let j: u32 = dense.iter().map(|c| c.projections.len() as u32).sum();
     let aw = plan.weight_store.addr_bits().max(plan.ev_bits);
-    Resources {
+    let mut r = Resources {
         luts: p * (e.acc_bits + value + extract) + 3 * aw * j + 40,
         ffs: p * (2 * e.acc_bits + widths.last().copied().unwrap_or(0))
             + aw * (j + 1)
-            + 3 * plan.ev_bits
+            + 4 * plan.ev_bits
             + e.value_bits
             + 3,
         carries: p * (e.acc_bits + value) + aw * j + 2 * plan.ev_bits,
         ..Resources::default()
+    };
+    if plan.buffers.iter().any(|b| b.paired) {
+        // the second event's path: its index and store address registers and adder, its
+        // store word register, and per lane a second weight in a three-input accumulation;
+        // the store's second port: a register per bank and a second bank multiplexer
+        let w = plan.weight_store.word_bits;
+        let nb = plan.weight_store.rom_banks().len() as u32;
+        r.luts += p * (e.acc_bits + extract) + aw + w * (nb - 1).min(6);
+        r.ffs += plan.ev_bits + aw + w * (nb + 1) + 2 * ubits(nb as usize - 1);
+        r.carries += p * e.acc_bits + aw;
     }
+    r
 }
 
 fn core_resources(core: &CorePlan, device: &Device) -> Resources {
@@ -401,7 +423,12 @@ fn event_value_luts(core: &CorePlan) -> u32 {
 /// address or granule write address per column), the write-column decode and, with more than
 /// one depth group, the registered group select and the read data multiplexer (sl_wspram alone:
 /// 4x1 62 LUT4s, 2x2 94, 1x4 109).
-fn store_resources(store: &WeightStore, device: &Device, cores: usize) -> Resources {
+fn store_resources(
+    store: &WeightStore,
+    device: &Device,
+    cores: usize,
+    two_ports: bool,
+) -> Resources {
     let mut r = Resources::default();
     if store.depth == 0 {
         return r;
@@ -412,12 +439,37 @@ fn store_resources(store: &WeightStore, device: &Device, cores: usize) -> Resour
     match store.mem {
         WeightMem::Rom => {
             r.rom_bits = store.depth as u64 * u64::from(store.word_bits);
-            add_memory(&mut r, device, store.depth, store.word_bits, true);
+            let banks = store.rom_banks();
+            for &depth in &banks {
+                if two_ports {
+                    // sl_rom2: true dual-port block RAM (Yosys chooses it over duplicating)
+                    let (n, g) = bram_shape_ports(device, depth, store.word_bits, true);
+                    r.brams += n;
+                    if g > 1 {
+                        r.ffs += ubits(g as usize - 1);
+                        r.luts += 2 * store.word_bits * (g - 1).min(6);
+                    }
+                } else {
+                    add_memory(&mut r, device, depth, store.word_bits, true);
+                }
+            }
+            // a fabric register per bank, the delayed bank select and the bank multiplexer
+            let nb = banks.len() as u32;
+            let w = store.word_bits;
+            r.ffs += w * nb + 2 * ubits(banks.len() - 1);
+            if nb > 1 {
+                r.luts += match device.family {
+                    Family::Ice40 => w * (2 * (nb - 1)).div_ceil(3),
+                    Family::Ecp5 => w * (nb - 1).min(6),
+                };
+            }
         }
         WeightMem::Spram { columns, groups } => {
             r.sprams = columns * groups;
             r.luts += columns * groups * (14 + 2) + store.word_bits * groups.saturating_sub(1);
-            r.ffs += crate::interface::ubits(groups.saturating_sub(1) as usize);
+            // the group select twice, and a fabric register per SPRAM output
+            r.ffs += 2 * crate::interface::ubits(groups.saturating_sub(1) as usize)
+                + 16 * columns * groups;
         }
     }
     r
@@ -570,7 +622,12 @@ pub(crate) fn estimate(
     let dense = plan.cores.iter().filter(|c| c.conv.is_none()).count();
     parts.push((
         "weight store".into(),
-        store_resources(&plan.weight_store, device, dense),
+        store_resources(
+            &plan.weight_store,
+            device,
+            dense,
+            plan.buffers.iter().any(|b| b.paired),
+        ),
     ));
     if plan.weight_store.is_loaded() {
         parts.push(("weight loader".into(), loader_resources(&plan.weight_store)));
@@ -632,13 +689,28 @@ pub(crate) fn estimate(
         } else {
             0
         };
-        add_memory(
-            &mut r,
-            device,
-            buf.depth * buf.banks,
-            plan.ev_bits + value,
-            false,
-        );
+        if buf.paired {
+            // even and odd positions in two memories of half the depth, pair addressing
+            for _ in 0..2 {
+                add_memory(
+                    &mut r,
+                    device,
+                    buf.depth.div_ceil(2) * buf.banks,
+                    plan.ev_bits,
+                    false,
+                );
+            }
+            r.luts += plan.ev_bits + 2;
+            r.carries += plan.ev_bits;
+        } else {
+            add_memory(
+                &mut r,
+                device,
+                buf.depth * buf.banks,
+                plan.ev_bits + value,
+                false,
+            );
+        }
         parts.push((format!("event buffer `{}`", buf.name), r));
     }
     let core_luts = match device.family {

@@ -294,15 +294,35 @@ pub struct BufferPlan {
     /// `Some` for a delay line of one projection (its `banks` is then the slot count and
     /// the projection reads it as the current step's list); `None` for a plain buffer.
     pub delay: Option<DelayLine>,
+    /// Read two events per cycle (sl_evbuf `PAIR`: even and odd positions in two memories,
+    /// read by pair index): set when only the engine reads the buffer, its events are binary,
+    /// and the weight store has a second read port for the second event (ECP5 block RAM is
+    /// true dual-port). A projection reading it takes `ceil(events / 2)` accumulation cycles.
+    pub paired: bool,
 }
 
 /// Words of one iCE40 UP5K SPRAM (SB_SPRAM256KA is 16K x 16).
 pub const SPRAM_WORDS: usize = 16384;
 
+/// Preferred words per bank of a ROM weight store: the depth of one ECP5 DP16KD in its deepest
+/// 9-bit mode (2K x 9) and of one iCE40 EBR in its 2K x 2 mode, so that no bank needs a read
+/// multiplexer between block RAMs of different depths on ECP5. Each bank's output is registered
+/// in fabric before the bank multiplexer: the block RAM's slow clock-to-output (DP16KD ~5.6 ns)
+/// then never meets the multiplexer in one cycle (the ECP5 critical path of the unbanked store).
+/// The planner takes deeper banks ([`WeightStore::bank_words`]) when they need fewer block RAMs
+/// (a word width that is not a multiple of 9 wastes a block per bank for its last bits).
+pub const STORE_BANK_WORDS: usize = 2048;
+
+/// Read latency of the weight store in cycles (sl_rom banks or SPRAM, then the fabric register
+/// per bank); the engine (sl_acc) registers the multiplexed word once more.
+pub const STORE_READ_LATENCY: usize = 2;
+
 /// Physical memory of the [`WeightStore`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WeightMem {
-    /// Block RAM ROM initialised by the bitstream (`weights.hex`, sl_rom).
+    /// Block RAM ROM initialised by the bitstream: banks of [`STORE_BANK_WORDS`] words
+    /// (`weights_b<k>.hex`, one sl_rom each), a fabric register per bank, then the bank
+    /// multiplexer ([`WeightStore::rom_banks`]).
     Rom,
     /// iCE40 UP5K SPRAM (sl_wspram.v): `columns` SB_SPRAM256KA side by side make one word (16
     /// bits each), `groups` such rows of SPRAMs are stacked in depth. SPRAM cannot be
@@ -342,6 +362,8 @@ pub struct WeightStore {
     pub word_bits: u32,
     /// Words (all dense cores' rows).
     pub depth: usize,
+    /// Words per bank of a ROM store (a power of two, at least [`STORE_BANK_WORDS`]).
+    pub bank_words: usize,
 }
 
 impl WeightStore {
@@ -356,6 +378,15 @@ impl WeightStore {
     /// True when the store is filled at start-up (SPRAM) rather than by the bitstream.
     pub fn is_loaded(&self) -> bool {
         matches!(self.mem, WeightMem::Spram { .. })
+    }
+    /// Words of each bank of a ROM store: `bank_words` each, the last one the rest (empty for
+    /// an empty store). Word `w` is word `w % bank_words` of bank `w / bank_words`.
+    pub fn rom_banks(&self) -> Vec<usize> {
+        let n = self.bank_words.max(1);
+        (0..self.depth)
+            .step_by(n)
+            .map(|start| (self.depth - start).min(n))
+            .collect()
     }
 }
 

@@ -475,3 +475,48 @@ fn logic_above_the_routable_share_does_not_fit_and_the_lane_choice_backs_off() {
     assert_eq!(lanes, 2, "the automatic choice backs off from 4 to 2 lanes");
     assert!(auto.resources.logic_cells <= between.routable_logic_cells());
 }
+
+#[test]
+fn the_engine_reads_event_pairs_on_ecp5_only() {
+    let net = testing::mlp_qnet(784, 128, 10, 7);
+    let ulx3s = spikeloom_board::Board::builtin("ulx3s-25f")
+        .expect("board")
+        .device;
+    let cfg = PlanConfig {
+        lanes: Some(8),
+        ..PlanConfig::default()
+    };
+    let p = plan(&net, &cfg, &ulx3s).expect("fits the ULX3S-25F");
+    let paired: Vec<bool> = p.buffers.iter().map(|b| b.paired).collect();
+    // input and hidden spikes are read by the engine only; the output layer's buffer is read
+    // event by event by the controller
+    assert_eq!(paired, [true, true, false], "{p:?}");
+    assert!(p.fit.fits);
+    // a pair per read: 5 input events take 3 reads (+1 bubble) instead of 5 (+1) per block
+    let activity = |input_events| spikeloom_plan::StepActivity {
+        input_events,
+        prev_input_events: 0,
+        block_spikes: p.cores.iter().map(|c| vec![0; c.blocks]).collect(),
+        prev_spikes: vec![0; p.cores.len()],
+        line_events: Vec::new(),
+    };
+    let unpaired = plan(
+        &net,
+        &PlanConfig {
+            pair_events: false,
+            ..cfg.clone()
+        },
+        &ulx3s,
+    )
+    .expect("fits");
+    assert!(unpaired.buffers.iter().all(|b| !b.paired));
+    let blocks = p.cores[0].blocks as u64;
+    assert_eq!(
+        unpaired.step_cycles(&activity(5)) - p.step_cycles(&activity(5)),
+        2 * blocks,
+        "two reads saved per block of the first layer"
+    );
+    // iCE40: block RAM has one read port, SPRAM one port
+    let q = plan(&net, &cfg, &up5k()).expect("fits the UP5K");
+    assert!(q.buffers.iter().all(|b| !b.paired), "{q:?}");
+}

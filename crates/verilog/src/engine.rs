@@ -32,6 +32,9 @@ pub(crate) fn decl(plan: &Plan, ev: u32, wa: u32) -> String {
     wire [{e1}:0]     eng_raddr;
     wire            eng_rprev;
     wire [{a1}:0]     eng_waddr;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [{a1}:0]     eng_waddr2;  // the store's second read port (paired buffers only)
+    /* verilator lint_on UNUSEDSIGNAL */
     wire            eng_ho;
     wire [{e1}:0]     eng_ho_base;
     wire [{h1}:0]     eng_hs;
@@ -80,7 +83,20 @@ pub(crate) fn emit(plan: &Plan, ev: u32, wa: u32, opts: &GenOptions) -> String {
     });
     // store rows per block (the pooled size, plus a zero row, when pooled)
     let srcs = projs.clone().map(|p| lit(wa, p.rows as i64));
-    let del = projs.map(|p| format!("1'b{}", u8::from(p.delayed)));
+    let del = projs.clone().map(|p| format!("1'b{}", u8::from(p.delayed)));
+    let pairs = packed(
+        projs
+            .clone()
+            .map(|p| format!("1'b{}", u8::from(plan.buffers[p.buffer].paired))),
+    );
+    // the second event of a pair (0 for a projection reading an unpaired buffer)
+    let rdata2 = packed(projs.map(|p| {
+        if plan.buffers[p.buffer].paired {
+            format!("b{}_rdata2", p.buffer)
+        } else {
+            lit(ev, 0)
+        }
+    }));
     let mut s = format!(
         "
     // ---- engine: {p} accumulator lanes x {acc} bits shared by the dense layers {layers:?} ----
@@ -92,11 +108,12 @@ pub(crate) fn emit(plan: &Plan, ev: u32, wa: u32, opts: &GenOptions) -> String {
         .P({p}), .EV_W({ev}), .NL({nl}), .LW({lw}), .JT({jt}), .JW({jw}), .WA({wa}), .WM({wm}),
         .ACC_W({acc}), .VB({vb}), .VMUL({VMUL}),
         .L_NB({nb}), .L_J0({j0}), .L_JN({jn}), .L_WB({wb}),
-        .PROJ_OFF({off}), .PROJ_SRC({src}), .PROJ_DELAYED({del})
+        .PROJ_OFF({off}), .PROJ_SRC({src}), .PROJ_DELAYED({del}), .PROJ_PAIRED({pairs})
     ) u_acc (
         .clk(clk), .rst(rst), .start(eng_start), .layer(eng_layer), .done(eng_done), .cur(eng_cur),
-        .ev_cnt({cnt}), .ev_rdata({rdata}), .ev_rval({rval}),
-        .w_word(wm_rdata), .ev_raddr(eng_raddr), .ev_rprev(eng_rprev), .w_addr(eng_waddr),
+        .ev_cnt({cnt}), .ev_rdata({rdata}), .ev_rdata2({rdata2}), .ev_rval({rval}),
+        .w_word(wm_rdata), .w_word2(wm_rdata2), .ev_raddr(eng_raddr), .ev_rprev(eng_rprev),
+        .w_addr(eng_waddr), .w_addr2(eng_waddr2),
         .ho(eng_ho), .ho_base(eng_ho_base), .hs(eng_hs), .u_free(eng_free), .u_idle(eng_idle)
     );
 ",

@@ -42,22 +42,33 @@ pub(crate) fn delay_mem_name(b: usize) -> String {
     format!("b{b}_delays.hex")
 }
 
-/// File name of the weight store's ROM image.
-pub(crate) const WEIGHTS_HEX: &str = "weights.hex";
+/// File name of bank `k` of the weight store's ROM image.
+pub(crate) fn weights_bank_hex(k: usize) -> String {
+    format!("weights_b{k}.hex")
+}
 
-/// The weight store's ROM image: one word per line, MSB first, from [`Plan::weight_image`].
-fn store_hex(plan: &Plan) -> String {
+/// The weight store's ROM images, one per bank ([`spikeloom_plan::WeightStore::rom_banks`]):
+/// one word per line, MSB first, from [`Plan::weight_image`].
+fn store_hex(plan: &Plan) -> Vec<String> {
     let store = &plan.weight_store;
     let gpw = store.granules_per_word();
     let digits = store.word_bits.div_ceil(4) as usize;
-    let mut out = String::with_capacity(store.depth * (digits + 1));
-    for word in plan.weight_image().chunks(gpw) {
-        let full: String = word.iter().rev().map(|g| format!("{g:04x}")).collect();
-        // the top granule may be wider than the word: drop its unused leading digits
-        out.push_str(&full[full.len() - digits..]);
-        out.push('\n');
-    }
-    out
+    let image = plan.weight_image();
+    let mut words = image.chunks(gpw);
+    store
+        .rom_banks()
+        .into_iter()
+        .map(|depth| {
+            let mut out = String::with_capacity(depth * (digits + 1));
+            for word in words.by_ref().take(depth) {
+                let full: String = word.iter().rev().map(|g| format!("{g:04x}")).collect();
+                // the top granule may be wider than the word: drop its unused leading digits
+                out.push_str(&full[full.len() - digits..]);
+                out.push('\n');
+            }
+            out
+        })
+        .collect()
 }
 
 pub(crate) fn memory_files(plan: &Plan) -> Vec<SourceFile> {
@@ -73,10 +84,12 @@ pub(crate) fn memory_files(plan: &Plan) -> Vec<SourceFile> {
                 });
             }
         } else {
-            files.push(SourceFile {
-                path: WEIGHTS_HEX.into(),
-                contents: store_hex(plan),
-            });
+            for (k, contents) in store_hex(plan).into_iter().enumerate() {
+                files.push(SourceFile {
+                    path: weights_bank_hex(k),
+                    contents,
+                });
+            }
         }
     }
     for (b, buf) in plan.buffers.iter().enumerate() {

@@ -74,6 +74,10 @@ pub fn generate(plan: &Plan, opts: &GenOptions) -> Bundle {
             // only designs with a NIR Delay use it (others stay byte-identical)
             continue;
         }
+        if *name == "sl_rom2.v" && !plan.buffers.iter().any(|b| b.paired) {
+            // only a store read by paired event buffers has a second read port
+            continue;
+        }
         if (*name == "sl_wspram.v" || *name == "sl_wload.v") && !plan.weight_store.is_loaded() {
             // only SPRAM weight stores (and their loader) use them
             continue;

@@ -11,6 +11,10 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../rtl-templates/mem/sl_rom.v"),
     ),
     (
+        "sl_rom2.v",
+        include_str!("../../../rtl-templates/mem/sl_rom2.v"),
+    ),
+    (
         "sl_wspram.v",
         include_str!("../../../rtl-templates/mem/sl_wspram.v"),
     ),

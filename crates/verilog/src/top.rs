@@ -217,9 +217,14 @@ fn store(plan: &Plan, ev: u32) -> String {
     let mut s = format!(
         "
     // ---- weight store: {depth} words x {wb} bits, the dense layers' rows, read by the engine ----
-    wire [{a1}:0] wm_raddr;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [{a1}:0] wm_raddr;  // a one-bank ROM reads only the bank's address bits
+    wire [{a1}:0] wm_raddr2; // the second read port (paired event buffers only)
+    /* verilator lint_on UNUSEDSIGNAL */
     wire [{w1}:0] wm_rdata;
+    wire [{w1}:0] wm_rdata2;
     assign wm_raddr = eng_waddr;
+    assign wm_raddr2 = eng_waddr2;
 ",
         depth = ws.depth,
         wb = ws.word_bits,
@@ -227,18 +232,7 @@ fn store(plan: &Plan, ev: u32) -> String {
         w1 = ws.word_bits - 1,
     );
     match ws.mem {
-        WeightMem::Rom => {
-            let _ = write!(
-                s,
-                "    sl_rom #(.W({wb}), .DEPTH({depth}), .AW({aw}), .INIT_FILE(\"{file}\")) u_weights (
-        .clk(clk), .addr(wm_raddr), .rdata(wm_rdata)
-    );
-",
-                wb = ws.word_bits,
-                depth = ws.depth,
-                file = crate::hex::WEIGHTS_HEX,
-            );
-        }
+        WeightMem::Rom => s.push_str(&rom_banks(plan, aw)),
         WeightMem::Spram { columns, groups } => {
             let _ = write!(
                 s,
@@ -246,10 +240,106 @@ fn store(plan: &Plan, ev: u32) -> String {
     sl_wspram #(.NC({columns}), .NG({groups}), .AW({aw})) u_weights (
         .clk(clk), .raddr(wm_raddr), .rdata(wm_rdata), .we(wl_we), .waddr(wl_addr), .wdata(wl_data)
     );
+    assign wm_rdata2 = {{{wb}{{1'b0}}}};  // SPRAM has one port: no paired buffers
+",
+                wb = ws.word_bits
+            );
+        }
+    }
+    s
+}
+
+/// The ROM store: banks of `STORE_BANK_WORDS` words (one sl_rom each, its own image), each
+/// bank's output registered in fabric, then the bank multiplexer (`wm_rdata` is valid two
+/// cycles after `wm_raddr`, like the SPRAM store's).
+fn rom_banks(plan: &Plan, aw: u32) -> String {
+    let ws = &plan.weight_store;
+    let banks = ws.rom_banks();
+    let pair = plan.buffers.iter().any(|b| b.paired);
+    let w1 = ws.word_bits - 1;
+    let mut s = format!(
+        "    // ROM in {n} bank(s) of up to {bw} words{ports}; a fabric register per bank before the bank multiplexer\n",
+        n = banks.len(),
+        bw = ws.bank_words,
+        ports = if pair { ", two read ports" } else { "" },
+    );
+    for (k, &depth) in banks.iter().enumerate() {
+        let bank_aw = ubits(depth.saturating_sub(1)).min(aw);
+        let (wb, file, a1) = (ws.word_bits, crate::hex::weights_bank_hex(k), bank_aw - 1);
+        if pair {
+            let _ = write!(
+                s,
+                "    wire [{w1}:0] wm_r{k}, wm_r2_{k};
+    reg  [{w1}:0] wm_q{k}, wm_q2_{k};
+    sl_rom2 #(.W({wb}), .DEPTH({depth}), .AW({bank_aw}), .INIT_FILE(\"{file}\")) u_weights_b{k} (
+        .clk(clk), .addr(wm_raddr[{a1}:0]), .addr2(wm_raddr2[{a1}:0]), .rdata(wm_r{k}),
+        .rdata2(wm_r2_{k})
+    );
+    always @(posedge clk) begin
+        wm_q{k} <= wm_r{k};
+        wm_q2_{k} <= wm_r2_{k};
+    end
+"
+            );
+        } else {
+            let _ = write!(
+                s,
+                "    wire [{w1}:0] wm_r{k};
+    reg  [{w1}:0] wm_q{k};
+    sl_rom #(.W({wb}), .DEPTH({depth}), .AW({bank_aw}), .INIT_FILE(\"{file}\")) u_weights_b{k} (
+        .clk(clk), .addr(wm_raddr[{a1}:0]), .rdata(wm_r{k})
+    );
+    always @(posedge clk) wm_q{k} <= wm_r{k};
 "
             );
         }
     }
+    s.push_str(&bank_mux(plan, "", "wm_raddr", "wm_rdata", "wm_q"));
+    if pair {
+        s.push_str(&bank_mux(plan, "2", "wm_raddr2", "wm_rdata2", "wm_q2_"));
+    } else {
+        let _ = writeln!(s, "    assign wm_rdata2 = {{{}{{1'b0}}}};", ws.word_bits);
+    }
+    s
+}
+
+/// The multiplexer of a ROM store's read port over its banks' registers `{q}<k>`, selected by
+/// the bank of `addr` two cycles ago.
+fn bank_mux(plan: &Plan, port: &str, addr: &str, out: &str, q: &str) -> String {
+    let ws = &plan.weight_store;
+    let banks = ws.rom_banks();
+    if banks.len() == 1 {
+        return format!("    assign {out} = {q}0;\n");
+    }
+    let w1 = ws.word_bits - 1;
+    let ba = ubits(ws.bank_words - 1);
+    let sb = ubits(banks.len() - 1);
+    let mut s = format!(
+        "    // the bank of the word being read, delayed along with the read
+    reg [{s1}:0] wm{port}_sel1, wm{port}_sel2;
+    always @(posedge clk) begin
+        wm{port}_sel1 <= {addr}[{hi}:{ba}];
+        wm{port}_sel2 <= wm{port}_sel1;
+    end
+    reg [{w1}:0] wm{port}_mux;
+    always @* begin
+        case (wm{port}_sel2)
+",
+        s1 = sb - 1,
+        hi = ba + sb - 1,
+    );
+    for k in 0..banks.len() {
+        let _ = writeln!(s, "            {sb}'d{k}: wm{port}_mux = {q}{k};");
+    }
+    let _ = write!(
+        s,
+        "            default: wm{port}_mux = {{{wb}{{1'b0}}}};
+        endcase
+    end
+    assign {out} = wm{port}_mux;
+",
+        wb = ws.word_bits
+    );
     s
 }
 
@@ -259,6 +349,9 @@ fn buffer_decl(plan: &Plan, ev: u32) -> String {
     );
     for (b, buf) in plan.buffers.iter().enumerate() {
         let _ = writeln!(s, "    wire [{e1}:0] b{b}_rdata;\n    wire [{v1}:0] b{b}_rval;\n    wire [{e1}:0] b{b}_cnt_cur;\n    wire [{e1}:0] b{b}_cnt_prev;", e1 = ev - 1, v1 = buf.value_bits.max(1) - 1);
+        if buf.delay.is_none() {
+            let _ = writeln!(s, "    wire [{e1}:0] b{b}_rdata2;", e1 = ev - 1);
+        }
     }
     s.push_str("    /* verilator lint_on UNUSEDSIGNAL */\n");
     s
@@ -320,15 +413,16 @@ fn buffers(plan: &Plan, ev: u32, opts: &GenOptions) -> String {
         let _ = write!(
             s,
             "    // buffer {b}: spikes of `{name}` ({depth} x {banks} bank(s))
-    sl_evbuf #(.EV_W({ev}), .DEPTH({depth}), .BANKS({banks}), .VB({vb})) u_buf{b} (
+    sl_evbuf #(.EV_W({ev}), .DEPTH({depth}), .BANKS({banks}), .VB({vb}), .PAIR({pair})) u_buf{b} (
         .clk(clk), .rst(rst), .parity(parity), .rd_prev(ev_rprev), .clr({clr}),
         .push({push}), .push_idx({idx}), .push_val({val}), .rd_addr(ev_raddr), .rd_data(b{b}_rdata),
-        .rd_val(b{b}_rval), .cnt_cur(b{b}_cnt_cur), .cnt_prev(b{b}_cnt_prev)
+        .rd_val(b{b}_rval), .rd_data2(b{b}_rdata2), .cnt_cur(b{b}_cnt_cur), .cnt_prev(b{b}_cnt_prev)
     );
 ",
             name = buf.name,
             depth = buf.depth,
             banks = buf.banks,
+            pair = u8::from(buf.paired),
         );
     }
     s
