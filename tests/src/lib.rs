@@ -28,6 +28,7 @@ pub const EXPORTERS: &[&str] = &[
     "sinabs_iaf",
     "sinabs_single",
     "rockpool_lif",
+    "spikingjelly_mlp",
 ];
 
 /// Repository root.
