@@ -61,10 +61,7 @@ pub fn read_npz(path: &Path) -> Result<Vec<(String, NpyArray)>, NpyError> {
         let mut file = archive
             .by_index(i)
             .map_err(|e| bad(format!("member {i}: {e}")))?;
-        let member = file
-            .name()
-            .map_err(|e| bad(format!("member {i}: unreadable name ({e})")))?
-            .into_owned();
+        let member = file.name().to_string();
         let method = file.compression();
         if !matches!(
             method,
