@@ -29,6 +29,7 @@ pub const EXPORTERS: &[&str] = &[
     "sinabs_single",
     "rockpool_lif",
     "spikingjelly_mlp",
+    "spikingjelly_cuba",
 ];
 
 /// Repository root.

@@ -150,7 +150,8 @@ fn compare_layers(
 
 /// SpikingJelly starts its membrane at `v_reset`; the engine simulates `v - v_reset` from 0
 /// (`exporters/spikingjelly.rs`), so under that convention the recorded `v` is compared after
-/// subtracting the node's `v_reset`. Empty for the other conventions.
+/// subtracting the node's `v_reset` (CubaLIF: rejected unless 0, so nothing to subtract). Empty
+/// for the other conventions.
 fn membrane_offset(dir: &Path, node: &str) -> Vec<f64> {
     if meta(dir)["semantics_option"] != "spikingjelly" {
         return Vec::new();
@@ -160,7 +161,8 @@ fn membrane_offset(dir: &Path, node: &str) -> Vec<f64> {
         spikeloom_nir::Node::Lif { v_reset, .. } | spikeloom_nir::Node::If { v_reset, .. } => {
             v_reset.data.clone()
         }
-        other => panic!("{node}: not a LIF/IF: {other:?}"),
+        spikeloom_nir::Node::CubaLif { .. } => Vec::new(),
+        other => panic!("{node}: not a LIF/IF/CubaLIF: {other:?}"),
     }
 }
 
@@ -254,6 +256,13 @@ fn spikingjelly_mlp_matches_spikingjelly() {
     check("spikingjelly_mlp");
 }
 
+/// CUBALIFNode layers trained by SpikingJelly 2.0.0 and written by its `export_to_nir`
+/// (snnTorch's CubaLIF signature, fire at `v >= threshold`, hard reset).
+#[test]
+fn spikingjelly_cuba_matches_spikingjelly() {
+    check("spikingjelly_cuba");
+}
+
 /// The NIR paper's N-MNIST CNN shape (Conv/IAF, SumPool, Flatten, Affine/IAF), trained by Sinabs.
 #[test]
 fn nmnist_cnn_matches_sinabs() {
@@ -274,6 +283,7 @@ fn the_snntorch_convention_does_not_reproduce_other_libraries() {
         "spyx_mlp",
         "nmnist_cnn",
         "spikingjelly_mlp",
+        "spikingjelly_cuba",
     ] {
         let dir = root().join(name);
         let file = spikeloom_nir::read(dir.join("model.nir")).unwrap();
@@ -345,6 +355,17 @@ fn the_convention_is_guessed_only_where_the_parameters_identify_the_exporter() {
             }
         }
     }
+    // A SpikingJelly file of CubaLIF layers only carries snnTorch's CubaLIF signature (its export
+    // copied it) and no IF: it is taken for snnTorch, which does not reproduce it (above), so
+    // such a file needs --semantics spikingjelly.
+    let dir = root().join("spikingjelly_cuba");
+    let file = spikeloom_nir::read(dir.join("model.nir")).unwrap();
+    let net = lower(&file.graph, &SemanticsOptions::default()).unwrap();
+    assert_eq!(net.semantics.convention, Convention::Snntorch);
+    assert!(matches!(
+        net.semantics.provenance[0].1,
+        SettingSource::Fingerprint(_)
+    ));
     // A guessed convention reproduces the library like the explicit option.
     for name in ["rockpool_lif", "spyx_mlp", "spikingjelly_mlp"] {
         let dir = root().join(name);
@@ -371,6 +392,7 @@ fn every_fixture_folder_is_checked() {
             "sinabs_iaf",
             "sinabs_lif",
             "sinabs_single",
+            "spikingjelly_cuba",
             "spikingjelly_mlp",
             "spyx_mlp"
         ]

@@ -1,6 +1,6 @@
 //! Quantizing the models of every exporter convention (tests/fixtures/exporters: Norse, Sinabs
-//! LIF and IAF, Rockpool CubaLIF; tests/fixtures/models/graded: snnTorch with graded input),
-//! each calibrated on its own input. The float engine reproduces each library exactly
+//! LIF and IAF, Rockpool CubaLIF, SpikingJelly LIF/IF and CubaLIF; tests/fixtures/models/graded:
+//! snnTorch with graded input), each calibrated on its own input. The float engine reproduces each library exactly
 //! (crates/float/tests/exporter_fixtures.rs), so the float trace stands for the library here.
 //! Agreement = fraction of all (step, sample, neuron) spike values that are equal (equal counts
 //! for the multi-spike layers). Two bars:
@@ -12,7 +12,8 @@
 //!
 //! Measured when written (pooled, default / wide): norse_lifbox 0.9647 / 0.9994,
 //! sinabs_lif 0.9351 / 0.9990, sinabs_iaf 0.9319 / 0.9998, rockpool_lif 0.9336 / 0.9996,
-//! sinabs_single (`SpikeMode::Single`) 0.9829 / 0.9999,
+//! sinabs_single (`SpikeMode::Single`) 0.9829 / 0.9999, spikingjelly_mlp 0.9874 / 0.9998,
+//! spikingjelly_cuba 0.9958 / 1.0000 (SpikingJelly's two are trained),
 //! graded (snnTorch, 5-bit input) see its test output.
 
 use std::path::{Path, PathBuf};
@@ -272,6 +273,20 @@ fn spikingjelly_mlp_quantizes_with_single_spikes() {
         };
         assert!(!reset_delay, "{}", layer.name);
     }
+}
+
+/// SpikingJelly CUBALIFNode layers (trained): binary spikes, immediate reset.
+#[test]
+fn spikingjelly_cuba_quantizes_with_single_spikes() {
+    let q = check("spikingjelly_cuba", Convention::Spikingjelly);
+    assert!(fires(&q).iter().all(|f| *f == QFire::Single));
+    assert!(q.layers.iter().all(|l| matches!(
+        l.neuron,
+        QNeuron::CubaLif {
+            reset_delay: false,
+            ..
+        }
+    )));
 }
 
 /// SpikingJelly fires at `v >= threshold`: a membrane exactly at the threshold spikes in the
