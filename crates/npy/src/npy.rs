@@ -345,5 +345,11 @@ mod tests {
         swapped[at] = b'>';
         let err = read_npy_bytes(&swapped).unwrap_err().to_string();
         assert!(err.contains("dtype '>f8'"), "{err}");
+        // A version-2 header that declares 4 GiB in a 14-byte file: an error, not an allocation.
+        let mut huge = b"\x93NUMPY\x02\x00".to_vec();
+        huge.extend_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+        huge.extend_from_slice(b"{}");
+        let err = read_npy_bytes(&huge).unwrap_err().to_string();
+        assert!(err.contains("truncated header"), "{err}");
     }
 }
