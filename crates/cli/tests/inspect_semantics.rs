@@ -11,19 +11,27 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn inspect(model: &str, extra: &[&str]) -> Value {
+/// Runs spikeloom from the repository root; it must succeed. Returns its stdout.
+fn spikeloom_ok(args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_spikeloom"))
-        .args(["inspect", model, "--json"])
-        .args(extra)
+        .args(args)
         .current_dir(root())
         .output()
         .expect("spikeloom runs");
     assert!(
         out.status.success(),
-        "{model}: {}",
+        "{args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("inspect --json prints JSON")
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn inspect(model: &str, extra: &[&str]) -> Value {
+    let args: Vec<&str> = ["inspect", model, "--json"]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect();
+    serde_json::from_str(&spikeloom_ok(&args)).expect("inspect --json prints JSON")
 }
 
 const PAPER_NORSE: &str = "tests/fixtures/nir-paper/01_lif/lif_norse.nir";
@@ -244,19 +252,7 @@ fn spikingjelly_is_recognised_and_runs_from_the_cli() {
         &std::fs::read_to_string(root().join(SPIKINGJELLY).join("meta.json")).unwrap(),
     )
     .unwrap();
-    let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_spikeloom"))
-            .args(args)
-            .current_dir(root())
-            .output()
-            .expect("spikeloom runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let run = spikeloom_ok;
     let input = format!("{SPIKINGJELLY}/input.npy");
     let labels = format!("{SPIKINGJELLY}/labels.npy");
     let out = run(&["simulate", &model, "--input", &input, "--engine", "float"]);
