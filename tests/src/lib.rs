@@ -28,6 +28,8 @@ pub const EXPORTERS: &[&str] = &[
     "sinabs_iaf",
     "sinabs_single",
     "rockpool_lif",
+    "spikingjelly_mlp",
+    "spikingjelly_cuba",
 ];
 
 /// Repository root.

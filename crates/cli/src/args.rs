@@ -67,7 +67,8 @@ pub struct ModelArgs {
     pub model: PathBuf,
     /// Discretization convention of the exporting library, with its version where the
     /// exporter's rules changed (norse) [default: file metadata, else guessed from the
-    /// parameters (snntorch, spyx, rockpool), else snntorch; `inspect` says which and why].
+    /// parameters (snntorch, spyx, rockpool, spikingjelly), else snntorch; `inspect` says which
+    /// and why].
     #[arg(long, value_enum)]
     pub semantics: Option<SemanticsArg>,
     /// Reset mechanism (not stored in NIR files) [default: file metadata, else subtract].
@@ -115,6 +116,8 @@ pub enum SemanticsArg {
     Rockpool,
     /// Spyx (beta = 1 - dt/tau, dt = 1, spike from the previous step's membrane).
     Spyx,
+    /// SpikingJelly (Euler at the export's dt, fires at v >= threshold, hard reset).
+    Spikingjelly,
 }
 
 /// Spikes per neuron and step.

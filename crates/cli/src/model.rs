@@ -39,6 +39,7 @@ pub fn semantics_options(args: &ModelArgs, loaded: &LoadedNir) -> SemanticsOptio
                 SemanticsArg::Sinabs => (Convention::Sinabs, None),
                 SemanticsArg::Rockpool => (Convention::Rockpool, None),
                 SemanticsArg::Spyx => (Convention::Spyx, None),
+                SemanticsArg::Spikingjelly => (Convention::Spikingjelly, None),
             };
             (Some(c), v)
         }

@@ -11,19 +11,27 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn inspect(model: &str, extra: &[&str]) -> Value {
+/// Runs spikeloom from the repository root; it must succeed. Returns its stdout.
+fn spikeloom_ok(args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_spikeloom"))
-        .args(["inspect", model, "--json"])
-        .args(extra)
+        .args(args)
         .current_dir(root())
         .output()
         .expect("spikeloom runs");
     assert!(
         out.status.success(),
-        "{model}: {}",
+        "{args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("inspect --json prints JSON")
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn inspect(model: &str, extra: &[&str]) -> Value {
+    let args: Vec<&str> = ["inspect", model, "--json"]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect();
+    serde_json::from_str(&spikeloom_ok(&args)).expect("inspect --json prints JSON")
 }
 
 const PAPER_NORSE: &str = "tests/fixtures/nir-paper/01_lif/lif_norse.nir";
@@ -114,7 +122,16 @@ fn without_a_signature_the_default_is_said_with_what_the_file_fits() {
         .iter()
         .map(|a| a["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["nir-euler", "norse@1.1", "norse@>1.1", "sinabs"]);
+    assert_eq!(
+        names,
+        [
+            "nir-euler",
+            "norse@1.1",
+            "norse@>1.1",
+            "sinabs",
+            "spikingjelly"
+        ]
+    );
     // An snnTorch export carries snnTorch's signature.
     let v = inspect("tests/fixtures/models/mlp_subtract/model.nir", &[]);
     assert_eq!(v["semantics"]["convention"]["source"], "fingerprint");
@@ -205,4 +222,59 @@ fn the_spike_mode_is_an_assumed_setting_with_its_source() {
         ),
         "{err}"
     );
+}
+
+const SPIKINGJELLY: &str = "tests/fixtures/exporters/spikingjelly_mlp";
+
+/// A SpikingJelly export (trained by SpikingJelly 2.0.0) is recognised from its IF `r = 1/dt`,
+/// with that dt, and runs from the CLI: `simulate` fires the output spikes SpikingJelly fired
+/// (meta.json, recorded from its own run) and `quantize` keeps its accuracy on its labels.
+#[test]
+fn spikingjelly_is_recognised_and_runs_from_the_cli() {
+    let model = format!("{SPIKINGJELLY}/model.nir");
+    let v = inspect(&model, &[]);
+    let s = &v["semantics"];
+    assert_eq!(s["convention"]["value"], "spikingjelly");
+    assert_eq!(s["convention"]["source"], "fingerprint");
+    assert!(s["convention"]["evidence"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("IF r = 1/dt with dt = 0.0001 s"));
+    assert_eq!(s["dt"]["value"], 1e-4);
+    assert_eq!(s["dt"]["source"], "fingerprint");
+    assert_eq!(s["reset"]["value"], "zero");
+    assert_eq!(s["reset_delay"]["value"], false);
+    assert_eq!(s["spike_mode"]["value"], "single");
+    let v = inspect(&model, &["--semantics", "spikingjelly"]);
+    assert_eq!(v["semantics"]["convention"]["source"], "flag");
+
+    let meta: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join(SPIKINGJELLY).join("meta.json")).unwrap(),
+    )
+    .unwrap();
+    let run = spikeloom_ok;
+    let input = format!("{SPIKINGJELLY}/input.npy");
+    let labels = format!("{SPIKINGJELLY}/labels.npy");
+    let out = run(&["simulate", &model, "--input", &input, "--engine", "float"]);
+    let spikes = meta["layers"][2]["spike_total"].as_u64().unwrap();
+    assert!(out.contains(&format!("{spikes} output spikes")), "{out}");
+    let q = std::env::temp_dir().join(format!("spikeloom-sj-{}.q.json", std::process::id()));
+    let out = run(&[
+        "quantize",
+        &model,
+        "--calibrate",
+        &input,
+        "--labels",
+        &labels,
+        "-o",
+        q.to_str().unwrap(),
+    ]);
+    let accuracy = meta["fixture_accuracy"].as_f64().unwrap() * 100.0;
+    assert!(
+        out.contains(&format!(
+            "accuracy float {accuracy:.2}% fixed {accuracy:.2}%"
+        )),
+        "{out}"
+    );
+    std::fs::remove_file(&q).unwrap();
 }

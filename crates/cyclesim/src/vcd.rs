@@ -7,16 +7,18 @@
 //! cycle `n` (counted from the first recorded cycle, across resets) starts at `10n` with the
 //! falling edge, where the harness changes the inputs; registers and outputs change at the rising
 //! edge `10n + 5`, like the RTL testbench. Only changes are written; output is deterministic
-//! (no date).
+//! (no date). The file format (declarations, identifier codes, value changes) is the `vcd`
+//! crate's writer; this module decides what is recorded and when.
 
 use crate::error::SimError;
 use crate::probe::{Inputs, Probe};
 use spikeloom_plan::Plan;
 use std::io::Write;
+use vcd::{IdCode, ReferenceIndex, SimulationCommand, TimescaleUnit, Value, VarType};
 
 /// One declared variable.
 struct Var {
-    id: String,
+    id: IdCode,
     width: u32,
     last: Option<String>,
 }
@@ -33,19 +35,6 @@ pub struct VcdWriter<W: Write> {
     /// Variable numbers of `in_value` / `out_value` when the design has them.
     value_ports: (Option<usize>, Option<usize>),
     tick: u64,
-}
-
-/// Short printable identifier number `n` (characters `!`..`~`).
-fn id_code(mut n: usize) -> String {
-    let mut s = String::new();
-    loop {
-        s.push(char::from(b'!' + (n % 94) as u8));
-        n /= 94;
-        if n == 0 {
-            return s;
-        }
-        n -= 1;
-    }
 }
 
 fn bits_of(max: usize) -> u32 {
@@ -99,25 +88,22 @@ impl<W: Write> VcdWriter<W> {
         let iface = plan.top_interface();
         let (ev, lw, tl) = (plan.ev_bits, iface.layer_w, iface.trace_lanes as u32);
         let mut vars = Vec::new();
-        let mut text = format!(
-            "$version spikeloom-cyclesim {} $end\n$comment model {} $end\n$timescale 1ns $end\n$scope module spikeloom_top $end\n",
-            env!("CARGO_PKG_VERSION"),
-            plan.model_hash
-        );
-        let mut decl = |text: &mut String, kind: &str, width: u32, name: &str| {
-            let id = id_code(vars.len());
-            let range = if width > 1 {
-                format!(" [{}:0]", width - 1)
-            } else {
-                String::new()
-            };
-            text.push_str(&format!("$var {kind} {width} {id} {name}{range} $end\n"));
+        let mut w = vcd::Writer::new(&mut out);
+        w.version(&format!("spikeloom-cyclesim {}", env!("CARGO_PKG_VERSION")))
+            .map_err(io)?;
+        w.comment(&format!("model {}", plan.model_hash))
+            .map_err(io)?;
+        w.timescale(1, TimescaleUnit::NS).map_err(io)?;
+        w.add_module("spikeloom_top").map_err(io)?;
+        let mut decl = |w: &mut vcd::Writer<&mut W>, kind: VarType, width: u32, name: &str| {
+            let range = (width > 1).then(|| ReferenceIndex::Range(width as i32 - 1, 0));
+            let id = w.add_var(kind, width, name, range).map_err(io)?;
             vars.push(Var {
                 id,
                 width,
                 last: None,
             });
-            vars.len() - 1
+            Ok::<usize, SimError>(vars.len() - 1)
         };
         let top: [(&str, u32); 16] = [
             ("clk", 1),
@@ -137,32 +123,32 @@ impl<W: Write> VcdWriter<W> {
             ("trace_v", tl * 32),
             ("trace_spike", tl * iface.spike_w),
         ];
-        for (name, w) in top {
-            decl(&mut text, "wire", w, name);
+        for (name, width) in top {
+            decl(&mut w, VarType::Wire, width, name)?;
         }
-        text.push_str("$scope module u_ctrl $end\n");
-        for (name, w) in [("st", 3), ("layer", lw), ("out_i", ev), ("parity", 1)] {
-            decl(&mut text, "reg", w, name);
+        w.add_module("u_ctrl").map_err(io)?;
+        for (name, width) in [("st", 3), ("layer", lw), ("out_i", ev), ("parity", 1)] {
+            decl(&mut w, VarType::Reg, width, name)?;
         }
-        text.push_str("$upscope $end\n");
+        w.upscope().map_err(io)?;
         let scopes = scopes(plan);
         for (name, regs) in &scopes {
-            text.push_str(&format!("$scope module {name} $end\n"));
-            for (r, w) in regs {
-                decl(&mut text, "reg", *w, r);
+            w.add_module(name).map_err(io)?;
+            for (r, width) in regs {
+                decl(&mut w, VarType::Reg, *width, r)?;
             }
-            text.push_str("$upscope $end\n");
+            w.upscope().map_err(io)?;
         }
         // value ports of graded input / spike-count output (only when the design has them)
         let mut value_ports = (None, None);
         if iface.in_value_w > 1 {
-            value_ports.0 = Some(decl(&mut text, "wire", iface.in_value_w, "in_value"));
+            value_ports.0 = Some(decl(&mut w, VarType::Wire, iface.in_value_w, "in_value")?);
         }
         if iface.out_value_w > 1 {
-            value_ports.1 = Some(decl(&mut text, "wire", iface.out_value_w, "out_value"));
+            value_ports.1 = Some(decl(&mut w, VarType::Wire, iface.out_value_w, "out_value")?);
         }
-        text.push_str("$upscope $end\n$enddefinitions $end\n");
-        out.write_all(text.as_bytes()).map_err(io)?;
+        w.upscope().map_err(io)?;
+        w.enddefinitions().map_err(io)?;
         Ok(Self {
             out,
             vars,
@@ -185,26 +171,31 @@ impl<W: Write> VcdWriter<W> {
             .collect()
     }
 
-    /// Queue `value` for variable `i` if it changed.
-    fn set(&mut self, buf: &mut String, i: usize, value: String) {
+    /// Queue `value` (binary text, MSB first) for variable `i` if it changed.
+    fn set(&mut self, buf: &mut Vec<u8>, i: usize, value: String) {
         let var = &mut self.vars[i];
         if var.last.as_deref() == Some(value.as_str()) {
             return;
         }
-        if var.width == 1 {
-            buf.push_str(&format!("{value}{}\n", var.id));
+        let mut bits = value
+            .chars()
+            .map(|c| if c == '1' { Value::V1 } else { Value::V0 });
+        let mut w = vcd::Writer::new(buf);
+        // Writing into memory cannot fail.
+        let _ = if var.width == 1 {
+            w.change_scalar(var.id, bits.next_back().unwrap_or(Value::V0))
         } else {
-            buf.push_str(&format!("b{value} {}\n", var.id));
-        }
+            w.change_vector(var.id, bits)
+        };
         var.last = Some(value);
     }
 
-    fn set_u(&mut self, buf: &mut String, i: usize, v: u64) {
+    fn set_u(&mut self, buf: &mut Vec<u8>, i: usize, v: u64) {
         let w = self.vars[i].width;
         self.set(buf, i, Self::bin(v, w));
     }
 
-    fn outputs(&mut self, buf: &mut String, p: &Probe) {
+    fn outputs(&mut self, buf: &mut Vec<u8>, p: &Probe) {
         let b = u64::from;
         self.set_u(buf, 3, b(p.in_ready));
         self.set_u(buf, 6, b(p.out_valid));
@@ -250,12 +241,17 @@ impl<W: Write> VcdWriter<W> {
     /// Record one cycle: `probe` = outputs and registers during the cycle (`None`: unchanged
     /// from the previous cycle), `inp` = what the harness drives.
     pub(crate) fn cycle(&mut self, probe: Option<&Probe>, inp: &Inputs) -> Result<(), SimError> {
-        let mut buf = String::new();
+        let mut buf = Vec::new();
         let first = self.tick == 0;
+        let stamp = |buf: &mut Vec<u8>, t: u64| {
+            // Writing into memory cannot fail.
+            let _ = vcd::Writer::new(buf).timestamp(t);
+        };
         if first {
-            buf.push_str("#0\n$dumpvars\n");
+            stamp(&mut buf, 0);
+            let _ = vcd::Writer::new(&mut buf).begin(SimulationCommand::Dumpvars);
         } else {
-            buf.push_str(&format!("#{}\n", 10 * self.tick - 5));
+            stamp(&mut buf, 10 * self.tick - 5);
             self.set_u(&mut buf, 0, 1);
         }
         if let Some(p) = probe {
@@ -271,7 +267,7 @@ impl<W: Write> VcdWriter<W> {
                 self.outputs(&mut buf, &blank);
             }
         } else {
-            buf.push_str(&format!("#{}\n", 10 * self.tick));
+            stamp(&mut buf, 10 * self.tick);
         }
         self.set_u(&mut buf, 0, 0);
         self.set_u(&mut buf, 1, u64::from(inp.rst));
@@ -282,17 +278,18 @@ impl<W: Write> VcdWriter<W> {
             self.set_u(&mut buf, i, u64::from(inp.in_value));
         }
         if first {
-            buf.push_str("$end\n");
+            let _ = vcd::Writer::new(&mut buf).end();
         }
         self.tick += 1;
-        self.out.write_all(buf.as_bytes()).map_err(io)
+        self.out.write_all(&buf).map_err(io)
     }
 
     /// Write the last rising edge and flush; returns the sink.
     pub fn finish(mut self) -> Result<W, SimError> {
         if self.tick > 0 {
-            let text = format!("#{}\n1{}\n", 10 * self.tick - 5, self.vars[0].id);
-            self.out.write_all(text.as_bytes()).map_err(io)?;
+            let mut w = vcd::Writer::new(&mut self.out);
+            w.timestamp(10 * self.tick - 5).map_err(io)?;
+            w.change_scalar(self.vars[0].id, Value::V1).map_err(io)?;
         }
         self.out.flush().map_err(io)?;
         Ok(self.out)
@@ -309,22 +306,5 @@ impl Probe {
             scopes: scopes(plan).iter().map(|(_, r)| vec![0; r.len()]).collect(),
             ..Self::default()
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::id_code;
-
-    #[test]
-    fn id_codes_are_unique_and_printable() {
-        let ids: Vec<String> = (0..10_000).map(id_code).collect();
-        let set: std::collections::BTreeSet<&String> = ids.iter().collect();
-        assert_eq!(set.len(), ids.len());
-        assert!(ids
-            .iter()
-            .all(|s| s.bytes().all(|b| (b'!'..=b'~').contains(&b))));
-        assert_eq!(ids[0], "!");
-        assert_eq!(ids[94], "!!");
     }
 }

@@ -106,8 +106,11 @@ fn header_and_first_cycles_of_a_tiny_design() {
     let input = SpikeSteps::new(1, 1, net.input_size, vec![0; net.input_size]).expect("input");
     let (_, bytes) = simulate_with_vcd(&p, &input, 0, Vec::new()).expect("simulate");
     let text = String::from_utf8(bytes).expect("ascii");
-    assert!(text.starts_with("$version spikeloom-cyclesim"));
-    assert!(text.contains("$timescale 1ns $end"));
+    assert!(
+        text.starts_with("$version\n    spikeloom-cyclesim"),
+        "{text}"
+    );
+    assert!(text.contains("$timescale 1 ns $end"), "{text}");
     assert!(text.contains("$var wire 1 ! clk $end\n$var wire 1 \" rst $end\n"));
     // tick 0: dumpvars with clk 0 and rst 1; tick 1 rising edge at 5, falling at 10
     let body = &text[text.find("$enddefinitions $end\n").expect("defs") + 21..];

@@ -26,7 +26,7 @@ pub struct Alternative {
 
 /// The conventions considered, one per distinct rule (`norse@<1.1` computes what `norse@>1.1`
 /// does, so only one of them is listed).
-const CANDIDATES: [(Convention, Option<NorseVersion>); 7] = [
+const CANDIDATES: [(Convention, Option<NorseVersion>); 8] = [
     (Convention::Snntorch, None),
     (Convention::NirEuler, None),
     (Convention::Norse, Some(NorseVersion::V1_1)),
@@ -34,6 +34,7 @@ const CANDIDATES: [(Convention, Option<NorseVersion>); 7] = [
     (Convention::Sinabs, None),
     (Convention::Rockpool, None),
     (Convention::Spyx, None),
+    (Convention::Spikingjelly, None),
 ];
 
 /// Most lines of differences listed per alternative.
@@ -108,6 +109,11 @@ fn fits(c: Convention, v: Option<NorseVersion>, pairs: &[(f64, f64)]) -> Option<
         Convention::Spyx => {
             spyx_signature(pairs).then(|| "r = 1 - 1/tau, what Spyx writes (dt = 1)".to_string())
         }
+        // Whatever lowers fits: its lowering checks r, v_leak and IF's r at the resolved dt.
+        Convention::Spikingjelly => Some(
+            "LIF r = 1 or tau/dt with v_leak = v_reset, IF r = 1/dt: what SpikingJelly writes"
+                .to_string(),
+        ),
         Convention::NirEuler => None,
     }
 }
@@ -171,6 +177,7 @@ fn fire_rule(c: Convention, mode: SpikeMode) -> &'static str {
         }
         Convention::Sinabs | Convention::Rockpool => "one per step (v >= threshold)",
         Convention::Spyx => "one per step, fired from the previous step's membrane",
+        Convention::Spikingjelly => "one per step (v >= threshold)",
         _ => "one per step",
     }
 }

@@ -1,13 +1,14 @@
-//! Discrete-time conventions of the exporters other than snnTorch: Norse, Sinabs, Rockpool and
-//! Spyx. Owns how their NIR parameters become per-step decays and gains (`lower_neuron`), what
-//! each can express (`check_settings`, `check_layer`) and their neuron update (`step`); checked
-//! spike for spike against each library's own simulation by `tests/exporter_fixtures.rs`
-//! (fixtures in `tests/fixtures/exporters/`).
+//! Discrete-time conventions of the exporters other than snnTorch: Norse, Sinabs, Rockpool,
+//! Spyx and SpikingJelly (its lowering and fingerprint in `exporters/spikingjelly.rs`). Owns how
+//! their NIR parameters become per-step decays and gains (`lower_neuron`), what each can express
+//! (`check_settings`, `check_layer`) and their neuron update (`step`); checked spike for spike
+//! against each library's own simulation by `tests/exporter_fixtures.rs` (fixtures in
+//! `tests/fixtures/exporters/`).
 //!
 //! None of these libraries writes metadata naming itself, so the convention is chosen by the
 //! user (`SemanticsOptions::convention`) unless the file's metadata has a `convention` key or
-//! its parameters carry a fingerprint (Spyx, Rockpool; see `semantics` for why Norse and Sinabs
-//! cannot be told apart, and how the Norse version is chosen).
+//! its parameters carry a fingerprint (Spyx, Rockpool, SpikingJelly; see `semantics` for why
+//! Norse and Sinabs cannot be told apart, and how the Norse version is chosen).
 //!
 //! | | Norse | Sinabs 3.1 | Rockpool 3.1 | Spyx 1.0 |
 //! | --- | --- | --- | --- | --- |
@@ -25,6 +26,10 @@
 //! subgraph input through the recurrent weights, so recurrence is rejected; its import drops
 //! NIR `Delay` nodes and accepts `LI` only as half of a `PSU_LIF`, so those are rejected too.
 
+mod spikingjelly;
+
+pub(crate) use spikingjelly::{export_dt as spikingjelly_dt, signature as spikingjelly_signature};
+
 use spikeloom_nir::{Node, Tensor};
 
 use crate::error::LowerError;
@@ -40,7 +45,11 @@ use crate::params::Lowered;
 pub(crate) fn is_exporter(convention: Convention) -> bool {
     matches!(
         convention,
-        Convention::Norse | Convention::Sinabs | Convention::Rockpool | Convention::Spyx
+        Convention::Norse
+            | Convention::Sinabs
+            | Convention::Rockpool
+            | Convention::Spyx
+            | Convention::Spikingjelly
     )
 }
 
@@ -76,6 +85,12 @@ pub(crate) fn check_settings(
                 ),
             )
         }
+        Convention::Spikingjelly if reset != ResetMode::Zero => bad(
+            "reset",
+            "spikingjelly's NIR export writes hard-reset neurons only (reset to v_reset; it \
+             refuses soft reset, v_reset=None)"
+                .into(),
+        ),
         _ => Ok(()),
     }
 }
@@ -131,20 +146,21 @@ pub(crate) fn lower_neuron(
         size,
         sem,
     };
-    let parts = match sem.convention {
+    let no_leak = |(neuron, gain)| (neuron, gain, vec![0.0; size]);
+    let (neuron, gain, leak_bias) = match sem.convention {
         Convention::Snntorch | Convention::NirEuler => return Ok(None),
-        Convention::Norse => cx.norse(node)?,
-        Convention::Sinabs => cx.sinabs(node)?,
-        Convention::Rockpool => cx.rockpool(node)?,
-        Convention::Spyx => cx.spyx(node)?,
+        Convention::Norse => no_leak(cx.norse(node)?),
+        Convention::Sinabs => no_leak(cx.sinabs(node)?),
+        Convention::Rockpool => no_leak(cx.rockpool(node)?),
+        Convention::Spyx => no_leak(cx.spyx(node)?),
+        Convention::Spikingjelly => cx.spikingjelly(node)?,
     };
-    let (neuron, gain) = parts;
     Ok(Some(Lowered {
         size,
         shape,
         neuron,
         gain,
-        leak_bias: vec![0.0; size],
+        leak_bias,
     }))
 }
 
@@ -664,6 +680,8 @@ fn fire(
         (Convention::Sinabs, _) if u > 0.0 => (u / th).trunc(),
         (Convention::Rockpool, _) if u >= th => (u / th).floor(),
         (Convention::Sinabs | Convention::Rockpool, _) => 0.0,
+        // SpikingJelly `heaviside(h - v_threshold)`: `(x >= 0)`, in f32.
+        (Convention::Spikingjelly, _) => f32::from(u8::from(u - th >= 0.0)),
         _ => f32::from(u8::from(u > th)),
     };
     if n == 0.0 {

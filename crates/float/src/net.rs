@@ -209,6 +209,10 @@ pub enum Convention {
     /// Spyx (JAX): Euler decays `beta = 1 - dt/tau`, `alpha = 1 - dt/tau_syn`, `r` and `w_in`
     /// ignored, dt default 1 (`spyx.nir`).
     Spyx,
+    /// SpikingJelly `LIFNode`/`IFNode`/`CUBALIFNode` (`nir_exchange`, 2.0): forward Euler of the
+    /// NIR equations at the export's dt (tau = `tau·dt`, `r` = 1 or tau by `decay_input`),
+    /// `v >= θ`, one spike, immediate hard reset to `v_reset`.
+    Spikingjelly,
 }
 
 /// How Norse's NIR export wrote `tau`, by version (Norse's git history of

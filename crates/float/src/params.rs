@@ -351,11 +351,13 @@ fn lower_cuba(cx: &Ctx<'_>, node_name: &str, t: [&Tensor; 7]) -> Result<Parts, L
                     .into(),
         });
     }
+    // Decays first: a time constant <= 0 is named as such, not as the gain it breaks.
+    let (alpha, beta) = (cx.decay("tau_syn", tau_syn)?, cx.decay("tau_mem", tau_mem)?);
     let g_syn = cx.euler_gain("w_in", w_in, "tau_syn", tau_syn)?;
     let g_mem = cx.euler_gain("r", r, "tau_mem", tau_mem)?;
     let neuron = Neuron::CubaLif {
-        alpha: cx.decay("tau_syn", tau_syn)?,
-        beta: cx.decay("tau_mem", tau_mem)?,
+        alpha,
+        beta,
         threshold: cx.vals("v_threshold", v_threshold, false)?,
         v_reset: cx.vals("v_reset", v_reset, false)?,
         reset: cx.sem.reset,

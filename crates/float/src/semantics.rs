@@ -8,14 +8,14 @@
 //!
 //! | key | accepted values |
 //! | --- | --- |
-//! | `convention` or `library` | `"snntorch"`, `"nir-euler"` (also `"nir_euler"`, `"euler"`), `"norse"`, `"sinabs"`, `"rockpool"`, `"spyx"` |
+//! | `convention` or `library` | `"snntorch"`, `"nir-euler"` (also `"nir_euler"`, `"euler"`), `"norse"`, `"sinabs"`, `"rockpool"`, `"spyx"`, `"spikingjelly"` |
 //! | `dt` | positive number (float, int, or numeric string), seconds |
 //! | `reset_mechanism` or `reset` | `"subtract"`, `"zero"`, `"none"` (snnTorch's names) |
 //! | `reset_delay` | bool/int (0/1) or `"true"`/`"false"` |
 //! | `spike_mode` | `"single"` or `"multi"` (Sinabs `SingleSpike` / `MultiSpike`) |
 //!
-//! No exporter writes any of these keys (snnTorch, Norse 1.1, Sinabs 3.1, Rockpool 3.1 and Spyx
-//! 1.0 write no metadata at all), so for their files the convention is the user's `--semantics`
+//! No exporter writes any of these keys (snnTorch, Norse 1.1, Sinabs 3.1, Rockpool 3.1, Spyx
+//! 1.0 and SpikingJelly 2.0 write no metadata at all), so for their files the convention is the user's `--semantics`
 //! choice, else a guess from the parameters (below), else snnTorch. `convention` may name a
 //! version (`norse@1.1`), as `--semantics` does.
 //!
@@ -47,6 +47,7 @@
 //! | snnTorch >= 0.8 (every release with NIR) | `tau / 1e-4` (hard-coded dt) | `r·1e-4/tau = 1` | yes |
 //! | Spyx 0.1.x and 1.0 | `beta` with `tau = dt/(1 - beta)` (dt = 1) | `r = 1 - 1/tau`, some `r < 1` | yes: snnTorch has `r >= 1`, Norse/Sinabs `r = 1` |
 //! | Rockpool (since 2023-07) | `tau·exp(-dt/tau)/dt` | one dt solves it for every neuron, over two or more distinct taus, or (one tau) a round dt (1, 2, 2.5 or 5 x 10^k) | one tau: any `r > 0` has some solution, so only a round dt is evidence |
+//! | SpikingJelly 2.0 | LIF `1` (`decay_input`) or `tau/dt`, IF `1/dt` | IF `r = 1/dt != 1` for a round dt, every LIF `r = 1` or `tau/dt` with `v_leak = v_reset` (checked first: its `decay_input=False` LIF carries snnTorch's signature at dt = 1e-4) | only with an IF layer: its LIF `r = 1` is Norse's and Sinabs' |
 //! | Norse (every version) | `1` | — | no: Sinabs writes `r = 1` too, and both write `IF(r = 1)` |
 //! | Sinabs (since 2023-07) | `1` | — | no (same) |
 //!
@@ -54,9 +55,11 @@
 //! Sinabs: steps), which is a magnitude heuristic, not a fingerprint, and IF-only networks carry
 //! no evidence at all; for those files the explicit option remains the only way. Lava-dl was not
 //! examined (it could not be installed here).
-//! Defaults per convention: dt 1e-4 s (snntorch, nir-euler), 1e-3 s (norse, rockpool when `r`
+//! Defaults per convention: dt 1e-4 s (snntorch, nir-euler; spikingjelly: its export's default,
+//! unless an IF `r = 1/dt` or LIF `r = tau/dt` gives it), 1e-3 s (norse, rockpool when `r`
 //! does not give it), 1 (sinabs: tau counts steps; spyx: its import's default); reset subtract
-//! with delay (snntorch), zero without delay (nir-euler, norse), subtract without delay (sinabs,
+//! with delay (snntorch), zero without delay (nir-euler, norse, spikingjelly: its only reset),
+//! subtract without delay (sinabs,
 //! rockpool, spyx: the only ones they have).
 
 use std::collections::BTreeMap;
@@ -158,7 +161,8 @@ impl Semantics {
 }
 
 impl Convention {
-    /// Parses `snntorch` / `nir-euler` / `norse` / `sinabs` / `rockpool` / `spyx`.
+    /// Parses `snntorch` / `nir-euler` / `norse` / `sinabs` / `rockpool` / `spyx` /
+    /// `spikingjelly`.
     pub fn parse(text: &str) -> Option<Convention> {
         match text.trim().to_ascii_lowercase().as_str() {
             "snntorch" => Some(Convention::Snntorch),
@@ -167,6 +171,7 @@ impl Convention {
             "sinabs" => Some(Convention::Sinabs),
             "rockpool" => Some(Convention::Rockpool),
             "spyx" => Some(Convention::Spyx),
+            "spikingjelly" => Some(Convention::Spikingjelly),
             _ => None,
         }
     }
@@ -180,13 +185,15 @@ impl Convention {
             Convention::Sinabs => "sinabs",
             Convention::Rockpool => "rockpool",
             Convention::Spyx => "spyx",
+            Convention::Spikingjelly => "spikingjelly",
         }
     }
 
     /// Default time step in seconds (Sinabs: 1, its tau counts steps).
     pub fn default_dt(self) -> f64 {
         match self {
-            Convention::Snntorch | Convention::NirEuler => SNNTORCH_DT,
+            // SpikingJelly's `export_to_nir(dt=1e-4)` default.
+            Convention::Snntorch | Convention::NirEuler | Convention::Spikingjelly => SNNTORCH_DT,
             Convention::Norse | Convention::Rockpool => 1e-3,
             Convention::Sinabs | Convention::Spyx => 1.0,
         }
@@ -208,6 +215,9 @@ pub fn resolve_for_graph(opts: &SemanticsOptions, graph: &Graph) -> Result<Seman
     let mut sem = resolve(opts, &graph.metadata, guess)?;
     if sem.convention == Convention::Rockpool {
         recover_rockpool_dt(&mut sem, graph);
+    }
+    if sem.convention == Convention::Spikingjelly {
+        recover_spikingjelly_dt(&mut sem, graph);
     }
     if sem.convention == Convention::Norse {
         let explicit = match (opts.norse, meta_convention(&graph.metadata)?) {
@@ -260,7 +270,7 @@ fn resolve(
 
     let default_reset = match convention {
         Convention::Snntorch | Convention::Sinabs | Convention::Rockpool => ResetMode::Subtract,
-        Convention::NirEuler | Convention::Norse => ResetMode::Zero,
+        Convention::NirEuler | Convention::Norse | Convention::Spikingjelly => ResetMode::Zero,
         Convention::Spyx => ResetMode::Subtract,
     };
     let (reset, src) = pick(opts.reset, meta_reset(metadata)?, default_reset);
@@ -315,6 +325,26 @@ fn recover_rockpool_dt(sem: &mut Semantics, graph: &Graph) {
     sem.dt = dt;
     entry.1 = SettingSource::Fingerprint(format!(
         "recovered from r = tau*exp(-dt/tau)/dt, which dt = {} s solves for every neuron",
+        f32_text(dt)
+    ));
+}
+
+/// SpikingJelly writes its dt into IF's `r = 1/dt` and a `decay_input=False` LIF's `r = tau/dt`:
+/// when neither the user nor the metadata gave one and those nodes agree, that dt replaces the
+/// default (as a fingerprint).
+fn recover_spikingjelly_dt(sem: &mut Semantics, graph: &Graph) {
+    let Some(entry) = sem.provenance.iter_mut().find(|(k, _)| k == "dt") else {
+        return;
+    };
+    if entry.1 != SettingSource::Default {
+        return;
+    }
+    let Some((dt, why)) = crate::exporters::spikingjelly_dt(graph) else {
+        return;
+    };
+    sem.dt = dt;
+    entry.1 = SettingSource::Fingerprint(format!(
+        "recovered from {why} (dt = {} s), the dt SpikingJelly's export wrote",
         f32_text(dt)
     ));
 }
@@ -381,6 +411,11 @@ pub(crate) fn f32_text(v: f64) -> String {
 /// The exporter whose parameter signature every LIF / CubaLIF node of `graph` carries, with the
 /// evidence; `None` when no signature holds (see the module doc).
 pub fn guess_convention(graph: &Graph) -> Option<(Convention, String)> {
+    // First: its IF `r = 1/dt` tells SpikingJelly from snnTorch, whose LIF signature a
+    // `decay_input=False` LIF at dt = 1e-4 also carries.
+    if let Some(why) = crate::exporters::spikingjelly_signature(graph) {
+        return Some((Convention::Spikingjelly, why));
+    }
     let pairs = signature_pairs(graph)?;
     if pairs.is_empty()
         || pairs
@@ -435,7 +470,7 @@ pub(crate) fn spyx_signature(pairs: &[(f64, f64)]) -> bool {
 }
 
 /// Per-neuron `(tau, r)`; `None` when the shapes do not broadcast (no guess then).
-fn tau_r_pairs(tau: &Tensor, r: &Tensor) -> Option<Vec<(f64, f64)>> {
+pub(crate) fn tau_r_pairs(tau: &Tensor, r: &Tensor) -> Option<Vec<(f64, f64)>> {
     let n = tau.len().max(r.len());
     let at = |t: &Tensor, i: usize| match t.len() {
         1 => Some(t.data[0]),
@@ -487,7 +522,7 @@ pub(crate) fn rockpool_dt(pairs: &[(f64, f64)]) -> Option<f64> {
 }
 
 /// True for 1, 2, 2.5 or 5 times a power of ten, within the precision of f32 parameters.
-fn round_step(dt: f64) -> bool {
+pub(crate) fn round_step(dt: f64) -> bool {
     if !(dt.is_finite() && dt > 0.0) {
         return false;
     }
@@ -520,7 +555,8 @@ fn meta_convention(
     meta: &BTreeMap<String, MetaValue>,
 ) -> Result<Option<VersionedConvention>, LowerError> {
     const ACCEPTED: &str = "\"snntorch\", \"nir-euler\", \"norse\" (or \"norse@<1.1\", \
-                            \"norse@1.1\", \"norse@>1.1\"), \"sinabs\", \"rockpool\" or \"spyx\"";
+                            \"norse@1.1\", \"norse@>1.1\"), \"sinabs\", \"rockpool\", \"spyx\" \
+                            or \"spikingjelly\"";
     for key in ["convention", "library"] {
         if let Some(value) = meta.get(key) {
             return match value {

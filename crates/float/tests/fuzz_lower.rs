@@ -11,7 +11,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use spikeloom_float::{lower, parse_convention, simulate, SemanticsOptions, SpikeInput};
 
-const CONVENTIONS: [&str; 9] = [
+const CONVENTIONS: [&str; 10] = [
     "snntorch",
     "nir-euler",
     "norse",
@@ -20,6 +20,7 @@ const CONVENTIONS: [&str; 9] = [
     "sinabs",
     "rockpool",
     "spyx",
+    "spikingjelly",
     // No option: metadata, fingerprint or default.
     "",
 ];

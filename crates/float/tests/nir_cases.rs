@@ -8,7 +8,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use spikeloom_float::{lower, simulate, LowerError, Neuron, SemanticsOptions, SpikeInput};
+use spikeloom_float::{
+    lower, simulate, FloatNet, LowerError, Neuron, SemanticsOptions, SpikeInput,
+};
 
 /// Membrane tolerance, as for the trained fixtures: `REL * |want| + SCALE * max|want|`. The
 /// emulator sums in f64 (and integrates nir-euler in f64), the engine in f32.
@@ -19,73 +21,260 @@ fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/nir-cases")
 }
 
-fn lower_case(name: &str) -> Option<Result<spikeloom_float::FloatNet, LowerError>> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures/nir-cases")
-        .join(name);
-    if !path.exists() {
-        eprintln!("{} missing: skipped", path.display());
-        return None;
-    }
+/// Reads `name` (which must exist) and lowers it with the default options; `None` when the
+/// reader refuses the file (its messages are tested in crates/nir/tests/messages.rs).
+fn lower_case(name: &str) -> Option<(spikeloom_nir::Graph, Result<FloatNet, LowerError>)> {
+    let path = cases_dir().join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: regenerate the cases with tests/fixtures/gen/nir_cases.py",
+        path.display()
+    );
     let file = spikeloom_nir::read(&path).ok()?;
-    Some(lower(&file.graph, &SemanticsOptions::default()))
+    let lowered = lower(&file.graph, &SemanticsOptions::default());
+    Some((file.graph, lowered))
 }
 
-#[test]
-fn every_readable_case_lowers_or_names_the_problem() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/nir-cases");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return;
-    };
-    let mut names: Vec<String> = entries
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".nir"))
-        .collect();
-    names.sort();
-    for name in names {
-        match lower_case(&name) {
-            None => eprintln!("{name}: not readable"),
-            Some(Ok(net)) => {
-                // A lowered network must also simulate.
-                let input =
-                    SpikeInput::new(3, 1, net.input_size, vec![1; 3 * net.input_size]).unwrap();
-                simulate(&net, &input).unwrap_or_else(|e| panic!("{name}: {e}"));
-                eprintln!("{name}: {} layers", net.layers.len());
-            }
-            Some(Err(e)) => {
-                assert!(!e.to_string().is_empty());
-                eprintln!("{name}: {e}");
-            }
+/// Case files the reader refuses (they never reach lowering).
+const UNREADABLE: [&str; 10] = [
+    "bad_large_layer",
+    "bad_missing_param",
+    "bad_no_node",
+    "bad_not_hdf5",
+    "bad_random_bytes",
+    "bad_szip",
+    "bad_truncated",
+    "bad_unknown_type",
+    "bad_unwritten_dataset",
+    "bad_wrong_kind",
+];
+
+/// Case files that read but do not lower: the node (as the message quotes it) and what the
+/// message must say about it, from what each case was written to contain
+/// (tests/fixtures/gen/nir_cases.py).
+const REFUSED: [(&str, &str, &str); 24] = [
+    (
+        "bad_cycle_no_neuron",
+        "\"fc\"",
+        "every cycle must pass through a neuron node",
+    ),
+    ("bad_dangling_edge", "`outptu`", "names unknown node"),
+    ("bad_edge_shape", "`fc`", "weight has 4 rows"),
+    ("bad_empty_input", "`input`", "has no elements"),
+    ("bad_empty_layer", "`lif`", "has no neurons"),
+    (
+        "bad_inf_threshold",
+        "`lif`",
+        "parameter `v_threshold`: value inf",
+    ),
+    (
+        "bad_nan_param",
+        "`lif`",
+        "parameter `v_threshold`: value NaN",
+    ),
+    ("bad_negative_r", "`lif`", "parameter `r`: -10 is negative"),
+    (
+        "bad_negative_tau",
+        "`lif`",
+        "parameter `tau`: time constant -0.001",
+    ),
+    (
+        "bad_param_shapes",
+        "`lif`",
+        "expects 4 input values but `fc` delivers 3",
+    ),
+    (
+        "bad_zero_tau_syn",
+        "`lif`",
+        "parameter `tau_syn`: time constant 0 must be positive",
+    ),
+    // Graphs whose Output is fed by a synapse or the input: the feeding node is named.
+    (
+        "conv1d_same",
+        "`node` (Conv1d)",
+        "the Output node must be driven by a neuron layer",
+    ),
+    (
+        "metadata",
+        "`fc` (Linear)",
+        "the Output node must be driven by a neuron layer",
+    ),
+    (
+        "node_affine",
+        "`node` (Affine)",
+        "the Output node must be driven by a neuron layer",
+    ),
+    (
+        "node_avgpool2d",
+        "`node` (AvgPool2d)",
+        "the Output node must be driven by a neuron layer",
+    ),
+    (
+        "node_conv1d",
+        "`node` (Conv1d)",
+        "the Output node must be driven by a neuron layer",
+    ),
+    (
+        "node_conv2d",
+        "`node` (Conv2d)",
+        "the Output node must be driven by a neuron layer",
+    ),
+    (
+        "node_delay",
+        "`node` (Delay)",
+        "the Output node must be driven by a neuron layer",
+    ),
+    (
+        "node_flatten",
+        "`input` (Input)",
+        "the Output node must be driven by a neuron layer",
+    ),
+    (
+        "node_linear",
+        "`node` (Linear)",
+        "the Output node must be driven by a neuron layer",
+    ),
+    (
+        "node_scale",
+        "`node` (Scale)",
+        "the Output node must be driven by a neuron layer",
+    ),
+    (
+        "node_sumpool2d",
+        "`node` (SumPool2d)",
+        "the Output node must be driven by a neuron layer",
+    ),
+    // No edges: the Output node is fed by nothing.
+    (
+        "no_edges",
+        "`output`",
+        "must be fed by exactly one neuron node, found []",
+    ),
+    // No Output node: the candidate read-out layer is named, none is guessed.
+    ("no_output", "`lif`", "the graph has no Output node"),
+];
+
+/// The node names an error carries (a message must quote one that is in the graph).
+fn named_nodes(e: &LowerError) -> Vec<String> {
+    match e {
+        LowerError::Unsupported { node, .. }
+        | LowerError::Shape { node, .. }
+        | LowerError::Parameter { node, .. } => vec![node.clone()],
+        LowerError::UnknownNode { missing, .. } => vec![missing.clone()],
+        LowerError::AlgebraicLoop { nodes } => nodes.clone(),
+        LowerError::Structure { .. } | LowerError::Metadata { .. } | LowerError::Option { .. } => {
+            Vec::new()
         }
     }
 }
 
+/// Every case file lowers (and then simulates) or fails with the message its case was written
+/// for, naming the node at fault; the reader refuses exactly the `UNREADABLE` ones; and every
+/// case of the two tables exists.
 #[test]
-fn known_cases() {
-    if let Some(r) = lower_case("recurrent_mixed.nir") {
-        let net = r.unwrap();
+fn every_readable_case_lowers_or_names_the_problem() {
+    let dir = cases_dir();
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter_map(|n| n.strip_suffix(".nir").map(str::to_string))
+        .collect();
+    names.sort();
+    assert!(
+        names.len() >= 50,
+        "expected the generated case set in {}, found {} files",
+        dir.display(),
+        names.len()
+    );
+    for listed in UNREADABLE.iter().chain(REFUSED.iter().map(|r| &r.0)) {
         assert!(
-            net.layers.iter().flat_map(|l| &l.inputs).any(|p| p.delayed),
-            "recurrence must be delayed"
+            names.iter().any(|n| n == listed),
+            "{listed}.nir is missing from {}",
+            dir.display()
         );
     }
-    if let Some(r) = lower_case("node_conv2d.nir") {
-        assert!(matches!(r, Err(LowerError::Unsupported { kind, .. }) if kind == "Conv2d"));
+    let (mut lowered, mut refused) = (0, 0);
+    for name in &names {
+        let Some((graph, result)) = lower_case(&format!("{name}.nir")) else {
+            assert!(
+                UNREADABLE.contains(&name.as_str()),
+                "{name}: the reader refuses it"
+            );
+            continue;
+        };
+        assert!(
+            !UNREADABLE.contains(&name.as_str()),
+            "{name}: reads, but is listed as unreadable"
+        );
+        let expected = REFUSED.iter().find(|r| r.0 == name);
+        match (result, expected) {
+            (Ok(net), None) => {
+                // A lowered network must also simulate.
+                let input =
+                    SpikeInput::new(3, 1, net.input_size, vec![1; 3 * net.input_size]).unwrap();
+                simulate(&net, &input).unwrap_or_else(|e| panic!("{name}: {e}"));
+                lowered += 1;
+            }
+            (Ok(_), Some((_, node, what))) => {
+                panic!("{name}: lowered, but should fail naming {node}: {what}")
+            }
+            (Err(e), None) => panic!("{name}: should lower, failed: {e}"),
+            (Err(e), Some((_, node, what))) => {
+                let text = e.to_string();
+                assert!(
+                    text.contains(node) && text.contains(what),
+                    "{name}: the message must name {node} and say \"{what}\":\n{text}"
+                );
+                for n in named_nodes(&e) {
+                    let edge_end = graph.edges.iter().any(|(a, b)| *a == n || *b == n);
+                    assert!(
+                        graph.nodes.contains_key(&n) || edge_end,
+                        "{name}: the error names `{n}`, which is not in the file:\n{text}"
+                    );
+                }
+                refused += 1;
+            }
+        }
     }
-    if let Some(r) = lower_case("nested.nir") {
-        r.unwrap();
-    }
+    assert_eq!(refused, REFUSED.len());
+    assert_eq!(lowered, names.len() - REFUSED.len() - UNREADABLE.len());
+    assert!(lowered >= 20, "only {lowered} cases lower");
+}
+
+#[test]
+fn known_cases() {
+    let lowered = |name: &str| {
+        lower_case(name)
+            .unwrap_or_else(|| panic!("{name}: the reader refuses it"))
+            .1
+    };
+    let net = lowered("recurrent_mixed.nir").expect("recurrent_mixed lowers");
+    assert!(
+        net.layers.iter().flat_map(|l| &l.inputs).any(|p| p.delayed),
+        "recurrence must be delayed"
+    );
+    assert!(matches!(
+        lowered("node_conv2d.nir"),
+        Err(LowerError::Unsupported { kind, .. }) if kind == "Conv2d"
+    ));
+    let nested = lowered("nested.nir").expect("nested lowers");
+    assert!(
+        nested.layers.iter().any(|l| l.name.contains('.')),
+        "the subgraph's layers keep dotted names"
+    );
 }
 
 /// Lowers `sim_<case>.nir` with the settings of its metadata, runs it on its input and compares
-/// every neuron node with the emulator's traces. Returns the lowered network for further checks.
-fn check_sim_case(case: &str) -> Option<spikeloom_float::FloatNet> {
+/// every neuron node with the emulator's traces. Returns the lowered network for further checks;
+/// a missing case file fails.
+fn check_sim_case(case: &str) -> FloatNet {
     let dir = cases_dir();
     let path = dir.join(format!("sim_{case}.nir"));
-    if !path.exists() {
-        eprintln!("{} missing: skipped", path.display());
-        return None;
-    }
+    assert!(
+        path.exists(),
+        "{} is missing: regenerate the cases with tests/fixtures/gen/nir_cases.py",
+        path.display()
+    );
     let file = spikeloom_nir::read(&path).unwrap_or_else(|e| panic!("{case}: {e}"));
     let net =
         lower(&file.graph, &SemanticsOptions::default()).unwrap_or_else(|e| panic!("{case}: {e}"));
@@ -122,14 +311,12 @@ fn check_sim_case(case: &str) -> Option<spikeloom_float::FloatNet> {
             "{stem}: {bad} membranes out of tolerance (max |diff| {max:.3e})"
         );
     }
-    Some(net)
+    net
 }
 
 #[test]
 fn cubalif_delay_cubali_matches_the_numpy_emulator_under_snntorch() {
-    let Some(net) = check_sim_case("cuba_delay") else {
-        return;
-    };
+    let net = check_sim_case("cuba_delay");
     let li = net
         .layers
         .iter()
@@ -151,9 +338,7 @@ fn cubalif_delay_cubali_matches_the_numpy_emulator_under_snntorch() {
 
 #[test]
 fn delay_after_input_and_euler_cubali_match_the_numpy_emulator() {
-    let Some(net) = check_sim_case("delay_input_euler") else {
-        return;
-    };
+    let net = check_sim_case("delay_input_euler");
     let lif = net
         .layers
         .iter()

@@ -126,12 +126,15 @@ fn check_model(dir: &Path) -> String {
     report
 }
 
-/// Checks every case folder under `root`; returns how many there were.
+/// Checks every case folder under `root`; returns how many there were. A missing `root` fails:
+/// a test that needs the fixtures must not pass without them.
 fn check_all(root: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(root) else {
-        eprintln!("no fixture models at {}", root.display());
-        return 0;
-    };
+    let entries = std::fs::read_dir(root).unwrap_or_else(|e| {
+        panic!(
+            "no fixture models at {} ({e}); regenerate them with tests/fixtures/gen/run.sh",
+            root.display()
+        )
+    });
     let mut dirs: Vec<PathBuf> = entries
         .map(|e| e.unwrap().path())
         .filter(|p| p.join("meta.json").exists())

@@ -2,7 +2,8 @@
 //! deflated, as `numpy.savez` and `numpy.savez_compressed` write them).
 //!
 //! Only what spikeloom's users exchange with Python: little-endian (or byte-order-free) numeric
-//! arrays in C order. Everything else is rejected with a message that says what was found.
+//! arrays in C order. Everything else is rejected with a message that says what was found. The
+//! formats themselves are `npyz`'s (`.npy`) and the `zip` crate's (`.npz`).
 
 mod npy;
 mod npz;

@@ -1,4 +1,6 @@
 //! The `.npy` format (NumPy NEP 1): magic, version, a Python-literal header dict, raw data.
+//! Headers and data are read and written by `npyz`; this module keeps spikeloom's array type, the
+//! dtypes it accepts and the messages its users see.
 
 use std::path::Path;
 
@@ -158,172 +160,130 @@ pub fn read_npy_bytes(bytes: &[u8]) -> Result<NpyArray, NpyError> {
 }
 
 fn parse(bytes: &[u8], path: &str) -> Result<NpyArray, NpyError> {
-    let bad = |reason: &str| NpyError::Format {
+    let bad = |reason: String| NpyError::Format {
         path: path.to_string(),
-        reason: reason.to_string(),
+        reason,
     };
-    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
-        return Err(bad("missing the \\x93NUMPY magic"));
-    }
-    let (header_len, start): (usize, usize) = match bytes[6] {
-        1 => (usize::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10),
-        2 | 3 => {
-            if bytes.len() < 12 {
-                return Err(bad("truncated header"));
-            }
-            let n = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
-            (usize::try_from(n).map_err(|_| bad("header too large"))?, 12)
-        }
-        v => return Err(bad(&format!("unknown format version {v}"))),
-    };
-    let end = start
-        .checked_add(header_len)
-        .filter(|&e| e <= bytes.len())
-        .ok_or_else(|| bad("truncated header"))?;
-    let header = std::str::from_utf8(&bytes[start..end]).map_err(|_| bad("header is not text"))?;
-    let descr = dict_value(header, "descr").ok_or_else(|| bad("header has no 'descr'"))?;
-    let descr = descr.trim_matches(|c| c == '\'' || c == '"').to_string();
-    let fortran = dict_value(header, "fortran_order").ok_or_else(|| bad("no 'fortran_order'"))?;
-    let shape_text = dict_value(header, "shape").ok_or_else(|| bad("header has no 'shape'"))?;
-    let shape = parse_shape(&shape_text).ok_or_else(|| bad("unreadable 'shape'"))?;
     let unsupported = |reason: String| NpyError::Unsupported {
         path: path.to_string(),
         reason,
     };
-    if fortran.trim() != "False" {
+    let mut body = bytes;
+    let header = npyz::NpyHeader::from_reader(&mut body).map_err(|e| bad(header_error(&e)))?;
+    let file = npyz::NpyFile::with_header(header, body);
+    let descr = match file.dtype() {
+        npyz::DType::Plain(t) => t.to_string(),
+        other => {
+            return Err(unsupported(format!(
+                "dtype {} (use bool, integer or float32/64 arrays)",
+                other.descr()
+            )))
+        }
+    };
+    if file.order() == npyz::Order::Fortran {
         return Err(unsupported(
             "Fortran-ordered array; save it with np.ascontiguousarray first".into(),
         ));
     }
-    let count = shape
+    let shape = file
+        .shape()
         .iter()
-        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-        .ok_or_else(|| bad("shape too large"))?;
-    let body = &bytes[end..];
-    let data = decode(&descr, body, count).map_err(|reason| match reason {
-        DecodeError::Truncated => bad(&format!(
+        .map(|&d| usize::try_from(d).ok())
+        .collect::<Option<Vec<usize>>>()
+        .ok_or_else(|| bad("shape too large".into()))?;
+    let Some(item) = item_size(&descr) else {
+        return Err(unsupported(format!(
+            "dtype '{descr}' (use bool, integer or float32/64 arrays)"
+        )));
+    };
+    let need = shape
+        .iter()
+        .try_fold(item, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| bad("shape too large".into()))?;
+    if body.len() < need {
+        return Err(bad(format!(
             "data is truncated: shape {shape:?} needs more than the {} bytes present",
             body.len()
-        )),
-        DecodeError::Dtype => unsupported(format!(
-            "dtype '{descr}' (use bool, integer or float32/64 arrays)"
-        )),
-    })?;
+        )));
+    }
+    let data = decode(&descr, file).map_err(|e| bad(e.to_string()))?;
     Ok(NpyArray { shape, data })
 }
 
-enum DecodeError {
-    Truncated,
-    Dtype,
+/// What a header error means, in the words of the old reader's messages where npyz's are terse.
+fn header_error(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    if text.contains("magic") {
+        "missing the \\x93NUMPY magic".into()
+    } else if e.kind() == std::io::ErrorKind::UnexpectedEof {
+        "truncated header".into()
+    } else {
+        text
+    }
 }
 
-fn decode(descr: &str, body: &[u8], count: usize) -> Result<NpyData, DecodeError> {
-    fn take<const N: usize, T>(
-        body: &[u8],
-        count: usize,
-        f: fn([u8; N]) -> T,
-    ) -> Result<Vec<T>, DecodeError> {
-        let need = count.checked_mul(N).ok_or(DecodeError::Truncated)?;
-        if body.len() < need {
-            return Err(DecodeError::Truncated);
-        }
-        Ok(body[..need]
-            .chunks_exact(N)
-            .map(|c| {
-                let mut a = [0u8; N];
-                a.copy_from_slice(c);
-                f(a)
-            })
-            .collect())
-    }
-    Ok(match descr {
-        "|u1" | "<u1" => NpyData::U8(take::<1, u8>(body, count, |a| a[0])?),
-        "|b1" => NpyData::Bool(take::<1, u8>(body, count, |a| u8::from(a[0] != 0))?),
-        "|i1" | "<i1" => NpyData::I8(take::<1, i8>(body, count, i8::from_le_bytes)?),
-        "<i2" => NpyData::I16(take::<2, i16>(body, count, i16::from_le_bytes)?),
-        "<i4" => NpyData::I32(take::<4, i32>(body, count, i32::from_le_bytes)?),
-        "<i8" => NpyData::I64(take::<8, i64>(body, count, i64::from_le_bytes)?),
-        "<u2" => NpyData::U16(take::<2, u16>(body, count, u16::from_le_bytes)?),
-        "<u4" => NpyData::U32(take::<4, u32>(body, count, u32::from_le_bytes)?),
-        "<u8" => NpyData::U64(take::<8, u64>(body, count, u64::from_le_bytes)?),
-        "<f4" => NpyData::F32(take::<4, f32>(body, count, f32::from_le_bytes)?),
-        "<f8" => NpyData::F64(take::<8, f64>(body, count, f64::from_le_bytes)?),
-        _ => return Err(DecodeError::Dtype),
+/// Bytes per element of the dtypes spikeloom reads (little-endian or byte-order-free).
+fn item_size(descr: &str) -> Option<usize> {
+    Some(match descr {
+        "|u1" | "<u1" | "|b1" | "|i1" | "<i1" => 1,
+        "<i2" | "<u2" => 2,
+        "<i4" | "<u4" | "<f4" => 4,
+        "<i8" | "<u8" | "<f8" => 8,
+        _ => return None,
     })
 }
 
-/// The raw text of `'key': value` in a Python dict literal (value up to the next top-level comma).
-fn dict_value(header: &str, key: &str) -> Option<String> {
-    let pos = header
-        .find(&format!("'{key}'"))
-        .or_else(|| header.find(&format!("\"{key}\"")))?;
-    let rest = &header[pos + key.len() + 2..];
-    let rest = rest.trim_start().strip_prefix(':')?.trim_start();
-    let mut depth = 0i32;
-    let mut out = String::new();
-    for c in rest.chars() {
-        match c {
-            '(' | '[' => depth += 1,
-            ')' | ']' => depth -= 1,
-            ',' | '}' if depth == 0 => break,
-            _ => {}
-        }
-        out.push(c);
-    }
-    Some(out.trim().to_string())
+/// The elements, read by npyz in the file's dtype (`item_size` has accepted it).
+fn decode(descr: &str, file: npyz::NpyFile<&[u8]>) -> std::io::Result<NpyData> {
+    Ok(match descr {
+        "|u1" | "<u1" => NpyData::U8(file.into_vec()?),
+        "|b1" => NpyData::Bool(file.into_vec::<bool>()?.into_iter().map(u8::from).collect()),
+        "|i1" | "<i1" => NpyData::I8(file.into_vec()?),
+        "<i2" => NpyData::I16(file.into_vec()?),
+        "<i4" => NpyData::I32(file.into_vec()?),
+        "<i8" => NpyData::I64(file.into_vec()?),
+        "<u2" => NpyData::U16(file.into_vec()?),
+        "<u4" => NpyData::U32(file.into_vec()?),
+        "<u8" => NpyData::U64(file.into_vec()?),
+        "<f4" => NpyData::F32(file.into_vec()?),
+        "<f8" => NpyData::F64(file.into_vec()?),
+        other => unreachable!("item_size accepted dtype {other}"),
+    })
 }
 
-fn parse_shape(text: &str) -> Option<Vec<usize>> {
-    let inner = text.trim().strip_prefix('(')?.strip_suffix(')')?;
-    inner
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse().ok())
-        .collect()
-}
-
-/// Encode an array as `.npy` (format version 1.0, C order).
+/// Encode an array as `.npy` (format version 1.0, C order, data aligned to 64 bytes).
 pub fn write_npy_bytes(array: &NpyArray) -> Vec<u8> {
-    let shape = match array.shape.len() {
-        1 => format!("({},)", array.shape[0]),
-        _ => format!(
-            "({})",
-            array
-                .shape
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
-    let mut header = format!(
-        "{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}",
-        array.data.descr(),
-        shape
-    );
-    // Pad so that the data starts at a multiple of 64 bytes, ending with a newline (NEP 1).
-    let unpadded = 10 + header.len() + 1;
-    header.push_str(&" ".repeat((64 - unpadded % 64) % 64));
-    header.push('\n');
-    let mut out = Vec::with_capacity(10 + header.len() + array.data.len() * 8);
-    out.extend_from_slice(b"\x93NUMPY\x01\x00");
-    let len = u16::try_from(header.len()).unwrap_or(u16::MAX);
-    out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(header.as_bytes());
-    match &array.data {
-        NpyData::U8(v) | NpyData::Bool(v) => out.extend_from_slice(v),
-        NpyData::I8(v) => out.extend(v.iter().flat_map(|x| x.to_le_bytes())),
-        NpyData::I16(v) => out.extend(v.iter().flat_map(|x| x.to_le_bytes())),
-        NpyData::I32(v) => out.extend(v.iter().flat_map(|x| x.to_le_bytes())),
-        NpyData::I64(v) => out.extend(v.iter().flat_map(|x| x.to_le_bytes())),
-        NpyData::U16(v) => out.extend(v.iter().flat_map(|x| x.to_le_bytes())),
-        NpyData::U32(v) => out.extend(v.iter().flat_map(|x| x.to_le_bytes())),
-        NpyData::U64(v) => out.extend(v.iter().flat_map(|x| x.to_le_bytes())),
-        NpyData::F32(v) => out.extend(v.iter().flat_map(|x| x.to_le_bytes())),
-        NpyData::F64(v) => out.extend(v.iter().flat_map(|x| x.to_le_bytes())),
+    fn encode<T: npyz::AutoSerialize + Clone>(shape: &[usize], values: &[T]) -> Vec<u8> {
+        use npyz::WriterBuilder;
+        let shape: Vec<u64> = shape.iter().map(|&d| d as u64).collect();
+        let mut out = Vec::new();
+        // Writing into a Vec cannot fail: npyz's only errors are the writer's.
+        let mut writer = npyz::WriteOptions::new()
+            .default_dtype()
+            .shape(&shape)
+            .writer(&mut out)
+            .begin_nd()
+            .expect("writing to memory");
+        writer
+            .extend(values.iter().cloned())
+            .expect("writing to memory");
+        writer.finish().expect("writing to memory");
+        out
     }
-    out
+    let shape = &array.shape;
+    match &array.data {
+        NpyData::U8(v) => encode(shape, v),
+        NpyData::Bool(v) => encode(shape, &v.iter().map(|b| *b != 0).collect::<Vec<bool>>()),
+        NpyData::I8(v) => encode(shape, v),
+        NpyData::I16(v) => encode(shape, v),
+        NpyData::I32(v) => encode(shape, v),
+        NpyData::I64(v) => encode(shape, v),
+        NpyData::U16(v) => encode(shape, v),
+        NpyData::U32(v) => encode(shape, v),
+        NpyData::U64(v) => encode(shape, v),
+        NpyData::F32(v) => encode(shape, v),
+        NpyData::F64(v) => encode(shape, v),
+    }
 }
 
 #[cfg(test)]
@@ -336,6 +296,10 @@ mod tests {
             NpyData::U8(vec![0, 1, 255, 7, 8, 9]),
             NpyData::Bool(vec![0, 1, 1, 0, 0, 1]),
             NpyData::I64(vec![-5, 0, 5, i64::MAX, i64::MIN, 3]),
+            NpyData::I8(vec![-128, 0, 127, 1, -1, 3]),
+            NpyData::I16(vec![-5, 0, 5, i16::MAX, i16::MIN, 3]),
+            NpyData::U16(vec![0, 1, u16::MAX, 7, 8, 9]),
+            NpyData::U32(vec![0, 1, u32::MAX, 7, 8, 9]),
             NpyData::I32(vec![-5, 0, 5, 1, 2, 3]),
             NpyData::U64(vec![0, 1, u64::MAX, 7, 8, 9]),
             NpyData::F32(vec![0.5, -1.25, 3.0, 1e-7, 2.0, 9.5]),
@@ -359,7 +323,8 @@ mod tests {
         };
         let bytes = write_npy_bytes(&a);
         assert_eq!((bytes.len() - 4) % 64, 0);
-        assert!(String::from_utf8_lossy(&bytes).contains("(4,)"));
+        // A tuple, not the integer `(4)`: numpy requires one.
+        assert!(String::from_utf8_lossy(&bytes).contains("'shape': (4, )"));
     }
 
     #[test]
@@ -380,5 +345,11 @@ mod tests {
         swapped[at] = b'>';
         let err = read_npy_bytes(&swapped).unwrap_err().to_string();
         assert!(err.contains("dtype '>f8'"), "{err}");
+        // A version-2 header that declares 4 GiB in a 14-byte file: an error, not an allocation.
+        let mut huge = b"\x93NUMPY\x02\x00".to_vec();
+        huge.extend_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+        huge.extend_from_slice(b"{}");
+        let err = read_npy_bytes(&huge).unwrap_err().to_string();
+        assert!(err.contains("truncated header"), "{err}");
     }
 }

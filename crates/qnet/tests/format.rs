@@ -75,6 +75,23 @@ fn sample_is_valid_and_round_trips_through_json() {
     assert_eq!(QNet::from_json_str(&text).unwrap(), net);
 }
 
+/// Every f64 reads back bit for bit: this `state_lsb` (from the SpikingJelly CubaLIF fixture)
+/// came back one ulp off before serde_json's `float_roundtrip`.
+#[test]
+fn floats_round_trip_exactly() {
+    let mut net = sample();
+    for lsb in [
+        0.001_078_927_141_474_926_5,
+        0.1,
+        1.0 / 3.0,
+        6.103_515_625e-5,
+    ] {
+        net.layers[0].state_lsb = lsb;
+        let back = QNet::from_json_str(&net.to_json_string()).unwrap();
+        assert_eq!(back.layers[0].state_lsb.to_bits(), lsb.to_bits(), "{lsb}");
+    }
+}
+
 #[test]
 fn wrong_format_version_is_rejected_before_parsing_the_body() {
     let err = QNet::from_json_str(r#"{"format": 7, "whatever": true}"#).unwrap_err();

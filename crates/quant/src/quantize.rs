@@ -7,6 +7,7 @@
 //! | --- | --- | --- |
 //! | snntorch, nir-euler | `QFire::Single`, the float reset rule and reset delay | exact rules |
 //! | spyx | rejected | Spyx emits the previous step's threshold crossing `H(V[t-1] - θ)` (snnTorch's subtract/delayed-reset spike train one step later per layer) and resets CubaLIF before the leak; the contract has neither rule yet |
+//! | spikingjelly | `QFire::Single`, immediate reset to `v_reset`, threshold one state LSB lower | SpikingJelly fires at `v >= θ`; on integers `U >= θ` is `U > θ - 1`, the contract's strict rule; the reset as norse's |
 //! | norse | `QFire::Single`, immediate reset (`reset_delay = false`) | the contract's `r = U[t-1] > theta` is 0 after a reset to `v_reset <= theta` (a larger `v_reset` is rejected), so the rules coincide; with `--reset subtract` they differ only after a membrane above `2 theta` |
 //! | sinabs | `QFire::Count`, `floor_at_minus_threshold` for IAF (`beta == 1`) | `(v > 0)·trunc(v/θ) = max(floor(v/θ), 0)` for θ > 0 |
 //! | sinabs, rockpool with spike mode single | `QFire::Count` with `spike_bits = 1` | `min(floor(v/θ), 1) = (v >= θ)` = Sinabs `SingleSpike`'s `v - θ >= 0`; reset `v -= θ` |
@@ -72,7 +73,10 @@ pub fn quantize(
             Some(c) => (ranges::measured(layer, i, c), "calibration"),
             None => (ranges::estimated(layer), "estimate"),
         };
-        let (q, r) = quantize_layer(layer, prec, needs, source, fire)?;
+        let (mut q, r) = quantize_layer(layer, prec, needs, source, fire)?;
+        if convention == Convention::Spikingjelly {
+            inclusive_threshold(&mut q);
+        }
         check_single_reset(convention, &q)?;
         layers.push(q);
         reports.push(r);
@@ -248,10 +252,18 @@ fn fire_rule(
     })
 }
 
-/// Norse resets immediately to `v_reset` without the contract's `r = U[t-1] > theta`
-/// term; both agree as long as the reset value is not above the threshold.
+/// SpikingJelly fires at `U >= theta`; the contract fires at `U > theta'`. On integer codes
+/// the two agree exactly with `theta' = theta - 1`.
+fn inclusive_threshold(q: &mut QLayer) {
+    if let QNeuron::Lif { threshold, .. } | QNeuron::CubaLif { threshold, .. } = &mut q.neuron {
+        threshold.iter_mut().for_each(|t| *t = t.saturating_sub(1));
+    }
+}
+
+/// Norse and SpikingJelly reset immediately to `v_reset` without the contract's
+/// `r = U[t-1] > theta` term; both agree as long as the reset value is not above the threshold.
 fn check_single_reset(convention: Convention, q: &QLayer) -> Result<(), QuantError> {
-    if convention != Convention::Norse {
+    if !matches!(convention, Convention::Norse | Convention::Spikingjelly) {
         return Ok(());
     }
     let (threshold, v_reset, reset) = match &q.neuron {

@@ -1,6 +1,6 @@
 //! Quantizing the models of every exporter convention (tests/fixtures/exporters: Norse, Sinabs
-//! LIF and IAF, Rockpool CubaLIF; tests/fixtures/models/graded: snnTorch with graded input),
-//! each calibrated on its own input. The float engine reproduces each library exactly
+//! LIF and IAF, Rockpool CubaLIF, SpikingJelly LIF/IF and CubaLIF; tests/fixtures/models/graded:
+//! snnTorch with graded input), each calibrated on its own input. The float engine reproduces each library exactly
 //! (crates/float/tests/exporter_fixtures.rs), so the float trace stands for the library here.
 //! Agreement = fraction of all (step, sample, neuron) spike values that are equal (equal counts
 //! for the multi-spike layers). Two bars:
@@ -12,7 +12,8 @@
 //!
 //! Measured when written (pooled, default / wide): norse_lifbox 0.9647 / 0.9994,
 //! sinabs_lif 0.9351 / 0.9990, sinabs_iaf 0.9319 / 0.9998, rockpool_lif 0.9336 / 0.9996,
-//! sinabs_single (`SpikeMode::Single`) 0.9829 / 0.9999,
+//! sinabs_single (`SpikeMode::Single`) 0.9829 / 0.9999, spikingjelly_mlp 0.9874 / 0.9998,
+//! spikingjelly_cuba 0.9958 / 1.0000 (SpikingJelly's two are trained),
 //! graded (snnTorch, 5-bit input) see its test output.
 
 use std::path::{Path, PathBuf};
@@ -257,5 +258,99 @@ fn spyx_models_are_refused_with_the_reason() {
     assert!(
         text.contains("spyx") && text.contains("H(V[t-1]"),
         "unexpected error: {text}"
+    );
+}
+
+/// SpikingJelly (trained, LIF `decay_input` both ways, `v_reset` -0.2, IF read-out): binary
+/// spikes, immediate reset, the output layer's argmax kept.
+#[test]
+fn spikingjelly_mlp_quantizes_with_single_spikes() {
+    let q = check("spikingjelly_mlp", Convention::Spikingjelly);
+    assert!(fires(&q).iter().all(|f| *f == QFire::Single));
+    for layer in &q.layers {
+        let QNeuron::Lif { reset_delay, .. } = &layer.neuron else {
+            panic!("{}: not a LIF", layer.name)
+        };
+        assert!(!reset_delay, "{}", layer.name);
+    }
+}
+
+/// SpikingJelly CUBALIFNode layers (trained): binary spikes, immediate reset.
+#[test]
+fn spikingjelly_cuba_quantizes_with_single_spikes() {
+    let q = check("spikingjelly_cuba", Convention::Spikingjelly);
+    assert!(fires(&q).iter().all(|f| *f == QFire::Single));
+    assert!(q.layers.iter().all(|l| matches!(
+        l.neuron,
+        QNeuron::CubaLif {
+            reset_delay: false,
+            ..
+        }
+    )));
+}
+
+/// SpikingJelly fires at `v >= threshold`: a membrane exactly at the threshold spikes in the
+/// float engine and, with the contract's strict `>` against `threshold - 1` LSB, in fixed point.
+/// Under Norse (strict `>`) neither fires. One IF neuron fed weight = threshold = 0.5.
+#[test]
+fn spikingjelly_fires_at_the_threshold_in_fixed_point_too() {
+    use spikeloom_nir::{FloatDtype, Graph, Node, Tensor};
+    let t = |shape: &[usize], data: &[f64]| Tensor {
+        shape: shape.to_vec(),
+        data: data.to_vec(),
+        dtype: FloatDtype::F32,
+    };
+    let graph = Graph {
+        nodes: [
+            ("input", Node::Input { shape: vec![1] }),
+            (
+                "fc",
+                Node::Linear {
+                    weight: t(&[1, 1], &[0.5]),
+                },
+            ),
+            (
+                "if",
+                Node::If {
+                    r: t(&[1], &[1e4]),
+                    v_threshold: t(&[1], &[0.5]),
+                    v_reset: t(&[1], &[0.0]),
+                },
+            ),
+            ("output", Node::Output { shape: vec![1] }),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect(),
+        edges: [("input", "fc"), ("fc", "if"), ("if", "output")]
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect(),
+        metadata: Default::default(),
+    };
+    let spikes = |convention: Convention, r: f64| {
+        let mut g = graph.clone();
+        if let Some(Node::If { r: rr, .. }) = g.nodes.get_mut("if") {
+            rr.data = vec![r];
+        }
+        let opts = SemanticsOptions {
+            convention: Some(convention),
+            ..Default::default()
+        };
+        let net = lower(&g, &opts).unwrap();
+        let input = SpikeSteps::graded(3, 1, 1, vec![1, 0, 1], 1).unwrap();
+        let calib = Calibration::simulate(&net, input.clone(), None).unwrap();
+        let float: Vec<u8> = calib.float.layers[0].spikes.clone();
+        let (q, _) = quantize(&net, Some(&calib), &QuantConfig::default()).unwrap();
+        let fixed: Vec<u8> = eval(&q, &input).unwrap().layers[0].spikes.clone();
+        (float, fixed)
+    };
+    assert_eq!(
+        spikes(Convention::Spikingjelly, 1e4),
+        (vec![1, 0, 1], vec![1, 0, 1])
+    );
+    assert_eq!(
+        spikes(Convention::Norse, 1.0),
+        (vec![0, 0, 1], vec![0, 0, 1])
     );
 }
