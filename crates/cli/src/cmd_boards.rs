@@ -3,7 +3,7 @@
 use crate::CliError;
 use clap::Args;
 use serde::Serialize;
-use spikeloom_board::{Board, ClockPlan, Family, HostLinkKind};
+use spikeloom_board::{Board, ClockPlan, HostLinkKind};
 
 /// `boards` arguments.
 #[derive(Debug, Args)]
@@ -66,7 +66,7 @@ impl BoardRow {
         BoardRow {
             name: b.name.clone(),
             description: b.description.clone(),
-            family: family_name(d.family).into(),
+            family: spikeloom_pipeline::design::family_name(d.family).into(),
             device: d.name.clone(),
             package: d.package.clone(),
             clock_mhz: b.clock.freq_mhz,
@@ -88,14 +88,6 @@ impl BoardRow {
             spram: d.spram_count,
             dsp: d.dsp_count,
         }
-    }
-}
-
-/// `ice40` / `ecp5`.
-pub fn family_name(f: Family) -> &'static str {
-    match f {
-        Family::Ice40 => "ice40",
-        Family::Ecp5 => "ecp5",
     }
 }
 

@@ -4,8 +4,7 @@
 //! `build.log` (tools, versions, exact command lines) stay in `DIR/build/`.
 
 use crate::args::{ModelArgs, QuantArgs};
-use crate::build_verify::{cycle_trace, golden_vs_cycle, rtl_vs_cycle, sample, synaptic_ops};
-use crate::cmd_generate::{self, Design, HwArgs, RTL_DIR};
+use crate::cmd_generate::HwArgs;
 use crate::progress::Steps;
 use crate::report::{
     fmax, render, resource_rows, BuildReport, ClockReport, Performance, TimeLimitsReport,
@@ -15,6 +14,8 @@ use crate::CliError;
 use anyhow::anyhow;
 use clap::Args;
 use spikeloom_board::Board;
+use spikeloom_pipeline::build::{Checked, BUILD_DIR};
+use spikeloom_pipeline::design::{write, Design};
 use spikeloom_toolchain::process::{Event, Watch};
 use spikeloom_toolchain::{
     execute, parse_activity, prepare, tools_for, BuildOptions, OutputKind, StepKind, TimeLimits,
@@ -24,10 +25,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-/// Subdirectory where the tools run and keep their logs.
-const BUILD_DIR: &str = "build";
-/// Subdirectory of the RTL co-simulation.
-const VERIFY_DIR: &str = "verify";
 /// Steps before the tool steps: tools, plan + generate, verify.
 const OWN_STEPS: usize = 3;
 
@@ -43,7 +40,9 @@ pub struct BuildArgs {
     /// Board, output directory, lanes.
     #[command(flatten)]
     pub hw: HwArgs,
-    /// Skip verification (golden vs cycle model vs RTL); the cycle model still runs for the report.
+    /// Skip verification (golden vs cycle model vs RTL): the bitstream is then not verified.
+    /// Without it, a missing Icarus Verilog is an error. The cycle model still runs for the
+    /// report.
     #[arg(long)]
     pub no_verify: bool,
     /// Write the bitstream even when the design misses the design clock.
@@ -91,8 +90,9 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
     remove_previous(dir)?;
 
     steps.start("plan + generate");
-    let design = cmd_generate::prepare(&args.model, &args.quant, &args.hw)?;
-    cmd_generate::write(&design, dir)?;
+    let session = crate::config::session(&args.model, Some(&args.quant))?.with_hw(args.hw.config());
+    let design = session.design()?;
+    write(design, dir)?;
     steps.finish_since(
         "generate",
         &format!(
@@ -104,9 +104,14 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
     interrupted(cancel, "generate")?;
 
     steps.start("verify (golden model, cycle model, RTL co-simulation)");
-    let (perf_input, verify_cycle, verify_rtl) = verify(args, &design, dir)?;
-    let verify_load = perf_input.load;
-    steps.finish_since("verify", &verify_rtl);
+    let checked = session.check_design(
+        args.sample.as_deref(),
+        args.verify_samples,
+        dir,
+        !args.no_verify,
+    )?;
+    let verify_load = checked.cycle.trace.load;
+    steps.finish_since("verify", &checked.rtl);
     interrupted(cancel, "verify")?;
 
     let opts = BuildOptions {
@@ -133,7 +138,7 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
     let result = execute(&plan, &build_dir, &tools, Some(cancel), &mut |p| {
         steps.toolchain(p);
     })
-    .map_err(|e| tool_error(e, &build_dir, &design))?;
+    .map_err(|e| tool_error(e, &build_dir, design))?;
 
     let bitstream_name = plan.bitstream.display().to_string();
     let bitstream = dir.join(&bitstream_name);
@@ -144,9 +149,9 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
         ))
     })?;
 
-    let weights = weights_report(&design, &bitstream, &verify_load)?;
+    let weights = weights_report(design, &bitstream, &verify_load)?;
     let fmax = fmax(&result.report);
-    let perf = perf_input.into_performance(&design, fmax);
+    let perf = performance(&checked, design, fmax);
     let resources = resource_rows(&design.board, &design.plan.resources, &result.report);
     let report = BuildReport {
         generator: design.manifest.generator.clone(),
@@ -167,8 +172,8 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
         timing_failures: result.timing_failures.clone(),
         resources,
         performance: perf,
-        verify_cycle_model: verify_cycle,
-        verify_rtl,
+        verify_cycle_model: checked.cycle_model.clone(),
+        verify_rtl: checked.rtl.clone(),
         utilization: result.report.utilization.clone(),
         synth_cells: result.report.synth_cells.clone(),
         step_seconds: steps.times.clone(),
@@ -181,12 +186,7 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
     };
     drop(steps);
     write_reports(&report, dir)?;
-    let s = crate::build_verify::sample(
-        args.sample.as_ref(),
-        args.verify_samples,
-        &crate::model::qnet_input(&design.model.qnet),
-    )?;
-    crate::build_html::write(&args.model, &design, &s, &report, &result.report, dir)?;
+    crate::build_html::write(&args.model, design, &checked, &report, &result.report, dir)?;
     print!("{}", render(&report));
     println!(
         "\nwrote {} and report.json / report.txt / report.html to {}",
@@ -324,15 +324,6 @@ fn remove_previous(dir: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
-/// What the performance figures need from verification.
-struct PerfInput {
-    origin: String,
-    cycles: Vec<Vec<u64>>,
-    ops: Vec<Vec<u64>>,
-    /// The cycle model's start-up weight load (cycles, outcome), if the design has one.
-    load: Option<(u64, spikeloom_plan::LoadState)>,
-}
-
 /// The weight image's report: the built bitstream must end before the image's flash offset
 /// (the board file's `bitstream_bytes` promised it), and the cycle model's load must have
 /// succeeded in the planned number of cycles.
@@ -380,54 +371,17 @@ fn weights_report(
     }))
 }
 
-impl PerfInput {
-    fn into_performance(self, d: &Design, fmax: Option<f64>) -> Performance {
-        Performance::new(
-            self.origin,
-            &self.cycles,
-            &self.ops,
-            d.plan.clear_cycles as u64,
-            d.plan.idle_step_cycles(),
-            d.clock.design.mhz(),
-            fmax,
-        )
-    }
-}
-
-/// Cycle model on the sample (always), golden comparison and RTL co-simulation (unless
-/// --no-verify). Returns the performance inputs and the two verification verdicts.
-fn verify(
-    args: &BuildArgs,
-    d: &Design,
-    dir: &Path,
-) -> Result<(PerfInput, String, String), CliError> {
-    let input = crate::model::qnet_input(&d.model.qnet);
-    let s = sample(args.sample.as_ref(), args.verify_samples, &input)?;
-    let trace = cycle_trace(&d.plan, &s.spikes)?;
-    let perf = PerfInput {
-        ops: synaptic_ops(&d.plan, &s.spikes, &trace),
-        cycles: trace.cycles_per_step.clone(),
-        origin: s.origin.clone(),
-        load: trace.load,
-    };
-    if args.no_verify {
-        let skipped = "skipped (--no-verify)".to_string();
-        return Ok((perf, skipped.clone(), skipped));
-    }
-    let cycle = golden_vs_cycle(&d.model.qnet, &s.spikes, &trace)?;
-    let rtl = match rtl_vs_cycle(
-        &d.plan,
-        &dir.join(RTL_DIR),
-        &dir.join(VERIFY_DIR),
-        &s.spikes,
-    )? {
-        Ok(summary) => summary,
-        Err(reason) => {
-            eprintln!("warning: RTL co-simulation skipped: {reason}");
-            format!("skipped: {reason}")
-        }
-    };
-    Ok((perf, format!("passed on {}: {cycle}", s.origin), rtl))
+/// The performance figures of the cycle model's run of the sample.
+fn performance(c: &Checked, d: &Design, fmax: Option<f64>) -> Performance {
+    Performance::new(
+        c.sample.origin.clone(),
+        &c.cycle.trace.cycles_per_step,
+        &c.ops,
+        d.plan.clear_cycles as u64,
+        d.plan.idle_step_cycles(),
+        d.clock.design.mhz(),
+        fmax,
+    )
 }
 
 /// Directories searched for the tools after PATH: the project-local `.tools/venv/bin` (where

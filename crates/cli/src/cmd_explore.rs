@@ -2,11 +2,11 @@
 //! and print the Pareto front of accuracy vs LUTs vs latency.
 
 use crate::args::{ModelArgs, QuantArgs};
-use crate::input::{load_labels, load_steps, ModelInput};
-use crate::model::{calibration, is_qnet_file, load_nir, load_qnet, lower, quant_config};
 use crate::CliError;
 use anyhow::anyhow;
 use clap::Args;
+use spikeloom_pipeline::input::{load_labels, load_steps, ModelInput};
+use spikeloom_pipeline::model::quant_config;
 use spikeloom_qnet::SpikeSteps;
 use spikeloom_report::{explore_with, pareto, ExploreModel, Point, Space, Workers};
 use std::path::PathBuf;
@@ -76,11 +76,11 @@ pub fn run(args: &ExploreArgs) -> Result<(), CliError> {
         jobs,
         on_point: Some(&on_point),
     };
-    let points = if is_qnet_file(&args.model.model) {
-        let model = load_qnet(&args.model, &args.quant)?;
-        let (sample, labels) = sample(args, &crate::model::qnet_input(&model.qnet))?;
+    let session = crate::config::session(&args.model, Some(&args.quant))?;
+    let points = if session.config().is_qnet() {
+        let (sample, labels) = sample(args, &session.model_input()?)?;
         explore_with(
-            ExploreModel::Fixed(&model.qnet),
+            ExploreModel::Fixed(&session.quantized()?.qnet),
             &board.device,
             &space,
             &sample,
@@ -88,10 +88,8 @@ pub fn run(args: &ExploreArgs) -> Result<(), CliError> {
             workers,
         )
     } else {
-        let loaded = load_nir(&args.model)?;
-        let net = lower(&loaded, &args.model)?;
-        let (sample, labels) = sample(args, &crate::model::nir_input(&loaded, &net))?;
-        let spikes = crate::input::Spikes {
+        let (sample, labels) = sample(args, &session.model_input()?)?;
+        let spikes = spikeloom_pipeline::input::Spikes {
             t: sample.steps(),
             n: sample.samples(),
             f: sample.width(),
@@ -100,11 +98,11 @@ pub fn run(args: &ExploreArgs) -> Result<(), CliError> {
         let labels_i64: Option<Vec<i64>> = labels
             .as_ref()
             .map(|l| l.iter().map(|&v| v as i64).collect());
-        let calib = calibration(&net, &spikes, labels_i64.as_deref())?;
-        let base = quant_config(&args.quant)?;
+        let calib = session.calibration(&spikes, labels_i64.as_deref())?;
+        let base = quant_config(&session.config().quant)?;
         explore_with(
             ExploreModel::Float {
-                net: &net,
+                net: session.float_net()?,
                 calib: &calib,
                 base: &base,
             },

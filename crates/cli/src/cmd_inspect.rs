@@ -1,17 +1,18 @@
 //! `spikeloom inspect`: graph, shapes, sizes, parameter summary, semantics assumed, support.
 
 use crate::args::InspectArgs;
-use crate::model::{load_nir, output_node, semantics_options, LoadedNir};
 use crate::CliError;
 use serde_json::{json, Value};
 use spikeloom_float::{
     alternatives, convention_source, FloatNet, Neuron, SemanticsOptions, SettingSource,
 };
 use spikeloom_nir::{Node, Tensor};
+use spikeloom_pipeline::model::{load_nir, output_node, semantics_options, LoadedNir};
 
 /// Run the command.
 pub fn run(args: &InspectArgs) -> Result<(), CliError> {
-    let loaded = load_nir(&args.model)?;
+    let config = crate::config::config(&args.model, None)?;
+    let loaded = load_nir(&config)?;
     let shapes = spikeloom_nir::infer_shapes(&loaded.flat)
         .map_err(|e| CliError::input(anyhow::anyhow!("{}: {e}", args.model.model.display())))?;
     let nodes: Vec<Value> = loaded
@@ -35,7 +36,7 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
         .iter()
         .map(|(a, b)| json!([a, b]))
         .collect();
-    let opts = semantics_options(&args.model, &loaded);
+    let opts = semantics_options(&config, &loaded);
     let lowered = spikeloom_float::lower(&loaded.flat, &opts);
     let support = match &lowered {
         Ok(net) => json!({ "float": "supported", "summary": net_summary(net) }),

@@ -4,11 +4,11 @@
 //! weights are loaded at start-up), then the bitstream, so the last step configures the FPGA
 //! and its loader finds the image.
 
-use crate::cmd_generate::Manifest;
 use crate::CliError;
 use anyhow::anyhow;
 use clap::Args;
 use spikeloom_board::{Board, Programmer};
+use spikeloom_pipeline::design::Manifest;
 use spikeloom_toolchain::process::{run_watched, Event, ProcessError, ToolCommand, Watch};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -174,7 +174,7 @@ fn plan(
 }
 
 fn read_manifest(dir: &Path) -> Result<Manifest, CliError> {
-    let path = dir.join(crate::cmd_generate::MANIFEST);
+    let path = dir.join(spikeloom_pipeline::design::MANIFEST);
     let text = std::fs::read_to_string(&path).map_err(|e| {
         CliError::input(anyhow!(
             "cannot read {}: {e}; pass the directory written by `spikeloom build`",

@@ -10,13 +10,13 @@
 //! input, as the graded fixture's). Spike-count outputs (`QFire::Count`) come back as counts and
 //! are compared as counts.
 
-use crate::cmd_generate::{Manifest, MANIFEST, QNET_FILE};
-use crate::input::{accuracy, load_labels, load_steps, ModelInput, Spikes, Values};
 use crate::CliError;
 use anyhow::anyhow;
 use clap::Args;
 use spikeloom_hostlink::{open_serial, Link, LinkError, OutEvent, SampleRun};
 use spikeloom_npy::{write_npz, NpyArray, NpyData};
+use spikeloom_pipeline::design::{Manifest, MANIFEST, QNET_FILE};
+use spikeloom_pipeline::input::{accuracy, load_labels, load_steps, ModelInput, Spikes, Values};
 use spikeloom_qnet::{QNet, SpikeSteps};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -134,9 +134,8 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let input = match (&args.input, &rows, on_chip) {
         (_, Some(px), Some(OnChip::Pixels)) => pixel_spikes(px, usize::from(steps), seed),
         (_, Some(v), _) => value_spikes(v, usize::from(steps)),
-        (Some(path), None, _) => {
-            load_steps(path, &crate::model::qnet_input(&qnet)).map_err(CliError::input)?
-        }
+        (Some(path), None, _) => load_steps(path, &spikeloom_pipeline::model::qnet_input(&qnet))
+            .map_err(CliError::input)?,
         (None, None, _) => {
             return Err(CliError::input(anyhow!(
                 "pass --input, --pixels or --values"
@@ -244,7 +243,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
 }
 
 /// Pixel samples `[N][F]` row-major (also the value rows of `--values`).
-pub type Pixels = crate::input::Rows;
+pub type Pixels = spikeloom_pipeline::input::Rows;
 
 /// How RUN_PIXELS / RUN_VALUES samples are run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -264,8 +263,8 @@ pub fn sample_seed(seed: u16, n: usize) -> u16 {
 
 /// Read pixels (`[N, *shape]`, `[N, F]`, or one sample), integers 0..=255.
 pub fn load_pixels(path: &Path, qnet: &QNet) -> Result<Pixels, CliError> {
-    let shape = crate::model::qnet_input(qnet).shape;
-    crate::input::load_rows(
+    let shape = spikeloom_pipeline::model::qnet_input(qnet).shape;
+    spikeloom_pipeline::input::load_rows(
         path,
         &ModelInput {
             shape,
@@ -277,7 +276,8 @@ pub fn load_pixels(path: &Path, qnet: &QNet) -> Result<Pixels, CliError> {
 
 /// Read RUN_VALUES input values (shapes as pixels) and check they fit the design's `input_bits`.
 pub fn load_values(path: &Path, qnet: &QNet) -> Result<Pixels, CliError> {
-    crate::input::load_rows(path, &crate::model::qnet_input(qnet)).map_err(CliError::input)
+    spikeloom_pipeline::input::load_rows(path, &spikeloom_pipeline::model::qnet_input(qnet))
+        .map_err(CliError::input)
 }
 
 /// The spikes the board's encoder generates, time-major `[T][N][F]` like `--input`.
@@ -689,9 +689,9 @@ mod tests {
 
     use super::*;
     use crate::args::{Cli, Command as CliCommand};
-    use crate::cmd_generate::{prepare, write, BOARD_DIR, RTL_DIR};
     use clap::Parser;
     use spikeloom_hostlink::Command;
+    use spikeloom_pipeline::design::{write, Design, BOARD_DIR, RTL_DIR};
     use spikeloom_plan::{LoadState, WeightImage};
     use spikeloom_toolchain::process::{find_program, run, ToolCommand};
     use std::fmt::Write as _;
@@ -889,7 +889,7 @@ endmodule
     /// and the cycle log (`S c`: host done sending before a wait, `F c`: device frame done).
     fn simulate_board(
         dir: &Path,
-        design: &crate::cmd_generate::Design,
+        design: &Design,
         script: &str,
         iverilog: PathBuf,
         vvp: PathBuf,
@@ -900,7 +900,7 @@ endmodule
     /// As [`simulate_board`]; a design with a weight loader reads `flash` (`None`: erased).
     fn simulate_board_flash(
         dir: &Path,
-        design: &crate::cmd_generate::Design,
+        design: &Design,
         script: &str,
         iverilog: PathBuf,
         vvp: PathBuf,
@@ -944,13 +944,13 @@ endmodule
     }
 
     /// Generate the digits MLP fixture for the iCEBreaker into `dir`.
-    fn digits_design(dir: &Path) -> crate::cmd_generate::Design {
+    fn digits_design(dir: &Path) -> Design {
         generated(dir, "tests/fixtures/models/mlp_subtract/model.nir", &[])
     }
 
     /// `spikeloom generate MODEL --board icebreaker EXTRA.. -o dir` (model relative to the
     /// workspace root), in memory and written to `dir`.
-    fn generated(dir: &Path, model: &str, extra: &[&str]) -> crate::cmd_generate::Design {
+    fn generated(dir: &Path, model: &str, extra: &[&str]) -> Design {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let model = root.join(model).display().to_string();
         let out = dir.display().to_string();
@@ -961,7 +961,11 @@ endmodule
         let CliCommand::Generate(g) = cli.command else {
             unreachable!()
         };
-        let design = prepare(&g.model, &g.quant, &g.hw).unwrap();
+        let design = crate::config::session(&g.model, Some(&g.quant))
+            .unwrap()
+            .with_hw(g.hw.config())
+            .into_design()
+            .unwrap();
         write(&design, dir).unwrap();
         design
     }
@@ -1117,7 +1121,11 @@ endmodule
         let CliCommand::Generate(g) = cli.command else {
             unreachable!()
         };
-        let design = prepare(&g.model, &g.quant, &g.hw).unwrap();
+        let design = crate::config::session(&g.model, Some(&g.quant))
+            .unwrap()
+            .with_hw(g.hw.config())
+            .into_design()
+            .unwrap();
         write(&design, &dir).unwrap();
 
         // Two samples of the fixture, 6 steps each, keep the simulation short.
@@ -1179,7 +1187,7 @@ endmodule
 
     /// The digits MLP with its weights in SPRAM (loaded at start-up) for the iCEBreaker, and
     /// one sample of 4 steps of the fixture's spikes.
-    fn loaded_digits(dir: &Path) -> (crate::cmd_generate::Design, WeightImage, Spikes) {
+    fn loaded_digits(dir: &Path) -> (Design, WeightImage, Spikes) {
         let design = generated(
             dir,
             "tests/fixtures/models/mlp_subtract/model.nir",
@@ -1208,7 +1216,7 @@ endmodule
     /// Replay `device` to `ensure_weights` then `run_on_link`; the board's spikes must be the
     /// integer model's and the host must have sent exactly `host`.
     fn replay_loaded_run(
-        design: &crate::cmd_generate::Design,
+        design: &Design,
         image: &WeightImage,
         input: &Spikes,
         device: Vec<u8>,
@@ -1455,7 +1463,7 @@ endmodule
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let full = load_steps(
             &root.join("tests/fixtures/models/graded/input.npy"),
-            &crate::model::qnet_input(qnet),
+            &spikeloom_pipeline::model::qnet_input(qnet),
         )
         .unwrap();
         // The fixture feeds the same pixels at every step: step 0 of 3 samples.
@@ -1590,8 +1598,11 @@ endmodule
         };
         std::fs::write(&path, spikeloom_npy::write_npy_bytes(&rows)).unwrap();
         let rows = |bits| {
-            crate::input::load_rows(&path, &ModelInput::flat(3, Values::for_bits(bits)))
-                .map_err(CliError::input)
+            spikeloom_pipeline::input::load_rows(
+                &path,
+                &ModelInput::flat(3, Values::for_bits(bits)),
+            )
+            .map_err(CliError::input)
         };
         let err = msg(rows(2).unwrap_err());
         assert!(

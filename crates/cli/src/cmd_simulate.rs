@@ -1,12 +1,12 @@
 //! `spikeloom simulate`: run one engine on input spikes, print accuracy, write `.npz`.
 
 use crate::args::{Engine, SimulateArgs};
-use crate::input::{accuracy, load_labels, load_steps, Spikes};
-use crate::model::{is_qnet_file, load_nir, load_qnet_calibrated, lower, nir_input, qnet_input};
 use crate::output::{EngineOutput, Membrane};
 use crate::CliError;
 use anyhow::anyhow;
 use spikeloom_float::{FloatNet, SpikeInput};
+use spikeloom_pipeline::input::{accuracy, load_labels, load_steps, Spikes};
+use spikeloom_pipeline::model::LoadedModel;
 use spikeloom_plan::{Plan, PlanConfig};
 use spikeloom_qnet::{QNet, SpikeSteps};
 
@@ -14,17 +14,20 @@ use spikeloom_qnet::{QNet, SpikeSteps};
 pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
     let out = match args.engine {
         Engine::Float => {
-            if is_qnet_file(&args.model.model) {
+            let session = crate::config::session(&args.model, Some(&args.quant))?;
+            if session.config().is_qnet() {
                 return Err(CliError::input(anyhow!(
                     "{} is a quantized network: the float engine needs the .nir model",
                     args.model.model.display()
                 )));
             }
-            let loaded = load_nir(&args.model)?;
-            let net = lower(&loaded, &args.model)?;
-            let input = load_steps(&args.input, &nir_input(&loaded, &net))?;
+            let input = load_steps(&args.input, &session.model_input()?)?;
             let labels = load_opt_labels(args, input.n)?;
-            return report(&run_float(&net, &input)?, labels.as_deref(), args);
+            return report(
+                &run_float(session.float_net()?, &input)?,
+                labels.as_deref(),
+                args,
+            );
         }
         Engine::Fixed => {
             let (model, input) = load_integer_model(args)?;
@@ -216,21 +219,17 @@ fn load_opt_labels(args: &SimulateArgs, n: usize) -> Result<Option<Vec<i64>>, Cl
 
 /// The integer network and the input: a `.nir` is quantized with calibration on `--calibrate`,
 /// else on the input itself (said on stderr).
-pub fn load_integer_model(
-    args: &SimulateArgs,
-) -> Result<(crate::model::LoadedModel, Spikes), CliError> {
-    if is_qnet_file(&args.model.model) {
-        let model = load_qnet_calibrated(&args.model, &args.quant, None, None)?;
-        let input = load_steps(&args.input, &qnet_input(&model.qnet))?;
-        return Ok((model, input));
+pub fn load_integer_model(args: &SimulateArgs) -> Result<(LoadedModel, Spikes), CliError> {
+    let session = crate::config::session(&args.model, Some(&args.quant))?;
+    let input = load_steps(&args.input, &session.model_input()?)?;
+    if session.config().is_qnet() {
+        return Ok((session.quantized()?.clone(), input));
     }
-    let loaded = load_nir(&args.model)?;
-    let net = lower(&loaded, &args.model)?;
-    let input = load_steps(&args.input, &nir_input(&loaded, &net))?;
     if args.quant.calibrate.is_none() {
         eprintln!("note: no --calibrate given; membrane ranges are calibrated on --input");
     }
-    let model = load_qnet_calibrated(&args.model, &args.quant, Some(&input), None)?;
+    let session = session.with_calibration(Some(input.clone()), None);
+    let model = session.quantized()?.clone();
     Ok((model, input))
 }
 

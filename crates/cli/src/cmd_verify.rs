@@ -3,16 +3,12 @@
 
 use crate::args::{SimulatorArg, VerifyArgs};
 use crate::cmd_simulate::hardware_plan;
-use crate::input::{accuracy, load_labels, Spikes};
-use crate::model::{
-    calibration, is_qnet_file, load_nir, load_qnet, lower, nir_input, qnet_input, quant_config,
-    record_input_shape,
-};
 use crate::progress::Steps;
 use crate::CliError;
 use anyhow::anyhow;
-use spikeloom_cosim::{compare_logs, decode_log, stimulus_from_values, Simulator};
+use spikeloom_cosim::{compare_logs, decode_log, Simulator};
 use spikeloom_float::FloatTrace;
+use spikeloom_pipeline::input::{accuracy, load_labels, load_steps, Spikes};
 use spikeloom_plan::Plan;
 use spikeloom_qnet::{QNet, QTrace, SpikeSteps};
 use std::path::{Path, PathBuf};
@@ -85,7 +81,8 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
         "engine", "layer", "spikes", "membranes"
     );
     progress.start(&format!("cycle model ({samples})"));
-    let cycle = spikeloom_cyclesim::simulate(&plan, &steps).map_err(CliError::failure)?;
+    let run = spikeloom_pipeline::verify::cycle_run(&plan, &steps)?;
+    let cycle = &run.trace;
     for (l, layer) in q.layers.iter().enumerate() {
         let d = diff(
             &fixed,
@@ -99,11 +96,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
         );
         failed |= print_diff("cycle", &layer.name, &d);
     }
-    let stim = stimulus_from_values(&input.data, [input.t, input.n, input.f], q.input_bits)
-        .map_err(CliError::input)?;
-    let cycle_log = spikeloom_cyclesim::CycleSim::new(&plan)
-        .run_stimulus(&stim)
-        .map_err(CliError::failure)?;
+    let (stim, cycle_log) = (&run.stim, &run.log);
     progress.finish_since("cycle model", "");
     let work = work_dir(args, &plan);
     progress.start(if args.rtl.is_some() {
@@ -127,14 +120,14 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     for sim in sims {
         progress.start(&format!("{sim} ({samples})"));
         let log =
-            spikeloom_cosim::run_rtl(&bundle_dir, &iface, &stim, sim, &work.join(sim.to_string()))
+            spikeloom_cosim::run_rtl(&bundle_dir, &iface, stim, sim, &work.join(sim.to_string()))
                 .map_err(CliError::failure)?;
         progress.finish_since(&sim.to_string(), "");
         let name = sim.to_string();
-        if let Some(m) = compare_logs(&cycle_log, &log) {
+        if let Some(m) = compare_logs(cycle_log, &log) {
             println!("  {name:<10} log differs from the cycle model: {m}");
             failed = true;
-            write_reproducer(&work, &q, &input, &stim, &cycle_log, &log, &name)?;
+            write_reproducer(&work, &q, &input, stim, cycle_log, &log, &name)?;
             write_mismatch_vcd(&work, &plan, &steps, m.sample, &name)?;
         }
         let rtl = decode_log(&log, &iface, input.t, input.n).map_err(CliError::failure)?;
@@ -183,32 +176,20 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
 }
 
 /// The integer network, the float trace of the input (for a `.nir`), the input samples used
-/// and how many the file holds.
+/// and how many the file holds. A `.nir` is calibrated on `--calibrate`, else on the input
+/// itself, whose float trace is then made once for both.
 type IntegerModel = (QNet, Option<FloatTrace>, Spikes, usize);
 
 fn integer_model(args: &VerifyArgs) -> Result<IntegerModel, CliError> {
-    if is_qnet_file(&args.model.model) {
-        let model = load_qnet(&args.model, &args.quant)?;
-        let all = crate::input::load_steps(&args.input, &qnet_input(&model.qnet))?;
-        let input = all.take_samples(args.samples.unwrap_or(all.n));
-        return Ok((model.qnet, None, input, all.n));
-    }
-    let loaded = load_nir(&args.model)?;
-    let net = lower(&loaded, &args.model)?;
-    let shape = nir_input(&loaded, &net);
-    let all = crate::input::load_steps(&args.input, &shape)?;
+    let session = crate::config::session(&args.model, Some(&args.quant))?;
+    let all = load_steps(&args.input, &session.model_input()?)?;
     let input = all.take_samples(args.samples.unwrap_or(all.n));
-    let calib_spikes = match &args.quant.calibrate {
-        Some(p) => crate::input::load_steps(p, &shape)?,
-        None => input.clone(),
-    };
-    let calib = calibration(&net, &calib_spikes, None)?;
-    let (mut q, _) = spikeloom_quant::quantize(&net, Some(&calib), &quant_config(&args.quant)?)
-        .map_err(|e| CliError::input(anyhow!("{}: {e}", args.model.model.display())))?;
-    q.provenance
-        .insert(0, ("source_sha256".into(), loaded.sha256.clone()));
-    record_input_shape(&mut q, &shape.shape);
-    let float = calibration(&net, &input, None)?.float;
+    if session.config().is_qnet() {
+        return Ok((session.quantized()?.qnet.clone(), None, input, all.n));
+    }
+    let session = session.with_calibration(Some(input.clone()), None);
+    let q = session.quantized()?.qnet.clone();
+    let float = (*session.float_trace(&input)?).clone();
     Ok((q, Some(float), input, all.n))
 }
 

@@ -5,7 +5,6 @@
 
 mod args;
 mod build_html;
-mod build_verify;
 mod cmd_boards;
 mod cmd_build;
 mod cmd_explore;
@@ -16,9 +15,8 @@ mod cmd_quantize;
 mod cmd_run;
 mod cmd_simulate;
 mod cmd_verify;
-mod input;
+mod config;
 mod interrupt;
-mod model;
 mod output;
 mod progress;
 mod report;
@@ -51,6 +49,19 @@ impl CliError {
         CliError {
             code: EXIT_FAILURE,
             error: error.into(),
+        }
+    }
+}
+
+impl From<spikeloom_pipeline::Error> for CliError {
+    fn from(error: spikeloom_pipeline::Error) -> Self {
+        let code = match error.kind() {
+            spikeloom_pipeline::ErrorKind::Input => EXIT_BAD_INPUT,
+            spikeloom_pipeline::ErrorKind::Failure => EXIT_FAILURE,
+        };
+        CliError {
+            code,
+            error: anyhow::Error::new(error),
         }
     }
 }

@@ -245,7 +245,7 @@ impl ClockReport {
             clocks_per_bit: c.uart.map(|u| u.clocks_per_bit),
             baud_exact: c.uart.map(|u| u.exact),
             settle_cycles: c.settle_cycles(),
-            summary: crate::cmd_generate::clock_line(c),
+            summary: spikeloom_pipeline::design::clock_line(c),
         }
     }
 }

@@ -3,10 +3,10 @@
 //! bitstream expects (a different CRC: the board runs another design) and what its loader holds;
 //! when the flash gave it nothing or something else, the image goes over the host link (LOAD).
 
-use crate::cmd_generate::Manifest;
 use crate::CliError;
 use anyhow::anyhow;
 use spikeloom_hostlink::{Link, LinkError, Status};
+use spikeloom_pipeline::design::Manifest;
 use spikeloom_plan::{LoadState, WeightImage};
 use std::io::{Read, Write};
 use std::path::Path;
@@ -39,7 +39,7 @@ pub fn load_weights_file(dir: &Path, m: &Manifest) -> Result<Option<WeightImage>
             "{} has CRC-32 {:#010x}, but {} was built with an image of CRC-32 {:#010x}: the directory mixes two builds; rebuild it",
             path.display(),
             image.crc(),
-            crate::cmd_generate::MANIFEST,
+            spikeloom_pipeline::design::MANIFEST,
             w.crc32
         )));
     }
@@ -171,8 +171,8 @@ fn load_failure(e: LinkError, m: &Manifest) -> CliError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cmd_generate::WeightsInfo;
     use spikeloom_hostlink::LoadStatus;
+    use spikeloom_pipeline::design::WeightsInfo;
 
     fn manifest(crc: u32) -> Manifest {
         Manifest {

@@ -1,15 +1,15 @@
-//! `build`'s verification on a small sample: golden integer model == cycle model (every layer's
-//! spikes and membranes, every step), and RTL (Icarus) == cycle model (the whole co-simulation
-//! log: same lines at the same cycle numbers), plus the activity figures the report needs.
+//! The verification `build` runs on a small sample, and the comparisons `verify` shares with
+//! it: golden integer model == cycle model (every layer's spikes and membranes, every step),
+//! and RTL (Icarus) == cycle model (the whole co-simulation log: same lines at the same cycle
+//! numbers), plus the activity figures the report needs.
 
+use crate::error::{Error, Result};
 use crate::input::{load_steps, ModelInput};
-use crate::CliError;
-use anyhow::anyhow;
-use spikeloom_cosim::{check_tools, compare_logs, run_rtl, Simulator};
-use spikeloom_cyclesim::{stimulus_for, CycleSim, CycleTrace};
+use spikeloom_cosim::{check_tools, compare_logs, run_rtl, LogLine, Simulator, StimCmd};
+use spikeloom_cyclesim::{stimulus_for, CycleTrace};
 use spikeloom_plan::{Plan, QSource};
 use spikeloom_qnet::{QNet, QTrace, SpikeSteps};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Steps of the generated sample when none is given.
 const RANDOM_STEPS: usize = 20;
@@ -25,17 +25,13 @@ pub struct Sample {
 }
 
 /// The first `samples` samples of `path`, or deterministic pseudo-random spikes.
-pub fn sample(
-    path: Option<&PathBuf>,
-    samples: usize,
-    input: &ModelInput,
-) -> Result<Sample, CliError> {
+pub fn sample(path: Option<&Path>, samples: usize, input: &ModelInput) -> Result<Sample> {
     let samples = samples.max(1);
     let input_size = input.features();
     match path {
         Some(p) => {
             let s = load_steps(p, input)?.take_samples(samples);
-            let spikes = SpikeSteps::graded(s.t, s.n, s.f, s.data, 8).map_err(CliError::input)?;
+            let spikes = SpikeSteps::graded(s.t, s.n, s.f, s.data, 8).map_err(Error::input)?;
             let origin = format!(
                 "{} (first {} of its samples, {} steps)",
                 p.display(),
@@ -55,8 +51,8 @@ pub fn sample(
                     u8::from((state >> 33) % 100 < RANDOM_DENSITY)
                 })
                 .collect();
-            let spikes = SpikeSteps::new(RANDOM_STEPS, samples, input_size, data)
-                .map_err(CliError::failure)?;
+            let spikes =
+                SpikeSteps::new(RANDOM_STEPS, samples, input_size, data).map_err(Error::failure)?;
             let origin = format!(
                 "pseudo-random spikes ({samples} samples x {RANDOM_STEPS} steps, {RANDOM_DENSITY}% density); \
                  pass --sample X.npy for real data"
@@ -66,23 +62,36 @@ pub fn sample(
     }
 }
 
-/// Run the cycle model on the sample (needed for the report even without verification).
-pub fn cycle_trace(plan: &Plan, input: &SpikeSteps) -> Result<CycleTrace, CliError> {
-    spikeloom_cyclesim::simulate(plan, input).map_err(CliError::failure)
+/// One cycle-model run: the trace (every layer, step, sample) and the log of the stimulus it
+/// ran (what the RTL must reproduce line for line).
+pub struct CycleRun {
+    /// The trace.
+    pub trace: CycleTrace,
+    /// The stimulus of every sample, concatenated.
+    pub stim: Vec<StimCmd>,
+    /// The log of that stimulus.
+    pub log: Vec<LogLine>,
+}
+
+/// Run the cycle model on `input` once, keeping its trace and its log.
+pub fn cycle_run(plan: &Plan, input: &SpikeSteps) -> Result<CycleRun> {
+    let (trace, log) =
+        spikeloom_cyclesim::simulate_with_log(plan, input).map_err(Error::failure)?;
+    let stim = (0..input.samples())
+        .flat_map(|n| stimulus_for(input, n))
+        .collect();
+    Ok(CycleRun { trace, stim, log })
 }
 
 /// Golden model vs cycle model: `Ok(summary)` when every spike and membrane agrees.
-pub fn golden_vs_cycle(
-    net: &QNet,
-    input: &SpikeSteps,
-    cycle: &CycleTrace,
-) -> Result<String, CliError> {
-    let golden = spikeloom_qnet::eval(net, input).map_err(CliError::failure)?;
-    if let Some(m) = first_difference(net, &golden, cycle) {
-        return Err(CliError::failure(anyhow!(
-            "verification failed: the cycle model differs from the integer golden model at {m}; \
-             this is a spikeloom bug, please report it with the model"
-        )));
+pub fn golden_vs_cycle(net: &QNet, golden: &QTrace, cycle: &CycleTrace) -> Result<String> {
+    if let Some(m) = first_difference(net, golden, cycle) {
+        return Err(Error::Mismatch {
+            engine: "cycle model".into(),
+            reference: "integer golden model".into(),
+            place: m,
+            advice: "; this is a spikeloom bug, please report it with the model".into(),
+        });
     }
     let values: usize = golden.layers.iter().map(|l| l.spikes.len()).sum();
     Ok(format!(
@@ -134,41 +143,43 @@ fn first_index<T: PartialEq>(want: &[T], got: &[T]) -> Option<usize> {
     (0..want.len()).find(|&i| got.get(i) != Some(&want[i]))
 }
 
-/// RTL co-simulation in Icarus vs the cycle model. `Ok(Err(reason))` when Icarus is missing.
+/// RTL co-simulation in Icarus vs the cycle model's log: `Ok(summary)` when every line agrees,
+/// cycle stamps included. Without a usable Icarus this is an error
+/// ([`Error::SimulatorMissing`]): the output would not be verified.
 pub fn rtl_vs_cycle(
     plan: &Plan,
     rtl_dir: &Path,
     work_dir: &Path,
-    input: &SpikeSteps,
-) -> Result<Result<String, String>, CliError> {
-    if let Err(e) = check_tools(Simulator::Icarus) {
-        return Ok(Err(e.to_string()));
-    }
-    let stim: Vec<_> = (0..input.samples())
-        .flat_map(|n| stimulus_for(input, n))
-        .collect();
-    let model = CycleSim::new(plan)
-        .run_stimulus(&stim)
-        .map_err(CliError::failure)?;
+    cycle: &CycleRun,
+) -> Result<String> {
+    check_tools(Simulator::Icarus).map_err(|e| Error::SimulatorMissing {
+        what: "verification (RTL co-simulation)".into(),
+        simulator: "Icarus Verilog".into(),
+        reason: e.to_string(),
+        advice: "Without it the bitstream would not be verified; pass --no-verify to build it \
+                 unverified"
+            .into(),
+    })?;
     let rtl = run_rtl(
         rtl_dir,
         &plan.top_interface(),
-        &stim,
+        &cycle.stim,
         Simulator::Icarus,
         work_dir,
     )
-    .map_err(|e| CliError::failure(anyhow!("RTL co-simulation: {e}")))?;
-    if let Some(m) = compare_logs(&model, &rtl) {
-        return Err(CliError::failure(anyhow!(
-            "verification failed: the RTL (Icarus) differs from the cycle model at {m}; \
-             files in {}",
-            work_dir.display()
-        )));
+    .map_err(|e| Error::failure(format!("RTL co-simulation: {e}")))?;
+    if let Some(m) = compare_logs(&cycle.log, &rtl) {
+        return Err(Error::Mismatch {
+            engine: "RTL (Icarus)".into(),
+            reference: "cycle model".into(),
+            place: m.to_string(),
+            advice: format!("; files in {}", work_dir.display()),
+        });
     }
-    Ok(Ok(format!(
+    Ok(format!(
         "{} log lines identical, cycle for cycle (Icarus)",
         rtl.len()
-    )))
+    ))
 }
 
 /// Synaptic operations (weight accumulations) of each step `[N][T]`: an event of value `v`

@@ -1,0 +1,24 @@
+//! spikeloom's orchestration: what the `spikeloom` commands do, as a library (the CLI parses,
+//! calls and prints; a Python binding calls the same functions).
+//!
+//! A validated [`Config`] (and [`HwConfig`] for a hardware target) opens a [`Session`], which
+//! makes each artifact once, on first use, and hands it on: NIR -> float network -> integer
+//! network -> design (plan, RTL bundle, board files) -> engine runs on a sample. Every user
+//! array goes through [`input`] (shape matched to the model's input shape, values checked,
+//! never rounded). Errors are [`Error`] (input or failed step); the library never prints and
+//! never reads environment variables: what the user should see goes through [`Event`]s.
+
+pub mod build;
+pub mod config;
+pub mod design;
+pub mod error;
+pub mod input;
+pub mod model;
+pub mod session;
+pub mod verify;
+
+pub use config::{Config, HwConfig, QuantSettings};
+pub use design::{Design, Manifest, WeightsInfo};
+pub use error::{Error, ErrorKind, Result};
+pub use input::{ModelInput, Rows, Spikes, Values};
+pub use session::{Event, Runs, Session};
