@@ -20,7 +20,6 @@ mod interrupt;
 mod output;
 mod progress;
 mod report;
-mod run_weights;
 
 use clap::Parser;
 

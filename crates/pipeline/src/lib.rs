@@ -8,6 +8,8 @@
 //! never rounded). Errors are [`Error`] (input or failed step); the library never prints and
 //! never reads environment variables: what the user should see goes through [`Event`]s.
 
+pub mod board;
+pub mod board_weights;
 pub mod build;
 pub mod config;
 pub mod design;
