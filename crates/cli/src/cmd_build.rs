@@ -6,15 +6,16 @@
 use crate::args::{ModelArgs, QuantArgs};
 use crate::cmd_generate::HwArgs;
 use crate::progress::Steps;
-use crate::report::{
-    fmax, render, resource_rows, BuildReport, ClockReport, Performance, TimeLimitsReport,
-    WeightsReport,
-};
+
 use crate::CliError;
 use anyhow::anyhow;
 use clap::Args;
 use spikeloom_board::Board;
-use spikeloom_pipeline::build::{Checked, BUILD_DIR};
+use spikeloom_pipeline::build::BUILD_DIR;
+use spikeloom_pipeline::build_report::{
+    fmax, performance, remove_previous, render, resource_rows, untimed_note, weights_report,
+    write_reports, BuildReport, ClockReport, TimeLimitsReport,
+};
 use spikeloom_pipeline::design::{write, Design};
 use spikeloom_toolchain::process::{Event, Watch};
 use spikeloom_toolchain::{
@@ -186,7 +187,14 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
     };
     drop(steps);
     write_reports(&report, dir)?;
-    crate::build_html::write(&args.model, design, &checked, &report, &result.report, dir)?;
+    spikeloom_pipeline::report_html::write(
+        &args.model.model.display().to_string(),
+        design,
+        &checked,
+        &report,
+        &result.report,
+        dir,
+    )?;
     print!("{}", render(&report));
     println!(
         "\nwrote {} and report.json / report.txt / report.html to {}",
@@ -300,90 +308,6 @@ fn parse_duration(text: &str) -> Option<Duration> {
     (secs.is_finite() && secs > 0.0).then(|| Duration::from_secs_f64(secs))
 }
 
-/// Remove the outputs of an earlier build in `dir` (bitstreams, reports), so a failed build
-/// leaves none that could pass for its own.
-fn remove_previous(dir: &Path) -> Result<(), CliError> {
-    for name in [
-        "design.bin",
-        "design.bit",
-        "report.json",
-        "report.txt",
-        "report.html",
-    ] {
-        let path = dir.join(name);
-        match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(CliError::failure(anyhow!(
-                    "cannot remove {} of an earlier build: {e}",
-                    path.display()
-                )))
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// The weight image's report: the built bitstream must end before the image's flash offset
-/// (the board file's `bitstream_bytes` promised it), and the cycle model's load must have
-/// succeeded in the planned number of cycles.
-fn weights_report(
-    d: &Design,
-    bitstream: &Path,
-    load: &Option<(u64, spikeloom_plan::LoadState)>,
-) -> Result<Option<WeightsReport>, CliError> {
-    let Some(w) = &d.manifest.weights else {
-        return Ok(None);
-    };
-    let bitstream_bytes = std::fs::metadata(bitstream)
-        .map_err(|e| CliError::failure(anyhow!("cannot read {}: {e}", bitstream.display())))?
-        .len();
-    if let (Some(flash), Some(offset)) = (&d.board.flash, w.flash_offset) {
-        flash
-            .check_bitstream(bitstream_bytes, offset)
-            .map_err(|e| CliError::failure(anyhow!("board `{}`: {e}", d.board.name)))?;
-    }
-    match load {
-        Some((cycles, spikeloom_plan::LoadState::Ready)) if *cycles == w.load_cycles => {}
-        other => {
-            return Err(CliError::failure(anyhow!(
-                "the cycle model's start-up weight load ended as {other:?}, but the plan expects it ready after {} cycles; this is a bug, please report it",
-                w.load_cycles
-            )))
-        }
-    }
-    let program = d
-        .board
-        .flash
-        .as_ref()
-        .zip(w.flash_offset)
-        .and_then(|(f, offset)| f.program_command(offset, &w.file))
-        .map(|c| c.join(" "));
-    Ok(Some(WeightsReport {
-        file: w.file.clone(),
-        bytes: w.bytes,
-        crc32: format!("{:#010x}", w.crc32),
-        flash_offset: w.flash_offset.map(|o| format!("{o:#x}")),
-        bitstream_bytes,
-        program,
-        load_cycles: w.load_cycles,
-        load_ms_at_clock: w.load_cycles as f64 / (d.clock.design.mhz() * 1e3),
-    }))
-}
-
-/// The performance figures of the cycle model's run of the sample.
-fn performance(c: &Checked, d: &Design, fmax: Option<f64>) -> Performance {
-    Performance::new(
-        c.sample.origin.clone(),
-        &c.cycle.trace.cycles_per_step,
-        &c.ops,
-        d.plan.clear_cycles as u64,
-        d.plan.idle_step_cycles(),
-        d.clock.design.mhz(),
-        fmax,
-    )
-}
-
 /// Directories searched for the tools after PATH: the project-local `.tools/venv/bin` (where
 /// scripts/install-tools.sh puts the YoWASP tools) above the working directory or the binary.
 fn tool_dirs() -> Vec<PathBuf> {
@@ -422,7 +346,10 @@ fn tool_error(e: ToolchainError, build_dir: &Path, d: &Design) -> CliError {
                 .as_ref()
                 .and_then(|r| r.critical_path())
                 .map_or(String::new(), |p| {
-                    format!("\ncritical path:\n{}", crate::report::path_text(p))
+                    format!(
+                        "\ncritical path:\n{}",
+                        spikeloom_pipeline::build_report::path_text(p)
+                    )
                 });
             let lower = placed
                 .as_ref()
@@ -483,36 +410,4 @@ fn fewer_lanes(d: &Design) -> String {
     } else {
         "a smaller model (the design is at 1 lane)".to_string()
     }
-}
-
-/// The note on paths nextpnr leaves out of Fmax: through a hard block on its constant clock
-/// (an iCE40 SB_MAC16 without registers).
-fn untimed_note(r: &spikeloom_toolchain::ToolReport) -> Option<String> {
-    let (into, out) = r.constant_clock_paths();
-    if into.is_none() && out.is_none() {
-        return None;
-    }
-    let ns = |p: Option<&spikeloom_toolchain::CriticalPath>| p.map_or(0.0, |p| p.delay_ns);
-    let block = into
-        .map(|p| p.to.signal.clone())
-        .or(out.map(|p| p.from.signal.clone()))
-        .unwrap_or_default();
-    Some(format!(
-        "nextpnr times a hard block without registers ({block}) as if it had them (its clock is `{}`): the longest path into it is {:.1} ns and out of it {:.1} ns, \
-         and a path through it takes both plus its own combinational delay, which is in neither; Fmax leaves such paths out \
-         (a registered multiplier removes the gap)",
-        spikeloom_toolchain::CONSTANT_CLOCK,
-        ns(into),
-        ns(out)
-    ))
-}
-
-fn write_reports(report: &BuildReport, dir: &Path) -> Result<(), CliError> {
-    let json = serde_json::to_string_pretty(report).map_err(CliError::failure)? + "\n";
-    for (name, text) in [("report.json", json), ("report.txt", render(report))] {
-        let path = dir.join(name);
-        std::fs::write(&path, text)
-            .map_err(|e| CliError::failure(anyhow!("cannot write {}: {e}", path.display())))?;
-    }
-    Ok(())
 }

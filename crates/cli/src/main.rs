@@ -4,7 +4,6 @@
 //! prints results and maps failures to exit codes (2 = bad input, 1 = failure or mismatch).
 
 mod args;
-mod build_html;
 mod cmd_boards;
 mod cmd_build;
 mod cmd_explore;
@@ -19,7 +18,6 @@ mod config;
 mod interrupt;
 mod output;
 mod progress;
-mod report;
 
 use clap::Parser;
 

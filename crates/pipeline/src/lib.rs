@@ -11,11 +11,13 @@
 pub mod board;
 pub mod board_weights;
 pub mod build;
+pub mod build_report;
 pub mod config;
 pub mod design;
 pub mod error;
 pub mod input;
 pub mod model;
+pub mod report_html;
 pub mod session;
 pub mod verify;
 

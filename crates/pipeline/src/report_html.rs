@@ -1,10 +1,10 @@
 //! `DIR/report.html` of a build: fills `spikeloom_report::ReportData` from the pipeline (float,
 //! fixed and cycle-model traces of the verification sample, quantization, plan, place and route).
 
-use crate::report::BuildReport;
-use crate::CliError;
-use spikeloom_pipeline::build::Checked;
-use spikeloom_pipeline::design::Design;
+use crate::build::Checked;
+use crate::build_report::BuildReport;
+use crate::design::Design;
+use crate::error::{Error, Result};
 use spikeloom_report::{
     all_step_cycles, estimated_resources, layer_traces, network_summary, pnr_resources, quant_rows,
     render, ReportData, Target, Timing,
@@ -14,18 +14,18 @@ use std::path::Path;
 
 /// Write `dir/report.html` for a finished build.
 pub fn write(
-    args_model: &crate::args::ModelArgs,
+    title: &str,
     design: &Design,
     checked: &Checked,
     build: &BuildReport,
     tools: &ToolReport,
     dir: &Path,
-) -> Result<(), CliError> {
+) -> Result<()> {
     let cycle = &checked.cycle.trace;
     let mut resources = estimated_resources(&design.plan, &design.board.device);
     resources.extend(pnr_resources(tools));
     let data = ReportData {
-        title: args_model.model.display().to_string(),
+        title: title.to_string(),
         generator: build.generator.clone(),
         target: Target {
             board: design.board.name.clone(),
@@ -64,6 +64,5 @@ pub fn write(
         notes: build.timing_failures.clone(),
     };
     let path = dir.join("report.html");
-    std::fs::write(&path, render(&data))
-        .map_err(|e| CliError::failure(anyhow::anyhow!("cannot write {}: {e}", path.display())))
+    std::fs::write(&path, render(&data)).map_err(|e| Error::write(&path, e))
 }
