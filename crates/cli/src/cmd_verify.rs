@@ -2,22 +2,17 @@
 //! Icarus), bit for bit and cycle for cycle. Exits 1 on any mismatch and leaves a reproducer.
 
 use crate::args::{SimulatorArg, VerifyArgs};
-use crate::cmd_simulate::hardware_plan;
 use crate::progress::Steps;
 use crate::CliError;
 use anyhow::anyhow;
 use spikeloom_cosim::{compare_logs, decode_log, Simulator};
 use spikeloom_float::FloatTrace;
+use spikeloom_pipeline::engines::hardware_plan;
 use spikeloom_pipeline::input::{accuracy, load_labels, load_steps, Spikes};
+use spikeloom_pipeline::verify::{counts, diff, write_mismatch_vcd, write_reproducer, LayerDiff};
 use spikeloom_plan::Plan;
 use spikeloom_qnet::{QNet, QTrace, SpikeSteps};
-use std::path::{Path, PathBuf};
-
-/// Mismatch count and first difference of one layer between two integer traces.
-struct LayerDiff {
-    mismatches: usize,
-    first: Option<(usize, usize, usize)>,
-}
+use std::path::PathBuf;
 
 /// Run the command.
 pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
@@ -127,8 +122,14 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
         if let Some(m) = compare_logs(cycle_log, &log) {
             println!("  {name:<10} log differs from the cycle model: {m}");
             failed = true;
-            write_reproducer(&work, &q, &input, stim, cycle_log, &log, &name)?;
-            write_mismatch_vcd(&work, &plan, &steps, m.sample, &name)?;
+            let dir = write_reproducer(&work, &q, &input, stim, cycle_log, &log, &name)?;
+            eprintln!("reproducer written to {}", dir.display());
+            let vcd = write_mismatch_vcd(&work, &plan, &steps, m.sample, &name)?;
+            eprintln!(
+                "cycle-model waveform of sample {}: {}",
+                m.sample,
+                vcd.display()
+            );
         }
         let rtl = decode_log(&log, &iface, input.t, input.n).map_err(CliError::failure)?;
         for (l, layer) in q.layers.iter().enumerate() {
@@ -211,18 +212,6 @@ fn work_dir(args: &VerifyArgs, plan: &Plan) -> PathBuf {
     })
 }
 
-fn counts(spikes: &[u8], t: usize, n: usize, o: usize) -> Vec<Vec<u32>> {
-    let mut c = vec![vec![0u32; o]; n];
-    for step in 0..t {
-        for (s, row) in c.iter_mut().enumerate() {
-            for (k, v) in row.iter_mut().enumerate() {
-                *v += u32::from(spikes[(step * n + s) * o + k]);
-            }
-        }
-    }
-    c
-}
-
 fn print_float_vs_fixed(q: &QNet, float: &FloatTrace, fixed: &QTrace) {
     for (l, layer) in q.layers.iter().enumerate() {
         let (f, x) = (&float.layers[l].spikes, &fixed.layers[l].spikes);
@@ -240,34 +229,6 @@ fn print_float_vs_fixed(q: &QNet, float: &FloatTrace, fixed: &QTrace) {
     }
 }
 
-fn diff(fixed: &QTrace, l: usize, spikes: &[u8], membranes: &[i64], input: &Spikes) -> LayerDiff {
-    let g = &fixed.layers[l];
-    let size = g.size;
-    let mut d = LayerDiff {
-        mismatches: 0,
-        first: None,
-    };
-    for (i, ((&gs, &gv), (&s, &v))) in g
-        .spikes
-        .iter()
-        .zip(&g.membrane)
-        .zip(spikes.iter().zip(membranes))
-        .enumerate()
-    {
-        if gs != s || i64::from(gv) != v {
-            d.mismatches += 1;
-            if d.first.is_none() {
-                let row = i / size;
-                d.first = Some((row / input.n, row % input.n, i % size));
-            }
-        }
-    }
-    if spikes.len() != g.spikes.len() || membranes.len() != g.membrane.len() {
-        d.mismatches += 1;
-    }
-    d
-}
-
 fn print_diff(engine: &str, layer: &str, d: &LayerDiff) -> bool {
     let first = d
         .first
@@ -277,73 +238,4 @@ fn print_diff(engine: &str, layer: &str, d: &LayerDiff) -> bool {
         d.mismatches, d.mismatches
     );
     d.mismatches > 0
-}
-
-/// The cycle model's waveform of the first mismatching sample, to compare with the RTL's.
-fn write_mismatch_vcd(
-    work: &Path,
-    plan: &Plan,
-    steps: &SpikeSteps,
-    sample: usize,
-    sim: &str,
-) -> Result<(), CliError> {
-    let path = work
-        .join(format!("reproducer-{sim}"))
-        .join(format!("cycle-model-sample{sample}.vcd"));
-    let file = std::fs::File::create(&path)
-        .map_err(|e| CliError::failure(anyhow!("cannot create {}: {e}", path.display())))?;
-    spikeloom_cyclesim::simulate_with_vcd(
-        plan,
-        steps,
-        sample.min(steps.samples() - 1),
-        std::io::BufWriter::new(file),
-    )
-    .map_err(CliError::failure)?;
-    eprintln!(
-        "cycle-model waveform of sample {sample}: {}",
-        path.display()
-    );
-    Ok(())
-}
-
-fn write_reproducer(
-    work: &Path,
-    q: &QNet,
-    input: &Spikes,
-    stim: &[spikeloom_cosim::StimCmd],
-    expected: &[spikeloom_cosim::LogLine],
-    got: &[spikeloom_cosim::LogLine],
-    sim: &str,
-) -> Result<(), CliError> {
-    let dir = work.join(format!("reproducer-{sim}"));
-    let write = |name: &str, text: String| {
-        std::fs::write(dir.join(name), text).map_err(|e| {
-            CliError::failure(anyhow!("cannot write {}: {e}", dir.join(name).display()))
-        })
-    };
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| CliError::failure(anyhow!("{}: {e}", dir.display())))?;
-    write("model.q.json", q.to_json_string())?;
-    write("stimulus.txt", spikeloom_cosim::format_stimulus(stim))?;
-    write("expected.log", spikeloom_cosim::format_log(expected))?;
-    write(&format!("{sim}.log"), spikeloom_cosim::format_log(got))?;
-    let array = spikeloom_npy::NpyArray {
-        shape: vec![input.t, input.n, input.f],
-        data: spikeloom_npy::NpyData::U8(input.data.clone()),
-    };
-    write(
-        "README.txt",
-        format!(
-            "Reproduce: spikeloom simulate model.q.json --input input.npy --engine cycle; \
-             the RTL ({sim}) log differs from expected.log (the cycle model's). Rerun the RTL with \
-             sim/README.md's instructions on stimulus.txt.\n"
-        ),
-    )?;
-    std::fs::write(
-        dir.join("input.npy"),
-        spikeloom_npy::write_npy_bytes(&array),
-    )
-    .map_err(|e| CliError::failure(anyhow!("{}: {e}", dir.display())))?;
-    eprintln!("reproducer written to {}", dir.display());
-    Ok(())
 }

@@ -16,7 +16,6 @@ mod cmd_simulate;
 mod cmd_verify;
 mod config;
 mod interrupt;
-mod output;
 mod progress;
 
 use clap::Parser;

@@ -97,5 +97,17 @@ impl Error {
     }
 }
 
+/// `e` and its sources, `: `-separated (as `anyhow` prints an error with `{:#}`), for a message
+/// that wraps an error whose text must stay whole.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    text
+}
+
 /// The pipeline's result.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -4,12 +4,12 @@
 //! numbers), plus the activity figures the report needs.
 
 use crate::error::{Error, Result};
-use crate::input::{load_steps, ModelInput};
+use crate::input::{load_steps, ModelInput, Spikes};
 use spikeloom_cosim::{check_tools, compare_logs, run_rtl, LogLine, Simulator, StimCmd};
 use spikeloom_cyclesim::{stimulus_for, CycleTrace};
 use spikeloom_plan::{Plan, QSource};
 use spikeloom_qnet::{QNet, QTrace, SpikeSteps};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Steps of the generated sample when none is given.
 const RANDOM_STEPS: usize = 20;
@@ -239,4 +239,125 @@ pub fn synaptic_ops(plan: &Plan, input: &SpikeSteps, cycle: &CycleTrace) -> Vec<
                 .collect()
         })
         .collect()
+}
+
+/// Mismatch count and first difference of one layer between two integer traces.
+pub struct LayerDiff {
+    /// Values (spike or membrane) that differ.
+    pub mismatches: usize,
+    /// The first (step, sample, neuron) that differs.
+    pub first: Option<(usize, usize, usize)>,
+}
+
+/// Spike counts `[N][O]` of output spikes `[T][N][O]`.
+pub fn counts(spikes: &[u8], t: usize, n: usize, o: usize) -> Vec<Vec<u32>> {
+    let mut c = vec![vec![0u32; o]; n];
+    for step in 0..t {
+        for (s, row) in c.iter_mut().enumerate() {
+            for (k, v) in row.iter_mut().enumerate() {
+                *v += u32::from(spikes[(step * n + s) * o + k]);
+            }
+        }
+    }
+    c
+}
+
+/// One layer of the golden trace against another engine's spikes and membranes.
+pub fn diff(
+    fixed: &QTrace,
+    l: usize,
+    spikes: &[u8],
+    membranes: &[i64],
+    input: &Spikes,
+) -> LayerDiff {
+    let g = &fixed.layers[l];
+    let size = g.size;
+    let mut d = LayerDiff {
+        mismatches: 0,
+        first: None,
+    };
+    for (i, ((&gs, &gv), (&s, &v))) in g
+        .spikes
+        .iter()
+        .zip(&g.membrane)
+        .zip(spikes.iter().zip(membranes))
+        .enumerate()
+    {
+        if gs != s || i64::from(gv) != v {
+            d.mismatches += 1;
+            if d.first.is_none() {
+                let row = i / size;
+                d.first = Some((row / input.n, row % input.n, i % size));
+            }
+        }
+    }
+    if spikes.len() != g.spikes.len() || membranes.len() != g.membrane.len() {
+        d.mismatches += 1;
+    }
+    d
+}
+
+/// The cycle model's waveform of the first mismatching sample, to compare with the RTL's, in
+/// `work/reproducer-<sim>/`; returns its path.
+pub fn write_mismatch_vcd(
+    work: &Path,
+    plan: &Plan,
+    steps: &SpikeSteps,
+    sample: usize,
+    sim: &str,
+) -> Result<PathBuf> {
+    let path = work
+        .join(format!("reproducer-{sim}"))
+        .join(format!("cycle-model-sample{sample}.vcd"));
+    let file = std::fs::File::create(&path)
+        .map_err(|e| Error::failure(format!("cannot create {}: {e}", path.display())))?;
+    spikeloom_cyclesim::simulate_with_vcd(
+        plan,
+        steps,
+        sample.min(steps.samples() - 1),
+        std::io::BufWriter::new(file),
+    )
+    .map_err(Error::failure)?;
+    Ok(path)
+}
+
+/// A reproducer of an RTL mismatch in `work/reproducer-<sim>/`: the integer network, the
+/// input, the stimulus, both logs and how to rerun them; returns the directory.
+pub fn write_reproducer(
+    work: &Path,
+    q: &QNet,
+    input: &Spikes,
+    stim: &[spikeloom_cosim::StimCmd],
+    expected: &[spikeloom_cosim::LogLine],
+    got: &[spikeloom_cosim::LogLine],
+    sim: &str,
+) -> Result<PathBuf> {
+    let dir = work.join(format!("reproducer-{sim}"));
+    let write = |name: &str, text: String| {
+        std::fs::write(dir.join(name), text)
+            .map_err(|e| Error::failure(format!("cannot write {}: {e}", dir.join(name).display())))
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| Error::failure(format!("{}: {e}", dir.display())))?;
+    write("model.q.json", q.to_json_string())?;
+    write("stimulus.txt", spikeloom_cosim::format_stimulus(stim))?;
+    write("expected.log", spikeloom_cosim::format_log(expected))?;
+    write(&format!("{sim}.log"), spikeloom_cosim::format_log(got))?;
+    let array = spikeloom_npy::NpyArray {
+        shape: vec![input.t, input.n, input.f],
+        data: spikeloom_npy::NpyData::U8(input.data.clone()),
+    };
+    write(
+        "README.txt",
+        format!(
+            "Reproduce: spikeloom simulate model.q.json --input input.npy --engine cycle; \
+             the RTL ({sim}) log differs from expected.log (the cycle model's). Rerun the RTL with \
+             sim/README.md's instructions on stimulus.txt.\n"
+        ),
+    )?;
+    std::fs::write(
+        dir.join("input.npy"),
+        spikeloom_npy::write_npy_bytes(&array),
+    )
+    .map_err(|e| Error::failure(format!("{}: {e}", dir.display())))?;
+    Ok(dir)
 }
