@@ -11,16 +11,13 @@ use crate::CliError;
 use anyhow::anyhow;
 use clap::Args;
 use spikeloom_board::Board;
-use spikeloom_pipeline::build::BUILD_DIR;
-use spikeloom_pipeline::build_report::{
-    fmax, performance, remove_previous, render, resource_rows, untimed_note, weights_report,
-    write_reports, BuildReport, ClockReport, TimeLimitsReport,
-};
+use spikeloom_pipeline::build::{finish, ToolRun, ToolSettings, BUILD_DIR};
+use spikeloom_pipeline::build_report::{fmax, remove_previous, render};
 use spikeloom_pipeline::design::{write, Design};
 use spikeloom_toolchain::process::{Event, Watch};
 use spikeloom_toolchain::{
-    execute, parse_activity, prepare, tools_for, BuildOptions, OutputKind, StepKind, TimeLimits,
-    ToolEnv, ToolPaths, ToolchainError,
+    execute, parse_activity, tools_for, OutputKind, StepKind, TimeLimits, ToolEnv, ToolPaths,
+    ToolchainError,
 };
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -111,90 +108,31 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
         dir,
         !args.no_verify,
     )?;
-    let verify_load = checked.cycle.trace.load;
     steps.finish_since("verify", &checked.rtl);
     interrupted(cancel, "verify")?;
 
-    let opts = BuildOptions {
-        // nextpnr times every clock at the design clock; the PLL output's constraint is also
-        // derived from the oscillator's (the constraint file's clock frequency)
-        freq_mhz: Some(design.clock.design.mhz()),
-        allow_timing_failure: args.allow_timing_failure,
+    let settings = ToolSettings {
         seed: args.seed,
-        // the design's ports: the board's, and the SPI flash's with a weight loader
-        ports: Some(design.ports.clone()),
         seeds: args.seeds,
-        time_limits: Some(limits),
-        ..BuildOptions::default()
+        time_limits: limits,
+        allow_timing_failure: args.allow_timing_failure,
     };
-    let plan = prepare(
-        &design.board,
-        &design.synthesis_sources(),
-        spikeloom_board::WRAPPER_TOP,
-        &opts,
-    )
-    .map_err(CliError::input)?;
+    let plan = session.build_plan(&settings)?;
     let build_dir = dir.join(BUILD_DIR);
     steps.set_total(OWN_STEPS + plan.steps.len());
     let result = execute(&plan, &build_dir, &tools, Some(cancel), &mut |p| {
         steps.toolchain(p);
     })
     .map_err(|e| tool_error(e, &build_dir, design))?;
-
-    let bitstream_name = plan.bitstream.display().to_string();
-    let bitstream = dir.join(&bitstream_name);
-    std::fs::copy(&result.bitstream, &bitstream).map_err(|e| {
-        CliError::failure(anyhow!(
-            "cannot copy the bitstream to {}: {e}",
-            bitstream.display()
-        ))
-    })?;
-
-    let weights = weights_report(design, &bitstream, &verify_load)?;
-    let fmax = fmax(&result.report);
-    let perf = performance(&checked, design, fmax);
-    let resources = resource_rows(&design.board, &design.plan.resources, &result.report);
-    let report = BuildReport {
-        generator: design.manifest.generator.clone(),
-        board: design.board.name.clone(),
-        device: design.board.device.name.clone(),
-        bitstream: bitstream_name,
-        model_sha256: design.manifest.model_sha256.clone(),
-        lanes: design.manifest.lanes.clone(),
-        fits: resources
-            .iter()
-            .all(|r| r.used.is_none_or(|u| u <= r.available)),
-        target_mhz: plan.freq_mhz,
-        clock: ClockReport::new(&design.clock),
-        fmax_mhz: fmax,
-        critical_path: result.report.critical_path().cloned(),
-        untimed: untimed_note(&result.report),
-        timing_met: result.timing_failures.is_empty() && fmax.is_some_and(|f| f >= plan.freq_mhz),
-        timing_failures: result.timing_failures.clone(),
-        resources,
-        performance: perf,
-        verify_cycle_model: checked.cycle_model.clone(),
-        verify_rtl: checked.rtl.clone(),
-        utilization: result.report.utilization.clone(),
-        synth_cells: result.report.synth_cells.clone(),
+    let run = ToolRun {
+        plan: &plan,
+        result: &result,
+        time_limits: &limits,
         step_seconds: steps.times.clone(),
-        weights,
-        seed: result.seed,
-        seeds: result.seeds.clone(),
-        time_limits_seconds: TimeLimitsReport::from(&limits),
-        tools: result.tools.clone(),
-        commands: result.commands.clone(),
     };
     drop(steps);
-    write_reports(&report, dir)?;
-    spikeloom_pipeline::report_html::write(
-        &args.model.model.display().to_string(),
-        design,
-        &checked,
-        &report,
-        &result.report,
-        dir,
-    )?;
+    let title = args.model.model.display().to_string();
+    let (report, bitstream) = finish(design, &checked, run, dir, &title)?;
     print!("{}", render(&report));
     println!(
         "\nwrote {} and report.json / report.txt / report.html to {}",
