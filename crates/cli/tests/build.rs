@@ -200,6 +200,19 @@ fn unknown_board_is_an_input_error() {
     );
 }
 
+/// A fake Yosys in `dir` that passes the version check and fails synthesis.
+fn failing_yosys(dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let failing = dir.join("fake-yosys");
+    std::fs::write(
+        &failing,
+        "#!/bin/sh\n[ \"$1\" = -V ] && { echo 'Yosys 0.70 (git sha1 fake)'; exit 0; }\necho 'ERROR: fake synthesis failure' >&2\nexit 3\n",
+    )
+    .unwrap();
+    make_executable(&failing);
+    failing
+}
+
 #[test]
 fn tool_problems_exit_1_naming_the_tool_or_step() {
     let dir = tmp("tools");
@@ -220,14 +233,7 @@ fn tool_problems_exit_1_naming_the_tool_or_step() {
         "{err}"
     );
     // A tool that fails: the step, the program and its last lines.
-    std::fs::create_dir_all(&dir).unwrap();
-    let failing = dir.join("fake-yosys");
-    std::fs::write(
-        &failing,
-        "#!/bin/sh\n[ \"$1\" = -V ] && { echo 'Yosys 0.70 (git sha1 fake)'; exit 0; }\necho 'ERROR: fake synthesis failure' >&2\nexit 3\n",
-    )
-    .unwrap();
-    make_executable(&failing);
+    let failing = failing_yosys(&dir);
     let (code, _, err) = spikeloom_env(&args, &[("YOSYS", failing.to_str().unwrap())]);
     assert_eq!(code, 1, "{err}");
     for needle in ["step `synth`", "fake synthesis failure", "synth.log"] {
@@ -297,14 +303,7 @@ fn without_icarus_the_build_fails_before_synthesis_unless_verification_is_waived
     }
 
     // --no-verify goes on to synthesis (a fake Yosys that fails there ends the build quickly)
-    std::fs::create_dir_all(&dir).unwrap();
-    let failing = dir.join("fake-yosys");
-    std::fs::write(
-        &failing,
-        "#!/bin/sh\n[ \"$1\" = -V ] && { echo 'Yosys 0.70 (git sha1 fake)'; exit 0; }\necho 'ERROR: fake synthesis failure' >&2\nexit 3\n",
-    )
-    .unwrap();
-    make_executable(&failing);
+    let failing = failing_yosys(&dir);
     let mut waived = args.to_vec();
     waived.push("--no-verify");
     let (code, _, err) = spikeloom_env(
