@@ -6,7 +6,7 @@ use crate::CliError;
 use anyhow::anyhow;
 use clap::Args;
 use spikeloom_pipeline::explore::ExploreSample;
-use spikeloom_report::{pareto, Point, Space, Workers};
+use spikeloom_pipeline::sweep::{pareto, Point, Space, Workers};
 use std::path::PathBuf;
 
 /// `explore` arguments.

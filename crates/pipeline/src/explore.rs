@@ -1,14 +1,14 @@
 //! `explore`'s set-up: the sample and its labels read once, the float network calibrated on
-//! it once, then every point of the sweep (`spikeloom_report::explore_with`: quantize, plan,
-//! cycle model on worker threads).
+//! it once, then every point of the sweep ([`crate::sweep`]: quantize, plan, cycle model on
+//! worker threads).
 
 use crate::error::{Error, Result};
 use crate::input::{load_labels, load_steps, ModelInput, Spikes};
 use crate::model::quant_config;
 use crate::session::Session;
+use crate::sweep::{explore_with, ExploreModel, Point, Space, Workers};
 use spikeloom_board::Device;
 use spikeloom_qnet::SpikeSteps;
-use spikeloom_report::{explore_with, ExploreModel, Point, Space, Workers};
 use std::path::Path;
 
 /// The sample a sweep runs: the first `samples` of a time-major input file, with labels.
@@ -62,8 +62,7 @@ impl Session<'_> {
                 labels.as_deref(),
                 workers,
             )
-        }
-        .map_err(Error::input)?;
+        }?;
         Ok(points)
     }
 }

@@ -22,6 +22,7 @@ pub mod inspect;
 pub mod model;
 pub mod report_html;
 pub mod session;
+pub mod sweep;
 pub mod verify;
 
 pub use config::{Config, HwConfig, QuantSettings};
