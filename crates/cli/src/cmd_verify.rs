@@ -5,11 +5,13 @@ use crate::args::{SimulatorArg, VerifyArgs};
 use crate::progress::Steps;
 use crate::CliError;
 use anyhow::anyhow;
-use spikeloom_cosim::{compare_logs, decode_log, Simulator};
+use spikeloom_cosim::{decode_log, Simulator};
 use spikeloom_float::FloatTrace;
 use spikeloom_pipeline::engines::hardware_plan;
 use spikeloom_pipeline::input::{accuracy, load_labels, load_steps, Spikes};
-use spikeloom_pipeline::verify::{counts, diff, write_mismatch_vcd, write_reproducer, LayerDiff};
+use spikeloom_pipeline::verify::{
+    counts, diff, rtl_run, write_bundle, write_mismatch_vcd, write_reproducer, LayerDiff, RtlRun,
+};
 use spikeloom_plan::Plan;
 use spikeloom_qnet::{QNet, QTrace, SpikeSteps};
 use std::path::PathBuf;
@@ -103,9 +105,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
         Some(dir) => dir.clone(),
         None => {
             let dir = work.join("rtl");
-            spikeloom_verilog::generate(&plan, &spikeloom_verilog::GenOptions::default())
-                .write_to(&dir)
-                .map_err(|e| CliError::failure(anyhow!("cannot write {}: {e}", dir.display())))?;
+            write_bundle(&plan, &dir)?;
             dir
         }
     };
@@ -114,12 +114,11 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     let mut cycle_rows = vec![("cycle".to_string(), cycle.cycles_per_step.clone())];
     for sim in sims {
         progress.start(&format!("{sim} ({samples})"));
-        let log =
-            spikeloom_cosim::run_rtl(&bundle_dir, &iface, stim, sim, &work.join(sim.to_string()))
-                .map_err(CliError::failure)?;
+        let RtlRun { log, mismatch } =
+            rtl_run(&plan, &bundle_dir, &work.join(sim.to_string()), &run, sim)?;
         progress.finish_since(&sim.to_string(), "");
         let name = sim.to_string();
-        if let Some(m) = compare_logs(cycle_log, &log) {
+        if let Some(m) = mismatch {
             println!("  {name:<10} log differs from the cycle model: {m}");
             failed = true;
             let dir = write_reproducer(&work, &q, &input, stim, cycle_log, &log, &name)?;

@@ -177,9 +177,7 @@ pub fn run_rtl(
     v_scale: f64,
 ) -> Result<EngineOutput> {
     let bundle_dir = work.join("rtl");
-    spikeloom_verilog::generate(plan, &spikeloom_verilog::GenOptions::default())
-        .write_to(&bundle_dir)
-        .map_err(|e| Error::failure(format!("cannot write {}: {e}", bundle_dir.display())))?;
+    crate::verify::write_bundle(plan, &bundle_dir)?;
     let stim = spikeloom_cosim::stimulus_from_values(
         &input.data,
         [input.t, input.n, input.f],

@@ -5,7 +5,9 @@
 
 use crate::error::{Error, Result};
 use crate::input::{load_steps, ModelInput, Spikes};
-use spikeloom_cosim::{check_tools, compare_logs, run_rtl, LogLine, Simulator, StimCmd};
+use spikeloom_cosim::{
+    check_tools, compare_logs, run_rtl, FirstMismatch, LogLine, Simulator, StimCmd,
+};
 use spikeloom_cyclesim::{stimulus_for, CycleTrace};
 use spikeloom_plan::{Plan, QSource};
 use spikeloom_qnet::{QNet, QTrace, SpikeSteps};
@@ -143,6 +145,39 @@ fn first_index<T: PartialEq>(want: &[T], got: &[T]) -> Option<usize> {
     (0..want.len()).find(|&i| got.get(i) != Some(&want[i]))
 }
 
+/// Generate the plan's Verilog bundle into `dir` (what `verify` and `simulate --engine rtl`
+/// simulate; `build` writes its design's with the board files, [`crate::design::write`]).
+pub fn write_bundle(plan: &Plan, dir: &Path) -> Result<()> {
+    spikeloom_verilog::generate(plan, &spikeloom_verilog::GenOptions::default())
+        .write_to(dir)
+        .map_err(|e| Error::write(dir, e))
+}
+
+/// One RTL simulation of the cycle model's stimulus, and where its log first differs from the
+/// cycle model's (`None`: every line agrees, cycle stamps included). Shared by `build` (Icarus)
+/// and `verify` (each simulator).
+pub struct RtlRun {
+    /// The simulator's log.
+    pub log: Vec<LogLine>,
+    /// The first difference from the cycle model's log.
+    pub mismatch: Option<FirstMismatch>,
+}
+
+/// Simulate the bundle in `rtl_dir` with `sim` (building in `work_dir`) on the stimulus of
+/// `cycle` and compare its log with the cycle model's.
+pub fn rtl_run(
+    plan: &Plan,
+    rtl_dir: &Path,
+    work_dir: &Path,
+    cycle: &CycleRun,
+    sim: Simulator,
+) -> Result<RtlRun> {
+    let log = run_rtl(rtl_dir, &plan.top_interface(), &cycle.stim, sim, work_dir)
+        .map_err(Error::failure)?;
+    let mismatch = compare_logs(&cycle.log, &log);
+    Ok(RtlRun { log, mismatch })
+}
+
 /// RTL co-simulation in Icarus vs the cycle model's log: `Ok(summary)` when every line agrees,
 /// cycle stamps included. Without a usable Icarus this is an error
 /// ([`Error::SimulatorMissing`]): the output would not be verified.
@@ -160,15 +195,9 @@ pub fn rtl_vs_cycle(
                  unverified"
             .into(),
     })?;
-    let rtl = run_rtl(
-        rtl_dir,
-        &plan.top_interface(),
-        &cycle.stim,
-        Simulator::Icarus,
-        work_dir,
-    )
-    .map_err(|e| Error::failure(format!("RTL co-simulation: {e}")))?;
-    if let Some(m) = compare_logs(&cycle.log, &rtl) {
+    let rtl = rtl_run(plan, rtl_dir, work_dir, cycle, Simulator::Icarus)
+        .map_err(|e| Error::failure(format!("RTL co-simulation: {e}")))?;
+    if let Some(m) = rtl.mismatch {
         return Err(Error::Mismatch {
             engine: "RTL (Icarus)".into(),
             reference: "cycle model".into(),
@@ -178,7 +207,7 @@ pub fn rtl_vs_cycle(
     }
     Ok(format!(
         "{} log lines identical, cycle for cycle (Icarus)",
-        rtl.len()
+        rtl.log.len()
     ))
 }
 
