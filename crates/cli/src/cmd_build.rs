@@ -146,10 +146,15 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
         );
     }
     if args.program {
-        crate::cmd_program::program(
+        let io = spikeloom_pipeline::program::Io {
+            cancel: Some(cancel),
+            say: &mut |line| println!("{line}"),
+        };
+        spikeloom_pipeline::program::program(
             dir,
             Some(&args.hw.board),
-            crate::cmd_program::Target::Default,
+            spikeloom_pipeline::program::Target::Default,
+            io,
         )?;
     }
     Ok(())

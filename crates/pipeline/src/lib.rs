@@ -20,6 +20,7 @@ pub mod explore;
 pub mod input;
 pub mod inspect;
 pub mod model;
+pub mod program;
 pub mod report_html;
 pub mod session;
 pub mod sweep;
