@@ -5,13 +5,11 @@ use crate::args::{SimulatorArg, VerifyArgs};
 use crate::progress::Steps;
 use crate::CliError;
 use anyhow::anyhow;
-use spikeloom_cosim::{decode_log, Simulator};
+use spikeloom_cosim::Simulator;
 use spikeloom_float::FloatTrace;
 use spikeloom_pipeline::engines::hardware_plan;
 use spikeloom_pipeline::input::{accuracy, load_labels, load_steps, Spikes};
-use spikeloom_pipeline::verify::{
-    counts, diff, rtl_run, write_bundle, write_mismatch_vcd, write_reproducer, LayerDiff, RtlRun,
-};
+use spikeloom_pipeline::verify::{check_engines, counts, CheckEvent, EngineCheckInput, LayerDiff};
 use spikeloom_plan::Plan;
 use spikeloom_qnet::{QNet, QTrace, SpikeSteps};
 use std::path::PathBuf;
@@ -77,71 +75,38 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
         "  {:<10} {:<14} {:>10} {:>10}  first difference (step, sample, neuron)",
         "engine", "layer", "spikes", "membranes"
     );
-    progress.start(&format!("cycle model ({samples})"));
-    let run = spikeloom_pipeline::verify::cycle_run(&plan, &steps)?;
-    let cycle = &run.trace;
-    for (l, layer) in q.layers.iter().enumerate() {
-        let d = diff(
-            &fixed,
-            l,
-            &cycle.spikes[l],
-            &cycle.membranes[l]
-                .iter()
-                .map(|&v| i64::from(v))
-                .collect::<Vec<_>>(),
-            &input,
-        );
-        failed |= print_diff("cycle", &layer.name, &d);
-    }
-    let (stim, cycle_log) = (&run.stim, &run.log);
-    progress.finish_since("cycle model", "");
     let work = work_dir(args, &plan);
-    progress.start(if args.rtl.is_some() {
-        "RTL (given)"
-    } else {
-        "generate RTL"
-    });
-    let bundle_dir = match &args.rtl {
-        Some(dir) => dir.clone(),
-        None => {
-            let dir = work.join("rtl");
-            write_bundle(&plan, &dir)?;
-            dir
-        }
+    let check = EngineCheckInput {
+        qnet: &q,
+        golden: &fixed,
+        plan: &plan,
+        input: &input,
+        steps: &steps,
+        simulators: &sims,
+        work: &work,
+        rtl: args.rtl.as_deref(),
     };
-    progress.finish_since("RTL", &bundle_dir.display().to_string());
-    let iface = plan.top_interface();
-    let mut cycle_rows = vec![("cycle".to_string(), cycle.cycles_per_step.clone())];
-    for sim in sims {
-        progress.start(&format!("{sim} ({samples})"));
-        let RtlRun { log, mismatch } =
-            rtl_run(&plan, &bundle_dir, &work.join(sim.to_string()), &run, sim)?;
-        progress.finish_since(&sim.to_string(), "");
-        let name = sim.to_string();
-        if let Some(m) = mismatch {
-            println!("  {name:<10} log differs from the cycle model: {m}");
-            failed = true;
-            let dir = write_reproducer(&work, &q, &input, stim, cycle_log, &log, &name)?;
-            eprintln!("reproducer written to {}", dir.display());
-            let vcd = write_mismatch_vcd(&work, &plan, &steps, m.sample, &name)?;
+    let checks = check_engines(&check, &mut |e| match e {
+        CheckEvent::Start(what) => progress.start(&what),
+        CheckEvent::Done(name, note) => progress.finish_since(&name, &note),
+        CheckEvent::Reproducer(dir) => eprintln!("reproducer written to {}", dir.display()),
+        CheckEvent::Waveform(sample, path) => {
             eprintln!(
-                "cycle-model waveform of sample {}: {}",
-                m.sample,
-                vcd.display()
-            );
+                "cycle-model waveform of sample {sample}: {}",
+                path.display()
+            )
         }
-        let rtl = decode_log(&log, &iface, input.t, input.n).map_err(CliError::failure)?;
-        for (l, layer) in q.layers.iter().enumerate() {
-            let d = diff(
-                &fixed,
-                l,
-                &rtl.layers[l].spikes,
-                &rtl.layers[l].membranes,
-                &input,
-            );
-            failed |= print_diff(&name, &layer.name, &d);
+    })?;
+    let mut cycle_rows = Vec::new();
+    for e in &checks.engines {
+        if let Some(m) = &e.log_mismatch {
+            println!("  {:<10} log differs from the cycle model: {m}", e.engine);
+            failed = true;
         }
-        cycle_rows.push((name, rtl.cycles_per_step));
+        for (d, layer) in e.layers.iter().zip(&q.layers) {
+            failed |= print_diff(&e.engine, &layer.name, d);
+        }
+        cycle_rows.push((e.engine.clone(), e.cycles_per_step.clone()));
     }
 
     println!("\ncycles per step (mean / min / max over every step of every sample)");

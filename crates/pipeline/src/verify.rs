@@ -6,7 +6,7 @@
 use crate::error::{Error, Result};
 use crate::input::{load_steps, ModelInput, Spikes};
 use spikeloom_cosim::{
-    check_tools, compare_logs, run_rtl, FirstMismatch, LogLine, Simulator, StimCmd,
+    check_tools, compare_logs, decode_log, run_rtl, FirstMismatch, LogLine, Simulator, StimCmd,
 };
 use spikeloom_cyclesim::{stimulus_for, CycleTrace};
 use spikeloom_plan::{Plan, QSource};
@@ -209,6 +209,143 @@ pub fn rtl_vs_cycle(
         "{} log lines identical, cycle for cycle (Icarus)",
         rtl.log.len()
     ))
+}
+
+/// What `verify` checks against the golden model: the plan, the input, the simulators and
+/// where they work.
+pub struct EngineCheckInput<'a> {
+    /// The integer network.
+    pub qnet: &'a QNet,
+    /// Its golden trace of `steps`.
+    pub golden: &'a QTrace,
+    /// The hardware plan.
+    pub plan: &'a Plan,
+    /// The input samples.
+    pub input: &'a Spikes,
+    /// The same, as the engines take it (`input_bits` wide).
+    pub steps: &'a SpikeSteps,
+    /// RTL simulators to run, in order.
+    pub simulators: &'a [Simulator],
+    /// Work directory (generated RTL, simulator builds, reproducers).
+    pub work: &'a Path,
+    /// An RTL directory to check instead of generating `work/rtl`.
+    pub rtl: Option<&'a Path>,
+}
+
+/// One engine against the golden model.
+pub struct EngineCheck {
+    /// `cycle`, or the simulator's name.
+    pub engine: String,
+    /// Each layer's differences from the golden trace.
+    pub layers: Vec<LayerDiff>,
+    /// Where the engine's log first differs from the cycle model's (RTL engines).
+    pub log_mismatch: Option<FirstMismatch>,
+    /// Cycles of each step `[N][T]`.
+    pub cycles_per_step: Vec<Vec<u64>>,
+}
+
+/// The engines checked, the cycle model first.
+pub struct EngineChecks {
+    /// The RTL bundle the simulators ran.
+    pub bundle_dir: PathBuf,
+    /// Cycle model, then each simulator.
+    pub engines: Vec<EngineCheck>,
+}
+
+/// What [`check_engines`] is doing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckEvent {
+    /// A stage starts (its description).
+    Start(String),
+    /// A stage ended (its name, a note).
+    Done(String, String),
+    /// A reproducer of an RTL mismatch was written to this directory.
+    Reproducer(PathBuf),
+    /// The cycle model's waveform of this sample was written to this file.
+    Waveform(usize, PathBuf),
+}
+
+/// The cycle model and each RTL simulator against the golden trace, layer by layer (spikes and
+/// membranes, every step), and each simulator's log against the cycle model's (cycle stamps
+/// included); a log mismatch leaves a reproducer and the cycle model's waveform in `work`.
+pub fn check_engines(
+    c: &EngineCheckInput<'_>,
+    on: &mut dyn FnMut(CheckEvent),
+) -> Result<EngineChecks> {
+    let (q, input) = (c.qnet, c.input);
+    let samples = format!("{} samples x {} steps", input.n, input.t);
+    on(CheckEvent::Start(format!("cycle model ({samples})")));
+    let run = cycle_run(c.plan, c.steps)?;
+    let cycle = &run.trace;
+    let layers = (0..q.layers.len())
+        .map(|l| {
+            let membranes: Vec<i64> = cycle.membranes[l].iter().map(|&v| i64::from(v)).collect();
+            diff(c.golden, l, &cycle.spikes[l], &membranes, input)
+        })
+        .collect();
+    let mut engines = vec![EngineCheck {
+        engine: "cycle".into(),
+        layers,
+        log_mismatch: None,
+        cycles_per_step: cycle.cycles_per_step.clone(),
+    }];
+    on(CheckEvent::Done("cycle model".into(), String::new()));
+    on(CheckEvent::Start(
+        if c.rtl.is_some() {
+            "RTL (given)"
+        } else {
+            "generate RTL"
+        }
+        .into(),
+    ));
+    let bundle_dir = match c.rtl {
+        Some(dir) => dir.to_path_buf(),
+        None => {
+            let dir = c.work.join("rtl");
+            write_bundle(c.plan, &dir)?;
+            dir
+        }
+    };
+    on(CheckEvent::Done(
+        "RTL".into(),
+        bundle_dir.display().to_string(),
+    ));
+    let iface = c.plan.top_interface();
+    for &sim in c.simulators {
+        let name = sim.to_string();
+        on(CheckEvent::Start(format!("{sim} ({samples})")));
+        let RtlRun { log, mismatch } =
+            rtl_run(c.plan, &bundle_dir, &c.work.join(&name), &run, sim)?;
+        on(CheckEvent::Done(name.clone(), String::new()));
+        if let Some(m) = &mismatch {
+            let dir = write_reproducer(c.work, q, input, &run.stim, &run.log, &log, &name)?;
+            on(CheckEvent::Reproducer(dir));
+            let vcd = write_mismatch_vcd(c.work, c.plan, c.steps, m.sample, &name)?;
+            on(CheckEvent::Waveform(m.sample, vcd));
+        }
+        let rtl = decode_log(&log, &iface, input.t, input.n).map_err(Error::failure)?;
+        let layers = (0..q.layers.len())
+            .map(|l| {
+                diff(
+                    c.golden,
+                    l,
+                    &rtl.layers[l].spikes,
+                    &rtl.layers[l].membranes,
+                    input,
+                )
+            })
+            .collect();
+        engines.push(EngineCheck {
+            engine: name,
+            layers,
+            log_mismatch: mismatch,
+            cycles_per_step: rtl.cycles_per_step,
+        });
+    }
+    Ok(EngineChecks {
+        bundle_dir,
+        engines,
+    })
 }
 
 /// Synaptic operations (weight accumulations) of each step `[N][T]`: an event of value `v`
