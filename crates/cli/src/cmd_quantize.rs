@@ -4,7 +4,7 @@ use crate::args::QuantizeArgs;
 use crate::CliError;
 use anyhow::anyhow;
 use spikeloom_pipeline::input::load_labels;
-use spikeloom_pipeline::model::{nir_input, quant_config, record_input_shape};
+use spikeloom_pipeline::model::quant_config;
 use spikeloom_pipeline::Session;
 
 /// Run the command.
@@ -101,14 +101,8 @@ fn precision_search(
     calib: &spikeloom_quant::Calibration,
     pct: f64,
 ) -> Result<(), CliError> {
-    let (loaded, net) = (session.nir()?, session.float_net()?);
-    let base = quant_config(&session.config().quant)?;
-    let found = spikeloom_quant::search(net, calib, &base, pct / 100.0)
-        .map_err(|e| CliError::input(anyhow!("{}: {e}", args.model.model.display())))?;
-    let mut qnet = found.qnet;
-    qnet.provenance
-        .insert(0, ("source_sha256".into(), loaded.sha256.clone()));
-    record_input_shape(&mut qnet, &nir_input(loaded, net).shape);
+    let found = session.precision_search(calib, pct / 100.0)?;
+    let qnet = &found.qnet;
     let toml = found.config.to_toml_string().map_err(CliError::failure)?;
     if args.json {
         let out = serde_json::json!({

@@ -241,6 +241,26 @@ impl<'e> Session<'e> {
         })
     }
 
+    /// The per-layer precision search on `calib` (labelled): the smallest weights + state whose
+    /// fixed-point accuracy is at most `max_drop` (a fraction) below the float model's. Its
+    /// network carries the model's hash and input shape, as [`Session::quantized`]'s.
+    pub fn precision_search(
+        &self,
+        calib: &Calibration,
+        max_drop: f64,
+    ) -> Result<spikeloom_quant::Search> {
+        let (loaded, net) = (self.nir()?, self.float_net()?);
+        let base = model::quant_config(&self.config.quant)?;
+        let mut found = spikeloom_quant::search(net, calib, &base, max_drop)
+            .map_err(|e| Error::input(format!("{}: {e}", self.config.model.display())))?;
+        found
+            .qnet
+            .provenance
+            .insert(0, ("source_sha256".into(), loaded.sha256.clone()));
+        model::record_input_shape(&mut found.qnet, &model::nir_input(loaded, net).shape);
+        Ok(found)
+    }
+
     /// The design for the session's board ([`Session::with_hw`]).
     pub fn design(&self) -> Result<&Design> {
         once(&self.design, || {
