@@ -10,6 +10,7 @@
 
 pub mod board;
 pub mod board_weights;
+pub mod boards;
 pub mod build;
 pub mod build_report;
 pub mod config;
