@@ -288,15 +288,7 @@ fn generated(
 
 #[test]
 fn run_pixels_encodes_on_chip_like_rate_encode() {
-    let (Some(iverilog), Some(vvp)) = (
-        find_program(Path::new("iverilog")),
-        find_program(Path::new("vvp")),
-    ) else {
-        assert!(
-            std::env::var("SPIKELOOM_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "iverilog/vvp required"
-        );
-        println!("skipped: iverilog not installed");
+    let Some((iverilog, vvp)) = icarus() else {
         return;
     };
     let dir = std::env::temp_dir().join(format!("spikeloom-pipeline-runpx-{}", std::process::id()));
@@ -409,15 +401,7 @@ fn run_pixels_encodes_on_chip_like_rate_encode() {
 
 #[test]
 fn run_streams_samples_through_the_simulated_board() {
-    let (Some(iverilog), Some(vvp)) = (
-        find_program(Path::new("iverilog")),
-        find_program(Path::new("vvp")),
-    ) else {
-        assert!(
-            std::env::var("SPIKELOOM_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "iverilog/vvp required"
-        );
-        println!("skipped: iverilog not installed");
+    let Some((iverilog, vvp)) = icarus() else {
         return;
     };
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");

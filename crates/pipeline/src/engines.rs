@@ -124,16 +124,21 @@ pub fn hardware_plan(
     spikeloom_plan::plan(q, &cfg, &board.device).map_err(Error::input)
 }
 
-/// Cycle-accurate model on the output layer, with cycles per step.
-pub fn run_cycle(plan: &Plan, input: &Spikes, v_scale: f64) -> Result<EngineOutput> {
-    let steps = SpikeSteps::graded(
+/// The input as the plan's engines take it (`input_bits` wide).
+fn plan_input(plan: &Plan, input: &Spikes) -> Result<SpikeSteps> {
+    SpikeSteps::graded(
         input.t,
         input.n,
         input.f,
         input.data.clone(),
         plan.input_bits,
     )
-    .map_err(Error::input)?;
+    .map_err(Error::input)
+}
+
+/// Cycle-accurate model on the output layer, with cycles per step.
+pub fn run_cycle(plan: &Plan, input: &Spikes, v_scale: f64) -> Result<EngineOutput> {
+    let steps = plan_input(plan, input)?;
     let trace = spikeloom_cyclesim::simulate(plan, &steps).map_err(Error::failure)?;
     let out = plan.output_layer;
     let cycles: Vec<u64> = trace.cycles_per_step.iter().flatten().copied().collect();
@@ -152,14 +157,7 @@ pub fn run_cycle(plan: &Plan, input: &Spikes, v_scale: f64) -> Result<EngineOutp
 
 /// Write the cycle model's waveform of `sample` to `path` (VCD).
 pub fn write_vcd(plan: &Plan, input: &Spikes, sample: usize, path: &std::path::Path) -> Result<()> {
-    let steps = SpikeSteps::graded(
-        input.t,
-        input.n,
-        input.f,
-        input.data.clone(),
-        plan.input_bits,
-    )
-    .map_err(Error::input)?;
+    let steps = plan_input(plan, input)?;
     let file = std::fs::File::create(path)
         .map_err(|e| Error::failure(format!("cannot create {}: {e}", path.display())))?;
     spikeloom_cyclesim::simulate_with_vcd(plan, &steps, sample, std::io::BufWriter::new(file))
