@@ -299,3 +299,17 @@ impl<'e> Session<'e> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Session;
+
+    fn send_sync<T: Send + Sync>() {}
+
+    /// A binding keeps a session in an object other threads may touch (PyO3 requires `Send`
+    /// for a class, and the sweep runs on worker threads).
+    #[test]
+    fn a_session_is_send_and_sync() {
+        send_sync::<Session<'static>>();
+    }
+}
