@@ -139,6 +139,11 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
         bitstream.display(),
         dir.display()
     );
+    if args.no_verify {
+        eprintln!(
+            "warning: --no-verify: the bitstream was not verified (golden model, cycle model, RTL)"
+        );
+    }
     if !report.timing_met {
         eprintln!(
             "warning: timing not met; the bitstream may not work at the {} MHz design clock",
