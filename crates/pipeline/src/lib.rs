@@ -3,10 +3,13 @@
 //!
 //! A validated [`Config`] (and [`HwConfig`] for a hardware target) opens a [`Session`], which
 //! makes each artifact once, on first use, and hands it on: NIR -> float network -> integer
-//! network -> design (plan, RTL bundle, board files) -> engine runs on a sample. Every user
-//! array goes through [`input`] (shape matched to the model's input shape, values checked,
-//! never rounded). Errors are [`Error`] (input or failed step); the library never prints and
-//! never reads environment variables: what the user should see goes through [`Event`]s.
+//! network -> design (plan, RTL bundle, board files) -> engine runs on a sample; [`build`]
+//! checks a design on its sample and writes the bitstream's reports, [`verify`], [`engines`],
+//! [`sweep`], [`board`] and [`program`] are what `verify`, `simulate`, `explore`, `run` and
+//! `program` do. Every user array goes through [`input`] (shape matched to the model's input
+//! shape, values checked, never rounded). Errors are [`Error`] (input or failed step); the
+//! library never prints and never reads environment variables: what the user should see comes
+//! back as [`Event`]s or through callbacks.
 
 pub mod board;
 pub mod board_weights;
