@@ -10,13 +10,16 @@ use spikeloom_float::FloatTrace;
 use spikeloom_pipeline::engines::hardware_plan;
 use spikeloom_pipeline::input::{accuracy, load_labels, load_steps, Spikes};
 use spikeloom_pipeline::verify::{check_engines, counts, CheckEvent, EngineCheckInput, LayerDiff};
+use spikeloom_pipeline::Session;
 use spikeloom_plan::Plan;
 use spikeloom_qnet::{QNet, QTrace, SpikeSteps};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Run the command.
 pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
-    let (q, float, input, all_samples) = integer_model(args)?;
+    let (session, float, input, all_samples) = integer_model(args)?;
+    let q = &session.quantized()?.qnet;
     let labels = match &args.labels {
         Some(p) => Some(load_labels(p, all_samples)?[..input.n].to_vec()),
         None => None,
@@ -28,9 +31,9 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     let mut progress = Steps::new(3 + sims.len());
     let samples = format!("{} samples x {} steps", input.n, input.t);
     progress.start(&format!("fixed-point model ({samples})"));
-    let fixed = spikeloom_qnet::eval(&q, &steps).map_err(CliError::failure)?;
+    let fixed = session.golden(&steps)?;
     progress.finish_since("fixed-point model", "");
-    let plan = hardware_plan(&q, &args.board, args.lanes, false)?;
+    let plan = hardware_plan(q, &args.board, args.lanes, false)?;
     eprintln!(
         "verify: {} samples x {} steps, {} layers, board {} ({} lanes max)",
         input.n,
@@ -49,7 +52,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     match &float {
         Some(float) => {
             println!("float vs fixed (quantization; reported, not required to be equal)");
-            print_float_vs_fixed(&q, float, &fixed);
+            print_float_vs_fixed(q, float, &fixed);
             if let Some(labels) = &labels {
                 println!(
                     "  accuracy: float {:.2}%  fixed {:.2}%",
@@ -77,7 +80,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     );
     let work = work_dir(args, &plan);
     let check = EngineCheckInput {
-        qnet: &q,
+        qnet: q,
         golden: &fixed,
         plan: &plan,
         input: &input,
@@ -140,22 +143,22 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The integer network, the float trace of the input (for a `.nir`), the input samples used
-/// and how many the file holds. A `.nir` is calibrated on `--calibrate`, else on the input
-/// itself, whose float trace is then made once for both.
-type IntegerModel = (QNet, Option<FloatTrace>, Spikes, usize);
+/// The session with its integer network made, the float trace of the input (for a `.nir`), the
+/// input samples used and how many the file holds. A `.nir` is calibrated on `--calibrate`,
+/// else on the input itself, whose float trace is then made once for both.
+type IntegerModel = (Session<'static>, Option<Arc<FloatTrace>>, Spikes, usize);
 
 fn integer_model(args: &VerifyArgs) -> Result<IntegerModel, CliError> {
     let session = crate::config::session(&args.model, Some(&args.quant))?;
     let all = load_steps(&args.input, &session.model_input()?)?;
     let input = all.take_samples(args.samples.unwrap_or(all.n));
     if session.config().is_qnet() {
-        return Ok((session.quantized()?.qnet.clone(), None, input, all.n));
+        return Ok((session, None, input, all.n));
     }
     let session = session.with_calibration(Some(input.clone()), None);
-    let q = session.quantized()?.qnet.clone();
-    let float = (*session.float_trace(&input)?).clone();
-    Ok((q, Some(float), input, all.n))
+    session.quantized()?;
+    let float = session.float_trace(&input)?;
+    Ok((session, Some(float), input, all.n))
 }
 
 fn simulators(arg: SimulatorArg) -> Vec<Simulator> {
