@@ -101,13 +101,22 @@ pub fn golden_vs_cycle(net: &QNet, golden: &QTrace, cycle: &CycleTrace) -> Resul
     ))
 }
 
-/// The first (layer, step, sample, neuron) where the traces differ, described.
+/// The first (layer, step, sample, neuron) where the traces differ, described: within a layer
+/// a spike before a membrane.
 fn first_difference(net: &QNet, golden: &QTrace, cycle: &CycleTrace) -> Option<String> {
     if (golden.steps, golden.samples) != (cycle.steps, cycle.samples) {
         return Some("the trace shape".into());
     }
     for (l, (g, layer)) in golden.layers.iter().zip(&net.layers).enumerate() {
-        let spike = first_index(&g.spikes, &cycle.spikes[l]).map(|i| {
+        let membranes: Vec<i64> = cycle.membranes[l].iter().map(|&v| i64::from(v)).collect();
+        let d = diff(
+            golden,
+            l,
+            &cycle.spikes[l],
+            &membranes,
+            golden.samples.max(1),
+        );
+        let spike = d.first_spike.map(|i| {
             (
                 i,
                 "spike",
@@ -116,12 +125,12 @@ fn first_difference(net: &QNet, golden: &QTrace, cycle: &CycleTrace) -> Option<S
             )
         });
         let membrane = || {
-            first_index(&g.membrane, &cycle.membranes[l]).map(|i| {
+            d.first_membrane.map(|i| {
                 (
                     i,
                     "membrane",
                     i64::from(g.membrane[i]),
-                    cycle.membranes[l].get(i).map(|&v| i64::from(v)),
+                    membranes.get(i).copied(),
                 )
             })
         };
@@ -280,7 +289,7 @@ pub fn check_engines(
     let layers = (0..q.layers.len())
         .map(|l| {
             let membranes: Vec<i64> = cycle.membranes[l].iter().map(|&v| i64::from(v)).collect();
-            diff(c.golden, l, &cycle.spikes[l], &membranes, input)
+            diff(c.golden, l, &cycle.spikes[l], &membranes, input.n)
         })
         .collect();
     let mut engines = vec![EngineCheck {
@@ -331,7 +340,7 @@ pub fn check_engines(
                     l,
                     &rtl.layers[l].spikes,
                     &rtl.layers[l].membranes,
-                    input,
+                    input.n,
                 )
             })
             .collect();
@@ -413,6 +422,10 @@ pub struct LayerDiff {
     pub mismatches: usize,
     /// The first (step, sample, neuron) that differs.
     pub first: Option<(usize, usize, usize)>,
+    /// Index (`[T][N][size]` row-major) of the first spike that differs or is missing.
+    pub first_spike: Option<usize>,
+    /// Index of the first membrane that differs or is missing.
+    pub first_membrane: Option<usize>,
 }
 
 /// Spike counts `[N][O]` of output spikes `[T][N][O]`.
@@ -428,19 +441,23 @@ pub fn counts(spikes: &[u8], t: usize, n: usize, o: usize) -> Vec<Vec<u32>> {
     c
 }
 
-/// One layer of the golden trace against another engine's spikes and membranes.
+/// One layer of the golden trace against another engine's spikes and membranes (`samples` per
+/// step): every value that differs is counted, and the first difference is located.
 pub fn diff(
     fixed: &QTrace,
     l: usize,
     spikes: &[u8],
     membranes: &[i64],
-    input: &Spikes,
+    samples: usize,
 ) -> LayerDiff {
     let g = &fixed.layers[l];
     let size = g.size;
     let mut d = LayerDiff {
         mismatches: 0,
         first: None,
+        first_spike: first_index(&g.spikes, spikes),
+        first_membrane: (0..g.membrane.len())
+            .find(|&i| membranes.get(i) != Some(&i64::from(g.membrane[i]))),
     };
     for (i, ((&gs, &gv), (&s, &v))) in g
         .spikes
@@ -453,7 +470,7 @@ pub fn diff(
             d.mismatches += 1;
             if d.first.is_none() {
                 let row = i / size;
-                d.first = Some((row / input.n, row % input.n, i % size));
+                d.first = Some((row / samples, row % samples, i % size));
             }
         }
     }
