@@ -1,8 +1,8 @@
 // sl_wspram: the weight store in iCE40 UP5K SPRAM (SB_SPRAM256KA, 16K x 16 each).
 // NC SPRAMs side by side make one NC*16-bit word; NG such rows of SPRAMs are stacked in depth
-// (word w is in group w / 16384 at address w % 16384). Read latency 2: the SPRAM's registered
-// read, then a fabric register per SPRAM before the group multiplexer (no path runs from an
-// SPRAM output through the multiplexer), like the banked ROM store.
+// (word w is in group w / 16384 at address w % 16384). Read latency 2, like the banked ROM
+// store: the read address is registered once more (raddr_q: 14 FFs instead of a register on
+// every SPRAM output), then the SPRAM's registered read.
 // SPRAM cannot be initialised by the bitstream, so the store has a write port of 16-bit
 // granules: granule g is bits [16c+15:16c] of word g / NC, c = g % NC. Reads and writes never
 // overlap (the cores run only once the load is complete), and a column reads only when it is
@@ -32,7 +32,9 @@ module sl_wspram #(
     // word and column of the granule being written; the read address zero-extended
     wire [15:0] wword = waddr >> LC;
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [31:0] ra = {{(32 - AW){1'b0}}, raddr};
+    reg  [AW-1:0] raddr_q;
+    always @(posedge clk) raddr_q <= raddr;
+    wire [31:0] ra = {{(32 - AW){1'b0}}, raddr_q};
     /* verilator lint_on UNUSEDSIGNAL */
     wire [GB-1:0] wgrp;
     wire [GB-1:0] rgrp;
@@ -46,12 +48,8 @@ module sl_wspram #(
         end
     endgenerate
 
-    reg [GB-1:0] rgrp_q;   // group of the word being read
-    reg [GB-1:0] rgrp_q2;  // ... one cycle later, for the output multiplexer
-    always @(posedge clk) begin
-        rgrp_q <= rgrp;
-        rgrp_q2 <= rgrp_q;
-    end
+    reg [GB-1:0] rgrp_q;  // group of the word being read, for the output multiplexer
+    always @(posedge clk) rgrp_q <= rgrp;
 
     wire [NC*16-1:0] q [0:NG-1];
     genvar g, c;
@@ -61,7 +59,6 @@ module sl_wspram #(
                 localparam [GB-1:0] G = g;
                 (* ram_style = "huge" *) reg [15:0] mem [0:16383];
                 reg [15:0] rd;
-                reg [15:0] rd_q;  // the SPRAM's output, registered in fabric
                 wire wsel;
                 if (NC > 1) begin : g_wsel_c
                     localparam [LC-1:0] C = c;
@@ -74,12 +71,11 @@ module sl_wspram #(
                     if (wsel) mem[a] <= wdata;
                     else rd <= mem[a];
                 end
-                always @(posedge clk) rd_q <= rd;
-                assign q[g][c*16 +: 16] = rd_q;
+                assign q[g][c*16 +: 16] = rd;
             end
         end
     endgenerate
-    assign rdata = q[rgrp_q2];
+    assign rdata = q[rgrp_q];
 endmodule
 
 `default_nettype wire

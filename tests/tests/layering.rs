@@ -1,53 +1,46 @@
-//! ARCHITECTURE.md invariant: crate dependencies point one way. Each library crate may depend
-//! (normal dependencies, not dev-dependencies) only on the crates listed here.
+//! ARCHITECTURE.md invariant: crate dependencies point one way. The allowed dependencies are
+//! ARCHITECTURE.md's code map, read from the file, so the table and this test cannot disagree:
+//! each library crate's normal (not dev-) dependencies on the workspace's crates must be exactly
+//! the "depends on" column of its row.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
-const ALLOWED: &[(&str, &[&str])] = &[
-    ("spikeloom-nir", &[]),
-    ("spikeloom-qnet", &[]),
-    ("spikeloom-npy", &[]),
-    ("spikeloom-board", &[]),
-    ("spikeloom-hostlink", &[]),
-    ("spikeloom-float", &["spikeloom-nir"]),
-    ("spikeloom-quant", &["spikeloom-float", "spikeloom-qnet"]),
-    ("spikeloom-plan", &["spikeloom-qnet", "spikeloom-board"]),
-    ("spikeloom-toolchain", &["spikeloom-board"]),
-    (
-        "spikeloom-verilog",
-        &["spikeloom-plan", "spikeloom-qnet", "spikeloom-board"],
-    ),
-    (
-        "spikeloom-cyclesim",
-        &["spikeloom-plan", "spikeloom-qnet", "spikeloom-board"],
-    ),
-    (
-        "spikeloom-cosim",
-        &[
-            "spikeloom-plan",
-            "spikeloom-qnet",
-            "spikeloom-board",
-            "spikeloom-cyclesim",
-            "spikeloom-verilog",
-            "spikeloom-toolchain",
-        ],
-    ),
-    (
-        "spikeloom-report",
-        &[
-            "spikeloom-nir",
-            "spikeloom-float",
-            "spikeloom-qnet",
-            "spikeloom-quant",
-            "spikeloom-npy",
-            "spikeloom-board",
-            "spikeloom-plan",
-            "spikeloom-cyclesim",
-            "spikeloom-toolchain",
-        ],
-    ),
-];
+/// The code map's rows: crate package name -> the crates it depends on (`None`: "all", the
+/// CLI, the tests and the benchmark, which may use everything).
+fn code_map() -> BTreeMap<String, Option<BTreeSet<String>>> {
+    let text = std::fs::read_to_string(spikeloom_tests::root().join("ARCHITECTURE.md"))
+        .expect("ARCHITECTURE.md is readable");
+    let section = text
+        .split("\n## ")
+        .find(|s| s.starts_with("Code map"))
+        .expect("ARCHITECTURE.md has a `## Code map` section");
+    let mut rows = BTreeMap::new();
+    for line in section.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = line.split(" | ").collect();
+        let first = cells[0].trim_start_matches("| ");
+        // `nir`, or `cli` (`spikeloom`) when the package name differs from the folder
+        let names: Vec<&str> = first.split('`').skip(1).step_by(2).collect();
+        let package = match names.as_slice() {
+            [_, package] => package.to_string(),
+            [name] => format!("spikeloom-{name}"),
+            _ => panic!("code map row without a crate name: {line}"),
+        };
+        let deps = cells.last().unwrap_or(&"").trim_end_matches(" |").trim();
+        let deps = if deps.starts_with("all") {
+            None
+        } else {
+            Some(
+                deps.split(", ")
+                    .filter(|d| *d != "—")
+                    .map(|d| format!("spikeloom-{d}"))
+                    .collect(),
+            )
+        };
+        rows.insert(package, deps);
+    }
+    rows
+}
 
 #[test]
 fn crate_dependencies_point_one_way() {
@@ -82,22 +75,25 @@ fn crate_dependencies_point_one_way() {
             .collect();
         actual.insert(name, deps);
     }
-    let allowed: BTreeMap<&str, &[&str]> = ALLOWED.iter().copied().collect();
+    let map = code_map();
+    assert!(map.len() >= 16, "the code map lists every crate: {map:?}");
     for (name, deps) in &actual {
-        if matches!(
-            name.as_str(),
-            "spikeloom" | "spikeloom-tests" | "spikeloom-bench"
-        ) {
-            continue; // the CLI, the integration tests and the benchmark may use everything
-        }
-        let ok = allowed.get(name.as_str()).unwrap_or_else(|| {
-            panic!("crate {name} is not in the layering table; add it here and in ARCHITECTURE.md")
+        let row = map.get(name).unwrap_or_else(|| {
+            panic!("crate {name} is not in ARCHITECTURE.md's code map; add its row")
         });
-        for d in deps {
-            assert!(
-                ok.contains(&d.as_str()),
-                "{name} must not depend on {d} (ARCHITECTURE.md layering)"
-            );
-        }
+        let Some(documented) = row else {
+            continue; // the CLI, the integration tests and the benchmark may use everything
+        };
+        assert_eq!(
+            deps, documented,
+            "{name}: its dependencies (left) differ from its row in ARCHITECTURE.md's code map \
+             (right); change the code or the table"
+        );
+    }
+    for name in map.keys() {
+        assert!(
+            actual.contains_key(name),
+            "ARCHITECTURE.md's code map lists {name}, which is not a workspace crate"
+        );
     }
 }

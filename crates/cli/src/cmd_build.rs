@@ -4,30 +4,25 @@
 //! `build.log` (tools, versions, exact command lines) stay in `DIR/build/`.
 
 use crate::args::{ModelArgs, QuantArgs};
-use crate::build_verify::{cycle_trace, golden_vs_cycle, rtl_vs_cycle, sample, synaptic_ops};
-use crate::cmd_generate::{self, Design, HwArgs, RTL_DIR};
+use crate::cmd_generate::HwArgs;
 use crate::progress::Steps;
-use crate::report::{
-    fmax, render, resource_rows, BuildReport, ClockReport, Performance, TimeLimitsReport,
-    WeightsReport,
-};
+
 use crate::CliError;
 use anyhow::anyhow;
 use clap::Args;
 use spikeloom_board::Board;
+use spikeloom_pipeline::build::{finish, ToolRun, ToolSettings, BUILD_DIR};
+use spikeloom_pipeline::build_report::{fmax, remove_previous, render};
+use spikeloom_pipeline::design::{write, Design};
 use spikeloom_toolchain::process::{Event, Watch};
 use spikeloom_toolchain::{
-    execute, parse_activity, prepare, tools_for, BuildOptions, OutputKind, StepKind, TimeLimits,
-    ToolEnv, ToolPaths, ToolchainError,
+    execute, parse_activity, tools_for, OutputKind, StepKind, TimeLimits, ToolEnv, ToolPaths,
+    ToolchainError,
 };
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-/// Subdirectory where the tools run and keep their logs.
-const BUILD_DIR: &str = "build";
-/// Subdirectory of the RTL co-simulation.
-const VERIFY_DIR: &str = "verify";
 /// Steps before the tool steps: tools, plan + generate, verify.
 const OWN_STEPS: usize = 3;
 
@@ -43,7 +38,9 @@ pub struct BuildArgs {
     /// Board, output directory, lanes.
     #[command(flatten)]
     pub hw: HwArgs,
-    /// Skip verification (golden vs cycle model vs RTL); the cycle model still runs for the report.
+    /// Skip verification (golden vs cycle model vs RTL): the bitstream is then not verified.
+    /// Without it, a missing Icarus Verilog is an error. The cycle model still runs for the
+    /// report.
     #[arg(long)]
     pub no_verify: bool,
     /// Write the bitstream even when the design misses the design clock.
@@ -91,8 +88,9 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
     remove_previous(dir)?;
 
     steps.start("plan + generate");
-    let design = cmd_generate::prepare(&args.model, &args.quant, &args.hw)?;
-    cmd_generate::write(&design, dir)?;
+    let session = crate::config::session(&args.model, Some(&args.quant))?.with_hw(args.hw.config());
+    let design = session.design()?;
+    write(design, dir)?;
     steps.finish_since(
         "generate",
         &format!(
@@ -104,95 +102,48 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
     interrupted(cancel, "generate")?;
 
     steps.start("verify (golden model, cycle model, RTL co-simulation)");
-    let (perf_input, verify_cycle, verify_rtl) = verify(args, &design, dir)?;
-    let verify_load = perf_input.load;
-    steps.finish_since("verify", &verify_rtl);
+    let checked = session.check_design(
+        args.sample.as_deref(),
+        args.verify_samples,
+        dir,
+        !args.no_verify,
+    )?;
+    steps.finish_since("verify", &checked.rtl);
     interrupted(cancel, "verify")?;
 
-    let opts = BuildOptions {
-        // nextpnr times every clock at the design clock; the PLL output's constraint is also
-        // derived from the oscillator's (the constraint file's clock frequency)
-        freq_mhz: Some(design.clock.design.mhz()),
-        allow_timing_failure: args.allow_timing_failure,
+    let settings = ToolSettings {
         seed: args.seed,
-        // the design's ports: the board's, and the SPI flash's with a weight loader
-        ports: Some(design.ports.clone()),
         seeds: args.seeds,
-        time_limits: Some(limits),
-        ..BuildOptions::default()
+        time_limits: limits,
+        allow_timing_failure: args.allow_timing_failure,
     };
-    let plan = prepare(
-        &design.board,
-        &design.synthesis_sources(),
-        spikeloom_board::WRAPPER_TOP,
-        &opts,
-    )
-    .map_err(CliError::input)?;
+    let plan = session.build_plan(&settings)?;
     let build_dir = dir.join(BUILD_DIR);
     steps.set_total(OWN_STEPS + plan.steps.len());
     let result = execute(&plan, &build_dir, &tools, Some(cancel), &mut |p| {
         steps.toolchain(p);
     })
-    .map_err(|e| tool_error(e, &build_dir, &design))?;
-
-    let bitstream_name = plan.bitstream.display().to_string();
-    let bitstream = dir.join(&bitstream_name);
-    std::fs::copy(&result.bitstream, &bitstream).map_err(|e| {
-        CliError::failure(anyhow!(
-            "cannot copy the bitstream to {}: {e}",
-            bitstream.display()
-        ))
-    })?;
-
-    let weights = weights_report(&design, &bitstream, &verify_load)?;
-    let fmax = fmax(&result.report);
-    let perf = perf_input.into_performance(&design, fmax);
-    let resources = resource_rows(&design.board, &design.plan.resources, &result.report);
-    let report = BuildReport {
-        generator: design.manifest.generator.clone(),
-        board: design.board.name.clone(),
-        device: design.board.device.name.clone(),
-        bitstream: bitstream_name,
-        model_sha256: design.manifest.model_sha256.clone(),
-        lanes: design.manifest.lanes.clone(),
-        fits: resources
-            .iter()
-            .all(|r| r.used.is_none_or(|u| u <= r.available)),
-        target_mhz: plan.freq_mhz,
-        clock: ClockReport::new(&design.clock),
-        fmax_mhz: fmax,
-        critical_path: result.report.critical_path().cloned(),
-        untimed: untimed_note(&result.report),
-        timing_met: result.timing_failures.is_empty() && fmax.is_some_and(|f| f >= plan.freq_mhz),
-        timing_failures: result.timing_failures.clone(),
-        resources,
-        performance: perf,
-        verify_cycle_model: verify_cycle,
-        verify_rtl,
-        utilization: result.report.utilization.clone(),
-        synth_cells: result.report.synth_cells.clone(),
+    .map_err(|e| tool_error(e, &build_dir, design))?;
+    let run = ToolRun {
+        plan: &plan,
+        result: &result,
+        time_limits: &limits,
         step_seconds: steps.times.clone(),
-        weights,
-        seed: result.seed,
-        seeds: result.seeds.clone(),
-        time_limits_seconds: TimeLimitsReport::from(&limits),
-        tools: result.tools.clone(),
-        commands: result.commands.clone(),
     };
     drop(steps);
-    write_reports(&report, dir)?;
-    let s = crate::build_verify::sample(
-        args.sample.as_ref(),
-        args.verify_samples,
-        &crate::model::qnet_input(&design.model.qnet),
-    )?;
-    crate::build_html::write(&args.model, &design, &s, &report, &result.report, dir)?;
+    let title = args.model.model.display().to_string();
+    let (report, bitstream) = finish(design, &checked, run, dir, &title)?;
     print!("{}", render(&report));
     println!(
         "\nwrote {} and report.json / report.txt / report.html to {}",
         bitstream.display(),
         dir.display()
     );
+    if args.no_verify {
+        eprintln!(
+            "warning: --no-verify: the bitstream was not verified (golden model, cycle model, RTL)"
+        );
+    }
     if !report.timing_met {
         eprintln!(
             "warning: timing not met; the bitstream may not work at the {} MHz design clock",
@@ -200,10 +151,15 @@ pub fn run(args: &BuildArgs) -> Result<(), CliError> {
         );
     }
     if args.program {
-        crate::cmd_program::program(
+        let io = spikeloom_pipeline::program::Io {
+            cancel: Some(cancel),
+            say: &mut |line| println!("{line}"),
+        };
+        spikeloom_pipeline::program::program(
             dir,
             Some(&args.hw.board),
-            crate::cmd_program::Target::Default,
+            spikeloom_pipeline::program::Target::Default,
+            io,
         )?;
     }
     Ok(())
@@ -300,136 +256,6 @@ fn parse_duration(text: &str) -> Option<Duration> {
     (secs.is_finite() && secs > 0.0).then(|| Duration::from_secs_f64(secs))
 }
 
-/// Remove the outputs of an earlier build in `dir` (bitstreams, reports), so a failed build
-/// leaves none that could pass for its own.
-fn remove_previous(dir: &Path) -> Result<(), CliError> {
-    for name in [
-        "design.bin",
-        "design.bit",
-        "report.json",
-        "report.txt",
-        "report.html",
-    ] {
-        let path = dir.join(name);
-        match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(CliError::failure(anyhow!(
-                    "cannot remove {} of an earlier build: {e}",
-                    path.display()
-                )))
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// What the performance figures need from verification.
-struct PerfInput {
-    origin: String,
-    cycles: Vec<Vec<u64>>,
-    ops: Vec<Vec<u64>>,
-    /// The cycle model's start-up weight load (cycles, outcome), if the design has one.
-    load: Option<(u64, spikeloom_plan::LoadState)>,
-}
-
-/// The weight image's report: the built bitstream must end before the image's flash offset
-/// (the board file's `bitstream_bytes` promised it), and the cycle model's load must have
-/// succeeded in the planned number of cycles.
-fn weights_report(
-    d: &Design,
-    bitstream: &Path,
-    load: &Option<(u64, spikeloom_plan::LoadState)>,
-) -> Result<Option<WeightsReport>, CliError> {
-    let Some(w) = &d.manifest.weights else {
-        return Ok(None);
-    };
-    let bitstream_bytes = std::fs::metadata(bitstream)
-        .map_err(|e| CliError::failure(anyhow!("cannot read {}: {e}", bitstream.display())))?
-        .len();
-    if let (Some(flash), Some(offset)) = (&d.board.flash, w.flash_offset) {
-        flash
-            .check_bitstream(bitstream_bytes, offset)
-            .map_err(|e| CliError::failure(anyhow!("board `{}`: {e}", d.board.name)))?;
-    }
-    match load {
-        Some((cycles, spikeloom_plan::LoadState::Ready)) if *cycles == w.load_cycles => {}
-        other => {
-            return Err(CliError::failure(anyhow!(
-                "the cycle model's start-up weight load ended as {other:?}, but the plan expects it ready after {} cycles; this is a bug, please report it",
-                w.load_cycles
-            )))
-        }
-    }
-    let program = d
-        .board
-        .flash
-        .as_ref()
-        .zip(w.flash_offset)
-        .and_then(|(f, offset)| f.program_command(offset, &w.file))
-        .map(|c| c.join(" "));
-    Ok(Some(WeightsReport {
-        file: w.file.clone(),
-        bytes: w.bytes,
-        crc32: format!("{:#010x}", w.crc32),
-        flash_offset: w.flash_offset.map(|o| format!("{o:#x}")),
-        bitstream_bytes,
-        program,
-        load_cycles: w.load_cycles,
-        load_ms_at_clock: w.load_cycles as f64 / (d.clock.design.mhz() * 1e3),
-    }))
-}
-
-impl PerfInput {
-    fn into_performance(self, d: &Design, fmax: Option<f64>) -> Performance {
-        Performance::new(
-            self.origin,
-            &self.cycles,
-            &self.ops,
-            d.plan.clear_cycles as u64,
-            d.plan.idle_step_cycles(),
-            d.clock.design.mhz(),
-            fmax,
-        )
-    }
-}
-
-/// Cycle model on the sample (always), golden comparison and RTL co-simulation (unless
-/// --no-verify). Returns the performance inputs and the two verification verdicts.
-fn verify(
-    args: &BuildArgs,
-    d: &Design,
-    dir: &Path,
-) -> Result<(PerfInput, String, String), CliError> {
-    let input = crate::model::qnet_input(&d.model.qnet);
-    let s = sample(args.sample.as_ref(), args.verify_samples, &input)?;
-    let trace = cycle_trace(&d.plan, &s.spikes)?;
-    let perf = PerfInput {
-        ops: synaptic_ops(&d.plan, &s.spikes, &trace),
-        cycles: trace.cycles_per_step.clone(),
-        origin: s.origin.clone(),
-        load: trace.load,
-    };
-    if args.no_verify {
-        let skipped = "skipped (--no-verify)".to_string();
-        return Ok((perf, skipped.clone(), skipped));
-    }
-    let cycle = golden_vs_cycle(&d.model.qnet, &s.spikes, &trace)?;
-    let rtl = match rtl_vs_cycle(
-        &d.plan,
-        &dir.join(RTL_DIR),
-        &dir.join(VERIFY_DIR),
-        &s.spikes,
-    )? {
-        Ok(summary) => summary,
-        Err(reason) => {
-            eprintln!("warning: RTL co-simulation skipped: {reason}");
-            format!("skipped: {reason}")
-        }
-    };
-    Ok((perf, format!("passed on {}: {cycle}", s.origin), rtl))
-}
-
 /// Directories searched for the tools after PATH: the project-local `.tools/venv/bin` (where
 /// scripts/install-tools.sh puts the YoWASP tools) above the working directory or the binary.
 fn tool_dirs() -> Vec<PathBuf> {
@@ -468,7 +294,10 @@ fn tool_error(e: ToolchainError, build_dir: &Path, d: &Design) -> CliError {
                 .as_ref()
                 .and_then(|r| r.critical_path())
                 .map_or(String::new(), |p| {
-                    format!("\ncritical path:\n{}", crate::report::path_text(p))
+                    format!(
+                        "\ncritical path:\n{}",
+                        spikeloom_pipeline::build_report::path_text(p)
+                    )
                 });
             let lower = placed
                 .as_ref()
@@ -529,36 +358,4 @@ fn fewer_lanes(d: &Design) -> String {
     } else {
         "a smaller model (the design is at 1 lane)".to_string()
     }
-}
-
-/// The note on paths nextpnr leaves out of Fmax: through a hard block on its constant clock
-/// (an iCE40 SB_MAC16 without registers).
-fn untimed_note(r: &spikeloom_toolchain::ToolReport) -> Option<String> {
-    let (into, out) = r.constant_clock_paths();
-    if into.is_none() && out.is_none() {
-        return None;
-    }
-    let ns = |p: Option<&spikeloom_toolchain::CriticalPath>| p.map_or(0.0, |p| p.delay_ns);
-    let block = into
-        .map(|p| p.to.signal.clone())
-        .or(out.map(|p| p.from.signal.clone()))
-        .unwrap_or_default();
-    Some(format!(
-        "nextpnr times a hard block without registers ({block}) as if it had them (its clock is `{}`): the longest path into it is {:.1} ns and out of it {:.1} ns, \
-         and a path through it takes both plus its own combinational delay, which is in neither; Fmax leaves such paths out \
-         (a registered multiplier removes the gap)",
-        spikeloom_toolchain::CONSTANT_CLOCK,
-        ns(into),
-        ns(out)
-    ))
-}
-
-fn write_reports(report: &BuildReport, dir: &Path) -> Result<(), CliError> {
-    let json = serde_json::to_string_pretty(report).map_err(CliError::failure)? + "\n";
-    for (name, text) in [("report.json", json), ("report.txt", render(report))] {
-        let path = dir.join(name);
-        std::fs::write(&path, text)
-            .map_err(|e| CliError::failure(anyhow!("cannot write {}: {e}", path.display())))?;
-    }
-    Ok(())
 }

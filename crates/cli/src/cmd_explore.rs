@@ -2,13 +2,11 @@
 //! and print the Pareto front of accuracy vs LUTs vs latency.
 
 use crate::args::{ModelArgs, QuantArgs};
-use crate::input::{load_labels, load_steps, ModelInput};
-use crate::model::{calibration, is_qnet_file, load_nir, load_qnet, lower, quant_config};
 use crate::CliError;
 use anyhow::anyhow;
 use clap::Args;
-use spikeloom_qnet::SpikeSteps;
-use spikeloom_report::{explore_with, pareto, ExploreModel, Point, Space, Workers};
+use spikeloom_pipeline::explore::ExploreSample;
+use spikeloom_pipeline::sweep::{pareto, Point, Space, Workers};
 use std::path::PathBuf;
 
 /// `explore` arguments.
@@ -76,46 +74,13 @@ pub fn run(args: &ExploreArgs) -> Result<(), CliError> {
         jobs,
         on_point: Some(&on_point),
     };
-    let points = if is_qnet_file(&args.model.model) {
-        let model = load_qnet(&args.model, &args.quant)?;
-        let (sample, labels) = sample(args, &crate::model::qnet_input(&model.qnet))?;
-        explore_with(
-            ExploreModel::Fixed(&model.qnet),
-            &board.device,
-            &space,
-            &sample,
-            labels.as_deref(),
-            workers,
-        )
-    } else {
-        let loaded = load_nir(&args.model)?;
-        let net = lower(&loaded, &args.model)?;
-        let (sample, labels) = sample(args, &crate::model::nir_input(&loaded, &net))?;
-        let spikes = crate::input::Spikes {
-            t: sample.steps(),
-            n: sample.samples(),
-            f: sample.width(),
-            data: sample.data().to_vec(),
-        };
-        let labels_i64: Option<Vec<i64>> = labels
-            .as_ref()
-            .map(|l| l.iter().map(|&v| v as i64).collect());
-        let calib = calibration(&net, &spikes, labels_i64.as_deref())?;
-        let base = quant_config(&args.quant)?;
-        explore_with(
-            ExploreModel::Float {
-                net: &net,
-                calib: &calib,
-                base: &base,
-            },
-            &board.device,
-            &space,
-            &sample,
-            labels.as_deref(),
-            workers,
-        )
-    }
-    .map_err(CliError::input)?;
+    let session = crate::config::session(&args.model, Some(&args.quant))?;
+    let sample = ExploreSample {
+        input: &args.input,
+        samples: args.samples,
+        labels: args.labels.as_deref(),
+    };
+    let points = session.explore(&board.device, &space, sample, workers)?;
     drop(counter);
     if args.json {
         println!(
@@ -131,32 +96,6 @@ pub fn run(args: &ExploreArgs) -> Result<(), CliError> {
     );
     print_table(&pareto(&points));
     Ok(())
-}
-
-fn sample(
-    args: &ExploreArgs,
-    input: &ModelInput,
-) -> Result<(SpikeSteps, Option<Vec<usize>>), CliError> {
-    let all = load_steps(&args.input, input)?;
-    let s = all.take_samples(args.samples);
-    let labels = match &args.labels {
-        Some(p) => {
-            let l = load_labels(p, all.n)?;
-            Some(
-                l[..s.n]
-                    .iter()
-                    .map(|&v| usize::try_from(v).unwrap_or(usize::MAX))
-                    .collect(),
-            )
-        }
-        None => None,
-    };
-    // Graded values are checked against each candidate's input_bits by the engines.
-    let steps = SpikeSteps::graded(s.t, s.n, s.f, s.data, 8).map_err(CliError::input)?;
-    if steps.samples() == 0 {
-        return Err(CliError::input(anyhow!("the sample is empty")));
-    }
-    Ok((steps, labels))
 }
 
 fn print_table(points: &[Point]) {

@@ -1,30 +1,23 @@
 //! `spikeloom quantize`: float network -> integer network, with the report and an optional sweep.
 
 use crate::args::QuantizeArgs;
-use crate::input::{load_labels, load_steps};
-use crate::model::{
-    calibration, is_qnet_file, load_nir, load_qnet_calibrated, lower, nir_input, quant_config,
-    record_input_shape,
-};
 use crate::CliError;
 use anyhow::anyhow;
+use spikeloom_pipeline::input::load_labels;
+use spikeloom_pipeline::model::quant_config;
+use spikeloom_pipeline::Session;
 
 /// Run the command.
 pub fn run(args: &QuantizeArgs) -> Result<(), CliError> {
-    if is_qnet_file(&args.model.model) {
+    let session = crate::config::session(&args.model, Some(&args.quant))?;
+    if session.config().is_qnet() {
         return Err(CliError::input(anyhow!(
             "{} is already quantized; quantize takes a .nir model",
             args.model.model.display()
         )));
     }
-    let loaded = load_nir(&args.model)?;
-    let net = lower(&loaded, &args.model)?;
-    let calib_spikes = args
-        .quant
-        .calibrate
-        .as_ref()
-        .map(|p| load_steps(p, &nir_input(&loaded, &net)))
-        .transpose()?;
+    session.float_net()?;
+    let calib_spikes = session.calibration_input()?.cloned();
     let labels = match (&args.labels, &calib_spikes) {
         (Some(p), Some(s)) => Some(load_labels(p, s.n)?),
         (Some(_), None) => {
@@ -41,15 +34,11 @@ pub fn run(args: &QuantizeArgs) -> Result<(), CliError> {
                  accuracy is measured on)"
             )));
         };
-        let calib = calibration(&net, spikes, Some(labels))?;
-        return precision_search(args, &loaded, &net, &calib, pct);
+        let calib = session.calibration(spikes, Some(labels))?;
+        return precision_search(args, &session, &calib, pct);
     }
-    let model = load_qnet_calibrated(
-        &args.model,
-        &args.quant,
-        calib_spikes.as_ref(),
-        labels.as_deref(),
-    )?;
+    let session = session.with_calibration(None, labels.clone());
+    let model = session.quantized()?;
     let report = model
         .report
         .as_ref()
@@ -73,8 +62,9 @@ pub fn run(args: &QuantizeArgs) -> Result<(), CliError> {
                 "--sweep-* needs --calibrate (and --labels for accuracy)"
             ))
         })?;
-        let calib = calibration(&net, spikes, labels.as_deref())?;
-        let cfg = quant_config(&args.quant)?;
+        let calib = session.calibration(spikes, labels.as_deref())?;
+        let cfg = quant_config(&session.config().quant)?;
+        let net = session.float_net()?;
         let wb = if args.sweep_weight_bits.is_empty() {
             vec![8]
         } else {
@@ -85,7 +75,7 @@ pub fn run(args: &QuantizeArgs) -> Result<(), CliError> {
         } else {
             args.sweep_state_bits.clone()
         };
-        let rows = spikeloom_quant::sweep(&net, &calib, &cfg, &wb, &sb)
+        let rows = spikeloom_quant::sweep(net, &calib, &cfg, &wb, &sb)
             .map_err(|e| CliError::input(anyhow!("{e}")))?;
         println!("\nsweep: weight_bits state_bits  accuracy  spike_agreement  memory_bits");
         for r in rows {
@@ -107,18 +97,12 @@ pub fn run(args: &QuantizeArgs) -> Result<(), CliError> {
 /// the network (`-o`) and its per-layer TOML config beside it.
 fn precision_search(
     args: &QuantizeArgs,
-    loaded: &crate::model::LoadedNir,
-    net: &spikeloom_float::FloatNet,
+    session: &Session,
     calib: &spikeloom_quant::Calibration,
     pct: f64,
 ) -> Result<(), CliError> {
-    let base = quant_config(&args.quant)?;
-    let found = spikeloom_quant::search(net, calib, &base, pct / 100.0)
-        .map_err(|e| CliError::input(anyhow!("{}: {e}", args.model.model.display())))?;
-    let mut qnet = found.qnet;
-    qnet.provenance
-        .insert(0, ("source_sha256".into(), loaded.sha256.clone()));
-    record_input_shape(&mut qnet, &nir_input(loaded, net).shape);
+    let found = session.precision_search(calib, pct / 100.0)?;
+    let qnet = &found.qnet;
     let toml = found.config.to_toml_string().map_err(CliError::failure)?;
     if args.json {
         let out = serde_json::json!({

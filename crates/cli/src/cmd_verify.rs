@@ -2,30 +2,24 @@
 //! Icarus), bit for bit and cycle for cycle. Exits 1 on any mismatch and leaves a reproducer.
 
 use crate::args::{SimulatorArg, VerifyArgs};
-use crate::cmd_simulate::hardware_plan;
-use crate::input::{accuracy, load_labels, Spikes};
-use crate::model::{
-    calibration, is_qnet_file, load_nir, load_qnet, lower, nir_input, qnet_input, quant_config,
-    record_input_shape,
-};
 use crate::progress::Steps;
 use crate::CliError;
 use anyhow::anyhow;
-use spikeloom_cosim::{compare_logs, decode_log, stimulus_from_values, Simulator};
+use spikeloom_cosim::Simulator;
 use spikeloom_float::FloatTrace;
+use spikeloom_pipeline::engines::hardware_plan;
+use spikeloom_pipeline::input::{accuracy, load_labels, load_steps, Spikes};
+use spikeloom_pipeline::verify::{check_engines, counts, CheckEvent, EngineCheckInput, LayerDiff};
+use spikeloom_pipeline::Session;
 use spikeloom_plan::Plan;
 use spikeloom_qnet::{QNet, QTrace, SpikeSteps};
-use std::path::{Path, PathBuf};
-
-/// Mismatch count and first difference of one layer between two integer traces.
-struct LayerDiff {
-    mismatches: usize,
-    first: Option<(usize, usize, usize)>,
-}
+use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Run the command.
 pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
-    let (q, float, input, all_samples) = integer_model(args)?;
+    let (session, float, input, all_samples) = integer_model(args)?;
+    let q = &session.quantized()?.qnet;
     let labels = match &args.labels {
         Some(p) => Some(load_labels(p, all_samples)?[..input.n].to_vec()),
         None => None,
@@ -37,9 +31,9 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     let mut progress = Steps::new(3 + sims.len());
     let samples = format!("{} samples x {} steps", input.n, input.t);
     progress.start(&format!("fixed-point model ({samples})"));
-    let fixed = spikeloom_qnet::eval(&q, &steps).map_err(CliError::failure)?;
+    let fixed = session.golden(&steps)?;
     progress.finish_since("fixed-point model", "");
-    let plan = hardware_plan(&q, &args.board, args.lanes, false)?;
+    let plan = hardware_plan(q, &args.board, args.lanes, false)?;
     eprintln!(
         "verify: {} samples x {} steps, {} layers, board {} ({} lanes max)",
         input.n,
@@ -58,7 +52,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     match &float {
         Some(float) => {
             println!("float vs fixed (quantization; reported, not required to be equal)");
-            print_float_vs_fixed(&q, float, &fixed);
+            print_float_vs_fixed(q, float, &fixed);
             if let Some(labels) = &labels {
                 println!(
                     "  accuracy: float {:.2}%  fixed {:.2}%",
@@ -84,71 +78,38 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
         "  {:<10} {:<14} {:>10} {:>10}  first difference (step, sample, neuron)",
         "engine", "layer", "spikes", "membranes"
     );
-    progress.start(&format!("cycle model ({samples})"));
-    let cycle = spikeloom_cyclesim::simulate(&plan, &steps).map_err(CliError::failure)?;
-    for (l, layer) in q.layers.iter().enumerate() {
-        let d = diff(
-            &fixed,
-            l,
-            &cycle.spikes[l],
-            &cycle.membranes[l]
-                .iter()
-                .map(|&v| i64::from(v))
-                .collect::<Vec<_>>(),
-            &input,
-        );
-        failed |= print_diff("cycle", &layer.name, &d);
-    }
-    let stim = stimulus_from_values(&input.data, [input.t, input.n, input.f], q.input_bits)
-        .map_err(CliError::input)?;
-    let cycle_log = spikeloom_cyclesim::CycleSim::new(&plan)
-        .run_stimulus(&stim)
-        .map_err(CliError::failure)?;
-    progress.finish_since("cycle model", "");
     let work = work_dir(args, &plan);
-    progress.start(if args.rtl.is_some() {
-        "RTL (given)"
-    } else {
-        "generate RTL"
-    });
-    let bundle_dir = match &args.rtl {
-        Some(dir) => dir.clone(),
-        None => {
-            let dir = work.join("rtl");
-            spikeloom_verilog::generate(&plan, &spikeloom_verilog::GenOptions::default())
-                .write_to(&dir)
-                .map_err(|e| CliError::failure(anyhow!("cannot write {}: {e}", dir.display())))?;
-            dir
-        }
+    let check = EngineCheckInput {
+        qnet: q,
+        golden: &fixed,
+        plan: &plan,
+        input: &input,
+        steps: &steps,
+        simulators: &sims,
+        work: &work,
+        rtl: args.rtl.as_deref(),
     };
-    progress.finish_since("RTL", &bundle_dir.display().to_string());
-    let iface = plan.top_interface();
-    let mut cycle_rows = vec![("cycle".to_string(), cycle.cycles_per_step.clone())];
-    for sim in sims {
-        progress.start(&format!("{sim} ({samples})"));
-        let log =
-            spikeloom_cosim::run_rtl(&bundle_dir, &iface, &stim, sim, &work.join(sim.to_string()))
-                .map_err(CliError::failure)?;
-        progress.finish_since(&sim.to_string(), "");
-        let name = sim.to_string();
-        if let Some(m) = compare_logs(&cycle_log, &log) {
-            println!("  {name:<10} log differs from the cycle model: {m}");
+    let checks = check_engines(&check, &mut |e| match e {
+        CheckEvent::Start(what) => progress.start(&what),
+        CheckEvent::Done(name, note) => progress.finish_since(&name, &note),
+        CheckEvent::Reproducer(dir) => eprintln!("reproducer written to {}", dir.display()),
+        CheckEvent::Waveform(sample, path) => {
+            eprintln!(
+                "cycle-model waveform of sample {sample}: {}",
+                path.display()
+            )
+        }
+    })?;
+    let mut cycle_rows = Vec::new();
+    for e in &checks.engines {
+        if let Some(m) = &e.log_mismatch {
+            println!("  {:<10} log differs from the cycle model: {m}", e.engine);
             failed = true;
-            write_reproducer(&work, &q, &input, &stim, &cycle_log, &log, &name)?;
-            write_mismatch_vcd(&work, &plan, &steps, m.sample, &name)?;
         }
-        let rtl = decode_log(&log, &iface, input.t, input.n).map_err(CliError::failure)?;
-        for (l, layer) in q.layers.iter().enumerate() {
-            let d = diff(
-                &fixed,
-                l,
-                &rtl.layers[l].spikes,
-                &rtl.layers[l].membranes,
-                &input,
-            );
-            failed |= print_diff(&name, &layer.name, &d);
+        for (d, layer) in e.layers.iter().zip(&q.layers) {
+            failed |= print_diff(&e.engine, &layer.name, d);
         }
-        cycle_rows.push((name, rtl.cycles_per_step));
+        cycle_rows.push((e.engine.clone(), e.cycles_per_step.clone()));
     }
 
     println!("\ncycles per step (mean / min / max over every step of every sample)");
@@ -182,34 +143,22 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The integer network, the float trace of the input (for a `.nir`), the input samples used
-/// and how many the file holds.
-type IntegerModel = (QNet, Option<FloatTrace>, Spikes, usize);
+/// The session with its integer network made, the float trace of the input (for a `.nir`), the
+/// input samples used and how many the file holds. A `.nir` is calibrated on `--calibrate`,
+/// else on the input itself, whose float trace is then made once for both.
+type IntegerModel = (Session<'static>, Option<Arc<FloatTrace>>, Spikes, usize);
 
 fn integer_model(args: &VerifyArgs) -> Result<IntegerModel, CliError> {
-    if is_qnet_file(&args.model.model) {
-        let model = load_qnet(&args.model, &args.quant)?;
-        let all = crate::input::load_steps(&args.input, &qnet_input(&model.qnet))?;
-        let input = all.take_samples(args.samples.unwrap_or(all.n));
-        return Ok((model.qnet, None, input, all.n));
-    }
-    let loaded = load_nir(&args.model)?;
-    let net = lower(&loaded, &args.model)?;
-    let shape = nir_input(&loaded, &net);
-    let all = crate::input::load_steps(&args.input, &shape)?;
+    let session = crate::config::session(&args.model, Some(&args.quant))?;
+    let all = load_steps(&args.input, &session.model_input()?)?;
     let input = all.take_samples(args.samples.unwrap_or(all.n));
-    let calib_spikes = match &args.quant.calibrate {
-        Some(p) => crate::input::load_steps(p, &shape)?,
-        None => input.clone(),
-    };
-    let calib = calibration(&net, &calib_spikes, None)?;
-    let (mut q, _) = spikeloom_quant::quantize(&net, Some(&calib), &quant_config(&args.quant)?)
-        .map_err(|e| CliError::input(anyhow!("{}: {e}", args.model.model.display())))?;
-    q.provenance
-        .insert(0, ("source_sha256".into(), loaded.sha256.clone()));
-    record_input_shape(&mut q, &shape.shape);
-    let float = calibration(&net, &input, None)?.float;
-    Ok((q, Some(float), input, all.n))
+    if session.config().is_qnet() {
+        return Ok((session, None, input, all.n));
+    }
+    let session = session.with_calibration(Some(input.clone()), None);
+    session.quantized()?;
+    let float = session.float_trace(&input)?;
+    Ok((session, Some(float), input, all.n))
 }
 
 fn simulators(arg: SimulatorArg) -> Vec<Simulator> {
@@ -230,18 +179,6 @@ fn work_dir(args: &VerifyArgs, plan: &Plan) -> PathBuf {
     })
 }
 
-fn counts(spikes: &[u8], t: usize, n: usize, o: usize) -> Vec<Vec<u32>> {
-    let mut c = vec![vec![0u32; o]; n];
-    for step in 0..t {
-        for (s, row) in c.iter_mut().enumerate() {
-            for (k, v) in row.iter_mut().enumerate() {
-                *v += u32::from(spikes[(step * n + s) * o + k]);
-            }
-        }
-    }
-    c
-}
-
 fn print_float_vs_fixed(q: &QNet, float: &FloatTrace, fixed: &QTrace) {
     for (l, layer) in q.layers.iter().enumerate() {
         let (f, x) = (&float.layers[l].spikes, &fixed.layers[l].spikes);
@@ -259,34 +196,6 @@ fn print_float_vs_fixed(q: &QNet, float: &FloatTrace, fixed: &QTrace) {
     }
 }
 
-fn diff(fixed: &QTrace, l: usize, spikes: &[u8], membranes: &[i64], input: &Spikes) -> LayerDiff {
-    let g = &fixed.layers[l];
-    let size = g.size;
-    let mut d = LayerDiff {
-        mismatches: 0,
-        first: None,
-    };
-    for (i, ((&gs, &gv), (&s, &v))) in g
-        .spikes
-        .iter()
-        .zip(&g.membrane)
-        .zip(spikes.iter().zip(membranes))
-        .enumerate()
-    {
-        if gs != s || i64::from(gv) != v {
-            d.mismatches += 1;
-            if d.first.is_none() {
-                let row = i / size;
-                d.first = Some((row / input.n, row % input.n, i % size));
-            }
-        }
-    }
-    if spikes.len() != g.spikes.len() || membranes.len() != g.membrane.len() {
-        d.mismatches += 1;
-    }
-    d
-}
-
 fn print_diff(engine: &str, layer: &str, d: &LayerDiff) -> bool {
     let first = d
         .first
@@ -296,73 +205,4 @@ fn print_diff(engine: &str, layer: &str, d: &LayerDiff) -> bool {
         d.mismatches, d.mismatches
     );
     d.mismatches > 0
-}
-
-/// The cycle model's waveform of the first mismatching sample, to compare with the RTL's.
-fn write_mismatch_vcd(
-    work: &Path,
-    plan: &Plan,
-    steps: &SpikeSteps,
-    sample: usize,
-    sim: &str,
-) -> Result<(), CliError> {
-    let path = work
-        .join(format!("reproducer-{sim}"))
-        .join(format!("cycle-model-sample{sample}.vcd"));
-    let file = std::fs::File::create(&path)
-        .map_err(|e| CliError::failure(anyhow!("cannot create {}: {e}", path.display())))?;
-    spikeloom_cyclesim::simulate_with_vcd(
-        plan,
-        steps,
-        sample.min(steps.samples() - 1),
-        std::io::BufWriter::new(file),
-    )
-    .map_err(CliError::failure)?;
-    eprintln!(
-        "cycle-model waveform of sample {sample}: {}",
-        path.display()
-    );
-    Ok(())
-}
-
-fn write_reproducer(
-    work: &Path,
-    q: &QNet,
-    input: &Spikes,
-    stim: &[spikeloom_cosim::StimCmd],
-    expected: &[spikeloom_cosim::LogLine],
-    got: &[spikeloom_cosim::LogLine],
-    sim: &str,
-) -> Result<(), CliError> {
-    let dir = work.join(format!("reproducer-{sim}"));
-    let write = |name: &str, text: String| {
-        std::fs::write(dir.join(name), text).map_err(|e| {
-            CliError::failure(anyhow!("cannot write {}: {e}", dir.join(name).display()))
-        })
-    };
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| CliError::failure(anyhow!("{}: {e}", dir.display())))?;
-    write("model.q.json", q.to_json_string())?;
-    write("stimulus.txt", spikeloom_cosim::format_stimulus(stim))?;
-    write("expected.log", spikeloom_cosim::format_log(expected))?;
-    write(&format!("{sim}.log"), spikeloom_cosim::format_log(got))?;
-    let array = spikeloom_npy::NpyArray {
-        shape: vec![input.t, input.n, input.f],
-        data: spikeloom_npy::NpyData::U8(input.data.clone()),
-    };
-    write(
-        "README.txt",
-        format!(
-            "Reproduce: spikeloom simulate model.q.json --input input.npy --engine cycle; \
-             the RTL ({sim}) log differs from expected.log (the cycle model's). Rerun the RTL with \
-             sim/README.md's instructions on stimulus.txt.\n"
-        ),
-    )?;
-    std::fs::write(
-        dir.join("input.npy"),
-        spikeloom_npy::write_npy_bytes(&array),
-    )
-    .map_err(|e| CliError::failure(anyhow!("{}: {e}", dir.display())))?;
-    eprintln!("reproducer written to {}", dir.display());
-    Ok(())
 }

@@ -4,8 +4,6 @@
 //! prints results and maps failures to exit codes (2 = bad input, 1 = failure or mismatch).
 
 mod args;
-mod build_html;
-mod build_verify;
 mod cmd_boards;
 mod cmd_build;
 mod cmd_explore;
@@ -16,13 +14,9 @@ mod cmd_quantize;
 mod cmd_run;
 mod cmd_simulate;
 mod cmd_verify;
-mod input;
+mod config;
 mod interrupt;
-mod model;
-mod output;
 mod progress;
-mod report;
-mod run_weights;
 
 use clap::Parser;
 
@@ -51,6 +45,19 @@ impl CliError {
         CliError {
             code: EXIT_FAILURE,
             error: error.into(),
+        }
+    }
+}
+
+impl From<spikeloom_pipeline::Error> for CliError {
+    fn from(error: spikeloom_pipeline::Error) -> Self {
+        let code = match error.kind() {
+            spikeloom_pipeline::ErrorKind::Input => EXIT_BAD_INPUT,
+            spikeloom_pipeline::ErrorKind::Failure => EXIT_FAILURE,
+        };
+        CliError {
+            code,
+            error: anyhow::Error::new(error),
         }
     }
 }

@@ -200,6 +200,19 @@ fn unknown_board_is_an_input_error() {
     );
 }
 
+/// A fake Yosys in `dir` that passes the version check and fails synthesis.
+fn failing_yosys(dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let failing = dir.join("fake-yosys");
+    std::fs::write(
+        &failing,
+        "#!/bin/sh\n[ \"$1\" = -V ] && { echo 'Yosys 0.70 (git sha1 fake)'; exit 0; }\necho 'ERROR: fake synthesis failure' >&2\nexit 3\n",
+    )
+    .unwrap();
+    make_executable(&failing);
+    failing
+}
+
 #[test]
 fn tool_problems_exit_1_naming_the_tool_or_step() {
     let dir = tmp("tools");
@@ -220,19 +233,86 @@ fn tool_problems_exit_1_naming_the_tool_or_step() {
         "{err}"
     );
     // A tool that fails: the step, the program and its last lines.
-    std::fs::create_dir_all(&dir).unwrap();
-    let failing = dir.join("fake-yosys");
-    std::fs::write(
-        &failing,
-        "#!/bin/sh\n[ \"$1\" = -V ] && { echo 'Yosys 0.70 (git sha1 fake)'; exit 0; }\necho 'ERROR: fake synthesis failure' >&2\nexit 3\n",
-    )
-    .unwrap();
-    make_executable(&failing);
+    let failing = failing_yosys(&dir);
     let (code, _, err) = spikeloom_env(&args, &[("YOSYS", failing.to_str().unwrap())]);
     assert_eq!(code, 1, "{err}");
     for needle in ["step `synth`", "fake synthesis failure", "synth.log"] {
         assert!(err.contains(needle), "missing `{needle}` in: {err}");
     }
+}
+
+/// A PATH without Icarus Verilog: a directory of links to every program on the test's PATH
+/// except `iverilog`, `vvp` and `iverilog-vpi` (Yosys, nextpnr and the packers stay).
+fn path_without_icarus(dir: &Path) -> String {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for d in std::env::split_paths(&path) {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let link = bin.join(&name);
+            if matches!(name.to_str(), Some("iverilog" | "vvp" | "iverilog-vpi")) || link.exists() {
+                continue;
+            }
+            #[cfg(unix)]
+            let _ = std::os::unix::fs::symlink(e.path(), &link);
+        }
+    }
+    bin.display().to_string()
+}
+
+/// Skips (returns true) when the build tools themselves are missing, unless they are required.
+fn tools_missing(err: &str) -> bool {
+    if !err.contains("missing tools") {
+        return false;
+    }
+    assert!(
+        std::env::var("SPIKELOOM_REQUIRE_TOOLS").as_deref() != Ok("1"),
+        "tools required: {err}"
+    );
+    println!("skipped: the build tools are not installed:\n{err}");
+    true
+}
+
+#[test]
+fn without_icarus_the_build_fails_before_synthesis_unless_verification_is_waived() {
+    let dir = tmp("no-icarus");
+    let d = dir.join("out");
+    let d = d.to_str().unwrap();
+    let path = path_without_icarus(&dir);
+    let args = ["build", MODEL, "--board", "icebreaker", "-o", d];
+    let (code, out, err) = spikeloom_env(&args, &[("PATH", &path)]);
+    if tools_missing(&err) {
+        return;
+    }
+    assert_eq!(code, 1, "{out}\n{err}");
+    let last = err.lines().last().unwrap_or_default();
+    assert_eq!(
+        last,
+        "error: verification (RTL co-simulation) needs Icarus Verilog: `iverilog` not found on \
+         PATH; install it (apt-get install iverilog). Without it the bitstream would not be \
+         verified; pass --no-verify to build it unverified",
+        "{err}"
+    );
+    assert!(!err.contains("synth"), "stopped before synthesis: {err}");
+    for name in ["design.bin", "report.json", "report.txt", "report.html"] {
+        assert!(!dir.join("out").join(name).exists(), "{name} written");
+    }
+
+    // --no-verify goes on to synthesis (a fake Yosys that fails there ends the build quickly)
+    let failing = failing_yosys(&dir);
+    let mut waived = args.to_vec();
+    waived.push("--no-verify");
+    let (code, _, err) = spikeloom_env(
+        &waived,
+        &[("PATH", &path), ("YOSYS", failing.to_str().unwrap())],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("fake synthesis failure"), "{err}");
+    assert!(!err.contains("Icarus"), "{err}");
 }
 
 #[test]

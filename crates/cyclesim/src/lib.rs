@@ -29,5 +29,5 @@ pub mod wload;
 pub use error::SimError;
 pub use protocol::{parse_log, parse_stimulus, LogLine, ProtocolError, StimCmd};
 pub use sim::CycleSim;
-pub use trace::{simulate, simulate_with_vcd, stimulus_for, CycleTrace};
+pub use trace::{simulate, simulate_with_log, simulate_with_vcd, stimulus_for, CycleTrace};
 pub use vcd::VcdWriter;

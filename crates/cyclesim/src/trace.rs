@@ -66,6 +66,26 @@ fn check_values(plan: &Plan, input: &SpikeSteps) -> Result<(), SimError> {
 
 /// Run every sample of `input` (reset before each) and collect the trace.
 pub fn simulate(plan: &Plan, input: &SpikeSteps) -> Result<CycleTrace, SimError> {
+    run(plan, input, None)
+}
+
+/// [`simulate`], also returning the whole log: the log of the stimulus of every sample
+/// ([`stimulus_for`], concatenated), what the RTL co-simulation is compared with. One run gives
+/// both.
+pub fn simulate_with_log(
+    plan: &Plan,
+    input: &SpikeSteps,
+) -> Result<(CycleTrace, Vec<LogLine>), SimError> {
+    let mut all = Vec::new();
+    let trace = run(plan, input, Some(&mut all))?;
+    Ok((trace, all))
+}
+
+fn run(
+    plan: &Plan,
+    input: &SpikeSteps,
+    mut keep: Option<&mut Vec<LogLine>>,
+) -> Result<CycleTrace, SimError> {
     if input.width() != plan.input_size {
         return Err(SimError::InputWidth {
             got: input.width(),
@@ -121,6 +141,9 @@ pub fn simulate(plan: &Plan, input: &SpikeSteps) -> Result<CycleTrace, SimError>
                 }
                 LogLine::Reset => {}
             }
+        }
+        if let Some(all) = keep.as_deref_mut() {
+            all.append(&mut log);
         }
     }
     Ok(tr)

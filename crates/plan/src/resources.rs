@@ -467,9 +467,9 @@ fn store_resources(
         WeightMem::Spram { columns, groups } => {
             r.sprams = columns * groups;
             r.luts += columns * groups * (14 + 2) + store.word_bits * groups.saturating_sub(1);
-            // the group select twice, and a fabric register per SPRAM output
-            r.ffs += 2 * crate::interface::ubits(groups.saturating_sub(1) as usize)
-                + 16 * columns * groups;
+            // the registered read address (read latency 2) and the group select
+            r.ffs += crate::interface::ubits(groups.saturating_sub(1) as usize)
+                + crate::interface::ubits(store.depth.saturating_sub(1));
         }
     }
     r

@@ -313,8 +313,8 @@ pub const SPRAM_WORDS: usize = 16384;
 /// (a word width that is not a multiple of 9 wastes a block per bank for its last bits).
 pub const STORE_BANK_WORDS: usize = 2048;
 
-/// Read latency of the weight store in cycles (sl_rom banks or SPRAM, then the fabric register
-/// per bank); the engine (sl_acc) registers the multiplexed word once more.
+/// Read latency of the weight store in cycles (sl_rom banks, then the fabric register per bank;
+/// or a registered address, then SPRAM); the engine (sl_acc) registers the word once more.
 pub const STORE_READ_LATENCY: usize = 2;
 
 /// Physical memory of the [`WeightStore`].

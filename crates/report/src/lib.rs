@@ -1,6 +1,6 @@
 //! spikeloom-report: the static `report.html` of a build (pure function of [`ReportData`]:
-//! inline CSS and SVG, no script, no network) and the design-space exploration behind
-//! `spikeloom explore` ([`explore`], [`pareto`]).
+//! inline CSS and SVG, no script, no network), and the helpers that collect its data from the
+//! artifacts it is given (plan, traces, quantization and tool reports).
 //!
 //! ```no_run
 //! # let data = spikeloom_report::ReportData::default();
@@ -11,8 +11,6 @@
 
 mod collect;
 mod data;
-mod error;
-mod explore;
 mod html;
 pub mod svg;
 
@@ -21,8 +19,4 @@ pub use collect::{
     network_summary, pnr_resources, quant_rows,
 };
 pub use data::*;
-pub use error::ReportError;
-pub use explore::{
-    explore, explore_with, pareto, ExploreModel, Metrics, Point, Settings, Space, Workers,
-};
 pub use html::render;

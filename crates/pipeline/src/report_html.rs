@@ -1,12 +1,10 @@
 //! `DIR/report.html` of a build: fills `spikeloom_report::ReportData` from the pipeline (float,
 //! fixed and cycle-model traces of the verification sample, quantization, plan, place and route).
 
-use crate::build_verify::Sample;
-use crate::cmd_generate::Design;
-use crate::input::Spikes;
-use crate::model::{calibration, is_qnet_file, load_nir, lower};
-use crate::report::BuildReport;
-use crate::CliError;
+use crate::build::Checked;
+use crate::build_report::BuildReport;
+use crate::design::Design;
+use crate::error::{Error, Result};
 use spikeloom_report::{
     all_step_cycles, estimated_resources, layer_traces, network_summary, pnr_resources, quant_rows,
     render, ReportData, Target, Timing,
@@ -16,34 +14,18 @@ use std::path::Path;
 
 /// Write `dir/report.html` for a finished build.
 pub fn write(
-    args_model: &crate::args::ModelArgs,
+    title: &str,
     design: &Design,
-    sample: &Sample,
+    checked: &Checked,
     build: &BuildReport,
     tools: &ToolReport,
     dir: &Path,
-) -> Result<(), CliError> {
-    let s = &sample.spikes;
-    let fixed = spikeloom_qnet::eval(&design.model.qnet, s).map_err(CliError::failure)?;
-    let cycle = spikeloom_cyclesim::simulate(&design.plan, s).map_err(CliError::failure)?;
-    // The float trace needs the NIR model; a pinned .q.json has none.
-    let float = if is_qnet_file(&args_model.model) {
-        None
-    } else {
-        let loaded = load_nir(args_model)?;
-        let net = lower(&loaded, args_model)?;
-        let spikes = Spikes {
-            t: s.steps(),
-            n: s.samples(),
-            f: s.width(),
-            data: s.data().to_vec(),
-        };
-        Some(calibration(&net, &spikes, None)?.float)
-    };
+) -> Result<()> {
+    let cycle = &checked.cycle.trace;
     let mut resources = estimated_resources(&design.plan, &design.board.device);
     resources.extend(pnr_resources(tools));
     let data = ReportData {
-        title: args_model.model.display().to_string(),
+        title: title.to_string(),
         generator: build.generator.clone(),
         target: Target {
             board: design.board.name.clone(),
@@ -60,9 +42,15 @@ pub fn write(
         verification: vec![
             format!("golden model vs cycle model: {}", build.verify_cycle_model),
             format!("RTL co-simulation: {}", build.verify_rtl),
-            format!("verification sample: {}", sample.origin),
+            format!("verification sample: {}", checked.sample.origin),
         ],
-        traces: layer_traces(&design.model.qnet, float.as_ref(), &fixed, Some(&cycle), 0),
+        traces: layer_traces(
+            &design.model.qnet,
+            checked.float.as_deref(),
+            &checked.golden,
+            Some(cycle),
+            0,
+        ),
         resources,
         timing: Timing {
             target_mhz: Some(build.target_mhz),
@@ -72,10 +60,9 @@ pub fn write(
             critical_path: build.critical_path.clone(),
             untimed: build.untimed.clone(),
         },
-        cycles_per_step: all_step_cycles(&cycle),
+        cycles_per_step: all_step_cycles(cycle),
         notes: build.timing_failures.clone(),
     };
     let path = dir.join("report.html");
-    std::fs::write(&path, render(&data))
-        .map_err(|e| CliError::failure(anyhow::anyhow!("cannot write {}: {e}", path.display())))
+    std::fs::write(&path, render(&data)).map_err(|e| Error::write(&path, e))
 }

@@ -2,11 +2,50 @@
 //! fixed-point accuracy (measured with the golden evaluator, an independent implementation),
 //! lanes trade LUTs for cycles, and a fixed model gives the same figures as its float origin.
 
-mod common;
-
 use spikeloom_board::Board;
+use spikeloom_pipeline::sweep::{explore, pareto, ExploreModel, Space};
 use spikeloom_quant::{Calibration, Precision, QuantConfig};
-use spikeloom_report::{explore, pareto, ExploreModel, Space};
+
+mod common {
+    //! The first samples of a trained fixture through the session: float network, calibration
+    //! (with labels), integer network quantized on it, float trace.
+
+    use spikeloom_float::{FloatNet, FloatTrace};
+    use spikeloom_pipeline::input::{load_labels, load_steps};
+    use spikeloom_pipeline::{Config, Session};
+    use spikeloom_qnet::{QNet, SpikeSteps};
+    use spikeloom_quant::Calibration;
+    use std::path::Path;
+
+    pub struct Run {
+        pub float: FloatNet,
+        pub calib: Calibration,
+        pub qnet: QNet,
+        pub input: SpikeSteps,
+        pub labels: Vec<usize>,
+        pub float_trace: FloatTrace,
+    }
+
+    pub fn run(name: &str, samples: usize) -> Run {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/models")
+            .join(name);
+        let session = Session::new(Config::new(dir.join("model.nir")));
+        let all = load_steps(&dir.join("input.npy"), &session.model_input().unwrap()).unwrap();
+        let spikes = all.take_samples(samples);
+        let labels = load_labels(&dir.join("labels.npy"), all.n).unwrap()[..spikes.n].to_vec();
+        let session = session.with_calibration(Some(spikes.clone()), Some(labels.clone()));
+        let calib = session.calibration(&spikes, Some(&labels)).unwrap();
+        Run {
+            float: session.float_net().unwrap().clone(),
+            qnet: session.quantized().unwrap().qnet.clone(),
+            float_trace: (*session.float_trace(&spikes).unwrap()).clone(),
+            input: SpikeSteps::new(spikes.t, spikes.n, spikes.f, spikes.data).unwrap(),
+            labels: labels.iter().map(|&l| l as usize).collect(),
+            calib,
+        }
+    }
+}
 
 #[test]
 fn explore_measures_the_hardware_and_keeps_the_trade_offs() {
@@ -51,7 +90,7 @@ fn explore_measures_the_hardware_and_keeps_the_trade_offs() {
     for f in &front {
         let fm = f.fitting().unwrap();
         for p in points.iter().filter_map(|p| p.fitting()) {
-            let q = |m: &spikeloom_report::Metrics| m.accuracy.unwrap();
+            let q = |m: &spikeloom_pipeline::sweep::Metrics| m.accuracy.unwrap();
             let dominated = q(p) >= q(fm)
                 && p.luts <= fm.luts
                 && p.cycles_per_step <= fm.cycles_per_step
@@ -168,7 +207,7 @@ fn bad_settings_are_errors_not_panics() {
 /// the progress callback counts every point once.
 #[test]
 fn any_number_of_jobs_gives_the_same_points_in_grid_order() {
-    use spikeloom_report::{explore_with, Workers};
+    use spikeloom_pipeline::sweep::{explore_with, Workers};
     use std::sync::Mutex;
     let r = common::run("mlp_subtract", 4);
     let board = Board::builtin("icebreaker").unwrap();

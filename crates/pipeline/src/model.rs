@@ -1,14 +1,11 @@
-//! Loading a model: NIR file -> validated flat graph -> float network with the chosen semantics.
+//! Loading a model: NIR file -> validated flat graph -> float network with the chosen
+//! semantics; a `.q.json` -> integer network; the layered quantization config; calibration.
 
-use crate::args::{ModelArgs, QuantArgs, ResetArg, SemanticsArg, SpikeModeArg};
-use crate::input::{load_steps, ModelInput, Spikes, Values};
-use crate::CliError;
-use anyhow::anyhow;
-use spikeloom_float::{
-    Convention, FloatNet, NirVersion, NorseVersion, ResetMode, SemanticsOptions, SpikeInput,
-    SpikeMode,
-};
-use spikeloom_nir::{Graph, NirError, NirFile, ReadOptions};
+use crate::config::{Config, QuantSettings};
+use crate::error::{Error, Result};
+use crate::input::{ModelInput, Spikes, Values};
+use spikeloom_float::{Convention, FloatNet, FloatTrace, NirVersion, SemanticsOptions, SpikeInput};
+use spikeloom_nir::{Graph, NirError, NirFile};
 use spikeloom_qnet::{QNet, SpikeSteps};
 use spikeloom_quant::{Calibration, QuantConfig, QuantReport};
 use std::path::Path;
@@ -23,71 +20,13 @@ pub struct LoadedNir {
     pub sha256: String,
 }
 
-/// The semantic options the user gave, and the file's nir version (evidence for the Norse
+/// The semantic options the user gave, with the file's nir version (evidence for the Norse
 /// version).
-pub fn semantics_options(args: &ModelArgs, loaded: &LoadedNir) -> SemanticsOptions {
-    let (convention, norse) = match args.semantics {
-        None => (None, None),
-        Some(s) => {
-            let (c, v) = match s {
-                SemanticsArg::Snntorch => (Convention::Snntorch, None),
-                SemanticsArg::NirEuler => (Convention::NirEuler, None),
-                SemanticsArg::Norse => (Convention::Norse, None),
-                SemanticsArg::NorseBefore11 => (Convention::Norse, Some(NorseVersion::Before1_1)),
-                SemanticsArg::Norse11 => (Convention::Norse, Some(NorseVersion::V1_1)),
-                SemanticsArg::NorseAfter11 => (Convention::Norse, Some(NorseVersion::After1_1)),
-                SemanticsArg::Sinabs => (Convention::Sinabs, None),
-                SemanticsArg::Rockpool => (Convention::Rockpool, None),
-                SemanticsArg::Spyx => (Convention::Spyx, None),
-                SemanticsArg::Spikingjelly => (Convention::Spikingjelly, None),
-            };
-            (Some(c), v)
-        }
-    };
+pub fn semantics_options(config: &Config, loaded: &LoadedNir) -> SemanticsOptions {
     SemanticsOptions {
-        convention,
-        norse,
         nir_version: NirVersion::parse(&loaded.file.version),
-        dt: args.dt,
-        reset: args.reset.map(|r| match r {
-            ResetArg::Subtract => ResetMode::Subtract,
-            ResetArg::Zero => ResetMode::Zero,
-            ResetArg::None => ResetMode::None,
-        }),
-        reset_delay: args.reset_delay,
-        spike_mode: args.spike_mode.map(|m| match m {
-            SpikeModeArg::Single => SpikeMode::Single,
-            SpikeModeArg::Multi => SpikeMode::Multi,
-        }),
+        ..config.semantics
     }
-}
-
-/// Environment variable with the reader's dataset limit in MiB (`--max-dataset-mib` wins).
-pub const MAX_DATASET_ENV: &str = "SPIKELOOM_MAX_DATASET_MIB";
-
-/// The NIR reader's options: `--max-dataset-mib`, else `SPIKELOOM_MAX_DATASET_MIB`, else the
-/// library default.
-pub fn read_options(args: &ModelArgs) -> Result<ReadOptions, CliError> {
-    let mib = match (args.max_dataset_mib, std::env::var(MAX_DATASET_ENV)) {
-        (Some(m), _) => Some(m),
-        (None, Ok(text)) => Some(text.trim().parse::<u64>().map_err(|_| {
-            CliError::input(anyhow!(
-                "{MAX_DATASET_ENV}={text:?} is not a whole number of MiB (for example 2048)"
-            ))
-        })?),
-        (None, Err(_)) => None,
-    };
-    Ok(match mib {
-        Some(0) => {
-            return Err(CliError::input(anyhow!(
-                "the dataset limit must be at least 1 MiB (--max-dataset-mib / {MAX_DATASET_ENV})"
-            )))
-        }
-        Some(m) => ReadOptions {
-            max_dataset_bytes: m.saturating_mul(1 << 20),
-        },
-        None => ReadOptions::default(),
-    })
 }
 
 /// The largest block RAM of any built-in board in bytes, for the "too large" message.
@@ -103,13 +42,12 @@ fn largest_board_memory() -> Option<(String, u64)> {
         .max_by_key(|(_, bytes)| *bytes)
 }
 
-/// Read, validate and flatten a `.nir` file. Every problem is reported at once (exit code 2).
-pub fn load_nir(args: &ModelArgs) -> Result<LoadedNir, CliError> {
-    let path = &args.model;
-    let opts = read_options(args)?;
+/// Read, validate and flatten a `.nir` file. Every problem is reported at once.
+pub fn load_nir(config: &Config) -> Result<LoadedNir> {
+    let path = &config.model;
     let bytes = std::fs::read(path)
-        .map_err(|e| CliError::input(anyhow!("cannot read {}: {e}", path.display())))?;
-    let file = spikeloom_nir::read_bytes_with(&bytes, &opts).map_err(|e| {
+        .map_err(|e| Error::input(format!("cannot read {}: {e}", path.display())))?;
+    let file = spikeloom_nir::read_bytes_with(&bytes, &config.read).map_err(|e| {
         let fpga = match (&e, largest_board_memory()) {
             (NirError::DatasetOverLimit { .. }, Some((board, bytes))) => format!(
                 ". No FPGA target holds a layer this size: the largest block RAM of the \
@@ -118,12 +56,12 @@ pub fn load_nir(args: &ModelArgs) -> Result<LoadedNir, CliError> {
             ),
             _ => String::new(),
         };
-        CliError::input(anyhow!("{}: {e}{fpga}", path.display()))
+        Error::input(format!("{}: {e}{fpga}", path.display()))
     })?;
     spikeloom_nir::validate(&file.graph)
-        .map_err(|e| CliError::input(anyhow!("{}: {e}", path.display())))?;
+        .map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
     let flat = spikeloom_nir::flatten_subgraphs(&file.graph)
-        .map_err(|e| CliError::input(anyhow!("{}: {e}", path.display())))?;
+        .map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
     Ok(LoadedNir {
         sha256: sha256_hex(&bytes),
         file,
@@ -131,18 +69,18 @@ pub fn load_nir(args: &ModelArgs) -> Result<LoadedNir, CliError> {
     })
 }
 
-/// Lower a loaded graph to the float network. When the Output node is one the `nir` package
-/// added itself, says so on stderr (the file never named its output; see [`output_node`]).
-pub fn lower(loaded: &LoadedNir, args: &ModelArgs) -> Result<FloatNet, CliError> {
-    let net = spikeloom_float::lower(&loaded.flat, &semantics_options(args, loaded))
-        .map_err(|e| CliError::input(anyhow!("{}: {e}", args.model.display())))?;
-    if let Some(note) = output_node(loaded, &net).and_then(|o| o.added_by_nir) {
-        eprintln!("note: {note}");
-    }
-    if let Some(note) = guessed_convention(&net) {
-        eprintln!("note: {note}");
-    }
-    Ok(net)
+/// Lower a loaded graph to the float network; returns the notes a user should see: when the
+/// Output node is one the `nir` package added itself (the file never named its output, see
+/// [`output_node`]) and when the convention is a guess.
+pub fn lower(loaded: &LoadedNir, config: &Config) -> Result<(FloatNet, Vec<String>)> {
+    let net = spikeloom_float::lower(&loaded.flat, &semantics_options(config, loaded))
+        .map_err(|e| Error::input(format!("{}: {e}", config.model.display())))?;
+    let notes = output_node(loaded, &net)
+        .and_then(|o| o.added_by_nir)
+        .into_iter()
+        .chain(guessed_convention(&net))
+        .collect();
+    Ok((net, notes))
 }
 
 /// A note when the convention applied is a guess that departs from the snnTorch default (a
@@ -260,6 +198,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// A model ready for the integer engines and the hardware.
+#[derive(Debug, Clone)]
 pub struct LoadedModel {
     /// The integer network.
     pub qnet: QNet,
@@ -274,67 +213,28 @@ pub fn is_qnet_file(path: &Path) -> bool {
     path.to_string_lossy().ends_with(".json")
 }
 
-/// Load a `.q.json`, or read + lower + quantize a `.nir` (calibrated on `--calibrate` if given,
-/// else on `default_calib`, else with estimated ranges).
-pub fn load_qnet_calibrated(
-    model: &ModelArgs,
-    quant: &QuantArgs,
-    default_calib: Option<&Spikes>,
-    labels: Option<&[i64]>,
-) -> Result<LoadedModel, CliError> {
-    let path = &model.model;
-    if is_qnet_file(path) {
-        let bytes = std::fs::read(path)
-            .map_err(|e| CliError::input(anyhow!("cannot read {}: {e}", path.display())))?;
-        let text = String::from_utf8_lossy(&bytes);
-        let qnet = QNet::from_json_str(&text)
-            .map_err(|e| CliError::input(anyhow!("{}: {e}", path.display())))?;
-        return Ok(LoadedModel {
-            qnet,
-            source_sha256: sha256_hex(&bytes),
-            report: None,
-        });
-    }
-    let loaded = load_nir(model)?;
-    let net = lower(&loaded, model)?;
-    let cfg = quant_config(quant)?;
-    let owned;
-    let calib_spikes = match &quant.calibrate {
-        Some(p) => {
-            owned = load_steps(p, &nir_input(&loaded, &net))?;
-            Some(&owned)
-        }
-        None => default_calib,
-    };
-    let calib = match calib_spikes {
-        Some(s) => Some(calibration(&net, s, labels)?),
-        None => None,
-    };
-    let (mut qnet, report) = spikeloom_quant::quantize(&net, calib.as_ref(), &cfg)
-        .map_err(|e| CliError::input(anyhow!("{}: {e}", path.display())))?;
-    qnet.provenance
-        .insert(0, ("source_sha256".into(), loaded.sha256.clone()));
-    record_input_shape(&mut qnet, &nir_input(&loaded, &net).shape);
+/// Read a quantized `.q.json`.
+pub fn load_qnet_file(path: &Path) -> Result<LoadedModel> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::input(format!("cannot read {}: {e}", path.display())))?;
+    let text = String::from_utf8_lossy(&bytes);
+    let qnet =
+        QNet::from_json_str(&text).map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
     Ok(LoadedModel {
         qnet,
-        source_sha256: loaded.sha256,
-        report: Some(report),
+        source_sha256: sha256_hex(&bytes),
+        report: None,
     })
 }
 
-/// [`load_qnet_calibrated`] with `--calibrate` as the only calibration source.
-pub fn load_qnet(model: &ModelArgs, quant: &QuantArgs) -> Result<LoadedModel, CliError> {
-    load_qnet_calibrated(model, quant, None, None)
-}
-
 /// The layered quantization config: file (if any), then CLI flags on the model defaults.
-pub fn quant_config(quant: &QuantArgs) -> Result<QuantConfig, CliError> {
-    let mut cfg = match &quant.quant_config {
+pub fn quant_config(quant: &QuantSettings) -> Result<QuantConfig> {
+    let mut cfg = match &quant.config_file {
         Some(p) => {
             let text = std::fs::read_to_string(p)
-                .map_err(|e| CliError::input(anyhow!("cannot read {}: {e}", p.display())))?;
+                .map_err(|e| Error::input(format!("cannot read {}: {e}", p.display())))?;
             QuantConfig::from_toml_str(&text)
-                .map_err(|e| CliError::input(anyhow!("{}: {e}", p.display())))?
+                .map_err(|e| Error::input(format!("{}: {e}", p.display())))?
         }
         None => QuantConfig::default(),
     };
@@ -360,18 +260,23 @@ pub fn quant_config(quant: &QuantArgs) -> Result<QuantConfig, CliError> {
 pub fn calibration(
     net: &FloatNet,
     spikes: &Spikes,
+    float: FloatTrace,
     labels: Option<&[i64]>,
-) -> Result<Calibration, CliError> {
+) -> Result<Calibration> {
     // Any u8 value: the quantizer derives QNet::input_bits from the data (or checks it).
     let input = SpikeSteps::graded(spikes.t, spikes.n, spikes.f, spikes.data.clone(), 8)
-        .map_err(CliError::input)?;
-    let fi = SpikeInput::new(spikes.t, spikes.n, spikes.f, spikes.data.clone())
-        .map_err(CliError::input)?;
-    let float = spikeloom_float::simulate(net, &fi).map_err(CliError::input)?;
+        .map_err(Error::input)?;
     let labels = labels.map(|l| {
         l.iter()
             .map(|&v| usize::try_from(v).unwrap_or(usize::MAX))
             .collect()
     });
-    Calibration::new(net, input, float, labels).map_err(CliError::input)
+    Calibration::new(net, input, float, labels).map_err(Error::input)
+}
+
+/// The float engine on `spikes` (every layer).
+pub fn float_trace(net: &FloatNet, spikes: &Spikes) -> Result<FloatTrace> {
+    let fi =
+        SpikeInput::new(spikes.t, spikes.n, spikes.f, spikes.data.clone()).map_err(Error::input)?;
+    spikeloom_float::simulate(net, &fi).map_err(Error::input)
 }

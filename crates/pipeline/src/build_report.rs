@@ -2,6 +2,9 @@
 //! cycles and time per inference, synaptic operations per second. Written as `report.json`
 //! (data) and `report.txt` (the same facts for people).
 
+use crate::build::Checked;
+use crate::design::Design;
+use crate::error::{Error, Result};
 use serde::Serialize;
 use spikeloom_board::{dividers, ClockPlan};
 use spikeloom_board::{Board, Family};
@@ -12,6 +15,7 @@ use spikeloom_toolchain::{
 };
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::path::Path;
 
 /// One resource: the plan's estimate, what place-and-route used, what the device has.
 #[derive(Debug, Clone, Serialize)]
@@ -245,7 +249,7 @@ impl ClockReport {
             clocks_per_bit: c.uart.map(|u| u.clocks_per_bit),
             baud_exact: c.uart.map(|u| u.exact),
             settle_cycles: c.settle_cycles(),
-            summary: crate::cmd_generate::clock_line(c),
+            summary: crate::design::clock_line(c),
         }
     }
 }
@@ -510,4 +514,120 @@ fn si(x: f64) -> String {
         x if x >= 1e3 => format!("{:.2} k", x / 1e3),
         x => format!("{x:.0}"),
     }
+}
+
+/// Remove the outputs of an earlier build in `dir` (bitstreams, reports), so a failed build
+/// leaves none that could pass for its own.
+pub fn remove_previous(dir: &Path) -> Result<()> {
+    for name in [
+        "design.bin",
+        "design.bit",
+        "report.json",
+        "report.txt",
+        "report.html",
+    ] {
+        let path = dir.join(name);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Error::failure(format!(
+                    "cannot remove {} of an earlier build: {e}",
+                    path.display()
+                )))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The weight image's report: the built bitstream must end before the image's flash offset
+/// (the board file's `bitstream_bytes` promised it), and the cycle model's load must have
+/// succeeded in the planned number of cycles.
+pub fn weights_report(
+    d: &Design,
+    bitstream: &Path,
+    load: &Option<(u64, spikeloom_plan::LoadState)>,
+) -> Result<Option<WeightsReport>> {
+    let Some(w) = &d.manifest.weights else {
+        return Ok(None);
+    };
+    let bitstream_bytes = std::fs::metadata(bitstream)
+        .map_err(|e| Error::failure(format!("cannot read {}: {e}", bitstream.display())))?
+        .len();
+    if let (Some(flash), Some(offset)) = (&d.board.flash, w.flash_offset) {
+        flash
+            .check_bitstream(bitstream_bytes, offset)
+            .map_err(|e| Error::failure(format!("board `{}`: {e}", d.board.name)))?;
+    }
+    match load {
+        Some((cycles, spikeloom_plan::LoadState::Ready)) if *cycles == w.load_cycles => {}
+        other => {
+            return Err(Error::failure(format!(
+                "the cycle model's start-up weight load ended as {other:?}, but the plan expects it ready after {} cycles; this is a bug, please report it",
+                w.load_cycles
+            )))
+        }
+    }
+    let program = d
+        .board
+        .flash
+        .as_ref()
+        .zip(w.flash_offset)
+        .and_then(|(f, offset)| f.program_command(offset, &w.file))
+        .map(|c| c.join(" "));
+    Ok(Some(WeightsReport {
+        file: w.file.clone(),
+        bytes: w.bytes,
+        crc32: format!("{:#010x}", w.crc32),
+        flash_offset: w.flash_offset.map(|o| format!("{o:#x}")),
+        bitstream_bytes,
+        program,
+        load_cycles: w.load_cycles,
+        load_ms_at_clock: w.load_cycles as f64 / (d.clock.design.mhz() * 1e3),
+    }))
+}
+
+/// The performance figures of the cycle model's run of the sample.
+pub fn performance(c: &Checked, d: &Design, fmax: Option<f64>) -> Performance {
+    Performance::new(
+        c.sample.origin.clone(),
+        &c.cycle.trace.cycles_per_step,
+        &c.ops,
+        d.plan.clear_cycles as u64,
+        d.plan.idle_step_cycles(),
+        d.clock.design.mhz(),
+        fmax,
+    )
+}
+
+/// The note on paths nextpnr leaves out of Fmax: through a hard block on its constant clock
+/// (an iCE40 SB_MAC16 without registers).
+pub fn untimed_note(r: &spikeloom_toolchain::ToolReport) -> Option<String> {
+    let (into, out) = r.constant_clock_paths();
+    if into.is_none() && out.is_none() {
+        return None;
+    }
+    let ns = |p: Option<&spikeloom_toolchain::CriticalPath>| p.map_or(0.0, |p| p.delay_ns);
+    let block = into
+        .map(|p| p.to.signal.clone())
+        .or(out.map(|p| p.from.signal.clone()))
+        .unwrap_or_default();
+    Some(format!(
+        "nextpnr times a hard block without registers ({block}) as if it had them (its clock is `{}`): the longest path into it is {:.1} ns and out of it {:.1} ns, \
+         and a path through it takes both plus its own combinational delay, which is in neither; Fmax leaves such paths out \
+         (a registered multiplier removes the gap)",
+        spikeloom_toolchain::CONSTANT_CLOCK,
+        ns(into),
+        ns(out)
+    ))
+}
+
+/// Write `report.json` and `report.txt`.
+pub fn write_reports(report: &BuildReport, dir: &Path) -> Result<()> {
+    let json = serde_json::to_string_pretty(report).map_err(Error::failure)? + "\n";
+    for (name, text) in [("report.json", json), ("report.txt", render(report))] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| Error::write(&path, e))?;
+    }
+    Ok(())
 }

@@ -5,12 +5,19 @@
 //! and turns bool/int/float values into the bytes the engines take, refusing (never rounding)
 //! any value that is not a spike or a valid graded value.
 
-use anyhow::{anyhow, bail, Result};
+use crate::error::{Error, Result};
 use spikeloom_npy::{read_npy, read_npz, NpyArray, NpyData};
 use std::path::Path;
 
+/// `return Err(Error::input(format!(...)))`.
+macro_rules! bail {
+    ($($t:tt)*) => {
+        return Err(Error::input(format!($($t)*)))
+    };
+}
+
 /// Binary spike input, time-major: `data[(t * n + sample) * f + feature]` is 0 or 1.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Spikes {
     /// Time steps.
     pub t: usize,
@@ -43,6 +50,17 @@ impl Spikes {
             n,
             f: self.f,
             data,
+        }
+    }
+}
+
+impl From<&spikeloom_qnet::SpikeSteps> for Spikes {
+    fn from(s: &spikeloom_qnet::SpikeSteps) -> Spikes {
+        Spikes {
+            t: s.steps(),
+            n: s.samples(),
+            f: s.width(),
+            data: s.data().to_vec(),
         }
     }
 }
@@ -159,9 +177,9 @@ pub fn read_array(path: &Path) -> Result<NpyArray> {
         None => (path, None),
     };
     if !file.to_string_lossy().ends_with(".npz") {
-        return Ok(read_npy(path)?);
+        return read_npy(path).map_err(Error::input);
     }
-    let mut members = read_npz(file)?;
+    let mut members = read_npz(file).map_err(Error::input)?;
     let names = members
         .iter()
         .map(|(n, _)| n.as_str())
@@ -169,10 +187,10 @@ pub fn read_array(path: &Path) -> Result<NpyArray> {
         .join(", ");
     let index = match member {
         Some(name) => members.iter().position(|(n, _)| n == name).ok_or_else(|| {
-            anyhow!(
+            Error::input(format!(
                 "{}: no array named `{name}` (it holds: {names})",
                 file.display()
-            )
+            ))
         })?,
         None if members.len() == 1 => 0,
         None => bail!(
@@ -258,14 +276,14 @@ fn leading(path: &Path, shape: &[usize], model: &ModelInput, names: &[&str]) -> 
     } else {
         "samples"
     };
-    Err(anyhow!(
+    Err(Error::input(format!(
         "{}: shape {} does not fit the model's input {} ({f} features per step): {what} must be \
          {}",
         path.display(),
         dims(shape),
         model.shape_text(),
         join_or(&forms)
-    ))
+    )))
 }
 
 fn join_or(items: &[String]) -> String {
@@ -373,11 +391,11 @@ fn unravel(mut pos: usize, shape: &[usize]) -> Vec<usize> {
 pub fn load_labels(path: &Path, n: usize) -> Result<Vec<i64>> {
     let array = read_array(path)?;
     let labels = array.data.to_i64().ok_or_else(|| {
-        anyhow!(
+        Error::input(format!(
             "{}: labels must be integers, got dtype {}",
             path.display(),
             array.data.descr()
-        )
+        ))
     })?;
     if array.shape.len() != 1 || labels.len() != n {
         bail!(
@@ -418,8 +436,8 @@ mod tests {
         path
     }
 
-    fn msg(e: anyhow::Error) -> String {
-        format!("{e:#}")
+    fn msg(e: Error) -> String {
+        e.to_string()
     }
 
     #[test]

@@ -1,11 +1,10 @@
-//! `spikeloom run` for a design whose weights are loaded at start-up (SPRAM): before the first
+//! The board session for a design whose weights are loaded at start-up (SPRAM): before the first
 //! sample the board must hold this directory's weight image. Its STATUS says which image the
 //! bitstream expects (a different CRC: the board runs another design) and what its loader holds;
 //! when the flash gave it nothing or something else, the image goes over the host link (LOAD).
 
-use crate::cmd_generate::Manifest;
-use crate::CliError;
-use anyhow::anyhow;
+use crate::design::Manifest;
+use crate::error::{Error, Result};
 use spikeloom_hostlink::{Link, LinkError, Status};
 use spikeloom_plan::{LoadState, WeightImage};
 use std::io::{Read, Write};
@@ -17,29 +16,29 @@ pub const LOAD_CHUNK: usize = 4096;
 
 /// The design directory's weight image, checked against its manifest (`None`: the design's
 /// weights are in the bitstream).
-pub fn load_weights_file(dir: &Path, m: &Manifest) -> Result<Option<WeightImage>, CliError> {
+pub fn load_weights_file(dir: &Path, m: &Manifest) -> Result<Option<WeightImage>> {
     let Some(w) = &m.weights else {
         return Ok(None);
     };
     let path = dir.join(&w.file);
     let bytes = std::fs::read(&path).map_err(|e| {
-        CliError::input(anyhow!(
+        Error::input(format!(
             "cannot read the weight image {}: {e}; pass the directory written by `spikeloom build`",
             path.display()
         ))
     })?;
     let image = WeightImage::parse(&bytes).map_err(|e| {
-        CliError::input(anyhow!(
+        Error::input(format!(
             "{}: {e}; rebuild the directory with `spikeloom build`",
             path.display()
         ))
     })?;
     if image.crc() != w.crc32 {
-        return Err(CliError::input(anyhow!(
+        return Err(Error::input(format!(
             "{} has CRC-32 {:#010x}, but {} was built with an image of CRC-32 {:#010x}: the directory mixes two builds; rebuild it",
             path.display(),
             image.crc(),
-            crate::cmd_generate::MANIFEST,
+            crate::design::MANIFEST,
             w.crc32
         )));
     }
@@ -57,17 +56,17 @@ pub enum WeightsAction {
 
 /// Decide from the board's STATUS: refused when its bitstream has no loader or expects another
 /// image (another design, or this directory rebuilt since the board was programmed).
-pub fn weights_action(status: &Status, m: &Manifest) -> Result<WeightsAction, CliError> {
+pub fn weights_action(status: &Status, m: &Manifest) -> Result<WeightsAction> {
     let Some(w) = &m.weights else {
         return Ok(WeightsAction::Loaded);
     };
     let Some(load) = status.load else {
-        return Err(CliError::failure(anyhow!(
+        return Err(Error::failure(
             "the board runs a bitstream whose weights are in the bitstream (no weight loader), but this directory's design loads its weights at start-up; program the board with this directory's bitstream"
-        )));
+        ));
     };
     if load.image_crc != w.crc32 {
-        return Err(CliError::failure(anyhow!(
+        return Err(Error::failure(format!(
             "the weight image does not match the board's bitstream: the bitstream expects an image with CRC-32 {:#010x}, but {} has CRC-32 {:#010x}; the board runs another design's bitstream (or this directory was rebuilt since): program it with this directory's bitstream",
             load.image_crc,
             w.file,
@@ -92,20 +91,37 @@ pub fn describe_state(state: u8) -> String {
 /// How often STATUS is asked while the board still reads its flash.
 const FLASH_POLL: Duration = Duration::from_millis(50);
 
+/// What [`ensure_weights`] did or is doing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WeightsEvent {
+    /// The outcome, for the user's output: the board holds the image, or it was loaded.
+    Done(String),
+    /// The image is being sent over the link (the reason, for the user's diagnostics).
+    Loading(String),
+    /// Bytes of the image sent so far, of `total`.
+    Sent {
+        /// Bytes sent.
+        done: u64,
+        /// Bytes of the image.
+        total: u64,
+    },
+}
+
 /// Make the board hold `image` (the design's): ask STATUS (again while the board still reads
 /// its flash, up to twice the planned load time and at least a second), then load over the
-/// link unless the loader holds it. Prints what happened.
+/// link unless the loader holds it. Says what happened through `on`.
 pub fn ensure_weights<T: Read + Write>(
     link: &mut Link<T>,
     m: &Manifest,
     image: Option<&WeightImage>,
-) -> Result<(), CliError> {
+    on: &mut dyn FnMut(WeightsEvent),
+) -> Result<()> {
     let (Some(w), Some(image)) = (&m.weights, image) else {
         return Ok(());
     };
     let status_of = |link: &mut Link<T>| {
         link.status()
-            .map_err(|e| CliError::failure(anyhow!("board `{}`: {e}", m.board)))
+            .map_err(|e| Error::failure(format!("board `{}`: {e}", m.board)))
     };
     let flash_time = Duration::from_secs_f64(2.0 * w.load_cycles as f64 / m.clock_hz.max(1) as f64)
         .max(Duration::from_secs(1));
@@ -121,57 +137,61 @@ pub fn ensure_weights<T: Read + Write>(
     }
     let state = match weights_action(&status, m)? {
         WeightsAction::Loaded => {
-            println!(
+            on(WeightsEvent::Done(format!(
                 "weights: the board holds {} (CRC-32 {:#010x})",
                 w.file, w.crc32
-            );
+            )));
             return Ok(());
         }
         WeightsAction::Send(state) => state,
     };
-    eprintln!(
+    on(WeightsEvent::Loading(format!(
         "weights: the board's loader reports: {}; loading {} ({} bytes) over the host link",
         describe_state(state),
         w.file,
         w.bytes
-    );
+    )));
     let started = Instant::now();
     let bytes = image.to_bytes();
-    let mut counter = crate::progress::Counter::new("weights", bytes.len() as u64, "bytes");
-    let mut progress = |done: usize| counter.set(done as u64);
+    let total = bytes.len() as u64;
+    let mut progress = |done: usize| {
+        on(WeightsEvent::Sent {
+            done: done as u64,
+            total,
+        })
+    };
     let report = link
         .load_image(&bytes, LOAD_CHUNK, &mut progress)
         .map_err(|e| load_failure(e, m))?;
-    drop(counter);
     let hint = w.flash_offset.map_or(String::new(), |o| {
         format!("; program {} into the flash at {o:#x} to skip this", w.file)
     });
-    println!(
+    on(WeightsEvent::Done(format!(
         "weights: loaded {} bytes over the host link in {:.2} s ({} frames, {} sent again){hint}",
         report.bytes,
         started.elapsed().as_secs_f64(),
         report.frames,
         report.resent,
-    );
+    )));
     Ok(())
 }
 
 /// A failed load: the loader's reason, or the link's.
-fn load_failure(e: LinkError, m: &Manifest) -> CliError {
+fn load_failure(e: LinkError, m: &Manifest) -> Error {
     match e {
-        LinkError::LoadFailed { state, pos } => CliError::failure(anyhow!(
+        LinkError::LoadFailed { state, pos } => Error::failure(format!(
             "board `{}`: the weight loader refused the image after {pos} bytes: {}",
             m.board,
             describe_state(state)
         )),
-        e => CliError::failure(anyhow!("board `{}`: {e}", m.board)),
+        e => Error::failure(format!("board `{}`: {e}", m.board)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cmd_generate::WeightsInfo;
+    use crate::design::WeightsInfo;
     use spikeloom_hostlink::LoadStatus;
 
     fn manifest(crc: u32) -> Manifest {
@@ -214,8 +234,8 @@ mod tests {
         }
     }
 
-    fn msg(e: CliError) -> String {
-        format!("{:#}", e.error)
+    fn msg(e: Error) -> String {
+        e.to_string()
     }
 
     #[test]

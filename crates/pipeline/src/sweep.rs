@@ -13,8 +13,8 @@ use spikeloom_plan::PlanConfig;
 use spikeloom_qnet::{QNet, SpikeSteps};
 use spikeloom_quant::{Calibration, QuantConfig};
 
-use crate::collect::cycle_accuracy;
-use crate::error::ReportError;
+use crate::error::{Error, Result};
+use spikeloom_report::cycle_accuracy;
 
 /// The model to explore.
 #[derive(Debug, Clone, Copy)]
@@ -120,7 +120,7 @@ pub fn explore(
     space: &Space,
     sample: &SpikeSteps,
     labels: Option<&[usize]>,
-) -> Result<Vec<Point>, ReportError> {
+) -> Result<Vec<Point>> {
     let jobs = std::thread::available_parallelism().map_or(1, usize::from);
     let workers = Workers {
         jobs,
@@ -139,15 +139,15 @@ pub fn explore_with(
     sample: &SpikeSteps,
     labels: Option<&[usize]>,
     workers: Workers<'_>,
-) -> Result<Vec<Point>, ReportError> {
+) -> Result<Vec<Point>> {
     if space.lanes.is_empty() || space.lanes.contains(&0) {
-        return Err(ReportError::Explore(
-            "lanes must list at least one value, each at least 1".into(),
+        return Err(Error::input(
+            "explore: lanes must list at least one value, each at least 1",
         ));
     }
     if let Some(l) = labels.filter(|l| l.len() != sample.samples()) {
-        return Err(ReportError::Explore(format!(
-            "{} labels for {} samples; give one label per sample",
+        return Err(Error::input(format!(
+            "explore: {} labels for {} samples; give one label per sample",
             l.len(),
             sample.samples()
         )));
@@ -157,8 +157,8 @@ pub fn explore_with(
         ExploreModel::Fixed(net) => (vec![Ok((net.clone(), None))], vec![(None, None)]),
         ExploreModel::Float { net, calib, base } => {
             if space.weight_bits.is_empty() || space.state_bits.is_empty() {
-                return Err(ReportError::Explore(
-                    "weight_bits and state_bits must each list at least one width".into(),
+                return Err(Error::input(
+                    "explore: weight_bits and state_bits must each list at least one width",
                 ));
             }
             let pairs: Vec<(u32, u32)> = space

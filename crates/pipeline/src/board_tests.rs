@@ -1,0 +1,905 @@
+//! `run_on_link` against the generated design inside the real board top (UART, framing,
+//! bridge) simulated in Icarus with a bit-level UART testbench: the device bytes are
+//! recorded, then replayed to the host code. Skipped without iverilog unless
+//! SPIKELOOM_REQUIRE_TOOLS=1.
+
+use super::*;
+use crate::config::{Config, HwConfig};
+use crate::design::{write, Design, BOARD_DIR, RTL_DIR};
+use crate::input::load_steps;
+use crate::session::Session;
+use spikeloom_hostlink::Command;
+use spikeloom_plan::{LoadState, WeightImage};
+use spikeloom_toolchain::process::{find_program, run, ToolCommand};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+const CLK_HZ: u32 = 8_000_000;
+const BAUD: u32 = 1_000_000;
+
+/// Bit-level UART testbench around `spikeloom_board_top` (script: `B xx` send a byte,
+/// `Q k` wait for k device frames, `W n` idle n cycles); every device byte is written as a
+/// hex line. A design with a weight loader gets the SPI flash model (`+flash=` its image).
+fn testbench(m: &Manifest, iface: &spikeloom_plan::TopInterface) -> String {
+    let (loader, flash) = match iface.loader {
+            Some(l) => (
+                format!(", .HAS_LOADER(1), .IMAGE_CRC(32'h{:08x})", l.image_crc),
+                format!(
+                    "  sl_spi_flash #(.BASE(24'h{:06x}), .SIZE({}), .TRES_CYCLES({})) flash (\n    .clk(clk), .csn(csn), .sck(sck), .mosi(mosi), .miso(miso));\n",
+                    l.flash_offset, l.image_bytes, l.tres_cycles
+                ),
+            ),
+            None => (String::new(), "  assign miso = 1'b1;\n".to_string()),
+        };
+    format!(
+        r#"module tb_run;
+  localparam integer BIT = {bit};
+  reg clk = 0;
+  always #5 clk = ~clk;
+  reg rx = 1'b1;
+  wire tx;
+  wire [2:0] led;
+  wire csn, sck, mosi, miso;
+{flash}  spikeloom_board_top #(.CLK_HZ({CLK_HZ}), .BAUD({BAUD}), .IN_SIZE({ins}), .OUT_SIZE({outs}),
+    .IN_W({in_w}), .OUT_W({out_w}), .IN_VALUE_W({ivw}), .OUT_VALUE_W({ovw}), .N_LEDS(3),
+    .LED_INVERT(3'b000), .TIMEOUT(100000){loader})
+    dut (.clk(clk), .locked(1'b1), .uart_rx(rx), .uart_tx(tx), .led(led), .flash_csn(csn), .flash_sck(sck),
+    .flash_mosi(mosi), .flash_miso(miso));
+  integer script, out, cyc_log, r, i, j, n, frames = 0, state = 0, left = 0;
+  integer cycle = 0;
+  always @(posedge clk) cycle = cycle + 1;
+  reg [8*4-1:0] op;
+  reg [31:0] arg;
+  reg [7:0] b;
+  task send(input [7:0] v);
+    begin
+      rx = 0; repeat (BIT) @(posedge clk);
+      for (i = 0; i < 8; i = i + 1) begin rx = v[i]; repeat (BIT) @(posedge clk); end
+      rx = 1; repeat (BIT) @(posedge clk);
+    end
+  endtask
+  initial forever begin
+    @(negedge tx);
+    repeat (BIT / 2) @(posedge clk);
+    for (j = 0; j < 8; j = j + 1) begin repeat (BIT) @(posedge clk); b[j] = tx; end
+    repeat (BIT) @(posedge clk);
+    $fdisplay(out, "%02x", b);
+    case (state)
+      0: if (b == 8'hA5) state = 1;
+      1: state = 2;
+      2: begin left = b; state = 3; end
+      3: begin left = left + 256 * b; state = (left == 0) ? 5 : 4; end
+      4: begin left = left - 1; if (left == 0) state = 5; end
+      default: begin frames = frames + 1; state = 0; $fdisplay(cyc_log, "F %0d", cycle); end
+    endcase
+  end
+  initial begin
+    script = $fopen("script.txt", "r");
+    out = $fopen("device.hex", "w");
+    cyc_log = $fopen("cycles.txt", "w");
+    repeat (64) @(posedge clk);
+    while (!$feof(script)) begin
+      r = $fscanf(script, "%s %h\n", op, arg);
+      if (r == 2 && op == "B") send(arg[7:0]);
+      if (r == 2 && op == "W") repeat (arg) @(posedge clk);
+      if (r == 2 && op == "Q") begin
+        $fdisplay(cyc_log, "S %0d", cycle);
+        n = 0;
+        while (frames < arg && n < 1000000) begin @(posedge clk); n = n + 1; end
+        if (frames < arg) begin $display("tb_run: timeout"); $fclose(out); $finish; end
+      end
+    end
+    repeat (20 * BIT) @(posedge clk);
+    $fclose(out);
+    $fclose(cyc_log);
+    $finish;
+  end
+endmodule
+"#,
+        bit = CLK_HZ / BAUD,
+        ins = m.input_size,
+        outs = m.output_size,
+        in_w = iface.in_w,
+        out_w = iface.out_w,
+        ivw = iface.in_value_w,
+        ovw = iface.out_value_w,
+    )
+}
+
+/// What `run_on_link` sends, one command per expected reply frame: bitmap STEPs, or for a
+/// `graded` design value STEPs.
+fn commands(input: &Spikes, input_size: usize, graded: bool) -> Vec<Command> {
+    let mut cmds = vec![Command::Status];
+    for n in 0..input.n {
+        cmds.push(Command::Reset);
+        for t in 0..input.t {
+            let row = input.step(t, n);
+            if graded {
+                cmds.push(Command::StepValues {
+                    values: row.to_vec(),
+                });
+                continue;
+            }
+            let events = (0u32..)
+                .zip(row)
+                .filter(|(_, &s)| s != 0)
+                .map(|(i, _)| i)
+                .collect();
+            cmds.push(Command::Step { input_size, events });
+        }
+        cmds.push(Command::Counts);
+    }
+    cmds
+}
+
+/// Script lines sending `c` and waiting for `replies` more device frames (`frames` counts
+/// them all).
+fn push_command(script: &mut String, frames: &mut usize, c: &Command, replies: usize) {
+    for b in c.encode().unwrap() {
+        let _ = writeln!(script, "B {b:02x}");
+    }
+    *frames += replies;
+    let _ = writeln!(script, "Q {frames:x}");
+}
+
+/// The host bytes of a script.
+fn script_bytes(script: &str) -> Vec<u8> {
+    script
+        .lines()
+        .filter_map(|l| l.strip_prefix("B "))
+        .map(|b| u8::from_str_radix(b, 16).unwrap())
+        .collect()
+}
+
+/// iverilog and vvp, or `None` (skip) when not installed and not required.
+fn icarus() -> Option<(PathBuf, PathBuf)> {
+    match (
+        find_program(Path::new("iverilog")),
+        find_program(Path::new("vvp")),
+    ) {
+        (Some(a), Some(b)) => Some((a, b)),
+        _ => {
+            assert!(
+                std::env::var("SPIKELOOM_REQUIRE_TOOLS").as_deref() != Ok("1"),
+                "iverilog/vvp required"
+            );
+            println!("skipped: iverilog not installed");
+            None
+        }
+    }
+}
+
+/// Device bytes in, host bytes out, one byte per read like a slow serial port.
+struct Replay {
+    device: std::io::Cursor<Vec<u8>>,
+    sent: Vec<u8>,
+}
+
+impl Read for Replay {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(1);
+        self.device.read(&mut buf[..n])
+    }
+}
+
+impl Write for Replay {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.sent.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn sources(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "v"))
+        .map(|p| p.display().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Simulate the board top around the design in `dir` on a script; returns the device bytes
+/// and the cycle log (`S c`: host done sending before a wait, `F c`: device frame done).
+fn simulate_board(
+    dir: &Path,
+    design: &Design,
+    script: &str,
+    iverilog: PathBuf,
+    vvp: PathBuf,
+) -> (Vec<u8>, String) {
+    simulate_board_flash(dir, design, script, iverilog, vvp, None)
+}
+
+/// As [`simulate_board`]; a design with a weight loader reads `flash` (`None`: erased).
+fn simulate_board_flash(
+    dir: &Path,
+    design: &Design,
+    script: &str,
+    iverilog: PathBuf,
+    vvp: PathBuf,
+    flash: Option<&[u8]>,
+) -> (Vec<u8>, String) {
+    let iface = design.plan.top_interface();
+    let sim = dir.join("sim");
+    std::fs::create_dir_all(&sim).unwrap();
+    std::fs::write(dir.join(RTL_DIR).join("script.txt"), script).unwrap();
+    std::fs::write(sim.join("tb_run.v"), testbench(&design.manifest, &iface)).unwrap();
+    let mut args: Vec<String> = ["-g2005", "-o", "tb.vvp", "-s", "tb_run", "tb_run.v"]
+        .map(String::from)
+        .to_vec();
+    args.extend(sources(&dir.join(RTL_DIR)));
+    args.extend(sources(&dir.join(BOARD_DIR)));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    args.push(root.join("sim/sl_spi_flash.v").display().to_string());
+    let cmd = |program: PathBuf, args: Vec<String>, cwd: PathBuf| ToolCommand {
+        step: "icarus".into(),
+        program,
+        args,
+        cwd,
+        log: None,
+    };
+    run(&cmd(iverilog, args, sim.clone())).unwrap();
+    let mut vvp_args = vec!["-n".into(), sim.join("tb.vvp").display().to_string()];
+    if let Some(bytes) = flash {
+        let hex = sim.join("flash.hex");
+        std::fs::write(&hex, spikeloom_plan::flash_hex(bytes)).unwrap();
+        vvp_args.push(format!("+flash={}", hex.display()));
+    }
+    let log = run(&cmd(vvp, vvp_args, dir.join(RTL_DIR))).unwrap();
+    assert!(!log.stdout.contains("tb_run:"), "{}", log.stdout);
+    let hex = std::fs::read_to_string(dir.join(RTL_DIR).join("device.hex")).unwrap();
+    let device = hex
+        .lines()
+        .map(|l| u8::from_str_radix(l.trim(), 16).unwrap())
+        .collect();
+    let cycles = std::fs::read_to_string(dir.join(RTL_DIR).join("cycles.txt")).unwrap();
+    (device, cycles)
+}
+
+/// Generate the digits MLP fixture for the iCEBreaker into `dir`.
+fn digits_design(dir: &Path) -> Design {
+    generated(
+        dir,
+        "tests/fixtures/models/mlp_subtract/model.nir",
+        |_, _| {},
+    )
+}
+
+/// `spikeloom generate MODEL --board icebreaker -o dir` (model relative to the workspace
+/// root) with the settings `configure` makes, in memory and written to `dir`.
+fn generated(
+    dir: &Path,
+    model: &str,
+    configure: impl FnOnce(&mut Config, &mut HwConfig),
+) -> Design {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut config = Config::new(root.join(model));
+    let mut hw = HwConfig::new("icebreaker");
+    configure(&mut config, &mut hw);
+    let design = Session::new(config).with_hw(hw).into_design().unwrap();
+    write(&design, dir).unwrap();
+    design
+}
+
+#[test]
+fn run_pixels_encodes_on_chip_like_rate_encode() {
+    let Some((iverilog, vvp)) = icarus() else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("spikeloom-pipeline-runpx-{}", std::process::id()));
+    let design = digits_design(&dir);
+    let m = &design.manifest;
+    // Pixels from the fixture's rate-coded digits: firing rate x 256 (the fixture was coded
+    // with rate pixel/16), 3 samples.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let full = load_steps(
+        &root.join("tests/fixtures/models/mlp_subtract/input.npy"),
+        &ModelInput::flat(m.input_size, Values::Binary),
+    )
+    .unwrap();
+    let n = 3;
+    let mut data = vec![0u8; n * full.f];
+    for s in 0..n {
+        for i in 0..full.f {
+            let c: usize = (0..full.t)
+                .map(|t| usize::from(full.data[(t * full.n + s) * full.f + i]))
+                .sum();
+            data[s * full.f + i] = (c * 256 / full.t).min(255) as u8;
+        }
+    }
+    let px = Pixels { n, f: full.f, data };
+    let steps = 25u16;
+    let seed = 40_000;
+
+    // Run twice on the same board: per-step outputs, then counts only (the fast mode).
+    let mut script = String::new();
+    let mut frames = 0;
+    let mut push = |c: &Command, replies: usize, script: &mut String| {
+        for b in c.encode().unwrap() {
+            let _ = writeln!(script, "B {b:02x}");
+        }
+        frames += replies;
+        let _ = writeln!(script, "Q {frames:x}");
+    };
+    for per_step in [true, false] {
+        push(&Command::Status, 1, &mut script);
+        for s in 0..n {
+            let c = Command::RunPixels {
+                pixels: px.data[s * px.f..][..px.f].to_vec(),
+                steps,
+                seed: sample_seed(seed, s),
+                per_step,
+            };
+            push(
+                &c,
+                if per_step { usize::from(steps) + 1 } else { 1 },
+                &mut script,
+            );
+        }
+    }
+    let (device, cycles) = simulate_board(&dir, &design, &script, iverilog, vvp);
+
+    let mut link = Link::new(Replay {
+        device: std::io::Cursor::new(device),
+        sent: Vec::new(),
+    });
+    let input = pixel_spikes(&px, usize::from(steps), seed);
+    let want_spikes = model_outputs(&design.model.qnet, &input).unwrap();
+    let want_counts = model_counts(&design.model.qnet, &input).unwrap();
+    assert!(want_spikes.contains(&1), "something must spike");
+    for per_step in [true, false] {
+        let opts = PixelOptions {
+            steps,
+            seed,
+            per_step,
+        };
+        let got =
+            run_pixels_on_link(&mut link, m, &design.model.qnet, &px, &opts, &mut |_| {}).unwrap();
+        assert_eq!(got.counts, want_counts, "per_step {per_step}");
+        if per_step {
+            let out = got.spikes.unwrap();
+            assert_eq!(out.spikes, want_spikes);
+            check_against_model(&design.model.qnet, &input, &out).unwrap();
+        } else {
+            assert!(got.spikes.is_none());
+            check_counts_against_model(&design.model.qnet, &input, &got.counts).unwrap();
+        }
+    }
+    assert!(link.notes().is_empty(), "{:?}", link.notes());
+    assert_eq!(
+        link.into_inner().sent,
+        script
+            .lines()
+            .filter_map(|l| l.strip_prefix("B "))
+            .map(|b| u8::from_str_radix(b, 16).unwrap())
+            .collect::<Vec<_>>()
+    );
+
+    // Device time of a counts-only sample: host done sending -> reply frame done, minus the
+    // reply's own UART time. Reported for the throughput comparison.
+    let log: Vec<(&str, u64)> = cycles
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(k, v)| (k, v.parse().unwrap()))
+        .collect();
+    let bit = u64::from(CLK_HZ / BAUD);
+    let (up, down) = pixel_frame_bytes(m);
+    let last_s = log.iter().rposition(|(k, _)| *k == "S").unwrap();
+    let compute = log[last_s + 1].1 - log[last_s].1 - down as u64 * 10 * bit;
+    println!(
+        "RUN_PIXELS: {up} B up, {down} B down, {compute} device cycles for {steps} steps \
+             ({} cycles/step incl. encoding)",
+        compute / u64::from(steps)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn run_streams_samples_through_the_simulated_board() {
+    let Some((iverilog, vvp)) = icarus() else {
+        return;
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let fixture = root.join("tests/fixtures/models/mlp_subtract");
+    let dir = std::env::temp_dir().join(format!("spikeloom-pipeline-run-{}", std::process::id()));
+    let design = generated(
+        &dir,
+        "tests/fixtures/models/mlp_subtract/model.nir",
+        |_, _| {},
+    );
+
+    // Two samples of the fixture, 6 steps each, keep the simulation short.
+    let binary = ModelInput::flat(design.manifest.input_size, Values::Binary);
+    let full = load_steps(&fixture.join("input.npy"), &binary)
+        .unwrap()
+        .take_samples(2);
+    let t = 6;
+    let input = Spikes {
+        t,
+        n: full.n,
+        f: full.f,
+        data: full.data[..t * full.n * full.f].to_vec(),
+    };
+
+    let cmds = commands(&input, design.manifest.input_size, false);
+    let mut script = String::new();
+    let mut host_bytes = Vec::new();
+    for (k, c) in cmds.iter().enumerate() {
+        let frame = c.encode().unwrap();
+        for b in &frame {
+            let _ = writeln!(script, "B {b:02x}");
+        }
+        let _ = writeln!(script, "Q {:x}", k + 1);
+        host_bytes.extend(frame);
+    }
+    let (device, _) = simulate_board(&dir, &design, &script, iverilog, vvp);
+
+    let mut link = Link::new(Replay {
+        device: std::io::Cursor::new(device),
+        sent: Vec::new(),
+    });
+    let mut done = Vec::new();
+    let got = run_on_link(
+        &mut link,
+        &design.manifest,
+        &design.model.qnet,
+        &input,
+        &mut |n| done.push(n),
+    )
+    .unwrap();
+    assert!(link.notes().is_empty(), "{:?}", link.notes());
+    assert_eq!(done, (1..=input.n).collect::<Vec<_>>());
+    assert_eq!(
+        link.into_inner().sent,
+        host_bytes,
+        "the host sends exactly the scripted commands"
+    );
+    // The board's spikes are the integer model's, computed independently by the golden model.
+    let want = model_outputs(&design.model.qnet, &input).unwrap();
+    assert_eq!(got.spikes, want);
+    assert!(
+        want.contains(&1),
+        "the check is meaningful only if something spikes"
+    );
+    check_against_model(&design.model.qnet, &input, &got).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The digits MLP with its weights in SPRAM (loaded at start-up) for the iCEBreaker, and
+/// one sample of 4 steps of the fixture's spikes.
+fn loaded_digits(dir: &Path) -> (Design, WeightImage, Spikes) {
+    let design = generated(
+        dir,
+        "tests/fixtures/models/mlp_subtract/model.nir",
+        |_, hw| hw.weight_memory = spikeloom_plan::WeightMemChoice::Spram,
+    );
+    let image = crate::board_weights::load_weights_file(dir, &design.manifest)
+        .unwrap()
+        .expect("an SPRAM design has a weight image");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let full = load_steps(
+        &root.join("tests/fixtures/models/mlp_subtract/input.npy"),
+        &ModelInput::flat(design.manifest.input_size, Values::Binary),
+    )
+    .unwrap()
+    .take_samples(1);
+    let t = 4;
+    let input = Spikes {
+        t,
+        n: 1,
+        f: full.f,
+        data: full.data[..t * full.f].to_vec(),
+    };
+    (design, image, input)
+}
+
+/// Replay `device` to `ensure_weights` then `run_on_link`; the board's spikes must be the
+/// integer model's and the host must have sent exactly `host`.
+fn replay_loaded_run(
+    design: &Design,
+    image: &WeightImage,
+    input: &Spikes,
+    device: Vec<u8>,
+    host: &[u8],
+) {
+    let mut link = Link::new(Replay {
+        device: std::io::Cursor::new(device),
+        sent: Vec::new(),
+    });
+    crate::board_weights::ensure_weights(&mut link, &design.manifest, Some(image), &mut |_| {})
+        .unwrap();
+    let got = run_on_link(
+        &mut link,
+        &design.manifest,
+        &design.model.qnet,
+        input,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(link.notes().is_empty(), "{:?}", link.notes());
+    assert_eq!(
+        link.into_inner().sent,
+        host,
+        "the host sends the scripted commands"
+    );
+    let want = model_outputs(&design.model.qnet, input).unwrap();
+    assert_eq!(got.spikes, want);
+    assert!(want.contains(&1), "something must spike");
+}
+
+#[test]
+fn run_loads_the_weights_over_the_link_when_the_flash_has_none() {
+    let Some((iverilog, vvp)) = icarus() else {
+        return;
+    };
+    let dir =
+        std::env::temp_dir().join(format!("spikeloom-pipeline-runload-{}", std::process::id()));
+    let (design, image, input) = loaded_digits(&dir);
+    let w = design.manifest.weights.clone().unwrap();
+    // the erased flash fails the power-on load at once (4 bytes of 0xFF); then the host
+    // sends the image and the samples
+    let mut cmds = vec![Command::Status];
+    let bytes = image.to_bytes();
+    for (k, part) in bytes.chunks(crate::board_weights::LOAD_CHUNK).enumerate() {
+        cmds.push(Command::Load {
+            offset: (k * crate::board_weights::LOAD_CHUNK) as u32,
+            data: part.to_vec(),
+        });
+    }
+    cmds.push(Command::LoadEnd);
+    cmds.extend(commands(&input, design.manifest.input_size, false));
+    let (mut script, mut frames) = (String::from("W 800\n"), 0);
+    for c in &cmds {
+        push_command(&mut script, &mut frames, c, 1);
+    }
+    let (device, _) = simulate_board_flash(&dir, &design, &script, iverilog, vvp, None);
+    assert!(w.bytes == bytes.len() && w.crc32 == image.crc());
+    replay_loaded_run(&design, &image, &input, device, &script_bytes(&script));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn run_uses_the_weights_from_the_flash_after_the_board_read_them() {
+    let Some((iverilog, vvp)) = icarus() else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!(
+        "spikeloom-pipeline-runflash-{}",
+        std::process::id()
+    ));
+    let (design, image, input) = loaded_digits(&dir);
+    let w = design.manifest.weights.clone().unwrap();
+    // STATUS while the board still reads its flash (state 0): the host asks again later
+    let (mut script, mut frames) = (String::new(), 0);
+    push_command(&mut script, &mut frames, &Command::Status, 1);
+    let _ = writeln!(script, "W {:x}", w.load_cycles + 1000);
+    push_command(&mut script, &mut frames, &Command::Status, 1);
+    for c in commands(&input, design.manifest.input_size, false) {
+        push_command(&mut script, &mut frames, &c, 1);
+    }
+    let (device, _) = simulate_board_flash(
+        &dir,
+        &design,
+        &script,
+        iverilog,
+        vvp,
+        Some(&image.to_bytes()),
+    );
+    // the first STATUS says the flash is being read, the second that the image is loaded
+    let mut d = spikeloom_hostlink::Decoder::new();
+    d.push(&device);
+    let states: Vec<u8> = std::iter::from_fn(|| d.next_frame())
+        .take(2)
+        .map(
+            |f| match spikeloom_hostlink::Reply::from_frame(&f.unwrap()).unwrap() {
+                spikeloom_hostlink::Reply::Status(s) => s.load.unwrap().state,
+                other => panic!("{other:?}"),
+            },
+        )
+        .collect();
+    assert_eq!(states, [LoadState::Flash.code(), LoadState::Ready.code()]);
+    replay_loaded_run(&design, &image, &input, device, &script_bytes(&script));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Deterministic graded values `0..2^bits` (about a third non-zero) for `len` features.
+fn lcg_values(len: usize, bits: u32, seed: u64) -> Vec<u8> {
+    let mut x = seed;
+    (0..len)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let r = x >> 33;
+            if r.is_multiple_of(3) {
+                (1 + (r / 3) % ((1 << bits) - 1)) as u8
+            } else {
+                0
+            }
+        })
+        .collect()
+}
+
+/// A Sinabs multi-spike MLP quantized with 3-bit graded input: the board takes value STEPs
+/// and RUN_VALUES and answers with spike counts; everything equals the golden evaluator.
+#[test]
+fn graded_values_and_spike_counts_through_the_simulated_board() {
+    let Some((iverilog, vvp)) = icarus() else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!(
+        "spikeloom-pipeline-run-graded-{}",
+        std::process::id()
+    ));
+    let design = generated(
+        &dir,
+        "tests/fixtures/exporters/sinabs_lif/model.nir",
+        |c, _| {
+            c.semantics.convention = Some(spikeloom_float::Convention::Sinabs);
+            c.quant.input_bits = Some(3);
+        },
+    );
+    let iface = design.plan.top_interface();
+    assert_eq!((iface.in_value_w, iface.out_value_w), (3, 3));
+    let m = &design.manifest;
+    let qnet = &design.model.qnet;
+    let f = m.input_size;
+    // Per-step values: 2 samples x 5 steps.
+    let (t, n) = (5, 2);
+    let input = Spikes {
+        t,
+        n,
+        f,
+        data: lcg_values(t * n * f, 3, 7),
+    };
+    // RUN_VALUES: 2 samples x 6 steps.
+    let vals = Pixels {
+        n: 2,
+        f,
+        data: lcg_values(2 * f, 3, 11),
+    };
+    let steps = 6u16;
+
+    let mut script = String::new();
+    let mut frames = 0;
+    for c in commands(&input, f, true) {
+        push_command(&mut script, &mut frames, &c, 1);
+    }
+    for per_step in [true, false] {
+        push_command(&mut script, &mut frames, &Command::Status, 1);
+        for s in 0..vals.n {
+            let c = Command::RunValues {
+                values: vals.data[s * f..][..f].to_vec(),
+                steps,
+                per_step,
+            };
+            let replies = if per_step { usize::from(steps) + 1 } else { 1 };
+            push_command(&mut script, &mut frames, &c, replies);
+        }
+    }
+    let (device, cycles) = simulate_board(&dir, &design, &script, iverilog, vvp);
+
+    let mut link = Link::new(Replay {
+        device: std::io::Cursor::new(device),
+        sent: Vec::new(),
+    });
+    let got = run_on_link(&mut link, m, qnet, &input, &mut |_| {}).unwrap();
+    let want = model_outputs(qnet, &input).unwrap();
+    assert_eq!(got.spikes, want);
+    assert!(
+        want.iter().any(|&c| c > 1),
+        "the check is meaningful only if some output sends several spikes in one step"
+    );
+    check_against_model(qnet, &input, &got).unwrap();
+
+    let vinput = value_spikes(&vals, usize::from(steps));
+    let want_spikes = model_outputs(qnet, &vinput).unwrap();
+    let want_counts = model_counts(qnet, &vinput).unwrap();
+    assert!(want_spikes.iter().any(|&c| c > 1));
+    for per_step in [true, false] {
+        let opts = PixelOptions {
+            steps,
+            seed: 0,
+            per_step,
+        };
+        let got = run_values_on_link(&mut link, m, qnet, &vals, &opts, &mut |_| {}).unwrap();
+        assert_eq!(got.counts, want_counts, "per_step {per_step}");
+        match got.spikes {
+            Some(out) => {
+                assert!(per_step);
+                assert_eq!(out.spikes, want_spikes);
+                check_against_model(qnet, &vinput, &out).unwrap();
+            }
+            None => {
+                check_counts_against_model(qnet, &vinput, &got.counts).unwrap();
+            }
+        }
+    }
+    assert!(link.notes().is_empty(), "{:?}", link.notes());
+    assert_eq!(link.into_inner().sent, script_bytes(&script));
+
+    // Device time of a counts-only RUN_VALUES sample (host done sending -> reply done,
+    // minus the reply's UART time), for the throughput notes in PROTOCOL.md.
+    let log: Vec<(&str, u64)> = cycles
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(k, v)| (k, v.parse().unwrap()))
+        .collect();
+    let bit = u64::from(CLK_HZ / BAUD);
+    let (up, down) = values_frame_bytes(m);
+    let last_s = log.iter().rposition(|(k, _)| *k == "S").unwrap();
+    let compute = log[last_s + 1].1 - log[last_s].1 - down as u64 * 10 * bit;
+    println!("RUN_VALUES: {up} B up, {down} B down, {compute} device cycles for {steps} steps");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The graded snnTorch fixture (pixel values 0..16 as the input current at every step) run
+/// with RUN_VALUES: one frame of 64 values per sample instead of 16 value STEPs.
+#[test]
+fn run_values_feeds_the_graded_fixture() {
+    let Some((iverilog, vvp)) = icarus() else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!(
+        "spikeloom-pipeline-run-values-{}",
+        std::process::id()
+    ));
+    let design = generated(&dir, "tests/fixtures/models/graded/model.nir", |c, _| {
+        c.quant.input_bits = Some(5)
+    });
+    let m = &design.manifest;
+    let qnet = &design.model.qnet;
+    assert_eq!(qnet.input_bits, 5);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let full = load_steps(
+        &root.join("tests/fixtures/models/graded/input.npy"),
+        &crate::model::qnet_input(qnet),
+    )
+    .unwrap();
+    // The fixture feeds the same pixels at every step: step 0 of 3 samples.
+    let n = 3;
+    let vals = Pixels {
+        n,
+        f: full.f,
+        data: full.data[..n * full.f].to_vec(),
+    };
+    assert!(vals.data.iter().any(|&v| v > 1));
+    let steps = full.t as u16;
+    let mut script = String::new();
+    let mut frames = 0;
+    for per_step in [false, true] {
+        push_command(&mut script, &mut frames, &Command::Status, 1);
+        for s in 0..n {
+            let c = Command::RunValues {
+                values: vals.data[s * vals.f..][..vals.f].to_vec(),
+                steps,
+                per_step,
+            };
+            let replies = if per_step { usize::from(steps) + 1 } else { 1 };
+            push_command(&mut script, &mut frames, &c, replies);
+        }
+    }
+    let (device, _) = simulate_board(&dir, &design, &script, iverilog, vvp);
+    let mut link = Link::new(Replay {
+        device: std::io::Cursor::new(device),
+        sent: Vec::new(),
+    });
+    let vinput = value_spikes(&vals, usize::from(steps));
+    // The fixture's own input is the same as RUN_VALUES' repetition.
+    assert_eq!(vinput.data, full.take_samples(n).data);
+    let want_counts = model_counts(qnet, &vinput).unwrap();
+    assert!(want_counts.iter().flatten().any(|&c| c > 0));
+    for per_step in [false, true] {
+        let opts = PixelOptions {
+            steps,
+            seed: 0,
+            per_step,
+        };
+        let got = run_values_on_link(&mut link, m, qnet, &vals, &opts, &mut |_| {}).unwrap();
+        assert_eq!(got.counts, want_counts);
+        if let Some(out) = got.spikes {
+            assert_eq!(out.spikes, model_outputs(qnet, &vinput).unwrap());
+        }
+    }
+    assert!(link.notes().is_empty(), "{:?}", link.notes());
+    assert_eq!(link.into_inner().sent, script_bytes(&script));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn msg(e: Error) -> String {
+    e.to_string()
+}
+
+fn manifest(input_size: usize, output_size: usize) -> Manifest {
+    Manifest {
+        generator: "test".into(),
+        board: "icebreaker".into(),
+        family: "ice40".into(),
+        device: "up5k".into(),
+        clock_hz: 12_000_000,
+        baud: 115_200,
+        input_size,
+        output_size,
+        layers: vec![],
+        lanes: vec![],
+        model_sha256: String::new(),
+        qnet_hash: String::new(),
+        weights: None,
+    }
+}
+
+#[test]
+fn wrong_bitstream_and_misfit_values_are_refused_with_the_reason() {
+    let mut qnet = spikeloom_plan::testing::random_qnet(3);
+    qnet.input_bits = 4;
+    let m = manifest(qnet.input_size, qnet.layers[qnet.output_layer].size);
+    let status = spikeloom_hostlink::Status {
+        version: 2,
+        error_seen: false,
+        overflow: false,
+        input_size: m.input_size as u16,
+        output_size: m.output_size as u16,
+        steps: 0,
+        crc_errors: 0,
+        other_errors: 0,
+        in_value_bits: 1,
+        out_value_bits: 1,
+        load: None,
+    };
+    let err = msg(check_status(&status, &m, &qnet).unwrap_err());
+    assert!(
+            err.contains("takes binary input spikes and sends binary output spikes (it speaks host protocol version 2")
+                && err.contains("built for 4-bit input values"),
+            "{err}"
+        );
+    qnet.input_bits = 1;
+    check_status(&status, &m, &qnet).unwrap();
+
+    let dir =
+        std::env::temp_dir().join(format!("spikeloom-pipeline-run-npy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("x.npy");
+    let array = NpyArray {
+        shape: vec![2, 1, 3],
+        data: NpyData::U8(vec![0, 15, 3, 1, 16, 0]),
+    };
+    std::fs::write(&path, spikeloom_npy::write_npy_bytes(&array)).unwrap();
+    let steps = |bits| load_steps(&path, &ModelInput::flat(3, Values::for_bits(bits)));
+    let err = msg(steps(4).unwrap_err());
+    assert!(
+        err.ends_with(
+            "x.npy: 1 value is not valid: this design takes 4-bit graded input values \
+                 (integers 0..=15); the first is 16 at index [1, 0, 1] (step 1, sample 0, feature \
+                 1). Scale the data, or re-quantize with a larger --input-bits (and rebuild)"
+        ),
+        "{err}"
+    );
+    assert_eq!(steps(5).unwrap().data[4], 16);
+    let err = msg(steps(1).unwrap_err());
+    assert!(
+            err.contains("3 values are not valid: this design takes binary spikes (0/1; its input is 1 bit); the first is 15 at index [0, 0, 1]"),
+            "{err}"
+        );
+    let rows = NpyArray {
+        shape: vec![2, 3],
+        data: NpyData::U8(vec![0, 1, 2, 3, 4, 5]),
+    };
+    std::fs::write(&path, spikeloom_npy::write_npy_bytes(&rows)).unwrap();
+    let rows = |bits| crate::input::load_rows(&path, &ModelInput::flat(3, Values::for_bits(bits)));
+    let err = msg(rows(2).unwrap_err());
+    assert!(
+            err.contains("2 values are not valid: this design takes 2-bit graded input values (integers 0..=3); the first is 4 at index [1, 1] (sample 1, feature 1)"),
+            "{err}"
+        );
+    let v = rows(3).unwrap();
+    assert_eq!(
+        value_spikes(&v, 2).data,
+        [0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,259 @@
+//! The engines of `simulate` on a sample, output layer only: float, golden (fixed), cycle model
+//! and the RTL in a simulator; and writing their results: `.npz` with `spikes` `[T, N, O]`
+//! uint8 and `v` `[T, N, O]`.
+
+use crate::error::{chain, Error, Result};
+use crate::input::Spikes;
+use spikeloom_float::{FloatNet, SpikeInput};
+use spikeloom_npy::{write_npz, NpyArray, NpyData};
+use spikeloom_plan::{Plan, PlanConfig};
+use spikeloom_qnet::{QNet, SpikeSteps};
+use std::path::Path;
+
+/// Output-layer results of any engine, time-major.
+pub struct EngineOutput {
+    /// Time steps.
+    pub t: usize,
+    /// Samples.
+    pub n: usize,
+    /// Output neurons.
+    pub o: usize,
+    /// Spikes `[T, N, O]`.
+    pub spikes: Vec<u8>,
+    /// Membrane `[T, N, O]`: float32 (float engine) or raw int32 with a scale.
+    pub v: Membrane,
+    /// Extra arrays to store (e.g. cycles per step).
+    pub extra: Vec<(String, NpyArray)>,
+}
+
+/// Membrane values of the output layer.
+pub enum Membrane {
+    /// Float engine values.
+    Float(Vec<f32>),
+    /// Integer engines: raw state LSBs and the value of one LSB.
+    Fixed {
+        /// Raw values.
+        raw: Vec<i32>,
+        /// Float value of one LSB.
+        scale: f64,
+    },
+}
+
+impl EngineOutput {
+    /// Spike count per output neuron for each sample.
+    pub fn counts(&self) -> Vec<Vec<u32>> {
+        let mut counts = vec![vec![0u32; self.o]; self.n];
+        for t in 0..self.t {
+            for (s, row) in counts.iter_mut().enumerate() {
+                let at = (t * self.n + s) * self.o;
+                for (c, &spk) in row.iter_mut().zip(&self.spikes[at..at + self.o]) {
+                    *c += u32::from(spk);
+                }
+            }
+        }
+        counts
+    }
+
+    /// Write the `.npz`.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let shape = vec![self.t, self.n, self.o];
+        let spikes = NpyArray {
+            shape: shape.clone(),
+            data: NpyData::U8(self.spikes.clone()),
+        };
+        let mut arrays: Vec<(String, NpyArray)> = vec![("spikes".into(), spikes)];
+        match &self.v {
+            Membrane::Float(v) => {
+                arrays.push((
+                    "v".into(),
+                    NpyArray {
+                        shape,
+                        data: NpyData::F32(v.clone()),
+                    },
+                ));
+            }
+            Membrane::Fixed { raw, scale } => {
+                arrays.push((
+                    "v".into(),
+                    NpyArray {
+                        shape,
+                        data: NpyData::I32(raw.clone()),
+                    },
+                ));
+                arrays.push((
+                    "v_scale".into(),
+                    NpyArray {
+                        shape: vec![],
+                        data: NpyData::F64(vec![*scale]),
+                    },
+                ));
+            }
+        }
+        for (name, a) in &self.extra {
+            arrays.push((name.clone(), a.clone()));
+        }
+        let refs: Vec<(&str, &NpyArray)> = arrays.iter().map(|(n, a)| (n.as_str(), a)).collect();
+        write_npz(path, &refs)
+            .map_err(|e| Error::failure(format!("writing {}: {}", path.display(), chain(&e))))
+    }
+
+    /// Cycles of each step `[N][T]` flattened, when the engine counts them.
+    pub fn cycles(&self) -> Option<Vec<u64>> {
+        let (_, a) = self.extra.iter().find(|(n, _)| n == "cycles")?;
+        match &a.data {
+            NpyData::U32(v) => Some(v.iter().map(|&c| u64::from(c)).collect()),
+            _ => None,
+        }
+    }
+}
+
+/// Plan the integer network for a board's device. With `require_fit = false` the plan is made
+/// even when it would not fit (simulation only); the fit report is still available.
+pub fn hardware_plan(
+    q: &QNet,
+    board: &str,
+    lanes: Option<usize>,
+    require_fit: bool,
+) -> Result<Plan> {
+    let board = spikeloom_board::Board::resolve(board).map_err(Error::input)?;
+    let cfg = PlanConfig {
+        lanes,
+        require_fit,
+        ..PlanConfig::default()
+    };
+    spikeloom_plan::plan(q, &cfg, &board.device).map_err(Error::input)
+}
+
+/// The input as the plan's engines take it (`input_bits` wide).
+fn plan_input(plan: &Plan, input: &Spikes) -> Result<SpikeSteps> {
+    SpikeSteps::graded(
+        input.t,
+        input.n,
+        input.f,
+        input.data.clone(),
+        plan.input_bits,
+    )
+    .map_err(Error::input)
+}
+
+/// Cycle-accurate model on the output layer, with cycles per step.
+pub fn run_cycle(plan: &Plan, input: &Spikes, v_scale: f64) -> Result<EngineOutput> {
+    let steps = plan_input(plan, input)?;
+    let trace = spikeloom_cyclesim::simulate(plan, &steps).map_err(Error::failure)?;
+    let out = plan.output_layer;
+    let cycles: Vec<u64> = trace.cycles_per_step.iter().flatten().copied().collect();
+    Ok(EngineOutput {
+        t: input.t,
+        n: input.n,
+        o: plan.cores[out].size,
+        spikes: trace.spikes[out].clone(),
+        v: Membrane::Fixed {
+            raw: trace.membranes[out].clone(),
+            scale: v_scale,
+        },
+        extra: vec![cycles_array(input, &cycles)],
+    })
+}
+
+/// Write the cycle model's waveform of `sample` to `path` (VCD).
+pub fn write_vcd(plan: &Plan, input: &Spikes, sample: usize, path: &std::path::Path) -> Result<()> {
+    let steps = plan_input(plan, input)?;
+    let file = std::fs::File::create(path)
+        .map_err(|e| Error::failure(format!("cannot create {}: {e}", path.display())))?;
+    spikeloom_cyclesim::simulate_with_vcd(plan, &steps, sample, std::io::BufWriter::new(file))
+        .map_err(Error::input)?;
+    Ok(())
+}
+
+/// The generated Verilog under Verilator or Icarus, decoded like the other engines; the
+/// bundle is written to `work/rtl`, the simulator builds in `work/<simulator>`.
+pub fn run_rtl(
+    plan: &Plan,
+    input: &Spikes,
+    sim: spikeloom_cosim::Simulator,
+    work: &Path,
+    v_scale: f64,
+) -> Result<EngineOutput> {
+    let bundle_dir = work.join("rtl");
+    crate::verify::write_bundle(plan, &bundle_dir)?;
+    let stim = spikeloom_cosim::stimulus_from_values(
+        &input.data,
+        [input.t, input.n, input.f],
+        plan.input_bits,
+    )
+    .map_err(Error::input)?;
+    let iface = plan.top_interface();
+    let log =
+        spikeloom_cosim::run_rtl(&bundle_dir, &iface, &stim, sim, &work.join(sim.to_string()))
+            .map_err(Error::failure)?;
+    let rtl =
+        spikeloom_cosim::decode_log(&log, &iface, input.t, input.n).map_err(Error::failure)?;
+    let out = plan.output_layer;
+    let cycles: Vec<u64> = rtl.cycles_per_step.iter().flatten().copied().collect();
+    Ok(EngineOutput {
+        t: input.t,
+        n: input.n,
+        o: plan.cores[out].size,
+        spikes: rtl.layers[out].spikes.clone(),
+        v: Membrane::Fixed {
+            raw: rtl.layers[out]
+                .membranes
+                .iter()
+                .map(|&v| i32::try_from(v).unwrap_or(i32::MAX))
+                .collect(),
+            scale: v_scale,
+        },
+        extra: vec![cycles_array(input, &cycles)],
+    })
+}
+
+/// The `cycles` array `[N, T]` of an output.
+fn cycles_array(input: &Spikes, cycles: &[u64]) -> (String, spikeloom_npy::NpyArray) {
+    (
+        "cycles".to_string(),
+        spikeloom_npy::NpyArray {
+            shape: vec![input.n, input.t],
+            data: spikeloom_npy::NpyData::U32(
+                cycles
+                    .iter()
+                    .map(|&c| u32::try_from(c).unwrap_or(u32::MAX))
+                    .collect(),
+            ),
+        },
+    )
+}
+
+/// Golden integer model on the output layer.
+pub fn run_fixed(q: &QNet, input: &Spikes) -> Result<EngineOutput> {
+    let steps = SpikeSteps::graded(input.t, input.n, input.f, input.data.clone(), q.input_bits)
+        .map_err(Error::input)?;
+    let trace = spikeloom_qnet::eval(q, &steps).map_err(Error::input)?;
+    let layer = &trace.layers[q.output_layer];
+    Ok(EngineOutput {
+        t: input.t,
+        n: input.n,
+        o: layer.size,
+        spikes: layer.spikes.clone(),
+        v: Membrane::Fixed {
+            raw: layer.membrane.clone(),
+            scale: q.layers[q.output_layer].state_lsb,
+        },
+        extra: Vec::new(),
+    })
+}
+
+/// Float engine on the output layer.
+pub fn run_float(net: &FloatNet, input: &Spikes) -> Result<EngineOutput> {
+    let si =
+        SpikeInput::new(input.t, input.n, input.f, input.data.clone()).map_err(Error::input)?;
+    let trace = spikeloom_float::simulate(net, &si).map_err(Error::input)?;
+    let layer = &trace.layers[net.output_layer];
+    Ok(EngineOutput {
+        t: input.t,
+        n: input.n,
+        o: layer.size,
+        spikes: layer.spikes.clone(),
+        v: Membrane::Float(layer.membrane.clone()),
+        extra: Vec::new(),
+    })
+}
