@@ -385,3 +385,28 @@ fn bad_flash_offsets_are_explained() {
     assert!(!Path::new(&format!("{out}/weights.bin")).exists());
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// A design the hardware cannot build gets the planner's list of hardware problems (one line
+/// each, naming the resource and what to do instead) and exit code 2.
+#[test]
+fn hardware_limits_are_listed_by_generate() {
+    let out = std::env::temp_dir().join(format!("spikeloom-hwlimits-{}", std::process::id()));
+    let (code, _, err) = spikeloom(&[
+        "generate",
+        "tests/fixtures/models/mlp_subtract/model.nir",
+        "--board",
+        "ulx3s-25f",
+        "--weight-memory",
+        "spram",
+        "-o",
+        &out.display().to_string(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        err,
+        "error: tests/fixtures/models/mlp_subtract/model.nir: the network exceeds 1 hardware \
+         limit(s):\n  weight store: weights in SPRAM were asked for, but LFE5U-25F has no SPRAM \
+         (only the iCE40 UP5K has it); use block RAM\n"
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}

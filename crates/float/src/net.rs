@@ -64,7 +64,8 @@ pub enum ResetMode {
 }
 
 /// What a zero reset discards: snnTorch's `Leaky` keeps the step's input, while `Synaptic`,
-/// `RLeaky` and `RSynaptic` drop the whole new membrane (NIR-NOTES §3.3).
+/// `RLeaky` and `RSynaptic` drop the whole new membrane, `U = (1 - r) * U_new` (snnTorch 1.0's
+/// `_base_zero` in `leaky.py` against `synaptic.py`, `rleaky.py`, `rsynaptic.py`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ZeroResetInput {
     /// `U = beta * v_reset + X` (Leaky).

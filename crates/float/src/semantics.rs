@@ -1,7 +1,9 @@
 //! Resolution of the discrete-time semantics (convention, dt, reset mode, reset delay) from the
 //! caller's options, the NIR file's metadata, and the snnTorch defaults — in that order.
 //!
-//! NIR files do not record how they were discretized (NIR-NOTES §3.2), so these settings are
+//! NIR files do not record how they were discretized (snnTorch's export, for one, assumes
+//! dt = 1e-4 without writing it and writes neither its reset mechanism nor `reset_delay`;
+//! ARCHITECTURE.md "Semantics"), so these settings are
 //! assumptions unless the user or the file says otherwise; `Semantics::provenance` records which.
 //!
 //! Metadata keys read from the top-level graph's `metadata/` group (all optional):

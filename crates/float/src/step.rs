@@ -1,5 +1,6 @@
 //! One time step of one neuron, in f32, in exactly the operation order of snnTorch 1.0
-//! (`_neurons/leaky.py`, `synaptic.py`, `rleaky.py`, `rsynaptic.py`); see NIR-NOTES §3.3.
+//! (`_neurons/leaky.py`, `synaptic.py`, `rleaky.py`, `rsynaptic.py`); the rules are listed in
+//! ARCHITECTURE.md "Semantics".
 //! Every `+`, `-`, `*` below is one rounded f32 operation, as in torch.
 
 use crate::net::{ResetMode, ZeroResetInput};

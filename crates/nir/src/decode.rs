@@ -1,4 +1,6 @@
-//! NIR decoding: the HDF5 tree of `nir.write` (NIR-NOTES §1.1) -> typed [`Graph`]. Per-field
+//! NIR decoding: the HDF5 tree of `nir.write` (groups and datasets only, no attributes: `version`,
+//! then `node/` with `type`, `edges`, an optional `metadata/` and one group per node under `nodes/`,
+//! nested graphs recursively) -> typed [`Graph`]. Per-field
 //! rules follow what `nir.read` (1.0.8) accepts: scalars where tuples are allowed are broadcast,
 //! legacy files get `v_reset = 0` and `w_in = 1`, node order is alphabetical, edges keep file
 //! order. Shape consistency is *not* checked here; that is `validate`'s job, so a file with

@@ -135,7 +135,8 @@ pub(crate) fn infer_partial(
 }
 
 /// Two shapes agree when equal, or equal after dropping size-1 dimensions
-/// (`Output.shape = [1, 1, 1]` after a 1-neuron LIF is common in the wild, NIR-NOTES §1.5).
+/// (`Output.shape = [1, 1, 1]` after a 1-neuron LIF is common in the wild: the NIR paper's
+/// `tests/fixtures/nir-paper/01_lif/lif_rockpool.nir` has it).
 fn compatible(a: &[usize], b: &[usize]) -> bool {
     let squeeze = |s: &[usize]| s.iter().copied().filter(|&d| d != 1).collect::<Vec<_>>();
     a == b || squeeze(a) == squeeze(b)

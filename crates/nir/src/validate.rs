@@ -102,7 +102,7 @@ fn tensors(node: &Node) -> Vec<(&'static str, &Tensor)> {
 }
 
 /// `(time constant, resistance)` pairs that may both be +inf: snnTorch's beta = 1 exports
-/// `tau = dt / (1 - beta) = inf` and `r = tau / dt = inf` (NIR-NOTES §3.2).
+/// `tau = dt / (1 - beta) = inf` and `r = tau / dt = inf` (its `export_nir.py` writes both).
 fn inf_pairs(node: &Node) -> &'static [(&'static str, &'static str)] {
     match node {
         Node::Lif { .. } | Node::Li { .. } => &[("tau", "r")],

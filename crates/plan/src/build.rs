@@ -1,9 +1,11 @@
-//! `plan()`: validate the QNet, lay out memories and event buffers, derive widths, check the fit.
+//! `plan()`: check the QNet (`QNet::validate`, then the hardware limits in `limits.rs`, each
+//! reporting every problem), lay out memories and event buffers, derive widths, check the fit.
 
 use crate::config::PlanConfig;
 use crate::error::PlanError;
 use crate::image::WeightImage;
 use crate::interface::ubits;
+use crate::limits;
 use crate::loader::LoaderPlan;
 use crate::resources;
 use crate::types::*;
@@ -12,17 +14,17 @@ use sha2::{Digest, Sha256};
 use spikeloom_board::{Device, Family};
 use spikeloom_qnet::{QFire, QLayer, QNet, QNeuron};
 
-/// Map `net` onto cores for `device`.
+/// Map `net` onto cores for `device`. A net that breaks the contract gets every problem
+/// `QNet::validate` finds ([`PlanError::InvalidNet`]); a valid one the hardware cannot build gets
+/// every hardware problem ([`PlanError::Hardware`]).
 pub fn plan(net: &QNet, cfg: &PlanConfig, device: &Device) -> Result<Plan, PlanError> {
     if cfg.max_lanes == 0 || cfg.lanes == Some(0) {
         return Err(PlanError::Config("lanes must be at least 1".into()));
     }
-    validate(net)?;
-    if cfg.weight_memory == WeightMemChoice::Spram && device.spram_count == 0 {
-        return Err(PlanError::Config(format!(
-            "weights in SPRAM were asked for, but {} has no SPRAM (only the iCE40 UP5K has it); use block RAM",
-            device.name
-        )));
+    net.validate().map_err(PlanError::InvalidNet)?;
+    let hardware = limits::problems(net, cfg, device);
+    if !hardware.is_empty() {
+        return Err(PlanError::Hardware(hardware));
     }
     let mut lanes_cap = cfg.lanes.unwrap_or(cfg.max_lanes);
     loop {
@@ -75,333 +77,6 @@ fn spram_columns_over(p: &Plan, device: &Device) -> bool {
         WeightMem::Spram { columns, .. } => columns > device.spram_count,
         WeightMem::Rom => false,
     }
-}
-
-fn invalid(layer: &QLayer, what: String) -> PlanError {
-    PlanError::InvalidNet {
-        layer: layer.name.clone(),
-        what,
-    }
-}
-
-fn validate(net: &QNet) -> Result<(), PlanError> {
-    if net.layers.is_empty() {
-        return Err(PlanError::Empty);
-    }
-    if !(1..=8).contains(&net.input_bits) {
-        return Err(PlanError::InvalidNet {
-            layer: "input".into(),
-            what: format!("input_bits {} out of range 1..=8", net.input_bits),
-        });
-    }
-    if net.input_size == 0 {
-        return Err(PlanError::InvalidNet {
-            layer: "input".into(),
-            what: "input_size is 0".into(),
-        });
-    }
-    if net.output_layer >= net.layers.len() {
-        return Err(PlanError::InvalidNet {
-            layer: "output".into(),
-            what: format!(
-                "output_layer {} but only {} layers",
-                net.output_layer,
-                net.layers.len()
-            ),
-        });
-    }
-    for (li, l) in net.layers.iter().enumerate() {
-        validate_layer(net, li, l)?;
-    }
-    Ok(())
-}
-
-fn validate_layer(net: &QNet, li: usize, l: &QLayer) -> Result<(), PlanError> {
-    if l.size == 0 {
-        return Err(invalid(l, "size is 0".into()));
-    }
-    if l.inputs.is_empty() {
-        return Err(invalid(
-            l,
-            "has no weighted input (a core needs at least one projection)".into(),
-        ));
-    }
-    if !(2..=32).contains(&l.state_bits) {
-        return Err(PlanError::StateTooWide {
-            layer: l.name.clone(),
-            bits: l.state_bits,
-        });
-    }
-    if !(1..=32).contains(&l.weight_bits) || l.decay_shift > 30 || l.weight_shift > 32 {
-        return Err(invalid(l, format!(
-            "weight_bits {} / decay_shift {} / weight_shift {} out of range (1..=32 / 0..=30 / 0..=32)",
-            l.weight_bits, l.decay_shift, l.weight_shift
-        )));
-    }
-    validate_delays(l)?;
-    validate_fire(l)?;
-    if l.bias.len() != l.size {
-        return Err(invalid(
-            l,
-            format!("bias has {} values for {} neurons", l.bias.len(), l.size),
-        ));
-    }
-    for p in &l.inputs {
-        let src = match p.source {
-            spikeloom_qnet::QSource::Input => net.input_size,
-            spikeloom_qnet::QSource::Layer(s) => {
-                if s >= net.layers.len() || (!p.delayed && s >= li) {
-                    return Err(invalid(l, format!(
-                        "projection `{}` reads layer {s}, which is not an earlier layer (only delayed edges may point back)",
-                        p.origin
-                    )));
-                }
-                net.layers[s].size
-            }
-        };
-        if let Some(g) = &p.pool {
-            let problems = g.problems();
-            if !problems.is_empty() || g.source_size() != src || p.source_size != src {
-                return Err(invalid(l, format!(
-                    "pooled projection `{}`: pooling {:?} -> {:?} does not fit its source of {src} neurons{}{}",
-                    p.origin, g.input, g.output,
-                    if problems.is_empty() { "" } else { ": " },
-                    problems.join("; ")
-                )));
-            }
-        }
-        let cols = p.columns();
-        if let Some(c) = &p.conv {
-            validate_conv(l, p, c, src, cols)?;
-        } else if p.source_size != src || p.weight.len() != l.size * cols {
-            return Err(invalid(
-                l,
-                format!(
-                    "projection `{}`: source_size {} / {} weights, expected {src} / {}",
-                    p.origin,
-                    p.source_size,
-                    p.weight.len(),
-                    l.size * cols
-                ),
-            ));
-        }
-        let lim = 1i64 << (l.weight_bits - 1);
-        if let Some(w) = p
-            .weight
-            .iter()
-            .find(|&&w| i64::from(w) < -lim || i64::from(w) >= lim)
-        {
-            return Err(invalid(
-                l,
-                format!(
-                    "projection `{}`: weight {w} does not fit {} bits",
-                    p.origin, l.weight_bits
-                ),
-            ));
-        }
-    }
-    let one = 1u64 << l.decay_shift;
-    let check_decay = |name: &str, d: &[u32]| -> Result<(), PlanError> {
-        if d.len() != l.size {
-            return Err(invalid(
-                l,
-                format!("{name} has {} values for {} neurons", d.len(), l.size),
-            ));
-        }
-        match d.iter().find(|&&x| u64::from(x) > one) {
-            Some(x) => Err(invalid(
-                l,
-                format!("{name} = {x} exceeds 2^decay_shift = {one}"),
-            )),
-            None => Ok(()),
-        }
-    };
-    let check_len = |name: &str, v: &[i64]| -> Result<(), PlanError> {
-        if v.len() != l.size {
-            return Err(invalid(
-                l,
-                format!("{name} has {} values for {} neurons", v.len(), l.size),
-            ));
-        }
-        Ok(())
-    };
-    match &l.neuron {
-        QNeuron::Lif {
-            beta,
-            threshold,
-            v_reset,
-            ..
-        } => {
-            check_decay("beta", beta)?;
-            check_len("threshold", threshold)?;
-            check_len("v_reset", v_reset)?;
-        }
-        QNeuron::CubaLif {
-            alpha,
-            beta,
-            threshold,
-            v_reset,
-            current_bits,
-            ..
-        } => {
-            check_decay("alpha", alpha)?;
-            check_decay("beta", beta)?;
-            check_len("threshold", threshold)?;
-            check_len("v_reset", v_reset)?;
-            if !(2..=48).contains(current_bits) {
-                return Err(invalid(
-                    l,
-                    format!("current_bits {current_bits} out of range 2..=48"),
-                ));
-            }
-        }
-        QNeuron::Li { beta } => check_decay("beta", beta)?,
-        QNeuron::CubaLi {
-            alpha,
-            beta,
-            current_bits,
-        } => {
-            check_decay("alpha", alpha)?;
-            check_decay("beta", beta)?;
-            if !(2..=48).contains(current_bits) {
-                return Err(invalid(
-                    l,
-                    format!("current_bits {current_bits} out of range 2..=48"),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Largest ring of a delay line (`slots x source size` events) the planner lays out; longer
-/// delays are rejected before any memory is sized (the fit check rejects most before this).
-const MAX_DELAY_EVENTS: usize = 1 << 22;
-
-/// Per-source delays (NIR `Delay`): one per source neuron, and a ring the planner can size.
-fn validate_delays(l: &QLayer) -> Result<(), PlanError> {
-    for p in l.inputs.iter().filter(|p| !p.source_delay.is_empty()) {
-        if p.source_delay.len() != p.source_size {
-            return Err(invalid(
-                l,
-                format!(
-                    "projection `{}`: {} source delays for {} source neurons",
-                    p.origin,
-                    p.source_delay.len(),
-                    p.source_size
-                ),
-            ));
-        }
-        let max = p.source_delay.iter().copied().max().unwrap_or(0) as usize;
-        let slots = max + 1 + usize::from(p.delayed);
-        if slots.saturating_mul(p.source_size.max(1)) > MAX_DELAY_EVENTS {
-            return Err(PlanError::Unsupported {
-                layer: p.origin.clone(),
-                what: format!(
-                    "a delay of {max} steps over {} source neurons ({slots} x {} events of delay line)",
-                    p.source_size, p.source_size
-                ),
-                hint: "shorten the NIR Delay or simulate with --engine fixed".into(),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// The spike rule: a count needs a spiking neuron, subtract reset without reset delay, theta > 0
-/// and at most 8 bits (what `QNet::validate` also requires; checked here so the cores can rely
-/// on it).
-fn validate_fire(l: &QLayer) -> Result<(), PlanError> {
-    let QFire::Count { spike_bits, .. } = l.fire else {
-        return Ok(());
-    };
-    let (threshold, reset, reset_delay) = match &l.neuron {
-        QNeuron::Lif {
-            threshold,
-            reset,
-            reset_delay,
-            ..
-        }
-        | QNeuron::CubaLif {
-            threshold,
-            reset,
-            reset_delay,
-            ..
-        } => (threshold, *reset, *reset_delay),
-        _ => {
-            return Err(invalid(
-                l,
-                "multi-spike firing (QFire::Count) on a read-out layer that never fires".into(),
-            ))
-        }
-    };
-    if !(1..=8).contains(&spike_bits) {
-        return Err(invalid(
-            l,
-            format!("spike_bits {spike_bits} out of range 1..=8"),
-        ));
-    }
-    if reset != QReset::Subtract || reset_delay {
-        return Err(invalid(
-            l,
-            "multi-spike firing needs the subtract reset without reset delay".into(),
-        ));
-    }
-    if let Some(t) = threshold.iter().find(|&&t| t <= 0) {
-        return Err(invalid(
-            l,
-            format!("multi-spike firing needs thresholds > 0 (found {t})"),
-        ));
-    }
-    Ok(())
-}
-
-/// A convolution projection: a consistent geometry, and alone in its layer (the convolution core
-/// has exactly one projection).
-fn validate_conv(
-    l: &QLayer,
-    p: &spikeloom_qnet::QProjection,
-    c: &spikeloom_qnet::QConv,
-    src: usize,
-    cols: usize,
-) -> Result<(), PlanError> {
-    let problems = c.problems();
-    if !problems.is_empty() {
-        return Err(invalid(
-            l,
-            format!(
-                "convolution `{}` has an unusable geometry: {}",
-                p.origin,
-                problems.join("; ")
-            ),
-        ));
-    }
-    if c.source_size() != cols || p.source_size != src || c.target_size() != l.size {
-        return Err(invalid(l, format!(
-            "convolution `{}`: input {:?} ({} neurons) / output {:?} ({} neurons) do not match the source ({cols} {}) and the layer ({} neurons)",
-            p.origin, c.input, c.source_size(), c.output, c.target_size(),
-            if p.pool.is_some() { "pooled elements" } else { "neurons" }, l.size
-        )));
-    }
-    if p.weight.len() != c.weight_len() {
-        return Err(invalid(
-            l,
-            format!(
-                "convolution `{}`: {} kernel weights, expected C_out*C_in/groups*kH*kW = {}",
-                p.origin,
-                p.weight.len(),
-                c.weight_len()
-            ),
-        ));
-    }
-    if l.inputs.len() != 1 {
-        return Err(invalid(l, format!(
-            "convolution `{}` shares its layer with {} other projection(s); a convolution core takes exactly one projection (no recurrent or skip inputs on a convolution layer)",
-            p.origin,
-            l.inputs.len() - 1
-        )));
-    }
-    Ok(())
 }
 
 /// Constant when uniform, else a ROM image padded to `blocks * lanes`.
@@ -909,6 +584,8 @@ fn core(
         beta: &beta,
         alpha: &alpha,
     });
+    // A guard: for a net `QNet::validate` accepts, its accumulator bound (< 2^61 after the
+    // weight shift) keeps every intermediate below 2^62, so the work width stays <= 64.
     if w.work_bits > 64 {
         return Err(PlanError::TooWide {
             layer: l.name.clone(),

@@ -1,43 +1,23 @@
 //! Planner errors: each names the layer (NIR node) and says what to change.
 
+use crate::limits::HardwareProblem;
+use spikeloom_qnet::QnetError;
+
 /// Why a network cannot be planned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
-    /// The integer network is inconsistent.
-    #[error("layer `{layer}`: {what}; re-run quantization or fix the model")]
-    InvalidNet {
-        /// Layer name.
-        layer: String,
-        /// What is wrong.
-        what: String,
-    },
-    /// The network uses a contract feature the hardware does not implement.
-    #[error("layer `{layer}`: {what} is supported by the float and fixed engines but not by the hardware; {hint}")]
-    Unsupported {
-        /// Layer (or projection origin) name.
-        layer: String,
-        /// The feature.
-        what: String,
-        /// What to do instead.
-        hint: String,
-    },
-    /// The network has no layers.
-    #[error("the network has no layers: nothing to build")]
-    Empty,
+    /// The integer network breaks the contract: every problem `QNet::validate` found.
+    #[error("the integer network breaks {} rule(s) of the contract; re-run `spikeloom quantize` or fix the model:{}", .0.len(), lines(.0))]
+    InvalidNet(Vec<QnetError>),
+    /// The network is valid but exceeds what the hardware builds: every such problem.
+    #[error("the network exceeds {} hardware limit(s):{}", .0.len(), lines(.0))]
+    Hardware(Vec<HardwareProblem>),
     /// A datapath would need more than 64 bits.
     #[error("layer `{layer}`: the neuron datapath needs {bits} bits (> 64); reduce state_bits, weight_bits or decay_shift")]
     TooWide {
         /// Layer name.
         layer: String,
         /// Bits needed.
-        bits: u32,
-    },
-    /// The verification trace carries membranes as 32-bit values.
-    #[error("layer `{layer}`: state_bits = {bits} but the hardware trace carries at most 32 bits; quantize with --state-bits <= 32")]
-    StateTooWide {
-        /// Layer name.
-        layer: String,
-        /// state_bits.
         bits: u32,
     },
     /// The configuration is invalid.
@@ -51,4 +31,9 @@ pub enum PlanError {
         /// What does not fit and what would.
         report: String,
     },
+}
+
+/// One problem per line, indented under the error's first line.
+fn lines<T: std::fmt::Display>(items: &[T]) -> String {
+    items.iter().map(|i| format!("\n  {i}")).collect()
 }

@@ -36,6 +36,7 @@ mod display;
 mod error;
 mod image;
 mod interface;
+mod limits;
 mod loader;
 // The resource cost model compares estimated costs in f64; no model value is computed here.
 #[allow(clippy::float_arithmetic)]
@@ -52,6 +53,7 @@ pub use image::{
     IMAGE_MAGIC, MAX_GRANULES,
 };
 pub use interface::{LoaderPorts, TopInterface};
+pub use limits::HardwareProblem;
 pub use loader::{LoaderConfig, LoaderPlan, DEFAULT_FLASH_OFFSET, READ_03_MAX_SCK_HZ, TRES1_NS};
 pub use resources::{logic_cells, BoardTopConfig, FitReport, Resources};
 pub mod testing;

@@ -25,7 +25,7 @@ fn up5k() -> Device {
 fn dense(name: &str, inputs: usize, size: usize, w: i32) -> QNet {
     QNet {
         input_bits: 1,
-        format: 1,
+        format: spikeloom_qnet::FORMAT_VERSION,
         input_size: inputs,
         layers: vec![QLayer {
             fire: Default::default(),
@@ -110,7 +110,7 @@ fn too_big_for_spram_says_how_much_it_needs() {
 }
 
 #[test]
-fn spram_on_a_device_without_it_is_a_config_error() {
+fn spram_on_a_device_without_it_is_refused() {
     let net = dense("lif1", 8, 4, 1);
     let cfg = PlanConfig {
         weight_memory: WeightMemChoice::Spram,
@@ -145,29 +145,73 @@ fn small_layer_fits_up5k_with_constants_and_multiplier_leak() {
     assert_eq!(p.top_interface().layers, vec![("lif1".to_string(), 10)]);
 }
 
+/// A structurally invalid net gets `QNet::validate`'s full list, every problem naming its layer,
+/// not only the first one found.
 #[test]
-fn errors_name_the_layer() {
+fn an_invalid_net_gets_every_contract_problem_at_once() {
     let mut net = dense("hidden", 4, 3, 1);
     net.layers[0].bias.pop();
-    let e = plan(&net, &PlanConfig::default(), &up5k())
-        .unwrap_err()
-        .to_string();
-    assert!(
-        e.contains("`hidden`") && e.contains("bias has 2 values for 3 neurons"),
-        "{e}"
-    );
-    let mut net = dense("hidden", 4, 3, 1);
-    net.layers[0].inputs[0].weight[0] = 500;
-    let e = plan(&net, &PlanConfig::default(), &up5k())
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("`hidden`") && e.contains("500"), "{e}");
-    let mut net = dense("hidden", 4, 3, 1);
+    net.layers[0].inputs[0].weight[5] = 500;
     net.layers[0].state_bits = 40;
-    let e = plan(&net, &PlanConfig::default(), &up5k())
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("state_bits = 40"), "{e}");
+    net.output_layer = 2;
+    let err = plan(&net, &PlanConfig::default(), &up5k()).unwrap_err();
+    let all = net.validate().unwrap_err();
+    assert_eq!(all.len(), 4, "{all:?}");
+    assert_eq!(err, PlanError::InvalidNet(all));
+    assert_eq!(
+        err.to_string(),
+        "the integer network breaks 4 rule(s) of the contract; re-run `spikeloom quantize` or \
+         fix the model:\n  \
+         output_layer 2 does not exist (the network has 1 layers)\n  \
+         layer 0 `hidden`: state_bits = 40 is outside the supported range 4..=32\n  \
+         layer 0 `hidden`: weight of projection `fc1`: 1 value(s) outside -128..=127, first at \
+         index 5 = 500\n  \
+         layer 0 `hidden`: bias has 2 entries, expected 3"
+    );
+}
+
+/// A valid net with independent hardware problems (a resource the device lacks, a layer no
+/// projection drives, a delay line too long to lay out) gets all of them, each naming where
+/// and saying what to do instead.
+#[test]
+fn every_hardware_problem_is_reported_at_once() {
+    let mut net = dense("a", 1100, 2, 1);
+    net.layers[0].inputs[0].source_delay = vec![4096; 1100];
+    let mut b = dense("b", 2, 2, 1).layers.remove(0);
+    b.inputs.clear();
+    net.layers.push(b);
+    net.output_layer = 1;
+    net.validate().expect("the contract allows all of it");
+    let cfg = PlanConfig {
+        weight_memory: WeightMemChoice::Spram,
+        require_fit: false,
+        ..PlanConfig::default()
+    };
+    let err = plan(&net, &cfg, &testing::big_device()).unwrap_err();
+    let PlanError::Hardware(problems) = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(problems.len(), 3, "{err}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the network exceeds 3 hardware limit(s):\n  \
+             weight store: weights in SPRAM were asked for, but {} has no SPRAM (only the iCE40 \
+             UP5K has it); use block RAM\n  \
+             projection `fc1` of layer `a`: a delay of 4096 steps over 1100 source neurons needs \
+             a delay line of 4097 x 1100 events, more than the 4194304 the planner lays out; \
+             shorten the NIR Delay or simulate with --engine fixed\n  \
+             layer `b`: has no weighted input, and a core needs at least one projection to drive \
+             its neurons; connect the layer to a source (an input or another layer) or remove it",
+            testing::big_device().name
+        )
+    );
+    // each problem alone is still reported (none hides behind another)
+    let alone = plan(&net, &PlanConfig::default(), &testing::big_device()).unwrap_err();
+    assert!(
+        matches!(&alone, PlanError::Hardware(p) if p.len() == 2),
+        "{alone}"
+    );
 }
 
 #[test]
@@ -234,9 +278,12 @@ fn conv_layers_map_to_conv_cores_and_bad_ones_are_rejected() {
     });
     let err = plan(&net, &PlanConfig::default(), &testing::big_device()).unwrap_err();
     let msg = err.to_string();
-    assert!(
-        msg.contains("layer0") && msg.contains("conv0") && msg.contains("exactly one projection"),
-        "{msg}"
+    assert_eq!(
+        msg,
+        "the network exceeds 1 hardware limit(s):\n  \
+         convolution `conv0` of layer `layer0`: shares its layer with 1 other projection(s), but \
+         a convolution core takes exactly one projection; remove the recurrent or skip inputs of \
+         the convolution layer, or simulate with --engine fixed"
     );
     // an unusable geometry
     let mut net = testing::random_conv_qnet(4);
@@ -246,9 +293,11 @@ fn conv_layers_map_to_conv_cores_and_bad_ones_are_rejected() {
     let msg = plan(&net, &PlanConfig::default(), &testing::big_device())
         .unwrap_err()
         .to_string();
-    assert!(
-        msg.contains("conv0") && msg.contains("unusable geometry") && msg.contains("stride"),
-        "{msg}"
+    assert_eq!(
+        msg,
+        "the integer network breaks 1 rule(s) of the contract; re-run `spikeloom quantize` or \
+         fix the model:\n  \
+         layer 0 `layer0`: convolution projection `conv0`: stride [0, 1] has a zero entry"
     );
 }
 
@@ -297,7 +346,10 @@ fn format3_features_and_delays_map_by_name() {
         *reset_delay = true;
     }
     let err = plan(&c, &cfg, &up5k()).unwrap_err().to_string();
-    assert!(err.contains("`c`") && err.contains("reset delay"), "{err}");
+    assert!(
+        err.contains("layer 0 `c`: QFire::Count needs reset Subtract with reset_delay false"),
+        "{err}"
+    );
 
     // CubaLi read-out
     let mut li = dense("ro", 8, 4, 3);
@@ -343,7 +395,10 @@ fn format3_features_and_delays_map_by_name() {
     d.layers[0].inputs[0].source_delay = vec![1; 3];
     let err = plan(&d, &cfg, &up5k()).unwrap_err().to_string();
     assert!(
-        err.contains("3 source delays for 8 source neurons"),
+        err.contains(
+            "layer 0 `d`: projection `fc1`: source_delay has 3 entries; it must be empty or have \
+             one per source neuron (8)"
+        ),
         "{err}"
     );
 }
