@@ -10,13 +10,19 @@
 //   IDLE -start-> ACC: issue one event read per cycle; one bubble cycle per projection switch
 //   ACC -> DRAIN (every event read issued; the pipeline drains for DRAIN_N cycles) -> WAIT
 //   (the last word is in the accumulate stage: acc_d is the final sum) -> hand-off
+//   Early hand-off: when a block that is not the layer's last has issued every read and the
+//   unit is free already (it then stays free), ACC goes on with the next block at once and
+//   the hand-off of this one is pending (hc counts DRAIN_N + 1 cycles): it happens at the
+//   cycle the block's last word is in the accumulate stage, exactly when WAIT would have had
+//   it, while the next block's first word is still two stages behind.
 //   (ho, when the unit is free) -> ACC (next block) | FIN (last block: wait for the unit to
 //   drain) -> DONE (done = 1 for one cycle) -> IDLE
 // Pipeline (every stage registered, so no path crosses two memories):
 //   t   event read issued (buffer)
 //   t+1 event index valid (v1), registered (ev_q: no path from the buffer's memory output
-//       through the address adder)
-//   t+2 (vr) store word address rowbase[j2] + ev_q, registered (wa_q)
+//       through the address adder), with its projection's row base (rb_q: the next block's
+//       reads may have started by t+2)
+//   t+2 (vr) store word address rb_q + ev_q, registered (wa_q)
 //   t+3 store read issued with the registered address (va)
 //   t+4 the store's memories have read (vb); the store registers each bank's output in fabric
 //   t+5 store word valid (vc: the bank multiplexer's output), registered (w_q)
@@ -98,8 +104,10 @@ module sl_acc #(
     reg            v1;      // event read issued last cycle
     reg [JW-1:0]   j1;      // its projection
     reg            vr;      // registered event index valid
-    reg [JW-1:0]   j2;      // its projection
     reg [EV_W-1:0] ev_q;    // the event index read last cycle, registered
+    reg [WA-1:0]   rb_q;    // its projection's row base, registered with it
+    reg [2:0]      hc;      // pending early hand-off: cycles since its block's reads ended
+    reg [EV_W-1:0] hbase;   // first neuron of the block handed over early
     reg            v1b;     // the read of last cycle has a second event
     reg            vrb;     // ... registered
     reg [EV_W-1:0] ev_q2;   // the second event's index, registered
@@ -133,6 +141,7 @@ module sl_acc #(
     /* verilator lint_on UNUSEDSIGNAL */
     always @(posedge clk) begin
         ev_q <= rd_sel[j1];
+        rb_q <= rowbase[j1];
         ev_q2 <= rd2_sel[j1];
         val_r <= rv_sel[j1];
         val_a <= val_r;
@@ -155,26 +164,32 @@ module sl_acc #(
     reg [JW-1:0] j_new;
     always @* begin
         if (st == S_IDLE) j_new = l_j0[layer];
-        else if (st == S_WAIT) j_new = l_j0[cur];
+        else if (st == S_WAIT || j == l_jn[cur]) j_new = l_j0[cur];
         else j_new = j + 1'b1;
     end
+    // the hand-off cycle of a pending early hand-off (DRAIN_N + 1 cycles after the decision)
+    localparam [2:0] HC_HO = 3'd5;
+    // in ACC, the block's reads are done: take the next block at once (not the last block, the
+    // unit free, no hand-off pending)
+    wire early = (st == S_ACC) && !issue && (j == l_jn[cur]) && (blk != l_nb[cur] - 1'b1)
+        && u_free && (hc == 3'd0);
     wire [EV_W-1:0] c_new = cnt_sel[j_new];
     wire [EV_W-1:0] r_new = PROJ_PAIRED[j_new] ? (c_new >> 1) + {{(EV_W - 1){1'b0}}, c_new[0]}
                                                : c_new;
     assign ev_raddr = issue ? e : {EV_W{1'b0}};
     assign ev_rprev = issue && PROJ_DELAYED[j];
 
-    // weight store read: word rowbase[j2] + event index, registered; zero unless a read is
+    // weight store read: word rb_q + event index, registered; zero unless a read is
     // valid (the store's address bus is shared with the loader)
     wire [WA-1:0] w_row;
     wire [WA-1:0] w_row2;
     generate
         if (WA > EV_W) begin : g_wa_wide
-            assign w_row = rowbase[j2] + {{(WA - EV_W){1'b0}}, ev_q};
-            assign w_row2 = rowbase[j2] + {{(WA - EV_W){1'b0}}, ev_q2};
+            assign w_row = rb_q + {{(WA - EV_W){1'b0}}, ev_q};
+            assign w_row2 = rb_q + {{(WA - EV_W){1'b0}}, ev_q2};
         end else begin : g_wa_same
-            assign w_row = rowbase[j2] + ev_q;
-            assign w_row2 = rowbase[j2] + ev_q2;
+            assign w_row = rb_q + ev_q;
+            assign w_row2 = rb_q + ev_q2;
         end
     endgenerate
     reg [WA-1:0] wa_q;
@@ -197,8 +212,8 @@ module sl_acc #(
         w2_q <= w_word2;
     end
 
-    assign ho = (st == S_WAIT) && u_free;
-    assign ho_base = nbase;
+    assign ho = ((st == S_WAIT) && u_free) || (hc == HC_HO);
+    assign ho_base = (hc != 3'd0) ? hbase : nbase;
     assign done = st == S_DONE;
 
     // lanes: accumulators; lane k of layer l's row is w_word[k*WB_l +: WB_l]
@@ -273,6 +288,8 @@ module sl_acc #(
             e <= {EV_W{1'b0}};
             rem <= {EV_W{1'b0}};
             odd <= 1'b0;
+            hc <= 3'd0;
+            hbase <= {EV_W{1'b0}};
             v1 <= 1'b0;
             v1b <= 1'b0;
             vrb <= 1'b0;
@@ -282,7 +299,6 @@ module sl_acc #(
             vq2 <= 1'b0;
             j1 <= {JW{1'b0}};
             vr <= 1'b0;
-            j2 <= {JW{1'b0}};
             dr <= 2'd0;
             va <= 1'b0;
             vb <= 1'b0;
@@ -299,11 +315,12 @@ module sl_acc #(
             vq2 <= vc2;
             j1 <= j;
             vr <= v1;
-            j2 <= j1;
             va <= vr;
             vb <= va;
             vc <= vb;
             vq <= vc;
+            if (hc == HC_HO) hc <= 3'd0;
+            else if (hc != 3'd0) hc <= hc + 3'd1;
             case (st)
                 S_IDLE: if (start) begin
                     st <= S_ACC;
@@ -319,6 +336,17 @@ module sl_acc #(
                 S_ACC: if (issue) begin
                         e <= e + 1'b1;
                         rem <= rem - 1'b1;
+                    end else if (early) begin
+                        // the next block at once; this one is handed over when summed
+                        hc <= 3'd1;
+                        hbase <= nbase;
+                        blk <= blk + 1'b1;
+                        nbase <= nbase + P_V;
+                        j <= l_j0[cur];
+                        e <= {EV_W{1'b0}};
+                        rem <= r_new;
+                        odd <= c_new[0];
+                        for (q = 0; q < JT; q = q + 1) rowbase[q] <= rowbase[q] + PROJ_SRC[q*WA +: WA];
                     end else if (j == l_jn[cur]) begin
                         st <= S_DRAIN;
                         dr <= 2'd0;

@@ -11,6 +11,10 @@ use spikeloom_plan::{CorePlan, EnginePlan, Plan, ACC_LATENCY, UNIT_LATENCY};
 /// A neuron in a unit's pipeline: (index, result: membrane, current, spike or count).
 type InFlight = Option<(usize, (i64, i64, u32))>;
 
+/// The cycle of a pending early hand-off (sl_acc `HC_HO`): `ACC_LATENCY + 1` cycles after the
+/// block's last read cycle, when WAIT would have had it.
+const HC_HO: u8 = ACC_LATENCY as u8 + 1;
+
 /// States of sl_acc (`S_IDLE` = 0 ... `S_DRAIN` = 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AccSt {
@@ -51,6 +55,8 @@ pub(crate) struct AccOut {
     pub rprev: bool,
     /// Hand-off to the current layer's unit at this edge.
     pub ho: bool,
+    /// ACC takes the next block at once and the hand-off of this one becomes pending.
+    pub early: bool,
     pub done: bool,
 }
 
@@ -75,6 +81,12 @@ pub(crate) struct Acc {
     vr: bool,
     j2: usize,
     ev_q: (u32, u32),
+    /// The registered event's row base (`rb_q`, sampled with the index).
+    rb_q: usize,
+    /// Pending early hand-off: cycles since its block's reads ended (0: none), and the block's
+    /// first neuron.
+    hc: u8,
+    hbase: usize,
     /// The second event of a pair, through the same stages (`v1b`, then `ev_q2` when valid).
     v1b: bool,
     ev_q2: Option<u32>,
@@ -140,6 +152,9 @@ impl Acc {
             vr: false,
             j2: 0,
             ev_q: (0, 0),
+            rb_q: 0,
+            hc: 0,
+            hbase: 0,
             v1b: false,
             ev_q2: None,
             dr: 0,
@@ -171,6 +186,8 @@ impl Acc {
         self.j2 = 0;
         self.v1b = false;
         self.ev_q2 = None;
+        self.hc = 0;
+        self.hbase = 0;
         self.dr = 0;
         self.va = false;
         self.vb = false;
@@ -182,7 +199,11 @@ impl Acc {
 
     /// First neuron of the block being handed over (`ho_base`).
     pub fn ho_base(&self) -> usize {
-        self.nbase
+        if self.hc != 0 {
+            self.hbase
+        } else {
+            self.nbase
+        }
     }
 
     /// The hand-off registers.
@@ -206,9 +227,17 @@ impl Acc {
                 o.rprev = self.projs[self.j].delayed;
             }
             AccSt::Wait => o.ho = u_free,
+            AccSt::Acc => {
+                // every read of the block issued: the next block at once when the unit is free
+                o.early = self.j == self.jn[self.cur]
+                    && self.blk + 1 != self.nb[self.cur]
+                    && u_free
+                    && self.hc == 0;
+            }
             AccSt::Done => o.done = true,
             _ => {}
         }
+        o.ho |= self.hc == HC_HO;
         o
     }
 
@@ -234,12 +263,12 @@ impl Acc {
             Some(g) => crate::pmap::pool_map(g, rdata as usize, pr.rows - 1).0,
             None => rdata as usize,
         };
-        let row = self.rowbase[self.j2] + idx;
+        let row = self.rb_q + idx;
         let v = i64::from(rval);
         let w = &cores[pr.layer].weights;
         let p = self.lanes;
         // the second event of a pair: a paired buffer is binary and never pooled
-        let row2 = self.ev_q2.map(|i| self.rowbase[self.j2] + i as usize);
+        let row2 = self.ev_q2.map(|i| self.rb_q + i as usize);
         for (k, t) in self.t_a.iter_mut().enumerate() {
             let weight = |r: usize| i64::from(w.get(r * p + k).copied().unwrap_or(0));
             *t = v * weight(row) + row2.map_or(0, weight);
@@ -275,6 +304,11 @@ impl Acc {
         self.v1 = o.issue;
         self.v1b = o.issue2;
         self.j1 = self.j;
+        if self.hc == HC_HO {
+            self.hc = 0;
+        } else if self.hc != 0 {
+            self.hc += 1;
+        }
         self.fsm(o, start, u_idle);
     }
 
@@ -297,8 +331,20 @@ impl Acc {
             let b = &bufs[self.projs[self.j1].buffer];
             self.ev_q = (b.rdata, b.rval);
             self.ev_q2 = self.v1b.then_some(b.rdata2);
+            self.rb_q = self.rowbase[self.j1];
         } else {
             self.ev_q2 = None;
+        }
+    }
+
+    /// The registers of the next block's first read (ACC stays or becomes the state).
+    fn next_block(&mut self) {
+        self.blk += 1;
+        self.nbase += self.lanes;
+        self.j = self.j0[self.cur];
+        self.e = 0;
+        for (r, p) in self.rowbase.iter_mut().zip(&self.projs) {
+            *r += p.rows;
         }
     }
 
@@ -320,6 +366,11 @@ impl Acc {
             AccSt::Acc => {
                 if o.issue {
                     self.e += 1;
+                } else if o.early {
+                    // the next block at once; this one is handed over when summed
+                    self.hc = 1;
+                    self.hbase = self.nbase;
+                    self.next_block();
                 } else if self.j == self.jn[self.cur] {
                     self.st = AccSt::Drain;
                     self.dr = 0;
@@ -334,13 +385,7 @@ impl Acc {
                         self.st = AccSt::Fin;
                     } else {
                         self.st = AccSt::Acc;
-                        self.blk += 1;
-                        self.nbase += self.lanes;
-                        self.j = self.j0[self.cur];
-                        self.e = 0;
-                        for (r, p) in self.rowbase.iter_mut().zip(&self.projs) {
-                            *r += p.rows;
-                        }
+                        self.next_block();
                     }
                 }
             }
@@ -363,7 +408,8 @@ impl Acc {
     /// Events still to issue in the current projection (0 outside ACC): while positive, each
     /// cycle issues one read and nothing observable happens (when no unit is active).
     pub fn pending_issues(&self, bufs: &[EvBuf], parity: bool) -> u32 {
-        if self.st != AccSt::Acc {
+        if self.st != AccSt::Acc || self.hc != 0 {
+            // a pending hand-off makes the unit active within the burst
             return 0;
         }
         self.reads_left(bufs, parity)

@@ -14,14 +14,17 @@
 //! blocks of `P` lanes and `n_last` neurons in the last block,
 //!
 //! ```text
-//!   layer = 1 (START) + A + 1 (WAIT) + ACC_LATENCY
-//!           + (B - 1) * max(A + 1 + ACC_LATENCY, P) + n_last + UNIT_LATENCY + 2
+//!   layer = 1 (START) + h_last + 1 + n_last + UNIT_LATENCY + 2
 //! ```
-//! because block b + 1 is handed over when both its sums are complete (A + 1 + ACC_LATENCY
-//! cycles after the previous hand-off: the event index, the store address, each bank's output
-//! and the store word are registered) and the unit has issued block b's P neurons (one per cycle); the unit's
-//! pipeline then drains (`UNIT_LATENCY` cycles from the last issue to its write-back), then the
-//! accumulators see it idle (FIN) and finish (DONE). A convolution core
+//! where `h_last` is the cycle of the last block's hand-off counted from the first accumulation
+//! cycle (`dense_handoff`): block b's hand-off comes `ACC_LATENCY + 1` cycles after its last
+//! accumulation cycle (the event index, the store address, each bank's output and the store
+//! word are registered) and no earlier than P cycles after block b - 1's (the unit issues one
+//! neuron per cycle); block b + 1's reads start right after block b's last accumulation cycle
+//! when the unit is free then (early hand-off), else after block b's hand-off. Without early
+//! hand-offs this is `1 + A + 1 + ACC_LATENCY + (B - 1) * max(A + 1 + ACC_LATENCY, P) + n_last
+//! + UNIT_LATENCY + 2`. The unit's pipeline then drains (`UNIT_LATENCY` cycles from the last
+//! issue to its write-back), then the accumulators see it idle (FIN) and finish (DONE). A convolution core
 //! (rtl-templates/core/sl_conv.v) replaces its layer's term by
 //!
 //! ```text
@@ -61,6 +64,27 @@ pub struct StepActivity {
     pub line_events: Vec<usize>,
 }
 
+/// The cycle of a dense layer's last hand-off, counted from its first accumulation cycle
+/// (sl_acc): `a` accumulation cycles per block (its last one is the decision cycle), `blocks`
+/// blocks of `lanes` neurons. A block's hand-off comes `ACC_LATENCY + 1` cycles after its
+/// decision cycle, and no earlier than `lanes` cycles after the previous one (the unit issues
+/// one neuron per cycle). The next block's reads start right after the decision cycle when the
+/// unit is free then (early hand-off; always for the first block, whose unit is idle), else
+/// after the hand-off.
+fn dense_handoff(a: usize, blocks: usize, lanes: usize) -> usize {
+    let mut d = a - 1; // decision cycle of block 0
+    let mut h = d + ACC_LATENCY + 1;
+    let mut early = blocks > 1;
+    for b in 1..blocks {
+        let s = if early { d + 1 } else { h + 1 };
+        d = s + a - 1;
+        let free = d >= h + lanes;
+        early = b + 1 < blocks && free;
+        h = (d + ACC_LATENCY + 1).max(h + lanes);
+    }
+    h
+}
+
 impl Plan {
     /// Exact cycles of one step given its activity (see the module doc).
     pub fn step_cycles(&self, a: &StepActivity) -> u64 {
@@ -95,10 +119,8 @@ impl Plan {
             } else {
                 let last = core.size - (core.blocks - 1) * core.lanes;
                 total += 1
-                    + events
+                    + dense_handoff(events, core.blocks, core.lanes)
                     + 1
-                    + ACC_LATENCY
-                    + (core.blocks - 1) * (events + 1 + ACC_LATENCY).max(core.lanes)
                     + last
                     + UNIT_LATENCY
                     + 2;
