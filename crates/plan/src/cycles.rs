@@ -22,8 +22,8 @@
 //! word are registered) and no earlier than P cycles after block b - 1's (the unit issues one
 //! neuron per cycle); block b + 1's reads start right after block b's last accumulation cycle
 //! when the unit is free then (early hand-off), else after block b's hand-off. Without early
-//! hand-offs this is `1 + A + 1 + ACC_LATENCY + (B - 1) * max(A + 1 + ACC_LATENCY, P) + n_last
-//! + UNIT_LATENCY + 2`. The unit's pipeline then drains (`UNIT_LATENCY` cycles from the last
+//! hand-offs this is `1 + A + 1 + ACC_LATENCY + (B - 1) * max(A + 1 + ACC_LATENCY, P) +
+//! n_last + UNIT_LATENCY + 2`. The unit's pipeline then drains (`UNIT_LATENCY` cycles from the last
 //! issue to its write-back), then the accumulators see it idle (FIN) and finish (DONE). A convolution core
 //! (rtl-templates/core/sl_conv.v) replaces its layer's term by
 //!
