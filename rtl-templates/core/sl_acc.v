@@ -171,8 +171,9 @@ module sl_acc #(
     localparam [2:0] HC_HO = 3'd5;
     // in ACC, the block's reads are done: take the next block at once (not the last block, the
     // unit free, no hand-off pending)
-    wire early = (st == S_ACC) && !issue && (j == l_jn[cur]) && (blk != l_nb[cur] - 1'b1)
-        && u_free && (hc == 3'd0);
+    wire last_blk = blk == l_nb[cur] - 1'b1;
+    wire early = (st == S_ACC) && !issue && (j == l_jn[cur]) && !last_blk && u_free
+        && (hc == 3'd0);
     wire [EV_W-1:0] c_new = cnt_sel[j_new];
     wire [EV_W-1:0] r_new = PROJ_PAIRED[j_new] ? (c_new >> 1) + {{(EV_W - 1){1'b0}}, c_new[0]}
                                                : c_new;
@@ -213,6 +214,8 @@ module sl_acc #(
     end
 
     assign ho = ((st == S_WAIT) && u_free) || (hc == HC_HO);
+    // the registers of the next block's first read: early, or at a hand-off in WAIT
+    wire next_blk = early || ((st == S_WAIT) && u_free && !last_blk);
     assign ho_base = (hc != 3'd0) ? hbase : nbase;
     assign done = st == S_DONE;
 
@@ -337,16 +340,9 @@ module sl_acc #(
                         e <= e + 1'b1;
                         rem <= rem - 1'b1;
                     end else if (early) begin
-                        // the next block at once; this one is handed over when summed
+                        // the next block at once (below); this one is handed over when summed
                         hc <= 3'd1;
                         hbase <= nbase;
-                        blk <= blk + 1'b1;
-                        nbase <= nbase + P_V;
-                        j <= l_j0[cur];
-                        e <= {EV_W{1'b0}};
-                        rem <= r_new;
-                        odd <= c_new[0];
-                        for (q = 0; q < JT; q = q + 1) rowbase[q] <= rowbase[q] + PROJ_SRC[q*WA +: WA];
                     end else if (j == l_jn[cur]) begin
                         st <= S_DRAIN;
                         dr <= 2'd0;
@@ -356,26 +352,23 @@ module sl_acc #(
                         rem <= r_new;
                         odd <= c_new[0];
                     end
-                S_WAIT: if (ho) begin
-                    // the unit took the block (ho_base, hs); go on with the next one
-                    if (blk == l_nb[cur] - 1'b1) st <= S_FIN;
-                    else begin
-                        st <= S_ACC;
-                        blk <= blk + 1'b1;
-                        nbase <= nbase + P_V;
-                        j <= l_j0[cur];
-                        e <= {EV_W{1'b0}};
-                        rem <= r_new;
-                        odd <= c_new[0];
-                        for (q = 0; q < JT; q = q + 1) rowbase[q] <= rowbase[q] + PROJ_SRC[q*WA +: WA];
-                    end
-                end
+                // the unit took the block (ho_base, hs); go on with the next one (below)
+                S_WAIT: if (ho) st <= last_blk ? S_FIN : S_ACC;
                 S_DRAIN: if (dr == DRAIN_LAST) st <= S_WAIT;
                     else dr <= dr + 1'b1;
                 S_FIN: if (u_idle) st <= S_DONE;
                 S_DONE: st <= S_IDLE;
                 default: st <= S_IDLE;
             endcase
+            if (next_blk) begin
+                blk <= blk + 1'b1;
+                nbase <= nbase + P_V;
+                j <= l_j0[cur];
+                e <= {EV_W{1'b0}};
+                rem <= r_new;
+                odd <= c_new[0];
+                for (q = 0; q < JT; q = q + 1) rowbase[q] <= rowbase[q] + PROJ_SRC[q*WA +: WA];
+            end
         end
     end
 endmodule

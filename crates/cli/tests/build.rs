@@ -847,9 +847,14 @@ fn build_scale(model: &str, board: &str, bitstream: &str, extra: &[&str]) {
         let w = &r["weights"];
         assert_eq!(w["flash_offset"], "0x20000", "{r}");
         // every weight stored once, packed at its width: the image holds the synapses' bytes
-        // (8-bit weights) plus the header and the per-word padding of the last block
+        // (8-bit weights), each SPRAM word padded to whole 16-bit columns (a power of two of
+        // them: 7 lanes x 8 bits take a 64-bit word), plus the header and the per-word padding
+        // of the last block
         let bytes = w["bytes"].as_u64().unwrap();
-        assert!(bytes >= synapses && bytes < synapses + synapses / 8, "{w}");
+        let lanes = r["lanes"][0].as_u64().unwrap();
+        let word_bits = (lanes * 8).div_ceil(16).next_power_of_two() * 16;
+        let padded = synapses * word_bits / (lanes * 8);
+        assert!(bytes >= synapses && bytes < padded + synapses / 8, "{w}");
         let spram = r["utilization"]["ICESTORM_SPRAM"]["used"].as_u64();
         assert!(spram.is_some_and(|n| (1..=4).contains(&n)), "{r}");
     }
