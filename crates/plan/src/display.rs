@@ -130,8 +130,16 @@ impl fmt::Display for Plan {
         match ws.mem {
             WeightMem::Rom => writeln!(
                 f,
-                "weight store: block RAM ROM, {} words x {} bits",
-                ws.depth, ws.word_bits
+                "weight store: block RAM ROM, {} words x {} bits, {} bank(s) of up to {} words{}",
+                ws.depth,
+                ws.word_bits,
+                ws.rom_banks().len(),
+                ws.bank_words,
+                if self.buffers.iter().any(|b| b.paired) {
+                    ", two read ports"
+                } else {
+                    ""
+                }
             )?,
             WeightMem::Spram { columns, groups } => writeln!(
                 f,
@@ -155,8 +163,15 @@ impl fmt::Display for Plan {
             match &b.delay {
                 None => writeln!(
                     f,
-                    "buffer {i} `{}`: {} events x {} bank(s)",
-                    b.name, b.depth, b.banks
+                    "buffer {i} `{}`: {} events x {} bank(s){}",
+                    b.name,
+                    b.depth,
+                    b.banks,
+                    if b.paired {
+                        ", paired (two events per read)"
+                    } else {
+                        ""
+                    }
                 )?,
                 Some(d) => writeln!(
                     f,
