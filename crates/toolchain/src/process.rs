@@ -215,7 +215,7 @@ fn execute(
     if own_group {
         command.process_group(0);
     }
-    let mut child = command.spawn().map_err(|source| ProcessError::Spawn {
+    let mut child = spawn_retrying(&mut command).map_err(|source| ProcessError::Spawn {
         step: cmd.step.clone(),
         program: program.clone(),
         source,
@@ -338,6 +338,23 @@ fn keep_tail(all: &mut Vec<String>, line: String) {
     all.push(line);
     if all.len() > 2 * KEEP {
         all.drain(..all.len() - KEEP);
+    }
+}
+
+/// `Command::spawn`, retried a few times while the executable is busy (ETXTBSY): a program file
+/// just written (a tool installed a moment ago, a script made by a test) can still be open for
+/// writing in a process another thread forked before it exec'd.
+fn spawn_retrying(command: &mut Command) -> std::io::Result<std::process::Child> {
+    const ETXTBSY: i32 = 26; // Linux
+    let mut attempt = 0;
+    loop {
+        match command.spawn() {
+            Err(e) if e.raw_os_error() == Some(ETXTBSY) && attempt < 10 => {
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(20 * attempt));
+            }
+            other => return other,
+        }
     }
 }
 
