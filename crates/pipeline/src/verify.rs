@@ -428,17 +428,39 @@ pub struct LayerDiff {
     pub first_membrane: Option<usize>,
 }
 
-/// Spike counts `[N][O]` of output spikes `[T][N][O]`.
-pub fn counts(spikes: &[u8], t: usize, n: usize, o: usize) -> Vec<Vec<u32>> {
-    let mut c = vec![vec![0u32; o]; n];
-    for step in 0..t {
-        for (s, row) in c.iter_mut().enumerate() {
-            for (k, v) in row.iter_mut().enumerate() {
-                *v += u32::from(spikes[(step * n + s) * o + k]);
-            }
-        }
-    }
-    c
+/// Accuracy of the output layer of a float trace (when given) and of the golden trace under
+/// the network's read-out (`spikeloom_quant::Readout`: spike counts, or the membrane summed
+/// over time for a non-spiking read-out layer).
+pub fn trace_accuracy(
+    q: &QNet,
+    float: Option<&spikeloom_float::FloatTrace>,
+    fixed: &QTrace,
+    labels: &[i64],
+) -> (Option<f64>, f64) {
+    let readout = spikeloom_quant::Readout::of_qnet(q);
+    let o = q.output_layer;
+    let size = q.layers[o].size;
+    let (steps, samples) = (fixed.steps, fixed.samples);
+    let float = float.map(|f| {
+        let l = &f.layers[o];
+        let p = readout.predict(
+            steps,
+            samples,
+            size,
+            |i| f64::from(l.spikes[i]),
+            |i| f64::from(l.membrane[i]),
+        );
+        spikeloom_quant::accuracy(&p, labels)
+    });
+    let l = &fixed.layers[o];
+    let p = readout.predict(
+        steps,
+        samples,
+        size,
+        |i| f64::from(l.spikes[i]),
+        |i| f64::from(l.membrane[i]),
+    );
+    (float, spikeloom_quant::accuracy(&p, labels))
 }
 
 /// One layer of the golden trace against another engine's spikes and membranes (`samples` per

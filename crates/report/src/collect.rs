@@ -242,19 +242,18 @@ pub fn layer_traces(
         .collect()
 }
 
-/// Spike-count argmax accuracy of the cycle model's output layer (membrane sum for an Li
-/// read-out), with the same read-out rule as the quantizer's report.
+/// Accuracy of the cycle model's output layer under the network's read-out
+/// (`spikeloom_quant::Readout`: the quantizer's report uses the same rule).
 pub fn cycle_accuracy(net: &QNet, cycle: &CycleTrace, labels: &[usize]) -> f64 {
     let o = net.output_layer;
     let size = net.layers[o].size;
-    let li = matches!(net.layers[o].neuron, QNeuron::Li { .. });
-    let predicted = spikeloom_quant::predict(cycle.steps, cycle.samples, size, |i| {
-        if li {
-            f64::from(cycle.membranes[o][i])
-        } else {
-            f64::from(cycle.spikes[o][i])
-        }
-    });
+    let predicted = spikeloom_quant::Readout::of_qnet(net).predict(
+        cycle.steps,
+        cycle.samples,
+        size,
+        |i| f64::from(cycle.spikes[o][i]),
+        |i| f64::from(cycle.membranes[o][i]),
+    );
     spikeloom_quant::accuracy(&predicted, labels)
 }
 
