@@ -269,11 +269,7 @@ fn tools_missing(err: &str) -> bool {
     if !err.contains("missing tools") {
         return false;
     }
-    assert!(
-        std::env::var("SPIKELOOM_REQUIRE_TOOLS").as_deref() != Ok("1"),
-        "tools required: {err}"
-    );
-    println!("skipped: the build tools are not installed:\n{err}");
+    spikeloom_testkit::skip_or_fail(format!("the build tools are not installed:\n{err}"));
     true
 }
 
@@ -392,11 +388,7 @@ fn a_place_and_route_step_over_its_time_limit_is_stopped_with_what_it_was_doing(
         "place-and-route=5",
     ]);
     if code != 0 && err.contains("missing tools") {
-        assert!(
-            std::env::var("SPIKELOOM_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "tools required: {err}"
-        );
-        println!("skipped: needs the build tools:\n{err}");
+        spikeloom_testkit::skip_or_fail(format!("needs the build tools:\n{err}"));
         return;
     }
     assert_eq!(code, 1, "{out}\n{err}");
@@ -503,12 +495,8 @@ fn an_interrupt_during_place_and_route_stops_the_tool() {
     if !seen.iter().any(|l| l.contains("] place-and-route...")) {
         let _ = child.wait();
         let err = seen.join("\n");
-        assert!(
-            err.contains("missing tools")
-                && std::env::var("SPIKELOOM_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "{err}"
-        );
-        println!("skipped: needs the build tools:\n{err}");
+        assert!(err.contains("missing tools"), "{err}");
+        spikeloom_testkit::skip_or_fail(format!("needs the build tools:\n{err}"));
         return;
     }
     // Let nextpnr start, then interrupt spikeloom as a terminal's Ctrl-C would.
@@ -578,11 +566,9 @@ fn build_model(
     args.extend_from_slice(extra);
     let (code, out, err) = spikeloom(&args);
     if code != 0 && err.contains("missing tools") {
-        assert!(
-            std::env::var("SPIKELOOM_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "tools required: {err}"
-        );
-        println!("skipped: build for {board} needs tools that are not installed:\n{err}");
+        spikeloom_testkit::skip_or_fail(format!(
+            "build for {board} needs tools that are not installed:\n{err}"
+        ));
         return None;
     }
     assert_eq!(code, 0, "build for {board} failed:\n{out}\n{err}");

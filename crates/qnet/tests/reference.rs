@@ -20,24 +20,7 @@ use spikeloom_qnet::{
 };
 
 /// Tiny deterministic generator so one proptest `u64` describes a whole network.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % ((hi - lo) as u64 + 1)) as i64
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
+use spikeloom_testkit::Rng;
 
 fn pick_bits(rng: &mut Rng, lo: i64, hi: i64, small: i64) -> u32 {
     // Half the time a small width so saturation and clipping happen often.
@@ -204,7 +187,7 @@ fn random_net(rng: &mut Rng) -> QNet {
                 source_size: width,
                 weight,
                 delayed,
-                origin: format!("p{l}_{}", rng.next() % 1000),
+                origin: format!("p{l}_{}", rng.next_u64() % 1000),
                 conv,
                 pool,
             });
@@ -682,7 +665,7 @@ fn reference(net: &QNet, steps: usize, samples: usize, input: &[Vec<Vec<u8>>]) -
 }
 
 fn check(seed: u64) -> Result<(), TestCaseError> {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let net = random_net(&mut rng);
     prop_assert!(
         net.validate().is_ok(),
@@ -787,7 +770,7 @@ fn generator_covers_the_interesting_cases() {
     // pooled projections: conv, dense, gaps (stride > window), padding, a cropped remainder
     let mut pools = [0u32; 5];
     for seed in 0..400 {
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let net = random_net(&mut rng);
         for p in net.layers.iter().flat_map(|l| &l.inputs) {
             if let Some(g) = &p.pool {
