@@ -443,23 +443,11 @@ pub fn trace_accuracy(
     let (steps, samples) = (fixed.steps, fixed.samples);
     let float = float.map(|f| {
         let l = &f.layers[o];
-        let p = readout.predict(
-            steps,
-            samples,
-            size,
-            |i| f64::from(l.spikes[i]),
-            |i| f64::from(l.membrane[i]),
-        );
+        let p = readout.predict_arrays(steps, samples, size, &l.spikes, &l.membrane);
         spikeloom_quant::accuracy(&p, labels)
     });
     let l = &fixed.layers[o];
-    let p = readout.predict(
-        steps,
-        samples,
-        size,
-        |i| f64::from(l.spikes[i]),
-        |i| f64::from(l.membrane[i]),
-    );
+    let p = readout.predict_arrays(steps, samples, size, &l.spikes, &l.membrane);
     (float, spikeloom_quant::accuracy(&p, labels))
 }
 

@@ -51,20 +51,8 @@ pub fn measure(
         let size = qnet.layers[o].size;
         let (ft, qt) = (&calib.float.layers[o], &fixed.layers[o]);
         let readout = Readout::of_qnet(qnet);
-        let pf = readout.predict(
-            steps,
-            samples,
-            size,
-            |i| f64::from(ft.spikes[i]),
-            |i| f64::from(ft.membrane[i]),
-        );
-        let pq = readout.predict(
-            steps,
-            samples,
-            size,
-            |i| f64::from(qt.spikes[i]),
-            |i| f64::from(qt.membrane[i]),
-        );
+        let pf = readout.predict_arrays(steps, samples, size, &ft.spikes, &ft.membrane);
+        let pq = readout.predict_arrays(steps, samples, size, &qt.spikes, &qt.membrane);
         report.float_accuracy = Some(accuracy(&pf, labels));
         report.fixed_accuracy = Some(accuracy(&pq, labels));
     }

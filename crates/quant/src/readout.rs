@@ -48,6 +48,25 @@ impl Readout {
         }
     }
 
+    /// [`Readout::predict`] on a layer's recorded arrays (`[T][N][size]` spikes and membranes of
+    /// any numeric type: float traces hold f32, integer traces i32).
+    pub fn predict_arrays<V: Copy + Into<f64>>(
+        self,
+        steps: usize,
+        samples: usize,
+        size: usize,
+        spikes: &[u8],
+        membrane: &[V],
+    ) -> Vec<usize> {
+        self.predict(
+            steps,
+            samples,
+            size,
+            |i| f64::from(spikes[i]),
+            |i| membrane[i].into(),
+        )
+    }
+
     /// Predicted class of each sample from the output layer's spikes and membranes, both
     /// `[T][N][size]` row-major: this read-out's values summed over time, argmax per sample.
     pub fn predict(
