@@ -90,31 +90,25 @@ pub fn compare_with_contract(
             rtl.output_size
         )));
     }
+    // every layer, in order, as every verification names differences (a spike anywhere in the
+    // layer before a membrane: spikeloom_qnet::LayerTrace::first_difference)
+    for (r, q) in rtl.layers.iter().zip(&contract.layers) {
+        if let Some(d) = q.first_difference(rtl.samples, &r.spikes, &r.membranes) {
+            return Some(ContractMismatch {
+                layer: r.name.clone(),
+                step: d.step,
+                sample: d.sample,
+                neuron: d.neuron,
+                what: d.what,
+                expected: d.golden,
+                got: d.got.unwrap_or(0),
+            });
+        }
+    }
+    // the output event stream against the output layer's spikes
+    let q = &contract.layers[output_layer];
     for t in 0..rtl.steps {
         for n in 0..rtl.samples {
-            for (r, q) in rtl.layers.iter().zip(&contract.layers) {
-                let base = (t * rtl.samples + n) * r.size;
-                for i in 0..r.size {
-                    let at = |what, expected: i64, got: i64| ContractMismatch {
-                        layer: r.name.clone(),
-                        step: t,
-                        sample: n,
-                        neuron: i,
-                        what,
-                        expected,
-                        got,
-                    };
-                    let (qs, rs) = (q.spikes[base + i], r.spikes[base + i]);
-                    if qs != rs {
-                        return Some(at("spike", qs.into(), rs.into()));
-                    }
-                    let (qv, rv) = (i64::from(q.membrane[base + i]), r.membranes[base + i]);
-                    if qv != rv {
-                        return Some(at("membrane", qv, rv));
-                    }
-                }
-            }
-            let q = &contract.layers[output_layer];
             let expected = q.at(&q.spikes, rtl.samples, t, n);
             let got = rtl.outputs_at(t, n);
             if let Some(i) = (0..expected.len()).find(|&i| expected[i] != got[i]) {
