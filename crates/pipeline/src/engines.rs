@@ -210,11 +210,7 @@ pub fn run_rtl(
         o: plan.cores[out].size,
         spikes: rtl.layers[out].spikes.clone(),
         v: Membrane::Fixed {
-            raw: rtl.layers[out]
-                .membranes
-                .iter()
-                .map(|&v| i32::try_from(v).unwrap_or(i32::MAX))
-                .collect(),
+            raw: rtl.layers[out].membrane.clone(),
             scale: v_scale,
         },
         extra: vec![cycles_array(input, &cycles)],

@@ -113,8 +113,7 @@ fn first_difference(net: &QNet, golden: &QTrace, cycle: &CycleTrace) -> Option<S
         .zip(&net.layers)
         .enumerate()
         .find_map(|(l, (g, layer))| {
-            let membranes: Vec<i64> = cycle.membranes[l].iter().map(|&v| i64::from(v)).collect();
-            let d = g.first_difference(golden.samples, &cycle.spikes[l], &membranes)?;
+            let d = g.first_difference(golden.samples, &cycle.spikes[l], &cycle.membranes[l])?;
             let got = d.got.map_or("nothing".to_string(), |v| v.to_string());
             Some(format!(
                 "layer `{}` neuron {} step {} sample {}: {} golden {}, cycle model {got}",
@@ -256,10 +255,7 @@ pub fn check_engines(
     let run = cycle_run(c.plan, c.steps)?;
     let cycle = &run.trace;
     let layers = (0..q.layers.len())
-        .map(|l| {
-            let membranes: Vec<i64> = cycle.membranes[l].iter().map(|&v| i64::from(v)).collect();
-            c.golden.layers[l].diff(input.n, &cycle.spikes[l], &membranes)
-        })
+        .map(|l| c.golden.layers[l].diff(input.n, &cycle.spikes[l], &cycle.membranes[l]))
         .collect();
     let mut engines = vec![EngineCheck {
         engine: "cycle".into(),
@@ -304,7 +300,7 @@ pub fn check_engines(
         let rtl = decode_log(&log, &iface, input.t, input.n).map_err(Error::failure)?;
         let layers = (0..q.layers.len())
             .map(|l| {
-                c.golden.layers[l].diff(input.n, &rtl.layers[l].spikes, &rtl.layers[l].membranes)
+                c.golden.layers[l].diff(input.n, &rtl.layers[l].spikes, &rtl.layers[l].membrane)
             })
             .collect();
         engines.push(EngineCheck {

@@ -45,18 +45,24 @@ impl LayerTrace {
 }
 
 impl LayerTrace {
-    /// How another engine's recording of this layer differs: `spikes` and `membranes` are
-    /// `[T][N][size]` row-major with `samples` samples per step (missing values count as
+    /// How another engine's recording of this layer differs: `spikes` and `membranes` (any
+    /// integer type) are `[T][N][size]` row-major with `samples` samples per step (missing values count as
     /// differences).
-    pub fn diff(&self, samples: usize, spikes: &[u8], membranes: &[i64]) -> LayerDiff {
+    pub fn diff<M: Copy + Into<i64>>(
+        &self,
+        samples: usize,
+        spikes: &[u8],
+        membranes: &[M],
+    ) -> LayerDiff {
         let size = self.size.max(1);
         let samples = samples.max(1);
         let mut d = LayerDiff {
             mismatches: 0,
             first: None,
             first_spike: (0..self.spikes.len()).find(|&i| spikes.get(i) != Some(&self.spikes[i])),
-            first_membrane: (0..self.membrane.len())
-                .find(|&i| membranes.get(i) != Some(&i64::from(self.membrane[i]))),
+            first_membrane: (0..self.membrane.len()).find(|&i| {
+                membranes.get(i).map(|&m| m.into()) != Some(i64::from(self.membrane[i]))
+            }),
         };
         for (i, ((&gs, &gv), (&s, &v))) in self
             .spikes
@@ -65,7 +71,7 @@ impl LayerTrace {
             .zip(spikes.iter().zip(membranes))
             .enumerate()
         {
-            if gs != s || i64::from(gv) != v {
+            if gs != s || i64::from(gv) != v.into() {
                 d.mismatches += 1;
                 if d.first.is_none() {
                     let row = i / size;
@@ -82,11 +88,11 @@ impl LayerTrace {
     /// The difference every verification names first: a spike that differs anywhere in the
     /// layer before a membrane that differs (a wrong spike is the symptom users see; the
     /// membrane tells why), each the earliest of its kind.
-    pub fn first_difference(
+    pub fn first_difference<M: Copy + Into<i64>>(
         &self,
         samples: usize,
         spikes: &[u8],
-        membranes: &[i64],
+        membranes: &[M],
     ) -> Option<Difference> {
         let d = self.diff(samples, spikes, membranes);
         let (i, what, golden, got) = match (d.first_spike, d.first_membrane) {
@@ -100,7 +106,7 @@ impl LayerTrace {
                 i,
                 "membrane",
                 i64::from(self.membrane[i]),
-                membranes.get(i).copied(),
+                membranes.get(i).map(|&m| m.into()),
             ),
             (None, None) => return None,
         };
