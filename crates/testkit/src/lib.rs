@@ -1,10 +1,13 @@
 //! spikeloom-testkit: what the workspace's tests share, once: the seeded random generator
 //! ([`Rng`]) and the gate for tests that need external tools ([`tools_required`],
-//! [`skip_or_fail`]).
+//! [`skip_or_fail`]), and the independent i128 reference of the integer contract
+//! ([`reference`]).
 //!
 //! Tests only (and `plan::testing`, the random-network generators the tests use). It reads one
 //! environment variable, `SPIKELOOM_REQUIRE_TOOLS`, with one meaning: `1` makes a missing tool
 //! a test failure, `0` or unset lets the test skip with a message; any other value is refused.
+
+pub mod reference;
 
 /// A small seeded generator (SplitMix64): the same seed gives the same stream on every
 /// machine, so a failing random case is reproduced by its seed.
