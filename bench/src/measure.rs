@@ -8,7 +8,7 @@ use serde::Serialize;
 use spikeloom_board::{Board, Device};
 use spikeloom_float::{FloatNet, SpikeInput};
 use spikeloom_plan::{Plan, PlanConfig, QSource};
-use spikeloom_qnet::{QNet, QNeuron, QTrace, SpikeSteps};
+use spikeloom_qnet::{QNet, QTrace, SpikeSteps};
 use spikeloom_quant::{Calibration, QuantConfig};
 use spikeloom_verilog::GenOptions;
 
@@ -319,24 +319,19 @@ pub fn accuracy(name: &str, p: &Prepared) -> Result<AccuracyRow, BenchError> {
     let trace = spikeloom_cyclesim::simulate(&p.plan, &p.input).map_err(|e| e.to_string())?;
     let o = p.qnet.output_layer;
     let size = p.qnet.layers[o].size;
-    let li = matches!(p.qnet.layers[o].neuron, QNeuron::Li { .. });
-    let pred = spikeloom_quant::predict(trace.steps, trace.samples, size, |i| {
-        if li {
-            f64::from(trace.membranes[o][i])
-        } else {
-            f64::from(trace.spikes[o][i])
-        }
-    });
+    let out = &trace.layers[o];
+    let pred = spikeloom_quant::Readout::of_qnet(&p.qnet).predict_arrays(
+        trace.steps,
+        trace.samples,
+        size,
+        &out.spikes,
+        &out.membrane,
+    );
     let equal = golden
         .layers
         .iter()
-        .zip(&trace.spikes)
-        .all(|(g, c)| &g.spikes == c)
-        && golden
-            .layers
-            .iter()
-            .zip(&trace.membranes)
-            .all(|(g, c)| &g.membrane == c);
+        .zip(&trace.layers)
+        .all(|(g, c)| g.spikes == c.spikes && g.membrane == c.membrane);
     Ok(AccuracyRow {
         model: name.into(),
         samples: p.labels.len(),

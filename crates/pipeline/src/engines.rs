@@ -159,9 +159,9 @@ pub fn run_cycle(plan: &Plan, input: &Spikes, v_scale: f64) -> Result<EngineOutp
         t: input.t,
         n: input.n,
         o: plan.cores[out].size,
-        spikes: trace.spikes[out].clone(),
+        spikes: trace.layers[out].spikes.clone(),
         v: Membrane::Fixed {
-            raw: trace.membranes[out].clone(),
+            raw: trace.layers[out].membrane.clone(),
             scale: v_scale,
         },
         extra: vec![cycles_array(input, &cycles)],

@@ -113,7 +113,11 @@ fn first_difference(net: &QNet, golden: &QTrace, cycle: &CycleTrace) -> Option<S
         .zip(&net.layers)
         .enumerate()
         .find_map(|(l, (g, layer))| {
-            let d = g.first_difference(golden.samples, &cycle.spikes[l], &cycle.membranes[l])?;
+            let d = g.first_difference(
+                golden.samples,
+                &cycle.layers[l].spikes,
+                &cycle.layers[l].membrane,
+            )?;
             let got = d.got.map_or("nothing".to_string(), |v| v.to_string());
             Some(format!(
                 "layer `{}` neuron {} step {} sample {}: {} golden {}, cycle model {got}",
@@ -255,7 +259,9 @@ pub fn check_engines(
     let run = cycle_run(c.plan, c.steps)?;
     let cycle = &run.trace;
     let layers = (0..q.layers.len())
-        .map(|l| c.golden.layers[l].diff(input.n, &cycle.spikes[l], &cycle.membranes[l]))
+        .map(|l| {
+            c.golden.layers[l].diff(input.n, &cycle.layers[l].spikes, &cycle.layers[l].membrane)
+        })
         .collect();
     let mut engines = vec![EngineCheck {
         engine: "cycle".into(),
@@ -327,7 +333,7 @@ pub fn synaptic_ops(plan: &Plan, input: &SpikeSteps, cycle: &CycleTrace) -> Vec<
             QSource::Input => input.row(t, n),
             QSource::Layer(l) => {
                 let size = plan.cores[l].size;
-                &cycle.spikes[l][(t * samples + n) * size..][..size]
+                &cycle.layers[l].spikes[(t * samples + n) * size..][..size]
             }
         }
     };

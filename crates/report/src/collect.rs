@@ -214,15 +214,15 @@ pub fn layer_traces(
                     })
                     .collect(),
             });
-            if let Some(c) = cycle.filter(|c| c.spikes.len() > l) {
+            if let Some(c) = cycle.filter(|c| c.layers.len() > l) {
                 engines.push(EngineTrace {
                     engine: Engine::Hardware,
                     spikes: (0..steps)
-                        .flat_map(|t| c.spikes[l][pick(t)..pick(t) + size].to_vec())
+                        .flat_map(|t| c.layers[l].spikes[pick(t)..pick(t) + size].to_vec())
                         .collect(),
                     membrane: (0..steps)
                         .flat_map(|t| {
-                            c.membranes[l][pick(t)..pick(t) + size]
+                            c.layers[l].membrane[pick(t)..pick(t) + size]
                                 .iter()
                                 .map(|&v| f64::from(v) * lsb)
                         })
@@ -251,8 +251,8 @@ pub fn cycle_accuracy(net: &QNet, cycle: &CycleTrace, labels: &[usize]) -> f64 {
         cycle.steps,
         cycle.samples,
         size,
-        |i| f64::from(cycle.spikes[o][i]),
-        |i| f64::from(cycle.membranes[o][i]),
+        |i| f64::from(cycle.layers[o].spikes[i]),
+        |i| f64::from(cycle.layers[o].membrane[i]),
     );
     spikeloom_quant::accuracy(&predicted, labels)
 }

@@ -196,25 +196,25 @@ pub fn assert_row(
     let (li, t, span) = (row.layer, row.step, row.at..row.at + row.size);
     let ctx = row.ctx;
     if let Some(r) = reference {
-        let mem: Vec<i64> = tr.membranes[li][span.clone()]
+        let mem: Vec<i64> = tr.layers[li].membrane[span.clone()]
             .iter()
             .map(|&v| i64::from(v))
             .collect();
         assert_eq!(mem, r.membranes[li][t], "membrane vs reference, {ctx}");
         assert_eq!(
-            &tr.spikes[li][span.clone()],
+            &tr.layers[li].spikes[span.clone()],
             &r.spikes[li][t][..],
             "spikes vs reference, {ctx}"
         );
     }
     let g = &golden.layers[li];
     assert_eq!(
-        &tr.spikes[li][span.clone()],
+        &tr.layers[li].spikes[span.clone()],
         &g.spikes[span.clone()],
         "spikes vs qnet::eval, {ctx}"
     );
     assert_eq!(
-        &tr.membranes[li][span.clone()],
+        &tr.layers[li].membrane[span.clone()],
         &g.membrane[span],
         "membrane vs qnet::eval, {ctx}"
     );
