@@ -251,6 +251,12 @@ pub struct Efficiency {
     pub fraction_of_device: f64,
     /// Cycles the cores spend reading weight words (one per event per block) over all cycles.
     pub weight_read_cycles: u64,
+    /// Samples (inferences) of the run.
+    pub samples: usize,
+    /// Steps per inference.
+    pub steps: usize,
+    /// The board's default design clock, MHz (µs per inference are given at it).
+    pub design_mhz: f64,
     /// Events per weight-read cycle over P: lane utilisation while streaming weights.
     pub lane_utilisation: f64,
 }
@@ -293,6 +299,9 @@ pub fn efficiency(name: &str, p: &Prepared, board: &Board) -> Result<Efficiency,
         fraction_of_device: opc / device_bound,
         weight_read_cycles: reads,
         lane_utilisation: events as f64 / (reads.max(1) as f64 * max_lanes),
+        samples: p.input.samples(),
+        steps: p.input.steps(),
+        design_mhz: board.design.freq_mhz,
     })
 }
 
