@@ -878,3 +878,42 @@ fn the_shd_shaped_recurrent_net_builds_verified_for_icebreaker_with_spram_weight
 fn the_shd_shaped_recurrent_net_builds_verified_for_ulx3s_25f() {
     build_scale("shd_rleaky", "ulx3s-25f", "design.bit", &[]);
 }
+
+/// Issue "Real CNNs": the NIR paper's N-MNIST CNN shape, trained and exported by Sinabs
+/// (tests/fixtures/exporters/nmnist_cnn: 39,584 weights, 8,970 neurons, poolings kept as index
+/// maps), builds into a verified bitstream for the ULX3S-25F: golden == cycle model == Icarus RTL
+/// on the fixture's first sample (60 steps). It does not fit the iCEBreaker yet (its state and
+/// event lists need the UP5K's SPRAM; ARCHITECTURE.md, "Memory at N-MNIST scale").
+#[test]
+fn the_nmnist_shaped_cnn_builds_verified_for_ulx3s_25f() {
+    let dir = "tests/fixtures/exporters/nmnist_cnn";
+    let (nir, sample) = (format!("{dir}/model.nir"), format!("{dir}/input.npy"));
+    assert!(root().join(&nir).is_file(), "fixture {dir} missing");
+    let Some(r) = build_model(
+        &nir,
+        &sample,
+        "ulx3s-25f",
+        "design.bit",
+        &["--semantics", "sinabs"],
+    ) else {
+        return;
+    };
+    assert_eq!(r["fits"], true, "{r}");
+    assert_eq!(r["timing_met"], true, "{r}");
+    assert!(
+        r["verify_cycle_model"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("passed"),
+        "golden == cycle model: {r}"
+    );
+    assert!(
+        r["verify_rtl"].as_str().unwrap_or("").contains("identical"),
+        "RTL verified in the build: {r}"
+    );
+    let p = &r["performance"];
+    println!(
+        "nmnist_cnn on ulx3s-25f: lanes {}, Fmax {} MHz, {} cycles per inference, {} ops/cycle",
+        r["lanes"], r["fmax_mhz"], p["cycles_per_inference"], p["synaptic_ops_per_cycle"]
+    );
+}
