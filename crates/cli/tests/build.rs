@@ -543,6 +543,18 @@ fn build_model(
     bitstream: &str,
     extra: &[&str],
 ) -> Option<serde_json::Value> {
+    build_model_calibrated(model, sample, sample, board, bitstream, extra)
+}
+
+/// [`build_model`] with the calibration data apart from the verification sample.
+fn build_model_calibrated(
+    model: &str,
+    calibrate: &str,
+    sample: &str,
+    board: &str,
+    bitstream: &str,
+    extra: &[&str],
+) -> Option<serde_json::Value> {
     let name = Path::new(model)
         .parent()
         .and_then(|p| p.file_name())
@@ -553,7 +565,7 @@ fn build_model(
         "build",
         model,
         "--calibrate",
-        sample,
+        calibrate,
         "--board",
         board,
         "-o",
@@ -882,16 +894,41 @@ fn the_shd_shaped_recurrent_net_builds_verified_for_ulx3s_25f() {
 /// Issue "Real CNNs": the NIR paper's N-MNIST CNN shape, trained and exported by Sinabs
 /// (tests/fixtures/exporters/nmnist_cnn: 39,584 weights, 8,970 neurons, poolings kept as index
 /// maps), builds into a verified bitstream for the ULX3S-25F: golden == cycle model == Icarus RTL
-/// on the fixture's first sample (60 steps). It does not fit the iCEBreaker yet (its state and
+/// on the first 8 steps of the fixture's first sample. It does not fit the iCEBreaker yet (its state and
 /// event lists need the UP5K's SPRAM; ARCHITECTURE.md, "Memory at N-MNIST scale").
 #[test]
 fn the_nmnist_shaped_cnn_builds_verified_for_ulx3s_25f() {
     let dir = "tests/fixtures/exporters/nmnist_cnn";
-    let (nir, sample) = (format!("{dir}/model.nir"), format!("{dir}/input.npy"));
+    let (nir, input) = (format!("{dir}/model.nir"), format!("{dir}/input.npy"));
     assert!(root().join(&nir).is_file(), "fixture {dir} missing");
-    let Some(r) = build_model(
-        &nir,
+    // Calibrated on the whole input; verified on the first sample's first VERIFY_STEPS steps:
+    // Icarus simulates this design at a few hundred cycles per second, and the fixture's 60
+    // steps took over 14 minutes on this machine.
+    const VERIFY_STEPS: usize = 8;
+    let x = spikeloom_npy::read_npy(&root().join(&input)).expect("fixture input");
+    let [_, n, f] = x.shape[..] else {
+        panic!("input shape {:?}", x.shape)
+    };
+    let spikeloom_npy::NpyData::U8(data) = &x.data else {
+        panic!("uint8 input")
+    };
+    let first: Vec<u8> = (0..VERIFY_STEPS)
+        .flat_map(|t| data[t * n * f..][..f].to_vec())
+        .collect();
+    let sample = tmp("nmnist-sample").join("first.npy");
+    std::fs::create_dir_all(sample.parent().unwrap()).unwrap();
+    std::fs::write(
         &sample,
+        spikeloom_npy::write_npy_bytes(&spikeloom_npy::NpyArray {
+            shape: vec![VERIFY_STEPS, 1, f],
+            data: spikeloom_npy::NpyData::U8(first),
+        }),
+    )
+    .unwrap();
+    let Some(r) = build_model_calibrated(
+        &nir,
+        &input,
+        sample.to_str().unwrap(),
         "ulx3s-25f",
         "design.bit",
         &["--semantics", "sinabs"],
