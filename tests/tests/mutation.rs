@@ -256,7 +256,7 @@ fn broken_conv_lanes_are_caught() {
     let device = spikeloom_board::Board::builtin("ulx3s-25f")
         .expect("board")
         .device;
-    let fx = Fixture::load("cnn", 2);
+    let fx = Fixture::load("cnn", 1);
     let calib = Calibration::new(&fx.net, fx.input.clone(), fx.float_trace(), None).expect("calib");
     let (q, _) =
         spikeloom_quant::quantize(&fx.net, Some(&calib), &QuantConfig::default()).expect("q");
