@@ -16,7 +16,11 @@ pub fn repo_root() -> PathBuf {
 
 /// Folder of a trained fixture.
 pub fn fixture_dir(name: &str) -> PathBuf {
-    repo_root().join("tests/fixtures/models").join(name)
+    let models = repo_root().join("tests/fixtures/models").join(name);
+    if models.is_dir() {
+        return models;
+    }
+    repo_root().join("tests/fixtures/exporters").join(name)
 }
 
 /// Read + validate + flatten + lower a NIR file. NIR does not store snnTorch's reset settings:
@@ -31,7 +35,8 @@ pub fn load_float(path: &Path) -> Result<FloatNet, BenchError> {
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// The reset settings a fixture's `meta.json` records (first layer), or the defaults.
+/// The settings a fixture's `meta.json` records (first layer's reset, the exporter's
+/// convention), or the defaults.
 fn fixture_semantics(model: &Path) -> SemanticsOptions {
     let meta = model.with_file_name("meta.json");
     let Some(v) = std::fs::read_to_string(&meta)
@@ -41,11 +46,18 @@ fn fixture_semantics(model: &Path) -> SemanticsOptions {
         return SemanticsOptions::default();
     };
     let layer = &v["layers"][0];
+    // an exporter fixture names the convention its library's export needs (`--semantics`)
+    let (convention, norse) = v["semantics_option"]
+        .as_str()
+        .and_then(spikeloom_float::parse_convention)
+        .map_or((None, None), |(c, n)| (Some(c), n));
     SemanticsOptions {
         reset: layer["reset_mechanism"]
             .as_str()
             .and_then(spikeloom_float::ResetMode::parse),
         reset_delay: layer["reset_delay"].as_bool(),
+        convention,
+        norse,
         ..SemanticsOptions::default()
     }
 }

@@ -31,6 +31,10 @@ const DIGITS: [&str; 5] = [
 /// The anchors' scale (Spiker+ MNIST, NIR2FPGA SHD): tests/fixtures/models.
 const SCALE: [&str; 2] = ["mnist_mlp", "shd_rleaky"];
 
+/// The NIR paper's N-MNIST CNN shape (Sinabs; tests/fixtures/exporters): ECP5 only, it does not
+/// fit the iCE40 UP5K.
+const CNN: &str = "nmnist_cnn";
+
 struct Args {
     snntorch: Option<PathBuf>,
     nets: PathBuf,
@@ -188,6 +192,9 @@ fn run() -> Result<(), BenchError> {
             }
         }
     }
+    let q = fitting_from(CNN, &ecp5, &[8, 4, 2, 1])?;
+    eff.push(efficiency(CNN, &q, &ecp5)?);
+    acc.push(accuracy(CNN, &q)?);
 
     let mut pnr_rows = Vec::new();
     if a.pnr {

@@ -8,7 +8,7 @@ use serde::Serialize;
 use spikeloom_board::{Board, Device};
 use spikeloom_float::{FloatNet, SpikeInput};
 use spikeloom_plan::{Plan, PlanConfig, QSource};
-use spikeloom_qnet::{QNet, QNeuron, QTrace, SpikeSteps};
+use spikeloom_qnet::{QNet, QTrace, SpikeSteps};
 use spikeloom_quant::{Calibration, QuantConfig};
 use spikeloom_verilog::GenOptions;
 
@@ -63,8 +63,10 @@ pub fn synapses(q: &QNet) -> usize {
         .sum()
 }
 
-/// Synaptic events of a run: for every projection, source spikes x target neurons (one weight
-/// accumulated per spike and target neuron), counted from the golden trace.
+/// Synaptic events of a dense network's run: for every projection, source spikes x target
+/// neurons (one weight accumulated per spike and target neuron), counted from the golden trace.
+/// Right for dense projections only; [`efficiency`] counts convolutions and poolings by their
+/// footprints (`spikeloom_pipeline::verify::synaptic_ops`).
 pub fn synaptic_events(q: &QNet, input: &SpikeSteps, trace: &QTrace) -> u64 {
     (0..q.layers.len())
         .map(|l| layer_events(q, l, input, trace))
@@ -251,7 +253,14 @@ pub struct Efficiency {
     pub fraction_of_device: f64,
     /// Cycles the cores spend reading weight words (one per event per block) over all cycles.
     pub weight_read_cycles: u64,
-    /// Events per weight-read cycle over P: lane utilisation while streaming weights.
+    /// Samples (inferences) of the run.
+    pub samples: usize,
+    /// Steps per inference.
+    pub steps: usize,
+    /// The board's default design clock, MHz (µs per inference are given at it).
+    pub design_mhz: f64,
+    /// The dense cores' events per weight-read cycle over P: lane utilisation while streaming
+    /// weights.
     pub lane_utilisation: f64,
 }
 
@@ -259,15 +268,26 @@ pub struct Efficiency {
 /// chip's (every memory port of `board`'s device at the plan's weight width).
 pub fn efficiency(name: &str, p: &Prepared, board: &Board) -> Result<Efficiency, BenchError> {
     let golden = spikeloom_qnet::eval(&p.qnet, &p.input).map_err(|e| e.to_string())?;
-    let events = synaptic_events(&p.qnet, &p.input, &golden);
     let trace = spikeloom_cyclesim::simulate(&p.plan, &p.input).map_err(|e| e.to_string())?;
     let cycles: u64 = trace.cycles_per_step.iter().flatten().sum();
-    // Weight words read: per core, per block, one per source event (blocks * events).
-    let mut reads = 0u64;
+    // every weight accumulation, convolution footprints and pooling maps included
+    let events: u64 = spikeloom_pipeline::verify::synaptic_ops(&p.plan, &p.input, &trace)
+        .iter()
+        .flatten()
+        .sum();
+    // Weight words the engine reads: per dense core, per block, one per source event (blocks *
+    // events); the lane use below is the dense cores' (a convolution core's taps are not words
+    // of P weights).
+    let (mut reads, mut dense_events) = (0u64, 0u64);
     for (l, core) in p.plan.cores.iter().enumerate() {
+        if core.conv.is_some() {
+            continue;
+        }
         let size = p.qnet.layers[l].size.max(1) as u64;
+        let ev = layer_events(&p.qnet, l, &p.input, &golden);
+        dense_events += ev;
         // Source spikes = events / size; each is read once per block.
-        reads += core.blocks as u64 * (layer_events(&p.qnet, l, &p.input, &golden) / size);
+        reads += core.blocks as u64 * (ev / size);
     }
     let max_lanes = p.plan.cores.iter().map(|c| c.lanes).max().unwrap_or(1) as f64;
     let opc = events as f64 / cycles.max(1) as f64;
@@ -292,7 +312,10 @@ pub fn efficiency(name: &str, p: &Prepared, board: &Board) -> Result<Efficiency,
         device_bound,
         fraction_of_device: opc / device_bound,
         weight_read_cycles: reads,
-        lane_utilisation: events as f64 / (reads.max(1) as f64 * max_lanes),
+        lane_utilisation: dense_events as f64 / (reads.max(1) as f64 * max_lanes),
+        samples: p.input.samples(),
+        steps: p.input.steps(),
+        design_mhz: board.design.freq_mhz,
     })
 }
 
@@ -319,24 +342,19 @@ pub fn accuracy(name: &str, p: &Prepared) -> Result<AccuracyRow, BenchError> {
     let trace = spikeloom_cyclesim::simulate(&p.plan, &p.input).map_err(|e| e.to_string())?;
     let o = p.qnet.output_layer;
     let size = p.qnet.layers[o].size;
-    let li = matches!(p.qnet.layers[o].neuron, QNeuron::Li { .. });
-    let pred = spikeloom_quant::predict(trace.steps, trace.samples, size, |i| {
-        if li {
-            f64::from(trace.membranes[o][i])
-        } else {
-            f64::from(trace.spikes[o][i])
-        }
-    });
+    let out = &trace.layers[o];
+    let pred = spikeloom_quant::Readout::of_qnet(&p.qnet).predict_arrays(
+        trace.steps,
+        trace.samples,
+        size,
+        &out.spikes,
+        &out.membrane,
+    );
     let equal = golden
         .layers
         .iter()
-        .zip(&trace.spikes)
-        .all(|(g, c)| &g.spikes == c)
-        && golden
-            .layers
-            .iter()
-            .zip(&trace.membranes)
-            .all(|(g, c)| &g.membrane == c);
+        .zip(&trace.layers)
+        .all(|(g, c)| g.spikes == c.spikes && g.membrane == c.membrane);
     Ok(AccuracyRow {
         model: name.into(),
         samples: p.labels.len(),

@@ -175,7 +175,10 @@ impl Results {
                 100.0 * e.lane_utilisation
             );
         }
-        let _ = writeln!(o, "\n### Accuracy (spike-count argmax, fixture samples)\n");
+        let _ = writeln!(
+            o,
+            "\n### Accuracy (argmax read-out: spike counts, or the summed membrane of a non-spiking read-out; fixture samples)\n"
+        );
         let _ = writeln!(o, "| model | samples | float | fixed | hardware | hardware == fixed |\n|---|---:|---:|---:|---:|---|");
         for a in &self.accuracy {
             let _ = writeln!(
@@ -189,6 +192,7 @@ impl Results {
                 if a.hardware_equals_fixed { "yes" } else { "NO" }
             );
         }
+        self.anchors(&mut o);
         if !self.pnr.is_empty() {
             let _ = writeln!(o, "\n### Place and route\n");
             let _ = writeln!(
@@ -223,5 +227,103 @@ impl Results {
             }
         }
         o
+    }
+}
+
+/// The anchors' published numbers (../shared/FPGA-FACTS.md): network, part, accuracy, µs per
+/// inference, logic, block RAM, DSP.
+const ANCHORS: [[&str; 7]; 5] = [
+    [
+        "Spiker+ MNIST MLP",
+        "MNIST",
+        "Xilinx Artix-7",
+        "93.85 %",
+        "780",
+        "7612 LC",
+        "18",
+    ],
+    [
+        "Flexi-NeurA (2026)",
+        "MNIST",
+        "Xilinx",
+        "97.23 %",
+        "1100",
+        "1623 LC",
+        "7",
+    ],
+    [
+        "NIR2FPGA, 8/8 bit",
+        "SHD-class",
+        "Xilinx (PYNQ)",
+        "-17.6 pt vs float",
+        "6981",
+        "1935 LUT",
+        "20",
+    ],
+    [
+        "NIR2FPGA, 16/16 bit",
+        "SHD-class",
+        "Xilinx (PYNQ)",
+        "-9.7 pt vs float",
+        "7211",
+        "",
+        "",
+    ],
+    [
+        "Spiker+ (2024), 5/6 bit",
+        "SHD-class",
+        "Xilinx",
+        "-2.45 pt vs float",
+        "540",
+        "18268 LUT",
+        "51",
+    ],
+];
+
+impl Results {
+    /// The scale fixtures' rows (cycle model, µs per inference at the board's default design
+    /// clock) beside the anchors' published numbers.
+    fn anchors(&self, o: &mut String) {
+        let scale: Vec<&Efficiency> = self
+            .efficiency
+            .iter()
+            .filter(|e| e.model == "mnist_mlp" || e.model == "shd_rleaky")
+            .collect();
+        if scale.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            o,
+            "\n### Beside the anchors (their published numbers: ../shared/FPGA-FACTS.md; their parts are Xilinx 6-input-LUT devices, several times larger)\n"
+        );
+        let _ = writeln!(
+            o,
+            "| design | network | part, lanes | cycles per inference | µs per inference | synaptic ops per cycle (of the chip's weight bound) |\n|---|---|---|---:|---:|---|"
+        );
+        for e in scale {
+            let per = e.cycles as f64 / e.samples.max(1) as f64;
+            let _ = writeln!(
+                o,
+                "| spikeloom {} ({} steps) | {} | {}, {:?} | {:.0} | {:.0} at {} MHz | {:.2} (of {:.0}: {:.1} %) |",
+                e.model,
+                e.steps,
+                if e.model == "mnist_mlp" { "MNIST-shaped 784-128-10" } else { "SHD-shaped 700-RLeaky(128)-20" },
+                e.board,
+                e.lanes,
+                per,
+                per / e.design_mhz,
+                e.design_mhz,
+                e.ops_per_cycle,
+                e.device_bound,
+                100.0 * e.fraction_of_device
+            );
+        }
+        let _ = writeln!(
+            o,
+            "\n| anchor | network | part | accuracy | µs per inference | logic | BRAM |\n|---|---|---|---|---:|---|---:|"
+        );
+        for a in ANCHORS {
+            let _ = writeln!(o, "| {} |", a.join(" | "));
+        }
     }
 }

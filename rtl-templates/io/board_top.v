@@ -50,11 +50,16 @@ module spikeloom_board_top #(
   always @(posedge clk or negedge locked)
     if (!locked) lock_sync <= 2'b00;
     else lock_sync <= {lock_sync[0], 1'b1};
+  // The reset reaches every block of the design: it leaves a register (no compare logic in front
+  // of its fan-out; nextpnr can route it on a global net), one cycle after the count ends.
   reg [SW-1:0] settle = 0;
-  wire rst = !lock_sync[1] || (settle != SETTLE_CYCLES);
-  always @(posedge clk)
+  wire settling = !lock_sync[1] || (settle != SETTLE_CYCLES);
+  reg rst = 1'b1;
+  always @(posedge clk) begin
+    rst <= settling;
     if (!lock_sync[1]) settle <= 0;
-    else if (rst) settle <= settle + 1'b1;
+    else if (settling) settle <= settle + 1'b1;
+  end
 
   wire [7:0] rx_data;
   wire rx_valid, rx_frame_error;

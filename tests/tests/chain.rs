@@ -30,11 +30,11 @@ fn fixed_equals_cycle_model_on_every_fixture() {
             let cyc = spikeloom_cyclesim::simulate(&plan, &fx.input).expect("cycle model");
             for (l, g) in golden.layers.iter().enumerate() {
                 assert_eq!(
-                    cyc.spikes[l], g.spikes,
+                    cyc.layers[l].spikes, g.spikes,
                     "{name} lanes {lanes:?} layer {l}: spikes"
                 );
                 assert_eq!(
-                    cyc.membranes[l], g.membrane,
+                    cyc.layers[l].membrane, g.membrane,
                     "{name} lanes {lanes:?} layer {l}: v"
                 );
             }

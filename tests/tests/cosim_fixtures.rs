@@ -15,9 +15,8 @@ const SAMPLES: usize = 3;
 fn available(sim: Simulator) -> bool {
     match spikeloom_cosim::check_tools(sim) {
         Ok(()) => true,
-        Err(e) if std::env::var_os("SPIKELOOM_REQUIRE_TOOLS").is_some() => panic!("{e}"),
         Err(e) => {
-            eprintln!("skipped: {e}");
+            spikeloom_testkit::skip_or_fail(e);
             false
         }
     }

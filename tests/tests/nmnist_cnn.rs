@@ -59,8 +59,8 @@ fn nmnist_cnn_weight_memory_is_its_parameter_count_and_cycle_equals_fixed() {
     let cyc = spikeloom_cyclesim::simulate(&plan, &fx.input).expect("cycle model");
     let golden = spikeloom_qnet::eval(&q, &fx.input).expect("eval");
     for (l, g) in golden.layers.iter().enumerate() {
-        assert_eq!(cyc.spikes[l], g.spikes, "layer {l}: spikes");
-        assert_eq!(cyc.membranes[l], g.membrane, "layer {l}: membranes");
+        assert_eq!(cyc.layers[l].spikes, g.spikes, "layer {l}: spikes");
+        assert_eq!(cyc.layers[l].membrane, g.membrane, "layer {l}: membranes");
         assert!(g.spikes.iter().any(|&s| s > 0), "layer {l} spikes");
     }
 }

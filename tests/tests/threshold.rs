@@ -78,6 +78,6 @@ fn threshold_is_stateless_compare_and_runs_on_the_hardware_model() {
         .device;
     let plan = spikeloom_plan::plan(&q, &PlanConfig::default(), &device).expect("plan");
     let cyc = spikeloom_cyclesim::simulate(&plan, &qin).expect("cycle model");
-    assert_eq!(cyc.spikes[0], golden.layers[0].spikes);
-    assert_eq!(cyc.membranes[0], golden.layers[0].membrane);
+    assert_eq!(cyc.layers[0].spikes, golden.layers[0].spikes);
+    assert_eq!(cyc.layers[0].membrane, golden.layers[0].membrane);
 }

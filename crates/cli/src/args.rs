@@ -243,7 +243,8 @@ pub struct SimulateArgs {
     /// Quantization settings (integer engines with a `.nir` model).
     #[command(flatten)]
     pub quant: QuantArgs,
-    /// Class labels `.npy` `[N]`: print accuracy (spike-count argmax of the output layer).
+    /// Class labels `.npy` `[N]`: print accuracy (argmax of the output layer's spike counts, or of its
+    /// membrane summed over time for a non-spiking read-out layer).
     #[arg(long)]
     pub labels: Option<PathBuf>,
     /// Write `spikes` `[T, N, O]` uint8 and `v` `[T, N, O]` to this `.npz`.

@@ -9,12 +9,13 @@ use anyhow::anyhow;
 use clap::Args;
 use spikeloom_hostlink::{open_serial, Link};
 use spikeloom_pipeline::board::{
-    check_against_model, check_counts_against_model, load_design, load_pixels, load_values,
-    pixel_frame_bytes, pixel_spikes, run_on_link, run_pixels_on_link, run_values_on_link,
-    value_spikes, values_frame_bytes, write_spikes, BoardRun, OnChip, PixelOptions,
+    board_accuracy, check_against_model, check_counts_against_model, load_design, load_pixels,
+    load_values, pixel_frame_bytes, pixel_spikes, run_on_link, run_pixels_on_link,
+    run_values_on_link, value_spikes, values_frame_bytes, write_spikes, BoardRun, OnChip,
+    PixelOptions,
 };
 use spikeloom_pipeline::board_weights::{ensure_weights, load_weights_file, WeightsEvent};
-use spikeloom_pipeline::input::{accuracy, load_labels, load_steps};
+use spikeloom_pipeline::input::{load_labels, load_steps};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -52,7 +53,8 @@ pub struct RunArgs {
     /// more traffic).
     #[arg(long)]
     pub per_step: bool,
-    /// Class labels `.npy` `[N]`: print accuracy (spike-count argmax of the output layer).
+    /// Class labels `.npy` `[N]`: print accuracy (spike-count argmax of the output layer; none
+    /// for a non-spiking read-out layer, whose membrane the host link does not return).
     #[arg(long)]
     pub labels: Option<PathBuf>,
     /// Baud rate [default: the one the design was built for (`spikeloom.json`): the fastest the
@@ -168,7 +170,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         );
         return match got.spikes {
             Some(out) => {
-                summary(&out, labels.as_deref(), started.elapsed());
+                summary(&out, &qnet, labels.as_deref(), started.elapsed());
                 if let Some(path) = &args.out {
                     write_spikes(&out, path)?;
                     println!("wrote {}", path.display());
@@ -194,11 +196,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
                     started.elapsed().as_secs_f64()
                 );
                 if let Some(labels) = labels.as_deref() {
-                    println!(
-                        "accuracy {:.2}% (spike-count argmax, {} samples)",
-                        100.0 * accuracy(&got.counts, labels),
-                        input.n
-                    );
+                    print_accuracy(board_accuracy(&qnet, &got.counts, labels), input.n);
                 }
                 println!(
                     "{}",
@@ -212,7 +210,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     for note in link.notes() {
         eprintln!("warning: host link: {note}");
     }
-    summary(&out, labels.as_deref(), started.elapsed());
+    summary(&out, &qnet, labels.as_deref(), started.elapsed());
     if let Some(path) = &args.out {
         write_spikes(&out, path)?;
         println!("wrote {}", path.display());
@@ -222,7 +220,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
 }
 
 /// The `simulate`-style summary.
-fn summary(out: &BoardRun, labels: Option<&[i64]>, took: Duration) {
+fn summary(out: &BoardRun, qnet: &spikeloom_qnet::QNet, labels: Option<&[i64]>, took: Duration) {
     let total: u64 = out.spikes.iter().map(|&s| u64::from(s)).sum();
     println!(
         "engine board: {} steps x {} samples, {} output neurons, {total} output spikes ({:.1} s)",
@@ -232,10 +230,20 @@ fn summary(out: &BoardRun, labels: Option<&[i64]>, took: Duration) {
         took.as_secs_f64()
     );
     if let Some(labels) = labels {
-        println!(
-            "accuracy {:.2}% (spike-count argmax, {} samples)",
-            100.0 * accuracy(&out.counts(), labels),
-            out.n
-        );
+        print_accuracy(board_accuracy(qnet, &out.counts(), labels), out.n);
+    }
+}
+
+/// The board's accuracy line: spike-count argmax, or why there is none.
+fn print_accuracy(accuracy: Option<f64>, samples: usize) {
+    match accuracy {
+        Some(a) => println!(
+            "accuracy {:.2}% (spike-count argmax, {samples} samples)",
+            100.0 * a
+        ),
+        None => println!(
+            "accuracy: not measured on the board (the output layer does not spike; its \
+             read-out is the membrane, which the host link does not return)"
+        ),
     }
 }

@@ -6,7 +6,7 @@ use anyhow::anyhow;
 use spikeloom_pipeline::engines::{
     hardware_plan, run_cycle, run_fixed, run_float, run_rtl, write_vcd, EngineOutput,
 };
-use spikeloom_pipeline::input::{accuracy, load_labels, load_steps, Spikes};
+use spikeloom_pipeline::input::{load_labels, load_steps, Spikes};
 use spikeloom_pipeline::model::LoadedModel;
 
 /// Run the command.
@@ -114,8 +114,9 @@ fn report(out: &EngineOutput, labels: Option<&[i64]>, args: &SimulateArgs) -> Re
     );
     if let Some(labels) = labels {
         println!(
-            "accuracy {:.2}% (spike-count argmax, {} samples)",
-            100.0 * accuracy(&out.counts(), labels),
+            "accuracy {:.2}% ({}, {} samples)",
+            100.0 * out.accuracy(labels),
+            out.readout.describe(),
             out.n
         );
     }

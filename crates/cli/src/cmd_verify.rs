@@ -8,8 +8,10 @@ use anyhow::anyhow;
 use spikeloom_cosim::Simulator;
 use spikeloom_float::FloatTrace;
 use spikeloom_pipeline::engines::hardware_plan;
-use spikeloom_pipeline::input::{accuracy, load_labels, load_steps, Spikes};
-use spikeloom_pipeline::verify::{check_engines, counts, CheckEvent, EngineCheckInput, LayerDiff};
+use spikeloom_pipeline::input::{load_labels, load_steps, Spikes};
+use spikeloom_pipeline::verify::{
+    check_engines, trace_accuracy, CheckEvent, EngineCheckInput, LayerDiff,
+};
 use spikeloom_pipeline::Session;
 use spikeloom_plan::Plan;
 use spikeloom_qnet::{QNet, QTrace, SpikeSteps};
@@ -43,31 +45,25 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
         plan.cores.iter().map(|c| c.lanes).max().unwrap_or(1)
     );
 
-    let acc = |spikes: &[u8], labels: &[i64]| {
-        accuracy(
-            &counts(spikes, input.t, input.n, q.layers[q.output_layer].size),
-            labels,
-        )
-    };
+    let readout = spikeloom_quant::Readout::of_qnet(q).describe();
     match &float {
         Some(float) => {
             println!("float vs fixed (quantization; reported, not required to be equal)");
             print_float_vs_fixed(q, float, &fixed);
             if let Some(labels) = &labels {
+                let (f, x) = trace_accuracy(q, Some(float), &fixed, labels);
                 println!(
-                    "  accuracy: float {:.2}%  fixed {:.2}%",
-                    100.0 * acc(&float.layers[q.output_layer].spikes, labels),
-                    100.0 * acc(&fixed.layers[q.output_layer].spikes, labels)
+                    "  accuracy ({readout}): float {:.2}%  fixed {:.2}%",
+                    100.0 * f.unwrap_or(0.0),
+                    100.0 * x
                 );
             }
         }
         None => {
             println!("float vs fixed: skipped (the model is a quantized .q.json)");
             if let Some(labels) = &labels {
-                println!(
-                    "  accuracy: fixed {:.2}%",
-                    100.0 * acc(&fixed.layers[q.output_layer].spikes, labels)
-                );
+                let (_, x) = trace_accuracy(q, None, &fixed, labels);
+                println!("  accuracy ({readout}): fixed {:.2}%", 100.0 * x);
             }
         }
     }

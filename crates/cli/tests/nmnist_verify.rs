@@ -20,11 +20,8 @@ fn present(tool: &str) -> bool {
     let found = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
         .unwrap_or(false);
-    if !found && std::env::var_os("SPIKELOOM_REQUIRE_TOOLS").is_some() {
-        panic!("{tool} not found and SPIKELOOM_REQUIRE_TOOLS is set");
-    }
     if !found {
-        eprintln!("skipped: {tool} not found");
+        spikeloom_testkit::skip_or_fail(format!("{tool} not found"));
     }
     found
 }

@@ -72,15 +72,16 @@ pub fn compare_with_contract(
             rtl.layers.len()
         )));
     }
-    if let Some((r, q)) = rtl
+    if let Some(((r, q), name)) = rtl
         .layers
         .iter()
         .zip(&contract.layers)
-        .find(|(r, q)| r.size != q.size)
+        .zip(&rtl.names)
+        .find(|((r, q), _)| r.size != q.size)
     {
         return Some(shape(format!(
-            "layer `{}`: size {} vs {}",
-            r.name, q.size, r.size
+            "layer `{name}`: size {} vs {}",
+            q.size, r.size
         )));
     }
     let out = contract.layers.get(output_layer);
@@ -90,31 +91,25 @@ pub fn compare_with_contract(
             rtl.output_size
         )));
     }
+    // every layer, in order, as every verification names differences (a spike anywhere in the
+    // layer before a membrane: spikeloom_qnet::LayerTrace::first_difference)
+    for ((r, q), name) in rtl.layers.iter().zip(&contract.layers).zip(&rtl.names) {
+        if let Some(d) = q.first_difference(rtl.samples, &r.spikes, &r.membrane) {
+            return Some(ContractMismatch {
+                layer: name.clone(),
+                step: d.step,
+                sample: d.sample,
+                neuron: d.neuron,
+                what: d.what,
+                expected: d.golden,
+                got: d.got.unwrap_or(0),
+            });
+        }
+    }
+    // the output event stream against the output layer's spikes
+    let q = &contract.layers[output_layer];
     for t in 0..rtl.steps {
         for n in 0..rtl.samples {
-            for (r, q) in rtl.layers.iter().zip(&contract.layers) {
-                let base = (t * rtl.samples + n) * r.size;
-                for i in 0..r.size {
-                    let at = |what, expected: i64, got: i64| ContractMismatch {
-                        layer: r.name.clone(),
-                        step: t,
-                        sample: n,
-                        neuron: i,
-                        what,
-                        expected,
-                        got,
-                    };
-                    let (qs, rs) = (q.spikes[base + i], r.spikes[base + i]);
-                    if qs != rs {
-                        return Some(at("spike", qs.into(), rs.into()));
-                    }
-                    let (qv, rv) = (i64::from(q.membrane[base + i]), r.membranes[base + i]);
-                    if qv != rv {
-                        return Some(at("membrane", qv, rv));
-                    }
-                }
-            }
-            let q = &contract.layers[output_layer];
             let expected = q.at(&q.spikes, rtl.samples, t, n);
             let got = rtl.outputs_at(t, n);
             if let Some(i) = (0..expected.len()).find(|&i| expected[i] != got[i]) {
@@ -136,15 +131,14 @@ pub fn compare_with_contract(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::LayerTrace;
-    use spikeloom_qnet::{LayerTrace as QLayerTrace, Saturations};
+    use spikeloom_qnet::{LayerTrace, Saturations};
 
     // T=2, N=1, one layer of 2 neurons that is also the output layer.
     fn contract() -> QTrace {
         QTrace {
             steps: 2,
             samples: 1,
-            layers: vec![QLayerTrace {
+            layers: vec![LayerTrace {
                 size: 2,
                 spikes: vec![0, 1, 1, 0],
                 membrane: vec![3, -4, 0, 7],
@@ -160,11 +154,13 @@ mod tests {
             samples: 1,
             output_size: 2,
             output_spikes: vec![0, 1, 1, 0],
+            names: vec!["fc".into()],
             layers: vec![LayerTrace {
-                name: "fc".into(),
                 size: 2,
                 spikes: vec![0, 1, 1, 0],
-                membranes: vec![3, -4, 0, 7],
+                membrane: vec![3, -4, 0, 7],
+                current: None,
+                saturations: Saturations::default(),
             }],
             cycles_per_step: vec![vec![5, 5]],
         }
@@ -178,7 +174,7 @@ mod tests {
     #[test]
     fn first_difference_is_reported_in_step_order() {
         let mut r = rtl();
-        r.layers[0].membranes[3] = 6;
+        r.layers[0].membrane[3] = 6;
         r.output_spikes[2] = 0;
         // Layers before outputs within a step.
         let m = compare_with_contract(&r, &contract(), 0).unwrap();
@@ -186,7 +182,7 @@ mod tests {
             m.to_string(),
             "layer `fc` neuron 1 step 1 sample 0: membrane expected 7, RTL 6"
         );
-        r.layers[0].membranes[3] = 7;
+        r.layers[0].membrane[3] = 7;
         let m = compare_with_contract(&r, &contract(), 0).unwrap();
         assert_eq!(
             (m.step, m.neuron, m.what, m.expected, m.got),

@@ -8,20 +8,7 @@
 //! the same definition as `spikeloom_cyclesim::CycleTrace::cycles_per_step`.
 
 use crate::{CosimError, LogLine, TopInterface};
-
-/// One layer's decoded trace; arrays row-major `[T][N][size]` (the layout of
-/// `spikeloom_qnet::LayerTrace`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LayerTrace {
-    /// Layer name.
-    pub name: String,
-    /// Neurons of the layer.
-    pub size: usize,
-    /// Spikes of each step: 0/1, or the count of a multi-spike layer.
-    pub spikes: Vec<u8>,
-    /// Membranes after each step's update.
-    pub membranes: Vec<i64>,
-}
+use spikeloom_qnet::{LayerTrace, Saturations};
 
 /// Everything a log says about a run of `N` samples of `T` steps.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +22,10 @@ pub struct RtlTrace {
     /// Output events `[T][N][output_size]` row-major (from `O` lines): the value each carried
     /// (1 for a binary spike, the count of a multi-spike layer), 0 for no event.
     pub output_spikes: Vec<u8>,
-    /// Per layer, QNet order.
+    /// Layer names, QNet order.
+    pub names: Vec<String>,
+    /// Per layer, QNet order: spikes and membranes `[T][N][size]` in the golden trace's type
+    /// (no synaptic current and no saturation counters: the log carries neither).
     pub layers: Vec<LayerTrace>,
     /// Cycles of each step `[N][T]` (see the module doc).
     pub cycles_per_step: Vec<Vec<u64>>,
@@ -69,14 +59,16 @@ pub fn decode_log(
         samples: n_samples,
         output_size: iface.output_size,
         output_spikes: vec![0; rows * iface.output_size],
+        names: iface.layers.iter().map(|(name, _)| name.clone()).collect(),
         layers: iface
             .layers
             .iter()
-            .map(|(name, size)| LayerTrace {
-                name: name.clone(),
+            .map(|(_, size)| LayerTrace {
                 size: *size,
                 spikes: vec![0; rows * size],
-                membranes: vec![0; rows * size],
+                membrane: vec![0; rows * size],
+                current: None,
+                saturations: Saturations::default(),
             })
             .collect(),
         cycles_per_step: vec![Vec::with_capacity(steps); n_samples],
@@ -199,7 +191,7 @@ fn decode_sample(
                 let at = trace.row(t, n) * size + neuron as usize;
                 let layer_trace = &mut trace.layers[layer as usize];
                 layer_trace.spikes[at] = u8::try_from(spike).unwrap_or(u8::MAX);
-                layer_trace.membranes[at] = i64::from(v);
+                layer_trace.membrane[at] = v;
             }
         }
     }
@@ -284,7 +276,7 @@ mod tests {
             OutEos { cycle: 11 },
         ];
         let d = decode_log(&log, &iface(), 2, 1).unwrap();
-        assert_eq!(d.layers[0].membranes, vec![5, 9, 6, -2]);
+        assert_eq!(d.layers[0].membrane, vec![5, 9, 6, -2]);
         assert_eq!(d.layers[0].spikes, vec![0, 1, 0, 0]);
         assert_eq!(d.layers[1].spikes, vec![0, 1, 1, 0]);
         assert_eq!(d.output_spikes, vec![0, 1, 3, 0]);

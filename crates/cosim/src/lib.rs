@@ -23,7 +23,7 @@ mod stimulus;
 
 pub use compare::{compare_logs, FirstMismatch};
 pub use contract::{compare_with_contract, ContractMismatch};
-pub use decode::{decode_log, LayerTrace, RtlTrace};
+pub use decode::{decode_log, RtlTrace};
 pub use error::CosimError;
 pub use harness::{icarus_params, verilator_params};
 pub use netlist::{run_netlist, NetlistTarget};

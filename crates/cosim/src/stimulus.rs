@@ -1,46 +1,15 @@
-//! Input spikes -> stimulus commands.
+//! Input values -> stimulus commands: the input is checked as `spikeloom_qnet::SpikeSteps`
+//! (shape, value width) and each sample's commands come from the cycle model's own builder
+//! (`spikeloom_cyclesim::stimulus_for`), so the RTL and the cycle model run one stimulus.
 
 use crate::{CosimError, StimCmd};
+use spikeloom_qnet::SpikeSteps;
 
 /// The stimulus for binary input spikes `spikes`, time-major `[T][N][F]` (flat, C order) with
 /// `shape = [T, N, F]`: per sample one `R`, then per step the events of that step (ascending
 /// feature index) and one `S`.
 pub fn stimulus_from_spikes(spikes: &[u8], shape: [usize; 3]) -> Result<Vec<StimCmd>, CosimError> {
-    let [t_len, n_len, f_len] = shape;
-    let expected = t_len.checked_mul(n_len).and_then(|x| x.checked_mul(f_len));
-    if expected != Some(spikes.len()) {
-        return Err(CosimError::Stimulus(format!(
-            "shape [{t_len}, {n_len}, {f_len}] does not match {} values",
-            spikes.len()
-        )));
-    }
-    if u32::try_from(f_len).is_err() {
-        return Err(CosimError::Stimulus(format!(
-            "{f_len} input features do not fit an event index"
-        )));
-    }
-    let mut cmds = Vec::new();
-    for n in 0..n_len {
-        cmds.push(StimCmd::Reset);
-        for t in 0..t_len {
-            let row = &spikes[(t * n_len + n) * f_len..][..f_len];
-            for (f, &value) in row.iter().enumerate() {
-                match value {
-                    0 => {}
-                    // The cast cannot truncate: f_len fits u32 (checked above).
-                    1 => cmds.push(StimCmd::Event(f as u32)),
-                    other => {
-                        return Err(CosimError::Stimulus(format!(
-                            "value {other} at [t={t}, n={n}, f={f}] is not a binary spike (0/1); \
-                             the event interface carries binary inputs only"
-                        )))
-                    }
-                }
-            }
-            cmds.push(StimCmd::Eos);
-        }
-    }
-    Ok(cmds)
+    stimulus_from_values(spikes, shape, 1)
 }
 
 /// The stimulus for graded input values `values` `[T][N][F]` of `bits` bits each (1 ..= 8):
@@ -51,49 +20,22 @@ pub fn stimulus_from_values(
     shape: [usize; 3],
     bits: u32,
 ) -> Result<Vec<StimCmd>, CosimError> {
-    if bits <= 1 {
-        return stimulus_from_spikes(values, shape);
-    }
     if bits > 8 {
         return Err(CosimError::Stimulus(format!(
             "{bits}-bit input values: the event interface carries at most 8 bits"
         )));
     }
     let [t_len, n_len, f_len] = shape;
-    let expected = t_len.checked_mul(n_len).and_then(|x| x.checked_mul(f_len));
-    if expected != Some(values.len()) {
-        return Err(CosimError::Stimulus(format!(
-            "shape [{t_len}, {n_len}, {f_len}] does not match {} values",
-            values.len()
-        )));
-    }
     if u32::try_from(f_len).is_err() {
         return Err(CosimError::Stimulus(format!(
             "{f_len} input features do not fit an event index"
         )));
     }
-    let max = (1u32 << bits) - 1;
-    let mut cmds = Vec::new();
-    for n in 0..n_len {
-        cmds.push(StimCmd::Reset);
-        for t in 0..t_len {
-            let row = &values[(t * n_len + n) * f_len..][..f_len];
-            for (f, &value) in row.iter().enumerate() {
-                let v = u32::from(value);
-                if v > max {
-                    return Err(CosimError::Stimulus(format!(
-                        "value {v} at [t={t}, n={n}, f={f}] does not fit the {bits}-bit input (max {max})"
-                    )));
-                }
-                if v != 0 {
-                    // The cast cannot truncate: f_len fits u32 (checked above).
-                    cmds.push(StimCmd::Graded(f as u32, v));
-                }
-            }
-            cmds.push(StimCmd::Eos);
-        }
-    }
-    Ok(cmds)
+    let steps = SpikeSteps::graded(t_len, n_len, f_len, values.to_vec(), bits)
+        .map_err(|e| CosimError::Stimulus(e.to_string()))?;
+    Ok((0..n_len)
+        .flat_map(|n| spikeloom_cyclesim::stimulus_for(&steps, n))
+        .collect())
 }
 
 #[cfg(test)]
@@ -139,6 +81,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("3-bit"), "{err}");
+        assert!(stimulus_from_values(&[1], [1, 1, 1], 9).is_err());
         assert_eq!(
             stimulus_from_values(&[1, 0], [1, 1, 2], 1).unwrap(),
             vec![Reset, Event(0), Eos]
@@ -151,6 +94,9 @@ mod tests {
         let err = stimulus_from_spikes(&[0, 2, 0], [1, 1, 3])
             .unwrap_err()
             .to_string();
-        assert!(err.contains("t=0, n=0, f=1"), "{err}");
+        assert!(
+            err.contains("step 0, sample 0, feature 1") && err.contains("binary"),
+            "{err}"
+        );
     }
 }

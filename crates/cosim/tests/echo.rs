@@ -49,9 +49,8 @@ fn work(name: &str) -> PathBuf {
 fn available(sim: Simulator) -> bool {
     match check_tools(sim) {
         Ok(()) => true,
-        Err(e) if std::env::var("SPIKELOOM_REQUIRE_TOOLS").as_deref() == Ok("1") => panic!("{e}"),
         Err(e) => {
-            println!("skipped: {e}");
+            spikeloom_testkit::skip_or_fail(e);
             false
         }
     }
@@ -59,15 +58,8 @@ fn available(sim: Simulator) -> bool {
 
 /// Deterministic pseudo-random binary spikes `[T][N][F]`.
 fn spikes(t: usize, n: usize, f: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed;
-    (0..t * n * f)
-        .map(|_| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            u8::from(state >> 62 == 0)
-        })
-        .collect()
+    let mut rng = spikeloom_testkit::Rng::new(seed);
+    (0..t * n * f).map(|_| u8::from(rng.chance(25))).collect()
 }
 
 /// The log the echo design must produce, from its rule (see the header of spikeloom_top.v).
@@ -285,12 +277,7 @@ fn netlist_tools() -> bool {
         return false;
     }
     if spikeloom_toolchain::process::find_program(Path::new("yosys")).is_none() {
-        assert_ne!(
-            std::env::var("SPIKELOOM_REQUIRE_TOOLS").as_deref(),
-            Ok("1"),
-            "yosys not found"
-        );
-        println!("skipped: yosys not found");
+        spikeloom_testkit::skip_or_fail("yosys not found");
         return false;
     }
     true
@@ -334,15 +321,10 @@ const WL_OFFSET: u32 = 0x03_0000;
 const WL_TRES: u32 = 37;
 
 fn wl_image(seed: u64) -> WeightImage {
-    let mut s = seed;
+    let mut rng = spikeloom_testkit::Rng::new(seed);
     WeightImage::new(
         (0..WL_GRANULES)
-            .map(|_| {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                (s >> 44) as u16
-            })
+            .map(|_| (rng.next_u64() >> 48) as u16)
             .collect(),
     )
     .unwrap()

@@ -5,7 +5,7 @@ use crate::protocol::{LogLine, StimCmd};
 use crate::sim::CycleSim;
 use crate::vcd::VcdWriter;
 use spikeloom_plan::{LoadState, Plan};
-use spikeloom_qnet::SpikeSteps;
+use spikeloom_qnet::{LayerTrace, Saturations, SpikeSteps};
 use std::io::Write;
 
 /// What the cycle model observed, arrays row-major `[T][N][size]` like `spikeloom_qnet::QTrace`.
@@ -15,10 +15,10 @@ pub struct CycleTrace {
     pub steps: usize,
     /// Samples.
     pub samples: usize,
-    /// Per layer spikes.
-    pub spikes: Vec<Vec<u8>>,
-    /// Per layer membranes after each step's update.
-    pub membranes: Vec<Vec<i32>>,
+    /// Per layer, QNet order: spikes and membranes after each step's update, in the golden
+    /// trace's type (`current` is `None` and the saturation counters stay zero: the trace beat
+    /// carries neither).
+    pub layers: Vec<LayerTrace>,
     /// `[N][T]` cycles of each step, from the cycle after the previous output eos (for step 0:
     /// after the post-reset clear) through the step's output eos; equals `Plan::step_cycles`.
     pub cycles_per_step: Vec<Vec<u64>>,
@@ -98,13 +98,15 @@ fn run(
     let mut tr = CycleTrace {
         steps,
         samples,
-        spikes: sizes
+        layers: sizes
             .iter()
-            .map(|&s| vec![0; steps * samples * s])
-            .collect(),
-        membranes: sizes
-            .iter()
-            .map(|&s| vec![0; steps * samples * s])
+            .map(|&size| LayerTrace {
+                size,
+                spikes: vec![0; steps * samples * size],
+                membrane: vec![0; steps * samples * size],
+                current: None,
+                saturations: Saturations::default(),
+            })
             .collect(),
         cycles_per_step: vec![Vec::with_capacity(steps); samples],
         outputs: vec![Vec::new(); steps * samples],
@@ -127,8 +129,8 @@ fn run(
                 } => {
                     let at = (t * samples + n) * sizes[layer as usize] + neuron as usize;
                     // counts are at most 8 bits wide (spike_bits <= 8)
-                    tr.spikes[layer as usize][at] = spike as u8;
-                    tr.membranes[layer as usize][at] = v;
+                    tr.layers[layer as usize].spikes[at] = spike as u8;
+                    tr.layers[layer as usize].membrane[at] = v;
                 }
                 LogLine::Out { index, .. } => tr.outputs[t * samples + n].push(index),
                 LogLine::OutEos { cycle } => {

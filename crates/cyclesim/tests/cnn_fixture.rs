@@ -45,8 +45,11 @@ fn cnn_fixture_fits_and_cycle_model_equals_eval() {
         assert_eq!(p.cores[0].weights.len(), 36, "kernel stored once");
         let tr = simulate(&p, &x).unwrap();
         for (li, g) in golden.layers.iter().enumerate() {
-            assert_eq!(tr.spikes[li], g.spikes, "{board} layer {li} spikes");
-            assert_eq!(tr.membranes[li], g.membrane, "{board} layer {li} membranes");
+            assert_eq!(tr.layers[li].spikes, g.spikes, "{board} layer {li} spikes");
+            assert_eq!(
+                tr.layers[li].membrane, g.membrane,
+                "{board} layer {li} membranes"
+            );
         }
         let (steps, samples) = (x.steps(), x.samples());
         let count = |v: &[u8]| v.iter().filter(|&&s| s == 1).count();

@@ -35,15 +35,8 @@ struct Case {
 }
 
 fn granules(n: usize, seed: u64) -> Vec<u16> {
-    let mut s = seed;
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (s >> 40) as u16
-        })
-        .collect()
+    let mut rng = spikeloom_testkit::Rng::new(seed);
+    (0..n).map(|_| (rng.next_u64() >> 48) as u16).collect()
 }
 
 fn design(image: &WeightImage, fast: bool, tres: u32) -> Design {
@@ -381,11 +374,7 @@ fn available(programs: &[&str]) -> bool {
     {
         return true;
     }
-    assert!(
-        std::env::var("SPIKELOOM_REQUIRE_TOOLS").as_deref() != Ok("1"),
-        "{programs:?} required"
-    );
-    println!("skipped: {programs:?} not installed");
+    spikeloom_testkit::skip_or_fail(format!("{programs:?} not installed"));
     false
 }
 

@@ -10,20 +10,12 @@ use spikeloom_float::{
 };
 
 /// xorshift64*: deterministic pseudo-random numbers without a dependency.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
+use spikeloom_testkit::Rng;
 
 fn layer(name: &str, rng: &mut Rng, size: usize, src: Source, src_size: usize) -> Layer {
     let scale = 3.0 / (src_size as f64).sqrt();
     let weight = (0..size * src_size)
-        .map(|_| (rng.next() - 0.4) * scale)
+        .map(|_| (rng.unit() - 0.4) * scale)
         .collect();
     Layer {
         name: name.into(),
@@ -52,7 +44,7 @@ fn layer(name: &str, rng: &mut Rng, size: usize, src: Source, src_size: usize) -
 }
 
 fn main() {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng::new(1);
     let sizes = [784, 512, 256, 10];
     let layers = (1..sizes.len())
         .map(|i| {
@@ -81,7 +73,7 @@ fn main() {
     };
     let (t, n) = (100, 64);
     let data = (0..t * n * sizes[0])
-        .map(|_| u8::from(rng.next() < 0.1))
+        .map(|_| u8::from(rng.unit() < 0.1))
         .collect();
     let input = SpikeInput::new(t, n, sizes[0], data).expect("sizes agree");
     let start = Instant::now();

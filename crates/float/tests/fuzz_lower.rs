@@ -57,7 +57,7 @@ fn mutated_graphs_lower_or_name_the_problem() {
     let corpus = mutate::corpus();
     assert!(corpus.len() >= 5, "seed corpus missing");
     let iters = mutate::iterations(10_000);
-    let mut rng = mutate::Rng(0x0F10_A7ED);
+    let mut rng = mutate::Rng::new(0x0F10_A7ED);
     let (mut lowered, mut panics) = (0usize, Vec::new());
     for i in 0..iters {
         let input = mutate::mutate(&mut rng, &corpus);

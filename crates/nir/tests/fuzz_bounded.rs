@@ -31,7 +31,7 @@ fn mutated_files_never_panic() {
     let corpus = corpus();
     assert!(corpus.len() >= 5, "seed corpus missing");
     let iters = mutate::iterations(20_000);
-    let mut rng = Rng(0x005E_ED0F_5EED);
+    let mut rng = Rng::new(0x005E_ED0F_5EED);
     let (mut readable, mut panics) = (0usize, Vec::new());
     for i in 0..iters {
         let input = mutate(&mut rng, &corpus);

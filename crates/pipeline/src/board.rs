@@ -34,11 +34,7 @@ pub struct BoardRun {
 impl BoardRun {
     /// Spike count per output neuron for each sample.
     pub fn counts(&self) -> Vec<Vec<u32>> {
-        let mut counts = vec![vec![0u32; self.o]; self.n];
-        for (i, &s) in self.spikes.iter().enumerate() {
-            counts[(i / self.o) % self.n][i % self.o] += u32::from(s);
-        }
-        counts
+        spikeloom_quant::spike_counts(&self.spikes, self.t, self.n, self.o)
     }
 }
 
@@ -353,6 +349,20 @@ pub fn model_counts(qnet: &QNet, input: &Spikes) -> Result<Vec<Vec<u32>>> {
         *c = (*c + u32::from(s)).min(65535);
     }
     Ok(counts)
+}
+
+/// Accuracy of the board's per-sample output spike counts against labels (spike-count argmax,
+/// ties to the lowest index), or `None` for a network whose output layer does not spike (its
+/// read-out is the membrane, which the host link does not return).
+pub fn board_accuracy(qnet: &QNet, counts: &[Vec<u32>], labels: &[i64]) -> Option<f64> {
+    if spikeloom_quant::Readout::of_qnet(qnet) != spikeloom_quant::Readout::SpikeCount {
+        return None;
+    }
+    let o = counts.first().map_or(0, Vec::len);
+    let predicted = spikeloom_quant::predict(1, counts.len(), o, |i| {
+        f64::from(counts[i / o.max(1)][i % o.max(1)])
+    });
+    Some(spikeloom_quant::accuracy(&predicted, labels))
 }
 
 /// Read the manifest and the integer network of a design directory.

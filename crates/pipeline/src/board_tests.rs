@@ -159,11 +159,7 @@ fn icarus() -> Option<(PathBuf, PathBuf)> {
     ) {
         (Some(a), Some(b)) => Some((a, b)),
         _ => {
-            assert!(
-                std::env::var("SPIKELOOM_REQUIRE_TOOLS").as_deref() != Ok("1"),
-                "iverilog/vvp required"
-            );
-            println!("skipped: iverilog not installed");
+            spikeloom_testkit::skip_or_fail("iverilog not installed");
             None
         }
     }
@@ -608,16 +604,12 @@ fn run_uses_the_weights_from_the_flash_after_the_board_read_them() {
 }
 
 /// Deterministic graded values `0..2^bits` (about a third non-zero) for `len` features.
-fn lcg_values(len: usize, bits: u32, seed: u64) -> Vec<u8> {
-    let mut x = seed;
+fn random_values(len: usize, bits: u32, seed: u64) -> Vec<u8> {
+    let mut rng = spikeloom_testkit::Rng::new(seed);
     (0..len)
         .map(|_| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            let r = x >> 33;
-            if r.is_multiple_of(3) {
-                (1 + (r / 3) % ((1 << bits) - 1)) as u8
+            if rng.chance(33) {
+                rng.range(1, (1 << bits) - 1) as u8
             } else {
                 0
             }
@@ -655,13 +647,13 @@ fn graded_values_and_spike_counts_through_the_simulated_board() {
         t,
         n,
         f,
-        data: lcg_values(t * n * f, 3, 7),
+        data: random_values(t * n * f, 3, 7),
     };
     // RUN_VALUES: 2 samples x 6 steps.
     let vals = Pixels {
         n: 2,
         f,
-        data: lcg_values(2 * f, 3, 11),
+        data: random_values(2 * f, 3, 11),
     };
     let steps = 6u16;
 

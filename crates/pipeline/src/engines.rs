@@ -8,6 +8,7 @@ use spikeloom_float::{FloatNet, SpikeInput};
 use spikeloom_npy::{write_npz, NpyArray, NpyData};
 use spikeloom_plan::{Plan, PlanConfig};
 use spikeloom_qnet::{QNet, SpikeSteps};
+use spikeloom_quant::{accuracy, spike_counts, Readout};
 use std::path::Path;
 
 /// Output-layer results of any engine, time-major.
@@ -24,6 +25,8 @@ pub struct EngineOutput {
     pub v: Membrane,
     /// Extra arrays to store (e.g. cycles per step).
     pub extra: Vec<(String, NpyArray)>,
+    /// How the output layer names a class.
+    pub readout: Readout,
 }
 
 /// Membrane values of the output layer.
@@ -42,16 +45,26 @@ pub enum Membrane {
 impl EngineOutput {
     /// Spike count per output neuron for each sample.
     pub fn counts(&self) -> Vec<Vec<u32>> {
-        let mut counts = vec![vec![0u32; self.o]; self.n];
-        for t in 0..self.t {
-            for (s, row) in counts.iter_mut().enumerate() {
-                let at = (t * self.n + s) * self.o;
-                for (c, &spk) in row.iter_mut().zip(&self.spikes[at..at + self.o]) {
-                    *c += u32::from(spk);
-                }
+        spike_counts(&self.spikes, self.t, self.n, self.o)
+    }
+
+    /// Predicted class of each sample under the output layer's read-out.
+    pub fn predict(&self) -> Vec<usize> {
+        let spike = |i: usize| f64::from(self.spikes[i]);
+        match &self.v {
+            Membrane::Float(v) => self
+                .readout
+                .predict(self.t, self.n, self.o, spike, |i| f64::from(v[i])),
+            Membrane::Fixed { raw, .. } => {
+                self.readout
+                    .predict(self.t, self.n, self.o, spike, |i| f64::from(raw[i]))
             }
         }
-        counts
+    }
+
+    /// Fraction of samples whose predicted class is their label.
+    pub fn accuracy(&self, labels: &[i64]) -> f64 {
+        accuracy(&self.predict(), labels)
     }
 
     /// Write the `.npz`.
@@ -146,12 +159,13 @@ pub fn run_cycle(plan: &Plan, input: &Spikes, v_scale: f64) -> Result<EngineOutp
         t: input.t,
         n: input.n,
         o: plan.cores[out].size,
-        spikes: trace.spikes[out].clone(),
+        spikes: trace.layers[out].spikes.clone(),
         v: Membrane::Fixed {
-            raw: trace.membranes[out].clone(),
+            raw: trace.layers[out].membrane.clone(),
             scale: v_scale,
         },
         extra: vec![cycles_array(input, &cycles)],
+        readout: Readout::for_output(plan.cores[out].kind.fires()),
     })
 }
 
@@ -196,14 +210,11 @@ pub fn run_rtl(
         o: plan.cores[out].size,
         spikes: rtl.layers[out].spikes.clone(),
         v: Membrane::Fixed {
-            raw: rtl.layers[out]
-                .membranes
-                .iter()
-                .map(|&v| i32::try_from(v).unwrap_or(i32::MAX))
-                .collect(),
+            raw: rtl.layers[out].membrane.clone(),
             scale: v_scale,
         },
         extra: vec![cycles_array(input, &cycles)],
+        readout: Readout::for_output(plan.cores[out].kind.fires()),
     })
 }
 
@@ -239,6 +250,7 @@ pub fn run_fixed(q: &QNet, input: &Spikes) -> Result<EngineOutput> {
             scale: q.layers[q.output_layer].state_lsb,
         },
         extra: Vec::new(),
+        readout: Readout::of_qnet(q),
     })
 }
 
@@ -255,5 +267,6 @@ pub fn run_float(net: &FloatNet, input: &Spikes) -> Result<EngineOutput> {
         spikes: layer.spikes.clone(),
         v: Membrane::Float(layer.membrane.clone()),
         extra: Vec::new(),
+        readout: Readout::of_float(net),
     })
 }

@@ -407,23 +407,6 @@ pub fn load_labels(path: &Path, n: usize) -> Result<Vec<i64>> {
     Ok(labels)
 }
 
-/// Spike-count argmax per sample (ties go to the lowest index), and accuracy against labels.
-pub fn accuracy(counts: &[Vec<u32>], labels: &[i64]) -> f64 {
-    let correct = counts
-        .iter()
-        .zip(labels)
-        .filter(|(c, &l)| {
-            let best =
-                c.iter().enumerate().fold(
-                    (0usize, 0u32),
-                    |acc, (i, &v)| if v > acc.1 { (i, v) } else { acc },
-                );
-            i64::try_from(best.0).ok() == Some(l)
-        })
-        .count();
-    correct as f64 / labels.len().max(1) as f64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

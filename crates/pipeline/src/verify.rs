@@ -101,57 +101,29 @@ pub fn golden_vs_cycle(net: &QNet, golden: &QTrace, cycle: &CycleTrace) -> Resul
     ))
 }
 
-/// The first (layer, step, sample, neuron) where the traces differ, described: within a layer
-/// a spike before a membrane.
+/// The first (layer, step, sample, neuron) where the traces differ, described: layers in order,
+/// within a layer a spike before a membrane (`spikeloom_qnet::LayerTrace::first_difference`).
 fn first_difference(net: &QNet, golden: &QTrace, cycle: &CycleTrace) -> Option<String> {
     if (golden.steps, golden.samples) != (cycle.steps, cycle.samples) {
         return Some("the trace shape".into());
     }
-    for (l, (g, layer)) in golden.layers.iter().zip(&net.layers).enumerate() {
-        let membranes: Vec<i64> = cycle.membranes[l].iter().map(|&v| i64::from(v)).collect();
-        let d = diff(
-            golden,
-            l,
-            &cycle.spikes[l],
-            &membranes,
-            golden.samples.max(1),
-        );
-        let spike = d.first_spike.map(|i| {
-            (
-                i,
-                "spike",
-                i64::from(g.spikes[i]),
-                cycle.spikes[l].get(i).map(|&s| i64::from(s)),
-            )
-        });
-        let membrane = || {
-            d.first_membrane.map(|i| {
-                (
-                    i,
-                    "membrane",
-                    i64::from(g.membrane[i]),
-                    membranes.get(i).copied(),
-                )
-            })
-        };
-        if let Some((i, what, want, got)) = spike.or_else(membrane) {
-            let size = g.size.max(1);
-            let (row, neuron) = (i / size, i % size);
-            let got = got.map_or("nothing".to_string(), |v| v.to_string());
-            return Some(format!(
-                "layer `{}` neuron {neuron} step {} sample {}: {what} golden {want}, cycle model {got}",
-                layer.name,
-                row / golden.samples.max(1),
-                row % golden.samples.max(1),
-            ));
-        }
-    }
-    None
-}
-
-/// First index where `got` differs from (or is shorter than) `want`.
-fn first_index<T: PartialEq>(want: &[T], got: &[T]) -> Option<usize> {
-    (0..want.len()).find(|&i| got.get(i) != Some(&want[i]))
+    golden
+        .layers
+        .iter()
+        .zip(&net.layers)
+        .enumerate()
+        .find_map(|(l, (g, layer))| {
+            let d = g.first_difference(
+                golden.samples,
+                &cycle.layers[l].spikes,
+                &cycle.layers[l].membrane,
+            )?;
+            let got = d.got.map_or("nothing".to_string(), |v| v.to_string());
+            Some(format!(
+                "layer `{}` neuron {} step {} sample {}: {} golden {}, cycle model {got}",
+                layer.name, d.neuron, d.step, d.sample, d.what, d.golden
+            ))
+        })
 }
 
 /// Generate the plan's Verilog bundle into `dir` (what `verify` and `simulate --engine rtl`
@@ -288,8 +260,7 @@ pub fn check_engines(
     let cycle = &run.trace;
     let layers = (0..q.layers.len())
         .map(|l| {
-            let membranes: Vec<i64> = cycle.membranes[l].iter().map(|&v| i64::from(v)).collect();
-            diff(c.golden, l, &cycle.spikes[l], &membranes, input.n)
+            c.golden.layers[l].diff(input.n, &cycle.layers[l].spikes, &cycle.layers[l].membrane)
         })
         .collect();
     let mut engines = vec![EngineCheck {
@@ -335,13 +306,7 @@ pub fn check_engines(
         let rtl = decode_log(&log, &iface, input.t, input.n).map_err(Error::failure)?;
         let layers = (0..q.layers.len())
             .map(|l| {
-                diff(
-                    c.golden,
-                    l,
-                    &rtl.layers[l].spikes,
-                    &rtl.layers[l].membranes,
-                    input.n,
-                )
+                c.golden.layers[l].diff(input.n, &rtl.layers[l].spikes, &rtl.layers[l].membrane)
             })
             .collect();
         engines.push(EngineCheck {
@@ -368,7 +333,7 @@ pub fn synaptic_ops(plan: &Plan, input: &SpikeSteps, cycle: &CycleTrace) -> Vec<
             QSource::Input => input.row(t, n),
             QSource::Layer(l) => {
                 let size = plan.cores[l].size;
-                &cycle.spikes[l][(t * samples + n) * size..][..size]
+                &cycle.layers[l].spikes[(t * samples + n) * size..][..size]
             }
         }
     };
@@ -416,68 +381,29 @@ pub fn synaptic_ops(plan: &Plan, input: &SpikeSteps, cycle: &CycleTrace) -> Vec<
         .collect()
 }
 
-/// Mismatch count and first difference of one layer between two integer traces.
-pub struct LayerDiff {
-    /// Values (spike or membrane) that differ.
-    pub mismatches: usize,
-    /// The first (step, sample, neuron) that differs.
-    pub first: Option<(usize, usize, usize)>,
-    /// Index (`[T][N][size]` row-major) of the first spike that differs or is missing.
-    pub first_spike: Option<usize>,
-    /// Index of the first membrane that differs or is missing.
-    pub first_membrane: Option<usize>,
-}
+pub use spikeloom_qnet::LayerDiff;
 
-/// Spike counts `[N][O]` of output spikes `[T][N][O]`.
-pub fn counts(spikes: &[u8], t: usize, n: usize, o: usize) -> Vec<Vec<u32>> {
-    let mut c = vec![vec![0u32; o]; n];
-    for step in 0..t {
-        for (s, row) in c.iter_mut().enumerate() {
-            for (k, v) in row.iter_mut().enumerate() {
-                *v += u32::from(spikes[(step * n + s) * o + k]);
-            }
-        }
-    }
-    c
-}
-
-/// One layer of the golden trace against another engine's spikes and membranes (`samples` per
-/// step): every value that differs is counted, and the first difference is located.
-pub fn diff(
+/// Accuracy of the output layer of a float trace (when given) and of the golden trace under
+/// the network's read-out (`spikeloom_quant::Readout`: spike counts, or the membrane summed
+/// over time for a non-spiking read-out layer).
+pub fn trace_accuracy(
+    q: &QNet,
+    float: Option<&spikeloom_float::FloatTrace>,
     fixed: &QTrace,
-    l: usize,
-    spikes: &[u8],
-    membranes: &[i64],
-    samples: usize,
-) -> LayerDiff {
-    let g = &fixed.layers[l];
-    let size = g.size;
-    let mut d = LayerDiff {
-        mismatches: 0,
-        first: None,
-        first_spike: first_index(&g.spikes, spikes),
-        first_membrane: (0..g.membrane.len())
-            .find(|&i| membranes.get(i) != Some(&i64::from(g.membrane[i]))),
-    };
-    for (i, ((&gs, &gv), (&s, &v))) in g
-        .spikes
-        .iter()
-        .zip(&g.membrane)
-        .zip(spikes.iter().zip(membranes))
-        .enumerate()
-    {
-        if gs != s || i64::from(gv) != v {
-            d.mismatches += 1;
-            if d.first.is_none() {
-                let row = i / size;
-                d.first = Some((row / samples, row % samples, i % size));
-            }
-        }
-    }
-    if spikes.len() != g.spikes.len() || membranes.len() != g.membrane.len() {
-        d.mismatches += 1;
-    }
-    d
+    labels: &[i64],
+) -> (Option<f64>, f64) {
+    let readout = spikeloom_quant::Readout::of_qnet(q);
+    let o = q.output_layer;
+    let size = q.layers[o].size;
+    let (steps, samples) = (fixed.steps, fixed.samples);
+    let float = float.map(|f| {
+        let l = &f.layers[o];
+        let p = readout.predict_arrays(steps, samples, size, &l.spikes, &l.membrane);
+        spikeloom_quant::accuracy(&p, labels)
+    });
+    let l = &fixed.layers[o];
+    let p = readout.predict_arrays(steps, samples, size, &l.spikes, &l.membrane);
+    (float, spikeloom_quant::accuracy(&p, labels))
 }
 
 /// The cycle model's waveform of the first mismatching sample, to compare with the RTL's, in

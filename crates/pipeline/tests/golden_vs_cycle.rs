@@ -33,8 +33,8 @@ fn the_first_difference_is_named_with_both_values() {
     assert_eq!(size, 5);
     let i = (2 * samples + 1) * size + 1;
     let mut bad = cycle.clone();
-    bad.membranes[l][i] += 3;
-    bad.membranes[l][i + 1] += 1;
+    bad.layers[l].membrane[i] += 3;
+    bad.layers[l].membrane[i + 1] += 1;
     let name = &net.layers[l].name;
     let want = golden.layers[l].membrane[i];
     assert_eq!(
@@ -49,7 +49,7 @@ fn the_first_difference_is_named_with_both_values() {
         )
     );
     // a spike anywhere in the layer is named before a membrane
-    bad.spikes[l][i + 2] ^= 1;
+    bad.layers[l].spikes[i + 2] ^= 1;
     let s = golden.layers[l].spikes[i + 2];
     assert!(golden_vs_cycle(&net, &golden, &bad)
         .unwrap_err()

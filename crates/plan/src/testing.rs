@@ -3,33 +3,8 @@
 
 use spikeloom_qnet::{QLayer, QNet, QNeuron, QProjection, QReset, QSource, Rounding};
 
-/// SplitMix64: tiny, seedable, good enough for test data.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// Generator from a seed.
-    pub fn new(seed: u64) -> Self {
-        Self(seed ^ 0x9e37_79b9_7f4a_7c15)
-    }
-    /// Next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `lo..=hi`.
-    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        let span = (hi - lo) as u64 + 1;
-        lo + (self.next_u64() % span) as i64
-    }
-    /// True with probability `p_percent` / 100.
-    pub fn chance(&mut self, p_percent: u64) -> bool {
-        self.next_u64() % 100 < p_percent
-    }
-}
+/// The tests' seeded generator (`spikeloom-testkit`), re-exported for the generators here.
+pub use spikeloom_testkit::Rng;
 
 /// Random spike input `[T][input_size]` with the given density in percent.
 pub fn random_input(rng: &mut Rng, steps: usize, width: usize, density: u64) -> Vec<Vec<u8>> {

@@ -19,7 +19,7 @@ pub use eval::{eval, EvalError, Evaluator};
 pub use json::LoadError;
 pub use net::*;
 pub use spikes::{SpikeSteps, SpikeStepsError};
-pub use trace::{LayerTrace, QTrace, Saturations};
+pub use trace::{Difference, LayerDiff, LayerTrace, QTrace, Saturations};
 pub use validate::{
     LayerProblem, QnetError, FORMAT_3, FORMAT_4, INPUT_BITS, MAX_SOURCE_DELAY, SPIKE_BITS,
 };

@@ -19,7 +19,7 @@ pub use calib::Calibration;
 pub use config::{LayerPrecision, OpKind, Precision, QuantConfig, RoundingName};
 pub use error::{ConfigProblem, QuantError};
 pub use quantize::quantize;
-pub use readout::{accuracy, predict};
+pub use readout::{accuracy, predict, spike_counts, Readout};
 pub use report::{LayerReport, QuantReport};
 pub use scale::{choose_weight_shift, min_state_lsb, quantize_value, weight_lsb, RangeNeeds};
 pub use search::{search, Search, SearchStep, Width};

@@ -5,7 +5,7 @@ use spikeloom_qnet::{eval, QNet, QNeuron};
 
 use crate::calib::Calibration;
 use crate::error::QuantError;
-use crate::readout::{accuracy, predict};
+use crate::readout::{accuracy, Readout};
 use crate::report::QuantReport;
 
 /// Fills the calibration fields of `report`.
@@ -50,20 +50,9 @@ pub fn measure(
         let o = qnet.output_layer;
         let size = qnet.layers[o].size;
         let (ft, qt) = (&calib.float.layers[o], &fixed.layers[o]);
-        let (pf, pq) = if matches!(
-            qnet.layers[o].neuron,
-            QNeuron::Li { .. } | QNeuron::CubaLi { .. }
-        ) {
-            (
-                predict(steps, samples, size, |i| f64::from(ft.membrane[i])),
-                predict(steps, samples, size, |i| f64::from(qt.membrane[i])),
-            )
-        } else {
-            (
-                predict(steps, samples, size, |i| f64::from(ft.spikes[i])),
-                predict(steps, samples, size, |i| f64::from(qt.spikes[i])),
-            )
-        };
+        let readout = Readout::of_qnet(qnet);
+        let pf = readout.predict_arrays(steps, samples, size, &ft.spikes, &ft.membrane);
+        let pq = readout.predict_arrays(steps, samples, size, &qt.spikes, &qt.membrane);
         report.float_accuracy = Some(accuracy(&pf, labels));
         report.fixed_accuracy = Some(accuracy(&pq, labels));
     }

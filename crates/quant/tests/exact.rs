@@ -9,11 +9,11 @@ use spikeloom_float::{ResetMode, Source};
 use spikeloom_quant::{quantize, Calibration, Precision, QuantConfig};
 
 fn exact_case(reset: ResetMode, reset_delay: bool, seed: u64) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let (inputs, size) = (4, 3);
     // k/128 with |k| <= 127; the first weight is the maximum so w_lsb = 1/128 exactly.
     let mut weight: Vec<f64> = (0..inputs * size)
-        .map(|_| (rng.next() % 200) as f64 / 128.0 - 100.0 / 128.0)
+        .map(|_| (rng.next_u64() % 200) as f64 / 128.0 - 100.0 / 128.0)
         .collect();
     weight[0] = 127.0 / 128.0;
     let layer = layer(

@@ -24,7 +24,7 @@ fn tensor(shape: &[usize], data: Vec<f64>) -> Tensor {
 }
 
 fn pick(rng: &mut Rng, lo: usize, hi: usize) -> usize {
-    lo + (rng.next() % (hi - lo + 1) as u64) as usize
+    lo + (rng.next_u64() % (hi - lo + 1) as u64) as usize
 }
 
 /// Dyadic weights k/128 (|k| <= 127), the first one 127/128 so the layer's largest weight,
@@ -34,7 +34,7 @@ fn weights(rng: &mut Rng, n: usize) -> Vec<f64> {
         .map(|i| {
             if i == 0 {
                 127.0 / 128.0
-            } else if rng.next().is_multiple_of(3) {
+            } else if rng.next_u64().is_multiple_of(3) {
                 0.0
             } else {
                 (pick(rng, 0, 254) as f64 - 127.0) / 128.0
@@ -62,11 +62,11 @@ fn pool(rng: &mut Rng, shape: [usize; 3]) -> Option<(Node, [usize; 3])> {
     for a in 0..2 {
         let n = shape[a + 1];
         kernel[a] = pick(rng, 1, 3.min(n));
-        stride[a] = kernel[a] + usize::from(rng.next().is_multiple_of(4));
+        stride[a] = kernel[a] + usize::from(rng.next_u64().is_multiple_of(4));
         padding[a] = pick(rng, 0, kernel[a] - 1);
         out[a + 1] = (n + 2 * padding[a] - kernel[a]) / stride[a] + 1;
     }
-    let node = if rng.next().is_multiple_of(3) && kernel.iter().all(|k| k.is_power_of_two()) {
+    let node = if rng.next_u64().is_multiple_of(3) && kernel.iter().all(|k| k.is_power_of_two()) {
         Node::AvgPool2d {
             kernel_size: kernel,
             stride,
@@ -146,7 +146,7 @@ fn stack(rng: &mut Rng) -> (Graph, usize) {
         *last = name;
     };
     for l in 0..pick(rng, 1, 3) {
-        if rng.next().is_multiple_of(2) {
+        if rng.next_u64().is_multiple_of(2) {
             if let Some((node, out)) = pool(rng, shape) {
                 link(&mut g, &mut last, format!("pool{l}"), node);
                 shape = out;
@@ -160,7 +160,7 @@ fn stack(rng: &mut Rng) -> (Graph, usize) {
         shape = out;
         link(&mut g, &mut last, format!("if{l}"), if_node(&shape));
     }
-    if !rng.next().is_multiple_of(4) {
+    if !rng.next_u64().is_multiple_of(4) {
         if let Some((node, out)) = pool(rng, shape) {
             link(&mut g, &mut last, "poolf".into(), node);
             shape = out;
@@ -201,7 +201,7 @@ fn stack(rng: &mut Rng) -> (Graph, usize) {
 }
 
 fn check(seed: u64) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let (graph, params) = stack(&mut rng);
     let opts = SemanticsOptions {
         convention: Some(Convention::Sinabs),
@@ -217,7 +217,7 @@ fn check(seed: u64) {
     assert_eq!(weights, params, "seed {seed}: weights are copied");
     let (steps, samples) = (pick(&mut rng, 3, 8), 2);
     let data: Vec<u8> = (0..steps * samples * net.input_size)
-        .map(|_| u8::from(rng.next().is_multiple_of(3)))
+        .map(|_| u8::from(rng.next_u64().is_multiple_of(3)))
         .collect();
     let input = SpikeSteps::new(steps, samples, net.input_size, data).unwrap();
     let calib = Calibration::simulate(&net, input, None).unwrap();
@@ -258,7 +258,7 @@ fn random_conv_pool_stacks_quantize_exactly() {
     for seed in 0..150 {
         check(seed);
         // coverage: the stacks really pool in front of convolutions and Affines, and spike
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let (graph, _) = stack(&mut rng);
         let opts = SemanticsOptions {
             convention: Some(Convention::Sinabs),
@@ -270,7 +270,7 @@ fn random_conv_pool_stacks_quantize_exactly() {
             pooled_conv += usize::from(p.pool.is_some() && p.conv.is_some());
         }
         let data: Vec<u8> = (0..6 * net.input_size)
-            .map(|_| u8::from(rng.next().is_multiple_of(2)))
+            .map(|_| u8::from(rng.next_u64().is_multiple_of(2)))
             .collect();
         let input = SpikeSteps::new(6, 1, net.input_size, data).unwrap();
         let calib = Calibration::simulate(&net, input, None).unwrap();

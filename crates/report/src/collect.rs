@@ -214,15 +214,15 @@ pub fn layer_traces(
                     })
                     .collect(),
             });
-            if let Some(c) = cycle.filter(|c| c.spikes.len() > l) {
+            if let Some(c) = cycle.filter(|c| c.layers.len() > l) {
                 engines.push(EngineTrace {
                     engine: Engine::Hardware,
                     spikes: (0..steps)
-                        .flat_map(|t| c.spikes[l][pick(t)..pick(t) + size].to_vec())
+                        .flat_map(|t| c.layers[l].spikes[pick(t)..pick(t) + size].to_vec())
                         .collect(),
                     membrane: (0..steps)
                         .flat_map(|t| {
-                            c.membranes[l][pick(t)..pick(t) + size]
+                            c.layers[l].membrane[pick(t)..pick(t) + size]
                                 .iter()
                                 .map(|&v| f64::from(v) * lsb)
                         })
@@ -242,19 +242,18 @@ pub fn layer_traces(
         .collect()
 }
 
-/// Spike-count argmax accuracy of the cycle model's output layer (membrane sum for an Li
-/// read-out), with the same read-out rule as the quantizer's report.
+/// Accuracy of the cycle model's output layer under the network's read-out
+/// (`spikeloom_quant::Readout`: the quantizer's report uses the same rule).
 pub fn cycle_accuracy(net: &QNet, cycle: &CycleTrace, labels: &[usize]) -> f64 {
     let o = net.output_layer;
     let size = net.layers[o].size;
-    let li = matches!(net.layers[o].neuron, QNeuron::Li { .. });
-    let predicted = spikeloom_quant::predict(cycle.steps, cycle.samples, size, |i| {
-        if li {
-            f64::from(cycle.membranes[o][i])
-        } else {
-            f64::from(cycle.spikes[o][i])
-        }
-    });
+    let predicted = spikeloom_quant::Readout::of_qnet(net).predict(
+        cycle.steps,
+        cycle.samples,
+        size,
+        |i| f64::from(cycle.layers[o].spikes[i]),
+        |i| f64::from(cycle.layers[o].membrane[i]),
+    );
     spikeloom_quant::accuracy(&predicted, labels)
 }
 

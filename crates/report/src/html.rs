@@ -165,7 +165,8 @@ fn accuracy(o: &mut String, d: &ReportData) {
         Some(a) => {
             let _ = write!(
                 o,
-                "<p>Spike-count argmax read-out on {} labelled samples.</p>",
+                "<p>Argmax read-out (spike counts; the membrane summed over time for a non-spiking \
+                 read-out layer) on {} labelled samples.</p>",
                 a.samples
             );
             header(o, &["engine", "accuracy"]);

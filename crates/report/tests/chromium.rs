@@ -17,10 +17,7 @@ fn chromium() -> Option<PathBuf> {
 #[test]
 fn report_loads_in_headless_chromium() {
     let Some(browser) = chromium() else {
-        if std::env::var("SPIKELOOM_REQUIRE_TOOLS").as_deref() == Ok("1") {
-            panic!("chromium is not installed (apt-get install chromium) and SPIKELOOM_REQUIRE_TOOLS=1");
-        }
-        eprintln!("skipping: chromium not found (apt-get install chromium)");
+        spikeloom_testkit::skip_or_fail("chromium not found (apt-get install chromium)");
         return;
     };
     let r = common::run("mlp_subtract", 4);

@@ -10,11 +10,7 @@ use std::path::{Path, PathBuf};
 fn tool(name: &str) -> Option<PathBuf> {
     let found = find_program(Path::new(name));
     if found.is_none() {
-        assert!(
-            std::env::var("SPIKELOOM_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "{name} is required (SPIKELOOM_REQUIRE_TOOLS=1) but not on PATH; install it with apt"
-        );
-        eprintln!("skipped: {name} not found");
+        spikeloom_testkit::skip_or_fail(format!("{name} not found"));
     }
     found
 }

@@ -1,22 +1,11 @@
-//! Shared test helpers: an independent reference of the QNet arithmetic, written from the
-//! contract in crates/qnet/src/net.rs (not from the cycle model or the RTL): dense weights read
-//! row-major per target (the golden evaluator transposes them), i128 everywhere, the spike
-//! count by floor division (the cycle model and RTL divide by restoring shifts).
+//! Shared test helpers: the workspace's independent reference of the QNet arithmetic
+//! (`spikeloom_testkit::reference`, written from the contract in crates/qnet/src/net.rs, not
+//! from the cycle model or the RTL: i128 everywhere, the spike count by floor division where
+//! the cycle model and RTL divide by restoring shifts) for one sample, the dense expansion of
+//! convolutions and poolings, and random samples.
 #![allow(dead_code)]
 
-use spikeloom_qnet::{QConv, QFire, QNet, QNeuron, QReset, QSource, Rounding};
-
-fn round_shift(x: i128, k: u32, r: Rounding) -> i128 {
-    match r {
-        Rounding::Floor => x >> k,
-        Rounding::HalfUp if k == 0 => x,
-        Rounding::HalfUp => (x + (1i128 << (k - 1))) >> k,
-    }
-}
-
-fn sat(x: i128, b: u32) -> i128 {
-    x.clamp(-(1i128 << (b - 1)), (1i128 << (b - 1)) - 1)
-}
+use spikeloom_qnet::{QConv, QNet};
 
 /// Per layer `[T][size]` spikes and membranes of one sample.
 pub struct RefOut {
@@ -24,176 +13,29 @@ pub struct RefOut {
     pub membranes: Vec<Vec<Vec<i64>>>,
 }
 
-/// Evaluate one sample `[T][input_size]`.
+/// Evaluate one sample `[T][input_size]` with the workspace's independent reference
+/// (`spikeloom_testkit::reference`, written from the contract's module doc).
 pub fn reference(net: &QNet, input: &[Vec<u8>]) -> RefOut {
-    let nl = net.layers.len();
-    let mut u: Vec<Vec<i128>> = net.layers.iter().map(|l| vec![0; l.size]).collect();
-    let mut cur: Vec<Vec<i128>> = u.clone();
-    let mut prev_s: Vec<Vec<u8>> = net.layers.iter().map(|l| vec![0; l.size]).collect();
-    let mut out = RefOut {
-        spikes: vec![Vec::new(); nl],
-        membranes: vec![Vec::new(); nl],
-    };
-    let mut prev_in: Vec<u8> = vec![0; net.input_size];
-    for x_in in input {
-        let mut now_s: Vec<Vec<u8>> = net.layers.iter().map(|l| vec![0; l.size]).collect();
-        for (li, l) in net.layers.iter().enumerate() {
-            for o in 0..l.size {
-                let mut acc: i128 = 0;
-                for p in &l.inputs {
-                    let src: &[u8] = match (p.source, p.delayed) {
-                        (QSource::Input, true) => &prev_in,
-                        (QSource::Input, false) => x_in,
-                        (QSource::Layer(s), false) => &now_s[s],
-                        (QSource::Layer(s), true) => &prev_s[s],
-                    };
-                    // an event of value s (binary 1, graded value, spike count) adds s * W
-                    for (i, &s) in src.iter().enumerate() {
-                        acc += i128::from(s) * i128::from(p.weight[o * p.source_size + i]);
-                    }
-                }
-                let x = (acc << l.weight_shift) + i128::from(l.bias[o]);
-                let dec =
-                    |v: i128, d: u32| round_shift(i128::from(d) * v, l.decay_shift, l.rounding);
-                let sb = l.state_bits;
-                let u0 = u[li][o];
-                let count = match l.fire {
-                    QFire::Single => None,
-                    QFire::Count {
-                        spike_bits,
-                        floor_at_minus_threshold,
-                    } => Some((spike_bits, floor_at_minus_threshold)),
-                };
-                let (nu, s) = match &l.neuron {
-                    QNeuron::Li { beta } => (sat(dec(u0, beta[o]) + x, sb), 0),
-                    QNeuron::CubaLi {
-                        alpha,
-                        beta,
-                        current_bits,
-                    } => {
-                        let i = sat(dec(cur[li][o], alpha[o]) + x, *current_bits);
-                        cur[li][o] = i;
-                        (sat(dec(u0, beta[o]) + i, sb), 0)
-                    }
-                    QNeuron::Lif {
-                        beta, threshold, ..
-                    } if count.is_some() => {
-                        let (bits, floor) = count.unwrap_or_default();
-                        let th = i128::from(threshold[o]);
-                        counted(sat(dec(u0, beta[o]) + x, sb), th, bits, floor)
-                    }
-                    QNeuron::CubaLif {
-                        alpha,
-                        beta,
-                        threshold,
-                        current_bits,
-                        ..
-                    } if count.is_some() => {
-                        let (bits, floor) = count.unwrap_or_default();
-                        let th = i128::from(threshold[o]);
-                        let i = sat(dec(cur[li][o], alpha[o]) + x, *current_bits);
-                        cur[li][o] = i;
-                        counted(sat(dec(u0, beta[o]) + i, sb), th, bits, floor)
-                    }
-                    QNeuron::Lif {
-                        beta,
-                        threshold,
-                        v_reset,
-                        reset,
-                        reset_delay,
-                    } => {
-                        let (th, vr) = (i128::from(threshold[o]), i128::from(v_reset[o]));
-                        let r = u0 > th;
-                        let pre = match reset {
-                            QReset::Subtract => dec(u0, beta[o]) + x - if r { th } else { 0 },
-                            QReset::ZeroKeepInput => dec(if r { vr } else { u0 }, beta[o]) + x,
-                            QReset::ZeroDropInput => {
-                                if r {
-                                    vr
-                                } else {
-                                    dec(u0, beta[o]) + x
-                                }
-                            }
-                            QReset::None => dec(u0, beta[o]) + x,
-                        };
-                        let (u, s) = immediate(sat(pre, sb), r, th, vr, *reset, *reset_delay, sb);
-                        (u, u8::from(s))
-                    }
-                    QNeuron::CubaLif {
-                        alpha,
-                        beta,
-                        threshold,
-                        v_reset,
-                        reset,
-                        reset_delay,
-                        current_bits,
-                    } => {
-                        let (th, vr) = (i128::from(threshold[o]), i128::from(v_reset[o]));
-                        let r = u0 > th;
-                        let i = sat(dec(cur[li][o], alpha[o]) + x, *current_bits);
-                        cur[li][o] = i;
-                        let un = dec(u0, beta[o]) + i;
-                        let pre = match reset {
-                            QReset::Subtract => un - if r { th } else { 0 },
-                            QReset::None => un,
-                            _ => {
-                                if r {
-                                    vr
-                                } else {
-                                    un
-                                }
-                            }
-                        };
-                        let (u, s) = immediate(sat(pre, sb), r, th, vr, *reset, *reset_delay, sb);
-                        (u, u8::from(s))
-                    }
-                };
-                u[li][o] = nu;
-                now_s[li][o] = s;
-            }
-            out.spikes[li].push(now_s[li].clone());
-            out.membranes[li].push(u[li].iter().map(|&v| v as i64).collect());
-        }
-        prev_s = now_s;
-        prev_in = x_in.clone();
+    let steps: Vec<Vec<Vec<u8>>> = input.iter().map(|row| vec![row.clone()]).collect();
+    let r = spikeloom_testkit::reference::reference(net, input.len(), 1, &steps);
+    RefOut {
+        spikes: r
+            .spikes
+            .iter()
+            .map(|l| l.iter().map(|t| t[0].clone()).collect())
+            .collect(),
+        membranes: r
+            .mem
+            .iter()
+            .map(|l| {
+                l.iter()
+                    .map(|t| t[0].iter().map(|&v| v as i64).collect())
+                    .collect()
+            })
+            .collect(),
     }
-    out
 }
 
-/// `QFire::Count`: n = min(max(floor(U / theta), 0), 2^bits - 1), U -= n * theta, optional
-/// floor at -theta.
-fn counted(u: i128, th: i128, bits: u32, floor: bool) -> (i128, u8) {
-    let n = u.div_euclid(th).clamp(0, (1i128 << bits) - 1);
-    let mut v = u - n * th;
-    if floor && v < -th {
-        v = -th;
-    }
-    (v, n as u8)
-}
-
-fn immediate(
-    u: i128,
-    r: bool,
-    th: i128,
-    vr: i128,
-    reset: QReset,
-    delay: bool,
-    sb: u32,
-) -> (i128, bool) {
-    let s = u > th;
-    if delay || reset == QReset::None {
-        return (u, s);
-    }
-    let d = i128::from(s) - i128::from(r);
-    let v = match reset {
-        QReset::Subtract => u - d * th,
-        _ => u - d * (u - vr),
-    };
-    (sat(v, sb), s)
-}
-
-/// `samples` random inputs of `steps` x `width` spikes (`density` percent), per sample and as
-/// one time-major `SpikeSteps`.
 pub fn random_samples(
     rng: &mut spikeloom_plan::testing::Rng,
     steps: usize,
@@ -354,25 +196,25 @@ pub fn assert_row(
     let (li, t, span) = (row.layer, row.step, row.at..row.at + row.size);
     let ctx = row.ctx;
     if let Some(r) = reference {
-        let mem: Vec<i64> = tr.membranes[li][span.clone()]
+        let mem: Vec<i64> = tr.layers[li].membrane[span.clone()]
             .iter()
             .map(|&v| i64::from(v))
             .collect();
         assert_eq!(mem, r.membranes[li][t], "membrane vs reference, {ctx}");
         assert_eq!(
-            &tr.spikes[li][span.clone()],
+            &tr.layers[li].spikes[span.clone()],
             &r.spikes[li][t][..],
             "spikes vs reference, {ctx}"
         );
     }
     let g = &golden.layers[li];
     assert_eq!(
-        &tr.spikes[li][span.clone()],
+        &tr.layers[li].spikes[span.clone()],
         &g.spikes[span.clone()],
         "spikes vs qnet::eval, {ctx}"
     );
     assert_eq!(
-        &tr.membranes[li][span.clone()],
+        &tr.layers[li].membrane[span.clone()],
         &g.membrane[span],
         "membrane vs qnet::eval, {ctx}"
     );

@@ -5,19 +5,7 @@
 use std::path::PathBuf;
 
 /// xorshift64*: tiny, seeded, reproducible.
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+pub use spikeloom_testkit::Rng;
 
 /// (file name, bytes) of every seed, sorted by name.
 pub fn seeds() -> Vec<(String, Vec<u8>)> {
@@ -49,7 +37,7 @@ pub fn mutate(rng: &mut Rng, corpus: &[Vec<u8>]) -> Vec<u8> {
         let at = rng.below(d.len());
         match rng.below(6) {
             0 => d[at] ^= 1 << rng.below(8),
-            1 => d[at] = rng.next() as u8,
+            1 => d[at] = rng.next_u64() as u8,
             2 => d[at] = [0x00, 0xff, 0x7f, 0x80, 0x01][rng.below(5)],
             3 => {
                 // Overwrite 8 bytes with a large little-endian length/address.
