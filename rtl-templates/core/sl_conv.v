@@ -1,37 +1,41 @@
 // sl_conv: one layer whose single projection is a convolution (event-driven, weights shared).
+// Lanes stripe the output channels: the P lanes of accumulator/state address a hold the P output
+// channels co = g * COG + j * P + k (lane k; chunk j of group g) at output position pos, with
+// a = (g * NCH + j) * HWO + pos (NCH = ceil(COG / P) chunks per group; channels of the last chunk
+// beyond COG are padding lanes: zero weights, never valid). The kernel ROM holds P weights per
+// word, the P output channels of one chunk for one (ci, ky, kx) tap.
 // Phase 1 (scatter): for each input event, decode (ci, iy, ix) and visit its kernel footprint,
-// one tap (co, ky, kx) per cycle (taps clipped by the border or the stride cost their cycle
-// too, so the count is fixed); a valid tap adds kernel[widx] to the accumulator RAM entry of
-// its output neuron. The kernel is stored once (one weight per ROM word).
-// Phase 2 (sweep): for each block of P consecutive neurons read the P accumulator lanes, update
-// the neurons in one cycle (UPD, the trace beat; the accumulators are cleared in the same
-// cycle), then push the block's spikes one per cycle (SPK).
-// State machine (cycles: events * (2 + COG*KH*KW) + 2 + NB * 3 + spikes, plus DONE):
+// one tap (chunk j, ky, kx) per cycle (taps clipped by the border or the stride cost their
+// cycle too, so the count is fixed); a valid tap reads one kernel word and adds its P weights to
+// the P lanes at address (g * NCH + j) * HWO + oy * WO + ox (padding lanes add their zero weight).
+// Phase 2 (sweep): for each address (block) read the P accumulator lanes, update the neurons in
+// one cycle (UPD, the trace beat; the accumulators are cleared in the same cycle), then push the
+// block's spikes one per cycle (SPK). Lane k of block (chunk c, pos) is neuron
+// nbase + k * HWO with nbase = (first channel of c) * HWO + pos: the trace beat reports
+// trace_base = nbase and trace_step = HWO. Spikes leave in address order (not neuron order).
+// State machine (cycles: events * (2 + NCH*KH*KW) + 2 + NB * 3 + spikes, plus DONE):
 //   IDLE -start-> FETCH: issue the read of event e, or (no event left) -> DRAIN
-//   FETCH -> DEC (decode the event index) -> TAP x (COG*KH*KW) -> FETCH
+//   FETCH -> DEC (decode the event index) -> TAP x (NCH*KH*KW) -> FETCH
 //   DRAIN (the last tap's write lands) -> RD (read block) -> UPD -> SPK -> RD (next block) | DONE
 // Scatter pipeline: TAP (target address) -> A (accumulator RAM + kernel ROM read) -> B (add,
-// write). No read-after-write hazard: the taps of one event reach distinct neurons, and FETCH +
+// write). No read-after-write hazard: the taps of one event reach distinct addresses, and FETCH +
 // DEC separate the last tap of an event from the first of the next, so every read is issued
-// after the previous write to that neuron has landed.
-// Accumulator lane k holds neurons o with o % P == k at address o / P (P is a power of two).
-// Event values (VB > 1): the event's value is registered in DEC and every tap adds
-// value * weight (VMUL as in sl_acc); the last tap's write (stage B) lands before the next DEC,
-// so it still sees its own event's value. Spike counts (CNT > 0): the counts are registered in
-// UPD and each SPK push carries its lane's count (push_val).
+// after the previous write to that address has landed.
+// Event values (VB > 1): the event's value is registered in DEC and every lane adds
+// value * weight (VMUL as in sl_acc, one product per lane); the last tap's write (stage B) lands
+// before the next DEC, so it still sees its own event's value. Spike counts (CNT > 0): the counts
+// are registered in UPD and each SPK push carries its lane's count (push_val).
 // Pooled projection: the event index arrives through sl_pmap (the pooled element) with ev_rok,
 // registered in DEC; an event outside every window visits its taps but adds nothing.
 // Rust twin: spikeloom-cyclesim `core::Core` (scatter phase in conv.rs).
 `default_nettype none
 
 module sl_conv #(
-    parameter integer P = 1,          // lanes (power of two)
-    parameter integer LG = 0,         // log2(P)
-    parameter integer NB = 1,         // blocks
+    parameter integer P = 1,          // lanes
+    parameter integer NB = 1,         // blocks: groups * NCH * HWO
     parameter integer EV_W = 8,       // event index/count/address width (also block counter)
-    parameter [EV_W-1:0] SIZE = 1,    // neurons
     parameter integer CW = 9,         // coordinate/weight address width (> EV_W)
-    parameter integer WDEPTH = 1,     // kernel words
+    parameter integer WDEPTH = 1,     // kernel words (P weights each)
     parameter integer DELAYED = 0,    // reads the previous step's events
     parameter WEIGHT_FILE = "",
     parameter integer WB = 8,         // weight bits
@@ -53,8 +57,11 @@ module sl_conv #(
     parameter [CW-1:0] PX = 0,
     parameter [CW-1:0] DH = 1,
     parameter [CW-1:0] DW = 1,
-    parameter [CW-1:0] GRP_O = 1,     // COG * HWO: first neuron of the next group
-    parameter [CW-1:0] GRP_W = 1,     // COG * CIG * KH * KW: first weight of the next group
+    parameter [CW-1:0] NCH = 1,       // ceil(COG / P): lane chunks per group
+    parameter [CW-1:0] GRP_A = 1,     // NCH * HWO: first address of the next group
+    parameter [CW-1:0] GRP_N = 1,     // COG * HWO: first neuron of the next group
+    parameter [CW-1:0] CH_N = 1,      // P * HWO: neuron step to the next chunk
+    parameter [CW-1:0] GRP_W = 1,     // NCH * CIG * KH * KW: first kernel word of the next group
     parameter [CW-1:0] KK = 1,        // KH * KW
     parameter [CW-1:0] CO_STEP = 1,   // (CIG - 1) * KH * KW + 1: weight step to the next channel
     // neuron datapath (see sl_neuron)
@@ -108,6 +115,7 @@ module sl_conv #(
     output wire [SPW-1:0]     push_val,
     output wire              trace_valid,
     output wire [EV_W-1:0]   trace_base,
+    output wire [EV_W-1:0]   trace_step,
     output wire [P-1:0]      trace_lane_valid,
     output wire [P*32-1:0]   trace_v,
     output wire [P*SPW-1:0]   trace_spike
@@ -119,28 +127,33 @@ module sl_conv #(
     localparam integer P_I = P;
     localparam [EV_W-1:0] NB_LAST = NB_LAST_I[EV_W-1:0];
     localparam [EV_W-1:0] NB_V = NB_I[EV_W-1:0];
-    localparam [EV_W-1:0] P_V = P_I[EV_W-1:0];
+    localparam [CW-1:0] P_C = P_I[CW-1:0];
     localparam [CW-1:0] ONE = 1;
     localparam [CW-1:0] KH_LAST = KH - ONE;
     localparam [CW-1:0] KW_LAST = KW - ONE;
-    localparam [CW-1:0] COG_LAST = COG - ONE;
+    localparam [CW-1:0] NCH_LAST = NCH - ONE;
+    localparam [CW-1:0] HWO_LAST = HWO - ONE;
     localparam [CW-EV_W-1:0] ZX = 0;  // zero extension EV_W -> CW
-    localparam [CW-1:0] LMASK = P_I[CW-1:0] - ONE;
 
     reg [3:0]      st;
     reg [EV_W-1:0] e;       // next event to read
-    reg [EV_W-1:0] blk;     // sweep block
-    reg [EV_W-1:0] nbase;   // blk * P
+    reg [EV_W-1:0] blk;     // sweep block (accumulator/state address)
+    reg [CW-1:0]   spos;    // output position of the block
+    reg [CW-1:0]   sj;      // channel within the group of the block's lane 0 (chunk * P)
+    reg [CW-1:0]   gbase;   // first neuron of the block's group
+    reg [CW-1:0]   cbase;   // first neuron of the block's lane-0 channel
     reg [P-1:0]    mask;    // spikes of the block not yet pushed
+    wire [CW-1:0]  nbase_c = cbase + spos;  // neuron of lane 0
+    wire [EV_W-1:0] nbase = nbase_c[EV_W-1:0];
     // decoded event and tap counters
     reg [CW-1:0]   iy, ix;
-    reg [CW-1:0]   co_n, ky, kx;      // channel within the group, kernel row/column
+    reg [CW-1:0]   ch, ky, kx;        // lane chunk within the group, kernel row/column
     reg [CW-1:0]   kyoff, kxoff;      // ky * DH, kx * DW
-    reg [CW-1:0]   co_base;           // first neuron of output channel co
+    reg [CW-1:0]   ch_base;           // address of chunk ch at output position 0
     reg [CW-1:0]   widx;              // kernel word of the tap
     // scatter pipeline
     reg            t_v, a_v;
-    reg [CW-1:0]   t_o, a_o, t_w;
+    reg [CW-1:0]   t_a, a_a, t_w;
 
     // ---- event fetch and decode ----
     wire issue = (st == S_FETCH) && (e < ev_cnt);
@@ -160,57 +173,29 @@ module sl_conv #(
     reg ev_ok;  // registered in DEC
     wire tap_ok = ev_ok && (iy + PH >= kyoff) && (ty % SH == {CW{1'b0}}) && (oy < HO)
                && (ix + PX >= kxoff) && (tx % SW == {CW{1'b0}}) && (ox < WO);
-    wire [CW-1:0] tap_o = co_base + oy * WO + ox;
+    wire [CW-1:0] tap_a = ch_base + oy * WO + ox;
     wire last_kx = kx == KW_LAST;
     wire last_ky = ky == KH_LAST;
-    wire last_tap = last_kx && last_ky && (co_n == COG_LAST);
+    wire last_tap = last_kx && last_ky && (ch == NCH_LAST);
 
-    // ---- kernel ROM (stage A read) ----
-    wire [WB-1:0] w_word;
-    sl_rom #(.W(WB), .DEPTH(WDEPTH), .AW(CW), .INIT_FILE(WEIGHT_FILE)) u_weights (
+    // ---- kernel ROM (stage A read): P weights per word, lane k in bits [k*WB +: WB] ----
+    wire [P*WB-1:0] w_word;
+    sl_rom #(.W(P * WB), .DEPTH(WDEPTH), .AW(CW), .INIT_FILE(WEIGHT_FILE)) u_weights (
         .clk(clk), .addr(t_w), .rdata(w_word)
     );
-    wire signed [WB-1:0] w_s = w_word;
 
     // ---- accumulator lanes ----
     wire sweep = (st == S_RD) || (st == S_UPD);
     wire [CW-1:0] blk_c = {ZX, blk};
-    wire [CW-1:0] acc_raddr = sweep ? blk_c : (t_o >> LG);
-    wire [CW-1:0] acc_waddr = clr_en ? {ZX, clr_addr} : (st == S_UPD) ? blk_c : (a_o >> LG);
+    wire [CW-1:0] acc_raddr = sweep ? blk_c : t_a;
+    wire [CW-1:0] acc_waddr = clr_en ? {ZX, clr_addr} : (st == S_UPD) ? blk_c : a_a;
     wire clr_w = clr_en && clr_addr < NB_V;
     wire [P*ACC_W-1:0] acc_word;
-    reg signed [ACC_W-1:0] b_old;
-    integer k;
-    wire [CW-1:0] a_lane = a_o & LMASK;
-    always @* begin
-        b_old = acc_word[ACC_W-1:0];
-        for (k = 1; k < P; k = k + 1)
-            if (a_lane == k[CW-1:0]) b_old = acc_word[k*ACC_W +: ACC_W];
-    end
     // value of the event being scattered (registered in DEC)
     /* verilator lint_off UNUSEDSIGNAL */
     reg [VB-1:0] ev_val;
     /* verilator lint_on UNUSEDSIGNAL */
     always @(posedge clk) if (st == S_DEC) ev_val <= ev_rval;
-    wire signed [ACC_W-1:0] w_x = {{(ACC_W - WB){w_s[WB-1]}}, w_s};
-    wire signed [ACC_W-1:0] term;
-    generate
-        if (VB == 1) begin : g_bin
-            assign term = w_x;
-        end else if (VMUL != 0) begin : g_mul
-            assign term = w_x * $signed({{(ACC_W - VB){1'b0}}, ev_val});
-        end else begin : g_sa
-            reg signed [ACC_W-1:0] t;
-            integer b;
-            always @* begin
-                t = {ACC_W{1'b0}};
-                for (b = 0; b < VB; b = b + 1)
-                    if (ev_val[b]) t = t + (w_x <<< b);
-            end
-            assign term = t;
-        end
-    endgenerate
-    wire signed [ACC_W-1:0] b_sum = b_old + term;
 
     // state memories, addressed by block; cleared after reset
     wire            st_we = (st == S_UPD) || clr_w;
@@ -258,11 +243,31 @@ module sl_conv #(
     genvar g;
     generate
         for (g = 0; g < P; g = g + 1) begin : g_lane
-            localparam [EV_W:0] LANE = g;
             localparam [CW-1:0] LANE_C = g;
-            // this lane's accumulator RAM: written by stage B when the tap's neuron is in it,
-            // zeroed by UPD (the block was just read) and by the post-reset clear
-            wire a_we = clr_w || (st == S_UPD) || (a_v && (a_lane == LANE_C));
+            // this lane's product of the tap: weight (lane g of the kernel word) times the
+            // event's value
+            wire signed [WB-1:0] w_s = w_word[g*WB +: WB];
+            wire signed [ACC_W-1:0] w_x = {{(ACC_W - WB){w_s[WB-1]}}, w_s};
+            wire signed [ACC_W-1:0] term;
+            if (VB == 1) begin : g_bin
+                assign term = w_x;
+            end else if (VMUL != 0) begin : g_mul
+                assign term = w_x * $signed({{(ACC_W - VB){1'b0}}, ev_val});
+            end else begin : g_sa
+                reg signed [ACC_W-1:0] t;
+                integer b;
+                always @* begin
+                    t = {ACC_W{1'b0}};
+                    for (b = 0; b < VB; b = b + 1)
+                        if (ev_val[b]) t = t + (w_x <<< b);
+                end
+                assign term = t;
+            end
+            wire signed [ACC_W-1:0] b_sum = $signed(acc_word[g*ACC_W +: ACC_W]) + term;
+            // this lane's accumulator RAM: written by stage B at every valid tap (a padding
+            // lane adds its zero weight), zeroed by UPD (the block was just read) and by the
+            // post-reset clear
+            wire a_we = clr_w || (st == S_UPD) || a_v;
             sl_ram #(.W(ACC_W), .DEPTH(NB), .AW(CW)) u_acc (
                 .clk(clk), .we(a_we), .waddr(acc_waddr),
                 .wdata((clr_en || st == S_UPD) ? {ACC_W{1'b0}} : b_sum),
@@ -283,7 +288,7 @@ module sl_conv #(
             assign lane_spike[g] = |lane_cnt[g*SPW +: SPW];
             assign trace_spike[g*SPW +: SPW] = (trace_valid && lane_valid[g]) ? lane_cnt[g*SPW +: SPW] : {SPW{1'b0}};
             assign u_next_word[g*SB +: SB] = u_new;
-            assign lane_valid[g] = ({1'b0, nbase} + LANE) < {1'b0, SIZE};
+            assign lane_valid[g] = (sj + LANE_C) < COG;
             if (SB < 32) begin : g_ext
                 assign trace_v[g*32 +: 32] = trace_valid ? {{(32 - SB){u_new[SB-1]}}, u_new} : 32'd0;
             end else begin : g_full
@@ -294,6 +299,7 @@ module sl_conv #(
 
     assign trace_valid = st == S_UPD;
     assign trace_base = trace_valid ? nbase : {EV_W{1'b0}};
+    assign trace_step = trace_valid ? HWO[EV_W-1:0] : {EV_W{1'b0}};
     assign trace_lane_valid = trace_valid ? lane_valid : {P{1'b0}};
 
     // spike counts of the block, registered in UPD for the pushes
@@ -302,21 +308,25 @@ module sl_conv #(
     /* verilator lint_on UNUSEDSIGNAL */
     always @(posedge clk) if (CNT > 0 && st == S_UPD) cnt_q <= lane_cnt;
 
-    reg [EV_W-1:0] low;
-    reg [SPW-1:0]   low_val;
+    // the lowest pending lane: its neuron is nbase + lane * HWO
+    reg [CW-1:0]  low_off;
+    reg [SPW-1:0] low_val;
     integer q;
     always @* begin
-        low = {EV_W{1'b0}};
+        low_off = {CW{1'b0}};
         low_val = {SPW{1'b0}};
         for (q = P - 1; q >= 0; q = q - 1)
             if (mask[q]) begin
-                low = q[EV_W-1:0];
+                low_off = q[CW-1:0] * HWO;
                 low_val = cnt_q[q*SPW +: SPW];
             end
     end
     localparam [SPW-1:0] ONE_SW = 1;
+    /* verilator lint_off UNUSEDSIGNAL */  // a neuron index fits EV_W bits
+    wire [CW-1:0] push_n = nbase_c + low_off;
+    /* verilator lint_on UNUSEDSIGNAL */
     assign push = (st == S_SPK) && (mask != {P{1'b0}});
-    assign push_idx = push ? nbase + low : {EV_W{1'b0}};
+    assign push_idx = push ? push_n[EV_W-1:0] : {EV_W{1'b0}};
     assign push_val = !push ? {SPW{1'b0}} : (CNT > 0) ? low_val : ONE_SW;
     assign done = st == S_DONE;
 
@@ -325,23 +335,29 @@ module sl_conv #(
             st <= S_IDLE;
             e <= {EV_W{1'b0}};
             blk <= {EV_W{1'b0}};
-            nbase <= {EV_W{1'b0}};
+            spos <= {CW{1'b0}};
+            sj <= {CW{1'b0}};
+            gbase <= {CW{1'b0}};
+            cbase <= {CW{1'b0}};
             mask <= {P{1'b0}};
             t_v <= 1'b0;
             a_v <= 1'b0;
         end else begin
             // scatter pipeline
             t_v <= (st == S_TAP) && tap_ok;
-            t_o <= tap_o;
+            t_a <= tap_a;
             t_w <= widx;
             a_v <= t_v;
-            a_o <= t_o;
+            a_a <= t_a;
             case (st)
                 S_IDLE: if (start) begin
                     st <= S_FETCH;
                     e <= {EV_W{1'b0}};
                     blk <= {EV_W{1'b0}};
-                    nbase <= {EV_W{1'b0}};
+                    spos <= {CW{1'b0}};
+                    sj <= {CW{1'b0}};
+                    gbase <= {CW{1'b0}};
+                    cbase <= {CW{1'b0}};
                 end
                 S_FETCH: if (issue) begin
                     st <= S_DEC;
@@ -352,12 +368,12 @@ module sl_conv #(
                     ev_ok <= ev_rok;
                     iy <= d_rem / WI;
                     ix <= d_rem % WI;
-                    co_n <= {CW{1'b0}};
+                    ch <= {CW{1'b0}};
                     ky <= {CW{1'b0}};
                     kx <= {CW{1'b0}};
                     kyoff <= {CW{1'b0}};
                     kxoff <= {CW{1'b0}};
-                    co_base <= d_grp * GRP_O;
+                    ch_base <= d_grp * GRP_A;
                     widx <= d_grp * GRP_W + d_cim * KK;
                 end
                 S_TAP: begin
@@ -376,8 +392,8 @@ module sl_conv #(
                         end else begin
                             ky <= {CW{1'b0}};
                             kyoff <= {CW{1'b0}};
-                            co_n <= co_n + ONE;
-                            co_base <= co_base + HWO;
+                            ch <= ch + ONE;
+                            ch_base <= ch_base + HWO;
                             widx <= widx + CO_STEP;
                         end
                     end
@@ -391,9 +407,22 @@ module sl_conv #(
                 S_SPK: if (mask != {P{1'b0}}) mask <= mask & (mask - 1'b1);
                     else if (blk == NB_LAST) st <= S_DONE;
                     else begin
+                        // next address: the next position, else the next chunk (of this group,
+                        // else of the next group) at position 0
                         st <= S_RD;
                         blk <= blk + 1'b1;
-                        nbase <= nbase + P_V;
+                        if (spos != HWO_LAST) spos <= spos + ONE;
+                        else begin
+                            spos <= {CW{1'b0}};
+                            if (sj + P_C < COG) begin
+                                sj <= sj + P_C;
+                                cbase <= cbase + CH_N;
+                            end else begin
+                                sj <= {CW{1'b0}};
+                                gbase <= gbase + GRP_N;
+                                cbase <= gbase + GRP_N;
+                            end
+                        end
                     end
                 default: st <= S_IDLE;  // S_DONE
             endcase

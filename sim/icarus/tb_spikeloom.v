@@ -51,6 +51,7 @@ module tb_spikeloom;
   wire trace_valid;
   wire [LAYER_W-1:0] trace_layer;
   wire [NEURON_W-1:0] trace_base;
+  wire [NEURON_W-1:0] trace_step;
   wire [TRACE_LANES-1:0] trace_lane_valid;
   wire [TRACE_LANES*32-1:0] trace_v;
   wire [TRACE_LANES*SPIKE_W-1:0] trace_spike;
@@ -75,6 +76,7 @@ module tb_spikeloom;
       .trace_valid(trace_valid),
       .trace_layer(trace_layer),
       .trace_base(trace_base),
+      .trace_step(trace_step),
       .trace_lane_valid(trace_lane_valid),
       .trace_v(trace_v),
       .trace_spike(trace_spike)
@@ -296,7 +298,7 @@ module tb_spikeloom;
         active = 1'b1;
         for (k = 0; k < TRACE_LANES; k = k + 1) begin
           if (trace_lane_valid[k])
-            $fwrite(logf, "T %0d %0d %0d %0d %0d\n", cyc, trace_layer, trace_base + k,
+            $fwrite(logf, "T %0d %0d %0d %0d %0d\n", cyc, trace_layer, trace_base + k * trace_step,
                     $signed(trace_v[32*k+:32]), trace_spike[SPIKE_W*k+:SPIKE_W]);
         end
       end

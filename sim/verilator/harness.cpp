@@ -103,7 +103,8 @@ class Harness {
                     if (bit_of(top.trace_lane_valid, k)) {
                         std::fprintf(log_, "T %" PRIu64 " %u %u %d %u\n", cyc_,
                                      static_cast<unsigned>(top.trace_layer),
-                                     static_cast<unsigned>(top.trace_base) + k,
+                                     static_cast<unsigned>(top.trace_base) +
+                                         k * static_cast<unsigned>(top.trace_step),
                                      word_of(top.trace_v, k),
                                      field_of(top.trace_spike, k * TB_SPIKE_W, TB_SPIKE_W));
                     }

@@ -7,7 +7,7 @@
 module spikeloom_sim_top (
     clk, rst, in_valid, in_ready, in_eos, in_index, in_value,
     out_valid, out_ready, out_eos, out_index, out_value,
-    trace_valid, trace_layer, trace_base, trace_lane_valid, trace_v, trace_spike,
+    trace_valid, trace_layer, trace_base, trace_step, trace_lane_valid, trace_v, trace_spike,
     wl_rst, wl_state
 );
 `include "tb_params.vh"
@@ -33,6 +33,7 @@ module spikeloom_sim_top (
   output wire trace_valid;
   output wire [LAYER_W-1:0] trace_layer;
   output wire [NEURON_W-1:0] trace_base;
+  output wire [NEURON_W-1:0] trace_step;
   output wire [TRACE_LANES-1:0] trace_lane_valid;
   output wire [TRACE_LANES*32-1:0] trace_v;
   output wire [TRACE_LANES*SPIKE_W-1:0] trace_spike;
@@ -68,6 +69,7 @@ module spikeloom_sim_top (
       .trace_valid(trace_valid),
       .trace_layer(trace_layer),
       .trace_base(trace_base),
+      .trace_step(trace_step),
       .trace_lane_valid(trace_lane_valid),
       .trace_v(trace_v),
       .trace_spike(trace_spike),

@@ -53,6 +53,40 @@ const MUTATIONS: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
+/// (what, file, original text, mutated text): the convolution core's channel lanes.
+const CONV_MUTATIONS: &[(&str, &str, &str, &str)] = &[
+    (
+        "every conv lane adds lane 0's kernel weight",
+        "sl_conv.v",
+        "wire signed [WB-1:0] w_s = w_word[g*WB +: WB];",
+        "wire signed [WB-1:0] w_s = w_word[0 +: WB];",
+    ),
+    (
+        "conv taps scatter every chunk of channels into chunk 0",
+        "sl_conv.v",
+        "ch_base <= ch_base + HWO;",
+        "ch_base <= ch_base;",
+    ),
+    (
+        "conv sweep steps one channel instead of P to the next chunk",
+        "sl_conv.v",
+        "cbase <= cbase + CH_N;",
+        "cbase <= cbase + HWO;",
+    ),
+    (
+        "conv push index drops the lane's channel offset",
+        "sl_conv.v",
+        "low_off = q[CW-1:0] * HWO;",
+        "low_off = q[CW-1:0];",
+    ),
+    (
+        "conv padding lanes (channels beyond C_out) count as neurons",
+        "sl_conv.v",
+        "assign lane_valid[g] = (sj + LANE_C) < COG;",
+        "assign lane_valid[g] = 1'b1;",
+    ),
+];
+
 fn tools_present() -> bool {
     match spikeloom_cosim::check_tools(Simulator::Icarus) {
         Ok(()) => true,
@@ -83,53 +117,7 @@ fn broken_templates_are_caught_and_the_real_one_passes() {
     let plan = spikeloom_plan::plan(&q, &cfg, &device).expect("plan");
     let i = &fx.input;
     let stim = stimulus_from_spikes(i.data(), [i.steps(), i.samples(), i.width()]).expect("stim");
-    let expected = spikeloom_cyclesim::CycleSim::new(&plan)
-        .run_stimulus(&stim)
-        .expect("cycle");
-    let bundle = spikeloom_verilog::generate(&plan, &spikeloom_verilog::GenOptions::default());
-    let root = std::env::temp_dir().join(format!("spikeloom-mutation-{}", std::process::id()));
-
-    let clean = root.join("clean");
-    bundle.write_to(&clean).expect("write bundle");
-    let log = run_rtl(
-        &clean,
-        &plan.top_interface(),
-        &stim,
-        Simulator::Icarus,
-        &root.join("w0"),
-    )
-    .expect("icarus runs");
-    assert_eq!(
-        compare_logs(&expected, &log),
-        None,
-        "the unmutated design must match"
-    );
-
-    for (k, (what, file, from, to)) in MUTATIONS.iter().enumerate() {
-        let dir = root.join(format!("m{k}"));
-        bundle.write_to(&dir).expect("write bundle");
-        let path = dir.join(file);
-        let text = std::fs::read_to_string(&path).expect("template copy");
-        assert!(
-            text.contains(from),
-            "mutation `{what}`: `{from}` not found in {file}"
-        );
-        std::fs::write(&path, text.replacen(from, to, 1)).expect("mutate");
-        // a mutation is caught by a differing log, or by the harness stopping the run
-        let caught = match run_rtl(
-            &dir,
-            &plan.top_interface(),
-            &stim,
-            Simulator::Icarus,
-            &root.join(format!("w{}", k + 1)),
-        ) {
-            Ok(log) => compare_logs(&expected, &log).map(|m| m.to_string()),
-            Err(e) => Some(format!("the run stopped: {e}")),
-        };
-        assert!(caught.is_some(), "mutation `{what}` was NOT caught");
-        eprintln!("mutation `{what}` caught: {}", caught.unwrap_or_default());
-    }
-    let _ = std::fs::remove_dir_all(&root);
+    check_mutations("mutation", &plan, &stim, MUTATIONS);
 }
 
 /// (what, original text, mutated text) in sl_wload.v, the weight loader.
@@ -199,4 +187,114 @@ fn a_broken_weight_loader_is_caught() {
         eprintln!("mutation `{what}` caught: {}", m.expect("mismatch"));
     }
     let _ = std::fs::remove_dir_all(&root);
+}
+
+/// Icarus on `plan`'s design with each of `mutations` (what, file, original text, mutated
+/// text) applied alone: the unmutated design must match the cycle model, and every mutation must
+/// be caught by a differing log or by the harness stopping the run.
+fn check_mutations(
+    tag: &str,
+    plan: &spikeloom_plan::Plan,
+    stim: &[spikeloom_cosim::StimCmd],
+    mutations: &[(&str, &str, &str, &str)],
+) {
+    let expected = spikeloom_cyclesim::CycleSim::new(plan)
+        .run_stimulus(stim)
+        .expect("cycle");
+    let bundle = spikeloom_verilog::generate(plan, &spikeloom_verilog::GenOptions::default());
+    let root = std::env::temp_dir().join(format!("spikeloom-{tag}-{}", std::process::id()));
+    let run = |dir: &std::path::Path, work: &str| {
+        run_rtl(
+            dir,
+            &plan.top_interface(),
+            stim,
+            Simulator::Icarus,
+            &root.join(work),
+        )
+    };
+    let clean = root.join("clean");
+    bundle.write_to(&clean).expect("write bundle");
+    let log = run(&clean, "w0").expect("icarus runs");
+    assert_eq!(
+        compare_logs(&expected, &log),
+        None,
+        "{tag}: the unmutated design must match"
+    );
+    for (k, (what, file, from, to)) in mutations.iter().enumerate() {
+        let dir = root.join(format!("m{k}"));
+        bundle.write_to(&dir).expect("write bundle");
+        let path = dir.join(file);
+        let text = std::fs::read_to_string(&path).expect("template copy");
+        assert!(
+            text.contains(from),
+            "mutation `{what}`: `{from}` not found in {file}"
+        );
+        std::fs::write(&path, text.replacen(from, to, 1)).expect("mutate");
+        let caught = match run(&dir, &format!("w{}", k + 1)) {
+            Ok(log) => compare_logs(&expected, &log).map(|m| m.to_string()),
+            Err(e) => Some(format!("the run stopped: {e}")),
+        };
+        assert!(caught.is_some(), "{tag}: mutation `{what}` was NOT caught");
+        eprintln!(
+            "{tag}: mutation `{what}` caught: {}",
+            caught.unwrap_or_default()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// The convolution core's channel lanes: on the cnn fixture (Conv 1->4 at 2 lanes: two chunks
+/// of channels, no padding) and on a random convolution whose channels do not fill the lanes
+/// (padding lanes), a broken lane weight, chunk step, sweep step, push index or padding mask
+/// must be caught.
+#[test]
+fn broken_conv_lanes_are_caught() {
+    if !tools_present() {
+        return;
+    }
+    let device = spikeloom_board::Board::builtin("ulx3s-25f")
+        .expect("board")
+        .device;
+    let fx = Fixture::load("cnn", 1);
+    let calib = Calibration::new(&fx.net, fx.input.clone(), fx.float_trace(), None).expect("calib");
+    let (q, _) =
+        spikeloom_quant::quantize(&fx.net, Some(&calib), &QuantConfig::default()).expect("q");
+    let cfg = PlanConfig {
+        lanes: Some(2),
+        require_fit: false,
+        ..PlanConfig::default()
+    };
+    let plan = spikeloom_plan::plan(&q, &cfg, &device).expect("plan");
+    let c = &plan.cores[0];
+    assert!(
+        c.conv.is_some() && c.lanes == 2 && c.conv_chunks() == 2,
+        "cnn: 2 lanes x 2 chunks"
+    );
+    let i = &fx.input;
+    let stim = stimulus_from_spikes(i.data(), [i.steps(), i.samples(), i.width()]).expect("stim");
+    // the padding mutation changes nothing without padding lanes
+    check_mutations("conv-mutation", &plan, &stim, &CONV_MUTATIONS[..4]);
+
+    // a random convolution whose channels per group leave padding lanes (3 channels at a cap
+    // of 2 lanes: 2 chunks of 2), 30% input
+    let (plan, stim) = (0..500)
+        .find_map(|seed| {
+            let net = spikeloom_plan::testing::random_conv_qnet(seed);
+            let cfg = PlanConfig {
+                lanes: Some(2),
+                require_fit: false,
+                ..PlanConfig::default()
+            };
+            let plan = spikeloom_plan::plan(&net, &cfg, &device).ok()?;
+            let c = &plan.cores[0];
+            let g = c.conv.as_ref()?;
+            (g.out_per_group() % c.lanes != 0 && net.input_size <= 256).then_some(())?;
+            let mut rng = spikeloom_plan::testing::Rng::new(seed);
+            let (t, n, f) = (4, 2, net.input_size);
+            let spikes: Vec<u8> = (0..t * n * f).map(|_| u8::from(rng.chance(30))).collect();
+            let stim = stimulus_from_spikes(&spikes, [t, n, f]).ok()?;
+            Some((plan, stim))
+        })
+        .expect("a random convolution with padding lanes");
+    check_mutations("conv-pad-mutation", &plan, &stim, &CONV_MUTATIONS[4..]);
 }

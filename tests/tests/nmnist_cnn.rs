@@ -32,16 +32,16 @@ fn nmnist_cnn_weight_memory_is_its_parameter_count_and_cycle_equals_fixed() {
     let device = spikeloom_board::Board::builtin("ulx3s-25f")
         .expect("board")
         .device;
-    // 1 lane: what `generate` chooses for this board. The calibrated estimate puts 2 lanes at
-    // 57 of its 56 block RAMs; a build at 2 lanes (before that calibration) used exactly 56, so
-    // the estimate is one block over here.
+    // 1 lane: the smallest design (`generate` takes 2 lanes for this board, 56 of its 56 block
+    // RAMs by the estimate with the CLI's calibration on all 8 samples; this test calibrates on
+    // 2).
     let cfg = PlanConfig {
         lanes: Some(1),
         ..PlanConfig::default()
     };
     let plan = spikeloom_plan::plan(&q, &cfg, &device).expect("fits the 25F");
-    // weight slots in memory: the conv kernels (one per word) and the store's words x lanes
-    // (lane padding of the last block included)
+    // weight slots in memory: the conv kernels (P output channels per word, padding lanes
+    // included) and the store's words x lanes (lane padding of the last block included)
     let lanes = plan.engine.as_ref().map_or(1, |e| e.lanes);
     let kernels: usize = plan
         .cores

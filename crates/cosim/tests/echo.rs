@@ -350,7 +350,7 @@ module spikeloom_top (
     input  wire        clk, rst, in_valid, in_eos, out_ready, wl_rst, flash_miso,
     input  wire [2:0]  in_index,
     output wire        in_ready, out_valid, out_eos, trace_valid,
-    output wire [2:0]  out_index, trace_base, trace_lane_valid, trace_spike,
+    output wire [2:0]  out_index, trace_base, trace_step, trace_lane_valid, trace_spike,
     output wire [0:0]  trace_layer,
     output wire [95:0] trace_v,
     output wire        flash_csn, flash_sck, flash_mosi,
@@ -375,7 +375,8 @@ module spikeloom_top (
     .clk(clk), .rst(rst || !wl_ready), .in_valid(in_valid), .in_ready(in_ready),
     .in_eos(in_eos), .in_index(in_index), .out_valid(out_valid), .out_ready(out_ready),
     .out_eos(out_eos), .out_index(out_index), .trace_valid(trace_valid),
-    .trace_layer(trace_layer), .trace_base(trace_base), .trace_lane_valid(trace_lane_valid),
+    .trace_layer(trace_layer), .trace_base(trace_base), .trace_step(trace_step),
+    .trace_lane_valid(trace_lane_valid),
     .trace_v(trace_v), .trace_spike(trace_spike));
 endmodule
 "#,

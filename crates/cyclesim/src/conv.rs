@@ -1,5 +1,6 @@
 //! Twin of rtl-templates/core/sl_conv.v: the convolution core's state machine (event fetch,
-//! decode, one cycle per kernel tap, drain, then the block sweep).
+//! decode, one cycle per kernel tap of a chunk of P output channels, drain, then the block
+//! sweep).
 //!
 //! The tap arithmetic below mirrors the RTL's counters (it does not call
 //! `QConv::for_each_target`, which `qnet::eval` uses), so the equality tests compare two
@@ -7,18 +8,21 @@
 //! RAM read, add and write) only delays when a sum lands in the accumulator RAM; it
 //! always lands before the sweep reads it (DRAIN), so the model adds at the tap.
 
-use super::{Core, CoreOut, St};
+use super::{Core, CoreOut, St, Sweep};
 use crate::evbuf::EvBuf;
 
-/// Registers of the scatter phase and the accumulator RAM (neuron `o` = lane `o % P`,
-/// address `o / P`, i.e. natural order).
+/// Registers of the scatter phase and the accumulator RAM (slot `a * P + k`: lane `k` of
+/// address `a`; the lanes stripe the output channels, see sl_conv.v).
 pub(crate) struct ConvRegs {
     iy: usize,
     ix: usize,
-    co_n: usize,
+    /// Lane chunk within the group.
+    ch: usize,
     ky: usize,
     kx: usize,
-    co_base: usize,
+    /// Address of chunk `ch` at output position 0.
+    ch_base: usize,
+    /// Kernel word of the tap.
     widx: usize,
     /// Value of the event being scattered (`ev_val`, registered in DEC).
     val: i64,
@@ -32,10 +36,10 @@ impl ConvRegs {
         Self {
             iy: 0,
             ix: 0,
-            co_n: 0,
+            ch: 0,
             ky: 0,
             kx: 0,
-            co_base: 0,
+            ch_base: 0,
             widx: 0,
             val: 1,
             ok: true,
@@ -75,15 +79,16 @@ impl Core {
             }
         }
         let [kh, kw] = g.kernel;
-        let (cig, cog) = (g.in_per_group(), g.out_per_group());
+        let cig = g.in_per_group();
         let hwo = g.output[1] * g.output[2];
+        let chunks = self.plan.conv_chunks();
         match self.st {
             St::Idle => {
                 if start {
                     self.st = St::Fetch;
                     self.e = 0;
                     self.blk = 0;
-                    self.nbase = 0;
+                    self.sw = Sweep::default();
                 }
             }
             St::Fetch => {
@@ -108,11 +113,11 @@ impl Core {
                 let (grp, cim) = (ci / cig, ci % cig);
                 c.iy = rem / g.input[2];
                 c.ix = rem % g.input[2];
-                c.co_n = 0;
+                c.ch = 0;
                 c.ky = 0;
                 c.kx = 0;
-                c.co_base = grp * cog * hwo;
-                c.widx = grp * cog * cig * kh * kw + cim * kh * kw;
+                c.ch_base = grp * chunks * hwo;
+                c.widx = grp * chunks * cig * kh * kw + cim * kh * kw;
                 self.st = St::Tap;
             }
             St::Tap => {
@@ -131,8 +136,12 @@ impl Core {
                     g.output[2],
                 );
                 if let (true, Some(oy), Some(ox)) = (c.ok, oy, ox) {
-                    let target = c.co_base + oy * g.output[2] + ox;
-                    c.acc_mem[target] += c.val * i64::from(self.plan.weights[c.widx]);
+                    // one kernel word, P lanes (a padding lane adds its zero weight)
+                    let a = c.ch_base + oy * g.output[2] + ox;
+                    let word = &self.plan.weights[c.widx * p..][..p];
+                    for (acc, &w) in c.acc_mem[a * p..][..p].iter_mut().zip(word) {
+                        *acc += c.val * i64::from(w);
+                    }
                 }
                 if c.kx + 1 < kw {
                     c.kx += 1;
@@ -144,11 +153,11 @@ impl Core {
                 } else {
                     c.kx = 0;
                     c.ky = 0;
-                    if c.co_n + 1 == cog {
+                    if c.ch + 1 == chunks {
                         self.st = St::Fetch;
                     }
-                    c.co_n += 1;
-                    c.co_base += hwo;
+                    c.ch += 1;
+                    c.ch_base += hwo;
                     c.widx += (cig - 1) * kh * kw + 1;
                 }
             }
@@ -174,7 +183,7 @@ impl Core {
                 } else {
                     self.st = St::Rd;
                     self.blk += 1;
-                    self.nbase += p;
+                    self.sw.next(hwo, p, g.out_per_group());
                 }
             }
             St::Done => self.st = St::Idle,

@@ -53,12 +53,47 @@ pub(crate) struct CoreOut {
     pub upd: bool,
 }
 
+/// Sweep position registers of sl_conv: the block's output position (`spos`), the channel
+/// (within its group) of lane 0 (`sj`), the first neuron of the group (`gbase`) and of lane 0's
+/// channel (`cbase`). Lane `k` of the block is neuron `cbase + spos + k * H_out*W_out`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Sweep {
+    spos: usize,
+    sj: usize,
+    gbase: usize,
+    cbase: usize,
+}
+
+impl Sweep {
+    /// The next address: the next position, else the next chunk of `lanes` channels (of this
+    /// group of `cog` channels, else of the next group) at position 0.
+    fn next(&mut self, hwo: usize, lanes: usize, cog: usize) {
+        if self.spos + 1 != hwo {
+            self.spos += 1;
+            return;
+        }
+        self.spos = 0;
+        if self.sj + lanes < cog {
+            self.sj += lanes;
+            self.cbase += lanes * hwo;
+        } else {
+            self.sj = 0;
+            self.gbase += cog * hwo;
+            self.cbase = self.gbase;
+        }
+    }
+}
+
 pub(crate) struct Core {
     pub plan: CorePlan,
     params: Vec<LaneParams>,
     pub st: St,
     pub(crate) blk: usize,
-    pub nbase: usize,
+    pub(crate) sw: Sweep,
+    /// Neuron step between lanes (H_out * W_out, the RTL's `trace_step`).
+    pub step: usize,
+    /// Output channels per group.
+    cog: usize,
     pub(crate) e: u32,
     pub(crate) mask: u64,
     pub(crate) acc: Vec<i64>,
@@ -87,7 +122,9 @@ impl Core {
             params: (0..slots).map(|n| LaneParams::of(plan, n)).collect(),
             st: St::Idle,
             blk: 0,
-            nbase: 0,
+            sw: Sweep::default(),
+            step: plan.conv.as_ref().map_or(1, |g| g.output[1] * g.output[2]),
+            cog: plan.conv.as_ref().map_or(1, |g| g.out_per_group()),
             e: 0,
             mask: 0,
             acc: vec![0; p],
@@ -109,7 +146,7 @@ impl Core {
     pub fn reset(&mut self) {
         self.st = St::Idle;
         self.blk = 0;
-        self.nbase = 0;
+        self.sw = Sweep::default();
         self.e = 0;
         self.mask = 0;
         self.acc.fill(0);
@@ -156,12 +193,22 @@ impl Core {
     /// The event SPK pushes this cycle: the lowest pending lane and its count.
     fn next_push(&self) -> (u32, u32) {
         let k = self.mask.trailing_zeros() as usize;
-        ((self.nbase + k) as u32, self.cnt_q[k])
+        (self.lane_neuron(k) as u32, self.cnt_q[k])
     }
 
-    /// True when lane `k` holds a real neuron.
+    /// Neuron of lane 0 of the swept block (the RTL's `nbase`, `trace_base`).
+    pub fn nbase(&self) -> usize {
+        self.sw.cbase + self.sw.spos
+    }
+
+    /// Neuron of lane `k` of the swept block (meaningful when [`Core::lane_valid`]).
+    pub fn lane_neuron(&self, k: usize) -> usize {
+        self.nbase() + k * self.step
+    }
+
+    /// True when lane `k` holds a real neuron (not a padding channel of the last chunk).
     pub fn lane_valid(&self, k: usize) -> bool {
-        self.nbase + k < self.plan.size
+        self.sw.sj + k < self.cog
     }
 
     /// Combinational outputs; in UPD also computes the lane updates (`u_next`, `spikes`).

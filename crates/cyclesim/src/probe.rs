@@ -24,6 +24,8 @@ pub(crate) struct Probe {
     pub trace_valid: bool,
     pub trace_layer: u32,
     pub trace_base: u32,
+    /// Neuron step between trace lanes (a convolution core's H_out * W_out; 0 otherwise).
+    pub trace_step: u32,
     pub trace_lane_valid: u64,
     /// Spike (0/1) or count of every lane of the trace bus (`spike_w` bits each in the RTL).
     pub trace_spike: Vec<u32>,

@@ -354,6 +354,7 @@ impl CycleSim {
             p.trace_valid = false;
             p.trace_layer = 0;
             p.trace_base = 0;
+            p.trace_step = 0;
             p.trace_lane_valid = 0;
             p.trace_spike.fill(0);
             p.trace_v.fill(0);
@@ -377,7 +378,7 @@ impl CycleSim {
                         log.push(LogLine::Trace {
                             cycle: self.cycle,
                             layer: l as u32,
-                            neuron: (core.nbase + k) as u32,
+                            neuron: core.lane_neuron(k) as u32,
                             v: core.u_next[k] as i32,
                             spike: core.counts[k],
                         });
@@ -386,7 +387,8 @@ impl CycleSim {
                 if let Some(p) = probe.as_deref_mut() {
                     p.trace_valid = true;
                     p.trace_layer = l as u32;
-                    p.trace_base = core.nbase as u32;
+                    p.trace_base = core.nbase() as u32;
+                    p.trace_step = core.step as u32;
                     for k in 0..core.plan.lanes {
                         p.trace_spike[k] = core.counts[k];
                         p.trace_lane_valid |= u64::from(core.lane_valid(k)) << k;
@@ -528,6 +530,7 @@ impl CycleSim {
         p.trace_spike.fill(0);
         p.trace_layer = 0;
         p.trace_base = 0;
+        p.trace_step = 0;
         p.trace_v.fill(0);
     }
 

@@ -34,6 +34,8 @@ pub struct VcdWriter<W: Write> {
     spike_w: u32,
     /// Variable numbers of `in_value` / `out_value` when the design has them.
     value_ports: (Option<usize>, Option<usize>),
+    /// Variable number of `trace_step`.
+    step_port: usize,
     tick: u64,
 }
 
@@ -147,6 +149,8 @@ impl<W: Write> VcdWriter<W> {
         if iface.out_value_w > 1 {
             value_ports.1 = Some(decl(&mut w, VarType::Wire, iface.out_value_w, "out_value")?);
         }
+        // neuron step between trace lanes (a convolution core's H_out * W_out)
+        let step_port = decl(&mut w, VarType::Wire, ev, "trace_step")?;
         w.upscope().map_err(io)?;
         w.enddefinitions().map_err(io)?;
         Ok(Self {
@@ -159,6 +163,7 @@ impl<W: Write> VcdWriter<W> {
             lanes: iface.trace_lanes,
             spike_w: iface.spike_w,
             value_ports,
+            step_port,
             tick: 0,
         })
     }
@@ -224,6 +229,7 @@ impl<W: Write> VcdWriter<W> {
         if let Some(i) = self.value_ports.1 {
             self.set_u(buf, i, u64::from(p.out_value));
         }
+        self.set_u(buf, self.step_port, u64::from(p.trace_step));
         self.set_u(buf, 16, p.ctrl_st);
         self.set_u(buf, 17, p.ctrl_layer);
         self.set_u(buf, 18, p.ctrl_out_i);

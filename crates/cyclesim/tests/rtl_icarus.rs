@@ -21,13 +21,13 @@ module tb;
     wire in_ready, out_valid, out_eos, trace_valid;
     wire [IW-1:0] out_index;
     wire [LW-1:0] trace_layer;
-    wire [IW-1:0] trace_base;
+    wire [IW-1:0] trace_base, trace_step;
     wire [TL-1:0] trace_lane_valid, trace_spike;
     wire [TL*32-1:0] trace_v;
     spikeloom_top dut(.clk(clk), .rst(rst), .in_valid(in_valid), .in_ready(in_ready), .in_eos(in_eos),
         .in_index(in_index), .out_valid(out_valid), .out_ready(1'b1), .out_eos(out_eos), .out_index(out_index),
         .trace_valid(trace_valid), .trace_layer(trace_layer), .trace_base(trace_base),
-        .trace_lane_valid(trace_lane_valid), .trace_v(trace_v), .trace_spike(trace_spike));
+        .trace_step(trace_step), .trace_lane_valid(trace_lane_valid), .trace_v(trace_v), .trace_spike(trace_spike));
     always #5 clk = ~clk;
     reg [31:0] cmd [0:NCMD-1];
     integer pos, outstanding, cycle, fd, k, idle;
@@ -62,7 +62,7 @@ module tb;
             if (trace_valid)
                 for (k = 0; k < TL; k = k + 1)
                     if (trace_lane_valid[k])
-                        $fdisplay(fd, "T %0d %0d %0d %0d %0d", cycle, trace_layer, trace_base + k,
+                        $fdisplay(fd, "T %0d %0d %0d %0d %0d", cycle, trace_layer, trace_base + k * trace_step,
                                   $signed(trace_v[k*32 +: 32]), trace_spike[k]);
             if (out_valid) begin
                 if (out_eos) $fdisplay(fd, "OS %0d", cycle);

@@ -37,7 +37,7 @@ fn log_from_wave(samples: &[wave::Sample]) -> Vec<LogLine> {
                     log.push(LogLine::Trace {
                         cycle,
                         layer: num("trace_layer") as u32,
-                        neuron: (num("trace_base") + k as u64) as u32,
+                        neuron: (num("trace_base") + k as u64 * num("trace_step")) as u32,
                         v: u32::from_str_radix(v, 2).expect("v") as i32,
                         // binary networks: one trace_spike bit per lane
                         spike: u32::from(bitk("trace_spike")),

@@ -389,7 +389,9 @@ impl std::fmt::Display for DeviceErrorCode {
 pub enum Reply {
     /// A command (by code) completed.
     Ack(u8),
-    /// Output events of the step, ascending by neuron (count 1 each for a binary output).
+    /// Output events of the step, in the order the output layer pushes them: ascending by
+    /// neuron for a dense layer, by address (channel chunk, then position) for a convolution
+    /// layer (count 1 each for a binary output).
     StepOut(Vec<OutEvent>),
     /// Spike count per output neuron since the last reset.
     Counts(Vec<u16>),

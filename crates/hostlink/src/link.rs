@@ -159,8 +159,9 @@ impl<T: Read + Write> Link<T> {
         }
     }
 
-    /// Run one step with binary input spikes (feature indices); returns the output events,
-    /// ascending. On a graded-input bitstream the spikes are sent as values 1.
+    /// Run one step with binary input spikes (feature indices); returns the output events
+    /// (ascending, or in a convolution output layer's address order). On a graded-input
+    /// bitstream the spikes are sent as values 1.
     pub fn step(&mut self, input_size: usize, events: &[u32]) -> Result<Vec<OutEvent>, LinkError> {
         let dev = self.device()?;
         check_input_size(&dev, input_size)?;
@@ -183,8 +184,9 @@ impl<T: Read + Write> Link<T> {
     }
 
     /// Run one step with one input value per feature (graded input: a non-zero value is an event
-    /// carrying it); returns the output events, ascending. Values must fit the bitstream's input
-    /// width (checked here, and again by the device); on a binary-input bitstream only 0/1 fit.
+    /// carrying it); returns the output events (ascending, or in a convolution output layer's
+    /// address order). Values must fit the bitstream's input width (checked here, and again by
+    /// the device); on a binary-input bitstream only 0/1 fit.
     pub fn step_values(&mut self, values: &[u8]) -> Result<Vec<OutEvent>, LinkError> {
         let dev = self.device()?;
         check_values(&dev, values)?;

@@ -45,7 +45,7 @@ pub fn plan(net: &QNet, cfg: &PlanConfig, device: &Device) -> Result<Plan, PlanE
         // device), multipliers or the SPRAM word width do not fit (they scale with the lanes;
         // block RAM mostly does not). One at a time, not halving: 7 lanes are 16 / 19 of 8's
         // speed on a 128-neuron layer, 4 lanes half of it (convolution cores round their
-        // lanes down to a power of two themselves).
+        // lanes down to the fewest that need the fewest channel chunks themselves).
         let r = &p.resources;
         let over = r.logic_cells > device.routable_logic_cells()
             || r.ffs > device.ffs
@@ -79,23 +79,17 @@ fn spram_columns_over(p: &Plan, device: &Device) -> bool {
     }
 }
 
-/// Constant when uniform, else a ROM image padded to `blocks * lanes`.
-fn param(values: &[i64], slots: usize) -> Param {
+/// Constant when uniform, else a ROM image of `blocks * lanes` slots: `slot(s)` is the neuron
+/// of slot `s` (`None`: a padding lane, 0).
+fn param(values: &[i64], slots: usize, slot: &dyn Fn(usize) -> Option<usize>) -> Param {
     match values.first() {
         Some(&v0) if values.iter().all(|&v| v == v0) => Param::Const(v0),
-        _ => {
-            let mut v = values.to_vec();
-            v.resize(slots, 0);
-            Param::Rom(v)
-        }
+        _ => Param::Rom(
+            (0..slots)
+                .map(|s| slot(s).map_or(0, |n| values[n]))
+                .collect(),
+        ),
     }
-}
-
-fn decay_param(values: &[u32], slots: usize) -> Param {
-    param(
-        &values.iter().map(|&v| i64::from(v)).collect::<Vec<_>>(),
-        slots,
-    )
 }
 
 fn leak(p: &Param, max_terms: u32) -> Leak {
@@ -427,13 +421,14 @@ fn core(
     // dense layers share the engine's lanes; a convolution core needs no more lanes than
     // neurons
     let mut lanes = lanes_cap.max(1);
-    if conv.is_some() {
-        lanes = lanes.min(l.size);
-        // The convolution core addresses its accumulator lanes with the low bits of the neuron
-        // index, so its lane count is a power of two.
-        lanes = 1 << (usize::BITS - 1 - lanes.leading_zeros());
+    let mut blocks = l.size.div_ceil(lanes);
+    if let Some(g) = &conv {
+        // The convolution core's lanes hold the output channels of one group (one chunk of
+        // `lanes` channels per address): the fewest lanes that need the fewest chunks.
+        let cog = g.out_per_group().max(1);
+        lanes = cog.div_ceil(cog.div_ceil(lanes));
+        blocks = g.groups.max(1) * cog.div_ceil(lanes) * g.output[1] * g.output[2];
     }
-    let blocks = l.size.div_ceil(lanes);
     let slots = blocks * lanes;
     let mut projections = Vec::new();
     let mut weights = Vec::new();
@@ -453,9 +448,28 @@ fn core(
         let cols = p.columns();
         let rows =
             cols + usize::from(p.conv.is_none() && p.pool.as_ref().is_some_and(|g| g.drops()));
-        if p.conv.is_some() {
-            // the shared kernel, stored once (one weight per word)
-            weights.extend_from_slice(&p.weight);
+        if let Some(g) = &p.conv {
+            // the shared kernel, stored once: word (group, chunk, ci, ky, kx) holds the
+            // chunk's `lanes` output channels (0 for the padding channels of the last chunk)
+            let (cig, cog, kk) = (
+                g.in_per_group(),
+                g.out_per_group(),
+                g.kernel[0] * g.kernel[1],
+            );
+            for grp in 0..g.groups.max(1) {
+                for ch in 0..cog.div_ceil(lanes) {
+                    for t in 0..cig * kk {
+                        for k in 0..lanes {
+                            let j = ch * lanes + k;
+                            weights.push(if j < cog {
+                                p.weight[((grp * cog + j) * cig) * kk + t]
+                            } else {
+                                0
+                            });
+                        }
+                    }
+                }
+            }
         } else {
             for b in 0..blocks {
                 for e in 0..rows {
@@ -545,11 +559,19 @@ fn core(
             0,
         ),
     };
-    let bias = param(&l.bias, slots);
-    let theta = param(&theta, slots);
-    let v_reset = param(&v_reset, slots);
-    let beta = decay_param(&beta, slots);
-    let alpha = decay_param(&alpha, slots);
+    // per-neuron values in slot order (block * lanes + lane): natural order for the engine's
+    // units, the channel-striped layout of a convolution core
+    let size = l.size;
+    let slot = |s: usize| match &conv {
+        Some(g) => conv_slot_neuron(g, lanes, s),
+        None => (s < size).then_some(s),
+    };
+    let decays = |v: &[u32]| v.iter().map(|&x| i64::from(x)).collect::<Vec<_>>();
+    let bias = param(&l.bias, slots, &slot);
+    let theta = param(&theta, slots, &slot);
+    let v_reset = param(&v_reset, slots, &slot);
+    let beta = param(&decays(&beta), slots, &slot);
+    let alpha = param(&decays(&alpha), slots, &slot);
     // A convolution output sums at most its window (C_in/groups * kH * kW weights, each reading
     // a pooling window of source elements when pooled); each event
     // adds at most (2^value_bits - 1) times a weight.

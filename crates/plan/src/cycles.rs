@@ -30,7 +30,9 @@
 //! ```text
 //!   1 (START) + events * (2 + taps) + 2 (end check, drain) + Σ_blocks (3 + spikes_in_block) + 1 (DONE)
 //! ```
-//! with `taps = C_out/groups * kH * kW` cycles per input event (FETCH, DEC, one cycle per tap).
+//! with `taps = ceil(C_out/groups / P) * kH * kW` cycles per input event (FETCH, DEC, then one
+//! cycle per tap, each reading one kernel word and updating the P output channels of a chunk),
+//! `Σ_blocks` over its `groups * ceil(C_out/groups / P) * H_out * W_out` addresses.
 //! A projection with per-source delays (NIR `Delay`) reads its delay line: its
 //! `events_of_source` is the number of events the line holds for the step
 //! (`StepActivity::line_events`).

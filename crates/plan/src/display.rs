@@ -63,9 +63,11 @@ fn core(f: &mut fmt::Formatter<'_>, i: usize, c: &CorePlan) -> fmt::Result {
     if c.conv.is_some() {
         writeln!(
             f,
-            "  kernel ROM: {} words x {} bits, weight_shift {}",
+            "  kernel ROM: {} words x {} lanes x {} bits ({} chunk(s) of output channels per group), weight_shift {}",
             c.weight_depth(),
+            c.lanes,
             c.weight_bits,
+            c.conv_chunks(),
             c.weight_shift
         )?;
     } else {

@@ -12,10 +12,12 @@
 //!   `weight_base + offset[j] + block * rows[j] + event` (block RAM ROM, or iCE40 SPRAM
 //!   loaded at start-up);
 //! - a layer whose (single) projection is a convolution gets a convolution core instead
-//!   (rtl-templates/core/sl_conv.v): the kernel is stored once (one weight per word); each input
-//!   event is scattered over its kernel footprint, one tap per cycle, into an accumulator RAM
-//!   (one entry per neuron, P lanes, P a power of two), then the neurons are updated in blocks
-//!   of P; a convolution mixed with other projections in one layer is rejected;
+//!   (rtl-templates/core/sl_conv.v): its P lanes hold P output channels of a group at one
+//!   output position; the kernel is stored once, P channels per word; each input event is
+//!   scattered over its kernel footprint, one tap (one word, P channels) per cycle, into the P
+//!   accumulator RAMs, then the neurons are updated one address (P channels) at a time
+//!   ([`conv_slot_neuron`]); a convolution mixed with other projections in one layer is
+//!   rejected;
 //! - a pooled projection (`QProjection::pool`, a SumPool/AvgPool whose windows do not overlap)
 //!   keeps its own weights: its event indices pass an index map (rtl-templates/core/sl_pmap.v)
 //!   to the pooled element before the store row (dense: `rows` per block, the pooled size plus

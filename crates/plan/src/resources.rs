@@ -375,15 +375,14 @@ fn core_resources(core: &CorePlan, device: &Device) -> Resources {
     // the convolution core's datapaths are combinational (sl_neuron PIPE=0)
     let n = neuron_cost(core, device, false);
     let ev = ubits(core.size.max(core.fan_in()));
-    // sl_conv: P neuron datapaths; one accumulator RAM per lane (NB x ACC_W); the scatter
+    // sl_conv: P neuron datapaths; one accumulator RAM per lane (NB x ACC_W), each with its
+    // own adder fed by its lane of the kernel word (no lane-select multiplexer); the scatter
     // pipeline (tap counters, target address arithmetic, read-modify-write, no hazard logic
-    // needed) is about 12 event-width operations plus one accumulator adder; the kernel ROM.
+    // needed) and the sweep's neuron registers are about 14 event-width operations; the kernel
+    // ROM, P weights per word.
     let mut r = Resources {
-        luts: p * (n.luts + core.acc_bits + event_value_luts(core))
-            + 40
-            + 12 * ev
-            + 2 * core.acc_bits,
-        ffs: p * (n.ffs + core.acc_bits + 1) + 8 + 8 * ev + 2 * core.acc_bits,
+        luts: p * (n.luts + core.acc_bits + event_value_luts(core)) + 40 + 14 * ev,
+        ffs: p * (n.ffs + core.acc_bits + 1) + 8 + 10 * ev,
         carries: p * (n.carries + core.acc_bits) + 6 * ev,
         // synth_ecp5 maps the tap address product (`oy * WO`) to a MULT18X18D as well
         // (measured: the CNN fixture with 4 lanes takes 6 on the ECP5, 5 on the UP5K)

@@ -159,15 +159,17 @@ pub struct CorePlan {
     pub weight_shift: u32,
     /// Weight rows. Dense core: row `w`, lane `k` is `weights[w * lanes + k]` (0 for padding
     /// lanes); the rows live in the design's shared [`WeightStore`] from word `weight_base` on.
-    /// Convolution core: the shared kernel, stored once in the core's own ROM, one weight per
-    /// word (`QConv` weight order).
+    /// Convolution core: the shared kernel, stored once in the core's own ROM, P weights per
+    /// word: word `((group * chunks + chunk) * C_in/groups + ci) * kH * kW + ky * kW + kx`,
+    /// lane `k` is output channel `group * C_out/groups + chunk * P + k` (0 for padding).
     pub weights: Vec<i32>,
     /// Dense core: store word of its row 0 (projection `j`'s rows start at `weight_base +
     /// word_offset`); 0 for a convolution core.
     pub weight_base: usize,
     /// `Some` for a convolution core (sl_conv): its single projection is this convolution; the
-    /// core scatters each input event over its kernel footprint into an accumulator RAM, then
-    /// sweeps the neurons in blocks of `lanes` (a power of two). `None` for a dense core.
+    /// core scatters each input event over its kernel footprint into an accumulator RAM (one
+    /// chunk of `lanes` output channels per cycle), then sweeps the neurons in blocks of
+    /// `lanes` channels (see [`conv_slot_neuron`]). `None` for a dense core.
     pub conv: Option<QConv>,
     /// Bias in state LSBs.
     pub bias: Param,
@@ -202,28 +204,28 @@ pub struct CorePlan {
 }
 
 impl CorePlan {
-    /// Number of weight rows (dense core: store words it owns; convolution core: kernel ROM words).
+    /// Number of weight rows (dense core: store words it owns; convolution core: kernel ROM
+    /// words). Both hold P weights per word.
     pub fn weight_depth(&self) -> usize {
-        if self.conv.is_some() {
-            self.weights.len()
-        } else {
-            self.weights.len() / self.lanes
-        }
+        self.weights.len() / self.lanes
     }
-    /// Width of one weight ROM word (P weights for a dense core, one for a convolution core).
+    /// Width of one weight word: P weights.
     pub fn weight_word_bits(&self) -> u32 {
-        if self.conv.is_some() {
-            self.weight_bits
-        } else {
-            self.lanes as u32 * self.weight_bits
-        }
+        self.lanes as u32 * self.weight_bits
     }
-    /// Footprint taps visited per input event by a convolution core, `C_out/groups * kH * kW`
-    /// (one cycle each, valid or clipped by the border); 0 for a dense core.
+    /// Lane chunks per group of a convolution core, `ceil(C_out/groups / P)`; 0 for a dense core.
+    pub fn conv_chunks(&self) -> usize {
+        self.conv
+            .as_ref()
+            .map_or(0, |c| c.out_per_group().div_ceil(self.lanes))
+    }
+    /// Footprint taps visited per input event by a convolution core, `chunks * kH * kW` (one
+    /// cycle each, valid or clipped by the border; each updates the P channels of a chunk); 0
+    /// for a dense core.
     pub fn conv_taps(&self) -> usize {
         self.conv
             .as_ref()
-            .map_or(0, |c| c.out_per_group() * c.kernel[0] * c.kernel[1])
+            .map_or(0, |c| self.conv_chunks() * c.kernel[0] * c.kernel[1])
     }
     /// Total fan-in (sum of source sizes).
     pub fn fan_in(&self) -> usize {
@@ -245,6 +247,21 @@ impl CorePlan {
             QFire::Count { spike_bits, .. } => spike_bits,
         }
     }
+}
+
+/// Neuron of slot `slot` (address * lanes + lane) of a convolution core with `lanes` lanes, or
+/// `None` for a padding lane. The lanes stripe the output channels of a group: address
+/// `(group * chunks + chunk) * H_out*W_out + pos`, lane `k` holds output channel
+/// `group * C_out/groups + chunk * lanes + k` at output position `pos` (see sl_conv.v).
+pub fn conv_slot_neuron(g: &QConv, lanes: usize, slot: usize) -> Option<usize> {
+    let hwo = g.output[1] * g.output[2];
+    let cog = g.out_per_group();
+    let chunks = cog.div_ceil(lanes);
+    let (a, k) = (slot / lanes, slot % lanes);
+    let (c, pos) = (a / hwo, a % hwo);
+    let (grp, ch) = (c / chunks, c % chunks);
+    let j = ch * lanes + k;
+    (j < cog && grp < g.groups.max(1)).then(|| (grp * cog + j) * hwo + pos)
 }
 
 /// A delay line (NIR `Delay`, `QProjection::source_delay`): a ring of `slots` per-step event

@@ -2,7 +2,7 @@
 
 use spikeloom_board::{Device, Family};
 use spikeloom_plan::{
-    plan, testing, Leak, Param, PlanConfig, PlanError, WeightMem, WeightMemChoice,
+    conv_slot_neuron, plan, testing, Leak, Param, PlanConfig, PlanError, WeightMem, WeightMemChoice,
 };
 use spikeloom_qnet::{QLayer, QNet, QNeuron, QProjection, QReset, QSource, Rounding};
 
@@ -237,7 +237,8 @@ fn random_nets_plan_and_widths_cover_state() {
     }
 }
 
-/// A convolution layer maps to a convolution core: kernel stored once, power-of-two lanes,
+/// A convolution layer maps to a convolution core: kernel stored once (P channels per word),
+/// the fewest lanes that need the fewest channel chunks,
 /// accumulator width from the window fan-in; invalid uses are rejected naming layer and node.
 #[test]
 fn conv_layers_map_to_conv_cores_and_bad_ones_are_rejected() {
@@ -252,12 +253,35 @@ fn conv_layers_map_to_conv_cores_and_bad_ones_are_rejected() {
         let c = &p.cores[0];
         let g = net.layers[0].inputs[0].conv.as_ref().expect("conv");
         assert_eq!(c.conv.as_ref(), Some(g));
-        assert_eq!(
-            c.weights, net.layers[0].inputs[0].weight,
-            "kernel stored once"
+        // the kernel is stored once: lane k of word (group, chunk, tap) is the weight of the
+        // channel the sweep finds in lane k (conv_slot_neuron), 0 in a padding lane
+        let (cig, cog, kk) = (
+            g.in_per_group(),
+            g.out_per_group(),
+            g.kernel[0] * g.kernel[1],
         );
-        assert_eq!(c.weight_depth(), g.weight_len());
-        assert!(c.lanes.is_power_of_two() && c.lanes <= 2);
+        let hwo = g.output[1] * g.output[2];
+        let chunks = cog.div_ceil(c.lanes);
+        assert!(
+            c.lanes <= 3 && chunks == cog.div_ceil(3),
+            "seed {seed}: lanes {}",
+            c.lanes
+        );
+        assert_eq!(c.weight_depth(), g.groups * chunks * cig * kk);
+        let kernel = &net.layers[0].inputs[0].weight;
+        for (w, word) in c.weights.chunks(c.lanes).enumerate() {
+            let (gc, t) = (w / (cig * kk), w % (cig * kk));
+            for (k, &v) in word.iter().enumerate() {
+                let slot = gc * hwo * c.lanes + k;
+                let want = conv_slot_neuron(g, c.lanes, slot)
+                    .map_or(0, |n| kernel[(n / hwo * cig) * kk + t]);
+                assert_eq!(v, want, "seed {seed}: word {w} lane {k}");
+            }
+        }
+        assert_eq!(
+            c.weights.iter().map(|&w| i64::from(w)).sum::<i64>(),
+            kernel.iter().map(|&w| i64::from(w)).sum::<i64>()
+        );
         let wmax = 1i64 << (net.layers[0].weight_bits - 1);
         assert!((g.fan_in() as i64 * wmax) <= 1i64 << (c.acc_bits - 1));
         // idle step: the conv core sweeps every block even without events

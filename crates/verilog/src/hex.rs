@@ -103,11 +103,12 @@ pub(crate) fn memory_files(plan: &Plan) -> Vec<SourceFile> {
     }
     for core in &plan.cores {
         if core.conv.is_some() {
-            // a convolution kernel is stored once in the core, one weight per word
+            // a convolution kernel is stored once in the core, P weights (one chunk of output
+            // channels) per word
             let w: Vec<i64> = core.weights.iter().map(|&x| i64::from(x)).collect();
             files.push(SourceFile {
                 path: mem_name(core, "weights"),
-                contents: pack_words(&w, 1, core.weight_bits),
+                contents: pack_words(&w, core.lanes, core.weight_bits),
             });
         }
         let params = [

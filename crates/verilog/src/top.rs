@@ -108,6 +108,7 @@ fn ports(plan: &Plan) -> String {
 {out_value}    output wire                     trace_valid,
     output wire [{lw}:0]              trace_layer,
     output wire [{nw}:0]              trace_base,
+    output wire [{nw}:0]              trace_step,
     output wire [{tl}:0]              trace_lane_valid,
     output wire [{tv}:0]            trace_v,
     output wire [{ts}:0]              trace_spike
@@ -510,8 +511,9 @@ fn conv_params(core: &CorePlan, g: &spikeloom_plan::QConv, ev: u32, opts: &GenOp
         wi + g.padding[1] + ext(1),
         ci * hi * wi,
         core.size,
-        core.weights.len() + co_step + kk,
-        cog * ho * wo * g.groups + ho * wo,
+        core.weight_depth() + co_step + kk,
+        // neurons (the sweep's next group base), addresses, and a padding lane's neuron
+        (cog + core.lanes) * ho * wo * g.groups + ho * wo,
     ]
     .into_iter()
     .max()
@@ -519,17 +521,17 @@ fn conv_params(core: &CorePlan, g: &spikeloom_plan::QConv, ev: u32, opts: &GenOp
     let cw = ubits(big).max(ev) + 1;
     let l = |v: usize| lit(cw, v as i64);
     let neuron = neuron_params(core, opts);
+    let (hwo, nch) = (ho * wo, core.conv_chunks());
     format!(
-        "        .P({p}), .LG({lg}), .NB({nb}), .EV_W({ev}), .SIZE({size}), .CW({cw}), .WDEPTH({wd}),
+        "        .P({p}), .NB({nb}), .EV_W({ev}), .CW({cw}), .WDEPTH({wd}),
         .DELAYED({del}), .WEIGHT_FILE(\"{prefix}{wf}\"), .WB({wb}), .ACC_W({acc}), .VB({vb}), .VMUL({vmul}),
-        .HWI({hwi}), .WI({wi_}), .CIG({cig_}), .COG({cog_}), .HWO({hwo}), .HO({ho_}), .WO({wo_}),
+        .HWI({hwi}), .WI({wi_}), .CIG({cig_}), .COG({cog_}), .HWO({hwo_}), .HO({ho_}), .WO({wo_}),
         .KH({kh_}), .KW({kw_}), .SH({sh}), .SW({sw}), .PH({ph}), .PX({px}), .DH({dh}), .DW({dw}),
-        .GRP_O({grp_o}), .GRP_W({grp_w}), .KK({kk_}), .CO_STEP({co_step_}),
+        .NCH({nch_}), .GRP_A({grp_a}), .GRP_N({grp_n}), .CH_N({ch_n}), .GRP_W({grp_w}), .KK({kk_}),
+        .CO_STEP({co_step_}),
         {neuron}",
         p = core.lanes,
-        lg = core.lanes.trailing_zeros(),
         nb = core.blocks,
-        size = lit(ev, core.size as i64),
         wd = core.weight_depth(),
         del = u8::from(core.projections[0].delayed),
         prefix = opts.mem_prefix,
@@ -542,7 +544,7 @@ fn conv_params(core: &CorePlan, g: &spikeloom_plan::QConv, ev: u32, opts: &GenOp
         wi_ = l(wi),
         cig_ = l(cig),
         cog_ = l(cog),
-        hwo = l(ho * wo),
+        hwo_ = l(hwo),
         ho_ = l(ho),
         wo_ = l(wo),
         kh_ = l(kh),
@@ -553,8 +555,11 @@ fn conv_params(core: &CorePlan, g: &spikeloom_plan::QConv, ev: u32, opts: &GenOp
         px = l(g.padding[1]),
         dh = l(g.dilation[0]),
         dw = l(g.dilation[1]),
-        grp_o = l(cog * ho * wo),
-        grp_w = l(cog * cig * kk),
+        nch_ = l(nch),
+        grp_a = l(nch * hwo),
+        grp_n = l(cog * hwo),
+        ch_n = l(core.lanes * hwo),
+        grp_w = l(nch * cig * kk),
         kk_ = l(kk),
         co_step_ = l(co_step),
     )
@@ -636,8 +641,8 @@ fn conv_core(plan: &Plan, l: usize, ev: u32, opts: &GenOptions) -> String {
         .clr_en(clr_en), .clr_addr(clr_addr),
         .ev_cnt({cnt}), .ev_rdata({rdata}), .ev_rok({rok}), .ev_rval({rval}), .ev_raddr({id}_raddr), .ev_rprev({id}_rprev),
         .push({id}_push), .push_idx({id}_push_idx), .push_val({id}_push_val),
-        .trace_valid({id}_tv), .trace_base({id}_tbase), .trace_lane_valid({id}_tlv),
-        .trace_v({id}_tvv), .trace_spike({id}_tsp)
+        .trace_valid({id}_tv), .trace_base({id}_tbase), .trace_step({id}_tstep),
+        .trace_lane_valid({id}_tlv), .trace_v({id}_tvv), .trace_spike({id}_tsp)
     );
 "
     );
@@ -668,7 +673,7 @@ fn core_decl(c: &CorePlan, ev: u32) -> String {
     };
     // a convolution core reads its own event buffers; a unit is run by the engine
     let ctl = if c.conv.is_some() {
-        format!("    wire        {id}_done;\n    wire [{e1}:0] {id}_raddr;\n    wire        {id}_rprev;\n")
+        format!("    wire        {id}_done;\n    wire [{e1}:0] {id}_raddr;\n    wire        {id}_rprev;\n    wire [{e1}:0] {id}_tstep;\n")
     } else {
         format!("    wire        {id}_busy;\n    wire        {id}_active;\n")
     };
@@ -749,6 +754,22 @@ fn combine(plan: &Plan) -> String {
         s,
         "    assign trace_base = {};",
         or(&|_, id| format!("{id}_tbase"))
+    );
+    // the neuron step between trace lanes: a convolution core's H_out * W_out
+    let steps: Vec<String> = plan
+        .cores
+        .iter()
+        .filter(|c| c.conv.is_some())
+        .map(|c| format!("{}_tstep", c.ident))
+        .collect();
+    let _ = writeln!(
+        s,
+        "    assign trace_step = {};",
+        if steps.is_empty() {
+            lit(plan.ev_bits, 0)
+        } else {
+            steps.join("\n        | ")
+        }
     );
     let lanes = |l: usize| tlanes(&plan.cores[l]);
     let _ = writeln!(

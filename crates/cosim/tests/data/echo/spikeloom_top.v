@@ -5,7 +5,7 @@
 // - after rst falls, CLEAR cycles with in_ready low (like a design clearing its memories);
 // - COLLECT: in_ready high; each E beat stores its index; the S beat ends the step;
 // - TRACE: ceil(SIZE/LANES) cycles, one trace beat per cycle for layer 0 ("echo", SIZE
-//   neurons): lane k = neuron base+k, v = 10*step - neuron - 3, spike = neuron got an event;
+//   neurons): lane k = neuron base+k (trace_step 1), v = 10*step - neuron - 3, spike = neuron got an event;
 // - OUT: the stored indices in arrival order, one per cycle, then the eos beat; in the eos
 //   cycle a trace beat for layer 1 ("count", 1 neuron): v = step - 3*count, spike = count != 0;
 // - then back to COLLECT with step + 1.
@@ -25,6 +25,7 @@ module spikeloom_top (
     output wire        trace_valid,
     output wire [0:0]  trace_layer,
     output wire [2:0]  trace_base,
+    output wire [2:0]  trace_step,
     output wire [2:0]  trace_lane_valid,
     output wire [95:0] trace_v,
     output wire [2:0]  trace_spike
@@ -57,6 +58,7 @@ module spikeloom_top (
   assign trace_valid = tr_echo || tr_count;
   assign trace_layer = tr_count;
   assign trace_base = tr_echo ? base : 3'd0;
+  assign trace_step = tr_echo ? 3'd1 : 3'd0;
 
   genvar k;
   generate
