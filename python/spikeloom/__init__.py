@@ -454,6 +454,10 @@ def from_snntorch(net, sample, model_name: str = "snntorch") -> Model:
     """Export ``net`` with snnTorch's own ``export_to_nir`` and load it with every spiking
     layer's reset mechanism and reset_delay read off its module (a NIR file records neither:
     a subtract-reset and a zero-reset export are the same bytes), and the export's dt. No flags.
+
+    ``sample`` is one batch of input, ``[B, *input_shape]`` (e.g. ``torch.zeros(1, 64)``); its
+    batch dimension is left out of the graph (``ignore_dims=[0]``). The exporter runs a forward
+    pass: the network's hidden states are reset afterwards.
     """
     try:
         import snntorch
@@ -465,7 +469,13 @@ def from_snntorch(net, sample, model_name: str = "snntorch") -> Model:
         for n in ("Leaky", "Synaptic", "RLeaky", "RSynaptic")
         if hasattr(snntorch, n)
     )
-    graph = export_to_nir(net, sample, model_name=model_name)
+    with warnings.catch_warnings():
+        # nirtorch.extract_nir_graph is deprecated (snnTorch 1.0 still calls it)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        graph = export_to_nir(net, sample, model_name=model_name, ignore_dims=[0])
+    from snntorch import utils as snn_utils
+
+    snn_utils.reset(net)
     names = set(graph.nodes)
     layers = {}
     for name, module in net.named_modules():

@@ -7,7 +7,7 @@
 //! so Ctrl-C / a notebook interrupt stops it.
 
 use pyo3::create_exception;
-use pyo3::exceptions::PyException;
+use pyo3::exceptions::{PyException, PyKeyboardInterrupt};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use spikeloom_float::{ResetMode, SemanticsOptions};
@@ -593,14 +593,23 @@ impl NativeQuantized {
                 }
                 if let Some(f) = progress {
                     if let Err(e) = f.call1(py, (text,)) {
-                        e.restore(py);
+                        // An interrupt that lands in the callback stops the build like one that
+                        // lands in Rust (spikeloom.Interrupted); any other exception is raised.
+                        if !e.is_instance_of::<PyKeyboardInterrupt>(py) {
+                            e.restore(py);
+                        }
                         cancel.store(true, Ordering::Relaxed);
                     }
                 }
             })
         };
+        // After each own step: stop there when interrupted (tool steps poll the flag).
         let stop = |after: &str| -> PResult<()> {
-            say(after);
+            Python::attach(|py| {
+                if py.check_signals().is_err() {
+                    cancel.store(true, Ordering::Relaxed);
+                }
+            });
             if cancel.load(Ordering::Relaxed) {
                 return Err(Error::Interrupted {
                     after: after.to_string(),
@@ -614,7 +623,7 @@ impl NativeQuantized {
         let result = detached(py, || {
             let b = spikeloom_board::Board::resolve(&board).map_err(Error::input)?;
             let needed = tools_for(b.device.family);
-            stop("tools (choose, check versions)")?;
+            say("tools (choose, check versions)");
             let watch = spikeloom_toolchain::process::Watch {
                 time_limit: None,
                 cancel: Some(cancel),
@@ -632,13 +641,16 @@ impl NativeQuantized {
                     say(&format!("{}: {}", info.describe(), info.reason));
                 }
             }
+            stop("tools")?;
             spikeloom_pipeline::build_report::remove_previous(&out_dir)?;
-            stop("plan + generate")?;
+            say("plan + generate");
             let design = session.design()?;
             spikeloom_pipeline::design::write(design, &out_dir)?;
-            stop("verify (golden model, cycle model, RTL co-simulation)")?;
+            stop("generate")?;
+            say("verify (golden model, cycle model, RTL co-simulation)");
             let checked = session.check_design(sample.as_deref(), samples, &out_dir, verify)?;
-            stop(&format!("verify: {}", checked.rtl))?;
+            say(&format!("verify: {}", checked.rtl));
+            stop("verify")?;
             let limits = TimeLimits::for_device(&b.device);
             let plan = session.build_plan(&ToolSettings {
                 seed: 1,
