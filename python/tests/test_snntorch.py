@@ -27,25 +27,22 @@ T, N, F, H, O = 30, 16, 12, 20, 6
 
 def make_net(reset: str, reset_delay: bool = True):
     # per-neuron beta and threshold tensors: the exporter gives the NIR nodes their shapes
+    def leaky(size, beta, **kw):
+        return snn.Leaky(
+            beta=beta * torch.ones(size),
+            threshold=torch.ones(size),
+            init_hidden=True,
+            reset_mechanism=reset,
+            reset_delay=reset_delay,
+            **kw,
+        )
+
     torch.manual_seed(7)
     net = torch.nn.Sequential(
         torch.nn.Linear(F, H),
-        snn.Leaky(
-            beta=0.9 * torch.ones(H),
-            threshold=torch.ones(H),
-            init_hidden=True,
-            reset_mechanism=reset,
-            reset_delay=reset_delay,
-        ),
+        leaky(H, 0.9),
         torch.nn.Linear(H, O),
-        snn.Leaky(
-            beta=0.8 * torch.ones(O),
-            threshold=torch.ones(O),
-            init_hidden=True,
-            output=True,
-            reset_mechanism=reset,
-            reset_delay=reset_delay,
-        ),
+        leaky(O, 0.8, output=True),
     )
     with torch.no_grad():
         # strong enough drive that neurons spike often and the reset rule matters
