@@ -648,7 +648,23 @@ impl NativeQuantized {
             spikeloom_pipeline::design::write(design, &out_dir)?;
             stop("generate")?;
             say("verify (golden model, cycle model, RTL co-simulation)");
-            let checked = session.check_design(sample.as_deref(), samples, &out_dir, verify)?;
+            let checked = session
+                .check_design(sample.as_deref(), samples, &out_dir, verify)
+                .map_err(|e| match e {
+                    // the advice in this API's words
+                    Error::SimulatorMissing {
+                        what,
+                        simulator,
+                        reason,
+                        advice,
+                    } => Error::SimulatorMissing {
+                        what,
+                        simulator,
+                        reason,
+                        advice: advice.replace("--no-verify", "verify=False"),
+                    },
+                    e => e,
+                })?;
             say(&format!("verify: {}", checked.rtl));
             stop("verify")?;
             let limits = TimeLimits::for_device(&b.device);
