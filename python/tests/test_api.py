@@ -114,6 +114,14 @@ def test_fixed_and_cycle_engines_agree(quantized):
     assert fixed.cycles_per_step is None
 
 
+def test_rtl_engine_equals_fixed(quantized):
+    q, x, _ = quantized
+    x = x[:, :2]
+    rtl = q.simulate(x, engine="rtl", simulator="icarus")
+    fixed = q.simulate(x, engine="fixed")
+    assert (rtl.spikes == fixed.spikes).all() and np.array_equal(rtl.v, fixed.v)
+
+
 def test_save_and_load_the_quantized_network(quantized, tmp_path):
     q, x, _ = quantized
     path = q.save(tmp_path / "m.q.json")
