@@ -9,3 +9,5 @@ bash scripts/install-tools.sh
 source scripts/tool-env.sh
 export SPIKELOOM_REQUIRE_TOOLS=1
 cargo test --workspace --all-targets --no-fail-fast
+# The Python package (pyproject.toml, crates/python, python/): pytest with torch + snnTorch.
+bash scripts/test-python.sh

@@ -94,6 +94,7 @@ pub fn config(model: &ModelArgs, quant: Option<&QuantArgs>) -> Result<Config, Cl
         semantics: semantics(model),
         read: read_options(model)?,
         quant: quant.map(quant_settings).unwrap_or_default(),
+        layers: Vec::new(),
     })
 }
 

@@ -2,7 +2,7 @@
 //! [`Config`], and the session derives the small per-crate configs from it
 //! (`SemanticsOptions`, `QuantConfig`, `PlanConfig`, `ClockPlan`, `BuildOptions`).
 
-use spikeloom_float::SemanticsOptions;
+use spikeloom_float::{ResetMode, SemanticsOptions};
 use spikeloom_nir::ReadOptions;
 use spikeloom_plan::WeightMemChoice;
 use std::path::PathBuf;
@@ -18,6 +18,20 @@ pub struct Config {
     pub read: ReadOptions,
     /// Quantization settings (for a `.nir` model).
     pub quant: QuantSettings,
+    /// Per-layer settings the NIR file cannot record, by neuron node name (a binding reads
+    /// them off the trained modules); they replace `semantics`' reset and reset delay for
+    /// those layers.
+    pub layers: Vec<(String, LayerSemantics)>,
+}
+
+/// A spiking layer's reset settings, read off the trained module (snnTorch's
+/// `reset_mechanism` and `reset_delay`): `None` keeps the model-wide choice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LayerSemantics {
+    /// The layer's reset rule.
+    pub reset: Option<ResetMode>,
+    /// The layer's reset delay.
+    pub reset_delay: Option<bool>,
 }
 
 impl Config {
@@ -28,6 +42,7 @@ impl Config {
             semantics: SemanticsOptions::default(),
             read: ReadOptions::default(),
             quant: QuantSettings::default(),
+            layers: Vec::new(),
         }
     }
 

@@ -205,18 +205,19 @@ pub fn read_array(path: &Path) -> Result<NpyArray> {
 /// Read a time-major input: `[T, N, *shape]`, `[T, *shape]`, `[T, N, F]` or `[T, F]` (F the
 /// flattened size), with values checked against `model.values`.
 pub fn load_steps(path: &Path, model: &ModelInput) -> Result<Spikes> {
-    let array = read_array(path)?;
-    let lead = leading(path, &array.shape, model, &["T", "N"])?;
+    steps_from_array(&path.display().to_string(), &read_array(path)?, model)
+}
+
+/// [`load_steps`] on an array already in memory (a binding's numpy array); `name` is how the
+/// messages call it (a file name, an argument name).
+pub fn steps_from_array(name: &str, array: &NpyArray, model: &ModelInput) -> Result<Spikes> {
+    let lead = leading(name, &array.shape, model, &["T", "N"])?;
     let (t, n) = (lead[0], lead.get(1).copied().unwrap_or(1));
     if t == 0 || n == 0 {
-        bail!(
-            "{}: input is empty (shape {})",
-            path.display(),
-            dims(&array.shape)
-        );
+        bail!("{name}: input is empty (shape {})", dims(&array.shape));
     }
     let f = model.features();
-    let data = values(path, &array, model.values, |pos| {
+    let data = values(name, array, model.values, |pos| {
         let (step, rest) = (pos / (n * f), pos % (n * f));
         format!("step {step}, sample {}, feature {}", rest / f, rest % f)
     })?;
@@ -226,13 +227,14 @@ pub fn load_steps(path: &Path, model: &ModelInput) -> Result<Spikes> {
 /// Read samples without a time axis: `[N, *shape]`, `[*shape]`, `[N, F]` or `[F]`.
 pub fn load_rows(path: &Path, model: &ModelInput) -> Result<Rows> {
     let array = read_array(path)?;
-    let lead = leading(path, &array.shape, model, &["N"])?;
+    let path = path.display().to_string();
+    let lead = leading(&path, &array.shape, model, &["N"])?;
     let n = lead.first().copied().unwrap_or(1);
     if n == 0 {
-        bail!("{}: no samples", path.display());
+        bail!("{path}: no samples");
     }
     let f = model.features();
-    let data = values(path, &array, model.values, |pos| {
+    let data = values(&path, &array, model.values, |pos| {
         format!("sample {}, feature {}", pos / f, pos % f)
     })?;
     Ok(Rows { n, f, data })
@@ -240,7 +242,7 @@ pub fn load_rows(path: &Path, model: &ModelInput) -> Result<Rows> {
 
 /// The leading dimensions of `shape` (up to `names.len()`, the first required) when its trailing
 /// dimensions are the model's input shape or its flattened size.
-fn leading(path: &Path, shape: &[usize], model: &ModelInput, names: &[&str]) -> Result<Vec<usize>> {
+fn leading(name: &str, shape: &[usize], model: &ModelInput, names: &[&str]) -> Result<Vec<usize>> {
     let f = model.features();
     let flat = [f];
     let tails: &[&[usize]] = if model.shape.len() > 1 {
@@ -277,9 +279,8 @@ fn leading(path: &Path, shape: &[usize], model: &ModelInput, names: &[&str]) -> 
         "samples"
     };
     Err(Error::input(format!(
-        "{}: shape {} does not fit the model's input {} ({f} features per step): {what} must be \
+        "{name}: shape {} does not fit the model's input {} ({f} features per step): {what} must be \
          {}",
-        path.display(),
         dims(shape),
         model.shape_text(),
         join_or(&forms)
@@ -296,7 +297,7 @@ fn join_or(items: &[String]) -> String {
 
 /// The values as bytes, or an error with how many are invalid and where the first is.
 fn values(
-    path: &Path,
+    name: &str,
     array: &NpyArray,
     allowed: Values,
     place: impl Fn(usize) -> String,
@@ -328,8 +329,7 @@ fn values(
         format!("{} values are", bad.len())
     };
     bail!(
-        "{}: {count} not valid: {}; the first is {value} at index {} ({}). {}",
-        path.display(),
+        "{name}: {count} not valid: {}; the first is {value} at index {} ({}). {}",
         allowed.describe(),
         dims(&unravel(first, &array.shape)),
         place(first),
@@ -389,18 +389,20 @@ fn unravel(mut pos: usize, shape: &[usize]) -> Vec<usize> {
 
 /// Read integer class labels `[N]` (`.npy`, or `file.npz:name`).
 pub fn load_labels(path: &Path, n: usize) -> Result<Vec<i64>> {
-    let array = read_array(path)?;
+    labels_from_array(&path.display().to_string(), &read_array(path)?, n)
+}
+
+/// [`load_labels`] on an array already in memory; `name` is how the messages call it.
+pub fn labels_from_array(name: &str, array: &NpyArray, n: usize) -> Result<Vec<i64>> {
     let labels = array.data.to_i64().ok_or_else(|| {
         Error::input(format!(
-            "{}: labels must be integers, got dtype {}",
-            path.display(),
+            "{name}: labels must be integers, got dtype {}",
             array.data.descr()
         ))
     })?;
     if array.shape.len() != 1 || labels.len() != n {
         bail!(
-            "{}: labels must have shape [{n}] (one per input sample), got {:?}",
-            path.display(),
+            "{name}: labels must have shape [{n}] (one per input sample), got {:?}",
             array.shape
         );
     }

@@ -30,7 +30,7 @@ pub mod session;
 pub mod sweep;
 pub mod verify;
 
-pub use config::{Config, HwConfig, QuantSettings};
+pub use config::{Config, HwConfig, LayerSemantics, QuantSettings};
 pub use design::{Design, Manifest, WeightsInfo};
 pub use error::{Error, ErrorKind, Result};
 pub use input::{ModelInput, Rows, Spikes, Values};

@@ -4,7 +4,9 @@
 use crate::config::{Config, QuantSettings};
 use crate::error::{Error, Result};
 use crate::input::{ModelInput, Spikes, Values};
-use spikeloom_float::{Convention, FloatNet, FloatTrace, NirVersion, SemanticsOptions, SpikeInput};
+use spikeloom_float::{
+    Convention, FloatNet, FloatTrace, Neuron, NirVersion, SemanticsOptions, SpikeInput,
+};
 use spikeloom_nir::{Graph, NirError, NirFile};
 use spikeloom_qnet::{QNet, SpikeSteps};
 use spikeloom_quant::{Calibration, QuantConfig, QuantReport};
@@ -73,7 +75,9 @@ pub fn load_nir(config: &Config) -> Result<LoadedNir> {
 /// Output node is one the `nir` package added itself (the file never named its output, see
 /// [`output_node`]) and when the convention is a guess.
 pub fn lower(loaded: &LoadedNir, config: &Config) -> Result<(FloatNet, Vec<String>)> {
-    let net = spikeloom_float::lower(&loaded.flat, &semantics_options(config, loaded))
+    let mut net = spikeloom_float::lower(&loaded.flat, &semantics_options(config, loaded))
+        .map_err(|e| Error::input(format!("{}: {e}", config.model.display())))?;
+    apply_layer_semantics(&mut net, &config.layers)
         .map_err(|e| Error::input(format!("{}: {e}", config.model.display())))?;
     let notes = output_node(loaded, &net)
         .and_then(|o| o.added_by_nir)
@@ -81,6 +85,47 @@ pub fn lower(loaded: &LoadedNir, config: &Config) -> Result<(FloatNet, Vec<Strin
         .chain(guessed_convention(&net))
         .collect();
     Ok((net, notes))
+}
+
+/// Give each named spiking layer its own reset rule and reset delay ([`Config::layers`]).
+fn apply_layer_semantics(
+    net: &mut FloatNet,
+    layers: &[(String, crate::config::LayerSemantics)],
+) -> std::result::Result<(), String> {
+    let spiking: Vec<String> = net
+        .layers
+        .iter()
+        .filter(|l| matches!(l.neuron, Neuron::Lif { .. } | Neuron::CubaLif { .. }))
+        .map(|l| l.name.clone())
+        .collect();
+    for (name, s) in layers {
+        let Some(layer) = net.layers.iter_mut().find(|l| &l.name == name) else {
+            return Err(format!(
+                "layer `{name}` of the per-layer reset settings is not in the model (its spiking \
+                 layers: {})",
+                spiking.join(", ")
+            ));
+        };
+        match &mut layer.neuron {
+            Neuron::Lif {
+                reset, reset_delay, ..
+            }
+            | Neuron::CubaLif {
+                reset, reset_delay, ..
+            } => {
+                *reset = s.reset.unwrap_or(*reset);
+                *reset_delay = s.reset_delay.unwrap_or(*reset_delay);
+            }
+            Neuron::Li { .. } | Neuron::CubaLi { .. } => {
+                return Err(format!(
+                    "layer `{name}` of the per-layer reset settings never spikes (a leaky \
+                     integrator read-out), so it has no reset (spiking layers: {})",
+                    spiking.join(", ")
+                ))
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A note when the convention applied is a guess that departs from the snnTorch default (a

@@ -133,6 +133,13 @@ impl<'e> Session<'e> {
         self
     }
 
+    /// Use `model` as the session's integer network instead of quantizing (a binding's
+    /// quantized model, made by an earlier session of the same config).
+    pub fn with_quantized(self, model: LoadedModel) -> Self {
+        let _ = self.model.set(model);
+        self
+    }
+
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.config
