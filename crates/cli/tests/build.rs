@@ -804,6 +804,24 @@ fn the_braille_shaped_recurrent_net_builds_for_icebreaker_within_two_minutes_of_
     );
 }
 
+/// A build report that fits, meets timing at its design clock, and says golden == cycle model
+/// and RTL == cycle model on its sample.
+fn assert_verified(r: &serde_json::Value, what: &str) {
+    assert_eq!(r["fits"], true, "{what}: {r}");
+    assert_eq!(r["timing_met"], true, "{what}: {r}");
+    assert!(
+        r["verify_cycle_model"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("passed"),
+        "{what}: golden == cycle model: {r}"
+    );
+    assert!(
+        r["verify_rtl"].as_str().unwrap_or("").contains("identical"),
+        "{what}: RTL verified in the build: {r}"
+    );
+}
+
 /// The anchors' scale (issue "Accelerator v2 (1/2)"): the MNIST-shaped 784-128-10 MLP (101,632
 /// synapses) and the SHD-shaped 700-RLeaky(128)-20 net (108,544 synapses), both trained by
 /// snnTorch (tests/fixtures/models/{mnist_mlp, shd_rleaky}), build into verified bitstreams:
@@ -819,19 +837,7 @@ fn build_scale(model: &str, board: &str, bitstream: &str, extra: &[&str]) {
     let Some(r) = build_model(&nir, &sample, board, bitstream, extra) else {
         return;
     };
-    assert_eq!(r["fits"], true, "{r}");
-    assert_eq!(r["timing_met"], true, "{r}");
-    assert!(
-        r["verify_cycle_model"]
-            .as_str()
-            .unwrap_or("")
-            .starts_with("passed"),
-        "{model} on {board}: golden == cycle model: {r}"
-    );
-    assert!(
-        r["verify_rtl"].as_str().unwrap_or("").contains("identical"),
-        "{model} on {board}: RTL verified in the build: {r}"
-    );
+    assert_verified(&r, &format!("{model} on {board}"));
     let synapses: u64 = match model {
         "mnist_mlp" => 784 * 128 + 128 * 10,
         _ => 700 * 128 + 128 * 128 + 128 * 20,
@@ -938,19 +944,7 @@ fn the_nmnist_shaped_cnn_builds_verified_for_ulx3s_25f() {
     ) else {
         return;
     };
-    assert_eq!(r["fits"], true, "{r}");
-    assert_eq!(r["timing_met"], true, "{r}");
-    assert!(
-        r["verify_cycle_model"]
-            .as_str()
-            .unwrap_or("")
-            .starts_with("passed"),
-        "golden == cycle model: {r}"
-    );
-    assert!(
-        r["verify_rtl"].as_str().unwrap_or("").contains("identical"),
-        "RTL verified in the build: {r}"
-    );
+    assert_verified(&r, "nmnist_cnn on ulx3s-25f");
     let p = &r["performance"];
     println!(
         "nmnist_cnn on ulx3s-25f: lanes {}, Fmax {} MHz, {} cycles per inference, {} ops/cycle",
