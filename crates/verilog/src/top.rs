@@ -496,7 +496,12 @@ pub(crate) fn ubits(max: usize) -> u32 {
 }
 
 /// Parameters of an sl_conv instance: the neuron parameters plus the geometry, all geometry values `CW` bits wide.
-fn conv_params(core: &CorePlan, g: &spikeloom_plan::QConv, ev: u32, opts: &GenOptions) -> String {
+fn conv_params(
+    core: &CorePlan,
+    g: &spikeloom_plan::ConvGeometry,
+    ev: u32,
+    opts: &GenOptions,
+) -> String {
     let [ci, hi, wi] = g.input;
     let [_, ho, wo] = g.output;
     let [kh, kw] = g.kernel;
