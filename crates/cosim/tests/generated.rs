@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 
 use spikeloom_cosim::{
     check_tools, compare_logs, compare_with_contract, decode_log, run_netlist, run_rtl,
-    stimulus_from_spikes, stimulus_from_values, LogLine, NetlistTarget, Simulator, StimCmd,
+    select_yosys, stimulus_from_spikes, stimulus_from_values, LogLine, NetlistTarget, Simulator,
+    StimCmd,
 };
 use spikeloom_cyclesim::{simulate, CycleSim};
 use spikeloom_plan::testing::{
@@ -377,7 +378,7 @@ fn verilator_and_cycle_model_refuse_a_corrupt_flash_image_alike() {
 /// writes the cycle model's log. iCE40 netlists have their weights in SPRAM (SB_SPRAM256KA's
 /// cell model, loaded by the synthesised sl_wload from the flash model), ECP5 netlists in a
 /// block RAM ROM.
-fn check_netlist_seed(seed: u64, target: NetlistTarget) -> Result<(), String> {
+fn check_netlist_seed(seed: u64, target: NetlistTarget, yosys: &Path) -> Result<(), String> {
     let net = random_qnet(seed);
     let mem = match target {
         NetlistTarget::Ice40 => WeightMemChoice::Spram,
@@ -403,8 +404,15 @@ fn check_netlist_seed(seed: u64, target: NetlistTarget) -> Result<(), String> {
         .run_stimulus(&stim)
         .map_err(|e| format!("cycle model: {e}"))?;
     let work_dir = work(&format!("{target}-netlist-work"));
-    let netlist_log = run_netlist(&bundle_dir, &plan.top_interface(), &stim, target, &work_dir)
-        .map_err(|e| format!("{target} netlist: {e}"))?;
+    let netlist_log = run_netlist(
+        &bundle_dir,
+        &plan.top_interface(),
+        &stim,
+        target,
+        yosys,
+        &work_dir,
+    )
+    .map_err(|e| format!("{target} netlist: {e}"))?;
     match compare_logs(&model_log, &netlist_log) {
         Some(m) => Err(format!(
             "{target} netlist log differs from the cycle model: {m}"
@@ -415,16 +423,21 @@ fn check_netlist_seed(seed: u64, target: NetlistTarget) -> Result<(), String> {
 
 /// Check `SPIKELOOM_NETLIST_SEEDS` seeds (default 1: synthesis takes seconds to a minute each).
 fn check_netlists(target: NetlistTarget) {
-    if !available(Simulator::Icarus) || !yosys_available() {
+    if !available(Simulator::Icarus) {
         return;
     }
+    // Yosys as a build chooses it (`YOSYS=`, PATH, the project's `.tools/`).
+    let yosys = match select_yosys(&spikeloom_testkit::project_tool_dirs()) {
+        Ok(y) => y,
+        Err(e) => return spikeloom_testkit::skip_or_fail(e),
+    };
     let count = std::env::var("SPIKELOOM_NETLIST_SEEDS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1u64);
     let failures: Vec<String> = (0..count)
         .filter_map(|seed| {
-            check_netlist_seed(seed, target)
+            check_netlist_seed(seed, target, &yosys)
                 .err()
                 .map(|e| format!("seed {seed}: {e}"))
         })
@@ -440,12 +453,4 @@ fn ice40_netlists_equal_cycle_model() {
 #[test]
 fn ecp5_netlists_equal_cycle_model() {
     check_netlists(NetlistTarget::Ecp5);
-}
-
-fn yosys_available() -> bool {
-    if spikeloom_toolchain::process::find_program(Path::new("yosys")).is_some() {
-        return true;
-    }
-    spikeloom_testkit::skip_or_fail("yosys not found");
-    false
 }

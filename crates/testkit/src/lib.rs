@@ -84,6 +84,12 @@ pub fn skip_or_fail(why: impl std::fmt::Display) {
     eprintln!("skipped: {why} (set {REQUIRE_TOOLS}=1 to make this a failure)");
 }
 
+/// Where the project's own tools are installed (`scripts/install-tools.sh`: the YoWASP builds in
+/// `.tools/venv/bin`), for tests that choose tools the way a build does.
+pub fn project_tool_dirs() -> Vec<std::path::PathBuf> {
+    vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/venv/bin")]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
