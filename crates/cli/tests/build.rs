@@ -724,11 +724,50 @@ fn check_clock(r: &serde_json::Value, pll: &str, baud: u64) {
     }
 }
 
+/// The figures against the chip (issue "Accelerator v2 (2/2)" item 4) for MODEL, the digits
+/// 64-48-10 MLP at the default 8-bit weights: `chip_bound` is the weights per cycle the
+/// device's memories deliver (UP5K: 30 EBR + 4 SPRAM, 16-bit ports, 2 weights each = 68;
+/// ECP5-25F: 56 DP16KD, 36-bit ports, 4 weights each = 224; FPGA-FACTS).
+fn check_efficiency(r: &serde_json::Value, chip_bound: u64) {
+    let synapses = 64 * 48 + 48 * 10;
+    assert_eq!(r["synapses"], synapses, "{r}");
+    let e = &r["efficiency"];
+    assert_eq!(e["weight_bits"], 8, "{e}");
+    assert_eq!(e["device_weight_bound"], chip_bound, "{e}");
+    let opc = r["performance"]["synaptic_ops_per_cycle"].as_f64().unwrap();
+    let lanes = r["lanes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_u64().unwrap())
+        .max()
+        .unwrap();
+    assert_eq!(e["lanes"], lanes, "{e}");
+    let close = |got: &serde_json::Value, want: f64| {
+        (got.as_f64().unwrap() - want).abs() <= 1e-9 * want.max(1.0)
+    };
+    assert!(close(&e["of_lanes"], opc / lanes as f64), "{e}");
+    assert!(close(&e["of_device"], opc / chip_bound as f64), "{e}");
+    let luts = r["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["name"] == "LUT")
+        .unwrap()["used"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        close(&r["luts_per_synapse"], luts as f64 / f64::from(synapses)),
+        "{r}"
+    );
+}
+
 #[test]
 fn build_for_icebreaker_gives_a_bin_that_fits_and_meets_the_clock() {
     if let Some(r) = build("icebreaker", "design.bin") {
         check_report(&r, 18.0);
         check_clock(&r, "SB_PLL40_PAD", 3_000_000);
+        check_efficiency(&r, 68);
     }
 }
 
@@ -737,6 +776,7 @@ fn build_for_ulx3s_25f_gives_a_bit_that_fits_and_meets_the_clock() {
     if let Some(r) = build("ulx3s-25f", "design.bit") {
         check_report(&r, 50.0);
         check_clock(&r, "EHXPLLL", 2_000_000);
+        check_efficiency(&r, 224);
     }
 }
 

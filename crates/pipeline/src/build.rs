@@ -4,8 +4,8 @@
 //! plan); after them, the bitstream and the reports.
 
 use crate::build_report::{
-    fmax, performance, resource_rows, untimed_note, weights_report, write_reports, BuildReport,
-    ClockReport, TimeLimitsReport,
+    efficiency, fmax, performance, resource_rows, untimed_note, weights_report, write_reports,
+    BuildReport, ClockReport, TimeLimitsReport,
 };
 use crate::design::{Design, RTL_DIR};
 use crate::error::{Error, Result};
@@ -166,6 +166,12 @@ pub fn finish(
     let weights = weights_report(design, &bitstream, &checked.cycle.trace.load)?;
     let fmax = fmax(&result.report);
     let resources = resource_rows(&design.board, &design.plan.resources, &result.report);
+    let performance = performance(checked, design, fmax);
+    let synapses = crate::build_report::synapses(&design.model.qnet);
+    let luts = resources
+        .iter()
+        .find(|r| r.name == "LUT")
+        .and_then(|r| r.used);
     let report = BuildReport {
         generator: design.manifest.generator.clone(),
         board: design.board.name.clone(),
@@ -184,7 +190,10 @@ pub fn finish(
         timing_met: result.timing_failures.is_empty() && fmax.is_some_and(|f| f >= plan.freq_mhz),
         timing_failures: result.timing_failures.clone(),
         resources,
-        performance: performance(checked, design, fmax),
+        efficiency: efficiency(&performance, design),
+        performance,
+        synapses,
+        luts_per_synapse: luts.map(|l| l as f64 / synapses.max(1) as f64),
         verify_cycle_model: checked.cycle_model.clone(),
         verify_rtl: checked.rtl.clone(),
         utilization: result.report.utilization.clone(),

@@ -65,6 +65,43 @@ pub struct Performance {
     pub synaptic_ops_per_second_at_fmax: Option<f64>,
 }
 
+/// Synaptic ops per cycle against two bounds: the design's weight ports (its widest core's
+/// lanes, P weights per cycle; cores run one at a time) and the chip's (`Device::weight_bound`:
+/// every block RAM and SPRAM of the device read at its widest port at once, at the design's
+/// weight width).
+#[derive(Debug, Clone, Serialize)]
+pub struct Efficiency {
+    /// The widest core's lanes (P).
+    pub lanes: usize,
+    /// `synaptic_ops_per_cycle / lanes` (above 1 when paired reads feed 2P weights a cycle).
+    pub of_lanes: f64,
+    /// The design's widest weight, bits.
+    pub weight_bits: u32,
+    /// Weights of `weight_bits` the device's memories deliver per cycle.
+    pub device_weight_bound: u32,
+    /// `synaptic_ops_per_cycle / device_weight_bound`.
+    pub of_device: f64,
+}
+
+impl Efficiency {
+    /// `ops_per_cycle` of a design whose widest core has `lanes` lanes and whose widest weight
+    /// has `weight_bits` bits, on a device whose memories deliver `device_weight_bound` of them.
+    pub fn new(
+        ops_per_cycle: f64,
+        lanes: usize,
+        weight_bits: u32,
+        device_weight_bound: u32,
+    ) -> Efficiency {
+        Efficiency {
+            lanes,
+            of_lanes: ops_per_cycle / lanes.max(1) as f64,
+            weight_bits,
+            device_weight_bound,
+            of_device: ops_per_cycle / f64::from(device_weight_bound.max(1)),
+        }
+    }
+}
+
 impl Performance {
     /// Figures from per-step cycles and synaptic ops (`[N][T]` each).
     pub fn new(
@@ -162,6 +199,13 @@ pub struct BuildReport {
     pub resources: Vec<ResourceRow>,
     /// Speed figures.
     pub performance: Performance,
+    /// Synaptic ops per cycle against the design's lanes and the chip's memories.
+    pub efficiency: Efficiency,
+    /// Synaptic weights the design holds: the model's parameters (dense matrix entries and
+    /// shared kernel weights; biases and neuron parameters not counted).
+    pub synapses: u64,
+    /// LUTs after synthesis (LUT4s on both families) per synapse.
+    pub luts_per_synapse: Option<f64>,
     /// Golden vs cycle model result (`skipped: ...` with --no-verify).
     pub verify_cycle_model: String,
     /// RTL vs cycle model result.
@@ -346,6 +390,14 @@ pub fn render(r: &BuildReport) -> String {
             row.name, row.available
         );
     }
+    let lut = r.resources.iter().find(|row| row.name == "LUT");
+    if let (Some(per), Some(luts)) = (r.luts_per_synapse, lut.and_then(|row| row.used)) {
+        let _ = writeln!(
+            s,
+            "  {per:.4} LUT per synapse ({luts} LUTs, {} synapses: the model's weights)",
+            r.synapses
+        );
+    }
     let fmax = r
         .fmax_mhz
         .map_or("unknown".to_string(), |f| format!("{f:.2} MHz"));
@@ -381,6 +433,16 @@ pub fn render(r: &BuildReport) -> String {
         s,
         "  per inference ({} steps): {:.0} cycles, {:.0} synaptic ops ({:.2} per cycle)",
         p.steps, p.cycles_per_inference, p.synaptic_ops_per_inference, p.synaptic_ops_per_cycle
+    );
+    let e = &r.efficiency;
+    let _ = writeln!(
+        s,
+        "  against the chip: {:.1}% of the design's {} lanes, {:.1}% of the {} {}-bit weights per cycle the device's memories deliver",
+        100.0 * e.of_lanes,
+        e.lanes,
+        100.0 * e.of_device,
+        e.device_weight_bound,
+        e.weight_bits
     );
     let _ = writeln!(
         s,
@@ -598,6 +660,33 @@ pub fn performance(c: &Checked, d: &Design, fmax: Option<f64>) -> Performance {
         d.clock.design.mhz(),
         fmax,
     )
+}
+
+/// `p`'s synaptic ops per cycle against `d`'s widest core and its device's memories.
+pub fn efficiency(p: &Performance, d: &Design) -> Efficiency {
+    let lanes = d.plan.cores.iter().map(|c| c.lanes).max().unwrap_or(1);
+    let weight_bits = d
+        .plan
+        .cores
+        .iter()
+        .map(|c| c.weight_bits)
+        .max()
+        .unwrap_or(8);
+    Efficiency::new(
+        p.synaptic_ops_per_cycle,
+        lanes,
+        weight_bits,
+        d.board.device.weight_bound(weight_bits),
+    )
+}
+
+/// Synaptic weights of a network: its projections' weights (a convolution's shared kernel once).
+pub fn synapses(q: &spikeloom_qnet::QNet) -> u64 {
+    q.layers
+        .iter()
+        .flat_map(|l| &l.inputs)
+        .map(|p| p.weight.len() as u64)
+        .sum()
 }
 
 /// The note on paths nextpnr leaves out of Fmax: through a hard block on its constant clock

@@ -59,10 +59,49 @@ pub fn write(
             clock: Some(build.clock.summary.clone()),
             critical_path: build.critical_path.clone(),
             untimed: build.untimed.clone(),
+            efficiency: efficiency_rows(build),
         },
         cycles_per_step: all_step_cycles(cycle),
         notes: build.timing_failures.clone(),
     };
     let path = dir.join("report.html");
     std::fs::write(&path, render(&data)).map_err(|e| Error::write(&path, e))
+}
+
+/// The build's figures against the chip, for the Timing table.
+fn efficiency_rows(b: &BuildReport) -> Vec<(String, String)> {
+    let p = &b.performance;
+    let e = &b.efficiency;
+    let mut rows = vec![
+        (
+            "synaptic ops per cycle".to_string(),
+            format!(
+                "{:.2} ({:.1}% of the design's {} lanes; {:.1}% of the {} {}-bit weights per cycle the device's memories deliver)",
+                p.synaptic_ops_per_cycle,
+                100.0 * e.of_lanes,
+                e.lanes,
+                100.0 * e.of_device,
+                e.device_weight_bound,
+                e.weight_bits
+            ),
+        ),
+        (
+            "time per inference".to_string(),
+            format!(
+                "{:.1} µs at the design clock ({} steps, {:.0} cycles, compute on chip){}",
+                p.time_per_inference_us_at_clock,
+                p.steps,
+                p.cycles_per_inference,
+                p.time_per_inference_us_at_fmax
+                    .map_or(String::new(), |t| format!("; {t:.1} µs at Fmax"))
+            ),
+        ),
+    ];
+    if let Some(per) = b.luts_per_synapse {
+        rows.push((
+            "LUT per synapse".to_string(),
+            format!("{per:.4} ({} synapses: the model's weights)", b.synapses),
+        ));
+    }
+    rows
 }

@@ -330,10 +330,12 @@ pub fn check_engines(
     })
 }
 
-/// Synaptic operations (weight accumulations) of each step `[N][T]`: an event of value `v`
-/// adds `v` times one weight to every neuron of a dense layer it projects to, and to every
-/// neuron of its kernel footprint in a convolution layer (through the pooling's index map
-/// when pooled: an element outside every window adds nothing).
+/// Synaptic operations (weight accumulations) of each step `[N][T]`: an event adds one weight
+/// (times its value, in one multiply-accumulate) to every neuron of a dense layer it projects
+/// to, and to every neuron of its kernel footprint in a convolution layer (through the
+/// pooling's index map when pooled: an element outside every window adds nothing). A graded
+/// value or a spike count is one operation per synapse, not `v`: the count the chip's weight
+/// memories bound.
 pub fn synaptic_ops(plan: &Plan, input: &SpikeSteps, cycle: &CycleTrace) -> Vec<Vec<u64>> {
     let (steps, samples) = (input.steps(), input.samples());
     let row = |src: QSource, t: usize, n: usize| -> &[u8] {
@@ -377,7 +379,7 @@ pub fn synaptic_ops(plan: &Plan, input: &SpikeSteps, cycle: &CycleTrace) -> Vec<
                             };
                             for (i, &v) in row(p.source, t_src, n).iter().enumerate() {
                                 if v > 0 {
-                                    ops += u64::from(v) * fan_out(core, p, i);
+                                    ops += fan_out(core, p, i);
                                 }
                             }
                         }

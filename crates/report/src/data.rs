@@ -207,4 +207,8 @@ pub struct Timing {
     /// Paths nextpnr leaves out of Fmax, if any.
     #[serde(default)]
     pub untimed: Option<String>,
+    /// Figures against the chip, as (quantity, value) rows: synaptic ops per cycle against the
+    /// design's lanes and the device's weight bound, time per inference, logic per synapse.
+    #[serde(default)]
+    pub efficiency: Vec<(String, String)>,
 }

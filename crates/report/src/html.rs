@@ -393,6 +393,9 @@ fn timing(o: &mut String, d: &ReportData) {
     if let Some(u) = &t.untimed {
         row(o, &["not in Fmax".into(), u.clone()]);
     }
+    for (quantity, value) in &t.efficiency {
+        row(o, &[quantity.clone(), value.clone()]);
+    }
     if let Some(idle) = t.idle_step_cycles {
         row(
             o,
