@@ -110,6 +110,7 @@ module sl_conv #(
     /* verilator lint_on UNUSEDSIGNAL */
     output wire [EV_W-1:0]   ev_raddr,
     output wire              ev_rprev,
+    output wire              ev_rd,     // reads event ev_raddr this cycle (FETCH with one left)
     output wire              push,
     output wire [EV_W-1:0]   push_idx,
     output wire [SPW-1:0]     push_val,
@@ -159,6 +160,7 @@ module sl_conv #(
     wire issue = (st == S_FETCH) && (e < ev_cnt);
     assign ev_raddr = issue ? e : {EV_W{1'b0}};
     assign ev_rprev = issue && (DELAYED != 0);
+    assign ev_rd = issue;
     wire [CW-1:0] ev_i = {ZX, ev_rdata};
     wire [CW-1:0] d_ci = ev_i / HWI;
     wire [CW-1:0] d_rem = ev_i % HWI;

@@ -298,3 +298,64 @@ fn broken_conv_lanes_are_caught() {
         .expect("a random convolution with padding lanes");
     check_mutations("conv-pad-mutation", &plan, &stim, &CONV_MUTATIONS[4..]);
 }
+
+/// (what, file, original text, mutated text): the event lists sharing one SPRAM (sl_evspram).
+const EVSPRAM_MUTATIONS: &[(&str, &str, &str, &str)] = &[
+    (
+        "shared event lists are read without their base offset",
+        "sl_evspram.v",
+        "(we[i] || (rd[i] && !any_we)) ? BASE[i*14 +: 14] : 14'd0;",
+        "we[i] ? BASE[i*14 +: 14] : 14'd0;",
+    ),
+    (
+        "shared event lists are written one word past their count",
+        "sl_evspram.v",
+        "assign off_sel[i*EV_W +: EV_W] = we[i] ? c : {EV_W{1'b0}};",
+        "assign off_sel[i*EV_W +: EV_W] = we[i] ? c + 1'b1 : {EV_W{1'b0}};",
+    ),
+    (
+        "a shared event list is not emptied at its source's step start",
+        "sl_evspram.v",
+        "if (rst || clr[i]) c <= {EV_W{1'b0}};",
+        "if (rst) c <= {EV_W{1'b0}};",
+    ),
+];
+
+/// The event lists in the shared SPRAM: on a random convolution stack whose input list and
+/// the list between two convolution cores share it, a read without the list's base, a write
+/// past the count or a list not emptied per step must be caught.
+#[test]
+fn broken_event_spram_is_caught() {
+    if !tools_present() {
+        return;
+    }
+    let mut device = spikeloom_plan::testing::big_device();
+    device.spram_count = 4;
+    let (plan, stim) = (0..500)
+        .find_map(|seed| {
+            let net = spikeloom_plan::testing::random_conv_qnet(seed);
+            let cfg = PlanConfig {
+                require_fit: false,
+                event_memory: spikeloom_plan::EventMemChoice::Spram,
+                ..PlanConfig::default()
+            };
+            let plan = spikeloom_plan::plan(&net, &cfg, &device).ok()?;
+            let es = plan.event_spram.as_ref()?;
+            (es.lists.len() >= 2 && net.input_size <= 256).then_some(())?;
+            let mut rng = spikeloom_plan::testing::Rng::new(seed);
+            let (t, n, f) = (4, 2, net.input_size);
+            let spikes: Vec<u8> = (0..t * n * f).map(|_| u8::from(rng.chance(30))).collect();
+            // every shared list of a layer carries spikes (else its reads prove nothing)
+            let input = spikeloom_qnet::SpikeSteps::new(t, n, f, spikes.clone()).ok()?;
+            let golden = spikeloom_qnet::eval(&net, &input).ok()?;
+            let busy = es.lists.iter().all(|&b| match plan.buffers[b].source {
+                spikeloom_qnet::QSource::Input => true,
+                spikeloom_qnet::QSource::Layer(l) => golden.layers[l].spikes.iter().any(|&x| x > 0),
+            });
+            busy.then_some(())?;
+            let stim = stimulus_from_spikes(&spikes, [t, n, f]).ok()?;
+            Some((plan, stim))
+        })
+        .expect("a random convolution stack sharing two busy event lists");
+    check_mutations("evspram-mutation", &plan, &stim, EVSPRAM_MUTATIONS);
+}

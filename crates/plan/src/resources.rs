@@ -688,7 +688,10 @@ pub(crate) fn estimate(
         } else {
             0
         };
-        if buf.paired {
+        if buf.spram.is_some() {
+            // the list's words are in the shared event SPRAM (its part below); its count
+            // registers stay here
+        } else if buf.paired {
             // even and odd positions in two memories of half the depth, pair addressing
             for _ in 0..2 {
                 add_memory(
@@ -711,6 +714,12 @@ pub(crate) fn estimate(
             );
         }
         parts.push((format!("event buffer `{}`", buf.name), r));
+    }
+    if let Some(es) = &plan.event_spram {
+        parts.push((
+            format!("event SPRAM ({} lists)", es.lists.len()),
+            event_spram_resources(es, plan.ev_bits),
+        ));
     }
     let core_luts = match device.family {
         Family::Ice40 => CORE_LUT_PERCENT_ICE40,
@@ -739,6 +748,20 @@ pub(crate) fn estimate(
     }
     total.logic_cells = packed_cells(&total, device);
     (total, parts)
+}
+
+/// The shared event SPRAM (sl_evspram.v): one SB_SPRAM256KA; its port's address is the
+/// selected list's base (an OR of constants) plus its count (write) or the read address, an
+/// adder of 14 bits after an L:1 count multiplexer; the write word an L:1 multiplexer of index
+/// and value (each about one LUT4 per 3 inputs per bit, plus the selects).
+fn event_spram_resources(es: &crate::types::EventSpram, ev_bits: u32) -> Resources {
+    let l = es.lists.len() as u32;
+    Resources {
+        luts: 14 + 16 + 2 * l + (ev_bits + 16) * l.div_ceil(2) + ev_bits,
+        carries: 14,
+        sprams: 1,
+        ..Resources::default()
+    }
 }
 
 /// A delay line (sl_delay.v): `slots x depth` events (index and value) in RAM, one event count
@@ -809,6 +832,7 @@ pub(crate) fn check(plan: &Plan, r: &Resources, device: &Device) -> FitReport {
             WeightMem::Rom if device.spram_count > 0 => {
                 " (the weights are in block RAM: on this device they can go to SPRAM, loaded at start-up; drop --weight-memory bram)"
             }
+            WeightMem::Spram { .. } if plan.event_spram.is_some() => " (the weights and the convolutions' event lists are already in SPRAM: this is state, accumulators, parameters and the other event buffers)",
             WeightMem::Spram { .. } => " (the weights are already in SPRAM: this is state, parameters and event buffers)",
             WeightMem::Rom => "",
         };

@@ -49,7 +49,12 @@ fn header(plan: &Plan) -> String {
     } else {
         ""
     };
-    let _ = writeln!(s, "// Modules: rtl-templates/ (sl_ctrl, sl_evbuf{delay}, sl_pmap, sl_acc, sl_unit, sl_conv, sl_neuron, sl_param, sl_rom, sl_ram{spram}).");
+    let evspram = if plan.event_spram.is_some() {
+        ", sl_evspram"
+    } else {
+        ""
+    };
+    let _ = writeln!(s, "// Modules: rtl-templates/ (sl_ctrl, sl_evbuf{delay}, sl_pmap, sl_acc, sl_unit, sl_conv, sl_neuron, sl_param, sl_rom, sl_ram{spram}{evspram}).");
     s
 }
 
@@ -361,24 +366,11 @@ fn buffer_decl(plan: &Plan, ev: u32) -> String {
 fn buffers(plan: &Plan, ev: u32, opts: &GenOptions) -> String {
     let mut s = String::from("\n    // ---- event buffers (one per spike source; 2 banks when read by a delayed projection) ----\n");
     for (b, buf) in plan.buffers.iter().enumerate() {
+        if buf.spram.is_some() {
+            continue; // in the shared event SPRAM below
+        }
         let vb = buf.value_bits.max(1);
-        let (push, idx, mut clr, val) = match buf.source {
-            spikeloom_plan::QSource::Input => (
-                "in_push".to_string(),
-                "in_index".to_string(),
-                "in_clr".to_string(),
-                if vb > 1 { "in_value" } else { "1'b1" }.to_string(),
-            ),
-            spikeloom_plan::QSource::Layer(l) => {
-                let id = &plan.cores[l].ident;
-                (
-                    format!("{id}_push"),
-                    format!("{id}_push_idx"),
-                    format!("start[{l}]"),
-                    format!("{id}_push_val"),
-                )
-            }
-        };
+        let (push, idx, mut clr, val) = buffer_writer(plan, buf);
         if let Some(d) = &buf.delay {
             // a delay line advances with the controller's step beat (BEGIN)
             clr = "in_clr".into();
@@ -424,6 +416,95 @@ fn buffers(plan: &Plan, ev: u32, opts: &GenOptions) -> String {
             depth = buf.depth,
             banks = buf.banks,
             pair = u8::from(buf.paired),
+        );
+    }
+    s
+}
+
+/// The signals that write buffer `buf`: (push, index, clear, value).
+fn buffer_writer(
+    plan: &Plan,
+    buf: &spikeloom_plan::BufferPlan,
+) -> (String, String, String, String) {
+    let vb = buf.value_bits.max(1);
+    match buf.source {
+        spikeloom_plan::QSource::Input => (
+            "in_push".to_string(),
+            "in_index".to_string(),
+            "in_clr".to_string(),
+            if vb > 1 { "in_value" } else { "1'b1" }.to_string(),
+        ),
+        spikeloom_plan::QSource::Layer(l) => {
+            let id = &plan.cores[l].ident;
+            (
+                format!("{id}_push"),
+                format!("{id}_push_idx"),
+                format!("start[{l}]"),
+                format!("{id}_push_val"),
+            )
+        }
+    }
+}
+
+/// The event lists sharing one SPRAM (sl_evspram): list i is buffer `lists[i]`, read by the
+/// convolution cores whose `_rd` it ORs, written by its source.
+fn event_spram(plan: &Plan, ev: u32) -> String {
+    let Some(es) = &plan.event_spram else {
+        return String::new();
+    };
+    let vb = es.value_bits.max(1);
+    let nl = es.lists.len();
+    let each = |f: &dyn Fn(usize, &spikeloom_plan::BufferPlan) -> String| {
+        packed(es.lists.iter().map(|&b| f(b, &plan.buffers[b])))
+    };
+    let base = each(&|_, buf| lit(14, buf.spram.unwrap_or(0) as i64));
+    let depth = each(&|_, buf| lit(ev + 1, buf.depth as i64));
+    let clr = each(&|_, buf| buffer_writer(plan, buf).2);
+    let push = each(&|_, buf| buffer_writer(plan, buf).0);
+    let idx = each(&|_, buf| buffer_writer(plan, buf).1);
+    let val = each(&|_, buf| {
+        widen(
+            &buffer_writer(plan, buf).3,
+            buf.value_bits.max(1) as usize,
+            vb as usize,
+        )
+    });
+    let rd = each(&|b, _| {
+        let readers: Vec<String> = plan
+            .cores
+            .iter()
+            .filter(|c| c.projections.iter().any(|p| p.buffer == b))
+            .map(|c| format!("{}_rd", c.ident))
+            .collect();
+        readers.join(" | ")
+    });
+    let mut s = format!(
+        "
+    // ---- event SPRAM: buffers {lists:?} ({words} of 16384 words), one port: written by their
+    // sources (the host, convolution sweeps), read by convolution scatters, never both at once ----
+    wire [{e1}:0] evs_rdata;
+    wire [{v1}:0] evs_rval;
+    wire [{c1}:0] evs_cnt;
+    sl_evspram #(.EV_W({ev}), .NL({nl}), .VB({vb}), .BASE({base}), .DEPTH({depth})) u_evspram (
+        .clk(clk), .rst(rst), .clr({clr}), .push({push}), .push_idx({idx}), .push_val({val}),
+        .rd({rd}), .rd_addr(ev_raddr), .rd_data(evs_rdata), .rd_val(evs_rval), .cnt(evs_cnt)
+    );
+",
+        lists = es.lists,
+        words = es.words,
+        e1 = ev - 1,
+        v1 = vb - 1,
+        c1 = nl as u32 * ev - 1,
+    );
+    for (i, &b) in es.lists.iter().enumerate() {
+        let bv = plan.buffers[b].value_bits.max(1);
+        let _ = writeln!(
+            s,
+            "    assign b{b}_rdata = evs_rdata;\n    assign b{b}_rval = evs_rval[{v1}:0];\n    assign b{b}_rdata2 = {z};\n    assign b{b}_cnt_cur = evs_cnt[{hi}:{lo}];\n    assign b{b}_cnt_prev = {z};",
+            v1 = bv - 1,
+            z = lit(ev, 0),
+            hi = (i as u32 + 1) * ev - 1,
+            lo = i as u32 * ev,
         );
     }
     s
@@ -639,7 +720,7 @@ fn conv_core(plan: &Plan, l: usize, ev: u32, opts: &GenOptions) -> String {
         "    sl_conv #(\n{params}\n    ) u_{id} (
         .clk(clk), .rst(rst), .start(start[{l}]), .done({id}_done),
         .clr_en(clr_en), .clr_addr(clr_addr),
-        .ev_cnt({cnt}), .ev_rdata({rdata}), .ev_rok({rok}), .ev_rval({rval}), .ev_raddr({id}_raddr), .ev_rprev({id}_rprev),
+        .ev_cnt({cnt}), .ev_rdata({rdata}), .ev_rok({rok}), .ev_rval({rval}), .ev_raddr({id}_raddr), .ev_rprev({id}_rprev), .ev_rd({id}_rd),
         .push({id}_push), .push_idx({id}_push_idx), .push_val({id}_push_val),
         .trace_valid({id}_tv), .trace_base({id}_tbase), .trace_step({id}_tstep),
         .trace_lane_valid({id}_tlv), .trace_v({id}_tvv), .trace_spike({id}_tsp)
@@ -673,7 +754,7 @@ fn core_decl(c: &CorePlan, ev: u32) -> String {
     };
     // a convolution core reads its own event buffers; a unit is run by the engine
     let ctl = if c.conv.is_some() {
-        format!("    wire        {id}_done;\n    wire [{e1}:0] {id}_raddr;\n    wire        {id}_rprev;\n    wire [{e1}:0] {id}_tstep;\n")
+        format!("    wire        {id}_done;\n    wire [{e1}:0] {id}_raddr;\n    wire        {id}_rprev;\n    /* verilator lint_off UNUSEDSIGNAL */  // read only by a shared event SPRAM\n    wire        {id}_rd;\n    /* verilator lint_on UNUSEDSIGNAL */\n    wire [{e1}:0] {id}_tstep;\n")
     } else {
         format!("    wire        {id}_busy;\n    wire        {id}_active;\n")
     };
@@ -835,6 +916,7 @@ pub(crate) fn emit(plan: &Plan, opts: &GenOptions) -> String {
     s.push_str(&ctrl(plan, ev));
     s.push_str(&store(plan, ev));
     s.push_str(&buffers(plan, ev, opts));
+    s.push_str(&event_spram(plan, ev));
     s.push_str(&crate::pool::emit(plan, ev));
     s.push_str(&crate::engine::emit(plan, ev, store_aw(plan, ev), opts));
     for l in 0..plan.cores.len() {
