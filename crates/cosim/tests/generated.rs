@@ -18,7 +18,8 @@ use spikeloom_plan::testing::{
     big_device, random_delay_qnet, random_format3_qnet, random_pool_qnet, random_qnet, Rng,
 };
 use spikeloom_plan::{
-    flash_hex, plan, EventMemChoice, LoadState, PlanConfig, WeightImage, WeightMemChoice, FLASH_HEX,
+    flash_hex, plan, AccMemChoice, EventMemChoice, LoadState, PlanConfig, WeightImage,
+    WeightMemChoice, FLASH_HEX,
 };
 use spikeloom_qnet::{eval, SpikeSteps};
 use spikeloom_verilog::{generate, GenOptions};
@@ -66,10 +67,12 @@ fn check_spram_seed(seed: u64, sim: Simulator) -> Result<(), String> {
     )
 }
 
-/// `big_device`, with the iCE40 UP5K's four SPRAMs when `mem` asks for SPRAM.
+/// `big_device`; when `mem` asks for SPRAM, an iCE40 as large with the UP5K's four SPRAMs (the
+/// plans of the SPRAM paths are iCE40 plans: one read port per memory, no paired buffers).
 fn device(mem: WeightMemChoice) -> spikeloom_board::Device {
     let mut d = big_device();
     if mem == WeightMemChoice::Spram {
+        d.family = spikeloom_board::Family::Ice40;
         d.spram_count = 4;
     }
     d
@@ -101,8 +104,8 @@ fn check_net(
 }
 
 /// Plan settings of the generated tests: weights in `mem`, and with SPRAM weights the event
-/// lists that can share one SPRAM there too (sl_evspram), as the UP5K does when block RAM is
-/// short.
+/// lists that can share one SPRAM there too (sl_evspram) and one accumulator RAM for the
+/// convolution cores, as the UP5K does when block RAM is short.
 fn config(mem: WeightMemChoice) -> PlanConfig {
     PlanConfig {
         require_fit: false,
@@ -111,6 +114,11 @@ fn config(mem: WeightMemChoice) -> PlanConfig {
             EventMemChoice::Spram
         } else {
             EventMemChoice::Bram
+        },
+        conv_acc_memory: if mem == WeightMemChoice::Spram {
+            AccMemChoice::Shared
+        } else {
+            AccMemChoice::PerCore
         },
         ..PlanConfig::default()
     }
@@ -129,13 +137,14 @@ fn check_evspram_seed(seed: u64, sim: Simulator) -> Result<(), String> {
     )
 }
 
-/// The first `count` seeds whose conv/pool stack puts event lists in the shared SPRAM.
+/// The first `count` seeds whose conv/pool stack puts event lists in the shared SPRAM and
+/// shares the convolution accumulators.
 fn evspram_seeds(count: usize) -> Vec<u64> {
     let mem = WeightMemChoice::Spram;
     let seeds: Vec<u64> = (0..400)
         .filter(|&seed| {
             plan(&random_pool_qnet(seed), &config(mem), &device(mem))
-                .is_ok_and(|p| p.event_spram.is_some())
+                .is_ok_and(|p| p.event_spram.is_some() && p.conv_acc.is_some())
         })
         .take(count)
         .collect();

@@ -50,6 +50,9 @@ pub struct CycleSim {
     evs: Option<EvSpram>,
     /// First cycle at which the shared event SPRAM was asked for two accesses (a design bug).
     port_conflict: Option<u64>,
+    /// The convolution cores' shared accumulator RAM and its lanes per word (`plan::SharedAcc`),
+    /// lent to the clocked core.
+    shared_acc: Option<(Vec<i64>, usize)>,
     outs: Vec<CoreOut>,
     idx_mask: u32,
     /// `in_value` mask (0 when the design has no `in_value` port: every input event is 1).
@@ -115,6 +118,10 @@ impl CycleSim {
             bufs: plan.buffers.iter().map(EvBuf::new).collect(),
             evs: EvSpram::new(plan),
             port_conflict: None,
+            shared_acc: plan
+                .conv_acc
+                .as_ref()
+                .map(|a| (vec![0; a.depth * a.lanes], a.lanes)),
             outs: vec![CoreOut::default(); plan.cores.len()],
             idx_mask: if plan.ev_bits >= 32 {
                 u32::MAX
@@ -481,7 +488,14 @@ impl CycleSim {
             };
             let start = c.start == Some(l);
             if core.st != CoreSt::Idle || start || c.clr.is_some() {
-                core.clock(&self.outs[l], start, c.clr, &self.bufs);
+                match self.shared_acc.as_mut() {
+                    Some((mem, stride)) => {
+                        core.swap_acc(mem, stride);
+                        core.clock(&self.outs[l], start, c.clr, &self.bufs);
+                        core.swap_acc(mem, stride);
+                    }
+                    None => core.clock(&self.outs[l], start, c.clr, &self.bufs),
+                }
             }
         }
         if let Some(acc) = self.acc.as_mut() {

@@ -7,7 +7,7 @@
 mod common;
 
 use spikeloom_cyclesim::simulate;
-use spikeloom_plan::{plan, testing, EventMemChoice, PlanConfig};
+use spikeloom_plan::{plan, testing, AccMemChoice, EventMemChoice, PlanConfig};
 
 const STEPS: usize = 5;
 const SAMPLES: usize = 2;
@@ -19,9 +19,10 @@ fn check_seed(seed: u64) -> bool {
 /// Checks one network; returns the golden spikes of its layers that read a pooled projection,
 /// and whether a convolution core has padding lanes (channels per group not a multiple of its
 /// lanes).
-/// `evspram`: plan for a device with the UP5K's four SPRAMs and put the event lists that can
-/// share one there (`EventMemChoice::Spram`); the cycle model then reads them through its
-/// single-port twin, which refuses two accesses in one cycle.
+/// `evspram`: plan for an iCE40 device with the UP5K's four SPRAMs, put the event lists that can
+/// share one there (`EventMemChoice::Spram`; the cycle model then reads them through its
+/// single-port twin, which refuses two accesses in one cycle) and let the convolution cores
+/// share one accumulator RAM (`AccMemChoice::Shared`).
 fn check_net(seed: u64, net: spikeloom_qnet::QNet, evspram: bool) -> (u64, bool) {
     check_net_lists(seed, net, evspram).0
 }
@@ -41,10 +42,17 @@ fn check_net_lists(seed: u64, net: spikeloom_qnet::QNet, evspram: bool) -> ((u64
         ..PlanConfig::default()
     };
     if evspram {
+        device.family = spikeloom_board::Family::Ice40;
         device.spram_count = 4;
         cfg.event_memory = EventMemChoice::Spram;
+        cfg.conv_acc_memory = AccMemChoice::Shared;
     }
     let p = plan(&net, &cfg, &device).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    assert_eq!(
+        p.conv_acc.is_some(),
+        evspram && p.cores.iter().filter(|c| c.conv.is_some()).count() >= 2,
+        "seed {seed}: shared accumulators"
+    );
     let shared = p.event_spram.as_ref().map_or(0, |e| e.lists.len());
     assert!(
         p.cores[0].conv.is_some(),
@@ -129,13 +137,14 @@ fn conv_cycle_model_matches_contract_on_random_nets() {
     eprintln!("{padded} of {count} networks have padding lanes");
 }
 
-/// Event lists in the shared SPRAM (sl_evspram's twin): random conv/pool stacks and
-/// convolution nets planned with `EventMemChoice::Spram` keep cycle model == contract ==
-/// reference and the cycle formula, and the lists that can share do (conv -> conv chains
-/// share two or more).
+/// Shared memories: event lists in the shared SPRAM (sl_evspram's twin) and the convolution
+/// cores' shared accumulator RAM: random conv/pool stacks and convolution nets planned with
+/// them keep cycle model == contract == reference and the cycle formula, and the lists that
+/// can share do (conv -> conv chains share two or more lists and the accumulators).
 #[test]
 fn cycle_model_matches_contract_with_event_lists_in_spram() {
     let (mut nets, mut lists, mut multi) = (0, 0, 0);
+    // (`multi`: two or more shared lists, i.e. a conv -> conv chain, which shares accumulators)
     for seed in 0..common::cases(150) {
         for net in [
             testing::random_pool_qnet(seed),

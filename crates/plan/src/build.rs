@@ -307,6 +307,7 @@ fn build(
         buffers,
         weight_store,
         event_spram: None,
+        conv_acc: None,
         engine,
         loader: None,
         device: device.name.clone(),
@@ -369,6 +370,30 @@ fn build(
         if plan.event_spram.is_some() {
             estimate(&mut plan);
         }
+    }
+    let convs: Vec<usize> = (0..plan.cores.len())
+        .filter(|&l| plan.cores[l].conv.is_some())
+        .collect();
+    let share_acc = match cfg.conv_acc_memory {
+        AccMemChoice::Shared => true,
+        AccMemChoice::PerCore => false,
+        // iCE40 only: on ECP5 the per-core RAMs keep the timing the ULX3S builds measured
+        // (ARCHITECTURE.md, "Memory at N-MNIST scale")
+        AccMemChoice::Auto => {
+            device.family == Family::Ice40 && plan.resources.brams > device.bram_count
+        }
+    };
+    if share_acc && convs.len() >= 2 {
+        let of = |f: &dyn Fn(&CorePlan) -> usize| {
+            convs.iter().map(|&l| f(&plan.cores[l])).max().unwrap_or(1)
+        };
+        plan.conv_acc = Some(SharedAcc {
+            lanes: of(&|c| c.lanes),
+            acc_bits: of(&|c| c.acc_bits as usize) as u32,
+            depth: of(&|c| c.blocks),
+            cores: convs,
+        });
+        estimate(&mut plan);
     }
     Ok(plan)
 }

@@ -2,7 +2,7 @@
 
 use crate::loader::LoaderConfig;
 use crate::resources::BoardTopConfig;
-use crate::types::{EventMemChoice, WeightMemChoice};
+use crate::types::{AccMemChoice, EventMemChoice, WeightMemChoice};
 
 /// How to map a network onto hardware.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +21,8 @@ pub struct PlanConfig {
     pub weight_memory: WeightMemChoice,
     /// Memory of the large event lists (block RAM each, or one shared SPRAM on the UP5K).
     pub event_memory: EventMemChoice,
+    /// Whether the convolution cores share one accumulator RAM.
+    pub conv_acc_memory: AccMemChoice,
     /// The start-up weight loader's clock and flash offset (for a store loaded at start-up).
     pub loader: LoaderConfig,
     /// The board top `spikeloom build` puts around the core (host bridge, UART, reset, LEDs),
@@ -40,6 +42,7 @@ impl Default for PlanConfig {
             shift_add_max_terms: 3,
             weight_memory: WeightMemChoice::Auto,
             event_memory: EventMemChoice::Auto,
+            conv_acc_memory: AccMemChoice::Auto,
             loader: LoaderConfig::default(),
             board_top: Some(BoardTopConfig::default()),
             pair_events: true,

@@ -192,6 +192,13 @@ impl fmt::Display for Plan {
                 )?,
             }
         }
+        if let Some(sa) = &self.conv_acc {
+            writeln!(
+                f,
+                "convolution accumulators: one RAM shared by cores {:?}, {} words x {} lanes x {} bits",
+                sa.cores, sa.depth, sa.lanes, sa.acc_bits
+            )?;
+        }
         if let Some(es) = &self.event_spram {
             writeln!(
                 f,

@@ -367,7 +367,7 @@ fn engine_resources(plan: &Plan) -> Resources {
     r
 }
 
-fn core_resources(core: &CorePlan, device: &Device) -> Resources {
+fn core_resources(core: &CorePlan, device: &Device, shared_acc: bool) -> Resources {
     if core.conv.is_none() {
         return unit_resources(core, device);
     }
@@ -404,8 +404,10 @@ fn core_resources(core: &CorePlan, device: &Device) -> Resources {
     if core.value_bits > 1 {
         r.ffs += core.value_bits;
     }
-    for _ in 0..p {
-        add_memory(&mut r, device, core.blocks, core.acc_bits, false);
+    if !shared_acc {
+        for _ in 0..p {
+            add_memory(&mut r, device, core.blocks, core.acc_bits, false);
+        }
     }
     state_and_params(&mut r, core, device, core.blocks, p);
     r
@@ -665,7 +667,7 @@ pub(crate) fn estimate(
         };
         parts.push((
             format!("{what} `{}`", core.name),
-            core_resources(core, device),
+            core_resources(core, device, plan.conv_acc.is_some()),
         ));
     }
     for buf in &plan.buffers {
@@ -714,6 +716,19 @@ pub(crate) fn estimate(
             );
         }
         parts.push((format!("event buffer `{}`", buf.name), r));
+    }
+    if let Some(sa) = &plan.conv_acc {
+        // one RAM of the widest lanes, its read and write ports OR-combined over the cores
+        // (each drives zeros when idle): about one LUT4 per 3 inputs per address and data bit
+        let w = sa.lanes as u32 * sa.acc_bits;
+        let aw = ubits(sa.depth.saturating_sub(1));
+        let n = sa.cores.len() as u32;
+        let mut r = Resources {
+            luts: (2 * aw + w) * n.div_ceil(2) + 2 * n,
+            ..Resources::default()
+        };
+        add_memory(&mut r, device, sa.depth, w, false);
+        parts.push(("shared convolution accumulators".into(), r));
     }
     if let Some(es) = &plan.event_spram {
         parts.push((
@@ -832,7 +847,7 @@ pub(crate) fn check(plan: &Plan, r: &Resources, device: &Device) -> FitReport {
             WeightMem::Rom if device.spram_count > 0 => {
                 " (the weights are in block RAM: on this device they can go to SPRAM, loaded at start-up; drop --weight-memory bram)"
             }
-            WeightMem::Spram { .. } if plan.event_spram.is_some() => " (the weights and the convolutions' event lists are already in SPRAM: this is state, accumulators, parameters and the other event buffers)",
+            WeightMem::Spram { .. } if plan.event_spram.is_some() => " (the weights and the convolutions' event lists are already in SPRAM: this is state, accumulators, kernels, parameters and the other event buffers)",
             WeightMem::Spram { .. } => " (the weights are already in SPRAM: this is state, parameters and event buffers)",
             WeightMem::Rom => "",
         };

@@ -338,6 +338,35 @@ pub struct EventSpram {
     pub value_bits: u32,
 }
 
+/// One accumulator RAM shared by every convolution core (instead of P RAMs per core): the
+/// layers run one at a time, and a core leaves every word it used zeroed (its sweep's UPD
+/// writes 0 after reading a block), as the post-reset clear leaves all of them, so each core
+/// finds its words at 0. Word `a`, lane `k` (bits `[k * acc_bits +: acc_bits]`) holds lane `k`
+/// of core address `a` (the core's own accumulator width in the low bits of the field).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedAcc {
+    /// The convolution cores sharing it (QNet layer indices).
+    pub cores: Vec<usize>,
+    /// Lanes per word: the widest core's.
+    pub lanes: usize,
+    /// Bits per lane: the widest core accumulator.
+    pub acc_bits: u32,
+    /// Words: the most blocks of a core.
+    pub depth: usize,
+}
+
+/// Whether the convolution cores share one accumulator RAM (a [`crate::PlanConfig`] setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AccMemChoice {
+    /// Shared on iCE40 when block RAM is short (and two or more convolution cores exist).
+    #[default]
+    Auto,
+    /// Each convolution core keeps its own accumulator RAMs.
+    PerCore,
+    /// Shared whenever two or more convolution cores exist.
+    Shared,
+}
+
 /// Words of one iCE40 UP5K SPRAM (SB_SPRAM256KA is 16K x 16).
 pub const SPRAM_WORDS: usize = 16384;
 
@@ -493,6 +522,8 @@ pub struct Plan {
     pub weight_store: WeightStore,
     /// The event lists that share one SPRAM (`None`: every list in its own block RAM).
     pub event_spram: Option<EventSpram>,
+    /// The convolution cores' shared accumulator RAM (`None`: each core has its own).
+    pub conv_acc: Option<SharedAcc>,
     /// The engine running the dense cores (`None` when every layer is a convolution).
     pub engine: Option<EnginePlan>,
     /// The weight loader that fills a store loaded at start-up (`None` for a ROM store).

@@ -45,8 +45,10 @@ fn design_in(seed: u64, lanes: Option<usize>, evspram: bool) -> (Plan, Bundle) {
         ..PlanConfig::default()
     };
     if evspram {
+        device.family = spikeloom_board::Family::Ice40;
         device.spram_count = 4;
         cfg.event_memory = spikeloom_plan::EventMemChoice::Spram;
+        cfg.conv_acc_memory = spikeloom_plan::AccMemChoice::Shared;
     }
     let p = plan(&net, &cfg, &device).expect("plan");
     let b = generate(&p, &GenOptions::default());
