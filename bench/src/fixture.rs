@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use spikeloom_float::{FloatNet, SemanticsOptions, SpikeInput};
+use spikeloom_float::{FloatNet, SemanticsOptions};
 use spikeloom_npy::{read_npy, NpyData};
 use spikeloom_qnet::SpikeSteps;
 
@@ -63,7 +63,7 @@ fn fixture_semantics(model: &Path) -> SemanticsOptions {
 }
 
 /// Input spikes `[T][N][F]` and labels of a fixture folder.
-pub fn load_input(dir: &Path) -> Result<(SpikeSteps, SpikeInput, Vec<usize>), BenchError> {
+pub fn load_input(dir: &Path) -> Result<(SpikeSteps, Vec<usize>), BenchError> {
     let p = dir.join("input.npy");
     let x = read_npy(&p).map_err(|e| format!("{}: {e}", p.display()))?;
     let NpyData::U8(data) = x.data else {
@@ -72,8 +72,7 @@ pub fn load_input(dir: &Path) -> Result<(SpikeSteps, SpikeInput, Vec<usize>), Be
     let [t, n, f] = x.shape[..] else {
         return Err(format!("{}: expected shape [T, N, F]", p.display()));
     };
-    let steps = SpikeSteps::new(t, n, f, data.clone()).map_err(|e| e.to_string())?;
-    let fin = SpikeInput::new(t, n, f, data).map_err(|e| e.to_string())?;
+    let steps = SpikeSteps::new(t, n, f, data).map_err(|e| e.to_string())?;
     let p = dir.join("labels.npy");
     let y = read_npy(&p).map_err(|e| format!("{}: {e}", p.display()))?;
     let labels = y
@@ -83,5 +82,5 @@ pub fn load_input(dir: &Path) -> Result<(SpikeSteps, SpikeInput, Vec<usize>), Be
         .into_iter()
         .map(|v| v as usize)
         .collect();
-    Ok((steps, fin, labels))
+    Ok((steps, labels))
 }

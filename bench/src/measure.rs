@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use spikeloom_board::{Board, Device};
-use spikeloom_float::{FloatNet, SpikeInput};
+use spikeloom_float::FloatNet;
 use spikeloom_plan::{Plan, PlanConfig, QSource};
 use spikeloom_qnet::{QNet, QTrace, SpikeSteps};
 use spikeloom_quant::{Calibration, QuantConfig};
@@ -148,8 +148,6 @@ pub struct Prepared {
     pub plan: Plan,
     /// Input.
     pub input: SpikeSteps,
-    /// Float-engine input.
-    pub float_input: SpikeInput,
     /// Labels.
     pub labels: Vec<usize>,
     /// Float and fixed accuracy from the quantizer's report.
@@ -161,8 +159,8 @@ pub struct Prepared {
 /// Load, calibrate on its own input, quantize (defaults) and plan a fixture with `lanes`.
 pub fn prepare(dir: &Path, device: &Device, lanes: Option<usize>) -> Result<Prepared, BenchError> {
     let float = load_float(&dir.join("model.nir"))?;
-    let (input, float_input, labels) = crate::fixture::load_input(dir)?;
-    let ft = spikeloom_float::simulate(&float, &float_input).map_err(|e| e.to_string())?;
+    let (input, labels) = crate::fixture::load_input(dir)?;
+    let ft = spikeloom_float::simulate(&float, &input).map_err(|e| e.to_string())?;
     let calib = Calibration::new(&float, input.clone(), ft, Some(labels.clone()))
         .map_err(|e| e.to_string())?;
     let (qnet, report) = spikeloom_quant::quantize(&float, Some(&calib), &QuantConfig::default())
@@ -178,7 +176,6 @@ pub fn prepare(dir: &Path, device: &Device, lanes: Option<usize>) -> Result<Prep
         qnet,
         plan,
         input,
-        float_input,
         labels,
         float_accuracy: report.float_accuracy,
         fixed_accuracy: report.fixed_accuracy,
@@ -193,9 +190,7 @@ pub fn engines(p: &Prepared) -> Result<(Vec<Throughput>, u64), BenchError> {
     let min = Duration::from_secs(2);
     let what = format!("{} samples x {} steps", p.input.samples(), p.input.steps());
     let t_fixed = time(5, min, || spikeloom_qnet::eval(&p.qnet, &p.input));
-    let t_float = time(5, min, || {
-        spikeloom_float::simulate(&p.float, &p.float_input)
-    });
+    let t_float = time(5, min, || spikeloom_float::simulate(&p.float, &p.input));
     let t_cycle = time(5, min, || spikeloom_cyclesim::simulate(&p.plan, &p.input));
     Ok((
         vec![

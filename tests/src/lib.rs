@@ -1,9 +1,7 @@
 //! Shared helpers of the workspace-level integration tests (`tests/tests/*.rs`): loading the
 //! trained fixtures of `tests/fixtures/models/` through the whole software chain.
 
-use spikeloom_float::{
-    Convention, FloatNet, FloatTrace, ResetMode, SemanticsOptions, SpikeInput, SpikeMode,
-};
+use spikeloom_float::{Convention, FloatNet, FloatTrace, ResetMode, SemanticsOptions, SpikeMode};
 use spikeloom_npy::NpyData;
 use spikeloom_qnet::SpikeSteps;
 use std::path::{Path, PathBuf};
@@ -145,9 +143,6 @@ impl Fixture {
 
     /// The float engine's trace of the input.
     pub fn float_trace(&self) -> FloatTrace {
-        let i = &self.input;
-        let si = SpikeInput::new(i.steps(), i.samples(), i.width(), i.data().to_vec())
-            .expect("input shape");
-        spikeloom_float::simulate(&self.net, &si).expect("float simulation")
+        spikeloom_float::simulate(&self.net, &self.input).expect("float simulation")
     }
 }

@@ -9,7 +9,7 @@
 use spikeloom_cosim::{
     compare_logs, compare_with_contract, decode_log, run_rtl, stimulus_from_values, Simulator,
 };
-use spikeloom_float::{lower, simulate, SemanticsOptions, SpikeInput};
+use spikeloom_float::{lower, simulate, SemanticsOptions};
 use spikeloom_plan::PlanConfig;
 use spikeloom_qnet::SpikeSteps;
 use spikeloom_quant::{Calibration, QuantConfig};
@@ -27,7 +27,7 @@ fn sim_cuba_delay_fixture_through_the_rtl() {
     let data: Vec<u8> = x.data.to_f64().iter().map(|v| *v as u8).collect();
     let float = simulate(
         &net,
-        &SpikeInput::new(t, n, f, data.clone()).expect("shape"),
+        &SpikeSteps::graded(t, n, f, data.clone(), 8).expect("shape"),
     )
     .expect("float simulation");
     let input = SpikeSteps::new(t, n, f, data.clone()).expect("spike steps");

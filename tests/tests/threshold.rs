@@ -1,7 +1,7 @@
 //! NIR `Threshold` (z = x > threshold, no state) through the chain: the float engine gives
 //! exactly `W x + b > threshold` each step, and fixed == cycle model on it.
 
-use spikeloom_float::{SemanticsOptions, SpikeInput};
+use spikeloom_float::SemanticsOptions;
 use spikeloom_nir::{FloatDtype, Graph, Node, Tensor};
 use spikeloom_plan::PlanConfig;
 use spikeloom_qnet::SpikeSteps;
@@ -52,7 +52,7 @@ fn threshold_is_stateless_compare_and_runs_on_the_hardware_model() {
     let data: Vec<u8> = (0..steps)
         .flat_map(|s| (0..3).map(move |i| ((s >> i) & 1) as u8))
         .collect();
-    let input = SpikeInput::new(steps, 1, 3, data.clone()).expect("input");
+    let input = SpikeSteps::graded(steps, 1, 3, data.clone(), 8).expect("input");
     let tr = spikeloom_float::simulate(&net, &input).expect("simulate");
     for s in 0..steps {
         for o in 0..3 {

@@ -19,7 +19,7 @@ pub fn run(args: &QuantizeArgs) -> Result<(), CliError> {
     session.float_net()?;
     let calib_spikes = session.calibration_input()?.cloned();
     let labels = match (&args.labels, &calib_spikes) {
-        (Some(p), Some(s)) => Some(load_labels(p, s.n)?),
+        (Some(p), Some(s)) => Some(load_labels(p, s.samples())?),
         (Some(_), None) => {
             return Err(CliError::input(anyhow!(
                 "--labels needs --calibrate (the labelled samples)"

@@ -110,7 +110,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let labels = args
         .labels
         .as_ref()
-        .map(|p| load_labels(p, input.n))
+        .map(|p| load_labels(p, input.samples()))
         .transpose()?;
     let baud = args.baud.unwrap_or(manifest.baud);
     if baud != manifest.baud {
@@ -141,7 +141,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             .set(done),
     })?;
     let started = Instant::now();
-    let mut counter = crate::progress::Counter::new("run", input.n as u64, "samples");
+    let mut counter = crate::progress::Counter::new("run", input.samples() as u64, "samples");
     let mut progress = |done: usize| counter.set(done as u64);
     if let (Some(rows), Some(mode)) = (&rows, on_chip) {
         let opts = PixelOptions {
@@ -190,13 +190,13 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
                         OnChip::Pixels => "on-chip rate encoder",
                         OnChip::Values => "on-chip constant values",
                     },
-                    input.t,
-                    input.n,
+                    input.steps(),
+                    input.samples(),
                     manifest.output_size,
                     started.elapsed().as_secs_f64()
                 );
                 if let Some(labels) = labels.as_deref() {
-                    print_accuracy(board_accuracy(&qnet, &got.counts, labels), input.n);
+                    print_accuracy(board_accuracy(&qnet, &got.counts, labels), input.samples());
                 }
                 println!(
                     "{}",

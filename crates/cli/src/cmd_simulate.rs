@@ -6,8 +6,9 @@ use anyhow::anyhow;
 use spikeloom_pipeline::engines::{
     hardware_plan, run_cycle, run_fixed, run_float, run_rtl, write_vcd, EngineOutput,
 };
-use spikeloom_pipeline::input::{load_labels, load_steps, Spikes};
+use spikeloom_pipeline::input::{load_labels, load_steps};
 use spikeloom_pipeline::model::LoadedModel;
+use spikeloom_qnet::SpikeSteps;
 
 /// Run the command.
 pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
@@ -21,7 +22,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
                 )));
             }
             let input = load_steps(&args.input, &session.model_input()?)?;
-            let labels = load_opt_labels(args, input.n)?;
+            let labels = load_opt_labels(args, input.samples())?;
             return report(
                 &run_float(session.float_net()?, &input)?,
                 labels.as_deref(),
@@ -92,7 +93,7 @@ fn load_opt_labels(args: &SimulateArgs, n: usize) -> Result<Option<Vec<i64>>, Cl
 
 /// The integer network and the input: a `.nir` is quantized with calibration on `--calibrate`,
 /// else on the input itself (said on stderr).
-pub fn load_integer_model(args: &SimulateArgs) -> Result<(LoadedModel, Spikes), CliError> {
+pub fn load_integer_model(args: &SimulateArgs) -> Result<(LoadedModel, SpikeSteps), CliError> {
     let session = crate::config::session(&args.model, Some(&args.quant))?;
     let input = load_steps(&args.input, &session.model_input()?)?;
     if session.config().is_qnet() {

@@ -8,7 +8,7 @@ use anyhow::anyhow;
 use spikeloom_cosim::Simulator;
 use spikeloom_float::FloatTrace;
 use spikeloom_pipeline::engines::hardware_plan;
-use spikeloom_pipeline::input::{load_labels, load_steps, Spikes};
+use spikeloom_pipeline::input::{load_labels, load_steps};
 use spikeloom_pipeline::verify::{
     check_engines, trace_accuracy, CheckEvent, EngineCheckInput, LayerDiff,
 };
@@ -23,23 +23,22 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     let (session, float, input, all_samples) = integer_model(args)?;
     let q = &session.quantized()?.qnet;
     let labels = match &args.labels {
-        Some(p) => Some(load_labels(p, all_samples)?[..input.n].to_vec()),
+        Some(p) => Some(load_labels(p, all_samples)?[..input.samples()].to_vec()),
         None => None,
     };
-    let steps = SpikeSteps::graded(input.t, input.n, input.f, input.data.clone(), q.input_bits)
-        .map_err(CliError::input)?;
+    let steps = input.with_bits(q.input_bits).map_err(CliError::input)?;
     let sims = simulators(args.simulator);
     // Progress on stderr: a live line with the elapsed time on a terminal, plain lines in logs.
     let mut progress = Steps::new(3 + sims.len());
-    let samples = format!("{} samples x {} steps", input.n, input.t);
+    let samples = format!("{} samples x {} steps", input.samples(), input.steps());
     progress.start(&format!("fixed-point model ({samples})"));
     let fixed = session.golden(&steps)?;
     progress.finish_since("fixed-point model", "");
     let plan = hardware_plan(q, &args.board, args.lanes, false)?;
     eprintln!(
         "verify: {} samples x {} steps, {} layers, board {} ({} lanes max)",
-        input.n,
-        input.t,
+        input.samples(),
+        input.steps(),
         q.layers.len(),
         args.board,
         plan.cores.iter().map(|c| c.lanes).max().unwrap_or(1)
@@ -142,19 +141,19 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
 /// The session with its integer network made, the float trace of the input (for a `.nir`), the
 /// input samples used and how many the file holds. A `.nir` is calibrated on `--calibrate`,
 /// else on the input itself, whose float trace is then made once for both.
-type IntegerModel = (Session<'static>, Option<Arc<FloatTrace>>, Spikes, usize);
+type IntegerModel = (Session<'static>, Option<Arc<FloatTrace>>, SpikeSteps, usize);
 
 fn integer_model(args: &VerifyArgs) -> Result<IntegerModel, CliError> {
     let session = crate::config::session(&args.model, Some(&args.quant))?;
     let all = load_steps(&args.input, &session.model_input()?)?;
-    let input = all.take_samples(args.samples.unwrap_or(all.n));
+    let input = all.take_samples(args.samples.unwrap_or(all.samples()));
     if session.config().is_qnet() {
-        return Ok((session, None, input, all.n));
+        return Ok((session, None, input, all.samples()));
     }
     let session = session.with_calibration(Some(input.clone()), None);
     session.quantized()?;
     let float = session.float_trace(&input)?;
-    Ok((session, Some(float), input, all.n))
+    Ok((session, Some(float), input, all.samples()))
 }
 
 fn simulators(arg: SimulatorArg) -> Vec<Simulator> {

@@ -3,7 +3,7 @@
 //! sweep).
 //!
 //! The tap arithmetic below mirrors the RTL's counters (it does not call
-//! `QConv::for_each_target`, which `qnet::eval` uses), so the equality tests compare two
+//! `ConvGeometry::for_each_target`, which `qnet::eval` uses), so the equality tests compare two
 //! independent derivations of the footprint. The RTL's three-stage scatter pipeline (target,
 //! RAM read, add and write) only delays when a sum lands in the accumulator RAM; it
 //! always lands before the sweep reads it (DRAIN), so the model adds at the tap.

@@ -40,7 +40,7 @@ struct EProj {
     /// Store rows per block (`ProjPlan::rows`).
     rows: usize,
     /// Pooling index map in front of the rows (sl_pmap).
-    pool: Option<spikeloom_plan::QPool>,
+    pool: Option<spikeloom_plan::PoolGeometry>,
     /// Reads a paired buffer: two events per read (`PROJ_PAIRED`).
     paired: bool,
 }

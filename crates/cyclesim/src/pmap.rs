@@ -1,14 +1,14 @@
 //! Twin of rtl-templates/core/sl_pmap.v: the pooling index map in front of a pooled
 //! projection's weights (`ProjPlan::pool`). Written as the RTL computes it (decode the event
 //! index into channel, row and column, then the window along each axis), not through
-//! `QPool::map`, which `qnet::eval` uses, so the equality tests compare two derivations.
+//! `PoolGeometry::map`, which `qnet::eval` uses, so the equality tests compare two derivations.
 
-use spikeloom_plan::QPool;
+use spikeloom_plan::PoolGeometry;
 
 /// The pooled element of source event index `i` and whether it lies in a window; outside
 /// every window the index is `none` (the dense core's zero row; a convolution core ignores
 /// it and scatters nothing).
-pub(crate) fn pool_map(g: &QPool, i: usize, none: usize) -> (usize, bool) {
+pub(crate) fn pool_map(g: &PoolGeometry, i: usize, none: usize) -> (usize, bool) {
     let [_, h, w] = g.input;
     let [_, ho, wo] = g.output;
     let (c, rem) = (i / (h * w), i % (h * w));

@@ -2,11 +2,12 @@
 //! 100 steps x 64 samples of 10 %-dense input spikes. `cargo run --release -p spikeloom-float
 //! --example float_speed`.
 
+use spikeloom_qnet::SpikeSteps;
 use std::time::Instant;
 
 use spikeloom_float::{
     simulate, Convention, FloatNet, Layer, Neuron, Projection, ResetMode, Semantics, Source,
-    SpikeInput, ZeroResetInput,
+    ZeroResetInput,
 };
 
 /// xorshift64*: deterministic pseudo-random numbers without a dependency.
@@ -75,7 +76,7 @@ fn main() {
     let data = (0..t * n * sizes[0])
         .map(|_| u8::from(rng.unit() < 0.1))
         .collect();
-    let input = SpikeInput::new(t, n, sizes[0], data).expect("sizes agree");
+    let input = SpikeSteps::graded(t, n, sizes[0], data, 8).expect("sizes agree");
     let start = Instant::now();
     let trace = simulate(&net, &input).expect("valid net");
     let secs = start.elapsed().as_secs_f64();

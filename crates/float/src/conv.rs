@@ -1,9 +1,11 @@
-//! Convolution and pooling geometry of the float network: `ConvGeometry` (a `Conv1d`/`Conv2d`
-//! NIR node as a 2-D cross-correlation over a flattened `(C, H, W)` map; Conv1d is `H = 1`),
-//! the event footprint both the engine and the lowering use; `PoolGeometry` (a pooling whose
-//! windows do not overlap: an index map from source to pooled elements, kept in front of the
-//! following projection's own weights), and the dense matrix of an overlapping pooling (which
-//! is composed with the following projection).
+//! Convolution and pooling in the float network. The geometry types are the integer
+//! contract's own (`qnet`'s `ConvGeometry`: a `Conv1d`/`Conv2d` NIR node as a 2-D
+//! cross-correlation over a flattened `(C, H, W)` map, Conv1d is `H = 1`, with the event
+//! footprint every engine uses; `PoolGeometry`: a pooling whose windows do not overlap, an
+//! index map from source to pooled elements kept in front of the following projection's own
+//! weights), so float, golden and cycle engines share one footprint. This module builds them
+//! from NIR nodes (`ConvSpec`, `pool_geometry`), applies them to float vectors, and builds the
+//! dense matrix of an overlapping pooling (which is composed with the following projection).
 //!
 //! Layouts are C-order like PyTorch: source `(ci*H_in + iy)*W_in + ix`, target
 //! `(co*H_out + oy)*W_out + ox`, kernel `[C_out][C_in/groups][kH][kW]`. Output `(co, oy, ox)`
@@ -14,107 +16,25 @@ use spikeloom_nir::Padding;
 
 use crate::error::LowerError;
 
-/// Geometry of a convolution projection (the weights live in `Projection::weight`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConvGeometry {
-    /// Source shape `(C_in, H_in, W_in)`.
-    pub input: [usize; 3],
-    /// Target shape `(C_out, H_out, W_out)`.
-    pub output: [usize; 3],
-    /// Kernel `(kH, kW)`.
-    pub kernel: [usize; 2],
-    /// Stride `(sH, sW)`.
-    pub stride: [usize; 2],
-    /// Zero rows/columns before the first input row/column.
-    pub padding: [usize; 2],
-    /// Dilation `(dH, dW)`.
-    pub dilation: [usize; 2],
-    /// Channel groups.
-    pub groups: usize,
+pub use spikeloom_qnet::{ConvGeometry, PoolGeometry};
+
+/// The unrolled row-major `(target, source)` matrix of `kernel`.
+pub(crate) fn to_dense(g: &ConvGeometry, kernel: &[f64]) -> Vec<f64> {
+    let cols = g.source_size();
+    let mut out = vec![0.0; g.target_size() * cols];
+    for i in 0..cols {
+        g.for_each_target(i, |o, k| out[o * cols + i] += kernel[k]);
+    }
+    out
 }
 
-impl ConvGeometry {
-    /// Kernel weights: `C_out * C_in/groups * kH * kW`.
-    pub fn weight_len(&self) -> usize {
-        self.output[0] * (self.input[0] / self.groups.max(1)) * self.kernel[0] * self.kernel[1]
+/// `y = conv(x)` without bias.
+pub(crate) fn apply(g: &ConvGeometry, kernel: &[f64], x: &[f64]) -> Vec<f64> {
+    let mut y = vec![0.0; g.target_size()];
+    for (i, v) in x.iter().enumerate().filter(|(_, v)| **v != 0.0) {
+        g.for_each_target(i, |o, k| y[o] += kernel[k] * v);
     }
-
-    /// Source neurons.
-    pub fn source_size(&self) -> usize {
-        self.input.iter().product()
-    }
-
-    /// Target neurons.
-    pub fn target_size(&self) -> usize {
-        self.output.iter().product()
-    }
-
-    /// Neurons per output channel (`H_out*W_out`).
-    pub fn plane(&self) -> usize {
-        self.output[1] * self.output[2]
-    }
-
-    /// Kernel weights per output channel.
-    pub fn per_channel(&self) -> usize {
-        self.weight_len() / self.output[0].max(1)
-    }
-
-    /// Calls `f(target, kernel_index)` for each output the input event `source` reaches.
-    pub fn for_each_target(&self, source: usize, mut f: impl FnMut(usize, usize)) {
-        let [_, h_in, w_in] = self.input;
-        let [c_out, h_out, w_out] = self.output;
-        let [kh, kw] = self.kernel;
-        let cig = self.input[0] / self.groups;
-        let cog = c_out / self.groups;
-        let (ci, iy, ix) = (
-            source / (h_in * w_in),
-            (source / w_in) % h_in,
-            source % w_in,
-        );
-        let g = ci / cig;
-        for co in g * cog..(g + 1) * cog {
-            let base = (co * cig + ci % cig) * kh;
-            for ky in 0..kh {
-                let Some(oy) = tap(iy, ky, self.padding[0], self.dilation[0], self.stride[0])
-                    .filter(|&o| o < h_out)
-                else {
-                    continue;
-                };
-                for kx in 0..kw {
-                    if let Some(ox) = tap(ix, kx, self.padding[1], self.dilation[1], self.stride[1])
-                        .filter(|&o| o < w_out)
-                    {
-                        f((co * h_out + oy) * w_out + ox, (base + ky) * kw + kx);
-                    }
-                }
-            }
-        }
-    }
-
-    /// The unrolled row-major `(target, source)` matrix of `kernel`.
-    pub fn to_dense(&self, kernel: &[f64]) -> Vec<f64> {
-        let cols = self.source_size();
-        let mut out = vec![0.0; self.target_size() * cols];
-        for i in 0..cols {
-            self.for_each_target(i, |o, k| out[o * cols + i] += kernel[k]);
-        }
-        out
-    }
-
-    /// `y = conv(x)` without bias.
-    pub fn apply(&self, kernel: &[f64], x: &[f64]) -> Vec<f64> {
-        let mut y = vec![0.0; self.target_size()];
-        for (i, v) in x.iter().enumerate().filter(|(_, v)| **v != 0.0) {
-            self.for_each_target(i, |o, k| y[o] += kernel[k] * v);
-        }
-        y
-    }
-}
-
-/// Output coordinate reading input coordinate `i` through tap `k`: `o*s - p + k*d = i`.
-fn tap(i: usize, k: usize, p: usize, d: usize, s: usize) -> Option<usize> {
-    let t = (i + p).checked_sub(k * d)?;
-    t.is_multiple_of(s).then_some(t / s)
+    y
 }
 
 /// Builds the geometry of a Conv1d/Conv2d node from its parameters and its input shape.
@@ -199,81 +119,40 @@ impl ConvSpec<'_> {
     }
 }
 
-/// A pooling whose windows do not overlap (`stride >= kernel`): every source element lies in
-/// at most one window, so the pooling is an index map (`map`). Layouts as the module doc;
-/// window `(py, px)` covers rows `py*sH - pH .. py*sH - pH + kH` (columns alike).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PoolGeometry {
-    /// Source shape `(C, H, W)`.
-    pub input: [usize; 3],
-    /// Pooled shape `(C, H_out, W_out)`.
-    pub output: [usize; 3],
-    /// Window `(kH, kW)`.
-    pub kernel: [usize; 2],
-    /// Stride `(sH, sW)`, at least the window.
-    pub stride: [usize; 2],
-    /// Zero rows/columns before the first source row/column.
-    pub padding: [usize; 2],
+/// The geometry of a pooling node with PyTorch's output extent, if its windows do not overlap
+/// (`stride >= kernel`: every source element lies in at most one window, so the pooling is an
+/// index map, `PoolGeometry::map`); `None` for an overlapping pooling (a matrix, `pool_matrix`).
+pub(crate) fn pool_geometry(
+    input: [usize; 3],
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    padding: [usize; 2],
+) -> Option<PoolGeometry> {
+    let mut output = [input[0], 0, 0];
+    for a in 0..2 {
+        if stride[a] < kernel[a] || kernel[a] == 0 || padding[a] >= kernel[a] {
+            return None;
+        }
+        output[a + 1] = (input[a + 1] + 2 * padding[a]).checked_sub(kernel[a])? / stride[a] + 1;
+    }
+    Some(PoolGeometry {
+        input,
+        output,
+        kernel,
+        stride,
+        padding,
+    })
 }
 
-impl PoolGeometry {
-    /// The geometry of a pooling node with PyTorch's output extent, if its windows do not
-    /// overlap (`None`: an overlapping pooling, which is not an index map).
-    pub(crate) fn non_overlapping(
-        input: [usize; 3],
-        kernel: [usize; 2],
-        stride: [usize; 2],
-        padding: [usize; 2],
-    ) -> Option<PoolGeometry> {
-        let mut output = [input[0], 0, 0];
-        for a in 0..2 {
-            if stride[a] < kernel[a] || kernel[a] == 0 || padding[a] >= kernel[a] {
-                return None;
-            }
-            output[a + 1] = (input[a + 1] + 2 * padding[a]).checked_sub(kernel[a])? / stride[a] + 1;
+/// `y = scale * pool(x)`.
+pub(crate) fn pool_apply(g: &PoolGeometry, scale: f64, x: &[f64]) -> Vec<f64> {
+    let mut y = vec![0.0; g.target_size()];
+    for (i, v) in x.iter().enumerate() {
+        if let Some(m) = g.map(i) {
+            y[m] += scale * v;
         }
-        Some(PoolGeometry {
-            input,
-            output,
-            kernel,
-            stride,
-            padding,
-        })
     }
-
-    /// Source elements.
-    pub fn source_size(&self) -> usize {
-        self.input.iter().product()
-    }
-
-    /// Pooled elements.
-    pub fn target_size(&self) -> usize {
-        self.output.iter().product()
-    }
-
-    /// The pooled element source element `i` feeds, if any (`None`: a gap or the cropped
-    /// remainder past the last window).
-    pub fn map(&self, i: usize) -> Option<usize> {
-        let [_, h, w] = self.input;
-        let (c, y, x) = (i / (h * w), (i / w) % h, i % w);
-        let along = |v: usize, a: usize| {
-            let t = v + self.padding[a];
-            (t % self.stride[a] < self.kernel[a] && t / self.stride[a] < self.output[a + 1])
-                .then_some(t / self.stride[a])
-        };
-        Some((c * self.output[1] + along(y, 0)?) * self.output[2] + along(x, 1)?)
-    }
-
-    /// `y = scale * pool(x)`.
-    pub(crate) fn apply(&self, scale: f64, x: &[f64]) -> Vec<f64> {
-        let mut y = vec![0.0; self.target_size()];
-        for (i, v) in x.iter().enumerate() {
-            if let Some(m) = self.map(i) {
-                y[m] += scale * v;
-            }
-        }
-        y
-    }
+    y
 }
 
 /// Row-major `(C*H_out*W_out, C*H*W)` matrix of a sum pooling (`scale` = 1) or average pooling
@@ -347,7 +226,7 @@ mod tests {
             groups: 1,
         };
         let kernel: Vec<f64> = (0..g.weight_len()).map(|k| k as f64 + 1.0).collect();
-        let dense = g.to_dense(&kernel);
+        let dense = to_dense(&g, &kernel);
         // Direct cross-correlation of one-hot inputs.
         for co in 0..2 {
             for oy in 0..3usize {
@@ -384,7 +263,7 @@ mod tests {
             ([2, 5, 7], [2, 2], [2, 2], [0, 1]),
             ([1, 7, 6], [2, 3], [3, 3], [1, 0]),
         ] {
-            let g = PoolGeometry::non_overlapping(input, kernel, stride, padding).unwrap();
+            let g = pool_geometry(input, kernel, stride, padding).unwrap();
             let (rows, cols, m) = pool_matrix("p", input, kernel, stride, padding, 1.0).unwrap();
             assert_eq!((rows, cols), (g.target_size(), g.source_size()));
             for c in 0..cols {
@@ -393,7 +272,7 @@ mod tests {
                 assert!(hits.len() <= 1);
             }
         }
-        assert!(PoolGeometry::non_overlapping([1, 4, 4], [3, 3], [2, 2], [0, 0]).is_none());
+        assert!(pool_geometry([1, 4, 4], [3, 3], [2, 2], [0, 0]).is_none());
     }
 
     #[test]

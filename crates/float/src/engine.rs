@@ -17,50 +17,10 @@
 
 use thiserror::Error;
 
+use spikeloom_qnet::SpikeSteps;
+
 use crate::net::{ConvGeometry, FloatNet, Layer, Neuron, PoolGeometry, Source};
 use crate::step::{self, Cell, ResetRule};
-
-/// Time-major input values `[T][N][F]` (binary spikes or small counts).
-#[derive(Debug, Clone, PartialEq)]
-pub struct SpikeInput {
-    /// Time steps T.
-    pub steps: usize,
-    /// Samples N.
-    pub samples: usize,
-    /// Features per step F.
-    pub features: usize,
-    /// `T*N*F` values, row-major.
-    pub data: Vec<u8>,
-}
-
-impl SpikeInput {
-    /// Checks that `data` holds `steps*samples*features` values.
-    pub fn new(
-        steps: usize,
-        samples: usize,
-        features: usize,
-        data: Vec<u8>,
-    ) -> Result<Self, SimError> {
-        let expected = steps * samples * features;
-        if data.len() != expected {
-            return Err(SimError::InputLength {
-                expected,
-                found: data.len(),
-            });
-        }
-        Ok(SpikeInput {
-            steps,
-            samples,
-            features,
-            data,
-        })
-    }
-
-    fn row(&self, t: usize, n: usize) -> &[u8] {
-        let start = (t * self.samples + n) * self.features;
-        &self.data[start..start + self.features]
-    }
-}
 
 /// Traces of one layer, each `[T][N][size]` row-major.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,20 +66,12 @@ pub struct FloatTrace {
 /// Why a simulation could not run.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum SimError {
-    /// `SpikeInput::data` has the wrong length.
-    #[error("input holds {found} values, expected steps*samples*features = {expected}")]
-    InputLength {
-        /// `steps*samples*features`.
-        expected: usize,
-        /// `data.len()`.
-        found: usize,
-    },
     /// The input's feature count differs from the network's.
     #[error("input has {found} features per step, the network expects {expected}")]
     InputFeatures {
         /// `FloatNet::input_size`.
         expected: usize,
-        /// `SpikeInput::features`.
+        /// `SpikeSteps::width`.
         found: usize,
     },
     /// The network is inconsistent (only possible for hand-built nets).
@@ -154,17 +106,11 @@ struct Prepared {
 }
 
 /// Simulates `net` on `input`. Every sample starts from zero state.
-pub fn simulate(net: &FloatNet, input: &SpikeInput) -> Result<FloatTrace, SimError> {
-    if input.features != net.input_size {
+pub fn simulate(net: &FloatNet, input: &SpikeSteps) -> Result<FloatTrace, SimError> {
+    if input.width() != net.input_size {
         return Err(SimError::InputFeatures {
             expected: net.input_size,
-            found: input.features,
-        });
-    }
-    if input.data.len() != input.steps * input.samples * input.features {
-        return Err(SimError::InputLength {
-            expected: input.steps * input.samples * input.features,
-            found: input.data.len(),
+            found: input.width(),
         });
     }
     let prepared: Vec<Prepared> = net
@@ -173,7 +119,7 @@ pub fn simulate(net: &FloatNet, input: &SpikeInput) -> Result<FloatTrace, SimErr
         .enumerate()
         .map(|(i, l)| prepare(net, i, l))
         .collect::<Result<_, _>>()?;
-    let rows = input.steps * input.samples;
+    let rows = input.steps() * input.samples();
     let mut traces: Vec<LayerTrace> = net
         .layers
         .iter()
@@ -184,8 +130,8 @@ pub fn simulate(net: &FloatNet, input: &SpikeInput) -> Result<FloatTrace, SimErr
         .collect();
     let max_size = net.layers.iter().map(|l| l.size).max().unwrap_or(0);
     let mut acc = vec![0.0f32; max_size];
-    for n in 0..input.samples {
-        for t in 0..input.steps {
+    for n in 0..input.samples() {
+        for t in 0..input.steps() {
             for (li, layer) in net.layers.iter().enumerate() {
                 step_layer(
                     layer,
@@ -200,8 +146,8 @@ pub fn simulate(net: &FloatNet, input: &SpikeInput) -> Result<FloatTrace, SimErr
         }
     }
     Ok(FloatTrace {
-        steps: input.steps,
-        samples: input.samples,
+        steps: input.steps(),
+        samples: input.samples(),
         layers: traces,
     })
 }
@@ -393,7 +339,7 @@ fn check_params(layer: &Layer) -> Result<(), String> {
 fn accumulate(
     projs: &[Compiled],
     traces: &[LayerTrace],
-    input: &SpikeInput,
+    input: &SpikeSteps,
     t: usize,
     n: usize,
     acc: &mut [f32],
@@ -424,7 +370,7 @@ fn accumulate(
 fn source_row<'a>(
     source: Source,
     traces: &'a [LayerTrace],
-    input: &'a SpikeInput,
+    input: &'a SpikeSteps,
     t: usize,
     n: usize,
 ) -> &'a [u8] {
@@ -432,7 +378,7 @@ fn source_row<'a>(
         Source::Input => input.row(t, n),
         Source::Layer(j) => {
             let tr = &traces[j];
-            let start = (t * input.samples + n) * tr.size;
+            let start = (t * input.samples() + n) * tr.size;
             &tr.spikes[start..start + tr.size]
         }
     }
@@ -475,7 +421,7 @@ fn step_layer(
     prep: &Prepared,
     li: usize,
     traces: &mut [LayerTrace],
-    input: &SpikeInput,
+    input: &SpikeSteps,
     (t, n): (usize, usize),
     acc: &mut [f32],
 ) {
@@ -491,8 +437,8 @@ fn step_layer(
         }
         acc.to_vec()
     });
-    let row = (t * input.samples + n) * size;
-    let prev_row = (t > 0).then(|| ((t - 1) * input.samples + n) * size);
+    let row = (t * input.samples() + n) * size;
+    let prev_row = (t > 0).then(|| ((t - 1) * input.samples() + n) * size);
     let tr = &mut traces[li];
     let prev = |v: &[f32], i: usize| prev_row.map_or(0.0, |p| v[p + i]);
     for i in 0..size {

@@ -3,8 +3,9 @@
 
 use crate::{
     simulate, Convention, FloatNet, Layer, Neuron, Projection, ResetMode, Semantics, SimError,
-    Source, SpikeInput, ZeroResetInput,
+    Source, ZeroResetInput,
 };
+use spikeloom_qnet::SpikeSteps;
 
 fn semantics() -> Semantics {
     Semantics {
@@ -73,7 +74,7 @@ fn run(net: &FloatNet, input: Vec<u8>) -> (Vec<f32>, Vec<u8>) {
     let steps = input.len() / net.input_size;
     let trace = simulate(
         net,
-        &SpikeInput::new(steps, 1, net.input_size, input).unwrap(),
+        &SpikeSteps::graded(steps, 1, net.input_size, input, 8).unwrap(),
     )
     .unwrap();
     let l = &trace.layers[0];
@@ -167,7 +168,7 @@ fn cuba(reset: ResetMode, reset_delay: bool) -> Neuron {
 #[test]
 fn synaptic_uses_the_new_current_in_the_same_step() {
     let net = one_neuron(cuba(ResetMode::Subtract, true), &[0.5], None);
-    let trace = simulate(&net, &SpikeInput::new(4, 1, 1, vec![1; 4]).unwrap()).unwrap();
+    let trace = simulate(&net, &SpikeSteps::graded(4, 1, 1, vec![1; 4], 8).unwrap()).unwrap();
     let l = &trace.layers[0];
     // I: 0.5, 0.75, 0.875, 0.9375. U: 0.5, 1.0 (not > 1), 1.375 S, r=1: 0.6875 + 0.9375 − 1 = 0.625.
     assert_eq!(l.current.as_deref().unwrap(), [0.5, 0.75, 0.875, 0.9375]);
@@ -178,13 +179,13 @@ fn synaptic_uses_the_new_current_in_the_same_step() {
 #[test]
 fn synaptic_zero_drops_membrane_but_not_current() {
     let net = one_neuron(cuba(ResetMode::Zero, true), &[0.5], None);
-    let trace = simulate(&net, &SpikeInput::new(5, 1, 1, vec![1; 5]).unwrap()).unwrap();
+    let trace = simulate(&net, &SpikeSteps::graded(5, 1, 1, vec![1; 5], 8).unwrap()).unwrap();
     let l = &trace.layers[0];
     // t3: r = 1 → U = 0 although I = 0.9375; t4: U = 0 + 0.96875.
     assert_eq!(l.membrane, [0.5, 1.0, 1.375, 0.0, 0.96875]);
     assert_eq!(l.current.as_deref().unwrap()[4], 0.96875);
     let net = one_neuron(cuba(ResetMode::Zero, false), &[0.5], None);
-    let trace = simulate(&net, &SpikeInput::new(5, 1, 1, vec![1; 5]).unwrap()).unwrap();
+    let trace = simulate(&net, &SpikeSteps::graded(5, 1, 1, vec![1; 5], 8).unwrap()).unwrap();
     // Immediate: t2 spikes and is zeroed at once; t3: 0 + 0.9375; t4: 0.46875 + 0.96875 = 1.4375 → 0.
     assert_eq!(trace.layers[0].membrane, [0.5, 1.0, 0.0, 0.9375, 0.0]);
     assert_eq!(trace.layers[0].spikes, [0, 0, 1, 0, 1]);
@@ -198,7 +199,11 @@ fn samples_are_independent_and_counts_weigh() {
         &[0.75],
         None,
     );
-    let trace = simulate(&net, &SpikeInput::new(2, 2, 1, vec![0, 2, 1, 0]).unwrap()).unwrap();
+    let trace = simulate(
+        &net,
+        &SpikeSteps::graded(2, 2, 1, vec![0, 2, 1, 0], 8).unwrap(),
+    )
+    .unwrap();
     // Sample 1 at t1: r = 1, no input: 0.75 − 1 = −0.25.
     assert_eq!(trace.layers[0].membrane, [0.0, 1.5, 0.75, -0.25]);
     assert_eq!(trace.layers[0].spikes, [0, 1, 0, 0]);
@@ -211,11 +216,8 @@ fn bad_input_is_an_error_not_a_panic() {
         &[0.75],
         None,
     );
-    assert!(matches!(
-        SpikeInput::new(2, 1, 1, vec![0; 3]),
-        Err(SimError::InputLength { .. })
-    ));
-    let wide = SpikeInput::new(1, 1, 2, vec![0; 2]).unwrap();
+    // (a wrong data length is refused by `SpikeSteps` itself: qnet's spikes tests)
+    let wide = SpikeSteps::graded(1, 1, 2, vec![0; 2], 8).unwrap();
     assert!(matches!(
         simulate(&net, &wide),
         Err(SimError::InputFeatures {
@@ -225,7 +227,7 @@ fn bad_input_is_an_error_not_a_panic() {
     ));
     let mut broken = net.clone();
     broken.layers[0].inputs[0].weight.push(1.0);
-    let one = SpikeInput::new(1, 1, 1, vec![1]).unwrap();
+    let one = SpikeSteps::graded(1, 1, 1, vec![1], 8).unwrap();
     assert!(matches!(simulate(&broken, &one), Err(SimError::Net { .. })));
 }
 
@@ -274,7 +276,7 @@ fn a_source_delay_adds_to_the_recurrent_step() {
 fn source_delays_of_the_wrong_length_are_reported() {
     let mut net = one_neuron(Neuron::Li { beta: vec![0.0] }, &[1.0, 4.0], None);
     net.layers[0].inputs[0].source_delay = vec![1];
-    let err = simulate(&net, &SpikeInput::new(1, 1, 2, vec![0, 0]).unwrap()).unwrap_err();
+    let err = simulate(&net, &SpikeSteps::graded(1, 1, 2, vec![0, 0], 8).unwrap()).unwrap_err();
     assert!(
         matches!(&err, SimError::Net { layer, detail } if layer == "lif" && detail.contains("source delays")),
         "{err}"

@@ -20,7 +20,7 @@ mod semantics;
 mod step;
 
 pub use choice::{alternatives, convention_source, Alternative};
-pub use engine::{simulate, FloatTrace, LayerTrace, SimError, SpikeInput};
+pub use engine::{simulate, FloatTrace, LayerTrace, SimError};
 pub use error::LowerError;
 pub use lower::lower;
 pub use net::*;

@@ -16,7 +16,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::conv::{ConvGeometry, PoolGeometry};
+use crate::conv::{self, ConvGeometry, PoolGeometry};
 
 /// A linear map from a source vector (`cols`) to a node's vector (`rows`).
 #[derive(Debug, Clone, PartialEq)]
@@ -231,7 +231,7 @@ impl Map {
     pub(crate) fn to_dense(&self) -> Vec<f64> {
         match self {
             Map::Dense { data, .. } => data.clone(),
-            Map::Conv(g, k) => g.to_dense(k),
+            Map::Conv(g, k) => conv::to_dense(g, k),
             Map::Pool(g, s) => {
                 let cols = g.source_size();
                 let mut out = vec![0.0; g.target_size() * cols];
@@ -276,9 +276,9 @@ impl Map {
                 .chunks(*cols)
                 .map(|row| row.iter().zip(x).map(|(a, b)| a * b).sum())
                 .collect(),
-            Map::Conv(g, k) => g.apply(k, x),
-            Map::Pool(g, s) => g.apply(*s, x),
-            Map::Pooled(g, inner) => inner.apply(&g.apply(1.0, x)),
+            Map::Conv(g, k) => conv::apply(g, k, x),
+            Map::Pool(g, s) => conv::pool_apply(g, *s, x),
+            Map::Pooled(g, inner) => inner.apply(&conv::pool_apply(g, 1.0, x)),
         }
     }
 }
@@ -293,7 +293,7 @@ fn channel_scales(g: &ConvGeometry, d: &[f64]) -> Option<Vec<f64>> {
 
 fn scale_kernel(g: &ConvGeometry, kernel: &[f64], scales: &[f64]) -> Vec<f64> {
     kernel
-        .chunks(g.per_channel().max(1))
+        .chunks(g.fan_in().max(1))
         .zip(scales)
         .flat_map(|(k, s)| k.iter().map(move |w| w * s))
         .collect()
@@ -530,7 +530,7 @@ mod tests {
     /// the dense product of the two; an AvgPool's scale lands in the weights.
     #[test]
     fn pooling_stays_an_index_map_in_front_of_the_weights() {
-        let g = PoolGeometry::non_overlapping([1, 2, 4], [2, 2], [2, 2], [0, 0]).unwrap();
+        let g = conv::pool_geometry([1, 2, 4], [2, 2], [2, 2], [0, 0]).unwrap();
         let affine = dense(3, 2, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
         let pooled = Map::Pool(g.clone(), 0.25).then(&affine);
         match &pooled {

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use spikeloom_nir::{Graph, Node, NodeShapes};
 
-use crate::conv::{pool_matrix, ConvSpec, PoolGeometry};
+use crate::conv::{self, pool_matrix, ConvSpec};
 use crate::error::LowerError;
 use crate::graph::{kind, matrix_dims, role, Role, Sizes, Topology};
 use crate::linmap::{Expr, Map};
@@ -508,7 +508,7 @@ impl<'g> ExprBuilder<'_, 'g> {
         let shape = self.spatial_input(name, 3)?;
         // Windows that do not overlap are an index map kept in front of the next projection's
         // weights; overlapping ones are composed as a matrix.
-        let map = match PoolGeometry::non_overlapping(shape, kernel, stride, padding) {
+        let map = match conv::pool_geometry(shape, kernel, stride, padding) {
             Some(g) => Map::Pool(g, scale),
             None => {
                 let (rows, cols, data) = pool_matrix(name, shape, kernel, stride, padding, scale)?;

@@ -7,9 +7,10 @@
 #[path = "../../nir/tests/support/mutate.rs"]
 mod mutate;
 
+use spikeloom_qnet::SpikeSteps;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use spikeloom_float::{lower, parse_convention, simulate, SemanticsOptions, SpikeInput};
+use spikeloom_float::{lower, parse_convention, simulate, SemanticsOptions};
 
 const CONVENTIONS: [&str; 10] = [
     "snntorch",
@@ -45,7 +46,7 @@ fn exercise(bytes: &[u8]) -> usize {
             continue;
         };
         lowered += 1;
-        let input = SpikeInput::new(3, 1, net.input_size, vec![1; 3 * net.input_size])
+        let input = SpikeSteps::graded(3, 1, net.input_size, vec![1; 3 * net.input_size], 8)
             .expect("input of the network's size");
         let _ = simulate(&net, &input);
     }

@@ -6,11 +6,10 @@
 
 mod common;
 
+use spikeloom_qnet::SpikeSteps;
 use std::path::{Path, PathBuf};
 
-use spikeloom_float::{
-    lower, simulate, FloatNet, LowerError, Neuron, SemanticsOptions, SpikeInput,
-};
+use spikeloom_float::{lower, simulate, FloatNet, LowerError, Neuron, SemanticsOptions};
 
 /// Membrane tolerance, as for the trained fixtures: `REL * |want| + SCALE * max|want|`. The
 /// emulator sums in f64 (and integrates nir-euler in f64), the engine in f32.
@@ -211,7 +210,8 @@ fn every_readable_case_lowers_or_names_the_problem() {
             (Ok(net), None) => {
                 // A lowered network must also simulate.
                 let input =
-                    SpikeInput::new(3, 1, net.input_size, vec![1; 3 * net.input_size]).unwrap();
+                    SpikeSteps::graded(3, 1, net.input_size, vec![1; 3 * net.input_size], 8)
+                        .unwrap();
                 simulate(&net, &input).unwrap_or_else(|e| panic!("{name}: {e}"));
                 lowered += 1;
             }
@@ -283,7 +283,7 @@ fn check_sim_case(case: &str) -> FloatNet {
         panic!("{case}: input must be [T, N, F], got {:?}", input.shape)
     };
     let data = input.data.to_f64().iter().map(|v| *v as u8).collect();
-    let trace = simulate(&net, &SpikeInput::new(t, n, f, data).unwrap()).unwrap();
+    let trace = simulate(&net, &SpikeSteps::graded(t, n, f, data, 8).unwrap()).unwrap();
     for layer in &trace.layers {
         let stem = format!("sim_{case}.{}", layer.name);
         let want_spk = common::npy(&dir, &format!("{stem}.spk.npy")).data.to_f64();

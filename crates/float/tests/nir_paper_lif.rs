@@ -9,11 +9,12 @@
 
 mod common;
 
+use spikeloom_qnet::SpikeSteps;
 use std::path::{Path, PathBuf};
 
 use spikeloom_float::{
     lower, simulate, Convention, FloatNet, NirVersion, NorseVersion, ResetMode, SemanticsOptions,
-    SettingSource, SpikeInput,
+    SettingSource,
 };
 
 /// The paper's time step (paper/01_lif/README.md: "We use a timestep of dt=0.0001").
@@ -52,9 +53,9 @@ fn steps(spikes: &[f64]) -> Vec<usize> {
     (0..spikes.len()).filter(|&i| spikes[i] != 0.0).collect()
 }
 
-fn input() -> SpikeInput {
+fn input() -> SpikeSteps {
     let x = common::spike_input(&dir(), "input.npy");
-    assert_eq!((x.steps, x.samples, x.features), (1000, 1, 1));
+    assert_eq!((x.steps(), x.samples(), x.width()), (1000, 1, 1));
     x
 }
 
@@ -107,9 +108,9 @@ fn the_input_is_the_notebooks_spike_train() {
     for name in ["norse", "rockpool", "exact", "snntorch"] {
         let (col, _, _) = csv(name);
         let from_csv: Vec<u8> = col.iter().map(|v| u8::from(*v != 0.0)).collect();
-        assert_eq!(from_csv, x.data, "lif_{name}.csv input column");
+        assert_eq!(from_csv, x.data(), "lif_{name}.csv input column");
     }
-    assert_eq!(x.data.iter().filter(|&&v| v == 1).count(), 34);
+    assert_eq!(x.data().iter().filter(|&&v| v == 1).count(), 34);
 }
 
 /// `--semantics norse --dt 1e-4`: the file was written by nir 0.1.1, so Norse wrote tau in

@@ -7,13 +7,12 @@
 
 mod common;
 
+use spikeloom_qnet::SpikeSteps;
 use std::path::{Path, PathBuf};
 
 use common::npy;
 use serde_json::Value;
-use spikeloom_float::{
-    lower, simulate, Convention, ResetMode, SemanticsOptions, SettingSource, SpikeInput,
-};
+use spikeloom_float::{lower, simulate, Convention, ResetMode, SemanticsOptions, SettingSource};
 
 /// State tolerance: `|got - want| <= REL * |want| + SCALE * max|want over the layer|`. The
 /// second term covers values that are small after cancellation (U = βU + X − θ): torch's matmul
@@ -76,7 +75,7 @@ fn check_model(dir: &Path) -> String {
         .into_iter()
         .map(|v| v as u8)
         .collect();
-    let trace = simulate(&net, &SpikeInput::new(t, n, f, data).unwrap()).unwrap();
+    let trace = simulate(&net, &SpikeSteps::graded(t, n, f, data, 8).unwrap()).unwrap();
 
     let mut report = format!("{}:", dir.file_name().unwrap().to_string_lossy());
     for layer in meta["layers"].as_array().unwrap() {

@@ -11,7 +11,7 @@
 
 use crate::design::{Manifest, MANIFEST, QNET_FILE};
 use crate::error::{Error, Result};
-use crate::input::{ModelInput, Spikes, Values};
+use crate::input::{ModelInput, Values};
 use spikeloom_hostlink::{Link, LinkError, OutEvent, SampleRun};
 use spikeloom_npy::{write_npz, NpyArray, NpyData};
 use spikeloom_qnet::{QNet, SpikeSteps};
@@ -84,7 +84,7 @@ pub fn load_values(path: &Path, qnet: &QNet) -> Result<Pixels> {
 }
 
 /// The spikes the board's encoder generates, time-major `[T][N][F]` like `--input`.
-pub fn pixel_spikes(px: &Pixels, steps: usize, seed: u16) -> Spikes {
+pub fn pixel_spikes(px: &Pixels, steps: usize, seed: u16) -> SpikeSteps {
     let mut data = vec![0u8; steps * px.n * px.f];
     for n in 0..px.n {
         let row = &px.data[n * px.f..][..px.f];
@@ -93,22 +93,14 @@ pub fn pixel_spikes(px: &Pixels, steps: usize, seed: u16) -> Spikes {
             data[(t * px.n + n) * px.f..][..px.f].copy_from_slice(&spikes[t * px.f..][..px.f]);
         }
     }
-    Spikes {
-        t: steps,
-        n: px.n,
-        f: px.f,
-        data,
-    }
+    // Rate-coded pixels are 0/1 and `data` holds steps * n * f of them.
+    SpikeSteps::new(steps, px.n, px.f, data).expect("rate-coded spikes of the right shape")
 }
 
 /// The input RUN_VALUES feeds: every sample's values at each of `steps` steps, `[T][N][F]`.
-pub fn value_spikes(v: &Pixels, steps: usize) -> Spikes {
-    Spikes {
-        t: steps,
-        n: v.n,
-        f: v.f,
-        data: v.data.repeat(steps),
-    }
+pub fn value_spikes(v: &Pixels, steps: usize) -> SpikeSteps {
+    // Bytes (at most 8 bits), `steps` copies of the n * f values.
+    SpikeSteps::graded(steps, v.n, v.f, v.data.repeat(steps), 8).expect("values of the right shape")
 }
 
 /// Bytes host -> device and device -> host for one RUN_PIXELS sample (without per-step frames).
@@ -322,7 +314,7 @@ fn check_status(status: &spikeloom_hostlink::Status, m: &Manifest, qnet: &QNet) 
 /// naming the first sample that differs.
 pub fn check_counts_against_model(
     qnet: &QNet,
-    input: &Spikes,
+    input: &SpikeSteps,
     counts: &[Vec<u32>],
 ) -> Result<String> {
     let want = model_counts(qnet, input)?;
@@ -340,12 +332,12 @@ pub fn check_counts_against_model(
 }
 
 /// The integer model's output spike counts per sample (saturating at 65535 like the device).
-pub fn model_counts(qnet: &QNet, input: &Spikes) -> Result<Vec<Vec<u32>>> {
+pub fn model_counts(qnet: &QNet, input: &SpikeSteps) -> Result<Vec<Vec<u32>>> {
     let spikes = model_outputs(qnet, input)?;
-    let o = spikes.len() / (input.t * input.n).max(1);
-    let mut counts = vec![vec![0u32; o]; input.n];
+    let o = spikes.len() / (input.steps() * input.samples()).max(1);
+    let mut counts = vec![vec![0u32; o]; input.samples()];
     for (i, &s) in spikes.iter().enumerate() {
-        let c = &mut counts[(i / o) % input.n][i % o];
+        let c = &mut counts[(i / o) % input.samples()][i % o];
         *c = (*c + u32::from(s)).min(65535);
     }
     Ok(counts)
@@ -389,17 +381,19 @@ pub fn run_on_link<T: Read + Write>(
     link: &mut Link<T>,
     m: &Manifest,
     qnet: &QNet,
-    input: &Spikes,
+    input: &SpikeSteps,
     progress: &mut dyn FnMut(usize),
 ) -> Result<BoardRun> {
     let fail = link_failure(m);
     let status = link.status().map_err(&fail)?;
     check_status(&status, m, qnet)?;
-    let mut spikes = vec![0u8; input.t * input.n * m.output_size];
-    for n in 0..input.n {
-        let steps: Vec<Vec<u8>> = (0..input.t).map(|t| input.step(t, n).to_vec()).collect();
+    let mut spikes = vec![0u8; input.steps() * input.samples() * m.output_size];
+    for n in 0..input.samples() {
+        let steps: Vec<Vec<u8>> = (0..input.steps())
+            .map(|t| input.row(t, n).to_vec())
+            .collect();
         let outputs = link.run_sample_values(&steps).map_err(&fail)?;
-        let expected_counts = place_events(m, &outputs, n, input.n, &mut spikes)?;
+        let expected_counts = place_events(m, &outputs, n, input.samples(), &mut spikes)?;
         // The device counts on its own: a mismatch means step replies were lost or corrupted.
         let counts: Vec<u32> = link
             .counts()
@@ -415,8 +409,8 @@ pub fn run_on_link<T: Read + Write>(
         progress(n + 1);
     }
     Ok(BoardRun {
-        t: input.t,
-        n: input.n,
+        t: input.steps(),
+        n: input.samples(),
         o: m.output_size,
         spikes,
     })
@@ -424,22 +418,17 @@ pub fn run_on_link<T: Read + Write>(
 
 /// The output layer's spikes (counts for a spike-count layer) of the integer model,
 /// `[T][N][O]`; the input is graded when the network's `input_bits` > 1.
-pub fn model_outputs(qnet: &QNet, input: &Spikes) -> Result<Vec<u8>> {
-    let steps = SpikeSteps::graded(
-        input.t,
-        input.n,
-        input.f,
-        input.data.clone(),
-        qnet.input_bits.max(1),
-    )
-    .map_err(Error::input)?;
+pub fn model_outputs(qnet: &QNet, input: &SpikeSteps) -> Result<Vec<u8>> {
+    let steps = input
+        .with_bits(qnet.input_bits.max(1))
+        .map_err(Error::input)?;
     let trace = spikeloom_qnet::eval(qnet, &steps).map_err(Error::failure)?;
     Ok(trace.layers[qnet.output_layer].spikes.clone())
 }
 
 /// The board's output spikes against the integer model's: what agreed, or a failure naming
 /// the first sample, step and neuron that differ.
-pub fn check_against_model(qnet: &QNet, input: &Spikes, out: &BoardRun) -> Result<String> {
+pub fn check_against_model(qnet: &QNet, input: &SpikeSteps, out: &BoardRun) -> Result<String> {
     let want = model_outputs(qnet, input)?;
     match (0..want.len()).find(|&i| out.spikes.get(i) != Some(&want[i])) {
         None => Ok(format!(

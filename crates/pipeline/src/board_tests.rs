@@ -108,12 +108,12 @@ endmodule
 
 /// What `run_on_link` sends, one command per expected reply frame: bitmap STEPs, or for a
 /// `graded` design value STEPs.
-fn commands(input: &Spikes, input_size: usize, graded: bool) -> Vec<Command> {
+fn commands(input: &SpikeSteps, input_size: usize, graded: bool) -> Vec<Command> {
     let mut cmds = vec![Command::Status];
-    for n in 0..input.n {
+    for n in 0..input.samples() {
         cmds.push(Command::Reset);
-        for t in 0..input.t {
-            let row = input.step(t, n);
+        for t in 0..input.steps() {
+            let row = input.row(t, n);
             if graded {
                 cmds.push(Command::StepValues {
                     values: row.to_vec(),
@@ -299,16 +299,20 @@ fn run_pixels_encodes_on_chip_like_rate_encode() {
     )
     .unwrap();
     let n = 3;
-    let mut data = vec![0u8; n * full.f];
+    let mut data = vec![0u8; n * full.width()];
     for s in 0..n {
-        for i in 0..full.f {
-            let c: usize = (0..full.t)
-                .map(|t| usize::from(full.data[(t * full.n + s) * full.f + i]))
+        for i in 0..full.width() {
+            let c: usize = (0..full.steps())
+                .map(|t| usize::from(full.data()[(t * full.samples() + s) * full.width() + i]))
                 .sum();
-            data[s * full.f + i] = (c * 256 / full.t).min(255) as u8;
+            data[s * full.width() + i] = (c * 256 / full.steps()).min(255) as u8;
         }
     }
-    let px = Pixels { n, f: full.f, data };
+    let px = Pixels {
+        n,
+        f: full.width(),
+        data,
+    };
     let steps = 25u16;
     let seed = 40_000;
 
@@ -415,12 +419,14 @@ fn run_streams_samples_through_the_simulated_board() {
         .unwrap()
         .take_samples(2);
     let t = 6;
-    let input = Spikes {
+    let input = SpikeSteps::graded(
         t,
-        n: full.n,
-        f: full.f,
-        data: full.data[..t * full.n * full.f].to_vec(),
-    };
+        full.samples(),
+        full.width(),
+        full.data()[..t * full.samples() * full.width()].to_vec(),
+        8,
+    )
+    .unwrap();
 
     let cmds = commands(&input, design.manifest.input_size, false);
     let mut script = String::new();
@@ -449,7 +455,7 @@ fn run_streams_samples_through_the_simulated_board() {
     )
     .unwrap();
     assert!(link.notes().is_empty(), "{:?}", link.notes());
-    assert_eq!(done, (1..=input.n).collect::<Vec<_>>());
+    assert_eq!(done, (1..=input.samples()).collect::<Vec<_>>());
     assert_eq!(
         link.into_inner().sent,
         host_bytes,
@@ -468,7 +474,7 @@ fn run_streams_samples_through_the_simulated_board() {
 
 /// The digits MLP with its weights in SPRAM (loaded at start-up) for the iCEBreaker, and
 /// one sample of 4 steps of the fixture's spikes.
-fn loaded_digits(dir: &Path) -> (Design, WeightImage, Spikes) {
+fn loaded_digits(dir: &Path) -> (Design, WeightImage, SpikeSteps) {
     let design = generated(
         dir,
         "tests/fixtures/models/mlp_subtract/model.nir",
@@ -485,12 +491,14 @@ fn loaded_digits(dir: &Path) -> (Design, WeightImage, Spikes) {
     .unwrap()
     .take_samples(1);
     let t = 4;
-    let input = Spikes {
+    let input = SpikeSteps::graded(
         t,
-        n: 1,
-        f: full.f,
-        data: full.data[..t * full.f].to_vec(),
-    };
+        1,
+        full.width(),
+        full.data()[..t * full.width()].to_vec(),
+        8,
+    )
+    .unwrap();
     (design, image, input)
 }
 
@@ -499,7 +507,7 @@ fn loaded_digits(dir: &Path) -> (Design, WeightImage, Spikes) {
 fn replay_loaded_run(
     design: &Design,
     image: &WeightImage,
-    input: &Spikes,
+    input: &SpikeSteps,
     device: Vec<u8>,
     host: &[u8],
 ) {
@@ -643,12 +651,7 @@ fn graded_values_and_spike_counts_through_the_simulated_board() {
     let f = m.input_size;
     // Per-step values: 2 samples x 5 steps.
     let (t, n) = (5, 2);
-    let input = Spikes {
-        t,
-        n,
-        f,
-        data: random_values(t * n * f, 3, 7),
-    };
+    let input = SpikeSteps::graded(t, n, f, random_values(t * n * f, 3, 7), 8).unwrap();
     // RUN_VALUES: 2 samples x 6 steps.
     let vals = Pixels {
         n: 2,
@@ -757,11 +760,11 @@ fn run_values_feeds_the_graded_fixture() {
     let n = 3;
     let vals = Pixels {
         n,
-        f: full.f,
-        data: full.data[..n * full.f].to_vec(),
+        f: full.width(),
+        data: full.data()[..n * full.width()].to_vec(),
     };
     assert!(vals.data.iter().any(|&v| v > 1));
-    let steps = full.t as u16;
+    let steps = full.steps() as u16;
     let mut script = String::new();
     let mut frames = 0;
     for per_step in [false, true] {
@@ -783,7 +786,7 @@ fn run_values_feeds_the_graded_fixture() {
     });
     let vinput = value_spikes(&vals, usize::from(steps));
     // The fixture's own input is the same as RUN_VALUES' repetition.
-    assert_eq!(vinput.data, full.take_samples(n).data);
+    assert_eq!(vinput.data(), full.take_samples(n).data());
     let want_counts = model_counts(qnet, &vinput).unwrap();
     assert!(want_counts.iter().flatten().any(|&c| c > 0));
     for per_step in [false, true] {
@@ -871,7 +874,7 @@ fn wrong_bitstream_and_misfit_values_are_refused_with_the_reason() {
         ),
         "{err}"
     );
-    assert_eq!(steps(5).unwrap().data[4], 16);
+    assert_eq!(steps(5).unwrap().data()[4], 16);
     let err = msg(steps(1).unwrap_err());
     assert!(
             err.contains("3 values are not valid: this design takes binary spikes (0/1; its input is 1 bit); the first is 15 at index [0, 0, 1]"),
@@ -890,7 +893,7 @@ fn wrong_bitstream_and_misfit_values_are_refused_with_the_reason() {
         );
     let v = rows(3).unwrap();
     assert_eq!(
-        value_spikes(&v, 2).data,
+        value_spikes(&v, 2).data(),
         [0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5]
     );
     let _ = std::fs::remove_dir_all(&dir);

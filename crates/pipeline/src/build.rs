@@ -64,7 +64,7 @@ impl Session<'_> {
         let float = if self.config().is_qnet() {
             None
         } else {
-            Some(self.float_trace(&crate::input::Spikes::from(&s.spikes))?)
+            Some(self.float_trace(&s.spikes)?)
         };
         let ops = synaptic_ops(&d.plan, &s.spikes, &cycle.trace);
         let (cycle_model, rtl) = if verify {

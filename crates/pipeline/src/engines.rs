@@ -3,8 +3,7 @@
 //! uint8 and `v` `[T, N, O]`.
 
 use crate::error::{chain, Error, Result};
-use crate::input::Spikes;
-use spikeloom_float::{FloatNet, SpikeInput};
+use spikeloom_float::FloatNet;
 use spikeloom_npy::{write_npz, NpyArray, NpyData};
 use spikeloom_plan::{Plan, PlanConfig};
 use spikeloom_qnet::{QNet, SpikeSteps};
@@ -138,26 +137,19 @@ pub fn hardware_plan(
 }
 
 /// The input as the plan's engines take it (`input_bits` wide).
-fn plan_input(plan: &Plan, input: &Spikes) -> Result<SpikeSteps> {
-    SpikeSteps::graded(
-        input.t,
-        input.n,
-        input.f,
-        input.data.clone(),
-        plan.input_bits,
-    )
-    .map_err(Error::input)
+fn plan_input(plan: &Plan, input: &SpikeSteps) -> Result<SpikeSteps> {
+    input.with_bits(plan.input_bits).map_err(Error::input)
 }
 
 /// Cycle-accurate model on the output layer, with cycles per step.
-pub fn run_cycle(plan: &Plan, input: &Spikes, v_scale: f64) -> Result<EngineOutput> {
+pub fn run_cycle(plan: &Plan, input: &SpikeSteps, v_scale: f64) -> Result<EngineOutput> {
     let steps = plan_input(plan, input)?;
     let trace = spikeloom_cyclesim::simulate(plan, &steps).map_err(Error::failure)?;
     let out = plan.output_layer;
     let cycles: Vec<u64> = trace.cycles_per_step.iter().flatten().copied().collect();
     Ok(EngineOutput {
-        t: input.t,
-        n: input.n,
+        t: input.steps(),
+        n: input.samples(),
         o: plan.cores[out].size,
         spikes: trace.layers[out].spikes.clone(),
         v: Membrane::Fixed {
@@ -170,7 +162,12 @@ pub fn run_cycle(plan: &Plan, input: &Spikes, v_scale: f64) -> Result<EngineOutp
 }
 
 /// Write the cycle model's waveform of `sample` to `path` (VCD).
-pub fn write_vcd(plan: &Plan, input: &Spikes, sample: usize, path: &std::path::Path) -> Result<()> {
+pub fn write_vcd(
+    plan: &Plan,
+    input: &SpikeSteps,
+    sample: usize,
+    path: &std::path::Path,
+) -> Result<()> {
     let steps = plan_input(plan, input)?;
     let file = std::fs::File::create(path)
         .map_err(|e| Error::failure(format!("cannot create {}: {e}", path.display())))?;
@@ -183,7 +180,7 @@ pub fn write_vcd(plan: &Plan, input: &Spikes, sample: usize, path: &std::path::P
 /// bundle is written to `work/rtl`, the simulator builds in `work/<simulator>`.
 pub fn run_rtl(
     plan: &Plan,
-    input: &Spikes,
+    input: &SpikeSteps,
     sim: spikeloom_cosim::Simulator,
     work: &Path,
     v_scale: f64,
@@ -191,8 +188,8 @@ pub fn run_rtl(
     let bundle_dir = work.join("rtl");
     crate::verify::write_bundle(plan, &bundle_dir)?;
     let stim = spikeloom_cosim::stimulus_from_values(
-        &input.data,
-        [input.t, input.n, input.f],
+        input.data(),
+        [input.steps(), input.samples(), input.width()],
         plan.input_bits,
     )
     .map_err(Error::input)?;
@@ -200,13 +197,13 @@ pub fn run_rtl(
     let log =
         spikeloom_cosim::run_rtl(&bundle_dir, &iface, &stim, sim, &work.join(sim.to_string()))
             .map_err(Error::failure)?;
-    let rtl =
-        spikeloom_cosim::decode_log(&log, &iface, input.t, input.n).map_err(Error::failure)?;
+    let rtl = spikeloom_cosim::decode_log(&log, &iface, input.steps(), input.samples())
+        .map_err(Error::failure)?;
     let out = plan.output_layer;
     let cycles: Vec<u64> = rtl.cycles_per_step.iter().flatten().copied().collect();
     Ok(EngineOutput {
-        t: input.t,
-        n: input.n,
+        t: input.steps(),
+        n: input.samples(),
         o: plan.cores[out].size,
         spikes: rtl.layers[out].spikes.clone(),
         v: Membrane::Fixed {
@@ -219,11 +216,11 @@ pub fn run_rtl(
 }
 
 /// The `cycles` array `[N, T]` of an output.
-fn cycles_array(input: &Spikes, cycles: &[u64]) -> (String, spikeloom_npy::NpyArray) {
+fn cycles_array(input: &SpikeSteps, cycles: &[u64]) -> (String, spikeloom_npy::NpyArray) {
     (
         "cycles".to_string(),
         spikeloom_npy::NpyArray {
-            shape: vec![input.n, input.t],
+            shape: vec![input.samples(), input.steps()],
             data: spikeloom_npy::NpyData::U32(
                 cycles
                     .iter()
@@ -235,14 +232,13 @@ fn cycles_array(input: &Spikes, cycles: &[u64]) -> (String, spikeloom_npy::NpyAr
 }
 
 /// Golden integer model on the output layer.
-pub fn run_fixed(q: &QNet, input: &Spikes) -> Result<EngineOutput> {
-    let steps = SpikeSteps::graded(input.t, input.n, input.f, input.data.clone(), q.input_bits)
-        .map_err(Error::input)?;
+pub fn run_fixed(q: &QNet, input: &SpikeSteps) -> Result<EngineOutput> {
+    let steps = input.with_bits(q.input_bits).map_err(Error::input)?;
     let trace = spikeloom_qnet::eval(q, &steps).map_err(Error::input)?;
     let layer = &trace.layers[q.output_layer];
     Ok(EngineOutput {
-        t: input.t,
-        n: input.n,
+        t: input.steps(),
+        n: input.samples(),
         o: layer.size,
         spikes: layer.spikes.clone(),
         v: Membrane::Fixed {
@@ -255,14 +251,12 @@ pub fn run_fixed(q: &QNet, input: &Spikes) -> Result<EngineOutput> {
 }
 
 /// Float engine on the output layer.
-pub fn run_float(net: &FloatNet, input: &Spikes) -> Result<EngineOutput> {
-    let si =
-        SpikeInput::new(input.t, input.n, input.f, input.data.clone()).map_err(Error::input)?;
-    let trace = spikeloom_float::simulate(net, &si).map_err(Error::input)?;
+pub fn run_float(net: &FloatNet, input: &SpikeSteps) -> Result<EngineOutput> {
+    let trace = spikeloom_float::simulate(net, input).map_err(Error::input)?;
     let layer = &trace.layers[net.output_layer];
     Ok(EngineOutput {
-        t: input.t,
-        n: input.n,
+        t: input.steps(),
+        n: input.samples(),
         o: layer.size,
         spikes: layer.spikes.clone(),
         v: Membrane::Float(layer.membrane.clone()),

@@ -3,7 +3,7 @@
 //! worker threads).
 
 use crate::error::{Error, Result};
-use crate::input::{load_labels, load_steps, ModelInput, Spikes};
+use crate::input::{load_labels, load_steps, ModelInput};
 use crate::model::quant_config;
 use crate::session::Session;
 use crate::sweep::{explore_with, ExploreModel, Point, Space, Workers};
@@ -44,11 +44,10 @@ impl Session<'_> {
             )
         } else {
             let (sample, labels) = read_sample(sample, &self.model_input()?)?;
-            let spikes = Spikes::from(&sample);
             let labels_i64: Option<Vec<i64>> = labels
                 .as_ref()
                 .map(|l| l.iter().map(|&v| v as i64).collect());
-            let calib = self.calibration(&spikes, labels_i64.as_deref())?;
+            let calib = self.calibration(&sample, labels_i64.as_deref())?;
             let base = quant_config(&self.config().quant)?;
             explore_with(
                 ExploreModel::Float {
@@ -76,9 +75,9 @@ fn read_sample(
     let s = all.take_samples(sample.samples);
     let labels = match sample.labels {
         Some(p) => {
-            let l = load_labels(p, all.n)?;
+            let l = load_labels(p, all.samples())?;
             Some(
-                l[..s.n]
+                l[..s.samples()]
                     .iter()
                     .map(|&v| usize::try_from(v).unwrap_or(usize::MAX))
                     .collect(),
@@ -87,9 +86,8 @@ fn read_sample(
         None => None,
     };
     // Graded values are checked against each candidate's input_bits by the engines.
-    let steps = SpikeSteps::graded(s.t, s.n, s.f, s.data, 8).map_err(Error::input)?;
-    if steps.samples() == 0 {
+    if s.samples() == 0 {
         return Err(Error::input("the sample is empty"));
     }
-    Ok((steps, labels))
+    Ok((s, labels))
 }

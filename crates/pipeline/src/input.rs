@@ -7,6 +7,7 @@
 
 use crate::error::{Error, Result};
 use spikeloom_npy::{read_npy, read_npz, NpyArray, NpyData};
+use spikeloom_qnet::SpikeSteps;
 use std::path::Path;
 
 /// `return Err(Error::input(format!(...)))`.
@@ -14,55 +15,6 @@ macro_rules! bail {
     ($($t:tt)*) => {
         return Err(Error::input(format!($($t)*)))
     };
-}
-
-/// Binary spike input, time-major: `data[(t * n + sample) * f + feature]` is 0 or 1.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Spikes {
-    /// Time steps.
-    pub t: usize,
-    /// Samples.
-    pub n: usize,
-    /// Features per step.
-    pub f: usize,
-    /// 0/1 values.
-    pub data: Vec<u8>,
-}
-
-impl Spikes {
-    /// The features of one sample at one step.
-    pub fn step(&self, t: usize, sample: usize) -> &[u8] {
-        let at = (t * self.n + sample) * self.f;
-        &self.data[at..at + self.f]
-    }
-
-    /// Keep only the first `n` samples.
-    pub fn take_samples(&self, n: usize) -> Spikes {
-        let n = n.min(self.n);
-        let mut data = Vec::with_capacity(self.t * n * self.f);
-        for t in 0..self.t {
-            for s in 0..n {
-                data.extend_from_slice(self.step(t, s));
-            }
-        }
-        Spikes {
-            t: self.t,
-            n,
-            f: self.f,
-            data,
-        }
-    }
-}
-
-impl From<&spikeloom_qnet::SpikeSteps> for Spikes {
-    fn from(s: &spikeloom_qnet::SpikeSteps) -> Spikes {
-        Spikes {
-            t: s.steps(),
-            n: s.samples(),
-            f: s.width(),
-            data: s.data().to_vec(),
-        }
-    }
 }
 
 /// Samples without a time axis, `[N][F]` row-major (`run --pixels` / `--values`).
@@ -105,6 +57,15 @@ impl Values {
             Values::Binary
         } else {
             Values::Graded(input_bits.min(8))
+        }
+    }
+
+    /// The widest value in bits (8 for `Any`).
+    pub fn bits(self) -> u32 {
+        match self {
+            Values::Binary => 1,
+            Values::Graded(bits) => bits.clamp(1, 8),
+            Values::Any => 8,
         }
     }
 
@@ -204,13 +165,13 @@ pub fn read_array(path: &Path) -> Result<NpyArray> {
 
 /// Read a time-major input: `[T, N, *shape]`, `[T, *shape]`, `[T, N, F]` or `[T, F]` (F the
 /// flattened size), with values checked against `model.values`.
-pub fn load_steps(path: &Path, model: &ModelInput) -> Result<Spikes> {
+pub fn load_steps(path: &Path, model: &ModelInput) -> Result<SpikeSteps> {
     steps_from_array(&path.display().to_string(), &read_array(path)?, model)
 }
 
 /// [`load_steps`] on an array already in memory (a binding's numpy array); `name` is how the
 /// messages call it (a file name, an argument name).
-pub fn steps_from_array(name: &str, array: &NpyArray, model: &ModelInput) -> Result<Spikes> {
+pub fn steps_from_array(name: &str, array: &NpyArray, model: &ModelInput) -> Result<SpikeSteps> {
     let lead = leading(name, &array.shape, model, &["T", "N"])?;
     let (t, n) = (lead[0], lead.get(1).copied().unwrap_or(1));
     if t == 0 || n == 0 {
@@ -221,7 +182,7 @@ pub fn steps_from_array(name: &str, array: &NpyArray, model: &ModelInput) -> Res
         let (step, rest) = (pos / (n * f), pos % (n * f));
         format!("step {step}, sample {}, feature {}", rest / f, rest % f)
     })?;
-    Ok(Spikes { t, n, f, data })
+    SpikeSteps::graded(t, n, f, data, model.values.bits()).map_err(Error::input)
 }
 
 /// Read samples without a time axis: `[N, *shape]`, `[*shape]`, `[N, F]` or `[F]`.
@@ -454,8 +415,8 @@ mod tests {
                 },
             );
             let s = load_steps(&p, &cnn).unwrap();
-            assert_eq!((s.t, s.n, s.f), (3, 1, 4), "{name}");
-            assert_eq!(s.data, bytes, "{name}");
+            assert_eq!((s.steps(), s.samples(), s.width()), (3, 1, 4), "{name}");
+            assert_eq!(s.data(), bytes, "{name}");
         }
         let p = write(
             "i64.npy",
@@ -465,7 +426,7 @@ mod tests {
             },
         );
         let s = load_steps(&p, &cnn).unwrap();
-        assert_eq!((s.t, s.n, s.f), (2, 3, 4));
+        assert_eq!((s.steps(), s.samples(), s.width()), (2, 3, 4));
     }
 
     #[test]

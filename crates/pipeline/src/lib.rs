@@ -33,5 +33,5 @@ pub mod verify;
 pub use config::{Config, HwConfig, LayerSemantics, QuantSettings};
 pub use design::{Design, Manifest, WeightsInfo};
 pub use error::{Error, ErrorKind, Result};
-pub use input::{ModelInput, Rows, Spikes, Values};
+pub use input::{ModelInput, Rows, Values};
 pub use session::{Event, Runs, Session};

@@ -3,10 +3,8 @@
 
 use crate::config::{Config, QuantSettings};
 use crate::error::{Error, Result};
-use crate::input::{ModelInput, Spikes, Values};
-use spikeloom_float::{
-    Convention, FloatNet, FloatTrace, Neuron, NirVersion, SemanticsOptions, SpikeInput,
-};
+use crate::input::{ModelInput, Values};
+use spikeloom_float::{Convention, FloatNet, FloatTrace, Neuron, NirVersion, SemanticsOptions};
 use spikeloom_nir::{Graph, NirError, NirFile};
 use spikeloom_qnet::{QNet, SpikeSteps};
 use spikeloom_quant::{Calibration, QuantConfig, QuantReport};
@@ -304,13 +302,12 @@ pub fn quant_config(quant: &QuantSettings) -> Result<QuantConfig> {
 /// Run the float engine on `spikes` and package it as calibration data.
 pub fn calibration(
     net: &FloatNet,
-    spikes: &Spikes,
+    spikes: &SpikeSteps,
     float: FloatTrace,
     labels: Option<&[i64]>,
 ) -> Result<Calibration> {
     // Any u8 value: the quantizer derives QNet::input_bits from the data (or checks it).
-    let input = SpikeSteps::graded(spikes.t, spikes.n, spikes.f, spikes.data.clone(), 8)
-        .map_err(Error::input)?;
+    let input = spikes.clone();
     let labels = labels.map(|l| {
         l.iter()
             .map(|&v| usize::try_from(v).unwrap_or(usize::MAX))
@@ -320,8 +317,6 @@ pub fn calibration(
 }
 
 /// The float engine on `spikes` (every layer).
-pub fn float_trace(net: &FloatNet, spikes: &Spikes) -> Result<FloatTrace> {
-    let fi =
-        SpikeInput::new(spikes.t, spikes.n, spikes.f, spikes.data.clone()).map_err(Error::input)?;
-    spikeloom_float::simulate(net, &fi).map_err(Error::input)
+pub fn float_trace(net: &FloatNet, spikes: &SpikeSteps) -> Result<FloatTrace> {
+    spikeloom_float::simulate(net, spikes).map_err(Error::input)
 }

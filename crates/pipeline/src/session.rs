@@ -6,7 +6,7 @@
 use crate::config::{Config, HwConfig};
 use crate::design::Design;
 use crate::error::{Error, Result};
-use crate::input::{ModelInput, Spikes};
+use crate::input::ModelInput;
 use crate::model::{self, LoadedModel, LoadedNir};
 use crate::verify::{self, CycleRun};
 use spikeloom_float::{FloatNet, FloatTrace};
@@ -51,15 +51,15 @@ pub struct Session<'e> {
     config: Config,
     hw: Option<HwConfig>,
     events: Mutex<Sink<'e>>,
-    calibration: Option<Spikes>,
-    calibration_input: OnceLock<Option<Spikes>>,
+    calibration: Option<SpikeSteps>,
+    calibration_input: OnceLock<Option<SpikeSteps>>,
     labels: Option<Vec<i64>>,
     runs: Mutex<Runs>,
     nir: OnceLock<LoadedNir>,
     float: OnceLock<FloatNet>,
     model: OnceLock<LoadedModel>,
     design: OnceLock<Design>,
-    float_traces: Memo<Spikes, FloatTrace>,
+    float_traces: Memo<SpikeSteps, FloatTrace>,
     golden: Memo<SpikeSteps, QTrace>,
     cycle: Memo<SpikeSteps, CycleRun>,
 }
@@ -127,7 +127,11 @@ impl<'e> Session<'e> {
 
     /// Calibrate on `spikes` when the config names no calibration file; `labels` (one per
     /// calibration sample) give the quantization report its accuracy.
-    pub fn with_calibration(mut self, spikes: Option<Spikes>, labels: Option<Vec<i64>>) -> Self {
+    pub fn with_calibration(
+        mut self,
+        spikes: Option<SpikeSteps>,
+        labels: Option<Vec<i64>>,
+    ) -> Self {
         self.calibration = spikes;
         self.labels = labels;
         self
@@ -190,7 +194,7 @@ impl<'e> Session<'e> {
     }
 
     /// The float engine's trace of `spikes`.
-    pub fn float_trace(&self, spikes: &Spikes) -> Result<Arc<FloatTrace>> {
+    pub fn float_trace(&self, spikes: &SpikeSteps) -> Result<Arc<FloatTrace>> {
         let net = self.float_net()?;
         memo(&self.float_traces, spikes, || {
             self.count(|r| r.float_runs += 1);
@@ -200,7 +204,7 @@ impl<'e> Session<'e> {
 
     /// The calibration samples: the config's file (read once), else
     /// [`Session::with_calibration`]'s spikes.
-    pub fn calibration_input(&self) -> Result<Option<&Spikes>> {
+    pub fn calibration_input(&self) -> Result<Option<&SpikeSteps>> {
         let input = once(&self.calibration_input, || {
             match &self.config.quant.calibrate {
                 Some(p) => Ok(Some(crate::input::load_steps(p, &self.model_input()?)?)),
@@ -211,7 +215,7 @@ impl<'e> Session<'e> {
     }
 
     /// Calibration data for the quantizer: `spikes` with their float trace (made once).
-    pub fn calibration(&self, spikes: &Spikes, labels: Option<&[i64]>) -> Result<Calibration> {
+    pub fn calibration(&self, spikes: &SpikeSteps, labels: Option<&[i64]>) -> Result<Calibration> {
         let float = (*self.float_trace(spikes)?).clone();
         model::calibration(self.float_net()?, spikes, float, labels)
     }

@@ -4,7 +4,7 @@
 //! numbers), plus the activity figures the report needs.
 
 use crate::error::{Error, Result};
-use crate::input::{load_steps, ModelInput, Spikes};
+use crate::input::{load_steps, ModelInput};
 use spikeloom_cosim::{
     check_tools, compare_logs, decode_log, run_rtl, FirstMismatch, LogLine, Simulator, StimCmd,
 };
@@ -32,13 +32,12 @@ pub fn sample(path: Option<&Path>, samples: usize, input: &ModelInput) -> Result
     let input_size = input.features();
     match path {
         Some(p) => {
-            let s = load_steps(p, input)?.take_samples(samples);
-            let spikes = SpikeSteps::graded(s.t, s.n, s.f, s.data, 8).map_err(Error::input)?;
+            let spikes = load_steps(p, input)?.take_samples(samples);
             let origin = format!(
                 "{} (first {} of its samples, {} steps)",
                 p.display(),
-                s.n,
-                s.t
+                spikes.samples(),
+                spikes.steps()
             );
             Ok(Sample { spikes, origin })
         }
@@ -202,7 +201,7 @@ pub struct EngineCheckInput<'a> {
     /// The hardware plan.
     pub plan: &'a Plan,
     /// The input samples.
-    pub input: &'a Spikes,
+    pub input: &'a SpikeSteps,
     /// The same, as the engines take it (`input_bits` wide).
     pub steps: &'a SpikeSteps,
     /// RTL simulators to run, in order.
@@ -254,13 +253,17 @@ pub fn check_engines(
     on: &mut dyn FnMut(CheckEvent),
 ) -> Result<EngineChecks> {
     let (q, input) = (c.qnet, c.input);
-    let samples = format!("{} samples x {} steps", input.n, input.t);
+    let samples = format!("{} samples x {} steps", input.samples(), input.steps());
     on(CheckEvent::Start(format!("cycle model ({samples})")));
     let run = cycle_run(c.plan, c.steps)?;
     let cycle = &run.trace;
     let layers = (0..q.layers.len())
         .map(|l| {
-            c.golden.layers[l].diff(input.n, &cycle.layers[l].spikes, &cycle.layers[l].membrane)
+            c.golden.layers[l].diff(
+                input.samples(),
+                &cycle.layers[l].spikes,
+                &cycle.layers[l].membrane,
+            )
         })
         .collect();
     let mut engines = vec![EngineCheck {
@@ -303,10 +306,15 @@ pub fn check_engines(
             let vcd = write_mismatch_vcd(c.work, c.plan, c.steps, m.sample, &name)?;
             on(CheckEvent::Waveform(m.sample, vcd));
         }
-        let rtl = decode_log(&log, &iface, input.t, input.n).map_err(Error::failure)?;
+        let rtl =
+            decode_log(&log, &iface, input.steps(), input.samples()).map_err(Error::failure)?;
         let layers = (0..q.layers.len())
             .map(|l| {
-                c.golden.layers[l].diff(input.n, &rtl.layers[l].spikes, &rtl.layers[l].membrane)
+                c.golden.layers[l].diff(
+                    input.samples(),
+                    &rtl.layers[l].spikes,
+                    &rtl.layers[l].membrane,
+                )
             })
             .collect();
         engines.push(EngineCheck {
@@ -435,7 +443,7 @@ pub fn write_mismatch_vcd(
 pub fn write_reproducer(
     work: &Path,
     q: &QNet,
-    input: &Spikes,
+    input: &SpikeSteps,
     stim: &[spikeloom_cosim::StimCmd],
     expected: &[spikeloom_cosim::LogLine],
     got: &[spikeloom_cosim::LogLine],
@@ -452,8 +460,8 @@ pub fn write_reproducer(
     write("expected.log", spikeloom_cosim::format_log(expected))?;
     write(&format!("{sim}.log"), spikeloom_cosim::format_log(got))?;
     let array = spikeloom_npy::NpyArray {
-        shape: vec![input.t, input.n, input.f],
-        data: spikeloom_npy::NpyData::U8(input.data.clone()),
+        shape: vec![input.steps(), input.samples(), input.width()],
+        data: spikeloom_npy::NpyData::U8(input.data().to_vec()),
     };
     write(
         "README.txt",

@@ -33,14 +33,16 @@ mod common {
         let session = Session::new(Config::new(dir.join("model.nir")));
         let all = load_steps(&dir.join("input.npy"), &session.model_input().unwrap()).unwrap();
         let spikes = all.take_samples(samples);
-        let labels = load_labels(&dir.join("labels.npy"), all.n).unwrap()[..spikes.n].to_vec();
+        let labels = load_labels(&dir.join("labels.npy"), all.samples()).unwrap()
+            [..spikes.samples()]
+            .to_vec();
         let session = session.with_calibration(Some(spikes.clone()), Some(labels.clone()));
         let calib = session.calibration(&spikes, Some(&labels)).unwrap();
         Run {
             float: session.float_net().unwrap().clone(),
             qnet: session.quantized().unwrap().qnet.clone(),
             float_trace: (*session.float_trace(&spikes).unwrap()).clone(),
-            input: SpikeSteps::new(spikes.t, spikes.n, spikes.f, spikes.data).unwrap(),
+            input: spikes.clone(),
             labels: labels.iter().map(|&l| l as usize).collect(),
             calib,
         }

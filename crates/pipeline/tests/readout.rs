@@ -6,7 +6,6 @@
 
 use spikeloom_pipeline::board::board_accuracy;
 use spikeloom_pipeline::engines::{run_cycle, run_fixed};
-use spikeloom_pipeline::input::Spikes;
 use spikeloom_pipeline::verify::trace_accuracy;
 use spikeloom_plan::{plan, testing, PlanConfig};
 use spikeloom_qnet::{QNet, QNeuron, SpikeSteps};
@@ -61,13 +60,8 @@ fn check(cuba: bool) {
     let (t, n, f) = (8, 12, net.input_size);
     let mut rng = testing::Rng::new(3);
     let data: Vec<u8> = (0..t * n * f).map(|_| u8::from(rng.chance(40))).collect();
-    let spikes = Spikes {
-        t,
-        n,
-        f,
-        data: data.clone(),
-    };
     let steps = SpikeSteps::new(t, n, f, data).unwrap();
+    let spikes = steps.clone();
     let golden = spikeloom_qnet::eval(&net, &steps).unwrap();
     let labels = membrane_argmax(&golden, net.output_layer);
     // the precondition that makes the test able to fail: the read-out layer never spikes, and

@@ -202,7 +202,7 @@ pub fn big_device() -> spikeloom_board::Device {
 
 /// A random valid convolution geometry on a small input (Conv1d when `H = kH = 1`): channels,
 /// groups, kernel, stride, padding (below the dilated extent) and dilation all vary.
-pub fn random_conv(rng: &mut Rng) -> spikeloom_qnet::QConv {
+pub fn random_conv(rng: &mut Rng) -> spikeloom_qnet::ConvGeometry {
     loop {
         let groups = rng.range(1, 2) as usize;
         let c_in = groups * rng.range(1, 2) as usize;
@@ -229,7 +229,7 @@ pub fn random_conv(rng: &mut Rng) -> spikeloom_qnet::QConv {
         let (Some(ho), Some(wo)) = (out(0, h), out(1, w)) else {
             continue;
         };
-        let g = spikeloom_qnet::QConv {
+        let g = spikeloom_qnet::ConvGeometry {
             input: [c_in, h, w],
             output: [c_out, ho, wo],
             kernel,
@@ -345,7 +345,7 @@ pub fn random_conv_qnet(seed: u64) -> QNet {
 /// A random pooling of a `(C, H, W)` map with windows that do not overlap: window 1..=3 (at
 /// most the extent), stride the window or one more (gaps), padding below the window, PyTorch's
 /// output extent (so a remainder past the last window may be cropped).
-pub fn random_pool(rng: &mut Rng, shape: [usize; 3]) -> spikeloom_qnet::QPool {
+pub fn random_pool(rng: &mut Rng, shape: [usize; 3]) -> spikeloom_qnet::PoolGeometry {
     let (mut kernel, mut stride, mut padding) = ([1; 2], [1; 2], [0; 2]);
     let mut output = [shape[0], 1, 1];
     for a in 0..2 {
@@ -355,7 +355,7 @@ pub fn random_pool(rng: &mut Rng, shape: [usize; 3]) -> spikeloom_qnet::QPool {
         padding[a] = rng.range(0, kernel[a] as i64 - 1) as usize;
         output[a + 1] = (n + 2 * padding[a] - kernel[a]) / stride[a] + 1;
     }
-    spikeloom_qnet::QPool {
+    spikeloom_qnet::PoolGeometry {
         input: shape,
         output,
         kernel,
@@ -366,14 +366,14 @@ pub fn random_pool(rng: &mut Rng, shape: [usize; 3]) -> spikeloom_qnet::QPool {
 
 /// A random convolution of a `(C, H, W)` map (kernel 1..=3, stride 1..=2, padding, dilation,
 /// groups), falling back to a 1x1 depthwise one where the map is too small.
-fn random_conv_of(rng: &mut Rng, shape: [usize; 3]) -> spikeloom_qnet::QConv {
+fn random_conv_of(rng: &mut Rng, shape: [usize; 3]) -> spikeloom_qnet::ConvGeometry {
     let mut g = random_conv(rng);
     let [c, h, w] = shape;
     g.input = shape;
     if c % g.groups != 0 {
         g.groups = 1;
     }
-    let ext = |g: &spikeloom_qnet::QConv, a: usize| g.dilation[a] * (g.kernel[a] - 1) + 1;
+    let ext = |g: &spikeloom_qnet::ConvGeometry, a: usize| g.dilation[a] * (g.kernel[a] - 1) + 1;
     let mut ok = true;
     for (a, dim) in [h, w].into_iter().enumerate() {
         g.padding[a] = g.padding[a].min(ext(&g, a) - 1);
@@ -384,7 +384,7 @@ fn random_conv_of(rng: &mut Rng, shape: [usize; 3]) -> spikeloom_qnet::QConv {
     }
     g.output[0] = g.groups * rng.range(1, 2) as usize;
     if !ok || !g.problems().is_empty() {
-        g = spikeloom_qnet::QConv {
+        g = spikeloom_qnet::ConvGeometry {
             input: shape,
             output: shape,
             kernel: [1, 1],

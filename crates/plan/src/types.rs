@@ -1,6 +1,6 @@
 //! The hardware plan: plain data read by the Verilog emitter and the cycle model alike.
 
-pub use spikeloom_qnet::{QConv, QFire, QPool, QReset, QSource, Rounding};
+pub use spikeloom_qnet::{ConvGeometry, PoolGeometry, QFire, QReset, QSource, Rounding};
 
 use crate::resources::{FitReport, Resources};
 
@@ -113,7 +113,7 @@ pub struct ProjPlan {
     /// to its pooled element (`sl_pmap`, twin `pmap::pool_map`) before the store or kernel
     /// address is formed; an index outside every window reads [`ProjPlan::rows`]' zero row
     /// (dense) or adds nothing (convolution).
-    pub pool: Option<QPool>,
+    pub pool: Option<PoolGeometry>,
     /// Dense: store rows per block, `src_size`, or when pooled the pooled size, plus one
     /// all-zero row (the last) when the pooling drops source elements (gaps, cropped
     /// remainder). Convolution: the kernel's input elements (the pooled size when pooled).
@@ -170,7 +170,7 @@ pub struct CorePlan {
     /// core scatters each input event over its kernel footprint into an accumulator RAM (one
     /// chunk of `lanes` output channels per cycle), then sweeps the neurons in blocks of
     /// `lanes` channels (see [`conv_slot_neuron`]). `None` for a dense core.
-    pub conv: Option<QConv>,
+    pub conv: Option<ConvGeometry>,
     /// Bias in state LSBs.
     pub bias: Param,
     /// Threshold (strict `>`).
@@ -253,7 +253,7 @@ impl CorePlan {
 /// `None` for a padding lane. The lanes stripe the output channels of a group: address
 /// `(group * chunks + chunk) * H_out*W_out + pos`, lane `k` holds output channel
 /// `group * C_out/groups + chunk * lanes + k` at output position `pos` (see sl_conv.v).
-pub fn conv_slot_neuron(g: &QConv, lanes: usize, slot: usize) -> Option<usize> {
+pub fn conv_slot_neuron(g: &ConvGeometry, lanes: usize, slot: usize) -> Option<usize> {
     let hwo = g.output[1] * g.output[2];
     let cog = g.out_per_group();
     let chunks = cog.div_ceil(lanes);

@@ -16,7 +16,7 @@ use spikeloom_pipeline::build::{finish, ToolRun, ToolSettings, BUILD_DIR};
 use spikeloom_pipeline::engines::{hardware_plan, run_cycle, run_fixed, run_float, run_rtl};
 use spikeloom_pipeline::engines::{EngineOutput, Membrane};
 use spikeloom_pipeline::error::chain;
-use spikeloom_pipeline::input::{labels_from_array, steps_from_array, Spikes};
+use spikeloom_pipeline::input::{labels_from_array, steps_from_array};
 use spikeloom_pipeline::model::LoadedModel;
 use spikeloom_pipeline::verify::{check_engines, EngineCheckInput};
 use spikeloom_pipeline::{Config, Error, ErrorKind, HwConfig, LayerSemantics, Session};
@@ -336,7 +336,7 @@ impl NativeModel {
                         shape: vec![n],
                         data: NpyData::I64(l),
                     };
-                    Some(labels_from_array("labels", &a, s.n)?)
+                    Some(labels_from_array("labels", &a, s.samples())?)
                 }
                 (Some(_), None) => {
                     return Err(Error::input(
@@ -380,7 +380,7 @@ impl NativeQuantized {
         session(self.config.clone(), &self.notes).with_quantized(self.model.clone())
     }
 
-    fn input(&self, name: &str, x: &Array<'_>) -> PResult<Spikes> {
+    fn input(&self, name: &str, x: &Array<'_>) -> PResult<SpikeSteps> {
         steps_from_array(
             name,
             &npy(x),
@@ -520,9 +520,7 @@ impl NativeQuantized {
         let session = self.session();
         let q = &self.model.qnet;
         detached(py, || {
-            let steps =
-                SpikeSteps::graded(input.t, input.n, input.f, input.data.clone(), q.input_bits)
-                    .map_err(Error::input)?;
+            let steps = input.with_bits(q.input_bits).map_err(Error::input)?;
             let golden = session.golden(&steps)?;
             let plan = hardware_plan(q, &board, lanes, false)?;
             let work = work.unwrap_or_else(|| {

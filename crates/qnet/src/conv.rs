@@ -1,4 +1,4 @@
-//! Geometry of a convolution projection (`QConv`): PyTorch/NIR `Conv2d` cross-correlation over a
+//! Geometry of a convolution projection (`ConvGeometry`): PyTorch/NIR `Conv2d` cross-correlation over a
 //! `(C, H, W)` spike map, with `Conv1d` as the special case `H = 1, kH = 1`. Owns the index
 //! arithmetic every consumer shares: which outputs an input event touches and with which
 //! kernel weight (`for_each_target`), and the geometry rules (`problems`).
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 /// A 2-D convolution geometry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QConv {
+pub struct ConvGeometry {
     /// Source shape `(C_in, H_in, W_in)`.
     pub input: [usize; 3],
     /// Target shape `(C_out, H_out, W_out)`; `C_out*H_out*W_out` is the layer size.
@@ -34,7 +34,7 @@ pub struct QConv {
     pub groups: usize,
 }
 
-impl QConv {
+impl ConvGeometry {
     /// Number of shared kernel weights: `C_out * C_in/groups * kH * kW`.
     pub fn weight_len(&self) -> usize {
         self.output[0] * self.in_per_group() * self.kernel[0] * self.kernel[1]
@@ -53,6 +53,11 @@ impl QConv {
     /// Weights summed into one output (its fan-in): `C_in/groups * kH * kW`.
     pub fn fan_in(&self) -> usize {
         self.in_per_group() * self.kernel[0] * self.kernel[1]
+    }
+
+    /// Neurons per output channel: `H_out*W_out`.
+    pub fn plane(&self) -> usize {
+        self.output[1] * self.output[2]
     }
 
     /// Input channels per group.
@@ -164,8 +169,8 @@ fn tap(i: usize, k: usize, p: usize, d: usize, s: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
-    fn geometry() -> QConv {
-        QConv {
+    fn geometry() -> ConvGeometry {
+        ConvGeometry {
             input: [2, 4, 5],
             output: [4, 2, 3],
             kernel: [3, 2],

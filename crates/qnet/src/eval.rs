@@ -1,14 +1,14 @@
 //! The golden evaluator: computes the contract of `net` (module doc) exactly, event-driven.
 //!
 //! Dense weights are stored transposed (one row of `layer.size` per source neuron, or per
-//! pooled element: a pooled projection maps each event through `QPool::map` first) and conv
+//! pooled element: a pooled projection maps each event through `PoolGeometry::map` first) and conv
 //! kernels once, so a step costs one row (dense) or one kernel footprint (conv) addition per
 //! event plus one update per neuron — the same work split the hardware uses. An event is a
 //! `(source neuron, value)` pair: the value is 1 for a binary spike, the input value for graded
 //! input, the spike count of a `QFire::Count` layer; it multiplies every weight it adds.
 
 use crate::arith::{decay, saturate};
-use crate::net::{QConv, QFire, QLayer, QNet, QNeuron, QPool, QReset, QSource};
+use crate::net::{ConvGeometry, PoolGeometry, QFire, QLayer, QNet, QNeuron, QReset, QSource};
 use crate::spikes::SpikeSteps;
 use crate::trace::{LayerTrace, QTrace, Saturations};
 use crate::validate::QnetError;
@@ -55,15 +55,15 @@ struct Transposed {
     /// Per-source extra delay (`QProjection::source_delay`), empty when none.
     source_delay: Vec<u32>,
     /// Pooling index map in front of the weights (`QProjection::pool`).
-    pool: Option<QPool>,
+    pool: Option<PoolGeometry>,
     kind: Kind,
 }
 
 enum Kind {
     /// `rows[i * size .. (i + 1) * size]` are the weights from source `i`.
     Dense(Vec<i32>),
-    /// Shared kernel; each event adds its footprint (`QConv::for_each_target`).
-    Conv(QConv, Vec<i32>),
+    /// Shared kernel; each event adds its footprint (`ConvGeometry::for_each_target`).
+    Conv(ConvGeometry, Vec<i32>),
 }
 
 impl Transposed {

@@ -15,14 +15,14 @@
 //! acc[o]  = Σ_projections Σ_i s_src[i] * W[o][i]       (only i with s_src[i] != 0 cost work)
 //!           dense projection: W[o][i] = weight[o*source_size + i]
 //!           conv projection:  W[o][i] = weight[widx] if input i lies in output o's window at
-//!                             kernel tap widx, else 0 (`QConv`: the kernel is stored once and
+//!                             kernel tap widx, else 0 (`ConvGeometry`: the kernel is stored once and
 //!                             each input event adds its footprint; same integer sums)
-//!           pooled projection (`pool: Some(QPool)`, format 4): the projection reads the pooled
+//!           pooled projection (`pool: Some(PoolGeometry)`, format 4): the projection reads the pooled
 //!                             source p[m] = Σ_{i: pool.map(i) = m} s_src[i] instead of s_src
 //!                             (non-overlapping windows: each i feeds at most one m), i.e.
 //!                             acc[o] = Σ_i s_src[i] * W[o][pool.map(i)] over the i that map;
 //!                             dense: W[o][m] = weight[o*P + m], P = pool.target_size();
-//!                             conv: QConv.input is the pooled shape
+//!                             conv: ConvGeometry.input is the pooled shape
 //! X[o]    = (acc[o] << weight_shift) + bias[o]
 //! dec(v,d)= round_shift(d * v, decay_shift)                  (d unsigned, 0 ..= 2^decay_shift)
 //! round_shift(x,k) = x >> k            (Rounding::Floor, arithmetic shift)
@@ -74,8 +74,8 @@ pub const FORMAT_VERSION: u32 = 4;
 /// The oldest `format` value this build reads.
 pub const MIN_FORMAT_VERSION: u32 = 1;
 
-pub use crate::conv::QConv;
-pub use crate::pool::QPool;
+pub use crate::conv::ConvGeometry;
+pub use crate::pool::PoolGeometry;
 
 fn one_bit() -> u32 {
     1
@@ -104,10 +104,10 @@ pub struct QProjection {
     pub weight: Vec<i32>,
     /// Convolution geometry; `None` for a dense projection. Format 2 and later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conv: Option<QConv>,
+    pub conv: Option<ConvGeometry>,
     /// Pooling of the source before the weights (an index map; module doc). Format 4 and later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pool: Option<QPool>,
+    pub pool: Option<PoolGeometry>,
     /// Back edge: reads the source's spikes of the previous step.
     pub delayed: bool,
     /// Extra delay in steps per source neuron (NIR `Delay`): source `i` is read from step
@@ -124,7 +124,7 @@ impl QProjection {
     pub fn columns(&self) -> usize {
         self.pool
             .as_ref()
-            .map_or(self.source_size, QPool::target_size)
+            .map_or(self.source_size, PoolGeometry::target_size)
     }
 
     /// Weights summed into one neuron at most, counting each source element once: dense the
@@ -132,7 +132,7 @@ impl QProjection {
     pub fn fan_in(&self) -> usize {
         match &self.conv {
             None => self.source_size,
-            Some(c) => c.fan_in() * self.pool.as_ref().map_or(1, QPool::window),
+            Some(c) => c.fan_in() * self.pool.as_ref().map_or(1, PoolGeometry::window),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Pooling in front of a projection (`QPool`): NIR `SumPool2d` (and `AvgPool2d`, whose
+//! Pooling in front of a projection (`PoolGeometry`): NIR `SumPool2d` (and `AvgPool2d`, whose
 //! `1/(kH*kW)` the quantizer folds into the weights) over a `(C, H, W)` map, with windows that
 //! do not overlap (`stride >= kernel`). Every source element then lies in at most one window,
 //! so pooling is an *index map*: source element `i` feeds pooled element `map(i)` (or nothing,
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 /// A non-overlapping 2-D pooling, seen as an index map from source to pooled elements.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QPool {
+pub struct PoolGeometry {
     /// Source shape `(C, H, W)`.
     pub input: [usize; 3],
     /// Pooled shape `(C, H_out, W_out)` (the same `C`).
@@ -28,7 +28,7 @@ pub struct QPool {
     pub padding: [usize; 2],
 }
 
-impl QPool {
+impl PoolGeometry {
     /// Source elements `C*H*W`.
     pub fn source_size(&self) -> usize {
         self.input.iter().product()
@@ -146,7 +146,7 @@ mod tests {
     /// padding, gaps (stride > kernel) and a cropped remainder.
     #[test]
     fn map_is_the_window_membership() {
-        let g = QPool {
+        let g = PoolGeometry {
             input: [2, 7, 5],
             output: [2, 3, 2],
             kernel: [2, 2],
@@ -176,7 +176,7 @@ mod tests {
 
     #[test]
     fn bad_geometry_is_described() {
-        let mut g = QPool {
+        let mut g = PoolGeometry {
             input: [1, 4, 4],
             output: [1, 2, 2],
             kernel: [2, 2],

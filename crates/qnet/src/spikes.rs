@@ -146,6 +146,34 @@ impl SpikeSteps {
         &self.data[start..start + self.width]
     }
 
+    /// The same values checked against (and recorded as) `bits`-bit input: what a network with
+    /// `input_bits = bits` takes.
+    pub fn with_bits(&self, bits: u32) -> Result<SpikeSteps, SpikeStepsError> {
+        Self::graded(
+            self.steps,
+            self.samples,
+            self.width,
+            self.data.clone(),
+            bits,
+        )
+    }
+
+    /// The first `n` samples (all of them if there are fewer), every step kept.
+    pub fn take_samples(&self, n: usize) -> SpikeSteps {
+        let n = n.min(self.samples);
+        let mut data = Vec::with_capacity(self.steps * n * self.width);
+        for t in 0..self.steps {
+            for s in 0..n {
+                data.extend_from_slice(self.row(t, s));
+            }
+        }
+        SpikeSteps {
+            samples: n,
+            data,
+            ..*self
+        }
+    }
+
     /// Sets one spike (panics if out of range, like slice indexing).
     pub fn set(&mut self, step: usize, sample: usize, feature: usize, spike: bool) {
         let idx = (step * self.samples + sample) * self.width + feature;
@@ -179,6 +207,30 @@ mod tests {
                 bits: 1
             }
         );
+    }
+
+    #[test]
+    fn take_samples_keeps_every_step_of_the_first_samples() {
+        // [2 steps][3 samples][1 feature]: step 0 = 1, 2, 3; step 1 = 4, 5, 6.
+        let s = SpikeSteps::graded(2, 3, 1, vec![1, 2, 3, 4, 5, 6], 3).unwrap();
+        let two = s.take_samples(2);
+        assert_eq!((two.steps(), two.samples(), two.bits()), (2, 2, 3));
+        assert_eq!(two.data(), &[1, 2, 4, 5]);
+        assert_eq!(s.take_samples(9), s);
+    }
+
+    #[test]
+    fn with_bits_checks_the_values_against_the_new_width() {
+        let s = SpikeSteps::graded(1, 1, 3, vec![0, 3, 1], 8).unwrap();
+        assert_eq!(s.with_bits(2).unwrap().bits(), 2);
+        assert!(matches!(
+            s.with_bits(1),
+            Err(SpikeStepsError::ValueTooWide {
+                feature: 1,
+                value: 3,
+                ..
+            })
+        ));
     }
 
     #[test]

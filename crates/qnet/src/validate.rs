@@ -630,7 +630,7 @@ fn check_conv(
     format: u32,
     layer: &QLayer,
     p: &crate::net::QProjection,
-    conv: &crate::net::QConv,
+    conv: &crate::net::ConvGeometry,
     out: &mut Vec<LayerProblem>,
 ) {
     let problem = |detail: String| LayerProblem::Conv {
@@ -672,7 +672,7 @@ fn check_conv(
 fn check_pool(
     format: u32,
     p: &crate::net::QProjection,
-    pool: &crate::net::QPool,
+    pool: &crate::net::PoolGeometry,
     out: &mut Vec<LayerProblem>,
 ) -> bool {
     let problem = |detail: String| LayerProblem::Pool {

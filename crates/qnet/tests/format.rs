@@ -1,7 +1,8 @@
 //! Validation messages, JSON round trip and version check, and the text dump.
 
 use spikeloom_qnet::{
-    LoadError, QConv, QLayer, QNet, QNeuron, QPool, QProjection, QReset, QSource, Rounding,
+    ConvGeometry, LoadError, PoolGeometry, QLayer, QNet, QNeuron, QProjection, QReset, QSource,
+    Rounding,
 };
 
 fn sample() -> QNet {
@@ -235,7 +236,7 @@ fn conv_sample() -> QNet {
         weight: vec![1, 2, 3, 4, -1, -2, -3, -4],
         delayed: false,
         origin: "conv1".into(),
-        conv: Some(QConv {
+        conv: Some(ConvGeometry {
             input: [1, 2, 2],
             output: [2, 1, 1],
             kernel: [2, 2],
@@ -312,7 +313,7 @@ fn pool_sample() -> QNet {
         delayed: false,
         origin: "fc1".into(),
         conv: None,
-        pool: Some(QPool {
+        pool: Some(PoolGeometry {
             input: [1, 4, 4],
             output: [1, 2, 2],
             kernel: [2, 2],

@@ -6,7 +6,7 @@
 //! kernel footprint). Format 3 features are drawn too: graded input values (`input_bits` up to
 //! 8), spike-count layers (`QFire::Count`, with and without the floor at `-theta`), per-source
 //! delays and `CubaLi` read-outs; every event value multiplies its weights. Format 4: pooled
-//! projections (`QPool`, sum pooling with windows that do not overlap, padding, gaps and cropped
+//! projections (`PoolGeometry`, sum pooling with windows that do not overlap, padding, gaps and cropped
 //! remainders on odd maps) in front of a convolution or a dense projection (Flatten + Affine);
 //! the reference pools in gather form (each window sums its elements), `eval` maps each event.
 
@@ -15,8 +15,8 @@
 
 use proptest::prelude::*;
 use spikeloom_qnet::{
-    eval, QConv, QFire, QLayer, QNet, QNeuron, QPool, QProjection, QReset, QSource, Rounding,
-    SpikeSteps,
+    eval, ConvGeometry, PoolGeometry, QFire, QLayer, QNet, QNeuron, QProjection, QReset, QSource,
+    Rounding, SpikeSteps,
 };
 
 use spikeloom_testkit::reference::reference;
@@ -38,7 +38,7 @@ fn shape3(rng: &mut Rng) -> [usize; 3] {
 
 /// A random convolution reading a `src` map: any groups/kernel/stride/dilation/padding, the
 /// output extent usually PyTorch's formula, sometimes any extent the contract allows.
-fn random_conv(rng: &mut Rng, src: [usize; 3]) -> QConv {
+fn random_conv(rng: &mut Rng, src: [usize; 3]) -> ConvGeometry {
     let divisors: Vec<usize> = (1..=src[0]).filter(|g| src[0].is_multiple_of(*g)).collect();
     let groups = divisors[rng.range(0, divisors.len() as i64 - 1) as usize];
     let kernel = [rng.range(1, 3) as usize, rng.range(1, 3) as usize];
@@ -57,7 +57,7 @@ fn random_conv(rng: &mut Rng, src: [usize; 3]) -> QConv {
             rng.range(1, max_out as i64) as usize
         };
     }
-    QConv {
+    ConvGeometry {
         input: src,
         output,
         kernel,
@@ -71,7 +71,7 @@ fn random_conv(rng: &mut Rng, src: [usize; 3]) -> QConv {
 /// A random non-overlapping pooling of a `src` map: windows of 1..3, strides of the window or
 /// one more (gaps), padding below the window, the output extent usually PyTorch's formula
 /// (which drops a remainder on odd maps), sometimes smaller.
-fn random_pool(rng: &mut Rng, src: [usize; 3]) -> QPool {
+fn random_pool(rng: &mut Rng, src: [usize; 3]) -> PoolGeometry {
     let mut kernel = [0; 2];
     let mut stride = [0; 2];
     let mut padding = [0; 2];
@@ -92,7 +92,7 @@ fn random_pool(rng: &mut Rng, src: [usize; 3]) -> QPool {
             rng.range(1, max_out as i64) as usize
         };
     }
-    QPool {
+    PoolGeometry {
         input: src,
         output,
         kernel,
@@ -102,13 +102,13 @@ fn random_pool(rng: &mut Rng, src: [usize; 3]) -> QPool {
 }
 
 /// A shape-preserving ("same", stride 1) convolution of a `c x h x w` map onto itself.
-fn same_conv(rng: &mut Rng, shape: [usize; 3]) -> QConv {
+fn same_conv(rng: &mut Rng, shape: [usize; 3]) -> ConvGeometry {
     let divisors: Vec<usize> = (1..=shape[0])
         .filter(|g| shape[0].is_multiple_of(*g))
         .collect();
     let k = [1, 3][rng.range(0, 1) as usize];
     let d = rng.range(1, 2) as usize;
-    QConv {
+    ConvGeometry {
         input: shape,
         output: shape,
         kernel: [k, k],
@@ -128,7 +128,7 @@ fn random_net(rng: &mut Rng) -> QNet {
     // First pass: layer shapes; a spatial layer is usually the output of a convolution of the
     // previous layer (or the input).
     let mut shapes: Vec<[usize; 3]> = Vec::new();
-    let mut first_conv: Vec<Option<(Option<QPool>, QConv)>> = Vec::new();
+    let mut first_conv: Vec<Option<(Option<PoolGeometry>, ConvGeometry)>> = Vec::new();
     for l in 0..n_layers {
         let src = if l == 0 { input_shape } else { shapes[l - 1] };
         if spatial && rng.chance(70) {
@@ -163,10 +163,10 @@ fn random_net(rng: &mut Rng) -> QNet {
                             source: QSource,
                             width: usize,
                             delayed: bool,
-                            conv: Option<QConv>,
-                            pool: Option<QPool>| {
-            let cols = pool.as_ref().map_or(width, QPool::target_size);
-            let len = conv.as_ref().map_or(size * cols, QConv::weight_len);
+                            conv: Option<ConvGeometry>,
+                            pool: Option<PoolGeometry>| {
+            let cols = pool.as_ref().map_or(width, PoolGeometry::target_size);
+            let len = conv.as_ref().map_or(size * cols, ConvGeometry::weight_len);
             let weight = (0..len)
                 .map(|_| {
                     if rng.chance(density) {

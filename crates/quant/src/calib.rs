@@ -1,6 +1,6 @@
 //! Calibration data: the input, the float engine's trace of it, and optional labels.
 
-use spikeloom_float::{simulate, FloatNet, FloatTrace, SpikeInput};
+use spikeloom_float::{simulate, FloatNet, FloatTrace};
 use spikeloom_qnet::SpikeSteps;
 
 use crate::error::QuantError;
@@ -85,13 +85,7 @@ impl Calibration {
         input: SpikeSteps,
         labels: Option<Vec<usize>>,
     ) -> Result<Self, QuantError> {
-        let float_input = SpikeInput::new(
-            input.steps(),
-            input.samples(),
-            input.width(),
-            input.data().to_vec(),
-        )?;
-        let float = simulate(net, &float_input)?;
+        let float = simulate(net, &input)?;
         Self::new(net, input, float, labels)
     }
 }

@@ -21,8 +21,7 @@ use spikeloom_float::{
     Convention, FloatNet, Layer, Neuron, ResetMode, Source, SpikeMode, ZeroResetInput,
 };
 use spikeloom_qnet::{
-    QConv, QFire, QLayer, QNet, QNeuron, QPool, QProjection, QReset, QSource, FORMAT_VERSION,
-    MAX_SOURCE_DELAY,
+    QFire, QLayer, QNet, QNeuron, QProjection, QReset, QSource, FORMAT_VERSION, MAX_SOURCE_DELAY,
 };
 
 use crate::calib::Calibration;
@@ -154,7 +153,7 @@ fn fold_input_factor(convention: Convention, layer: &Layer) -> Result<Layer, Qua
                 }
             }
             Some(g) => {
-                let (plane, per_channel) = (g.plane().max(1), g.per_channel().max(1));
+                let (plane, per_channel) = (g.plane().max(1), g.fan_in().max(1));
                 for (c, kernel) in p.weight.chunks_mut(per_channel).enumerate() {
                     let fs = &factor[c * plane..((c + 1) * plane).min(factor.len())];
                     if fs.iter().any(|f| *f != fs[0]) {
@@ -480,7 +479,7 @@ fn quantize_layer(
             let window = q.pool.as_ref().map_or(1, |g| g.kernel[0] * g.kernel[1]);
             q.conv
                 .as_ref()
-                .map_or(q.source_size, |g| g.per_channel() * window)
+                .map_or(q.source_size, |g| g.fan_in() * window)
         })
         .sum();
     // Keep fan_in << (weight_bits - 1 + shift) below 2^61 (the contract's exactness bound).
@@ -535,8 +534,8 @@ fn quantize_layer(
                 .collect(),
             delayed: q.delayed,
             origin: q.origin.clone(),
-            conv: q.conv.as_ref().map(qconv),
-            pool: q.pool.as_ref().map(qpool),
+            conv: q.conv.clone(),
+            pool: q.pool.clone(),
         })
         .collect();
     let (mut th, mut bias_t, mut clip, mut dec) = (
@@ -676,29 +675,5 @@ fn map_reset(reset: ResetMode, zero: ZeroResetInput) -> QReset {
         (ResetMode::Zero, ZeroResetInput::Keep) => QReset::ZeroKeepInput,
         (ResetMode::Zero, ZeroResetInput::Drop) => QReset::ZeroDropInput,
         (ResetMode::None, _) => QReset::None,
-    }
-}
-
-/// The contract's copy of a float pooling geometry.
-fn qpool(g: &spikeloom_float::PoolGeometry) -> QPool {
-    QPool {
-        input: g.input,
-        output: g.output,
-        kernel: g.kernel,
-        stride: g.stride,
-        padding: g.padding,
-    }
-}
-
-/// The contract's copy of a float convolution geometry.
-fn qconv(g: &spikeloom_float::ConvGeometry) -> QConv {
-    QConv {
-        input: g.input,
-        output: g.output,
-        kernel: g.kernel,
-        stride: g.stride,
-        padding: g.padding,
-        dilation: g.dilation,
-        groups: g.groups,
     }
 }

@@ -73,7 +73,7 @@ pub fn estimated(layer: &Layer) -> RangeNeeds {
         // pooling each weight reads the sum of a window of source elements.
         let (rows, per_row) = match &p.conv {
             None => (p.weight.chunks(p.columns().max(1)), 1),
-            Some(g) => (p.weight.chunks(g.per_channel().max(1)), g.plane().max(1)),
+            Some(g) => (p.weight.chunks(g.fan_in().max(1)), g.plane().max(1)),
         };
         let window = p
             .pool

@@ -8,7 +8,9 @@
 // Index loops are the point of the reference: it must read like the spec, not like `eval`.
 #![allow(clippy::needless_range_loop)]
 
-use spikeloom_qnet::{QConv, QFire, QNet, QNeuron, QPool, QProjection, QReset, QSource, Rounding};
+use spikeloom_qnet::{
+    ConvGeometry, PoolGeometry, QFire, QNet, QNeuron, QProjection, QReset, QSource, Rounding,
+};
 
 fn rshift(x: i128, k: u32, rounding: Rounding) -> i128 {
     if k == 0 {
@@ -79,7 +81,7 @@ fn source_value(
 }
 
 /// Output `o` of a convolution, gathered from its window: `iy = oy*s - p + ky*d`, zero outside.
-fn conv_gather(g: &QConv, weight: &[i32], o: usize, value: impl Fn(usize) -> i128) -> i128 {
+fn conv_gather(g: &ConvGeometry, weight: &[i32], o: usize, value: impl Fn(usize) -> i128) -> i128 {
     let [cin, hin, win] = g.input;
     let [cout, hout, wout] = g.output;
     let (co, oy, ox) = (o / (hout * wout), (o / wout) % hout, o % wout);
@@ -106,7 +108,7 @@ fn conv_gather(g: &QConv, weight: &[i32], o: usize, value: impl Fn(usize) -> i12
 
 /// Pooled element `m`: the sum of the source elements in its window (rows
 /// `py*s - p .. py*s - p + k`, columns alike), zero padding outside the map.
-fn pool_gather(g: &QPool, m: usize, value: impl Fn(usize) -> i128) -> i128 {
+fn pool_gather(g: &PoolGeometry, m: usize, value: impl Fn(usize) -> i128) -> i128 {
     let [_, hin, win] = g.input;
     let [_, hout, wout] = g.output;
     let (c, py, px) = (m / (hout * wout), (m / wout) % hout, m % wout);
@@ -172,7 +174,10 @@ pub fn reference(net: &QNet, steps: usize, samples: usize, input: &[Vec<Vec<u8>>
                             acc += conv_gather(g, &p.weight, o, values);
                             continue;
                         }
-                        let cols = p.pool.as_ref().map_or(p.source_size, QPool::target_size);
+                        let cols = p
+                            .pool
+                            .as_ref()
+                            .map_or(p.source_size, PoolGeometry::target_size);
                         for i in 0..cols {
                             acc += values(i) * i128::from(p.weight[o * cols + i]);
                         }

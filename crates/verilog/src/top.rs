@@ -578,7 +578,7 @@ pub(crate) fn ubits(max: usize) -> u32 {
 
 /// Parameters of an sl_conv instance: the neuron parameters plus the geometry, all geometry values `CW` bits wide.
 /// Width of an sl_conv instance's coordinates and addresses (`CW`).
-fn conv_cw(core: &CorePlan, g: &spikeloom_plan::QConv, ev: u32) -> u32 {
+fn conv_cw(core: &CorePlan, g: &spikeloom_plan::ConvGeometry, ev: u32) -> u32 {
     let [ci, hi, wi] = g.input;
     let [_, ho, wo] = g.output;
     let [kh, kw] = g.kernel;
@@ -606,7 +606,7 @@ fn conv_cw(core: &CorePlan, g: &spikeloom_plan::QConv, ev: u32) -> u32 {
 fn conv_params(
     plan: &Plan,
     core: &CorePlan,
-    g: &spikeloom_plan::QConv,
+    g: &spikeloom_plan::ConvGeometry,
     ev: u32,
     opts: &GenOptions,
 ) -> String {

@@ -27,15 +27,7 @@ pub fn qnet(name: &str, weight_bits: u32, state_bits: u32) -> QNet {
     let flat = spikeloom_nir::flatten_subgraphs(&file.graph).expect("flatten");
     let net = spikeloom_float::lower(&flat, &Default::default()).expect("lower");
     let input = input(name);
-    let (t, n, f) = (input.steps(), input.samples(), input.width());
-    let mut data = Vec::with_capacity(t * n * f);
-    for step in 0..t {
-        for s in 0..n {
-            data.extend_from_slice(input.row(step, s));
-        }
-    }
-    let fi = spikeloom_float::SpikeInput::new(t, n, f, data).expect("float input");
-    let float = spikeloom_float::simulate(&net, &fi).expect("float sim");
+    let float = spikeloom_float::simulate(&net, &input).expect("float sim");
     let calib = spikeloom_quant::Calibration::new(&net, input, float, None).expect("calibration");
     let mut cfg = spikeloom_quant::QuantConfig::default();
     cfg.default.weight_bits = Some(weight_bits);

@@ -5,7 +5,7 @@
 //! convolutions and poolings, and random samples.
 #![allow(dead_code)]
 
-use spikeloom_qnet::{QConv, QNet};
+use spikeloom_qnet::{ConvGeometry, QNet};
 
 /// Per layer `[T][size]` spikes and membranes of one sample.
 pub struct RefOut {
@@ -84,7 +84,7 @@ fn flatten(
 
 /// Dense weights `W[o][i]` of a convolution by the gather formula: output `(co, oy, ox)` reads
 /// `(ci, oy*s - p + ky*d, ox*s - p + kx*d)` for the input channels of its group.
-fn dense_of(g: &QConv, kernel: &[i32]) -> Vec<i32> {
+fn dense_of(g: &ConvGeometry, kernel: &[i32]) -> Vec<i32> {
     let [ci_n, h, w] = g.input;
     let [co_n, ho, wo] = g.output;
     let (cig, cog) = (ci_n / g.groups, co_n / g.groups);
@@ -136,7 +136,7 @@ pub fn densified(net: &QNet) -> QNet {
 /// Dense weights `W[o][i]` over the source of a pooling in front of dense weights `V[o][m]`
 /// (pooled columns), by the window definition: source `(c, y, x)` feeds pooled `(c, py, px)`
 /// when window `(py, px)`, rows `py*s - p .. py*s - p + k` (columns alike), covers it.
-fn unpooled(g: &spikeloom_qnet::QPool, v: &[i32]) -> Vec<i32> {
+fn unpooled(g: &spikeloom_qnet::PoolGeometry, v: &[i32]) -> Vec<i32> {
     let [c_n, h, w] = g.input;
     let [_, ho, wo] = g.output;
     let (n_in, cols) = (c_n * h * w, c_n * ho * wo);

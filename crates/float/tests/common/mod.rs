@@ -4,8 +4,8 @@
 // Each test binary that includes this module uses a subset of it.
 #![allow(dead_code)]
 
-use spikeloom_float::SpikeInput;
 use spikeloom_npy::{read_npy, NpyArray};
+use spikeloom_qnet::SpikeSteps;
 use std::path::Path;
 
 /// Read `dir/file`, panicking with the path on error.
@@ -15,13 +15,13 @@ pub fn npy(dir: &Path, file: &str) -> NpyArray {
 
 /// `dir/file`, an integer `[T, N, F]` `.npy`, as the float engine's input.
 #[allow(dead_code)] // not every test file that shares this module uses it
-pub fn spike_input(dir: &Path, file: &str) -> SpikeInput {
+pub fn spike_input(dir: &Path, file: &str) -> SpikeSteps {
     spike_input_first(dir, file, usize::MAX)
 }
 
 /// The first `keep` samples (all when the file holds fewer) of a time-major `[T, N, F]` spike
 /// file.
-pub fn spike_input_first(dir: &Path, file: &str, keep: usize) -> SpikeInput {
+pub fn spike_input_first(dir: &Path, file: &str, keep: usize) -> SpikeSteps {
     let a = npy(dir, file);
     let [t, n, f] = a.shape[..] else {
         panic!(
@@ -36,7 +36,7 @@ pub fn spike_input_first(dir: &Path, file: &str, keep: usize) -> SpikeInput {
         .flat_map(|step| &data[step * n * f..][..keep * f])
         .map(|&v| v as u8)
         .collect();
-    SpikeInput::new(t, keep, f, data).unwrap()
+    SpikeSteps::graded(t, keep, f, data, 8).unwrap()
 }
 
 /// How many values of `got` lie outside `rel * |want| + scale * max|want|`, and the largest

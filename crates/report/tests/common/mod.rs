@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use spikeloom_board::Board;
-use spikeloom_float::{FloatNet, FloatTrace, SemanticsOptions, SpikeInput};
+use spikeloom_float::{FloatNet, FloatTrace, SemanticsOptions};
 use spikeloom_npy::{read_npy, NpyData};
 use spikeloom_plan::{Plan, PlanConfig};
 use spikeloom_qnet::{QNet, QTrace, SpikeSteps};
@@ -58,7 +58,7 @@ pub fn run(name: &str, samples: usize) -> Run {
     let labels: Vec<usize> = y[..n].iter().map(|&v| v as usize).collect();
     let input = SpikeSteps::new(t, n, f, data.clone()).unwrap();
     let float_trace =
-        spikeloom_float::simulate(&float, &SpikeInput::new(t, n, f, data).unwrap()).unwrap();
+        spikeloom_float::simulate(&float, &SpikeSteps::graded(t, n, f, data, 8).unwrap()).unwrap();
     let calib = Calibration::new(
         &float,
         input.clone(),
