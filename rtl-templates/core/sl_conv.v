@@ -27,6 +27,9 @@
 // are registered in UPD and each SPK push carries its lane's count (push_val).
 // Pooled projection: the event index arrives through sl_pmap (the pooled element) with ev_rok,
 // registered in DEC; an event outside every window visits its taps but adds nothing.
+// Shared accumulators (EXT_ACC = 1, plan::SharedAcc): the P lanes' RAM is one RAM outside,
+// shared by every convolution core; the core drives its port only while it runs or clears and
+// leaves every word it used at 0 (UPD), so the next core finds zeros.
 // Rust twin: spikeloom-cyclesim `core::Core` (scatter phase in conv.rs).
 `default_nettype none
 
@@ -42,6 +45,7 @@ module sl_conv #(
     parameter integer ACC_W = 16,
     parameter integer VB = 1,         // event value width (1: binary spikes)
     parameter integer VMUL = 0,       // VB > 1: 0 shift-add product, 1 `*` operator
+    parameter integer EXT_ACC = 0,    // 1: the accumulator RAM is outside (acc_* ports), shared
     parameter [CW-1:0] HWI = 1,       // H_in * W_in
     parameter [CW-1:0] WI = 1,        // W_in
     parameter [CW-1:0] CIG = 1,       // input channels per group
@@ -110,6 +114,7 @@ module sl_conv #(
     /* verilator lint_on UNUSEDSIGNAL */
     output wire [EV_W-1:0]   ev_raddr,
     output wire              ev_rprev,
+    output wire              ev_rd,     // reads event ev_raddr this cycle (FETCH with one left)
     output wire              push,
     output wire [EV_W-1:0]   push_idx,
     output wire [SPW-1:0]     push_val,
@@ -118,7 +123,16 @@ module sl_conv #(
     output wire [EV_W-1:0]   trace_step,
     output wire [P-1:0]      trace_lane_valid,
     output wire [P*32-1:0]   trace_v,
-    output wire [P*SPW-1:0]   trace_spike
+    output wire [P*SPW-1:0]   trace_spike,
+    // the shared accumulator RAM's port (EXT_ACC = 1): all zero while the core neither scatters,
+    // sweeps nor clears, so the top ORs the cores' ports; zero with EXT_ACC = 0
+    output wire              acc_we,
+    output wire [CW-1:0]     acc_wa,
+    output wire [CW-1:0]     acc_ra,
+    output wire [P*ACC_W-1:0] acc_wd,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [P*ACC_W-1:0] acc_rd   // unused with EXT_ACC = 0
+    /* verilator lint_on UNUSEDSIGNAL */
 );
     localparam [3:0] S_IDLE = 4'd0, S_FETCH = 4'd1, S_DEC = 4'd2, S_TAP = 4'd3, S_DRAIN = 4'd4,
                      S_RD = 4'd5, S_UPD = 4'd6, S_SPK = 4'd7, S_DONE = 4'd8;
@@ -159,6 +173,7 @@ module sl_conv #(
     wire issue = (st == S_FETCH) && (e < ev_cnt);
     assign ev_raddr = issue ? e : {EV_W{1'b0}};
     assign ev_rprev = issue && (DELAYED != 0);
+    assign ev_rd = issue;
     wire [CW-1:0] ev_i = {ZX, ev_rdata};
     wire [CW-1:0] d_ci = ev_i / HWI;
     wire [CW-1:0] d_rem = ev_i % HWI;
@@ -191,6 +206,24 @@ module sl_conv #(
     wire [CW-1:0] acc_waddr = clr_en ? {ZX, clr_addr} : (st == S_UPD) ? blk_c : a_a;
     wire clr_w = clr_en && clr_addr < NB_V;
     wire [P*ACC_W-1:0] acc_word;
+    // written by stage B at every valid tap (a padding lane adds its zero weight), zeroed by
+    // UPD (the block was just read) and by the post-reset clear
+    wire a_we = clr_w || (st == S_UPD) || a_v;
+    wire [P*ACC_W-1:0] acc_wword;  // every lane's write data
+    generate
+        if (EXT_ACC != 0) begin : g_ext_acc
+            assign acc_word = acc_rd;
+            assign acc_we = a_we;
+            assign acc_wa = a_we ? acc_waddr : {CW{1'b0}};
+            assign acc_ra = (st != S_IDLE) ? acc_raddr : {CW{1'b0}};
+            assign acc_wd = a_we ? acc_wword : {(P * ACC_W){1'b0}};
+        end else begin : g_own_acc
+            assign acc_we = 1'b0;
+            assign acc_wa = {CW{1'b0}};
+            assign acc_ra = {CW{1'b0}};
+            assign acc_wd = {(P * ACC_W){1'b0}};
+        end
+    endgenerate
     // value of the event being scattered (registered in DEC)
     /* verilator lint_off UNUSEDSIGNAL */
     reg [VB-1:0] ev_val;
@@ -264,15 +297,14 @@ module sl_conv #(
                 assign term = t;
             end
             wire signed [ACC_W-1:0] b_sum = $signed(acc_word[g*ACC_W +: ACC_W]) + term;
-            // this lane's accumulator RAM: written by stage B at every valid tap (a padding
-            // lane adds its zero weight), zeroed by UPD (the block was just read) and by the
-            // post-reset clear
-            wire a_we = clr_w || (st == S_UPD) || a_v;
-            sl_ram #(.W(ACC_W), .DEPTH(NB), .AW(CW)) u_acc (
-                .clk(clk), .we(a_we), .waddr(acc_waddr),
-                .wdata((clr_en || st == S_UPD) ? {ACC_W{1'b0}} : b_sum),
-                .raddr(acc_raddr), .rdata(acc_word[g*ACC_W +: ACC_W])
-            );
+            assign acc_wword[g*ACC_W +: ACC_W] = (clr_en || st == S_UPD) ? {ACC_W{1'b0}} : b_sum;
+            if (EXT_ACC == 0) begin : g_acc
+                // this lane's accumulator RAM
+                sl_ram #(.W(ACC_W), .DEPTH(NB), .AW(CW)) u_acc (
+                    .clk(clk), .we(a_we), .waddr(acc_waddr), .wdata(acc_wword[g*ACC_W +: ACC_W]),
+                    .raddr(acc_raddr), .rdata(acc_word[g*ACC_W +: ACC_W])
+                );
+            end
             wire signed [SB-1:0] u_new;
             sl_neuron #(
                 .KIND(KIND), .RESET(RESET), .RESET_DELAY(RESET_DELAY), .ROUND(ROUND), .ACC_W(ACC_W),

@@ -298,3 +298,88 @@ fn broken_conv_lanes_are_caught() {
         .expect("a random convolution with padding lanes");
     check_mutations("conv-pad-mutation", &plan, &stim, &CONV_MUTATIONS[4..]);
 }
+
+/// (what, file, original text, mutated text): the event lists sharing one SPRAM (sl_evspram)
+/// and the convolution cores' shared accumulator RAM (sl_conv EXT_ACC).
+const SHARED_MUTATIONS: &[(&str, &str, &str, &str)] = &[
+    (
+        "shared event lists are read without their base offset",
+        "sl_evspram.v",
+        "(we[i] || (rd[i] && !any_we)) ? BASE[i*14 +: 14] : 14'd0;",
+        "we[i] ? BASE[i*14 +: 14] : 14'd0;",
+    ),
+    (
+        "shared event lists are written one word past their count",
+        "sl_evspram.v",
+        "assign off_sel[i*EV_W +: EV_W] = we[i] ? c : {EV_W{1'b0}};",
+        "assign off_sel[i*EV_W +: EV_W] = we[i] ? c + 1'b1 : {EV_W{1'b0}};",
+    ),
+    (
+        "a shared event list is not emptied at its source's step start",
+        "sl_evspram.v",
+        "if (rst || clr[i]) c <= {EV_W{1'b0}};",
+        "if (rst) c <= {EV_W{1'b0}};",
+    ),
+    (
+        "an idle convolution core drives the shared accumulators' read address",
+        "sl_conv.v",
+        "assign acc_ra = (st != S_IDLE) ? acc_raddr : {CW{1'b0}};",
+        "assign acc_ra = acc_raddr;",
+    ),
+    (
+        "an idle convolution core drives the shared accumulators' write data",
+        "sl_conv.v",
+        "assign acc_wd = a_we ? acc_wword : {(P * ACC_W){1'b0}};",
+        "assign acc_wd = acc_wword;",
+    ),
+    (
+        "a convolution core leaves its shared accumulator words unzeroed",
+        "sl_conv.v",
+        "assign acc_wword[g*ACC_W +: ACC_W] = (clr_en || st == S_UPD) ? {ACC_W{1'b0}} : b_sum;",
+        "assign acc_wword[g*ACC_W +: ACC_W] = clr_en ? {ACC_W{1'b0}} : b_sum;",
+    ),
+];
+
+/// The shared memories: on a random convolution stack whose input list and the list between
+/// two convolution cores share the event SPRAM and whose cores share one accumulator RAM, a
+/// list read without its base, written past its count or not emptied per step, an idle core
+/// driving the accumulators' read address or write data, and a core leaving its words
+/// unzeroed must be caught.
+#[test]
+fn broken_shared_memories_are_caught() {
+    if !tools_present() {
+        return;
+    }
+    let mut device = spikeloom_plan::testing::big_device();
+    device.family = spikeloom_board::Family::Ice40;
+    device.spram_count = 4;
+    let (plan, stim) = (0..500)
+        .find_map(|seed| {
+            let net = spikeloom_plan::testing::random_conv_qnet(seed);
+            let cfg = PlanConfig {
+                require_fit: false,
+                event_memory: spikeloom_plan::EventMemChoice::Spram,
+                conv_acc_memory: spikeloom_plan::AccMemChoice::Shared,
+                ..PlanConfig::default()
+            };
+            let plan = spikeloom_plan::plan(&net, &cfg, &device).ok()?;
+            plan.conv_acc.as_ref()?;
+            let es = plan.event_spram.as_ref()?;
+            (es.lists.len() >= 2 && net.input_size <= 256).then_some(())?;
+            let mut rng = spikeloom_plan::testing::Rng::new(seed);
+            let (t, n, f) = (4, 2, net.input_size);
+            let spikes: Vec<u8> = (0..t * n * f).map(|_| u8::from(rng.chance(30))).collect();
+            // every shared list of a layer carries spikes (else its reads prove nothing)
+            let input = spikeloom_qnet::SpikeSteps::new(t, n, f, spikes.clone()).ok()?;
+            let golden = spikeloom_qnet::eval(&net, &input).ok()?;
+            let busy = es.lists.iter().all(|&b| match plan.buffers[b].source {
+                spikeloom_qnet::QSource::Input => true,
+                spikeloom_qnet::QSource::Layer(l) => golden.layers[l].spikes.iter().any(|&x| x > 0),
+            });
+            busy.then_some(())?;
+            let stim = stimulus_from_spikes(&spikes, [t, n, f]).ok()?;
+            Some((plan, stim))
+        })
+        .expect("a random convolution stack sharing two busy event lists");
+    check_mutations("shared-mutation", &plan, &stim, SHARED_MUTATIONS);
+}

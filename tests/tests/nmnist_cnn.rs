@@ -64,3 +64,64 @@ fn nmnist_cnn_weight_memory_is_its_parameter_count_and_cycle_equals_fixed() {
         assert!(g.spikes.iter().any(|&s| s > 0), "layer {l} spikes");
     }
 }
+
+/// On the iCEBreaker (UP5K) the dense weights go to SPRAM, the three large event lists (input,
+/// iaf1, iaf2: 10,504 words of index and count) share one more SPRAM (sl_evspram) and the three
+/// convolution cores share one accumulator RAM: 57 of the estimate's block RAMs; the cycle
+/// model, reading them through its twins, still equals the golden model, in the same cycles as
+/// with every memory its own. What stays over the device is ARCHITECTURE.md's "Memory at
+/// N-MNIST scale".
+#[test]
+fn nmnist_cnn_shares_event_lists_and_accumulators_on_the_up5k() {
+    let fx = Fixture::load_exporter("nmnist_cnn", 2);
+    let calib =
+        Calibration::new(&fx.net, fx.input.clone(), fx.float_trace(), None).expect("calibration");
+    let (q, _) = spikeloom_quant::quantize(&fx.net, Some(&calib), &QuantConfig::default())
+        .expect("quantize");
+    let device = spikeloom_board::Board::builtin("icebreaker")
+        .expect("board")
+        .device;
+    let plan_for = |event_memory, conv_acc_memory| {
+        let cfg = PlanConfig {
+            lanes: Some(1),
+            require_fit: false,
+            event_memory,
+            conv_acc_memory,
+            ..PlanConfig::default()
+        };
+        spikeloom_plan::plan(&q, &cfg, &device).expect("plans")
+    };
+    use spikeloom_plan::{AccMemChoice, EventMemChoice};
+    let plan = plan_for(EventMemChoice::Auto, AccMemChoice::Auto);
+    let es = plan.event_spram.as_ref().expect("event lists in SPRAM");
+    let names: Vec<&str> = es
+        .lists
+        .iter()
+        .map(|&b| plan.buffers[b].name.as_str())
+        .collect();
+    assert_eq!(names, ["input", "iaf1", "iaf2"], "{plan}");
+    assert_eq!(es.words, 2 * 34 * 34 + 2 * 16 * 16 * 16);
+    let sa = plan.conv_acc.as_ref().expect("shared accumulators");
+    assert_eq!(
+        (sa.cores.clone(), sa.depth),
+        (vec![0, 1, 2], 4096),
+        "{plan}"
+    );
+    let own = plan_for(EventMemChoice::Bram, AccMemChoice::PerCore);
+    assert_eq!(plan.resources.sprams, own.resources.sprams + 1);
+    assert!(
+        plan.resources.brams + 50 <= own.resources.brams,
+        "{} block RAMs with the shared memories, {} without",
+        plan.resources.brams,
+        own.resources.brams
+    );
+    let cyc = spikeloom_cyclesim::simulate(&plan, &fx.input).expect("cycle model");
+    let golden = spikeloom_qnet::eval(&q, &fx.input).expect("eval");
+    for (l, g) in golden.layers.iter().enumerate() {
+        assert_eq!(cyc.layers[l].spikes, g.spikes, "layer {l}: spikes");
+        assert_eq!(cyc.layers[l].membrane, g.membrane, "layer {l}: membranes");
+    }
+    // sharing the memories does not change a cycle
+    let cyc_own = spikeloom_cyclesim::simulate(&own, &fx.input).expect("cycle model");
+    assert_eq!(cyc.cycles_per_step, cyc_own.cycles_per_step);
+}

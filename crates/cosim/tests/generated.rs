@@ -19,7 +19,8 @@ use spikeloom_plan::testing::{
     big_device, random_delay_qnet, random_format3_qnet, random_pool_qnet, random_qnet, Rng,
 };
 use spikeloom_plan::{
-    flash_hex, plan, LoadState, PlanConfig, WeightImage, WeightMemChoice, FLASH_HEX,
+    flash_hex, plan, AccMemChoice, EventMemChoice, LoadState, PlanConfig, WeightImage,
+    WeightMemChoice, FLASH_HEX,
 };
 use spikeloom_qnet::{eval, SpikeSteps};
 use spikeloom_verilog::{generate, GenOptions};
@@ -67,10 +68,12 @@ fn check_spram_seed(seed: u64, sim: Simulator) -> Result<(), String> {
     )
 }
 
-/// `big_device`, with the iCE40 UP5K's four SPRAMs when `mem` asks for SPRAM.
+/// `big_device`; when `mem` asks for SPRAM, an iCE40 as large with the UP5K's four SPRAMs (the
+/// plans of the SPRAM paths are iCE40 plans: one read port per memory, no paired buffers).
 fn device(mem: WeightMemChoice) -> spikeloom_board::Device {
     let mut d = big_device();
     if mem == WeightMemChoice::Spram {
+        d.family = spikeloom_board::Family::Ice40;
         d.spram_count = 4;
     }
     d
@@ -101,6 +104,55 @@ fn check_net(
     check_net_in(seed, net, sim, tag, steps, WeightMemChoice::Bram)
 }
 
+/// Plan settings of the generated tests: weights in `mem`, and with SPRAM weights the event
+/// lists that can share one SPRAM there too (sl_evspram) and one accumulator RAM for the
+/// convolution cores, as the UP5K does when block RAM is short.
+fn config(mem: WeightMemChoice) -> PlanConfig {
+    PlanConfig {
+        require_fit: false,
+        weight_memory: mem,
+        event_memory: if mem == WeightMemChoice::Spram {
+            EventMemChoice::Spram
+        } else {
+            EventMemChoice::Bram
+        },
+        conv_acc_memory: if mem == WeightMemChoice::Spram {
+            AccMemChoice::Shared
+        } else {
+            AccMemChoice::PerCore
+        },
+        ..PlanConfig::default()
+    }
+}
+
+/// Conv/pool stacks with their weights and their shareable event lists in SPRAM: everything
+/// wrong, or `Ok`.
+fn check_evspram_seed(seed: u64, sim: Simulator) -> Result<(), String> {
+    check_net_in(
+        seed,
+        &random_pool_qnet(seed),
+        sim,
+        "evs-",
+        STEPS,
+        WeightMemChoice::Spram,
+    )
+}
+
+/// The first `count` seeds whose conv/pool stack puts event lists in the shared SPRAM and
+/// shares the convolution accumulators.
+fn evspram_seeds(count: usize) -> Vec<u64> {
+    let mem = WeightMemChoice::Spram;
+    let seeds: Vec<u64> = (0..400)
+        .filter(|&seed| {
+            plan(&random_pool_qnet(seed), &config(mem), &device(mem))
+                .is_ok_and(|p| p.event_spram.is_some() && p.conv_acc.is_some())
+        })
+        .take(count)
+        .collect();
+    assert_eq!(seeds.len(), count, "conv/pool stacks sharing event lists");
+    seeds
+}
+
 fn check_net_in(
     seed: u64,
     net: &spikeloom_qnet::QNet,
@@ -109,11 +161,7 @@ fn check_net_in(
     steps: usize,
     mem: WeightMemChoice,
 ) -> Result<(), String> {
-    let cfg = PlanConfig {
-        require_fit: false,
-        weight_memory: mem,
-        ..PlanConfig::default()
-    };
+    let cfg = config(mem);
     let plan = plan(net, &cfg, &device(mem)).map_err(|e| format!("plan: {e}"))?;
     if mem == WeightMemChoice::Spram && plan.weight_store.depth > 0 {
         assert!(plan.weight_store.is_loaded(), "seed {seed}: SPRAM store");
@@ -318,6 +366,39 @@ fn verilator_equals_cycle_model_with_spram_weights() {
     check_seeds_with(seeds(2), Simulator::Verilator, check_spram_seed);
 }
 
+/// Event lists in the shared SPRAM (sl_evspram, one port for the input list and the lists
+/// between convolution cores) with the weights in SPRAM: Icarus log == cycle model log,
+/// decoded RTL == `qnet::eval`, on conv/pool stacks that share lists. Seeds:
+/// `SPIKELOOM_COSIM_SEEDS` (default 6).
+#[test]
+fn icarus_equals_cycle_model_with_event_lists_in_spram() {
+    if !available(Simulator::Icarus) {
+        return;
+    }
+    check_listed(evspram_seeds(seeds(6) as usize), Simulator::Icarus);
+}
+
+/// As above under Verilator (default 2 seeds).
+#[test]
+fn verilator_equals_cycle_model_with_event_lists_in_spram() {
+    if !available(Simulator::Verilator) {
+        return;
+    }
+    check_listed(evspram_seeds(seeds(2) as usize), Simulator::Verilator);
+}
+
+fn check_listed(list: Vec<u64>, sim: Simulator) {
+    let failures: Vec<String> = list
+        .iter()
+        .filter_map(|&seed| {
+            check_evspram_seed(seed, sim)
+                .err()
+                .map(|e| format!("seed {seed}: {e}"))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// A corrupt image in the flash: RTL (flash model + sl_wload) and cycle model (set_flash) stop
 /// the load with the same verdict at the same cycle, every power-on.
 fn check_corrupt_flash(sim: Simulator) {
@@ -379,17 +460,21 @@ fn verilator_and_cycle_model_refuse_a_corrupt_flash_image_alike() {
 /// cell model, loaded by the synthesised sl_wload from the flash model), ECP5 netlists in a
 /// block RAM ROM.
 fn check_netlist_seed(seed: u64, target: NetlistTarget, yosys: &Path) -> Result<(), String> {
-    let net = random_qnet(seed);
+    check_netlist_net(seed, &random_qnet(seed), target, yosys)
+}
+
+fn check_netlist_net(
+    seed: u64,
+    net: &spikeloom_qnet::QNet,
+    target: NetlistTarget,
+    yosys: &Path,
+) -> Result<(), String> {
     let mem = match target {
         NetlistTarget::Ice40 => WeightMemChoice::Spram,
         NetlistTarget::Ecp5 => WeightMemChoice::Bram,
     };
-    let cfg = PlanConfig {
-        require_fit: false,
-        weight_memory: mem,
-        ..PlanConfig::default()
-    };
-    let plan = plan(&net, &cfg, &device(mem)).map_err(|e| format!("plan: {e}"))?;
+    let cfg = config(mem);
+    let plan = plan(net, &cfg, &device(mem)).map_err(|e| format!("plan: {e}"))?;
     let bundle_dir = work(&format!("{target}-netlist-bundle-{seed}"));
     let _ = std::fs::remove_dir_all(&bundle_dir);
     generate(&plan, &GenOptions::default())
@@ -421,15 +506,21 @@ fn check_netlist_seed(seed: u64, target: NetlistTarget, yosys: &Path) -> Result<
     }
 }
 
+/// Icarus, and the netlist check's Yosys (`cosim::select_yosys`: `YOSYS=`, PATH, the project's
+/// `.tools/`), or a skip (a failure under `SPIKELOOM_REQUIRE_TOOLS=1`).
+fn netlist_yosys() -> Option<PathBuf> {
+    if !available(Simulator::Icarus) {
+        return None;
+    }
+    select_yosys(&spikeloom_testkit::project_tool_dirs())
+        .map_err(spikeloom_testkit::skip_or_fail)
+        .ok()
+}
+
 /// Check `SPIKELOOM_NETLIST_SEEDS` seeds (default 1: synthesis takes seconds to a minute each).
 fn check_netlists(target: NetlistTarget) {
-    if !available(Simulator::Icarus) {
+    let Some(yosys) = netlist_yosys() else {
         return;
-    }
-    // Yosys as a build chooses it (`YOSYS=`, PATH, the project's `.tools/`).
-    let yosys = match select_yosys(&spikeloom_testkit::project_tool_dirs()) {
-        Ok(y) => y,
-        Err(e) => return spikeloom_testkit::skip_or_fail(e),
     };
     let count = std::env::var("SPIKELOOM_NETLIST_SEEDS")
         .ok()
@@ -448,6 +539,18 @@ fn check_netlists(target: NetlistTarget) {
 #[test]
 fn ice40_netlists_equal_cycle_model() {
     check_netlists(NetlistTarget::Ice40);
+}
+
+/// The iCE40 netlist of a conv/pool stack whose event lists share an SPRAM (SB_SPRAM256KA's
+/// cell model for sl_evspram, beside the SPRAM weight store).
+#[test]
+fn ice40_netlist_with_event_lists_in_spram_equals_cycle_model() {
+    let Some(yosys) = netlist_yosys() else {
+        return;
+    };
+    let seed = evspram_seeds(1)[0];
+    let r = check_netlist_net(seed, &random_pool_qnet(seed), NetlistTarget::Ice40, &yosys);
+    assert!(r.is_ok(), "seed {seed}: {}", r.unwrap_err());
 }
 
 #[test]

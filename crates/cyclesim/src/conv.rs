@@ -28,11 +28,14 @@ pub(crate) struct ConvRegs {
     val: i64,
     /// The event lies in a pooling window (`ev_ok`, registered in DEC; always true unpooled).
     ok: bool,
-    acc_mem: Vec<i64>,
+    /// The accumulator RAM: lane `k` of address `a` at `a * stride + k` (`stride` = P, or the
+    /// shared RAM's lanes while the simulation lends it, [`Core::shared_acc`]).
+    pub(crate) acc_mem: Vec<i64>,
+    pub(crate) stride: usize,
 }
 
 impl ConvRegs {
-    pub fn new(slots: usize) -> Self {
+    pub fn new(slots: usize, lanes: usize) -> Self {
         Self {
             iy: 0,
             ix: 0,
@@ -44,6 +47,7 @@ impl ConvRegs {
             val: 1,
             ok: true,
             acc_mem: vec![0; slots],
+            stride: lanes,
         }
     }
 
@@ -73,9 +77,10 @@ impl Core {
         let (Some(g), Some(c)) = (self.plan.conv.as_ref(), self.conv.as_mut()) else {
             return;
         };
+        let stride = c.stride;
         if let Some(a) = clr {
             if a < self.plan.blocks {
-                c.acc_mem[a * p..a * p + p].fill(0);
+                c.acc_mem[a * stride..a * stride + p].fill(0);
             }
         }
         let [kh, kw] = g.kernel;
@@ -139,7 +144,7 @@ impl Core {
                     // one kernel word, P lanes (a padding lane adds its zero weight)
                     let a = c.ch_base + oy * g.output[2] + ox;
                     let word = &self.plan.weights[c.widx * p..][..p];
-                    for (acc, &w) in c.acc_mem[a * p..][..p].iter_mut().zip(word) {
+                    for (acc, &w) in c.acc_mem[a * stride..][..p].iter_mut().zip(word) {
                         *acc += c.val * i64::from(w);
                     }
                 }
@@ -164,13 +169,13 @@ impl Core {
             St::Drain => self.st = St::Rd,
             St::Rd => {
                 // registered read of the block's accumulator lanes
-                let base = self.blk * p;
+                let base = self.blk * stride;
                 self.acc.copy_from_slice(&c.acc_mem[base..base + p]);
                 self.st = St::Upd;
             }
             St::Upd => {
-                // the block was just read: clear it for the next step
-                let base = self.blk * p;
+                // the block was just read: clear it for the next step (or the next core)
+                let base = self.blk * stride;
                 c.acc_mem[base..base + p].fill(0);
                 self.register_spikes();
                 self.st = St::Spk;

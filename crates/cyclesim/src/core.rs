@@ -137,7 +137,7 @@ impl Core {
             spikes: 0,
             counts: vec![0; p],
             cnt_q: vec![1; p],
-            conv: plan.conv.as_ref().map(|_| conv::ConvRegs::new(slots)),
+            conv: plan.conv.as_ref().map(|_| conv::ConvRegs::new(slots, p)),
             plan: plan.clone(),
         }
     }
@@ -152,6 +152,16 @@ impl Core {
         self.acc.fill(0);
         if let Some(c) = &mut self.conv {
             c.reset();
+        }
+    }
+
+    /// Swap the core's accumulator RAM and its lanes per word with `mem` and `stride` (sl_conv
+    /// EXT_ACC: the simulation lends the convolution cores' shared RAM for one clock edge and
+    /// swaps it back with a second call).
+    pub(crate) fn swap_acc(&mut self, mem: &mut Vec<i64>, stride: &mut usize) {
+        if let Some(c) = &mut self.conv {
+            std::mem::swap(&mut c.acc_mem, mem);
+            std::mem::swap(&mut c.stride, stride);
         }
     }
 

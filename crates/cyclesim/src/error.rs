@@ -4,6 +4,11 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SimError {
     /// The design stopped making progress (a bug: it would hang the RTL too).
+    #[error("cycle model: the shared event SPRAM was asked for two accesses at cycle {at} (one port); this is a design bug, please report it with the stimulus")]
+    PortConflict {
+        /// Cycle of the first conflict.
+        at: u64,
+    },
     #[error("cycle model: no progress for {cycles} cycles at cycle {at} (waiting for {waiting}); this is a design bug, please report it with the stimulus")]
     Stalled {
         /// Cycles without progress.

@@ -13,7 +13,7 @@ use crate::core::{Core, CoreOut, St as CoreSt};
 use crate::ctrl::{Ctrl, St as CtrlSt};
 use crate::engine::{Acc, AccOut, AccSt, Unit};
 use crate::error::SimError;
-use crate::evbuf::EvBuf;
+use crate::evbuf::{EvBuf, EvSpram};
 use crate::probe::{Inputs, Probe};
 use crate::protocol::{LogLine, StimCmd};
 use crate::vcd::VcdWriter;
@@ -46,6 +46,13 @@ pub struct CycleSim {
     /// Engine index of every layer (`None`: a convolution core).
     unit_of: Vec<Option<usize>>,
     bufs: Vec<EvBuf>,
+    /// The event lists in the shared SPRAM (`None`: every list in its own memory).
+    evs: Option<EvSpram>,
+    /// First cycle at which the shared event SPRAM was asked for two accesses (a design bug).
+    port_conflict: Option<u64>,
+    /// The convolution cores' shared accumulator RAM and its lanes per word (`plan::SharedAcc`),
+    /// lent to the clocked core.
+    shared_acc: Option<(Vec<i64>, usize)>,
     outs: Vec<CoreOut>,
     idx_mask: u32,
     /// `in_value` mask (0 when the design has no `in_value` port: every input event is 1).
@@ -109,6 +116,12 @@ impl CycleSim {
                 .collect(),
             unit_of,
             bufs: plan.buffers.iter().map(EvBuf::new).collect(),
+            evs: EvSpram::new(plan),
+            port_conflict: None,
+            shared_acc: plan
+                .conv_acc
+                .as_ref()
+                .map(|a| (vec![0; a.depth * a.lanes], a.lanes)),
             outs: vec![CoreOut::default(); plan.cores.len()],
             idx_mask: if plan.ev_bits >= 32 {
                 u32::MAX
@@ -247,8 +260,21 @@ impl CycleSim {
                 .map(|b| b.source == QSource::Layer(l))
                 .collect();
             let bufs = &mut self.bufs;
+            let evs = &mut self.evs;
             core.spk_burst(n, |ev| {
-                for (buf, _) in bufs.iter_mut().zip(&fed).filter(|(_, &f)| f) {
+                for (b, (buf, _)) in bufs
+                    .iter_mut()
+                    .zip(&fed)
+                    .enumerate()
+                    .filter(|(_, (_, &f))| f)
+                {
+                    if let (Some(e), Some(pos)) =
+                        (evs.as_mut(), buf.push_pos(parity, false, Some(ev)))
+                    {
+                        if e.holds(b) {
+                            e.clock(&[(b, pos, ev)], None);
+                        }
+                    }
                     buf.clock(parity, false, Some(ev), false, 0);
                 }
             });
@@ -275,7 +301,20 @@ impl CycleSim {
         for cmd in beats {
             if let Some(Some((i, v))) = self.beat_of(*cmd) {
                 let push = ((i as usize) < self.plan.input_size).then_some((i, v));
-                for (buf, _) in self.bufs.iter_mut().zip(&fed).filter(|(_, &f)| f) {
+                for (b, (buf, _)) in self
+                    .bufs
+                    .iter_mut()
+                    .zip(&fed)
+                    .enumerate()
+                    .filter(|(_, (_, &f))| f)
+                {
+                    if let (Some(e), Some(pos), Some(ev)) =
+                        (self.evs.as_mut(), buf.push_pos(parity, false, push), push)
+                    {
+                        if e.holds(b) {
+                            e.clock(&[(b, pos, ev)], None);
+                        }
+                    }
                     buf.clock(parity, false, push, false, 0);
                 }
             }
@@ -449,7 +488,14 @@ impl CycleSim {
             };
             let start = c.start == Some(l);
             if core.st != CoreSt::Idle || start || c.clr.is_some() {
-                core.clock(&self.outs[l], start, c.clr, &self.bufs);
+                match self.shared_acc.as_mut() {
+                    Some((mem, stride)) => {
+                        core.swap_acc(mem, stride);
+                        core.clock(&self.outs[l], start, c.clr, &self.bufs);
+                        core.swap_acc(mem, stride);
+                    }
+                    None => core.clock(&self.outs[l], start, c.clr, &self.bufs),
+                }
             }
         }
         if let Some(acc) = self.acc.as_mut() {
@@ -474,6 +520,7 @@ impl CycleSim {
             Some(Some((i, v))) if c.in_ready && (i as usize) < self.plan.input_size => Some((i, v)),
             _ => None,
         };
+        let mut evs_writes = Vec::new();
         for (b, buf) in self.bufs.iter_mut().enumerate() {
             let (clr, push) = match self.plan.buffers[b].source {
                 QSource::Input => (c.in_clr, push_in),
@@ -481,7 +528,31 @@ impl CycleSim {
             };
             // a delay line advances on the controller's step beat
             let clr = if buf.is_line() { c.in_clr } else { clr };
+            if let (Some(e), Some(pos), Some(ev)) =
+                (self.evs.as_ref(), buf.push_pos(parity, clr, push), push)
+            {
+                if e.holds(b) {
+                    evs_writes.push((b, pos, ev));
+                }
+            }
             buf.clock(parity, clr, push, rprev, raddr);
+        }
+        if let Some(e) = self.evs.as_mut() {
+            // the convolution core fetching from a shared list (one runs at a time)
+            let read = self
+                .cores
+                .iter()
+                .zip(&self.outs)
+                .filter_map(|(core, o)| {
+                    let b = core.as_ref()?.plan.projections[0].buffer;
+                    (o.issue && e.holds(b)).then_some((b, o.raddr))
+                })
+                .collect::<Vec<_>>();
+            let ok = read.len() <= 1 && e.clock(&evs_writes, read.first().copied());
+            if !ok && self.port_conflict.is_none() {
+                self.port_conflict = Some(self.cycle);
+            }
+            e.show(&mut self.bufs);
         }
         let in_beat = if transferred {
             beat.map(|b| b.is_none())
@@ -632,6 +703,9 @@ impl CycleSim {
                     res
                 }
             };
+            if let Some(at) = self.port_conflict {
+                return Err(SimError::PortConflict { at });
+            }
             if taken {
                 pos += 1;
                 if beat == Some(None) {

@@ -7,31 +7,53 @@
 mod common;
 
 use spikeloom_cyclesim::simulate;
-use spikeloom_plan::{plan, testing, PlanConfig};
+use spikeloom_plan::{plan, testing, AccMemChoice, EventMemChoice, PlanConfig};
 
 const STEPS: usize = 5;
 const SAMPLES: usize = 2;
 
 fn check_seed(seed: u64) -> bool {
-    check_net(seed, testing::random_conv_qnet(seed)).1
+    check_net(seed, testing::random_conv_qnet(seed), false).1
 }
 
 /// Checks one network; returns the golden spikes of its layers that read a pooled projection,
 /// and whether a convolution core has padding lanes (channels per group not a multiple of its
 /// lanes).
-fn check_net(seed: u64, net: spikeloom_qnet::QNet) -> (u64, bool) {
+/// `evspram`: plan for an iCE40 device with the UP5K's four SPRAMs, put the event lists that can
+/// share one there (`EventMemChoice::Spram`; the cycle model then reads them through its
+/// single-port twin, which refuses two accesses in one cycle) and let the convolution cores
+/// share one accumulator RAM (`AccMemChoice::Shared`).
+fn check_net(seed: u64, net: spikeloom_qnet::QNet, evspram: bool) -> (u64, bool) {
+    check_net_lists(seed, net, evspram).0
+}
+
+/// As [`check_net`], also returning the number of event lists in the shared SPRAM.
+fn check_net_lists(seed: u64, net: spikeloom_qnet::QNet, evspram: bool) -> ((u64, bool), usize) {
     let dense = common::densified(&net);
     let mut rng = testing::Rng::new(seed ^ 0x5eed);
     let lanes = match seed % 4 {
         0 => None,
         k => Some(k as usize + 1), // 2, 3, 4 (a conv core may take fewer: see the plan)
     };
-    let cfg = PlanConfig {
+    let mut device = testing::big_device();
+    let mut cfg = PlanConfig {
         lanes,
         require_fit: false,
         ..PlanConfig::default()
     };
-    let p = plan(&net, &cfg, &testing::big_device()).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    if evspram {
+        device.family = spikeloom_board::Family::Ice40;
+        device.spram_count = 4;
+        cfg.event_memory = EventMemChoice::Spram;
+        cfg.conv_acc_memory = AccMemChoice::Shared;
+    }
+    let p = plan(&net, &cfg, &device).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    assert_eq!(
+        p.conv_acc.is_some(),
+        evspram && p.cores.iter().filter(|c| c.conv.is_some()).count() >= 2,
+        "seed {seed}: shared accumulators"
+    );
+    let shared = p.event_spram.as_ref().map_or(0, |e| e.lists.len());
     assert!(
         p.cores[0].conv.is_some(),
         "seed {seed}: layer 0 is a conv core"
@@ -77,7 +99,7 @@ fn check_net(seed: u64, net: spikeloom_qnet::QNet) -> (u64, bool) {
             .as_ref()
             .is_some_and(|g| g.out_per_group() % c.lanes != 0)
     });
-    (pooled_spikes, padded)
+    ((pooled_spikes, padded), shared)
 }
 
 /// Random conv/pool stacks (`testing::random_pool_qnet`: poolings with gaps, padding and
@@ -94,7 +116,7 @@ fn pooled_cycle_model_matches_contract_on_random_stacks() {
                 drops += usize::from(g.drops());
             }
         }
-        spikes += check_net(seed, net).0;
+        spikes += check_net(seed, net, false).0;
     }
     eprintln!("{pooled_conv} pooled convolutions, {pooled_dense} pooled dense, {drops} dropping, {spikes} spikes behind poolings");
     assert!(
@@ -113,6 +135,32 @@ fn conv_cycle_model_matches_contract_on_random_nets() {
         "coverage: {padded} of {count} networks have padding lanes"
     );
     eprintln!("{padded} of {count} networks have padding lanes");
+}
+
+/// Shared memories: event lists in the shared SPRAM (sl_evspram's twin) and the convolution
+/// cores' shared accumulator RAM: random conv/pool stacks and convolution nets planned with
+/// them keep cycle model == contract == reference and the cycle formula, and the lists that
+/// can share do (conv -> conv chains share two or more lists and the accumulators).
+#[test]
+fn cycle_model_matches_contract_with_event_lists_in_spram() {
+    let (mut nets, mut lists, mut multi) = (0, 0, 0);
+    // (`multi`: two or more shared lists, i.e. a conv -> conv chain, which shares accumulators)
+    for seed in 0..common::cases(150) {
+        for net in [
+            testing::random_pool_qnet(seed),
+            testing::random_conv_qnet(seed),
+        ] {
+            let (_, shared) = check_net_lists(seed, net, true);
+            nets += usize::from(shared > 0);
+            lists += shared;
+            multi += usize::from(shared > 1);
+        }
+    }
+    eprintln!("{nets} networks share {lists} event lists; {multi} share two or more");
+    assert!(
+        nets > 50 && multi > 10,
+        "coverage: {nets} networks share {lists} event lists; {multi} share two or more"
+    );
 }
 
 /// The generator covers the geometry features the core must handle.

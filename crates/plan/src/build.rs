@@ -154,6 +154,7 @@ fn buffers(net: &QNet) -> (Vec<BufferPlan>, Vec<Option<usize>>, Vec<Vec<Option<u
         value_bits: net.input_bits,
         delay: None,
         paired: false,
+        spram: None,
     }];
     let mut of_layer = Vec::new();
     for (li, l) in net.layers.iter().enumerate() {
@@ -169,6 +170,7 @@ fn buffers(net: &QNet) -> (Vec<BufferPlan>, Vec<Option<usize>>, Vec<Vec<Option<u
                 value_bits: l.fire.event_bits(),
                 delay: None,
                 paired: false,
+                spram: None,
             });
         } else {
             of_layer.push(None);
@@ -205,6 +207,7 @@ fn buffers(net: &QNet) -> (Vec<BufferPlan>, Vec<Option<usize>>, Vec<Vec<Option<u
                     delays,
                 }),
                 paired: false,
+                spram: None,
             });
         }
         lines.push(of_proj);
@@ -303,6 +306,8 @@ fn build(
         cores,
         buffers,
         weight_store,
+        event_spram: None,
+        conv_acc: None,
         engine,
         loader: None,
         device: device.name.clone(),
@@ -355,7 +360,117 @@ fn build(
         set_choice(&mut plan, &pairable, false, words);
         estimate(&mut plan);
     }
+    let share = match cfg.event_memory {
+        EventMemChoice::Spram => true,
+        EventMemChoice::Bram => false,
+        EventMemChoice::Auto => plan.resources.brams > device.bram_count,
+    };
+    if share && spram_left(&plan, device) > 0 {
+        plan.event_spram = event_spram(&mut plan);
+        if plan.event_spram.is_some() {
+            estimate(&mut plan);
+        }
+    }
+    let convs: Vec<usize> = (0..plan.cores.len())
+        .filter(|&l| plan.cores[l].conv.is_some())
+        .collect();
+    let share_acc = match cfg.conv_acc_memory {
+        AccMemChoice::Shared => true,
+        AccMemChoice::PerCore => false,
+        // iCE40 only: on ECP5 the per-core RAMs keep the timing the ULX3S builds measured
+        // (ARCHITECTURE.md, "Memory at N-MNIST scale")
+        AccMemChoice::Auto => {
+            device.family == Family::Ice40 && plan.resources.brams > device.bram_count
+        }
+    };
+    if share_acc && convs.len() >= 2 {
+        let of = |f: &dyn Fn(&CorePlan) -> usize| {
+            convs.iter().map(|&l| f(&plan.cores[l])).max().unwrap_or(1)
+        };
+        plan.conv_acc = Some(SharedAcc {
+            lanes: of(&|c| c.lanes),
+            acc_bits: of(&|c| c.acc_bits as usize) as u32,
+            depth: of(&|c| c.blocks),
+            cores: convs,
+        });
+        estimate(&mut plan);
+    }
     Ok(plan)
+}
+
+/// SPRAMs of `device` the weight store leaves free.
+fn spram_left(plan: &Plan, device: &Device) -> u32 {
+    let store = match plan.weight_store.mem {
+        WeightMem::Spram { columns, groups } => columns * groups,
+        WeightMem::Rom => 0,
+    };
+    device.spram_count.saturating_sub(store)
+}
+
+/// Put the event lists that can share one single-port SPRAM there (largest first, while they
+/// fit its 16K words; laid out in buffer order) and return the layout, or `None` when no list
+/// can share. A list can when nobody reads or writes it while another shared list is accessed:
+/// its writer is the input (the host writes during IN, before any layer runs) or a convolution
+/// core (pushes only while sweeping), every reader is a convolution core (reads only while
+/// scattering), it has one bank and no delay line, it is not the output layer's (the
+/// controller reads that one during OUT), and index and value fit one 16-bit word. The engine
+/// reads a layer's source lists while its unit pushes the layer's spikes, so no list it
+/// touches can share.
+fn event_spram(plan: &mut Plan) -> Option<EventSpram> {
+    let conv = |l: usize| plan.cores[l].conv.is_some();
+    let value = |b: &BufferPlan| if b.value_bits > 1 { b.value_bits } else { 0 };
+    let mut cand: Vec<usize> = (0..plan.buffers.len())
+        .filter(|&b| {
+            let buf = &plan.buffers[b];
+            let writer_ok = match buf.source {
+                QSource::Input => true,
+                QSource::Layer(l) => conv(l),
+            };
+            let mut readers = plan
+                .cores
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.projections.iter().any(|p| p.buffer == b));
+            let readers_ok = readers.clone().all(|(l, _)| conv(l)) && readers.next().is_some();
+            writer_ok
+                && readers_ok
+                && buf.delay.is_none()
+                && buf.banks == 1
+                && !buf.paired
+                && b != plan.output_buffer
+                && plan.ev_bits + value(buf) <= 16
+        })
+        .collect();
+    // largest first (stable: buffer order among equal depths)
+    cand.sort_by_key(|&b| std::cmp::Reverse(plan.buffers[b].depth));
+    let mut chosen = Vec::new();
+    let mut words = 0;
+    for b in cand {
+        let d = plan.buffers[b].depth;
+        if words + d <= SPRAM_WORDS {
+            words += d;
+            chosen.push(b);
+        }
+    }
+    if chosen.is_empty() {
+        return None;
+    }
+    chosen.sort_unstable();
+    let mut base = 0;
+    for &b in &chosen {
+        plan.buffers[b].spram = Some(base);
+        base += plan.buffers[b].depth;
+    }
+    let value_bits = chosen
+        .iter()
+        .map(|&b| plan.buffers[b].value_bits)
+        .max()
+        .unwrap_or(1);
+    Some(EventSpram {
+        lists: chosen,
+        words,
+        value_bits,
+    })
 }
 
 /// Pair the buffers per `pairable` (or none) and bank the ROM store by `words`.

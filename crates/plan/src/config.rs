@@ -2,7 +2,7 @@
 
 use crate::loader::LoaderConfig;
 use crate::resources::BoardTopConfig;
-use crate::types::WeightMemChoice;
+use crate::types::{AccMemChoice, EventMemChoice, WeightMemChoice};
 
 /// How to map a network onto hardware.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +19,10 @@ pub struct PlanConfig {
     /// Memory of the dense weights (block RAM ROM or, on the iCE40 UP5K, SPRAM loaded at
     /// start-up).
     pub weight_memory: WeightMemChoice,
+    /// Memory of the large event lists (block RAM each, or one shared SPRAM on the UP5K).
+    pub event_memory: EventMemChoice,
+    /// Whether the convolution cores share one accumulator RAM.
+    pub conv_acc_memory: AccMemChoice,
     /// The start-up weight loader's clock and flash offset (for a store loaded at start-up).
     pub loader: LoaderConfig,
     /// The board top `spikeloom build` puts around the core (host bridge, UART, reset, LEDs),
@@ -37,6 +41,8 @@ impl Default for PlanConfig {
             require_fit: true,
             shift_add_max_terms: 3,
             weight_memory: WeightMemChoice::Auto,
+            event_memory: EventMemChoice::Auto,
+            conv_acc_memory: AccMemChoice::Auto,
             loader: LoaderConfig::default(),
             board_top: Some(BoardTopConfig::default()),
             pair_events: true,

@@ -165,7 +165,7 @@ impl fmt::Display for Plan {
             match &b.delay {
                 None => writeln!(
                     f,
-                    "buffer {i} `{}`: {} events x {} bank(s){}",
+                    "buffer {i} `{}`: {} events x {} bank(s){}{}",
                     b.name,
                     b.depth,
                     b.banks,
@@ -173,6 +173,10 @@ impl fmt::Display for Plan {
                         ", paired (two events per read)"
                     } else {
                         ""
+                    },
+                    match b.spram {
+                        Some(base) => format!(", in the event SPRAM from word {base}"),
+                        None => String::new(),
                     }
                 )?,
                 Some(d) => writeln!(
@@ -187,6 +191,24 @@ impl fmt::Display for Plan {
                     }
                 )?,
             }
+        }
+        if let Some(sa) = &self.conv_acc {
+            writeln!(
+                f,
+                "convolution accumulators: one RAM shared by cores {:?}, {} words x {} lanes x {} bits",
+                sa.cores, sa.depth, sa.lanes, sa.acc_bits
+            )?;
+        }
+        if let Some(es) = &self.event_spram {
+            writeln!(
+                f,
+                "event SPRAM: buffers {:?}, {} of {} words (index {} bits + value {} bits), one port",
+                es.lists,
+                es.words,
+                crate::types::SPRAM_WORDS,
+                self.ev_bits,
+                if es.value_bits > 1 { es.value_bits } else { 0 }
+            )?;
         }
         writeln!(
             f,

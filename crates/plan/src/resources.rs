@@ -367,7 +367,7 @@ fn engine_resources(plan: &Plan) -> Resources {
     r
 }
 
-fn core_resources(core: &CorePlan, device: &Device) -> Resources {
+fn core_resources(core: &CorePlan, device: &Device, shared_acc: bool) -> Resources {
     if core.conv.is_none() {
         return unit_resources(core, device);
     }
@@ -404,8 +404,10 @@ fn core_resources(core: &CorePlan, device: &Device) -> Resources {
     if core.value_bits > 1 {
         r.ffs += core.value_bits;
     }
-    for _ in 0..p {
-        add_memory(&mut r, device, core.blocks, core.acc_bits, false);
+    if !shared_acc {
+        for _ in 0..p {
+            add_memory(&mut r, device, core.blocks, core.acc_bits, false);
+        }
     }
     state_and_params(&mut r, core, device, core.blocks, p);
     r
@@ -665,7 +667,7 @@ pub(crate) fn estimate(
         };
         parts.push((
             format!("{what} `{}`", core.name),
-            core_resources(core, device),
+            core_resources(core, device, plan.conv_acc.is_some()),
         ));
     }
     for buf in &plan.buffers {
@@ -688,7 +690,10 @@ pub(crate) fn estimate(
         } else {
             0
         };
-        if buf.paired {
+        if buf.spram.is_some() {
+            // the list's words are in the shared event SPRAM (its part below); its count
+            // registers stay here
+        } else if buf.paired {
             // even and odd positions in two memories of half the depth, pair addressing
             for _ in 0..2 {
                 add_memory(
@@ -711,6 +716,25 @@ pub(crate) fn estimate(
             );
         }
         parts.push((format!("event buffer `{}`", buf.name), r));
+    }
+    if let Some(sa) = &plan.conv_acc {
+        // one RAM of the widest lanes, its read and write ports OR-combined over the cores
+        // (each drives zeros when idle): about one LUT4 per 3 inputs per address and data bit
+        let w = sa.lanes as u32 * sa.acc_bits;
+        let aw = ubits(sa.depth.saturating_sub(1));
+        let n = sa.cores.len() as u32;
+        let mut r = Resources {
+            luts: (2 * aw + w) * n.div_ceil(2) + 2 * n,
+            ..Resources::default()
+        };
+        add_memory(&mut r, device, sa.depth, w, false);
+        parts.push(("shared convolution accumulators".into(), r));
+    }
+    if let Some(es) = &plan.event_spram {
+        parts.push((
+            format!("event SPRAM ({} lists)", es.lists.len()),
+            event_spram_resources(es, plan.ev_bits),
+        ));
     }
     let core_luts = match device.family {
         Family::Ice40 => CORE_LUT_PERCENT_ICE40,
@@ -739,6 +763,22 @@ pub(crate) fn estimate(
     }
     total.logic_cells = packed_cells(&total, device);
     (total, parts)
+}
+
+/// The shared event SPRAM (sl_evspram.v): one SB_SPRAM256KA; its port's address is the
+/// selected list's base (an OR of constants) plus its count (write) or the read address, an
+/// adder of 14 bits after an L:1 count multiplexer; the write word an L:1 multiplexer of index
+/// and value (per list and bit about one LUT4 for the gate and one for the OR), plus the
+/// selects. sl_evspram for the N-MNIST CNN (3 lists of 13 + 3 bits) is 153 LUT4s in the
+/// design synthesised without flattening (Yosys 0.70, iCE40); this gives 139 before scaling.
+fn event_spram_resources(es: &crate::types::EventSpram, ev_bits: u32) -> Resources {
+    let l = es.lists.len() as u32;
+    Resources {
+        luts: 14 + 16 + 3 * l + (ev_bits + 16) * l + ev_bits,
+        carries: 14,
+        sprams: 1,
+        ..Resources::default()
+    }
 }
 
 /// A delay line (sl_delay.v): `slots x depth` events (index and value) in RAM, one event count
@@ -809,6 +849,7 @@ pub(crate) fn check(plan: &Plan, r: &Resources, device: &Device) -> FitReport {
             WeightMem::Rom if device.spram_count > 0 => {
                 " (the weights are in block RAM: on this device they can go to SPRAM, loaded at start-up; drop --weight-memory bram)"
             }
+            WeightMem::Spram { .. } if plan.event_spram.is_some() => " (the weights and the convolutions' event lists are already in SPRAM: this is state, accumulators, kernels, parameters and the other event buffers)",
             WeightMem::Spram { .. } => " (the weights are already in SPRAM: this is state, parameters and event buffers)",
             WeightMem::Rom => "",
         };

@@ -316,6 +316,55 @@ pub struct BufferPlan {
     /// and the weight store has a second read port for the second event (ECP5 block RAM is
     /// true dual-port). A projection reading it takes `ceil(events / 2)` accumulation cycles.
     pub paired: bool,
+    /// `Some(base)`: the list lives in the shared event SPRAM ([`Plan::event_spram`]) from word
+    /// `base` on (`depth` words of index and value), not in a block RAM of its own.
+    pub spram: Option<usize>,
+}
+
+/// The event lists held in one iCE40 UP5K SPRAM (sl_evspram.v, one SB_SPRAM256KA, 16K x 16,
+/// one port). Only lists whose writer (the input, or a convolution core's sweep) and readers
+/// (convolution cores' scatter) never access them in the same cycle join: the layers run one
+/// at a time, a convolution core reads its source list only while scattering and pushes its
+/// spikes only while sweeping, and the host writes the input list before layer 0. Each list
+/// keeps its count registers; SPRAM contents need no clearing (a list is read only below its
+/// count, which reset empties).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventSpram {
+    /// The shared buffers (indices into [`Plan::buffers`]), in address order.
+    pub lists: Vec<usize>,
+    /// Words used (the lists' depths summed), at most [`SPRAM_WORDS`].
+    pub words: usize,
+    /// Widest value stored beside an index (1: binary, nothing stored).
+    pub value_bits: u32,
+}
+
+/// One accumulator RAM shared by every convolution core (instead of P RAMs per core): the
+/// layers run one at a time, and a core leaves every word it used zeroed (its sweep's UPD
+/// writes 0 after reading a block), as the post-reset clear leaves all of them, so each core
+/// finds its words at 0. Word `a`, lane `k` (bits `[k * acc_bits +: acc_bits]`) holds lane `k`
+/// of core address `a` (the core's own accumulator width in the low bits of the field).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedAcc {
+    /// The convolution cores sharing it (QNet layer indices).
+    pub cores: Vec<usize>,
+    /// Lanes per word: the widest core's.
+    pub lanes: usize,
+    /// Bits per lane: the widest core accumulator.
+    pub acc_bits: u32,
+    /// Words: the most blocks of a core.
+    pub depth: usize,
+}
+
+/// Whether the convolution cores share one accumulator RAM (a [`crate::PlanConfig`] setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AccMemChoice {
+    /// Shared on iCE40 when block RAM is short (and two or more convolution cores exist).
+    #[default]
+    Auto,
+    /// Each convolution core keeps its own accumulator RAMs.
+    PerCore,
+    /// Shared whenever two or more convolution cores exist.
+    Shared,
 }
 
 /// Words of one iCE40 UP5K SPRAM (SB_SPRAM256KA is 16K x 16).
@@ -352,6 +401,19 @@ pub enum WeightMem {
         /// SPRAMs stacked in depth (`columns * groups` <= the device's SPRAM count).
         groups: u32,
     },
+}
+
+/// Where the large event lists go (a [`crate::PlanConfig`] setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EventMemChoice {
+    /// Block RAM when the design fits there, else the lists that can share one SPRAM go there
+    /// (a device with an SPRAM left after the weight store).
+    #[default]
+    Auto,
+    /// Every list in block RAM.
+    Bram,
+    /// The lists that can share one SPRAM always go there (when the device has one left).
+    Spram,
 }
 
 /// Where the memory of the [`WeightStore`] goes (a [`crate::PlanConfig`] setting).
@@ -458,6 +520,10 @@ pub struct Plan {
     pub clear_cycles: usize,
     /// The dense cores' weights: one memory, one read port.
     pub weight_store: WeightStore,
+    /// The event lists that share one SPRAM (`None`: every list in its own block RAM).
+    pub event_spram: Option<EventSpram>,
+    /// The convolution cores' shared accumulator RAM (`None`: each core has its own).
+    pub conv_acc: Option<SharedAcc>,
     /// The engine running the dense cores (`None` when every layer is a convolution).
     pub engine: Option<EnginePlan>,
     /// The weight loader that fills a store loaded at start-up (`None` for a ROM store).

@@ -78,6 +78,10 @@ pub fn generate(plan: &Plan, opts: &GenOptions) -> Bundle {
             // only a store read by paired event buffers has a second read port
             continue;
         }
+        if *name == "sl_evspram.v" && plan.event_spram.is_none() {
+            // only designs with event lists in SPRAM use it
+            continue;
+        }
         if (*name == "sl_wspram.v" || *name == "sl_wload.v") && !plan.weight_store.is_loaded() {
             // only SPRAM weight stores (and their loader) use them
             continue;

@@ -23,6 +23,10 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../rtl-templates/mem/sl_wload.v"),
     ),
     (
+        "sl_evspram.v",
+        include_str!("../../../rtl-templates/mem/sl_evspram.v"),
+    ),
+    (
         "sl_evbuf.v",
         include_str!("../../../rtl-templates/core/sl_evbuf.v"),
     ),

@@ -49,7 +49,12 @@ fn header(plan: &Plan) -> String {
     } else {
         ""
     };
-    let _ = writeln!(s, "// Modules: rtl-templates/ (sl_ctrl, sl_evbuf{delay}, sl_pmap, sl_acc, sl_unit, sl_conv, sl_neuron, sl_param, sl_rom, sl_ram{spram}).");
+    let evspram = if plan.event_spram.is_some() {
+        ", sl_evspram"
+    } else {
+        ""
+    };
+    let _ = writeln!(s, "// Modules: rtl-templates/ (sl_ctrl, sl_evbuf{delay}, sl_pmap, sl_acc, sl_unit, sl_conv, sl_neuron, sl_param, sl_rom, sl_ram{spram}{evspram}).");
     s
 }
 
@@ -361,24 +366,11 @@ fn buffer_decl(plan: &Plan, ev: u32) -> String {
 fn buffers(plan: &Plan, ev: u32, opts: &GenOptions) -> String {
     let mut s = String::from("\n    // ---- event buffers (one per spike source; 2 banks when read by a delayed projection) ----\n");
     for (b, buf) in plan.buffers.iter().enumerate() {
+        if buf.spram.is_some() {
+            continue; // in the shared event SPRAM below
+        }
         let vb = buf.value_bits.max(1);
-        let (push, idx, mut clr, val) = match buf.source {
-            spikeloom_plan::QSource::Input => (
-                "in_push".to_string(),
-                "in_index".to_string(),
-                "in_clr".to_string(),
-                if vb > 1 { "in_value" } else { "1'b1" }.to_string(),
-            ),
-            spikeloom_plan::QSource::Layer(l) => {
-                let id = &plan.cores[l].ident;
-                (
-                    format!("{id}_push"),
-                    format!("{id}_push_idx"),
-                    format!("start[{l}]"),
-                    format!("{id}_push_val"),
-                )
-            }
-        };
+        let (push, idx, mut clr, val) = buffer_writer(plan, buf);
         if let Some(d) = &buf.delay {
             // a delay line advances with the controller's step beat (BEGIN)
             clr = "in_clr".into();
@@ -424,6 +416,95 @@ fn buffers(plan: &Plan, ev: u32, opts: &GenOptions) -> String {
             depth = buf.depth,
             banks = buf.banks,
             pair = u8::from(buf.paired),
+        );
+    }
+    s
+}
+
+/// The signals that write buffer `buf`: (push, index, clear, value).
+fn buffer_writer(
+    plan: &Plan,
+    buf: &spikeloom_plan::BufferPlan,
+) -> (String, String, String, String) {
+    let vb = buf.value_bits.max(1);
+    match buf.source {
+        spikeloom_plan::QSource::Input => (
+            "in_push".to_string(),
+            "in_index".to_string(),
+            "in_clr".to_string(),
+            if vb > 1 { "in_value" } else { "1'b1" }.to_string(),
+        ),
+        spikeloom_plan::QSource::Layer(l) => {
+            let id = &plan.cores[l].ident;
+            (
+                format!("{id}_push"),
+                format!("{id}_push_idx"),
+                format!("start[{l}]"),
+                format!("{id}_push_val"),
+            )
+        }
+    }
+}
+
+/// The event lists sharing one SPRAM (sl_evspram): list i is buffer `lists[i]`, read by the
+/// convolution cores whose `_rd` it ORs, written by its source.
+fn event_spram(plan: &Plan, ev: u32) -> String {
+    let Some(es) = &plan.event_spram else {
+        return String::new();
+    };
+    let vb = es.value_bits.max(1);
+    let nl = es.lists.len();
+    let each = |f: &dyn Fn(usize, &spikeloom_plan::BufferPlan) -> String| {
+        packed(es.lists.iter().map(|&b| f(b, &plan.buffers[b])))
+    };
+    let base = each(&|_, buf| lit(14, buf.spram.unwrap_or(0) as i64));
+    let depth = each(&|_, buf| lit(ev + 1, buf.depth as i64));
+    let clr = each(&|_, buf| buffer_writer(plan, buf).2);
+    let push = each(&|_, buf| buffer_writer(plan, buf).0);
+    let idx = each(&|_, buf| buffer_writer(plan, buf).1);
+    let val = each(&|_, buf| {
+        widen(
+            &buffer_writer(plan, buf).3,
+            buf.value_bits.max(1) as usize,
+            vb as usize,
+        )
+    });
+    let rd = each(&|b, _| {
+        let readers: Vec<String> = plan
+            .cores
+            .iter()
+            .filter(|c| c.projections.iter().any(|p| p.buffer == b))
+            .map(|c| format!("{}_rd", c.ident))
+            .collect();
+        readers.join(" | ")
+    });
+    let mut s = format!(
+        "
+    // ---- event SPRAM: buffers {lists:?} ({words} of 16384 words), one port: written by their
+    // sources (the host, convolution sweeps), read by convolution scatters, never both at once ----
+    wire [{e1}:0] evs_rdata;
+    wire [{v1}:0] evs_rval;
+    wire [{c1}:0] evs_cnt;
+    sl_evspram #(.EV_W({ev}), .NL({nl}), .VB({vb}), .BASE({base}), .DEPTH({depth})) u_evspram (
+        .clk(clk), .rst(rst), .clr({clr}), .push({push}), .push_idx({idx}), .push_val({val}),
+        .rd({rd}), .rd_addr(ev_raddr), .rd_data(evs_rdata), .rd_val(evs_rval), .cnt(evs_cnt)
+    );
+",
+        lists = es.lists,
+        words = es.words,
+        e1 = ev - 1,
+        v1 = vb - 1,
+        c1 = nl as u32 * ev - 1,
+    );
+    for (i, &b) in es.lists.iter().enumerate() {
+        let bv = plan.buffers[b].value_bits.max(1);
+        let _ = writeln!(
+            s,
+            "    assign b{b}_rdata = evs_rdata;\n    assign b{b}_rval = evs_rval[{v1}:0];\n    assign b{b}_rdata2 = {z};\n    assign b{b}_cnt_cur = evs_cnt[{hi}:{lo}];\n    assign b{b}_cnt_prev = {z};",
+            v1 = bv - 1,
+            z = lit(ev, 0),
+            hi = (i as u32 + 1) * ev - 1,
+            lo = i as u32 * ev,
         );
     }
     s
@@ -496,12 +577,8 @@ pub(crate) fn ubits(max: usize) -> u32 {
 }
 
 /// Parameters of an sl_conv instance: the neuron parameters plus the geometry, all geometry values `CW` bits wide.
-fn conv_params(
-    core: &CorePlan,
-    g: &spikeloom_plan::ConvGeometry,
-    ev: u32,
-    opts: &GenOptions,
-) -> String {
+/// Width of an sl_conv instance's coordinates and addresses (`CW`).
+fn conv_cw(core: &CorePlan, g: &spikeloom_plan::ConvGeometry, ev: u32) -> u32 {
     let [ci, hi, wi] = g.input;
     let [_, ho, wo] = g.output;
     let [kh, kw] = g.kernel;
@@ -523,13 +600,29 @@ fn conv_params(
     .into_iter()
     .max()
     .unwrap_or(1);
-    let cw = ubits(big).max(ev) + 1;
+    ubits(big).max(ev) + 1
+}
+
+fn conv_params(
+    plan: &Plan,
+    core: &CorePlan,
+    g: &spikeloom_plan::ConvGeometry,
+    ev: u32,
+    opts: &GenOptions,
+) -> String {
+    let [_, hi, wi] = g.input;
+    let [_, ho, wo] = g.output;
+    let [kh, kw] = g.kernel;
+    let (cig, cog) = (g.in_per_group(), g.out_per_group());
+    let kk = kh * kw;
+    let co_step = (cig - 1) * kk + 1;
+    let cw = conv_cw(core, g, ev);
     let l = |v: usize| lit(cw, v as i64);
     let neuron = neuron_params(core, opts);
     let (hwo, nch) = (ho * wo, core.conv_chunks());
     format!(
         "        .P({p}), .NB({nb}), .EV_W({ev}), .CW({cw}), .WDEPTH({wd}),
-        .DELAYED({del}), .WEIGHT_FILE(\"{prefix}{wf}\"), .WB({wb}), .ACC_W({acc}), .VB({vb}), .VMUL({vmul}),
+        .DELAYED({del}), .WEIGHT_FILE(\"{prefix}{wf}\"), .WB({wb}), .ACC_W({acc}), .VB({vb}), .VMUL({vmul}), .EXT_ACC({ext_acc}),
         .HWI({hwi}), .WI({wi_}), .CIG({cig_}), .COG({cog_}), .HWO({hwo_}), .HO({ho_}), .WO({wo_}),
         .KH({kh_}), .KW({kw_}), .SH({sh}), .SW({sw}), .PH({ph}), .PX({px}), .DH({dh}), .DW({dw}),
         .NCH({nch_}), .GRP_A({grp_a}), .GRP_N({grp_n}), .CH_N({ch_n}), .GRP_W({grp_w}), .KK({kk_}),
@@ -545,6 +638,7 @@ fn conv_params(
         acc = core.acc_bits,
         vb = core.value_bits.max(1),
         vmul = VMUL,
+        ext_acc = u8::from(plan.conv_acc.is_some()),
         hwi = l(hi * wi),
         wi_ = l(wi),
         cig_ = l(cig),
@@ -638,20 +732,107 @@ fn conv_core(plan: &Plan, l: usize, ev: u32, opts: &GenOptions) -> String {
         l,
         &format!("convolution core, {} lanes x {} blocks", c.lanes, c.blocks),
     );
-    let params = conv_params(c, g, ev, opts);
+    let params = conv_params(plan, c, g, ev, opts);
     let _ = write!(
         s,
         "    sl_conv #(\n{params}\n    ) u_{id} (
         .clk(clk), .rst(rst), .start(start[{l}]), .done({id}_done),
         .clr_en(clr_en), .clr_addr(clr_addr),
-        .ev_cnt({cnt}), .ev_rdata({rdata}), .ev_rok({rok}), .ev_rval({rval}), .ev_raddr({id}_raddr), .ev_rprev({id}_rprev),
+        .ev_cnt({cnt}), .ev_rdata({rdata}), .ev_rok({rok}), .ev_rval({rval}), .ev_raddr({id}_raddr), .ev_rprev({id}_rprev), .ev_rd({id}_rd),
         .push({id}_push), .push_idx({id}_push_idx), .push_val({id}_push_val),
         .trace_valid({id}_tv), .trace_base({id}_tbase), .trace_step({id}_tstep),
-        .trace_lane_valid({id}_tlv), .trace_v({id}_tvv), .trace_spike({id}_tsp)
+        .trace_lane_valid({id}_tlv), .trace_v({id}_tvv), .trace_spike({id}_tsp),
+        .acc_we({id}_acc_we), .acc_wa({id}_acc_wa), .acc_ra({id}_acc_ra), .acc_wd({id}_acc_wd),
+        .acc_rd({acc_rd})
     );
-"
+",
+        acc_rd = conv_acc_rd(plan, c),
     );
     s
+}
+
+/// What a convolution core reads from the shared accumulator RAM: its P lanes, each the low
+/// ACC_W bits of the RAM's lane field (zeros when the core keeps its own RAMs).
+fn conv_acc_rd(plan: &Plan, c: &CorePlan) -> String {
+    let w = c.lanes as u32 * c.acc_bits;
+    let Some(sa) = &plan.conv_acc else {
+        return format!("{{{w}{{1'b0}}}}");
+    };
+    packed((0..c.lanes).map(|k| {
+        let lo = k as u32 * sa.acc_bits;
+        format!("cacc_rdata[{}:{lo}]", lo + c.acc_bits - 1)
+    }))
+}
+
+/// The convolution cores' shared accumulator RAM (one sl_ram of the widest lanes): its ports
+/// OR the cores' (each drives zeros unless it runs or clears); lane k of a core's write data
+/// goes to the low bits of lane field k, the rest 0.
+fn conv_acc(plan: &Plan, ev: u32) -> String {
+    let Some(sa) = &plan.conv_acc else {
+        return String::new();
+    };
+    let aw = sa
+        .cores
+        .iter()
+        .filter_map(|&l| {
+            let c = &plan.cores[l];
+            c.conv.as_ref().map(|g| conv_cw(c, g, ev))
+        })
+        .max()
+        .unwrap_or(1);
+    let w = sa.lanes as u32 * sa.acc_bits;
+    let or = |f: &dyn Fn(&CorePlan) -> String| {
+        sa.cores
+            .iter()
+            .map(|&l| f(&plan.cores[l]))
+            .collect::<Vec<_>>()
+            .join("\n        | ")
+    };
+    let addr = |sig: &str| {
+        or(&|c| {
+            let cw = c.conv.as_ref().map_or(aw, |g| conv_cw(c, g, ev));
+            widen(&format!("{}_{sig}", c.ident), cw as usize, aw as usize)
+        })
+    };
+    let wdata = or(&|c| {
+        let fields = (0..sa.lanes).rev().map(|k| {
+            if k < c.lanes {
+                let lo = k as u32 * c.acc_bits;
+                widen(
+                    &format!("{}_acc_wd[{}:{lo}]", c.ident, lo + c.acc_bits - 1),
+                    c.acc_bits as usize,
+                    sa.acc_bits as usize,
+                )
+            } else {
+                format!("{}'d0", sa.acc_bits)
+            }
+        });
+        format!("{{{}}}", fields.collect::<Vec<_>>().join(", "))
+    });
+    format!(
+        "
+    // ---- convolution accumulators: one RAM shared by cores {cores:?} ({depth} words x {lanes} lanes x {ab} bits) ----
+    /* verilator lint_off UNUSEDSIGNAL */  // lane bits above every core's width
+    wire [{w1}:0] cacc_rdata;
+    /* verilator lint_on UNUSEDSIGNAL */
+    sl_ram #(.W({w}), .DEPTH({depth}), .AW({aw})) u_conv_acc (
+        .clk(clk),
+        .we({we}),
+        .waddr({wa}),
+        .wdata({wdata}),
+        .raddr({ra}),
+        .rdata(cacc_rdata)
+    );
+",
+        cores = sa.cores,
+        depth = sa.depth,
+        lanes = sa.lanes,
+        ab = sa.acc_bits,
+        w1 = w - 1,
+        we = or(&|c| format!("{}_acc_we", c.ident)),
+        wa = addr("acc_wa"),
+        ra = addr("acc_ra"),
+    )
 }
 
 /// Lanes of a core's trace bus: P for a convolution core, 1 for an engine unit.
@@ -678,7 +859,9 @@ fn core_decl(c: &CorePlan, ev: u32) -> String {
     };
     // a convolution core reads its own event buffers; a unit is run by the engine
     let ctl = if c.conv.is_some() {
-        format!("    wire        {id}_done;\n    wire [{e1}:0] {id}_raddr;\n    wire        {id}_rprev;\n    wire [{e1}:0] {id}_tstep;\n")
+        let cw1 = c.conv.as_ref().map_or(ev, |g| conv_cw(c, g, ev)) - 1;
+        let aw1 = c.lanes as u32 * c.acc_bits - 1;
+        format!("    wire        {id}_done;\n    wire [{e1}:0] {id}_raddr;\n    wire        {id}_rprev;\n    /* verilator lint_off UNUSEDSIGNAL */  // read by shared memories only\n    wire        {id}_rd;\n    wire        {id}_acc_we;\n    wire [{cw1}:0] {id}_acc_wa;\n    wire [{cw1}:0] {id}_acc_ra;\n    wire [{aw1}:0] {id}_acc_wd;\n    /* verilator lint_on UNUSEDSIGNAL */\n    wire [{e1}:0] {id}_tstep;\n")
     } else {
         format!("    wire        {id}_busy;\n    wire        {id}_active;\n")
     };
@@ -840,6 +1023,8 @@ pub(crate) fn emit(plan: &Plan, opts: &GenOptions) -> String {
     s.push_str(&ctrl(plan, ev));
     s.push_str(&store(plan, ev));
     s.push_str(&buffers(plan, ev, opts));
+    s.push_str(&event_spram(plan, ev));
+    s.push_str(&conv_acc(plan, ev));
     s.push_str(&crate::pool::emit(plan, ev));
     s.push_str(&crate::engine::emit(plan, ev, store_aw(plan, ev), opts));
     for l in 0..plan.cores.len() {

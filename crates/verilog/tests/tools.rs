@@ -23,6 +23,12 @@ const DELAY: u64 = 2000;
 const POOL: u64 = 3000;
 
 fn design(seed: u64, lanes: Option<usize>) -> (Plan, Bundle) {
+    design_in(seed, lanes, false)
+}
+
+/// `evspram`: plan for a device with the UP5K's four SPRAMs and the shareable event lists in
+/// one of them (sl_evspram).
+fn design_in(seed: u64, lanes: Option<usize>, evspram: bool) -> (Plan, Bundle) {
     let net = if seed >= POOL {
         testing::random_pool_qnet(seed - POOL)
     } else if seed >= DELAY {
@@ -32,12 +38,19 @@ fn design(seed: u64, lanes: Option<usize>) -> (Plan, Bundle) {
     } else {
         testing::random_qnet(seed)
     };
-    let cfg = PlanConfig {
+    let mut device = testing::big_device();
+    let mut cfg = PlanConfig {
         lanes,
         require_fit: false,
         ..PlanConfig::default()
     };
-    let p = plan(&net, &cfg, &testing::big_device()).expect("plan");
+    if evspram {
+        device.family = spikeloom_board::Family::Ice40;
+        device.spram_count = 4;
+        cfg.event_memory = spikeloom_plan::EventMemChoice::Spram;
+        cfg.conv_acc_memory = spikeloom_plan::AccMemChoice::Shared;
+    }
+    let p = plan(&net, &cfg, &device).expect("plan");
     let b = generate(&p, &GenOptions::default());
     (p, b)
 }
@@ -63,18 +76,24 @@ fn verilator_lint_is_clean() {
     let Some(verilator) = tool("verilator") else {
         return;
     };
-    for seed in (0..16u64)
+    // the conv/pool stacks twice: then with their shareable event lists in one SPRAM
+    let mut shared = 0;
+    for (seed, evspram) in (0..16u64)
         .chain(CONV..CONV + 16)
         .chain(DELAY..DELAY + 16)
         .chain(POOL..POOL + 16)
+        .map(|s| (s, false))
+        .chain((POOL..POOL + 16).map(|s| (s, true)))
     {
-        let (_, b) = design(
+        let (p, b) = design_in(
             seed,
             [None, Some(1), Some(3), Some(4)]
                 .get(seed as usize % 4)
                 .copied()
                 .flatten(),
+            evspram,
         );
+        shared += usize::from(p.event_spram.is_some());
         let dir = write(&b, &format!("lint{seed}"));
         let mut args = vec![
             "--lint-only".to_string(),
@@ -92,6 +111,7 @@ fn verilator_lint_is_clean() {
         );
         let _ = std::fs::remove_dir_all(&dir);
     }
+    assert!(shared >= 4, "{shared} linted designs share an event SPRAM");
 }
 
 fn synth(family: &str, seed: u64) {
