@@ -284,15 +284,9 @@ pub fn efficiency(name: &str, p: &Prepared, board: &Board) -> Result<Efficiency,
         // Source spikes = events / size; each is read once per block.
         reads += core.blocks as u64 * (ev / size);
     }
-    let max_lanes = p.plan.cores.iter().map(|c| c.lanes).max().unwrap_or(1) as f64;
+    let max_lanes = p.plan.max_lanes() as f64;
     let opc = events as f64 / cycles.max(1) as f64;
-    let weight_bits = p
-        .plan
-        .cores
-        .iter()
-        .map(|c| c.weight_bits)
-        .max()
-        .unwrap_or(8);
+    let weight_bits = p.plan.max_weight_bits();
     let device_bound = f64::from(board.device.weight_bound(weight_bits).max(1));
     Ok(Efficiency {
         model: name.into(),

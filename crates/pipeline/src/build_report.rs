@@ -664,17 +664,10 @@ pub fn performance(c: &Checked, d: &Design, fmax: Option<f64>) -> Performance {
 
 /// `p`'s synaptic ops per cycle against `d`'s widest core and its device's memories.
 pub fn efficiency(p: &Performance, d: &Design) -> Efficiency {
-    let lanes = d.plan.cores.iter().map(|c| c.lanes).max().unwrap_or(1);
-    let weight_bits = d
-        .plan
-        .cores
-        .iter()
-        .map(|c| c.weight_bits)
-        .max()
-        .unwrap_or(8);
+    let weight_bits = d.plan.max_weight_bits();
     Efficiency::new(
         p.synaptic_ops_per_cycle,
-        lanes,
+        d.plan.max_lanes(),
         weight_bits,
         d.board.device.weight_bound(weight_bits),
     )

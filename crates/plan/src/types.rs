@@ -540,6 +540,17 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The widest core's lanes: the most weights the design reads in one cycle from one store
+    /// (cores run one at a time).
+    pub fn max_lanes(&self) -> usize {
+        self.cores.iter().map(|c| c.lanes).max().unwrap_or(1)
+    }
+
+    /// The widest weight of any core, bits (8 for a plan without cores).
+    pub fn max_weight_bits(&self) -> u32 {
+        self.cores.iter().map(|c| c.weight_bits).max().unwrap_or(8)
+    }
+
     /// Lanes of the trace bus: a convolution core traces its P lanes at once, the engine's
     /// units one neuron per cycle.
     pub fn trace_lanes(&self) -> usize {
