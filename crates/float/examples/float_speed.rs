@@ -10,7 +10,7 @@ use spikeloom_float::{
     ZeroResetInput,
 };
 
-/// xorshift64*: deterministic pseudo-random numbers without a dependency.
+/// The tests' one seeded generator (SplitMix64).
 use spikeloom_testkit::Rng;
 
 fn layer(name: &str, rng: &mut Rng, size: usize, src: Source, src_size: usize) -> Layer {

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-/// xorshift64*: tiny, seeded, reproducible.
+/// The tests' one seeded generator (SplitMix64).
 pub use spikeloom_testkit::Rng;
 
 /// (file name, bytes) of every seed, sorted by name.
