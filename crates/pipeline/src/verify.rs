@@ -48,7 +48,7 @@ pub fn sample(path: Option<&Path>, samples: usize, input: &ModelInput) -> Result
                     // 64-bit LCG (Knuth's MMIX constants); the high bits are the random ones.
                     // The one generator outside the tests (whose is `testkit::Rng`, a
                     // dev-dependency that library code may not use): the default sample's
-                    // spikes, fixed for good by the reports and snapshots that show them.
+                    // spikes, the same in every release.
                     state = state
                         .wrapping_mul(6364136223846793005)
                         .wrapping_add(1442695040888963407);
