@@ -13,13 +13,14 @@
 // block's spikes one per cycle (SPK). Lane k of block (chunk c, pos) is neuron
 // nbase + k * HWO with nbase = (first channel of c) * HWO + pos: the trace beat reports
 // trace_base = nbase and trace_step = HWO. Spikes leave in address order (not neuron order).
-// State machine (cycles: events * (2 + NCH*KH*KW) + 2 + NB * 3 + spikes, plus DONE):
+// State machine (cycles: events * (4 + NCH*KH*KW) + 2 + NB * 3 + spikes, plus DONE):
 //   IDLE -start-> FETCH: issue the read of event e, or (no event left) -> DRAIN
-//   FETCH -> DEC (decode the event index) -> TAP x (NCH*KH*KW) -> FETCH
+//   FETCH -> DEC (register the event index) -> DEC2 (channel, position in the plane) -> DEC3
+//   (row, column, group) -> TAP x (NCH*KH*KW) -> FETCH
 //   DRAIN (the last tap's write lands) -> RD (read block) -> UPD -> SPK -> RD (next block) | DONE
 // Scatter pipeline: TAP (target address) -> A (accumulator RAM + kernel ROM read) -> B (add,
-// write). No read-after-write hazard: the taps of one event reach distinct addresses, and FETCH +
-// DEC separate the last tap of an event from the first of the next, so every read is issued
+// write). No read-after-write hazard: the taps of one event reach distinct addresses, and FETCH,
+// DEC, DEC2 and DEC3 separate the last tap of an event from the first of the next, so every read is issued
 // after the previous write to that address has landed.
 // Event values (VB > 1): the event's value is registered in DEC and every lane adds
 // value * weight (VMUL as in sl_acc, one product per lane); the last tap's write (stage B) lands
@@ -135,7 +136,8 @@ module sl_conv #(
     /* verilator lint_on UNUSEDSIGNAL */
 );
     localparam [3:0] S_IDLE = 4'd0, S_FETCH = 4'd1, S_DEC = 4'd2, S_TAP = 4'd3, S_DRAIN = 4'd4,
-                     S_RD = 4'd5, S_UPD = 4'd6, S_SPK = 4'd7, S_DONE = 4'd8;
+                     S_RD = 4'd5, S_UPD = 4'd6, S_SPK = 4'd7, S_DONE = 4'd8, S_DEC2 = 4'd9,
+                     S_DEC3 = 4'd10;
     localparam integer NB_LAST_I = NB - 1;
     localparam integer NB_I = NB;
     localparam integer P_I = P;
@@ -174,11 +176,13 @@ module sl_conv #(
     assign ev_raddr = issue ? e : {EV_W{1'b0}};
     assign ev_rprev = issue && (DELAYED != 0);
     assign ev_rd = issue;
+    // Decode in three registered steps (each a division by a constant at most): DEC takes the
+    // event index, DEC2 its channel and position in the plane, DEC3 row, column and the
+    // channel's group.
     wire [CW-1:0] ev_i = {ZX, ev_rdata};
-    wire [CW-1:0] d_ci = ev_i / HWI;
-    wire [CW-1:0] d_rem = ev_i % HWI;
-    wire [CW-1:0] d_grp = d_ci / CIG;
-    wire [CW-1:0] d_cim = d_ci % CIG;
+    reg  [CW-1:0] dv_i, dv_ci, dv_rem;
+    wire [CW-1:0] d_grp = dv_ci / CIG;
+    wire [CW-1:0] d_cim = dv_ci % CIG;
 
     // ---- tap target: o*s - p + k*d = i on both axes ----
     wire [CW-1:0] ty = iy + PH - kyoff;
@@ -396,10 +400,19 @@ module sl_conv #(
                     e <= e + 1'b1;
                 end else st <= S_DRAIN;
                 S_DEC: begin
-                    st <= S_TAP;
+                    st <= S_DEC2;
                     ev_ok <= ev_rok;
-                    iy <= d_rem / WI;
-                    ix <= d_rem % WI;
+                    dv_i <= ev_i;
+                end
+                S_DEC2: begin
+                    st <= S_DEC3;
+                    dv_ci <= dv_i / HWI;
+                    dv_rem <= dv_i % HWI;
+                end
+                S_DEC3: begin
+                    st <= S_TAP;
+                    iy <= dv_rem / WI;
+                    ix <= dv_rem % WI;
                     ch <= {CW{1'b0}};
                     ky <= {CW{1'b0}};
                     kx <= {CW{1'b0}};

@@ -123,8 +123,11 @@ impl Core {
                 c.kx = 0;
                 c.ch_base = grp * chunks * hwo;
                 c.widx = grp * chunks * cig * kh * kw + cim * kh * kw;
-                self.st = St::Tap;
+                // the RTL registers the index here and decodes it in DEC2 and DEC3
+                self.st = St::Dec2;
             }
+            St::Dec2 => self.st = St::Dec3,
+            St::Dec3 => self.st = St::Tap,
             St::Tap => {
                 let oy = out_coord(
                     c.iy,

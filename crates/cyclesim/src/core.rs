@@ -10,7 +10,7 @@ use crate::evbuf::EvBuf;
 use crate::neuron::{update, LaneParams};
 use spikeloom_plan::CorePlan;
 
-/// States of sl_conv (Idle, Fetch, Dec, Tap, Drain, Rd, Upd, Spk, Done).
+/// States of sl_conv (Idle, Fetch, Dec, Tap, Drain, Rd, Upd, Spk, Done, Dec2, Dec3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum St {
     Idle,
@@ -19,13 +19,16 @@ pub(crate) enum St {
     Done,
     Fetch,
     Dec,
+    Dec2,
+    Dec3,
     Tap,
     Drain,
     Rd,
 }
 
 impl St {
-    /// Encoding of the RTL's `st` register: `S_IDLE` = 0, `S_FETCH` = 1 ... `S_DONE` = 8.
+    /// Encoding of the RTL's `st` register: `S_IDLE` = 0, `S_FETCH` = 1 ... `S_DONE` = 8,
+    /// `S_DEC2` = 9, `S_DEC3` = 10.
     pub fn code(self) -> u64 {
         match self {
             Self::Idle => 0,
@@ -37,6 +40,8 @@ impl St {
             Self::Upd => 6,
             Self::Spk => 7,
             Self::Done => 8,
+            Self::Dec2 => 9,
+            Self::Dec3 => 10,
         }
     }
 }
