@@ -13,14 +13,14 @@
 // block's spikes one per cycle (SPK). Lane k of block (chunk c, pos) is neuron
 // nbase + k * HWO with nbase = (first channel of c) * HWO + pos: the trace beat reports
 // trace_base = nbase and trace_step = HWO. Spikes leave in address order (not neuron order).
-// State machine (cycles: events * (4 + NCH*KH*KW) + 2 + NB * 3 + spikes, plus DONE):
+// State machine (cycles: events * (5 + NCH*KH*KW) + 2 + NB * 3 + spikes, plus DONE):
 //   IDLE -start-> FETCH: issue the read of event e, or (no event left) -> DRAIN
-//   FETCH -> DEC (register the event index) -> DEC2 (channel, position in the plane) -> DEC3
-//   (row, column, group) -> TAP x (NCH*KH*KW) -> FETCH
+//   FETCH -> DEC (register the event index) -> DEC2 (row) -> DEC3 (column, channel) -> DEC4
+//   (row in the plane, kernel word, group) -> TAP x (NCH*KH*KW) -> FETCH
 //   DRAIN (the last tap's write lands) -> RD (read block) -> UPD -> SPK -> RD (next block) | DONE
 // Scatter pipeline: TAP (target address) -> A (accumulator RAM + kernel ROM read) -> B (add,
 // write). No read-after-write hazard: the taps of one event reach distinct addresses, and FETCH,
-// DEC, DEC2 and DEC3 separate the last tap of an event from the first of the next, so every read is issued
+// DEC, DEC2, DEC3 and DEC4 separate the last tap of an event from the first of the next, so every read is issued
 // after the previous write to that address has landed.
 // Event values (VB > 1): the event's value is registered in DEC and every lane adds
 // value * weight (VMUL as in sl_acc, one product per lane); the last tap's write (stage B) lands
@@ -47,8 +47,15 @@ module sl_conv #(
     parameter integer VB = 1,         // event value width (1: binary spikes)
     parameter integer VMUL = 0,       // VB > 1: 0 shift-add product, 1 `*` operator
     parameter integer EXT_ACC = 0,    // 1: the accumulator RAM is outside (acc_* ports), shared
-    parameter [CW-1:0] HWI = 1,       // H_in * W_in
     parameter [CW-1:0] WI = 1,        // W_in
+    parameter [CW-1:0] HI = 1,        // H_in
+    // x / WI = (x * WI_M) >> WI_S for every source index x, and x / HI = (x * HI_M) >> HI_S
+    // for every row x < C_in * H_in (the generator checks both exhaustively)
+    parameter [31:0] WI_M = 1,
+    parameter integer WI_S = 0,
+    parameter [31:0] HI_M = 1,
+    parameter integer HI_S = 0,
+    parameter integer GRPS = 1,       // channel groups
     parameter [CW-1:0] CIG = 1,       // input channels per group
     parameter [CW-1:0] COG = 1,       // output channels per group
     parameter [CW-1:0] HWO = 1,       // H_out * W_out
@@ -137,7 +144,7 @@ module sl_conv #(
 );
     localparam [3:0] S_IDLE = 4'd0, S_FETCH = 4'd1, S_DEC = 4'd2, S_TAP = 4'd3, S_DRAIN = 4'd4,
                      S_RD = 4'd5, S_UPD = 4'd6, S_SPK = 4'd7, S_DONE = 4'd8, S_DEC2 = 4'd9,
-                     S_DEC3 = 4'd10;
+                     S_DEC3 = 4'd10, S_DEC4 = 4'd11;
     localparam integer NB_LAST_I = NB - 1;
     localparam integer NB_I = NB;
     localparam integer P_I = P;
@@ -176,13 +183,19 @@ module sl_conv #(
     assign ev_raddr = issue ? e : {EV_W{1'b0}};
     assign ev_rprev = issue && (DELAYED != 0);
     assign ev_rd = issue;
-    // Decode in three registered steps (each a division by a constant at most): DEC takes the
-    // event index, DEC2 its channel and position in the plane, DEC3 row, column and the
-    // channel's group.
+    // Decode in registered steps, divisions by constants as a multiplication by the reciprocal
+    // and a shift: DEC takes the event index i, DEC2 its row over all channels
+    // r = i / W_in = ci * H_in + iy, DEC3 the column ix = i - r * W_in and the channel
+    // ci = r / H_in, DEC4 the row iy = r - ci * H_in and the channel's kernel word and group.
     wire [CW-1:0] ev_i = {ZX, ev_rdata};
-    reg  [CW-1:0] dv_i, dv_ci, dv_rem;
-    wire [CW-1:0] d_grp = dv_ci / CIG;
-    wire [CW-1:0] d_cim = dv_ci % CIG;
+    reg  [CW-1:0] dv_i, dv_row, dv_ci;
+    // (the products' bits outside the quotient are unused)
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [CW+31:0] d_row_p = dv_i * WI_M;
+    wire [CW+31:0] d_ci_p = dv_row * HI_M;
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [CW-1:0] d_grp = (GRPS == 1) ? {CW{1'b0}} : dv_ci / CIG;
+    wire [CW-1:0] d_cim = (GRPS == 1) ? dv_ci : dv_ci % CIG;
 
     // ---- tap target: o*s - p + k*d = i on both axes ----
     wire [CW-1:0] ty = iy + PH - kyoff;
@@ -406,13 +419,16 @@ module sl_conv #(
                 end
                 S_DEC2: begin
                     st <= S_DEC3;
-                    dv_ci <= dv_i / HWI;
-                    dv_rem <= dv_i % HWI;
+                    dv_row <= d_row_p[WI_S +: CW];
                 end
                 S_DEC3: begin
+                    st <= S_DEC4;
+                    ix <= dv_i - dv_row * WI;
+                    dv_ci <= d_ci_p[HI_S +: CW];
+                end
+                S_DEC4: begin
                     st <= S_TAP;
-                    iy <= dv_rem / WI;
-                    ix <= dv_rem % WI;
+                    iy <= dv_row - dv_ci * HI;
                     ch <= {CW{1'b0}};
                     ky <= {CW{1'b0}};
                     kx <= {CW{1'b0}};

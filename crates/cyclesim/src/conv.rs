@@ -123,11 +123,12 @@ impl Core {
                 c.kx = 0;
                 c.ch_base = grp * chunks * hwo;
                 c.widx = grp * chunks * cig * kh * kw + cim * kh * kw;
-                // the RTL registers the index here and decodes it in DEC2 and DEC3
+                // the RTL registers the index here and decodes it in DEC2, DEC3 and DEC4
                 self.st = St::Dec2;
             }
             St::Dec2 => self.st = St::Dec3,
-            St::Dec3 => self.st = St::Tap,
+            St::Dec3 => self.st = St::Dec4,
+            St::Dec4 => self.st = St::Tap,
             St::Tap => {
                 let oy = out_coord(
                     c.iy,

@@ -10,7 +10,7 @@ use crate::evbuf::EvBuf;
 use crate::neuron::{update, LaneParams};
 use spikeloom_plan::CorePlan;
 
-/// States of sl_conv (Idle, Fetch, Dec, Tap, Drain, Rd, Upd, Spk, Done, Dec2, Dec3).
+/// States of sl_conv (Idle, Fetch, Dec, Tap, Drain, Rd, Upd, Spk, Done, Dec2, Dec3, Dec4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum St {
     Idle,
@@ -21,6 +21,7 @@ pub(crate) enum St {
     Dec,
     Dec2,
     Dec3,
+    Dec4,
     Tap,
     Drain,
     Rd,
@@ -28,7 +29,7 @@ pub(crate) enum St {
 
 impl St {
     /// Encoding of the RTL's `st` register: `S_IDLE` = 0, `S_FETCH` = 1 ... `S_DONE` = 8,
-    /// `S_DEC2` = 9, `S_DEC3` = 10.
+    /// `S_DEC2` = 9, `S_DEC3` = 10, `S_DEC4` = 11.
     pub fn code(self) -> u64 {
         match self {
             Self::Idle => 0,
@@ -42,6 +43,7 @@ impl St {
             Self::Done => 8,
             Self::Dec2 => 9,
             Self::Dec3 => 10,
+            Self::Dec4 => 11,
         }
     }
 }

@@ -80,8 +80,8 @@ impl CycleSim {
             .cores
             .iter()
             .map(|c| {
-                // a convolution core's scatter phase logs nothing: (4 + taps) cycles per event
-                c.fan_in() * (4 + c.conv_taps()) + c.projections.len() + c.lanes + 3 * c.blocks + 8
+                // a convolution core's scatter phase logs nothing: (5 + taps) cycles per event
+                c.fan_in() * (5 + c.conv_taps()) + c.projections.len() + c.lanes + 3 * c.blocks + 8
             })
             .max()
             .unwrap_or(0);

@@ -28,10 +28,10 @@
 //! (rtl-templates/core/sl_conv.v) replaces its layer's term by
 //!
 //! ```text
-//!   1 (START) + events * (4 + taps) + 2 (end check, drain) + Σ_blocks (3 + spikes_in_block) + 1 (DONE)
+//!   1 (START) + events * (5 + taps) + 2 (end check, drain) + Σ_blocks (3 + spikes_in_block) + 1 (DONE)
 //! ```
-//! with `taps = ceil(C_out/groups / P) * kH * kW` cycles per input event (FETCH, DEC, DEC2, DEC3: the
-//! index decoded in registered steps, then one
+//! with `taps = ceil(C_out/groups / P) * kH * kW` cycles per input event (FETCH, DEC, DEC2, DEC3, DEC4:
+//! the index decoded in registered steps, then one
 //! cycle per tap, each reading one kernel word and updating the P output channels of a chunk),
 //! `Σ_blocks` over its `groups * ceil(C_out/groups / P) * H_out * W_out` addresses.
 //! A projection with per-source delays (NIR `Delay`) reads its delay line: its
@@ -118,7 +118,7 @@ impl Plan {
             if core.conv.is_some() {
                 // `events` counted the end-of-list check once per projection (one projection)
                 let ev = events - 1;
-                total += 1 + ev * (4 + core.conv_taps()) + 2 + core.blocks * 3 + spikes(l) + 1;
+                total += 1 + ev * (5 + core.conv_taps()) + 2 + core.blocks * 3 + spikes(l) + 1;
             } else {
                 let last = core.size - (core.blocks - 1) * core.lanes;
                 total += 1

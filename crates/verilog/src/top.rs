@@ -571,6 +571,28 @@ pub(crate) fn neuron_params(core: &CorePlan, opts: &GenOptions) -> String {
     )
 }
 
+/// `(m, s)` with `x / d == (x * m) >> s` for every `x < bound`: the smallest shift whose rounded-up
+/// reciprocal `m = ceil(2^s / d)` is exact on the whole range, checked exhaustively (an event
+/// index is below a layer's source size, a few thousand to a few hundred thousand).
+pub(crate) fn reciprocal(d: usize, bound: usize) -> (u64, u32) {
+    let (d, bound) = (d.max(1) as u128, bound as u128);
+    (0..96)
+        .map(|s| ((1u128 << s).div_ceil(d), s))
+        .find(|&(m, s)| (0..bound).all(|x| (x * m) >> s == x / d))
+        .and_then(|(m, s)| {
+            Some((
+                u64::try_from(m)
+                    .ok()
+                    .filter(|&m| m <= u64::from(u32::MAX))?,
+                s,
+            ))
+        })
+        .expect(
+            "a reciprocal below 2^32 exists for every index range below 2^31 \
+             (Granlund-Montgomery: s = bits(bound) + bits(d) gives m <= 2^(bits(bound) + 1))",
+        )
+}
+
 /// Unsigned bits holding `0..=max`.
 pub(crate) fn ubits(max: usize) -> u32 {
     (usize::BITS - max.leading_zeros()).max(1)
@@ -620,10 +642,14 @@ fn conv_params(
     let l = |v: usize| lit(cw, v as i64);
     let neuron = neuron_params(core, opts);
     let (hwo, nch) = (ho * wo, core.conv_chunks());
+    // the event decode's divisions: by W_in over every source index, by H_in over every row
+    let wi_rec = reciprocal(wi, g.source_size());
+    let hi_rec = reciprocal(hi, g.input[0] * hi);
     format!(
         "        .P({p}), .NB({nb}), .EV_W({ev}), .CW({cw}), .WDEPTH({wd}),
         .DELAYED({del}), .WEIGHT_FILE(\"{prefix}{wf}\"), .WB({wb}), .ACC_W({acc}), .VB({vb}), .VMUL({vmul}), .EXT_ACC({ext_acc}),
-        .HWI({hwi}), .WI({wi_}), .CIG({cig_}), .COG({cog_}), .HWO({hwo_}), .HO({ho_}), .WO({wo_}),
+        .WI({wi_}), .HI({hi_}), .WI_M({wi_m}), .WI_S({wi_s}), .HI_M({hi_m}), .HI_S({hi_s}), .GRPS({grps}),
+        .CIG({cig_}), .COG({cog_}), .HWO({hwo_}), .HO({ho_}), .WO({wo_}),
         .KH({kh_}), .KW({kw_}), .SH({sh}), .SW({sw}), .PH({ph}), .PX({px}), .DH({dh}), .DW({dw}),
         .NCH({nch_}), .GRP_A({grp_a}), .GRP_N({grp_n}), .CH_N({ch_n}), .GRP_W({grp_w}), .KK({kk_}),
         .CO_STEP({co_step_}),
@@ -639,8 +665,13 @@ fn conv_params(
         vb = core.value_bits.max(1),
         vmul = VMUL,
         ext_acc = u8::from(plan.conv_acc.is_some()),
-        hwi = l(hi * wi),
         wi_ = l(wi),
+        hi_ = l(hi),
+        wi_m = wi_rec.0,
+        wi_s = wi_rec.1,
+        hi_m = hi_rec.0,
+        hi_s = hi_rec.1,
+        grps = g.groups,
         cig_ = l(cig),
         cog_ = l(cog),
         hwo_ = l(hwo),
@@ -1033,4 +1064,27 @@ pub(crate) fn emit(plan: &Plan, opts: &GenOptions) -> String {
     s.push_str(&combine(plan));
     s.push_str("endmodule\n\n`default_nettype wire\n");
     s
+}
+
+#[cfg(test)]
+mod reciprocal_tests {
+    use super::reciprocal;
+
+    #[test]
+    fn reciprocals_divide_exactly_over_their_range() {
+        for (d, bound) in [
+            (1, 10),
+            (34, 2312),
+            (17, 34 * 17 * 16),
+            (3, 1 << 16),
+            (1000, 5000),
+        ] {
+            let (m, s) = reciprocal(d, bound);
+            for x in 0..bound as u64 {
+                assert_eq!((x * m) >> s, x / d as u64, "d {d}, x {x}");
+            }
+        }
+        // the smallest exact shift: dividing by a power of two is a plain shift
+        assert_eq!(reciprocal(8, 1 << 12), (1, 3));
+    }
 }
