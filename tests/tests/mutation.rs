@@ -85,6 +85,18 @@ const CONV_MUTATIONS: &[(&str, &str, &str, &str)] = &[
         "assign lane_valid[g] = (sj + LANE_C) < COG;",
         "assign lane_valid[g] = 1'b1;",
     ),
+    (
+        "the event decode's row reciprocal is one shift short",
+        "sl_conv.v",
+        "dv_row <= d_row_p[WI_S +: CW];",
+        "dv_row <= d_row_p[WI_S - (WI_S > 0) +: CW];",
+    ),
+    (
+        "the event decode's channel ignores the rows of earlier channels",
+        "sl_conv.v",
+        "iy <= dv_row - dv_ci * HI;",
+        "iy <= dv_row;",
+    ),
 ];
 
 fn tools_present() -> bool {
@@ -246,7 +258,7 @@ fn check_mutations(
 /// The convolution core's channel lanes: on the cnn fixture (Conv 1->4 at 2 lanes: two chunks
 /// of channels, no padding) and on a random convolution whose channels do not fill the lanes
 /// (padding lanes), a broken lane weight, chunk step, sweep step, push index or padding mask
-/// must be caught.
+/// must be caught, and a broken event decode (a reciprocal's shift, the row within a channel).
 #[test]
 fn broken_conv_lanes_are_caught() {
     if !tools_present() {
