@@ -68,15 +68,30 @@ pub fn run_netlist(
     let dir = prepare_dir(&work_dir.join(format!("netlist-{target}")))?;
     let netlist = dir.join("net.v");
     let script = dir.join("synth.ys");
+    // Yosys sees every path relative to the bundle, its working directory: a YoWASP Yosys maps
+    // `/tmp` to a private directory of its own, so an absolute path there would not be found.
+    let base = bundle_dir
+        .canonicalize()
+        .map_err(|e| io_err("cannot open design bundle", bundle_dir, e))?;
+    let dir_c = dir
+        .canonicalize()
+        .map_err(|e| io_err("cannot resolve", &dir, e))?;
+    let rel_sources: Vec<PathBuf> = sources.iter().map(|s| relative(&base, s)).collect();
     write(
         &script,
-        &synth_script(&sources, target, &netlist),
+        &synth_script(&rel_sources, target, &relative(&base, &dir_c.join("net.v"))),
         "cannot write",
     )?;
     run(&ToolCommand {
         step: format!("yosys-synth-{target}"),
         program: yosys.clone(),
-        args: vec!["-q".into(), "-s".into(), script.display().to_string()],
+        args: vec![
+            "-q".into(),
+            "-s".into(),
+            relative(&base, &dir_c.join("synth.ys"))
+                .display()
+                .to_string(),
+        ],
         // Memory initialisation files are named relative to the bundle.
         cwd: bundle_dir.to_path_buf(),
         log: Some(dir.join("synth.log")),
@@ -141,6 +156,21 @@ pub fn select_yosys(extra_dirs: &[PathBuf]) -> Result<PathBuf, CosimError> {
                     .join(", ")
             ))
         })
+}
+
+/// `to` as seen from `from` (both absolute and canonical): `..` up to their common ancestor,
+/// then down.
+fn relative(from: &Path, to: &Path) -> PathBuf {
+    let (a, b): (Vec<_>, Vec<_>) = (from.components().collect(), to.components().collect());
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..a.len() {
+        out.push("..");
+    }
+    for c in &b[common..] {
+        out.push(c);
+    }
+    out
 }
 
 /// The Yosys script: read the bundle, synthesize, write a plain netlist.
@@ -220,4 +250,18 @@ fn yowasp_datdir(script: &Path, dir: &Path) -> Result<Option<PathBuf>, CosimErro
         log: None,
     })?;
     Ok(Some(PathBuf::from(out.stdout.trim())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative;
+    use std::path::Path;
+
+    #[test]
+    fn relative_paths_climb_to_the_common_ancestor() {
+        let r = |a: &str, b: &str| relative(Path::new(a), Path::new(b)).display().to_string();
+        assert_eq!(r("/t/x/bundle", "/t/x/bundle/a.v"), "a.v");
+        assert_eq!(r("/t/x/bundle", "/t/x/work/n/net.v"), "../work/n/net.v");
+        assert_eq!(r("/t/x/bundle", "/other/c.v"), "../../../other/c.v");
+    }
 }
