@@ -1,18 +1,23 @@
-// sl_unit: the neuron unit of one dense layer in the engine: updates the layer's neurons one per
-// cycle from the block sums the shared accumulators (sl_acc) hand over, while the accumulators
-// already work on the next block.
-// At the hand-off edge (ho) the unit takes the block's first neuron; then it issues one neuron
-// per cycle (RUN, the block's valid lanes only: min(P, SIZE - base)), LAT = 7 cycles deep:
-//   issue (cycle 0): state RAM and parameter ROM reads of neuron n0, the lane's sum registered
+// sl_unit: a neuron unit of the engine: updates the neurons of one or more dense layers (NL) one
+// per cycle from the block sums the shared accumulators (sl_acc) hand over, while the
+// accumulators already work on the next block. Only one layer runs at a time, so layers with the
+// same update structure share a unit (plan::UnitPlan): their states live one layer after another
+// in one state RAM (layer j's neuron n at L_OFF[j] + n), per-neuron parameter ROMs are laid out
+// the same way, and the per-layer values (constant parameters, weight shift, size) are selected
+// by the layer of the neuron in flight. The datapath is as wide as the widest layer.
+// At the hand-off edge (ho, with the unit-local layer ho_lay) the unit takes the block's first
+// neuron; then it issues one neuron per cycle (RUN, the block's valid lanes only:
+// min(P, SIZE - base)), LAT = 7 cycles deep:
+//   issue (cycle 0): state RAM and parameter ROM reads of neuron n0, the lane's sum shifted by
+//                the layer's weight shift and registered
 //   cycles 1..6: sl_neuron's deep streaming pipeline (PIPE = 3: inputs registered, X and the
 //                decay products, rounding, leak and reset, membrane sum, saturation/compare)
-//   cycle 7 (pv[LAT]): the state written back, the spike pushed into the layer's event buffer,
-//                the trace beat (one neuron per cycle)
+//   cycle 7 (pv[LAT]): the state written back, the spike pushed into the layer's event buffer
+//                (out_lay says which layer), the trace beat (one neuron per cycle)
 // `busy`: the unit still needs this block's hand-off registers after this cycle (RUN and not
 // the last lane), so the accumulators may hand over the next block in the last lane's cycle.
 // `active`: anything in flight (RUN or a stage busy).
-// State and parameters are per neuron: the state RAM is addressed by the neuron index, cleared
-// after reset through clr_en/clr_addr like every state memory.
+// The state RAM is cleared after reset through clr_en/clr_addr like every state memory.
 // Rust twin: spikeloom-cyclesim `engine::Unit`.
 `default_nettype none
 
@@ -20,9 +25,15 @@ module sl_unit #(
     parameter integer P = 1,          // lanes of the accumulators
     parameter integer KW = 1,         // lane counter width (holds P - 1)
     parameter integer EV_W = 8,       // neuron index width
-    parameter [EV_W-1:0] SIZE = 1,    // neurons
+    parameter integer NL = 1,         // layers
+    parameter integer LW = 1,         // layer index width
+    parameter integer SAW = 8,        // state address width
+    parameter integer DEPTH = 1,      // state words (the layers' neurons)
+    parameter [NL*EV_W-1:0] L_SIZE = 1,  // neurons of layer j at j * EV_W
+    parameter [NL*SAW-1:0] L_OFF = 0,    // state address of layer j's neuron 0
+    parameter [NL*6-1:0] L_WS = 0,       // weight shift of layer j
     parameter integer ACC_W = 16,     // width of the shared accumulators (hs lanes)
-    parameter integer LACC = 16,      // this layer's accumulator width (its sums fit it)
+    parameter integer LACC = 16,      // datapath input: every layer's sum << its shift fits it
     // neuron datapath (see sl_neuron)
     parameter integer KIND = 0,
     parameter integer CNT = 0,
@@ -35,16 +46,19 @@ module sl_unit #(
     parameter integer CB = 2,
     parameter integer PW = 16,
     parameter integer DS = 8,
-    parameter integer WS = 0,
     parameter integer W = 32,
     parameter integer BETA_SA = 0,
     parameter integer ALPHA_SA = 0,
-    // per-layer constants, or ROMs of one value per neuron when *_ROM = 1
-    parameter signed [PW-1:0] BIAS_K = 0,
-    parameter signed [PW-1:0] THETA_K = 0,
-    parameter signed [PW-1:0] VRESET_K = 0,
+    // the shift-add decay constants (BETA_SA / ALPHA_SA: the same in every layer)
     parameter [DS:0] BETA_K = 0,
     parameter [DS:0] ALPHA_K = 0,
+    // per-layer constants (layer j at j * width), or ROMs of one value per state word when
+    // *_ROM = 1
+    parameter [NL*PW-1:0] L_BIAS_K = 0,
+    parameter [NL*PW-1:0] L_THETA_K = 0,
+    parameter [NL*PW-1:0] L_VRESET_K = 0,
+    parameter [NL*(DS+1)-1:0] L_BETA_K = 0,
+    parameter [NL*(DS+1)-1:0] L_ALPHA_K = 0,
     parameter integer BIAS_ROM = 0,
     parameter integer THETA_ROM = 0,
     parameter integer VRESET_ROM = 0,
@@ -63,6 +77,7 @@ module sl_unit #(
     input  wire [EV_W-1:0]   clr_addr,
     // hand-off from the accumulators (ho already selects this unit's layer)
     input  wire              ho,
+    input  wire [LW-1:0]     ho_lay,  // the unit-local layer of the block
     input  wire [EV_W-1:0]   ho_base,
     /* verilator lint_off UNUSEDSIGNAL */
     input  wire [P*ACC_W-1:0] hs,     // lanes wider than LACC carry sign copies
@@ -70,6 +85,7 @@ module sl_unit #(
     output wire              busy,
     output wire              active,
     // this layer's spikes (push_val: the count, 1 for binary spikes)
+    output wire [LW-1:0]     out_lay, // the layer of push and the trace beat (0 when idle)
     output wire              push,
     output wire [EV_W-1:0]   push_idx,
     output wire [SPW-1:0]    push_val,
@@ -81,20 +97,22 @@ module sl_unit #(
 );
     localparam integer P_LAST_I = P - 1;
     localparam [KW-1:0] P_LAST = P_LAST_I[KW-1:0];
-    localparam integer SIZE_I = {{(32 - EV_W){1'b0}}, SIZE};
 
     reg            run;
     reg [KW-1:0]   k;       // lane being issued
     reg [KW-1:0]   lastk;   // last valid lane of the block
-    reg [EV_W-1:0] n0;      // neuron being issued
+    reg [EV_W-1:0] n0;      // neuron being issued (layer-local)
+    reg [LW-1:0]   lay;     // its layer
+    reg [SAW-1:0]  a0;      // its state address
     localparam integer LAT = 7;  // issue to write-back (plan::UNIT_LATENCY)
     reg [LAT:1]    pv;      // pv[k]: the neuron issued k cycles ago is in flight
     reg [EV_W-1:0] nv [1:LAT];
+    reg [LW-1:0]   lv [1:LAT];
     wire [EV_W-1:0] n_out = nv[LAT];
+    wire [LW-1:0]   l_out = lv[LAT];
     wire           p_out = pv[LAT];
-    /* verilator lint_off UNUSEDSIGNAL */  // bits above LACC are sign copies
-    reg signed [ACC_W-1:0] sum_q;
-    /* verilator lint_on UNUSEDSIGNAL */
+    wire [LW-1:0]  lay1 = lv[1];  // the layer whose reads arrive this cycle
+    reg signed [LACC-1:0] sum_q;
 
     assign busy = run && (k != lastk);
     assign active = run || (pv != {LAT{1'b0}});
@@ -103,11 +121,13 @@ module sl_unit #(
     // the neuron count and the lane counter)
     localparam integer LEW = (EV_W + 1 > KW + 1) ? EV_W + 1 : KW + 1;
     localparam integer P_I_L = P;
-    wire [LEW-1:0] left = {{(LEW - EV_W){1'b0}}, SIZE} - {{(LEW - EV_W){1'b0}}, ho_base};
+    wire [EV_W-1:0] ho_size = L_SIZE[ho_lay*EV_W +: EV_W];
+    wire [LEW-1:0] left = {{(LEW - EV_W){1'b0}}, ho_size} - {{(LEW - EV_W){1'b0}}, ho_base};
     localparam [LEW-1:0] P_L = P_I_L[LEW-1:0];
     wire [KW-1:0] ho_last = (left > P_L) ? P_LAST : left[KW-1:0] - 1'b1;
 
-    // the lane's sum: a multiplexer over the P hand-off registers
+    // the lane's sum: a multiplexer over the P hand-off registers, shifted by the layer's
+    // weight shift (exact in LACC bits: every layer's sum << its shift fits)
     reg signed [ACC_W-1:0] lane_sum;
     integer q;
     always @* begin
@@ -115,15 +135,36 @@ module sl_unit #(
         for (q = 0; q < P; q = q + 1)
             if (k == q[KW-1:0]) lane_sum = hs[q*ACC_W +: ACC_W];
     end
+    localparam integer XW = (ACC_W > LACC) ? ACC_W : LACC;
+    /* verilator lint_off UNUSEDSIGNAL */  // bits above LACC are sign copies
+    wire signed [XW-1:0] lane_x = {{(XW - ACC_W){lane_sum[ACC_W-1]}}, lane_sum};
+    wire signed [XW-1:0] lane_sh = lane_x <<< L_WS[lay*6 +: 6];
+    /* verilator lint_on UNUSEDSIGNAL */
 
-    // state memories, addressed by neuron; cleared after reset
-    wire            st_we = p_out || (clr_en && clr_addr < SIZE);
-    wire [EV_W-1:0] st_waddr = clr_en ? clr_addr : n_out;
+    // state memories, addressed by layer offset + neuron; cleared after reset
+    wire [SAW-1:0] raddr;
+    wire [SAW-1:0] waddr;
+    generate
+        if (NL == 1) begin : g_one
+            assign raddr = n0[SAW-1:0];
+            assign waddr = n_out[SAW-1:0];
+        end else begin : g_many
+            // the write address, one stage ahead: the neuron in stage LAT-1 plus its offset
+            reg [SAW-1:0] aw;
+            always @(posedge clk) aw <= nv[LAT-1][SAW-1:0] + L_OFF[lv[LAT-1]*SAW +: SAW];
+            assign raddr = a0;
+            assign waddr = aw;
+        end
+    endgenerate
+    localparam integer DEPTH_I = DEPTH;
+    localparam [EV_W:0] DEPTH_E = DEPTH_I[EV_W:0];
+    wire            st_we = p_out || (clr_en && {1'b0, clr_addr} < DEPTH_E);
+    wire [SAW-1:0]  st_waddr = clr_en ? clr_addr[SAW-1:0] : waddr;
     wire [SB-1:0] u_rd;
     wire signed [SB-1:0] u_new;
-    sl_ram #(.W(SB), .DEPTH(SIZE_I), .AW(EV_W)) u_state (
+    sl_ram #(.W(SB), .DEPTH(DEPTH), .AW(SAW)) u_state (
         .clk(clk), .we(st_we), .waddr(st_waddr), .wdata(clr_en ? {SB{1'b0}} : u_new),
-        .raddr(n0), .rdata(u_rd)
+        .raddr(raddr), .rdata(u_rd)
     );
     wire [CB-1:0] i_rd;
     /* verilator lint_off UNUSEDSIGNAL */
@@ -131,40 +172,46 @@ module sl_unit #(
     /* verilator lint_on UNUSEDSIGNAL */
     generate
         if (KIND == 1 || KIND == 3) begin : g_current
-            sl_ram #(.W(CB), .DEPTH(SIZE_I), .AW(EV_W)) u_current (
+            sl_ram #(.W(CB), .DEPTH(DEPTH), .AW(SAW)) u_current (
                 .clk(clk), .we(st_we), .waddr(st_waddr), .wdata(clr_en ? {CB{1'b0}} : i_new),
-                .raddr(n0), .rdata(i_rd)
+                .raddr(raddr), .rdata(i_rd)
             );
         end else begin : g_no_current
             assign i_rd = {CB{1'b0}};
         end
     endgenerate
 
-    // per-neuron parameters: constant or ROM word, read with the state
-    wire [PW-1:0] bias_w, theta_w, vreset_w;
-    wire [DS:0] beta_w, alpha_w;
-    sl_param #(.P(1), .PW(PW), .NB(SIZE_I), .AW(EV_W), .ROM(BIAS_ROM), .K(BIAS_K), .INIT_FILE(BIAS_FILE))
-        u_bias (.clk(clk), .addr(n0), .word(bias_w));
-    sl_param #(.P(1), .PW(PW), .NB(SIZE_I), .AW(EV_W), .ROM(THETA_ROM), .K(THETA_K), .INIT_FILE(THETA_FILE))
-        u_theta (.clk(clk), .addr(n0), .word(theta_w));
-    sl_param #(.P(1), .PW(PW), .NB(SIZE_I), .AW(EV_W), .ROM(VRESET_ROM), .K(VRESET_K), .INIT_FILE(VRESET_FILE))
-        u_vreset (.clk(clk), .addr(n0), .word(vreset_w));
-    sl_param #(.P(1), .PW(DS + 1), .NB(SIZE_I), .AW(EV_W), .ROM(BETA_ROM), .K(BETA_K), .INIT_FILE(BETA_FILE))
-        u_beta (.clk(clk), .addr(n0), .word(beta_w));
-    sl_param #(.P(1), .PW(DS + 1), .NB(SIZE_I), .AW(EV_W), .ROM(ALPHA_ROM), .K(ALPHA_K), .INIT_FILE(ALPHA_FILE))
-        u_alpha (.clk(clk), .addr(n0), .word(alpha_w));
+    // per-neuron parameters: a ROM word read with the state, or the layer's constant
+    wire [PW-1:0] bias_r, theta_r, vreset_r;
+    wire [DS:0] beta_r, alpha_r;
+    sl_param #(.P(1), .PW(PW), .NB(DEPTH), .AW(SAW), .ROM(BIAS_ROM), .INIT_FILE(BIAS_FILE))
+        u_bias (.clk(clk), .addr(raddr), .word(bias_r));
+    sl_param #(.P(1), .PW(PW), .NB(DEPTH), .AW(SAW), .ROM(THETA_ROM), .INIT_FILE(THETA_FILE))
+        u_theta (.clk(clk), .addr(raddr), .word(theta_r));
+    sl_param #(.P(1), .PW(PW), .NB(DEPTH), .AW(SAW), .ROM(VRESET_ROM), .INIT_FILE(VRESET_FILE))
+        u_vreset (.clk(clk), .addr(raddr), .word(vreset_r));
+    sl_param #(.P(1), .PW(DS + 1), .NB(DEPTH), .AW(SAW), .ROM(BETA_ROM), .INIT_FILE(BETA_FILE))
+        u_beta (.clk(clk), .addr(raddr), .word(beta_r));
+    sl_param #(.P(1), .PW(DS + 1), .NB(DEPTH), .AW(SAW), .ROM(ALPHA_ROM), .INIT_FILE(ALPHA_FILE))
+        u_alpha (.clk(clk), .addr(raddr), .word(alpha_r));
+    wire [PW-1:0] bias_w = (BIAS_ROM != 0) ? bias_r : L_BIAS_K[lay1*PW +: PW];
+    wire [PW-1:0] theta_w = (THETA_ROM != 0) ? theta_r : L_THETA_K[lay1*PW +: PW];
+    wire [PW-1:0] vreset_w = (VRESET_ROM != 0) ? vreset_r : L_VRESET_K[lay1*PW +: PW];
+    wire [DS:0] beta_w = (BETA_ROM != 0) ? beta_r : L_BETA_K[lay1*(DS+1) +: DS + 1];
+    wire [DS:0] alpha_w = (ALPHA_ROM != 0) ? alpha_r : L_ALPHA_K[lay1*(DS+1) +: DS + 1];
 
     wire [SPW-1:0] cnt;
     sl_neuron #(
         .KIND(KIND), .RESET(RESET), .RESET_DELAY(RESET_DELAY), .ROUND(ROUND), .ACC_W(LACC),
-        .SB(SB), .CB(CB), .PW(PW), .DS(DS), .WS(WS), .W(W), .BETA_SA(BETA_SA), .ALPHA_SA(ALPHA_SA),
+        .SB(SB), .CB(CB), .PW(PW), .DS(DS), .WS(0), .W(W), .BETA_SA(BETA_SA), .ALPHA_SA(ALPHA_SA),
         .BETA_K(BETA_K), .ALPHA_K(ALPHA_K), .PIPE(3), .CNT(CNT), .FLOOR(FLOOR), .SPW(SPW)
     ) u_neuron (
-        .clk(clk), .ld(1'b1), .acc(sum_q[LACC-1:0]), .u(u_rd), .i_cur(i_rd),
+        .clk(clk), .ld(1'b1), .acc(sum_q), .u(u_rd), .i_cur(i_rd),
         .bias(bias_w), .theta(theta_w), .v_reset(vreset_w), .beta(beta_w), .alpha(alpha_w),
         .u_next(u_new), .i_next(i_new), .spike(cnt)
     );
 
+    assign out_lay = p_out ? l_out : {LW{1'b0}};
     assign push = p_out && (cnt != {SPW{1'b0}});
     assign push_idx = push ? n_out : {EV_W{1'b0}};
     assign push_val = push ? cnt : {SPW{1'b0}};
@@ -186,22 +233,34 @@ module sl_unit #(
             k <= {KW{1'b0}};
             lastk <= {KW{1'b0}};
             n0 <= {EV_W{1'b0}};
+            lay <= {LW{1'b0}};
+            a0 <= {SAW{1'b0}};
             pv <= {LAT{1'b0}};
-            for (t = 1; t <= LAT; t = t + 1) nv[t] <= {EV_W{1'b0}};
+            for (t = 1; t <= LAT; t = t + 1) begin
+                nv[t] <= {EV_W{1'b0}};
+                lv[t] <= {LW{1'b0}};
+            end
         end else begin
             pv <= {pv[LAT-1:1], run};
             nv[1] <= n0;
-            for (t = 2; t <= LAT; t = t + 1) nv[t] <= nv[t-1];
-            if (run) sum_q <= lane_sum;
+            lv[1] <= lay;
+            for (t = 2; t <= LAT; t = t + 1) begin
+                nv[t] <= nv[t-1];
+                lv[t] <= lv[t-1];
+            end
+            if (run) sum_q <= lane_sh[LACC-1:0];
             if (ho) begin
                 run <= 1'b1;
                 k <= {KW{1'b0}};
                 lastk <= ho_last;
                 n0 <= ho_base;
+                lay <= ho_lay;
+                a0 <= ho_base[SAW-1:0] + L_OFF[ho_lay*SAW +: SAW];
             end else if (run) begin
                 if (k == lastk) run <= 1'b0;
                 k <= k + 1'b1;
                 n0 <= n0 + 1'b1;
+                a0 <= a0 + 1'b1;
             end
         end
     end

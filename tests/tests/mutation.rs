@@ -46,10 +46,38 @@ const MUTATIONS: &[(&str, &str, &str, &str)] = &[
         "r_1 <= 1'b0;",
     ),
     (
-        "weight shift lost",
-        "sl_neuron.v",
-        "x_1 <= (acc0 <<< WS) + b0;",
-        "x_1 <= acc0 + b0;",
+        "neuron unit drops the weight shift",
+        "sl_unit.v",
+        "wire signed [XW-1:0] lane_sh = lane_x <<< L_WS[lay*6 +: 6];",
+        "wire signed [XW-1:0] lane_sh = lane_x;",
+    ),
+];
+
+/// (what, file, original text, mutated text): a neuron unit shared by two layers.
+const UNIT_MUTATIONS: &[(&str, &str, &str, &str)] = &[
+    (
+        "shared unit shifts every layer's sums by the first layer's weight shift",
+        "sl_unit.v",
+        "wire signed [XW-1:0] lane_sh = lane_x <<< L_WS[lay*6 +: 6];",
+        "wire signed [XW-1:0] lane_sh = lane_x <<< L_WS[0 +: 6];",
+    ),
+    (
+        "shared unit writes every layer's states at the first layer's addresses",
+        "sl_unit.v",
+        "always @(posedge clk) aw <= nv[LAT-1][SAW-1:0] + L_OFF[lv[LAT-1]*SAW +: SAW];",
+        "always @(posedge clk) aw <= nv[LAT-1][SAW-1:0];",
+    ),
+    (
+        "shared unit reads the first layer's threshold for every layer",
+        "sl_unit.v",
+        "L_THETA_K[lay1*PW +: PW]",
+        "L_THETA_K[0 +: PW]",
+    ),
+    (
+        "shared unit sizes every layer's blocks by the first layer",
+        "sl_unit.v",
+        "wire [EV_W-1:0] ho_size = L_SIZE[ho_lay*EV_W +: EV_W];",
+        "wire [EV_W-1:0] ho_size = L_SIZE[0 +: EV_W];",
     ),
 ];
 
@@ -78,6 +106,12 @@ const CONV_MUTATIONS: &[(&str, &str, &str, &str)] = &[
         "sl_conv.v",
         "low_off = q[CW-1:0] * HWO;",
         "low_off = q[CW-1:0];",
+    ),
+    (
+        "conv neuron drops the weight shift",
+        "sl_neuron.v",
+        "wire signed [W-1:0] x1 = (acc_x <<< WS) + b_x;",
+        "wire signed [W-1:0] x1 = acc_x + b_x;",
     ),
     (
         "conv padding lanes (channels beyond C_out) count as neurons",
@@ -116,7 +150,7 @@ fn broken_templates_are_caught_and_the_real_one_passes() {
     }
     let fx = Fixture::load("mlp_subtract", 2);
     let calib = Calibration::new(&fx.net, fx.input.clone(), fx.float_trace(), None).expect("calib");
-    let (q, _) =
+    let (mut q, _) =
         spikeloom_quant::quantize(&fx.net, Some(&calib), &QuantConfig::default()).expect("q");
     let device = spikeloom_board::Board::builtin("ulx3s-25f")
         .expect("board")
@@ -130,6 +164,29 @@ fn broken_templates_are_caught_and_the_real_one_passes() {
     let i = &fx.input;
     let stim = stimulus_from_spikes(i.data(), [i.steps(), i.samples(), i.width()]).expect("stim");
     check_mutations("mutation", &plan, &stim, MUTATIONS);
+
+    // the shared unit's per-layer selection, on the same network made to shift its two layers'
+    // sums differently (this calibration gives both the same shift)
+    q.layers[1].weight_shift += 1;
+    let plan = spikeloom_plan::plan(&q, &cfg, &device).expect("plan");
+    let e = plan.engine.as_ref().expect("engine");
+    let shifts: Vec<u32> = e
+        .layers
+        .iter()
+        .map(|&l| plan.cores[l].weight_shift)
+        .collect();
+    let thetas: Vec<&spikeloom_plan::Param> =
+        e.layers.iter().map(|&l| &plan.cores[l].theta).collect();
+    assert!(
+        e.units.len() == 1
+            && e.units[0].layers.len() == 2
+            && shifts[0] != shifts[1]
+            && thetas[0] != thetas[1]
+            && !thetas[0].is_rom(),
+        "the shared-unit mutations need one unit of two layers with different weight shifts and \
+         constant thresholds: {shifts:?} {thetas:?}"
+    );
+    check_mutations("unit-mutation", &plan, &stim, UNIT_MUTATIONS);
 }
 
 /// (what, original text, mutated text) in sl_wload.v, the weight loader.
@@ -269,8 +326,10 @@ fn broken_conv_lanes_are_caught() {
         .device;
     let fx = Fixture::load("cnn", 1);
     let calib = Calibration::new(&fx.net, fx.input.clone(), fx.float_trace(), None).expect("calib");
-    let (q, _) =
+    let (mut q, _) =
         spikeloom_quant::quantize(&fx.net, Some(&calib), &QuantConfig::default()).expect("q");
+    // a non-zero weight shift in the convolution (a lost shift is then visible)
+    q.layers[0].weight_shift += 1;
     let cfg = PlanConfig {
         lanes: Some(2),
         require_fit: false,
@@ -285,7 +344,7 @@ fn broken_conv_lanes_are_caught() {
     let i = &fx.input;
     let stim = stimulus_from_spikes(i.data(), [i.steps(), i.samples(), i.width()]).expect("stim");
     // the padding mutation changes nothing without padding lanes
-    check_mutations("conv-mutation", &plan, &stim, &CONV_MUTATIONS[..4]);
+    check_mutations("conv-mutation", &plan, &stim, &CONV_MUTATIONS[..5]);
 
     // a random convolution whose channels per group leave padding lanes (3 channels at a cap
     // of 2 lanes: 2 chunks of 2), 30% input
@@ -308,7 +367,7 @@ fn broken_conv_lanes_are_caught() {
             Some((plan, stim))
         })
         .expect("a random convolution with padding lanes");
-    check_mutations("conv-pad-mutation", &plan, &stim, &CONV_MUTATIONS[4..]);
+    check_mutations("conv-pad-mutation", &plan, &stim, &CONV_MUTATIONS[5..]);
 }
 
 /// (what, file, original text, mutated text): the event lists sharing one SPRAM (sl_evspram)

@@ -16,7 +16,8 @@ use spikeloom_cosim::{
 };
 use spikeloom_cyclesim::{simulate, CycleSim};
 use spikeloom_plan::testing::{
-    big_device, random_delay_qnet, random_format3_qnet, random_pool_qnet, random_qnet, Rng,
+    big_device, random_delay_qnet, random_format3_qnet, random_pool_qnet, random_qnet,
+    random_shared_qnet, Rng,
 };
 use spikeloom_plan::{
     flash_hex, plan, AccMemChoice, EventMemChoice, LoadState, PlanConfig, WeightImage,
@@ -88,6 +89,12 @@ fn check_format3_seed(seed: u64, sim: Simulator) -> Result<(), String> {
 /// delays to show: everything wrong, or `Ok`.
 fn check_pool_seed(seed: u64, sim: Simulator) -> Result<(), String> {
     check_net(seed, &random_pool_qnet(seed), sim, "pool-", STEPS)
+}
+
+/// Networks whose 2-4 dense layers share one neuron unit (per-layer weight shifts, sizes,
+/// constants and parameter ROMs in one sl_unit): everything wrong, or `Ok`.
+fn check_shared_seed(seed: u64, sim: Simulator) -> Result<(), String> {
+    check_net(seed, &random_shared_qnet(seed), sim, "shared-", STEPS)
 }
 
 fn check_delay_seed(seed: u64, sim: Simulator) -> Result<(), String> {
@@ -328,6 +335,24 @@ fn verilator_equals_cycle_model_on_pooled_stacks() {
 /// NIR Delay (per-source delay lines, uniform and per-neuron delays, on dense and convolution
 /// cores): Icarus log == cycle model log, decoded RTL == `qnet::eval`. Seeds:
 /// `SPIKELOOM_COSIM_SEEDS` (default 16).
+/// Dense layers sharing one neuron unit (`plan/tests/plan.rs` checks that these plans do share
+/// one): Icarus log == cycle model log, decoded RTL == `qnet::eval`.
+#[test]
+fn icarus_equals_cycle_model_on_shared_units() {
+    if !available(Simulator::Icarus) {
+        return;
+    }
+    check_seeds_with(seeds(24), Simulator::Icarus, check_shared_seed);
+}
+
+#[test]
+fn verilator_equals_cycle_model_on_shared_units() {
+    if !available(Simulator::Verilator) {
+        return;
+    }
+    check_seeds_with(seeds(2), Simulator::Verilator, check_shared_seed);
+}
+
 #[test]
 fn icarus_equals_cycle_model_on_delay_networks() {
     if !available(Simulator::Icarus) {
@@ -551,6 +576,16 @@ fn ice40_netlist_with_event_lists_in_spram_equals_cycle_model() {
     let seed = evspram_seeds(1)[0];
     let r = check_netlist_net(seed, &random_pool_qnet(seed), NetlistTarget::Ice40, &yosys);
     assert!(r.is_ok(), "seed {seed}: {}", r.unwrap_err());
+}
+
+/// The ECP5 netlist of a network whose dense layers share one neuron unit.
+#[test]
+fn ecp5_netlist_with_a_shared_unit_equals_cycle_model() {
+    let Some(yosys) = netlist_yosys() else {
+        return;
+    };
+    let r = check_netlist_net(1, &random_shared_qnet(1), NetlistTarget::Ecp5, &yosys);
+    assert!(r.is_ok(), "seed 1: {}", r.unwrap_err());
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! Twin of the dense engine: `Acc` = rtl-templates/core/sl_acc.v (the shared accumulators, with
-//! the weight store's two-cycle read: sl_rom banks or sl_wspram, then a register per bank), `Unit` = sl_unit.v (one neuron unit per dense layer,
+//! the weight store's two-cycle read: sl_rom banks or sl_wspram, then a register per bank), `Unit` = sl_unit.v (a neuron unit of one or more dense layers,
 //! with its sl_ram state memories, sl_param parameters and sl_neuron). Registers and state names
 //! follow the RTL. The weight store holds `Plan::weight_image`, the same words the cores' rows
 //! are: a row is read here from its core's `weights`.
@@ -7,9 +7,6 @@
 use crate::evbuf::EvBuf;
 use crate::neuron::{update, LaneParams};
 use spikeloom_plan::{CorePlan, EnginePlan, Plan, ACC_LATENCY, UNIT_LATENCY};
-
-/// A neuron in a unit's pipeline: (index, result: membrane, current, spike or count).
-type InFlight = Option<(usize, (i64, i64, u32))>;
 
 /// The cycle of a pending early hand-off (sl_acc `HC_HO`): `ACC_LATENCY + 1` cycles after the
 /// block's last read cycle, when WAIT would have had it.
@@ -448,43 +445,63 @@ impl Acc {
     }
 }
 
-/// sl_unit: one dense layer's neuron unit.
+/// A neuron in a unit's pipeline: (unit-local layer, (neuron, result: membrane, current, spike
+/// or count)).
+type InFlight = Option<(usize, (usize, (i64, i64, u32)))>;
+
+/// sl_unit: a neuron unit, updating the dense layers of one [`spikeloom_plan::UnitPlan`] (their
+/// states one layer after another in one memory).
 pub(crate) struct Unit {
-    pub plan: CorePlan,
+    /// The unit's layers (their cores), in unit-local order.
+    pub layers: Vec<CorePlan>,
+    /// Core (QNet layer) index of each.
+    pub cores: Vec<usize>,
+    /// State address of each layer's neuron 0.
+    offsets: Vec<usize>,
+    /// Parameters by state address.
     params: Vec<LaneParams>,
     pub run: bool,
     pub k: usize,
     lastk: usize,
     pub n0: usize,
-    /// The neuron issued last cycle (its reads and sum are valid this cycle).
-    p1: Option<usize>,
+    /// The unit-local layer being issued.
+    pub lay: usize,
+    /// The neuron issued last cycle, (layer, neuron) (its reads and sum are valid this cycle).
+    p1: Option<(usize, usize)>,
     sum_q: i64,
     mem_u: Vec<i64>,
     mem_i: Vec<i64>,
     u_rd: i64,
     i_rd: i64,
     /// The rest of the pipeline: `stages[k]` holds the neuron issued `k + 2` cycles ago, with
-    /// its result (the twin computes it whole; the RTL spreads it over sl_neuron's stages).
-    /// The last entry is the write-back stage.
+    /// its layer and result (the twin computes it whole; the RTL spreads it over sl_neuron's
+    /// stages). The last entry is the write-back stage.
     stages: Vec<InFlight>,
 }
 
 impl Unit {
-    pub fn new(plan: &CorePlan) -> Self {
+    pub fn new(plan: &Plan, unit: &spikeloom_plan::UnitPlan) -> Self {
+        let layers: Vec<CorePlan> = unit.layers.iter().map(|&l| plan.cores[l].clone()).collect();
         Self {
-            params: (0..plan.size).map(|n| LaneParams::of(plan, n)).collect(),
+            params: layers
+                .iter()
+                .flat_map(|c| (0..c.size).map(move |n| LaneParams::of(c, n)))
+                .collect(),
             run: false,
             k: 0,
             lastk: 0,
             n0: 0,
+            lay: 0,
             p1: None,
             sum_q: 0,
-            mem_u: vec![0; plan.size],
-            mem_i: vec![0; plan.size],
+            mem_u: vec![0; unit.depth],
+            mem_i: vec![0; unit.depth],
             u_rd: 0,
             i_rd: 0,
             stages: vec![None; UNIT_LATENCY - 1],
-            plan: plan.clone(),
+            offsets: unit.offsets.clone(),
+            cores: unit.layers.clone(),
+            layers,
         }
     }
 
@@ -494,6 +511,7 @@ impl Unit {
         self.k = 0;
         self.lastk = 0;
         self.n0 = 0;
+        self.lay = 0;
         self.p1 = None;
         self.stages.fill(None);
     }
@@ -508,62 +526,67 @@ impl Unit {
         self.run || self.p1.is_some() || self.stages.iter().any(Option::is_some)
     }
 
-    /// The write-back stage this cycle: (index, result).
+    /// The write-back stage this cycle: (layer, (neuron, result)).
     fn last(&self) -> InFlight {
         self.stages.last().copied().flatten()
     }
 
-    /// This cycle's finished neuron: (index, membrane, spike or count).
-    pub fn out(&self) -> Option<(usize, i64, u32)> {
-        self.last().map(|(n, r)| (n, r.0, r.2))
+    /// This cycle's finished neuron: (core index, neuron, membrane, spike or count).
+    pub fn out(&self) -> Option<(usize, usize, i64, u32)> {
+        self.last().map(|(j, (n, r))| (self.cores[j], n, r.0, r.2))
     }
 
-    /// This cycle's spike push: (index, count).
-    pub fn push(&self) -> Option<(u32, u32)> {
+    /// This cycle's spike push of core `l`: (index, count).
+    pub fn push(&self, l: usize) -> Option<(u32, u32)> {
         self.last()
-            .filter(|(_, r)| r.2 != 0)
-            .map(|(n, r)| (n as u32, r.2))
+            .filter(|&(j, (_, r))| self.cores[j] == l && r.2 != 0)
+            .map(|(_, (n, r))| (n as u32, r.2))
     }
 
-    /// Clock edge. `ho`: the block handed over at this edge (first neuron, before the hand-off
-    /// registers change); `hs`: the hand-off registers before this edge; `clr`: the
-    /// controller's clear address.
-    pub fn clock(&mut self, ho: Option<usize>, hs: &[i64], clr: Option<usize>) {
+    /// Clock edge. `ho`: the block handed over at this edge (unit-local layer, first neuron,
+    /// before the hand-off registers change); `hs`: the hand-off registers before this edge;
+    /// `clr`: the controller's clear address.
+    pub fn clock(&mut self, ho: Option<(usize, usize)>, hs: &[i64], clr: Option<usize>) {
         // registered reads of neuron n0 (read-first: before this edge's write)
+        let a0 = self.offsets[self.lay] + self.n0;
         let (u_rd, i_rd) = (
-            self.mem_u.get(self.n0).copied().unwrap_or(0),
-            self.mem_i.get(self.n0).copied().unwrap_or(0),
+            self.mem_u.get(a0).copied().unwrap_or(0),
+            self.mem_i.get(a0).copied().unwrap_or(0),
         );
         if let Some(a) = clr {
-            if a < self.plan.size {
+            if a < self.mem_u.len() {
                 self.mem_u[a] = 0;
                 self.mem_i[a] = 0;
             }
-        } else if let Some((n, r)) = self.last() {
-            self.mem_u[n] = r.0;
-            self.mem_i[n] = r.1;
+        } else if let Some((j, (n, r))) = self.last() {
+            let a = self.offsets[j] + n;
+            self.mem_u[a] = r.0;
+            self.mem_i[a] = r.1;
         }
         // the neuron whose reads arrived this cycle enters the datapath
-        let entered = self.p1.map(|n| {
-            let cuba = self.plan.kind.has_current();
-            let i = if cuba { self.i_rd } else { 0 };
-            (
-                n,
-                update(&self.plan, self.sum_q, self.u_rd, i, &self.params[n]),
-            )
+        let entered = self.p1.map(|(j, n)| {
+            let core = &self.layers[j];
+            let i = if core.kind.has_current() {
+                self.i_rd
+            } else {
+                0
+            };
+            let p = &self.params[self.offsets[j] + n];
+            (j, (n, update(core, self.sum_q, self.u_rd, i, p)))
         });
         self.stages.rotate_right(1);
         self.stages[0] = entered;
         (self.u_rd, self.i_rd) = (u_rd, i_rd);
-        self.p1 = self.run.then_some(self.n0);
+        self.p1 = self.run.then_some((self.lay, self.n0));
         if self.run {
             self.sum_q = hs[self.k];
         }
-        if let Some(base) = ho {
+        if let Some((j, base)) = ho {
             self.run = true;
             self.k = 0;
-            self.lastk = (self.plan.size - base).min(self.plan.lanes) - 1;
+            self.lastk = (self.layers[j].size - base).min(self.layers[j].lanes) - 1;
             self.n0 = base;
+            self.lay = j;
         } else if self.run {
             if self.k == self.lastk {
                 self.run = false;

@@ -112,7 +112,7 @@ impl CycleSim {
             units: plan
                 .engine
                 .iter()
-                .flat_map(|e| e.layers.iter().map(|&l| Unit::new(&plan.cores[l])))
+                .flat_map(|e| e.units.iter().map(|u| Unit::new(plan, u)))
                 .collect(),
             unit_of,
             bufs: plan.buffers.iter().map(EvBuf::new).collect(),
@@ -448,8 +448,8 @@ impl CycleSim {
         rprev |= ao.rprev;
         done_any |= ao.done;
         let layers = self.plan.engine.as_ref().map_or(&[][..], |e| &e.layers[..]);
-        for (u, &l) in self.units.iter().zip(layers) {
-            if let Some((n, v, spike)) = u.out() {
+        for u in &self.units {
+            if let Some((l, n, v, spike)) = u.out() {
                 log.push(LogLine::Trace {
                     cycle: self.cycle,
                     layer: l as u32,
@@ -466,7 +466,9 @@ impl CycleSim {
                     p.trace_v[0] = i64::from(v as i32);
                 }
             }
-            self.outs[l].push = u.push();
+            for &l in &u.cores {
+                self.outs[l].push = u.push(l);
+            }
         }
         let ob = self.plan.output_buffer;
         if c.out_valid {
@@ -502,8 +504,13 @@ impl CycleSim {
             let u_idle = !self.units.iter().any(Unit::active);
             let cur = acc.cur;
             let base = acc.ho_base();
-            for (i, u) in self.units.iter_mut().enumerate() {
-                let ho = (ao.ho && cur == i).then_some(base);
+            // the engine index's core, and its unit and unit-local layer
+            let cur_core = layers.get(cur).copied();
+            for u in self.units.iter_mut() {
+                let ho = cur_core
+                    .and_then(|l| u.cores.iter().position(|&x| x == l))
+                    .filter(|_| ao.ho)
+                    .map(|j| (j, base));
                 if u.active() || ho.is_some() || c.clr.is_some() {
                     u.clock(ho, acc.hs(), c.clr);
                 }

@@ -3,7 +3,7 @@
 //! Signals carry the RTL's names: the ports of `spikeloom_top` (clk, rst, in_*, out_*, trace_*)
 //! and, in sub-scopes, the controller's `u_ctrl.{st, layer, out_i, parity}`, each convolution
 //! core's `u_<ident>.{st, blk, e}`, the engine's accumulators `u_acc.{st, blk, j, e}` and each
-//! dense layer's unit `u_<ident>.{run, k, n0}`, with the RTL state encodings. Timescale 1 ns, clock period 10:
+//! neuron unit `u_<ident>.{run, k, n0}` (`UnitPlan::ident`), with the RTL state encodings. Timescale 1 ns, clock period 10:
 //! cycle `n` (counted from the first recorded cycle, across resets) starts at `10n` with the
 //! falling edge, where the harness changes the inputs; registers and outputs change at the rising
 //! edge `10n + 5`, like the RTL testbench. Only changes are written; output is deterministic
@@ -70,9 +70,9 @@ fn scopes(plan: &Plan) -> Vec<(String, Vec<(&'static str, u32)>)> {
             ],
         ));
         let kw = bits_of(e.lanes.saturating_sub(1));
-        for &l in &e.layers {
+        for (u, unit) in e.units.iter().enumerate() {
             out.push((
-                format!("u_{}", plan.cores[l].ident),
+                format!("u_{}", unit.ident(&plan.cores, u)),
                 vec![("run", 1), ("k", kw), ("n0", ev)],
             ));
         }

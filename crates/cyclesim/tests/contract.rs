@@ -10,7 +10,11 @@ const STEPS: usize = 7;
 const SAMPLES: usize = 2;
 
 fn check_seed(seed: u64) {
-    let net = testing::random_qnet(seed);
+    check_net(seed, &testing::random_qnet(seed), true);
+}
+
+/// The checks on `net`; `share`: `PlanConfig::share_units`. Returns the cycles of each step.
+fn check_net(seed: u64, net: &spikeloom_qnet::QNet, share: bool) -> Vec<Vec<u64>> {
     let mut rng = testing::Rng::new(seed ^ 0xabcdef);
     let lanes = match seed % 5 {
         0 => None,
@@ -19,15 +23,16 @@ fn check_seed(seed: u64) {
     let cfg = PlanConfig {
         lanes,
         require_fit: false,
+        share_units: share,
         ..PlanConfig::default()
     };
-    let p = plan(&net, &cfg, &testing::big_device()).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    let p = plan(net, &cfg, &testing::big_device()).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
     let (samples, input) = common::random_samples(&mut rng, STEPS, SAMPLES, net.input_size, 40);
     let tr = simulate(&p, &input).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
     let golden =
-        spikeloom_qnet::eval(&net, &input).unwrap_or_else(|e| panic!("seed {seed}: eval: {e}"));
+        spikeloom_qnet::eval(net, &input).unwrap_or_else(|e| panic!("seed {seed}: eval: {e}"));
     for (n, sample) in samples.iter().enumerate() {
-        let r = common::reference(&net, sample);
+        let r = common::reference(net, sample);
         for (li, layer) in net.layers.iter().enumerate() {
             for t in 0..STEPS {
                 let ctx = format!("seed {seed} sample {n} layer {li} step {t}\n{p}");
@@ -65,6 +70,19 @@ fn check_seed(seed: u64) {
                 "seed {seed} sample {n} step {t}: cycles"
             );
         }
+    }
+    tr.cycles_per_step.clone()
+}
+
+/// Dense layers sharing one neuron unit: the contract holds, and every step takes exactly the
+/// cycles it takes with a unit per layer (only one layer runs at a time).
+#[test]
+fn shared_units_match_contract_and_take_the_cycles_of_separate_units() {
+    for seed in 0..common::cases(100) {
+        let net = testing::random_shared_qnet(seed);
+        let shared = check_net(seed, &net, true);
+        let separate = check_net(seed, &net, false);
+        assert_eq!(shared, separate, "seed {seed}: cycles per step");
     }
 }
 

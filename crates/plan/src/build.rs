@@ -216,13 +216,25 @@ fn buffers(net: &QNet) -> (Vec<BufferPlan>, Vec<Option<usize>>, Vec<Vec<Option<u
 }
 
 /// The engine of the dense cores: `lanes` lanes, as wide as the widest layer's accumulator and
-/// event values.
-fn engine(cores: &[CorePlan], lanes: usize) -> Option<EnginePlan> {
+/// event values, and its neuron units: with `share`, each dense layer joins the first unit whose
+/// layers it is compatible with ([`UnitPlan::compatible`]), else one unit per layer.
+fn engine(cores: &[CorePlan], lanes: usize, share: bool) -> Option<EnginePlan> {
     let dense: Vec<usize> = (0..cores.len())
         .filter(|&l| cores[l].conv.is_none())
         .collect();
     if dense.is_empty() {
         return None;
+    }
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for &l in &dense {
+        match groups.iter_mut().find(|g| {
+            share
+                && g.iter()
+                    .all(|&m| UnitPlan::compatible(&cores[m], &cores[l]))
+        }) {
+            Some(g) => g.push(l),
+            None => groups.push(vec![l]),
+        }
     }
     Some(EnginePlan {
         lanes: lanes.max(1),
@@ -232,6 +244,10 @@ fn engine(cores: &[CorePlan], lanes: usize) -> Option<EnginePlan> {
             .map(|&l| cores[l].value_bits)
             .max()
             .unwrap_or(1),
+        units: groups
+            .into_iter()
+            .map(|g| UnitPlan::new(cores, g))
+            .collect(),
         layers: dense,
     })
 }
@@ -286,23 +302,28 @@ fn build(
         cores.push(core(net, l, li, lanes_cap, cfg, &ctx, &mut used)?);
     }
     let weight_store = weight_store(&mut cores, mem);
-    let engine = engine(&cores, lanes_cap);
+    let engine = engine(&cores, lanes_cap, cfg.share_units);
     let max_depth = buffers.iter().map(|b| b.depth).max().unwrap_or(1);
     let max_size = net.layers.iter().map(|l| l.size).max().unwrap_or(1);
+    // convolution cores clear by block (P lanes per word), the units by neuron (a shared
+    // unit's state RAM holds all its layers)
+    let clear_cycles = cores
+        .iter()
+        .filter(|c| c.conv.is_some())
+        .map(|c| c.blocks)
+        .chain(engine.iter().flat_map(|e| e.units.iter().map(|u| u.depth)))
+        .max()
+        .unwrap_or(1);
     let mut plan = Plan {
         input_size: net.input_size,
         input_bits: net.input_bits,
         output_layer: net.output_layer,
         model_hash: model_hash(net),
         provenance: net.provenance.clone(),
-        // convolution cores clear by block (P lanes per word), the units by neuron
-        clear_cycles: cores
-            .iter()
-            .map(|c| if c.conv.is_some() { c.blocks } else { c.size })
-            .max()
-            .unwrap_or(1),
+        clear_cycles,
         output_buffer: of_layer[net.output_layer].unwrap_or(0),
-        ev_bits: ubits(max_depth.max(max_size)),
+        // the clear address counts up to clear_cycles - 1 on the same buses
+        ev_bits: ubits(max_depth.max(max_size).max(clear_cycles - 1)),
         cores,
         buffers,
         weight_store,

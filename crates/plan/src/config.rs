@@ -31,6 +31,10 @@ pub struct PlanConfig {
     /// Let the engine read two events per cycle where the device allows it
     /// ([`crate::BufferPlan::paired`]).
     pub pair_events: bool,
+    /// Let dense layers of the same neuron configuration share one neuron unit
+    /// ([`crate::UnitPlan`]); `false` gives every dense layer its own unit (same cycles, more
+    /// logic; for comparisons).
+    pub share_units: bool,
 }
 
 impl Default for PlanConfig {
@@ -46,6 +50,7 @@ impl Default for PlanConfig {
             loader: LoaderConfig::default(),
             board_top: Some(BoardTopConfig::default()),
             pair_events: true,
+            share_units: true,
         }
     }
 }

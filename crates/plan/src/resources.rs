@@ -16,7 +16,9 @@
 //! crates/verilog/tests/resources.rs checks three designs within 15% in CI.
 
 use crate::interface::ubits;
-use crate::types::{BufferPlan, CorePlan, Leak, NeuronKind, Plan, WeightMem, WeightStore};
+use crate::types::{
+    BufferPlan, CorePlan, Leak, NeuronKind, Param, Plan, UnitPlan, WeightMem, WeightStore,
+};
 use spikeloom_board::{Device, Family};
 
 /// Estimated resources of a plan (or of one of its parts).
@@ -302,21 +304,95 @@ fn state_and_params(r: &mut Resources, core: &CorePlan, device: &Device, depth: 
     }
 }
 
-/// A dense layer's neuron unit (sl_unit): one neuron datapath streaming one neuron per cycle;
-/// its lane multiplexer (a P:1 multiplexer per sum bit, ~one LUT4 per input beyond the first),
-/// the issue counters and block bookkeeping (~4 event-width operations); registers: the lane's
-/// sum, the counters, the neuron index of each of the UNIT_LATENCY stages in flight; the state
-/// RAM and parameter ROMs by neuron.
-fn unit_resources(core: &CorePlan, device: &Device) -> Resources {
-    let mut r = neuron_cost(core, device, true);
-    let ev = ubits(core.size);
-    let p = core.lanes as u32;
-    let kw = ubits(core.lanes.saturating_sub(1));
+/// A neuron unit (sl_unit) of one or more dense layers: one neuron datapath streaming one
+/// neuron per cycle, as wide as the unit ([`UnitPlan`]); its lane multiplexer (a P:1
+/// multiplexer per sum bit, ~one LUT4 per input beyond the first), the issue counters and block
+/// bookkeeping (~4 event-width operations); registers: the lane's sum, the counters, the neuron
+/// index of each of the UNIT_LATENCY stages in flight; the state RAM and parameter ROMs by state
+/// address. A unit of NL > 1 layers adds the per-layer selection: the weight-shift multiplexer
+/// on the sum, a multiplexer per constant parameter, the layer size, the state address
+/// register and its adders, and the layer index through the pipeline.
+fn unit_resources(plan: &Plan, unit: &UnitPlan, device: &Device) -> Resources {
+    let c0 = &plan.cores[unit.layers[0]];
+    // the datapath as the unit builds it: the first layer's structure at the unit's widths
+    let mut view = c0.clone();
+    view.work_bits = unit.work_bits;
+    view.param_bits = unit.param_bits;
+    view.acc_bits = unit.acc_bits;
+    view.beta_leak = unit.beta_leak;
+    view.alpha_leak = unit.alpha_leak;
+    let rom_or_const = |which: fn(&CorePlan) -> &Param| match unit.param_rom(&plan.cores, which) {
+        Some(v) => Param::Rom(v),
+        None => Param::Const(0),
+    };
+    view.bias = rom_or_const(|c| &c.bias);
+    view.theta = rom_or_const(|c| &c.theta);
+    view.v_reset = rom_or_const(|c| &c.v_reset);
+    view.beta = rom_or_const(|c| &c.beta);
+    view.alpha = rom_or_const(|c| &c.alpha);
+    let mut r = neuron_cost(&view, device, true);
+    let ev = ubits(
+        unit.layers
+            .iter()
+            .map(|&l| plan.cores[l].size)
+            .max()
+            .unwrap_or(1),
+    );
+    let p = c0.lanes as u32;
+    let kw = ubits(c0.lanes.saturating_sub(1));
     let lat = crate::cycles::UNIT_LATENCY as u32;
-    r.luts += core.acc_bits * p.saturating_sub(1) + 4 * ev + 40;
-    r.ffs += core.acc_bits + ev * (lat + 1) + 2 * kw + lat + 2;
+    r.luts += unit.acc_bits * p.saturating_sub(1) + 4 * ev + 40;
+    r.ffs += unit.acc_bits + ev * (lat + 1) + 2 * kw + lat + 2;
     r.carries += 2 * ev;
-    state_and_params(&mut r, core, device, core.size, 1);
+    let nl = unit.layers.len() as u32;
+    if nl > 1 {
+        let saw = ubits(unit.depth.saturating_sub(1));
+        let lw = ubits(unit.layers.len() - 1);
+        // constants that differ by layer: one multiplexer per bit
+        let differs = |which: fn(&CorePlan) -> &Param| {
+            unit.param_rom(&plan.cores, which).is_none()
+                && unit
+                    .layers
+                    .windows(2)
+                    .any(|w| which(&plan.cores[w[0]]) != which(&plan.cores[w[1]]))
+        };
+        let consts = [
+            (differs(|c| &c.bias), unit.param_bits),
+            (differs(|c| &c.theta), unit.param_bits),
+            (differs(|c| &c.v_reset), unit.param_bits),
+            (differs(|c| &c.beta), c0.decay_bits()),
+            (differs(|c| &c.alpha), c0.decay_bits()),
+        ];
+        let shifts = unit
+            .layers
+            .windows(2)
+            .any(|w| plan.cores[w[0]].weight_shift != plan.cores[w[1]].weight_shift);
+        let sel: u32 = consts
+            .iter()
+            .filter(|(d, _)| *d)
+            .map(|(_, b)| b)
+            .sum::<u32>()
+            + if shifts { unit.acc_bits } else { 0 };
+        r.luts += (nl - 1) * (sel + ev) + 2 * saw;
+        r.ffs += 2 * saw + lw * (lat + 1);
+        r.carries += 2 * saw;
+    }
+    add_memory(&mut r, device, unit.depth, c0.state_bits, false);
+    if c0.kind.has_current() {
+        add_memory(&mut r, device, unit.depth, c0.current_bits, false);
+    }
+    for (param, bits) in [
+        (&view.bias, unit.param_bits),
+        (&view.theta, unit.param_bits),
+        (&view.v_reset, unit.param_bits),
+        (&view.beta, c0.decay_bits()),
+        (&view.alpha, c0.decay_bits()),
+    ] {
+        if param.is_rom() {
+            add_memory(&mut r, device, unit.depth, bits, true);
+            r.rom_bits += unit.depth as u64 * u64::from(bits);
+        }
+    }
     r
 }
 
@@ -367,10 +443,8 @@ fn engine_resources(plan: &Plan) -> Resources {
     r
 }
 
+/// A convolution core (sl_conv).
 fn core_resources(core: &CorePlan, device: &Device, shared_acc: bool) -> Resources {
-    if core.conv.is_none() {
-        return unit_resources(core, device);
-    }
     let p = core.lanes as u32;
     // the convolution core's datapaths are combinational (sl_neuron PIPE=0)
     let n = neuron_cost(core, device, false);
@@ -659,15 +733,21 @@ pub(crate) fn estimate(
             ));
         }
     }
-    for core in &plan.cores {
-        let what = if core.conv.is_some() {
-            "convolution core"
-        } else {
-            "neuron unit"
-        };
+    for core in plan.cores.iter().filter(|c| c.conv.is_some()) {
         parts.push((
-            format!("{what} `{}`", core.name),
+            format!("convolution core `{}`", core.name),
             core_resources(core, device, plan.conv_acc.is_some()),
+        ));
+    }
+    for unit in plan.engine.iter().flat_map(|e| &e.units) {
+        let names: Vec<String> = unit
+            .layers
+            .iter()
+            .map(|&l| format!("`{}`", plan.cores[l].name))
+            .collect();
+        parts.push((
+            format!("neuron unit {}", names.join(" + ")),
+            unit_resources(plan, unit, device),
         ));
     }
     for buf in &plan.buffers {

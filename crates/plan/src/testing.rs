@@ -44,20 +44,101 @@ pub fn random_qnet(seed: u64) -> QNet {
     let mut rng = Rng::new(seed);
     let input_size = rng.range(1, 12) as usize;
     let n_layers = rng.range(1, 3) as usize;
+    let layers = random_dense_layers(&mut rng, input_size, n_layers, None);
+    QNet {
+        input_bits: 1,
+        format: 1,
+        input_size,
+        output_layer: n_layers - 1,
+        layers,
+        provenance: vec![("seed".into(), seed.to_string())],
+    }
+}
+
+/// A random network of 2-4 dense layers that can all share one neuron unit
+/// (`UnitPlan::compatible`: the same kind, reset rule, reset delay, rounding, state, current and
+/// decay widths) and differ in everything a shared unit selects by layer: sizes, weight shifts,
+/// weight widths, thresholds, reset values, biases and decays (constant or per neuron),
+/// recurrence.
+pub fn random_shared_qnet(seed: u64) -> QNet {
+    let mut rng = Rng::new(seed ^ 0x5eed_5aa2_ed00);
+    let input_size = rng.range(1, 12) as usize;
+    let n_layers = rng.range(2, 4) as usize;
+    let kind = u32::from(rng.chance(30));
+    let state_bits = rng.range(6, 16) as u32;
+    let decay_shift = rng.range(0, 8) as u32;
+    let mut layers = random_dense_layers(
+        &mut rng,
+        input_size,
+        n_layers,
+        Some((kind, state_bits, decay_shift)),
+    );
+    // the structure of layer 0 everywhere
+    let rounding = layers[0].rounding;
+    let (reset0, delay0, cur0) = match &layers[0].neuron {
+        QNeuron::Lif {
+            reset, reset_delay, ..
+        } => (*reset, *reset_delay, 0),
+        QNeuron::CubaLif {
+            reset,
+            reset_delay,
+            current_bits,
+            ..
+        } => (*reset, *reset_delay, *current_bits),
+        QNeuron::Li { .. } | QNeuron::CubaLi { .. } => unreachable!("kind 0 or 1"),
+    };
+    for l in &mut layers[1..] {
+        l.rounding = rounding;
+        match &mut l.neuron {
+            QNeuron::Lif {
+                reset, reset_delay, ..
+            } => (*reset, *reset_delay) = (reset0, delay0),
+            QNeuron::CubaLif {
+                reset,
+                reset_delay,
+                current_bits,
+                ..
+            } => (*reset, *reset_delay, *current_bits) = (reset0, delay0, cur0),
+            QNeuron::Li { .. } | QNeuron::CubaLi { .. } => unreachable!("kind 0 or 1"),
+        }
+    }
+    QNet {
+        input_bits: 1,
+        format: 1,
+        input_size,
+        output_layer: n_layers - 1,
+        layers,
+        provenance: vec![("shared seed".into(), seed.to_string())],
+    }
+}
+
+/// The layers of [`random_qnet`]; `fixed` = (kind, state bits, decay shift) of every layer
+/// (`None`: drawn per layer, in `random_qnet`'s draw order).
+fn random_dense_layers(
+    rng: &mut Rng,
+    input_size: usize,
+    n_layers: usize,
+    fixed: Option<(u32, u32, u32)>,
+) -> Vec<QLayer> {
     let mut layers: Vec<QLayer> = Vec::new();
     for li in 0..n_layers {
         let size = rng.range(1, 11) as usize;
         let last = li + 1 == n_layers;
-        let kind = if last && rng.chance(25) {
-            2
-        } else if rng.chance(30) {
-            1
-        } else {
-            0
+        let kind = match fixed {
+            Some((k, _, _)) => k,
+            None if last && rng.chance(25) => 2,
+            None if rng.chance(30) => 1,
+            None => 0,
         };
         let weight_bits = rng.range(2, 8) as u32;
-        let state_bits = rng.range(6, 16) as u32;
-        let decay_shift = rng.range(0, 8) as u32;
+        let state_bits = match fixed {
+            Some((_, b, _)) => b,
+            None => rng.range(6, 16) as u32,
+        };
+        let decay_shift = match fixed {
+            Some((_, _, d)) => d,
+            None => rng.range(0, 8) as u32,
+        };
         let sources: Vec<(QSource, usize)> = if li == 0 {
             vec![(QSource::Input, input_size)]
         } else {
@@ -96,7 +177,7 @@ pub fn random_qnet(seed: u64) -> QNet {
             })
             .collect();
         layers.push(finish_layer(
-            &mut rng,
+            rng,
             li,
             size,
             kind,
@@ -106,14 +187,7 @@ pub fn random_qnet(seed: u64) -> QNet {
             inputs,
         ));
     }
-    QNet {
-        input_bits: 1,
-        format: 1,
-        input_size,
-        output_layer: n_layers - 1,
-        layers,
-        provenance: vec![("seed".into(), seed.to_string())],
-    }
+    layers
 }
 
 /// Neuron model and parameters of a random layer (shared by the dense and convolution

@@ -470,9 +470,10 @@ impl WeightStore {
 }
 
 /// The dense engine: one set of `lanes` accumulator lanes (sl_acc) shared by every dense layer,
-/// fed by the weight store, and one neuron unit per dense layer (sl_unit) that updates one
-/// neuron per cycle while the lanes accumulate the next block. Every dense core has `lanes`
-/// lanes (blocks of `lanes` neurons, rows of `lanes` weights).
+/// fed by the weight store, and the neuron units (sl_unit) that update one neuron per cycle
+/// while the lanes accumulate the next block; dense layers of one neuron configuration share a
+/// unit ([`UnitPlan`]). Every dense core has `lanes` lanes (blocks of `lanes` neurons, rows of
+/// `lanes` weights).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnginePlan {
     /// Accumulator lanes P.
@@ -484,12 +485,144 @@ pub struct EnginePlan {
     /// Cores (QNet layer indices) run by the engine, in order; a layer's position here is its
     /// engine index (`layer` port of sl_acc).
     pub layers: Vec<usize>,
+    /// The neuron units; every engine layer is in exactly one.
+    pub units: Vec<UnitPlan>,
 }
 
 impl EnginePlan {
     /// Engine index of core `l`, if the engine runs it.
     pub fn index_of(&self, l: usize) -> Option<usize> {
         self.layers.iter().position(|&x| x == l)
+    }
+
+    /// The unit updating core `l` and the layer's position in it, if the engine runs it.
+    pub fn unit_of(&self, l: usize) -> Option<(usize, usize)> {
+        self.units
+            .iter()
+            .enumerate()
+            .find_map(|(u, p)| p.layers.iter().position(|&x| x == l).map(|j| (u, j)))
+    }
+}
+
+/// One neuron unit of the engine (sl_unit): one pipelined neuron datapath that updates the
+/// neurons of one or more dense layers, one per cycle. Only one layer runs at a time, so layers
+/// whose update has the same structure (neuron kind, reset, spike rule, rounding, state,
+/// current and decay widths) share it: their membranes (and currents) live one layer after
+/// another in one state RAM, per-neuron parameter ROMs are concatenated the same way, and what
+/// else differs by layer (constant parameters, the weight shift, the layer size) is selected by
+/// the layer of the neuron in flight. The datapath is as wide as its widest layer, which
+/// computes every layer's integers exactly (the widths only guarantee no overflow).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitPlan {
+    /// Cores (QNet layer indices) it updates, in engine order; a layer's position here is its
+    /// unit-local index (`ho_lay` / `out_lay` of sl_unit).
+    pub layers: Vec<usize>,
+    /// State address of each layer's neuron 0.
+    pub offsets: Vec<usize>,
+    /// State words (the layers' neurons).
+    pub depth: usize,
+    /// Signed width of the sum the datapath takes: the widest `acc_bits + weight_shift` (the
+    /// unit shifts a layer's sum by its weight shift before the datapath).
+    pub acc_bits: u32,
+    /// Signed width of the datapath's intermediates (the widest layer's `work_bits`).
+    pub work_bits: u32,
+    /// Signed width of the bias/threshold/reset-value ports (the widest layer's).
+    pub param_bits: u32,
+    /// Leak circuit of the membrane decay: shift-add only when every layer has the same
+    /// shift-add constant, else a multiplier.
+    pub beta_leak: Leak,
+    /// As `beta_leak`, for the current decay.
+    pub alpha_leak: Leak,
+}
+
+impl UnitPlan {
+    /// True when layers `a` and `b` can share one unit: the same update structure (everything
+    /// sl_neuron fixes at elaboration except the per-layer values the unit selects).
+    pub fn compatible(a: &CorePlan, b: &CorePlan) -> bool {
+        a.conv.is_none()
+            && b.conv.is_none()
+            && a.kind == b.kind
+            && a.reset == b.reset
+            && a.reset_delay == b.reset_delay
+            && a.fire == b.fire
+            && a.rounding == b.rounding
+            && a.state_bits == b.state_bits
+            && a.current_bits == b.current_bits
+            && a.decay_shift == b.decay_shift
+            && a.lanes == b.lanes
+    }
+
+    /// Verilog identifier of unit `u` (instance `u_<ident>`, memory images `<ident>_*.hex`): its
+    /// layer's identifier when it has one layer, else `unit<u>` (layer identifiers start with
+    /// `l<index>_`, so the two never collide).
+    pub fn ident(&self, cores: &[CorePlan], u: usize) -> String {
+        match self.layers[..] {
+            [l] => cores[l].ident.clone(),
+            _ => format!("unit{u}"),
+        }
+    }
+
+    /// The value of a per-neuron parameter (`which` picks it from a core) at every state
+    /// address; `None` when every layer has a constant (the unit selects it by layer).
+    pub fn param_rom(
+        &self,
+        cores: &[CorePlan],
+        which: fn(&CorePlan) -> &Param,
+    ) -> Option<Vec<i64>> {
+        if !self.layers.iter().any(|&l| which(&cores[l]).is_rom()) {
+            return None;
+        }
+        Some(
+            self.layers
+                .iter()
+                .flat_map(|&l| {
+                    let p = which(&cores[l]);
+                    (0..cores[l].size).map(move |n| p.at(n))
+                })
+                .collect(),
+        )
+    }
+
+    /// The unit of `layers` (compatible dense cores, in engine order).
+    pub fn new(cores: &[CorePlan], layers: Vec<usize>) -> Self {
+        let cs: Vec<&CorePlan> = layers.iter().map(|&l| &cores[l]).collect();
+        let mut offsets = Vec::with_capacity(cs.len());
+        let mut depth = 0;
+        for c in &cs {
+            offsets.push(depth);
+            depth += c.size;
+        }
+        let acc_bits = cs
+            .iter()
+            .map(|c| c.acc_bits + c.weight_shift)
+            .max()
+            .unwrap_or(2);
+        let leak = |f: &dyn Fn(&CorePlan) -> (Leak, &Param)| {
+            let (l0, p0) = f(cs[0]);
+            let same = cs.iter().all(|c| {
+                let (l, p) = f(c);
+                l == l0 && p == p0
+            });
+            match l0 {
+                Leak::ShiftAdd { .. } if same => l0,
+                _ => Leak::Multiply,
+            }
+        };
+        Self {
+            offsets,
+            depth,
+            acc_bits,
+            work_bits: cs
+                .iter()
+                .map(|c| c.work_bits)
+                .max()
+                .unwrap_or(2)
+                .max(acc_bits + 1),
+            param_bits: cs.iter().map(|c| c.param_bits).max().unwrap_or(2),
+            beta_leak: leak(&|c| (c.beta_leak, &c.beta)),
+            alpha_leak: leak(&|c| (c.alpha_leak, &c.alpha)),
+            layers,
+        }
     }
 }
 

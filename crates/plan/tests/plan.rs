@@ -601,3 +601,71 @@ fn the_engine_reads_event_pairs_on_ecp5_only() {
     let q = plan(&net, &cfg, &up5k()).expect("fits the UP5K");
     assert!(q.buffers.iter().all(|b| !b.paired), "{q:?}");
 }
+
+/// Dense layers of one neuron configuration share one unit: their states one after another,
+/// a datapath wide enough for each; `share_units: false` gives each its own. Layers that differ
+/// in structure (random_qnet's independent widths) keep separate units.
+#[test]
+fn compatible_dense_layers_share_one_neuron_unit() {
+    let cfg = PlanConfig {
+        require_fit: false,
+        ..PlanConfig::default()
+    };
+    let mut shared_ws = 0;
+    for seed in 0..100 {
+        let net = testing::random_shared_qnet(seed);
+        let p = plan(&net, &cfg, &testing::big_device()).unwrap_or_else(|e| panic!("{seed}: {e}"));
+        let e = p.engine.as_ref().expect("dense layers run on the engine");
+        assert_eq!(e.units.len(), 1, "seed {seed}: one unit for all layers");
+        let u = &e.units[0];
+        assert_eq!(u.layers, e.layers, "seed {seed}");
+        let mut off = 0;
+        for (j, &l) in u.layers.iter().enumerate() {
+            let c = &p.cores[l];
+            assert_eq!(
+                u.offsets[j], off,
+                "seed {seed}: layer {j} starts after the previous"
+            );
+            off += c.size;
+            assert!(u.acc_bits >= c.acc_bits + c.weight_shift, "seed {seed}");
+            assert!(u.work_bits >= c.work_bits && u.param_bits >= c.param_bits);
+            assert_eq!(e.unit_of(l), Some((0, j)));
+        }
+        assert_eq!(u.depth, off);
+        assert!(u.work_bits > u.acc_bits && u.work_bits > p.cores[u.layers[0]].state_bits);
+        assert!(
+            p.clear_cycles >= u.depth,
+            "seed {seed}: the clear covers the shared state"
+        );
+        assert!(1usize << p.ev_bits > p.clear_cycles - 1);
+        let shifts: Vec<u32> = u.layers.iter().map(|&l| p.cores[l].weight_shift).collect();
+        shared_ws += usize::from(shifts.windows(2).any(|w| w[0] != w[1]));
+        let alone = plan(
+            &net,
+            &PlanConfig {
+                share_units: false,
+                ..cfg.clone()
+            },
+            &testing::big_device(),
+        )
+        .unwrap();
+        let ea = alone.engine.as_ref().unwrap();
+        assert_eq!(ea.units.len(), ea.layers.len(), "seed {seed}");
+    }
+    assert!(
+        shared_ws > 20,
+        "the generator mixes weight shifts in a unit: {shared_ws}"
+    );
+    // the bundled digits MLP: both layers in one unit
+    let p = plan(&testing::digits_mlp(), &cfg, &testing::big_device()).unwrap();
+    assert_eq!(p.engine.as_ref().unwrap().units.len(), 1);
+    // independent random layers mostly differ in state width: separate units
+    let separate = (0..50)
+        .filter(|&s| {
+            let p = plan(&testing::random_qnet(s), &cfg, &testing::big_device()).unwrap();
+            let e = p.engine.as_ref().unwrap();
+            e.layers.len() > 1 && e.units.len() == e.layers.len()
+        })
+        .count();
+    assert!(separate > 5, "{separate}");
+}

@@ -1,10 +1,13 @@
-//! Emits the dense engine of `spikeloom_top`: the shared accumulators (sl_acc) and one neuron
-//! unit (sl_unit) per dense layer, wired to the controller, the event buffers and the weight
-//! store.
+//! Emits the dense engine of `spikeloom_top`: the shared accumulators (sl_acc) and the neuron
+//! units (sl_unit, one per group of compatible dense layers, `plan::UnitPlan`), wired to the
+//! controller, the event buffers and the weight store.
 
-use crate::top::{core_banner, lit, neuron_params, packed, proj_wires, ubits, VMUL};
+use crate::hex::{unit_mem_name, UNIT_PARAMS};
+use crate::top::{core_banner, lit, packed, proj_wires, ubits, VMUL};
 use crate::GenOptions;
-use spikeloom_plan::{CorePlan, EnginePlan, Plan};
+use spikeloom_plan::{
+    reset_code, CorePlan, EnginePlan, Leak, Param, Plan, QFire, Rounding, UnitPlan,
+};
 use std::fmt::Write;
 
 /// Width of the engine's layer index.
@@ -24,7 +27,7 @@ pub(crate) fn decl(plan: &Plan, ev: u32, wa: u32) -> String {
     };
     format!(
         "
-    // ---- engine (shared accumulators, one neuron unit per dense layer) ----
+    // ---- engine (shared accumulators, neuron units) ----
     wire            eng_start;
     wire [{l1}:0]     eng_layer;
     wire [{l1}:0]     eng_cur;
@@ -156,36 +159,184 @@ pub(crate) fn emit(plan: &Plan, ev: u32, wa: u32, opts: &GenOptions) -> String {
         src = packed(srcs),
         del = packed(del),
     );
-    for (i, c) in cores.iter().enumerate() {
-        let l = e.layers[i];
-        let id = &c.ident;
+    for (u, unit) in e.units.iter().enumerate() {
+        s.push_str(&emit_unit(plan, e, u, unit, ev, opts));
+    }
+    s
+}
+
+/// One neuron unit: the sl_unit instance and each of its layers' wires (busy/active shared, the
+/// push and trace beats of the layer in `out_lay`).
+fn emit_unit(
+    plan: &Plan,
+    e: &EnginePlan,
+    u: usize,
+    unit: &UnitPlan,
+    ev: u32,
+    opts: &GenOptions,
+) -> String {
+    let uid = unit.ident(&plan.cores, u);
+    let ulw = ubits(unit.layers.len().saturating_sub(1));
+    let saw = ubits(unit.depth.saturating_sub(1));
+    let me = |l: usize| lit(lw(e), e.index_of(l).unwrap_or(0) as i64);
+    let mut s = String::new();
+    for (j, &l) in unit.layers.iter().enumerate() {
+        let c = &plan.cores[l];
         s.push_str(&core_banner(
             c,
             l,
-            &format!("engine unit {i}, {} blocks of {} lanes", c.blocks, c.lanes),
+            &format!(
+                "engine index {}, unit `{uid}` layer {j}, {} blocks of {} lanes",
+                e.index_of(l).unwrap_or(0),
+                c.blocks,
+                c.lanes
+            ),
         ));
+    }
+    let ho = unit
+        .layers
+        .iter()
+        .map(|&l| format!("eng_cur == {}", me(l)))
+        .collect::<Vec<_>>()
+        .join(" || ");
+    // the unit-local layer of the engine's current layer
+    let ho_lay = unit
+        .layers
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(j, &l)| format!("(eng_cur == {}) ? {} : ", me(l), lit(ulw, j as i64)))
+        .collect::<String>()
+        + &lit(ulw, 0);
+    let per =
+        |f: &dyn Fn(&CorePlan) -> String| packed(unit.layers.iter().map(|&l| f(&plan.cores[l])));
+    // the unit's own wires (a one-layer unit shares its identifier with its layer)
+    let w = format!("{uid}_u");
+    let _ = write!(
+        s,
+        "    wire [{l1}:0] {w}_lay;
+    wire        {w}_busy;
+    wire        {w}_active;
+    wire        {w}_push;
+    wire [{e1}:0] {w}_push_idx;
+    wire [{s1}:0] {w}_push_val;
+    wire        {w}_utv;
+    wire [{e1}:0] {w}_utbase;
+    wire [31:0] {w}_utvv;
+    wire [{s1}:0] {w}_utsp;
+    sl_unit #(
+        .P({p}), .KW({kw}), .EV_W({ev}), .NL({nl}), .LW({ulw}), .SAW({saw}), .DEPTH({depth}),
+        .L_SIZE({sizes}), .L_OFF({offs}), .L_WS({ws}), .ACC_W({acc}), .LACC({lacc}),
+{neuron}
+    ) u_{uid} (
+        .clk(clk), .rst(rst), .clr_en(clr_en), .clr_addr(clr_addr),
+        .ho(eng_ho && ({ho})), .ho_lay({ho_lay}), .ho_base(eng_ho_base), .hs(eng_hs),
+        .busy({w}_busy), .active({w}_active), .out_lay({w}_lay),
+        .push({w}_push), .push_idx({w}_push_idx), .push_val({w}_push_val),
+        .trace_valid({w}_utv), .trace_neuron({w}_utbase), .trace_v({w}_utvv), .trace_spike({w}_utsp)
+    );
+",
+        l1 = ulw - 1,
+        e1 = ev - 1,
+        s1 = plan.cores[unit.layers[0]].spike_bits() - 1,
+        p = e.lanes,
+        kw = kw(e),
+        nl = unit.layers.len(),
+        depth = unit.depth,
+        sizes = per(&|c| lit(ev, c.size as i64)),
+        offs = packed(unit.offsets.iter().map(|&o| lit(saw, o as i64))),
+        ws = per(&|c| lit(6, i64::from(c.weight_shift))),
+        acc = e.acc_bits,
+        lacc = unit.acc_bits,
+        neuron = unit_params(plan, unit, &uid, opts),
+        w = w,
+    );
+    for (j, &l) in unit.layers.iter().enumerate() {
+        let id = &plan.cores[l].ident;
+        let z = |w: u32| lit(w, 0);
         let _ = write!(
             s,
-            "    sl_unit #(
-        .P({p}), .KW({kw}), .EV_W({ev}), .SIZE({size}), .ACC_W({acc}), .LACC({lacc}),
-{neuron}
-    ) u_{id} (
-        .clk(clk), .rst(rst), .clr_en(clr_en), .clr_addr(clr_addr),
-        .ho(eng_ho && eng_cur == {me}), .ho_base(eng_ho_base), .hs(eng_hs),
-        .busy({id}_busy), .active({id}_active),
-        .push({id}_push), .push_idx({id}_push_idx), .push_val({id}_push_val),
-        .trace_valid({id}_tv), .trace_neuron({id}_tbase), .trace_v({id}_tvv), .trace_spike({id}_tsp)
-    );
+            "    wire {id}_mine = {w}_lay == {jl};  // this layer's beats
+    assign {id}_busy = {w}_busy;
+    assign {id}_active = {w}_active;
+    assign {id}_push = {w}_push && {id}_mine;
+    assign {id}_push_idx = {id}_mine ? {w}_push_idx : {ze};
+    assign {id}_push_val = {id}_mine ? {w}_push_val : {zs};
+    assign {id}_tv = {w}_utv && {id}_mine;
+    assign {id}_tbase = {id}_mine ? {w}_utbase : {ze};
+    assign {id}_tvv = {id}_mine ? {w}_utvv : 32'd0;
+    assign {id}_tsp = {id}_mine ? {w}_utsp : {zs};
     assign {id}_tlv = {id}_tv;
 ",
-            p = e.lanes,
-            kw = kw(e),
-            size = lit(ev, c.size as i64),
-            acc = e.acc_bits,
-            lacc = c.acc_bits,
-            neuron = neuron_params(c, opts),
-            me = lit(lw, i as i64),
+            jl = lit(ulw, j as i64),
+            w = w,
+            ze = z(ev),
+            zs = z(plan.cores[l].spike_bits()),
         );
     }
     s
+}
+
+/// sl_unit's neuron datapath parameters: sl_neuron's (from the unit's first layer: its layers
+/// share them, [`UnitPlan::compatible`]; widths and leaks from the unit), the per-layer
+/// constants, and the ROM images of per-neuron parameters.
+fn unit_params(plan: &Plan, unit: &UnitPlan, uid: &str, opts: &GenOptions) -> String {
+    let c0 = &plan.cores[unit.layers[0]];
+    let ds = c0.decay_bits();
+    let pw = unit.param_bits;
+    let sa = |l: Leak| u8::from(matches!(l, Leak::ShiftAdd { .. }));
+    let mut roms = String::new();
+    let mut ks = String::new();
+    for (what, which, decay) in UNIT_PARAMS {
+        let bits = if decay { ds } else { pw };
+        let name = what.to_uppercase();
+        let rom = unit.param_rom(&plan.cores, which).is_some();
+        let _ = write!(
+            roms,
+            ".{name}_ROM({}), .{name}_FILE(\"{}{}\"), ",
+            u8::from(rom),
+            opts.mem_prefix,
+            unit_mem_name(uid, what)
+        );
+        let vals = unit.layers.iter().map(|&l| match which(&plan.cores[l]) {
+            Param::Const(v) => lit(bits, *v),
+            Param::Rom(_) => lit(bits, 0),
+        });
+        let _ = write!(ks, ".L_{name}_K({}), ", packed(vals));
+    }
+    let k0 = |p: &Param| match p {
+        Param::Const(v) => lit(ds, *v),
+        Param::Rom(_) => lit(ds, 0),
+    };
+    format!(
+        "        .KIND({kind}), .CNT({cnt}), .FLOOR({floor}), .SPW({spw}),
+        .RESET({reset}), .RESET_DELAY({rd}), .ROUND({round}),
+        .SB({sb}), .CB({cb}), .PW({pw}), .DS({dsh}), .W({w}),
+        .BETA_SA({bsa}), .ALPHA_SA({asa}), .BETA_K({bk}), .ALPHA_K({ak}),
+        {ks}
+        {roms}",
+        kind = c0.kind.code(),
+        cnt = c0.count_bits(),
+        floor = u8::from(matches!(
+            c0.fire,
+            QFire::Count {
+                floor_at_minus_threshold: true,
+                ..
+            }
+        )),
+        spw = c0.spike_bits(),
+        reset = reset_code(c0.reset),
+        rd = u8::from(c0.reset_delay),
+        round = u8::from(c0.rounding == Rounding::HalfUp),
+        sb = c0.state_bits,
+        cb = c0.current_bits.max(2),
+        dsh = c0.decay_shift,
+        w = unit.work_bits,
+        bsa = sa(unit.beta_leak),
+        asa = sa(unit.alpha_leak),
+        bk = k0(&c0.beta),
+        ak = k0(&c0.alpha),
+        ks = ks.trim_end(),
+        roms = roms.trim_end_matches(", "),
+    )
 }

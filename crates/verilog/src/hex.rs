@@ -111,6 +111,10 @@ pub(crate) fn memory_files(plan: &Plan) -> Vec<SourceFile> {
                 contents: pack_words(&w, core.lanes, core.weight_bits),
             });
         }
+        if core.conv.is_none() {
+            // an engine layer's parameter ROMs belong to its unit (below)
+            continue;
+        }
         let params = [
             ("bias", &core.bias, core.param_bits),
             ("theta", &core.theta, core.param_bits),
@@ -120,20 +124,46 @@ pub(crate) fn memory_files(plan: &Plan) -> Vec<SourceFile> {
         ];
         for (what, p, bits) in params {
             if let Param::Rom(v) = p {
-                // a convolution core reads P lanes per block, an engine unit one neuron
-                let contents = if core.conv.is_some() {
-                    pack_words(v, core.lanes, bits)
-                } else {
-                    pack_words(&v[..core.size], 1, bits)
-                };
+                // a convolution core reads P lanes per block
                 files.push(SourceFile {
                     path: mem_name(core, what),
-                    contents,
+                    contents: pack_words(v, core.lanes, bits),
+                });
+            }
+        }
+    }
+    // an engine unit reads one neuron per state address, its layers one after another
+    for (u, unit) in plan.engine.iter().flat_map(|e| e.units.iter().enumerate()) {
+        let db = plan.cores[unit.layers[0]].decay_bits();
+        for (what, which, decay) in UNIT_PARAMS {
+            if let Some(v) = unit.param_rom(&plan.cores, which) {
+                let bits = if decay { db } else { unit.param_bits };
+                files.push(SourceFile {
+                    path: unit_mem_name(&unit.ident(&plan.cores, u), what),
+                    contents: pack_words(&v, 1, bits),
                 });
             }
         }
     }
     files
+}
+
+/// Picks one parameter of a core.
+pub(crate) type ParamOf = fn(&CorePlan) -> &Param;
+
+/// An engine unit's parameters: image and Verilog name, which core field, and whether it is a
+/// decay (`decay_bits` wide) rather than a value (the unit's `param_bits`).
+pub(crate) const UNIT_PARAMS: [(&str, ParamOf, bool); 5] = [
+    ("bias", |c| &c.bias, false),
+    ("theta", |c| &c.theta, false),
+    ("vreset", |c| &c.v_reset, false),
+    ("beta", |c| &c.beta, true),
+    ("alpha", |c| &c.alpha, true),
+];
+
+/// File name of a unit's parameter image.
+pub(crate) fn unit_mem_name(ident: &str, what: &str) -> String {
+    format!("{ident}_{what}.hex")
 }
 
 #[cfg(test)]
