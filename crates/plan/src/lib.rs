@@ -7,7 +7,7 @@
 //!   neurons in blocks of P ("output-block stationary"), streaming the event list of every
 //!   projection and adding one weight word (P weights) per event; each finished block is handed
 //!   to the layer's neuron unit, which updates one neuron per cycle while the lanes accumulate
-//!   the next block;
+//!   the next block; dense layers of the same update structure share one unit ([`UnitPlan`]);
 //! - the dense weights live in one [`WeightStore`], block-major per core: word
 //!   `weight_base + offset[j] + block * rows[j] + event` (block RAM ROM, or iCE40 SPRAM
 //!   loaded at start-up);
