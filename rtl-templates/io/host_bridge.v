@@ -38,12 +38,14 @@
 //   error counting happens a cycle after the error.
 // - The input features live in the feature memory `px`, four bytes (features) per word: value or
 //   pixel bytes as received, a binary bitmap byte as two words of 0/1 bytes. A step scans the words
-//   through a pipeline (address, memory read, register, LFSR taps, spike mask) stalled by one
+//   through a pipeline (address, memory read, register + LFSR taps, spike mask) stalled by one
 //   enable; the mask emitter sends one event per cycle from a registered output (in_valid ..),
 //   so no path runs from in_ready or the memory data back to the memory address. A step costs
 //   ceil(IN/4) + 5 cycles plus one per extra event of a word (a word with k > 1 events: k cycles).
 // - The frame sender prepares each byte in registers (type decoded once per frame, memory fetch,
-//   candidate bytes, selection) while the UART sends the previous one.
+//   the payload byte, selection) while the UART sends the previous one.
+// - Size: counters only as wide as the design needs, memories without read-first bypass
+//   (no_rw_check), the output-event buffer in block RAM, one byte lane written per feature byte.
 module spikeloom_host_bridge #(
   parameter integer IN_SIZE = 8,
   parameter integer OUT_SIZE = 8,
@@ -104,6 +106,16 @@ module spikeloom_host_bridge #(
   localparam [15:0] VAL_LEN = IN_SIZE + 3;
   localparam [15:0] STEP_LEN = GRADED ? IN_SIZE : NBYTES;
   localparam [7:0] T_ERROR = 8'hEE;
+  // Counter widths: only as wide as this design's numbers need (a 16-bit field of the protocol
+  // is zero-extended when sent). PW: a payload length (any u16 with a loader: LOAD frames; else
+  // at most the longest accepted frame, larger LEN values are refused before the payload);
+  // LW: a reply's payload length (COUNTS 2 x OUT, STEP_OUT up to 3 x OUT, STATUS 25);
+  // CW: an output count (0..OUT).
+  localparam integer MAXLEN = (PIX_LEN > STEP_LEN) ? PIX_LEN : STEP_LEN;
+  localparam integer PW = LOADER ? 16 : $clog2(MAXLEN + 1);
+  localparam integer MAXREP = (OCNT ? 3 : 2) * OUT_SIZE;
+  localparam integer LW = $clog2(((MAXREP > 25) ? MAXREP : 25) + 1);
+  localparam integer CW = $clog2(OUT_SIZE + 1);
   localparam [7:0] E_CRC = 8'd1, E_CMD = 8'd2, E_LEN = 8'd3, E_TIMEOUT = 8'd4, E_VALUE = 8'd5,
                    E_BUSY = 8'd6, E_NOLOAD = 8'd7, E_SEQ = 8'd8, E_NOTREADY = 8'd9;
 
@@ -133,7 +145,7 @@ module spikeloom_host_bridge #(
   localparam [3:0] G_IDLE = 4'd0, G_RST = 4'd1, G_CLR = 4'd2, G_SCAN = 4'd3, G_WAIT = 4'd4,
                    G_TX = 4'd5, G_PNEXT = 4'd6, G_PFIN = 4'd7;
   reg [3:0] gst = G_IDLE;
-  reg [15:0] clr = 0;
+  reg [CW-1:0] clr = 0;
   reg clr_done = 0;          // G_CLR wrote the last count
   reg [15:0] steps = 0;
   reg overflow = 0;
@@ -141,21 +153,22 @@ module spikeloom_host_bridge #(
   reg cmd_take = 0;          // engine took the pending command
   reg ack_after_clear = 0;   // RESET command (not power-up): send ACK once counts are clear
   reg [7:0] ttype = 0;
-  reg [15:0] tlen = 0;
+  reg [LW-1:0] tlen = 0;
   reg tstart = 0;
   reg transmitting = 0;
   reg tdone = 0;
   reg [7:0] tx_code = 0, tx_detail = 0;
-  reg [15:0] tx_word = 0;
+  reg [CW-1:0] tx_word = 0;
   reg [1:0] tsub = 0;        // byte within a 3-byte STEP_OUT entry
-  reg [15:0] ocount = 0;
+  reg [CW-1:0] ocount = 0;
   // RUN_* state: the whole sample reads the feature memory and header.
   reg pix_run = 0;
   reg ptrace = 0;
   reg [15:0] pleft = 0;      // steps still to run
   reg [3:0] after_tx = 0;    // engine state after a frame of a pixel run is sent
-  reg [7:0] ph_flags = 0;
-  reg [15:0] ph_seed = 0, ph_steps = 0;
+  // A RUN_* header goes straight into the run's registers (ptrace, pleft, lfsr): its bytes are
+  // taken only while no step scans and no command waits (d_ok), and those registers matter only
+  // during a run (pleft counts down only then).
   // vscan: a step sends the stored values (STEP, RUN_VALUES) instead of rate-encoding them
   // (RUN_PIXELS).
   reg vscan = 0;
@@ -188,7 +201,8 @@ module spikeloom_host_bridge #(
                    P_FIN = 4'd10;
   reg [3:0] pst = P_HUNT;
   reg [7:0] pcmd = 0, plen_lo = 0;
-  reg [15:0] prem = 0;       // payload bytes still to come
+  reg [PW-1:0] prem = 0;     // payload bytes still to come
+  reg plen_big = 0;          // LEN does not fit PW bits (so it is wrong)
   reg p_last = 0;            // prem == 1: the next payload byte is the last
   reg p_last_hi = 0;         // the bitmap byte whose high half P_HI writes was the last
   reg [2:0] hpos = 0;        // payload byte position, saturating at 7 (headers, LOAD offset)
@@ -228,16 +242,14 @@ module spikeloom_host_bridge #(
   reg rz = 0, rz_crc = 0;
   reg [7:0] rz_code = 0, rz_detail = 0;
 
-  // feature memory writes: four bytes assembled in wbuf
-  reg px_we = 0;
+  // feature memory writes: one byte lane per feature byte (px_be one-hot), or a bitmap nibble as
+  // a whole word of 0/1 bytes (px_bm); a word's lanes that no byte writes (past IN in the last
+  // word) keep old bytes, which the scan masks (LAST_M)
+  reg px_we = 0, px_bm = 0;
+  reg [3:0] px_be = 0;
+  reg [7:0] px_wb = 0;
   reg [AW-1:0] px_wa = 0, waddr = 0;
-  reg [31:0] px_wd = 0, wbuf = 0;
   reg [1:0] wlane = 0;
-  reg [31:0] wnext;
-  always @(*) begin
-    wnext = wbuf;
-    wnext[8 * wlane +: 8] = rb;
-  end
   wire known_cmd = c_reset || c_step || c_counts || c_status || c_pix || c_val || c_load || c_lend;
   wire load_cmd = c_load || c_lend;
   wire needs_weights = c_step || c_pix || c_val;
@@ -248,9 +260,6 @@ module spikeloom_host_bridge #(
   wire pay_ok = !(scanning || cmd_pend);
   // a load may start or go on only while no step runs or waits (it resets the core)
   wire load_ok = pay_ok && (gst == G_IDLE || gst == G_TX) && !pix_run;
-  function [31:0] bits01(input [3:0] b);
-    bits01 = {7'd0, b[3], 7'd0, b[2], 7'd0, b[1], 7'd0, b[0]};
-  endfunction
   wire pay = rv && pst == P_PAY;
 
   always @(posedge clk) begin
@@ -320,21 +329,16 @@ module spikeloom_host_bridge #(
         hl_valid <= 1'b1;
         hl_data <= rb;
       end
-      if (d_ok && d_flags) ph_flags <= rb;
-      if (d_ok && d_seed0) ph_seed[7:0] <= rb;
-      if (d_ok && d_seed1) ph_seed[15:8] <= rb;
-      if (d_ok && d_steps0) ph_steps[7:0] <= rb;
-      if (d_ok && d_steps1) ph_steps[15:8] <= rb;
       if (d_ok && (d_word || d_feat)) wlane <= wlane + 1'b1;
-      if (d_ok && d_feat) wbuf <= wnext;
       // a bitmap byte: features 8k..8k+3 here, 8k+4..8k+7 in P_HI
-      if (d_bitmap || (d_ok && d_word)) begin
+      if (d_bitmap || (d_ok && (d_word || d_feat))) begin
         px_we <= d_ok;
         px_wa <= waddr;
-        px_wd <= d_bitmap ? bits01(rb[3:0]) : wnext;
-        waddr <= waddr + 1'b1;
+        px_wb <= rb;
+        px_bm <= d_bitmap;
+        px_be <= d_bitmap ? 4'b1111 : (4'b0001 << wlane);
       end
-      if (d_ok && d_word) wbuf <= 0;
+      if (d_bitmap || (d_ok && d_word)) waddr <= waddr + 1'b1;
       p_last_hi <= p_last;
     end
     if (rst) begin
@@ -375,22 +379,22 @@ module spikeloom_host_bridge #(
         end
         P_LENH: if (rv) begin
           prem <= {rb, plen_lo};
+          plen_big <= ({rb, plen_lo} >> PW) != 16'd0;
           pcrc <= crc8(pcrc, rb);
           hpos <= 0;
           wlane <= 0;
           waddr <= 0;
-          wbuf <= 0;
           p_reject <= 1'b0;
           p_badval <= 1'b0;
           p_seq <= 1'b0;
           pst <= P_LEN1;
         end
         P_LEN1: begin
-          e_step <= prem == STEP_LEN;
-          e_pix <= prem == PIX_LEN;
-          e_val <= prem == VAL_LEN;
-          e_zero <= prem == 16'd0;
-          e_ge5 <= prem >= 16'd5;
+          e_step <= !plen_big && prem == STEP_LEN;
+          e_pix <= !plen_big && prem == PIX_LEN;
+          e_val <= !plen_big && prem == VAL_LEN;
+          e_zero <= !plen_big && prem == 0;
+          e_ge5 <= plen_big || prem >= 5;
           pst <= P_LEN2;
         end
         P_LEN2: begin
@@ -420,7 +424,7 @@ module spikeloom_host_bridge #(
         P_HI: begin
           px_we <= d_ok;
           px_wa <= waddr;
-          px_wd <= bits01(rb[7:4]);
+          px_wb <= {4'd0, rb[7:4]};
           waddr <= waddr + 1'b1;
           pst <= p_last_hi ? P_CRC : P_PAY;
         end
@@ -480,15 +484,21 @@ module spikeloom_host_bridge #(
   end
 
   // ---------------------------------------------------------------- feature scan
-  // Pipeline, all stages moving on `adv`: ia (word address) -> pxq (memory read) -> pxr (s2) ->
-  // d2b + taps (s2b; the LFSR advances per word) -> m3 (spike mask + end-of-step bit) -> the
-  // output register (one event per cycle).
+  // Pipeline, all stages moving on `adv`: ia (word address) -> pxq (memory read) -> pxr + taps
+  // (s2; the LFSR advances per word) -> m3 (spike mask + end-of-step bit) -> the output register
+  // (one event per cycle). scan_go reaches ia a cycle late (scan_go2): the step's timing is that
+  // of the earlier pipeline, which had one more stage (PROTOCOL.md, Step timing).
+  // no_rw_check (here and on the two output memories): a read and a write of one address in the
+  // same cycle never matters (the features are written only while no step reads them; a step's
+  // output indices are distinct; the sender reads after the step), so Yosys adds no read-first
+  // bypass registers and compares around the block RAM.
+  (* no_rw_check *)
   reg [31:0] px [0:PXD-1];
   reg [31:0] pxq;
-  reg [31:0] pxr = 0, d2b = 0, d3 = 0, taps = 0;
-  reg iss = 0;
-  reg [AW-1:0] ia = 0, s1a = 0, s2a = 0, s2ba = 0, a3 = 0;
-  reg s1v = 0, s1l = 0, s2v = 0, s2l = 0, s2bv = 0, s2bl = 0;
+  reg [31:0] pxr = 0, d3 = 0, taps = 0;
+  reg iss = 0, scan_go2 = 0;
+  reg [AW-1:0] ia = 0, s1a = 0, s2a = 0, a3 = 0;
+  reg s1v = 0, s1l = 0, s2v = 0, s2l = 0;
   reg [4:0] m3 = 0;          // lanes 0..3 to send, bit 4 = end of step after them
   reg [15:0] lfsr = 0;
   // the output register (in_valid ..) and its skid register: the emitter sees only !sv, so
@@ -511,12 +521,12 @@ module spikeloom_host_bridge #(
   integer j;
   always @(*) begin
     for (j = 0; j < 4; j = j + 1)
-      spk[j] = vscan ? (d2b[8 * j +: 8] != 8'd0) : (taps[8 * j +: 8] < d2b[8 * j +: 8]);
+      spk[j] = vscan ? (pxr[8 * j +: 8] != 8'd0) : (taps[8 * j +: 8] < pxr[8 * j +: 8]);
   end
   // the states after the word's four features (a last word of LAST_N < 4 features: after those)
   wire [15:0] l8 = lfsr8(lfsr), l16 = lfsr8(l8), l24 = lfsr8(l16), l32 = lfsr8(l24);
   wire [15:0] l_last = (LAST_N == 1) ? l8 : (LAST_N == 2) ? l16 : (LAST_N == 3) ? l24 : l32;
-  wire [15:0] lfsr_next = s2l ? l_last : l32;
+  wire [15:0] lfsr_next = s1l ? l_last : l32;
   assign in_valid = ov;
   assign in_eos = oeos;
   assign in_index = oidx;
@@ -525,8 +535,10 @@ module spikeloom_host_bridge #(
   // A stalled pipeline reads the word it holds in s1 again, so the read needs no enable (the
   // memory's data goes straight into pxr).
   wire [AW-1:0] raddr = adv ? ia : s1a;
+  integer l;
   always @(posedge clk) begin
-    if (px_we) px[px_wa] <= px_wd;
+    for (l = 0; l < 4; l = l + 1)
+      if (px_we && px_be[l]) px[px_wa][8 * l +: 8] <= px_bm ? {7'd0, px_wb[l]} : px_wb;
     pxq <= px[raddr];
   end
 
@@ -535,7 +547,7 @@ module spikeloom_host_bridge #(
       iss <= 1'b0;
       s1v <= 1'b0;
       s2v <= 1'b0;
-      s2bv <= 1'b0;
+      scan_go2 <= 1'b0;
       m3 <= 0;
       ov <= 1'b0;
       sv <= 1'b0;
@@ -559,7 +571,8 @@ module spikeloom_host_bridge #(
         sidx <= emit_idx;
         sval <= emit_val;
       end
-      if (scan_go) begin
+      scan_go2 <= scan_go;
+      if (scan_go2) begin
         iss <= 1'b1;
         ia <= 0;
       end else if (adv) begin
@@ -571,23 +584,21 @@ module spikeloom_host_bridge #(
         s1l <= ia == LAST_A;
         s1a <= ia;
         pxr <= pxq;
+        taps <= {l32[7:0], l24[7:0], l16[7:0], l8[7:0]};
         s2v <= s1v;
         s2l <= s1l;
         s2a <= s1a;
-        d2b <= pxr;
-        taps <= {l32[7:0], l24[7:0], l16[7:0], l8[7:0]};
-        s2bv <= s2v;
-        s2bl <= s2l;
-        s2ba <= s2a;
-        d3 <= d2b;
-        a3 <= s2ba;
-        m3 <= s2bv ? {s2bl, spk & (s2bl ? LAST_M : 4'b1111)} : 5'd0;
+        d3 <= pxr;
+        a3 <= s2a;
+        m3 <= s2v ? {s2l, spk & (s2l ? LAST_M : 4'b1111)} : 5'd0;
       end else if (emit) m3 <= m3 & ~m3_low;
     end
   end
 
   // Output events of the step being replied: {count, index} (the count only when OCNT).
   localparam integer OB_W = OUT_W + (OCNT ? OUT_VALUE_W : 0);
+  // in block RAM even when small: as flip-flops, 10 x 7 bits cost ~130 logic cells on iCE40
+  (* no_rw_check, ram_style = "block" *)
   reg [OB_W-1:0] obuf [0:OUT_SIZE-1];
   reg [OB_W-1:0] obuf_q;
   wire out_ev = out_valid && !out_eos;
@@ -608,6 +619,7 @@ module spikeloom_host_bridge #(
 
   // Counts: read address is the arriving output index during a step and the TX word otherwise;
   // the +1 is written one cycle later (indices of one step are distinct, so no hazard).
+  (* no_rw_check *)
   reg [15:0] cnt_mem [0:OUT_SIZE-1];
   reg [15:0] cnt_q;
   reg cnt_we;
@@ -649,7 +661,15 @@ module spikeloom_host_bridge #(
       else overflow <= 1'b1;
     end
     // the LFSR moves one word per word of the step scanned (RUN_PIXELS)
-    if (adv && s2v && !vscan) lfsr <= lfsr_next;
+    if (adv && s1v && !vscan) lfsr <= lfsr_next;
+    // the RUN_* header (see pleft)
+    if (pay && d_ok) begin
+      if (d_flags) ptrace <= rb[0];
+      if (d_seed0) lfsr[7:0] <= rb;
+      if (d_seed1) lfsr[15:8] <= rb;
+      if (d_steps0) pleft[7:0] <= rb;
+      if (d_steps1) pleft[15:8] <= rb;
+    end
     if (rst) begin
       gst <= G_RST;
       clr <= 0;
@@ -691,9 +711,7 @@ module spikeloom_host_bridge #(
               clr <= 0;
               pix_run <= 1'b1;
               vscan <= k_val;
-              ptrace <= ph_flags[0];
-              pleft <= ph_steps;
-              if (k_pix) lfsr <= (ph_seed == 16'd0) ? 16'hACE1 : ph_seed;
+              if (k_pix && lfsr == 16'd0) lfsr <= 16'hACE1;
             end else if (k_counts) begin
               ttype <= 8'h83;
               tlen <= 2 * OUT_SIZE;
@@ -757,7 +775,7 @@ module spikeloom_host_bridge #(
           if (steps != 16'hFFFF) steps <= steps + 1'b1;
           ttype <= 8'h82;
           tlen <= OCNT ? ocount + (ocount << 1) : ocount << 1;
-          pleft <= pleft - 1'b1;
+          if (pix_run) pleft <= pleft - 1'b1;
           after_tx <= (pleft == 1) ? G_PFIN : G_PNEXT;
           if (!pix_run || ptrace) begin
             tstart <= 1'b1;
@@ -786,13 +804,13 @@ module spikeloom_host_bridge #(
   reg [2:0] sst = S_IDLE;
   reg [2:0] fld = F_SYNC;
   reg [7:0] scrc = 0;
-  reg [15:0] spay = 0, srem = 0;
+  reg [LW-1:0] spay = 0, srem = 0;
   reg s_last = 0;
   reg [7:0] txd = 0;
   reg tv = 0;
   // the frame's type, decoded at its start
   reg t_ack = 0, t_step = 0, t_cnt = 0, t_stat = 0, t_load = 0;
-  reg [7:0] b_stat = 0, b_load = 0, b_cnt = 0, b_ob = 0, b_err = 0;
+  reg [7:0] b_pay = 0;        // the next payload byte, chosen in S_PREP
 
   wire [15:0] obuf16 = {{(16 - OUT_W){1'b0}}, obuf_q[OUT_W-1:0]};
   wire [7:0] obuf_cnt;  // the count byte of a STEP_OUT entry (OUT_VALUE_W <= 8)
@@ -806,8 +824,8 @@ module spikeloom_host_bridge #(
   endgenerate
   // The loader's 9 bytes (LOADED, LOAD_END, STATUS bytes 12..20): state (0xFF without a
   // loader), CRC-32 of the payload taken, position; byte k of the reply's payload (STATUS: k - 12).
-  wire [7:0] load_state = LOADER ? {4'd0, wl_state} : 8'hFF;
-  wire [71:0] load_info = {8'd0, wl_pos, wl_crc, load_state};
+  // (without a loader: state 0xFF, CRC and position 0; the wl_* inputs are unused)
+  wire [71:0] load_info = LOADER ? {8'd0, wl_pos, wl_crc, 4'd0, wl_state} : 72'hFF;
   wire [3:0] load_k = t_stat ? spay[3:0] - 4'd12 : spay[3:0];
   reg [7:0] stat_byte;
   always @(*) begin
@@ -833,6 +851,13 @@ module spikeloom_host_bridge #(
   end
   wire stat_load = spay[4:0] >= 5'd12 && spay[4:0] <= 5'd20;
 
+  wire [15:0] tlen16 = tlen;
+  // the payload byte's candidates (one of them goes into b_pay)
+  wire [7:0] load_byte = load_info[{load_k, 3'b000} +: 8];
+  wire [7:0] cnt_byte = spay[0] ? cnt_q[15:8] : cnt_q[7:0];
+  wire [7:0] ob_byte = !OCNT ? (spay[0] ? obuf16[15:8] : obuf16[7:0]) :
+                       (tsub == 2'd0) ? obuf16[7:0] : (tsub == 2'd1) ? obuf16[15:8] : obuf_cnt;
+  wire [7:0] err_byte = spay[0] ? tx_detail : tx_code;
   assign tx_valid = tv;
   assign tx_data = txd;
 
@@ -861,22 +886,17 @@ module spikeloom_host_bridge #(
         S_FETCH: sst <= S_PREP;
         S_PREP: begin
           s_last <= srem == 16'd1;
-          b_stat <= stat_load ? load_info[{load_k, 3'b000} +: 8] : stat_byte;
-          b_load <= LOADER ? load_info[{load_k, 3'b000} +: 8] : 8'h00;
-          b_cnt <= spay[0] ? cnt_q[15:8] : cnt_q[7:0];
-          if (OCNT) b_ob <= (tsub == 2'd0) ? obuf16[7:0] : (tsub == 2'd1) ? obuf16[15:8] : obuf_cnt;
-          else b_ob <= spay[0] ? obuf16[15:8] : obuf16[7:0];
-          b_err <= spay[0] ? tx_detail : tx_code;
+          b_pay <= t_ack ? tx_code : t_load ? load_byte : t_step ? ob_byte : t_cnt ? cnt_byte :
+                   t_stat ? (stat_load ? load_byte : stat_byte) : err_byte;
           sst <= S_SEL;
         end
         S_SEL: begin
           case (fld)
             F_SYNC: txd <= SYNC;
             F_TYPE: txd <= ttype;
-            F_LENL: txd <= tlen[7:0];
-            F_LENH: txd <= tlen[15:8];
-            F_PAY: txd <= t_ack ? tx_code : t_load ? b_load : t_step ? b_ob : t_cnt ? b_cnt :
-                          t_stat ? b_stat : b_err;
+            F_LENL: txd <= tlen16[7:0];
+            F_LENH: txd <= tlen16[15:8];
+            F_PAY: txd <= b_pay;
             default: txd <= scrc;
           endcase
           tv <= 1'b1;

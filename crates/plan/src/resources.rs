@@ -573,13 +573,17 @@ fn loader_resources(store: &WeightStore) -> Resources {
 /// heartbeat and error-LED timers (two counters of log2(clock) bits), the UART receiver and
 /// transmitter (bit counters of log2(clock/baud) bits) and the host bridge. The bridge is
 /// mostly fixed: its pipelined frame parser/CRC-8, STEP/COUNTS/STATUS/RUN engines and the
-/// reply serializer are 16-bit wide whatever the model; what grows with the model is its
-/// memories, placed like the core's: the step's features (four bytes a word), the step's output
-/// events (OUT x index+count) and the 16-bit spike counters (OUT). The LOAD/LOAD_END path exists
-/// only with a loader. Measured on the pipelined bridge alone (main d7df797, Yosys 0.70) for
-/// 1/64/784 inputs, 1/10 outputs, with and without a loader: iCE40 1187..1348 LUT4s, 757..910
-/// FFs; ECP5 1054..1217 LUT4s, 694..877 FFs (the unpipelined bridge was ~300 LUT4s and FFs
-/// smaller).
+/// reply serializer (the protocol's u16 fields: steps, T, seed, counts; lengths and output
+/// counters only as wide as the design needs); what grows with the model is the feature-word
+/// address and event index registers (in_w bits each) and its memories: the step's features
+/// (four bytes a word), the step's output events (OUT x index+count, always one block RAM) and
+/// the 16-bit spike counters (OUT). Its memories have no read-first bypass (`no_rw_check`: no
+/// address is read and written in one cycle). The LOAD/LOAD_END path exists only with a
+/// loader. Measured on the bridge alone (bridge-slim, Yosys 0.70) for 1/64/784 inputs, 1/10
+/// outputs, with and without a loader: iCE40 884..1132 LUT4s, 479..624 FFs, 115..163 carries,
+/// 1..4 block RAMs (the digits design, 64 in / 10 out, no loader: 918 LUT4s, 479 FFs, 133
+/// carries; the earlier bridge: 1294 / 862 / 200); ECP5 815..1303 LUT4s (ABC varies by ~50),
+/// 494..591 FFs.
 fn board_top_resources(plan: &Plan, cfg: &BoardTopConfig, device: &Device) -> Resources {
     let bw = ubits(usize::try_from(cfg.clock_hz).unwrap_or(usize::MAX));
     let cpb = cfg.clock_hz.div_ceil(u64::from(cfg.baud.max(1))).max(2);
@@ -599,26 +603,27 @@ fn board_top_resources(plan: &Plan, cfg: &BoardTopConfig, device: &Device) -> Re
         r.ffs += sw + 1;
         r.carries += sw;
     }
-    // the bridge's fixed logic; its index/count handling grows with the index widths
+    // the bridge's fixed logic; its index/count handling grows with the index widths (the
+    // feature-word address and event index registers: ~8 FFs per input index bit)
     let widths = 6 * (iface.in_w + iface.out_w);
     match device.family {
         Family::Ice40 => {
-            r.luts += 1100 + widths + 70 * loader;
-            r.ffs += 690 + 40 * loader;
-            r.carries += 205 + 15 * loader;
+            r.luts += 860 + widths + 165 * loader;
+            r.ffs += 430 + 8 * iface.in_w + 63 * loader;
+            r.carries += 110 + 3 * iface.in_w + 20 * loader;
         }
         Family::Ecp5 => {
             // the ECP5 bridge's small memories are distributed RAM read through LUT
-            // multiplexers: measured as a whole (1054..1217 LUT4s), a little more from 128
-            // features up
-            let wide = if iface.input_size > 128 { 40 } else { 0 };
-            r.luts += 1040 + widths + wide + 46 * loader;
-            r.ffs += 680 + 40 * loader;
-            r.carries += 116 + 10 * loader;
+            // multiplexers: measured as a whole (937..967 LUT4s less the width term for 64 and
+            // 784 features)
+            r.luts += 940 + widths + 175 * loader;
+            r.ffs += 430 + 8 * iface.in_w + 65 * loader;
+            r.carries += 60 + 3 * iface.in_w + 12 * loader;
         }
     }
-    // the bridge's memories: the step's features in words of four bytes, the step's output
-    // events (OUT x index+count), the 16-bit spike counters (OUT)
+    // the bridge's memories: the step's features in words of four bytes, the 16-bit spike
+    // counters (OUT), both without a read-first bypass (`no_rw_check`), and the step's output
+    // events (OUT x index+count), always in block RAM (`ram_style = "block"`)
     let ob_w = iface.out_w
         + if iface.out_value_w > 1 {
             iface.out_value_w
@@ -626,9 +631,18 @@ fn board_top_resources(plan: &Plan, cfg: &BoardTopConfig, device: &Device) -> Re
             0
         };
     let mut mems = Resources::default();
-    add_memory(&mut mems, device, iface.input_size.div_ceil(4), 32, false);
-    add_memory(&mut mems, device, iface.output_size, ob_w, false);
-    add_memory(&mut mems, device, iface.output_size, 16, false);
+    for (depth, width) in [(iface.input_size.div_ceil(4), 32), (iface.output_size, 16)] {
+        let mut m = Resources::default();
+        add_memory(&mut m, device, depth, width, false);
+        if let MemMap::Bram(_) = map_memory(device, depth, width, false) {
+            // add_memory's read-first bypass, which these memories do not have
+            let iw = ubits(depth.saturating_sub(1));
+            m.ffs -= 2 * width + iw + 2;
+            m.luts -= width + iw + 2;
+        }
+        mems.add(&m);
+    }
+    mems.brams += bram_blocks(device, iface.output_size, ob_w);
     if device.family == Family::Ecp5 {
         // measured with the fixed logic above
         mems.luts = 0;
