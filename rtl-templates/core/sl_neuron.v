@@ -14,6 +14,8 @@
 // membrane's saturation and the threshold compare; the outputs (immediate reset, final
 // saturation, count division) follow S5 combinationally: UNIT_LATENCY = 6 cycles from the
 // inputs to the outputs, at most about one carry chain per stage. Same integers in every mode.
+// The registers after the rounding shifts are NW bits wide (plan `stage_bits`: every value
+// but the raw products fits it; signed values widen back to W by sign extension).
 // Spike counts (CNT > 0, QFire::Count): U = sat(dec(U, beta) + drive), then a restoring division
 // in radix 8 (ceil(CNT / 3) subtraction levels, all multiples of theta compared at once) gives
 // n = min(max(floor(U / theta), 0), 2^CNT - 1) and U - n * theta in one pass (theta > 0: a
@@ -35,6 +37,8 @@ module sl_neuron #(
     parameter integer DS = 8,           // decay fraction bits (DS + 2 <= W)
     parameter integer WS = 0,           // weight shift
     parameter integer W = 32,           // work width
+    parameter integer NW = W,           // PIPE = 3: width of the registers after the decay
+                                        // products' rounding (every value there fits it)
     parameter integer PIPE = 0,         // 0: combinational; 1: stage 1 registered on `ld`; 3: deep streaming (see header)
     parameter integer CNT = 0,          // spike count bits (0: one binary spike, U > theta)
     parameter integer FLOOR = 0,        // CNT > 0: clamp U at -theta after the division
@@ -82,6 +86,20 @@ module sl_neuron #(
             else if (x[W-1]) sat = ~((ONE << (B - 1)) - ONE);
             else sat = (ONE << (B - 1)) - ONE;
         end
+    endfunction
+
+    // The stage width NW <= W: a value that fits NW bits, narrowed and widened back (sign
+    // extension; a loop, not a replication, so NW = W is legal).
+    /* verilator lint_off UNUSEDSIGNAL */  // bits above NW are sign copies
+    function automatic signed [NW-1:0] nw;
+        input signed [W-1:0] v;
+        nw = v[NW-1:0];
+    endfunction
+    /* verilator lint_on UNUSEDSIGNAL */
+    function automatic signed [W-1:0] wd;
+        input signed [NW-1:0] v;
+        integer k;
+        for (k = 0; k < W; k = k + 1) wd[k] = v[(k < NW) ? k : NW - 1];
     endfunction
 
     // The raw decay product d * v (before the rounding shift) and its rounding shift.
@@ -174,24 +192,25 @@ module sl_neuron #(
                 al0 <= alpha;
             end
             // S1: X, the previous spike, the raw decay products
-            reg signed [W-1:0] x_1, pu_1, pi_1, pvr_1, th_1, vr_1;
+            reg signed [W-1:0] pu_1, pi_1, pvr_1;  // the products need the work width
+            reg signed [NW-1:0] x_1, th_1, vr_1;
             reg r_1;
             always @(posedge clk) begin
-                x_1 <= (acc0 <<< WS) + b0;
+                x_1 <= nw((acc0 <<< WS) + b0);
                 r_1 <= $signed(u0[CW0-1:0]) > $signed(th0[CW0-1:0]);
                 pu_1 <= prod(u0, be0, BETA_SA != 0, BETA_K);
                 pi_1 <= prod(i0, al0, ALPHA_SA != 0, ALPHA_K);
                 pvr_1 <= prod(vr0, be0, BETA_SA != 0, BETA_K);
-                th_1 <= th0;
-                vr_1 <= vr0;
+                th_1 <= nw(th0);
+                vr_1 <= nw(vr0);
             end
             // S2: the rounding shifts
-            reg signed [W-1:0] x_2, du_2, di_2, dvr_2, th_2, vr_2;
+            reg signed [NW-1:0] x_2, du_2, di_2, dvr_2, th_2, vr_2;
             reg r_2;
             always @(posedge clk) begin
-                du_2 <= rnd(pu_1);
-                di_2 <= rnd(pi_1);
-                dvr_2 <= rnd(pvr_1);
+                du_2 <= nw(rnd(pu_1));
+                di_2 <= nw(rnd(pi_1));
+                dvr_2 <= nw(rnd(pvr_1));
                 x_2 <= x_1;
                 r_2 <= r_1;
                 th_2 <= th_1;
@@ -202,7 +221,7 @@ module sl_neuron #(
             localparam integer SUB = (FIRES != 0 && RESET == 0 && CNT == 0) ? 1 : 0;
             localparam integer KEEP = (FIRES != 0 && RESET == 1 && KIND == 0 && CNT == 0) ? 1 : 0;
             localparam integer DROP = (FIRES != 0 && CNT == 0 && (RESET == 2 || (RESET == 1 && KIND != 0))) ? 1 : 0;
-            reg signed [W-1:0] isum_3, a_3, x_3, th_3, vr_3;
+            reg signed [NW-1:0] isum_3, a_3, x_3, th_3, vr_3;
             reg r_3;
             always @(posedge clk) begin
                 isum_3 <= di_2 + x_2;
@@ -215,22 +234,22 @@ module sl_neuron #(
                 vr_3 <= vr_2;
             end
             // S4: the current's saturation, the membrane sum, the zero reset dropping the input
-            wire signed [W-1:0] inew_c = sat(isum_3, CB);
-            wire signed [W-1:0] un_c = a_3 + ((CUR != 0) ? inew_c : x_3);
-            reg signed [W-1:0] pre_4, inew_4, th_4, vr_4;
+            wire signed [W-1:0] inew_c = sat(wd(isum_3), CB);
+            wire signed [W-1:0] un_c = wd(a_3) + ((CUR != 0) ? inew_c : wd(x_3));
+            reg signed [NW-1:0] pre_4, inew_4, th_4, vr_4;
             reg r_4;
             always @(posedge clk) begin
-                pre_4 <= (DROP != 0 && r_3) ? vr_3 : un_c;
-                inew_4 <= inew_c;
+                pre_4 <= (DROP != 0 && r_3) ? vr_3 : nw(un_c);
+                inew_4 <= nw(inew_c);
                 r_4 <= r_3;
                 th_4 <= th_3;
                 vr_4 <= vr_3;
             end
-            assign pre = pre_4;
-            assign i_new = inew_4;
+            assign pre = wd(pre_4);
+            assign i_new = wd(inew_4);
             assign r2 = r_4;
-            assign th2 = th_4;
-            assign vr2 = vr_4;
+            assign th2 = wd(th_4);
+            assign vr2 = wd(vr_4);
         end else if (PIPE != 0) begin : g_pipe
             reg signed [W-1:0] pre_q, i_q;
             reg                r_q;
@@ -265,22 +284,22 @@ module sl_neuron #(
     wire r5;
     generate
         if (PIPE == 3) begin : g_s5
-            reg signed [W-1:0] u1_q, i_q5, th_q5, vr_q5;
+            reg signed [NW-1:0] u1_q, i_q5, th_q5, vr_q5;
             reg s_q, r_q5;
             always @(posedge clk) begin
-                u1_q <= u1c;
+                u1_q <= nw(u1c);
                 s_q <= sc;
-                i_q5 <= i_new;
+                i_q5 <= nw(i_new);
                 r_q5 <= r2;
-                th_q5 <= th2;
-                vr_q5 <= vr2;
+                th_q5 <= nw(th2);
+                vr_q5 <= nw(vr2);
             end
-            assign u1 = u1_q;
+            assign u1 = wd(u1_q);
             assign s = s_q;
-            assign i_out5 = i_q5;
+            assign i_out5 = wd(i_q5);
             assign r5 = r_q5;
-            assign th5 = th_q5;
-            assign vr5 = vr_q5;
+            assign th5 = wd(th_q5);
+            assign vr5 = wd(vr_q5);
         end else begin : g_s5_comb
             assign u1 = u1c;
             assign s = sc;

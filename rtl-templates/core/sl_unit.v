@@ -47,6 +47,7 @@ module sl_unit #(
     parameter integer PW = 16,
     parameter integer DS = 8,
     parameter integer W = 32,
+    parameter integer NW = 32,        // sl_neuron's stage width (plan::UnitPlan::stage_bits)
     parameter integer BETA_SA = 0,
     parameter integer ALPHA_SA = 0,
     // the shift-add decay constants (BETA_SA / ALPHA_SA: the same in every layer)
@@ -203,7 +204,7 @@ module sl_unit #(
     wire [SPW-1:0] cnt;
     sl_neuron #(
         .KIND(KIND), .RESET(RESET), .RESET_DELAY(RESET_DELAY), .ROUND(ROUND), .ACC_W(LACC),
-        .SB(SB), .CB(CB), .PW(PW), .DS(DS), .WS(0), .W(W), .BETA_SA(BETA_SA), .ALPHA_SA(ALPHA_SA),
+        .SB(SB), .CB(CB), .PW(PW), .DS(DS), .WS(0), .W(W), .NW(NW), .BETA_SA(BETA_SA), .ALPHA_SA(ALPHA_SA),
         .BETA_K(BETA_K), .ALPHA_K(ALPHA_K), .PIPE(3), .CNT(CNT), .FLOOR(FLOOR), .SPW(SPW)
     ) u_neuron (
         .clk(clk), .ld(1'b1), .acc(sum_q), .u(u_rd), .i_cur(i_rd),

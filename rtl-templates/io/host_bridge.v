@@ -55,6 +55,7 @@ module spikeloom_host_bridge #(
   parameter integer OUT_VALUE_W = 1,  // bits of an output spike count (1 = binary, index-only)
   parameter integer TIMEOUT = 100000,
   parameter integer HAS_LOADER = 0,   // 1: the core loads its weights (sl_wload's hl_* / wl_*)
+  parameter integer OBUF_BLOCK = 1,   // 1: the step's output events in block RAM (iCE40)
   parameter [31:0] IMAGE_CRC = 32'h0  // CRC-32 of the design's weight image (STATUS)
 ) (
   input  wire             clk,
@@ -597,9 +598,6 @@ module spikeloom_host_bridge #(
 
   // Output events of the step being replied: {count, index} (the count only when OCNT).
   localparam integer OB_W = OUT_W + (OCNT ? OUT_VALUE_W : 0);
-  // in block RAM even when small: as flip-flops, 10 x 7 bits cost ~130 logic cells on iCE40
-  (* no_rw_check, ram_style = "block" *)
-  reg [OB_W-1:0] obuf [0:OUT_SIZE-1];
   reg [OB_W-1:0] obuf_q;
   wire out_ev = out_valid && !out_eos;
   localparam [OUT_VALUE_W-1:0] ONE_OV = 1;
@@ -612,10 +610,26 @@ module spikeloom_host_bridge #(
       assign ob_word = out_index;
     end
   endgenerate
-  always @(posedge clk) begin
-    if (out_ev && ocount < OUT_SIZE) obuf[ocount] <= ob_word;
-    obuf_q <= obuf[tx_word];
-  end
+  // OBUF_BLOCK = 1 (iCE40): in block RAM even when small: as flip-flops, 10 x 7 bits cost ~130
+  // logic cells. On ECP5 (0) Yosys chooses: distributed RAM, no block RAM taken from designs
+  // that need every one.
+  generate
+    if (OBUF_BLOCK != 0) begin : g_obuf_block
+      (* no_rw_check, ram_style = "block" *)
+      reg [OB_W-1:0] obuf [0:OUT_SIZE-1];
+      always @(posedge clk) begin
+        if (out_ev && ocount < OUT_SIZE) obuf[ocount] <= ob_word;
+        obuf_q <= obuf[tx_word];
+      end
+    end else begin : g_obuf_any
+      (* no_rw_check *)
+      reg [OB_W-1:0] obuf [0:OUT_SIZE-1];
+      always @(posedge clk) begin
+        if (out_ev && ocount < OUT_SIZE) obuf[ocount] <= ob_word;
+        obuf_q <= obuf[tx_word];
+      end
+    end
+  endgenerate
 
   // Counts: read address is the arriving output index during a step and the TX word otherwise;
   // the +1 is written one cycle later (indices of one step are distinct, so no hazard).

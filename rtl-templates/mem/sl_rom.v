@@ -1,6 +1,8 @@
 // sl_rom: ROM initialised from a $readmemh file, registered read (1 cycle latency).
 // Yosys maps it to initialised block RAM (EBR on iCE40/ECP5); iCE40 SPRAM is never used
-// because it cannot be initialised from the bitstream.
+// because it cannot be initialised from the bitstream. The generator marks the memory
+// `ram_style = "block"` when the plan puts memories Yosys would build from logic into spare
+// block RAM (`Plan::block_memories`, iCE40).
 // Rust twin: spikeloom-cyclesim `engine::Acc` (the weight store's read), `core::Core` (kernel and
 // parameter ROMs).
 `default_nettype none

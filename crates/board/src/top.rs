@@ -138,10 +138,15 @@ pub fn board_wrapper(board: &Board, p: &TopParams) -> Result<String, BoardError>
         );
     }
     pll_instance(&mut v, &p.clock);
-    let loader = match p.image_crc {
+    let mut loader = match p.image_crc {
         Some(crc) => format!(",\n    .HAS_LOADER(1), .IMAGE_CRC(32'h{crc:08x})"),
         None => String::new(),
     };
+    // the bridge's output-event buffer: forced into block RAM only on iCE40, where it would
+    // cost ~130 logic cells as flip-flops; ECP5 keeps it in distributed RAM
+    if board.device.family != crate::Family::Ice40 {
+        loader.push_str(",\n    .OBUF_BLOCK(0)");
+    }
     // without a UART the divider parameters are unused; keep them valid
     let (baud, clocks_per_bit) = p
         .clock

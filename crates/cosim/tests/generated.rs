@@ -485,14 +485,16 @@ fn verilator_and_cycle_model_refuse_a_corrupt_flash_image_alike() {
 /// cell model, loaded by the synthesised sl_wload from the flash model), ECP5 netlists in a
 /// block RAM ROM.
 fn check_netlist_seed(seed: u64, target: NetlistTarget, yosys: &Path) -> Result<(), String> {
-    check_netlist_net(seed, &random_qnet(seed), target, yosys)
+    check_netlist_net(seed, &random_qnet(seed), target, yosys, "")
 }
 
+/// `tag` keeps the work directories of tests that may run at once apart.
 fn check_netlist_net(
     seed: u64,
     net: &spikeloom_qnet::QNet,
     target: NetlistTarget,
     yosys: &Path,
+    tag: &str,
 ) -> Result<(), String> {
     let mem = match target {
         NetlistTarget::Ice40 => WeightMemChoice::Spram,
@@ -500,7 +502,7 @@ fn check_netlist_net(
     };
     let cfg = config(mem);
     let plan = plan(net, &cfg, &device(mem)).map_err(|e| format!("plan: {e}"))?;
-    let bundle_dir = work(&format!("{target}-netlist-bundle-{seed}"));
+    let bundle_dir = work(&format!("{target}-netlist-bundle-{tag}{seed}"));
     let _ = std::fs::remove_dir_all(&bundle_dir);
     generate(&plan, &GenOptions::default())
         .write_to(&bundle_dir)
@@ -513,7 +515,7 @@ fn check_netlist_net(
     let model_log = CycleSim::new(&plan)
         .run_stimulus(&stim)
         .map_err(|e| format!("cycle model: {e}"))?;
-    let work_dir = work(&format!("{target}-netlist-work"));
+    let work_dir = work(&format!("{target}-netlist-work-{tag}{seed}"));
     let netlist_log = run_netlist(
         &bundle_dir,
         &plan.top_interface(),
@@ -574,7 +576,13 @@ fn ice40_netlist_with_event_lists_in_spram_equals_cycle_model() {
         return;
     };
     let seed = evspram_seeds(1)[0];
-    let r = check_netlist_net(seed, &random_pool_qnet(seed), NetlistTarget::Ice40, &yosys);
+    let r = check_netlist_net(
+        seed,
+        &random_pool_qnet(seed),
+        NetlistTarget::Ice40,
+        &yosys,
+        "evspram-",
+    );
     assert!(r.is_ok(), "seed {seed}: {}", r.unwrap_err());
 }
 
@@ -584,7 +592,13 @@ fn ecp5_netlist_with_a_shared_unit_equals_cycle_model() {
     let Some(yosys) = netlist_yosys() else {
         return;
     };
-    let r = check_netlist_net(1, &random_shared_qnet(1), NetlistTarget::Ecp5, &yosys);
+    let r = check_netlist_net(
+        1,
+        &random_shared_qnet(1),
+        NetlistTarget::Ecp5,
+        &yosys,
+        "shared-",
+    );
     assert!(r.is_ok(), "seed 1: {}", r.unwrap_err());
 }
 

@@ -35,6 +35,10 @@ pub struct PlanConfig {
     /// ([`crate::UnitPlan`]); `false` gives every dense layer its own unit (same cycles, more
     /// logic; for comparisons).
     pub share_units: bool,
+    /// On iCE40 (no distributed RAM, logic is what runs out first), put the small memories
+    /// Yosys would build from LUTs and FFs into block RAM while the device has block RAM to
+    /// spare ([`crate::Plan::block_memories`]).
+    pub small_memories_in_bram: bool,
 }
 
 impl Default for PlanConfig {
@@ -51,6 +55,7 @@ impl Default for PlanConfig {
             board_top: Some(BoardTopConfig::default()),
             pair_events: true,
             share_units: true,
+            small_memories_in_bram: true,
         }
     }
 }

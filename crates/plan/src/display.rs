@@ -151,11 +151,22 @@ impl fmt::Display for Plan {
                 ws.depth * ws.granules_per_word()
             )?,
         }
-        if let Some(e) = &self.engine {
+        if self.block_memories {
             writeln!(
                 f,
-                "engine: {} accumulator lanes x {} bits, event values {} bits, one neuron unit per dense layer (cores {:?})",
-                e.lanes, e.acc_bits, e.value_bits, e.layers
+                "small memories: block RAM (ram_style = \"block\": logic is scarcer than block RAM here)"
+            )?;
+        }
+        if let Some(e) = &self.engine {
+            let units: Vec<String> = e.units.iter().map(|u| format!("{:?}", u.layers)).collect();
+            writeln!(
+                f,
+                "engine: {} accumulator lanes x {} bits, event values {} bits, cores {:?}; neuron units (cores each updates): {}",
+                e.lanes,
+                e.acc_bits,
+                e.value_bits,
+                e.layers,
+                units.join(", ")
             )?;
         }
         for (i, c) in self.cores.iter().enumerate() {

@@ -149,21 +149,30 @@ fn bram_shape_ports(device: &Device, depth: usize, width: u32, two: bool) -> (u3
 
 /// The mapping Yosys' `memory_libmap` chooses for a memory with one registered read port: the
 /// cheapest of block RAM (cost 64 per SB_RAM40_4K, 128 per DP16KD), ECP5 distributed RAM and
-/// soft logic (1 per RAM bit, 1/16 per ROM bit). A writable block RAM also pays for emulating
-/// sl_ram's read-first behaviour, modelled as 1 per data bit. Distributed RAM costs 5 per 16x4
-/// cell: Yosys 0.70 puts 128x8, 160x8 and 96x16 RAMs in TRELLIS_DPR16X4 but 256x8 and 128x16 in
-/// a DP16KD (checked on sl_ram alone with `synth_ecp5`).
-pub(crate) fn map_memory(device: &Device, depth: usize, width: u32, rom: bool) -> MemMap {
+/// soft logic (1 per RAM bit, 1/16 per ROM bit); `block` (`ram_style = "block"`,
+/// [`Plan::block_memories`]) forces block RAM where the device has it. The memories carry
+/// `no_rw_check`, so a writable block RAM pays nothing for read-during-write. Distributed RAM
+/// costs 5 per 16x4 cell: Yosys 0.70 puts 128x8, 160x8 and 96x16 RAMs in TRELLIS_DPR16X4 but
+/// 256x8 and 128x16 in a DP16KD (checked on sl_ram alone with `synth_ecp5`).
+pub(crate) fn map_memory(
+    device: &Device,
+    depth: usize,
+    width: u32,
+    rom: bool,
+    block: bool,
+) -> MemMap {
     let bits = (depth as f64) * f64::from(width);
     let logic = if rom { bits / 16.0 } else { bits };
     let blocks = bram_blocks(device, depth, width);
-    let emu = if rom { 0.0 } else { f64::from(width) };
+    if block && blocks > 0 && device.bram_count > 0 {
+        return MemMap::Bram(blocks);
+    }
     let (block_cost, lutram) = match device.family {
         Family::Ice40 => (64.0, None),
         Family::Ecp5 => (128.0, Some((depth.div_ceil(16) as u32) * width.div_ceil(4))),
     };
     let mut best = (logic, MemMap::Logic);
-    let bram_cost = f64::from(blocks) * block_cost + emu;
+    let bram_cost = f64::from(blocks) * block_cost;
     if blocks > 0 && device.bram_count > 0 && bram_cost < best.0 {
         best = (bram_cost, MemMap::Bram(blocks));
     }
@@ -175,15 +184,20 @@ pub(crate) fn map_memory(device: &Device, depth: usize, width: u32, rom: bool) -
     best.1
 }
 
-/// Add a memory with a registered read of `width` bits to `r`. Measured on sl_ram / sl_rom
-/// alone (Yosys 0.70, both families): a writable block RAM gets a read-first bypass (the
-/// written word, its address and a hit flag registered: 2W + AW + 2 FFs, a W-bit multiplexer
-/// and the address compare: W + AW + 2 LUTs); distributed RAM registers its W-bit read and
-/// multiplexes ceil(depth/16) cells per bit (about 1.5 LUT4 per extra cell); a RAM in logic is
-/// one FF and one LUT per bit.
-fn add_memory(r: &mut Resources, device: &Device, depth: usize, width: u32, rom: bool) {
-    let iw = ubits(depth.saturating_sub(1));
-    match map_memory(device, depth, width, rom) {
+/// Add a memory with a registered read of `width` bits to `r` (`block`: see [`map_memory`]).
+/// Measured on sl_ram / sl_rom alone (Yosys 0.70, both families): distributed RAM registers its
+/// W-bit read and multiplexes ceil(depth/16) cells per bit (about 1.5 LUT4 per extra cell); a
+/// RAM in logic is one FF and one LUT per bit. (Before sl_ram carried `no_rw_check`, a writable
+/// block RAM also got a read-first bypass: 2W + AW + 2 FFs, W + AW + 2 LUTs.)
+fn add_memory(
+    r: &mut Resources,
+    device: &Device,
+    depth: usize,
+    width: u32,
+    rom: bool,
+    block: bool,
+) {
+    match map_memory(device, depth, width, rom, block) {
         MemMap::Bram(n) => {
             r.brams += n;
             // deeper than one block: the registered block select and a g:1 read multiplexer
@@ -197,10 +211,6 @@ fn add_memory(r: &mut Resources, device: &Device, depth: usize, width: u32, rom:
                     Family::Ice40 => width * (2 * (g - 1)).div_ceil(3),
                     Family::Ecp5 => width * (g - 1).min(6),
                 };
-            }
-            if !rom {
-                r.ffs += 2 * width + iw + 2;
-                r.luts += width + iw + 2;
             }
         }
         MemMap::LutRam(cells) => {
@@ -284,10 +294,17 @@ fn neuron_cost(core: &CorePlan, device: &Device, pipelined: bool) -> Resources {
 }
 
 /// State memories (`depth` words of `lanes` membranes, and currents) and parameter ROMs.
-fn state_and_params(r: &mut Resources, core: &CorePlan, device: &Device, depth: usize, lanes: u32) {
-    add_memory(r, device, depth, lanes * core.state_bits, false);
+fn state_and_params(
+    r: &mut Resources,
+    core: &CorePlan,
+    device: &Device,
+    depth: usize,
+    lanes: u32,
+    block: bool,
+) {
+    add_memory(r, device, depth, lanes * core.state_bits, false, block);
     if core.kind.has_current() {
-        add_memory(r, device, depth, lanes * core.current_bits, false);
+        add_memory(r, device, depth, lanes * core.current_bits, false, block);
     }
     let db = core.decay_bits();
     for (param, bits) in [
@@ -298,7 +315,7 @@ fn state_and_params(r: &mut Resources, core: &CorePlan, device: &Device, depth: 
         (&core.alpha, db),
     ] {
         if param.is_rom() {
-            add_memory(r, device, depth, lanes * bits, true);
+            add_memory(r, device, depth, lanes * bits, true, block);
             r.rom_bits += depth as u64 * u64::from(lanes * bits);
         }
     }
@@ -377,9 +394,10 @@ fn unit_resources(plan: &Plan, unit: &UnitPlan, device: &Device) -> Resources {
         r.ffs += 2 * saw + lw * (lat + 1);
         r.carries += 2 * saw;
     }
-    add_memory(&mut r, device, unit.depth, c0.state_bits, false);
+    let block = plan.block_memories;
+    add_memory(&mut r, device, unit.depth, c0.state_bits, false, block);
     if c0.kind.has_current() {
-        add_memory(&mut r, device, unit.depth, c0.current_bits, false);
+        add_memory(&mut r, device, unit.depth, c0.current_bits, false, block);
     }
     for (param, bits) in [
         (&view.bias, unit.param_bits),
@@ -389,7 +407,7 @@ fn unit_resources(plan: &Plan, unit: &UnitPlan, device: &Device) -> Resources {
         (&view.alpha, c0.decay_bits()),
     ] {
         if param.is_rom() {
-            add_memory(&mut r, device, unit.depth, bits, true);
+            add_memory(&mut r, device, unit.depth, bits, true, block);
             r.rom_bits += unit.depth as u64 * u64::from(bits);
         }
     }
@@ -444,7 +462,7 @@ fn engine_resources(plan: &Plan) -> Resources {
 }
 
 /// A convolution core (sl_conv).
-fn core_resources(core: &CorePlan, device: &Device, shared_acc: bool) -> Resources {
+fn core_resources(core: &CorePlan, device: &Device, shared_acc: bool, block: bool) -> Resources {
     let p = core.lanes as u32;
     // the convolution core's datapaths are combinational (sl_neuron PIPE=0)
     let n = neuron_cost(core, device, false);
@@ -470,6 +488,7 @@ fn core_resources(core: &CorePlan, device: &Device, shared_acc: bool) -> Resourc
         core.weight_depth(),
         core.weight_word_bits(),
         true,
+        block,
     );
     // spike counts held for the pushes (SPK), and the value registers of the event pipeline
     if core.count_bits() > 0 {
@@ -480,10 +499,10 @@ fn core_resources(core: &CorePlan, device: &Device, shared_acc: bool) -> Resourc
     }
     if !shared_acc {
         for _ in 0..p {
-            add_memory(&mut r, device, core.blocks, core.acc_bits, false);
+            add_memory(&mut r, device, core.blocks, core.acc_bits, false, block);
         }
     }
-    state_and_params(&mut r, core, device, core.blocks, p);
+    state_and_params(&mut r, core, device, core.blocks, p, block);
     r
 }
 
@@ -503,6 +522,7 @@ fn store_resources(
     device: &Device,
     cores: usize,
     two_ports: bool,
+    block: bool,
 ) -> Resources {
     let mut r = Resources::default();
     if store.depth == 0 {
@@ -525,7 +545,7 @@ fn store_resources(
                         r.luts += 2 * store.word_bits * (g - 1).min(6);
                     }
                 } else {
-                    add_memory(&mut r, device, depth, store.word_bits, true);
+                    add_memory(&mut r, device, depth, store.word_bits, true, block);
                 }
             }
             // a fabric register per bank, the delayed bank select and the bank multiplexer
@@ -633,16 +653,14 @@ fn board_top_resources(plan: &Plan, cfg: &BoardTopConfig, device: &Device) -> Re
     let mut mems = Resources::default();
     for (depth, width) in [(iface.input_size.div_ceil(4), 32), (iface.output_size, 16)] {
         let mut m = Resources::default();
-        add_memory(&mut m, device, depth, width, false);
-        if let MemMap::Bram(_) = map_memory(device, depth, width, false) {
-            // add_memory's read-first bypass, which these memories do not have
-            let iw = ubits(depth.saturating_sub(1));
-            m.ffs -= 2 * width + iw + 2;
-            m.luts -= width + iw + 2;
-        }
+        add_memory(&mut m, device, depth, width, false, false);
         mems.add(&m);
     }
-    mems.brams += bram_blocks(device, iface.output_size, ob_w);
+    // the output events: forced into block RAM on iCE40 (`OBUF_BLOCK`), Yosys's choice on ECP5
+    match device.family {
+        Family::Ice40 => mems.brams += bram_blocks(device, iface.output_size, ob_w),
+        Family::Ecp5 => add_memory(&mut mems, device, iface.output_size, ob_w, false, false),
+    }
     if device.family == Family::Ecp5 {
         // measured with the fixed logic above
         mems.luts = 0;
@@ -716,6 +734,7 @@ pub(crate) fn estimate(
             device,
             dense,
             plan.buffers.iter().any(|b| b.paired),
+            plan.block_memories,
         ),
     ));
     if plan.weight_store.is_loaded() {
@@ -750,7 +769,7 @@ pub(crate) fn estimate(
     for core in plan.cores.iter().filter(|c| c.conv.is_some()) {
         parts.push((
             format!("convolution core `{}`", core.name),
-            core_resources(core, device, plan.conv_acc.is_some()),
+            core_resources(core, device, plan.conv_acc.is_some(), plan.block_memories),
         ));
     }
     for unit in plan.engine.iter().flat_map(|e| &e.units) {
@@ -768,7 +787,7 @@ pub(crate) fn estimate(
         if buf.delay.is_some() {
             parts.push((
                 format!("delay line `{}`", buf.name),
-                delay_line_resources(buf, plan.ev_bits, device),
+                delay_line_resources(buf, plan.ev_bits, device, plan.block_memories),
             ));
             continue;
         }
@@ -796,6 +815,7 @@ pub(crate) fn estimate(
                     buf.depth.div_ceil(2) * buf.banks,
                     plan.ev_bits,
                     false,
+                    plan.block_memories,
                 );
             }
             r.luts += plan.ev_bits + 2;
@@ -807,6 +827,7 @@ pub(crate) fn estimate(
                 buf.depth * buf.banks,
                 plan.ev_bits + value,
                 false,
+                plan.block_memories,
             );
         }
         parts.push((format!("event buffer `{}`", buf.name), r));
@@ -821,7 +842,7 @@ pub(crate) fn estimate(
             luts: (2 * aw + w) * n.div_ceil(2) + 2 * n,
             ..Resources::default()
         };
-        add_memory(&mut r, device, sa.depth, w, false);
+        add_memory(&mut r, device, sa.depth, w, false, plan.block_memories);
         parts.push(("shared convolution accumulators".into(), r));
     }
     if let Some(es) = &plan.event_spram {
@@ -879,7 +900,7 @@ fn event_spram_resources(es: &crate::types::EventSpram, ev_bits: u32) -> Resourc
 /// per slot in flip-flops with a write and a read multiplexer over the slots, the pipelined
 /// write (slot = current + delay mod slots, address = slot x depth + count) and, for
 /// non-uniform delays, a ROM of one delay per source neuron.
-fn delay_line_resources(buf: &BufferPlan, ev_bits: u32, device: &Device) -> Resources {
+fn delay_line_resources(buf: &BufferPlan, ev_bits: u32, device: &Device, block: bool) -> Resources {
     let mut r = Resources::default();
     let Some(d) = &buf.delay else {
         return r;
@@ -910,10 +931,11 @@ fn delay_line_resources(buf: &BufferPlan, ev_bits: u32, device: &Device) -> Reso
         d.slots.saturating_mul(buf.depth),
         ev_bits + value,
         false,
+        block,
     );
     if d.uniform().is_none() {
         r.rom_bits += buf.depth as u64 * u64::from(sw);
-        add_memory(&mut r, device, buf.depth, sw, true);
+        add_memory(&mut r, device, buf.depth, sw, true, block);
     }
     r
 }
@@ -990,7 +1012,7 @@ pub(crate) fn check(plan: &Plan, r: &Resources, device: &Device) -> FitReport {
         // name the delay lines, the memories a long NIR Delay adds
         for b in &plan.buffers {
             if let Some(d) = &b.delay {
-                let lr = delay_line_resources(b, plan.ev_bits, device);
+                let lr = delay_line_resources(b, plan.ev_bits, device, plan.block_memories);
                 problems.push(format!(
                     "delay line of projection `{}` ({} steps x {} events): {} BRAM, ~{} LUT4, ~{} FF of the above; shorten the NIR Delay",
                     d.origin,

@@ -197,6 +197,9 @@ pub struct CorePlan {
     pub acc_bits: u32,
     /// Signed width of every intermediate of the neuron update (no overflow possible).
     pub work_bits: u32,
+    /// Signed width of every intermediate but the decay products before rounding: the
+    /// streaming unit's pipeline registers after the rounding shift (<= `work_bits`).
+    pub stage_bits: u32,
     /// Signed width of the bias/threshold/reset-value ports.
     pub param_bits: u32,
     /// Event buffer this layer's spikes are written to, if anyone reads them.
@@ -526,6 +529,9 @@ pub struct UnitPlan {
     pub acc_bits: u32,
     /// Signed width of the datapath's intermediates (the widest layer's `work_bits`).
     pub work_bits: u32,
+    /// Signed width of its pipeline registers after the decay products' rounding (the widest
+    /// layer's `stage_bits`, and wider than the sum it takes).
+    pub stage_bits: u32,
     /// Signed width of the bias/threshold/reset-value ports (the widest layer's).
     pub param_bits: u32,
     /// Leak circuit of the membrane decay: shift-add only when every layer has the same
@@ -618,6 +624,12 @@ impl UnitPlan {
                 .max()
                 .unwrap_or(2)
                 .max(acc_bits + 1),
+            stage_bits: cs
+                .iter()
+                .map(|c| c.stage_bits)
+                .max()
+                .unwrap_or(2)
+                .max(acc_bits + 1),
             param_bits: cs.iter().map(|c| c.param_bits).max().unwrap_or(2),
             beta_leak: leak(&|c| (c.beta_leak, &c.beta)),
             alpha_leak: leak(&|c| (c.alpha_leak, &c.alpha)),
@@ -659,6 +671,10 @@ pub struct Plan {
     pub conv_acc: Option<SharedAcc>,
     /// The engine running the dense cores (`None` when every layer is a convolution).
     pub engine: Option<EnginePlan>,
+    /// Every sl_ram / sl_rom memory of the core goes into block RAM (`ram_style = "block"`),
+    /// also those Yosys would build from logic (`PlanConfig::small_memories_in_bram`: iCE40,
+    /// when the device's block RAM holds them all).
+    pub block_memories: bool,
     /// The weight loader that fills a store loaded at start-up (`None` for a ROM store).
     pub loader: Option<crate::loader::LoaderPlan>,
     /// Device name the plan was checked against.

@@ -63,10 +63,13 @@ pub(crate) struct WidthInput<'a> {
     pub alpha: &'a Param,
 }
 
-/// Result: accumulator, work and parameter widths.
+/// Result: accumulator, work, stage and parameter widths.
 pub(crate) struct Widths {
     pub acc_bits: u32,
     pub work_bits: u32,
+    /// Like `work_bits` for every intermediate but the decay products before their rounding
+    /// shift: the width of the streaming unit's pipeline registers after the rounding.
+    pub stage_bits: u32,
     pub param_bits: u32,
 }
 
@@ -90,13 +93,17 @@ pub(crate) fn analyse(w: &WidthInput<'_>) -> Widths {
     let theta = Iv::of(w.theta).hull(Iv(0, 0));
     let vr = Iv::of(w.v_reset);
     let mut seen = vec![acc, x, u, theta, vr, Iv::of(w.bias)];
+    // the decay products before rounding (only the work width holds them)
+    let mut products = Vec::new();
     let (prod_u, dec_u) = decay(u.hull(vr), w.beta, w.decay_shift);
-    seen.extend([prod_u, dec_u]);
+    products.push(prod_u);
+    seen.push(dec_u);
     let drive = match w.kind {
         NeuronKind::CubaLif | NeuronKind::CubaLi => {
             let i = Iv::signed(w.current_bits);
             let (prod_i, dec_i) = decay(i, w.alpha, w.decay_shift);
-            seen.extend([i, prod_i, dec_i, dec_i.add(x)]);
+            products.push(prod_i);
+            seen.extend([i, dec_i, dec_i.add(x)]);
             i
         }
         _ => x,
@@ -121,7 +128,8 @@ pub(crate) fn analyse(w: &WidthInput<'_>) -> Widths {
         let th_hi = theta.1 << w.count_bits;
         seen.extend([Iv(0, th_hi), Iv(-theta.1, 0)]);
     }
-    let all = seen.iter().fold(Iv(0, 0), |a, b| a.hull(*b));
+    let stages = seen.iter().fold(Iv(0, 0), |a, b| a.hull(*b));
+    let all = products.iter().fold(stages, |a, b| a.hull(*b));
     let params = Iv::of(w.bias).hull(Iv::of(w.theta)).hull(vr);
     let acc_bits = bits_for_range(acc.0, acc.1).max(w.weight_bits + 1);
     let param_bits = bits_for_range(params.0, params.1);
@@ -133,9 +141,17 @@ pub(crate) fn analyse(w: &WidthInput<'_>) -> Widths {
         .max(w.current_bits + 1)
         .max(param_bits + 1)
         .max(w.decay_shift + 3);
+    // the same margins, without the products
+    let stage_bits = (bits_for_range(stages.0, stages.1) + 1)
+        .max(acc_bits + 1)
+        .max(w.state_bits + 1)
+        .max(w.current_bits + 1)
+        .max(param_bits + 1)
+        .min(work_bits);
     Widths {
         acc_bits,
         work_bits,
+        stage_bits,
         param_bits,
     }
 }

@@ -311,7 +311,7 @@ fn unit_params(plan: &Plan, unit: &UnitPlan, uid: &str, opts: &GenOptions) -> St
     format!(
         "        .KIND({kind}), .CNT({cnt}), .FLOOR({floor}), .SPW({spw}),
         .RESET({reset}), .RESET_DELAY({rd}), .ROUND({round}),
-        .SB({sb}), .CB({cb}), .PW({pw}), .DS({dsh}), .W({w}),
+        .SB({sb}), .CB({cb}), .PW({pw}), .DS({dsh}), .W({w}), .NW({nw}),
         .BETA_SA({bsa}), .ALPHA_SA({asa}), .BETA_K({bk}), .ALPHA_K({ak}),
         {ks}
         {roms}",
@@ -332,6 +332,7 @@ fn unit_params(plan: &Plan, unit: &UnitPlan, uid: &str, opts: &GenOptions) -> St
         cb = c0.current_bits.max(2),
         dsh = c0.decay_shift,
         w = unit.work_bits,
+        nw = unit.stage_bits,
         bsa = sa(unit.beta_leak),
         asa = sa(unit.alpha_leak),
         bk = k0(&c0.beta),

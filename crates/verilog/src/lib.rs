@@ -62,6 +62,18 @@ impl Bundle {
     }
 }
 
+/// sl_ram / sl_rom with their memory marked `ram_style = "block"` ([`Plan::block_memories`]):
+/// Yosys then maps every instance to block RAM, also those it would build from logic.
+fn block_memory(template: &str) -> String {
+    const DECL: &str = "reg [W-1:0] mem [0:DEPTH-1];";
+    assert_eq!(
+        template.matches(DECL).count(),
+        1,
+        "sl_ram.v / sl_rom.v declare their memory on one line"
+    );
+    template.replace(DECL, &format!("(* ram_style = \"block\" *) {DECL}"))
+}
+
 /// Generate the design for `plan`.
 pub fn generate(plan: &Plan, opts: &GenOptions) -> Bundle {
     let mut files = vec![SourceFile {
@@ -86,9 +98,14 @@ pub fn generate(plan: &Plan, opts: &GenOptions) -> Bundle {
             // only SPRAM weight stores (and their loader) use them
             continue;
         }
+        let contents = if plan.block_memories && (*name == "sl_ram.v" || *name == "sl_rom.v") {
+            block_memory(text)
+        } else {
+            (*text).into()
+        };
         files.push(SourceFile {
             path: (*name).into(),
-            contents: (*text).into(),
+            contents,
         });
     }
     files.extend(hex::memory_files(plan));
