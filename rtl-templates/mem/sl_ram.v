@@ -1,14 +1,14 @@
 // sl_ram: simple dual-port RAM, one write port, registered read (1 cycle latency).
 // Written so Yosys infers block RAM on iCE40 (SB_RAM40_4K) and ECP5 (DP16KD).
-// Read-during-write of the same address is undefined: no caller reads a word in the cycle it is
-// written and uses the result (the units write a neuron LAT cycles after its read, and never
-// read it again in that step; the convolution cores' read-modify-writes and sweeps read an
-// address only after its write has landed; an event list is read after its producer has run, or
-// in the other bank). So the memory carries `no_rw_check`: Yosys adds no read-first bypass
-// (2W + AW + 2 FFs and a W-bit multiplexer per block RAM). The RTL simulators and the twins read
-// the old word; the netlist tests, with the vendor cell models, check that nothing depends on it.
-// The generator marks the memory `ram_style = "block"` when the plan puts memories Yosys would
-// build from logic into spare block RAM (`Plan::block_memories`, iCE40).
+// Read-during-write of the same address returns the old word here, but no caller depends on it:
+// no caller uses a word read in the cycle it is written (the units write a neuron LAT cycles
+// after its read and never read it again in that step; the convolution cores' read-modify-writes
+// and sweeps read an address only after its write has landed; an event list is read after its
+// producer has run, or in the other bank). So on iCE40 the generator marks the memory
+// `no_rw_check` (`Plan::no_rw_check`): Yosys then adds no read-first bypass (2W + AW + 2 FFs and
+// a W-bit multiplexer per block RAM); the netlist tests, with the vendor cell models, check
+// that nothing depends on it. It also marks it `ram_style = "block"` when the plan puts
+// memories Yosys would build from logic into spare block RAM (`Plan::block_memories`, iCE40).
 // Rust twin: spikeloom-cyclesim `engine::Unit`, `core::Core` (their state memories: registered
 // read, read-first).
 `default_nettype none
@@ -29,7 +29,7 @@ module sl_ram #(
     output reg  [W-1:0]  rdata
 );
     localparam integer IW = (DEPTH > 1) ? $clog2(DEPTH) : 1;
-    (* no_rw_check *) reg [W-1:0] mem [0:DEPTH-1];
+    reg [W-1:0] mem [0:DEPTH-1];
 
     always @(posedge clk) begin
         if (we) mem[waddr[IW-1:0]] <= wdata;

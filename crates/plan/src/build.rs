@@ -331,6 +331,7 @@ fn build(
         conv_acc: None,
         engine,
         block_memories: false,
+        no_rw_check: device.family == Family::Ice40,
         loader: None,
         device: device.name.clone(),
         resources: Default::default(),

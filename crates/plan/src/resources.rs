@@ -149,30 +149,36 @@ fn bram_shape_ports(device: &Device, depth: usize, width: u32, two: bool) -> (u3
 
 /// The mapping Yosys' `memory_libmap` chooses for a memory with one registered read port: the
 /// cheapest of block RAM (cost 64 per SB_RAM40_4K, 128 per DP16KD), ECP5 distributed RAM and
-/// soft logic (1 per RAM bit, 1/16 per ROM bit); `block` (`ram_style = "block"`,
-/// [`Plan::block_memories`]) forces block RAM where the device has it. The memories carry
-/// `no_rw_check`, so a writable block RAM pays nothing for read-during-write. Distributed RAM
-/// costs 5 per 16x4 cell: Yosys 0.70 puts 128x8, 160x8 and 96x16 RAMs in TRELLIS_DPR16X4 but
-/// 256x8 and 128x16 in a DP16KD (checked on sl_ram alone with `synth_ecp5`).
+/// soft logic (1 per RAM bit, 1/16 per ROM bit). Without `no_rw_check` a writable block RAM
+/// also pays for emulating sl_ram's read-first behaviour, modelled as 1 per data bit; `block`
+/// (`ram_style = "block"`) forces block RAM where the device has it ([`MemStyle`]).
+/// Distributed RAM costs 5 per 16x4 cell: Yosys 0.70 puts 128x8, 160x8 and 96x16 RAMs in
+/// TRELLIS_DPR16X4 but 256x8 and 128x16 in a DP16KD (checked on sl_ram alone with
+/// `synth_ecp5`).
 pub(crate) fn map_memory(
     device: &Device,
     depth: usize,
     width: u32,
     rom: bool,
-    block: bool,
+    style: MemStyle,
 ) -> MemMap {
     let bits = (depth as f64) * f64::from(width);
     let logic = if rom { bits / 16.0 } else { bits };
     let blocks = bram_blocks(device, depth, width);
-    if block && blocks > 0 && device.bram_count > 0 {
+    if style.block && blocks > 0 && device.bram_count > 0 {
         return MemMap::Bram(blocks);
     }
+    let emu = if rom || style.no_rw_check {
+        0.0
+    } else {
+        f64::from(width)
+    };
     let (block_cost, lutram) = match device.family {
         Family::Ice40 => (64.0, None),
         Family::Ecp5 => (128.0, Some((depth.div_ceil(16) as u32) * width.div_ceil(4))),
     };
     let mut best = (logic, MemMap::Logic);
-    let bram_cost = f64::from(blocks) * block_cost;
+    let bram_cost = f64::from(blocks) * block_cost + emu;
     if blocks > 0 && device.bram_count > 0 && bram_cost < best.0 {
         best = (bram_cost, MemMap::Bram(blocks));
     }
@@ -184,22 +190,37 @@ pub(crate) fn map_memory(
     best.1
 }
 
-/// Add a memory with a registered read of `width` bits to `r` (`block`: see [`map_memory`]).
-/// Measured on sl_ram / sl_rom alone (Yosys 0.70, both families): distributed RAM registers its
-/// W-bit read and multiplexes ceil(depth/16) cells per bit (about 1.5 LUT4 per extra cell); a
-/// RAM in logic is one FF and one LUT per bit. (Before sl_ram carried `no_rw_check`, a writable
-/// block RAM also got a read-first bypass: 2W + AW + 2 FFs, W + AW + 2 LUTs.)
+/// How the design marks its sl_ram / sl_rom memories ([`Plan::mem_style`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MemStyle {
+    /// `ram_style = "block"`: block RAM even where Yosys would use logic.
+    pub block: bool,
+    /// `no_rw_check`: no read-first bypass on a writable block RAM.
+    pub no_rw_check: bool,
+}
+
+/// Add a memory with a registered read of `width` bits to `r` (`style`: see [`map_memory`]).
+/// Measured on sl_ram / sl_rom alone (Yosys 0.70, both families): without `no_rw_check` a
+/// writable block RAM gets a read-first bypass (the written word, its address and a hit flag
+/// registered: 2W + AW + 2 FFs, a W-bit multiplexer and the address compare: W + AW + 2 LUTs);
+/// distributed RAM registers its W-bit read and multiplexes ceil(depth/16) cells per bit (about
+/// 1.5 LUT4 per extra cell); a RAM in logic is one FF and one LUT per bit.
 fn add_memory(
     r: &mut Resources,
     device: &Device,
     depth: usize,
     width: u32,
     rom: bool,
-    block: bool,
+    block: MemStyle,
 ) {
+    let iw = ubits(depth.saturating_sub(1));
     match map_memory(device, depth, width, rom, block) {
         MemMap::Bram(n) => {
             r.brams += n;
+            if !rom && !block.no_rw_check {
+                r.ffs += 2 * width + iw + 2;
+                r.luts += width + iw + 2;
+            }
             // deeper than one block: the registered block select and a g:1 read multiplexer
             // per bit (iCE40 ~2 LUT4 per 3 inputs; ECP5 one LUT4 per extra block, at most 6
             // per bit, PFUMX/L6MUX do the rest: sl_rom 13632 x 64 alone 384 LUT4s, 6400 x 128
@@ -300,7 +321,7 @@ fn state_and_params(
     device: &Device,
     depth: usize,
     lanes: u32,
-    block: bool,
+    block: MemStyle,
 ) {
     add_memory(r, device, depth, lanes * core.state_bits, false, block);
     if core.kind.has_current() {
@@ -394,7 +415,7 @@ fn unit_resources(plan: &Plan, unit: &UnitPlan, device: &Device) -> Resources {
         r.ffs += 2 * saw + lw * (lat + 1);
         r.carries += 2 * saw;
     }
-    let block = plan.block_memories;
+    let block = plan.mem_style();
     add_memory(&mut r, device, unit.depth, c0.state_bits, false, block);
     if c0.kind.has_current() {
         add_memory(&mut r, device, unit.depth, c0.current_bits, false, block);
@@ -462,7 +483,12 @@ fn engine_resources(plan: &Plan) -> Resources {
 }
 
 /// A convolution core (sl_conv).
-fn core_resources(core: &CorePlan, device: &Device, shared_acc: bool, block: bool) -> Resources {
+fn core_resources(
+    core: &CorePlan,
+    device: &Device,
+    shared_acc: bool,
+    block: MemStyle,
+) -> Resources {
     let p = core.lanes as u32;
     // the convolution core's datapaths are combinational (sl_neuron PIPE=0)
     let n = neuron_cost(core, device, false);
@@ -522,7 +548,7 @@ fn store_resources(
     device: &Device,
     cores: usize,
     two_ports: bool,
-    block: bool,
+    block: MemStyle,
 ) -> Resources {
     let mut r = Resources::default();
     if store.depth == 0 {
@@ -653,13 +679,20 @@ fn board_top_resources(plan: &Plan, cfg: &BoardTopConfig, device: &Device) -> Re
     let mut mems = Resources::default();
     for (depth, width) in [(iface.input_size.div_ceil(4), 32), (iface.output_size, 16)] {
         let mut m = Resources::default();
-        add_memory(&mut m, device, depth, width, false, false);
+        add_memory(&mut m, device, depth, width, false, BRIDGE_MEMORIES);
         mems.add(&m);
     }
     // the output events: forced into block RAM on iCE40 (`OBUF_BLOCK`), Yosys's choice on ECP5
     match device.family {
         Family::Ice40 => mems.brams += bram_blocks(device, iface.output_size, ob_w),
-        Family::Ecp5 => add_memory(&mut mems, device, iface.output_size, ob_w, false, false),
+        Family::Ecp5 => add_memory(
+            &mut mems,
+            device,
+            iface.output_size,
+            ob_w,
+            false,
+            BRIDGE_MEMORIES,
+        ),
     }
     if device.family == Family::Ecp5 {
         // measured with the fixed logic above
@@ -668,6 +701,12 @@ fn board_top_resources(plan: &Plan, cfg: &BoardTopConfig, device: &Device) -> Re
     r.add(&mems);
     r
 }
+
+/// The host bridge's own memories: `no_rw_check`, Yosys's choice of block (host_bridge.v).
+const BRIDGE_MEMORIES: MemStyle = MemStyle {
+    block: false,
+    no_rw_check: true,
+};
 
 /// LUT4s of the flattened core against the sum of its parts, percent: synthesized as one
 /// design (as `build` does), the trace logic (unconnected by the board top) disappears and
@@ -734,7 +773,7 @@ pub(crate) fn estimate(
             device,
             dense,
             plan.buffers.iter().any(|b| b.paired),
-            plan.block_memories,
+            plan.mem_style(),
         ),
     ));
     if plan.weight_store.is_loaded() {
@@ -769,7 +808,7 @@ pub(crate) fn estimate(
     for core in plan.cores.iter().filter(|c| c.conv.is_some()) {
         parts.push((
             format!("convolution core `{}`", core.name),
-            core_resources(core, device, plan.conv_acc.is_some(), plan.block_memories),
+            core_resources(core, device, plan.conv_acc.is_some(), plan.mem_style()),
         ));
     }
     for unit in plan.engine.iter().flat_map(|e| &e.units) {
@@ -787,7 +826,7 @@ pub(crate) fn estimate(
         if buf.delay.is_some() {
             parts.push((
                 format!("delay line `{}`", buf.name),
-                delay_line_resources(buf, plan.ev_bits, device, plan.block_memories),
+                delay_line_resources(buf, plan.ev_bits, device, plan.mem_style()),
             ));
             continue;
         }
@@ -815,7 +854,7 @@ pub(crate) fn estimate(
                     buf.depth.div_ceil(2) * buf.banks,
                     plan.ev_bits,
                     false,
-                    plan.block_memories,
+                    plan.mem_style(),
                 );
             }
             r.luts += plan.ev_bits + 2;
@@ -827,7 +866,7 @@ pub(crate) fn estimate(
                 buf.depth * buf.banks,
                 plan.ev_bits + value,
                 false,
-                plan.block_memories,
+                plan.mem_style(),
             );
         }
         parts.push((format!("event buffer `{}`", buf.name), r));
@@ -842,7 +881,7 @@ pub(crate) fn estimate(
             luts: (2 * aw + w) * n.div_ceil(2) + 2 * n,
             ..Resources::default()
         };
-        add_memory(&mut r, device, sa.depth, w, false, plan.block_memories);
+        add_memory(&mut r, device, sa.depth, w, false, plan.mem_style());
         parts.push(("shared convolution accumulators".into(), r));
     }
     if let Some(es) = &plan.event_spram {
@@ -900,7 +939,12 @@ fn event_spram_resources(es: &crate::types::EventSpram, ev_bits: u32) -> Resourc
 /// per slot in flip-flops with a write and a read multiplexer over the slots, the pipelined
 /// write (slot = current + delay mod slots, address = slot x depth + count) and, for
 /// non-uniform delays, a ROM of one delay per source neuron.
-fn delay_line_resources(buf: &BufferPlan, ev_bits: u32, device: &Device, block: bool) -> Resources {
+fn delay_line_resources(
+    buf: &BufferPlan,
+    ev_bits: u32,
+    device: &Device,
+    block: MemStyle,
+) -> Resources {
     let mut r = Resources::default();
     let Some(d) = &buf.delay else {
         return r;
@@ -1012,7 +1056,7 @@ pub(crate) fn check(plan: &Plan, r: &Resources, device: &Device) -> FitReport {
         // name the delay lines, the memories a long NIR Delay adds
         for b in &plan.buffers {
             if let Some(d) = &b.delay {
-                let lr = delay_line_resources(b, plan.ev_bits, device, plan.block_memories);
+                let lr = delay_line_resources(b, plan.ev_bits, device, plan.mem_style());
                 problems.push(format!(
                     "delay line of projection `{}` ({} steps x {} events): {} BRAM, ~{} LUT4, ~{} FF of the above; shorten the NIR Delay",
                     d.origin,

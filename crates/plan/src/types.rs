@@ -675,6 +675,11 @@ pub struct Plan {
     /// also those Yosys would build from logic (`PlanConfig::small_memories_in_bram`: iCE40,
     /// when the device's block RAM holds them all).
     pub block_memories: bool,
+    /// sl_ram's memory carries `no_rw_check` (no read-first bypass: every caller's reads are
+    /// independent of a same-cycle write, sl_ram.v). Set on iCE40, where the bypass costs
+    /// logic cells; on ECP5 the bypass stays, because without it Yosys moves small RAMs from
+    /// distributed RAM into DP16KD, which the largest designs need for their weights.
+    pub no_rw_check: bool,
     /// The weight loader that fills a store loaded at start-up (`None` for a ROM store).
     pub loader: Option<crate::loader::LoaderPlan>,
     /// Device name the plan was checked against.
@@ -689,6 +694,15 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// How sl_ram / sl_rom are marked (the estimate's view of `block_memories` and
+    /// `no_rw_check`).
+    pub(crate) fn mem_style(&self) -> crate::resources::MemStyle {
+        crate::resources::MemStyle {
+            block: self.block_memories,
+            no_rw_check: self.no_rw_check,
+        }
+    }
+
     /// The widest core's lanes: the most weights the design reads in one cycle from one store
     /// (cores run one at a time).
     pub fn max_lanes(&self) -> usize {

@@ -62,16 +62,20 @@ impl Bundle {
     }
 }
 
-/// sl_ram / sl_rom with their memory marked `ram_style = "block"` ([`Plan::block_memories`]):
-/// Yosys then maps every instance to block RAM, also those it would build from logic.
-fn block_memory(template: &str) -> String {
+/// sl_ram / sl_rom with their memory declaration marked with `attrs` (`Plan::block_memories`:
+/// `ram_style = "block"`, every instance in block RAM; `Plan::no_rw_check` on sl_ram: no
+/// read-first bypass).
+fn mark_memory(template: &str, attrs: &[&str]) -> String {
     const DECL: &str = "reg [W-1:0] mem [0:DEPTH-1];";
     assert_eq!(
         template.matches(DECL).count(),
         1,
         "sl_ram.v / sl_rom.v declare their memory on one line"
     );
-    template.replace(DECL, &format!("(* ram_style = \"block\" *) {DECL}"))
+    if attrs.is_empty() {
+        return template.into();
+    }
+    template.replace(DECL, &format!("(* {} *) {DECL}", attrs.join(", ")))
 }
 
 /// Generate the design for `plan`.
@@ -98,8 +102,15 @@ pub fn generate(plan: &Plan, opts: &GenOptions) -> Bundle {
             // only SPRAM weight stores (and their loader) use them
             continue;
         }
-        let contents = if plan.block_memories && (*name == "sl_ram.v" || *name == "sl_rom.v") {
-            block_memory(text)
+        let contents = if *name == "sl_ram.v" || *name == "sl_rom.v" {
+            let mut attrs = Vec::new();
+            if plan.block_memories {
+                attrs.push("ram_style = \"block\"");
+            }
+            if plan.no_rw_check && *name == "sl_ram.v" {
+                attrs.push("no_rw_check");
+            }
+            mark_memory(text, &attrs)
         } else {
             (*text).into()
         };
