@@ -7,7 +7,8 @@
 // producer has run, or in the other bank). So on iCE40 the generator marks the memory
 // `no_rw_check` (`Plan::no_rw_check`): Yosys then adds no read-first bypass (2W + AW + 2 FFs and
 // a W-bit multiplexer per block RAM); the netlist tests, with the vendor cell models, check
-// that nothing depends on it. It also marks it `ram_style = "block"` when the plan puts
+// that nothing depends on it, and the cycle model reports a unit state RAM read of the word
+// being written (`SimError::ReadDuringWrite`). It also marks it `ram_style = "block"` when the plan puts
 // memories Yosys would build from logic into spare block RAM (`Plan::block_memories`, iCE40).
 // Rust twin: spikeloom-cyclesim `engine::Unit`, `core::Core` (their state memories: registered
 // read, read-first).

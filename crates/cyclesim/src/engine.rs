@@ -473,6 +473,9 @@ pub(crate) struct Unit {
     mem_i: Vec<i64>,
     u_rd: i64,
     i_rd: i64,
+    /// The state address read and written in the last clocked cycle, when the read was used
+    /// (an issue) and a write-back hit the same address: what `no_rw_check` rules out.
+    pub rw_clash: Option<usize>,
     /// The rest of the pipeline: `stages[k]` holds the neuron issued `k + 2` cycles ago, with
     /// its layer and result (the twin computes it whole; the RTL spreads it over sl_neuron's
     /// stages). The last entry is the write-back stage.
@@ -498,6 +501,7 @@ impl Unit {
             mem_i: vec![0; unit.depth],
             u_rd: 0,
             i_rd: 0,
+            rw_clash: None,
             stages: vec![None; UNIT_LATENCY - 1],
             offsets: unit.offsets.clone(),
             cores: unit.layers.clone(),
@@ -560,6 +564,9 @@ impl Unit {
             }
         } else if let Some((j, (n, r))) = self.last() {
             let a = self.offsets[j] + n;
+            if self.run && a == a0 {
+                self.rw_clash = Some(a);
+            }
             self.mem_u[a] = r.0;
             self.mem_i[a] = r.1;
         }
@@ -593,6 +600,38 @@ impl Unit {
             }
             self.k += 1;
             self.n0 += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Unit;
+    use spikeloom_plan::{plan, testing, PlanConfig, UNIT_LATENCY};
+
+    /// The clash check behind `no_rw_check` fires when a neuron is issued again in the cycle
+    /// its previous update is written back (the accumulators never hand a block over like
+    /// that; here the twin is driven by hand), and stays silent when it is issued a cycle later.
+    #[test]
+    fn a_read_of_the_word_being_written_is_reported() {
+        let cfg = PlanConfig {
+            require_fit: false,
+            ..PlanConfig::default()
+        };
+        let p = plan(&testing::digits_mlp(), &cfg, &testing::big_device()).expect("plan");
+        let e = p.engine.as_ref().expect("engine");
+        let hs = vec![0i64; e.lanes];
+        for (gap, clash) in [(UNIT_LATENCY, true), (UNIT_LATENCY + 1, false)] {
+            let mut u = Unit::new(&p, &e.units[0]);
+            let mut seen = None;
+            for t in 0..3 * UNIT_LATENCY {
+                // neuron 0 of layer 1 (its block is one lane long: the layer's last block)
+                let base = p.cores[e.units[0].layers[1]].size - 1;
+                let ho = (t == 0 || t == gap).then_some((1, base));
+                u.clock(ho, &hs, None);
+                seen = seen.or(u.rw_clash.take());
+            }
+            assert_eq!(seen.is_some(), clash, "gap {gap}: {seen:?}");
         }
     }
 }

@@ -9,6 +9,17 @@ pub enum SimError {
         /// Cycle of the first conflict.
         at: u64,
     },
+    /// A memory that the RTL marks `no_rw_check` read and wrote one word in one cycle and the
+    /// read was used (sl_ram.v: no caller may depend on it).
+    #[error("cycle model: {what} read and wrote address {addr} in one cycle at cycle {at}; sl_ram's `no_rw_check` assumes this never happens (a design bug, please report it with the stimulus)")]
+    ReadDuringWrite {
+        /// The memory.
+        what: String,
+        /// Its address.
+        addr: usize,
+        /// Cycle of the first clash.
+        at: u64,
+    },
     #[error("cycle model: no progress for {cycles} cycles at cycle {at} (waiting for {waiting}); this is a design bug, please report it with the stimulus")]
     Stalled {
         /// Cycles without progress.

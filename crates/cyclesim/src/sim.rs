@@ -50,6 +50,8 @@ pub struct CycleSim {
     evs: Option<EvSpram>,
     /// First cycle at which the shared event SPRAM was asked for two accesses (a design bug).
     port_conflict: Option<u64>,
+    /// A unit's state RAM read and wrote one address in one cycle: (cycle, unit, address).
+    rw_clash: Option<(u64, usize, usize)>,
     /// The convolution cores' shared accumulator RAM and its lanes per word (`plan::SharedAcc`),
     /// lent to the clocked core.
     shared_acc: Option<(Vec<i64>, usize)>,
@@ -118,6 +120,7 @@ impl CycleSim {
             bufs: plan.buffers.iter().map(EvBuf::new).collect(),
             evs: EvSpram::new(plan),
             port_conflict: None,
+            rw_clash: None,
             shared_acc: plan
                 .conv_acc
                 .as_ref()
@@ -506,13 +509,16 @@ impl CycleSim {
             let base = acc.ho_base();
             // the engine index's core, and its unit and unit-local layer
             let cur_core = layers.get(cur).copied();
-            for u in self.units.iter_mut() {
+            for (k, u) in self.units.iter_mut().enumerate() {
                 let ho = cur_core
                     .and_then(|l| u.cores.iter().position(|&x| x == l))
                     .filter(|_| ao.ho)
                     .map(|j| (j, base));
                 if u.active() || ho.is_some() || c.clr.is_some() {
                     u.clock(ho, acc.hs(), c.clr);
+                    if let (Some(a), None) = (u.rw_clash.take(), self.rw_clash) {
+                        self.rw_clash = Some((self.cycle, k, a));
+                    }
                 }
             }
             let start = c.start.and_then(|l| self.unit_of[l]);
@@ -712,6 +718,13 @@ impl CycleSim {
             };
             if let Some(at) = self.port_conflict {
                 return Err(SimError::PortConflict { at });
+            }
+            if let Some((at, k, addr)) = self.rw_clash {
+                return Err(SimError::ReadDuringWrite {
+                    what: format!("neuron unit {k}'s state RAM"),
+                    addr,
+                    at,
+                });
             }
             if taken {
                 pos += 1;
