@@ -45,13 +45,18 @@ pub fn random_qnet(seed: u64) -> QNet {
     let input_size = rng.range(1, 12) as usize;
     let n_layers = rng.range(1, 3) as usize;
     let layers = random_dense_layers(&mut rng, input_size, n_layers, None);
+    dense_net(input_size, layers, ("seed", seed))
+}
+
+/// A binary-input network of `layers`, the last one its output, with its seed as provenance.
+fn dense_net(input_size: usize, layers: Vec<QLayer>, (what, seed): (&str, u64)) -> QNet {
     QNet {
         input_bits: 1,
         format: 1,
         input_size,
-        output_layer: n_layers - 1,
+        output_layer: layers.len() - 1,
         layers,
-        provenance: vec![("seed".into(), seed.to_string())],
+        provenance: vec![(what.into(), seed.to_string())],
     }
 }
 
@@ -102,14 +107,7 @@ pub fn random_shared_qnet(seed: u64) -> QNet {
             QNeuron::Li { .. } | QNeuron::CubaLi { .. } => unreachable!("kind 0 or 1"),
         }
     }
-    QNet {
-        input_bits: 1,
-        format: 1,
-        input_size,
-        output_layer: n_layers - 1,
-        layers,
-        provenance: vec![("shared seed".into(), seed.to_string())],
-    }
+    dense_net(input_size, layers, ("shared seed", seed))
 }
 
 /// The layers of [`random_qnet`]; `fixed` = (kind, state bits, decay shift) of every layer

@@ -3,11 +3,9 @@
 //! controller, the event buffers and the weight store.
 
 use crate::hex::{unit_mem_name, UNIT_PARAMS};
-use crate::top::{core_banner, lit, packed, proj_wires, ubits, VMUL};
+use crate::top::{core_banner, lit, neuron_structure, packed, proj_wires, ubits, VMUL};
 use crate::GenOptions;
-use spikeloom_plan::{
-    reset_code, CorePlan, EnginePlan, Leak, Param, Plan, QFire, Rounding, UnitPlan,
-};
+use spikeloom_plan::{CorePlan, EnginePlan, Leak, Param, Plan, UnitPlan};
 use std::fmt::Write;
 
 /// Width of the engine's layer index.
@@ -308,31 +306,18 @@ fn unit_params(plan: &Plan, unit: &UnitPlan, uid: &str, opts: &GenOptions) -> St
         Param::Const(v) => lit(ds, *v),
         Param::Rom(_) => lit(ds, 0),
     };
+    let structure = neuron_structure(
+        c0,
+        &format!(
+            ".PW({pw}), .W({}), .NW({}),",
+            unit.work_bits, unit.stage_bits
+        ),
+    );
     format!(
-        "        .KIND({kind}), .CNT({cnt}), .FLOOR({floor}), .SPW({spw}),
-        .RESET({reset}), .RESET_DELAY({rd}), .ROUND({round}),
-        .SB({sb}), .CB({cb}), .PW({pw}), .DS({dsh}), .W({w}), .NW({nw}),
+        "{structure}
         .BETA_SA({bsa}), .ALPHA_SA({asa}), .BETA_K({bk}), .ALPHA_K({ak}),
         {ks}
         {roms}",
-        kind = c0.kind.code(),
-        cnt = c0.count_bits(),
-        floor = u8::from(matches!(
-            c0.fire,
-            QFire::Count {
-                floor_at_minus_threshold: true,
-                ..
-            }
-        )),
-        spw = c0.spike_bits(),
-        reset = reset_code(c0.reset),
-        rd = u8::from(c0.reset_delay),
-        round = u8::from(c0.rounding == Rounding::HalfUp),
-        sb = c0.state_bits,
-        cb = c0.current_bits.max(2),
-        dsh = c0.decay_shift,
-        w = unit.work_bits,
-        nw = unit.stage_bits,
         bsa = sa(unit.beta_leak),
         asa = sa(unit.alpha_leak),
         bk = k0(&c0.beta),

@@ -523,27 +523,14 @@ fn param_k(p: &Param, w: u32) -> (u32, String) {
     }
 }
 
-/// The neuron datapath's parameters (sl_neuron's, plus the per-neuron constants or ROM files),
-/// shared by sl_unit and sl_conv instances.
-pub(crate) fn neuron_params(core: &CorePlan, opts: &GenOptions) -> String {
-    let ds = core.decay_bits();
-    let pw = core.param_bits;
-    let file = |what: &str| format!("\"{}{}\"", opts.mem_prefix, mem_name(core, what));
-    let (bias_rom, bias_k) = param_k(&core.bias, pw);
-    let (theta_rom, theta_k) = param_k(&core.theta, pw);
-    let (vr_rom, vr_k) = param_k(&core.v_reset, pw);
-    let (beta_rom, beta_k) = param_k(&core.beta, ds);
-    let (alpha_rom, alpha_k) = param_k(&core.alpha, ds);
-    let sa = |l: Leak| u8::from(matches!(l, Leak::ShiftAdd { .. }));
-    let round = u8::from(core.rounding == Rounding::HalfUp);
+/// sl_neuron's structural parameters of `core`: kind, spike rule, reset, rounding and the state,
+/// current and decay widths (everything an sl_unit's layers share, `UnitPlan::compatible`),
+/// then `widths` (`.PW`, `.W`, ...), one Verilog parameter list fragment.
+pub(crate) fn neuron_structure(core: &CorePlan, widths: &str) -> String {
     format!(
         "        .KIND({kind}), .CNT({cnt}), .FLOOR({floor}), .SPW({spw}),
         .RESET({reset}), .RESET_DELAY({rd}), .ROUND({round}),
-        .SB({sb}), .CB({cb}), .PW({pw}), .DS({dsh}), .WS({ws}), .W({w}),
-        .BETA_SA({bsa}), .ALPHA_SA({asa}),
-        .BIAS_K({bias_k}), .THETA_K({theta_k}), .VRESET_K({vr_k}), .BETA_K({beta_k}), .ALPHA_K({alpha_k}),
-        .BIAS_ROM({bias_rom}), .THETA_ROM({theta_rom}), .VRESET_ROM({vr_rom}), .BETA_ROM({beta_rom}), .ALPHA_ROM({alpha_rom}),
-        .BIAS_FILE({bf}), .THETA_FILE({tf}), .VRESET_FILE({vf}), .BETA_FILE({btf}), .ALPHA_FILE({af})",
+        .SB({sb}), .CB({cb}), .DS({dsh}), {widths}",
         kind = core.kind.code(),
         cnt = core.count_bits(),
         floor = u8::from(matches!(
@@ -556,11 +543,38 @@ pub(crate) fn neuron_params(core: &CorePlan, opts: &GenOptions) -> String {
         spw = core.spike_bits(),
         reset = reset_code(core.reset),
         rd = u8::from(core.reset_delay),
+        round = u8::from(core.rounding == Rounding::HalfUp),
         sb = core.state_bits,
         cb = core.current_bits.max(2),
         dsh = core.decay_shift,
-        ws = core.weight_shift,
-        w = core.work_bits,
+    )
+}
+
+/// The convolution core's neuron datapath parameters (sl_neuron's, plus the per-neuron
+/// constants or ROM files).
+pub(crate) fn neuron_params(core: &CorePlan, opts: &GenOptions) -> String {
+    let ds = core.decay_bits();
+    let pw = core.param_bits;
+    let file = |what: &str| format!("\"{}{}\"", opts.mem_prefix, mem_name(core, what));
+    let (bias_rom, bias_k) = param_k(&core.bias, pw);
+    let (theta_rom, theta_k) = param_k(&core.theta, pw);
+    let (vr_rom, vr_k) = param_k(&core.v_reset, pw);
+    let (beta_rom, beta_k) = param_k(&core.beta, ds);
+    let (alpha_rom, alpha_k) = param_k(&core.alpha, ds);
+    let sa = |l: Leak| u8::from(matches!(l, Leak::ShiftAdd { .. }));
+    let structure = neuron_structure(
+        core,
+        &format!(
+            ".PW({pw}), .WS({}), .W({}),",
+            core.weight_shift, core.work_bits
+        ),
+    );
+    format!(
+        "{structure}
+        .BETA_SA({bsa}), .ALPHA_SA({asa}),
+        .BIAS_K({bias_k}), .THETA_K({theta_k}), .VRESET_K({vr_k}), .BETA_K({beta_k}), .ALPHA_K({alpha_k}),
+        .BIAS_ROM({bias_rom}), .THETA_ROM({theta_rom}), .VRESET_ROM({vr_rom}), .BETA_ROM({beta_rom}), .ALPHA_ROM({alpha_rom}),
+        .BIAS_FILE({bf}), .THETA_FILE({tf}), .VRESET_FILE({vf}), .BETA_FILE({btf}), .ALPHA_FILE({af})",
         bsa = sa(core.beta_leak),
         asa = sa(core.alpha_leak),
         bf = file("bias"),
