@@ -6,11 +6,13 @@
 //! cycle comes from the loader's twin (`spikeloom_cyclesim::wload`, itself checked against
 //! sl_wload.v in crates/cyclesim/tests/wload.rs).
 
+mod common;
 use std::path::{Path, PathBuf};
 
+use common::{available, netlist_yosys};
 use spikeloom_cosim::{
-    check_tools, compare_logs, decode_log, run_netlist, run_rtl, select_yosys,
-    stimulus_from_spikes, CosimError, LogLine, NetlistTarget, Simulator, StimCmd, TopInterface,
+    compare_logs, decode_log, run_netlist, run_rtl, stimulus_from_spikes, CosimError, LogLine,
+    NetlistTarget, Simulator, StimCmd, TopInterface,
 };
 use spikeloom_cyclesim::wload::{Flash, HostIn, LoadBench, LoaderParams};
 use spikeloom_plan::{flash_hex, LoadState, LoaderPorts, WeightImage, FLASH_HEX};
@@ -43,17 +45,6 @@ fn bundle() -> PathBuf {
 
 fn work(name: &str) -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cosim-echo-{name}"))
-}
-
-/// True when `sim` can run; otherwise the test passes as skipped unless tools are required.
-fn available(sim: Simulator) -> bool {
-    match check_tools(sim) {
-        Ok(()) => true,
-        Err(e) => {
-            spikeloom_testkit::skip_or_fail(e);
-            false
-        }
-    }
 }
 
 /// Deterministic pseudo-random binary spikes `[T][N][F]`.
@@ -269,17 +260,6 @@ fn missing_bundle_is_a_clear_error() {
         text.contains("no Verilog sources") || matches!(err, CosimError::ToolMissing { .. }),
         "{text}"
     );
-}
-
-/// Icarus and Yosys are there (else skipped, unless tools are required).
-/// Icarus, and Yosys as a build chooses it (`YOSYS=`, PATH, the project's `.tools/`).
-fn netlist_yosys() -> Option<PathBuf> {
-    if !available(Simulator::Icarus) {
-        return None;
-    }
-    select_yosys(&spikeloom_testkit::project_tool_dirs())
-        .map_err(spikeloom_testkit::skip_or_fail)
-        .ok()
 }
 
 /// Post-synthesis: the Yosys netlist of the echo design, with the family's cell models, writes

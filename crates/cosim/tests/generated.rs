@@ -7,12 +7,13 @@
 //! 3 for Verilator, whose model build takes seconds per design); `SPIKELOOM_NETLIST_SEEDS=<n>`
 //! post-synthesis (iCE40 and ECP5 netlist) checks (default 1).
 
+mod common;
 use std::path::{Path, PathBuf};
 
+use common::{available, netlist_yosys};
 use spikeloom_cosim::{
-    check_tools, compare_logs, compare_with_contract, decode_log, run_netlist, run_rtl,
-    select_yosys, stimulus_from_spikes, stimulus_from_values, LogLine, NetlistTarget, Simulator,
-    StimCmd,
+    compare_logs, compare_with_contract, decode_log, run_netlist, run_rtl, stimulus_from_spikes,
+    stimulus_from_values, LogLine, NetlistTarget, Simulator, StimCmd,
 };
 use spikeloom_cyclesim::{simulate, CycleSim};
 use spikeloom_plan::testing::{
@@ -28,16 +29,6 @@ use spikeloom_verilog::{generate, GenOptions};
 
 const STEPS: usize = 5;
 const SAMPLES: usize = 2;
-
-fn available(sim: Simulator) -> bool {
-    match check_tools(sim) {
-        Ok(()) => true,
-        Err(e) => {
-            spikeloom_testkit::skip_or_fail(e);
-            false
-        }
-    }
-}
 
 fn seeds(default: u64) -> u64 {
     std::env::var("SPIKELOOM_COSIM_SEEDS")
@@ -531,17 +522,6 @@ fn check_netlist_net(
         )),
         None => Ok(()),
     }
-}
-
-/// Icarus, and the netlist check's Yosys (`cosim::select_yosys`: `YOSYS=`, PATH, the project's
-/// `.tools/`), or a skip (a failure under `SPIKELOOM_REQUIRE_TOOLS=1`).
-fn netlist_yosys() -> Option<PathBuf> {
-    if !available(Simulator::Icarus) {
-        return None;
-    }
-    select_yosys(&spikeloom_testkit::project_tool_dirs())
-        .map_err(spikeloom_testkit::skip_or_fail)
-        .ok()
 }
 
 /// Check `SPIKELOOM_NETLIST_SEEDS` seeds (default 1: synthesis takes seconds to a minute each).
