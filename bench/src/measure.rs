@@ -231,9 +231,14 @@ pub struct Efficiency {
     pub lanes: Vec<usize>,
     /// Synaptic events of the run.
     pub synaptic_events: u64,
-    /// Total cycles of the run (all steps of all samples).
+    /// Total cycles of the core alone (all steps of all samples), inputs fed by the
+    /// co-simulation harness one per cycle while the previous step computes.
     pub cycles: u64,
-    /// Events per cycle over the whole run.
+    /// Total cycles on chip (all samples): the host bridge's twin scanning every step's
+    /// non-zero input words into the core (`spikeloom_cyclesim::simulate_on_chip`), from each
+    /// sample's reset release to its last step's end; the host link's transfer excluded.
+    pub on_chip_cycles: u64,
+    /// Events per cycle on chip over the whole run.
     pub ops_per_cycle: f64,
     /// Weight-memory port bound: one word of P weights per cycle (cores run one at a time).
     pub port_bound: f64,
@@ -265,6 +270,11 @@ pub fn efficiency(name: &str, p: &Prepared, board: &Board) -> Result<Efficiency,
     let golden = spikeloom_qnet::eval(&p.qnet, &p.input).map_err(|e| e.to_string())?;
     let trace = spikeloom_cyclesim::simulate(&p.plan, &p.input).map_err(|e| e.to_string())?;
     let cycles: u64 = trace.cycles_per_step.iter().flatten().sum();
+    let on_chip_cycles: u64 = spikeloom_cyclesim::simulate_on_chip(&p.plan, &p.input)
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(|r| r.end)
+        .sum();
     // every weight accumulation, convolution footprints and pooling maps included
     let events: u64 = spikeloom_pipeline::verify::synaptic_ops(&p.plan, &p.input, &trace)
         .iter()
@@ -285,7 +295,7 @@ pub fn efficiency(name: &str, p: &Prepared, board: &Board) -> Result<Efficiency,
         reads += core.blocks as u64 * (ev / size);
     }
     let max_lanes = p.plan.max_lanes() as f64;
-    let opc = events as f64 / cycles.max(1) as f64;
+    let opc = events as f64 / on_chip_cycles.max(1) as f64;
     let weight_bits = p.plan.max_weight_bits();
     let device_bound = f64::from(board.device.weight_bound(weight_bits).max(1));
     Ok(Efficiency {
@@ -294,6 +304,7 @@ pub fn efficiency(name: &str, p: &Prepared, board: &Board) -> Result<Efficiency,
         lanes: p.plan.cores.iter().map(|c| c.lanes).collect(),
         synaptic_events: events,
         cycles,
+        on_chip_cycles,
         ops_per_cycle: opc,
         port_bound: max_lanes,
         fraction_of_bound: opc / max_lanes,

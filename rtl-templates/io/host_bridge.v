@@ -1,5 +1,8 @@
 // spikeloom rtl-templates/io/host_bridge.v: the framed host protocol (crates/hostlink/PROTOCOL.md)
 // between UART bytes and the spikeloom_top event streams.
+// Rust twin: spikeloom-cyclesim `bridge::Bridge` (the step path: feature memory, non-zero word
+// list, scan, rate encoder, event output, run states; not the frame parser and sender), wired to
+// the core by `sim::run_bridge`
 //
 // Host -> device: A5 CMD LENlo LENhi payload CRC8; CRC-8 (poly 0x07, init 0) over CMD..payload.
 //   01 RESET (len 0)            -> core reset, counts cleared, ACK
@@ -9,7 +12,8 @@
 //   03 COUNTS (len 0)           -> per-output spike counts since RESET (u16, saturating)
 //   04 STATUS (len 0)           -> version, flags, sizes, steps, error counters, value widths
 //   05 RUN_PIXELS (len 5+IN)    -> flags, seed u16, T u16, IN pixel bytes: reset, then T steps whose
-//                                  spikes the on-chip LFSR rate encoder generates; optional STEP_OUT
+//                                  spikes the on-chip LFSR rate encoder generates (version 5: words
+//                                  of four zero pixels take no LFSR state); optional STEP_OUT
 //                                  per step (flags bit 0), then RUN_OUT 85 = counts
 //   06 RUN_VALUES (len 3+IN)    -> flags, T u16, IN value bytes: reset, then T steps each fed the
 //                                  same values (as a graded STEP); optional STEP_OUT per step, then
@@ -26,7 +30,7 @@
 // A value byte that does not fit IN_VALUE_W bits fails the command (error 5) before it runs.
 // Output counts (OUT_VALUE_W > 1): STEP_OUT entries are u16 index + u8 count, the counts add the
 // count (saturating u16). IN_VALUE_W = OUT_VALUE_W = 1 is protocol version 2 byte for byte (but
-// STATUS, which reports version 4 and the widths).
+// STATUS, which reports version 5 and the widths).
 // Device -> host: A5 TYPE LENlo LENhi payload CRC8; TYPE = CMD|0x80 for replies, EE for errors.
 // Garbage is skipped until the next A5; a bad CRC, unknown command, wrong length or a stalled
 // frame (TIMEOUT cycles without a byte) sends an error frame and resynchronizes.
@@ -40,8 +44,10 @@
 //   pixel bytes as received, a binary bitmap byte as two words of 0/1 bytes. A step scans the words
 //   through a pipeline (address, memory read, register + LFSR taps, spike mask) stalled by one
 //   enable; the mask emitter sends one event per cycle from a registered output (in_valid ..),
-//   so no path runs from in_ready or the memory data back to the memory address. A step costs
-//   ceil(IN/4) + 5 cycles plus one per extra event of a word (a word with k > 1 events: k cycles).
+//   so no path runs from in_ready or the memory data back to the memory address. Zero-skip: as
+//   the words arrive, those with a non-zero feature are listed, and a step scans only them (an
+//   all-zero word takes no cycle and, in RUN_PIXELS, no LFSR state). A step costs max(1, listed
+//   words) + 5 cycles plus one per extra event of a word (a word with k > 1 events: k cycles).
 // - The frame sender prepares each byte in registers (type decoded once per frame, memory fetch,
 //   the payload byte, selection) while the UART sends the previous one.
 // - Size: counters only as wide as the design needs, memories without read-first bypass
@@ -96,7 +102,8 @@ module spikeloom_host_bridge #(
   localparam integer LAST_N = IN_SIZE - 4 * (PXW - 1);  // features in the last word, 1..4
   localparam [3:0] LAST_M = 4'b1111 >> (4 - LAST_N);
   localparam [AW-1:0] LAST_A = PXW - 1;
-  localparam [7:0] SYNC = 8'hA5, VERSION = 8'd4;
+  localparam integer NZW = $clog2(PXW + 1);             // a count of words, 0..PXW
+  localparam [7:0] SYNC = 8'hA5, VERSION = 8'd5;
   localparam [7:0] C_RESET = 8'h01, C_STEP = 8'h02, C_COUNTS = 8'h03, C_STATUS = 8'h04;
   localparam [7:0] C_PIX = 8'h05, C_VAL = 8'h06, C_LOAD = 8'h07, C_LEND = 8'h08;
   localparam LOADER = HAS_LOADER != 0;
@@ -184,7 +191,7 @@ module spikeloom_host_bridge #(
   reg [7:0] pcrc = 0;
   reg rv = 0;                // rb arrived (one cycle after uart_rx's valid)
   reg [7:0] rb = 0;
-  reg r_sync = 0, r_crcok = 0, r_wide = 0;
+  reg r_sync = 0, r_crcok = 0, r_wide = 0, r_nz = 0;
   always @(posedge clk) begin
     rv <= rx_valid && !rst;
     if (rx_valid) begin
@@ -192,6 +199,7 @@ module spikeloom_host_bridge #(
       r_sync <= rx_data == SYNC;
       r_crcok <= rx_data == pcrc;
       r_wide <= (rx_data >> IN_VALUE_W) != 8'd0;
+      r_nz <= rx_data != 8'd0;
     end
   end
 
@@ -251,6 +259,17 @@ module spikeloom_host_bridge #(
   reg [7:0] px_wb = 0;
   reg [AW-1:0] px_wa = 0, waddr = 0;
   reg [1:0] wlane = 0;
+  // The non-zero word list (zero-skip): the addresses of the words with a non-zero feature,
+  // ascending, appended as the words arrive (nzw so far); a step scans only these words. nzn is
+  // the count of the list the accepted command scans (latched when its frame is taken).
+  reg nz_we = 0;
+  reg [NZW-1:0] nz_wa = 0, nzw = 0, nzn = 0;
+  reg [AW-1:0] nz_wd = 0;
+  reg wnz = 0;               // a byte of the word being received was non-zero
+  // a bitmap nibble's features that exist (the last word's beyond IN do not)
+  function [3:0] wmask(input [AW-1:0] a);
+    wmask = (a == LAST_A) ? LAST_M : 4'b1111;
+  endfunction
   wire known_cmd = c_reset || c_step || c_counts || c_status || c_pix || c_val || c_load || c_lend;
   wire load_cmd = c_load || c_lend;
   wire needs_weights = c_step || c_pix || c_val;
@@ -265,6 +284,7 @@ module spikeloom_host_bridge #(
 
   always @(posedge clk) begin
     px_we <= 1'b0;
+    nz_we <= 1'b0;
     hl_start <= 1'b0;
     hl_valid <= 1'b0;
     hl_keep <= 1'b0;
@@ -341,6 +361,16 @@ module spikeloom_host_bridge #(
       end
       if (d_bitmap || (d_ok && d_word)) waddr <= waddr + 1'b1;
       p_last_hi <= p_last;
+      // zero-skip: a finished word with a non-zero byte (or set bit) joins the list
+      if (d_ok && d_feat && r_nz) wnz <= 1'b1;
+      if (d_ok && d_word) wnz <= 1'b0;
+      if ((d_ok && d_word && (wnz || r_nz)) ||
+          (d_ok && d_bitmap && waddr <= LAST_A && (rb[3:0] & wmask(waddr)) != 4'd0)) begin
+        nz_we <= 1'b1;
+        nz_wa <= nzw;
+        nz_wd <= waddr;
+        nzw <= nzw + 1'b1;
+      end
     end
     if (rst) begin
       pst <= P_HUNT;
@@ -385,6 +415,8 @@ module spikeloom_host_bridge #(
           hpos <= 0;
           wlane <= 0;
           waddr <= 0;
+          nzw <= 0;
+          wnz <= 1'b0;
           p_reject <= 1'b0;
           p_badval <= 1'b0;
           p_seq <= 1'b0;
@@ -427,6 +459,12 @@ module spikeloom_host_bridge #(
           px_wa <= waddr;
           px_wb <= {4'd0, rb[7:4]};
           waddr <= waddr + 1'b1;
+          if (d_ok && waddr <= LAST_A && (rb[7:4] & wmask(waddr)) != 4'd0) begin
+            nz_we <= 1'b1;
+            nz_wa <= nzw;
+            nz_wd <= waddr;
+            nzw <= nzw + 1'b1;
+          end
           pst <= p_last_hi ? P_CRC : P_PAY;
         end
         P_CRC: if (rv) begin
@@ -449,6 +487,8 @@ module spikeloom_host_bridge #(
           hl_drop <= LOADER && c_load && (f_crc || f_busy);
           hl_keep <= LOADER && c_load && f_ok;
           if (f_ok) begin
+            // the list of the features this command scans (px holds them)
+            if (c_step || c_pix || c_val) nzn <= nzw;
             cmd_pend <= 1'b1;
             cmd_code <= pcmd;
             k_reset <= c_reset;
@@ -485,21 +525,26 @@ module spikeloom_host_bridge #(
   end
 
   // ---------------------------------------------------------------- feature scan
-  // Pipeline, all stages moving on `adv`: ia (word address) -> pxq (memory read) -> pxr + taps
-  // (s2; the LFSR advances per word) -> m3 (spike mask + end-of-step bit) -> the output register
-  // (one event per cycle). scan_go reaches ia a cycle late (scan_go2): the step's timing is that
-  // of the earlier pipeline, which had one more stage (PROTOCOL.md, Step timing).
-  // no_rw_check (here and on the two output memories): a read and a write of one address in the
-  // same cycle never matters (the features are written only while no step reads them; a step's
-  // output indices are distinct; the sender reads after the step), so Yosys adds no read-first
-  // bypass registers and compares around the block RAM.
+  // Pipeline, all stages moving on `adv`: li (list position) -> ia (the word address, read from
+  // the non-zero word list) -> pxq (feature memory read) -> pxr + taps (s2; the LFSR advances per
+  // word) -> m3 (spike mask + end-of-step bit) -> the output register (one event per cycle).
+  // Only the listed words are scanned (zero-skip); an empty list scans one word with no event,
+  // for the end-of-step beat (lempty: it takes no LFSR state either).
+  // no_rw_check (here and on the output memories): a read and a write of one address in the
+  // same cycle never matters (the features and the list are written only while no step reads
+  // them; a step's output indices are distinct; the sender reads after the step), so Yosys adds
+  // no read-first bypass registers and compares around the block RAM.
   (* no_rw_check *)
   reg [31:0] px [0:PXD-1];
   reg [31:0] pxq;
   reg [31:0] pxr = 0, d3 = 0, taps = 0;
-  reg iss = 0, scan_go2 = 0;
-  reg [AW-1:0] ia = 0, s1a = 0, s2a = 0, a3 = 0;
-  reg s1v = 0, s1l = 0, s2v = 0, s2l = 0;
+  // the list: in block RAM on iCE40 (OBUF_BLOCK), like the output events; else distributed
+  reg [AW-1:0] ia;           // the list's read register: the word address in stage ia
+  reg iss = 0;
+  reg [NZW-1:0] li = 0, lia = 0, nlast = 0;
+  reg iav = 0, iae = 0, lempty = 0;
+  reg [AW-1:0] s1a = 0, s2a = 0, a3 = 0;
+  reg s1v = 0, s1l = 0, s1e = 0, s2v = 0, s2l = 0, s2e = 0;
   reg [4:0] m3 = 0;          // lanes 0..3 to send, bit 4 = end of step after them
   reg [15:0] lfsr = 0;
   // the output register (in_valid ..) and its skid register: the emitter sees only !sv, so
@@ -534,21 +579,41 @@ module spikeloom_host_bridge #(
   assign in_value = oval;
 
   // A stalled pipeline reads the word it holds in s1 again, so the read needs no enable (the
-  // memory's data goes straight into pxr).
+  // memory's data goes straight into pxr); the list likewise reads the entry ia holds again.
   wire [AW-1:0] raddr = adv ? ia : s1a;
+  wire [NZW-1:0] lraddr = adv ? li : lia;
   integer l;
   always @(posedge clk) begin
     for (l = 0; l < 4; l = l + 1)
       if (px_we && px_be[l]) px[px_wa][8 * l +: 8] <= px_bm ? {7'd0, px_wb[l]} : px_wb;
     pxq <= px[raddr];
   end
+  generate
+    if (OBUF_BLOCK != 0) begin : g_nzl_block
+      (* no_rw_check, ram_style = "block" *)
+      reg [AW-1:0] nzl [0:PXW-1];
+      always @(posedge clk) begin
+        if (nz_we) nzl[nz_wa] <= nz_wd;
+        ia <= nzl[lraddr];
+      end
+    end else begin : g_nzl_lut
+      // ECP5: distributed RAM, so that the list takes none of the block RAMs a design may need
+      // all of (the N-MNIST CNN on the ULX3S-25F uses 56 of 56 DP16KD)
+      (* no_rw_check, ram_style = "distributed" *)
+      reg [AW-1:0] nzl [0:PXW-1];
+      always @(posedge clk) begin
+        if (nz_we) nzl[nz_wa] <= nz_wd;
+        ia <= nzl[lraddr];
+      end
+    end
+  endgenerate
 
   always @(posedge clk) begin
     if (rst) begin
       iss <= 1'b0;
       s1v <= 1'b0;
       s2v <= 1'b0;
-      scan_go2 <= 1'b0;
+      iav <= 1'b0;
       m3 <= 0;
       ov <= 1'b0;
       sv <= 1'b0;
@@ -572,26 +637,32 @@ module spikeloom_host_bridge #(
         sidx <= emit_idx;
         sval <= emit_val;
       end
-      scan_go2 <= scan_go;
-      if (scan_go2) begin
+      if (scan_go) begin
         iss <= 1'b1;
-        ia <= 0;
+        li <= 0;
+        lempty <= nzn == 0;
+        nlast <= (nzn == 0) ? {NZW{1'b0}} : nzn - 1'b1;
       end else if (adv) begin
         if (iss) begin
-          ia <= ia + 1'b1;
-          if (ia == LAST_A) iss <= 1'b0;
+          li <= li + 1'b1;
+          if (li == nlast) iss <= 1'b0;
         end
-        s1v <= iss;
+        lia <= li;
+        iav <= iss;
+        iae <= li == nlast;
+        s1v <= iav;
         s1l <= ia == LAST_A;
+        s1e <= iae;
         s1a <= ia;
         pxr <= pxq;
         taps <= {l32[7:0], l24[7:0], l16[7:0], l8[7:0]};
         s2v <= s1v;
         s2l <= s1l;
+        s2e <= s1e;
         s2a <= s1a;
         d3 <= pxr;
         a3 <= s2a;
-        m3 <= s2v ? {s2l, spk & (s2l ? LAST_M : 4'b1111)} : 5'd0;
+        m3 <= s2v ? {s2e, spk & (s2l ? LAST_M : 4'b1111) & {4{!lempty}}} : 5'd0;
       end else if (emit) m3 <= m3 & ~m3_low;
     end
   end
@@ -674,8 +745,8 @@ module spikeloom_host_bridge #(
       if (ocount < OUT_SIZE) ocount <= ocount + 1'b1;
       else overflow <= 1'b1;
     end
-    // the LFSR moves one word per word of the step scanned (RUN_PIXELS)
-    if (adv && s1v && !vscan) lfsr <= lfsr_next;
+    // the LFSR moves one word per listed word of the step scanned (RUN_PIXELS)
+    if (adv && s1v && !vscan && !lempty) lfsr <= lfsr_next;
     // the RUN_* header (see pleft)
     if (pay && d_ok) begin
       if (d_flags) ptrace <= rb[0];

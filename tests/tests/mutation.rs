@@ -454,3 +454,152 @@ fn broken_shared_memories_are_caught() {
         .expect("a random convolution stack sharing two busy event lists");
     check_mutations("shared-mutation", &plan, &stim, SHARED_MUTATIONS);
 }
+
+/// (what, original text, mutated text) in the host bridge (io/host_bridge.v), caught by the
+/// board simulation against the bridge's twin (`spikeloom_pipeline::boardsim`).
+const BRIDGE_MUTATIONS: &[(&str, &str, &str)] = &[
+    (
+        "zero-skip misses a word whose non-zero byte is not its last",
+        "if (d_ok && d_feat && r_nz) wnz <= 1'b1;",
+        "if (1'b0) wnz <= 1'b1;",
+    ),
+    (
+        "a step's scan starts at the list's second word",
+        "        li <= 0;\n        lempty <= nzn == 0;",
+        "        li <= 1;\n        lempty <= nzn == 0;",
+    ),
+    (
+        "a command scans the list of the frame before",
+        "if (c_step || c_pix || c_val) nzn <= nzw;",
+        "if (1'b0) nzn <= nzw;",
+    ),
+    (
+        "the end-of-step beat leaves with the first listed word",
+        "iae <= li == nlast;",
+        "iae <= li == 0;",
+    ),
+    (
+        "the rate encoder takes four features' LFSR state for a last word of fewer",
+        "wire [15:0] lfsr_next = s1l ? l_last : l32;",
+        "wire [15:0] lfsr_next = l32;",
+    ),
+];
+
+/// The host bridge's step path: each broken bridge is caught by the board simulation against
+/// the twin, and the real one passes. A random network whose input size is not a multiple of
+/// 4, counts-only RUN_VALUES and RUN_PIXELS runs.
+#[test]
+fn a_broken_host_bridge_is_caught() {
+    use spikeloom_cyclesim::bridge::Features;
+    use spikeloom_hostlink::Command;
+    use spikeloom_pipeline::boardsim;
+    if !tools_present() {
+        return;
+    }
+    let (Some(iverilog), Some(vvp)) = (
+        spikeloom_toolchain::process::find_program(std::path::Path::new("iverilog")),
+        spikeloom_toolchain::process::find_program(std::path::Path::new("vvp")),
+    ) else {
+        return;
+    };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("mutation-bridge");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let net = (0..500)
+        .map(spikeloom_plan::testing::random_qnet)
+        .find(|n| n.input_size > 8 && n.input_size % 4 != 0)
+        .expect("a random network with a partial last word");
+    let f = net.input_size;
+    let model = dir.join("net.q.json");
+    std::fs::write(&model, net.to_json_string()).expect("write");
+    let design =
+        spikeloom_pipeline::session::Session::new(spikeloom_pipeline::config::Config::new(model))
+            .with_hw(spikeloom_pipeline::config::HwConfig::new("icebreaker"))
+            .into_design()
+            .expect("design");
+    let out = dir.join("design");
+    spikeloom_pipeline::design::write(&design, &out).expect("write design");
+
+    // values: a non-zero byte before a zero one in a word; pixels: zero words and a last word
+    let mut values = vec![0u8; f];
+    values[1] = 1;
+    values[f - 1] = 1;
+    for v in values.iter_mut().skip(4).step_by(3) {
+        *v = 1;
+    }
+    let pixels: Vec<u8> = (0..f)
+        .map(|i| {
+            if (4..8).contains(&i) {
+                0
+            } else {
+                (37 * i % 251) as u8
+            }
+        })
+        .collect();
+    let steps = 4u16;
+    let mut script = String::new();
+    let mut frames = 0;
+    let runs: [(&[u8], Features); 2] = [
+        (&values, Features::Values),
+        (&pixels, Features::Pixels { seed: 77 }),
+    ];
+    for (features, mode) in runs {
+        let c = match mode {
+            Features::Values => Command::RunValues {
+                values: features.to_vec(),
+                steps,
+                per_step: false,
+            },
+            Features::Pixels { seed } => Command::RunPixels {
+                pixels: features.to_vec(),
+                steps,
+                seed,
+                per_step: false,
+            },
+        };
+        boardsim::push_command(&mut script, &mut frames, &c, 1);
+    }
+    let check = |what: &str| -> Result<(), String> {
+        let r = boardsim::simulate(
+            &out,
+            &design,
+            &script,
+            (iverilog.clone(), vvp.clone()),
+            None,
+            &root,
+        )?;
+        let rtl = boardsim::rtl_runs(&r.beats);
+        if rtl.len() != runs.len() {
+            return Err(format!("{what}: {} runs", rtl.len()));
+        }
+        for (k, (features, mode)) in runs.iter().enumerate() {
+            boardsim::check_bridge_twin(
+                &design,
+                &rtl[k..][..1],
+                &[(features, usize::from(steps))],
+                *mode,
+            )?;
+        }
+        Ok(())
+    };
+    check("the real bridge").unwrap_or_else(|e| panic!("the real bridge fails: {e}"));
+    let file = out.join("board/spikeloom_host_bridge.v");
+    let original = std::fs::read_to_string(&file).expect("bridge");
+    for (what, from, to) in BRIDGE_MUTATIONS {
+        assert_eq!(
+            original.matches(from).count(),
+            1,
+            "mutation `{what}`: {from:?}"
+        );
+        std::fs::write(&file, original.replacen(from, to, 1)).expect("mutate");
+        match check(what) {
+            Ok(()) => panic!("mutation not caught: {what}"),
+            Err(e) => println!("caught `{what}`: {}", e.lines().next().unwrap_or("")),
+        }
+    }
+    std::fs::write(&file, &original).expect("restore");
+}

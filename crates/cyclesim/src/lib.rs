@@ -5,13 +5,15 @@
 //! store's read), `engine::Unit` = sl_unit (+ sl_param, sl_ram), `core::Core` = sl_conv (+
 //! sl_param, sl_rom, sl_ram), `neuron::update` = sl_neuron, `evbuf::EvBuf` = sl_evbuf and
 //! sl_delay, `pmap::pool_map` = sl_pmap, [`wload::Loader`] = sl_wload (with [`wload::Flash`], the twin of the
-//! co-simulation's SPI flash model). [`CycleSim`] wires
+//! co-simulation's SPI flash model), [`bridge::Bridge`] = the step path of io/host_bridge.v
+//! (feature scan with zero-skip, rate encoder, run states; [`CycleSim::run_bridge`]). [`CycleSim`] wires
 //! them like the generated spikeloom_top and plays the co-simulation harness's part, so it
 //! produces the same log (lines and cycle numbers) as the RTL for the same stimulus.
 //! [`VcdWriter`] records its waveforms under the RTL's signal names.
 
 #![deny(clippy::float_arithmetic)]
 
+pub mod bridge;
 mod core;
 mod ctrl;
 mod engine;
@@ -28,6 +30,8 @@ pub mod wload;
 
 pub use error::SimError;
 pub use protocol::{parse_log, parse_stimulus, LogLine, ProtocolError, StimCmd};
-pub use sim::CycleSim;
-pub use trace::{simulate, simulate_with_log, simulate_with_vcd, stimulus_for, CycleTrace};
+pub use sim::{BridgeRun, CycleSim};
+pub use trace::{
+    simulate, simulate_on_chip, simulate_with_log, simulate_with_vcd, stimulus_for, CycleTrace,
+};
 pub use vcd::VcdWriter;

@@ -9,6 +9,7 @@
 //! cycle numbers; the last goes through `step`, because the state after it depends on it.
 //! Waveform recording turns bursts off, since every cycle is then written.
 
+use crate::bridge::{Bridge, Features, Phase};
 use crate::core::{Core, CoreOut, St as CoreSt};
 use crate::ctrl::{Ctrl, St as CtrlSt};
 use crate::engine::{Acc, AccOut, AccSt, Unit};
@@ -757,5 +758,121 @@ impl CycleSim {
     /// Cycle counter (edges since the last reset).
     pub fn cycle(&self) -> u64 {
         self.cycle
+    }
+
+    /// A run on chip with the host bridge's twin ([`Bridge`]) feeding `in_*`, as board_top.v
+    /// wires them: the core reset (power-on first for a design with a weight loader), the
+    /// bridge's count clear, then per step the scan of `steps[t]`'s features (one byte per
+    /// feature: values, 0/1 spikes, or pixels for [`Features::Pixels`]) and the core's
+    /// compute, until the output end of step; the next step starts after it (a counts-only
+    /// RUN_VALUES / RUN_PIXELS; a RUN repeats one feature vector). The host link's transfer
+    /// is not part of it.
+    pub fn run_bridge(
+        &mut self,
+        steps: &[Vec<u8>],
+        features: Features,
+    ) -> Result<BridgeRun, SimError> {
+        let mut run = BridgeRun::default();
+        if self.loading.is_some() && !self.powered {
+            self.power_on(&mut run.log)?;
+        }
+        self.reset();
+        run.log.push(LogLine::Reset);
+        let mut bridge = Bridge::new(
+            self.plan.input_size,
+            self.plan.input_bits,
+            self.plan.ev_bits,
+            self.plan.cores[self.plan.output_layer].size,
+        );
+        bridge.start(features, steps.len() as u32);
+        let mut idle = 0u64;
+        loop {
+            match bridge.phase() {
+                Phase::Done => {
+                    run.end = self.cycle;
+                    return Ok(run);
+                }
+                Phase::Next => {
+                    let t = run.starts.len();
+                    if let Some(row) = steps.get(t) {
+                        if row.len() != self.plan.input_size {
+                            return Err(SimError::InputWidth {
+                                got: row.len(),
+                                expected: self.plan.input_size,
+                            });
+                        }
+                        bridge.set_features(row);
+                    }
+                    run.starts.push(self.cycle);
+                }
+                _ => {}
+            }
+            if self.bursts && bridge.waiting() {
+                self.core_burst(&mut idle);
+            }
+            let beat = bridge.beat().map(|b| {
+                b.map(|(i, v)| {
+                    (
+                        i,
+                        if self.val_mask == 0 {
+                            1
+                        } else {
+                            v & self.val_mask
+                        },
+                    )
+                })
+            });
+            let (before, at) = (run.log.len(), self.cycle);
+            let (taken, eos) = self.step(beat, &mut run.log, None);
+            if let Some(at) = self.port_conflict {
+                return Err(SimError::PortConflict { at });
+            }
+            if let Some((at, k, addr)) = self.rw_clash {
+                return Err(SimError::ReadDuringWrite {
+                    what: format!("neuron unit {k}'s state RAM"),
+                    addr,
+                    at,
+                });
+            }
+            if taken {
+                run.beats.push((at, beat.flatten()));
+            }
+            bridge.clock(taken, eos);
+            idle = if taken || run.log.len() > before {
+                0
+            } else {
+                idle + 1
+            };
+            if idle > self.stall_limit {
+                return Err(SimError::Stalled {
+                    cycles: idle,
+                    at: self.cycle,
+                    waiting: format!("the bridge ({:?})", bridge.phase()),
+                });
+            }
+        }
+    }
+}
+
+/// What [`CycleSim::run_bridge`] saw: cycles count from the first edge after the core reset,
+/// as in the co-simulation log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BridgeRun {
+    /// The core's log lines (outputs, traces), the reset first.
+    pub log: Vec<LogLine>,
+    /// Every input beat the core took: (cycle, `Some((index, value))` or `None` = end of step).
+    pub beats: Vec<(u64, Option<(u32, u32)>)>,
+    /// The cycle at which each step started (the bridge's G_PNEXT).
+    pub starts: Vec<u64>,
+    /// The cycle at which the last step was done (the bridge left G_WAIT).
+    pub end: u64,
+}
+
+impl BridgeRun {
+    /// Cycles of each step on chip: from its start to the next step's (the last: to the end).
+    pub fn step_cycles(&self) -> Vec<u64> {
+        let mut ends = self.starts.iter().skip(1).copied().collect::<Vec<_>>();
+        ends.push(self.end);
+        self.starts.iter().zip(ends).map(|(s, e)| e - s).collect()
     }
 }

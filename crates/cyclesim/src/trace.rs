@@ -1,8 +1,9 @@
 //! [`simulate`]: run samples through the cycle model and collect spikes, membranes and cycles.
 
+use crate::bridge::Features;
 use crate::error::SimError;
 use crate::protocol::{LogLine, StimCmd};
-use crate::sim::CycleSim;
+use crate::sim::{BridgeRun, CycleSim};
 use crate::vcd::VcdWriter;
 use spikeloom_plan::{LoadState, Plan};
 use spikeloom_qnet::{LayerTrace, Saturations, SpikeSteps};
@@ -79,6 +80,31 @@ pub fn simulate_with_log(
     let mut all = Vec::new();
     let trace = run(plan, input, Some(&mut all))?;
     Ok((trace, all))
+}
+
+/// Every sample of `input` run on chip ([`CycleSim::run_bridge`]): the host bridge's twin
+/// scans each step's features (zero-skip) into the core, as a counts-only RUN_VALUES would, from
+/// the core reset's release to the last step's end (the host link's transfer excluded). The
+/// runs keep the log's output lines (traces dropped); the cycles are [`BridgeRun::end`].
+pub fn simulate_on_chip(plan: &Plan, input: &SpikeSteps) -> Result<Vec<BridgeRun>, SimError> {
+    if input.width() != plan.input_size {
+        return Err(SimError::InputWidth {
+            got: input.width(),
+            expected: plan.input_size,
+        });
+    }
+    check_values(plan, input)?;
+    let mut sim = CycleSim::new(plan);
+    (0..input.samples())
+        .map(|n| {
+            let rows: Vec<Vec<u8>> = (0..input.steps())
+                .map(|t| input.row(t, n).to_vec())
+                .collect();
+            let mut run = sim.run_bridge(&rows, Features::Values)?;
+            run.log.retain(|l| !matches!(l, LogLine::Trace { .. }));
+            Ok(run)
+        })
+        .collect()
 }
 
 fn run(

@@ -3,7 +3,7 @@
 
 mod common;
 
-use spikeloom_cyclesim::simulate;
+use spikeloom_cyclesim::{simulate, simulate_on_chip, LogLine};
 use spikeloom_plan::{plan, testing, PlanConfig};
 
 const STEPS: usize = 7;
@@ -70,6 +70,32 @@ fn check_net(seed: u64, net: &spikeloom_qnet::QNet, share: bool) -> Vec<Vec<u64>
                 "seed {seed} sample {n} step {t}: cycles"
             );
         }
+    }
+    // on chip (the host bridge's twin scanning each step into the core): the same output
+    // stream, one step after the other
+    let runs = simulate_on_chip(&p, &input).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    for (n, run) in runs.iter().enumerate() {
+        let mut steps: Vec<Vec<u32>> = vec![Vec::new()];
+        for line in &run.log {
+            match *line {
+                LogLine::Out { index, .. } => steps.last_mut().unwrap().push(index),
+                LogLine::OutEos { .. } => steps.push(Vec::new()),
+                _ => {}
+            }
+        }
+        assert_eq!(
+            steps.len(),
+            STEPS + 1,
+            "seed {seed} sample {n}: steps on chip"
+        );
+        for t in 0..STEPS {
+            assert_eq!(
+                steps[t],
+                tr.outputs[t * SAMPLES + n],
+                "seed {seed} sample {n} step {t}: outputs on chip"
+            );
+        }
+        assert_eq!(run.starts.len(), STEPS);
     }
     tr.cycles_per_step.clone()
 }

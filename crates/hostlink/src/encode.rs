@@ -7,13 +7,19 @@
 //!   maximal length 65535). One shift: `out = s & 1; s >>= 1; if out { s ^= 0xB400 }`.
 //! - Seed: the initial state is the sample's seed, or `0xACE1` when the seed is 0 (an all-zero
 //!   state would lock the LFSR).
-//! - Order: for each step t = 0..T, for each feature i = 0..F (ascending, every feature, whatever
-//!   its pixel): shift 8 times, then `spike[t][i] = (s & 0xFF) < pixel[i]`.
+//! - Words: the features in groups of four, `4w..4w+3` (the last group holds the 1-4 features
+//!   left). A group whose pixels are all 0 is skipped: it takes no LFSR state and never spikes
+//!   (the device does not scan it: zero-skip, protocol version 5).
+//! - Order: for each step t = 0..T, for each group with a non-zero pixel (ascending), for each
+//!   feature i of the group (ascending, whatever its pixel): shift 8 times, then
+//!   `spike[t][i] = (s & 0xFF) < pixel[i]`.
 //!
 //! So pixel 0 never spikes and pixel p spikes with probability p/256.
 
 /// Toggle mask of the Galois LFSR (x^16 + x^14 + x^13 + x^11 + 1).
 pub const LFSR_MASK: u16 = 0xB400;
+/// Features per word of the device's feature memory: a word whose pixels are all 0 is skipped.
+pub const WORD_FEATURES: usize = 4;
 /// Initial state used for seed 0.
 pub const ZERO_SEED_STATE: u16 = 0xACE1;
 
@@ -50,8 +56,12 @@ pub fn rate_encode(pixels: &[u8], steps: usize, seed: u16) -> Vec<u8> {
     let mut lfsr = Lfsr::from_seed(seed);
     let mut out = Vec::with_capacity(steps * pixels.len());
     for _ in 0..steps {
-        for &p in pixels {
-            out.push(u8::from(lfsr.next_byte() < p));
+        for word in pixels.chunks(WORD_FEATURES) {
+            if word.iter().all(|&p| p == 0) {
+                out.extend(std::iter::repeat_n(0, word.len()));
+            } else {
+                out.extend(word.iter().map(|&p| u8::from(lfsr.next_byte() < p)));
+            }
         }
     }
     out

@@ -12,7 +12,7 @@ pub const MAX_VALUES: usize = 65535 - 3;
 /// Most image bytes one LOAD frame can carry (4 offset bytes + data in a u16 length).
 pub const MAX_LOAD_CHUNK: usize = 65535 - 4;
 /// Protocol version of this crate (STATUS reports the device's).
-pub const VERSION: u8 = 4;
+pub const VERSION: u8 = 5;
 /// STATUS's load state of a bitstream whose weights are in the bitstream (no loader).
 pub const NO_LOADER: u8 = 0xFF;
 /// The loader's ready state (sl_wload's `wl_state`, `spikeloom_plan::LoadState::Ready`).
@@ -225,8 +225,8 @@ pub struct Frame {
 /// Device status (reply to [`Command::Status`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Status {
-    /// Protocol version (4; 3 = no weight loading, 2 = no RUN_VALUES and no value widths either,
-    /// 1 = no RUN_PIXELS either).
+    /// Protocol version (5; 4 = RUN_PIXELS's encoder does not skip zero words, 3 = no weight
+    /// loading either, 2 = no RUN_VALUES and no value widths either, 1 = no RUN_PIXELS either).
     pub version: u8,
     /// An error frame was sent since power-up.
     pub error_seen: bool,

@@ -273,7 +273,16 @@ impl<T: Read + Write> Link<T> {
         if dev.version < 2 {
             return Err(LinkError::Mismatch(format!(
                 "the board speaks host protocol version {}, which has no on-chip encoder \
-                 (RUN_PIXELS needs version 2); rebuild and reprogram the bitstream, or send spikes",
+                 (RUN_PIXELS needs version 5); rebuild and reprogram the bitstream, or send spikes",
+                dev.version
+            )));
+        }
+        if dev.version < 5 {
+            return Err(LinkError::Mismatch(format!(
+                "the board speaks host protocol version {}, whose on-chip encoder draws random \
+                 numbers for all-zero pixel words, so its spikes are not the ones this host \
+                 computes (`rate_encode`, version 5); rebuild and reprogram the bitstream, or send \
+                 spikes",
                 dev.version
             )));
         }

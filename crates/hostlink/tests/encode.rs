@@ -51,14 +51,20 @@ fn lfsr_matches_the_bit_serial_model_and_has_maximal_period() {
 
 #[test]
 fn rate_encode_follows_the_documented_order() {
-    let pixels = [0u8, 255, 128, 7, 200];
+    // features 4..7 are all 0: that word takes no LFSR state; the last word has 2 features
+    let pixels = [0u8, 255, 128, 7, 0, 0, 0, 0, 200, 0];
     let steps = 9;
     for seed in [0u16, 1, 0xACE1, 0xFFFF, 777] {
         let got = rate_encode(&pixels, steps, seed);
         let mut bits = BitLfsr::new(if seed == 0 { 0xACE1 } else { seed });
         let mut want = Vec::new();
         for _ in 0..steps {
-            for &p in &pixels {
+            for (i, &p) in pixels.iter().enumerate() {
+                let word = i / 4 * 4;
+                if pixels[word..(word + 4).min(pixels.len())] == [0; 4][..] {
+                    want.push(0);
+                    continue;
+                }
                 for _ in 0..8 {
                     bits.shift();
                 }
@@ -66,6 +72,16 @@ fn rate_encode_follows_the_documented_order() {
             }
         }
         assert_eq!(got, want, "seed {seed}");
+    }
+    // a zero word changes nothing else: the same pixels without it give the same spikes
+    let (with, without) = (
+        rate_encode(&pixels, steps, 5),
+        rate_encode(&[0, 255, 128, 7, 200, 0], steps, 5),
+    );
+    for t in 0..steps {
+        assert_eq!(with[t * 10..][..4], without[t * 6..][..4]);
+        assert_eq!(with[t * 10 + 4..][..4], [0; 4]);
+        assert_eq!(with[t * 10 + 8..][..2], without[t * 6 + 4..][..2]);
     }
     // Seed 0 is the same as seed 0xACE1; different seeds give different spikes.
     assert_eq!(rate_encode(&pixels, 9, 0), rate_encode(&pixels, 9, 0xACE1));

@@ -161,7 +161,7 @@ pub fn run_pixels_on_link<T: Read + Write>(
     progress: &mut dyn FnMut(usize),
 ) -> Result<PixelBoardRun> {
     let fail = link_failure(m);
-    require_protocol(link, m, qnet, 2, "no on-chip encoder (RUN_PIXELS needs version 2); rebuild and reprogram the bitstream, or send spikes with --input")?;
+    require_protocol(link, m, qnet, 5, "an on-chip encoder without zero-skip, whose spikes differ from this version's (RUN_PIXELS needs version 5); rebuild and reprogram the bitstream, or send spikes with --input")?;
     run_on_chip(m, px, opts, progress, |n, row| {
         link.run_pixels(row, opts.steps, sample_seed(opts.seed, n), opts.per_step)
             .map_err(&fail)

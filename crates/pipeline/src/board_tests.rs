@@ -4,107 +4,17 @@
 //! SPIKELOOM_REQUIRE_TOOLS=1.
 
 use super::*;
+use crate::boardsim::{self, push_command, BAUD, CLK_HZ};
 use crate::config::{Config, HwConfig};
-use crate::design::{write, Design, BOARD_DIR, RTL_DIR};
+use crate::design::{write, Design, RTL_DIR};
 use crate::input::load_steps;
 use crate::session::Session;
+use spikeloom_cyclesim::bridge::Features;
 use spikeloom_hostlink::Command;
 use spikeloom_plan::{LoadState, WeightImage};
-use spikeloom_toolchain::process::{find_program, run, ToolCommand};
+use spikeloom_toolchain::process::find_program;
 use std::fmt::Write as _;
 use std::path::PathBuf;
-
-const CLK_HZ: u32 = 8_000_000;
-const BAUD: u32 = 1_000_000;
-
-/// Bit-level UART testbench around `spikeloom_board_top` (script: `B xx` send a byte,
-/// `Q k` wait for k device frames, `W n` idle n cycles); every device byte is written as a
-/// hex line. A design with a weight loader gets the SPI flash model (`+flash=` its image).
-fn testbench(m: &Manifest, iface: &spikeloom_plan::TopInterface) -> String {
-    let (loader, flash) = match iface.loader {
-            Some(l) => (
-                format!(", .HAS_LOADER(1), .IMAGE_CRC(32'h{:08x})", l.image_crc),
-                format!(
-                    "  sl_spi_flash #(.BASE(24'h{:06x}), .SIZE({}), .TRES_CYCLES({})) flash (\n    .clk(clk), .csn(csn), .sck(sck), .mosi(mosi), .miso(miso));\n",
-                    l.flash_offset, l.image_bytes, l.tres_cycles
-                ),
-            ),
-            None => (String::new(), "  assign miso = 1'b1;\n".to_string()),
-        };
-    format!(
-        r#"module tb_run;
-  localparam integer BIT = {bit};
-  reg clk = 0;
-  always #5 clk = ~clk;
-  reg rx = 1'b1;
-  wire tx;
-  wire [2:0] led;
-  wire csn, sck, mosi, miso;
-{flash}  spikeloom_board_top #(.CLK_HZ({CLK_HZ}), .BAUD({BAUD}), .IN_SIZE({ins}), .OUT_SIZE({outs}),
-    .IN_W({in_w}), .OUT_W({out_w}), .IN_VALUE_W({ivw}), .OUT_VALUE_W({ovw}), .N_LEDS(3),
-    .LED_INVERT(3'b000), .TIMEOUT(100000){loader})
-    dut (.clk(clk), .locked(1'b1), .uart_rx(rx), .uart_tx(tx), .led(led), .flash_csn(csn), .flash_sck(sck),
-    .flash_mosi(mosi), .flash_miso(miso));
-  integer script, out, cyc_log, r, i, j, n, frames = 0, state = 0, left = 0;
-  integer cycle = 0;
-  always @(posedge clk) cycle = cycle + 1;
-  reg [8*4-1:0] op;
-  reg [31:0] arg;
-  reg [7:0] b;
-  task send(input [7:0] v);
-    begin
-      rx = 0; repeat (BIT) @(posedge clk);
-      for (i = 0; i < 8; i = i + 1) begin rx = v[i]; repeat (BIT) @(posedge clk); end
-      rx = 1; repeat (BIT) @(posedge clk);
-    end
-  endtask
-  initial forever begin
-    @(negedge tx);
-    repeat (BIT / 2) @(posedge clk);
-    for (j = 0; j < 8; j = j + 1) begin repeat (BIT) @(posedge clk); b[j] = tx; end
-    repeat (BIT) @(posedge clk);
-    $fdisplay(out, "%02x", b);
-    case (state)
-      0: if (b == 8'hA5) state = 1;
-      1: state = 2;
-      2: begin left = b; state = 3; end
-      3: begin left = left + 256 * b; state = (left == 0) ? 5 : 4; end
-      4: begin left = left - 1; if (left == 0) state = 5; end
-      default: begin frames = frames + 1; state = 0; $fdisplay(cyc_log, "F %0d", cycle); end
-    endcase
-  end
-  initial begin
-    script = $fopen("script.txt", "r");
-    out = $fopen("device.hex", "w");
-    cyc_log = $fopen("cycles.txt", "w");
-    repeat (64) @(posedge clk);
-    while (!$feof(script)) begin
-      r = $fscanf(script, "%s %h\n", op, arg);
-      if (r == 2 && op == "B") send(arg[7:0]);
-      if (r == 2 && op == "W") repeat (arg) @(posedge clk);
-      if (r == 2 && op == "Q") begin
-        $fdisplay(cyc_log, "S %0d", cycle);
-        n = 0;
-        while (frames < arg && n < 1000000) begin @(posedge clk); n = n + 1; end
-        if (frames < arg) begin $display("tb_run: timeout"); $fclose(out); $finish; end
-      end
-    end
-    repeat (20 * BIT) @(posedge clk);
-    $fclose(out);
-    $fclose(cyc_log);
-    $finish;
-  end
-endmodule
-"#,
-        bit = CLK_HZ / BAUD,
-        ins = m.input_size,
-        outs = m.output_size,
-        in_w = iface.in_w,
-        out_w = iface.out_w,
-        ivw = iface.in_value_w,
-        ovw = iface.out_value_w,
-    )
-}
 
 /// What `run_on_link` sends, one command per expected reply frame: bitmap STEPs, or for a
 /// `graded` design value STEPs.
@@ -130,16 +40,6 @@ fn commands(input: &SpikeSteps, input_size: usize, graded: bool) -> Vec<Command>
         cmds.push(Command::Counts);
     }
     cmds
-}
-
-/// Script lines sending `c` and waiting for `replies` more device frames (`frames` counts
-/// them all).
-fn push_command(script: &mut String, frames: &mut usize, c: &Command, replies: usize) {
-    for b in c.encode().unwrap() {
-        let _ = writeln!(script, "B {b:02x}");
-    }
-    *frames += replies;
-    let _ = writeln!(script, "Q {frames:x}");
 }
 
 /// The host bytes of a script.
@@ -188,17 +88,6 @@ impl Write for Replay {
     }
 }
 
-fn sources(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "v"))
-        .map(|p| p.display().to_string())
-        .collect();
-    v.sort();
-    v
-}
-
 /// Simulate the board top around the design in `dir` on a script; returns the device bytes
 /// and the cycle log (`S c`: host done sending before a wait, `F c`: device frame done).
 fn simulate_board(
@@ -220,41 +109,26 @@ fn simulate_board_flash(
     vvp: PathBuf,
     flash: Option<&[u8]>,
 ) -> (Vec<u8>, String) {
-    let iface = design.plan.top_interface();
-    let sim = dir.join("sim");
-    std::fs::create_dir_all(&sim).unwrap();
-    std::fs::write(dir.join(RTL_DIR).join("script.txt"), script).unwrap();
-    std::fs::write(sim.join("tb_run.v"), testbench(&design.manifest, &iface)).unwrap();
-    let mut args: Vec<String> = ["-g2005", "-o", "tb.vvp", "-s", "tb_run", "tb_run.v"]
-        .map(String::from)
-        .to_vec();
-    args.extend(sources(&dir.join(RTL_DIR)));
-    args.extend(sources(&dir.join(BOARD_DIR)));
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    args.push(root.join("sim/sl_spi_flash.v").display().to_string());
-    let cmd = |program: PathBuf, args: Vec<String>, cwd: PathBuf| ToolCommand {
-        step: "icarus".into(),
-        program,
-        args,
-        cwd,
-        log: None,
-    };
-    run(&cmd(iverilog, args, sim.clone())).unwrap();
-    let mut vvp_args = vec!["-n".into(), sim.join("tb.vvp").display().to_string()];
-    if let Some(bytes) = flash {
-        let hex = sim.join("flash.hex");
-        std::fs::write(&hex, spikeloom_plan::flash_hex(bytes)).unwrap();
-        vvp_args.push(format!("+flash={}", hex.display()));
+    let r = boardsim::simulate(dir, design, script, (iverilog, vvp), flash, &root).unwrap();
+    (r.device, r.cycles)
+}
+
+/// The runs of the last board simulation in `dir` ([`boardsim::rtl_runs`]).
+fn rtl_runs(dir: &Path) -> Vec<Vec<String>> {
+    boardsim::rtl_runs(&std::fs::read_to_string(dir.join(RTL_DIR).join("beats.txt")).unwrap())
+}
+
+/// [`boardsim::check_bridge_twin`], failing the test on a difference.
+fn check_bridge_twin(
+    design: &Design,
+    rtl: &[Vec<String>],
+    runs: &[(&[u8], usize)],
+    mode: Features,
+) {
+    if let Err(e) = boardsim::check_bridge_twin(design, rtl, runs, mode) {
+        panic!("{e}");
     }
-    let log = run(&cmd(vvp, vvp_args, dir.join(RTL_DIR))).unwrap();
-    assert!(!log.stdout.contains("tb_run:"), "{}", log.stdout);
-    let hex = std::fs::read_to_string(dir.join(RTL_DIR).join("device.hex")).unwrap();
-    let device = hex
-        .lines()
-        .map(|l| u8::from_str_radix(l.trim(), 16).unwrap())
-        .collect();
-    let cycles = std::fs::read_to_string(dir.join(RTL_DIR).join("cycles.txt")).unwrap();
-    (device, cycles)
 }
 
 /// Generate the digits MLP fixture for the iCEBreaker into `dir`.
@@ -343,6 +217,20 @@ fn run_pixels_encodes_on_chip_like_rate_encode() {
         }
     }
     let (device, cycles) = simulate_board(&dir, &design, &script, iverilog, vvp);
+    // the counts-only runs (the second pass) equal the cycle model with the bridge's twin
+    let rtl = rtl_runs(&dir);
+    assert_eq!(rtl.len(), 2 * n);
+    for s in 0..n {
+        let row = &px.data[s * px.f..][..px.f];
+        let seed = sample_seed(seed, s);
+        let mode = Features::Pixels { seed };
+        check_bridge_twin(
+            &design,
+            &rtl[n + s..][..1],
+            &[(row, usize::from(steps))],
+            mode,
+        );
+    }
 
     let mut link = Link::new(Replay {
         device: std::io::Cursor::new(device),
@@ -678,6 +566,15 @@ fn graded_values_and_spike_counts_through_the_simulated_board() {
         }
     }
     let (device, cycles) = simulate_board(&dir, &design, &script, iverilog, vvp);
+    // the counts-only RUN_VALUES runs (the last two) equal the cycle model with the bridge's
+    // twin
+    // (the STEP samples before them start with a RESET each, so they are runs of the log too)
+    let rtl = rtl_runs(&dir);
+    assert_eq!(rtl.len(), input.samples() + 2 * vals.n);
+    let rows: Vec<(&[u8], usize)> = (0..vals.n)
+        .map(|s| (&vals.data[s * f..][..f], usize::from(steps)))
+        .collect();
+    check_bridge_twin(&design, &rtl[rtl.len() - vals.n..], &rows, Features::Values);
 
     let mut link = Link::new(Replay {
         device: std::io::Cursor::new(device),
@@ -730,6 +627,87 @@ fn graded_values_and_spike_counts_through_the_simulated_board() {
     let last_s = log.iter().rposition(|(k, _)| *k == "S").unwrap();
     let compute = log[last_s + 1].1 - log[last_s].1 - down as u64 * 10 * bit;
     println!("RUN_VALUES: {up} B up, {down} B down, {compute} device cycles for {steps} steps");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The bridge's twin on what the fixtures do not exercise: a last word of fewer than four
+/// features, an input with no non-zero word (the scan's empty list: one word, no event, no LFSR
+/// state), only the last feature set, and random pixels with zero words; RUN_VALUES and
+/// RUN_PIXELS, counts only, on a random network whose input size is not a multiple of 4.
+#[test]
+fn the_bridge_twin_equals_the_board_on_a_partial_last_word_and_empty_inputs() {
+    let Some((iverilog, vvp)) = icarus() else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!(
+        "spikeloom-pipeline-bridge-twin-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let net = (0..500)
+        .map(spikeloom_plan::testing::random_qnet)
+        .find(|n| n.input_size > 4 && n.input_size % 4 != 0)
+        .expect("a random network with a partial last word");
+    let f = net.input_size;
+    let model = dir.join("net.q.json");
+    std::fs::write(&model, net.to_json_string()).unwrap();
+    let design = generated(&dir, model.to_str().unwrap(), |_, _| {});
+
+    let mut rng = spikeloom_testkit::Rng::new(17);
+    let zeros = vec![0u8; f];
+    let mut last = zeros.clone();
+    last[f - 1] = 1;
+    let spikes: Vec<u8> = (0..f).map(|_| u8::from(rng.chance(40))).collect();
+    // pixels: the first word zero, the rest random with zeros among them
+    let pixels: Vec<u8> = (0..f)
+        .map(|i| {
+            if i < 4 || rng.chance(30) {
+                0
+            } else {
+                rng.range(1, 256) as u8
+            }
+        })
+        .collect();
+    let mut last_px = zeros.clone();
+    last_px[f - 1] = 200;
+    let values: [&[u8]; 3] = [&spikes, &zeros, &last];
+    let pixel_runs: [&[u8]; 3] = [&pixels, &zeros, &last_px];
+    let steps = 5u16;
+
+    let mut script = String::new();
+    let mut frames = 0;
+    for v in values {
+        let c = Command::RunValues {
+            values: v.to_vec(),
+            steps,
+            per_step: false,
+        };
+        push_command(&mut script, &mut frames, &c, 1);
+    }
+    for (k, p) in pixel_runs.iter().enumerate() {
+        let c = Command::RunPixels {
+            pixels: p.to_vec(),
+            steps,
+            seed: 1000 + k as u16,
+            per_step: false,
+        };
+        push_command(&mut script, &mut frames, &c, 1);
+    }
+    let _ = simulate_board(&dir, &design, &script, iverilog, vvp);
+    let rtl = rtl_runs(&dir);
+    assert_eq!(rtl.len(), 6);
+    let t = usize::from(steps);
+    let runs: Vec<(&[u8], usize)> = values.iter().map(|v| (*v, t)).collect();
+    check_bridge_twin(&design, &rtl[..3], &runs, Features::Values);
+    for (k, p) in pixel_runs.iter().enumerate() {
+        let mode = Features::Pixels {
+            seed: 1000 + k as u16,
+        };
+        check_bridge_twin(&design, &rtl[3 + k..][..1], &[(p, t)], mode);
+    }
+    // the empty list: one scanned word, then the end-of-step beat alone
+    assert!(rtl[1].iter().all(|l| !l.starts_with("I ")), "{:?}", rtl[1]);
+    assert!(rtl[0].iter().any(|l| l.starts_with("I ")));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

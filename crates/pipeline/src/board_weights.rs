@@ -220,7 +220,7 @@ mod tests {
 
     fn status(load: Option<LoadStatus>) -> Status {
         Status {
-            version: 4,
+            version: 5,
             error_seen: false,
             overflow: false,
             input_size: 4,

@@ -11,6 +11,7 @@ use crate::design::{Design, RTL_DIR};
 use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::verify::{golden_vs_cycle, rtl_vs_cycle, sample, synaptic_ops, CycleRun, Sample};
+use spikeloom_cyclesim::LogLine;
 use spikeloom_float::FloatTrace;
 use spikeloom_qnet::QTrace;
 use spikeloom_toolchain::{BuildOptions, BuildPlan, BuildResult, TimeLimits};
@@ -34,6 +35,9 @@ pub struct Checked {
     pub float: Option<Arc<FloatTrace>>,
     /// Synaptic operations of each step `[N][T]`.
     pub ops: Vec<Vec<u64>>,
+    /// The sample on chip (`spikeloom_cyclesim::simulate_on_chip`: the host bridge's scan
+    /// feeding the core, host link excluded).
+    pub on_chip: OnChip,
     /// The golden == cycle model verdict (or why it was skipped).
     pub cycle_model: String,
     /// The RTL == cycle model verdict (or why it was skipped).
@@ -67,6 +71,7 @@ impl Session<'_> {
             Some(self.float_trace(&s.spikes)?)
         };
         let ops = synaptic_ops(&d.plan, &s.spikes, &cycle.trace);
+        let on_chip = on_chip_cycles(&d.plan, &s.spikes, &cycle.trace)?;
         let (cycle_model, rtl) = if verify {
             let verdict = golden_vs_cycle(&d.model.qnet, &golden, &cycle.trace)?;
             let rtl = rtl_vs_cycle(
@@ -86,10 +91,61 @@ impl Session<'_> {
             golden,
             float,
             ops,
+            on_chip,
             cycle_model,
             rtl,
         })
     }
+}
+
+/// Cycles on chip: the host bridge's twin scanning each step's features (zero-skip) into the
+/// core, as a counts-only RUN_VALUES runs; the host link's transfer is not included.
+#[derive(Debug, Clone, Default)]
+pub struct OnChip {
+    /// Cycles of each sample, from the core reset's release to its last step's end.
+    pub per_sample: Vec<u64>,
+    /// Cycles of each step `[N][T]`, from its start to the next step's.
+    pub per_step: Vec<Vec<u64>>,
+    /// Cycles of a step without any input or spike (the floor).
+    pub idle_step: u64,
+}
+
+/// `input` on chip (the host bridge's twin feeding the core); its output events must be the
+/// cycle model's (`trace`), step by step.
+fn on_chip_cycles(
+    plan: &spikeloom_plan::Plan,
+    input: &spikeloom_qnet::SpikeSteps,
+    trace: &spikeloom_cyclesim::CycleTrace,
+) -> Result<OnChip> {
+    let runs = spikeloom_cyclesim::simulate_on_chip(plan, input).map_err(Error::failure)?;
+    for (n, run) in runs.iter().enumerate() {
+        let mut t = 0;
+        let mut outs = Vec::new();
+        for line in &run.log {
+            match *line {
+                LogLine::Out { index, .. } => outs.push(index),
+                LogLine::OutEos { .. } => {
+                    if trace.outputs.get(t * input.samples() + n) != Some(&outs) {
+                        return Err(Error::failure(format!(
+                            "sample {n} step {t}: fed by the host bridge's twin, the cycle model sends outputs {outs:?}, fed by the harness {:?}; this is a spikeloom bug, please report it with the model",
+                            trace.outputs.get(t * input.samples() + n)
+                        )));
+                    }
+                    outs.clear();
+                    t += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    // the floor: the second of two steps without input (the first may still clear)
+    let zeros = spikeloom_qnet::SpikeSteps::zeros(2, 1, input.width());
+    let idle = spikeloom_cyclesim::simulate_on_chip(plan, &zeros).map_err(Error::failure)?;
+    Ok(OnChip {
+        per_sample: runs.iter().map(|r| r.end).collect(),
+        per_step: runs.iter().map(|r| r.step_cycles()).collect(),
+        idle_step: idle[0].step_cycles()[1],
+    })
 }
 
 /// How the tools run: placement seeds, time limits, whether a timing failure still gives a

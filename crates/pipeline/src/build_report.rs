@@ -39,16 +39,24 @@ pub struct Performance {
     pub steps: usize,
     /// Samples simulated.
     pub samples: usize,
-    /// Cycles of the fastest, mean and slowest step.
+    /// Cycles of the fastest, mean and slowest step on chip (the host bridge's scan of the
+    /// step's features, zero-skip, then the core's compute; host link excluded).
     pub cycles_per_step_min: u64,
     /// Mean cycles per step.
     pub cycles_per_step_mean: f64,
     /// Slowest step.
     pub cycles_per_step_max: u64,
-    /// Cycles of a step without any spike (the floor).
+    /// Cycles of a step without any input or spike (the floor), on chip.
     pub idle_step_cycles: u64,
-    /// Mean cycles of one inference: reset clear + all steps (host link transfer excluded).
+    /// Mean cycles of one inference on chip: from the core reset's release (the bridge clears
+    /// its counts while the core clears its state) to the last step's end, every step's
+    /// features scanned by the host bridge (`spikeloom_cyclesim::simulate_on_chip`); the host
+    /// link's transfer is not included. Every figure below is from these cycles.
     pub cycles_per_inference: f64,
+    /// Mean cycles of one inference of the core alone: reset clear + all steps, its input
+    /// events fed one per cycle by the co-simulation harness (which presents a step's events
+    /// while the previous step computes); what the RTL co-simulation counts.
+    pub core_cycles_per_inference: f64,
     /// Mean synaptic operations (weight accumulations) per inference.
     pub synaptic_ops_per_inference: f64,
     /// Synaptic operations per cycle (mean over the sample).
@@ -103,33 +111,39 @@ impl Efficiency {
 }
 
 impl Performance {
-    /// Figures from per-step cycles and synaptic ops (`[N][T]` each).
+    /// Figures from the on-chip cycles (`on_chip`: per step `[N][T]`, per sample and the idle
+    /// step), the core's harness-fed cycles per step (`core_cycles`, `[N][T]`, plus
+    /// `clear_cycles` per inference) and the synaptic ops (`[N][T]`).
     pub fn new(
         sample: String,
-        cycles: &[Vec<u64>],
+        on_chip: &crate::build::OnChip,
+        core_cycles: &[Vec<u64>],
         ops: &[Vec<u64>],
         clear_cycles: u64,
-        idle_step_cycles: u64,
         clock_mhz: f64,
         fmax_mhz: Option<f64>,
     ) -> Performance {
-        let all: Vec<u64> = cycles.iter().flatten().copied().collect();
-        let samples = cycles.len().max(1) as f64;
-        let total_cycles: u64 = all.iter().sum();
+        let all: Vec<u64> = on_chip.per_step.iter().flatten().copied().collect();
+        let samples = on_chip.per_sample.len().max(1) as f64;
         let total_ops: u64 = ops.iter().flatten().sum();
-        let per_inf = (total_cycles as f64 / samples) + clear_cycles as f64;
+        let per_inf = on_chip.per_sample.iter().sum::<u64>() as f64 / samples;
+        let core_samples = core_cycles.len().max(1) as f64;
+        let core_per_inf =
+            core_cycles.iter().flatten().sum::<u64>() as f64 / core_samples + clear_cycles as f64;
+        let total_cycles: u64 = all.iter().sum();
         let ops_per_inf = total_ops as f64 / samples;
         let at = |mhz: f64| per_inf / mhz;
         let ops_per_s = |mhz: f64| ops_per_inf / (per_inf / (mhz * 1e6));
         Performance {
             sample,
-            steps: cycles.first().map_or(0, Vec::len),
-            samples: cycles.len(),
+            steps: on_chip.per_step.first().map_or(0, Vec::len),
+            samples: on_chip.per_sample.len(),
             cycles_per_step_min: all.iter().copied().min().unwrap_or(0),
             cycles_per_step_mean: total_cycles as f64 / all.len().max(1) as f64,
             cycles_per_step_max: all.iter().copied().max().unwrap_or(0),
-            idle_step_cycles,
+            idle_step_cycles: on_chip.idle_step,
             cycles_per_inference: per_inf,
+            core_cycles_per_inference: core_per_inf,
             synaptic_ops_per_inference: ops_per_inf,
             synaptic_ops_per_cycle: ops_per_inf / per_inf.max(1.0),
             clock_mhz,
@@ -431,8 +445,13 @@ pub fn render(r: &BuildReport) -> String {
     );
     let _ = writeln!(
         s,
-        "  per inference ({} steps): {:.0} cycles, {:.0} synaptic ops ({:.2} per cycle)",
+        "  per inference ({} steps): {:.0} cycles on chip (the host bridge scans each step's non-zero input words, then the core computes), {:.0} synaptic ops ({:.2} per cycle)",
         p.steps, p.cycles_per_inference, p.synaptic_ops_per_inference, p.synaptic_ops_per_cycle
+    );
+    let _ = writeln!(
+        s,
+        "  the core alone, inputs fed one per cycle during the previous step: {:.0} cycles",
+        p.core_cycles_per_inference
     );
     let e = &r.efficiency;
     let _ = writeln!(
@@ -464,7 +483,7 @@ pub fn render(r: &BuildReport) -> String {
     }
     let _ = writeln!(
         s,
-        "  (compute only: the UART transfer of inputs and outputs is not included)"
+        "  (on chip: the UART transfer of inputs and outputs is not included)"
     );
     if let Some(w) = &r.weights {
         let from = w.flash_offset.as_ref().map_or_else(
@@ -653,10 +672,10 @@ pub fn weights_report(
 pub fn performance(c: &Checked, d: &Design, fmax: Option<f64>) -> Performance {
     Performance::new(
         c.sample.origin.clone(),
+        &c.on_chip,
         &c.cycle.trace.cycles_per_step,
         &c.ops,
         d.plan.clear_cycles as u64,
-        d.plan.idle_step_cycles(),
         d.clock.design.mhz(),
         fmax,
     )

@@ -14,6 +14,7 @@
 pub mod board;
 pub mod board_weights;
 pub mod boards;
+pub mod boardsim;
 pub mod build;
 pub mod build_report;
 pub mod config;

@@ -88,7 +88,7 @@ fn efficiency_rows(b: &BuildReport) -> Vec<(String, String)> {
         (
             "time per inference".to_string(),
             format!(
-                "{:.1} µs at the design clock ({} steps, {:.0} cycles, compute on chip){}",
+                "{:.1} µs at the design clock ({} steps, {:.0} cycles on chip: the host bridge's scan and the core's compute, host link excluded){}",
                 p.time_per_inference_us_at_clock,
                 p.steps,
                 p.cycles_per_inference,

@@ -698,6 +698,20 @@ fn board_top_resources(plan: &Plan, cfg: &BoardTopConfig, device: &Device) -> Re
         // measured with the fixed logic above
         mems.luts = 0;
     }
+    // the non-zero word list (zero-skip: a feature-word address per word): block RAM on iCE40,
+    // distributed RAM on ECP5 (`ram_style`), read through a registered multiplexer of its
+    // 16-word cells
+    let words = iface.input_size.div_ceil(4);
+    let aw = ubits(words - 1);
+    match device.family {
+        Family::Ice40 => mems.brams += bram_blocks(device, words, aw),
+        Family::Ecp5 => {
+            let d = words.div_ceil(16) as u32;
+            mems.lutrams += d * aw.div_ceil(4);
+            mems.ffs += aw;
+            mems.luts += (3 * d.saturating_sub(1) * aw).div_ceil(2);
+        }
+    }
     r.add(&mems);
     r
 }
