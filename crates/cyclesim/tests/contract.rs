@@ -88,10 +88,10 @@ fn check_net(seed: u64, net: &spikeloom_qnet::QNet, share: bool) -> Vec<Vec<u64>
             STEPS + 1,
             "seed {seed} sample {n}: steps on chip"
         );
-        for t in 0..STEPS {
+        for (t, got) in steps.iter().take(STEPS).enumerate() {
             assert_eq!(
-                steps[t],
-                tr.outputs[t * SAMPLES + n],
+                got,
+                &tr.outputs[t * SAMPLES + n],
                 "seed {seed} sample {n} step {t}: outputs on chip"
             );
         }
