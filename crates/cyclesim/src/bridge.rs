@@ -75,7 +75,6 @@ pub struct Bridge {
     // scan pipeline
     iss: bool,
     li: usize,
-    lia: usize,
     nlast: usize,
     lempty: bool,
     ia: usize,
@@ -132,7 +131,6 @@ impl Bridge {
             lfsr: 0,
             iss: false,
             li: 0,
-            lia: 0,
             nlast: 0,
             lempty: false,
             ia: 0,
@@ -255,7 +253,12 @@ impl Bridge {
         let l32 = lfsr8(l24);
         let l_last = [l8, l16, l24, l32][self.last_m.count_ones() as usize - 1];
         let raddr = if adv { self.ia } else { self.s1a };
-        let lraddr = if adv { self.li } else { self.lia };
+        // the list's read with an enable (ia holds while stalled)
+        let ia = if adv {
+            self.nzl.get(self.li).copied().unwrap_or(0)
+        } else {
+            self.ia
+        };
         let eos_taken = self.ov && self.o.0 && in_ready;
 
         // the LFSR moves one word per listed word scanned (RUN_PIXELS)
@@ -304,7 +307,6 @@ impl Bridge {
             self.s1a = self.ia;
             self.iav = self.iss;
             self.iae = self.li == self.nlast;
-            self.lia = self.li;
             if self.iss {
                 if self.li == self.nlast {
                     self.iss = false;
@@ -316,7 +318,7 @@ impl Bridge {
         }
         // the memories' registered reads (no write during a run)
         self.pxq = self.px.get(raddr).copied().unwrap_or([0; 4]);
-        self.ia = self.nzl.get(lraddr).copied().unwrap_or(0);
+        self.ia = ia;
 
         // the engine (the states of a run)
         let mut eos_sent = self.eos_sent || eos_taken;
