@@ -4,7 +4,8 @@ use crate::args::{Engine, RtlSimulator, SimulateArgs};
 use crate::CliError;
 use anyhow::anyhow;
 use spikeloom_pipeline::engines::{
-    hardware_plan, run_cycle, run_fixed, run_float, run_rtl, write_vcd, EngineOutput,
+    hardware_plan, on_chip_cycles, run_cycle, run_fixed, run_float, run_rtl, write_vcd,
+    EngineOutput,
 };
 use spikeloom_pipeline::input::{load_labels, load_steps};
 use spikeloom_pipeline::model::LoadedModel;
@@ -56,6 +57,14 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
             );
             let mean = cycles.iter().sum::<u64>() as f64 / cycles.len().max(1) as f64;
             eprintln!("cycles per step: mean {mean:.1}, min {min}, max {max}");
+            let chip = on_chip_cycles(&plan, &input)?;
+            eprintln!(
+                "cycles per inference on chip (the host bridge's scan of each step's non-zero \
+                 input words, then the compute; host link excluded): mean {:.1}, min {}, max {}",
+                chip.iter().sum::<u64>() as f64 / chip.len().max(1) as f64,
+                chip.iter().min().copied().unwrap_or(0),
+                chip.iter().max().copied().unwrap_or(0)
+            );
             out
         }
         Engine::Rtl => {

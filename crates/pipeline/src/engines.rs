@@ -161,6 +161,15 @@ pub fn run_cycle(plan: &Plan, input: &SpikeSteps, v_scale: f64) -> Result<Engine
     })
 }
 
+/// Cycles of each sample on chip: the host bridge's twin scanning every step's non-zero input
+/// words into the core (`spikeloom_cyclesim::simulate_on_chip`), from the reset to the last
+/// step's end; the host link's transfer is not included.
+pub fn on_chip_cycles(plan: &Plan, input: &SpikeSteps) -> Result<Vec<u64>> {
+    let steps = plan_input(plan, input)?;
+    let runs = spikeloom_cyclesim::simulate_on_chip(plan, &steps).map_err(Error::failure)?;
+    Ok(runs.iter().map(|r| r.end).collect())
+}
+
 /// Write the cycle model's waveform of `sample` to `path` (VCD).
 pub fn write_vcd(
     plan: &Plan,
