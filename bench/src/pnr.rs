@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use serde::Serialize;
-use spikeloom_board::{board_wrapper, io_sources, Board, ClockPlan, TopParams, WRAPPER_TOP};
+use spikeloom_board::{board_wrapper, io_sources, Board, ClockPlan, WRAPPER_TOP};
 use spikeloom_plan::Plan;
 use spikeloom_toolchain::process::Watch;
 use spikeloom_toolchain::{execute, prepare, BuildOptions, SourceFile, ToolEnv, ToolPaths};
@@ -41,17 +41,8 @@ pub struct PnrRow {
 /// Build `plan` for `board` in `work`.
 pub fn build(model: &str, plan: &Plan, board: &Board, work: &Path) -> Result<PnrRow, BenchError> {
     let iface = plan.top_interface();
-    let params = TopParams {
-        input_size: iface.input_size,
-        output_size: iface.output_size,
-        in_w: iface.in_w,
-        out_w: iface.out_w,
-        in_value_w: iface.in_value_w,
-        out_value_w: iface.out_value_w,
-        // the board's default design clock (its PLL) and link rate
-        clock: ClockPlan::new(board, None, None).map_err(|e| e.to_string())?,
-        image_crc: iface.loader.map(|l| l.image_crc),
-    };
+    // the board's default design clock (its PLL) and link rate
+    let params = iface.top_params(ClockPlan::new(board, None, None).map_err(|e| e.to_string())?);
     let mut sources: Vec<SourceFile> = spikeloom_verilog::generate(plan, &GenOptions::default())
         .files
         .into_iter()

@@ -62,6 +62,7 @@ module spikeloom_host_bridge #(
   parameter integer TIMEOUT = 100000,
   parameter integer HAS_LOADER = 0,   // 1: the core loads its weights (sl_wload's hl_* / wl_*)
   parameter integer OBUF_BLOCK = 1,   // 1: the step's output events in block RAM (iCE40)
+  parameter integer ZERO_SKIP = 1,    // 1: a step scans only the listed non-zero words
   parameter [31:0] IMAGE_CRC = 32'h0  // CRC-32 of the design's weight image (STATUS)
 ) (
   input  wire             clk,
@@ -103,6 +104,8 @@ module spikeloom_host_bridge #(
   localparam [3:0] LAST_M = 4'b1111 >> (4 - LAST_N);
   localparam [AW-1:0] LAST_A = PXW - 1;
   localparam integer NZW = $clog2(PXW + 1);             // a count of words, 0..PXW
+  localparam ZSKIP = ZERO_SKIP != 0;
+  localparam [NZW-1:0] LAST_W = PXW - 1;                // the last word (no list: li == word)
   localparam [7:0] SYNC = 8'hA5, VERSION = 8'd5;
   localparam [7:0] C_RESET = 8'h01, C_STEP = 8'h02, C_COUNTS = 8'h03, C_STATUS = 8'h04;
   localparam [7:0] C_PIX = 8'h05, C_VAL = 8'h06, C_LOAD = 8'h07, C_LEND = 8'h08;
@@ -573,6 +576,10 @@ module spikeloom_host_bridge #(
   wire [15:0] l8 = lfsr8(lfsr), l16 = lfsr8(l8), l24 = lfsr8(l16), l32 = lfsr8(l24);
   wire [15:0] l_last = (LAST_N == 1) ? l8 : (LAST_N == 2) ? l16 : (LAST_N == 3) ? l24 : l32;
   wire [15:0] lfsr_next = s1l ? l_last : l32;
+  // the word in s1 (its data in pxq) has a non-zero feature: always, for a listed word
+  wire [31:0] s1_mask = s1l ? {{8{LAST_M[3]}}, {8{LAST_M[2]}}, {8{LAST_M[1]}}, {8{LAST_M[0]}}}
+                            : 32'hFFFFFFFF;
+  wire s1_nz = ZSKIP || ((pxq & s1_mask) != 32'd0);
   assign in_valid = ov;
   assign in_eos = oeos;
   assign in_index = oidx;
@@ -591,7 +598,10 @@ module spikeloom_host_bridge #(
     pxq <= px[raddr];
   end
   generate
-    if (OBUF_BLOCK != 0) begin : g_nzl_block
+    if (!ZSKIP) begin : g_nzl_none
+      // no list: a step scans every word (li is the word address)
+      always @(posedge clk) if (adv) ia <= li[AW-1:0];
+    end else if (OBUF_BLOCK != 0) begin : g_nzl_block
       (* no_rw_check, ram_style = "block" *)
       reg [AW-1:0] nzl [0:PXW-1];
       always @(posedge clk) begin
@@ -642,8 +652,8 @@ module spikeloom_host_bridge #(
       if (scan_go) begin
         iss <= 1'b1;
         li <= 0;
-        lempty <= nzn == 0;
-        nlast <= (nzn == 0) ? {NZW{1'b0}} : nzn - 1'b1;
+        lempty <= ZSKIP && nzn == 0;
+        nlast <= !ZSKIP ? LAST_W : (nzn == 0) ? {NZW{1'b0}} : nzn - 1'b1;
       end else if (adv) begin
         if (iss) begin
           li <= li + 1'b1;
@@ -746,8 +756,9 @@ module spikeloom_host_bridge #(
       if (ocount < OUT_SIZE) ocount <= ocount + 1'b1;
       else overflow <= 1'b1;
     end
-    // the LFSR moves one word per listed word of the step scanned (RUN_PIXELS)
-    if (adv && s1v && !vscan && !lempty) lfsr <= lfsr_next;
+    // the LFSR moves one word per listed word of the step scanned (RUN_PIXELS); without the
+    // list, one per scanned word with a non-zero pixel (the same rule: zero words take none)
+    if (adv && s1v && !vscan && !lempty && s1_nz) lfsr <= lfsr_next;
     // the RUN_* header (see pleft)
     if (pay && d_ok) begin
       if (d_flags) ptrace <= rb[0];

@@ -456,7 +456,7 @@ fn broken_shared_memories_are_caught() {
 }
 
 /// (what, original text, mutated text) in the host bridge (io/host_bridge.v), caught by the
-/// board simulation against the bridge's twin (`spikeloom_pipeline::boardsim`).
+/// board simulation against the bridge's twin (`spikeloom_pipeline::boardsim`): with zero-skip.
 const BRIDGE_MUTATIONS: &[(&str, &str, &str)] = &[
     (
         "zero-skip misses a word whose non-zero byte is not its last",
@@ -465,8 +465,8 @@ const BRIDGE_MUTATIONS: &[(&str, &str, &str)] = &[
     ),
     (
         "a step's scan starts at the list's second word",
-        "        li <= 0;\n        lempty <= nzn == 0;",
-        "        li <= 1;\n        lempty <= nzn == 0;",
+        "        li <= 0;\n        lempty <= ZSKIP && nzn == 0;",
+        "        li <= 1;\n        lempty <= ZSKIP && nzn == 0;",
     ),
     (
         "a command scans the list of the frame before",
@@ -485,17 +485,36 @@ const BRIDGE_MUTATIONS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// As [`BRIDGE_MUTATIONS`], without zero-skip (a step scans every word).
+const FULL_SCAN_MUTATIONS: &[(&str, &str, &str)] = &[
+    (
+        "the rate encoder takes LFSR state for an all-zero word",
+        "wire s1_nz = ZSKIP || ((pxq & s1_mask) != 32'd0);",
+        "wire s1_nz = 1'b1;",
+    ),
+    (
+        "the scan skips the last word",
+        "nlast <= !ZSKIP ? LAST_W :",
+        "nlast <= !ZSKIP ? LAST_W - 1'b1 :",
+    ),
+];
+
 /// The host bridge's step path: each broken bridge is caught by the board simulation against
 /// the twin, and the real one passes. A random network whose input size is not a multiple of
-/// 4, counts-only RUN_VALUES and RUN_PIXELS runs.
+/// 4, counts-only RUN_VALUES and RUN_PIXELS runs, with zero-skip and without.
 #[test]
 fn a_broken_host_bridge_is_caught() {
-    use spikeloom_cyclesim::bridge::Features;
-    use spikeloom_hostlink::Command;
-    use spikeloom_pipeline::boardsim;
     if !tools_present() {
         return;
     }
+    check_bridge_mutations(true, BRIDGE_MUTATIONS);
+    check_bridge_mutations(false, FULL_SCAN_MUTATIONS);
+}
+
+fn check_bridge_mutations(zero_skip: bool, mutations: &[(&str, &str, &str)]) {
+    use spikeloom_cyclesim::bridge::Features;
+    use spikeloom_hostlink::Command;
+    use spikeloom_pipeline::boardsim;
     let (Some(iverilog), Some(vvp)) = (
         spikeloom_toolchain::process::find_program(std::path::Path::new("iverilog")),
         spikeloom_toolchain::process::find_program(std::path::Path::new("vvp")),
@@ -506,7 +525,8 @@ fn a_broken_host_bridge_is_caught() {
         .parent()
         .expect("workspace root")
         .to_path_buf();
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("mutation-bridge");
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("mutation-bridge-{zero_skip}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
     let net = (0..500)
@@ -516,9 +536,11 @@ fn a_broken_host_bridge_is_caught() {
     let f = net.input_size;
     let model = dir.join("net.q.json");
     std::fs::write(&model, net.to_json_string()).expect("write");
+    let mut hw = spikeloom_pipeline::config::HwConfig::new("icebreaker");
+    hw.zero_skip = Some(zero_skip);
     let design =
         spikeloom_pipeline::session::Session::new(spikeloom_pipeline::config::Config::new(model))
-            .with_hw(spikeloom_pipeline::config::HwConfig::new("icebreaker"))
+            .with_hw(hw)
             .into_design()
             .expect("design");
     let out = dir.join("design");
@@ -589,7 +611,7 @@ fn a_broken_host_bridge_is_caught() {
     check("the real bridge").unwrap_or_else(|e| panic!("the real bridge fails: {e}"));
     let file = out.join("board/spikeloom_host_bridge.v");
     let original = std::fs::read_to_string(&file).expect("bridge");
-    for (what, from, to) in BRIDGE_MUTATIONS {
+    for (what, from, to) in mutations {
         assert_eq!(
             original.matches(from).count(),
             1,

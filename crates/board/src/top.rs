@@ -53,6 +53,8 @@ pub struct TopParams {
     /// CRC-32 of the weight image of a design that loads its weights at start-up (its core has
     /// the weight loader's ports); `None` when the bitstream holds the weights.
     pub image_crc: Option<u32>,
+    /// The host bridge lists the non-zero input words and scans only those (`ZERO_SKIP`).
+    pub zero_skip: bool,
 }
 
 /// Verilog of `spikeloom_board`: the board's pins around `spikeloom_board_top`.
@@ -146,6 +148,9 @@ pub fn board_wrapper(board: &Board, p: &TopParams) -> Result<String, BoardError>
     // cost ~130 logic cells as flip-flops; ECP5 keeps it in distributed RAM
     if board.device.family != crate::Family::Ice40 {
         loader.push_str(",\n    .OBUF_BLOCK(0)");
+    }
+    if !p.zero_skip {
+        loader.push_str(",\n    .ZERO_SKIP(0)");
     }
     // without a UART the divider parameters are unused; keep them valid
     let (baud, clocks_per_bit) = p
@@ -267,6 +272,7 @@ mod tests {
             out_value_w: 3,
             clock: ClockPlan::new(&Board::builtin("icebreaker").unwrap(), None, None).unwrap(),
             image_crc: None,
+            zero_skip: true,
         }
     }
 

@@ -152,6 +152,7 @@ fn wrapper_fixes_board_parameters() {
         out_value_w: 1,
         clock,
         image_crc: None,
+        zero_skip: true,
     };
     let v = board_wrapper(&b, &p).unwrap();
     assert!(v.contains("module spikeloom_board (\n  input  wire clk,\n  input  wire uart_rx,\n  output wire uart_tx,\n  output wire [1:0] led\n);"), "{v}");
@@ -162,6 +163,7 @@ fn wrapper_fixes_board_parameters() {
         &b,
         &TopParams {
             image_crc: None,
+            zero_skip: true,
             out_w: 17,
             in_value_w: 9,
             ..p

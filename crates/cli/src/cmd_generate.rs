@@ -21,6 +21,18 @@ pub enum WeightMemArg {
     Spram,
 }
 
+/// The host bridge's zero-skip (`--zero-skip`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ZeroSkipArg {
+    /// On when a step's input has more than 32 words of four features (more than 128 inputs):
+    /// the list costs ~30 iCE40 logic cells and a block RAM, a full scan a cycle per 4 inputs.
+    Auto,
+    /// The bridge lists the non-zero input words and a step scans only those.
+    On,
+    /// A step scans every input word.
+    Off,
+}
+
 impl From<WeightMemArg> for WeightMemChoice {
     fn from(a: WeightMemArg) -> Self {
         match a {
@@ -86,6 +98,10 @@ pub struct HwArgs {
     /// bitstream].
     #[arg(long, value_parser = parse_offset)]
     pub flash_offset: Option<u32>,
+    /// Whether the host bridge skips all-zero input words (a step then scans only the words
+    /// of four inputs that hold a non-zero value).
+    #[arg(long, value_enum, default_value_t = ZeroSkipArg::Auto)]
+    pub zero_skip: ZeroSkipArg,
 }
 
 impl HwArgs {
@@ -98,6 +114,11 @@ impl HwArgs {
             baud: self.baud,
             weight_memory: self.weight_memory.into(),
             flash_offset: self.flash_offset,
+            zero_skip: match self.zero_skip {
+                ZeroSkipArg::Auto => None,
+                ZeroSkipArg::On => Some(true),
+                ZeroSkipArg::Off => Some(false),
+            },
         }
     }
 }

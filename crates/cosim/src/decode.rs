@@ -236,6 +236,7 @@ mod tests {
             layers: vec![("hidden".into(), 2), ("out".into(), 2)],
             clear_cycles: 0,
             loader: None,
+            zero_skip: true,
         }
     }
 

@@ -36,6 +36,7 @@ fn iface() -> TopInterface {
         layers: vec![("echo".into(), SIZE), ("count".into(), 1)],
         clear_cycles: CLEAR,
         loader: None,
+        zero_skip: true,
     }
 }
 

@@ -59,6 +59,8 @@ pub struct Bridge {
     /// Words of a step (PXW) and the mask of the last word's features (LAST_M).
     words: usize,
     last_m: u8,
+    /// `ZERO_SKIP`: a step scans the listed non-zero words (else every word).
+    zero_skip: bool,
     // feature memory and non-zero word list (what the frame receiver wrote)
     px: Vec<[u8; 4]>,
     nzl: Vec<usize>,
@@ -103,8 +105,15 @@ pub struct Bridge {
 
 impl Bridge {
     /// The bridge of a design with `in_size` features of `in_bits` bits (1: binary) on an
-    /// `in_w`-bit index port, and `out_size` outputs.
-    pub fn new(in_size: usize, in_bits: u32, in_w: u32, out_size: usize) -> Bridge {
+    /// `in_w`-bit index port, and `out_size` outputs; `zero_skip`: `ZERO_SKIP`
+    /// (`Plan::bridge_zero_skip`).
+    pub fn new(
+        in_size: usize,
+        in_bits: u32,
+        in_w: u32,
+        out_size: usize,
+        zero_skip: bool,
+    ) -> Bridge {
         let words = in_size.div_ceil(4).max(1);
         let last_n = in_size - 4 * (words - 1);
         Bridge {
@@ -118,6 +127,7 @@ impl Bridge {
             val_mask: (1u32 << in_bits.clamp(1, 31)) - 1,
             words,
             last_m: 0x0F >> (4 - last_n),
+            zero_skip,
             px: vec![[0; 4]; words],
             nzl: Vec::new(),
             phase: Phase::Done,
@@ -158,8 +168,8 @@ impl Bridge {
     }
 
     /// Store `features` (`in_size` bytes) as the frame receiver does: the feature words and the
-    /// list of the words with a non-zero byte. Only between steps (the RTL refuses a payload
-    /// while a step scans).
+    /// list of the words with a non-zero byte (without zero-skip: every word, the scan's word
+    /// counter). Only between steps (the RTL refuses a payload while a step scans).
     pub fn set_features(&mut self, features: &[u8]) {
         assert_eq!(features.len(), self.in_size, "one byte per feature");
         self.nzl.clear();
@@ -167,7 +177,7 @@ impl Bridge {
             let mut word = self.px[w];
             word[..chunk.len()].copy_from_slice(chunk);
             self.px[w] = word;
-            if chunk.iter().any(|&b| b != 0) {
+            if !self.zero_skip || chunk.iter().any(|&b| b != 0) {
                 self.nzl.push(w);
             }
         }
@@ -260,9 +270,13 @@ impl Bridge {
             self.ia
         };
         let eos_taken = self.ov && self.o.0 && in_ready;
+        // the word in s1 (its data in pxq) has a non-zero feature: always, for a listed word
+        let lanes = if self.s1l { self.last_m } else { 0x0F };
+        let s1_nz = self.zero_skip || (0..4).any(|j| lanes >> j & 1 == 1 && self.pxq[j] != 0);
 
-        // the LFSR moves one word per listed word scanned (RUN_PIXELS)
-        if adv && self.s1v && !self.vscan && !self.lempty {
+        // the LFSR moves one word per listed word scanned (RUN_PIXELS); without the list, one
+        // per scanned word with a non-zero pixel
+        if adv && self.s1v && !self.vscan && !self.lempty && s1_nz {
             self.lfsr = if self.s1l { l_last } else { l32 };
         }
         // the output register and its skid register
@@ -283,7 +297,7 @@ impl Bridge {
         if self.scan_go {
             self.iss = true;
             self.li = 0;
-            self.lempty = self.nzl.is_empty();
+            self.lempty = self.zero_skip && self.nzl.is_empty();
             self.nlast = self.nzl.len().saturating_sub(1);
         } else if adv {
             self.m3 = if self.s2v {

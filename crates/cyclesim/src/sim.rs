@@ -783,6 +783,7 @@ impl CycleSim {
             self.plan.input_bits,
             self.plan.ev_bits,
             self.plan.cores[self.plan.output_layer].size,
+            self.plan.bridge_zero_skip,
         );
         bridge.start(features, steps.len() as u32);
         let mut idle = 0u64;

@@ -651,8 +651,19 @@ fn the_bridge_twin_equals_the_board_on_a_partial_last_word_and_empty_inputs() {
     let f = net.input_size;
     let model = dir.join("net.q.json");
     std::fs::write(&model, net.to_json_string()).unwrap();
-    let design = generated(&dir, model.to_str().unwrap(), |_, _| {});
+    for zero_skip in [true, false] {
+        let design = generated(&dir, model.to_str().unwrap(), |_, hw| {
+            hw.zero_skip = Some(zero_skip)
+        });
+        assert_eq!(design.plan.bridge_zero_skip, zero_skip);
+        check_bridge_cases(&dir, &design, f, iverilog.clone(), vvp.clone());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
 
+/// The runs of [`the_bridge_twin_equals_the_board_on_a_partial_last_word_and_empty_inputs`] on
+/// `design` (`f` inputs).
+fn check_bridge_cases(dir: &Path, design: &Design, f: usize, iverilog: PathBuf, vvp: PathBuf) {
     let mut rng = spikeloom_testkit::Rng::new(17);
     let zeros = vec![0u8; f];
     let mut last = zeros.clone();
@@ -693,22 +704,22 @@ fn the_bridge_twin_equals_the_board_on_a_partial_last_word_and_empty_inputs() {
         };
         push_command(&mut script, &mut frames, &c, 1);
     }
-    let _ = simulate_board(&dir, &design, &script, iverilog, vvp);
-    let rtl = rtl_runs(&dir);
+    let _ = simulate_board(dir, design, &script, iverilog, vvp);
+    let rtl = rtl_runs(dir);
     assert_eq!(rtl.len(), 6);
     let t = usize::from(steps);
     let runs: Vec<(&[u8], usize)> = values.iter().map(|v| (*v, t)).collect();
-    check_bridge_twin(&design, &rtl[..3], &runs, Features::Values);
+    check_bridge_twin(design, &rtl[..3], &runs, Features::Values);
     for (k, p) in pixel_runs.iter().enumerate() {
         let mode = Features::Pixels {
             seed: 1000 + k as u16,
         };
-        check_bridge_twin(&design, &rtl[3 + k..][..1], &[(p, t)], mode);
+        check_bridge_twin(design, &rtl[3 + k..][..1], &[(p, t)], mode);
     }
-    // the empty list: one scanned word, then the end-of-step beat alone
+    // no event in the zero runs (zero-skip: the empty list's one word, then the end-of-step
+    // beat alone)
     assert!(rtl[1].iter().all(|l| !l.starts_with("I ")), "{:?}", rtl[1]);
     assert!(rtl[0].iter().any(|l| l.starts_with("I ")));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The graded snnTorch fixture (pixel values 0..16 as the input current at every step) run

@@ -42,7 +42,7 @@ fn testbench(m: &Manifest, iface: &spikeloom_plan::TopInterface) -> String {
   wire csn, sck, mosi, miso;
 {flash}  spikeloom_board_top #(.CLK_HZ({CLK_HZ}), .BAUD({BAUD}), .IN_SIZE({ins}), .OUT_SIZE({outs}),
     .IN_W({in_w}), .OUT_W({out_w}), .IN_VALUE_W({ivw}), .OUT_VALUE_W({ovw}), .N_LEDS(3),
-    .LED_INVERT(3'b000), .TIMEOUT(100000){loader})
+    .LED_INVERT(3'b000), .TIMEOUT(100000), .ZERO_SKIP({zs}){loader})
     dut (.clk(clk), .locked(1'b1), .uart_rx(rx), .uart_tx(tx), .led(led), .flash_csn(csn), .flash_sck(sck),
     .flash_mosi(mosi), .flash_miso(miso));
   integer script, out, cyc_log, r, i, j, n, frames = 0, state = 0, left = 0;
@@ -126,6 +126,7 @@ endmodule
         out_w = iface.out_w,
         ivw = iface.in_value_w,
         ovw = iface.out_value_w,
+        zs = u8::from(iface.zero_skip),
     )
 }
 

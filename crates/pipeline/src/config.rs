@@ -87,6 +87,8 @@ pub struct HwConfig {
     pub weight_memory: WeightMemChoice,
     /// Byte offset of the weight image in the board's SPI flash.
     pub flash_offset: Option<u32>,
+    /// The host bridge's zero-skip (`PlanConfig::zero_skip`; `None`: by the input's size).
+    pub zero_skip: Option<bool>,
 }
 
 impl HwConfig {
@@ -99,6 +101,7 @@ impl HwConfig {
             baud: None,
             weight_memory: WeightMemChoice::Auto,
             flash_offset: None,
+            zero_skip: None,
         }
     }
 }

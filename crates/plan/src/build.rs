@@ -332,6 +332,9 @@ fn build(
         engine,
         block_memories: false,
         no_rw_check: device.family == Family::Ice40,
+        bridge_zero_skip: cfg
+            .zero_skip
+            .unwrap_or(net.input_size.div_ceil(4) > crate::ZERO_SKIP_MIN_WORDS),
         loader: None,
         device: device.name.clone(),
         resources: Default::default(),

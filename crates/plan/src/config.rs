@@ -39,6 +39,10 @@ pub struct PlanConfig {
     /// Yosys would build from LUTs and FFs into block RAM while the device has block RAM to
     /// spare ([`crate::Plan::block_memories`]).
     pub small_memories_in_bram: bool,
+    /// The host bridge lists the non-zero words of a step's input and scans only those
+    /// (zero-skip, [`crate::Plan::bridge_zero_skip`]); `None`: when a step has more than
+    /// [`crate::ZERO_SKIP_MIN_WORDS`] words of four features.
+    pub zero_skip: Option<bool>,
 }
 
 impl Default for PlanConfig {
@@ -56,6 +60,7 @@ impl Default for PlanConfig {
             pair_events: true,
             share_units: true,
             small_memories_in_bram: true,
+            zero_skip: None,
         }
     }
 }

@@ -157,6 +157,15 @@ impl fmt::Display for Plan {
                 "small memories: block RAM (ram_style = \"block\": logic is scarcer than block RAM here)"
             )?;
         }
+        writeln!(
+            f,
+            "host bridge: {}",
+            if self.bridge_zero_skip {
+                "zero-skip (a step scans the listed non-zero input words)"
+            } else {
+                "scans every input word (zero-skip off: small input)"
+            }
+        )?;
         if let Some(e) = &self.engine {
             let units: Vec<String> = e.units.iter().map(|u| format!("{:?}", u.layers)).collect();
             writeln!(

@@ -35,6 +35,8 @@ pub struct TopInterface {
     /// The weight loader's ports (`wl_rst`, `flash_*`, `hl_*`, `wl_state`, `wl_crc`, `wl_pos`)
     /// when the design loads its weights at start-up; `None` when the bitstream holds them.
     pub loader: Option<LoaderPorts>,
+    /// The board top's host bridge skips all-zero input words ([`crate::Plan::bridge_zero_skip`]).
+    pub zero_skip: bool,
 }
 
 /// What a harness or board top needs to know about a design's weight loader.
@@ -63,6 +65,7 @@ impl TopInterface {
             out_value_w: self.out_value_w,
             clock,
             image_crc: self.loader.map(|l| l.image_crc),
+            zero_skip: self.zero_skip,
         }
     }
 }
@@ -99,6 +102,7 @@ impl Plan {
                 image_crc: l.image_crc,
                 tres_cycles: l.tres_cycles(),
             }),
+            zero_skip: self.bridge_zero_skip,
         }
     }
 }

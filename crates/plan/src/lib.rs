@@ -47,6 +47,11 @@ mod types;
 mod widths;
 
 pub use build::plan;
+/// Zero-skip pays for its list (~30 iCE40 logic cells, a block RAM) from this many input words
+/// of four features on: a smaller input's scan is at most this many cycles a step (the digits
+/// MLP's 64 inputs: 16), a larger one's is most of the step for a sparse input (MNIST's 784
+/// inputs: 201 of ~740 cycles before zero-skip).
+pub const ZERO_SKIP_MIN_WORDS: usize = 32;
 pub use config::PlanConfig;
 pub use cycles::{StepActivity, ACC_LATENCY, UNIT_LATENCY};
 pub use error::PlanError;

@@ -652,14 +652,15 @@ fn board_top_resources(plan: &Plan, cfg: &BoardTopConfig, device: &Device) -> Re
     // the bridge's fixed logic; its index/count handling grows with the index widths (the
     // feature-word address and event index registers: ~8 FFs per input index bit)
     let widths = 6 * (iface.in_w + iface.out_w);
+    // zero-skip (`ZERO_SKIP`: the non-zero word list's counters, compares and registers),
+    // measured alone (Yosys 0.70): iCE40 digits 922 -> 952 LUT4s and 477 -> 506 FFs; ECP5
+    // MNIST 943 -> 1235 LUT4s (ABC maps the whole bridge differently; N-MNIST 1077 -> 1335,
+    // digits 1034 -> 1034) and 532 -> 585 FFs
+    let zs = u32::from(iface.zero_skip);
     match device.family {
-        // zero-skip (the non-zero word list's counters, compares and registers) is in the
-        // constants: measured alone (Yosys 0.70), iCE40 digits 922 -> 952 LUT4s and 477 -> 506
-        // FFs, ECP5 MNIST 943 -> 1235 LUT4s (ABC maps the whole bridge differently; N-MNIST
-        // 1077 -> 1335, digits 1034 -> 1034) and 532 -> 585 FFs
         Family::Ice40 => {
-            r.luts += 890 + widths + 165 * loader;
-            r.ffs += 460 + 8 * iface.in_w + 63 * loader;
+            r.luts += 860 + 30 * zs + widths + 165 * loader;
+            r.ffs += 430 + 30 * zs + 8 * iface.in_w + 63 * loader;
             r.carries += 110 + 3 * iface.in_w + 20 * loader;
         }
         Family::Ecp5 => {
@@ -667,8 +668,8 @@ fn board_top_resources(plan: &Plan, cfg: &BoardTopConfig, device: &Device) -> Re
             // multiplexers: measured as a whole (with the list's multiplexer below: 1034 LUT4s
             // for 64 features, 1235 for 784, 1335 for 2312; ABC's mapping of the whole bridge
             // moves by 100-300 LUT4s between such variants)
-            r.luts += 1040 + widths + 175 * loader;
-            r.ffs += 485 + 8 * iface.in_w + 65 * loader;
+            r.luts += 940 + 100 * zs + widths + 175 * loader;
+            r.ffs += 430 + 55 * zs + 8 * iface.in_w + 65 * loader;
             r.carries += 60 + 3 * iface.in_w + 12 * loader;
         }
     }
@@ -709,6 +710,7 @@ fn board_top_resources(plan: &Plan, cfg: &BoardTopConfig, device: &Device) -> Re
     let words = iface.input_size.div_ceil(4);
     let aw = ubits(words - 1);
     match device.family {
+        _ if !iface.zero_skip => {}
         Family::Ice40 => mems.brams += bram_blocks(device, words, aw),
         Family::Ecp5 => {
             let d = words.div_ceil(16) as u32;

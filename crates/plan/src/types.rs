@@ -680,6 +680,11 @@ pub struct Plan {
     /// logic cells; on ECP5 the bypass stays, because without it Yosys moves small RAMs from
     /// distributed RAM into DP16KD, which the largest designs need for their weights.
     pub no_rw_check: bool,
+    /// The board top's host bridge skips all-zero input words (host_bridge.v `ZERO_SKIP`): a
+    /// step scans the words with a non-zero feature, listed as the frame arrives, instead of
+    /// every word (`PlanConfig::zero_skip`). The list costs ~30 iCE40 logic cells and a block
+    /// RAM; a scan of every word costs a cycle per four features.
+    pub bridge_zero_skip: bool,
     /// The weight loader that fills a store loaded at start-up (`None` for a ROM store).
     pub loader: Option<crate::loader::LoaderPlan>,
     /// Device name the plan was checked against.

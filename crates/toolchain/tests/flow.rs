@@ -283,6 +283,7 @@ fn board_top_builds(board_name: &str) {
         out_value_w: 1,
         clock: ClockPlan::new(&board, None, None).unwrap(),
         image_crc: None,
+        zero_skip: true,
     };
     let mut sources: Vec<SourceFile> = io_sources()
         .into_iter()

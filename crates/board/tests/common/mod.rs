@@ -23,5 +23,6 @@ pub fn params(clock: ClockPlan) -> TopParams {
         out_value_w: 1,
         clock,
         image_crc: None,
+        zero_skip: true,
     }
 }
