@@ -717,16 +717,7 @@ impl CycleSim {
                     res
                 }
             };
-            if let Some(at) = self.port_conflict {
-                return Err(SimError::PortConflict { at });
-            }
-            if let Some((at, k, addr)) = self.rw_clash {
-                return Err(SimError::ReadDuringWrite {
-                    what: format!("neuron unit {k}'s state RAM"),
-                    addr,
-                    at,
-                });
-            }
+            self.design_bug()?;
             if taken {
                 pos += 1;
                 if beat == Some(None) {
@@ -753,6 +744,21 @@ impl CycleSim {
                 });
             }
         }
+    }
+
+    /// A memory conflict the RTL would not survive (a design bug), seen in the last cycle.
+    fn design_bug(&self) -> Result<(), SimError> {
+        if let Some(at) = self.port_conflict {
+            return Err(SimError::PortConflict { at });
+        }
+        if let Some((at, k, addr)) = self.rw_clash {
+            return Err(SimError::ReadDuringWrite {
+                what: format!("neuron unit {k}'s state RAM"),
+                addr,
+                at,
+            });
+        }
+        Ok(())
     }
 
     /// Cycle counter (edges since the last reset).
@@ -825,16 +831,7 @@ impl CycleSim {
             });
             let (before, at) = (run.log.len(), self.cycle);
             let (taken, eos) = self.step(beat, &mut run.log, None);
-            if let Some(at) = self.port_conflict {
-                return Err(SimError::PortConflict { at });
-            }
-            if let Some((at, k, addr)) = self.rw_clash {
-                return Err(SimError::ReadDuringWrite {
-                    what: format!("neuron unit {k}'s state RAM"),
-                    addr,
-                    at,
-                });
-            }
+            self.design_bug()?;
             if taken {
                 run.beats.push((at, beat.flatten()));
             }
