@@ -545,6 +545,8 @@ module spikeloom_host_bridge #(
   reg [AW-1:0] ia;           // the list's read register: the word address in stage ia
   reg iss = 0;
   reg [NZW-1:0] li = 0, nlast = 0;
+  // the scan's last list position: the list's (zero-skip), else the last word (a constant)
+  wire [NZW-1:0] lend = ZSKIP ? nlast : LAST_W;
   reg iav = 0, iae = 0, lempty = 0;
   reg [AW-1:0] s1a = 0, s2a = 0, a3 = 0;
   reg s1v = 0, s1l = 0, s1e = 0, s2v = 0, s2l = 0, s2e = 0;
@@ -653,14 +655,14 @@ module spikeloom_host_bridge #(
         iss <= 1'b1;
         li <= 0;
         lempty <= ZSKIP && nzn == 0;
-        nlast <= !ZSKIP ? LAST_W : (nzn == 0) ? {NZW{1'b0}} : nzn - 1'b1;
+        nlast <= (nzn == 0) ? {NZW{1'b0}} : nzn - 1'b1;
       end else if (adv) begin
         if (iss) begin
           li <= li + 1'b1;
-          if (li == nlast) iss <= 1'b0;
+          if (li == lend) iss <= 1'b0;
         end
         iav <= iss;
-        iae <= li == nlast;
+        iae <= li == lend;
         s1v <= iav;
         s1l <= ia == LAST_A;
         s1e <= iae;

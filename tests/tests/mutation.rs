@@ -475,7 +475,7 @@ const BRIDGE_MUTATIONS: &[(&str, &str, &str)] = &[
     ),
     (
         "the end-of-step beat leaves with the first listed word",
-        "iae <= li == nlast;",
+        "iae <= li == lend;",
         "iae <= li == 0;",
     ),
     (
@@ -494,8 +494,8 @@ const FULL_SCAN_MUTATIONS: &[(&str, &str, &str)] = &[
     ),
     (
         "the scan skips the last word",
-        "nlast <= !ZSKIP ? LAST_W :",
-        "nlast <= !ZSKIP ? LAST_W - 1'b1 :",
+        "wire [NZW-1:0] lend = ZSKIP ? nlast : LAST_W;",
+        "wire [NZW-1:0] lend = ZSKIP ? nlast : LAST_W - 1'b1;",
     ),
 ];
 
