@@ -732,18 +732,27 @@ impl CycleSim {
             } else {
                 idle + 1
             };
-            if idle > self.stall_limit {
-                return Err(SimError::Stalled {
-                    cycles: idle,
-                    at: self.cycle,
-                    waiting: if outstanding > 0 {
-                        "output end of step".into()
-                    } else {
-                        "in_ready".into()
-                    },
-                });
-            }
+            self.check_progress(idle, || {
+                if outstanding > 0 {
+                    "output end of step".into()
+                } else {
+                    "in_ready".into()
+                }
+            })?;
         }
+    }
+
+    /// `idle` cycles without progress: past the stall limit the design hangs (a bug), waiting
+    /// for what `waiting` names.
+    fn check_progress(&self, idle: u64, waiting: impl FnOnce() -> String) -> Result<(), SimError> {
+        if idle > self.stall_limit {
+            return Err(SimError::Stalled {
+                cycles: idle,
+                at: self.cycle,
+                waiting: waiting(),
+            });
+        }
+        Ok(())
     }
 
     /// A memory conflict the RTL would not survive (a design bug), seen in the last cycle.
@@ -841,13 +850,7 @@ impl CycleSim {
             } else {
                 idle + 1
             };
-            if idle > self.stall_limit {
-                return Err(SimError::Stalled {
-                    cycles: idle,
-                    at: self.cycle,
-                    waiting: format!("the bridge ({:?})", bridge.phase()),
-                });
-            }
+            self.check_progress(idle, || format!("the bridge ({:?})", bridge.phase()))?;
         }
     }
 }
@@ -867,6 +870,21 @@ pub struct BridgeRun {
 }
 
 impl BridgeRun {
+    /// The output events' indices of each step, in the order they left (one list per output
+    /// end of step).
+    pub fn outputs(&self) -> Vec<Vec<u32>> {
+        let mut steps = Vec::new();
+        let mut outs = Vec::new();
+        for line in &self.log {
+            match *line {
+                LogLine::Out { index, .. } => outs.push(index),
+                LogLine::OutEos { .. } => steps.push(std::mem::take(&mut outs)),
+                _ => {}
+            }
+        }
+        steps
+    }
+
     /// Cycles of each step on chip: from its start to the next step's (the last: to the end).
     pub fn step_cycles(&self) -> Vec<u64> {
         let mut ends = self.starts.iter().skip(1).copied().collect::<Vec<_>>();

@@ -3,7 +3,7 @@
 
 mod common;
 
-use spikeloom_cyclesim::{simulate, simulate_on_chip, LogLine};
+use spikeloom_cyclesim::{simulate, simulate_on_chip};
 use spikeloom_plan::{plan, testing, PlanConfig};
 
 const STEPS: usize = 7;
@@ -75,20 +75,9 @@ fn check_net(seed: u64, net: &spikeloom_qnet::QNet, share: bool) -> Vec<Vec<u64>
     // stream, one step after the other
     let runs = simulate_on_chip(&p, &input).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
     for (n, run) in runs.iter().enumerate() {
-        let mut steps: Vec<Vec<u32>> = vec![Vec::new()];
-        for line in &run.log {
-            match *line {
-                LogLine::Out { index, .. } => steps.last_mut().unwrap().push(index),
-                LogLine::OutEos { .. } => steps.push(Vec::new()),
-                _ => {}
-            }
-        }
-        assert_eq!(
-            steps.len(),
-            STEPS + 1,
-            "seed {seed} sample {n}: steps on chip"
-        );
-        for (t, got) in steps.iter().take(STEPS).enumerate() {
+        let steps = run.outputs();
+        assert_eq!(steps.len(), STEPS, "seed {seed} sample {n}: steps on chip");
+        for (t, got) in steps.iter().enumerate() {
             assert_eq!(
                 got,
                 &tr.outputs[t * SAMPLES + n],

@@ -11,7 +11,6 @@ use crate::design::{Design, RTL_DIR};
 use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::verify::{golden_vs_cycle, rtl_vs_cycle, sample, synaptic_ops, CycleRun, Sample};
-use spikeloom_cyclesim::LogLine;
 use spikeloom_float::FloatTrace;
 use spikeloom_qnet::QTrace;
 use spikeloom_toolchain::{BuildOptions, BuildPlan, BuildResult, TimeLimits};
@@ -119,22 +118,12 @@ fn on_chip_cycles(
 ) -> Result<OnChip> {
     let runs = spikeloom_cyclesim::simulate_on_chip(plan, input).map_err(Error::failure)?;
     for (n, run) in runs.iter().enumerate() {
-        let mut t = 0;
-        let mut outs = Vec::new();
-        for line in &run.log {
-            match *line {
-                LogLine::Out { index, .. } => outs.push(index),
-                LogLine::OutEos { .. } => {
-                    if trace.outputs.get(t * input.samples() + n) != Some(&outs) {
-                        return Err(Error::failure(format!(
-                            "sample {n} step {t}: fed by the host bridge's twin, the cycle model sends outputs {outs:?}, fed by the harness {:?}; this is a spikeloom bug, please report it with the model",
-                            trace.outputs.get(t * input.samples() + n)
-                        )));
-                    }
-                    outs.clear();
-                    t += 1;
-                }
-                _ => {}
+        for (t, outs) in run.outputs().iter().enumerate() {
+            let harness = trace.outputs.get(t * input.samples() + n);
+            if harness != Some(outs) {
+                return Err(Error::failure(format!(
+                    "sample {n} step {t}: fed by the host bridge's twin, the cycle model sends outputs {outs:?}, fed by the harness {harness:?}; this is a spikeloom bug, please report it with the model"
+                )));
             }
         }
     }
