@@ -529,22 +529,9 @@ fn check_bridge_mutations(zero_skip: bool, mutations: &[(&str, &str, &str)]) {
         .join(format!("mutation-bridge-{zero_skip}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
-    let net = (0..500)
-        .map(spikeloom_plan::testing::random_qnet)
-        .find(|n| n.input_size > 8 && n.input_size % 4 != 0)
-        .expect("a random network with a partial last word");
-    let f = net.input_size;
-    let model = dir.join("net.q.json");
-    std::fs::write(&model, net.to_json_string()).expect("write");
-    let mut hw = spikeloom_pipeline::config::HwConfig::new("icebreaker");
-    hw.zero_skip = Some(zero_skip);
-    let design =
-        spikeloom_pipeline::session::Session::new(spikeloom_pipeline::config::Config::new(model))
-            .with_hw(hw)
-            .into_design()
-            .expect("design");
     let out = dir.join("design");
-    spikeloom_pipeline::design::write(&design, &out).expect("write design");
+    let design = boardsim::partial_word_design(&out, zero_skip).expect("design");
+    let f = design.plan.input_size;
 
     // values: a non-zero byte before a zero one in a word; pixels: zero words and a last word
     let mut values = vec![0u8; f];

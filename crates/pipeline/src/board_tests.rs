@@ -643,19 +643,10 @@ fn the_bridge_twin_equals_the_board_on_a_partial_last_word_and_empty_inputs() {
         "spikeloom-pipeline-bridge-twin-{}",
         std::process::id()
     ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let net = (0..500)
-        .map(spikeloom_plan::testing::random_qnet)
-        .find(|n| n.input_size > 4 && n.input_size % 4 != 0)
-        .expect("a random network with a partial last word");
-    let f = net.input_size;
-    let model = dir.join("net.q.json");
-    std::fs::write(&model, net.to_json_string()).unwrap();
     for zero_skip in [true, false] {
-        let design = generated(&dir, model.to_str().unwrap(), |_, hw| {
-            hw.zero_skip = Some(zero_skip)
-        });
+        let design = boardsim::partial_word_design(&dir, zero_skip).unwrap();
         assert_eq!(design.plan.bridge_zero_skip, zero_skip);
+        let f = design.plan.input_size;
         check_bridge_cases(&dir, &design, f, iverilog.clone(), vvp.clone());
     }
     let _ = std::fs::remove_dir_all(&dir);

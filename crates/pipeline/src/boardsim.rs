@@ -153,6 +153,28 @@ fn sources(dir: &Path) -> Vec<String> {
     v
 }
 
+/// The iCEBreaker design of a small random network (`plan::testing::random_qnet`) whose input
+/// size is above 8 and not a multiple of 4 (a last word of fewer than four features), with
+/// the bridge's zero-skip on or off, written to `dir` (its `net.q.json` and the design).
+pub fn partial_word_design(dir: &Path, zero_skip: bool) -> Result<Design, String> {
+    let net = (0..500)
+        .map(spikeloom_plan::testing::random_qnet)
+        .find(|n| n.input_size > 8 && n.input_size % 4 != 0)
+        .ok_or("no random network with a partial last word among the first 500 seeds")?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let model = dir.join("net.q.json");
+    std::fs::write(&model, net.to_json_string())
+        .map_err(|e| format!("{}: {e}", model.display()))?;
+    let mut hw = crate::config::HwConfig::new("icebreaker");
+    hw.zero_skip = Some(zero_skip);
+    let design = crate::session::Session::new(crate::config::Config::new(model))
+        .with_hw(hw)
+        .into_design()
+        .map_err(|e| e.to_string())?;
+    crate::design::write(&design, dir).map_err(|e| e.to_string())?;
+    Ok(design)
+}
+
 /// What a board simulation gave: the device's bytes, the cycle log (`S c`: host done sending
 /// before a wait, `F c`: device frame done) and the bridge's beat log (`beats.txt`, see
 /// [`rtl_runs`]).
