@@ -6,8 +6,8 @@ use crate::build_report::BuildReport;
 use crate::design::Design;
 use crate::error::{Error, Result};
 use spikeloom_report::{
-    all_step_cycles, estimated_resources, layer_traces, network_summary, pnr_resources, quant_rows,
-    render, ReportData, Target, Timing,
+    estimated_resources, layer_traces, network_summary, pnr_resources, quant_rows, render,
+    ReportData, Target, Timing,
 };
 use spikeloom_toolchain::ToolReport;
 use std::path::Path;
@@ -55,13 +55,14 @@ pub fn write(
         timing: Timing {
             target_mhz: Some(build.target_mhz),
             fmax_mhz: build.fmax_mhz,
-            idle_step_cycles: Some(design.plan.idle_step_cycles()),
+            idle_step_cycles: Some(build.performance.idle_step_cycles),
             clock: Some(build.clock.summary.clone()),
             critical_path: build.critical_path.clone(),
             untimed: build.untimed.clone(),
             efficiency: efficiency_rows(build),
         },
-        cycles_per_step: all_step_cycles(cycle),
+        // on chip, like every figure of the build report (performance)
+        cycles_per_step: checked.on_chip.per_step.iter().flatten().copied().collect(),
         notes: build.timing_failures.clone(),
     };
     let path = dir.join("report.html");
