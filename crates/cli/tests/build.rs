@@ -764,12 +764,42 @@ fn check_efficiency(r: &serde_json::Value, chip_bound: u64) {
     );
 }
 
+/// The host link's figures for the digits MLP (64 binary inputs, 10 binary outputs), written
+/// out from PROTOCOL.md's frame layouts: 5 framing bytes a frame; RESET and COUNTS requests, a
+/// STEP of ceil(64/8) = 8 bitmap bytes per step; RUN_PIXELS 5 + 5 + 64 bytes, RUN_OUT
+/// 5 + 2 x 10. Wire time: 10 bits a byte at `baud`, added to the compute on chip.
+fn check_host_link(r: &serde_json::Value, baud: u64) {
+    let l = &r["host_link"];
+    assert_eq!(l["baud"], baud, "{l}");
+    let steps = r["performance"]["steps"].as_f64().unwrap();
+    let compute = r["performance"]["time_per_inference_us_at_clock"]
+        .as_f64()
+        .unwrap();
+    let close = |got: &serde_json::Value, want: f64| {
+        (got.as_f64().unwrap() - want).abs() <= 1e-6 * want.max(1.0)
+    };
+    let (step, run) = (&l["per_step"], &l["per_sample"]);
+    assert!(close(&step["bytes_up"], 5.0 + steps * 13.0 + 5.0), "{l}");
+    assert!(close(&run["bytes_up"], 74.0), "{l}");
+    assert!(close(&run["bytes_down"], 25.0), "{l}");
+    // step by step: an ack, a STEP_OUT frame per step (2 bytes an output event), the counts
+    let down = step["bytes_down"].as_f64().unwrap();
+    assert!(down >= 6.0 + steps * 5.0 + 25.0, "{l}");
+    for f in [step, run] {
+        let bytes = f["bytes_up"].as_f64().unwrap() + f["bytes_down"].as_f64().unwrap();
+        let wire = bytes * 10.0 * 1e6 / baud as f64;
+        assert!(close(&f["wire_us"], wire), "{f}");
+        assert!(close(&f["end_to_end_us"], wire + compute), "{f}");
+    }
+}
+
 #[test]
 fn build_for_icebreaker_gives_a_bin_that_fits_and_meets_the_clock() {
     if let Some(r) = build("icebreaker", "design.bin") {
         check_report(&r, 18.0);
         check_clock(&r, "SB_PLL40_PAD", 3_000_000);
         check_efficiency(&r, 68);
+        check_host_link(&r, 3_000_000);
     }
 }
 
@@ -779,6 +809,7 @@ fn build_for_ulx3s_25f_gives_a_bit_that_fits_and_meets_the_clock() {
         check_report(&r, 50.0);
         check_clock(&r, "EHXPLLL", 2_000_000);
         check_efficiency(&r, 224);
+        check_host_link(&r, 2_000_000);
     }
 }
 

@@ -6,12 +6,13 @@
 //! [`open_serial`], a simulation's byte file, a test double), encoding inputs for the bitstream
 //! the device reports (binary spike bitmaps or graded input values, [`OutEvent`] outputs with
 //! spike counts), and loading a weight image into a bitstream that loads its weights at start-up
-//! ([`Link::load_image`]).
+//! ([`Link::load_image`]). [`traffic`] counts the bytes a sample takes on the link.
 
 pub mod encode;
 pub mod frame;
 mod link;
 mod serial;
+pub mod traffic;
 
 pub use encode::{rate_encode, Lfsr};
 pub use frame::{
@@ -20,3 +21,4 @@ pub use frame::{
 };
 pub use link::{Link, LinkError, LoadReport, PixelRun, SampleRun};
 pub use serial::open_serial;
+pub use traffic::{LinkShape, Traffic};

@@ -105,12 +105,25 @@ pub fn value_spikes(v: &Pixels, steps: usize) -> SpikeSteps {
 
 /// Bytes host -> device and device -> host for one RUN_PIXELS sample (without per-step frames).
 pub fn pixel_frame_bytes(m: &Manifest) -> (usize, usize) {
-    (5 + 5 + m.input_size, 5 + 2 * m.output_size)
+    let t = spikeloom_hostlink::traffic::run_pixels(&manifest_shape(m), 1);
+    (t.up, t.down)
+}
+
+/// The link shape of a manifest's design, as far as RUN frames need it (sizes; RUN_OUT counts
+/// are u16 whatever the output kind).
+fn manifest_shape(m: &Manifest) -> spikeloom_hostlink::LinkShape {
+    spikeloom_hostlink::LinkShape {
+        input_size: m.input_size,
+        output_size: m.output_size,
+        graded_input: false,
+        counted_output: false,
+    }
 }
 
 /// Bytes host -> device and device -> host for one RUN_VALUES sample (without per-step frames).
 pub fn values_frame_bytes(m: &Manifest) -> (usize, usize) {
-    (5 + 3 + m.input_size, 5 + 2 * m.output_size)
+    let t = spikeloom_hostlink::traffic::run_values(&manifest_shape(m), 1);
+    (t.up, t.down)
 }
 
 /// What the board returned for pixel (or value) samples.

@@ -42,6 +42,23 @@ fn commands(input: &SpikeSteps, input_size: usize, graded: bool) -> Vec<Command>
     cmds
 }
 
+/// The length of every frame the device sent, in order (5 framing bytes + payload).
+fn device_frame_lengths(device: &[u8]) -> Vec<usize> {
+    let mut d = spikeloom_hostlink::Decoder::new();
+    d.push(device);
+    let mut lengths = Vec::new();
+    while let Some(f) = d.next_frame() {
+        lengths.push(5 + f.unwrap().payload.len());
+    }
+    assert_eq!(d.skipped(), 0, "the device sends frames only");
+    lengths
+}
+
+/// The host link's shape of a design, from its plan.
+fn link_shape(design: &Design) -> spikeloom_hostlink::LinkShape {
+    crate::build::link_shape(&design.plan)
+}
+
 /// The host bytes of a script.
 fn script_bytes(script: &str) -> Vec<u8> {
     script
@@ -232,6 +249,24 @@ fn run_pixels_encodes_on_chip_like_rate_encode() {
         );
     }
 
+    // the counts-only pass ends with one RUN_OUT frame per sample, of the length the link's
+    // byte count says
+    let frames = device_frame_lengths(&device);
+    let run = spikeloom_hostlink::traffic::run_pixels(&link_shape(&design), steps);
+    assert_eq!(frames[frames.len() - n..], vec![run.down; n]);
+    assert_eq!(
+        run.up,
+        Command::RunPixels {
+            pixels: px.data[..px.f].to_vec(),
+            steps,
+            seed,
+            per_step: false
+        }
+        .encode()
+        .unwrap()
+        .len()
+    );
+
     let mut link = Link::new(Replay {
         device: std::io::Cursor::new(device),
         sent: Vec::new(),
@@ -329,6 +364,34 @@ fn run_streams_samples_through_the_simulated_board() {
     }
     let (device, _) = simulate_board(&dir, &design, &script, iverilog, vvp);
 
+    // The link's byte counts (`traffic::per_step`, what build reports) against the board's: the
+    // host's scripted bytes, and every byte the simulated device sent after its STATUS reply,
+    // for the output events the golden model computes.
+    let want = model_outputs(&design.model.qnet, &input).unwrap();
+    let o = design.manifest.output_size;
+    let shape = link_shape(&design);
+    let traffic: Vec<_> = (0..input.samples())
+        .map(|n| {
+            let events: Vec<usize> = (0..input.steps())
+                .map(|t| {
+                    let row = &want[(t * input.samples() + n) * o..][..o];
+                    row.iter().filter(|&&s| s != 0).count()
+                })
+                .collect();
+            spikeloom_hostlink::traffic::per_step(&shape, &events)
+        })
+        .collect();
+    let frames = device_frame_lengths(&device);
+    let status = Command::Status.encode().unwrap().len();
+    assert_eq!(
+        host_bytes.len() - status,
+        traffic.iter().map(|t| t.up).sum::<usize>()
+    );
+    assert_eq!(
+        frames[1..].iter().sum::<usize>(),
+        traffic.iter().map(|t| t.down).sum::<usize>()
+    );
+
     let mut link = Link::new(Replay {
         device: std::io::Cursor::new(device),
         sent: Vec::new(),
@@ -350,7 +413,6 @@ fn run_streams_samples_through_the_simulated_board() {
         "the host sends exactly the scripted commands"
     );
     // The board's spikes are the integer model's, computed independently by the golden model.
-    let want = model_outputs(&design.model.qnet, &input).unwrap();
     assert_eq!(got.spikes, want);
     assert!(
         want.contains(&1),

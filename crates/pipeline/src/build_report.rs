@@ -155,6 +155,107 @@ impl Performance {
     }
 }
 
+/// The host link's share of an inference: the UART bytes each way and their wire time at the
+/// design's baud, beside the compute on chip (`spikeloom_hostlink::traffic`). One command is in
+/// flight at a time (each request waits for the previous reply), so the wire time and the
+/// compute add up. USB latency (the bridge's latency timer, per reply) is not included.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostLinkReport {
+    /// Baud rate of the design's UART.
+    pub baud: u32,
+    /// Step by step, as `spikeloom run --input` sends the sample: RESET, a STEP frame per step
+    /// (returning that step's output events), COUNTS.
+    pub per_step: LinkFigures,
+    /// One frame per sample: `run --pixels` for binary input (the board rate-encodes the
+    /// pixels), `run --values` for graded input (the same values every step); `None` when the
+    /// sample has more steps than a RUN frame carries (65535).
+    pub per_sample: Option<LinkFigures>,
+}
+
+/// One way of sending a sample over the host link.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkFigures {
+    /// The `spikeloom run` option and the frames it sends.
+    pub how: String,
+    /// Mean bytes host -> device per inference.
+    pub bytes_up: f64,
+    /// Mean bytes device -> host per inference.
+    pub bytes_down: f64,
+    /// Microseconds both ways on the wire (10 bits a byte).
+    pub wire_us: f64,
+    /// `wire_us` + the inference's compute on chip at the design clock.
+    pub end_to_end_us: f64,
+    /// `wire_us / end_to_end_us`.
+    pub link_share: f64,
+}
+
+impl LinkFigures {
+    fn new(
+        how: String,
+        traffic: &[spikeloom_hostlink::Traffic],
+        baud: u32,
+        compute_us: f64,
+    ) -> Self {
+        let n = traffic.len().max(1) as f64;
+        let wire_us = traffic.iter().map(|t| t.wire_us(baud)).sum::<f64>() / n;
+        let end_to_end_us = wire_us + compute_us;
+        LinkFigures {
+            how,
+            bytes_up: traffic.iter().map(|t| t.up as f64).sum::<f64>() / n,
+            bytes_down: traffic.iter().map(|t| t.down as f64).sum::<f64>() / n,
+            wire_us,
+            end_to_end_us,
+            link_share: wire_us / end_to_end_us.max(f64::MIN_POSITIVE),
+        }
+    }
+}
+
+impl HostLinkReport {
+    /// The link figures of a sample whose output events per step are `outputs` (`[T][N]`
+    /// event counts) on a design of link shape `shape`, at `baud`, whose inference computes for
+    /// `compute_us` on chip.
+    pub fn new(
+        shape: &spikeloom_hostlink::LinkShape,
+        outputs: &[Vec<usize>],
+        baud: u32,
+        compute_us: f64,
+    ) -> Self {
+        use spikeloom_hostlink::traffic;
+        let samples = outputs.first().map_or(0, Vec::len);
+        let steps = outputs.len();
+        let per_step: Vec<_> = (0..samples)
+            .map(|n| {
+                let events: Vec<usize> = outputs.iter().map(|row| row[n]).collect();
+                traffic::per_step(shape, &events)
+            })
+            .collect();
+        let per_sample = u16::try_from(steps).ok().map(|t| {
+            let (one, how) = if shape.graded_input {
+                (
+                    traffic::run_values(shape, t),
+                    "one frame per sample (run --values: RUN_VALUES, the same values every step, then VALUES_OUT counts)",
+                )
+            } else {
+                (
+                    traffic::run_pixels(shape, t),
+                    "one frame per sample (run --pixels: RUN_PIXELS, the board rate-encodes the pixels, then RUN_OUT counts)",
+                )
+            };
+            LinkFigures::new(how.to_string(), &vec![one; samples.max(1)], baud, compute_us)
+        });
+        HostLinkReport {
+            baud,
+            per_step: LinkFigures::new(
+                format!("step by step (run --input: RESET, {steps} STEP frames, COUNTS)"),
+                &per_step,
+                baud,
+                compute_us,
+            ),
+            per_sample,
+        }
+    }
+}
+
 /// The weight image of a design whose weights are loaded at start-up (SPRAM), and its load.
 #[derive(Debug, Clone, Serialize)]
 pub struct WeightsReport {
@@ -215,6 +316,8 @@ pub struct BuildReport {
     pub performance: Performance,
     /// Synaptic ops per cycle against the design's lanes and the chip's memories.
     pub efficiency: Efficiency,
+    /// The host link's UART transfer per inference, beside the compute.
+    pub host_link: HostLinkReport,
     /// Synaptic weights the design holds: the model's parameters (dense matrix entries and
     /// shared kernel weights; biases and neuron parameters not counted).
     pub synapses: u64,
@@ -481,10 +584,25 @@ pub fn render(r: &BuildReport) -> String {
             si(ops)
         );
     }
+    let l = &r.host_link;
     let _ = writeln!(
         s,
-        "  (on chip: the UART transfer of inputs and outputs is not included)"
+        "  host link at {} baud (the figures above are on chip; the UART's wire time, 10 bits a byte, comes on top: one command in flight; USB latency not included):",
+        l.baud
     );
+    for f in std::iter::once(&l.per_step).chain(&l.per_sample) {
+        let _ = writeln!(
+            s,
+            "    {}: {:.0} B up, {:.0} B down, {} on the wire + {} compute = {} per inference (the link {:.0}%)",
+            f.how,
+            f.bytes_up,
+            f.bytes_down,
+            micros(f.wire_us),
+            micros(p.time_per_inference_us_at_clock),
+            micros(f.end_to_end_us),
+            100.0 * f.link_share
+        );
+    }
     if let Some(w) = &r.weights {
         let from = w.flash_offset.as_ref().map_or_else(
             || "over the host link (the board file names no SPI flash)".to_string(),
@@ -690,6 +808,15 @@ pub fn efficiency(p: &Performance, d: &Design) -> Efficiency {
         weight_bits,
         d.board.device.weight_bound(weight_bits),
     )
+}
+
+/// `us` microseconds as `812.3 us` or, from 10 ms, `27.69 ms`.
+fn micros(us: f64) -> String {
+    if us >= 10_000.0 {
+        format!("{:.2} ms", us / 1000.0)
+    } else {
+        format!("{us:.1} us")
+    }
 }
 
 /// Synaptic weights of a network: its projections' weights (a convolution's shared kernel once).

@@ -98,6 +98,16 @@ fn efficiency_rows(b: &BuildReport) -> Vec<(String, String)> {
             ),
         ),
     ];
+    let l = &b.host_link;
+    for f in std::iter::once(&l.per_step).chain(&l.per_sample) {
+        rows.push((
+            format!("over the host link, {}", f.how),
+            format!(
+                "{:.1} µs per inference: {:.0} B up and {:.0} B down, {:.1} µs on the wire at {} baud (the link {:.0}%; USB latency not included)",
+                f.end_to_end_us, f.bytes_up, f.bytes_down, f.wire_us, l.baud, 100.0 * f.link_share
+            ),
+        ));
+    }
     if let Some(per) = b.luts_per_synapse {
         rows.push((
             "LUT per synapse".to_string(),
