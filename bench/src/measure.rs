@@ -262,6 +262,9 @@ pub struct Efficiency {
     /// The dense cores' events per weight-read cycle over P: lane utilisation while streaming
     /// weights.
     pub lane_utilisation: f64,
+    /// The host link at the board's default design clock: bytes and wire time per inference,
+    /// step by step and as one frame per sample, beside the compute on chip.
+    pub host_link: spikeloom_pipeline::build_report::HostLinkReport,
 }
 
 /// Synaptic ops per cycle of the cycle model vs the design's weight-port bound (P) and the
@@ -298,6 +301,23 @@ pub fn efficiency(name: &str, p: &Prepared, board: &Board) -> Result<Efficiency,
     let opc = events as f64 / on_chip_cycles.max(1) as f64;
     let weight_bits = p.plan.max_weight_bits();
     let device_bound = f64::from(board.device.weight_bound(weight_bits).max(1));
+    let design_mhz = board.design.freq_mhz;
+    let clock = spikeloom_board::ClockPlan::new(board, Some(design_mhz), None)
+        .map_err(|e| e.to_string())?;
+    let samples = p.input.samples();
+    let outputs: Vec<Vec<usize>> = (0..p.input.steps())
+        .map(|t| {
+            (0..samples)
+                .map(|n| trace.outputs[t * samples + n].len())
+                .collect()
+        })
+        .collect();
+    let host_link = spikeloom_pipeline::build_report::HostLinkReport::new(
+        &spikeloom_pipeline::build::link_shape(&p.plan),
+        &outputs,
+        clock.uart.map_or(115_200, |u| u.baud),
+        on_chip_cycles as f64 / samples.max(1) as f64 / design_mhz,
+    );
     Ok(Efficiency {
         model: name.into(),
         board: board.name.clone(),
@@ -313,9 +333,10 @@ pub fn efficiency(name: &str, p: &Prepared, board: &Board) -> Result<Efficiency,
         fraction_of_device: opc / device_bound,
         weight_read_cycles: reads,
         lane_utilisation: dense_events as f64 / (reads.max(1) as f64 * max_lanes),
-        samples: p.input.samples(),
+        samples,
         steps: p.input.steps(),
-        design_mhz: board.design.freq_mhz,
+        design_mhz,
+        host_link,
     })
 }
 

@@ -299,14 +299,14 @@ impl Results {
         );
         let _ = writeln!(
             o,
-            "| design | network | part, lanes | cycles per inference on chip (core alone) | µs per inference on chip | synaptic ops per cycle (of the chip's weight bound) |\n|---|---|---|---:|---:|---|"
+            "| design | network | part, lanes | cycles per inference on chip (core alone) | µs per inference on chip | µs per inference over the UART: one frame per sample / step by step (baud) | synaptic ops per cycle (of the chip's weight bound) |\n|---|---|---|---:|---:|---:|---|"
         );
         for e in scale {
             let per = e.on_chip_cycles as f64 / e.samples.max(1) as f64;
             let core = e.cycles as f64 / e.samples.max(1) as f64;
             let _ = writeln!(
                 o,
-                "| spikeloom {} ({} steps) | {} | {}, {:?} | {:.0} ({core:.0}) | {:.0} at {} MHz | {:.2} (of {:.0}: {:.1} %) |",
+                "| spikeloom {} ({} steps) | {} | {}, {:?} | {:.0} ({core:.0}) | {:.0} at {} MHz | {} / {:.0} ({} baud) | {:.2} (of {:.0}: {:.1} %) |",
                 e.model,
                 e.steps,
                 if e.model == "mnist_mlp" { "MNIST-shaped 784-128-10" } else { "SHD-shaped 700-RLeaky(128)-20" },
@@ -315,6 +315,12 @@ impl Results {
                 per,
                 per / e.design_mhz,
                 e.design_mhz,
+                e.host_link
+                    .per_sample
+                    .as_ref()
+                    .map_or("-".to_string(), |f| format!("{:.0}", f.end_to_end_us)),
+                e.host_link.per_step.end_to_end_us,
+                e.host_link.baud,
                 e.ops_per_cycle,
                 e.device_bound,
                 100.0 * e.fraction_of_device
