@@ -31,6 +31,12 @@
 // Shared accumulators (EXT_ACC = 1, plan::SharedAcc): the P lanes' RAM is one RAM outside,
 // shared by every convolution core; the core drives its port only while it runs or clears and
 // leaves every word it used at 0 (UPD), so the next core finds zeros.
+// On a shared neuron unit (EXT_UNIT = 1, plan `PlanConfig::conv_units`): no neuron datapaths,
+// state or parameter memories here. The sweep reads a block (RD), then hands it over when the
+// unit is not busy (HO: the P sums into the hand-off registers hs, the block zeroed, the next
+// block read in the same cycle; while the unit is busy the block is read again), and after the
+// last block waits for the unit to drain (UW) before DONE; the unit updates one neuron per
+// cycle and pushes the spikes. Cycles of the sweep: 1 + the layer's neurons + UNIT_LATENCY + 3.
 // Rust twin: spikeloom-cyclesim `core::Core` (scatter phase in conv.rs).
 `default_nettype none
 
@@ -47,6 +53,7 @@ module sl_conv #(
     parameter integer VB = 1,         // event value width (1: binary spikes)
     parameter integer VMUL = 0,       // VB > 1: 0 shift-add product, 1 `*` operator
     parameter integer EXT_ACC = 0,    // 1: the accumulator RAM is outside (acc_* ports), shared
+    parameter integer EXT_UNIT = 0,   // 1: a shared neuron unit updates the neurons (ho_* ports)
     parameter [CW-1:0] WI = 1,        // W_in
     parameter [CW-1:0] HI = 1,        // H_in
     // x / WI = (x * WI_M) >> WI_S for every source index x, and x / HI = (x * HI_M) >> HI_S
@@ -139,12 +146,21 @@ module sl_conv #(
     output wire [CW-1:0]     acc_ra,
     output wire [P*ACC_W-1:0] acc_wd,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  wire [P*ACC_W-1:0] acc_rd   // unused with EXT_ACC = 0
+    input  wire [P*ACC_W-1:0] acc_rd,  // unused with EXT_ACC = 0
+    // the shared neuron unit (EXT_UNIT = 1; unused and zero otherwise)
+    input  wire              u_busy,   // it still needs the hand-off registers after this cycle
+    input  wire              u_active, // anything in flight
     /* verilator lint_on UNUSEDSIGNAL */
+    output wire              ho,       // hand the swept block over at this edge
+    output wire [EV_W-1:0]   ho_base,  // its lane 0's neuron
+    output wire [EV_W-1:0]   ho_addr,  // its lane 0's state slot (block * P)
+    output wire [CW-1:0]     ho_last,  // its last valid lane
+    output wire [P*ACC_W-1:0] hs,      // the hand-off registers
+    output wire              running   // not idle (the top selects this core's hs for the unit)
 );
     localparam [3:0] S_IDLE = 4'd0, S_FETCH = 4'd1, S_DEC = 4'd2, S_TAP = 4'd3, S_DRAIN = 4'd4,
                      S_RD = 4'd5, S_UPD = 4'd6, S_SPK = 4'd7, S_DONE = 4'd8, S_DEC2 = 4'd9,
-                     S_DEC3 = 4'd10, S_DEC4 = 4'd11;
+                     S_DEC3 = 4'd10, S_DEC4 = 4'd11, S_HO = 4'd12, S_UW = 4'd13;
     localparam integer NB_LAST_I = NB - 1;
     localparam integer NB_I = NB;
     localparam integer P_I = P;
@@ -166,6 +182,7 @@ module sl_conv #(
     reg [CW-1:0]   gbase;   // first neuron of the block's group
     reg [CW-1:0]   cbase;   // first neuron of the block's lane-0 channel
     reg [P-1:0]    mask;    // spikes of the block not yet pushed
+    reg [EV_W-1:0] sa;      // state slot of the block's lane 0 (blk * P; EXT_UNIT)
     wire [CW-1:0]  nbase_c = cbase + spos;  // neuron of lane 0
     wire [EV_W-1:0] nbase = nbase_c[EV_W-1:0];
     // decoded event and tap counters
@@ -217,15 +234,20 @@ module sl_conv #(
     );
 
     // ---- accumulator lanes ----
-    wire sweep = (st == S_RD) || (st == S_UPD);
+    // EXT_UNIT: the block is handed over (and zeroed) in HO when the unit takes it
+    wire ho_fire = (EXT_UNIT != 0) && (st == S_HO) && !u_busy;
+    wire last_blk = blk == NB_LAST;
+    wire sweep = (st == S_RD) || (st == S_UPD) || (st == S_HO);
     wire [CW-1:0] blk_c = {ZX, blk};
-    wire [CW-1:0] acc_raddr = sweep ? blk_c : t_a;
-    wire [CW-1:0] acc_waddr = clr_en ? {ZX, clr_addr} : (st == S_UPD) ? blk_c : a_a;
+    // HO reads the next block as it hands this one over
+    wire [CW-1:0] acc_raddr = (ho_fire && !last_blk) ? blk_c + ONE : sweep ? blk_c : t_a;
+    wire zero_blk = (st == S_UPD) || ho_fire;
+    wire [CW-1:0] acc_waddr = clr_en ? {ZX, clr_addr} : zero_blk ? blk_c : a_a;
     wire clr_w = clr_en && clr_addr < NB_V;
     wire [P*ACC_W-1:0] acc_word;
     // written by stage B at every valid tap (a padding lane adds its zero weight), zeroed by
-    // UPD (the block was just read) and by the post-reset clear
-    wire a_we = clr_w || (st == S_UPD) || a_v;
+    // UPD or HO (the block was just read) and by the post-reset clear
+    wire a_we = clr_w || zero_blk || a_v;
     wire [P*ACC_W-1:0] acc_wword;  // every lane's write data
     generate
         if (EXT_ACC != 0) begin : g_ext_acc
@@ -247,45 +269,55 @@ module sl_conv #(
     /* verilator lint_on UNUSEDSIGNAL */
     always @(posedge clk) if (st == S_DEC) ev_val <= ev_rval;
 
-    // state memories, addressed by block; cleared after reset
+    // state memories, addressed by block; cleared after reset (none on a shared unit, where
+    // these wires are unused)
+    /* verilator lint_off UNUSEDSIGNAL */
     wire            st_we = (st == S_UPD) || clr_w;
     wire [EV_W-1:0] st_waddr = clr_en ? clr_addr : blk;
     wire [P*SB-1:0] u_word;
     wire [P*SB-1:0] u_next_word;
-    sl_ram #(.W(P * SB), .DEPTH(NB), .AW(EV_W)) u_state (
-        .clk(clk), .we(st_we), .waddr(st_waddr), .wdata(clr_en ? {(P * SB){1'b0}} : u_next_word),
-        .raddr(blk), .rdata(u_word)
-    );
     wire [P*CB-1:0] i_word;
-    /* verilator lint_off UNUSEDSIGNAL */
     wire [P*CB-1:0] i_next_word;  // only stored by CubaLif and CubaLi cores
-    /* verilator lint_on UNUSEDSIGNAL */
-    generate
-        if (KIND == 1 || KIND == 3) begin : g_current
-            sl_ram #(.W(P * CB), .DEPTH(NB), .AW(EV_W)) u_current (
-                .clk(clk), .we(st_we), .waddr(st_waddr), .wdata(clr_en ? {(P * CB){1'b0}} : i_next_word),
-                .raddr(blk), .rdata(i_word)
-            );
-        end else begin : g_no_current
-            assign i_word = {(P * CB){1'b0}};
-        end
-    endgenerate
-
     wire [P*PW-1:0] bias_word;
     wire [P*PW-1:0] theta_word;
     wire [P*PW-1:0] vreset_word;
     wire [P*(DS+1)-1:0] beta_word;
     wire [P*(DS+1)-1:0] alpha_word;
-    sl_param #(.P(P), .PW(PW), .NB(NB), .AW(EV_W), .ROM(BIAS_ROM), .K(BIAS_K), .INIT_FILE(BIAS_FILE))
-        u_bias (.clk(clk), .addr(blk), .word(bias_word));
-    sl_param #(.P(P), .PW(PW), .NB(NB), .AW(EV_W), .ROM(THETA_ROM), .K(THETA_K), .INIT_FILE(THETA_FILE))
-        u_theta (.clk(clk), .addr(blk), .word(theta_word));
-    sl_param #(.P(P), .PW(PW), .NB(NB), .AW(EV_W), .ROM(VRESET_ROM), .K(VRESET_K), .INIT_FILE(VRESET_FILE))
-        u_vreset (.clk(clk), .addr(blk), .word(vreset_word));
-    sl_param #(.P(P), .PW(DS + 1), .NB(NB), .AW(EV_W), .ROM(BETA_ROM), .K(BETA_K), .INIT_FILE(BETA_FILE))
-        u_beta (.clk(clk), .addr(blk), .word(beta_word));
-    sl_param #(.P(P), .PW(DS + 1), .NB(NB), .AW(EV_W), .ROM(ALPHA_ROM), .K(ALPHA_K), .INIT_FILE(ALPHA_FILE))
-        u_alpha (.clk(clk), .addr(blk), .word(alpha_word));
+    /* verilator lint_on UNUSEDSIGNAL */
+    generate
+        if (EXT_UNIT == 0) begin : g_state
+            sl_ram #(.W(P * SB), .DEPTH(NB), .AW(EV_W)) u_state (
+                .clk(clk), .we(st_we), .waddr(st_waddr), .wdata(clr_en ? {(P * SB){1'b0}} : u_next_word),
+                .raddr(blk), .rdata(u_word)
+            );
+            if (KIND == 1 || KIND == 3) begin : g_current
+                sl_ram #(.W(P * CB), .DEPTH(NB), .AW(EV_W)) u_current (
+                    .clk(clk), .we(st_we), .waddr(st_waddr), .wdata(clr_en ? {(P * CB){1'b0}} : i_next_word),
+                    .raddr(blk), .rdata(i_word)
+                );
+            end else begin : g_no_current
+                assign i_word = {(P * CB){1'b0}};
+            end
+            sl_param #(.P(P), .PW(PW), .NB(NB), .AW(EV_W), .ROM(BIAS_ROM), .K(BIAS_K), .INIT_FILE(BIAS_FILE))
+                u_bias (.clk(clk), .addr(blk), .word(bias_word));
+            sl_param #(.P(P), .PW(PW), .NB(NB), .AW(EV_W), .ROM(THETA_ROM), .K(THETA_K), .INIT_FILE(THETA_FILE))
+                u_theta (.clk(clk), .addr(blk), .word(theta_word));
+            sl_param #(.P(P), .PW(PW), .NB(NB), .AW(EV_W), .ROM(VRESET_ROM), .K(VRESET_K), .INIT_FILE(VRESET_FILE))
+                u_vreset (.clk(clk), .addr(blk), .word(vreset_word));
+            sl_param #(.P(P), .PW(DS + 1), .NB(NB), .AW(EV_W), .ROM(BETA_ROM), .K(BETA_K), .INIT_FILE(BETA_FILE))
+                u_beta (.clk(clk), .addr(blk), .word(beta_word));
+            sl_param #(.P(P), .PW(DS + 1), .NB(NB), .AW(EV_W), .ROM(ALPHA_ROM), .K(ALPHA_K), .INIT_FILE(ALPHA_FILE))
+                u_alpha (.clk(clk), .addr(blk), .word(alpha_word));
+        end else begin : g_no_state
+            assign u_word = {(P * SB){1'b0}};
+            assign i_word = {(P * CB){1'b0}};
+            assign bias_word = {(P * PW){1'b0}};
+            assign theta_word = {(P * PW){1'b0}};
+            assign vreset_word = {(P * PW){1'b0}};
+            assign beta_word = {(P * (DS + 1)){1'b0}};
+            assign alpha_word = {(P * (DS + 1)){1'b0}};
+        end
+    endgenerate
 
     wire [P-1:0] lane_valid;
     wire [P-1:0] lane_spike;
@@ -314,7 +346,7 @@ module sl_conv #(
                 assign term = t;
             end
             wire signed [ACC_W-1:0] b_sum = $signed(acc_word[g*ACC_W +: ACC_W]) + term;
-            assign acc_wword[g*ACC_W +: ACC_W] = (clr_en || st == S_UPD) ? {ACC_W{1'b0}} : b_sum;
+            assign acc_wword[g*ACC_W +: ACC_W] = (clr_en || zero_blk) ? {ACC_W{1'b0}} : b_sum;
             if (EXT_ACC == 0) begin : g_acc
                 // this lane's accumulator RAM
                 sl_ram #(.W(ACC_W), .DEPTH(NB), .AW(CW)) u_acc (
@@ -323,6 +355,7 @@ module sl_conv #(
                 );
             end
             wire signed [SB-1:0] u_new;
+            if (EXT_UNIT == 0) begin : g_neuron
             sl_neuron #(
                 .KIND(KIND), .RESET(RESET), .RESET_DELAY(RESET_DELAY), .ROUND(ROUND), .ACC_W(ACC_W),
                 .SB(SB), .CB(CB), .PW(PW), .DS(DS), .WS(WS), .W(W), .BETA_SA(BETA_SA), .ALPHA_SA(ALPHA_SA),
@@ -334,6 +367,11 @@ module sl_conv #(
                 .alpha(alpha_word[g*(DS+1) +: DS+1]),
                 .u_next(u_new), .i_next(i_next_word[g*CB +: CB]), .spike(lane_cnt[g*SPW +: SPW])
             );
+            end else begin : g_no_neuron
+                assign u_new = {SB{1'b0}};
+                assign i_next_word[g*CB +: CB] = {CB{1'b0}};
+                assign lane_cnt[g*SPW +: SPW] = {SPW{1'b0}};
+            end
             assign lane_spike[g] = |lane_cnt[g*SPW +: SPW];
             assign trace_spike[g*SPW +: SPW] = (trace_valid && lane_valid[g]) ? lane_cnt[g*SPW +: SPW] : {SPW{1'b0}};
             assign u_next_word[g*SB +: SB] = u_new;
@@ -378,6 +416,35 @@ module sl_conv #(
     assign push_idx = push ? push_n[EV_W-1:0] : {EV_W{1'b0}};
     assign push_val = !push ? {SPW{1'b0}} : (CNT > 0) ? low_val : ONE_SW;
     assign done = st == S_DONE;
+    assign running = st != S_IDLE;
+
+    // ---- hand-off to the shared unit (EXT_UNIT) ----
+    localparam integer P_M1 = P - 1;
+    localparam [CW-1:0] P_LAST_C = P_M1[CW-1:0];
+    localparam [EV_W-1:0] P_E = P_I[EV_W-1:0];
+    /* verilator lint_off UNUSEDSIGNAL */  // read with EXT_UNIT only
+    reg [P*ACC_W-1:0] hreg;
+    /* verilator lint_on UNUSEDSIGNAL */
+    always @(posedge clk) if (ho_fire) hreg <= acc_word;
+    generate
+        if (EXT_UNIT != 0) begin : g_ho
+            assign ho = ho_fire;
+            assign ho_base = nbase;
+            assign ho_addr = sa;
+            // the block's valid lanes: min(P, COG - sj)
+            assign ho_last = (COG - sj > P_LAST_C) ? P_LAST_C : COG - sj - ONE;
+            assign hs = hreg;
+        end else begin : g_no_ho
+            assign ho = 1'b0;
+            assign ho_base = {EV_W{1'b0}};
+            assign ho_addr = {EV_W{1'b0}};
+            assign ho_last = {CW{1'b0}};
+            assign hs = {(P * ACC_W){1'b0}};
+        end
+    endgenerate
+    // the next block's sweep position: the next position, else the next chunk (of this group,
+    // else of the next group) at position 0 (SPK after its last push, or HO handing over)
+    wire nxt = !last_blk && (((st == S_SPK) && (mask == {P{1'b0}})) || ho_fire);
 
     always @(posedge clk) begin
         if (rst) begin
@@ -389,6 +456,7 @@ module sl_conv #(
             gbase <= {CW{1'b0}};
             cbase <= {CW{1'b0}};
             mask <= {P{1'b0}};
+            sa <= {EV_W{1'b0}};
             t_v <= 1'b0;
             a_v <= 1'b0;
         end else begin
@@ -403,6 +471,7 @@ module sl_conv #(
                     st <= S_FETCH;
                     e <= {EV_W{1'b0}};
                     blk <= {EV_W{1'b0}};
+                    sa <= {EV_W{1'b0}};
                     spos <= {CW{1'b0}};
                     sj <= {CW{1'b0}};
                     gbase <= {CW{1'b0}};
@@ -460,33 +529,34 @@ module sl_conv #(
                     end
                 end
                 S_DRAIN: st <= S_RD;
-                S_RD: st <= S_UPD;
+                S_RD: st <= (EXT_UNIT != 0) ? S_HO : S_UPD;
                 S_UPD: begin
                     mask <= lane_spike & lane_valid;
                     st <= S_SPK;
                 end
                 S_SPK: if (mask != {P{1'b0}}) mask <= mask & (mask - 1'b1);
-                    else if (blk == NB_LAST) st <= S_DONE;
-                    else begin
-                        // next address: the next position, else the next chunk (of this group,
-                        // else of the next group) at position 0
-                        st <= S_RD;
-                        blk <= blk + 1'b1;
-                        if (spos != HWO_LAST) spos <= spos + ONE;
-                        else begin
-                            spos <= {CW{1'b0}};
-                            if (sj + P_C < COG) begin
-                                sj <= sj + P_C;
-                                cbase <= cbase + CH_N;
-                            end else begin
-                                sj <= {CW{1'b0}};
-                                gbase <= gbase + GRP_N;
-                                cbase <= gbase + GRP_N;
-                            end
-                        end
-                    end
+                    else if (last_blk) st <= S_DONE;
+                    else st <= S_RD;
+                S_HO: if (ho_fire && last_blk) st <= S_UW;
+                S_UW: if (!u_active) st <= S_DONE;
                 default: st <= S_IDLE;  // S_DONE
             endcase
+            if (nxt) begin
+                blk <= blk + 1'b1;
+                sa <= sa + P_E;
+                if (spos != HWO_LAST) spos <= spos + ONE;
+                else begin
+                    spos <= {CW{1'b0}};
+                    if (sj + P_C < COG) begin
+                        sj <= sj + P_C;
+                        cbase <= cbase + CH_N;
+                    end else begin
+                        sj <= {CW{1'b0}};
+                        gbase <= gbase + GRP_N;
+                        cbase <= gbase + GRP_N;
+                    end
+                end
+            end
         end
     end
 endmodule

@@ -18,6 +18,11 @@
 // the last lane), so the accumulators may hand over the next block in the last lane's cycle.
 // `active`: anything in flight (RUN or a stage busy).
 // The state RAM is cleared after reset through clr_en/clr_addr like every state memory.
+// Convolution layers (CONV = 1, plan `PlanConfig::conv_units`): a convolution core hands its
+// blocks over too (ho_conv = 1), with the block's state address (its slot, ho_addr) and last
+// valid lane (ho_last); its lanes are output channels, so the neuron index steps by the
+// layer's L_NSTEP (H_out * W_out) per lane while the state address steps by 1, and the state
+// address travels through the pipeline beside the neuron for the write-back.
 // Rust twin: spikeloom-cyclesim `engine::Unit`.
 `default_nettype none
 
@@ -32,6 +37,8 @@ module sl_unit #(
     parameter [NL*EV_W-1:0] L_SIZE = 1,  // neurons of layer j at j * EV_W
     parameter [NL*SAW-1:0] L_OFF = 0,    // state address of layer j's neuron 0
     parameter [NL*6-1:0] L_WS = 0,       // weight shift of layer j
+    parameter integer CONV = 0,       // 1: convolution layers hand blocks over too (ho_conv)
+    parameter [NL*EV_W-1:0] L_NSTEP = 0, // CONV: neuron step per lane of layer j (1 dense)
     parameter integer ACC_W = 16,     // width of the shared accumulators (hs lanes)
     parameter integer LACC = 16,      // datapath input: every layer's sum << its shift fits it
     // neuron datapath (see sl_neuron)
@@ -80,6 +87,11 @@ module sl_unit #(
     input  wire              ho,
     input  wire [LW-1:0]     ho_lay,  // the unit-local layer of the block
     input  wire [EV_W-1:0]   ho_base,
+    /* verilator lint_off UNUSEDSIGNAL */  // CONV = 1 only
+    input  wire              ho_conv,  // the block comes from a convolution core
+    input  wire [SAW-1:0]    ho_addr,  // ... its lane 0's layer-local state address
+    input  wire [KW-1:0]     ho_last,  // ... and its last valid lane
+    /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */
     input  wire [P*ACC_W-1:0] hs,     // lanes wider than LACC carry sign copies
     /* verilator lint_on UNUSEDSIGNAL */
@@ -125,7 +137,7 @@ module sl_unit #(
     wire [EV_W-1:0] ho_size = L_SIZE[ho_lay*EV_W +: EV_W];
     wire [LEW-1:0] left = {{(LEW - EV_W){1'b0}}, ho_size} - {{(LEW - EV_W){1'b0}}, ho_base};
     localparam [LEW-1:0] P_L = P_I_L[LEW-1:0];
-    wire [KW-1:0] ho_last = (left > P_L) ? P_LAST : left[KW-1:0] - 1'b1;
+    wire [KW-1:0] ho_lastd = (left > P_L) ? P_LAST : left[KW-1:0] - 1'b1;
 
     // the lane's sum: a multiplexer over the P hand-off registers, shifted by the layer's
     // weight shift (exact in LACC bits: every layer's sum << its shift fits)
@@ -146,7 +158,18 @@ module sl_unit #(
     wire [SAW-1:0] raddr;
     wire [SAW-1:0] waddr;
     generate
-        if (NL == 1) begin : g_one
+        if (CONV != 0) begin : g_conv
+            // the state address travels with the neuron (a convolution lane's neuron index
+            // is not its address)
+            reg [SAW-1:0] av [1:LAT];
+            integer ta;
+            always @(posedge clk) begin
+                av[1] <= a0;
+                for (ta = 2; ta <= LAT; ta = ta + 1) av[ta] <= av[ta-1];
+            end
+            assign raddr = a0;
+            assign waddr = av[LAT];
+        end else if (NL == 1) begin : g_one
             assign raddr = n0[SAW-1:0];
             assign waddr = n_out[SAW-1:0];
         end else begin : g_many
@@ -253,14 +276,14 @@ module sl_unit #(
             if (ho) begin
                 run <= 1'b1;
                 k <= {KW{1'b0}};
-                lastk <= ho_last;
+                lastk <= (CONV != 0 && ho_conv) ? ho_last : ho_lastd;
                 n0 <= ho_base;
                 lay <= ho_lay;
-                a0 <= ho_base[SAW-1:0] + L_OFF[ho_lay*SAW +: SAW];
+                a0 <= ((CONV != 0 && ho_conv) ? ho_addr : ho_base[SAW-1:0]) + L_OFF[ho_lay*SAW +: SAW];
             end else if (run) begin
                 if (k == lastk) run <= 1'b0;
                 k <= k + 1'b1;
-                n0 <= n0 + 1'b1;
+                n0 <= (CONV != 0) ? n0 + L_NSTEP[lay*EV_W +: EV_W] : n0 + 1'b1;
                 a0 <= a0 + 1'b1;
             end
         end

@@ -17,8 +17,8 @@ use spikeloom_cosim::{
 };
 use spikeloom_cyclesim::{simulate, CycleSim};
 use spikeloom_plan::testing::{
-    big_device, random_delay_qnet, random_format3_qnet, random_pool_qnet, random_qnet,
-    random_shared_qnet, Rng,
+    big_device, random_conv_qnet, random_delay_qnet, random_format3_qnet, random_pool_qnet,
+    random_qnet, random_shared_qnet, uniform_neurons, Rng,
 };
 use spikeloom_plan::{
     flash_hex, plan, AccMemChoice, EventMemChoice, LoadState, PlanConfig, WeightImage,
@@ -159,8 +159,61 @@ fn check_net_in(
     steps: usize,
     mem: WeightMemChoice,
 ) -> Result<(), String> {
-    let cfg = config(mem);
-    let plan = plan(net, &cfg, &device(mem)).map_err(|e| format!("plan: {e}"))?;
+    check_net_with(seed, net, sim, tag, steps, mem, &config(mem))
+}
+
+/// Convolution layers on the engine's shared units (`PlanConfig::conv_units`): conv and
+/// conv/pool stacks with one neuron structure in every layer, 2-4 lanes, every third with the
+/// SPRAM memories (shared event lists and convolution accumulators).
+fn conv_unit_case(seed: u64) -> (spikeloom_qnet::QNet, WeightMemChoice, PlanConfig) {
+    let net = if seed.is_multiple_of(2) {
+        random_pool_qnet(seed / 2)
+    } else {
+        random_conv_qnet(seed / 2)
+    };
+    let mem = if seed.is_multiple_of(3) {
+        WeightMemChoice::Spram
+    } else {
+        WeightMemChoice::Bram
+    };
+    let cfg = PlanConfig {
+        lanes: Some(2 + (seed / 2 % 3) as usize),
+        conv_units: true,
+        ..config(mem)
+    };
+    (uniform_neurons(net, seed), mem, cfg)
+}
+
+/// The first `count` cases whose plan runs a convolution layer on a shared unit.
+fn conv_unit_seeds(count: usize) -> Vec<u64> {
+    let seeds: Vec<u64> = (0..2000)
+        .filter(|&seed| {
+            let (net, mem, cfg) = conv_unit_case(seed);
+            plan(&net, &cfg, &device(mem)).is_ok_and(|p| {
+                (0..p.cores.len()).any(|l| p.cores[l].conv.is_some() && p.on_unit(l))
+            })
+        })
+        .take(count)
+        .collect();
+    assert_eq!(seeds.len(), count, "convolution layers on shared units");
+    seeds
+}
+
+fn check_conv_unit_seed(seed: u64, sim: Simulator) -> Result<(), String> {
+    let (net, mem, cfg) = conv_unit_case(seed);
+    check_net_with(seed, &net, sim, "cu-", STEPS, mem, &cfg)
+}
+
+fn check_net_with(
+    seed: u64,
+    net: &spikeloom_qnet::QNet,
+    sim: Simulator,
+    tag: &str,
+    steps: usize,
+    mem: WeightMemChoice,
+    cfg: &PlanConfig,
+) -> Result<(), String> {
+    let plan = plan(net, cfg, &device(mem)).map_err(|e| format!("plan: {e}"))?;
     if mem == WeightMemChoice::Spram && plan.weight_store.depth > 0 {
         assert!(plan.weight_store.is_loaded(), "seed {seed}: SPRAM store");
     }
@@ -334,6 +387,42 @@ fn icarus_equals_cycle_model_on_shared_units() {
         return;
     }
     check_seeds_with(seeds(24), Simulator::Icarus, check_shared_seed);
+}
+
+/// Convolution layers updating their neurons on a unit shared with dense layers (sl_conv
+/// `EXT_UNIT`, sl_unit `CONV`): Icarus log == cycle model log, decoded RTL == `qnet::eval`.
+/// Seeds: `SPIKELOOM_COSIM_SEEDS` (default 12).
+#[test]
+fn icarus_equals_cycle_model_with_convolutions_on_shared_units() {
+    if !available(Simulator::Icarus) {
+        return;
+    }
+    let failures: Vec<String> = conv_unit_seeds(seeds(12) as usize)
+        .into_iter()
+        .filter_map(|seed| {
+            check_conv_unit_seed(seed, Simulator::Icarus)
+                .err()
+                .map(|e| format!("seed {seed}: {e}"))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// As above under Verilator (default 2 cases).
+#[test]
+fn verilator_equals_cycle_model_with_convolutions_on_shared_units() {
+    if !available(Simulator::Verilator) {
+        return;
+    }
+    let failures: Vec<String> = conv_unit_seeds(seeds(2) as usize)
+        .into_iter()
+        .filter_map(|seed| {
+            check_conv_unit_seed(seed, Simulator::Verilator)
+                .err()
+                .map(|e| format!("seed {seed}: {e}"))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]

@@ -71,9 +71,12 @@ impl Core {
         start: bool,
         clr: Option<usize>,
         bufs: &[EvBuf],
+        u_idle: bool,
     ) {
         let p = self.plan.lanes;
-        self.state_mems(clr);
+        if !self.on_unit {
+            self.state_mems(clr);
+        }
         let (Some(g), Some(c)) = (self.plan.conv.as_ref(), self.conv.as_mut()) else {
             return;
         };
@@ -175,7 +178,32 @@ impl Core {
                 // registered read of the block's accumulator lanes
                 let base = self.blk * stride;
                 self.acc.copy_from_slice(&c.acc_mem[base..base + p]);
-                self.st = St::Upd;
+                self.st = if self.on_unit { St::Ho } else { St::Upd };
+            }
+            St::Ho => {
+                // on a shared unit: hand the block over (its sums into the hand-off
+                // registers, the block cleared) and read the next one in the same cycle; while
+                // the unit is busy, keep reading this block
+                let base = self.blk * stride;
+                if o.ho.is_some() {
+                    self.hreg.copy_from_slice(&self.acc);
+                    c.acc_mem[base..base + p].fill(0);
+                    if self.blk + 1 == self.plan.blocks {
+                        self.st = St::Uw;
+                    } else {
+                        self.blk += 1;
+                        self.sw.next(hwo, p, g.out_per_group());
+                        let next = self.blk * stride;
+                        self.acc.copy_from_slice(&c.acc_mem[next..next + p]);
+                    }
+                } else {
+                    self.acc.copy_from_slice(&c.acc_mem[base..base + p]);
+                }
+            }
+            St::Uw => {
+                if u_idle {
+                    self.st = St::Done;
+                }
             }
             St::Upd => {
                 // the block was just read: clear it for the next step (or the next core)

@@ -10,7 +10,8 @@ use crate::evbuf::EvBuf;
 use crate::neuron::{update, LaneParams};
 use spikeloom_plan::CorePlan;
 
-/// States of sl_conv (Idle, Fetch, Dec, Tap, Drain, Rd, Upd, Spk, Done, Dec2, Dec3, Dec4).
+/// States of sl_conv (Idle, Fetch, Dec, Tap, Drain, Rd, Upd, Spk, Done, Dec2, Dec3, Dec4, and on
+/// a shared unit Ho and Uw).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum St {
     Idle,
@@ -25,11 +26,15 @@ pub(crate) enum St {
     Tap,
     Drain,
     Rd,
+    /// On a shared unit: hand the block over when the unit is free (`S_HO`).
+    Ho,
+    /// On a shared unit: the last block is handed over; wait for the unit to drain (`S_UW`).
+    Uw,
 }
 
 impl St {
     /// Encoding of the RTL's `st` register: `S_IDLE` = 0, `S_FETCH` = 1 ... `S_DONE` = 8,
-    /// `S_DEC2` = 9, `S_DEC3` = 10, `S_DEC4` = 11.
+    /// `S_DEC2` = 9, `S_DEC3` = 10, `S_DEC4` = 11, `S_HO` = 12, `S_UW` = 13.
     pub fn code(self) -> u64 {
         match self {
             Self::Idle => 0,
@@ -44,6 +49,8 @@ impl St {
             Self::Dec2 => 9,
             Self::Dec3 => 10,
             Self::Dec4 => 11,
+            Self::Ho => 12,
+            Self::Uw => 13,
         }
     }
 }
@@ -58,6 +65,9 @@ pub(crate) struct CoreOut {
     pub push: Option<(u32, u32)>,
     pub done: bool,
     pub upd: bool,
+    /// On a shared unit: the block handed over at this edge, (first neuron, layer-local state
+    /// address of lane 0, last valid lane).
+    pub ho: Option<(usize, usize, usize)>,
 }
 
 /// Sweep position registers of sl_conv: the block's output position (`spos`), the channel
@@ -119,10 +129,15 @@ pub(crate) struct Core {
     cnt_q: Vec<u32>,
     /// Scatter-phase registers and accumulator RAM.
     pub(crate) conv: Option<conv::ConvRegs>,
+    /// The neurons are updated by a shared unit (sl_conv `EXT_UNIT`): the sweep hands each
+    /// block over instead of updating it.
+    pub on_unit: bool,
+    /// Hand-off registers (`hs`, on a shared unit): the last block handed over.
+    pub hreg: Vec<i64>,
 }
 
 impl Core {
-    pub fn new(plan: &CorePlan) -> Self {
+    pub fn new(plan: &CorePlan, on_unit: bool) -> Self {
         let p = plan.lanes;
         let slots = plan.blocks * p;
         Self {
@@ -145,6 +160,8 @@ impl Core {
             counts: vec![0; p],
             cnt_q: vec![1; p],
             conv: plan.conv.as_ref().map(|_| conv::ConvRegs::new(slots, p)),
+            on_unit,
+            hreg: vec![0; p],
             plan: plan.clone(),
         }
     }
@@ -228,8 +245,14 @@ impl Core {
         self.sw.sj + k < self.cog
     }
 
+    /// Last valid lane of the swept block: `min(P, C_out/groups - sj) - 1`.
+    pub fn last_lane(&self) -> usize {
+        (self.cog - self.sw.sj).min(self.plan.lanes) - 1
+    }
+
     /// Combinational outputs; in UPD also computes the lane updates (`u_next`, `spikes`).
-    pub fn comb(&mut self, bufs: &[EvBuf], parity: bool) -> CoreOut {
+    /// `u_free`: the shared unit takes a hand-off this cycle (on a unit only).
+    pub fn comb(&mut self, bufs: &[EvBuf], parity: bool, u_free: bool) -> CoreOut {
         let mut o = CoreOut::default();
         match self.st {
             St::Fetch => {
@@ -246,6 +269,9 @@ impl Core {
             }
             St::Spk if self.mask != 0 => {
                 o.push = Some(self.next_push());
+            }
+            St::Ho if u_free => {
+                o.ho = Some((self.nbase(), self.blk * self.plan.lanes, self.last_lane()));
             }
             St::Done => o.done = true,
             _ => {}
@@ -279,9 +305,17 @@ impl Core {
         }
     }
 
-    /// Clock edge. `o` are this cycle's outputs from [`Core::comb`].
-    pub fn clock(&mut self, o: &CoreOut, start: bool, clr: Option<usize>, bufs: &[EvBuf]) {
-        self.clock_conv(o, start, clr, bufs);
+    /// Clock edge. `o` are this cycle's outputs from [`Core::comb`]; `u_idle`: the shared unit
+    /// has nothing in flight (on a unit only).
+    pub fn clock(
+        &mut self,
+        o: &CoreOut,
+        start: bool,
+        clr: Option<usize>,
+        bufs: &[EvBuf],
+        u_idle: bool,
+    ) {
+        self.clock_conv(o, start, clr, bufs, u_idle);
     }
 
     /// State memories: registered read of the block, then the write (UPD or the post-reset

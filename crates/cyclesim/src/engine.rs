@@ -447,7 +447,19 @@ impl Acc {
 
 /// A neuron in a unit's pipeline: (unit-local layer, (neuron, result: membrane, current, spike
 /// or count)).
-type InFlight = Option<(usize, (usize, (i64, i64, u32)))>;
+/// A neuron in the unit's pipeline: (unit-local layer, (neuron, state address, (membrane,
+/// current, spike or count))).
+type InFlight = Option<(usize, (usize, usize, (i64, i64, u32)))>;
+
+/// A block handed over to a unit at a clock edge: its unit-local layer, first neuron, and for
+/// a convolution core (`PlanConfig::conv_units`) the layer-local state address of its lane 0
+/// and its last valid lane (a dense block's are its first neuron and `min(P, size - base) - 1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Handoff {
+    pub lay: usize,
+    pub base: usize,
+    pub conv: Option<(usize, usize)>,
+}
 
 /// sl_unit: a neuron unit, updating the dense layers of one [`spikeloom_plan::UnitPlan`] (their
 /// states one layer after another in one memory).
@@ -464,10 +476,16 @@ pub(crate) struct Unit {
     pub k: usize,
     lastk: usize,
     pub n0: usize,
+    /// Its state address (`a0`).
+    a0: usize,
     /// The unit-local layer being issued.
     pub lay: usize,
-    /// The neuron issued last cycle, (layer, neuron) (its reads and sum are valid this cycle).
-    p1: Option<(usize, usize)>,
+    /// Neuron step between lanes per layer (`L_NSTEP`: H_out * W_out for a convolution layer,
+    /// whose lanes stripe the output channels; 1 for a dense layer).
+    nstep: Vec<usize>,
+    /// The neuron issued last cycle, (layer, neuron, state address) (its reads and sum are
+    /// valid this cycle).
+    p1: Option<(usize, usize, usize)>,
     sum_q: i64,
     mem_u: Vec<i64>,
     mem_i: Vec<i64>,
@@ -488,13 +506,18 @@ impl Unit {
         Self {
             params: layers
                 .iter()
-                .flat_map(|c| (0..c.size).map(move |n| LaneParams::of(c, n)))
+                .flat_map(|c| (0..c.state_words()).map(move |n| LaneParams::of(c, n)))
                 .collect(),
             run: false,
             k: 0,
             lastk: 0,
             n0: 0,
+            a0: 0,
             lay: 0,
+            nstep: layers
+                .iter()
+                .map(|c| c.conv.as_ref().map_or(1, |g| g.output[1] * g.output[2]))
+                .collect(),
             p1: None,
             sum_q: 0,
             mem_u: vec![0; unit.depth],
@@ -515,6 +538,7 @@ impl Unit {
         self.k = 0;
         self.lastk = 0;
         self.n0 = 0;
+        self.a0 = 0;
         self.lay = 0;
         self.p1 = None;
         self.stages.fill(None);
@@ -537,22 +561,23 @@ impl Unit {
 
     /// This cycle's finished neuron: (core index, neuron, membrane, spike or count).
     pub fn out(&self) -> Option<(usize, usize, i64, u32)> {
-        self.last().map(|(j, (n, r))| (self.cores[j], n, r.0, r.2))
+        self.last()
+            .map(|(j, (n, _, r))| (self.cores[j], n, r.0, r.2))
     }
 
     /// This cycle's spike push of core `l`: (index, count).
     pub fn push(&self, l: usize) -> Option<(u32, u32)> {
         self.last()
-            .filter(|&(j, (_, r))| self.cores[j] == l && r.2 != 0)
-            .map(|(_, (n, r))| (n as u32, r.2))
+            .filter(|&(j, (_, _, r))| self.cores[j] == l && r.2 != 0)
+            .map(|(_, (n, _, r))| (n as u32, r.2))
     }
 
-    /// Clock edge. `ho`: the block handed over at this edge (unit-local layer, first neuron,
-    /// before the hand-off registers change); `hs`: the hand-off registers before this edge;
-    /// `clr`: the controller's clear address.
-    pub fn clock(&mut self, ho: Option<(usize, usize)>, hs: &[i64], clr: Option<usize>) {
-        // registered reads of neuron n0 (read-first: before this edge's write)
-        let a0 = self.offsets[self.lay] + self.n0;
+    /// Clock edge. `ho`: the block handed over at this edge (before the hand-off registers
+    /// change); `hs`: the hand-off registers before this edge; `clr`: the controller's clear
+    /// address.
+    pub fn clock(&mut self, ho: Option<Handoff>, hs: &[i64], clr: Option<usize>) {
+        // registered reads of the neuron being issued (read-first: before this edge's write)
+        let a0 = self.a0;
         let (u_rd, i_rd) = (
             self.mem_u.get(a0).copied().unwrap_or(0),
             self.mem_i.get(a0).copied().unwrap_or(0),
@@ -562,8 +587,7 @@ impl Unit {
                 self.mem_u[a] = 0;
                 self.mem_i[a] = 0;
             }
-        } else if let Some((j, (n, r))) = self.last() {
-            let a = self.offsets[j] + n;
+        } else if let Some((_, (_, a, r))) = self.last() {
             if self.run && a == a0 {
                 self.rw_clash = Some(a);
             }
@@ -571,35 +595,41 @@ impl Unit {
             self.mem_i[a] = r.1;
         }
         // the neuron whose reads arrived this cycle enters the datapath
-        let entered = self.p1.map(|(j, n)| {
+        let entered = self.p1.map(|(j, n, a)| {
             let core = &self.layers[j];
             let i = if core.kind.has_current() {
                 self.i_rd
             } else {
                 0
             };
-            let p = &self.params[self.offsets[j] + n];
-            (j, (n, update(core, self.sum_q, self.u_rd, i, p)))
+            let p = &self.params[a];
+            (j, (n, a, update(core, self.sum_q, self.u_rd, i, p)))
         });
         self.stages.rotate_right(1);
         self.stages[0] = entered;
         (self.u_rd, self.i_rd) = (u_rd, i_rd);
-        self.p1 = self.run.then_some((self.lay, self.n0));
+        self.p1 = self.run.then_some((self.lay, self.n0, self.a0));
         if self.run {
             self.sum_q = hs[self.k];
         }
-        if let Some((j, base)) = ho {
+        if let Some(h) = ho {
+            let c = &self.layers[h.lay];
+            let (addr, last) = h
+                .conv
+                .unwrap_or((h.base, (c.size - h.base).min(c.lanes) - 1));
             self.run = true;
             self.k = 0;
-            self.lastk = (self.layers[j].size - base).min(self.layers[j].lanes) - 1;
-            self.n0 = base;
-            self.lay = j;
+            self.lastk = last;
+            self.n0 = h.base;
+            self.a0 = self.offsets[h.lay] + addr;
+            self.lay = h.lay;
         } else if self.run {
             if self.k == self.lastk {
                 self.run = false;
             }
             self.k += 1;
-            self.n0 += 1;
+            self.n0 += self.nstep[self.lay];
+            self.a0 += 1;
         }
     }
 }
@@ -627,7 +657,11 @@ mod tests {
             for t in 0..3 * UNIT_LATENCY {
                 // neuron 0 of layer 1 (its block is one lane long: the layer's last block)
                 let base = p.cores[e.units[0].layers[1]].size - 1;
-                let ho = (t == 0 || t == gap).then_some((1, base));
+                let ho = (t == 0 || t == gap).then_some(super::Handoff {
+                    lay: 1,
+                    base,
+                    conv: None,
+                });
                 u.clock(ho, &hs, None);
                 seen = seen.or(u.rw_clash.take());
             }

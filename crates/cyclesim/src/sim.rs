@@ -12,7 +12,7 @@
 use crate::bridge::{Bridge, Features, Phase};
 use crate::core::{Core, CoreOut, St as CoreSt};
 use crate::ctrl::{Ctrl, St as CtrlSt};
-use crate::engine::{Acc, AccOut, AccSt, Unit};
+use crate::engine::{Acc, AccOut, AccSt, Handoff, Unit};
 use crate::error::SimError;
 use crate::evbuf::{EvBuf, EvSpram};
 use crate::probe::{Inputs, Probe};
@@ -109,7 +109,8 @@ impl CycleSim {
             cores: plan
                 .cores
                 .iter()
-                .map(|c| c.conv.is_some().then(|| Core::new(c)))
+                .enumerate()
+                .map(|(l, c)| c.conv.is_some().then(|| Core::new(c, plan.on_unit(l))))
                 .collect(),
             acc: plan.engine.as_ref().map(|e| Acc::new(plan, e)),
             units: plan
@@ -403,6 +404,7 @@ impl CycleSim {
             p.trace_v.fill(0);
         }
         let (mut raddr, mut rprev, mut done_any) = (c.raddr, false, false);
+        let u_free = !self.units.iter().any(Unit::busy);
         for (l, slot) in self.cores.iter_mut().enumerate() {
             let Some(core) = slot.as_mut() else {
                 continue;
@@ -410,7 +412,7 @@ impl CycleSim {
             let o = if core.st == CoreSt::Idle {
                 CoreOut::default()
             } else {
-                core.comb(&self.bufs, parity)
+                core.comb(&self.bufs, parity, u_free)
             };
             raddr |= o.raddr;
             rprev |= o.rprev;
@@ -443,7 +445,6 @@ impl CycleSim {
             self.outs[l] = o;
         }
         // the engine: accumulators, then each unit's stage-2 neuron (one per cycle)
-        let u_free = !self.units.iter().any(Unit::busy);
         let ao = match &self.acc {
             Some(a) => a.comb(&self.bufs, parity, u_free),
             None => AccOut::default(),
@@ -488,35 +489,45 @@ impl CycleSim {
         }
         // ---- clock edge ----
         let out_cnt = self.bufs[ob].count(parity, false);
-        for (l, slot) in self.cores.iter_mut().enumerate() {
-            let Some(core) = slot.as_mut() else {
-                continue;
-            };
-            let start = c.start == Some(l);
-            if core.st != CoreSt::Idle || start || c.clr.is_some() {
-                match self.shared_acc.as_mut() {
-                    Some((mem, stride)) => {
-                        core.swap_acc(mem, stride);
-                        core.clock(&self.outs[l], start, c.clr, &self.bufs);
-                        core.swap_acc(mem, stride);
-                    }
-                    None => core.clock(&self.outs[l], start, c.clr, &self.bufs),
-                }
-            }
-        }
+        // the units take hand-offs from the accumulators or from a convolution core on a unit
+        // (its hand-off registers before this edge: the cores are clocked after the units)
+        let u_idle = !self.units.iter().any(Unit::active);
         if let Some(acc) = self.acc.as_mut() {
-            let u_idle = !self.units.iter().any(Unit::active);
             let cur = acc.cur;
             let base = acc.ho_base();
             // the engine index's core, and its unit and unit-local layer
             let cur_core = layers.get(cur).copied();
+            // a convolution core on a unit that runs: its hand-off and registers
+            let conv = self.cores.iter().enumerate().find_map(|(l, core)| {
+                let core = core.as_ref()?;
+                (core.on_unit && core.st != CoreSt::Idle).then_some((l, core))
+            });
             for (k, u) in self.units.iter_mut().enumerate() {
-                let ho = cur_core
-                    .and_then(|l| u.cores.iter().position(|&x| x == l))
-                    .filter(|_| ao.ho)
-                    .map(|j| (j, base));
+                let (ho, hs) = match conv {
+                    Some((l, core)) => {
+                        let ho = u.cores.iter().position(|&x| x == l).and_then(|j| {
+                            self.outs[l].ho.map(|(base, addr, last)| Handoff {
+                                lay: j,
+                                base,
+                                conv: Some((addr, last)),
+                            })
+                        });
+                        (ho, &core.hreg[..])
+                    }
+                    None => {
+                        let ho = cur_core
+                            .and_then(|l| u.cores.iter().position(|&x| x == l))
+                            .filter(|_| ao.ho)
+                            .map(|j| Handoff {
+                                lay: j,
+                                base,
+                                conv: None,
+                            });
+                        (ho, acc.hs())
+                    }
+                };
                 if u.active() || ho.is_some() || c.clr.is_some() {
-                    u.clock(ho, acc.hs(), c.clr);
+                    u.clock(ho, hs, c.clr);
                     if let (Some(a), None) = (u.rw_clash.take(), self.rw_clash) {
                         self.rw_clash = Some((self.cycle, k, a));
                     }
@@ -527,6 +538,22 @@ impl CycleSim {
                 layers.iter().map(|&l| &self.plan.cores[l]).collect();
             if acc.st != AccSt::Idle || start.is_some() {
                 acc.clock(&ao, start, &self.bufs, &cores, u_idle);
+            }
+        }
+        for (l, slot) in self.cores.iter_mut().enumerate() {
+            let Some(core) = slot.as_mut() else {
+                continue;
+            };
+            let start = c.start == Some(l);
+            if core.st != CoreSt::Idle || start || c.clr.is_some() {
+                match self.shared_acc.as_mut() {
+                    Some((mem, stride)) => {
+                        core.swap_acc(mem, stride);
+                        core.clock(&self.outs[l], start, c.clr, &self.bufs, u_idle);
+                        core.swap_acc(mem, stride);
+                    }
+                    None => core.clock(&self.outs[l], start, c.clr, &self.bufs, u_idle),
+                }
             }
         }
         let transferred = c.in_ready && beat.is_some();

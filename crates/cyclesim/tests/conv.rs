@@ -24,11 +24,17 @@ fn check_seed(seed: u64) -> bool {
 /// single-port twin, which refuses two accesses in one cycle) and let the convolution cores
 /// share one accumulator RAM (`AccMemChoice::Shared`).
 fn check_net(seed: u64, net: spikeloom_qnet::QNet, evspram: bool) -> (u64, bool) {
-    check_net_lists(seed, net, evspram).0
+    check_net_lists(seed, net, evspram, false).0 .0
 }
 
-/// As [`check_net`], also returning the number of event lists in the shared SPRAM.
-fn check_net_lists(seed: u64, net: spikeloom_qnet::QNet, evspram: bool) -> ((u64, bool), usize) {
+/// As [`check_net`], also returning the number of event lists in the shared SPRAM and of
+/// convolution layers on a shared unit; `units`: `PlanConfig::conv_units`.
+fn check_net_lists(
+    seed: u64,
+    net: spikeloom_qnet::QNet,
+    evspram: bool,
+    units: bool,
+) -> (((u64, bool), usize), usize) {
     let dense = common::densified(&net);
     let mut rng = testing::Rng::new(seed ^ 0x5eed);
     let lanes = match seed % 4 {
@@ -39,6 +45,7 @@ fn check_net_lists(seed: u64, net: spikeloom_qnet::QNet, evspram: bool) -> ((u64
     let mut cfg = PlanConfig {
         lanes,
         require_fit: false,
+        conv_units: units,
         ..PlanConfig::default()
     };
     if evspram {
@@ -99,7 +106,11 @@ fn check_net_lists(seed: u64, net: spikeloom_qnet::QNet, evspram: bool) -> ((u64
             .as_ref()
             .is_some_and(|g| g.out_per_group() % c.lanes != 0)
     });
-    ((pooled_spikes, padded), shared)
+    let on_units = (0..p.cores.len())
+        .filter(|&l| p.cores[l].conv.is_some() && p.on_unit(l))
+        .count();
+    assert!(units || on_units == 0, "seed {seed}: conv on a unit");
+    (((pooled_spikes, padded), shared), on_units)
 }
 
 /// Random conv/pool stacks (`testing::random_pool_qnet`: poolings with gaps, padding and
@@ -150,7 +161,7 @@ fn cycle_model_matches_contract_with_event_lists_in_spram() {
             testing::random_pool_qnet(seed),
             testing::random_conv_qnet(seed),
         ] {
-            let (_, shared) = check_net_lists(seed, net, true);
+            let ((_, shared), _) = check_net_lists(seed, net, true, false);
             nets += usize::from(shared > 0);
             lists += shared;
             multi += usize::from(shared > 1);
@@ -185,4 +196,32 @@ fn generator_covers_the_geometry_features() {
         }
     }
     assert!(stride && pad && dil && groups && delayed && conv1d && two);
+}
+
+/// Convolution layers on the engine's shared units (`PlanConfig::conv_units`): random conv and
+/// conv/pool stacks with one neuron structure in every layer (so convolution and dense layers
+/// can share a unit), alone and with the shared SPRAM lists and accumulators, keep cycle model
+/// == contract == reference and the cycle formula.
+#[test]
+fn cycle_model_matches_contract_with_convolutions_on_shared_units() {
+    let (mut nets, mut layers) = (0, 0);
+    let count = common::cases(200);
+    for seed in 0..count {
+        for net in [
+            testing::random_pool_qnet(seed),
+            testing::random_conv_qnet(seed),
+        ] {
+            let net = testing::uniform_neurons(net, seed);
+            let (_, on_units) = check_net_lists(seed, net, seed.is_multiple_of(3), true);
+            nets += usize::from(on_units > 0);
+            layers += on_units;
+        }
+    }
+    eprintln!("{nets} networks run {layers} convolution layers on shared units");
+    // (a convolution layer joins a unit only with a dense layer of its lanes; checked at the
+    // default case count)
+    assert!(
+        count < 100 || nets * 10 >= count as usize,
+        "coverage: {nets} networks run {layers} convolution layers on shared units"
+    );
 }

@@ -218,7 +218,7 @@ fn buffers(net: &QNet) -> (Vec<BufferPlan>, Vec<Option<usize>>, Vec<Vec<Option<u
 /// The engine of the dense cores: `lanes` lanes, as wide as the widest layer's accumulator and
 /// event values, and its neuron units: with `share`, each dense layer joins the first unit whose
 /// layers it is compatible with ([`UnitPlan::compatible`]), else one unit per layer.
-fn engine(cores: &[CorePlan], lanes: usize, share: bool) -> Option<EnginePlan> {
+fn engine(cores: &[CorePlan], lanes: usize, share: bool, conv: bool) -> Option<EnginePlan> {
     let dense: Vec<usize> = (0..cores.len())
         .filter(|&l| cores[l].conv.is_none())
         .collect();
@@ -234,6 +234,19 @@ fn engine(cores: &[CorePlan], lanes: usize, share: bool) -> Option<EnginePlan> {
         }) {
             Some(g) => g.push(l),
             None => groups.push(vec![l]),
+        }
+    }
+    // convolution layers join the first unit of dense layers they are compatible with (a unit
+    // never holds convolution layers alone: its hand-offs come from the accumulators too)
+    if conv && share {
+        for l in (0..cores.len()).filter(|&l| cores[l].conv.is_some()) {
+            if let Some(g) = groups.iter_mut().find(|g| {
+                g.iter()
+                    .all(|&m| UnitPlan::compatible(&cores[m], &cores[l]))
+            }) {
+                g.push(l);
+                g.sort_unstable();
+            }
         }
     }
     Some(EnginePlan {
@@ -302,7 +315,7 @@ fn build(
         cores.push(core(net, l, li, lanes_cap, cfg, &ctx, &mut used)?);
     }
     let weight_store = weight_store(&mut cores, mem);
-    let engine = engine(&cores, lanes_cap, cfg.share_units);
+    let engine = engine(&cores, lanes_cap, cfg.share_units, cfg.conv_units);
     let max_depth = buffers.iter().map(|b| b.depth).max().unwrap_or(1);
     let max_size = net.layers.iter().map(|l| l.size).max().unwrap_or(1);
     // convolution cores clear by block (P lanes per word), the units by neuron (a shared

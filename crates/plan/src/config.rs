@@ -35,6 +35,11 @@ pub struct PlanConfig {
     /// ([`crate::UnitPlan`]); `false` gives every dense layer its own unit (same cycles, more
     /// logic; for comparisons).
     pub share_units: bool,
+    /// Let convolution layers update their neurons on the engine's shared units (their cores
+    /// keep the scatter and hand each block's sums over, one neuron per cycle, like the
+    /// accumulators) instead of P neuron datapaths of their own; needs a dense layer of the
+    /// same update structure and lanes (else the layer keeps its own datapaths).
+    pub conv_units: bool,
     /// On iCE40 (no distributed RAM, logic is what runs out first), put the small memories
     /// Yosys would build from LUTs and FFs into block RAM while the device has block RAM to
     /// spare ([`crate::Plan::block_memories`]).
@@ -59,6 +64,7 @@ impl Default for PlanConfig {
             board_top: Some(BoardTopConfig::default()),
             pair_events: true,
             share_units: true,
+            conv_units: false,
             small_memories_in_bram: true,
             zero_skip: None,
         }

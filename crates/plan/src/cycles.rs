@@ -33,7 +33,14 @@
 //! with `taps = ceil(C_out/groups / P) * kH * kW` cycles per input event (FETCH, DEC, DEC2, DEC3, DEC4:
 //! the index decoded in registered steps, then one
 //! cycle per tap, each reading one kernel word and updating the P output channels of a chunk),
-//! `Σ_blocks` over its `groups * ceil(C_out/groups / P) * H_out * W_out` addresses.
+//! `Σ_blocks` over its `groups * ceil(C_out/groups / P) * H_out * W_out` addresses. A
+//! convolution layer on a shared unit (`PlanConfig::conv_units`) sweeps by handing each block
+//! over to the unit, which updates one neuron per cycle, so its sweep term is
+//!
+//! ```text
+//!   1 (RD) + neurons (one hand-off per block as the unit frees) + UNIT_LATENCY + 3 (drain check, DONE)
+//! ```
+//! in place of `Σ_blocks (3 + spikes_in_block) + 1`.
 //! A projection with per-source delays (NIR `Delay`) reads its delay line: its
 //! `events_of_source` is the number of events the line holds for the step
 //! (`StepActivity::line_events`).
@@ -118,7 +125,14 @@ impl Plan {
             if core.conv.is_some() {
                 // `events` counted the end-of-list check once per projection (one projection)
                 let ev = events - 1;
-                total += 1 + ev * (5 + core.conv_taps()) + 2 + core.blocks * 3 + spikes(l) + 1;
+                total += 1 + ev * (5 + core.conv_taps()) + 2;
+                total += if self.on_unit(l) {
+                    // RD, a hand-off per block as the unit frees (one neuron per cycle: every
+                    // neuron once), the unit's drain, the idle check and DONE
+                    1 + core.size + UNIT_LATENCY + 3
+                } else {
+                    core.blocks * 3 + spikes(l) + 1
+                };
             } else {
                 let last = core.size - (core.blocks - 1) * core.lanes;
                 total += 1
@@ -131,6 +145,12 @@ impl Plan {
         }
         total += 2 * spikes(self.output_layer) + 2;
         total as u64
+    }
+
+    /// True when layer `l` updates its neurons on one of the engine's units (a dense layer, or
+    /// a convolution layer that joined one, `PlanConfig::conv_units`).
+    pub fn on_unit(&self, l: usize) -> bool {
+        self.engine.as_ref().is_some_and(|e| e.unit_of(l).is_some())
     }
 
     /// Cycles of a step with no spikes at all (the floor of any step).

@@ -732,3 +732,36 @@ pub fn mlp_qnet(inputs: usize, hidden: usize, outputs: usize, seed: u64) -> QNet
         provenance: vec![],
     }
 }
+
+/// `net` with one neuron structure in every layer: LIF with a subtract reset and reset delay,
+/// binary spikes, the first layer's state width, decay shift and rounding, and fresh random
+/// per-neuron decays and thresholds drawn from `seed` (the weights and shapes stay). Its
+/// convolution and dense layers can then share one neuron unit (`PlanConfig::conv_units`,
+/// `UnitPlan::compatible`) when they get the same lanes.
+pub fn uniform_neurons(mut net: QNet, seed: u64) -> QNet {
+    let mut rng = Rng::new(seed ^ 0x0417_5eed);
+    let (sb, ds, rounding) = {
+        let l0 = &net.layers[0];
+        (l0.state_bits, l0.decay_shift, l0.rounding)
+    };
+    for l in &mut net.layers {
+        l.state_bits = sb;
+        l.decay_shift = ds;
+        l.rounding = rounding;
+        l.fire = spikeloom_qnet::QFire::Single;
+        let n = l.size;
+        let tmax = (1i64 << (sb - 2)).max(2);
+        l.neuron = QNeuron::Lif {
+            beta: (0..n).map(|_| rng.range(0, 1 << ds) as u32).collect(),
+            threshold: (0..n).map(|_| rng.range(1, tmax)).collect(),
+            v_reset: vec![0; n],
+            reset: QReset::Subtract,
+            reset_delay: true,
+        };
+        let bmax = tmax / 4;
+        for b in &mut l.bias {
+            *b = (*b).clamp(-bmax, bmax);
+        }
+    }
+    net
+}

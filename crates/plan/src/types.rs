@@ -230,6 +230,16 @@ impl CorePlan {
             .as_ref()
             .map_or(0, |c| self.conv_chunks() * c.kernel[0] * c.kernel[1])
     }
+    /// Words of this core in a neuron unit's state RAM: a dense core's neurons, a convolution
+    /// core's slots (blocks x lanes, padding lanes included: its parameters are laid out by
+    /// slot, [`conv_slot_neuron`]).
+    pub fn state_words(&self) -> usize {
+        if self.conv.is_some() {
+            self.blocks * self.lanes
+        } else {
+            self.size
+        }
+    }
     /// Total fan-in (sum of source sizes).
     pub fn fan_in(&self) -> usize {
         self.projections.iter().map(|p| p.src_size).sum()
@@ -543,11 +553,11 @@ pub struct UnitPlan {
 
 impl UnitPlan {
     /// True when layers `a` and `b` can share one unit: the same update structure (everything
-    /// sl_neuron fixes at elaboration except the per-layer values the unit selects).
+    /// sl_neuron fixes at elaboration except the per-layer values the unit selects) and lanes.
+    /// A convolution layer may join (its core hands its blocks over like the accumulators,
+    /// `PlanConfig::conv_units`); the caller decides whether it does.
     pub fn compatible(a: &CorePlan, b: &CorePlan) -> bool {
-        a.conv.is_none()
-            && b.conv.is_none()
-            && a.kind == b.kind
+        a.kind == b.kind
             && a.reset == b.reset
             && a.reset_delay == b.reset_delay
             && a.fire == b.fire
@@ -583,20 +593,40 @@ impl UnitPlan {
                 .iter()
                 .flat_map(|&l| {
                     let p = which(&cores[l]);
-                    (0..cores[l].size).map(move |n| p.at(n))
+                    (0..cores[l].state_words()).map(move |n| p.at(n))
                 })
                 .collect(),
         )
     }
 
-    /// The unit of `layers` (compatible dense cores, in engine order).
+    /// True when unit-local layer `j` is a convolution layer (its core hands the blocks over).
+    pub fn is_conv(&self, cores: &[CorePlan], j: usize) -> bool {
+        cores[self.layers[j]].conv.is_some()
+    }
+
+    /// True when a convolution layer is among the unit's.
+    pub fn has_conv(&self, cores: &[CorePlan]) -> bool {
+        (0..self.layers.len()).any(|j| self.is_conv(cores, j))
+    }
+
+    /// Width of the hand-off lanes the unit takes: the engine's accumulators (`engine_bits`)
+    /// and its convolution layers' accumulators, the widest.
+    pub fn hs_bits(&self, cores: &[CorePlan], engine_bits: u32) -> u32 {
+        self.layers
+            .iter()
+            .filter(|&&l| cores[l].conv.is_some())
+            .map(|&l| cores[l].acc_bits)
+            .fold(engine_bits, u32::max)
+    }
+
+    /// The unit of `layers` (compatible cores, in layer order).
     pub fn new(cores: &[CorePlan], layers: Vec<usize>) -> Self {
         let cs: Vec<&CorePlan> = layers.iter().map(|&l| &cores[l]).collect();
         let mut offsets = Vec::with_capacity(cs.len());
         let mut depth = 0;
         for c in &cs {
             offsets.push(depth);
-            depth += c.size;
+            depth += c.state_words();
         }
         let acc_bits = cs
             .iter()

@@ -180,6 +180,15 @@ fn emit_unit(
     let mut s = String::new();
     for (j, &l) in unit.layers.iter().enumerate() {
         let c = &plan.cores[l];
+        if c.conv.is_some() {
+            // its convolution core has the banner; its blocks come to this unit
+            let _ = writeln!(
+                s,
+                "    // core {l} `{}` (convolution) updates its neurons on unit `{uid}` as layer {j}",
+                c.name
+            );
+            continue;
+        }
         s.push_str(&core_banner(
             c,
             l,
@@ -191,21 +200,88 @@ fn emit_unit(
             ),
         ));
     }
-    let ho = unit
-        .layers
-        .iter()
-        .map(|&l| format!("eng_cur == {}", me(l)))
-        .collect::<Vec<_>>()
-        .join(" || ");
-    // the unit-local layer of the engine's current layer
-    let ho_lay = unit
+    let conv: Vec<(usize, &str)> = unit
         .layers
         .iter()
         .enumerate()
-        .skip(1)
-        .map(|(j, &l)| format!("(eng_cur == {}) ? {} : ", me(l), lit(ulw, j as i64)))
+        .filter(|&(j, _)| unit.is_conv(&plan.cores, j))
+        .map(|(j, &l)| (j, plan.cores[l].ident.as_str()))
+        .collect();
+    let dense: Vec<(usize, usize)> = unit
+        .layers
+        .iter()
+        .enumerate()
+        .filter(|&(j, _)| !unit.is_conv(&plan.cores, j))
+        .map(|(j, &l)| (j, l))
+        .collect();
+    let ho = format!(
+        "eng_ho && ({})",
+        dense
+            .iter()
+            .map(|&(_, l)| format!("eng_cur == {}", me(l)))
+            .collect::<Vec<_>>()
+            .join(" || ")
+    );
+    // the unit-local layer of the block handed over: a convolution core's, else the engine's
+    // current layer's
+    let ho_lay = conv
+        .iter()
+        .map(|&(j, id)| format!("{id}_ho ? {} : ", lit(ulw, j as i64)))
+        .chain(
+            dense
+                .iter()
+                .skip(1)
+                .map(|&(j, l)| format!("(eng_cur == {}) ? {} : ", me(l), lit(ulw, j as i64))),
+        )
         .collect::<String>()
-        + &lit(ulw, 0);
+        + &lit(ulw, dense[0].0 as i64);
+    let hsb = unit.hs_bits(&plan.cores, e.acc_bits);
+    let kwu = kw(e);
+    let saw_u = saw;
+    // hand-off fields of a convolution core when it hands over, else the engine's
+    let pick = |f: &dyn Fn(&str) -> String, otherwise: String| {
+        conv.iter()
+            .map(|&(_, id)| format!("{id}_ho ? {} : ", f(id)))
+            .collect::<String>()
+            + &otherwise
+    };
+    let ho_all = std::iter::once(format!("({ho})"))
+        .chain(conv.iter().map(|&(_, id)| format!("{id}_ho")))
+        .collect::<Vec<_>>()
+        .join(" || ");
+    let ho_base = pick(&|id| format!("{id}_ho_base"), "eng_ho_base".into());
+    let ho_conv = if conv.is_empty() {
+        "1'b0".to_string()
+    } else {
+        conv.iter()
+            .map(|&(_, id)| format!("{id}_ho"))
+            .collect::<Vec<_>>()
+            .join(" || ")
+    };
+    let ho_addr = pick(
+        &|id| format!("{id}_ho_addr[{}:0]", saw_u - 1),
+        lit(saw_u, 0),
+    );
+    let ho_last = pick(&|id| format!("{id}_ho_last[{}:0]", kwu - 1), lit(kwu, 0));
+    // the hand-off registers the unit reads: a running convolution core's, else the
+    // engine's, each lane sign-extended to the widest
+    let lanes_of = |sig: &str, bits: u32| sext_lanes(sig, e.lanes, bits, hsb);
+    let hs = conv
+        .iter()
+        .map(|&(j, id)| {
+            let c = &plan.cores[unit.layers[j]];
+            format!(
+                "{id}_running ? {} : ",
+                lanes_of(&format!("{id}_hs"), c.acc_bits)
+            )
+        })
+        .collect::<String>()
+        + &lanes_of("eng_hs", e.acc_bits);
+    let conv_p = if conv.is_empty() {
+        String::new()
+    } else {
+        format!(" .CONV(1), .L_NSTEP({}),", per_nstep(plan, unit, ev))
+    };
     let per =
         |f: &dyn Fn(&CorePlan) -> String| packed(unit.layers.iter().map(|&l| f(&plan.cores[l])));
     // the unit's own wires (a one-layer unit shares its identifier with its layer)
@@ -224,11 +300,13 @@ fn emit_unit(
     wire [{s1}:0] {w}_utsp;
     sl_unit #(
         .P({p}), .KW({kw}), .EV_W({ev}), .NL({nl}), .LW({ulw}), .SAW({saw}), .DEPTH({depth}),
-        .L_SIZE({sizes}), .L_OFF({offs}), .L_WS({ws}), .ACC_W({acc}), .LACC({lacc}),
+        .L_SIZE({sizes}), .L_OFF({offs}), .L_WS({ws}), .ACC_W({acc}), .LACC({lacc}),{conv_p}
 {neuron}
     ) u_{uid} (
         .clk(clk), .rst(rst), .clr_en(clr_en), .clr_addr(clr_addr),
-        .ho(eng_ho && ({ho})), .ho_lay({ho_lay}), .ho_base(eng_ho_base), .hs(eng_hs),
+        .ho({ho_all}), .ho_lay({ho_lay}), .ho_base({ho_base}),
+        .ho_conv({ho_conv}), .ho_addr({ho_addr}), .ho_last({ho_last}),
+        .hs({hs}),
         .busy({w}_busy), .active({w}_active), .out_lay({w}_lay),
         .push({w}_push), .push_idx({w}_push_idx), .push_val({w}_push_val),
         .trace_valid({w}_utv), .trace_neuron({w}_utbase), .trace_v({w}_utvv), .trace_spike({w}_utsp)
@@ -244,7 +322,7 @@ fn emit_unit(
         sizes = per(&|c| lit(ev, c.size as i64)),
         offs = packed(unit.offsets.iter().map(|&o| lit(saw, o as i64))),
         ws = per(&|c| lit(6, i64::from(c.weight_shift))),
-        acc = e.acc_bits,
+        acc = hsb,
         lacc = unit.acc_bits,
         neuron = unit_params(plan, unit, &uid, opts),
         w = w,
@@ -273,6 +351,35 @@ fn emit_unit(
         );
     }
     s
+}
+
+/// `lanes` lanes of `bits` bits each in `sig`, each sign-extended to `to` bits (lane 0 in the
+/// LSBs).
+fn sext_lanes(sig: &str, lanes: usize, bits: u32, to: u32) -> String {
+    if bits == to {
+        return sig.to_string();
+    }
+    let lane = |k: usize| {
+        let lo = k as u32 * bits;
+        let top = lo + bits - 1;
+        format!("{{{{{}{{{sig}[{top}]}}}}, {sig}[{top}:{lo}]}}", to - bits)
+    };
+    format!(
+        "{{{}}}",
+        (0..lanes).rev().map(lane).collect::<Vec<_>>().join(", ")
+    )
+}
+
+/// The neuron step between lanes of each of `unit`'s layers (`L_NSTEP`): H_out * W_out for a
+/// convolution layer (its lanes are output channels), 1 for a dense layer.
+fn per_nstep(plan: &Plan, unit: &UnitPlan, ev: u32) -> String {
+    packed(unit.layers.iter().map(|&l| {
+        let c = &plan.cores[l];
+        lit(
+            ev,
+            c.conv.as_ref().map_or(1, |g| g.output[1] * g.output[2]) as i64,
+        )
+    }))
 }
 
 /// sl_unit's neuron datapath parameters: sl_neuron's (from the unit's first layer: its layers

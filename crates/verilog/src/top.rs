@@ -666,7 +666,7 @@ fn conv_params(
         .CIG({cig_}), .COG({cog_}), .HWO({hwo_}), .HO({ho_}), .WO({wo_}),
         .KH({kh_}), .KW({kw_}), .SH({sh}), .SW({sw}), .PH({ph}), .PX({px}), .DH({dh}), .DW({dw}),
         .NCH({nch_}), .GRP_A({grp_a}), .GRP_N({grp_n}), .CH_N({ch_n}), .GRP_W({grp_w}), .KK({kk_}),
-        .CO_STEP({co_step_}),
+        .CO_STEP({co_step_}), .EXT_UNIT({ext_unit}),
         {neuron}",
         p = core.lanes,
         nb = core.blocks,
@@ -679,6 +679,7 @@ fn conv_params(
         vb = core.value_bits.max(1),
         vmul = VMUL,
         ext_acc = u8::from(plan.conv_acc.is_some()),
+        ext_unit = u8::from(on_unit(plan, core)),
         wi_ = l(wi),
         hi_ = l(hi),
         wi_m = wi_rec.0,
@@ -759,6 +760,16 @@ pub(crate) fn core_banner(c: &CorePlan, l: usize, what: &str) -> String {
     s
 }
 
+/// True when convolution core `c` hands its blocks to a shared unit (sl_conv `EXT_UNIT`).
+pub(crate) fn on_unit(plan: &Plan, c: &CorePlan) -> bool {
+    c.conv.is_some()
+        && plan
+            .cores
+            .iter()
+            .position(|x| x.ident == c.ident)
+            .is_some_and(|l| plan.on_unit(l))
+}
+
 /// A convolution core (sl_conv).
 fn conv_core(plan: &Plan, l: usize, ev: u32, opts: &GenOptions) -> String {
     let c = &plan.cores[l];
@@ -772,27 +783,48 @@ fn conv_core(plan: &Plan, l: usize, ev: u32, opts: &GenOptions) -> String {
         c.value_bits.max(1) as usize,
     );
     let rok = crate::pool::rok(c, 0, &c.projections[0]);
+    let unit = on_unit(plan, c);
     let mut s = core_banner(
         c,
         l,
-        &format!("convolution core, {} lanes x {} blocks", c.lanes, c.blocks),
+        &if unit {
+            format!(
+                "convolution core, {} lanes x {} blocks, neurons on a shared unit",
+                c.lanes, c.blocks
+            )
+        } else {
+            format!("convolution core, {} lanes x {} blocks", c.lanes, c.blocks)
+        },
     );
     let params = conv_params(plan, c, g, ev, opts);
+    // on a shared unit, the unit drives the layer's push and trace wires: the core's own
+    // (always zero there) go to wires nobody reads
+    let own = if unit { "c" } else { "" };
+    let (busy, active) = if unit {
+        (format!("{id}_busy"), format!("{id}_active"))
+    } else {
+        ("1'b0".to_string(), "1'b0".to_string())
+    };
     let _ = write!(
         s,
         "    sl_conv #(\n{params}\n    ) u_{id} (
         .clk(clk), .rst(rst), .start(start[{l}]), .done({id}_done),
         .clr_en(clr_en), .clr_addr(clr_addr),
         .ev_cnt({cnt}), .ev_rdata({rdata}), .ev_rok({rok}), .ev_rval({rval}), .ev_raddr({id}_raddr), .ev_rprev({id}_rprev), .ev_rd({id}_rd),
-        .push({id}_push), .push_idx({id}_push_idx), .push_val({id}_push_val),
-        .trace_valid({id}_tv), .trace_base({id}_tbase), .trace_step({id}_tstep),
-        .trace_lane_valid({id}_tlv), .trace_v({id}_tvv), .trace_spike({id}_tsp),
+        .push({id}_{own}push), .push_idx({id}_{own}push_idx), .push_val({id}_{own}push_val),
+        .trace_valid({id}_{own}tv), .trace_base({id}_{own}tbase), .trace_step({id}_{own}tstep),
+        .trace_lane_valid({id}_{own}tlv), .trace_v({id}_{own}tvv), .trace_spike({id}_{own}tsp),
         .acc_we({id}_acc_we), .acc_wa({id}_acc_wa), .acc_ra({id}_acc_ra), .acc_wd({id}_acc_wd),
-        .acc_rd({acc_rd})
+        .acc_rd({acc_rd}),
+        .u_busy({busy}), .u_active({active}), .ho({id}_ho), .ho_base({id}_ho_base),
+        .ho_addr({id}_ho_addr), .ho_last({id}_ho_last), .hs({id}_hs), .running({id}_running)
     );
 ",
         acc_rd = conv_acc_rd(plan, c),
     );
+    if unit {
+        let _ = writeln!(s, "    assign {id}_tstep = {};", lit(ev, 0));
+    }
     s
 }
 
@@ -880,16 +912,16 @@ fn conv_acc(plan: &Plan, ev: u32) -> String {
     )
 }
 
-/// Lanes of a core's trace bus: P for a convolution core, 1 for an engine unit.
-fn tlanes(c: &CorePlan) -> usize {
-    if c.conv.is_some() {
+/// Lanes of a core's trace bus: P for a convolution core, 1 for a layer on a unit.
+fn tlanes(plan: &Plan, c: &CorePlan) -> usize {
+    if c.conv.is_some() && !on_unit(plan, c) {
         c.lanes
     } else {
         1
     }
 }
 
-fn core_decl(c: &CorePlan, ev: u32) -> String {
+fn core_decl(plan: &Plan, c: &CorePlan, ev: u32) -> String {
     let id = &c.ident;
     let e1 = ev - 1;
     let unused = if c.out_buffer.is_none() {
@@ -906,11 +938,21 @@ fn core_decl(c: &CorePlan, ev: u32) -> String {
     let ctl = if c.conv.is_some() {
         let cw1 = c.conv.as_ref().map_or(ev, |g| conv_cw(c, g, ev)) - 1;
         let aw1 = c.lanes as u32 * c.acc_bits - 1;
-        format!("    wire        {id}_done;\n    wire [{e1}:0] {id}_raddr;\n    wire        {id}_rprev;\n    /* verilator lint_off UNUSEDSIGNAL */  // read by shared memories only\n    wire        {id}_rd;\n    wire        {id}_acc_we;\n    wire [{cw1}:0] {id}_acc_wa;\n    wire [{cw1}:0] {id}_acc_ra;\n    wire [{aw1}:0] {id}_acc_wd;\n    /* verilator lint_on UNUSEDSIGNAL */\n    wire [{e1}:0] {id}_tstep;\n")
+        let p1 = c.lanes - 1;
+        let s1 = c.spike_bits() - 1;
+        let mut d = format!("    wire        {id}_done;\n    wire [{e1}:0] {id}_raddr;\n    wire        {id}_rprev;\n    /* verilator lint_off UNUSEDSIGNAL */  // read by shared memories and units only\n    wire        {id}_rd;\n    wire        {id}_acc_we;\n    wire [{cw1}:0] {id}_acc_wa;\n    wire [{cw1}:0] {id}_acc_ra;\n    wire [{aw1}:0] {id}_acc_wd;\n    wire        {id}_ho;\n    wire [{e1}:0] {id}_ho_base;\n    wire [{e1}:0] {id}_ho_addr;\n    wire [{cw1}:0] {id}_ho_last;\n    wire [{aw1}:0] {id}_hs;\n    wire        {id}_running;\n    /* verilator lint_on UNUSEDSIGNAL */\n    wire [{e1}:0] {id}_tstep;\n");
+        if on_unit(plan, c) {
+            // the core's own push and trace outputs (zero: the unit drives the layer's)
+            let _ = write!(d, "    wire        {id}_busy;\n    wire        {id}_active;\n    /* verilator lint_off UNUSEDSIGNAL */\n    wire        {id}_cpush;\n    wire [{e1}:0] {id}_cpush_idx;\n    wire [{s1}:0] {id}_cpush_val;\n    wire        {id}_ctv;\n    wire [{e1}:0] {id}_ctbase;\n    wire [{e1}:0] {id}_ctstep;\n    wire [{p1}:0] {id}_ctlv;\n    wire [{v1}:0] {id}_ctvv;\n    wire [{t1}:0] {id}_ctsp;\n    /* verilator lint_on UNUSEDSIGNAL */\n",
+                v1 = c.lanes * 32 - 1,
+                t1 = c.lanes * c.spike_bits() as usize - 1,
+            );
+        }
+        d
     } else {
         format!("    wire        {id}_busy;\n    wire        {id}_active;\n")
     };
-    let tl = tlanes(c);
+    let tl = tlanes(plan, c);
     format!(
         "    // core `{name}`
 {ctl}{unused}    wire        {id}_push;
@@ -1004,7 +1046,7 @@ fn combine(plan: &Plan) -> String {
             steps.join("\n        | ")
         }
     );
-    let lanes = |l: usize| tlanes(&plan.cores[l]);
+    let lanes = |l: usize| tlanes(plan, &plan.cores[l]);
     let _ = writeln!(
         s,
         "    assign trace_lane_valid = {};",
@@ -1061,7 +1103,7 @@ pub(crate) fn emit(plan: &Plan, opts: &GenOptions) -> String {
     s.push_str(&buffer_decl(plan, ev));
     s.push_str("\n    // ---- core outputs ----\n");
     for c in &plan.cores {
-        s.push_str(&core_decl(c, ev));
+        s.push_str(&core_decl(plan, c, ev));
     }
     s.push_str(&crate::engine::decl(plan, ev, store_aw(plan, ev)));
     s.push_str(&loader(plan));

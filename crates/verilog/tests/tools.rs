@@ -112,6 +112,50 @@ fn verilator_lint_is_clean() {
         let _ = std::fs::remove_dir_all(&dir);
     }
     assert!(shared >= 4, "{shared} linted designs share an event SPRAM");
+    // convolution layers on the engine's shared units (sl_conv EXT_UNIT, sl_unit CONV)
+    let mut on_units = 0;
+    for seed in 0..400u64 {
+        if on_units == 6 {
+            break;
+        }
+        let net = testing::uniform_neurons(
+            if seed.is_multiple_of(2) {
+                testing::random_pool_qnet(seed / 2)
+            } else {
+                testing::random_conv_qnet(seed / 2)
+            },
+            seed,
+        );
+        let cfg = PlanConfig {
+            lanes: Some(2 + (seed / 2 % 3) as usize),
+            require_fit: false,
+            conv_units: true,
+            ..PlanConfig::default()
+        };
+        let p = plan(&net, &cfg, &testing::big_device()).expect("plan");
+        if !(0..p.cores.len()).any(|l| p.cores[l].conv.is_some() && p.on_unit(l)) {
+            continue;
+        }
+        on_units += 1;
+        let b = generate(&p, &GenOptions::default());
+        let dir = write(&b, &format!("lintu{seed}"));
+        let mut args = vec![
+            "--lint-only".to_string(),
+            "-Wall".into(),
+            "--top-module".into(),
+            "spikeloom_top".into(),
+        ];
+        args.extend(b.verilog_paths().iter().map(|s| s.to_string()));
+        let out = run(&cmd("verilator-lint", &verilator, args, &dir))
+            .unwrap_or_else(|e| panic!("units seed {seed}: {e}"));
+        let text = format!("{}{}", out.stdout, out.stderr);
+        assert!(
+            !text.contains("%Warning") && !text.contains("%Error"),
+            "units seed {seed}: verilator output:\n{text}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    assert_eq!(on_units, 6, "linted designs that run convolutions on units");
 }
 
 fn synth(family: &str, seed: u64) {
