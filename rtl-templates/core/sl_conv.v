@@ -44,6 +44,7 @@ module sl_conv #(
     parameter integer P = 1,          // lanes
     parameter integer NB = 1,         // blocks: groups * NCH * HWO
     parameter integer EV_W = 8,       // event index/count/address width (also block counter)
+    parameter integer CLR_W = 8,      // clear address width (sl_ctrl's)
     parameter integer CW = 9,         // coordinate/weight address width (> EV_W)
     parameter integer WDEPTH = 1,     // kernel words (P weights each)
     parameter integer DELAYED = 0,    // reads the previous step's events
@@ -120,7 +121,7 @@ module sl_conv #(
     input  wire              start,
     output wire              done,
     input  wire              clr_en,
-    input  wire [EV_W-1:0]   clr_addr,
+    input  wire [CLR_W-1:0]  clr_addr,
     input  wire [EV_W-1:0]   ev_cnt,
     input  wire [EV_W-1:0]   ev_rdata,
     input  wire              ev_rok,    // the event lies in a pooling window (1 unpooled)
@@ -153,7 +154,7 @@ module sl_conv #(
     /* verilator lint_on UNUSEDSIGNAL */
     output wire              ho,       // hand the swept block over at this edge
     output wire [EV_W-1:0]   ho_base,  // its lane 0's neuron
-    output wire [EV_W-1:0]   ho_addr,  // its lane 0's state slot (block * P)
+    output wire [CLR_W-1:0]  ho_addr,  // its lane 0's state slot (block * P)
     output wire [CW-1:0]     ho_last,  // its last valid lane
     output wire [P*ACC_W-1:0] hs,      // the hand-off registers
     output wire              running   // not idle (the top selects this core's hs for the unit)
@@ -182,7 +183,7 @@ module sl_conv #(
     reg [CW-1:0]   gbase;   // first neuron of the block's group
     reg [CW-1:0]   cbase;   // first neuron of the block's lane-0 channel
     reg [P-1:0]    mask;    // spikes of the block not yet pushed
-    reg [EV_W-1:0] sa;      // state slot of the block's lane 0 (blk * P; EXT_UNIT)
+    reg [CLR_W-1:0] sa;     // state slot of the block's lane 0 (blk * P; EXT_UNIT)
     wire [CW-1:0]  nbase_c = cbase + spos;  // neuron of lane 0
     wire [EV_W-1:0] nbase = nbase_c[EV_W-1:0];
     // decoded event and tap counters
@@ -242,8 +243,24 @@ module sl_conv #(
     // HO reads the next block as it hands this one over
     wire [CW-1:0] acc_raddr = (ho_fire && !last_blk) ? blk_c + ONE : sweep ? blk_c : t_a;
     wire zero_blk = (st == S_UPD) || ho_fire;
-    wire [CW-1:0] acc_waddr = clr_en ? {ZX, clr_addr} : zero_blk ? blk_c : a_a;
-    wire clr_w = clr_en && clr_addr < NB_V;
+    // the clear address: the clear writes the core's blocks only (clr_w), so its low EV_W bits
+    // address them
+    wire [EV_W-1:0] clr_a;
+    wire clr_in;  // clr_addr < NB
+    generate
+        if (CLR_W > EV_W) begin : g_clr_wide
+            assign clr_a = clr_addr[EV_W-1:0];
+            assign clr_in = (clr_addr[CLR_W-1:EV_W] == {(CLR_W - EV_W){1'b0}}) && (clr_a < NB_V);
+        end else if (CLR_W == EV_W) begin : g_clr_same
+            assign clr_a = clr_addr;
+            assign clr_in = clr_a < NB_V;
+        end else begin : g_clr_narrow
+            assign clr_a = {{(EV_W - CLR_W){1'b0}}, clr_addr};
+            assign clr_in = clr_a < NB_V;
+        end
+    endgenerate
+    wire [CW-1:0] acc_waddr = clr_en ? {ZX, clr_a} : zero_blk ? blk_c : a_a;
+    wire clr_w = clr_en && clr_in;
     wire [P*ACC_W-1:0] acc_word;
     // written by stage B at every valid tap (a padding lane adds its zero weight), zeroed by
     // UPD or HO (the block was just read) and by the post-reset clear
@@ -273,7 +290,7 @@ module sl_conv #(
     // these wires are unused)
     /* verilator lint_off UNUSEDSIGNAL */
     wire            st_we = (st == S_UPD) || clr_w;
-    wire [EV_W-1:0] st_waddr = clr_en ? clr_addr : blk;
+    wire [EV_W-1:0] st_waddr = clr_en ? clr_a : blk;
     wire [P*SB-1:0] u_word;
     wire [P*SB-1:0] u_next_word;
     wire [P*CB-1:0] i_word;
@@ -421,7 +438,7 @@ module sl_conv #(
     // ---- hand-off to the shared unit (EXT_UNIT) ----
     localparam integer P_M1 = P - 1;
     localparam [CW-1:0] P_LAST_C = P_M1[CW-1:0];
-    localparam [EV_W-1:0] P_E = P_I[EV_W-1:0];
+    localparam [CLR_W-1:0] P_E = P_I[CLR_W-1:0];
     /* verilator lint_off UNUSEDSIGNAL */  // read with EXT_UNIT only
     reg [P*ACC_W-1:0] hreg;
     /* verilator lint_on UNUSEDSIGNAL */
@@ -437,7 +454,7 @@ module sl_conv #(
         end else begin : g_no_ho
             assign ho = 1'b0;
             assign ho_base = {EV_W{1'b0}};
-            assign ho_addr = {EV_W{1'b0}};
+            assign ho_addr = {CLR_W{1'b0}};
             assign ho_last = {CW{1'b0}};
             assign hs = {(P * ACC_W){1'b0}};
         end
@@ -456,7 +473,7 @@ module sl_conv #(
             gbase <= {CW{1'b0}};
             cbase <= {CW{1'b0}};
             mask <= {P{1'b0}};
-            sa <= {EV_W{1'b0}};
+            sa <= {CLR_W{1'b0}};
             t_v <= 1'b0;
             a_v <= 1'b0;
         end else begin
@@ -471,7 +488,7 @@ module sl_conv #(
                     st <= S_FETCH;
                     e <= {EV_W{1'b0}};
                     blk <= {EV_W{1'b0}};
-                    sa <= {EV_W{1'b0}};
+                    sa <= {CLR_W{1'b0}};
                     spos <= {CW{1'b0}};
                     sj <= {CW{1'b0}};
                     gbase <= {CW{1'b0}};

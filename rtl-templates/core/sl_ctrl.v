@@ -13,7 +13,8 @@ module sl_ctrl #(
     parameter integer EV_W = 8,
     parameter integer NL = 1,             // layers
     parameter integer LW = 1,             // layer index width
-    parameter [EV_W-1:0] CLR_N = 1,       // cycles of state clearing (largest block count)
+    parameter integer CLR_W = 8,          // clear address width (holds CLR_N - 1)
+    parameter [CLR_W-1:0] CLR_N = 1,      // cycles of state clearing (largest block count)
     parameter [EV_W-1:0] IN_SIZE = 1      // input features
 ) (
     input  wire            clk,
@@ -29,7 +30,7 @@ module sl_ctrl #(
     output wire [EV_W-1:0] out_index,
     output reg             parity,
     output wire            clr_en,
-    output reg  [EV_W-1:0] clr_addr,
+    output reg  [CLR_W-1:0] clr_addr,
     output wire            in_clr,
     output wire            in_push,
     output wire [NL-1:0]   start,
@@ -43,7 +44,7 @@ module sl_ctrl #(
     localparam integer L_LAST_I = NL - 1;
     localparam [LW-1:0] L_LAST = L_LAST_I[LW-1:0];
     localparam [NL-1:0] ONE_NL = 1;
-    localparam [EV_W-1:0] CLR_LAST = CLR_N - 1'b1;
+    localparam [CLR_W-1:0] CLR_LAST = CLR_N - 1'b1;
 
     reg [2:0]      st;
     reg [LW-1:0]   layer;
@@ -67,7 +68,7 @@ module sl_ctrl #(
             out_i <= {EV_W{1'b0}};
             primed <= 1'b0;
             parity <= 1'b0;
-            clr_addr <= {EV_W{1'b0}};
+            clr_addr <= {CLR_W{1'b0}};
         end else begin
             case (st)
                 C_CLR: if (clr_addr == CLR_LAST) begin

@@ -30,6 +30,7 @@ module sl_unit #(
     parameter integer P = 1,          // lanes of the accumulators
     parameter integer KW = 1,         // lane counter width (holds P - 1)
     parameter integer EV_W = 8,       // neuron index width
+    parameter integer CLR_W = 8,      // clear address width (sl_ctrl's)
     parameter integer NL = 1,         // layers
     parameter integer LW = 1,         // layer index width
     parameter integer SAW = 8,        // state address width
@@ -82,7 +83,7 @@ module sl_unit #(
     input  wire              rst,
     // state clearing after reset (driven by the controller)
     input  wire              clr_en,
-    input  wire [EV_W-1:0]   clr_addr,
+    input  wire [CLR_W-1:0]  clr_addr,
     // hand-off from the accumulators (ho already selects this unit's layer)
     input  wire              ho,
     input  wire [LW-1:0]     ho_lay,  // the unit-local layer of the block
@@ -154,6 +155,22 @@ module sl_unit #(
     wire signed [XW-1:0] lane_sh = lane_x <<< L_WS[lay*6 +: 6];
     /* verilator lint_on UNUSEDSIGNAL */
 
+    // a neuron index as a state address (SAW may be wider than EV_W: a unit of several layers
+    // holds more state words than its largest layer has neurons)
+    wire [SAW-1:0] base_a;
+    /* verilator lint_off UNUSEDSIGNAL */  // read by a unit of several dense layers only
+    wire [SAW-1:0] nv_a;  // the neuron in stage LAT-1
+    /* verilator lint_on UNUSEDSIGNAL */
+    generate
+        if (SAW > EV_W) begin : g_aw_wide
+            assign base_a = {{(SAW - EV_W){1'b0}}, ho_base};
+            assign nv_a = {{(SAW - EV_W){1'b0}}, nv[LAT-1]};
+        end else begin : g_aw_narrow
+            assign base_a = ho_base[SAW-1:0];
+            assign nv_a = nv[LAT-1][SAW-1:0];
+        end
+    endgenerate
+
     // state memories, addressed by layer offset + neuron; cleared after reset
     wire [SAW-1:0] raddr;
     wire [SAW-1:0] waddr;
@@ -175,13 +192,13 @@ module sl_unit #(
         end else begin : g_many
             // the write address, one stage ahead: the neuron in stage LAT-1 plus its offset
             reg [SAW-1:0] aw;
-            always @(posedge clk) aw <= nv[LAT-1][SAW-1:0] + L_OFF[lv[LAT-1]*SAW +: SAW];
+            always @(posedge clk) aw <= nv_a + L_OFF[lv[LAT-1]*SAW +: SAW];
             assign raddr = a0;
             assign waddr = aw;
         end
     endgenerate
     localparam integer DEPTH_I = DEPTH;
-    localparam [EV_W:0] DEPTH_E = DEPTH_I[EV_W:0];
+    localparam [CLR_W:0] DEPTH_E = DEPTH_I[CLR_W:0];
     wire            st_we = p_out || (clr_en && {1'b0, clr_addr} < DEPTH_E);
     wire [SAW-1:0]  st_waddr = clr_en ? clr_addr[SAW-1:0] : waddr;
     wire [SB-1:0] u_rd;
@@ -279,7 +296,7 @@ module sl_unit #(
                 lastk <= (CONV != 0 && ho_conv) ? ho_last : ho_lastd;
                 n0 <= ho_base;
                 lay <= ho_lay;
-                a0 <= ((CONV != 0 && ho_conv) ? ho_addr : ho_base[SAW-1:0]) + L_OFF[ho_lay*SAW +: SAW];
+                a0 <= ((CONV != 0 && ho_conv) ? ho_addr : base_a) + L_OFF[ho_lay*SAW +: SAW];
             end else if (run) begin
                 if (k == lastk) run <= 1'b0;
                 k <= k + 1'b1;

@@ -102,6 +102,23 @@ pub struct HwArgs {
     /// of four inputs that hold a non-zero value).
     #[arg(long, value_enum, default_value_t = ZeroSkipArg::Auto)]
     pub zero_skip: ZeroSkipArg,
+    /// Whether convolution layers update their neurons on the dense layers' shared neuron
+    /// unit (one pipelined datapath for all layers of one neuron structure and lane count)
+    /// instead of P neuron datapaths per convolution core.
+    #[arg(long, value_enum, default_value_t = ConvUnitsArg::Auto)]
+    pub conv_units: ConvUnitsArg,
+}
+
+/// `--conv-units`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConvUnitsArg {
+    /// The planner's default.
+    Auto,
+    /// Convolution layers join a compatible unit (a dense layer of the same neuron structure
+    /// and lanes); the others keep their own datapaths.
+    On,
+    /// Every convolution core keeps its own P neuron datapaths.
+    Off,
 }
 
 impl HwArgs {
@@ -118,6 +135,11 @@ impl HwArgs {
                 ZeroSkipArg::Auto => None,
                 ZeroSkipArg::On => Some(true),
                 ZeroSkipArg::Off => Some(false),
+            },
+            conv_units: match self.conv_units {
+                ConvUnitsArg::Auto => None,
+                ConvUnitsArg::On => Some(true),
+                ConvUnitsArg::Off => Some(false),
             },
         }
     }

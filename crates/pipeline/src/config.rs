@@ -89,6 +89,9 @@ pub struct HwConfig {
     pub flash_offset: Option<u32>,
     /// The host bridge's zero-skip (`PlanConfig::zero_skip`; `None`: by the input's size).
     pub zero_skip: Option<bool>,
+    /// Convolution layers update their neurons on the engine's shared units
+    /// (`PlanConfig::conv_units`; `None`: the planner's default).
+    pub conv_units: Option<bool>,
 }
 
 impl HwConfig {
@@ -102,6 +105,7 @@ impl HwConfig {
             weight_memory: WeightMemChoice::Auto,
             flash_offset: None,
             zero_skip: None,
+            conv_units: None,
         }
     }
 }

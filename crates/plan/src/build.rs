@@ -335,8 +335,8 @@ fn build(
         provenance: net.provenance.clone(),
         clear_cycles,
         output_buffer: of_layer[net.output_layer].unwrap_or(0),
-        // the clear address counts up to clear_cycles - 1 on the same buses
-        ev_bits: ubits(max_depth.max(max_size).max(clear_cycles - 1)),
+        // (the clear address has its own width, `Plan::clear_bits`)
+        ev_bits: ubits(max_depth.max(max_size)),
         cores,
         buffers,
         weight_store,

@@ -24,7 +24,7 @@ fn source(s: QSource) -> String {
     }
 }
 
-fn core(f: &mut fmt::Formatter<'_>, i: usize, c: &CorePlan) -> fmt::Result {
+fn core(f: &mut fmt::Formatter<'_>, i: usize, c: &CorePlan, on_unit: bool) -> fmt::Result {
     writeln!(
         f,
         "core {i} `{}` ({}): {:?}, {} neurons, {} lanes x {} blocks",
@@ -81,14 +81,19 @@ fn core(f: &mut fmt::Formatter<'_>, i: usize, c: &CorePlan) -> fmt::Result {
             c.weight_shift
         )?;
     }
-    let (words, lanes) = if c.conv.is_some() {
+    let (words, lanes) = if c.conv.is_some() && !on_unit {
         (c.blocks, c.lanes as u32)
     } else {
-        (c.size, 1)
+        (c.state_words(), 1)
     };
     writeln!(
         f,
-        "  state RAM: {words} words x {} bits (membrane {} + current {} per neuron)",
+        "  state RAM{}: {words} words x {} bits (membrane {} + current {} per neuron)",
+        if c.conv.is_some() && on_unit {
+            " (in its shared unit's; the core hands each block of lanes over)"
+        } else {
+            ""
+        },
         lanes * (c.state_bits + c.current_bits),
         c.state_bits,
         c.current_bits
@@ -179,7 +184,7 @@ impl fmt::Display for Plan {
             )?;
         }
         for (i, c) in self.cores.iter().enumerate() {
-            core(f, i, c)?;
+            core(f, i, c, self.on_unit(i))?;
         }
         for (i, b) in self.buffers.iter().enumerate() {
             match &b.delay {

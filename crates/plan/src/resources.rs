@@ -415,6 +415,20 @@ fn unit_resources(plan: &Plan, unit: &UnitPlan, device: &Device) -> Resources {
         r.ffs += 2 * saw + lw * (lat + 1);
         r.carries += 2 * saw;
     }
+    if unit.has_conv(&plan.cores) {
+        // convolution layers hand blocks over too (sl_unit CONV): the state address through
+        // the pipeline, the neuron step multiplexer and adder; in the top, per convolution
+        // layer, a multiplexer of the hand-off registers (P lanes of the unit's sum width)
+        // and of the hand-off fields (neuron, state address, last lane)
+        let saw = ubits(unit.depth.saturating_sub(1));
+        let convs = (0..unit.layers.len())
+            .filter(|&j| unit.is_conv(&plan.cores, j))
+            .count() as u32;
+        let hsb = unit.hs_bits(&plan.cores, plan.engine.as_ref().map_or(2, |e| e.acc_bits));
+        r.luts += nl * ev + convs * (p * hsb + ev + saw + kw);
+        r.ffs += saw * lat;
+        r.carries += ev;
+    }
     let block = plan.mem_style();
     add_memory(&mut r, device, unit.depth, c0.state_bits, false, block);
     if c0.kind.has_current() {
@@ -482,16 +496,23 @@ fn engine_resources(plan: &Plan) -> Resources {
     r
 }
 
-/// A convolution core (sl_conv).
+/// A convolution core (sl_conv); `on_unit`: its neurons are updated by a shared unit
+/// (`EXT_UNIT`: no neuron datapaths, state or parameter memories here, but hand-off
+/// registers, the block's state slot and its last valid lane).
 fn core_resources(
     core: &CorePlan,
     device: &Device,
     shared_acc: bool,
+    on_unit: bool,
     block: MemStyle,
 ) -> Resources {
     let p = core.lanes as u32;
     // the convolution core's datapaths are combinational (sl_neuron PIPE=0)
-    let n = neuron_cost(core, device, false);
+    let n = if on_unit {
+        Resources::default()
+    } else {
+        neuron_cost(core, device, false)
+    };
     let ev = ubits(core.size.max(core.fan_in()));
     // sl_conv: P neuron datapaths; one accumulator RAM per lane (NB x ACC_W), each with its
     // own adder fed by its lane of the kernel word (no lane-select multiplexer); the scatter
@@ -528,7 +549,13 @@ fn core_resources(
             add_memory(&mut r, device, core.blocks, core.acc_bits, false, block);
         }
     }
-    state_and_params(&mut r, core, device, core.blocks, p, block);
+    if on_unit {
+        r.luts += 2 * ev;
+        r.ffs += p * core.acc_bits + ev;
+        r.carries += ev;
+    } else {
+        state_and_params(&mut r, core, device, core.blocks, p, block);
+    }
     r
 }
 
@@ -826,10 +853,19 @@ pub(crate) fn estimate(
             ));
         }
     }
-    for core in plan.cores.iter().filter(|c| c.conv.is_some()) {
+    for (l, core) in plan.cores.iter().enumerate() {
+        if core.conv.is_none() {
+            continue;
+        }
         parts.push((
             format!("convolution core `{}`", core.name),
-            core_resources(core, device, plan.conv_acc.is_some(), plan.mem_style()),
+            core_resources(
+                core,
+                device,
+                plan.conv_acc.is_some(),
+                plan.on_unit(l),
+                plan.mem_style(),
+            ),
         ));
     }
     for unit in plan.engine.iter().flat_map(|e| &e.units) {

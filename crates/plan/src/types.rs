@@ -738,6 +738,13 @@ impl Plan {
         }
     }
 
+    /// Width of the controller's clear address (sl_ctrl `CLR_W`): it counts up to
+    /// `clear_cycles - 1`, which a unit's state RAM of several layers can make wider than the
+    /// event indices.
+    pub fn clear_bits(&self) -> u32 {
+        crate::interface::ubits(self.clear_cycles.saturating_sub(1))
+    }
+
     /// The widest core's lanes: the most weights the design reads in one cycle from one store
     /// (cores run one at a time).
     pub fn max_lanes(&self) -> usize {

@@ -637,7 +637,7 @@ fn compatible_dense_layers_share_one_neuron_unit() {
             p.clear_cycles >= u.depth,
             "seed {seed}: the clear covers the shared state"
         );
-        assert!(1usize << p.ev_bits > p.clear_cycles - 1);
+        assert!(1usize << p.clear_bits() > p.clear_cycles - 1);
         let shifts: Vec<u32> = u.layers.iter().map(|&l| p.cores[l].weight_shift).collect();
         shared_ws += usize::from(shifts.windows(2).any(|w| w[0] != w[1]));
         let alone = plan(

@@ -299,7 +299,7 @@ fn emit_unit(
     wire [31:0] {w}_utvv;
     wire [{s1}:0] {w}_utsp;
     sl_unit #(
-        .P({p}), .KW({kw}), .EV_W({ev}), .NL({nl}), .LW({ulw}), .SAW({saw}), .DEPTH({depth}),
+        .P({p}), .KW({kw}), .EV_W({ev}), .CLR_W({clr_w}), .NL({nl}), .LW({ulw}), .SAW({saw}), .DEPTH({depth}),
         .L_SIZE({sizes}), .L_OFF({offs}), .L_WS({ws}), .ACC_W({acc}), .LACC({lacc}),{conv_p}
 {neuron}
     ) u_{uid} (
@@ -323,6 +323,7 @@ fn emit_unit(
         offs = packed(unit.offsets.iter().map(|&o| lit(saw, o as i64))),
         ws = per(&|c| lit(6, i64::from(c.weight_shift))),
         acc = hsb,
+        clr_w = plan.clear_bits(),
         lacc = unit.acc_bits,
         neuron = unit_params(plan, unit, &uid, opts),
         w = w,

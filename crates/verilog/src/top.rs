@@ -135,7 +135,7 @@ fn ctrl_decl(plan: &Plan, ev: u32) -> String {
     // ---- controller signals ----
     wire            parity;
     wire            clr_en;
-    wire [{e1}:0]     clr_addr;
+    wire [{c1}:0]     clr_addr;
     wire            in_clr;
     wire            in_push;
     wire [{n1}:0]     start;
@@ -145,6 +145,7 @@ fn ctrl_decl(plan: &Plan, ev: u32) -> String {
     wire            ev_rprev;
 ",
         e1 = ev - 1,
+        c1 = plan.clear_bits() - 1,
         n1 = plan.cores.len() - 1,
     )
 }
@@ -156,7 +157,7 @@ fn ctrl(plan: &Plan, ev: u32) -> String {
     format!(
         "
     // ---- time-step controller ----
-    sl_ctrl #(.EV_W({ev}), .NL({nl}), .LW({lw}), .CLR_N({clr}), .IN_SIZE({ins})) u_ctrl (
+    sl_ctrl #(.EV_W({ev}), .NL({nl}), .LW({lw}), .CLR_W({cw}), .CLR_N({clr}), .IN_SIZE({ins})) u_ctrl (
         .clk(clk), .rst(rst), .w_ready({ready}),
         .in_valid(in_valid), .in_ready(in_ready), .in_eos(in_eos), .in_index(in_index),
         .out_valid(out_valid), .out_ready(out_ready), .out_eos(out_eos), .out_index(out_index),
@@ -165,7 +166,8 @@ fn ctrl(plan: &Plan, ev: u32) -> String {
         .out_cnt(b{ob}_cnt_cur), .out_rdata(b{ob}_rdata)
     );
 ",
-        clr = lit(ev, plan.clear_cycles as i64),
+        cw = plan.clear_bits(),
+        clr = lit(plan.clear_bits(), plan.clear_cycles as i64),
         ins = lit(ev, plan.input_size as i64),
         ready = if plan.weight_store.is_loaded() {
             "wl_ready"
@@ -660,7 +662,7 @@ fn conv_params(
     let wi_rec = reciprocal(wi, g.source_size());
     let hi_rec = reciprocal(hi, g.input[0] * hi);
     format!(
-        "        .P({p}), .NB({nb}), .EV_W({ev}), .CW({cw}), .WDEPTH({wd}),
+        "        .P({p}), .NB({nb}), .EV_W({ev}), .CLR_W({clr_w}), .CW({cw}), .WDEPTH({wd}),
         .DELAYED({del}), .WEIGHT_FILE(\"{prefix}{wf}\"), .WB({wb}), .ACC_W({acc}), .VB({vb}), .VMUL({vmul}), .EXT_ACC({ext_acc}),
         .WI({wi_}), .HI({hi_}), .WI_M({wi_m}), .WI_S({wi_s}), .HI_M({hi_m}), .HI_S({hi_s}), .GRPS({grps}),
         .CIG({cig_}), .COG({cog_}), .HWO({hwo_}), .HO({ho_}), .WO({wo_}),
@@ -680,6 +682,7 @@ fn conv_params(
         vmul = VMUL,
         ext_acc = u8::from(plan.conv_acc.is_some()),
         ext_unit = u8::from(on_unit(plan, core)),
+        clr_w = plan.clear_bits(),
         wi_ = l(wi),
         hi_ = l(hi),
         wi_m = wi_rec.0,
@@ -940,7 +943,8 @@ fn core_decl(plan: &Plan, c: &CorePlan, ev: u32) -> String {
         let aw1 = c.lanes as u32 * c.acc_bits - 1;
         let p1 = c.lanes - 1;
         let s1 = c.spike_bits() - 1;
-        let mut d = format!("    wire        {id}_done;\n    wire [{e1}:0] {id}_raddr;\n    wire        {id}_rprev;\n    /* verilator lint_off UNUSEDSIGNAL */  // read by shared memories and units only\n    wire        {id}_rd;\n    wire        {id}_acc_we;\n    wire [{cw1}:0] {id}_acc_wa;\n    wire [{cw1}:0] {id}_acc_ra;\n    wire [{aw1}:0] {id}_acc_wd;\n    wire        {id}_ho;\n    wire [{e1}:0] {id}_ho_base;\n    wire [{e1}:0] {id}_ho_addr;\n    wire [{cw1}:0] {id}_ho_last;\n    wire [{aw1}:0] {id}_hs;\n    wire        {id}_running;\n    /* verilator lint_on UNUSEDSIGNAL */\n    wire [{e1}:0] {id}_tstep;\n");
+        let k1 = plan.clear_bits() - 1;
+        let mut d = format!("    wire        {id}_done;\n    wire [{e1}:0] {id}_raddr;\n    wire        {id}_rprev;\n    /* verilator lint_off UNUSEDSIGNAL */  // read by shared memories and units only\n    wire        {id}_rd;\n    wire        {id}_acc_we;\n    wire [{cw1}:0] {id}_acc_wa;\n    wire [{cw1}:0] {id}_acc_ra;\n    wire [{aw1}:0] {id}_acc_wd;\n    wire        {id}_ho;\n    wire [{e1}:0] {id}_ho_base;\n    wire [{k1}:0] {id}_ho_addr;\n    wire [{cw1}:0] {id}_ho_last;\n    wire [{aw1}:0] {id}_hs;\n    wire        {id}_running;\n    /* verilator lint_on UNUSEDSIGNAL */\n    wire [{e1}:0] {id}_tstep;\n");
         if on_unit(plan, c) {
             // the core's own push and trace outputs (zero: the unit drives the layer's)
             let _ = write!(d, "    wire        {id}_busy;\n    wire        {id}_active;\n    /* verilator lint_off UNUSEDSIGNAL */\n    wire        {id}_cpush;\n    wire [{e1}:0] {id}_cpush_idx;\n    wire [{s1}:0] {id}_cpush_val;\n    wire        {id}_ctv;\n    wire [{e1}:0] {id}_ctbase;\n    wire [{e1}:0] {id}_ctstep;\n    wire [{p1}:0] {id}_ctlv;\n    wire [{v1}:0] {id}_ctvv;\n    wire [{t1}:0] {id}_ctsp;\n    /* verilator lint_on UNUSEDSIGNAL */\n",
