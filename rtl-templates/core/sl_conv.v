@@ -461,7 +461,24 @@ module sl_conv #(
     endgenerate
     // the next block's sweep position: the next position, else the next chunk (of this group,
     // else of the next group) at position 0 (SPK after its last push, or HO handing over)
-    wire nxt = !last_blk && (((st == S_SPK) && (mask == {P{1'b0}})) || ho_fire);
+    task advance;
+        begin
+            blk <= blk + 1'b1;
+            sa <= sa + P_E;
+            if (spos != HWO_LAST) spos <= spos + ONE;
+            else begin
+                spos <= {CW{1'b0}};
+                if (sj + P_C < COG) begin
+                    sj <= sj + P_C;
+                    cbase <= cbase + CH_N;
+                end else begin
+                    sj <= {CW{1'b0}};
+                    gbase <= gbase + GRP_N;
+                    cbase <= gbase + GRP_N;
+                end
+            end
+        end
+    endtask
 
     always @(posedge clk) begin
         if (rst) begin
@@ -553,27 +570,17 @@ module sl_conv #(
                 end
                 S_SPK: if (mask != {P{1'b0}}) mask <= mask & (mask - 1'b1);
                     else if (last_blk) st <= S_DONE;
-                    else st <= S_RD;
-                S_HO: if (ho_fire && last_blk) st <= S_UW;
+                    else begin
+                        st <= S_RD;
+                        advance;
+                    end
+                S_HO: if (ho_fire) begin
+                    if (last_blk) st <= S_UW;
+                    else advance;
+                end
                 S_UW: if (!u_active) st <= S_DONE;
                 default: st <= S_IDLE;  // S_DONE
             endcase
-            if (nxt) begin
-                blk <= blk + 1'b1;
-                sa <= sa + P_E;
-                if (spos != HWO_LAST) spos <= spos + ONE;
-                else begin
-                    spos <= {CW{1'b0}};
-                    if (sj + P_C < COG) begin
-                        sj <= sj + P_C;
-                        cbase <= cbase + CH_N;
-                    end else begin
-                        sj <= {CW{1'b0}};
-                        gbase <= gbase + GRP_N;
-                        cbase <= gbase + GRP_N;
-                    end
-                end
-            end
         end
     end
 endmodule

@@ -64,8 +64,8 @@ const UNIT_MUTATIONS: &[(&str, &str, &str, &str)] = &[
     (
         "shared unit writes every layer's states at the first layer's addresses",
         "sl_unit.v",
-        "always @(posedge clk) aw <= nv[LAT-1][SAW-1:0] + L_OFF[lv[LAT-1]*SAW +: SAW];",
-        "always @(posedge clk) aw <= nv[LAT-1][SAW-1:0];",
+        "always @(posedge clk) aw <= nv_a + L_OFF[lv[LAT-1]*SAW +: SAW];",
+        "always @(posedge clk) aw <= nv_a;",
     ),
     (
         "shared unit reads the first layer's threshold for every layer",
@@ -331,6 +331,8 @@ fn broken_conv_lanes_are_caught() {
     // a non-zero weight shift in the convolution (a lost shift is then visible)
     q.layers[0].weight_shift += 1;
     let cfg = PlanConfig {
+        // the convolution core's own neuron datapaths (not a shared unit)
+        conv_units: Some(false),
         lanes: Some(2),
         require_fit: false,
         ..PlanConfig::default()
@@ -352,6 +354,8 @@ fn broken_conv_lanes_are_caught() {
         .find_map(|seed| {
             let net = spikeloom_plan::testing::random_conv_qnet(seed);
             let cfg = PlanConfig {
+                // the convolution core's own neuron datapaths (not a shared unit)
+                conv_units: Some(false),
                 lanes: Some(2),
                 require_fit: false,
                 ..PlanConfig::default()
@@ -368,6 +372,86 @@ fn broken_conv_lanes_are_caught() {
         })
         .expect("a random convolution with padding lanes");
     check_mutations("conv-pad-mutation", &plan, &stim, &CONV_MUTATIONS[5..]);
+}
+
+/// (what, file, original text, mutated text): convolution layers on a shared unit (sl_conv
+/// `EXT_UNIT`, sl_unit `CONV`).
+const CONV_UNIT_MUTATIONS: &[(&str, &str, &str, &str)] = &[
+    (
+        "the unit steps a convolution lane's neuron by 1",
+        "sl_unit.v",
+        "n0 <= (CONV != 0) ? n0 + L_NSTEP[lay*EV_W +: EV_W] : n0 + 1'b1;",
+        "n0 <= n0 + 1'b1;",
+    ),
+    (
+        "the unit writes a convolution neuron back at its neuron index",
+        "sl_unit.v",
+        "assign waddr = av[LAT];",
+        "assign waddr = n_out[SAW-1:0];",
+    ),
+    (
+        "a convolution core hands a block over while the unit is busy",
+        "sl_conv.v",
+        "wire ho_fire = (EXT_UNIT != 0) && (st == S_HO) && !u_busy;",
+        "wire ho_fire = (EXT_UNIT != 0) && (st == S_HO);",
+    ),
+    (
+        "a hand-off does not read the next block ahead",
+        "sl_conv.v",
+        "wire [CW-1:0] acc_raddr = (ho_fire && !last_blk) ? blk_c + ONE : sweep ? blk_c : t_a;",
+        "wire [CW-1:0] acc_raddr = sweep ? blk_c : t_a;",
+    ),
+    (
+        "a convolution core is done before the unit drains",
+        "sl_conv.v",
+        "S_UW: if (!u_active) st <= S_DONE;",
+        "S_UW: st <= S_DONE;",
+    ),
+    (
+        "a hand-off's last lane ignores the padding lanes",
+        "sl_conv.v",
+        "assign ho_last = (COG - sj > P_LAST_C) ? P_LAST_C : COG - sj - ONE;",
+        "assign ho_last = P_LAST_C;",
+    ),
+];
+
+/// Convolution layers on a shared unit: on a random convolution network with one neuron
+/// structure (so its convolution shares the dense layer's unit) and padding lanes, a lane's
+/// neuron step, the write-back address, the hand-off handshake, the read-ahead, the drain wait
+/// or the last valid lane broken must be caught.
+#[test]
+fn broken_conv_hand_offs_are_caught() {
+    if !tools_present() {
+        return;
+    }
+    let device = spikeloom_board::Board::builtin("ulx3s-25f")
+        .expect("board")
+        .device;
+    let (plan, stim) = (0..2000)
+        .find_map(|seed| {
+            let net = spikeloom_plan::testing::uniform_neurons(
+                spikeloom_plan::testing::random_conv_qnet(seed),
+                seed,
+            );
+            let cfg = PlanConfig {
+                lanes: Some(2),
+                require_fit: false,
+                conv_units: Some(true),
+                ..PlanConfig::default()
+            };
+            let plan = spikeloom_plan::plan(&net, &cfg, &device).ok()?;
+            let c = &plan.cores[0];
+            let g = c.conv.as_ref()?;
+            (plan.on_unit(0) && g.out_per_group() % c.lanes != 0 && net.input_size <= 256)
+                .then_some(())?;
+            let mut rng = spikeloom_plan::testing::Rng::new(seed);
+            let (t, n, f) = (4, 2, net.input_size);
+            let spikes: Vec<u8> = (0..t * n * f).map(|_| u8::from(rng.chance(30))).collect();
+            let stim = stimulus_from_spikes(&spikes, [t, n, f]).ok()?;
+            Some((plan, stim))
+        })
+        .expect("a random convolution with padding lanes on a shared unit");
+    check_mutations("conv-unit-mutation", &plan, &stim, CONV_UNIT_MUTATIONS);
 }
 
 /// (what, file, original text, mutated text): the event lists sharing one SPRAM (sl_evspram)
@@ -406,7 +490,7 @@ const SHARED_MUTATIONS: &[(&str, &str, &str, &str)] = &[
     (
         "a convolution core leaves its shared accumulator words unzeroed",
         "sl_conv.v",
-        "assign acc_wword[g*ACC_W +: ACC_W] = (clr_en || st == S_UPD) ? {ACC_W{1'b0}} : b_sum;",
+        "assign acc_wword[g*ACC_W +: ACC_W] = (clr_en || zero_blk) ? {ACC_W{1'b0}} : b_sum;",
         "assign acc_wword[g*ACC_W +: ACC_W] = clr_en ? {ACC_W{1'b0}} : b_sum;",
     ),
 ];
@@ -428,6 +512,8 @@ fn broken_shared_memories_are_caught() {
         .find_map(|seed| {
             let net = spikeloom_plan::testing::random_conv_qnet(seed);
             let cfg = PlanConfig {
+                // the convolution core's own neuron datapaths (not a shared unit)
+                conv_units: Some(false),
                 require_fit: false,
                 event_memory: spikeloom_plan::EventMemChoice::Spram,
                 conv_acc_memory: spikeloom_plan::AccMemChoice::Shared,

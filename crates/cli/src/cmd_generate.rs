@@ -112,7 +112,8 @@ pub struct HwArgs {
 /// `--conv-units`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ConvUnitsArg {
-    /// The planner's default.
+    /// A convolution core of at most 3 lanes joins a compatible unit (its own sweep takes 3
+    /// cycles per block of lanes, the unit one per neuron: no slower there).
     Auto,
     /// Convolution layers join a compatible unit (a dense layer of the same neuron structure
     /// and lanes); the others keep their own datapaths.

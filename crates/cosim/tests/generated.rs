@@ -178,7 +178,7 @@ fn conv_unit_case(seed: u64) -> (spikeloom_qnet::QNet, WeightMemChoice, PlanConf
     };
     let cfg = PlanConfig {
         lanes: Some(2 + (seed / 2 % 3) as usize),
-        conv_units: true,
+        conv_units: Some(true),
         ..config(mem)
     };
     (uniform_neurons(net, seed), mem, cfg)

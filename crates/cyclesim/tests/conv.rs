@@ -45,7 +45,7 @@ fn check_net_lists(
     let mut cfg = PlanConfig {
         lanes,
         require_fit: false,
-        conv_units: units,
+        conv_units: Some(units),
         ..PlanConfig::default()
     };
     if evspram {

@@ -177,7 +177,7 @@ pub fn prepare(loaded: LoadedModel, model_path: &Path, hw: &HwConfig) -> Result<
         // the estimate covers what `build` synthesizes: the core and this board's top
         board_top: Some(board_top_config(&clock)),
         zero_skip: hw.zero_skip,
-        conv_units: hw.conv_units.unwrap_or(PlanConfig::default().conv_units),
+        conv_units: hw.conv_units,
         ..PlanConfig::default()
     };
     let plan = match plan_for(&loaded.qnet, &board.device, hw.lanes, &base) {

@@ -218,7 +218,7 @@ fn buffers(net: &QNet) -> (Vec<BufferPlan>, Vec<Option<usize>>, Vec<Vec<Option<u
 /// The engine of the dense cores: `lanes` lanes, as wide as the widest layer's accumulator and
 /// event values, and its neuron units: with `share`, each dense layer joins the first unit whose
 /// layers it is compatible with ([`UnitPlan::compatible`]), else one unit per layer.
-fn engine(cores: &[CorePlan], lanes: usize, share: bool, conv: bool) -> Option<EnginePlan> {
+fn engine(cores: &[CorePlan], lanes: usize, share: bool, conv: Option<bool>) -> Option<EnginePlan> {
     let dense: Vec<usize> = (0..cores.len())
         .filter(|&l| cores[l].conv.is_none())
         .collect();
@@ -238,8 +238,11 @@ fn engine(cores: &[CorePlan], lanes: usize, share: bool, conv: bool) -> Option<E
     }
     // convolution layers join the first unit of dense layers they are compatible with (a unit
     // never holds convolution layers alone: its hand-offs come from the accumulators too)
-    if conv && share {
-        for l in (0..cores.len()).filter(|&l| cores[l].conv.is_some()) {
+    if share && conv != Some(false) {
+        let joins = |c: &CorePlan| {
+            c.conv.is_some() && (conv == Some(true) || c.lanes <= crate::CONV_UNIT_MAX_LANES)
+        };
+        for l in (0..cores.len()).filter(|&l| joins(&cores[l])) {
             if let Some(g) = groups.iter_mut().find(|g| {
                 g.iter()
                     .all(|&m| UnitPlan::compatible(&cores[m], &cores[l]))

@@ -38,8 +38,10 @@ pub struct PlanConfig {
     /// Let convolution layers update their neurons on the engine's shared units (their cores
     /// keep the scatter and hand each block's sums over, one neuron per cycle, like the
     /// accumulators) instead of P neuron datapaths of their own; needs a dense layer of the
-    /// same update structure and lanes (else the layer keeps its own datapaths).
-    pub conv_units: bool,
+    /// same update structure and lanes (else the layer keeps its own datapaths). `None`: a
+    /// convolution core of at most [`crate::CONV_UNIT_MAX_LANES`] lanes joins (its own sweep
+    /// takes 3 cycles per block of P neurons, the unit one cycle per neuron: no slower there).
+    pub conv_units: Option<bool>,
     /// On iCE40 (no distributed RAM, logic is what runs out first), put the small memories
     /// Yosys would build from LUTs and FFs into block RAM while the device has block RAM to
     /// spare ([`crate::Plan::block_memories`]).
@@ -64,7 +66,7 @@ impl Default for PlanConfig {
             board_top: Some(BoardTopConfig::default()),
             pair_events: true,
             share_units: true,
-            conv_units: false,
+            conv_units: None,
             small_memories_in_bram: true,
             zero_skip: None,
         }

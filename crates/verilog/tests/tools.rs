@@ -129,7 +129,7 @@ fn verilator_lint_is_clean() {
         let cfg = PlanConfig {
             lanes: Some(2 + (seed / 2 % 3) as usize),
             require_fit: false,
-            conv_units: true,
+            conv_units: Some(true),
             ..PlanConfig::default()
         };
         let p = plan(&net, &cfg, &testing::big_device()).expect("plan");
