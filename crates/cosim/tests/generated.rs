@@ -389,6 +389,20 @@ fn icarus_equals_cycle_model_on_shared_units() {
     check_seeds_with(seeds(24), Simulator::Icarus, check_shared_seed);
 }
 
+/// Check the first `count` convolution-on-unit cases under `sim`, then fail listing every
+/// failing one.
+fn check_conv_unit_seeds(count: u64, sim: Simulator) {
+    let failures: Vec<String> = conv_unit_seeds(count as usize)
+        .into_iter()
+        .filter_map(|seed| {
+            check_conv_unit_seed(seed, sim)
+                .err()
+                .map(|e| format!("seed {seed}: {e}"))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// Convolution layers updating their neurons on a unit shared with dense layers (sl_conv
 /// `EXT_UNIT`, sl_unit `CONV`): Icarus log == cycle model log, decoded RTL == `qnet::eval`.
 /// Seeds: `SPIKELOOM_COSIM_SEEDS` (default 12).
@@ -397,15 +411,7 @@ fn icarus_equals_cycle_model_with_convolutions_on_shared_units() {
     if !available(Simulator::Icarus) {
         return;
     }
-    let failures: Vec<String> = conv_unit_seeds(seeds(12) as usize)
-        .into_iter()
-        .filter_map(|seed| {
-            check_conv_unit_seed(seed, Simulator::Icarus)
-                .err()
-                .map(|e| format!("seed {seed}: {e}"))
-        })
-        .collect();
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    check_conv_unit_seeds(seeds(12), Simulator::Icarus);
 }
 
 /// As above under Verilator (default 2 cases).
@@ -414,15 +420,7 @@ fn verilator_equals_cycle_model_with_convolutions_on_shared_units() {
     if !available(Simulator::Verilator) {
         return;
     }
-    let failures: Vec<String> = conv_unit_seeds(seeds(2) as usize)
-        .into_iter()
-        .filter_map(|seed| {
-            check_conv_unit_seed(seed, Simulator::Verilator)
-                .err()
-                .map(|e| format!("seed {seed}: {e}"))
-        })
-        .collect();
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    check_conv_unit_seeds(seeds(2), Simulator::Verilator);
 }
 
 #[test]

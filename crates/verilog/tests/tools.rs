@@ -71,6 +71,26 @@ fn cmd(step: &str, program: &Path, args: Vec<String>, cwd: &Path) -> ToolCommand
     }
 }
 
+/// `verilator --lint-only -Wall` on bundle `b` (written under `tag`): no warning, no error.
+fn lint(verilator: &Path, b: &Bundle, tag: &str) {
+    let dir = write(b, tag);
+    let mut args = vec![
+        "--lint-only".to_string(),
+        "-Wall".into(),
+        "--top-module".into(),
+        "spikeloom_top".into(),
+    ];
+    args.extend(b.verilog_paths().iter().map(|s| s.to_string()));
+    let out =
+        run(&cmd("verilator-lint", verilator, args, &dir)).unwrap_or_else(|e| panic!("{tag}: {e}"));
+    let text = format!("{}{}", out.stdout, out.stderr);
+    assert!(
+        !text.contains("%Warning") && !text.contains("%Error"),
+        "{tag}: verilator output:\n{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn verilator_lint_is_clean() {
     let Some(verilator) = tool("verilator") else {
@@ -94,22 +114,7 @@ fn verilator_lint_is_clean() {
             evspram,
         );
         shared += usize::from(p.event_spram.is_some());
-        let dir = write(&b, &format!("lint{seed}"));
-        let mut args = vec![
-            "--lint-only".to_string(),
-            "-Wall".into(),
-            "--top-module".into(),
-            "spikeloom_top".into(),
-        ];
-        args.extend(b.verilog_paths().iter().map(|s| s.to_string()));
-        let out = run(&cmd("verilator-lint", &verilator, args, &dir))
-            .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
-        let text = format!("{}{}", out.stdout, out.stderr);
-        assert!(
-            !text.contains("%Warning") && !text.contains("%Error"),
-            "seed {seed}: verilator output:\n{text}"
-        );
-        let _ = std::fs::remove_dir_all(&dir);
+        lint(&verilator, &b, &format!("lint{seed}"));
     }
     assert!(shared >= 4, "{shared} linted designs share an event SPRAM");
     // convolution layers on the engine's shared units (sl_conv EXT_UNIT, sl_unit CONV)
@@ -137,23 +142,11 @@ fn verilator_lint_is_clean() {
             continue;
         }
         on_units += 1;
-        let b = generate(&p, &GenOptions::default());
-        let dir = write(&b, &format!("lintu{seed}"));
-        let mut args = vec![
-            "--lint-only".to_string(),
-            "-Wall".into(),
-            "--top-module".into(),
-            "spikeloom_top".into(),
-        ];
-        args.extend(b.verilog_paths().iter().map(|s| s.to_string()));
-        let out = run(&cmd("verilator-lint", &verilator, args, &dir))
-            .unwrap_or_else(|e| panic!("units seed {seed}: {e}"));
-        let text = format!("{}{}", out.stdout, out.stderr);
-        assert!(
-            !text.contains("%Warning") && !text.contains("%Error"),
-            "units seed {seed}: verilator output:\n{text}"
+        lint(
+            &verilator,
+            &generate(&p, &GenOptions::default()),
+            &format!("lintu{seed}"),
         );
-        let _ = std::fs::remove_dir_all(&dir);
     }
     assert_eq!(on_units, 6, "linted designs that run convolutions on units");
 }
