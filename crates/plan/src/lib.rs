@@ -55,8 +55,8 @@ pub const ZERO_SKIP_MIN_WORDS: usize = 32;
 /// `PlanConfig::conv_units` automatic: a convolution core of at most this many lanes updates
 /// its neurons on a compatible shared unit. Its own sweep takes 3 cycles per block of P
 /// neurons, the unit one cycle per neuron, so up to 3 lanes the unit is no slower, and it
-/// saves the core's P neuron datapaths (the N-MNIST CNN on the ULX3S-25F at 2 lanes: 4034 ->
-/// 3837 LUT4s, 53.3 -> 55.5 MHz, 564,304 -> 546,597 cycles per 8 steps).
+/// saves the core's P neuron datapaths (the N-MNIST CNN on the ULX3S-25F at 2 lanes, two of its
+/// three convolutions on the unit: 4034 -> 3696 LUT4s, 564,304 -> 546,597 cycles per 8 steps).
 pub const CONV_UNIT_MAX_LANES: usize = 3;
 pub use config::PlanConfig;
 pub use cycles::{StepActivity, ACC_LATENCY, UNIT_LATENCY};
