@@ -305,16 +305,9 @@ pub fn efficiency(name: &str, p: &Prepared, board: &Board) -> Result<Efficiency,
     let clock = spikeloom_board::ClockPlan::new(board, Some(design_mhz), None)
         .map_err(|e| e.to_string())?;
     let samples = p.input.samples();
-    let outputs: Vec<Vec<usize>> = (0..p.input.steps())
-        .map(|t| {
-            (0..samples)
-                .map(|n| trace.outputs[t * samples + n].len())
-                .collect()
-        })
-        .collect();
-    let host_link = spikeloom_pipeline::build_report::HostLinkReport::new(
-        &spikeloom_pipeline::build::link_shape(&p.plan),
-        &outputs,
+    let host_link = spikeloom_pipeline::build_report::HostLinkReport::of_trace(
+        &p.plan,
+        &trace,
         clock.uart.map_or(115_200, |u| u.baud),
         on_chip_cycles as f64 / samples.max(1) as f64 / design_mhz,
     );

@@ -145,7 +145,7 @@ impl Core {
             st: St::Idle,
             blk: 0,
             sw: Sweep::default(),
-            step: plan.conv.as_ref().map_or(1, |g| g.output[1] * g.output[2]),
+            step: plan.neuron_step(),
             cog: plan.conv.as_ref().map_or(1, |g| g.out_per_group()),
             e: 0,
             mask: 0,

@@ -514,10 +514,7 @@ impl Unit {
             n0: 0,
             a0: 0,
             lay: 0,
-            nstep: layers
-                .iter()
-                .map(|c| c.conv.as_ref().map_or(1, |g| g.output[1] * g.output[2]))
-                .collect(),
+            nstep: layers.iter().map(CorePlan::neuron_step).collect(),
             p1: None,
             sum_q: 0,
             mem_u: vec![0; unit.depth],

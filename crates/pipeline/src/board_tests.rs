@@ -56,7 +56,7 @@ fn device_frame_lengths(device: &[u8]) -> Vec<usize> {
 
 /// The host link's shape of a design, from its plan.
 fn link_shape(design: &Design) -> spikeloom_hostlink::LinkShape {
-    crate::build::link_shape(&design.plan)
+    crate::build_report::link_shape(&design.plan)
 }
 
 /// The host bytes of a script.

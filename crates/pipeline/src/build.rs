@@ -137,46 +137,6 @@ fn on_chip_cycles(
     })
 }
 
-/// What the design's host bridge takes and returns (input and output sizes and kinds).
-pub fn link_shape(plan: &spikeloom_plan::Plan) -> spikeloom_hostlink::LinkShape {
-    spikeloom_hostlink::LinkShape {
-        input_size: plan.input_size,
-        output_size: plan.cores[plan.output_layer].size,
-        graded_input: plan.input_bits > 1,
-        counted_output: plan.output_value_bits() > 1,
-    }
-}
-
-/// The host link's figures of the checked sample: its output events per step (the cycle
-/// model's) at the design's baud, beside its compute on chip.
-fn host_link(
-    checked: &Checked,
-    design: &Design,
-    p: &crate::build_report::Performance,
-) -> crate::build_report::HostLinkReport {
-    let s = &checked.sample.spikes;
-    let outputs: Vec<Vec<usize>> = (0..s.steps())
-        .map(|t| {
-            (0..s.samples())
-                .map(|n| {
-                    checked
-                        .cycle
-                        .trace
-                        .outputs
-                        .get(t * s.samples() + n)
-                        .map_or(0, Vec::len)
-                })
-                .collect()
-        })
-        .collect();
-    crate::build_report::HostLinkReport::new(
-        &link_shape(&design.plan),
-        &outputs,
-        design.manifest.baud,
-        p.time_per_inference_us_at_clock,
-    )
-}
-
 /// How the tools run: placement seeds, time limits, whether a timing failure still gives a
 /// bitstream.
 #[derive(Debug, Clone)]
@@ -276,7 +236,12 @@ pub fn finish(
         timing_failures: result.timing_failures.clone(),
         resources,
         efficiency: efficiency(&performance, design),
-        host_link: host_link(checked, design, &performance),
+        host_link: crate::build_report::HostLinkReport::of_trace(
+            &design.plan,
+            &checked.cycle.trace,
+            design.manifest.baud,
+            performance.time_per_inference_us_at_clock,
+        ),
         performance,
         synapses,
         luts_per_synapse: luts.map(|l| l as f64 / synapses.max(1) as f64),

@@ -211,6 +211,25 @@ impl LinkFigures {
 }
 
 impl HostLinkReport {
+    /// The link figures of `plan`'s design for the samples of a cycle-model `trace` (their
+    /// output events per step), at `baud`, an inference computing for `compute_us` on chip.
+    pub fn of_trace(
+        plan: &spikeloom_plan::Plan,
+        trace: &spikeloom_cyclesim::CycleTrace,
+        baud: u32,
+        compute_us: f64,
+    ) -> Self {
+        let n = trace.samples;
+        let outputs: Vec<Vec<usize>> = (0..trace.steps)
+            .map(|t| {
+                (0..n)
+                    .map(|s| trace.outputs.get(t * n + s).map_or(0, Vec::len))
+                    .collect()
+            })
+            .collect();
+        Self::new(&link_shape(plan), &outputs, baud, compute_us)
+    }
+
     /// The link figures of a sample whose output events per step are `outputs` (`[T][N]`
     /// event counts) on a design of link shape `shape`, at `baud`, whose inference computes for
     /// `compute_us` on chip.
@@ -808,6 +827,16 @@ pub fn efficiency(p: &Performance, d: &Design) -> Efficiency {
         weight_bits,
         d.board.device.weight_bound(weight_bits),
     )
+}
+
+/// What the design's host bridge takes and returns (input and output sizes and kinds).
+pub fn link_shape(plan: &spikeloom_plan::Plan) -> spikeloom_hostlink::LinkShape {
+    spikeloom_hostlink::LinkShape {
+        input_size: plan.input_size,
+        output_size: plan.cores[plan.output_layer].size,
+        graded_input: plan.input_bits > 1,
+        counted_output: plan.output_value_bits() > 1,
+    }
 }
 
 /// `us` microseconds as `812.3 us` or, from 10 ms, `27.69 ms`.

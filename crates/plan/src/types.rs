@@ -230,6 +230,11 @@ impl CorePlan {
             .as_ref()
             .map_or(0, |c| self.conv_chunks() * c.kernel[0] * c.kernel[1])
     }
+    /// Neuron index step between the lanes of a block: H_out * W_out for a convolution core
+    /// (its lanes are output channels, [`conv_slot_neuron`]), 1 for a dense core.
+    pub fn neuron_step(&self) -> usize {
+        self.conv.as_ref().map_or(1, |g| g.output[1] * g.output[2])
+    }
     /// Words of this core in a neuron unit's state RAM: a dense core's neurons, a convolution
     /// core's slots (blocks x lanes, padding lanes included: its parameters are laid out by
     /// slot, [`conv_slot_neuron`]).

@@ -237,7 +237,6 @@ fn emit_unit(
         + &lit(ulw, dense[0].0 as i64);
     let hsb = unit.hs_bits(&plan.cores, e.acc_bits);
     let kwu = kw(e);
-    let saw_u = saw;
     // hand-off fields of a convolution core when it hands over, else the engine's
     let pick = |f: &dyn Fn(&str) -> String, otherwise: String| {
         conv.iter()
@@ -258,10 +257,7 @@ fn emit_unit(
             .collect::<Vec<_>>()
             .join(" || ")
     };
-    let ho_addr = pick(
-        &|id| format!("{id}_ho_addr[{}:0]", saw_u - 1),
-        lit(saw_u, 0),
-    );
+    let ho_addr = pick(&|id| format!("{id}_ho_addr[{}:0]", saw - 1), lit(saw, 0));
     let ho_last = pick(&|id| format!("{id}_ho_last[{}:0]", kwu - 1), lit(kwu, 0));
     // the hand-off registers the unit reads: a running convolution core's, else the
     // engine's, each lane sign-extended to the widest
@@ -374,13 +370,11 @@ fn sext_lanes(sig: &str, lanes: usize, bits: u32, to: u32) -> String {
 /// The neuron step between lanes of each of `unit`'s layers (`L_NSTEP`): H_out * W_out for a
 /// convolution layer (its lanes are output channels), 1 for a dense layer.
 fn per_nstep(plan: &Plan, unit: &UnitPlan, ev: u32) -> String {
-    packed(unit.layers.iter().map(|&l| {
-        let c = &plan.cores[l];
-        lit(
-            ev,
-            c.conv.as_ref().map_or(1, |g| g.output[1] * g.output[2]) as i64,
-        )
-    }))
+    packed(
+        unit.layers
+            .iter()
+            .map(|&l| lit(ev, plan.cores[l].neuron_step() as i64)),
+    )
 }
 
 /// sl_unit's neuron datapath parameters: sl_neuron's (from the unit's first layer: its layers
