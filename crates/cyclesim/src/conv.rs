@@ -64,8 +64,9 @@ fn out_coord(i: usize, p: usize, koff: usize, s: usize, n: usize) -> Option<usiz
 }
 
 impl Core {
-    /// Clock edge of a convolution core (see the module doc of sl_conv.v).
-    pub(crate) fn clock_conv(
+    /// Clock edge (see the module doc of sl_conv.v). `o` are this cycle's outputs from
+    /// [`Core::comb`]; `u_idle`: the shared unit has nothing in flight (on a unit only).
+    pub fn clock(
         &mut self,
         o: &CoreOut,
         start: bool,

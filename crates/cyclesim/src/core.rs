@@ -305,19 +305,6 @@ impl Core {
         }
     }
 
-    /// Clock edge. `o` are this cycle's outputs from [`Core::comb`]; `u_idle`: the shared unit
-    /// has nothing in flight (on a unit only).
-    pub fn clock(
-        &mut self,
-        o: &CoreOut,
-        start: bool,
-        clr: Option<usize>,
-        bufs: &[EvBuf],
-        u_idle: bool,
-    ) {
-        self.clock_conv(o, start, clr, bufs, u_idle);
-    }
-
     /// State memories: registered read of the block, then the write (UPD or the post-reset
     /// clear).
     pub(crate) fn state_mems(&mut self, clr: Option<usize>) {
