@@ -720,12 +720,11 @@ fn check_clock(r: &serde_json::Value, pll: &str, baud: u64) {
     let delay = p["delay_ns"].as_f64().unwrap();
     let fmax = r["fmax_mhz"].as_f64().unwrap();
     assert!((1000.0 / delay - fmax).abs() < 0.01 * fmax, "{p}");
-    // its logic levels are its LUT steps (0 for a path from a block RAM's output straight into
-    // a register, which nextpnr reports on the ULX3S digits build)
-    let steps = p["steps"].as_array().unwrap();
-    assert!(!steps.is_empty(), "{p}");
-    let logic = steps.iter().filter(|s| s["kind"] == "logic").count() as u64;
-    assert_eq!(p["logic_levels"].as_u64().unwrap(), logic, "{p}");
+    // the path's steps are in the report; its logic levels may be 0 (a block RAM's output
+    // straight into a register, as on the ULX3S digits build). How levels are counted from
+    // nextpnr's steps is checked against a hand count in crates/toolchain/tests/report.rs.
+    assert!(!p["steps"].as_array().unwrap().is_empty(), "{p}");
+    assert!(p["logic_levels"].is_u64(), "{p}");
     for end in ["from", "to"] {
         assert!(!p[end]["signal"].as_str().unwrap().is_empty(), "{p}");
     }
