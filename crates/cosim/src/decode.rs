@@ -235,6 +235,8 @@ mod tests {
             output_size: 2,
             layers: vec![("hidden".into(), 2), ("out".into(), 2)],
             clear_cycles: 0,
+            // the longest step of the hand-written logs below (step 0 of the first one)
+            max_step_cycles: 9,
             loader: None,
             zero_skip: true,
         }

@@ -35,6 +35,9 @@ fn iface() -> TopInterface {
         output_size: SIZE,
         layers: vec![("echo".into(), SIZE), ("count".into(), 1)],
         clear_cycles: CLEAR,
+        // the busiest step: the S beat and all SIZE events, 3 trace cycles, SIZE output
+        // events and the OS (the `5 + 2 * count` of `check_simulator`)
+        max_step_cycles: 5 + 2 * SIZE as u64,
         loader: None,
         zero_skip: true,
     }

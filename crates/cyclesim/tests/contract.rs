@@ -1,5 +1,6 @@
 //! Property test: cycle model == integer contract (independent reference in tests/common and
-//! spikeloom_qnet::eval) on random networks; cycles per step == Plan::step_cycles.
+//! spikeloom_qnet::eval) on random networks; cycles per step == Plan::step_cycles, each at most
+//! Plan::max_step_cycles.
 
 mod common;
 
@@ -29,6 +30,7 @@ fn check_net(seed: u64, net: &spikeloom_qnet::QNet, share: bool) -> Vec<Vec<u64>
     let p = plan(net, &cfg, &testing::big_device()).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
     let (samples, input) = common::random_samples(&mut rng, STEPS, SAMPLES, net.input_size, 40);
     let tr = simulate(&p, &input).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    common::assert_steps_within_max(&p, &tr, &format!("seed {seed}"));
     let golden =
         spikeloom_qnet::eval(net, &input).unwrap_or_else(|e| panic!("seed {seed}: eval: {e}"));
     for (n, sample) in samples.iter().enumerate() {
@@ -107,4 +109,53 @@ fn cycle_model_matches_contract_on_random_nets() {
     for seed in 0..count {
         check_seed(seed);
     }
+}
+
+/// `Plan::max_step_cycles` bounds every step the cycle model runs (its own cycle count, not the
+/// formula) on every kind of random network (dense, shared units, convolutions on their cores
+/// or on units, poolings, delay lines, graded input and spike counts), at a random density and
+/// with every input feature active in every step.
+#[test]
+fn max_step_cycles_bounds_every_step_on_random_nets() {
+    let makers: [fn(u64) -> spikeloom_qnet::QNet; 6] = [
+        testing::random_qnet,
+        testing::random_shared_qnet,
+        testing::random_conv_qnet,
+        testing::random_pool_qnet,
+        testing::random_delay_qnet,
+        testing::random_format3_qnet,
+    ];
+    let mut closest = 0.0f64;
+    // (at 200 seeds this finds steps the formula at the largest activity does not bound)
+    for seed in 0..common::cases(200) {
+        for (k, make) in makers.iter().enumerate() {
+            let net = make(seed);
+            let mut rng = testing::Rng::new(seed ^ 0x6d61_7873 ^ k as u64);
+            let cfg = PlanConfig {
+                lanes: [None, Some(1), Some(2), Some(3)][rng.below(4)],
+                conv_units: Some(rng.chance(50)),
+                require_fit: false,
+                ..PlanConfig::default()
+            };
+            let p = plan(&net, &cfg, &testing::big_device())
+                .unwrap_or_else(|e| panic!("seed {seed} net {k}: {e}"));
+            let max = p.max_step_cycles();
+            for density in [100, 1 + rng.below(99) as u64] {
+                let (_, input) = common::random_value_samples(
+                    &mut rng,
+                    STEPS,
+                    SAMPLES,
+                    net.input_size,
+                    density,
+                    net.input_bits,
+                );
+                let tr = simulate(&p, &input).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+                let ctx = format!("seed {seed} net {k} density {density}\n{p}");
+                common::assert_steps_within_max(&p, &tr, &ctx);
+                let most = tr.cycles_per_step.iter().flatten().max().copied();
+                closest = closest.max(most.unwrap_or(0) as f64 / max as f64);
+            }
+        }
+    }
+    eprintln!("longest step / max_step_cycles: {closest:.3}");
 }

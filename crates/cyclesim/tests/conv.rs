@@ -2,7 +2,7 @@
 //! dilation, groups, Conv1d, delayed convolutions, conv -> dense and conv -> conv), the cycle
 //! model == `qnet::eval` == an independent reference (each convolution expanded into a dense
 //! matrix by the direct window formula, run through tests/common), and the cycles per step ==
-//! `Plan::step_cycles`.
+//! `Plan::step_cycles`, each at most `Plan::max_step_cycles`.
 
 mod common;
 
@@ -67,6 +67,7 @@ fn check_net_lists(
     );
     let (samples, input) = common::random_samples(&mut rng, STEPS, SAMPLES, net.input_size, 45);
     let tr = simulate(&p, &input).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    common::assert_steps_within_max(&p, &tr, &format!("seed {seed}"));
     let golden =
         spikeloom_qnet::eval(&net, &input).unwrap_or_else(|e| panic!("seed {seed}: eval: {e}"));
     let pooled_spikes: u64 = net

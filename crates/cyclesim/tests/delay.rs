@@ -2,7 +2,8 @@
 //! model == `spikeloom_qnet::eval` (itself checked against an i128 reference with delays in
 //! crates/qnet/tests/reference.rs) on random format-3 networks with per-source delays, every
 //! layer and step, with and without the burst fast path; cycles per step == `Plan::step_cycles`
-//! with the delay lines' event counts computed here from the evaluator's spikes.
+//! with the delay lines' event counts computed here from the evaluator's spikes, each at most
+//! `Plan::max_step_cycles`.
 
 mod common;
 
@@ -44,6 +45,7 @@ fn check_seed(seed: u64, lines_seen: &mut usize, nonuniform: &mut usize) {
     let (samples, input) =
         common::random_value_samples(&mut rng, STEPS, SAMPLES, net.input_size, 50, net.input_bits);
     let tr = simulate(&p, &input).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    common::assert_steps_within_max(&p, &tr, &format!("seed {seed}"));
     let golden =
         spikeloom_qnet::eval(&net, &input).unwrap_or_else(|e| panic!("seed {seed}: eval: {e}"));
     for (li, layer) in net.layers.iter().enumerate() {

@@ -44,8 +44,17 @@
 //! A projection with per-source delays (NIR `Delay`) reads its delay line: its
 //! `events_of_source` is the number of events the line holds for the step
 //! (`StepActivity::line_events`).
+//!
+//! The formula is NOT monotone in the activity: one more event can make a dense layer faster
+//! (with `A` cycles per block block b's decision cycle may come just before the unit frees,
+//! so block b + 1 waits for the hand-off; with `A + 1` the unit is free then and the next
+//! block's reads start early: `dense_handoff(5, 3, 1) = 24 > dense_handoff(6, 3, 1) = 22`).
+//! Every other term is non-decreasing in the counts. [`Plan::max_step_cycles`] therefore takes
+//! the largest counts everywhere and, for each dense layer, the latest hand-off over every
+//! possible `A` ([`max_dense_handoff`]): a bound on every real step, which a real step need
+//! not reach.
 
-use crate::types::{Plan, QSource};
+use crate::types::{conv_slot_neuron, CorePlan, Plan, QSource};
 
 /// Cycles of an engine unit (sl_unit.v `LAT`) from a neuron's issue to its write-back, spike
 /// push and trace beat.
@@ -95,9 +104,30 @@ fn dense_handoff(a: usize, blocks: usize, lanes: usize) -> usize {
     h
 }
 
+/// The latest last hand-off of a dense layer ([`dense_handoff`]) over every `a` in
+/// `lo..=hi`. Once `a >= lanes + ACC_LATENCY + 1` every block after the first starts early
+/// (its predecessor's decision cycle comes at least `lanes` cycles after the hand-off before)
+/// and the hand-off is `blocks * a + ACC_LATENCY`, increasing in `a`; so only the `a` below
+/// that, and `hi`, need to be tried (checked against trying every `a` in this module's tests).
+fn max_dense_handoff(lo: usize, hi: usize, blocks: usize, lanes: usize) -> usize {
+    let below = hi.min(lanes + ACC_LATENCY + 1);
+    (lo.min(hi)..=below)
+        .chain([hi])
+        .map(|a| dense_handoff(a, blocks, lanes))
+        .max()
+        .unwrap_or(0)
+}
+
 impl Plan {
     /// Exact cycles of one step given its activity (see the module doc).
     pub fn step_cycles(&self, a: &StepActivity) -> u64 {
+        self.cycles_with(a, |events, core| {
+            dense_handoff(events, core.blocks, core.lanes)
+        })
+    }
+
+    /// The formula of the module doc with `handoff(A, core)` as a dense core's last hand-off.
+    fn cycles_with(&self, a: &StepActivity, handoff: impl Fn(usize, &CorePlan) -> usize) -> u64 {
         let spikes = |l: usize| a.block_spikes[l].iter().sum::<usize>();
         let mut total = 1 + a.input_events + 1;
         for (l, core) in self.cores.iter().enumerate() {
@@ -135,16 +165,58 @@ impl Plan {
                 };
             } else {
                 let last = core.size - (core.blocks - 1) * core.lanes;
-                total += 1
-                    + dense_handoff(events, core.blocks, core.lanes)
-                    + 1
-                    + last
-                    + UNIT_LATENCY
-                    + 2;
+                total += 1 + handoff(events, core) + 1 + last + UNIT_LATENCY + 2;
             }
         }
         total += 2 * spikes(self.output_layer) + 2;
         total as u64
+    }
+
+    /// An upper bound on the cycles of any step ([`Plan::step_cycles`]), not counting the
+    /// post-reset clear (`clear_cycles`): the formula at the largest activity (every input
+    /// feature sends an event in this step and the previous one, every neuron of every layer
+    /// spikes in this step and the previous one, every delay line holds an event of each
+    /// source index: a line's list for step t gets source index `i` only from step
+    /// `t - delays[i]`, so it holds at most its source's size,
+    /// [`BufferPlan::depth`](crate::BufferPlan::depth)), with each dense layer's hand-off the
+    /// latest over every number of accumulation cycles up to that activity's (the formula is
+    /// not monotone there, see the module doc). Every other term grows with the counts, so no
+    /// step of the design takes longer; a bound, not always a reachable step (the layers'
+    /// worst cases may need different counts). The co-simulation harnesses' step limit is
+    /// derived from it.
+    pub fn max_step_cycles(&self) -> u64 {
+        let most = StepActivity {
+            input_events: self.input_size,
+            prev_input_events: self.input_size,
+            block_spikes: self.cores.iter().map(Self::full_blocks).collect(),
+            prev_spikes: self.cores.iter().map(|c| c.size).collect(),
+            line_events: self
+                .buffers
+                .iter()
+                .map(|b| if b.delay.is_some() { b.depth } else { 0 })
+                .collect(),
+        };
+        // every projection adds one cycle at the least (its end-of-list check)
+        self.cycles_with(&most, |events, core| {
+            max_dense_handoff(core.projections.len(), events, core.blocks, core.lanes)
+        })
+    }
+
+    /// Neurons per block of `core` (all of them spiking): a dense core's blocks of `lanes`
+    /// neurons (the last one partial), a convolution core's addresses with their real (not
+    /// padding) lanes ([`conv_slot_neuron`]). They sum to `core.size`, which is all the formula
+    /// reads of them.
+    fn full_blocks(core: &CorePlan) -> Vec<usize> {
+        (0..core.blocks)
+            .map(|b| {
+                (b * core.lanes..(b + 1) * core.lanes)
+                    .filter(|&slot| match &core.conv {
+                        Some(g) => conv_slot_neuron(g, core.lanes, slot).is_some(),
+                        None => slot < core.size,
+                    })
+                    .count()
+            })
+            .collect()
     }
 
     /// True when layer `l` updates its neurons on one of the engine's units (a dense layer, or
@@ -162,5 +234,37 @@ impl Plan {
             prev_spikes: vec![0; self.cores.len()],
             line_events: Vec::new(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{dense_handoff, max_dense_handoff};
+
+    /// More accumulation cycles can make the last hand-off earlier (an early start gained):
+    /// why `Plan::max_step_cycles` cannot simply evaluate the formula at the largest activity.
+    #[test]
+    fn dense_handoff_is_not_monotone() {
+        assert_eq!(dense_handoff(5, 3, 1), 24);
+        assert_eq!(dense_handoff(6, 3, 1), 22);
+    }
+
+    /// The shortcut of `max_dense_handoff` equals trying every number of accumulation cycles.
+    #[test]
+    fn max_dense_handoff_equals_the_maximum_over_every_a() {
+        for blocks in 1..=12 {
+            for lanes in 1..=16 {
+                for lo in 1..=3 {
+                    for hi in lo..=70 {
+                        let every = (lo..=hi).map(|a| dense_handoff(a, blocks, lanes)).max();
+                        assert_eq!(
+                            Some(max_dense_handoff(lo, hi, blocks, lanes)),
+                            every,
+                            "lo {lo} hi {hi} blocks {blocks} lanes {lanes}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }

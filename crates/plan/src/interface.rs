@@ -32,6 +32,10 @@ pub struct TopInterface {
     /// Cycles after reset release spent clearing state memories (in_ready low); step 0's cycle
     /// count starts after them, in the cycle model and in decoded RTL logs alike.
     pub clear_cycles: u64,
+    /// Cycles of the busiest possible step ([`Plan::max_step_cycles`]), not counting
+    /// `clear_cycles`: no step of the design takes longer (the co-simulation harnesses' step
+    /// limit is derived from it).
+    pub max_step_cycles: u64,
     /// The weight loader's ports (`wl_rst`, `flash_*`, `hl_*`, `wl_state`, `wl_crc`, `wl_pos`)
     /// when the design loads its weights at start-up; `None` when the bitstream holds them.
     pub loader: Option<LoaderPorts>,
@@ -96,6 +100,7 @@ impl Plan {
                 .map(|c| (c.name.clone(), c.size))
                 .collect(),
             clear_cycles: self.clear_cycles as u64,
+            max_step_cycles: self.max_step_cycles(),
             loader: self.loader.map(|l| LoaderPorts {
                 flash_offset: l.flash_offset,
                 image_bytes: l.image_bytes(),

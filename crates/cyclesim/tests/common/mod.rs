@@ -245,3 +245,21 @@ pub fn activity<'s>(
         line_events,
     }
 }
+
+/// Every step the cycle model ran (`CycleTrace::cycles_per_step`, the model's own count, not
+/// the formula) stays within `Plan::max_step_cycles`.
+pub fn assert_steps_within_max(
+    p: &spikeloom_plan::Plan,
+    tr: &spikeloom_cyclesim::CycleTrace,
+    ctx: &str,
+) {
+    let max = p.max_step_cycles();
+    for (n, steps) in tr.cycles_per_step.iter().enumerate() {
+        for (t, &c) in steps.iter().enumerate() {
+            assert!(
+                c <= max,
+                "{ctx} sample {n} step {t}: {c} cycles > max_step_cycles {max}"
+            );
+        }
+    }
+}
