@@ -381,7 +381,7 @@ module sl_conv #(
                 .clk(clk), .ld(1'b0), .acc(acc_word[g*ACC_W +: ACC_W]), .u(u_word[g*SB +: SB]), .i_cur(i_word[g*CB +: CB]),
                 .bias(bias_word[g*PW +: PW]), .theta(theta_word[g*PW +: PW]),
                 .v_reset(vreset_word[g*PW +: PW]), .beta(beta_word[g*(DS+1) +: DS+1]),
-                .alpha(alpha_word[g*(DS+1) +: DS+1]),
+                .alpha(alpha_word[g*(DS+1) +: DS+1]), .n_max(3'd7),
                 .u_next(u_new), .i_next(i_next_word[g*CB +: CB]), .spike(lane_cnt[g*SPW +: SPW])
             );
             end else begin : g_no_neuron

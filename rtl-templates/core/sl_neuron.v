@@ -20,7 +20,10 @@
 // in radix 8 (ceil(CNT / 3) subtraction levels, all multiples of theta compared at once) gives
 // n = min(max(floor(U / theta), 0), 2^CNT - 1) and U - n * theta in one pass (theta > 0: a
 // negative U passes nothing; a U beyond the range passes everything, the saturated count);
-// FLOOR = 1 then clamps U at -theta. The division sits in stage 2, no extra cycle: a 3-bit count
+// FLOOR = 1 then clamps U at -theta. With one digit group (CNT <= 3) the input n_max caps the
+// count below 2^CNT - 1 (a group's multiples above it never pass), so n = min(floor(U / theta),
+// n_max) and the remainder is U - n * theta: layers of narrower counts share a unit's division
+// (plan::MIXED_COUNT_MAX_BITS). The division sits in stage 2, no extra cycle: a 3-bit count
 // core closes at ~19 MHz on the UP5K (one subtraction level after `sat`).
 // Rust twin: spikeloom-cyclesim `neuron::update`.
 `default_nettype none
@@ -60,6 +63,11 @@ module sl_neuron #(
     input  wire signed [PW-1:0]    v_reset,
     input  wire        [DS:0]      beta,
     input  wire        [DS:0]      alpha,
+    // CNT <= 3: the largest count this neuron's layer may fire (2^bits - 1 of its own count
+    // width, at most 2^CNT - 1): a unit of layers with counts of different widths divides at
+    // the widest and caps each layer here. Must be valid with the outputs (PIPE = 3: the
+    // neuron in the output stage). Tie to 3'd7 where every neuron has the CNT-bit range.
+    input  wire        [2:0]       n_max,
     /* verilator lint_on UNUSEDSIGNAL */
     output wire signed [SB-1:0]    u_next,
     output wire signed [CB-1:0]    i_next,
@@ -358,7 +366,7 @@ module sl_neuron #(
                     for (k = 1; k < 8; k = k + 1) begin
                         d = rem - ($signed(mul[k*DW +: DW]) <<< lo);
                         dk[k*DW +: DW] = d;
-                        pass[k] = (k < (1 << gw)) && !d[DW-1];
+                        pass[k] = (k < (1 << gw)) && (NG > 1 || k <= n_max) && !d[DW-1];
                     end
                     // one-hot pick of the largest passing k (pass is a thermometer code)
                     sel = pass[1] ? {DW{1'b0}} : rem;

@@ -23,6 +23,9 @@
 // valid lane (ho_last); its lanes are output channels, so the neuron index steps by the
 // layer's L_NSTEP (H_out * W_out) per lane while the state address steps by 1, and the state
 // address travels through the pipeline beside the neuron for the write-back.
+// Spike counts of different widths (CNT <= 3, plan::MIXED_COUNT_MAX_BITS): the division is
+// CNT bits wide and each layer's count is capped at its L_NMAX (2^bits - 1 of its own width),
+// selected by the layer in the output stage, where the division is.
 // Rust twin: spikeloom-cyclesim `engine::Unit`.
 `default_nettype none
 
@@ -38,6 +41,7 @@ module sl_unit #(
     parameter [NL*EV_W-1:0] L_SIZE = 1,  // neurons of layer j at j * EV_W
     parameter [NL*SAW-1:0] L_OFF = 0,    // state address of layer j's neuron 0
     parameter [NL*6-1:0] L_WS = 0,       // weight shift of layer j
+    parameter [NL*3-1:0] L_NMAX = {NL{3'd7}},  // CNT <= 3: the largest count of layer j
     parameter integer CONV = 0,       // 1: convolution layers hand blocks over too (ho_conv)
     parameter [NL*EV_W-1:0] L_NSTEP = 0, // CONV: neuron step per lane of layer j (1 dense)
     parameter integer ACC_W = 16,     // width of the shared accumulators (hs lanes)
@@ -249,6 +253,7 @@ module sl_unit #(
     ) u_neuron (
         .clk(clk), .ld(1'b1), .acc(sum_q), .u(u_rd), .i_cur(i_rd),
         .bias(bias_w), .theta(theta_w), .v_reset(vreset_w), .beta(beta_w), .alpha(alpha_w),
+        .n_max(L_NMAX[l_out*3 +: 3]),
         .u_next(u_new), .i_next(i_new), .spike(cnt)
     );
 

@@ -454,6 +454,77 @@ fn broken_conv_hand_offs_are_caught() {
     check_mutations("conv-unit-mutation", &plan, &stim, CONV_UNIT_MUTATIONS);
 }
 
+/// Spike counts of different widths on one unit: the unit divides at its widest count and caps
+/// each layer at its own maximum (sl_neuron `n_max`, sl_unit `L_NMAX`); a division that ignores
+/// the cap must be caught. The network is chosen so that the cap matters: the contract with
+/// every narrower layer widened to the unit's count (what the mutation computes) fires a count
+/// above a narrower layer's maximum on the stimulus.
+#[test]
+fn ignored_count_caps_are_caught() {
+    if !tools_present() {
+        return;
+    }
+    let device = spikeloom_plan::testing::big_device();
+    let (plan, stim) = (0..2000)
+        .find_map(|seed| {
+            let net = spikeloom_plan::testing::uniform_counts(
+                spikeloom_plan::testing::random_shared_qnet(seed),
+                seed,
+            );
+            let cfg = PlanConfig {
+                require_fit: false,
+                ..PlanConfig::default()
+            };
+            let plan = spikeloom_plan::plan(&net, &cfg, &device).ok()?;
+            let unit = plan.engine.as_ref()?.units.iter().find(|u| {
+                u.layers
+                    .iter()
+                    .any(|&l| plan.cores[l].count_bits() < u.count_bits(&plan.cores))
+            })?;
+            let widest = unit.count_bits(&plan.cores);
+            let narrow: Vec<(usize, u32)> = unit
+                .layers
+                .iter()
+                .map(|&l| (l, plan.cores[l].count_bits()))
+                .filter(|&(_, b)| b < widest)
+                .collect();
+            let mut wide = net.clone();
+            for &(l, _) in &narrow {
+                if let spikeloom_qnet::QFire::Count { spike_bits, .. } = &mut wide.layers[l].fire {
+                    *spike_bits = widest;
+                }
+            }
+            let mut rng = spikeloom_plan::testing::Rng::new(seed);
+            let (t, n, f) = (5, 2, net.input_size);
+            let spikes: Vec<u8> = (0..t * n * f).map(|_| u8::from(rng.chance(40))).collect();
+            let input = spikeloom_qnet::SpikeSteps::new(t, n, f, spikes.clone()).ok()?;
+            let trace = spikeloom_qnet::eval(&wide, &input).ok()?;
+            narrow
+                .iter()
+                .any(|&(l, b)| {
+                    trace.layers[l]
+                        .spikes
+                        .iter()
+                        .any(|&s| i64::from(s) >= 1 << b)
+                })
+                .then_some(())?;
+            let stim = stimulus_from_spikes(&spikes, [t, n, f]).ok()?;
+            Some((plan, stim))
+        })
+        .expect("a shared unit of mixed count widths whose caps matter");
+    check_mutations(
+        "count-cap-mutation",
+        &plan,
+        &stim,
+        &[(
+            "the unit's division ignores a narrower layer's count cap",
+            "sl_neuron.v",
+            "pass[k] = (k < (1 << gw)) && (NG > 1 || k <= n_max) && !d[DW-1];",
+            "pass[k] = (k < (1 << gw)) && !d[DW-1];",
+        )],
+    );
+}
+
 /// (what, file, original text, mutated text): the event lists sharing one SPRAM (sl_evspram)
 /// and the convolution cores' shared accumulator RAM (sl_conv EXT_ACC).
 const SHARED_MUTATIONS: &[(&str, &str, &str, &str)] = &[

@@ -18,7 +18,7 @@ use spikeloom_cosim::{
 use spikeloom_cyclesim::{simulate, CycleSim};
 use spikeloom_plan::testing::{
     big_device, random_conv_qnet, random_delay_qnet, random_format3_qnet, random_pool_qnet,
-    random_qnet, random_shared_qnet, uniform_neurons, Rng,
+    random_qnet, random_shared_qnet, uniform_counts, uniform_neurons, Rng,
 };
 use spikeloom_plan::{
     flash_hex, plan, AccMemChoice, EventMemChoice, LoadState, PlanConfig, WeightImage,
@@ -199,6 +199,46 @@ fn conv_unit_seeds(count: usize) -> Vec<u64> {
     seeds
 }
 
+/// Spike counts of 1..=3 bits per layer on shared units (`testing::uniform_counts`): dense
+/// layers alone (even seeds) or with convolution layers joining them (odd seeds, 1-3 lanes).
+fn mixed_count_case(seed: u64) -> (spikeloom_qnet::QNet, PlanConfig) {
+    let net = match seed % 4 {
+        0 | 2 => random_shared_qnet(seed),
+        1 => random_conv_qnet(seed),
+        _ => random_pool_qnet(seed),
+    };
+    let cfg = PlanConfig {
+        lanes: Some(1 + (seed / 2 % 3) as usize),
+        conv_units: Some(true),
+        ..config(WeightMemChoice::Bram)
+    };
+    (uniform_counts(net, seed), cfg)
+}
+
+/// The first `count` mixed-count cases with a unit whose layers' counts differ in width.
+fn mixed_count_seeds(count: usize) -> Vec<u64> {
+    let seeds: Vec<u64> = (0..2000)
+        .filter(|&seed| {
+            let (net, cfg) = mixed_count_case(seed);
+            plan(&net, &cfg, &device(WeightMemChoice::Bram)).is_ok_and(|p| {
+                p.engine.iter().flat_map(|e| &e.units).any(|u| {
+                    u.layers
+                        .iter()
+                        .any(|&l| p.cores[l].count_bits() != u.count_bits(&p.cores))
+                })
+            })
+        })
+        .take(count)
+        .collect();
+    assert_eq!(seeds.len(), count, "units of mixed count widths");
+    seeds
+}
+
+fn check_mixed_count_seed(seed: u64, sim: Simulator) -> Result<(), String> {
+    let (net, cfg) = mixed_count_case(seed);
+    check_net_with(seed, &net, sim, "mc-", STEPS, WeightMemChoice::Bram, &cfg)
+}
+
 fn check_conv_unit_seed(seed: u64, sim: Simulator) -> Result<(), String> {
     let (net, mem, cfg) = conv_unit_case(seed);
     check_net_with(seed, &net, sim, "cu-", STEPS, mem, &cfg)
@@ -376,9 +416,6 @@ fn verilator_equals_cycle_model_on_pooled_stacks() {
     check_seeds_with(seeds(2), Simulator::Verilator, check_pool_seed);
 }
 
-/// NIR Delay (per-source delay lines, uniform and per-neuron delays, on dense and convolution
-/// cores): Icarus log == cycle model log, decoded RTL == `qnet::eval`. Seeds:
-/// `SPIKELOOM_COSIM_SEEDS` (default 16).
 /// Dense layers sharing one neuron unit (`plan/tests/plan.rs` checks that these plans do share
 /// one): Icarus log == cycle model log, decoded RTL == `qnet::eval`.
 #[test]
@@ -389,20 +426,6 @@ fn icarus_equals_cycle_model_on_shared_units() {
     check_seeds_with(seeds(24), Simulator::Icarus, check_shared_seed);
 }
 
-/// Check the first `count` convolution-on-unit cases under `sim`, then fail listing every
-/// failing one.
-fn check_conv_unit_seeds(count: u64, sim: Simulator) {
-    let failures: Vec<String> = conv_unit_seeds(count as usize)
-        .into_iter()
-        .filter_map(|seed| {
-            check_conv_unit_seed(seed, sim)
-                .err()
-                .map(|e| format!("seed {seed}: {e}"))
-        })
-        .collect();
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
 /// Convolution layers updating their neurons on a unit shared with dense layers (sl_conv
 /// `EXT_UNIT`, sl_unit `CONV`): Icarus log == cycle model log, decoded RTL == `qnet::eval`.
 /// Seeds: `SPIKELOOM_COSIM_SEEDS` (default 12).
@@ -411,7 +434,11 @@ fn icarus_equals_cycle_model_with_convolutions_on_shared_units() {
     if !available(Simulator::Icarus) {
         return;
     }
-    check_conv_unit_seeds(seeds(12), Simulator::Icarus);
+    check_listed(
+        conv_unit_seeds(seeds(12) as usize),
+        Simulator::Icarus,
+        check_conv_unit_seed,
+    );
 }
 
 /// As above under Verilator (default 2 cases).
@@ -420,7 +447,39 @@ fn verilator_equals_cycle_model_with_convolutions_on_shared_units() {
     if !available(Simulator::Verilator) {
         return;
     }
-    check_conv_unit_seeds(seeds(2), Simulator::Verilator);
+    check_listed(
+        conv_unit_seeds(seeds(2) as usize),
+        Simulator::Verilator,
+        check_conv_unit_seed,
+    );
+}
+
+/// Layers of spike counts of different widths on one unit (sl_unit `L_NMAX`, sl_neuron
+/// `n_max`): Icarus log == cycle model log, decoded RTL == `qnet::eval`. Seeds:
+/// `SPIKELOOM_COSIM_SEEDS` (default 12).
+#[test]
+fn icarus_equals_cycle_model_with_mixed_count_widths_on_shared_units() {
+    if !available(Simulator::Icarus) {
+        return;
+    }
+    check_listed(
+        mixed_count_seeds(seeds(12) as usize),
+        Simulator::Icarus,
+        check_mixed_count_seed,
+    );
+}
+
+/// As above under Verilator (default 2 cases).
+#[test]
+fn verilator_equals_cycle_model_with_mixed_count_widths_on_shared_units() {
+    if !available(Simulator::Verilator) {
+        return;
+    }
+    check_listed(
+        mixed_count_seeds(seeds(2) as usize),
+        Simulator::Verilator,
+        check_mixed_count_seed,
+    );
 }
 
 #[test]
@@ -431,6 +490,9 @@ fn verilator_equals_cycle_model_on_shared_units() {
     check_seeds_with(seeds(2), Simulator::Verilator, check_shared_seed);
 }
 
+/// NIR Delay (per-source delay lines, uniform and per-neuron delays, on dense and convolution
+/// cores): Icarus log == cycle model log, decoded RTL == `qnet::eval`. Seeds:
+/// `SPIKELOOM_COSIM_SEEDS` (default 16).
 #[test]
 fn icarus_equals_cycle_model_on_delay_networks() {
     if !available(Simulator::Icarus) {
@@ -478,7 +540,11 @@ fn icarus_equals_cycle_model_with_event_lists_in_spram() {
     if !available(Simulator::Icarus) {
         return;
     }
-    check_listed(evspram_seeds(seeds(6) as usize), Simulator::Icarus);
+    check_listed(
+        evspram_seeds(seeds(6) as usize),
+        Simulator::Icarus,
+        check_evspram_seed,
+    );
 }
 
 /// As above under Verilator (default 2 seeds).
@@ -487,17 +553,18 @@ fn verilator_equals_cycle_model_with_event_lists_in_spram() {
     if !available(Simulator::Verilator) {
         return;
     }
-    check_listed(evspram_seeds(seeds(2) as usize), Simulator::Verilator);
+    check_listed(
+        evspram_seeds(seeds(2) as usize),
+        Simulator::Verilator,
+        check_evspram_seed,
+    );
 }
 
-fn check_listed(list: Vec<u64>, sim: Simulator) {
+/// Check the listed seeds with `check` under `sim`, then fail listing every failing one.
+fn check_listed(list: Vec<u64>, sim: Simulator, check: fn(u64, Simulator) -> Result<(), String>) {
     let failures: Vec<String> = list
         .iter()
-        .filter_map(|&seed| {
-            check_evspram_seed(seed, sim)
-                .err()
-                .map(|e| format!("seed {seed}: {e}"))
-        })
+        .filter_map(|&seed| check(seed, sim).err().map(|e| format!("seed {seed}: {e}")))
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

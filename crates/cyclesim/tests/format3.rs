@@ -19,13 +19,12 @@ struct Seen {
     counts_above_one: usize,
     cubali: usize,
     conv_graded: usize,
+    /// Units holding a layer whose count is narrower than the unit's.
+    mixed_units: usize,
 }
 
 fn check_seed(seed: u64, seen: &mut Seen) {
     let net = testing::random_format3_qnet(seed);
-    net.validate()
-        .unwrap_or_else(|e| panic!("seed {seed}: generator made an invalid net: {e:?}"));
-    let mut rng = testing::Rng::new(seed ^ 0x3f3f);
     let lanes = match seed % 5 {
         0 => None,
         k => Some(k as usize),
@@ -35,12 +34,31 @@ fn check_seed(seed: u64, seen: &mut Seen) {
         require_fit: false,
         ..PlanConfig::default()
     };
-    let p = plan(&net, &cfg, &testing::big_device()).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    check_net(seed, &net, &cfg, seen);
+}
+
+/// Cycle model == reference == contract on `net` planned with `cfg`, every layer, step and
+/// output event; cycles per step == the formula.
+fn check_net(seed: u64, net: &spikeloom_qnet::QNet, cfg: &PlanConfig, seen: &mut Seen) {
+    net.validate()
+        .unwrap_or_else(|e| panic!("seed {seed}: generator made an invalid net: {e:?}"));
+    let mut rng = testing::Rng::new(seed ^ 0x3f3f);
+    let p = plan(net, cfg, &testing::big_device()).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    seen.mixed_units += p
+        .engine
+        .iter()
+        .flat_map(|e| &e.units)
+        .filter(|u| {
+            u.layers
+                .iter()
+                .any(|&l| p.cores[l].count_bits() != u.count_bits(&p.cores))
+        })
+        .count();
     let (samples, input) =
         common::random_value_samples(&mut rng, STEPS, SAMPLES, net.input_size, 45, net.input_bits);
     let tr = simulate(&p, &input).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
     let golden =
-        spikeloom_qnet::eval(&net, &input).unwrap_or_else(|e| panic!("seed {seed}: eval: {e}"));
+        spikeloom_qnet::eval(net, &input).unwrap_or_else(|e| panic!("seed {seed}: eval: {e}"));
     seen.graded += usize::from(net.input_bits > 1);
     seen.conv_graded += usize::from(net.input_bits > 1 && p.cores.iter().any(|c| c.conv.is_some()));
     seen.cubali += p
@@ -49,7 +67,7 @@ fn check_seed(seed: u64, seen: &mut Seen) {
         .filter(|c| c.kind == NeuronKind::CubaLi)
         .count();
     for (n, sample) in samples.iter().enumerate() {
-        let r = common::reference(&common::densified(&net), sample);
+        let r = common::reference(&common::densified(net), sample);
         for (li, layer) in net.layers.iter().enumerate() {
             for t in 0..STEPS {
                 let ctx = format!("seed {seed} sample {n} layer {li} step {t}\n{p}");
@@ -113,6 +131,52 @@ fn graded_input_counts_and_cubali_match_the_contract() {
         assert!(
             seen.counts_above_one > 100,
             "spike counts above 1: {}",
+            seen.counts_above_one
+        );
+    }
+}
+
+/// Layers of spike counts of different widths (1..=3 bits) on one shared unit: dense layers
+/// (`random_shared_qnet`) and convolution layers joining them (`PlanConfig::conv_units`), with
+/// the same contract checks; the unit divides at its widest count and caps each layer at its
+/// own maximum (sl_neuron `n_max`).
+#[test]
+fn mixed_count_widths_on_shared_units_match_the_contract() {
+    let count = common::cases(150);
+    let mut seen = Seen::default();
+    for seed in 0..count {
+        let lanes = Some(1 + (seed % 3) as usize);
+        for (k, net) in [
+            testing::random_shared_qnet(seed),
+            testing::random_conv_qnet(seed),
+            testing::random_pool_qnet(seed),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let net = testing::uniform_counts(net, seed * 3 + k as u64);
+            let cfg = PlanConfig {
+                lanes,
+                require_fit: false,
+                conv_units: Some(true),
+                ..PlanConfig::default()
+            };
+            check_net(seed, &net, &cfg, &mut seen);
+        }
+    }
+    eprintln!(
+        "{} units with narrower count layers, {} counts above 1",
+        seen.mixed_units, seen.counts_above_one
+    );
+    if count >= 100 {
+        assert!(
+            seen.mixed_units > count as usize / 2,
+            "mixed units: {}",
+            seen.mixed_units
+        );
+        assert!(
+            seen.counts_above_one > 100,
+            "counts above 1: {}",
             seen.counts_above_one
         );
     }

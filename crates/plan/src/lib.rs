@@ -58,6 +58,12 @@ pub const ZERO_SKIP_MIN_WORDS: usize = 32;
 /// saves the core's P neuron datapaths (the N-MNIST CNN on the ULX3S-25F at 2 lanes, two of its
 /// three convolutions on the unit: 4034 -> 3696 LUT4s, 564,304 -> 546,597 cycles per 8 steps).
 pub const CONV_UNIT_MAX_LANES: usize = 3;
+/// Layers whose spike counts differ in width share a neuron unit when every width is at most
+/// this many bits: one digit group of the unit's radix-8 division (sl_neuron), where capping a
+/// layer's count at its own `2^bits - 1` is a mask on the group's passing multiples (`n_max`),
+/// so the remainder is the layer's own `U - n * theta`. Wider counts share only with their own
+/// width (several digit groups would need a saturation after the division).
+pub const MIXED_COUNT_MAX_BITS: u32 = 3;
 pub use config::PlanConfig;
 pub use cycles::{StepActivity, ACC_LATENCY, UNIT_LATENCY};
 pub use error::PlanError;

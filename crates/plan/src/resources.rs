@@ -17,7 +17,7 @@
 
 use crate::interface::ubits;
 use crate::types::{
-    BufferPlan, CorePlan, Leak, NeuronKind, Param, Plan, UnitPlan, WeightMem, WeightStore,
+    BufferPlan, CorePlan, Leak, NeuronKind, Param, Plan, QFire, UnitPlan, WeightMem, WeightStore,
 };
 use spikeloom_board::{Device, Family};
 
@@ -359,6 +359,10 @@ fn unit_resources(plan: &Plan, unit: &UnitPlan, device: &Device) -> Resources {
     view.acc_bits = unit.acc_bits;
     view.beta_leak = unit.beta_leak;
     view.alpha_leak = unit.alpha_leak;
+    // the division at the widest count (narrower layers are capped by a mask, a few LUTs)
+    if let QFire::Count { spike_bits, .. } = &mut view.fire {
+        *spike_bits = unit.count_bits(&plan.cores);
+    }
     let rom_or_const = |which: fn(&CorePlan) -> &Param| match unit.param_rom(&plan.cores, which) {
         Some(v) => Param::Rom(v),
         None => Param::Const(0),

@@ -765,3 +765,24 @@ pub fn uniform_neurons(mut net: QNet, seed: u64) -> QNet {
     }
     net
 }
+
+/// As [`uniform_neurons`], firing spike counts: every layer a `QFire::Count` of 1..=3 bits
+/// (drawn per layer, so layers of different count widths meet on a shared unit,
+/// `crate::MIXED_COUNT_MAX_BITS`), one floor rule for the whole network, the subtract reset
+/// without delay (as counts require).
+pub fn uniform_counts(net: QNet, seed: u64) -> QNet {
+    let mut net = uniform_neurons(net, seed);
+    let mut rng = Rng::new(seed ^ 0xc0_0a75);
+    net.format = net.format.max(spikeloom_qnet::FORMAT_VERSION);
+    let floor = rng.chance(50);
+    for l in &mut net.layers {
+        if let QNeuron::Lif { reset_delay, .. } = &mut l.neuron {
+            *reset_delay = false;
+        }
+        l.fire = spikeloom_qnet::QFire::Count {
+            spike_bits: rng.range(1, 3) as u32,
+            floor_at_minus_threshold: floor,
+        };
+    }
+    net
+}

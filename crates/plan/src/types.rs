@@ -561,11 +561,14 @@ impl UnitPlan {
     /// sl_neuron fixes at elaboration except the per-layer values the unit selects) and lanes.
     /// A convolution layer may join (its core hands its blocks over like the accumulators,
     /// `PlanConfig::conv_units`); the caller decides whether it does.
+    /// Spike counts of different widths share a unit when every width fits one digit group of
+    /// the division ([`crate::MIXED_COUNT_MAX_BITS`]): the unit divides at the widest and caps
+    /// each layer's count at its own maximum (sl_neuron `n_max`, [`UnitPlan::count_max`]).
     pub fn compatible(a: &CorePlan, b: &CorePlan) -> bool {
         a.kind == b.kind
             && a.reset == b.reset
             && a.reset_delay == b.reset_delay
-            && a.fire == b.fire
+            && fires_share(a.fire, b.fire)
             && a.rounding == b.rounding
             && a.state_bits == b.state_bits
             && a.current_bits == b.current_bits
@@ -612,6 +615,32 @@ impl UnitPlan {
     /// True when a convolution layer is among the unit's.
     pub fn has_conv(&self, cores: &[CorePlan]) -> bool {
         (0..self.layers.len()).any(|j| self.is_conv(cores, j))
+    }
+
+    /// Count bits of the unit's division (sl_unit/sl_neuron `CNT`): its widest layer's, 0 when
+    /// its layers fire binary spikes.
+    pub fn count_bits(&self, cores: &[CorePlan]) -> u32 {
+        self.layers
+            .iter()
+            .map(|&l| cores[l].count_bits())
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Width of the unit's spike output (`SPW`): its widest layer's.
+    pub fn spike_bits(&self, cores: &[CorePlan]) -> u32 {
+        self.layers
+            .iter()
+            .map(|&l| cores[l].spike_bits())
+            .max()
+            .unwrap_or(1)
+    }
+
+    /// The largest count unit-local layer `j` may fire (sl_unit `L_NMAX`): `2^bits - 1` of its
+    /// own count width, which may be narrower than the unit's ([`UnitPlan::compatible`]); 1
+    /// for binary spikes.
+    pub fn count_max(&self, cores: &[CorePlan], j: usize) -> u32 {
+        (1u32 << cores[self.layers[j]].spike_bits()) - 1
     }
 
     /// Width of the hand-off lanes the unit takes: the engine's accumulators (`engine_bits`)
@@ -670,6 +699,25 @@ impl UnitPlan {
             alpha_leak: leak(&|c| (c.alpha_leak, &c.alpha)),
             layers,
         }
+    }
+}
+
+/// True when layers firing `a` and `b` can share a unit's spike rule: the same rule, or spike
+/// counts with the same floor whose widths both fit one digit group of the unit's division
+/// ([`crate::MIXED_COUNT_MAX_BITS`]).
+fn fires_share(a: QFire, b: QFire) -> bool {
+    match (a, b) {
+        (
+            QFire::Count {
+                spike_bits: x,
+                floor_at_minus_threshold: fx,
+            },
+            QFire::Count {
+                spike_bits: y,
+                floor_at_minus_threshold: fy,
+            },
+        ) => fx == fy && (x == y || x.max(y) <= crate::MIXED_COUNT_MAX_BITS),
+        _ => a == b,
     }
 }
 

@@ -602,6 +602,61 @@ fn the_engine_reads_event_pairs_on_ecp5_only() {
     assert!(q.buffers.iter().all(|b| !b.paired), "{q:?}");
 }
 
+/// Spike counts: layers whose counts fit one digit group of the division (at most
+/// `MIXED_COUNT_MAX_BITS` = 3 bits) share a unit whatever their widths, with the same floor
+/// rule; the unit divides at the widest and caps each layer at its own `2^bits - 1`. A wider
+/// count shares only with its own width, and binary spikes never with counts.
+#[test]
+fn spike_counts_of_different_widths_share_a_unit_up_to_three_bits() {
+    use spikeloom_qnet::QFire;
+    let cfg = PlanConfig {
+        require_fit: false,
+        ..PlanConfig::default()
+    };
+    let count = |bits: u32, floor: bool| QFire::Count {
+        spike_bits: bits,
+        floor_at_minus_threshold: floor,
+    };
+    // (fires of the two layers, one unit?)
+    let cases = [
+        ([count(3, true), count(2, true)], true),
+        ([count(1, false), count(3, false)], true),
+        ([count(2, true), count(2, true)], true),
+        ([count(4, true), count(4, true)], true),
+        ([count(4, true), count(2, true)], false),
+        ([count(3, true), count(2, false)], false),
+        ([count(2, false), QFire::Single], false),
+    ];
+    for (k, (fires, shared)) in cases.into_iter().enumerate() {
+        let mut net = testing::uniform_counts(testing::random_shared_qnet(7), 7);
+        net.layers.truncate(2);
+        net.output_layer = 1;
+        for (l, f) in net.layers.iter_mut().zip(fires) {
+            l.fire = f;
+            if f.is_single() {
+                if let spikeloom_qnet::QNeuron::Lif { reset_delay, .. } = &mut l.neuron {
+                    *reset_delay = true;
+                }
+            }
+        }
+        let p = plan(&net, &cfg, &testing::big_device()).unwrap_or_else(|e| panic!("{k}: {e}"));
+        let e = p.engine.as_ref().expect("engine");
+        assert_eq!(e.units.len() == 1, shared, "case {k}: {fires:?}");
+        if shared {
+            let u = &e.units[0];
+            let widest = fires.iter().map(|f| f.event_bits()).max().unwrap_or(1);
+            assert_eq!(u.spike_bits(&p.cores), widest, "case {k}");
+            for (j, f) in fires.iter().enumerate() {
+                assert_eq!(
+                    u.count_max(&p.cores, j),
+                    (1 << f.event_bits()) - 1,
+                    "case {k}"
+                );
+            }
+        }
+    }
+}
+
 /// Dense layers of one neuron configuration share one unit: their states one after another,
 /// a datapath wide enough for each; `share_units: false` gives each its own. Layers that differ
 /// in structure (random_qnet's independent widths) keep separate units.
@@ -668,4 +723,71 @@ fn compatible_dense_layers_share_one_neuron_unit() {
         })
         .count();
     assert!(separate > 5, "{separate}");
+}
+
+/// `Plan::max_step_cycles` of a small dense layer, computed by hand from the formula in the
+/// module doc of `cycles.rs`: 5 inputs -> 4 neurons on an engine of 2 lanes (2 blocks), on an
+/// iCE40 (no paired event reads), the layer being the output layer.
+#[test]
+fn max_step_cycles_of_a_small_dense_layer_by_hand() {
+    let net = dense("lif1", 5, 4, 1);
+    let cfg = PlanConfig {
+        lanes: Some(2),
+        ..PlanConfig::default()
+    };
+    let p = plan(&net, &cfg, &up5k()).expect("fits");
+    let c = &p.cores[0];
+    assert_eq!((c.size, c.lanes, c.blocks), (4, 2, 2), "{p}");
+    assert!(c.conv.is_none() && p.buffers.iter().all(|b| !b.paired && b.delay.is_none()));
+    assert_eq!(spikeloom_plan::ACC_LATENCY, 4);
+    assert_eq!(spikeloom_plan::UNIT_LATENCY, 7);
+    // A = Σ_proj (reads + 1): all 5 inputs active, one read each, one bubble = 6 per block.
+    // dense_handoff(6, 2 blocks, 2 lanes):
+    //   block 0: decision cycle d0 = A - 1 = 5, hand-off h0 = d0 + ACC_LATENCY + 1 = 10;
+    //   block 1 starts early (the unit is idle) at d0 + 1 = 6, decision d1 = 6 + 6 - 1 = 11,
+    //   hand-off h1 = max(d1 + ACC_LATENCY + 1, h0 + lanes) = max(16, 12) = 16;
+    //   no smaller A gives a later one (A = 1: d0 = 0, h0 = 5, d1 = 1, h1 = max(6, 7) = 7).
+    // layer = 1 (START) + h1 + 1 + n_last (2) + UNIT_LATENCY (7) + 2 = 1 + 16 + 1 + 2 + 7 + 2 = 29
+    // step = 1 (BEGIN) + 5 input events + 1 (eos beat) + 29 + 2 * 4 output spikes + 1 + 1 = 46
+    assert_eq!(p.max_step_cycles(), 46);
+    assert_eq!(p.top_interface().max_step_cycles, 46);
+    // the idle step is shorter: no reads (A = 1), no outputs
+    assert!(p.idle_step_cycles() < 46);
+}
+
+/// A step with fewer events can take longer (the formula is not monotone: with more
+/// accumulation cycles per block the next block starts early), so `Plan::max_step_cycles` takes
+/// each dense layer's latest hand-off over every event count. By hand: 5 inputs -> 3 neurons on
+/// one lane (3 blocks of 1), ACC_LATENCY = 4, UNIT_LATENCY = 7, layer = 1 + h + 1 + 1 + 7 + 2.
+#[test]
+fn max_step_cycles_covers_a_busier_step_that_is_faster() {
+    let net = dense("lif1", 5, 3, 1);
+    let cfg = PlanConfig {
+        lanes: Some(1),
+        ..PlanConfig::default()
+    };
+    let p = plan(&net, &cfg, &up5k()).expect("fits");
+    let c = &p.cores[0];
+    assert_eq!((c.size, c.lanes, c.blocks), (3, 1, 3), "{p}");
+    assert!(p.buffers.iter().all(|b| !b.paired && b.delay.is_none()));
+    let step = |inputs: usize| {
+        p.step_cycles(&spikeloom_plan::StepActivity {
+            input_events: inputs,
+            prev_input_events: 0,
+            block_spikes: vec![vec![1, 1, 1]],
+            prev_spikes: vec![0],
+            line_events: Vec::new(),
+        })
+    };
+    // 5 input events, A = 6: d0 = 5, h0 = 10; block 1 starts early at 6, d1 = 11 >= h0 + 1
+    // (the unit is free: early again), h1 = max(16, 11) = 16; block 2 starts at 12, d2 = 17,
+    // h2 = max(22, 17) = 22. step = 1 + 5 + 1 + (1 + 22 + 1 + 1 + 7 + 2) + 2 * 3 + 2 = 49
+    assert_eq!(step(5), 49);
+    // 4 input events, A = 5: d0 = 4, h0 = 9; block 1 starts early at 5, d1 = 9 < h0 + 1 (the
+    // unit is busy: block 2 waits for the hand-off), h1 = max(14, 10) = 14; block 2 starts at
+    // 15, d2 = 19, h2 = max(24, 15) = 24. step = 1 + 4 + 1 + (1 + 24 + 1 + 1 + 7 + 2) + 6 + 2 = 50
+    assert_eq!(step(4), 50);
+    // the bound: every count at its largest (5 input events, 3 spikes) but the hand-off of
+    // A = 5: 1 + 5 + 1 + 36 + 6 + 2 = 51
+    assert_eq!(p.max_step_cycles(), 51);
 }

@@ -296,7 +296,7 @@ fn emit_unit(
     wire [{s1}:0] {w}_utsp;
     sl_unit #(
         .P({p}), .KW({kw}), .EV_W({ev}), .CLR_W({clr_w}), .NL({nl}), .LW({ulw}), .SAW({saw}), .DEPTH({depth}),
-        .L_SIZE({sizes}), .L_OFF({offs}), .L_WS({ws}), .ACC_W({acc}), .LACC({lacc}),{conv_p}
+        .L_SIZE({sizes}), .L_OFF({offs}), .L_WS({ws}),{nmax} .ACC_W({acc}), .LACC({lacc}),{conv_p}
 {neuron}
     ) u_{uid} (
         .clk(clk), .rst(rst), .clr_en(clr_en), .clr_addr(clr_addr),
@@ -310,7 +310,8 @@ fn emit_unit(
 ",
         l1 = ulw - 1,
         e1 = ev - 1,
-        s1 = plan.cores[unit.layers[0]].spike_bits() - 1,
+        s1 = unit.spike_bits(&plan.cores) - 1,
+        nmax = count_caps(plan, unit),
         p = e.lanes,
         kw = kw(e),
         nl = unit.layers.len(),
@@ -334,20 +335,42 @@ fn emit_unit(
     assign {id}_active = {w}_active;
     assign {id}_push = {w}_push && {id}_mine;
     assign {id}_push_idx = {id}_mine ? {w}_push_idx : {ze};
-    assign {id}_push_val = {id}_mine ? {w}_push_val : {zs};
+    assign {id}_push_val = {id}_mine ? {w}_push_val{sl} : {zs};
     assign {id}_tv = {w}_utv && {id}_mine;
     assign {id}_tbase = {id}_mine ? {w}_utbase : {ze};
     assign {id}_tvv = {id}_mine ? {w}_utvv : 32'd0;
-    assign {id}_tsp = {id}_mine ? {w}_utsp : {zs};
+    assign {id}_tsp = {id}_mine ? {w}_utsp{sl} : {zs};
     assign {id}_tlv = {id}_tv;
 ",
             jl = lit(ulw, j as i64),
             w = w,
             ze = z(ev),
             zs = z(plan.cores[l].spike_bits()),
+            // a layer of narrower counts than the unit's takes the low bits (its count is
+            // capped at its own maximum, L_NMAX)
+            sl = if plan.cores[l].spike_bits() < unit.spike_bits(&plan.cores) {
+                format!("[{}:0]", plan.cores[l].spike_bits() - 1)
+            } else {
+                String::new()
+            },
         );
     }
     s
+}
+
+/// sl_unit's `L_NMAX` parameter (with its leading space) when some layer's counts are narrower
+/// than the unit's division (`UnitPlan::compatible`), else nothing (the default caps nothing).
+fn count_caps(plan: &Plan, unit: &UnitPlan) -> String {
+    let cnt = unit.count_bits(&plan.cores);
+    if unit
+        .layers
+        .iter()
+        .all(|&l| plan.cores[l].count_bits() == cnt)
+    {
+        return String::new();
+    }
+    let caps = (0..unit.layers.len()).map(|j| lit(3, i64::from(unit.count_max(&plan.cores, j))));
+    format!(" .L_NMAX({}),", packed(caps))
 }
 
 /// `lanes` lanes of `bits` bits each in `sig`, each sign-extended to `to` bits (lane 0 in the
@@ -410,6 +433,7 @@ fn unit_params(plan: &Plan, unit: &UnitPlan, uid: &str, opts: &GenOptions) -> St
     };
     let structure = neuron_structure(
         c0,
+        Some((unit.count_bits(&plan.cores), unit.spike_bits(&plan.cores))),
         &format!(
             ".PW({pw}), .W({}), .NW({}),",
             unit.work_bits, unit.stage_bits

@@ -527,14 +527,19 @@ fn param_k(p: &Param, w: u32) -> (u32, String) {
 
 /// sl_neuron's structural parameters of `core`: kind, spike rule, reset, rounding and the state,
 /// current and decay widths (everything an sl_unit's layers share, `UnitPlan::compatible`),
-/// then `widths` (`.PW`, `.W`, ...), one Verilog parameter list fragment.
-pub(crate) fn neuron_structure(core: &CorePlan, widths: &str) -> String {
+/// then `widths` (`.PW`, `.W`, ...), one Verilog parameter list fragment. `counts` overrides
+/// the count and spike widths (`CNT`, `SPW`): a unit's are its widest layer's.
+pub(crate) fn neuron_structure(
+    core: &CorePlan,
+    counts: Option<(u32, u32)>,
+    widths: &str,
+) -> String {
+    let (cnt, spw) = counts.unwrap_or((core.count_bits(), core.spike_bits()));
     format!(
         "        .KIND({kind}), .CNT({cnt}), .FLOOR({floor}), .SPW({spw}),
         .RESET({reset}), .RESET_DELAY({rd}), .ROUND({round}),
         .SB({sb}), .CB({cb}), .DS({dsh}), {widths}",
         kind = core.kind.code(),
-        cnt = core.count_bits(),
         floor = u8::from(matches!(
             core.fire,
             QFire::Count {
@@ -542,7 +547,6 @@ pub(crate) fn neuron_structure(core: &CorePlan, widths: &str) -> String {
                 ..
             }
         )),
-        spw = core.spike_bits(),
         reset = reset_code(core.reset),
         rd = u8::from(core.reset_delay),
         round = u8::from(core.rounding == Rounding::HalfUp),
@@ -566,6 +570,7 @@ pub(crate) fn neuron_params(core: &CorePlan, opts: &GenOptions) -> String {
     let sa = |l: Leak| u8::from(matches!(l, Leak::ShiftAdd { .. }));
     let structure = neuron_structure(
         core,
+        None,
         &format!(
             ".PW({pw}), .WS({}), .W({}),",
             core.weight_shift, core.work_bits

@@ -117,20 +117,24 @@ fn verilator_lint_is_clean() {
         lint(&verilator, &b, &format!("lint{seed}"));
     }
     assert!(shared >= 4, "{shared} linted designs share an event SPRAM");
-    // convolution layers on the engine's shared units (sl_conv EXT_UNIT, sl_unit CONV)
-    let mut on_units = 0;
+    // convolution layers on the engine's shared units (sl_conv EXT_UNIT, sl_unit CONV); every
+    // other seed pair with spike counts of 1..=3 bits per layer (a unit of mixed count widths:
+    // sl_unit L_NMAX, narrower layers' push and trace wires sliced)
+    let (mut on_units, mut mixed) = (0, 0);
     for seed in 0..400u64 {
         if on_units == 6 {
             break;
         }
-        let net = testing::uniform_neurons(
-            if seed.is_multiple_of(2) {
-                testing::random_pool_qnet(seed / 2)
-            } else {
-                testing::random_conv_qnet(seed / 2)
-            },
-            seed,
-        );
+        let stack = if seed.is_multiple_of(2) {
+            testing::random_pool_qnet(seed / 2)
+        } else {
+            testing::random_conv_qnet(seed / 2)
+        };
+        let net = if seed % 4 >= 2 {
+            testing::uniform_counts(stack, seed)
+        } else {
+            testing::uniform_neurons(stack, seed)
+        };
         let cfg = PlanConfig {
             lanes: Some(2 + (seed / 2 % 3) as usize),
             require_fit: false,
@@ -142,6 +146,11 @@ fn verilator_lint_is_clean() {
             continue;
         }
         on_units += 1;
+        mixed += usize::from(p.engine.iter().flat_map(|e| &e.units).any(|u| {
+            u.layers
+                .iter()
+                .any(|&l| p.cores[l].count_bits() != u.count_bits(&p.cores))
+        }));
         lint(
             &verilator,
             &generate(&p, &GenOptions::default()),
@@ -149,6 +158,10 @@ fn verilator_lint_is_clean() {
         );
     }
     assert_eq!(on_units, 6, "linted designs that run convolutions on units");
+    assert!(
+        mixed >= 1,
+        "{mixed} linted designs have a unit of mixed count widths"
+    );
 }
 
 fn synth(family: &str, seed: u64) {
