@@ -56,7 +56,8 @@ pub const ZERO_SKIP_MIN_WORDS: usize = 32;
 /// its neurons on a compatible shared unit. Its own sweep takes 3 cycles per block of P
 /// neurons, the unit one cycle per neuron, so up to 3 lanes the unit is no slower, and it
 /// saves the core's P neuron datapaths (the N-MNIST CNN on the ULX3S-25F at 2 lanes, two of its
-/// three convolutions on the unit: 4034 -> 3696 LUT4s, 564,304 -> 546,597 cycles per 8 steps).
+/// three convolutions on the unit: 4034 -> 3696 LUT4s, 564,304 -> 546,597 cycles per 8 steps;
+/// all three, with mixed count widths: 3715 LUT4s, 531,358 cycles, Fmax 52.6 -> 66.4 MHz).
 pub const CONV_UNIT_MAX_LANES: usize = 3;
 /// Layers whose spike counts differ in width share a neuron unit when every width is at most
 /// this many bits: one digit group of the unit's radix-8 division (sl_neuron), where capping a
