@@ -16,6 +16,9 @@
 //
 // Plusargs: +stim=FILE (required) +log=FILE (required) +drain=N (default 16)
 //           +timeout=N (default 1000000 idle cycles) +flash=FILE (the flash model's image)
+//           +steplimit=N (default 0: none; cycles a step may take, from reset release or an OS
+//           beat to the next OS beat while steps are in flight: a design looping inside a step
+//           while it emits trace beats, which keep the idle watchdog quiet, is stopped)
 //
 // Everything happens in ONE clocked always block (monitor first, then driver) so that the order
 // of reads and writes within a clock edge is fixed and matches the C++ harness exactly.
@@ -119,6 +122,7 @@ module tb_spikeloom;
   integer logf;
   integer drain_cycles;
   integer timeout_cycles;
+  reg [63:0] step_limit;
   reg [8*1024-1:0] stim_name;
   reg [8*1024-1:0] log_name;
 
@@ -127,6 +131,7 @@ module tb_spikeloom;
   integer rst_left = 0;
   integer drain_left = 0;
   integer idle = 0;  // edges since the last beat of any kind
+  reg [63:0] step_from = 64'd0;  // first cycle of the step in flight: 0, or the last OS + 1
   integer os_seen = 0;  // OS beats since the last R
   integer s_sent = 0;  // S beats transferred since the last R
   reg [1:0] pending = N_END;  // what ended the segment: R, P or the end of the file
@@ -155,6 +160,7 @@ module tb_spikeloom;
     end
     if (!$value$plusargs("drain=%d", drain_cycles)) drain_cycles = 16;
     if (!$value$plusargs("timeout=%d", timeout_cycles)) timeout_cycles = 1000000;
+    if (!$value$plusargs("steplimit=%d", step_limit)) step_limit = 64'd0;
     stimf = $fopen(stim_name, "r");
     if (stimf == 0) begin
       $display("tb_spikeloom: cannot open stimulus %0s", stim_name);
@@ -239,6 +245,7 @@ module tb_spikeloom;
       os_seen = 0;
       s_sent = 0;
       idle = 0;
+      step_from = 64'd0;
       power = 1'b0;
       phase = P_RESET;
     end
@@ -254,6 +261,7 @@ module tb_spikeloom;
       os_seen = 0;
       s_sent = 0;
       idle = 0;
+      step_from = 64'd0;
       power = 1'b1;
       phase = P_RESET;
 `else
@@ -307,6 +315,7 @@ module tb_spikeloom;
         if (out_eos) begin
           $fwrite(logf, "OS %0d\n", cyc);
           os_seen = os_seen + 1;
+          step_from = cyc + 64'd1;
         end else begin
 `ifdef TB_OUT_VALUE
           oval = out_value;
@@ -390,6 +399,12 @@ module tb_spikeloom;
       else idle = idle + 1;
       if (idle > timeout_cycles) fail("timeout: no beat for +timeout cycles");
     end
+    // ---- step limit (while steps are in flight: not in reset, loads, the drain or done) ----
+    // The step in flight has taken at least cyc + 2 - step_from cycles (its OS comes at cyc + 1
+    // at the earliest; an OS at this edge made it 1), as decode_log counts steps.
+    if (!rst && (phase == P_RUN || phase == P_WAIT) && step_limit != 64'd0 &&
+        cyc + 64'd2 - step_from > step_limit)
+      fail("timeout: a step took more than +steplimit cycles");
     if (!rst) cyc = cyc + 64'd1;
   end
 endmodule

@@ -40,3 +40,21 @@ pub const DRAIN_CYCLES: u64 = 16;
 
 /// Watchdog passed to the harnesses: a run fails after this many cycles without any beat.
 pub const TIMEOUT_CYCLES: u64 = 1_000_000;
+
+/// How many worst-case steps (clear included) the harnesses' step limit allows ([`step_limit`]).
+/// A correct design never gets near it: no step takes more than
+/// `TopInterface::max_step_cycles` cycles, the first one `clear_cycles` more. One that loops
+/// inside a step while emitting trace beats (which the idle watchdog counts as beats) is
+/// stopped within about two worst-case steps instead of running until killed.
+pub const STEP_LIMIT_FACTOR: u64 = 2;
+
+/// Cycles added to the step limit beyond [`STEP_LIMIT_FACTOR`] worst-case steps, so tiny
+/// designs are not held to a few cycles.
+pub const STEP_LIMIT_MARGIN: u64 = 1000;
+
+/// The harnesses' `+steplimit`: cycles allowed from reset release to a sample's first
+/// end-of-step output beat, and from each such beat to the next while steps are in flight
+/// (sim/README.md). `STEP_LIMIT_FACTOR * (clear_cycles + max_step_cycles) + STEP_LIMIT_MARGIN`.
+pub fn step_limit(iface: &TopInterface) -> u64 {
+    STEP_LIMIT_FACTOR * (iface.clear_cycles + iface.max_step_cycles) + STEP_LIMIT_MARGIN
+}

