@@ -193,12 +193,13 @@ module spikeloom_host_bridge #(
   // ---------------------------------------------------------------- received bytes, registered
   reg [7:0] pcrc = 0;
   reg rv = 0;                // rb arrived (one cycle after uart_rx's valid)
-  reg [7:0] rb = 0;
+  // the byte: uart_rx holds it from its valid until the next byte's first data bit (>= 6
+  // cycles), and it is read at rv and, for a bitmap byte's high half, the cycle after
+  wire [7:0] rb = rx_data;
   reg r_sync = 0, r_crcok = 0, r_wide = 0, r_nz = 0;
   always @(posedge clk) begin
     rv <= rx_valid && !rst;
     if (rx_valid) begin
-      rb <= rx_data;
       r_sync <= rx_data == SYNC;
       r_crcok <= rx_data == pcrc;
       r_wide <= (rx_data >> IN_VALUE_W) != 8'd0;
@@ -257,10 +258,10 @@ module spikeloom_host_bridge #(
   // feature memory writes: one byte lane per feature byte (px_be one-hot), or a bitmap nibble as
   // a whole word of 0/1 bytes (px_bm); a word's lanes that no byte writes (past IN in the last
   // word) keep old bytes, which the scan masks (LAST_M)
-  reg px_we = 0, px_bm = 0;
-  reg [3:0] px_be = 0;
-  reg [7:0] px_wb = 0;
-  reg [AW-1:0] px_wa = 0, waddr = 0;
+  // (written at the byte's own edge, straight from the byte and the decoded flags: registering
+  // them first would add a word address, a byte and the lane enables of flip-flops that share
+  // no logic cell on the iCE40)
+  reg [AW-1:0] waddr = 0;
   reg [1:0] wlane = 0;
   // The non-zero word list (zero-skip): the addresses of the words with a non-zero feature,
   // ascending, appended as the words arrive (nzw so far); a step scans only these words. nzn is
@@ -284,9 +285,14 @@ module spikeloom_host_bridge #(
   // a load may start or go on only while no step runs or waits (it resets the core)
   wire load_ok = pay_ok && (gst == G_IDLE || gst == G_TX) && !pix_run;
   wire pay = rv && pst == P_PAY;
+  wire px_hi = pst == P_HI && !rst && !tmo_fire;  // a bitmap byte's high half (P_HI)
+  wire px_we = (pay && d_ok && (d_bitmap || d_word || d_feat)) || (px_hi && d_ok);
+  wire px_bm = px_hi || d_bitmap;
+  wire [3:0] px_be = px_bm ? 4'b1111 : (4'b0001 << wlane);
+  wire [7:0] px_wb = px_hi ? {4'd0, rb[7:4]} : rb;
+  wire [AW-1:0] px_wa = waddr;
 
   always @(posedge clk) begin
-    px_we <= 1'b0;
     nz_we <= 1'b0;
     hl_start <= 1'b0;
     hl_valid <= 1'b0;
@@ -355,13 +361,6 @@ module spikeloom_host_bridge #(
       end
       if (d_ok && (d_word || d_feat)) wlane <= wlane + 1'b1;
       // a bitmap byte: features 8k..8k+3 here, 8k+4..8k+7 in P_HI
-      if (d_bitmap || (d_ok && (d_word || d_feat))) begin
-        px_we <= d_ok;
-        px_wa <= waddr;
-        px_wb <= rb;
-        px_bm <= d_bitmap;
-        px_be <= d_bitmap ? 4'b1111 : (4'b0001 << wlane);
-      end
       if (d_bitmap || (d_ok && d_word)) waddr <= waddr + 1'b1;
       p_last_hi <= p_last;
       // zero-skip: a finished word with a non-zero byte (or set bit) joins the list
@@ -458,9 +457,6 @@ module spikeloom_host_bridge #(
         end
         P_PAY: if (rv) pst <= d_bitmap ? P_HI : p_last ? P_CRC : P_PAY;
         P_HI: begin
-          px_we <= d_ok;
-          px_wa <= waddr;
-          px_wb <= {4'd0, rb[7:4]};
           waddr <= waddr + 1'b1;
           if (d_ok && waddr <= LAST_A && (rb[7:4] & wmask(waddr)) != 4'd0) begin
             nz_we <= 1'b1;

@@ -3,13 +3,16 @@
 // samples each data bit at its middle (CLKS_PER_BIT clock cycles per bit, >= 4). A byte is
 // delivered (data + one-cycle valid) only when its stop bit is 1; otherwise it is dropped and
 // frame_error pulses, and the receiver waits for the line to idle high before the next start bit.
+// `data` is the shift register itself: it holds the byte from `valid` until the next byte's first
+// data bit is sampled, at least 1.5 bit times later (>= 6 cycles), long enough for a reader
+// that takes it with `valid` or a few cycles after (the host bridge: up to 2 cycles).
 module spikeloom_uart_rx #(
   parameter integer CLKS_PER_BIT = 104
 ) (
   input  wire       clk,
   input  wire       rst,
   input  wire       rx,
-  output reg  [7:0] data,
+  output wire [7:0] data,
   output reg        valid,
   output reg        frame_error
 );
@@ -22,6 +25,7 @@ module spikeloom_uart_rx #(
   reg [CW-1:0] timer = 0;
   reg [2:0] bit_n = 0;
   reg [7:0] shift = 0;
+  assign data = shift;
 
   always @(posedge clk) begin
     rx_m <= rx;
@@ -56,7 +60,6 @@ module spikeloom_uart_rx #(
         end else timer <= timer - 1'b1;
         STOP: if (timer == 0) begin
           if (rx_s) begin
-            data <= shift;
             valid <= 1'b1;
             state <= IDLE;
           end else begin

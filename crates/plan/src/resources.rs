@@ -494,7 +494,9 @@ fn engine_resources(plan: &Plan) -> Resources {
         let w = plan.weight_store.word_bits;
         let nb = plan.weight_store.rom_banks().len() as u32;
         r.luts += p * (e.acc_bits + extract) + aw + w * (nb - 1).min(6);
-        r.ffs += plan.ev_bits + aw + w * (nb + 1) + 2 * ubits(nb as usize - 1);
+        // (one bank: the second port's address register is counted with the store)
+        let bank_regs = if nb == 1 { 0 } else { w * nb };
+        r.ffs += plan.ev_bits + aw + w + bank_regs + 2 * ubits(nb as usize - 1);
         r.carries += p * e.acc_bits + aw;
     }
     r
@@ -605,10 +607,15 @@ fn store_resources(
                     add_memory(&mut r, device, depth, store.word_bits, true, block);
                 }
             }
-            // a fabric register per bank, the delayed bank select and the bank multiplexer
+            // a fabric register per bank, the delayed bank select and the bank multiplexer;
+            // one bank registers its read address instead (per port)
             let nb = banks.len() as u32;
             let w = store.word_bits;
-            r.ffs += w * nb + 2 * ubits(banks.len() - 1);
+            r.ffs += if nb == 1 {
+                aw * if two_ports { 2 } else { 1 }
+            } else {
+                w * nb + 2 * ubits(banks.len() - 1)
+            };
             if nb > 1 {
                 r.luts += match device.family {
                     Family::Ice40 => w * (2 * (nb - 1)).div_ceil(3),
@@ -660,7 +667,10 @@ fn loader_resources(store: &WeightStore) -> Resources {
 /// outputs, with and without a loader: iCE40 884..1132 LUT4s, 479..624 FFs, 115..163 carries,
 /// 1..4 block RAMs (the digits design, 64 in / 10 out, no loader: 918 LUT4s, 479 FFs, 133
 /// carries; the earlier bridge: 1294 / 862 / 200); ECP5 815..1303 LUT4s (ABC varies by ~50),
-/// 494..591 FFs.
+/// 494..591 FFs. Since then the received byte is read from uart_rx's shift register and the
+/// feature memory is written at the byte's edge (no byte, address and enable registers): the
+/// digits bridge 938 -> 925 LUT4s, 485 -> 459 FFs, 1164 -> 1143 packed cells; uart_rx 8 FFs
+/// fewer.
 fn board_top_resources(plan: &Plan, cfg: &BoardTopConfig, device: &Device) -> Resources {
     let bw = ubits(usize::try_from(cfg.clock_hz).unwrap_or(usize::MAX));
     let cpb = cfg.clock_hz.div_ceil(u64::from(cfg.baud.max(1))).max(2);
@@ -670,7 +680,7 @@ fn board_top_resources(plan: &Plan, cfg: &BoardTopConfig, device: &Device) -> Re
     // board_top's own counters, the two UART halves
     let mut r = Resources {
         luts: bw + 10 + 39 + 4 * cw,
-        ffs: bw + 6 + 39 + 2 * cw,
+        ffs: bw + 6 + 31 + 2 * cw,
         carries: 2 * bw + 2 * cw,
         ..Resources::default()
     };
@@ -691,7 +701,7 @@ fn board_top_resources(plan: &Plan, cfg: &BoardTopConfig, device: &Device) -> Re
     match device.family {
         Family::Ice40 => {
             r.luts += 860 + 30 * zs + widths + 165 * loader;
-            r.ffs += 430 + 30 * zs + 8 * iface.in_w + 63 * loader;
+            r.ffs += 404 + 30 * zs + 8 * iface.in_w + 63 * loader;
             r.carries += 110 + 3 * iface.in_w + 20 * loader;
         }
         Family::Ecp5 => {
@@ -700,7 +710,7 @@ fn board_top_resources(plan: &Plan, cfg: &BoardTopConfig, device: &Device) -> Re
             // for 64 features, 1235 for 784, 1335 for 2312; ABC's mapping of the whole bridge
             // moves by 100-300 LUT4s between such variants)
             r.luts += 940 + 100 * zs + widths + 175 * loader;
-            r.ffs += 430 + 55 * zs + 8 * iface.in_w + 65 * loader;
+            r.ffs += 404 + 55 * zs + 8 * iface.in_w + 65 * loader;
             r.carries += 60 + 3 * iface.in_w + 12 * loader;
         }
     }

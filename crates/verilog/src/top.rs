@@ -259,12 +259,19 @@ fn store(plan: &Plan, ev: u32) -> String {
 
 /// The ROM store: banks of `STORE_BANK_WORDS` words (one sl_rom each, its own image), each
 /// bank's output registered in fabric, then the bank multiplexer (`wm_rdata` is valid two
-/// cycles after `wm_raddr`, like the SPRAM store's).
+/// cycles after `wm_raddr`, like the SPRAM store's). A one-bank store has no multiplexer to
+/// keep off the memory's output, so it registers the read address instead of the word: the
+/// same two cycles with an address's bits of registers instead of a word's (on the iCE40 those
+/// registers take logic cells of their own: the memory's output cannot share a cell with a
+/// LUT; the digits MLP at 8 lanes, 9 instead of 64).
 fn rom_banks(plan: &Plan, aw: u32) -> String {
     let ws = &plan.weight_store;
     let banks = ws.rom_banks();
     let pair = plan.buffers.iter().any(|b| b.paired);
     let w1 = ws.word_bits - 1;
+    if let [depth] = banks[..] {
+        return rom_one_bank(plan, depth, aw, pair);
+    }
     let mut s = format!(
         "    // ROM in {n} bank(s) of up to {bw} words{ports}; a fabric register per bank before the bank multiplexer\n",
         n = banks.len(),
@@ -307,6 +314,48 @@ fn rom_banks(plan: &Plan, aw: u32) -> String {
         s.push_str(&bank_mux(plan, "2", "wm_raddr2", "wm_rdata2", "wm_q2_"));
     } else {
         let _ = writeln!(s, "    assign wm_rdata2 = {{{}{{1'b0}}}};", ws.word_bits);
+    }
+    s
+}
+
+/// A one-bank ROM store (see [`rom_banks`]): the read address registered, then the memory.
+fn rom_one_bank(plan: &Plan, depth: usize, aw: u32, pair: bool) -> String {
+    let ws = &plan.weight_store;
+    let bank_aw = ubits(depth.saturating_sub(1)).min(aw);
+    let (wb, w1, a1) = (ws.word_bits, ws.word_bits - 1, bank_aw - 1);
+    let file = crate::hex::weights_bank_hex(0);
+    let mut s = format!(
+        "    // ROM in 1 bank{ports}: the read address registered in fabric, then the memory
+    // (two cycles from wm_raddr to wm_rdata, as with a bank multiplexer)
+    wire [{w1}:0] wm_r0;
+    reg  [{a1}:0] wm_a0;
+    always @(posedge clk) wm_a0 <= wm_raddr[{a1}:0];
+",
+        ports = if pair { ", two read ports" } else { "" },
+    );
+    if pair {
+        let _ = write!(
+            s,
+            "    wire [{w1}:0] wm_r2_0;
+    reg  [{a1}:0] wm_a2_0;
+    always @(posedge clk) wm_a2_0 <= wm_raddr2[{a1}:0];
+    sl_rom2 #(.W({wb}), .DEPTH({depth}), .AW({bank_aw}), .INIT_FILE(\"{file}\")) u_weights_b0 (
+        .clk(clk), .addr(wm_a0), .addr2(wm_a2_0), .rdata(wm_r0), .rdata2(wm_r2_0)
+    );
+    assign wm_rdata = wm_r0;
+    assign wm_rdata2 = wm_r2_0;
+"
+        );
+    } else {
+        let _ = write!(
+            s,
+            "    sl_rom #(.W({wb}), .DEPTH({depth}), .AW({bank_aw}), .INIT_FILE(\"{file}\")) u_weights_b0 (
+        .clk(clk), .addr(wm_a0), .rdata(wm_r0)
+    );
+    assign wm_rdata = wm_r0;
+    assign wm_rdata2 = {{{wb}{{1'b0}}}};
+"
+        );
     }
     s
 }
