@@ -25,7 +25,7 @@ pub use compare::{compare_logs, FirstMismatch};
 pub use contract::{compare_with_contract, ContractMismatch};
 pub use decode::{decode_log, RtlTrace};
 pub use error::CosimError;
-pub use harness::{icarus_params, verilator_params};
+pub use harness::{icarus_params, load_limit, verilator_params};
 pub use netlist::{run_netlist, select_yosys, NetlistTarget};
 pub use protocol::{format_log, format_stimulus, parse_log};
 pub use run::{check_tools, run_rtl, Simulator};
