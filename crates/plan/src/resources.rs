@@ -508,6 +508,7 @@ fn engine_resources(plan: &Plan) -> Resources {
 fn core_resources(
     core: &CorePlan,
     device: &Device,
+    ev_bits: u32,
     shared_acc: bool,
     on_unit: bool,
     block: MemStyle,
@@ -535,6 +536,17 @@ fn core_resources(
         rom_bits: (core.weights.len() as u64) * u64::from(core.weight_bits),
         ..Resources::default()
     };
+    // iCE40: the tap and sweep address arithmetic at the coordinate width (sl_conv `CW`: tap
+    // targets, border and stride checks, the target address, the sweep's neuron bases) takes
+    // about 21 LUT4 columns more than the event-width operations above, where every adder
+    // and compare bit is a LUT4 beside its carry. Measured (Yosys 0.70 synth_ice40, nextpnr
+    // 0.11.1 pack): the N-MNIST CNN's three cores at CW 14, 1 lane, 589-612 LUT4s each alone
+    // (hierarchical); whole designs, packed against estimated without and with this term: the
+    // N-MNIST CNN at 1 lane (calibrated, SPRAM weights, on a UP5K with room) 6464 cells against
+    // 5541 and 6248, the cnn fixture ([4, 8] lanes, CW 11) 3615 against ~3297 and 3528.
+    if device.family == Family::Ice40 {
+        r.luts += 21 * core.coord_bits(ev_bits);
+    }
     add_memory(
         &mut r,
         device,
@@ -876,6 +888,7 @@ pub(crate) fn estimate(
             core_resources(
                 core,
                 device,
+                plan.ev_bits,
                 plan.conv_acc.is_some(),
                 plan.on_unit(l),
                 plan.mem_style(),

@@ -258,6 +258,32 @@ impl CorePlan {
     pub fn spike_bits(&self) -> u32 {
         self.fire.event_bits()
     }
+    /// Width of a convolution core's coordinates and addresses (sl_conv `CW`): every
+    /// coordinate, neuron and kernel address its datapath holds, with margin for the counters'
+    /// last increments, and wider than the event index (`ev_bits`); 0 for a dense core.
+    pub fn coord_bits(&self, ev_bits: u32) -> u32 {
+        let Some(g) = &self.conv else { return 0 };
+        let [ci, hi, wi] = g.input;
+        let [_, ho, wo] = g.output;
+        let [kh, kw] = g.kernel;
+        let (cig, cog) = (g.in_per_group(), g.out_per_group());
+        let kk = kh * kw;
+        let co_step = (cig - 1) * kk + 1;
+        let ext = |a: usize| g.dilation[a] * (g.kernel[a] - 1) + 1;
+        let big = [
+            hi + g.padding[0] + ext(0),
+            wi + g.padding[1] + ext(1),
+            ci * hi * wi,
+            self.size,
+            self.weight_depth() + co_step + kk,
+            // neurons (the sweep's next group base), addresses, and a padding lane's neuron
+            (cog + self.lanes) * ho * wo * g.groups + ho * wo,
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(1);
+        crate::interface::ubits(big).max(ev_bits) + 1
+    }
     /// `spike_bits` of a `QFire::Count` layer, 0 for binary spikes (the `CNT` parameter).
     pub fn count_bits(&self) -> u32 {
         match self.fire {

@@ -668,33 +668,8 @@ pub(crate) fn ubits(max: usize) -> u32 {
     (usize::BITS - max.leading_zeros()).max(1)
 }
 
-/// Parameters of an sl_conv instance: the neuron parameters plus the geometry, all geometry values `CW` bits wide.
-/// Width of an sl_conv instance's coordinates and addresses (`CW`).
-fn conv_cw(core: &CorePlan, g: &spikeloom_plan::ConvGeometry, ev: u32) -> u32 {
-    let [ci, hi, wi] = g.input;
-    let [_, ho, wo] = g.output;
-    let [kh, kw] = g.kernel;
-    let (cig, cog) = (g.in_per_group(), g.out_per_group());
-    let kk = kh * kw;
-    let co_step = (cig - 1) * kk + 1;
-    let ext = |a: usize| g.dilation[a] * (g.kernel[a] - 1) + 1;
-    // every coordinate, neuron and kernel address the datapath holds, with margin for the
-    // counters' last increments
-    let big = [
-        hi + g.padding[0] + ext(0),
-        wi + g.padding[1] + ext(1),
-        ci * hi * wi,
-        core.size,
-        core.weight_depth() + co_step + kk,
-        // neurons (the sweep's next group base), addresses, and a padding lane's neuron
-        (cog + core.lanes) * ho * wo * g.groups + ho * wo,
-    ]
-    .into_iter()
-    .max()
-    .unwrap_or(1);
-    ubits(big).max(ev) + 1
-}
-
+/// Parameters of an sl_conv instance: the neuron parameters plus the geometry, all geometry
+/// values `CW` bits wide.
 fn conv_params(
     plan: &Plan,
     core: &CorePlan,
@@ -708,7 +683,7 @@ fn conv_params(
     let (cig, cog) = (g.in_per_group(), g.out_per_group());
     let kk = kh * kw;
     let co_step = (cig - 1) * kk + 1;
-    let cw = conv_cw(core, g, ev);
+    let cw = core.coord_bits(ev);
     let l = |v: usize| lit(cw, v as i64);
     let neuron = neuron_params(core, opts);
     let (hwo, nch) = (ho * wo, core.conv_chunks());
@@ -910,7 +885,7 @@ fn conv_acc(plan: &Plan, ev: u32) -> String {
         .iter()
         .filter_map(|&l| {
             let c = &plan.cores[l];
-            c.conv.as_ref().map(|g| conv_cw(c, g, ev))
+            c.conv.as_ref().map(|_| c.coord_bits(ev))
         })
         .max()
         .unwrap_or(1);
@@ -924,7 +899,7 @@ fn conv_acc(plan: &Plan, ev: u32) -> String {
     };
     let addr = |sig: &str| {
         or(&|c| {
-            let cw = c.conv.as_ref().map_or(aw, |g| conv_cw(c, g, ev));
+            let cw = c.conv.as_ref().map_or(aw, |_| c.coord_bits(ev));
             widen(&format!("{}_{sig}", c.ident), cw as usize, aw as usize)
         })
     };
@@ -993,7 +968,7 @@ fn core_decl(plan: &Plan, c: &CorePlan, ev: u32) -> String {
     };
     // a convolution core reads its own event buffers; a unit is run by the engine
     let ctl = if c.conv.is_some() {
-        let cw1 = c.conv.as_ref().map_or(ev, |g| conv_cw(c, g, ev)) - 1;
+        let cw1 = c.conv.as_ref().map_or(ev, |_| c.coord_bits(ev)) - 1;
         let aw1 = c.lanes as u32 * c.acc_bits - 1;
         let p1 = c.lanes - 1;
         let s1 = c.spike_bits() - 1;
