@@ -45,7 +45,8 @@ module sl_conv #(
     parameter integer NB = 1,         // blocks: groups * NCH * HWO
     parameter integer EV_W = 8,       // event index/count/address width (also block counter)
     parameter integer CLR_W = 8,      // clear address width (sl_ctrl's)
-    parameter integer CW = 9,         // coordinate/weight address width (> EV_W)
+    parameter integer CW = 9,         // neuron/accumulator/weight address width (> EV_W)
+    parameter integer XW = CW,        // coordinate width: rows, columns, kernel offsets (<= CW)
     parameter integer WDEPTH = 1,     // kernel words (P weights each)
     parameter integer DELAYED = 0,    // reads the previous step's events
     parameter WEIGHT_FILE = "",
@@ -169,8 +170,20 @@ module sl_conv #(
     localparam [EV_W-1:0] NB_V = NB_I[EV_W-1:0];
     localparam [CW-1:0] P_C = P_I[CW-1:0];
     localparam [CW-1:0] ONE = 1;
-    localparam [CW-1:0] KH_LAST = KH - ONE;
-    localparam [CW-1:0] KW_LAST = KW - ONE;
+    // the geometry at the coordinate width (every coordinate, offset and their sums fit XW bits:
+    // plan CorePlan::xy_bits)
+    localparam [XW-1:0] ONE_X = 1;
+    localparam [XW-1:0] KH_LAST = KH[XW-1:0] - ONE_X;
+    localparam [XW-1:0] KW_LAST = KW[XW-1:0] - ONE_X;
+    localparam [XW-1:0] PH_X = PH[XW-1:0];
+    localparam [XW-1:0] PX_X = PX[XW-1:0];
+    localparam [XW-1:0] SH_X = SH[XW-1:0];
+    localparam [XW-1:0] SW_X = SW[XW-1:0];
+    localparam [XW-1:0] DH_X = DH[XW-1:0];
+    localparam [XW-1:0] DW_X = DW[XW-1:0];
+    localparam [XW-1:0] HO_X = HO[XW-1:0];
+    localparam [XW-1:0] WO_X = WO[XW-1:0];
+    localparam [XW-1:0] ZERO_X = 0;
     localparam [CW-1:0] NCH_LAST = NCH - ONE;
     localparam [CW-1:0] HWO_LAST = HWO - ONE;
     localparam [CW-EV_W-1:0] ZX = 0;  // zero extension EV_W -> CW
@@ -187,9 +200,10 @@ module sl_conv #(
     wire [CW-1:0]  nbase_c = cbase + spos;  // neuron of lane 0
     wire [EV_W-1:0] nbase = nbase_c[EV_W-1:0];
     // decoded event and tap counters
-    reg [CW-1:0]   iy, ix;
-    reg [CW-1:0]   ch, ky, kx;        // lane chunk within the group, kernel row/column
-    reg [CW-1:0]   kyoff, kxoff;      // ky * DH, kx * DW
+    reg [XW-1:0]   iy, ix;
+    reg [CW-1:0]   ch;                // lane chunk within the group
+    reg [XW-1:0]   ky, kx;            // kernel row/column
+    reg [XW-1:0]   kyoff, kxoff;      // ky * DH, kx * DW
     reg [CW-1:0]   ch_base;           // address of chunk ch at output position 0
     reg [CW-1:0]   widx;              // kernel word of the tap
     // scatter pipeline
@@ -212,18 +226,35 @@ module sl_conv #(
     wire [CW+31:0] d_row_p = dv_i * WI_M;
     wire [CW+31:0] d_ci_p = dv_row * HI_M;
     /* verilator lint_on UNUSEDSIGNAL */
+    // the column and the row within the channel, at the address width (they fit XW bits)
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [CW-1:0] ix_c = dv_i - dv_row * WI;
+    wire [CW-1:0] iy_c = dv_row - dv_ci * HI;
+    /* verilator lint_on UNUSEDSIGNAL */
     wire [CW-1:0] d_grp = (GRPS == 1) ? {CW{1'b0}} : dv_ci / CIG;
     wire [CW-1:0] d_cim = (GRPS == 1) ? dv_ci : dv_ci % CIG;
 
     // ---- tap target: o*s - p + k*d = i on both axes ----
-    wire [CW-1:0] ty = iy + PH - kyoff;
-    wire [CW-1:0] tx = ix + PX - kxoff;
-    wire [CW-1:0] oy = ty / SH;
-    wire [CW-1:0] ox = tx / SW;
+    // (at the coordinate width XW: iy + PH and ix + PX never overflow it; a tap left of or
+    // above the map wraps ty/tx, which the >= checks reject)
+    wire [XW-1:0] ty = iy + PH_X - kyoff;
+    wire [XW-1:0] tx = ix + PX_X - kxoff;
+    wire [XW-1:0] oy = ty / SH_X;
+    wire [XW-1:0] ox = tx / SW_X;
     reg ev_ok;  // registered in DEC
-    wire tap_ok = ev_ok && (iy + PH >= kyoff) && (ty % SH == {CW{1'b0}}) && (oy < HO)
-               && (ix + PX >= kxoff) && (tx % SW == {CW{1'b0}}) && (ox < WO);
-    wire [CW-1:0] tap_a = ch_base + oy * WO + ox;
+    wire tap_ok = ev_ok && (iy + PH_X >= kyoff) && (ty % SH_X == ZERO_X) && (oy < HO_X)
+               && (ix + PX_X >= kxoff) && (tx % SW_X == ZERO_X) && (ox < WO_X);
+    wire [CW-1:0] oy_c, ox_c;  // oy, ox at the address width
+    generate
+        if (XW < CW) begin : g_xw_narrow
+            assign oy_c = {{(CW - XW){1'b0}}, oy};
+            assign ox_c = {{(CW - XW){1'b0}}, ox};
+        end else begin : g_xw_same
+            assign oy_c = oy;
+            assign ox_c = ox;
+        end
+    endgenerate
+    wire [CW-1:0] tap_a = ch_base + oy_c * WO + ox_c;
     wire last_kx = kx == KW_LAST;
     wire last_ky = ky == KH_LAST;
     wire last_tap = last_kx && last_ky && (ch == NCH_LAST);
@@ -526,36 +557,36 @@ module sl_conv #(
                 end
                 S_DEC3: begin
                     st <= S_DEC4;
-                    ix <= dv_i - dv_row * WI;
+                    ix <= ix_c[XW-1:0];
                     dv_ci <= d_ci_p[HI_S +: CW];
                 end
                 S_DEC4: begin
                     st <= S_TAP;
-                    iy <= dv_row - dv_ci * HI;
+                    iy <= iy_c[XW-1:0];
                     ch <= {CW{1'b0}};
-                    ky <= {CW{1'b0}};
-                    kx <= {CW{1'b0}};
-                    kyoff <= {CW{1'b0}};
-                    kxoff <= {CW{1'b0}};
+                    ky <= ZERO_X;
+                    kx <= ZERO_X;
+                    kyoff <= ZERO_X;
+                    kxoff <= ZERO_X;
                     ch_base <= d_grp * GRP_A;
                     widx <= d_grp * GRP_W + d_cim * KK;
                 end
                 S_TAP: begin
                     if (last_tap) st <= S_FETCH;
                     if (!last_kx) begin
-                        kx <= kx + ONE;
-                        kxoff <= kxoff + DW;
+                        kx <= kx + ONE_X;
+                        kxoff <= kxoff + DW_X;
                         widx <= widx + ONE;
                     end else begin
-                        kx <= {CW{1'b0}};
-                        kxoff <= {CW{1'b0}};
+                        kx <= ZERO_X;
+                        kxoff <= ZERO_X;
                         if (!last_ky) begin
-                            ky <= ky + ONE;
-                            kyoff <= kyoff + DH;
+                            ky <= ky + ONE_X;
+                            kyoff <= kyoff + DH_X;
                             widx <= widx + ONE;
                         end else begin
-                            ky <= {CW{1'b0}};
-                            kyoff <= {CW{1'b0}};
+                            ky <= ZERO_X;
+                            kyoff <= ZERO_X;
                             ch <= ch + ONE;
                             ch_base <= ch_base + HWO;
                             widx <= widx + CO_STEP;

@@ -128,8 +128,8 @@ const CONV_MUTATIONS: &[(&str, &str, &str, &str)] = &[
     (
         "the event decode's channel ignores the rows of earlier channels",
         "sl_conv.v",
-        "iy <= dv_row - dv_ci * HI;",
-        "iy <= dv_row;",
+        "wire [CW-1:0] iy_c = dv_row - dv_ci * HI;",
+        "wire [CW-1:0] iy_c = dv_row;",
     ),
 ];
 

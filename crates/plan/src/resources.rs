@@ -536,16 +536,17 @@ fn core_resources(
         rom_bits: (core.weights.len() as u64) * u64::from(core.weight_bits),
         ..Resources::default()
     };
-    // iCE40: the tap and sweep address arithmetic at the coordinate width (sl_conv `CW`: tap
-    // targets, border and stride checks, the target address, the sweep's neuron bases) takes
-    // about 21 LUT4 columns more than the event-width operations above, where every adder
-    // and compare bit is a LUT4 beside its carry. Measured (Yosys 0.70 synth_ice40, nextpnr
-    // 0.11.1 pack): the N-MNIST CNN's three cores at CW 14, 1 lane, 589-612 LUT4s each alone
-    // (hierarchical); whole designs, packed against estimated without and with this term: the
-    // N-MNIST CNN at 1 lane (calibrated, SPRAM weights, on a UP5K with room) 6464 cells against
-    // 5541 and 6248, the cnn fixture ([4, 8] lanes, CW 11) 3615 against ~3297 and 3528.
+    // iCE40: the tap and sweep address arithmetic at the address width (sl_conv `CW`: the
+    // target address, the sweep's neuron bases, the kernel word; the tap coordinates and
+    // their checks are at the narrower `XW`) takes about 13 LUT4 columns more than the
+    // event-width operations above, where every adder and compare bit is a LUT4 beside its
+    // carry. Measured (Yosys 0.70 synth_ice40, nextpnr 0.11.1 pack), whole designs packed
+    // against estimated: the N-MNIST CNN at 1 lane (calibrated, SPRAM weights, on a UP5K with
+    // room; CW 14, XW 7/6/5) 6039 cells against 5993 (6464 before the coordinates were
+    // narrowed from CW to XW bits, when the estimate without this term said 5541); the cnn
+    // fixture ([4, 8] lanes, CW 11, XW 5) 3384 against 3461.
     if device.family == Family::Ice40 {
-        r.luts += 21 * core.coord_bits(ev_bits);
+        r.luts += 13 * core.coord_bits(ev_bits);
     }
     add_memory(
         &mut r,

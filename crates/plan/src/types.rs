@@ -284,6 +284,31 @@ impl CorePlan {
         .unwrap_or(1);
         crate::interface::ubits(big).max(ev_bits) + 1
     }
+    /// Width of a convolution core's coordinates (sl_conv `XW`): rows and columns, kernel
+    /// offsets and their sums with the padding, output rows and columns, and the geometry's
+    /// constants, with one bit of margin; at most [`CorePlan::coord_bits`]. 0 for a dense core.
+    pub fn xy_bits(&self, ev_bits: u32) -> u32 {
+        let Some(g) = &self.conv else { return 0 };
+        let [_, hi, wi] = g.input;
+        let [_, ho, wo] = g.output;
+        let ext = |a: usize| g.dilation[a] * (g.kernel[a] - 1) + 1;
+        let big = [
+            hi + g.padding[0] + ext(0),
+            wi + g.padding[1] + ext(1),
+            ho,
+            wo,
+            g.stride[0],
+            g.stride[1],
+            g.dilation[0],
+            g.dilation[1],
+            g.kernel[0],
+            g.kernel[1],
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(1);
+        (crate::interface::ubits(big) + 1).min(self.coord_bits(ev_bits))
+    }
     /// `spike_bits` of a `QFire::Count` layer, 0 for binary spikes (the `CNT` parameter).
     pub fn count_bits(&self) -> u32 {
         match self.fire {

@@ -691,7 +691,7 @@ fn conv_params(
     let wi_rec = reciprocal(wi, g.source_size());
     let hi_rec = reciprocal(hi, g.input[0] * hi);
     format!(
-        "        .P({p}), .NB({nb}), .EV_W({ev}), .CLR_W({clr_w}), .CW({cw}), .WDEPTH({wd}),
+        "        .P({p}), .NB({nb}), .EV_W({ev}), .CLR_W({clr_w}), .CW({cw}), .XW({xw}), .WDEPTH({wd}),
         .DELAYED({del}), .WEIGHT_FILE(\"{prefix}{wf}\"), .WB({wb}), .ACC_W({acc}), .VB({vb}), .VMUL({vmul}), .EXT_ACC({ext_acc}),
         .WI({wi_}), .HI({hi_}), .WI_M({wi_m}), .WI_S({wi_s}), .HI_M({hi_m}), .HI_S({hi_s}), .GRPS({grps}),
         .CIG({cig_}), .COG({cog_}), .HWO({hwo_}), .HO({ho_}), .WO({wo_}),
@@ -701,6 +701,7 @@ fn conv_params(
         {neuron}",
         p = core.lanes,
         nb = core.blocks,
+        xw = core.xy_bits(ev),
         wd = core.weight_depth(),
         del = u8::from(core.projections[0].delayed),
         prefix = opts.mem_prefix,
