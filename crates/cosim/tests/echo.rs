@@ -405,42 +405,25 @@ fn check_step_limit(run: impl Fn(&[StimCmd]) -> Result<Vec<LogLine>, CosimError>
     );
 }
 
-#[test]
-fn icarus_stops_a_step_that_never_ends() {
-    let sim = Simulator::Icarus;
+/// The step limit under simulator `sim` (when it is installed).
+fn rtl_stops_a_step_that_never_ends(sim: Simulator) {
     if available(sim) {
+        let dir = work(&format!("chatter-{sim}"));
         check_step_limit(
-            |stim| {
-                run_rtl(
-                    &chatter_bundle(),
-                    &chatter_iface(),
-                    stim,
-                    sim,
-                    &work("chatter-icarus"),
-                )
-            },
-            "icarus",
+            |stim| run_rtl(&chatter_bundle(), &chatter_iface(), stim, sim, &dir),
+            &sim.to_string(),
         );
     }
 }
 
 #[test]
+fn icarus_stops_a_step_that_never_ends() {
+    rtl_stops_a_step_that_never_ends(Simulator::Icarus);
+}
+
+#[test]
 fn verilator_stops_a_step_that_never_ends() {
-    let sim = Simulator::Verilator;
-    if available(sim) {
-        check_step_limit(
-            |stim| {
-                run_rtl(
-                    &chatter_bundle(),
-                    &chatter_iface(),
-                    stim,
-                    sim,
-                    &work("chatter-verilator"),
-                )
-            },
-            "verilator",
-        );
-    }
+    rtl_stops_a_step_that_never_ends(Simulator::Verilator);
 }
 
 #[test]
