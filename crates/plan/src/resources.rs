@@ -543,7 +543,7 @@ fn core_resources(
     // carry. Measured (Yosys 0.70 synth_ice40, nextpnr 0.11.1 pack), whole designs packed
     // against estimated: the N-MNIST CNN at 1 lane (calibrated, SPRAM weights, on a UP5K with
     // room; CW 14, XW 7/6/5) 6039 cells against 5993 (6464 before the coordinates were
-    // narrowed from CW to XW bits, when the estimate without this term said 5541); the cnn
+    // narrowed from CW to XW bits, when the estimate without this term said ~5600); the cnn
     // fixture ([4, 8] lanes, CW 11, XW 5) 3384 against 3461.
     if device.family == Family::Ice40 {
         r.luts += 13 * core.coord_bits(ev_bits);
