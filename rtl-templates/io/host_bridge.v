@@ -36,8 +36,9 @@
 // frame (TIMEOUT cycles without a byte) sends an error frame and resynchronizes.
 //
 // Timing structure (every path is a few logic levels between registers):
-// - Received bytes are registered with their compares (SYNC, CRC match, value range) before the
-//   parser sees them. uart_rx delivers a byte at most every 10 x CLKS_PER_BIT >= 40 cycles, so the
+// - A received byte's compares (SYNC, CRC match, value range) are registered before the parser
+//   sees them; the byte itself is read from uart_rx's shift register, which holds it for >= 6
+//   cycles after its valid (the parser reads it within 2). uart_rx delivers a byte at most every 10 x CLKS_PER_BIT >= 40 cycles, so the
 //   parser spends extra cycles where a check is wide (length, LOAD offset, final CRC decision) and
 //   error counting happens a cycle after the error.
 // - The input features live in the feature memory `px`, four bytes (features) per word: value or

@@ -269,10 +269,8 @@ impl CorePlan {
         let (cig, cog) = (g.in_per_group(), g.out_per_group());
         let kk = kh * kw;
         let co_step = (cig - 1) * kk + 1;
-        let ext = |a: usize| g.dilation[a] * (g.kernel[a] - 1) + 1;
         let big = [
-            hi + g.padding[0] + ext(0),
-            wi + g.padding[1] + ext(1),
+            Self::xy_span(g),
             ci * hi * wi,
             self.size,
             self.weight_depth() + co_step + kk,
@@ -289,14 +287,19 @@ impl CorePlan {
     /// constants, with one bit of margin; at most [`CorePlan::coord_bits`]. 0 for a dense core.
     pub fn xy_bits(&self, ev_bits: u32) -> u32 {
         let Some(g) = &self.conv else { return 0 };
-        let [_, hi, wi] = g.input;
-        let [_, ho, wo] = g.output;
+        (crate::interface::ubits(Self::xy_span(g)) + 1).min(self.coord_bits(ev_bits))
+    }
+
+    /// The largest coordinate value sl_conv holds or compares: a row or column plus the
+    /// padding and the dilated kernel extent, the output rows and columns, and the geometry's
+    /// constants.
+    fn xy_span(g: &ConvGeometry) -> usize {
         let ext = |a: usize| g.dilation[a] * (g.kernel[a] - 1) + 1;
-        let big = [
-            hi + g.padding[0] + ext(0),
-            wi + g.padding[1] + ext(1),
-            ho,
-            wo,
+        [
+            g.input[1] + g.padding[0] + ext(0),
+            g.input[2] + g.padding[1] + ext(1),
+            g.output[1],
+            g.output[2],
             g.stride[0],
             g.stride[1],
             g.dilation[0],
@@ -306,8 +309,7 @@ impl CorePlan {
         ]
         .into_iter()
         .max()
-        .unwrap_or(1);
-        (crate::interface::ubits(big) + 1).min(self.coord_bits(ev_bits))
+        .unwrap_or(1)
     }
     /// `spike_bits` of a `QFire::Count` layer, 0 for binary spikes (the `CNT` parameter).
     pub fn count_bits(&self) -> u32 {

@@ -365,9 +365,6 @@ fn rom_one_bank(plan: &Plan, depth: usize, aw: u32, pair: bool) -> String {
 fn bank_mux(plan: &Plan, port: &str, addr: &str, out: &str, q: &str) -> String {
     let ws = &plan.weight_store;
     let banks = ws.rom_banks();
-    if banks.len() == 1 {
-        return format!("    assign {out} = {q}0;\n");
-    }
     let w1 = ws.word_bits - 1;
     let ba = ubits(ws.bank_words - 1);
     let sb = ubits(banks.len() - 1);
