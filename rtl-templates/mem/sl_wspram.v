@@ -8,6 +8,10 @@
 // overlap (the cores run only once the load is complete), and a column reads only when it is
 // not written: Yosys maps each 16K x 16 array to one SB_SPRAM256KA only for that "no change"
 // behaviour (with synth_ice40 -spram or the ram_style attribute below).
+// Packed (PACK = 1, plan WeightMem::Spram `packed`, NC = 1): two 8-bit words per SPRAM word,
+// word w the low byte of SPRAM word w / 2 when w is even, the high byte when odd; the byte
+// select (raddr's bit 0) is registered twice beside the read and picks the output byte. The
+// write side is unchanged: a granule is one SPRAM word (two store words).
 // Rust twin: spikeloom-cyclesim `engine::Acc` (it reads the same words as its cores' rows).
 // The words are Plan::weight_image; the load through the write port is the harness's.
 `default_nettype none
@@ -15,26 +19,29 @@
 module sl_wspram #(
     parameter integer NC = 1,   // columns: 1, 2 or 4
     parameter integer NG = 1,   // groups in depth: NC * NG <= 4
-    parameter integer AW = 14   // word address width
+    parameter integer AW = 14,  // word address width
+    parameter integer PACK = 0, // 1: two 8-bit words per SPRAM word (NC = 1)
+    parameter integer OW = (PACK != 0) ? 8 : NC * 16  // word width
 ) (
     input  wire             clk,
     /* verilator lint_off UNUSEDSIGNAL */
     input  wire [AW-1:0]    raddr,  // bits above the store's depth are ignored
     input  wire [15:0]      waddr,  // granule index
     /* verilator lint_on UNUSEDSIGNAL */
-    output wire [NC*16-1:0] rdata,
+    output wire [OW-1:0]    rdata,
     input  wire             we,
     input  wire [15:0]      wdata
 );
     localparam integer LC = (NC > 1) ? $clog2(NC) : 0;  // column bits of a granule index
     localparam integer GB = (NG > 1) ? $clog2(NG) : 1;  // group select width
 
-    // word and column of the granule being written; the read address zero-extended
+    // word and column of the granule being written; the SPRAM word address of the read,
+    // zero-extended (the store word address without its byte select when packed)
     wire [15:0] wword = waddr >> LC;
     /* verilator lint_off UNUSEDSIGNAL */
     reg  [AW-1:0] raddr_q;
     always @(posedge clk) raddr_q <= raddr;
-    wire [31:0] ra = {{(32 - AW){1'b0}}, raddr_q};
+    wire [31:0] ra = {{(32 - AW){1'b0}}, raddr_q} >> PACK;
     /* verilator lint_on UNUSEDSIGNAL */
     wire [GB-1:0] wgrp;
     wire [GB-1:0] rgrp;
@@ -75,7 +82,16 @@ module sl_wspram #(
             end
         end
     endgenerate
-    assign rdata = q[rgrp_q];
+    generate
+        if (PACK != 0) begin : g_pack
+            reg hi_q;  // the byte of the word being read
+            always @(posedge clk) hi_q <= raddr_q[0];
+            wire [15:0] qw = q[rgrp_q];
+            assign rdata = hi_q ? qw[15:8] : qw[7:0];
+        end else begin : g_whole
+            assign rdata = q[rgrp_q];
+        end
+    endgenerate
 endmodule
 
 `default_nettype wire

@@ -48,16 +48,55 @@ fn check_seed(seed: u64, sim: Simulator) -> Result<(), String> {
 
 /// The same networks with their weights in an SPRAM store (filled by the design's weight loader
 /// from the harness's flash model at the implicit power-on before the first command): everything
-/// wrong, or `Ok`.
+/// wrong, or `Ok`. Odd seeds plan one lane (rows of at most 8 bits pack two per SPRAM word).
 fn check_spram_seed(seed: u64, sim: Simulator) -> Result<(), String> {
-    check_net_in(
+    check_net_with(
         seed,
         &random_format3_qnet(seed),
         sim,
         "sp-",
         STEPS,
         WeightMemChoice::Spram,
+        &spram_config(seed),
     )
+}
+
+/// The SPRAM tests' settings of `seed`: [`config`], one lane for odd seeds.
+fn spram_config(seed: u64) -> PlanConfig {
+    PlanConfig {
+        lanes: (seed % 2 == 1).then_some(1),
+        ..config(WeightMemChoice::Spram)
+    }
+}
+
+/// `count` seeds for the SPRAM tests: half (rounded down) whose store is packed (rows of at
+/// most 8 bits, two per SPRAM word), the rest with whole SPRAM words, in seed order each.
+fn spram_seeds(count: u64) -> Vec<u64> {
+    let dev = device(WeightMemChoice::Spram);
+    let store = |seed: u64| {
+        plan(&random_format3_qnet(seed), &spram_config(seed), &dev)
+            .ok()
+            .filter(|p| p.weight_store.is_loaded())
+            .map(|p| p.weight_store.packed())
+    };
+    let half = (count / 2) as usize;
+    let mut list: Vec<u64> = (0..2000)
+        .filter(|&s| store(s) == Some(true))
+        .take(half)
+        .collect();
+    assert_eq!(
+        list.len(),
+        half,
+        "random networks with a packed SPRAM store"
+    );
+    let rest = count as usize - half;
+    let more: Vec<u64> = (0..2000)
+        .filter(|&s| store(s) == Some(false))
+        .take(rest)
+        .collect();
+    assert_eq!(more.len(), rest, "random networks with whole SPRAM words");
+    list.extend(more);
+    list
 }
 
 /// `big_device`; when `mem` asks for SPRAM, an iCE40 as large with the UP5K's four SPRAMs (the
@@ -512,14 +551,14 @@ fn verilator_equals_cycle_model_on_delay_networks() {
 
 /// Weights in SPRAM (iCE40 UP5K store, `rtl-templates/mem/sl_wspram.v`), loaded by the
 /// design's sl_wload from the flash model (the `L` line must match too): Icarus log == cycle model log, decoded RTL == `qnet::eval`, on format-3
-/// networks (dense and convolution cores, graded events). Seeds: `SPIKELOOM_COSIM_SEEDS`
-/// (default 8).
+/// networks (dense and convolution cores, graded events), half of them with a packed store
+/// (`spram_seeds`). Seeds: `SPIKELOOM_COSIM_SEEDS` (default 8).
 #[test]
 fn icarus_equals_cycle_model_with_spram_weights() {
     if !available(Simulator::Icarus) {
         return;
     }
-    check_seeds_with(seeds(8), Simulator::Icarus, check_spram_seed);
+    check_listed(spram_seeds(seeds(8)), Simulator::Icarus, check_spram_seed);
 }
 
 /// As above under Verilator (default 2 seeds).
@@ -528,7 +567,11 @@ fn verilator_equals_cycle_model_with_spram_weights() {
     if !available(Simulator::Verilator) {
         return;
     }
-    check_seeds_with(seeds(2), Simulator::Verilator, check_spram_seed);
+    check_listed(
+        spram_seeds(seeds(2)),
+        Simulator::Verilator,
+        check_spram_seed,
+    );
 }
 
 /// Event lists in the shared SPRAM (sl_evspram, one port for the input list and the lists

@@ -282,12 +282,15 @@ fn weight_store(cores: &mut [CorePlan], mem: WeightMemChoice) -> WeightStore {
         WeightMemChoice::Spram if depth == 0 => WeightMem::Rom,
         WeightMemChoice::Spram => {
             // SPRAM columns are 16 bits; the write port addresses granules with a shift, so
-            // the column count is a power of two
+            // the column count is a power of two. Rows of at most 8 bits go two to a word.
+            let packed = word_bits <= 8;
             let columns = word_bits.div_ceil(16).next_power_of_two();
-            word_bits = columns * 16;
+            word_bits = if packed { 8 } else { columns * 16 };
+            let spram_words = if packed { depth.div_ceil(2) } else { depth };
             WeightMem::Spram {
                 columns,
-                groups: u32::try_from(depth.div_ceil(SPRAM_WORDS).max(1)).unwrap_or(u32::MAX),
+                groups: u32::try_from(spram_words.div_ceil(SPRAM_WORDS).max(1)).unwrap_or(u32::MAX),
+                packed,
             }
         }
         WeightMemChoice::Auto | WeightMemChoice::Bram => WeightMem::Rom,
@@ -453,7 +456,9 @@ fn build(
 /// SPRAMs of `device` the weight store leaves free.
 fn spram_left(plan: &Plan, device: &Device) -> u32 {
     let store = match plan.weight_store.mem {
-        WeightMem::Spram { columns, groups } => columns * groups,
+        WeightMem::Spram {
+            columns, groups, ..
+        } => columns * groups,
         WeightMem::Rom => 0,
     };
     device.spram_count.saturating_sub(store)

@@ -148,12 +148,17 @@ impl fmt::Display for Plan {
                     ""
                 }
             )?,
-            WeightMem::Spram { columns, groups } => writeln!(
+            WeightMem::Spram {
+                columns,
+                groups,
+                packed,
+            } => writeln!(
                 f,
-                "weight store: SPRAM {columns} wide x {groups} deep, {} words x {} bits, loaded at start-up ({} granules of 16 bits)",
+                "weight store: SPRAM {columns} wide x {groups} deep, {} words x {} bits{}, loaded at start-up ({} granules of 16 bits)",
                 ws.depth,
                 ws.word_bits,
-                ws.depth * ws.granules_per_word()
+                if packed { ", two per SPRAM word" } else { "" },
+                ws.image_granules()
             )?,
         }
         if self.block_memories {

@@ -636,12 +636,21 @@ fn store_resources(
                 };
             }
         }
-        WeightMem::Spram { columns, groups } => {
+        WeightMem::Spram {
+            columns,
+            groups,
+            packed,
+        } => {
             r.sprams = columns * groups;
             r.luts += columns * groups * (14 + 2) + store.word_bits * groups.saturating_sub(1);
             // the registered read address (read latency 2) and the group select
             r.ffs += crate::interface::ubits(groups.saturating_sub(1) as usize)
                 + crate::interface::ubits(store.depth.saturating_sub(1));
+            if packed {
+                // the byte select, registered once more, and its multiplexer
+                r.ffs += 1;
+                r.luts += store.word_bits;
+            }
         }
     }
     r
@@ -656,7 +665,7 @@ fn loader_resources(store: &WeightStore) -> Resources {
     if !store.is_loaded() {
         return Resources::default();
     }
-    let granules = store.depth * store.granules_per_word();
+    let granules = store.image_granules();
     let pw = ubits(crate::image::IMAGE_HEADER_BYTES + 2 * granules);
     Resources {
         luts: 325 + (5 * pw).div_ceil(2),
@@ -1112,7 +1121,10 @@ pub(crate) fn check(plan: &Plan, r: &Resources, device: &Device) -> FitReport {
             device.luts, r.luts, r.ffs, device.family.routable_logic_percent()
         ));
     }
-    if let WeightMem::Spram { columns, groups } = plan.weight_store.mem {
+    if let WeightMem::Spram {
+        columns, groups, ..
+    } = plan.weight_store.mem
+    {
         if r.sprams > device.spram_count {
             let bits = plan.weight_store.depth as u64 * u64::from(plan.weight_store.word_bits);
             problems.push(format!(

@@ -471,6 +471,10 @@ pub enum WeightMem {
         columns: u32,
         /// SPRAMs stacked in depth (`columns * groups` <= the device's SPRAM count).
         groups: u32,
+        /// Two words per 16-bit SPRAM word (rows of at most 8 bits, one column): word `w` is
+        /// the low byte of SPRAM word `w / 2` when `w` is even, its high byte when odd. Half
+        /// the SPRAMs and half the load of one word per SPRAM word.
+        packed: bool,
     },
 }
 
@@ -507,8 +511,8 @@ pub enum WeightMemChoice {
 pub struct WeightStore {
     /// Physical memory.
     pub mem: WeightMem,
-    /// Bits of one word: the widest dense row (`lanes * weight_bits`), a whole number of
-    /// SPRAM columns for [`WeightMem::Spram`].
+    /// Bits of one word: the widest dense row (`lanes * weight_bits`); for [`WeightMem::Spram`]
+    /// a whole number of SPRAM columns, or 8 when packed (two words per SPRAM word).
     pub word_bits: u32,
     /// Words (all dense cores' rows).
     pub depth: usize,
@@ -517,9 +521,27 @@ pub struct WeightStore {
 }
 
 impl WeightStore {
-    /// 16-bit granules per word (the unit of [`Plan::weight_image`]).
+    /// 16-bit granules per word (the unit of [`Plan::weight_image`]); a packed SPRAM store
+    /// holds two words per granule ([`WeightStore::image_word_bits`]).
     pub fn granules_per_word(&self) -> usize {
         self.word_bits.div_ceil(16) as usize
+    }
+    /// True when two words share each 16-bit SPRAM word ([`WeightMem::Spram`]'s `packed`).
+    pub fn packed(&self) -> bool {
+        matches!(self.mem, WeightMem::Spram { packed: true, .. })
+    }
+    /// Bits from one word to the next in [`Plan::weight_image`]: 8 in a packed store, else
+    /// a whole number of 16-bit granules.
+    pub fn image_word_bits(&self) -> usize {
+        if self.packed() {
+            8
+        } else {
+            16 * self.granules_per_word()
+        }
+    }
+    /// Length of [`Plan::weight_image`] in 16-bit granules.
+    pub fn image_granules(&self) -> usize {
+        (self.depth * self.image_word_bits()).div_ceil(16)
     }
     /// Width of a word address (at least 1).
     pub fn addr_bits(&self) -> u32 {
@@ -882,22 +904,24 @@ impl Plan {
         self.buffers[self.output_buffer].value_bits
     }
 
-    /// The weight store's contents as 16-bit granules, word by word (granule `g` is bits
-    /// `[16c + 15 : 16c]` of word `g / granules_per_word`, `c = g % granules_per_word`): the
-    /// one source of the ROM image, the start-up load and the cycle model's weights.
+    /// The weight store's contents as 16-bit granules: word `w` starts at bit
+    /// `w * image_word_bits` of the image (granule `g` holds its bits `[16g + 15 : 16g]`), so a
+    /// word is whole granules, or a byte of one in a packed SPRAM store
+    /// ([`WeightStore::image_word_bits`]): the one source of the ROM image, the start-up load
+    /// and the cycle model's weights.
     pub fn weight_image(&self) -> Vec<u16> {
         let store = &self.weight_store;
-        let gpw = store.granules_per_word();
-        let mut image = vec![0u16; store.depth * gpw];
+        let stride = store.image_word_bits();
+        let mut image = vec![0u16; store.image_granules()];
         for c in self.cores.iter().filter(|c| c.conv.is_none()) {
             let wb = c.weight_bits as usize;
             let mask = if wb >= 32 { u32::MAX } else { (1u32 << wb) - 1 };
             for (r, row) in c.weights.chunks(c.lanes).enumerate() {
-                let word = &mut image[(c.weight_base + r) * gpw..(c.weight_base + r + 1) * gpw];
+                let base = (c.weight_base + r) * stride;
                 for (k, &w) in row.iter().enumerate() {
                     let field = u64::from(w as u32 & mask);
-                    let pos = k * wb;
-                    for (i, g) in word.iter_mut().enumerate().skip(pos / 16) {
+                    let pos = base + k * wb;
+                    for (i, g) in image.iter_mut().enumerate().skip(pos / 16) {
                         let lo = i * 16;
                         if lo >= pos + wb {
                             break;

@@ -78,6 +78,25 @@ fn mnist_sized_layer_goes_to_spram_on_the_up5k() {
         ws.depth * ws.granules_per_word(),
         "one granule per 16 bits of every word"
     );
+    // at one lane the 8-bit rows go two to an SPRAM word: half the SPRAMs, half the image
+    let one = PlanConfig {
+        lanes: Some(1),
+        ..PlanConfig::default()
+    };
+    let p1 = plan(&net, &one, &up5k()).expect("fits at one lane");
+    let ws1 = &p1.weight_store;
+    assert_eq!(ws1.depth, 784 * 128, "{p1}");
+    assert_eq!(
+        ws1.mem,
+        WeightMem::Spram {
+            columns: 1,
+            groups: 4,
+            packed: true
+        },
+        "100,352 bytes in 4 x 32 KiB"
+    );
+    assert_eq!(p1.weight_image().len(), 784 * 128 / 2);
+    assert!(p1.to_string().contains("two per SPRAM word"), "{p1}");
     assert!(p.to_string().contains("weight store: SPRAM"), "{p}");
     // forced into block RAM it does not fit, and the message points to SPRAM
     let bram = PlanConfig {
@@ -428,28 +447,52 @@ fn format3_features_and_delays_map_by_name() {
 }
 
 /// Bit `b` of store word `w`, read back from the granule image.
-fn image_bit(image: &[u16], gpw: usize, w: usize, b: usize) -> bool {
-    image[w * gpw + b / 16] >> (b % 16) & 1 == 1
+/// Bit `b` of word `w` in an image whose words start every `stride` bits.
+fn image_bit(image: &[u16], stride: usize, w: usize, b: usize) -> bool {
+    let bit = w * stride + b;
+    image[bit / 16] >> (bit % 16) & 1 == 1
 }
 
 #[test]
 fn weight_image_packs_every_row_lane_by_lane() {
-    // random networks of every shape the generator makes (1..=16-bit weights, 1..8 lanes), in
-    // block RAM and in SPRAM: each dense weight must come back from its bits, sign included,
-    // and every bit beyond a core's row must be 0
+    // random networks of every shape the generator makes (1..=16-bit weights, 1..8 lanes, and
+    // one lane), in block RAM and in SPRAM: each dense weight must come back from its bits,
+    // sign included, and every bit beyond a core's row must be 0. An SPRAM store of rows of at
+    // most 8 bits holds two words per 16-bit granule, else a word is whole granules.
+    let mut packed = 0;
     for seed in 0..40 {
         let net = testing::random_qnet(seed);
-        for mem in [WeightMemChoice::Bram, WeightMemChoice::Spram] {
+        for (mem, lanes) in [
+            (WeightMemChoice::Bram, None),
+            (WeightMemChoice::Spram, None),
+            (WeightMemChoice::Spram, Some(1)),
+        ] {
             let cfg = PlanConfig {
                 require_fit: false,
                 weight_memory: mem,
+                lanes,
                 ..PlanConfig::default()
             };
             let p = plan(&net, &cfg, &up5k()).expect("plans");
             let ws = &p.weight_store;
-            let gpw = ws.granules_per_word();
+            let rows = p
+                .cores
+                .iter()
+                .filter(|c| c.conv.is_none())
+                .map(|c| c.lanes * c.weight_bits as usize)
+                .max()
+                .unwrap_or(0);
+            let two = ws.is_loaded() && rows <= 8;
+            assert_eq!(ws.packed(), two, "seed {seed}: {mem:?} rows of {rows} bits");
+            packed += usize::from(two);
+            // SPRAM columns come in powers of two
+            let stride = match (two, ws.is_loaded()) {
+                (true, _) => 8,
+                (false, true) => 16 * rows.div_ceil(16).next_power_of_two(),
+                (false, false) => 16 * rows.div_ceil(16),
+            };
             let image = p.weight_image();
-            assert_eq!(image.len(), ws.depth * gpw);
+            assert_eq!(image.len(), (ws.depth * stride).div_ceil(16));
             let mut owned = vec![false; ws.depth];
             for c in p.cores.iter().filter(|c| c.conv.is_none()) {
                 let wb = c.weight_bits as usize;
@@ -460,7 +503,7 @@ fn weight_image_packs_every_row_lane_by_lane() {
                     for (k, &x) in row.iter().enumerate() {
                         let mut v: i64 = 0;
                         for b in 0..wb {
-                            if image_bit(&image, gpw, w, k * wb + b) {
+                            if image_bit(&image, stride, w, k * wb + b) {
                                 v |= 1 << b;
                             }
                         }
@@ -474,9 +517,9 @@ fn weight_image_packs_every_row_lane_by_lane() {
                             c.name
                         );
                     }
-                    for b in c.lanes * wb..gpw * 16 {
+                    for b in c.lanes * wb..stride {
                         assert!(
-                            !image_bit(&image, gpw, w, b),
+                            !image_bit(&image, stride, w, b),
                             "seed {seed}: padding bit set"
                         );
                     }
@@ -488,6 +531,7 @@ fn weight_image_packs_every_row_lane_by_lane() {
             );
         }
     }
+    assert!(packed >= 10, "{packed} packed stores");
 }
 
 /// The fit check keeps estimated logic below the routable share of the device

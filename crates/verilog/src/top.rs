@@ -241,11 +241,20 @@ fn store(plan: &Plan, ev: u32) -> String {
     );
     match ws.mem {
         WeightMem::Rom => s.push_str(&rom_banks(plan, aw)),
-        WeightMem::Spram { columns, groups } => {
+        WeightMem::Spram {
+            columns,
+            groups,
+            packed,
+        } => {
+            let (pack, two) = if packed {
+                (1, ", two words per SPRAM word")
+            } else {
+                (0, "")
+            };
             let _ = write!(
                 s,
-                "    // SPRAM: {columns} wide x {groups} deep, filled by u_wload through wl_* before the first step
-    sl_wspram #(.NC({columns}), .NG({groups}), .AW({aw})) u_weights (
+                "    // SPRAM: {columns} wide x {groups} deep{two}, filled by u_wload through wl_* before the first step
+    sl_wspram #(.NC({columns}), .NG({groups}), .AW({aw}), .PACK({pack})) u_weights (
         .clk(clk), .raddr(wm_raddr), .rdata(wm_rdata), .we(wl_we), .waddr(wl_addr), .wdata(wl_data)
     );
     assign wm_rdata2 = {{{wb}{{1'b0}}}};  // SPRAM has one port: no paired buffers
