@@ -37,6 +37,11 @@
 // block read in the same cycle; while the unit is busy the block is read again), and after the
 // last block waits for the unit to drain (UW) before DONE; the unit updates one neuron per
 // cycle and pushes the spikes. Cycles of the sweep: 1 + the layer's neurons + UNIT_LATENCY + 3.
+// Kernel in the weight store (KSTORE = 1, plan WeightStore::kernels, UP5K): no kernel ROM here;
+// the tap's kernel word is read through the store's port: k_raddr, ORed with the engine's onto
+// the store's read address, is the tap's kernel word in TAP (zero in every other state), and
+// the store registers it (its read latency is 2), so k_rdata arrives in stage B like the ROM's
+// word: the same pipeline and cycles.
 // Rust twin: spikeloom-cyclesim `core::Core` (scatter phase in conv.rs).
 `default_nettype none
 
@@ -56,6 +61,9 @@ module sl_conv #(
     parameter integer VMUL = 0,       // VB > 1: 0 shift-add product, 1 `*` operator
     parameter integer EXT_ACC = 0,    // 1: the accumulator RAM is outside (acc_* ports), shared
     parameter integer EXT_UNIT = 0,   // 1: a shared neuron unit updates the neurons (ho_* ports)
+    parameter integer KSTORE = 0,     // 1: the kernel is in the weight store (k_* ports)
+    parameter integer KA = CW,        // kernel word address width (the store's with KSTORE)
+    parameter [KA-1:0] KBASE = 0,     // KSTORE: store word of kernel word 0
     parameter [CW-1:0] WI = 1,        // W_in
     parameter [CW-1:0] HI = 1,        // H_in
     // x / WI = (x * WI_M) >> WI_S for every source index x, and x / HI = (x * HI_M) >> HI_S
@@ -158,7 +166,12 @@ module sl_conv #(
     output wire [CLR_W-1:0]  ho_addr,  // its lane 0's state slot (block * P)
     output wire [CW-1:0]     ho_last,  // its last valid lane
     output wire [P*ACC_W-1:0] hs,      // the hand-off registers
-    output wire              running   // not idle (the top selects this core's hs for the unit)
+    output wire              running,  // not idle (the top selects this core's hs for the unit)
+    // the weight store's read port (KSTORE = 1; zero and unused otherwise)
+    output wire [KA-1:0]     k_raddr,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [P*WB-1:0]   k_rdata
+    /* verilator lint_on UNUSEDSIGNAL */
 );
     localparam [3:0] S_IDLE = 4'd0, S_FETCH = 4'd1, S_DEC = 4'd2, S_TAP = 4'd3, S_DRAIN = 4'd4,
                      S_RD = 4'd5, S_UPD = 4'd6, S_SPK = 4'd7, S_DONE = 4'd8, S_DEC2 = 4'd9,
@@ -205,10 +218,17 @@ module sl_conv #(
     reg [XW-1:0]   ky, kx;            // kernel row/column
     reg [XW-1:0]   kyoff, kxoff;      // ky * DH, kx * DW
     reg [CW-1:0]   ch_base;           // address of chunk ch at output position 0
-    reg [CW-1:0]   widx;              // kernel word of the tap
+    reg [KA-1:0]   widx;              // kernel word of the tap (its store word with KSTORE)
     // scatter pipeline
     reg            t_v, a_v;
-    reg [CW-1:0]   t_a, a_a, t_w;
+    reg [CW-1:0]   t_a, a_a;
+    /* verilator lint_off UNUSEDSIGNAL */  // the kernel ROM's address (unused with KSTORE)
+    reg [KA-1:0]   t_w;
+    /* verilator lint_on UNUSEDSIGNAL */
+    localparam [KA-1:0] ONE_K = 1;
+    // the event's first kernel word and the step to the next channel at the kernel address
+    // width (KA >= CW)
+    wire [KA-1:0] w_first, co_step_k;
 
     // ---- event fetch and decode ----
     wire issue = (st == S_FETCH) && (e < ev_cnt);
@@ -233,6 +253,16 @@ module sl_conv #(
     /* verilator lint_on UNUSEDSIGNAL */
     wire [CW-1:0] d_grp = (GRPS == 1) ? {CW{1'b0}} : dv_ci / CIG;
     wire [CW-1:0] d_cim = (GRPS == 1) ? dv_ci : dv_ci % CIG;
+    wire [CW-1:0] w_first_c = d_grp * GRP_W + d_cim * KK;
+    generate
+        if (KA > CW) begin : g_ka_wide
+            assign w_first = {{(KA - CW){1'b0}}, w_first_c};
+            assign co_step_k = {{(KA - CW){1'b0}}, CO_STEP};
+        end else begin : g_ka_same
+            assign w_first = w_first_c;
+            assign co_step_k = CO_STEP;
+        end
+    endgenerate
 
     // ---- tap target: o*s - p + k*d = i on both axes ----
     // (at the coordinate width XW: iy + PH and ix + PX never overflow it; a tap left of or
@@ -259,11 +289,20 @@ module sl_conv #(
     wire last_ky = ky == KH_LAST;
     wire last_tap = last_kx && last_ky && (ch == NCH_LAST);
 
-    // ---- kernel ROM (stage A read): P weights per word, lane k in bits [k*WB +: WB] ----
+    // ---- kernel ROM (stage A read): P weights per word, lane k in bits [k*WB +: WB]; or the
+    // weight store's word (KSTORE: its address in TAP, registered by the store) ----
     wire [P*WB-1:0] w_word;
-    sl_rom #(.W(P * WB), .DEPTH(WDEPTH), .AW(CW), .INIT_FILE(WEIGHT_FILE)) u_weights (
-        .clk(clk), .addr(t_w), .rdata(w_word)
-    );
+    generate
+        if (KSTORE != 0) begin : g_kstore
+            assign k_raddr = (st == S_TAP) ? widx : {KA{1'b0}};
+            assign w_word = k_rdata;
+        end else begin : g_krom
+            assign k_raddr = {KA{1'b0}};
+            sl_rom #(.W(P * WB), .DEPTH(WDEPTH), .AW(KA), .INIT_FILE(WEIGHT_FILE)) u_weights (
+                .clk(clk), .addr(t_w), .rdata(w_word)
+            );
+        end
+    endgenerate
 
     // ---- accumulator lanes ----
     // EXT_UNIT: the block is handed over (and zeroed) in HO when the unit takes it
@@ -569,27 +608,27 @@ module sl_conv #(
                     kyoff <= ZERO_X;
                     kxoff <= ZERO_X;
                     ch_base <= d_grp * GRP_A;
-                    widx <= d_grp * GRP_W + d_cim * KK;
+                    widx <= KBASE + w_first;
                 end
                 S_TAP: begin
                     if (last_tap) st <= S_FETCH;
                     if (!last_kx) begin
                         kx <= kx + ONE_X;
                         kxoff <= kxoff + DW_X;
-                        widx <= widx + ONE;
+                        widx <= widx + ONE_K;
                     end else begin
                         kx <= ZERO_X;
                         kxoff <= ZERO_X;
                         if (!last_ky) begin
                             ky <= ky + ONE_X;
                             kyoff <= kyoff + DH_X;
-                            widx <= widx + ONE;
+                            widx <= widx + ONE_K;
                         end else begin
                             ky <= ZERO_X;
                             kyoff <= ZERO_X;
                             ch <= ch + ONE;
                             ch_base <= ch_base + HWO;
-                            widx <= widx + CO_STEP;
+                            widx <= widx + co_step_k;
                         end
                     end
                 end

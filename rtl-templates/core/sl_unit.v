@@ -26,6 +26,11 @@
 // Spike counts of different widths (CNT <= 3, plan::MIXED_COUNT_MAX_BITS): the division is
 // CNT bits wide and each layer's count is capped at its L_NMAX (2^bits - 1 of its own width),
 // selected by the layer in the output stage, where the division is.
+// State in SPRAM (ST_SPRAM = 1, plan UnitPlan::state_spram, iCE40 UP5K): the membrane state
+// RAM is one SB_SPRAM256KA (16K x 16, no-change read like sl_wspram), single-ported: a cycle
+// either reads (an issue) or writes (a write-back or the clear). So the unit issues only in
+// cycles without a write-back (iss): at full supply 7 neurons, then 7 cycles of their
+// write-backs. `busy` holds until the block's last lane has issued.
 // Rust twin: spikeloom-cyclesim `engine::Unit`.
 `default_nettype none
 
@@ -38,6 +43,7 @@ module sl_unit #(
     parameter integer LW = 1,         // layer index width
     parameter integer SAW = 8,        // state address width
     parameter integer DEPTH = 1,      // state words (the layers' neurons)
+    parameter integer ST_SPRAM = 0,   // 1: the state RAM is an SPRAM (SB <= 16, DEPTH <= 16384)
     parameter [NL*EV_W-1:0] L_SIZE = 1,  // neurons of layer j at j * EV_W
     parameter [NL*SAW-1:0] L_OFF = 0,    // state address of layer j's neuron 0
     parameter [NL*6-1:0] L_WS = 0,       // weight shift of layer j
@@ -132,7 +138,9 @@ module sl_unit #(
     wire [LW-1:0]  lay1 = lv[1];  // the layer whose reads arrive this cycle
     reg signed [LACC-1:0] sum_q;
 
-    assign busy = run && (k != lastk);
+    // a neuron issues this cycle: with the state in SPRAM, not while one is written back
+    wire iss = run && !((ST_SPRAM != 0) && p_out);
+    assign busy = run && !(iss && (k == lastk));
     assign active = run || (pv != {LAT{1'b0}});
 
     // lanes of the block that hold real neurons: min(P, SIZE - base) - 1 (LEW bits hold both
@@ -207,10 +215,25 @@ module sl_unit #(
     wire [SAW-1:0]  st_waddr = clr_en ? clr_addr[SAW-1:0] : waddr;
     wire [SB-1:0] u_rd;
     wire signed [SB-1:0] u_new;
-    sl_ram #(.W(SB), .DEPTH(DEPTH), .AW(SAW)) u_state (
-        .clk(clk), .we(st_we), .waddr(st_waddr), .wdata(clr_en ? {SB{1'b0}} : u_new),
-        .raddr(raddr), .rdata(u_rd)
-    );
+    generate
+        if (ST_SPRAM != 0) begin : g_st_spram
+            // one port: the write address when writing, else the issue's read address; the
+            // read register keeps its value in a write cycle (no issue then)
+            (* ram_style = "huge" *) reg [SB-1:0] mem [0:DEPTH-1];
+            reg [SB-1:0] rd;
+            wire [SAW-1:0] a = st_we ? st_waddr : raddr;
+            always @(posedge clk) begin
+                if (st_we) mem[a] <= clr_en ? {SB{1'b0}} : u_new;
+                else rd <= mem[a];
+            end
+            assign u_rd = rd;
+        end else begin : g_st_bram
+            sl_ram #(.W(SB), .DEPTH(DEPTH), .AW(SAW)) u_state (
+                .clk(clk), .we(st_we), .waddr(st_waddr), .wdata(clr_en ? {SB{1'b0}} : u_new),
+                .raddr(raddr), .rdata(u_rd)
+            );
+        end
+    endgenerate
     wire [CB-1:0] i_rd;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [CB-1:0] i_new;  // only stored by CubaLif and CubaLi units
@@ -287,14 +310,14 @@ module sl_unit #(
                 lv[t] <= {LW{1'b0}};
             end
         end else begin
-            pv <= {pv[LAT-1:1], run};
+            pv <= {pv[LAT-1:1], iss};
             nv[1] <= n0;
             lv[1] <= lay;
             for (t = 2; t <= LAT; t = t + 1) begin
                 nv[t] <= nv[t-1];
                 lv[t] <= lv[t-1];
             end
-            if (run) sum_q <= lane_sh[LACC-1:0];
+            if (iss) sum_q <= lane_sh[LACC-1:0];
             if (ho) begin
                 run <= 1'b1;
                 k <= {KW{1'b0}};
@@ -302,7 +325,7 @@ module sl_unit #(
                 n0 <= ho_base;
                 lay <= ho_lay;
                 a0 <= ((CONV != 0 && ho_conv) ? ho_addr : base_a) + L_OFF[ho_lay*SAW +: SAW];
-            end else if (run) begin
+            end else if (iss) begin
                 if (k == lastk) run <= 1'b0;
                 k <= k + 1'b1;
                 n0 <= (CONV != 0) ? n0 + L_NSTEP[lay*EV_W +: EV_W] : n0 + 1'b1;

@@ -37,8 +37,8 @@ module sl_wspram #(
 
     // word and column of the granule being written; the SPRAM word address of the read,
     // zero-extended (the store word address without its byte select when packed)
+    /* verilator lint_off UNUSEDSIGNAL */  // the word bits above the store's depth
     wire [15:0] wword = waddr >> LC;
-    /* verilator lint_off UNUSEDSIGNAL */
     reg  [AW-1:0] raddr_q;
     always @(posedge clk) raddr_q <= raddr;
     wire [31:0] ra = {{(32 - AW){1'b0}}, raddr_q} >> PACK;

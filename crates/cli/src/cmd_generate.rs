@@ -6,7 +6,7 @@ use crate::CliError;
 use clap::{Args, ValueEnum};
 use spikeloom_pipeline::design::{clock_line, write, Design};
 use spikeloom_pipeline::HwConfig;
-use spikeloom_plan::WeightMemChoice;
+use spikeloom_plan::{KernelMemChoice, StateMemChoice, WeightMemChoice};
 use std::path::PathBuf;
 
 /// Where the dense weights go (`--weight-memory`).
@@ -19,6 +19,53 @@ pub enum WeightMemArg {
     Bram,
     /// Always SPRAM, loaded at start-up (iCE40 UP5K only).
     Spram,
+}
+
+/// Where the neuron units' membrane state goes (`--state-memory`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StateMemArg {
+    /// Block RAM while the design fits there; on an iCE40 UP5K short of block RAM, the largest
+    /// units' state goes to the SPRAMs the weights and event lists leave free (such a unit
+    /// updates a neuron every other cycle on average: the SPRAM has one port).
+    Auto,
+    /// Always block RAM.
+    Bram,
+    /// SPRAM for every unit whose state fits one (16K words of at most 16 bits), while SPRAMs
+    /// are left (iCE40 UP5K only).
+    Spram,
+}
+
+impl From<StateMemArg> for StateMemChoice {
+    fn from(a: StateMemArg) -> Self {
+        match a {
+            StateMemArg::Auto => StateMemChoice::Auto,
+            StateMemArg::Bram => StateMemChoice::Bram,
+            StateMemArg::Spram => StateMemChoice::Spram,
+        }
+    }
+}
+
+/// Where the convolution kernels go (`--kernel-memory`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KernelMemArg {
+    /// A block RAM ROM per convolution core while the design fits there; on an iCE40 UP5K
+    /// short of block RAM, into the weight store's SPRAM (loaded with the weights; one more
+    /// cycle per convolution layer and step).
+    Auto,
+    /// A ROM in each convolution core.
+    Rom,
+    /// Into the weight store whenever the weights are in SPRAM and the SPRAMs suffice.
+    Store,
+}
+
+impl From<KernelMemArg> for KernelMemChoice {
+    fn from(a: KernelMemArg) -> Self {
+        match a {
+            KernelMemArg::Auto => KernelMemChoice::Auto,
+            KernelMemArg::Rom => KernelMemChoice::Rom,
+            KernelMemArg::Store => KernelMemChoice::Store,
+        }
+    }
 }
 
 /// The host bridge's zero-skip (`--zero-skip`).
@@ -93,6 +140,12 @@ pub struct HwArgs {
     /// Where the dense weights go.
     #[arg(long, value_enum, default_value_t = WeightMemArg::Auto)]
     pub weight_memory: WeightMemArg,
+    /// Where the neuron units' membrane state goes.
+    #[arg(long, value_enum, default_value_t = StateMemArg::Auto)]
+    pub state_memory: StateMemArg,
+    /// Where the convolution kernels go.
+    #[arg(long, value_enum, default_value_t = KernelMemArg::Auto)]
+    pub kernel_memory: KernelMemArg,
     /// Byte offset of the weight image in the board's SPI flash, for a design whose weights are
     /// loaded at start-up (e.g. 0x20000, 128k) [default: the first 64 kB block after the
     /// bitstream].
@@ -131,6 +184,8 @@ impl HwArgs {
             clock_mhz: self.clock_mhz,
             baud: self.baud,
             weight_memory: self.weight_memory.into(),
+            state_memory: self.state_memory.into(),
+            kernel_memory: self.kernel_memory.into(),
             flash_offset: self.flash_offset,
             zero_skip: match self.zero_skip {
                 ZeroSkipArg::Auto => None,

@@ -21,8 +21,8 @@ use spikeloom_plan::testing::{
     random_qnet, random_shared_qnet, uniform_counts, uniform_neurons, Rng,
 };
 use spikeloom_plan::{
-    flash_hex, plan, AccMemChoice, EventMemChoice, LoadState, PlanConfig, WeightImage,
-    WeightMemChoice, FLASH_HEX,
+    flash_hex, plan, AccMemChoice, EventMemChoice, KernelMemChoice, LoadState, PlanConfig,
+    StateMemChoice, WeightImage, WeightMemChoice, FLASH_HEX,
 };
 use spikeloom_qnet::{eval, SpikeSteps};
 use spikeloom_verilog::{generate, GenOptions};
@@ -96,6 +96,21 @@ fn spram_seeds(count: u64) -> Vec<u64> {
         .collect();
     assert_eq!(more.len(), rest, "random networks with whole SPRAM words");
     list.extend(more);
+    // the SPRAMs the weights and event lists leave hold units' state (stalling units)
+    let stalled = list
+        .iter()
+        .filter(|&&s| {
+            plan(&random_format3_qnet(s), &spram_config(s), &dev).is_ok_and(|p| {
+                p.engine
+                    .is_some_and(|e| e.units.iter().any(|u| u.state_spram))
+            })
+        })
+        .count();
+    assert!(
+        count < 2 || stalled * 2 >= list.len(),
+        "{stalled} of {} with a unit's state in SPRAM",
+        list.len()
+    );
     list
 }
 
@@ -142,8 +157,9 @@ fn check_net(
 }
 
 /// Plan settings of the generated tests: weights in `mem`, and with SPRAM weights the event
-/// lists that can share one SPRAM there too (sl_evspram) and one accumulator RAM for the
-/// convolution cores, as the UP5K does when block RAM is short.
+/// lists that can share one SPRAM there too (sl_evspram), one accumulator RAM for the
+/// convolution cores, the units' state in the SPRAMs left (stalling units) and the kernels in
+/// the weight store, as the UP5K does when block RAM is short.
 fn config(mem: WeightMemChoice) -> PlanConfig {
     PlanConfig {
         require_fit: false,
@@ -157,6 +173,16 @@ fn config(mem: WeightMemChoice) -> PlanConfig {
             AccMemChoice::Shared
         } else {
             AccMemChoice::PerCore
+        },
+        state_memory: if mem == WeightMemChoice::Spram {
+            StateMemChoice::Spram
+        } else {
+            StateMemChoice::Bram
+        },
+        kernel_memory: if mem == WeightMemChoice::Spram {
+            KernelMemChoice::Store
+        } else {
+            KernelMemChoice::Rom
         },
         ..PlanConfig::default()
     }
@@ -177,15 +203,34 @@ fn check_evspram_seed(seed: u64, sim: Simulator) -> Result<(), String> {
 
 /// The first `count` seeds whose conv/pool stack puts event lists in the shared SPRAM and
 /// shares the convolution accumulators.
+/// Half of them (rounded up) keep their kernels in the weight store (`WeightStore::kernels`),
+/// first.
 fn evspram_seeds(count: usize) -> Vec<u64> {
     let mem = WeightMemChoice::Spram;
-    let seeds: Vec<u64> = (0..400)
-        .filter(|&seed| {
-            plan(&random_pool_qnet(seed), &config(mem), &device(mem))
-                .is_ok_and(|p| p.event_spram.is_some() && p.conv_acc.is_some())
+    // (shares lists and accumulators, kernels in the store)
+    let kind = |seed: u64| {
+        plan(&random_pool_qnet(seed), &config(mem), &device(mem)).map_or((false, false), |p| {
+            (
+                p.event_spram.is_some() && p.conv_acc.is_some(),
+                p.weight_store.kernels,
+            )
         })
-        .take(count)
+    };
+    let half = count.div_ceil(2);
+    let mut seeds: Vec<u64> = (0..400)
+        .filter(|&s| kind(s) == (true, true))
+        .take(half)
         .collect();
+    assert_eq!(
+        seeds.len(),
+        half,
+        "conv/pool stacks with kernels in the store"
+    );
+    let rest: Vec<u64> = (0..400)
+        .filter(|&s| !seeds.contains(&s) && kind(s).0)
+        .take(count - half)
+        .collect();
+    seeds.extend(rest);
     assert_eq!(seeds.len(), count, "conv/pool stacks sharing event lists");
     seeds
 }
@@ -224,16 +269,36 @@ fn conv_unit_case(seed: u64) -> (spikeloom_qnet::QNet, WeightMemChoice, PlanConf
 }
 
 /// The first `count` cases whose plan runs a convolution layer on a shared unit.
+/// A third of them (at least one of two or more) with a convolution layer on a unit whose
+/// state is in SPRAM (it stalls, `UnitPlan::state_spram`), first.
 fn conv_unit_seeds(count: usize) -> Vec<u64> {
-    let seeds: Vec<u64> = (0..2000)
-        .filter(|&seed| {
-            let (net, mem, cfg) = conv_unit_case(seed);
-            plan(&net, &cfg, &device(mem)).is_ok_and(|p| {
-                (0..p.cores.len()).any(|l| p.cores[l].conv.is_some() && p.on_unit(l))
-            })
+    // (on a unit, on a stalling unit)
+    let kind = |seed: u64| {
+        let (net, mem, cfg) = conv_unit_case(seed);
+        plan(&net, &cfg, &device(mem)).map_or((false, false), |p| {
+            let on = |l: usize, stall: bool| {
+                p.cores[l].conv.is_some()
+                    && p.engine.as_ref().is_some_and(|e| {
+                        e.unit_of(l)
+                            .is_some_and(|(u, _)| !stall || e.units[u].state_spram)
+                    })
+            };
+            let n = p.cores.len();
+            ((0..n).any(|l| on(l, false)), (0..n).any(|l| on(l, true)))
         })
-        .take(count)
+    };
+    let stalled = if count >= 2 { count.div_ceil(3) } else { 0 };
+    let mut seeds: Vec<u64> = (0..2000).filter(|&s| kind(s).1).take(stalled).collect();
+    assert_eq!(
+        seeds.len(),
+        stalled,
+        "convolution layers on units with their state in SPRAM"
+    );
+    let rest: Vec<u64> = (0..2000)
+        .filter(|&s| !seeds.contains(&s) && kind(s).0)
+        .take(count - stalled)
         .collect();
+    seeds.extend(rest);
     assert_eq!(seeds.len(), count, "convolution layers on shared units");
     seeds
 }

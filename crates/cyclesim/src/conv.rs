@@ -5,8 +5,10 @@
 //! The tap arithmetic below mirrors the RTL's counters (it does not call
 //! `ConvGeometry::for_each_target`, which `qnet::eval` uses), so the equality tests compare two
 //! independent derivations of the footprint. The RTL's three-stage scatter pipeline (target,
-//! RAM read, add and write) only delays when a sum lands in the accumulator RAM; it
-//! always lands before the sweep reads it (DRAIN), so the model adds at the tap.
+//! RAM read, add and write; with the kernel in the weight store the store registers the
+//! target's kernel word address itself, so the stages are the same) only delays when a sum
+//! lands in the accumulator RAM; it always lands before the sweep reads it (DRAIN), so the
+//! model adds at the tap.
 
 use super::{Core, CoreOut, St, Sweep};
 use crate::evbuf::EvBuf;

@@ -498,6 +498,9 @@ pub(crate) struct Unit {
     /// its layer and result (the twin computes it whole; the RTL spreads it over sl_neuron's
     /// stages). The last entry is the write-back stage.
     stages: Vec<InFlight>,
+    /// The state RAM is an SPRAM (`UnitPlan::state_spram`, sl_unit `ST_SPRAM`): no issue in a
+    /// cycle with a write-back.
+    stall: bool,
 }
 
 impl Unit {
@@ -523,6 +526,7 @@ impl Unit {
             i_rd: 0,
             rw_clash: None,
             stages: vec![None; UNIT_LATENCY - 1],
+            stall: unit.state_spram,
             offsets: unit.offsets.clone(),
             cores: unit.layers.clone(),
             layers,
@@ -541,9 +545,16 @@ impl Unit {
         self.stages.fill(None);
     }
 
-    /// Still needs the hand-off registers after this cycle.
+    /// Issues a neuron this cycle (`iss`): running, and with the state in SPRAM no neuron
+    /// written back in this cycle (the single port does one or the other).
+    fn issues(&self) -> bool {
+        self.run && !(self.stall && self.last().is_some())
+    }
+
+    /// Still needs the hand-off registers after this cycle: running, unless the block's last
+    /// lane issues in this cycle.
     pub fn busy(&self) -> bool {
-        self.run && self.k != self.lastk
+        self.run && !(self.issues() && self.k == self.lastk)
     }
 
     /// Anything in flight.
@@ -573,6 +584,7 @@ impl Unit {
     /// change); `hs`: the hand-off registers before this edge; `clr`: the controller's clear
     /// address.
     pub fn clock(&mut self, ho: Option<Handoff>, hs: &[i64], clr: Option<usize>) {
+        let iss = self.issues();
         // registered reads of the neuron being issued (read-first: before this edge's write)
         let a0 = self.a0;
         let (u_rd, i_rd) = (
@@ -585,7 +597,7 @@ impl Unit {
                 self.mem_i[a] = 0;
             }
         } else if let Some((_, (_, a, r))) = self.last() {
-            if self.run && a == a0 {
+            if iss && a == a0 {
                 self.rw_clash = Some(a);
             }
             self.mem_u[a] = r.0;
@@ -605,8 +617,8 @@ impl Unit {
         self.stages.rotate_right(1);
         self.stages[0] = entered;
         (self.u_rd, self.i_rd) = (u_rd, i_rd);
-        self.p1 = self.run.then_some((self.lay, self.n0, self.a0));
-        if self.run {
+        self.p1 = iss.then_some((self.lay, self.n0, self.a0));
+        if iss {
             self.sum_q = hs[self.k];
         }
         if let Some(h) = ho {
@@ -620,7 +632,7 @@ impl Unit {
             self.n0 = h.base;
             self.a0 = self.offsets[h.lay] + addr;
             self.lay = h.lay;
-        } else if self.run {
+        } else if iss {
             if self.k == self.lastk {
                 self.run = false;
             }

@@ -5,7 +5,7 @@
 mod common;
 
 use spikeloom_cyclesim::{simulate, simulate_on_chip};
-use spikeloom_plan::{plan, testing, PlanConfig};
+use spikeloom_plan::{plan, testing, PlanConfig, StateMemChoice};
 
 const STEPS: usize = 7;
 const SAMPLES: usize = 2;
@@ -16,18 +16,44 @@ fn check_seed(seed: u64) {
 
 /// The checks on `net`; `share`: `PlanConfig::share_units`. Returns the cycles of each step.
 fn check_net(seed: u64, net: &spikeloom_qnet::QNet, share: bool) -> Vec<Vec<u64>> {
+    check_net_in(seed, net, share, None)
+}
+
+/// As [`check_net`]; `state`: plan for an iCE40 as large with the UP5K's four SPRAMs and the
+/// units' state there (`StateMemChoice::Spram`: stalling units, at least one) or in block RAM.
+fn check_net_in(
+    seed: u64,
+    net: &spikeloom_qnet::QNet,
+    share: bool,
+    state: Option<StateMemChoice>,
+) -> Vec<Vec<u64>> {
     let mut rng = testing::Rng::new(seed ^ 0xabcdef);
     let lanes = match seed % 5 {
         0 => None,
         k => Some(k as usize),
     };
-    let cfg = PlanConfig {
+    let mut device = testing::big_device();
+    let mut cfg = PlanConfig {
         lanes,
         require_fit: false,
         share_units: share,
         ..PlanConfig::default()
     };
-    let p = plan(net, &cfg, &testing::big_device()).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    if let Some(m) = state {
+        device.family = spikeloom_board::Family::Ice40;
+        device.spram_count = 4;
+        cfg.state_memory = m;
+    }
+    let p = plan(net, &cfg, &device).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    let stalls = p
+        .engine
+        .as_ref()
+        .is_some_and(|e| e.units.iter().any(|u| u.state_spram));
+    assert_eq!(
+        stalls,
+        state == Some(StateMemChoice::Spram),
+        "seed {seed}: units' state in SPRAM\n{p}"
+    );
     let (samples, input) = common::random_samples(&mut rng, STEPS, SAMPLES, net.input_size, 40);
     let tr = simulate(&p, &input).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
     common::assert_steps_within_max(&p, &tr, &format!("seed {seed}"));
@@ -101,6 +127,33 @@ fn shared_units_match_contract_and_take_the_cycles_of_separate_units() {
         let separate = check_net(seed, &net, false);
         assert_eq!(shared, separate, "seed {seed}: cycles per step");
     }
+}
+
+/// Units whose state is in SPRAM (they issue no neuron while one is written back): the
+/// contract holds, the cycle formula follows the stalls exactly, and no step is faster than
+/// with the state in block RAM.
+#[test]
+fn units_with_state_in_spram_match_contract_and_the_cycle_formula() {
+    let (mut slower, mut total) = (0, 0);
+    for seed in 0..common::cases(60) {
+        let net = if seed % 2 == 0 {
+            testing::random_qnet(seed)
+        } else {
+            testing::random_shared_qnet(seed)
+        };
+        let stalled = check_net_in(seed, &net, true, Some(StateMemChoice::Spram));
+        let bram = check_net_in(seed, &net, true, Some(StateMemChoice::Bram));
+        for (s, b) in stalled.iter().flatten().zip(bram.iter().flatten()) {
+            assert!(
+                s >= b,
+                "seed {seed}: {s} cycles with SPRAM state, {b} without"
+            );
+            slower += usize::from(s > b);
+            total += 1;
+        }
+    }
+    // the stalls show: most steps are slower
+    assert!(2 * slower > total, "{slower} of {total} steps slower");
 }
 
 #[test]

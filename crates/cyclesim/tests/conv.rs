@@ -7,7 +7,10 @@
 mod common;
 
 use spikeloom_cyclesim::simulate;
-use spikeloom_plan::{plan, testing, AccMemChoice, EventMemChoice, PlanConfig};
+use spikeloom_plan::{
+    plan, testing, AccMemChoice, EventMemChoice, KernelMemChoice, PlanConfig, StateMemChoice,
+    WeightMemChoice,
+};
 
 const STEPS: usize = 5;
 const SAMPLES: usize = 2;
@@ -22,19 +25,18 @@ fn check_seed(seed: u64) -> bool {
 /// `evspram`: plan for an iCE40 device with the UP5K's four SPRAMs, put the event lists that can
 /// share one there (`EventMemChoice::Spram`; the cycle model then reads them through its
 /// single-port twin, which refuses two accesses in one cycle) and let the convolution cores
-/// share one accumulator RAM (`AccMemChoice::Shared`).
+/// share one accumulator RAM (`AccMemChoice::Shared`), the units' state in the SPRAMs left
+/// (`StateMemChoice::Spram`: stalling units), the weights in SPRAM and the kernels with them
+/// (`KernelMemChoice::Store`, when the SPRAMs suffice).
 fn check_net(seed: u64, net: spikeloom_qnet::QNet, evspram: bool) -> (u64, bool) {
-    check_net_lists(seed, net, evspram, false).0 .0
+    let c = check_net_lists(seed, net, evspram, false);
+    (c.pooled_spikes, c.padded)
 }
 
 /// As [`check_net`], also returning the number of event lists in the shared SPRAM and of
-/// convolution layers on a shared unit; `units`: `PlanConfig::conv_units`.
-fn check_net_lists(
-    seed: u64,
-    net: spikeloom_qnet::QNet,
-    evspram: bool,
-    units: bool,
-) -> (((u64, bool), usize), usize) {
+/// convolution layers on a shared unit (and of those on a unit whose state is in SPRAM);
+/// `units`: `PlanConfig::conv_units`.
+fn check_net_lists(seed: u64, net: spikeloom_qnet::QNet, evspram: bool, units: bool) -> Checked {
     let dense = common::densified(&net);
     let mut rng = testing::Rng::new(seed ^ 0x5eed);
     let lanes = match seed % 4 {
@@ -53,6 +55,9 @@ fn check_net_lists(
         device.spram_count = 4;
         cfg.event_memory = EventMemChoice::Spram;
         cfg.conv_acc_memory = AccMemChoice::Shared;
+        cfg.state_memory = StateMemChoice::Spram;
+        cfg.kernel_memory = KernelMemChoice::Store;
+        cfg.weight_memory = WeightMemChoice::Spram;
     }
     let p = plan(&net, &cfg, &device).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
     assert_eq!(
@@ -111,7 +116,38 @@ fn check_net_lists(
         .filter(|&l| p.cores[l].conv.is_some() && p.on_unit(l))
         .count();
     assert!(units || on_units == 0, "seed {seed}: conv on a unit");
-    (((pooled_spikes, padded), shared), on_units)
+    // of those, on a unit whose state is in SPRAM (it stalls)
+    let stalled = (0..p.cores.len())
+        .filter(|&l| {
+            p.cores[l].conv.is_some()
+                && p.engine
+                    .as_ref()
+                    .is_some_and(|e| e.unit_of(l).is_some_and(|(u, _)| e.units[u].state_spram))
+        })
+        .count();
+    Checked {
+        pooled_spikes,
+        padded,
+        shared,
+        on_units,
+        stalled,
+        kstore: p.weight_store.kernels,
+    }
+}
+
+/// What [`check_net_lists`] saw of one network.
+struct Checked {
+    /// Golden spikes of its layers that read a pooled projection.
+    pooled_spikes: u64,
+    /// A convolution core has padding lanes.
+    padded: bool,
+    /// Event lists in the shared SPRAM.
+    shared: usize,
+    /// Convolution layers on a shared unit, and of those on a unit with its state in SPRAM.
+    on_units: usize,
+    stalled: usize,
+    /// The kernels are in the weight store.
+    kstore: bool,
 }
 
 /// Random conv/pool stacks (`testing::random_pool_qnet`: poolings with gaps, padding and
@@ -155,23 +191,24 @@ fn conv_cycle_model_matches_contract_on_random_nets() {
 /// can share do (conv -> conv chains share two or more lists and the accumulators).
 #[test]
 fn cycle_model_matches_contract_with_event_lists_in_spram() {
-    let (mut nets, mut lists, mut multi) = (0, 0, 0);
+    let (mut nets, mut lists, mut multi, mut kstore) = (0, 0, 0, 0);
     // (`multi`: two or more shared lists, i.e. a conv -> conv chain, which shares accumulators)
     for seed in 0..common::cases(150) {
         for net in [
             testing::random_pool_qnet(seed),
             testing::random_conv_qnet(seed),
         ] {
-            let ((_, shared), _) = check_net_lists(seed, net, true, false);
-            nets += usize::from(shared > 0);
-            lists += shared;
-            multi += usize::from(shared > 1);
+            let c = check_net_lists(seed, net, true, false);
+            nets += usize::from(c.shared > 0);
+            lists += c.shared;
+            multi += usize::from(c.shared > 1);
+            kstore += usize::from(c.kstore);
         }
     }
-    eprintln!("{nets} networks share {lists} event lists; {multi} share two or more");
+    eprintln!("{nets} networks share {lists} event lists; {multi} share two or more; {kstore} keep their kernels in the weight store");
     assert!(
-        nets > 50 && multi > 10,
-        "coverage: {nets} networks share {lists} event lists; {multi} share two or more"
+        nets > 50 && multi > 10 && kstore > 50,
+        "coverage: {nets} networks share {lists} event lists; {multi} share two or more; {kstore} keep their kernels in the weight store"
     );
 }
 
@@ -201,11 +238,11 @@ fn generator_covers_the_geometry_features() {
 
 /// Convolution layers on the engine's shared units (`PlanConfig::conv_units`): random conv and
 /// conv/pool stacks with one neuron structure in every layer (so convolution and dense layers
-/// can share a unit), alone and with the shared SPRAM lists and accumulators, keep cycle model
-/// == contract == reference and the cycle formula.
+/// can share a unit), alone and with the shared SPRAM lists and accumulators (and the units'
+/// state in SPRAM), keep cycle model == contract == reference and the cycle formula.
 #[test]
 fn cycle_model_matches_contract_with_convolutions_on_shared_units() {
-    let (mut nets, mut layers) = (0, 0);
+    let (mut nets, mut layers, mut stalls) = (0, 0, 0);
     let count = common::cases(200);
     for seed in 0..count {
         for net in [
@@ -213,16 +250,20 @@ fn cycle_model_matches_contract_with_convolutions_on_shared_units() {
             testing::random_conv_qnet(seed),
         ] {
             let net = testing::uniform_neurons(net, seed);
-            let (_, on_units) = check_net_lists(seed, net, seed.is_multiple_of(3), true);
+            let c = check_net_lists(seed, net, seed.is_multiple_of(3), true);
+            let (on_units, stalled) = (c.on_units, c.stalled);
             nets += usize::from(on_units > 0);
             layers += on_units;
+            stalls += stalled;
         }
     }
-    eprintln!("{nets} networks run {layers} convolution layers on shared units");
+    eprintln!(
+        "{nets} networks run {layers} convolution layers on shared units, {stalls} on units with their state in SPRAM"
+    );
     // (a convolution layer joins a unit only with a dense layer of its lanes; checked at the
     // default case count)
     assert!(
-        count < 100 || nets * 10 >= count as usize,
-        "coverage: {nets} networks run {layers} convolution layers on shared units"
+        count < 100 || (nets * 10 >= count as usize && stalls * 30 >= count as usize),
+        "coverage: {nets} networks run {layers} convolution layers on shared units, {stalls} on units with their state in SPRAM"
     );
 }

@@ -4,7 +4,7 @@
 
 use spikeloom_float::{ResetMode, SemanticsOptions};
 use spikeloom_nir::ReadOptions;
-use spikeloom_plan::WeightMemChoice;
+use spikeloom_plan::{KernelMemChoice, StateMemChoice, WeightMemChoice};
 use std::path::PathBuf;
 
 /// Which model, how to read it, and how to quantize it.
@@ -85,6 +85,10 @@ pub struct HwConfig {
     pub baud: Option<u32>,
     /// Where the dense weights go.
     pub weight_memory: WeightMemChoice,
+    /// Where the neuron units' membrane state goes (`PlanConfig::state_memory`).
+    pub state_memory: StateMemChoice,
+    /// Where the convolution kernels go (`PlanConfig::kernel_memory`).
+    pub kernel_memory: KernelMemChoice,
     /// Byte offset of the weight image in the board's SPI flash.
     pub flash_offset: Option<u32>,
     /// The host bridge's zero-skip (`PlanConfig::zero_skip`; `None`: by the input's size).
@@ -103,6 +107,8 @@ impl HwConfig {
             clock_mhz: None,
             baud: None,
             weight_memory: WeightMemChoice::Auto,
+            state_memory: StateMemChoice::Auto,
+            kernel_memory: KernelMemChoice::Auto,
             flash_offset: None,
             zero_skip: None,
             conv_units: None,

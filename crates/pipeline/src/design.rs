@@ -165,6 +165,8 @@ pub fn prepare(loaded: LoadedModel, model_path: &Path, hw: &HwConfig) -> Result<
     let clock = ClockPlan::new(&board, Some(requested), hw.baud).map_err(Error::input)?;
     let base = PlanConfig {
         weight_memory: hw.weight_memory,
+        state_memory: hw.state_memory,
+        kernel_memory: hw.kernel_memory,
         loader: LoaderConfig {
             clock_hz: clock.design_hz_ceil(),
             flash_offset: hw.flash_offset.unwrap_or_else(|| {
@@ -335,9 +337,12 @@ fn does_not_fit(
     report: &str,
     base: &PlanConfig,
 ) -> String {
-    // other boards: the automatic weight memory (a forced SPRAM does not carry over)
+    // other boards: the automatic weight, state and kernel memories (a forced SPRAM does not
+    // carry over)
     let other = PlanConfig {
         weight_memory: WeightMemChoice::Auto,
+        state_memory: spikeloom_plan::StateMemChoice::Auto,
+        kernel_memory: spikeloom_plan::KernelMemChoice::Auto,
         ..base.clone()
     };
     let fits_on: Vec<String> = spikeloom_board::list()

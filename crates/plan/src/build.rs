@@ -268,14 +268,22 @@ fn engine(cores: &[CorePlan], lanes: usize, share: bool, conv: Option<bool>) -> 
     })
 }
 
-/// Lay the dense cores' rows out in one store, in core order, and choose its memory.
-fn weight_store(cores: &mut [CorePlan], mem: WeightMemChoice) -> WeightStore {
+/// Lay the dense cores' rows out in one store, in core order (then, with `kernels`, the
+/// convolution cores' kernels), and choose its memory.
+fn weight_store(cores: &mut [CorePlan], mem: WeightMemChoice, kernels: bool) -> WeightStore {
     let mut depth = 0;
     let mut word_bits = 1;
     for c in cores.iter_mut().filter(|c| c.conv.is_none()) {
         c.weight_base = depth;
         depth += c.weight_depth();
         word_bits = word_bits.max(c.lanes as u32 * c.weight_bits);
+    }
+    for c in cores.iter_mut().filter(|c| c.conv.is_some()) {
+        c.weight_base = if kernels { depth } else { 0 };
+        if kernels {
+            depth += c.weight_depth();
+            word_bits = word_bits.max(c.lanes as u32 * c.weight_bits);
+        }
     }
     let mem = match mem {
         // nothing to load: a design without dense cores has an empty store
@@ -296,6 +304,7 @@ fn weight_store(cores: &mut [CorePlan], mem: WeightMemChoice) -> WeightStore {
         WeightMemChoice::Auto | WeightMemChoice::Bram => WeightMem::Rom,
     };
     WeightStore {
+        kernels: kernels && matches!(mem, WeightMem::Spram { .. }),
         mem,
         word_bits,
         depth,
@@ -320,7 +329,7 @@ fn build(
         };
         cores.push(core(net, l, li, lanes_cap, cfg, &ctx, &mut used)?);
     }
-    let weight_store = weight_store(&mut cores, mem);
+    let store = weight_store(&mut cores, mem, false);
     let engine = engine(&cores, lanes_cap, cfg.share_units, cfg.conv_units);
     let max_depth = buffers.iter().map(|b| b.depth).max().unwrap_or(1);
     let max_size = net.layers.iter().map(|l| l.size).max().unwrap_or(1);
@@ -345,7 +354,7 @@ fn build(
         ev_bits: ubits(max_depth.max(max_size)),
         cores,
         buffers,
-        weight_store,
+        weight_store: store,
         event_spram: None,
         conv_acc: None,
         engine,
@@ -440,6 +449,50 @@ fn build(
         });
         estimate(&mut plan);
     }
+    // the units' membrane state: one SPRAM each (largest state first) while block RAM is
+    // short, from the SPRAMs the weight store and the event lists leave free
+    let state = match cfg.state_memory {
+        StateMemChoice::Spram => true,
+        StateMemChoice::Bram => false,
+        StateMemChoice::Auto => plan.resources.brams > device.bram_count,
+    };
+    if state && device.family == Family::Ice40 {
+        let mut order: Vec<usize> = plan.engine.as_ref().map_or(Vec::new(), |e| {
+            (0..e.units.len())
+                .filter(|&u| e.units[u].state_fits_spram(&plan.cores))
+                .collect()
+        });
+        if let Some(e) = &plan.engine {
+            order.sort_by_key(|&u| std::cmp::Reverse(e.units[u].depth));
+        }
+        for u in order {
+            let short = cfg.state_memory == StateMemChoice::Spram
+                || plan.resources.brams > device.bram_count;
+            if !short || sprams_left(&plan, device) == 0 {
+                break;
+            }
+            if let Some(e) = plan.engine.as_mut() {
+                e.units[u].state_spram = true;
+            }
+            estimate(&mut plan);
+        }
+    }
+    // the convolution kernels: into the loaded store while block RAM is short, if the store
+    // then still leaves the SPRAMs the other memories took
+    let kernels = match cfg.kernel_memory {
+        KernelMemChoice::Store => true,
+        KernelMemChoice::Rom => false,
+        KernelMemChoice::Auto => plan.resources.brams > device.bram_count,
+    };
+    if kernels && plan.weight_store.is_loaded() && plan.cores.iter().any(|c| c.conv.is_some()) {
+        let before = (plan.weight_store.clone(), plan.cores.clone());
+        plan.weight_store = weight_store(&mut plan.cores, mem, true);
+        if store_sprams(&plan) + other_sprams(&plan) <= device.spram_count {
+            estimate(&mut plan);
+        } else {
+            (plan.weight_store, plan.cores) = before;
+        }
+    }
     // iCE40 has no distributed RAM: a small memory in logic costs an LC per bit, a block RAM
     // that is spare costs nothing (the digits MLP at 4 lanes: 2503 -> 2311 cells, 2 more EBR)
     if cfg.small_memories_in_bram && device.family == Family::Ice40 && device.bram_count > 0 {
@@ -455,13 +508,30 @@ fn build(
 
 /// SPRAMs of `device` the weight store leaves free.
 fn spram_left(plan: &Plan, device: &Device) -> u32 {
-    let store = match plan.weight_store.mem {
+    device.spram_count.saturating_sub(store_sprams(plan))
+}
+
+/// SPRAMs of the weight store.
+fn store_sprams(plan: &Plan) -> u32 {
+    match plan.weight_store.mem {
         WeightMem::Spram {
             columns, groups, ..
         } => columns * groups,
         WeightMem::Rom => 0,
-    };
-    device.spram_count.saturating_sub(store)
+    }
+}
+
+/// SPRAMs of `device` that no memory uses yet (weight store, shared event lists, units' state).
+fn sprams_left(plan: &Plan, device: &Device) -> u32 {
+    spram_left(plan, device).saturating_sub(other_sprams(plan))
+}
+
+/// SPRAMs of the memories other than the weight store (shared event lists, units' state).
+fn other_sprams(plan: &Plan) -> u32 {
+    let states = plan.engine.as_ref().map_or(0, |e| {
+        e.units.iter().filter(|u| u.state_spram).count() as u32
+    });
+    u32::from(plan.event_spram.is_some()) + states
 }
 
 /// Put the event lists that can share one single-port SPRAM there (largest first, while they

@@ -2,7 +2,9 @@
 
 use crate::loader::LoaderConfig;
 use crate::resources::BoardTopConfig;
-use crate::types::{AccMemChoice, EventMemChoice, WeightMemChoice};
+use crate::types::{
+    AccMemChoice, EventMemChoice, KernelMemChoice, StateMemChoice, WeightMemChoice,
+};
 
 /// How to map a network onto hardware.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +25,12 @@ pub struct PlanConfig {
     pub event_memory: EventMemChoice,
     /// Whether the convolution cores share one accumulator RAM.
     pub conv_acc_memory: AccMemChoice,
+    /// Memory of the neuron units' membrane state (block RAM, or an SPRAM each on the UP5K:
+    /// [`crate::UnitPlan::state_spram`]).
+    pub state_memory: StateMemChoice,
+    /// Memory of the convolution kernels (a ROM per core, or the loaded weight store:
+    /// [`crate::WeightStore::kernels`]).
+    pub kernel_memory: KernelMemChoice,
     /// The start-up weight loader's clock and flash offset (for a store loaded at start-up).
     pub loader: LoaderConfig,
     /// The board top `spikeloom build` puts around the core (host bridge, UART, reset, LEDs),
@@ -62,6 +70,8 @@ impl Default for PlanConfig {
             weight_memory: WeightMemChoice::Auto,
             event_memory: EventMemChoice::Auto,
             conv_acc_memory: AccMemChoice::Auto,
+            state_memory: StateMemChoice::Auto,
+            kernel_memory: KernelMemChoice::Auto,
             loader: LoaderConfig::default(),
             board_top: Some(BoardTopConfig::default()),
             pair_events: true,

@@ -17,7 +17,7 @@
 //!   layer = 1 (START) + h_last + 1 + n_last + UNIT_LATENCY + 2
 //! ```
 //! where `h_last` is the cycle of the last block's hand-off counted from the first accumulation
-//! cycle (`dense_handoff`): block b's hand-off comes `ACC_LATENCY + 1` cycles after its last
+//! cycle (`dense_last_issue` less `n_last`): block b's hand-off comes `ACC_LATENCY + 1` cycles after its last
 //! accumulation cycle (the event index, the store address, each bank's output and the store
 //! word are registered) and no earlier than P cycles after block b - 1's (the unit issues one
 //! neuron per cycle); block b + 1's reads start right after block b's last accumulation cycle
@@ -41,6 +41,13 @@
 //!   1 (RD) + neurons (one hand-off per block as the unit frees) + UNIT_LATENCY + 3 (drain check, DONE)
 //! ```
 //! in place of `Σ_blocks (3 + spikes_in_block) + 1`.
+//! A unit whose state is in SPRAM ([`crate::UnitPlan::state_spram`]) issues no neuron in a
+//! cycle in which one is written back (one port): `Issues` replays that rule from the layer's
+//! start (the unit is empty there). In a convolution layer's sweep term `neurons` becomes the
+//! stalled span of that many back-to-back offers (`14 * floor((n-1)/7) + (n-1) % 7 + 1`); in a
+//! dense layer a block's hand-off waits for the cycle in which the previous block's last
+//! neuron issues, and the layer's `h_last + n_last` is the cycle of its last issue
+//! ([`dense_last_issue`]), which without stalls is exactly that sum.
 //! A projection with per-source delays (NIR `Delay`) reads its delay line: its
 //! `events_of_source` is the number of events the line holds for the step
 //! (`StepActivity::line_events`).
@@ -48,10 +55,10 @@
 //! The formula is NOT monotone in the activity: one more event can make a dense layer faster
 //! (with `A` cycles per block block b's decision cycle may come just before the unit frees,
 //! so block b + 1 waits for the hand-off; with `A + 1` the unit is free then and the next
-//! block's reads start early: `dense_handoff(5, 3, 1) = 24 > dense_handoff(6, 3, 1) = 22`).
+//! block's reads start early: `dense_last_issue(5, 3, 1, 1, false) = 25 > dense_last_issue(6, 3, 1, 1, false) = 23`).
 //! Every other term is non-decreasing in the counts. [`Plan::max_step_cycles`] therefore takes
 //! the largest counts everywhere and, for each dense layer, the latest hand-off over every
-//! possible `A` ([`max_dense_handoff`]): a bound on every real step, which a real step need
+//! possible `A` ([`max_dense_last_issue`]): a bound on every real step, which a real step need
 //! not reach.
 
 use crate::types::{conv_slot_neuron, CorePlan, Plan, QSource};
@@ -83,37 +90,95 @@ pub struct StepActivity {
     pub line_events: Vec<usize>,
 }
 
-/// The cycle of a dense layer's last hand-off, counted from its first accumulation cycle
-/// (sl_acc): `a` accumulation cycles per block (its last one is the decision cycle), `blocks`
-/// blocks of `lanes` neurons. A block's hand-off comes `ACC_LATENCY + 1` cycles after its
-/// decision cycle, and no earlier than `lanes` cycles after the previous one (the unit issues
-/// one neuron per cycle). The next block's reads start right after the decision cycle when the
-/// unit is free then (early hand-off; always for the first block, whose unit is idle), else
-/// after the hand-off.
-fn dense_handoff(a: usize, blocks: usize, lanes: usize) -> usize {
+/// The issue cycles of a neuron unit (sl_unit) from an empty pipeline: a neuron offered at
+/// cycle `t` issues then, unless the unit's state is in SPRAM (`stall`) and the neuron issued
+/// [`UNIT_LATENCY`] cycles before is written back in that cycle: the one port does either.
+/// At full supply a stalling unit issues 7 neurons, then waits 7 cycles, and so on.
+#[derive(Debug, Clone)]
+struct Issues {
+    stall: bool,
+    /// Issue cycles of the last `UNIT_LATENCY` cycles (stall only), oldest first.
+    recent: std::collections::VecDeque<usize>,
+}
+
+impl Issues {
+    fn new(stall: bool) -> Self {
+        Issues {
+            stall,
+            recent: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// Issue `n >= 1` neurons back to back from cycle `from` on: the cycle of the last one.
+    fn issue(&mut self, from: usize, n: usize) -> usize {
+        if !self.stall {
+            return from + n - 1;
+        }
+        let mut t = from;
+        for i in 0..n {
+            // a write-back in cycle t: the neuron issued at t - UNIT_LATENCY
+            while self.recent.iter().any(|&x| x + UNIT_LATENCY == t) {
+                t += 1;
+            }
+            while self.recent.front().is_some_and(|&x| x + UNIT_LATENCY <= t) {
+                self.recent.pop_front();
+            }
+            self.recent.push_back(t);
+            if i + 1 < n {
+                t += 1;
+            }
+        }
+        t
+    }
+}
+
+/// The cycle in which a dense layer's unit issues its last neuron, counted from the layer's
+/// first accumulation cycle (sl_acc, sl_unit): `a` accumulation cycles per block (its last one
+/// is the decision cycle), `blocks` blocks of `lanes` neurons, `n_last` in the last one, the
+/// unit stalling for its SPRAM state or not (`stall`, [`Issues`]). A block's hand-off comes
+/// `ACC_LATENCY + 1` cycles after its decision cycle, and no earlier than the cycle in which
+/// the unit issues the previous block's last neuron (it needs the hand-off registers until
+/// then; one neuron per cycle without stalls: `lanes` cycles after the previous hand-off); its
+/// neurons are offered from the cycle after the hand-off. The next block's reads start right
+/// after the decision cycle when the unit is free then (early hand-off; always for the first
+/// block, whose unit is idle), else after the hand-off.
+fn dense_last_issue(a: usize, blocks: usize, lanes: usize, n_last: usize, stall: bool) -> usize {
+    let mut unit = Issues::new(stall);
+    let size = |b: usize| if b + 1 == blocks { n_last } else { lanes };
     let mut d = a - 1; // decision cycle of block 0
     let mut h = d + ACC_LATENCY + 1;
+    let mut last = unit.issue(h + 1, size(0));
     let mut early = blocks > 1;
     for b in 1..blocks {
         let s = if early { d + 1 } else { h + 1 };
         d = s + a - 1;
-        let free = d >= h + lanes;
+        let free = d >= last;
         early = b + 1 < blocks && free;
-        h = (d + ACC_LATENCY + 1).max(h + lanes);
+        h = (d + ACC_LATENCY + 1).max(last);
+        last = unit.issue(h + 1, size(b));
     }
-    h
+    last
 }
 
-/// The latest last hand-off of a dense layer ([`dense_handoff`]) over every `a` in
-/// `lo..=hi`. Once `a >= lanes + ACC_LATENCY + 1` every block after the first starts early
-/// (its predecessor's decision cycle comes at least `lanes` cycles after the hand-off before)
-/// and the hand-off is `blocks * a + ACC_LATENCY`, increasing in `a`; so only the `a` below
-/// that, and `hi`, need to be tried (checked against trying every `a` in this module's tests).
-fn max_dense_handoff(lo: usize, hi: usize, blocks: usize, lanes: usize) -> usize {
-    let below = hi.min(lanes + ACC_LATENCY + 1);
+/// The latest last issue of a dense layer ([`dense_last_issue`]) over every `a` in `lo..=hi`.
+/// Once `a` is large enough every block after the first starts early and meets an idle unit
+/// (its predecessor's decision cycle comes after the previous block's neurons are issued and
+/// written back: `2 * lanes + 2 * UNIT_LATENCY + ACC_LATENCY + 1` covers a stalling unit) and
+/// the last issue is `blocks * a + ACC_LATENCY + span(n_last)`, increasing in `a`; so only the
+/// `a` below that, and `hi`, need to be tried (checked against trying every `a` in this
+/// module's tests).
+fn max_dense_last_issue(
+    lo: usize,
+    hi: usize,
+    blocks: usize,
+    lanes: usize,
+    n_last: usize,
+    stall: bool,
+) -> usize {
+    let below = hi.min(2 * lanes + 2 * UNIT_LATENCY + ACC_LATENCY + 1);
     (lo.min(hi)..=below)
         .chain([hi])
-        .map(|a| dense_handoff(a, blocks, lanes))
+        .map(|a| dense_last_issue(a, blocks, lanes, n_last, stall))
         .max()
         .unwrap_or(0)
 }
@@ -121,13 +186,31 @@ fn max_dense_handoff(lo: usize, hi: usize, blocks: usize, lanes: usize) -> usize
 impl Plan {
     /// Exact cycles of one step given its activity (see the module doc).
     pub fn step_cycles(&self, a: &StepActivity) -> u64 {
-        self.cycles_with(a, |events, core| {
-            dense_handoff(events, core.blocks, core.lanes)
+        self.cycles_with(a, |events, core, stall| {
+            dense_last_issue(events, core.blocks, core.lanes, Self::n_last(core), stall)
         })
     }
 
-    /// The formula of the module doc with `handoff(A, core)` as a dense core's last hand-off.
-    fn cycles_with(&self, a: &StepActivity, handoff: impl Fn(usize, &CorePlan) -> usize) -> u64 {
+    /// Neurons in a dense core's last block.
+    fn n_last(core: &CorePlan) -> usize {
+        core.size - (core.blocks - 1) * core.lanes
+    }
+
+    /// True when layer `l`'s unit stalls for its SPRAM state ([`crate::UnitPlan::state_spram`]).
+    fn stalls(&self, l: usize) -> bool {
+        self.engine
+            .as_ref()
+            .and_then(|e| e.unit_of(l).map(|(u, _)| e.units[u].state_spram))
+            .unwrap_or(false)
+    }
+
+    /// The formula of the module doc with `last_issue(A, core, stall)` as the cycle of a dense
+    /// core's last issue.
+    fn cycles_with(
+        &self,
+        a: &StepActivity,
+        last_issue: impl Fn(usize, &CorePlan, bool) -> usize,
+    ) -> u64 {
         let spikes = |l: usize| a.block_spikes[l].iter().sum::<usize>();
         let mut total = 1 + a.input_events + 1;
         for (l, core) in self.cores.iter().enumerate() {
@@ -157,15 +240,16 @@ impl Plan {
                 let ev = events - 1;
                 total += 1 + ev * (5 + core.conv_taps()) + 2;
                 total += if self.on_unit(l) {
-                    // RD, a hand-off per block as the unit frees (one neuron per cycle: every
-                    // neuron once), the unit's drain, the idle check and DONE
-                    1 + core.size + UNIT_LATENCY + 3
+                    // RD, a hand-off per block as the unit frees (the unit is offered a neuron
+                    // every cycle: every neuron once, with its stalls), the unit's drain, the
+                    // idle check and DONE
+                    let span = Issues::new(self.stalls(l)).issue(0, core.size) + 1;
+                    1 + span + UNIT_LATENCY + 3
                 } else {
                     core.blocks * 3 + spikes(l) + 1
                 };
             } else {
-                let last = core.size - (core.blocks - 1) * core.lanes;
-                total += 1 + handoff(events, core) + 1 + last + UNIT_LATENCY + 2;
+                total += 1 + last_issue(events, core, self.stalls(l)) + 1 + UNIT_LATENCY + 2;
             }
         }
         total += 2 * spikes(self.output_layer) + 2;
@@ -197,8 +281,16 @@ impl Plan {
                 .collect(),
         };
         // every projection adds one cycle at the least (its end-of-list check)
-        self.cycles_with(&most, |events, core| {
-            max_dense_handoff(core.projections.len(), events, core.blocks, core.lanes)
+        self.cycles_with(&most, |events, core, stall| {
+            let lo = core.projections.len();
+            max_dense_last_issue(
+                lo,
+                events,
+                core.blocks,
+                core.lanes,
+                Self::n_last(core),
+                stall,
+            )
         })
     }
 
@@ -239,29 +331,57 @@ impl Plan {
 
 #[cfg(test)]
 mod tests {
-    use super::{dense_handoff, max_dense_handoff};
+    use super::{dense_last_issue, max_dense_last_issue, Issues, UNIT_LATENCY};
 
-    /// More accumulation cycles can make the last hand-off earlier (an early start gained):
+    /// More accumulation cycles can make the last issue earlier (an early start gained):
     /// why `Plan::max_step_cycles` cannot simply evaluate the formula at the largest activity.
     #[test]
-    fn dense_handoff_is_not_monotone() {
-        assert_eq!(dense_handoff(5, 3, 1), 24);
-        assert_eq!(dense_handoff(6, 3, 1), 22);
+    fn dense_last_issue_is_not_monotone() {
+        assert_eq!(dense_last_issue(5, 3, 1, 1, false), 25);
+        assert_eq!(dense_last_issue(6, 3, 1, 1, false), 23);
     }
 
-    /// The shortcut of `max_dense_handoff` equals trying every number of accumulation cycles.
+    /// A unit with its state in SPRAM issues 7 neurons, then waits out their 7 write-backs;
+    /// a neuron offered after a gap waits only for the write-backs still to come.
     #[test]
-    fn max_dense_handoff_equals_the_maximum_over_every_a() {
-        for blocks in 1..=12 {
-            for lanes in 1..=16 {
-                for lo in 1..=3 {
-                    for hi in lo..=70 {
-                        let every = (lo..=hi).map(|a| dense_handoff(a, blocks, lanes)).max();
-                        assert_eq!(
-                            Some(max_dense_handoff(lo, hi, blocks, lanes)),
-                            every,
-                            "lo {lo} hi {hi} blocks {blocks} lanes {lanes}"
-                        );
+    fn a_stalling_unit_issues_seven_then_waits_seven() {
+        assert_eq!(UNIT_LATENCY, 7);
+        assert_eq!(Issues::new(false).issue(3, 20), 22);
+        // 0..=6, 14..=20, 28..=33: the 20th neuron at 33
+        assert_eq!(Issues::new(true).issue(0, 20), 33);
+        assert_eq!(Issues::new(true).issue(0, 7), 6);
+        assert_eq!(Issues::new(true).issue(0, 8), 14);
+        let mut u = Issues::new(true);
+        assert_eq!(u.issue(0, 3), 2); // 0, 1, 2: written back at 7, 8, 9
+        assert_eq!(u.issue(8, 1), 10);
+        assert_eq!(u.issue(11, 2), 12); // 11, 12 (10's write-back is at 17)
+        assert_eq!(u.issue(17, 1), 20); // 17, 18, 19: the write-backs of 10, 11, 12
+                                        // one block of one neuron at a time, as a one-lane layer with few events offers them
+        let mut v = Issues::new(true);
+        let got: Vec<usize> = (0..4).map(|b| v.issue(b * 7, 1)).collect();
+        assert_eq!(got, [0, 8, 14, 22]);
+    }
+
+    /// The shortcut of `max_dense_last_issue` equals trying every number of accumulation
+    /// cycles, with and without stalls.
+    #[test]
+    fn max_dense_last_issue_equals_the_maximum_over_every_a() {
+        for stall in [false, true] {
+            for blocks in 1..=10 {
+                for lanes in 1..=12usize {
+                    for n_last in [1, lanes.div_ceil(2), lanes] {
+                        for lo in 1..=3 {
+                            for hi in lo..=70 {
+                                let every = (lo..=hi)
+                                    .map(|a| dense_last_issue(a, blocks, lanes, n_last, stall))
+                                    .max();
+                                assert_eq!(
+                                    Some(max_dense_last_issue(lo, hi, blocks, lanes, n_last, stall)),
+                                    every,
+                                    "lo {lo} hi {hi} blocks {blocks} lanes {lanes} n_last {n_last} stall {stall}"
+                                );
+                            }
+                        }
                     }
                 }
             }

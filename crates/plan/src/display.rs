@@ -24,7 +24,14 @@ fn source(s: QSource) -> String {
     }
 }
 
-fn core(f: &mut fmt::Formatter<'_>, i: usize, c: &CorePlan, on_unit: bool) -> fmt::Result {
+/// `kstore`: the kernel of a convolution core is in the weight store ([`crate::WeightStore::kernels`]).
+fn core(
+    f: &mut fmt::Formatter<'_>,
+    i: usize,
+    c: &CorePlan,
+    on_unit: bool,
+    kstore: bool,
+) -> fmt::Result {
     writeln!(
         f,
         "core {i} `{}` ({}): {:?}, {} neurons, {} lanes x {} blocks",
@@ -63,7 +70,16 @@ fn core(f: &mut fmt::Formatter<'_>, i: usize, c: &CorePlan, on_unit: bool) -> fm
     if c.conv.is_some() {
         writeln!(
             f,
-            "  kernel ROM: {} words x {} lanes x {} bits ({} chunk(s) of output channels per group), weight_shift {}",
+            "  kernel {}: {} words x {} lanes x {} bits ({} chunk(s) of output channels per group), weight_shift {}",
+            if kstore {
+                format!(
+                    "in the weight store (words {}..{})",
+                    c.weight_base,
+                    c.weight_base + c.weight_depth()
+                )
+            } else {
+                "ROM".to_string()
+            },
             c.weight_depth(),
             c.lanes,
             c.weight_bits,
@@ -177,7 +193,20 @@ impl fmt::Display for Plan {
             }
         )?;
         if let Some(e) = &self.engine {
-            let units: Vec<String> = e.units.iter().map(|u| format!("{:?}", u.layers)).collect();
+            let units: Vec<String> = e
+                .units
+                .iter()
+                .map(|u| {
+                    if u.state_spram {
+                        format!(
+                            "{:?} (state in SPRAM: {} words, no issue while a neuron is written back)",
+                            u.layers, u.depth
+                        )
+                    } else {
+                        format!("{:?}", u.layers)
+                    }
+                })
+                .collect();
             writeln!(
                 f,
                 "engine: {} accumulator lanes x {} bits, event values {} bits, cores {:?}; neuron units (cores each updates): {}",
@@ -189,7 +218,7 @@ impl fmt::Display for Plan {
             )?;
         }
         for (i, c) in self.cores.iter().enumerate() {
-            core(f, i, c, self.on_unit(i))?;
+            core(f, i, c, self.on_unit(i), self.weight_store.kernels)?;
         }
         for (i, b) in self.buffers.iter().enumerate() {
             match &b.delay {

@@ -2,7 +2,7 @@
 //! the cores do not build. Every problem is reported, not only the first.
 
 use crate::config::PlanConfig;
-use crate::types::WeightMemChoice;
+use crate::types::{StateMemChoice, WeightMemChoice};
 use spikeloom_board::Device;
 use spikeloom_qnet::{QLayer, QNet};
 
@@ -31,6 +31,16 @@ pub(crate) fn problems(net: &QNet, cfg: &PlanConfig, device: &Device) -> Vec<Har
             place: "weight store".into(),
             what: format!(
                 "weights in SPRAM were asked for, but {} has no SPRAM (only the iCE40 UP5K has it)",
+                device.name
+            ),
+            hint: "use block RAM".into(),
+        });
+    }
+    if cfg.state_memory == StateMemChoice::Spram && device.spram_count == 0 {
+        out.push(HardwareProblem {
+            place: "neuron units".into(),
+            what: format!(
+                "membrane state in SPRAM was asked for, but {} has no SPRAM (only the iCE40 UP5K has it)",
                 device.name
             ),
             hint: "use block RAM".into(),

@@ -434,7 +434,14 @@ fn unit_resources(plan: &Plan, unit: &UnitPlan, device: &Device) -> Resources {
         r.carries += ev;
     }
     let block = plan.mem_style();
-    add_memory(&mut r, device, unit.depth, c0.state_bits, false, block);
+    if unit.state_spram {
+        // one SB_SPRAM256KA: its address multiplexer (write-back or issue), the write-back
+        // bubble in the issue condition and the hand-off's busy
+        r.sprams += 1;
+        r.luts += ubits(unit.depth.saturating_sub(1)) + 3;
+    } else {
+        add_memory(&mut r, device, unit.depth, c0.state_bits, false, block);
+    }
     if c0.kind.has_current() {
         add_memory(&mut r, device, unit.depth, c0.current_bits, false, block);
     }
@@ -511,6 +518,7 @@ fn core_resources(
     ev_bits: u32,
     shared_acc: bool,
     on_unit: bool,
+    store_kernel: Option<u32>,
     block: MemStyle,
 ) -> Resources {
     let p = core.lanes as u32;
@@ -533,7 +541,11 @@ fn core_resources(
         // synth_ecp5 maps the tap address product (`oy * WO`) to a MULT18X18D as well
         // (measured: the CNN fixture with 4 lanes takes 6 on the ECP5, 5 on the UP5K)
         dsps: p * n.dsps + u32::from(device.family == Family::Ecp5 && device.dsp_count > 0),
-        rom_bits: (core.weights.len() as u64) * u64::from(core.weight_bits),
+        rom_bits: if store_kernel.is_some() {
+            0
+        } else {
+            (core.weights.len() as u64) * u64::from(core.weight_bits)
+        },
         ..Resources::default()
     };
     // iCE40: the tap and sweep address arithmetic at the address width (sl_conv `CW`: the
@@ -548,14 +560,19 @@ fn core_resources(
     if device.family == Family::Ice40 {
         r.luts += 13 * core.coord_bits(ev_bits);
     }
-    add_memory(
-        &mut r,
-        device,
-        core.weight_depth(),
-        core.weight_word_bits(),
-        true,
-        block,
-    );
+    match store_kernel {
+        // the kernel in the weight store: the core's kernel word address, gated by TAP and
+        // ORed onto the store's read bus (the store registers it)
+        Some(aw) => r.luts += aw + aw.div_ceil(3),
+        None => add_memory(
+            &mut r,
+            device,
+            core.weight_depth(),
+            core.weight_word_bits(),
+            true,
+            block,
+        ),
+    }
     // spike counts held for the pushes (SPK), and the value registers of the event pipeline
     if core.count_bits() > 0 {
         r.ffs += p * core.count_bits();
@@ -901,6 +918,9 @@ pub(crate) fn estimate(
                 plan.ev_bits,
                 plan.conv_acc.is_some(),
                 plan.on_unit(l),
+                plan.weight_store
+                    .kernels
+                    .then(|| plan.weight_store.addr_bits()),
                 plan.mem_style(),
             ),
         ));
@@ -1101,11 +1121,47 @@ pub(crate) fn check(plan: &Plan, r: &Resources, device: &Device) -> FitReport {
     if r.brams > device.bram_count {
         let note = match plan.weight_store.mem {
             WeightMem::Rom if device.spram_count > 0 => {
-                " (the weights are in block RAM: on this device they can go to SPRAM, loaded at start-up; drop --weight-memory bram)"
+                " (the weights are in block RAM: on this device they can go to SPRAM, loaded at start-up; drop --weight-memory bram)".to_string()
             }
-            WeightMem::Spram { .. } if plan.event_spram.is_some() => " (the weights and the convolutions' event lists are already in SPRAM: this is state, accumulators, kernels, parameters and the other event buffers)",
-            WeightMem::Spram { .. } => " (the weights are already in SPRAM: this is state, parameters and event buffers)",
-            WeightMem::Rom => "",
+            WeightMem::Spram { .. } => {
+                let units = plan.engine.as_ref().map_or(&[][..], |e| &e.units[..]);
+                let moved = units.iter().filter(|u| u.state_spram).count();
+                let conv = plan.cores.iter().any(|c| c.conv.is_some());
+                let mut there = vec!["the weights"];
+                let mut here = Vec::new();
+                if plan.event_spram.is_some() {
+                    there.push("the convolutions' event lists");
+                }
+                match moved {
+                    0 => here.push("state"),
+                    n if n == units.len() => there.push("the neuron units' state"),
+                    _ => {
+                        there.push("some neuron units' state");
+                        here.push("the other state");
+                    }
+                }
+                if conv {
+                    here.push("accumulators");
+                    if plan.weight_store.kernels {
+                        there.push("the kernels");
+                    } else {
+                        here.push("kernels");
+                    }
+                }
+                here.extend(["parameters", "event buffers"]);
+                let last = there.pop().unwrap_or_default();
+                let there = if there.is_empty() {
+                    last.to_string()
+                } else {
+                    format!("{} and {last}", there.join(", "))
+                };
+                let tail = here.pop().unwrap_or_default();
+                format!(
+                    " ({there} are already in SPRAM: this is {} and {tail})",
+                    here.join(", ")
+                )
+            }
+            WeightMem::Rom => String::new(),
         };
         problems.push(format!(
             "block RAM: need {} of {} ({} ROM bits of weights/parameters){note}; use fewer weight bits, a smaller model, or a bigger device",

@@ -164,7 +164,8 @@ pub struct CorePlan {
     /// lane `k` is output channel `group * C_out/groups + chunk * P + k` (0 for padding).
     pub weights: Vec<i32>,
     /// Dense core: store word of its row 0 (projection `j`'s rows start at `weight_base +
-    /// word_offset`); 0 for a convolution core.
+    /// word_offset`). Convolution core: store word of its kernel word 0 when the kernels live
+    /// in the store ([`WeightStore::kernels`]), else 0.
     pub weight_base: usize,
     /// `Some` for a convolution core (sl_conv): its single projection is this convolution; the
     /// core scatters each input event over its kernel footprint into an accumulator RAM (one
@@ -438,6 +439,32 @@ pub enum AccMemChoice {
     Shared,
 }
 
+/// Where the neuron units' membrane state goes (a [`crate::PlanConfig`] setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StateMemChoice {
+    /// Block RAM while the design fits there; on an iCE40 short of block RAM, the largest
+    /// units' state goes to the SPRAMs the weights and event lists leave free.
+    #[default]
+    Auto,
+    /// Every unit's state in block RAM.
+    Bram,
+    /// Every unit whose state can go to an SPRAM goes there, while SPRAMs are left.
+    Spram,
+}
+
+/// Where the convolution kernels go (a [`crate::PlanConfig`] setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KernelMemChoice {
+    /// A block RAM ROM per convolution core while the design fits there; into the weight
+    /// store's SPRAM when block RAM is short and the store is loaded (UP5K).
+    #[default]
+    Auto,
+    /// A ROM in each convolution core.
+    Rom,
+    /// Into the weight store whenever it is loaded (SPRAM) and the SPRAMs suffice.
+    Store,
+}
+
 /// Words of one iCE40 UP5K SPRAM (SB_SPRAM256KA is 16K x 16).
 pub const SPRAM_WORDS: usize = 16384;
 
@@ -518,6 +545,11 @@ pub struct WeightStore {
     pub depth: usize,
     /// Words per bank of a ROM store (a power of two, at least [`STORE_BANK_WORDS`]).
     pub bank_words: usize,
+    /// The convolution cores' kernels live here too, after the dense rows (a loaded store
+    /// only, [`PlanConfig::kernel_memory`](crate::PlanConfig::kernel_memory)): a core's kernel
+    /// word `w` is store word `weight_base + w`, read through the store's port during its
+    /// scatter (no dense layer runs then) instead of a kernel ROM of its own.
+    pub kernels: bool,
 }
 
 impl WeightStore {
@@ -629,9 +661,20 @@ pub struct UnitPlan {
     pub beta_leak: Leak,
     /// As `beta_leak`, for the current decay.
     pub alpha_leak: Leak,
+    /// The membrane state RAM is one iCE40 SPRAM (16K x 16, [`UnitPlan::state_fits_spram`]):
+    /// single-ported, so the unit issues no neuron in a cycle in which a neuron is written
+    /// back (sl_unit `ST_SPRAM`): at full supply 7 neurons, then 7 cycles of write-backs
+    /// ([`crate::UNIT_LATENCY`]), half the rate of a block RAM's.
+    pub state_spram: bool,
 }
 
 impl UnitPlan {
+    /// True when the unit's membrane state fits one SPRAM (16K words of at most 16 bits);
+    /// a current (CubaLif, CubaLi) stays in block RAM beside it.
+    pub fn state_fits_spram(&self, cores: &[CorePlan]) -> bool {
+        self.depth <= SPRAM_WORDS && cores[self.layers[0]].state_bits <= 16
+    }
+
     /// True when layers `a` and `b` can share one unit: the same update structure (everything
     /// sl_neuron fixes at elaboration except the per-layer values the unit selects) and lanes.
     /// A convolution layer may join (its core hands its blocks over like the accumulators,
@@ -772,6 +815,7 @@ impl UnitPlan {
             param_bits: cs.iter().map(|c| c.param_bits).max().unwrap_or(2),
             beta_leak: leak(&|c| (c.beta_leak, &c.beta)),
             alpha_leak: leak(&|c| (c.alpha_leak, &c.alpha)),
+            state_spram: false,
             layers,
         }
     }
@@ -908,12 +952,17 @@ impl Plan {
     /// `w * image_word_bits` of the image (granule `g` holds its bits `[16g + 15 : 16g]`), so a
     /// word is whole granules, or a byte of one in a packed SPRAM store
     /// ([`WeightStore::image_word_bits`]): the one source of the ROM image, the start-up load
-    /// and the cycle model's weights.
+    /// and the cycle model's weights. The convolution kernels are in it when the store holds
+    /// them ([`WeightStore::kernels`]).
     pub fn weight_image(&self) -> Vec<u16> {
         let store = &self.weight_store;
         let stride = store.image_word_bits();
         let mut image = vec![0u16; store.image_granules()];
-        for c in self.cores.iter().filter(|c| c.conv.is_none()) {
+        for c in self
+            .cores
+            .iter()
+            .filter(|c| c.conv.is_none() || store.kernels)
+        {
             let wb = c.weight_bits as usize;
             let mask = if wb >= 32 { u32::MAX } else { (1u32 << wb) - 1 };
             for (r, row) in c.weights.chunks(c.lanes).enumerate() {

@@ -2,7 +2,8 @@
 
 use spikeloom_board::{Device, Family};
 use spikeloom_plan::{
-    conv_slot_neuron, plan, testing, Leak, Param, PlanConfig, PlanError, WeightMem, WeightMemChoice,
+    conv_slot_neuron, plan, testing, KernelMemChoice, Leak, Param, PlanConfig, PlanError,
+    WeightMem, WeightMemChoice,
 };
 use spikeloom_qnet::{QLayer, QNet, QNeuron, QProjection, QReset, QSource, Rounding};
 
@@ -459,26 +460,46 @@ fn weight_image_packs_every_row_lane_by_lane() {
     // one lane), in block RAM and in SPRAM: each dense weight must come back from its bits,
     // sign included, and every bit beyond a core's row must be 0. An SPRAM store of rows of at
     // most 8 bits holds two words per 16-bit granule, else a word is whole granules.
-    let mut packed = 0;
+    // Conv/pool stacks with SPRAM weights keep their kernels in the store (after the dense
+    // rows), which must come back the same way.
+    let (mut packed, mut kernels) = (0, 0);
     for seed in 0..40 {
-        let net = testing::random_qnet(seed);
-        for (mem, lanes) in [
-            (WeightMemChoice::Bram, None),
-            (WeightMemChoice::Spram, None),
-            (WeightMemChoice::Spram, Some(1)),
+        for (net, mem, lanes) in [
+            (testing::random_qnet(seed), WeightMemChoice::Bram, None),
+            (testing::random_qnet(seed), WeightMemChoice::Spram, None),
+            (testing::random_qnet(seed), WeightMemChoice::Spram, Some(1)),
+            (
+                testing::random_pool_qnet(seed),
+                WeightMemChoice::Spram,
+                None,
+            ),
+            (
+                testing::random_pool_qnet(seed),
+                WeightMemChoice::Spram,
+                Some(1),
+            ),
         ] {
             let cfg = PlanConfig {
                 require_fit: false,
                 weight_memory: mem,
+                kernel_memory: KernelMemChoice::Store,
                 lanes,
                 ..PlanConfig::default()
             };
             let p = plan(&net, &cfg, &up5k()).expect("plans");
             let ws = &p.weight_store;
+            let in_store = |c: &&spikeloom_plan::CorePlan| c.conv.is_none() || ws.kernels;
+            kernels += usize::from(ws.kernels);
+            assert_eq!(
+                ws.kernels,
+                ws.is_loaded() && p.cores.iter().any(|c| c.conv.is_some()),
+                "seed {seed}: kernels in the store ({} SPRAMs)",
+                p.resources.sprams
+            );
             let rows = p
                 .cores
                 .iter()
-                .filter(|c| c.conv.is_none())
+                .filter(in_store)
                 .map(|c| c.lanes * c.weight_bits as usize)
                 .max()
                 .unwrap_or(0);
@@ -494,7 +515,7 @@ fn weight_image_packs_every_row_lane_by_lane() {
             let image = p.weight_image();
             assert_eq!(image.len(), (ws.depth * stride).div_ceil(16));
             let mut owned = vec![false; ws.depth];
-            for c in p.cores.iter().filter(|c| c.conv.is_none()) {
+            for c in p.cores.iter().filter(in_store) {
                 let wb = c.weight_bits as usize;
                 for (r, row) in c.weights.chunks(c.lanes).enumerate() {
                     let w = c.weight_base + r;
@@ -531,7 +552,10 @@ fn weight_image_packs_every_row_lane_by_lane() {
             );
         }
     }
-    assert!(packed >= 10, "{packed} packed stores");
+    assert!(
+        packed >= 10 && kernels >= 20,
+        "{packed} packed stores, {kernels} with the kernels"
+    );
 }
 
 /// The fit check keeps estimated logic below the routable share of the device

@@ -295,7 +295,7 @@ fn emit_unit(
     wire [31:0] {w}_utvv;
     wire [{s1}:0] {w}_utsp;
     sl_unit #(
-        .P({p}), .KW({kw}), .EV_W({ev}), .CLR_W({clr_w}), .NL({nl}), .LW({ulw}), .SAW({saw}), .DEPTH({depth}),
+        .P({p}), .KW({kw}), .EV_W({ev}), .CLR_W({clr_w}), .NL({nl}), .LW({ulw}), .SAW({saw}), .DEPTH({depth}), .ST_SPRAM({st_spram}),
         .L_SIZE({sizes}), .L_OFF({offs}), .L_WS({ws}),{nmax} .ACC_W({acc}), .LACC({lacc}),{conv_p}
 {neuron}
     ) u_{uid} (
@@ -316,6 +316,7 @@ fn emit_unit(
         kw = kw(e),
         nl = unit.layers.len(),
         depth = unit.depth,
+        st_spram = u8::from(unit.state_spram),
         sizes = per(&|c| lit(ev, c.size as i64)),
         offs = packed(unit.offsets.iter().map(|&o| lit(saw, o as i64))),
         ws = per(&|c| lit(6, i64::from(c.weight_shift))),

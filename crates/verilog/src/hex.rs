@@ -102,9 +102,9 @@ pub(crate) fn memory_files(plan: &Plan) -> Vec<SourceFile> {
         }
     }
     for core in &plan.cores {
-        if core.conv.is_some() {
+        if core.conv.is_some() && !plan.weight_store.kernels {
             // a convolution kernel is stored once in the core, P weights (one chunk of output
-            // channels) per word
+            // channels) per word (or in the weight store's image)
             let w: Vec<i64> = core.weights.iter().map(|&x| i64::from(x)).collect();
             files.push(SourceFile {
                 path: mem_name(core, "weights"),

@@ -231,13 +231,20 @@ fn store(plan: &Plan, ev: u32) -> String {
     /* verilator lint_on UNUSEDSIGNAL */
     wire [{w1}:0] wm_rdata;
     wire [{w1}:0] wm_rdata2;
-    assign wm_raddr = eng_waddr;
+    assign wm_raddr = eng_waddr{kernel_reads};
     assign wm_raddr2 = eng_waddr2;
 ",
         depth = ws.depth,
         wb = ws.word_bits,
         a1 = aw - 1,
         w1 = ws.word_bits - 1,
+        // the convolution cores' kernel reads (each zero unless a valid tap reads)
+        kernel_reads = plan
+            .cores
+            .iter()
+            .filter(|c| ws.kernels && c.conv.is_some())
+            .map(|c| format!(" | {}_kra[{}:0]", c.ident, aw - 1))
+            .collect::<String>(),
     );
     match ws.mem {
         WeightMem::Rom => s.push_str(&rom_banks(plan, aw)),
@@ -674,6 +681,17 @@ pub(crate) fn ubits(max: usize) -> u32 {
     (usize::BITS - max.leading_zeros()).max(1)
 }
 
+/// Width of convolution core `c`'s kernel word address (sl_conv `KA`): its address width `CW`,
+/// or the weight store's when the kernel is there and that is wider.
+fn kernel_addr_bits(plan: &Plan, c: &CorePlan, ev: u32) -> u32 {
+    let cw = c.coord_bits(ev);
+    if plan.weight_store.kernels {
+        cw.max(store_aw(plan, ev))
+    } else {
+        cw
+    }
+}
+
 /// Parameters of an sl_conv instance: the neuron parameters plus the geometry, all geometry
 /// values `CW` bits wide.
 fn conv_params(
@@ -703,7 +721,7 @@ fn conv_params(
         .CIG({cig_}), .COG({cog_}), .HWO({hwo_}), .HO({ho_}), .WO({wo_}),
         .KH({kh_}), .KW({kw_}), .SH({sh}), .SW({sw}), .PH({ph}), .PX({px}), .DH({dh}), .DW({dw}),
         .NCH({nch_}), .GRP_A({grp_a}), .GRP_N({grp_n}), .CH_N({ch_n}), .GRP_W({grp_w}), .KK({kk_}),
-        .CO_STEP({co_step_}), .EXT_UNIT({ext_unit}),
+        .CO_STEP({co_step_}), .EXT_UNIT({ext_unit}), .KSTORE({kstore}), .KA({ka}), .KBASE({kbase}),
         {neuron}",
         p = core.lanes,
         nb = core.blocks,
@@ -718,6 +736,9 @@ fn conv_params(
         vmul = VMUL,
         ext_acc = u8::from(plan.conv_acc.is_some()),
         ext_unit = u8::from(on_unit(plan, core)),
+        kstore = u8::from(plan.weight_store.kernels),
+        ka = kernel_addr_bits(plan, core, ev),
+        kbase = lit(kernel_addr_bits(plan, core, ev), core.weight_base as i64),
         clr_w = plan.clear_bits(),
         wi_ = l(wi),
         hi_ = l(hi),
@@ -844,6 +865,23 @@ fn conv_core(plan: &Plan, l: usize, ev: u32, opts: &GenOptions) -> String {
     } else {
         ("1'b0".to_string(), "1'b0".to_string())
     };
+    // the kernel in the weight store: this core's read address onto the store's (`store`) and
+    // its lanes of the store word
+    let ka = kernel_addr_bits(plan, c, ev);
+    let _ = write!(
+        s,
+        "    /* verilator lint_off UNUSEDSIGNAL */  // zero with a kernel ROM; bits above the store's address are 0
+    wire [{}:0] {id}_kra;
+    /* verilator lint_on UNUSEDSIGNAL */
+",
+        ka - 1
+    );
+    let kw = c.lanes as u32 * c.weight_bits;
+    let krd = if plan.weight_store.kernels {
+        format!("wm_rdata[{}:0]", kw - 1)
+    } else {
+        format!("{{{kw}{{1'b0}}}}")
+    };
     let _ = write!(
         s,
         "    sl_conv #(\n{params}\n    ) u_{id} (
@@ -856,7 +894,8 @@ fn conv_core(plan: &Plan, l: usize, ev: u32, opts: &GenOptions) -> String {
         .acc_we({id}_acc_we), .acc_wa({id}_acc_wa), .acc_ra({id}_acc_ra), .acc_wd({id}_acc_wd),
         .acc_rd({acc_rd}),
         .u_busy({busy}), .u_active({active}), .ho({id}_ho), .ho_base({id}_ho_base),
-        .ho_addr({id}_ho_addr), .ho_last({id}_ho_last), .hs({id}_hs), .running({id}_running)
+        .ho_addr({id}_ho_addr), .ho_last({id}_ho_last), .hs({id}_hs), .running({id}_running),
+        .k_raddr({id}_kra), .k_rdata({krd})
     );
 ",
         acc_rd = conv_acc_rd(plan, c),

@@ -26,8 +26,10 @@ fn design(seed: u64, lanes: Option<usize>) -> (Plan, Bundle) {
     design_in(seed, lanes, false)
 }
 
-/// `evspram`: plan for a device with the UP5K's four SPRAMs and the shareable event lists in
-/// one of them (sl_evspram).
+/// `evspram`: plan for a device with the UP5K's four SPRAMs, the weights there (packed when
+/// the rows are at most 8 bits) and the shareable event lists in one of them (sl_evspram), the
+/// units' state and the kernels in SPRAM where they fit (sl_unit `ST_SPRAM`, sl_conv
+/// `KSTORE`).
 fn design_in(seed: u64, lanes: Option<usize>, evspram: bool) -> (Plan, Bundle) {
     let net = if seed >= POOL {
         testing::random_pool_qnet(seed - POOL)
@@ -49,6 +51,9 @@ fn design_in(seed: u64, lanes: Option<usize>, evspram: bool) -> (Plan, Bundle) {
         device.spram_count = 4;
         cfg.event_memory = spikeloom_plan::EventMemChoice::Spram;
         cfg.conv_acc_memory = spikeloom_plan::AccMemChoice::Shared;
+        cfg.weight_memory = spikeloom_plan::WeightMemChoice::Spram;
+        cfg.state_memory = spikeloom_plan::StateMemChoice::Spram;
+        cfg.kernel_memory = spikeloom_plan::KernelMemChoice::Store;
     }
     let p = plan(&net, &cfg, &device).expect("plan");
     let b = generate(&p, &GenOptions::default());
@@ -97,7 +102,7 @@ fn verilator_lint_is_clean() {
         return;
     };
     // the conv/pool stacks twice: then with their shareable event lists in one SPRAM
-    let mut shared = 0;
+    let (mut shared, mut kernels, mut packed, mut states) = (0, 0, 0, 0);
     for (seed, evspram) in (0..16u64)
         .chain(CONV..CONV + 16)
         .chain(DELAY..DELAY + 16)
@@ -114,9 +119,24 @@ fn verilator_lint_is_clean() {
             evspram,
         );
         shared += usize::from(p.event_spram.is_some());
-        lint(&verilator, &b, &format!("lint{seed}"));
+        kernels += usize::from(p.weight_store.kernels);
+        packed += usize::from(p.weight_store.packed());
+        states += usize::from(
+            p.engine
+                .as_ref()
+                .is_some_and(|e| e.units.iter().any(|u| u.state_spram)),
+        );
+        lint(
+            &verilator,
+            &b,
+            &format!("lint{seed}{}", if evspram { "s" } else { "" }),
+        );
     }
-    assert!(shared >= 4, "{shared} linted designs share an event SPRAM");
+    assert!(
+        shared >= 4 && kernels >= 4 && packed >= 1 && states >= 4,
+        "linted designs: {shared} share an event SPRAM, {kernels} keep their kernels in the \
+         store, {packed} pack their store, {states} keep a unit's state in SPRAM"
+    );
     // convolution layers on the engine's shared units (sl_conv EXT_UNIT, sl_unit CONV); every
     // other seed pair with spike counts of 1..=3 bits per layer (a unit of mixed count widths:
     // sl_unit L_NMAX, narrower layers' push and trace wires sliced)
