@@ -34,6 +34,7 @@ module spikeloom_board_top #(
   parameter integer HAS_LOADER = 0,
   parameter integer OBUF_BLOCK = 1,  // the bridge's output events in block RAM (iCE40: 1)
   parameter integer ZERO_SKIP = 1,   // the bridge scans only the non-zero input words
+  parameter integer PIXELS = 1,      // the bridge has RUN_PIXELS and its rate encoder
   parameter [31:0] IMAGE_CRC = 32'h0
 ) (
   input  wire              clk,
@@ -93,7 +94,7 @@ module spikeloom_board_top #(
   spikeloom_host_bridge #(
     .IN_SIZE(IN_SIZE), .OUT_SIZE(OUT_SIZE), .IN_W(IN_W), .OUT_W(OUT_W),
     .IN_VALUE_W(IN_VALUE_W), .OUT_VALUE_W(OUT_VALUE_W), .TIMEOUT(TIMEOUT),
-    .HAS_LOADER(HAS_LOADER), .OBUF_BLOCK(OBUF_BLOCK), .ZERO_SKIP(ZERO_SKIP),
+    .HAS_LOADER(HAS_LOADER), .OBUF_BLOCK(OBUF_BLOCK), .ZERO_SKIP(ZERO_SKIP), .PIXELS(PIXELS),
     .IMAGE_CRC(IMAGE_CRC)
   ) u_bridge (
     .clk(clk), .rst(rst),

@@ -14,7 +14,10 @@
 //   05 RUN_PIXELS (len 5+IN)    -> flags, seed u16, T u16, IN pixel bytes: reset, then T steps whose
 //                                  spikes the on-chip LFSR rate encoder generates (version 5: words
 //                                  of four zero pixels take no LFSR state); optional STEP_OUT
-//                                  per step (flags bit 0), then RUN_OUT 85 = counts
+//                                  per step (flags bit 0), then RUN_OUT 85 = counts. A bridge
+//                                  without the rate encoder (PIXELS = 0; STATUS flags bit 2)
+//                                  refuses it with error 10 and its feature memory keeps only
+//                                  IN_VALUE_W bits per feature instead of a byte.
 //   06 RUN_VALUES (len 3+IN)    -> flags, T u16, IN value bytes: reset, then T steps each fed the
 //                                  same values (as a graded STEP); optional STEP_OUT per step, then
 //                                  VALUES_OUT 86 = counts
@@ -64,6 +67,7 @@ module spikeloom_host_bridge #(
   parameter integer HAS_LOADER = 0,   // 1: the core loads its weights (sl_wload's hl_* / wl_*)
   parameter integer OBUF_BLOCK = 1,   // 1: the step's output events in block RAM (iCE40)
   parameter integer ZERO_SKIP = 1,    // 1: a step scans only the listed non-zero words
+  parameter integer PIXELS = 1,       // 1: RUN_PIXELS and its rate encoder; 0: refused (error 10)
   parameter [31:0] IMAGE_CRC = 32'h0  // CRC-32 of the design's weight image (STATUS)
 ) (
   input  wire             clk,
@@ -98,6 +102,9 @@ module spikeloom_host_bridge #(
   input  wire [23:0]      wl_pos
 );
   localparam integer NBYTES = (IN_SIZE + 7) / 8;
+  localparam PIX = PIXELS != 0;
+  // bits the feature memory keeps per feature: a pixel byte, else the design's value bits
+  localparam integer FW = PIX ? 8 : (IN_VALUE_W > 1) ? IN_VALUE_W : 1;
   localparam integer PXW = (IN_SIZE + 3) / 4;           // feature words of a step
   localparam integer PXD = (2 * NBYTES > PXW) ? 2 * NBYTES : PXW;  // words a bitmap writes
   localparam integer AW = (PXD < 2) ? 1 : $clog2(PXD);
@@ -129,7 +136,8 @@ module spikeloom_host_bridge #(
   localparam integer LW = $clog2(((MAXREP > 25) ? MAXREP : 25) + 1);
   localparam integer CW = $clog2(OUT_SIZE + 1);
   localparam [7:0] E_CRC = 8'd1, E_CMD = 8'd2, E_LEN = 8'd3, E_TIMEOUT = 8'd4, E_VALUE = 8'd5,
-                   E_BUSY = 8'd6, E_NOLOAD = 8'd7, E_SEQ = 8'd8, E_NOTREADY = 8'd9;
+                   E_BUSY = 8'd6, E_NOLOAD = 8'd7, E_SEQ = 8'd8, E_NOTREADY = 8'd9,
+                   E_NOPIX = 8'd10;
 
   function [7:0] crc8(input [7:0] crc, input [7:0] b);
     integer i;
@@ -448,6 +456,10 @@ module spikeloom_host_bridge #(
             rz <= 1'b1;
             rz_code <= E_NOLOAD;
             pst <= P_HUNT;
+          end else if (c_pix && !PIX) begin
+            rz <= 1'b1;
+            rz_code <= E_NOPIX;
+            pst <= P_HUNT;
           end else if (!len_ok_r) begin
             rz <= 1'b1;
             rz_code <= E_LEN;
@@ -535,9 +547,10 @@ module spikeloom_host_bridge #(
   // them; a step's output indices are distinct; the sender reads after the step), so Yosys adds
   // no read-first bypass registers and compares around the block RAM.
   (* no_rw_check *)
-  reg [31:0] px [0:PXD-1];
-  reg [31:0] pxq;
-  reg [31:0] pxr = 0, d3 = 0, taps = 0;
+  reg [4*FW-1:0] px [0:PXD-1];
+  reg [4*FW-1:0] pxq;
+  reg [4*FW-1:0] pxr = 0, d3 = 0;
+  reg [31:0] taps = 0;  // RUN_PIXELS only (constant 0 without the rate encoder)
   // the list: in block RAM on iCE40 (OBUF_BLOCK), like the output events; else distributed
   reg [AW-1:0] ia;           // the list's read register: the word address in stage ia
   reg iss = 0;
@@ -561,7 +574,9 @@ module spikeloom_host_bridge #(
   wire adv = (m3 == 5'd0) || (!sv && m3_one);
   wire [1:0] lane = m3_low[1] ? 2'd1 : m3_low[2] ? 2'd2 : m3_low[3] ? 2'd3 : 2'd0;
   wire [15:0] idx_wide = {{(16 - AW){1'b0}}, a3} * 16'd4 + {14'd0, lane};
-  wire [7:0] lane_byte = d3[8 * lane +: 8];
+  /* verilator lint_off UNUSEDSIGNAL */  // a pixel byte's bits above the value's
+  wire [FW-1:0] lane_byte = d3[FW * lane +: FW];
+  /* verilator lint_on UNUSEDSIGNAL */
   localparam [IN_VALUE_W-1:0] ONE_IV = 1;
   wire [IN_W-1:0] emit_idx = idx_wide[IN_W-1:0];
   wire [IN_VALUE_W-1:0] emit_val = vscan ? lane_byte[IN_VALUE_W-1:0] : ONE_IV;
@@ -569,16 +584,17 @@ module spikeloom_host_bridge #(
   integer j;
   always @(*) begin
     for (j = 0; j < 4; j = j + 1)
-      spk[j] = vscan ? (pxr[8 * j +: 8] != 8'd0) : (taps[8 * j +: 8] < pxr[8 * j +: 8]);
+      spk[j] = (vscan || !PIX) ? (pxr[FW * j +: FW] != {FW{1'b0}})
+                               : (taps[8 * j +: 8] < {{(8 - FW){1'b0}}, pxr[FW * j +: FW]});
   end
   // the states after the word's four features (a last word of LAST_N < 4 features: after those)
   wire [15:0] l8 = lfsr8(lfsr), l16 = lfsr8(l8), l24 = lfsr8(l16), l32 = lfsr8(l24);
   wire [15:0] l_last = (LAST_N == 1) ? l8 : (LAST_N == 2) ? l16 : (LAST_N == 3) ? l24 : l32;
   wire [15:0] lfsr_next = s1l ? l_last : l32;
   // the word in s1 (its data in pxq) has a non-zero feature: always, for a listed word
-  wire [31:0] s1_mask = s1l ? {{8{LAST_M[3]}}, {8{LAST_M[2]}}, {8{LAST_M[1]}}, {8{LAST_M[0]}}}
-                            : 32'hFFFFFFFF;
-  wire s1_nz = ZSKIP || ((pxq & s1_mask) != 32'd0);
+  wire [4*FW-1:0] s1_mask = s1l ? {{FW{LAST_M[3]}}, {FW{LAST_M[2]}}, {FW{LAST_M[1]}}, {FW{LAST_M[0]}}}
+                                : {(4 * FW){1'b1}};
+  wire s1_nz = ZSKIP || ((pxq & s1_mask) != {(4 * FW){1'b0}});
   assign in_valid = ov;
   assign in_eos = oeos;
   assign in_index = oidx;
@@ -590,10 +606,16 @@ module spikeloom_host_bridge #(
   // which kept the ECP5 distributed RAM's read off the critical path (m3 -> adv -> address ->
   // LUT RAM -> ia was 9 logic levels at 95 MHz on the MNIST design).
   wire [AW-1:0] raddr = adv ? ia : s1a;
-  integer l;
+  // the four lanes' write data: a bitmap bit, else the received byte (its value bits when the
+  // memory keeps no pixel bytes: a larger value fails the command before it runs)
+  reg [31:0] px_wd;
+  integer l, lw;
+  always @(*) begin
+    for (lw = 0; lw < 4; lw = lw + 1) px_wd[8 * lw +: 8] = px_bm ? {7'd0, px_wb[lw]} : px_wb;
+  end
   always @(posedge clk) begin
     for (l = 0; l < 4; l = l + 1)
-      if (px_we && px_be[l]) px[px_wa][8 * l +: 8] <= px_bm ? {7'd0, px_wb[l]} : px_wb;
+      if (px_we && px_be[l]) px[px_wa][FW * l +: FW] <= px_wd[8 * l +: FW];
     pxq <= px[raddr];
   end
   generate
@@ -757,12 +779,12 @@ module spikeloom_host_bridge #(
     end
     // the LFSR moves one word per listed word of the step scanned (RUN_PIXELS); without the
     // list, one per scanned word with a non-zero pixel (the same rule: zero words take none)
-    if (adv && s1v && !vscan && !lempty && s1_nz) lfsr <= lfsr_next;
+    if (PIX && adv && s1v && !vscan && !lempty && s1_nz) lfsr <= lfsr_next;
     // the RUN_* header (see pleft)
     if (pay && d_ok) begin
       if (d_flags) ptrace <= rb[0];
-      if (d_seed0) lfsr[7:0] <= rb;
-      if (d_seed1) lfsr[15:8] <= rb;
+      if (PIX && d_seed0) lfsr[7:0] <= rb;
+      if (PIX && d_seed1) lfsr[15:8] <= rb;
       if (d_steps0) pleft[7:0] <= rb;
       if (d_steps1) pleft[15:8] <= rb;
     end
@@ -807,7 +829,7 @@ module spikeloom_host_bridge #(
               clr <= 0;
               pix_run <= 1'b1;
               vscan <= k_val;
-              if (k_pix && lfsr == 16'd0) lfsr <= 16'hACE1;
+              if (PIX && k_pix && lfsr == 16'd0) lfsr <= 16'hACE1;
             end else if (k_counts) begin
               ttype <= 8'h83;
               tlen <= 2 * OUT_SIZE;
@@ -927,7 +949,7 @@ module spikeloom_host_bridge #(
   always @(*) begin
     case (spay[4:0])
       5'd0: stat_byte = VERSION;
-      5'd1: stat_byte = {6'd0, overflow, (crc_errors != 0) || (other_errors != 0)};
+      5'd1: stat_byte = {5'd0, !PIX, overflow, (crc_errors != 0) || (other_errors != 0)};
       5'd2: stat_byte = IN_SIZE[7:0];
       5'd3: stat_byte = IN_SIZE[15:8];
       5'd4: stat_byte = OUT_SIZE[7:0];

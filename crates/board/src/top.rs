@@ -55,6 +55,9 @@ pub struct TopParams {
     pub image_crc: Option<u32>,
     /// The host bridge lists the non-zero input words and scans only those (`ZERO_SKIP`).
     pub zero_skip: bool,
+    /// The host bridge has RUN_PIXELS and its rate encoder (`PIXELS`); without, it refuses
+    /// RUN_PIXELS (error 10) and keeps only the input value bits per feature.
+    pub pixels: bool,
 }
 
 /// Verilog of `spikeloom_board`: the board's pins around `spikeloom_board_top`.
@@ -151,6 +154,9 @@ pub fn board_wrapper(board: &Board, p: &TopParams) -> Result<String, BoardError>
     }
     if !p.zero_skip {
         loader.push_str(",\n    .ZERO_SKIP(0)");
+    }
+    if !p.pixels {
+        loader.push_str(",\n    .PIXELS(0)");
     }
     // without a UART the divider parameters are unused; keep them valid
     let (baud, clocks_per_bit) = p
@@ -273,6 +279,7 @@ mod tests {
             clock: ClockPlan::new(&Board::builtin("icebreaker").unwrap(), None, None).unwrap(),
             image_crc: None,
             zero_skip: true,
+            pixels: true,
         }
     }
 

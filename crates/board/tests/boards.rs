@@ -153,6 +153,7 @@ fn wrapper_fixes_board_parameters() {
         clock,
         image_crc: None,
         zero_skip: true,
+        pixels: true,
     };
     let v = board_wrapper(&b, &p).unwrap();
     assert!(v.contains("module spikeloom_board (\n  input  wire clk,\n  input  wire uart_rx,\n  output wire uart_tx,\n  output wire [1:0] led\n);"), "{v}");
@@ -164,6 +165,7 @@ fn wrapper_fixes_board_parameters() {
         &TopParams {
             image_crc: None,
             zero_skip: true,
+            pixels: true,
             out_w: 17,
             in_value_w: 9,
             ..p

@@ -68,6 +68,19 @@ impl From<KernelMemArg> for KernelMemChoice {
     }
 }
 
+/// The host bridge's rate encoder (`--rate-encoder`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RateEncoderArg {
+    /// Kept unless the design does not fit the board with it (then RUN_PIXELS is refused and
+    /// `spikeloom run` feeds spikes or values instead of pixels).
+    Auto,
+    /// The bridge rate-encodes pixels on chip (RUN_PIXELS).
+    On,
+    /// No rate encoder: ~215 iCE40 LUT4s fewer, and the input memory keeps the input's value
+    /// bits instead of a pixel byte per feature.
+    Off,
+}
+
 /// The host bridge's zero-skip (`--zero-skip`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ZeroSkipArg {
@@ -155,6 +168,9 @@ pub struct HwArgs {
     /// of four inputs that hold a non-zero value).
     #[arg(long, value_enum, default_value_t = ZeroSkipArg::Auto)]
     pub zero_skip: ZeroSkipArg,
+    /// Whether the host bridge has the RUN_PIXELS command and its on-chip rate encoder.
+    #[arg(long, value_enum, default_value_t = RateEncoderArg::Auto)]
+    pub rate_encoder: RateEncoderArg,
     /// Whether convolution layers update their neurons on the dense layers' shared neuron
     /// unit (one pipelined datapath for all layers of one neuron structure and lane count)
     /// instead of P neuron datapaths per convolution core.
@@ -191,6 +207,11 @@ impl HwArgs {
                 ZeroSkipArg::Auto => None,
                 ZeroSkipArg::On => Some(true),
                 ZeroSkipArg::Off => Some(false),
+            },
+            rate_encoder: match self.rate_encoder {
+                RateEncoderArg::Auto => None,
+                RateEncoderArg::On => Some(true),
+                RateEncoderArg::Off => Some(false),
             },
             conv_units: match self.conv_units {
                 ConvUnitsArg::Auto => None,

@@ -89,6 +89,14 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         )));
     }
     let (manifest, qnet) = load_design(&args.dir)?;
+    if on_chip == Some(OnChip::Pixels) && !manifest.rate_encoder {
+        return Err(CliError::input(anyhow!(
+            "{} was built without the on-chip rate encoder (it did not fit the board with it, \
+             or --rate-encoder off), so the board refuses RUN_PIXELS; pass spikes with --input \
+             or values with --values, or rebuild with --rate-encoder on on a board it fits",
+            args.dir.display()
+        )));
+    }
     let weights = load_weights_file(&args.dir, &manifest)?;
     let rows = match (&args.pixels, &args.values) {
         (Some(p), _) => Some(load_pixels(p, &qnet)?),

@@ -239,6 +239,7 @@ mod tests {
             max_step_cycles: 9,
             loader: None,
             zero_skip: true,
+            pixels: true,
         }
     }
 

@@ -42,6 +42,7 @@ fn iface() -> TopInterface {
         max_step_cycles: 5 + 2 * SIZE as u64,
         loader: None,
         zero_skip: true,
+        pixels: true,
     }
 }
 

@@ -232,6 +232,9 @@ pub struct Status {
     pub error_seen: bool,
     /// More output events arrived in one step than the design has outputs.
     pub overflow: bool,
+    /// The bitstream has no rate encoder: it refuses RUN_PIXELS ([`DeviceErrorCode::NoRateEncoder`];
+    /// flags bit 2, version 5 bitstreams built without it).
+    pub no_rate_encoder: bool,
     /// Input features of the design.
     pub input_size: u16,
     /// Output neurons of the design.
@@ -329,6 +332,8 @@ pub enum DeviceErrorCode {
     OutOfSequence,
     /// STEP / RUN_* before the weights were loaded.
     NotLoaded,
+    /// RUN_PIXELS sent to a bitstream built without the rate encoder.
+    NoRateEncoder,
     /// An unknown code.
     Other(u8),
 }
@@ -345,6 +350,7 @@ impl DeviceErrorCode {
             7 => Self::NoLoader,
             8 => Self::OutOfSequence,
             9 => Self::NotLoaded,
+            10 => Self::NoRateEncoder,
             other => Self::Other(other),
         }
     }
@@ -378,6 +384,11 @@ impl std::fmt::Display for DeviceErrorCode {
             Self::NotLoaded => write!(
                 f,
                 "the weights are not loaded (the core does not run until a weight image is loaded)"
+            ),
+            Self::NoRateEncoder => write!(
+                f,
+                "this bitstream has no rate encoder (built without it to fit the device): send \
+                 the spikes (STEP) or values (RUN_VALUES), or rebuild with --rate-encoder on"
             ),
             Self::Other(c) => write!(f, "error code {c}"),
         }
@@ -475,6 +486,7 @@ impl Reply {
                 version: p[0],
                 error_seen: p[1] & 1 != 0,
                 overflow: p[1] & 2 != 0,
+                no_rate_encoder: p[1] & 4 != 0,
                 input_size: u16::from_le_bytes([p[2], p[3]]),
                 output_size: u16::from_le_bytes([p[4], p[5]]),
                 steps: u16::from_le_bytes([p[6], p[7]]),

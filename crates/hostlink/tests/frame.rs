@@ -181,6 +181,7 @@ fn status_v3_reports_value_widths_and_v2_means_binary() {
             version: 3,
             error_seen: true,
             overflow: false,
+            no_rate_encoder: false,
             input_size: 64,
             output_size: 10,
             steps: 7,

@@ -48,6 +48,7 @@ fn fresh_status(graded: bool) -> Status {
         version: 5,
         error_seen: false,
         overflow: false,
+        no_rate_encoder: false,
         input_size: IN as u16,
         output_size: OUT as u16,
         steps: 0,

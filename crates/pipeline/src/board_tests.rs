@@ -714,6 +714,100 @@ fn the_bridge_twin_equals_the_board_on_a_partial_last_word_and_empty_inputs() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A bridge built without its rate encoder (`--rate-encoder off`), for binary and for 3-bit
+/// input: STATUS says so (flags bit 2), RUN_PIXELS is refused with error 10 and runs nothing,
+/// and RUN_VALUES runs before and after it equal the bridge's twin (the feature memory keeps
+/// the input's value bits only: random values, all zeros, only the last feature set).
+#[test]
+fn a_bridge_without_the_rate_encoder_refuses_run_pixels_and_runs_values() {
+    let Some((iverilog, vvp)) = icarus() else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!(
+        "spikeloom-pipeline-no-encoder-{}",
+        std::process::id()
+    ));
+    for bits in [1u32, 3] {
+        let design = boardsim::partial_word_design_with(&dir, true, Some(bits)).unwrap();
+        assert!(!design.plan.bridge_pixels && !design.manifest.rate_encoder);
+        assert_eq!(design.plan.input_bits.max(1), bits);
+        let f = design.plan.input_size;
+        let max = (1u32 << bits) - 1;
+        let mut rng = spikeloom_testkit::Rng::new(23);
+        let random: Vec<u8> = (0..f)
+            .map(|i| {
+                if i < 4 || rng.chance(40) {
+                    0
+                } else {
+                    rng.range(1, i64::from(max)) as u8
+                }
+            })
+            .collect();
+        let zeros = vec![0u8; f];
+        let mut last = zeros.clone();
+        last[f - 1] = max as u8;
+        let steps = 4u16;
+        let values = |v: &[u8]| Command::RunValues {
+            values: v.to_vec(),
+            steps,
+            per_step: false,
+        };
+        let mut script = String::new();
+        let mut frames = 0;
+        push_command(&mut script, &mut frames, &Command::Status, 1);
+        for v in [&random, &zeros, &last] {
+            push_command(&mut script, &mut frames, &values(v), 1);
+        }
+        let pixels = Command::RunPixels {
+            pixels: vec![200; f],
+            steps,
+            seed: 7,
+            per_step: false,
+        };
+        push_command(&mut script, &mut frames, &pixels, 1);
+        push_command(&mut script, &mut frames, &values(&random), 1);
+        let (device, _) = simulate_board(&dir, &design, &script, iverilog.clone(), vvp.clone());
+        let mut d = spikeloom_hostlink::Decoder::new();
+        d.push(&device);
+        let replies: Vec<spikeloom_hostlink::Reply> = std::iter::from_fn(|| d.next_frame())
+            .map(|f| spikeloom_hostlink::Reply::from_frame(&f.unwrap()).unwrap())
+            .collect();
+        assert_eq!(replies.len(), 6, "{bits} bits: {replies:?}");
+        match &replies[0] {
+            spikeloom_hostlink::Reply::Status(s) => {
+                assert!(s.no_rate_encoder, "{s:?}");
+                assert_eq!(u32::from(s.in_value_bits), bits);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            replies[4],
+            spikeloom_hostlink::Reply::Error {
+                code: spikeloom_hostlink::DeviceErrorCode::NoRateEncoder,
+                detail: 0x05,
+            }
+        );
+        for r in [&replies[1], &replies[2], &replies[3], &replies[5]] {
+            assert!(
+                matches!(r, spikeloom_hostlink::Reply::ValuesOut(_)),
+                "{r:?}"
+            );
+        }
+        assert_eq!(
+            replies[1], replies[5],
+            "the same run before and after the refusal"
+        );
+        // four runs reached the core (the refused RUN_PIXELS none), each as the twin scans it
+        let rtl = rtl_runs(&dir);
+        assert_eq!(rtl.len(), 4);
+        let t = usize::from(steps);
+        let runs: Vec<(&[u8], usize)> = vec![(&random, t), (&zeros, t), (&last, t), (&random, t)];
+        check_bridge_twin(&design, &rtl, &runs, Features::Values);
+        assert!(rtl[0].iter().any(|l| l.starts_with("I ")));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// The runs of [`the_bridge_twin_equals_the_board_on_a_partial_last_word_and_empty_inputs`] on
 /// `design` (`f` inputs).
 fn check_bridge_cases(dir: &Path, design: &Design, f: usize, iverilog: PathBuf, vvp: PathBuf) {
@@ -866,6 +960,7 @@ fn manifest(input_size: usize, output_size: usize) -> Manifest {
         lanes: vec![],
         model_sha256: String::new(),
         qnet_hash: String::new(),
+        rate_encoder: true,
         weights: None,
     }
 }
@@ -879,6 +974,7 @@ fn wrong_bitstream_and_misfit_values_are_refused_with_the_reason() {
         version: 2,
         error_seen: false,
         overflow: false,
+        no_rate_encoder: false,
         input_size: m.input_size as u16,
         output_size: m.output_size as u16,
         steps: 0,

@@ -208,6 +208,7 @@ mod tests {
             lanes: vec![],
             model_sha256: String::new(),
             qnet_hash: String::new(),
+            rate_encoder: true,
             weights: Some(WeightsInfo {
                 file: "weights.bin".into(),
                 bytes: 52,
@@ -223,6 +224,7 @@ mod tests {
             version: 5,
             error_seen: false,
             overflow: false,
+            no_rate_encoder: false,
             input_size: 4,
             output_size: 2,
             steps: 0,

@@ -42,7 +42,7 @@ fn testbench(m: &Manifest, iface: &spikeloom_plan::TopInterface) -> String {
   wire csn, sck, mosi, miso;
 {flash}  spikeloom_board_top #(.CLK_HZ({CLK_HZ}), .BAUD({BAUD}), .IN_SIZE({ins}), .OUT_SIZE({outs}),
     .IN_W({in_w}), .OUT_W({out_w}), .IN_VALUE_W({ivw}), .OUT_VALUE_W({ovw}), .N_LEDS(3),
-    .LED_INVERT(3'b000), .TIMEOUT(100000), .ZERO_SKIP({zs}){loader})
+    .LED_INVERT(3'b000), .TIMEOUT(100000), .ZERO_SKIP({zs}), .PIXELS({px}){loader})
     dut (.clk(clk), .locked(1'b1), .uart_rx(rx), .uart_tx(tx), .led(led), .flash_csn(csn), .flash_sck(sck),
     .flash_mosi(mosi), .flash_miso(miso));
   integer script, out, cyc_log, r, i, j, n, frames = 0, state = 0, left = 0;
@@ -127,6 +127,7 @@ endmodule
         ivw = iface.in_value_w,
         ovw = iface.out_value_w,
         zs = u8::from(iface.zero_skip),
+        px = u8::from(iface.pixels),
     )
 }
 
@@ -157,16 +158,41 @@ fn sources(dir: &Path) -> Vec<String> {
 /// size is above 8 and not a multiple of 4 (a last word of fewer than four features), with
 /// the bridge's zero-skip on or off, written to `dir` (its `net.q.json` and the design).
 pub fn partial_word_design(dir: &Path, zero_skip: bool) -> Result<Design, String> {
-    let net = (0..500)
-        .map(spikeloom_plan::testing::random_qnet)
-        .find(|n| n.input_size > 8 && n.input_size % 4 != 0)
-        .ok_or("no random network with a partial last word among the first 500 seeds")?;
+    partial_word_design_with(dir, zero_skip, None)
+}
+
+/// As [`partial_word_design`]; `no_encoder`: `Some(bits)` builds the bridge without its rate
+/// encoder (`--rate-encoder off`) for a network with `bits`-bit input values (1: binary,
+/// `plan::testing::random_qnet`; 2..=8: graded, `random_format3_qnet`).
+pub fn partial_word_design_with(
+    dir: &Path,
+    zero_skip: bool,
+    no_encoder: Option<u32>,
+) -> Result<Design, String> {
+    let partial = |n: &spikeloom_qnet::QNet| n.input_size > 8 && !n.input_size.is_multiple_of(4);
+    let net = match no_encoder {
+        None => (0..500)
+            .map(spikeloom_plan::testing::random_qnet)
+            .find(partial),
+        Some(bits) if bits <= 1 => (0..500)
+            .map(spikeloom_plan::testing::random_qnet)
+            .find(|n| partial(n) && n.input_bits <= 1),
+        Some(bits) => (0..500)
+            .map(spikeloom_plan::testing::random_format3_qnet)
+            .find(|n| partial(n) && n.input_bits == bits),
+    }
+    .ok_or(
+        "no random network with a partial last word (and that input) among the first 500 seeds",
+    )?;
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let model = dir.join("net.q.json");
     std::fs::write(&model, net.to_json_string())
         .map_err(|e| format!("{}: {e}", model.display()))?;
     let mut hw = crate::config::HwConfig::new("icebreaker");
     hw.zero_skip = Some(zero_skip);
+    if no_encoder.is_some() {
+        hw.rate_encoder = Some(false);
+    }
     let design = crate::session::Session::new(crate::config::Config::new(model))
         .with_hw(hw)
         .into_design()

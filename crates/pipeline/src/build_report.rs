@@ -168,7 +168,8 @@ pub struct HostLinkReport {
     pub per_step: LinkFigures,
     /// One frame per sample: `run --pixels` for binary input (the board rate-encodes the
     /// pixels), `run --values` for graded input (the same values every step); `None` when the
-    /// sample has more steps than a RUN frame carries (65535).
+    /// sample has more steps than a RUN frame carries (65535), or for binary input on a design
+    /// without the rate encoder (`Plan::bridge_pixels`).
     pub per_sample: Option<LinkFigures>,
 }
 
@@ -227,7 +228,12 @@ impl HostLinkReport {
                     .collect()
             })
             .collect();
-        Self::new(&link_shape(plan), &outputs, baud, compute_us)
+        let mut r = Self::new(&link_shape(plan), &outputs, baud, compute_us);
+        if plan.input_bits <= 1 && !plan.bridge_pixels {
+            // binary input without the rate encoder: no one-frame-per-sample command
+            r.per_sample = None;
+        }
+        r
     }
 
     /// The link figures of a sample whose output events per step are `outputs` (`[T][N]`

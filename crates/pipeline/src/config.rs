@@ -93,6 +93,9 @@ pub struct HwConfig {
     pub flash_offset: Option<u32>,
     /// The host bridge's zero-skip (`PlanConfig::zero_skip`; `None`: by the input's size).
     pub zero_skip: Option<bool>,
+    /// The host bridge's RUN_PIXELS and rate encoder (`PlanConfig::rate_encoder`; `None`: kept
+    /// unless the design does not fit with it).
+    pub rate_encoder: Option<bool>,
     /// Convolution layers update their neurons on the engine's shared units
     /// (`PlanConfig::conv_units`; `None`: the planner's default).
     pub conv_units: Option<bool>,
@@ -111,6 +114,7 @@ impl HwConfig {
             kernel_memory: KernelMemChoice::Auto,
             flash_offset: None,
             zero_skip: None,
+            rate_encoder: None,
             conv_units: None,
         }
     }

@@ -77,6 +77,14 @@ pub struct Manifest {
     /// The weight image of a design whose weights are loaded at start-up (SPRAM).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weights: Option<WeightsInfo>,
+    /// The host bridge has RUN_PIXELS and its rate encoder (`Plan::bridge_pixels`; designs
+    /// written before the choice existed have it).
+    #[serde(default = "yes")]
+    pub rate_encoder: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The weight image file of a design whose weights are loaded at start-up.
@@ -179,6 +187,7 @@ pub fn prepare(loaded: LoadedModel, model_path: &Path, hw: &HwConfig) -> Result<
         // the estimate covers what `build` synthesizes: the core and this board's top
         board_top: Some(board_top_config(&clock)),
         zero_skip: hw.zero_skip,
+        rate_encoder: hw.rate_encoder,
         conv_units: hw.conv_units,
         ..PlanConfig::default()
     };
@@ -222,6 +231,7 @@ pub fn prepare(loaded: LoadedModel, model_path: &Path, hw: &HwConfig) -> Result<
         lanes: plan.cores.iter().map(|c| c.lanes).collect(),
         model_sha256: loaded.source_sha256.clone(),
         qnet_hash: plan.model_hash.clone(),
+        rate_encoder: plan.bridge_pixels,
         weights: plan
             .loader
             .zip(weight_image.as_ref())

@@ -363,6 +363,7 @@ fn build(
         bridge_zero_skip: cfg
             .zero_skip
             .unwrap_or(net.input_size.div_ceil(4) > crate::ZERO_SKIP_MIN_WORDS),
+        bridge_pixels: cfg.rate_encoder.unwrap_or(true),
         loader: None,
         device: device.name.clone(),
         resources: Default::default(),
@@ -492,6 +493,12 @@ fn build(
         } else {
             (plan.weight_store, plan.cores) = before;
         }
+    }
+    // the host bridge's rate encoder (RUN_PIXELS): dropped when the design does not fit with it
+    // (its feature memory then keeps value bits, not pixel bytes)
+    if cfg.rate_encoder.is_none() && cfg.board_top.is_some() && !plan.fit.fits {
+        plan.bridge_pixels = false;
+        estimate(&mut plan);
     }
     // iCE40 has no distributed RAM: a small memory in logic costs an LC per bit, a block RAM
     // that is spare costs nothing (the digits MLP at 4 lanes: 2503 -> 2311 cells, 2 more EBR)

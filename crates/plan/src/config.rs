@@ -58,6 +58,9 @@ pub struct PlanConfig {
     /// (zero-skip, [`crate::Plan::bridge_zero_skip`]); `None`: when a step has more than
     /// [`crate::ZERO_SKIP_MIN_WORDS`] words of four features.
     pub zero_skip: Option<bool>,
+    /// The host bridge's RUN_PIXELS command and rate encoder ([`crate::Plan::bridge_pixels`]);
+    /// `None`: kept unless the design does not fit the device with it.
+    pub rate_encoder: Option<bool>,
 }
 
 impl Default for PlanConfig {
@@ -79,6 +82,7 @@ impl Default for PlanConfig {
             conv_units: None,
             small_memories_in_bram: true,
             zero_skip: None,
+            rate_encoder: None,
         }
     }
 }

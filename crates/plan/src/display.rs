@@ -185,11 +185,16 @@ impl fmt::Display for Plan {
         }
         writeln!(
             f,
-            "host bridge: {}",
+            "host bridge: {}{}",
             if self.bridge_zero_skip {
                 "zero-skip (a step scans the listed non-zero input words)"
             } else {
                 "scans every input word (zero-skip off: small input)"
+            },
+            if self.bridge_pixels {
+                ""
+            } else {
+                "; no rate encoder (RUN_PIXELS refused; the input memory keeps value bits)"
             }
         )?;
         if let Some(e) = &self.engine {

@@ -41,6 +41,9 @@ pub struct TopInterface {
     pub loader: Option<LoaderPorts>,
     /// The board top's host bridge skips all-zero input words ([`crate::Plan::bridge_zero_skip`]).
     pub zero_skip: bool,
+    /// The board top's host bridge has RUN_PIXELS and its rate encoder
+    /// ([`crate::Plan::bridge_pixels`]).
+    pub pixels: bool,
 }
 
 /// What a harness or board top needs to know about a design's weight loader.
@@ -70,6 +73,7 @@ impl TopInterface {
             clock,
             image_crc: self.loader.map(|l| l.image_crc),
             zero_skip: self.zero_skip,
+            pixels: self.pixels,
         }
     }
 }
@@ -108,6 +112,7 @@ impl Plan {
                 tres_cycles: l.tres_cycles(),
             }),
             zero_skip: self.bridge_zero_skip,
+            pixels: self.bridge_pixels,
         }
     }
 }

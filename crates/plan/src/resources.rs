@@ -737,10 +737,14 @@ fn board_top_resources(plan: &Plan, cfg: &BoardTopConfig, device: &Device) -> Re
     // MNIST 943 -> 1235 LUT4s (ABC maps the whole bridge differently; N-MNIST 1077 -> 1335,
     // digits 1034 -> 1034) and 532 -> 585 FFs
     let zs = u32::from(iface.zero_skip);
+    // the rate encoder (`PIXELS`: LFSR, the pixel compares, pixel-wide feature registers),
+    // measured alone (Yosys 0.70, iCE40, the N-MNIST bridge: 2312 2-bit features): 1322 -> 1107
+    // LUT4s and 628 -> 552 FFs without it
+    let px = u32::from(iface.pixels);
     match device.family {
         Family::Ice40 => {
-            r.luts += 860 + 30 * zs + widths + 165 * loader;
-            r.ffs += 404 + 30 * zs + 8 * iface.in_w + 63 * loader;
+            r.luts += 645 + 215 * px + 30 * zs + widths + 165 * loader;
+            r.ffs += 328 + 76 * px + 30 * zs + 8 * iface.in_w + 63 * loader;
             r.carries += 110 + 3 * iface.in_w + 20 * loader;
         }
         Family::Ecp5 => {
@@ -748,8 +752,8 @@ fn board_top_resources(plan: &Plan, cfg: &BoardTopConfig, device: &Device) -> Re
             // multiplexers: measured as a whole (with the list's multiplexer below: 1034 LUT4s
             // for 64 features, 1235 for 784, 1335 for 2312; ABC's mapping of the whole bridge
             // moves by 100-300 LUT4s between such variants)
-            r.luts += 940 + 100 * zs + widths + 175 * loader;
-            r.ffs += 404 + 55 * zs + 8 * iface.in_w + 65 * loader;
+            r.luts += 725 + 215 * px + 100 * zs + widths + 175 * loader;
+            r.ffs += 328 + 76 * px + 55 * zs + 8 * iface.in_w + 65 * loader;
             r.carries += 60 + 3 * iface.in_w + 12 * loader;
         }
     }
@@ -763,7 +767,16 @@ fn board_top_resources(plan: &Plan, cfg: &BoardTopConfig, device: &Device) -> Re
             0
         };
     let mut mems = Resources::default();
-    for (depth, width) in [(iface.input_size.div_ceil(4), 32), (iface.output_size, 16)] {
+    // (a feature is a pixel byte with the rate encoder, else its value bits)
+    let fw = if iface.pixels {
+        8
+    } else {
+        iface.in_value_w.max(1)
+    };
+    for (depth, width) in [
+        (iface.input_size.div_ceil(4), 4 * fw),
+        (iface.output_size, 16),
+    ] {
         let mut m = Resources::default();
         add_memory(&mut m, device, depth, width, false, BRIDGE_MEMORIES);
         mems.add(&m);

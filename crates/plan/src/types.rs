@@ -887,6 +887,12 @@ pub struct Plan {
     /// every word (`PlanConfig::zero_skip`). The list costs ~30 iCE40 logic cells and a block
     /// RAM; a scan of every word costs a cycle per four features.
     pub bridge_zero_skip: bool,
+    /// The board top's host bridge has the RUN_PIXELS command and its on-chip rate encoder
+    /// (host_bridge.v `PIXELS`, `PlanConfig::rate_encoder`). Without it the bridge refuses
+    /// RUN_PIXELS (error 10, STATUS flags bit 2) and its feature memory keeps the input's value
+    /// bits per feature instead of a pixel byte: on the N-MNIST CNN's bridge (2312 2-bit
+    /// features) 4 of its 10 EBRs and 215 LUT4s (Yosys 0.70, the bridge alone).
+    pub bridge_pixels: bool,
     /// The weight loader that fills a store loaded at start-up (`None` for a ROM store).
     pub loader: Option<crate::loader::LoaderPlan>,
     /// Device name the plan was checked against.

@@ -284,6 +284,7 @@ fn board_top_builds(board_name: &str) {
         clock: ClockPlan::new(&board, None, None).unwrap(),
         image_crc: None,
         zero_skip: true,
+        pixels: true,
     };
     let mut sources: Vec<SourceFile> = io_sources()
         .into_iter()

@@ -24,5 +24,6 @@ pub fn params(clock: ClockPlan) -> TopParams {
         clock,
         image_crc: None,
         zero_skip: true,
+        pixels: true,
     }
 }
