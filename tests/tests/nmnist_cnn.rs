@@ -125,3 +125,70 @@ fn nmnist_cnn_shares_event_lists_and_accumulators_on_the_up5k() {
     let cyc_own = spikeloom_cyclesim::simulate(&own, &fx.input).expect("cycle model");
     assert_eq!(cyc.cycles_per_step, cyc_own.cycles_per_step);
 }
+
+/// On the iCEBreaker (UP5K) at one lane the planner now fits the block RAM by itself: the
+/// weights and the kernels in two SPRAMs (two 8-bit words per SPRAM word; the store holds
+/// exactly the network's 39,584 weights), the large event lists in the third, the one neuron
+/// unit's 8,970 membranes in the fourth (it stalls while a neuron is written back) and the
+/// host bridge without its rate encoder; only logic stays over the device. The cycle model,
+/// through the stalling unit and the kernel reads from the store, still equals the golden
+/// model, and the stalls cost cycles (ARCHITECTURE.md, "A unit's state in SPRAM").
+#[test]
+fn nmnist_cnn_fits_the_up5k_block_ram_with_state_and_kernels_in_spram() {
+    let fx = Fixture::load_exporter("nmnist_cnn", 2);
+    let calib =
+        Calibration::new(&fx.net, fx.input.clone(), fx.float_trace(), None).expect("calibration");
+    let (q, _) = spikeloom_quant::quantize(&fx.net, Some(&calib), &QuantConfig::default())
+        .expect("quantize");
+    let device = spikeloom_board::Board::builtin("icebreaker")
+        .expect("board")
+        .device;
+    let plan_for = |state_memory| {
+        let cfg = PlanConfig {
+            lanes: Some(1),
+            require_fit: false,
+            state_memory,
+            ..PlanConfig::default()
+        };
+        spikeloom_plan::plan(&q, &cfg, &device).expect("plans")
+    };
+    use spikeloom_plan::StateMemChoice;
+    let plan = plan_for(StateMemChoice::Auto);
+    let e = plan.engine.as_ref().expect("engine");
+    assert_eq!(e.units.len(), 1, "{plan}");
+    assert!(e.units[0].state_spram, "{plan}");
+    assert_eq!(e.units[0].depth, 8970);
+    let ws = &plan.weight_store;
+    assert!(ws.packed() && ws.kernels, "{plan}");
+    assert_eq!(ws.depth, 39_584, "every weight once: {plan}");
+    assert_eq!(plan.weight_image().len(), 39_584 / 2);
+    assert!(!plan.bridge_pixels, "{plan}");
+    assert_eq!(plan.resources.sprams, 4);
+    assert!(plan.resources.brams <= device.bram_count, "{plan}");
+    assert!(
+        plan.fit.problems.iter().all(|p| p.starts_with("logic")),
+        "{:?}",
+        plan.fit.problems
+    );
+    let cyc = spikeloom_cyclesim::simulate(&plan, &fx.input).expect("cycle model");
+    let golden = spikeloom_qnet::eval(&q, &fx.input).expect("eval");
+    for (l, g) in golden.layers.iter().enumerate() {
+        assert_eq!(cyc.layers[l].spikes, g.spikes, "layer {l}: spikes");
+        assert_eq!(cyc.layers[l].membrane, g.membrane, "layer {l}: membranes");
+    }
+    // the state in block RAM (the design no longer fits, but runs the same) is faster
+    let bram = plan_for(StateMemChoice::Bram);
+    assert!(!bram.engine.as_ref().unwrap().units[0].state_spram);
+    let cyc_bram = spikeloom_cyclesim::simulate(&bram, &fx.input).expect("cycle model");
+    let (a, b): (u64, u64) = (
+        cyc.cycles_per_step.iter().flatten().sum(),
+        cyc_bram.cycles_per_step.iter().flatten().sum(),
+    );
+    assert!(
+        a > b,
+        "{a} cycles with the state in SPRAM, {b} in block RAM"
+    );
+    for (l, g) in golden.layers.iter().enumerate() {
+        assert_eq!(cyc_bram.layers[l].spikes, g.spikes, "layer {l}: spikes");
+    }
+}
