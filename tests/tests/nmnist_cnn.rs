@@ -9,6 +9,18 @@ use spikeloom_plan::PlanConfig;
 use spikeloom_quant::{Calibration, QuantConfig};
 use spikeloom_tests::{root, Fixture};
 
+/// The fixture quantized with its calibration (8-bit defaults), and the device of `board`.
+fn quantized_for(fx: &Fixture, board: &str) -> (spikeloom_qnet::QNet, spikeloom_board::Device) {
+    let calib =
+        Calibration::new(&fx.net, fx.input.clone(), fx.float_trace(), None).expect("calibration");
+    let (q, _) = spikeloom_quant::quantize(&fx.net, Some(&calib), &QuantConfig::default())
+        .expect("quantize");
+    let device = spikeloom_board::Board::builtin(board)
+        .expect("board")
+        .device;
+    (q, device)
+}
+
 #[test]
 fn nmnist_cnn_weight_memory_is_its_parameter_count_and_cycle_equals_fixed() {
     let fx = Fixture::load_exporter("nmnist_cnn", 2);
@@ -25,13 +37,7 @@ fn nmnist_cnn_weight_memory_is_its_parameter_count_and_cycle_equals_fixed() {
         })
         .sum();
     assert_eq!(params, 39_584, "the fixture is the paper's shape");
-    let calib =
-        Calibration::new(&fx.net, fx.input.clone(), fx.float_trace(), None).expect("calibration");
-    let (q, _) = spikeloom_quant::quantize(&fx.net, Some(&calib), &QuantConfig::default())
-        .expect("quantize");
-    let device = spikeloom_board::Board::builtin("ulx3s-25f")
-        .expect("board")
-        .device;
+    let (q, device) = quantized_for(&fx, "ulx3s-25f");
     // 1 lane: the smallest design (`generate` takes 2 lanes for this board, 56 of its 56 block
     // RAMs by the estimate with the CLI's calibration on all 8 samples; this test calibrates on
     // 2).
@@ -74,13 +80,7 @@ fn nmnist_cnn_weight_memory_is_its_parameter_count_and_cycle_equals_fixed() {
 #[test]
 fn nmnist_cnn_shares_event_lists_and_accumulators_on_the_up5k() {
     let fx = Fixture::load_exporter("nmnist_cnn", 2);
-    let calib =
-        Calibration::new(&fx.net, fx.input.clone(), fx.float_trace(), None).expect("calibration");
-    let (q, _) = spikeloom_quant::quantize(&fx.net, Some(&calib), &QuantConfig::default())
-        .expect("quantize");
-    let device = spikeloom_board::Board::builtin("icebreaker")
-        .expect("board")
-        .device;
+    let (q, device) = quantized_for(&fx, "icebreaker");
     let plan_for = |event_memory, conv_acc_memory| {
         let cfg = PlanConfig {
             lanes: Some(1),
@@ -136,13 +136,7 @@ fn nmnist_cnn_shares_event_lists_and_accumulators_on_the_up5k() {
 #[test]
 fn nmnist_cnn_fits_the_up5k_block_ram_with_state_and_kernels_in_spram() {
     let fx = Fixture::load_exporter("nmnist_cnn", 2);
-    let calib =
-        Calibration::new(&fx.net, fx.input.clone(), fx.float_trace(), None).expect("calibration");
-    let (q, _) = spikeloom_quant::quantize(&fx.net, Some(&calib), &QuantConfig::default())
-        .expect("quantize");
-    let device = spikeloom_board::Board::builtin("icebreaker")
-        .expect("board")
-        .device;
+    let (q, device) = quantized_for(&fx, "icebreaker");
     let plan_for = |state_memory| {
         let cfg = PlanConfig {
             lanes: Some(1),
