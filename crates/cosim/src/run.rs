@@ -200,10 +200,14 @@ fn run_harness(
 }
 
 /// The flash model's image of a design with a weight loader: `+flash=` the bundle's
-/// [`FLASH_HEX`] when it has one (without it the model is an erased flash).
+/// [`FLASH_HEX`] when it has one (without it the model is an erased flash). The path is made
+/// absolute: the simulators run in the bundle's directory (its `$readmemh` files), so a
+/// relative bundle path (`build -o out/`) would name no file there and the loader would read
+/// an erased flash.
 fn flash_args(iface: &TopInterface, bundle_dir: &Path) -> Vec<String> {
     let hex = bundle_dir.join(FLASH_HEX);
     if iface.loader.is_some() && hex.is_file() {
+        let hex = hex.canonicalize().unwrap_or(hex);
         vec![format!("+flash={}", hex.display())]
     } else {
         Vec::new()

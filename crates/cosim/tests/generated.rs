@@ -848,3 +848,76 @@ fn ecp5_netlist_with_a_shared_unit_equals_cycle_model() {
 fn ecp5_netlists_equal_cycle_model() {
     check_netlists(NetlistTarget::Ecp5);
 }
+
+/// `path` relative to the process's working directory (`..` up to the common prefix).
+fn relative_to_cwd(path: &Path) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap();
+    let common = cwd
+        .components()
+        .zip(path.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut rel = PathBuf::new();
+    for _ in common..cwd.components().count() {
+        rel.push("..");
+    }
+    rel.extend(path.components().skip(common));
+    rel
+}
+
+/// A bundle named by a relative path (as `build -o out/` names it) still gives the flash model
+/// the design's image: the simulators run in the bundle's directory, so a relative `+flash=`
+/// would name no file there and the loader read an erased flash (state 3) instead of loading.
+fn check_relative_bundle_loads(sim: Simulator) {
+    if !available(sim) {
+        return;
+    }
+    let cfg = PlanConfig {
+        require_fit: false,
+        weight_memory: WeightMemChoice::Spram,
+        ..PlanConfig::default()
+    };
+    let plan = (0..20)
+        .map(|seed| plan(&random_qnet(seed), &cfg, &device(WeightMemChoice::Spram)).unwrap())
+        .find(|p| p.loader.is_some())
+        .expect("a random network with dense weights");
+    let abs = work(&format!("{sim}-relative-bundle"));
+    let _ = std::fs::remove_dir_all(&abs);
+    generate(&plan, &GenOptions::default())
+        .write_to(&abs)
+        .unwrap();
+    let rel = relative_to_cwd(&abs);
+    assert!(
+        rel.is_relative() && rel.join(FLASH_HEX).is_file(),
+        "{}",
+        rel.display()
+    );
+    let stim = [StimCmd::PowerOn];
+    let model_log = CycleSim::new(&plan).run_stimulus(&stim).unwrap();
+    assert_eq!(
+        model_log,
+        vec![LogLine::Load {
+            cycle: plan.loader.unwrap().flash_load_cycles(),
+            state: LoadState::Ready.code(),
+        }]
+    );
+    let rtl_log = run_rtl(
+        &rel,
+        &plan.top_interface(),
+        &stim,
+        sim,
+        &work(&format!("{sim}-relative-work")),
+    )
+    .unwrap();
+    assert_eq!(rtl_log, model_log, "{sim}");
+}
+
+#[test]
+fn icarus_loads_the_flash_image_of_a_relative_bundle_path() {
+    check_relative_bundle_loads(Simulator::Icarus);
+}
+
+#[test]
+fn verilator_loads_the_flash_image_of_a_relative_bundle_path() {
+    check_relative_bundle_loads(Simulator::Verilator);
+}
