@@ -646,7 +646,7 @@ const BRIDGE_MUTATIONS: &[(&str, &str, &str)] = &[
 const FULL_SCAN_MUTATIONS: &[(&str, &str, &str)] = &[
     (
         "the rate encoder takes LFSR state for an all-zero word",
-        "wire s1_nz = ZSKIP || ((pxq & s1_mask) != 32'd0);",
+        "wire s1_nz = ZSKIP || ((pxq & s1_mask) != {(4 * FW){1'b0}});",
         "wire s1_nz = 1'b1;",
     ),
     (

@@ -71,8 +71,9 @@ impl From<KernelMemArg> for KernelMemChoice {
 /// The host bridge's rate encoder (`--rate-encoder`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RateEncoderArg {
-    /// Kept unless the design does not fit the board with it (then RUN_PIXELS is refused and
-    /// `spikeloom run` feeds spikes or values instead of pixels).
+    /// Kept unless the design does not fit the board with it even at the fewest lanes asked
+    /// for (the last resort: then RUN_PIXELS is refused and `spikeloom run` feeds spikes or
+    /// values instead of pixels).
     Auto,
     /// The bridge rate-encodes pixels on chip (RUN_PIXELS).
     On,

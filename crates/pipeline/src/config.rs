@@ -94,7 +94,7 @@ pub struct HwConfig {
     /// The host bridge's zero-skip (`PlanConfig::zero_skip`; `None`: by the input's size).
     pub zero_skip: Option<bool>,
     /// The host bridge's RUN_PIXELS and rate encoder (`PlanConfig::rate_encoder`; `None`: kept
-    /// unless the design does not fit with it).
+    /// unless the design does not fit with it at the lanes chosen).
     pub rate_encoder: Option<bool>,
     /// Convolution layers update their neurons on the engine's shared units
     /// (`PlanConfig::conv_units`; `None`: the planner's default).

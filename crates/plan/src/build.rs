@@ -27,10 +27,10 @@ pub fn plan(net: &QNet, cfg: &PlanConfig, device: &Device) -> Result<Plan, PlanE
         return Err(PlanError::Hardware(hardware));
     }
     let mut lanes_cap = cfg.lanes.unwrap_or(cfg.max_lanes);
-    loop {
-        let mut p = build(net, cfg, device, lanes_cap, WeightMemChoice::Bram)?;
-        // Automatic memory choice: SPRAM when the weights do not fit block RAM and the device
-        // has SPRAM (or when asked for).
+    // Automatic memory choice: SPRAM when the weights do not fit block RAM and the device has
+    // SPRAM (or when asked for).
+    let memories = |cfg: &PlanConfig, lanes_cap: usize| -> Result<Plan, PlanError> {
+        let p = build(net, cfg, device, lanes_cap, WeightMemChoice::Bram)?;
         let spram = match cfg.weight_memory {
             WeightMemChoice::Spram => true,
             WeightMemChoice::Bram => false,
@@ -39,8 +39,13 @@ pub fn plan(net: &QNet, cfg: &PlanConfig, device: &Device) -> Result<Plan, PlanE
             }
         };
         if spram {
-            p = build(net, cfg, device, lanes_cap, WeightMemChoice::Spram)?;
+            build(net, cfg, device, lanes_cap, WeightMemChoice::Spram)
+        } else {
+            Ok(p)
         }
+    };
+    loop {
+        let mut p = memories(cfg, lanes_cap)?;
         // Automatic choice: one lane fewer while logic (below the routable share of the
         // device), multipliers or the SPRAM word width do not fit (they scale with the lanes;
         // block RAM mostly does not). One at a time, not halving: 7 lanes are 16 / 19 of 8's
@@ -54,6 +59,18 @@ pub fn plan(net: &QNet, cfg: &PlanConfig, device: &Device) -> Result<Plan, PlanE
         if over && cfg.lanes.is_none() && lanes_cap > 1 {
             lanes_cap -= 1;
             continue;
+        }
+        // Last resort, at the final lanes: the host bridge without its rate encoder
+        // (`Plan::bridge_pixels`), when that fits, or leaves fewer resources short.
+        if !p.fit.fits && cfg.rate_encoder.is_none() && cfg.board_top.is_some() {
+            let bare = PlanConfig {
+                rate_encoder: Some(false),
+                ..cfg.clone()
+            };
+            let q = memories(&bare, lanes_cap)?;
+            if q.fit.fits || q.fit.problems.len() < p.fit.problems.len() {
+                p = q;
+            }
         }
         if cfg.require_fit && !p.fit.fits {
             return Err(PlanError::DoesNotFit {
@@ -493,12 +510,6 @@ fn build(
         } else {
             (plan.weight_store, plan.cores) = before;
         }
-    }
-    // the host bridge's rate encoder (RUN_PIXELS): dropped when the design does not fit with it
-    // (its feature memory then keeps value bits, not pixel bytes)
-    if cfg.rate_encoder.is_none() && cfg.board_top.is_some() && !plan.fit.fits {
-        plan.bridge_pixels = false;
-        estimate(&mut plan);
     }
     // iCE40 has no distributed RAM: a small memory in logic costs an LC per bit, a block RAM
     // that is spare costs nothing (the digits MLP at 4 lanes: 2503 -> 2311 cells, 2 more EBR)

@@ -59,7 +59,9 @@ pub struct PlanConfig {
     /// [`crate::ZERO_SKIP_MIN_WORDS`] words of four features.
     pub zero_skip: Option<bool>,
     /// The host bridge's RUN_PIXELS command and rate encoder ([`crate::Plan::bridge_pixels`]);
-    /// `None`: kept unless the design does not fit the device with it.
+    /// `None`: kept unless the design does not fit the device with it at the lanes chosen (the
+    /// last resort, after fewer lanes: a plan without it is taken when it fits or leaves fewer
+    /// resources short).
     pub rate_encoder: Option<bool>,
 }
 

@@ -571,8 +571,10 @@ fn logic_above_the_routable_share_does_not_fit_and_the_lane_choice_backs_off() {
         dsp_count: 1000,
         ..up5k()
     };
+    // (the rate encoder kept: its automatic removal, the last resort, is checked below)
     let four = PlanConfig {
         lanes: Some(4),
+        rate_encoder: Some(true),
         ..PlanConfig::default()
     };
     let cells = plan(&net, &four, &roomy).unwrap().resources.logic_cells;
@@ -592,11 +594,21 @@ fn logic_above_the_routable_share_does_not_fit_and_the_lane_choice_backs_off() {
         "{err}"
     );
     assert!(plan(&net, &four, &sized(85)).unwrap().fit.fits);
+    // at 95% the automatic choice keeps the forced lanes and drops the host bridge's rate
+    // encoder instead (the last resort), which brings the plan under the share
+    let bare = PlanConfig {
+        rate_encoder: None,
+        ..four.clone()
+    };
+    let p = plan(&net, &bare, &sized(95)).expect("fits without the rate encoder");
+    assert!(!p.bridge_pixels && p.resources.logic_cells < cells);
+    assert!(plan(&net, &four, &sized(85)).unwrap().bridge_pixels);
     // The engine's logic grows slowly with the lanes, and the board top (~2,100 cells on the
     // UP5K) not at all: a device whose routable share lies between the 2- and the 4-lane
     // estimate makes the automatic choice halve the lanes once.
     let two = PlanConfig {
         lanes: Some(2),
+        rate_encoder: Some(true),
         ..PlanConfig::default()
     };
     let cells2 = plan(&net, &two, &roomy).unwrap().resources.logic_cells;
@@ -620,6 +632,10 @@ fn logic_above_the_routable_share_does_not_fit_and_the_lane_choice_backs_off() {
     .unwrap();
     let lanes = auto.engine.as_ref().map_or(0, |e| e.lanes);
     assert_eq!(lanes, 2, "the automatic choice backs off from 4 to 2 lanes");
+    assert!(
+        auto.bridge_pixels,
+        "fewer lanes come before dropping the rate encoder"
+    );
     assert!(auto.resources.logic_cells <= between.routable_logic_cells());
 }
 
