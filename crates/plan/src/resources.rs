@@ -1184,10 +1184,18 @@ pub(crate) fn check(plan: &Plan, r: &Resources, device: &Device) -> FitReport {
     let cells = r.logic_cells;
     if cells > device.routable_logic_cells() {
         let lanes = plan.cores.iter().map(|c| c.lanes).max().unwrap_or(1);
+        let fewer = if lanes > 1 {
+            format!("fewer lanes (now up to {lanes}), ")
+        } else {
+            String::new()
+        };
         problems.push(format!(
             "logic: need ~{cells} logic cells of {} ({} LUT4s and {} FFs as nextpnr packs them), \
-             above the {}% that routes reliably; use fewer lanes (now up to {lanes}), fewer state bits, or a bigger device",
-            device.luts, r.luts, r.ffs, device.family.routable_logic_percent()
+             above the {}% that routes reliably; use {fewer}fewer state bits, or a bigger device",
+            device.luts,
+            r.luts,
+            r.ffs,
+            device.family.routable_logic_percent()
         ));
     }
     if let WeightMem::Spram {
