@@ -79,23 +79,19 @@ fn spram_seeds(count: u64) -> Vec<u64> {
             .filter(|p| p.weight_store.is_loaded())
             .map(|p| p.weight_store.packed())
     };
-    let half = (count / 2) as usize;
-    let mut list: Vec<u64> = (0..2000)
-        .filter(|&s| store(s) == Some(true))
-        .take(half)
-        .collect();
-    assert_eq!(
-        list.len(),
-        half,
-        "random networks with a packed SPRAM store"
+    let list = split_seeds(
+        count as usize,
+        (count / 2) as usize,
+        2000,
+        (
+            &|s| store(s) == Some(true),
+            "random networks with a packed SPRAM store",
+        ),
+        (
+            &|s| store(s) == Some(false),
+            "random networks with whole SPRAM words",
+        ),
     );
-    let rest = count as usize - half;
-    let more: Vec<u64> = (0..2000)
-        .filter(|&s| store(s) == Some(false))
-        .take(rest)
-        .collect();
-    assert_eq!(more.len(), rest, "random networks with whole SPRAM words");
-    list.extend(more);
     // the SPRAMs the weights and event lists leave hold units' state (stalling units)
     let stalled = list
         .iter()
@@ -216,22 +212,35 @@ fn evspram_seeds(count: usize) -> Vec<u64> {
             )
         })
     };
-    let half = count.div_ceil(2);
-    let mut seeds: Vec<u64> = (0..400)
-        .filter(|&s| kind(s) == (true, true))
-        .take(half)
-        .collect();
-    assert_eq!(
-        seeds.len(),
-        half,
-        "conv/pool stacks with kernels in the store"
-    );
-    let rest: Vec<u64> = (0..400)
-        .filter(|&s| !seeds.contains(&s) && kind(s).0)
-        .take(count - half)
+    split_seeds(
+        count,
+        count.div_ceil(2),
+        400,
+        (
+            &|s| kind(s) == (true, true),
+            "conv/pool stacks with kernels in the store",
+        ),
+        (&|s| kind(s).0, "conv/pool stacks sharing event lists"),
+    )
+}
+
+/// `count` seeds below `below`: the first `first` satisfying `a`, then the rest of `count`
+/// satisfying `b` (none twice); each part's description names what the assertion missed.
+fn split_seeds(
+    count: usize,
+    first: usize,
+    below: u64,
+    (a, what_a): (&dyn Fn(u64) -> bool, &str),
+    (b, what_b): (&dyn Fn(u64) -> bool, &str),
+) -> Vec<u64> {
+    let mut seeds: Vec<u64> = (0..below).filter(|&s| a(s)).take(first).collect();
+    assert_eq!(seeds.len(), first, "{what_a}");
+    let rest: Vec<u64> = (0..below)
+        .filter(|&s| !seeds.contains(&s) && b(s))
+        .take(count - first)
         .collect();
     seeds.extend(rest);
-    assert_eq!(seeds.len(), count, "conv/pool stacks sharing event lists");
+    assert_eq!(seeds.len(), count, "{what_b}");
     seeds
 }
 
@@ -288,19 +297,16 @@ fn conv_unit_seeds(count: usize) -> Vec<u64> {
         })
     };
     let stalled = if count >= 2 { count.div_ceil(3) } else { 0 };
-    let mut seeds: Vec<u64> = (0..2000).filter(|&s| kind(s).1).take(stalled).collect();
-    assert_eq!(
-        seeds.len(),
+    split_seeds(
+        count,
         stalled,
-        "convolution layers on units with their state in SPRAM"
-    );
-    let rest: Vec<u64> = (0..2000)
-        .filter(|&s| !seeds.contains(&s) && kind(s).0)
-        .take(count - stalled)
-        .collect();
-    seeds.extend(rest);
-    assert_eq!(seeds.len(), count, "convolution layers on shared units");
-    seeds
+        2000,
+        (
+            &|s| kind(s).1,
+            "convolution layers on units with their state in SPRAM",
+        ),
+        (&|s| kind(s).0, "convolution layers on shared units"),
+    )
 }
 
 /// Spike counts of 1..=3 bits per layer on shared units (`testing::uniform_counts`): dense
@@ -677,28 +683,34 @@ fn check_listed(list: Vec<u64>, sim: Simulator, check: fn(u64, Simulator) -> Res
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The first random network with dense weights (a store to load) planned with SPRAM weights,
+/// its bundle written afresh to `work(tag)`.
+fn loaded_design(tag: &str) -> (spikeloom_plan::Plan, PathBuf) {
+    let cfg = PlanConfig {
+        require_fit: false,
+        weight_memory: WeightMemChoice::Spram,
+        ..PlanConfig::default()
+    };
+    let plan = (0..20)
+        .map(|seed| plan(&random_qnet(seed), &cfg, &device(WeightMemChoice::Spram)).unwrap())
+        .find(|p| p.loader.is_some())
+        .expect("a random network with dense weights");
+    let dir = work(tag);
+    let _ = std::fs::remove_dir_all(&dir);
+    generate(&plan, &GenOptions::default())
+        .write_to(&dir)
+        .unwrap();
+    (plan, dir)
+}
+
 /// A corrupt image in the flash: RTL (flash model + sl_wload) and cycle model (set_flash) stop
 /// the load with the same verdict at the same cycle, every power-on.
 fn check_corrupt_flash(sim: Simulator) {
     if !available(sim) {
         return;
     }
-    let cfg = PlanConfig {
-        require_fit: false,
-        weight_memory: WeightMemChoice::Spram,
-        ..PlanConfig::default()
-    };
-    // the first random network with dense weights (a store to load)
-    let plan = (0..20)
-        .map(|seed| plan(&random_qnet(seed), &cfg, &device(WeightMemChoice::Spram)).unwrap())
-        .find(|p| p.loader.is_some())
-        .expect("a random network with dense weights");
+    let (plan, bundle_dir) = loaded_design(&format!("{sim}-corrupt-flash"));
     let l = plan.loader.unwrap();
-    let bundle_dir = work(&format!("{sim}-corrupt-flash"));
-    let _ = std::fs::remove_dir_all(&bundle_dir);
-    generate(&plan, &GenOptions::default())
-        .write_to(&bundle_dir)
-        .unwrap();
     let mut bytes = WeightImage::new(plan.weight_image()).unwrap().to_bytes();
     let last = bytes.len() - 1;
     bytes[last] ^= 0x80;
@@ -872,20 +884,7 @@ fn check_relative_bundle_loads(sim: Simulator) {
     if !available(sim) {
         return;
     }
-    let cfg = PlanConfig {
-        require_fit: false,
-        weight_memory: WeightMemChoice::Spram,
-        ..PlanConfig::default()
-    };
-    let plan = (0..20)
-        .map(|seed| plan(&random_qnet(seed), &cfg, &device(WeightMemChoice::Spram)).unwrap())
-        .find(|p| p.loader.is_some())
-        .expect("a random network with dense weights");
-    let abs = work(&format!("{sim}-relative-bundle"));
-    let _ = std::fs::remove_dir_all(&abs);
-    generate(&plan, &GenOptions::default())
-        .write_to(&abs)
-        .unwrap();
+    let (plan, abs) = loaded_design(&format!("{sim}-relative-bundle"));
     let rel = relative_to_cwd(&abs);
     assert!(
         rel.is_relative() && rel.join(FLASH_HEX).is_file(),

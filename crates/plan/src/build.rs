@@ -437,7 +437,7 @@ fn build(
         EventMemChoice::Bram => false,
         EventMemChoice::Auto => plan.resources.brams > device.bram_count,
     };
-    if share && spram_left(&plan, device) > 0 {
+    if share && sprams_left(&plan, device) > 0 {
         plan.event_spram = event_spram(&mut plan);
         if plan.event_spram.is_some() {
             estimate(&mut plan);
@@ -505,7 +505,7 @@ fn build(
     if kernels && plan.weight_store.is_loaded() && plan.cores.iter().any(|c| c.conv.is_some()) {
         let before = (plan.weight_store.clone(), plan.cores.clone());
         plan.weight_store = weight_store(&mut plan.cores, mem, true);
-        if store_sprams(&plan) + other_sprams(&plan) <= device.spram_count {
+        if sprams_used(&plan) <= device.spram_count {
             estimate(&mut plan);
         } else {
             (plan.weight_store, plan.cores) = before;
@@ -524,32 +524,24 @@ fn build(
     Ok(plan)
 }
 
-/// SPRAMs of `device` the weight store leaves free.
-fn spram_left(plan: &Plan, device: &Device) -> u32 {
-    device.spram_count.saturating_sub(store_sprams(plan))
-}
-
-/// SPRAMs of the weight store.
-fn store_sprams(plan: &Plan) -> u32 {
-    match plan.weight_store.mem {
+/// SPRAMs the plan's memories take: the weight store's, the shared event lists' and the units'
+/// state.
+fn sprams_used(plan: &Plan) -> u32 {
+    let store = match plan.weight_store.mem {
         WeightMem::Spram {
             columns, groups, ..
         } => columns * groups,
         WeightMem::Rom => 0,
-    }
-}
-
-/// SPRAMs of `device` that no memory uses yet (weight store, shared event lists, units' state).
-fn sprams_left(plan: &Plan, device: &Device) -> u32 {
-    spram_left(plan, device).saturating_sub(other_sprams(plan))
-}
-
-/// SPRAMs of the memories other than the weight store (shared event lists, units' state).
-fn other_sprams(plan: &Plan) -> u32 {
+    };
     let states = plan.engine.as_ref().map_or(0, |e| {
         e.units.iter().filter(|u| u.state_spram).count() as u32
     });
-    u32::from(plan.event_spram.is_some()) + states
+    store + u32::from(plan.event_spram.is_some()) + states
+}
+
+/// SPRAMs of `device` that no memory uses yet.
+fn sprams_left(plan: &Plan, device: &Device) -> u32 {
+    device.spram_count.saturating_sub(sprams_used(plan))
 }
 
 /// Put the event lists that can share one single-port SPRAM there (largest first, while they
