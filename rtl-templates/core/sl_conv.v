@@ -42,18 +42,29 @@
 // the store's read address, is the tap's kernel word in TAP (zero in every other state), and
 // the store registers it (its read latency is 2), so k_rdata arrives in stage B like the ROM's
 // word: the same pipeline and cycles.
-// Rust twin: spikeloom-cyclesim `core::Core` (scatter phase in conv.rs).
+// Several layers (NL > 1, plan ConvEngine): one instance runs the convolution layers one at a
+// time (the controller starts one when the one before is done). The start bit latches the
+// layer (lay); every per-layer parameter is a table of NL entries (layer 0 in the LSBs) and the
+// running layer's entry is used; so are its event list's inputs. done, running, ho and ev_rd
+// carry one bit per layer. The products of the decode, kernel word and tap address are then
+// variable (SB_MAC16 on the UP5K) and strides must be powers of two (SHL, SWL: a shift). The
+// generator requires EXT_ACC = EXT_UNIT = KSTORE = 1 and GRPS = 1. With NL = 1 the tables are
+// constants and the module is the single core.
+// Rust twin: spikeloom-cyclesim `core::Core` (scatter phase in conv.rs), one per layer served.
 `default_nettype none
 
 module sl_conv #(
+    parameter integer NL = 1,         // layers served, one at a time (plan ConvEngine, NL > 1)
     parameter integer P = 1,          // lanes
-    parameter integer NB = 1,         // blocks: groups * NCH * HWO
     parameter integer EV_W = 8,       // event index/count/address width (also block counter)
     parameter integer CLR_W = 8,      // clear address width (sl_ctrl's)
     parameter integer CW = 9,         // neuron/accumulator/weight address width (> EV_W)
     parameter integer XW = CW,        // coordinate width: rows, columns, kernel offsets (<= CW)
+    // Per-layer parameters hold NL entries, layer 0 in the LSBs (one entry with NL = 1).
+    parameter [NL*EV_W-1:0] NB = 1,   // blocks: groups * NCH * HWO
+    parameter integer NBM = 1,        // the most blocks of a layer (cleared after reset)
     parameter integer WDEPTH = 1,     // kernel words (P weights each)
-    parameter integer DELAYED = 0,    // reads the previous step's events
+    parameter [NL-1:0] DELAYED = 0,   // reads the previous step's events
     parameter WEIGHT_FILE = "",
     parameter integer WB = 8,         // weight bits
     parameter integer ACC_W = 16,
@@ -63,36 +74,40 @@ module sl_conv #(
     parameter integer EXT_UNIT = 0,   // 1: a shared neuron unit updates the neurons (ho_* ports)
     parameter integer KSTORE = 0,     // 1: the kernel is in the weight store (k_* ports)
     parameter integer KA = CW,        // kernel word address width (the store's with KSTORE)
-    parameter [KA-1:0] KBASE = 0,     // KSTORE: store word of kernel word 0
-    parameter [CW-1:0] WI = 1,        // W_in
-    parameter [CW-1:0] HI = 1,        // H_in
+    parameter [NL*KA-1:0] KBASE = 0,  // kernel word 0's word in the ROM or (KSTORE) the store
+    parameter [NL*CW-1:0] WI = 1,     // W_in
+    parameter [NL*CW-1:0] HI = 1,     // H_in
     // x / WI = (x * WI_M) >> WI_S for every source index x, and x / HI = (x * HI_M) >> HI_S
-    // for every row x < C_in * H_in (the generator checks both exhaustively)
-    parameter [31:0] WI_M = 1,
+    // for every row x < C_in * H_in (the generator checks both exhaustively; one shift for
+    // every layer)
+    parameter integer MW = 32,        // multiplier width
+    parameter [NL*MW-1:0] WI_M = 1,
     parameter integer WI_S = 0,
-    parameter [31:0] HI_M = 1,
+    parameter [NL*MW-1:0] HI_M = 1,
     parameter integer HI_S = 0,
-    parameter integer GRPS = 1,       // channel groups
-    parameter [CW-1:0] CIG = 1,       // input channels per group
-    parameter [CW-1:0] COG = 1,       // output channels per group
-    parameter [CW-1:0] HWO = 1,       // H_out * W_out
-    parameter [CW-1:0] HO = 1,
-    parameter [CW-1:0] WO = 1,
-    parameter [CW-1:0] KH = 1,
-    parameter [CW-1:0] KW = 1,
-    parameter [CW-1:0] SH = 1,
-    parameter [CW-1:0] SW = 1,
-    parameter [CW-1:0] PH = 0,
-    parameter [CW-1:0] PX = 0,
-    parameter [CW-1:0] DH = 1,
-    parameter [CW-1:0] DW = 1,
-    parameter [CW-1:0] NCH = 1,       // ceil(COG / P): lane chunks per group
-    parameter [CW-1:0] GRP_A = 1,     // NCH * HWO: first address of the next group
-    parameter [CW-1:0] GRP_N = 1,     // COG * HWO: first neuron of the next group
-    parameter [CW-1:0] CH_N = 1,      // P * HWO: neuron step to the next chunk
-    parameter [CW-1:0] GRP_W = 1,     // NCH * CIG * KH * KW: first kernel word of the next group
-    parameter [CW-1:0] KK = 1,        // KH * KW
-    parameter [CW-1:0] CO_STEP = 1,   // (CIG - 1) * KH * KW + 1: weight step to the next channel
+    parameter integer GRPS = 1,       // channel groups (1 with NL > 1)
+    parameter [NL*CW-1:0] CIG = 1,    // input channels per group
+    parameter [NL*CW-1:0] COG = 1,    // output channels per group
+    parameter [NL*CW-1:0] HWO = 1,    // H_out * W_out
+    parameter [NL*CW-1:0] HO = 1,
+    parameter [NL*CW-1:0] WO = 1,
+    parameter [NL*CW-1:0] KH = 1,
+    parameter [NL*CW-1:0] KW = 1,
+    parameter [NL*CW-1:0] SH = 1,     // strides (powers of two with NL > 1: SHL, SWL their logs)
+    parameter [NL*CW-1:0] SW = 1,
+    parameter [NL*XW-1:0] SHL = 0,
+    parameter [NL*XW-1:0] SWL = 0,
+    parameter [NL*CW-1:0] PH = 0,
+    parameter [NL*CW-1:0] PX = 0,
+    parameter [NL*CW-1:0] DH = 1,
+    parameter [NL*CW-1:0] DW = 1,
+    parameter [NL*CW-1:0] NCH = 1,    // ceil(COG / P): lane chunks per group
+    parameter [NL*CW-1:0] GRP_A = 1,  // NCH * HWO: first address of the next group
+    parameter [NL*CW-1:0] GRP_N = 1,  // COG * HWO: first neuron of the next group
+    parameter [NL*CW-1:0] CH_N = 1,   // P * HWO: neuron step to the next chunk
+    parameter [NL*CW-1:0] GRP_W = 1,  // NCH * CIG * KH * KW: first kernel word of the next group
+    parameter [NL*CW-1:0] KK = 1,     // KH * KW
+    parameter [NL*CW-1:0] CO_STEP = 1, // (CIG - 1) * KH * KW + 1: weight step to the next channel
     // neuron datapath (see sl_neuron)
     parameter integer KIND = 0,
     parameter integer CNT = 0,        // spike count bits (0: binary spikes)
@@ -127,19 +142,20 @@ module sl_conv #(
 ) (
     input  wire              clk,
     input  wire              rst,
-    input  wire              start,
-    output wire              done,
+    input  wire [NL-1:0]     start,     // layer l starts (bit l)
+    output wire [NL-1:0]     done,
     input  wire              clr_en,
     input  wire [CLR_W-1:0]  clr_addr,
-    input  wire [EV_W-1:0]   ev_cnt,
-    input  wire [EV_W-1:0]   ev_rdata,
-    input  wire              ev_rok,    // the event lies in a pooling window (1 unpooled)
+    // the source event list of each layer (layer 0 in the LSBs)
+    input  wire [NL*EV_W-1:0] ev_cnt,
+    input  wire [NL*EV_W-1:0] ev_rdata,
+    input  wire [NL-1:0]     ev_rok,    // the event lies in a pooling window (1 unpooled)
     /* verilator lint_off UNUSEDSIGNAL */
-    input  wire [VB-1:0]     ev_rval,
+    input  wire [NL*VB-1:0]  ev_rval,
     /* verilator lint_on UNUSEDSIGNAL */
     output wire [EV_W-1:0]   ev_raddr,
     output wire              ev_rprev,
-    output wire              ev_rd,     // reads event ev_raddr this cycle (FETCH with one left)
+    output wire [NL-1:0]     ev_rd,     // layer l reads event ev_raddr (FETCH with one left)
     output wire              push,
     output wire [EV_W-1:0]   push_idx,
     output wire [SPW-1:0]     push_val,
@@ -161,12 +177,12 @@ module sl_conv #(
     input  wire              u_busy,   // it still needs the hand-off registers after this cycle
     input  wire              u_active, // anything in flight
     /* verilator lint_on UNUSEDSIGNAL */
-    output wire              ho,       // hand the swept block over at this edge
+    output wire [NL-1:0]     ho,       // hand layer l's swept block over at this edge
     output wire [EV_W-1:0]   ho_base,  // its lane 0's neuron
     output wire [CLR_W-1:0]  ho_addr,  // its lane 0's state slot (block * P)
     output wire [CW-1:0]     ho_last,  // its last valid lane
     output wire [P*ACC_W-1:0] hs,      // the hand-off registers
-    output wire              running,  // not idle (the top selects this core's hs for the unit)
+    output wire [NL-1:0]     running,  // layer l runs (the top selects this core's hs for the unit)
     // the weight store's read port (KSTORE = 1; zero and unused otherwise)
     output wire [KA-1:0]     k_raddr,
     /* verilator lint_off UNUSEDSIGNAL */
@@ -176,32 +192,67 @@ module sl_conv #(
     localparam [3:0] S_IDLE = 4'd0, S_FETCH = 4'd1, S_DEC = 4'd2, S_TAP = 4'd3, S_DRAIN = 4'd4,
                      S_RD = 4'd5, S_UPD = 4'd6, S_SPK = 4'd7, S_DONE = 4'd8, S_DEC2 = 4'd9,
                      S_DEC3 = 4'd10, S_DEC4 = 4'd11, S_HO = 4'd12, S_UW = 4'd13;
-    localparam integer NB_LAST_I = NB - 1;
-    localparam integer NB_I = NB;
     localparam integer P_I = P;
-    localparam [EV_W-1:0] NB_LAST = NB_LAST_I[EV_W-1:0];
-    localparam [EV_W-1:0] NB_V = NB_I[EV_W-1:0];
+    localparam integer NBM_I = NBM;
+    localparam [EV_W-1:0] NB_V = NBM_I[EV_W-1:0];
     localparam [CW-1:0] P_C = P_I[CW-1:0];
     localparam [CW-1:0] ONE = 1;
-    // the geometry at the coordinate width (every coordinate, offset and their sums fit XW bits:
-    // plan CorePlan::xy_bits)
     localparam [XW-1:0] ONE_X = 1;
-    localparam [XW-1:0] KH_LAST = KH[XW-1:0] - ONE_X;
-    localparam [XW-1:0] KW_LAST = KW[XW-1:0] - ONE_X;
-    localparam [XW-1:0] PH_X = PH[XW-1:0];
-    localparam [XW-1:0] PX_X = PX[XW-1:0];
-    localparam [XW-1:0] SH_X = SH[XW-1:0];
-    localparam [XW-1:0] SW_X = SW[XW-1:0];
-    localparam [XW-1:0] DH_X = DH[XW-1:0];
-    localparam [XW-1:0] DW_X = DW[XW-1:0];
-    localparam [XW-1:0] HO_X = HO[XW-1:0];
-    localparam [XW-1:0] WO_X = WO[XW-1:0];
     localparam [XW-1:0] ZERO_X = 0;
-    localparam [CW-1:0] NCH_LAST = NCH - ONE;
-    localparam [CW-1:0] HWO_LAST = HWO - ONE;
+    localparam [EV_W-1:0] ONE_E = 1;
     localparam [CW-EV_W-1:0] ZX = 0;  // zero extension EV_W -> CW
 
+    // ---- the running layer's parameters (constants with NL = 1) ----
+    localparam integer LW = (NL > 1) ? $clog2(NL) : 1;
+    reg  [LW-1:0] lay_q;  // the layer started last (NL > 1)
+    wire [LW-1:0] lay = (NL > 1) ? lay_q : {LW{1'b0}};
+    // (a coordinate uses the low XW bits of its CW-bit parameter; SHL, SWL only with NL > 1)
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [EV_W-1:0] nb_l = NB[lay*EV_W +: EV_W];
+    wire delayed_l = DELAYED[lay];
+    wire [KA-1:0] kbase_l = KBASE[lay*KA +: KA];
+    wire [MW-1:0] wi_m_l = WI_M[lay*MW +: MW];
+    wire [MW-1:0] hi_m_l = HI_M[lay*MW +: MW];
+    wire [XW-1:0] shl_l = SHL[lay*XW +: XW];
+    wire [XW-1:0] swl_l = SWL[lay*XW +: XW];
+    wire [CW-1:0] wi_l = WI[lay*CW +: CW], hi_l = HI[lay*CW +: CW], cig_l = CIG[lay*CW +: CW],
+                  cog_l = COG[lay*CW +: CW], hwo_l = HWO[lay*CW +: CW], ho_l = HO[lay*CW +: CW],
+                  wo_l = WO[lay*CW +: CW], kh_l = KH[lay*CW +: CW], kw_l = KW[lay*CW +: CW],
+                  sh_l = SH[lay*CW +: CW], sw_l = SW[lay*CW +: CW], ph_l = PH[lay*CW +: CW],
+                  px_l = PX[lay*CW +: CW], dh_l = DH[lay*CW +: CW], dw_l = DW[lay*CW +: CW],
+                  nch_l = NCH[lay*CW +: CW], grp_a_l = GRP_A[lay*CW +: CW],
+                  grp_n_l = GRP_N[lay*CW +: CW], ch_n_l = CH_N[lay*CW +: CW],
+                  grp_w_l = GRP_W[lay*CW +: CW], kk_l = KK[lay*CW +: CW],
+                  co_step_l = CO_STEP[lay*CW +: CW];
+    /* verilator lint_on UNUSEDSIGNAL */
+    // ... at the coordinate width (every coordinate, offset and their sums fit XW bits:
+    // plan CorePlan::xy_bits)
+    wire [XW-1:0] kh_last = kh_l[XW-1:0] - ONE_X;
+    wire [XW-1:0] kw_last = kw_l[XW-1:0] - ONE_X;
+    wire [XW-1:0] ph_x = ph_l[XW-1:0], px_x = px_l[XW-1:0], sh_x = sh_l[XW-1:0],
+                  sw_x = sw_l[XW-1:0], dh_x = dh_l[XW-1:0], dw_x = dw_l[XW-1:0],
+                  ho_x = ho_l[XW-1:0], wo_x = wo_l[XW-1:0];
+    wire [CW-1:0] nch_last = nch_l - ONE;
+    wire [CW-1:0] hwo_last = hwo_l - ONE;
+    wire [EV_W-1:0] nb_last = nb_l - ONE_E;
+    // the layer's source event list
+    wire [EV_W-1:0] ev_cnt_l = ev_cnt[lay*EV_W +: EV_W];
+    wire [EV_W-1:0] ev_rdata_l = ev_rdata[lay*EV_W +: EV_W];
+    wire ev_rok_l = ev_rok[lay];
+    wire [VB-1:0] ev_rval_l = ev_rval[lay*VB +: VB];
+    localparam [NL-1:0] ONE_NL = 1;
+    wire [NL-1:0] lay_bit = ONE_NL << lay;  // one-hot
+    // the index of the layer starting (one start at a time)
+    reg [LW-1:0] start_i;
+    integer si;
+    always @* begin
+        start_i = {LW{1'b0}};
+        for (si = 0; si < NL; si = si + 1)
+            if (start[si]) start_i = si[LW-1:0];
+    end
+
     reg [3:0]      st;
+    always @(posedge clk) if (st == S_IDLE && start != {NL{1'b0}}) lay_q <= start_i;
     reg [EV_W-1:0] e;       // next event to read
     reg [EV_W-1:0] blk;     // sweep block (accumulator/state address)
     reg [CW-1:0]   spos;    // output position of the block
@@ -231,49 +282,67 @@ module sl_conv #(
     wire [KA-1:0] w_first, co_step_k;
 
     // ---- event fetch and decode ----
-    wire issue = (st == S_FETCH) && (e < ev_cnt);
+    wire issue = (st == S_FETCH) && (e < ev_cnt_l);
     assign ev_raddr = issue ? e : {EV_W{1'b0}};
-    assign ev_rprev = issue && (DELAYED != 0);
-    assign ev_rd = issue;
+    assign ev_rprev = issue && delayed_l;
+    assign ev_rd = issue ? lay_bit : {NL{1'b0}};
     // Decode in registered steps, divisions by constants as a multiplication by the reciprocal
     // and a shift: DEC takes the event index i, DEC2 its row over all channels
     // r = i / W_in = ci * H_in + iy, DEC3 the column ix = i - r * W_in and the channel
     // ci = r / H_in, DEC4 the row iy = r - ci * H_in and the channel's kernel word and group.
-    wire [CW-1:0] ev_i = {ZX, ev_rdata};
+    wire [CW-1:0] ev_i = {ZX, ev_rdata_l};
     reg  [CW-1:0] dv_i, dv_row, dv_ci;
     // (the products' bits outside the quotient are unused)
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [CW+31:0] d_row_p = dv_i * WI_M;
-    wire [CW+31:0] d_ci_p = dv_row * HI_M;
+    // (wide enough for the product and for the quotient's bits at the shift)
+    localparam integer MS = (WI_S > HI_S) ? WI_S : HI_S;
+    localparam integer DPW = CW + ((MW > MS) ? MW : MS);
+    wire [DPW-1:0] d_row_p = dv_i * wi_m_l;
+    wire [DPW-1:0] d_ci_p = dv_row * hi_m_l;
     /* verilator lint_on UNUSEDSIGNAL */
     // the column and the row within the channel, at the address width (they fit XW bits)
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [CW-1:0] ix_c = dv_i - dv_row * WI;
-    wire [CW-1:0] iy_c = dv_row - dv_ci * HI;
+    wire [CW-1:0] ix_c = dv_i - dv_row * wi_l;
+    wire [CW-1:0] iy_c = dv_row - dv_ci * hi_l;
     /* verilator lint_on UNUSEDSIGNAL */
-    wire [CW-1:0] d_grp = (GRPS == 1) ? {CW{1'b0}} : dv_ci / CIG;
-    wire [CW-1:0] d_cim = (GRPS == 1) ? dv_ci : dv_ci % CIG;
-    wire [CW-1:0] w_first_c = d_grp * GRP_W + d_cim * KK;
+    wire [CW-1:0] d_grp = (GRPS == 1) ? {CW{1'b0}} : dv_ci / cig_l;
+    wire [CW-1:0] d_cim = (GRPS == 1) ? dv_ci : dv_ci % cig_l;
+    wire [CW-1:0] w_first_c = d_grp * grp_w_l + d_cim * kk_l;
     generate
         if (KA > CW) begin : g_ka_wide
             assign w_first = {{(KA - CW){1'b0}}, w_first_c};
-            assign co_step_k = {{(KA - CW){1'b0}}, CO_STEP};
+            assign co_step_k = {{(KA - CW){1'b0}}, co_step_l};
         end else begin : g_ka_same
             assign w_first = w_first_c;
-            assign co_step_k = CO_STEP;
+            assign co_step_k = co_step_l;
         end
     endgenerate
 
     // ---- tap target: o*s - p + k*d = i on both axes ----
     // (at the coordinate width XW: iy + PH and ix + PX never overflow it; a tap left of or
     // above the map wraps ty/tx, which the >= checks reject)
-    wire [XW-1:0] ty = iy + PH_X - kyoff;
-    wire [XW-1:0] tx = ix + PX_X - kxoff;
-    wire [XW-1:0] oy = ty / SH_X;
-    wire [XW-1:0] ox = tx / SW_X;
+    wire [XW-1:0] ty = iy + ph_x - kyoff;
+    wire [XW-1:0] tx = ix + px_x - kxoff;
+    // the output coordinate and whether the stride hits it: a division by a constant with one
+    // layer, a shift by the stride's log with several (powers of two)
+    wire [XW-1:0] oy, ox;
+    wire on_y, on_x;
+    generate
+        if (NL == 1) begin : g_div
+            assign oy = ty / sh_x;
+            assign ox = tx / sw_x;
+            assign on_y = ty % sh_x == ZERO_X;
+            assign on_x = tx % sw_x == ZERO_X;
+        end else begin : g_shift
+            assign oy = ty >> shl_l;
+            assign ox = tx >> swl_l;
+            assign on_y = (ty & (sh_x - ONE_X)) == ZERO_X;
+            assign on_x = (tx & (sw_x - ONE_X)) == ZERO_X;
+        end
+    endgenerate
     reg ev_ok;  // registered in DEC
-    wire tap_ok = ev_ok && (iy + PH_X >= kyoff) && (ty % SH_X == ZERO_X) && (oy < HO_X)
-               && (ix + PX_X >= kxoff) && (tx % SW_X == ZERO_X) && (ox < WO_X);
+    wire tap_ok = ev_ok && (iy + ph_x >= kyoff) && on_y && (oy < ho_x)
+               && (ix + px_x >= kxoff) && on_x && (ox < wo_x);
     wire [CW-1:0] oy_c, ox_c;  // oy, ox at the address width
     generate
         if (XW < CW) begin : g_xw_narrow
@@ -284,10 +353,10 @@ module sl_conv #(
             assign ox_c = ox;
         end
     endgenerate
-    wire [CW-1:0] tap_a = ch_base + oy_c * WO + ox_c;
-    wire last_kx = kx == KW_LAST;
-    wire last_ky = ky == KH_LAST;
-    wire last_tap = last_kx && last_ky && (ch == NCH_LAST);
+    wire [CW-1:0] tap_a = ch_base + oy_c * wo_l + ox_c;
+    wire last_kx = kx == kw_last;
+    wire last_ky = ky == kh_last;
+    wire last_tap = last_kx && last_ky && (ch == nch_last);
 
     // ---- kernel ROM (stage A read): P weights per word, lane k in bits [k*WB +: WB]; or the
     // weight store's word (KSTORE: its address in TAP, registered by the store) ----
@@ -307,7 +376,7 @@ module sl_conv #(
     // ---- accumulator lanes ----
     // EXT_UNIT: the block is handed over (and zeroed) in HO when the unit takes it
     wire ho_fire = (EXT_UNIT != 0) && (st == S_HO) && !u_busy;
-    wire last_blk = blk == NB_LAST;
+    wire last_blk = blk == nb_last;
     wire sweep = (st == S_RD) || (st == S_UPD) || (st == S_HO);
     wire [CW-1:0] blk_c = {ZX, blk};
     // HO reads the next block as it hands this one over
@@ -316,7 +385,7 @@ module sl_conv #(
     // the clear address: the clear writes the core's blocks only (clr_w), so its low EV_W bits
     // address them
     wire [EV_W-1:0] clr_a;
-    wire clr_in;  // clr_addr < NB
+    wire clr_in;  // clr_addr < NBM
     generate
         if (CLR_W > EV_W) begin : g_clr_wide
             assign clr_a = clr_addr[EV_W-1:0];
@@ -354,7 +423,7 @@ module sl_conv #(
     /* verilator lint_off UNUSEDSIGNAL */
     reg [VB-1:0] ev_val;
     /* verilator lint_on UNUSEDSIGNAL */
-    always @(posedge clk) if (st == S_DEC) ev_val <= ev_rval;
+    always @(posedge clk) if (st == S_DEC) ev_val <= ev_rval_l;
 
     // state memories, addressed by block; cleared after reset (none on a shared unit, where
     // these wires are unused)
@@ -373,27 +442,27 @@ module sl_conv #(
     /* verilator lint_on UNUSEDSIGNAL */
     generate
         if (EXT_UNIT == 0) begin : g_state
-            sl_ram #(.W(P * SB), .DEPTH(NB), .AW(EV_W)) u_state (
+            sl_ram #(.W(P * SB), .DEPTH(NBM), .AW(EV_W)) u_state (
                 .clk(clk), .we(st_we), .waddr(st_waddr), .wdata(clr_en ? {(P * SB){1'b0}} : u_next_word),
                 .raddr(blk), .rdata(u_word)
             );
             if (KIND == 1 || KIND == 3) begin : g_current
-                sl_ram #(.W(P * CB), .DEPTH(NB), .AW(EV_W)) u_current (
+                sl_ram #(.W(P * CB), .DEPTH(NBM), .AW(EV_W)) u_current (
                     .clk(clk), .we(st_we), .waddr(st_waddr), .wdata(clr_en ? {(P * CB){1'b0}} : i_next_word),
                     .raddr(blk), .rdata(i_word)
                 );
             end else begin : g_no_current
                 assign i_word = {(P * CB){1'b0}};
             end
-            sl_param #(.P(P), .PW(PW), .NB(NB), .AW(EV_W), .ROM(BIAS_ROM), .K(BIAS_K), .INIT_FILE(BIAS_FILE))
+            sl_param #(.P(P), .PW(PW), .NB(NBM), .AW(EV_W), .ROM(BIAS_ROM), .K(BIAS_K), .INIT_FILE(BIAS_FILE))
                 u_bias (.clk(clk), .addr(blk), .word(bias_word));
-            sl_param #(.P(P), .PW(PW), .NB(NB), .AW(EV_W), .ROM(THETA_ROM), .K(THETA_K), .INIT_FILE(THETA_FILE))
+            sl_param #(.P(P), .PW(PW), .NB(NBM), .AW(EV_W), .ROM(THETA_ROM), .K(THETA_K), .INIT_FILE(THETA_FILE))
                 u_theta (.clk(clk), .addr(blk), .word(theta_word));
-            sl_param #(.P(P), .PW(PW), .NB(NB), .AW(EV_W), .ROM(VRESET_ROM), .K(VRESET_K), .INIT_FILE(VRESET_FILE))
+            sl_param #(.P(P), .PW(PW), .NB(NBM), .AW(EV_W), .ROM(VRESET_ROM), .K(VRESET_K), .INIT_FILE(VRESET_FILE))
                 u_vreset (.clk(clk), .addr(blk), .word(vreset_word));
-            sl_param #(.P(P), .PW(DS + 1), .NB(NB), .AW(EV_W), .ROM(BETA_ROM), .K(BETA_K), .INIT_FILE(BETA_FILE))
+            sl_param #(.P(P), .PW(DS + 1), .NB(NBM), .AW(EV_W), .ROM(BETA_ROM), .K(BETA_K), .INIT_FILE(BETA_FILE))
                 u_beta (.clk(clk), .addr(blk), .word(beta_word));
-            sl_param #(.P(P), .PW(DS + 1), .NB(NB), .AW(EV_W), .ROM(ALPHA_ROM), .K(ALPHA_K), .INIT_FILE(ALPHA_FILE))
+            sl_param #(.P(P), .PW(DS + 1), .NB(NBM), .AW(EV_W), .ROM(ALPHA_ROM), .K(ALPHA_K), .INIT_FILE(ALPHA_FILE))
                 u_alpha (.clk(clk), .addr(blk), .word(alpha_word));
         end else begin : g_no_state
             assign u_word = {(P * SB){1'b0}};
@@ -436,7 +505,7 @@ module sl_conv #(
             assign acc_wword[g*ACC_W +: ACC_W] = (clr_en || zero_blk) ? {ACC_W{1'b0}} : b_sum;
             if (EXT_ACC == 0) begin : g_acc
                 // this lane's accumulator RAM
-                sl_ram #(.W(ACC_W), .DEPTH(NB), .AW(CW)) u_acc (
+                sl_ram #(.W(ACC_W), .DEPTH(NBM), .AW(CW)) u_acc (
                     .clk(clk), .we(a_we), .waddr(acc_waddr), .wdata(acc_wword[g*ACC_W +: ACC_W]),
                     .raddr(acc_raddr), .rdata(acc_word[g*ACC_W +: ACC_W])
                 );
@@ -462,7 +531,7 @@ module sl_conv #(
             assign lane_spike[g] = |lane_cnt[g*SPW +: SPW];
             assign trace_spike[g*SPW +: SPW] = (trace_valid && lane_valid[g]) ? lane_cnt[g*SPW +: SPW] : {SPW{1'b0}};
             assign u_next_word[g*SB +: SB] = u_new;
-            assign lane_valid[g] = (sj + LANE_C) < COG;
+            assign lane_valid[g] = (sj + LANE_C) < cog_l;
             if (SB < 32) begin : g_ext
                 assign trace_v[g*32 +: 32] = trace_valid ? {{(32 - SB){u_new[SB-1]}}, u_new} : 32'd0;
             end else begin : g_full
@@ -473,7 +542,7 @@ module sl_conv #(
 
     assign trace_valid = st == S_UPD;
     assign trace_base = trace_valid ? nbase : {EV_W{1'b0}};
-    assign trace_step = trace_valid ? HWO[EV_W-1:0] : {EV_W{1'b0}};
+    assign trace_step = trace_valid ? hwo_l[EV_W-1:0] : {EV_W{1'b0}};
     assign trace_lane_valid = trace_valid ? lane_valid : {P{1'b0}};
 
     // spike counts of the block, registered in UPD for the pushes
@@ -491,7 +560,7 @@ module sl_conv #(
         low_val = {SPW{1'b0}};
         for (q = P - 1; q >= 0; q = q - 1)
             if (mask[q]) begin
-                low_off = q[CW-1:0] * HWO;
+                low_off = q[CW-1:0] * hwo_l;
                 low_val = cnt_q[q*SPW +: SPW];
             end
     end
@@ -502,8 +571,8 @@ module sl_conv #(
     assign push = (st == S_SPK) && (mask != {P{1'b0}});
     assign push_idx = push ? push_n[EV_W-1:0] : {EV_W{1'b0}};
     assign push_val = !push ? {SPW{1'b0}} : (CNT > 0) ? low_val : ONE_SW;
-    assign done = st == S_DONE;
-    assign running = st != S_IDLE;
+    assign done = (st == S_DONE) ? lay_bit : {NL{1'b0}};
+    assign running = (st != S_IDLE) ? lay_bit : {NL{1'b0}};
 
     // ---- hand-off to the shared unit (EXT_UNIT) ----
     localparam integer P_M1 = P - 1;
@@ -515,14 +584,14 @@ module sl_conv #(
     always @(posedge clk) if (ho_fire) hreg <= acc_word;
     generate
         if (EXT_UNIT != 0) begin : g_ho
-            assign ho = ho_fire;
+            assign ho = ho_fire ? lay_bit : {NL{1'b0}};
             assign ho_base = nbase;
             assign ho_addr = sa;
             // the block's valid lanes: min(P, COG - sj)
-            assign ho_last = (COG - sj > P_LAST_C) ? P_LAST_C : COG - sj - ONE;
+            assign ho_last = (cog_l - sj > P_LAST_C) ? P_LAST_C : cog_l - sj - ONE;
             assign hs = hreg;
         end else begin : g_no_ho
-            assign ho = 1'b0;
+            assign ho = {NL{1'b0}};
             assign ho_base = {EV_W{1'b0}};
             assign ho_addr = {CLR_W{1'b0}};
             assign ho_last = {CW{1'b0}};
@@ -535,16 +604,16 @@ module sl_conv #(
         begin
             blk <= blk + 1'b1;
             sa <= sa + P_E;
-            if (spos != HWO_LAST) spos <= spos + ONE;
+            if (spos != hwo_last) spos <= spos + ONE;
             else begin
                 spos <= {CW{1'b0}};
-                if (sj + P_C < COG) begin
+                if (sj + P_C < cog_l) begin
                     sj <= sj + P_C;
-                    cbase <= cbase + CH_N;
+                    cbase <= cbase + ch_n_l;
                 end else begin
                     sj <= {CW{1'b0}};
-                    gbase <= gbase + GRP_N;
-                    cbase <= gbase + GRP_N;
+                    gbase <= gbase + grp_n_l;
+                    cbase <= gbase + grp_n_l;
                 end
             end
         end
@@ -571,7 +640,7 @@ module sl_conv #(
             a_v <= t_v;
             a_a <= t_a;
             case (st)
-                S_IDLE: if (start) begin
+                S_IDLE: if (start != {NL{1'b0}}) begin
                     st <= S_FETCH;
                     e <= {EV_W{1'b0}};
                     blk <= {EV_W{1'b0}};
@@ -587,7 +656,7 @@ module sl_conv #(
                 end else st <= S_DRAIN;
                 S_DEC: begin
                     st <= S_DEC2;
-                    ev_ok <= ev_rok;
+                    ev_ok <= ev_rok_l;
                     dv_i <= ev_i;
                 end
                 S_DEC2: begin
@@ -607,27 +676,27 @@ module sl_conv #(
                     kx <= ZERO_X;
                     kyoff <= ZERO_X;
                     kxoff <= ZERO_X;
-                    ch_base <= d_grp * GRP_A;
-                    widx <= KBASE + w_first;
+                    ch_base <= d_grp * grp_a_l;
+                    widx <= kbase_l + w_first;
                 end
                 S_TAP: begin
                     if (last_tap) st <= S_FETCH;
                     if (!last_kx) begin
                         kx <= kx + ONE_X;
-                        kxoff <= kxoff + DW_X;
+                        kxoff <= kxoff + dw_x;
                         widx <= widx + ONE_K;
                     end else begin
                         kx <= ZERO_X;
                         kxoff <= ZERO_X;
                         if (!last_ky) begin
                             ky <= ky + ONE_X;
-                            kyoff <= kyoff + DH_X;
+                            kyoff <= kyoff + dh_x;
                             widx <= widx + ONE_K;
                         end else begin
                             ky <= ZERO_X;
                             kyoff <= ZERO_X;
                             ch <= ch + ONE;
-                            ch_base <= ch_base + HWO;
+                            ch_base <= ch_base + hwo_l;
                             widx <= widx + co_step_k;
                         end
                     end

@@ -126,15 +126,16 @@ fn nmnist_cnn_shares_event_lists_and_accumulators_on_the_up5k() {
     assert_eq!(cyc.cycles_per_step, cyc_own.cycles_per_step);
 }
 
-/// On the iCEBreaker (UP5K) at one lane the planner now fits the block RAM by itself: the
-/// weights and the kernels in two SPRAMs (two 8-bit words per SPRAM word; the store holds
-/// exactly the network's 39,584 weights), the large event lists in the third, the one neuron
-/// unit's 8,970 membranes in the fourth (it stalls while a neuron is written back) and the
-/// host bridge without its rate encoder; only logic stays over the device. The cycle model,
-/// through the stalling unit and the kernel reads from the store, still equals the golden
-/// model, and the stalls cost cycles (ARCHITECTURE.md, "A unit's state in SPRAM").
+/// On the iCEBreaker (UP5K) at one lane the planner fits the design by itself: the weights
+/// and the kernels in two SPRAMs (two 8-bit words per SPRAM word; the store holds exactly the
+/// network's 39,584 weights), the large event lists in the third, the one neuron unit's 8,970
+/// membranes in the fourth (it stalls while a neuron is written back), the host bridge without
+/// its rate encoder, and one convolution engine for the three convolutions (without it the
+/// logic stays over the device's routable share). The cycle model, through the stalling unit
+/// and the kernel reads from the store, still equals the golden model, and the stalls cost
+/// cycles (ARCHITECTURE.md, "A unit's state in SPRAM", "One convolution engine").
 #[test]
-fn nmnist_cnn_fits_the_up5k_block_ram_with_state_and_kernels_in_spram() {
+fn nmnist_cnn_fits_the_up5k_with_state_and_kernels_in_spram_and_one_convolution_engine() {
     let fx = Fixture::load_exporter("nmnist_cnn", 2);
     let (q, device) = quantized_for(&fx, "icebreaker");
     let plan_for = |state_memory| {
@@ -159,10 +160,32 @@ fn nmnist_cnn_fits_the_up5k_block_ram_with_state_and_kernels_in_spram() {
     assert!(!plan.bridge_pixels, "{plan}");
     assert_eq!(plan.resources.sprams, 4);
     assert!(plan.resources.brams <= device.bram_count, "{plan}");
+    assert!(plan.fit.fits, "{:?}\n{plan}", plan.fit.problems);
+    let ce = plan.conv_engine.as_ref().expect("one convolution engine");
+    assert_eq!(ce.cores, [0, 1, 2], "{plan}");
+    // one sl_conv per layer: the same memories, but logic over the routable share
+    let per_layer = spikeloom_plan::plan(
+        &q,
+        &PlanConfig {
+            lanes: Some(1),
+            require_fit: false,
+            conv_engine: spikeloom_plan::ConvEngineChoice::PerLayer,
+            ..PlanConfig::default()
+        },
+        &device,
+    )
+    .expect("plans");
+    assert!(per_layer.conv_engine.is_none());
+    assert_eq!(per_layer.resources.brams, plan.resources.brams);
     assert!(
-        plan.fit.problems.iter().all(|p| p.starts_with("logic")),
+        !per_layer.fit.fits
+            && per_layer
+                .fit
+                .problems
+                .iter()
+                .all(|p| p.starts_with("logic")),
         "{:?}",
-        plan.fit.problems
+        per_layer.fit.problems
     );
     let cyc = spikeloom_cyclesim::simulate(&plan, &fx.input).expect("cycle model");
     let golden = spikeloom_qnet::eval(&q, &fx.input).expect("eval");

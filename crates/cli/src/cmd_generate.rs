@@ -6,7 +6,7 @@ use crate::CliError;
 use clap::{Args, ValueEnum};
 use spikeloom_pipeline::design::{clock_line, write, Design};
 use spikeloom_pipeline::HwConfig;
-use spikeloom_plan::{KernelMemChoice, StateMemChoice, WeightMemChoice};
+use spikeloom_plan::{ConvEngineChoice, KernelMemChoice, StateMemChoice, WeightMemChoice};
 use std::path::PathBuf;
 
 /// Where the dense weights go (`--weight-memory`).
@@ -64,6 +64,29 @@ impl From<KernelMemArg> for KernelMemChoice {
             KernelMemArg::Auto => KernelMemChoice::Auto,
             KernelMemArg::Rom => KernelMemChoice::Rom,
             KernelMemArg::Store => KernelMemChoice::Store,
+        }
+    }
+}
+
+/// Whether the convolution layers share one convolution engine (`--conv-engine`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConvEngineArg {
+    /// One engine on an iCE40 whose logic the design would otherwise overfill (the layers on
+    /// one shared neuron unit, kernels in the loaded weight store, power-of-two strides).
+    Auto,
+    /// One sl_conv per convolution layer.
+    PerLayer,
+    /// One sl_conv runs every convolution layer, one at a time (same cycles; its geometry
+    /// becomes per-layer tables and its constant products MAC16 multipliers).
+    Shared,
+}
+
+impl From<ConvEngineArg> for ConvEngineChoice {
+    fn from(a: ConvEngineArg) -> Self {
+        match a {
+            ConvEngineArg::Auto => ConvEngineChoice::Auto,
+            ConvEngineArg::PerLayer => ConvEngineChoice::PerLayer,
+            ConvEngineArg::Shared => ConvEngineChoice::Shared,
         }
     }
 }
@@ -160,6 +183,9 @@ pub struct HwArgs {
     /// Where the convolution kernels go.
     #[arg(long, value_enum, default_value_t = KernelMemArg::Auto)]
     pub kernel_memory: KernelMemArg,
+    /// Whether the convolution layers share one convolution engine.
+    #[arg(long, value_enum, default_value_t = ConvEngineArg::Auto)]
+    pub conv_engine: ConvEngineArg,
     /// Byte offset of the weight image in the board's SPI flash, for a design whose weights are
     /// loaded at start-up (e.g. 0x20000, 128k) [default: the first 64 kB block after the
     /// bitstream].
@@ -203,6 +229,7 @@ impl HwArgs {
             weight_memory: self.weight_memory.into(),
             state_memory: self.state_memory.into(),
             kernel_memory: self.kernel_memory.into(),
+            conv_engine: self.conv_engine.into(),
             flash_offset: self.flash_offset,
             zero_skip: match self.zero_skip {
                 ZeroSkipArg::Auto => None,

@@ -974,13 +974,37 @@ fn the_shd_shaped_recurrent_net_builds_verified_for_ulx3s_25f() {
     build_scale("shd_rleaky", "ulx3s-25f", "design.bit", &[]);
 }
 
+/// The first `steps` steps of the N-MNIST fixture's first sample, written as an `[steps, 1, F]`
+/// input file named by `tag` (its path returned).
+fn nmnist_sample(steps: usize, tag: &str) -> PathBuf {
+    let x = spikeloom_npy::read_npy(&root().join("tests/fixtures/exporters/nmnist_cnn/input.npy"))
+        .expect("fixture input");
+    let [_, n, f] = x.shape[..] else {
+        panic!("input shape {:?}", x.shape)
+    };
+    let spikeloom_npy::NpyData::U8(data) = &x.data else {
+        panic!("uint8 input")
+    };
+    let first: Vec<u8> = (0..steps)
+        .flat_map(|t| data[t * n * f..][..f].to_vec())
+        .collect();
+    let sample = tmp(tag).join("first.npy");
+    std::fs::create_dir_all(sample.parent().unwrap()).unwrap();
+    std::fs::write(
+        &sample,
+        spikeloom_npy::write_npy_bytes(&spikeloom_npy::NpyArray {
+            shape: vec![steps, 1, f],
+            data: spikeloom_npy::NpyData::U8(first),
+        }),
+    )
+    .unwrap();
+    sample
+}
+
 /// Issue "Real CNNs": the NIR paper's N-MNIST CNN shape, trained and exported by Sinabs
 /// (tests/fixtures/exporters/nmnist_cnn: 39,584 weights, 8,970 neurons, poolings kept as index
 /// maps), builds into a verified bitstream for the ULX3S-25F: golden == cycle model == Icarus RTL
-/// on the first 8 steps of the fixture's first sample. It does not fit the iCEBreaker: its
-/// weights and large event lists are in the UP5K's SPRAM, but its logic (the core alone packs
-/// into more cells than the device has) and its remaining state do not fit (ARCHITECTURE.md,
-/// "Memory at N-MNIST scale").
+/// on the first 8 steps of the fixture's first sample. (For the iCEBreaker see the next test.)
 #[test]
 fn the_nmnist_shaped_cnn_builds_verified_for_ulx3s_25f() {
     let dir = "tests/fixtures/exporters/nmnist_cnn";
@@ -990,26 +1014,7 @@ fn the_nmnist_shaped_cnn_builds_verified_for_ulx3s_25f() {
     // Icarus simulates this design at a few hundred cycles per second, and the fixture's 60
     // steps took over 14 minutes on this machine.
     const VERIFY_STEPS: usize = 8;
-    let x = spikeloom_npy::read_npy(&root().join(&input)).expect("fixture input");
-    let [_, n, f] = x.shape[..] else {
-        panic!("input shape {:?}", x.shape)
-    };
-    let spikeloom_npy::NpyData::U8(data) = &x.data else {
-        panic!("uint8 input")
-    };
-    let first: Vec<u8> = (0..VERIFY_STEPS)
-        .flat_map(|t| data[t * n * f..][..f].to_vec())
-        .collect();
-    let sample = tmp("nmnist-sample").join("first.npy");
-    std::fs::create_dir_all(sample.parent().unwrap()).unwrap();
-    std::fs::write(
-        &sample,
-        spikeloom_npy::write_npy_bytes(&spikeloom_npy::NpyArray {
-            shape: vec![VERIFY_STEPS, 1, f],
-            data: spikeloom_npy::NpyData::U8(first),
-        }),
-    )
-    .unwrap();
+    let sample = nmnist_sample(VERIFY_STEPS, "nmnist-sample");
     let Some(r) = build_model_calibrated(
         &nir,
         &input,
@@ -1027,6 +1032,41 @@ fn the_nmnist_shaped_cnn_builds_verified_for_ulx3s_25f() {
     let p = &r["performance"];
     println!(
         "nmnist_cnn on ulx3s-25f: lanes {}, Fmax {} MHz, {} cycles per inference, {} ops/cycle",
+        r["lanes"], r["fmax_mhz"], p["cycles_per_inference"], p["synaptic_ops_per_cycle"]
+    );
+}
+
+/// The same CNN on the iCEBreaker (UP5K): the planner puts the weights and kernels, the large
+/// event lists and the neuron unit's membranes into the four SPRAMs, drops the bridge's rate
+/// encoder and runs the three convolutions on one convolution engine; the bitstream is
+/// verified (golden == cycle model == Icarus RTL on the first 4 steps of the first sample: the
+/// simulation of this design is the slow part of the build) and fits the device.
+#[test]
+fn the_nmnist_shaped_cnn_builds_verified_for_icebreaker() {
+    let dir = "tests/fixtures/exporters/nmnist_cnn";
+    let (nir, input) = (format!("{dir}/model.nir"), format!("{dir}/input.npy"));
+    let sample = nmnist_sample(4, "nmnist-sample-ice");
+    let Some(r) = build_model_calibrated(
+        &nir,
+        &input,
+        sample.to_str().unwrap(),
+        "icebreaker",
+        "design.bin",
+        &["--semantics", "sinabs"],
+    ) else {
+        return;
+    };
+    assert_verified(&r, "nmnist_cnn on icebreaker");
+    // (the directory `build_model_calibrated` wrote; `tmp` would empty it)
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-build-full-icebreaker-nmnist_cnn");
+    let plan = std::fs::read_to_string(out.join("plan.txt")).expect("plan.txt");
+    assert!(
+        plan.contains("convolution engine: one sl_conv runs cores [0, 1, 2]"),
+        "{plan}"
+    );
+    let p = &r["performance"];
+    println!(
+        "nmnist_cnn on icebreaker: lanes {}, Fmax {} MHz, {} cycles per inference, {} ops/cycle",
         r["lanes"], r["fmax_mhz"], p["cycles_per_inference"], p["synaptic_ops_per_cycle"]
     );
 }

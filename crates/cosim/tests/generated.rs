@@ -17,12 +17,12 @@ use spikeloom_cosim::{
 };
 use spikeloom_cyclesim::{simulate, CycleSim};
 use spikeloom_plan::testing::{
-    big_device, random_conv_qnet, random_delay_qnet, random_format3_qnet, random_pool_qnet,
-    random_qnet, random_shared_qnet, uniform_counts, uniform_neurons, Rng,
+    big_device, random_conv_qnet, random_delay_qnet, random_engine_qnet, random_format3_qnet,
+    random_pool_qnet, random_qnet, random_shared_qnet, uniform_counts, uniform_neurons, Rng,
 };
 use spikeloom_plan::{
-    flash_hex, plan, AccMemChoice, EventMemChoice, KernelMemChoice, LoadState, PlanConfig,
-    StateMemChoice, WeightImage, WeightMemChoice, FLASH_HEX,
+    flash_hex, plan, AccMemChoice, ConvEngineChoice, EventMemChoice, KernelMemChoice, LoadState,
+    PlanConfig, StateMemChoice, WeightImage, WeightMemChoice, FLASH_HEX,
 };
 use spikeloom_qnet::{eval, SpikeSteps};
 use spikeloom_verilog::{generate, GenOptions};
@@ -309,6 +309,50 @@ fn conv_unit_seeds(count: usize) -> Vec<u64> {
     )
 }
 
+/// One convolution engine for every convolution layer (`PlanConfig::conv_engine`, sl_conv
+/// `NL` > 1): conv and conv/pool stacks (`testing::random_engine_qnet`) on one shared unit,
+/// 1-3 lanes, with the SPRAM memories
+/// the engine needs (kernels in the loaded store, shared accumulators); the seeds whose layers
+/// meet the engine's conditions (power-of-two strides, one channel group, same lanes and
+/// weight width).
+fn conv_engine_case(seed: u64) -> (spikeloom_qnet::QNet, PlanConfig) {
+    let net = random_engine_qnet(seed);
+    let cfg = PlanConfig {
+        lanes: Some(1 + (seed % 3) as usize),
+        conv_units: Some(true),
+        conv_engine: ConvEngineChoice::Shared,
+        ..config(WeightMemChoice::Spram)
+    };
+    (uniform_neurons(net, seed), cfg)
+}
+
+/// The first `count` cases whose plan has a convolution engine, half of them (at least one)
+/// serving three or more layers.
+fn conv_engine_seeds(count: usize) -> Vec<u64> {
+    let layers = |seed: u64| {
+        let (net, cfg) = conv_engine_case(seed);
+        plan(&net, &cfg, &device(WeightMemChoice::Spram))
+            .ok()
+            .and_then(|p| p.conv_engine.map(|e| e.cores.len()))
+            .unwrap_or(0)
+    };
+    split_seeds(
+        count,
+        count.div_ceil(2),
+        4000,
+        (
+            &|s| layers(s) >= 3,
+            "a convolution engine of three or more layers",
+        ),
+        (&|s| layers(s) >= 2, "a convolution engine"),
+    )
+}
+
+fn check_conv_engine_seed(seed: u64, sim: Simulator) -> Result<(), String> {
+    let (net, cfg) = conv_engine_case(seed);
+    check_net_with(seed, &net, sim, "ce-", STEPS, WeightMemChoice::Spram, &cfg)
+}
+
 /// Spike counts of 1..=3 bits per layer on shared units (`testing::uniform_counts`): dense
 /// layers alone (even seeds) or with convolution layers joining them (odd seeds, 1-3 lanes).
 fn mixed_count_case(seed: u64) -> (spikeloom_qnet::QNet, PlanConfig) {
@@ -564,6 +608,34 @@ fn verilator_equals_cycle_model_with_convolutions_on_shared_units() {
     );
 }
 
+/// One convolution engine running every convolution layer (sl_conv `NL` > 1, per-layer
+/// geometry tables): Icarus log == cycle model log (cycle counts included), decoded RTL ==
+/// `qnet::eval`. Seeds: `SPIKELOOM_COSIM_SEEDS` (default 8).
+#[test]
+fn icarus_equals_cycle_model_with_one_convolution_engine() {
+    if !available(Simulator::Icarus) {
+        return;
+    }
+    check_listed(
+        conv_engine_seeds(seeds(8) as usize),
+        Simulator::Icarus,
+        check_conv_engine_seed,
+    );
+}
+
+/// As above under Verilator (default 2 cases).
+#[test]
+fn verilator_equals_cycle_model_with_one_convolution_engine() {
+    if !available(Simulator::Verilator) {
+        return;
+    }
+    check_listed(
+        conv_engine_seeds(seeds(2) as usize),
+        Simulator::Verilator,
+        check_conv_engine_seed,
+    );
+}
+
 /// Layers of spike counts of different widths on one unit (sl_unit `L_NMAX`, sl_neuron
 /// `n_max`): Icarus log == cycle model log, decoded RTL == `qnet::eval`. Seeds:
 /// `SPIKELOOM_COSIM_SEEDS` (default 12).
@@ -761,12 +833,28 @@ fn check_netlist_net(
     yosys: &Path,
     tag: &str,
 ) -> Result<(), String> {
-    let mem = match target {
+    let cfg = config(netlist_mem(target));
+    check_netlist_with(seed, net, &cfg, target, yosys, tag)
+}
+
+/// iCE40 netlists keep their weights in SPRAM, ECP5 netlists in block RAM.
+fn netlist_mem(target: NetlistTarget) -> WeightMemChoice {
+    match target {
         NetlistTarget::Ice40 => WeightMemChoice::Spram,
         NetlistTarget::Ecp5 => WeightMemChoice::Bram,
-    };
-    let cfg = config(mem);
-    let plan = plan(net, &cfg, &device(mem)).map_err(|e| format!("plan: {e}"))?;
+    }
+}
+
+fn check_netlist_with(
+    seed: u64,
+    net: &spikeloom_qnet::QNet,
+    cfg: &PlanConfig,
+    target: NetlistTarget,
+    yosys: &Path,
+    tag: &str,
+) -> Result<(), String> {
+    let mem = netlist_mem(target);
+    let plan = plan(net, cfg, &device(mem)).map_err(|e| format!("plan: {e}"))?;
     let bundle_dir = work(&format!("{target}-netlist-bundle-{tag}{seed}"));
     let _ = std::fs::remove_dir_all(&bundle_dir);
     generate(&plan, &GenOptions::default())
@@ -837,6 +925,19 @@ fn ice40_netlist_with_event_lists_in_spram_equals_cycle_model() {
         &yosys,
         "evspram-",
     );
+    assert!(r.is_ok(), "seed {seed}: {}", r.unwrap_err());
+}
+
+/// The iCE40 netlist of a convolution engine serving three layers (its variable products on
+/// SB_MAC16 cell models: Yosys maps them with `synth_ice40 -dsp`).
+#[test]
+fn ice40_netlist_with_a_convolution_engine_equals_cycle_model() {
+    let Some(yosys) = netlist_yosys() else {
+        return;
+    };
+    let seed = conv_engine_seeds(1)[0];
+    let (net, cfg) = conv_engine_case(seed);
+    let r = check_netlist_with(seed, &net, &cfg, NetlistTarget::Ice40, &yosys, "engine-");
     assert!(r.is_ok(), "seed {seed}: {}", r.unwrap_err());
 }
 

@@ -4,7 +4,7 @@
 
 use spikeloom_float::{ResetMode, SemanticsOptions};
 use spikeloom_nir::ReadOptions;
-use spikeloom_plan::{KernelMemChoice, StateMemChoice, WeightMemChoice};
+use spikeloom_plan::{ConvEngineChoice, KernelMemChoice, StateMemChoice, WeightMemChoice};
 use std::path::PathBuf;
 
 /// Which model, how to read it, and how to quantize it.
@@ -89,6 +89,9 @@ pub struct HwConfig {
     pub state_memory: StateMemChoice,
     /// Where the convolution kernels go (`PlanConfig::kernel_memory`).
     pub kernel_memory: KernelMemChoice,
+    /// Whether the convolution layers share one convolution engine
+    /// (`PlanConfig::conv_engine`).
+    pub conv_engine: ConvEngineChoice,
     /// Byte offset of the weight image in the board's SPI flash.
     pub flash_offset: Option<u32>,
     /// The host bridge's zero-skip (`PlanConfig::zero_skip`; `None`: by the input's size).
@@ -112,6 +115,7 @@ impl HwConfig {
             weight_memory: WeightMemChoice::Auto,
             state_memory: StateMemChoice::Auto,
             kernel_memory: KernelMemChoice::Auto,
+            conv_engine: ConvEngineChoice::Auto,
             flash_offset: None,
             zero_skip: None,
             rate_encoder: None,

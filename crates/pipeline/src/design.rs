@@ -175,6 +175,7 @@ pub fn prepare(loaded: LoadedModel, model_path: &Path, hw: &HwConfig) -> Result<
         weight_memory: hw.weight_memory,
         state_memory: hw.state_memory,
         kernel_memory: hw.kernel_memory,
+        conv_engine: hw.conv_engine,
         loader: LoaderConfig {
             clock_hz: clock.design_hz_ceil(),
             flash_offset: hw.flash_offset.unwrap_or_else(|| {
@@ -353,6 +354,7 @@ fn does_not_fit(
         weight_memory: WeightMemChoice::Auto,
         state_memory: spikeloom_plan::StateMemChoice::Auto,
         kernel_memory: spikeloom_plan::KernelMemChoice::Auto,
+        conv_engine: spikeloom_plan::ConvEngineChoice::Auto,
         ..base.clone()
     };
     let fits_on: Vec<String> = spikeloom_board::list()

@@ -73,7 +73,7 @@ fn main_error_messages() {
     // a network too large for the board
     let mut cfg = Config::new(fixture("tests/fixtures/exporters/nmnist_cnn/model.nir"));
     cfg.semantics.convention = Some(spikeloom_float::Convention::Sinabs);
-    let big = Session::new(cfg).with_hw(HwConfig::new("icebreaker"));
+    let big = Session::new(cfg).with_hw(HwConfig::new("icestick"));
     entry(&mut out, "does not fit", big.design().map(|_| ()));
     // an unknown board
     let mlp = fixture("tests/fixtures/models/mlp_subtract/model.nir");

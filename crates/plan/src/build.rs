@@ -72,6 +72,13 @@ pub fn plan(net: &QNet, cfg: &PlanConfig, device: &Device) -> Result<Plan, PlanE
                 p = q;
             }
         }
+        if cfg.conv_engine == ConvEngineChoice::Shared && p.conv_engine.is_none() {
+            let why = p.conv_engine_layers().err().unwrap_or_default();
+            return Err(PlanError::Config(format!(
+                "the convolution layers cannot share one convolution engine \
+                 (--conv-engine shared): {why}; use --conv-engine per-layer"
+            )));
+        }
         if cfg.require_fit && !p.fit.fits {
             return Err(PlanError::DoesNotFit {
                 device: device.name.clone(),
@@ -374,6 +381,7 @@ fn build(
         weight_store: store,
         event_spram: None,
         conv_acc: None,
+        conv_engine: None,
         engine,
         block_memories: false,
         no_rw_check: device.family == Family::Ice40,
@@ -521,7 +529,98 @@ fn build(
             estimate(&mut plan);
         }
     }
+    // one convolution engine for the convolution layers: when asked for, or on iCE40 when the
+    // logic is above the routable share and one engine needs less of it
+    match cfg.conv_engine {
+        ConvEngineChoice::PerLayer => {}
+        // (`plan` fails when the final plan has none)
+        ConvEngineChoice::Shared => {
+            if let Ok(layers) = plan.conv_engine_layers() {
+                plan.conv_engine = Some(ConvEngine { cores: layers });
+                estimate(&mut plan);
+            }
+        }
+        ConvEngineChoice::Auto => {
+            let short = plan.resources.logic_cells > device.routable_logic_cells();
+            if let (true, Family::Ice40, Ok(layers)) =
+                (short, device.family, plan.conv_engine_layers())
+            {
+                let before = plan.resources.logic_cells;
+                plan.conv_engine = Some(ConvEngine { cores: layers });
+                estimate(&mut plan);
+                if plan.resources.logic_cells >= before {
+                    plan.conv_engine = None;
+                    estimate(&mut plan);
+                }
+            }
+        }
+    }
     Ok(plan)
+}
+
+impl Plan {
+    /// The convolution layers one convolution engine can serve ([`ConvEngine`]), or why they
+    /// cannot share one (the first condition not met, naming the layer).
+    pub fn conv_engine_layers(&self) -> Result<Vec<usize>, String> {
+        let convs: Vec<usize> = (0..self.cores.len())
+            .filter(|&l| self.cores[l].conv.is_some())
+            .collect();
+        if convs.len() < 2 {
+            return Err(format!(
+                "the network has {} convolution layer(s), an engine serves two or more",
+                convs.len()
+            ));
+        }
+        if self.conv_acc.as_ref().is_none_or(|a| a.cores != convs) {
+            return Err(
+                "the convolution layers keep their own accumulator RAMs (one shared \
+                        RAM is chosen on iCE40 when block RAM is short)"
+                    .into(),
+            );
+        }
+        if !self.weight_store.kernels {
+            return Err(
+                "the kernels are not in the loaded weight store (--kernel-memory store, \
+                        iCE40 UP5K with SPRAM weights)"
+                    .into(),
+            );
+        }
+        let unit = |l: usize| {
+            self.engine
+                .as_ref()
+                .and_then(|e| e.unit_of(l))
+                .map(|(u, _)| u)
+        };
+        let first = &self.cores[convs[0]];
+        for &l in &convs {
+            let c = &self.cores[l];
+            let g = c.conv.as_ref().expect("a convolution layer");
+            let name = &c.name;
+            if unit(l).is_none() || unit(l) != unit(convs[0]) {
+                return Err(format!(
+                    "layer `{name}` does not update its neurons on the unit of `{}` (the engine \
+                     hands every layer's sums to one shared neuron unit)",
+                    first.name
+                ));
+            }
+            if c.lanes != first.lanes || c.weight_bits != first.weight_bits {
+                return Err(format!(
+                    "layer `{name}` has {} lanes of {}-bit weights, `{}` {} of {} bits",
+                    c.lanes, c.weight_bits, first.name, first.lanes, first.weight_bits
+                ));
+            }
+            if g.groups != 1 {
+                return Err(format!("layer `{name}` has {} channel groups", g.groups));
+            }
+            if !g.stride.iter().all(|s| s.is_power_of_two()) {
+                return Err(format!(
+                    "layer `{name}` has stride {:?} (the engine shifts: powers of two only)",
+                    g.stride
+                ));
+            }
+        }
+        Ok(convs)
+    }
 }
 
 /// SPRAMs the plan's memories take: the weight store's, the shared event lists' and the units'

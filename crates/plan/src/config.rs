@@ -3,7 +3,8 @@
 use crate::loader::LoaderConfig;
 use crate::resources::BoardTopConfig;
 use crate::types::{
-    AccMemChoice, EventMemChoice, KernelMemChoice, StateMemChoice, WeightMemChoice,
+    AccMemChoice, ConvEngineChoice, EventMemChoice, KernelMemChoice, StateMemChoice,
+    WeightMemChoice,
 };
 
 /// How to map a network onto hardware.
@@ -31,6 +32,8 @@ pub struct PlanConfig {
     /// Memory of the convolution kernels (a ROM per core, or the loaded weight store:
     /// [`crate::WeightStore::kernels`]).
     pub kernel_memory: KernelMemChoice,
+    /// Whether the convolution layers share one convolution engine ([`crate::ConvEngine`]).
+    pub conv_engine: ConvEngineChoice,
     /// The start-up weight loader's clock and flash offset (for a store loaded at start-up).
     pub loader: LoaderConfig,
     /// The board top `spikeloom build` puts around the core (host bridge, UART, reset, LEDs),
@@ -77,6 +80,7 @@ impl Default for PlanConfig {
             conv_acc_memory: AccMemChoice::Auto,
             state_memory: StateMemChoice::Auto,
             kernel_memory: KernelMemChoice::Auto,
+            conv_engine: ConvEngineChoice::Auto,
             loader: LoaderConfig::default(),
             board_top: Some(BoardTopConfig::default()),
             pair_events: true,

@@ -263,6 +263,13 @@ impl fmt::Display for Plan {
                 sa.cores, sa.depth, sa.lanes, sa.acc_bits
             )?;
         }
+        if let Some(ce) = &self.conv_engine {
+            writeln!(
+                f,
+                "convolution engine: one sl_conv runs cores {:?} one at a time (per-layer geometry tables)",
+                ce.cores
+            )?;
+        }
         if let Some(es) = &self.event_spram {
             writeln!(
                 f,

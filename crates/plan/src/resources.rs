@@ -595,6 +595,46 @@ fn core_resources(
     r
 }
 
+/// One convolution engine serving several layers ([`ConvEngine`]): the largest of its layers'
+/// own cores, plus the per-layer parameter tables (a multiplexer by the running layer for each
+/// parameter bit that differs between layers, about two address widths' worth per extra
+/// layer), the selection of each layer's event list and value (index, count, value), and the
+/// variable products (decode reciprocals, remainders, kernel word, tap address): SB_MAC16s on
+/// an iCE40 that has them, else multipliers in logic.
+fn conv_engine_resources(
+    plan: &Plan,
+    e: &crate::ConvEngine,
+    device: &Device,
+    core: &dyn Fn(usize) -> Resources,
+) -> Resources {
+    let mut r = e
+        .cores
+        .iter()
+        .map(|&l| core(l))
+        .max_by_key(|r| r.luts)
+        .unwrap_or_default();
+    let cw = e
+        .cores
+        .iter()
+        .map(|&l| plan.cores[l].coord_bits(plan.ev_bits))
+        .max()
+        .unwrap_or(1);
+    let extra = e.cores.len().saturating_sub(1) as u32;
+    r.luts += extra * (2 * cw + 2 * plan.ev_bits + 4);
+    r.ffs += ubits(e.cores.len() - 1);
+    // (measured on the N-MNIST CNN, Yosys 0.70 `synth_ice40 -dsp`: 4 SB_MAC16, the two
+    // narrowest products stay in logic)
+    const PRODUCTS: u32 = 6;
+    const MACS: u32 = 4;
+    if device.family == Family::Ice40 && device.dsp_count >= MACS {
+        r.dsps += MACS;
+    } else if device.family == Family::Ice40 {
+        r.luts += PRODUCTS * cw * cw / 2;
+        r.carries += PRODUCTS * cw;
+    }
+    r
+}
+
 /// LUTs per convolution lane for graded events and spike counts (0 for binary spikes): the
 /// shift-add product `value * weight` (one accumulator-wide adder per value bit beyond the
 /// first; the count division is in [`neuron_cost`]).
@@ -919,24 +959,36 @@ pub(crate) fn estimate(
             ));
         }
     }
+    let conv_core = |l: usize| {
+        core_resources(
+            &plan.cores[l],
+            device,
+            plan.ev_bits,
+            plan.conv_acc.is_some(),
+            plan.on_unit(l),
+            plan.weight_store
+                .kernels
+                .then(|| plan.weight_store.addr_bits()),
+            plan.mem_style(),
+        )
+    };
+    let engine_cores = plan.conv_engine.as_ref().map_or(&[][..], |e| &e.cores[..]);
+    if let Some(e) = &plan.conv_engine {
+        let names: Vec<String> = e
+            .cores
+            .iter()
+            .map(|&l| format!("`{}`", plan.cores[l].name))
+            .collect();
+        parts.push((
+            format!("convolution engine {}", names.join(" + ")),
+            conv_engine_resources(plan, e, device, &conv_core),
+        ));
+    }
     for (l, core) in plan.cores.iter().enumerate() {
-        if core.conv.is_none() {
+        if core.conv.is_none() || engine_cores.contains(&l) {
             continue;
         }
-        parts.push((
-            format!("convolution core `{}`", core.name),
-            core_resources(
-                core,
-                device,
-                plan.ev_bits,
-                plan.conv_acc.is_some(),
-                plan.on_unit(l),
-                plan.weight_store
-                    .kernels
-                    .then(|| plan.weight_store.addr_bits()),
-                plan.mem_style(),
-            ),
-        ));
+        parts.push((format!("convolution core `{}`", core.name), conv_core(l)));
     }
     for unit in plan.engine.iter().flat_map(|e| &e.units) {
         let names: Vec<String> = unit
@@ -1182,8 +1234,8 @@ pub(crate) fn check(plan: &Plan, r: &Resources, device: &Device) -> FitReport {
         ));
     }
     let cells = r.logic_cells;
+    let lanes = plan.cores.iter().map(|c| c.lanes).max().unwrap_or(1);
     if cells > device.routable_logic_cells() {
-        let lanes = plan.cores.iter().map(|c| c.lanes).max().unwrap_or(1);
         let fewer = if lanes > 1 {
             format!("fewer lanes (now up to {lanes}), ")
         } else {
@@ -1216,8 +1268,14 @@ pub(crate) fn check(plan: &Plan, r: &Resources, device: &Device) -> FitReport {
     }
     if r.ffs > device.ffs {
         problems.push(format!(
-            "flip-flops: need ~{} of {}; use fewer lanes",
-            r.ffs, device.ffs
+            "flip-flops: need ~{} of {}; use {}fewer state bits, or a bigger device",
+            r.ffs,
+            device.ffs,
+            if lanes > 1 {
+                format!("fewer lanes (now up to {lanes}), ")
+            } else {
+                String::new()
+            }
         ));
     }
     if r.dsps > device.dsp_count && device.dsp_count > 0 {

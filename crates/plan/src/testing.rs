@@ -551,6 +551,100 @@ pub fn random_pool_qnet(seed: u64) -> QNet {
     }
 }
 
+/// A random stack for one convolution engine (`PlanConfig::conv_engine`): two or three
+/// convolutions of one channel group and power-of-two strides (1 or 2 per axis; kernels,
+/// padding, dilation and map sizes random, odd and even), the second and third pooled in half of
+/// the networks, then a pooled or plain dense read-out, every layer with the same weight width.
+pub fn random_engine_qnet(seed: u64) -> QNet {
+    let mut rng = Rng::new(seed ^ 0x00e4_610e);
+    let mut shape = [
+        rng.range(1, 3) as usize,
+        rng.range(3, 9) as usize,
+        rng.range(3, 9) as usize,
+    ];
+    let input_size: usize = shape.iter().product();
+    let weight_bits = rng.range(2, 8) as u32;
+    let wmax = (1i64 << (weight_bits - 1)) - 1;
+    let wgen = |n: usize, rng: &mut Rng| -> Vec<i32> {
+        (0..n).map(|_| rng.range(-wmax - 1, wmax) as i32).collect()
+    };
+    let convs = rng.range(2, 3) as usize;
+    let mut layers: Vec<QLayer> = Vec::new();
+    for li in 0..=convs {
+        let dense = li == convs;
+        let src_size: usize = shape.iter().product();
+        let pool = (li > 0 && shape[1] >= 2 && shape[2] >= 2 && rng.chance(50))
+            .then(|| random_pool(&mut rng, shape));
+        let pooled = pool.as_ref().map_or(shape, |g| g.output);
+        let (size, conv, weight) = if dense {
+            let size = rng.range(1, 6) as usize;
+            let cols: usize = pooled.iter().product();
+            (size, None, wgen(size * cols, &mut rng))
+        } else {
+            let g = loop {
+                let mut g = random_conv_of(&mut rng, pooled);
+                g.groups = 1;
+                g.output[0] = rng.range(1, 3) as usize;
+                g.stride = [
+                    1 + usize::from(rng.chance(40)),
+                    1 + usize::from(rng.chance(40)),
+                ];
+                let ext = |a: usize| g.dilation[a] * (g.kernel[a] - 1) + 1;
+                let ok = (0..2).all(|a| {
+                    g.padding[a] = g.padding[a].min(ext(a) - 1);
+                    match (pooled[a + 1] + 2 * g.padding[a]).checked_sub(ext(a)) {
+                        Some(t) => {
+                            g.output[a + 1] = t / g.stride[a] + 1;
+                            true
+                        }
+                        None => false,
+                    }
+                });
+                if ok && g.problems().is_empty() {
+                    break g;
+                }
+            };
+            let w = wgen(g.weight_len(), &mut rng);
+            shape = g.output;
+            (g.target_size(), Some(g), w)
+        };
+        let proj = QProjection {
+            source_delay: Vec::new(),
+            source: if li == 0 {
+                QSource::Input
+            } else {
+                QSource::Layer(li - 1)
+            },
+            source_size: src_size,
+            weight,
+            conv,
+            pool,
+            delayed: rng.chance(15),
+            origin: format!("{}{li}", if dense { "fc" } else { "conv" }),
+        };
+        let state_bits = rng.range(8, 16) as u32;
+        let decay_shift = rng.range(0, 8) as u32;
+        layers.push(finish_layer(
+            &mut rng,
+            li,
+            size,
+            0,
+            weight_bits,
+            state_bits,
+            decay_shift,
+            vec![proj],
+        ));
+    }
+    QNet {
+        input_bits: 1,
+        format: spikeloom_qnet::FORMAT_VERSION,
+        input_size,
+        output_layer: layers.len() - 1,
+        layers,
+        provenance: vec![("engine seed".into(), seed.to_string())],
+    }
+}
+
 /// Format-3 variant of [`random_qnet`] (and, for every fourth seed, of [`random_conv_qnet`],
 /// for every fourth other seed of [`random_pool_qnet`]):
 /// graded input (2..=8 bits in three of four networks), spike-count layers (`QFire::Count`

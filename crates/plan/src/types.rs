@@ -452,6 +452,43 @@ pub enum StateMemChoice {
     Spram,
 }
 
+/// One convolution engine (sl_conv with `NL` > 1) that runs the scatter and sweep of several
+/// convolution layers, one at a time, instead of one sl_conv per layer. The layers run one after
+/// another anyway (the controller starts a layer when the one before is done), so one set of
+/// counters, decode and address arithmetic serves them all: the running layer (latched from its
+/// start pulse) selects its geometry from per-layer parameter tables. The constant arithmetic
+/// of a single core becomes variable: the decode's reciprocal multiplications and the tap
+/// address products are multipliers (iCE40 MAC16s where the device has them), and strides must
+/// be powers of two (a shift instead of a division). Cycles are unchanged: the engine does,
+/// cycle for cycle, what each layer's own core did (`spikeloom-cyclesim` `core::Core`, one per
+/// layer, is its twin).
+///
+/// Conditions ([`crate::Plan::conv_engine_blocker`]): two or more convolution layers, all on one
+/// neuron unit (sl_conv `EXT_UNIT`), sharing the accumulator RAM ([`SharedAcc`]), with their
+/// kernels in the loaded weight store ([`WeightStore::kernels`]), the same lanes and weight
+/// width, one channel group, and power-of-two strides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConvEngine {
+    /// The convolution layers it serves (QNet layer indices, ascending): its layer `j` is
+    /// `cores[j]`.
+    pub cores: Vec<usize>,
+}
+
+/// Whether the convolution layers share one convolution engine (a [`crate::PlanConfig`]
+/// setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConvEngineChoice {
+    /// Shared on iCE40 when the design's logic is above the device's routable share and the
+    /// layers meet [`ConvEngine`]'s conditions.
+    #[default]
+    Auto,
+    /// One sl_conv per convolution layer.
+    PerLayer,
+    /// Shared whenever the layers meet [`ConvEngine`]'s conditions (else planning fails and
+    /// says which one is not met).
+    Shared,
+}
+
 /// Where the convolution kernels go (a [`crate::PlanConfig`] setting).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum KernelMemChoice {
@@ -871,6 +908,9 @@ pub struct Plan {
     pub event_spram: Option<EventSpram>,
     /// The convolution cores' shared accumulator RAM (`None`: each core has its own).
     pub conv_acc: Option<SharedAcc>,
+    /// The convolution engine serving several convolution layers (`None`: one sl_conv per
+    /// convolution layer).
+    pub conv_engine: Option<ConvEngine>,
     /// The engine running the dense cores (`None` when every layer is a convolution).
     pub engine: Option<EnginePlan>,
     /// Every sl_ram / sl_rom memory of the core goes into block RAM (`ram_style = "block"`),

@@ -237,10 +237,44 @@ fn emit_unit(
         + &lit(ulw, dense[0].0 as i64);
     let hsb = unit.hs_bits(&plan.cores, e.acc_bits);
     let kwu = kw(e);
-    // hand-off fields of a convolution core when it hands over, else the engine's
+    // Where a convolution block comes from: each convolution core (its hand-off strobe, its
+    // running flag, its wire prefix and accumulator width), or the convolution engine serving
+    // all of them (`Plan::conv_engine`: one source, so the unit's multiplexers do not repeat
+    // the same wires once per layer).
+    let cvx = plan.conv_engine.as_ref().filter(|ce| {
+        !conv.is_empty()
+            && conv
+                .iter()
+                .all(|&(j, _)| ce.cores.contains(&unit.layers[j]))
+    });
+    let sources: Vec<(String, String, String, u32)> = match cvx {
+        Some(_) => {
+            let x = crate::convx::PREFIX;
+            let bits = plan.conv_acc.as_ref().map_or(hsb, |a| a.acc_bits);
+            vec![(
+                format!("(|{x}_ho)"),
+                format!("(|{x}_running)"),
+                x.to_string(),
+                bits,
+            )]
+        }
+        None => conv
+            .iter()
+            .map(|&(j, id)| {
+                (
+                    format!("{id}_ho"),
+                    format!("{id}_running"),
+                    id.to_string(),
+                    plan.cores[unit.layers[j]].acc_bits,
+                )
+            })
+            .collect(),
+    };
+    // hand-off fields of a convolution source when it hands over, else the engine's
     let pick = |f: &dyn Fn(&str) -> String, otherwise: String| {
-        conv.iter()
-            .map(|&(_, id)| format!("{id}_ho ? {} : ", f(id)))
+        sources
+            .iter()
+            .map(|(ho, _, id, _)| format!("{ho} ? {} : ", f(id)))
             .collect::<String>()
             + &otherwise
     };
@@ -262,14 +296,10 @@ fn emit_unit(
     // the hand-off registers the unit reads: a running convolution core's, else the
     // engine's, each lane sign-extended to the widest
     let lanes_of = |sig: &str, bits: u32| sext_lanes(sig, e.lanes, bits, hsb);
-    let hs = conv
+    let hs = sources
         .iter()
-        .map(|&(j, id)| {
-            let c = &plan.cores[unit.layers[j]];
-            format!(
-                "{id}_running ? {} : ",
-                lanes_of(&format!("{id}_hs"), c.acc_bits)
-            )
+        .map(|(_, running, id, bits)| {
+            format!("{running} ? {} : ", lanes_of(&format!("{id}_hs"), *bits))
         })
         .collect::<String>()
         + &lanes_of("eng_hs", e.acc_bits);

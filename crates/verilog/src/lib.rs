@@ -6,6 +6,7 @@
 
 #![deny(clippy::float_arithmetic)]
 
+mod convx;
 mod engine;
 mod hex;
 mod pool;

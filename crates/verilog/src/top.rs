@@ -683,7 +683,7 @@ pub(crate) fn ubits(max: usize) -> u32 {
 
 /// Width of convolution core `c`'s kernel word address (sl_conv `KA`): its address width `CW`,
 /// or the weight store's when the kernel is there and that is wider.
-fn kernel_addr_bits(plan: &Plan, c: &CorePlan, ev: u32) -> u32 {
+pub(crate) fn kernel_addr_bits(plan: &Plan, c: &CorePlan, ev: u32) -> u32 {
     let cw = c.coord_bits(ev);
     if plan.weight_store.kernels {
         cw.max(store_aw(plan, ev))
@@ -715,7 +715,7 @@ fn conv_params(
     let wi_rec = reciprocal(wi, g.source_size());
     let hi_rec = reciprocal(hi, g.input[0] * hi);
     format!(
-        "        .P({p}), .NB({nb}), .EV_W({ev}), .CLR_W({clr_w}), .CW({cw}), .XW({xw}), .WDEPTH({wd}),
+        "        .P({p}), .NB({nb}), .NBM({nb}), .EV_W({ev}), .CLR_W({clr_w}), .CW({cw}), .XW({xw}), .WDEPTH({wd}),
         .DELAYED({del}), .WEIGHT_FILE(\"{prefix}{wf}\"), .WB({wb}), .ACC_W({acc}), .VB({vb}), .VMUL({vmul}), .EXT_ACC({ext_acc}),
         .WI({wi_}), .HI({hi_}), .WI_M({wi_m}), .WI_S({wi_s}), .HI_M({hi_m}), .HI_S({hi_s}), .GRPS({grps}),
         .CIG({cig_}), .COG({cog_}), .HWO({hwo_}), .HO({ho_}), .WO({wo_}),
@@ -836,6 +836,14 @@ fn conv_core(plan: &Plan, l: usize, ev: u32, opts: &GenOptions) -> String {
     let Some(g) = &c.conv else {
         return String::new();
     };
+    // a layer of the convolution engine: the engine comes with its first layer
+    if let Some(e) = plan.conv_engine.as_ref().filter(|e| e.cores.contains(&l)) {
+        return if e.cores[0] == l {
+            crate::convx::emit(plan, e, ev)
+        } else {
+            String::new()
+        };
+    }
     let id = &c.ident;
     let (cnt, rdata, rval) = proj_wires(
         plan,
@@ -964,6 +972,12 @@ fn conv_acc(plan: &Plan, ev: u32) -> String {
         });
         format!("{{{}}}", fields.collect::<Vec<_>>().join(", "))
     });
+    // the convolution engine drives the port alone (it serves every convolution core)
+    let engine = |sig: &str| {
+        plan.conv_engine
+            .as_ref()
+            .map(|_| format!("{}_{sig}", crate::convx::PREFIX))
+    };
     format!(
         "
     // ---- convolution accumulators: one RAM shared by cores {cores:?} ({depth} words x {lanes} lanes x {ab} bits) ----
@@ -984,9 +998,10 @@ fn conv_acc(plan: &Plan, ev: u32) -> String {
         lanes = sa.lanes,
         ab = sa.acc_bits,
         w1 = w - 1,
-        we = or(&|c| format!("{}_acc_we", c.ident)),
-        wa = addr("acc_wa"),
-        ra = addr("acc_ra"),
+        we = engine("acc_we").unwrap_or_else(|| or(&|c| format!("{}_acc_we", c.ident))),
+        wa = engine("acc_wa").unwrap_or_else(|| addr("acc_wa")),
+        ra = engine("acc_ra").unwrap_or_else(|| addr("acc_ra")),
+        wdata = engine("acc_wd").unwrap_or(wdata),
     )
 }
 
@@ -1020,7 +1035,14 @@ fn core_decl(plan: &Plan, c: &CorePlan, ev: u32) -> String {
         let s1 = c.spike_bits() - 1;
         let k1 = plan.clear_bits() - 1;
         let mut d = format!("    wire        {id}_done;\n    wire [{e1}:0] {id}_raddr;\n    wire        {id}_rprev;\n    /* verilator lint_off UNUSEDSIGNAL */  // read by shared memories and units only\n    wire        {id}_rd;\n    wire        {id}_acc_we;\n    wire [{cw1}:0] {id}_acc_wa;\n    wire [{cw1}:0] {id}_acc_ra;\n    wire [{aw1}:0] {id}_acc_wd;\n    wire        {id}_ho;\n    wire [{e1}:0] {id}_ho_base;\n    wire [{k1}:0] {id}_ho_addr;\n    wire [{cw1}:0] {id}_ho_last;\n    wire [{aw1}:0] {id}_hs;\n    wire        {id}_running;\n    /* verilator lint_on UNUSEDSIGNAL */\n    wire [{e1}:0] {id}_tstep;\n");
-        if on_unit(plan, c) {
+        let in_engine = plan
+            .conv_engine
+            .as_ref()
+            .is_some_and(|e| e.cores.iter().any(|&l| plan.cores[l].ident == c.ident));
+        if on_unit(plan, c) && in_engine {
+            // (the engine reads its first layer's)
+            let _ = write!(d, "    /* verilator lint_off UNUSEDSIGNAL */\n    wire        {id}_busy;\n    wire        {id}_active;\n    /* verilator lint_on UNUSEDSIGNAL */\n");
+        } else if on_unit(plan, c) {
             // the core's own push and trace outputs (zero: the unit drives the layer's)
             let _ = write!(d, "    wire        {id}_busy;\n    wire        {id}_active;\n    /* verilator lint_off UNUSEDSIGNAL */\n    wire        {id}_cpush;\n    wire [{e1}:0] {id}_cpush_idx;\n    wire [{s1}:0] {id}_cpush_val;\n    wire        {id}_ctv;\n    wire [{e1}:0] {id}_ctbase;\n    wire [{e1}:0] {id}_ctstep;\n    wire [{p1}:0] {id}_ctlv;\n    wire [{v1}:0] {id}_ctvv;\n    wire [{t1}:0] {id}_ctsp;\n    /* verilator lint_on UNUSEDSIGNAL */\n",
                 v1 = c.lanes * 32 - 1,

@@ -178,6 +178,39 @@ fn verilator_lint_is_clean() {
         );
     }
     assert_eq!(on_units, 6, "linted designs that run convolutions on units");
+    // one convolution engine for every convolution layer (sl_conv NL > 1), 1-3 lanes
+    let mut engines = 0;
+    for seed in 0..200u64 {
+        if engines == 4 {
+            break;
+        }
+        let net = testing::uniform_neurons(testing::random_engine_qnet(seed), seed);
+        let mut device = testing::big_device();
+        device.family = spikeloom_board::Family::Ice40;
+        device.spram_count = 4;
+        let cfg = PlanConfig {
+            lanes: Some(1 + (seed % 3) as usize),
+            require_fit: false,
+            conv_units: Some(true),
+            weight_memory: spikeloom_plan::WeightMemChoice::Spram,
+            event_memory: spikeloom_plan::EventMemChoice::Spram,
+            conv_acc_memory: spikeloom_plan::AccMemChoice::Shared,
+            state_memory: spikeloom_plan::StateMemChoice::Spram,
+            kernel_memory: spikeloom_plan::KernelMemChoice::Store,
+            conv_engine: spikeloom_plan::ConvEngineChoice::Shared,
+            ..PlanConfig::default()
+        };
+        let Ok(p) = plan(&net, &cfg, &device) else {
+            continue;
+        };
+        engines += 1;
+        lint(
+            &verilator,
+            &generate(&p, &GenOptions::default()),
+            &format!("linte{seed}"),
+        );
+    }
+    assert_eq!(engines, 4, "linted designs with a convolution engine");
     assert!(
         mixed >= 1,
         "{mixed} linted designs have a unit of mixed count widths"
