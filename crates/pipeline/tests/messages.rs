@@ -75,6 +75,16 @@ fn main_error_messages() {
     cfg.semantics.convention = Some(spikeloom_float::Convention::Sinabs);
     let big = Session::new(cfg).with_hw(HwConfig::new("icestick"));
     entry(&mut out, "does not fit", big.design().map(|_| ()));
+    // one convolution engine asked for a network with one convolution
+    let mut hw = HwConfig::new("icebreaker");
+    hw.conv_engine = spikeloom_plan::ConvEngineChoice::Shared;
+    let one_conv =
+        Session::new(Config::new(fixture("tests/fixtures/models/cnn/model.nir"))).with_hw(hw);
+    entry(
+        &mut out,
+        "no convolution engine",
+        one_conv.design().map(|_| ()),
+    );
     // an unknown board
     let mlp = fixture("tests/fixtures/models/mlp_subtract/model.nir");
     let board = Session::new(Config::new(&mlp)).with_hw(HwConfig::new("icebraker"));

@@ -469,6 +469,33 @@ fn random_conv_of(rng: &mut Rng, shape: [usize; 3]) -> spikeloom_qnet::ConvGeome
     g
 }
 
+/// Layer `li`'s one projection in a conv/pool stack: from the input or the layer before,
+/// delayed in about 15% (a dense one when it has no convolution).
+fn stack_projection(
+    rng: &mut Rng,
+    li: usize,
+    source_size: usize,
+    weight: Vec<i32>,
+    conv: Option<spikeloom_qnet::ConvGeometry>,
+    pool: Option<spikeloom_qnet::PoolGeometry>,
+) -> QProjection {
+    let dense = conv.is_none();
+    QProjection {
+        source_delay: Vec::new(),
+        source: if li == 0 {
+            QSource::Input
+        } else {
+            QSource::Layer(li - 1)
+        },
+        source_size,
+        weight,
+        conv,
+        pool,
+        delayed: rng.chance(15),
+        origin: format!("{}{li}", if dense { "fc" } else { "conv" }),
+    }
+}
+
 /// A random conv/pool stack (format 4): a convolution of the input map, pooled first in half
 /// of the networks; then a pooled convolution of its spike map, or pooled Flatten + dense; after
 /// a second convolution, sometimes a pooled dense read-out. Poolings vary window, stride (gaps),
@@ -513,20 +540,7 @@ pub fn random_pool_qnet(seed: u64) -> QNet {
             shape = g.output;
             (g.target_size(), Some(g), w)
         };
-        let proj = QProjection {
-            source_delay: Vec::new(),
-            source: if li == 0 {
-                QSource::Input
-            } else {
-                QSource::Layer(li - 1)
-            },
-            source_size: src_size,
-            weight,
-            conv,
-            pool,
-            delayed: rng.chance(15),
-            origin: format!("{}{li}", if dense { "fc" } else { "conv" }),
-        };
+        let proj = stack_projection(&mut rng, li, src_size, weight, conv, pool);
         layers.push(finish_layer(
             &mut rng,
             li,
@@ -608,20 +622,7 @@ pub fn random_engine_qnet(seed: u64) -> QNet {
             shape = g.output;
             (g.target_size(), Some(g), w)
         };
-        let proj = QProjection {
-            source_delay: Vec::new(),
-            source: if li == 0 {
-                QSource::Input
-            } else {
-                QSource::Layer(li - 1)
-            },
-            source_size: src_size,
-            weight,
-            conv,
-            pool,
-            delayed: rng.chance(15),
-            origin: format!("{}{li}", if dense { "fc" } else { "conv" }),
-        };
+        let proj = stack_projection(&mut rng, li, src_size, weight, conv, pool);
         let state_bits = rng.range(8, 16) as u32;
         let decay_shift = rng.range(0, 8) as u32;
         layers.push(finish_layer(
