@@ -92,19 +92,19 @@ const CONV_MUTATIONS: &[(&str, &str, &str, &str)] = &[
     (
         "conv taps scatter every chunk of channels into chunk 0",
         "sl_conv.v",
-        "ch_base <= ch_base + HWO;",
+        "ch_base <= ch_base + hwo_l;",
         "ch_base <= ch_base;",
     ),
     (
         "conv sweep steps one channel instead of P to the next chunk",
         "sl_conv.v",
-        "cbase <= cbase + CH_N;",
-        "cbase <= cbase + HWO;",
+        "cbase <= cbase + ch_n_l;",
+        "cbase <= cbase + hwo_l;",
     ),
     (
         "conv push index drops the lane's channel offset",
         "sl_conv.v",
-        "low_off = q[CW-1:0] * HWO;",
+        "low_off = q[CW-1:0] * hwo_l;",
         "low_off = q[CW-1:0];",
     ),
     (
@@ -116,7 +116,7 @@ const CONV_MUTATIONS: &[(&str, &str, &str, &str)] = &[
     (
         "conv padding lanes (channels beyond C_out) count as neurons",
         "sl_conv.v",
-        "assign lane_valid[g] = (sj + LANE_C) < COG;",
+        "assign lane_valid[g] = (sj + LANE_C) < cog_l;",
         "assign lane_valid[g] = 1'b1;",
     ),
     (
@@ -128,7 +128,7 @@ const CONV_MUTATIONS: &[(&str, &str, &str, &str)] = &[
     (
         "the event decode's channel ignores the rows of earlier channels",
         "sl_conv.v",
-        "wire [CW-1:0] iy_c = dv_row - dv_ci * HI;",
+        "wire [CW-1:0] iy_c = dv_row - dv_ci * hi_l;",
         "wire [CW-1:0] iy_c = dv_row;",
     ),
 ];
@@ -410,10 +410,102 @@ const CONV_UNIT_MUTATIONS: &[(&str, &str, &str, &str)] = &[
     (
         "a hand-off's last lane ignores the padding lanes",
         "sl_conv.v",
-        "assign ho_last = (COG - sj > P_LAST_C) ? P_LAST_C : COG - sj - ONE;",
+        "assign ho_last = (cog_l - sj > P_LAST_C) ? P_LAST_C : cog_l - sj - ONE;",
         "assign ho_last = P_LAST_C;",
     ),
 ];
+
+/// What a convolution engine (sl_conv NL > 1) selects by the running layer, broken.
+const CONV_ENGINE_MUTATIONS: &[(&str, &str, &str, &str)] = &[
+    (
+        "the engine reads every layer's kernel at layer 0's base",
+        "sl_conv.v",
+        "wire [KA-1:0] kbase_l = KBASE[lay*KA +: KA];",
+        "wire [KA-1:0] kbase_l = KBASE[0 +: KA];",
+    ),
+    (
+        "the engine reads layer 0's event list for every layer",
+        "sl_conv.v",
+        "wire [EV_W-1:0] ev_rdata_l = ev_rdata[lay*EV_W +: EV_W];",
+        "wire [EV_W-1:0] ev_rdata_l = ev_rdata[0 +: EV_W];",
+    ),
+    (
+        "the engine keeps layer 0's geometry",
+        "sl_conv.v",
+        "if (st == S_IDLE && start != {NL{1'b0}}) lay_q <= start_i;",
+        "if (st == S_IDLE && start != {NL{1'b0}}) lay_q <= {LW{1'b0}};",
+    ),
+    (
+        "the engine does not shift a row by its stride",
+        "sl_conv.v",
+        "assign oy = ty >> shl_l;",
+        "assign oy = ty;",
+    ),
+    (
+        "the engine does not check that the row stride hits the tap",
+        "sl_conv.v",
+        "assign on_y = (ty & (sh_x - ONE_X)) == ZERO_X;",
+        "assign on_y = 1'b1;",
+    ),
+];
+
+/// One convolution engine for every convolution layer (`PlanConfig::conv_engine`): on a random
+/// engine stack of three convolutions, one with a row stride of 2 (UP5K-like plan: kernels in
+/// the loaded store, shared accumulators, one unit), each of the engine's per-layer selections
+/// broken must be caught.
+#[test]
+fn broken_conv_engines_are_caught() {
+    if !tools_present() {
+        return;
+    }
+    let mut device = spikeloom_plan::testing::big_device();
+    device.family = spikeloom_board::Family::Ice40;
+    device.spram_count = 4;
+    let (plan, stim) = (0..2000)
+        .find_map(|seed| {
+            let net = spikeloom_plan::testing::uniform_neurons(
+                spikeloom_plan::testing::random_engine_qnet(seed),
+                seed,
+            );
+            let cfg = PlanConfig {
+                lanes: Some(1),
+                require_fit: false,
+                conv_units: Some(true),
+                weight_memory: spikeloom_plan::WeightMemChoice::Spram,
+                conv_acc_memory: spikeloom_plan::AccMemChoice::Shared,
+                kernel_memory: spikeloom_plan::KernelMemChoice::Store,
+                conv_engine: spikeloom_plan::ConvEngineChoice::Shared,
+                ..PlanConfig::default()
+            };
+            let plan = spikeloom_plan::plan(&net, &cfg, &device).ok()?;
+            let e = plan.conv_engine.as_ref()?;
+            let strided = e.cores.iter().any(|&l| {
+                plan.cores[l]
+                    .conv
+                    .as_ref()
+                    .is_some_and(|g| g.stride[0] == 2)
+            });
+            (e.cores.len() == 3 && strided && net.input_size <= 128).then_some(())?;
+            let mut rng = spikeloom_plan::testing::Rng::new(seed);
+            let (t, n, f) = (4, 2, net.input_size);
+            let spikes: Vec<u8> = (0..t * n * f).map(|_| u8::from(rng.chance(40))).collect();
+            let stim = stimulus_from_spikes(&spikes, [t, n, f]).ok()?;
+            // every convolution gets events: layers 0 and 1 spike
+            let log = spikeloom_cyclesim::CycleSim::new(&plan)
+                .run_stimulus(&stim)
+                .ok()?;
+            let spiking = |l: u32| {
+                log.iter().any(|x| {
+                    matches!(x, spikeloom_cyclesim::LogLine::Trace { layer, spike, .. }
+                        if *layer == l && *spike > 0)
+                })
+            };
+            (spiking(0) && spiking(1)).then_some(())?;
+            Some((plan, stim))
+        })
+        .expect("a random engine stack of three active convolutions with a row stride of 2");
+    check_mutations("conv-engine-mutation", &plan, &stim, CONV_ENGINE_MUTATIONS);
+}
 
 /// Convolution layers on a shared unit: on a random convolution network with one neuron
 /// structure (so its convolution shares the dense layer's unit) and padding lanes, a lane's
