@@ -445,15 +445,7 @@ fn random_conv_of(rng: &mut Rng, shape: [usize; 3]) -> spikeloom_qnet::ConvGeome
     if c % g.groups != 0 {
         g.groups = 1;
     }
-    let ext = |g: &spikeloom_qnet::ConvGeometry, a: usize| g.dilation[a] * (g.kernel[a] - 1) + 1;
-    let mut ok = true;
-    for (a, dim) in [h, w].into_iter().enumerate() {
-        g.padding[a] = g.padding[a].min(ext(&g, a) - 1);
-        match (dim + 2 * g.padding[a]).checked_sub(ext(&g, a)) {
-            Some(t) => g.output[a + 1] = t / g.stride[a] + 1,
-            None => ok = false,
-        }
-    }
+    let ok = fit_conv(&mut g, [h, w]);
     g.output[0] = g.groups * rng.range(1, 2) as usize;
     if !ok || !g.problems().is_empty() {
         g = spikeloom_qnet::ConvGeometry {
@@ -467,6 +459,21 @@ fn random_conv_of(rng: &mut Rng, shape: [usize; 3]) -> spikeloom_qnet::ConvGeome
         };
     }
     g
+}
+
+/// Fit `g`'s padding (below the dilated kernel extent) and output rows and columns to an input
+/// map of `h_w`; false when the kernel does not fit the map.
+fn fit_conv(g: &mut spikeloom_qnet::ConvGeometry, h_w: [usize; 2]) -> bool {
+    let mut ok = true;
+    for (a, dim) in h_w.into_iter().enumerate() {
+        let ext = g.dilation[a] * (g.kernel[a] - 1) + 1;
+        g.padding[a] = g.padding[a].min(ext - 1);
+        match (dim + 2 * g.padding[a]).checked_sub(ext) {
+            Some(t) => g.output[a + 1] = t / g.stride[a] + 1,
+            None => ok = false,
+        }
+    }
+    ok
 }
 
 /// Layer `li`'s one projection in a conv/pool stack: from the input or the layer before,
@@ -603,18 +610,7 @@ pub fn random_engine_qnet(seed: u64) -> QNet {
                     1 + usize::from(rng.chance(40)),
                     1 + usize::from(rng.chance(40)),
                 ];
-                let ext = |a: usize| g.dilation[a] * (g.kernel[a] - 1) + 1;
-                let ok = (0..2).all(|a| {
-                    g.padding[a] = g.padding[a].min(ext(a) - 1);
-                    match (pooled[a + 1] + 2 * g.padding[a]).checked_sub(ext(a)) {
-                        Some(t) => {
-                            g.output[a + 1] = t / g.stride[a] + 1;
-                            true
-                        }
-                        None => false,
-                    }
-                });
-                if ok && g.problems().is_empty() {
+                if fit_conv(&mut g, [pooled[1], pooled[2]]) && g.problems().is_empty() {
                     break g;
                 }
             };
