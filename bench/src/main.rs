@@ -31,8 +31,8 @@ const DIGITS: [&str; 5] = [
 /// The anchors' scale (Spiker+ MNIST, NIR2FPGA SHD): tests/fixtures/models.
 const SCALE: [&str; 2] = ["mnist_mlp", "shd_rleaky"];
 
-/// The NIR paper's N-MNIST CNN shape (Sinabs; tests/fixtures/exporters): ECP5 only, it does not
-/// fit the iCE40 UP5K.
+/// The NIR paper's N-MNIST CNN shape (Sinabs; tests/fixtures/exporters): on both boards (the
+/// UP5K at 1 lane, with its memories in SPRAM and one convolution engine).
 const CNN: &str = "nmnist_cnn";
 
 struct Args {
@@ -192,9 +192,13 @@ fn run() -> Result<(), BenchError> {
             }
         }
     }
-    let q = fitting_from(CNN, &ecp5, &[8, 4, 2, 1])?;
-    eff.push(efficiency(CNN, &q, &ecp5)?);
-    acc.push(accuracy(CNN, &q)?);
+    for board in [&ice, &ecp5] {
+        let q = fitting_from(CNN, board, &[8, 4, 2, 1])?;
+        eff.push(efficiency(CNN, &q, board)?);
+        if board.name == ecp5.name {
+            acc.push(accuracy(CNN, &q)?);
+        }
+    }
 
     let mut pnr_rows = Vec::new();
     if a.pnr {
